@@ -1,0 +1,170 @@
+// safetensors read/write on byte arrays (no file system, so it runs in browsers too).
+// The reader checks everything it trusts: header length, JSON, dtypes, shapes, offsets, overlaps
+// and holes, and names the source and tensor in every error.
+
+export type Dtype = 'F64' | 'F32' | 'F16' | 'BF16' | 'I64' | 'I32' | 'I16' | 'I8' | 'U8' | 'BOOL';
+
+const ITEM_SIZE: Record<Dtype, number> = { F64: 8, F32: 4, F16: 2, BF16: 2, I64: 8, I32: 4, I16: 2, I8: 1, U8: 1, BOOL: 1 };
+
+export type TensorData = Float64Array | Float32Array | Uint16Array | BigInt64Array | Int32Array | Int16Array | Int8Array | Uint8Array;
+
+export interface StoredTensor {
+  dtype: Dtype;
+  shape: number[];
+  /** F16 and BF16 come as raw Uint16Array bits; use toFloat32 to convert. */
+  data: TensorData;
+}
+
+export interface SafetensorsFile {
+  tensors: Map<string, StoredTensor>;
+  metadata: Record<string, string>;
+}
+
+export class SafetensorsError extends Error {
+  constructor(source: string, message: string) {
+    super(`${source}: ${message}`);
+    this.name = 'SafetensorsError';
+  }
+}
+
+/** A header larger than this is treated as corrupt rather than parsed. */
+const MAX_HEADER = 100 * 1024 * 1024;
+
+export function readSafetensors(bytes: Uint8Array, source = 'safetensors'): SafetensorsFile {
+  const fail = (msg: string): never => { throw new SafetensorsError(source, msg); };
+  if (bytes.length < 8) fail(`file is ${bytes.length} bytes, too short for the 8-byte header length`);
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const headerLen = Number(view.getBigUint64(0, true));
+  if (headerLen > MAX_HEADER) fail(`header length ${headerLen} exceeds the ${MAX_HEADER}-byte limit`);
+  if (8 + headerLen > bytes.length) fail(`header length ${headerLen} runs past the end of the ${bytes.length}-byte file`);
+  let header: unknown;
+  try {
+    header = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(8, 8 + headerLen)));
+  } catch (e) {
+    fail(`header is not valid UTF-8 JSON (${(e as Error).message})`);
+  }
+  if (typeof header !== 'object' || header === null || Array.isArray(header)) fail('header is not a JSON object');
+  const dataStart = 8 + headerLen, dataLen = bytes.length - dataStart;
+  const tensors = new Map<string, StoredTensor>();
+  let metadata: Record<string, string> = {};
+  const spans: Array<[number, number, string]> = [];
+  for (const [name, entry] of Object.entries(header as Record<string, unknown>)) {
+    if (name === '__metadata__') {
+      if (typeof entry !== 'object' || entry === null || Array.isArray(entry) || Object.values(entry).some((v) => typeof v !== 'string')) {
+        fail('__metadata__ must be an object of string values');
+      }
+      metadata = entry as Record<string, string>;
+      continue;
+    }
+    const where = `tensor "${name}"`;
+    if (typeof entry !== 'object' || entry === null) fail(`${where}: entry is not an object`);
+    const { dtype, shape, data_offsets: offsets } = entry as Record<string, unknown>;
+    if (typeof dtype !== 'string' || !(dtype in ITEM_SIZE)) fail(`${where}: unknown dtype ${JSON.stringify(dtype)} (known: ${Object.keys(ITEM_SIZE).join(', ')})`);
+    if (!Array.isArray(shape) || shape.some((d) => !Number.isSafeInteger(d) || d < 0)) fail(`${where}: shape ${JSON.stringify(shape)} is not a list of non-negative integers`);
+    if (!Array.isArray(offsets) || offsets.length !== 2 || offsets.some((o) => !Number.isSafeInteger(o) || o < 0)) {
+      fail(`${where}: data_offsets ${JSON.stringify(offsets)} is not a pair of non-negative integers`);
+    }
+    const [begin, end] = offsets as [number, number];
+    if (begin > end || end > dataLen) fail(`${where}: data_offsets [${begin}, ${end}] lie outside the ${dataLen}-byte data section`);
+    const dt = dtype as Dtype;
+    const count = (shape as number[]).reduce((p, d) => p * d, 1);
+    if (count * ITEM_SIZE[dt] !== end - begin) {
+      fail(`${where}: shape [${(shape as number[]).join(', ')}] of ${dt} needs ${count * ITEM_SIZE[dt]} bytes, data_offsets give ${end - begin}`);
+    }
+    spans.push([begin, end, name]);
+    const raw = bytes.slice(dataStart + begin, dataStart + end).buffer; // a fresh, aligned copy
+    tensors.set(name, { dtype: dt, shape: [...(shape as number[])], data: typedView(dt, raw) });
+  }
+  spans.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+  let cursor = 0;
+  for (const [begin, end, name] of spans) {
+    if (begin < cursor) fail(`tensor "${name}" overlaps the previous tensor (bytes ${begin}..${end})`);
+    if (begin > cursor) fail(`bytes ${cursor}..${begin} of the data section belong to no tensor (before "${name}")`);
+    cursor = end;
+  }
+  if (cursor !== dataLen) fail(`bytes ${cursor}..${dataLen} at the end of the data section belong to no tensor`);
+  return { tensors, metadata };
+}
+
+function typedView(dtype: Dtype, buf: ArrayBuffer): TensorData {
+  switch (dtype) {
+    case 'F64': return new Float64Array(buf);
+    case 'F32': return new Float32Array(buf);
+    case 'F16': case 'BF16': return new Uint16Array(buf);
+    case 'I64': return new BigInt64Array(buf);
+    case 'I32': return new Int32Array(buf);
+    case 'I16': return new Int16Array(buf);
+    case 'I8': return new Int8Array(buf);
+    case 'U8': case 'BOOL': return new Uint8Array(buf);
+  }
+}
+
+/** Converts any floating tensor to float32 (F64 rounds; F16/BF16 widen exactly). */
+export function toFloat32(t: StoredTensor): Float32Array {
+  if (t.dtype === 'F32') return t.data as Float32Array;
+  if (t.dtype === 'F64') return Float32Array.from(t.data as Float64Array);
+  if (t.dtype === 'BF16') {
+    const bits = t.data as Uint16Array;
+    const u = new Uint32Array(bits.length);
+    for (let i = 0; i < bits.length; i++) u[i] = bits[i]! << 16;
+    return new Float32Array(u.buffer);
+  }
+  if (t.dtype === 'F16') return Float32Array.from(t.data as Uint16Array, halfToFloat);
+  throw new Error(`toFloat32: dtype ${t.dtype} is not a floating type`);
+}
+
+function halfToFloat(h: number): number {
+  const sign = h & 0x8000 ? -1 : 1, exp = (h >> 10) & 0x1f, frac = h & 0x3ff;
+  if (exp === 0) return sign * frac * 2 ** -24;
+  if (exp === 31) return frac ? NaN : sign * Infinity;
+  return sign * (1 + frac / 1024) * 2 ** (exp - 15);
+}
+
+function dtypeOf(data: TensorData, declared?: Dtype): Dtype {
+  if (declared) return declared;
+  if (data instanceof Float64Array) return 'F64';
+  if (data instanceof Float32Array) return 'F32';
+  if (data instanceof BigInt64Array) return 'I64';
+  if (data instanceof Int32Array) return 'I32';
+  if (data instanceof Int16Array) return 'I16';
+  if (data instanceof Int8Array) return 'I8';
+  if (data instanceof Uint8Array) return 'U8';
+  throw new Error('writeSafetensors: Uint16Array data needs an explicit dtype (F16 or BF16)');
+}
+
+export interface TensorToWrite {
+  shape: readonly number[];
+  data: TensorData;
+  dtype?: Dtype;
+}
+
+/** Serialises tensors (wider types first, so every tensor stays aligned) with an 8-byte-padded header. */
+export function writeSafetensors(tensors: Record<string, TensorToWrite>, metadata?: Record<string, string>): Uint8Array {
+  const entries = Object.entries(tensors).map(([name, t]) => {
+    const dtype = dtypeOf(t.data, t.dtype);
+    const count = t.shape.reduce((p, d) => p * d, 1);
+    if (count !== t.data.length) throw new Error(`writeSafetensors: tensor "${name}" has ${t.data.length} elements but shape [${t.shape.join(', ')}]`);
+    return { name, dtype, shape: [...t.shape], data: t.data };
+  });
+  entries.sort((a, b) => ITEM_SIZE[b.dtype] - ITEM_SIZE[a.dtype]);
+  const header: Record<string, unknown> = {};
+  if (metadata && Object.keys(metadata).length > 0) header['__metadata__'] = metadata;
+  let offset = 0;
+  for (const e of entries) {
+    const len = e.data.byteLength;
+    header[e.name] = { dtype: e.dtype, shape: e.shape, data_offsets: [offset, offset + len] };
+    offset += len;
+  }
+  const json = new TextEncoder().encode(JSON.stringify(header));
+  const padded = Math.ceil(json.length / 8) * 8;
+  const out = new Uint8Array(8 + padded + offset);
+  new DataView(out.buffer).setBigUint64(0, BigInt(padded), true);
+  out.fill(0x20, 8, 8 + padded);
+  out.set(json, 8);
+  let pos = 8 + padded;
+  for (const e of entries) {
+    out.set(new Uint8Array(e.data.buffer, e.data.byteOffset, e.data.byteLength), pos);
+    pos += e.data.byteLength;
+  }
+  return out;
+}

@@ -1,0 +1,69 @@
+// Causal multi-head attention with grouped K/V heads (MHA, GQA, MQA), exposed in two halves so a
+// layer can reuse the attention probabilities of another (attention-weight sharing).
+// Shapes: q [B, H, Tq, D]; k [B, G, Tk, D]; v [B, G, Tk, Dv]; probs [B, H, Tq, Tk]; H % G = 0.
+// With causal masking the queries are the last Tq of the Tk positions (a KV cache holds the rest).
+import { backend, type AttentionDims } from '../../backend/backend.js';
+import { OpError, Tensor, formatShape, result } from '../tensor.js';
+
+export interface AttentionOptions {
+  causal?: boolean;
+  /** Multiplies QKᵀ; defaults to 1/√D. */
+  scale?: number;
+}
+
+function dimsOf(op: string, q: Tensor, k: Tensor, options: AttentionOptions): AttentionDims {
+  const shapes = () => `q ${formatShape(q.shape)}, k ${formatShape(k.shape)}`;
+  if (q.rank !== 4 || k.rank !== 4) throw new OpError(op, `q and k must be [batch, heads, time, headDim]: ${shapes()}`);
+  const [batch, heads, tq, headDim] = q.shape as [number, number, number, number];
+  const [kb, kvHeads, tk, kd] = k.shape as [number, number, number, number];
+  if (kb !== batch || kd !== headDim) throw new OpError(op, `batch and head size of q and k differ: ${shapes()}`);
+  if (kvHeads === 0 || heads % kvHeads !== 0) throw new OpError(op, `${heads} query heads cannot be grouped over ${kvHeads} key/value heads: ${shapes()}`);
+  const causal = options.causal ?? true;
+  if (causal && tq > tk) throw new OpError(op, `causal attention needs at least as many keys as queries: ${shapes()}`);
+  if (tq === 0 || tk === 0 || headDim === 0) throw new OpError(op, `empty attention: ${shapes()}`);
+  return { batch, heads, kvHeads, tq, tk, headDim, scale: options.scale ?? 1 / Math.sqrt(headDim), causal };
+}
+
+/** softmax(scale · QKᵀ + causal mask) → [B, H, Tq, Tk]; masked entries are exactly 0. */
+export function attentionProbs(q: Tensor, k: Tensor, options: AttentionOptions = {}): Tensor {
+  const dims = dimsOf('attentionProbs', q, k, options);
+  const be = backend();
+  const probs = new Float32Array(dims.batch * dims.heads * dims.tq * dims.tk);
+  be.attentionProbs(q.data, k.data, dims, probs);
+  return result(probs, [dims.batch, dims.heads, dims.tq, dims.tk], [q, k], (g) => {
+    be.attentionProbsBackward(q.data, k.data, probs, g, dims,
+      q.requiresGrad ? q.gradBuffer() : null, k.requiresGrad ? k.gradBuffer() : null);
+  });
+}
+
+/**
+ * probs [B, H, Tq, Tk] · v [B, G, Tk, Dv] → [B, H, Tq, Dv], head h reading K/V head ⌊h / (H/G)⌋.
+ * When causal (the default), entries above the causal diagonal are the mask, not data: they are
+ * read as zero and receive no gradient.
+ */
+export function attendValues(probs: Tensor, v: Tensor, options: { causal?: boolean } = {}): Tensor {
+  const shapes = () => `probs ${formatShape(probs.shape)}, v ${formatShape(v.shape)}`;
+  if (probs.rank !== 4 || v.rank !== 4) throw new OpError('attendValues', `probs must be [B, H, Tq, Tk] and v [B, G, Tk, Dv]: ${shapes()}`);
+  const [batch, heads, tq, tk] = probs.shape as [number, number, number, number];
+  const [vb, kvHeads, vt, dv] = v.shape as [number, number, number, number];
+  if (vb !== batch || vt !== tk) throw new OpError('attendValues', `batch or key length differ: ${shapes()}`);
+  if (kvHeads === 0 || heads % kvHeads !== 0) throw new OpError('attendValues', `${heads} heads cannot be grouped over ${kvHeads} value heads: ${shapes()}`);
+  const causal = options.causal ?? true;
+  if (causal && tq > tk) throw new OpError('attendValues', `causal attention needs at least as many keys as queries: ${shapes()}`);
+  const dims: AttentionDims = { batch, heads, kvHeads, tq, tk, headDim: dv, scale: 1, causal };
+  const be = backend();
+  const out = new Float32Array(batch * heads * tq * dv);
+  be.attendValues(probs.data, v.data, dims, out);
+  return result(out, [batch, heads, tq, dv], [probs, v], (g) => {
+    be.attendValuesBackward(probs.data, v.data, g, dims,
+      probs.requiresGrad ? probs.gradBuffer() : null, v.requiresGrad ? v.gradBuffer() : null);
+  });
+}
+
+/** Scaled dot-product attention: attendValues(attentionProbs(q, k), v). */
+export function attention(q: Tensor, k: Tensor, v: Tensor, options: AttentionOptions = {}): Tensor {
+  if (v.rank !== 4 || v.shape[1] !== k.shape[1] || v.shape[2] !== k.shape[2]) {
+    throw new OpError('attention', `v must have k's heads and length: k ${formatShape(k.shape)}, v ${formatShape(v.shape)}`);
+  }
+  return attendValues(attentionProbs(q, k, options), v, { causal: options.causal ?? true });
+}

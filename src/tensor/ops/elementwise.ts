@@ -1,0 +1,39 @@
+// add, sub, mul with broadcasting over leading dimensions (one shape a suffix of the other), and scale.
+import { backend, type BinaryOp } from '../../backend/backend.js';
+import { OpError, Tensor, formatShape, result } from '../tensor.js';
+
+function isSuffix(short: readonly number[], long: readonly number[]): boolean {
+  const off = long.length - short.length;
+  return off >= 0 && short.every((d, i) => d === long[off + i]);
+}
+
+function binary(op: BinaryOp, a: Tensor, b: Tensor): Tensor {
+  let shape: readonly number[];
+  if (isSuffix(b.shape, a.shape)) shape = a.shape;
+  else if (isSuffix(a.shape, b.shape)) shape = b.shape;
+  else {
+    throw new OpError(op, `shapes ${formatShape(a.shape)} and ${formatShape(b.shape)} do not broadcast (one must end with the other)`);
+  }
+  const be = backend();
+  const out = new Float32Array(Math.max(a.size, b.size));
+  if (out.length > 0 && (a.size === 0 || b.size === 0)) {
+    throw new OpError(op, `cannot broadcast an empty tensor: ${formatShape(a.shape)} and ${formatShape(b.shape)}`);
+  }
+  be.binary(op, a.data, b.data, out);
+  return result(out, shape, [a, b], (g) => {
+    if (a.requiresGrad) be.binaryBackward(op, 'a', a.data, b.data, g, a.gradBuffer());
+    if (b.requiresGrad) be.binaryBackward(op, 'b', a.data, b.data, g, b.gradBuffer());
+  });
+}
+
+export const add = (a: Tensor, b: Tensor): Tensor => binary('add', a, b);
+export const sub = (a: Tensor, b: Tensor): Tensor => binary('sub', a, b);
+export const mul = (a: Tensor, b: Tensor): Tensor => binary('mul', a, b);
+
+export function scale(x: Tensor, s: number): Tensor {
+  if (!Number.isFinite(s)) throw new OpError('scale', `factor must be finite, got ${s}`);
+  const be = backend();
+  const out = new Float32Array(x.size);
+  be.scale(x.data, s, out, false);
+  return result(out, x.shape, [x], (g) => be.scale(g, s, x.gradBuffer(), true));
+}

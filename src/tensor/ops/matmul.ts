@@ -1,0 +1,46 @@
+// matmul: batched matrix product with optionally transposed operands; B may be one matrix shared by
+// every batch item (a weight), in which case its gradient sums over the batch.
+import { backend } from '../../backend/backend.js';
+import { OpError, Tensor, formatShape, result, sizeOf } from '../tensor.js';
+
+export interface MatmulOptions {
+  /** Use the last two axes of `a` transposed. */
+  transA?: boolean;
+  /** Use the last two axes of `b` transposed (PyTorch Linear weights are [out, in]: x·Wᵀ). */
+  transB?: boolean;
+}
+
+/** a [...batch, m, k] · b [...batch, k, n] or b [k, n] → [...batch, m, n]. */
+export function matmul(a: Tensor, b: Tensor, options: MatmulOptions = {}): Tensor {
+  const transA = options.transA ?? false, transB = options.transB ?? false;
+  const what = () => `a ${formatShape(a.shape)}${transA ? 'ᵀ' : ''} · b ${formatShape(b.shape)}${transB ? 'ᵀ' : ''}`;
+  if (a.rank < 2 || b.rank < 2) throw new OpError('matmul', `operands need at least 2 dimensions: ${what()}`);
+  const [ar, ac] = a.shape.slice(-2) as [number, number];
+  const [br, bc] = b.shape.slice(-2) as [number, number];
+  const m = transA ? ac : ar, k = transA ? ar : ac;
+  const kb = transB ? bc : br, n = transB ? br : bc;
+  if (k !== kb) throw new OpError('matmul', `inner dimensions differ (${k} vs ${kb}): ${what()}`);
+  const batchShape = a.shape.slice(0, -2);
+  const bBatch = b.shape.slice(0, -2);
+  const shared = bBatch.length === 0;
+  if (!shared && (bBatch.length !== batchShape.length || bBatch.some((d, i) => d !== batchShape[i]))) {
+    throw new OpError('matmul', `batch dimensions differ: ${what()}`);
+  }
+  const batch = sizeOf(batchShape);
+  const sa = m * k, sb = shared ? 0 : k * n, sc = m * n;
+  const out = new Float32Array(batch * sc);
+  const be = backend();
+  be.gemm(a.data, b.data, out, { batch, m, n, k, transA, transB, strideA: sa, strideB: sb, strideC: sc, accumulate: false });
+  return result(out, [...batchShape, m, n], [a, b], (g) => {
+    if (a.requiresGrad) {
+      // dA = dC·op(B)ᵀ, or stored transposed: op(B)·dCᵀ.
+      if (!transA) be.gemm(g, b.data, a.gradBuffer(), { batch, m, n: k, k: n, transA: false, transB: !transB, strideA: sc, strideB: sb, strideC: sa, accumulate: true });
+      else be.gemm(b.data, g, a.gradBuffer(), { batch, m: k, n: m, k: n, transA: transB, transB: true, strideA: sb, strideB: sc, strideC: sa, accumulate: true });
+    }
+    if (b.requiresGrad) {
+      // dB = op(A)ᵀ·dC, or stored transposed: dCᵀ·op(A). A shared B (stride 0) sums every batch item.
+      if (!transB) be.gemm(a.data, g, b.gradBuffer(), { batch, m: k, n, k: m, transA: !transA, transB: false, strideA: sa, strideB: sc, strideC: sb, accumulate: true });
+      else be.gemm(g, a.data, b.gradBuffer(), { batch, m: n, n: k, k: m, transA: true, transB: transA, strideA: sc, strideB: sa, strideC: sb, accumulate: true });
+    }
+  });
+}

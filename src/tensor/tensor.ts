@@ -1,0 +1,185 @@
+// Tensor: a float32 array with a shape, and the reverse-mode autograd tape built from op results.
+// Each op result records its parents and a backward closure that ADDS into the parents' gradients.
+
+export type Shape = readonly number[];
+
+export function sizeOf(shape: Shape): number {
+  let n = 1;
+  for (const d of shape) n *= d;
+  return n;
+}
+
+export function formatShape(shape: Shape): string {
+  return `[${shape.join(', ')}]`;
+}
+
+/** An error in how an op was called; the message names the op and the shapes involved. */
+export class OpError extends Error {
+  constructor(op: string, message: string) {
+    super(`${op}: ${message}`);
+    this.name = 'OpError';
+  }
+}
+
+function checkShape(op: string, shape: Shape): void {
+  for (const d of shape) {
+    if (!Number.isInteger(d) || d < 0) throw new OpError(op, `invalid shape ${formatShape(shape)}: dimensions must be non-negative integers`);
+  }
+}
+
+let gradEnabled = true;
+
+/** Runs fn without recording the autograd tape (evaluation, generation, optimizer updates). */
+export function noGrad<T>(fn: () => T): T {
+  const prev = gradEnabled;
+  gradEnabled = false;
+  try {
+    return fn();
+  } finally {
+    gradEnabled = prev;
+  }
+}
+
+export function isGradEnabled(): boolean {
+  return gradEnabled;
+}
+
+export interface TensorOptions {
+  requiresGrad?: boolean;
+  name?: string;
+}
+
+export class Tensor {
+  readonly data: Float32Array;
+  readonly shape: Shape;
+  /** Accumulated gradient, same layout as data; allocated on first use. */
+  grad: Float32Array | null = null;
+  requiresGrad: boolean;
+  name: string | undefined;
+  /** @internal Tensors this one was computed from (empty for leaves). */
+  parents: readonly Tensor[] = [];
+  /** @internal Propagates this tensor's gradient into its parents' gradients. */
+  backwardFn: ((grad: Float32Array) => void) | null = null;
+
+  constructor(data: Float32Array | readonly number[], shape: Shape, options: TensorOptions = {}) {
+    checkShape('tensor', shape);
+    const arr = data instanceof Float32Array ? data : Float32Array.from(data);
+    if (arr.length !== sizeOf(shape)) {
+      throw new OpError('tensor', `data has ${arr.length} elements but shape ${formatShape(shape)} needs ${sizeOf(shape)}`);
+    }
+    this.data = arr;
+    this.shape = Object.freeze([...shape]);
+    this.requiresGrad = options.requiresGrad ?? false;
+    this.name = options.name;
+  }
+
+  static zeros(shape: Shape, options?: TensorOptions): Tensor {
+    checkShape('zeros', shape);
+    return new Tensor(new Float32Array(sizeOf(shape)), shape, options);
+  }
+
+  static full(shape: Shape, value: number, options?: TensorOptions): Tensor {
+    checkShape('full', shape);
+    return new Tensor(new Float32Array(sizeOf(shape)).fill(value), shape, options);
+  }
+
+  static scalar(value: number, options?: TensorOptions): Tensor {
+    return new Tensor([value], [], options);
+  }
+
+  get size(): number {
+    return this.data.length;
+  }
+
+  get rank(): number {
+    return this.shape.length;
+  }
+
+  /** The value of a one-element tensor. */
+  item(): number {
+    if (this.size !== 1) throw new OpError('item', `needs a one-element tensor, got shape ${formatShape(this.shape)}`);
+    return this.data[0]!;
+  }
+
+  /** A tensor with the same data that is cut off from the tape. */
+  detach(): Tensor {
+    return new Tensor(this.data, this.shape);
+  }
+
+  /** The gradient buffer, allocated as zeros on first use. */
+  gradBuffer(): Float32Array {
+    if (!this.grad) this.grad = new Float32Array(this.size);
+    return this.grad;
+  }
+
+  zeroGrad(): void {
+    this.grad = null;
+  }
+
+  /**
+   * Back-propagates from this tensor. A scalar seeds with 1; otherwise pass the upstream gradient.
+   * Gradients accumulate into every leaf with requiresGrad. The tape behind this tensor is freed
+   * afterwards unless retainGraph is set.
+   */
+  backward(seed?: Float32Array, options: { retainGraph?: boolean } = {}): void {
+    if (!this.requiresGrad) throw new OpError('backward', 'this tensor does not require grad (no input of the computation requires it)');
+    if (!seed && this.size !== 1) {
+      throw new OpError('backward', `needs a seed gradient for non-scalar shape ${formatShape(this.shape)}`);
+    }
+    if (seed && seed.length !== this.size) {
+      throw new OpError('backward', `seed has ${seed.length} elements, tensor ${formatShape(this.shape)} has ${this.size}`);
+    }
+    const order = topologicalOrder(this);
+    const g = this.gradBuffer();
+    if (seed) for (let i = 0; i < g.length; i++) g[i]! += seed[i]!;
+    else g[0]! += 1;
+    for (let i = order.length - 1; i >= 0; i--) {
+      const t = order[i]!;
+      if (t.backwardFn && t.grad) t.backwardFn(t.grad);
+      if (!options.retainGraph && t.backwardFn) {
+        // Intermediate results drop their gradient and their links so activations can be collected.
+        t.backwardFn = null;
+        t.parents = [];
+        if (t !== this) t.grad = null;
+      }
+    }
+  }
+}
+
+/** Parents before children, iteratively (deep models would overflow a recursive walk). */
+function topologicalOrder(root: Tensor): Tensor[] {
+  const order: Tensor[] = [];
+  const seen = new Set<Tensor>();
+  const stack: Array<[Tensor, number]> = [[root, 0]];
+  seen.add(root);
+  while (stack.length > 0) {
+    const top = stack[stack.length - 1]!;
+    const [t, i] = top;
+    if (i < t.parents.length) {
+      top[1] = i + 1;
+      const p = t.parents[i]!;
+      if (p.requiresGrad && !seen.has(p)) {
+        seen.add(p);
+        stack.push([p, 0]);
+      }
+    } else {
+      stack.pop();
+      order.push(t);
+    }
+  }
+  return order;
+}
+
+/**
+ * Wraps an op's output: records parents and the backward closure when any parent needs a gradient
+ * and the tape is on. `backward` receives the output gradient and must add into parents' gradBuffer().
+ */
+export function result(data: Float32Array, shape: Shape, parents: readonly Tensor[], backward: (grad: Float32Array) => void): Tensor {
+  const out = new Tensor(data, shape);
+  if (gradEnabled && parents.some((p) => p.requiresGrad)) {
+    out.requiresGrad = true;
+    out.parents = parents;
+    out.backwardFn = backward;
+  }
+  return out;
+}
