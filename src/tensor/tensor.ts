@@ -27,6 +27,24 @@ function checkShape(op: string, shape: Shape): void {
   }
 }
 
+/** Throws a clear error when a public op receives something that is not a Tensor (plain JavaScript callers). */
+export function expectTensors(op: string, args: Record<string, unknown>): void {
+  for (const [name, v] of Object.entries(args)) {
+    if (v !== null && !(v instanceof Tensor)) {
+      const got = v === undefined ? 'undefined' : typeof v === 'object' ? (v.constructor?.name ?? 'object') : typeof v;
+      throw new OpError(op, `${name} must be a Tensor, got ${got}`);
+    }
+  }
+}
+
+/** Integer inputs (token ids, targets) must be Int32Array so ids are never silently truncated floats. */
+export function expectInt32(op: string, name: string, v: unknown): void {
+  if (!(v instanceof Int32Array)) {
+    const got = v === undefined ? 'undefined' : typeof v === 'object' && v !== null ? v.constructor.name : typeof v;
+    throw new OpError(op, `${name} must be an Int32Array, got ${got}`);
+  }
+}
+
 let gradEnabled = true;
 
 /** Runs fn without recording the autograd tape (evaluation, generation, optimizer updates). */
@@ -60,9 +78,14 @@ export class Tensor {
   parents: readonly Tensor[] = [];
   /** @internal Propagates this tensor's gradient into its parents' gradients. */
   backwardFn: ((grad: Float32Array) => void) | null = null;
+  /** @internal Set when backward() has freed the tape behind this op result. */
+  released = false;
 
   constructor(data: Float32Array | readonly number[], shape: Shape, options: TensorOptions = {}) {
     checkShape('tensor', shape);
+    if (ArrayBuffer.isView(data) && !(data instanceof Float32Array)) {
+      throw new OpError('tensor', `data must be a Float32Array or an array of numbers, got ${(data as object).constructor.name}`);
+    }
     const arr = data instanceof Float32Array ? data : Float32Array.from(data);
     if (arr.length !== sizeOf(shape)) {
       throw new OpError('tensor', `data has ${arr.length} elements but shape ${formatShape(shape)} needs ${sizeOf(shape)}`);
@@ -123,6 +146,7 @@ export class Tensor {
    */
   backward(seed?: Float32Array, options: { retainGraph?: boolean } = {}): void {
     if (!this.requiresGrad) throw new OpError('backward', 'this tensor does not require grad (no input of the computation requires it)');
+    if (this.released) throw new OpError('backward', 'the graph behind this tensor was freed by an earlier backward(); pass { retainGraph: true } to the first call');
     if (!seed && this.size !== 1) {
       throw new OpError('backward', `needs a seed gradient for non-scalar shape ${formatShape(this.shape)}`);
     }
@@ -130,17 +154,22 @@ export class Tensor {
       throw new OpError('backward', `seed has ${seed.length} elements, tensor ${formatShape(this.shape)} has ${this.size}`);
     }
     const order = topologicalOrder(this);
+    // Op results hold a gradient only while backward runs (as PyTorch's non-leaf tensors), so a
+    // retained graph can be walked again without double counting.
+    for (const t of order) if (t.backwardFn) t.grad = null;
     const g = this.gradBuffer();
     if (seed) for (let i = 0; i < g.length; i++) g[i]! += seed[i]!;
     else g[0]! += 1;
     for (let i = order.length - 1; i >= 0; i--) {
       const t = order[i]!;
-      if (t.backwardFn && t.grad) t.backwardFn(t.grad);
-      if (!options.retainGraph && t.backwardFn) {
-        // Intermediate results drop their gradient and their links so activations can be collected.
+      if (!t.backwardFn) continue;
+      if (t.grad) t.backwardFn(t.grad);
+      t.grad = null;
+      if (!options.retainGraph) {
+        // Dropping the links lets the activations be collected.
         t.backwardFn = null;
         t.parents = [];
-        if (t !== this) t.grad = null;
+        t.released = true;
       }
     }
   }

@@ -1,9 +1,11 @@
 // Pointwise activations (GELU tanh/exact, SiLU) and softmax over the last axis.
 import { backend, type GeluApproximation } from '../../backend/backend.js';
-import { OpError, Tensor, formatShape, result } from '../tensor.js';
+import { OpError, Tensor, expectTensors, formatShape, result } from '../tensor.js';
 
 /** GELU; 'tanh' is the GPT-2 approximation, 'none' the exact erf form (PyTorch's names). */
 export function gelu(x: Tensor, approximate: GeluApproximation = 'tanh'): Tensor {
+  expectTensors('gelu', { x });
+  if (approximate !== 'tanh' && approximate !== 'none') throw new OpError('gelu', `approximate must be 'tanh' or 'none', got ${JSON.stringify(approximate)}`);
   const be = backend();
   const out = new Float32Array(x.size);
   be.gelu(x.data, approximate, out);
@@ -11,6 +13,7 @@ export function gelu(x: Tensor, approximate: GeluApproximation = 'tanh'): Tensor
 }
 
 export function silu(x: Tensor): Tensor {
+  expectTensors('silu', { x });
   const be = backend();
   const out = new Float32Array(x.size);
   be.silu(x.data, out);
@@ -18,6 +21,7 @@ export function silu(x: Tensor): Tensor {
 }
 
 export function softmax(x: Tensor): Tensor {
+  expectTensors('softmax', { x });
   if (x.rank < 1 || x.shape[x.rank - 1] === 0) throw new OpError('softmax', `needs a non-empty last axis, got ${formatShape(x.shape)}`);
   const dim = x.shape[x.rank - 1]!, rows = x.size / dim;
   const be = backend();

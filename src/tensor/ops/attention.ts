@@ -3,7 +3,7 @@
 // Shapes: q [B, H, Tq, D]; k [B, G, Tk, D]; v [B, G, Tk, Dv]; probs [B, H, Tq, Tk]; H % G = 0.
 // With causal masking the queries are the last Tq of the Tk positions (a KV cache holds the rest).
 import { backend, type AttentionDims } from '../../backend/backend.js';
-import { OpError, Tensor, formatShape, result } from '../tensor.js';
+import { OpError, Tensor, expectTensors, formatShape, result } from '../tensor.js';
 
 export interface AttentionOptions {
   causal?: boolean;
@@ -12,6 +12,7 @@ export interface AttentionOptions {
 }
 
 function dimsOf(op: string, q: Tensor, k: Tensor, options: AttentionOptions): AttentionDims {
+  expectTensors(op, { q, k });
   const shapes = () => `q ${formatShape(q.shape)}, k ${formatShape(k.shape)}`;
   if (q.rank !== 4 || k.rank !== 4) throw new OpError(op, `q and k must be [batch, heads, time, headDim]: ${shapes()}`);
   const [batch, heads, tq, headDim] = q.shape as [number, number, number, number];
@@ -42,6 +43,7 @@ export function attentionProbs(q: Tensor, k: Tensor, options: AttentionOptions =
  * read as zero and receive no gradient.
  */
 export function attendValues(probs: Tensor, v: Tensor, options: { causal?: boolean } = {}): Tensor {
+  expectTensors('attendValues', { probs, v });
   const shapes = () => `probs ${formatShape(probs.shape)}, v ${formatShape(v.shape)}`;
   if (probs.rank !== 4 || v.rank !== 4) throw new OpError('attendValues', `probs must be [B, H, Tq, Tk] and v [B, G, Tk, Dv]: ${shapes()}`);
   const [batch, heads, tq, tk] = probs.shape as [number, number, number, number];
@@ -62,6 +64,7 @@ export function attendValues(probs: Tensor, v: Tensor, options: { causal?: boole
 
 /** Scaled dot-product attention: attendValues(attentionProbs(q, k), v). */
 export function attention(q: Tensor, k: Tensor, v: Tensor, options: AttentionOptions = {}): Tensor {
+  expectTensors('attention', { q, k, v });
   if (v.rank !== 4 || v.shape[1] !== k.shape[1] || v.shape[2] !== k.shape[2]) {
     throw new OpError('attention', `v must have k's heads and length: k ${formatShape(k.shape)}, v ${formatShape(v.shape)}`);
   }

@@ -1,10 +1,11 @@
 // dropout: zeroes each element with probability p and scales survivors by 1/(1-p) (inverted
 // dropout, as PyTorch); the mask comes from the caller's seeded Rng so runs are reproducible.
 import { backend } from '../../backend/backend.js';
-import { OpError, Tensor, result } from '../tensor.js';
+import { OpError, Tensor, expectTensors, result } from '../tensor.js';
 import type { Rng } from '../random.js';
 
 export function dropout(x: Tensor, p: number, rng: Rng, training = true): Tensor {
+  expectTensors('dropout', { x });
   if (!(p >= 0 && p < 1)) throw new OpError('dropout', `probability must be in [0, 1), got ${p}`);
   if (!training || p === 0) return x;
   const keep = 1 / (1 - p);

@@ -1,6 +1,6 @@
 // add, sub, mul with broadcasting over leading dimensions (one shape a suffix of the other), and scale.
 import { backend, type BinaryOp } from '../../backend/backend.js';
-import { OpError, Tensor, formatShape, result } from '../tensor.js';
+import { OpError, Tensor, expectTensors, formatShape, result } from '../tensor.js';
 
 function isSuffix(short: readonly number[], long: readonly number[]): boolean {
   const off = long.length - short.length;
@@ -8,6 +8,7 @@ function isSuffix(short: readonly number[], long: readonly number[]): boolean {
 }
 
 function binary(op: BinaryOp, a: Tensor, b: Tensor): Tensor {
+  expectTensors(op, { a, b });
   let shape: readonly number[];
   if (isSuffix(b.shape, a.shape)) shape = a.shape;
   else if (isSuffix(a.shape, b.shape)) shape = b.shape;
@@ -31,6 +32,7 @@ export const sub = (a: Tensor, b: Tensor): Tensor => binary('sub', a, b);
 export const mul = (a: Tensor, b: Tensor): Tensor => binary('mul', a, b);
 
 export function scale(x: Tensor, s: number): Tensor {
+  expectTensors('scale', { x });
   if (!Number.isFinite(s)) throw new OpError('scale', `factor must be finite, got ${s}`);
   const be = backend();
   const out = new Float32Array(x.size);

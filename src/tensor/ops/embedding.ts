@@ -1,9 +1,11 @@
 // embedding: gathers rows of a [vocab, dim] table by integer id; its gradient is a scatter-add.
 import { backend } from '../../backend/backend.js';
-import { OpError, Tensor, formatShape, result, type Shape } from '../tensor.js';
+import { OpError, Tensor, expectInt32, expectTensors, formatShape, result, type Shape } from '../tensor.js';
 
 /** ids (with shape idsShape) → [...idsShape, dim]. */
 export function embedding(weight: Tensor, ids: Int32Array, idsShape: Shape = [ids.length]): Tensor {
+  expectTensors('embedding', { weight });
+  expectInt32('embedding', 'ids', ids);
   if (weight.rank !== 2) throw new OpError('embedding', `weight must be [vocab, dim], got ${formatShape(weight.shape)}`);
   const [vocab, dim] = weight.shape as [number, number];
   let n = 1;

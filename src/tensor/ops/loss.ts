@@ -1,6 +1,6 @@
 // crossEntropy: mean negative log-likelihood of integer targets under softmax(logits).
 import { backend } from '../../backend/backend.js';
-import { OpError, Tensor, formatShape, result } from '../tensor.js';
+import { OpError, Tensor, expectInt32, expectTensors, formatShape, result } from '../tensor.js';
 
 export interface CrossEntropyOptions {
   /** Targets equal to this are left out of the mean (padding). */
@@ -9,6 +9,8 @@ export interface CrossEntropyOptions {
 
 /** logits [..., V], targets one per row → scalar mean loss. */
 export function crossEntropy(logits: Tensor, targets: Int32Array, options: CrossEntropyOptions = {}): Tensor {
+  expectTensors('crossEntropy', { logits });
+  expectInt32('crossEntropy', 'targets', targets);
   const ignoreIndex = options.ignoreIndex ?? -100;
   if (logits.rank < 1) throw new OpError('crossEntropy', `logits must be [..., vocab], got ${formatShape(logits.shape)}`);
   const vocab = logits.shape[logits.rank - 1]!;

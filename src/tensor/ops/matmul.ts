@@ -1,7 +1,7 @@
 // matmul: batched matrix product with optionally transposed operands; B may be one matrix shared by
 // every batch item (a weight), in which case its gradient sums over the batch.
 import { backend } from '../../backend/backend.js';
-import { OpError, Tensor, formatShape, result, sizeOf } from '../tensor.js';
+import { OpError, Tensor, expectTensors, formatShape, result, sizeOf } from '../tensor.js';
 
 export interface MatmulOptions {
   /** Use the last two axes of `a` transposed. */
@@ -12,6 +12,7 @@ export interface MatmulOptions {
 
 /** a [...batch, m, k] · b [...batch, k, n] or b [k, n] → [...batch, m, n]. */
 export function matmul(a: Tensor, b: Tensor, options: MatmulOptions = {}): Tensor {
+  expectTensors('matmul', { a, b });
   const transA = options.transA ?? false, transB = options.transB ?? false;
   const what = () => `a ${formatShape(a.shape)}${transA ? 'ᵀ' : ''} · b ${formatShape(b.shape)}${transB ? 'ᵀ' : ''}`;
   if (a.rank < 2 || b.rank < 2) throw new OpError('matmul', `operands need at least 2 dimensions: ${what()}`);

@@ -1,6 +1,6 @@
 // layerNorm and rmsNorm over the last axis, with learned gain (and LayerNorm's optional bias).
 import { backend } from '../../backend/backend.js';
-import { OpError, Tensor, formatShape, result } from '../tensor.js';
+import { OpError, Tensor, expectTensors, formatShape, result } from '../tensor.js';
 
 function checkParam(op: string, x: Tensor, p: Tensor | null, what: string): void {
   const dim = x.shape[x.rank - 1];
@@ -10,6 +10,7 @@ function checkParam(op: string, x: Tensor, p: Tensor | null, what: string): void
 }
 
 export function layerNorm(x: Tensor, gamma: Tensor, beta: Tensor | null, eps = 1e-5): Tensor {
+  expectTensors('layerNorm', { x, gamma, beta });
   if (x.rank < 1 || x.size === 0) throw new OpError('layerNorm', `x must be a non-empty tensor, got ${formatShape(x.shape)}`);
   checkParam('layerNorm', x, gamma, 'gamma');
   checkParam('layerNorm', x, beta, 'beta');
@@ -27,6 +28,7 @@ export function layerNorm(x: Tensor, gamma: Tensor, beta: Tensor | null, eps = 1
 }
 
 export function rmsNorm(x: Tensor, gamma: Tensor, eps = 1e-6): Tensor {
+  expectTensors('rmsNorm', { x, gamma });
   if (x.rank < 1 || x.size === 0) throw new OpError('rmsNorm', `x must be a non-empty tensor, got ${formatShape(x.shape)}`);
   checkParam('rmsNorm', x, gamma, 'gamma');
   const dim = x.shape[x.rank - 1]!, rows = x.size / dim;

@@ -1,8 +1,9 @@
 // sum and mean, over every element or along one axis.
 import { backend } from '../../backend/backend.js';
-import { OpError, Tensor, formatShape, result, sizeOf } from '../tensor.js';
+import { OpError, Tensor, expectTensors, formatShape, result, sizeOf } from '../tensor.js';
 
 function reduce(op: 'sum' | 'mean', x: Tensor, axis: number | undefined): Tensor {
+  expectTensors(op, { x });
   if (x.size === 0 && op === 'mean') throw new OpError('mean', `mean of an empty tensor ${formatShape(x.shape)} is undefined`);
   let outer = 1, len = x.size, inner = 1, shape: number[] = [];
   if (axis !== undefined) {

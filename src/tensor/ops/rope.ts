@@ -1,6 +1,6 @@
 // Rotary position embedding (rotate-half convention, as GPT-NeoX and Llama) on [B, H, T, D].
 import { backend } from '../../backend/backend.js';
-import { OpError, Tensor, formatShape, result } from '../tensor.js';
+import { OpError, Tensor, expectTensors, formatShape, result } from '../tensor.js';
 
 export interface RopeOptions {
   /** Absolute position of the first of the T rows (the KV-cache length during generation). */
@@ -9,6 +9,7 @@ export interface RopeOptions {
 }
 
 export function rope(x: Tensor, options: RopeOptions = {}): Tensor {
+  expectTensors('rope', { x });
   const offset = options.offset ?? 0, base = options.base ?? 10000;
   if (x.rank < 2) throw new OpError('rope', `x must be [..., T, D], got ${formatShape(x.shape)}`);
   const dim = x.shape[x.rank - 1]!, t = x.shape[x.rank - 2]!;

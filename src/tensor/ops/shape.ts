@@ -1,6 +1,6 @@
 // Layout ops: reshape (a view), permute/transpose (a copy), split and concat along an axis.
 import { backend } from '../../backend/backend.js';
-import { OpError, Tensor, formatShape, result, sizeOf, type Shape } from '../tensor.js';
+import { OpError, Tensor, expectTensors, formatShape, result, sizeOf, type Shape } from '../tensor.js';
 
 function normAxis(op: string, axis: number, rank: number, shape: Shape): number {
   const a = axis < 0 ? axis + rank : axis;
@@ -10,6 +10,7 @@ function normAxis(op: string, axis: number, rank: number, shape: Shape): number 
 
 /** Same data, new shape; one dimension may be -1 (inferred). */
 export function reshape(x: Tensor, shape: Shape): Tensor {
+  expectTensors('reshape', { x });
   const free = shape.filter((d) => d === -1).length;
   if (free > 1) throw new OpError('reshape', `at most one -1 allowed in ${formatShape(shape)}`);
   let target = [...shape];
@@ -29,6 +30,7 @@ export function reshape(x: Tensor, shape: Shape): Tensor {
 
 /** Output axis i is input axis perm[i]. */
 export function permute(x: Tensor, perm: readonly number[]): Tensor {
+  expectTensors('permute', { x });
   const rank = x.rank;
   if (perm.length !== rank || [...perm].sort((p, q) => p - q).some((p, i) => p !== i)) {
     throw new OpError('permute', `[${perm.join(', ')}] is not a permutation of the axes of ${formatShape(x.shape)}`);
@@ -43,6 +45,7 @@ export function permute(x: Tensor, perm: readonly number[]): Tensor {
 }
 
 export function transpose(x: Tensor, axis0: number, axis1: number): Tensor {
+  expectTensors('transpose', { x });
   const a = normAxis('transpose', axis0, x.rank, x.shape), b = normAxis('transpose', axis1, x.rank, x.shape);
   const perm = x.shape.map((_, i) => i);
   perm[a] = b;
@@ -52,6 +55,7 @@ export function transpose(x: Tensor, axis0: number, axis1: number): Tensor {
 
 /** Splits along `axis` into pieces of the given sizes. */
 export function split(x: Tensor, sizes: readonly number[], axis = -1): Tensor[] {
+  expectTensors('split', { x });
   const ax = normAxis('split', axis, x.rank, x.shape);
   const len = x.shape[ax]!;
   const total = sizes.reduce((s, d) => s + d, 0);
@@ -74,6 +78,7 @@ export function split(x: Tensor, sizes: readonly number[], axis = -1): Tensor[] 
 /** Joins tensors that agree on every axis but `axis`. */
 export function concat(xs: readonly Tensor[], axis = -1): Tensor {
   if (xs.length === 0) throw new OpError('concat', 'needs at least one tensor');
+  xs.forEach((x, i) => expectTensors('concat', { [`xs[${i}]`]: x }));
   const first = xs[0]!;
   const ax = normAxis('concat', axis, first.rank, first.shape);
   for (const x of xs) {
