@@ -1,10 +1,5 @@
 // shareformer's library entry point. Loads in Node and in browsers: nothing here touches the file
-// system; Node-only helpers live under cli/.
-import { registerBackend } from './backend/backend.js';
-import { jsBackend } from './backend/js/index.js';
-
-registerBackend(jsBackend);
-
+// system. Node-only modules (cli/, verify/load.ts) are deliberately not exported here.
 export { backend, setBackend, registerBackend, availableBackends } from './backend/backend.js';
 export type { Backend, GemmArgs, AttentionDims, AdamWArgs, BinaryOp, GeluApproximation } from './backend/backend.js';
 export { jsBackend } from './backend/js/index.js';

@@ -1,6 +1,7 @@
 // The kernel interface every backend implements, and the registry that picks the active one.
 // Kernels work on flat Float32Arrays with sizes passed explicitly; backward kernels ADD into their
 // gradient outputs, so a tensor used several times accumulates the gradient of every use.
+import { jsBackend } from './js/index.js';
 
 /** Strided, batched matrix product C = op(A)·op(B) (+ C when `accumulate`). */
 export interface GemmArgs {
@@ -118,8 +119,9 @@ export interface Backend {
   adamw(param: Float32Array, grad: Float32Array, m: Float32Array, v: Float32Array, args: AdamWArgs): void;
 }
 
-const registry = new Map<string, Backend>();
-let active: Backend | null = null;
+// The reference backend is always present; faster ones register themselves when they load.
+const registry = new Map<string, Backend>([[jsBackend.name, jsBackend]]);
+let active: Backend = jsBackend;
 
 export function registerBackend(backend: Backend): void {
   registry.set(backend.name, backend);
@@ -138,10 +140,5 @@ export function setBackend(name: string): Backend {
 }
 
 export function backend(): Backend {
-  if (!active) {
-    const first = registry.values().next();
-    if (first.done) throw new Error('no backend registered');
-    active = first.value;
-  }
   return active;
 }
