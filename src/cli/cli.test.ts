@@ -1,0 +1,33 @@
+// The shareformer command as a user runs it: help, the verify job, and clear errors for bad input.
+import { execFileSync, spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+
+const BIN = fileURLToPath(new URL('../../bin/shareformer.js', import.meta.url));
+const cli = (...args: string[]) => spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8' });
+
+describe('shareformer CLI', () => {
+  it('lists its commands in --help', () => {
+    const r = cli('--help');
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/Usage: shareformer/);
+    expect(r.stdout).toMatch(/verify \[options\]/);
+  });
+
+  it('verify passes every PyTorch check and reports them as JSON', () => {
+    const out = JSON.parse(execFileSync(process.execPath, [BIN, 'verify', '--json'], { encoding: 'utf8' }));
+    expect(out.passed).toBe(true);
+    expect(out.checks.length).toBeGreaterThan(150);
+    expect(out.checks.every((c: { diff: number; tolerance: number }) => c.diff <= c.tolerance)).toBe(true);
+  });
+
+  it('rejects an unknown command and an unknown backend with one clear line and a non-zero exit', () => {
+    const unknown = cli('trian');
+    expect(unknown.status).not.toBe(0);
+    expect(unknown.stderr).toMatch(/unknown command 'trian'/);
+    const backend = cli('verify', '--backend', 'cuda');
+    expect(backend.status).not.toBe(0);
+    expect(backend.stderr).toMatch(/argument 'cuda' is invalid.*Allowed choices are js/);
+    expect(backend.stderr).not.toMatch(/at .*\.js:\d+/); // no stack trace
+  });
+});

@@ -1,0 +1,25 @@
+// The command-line entry: one commander program, one file per command under cli/.
+// Errors from bad input end as one line on stderr and a non-zero exit, never a stack trace.
+import { readFileSync } from 'node:fs';
+import { Command, CommanderError } from 'commander';
+import { verifyCommand } from './verify.js';
+
+const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string; description: string };
+
+export async function run(argv: string[]): Promise<number> {
+  const program = new Command('shareformer')
+    .description(pkg.description)
+    .version(pkg.version)
+    .showHelpAfterError('(run with --help for usage)')
+    .exitOverride();
+  program.addCommand(verifyCommand());
+  try {
+    await program.parseAsync(argv);
+    return Number(process.exitCode ?? 0);
+  } catch (e) {
+    if (e instanceof CommanderError) return e.exitCode; // commander already printed help or the error
+    console.error(`shareformer: ${(e as Error).message}`);
+    if (process.env.SHAREFORMER_DEBUG) console.error((e as Error).stack);
+    return 1;
+  }
+}
