@@ -30,6 +30,8 @@ export interface AttentionDims {
   tq: number;
   /** Key positions; queries are the last `tq` of the `tk` positions when causal. */
   tk: number;
+  /** Positions allocated per K/V head (≥ tk): a KV cache holds `capacity` rows of which `tk` are filled. */
+  kvStride: number;
   headDim: number;
   scale: number;
   causal: boolean;

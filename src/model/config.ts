@@ -1,5 +1,6 @@
 // The model configuration: a plain typed object with defaults, validated once at the edge.
-// Errors name the field and the rule that failed.
+// Errors name the field and the rule that failed. Field names match the CLI flags and config.json.
+import { buildPlan, PlanError, type SharingPlan, type ShareScope, type Strategy } from './plan.js';
 
 export interface ModelConfig {
   vocabSize: number;
@@ -21,7 +22,16 @@ export interface ModelConfig {
   bias: boolean;
   /** Reuse the input embedding as the output projection. */
   tieEmbeddings: boolean;
+  /** Factorized embedding width E (< dModel) with an E→dModel projection, as ALBERT; 0 = not factorized. */
+  embedDim: number;
   dropout: number;
+  /** Cross-layer weight sharing: none | all | sequence:M | cycle:M | cycle-rev:M | repeat:K | array. */
+  shareWeights: Strategy;
+  shareScope: ShareScope;
+  /** Cross-layer K/V sharing: none | cla:K | yoco:K | array. */
+  shareKv: Strategy;
+  /** Attention-weight sharing: none | group:K | array. */
+  shareAttention: Strategy;
 }
 
 export const DEFAULT_CONFIG: ModelConfig = {
@@ -39,7 +49,12 @@ export const DEFAULT_CONFIG: ModelConfig = {
   ropeBase: 10000,
   bias: true,
   tieEmbeddings: true,
+  embedDim: 0,
   dropout: 0,
+  shareWeights: 'none',
+  shareScope: 'block',
+  shareKv: 'none',
+  shareAttention: 'none',
 };
 
 export class ConfigError extends Error {
@@ -76,5 +91,19 @@ export function resolveConfig(partial: Partial<ModelConfig> = {}): ModelConfig {
   if (!(c.dropout >= 0 && c.dropout < 1)) throw new ConfigError('dropout', `must be in [0, 1), got ${c.dropout}`);
   if (typeof c.bias !== 'boolean') throw new ConfigError('bias', `must be true or false, got ${JSON.stringify(c.bias)}`);
   if (typeof c.tieEmbeddings !== 'boolean') throw new ConfigError('tieEmbeddings', `must be true or false, got ${JSON.stringify(c.tieEmbeddings)}`);
+  if (!Number.isSafeInteger(c.embedDim) || c.embedDim < 0 || c.embedDim >= c.dModel) {
+    throw new ConfigError('embedDim', `must be 0 (not factorized) or an integer below dModel ${c.dModel}, got ${JSON.stringify(c.embedDim)}`);
+  }
+  planOf(c); // validates the sharing maps
   return c;
+}
+
+/** The validated sharing plan of a resolved config. */
+export function planOf(c: ModelConfig): SharingPlan {
+  try {
+    return buildPlan({ weights: c.shareWeights, scope: c.shareScope, kv: c.shareKv, attention: c.shareAttention }, c.layers);
+  } catch (e) {
+    if (e instanceof PlanError) throw new ConfigError(e.field, e.detail);
+    throw e;
+  }
 }

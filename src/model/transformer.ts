@@ -1,63 +1,43 @@
-// The decoder-only Transformer LM: embeddings, N pre-norm blocks (attention + feed-forward) and the
-// output head. Parameters live in one ordered map of named tensors; linear weights are [out, in]
-// as in PyTorch, so checkpoints line up name for name with a PyTorch port.
+// The decoder-only Transformer LM. Layers loop over the sharing plan: each asks the plan which
+// parameter set it uses and whose keys/values and attention probabilities it reads. The same
+// code runs training (no cache) and generation (KV cache), so both compute the same model.
 import { Tensor, formatShape } from '../tensor/tensor.js';
 import { Rng } from '../tensor/random.js';
 import {
-  add, attention, crossEntropy, dropout, embedding, gelu, layerNorm, matmul, mul, permute, reshape, rmsNorm, rope, silu,
+  add, attendValues, attentionProbs, crossEntropy, dropout, embedding, gelu, layerNorm, matmul, mul, permute, reshape, rmsNorm, rope, silu,
 } from '../tensor/ops/index.js';
 import type { ParamGroup } from '../train/adamw.js';
-import { resolveConfig, type ModelConfig } from './config.js';
+import { planOf, resolveConfig, type ModelConfig } from './config.js';
+import { KVCache } from './kvcache.js';
+import { countParameters, parameterLayout, type ParameterCount, type ParameterSpec } from './parameters.js';
+import type { SharingPlan } from './plan.js';
 
 export interface ForwardOptions {
   /** Enables dropout (with `rng`). */
   training?: boolean;
   rng?: Rng;
+  /** Reads and extends this cache: the ids continue the cached sequence. */
+  cache?: KVCache;
 }
 
 export class TransformerLM {
   readonly config: ModelConfig;
+  readonly plan: SharingPlan;
+  readonly layout: ParameterSpec[];
+  /** Every unique parameter tensor once, by name. */
   readonly params = new Map<string, Tensor>();
 
   constructor(config: Partial<ModelConfig> = {}, seed = 0) {
     this.config = resolveConfig(config);
+    this.plan = planOf(this.config);
+    this.layout = parameterLayout(this.config, this.plan);
     this.initParameters(new Rng(seed));
-  }
-
-  /** Every parameter's name and shape, in a fixed order. */
-  static parameterShapes(c: ModelConfig): Array<[string, number[]]> {
-    const d = c.dModel, hd = d / c.heads, kv = c.kvHeads * hd, f = c.ffnHidden;
-    const out: Array<[string, number[]]> = [['embed.weight', [c.vocabSize, d]]];
-    if (c.positions === 'learned') out.push(['pos.weight', [c.context, d]]);
-    const norm = (name: string) => {
-      out.push([`${name}.weight`, [d]]);
-      if (c.norm === 'layernorm' && c.bias) out.push([`${name}.bias`, [d]]);
-    };
-    const linear = (name: string, o: number, i: number) => {
-      out.push([`${name}.weight`, [o, i]]);
-      if (c.bias) out.push([`${name}.bias`, [o]]);
-    };
-    for (let l = 0; l < c.layers; l++) {
-      const p = `layers.${l}`;
-      norm(`${p}.norm1`);
-      linear(`${p}.attn.q`, d, d);
-      linear(`${p}.attn.k`, kv, d);
-      linear(`${p}.attn.v`, kv, d);
-      linear(`${p}.attn.o`, d, d);
-      norm(`${p}.norm2`);
-      if (c.ffn === 'swiglu') linear(`${p}.ffn.gate`, f, d);
-      linear(`${p}.ffn.up`, f, d);
-      linear(`${p}.ffn.down`, d, f);
-    }
-    norm('norm');
-    if (!c.tieEmbeddings) out.push(['head.weight', [c.vocabSize, d]]);
-    return out;
   }
 
   /** GPT-2 initialisation: N(0, 0.02), residual projections scaled by 1/√(2N), gains 1, biases 0. */
   private initParameters(rng: Rng): void {
     const residualStd = 0.02 / Math.sqrt(2 * this.config.layers);
-    for (const [name, shape] of TransformerLM.parameterShapes(this.config)) {
+    for (const { name, shape } of this.layout) {
       const t = Tensor.zeros(shape, { requiresGrad: true, name });
       if (name.endsWith('.bias')) { /* zeros */ }
       else if (shape.length === 1) t.data.fill(1);
@@ -67,30 +47,36 @@ export class TransformerLM {
   }
 
   /** Replaces every parameter's values; names and shapes must match exactly. */
-  loadWeights(weights: Map<string, Float32Array> | Record<string, Float32Array>): void {
+  loadWeights(weights: Map<string, Float32Array> | Record<string, Float32Array>, source = 'loadWeights'): void {
     const map = weights instanceof Map ? weights : new Map(Object.entries(weights));
     for (const [name, t] of this.params) {
       const w = map.get(name);
-      if (!w) throw new Error(`loadWeights: missing parameter "${name}" ${formatShape(t.shape)}`);
-      if (w.length !== t.size) throw new Error(`loadWeights: parameter "${name}" needs ${t.size} values for ${formatShape(t.shape)}, got ${w.length}`);
-      t.data.set(w);
+      if (!w) throw new Error(`${source}: missing parameter "${name}" ${formatShape(t.shape)}`);
+      if (w.length !== t.size) throw new Error(`${source}: parameter "${name}" needs ${t.size} values for ${formatShape(t.shape)}, got ${w.length}`);
     }
-    for (const name of map.keys()) if (!this.params.has(name)) throw new Error(`loadWeights: unexpected parameter "${name}"`);
+    for (const name of map.keys()) if (!this.params.has(name)) throw new Error(`${source}: unexpected parameter "${name}" (not in this config's sharing plan)`);
+    for (const [name, t] of this.params) t.data.set(map.get(name)!);
   }
 
   parameters(): Tensor[] {
     return [...this.params.values()];
   }
 
-  /** Matrices get weight decay; gains, biases and position tables do not (as nanoGPT). */
+  /** Matrices (embeddings included) get weight decay; gains and biases do not, as nanoGPT. */
   paramGroups(weightDecay: number): ParamGroup[] {
     const decay = this.parameters().filter((p) => p.rank >= 2);
-    const rest = this.parameters().filter((p) => p.rank < 2);
+    const rest = this.parameters().filter((p) => !decay.includes(p));
     return [{ params: decay, weightDecay }, { params: rest, weightDecay: 0 }];
   }
 
-  parameterCount(): number {
-    return this.parameters().reduce((s, p) => s + p.size, 0);
+  /** Unique parameters: total, per component, per parameter set. */
+  parameterCount(): ParameterCount {
+    return countParameters(this.layout);
+  }
+
+  /** A KV cache for `batch` sequences of up to `capacity` positions (default: the context). */
+  createCache(batch = 1, capacity = this.config.context): KVCache {
+    return new KVCache(this.config, this.plan, batch, capacity);
   }
 
   private p(name: string): Tensor {
@@ -99,20 +85,16 @@ export class TransformerLM {
     return t;
   }
 
-  private optional(name: string): Tensor | null {
-    return this.params.get(name) ?? null;
-  }
-
   private linear(x: Tensor, name: string): Tensor {
     const y = matmul(x, this.p(`${name}.weight`), { transB: true });
-    const b = this.optional(`${name}.bias`);
+    const b = this.params.get(`${name}.bias`);
     return b ? add(y, b) : y;
   }
 
   private norm(x: Tensor, name: string): Tensor {
     const c = this.config;
     return c.norm === 'layernorm'
-      ? layerNorm(x, this.p(`${name}.weight`), this.optional(`${name}.bias`), c.normEps)
+      ? layerNorm(x, this.p(`${name}.weight`), this.params.get(`${name}.bias`) ?? null, c.normEps)
       : rmsNorm(x, this.p(`${name}.weight`), c.normEps);
   }
 
@@ -125,40 +107,60 @@ export class TransformerLM {
 
   /** ids: batch × T token ids, row-major → logits [batch, T, vocab]. */
   forward(ids: Int32Array, batch: number, options: ForwardOptions = {}): Tensor {
-    const c = this.config;
+    const c = this.config, plan = this.plan, cache = options.cache;
+    if (!(ids instanceof Int32Array)) throw new Error('forward: ids must be an Int32Array');
     if (!Number.isInteger(batch) || batch <= 0 || ids.length % batch !== 0 || ids.length === 0) {
       throw new Error(`forward: ${ids.length} ids cannot be split into ${batch} equal non-empty rows`);
     }
     const T = ids.length / batch;
-    if (T > c.context) throw new Error(`forward: sequence length ${T} exceeds the context ${c.context}`);
+    const offset = cache ? cache.length : 0;
+    if (cache && cache.batch !== batch) throw new Error(`forward: the cache holds ${cache.batch} sequences, got a batch of ${batch}`);
+    if (offset + T > c.context) throw new Error(`forward: ${offset} cached + ${T} new positions exceed the context of ${c.context}`);
     const hd = c.dModel / c.heads;
+
     let x = embedding(this.p('embed.weight'), ids, [batch, T]);
+    if (c.embedDim > 0) x = matmul(x, this.p('embed.proj.weight'), { transB: true });
     if (c.positions === 'learned') {
-      const positions = Int32Array.from({ length: T }, (_, i) => i);
-      x = add(x, embedding(this.p('pos.weight'), positions, [T]));
+      x = add(x, embedding(this.p('pos.weight'), Int32Array.from({ length: T }, (_, i) => offset + i), [T]));
     }
     x = this.drop(x, options);
+
     const heads = (t: Tensor, n: number) => permute(reshape(t, [batch, T, n, hd]), [0, 2, 1, 3]);
-    for (let l = 0; l < c.layers; l++) {
-      const p = `layers.${l}`;
-      const h = this.norm(x, `${p}.norm1`);
-      let q = heads(this.linear(h, `${p}.attn.q`), c.heads);
-      let k = heads(this.linear(h, `${p}.attn.k`), c.kvHeads);
-      const v = heads(this.linear(h, `${p}.attn.v`), c.kvHeads);
-      if (c.positions === 'rope') {
-        q = rope(q, { base: c.ropeBase });
-        k = rope(k, { base: c.ropeBase });
+    const positioned = (t: Tensor) => (c.positions === 'rope' ? rope(t, { offset, base: c.ropeBase }) : t);
+    const keys: Array<Tensor | null> = [], values: Array<Tensor | null> = [], probs: Array<Tensor | null> = [];
+    const keyLength = offset + T;
+    for (let i = 0; i < c.layers; i++) {
+      const a = `layers.${plan.attnSet[i]}`, f = `layers.${plan.ffnSet[i]}`;
+      const h = this.norm(x, `${a}.norm1`);
+      // Producers compute K/V from their own input; consumers read a producer's (CLA, YOCO).
+      let k: Tensor | null = null, v: Tensor | null = null;
+      if (plan.computesK[i]) k = positioned(heads(this.linear(h, `${a}.attn.k`), c.kvHeads));
+      if (plan.computesV[i]) v = heads(this.linear(h, `${a}.attn.v`), c.kvHeads);
+      keys.push(k && cache ? cache.write('keys', i, k) : k);
+      values.push(v && cache ? cache.write('values', i, v) : v);
+      // Attention producers compute softmax(QKᵀ/√d); consumers reuse a producer's probabilities.
+      let p: Tensor | null = null;
+      if (plan.computesQ[i]) {
+        const q = positioned(heads(this.linear(h, `${a}.attn.q`), c.heads));
+        p = attentionProbs(q, keys[plan.kv[i]]!, { keyLength });
       }
-      const a = reshape(permute(attention(q, k, v), [0, 2, 1, 3]), [batch, T, c.dModel]);
-      x = add(x, this.drop(this.linear(a, `${p}.attn.o`), options));
-      const h2 = this.norm(x, `${p}.norm2`);
-      const f = c.ffn === 'swiglu'
-        ? mul(silu(this.linear(h2, `${p}.ffn.gate`)), this.linear(h2, `${p}.ffn.up`))
-        : gelu(this.linear(h2, `${p}.ffn.up`), 'tanh');
-      x = add(x, this.drop(this.linear(f, `${p}.ffn.down`), options));
+      probs.push(p);
+      const out = attendValues(probs[plan.attention[i]]!, values[plan.kv[i]]!);
+      const merged = reshape(permute(out, [0, 2, 1, 3]), [batch, T, c.dModel]);
+      x = add(x, this.drop(this.linear(merged, `${a}.attn.o`), options));
+
+      const h2 = this.norm(x, `${f}.norm2`);
+      const ff = c.ffn === 'swiglu'
+        ? mul(silu(this.linear(h2, `${f}.ffn.gate`)), this.linear(h2, `${f}.ffn.up`))
+        : gelu(this.linear(h2, `${f}.ffn.up`), 'tanh');
+      x = add(x, this.drop(this.linear(ff, `${f}.ffn.down`), options));
     }
+    if (cache) cache.length += T;
     x = this.norm(x, 'norm');
-    return matmul(x, this.p(c.tieEmbeddings ? 'embed.weight' : 'head.weight'), { transB: true });
+    if (!c.tieEmbeddings) return matmul(x, this.p('head.weight'), { transB: true });
+    // Tied: the output reuses the embedding; a factorized one also reuses its projection, transposed.
+    if (c.embedDim > 0) x = matmul(x, this.p('embed.proj.weight'));
+    return matmul(x, this.p('embed.weight'), { transB: true });
   }
 
   /** Mean next-token cross-entropy of `targets` (same layout as ids). */
@@ -167,4 +169,3 @@ export class TransformerLM {
     return { logits, loss: crossEntropy(logits, targets) };
   }
 }
-

@@ -8,12 +8,12 @@ function lastKey(d: AttentionDims, t: number): number {
 }
 
 export function attentionProbs(q: Float32Array, k: Float32Array, d: AttentionDims, probs: Float32Array): void {
-  const { batch, heads, kvHeads, tq, tk, headDim: D, scale } = d;
+  const { batch, heads, kvHeads, tq, tk, kvStride, headDim: D, scale } = d;
   const group = heads / kvHeads;
   const row = new Float64Array(tk);
   for (let b = 0; b < batch; b++) {
     for (let h = 0; h < heads; h++) {
-      const kBase = (b * kvHeads + Math.floor(h / group)) * tk * D;
+      const kBase = (b * kvHeads + Math.floor(h / group)) * kvStride * D;
       for (let t = 0; t < tq; t++) {
         const qo = ((b * heads + h) * tq + t) * D;
         const po = ((b * heads + h) * tq + t) * tk;
@@ -37,12 +37,12 @@ export function attentionProbs(q: Float32Array, k: Float32Array, d: AttentionDim
 
 export function attentionProbsBackward(q: Float32Array, k: Float32Array, probs: Float32Array, g: Float32Array, d: AttentionDims,
   dq: Float32Array | null, dk: Float32Array | null): void {
-  const { batch, heads, kvHeads, tq, tk, headDim: D, scale } = d;
+  const { batch, heads, kvHeads, tq, tk, kvStride, headDim: D, scale } = d;
   const group = heads / kvHeads;
   const ds = new Float64Array(tk);
   for (let b = 0; b < batch; b++) {
     for (let h = 0; h < heads; h++) {
-      const kBase = (b * kvHeads + Math.floor(h / group)) * tk * D;
+      const kBase = (b * kvHeads + Math.floor(h / group)) * kvStride * D;
       for (let t = 0; t < tq; t++) {
         const qo = ((b * heads + h) * tq + t) * D;
         const po = ((b * heads + h) * tq + t) * tk;
@@ -63,12 +63,12 @@ export function attentionProbsBackward(q: Float32Array, k: Float32Array, probs: 
 }
 
 export function attendValues(probs: Float32Array, v: Float32Array, d: AttentionDims, out: Float32Array): void {
-  const { batch, heads, kvHeads, tq, tk, headDim: D } = d;
+  const { batch, heads, kvHeads, tq, tk, kvStride, headDim: D } = d;
   const group = heads / kvHeads;
   const acc = new Float64Array(D);
   for (let b = 0; b < batch; b++) {
     for (let h = 0; h < heads; h++) {
-      const vBase = (b * kvHeads + Math.floor(h / group)) * tk * D;
+      const vBase = (b * kvHeads + Math.floor(h / group)) * kvStride * D;
       for (let t = 0; t < tq; t++) {
         const po = ((b * heads + h) * tq + t) * tk;
         acc.fill(0);
@@ -88,11 +88,11 @@ export function attendValues(probs: Float32Array, v: Float32Array, d: AttentionD
 
 export function attendValuesBackward(probs: Float32Array, v: Float32Array, g: Float32Array, d: AttentionDims,
   dProbs: Float32Array | null, dv: Float32Array | null): void {
-  const { batch, heads, kvHeads, tq, tk, headDim: D } = d;
+  const { batch, heads, kvHeads, tq, tk, kvStride, headDim: D } = d;
   const group = heads / kvHeads;
   for (let b = 0; b < batch; b++) {
     for (let h = 0; h < heads; h++) {
-      const vBase = (b * kvHeads + Math.floor(h / group)) * tk * D;
+      const vBase = (b * kvHeads + Math.floor(h / group)) * kvStride * D;
       for (let t = 0; t < tq; t++) {
         const po = ((b * heads + h) * tq + t) * tk;
         const go = ((b * heads + h) * tq + t) * D;

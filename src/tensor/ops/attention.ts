@@ -1,7 +1,8 @@
 // Causal multi-head attention with grouped K/V heads (MHA, GQA, MQA), exposed in two halves so a
 // layer can reuse the attention probabilities of another (attention-weight sharing).
-// Shapes: q [B, H, Tq, D]; k [B, G, Tk, D]; v [B, G, Tk, Dv]; probs [B, H, Tq, Tk]; H % G = 0.
-// With causal masking the queries are the last Tq of the Tk positions (a KV cache holds the rest).
+// Shapes: q [B, H, Tq, D]; k [B, G, C, D]; v [B, G, C, Dv]; probs [B, H, Tq, Tk]; H % G = 0.
+// C ≥ Tk: a KV cache allocates C rows per head and fills the first Tk (`keyLength`).
+// With causal masking the queries are the last Tq of the Tk positions.
 import { backend, type AttentionDims } from '../../backend/backend.js';
 import { OpError, Tensor, expectTensors, formatShape, result } from '../tensor.js';
 
@@ -9,6 +10,14 @@ export interface AttentionOptions {
   causal?: boolean;
   /** Multiplies QKᵀ; defaults to 1/√D. */
   scale?: number;
+  /** Filled key positions when k/v are KV-cache buffers with spare rows; defaults to all rows. */
+  keyLength?: number;
+}
+
+function keyLengthOf(op: string, rows: number, keyLength: number | undefined, shapes: () => string): number {
+  const tk = keyLength ?? rows;
+  if (!Number.isInteger(tk) || tk <= 0 || tk > rows) throw new OpError(op, `keyLength ${keyLength} must be between 1 and the ${rows} rows of k/v: ${shapes()}`);
+  return tk;
 }
 
 function dimsOf(op: string, q: Tensor, k: Tensor, options: AttentionOptions): AttentionDims {
@@ -16,13 +25,14 @@ function dimsOf(op: string, q: Tensor, k: Tensor, options: AttentionOptions): At
   const shapes = () => `q ${formatShape(q.shape)}, k ${formatShape(k.shape)}`;
   if (q.rank !== 4 || k.rank !== 4) throw new OpError(op, `q and k must be [batch, heads, time, headDim]: ${shapes()}`);
   const [batch, heads, tq, headDim] = q.shape as [number, number, number, number];
-  const [kb, kvHeads, tk, kd] = k.shape as [number, number, number, number];
+  const [kb, kvHeads, rows, kd] = k.shape as [number, number, number, number];
   if (kb !== batch || kd !== headDim) throw new OpError(op, `batch and head size of q and k differ: ${shapes()}`);
   if (kvHeads === 0 || heads % kvHeads !== 0) throw new OpError(op, `${heads} query heads cannot be grouped over ${kvHeads} key/value heads: ${shapes()}`);
+  if (tq === 0 || rows === 0 || headDim === 0) throw new OpError(op, `empty attention: ${shapes()}`);
+  const tk = keyLengthOf(op, rows, options.keyLength, shapes);
   const causal = options.causal ?? true;
   if (causal && tq > tk) throw new OpError(op, `causal attention needs at least as many keys as queries: ${shapes()}`);
-  if (tq === 0 || tk === 0 || headDim === 0) throw new OpError(op, `empty attention: ${shapes()}`);
-  return { batch, heads, kvHeads, tq, tk, headDim, scale: options.scale ?? 1 / Math.sqrt(headDim), causal };
+  return { batch, heads, kvHeads, tq, tk, kvStride: rows, headDim, scale: options.scale ?? 1 / Math.sqrt(headDim), causal };
 }
 
 /** softmax(scale · QKᵀ + causal mask) → [B, H, Tq, Tk]; masked entries are exactly 0. */
@@ -38,7 +48,7 @@ export function attentionProbs(q: Tensor, k: Tensor, options: AttentionOptions =
 }
 
 /**
- * probs [B, H, Tq, Tk] · v [B, G, Tk, Dv] → [B, H, Tq, Dv], head h reading K/V head ⌊h / (H/G)⌋.
+ * probs [B, H, Tq, Tk] · v [B, G, C ≥ Tk, Dv] → [B, H, Tq, Dv], head h reading K/V head ⌊h / (H/G)⌋.
  * When causal (the default), entries above the causal diagonal are the mask, not data: they are
  * read as zero and receive no gradient.
  */
@@ -47,12 +57,12 @@ export function attendValues(probs: Tensor, v: Tensor, options: { causal?: boole
   const shapes = () => `probs ${formatShape(probs.shape)}, v ${formatShape(v.shape)}`;
   if (probs.rank !== 4 || v.rank !== 4) throw new OpError('attendValues', `probs must be [B, H, Tq, Tk] and v [B, G, Tk, Dv]: ${shapes()}`);
   const [batch, heads, tq, tk] = probs.shape as [number, number, number, number];
-  const [vb, kvHeads, vt, dv] = v.shape as [number, number, number, number];
-  if (vb !== batch || vt !== tk) throw new OpError('attendValues', `batch or key length differ: ${shapes()}`);
+  const [vb, kvHeads, rows, dv] = v.shape as [number, number, number, number];
+  if (vb !== batch || rows < tk) throw new OpError('attendValues', `batch differs or v has fewer positions than probs: ${shapes()}`);
   if (kvHeads === 0 || heads % kvHeads !== 0) throw new OpError('attendValues', `${heads} heads cannot be grouped over ${kvHeads} value heads: ${shapes()}`);
   const causal = options.causal ?? true;
   if (causal && tq > tk) throw new OpError('attendValues', `causal attention needs at least as many keys as queries: ${shapes()}`);
-  const dims: AttentionDims = { batch, heads, kvHeads, tq, tk, headDim: dv, scale: 1, causal };
+  const dims: AttentionDims = { batch, heads, kvHeads, tq, tk, kvStride: rows, headDim: dv, scale: 1, causal };
   const be = backend();
   const out = new Float32Array(batch * heads * tq * dv);
   be.attendValues(probs.data, v.data, dims, out);

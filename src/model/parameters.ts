@@ -1,0 +1,85 @@
+// The parameter layout of a config: every unique tensor's name, shape, component and parameter set.
+// Derived from the config alone, so the model, checkpoints, parameter counts and the analyzer
+// all agree, and it works for configurations far too large to instantiate.
+import type { ModelConfig } from './config.js';
+import { planOf } from './config.js';
+import { uniqueSets, type SharingPlan } from './plan.js';
+
+export type Component = 'embedding' | 'positions' | 'embedProjection' | 'q' | 'k' | 'v' | 'o' | 'ffn' | 'norm' | 'head';
+
+export interface ParameterSpec {
+  name: string;
+  shape: number[];
+  component: Component;
+  /** The attention or FFN parameter set this tensor belongs to (absent for embeddings, final norm, head). */
+  set?: { kind: 'attention' | 'ffn'; index: number };
+}
+
+/** Names and shapes in a fixed order. Linear weights are [out, in] as in PyTorch. */
+export function parameterLayout(c: ModelConfig, plan: SharingPlan = planOf(c)): ParameterSpec[] {
+  const d = c.dModel, hd = d / c.heads, kv = c.kvHeads * hd, f = c.ffnHidden;
+  const e = c.embedDim > 0 ? c.embedDim : d;
+  const out: ParameterSpec[] = [{ name: 'embed.weight', shape: [c.vocabSize, e], component: 'embedding' }];
+  if (c.embedDim > 0) out.push({ name: 'embed.proj.weight', shape: [d, e], component: 'embedProjection' });
+  if (c.positions === 'learned') out.push({ name: 'pos.weight', shape: [c.context, d], component: 'positions' });
+  const norm = (name: string, set?: ParameterSpec['set']) => {
+    out.push({ name: `${name}.weight`, shape: [d], component: 'norm', ...(set && { set }) });
+    if (c.norm === 'layernorm' && c.bias) out.push({ name: `${name}.bias`, shape: [d], component: 'norm', ...(set && { set }) });
+  };
+  const linear = (name: string, o: number, i: number, component: Component, set: ParameterSpec['set']) => {
+    out.push({ name: `${name}.weight`, shape: [o, i], component, ...(set && { set }) });
+    if (c.bias) out.push({ name: `${name}.bias`, shape: [o], component, ...(set && { set }) });
+  };
+  // A set owns a projection when at least one layer using it computes that projection.
+  const uses = (s: number, flags: boolean[]) => plan.attnSet.some((set, i) => set === s && flags[i]);
+  const attnSets = uniqueSets(plan.attnSet), ffnSets = uniqueSets(plan.ffnSet);
+  for (let s = 0; s < c.layers; s++) {
+    const p = `layers.${s}`;
+    if (attnSets.includes(s)) {
+      const set = { kind: 'attention' as const, index: s };
+      norm(`${p}.norm1`, set);
+      if (uses(s, plan.computesQ)) linear(`${p}.attn.q`, d, d, 'q', set);
+      if (uses(s, plan.computesK)) linear(`${p}.attn.k`, kv, d, 'k', set);
+      if (uses(s, plan.computesV)) linear(`${p}.attn.v`, kv, d, 'v', set);
+      linear(`${p}.attn.o`, d, d, 'o', set);
+    }
+    if (ffnSets.includes(s)) {
+      const set = { kind: 'ffn' as const, index: s };
+      norm(`${p}.norm2`, set);
+      if (c.ffn === 'swiglu') linear(`${p}.ffn.gate`, f, d, 'ffn', set);
+      linear(`${p}.ffn.up`, f, d, 'ffn', set);
+      linear(`${p}.ffn.down`, d, f, 'ffn', set);
+    }
+  }
+  norm('norm');
+  if (!c.tieEmbeddings) out.push({ name: 'head.weight', shape: [c.vocabSize, d], component: 'head' });
+  return out;
+}
+
+export interface ParameterCount {
+  total: number;
+  byComponent: Record<Component, number>;
+  /** Parameters of each unique attention / FFN set, keyed "attention.0", "ffn.3", ... */
+  bySet: Record<string, number>;
+}
+
+export function countParameters(layout: readonly ParameterSpec[]): ParameterCount {
+  const byComponent: Record<Component, number> = { embedding: 0, positions: 0, embedProjection: 0, q: 0, k: 0, v: 0, o: 0, ffn: 0, norm: 0, head: 0 };
+  const bySet: Record<string, number> = {};
+  let total = 0;
+  for (const p of layout) {
+    const n = p.shape.reduce((a, b) => a * b, 1);
+    total += n;
+    byComponent[p.component] += n;
+    if (p.set) bySet[`${p.set.kind}.${p.set.index}`] = (bySet[`${p.set.kind}.${p.set.index}`] ?? 0) + n;
+  }
+  return { total, byComponent, bySet };
+}
+
+/** KV-cache bytes per token: K and V rows of every layer that computes them, kvHeads wide. */
+export function kvBytesPerToken(c: ModelConfig, bytesPerElement = 4, plan: SharingPlan = planOf(c)): number {
+  const row = c.kvHeads * (c.dModel / c.heads) * bytesPerElement;
+  let bytes = 0;
+  for (let i = 0; i < c.layers; i++) bytes += (plan.computesK[i] ? row : 0) + (plan.computesV[i] ? row : 0);
+  return bytes;
+}
