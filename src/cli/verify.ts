@@ -7,11 +7,8 @@ import { loadFixture } from '../verify/load.js';
 import { opCases, verifyOpCase } from '../verify/ops.js';
 import { verifyModelForward, verifyModelTraining } from '../verify/models.js';
 import { formatChecks } from '../verify/report.js';
+import { REFERENCE_MODELS, SHARING_MODES } from '../verify/catalog.js';
 
-const MODELS: Record<string, string> = {
-  gpt: 'GPT: LayerNorm, GELU, learned positions, tied embeddings',
-  llama: 'Llama-style: RMSNorm, SwiGLU, RoPE, GQA (4 heads, 2 KV heads), untied',
-};
 
 export function verifyCommand(): Command {
   return new Command('verify')
@@ -25,10 +22,15 @@ export function verifyCommand(): Command {
       const groups: Array<[string, Check[]]> = [];
       const ops = loadFixture('ops.safetensors');
       groups.push([`ops (${opCases(ops).length} cases: outputs and input gradients)`, opCases(ops).flatMap((c) => verifyOpCase(ops, c))]);
-      for (const [name, title] of Object.entries(MODELS)) {
+      for (const [name, title] of Object.entries(REFERENCE_MODELS)) {
         const fx = loadFixture(`${name}.safetensors`);
-        groups.push([`${title}`, [...verifyModelForward(fx, name), ...verifyModelTraining(fx, name)]]);
+        groups.push([title, [...verifyModelForward(fx, name), ...verifyModelTraining(fx, name)]]);
       }
+      const sharing = Object.keys(SHARING_MODES).flatMap((mode) => {
+        const fx = loadFixture(`sharing/${mode}.safetensors`);
+        return [...verifyModelForward(fx, mode), ...verifyModelTraining(fx, mode)].map((c) => ({ ...c, check: `${mode}: ${c.check}` }));
+      });
+      groups.push([`sharing plans (${Object.keys(SHARING_MODES).length} modes: ${Object.keys(SHARING_MODES).join(', ')})`, sharing]);
       const all = groups.flatMap(([, checks]) => checks);
       const failed = all.filter((c) => !passes(c));
       const seconds = (performance.now() - started) / 1000;

@@ -184,12 +184,68 @@ def write_ops():
     write_safetensors(os.path.join(OUT, "ops.safetensors"), tensors, meta)
 
 
-# ---------------------------------------------------------------- the small GPTs
+# ---------------------------------------------------------------- the small GPTs and the sharing plan
+DEFAULTS = {"embedDim": 0, "shareWeights": "none", "shareScope": "block", "shareKv": "none", "shareAttention": "none"}
+
+
+def weight_map(s, n):
+    """Independent implementation of the strategies in DESIGN.md (layer -> parameter set)."""
+    if isinstance(s, list):
+        return s
+    if s == "none":
+        return list(range(n))
+    if s == "all":
+        return [0] * n
+    name, m = s.split(":")
+    m = int(m)
+    if name == "sequence":
+        return [int(i // (n / m)) for i in range(n)]
+    if name == "cycle":
+        return [i % m for i in range(n)]
+    if name == "cycle-rev":
+        return [i % m for i in range(n - m)] + list(reversed(range(m)))
+    if name == "repeat":
+        return [i // m for i in range(n)]
+    raise ValueError(s)
+
+
+def source_map(s, n):
+    """Layer -> producer layer for K/V (cla, yoco) and attention-weight (group) sharing."""
+    if isinstance(s, list):
+        return s
+    if s == "none":
+        return list(range(n))
+    name, k = s.split(":")
+    k = int(k)
+    if name in ("cla", "group"):
+        return [(i // k) * k for i in range(n)]
+    if name == "yoco":
+        return [n - k - 1 if i >= n - k else i for i in range(n)]
+    raise ValueError(s)
+
+
+def plan_of(c):
+    n = c["layers"]
+    w = weight_map(c["shareWeights"], n)
+    ident = list(range(n))
+    attn_set = ident if c["shareScope"] == "ffn" else w
+    ffn_set = ident if c["shareScope"] == "attention" else w
+    kv, att = source_map(c["shareKv"], n), source_map(c["shareAttention"], n)
+    q = [att[i] == i for i in range(n)]
+    k = [kv[i] == i and att[i] == i for i in range(n)]
+    v = [kv[i] == i for i in range(n)]
+    return {"attn_set": attn_set, "ffn_set": ffn_set, "kv": kv, "att": att, "q": q, "k": k, "v": v}
+
+
 def param_shapes(c):
-    """Mirror of TransformerLM.parameterShapes: names and shapes in the same order."""
+    """Mirror of parameterLayout (src/model/parameters.ts): names and shapes in the same order."""
+    P = plan_of(c)
     d, hd = c["dModel"], c["dModel"] // c["heads"]
     kv, f = c["kvHeads"] * hd, c["ffnHidden"]
-    out = [("embed.weight", [c["vocabSize"], d])]
+    e = c["embedDim"] or d
+    out = [("embed.weight", [c["vocabSize"], e])]
+    if c["embedDim"]:
+        out.append(("embed.proj.weight", [d, e]))
     if c["positions"] == "learned":
         out.append(("pos.weight", [c["context"], d]))
 
@@ -203,18 +259,26 @@ def param_shapes(c):
         if c["bias"]:
             out.append((f"{n}.bias", [o]))
 
-    for l in range(c["layers"]):
-        p = f"layers.{l}"
-        norm(f"{p}.norm1")
-        linear(f"{p}.attn.q", d, d)
-        linear(f"{p}.attn.k", kv, d)
-        linear(f"{p}.attn.v", kv, d)
-        linear(f"{p}.attn.o", d, d)
-        norm(f"{p}.norm2")
-        if c["ffn"] == "swiglu":
-            linear(f"{p}.ffn.gate", f, d)
-        linear(f"{p}.ffn.up", f, d)
-        linear(f"{p}.ffn.down", d, f)
+    def uses(s, flags):
+        return any(P["attn_set"][i] == s and flags[i] for i in range(c["layers"]))
+
+    for s in range(c["layers"]):
+        p = f"layers.{s}"
+        if s in P["attn_set"]:
+            norm(f"{p}.norm1")
+            if uses(s, P["q"]):
+                linear(f"{p}.attn.q", d, d)
+            if uses(s, P["k"]):
+                linear(f"{p}.attn.k", kv, d)
+            if uses(s, P["v"]):
+                linear(f"{p}.attn.v", kv, d)
+            linear(f"{p}.attn.o", d, d)
+        if s in P["ffn_set"]:
+            norm(f"{p}.norm2")
+            if c["ffn"] == "swiglu":
+                linear(f"{p}.ffn.gate", f, d)
+            linear(f"{p}.ffn.up", f, d)
+            linear(f"{p}.ffn.down", d, f)
     norm("norm")
     if not c["tieEmbeddings"]:
         out.append(("head.weight", [c["vocabSize"], d]))
@@ -236,6 +300,7 @@ def forward(c, P, ids):
     B, T = ids.shape
     d, H, G = c["dModel"], c["heads"], c["kvHeads"]
     hd = d // H
+    plan = plan_of(c)
 
     def lin(x, n):
         y = x @ P[f"{n}.weight"].T
@@ -246,27 +311,39 @@ def forward(c, P, ids):
             return layer_norm_ref(x, P[f"{n}.weight"], P.get(f"{n}.bias"), c["normEps"])
         return rms_norm_ref(x, P[f"{n}.weight"], c["normEps"])
 
+    def pos(t):
+        return rope_ref(t, 0, c["ropeBase"]) if c["positions"] == "rope" else t
+
     x = P["embed.weight"][ids]
+    if c["embedDim"]:
+        x = x @ P["embed.proj.weight"].T
     if c["positions"] == "learned":
         x = x + P["pos.weight"][:T]
+    keys, values, probs = {}, {}, {}
     for l in range(c["layers"]):
-        p = f"layers.{l}"
-        h = norm(x, f"{p}.norm1")
-        q = lin(h, f"{p}.attn.q").view(B, T, H, hd).transpose(1, 2)
-        k = lin(h, f"{p}.attn.k").view(B, T, G, hd).transpose(1, 2)
-        v = lin(h, f"{p}.attn.v").view(B, T, G, hd).transpose(1, 2)
-        if c["positions"] == "rope":
-            q, k = rope_ref(q, 0, c["ropeBase"]), rope_ref(k, 0, c["ropeBase"])
-        a = attend_ref(attn_probs_ref(q, k, True), v).transpose(1, 2).reshape(B, T, d)
-        x = x + lin(a, f"{p}.attn.o")
-        h2 = norm(x, f"{p}.norm2")
+        a, f = f"layers.{plan['attn_set'][l]}", f"layers.{plan['ffn_set'][l]}"
+        h = norm(x, f"{a}.norm1")
+        if plan["k"][l]:
+            keys[l] = pos(lin(h, f"{a}.attn.k").view(B, T, G, hd).transpose(1, 2))
+        if plan["v"][l]:
+            values[l] = lin(h, f"{a}.attn.v").view(B, T, G, hd).transpose(1, 2)
+        if plan["q"][l]:
+            q = pos(lin(h, f"{a}.attn.q").view(B, T, H, hd).transpose(1, 2))
+            probs[l] = attn_probs_ref(q, keys[plan["kv"][l]], True)
+        o = attend_ref(probs[plan["att"][l]], values[plan["kv"][l]]).transpose(1, 2).reshape(B, T, d)
+        x = x + lin(o, f"{a}.attn.o")
+        h2 = norm(x, f"{f}.norm2")
         if c["ffn"] == "swiglu":
-            f = F.silu(lin(h2, f"{p}.ffn.gate")) * lin(h2, f"{p}.ffn.up")
+            ff = F.silu(lin(h2, f"{f}.ffn.gate")) * lin(h2, f"{f}.ffn.up")
         else:
-            f = F.gelu(lin(h2, f"{p}.ffn.up"), approximate="tanh")
-        x = x + lin(f, f"{p}.ffn.down")
+            ff = F.gelu(lin(h2, f"{f}.ffn.up"), approximate="tanh")
+        x = x + lin(ff, f"{f}.ffn.down")
     x = norm(x, "norm")
-    return x @ (P["embed.weight"] if c["tieEmbeddings"] else P["head.weight"]).T
+    if not c["tieEmbeddings"]:
+        return x @ P["head.weight"].T
+    if c["embedDim"]:
+        x = x @ P["embed.proj.weight"]
+    return x @ P["embed.weight"].T
 
 
 def warmup_cosine(step, max_lr, min_lr, warmup, total):
@@ -279,8 +356,8 @@ def warmup_cosine(step, max_lr, min_lr, warmup, total):
     return min_lr + 0.5 * (1 + math.cos(math.pi * ratio)) * (max_lr - min_lr)
 
 
-def write_gpt(file, config, train):
-    c = config
+def write_gpt(file, config, train, final_dtype=torch.float64):
+    c = {**DEFAULTS, **config}
     B, T, steps = train["batch"], train["seq"], train["steps"]
     P0 = init_params(c)
     data = torch.randint(0, c["vocabSize"], (steps, B, T + 1))
@@ -315,7 +392,7 @@ def write_gpt(file, config, train):
     tensors["step_losses"] = torch.tensor(losses, dtype=torch.float64)
     tensors["step_grad_norms"] = torch.tensor(norms, dtype=torch.float64)
     for k in P0:
-        tensors[f"final:{k}"] = P[k].detach().clone()
+        tensors[f"final:{k}"] = P[k].detach().to(final_dtype)
     meta = {"config": json.dumps(c), "train": json.dumps(train), "generator": f"torch {torch.__version__}, float64"}
     write_safetensors(os.path.join(OUT, file), tensors, meta)
 
@@ -331,10 +408,34 @@ LLAMA = {"vocabSize": 33, "layers": 2, "dModel": 32, "heads": 4, "kvHeads": 2, "
          "ffnHidden": 80, "norm": "rmsnorm", "normEps": 1e-6, "positions": "rope", "ropeBase": 10000,
          "bias": False, "tieEmbeddings": False, "dropout": 0}
 
+# Every sharing mode on a 4-layer model small enough to keep the fixtures at ~100 KB each.
+TINY = {"vocabSize": 17, "layers": 4, "dModel": 16, "heads": 4, "kvHeads": 4, "context": 16, "ffn": "gelu",
+        "ffnHidden": 32, "norm": "layernorm", "normEps": 1e-5, "positions": "learned", "ropeBase": 10000,
+        "bias": True, "tieEmbeddings": True, "dropout": 0}
+TINY_LLAMA = {**TINY, "ffn": "swiglu", "norm": "rmsnorm", "normEps": 1e-6, "positions": "rope", "bias": False}
+SHARING = {
+    "all": {**TINY, "shareWeights": "all"},
+    "cycle": {**TINY, "shareWeights": "cycle:2"},
+    "cycle-rev": {**TINY, "shareWeights": "cycle-rev:2"},
+    "scope-attention": {**TINY, "shareWeights": "all", "shareScope": "attention"},
+    "scope-ffn": {**TINY, "shareWeights": "sequence:2", "shareScope": "ffn"},
+    "factorized-tied": {**TINY, "embedDim": 8},
+    "factorized-untied": {**TINY_LLAMA, "embedDim": 8, "tieEmbeddings": False},
+    "gqa": {**TINY_LLAMA, "kvHeads": 2},
+    "mqa": {**TINY_LLAMA, "kvHeads": 1},
+    "cla": {**TINY, "shareKv": "cla:2"},
+    "yoco": {**TINY_LLAMA, "shareKv": "yoco:2"},
+    "attention-group": {**TINY, "shareAttention": "group:2"},
+    "mixed": {**TINY_LLAMA, "shareWeights": "repeat:2", "kvHeads": 2, "shareKv": "cla:2",
+              "shareAttention": [0, 1, 2, 2], "embedDim": 8},
+}
+
 if __name__ == "__main__":
-    os.makedirs(OUT, exist_ok=True)
+    os.makedirs(os.path.join(OUT, "sharing"), exist_ok=True)
     torch.set_num_threads(1)
     write_ops()
     write_gpt("gpt.safetensors", GPT, TRAIN)
     write_gpt("llama.safetensors", LLAMA, TRAIN)
+    for mode, cfg in SHARING.items():
+        write_gpt(os.path.join("sharing", f"{mode}.safetensors"), cfg, TRAIN, final_dtype=torch.float32)
     sys.exit(0)
