@@ -2,6 +2,9 @@
 // Errors from bad input end as one line on stderr and a non-zero exit, never a stack trace.
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
+import { evalCommand } from './eval.js';
+import { generateCommand } from './generate.js';
+import { trainCommand } from './train.js';
 import { verifyCommand } from './verify.js';
 
 const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string; description: string };
@@ -12,6 +15,9 @@ export async function run(argv: string[]): Promise<number> {
     .version(pkg.version)
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
+  program.addCommand(trainCommand());
+  program.addCommand(evalCommand());
+  program.addCommand(generateCommand());
   program.addCommand(verifyCommand());
   try {
     await program.parseAsync(argv);

@@ -48,7 +48,7 @@ export const DEFAULT_CONFIG: ModelConfig = {
   positions: 'learned',
   ropeBase: 10000,
   bias: true,
-  tieEmbeddings: true,
+  tieEmbeddings: false,
   embedDim: 0,
   dropout: 0,
   shareWeights: 'none',

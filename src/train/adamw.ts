@@ -25,8 +25,10 @@ interface Slot {
   step: number;
 }
 
-/** Optimizer state in parameter order, for checkpoints. */
+/** Optimizer state for checkpoints: per parameter (in the optimizer's order), its name and moments. */
 export interface AdamWState {
+  /** Parameter names (the tensor's name, or its index when unnamed); setState matches on them. */
+  names: string[];
   steps: number[];
   m: Float32Array[];
   v: Float32Array[];
@@ -87,16 +89,23 @@ export class AdamW {
   }
 
   getState(): AdamWState {
-    return { steps: this.slots.map((s) => s.step), m: this.slots.map((s) => s.m.slice()), v: this.slots.map((s) => s.v.slice()) };
+    return {
+      names: this.slots.map((s, i) => s.param.name ?? String(i)),
+      steps: this.slots.map((s) => s.step), m: this.slots.map((s) => s.m.slice()), v: this.slots.map((s) => s.v.slice()),
+    };
   }
 
   setState(state: AdamWState): void {
     if (state.m.length !== this.slots.length || state.v.length !== this.slots.length || state.steps.length !== this.slots.length) {
       throw new Error(`AdamW.setState: state has ${state.m.length} parameters, optimizer has ${this.slots.length}`);
     }
-    this.slots.forEach((s, i) => {
+    const position = new Map(state.names.map((n, i) => [n, i]));
+    this.slots.forEach((s, j) => {
+      const name = s.param.name ?? String(j);
+      const i = position.get(name);
+      if (i === undefined) throw new Error(`AdamW.setState: no state for parameter ${name}`);
       if (state.m[i]!.length !== s.m.length || state.v[i]!.length !== s.v.length) {
-        throw new Error(`AdamW.setState: parameter ${i} (${s.param.name ?? 'unnamed'}) has ${s.m.length} elements, state has ${state.m[i]!.length}`);
+        throw new Error(`AdamW.setState: parameter ${name} has ${s.m.length} elements, state has ${state.m[i]!.length}`);
       }
       s.m.set(state.m[i]!);
       s.v.set(state.v[i]!);

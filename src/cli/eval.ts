@@ -1,0 +1,43 @@
+// `shareformer eval`: loss, perplexity and bits per character of a checkpoint on a text.
+import { Command } from 'commander';
+import { loadCheckpoint } from '../io/checkpoint.js';
+import { readCorpus } from '../io/corpus.js';
+import { evalBatches } from '../train/data.js';
+import { evaluate } from '../train/trainer.js';
+import { TokenizerError } from '../train/tokenizer.js';
+import { addBackendOption, int, selectBackend } from './options.js';
+
+export function evalCommand(): Command {
+  const cmd = new Command('eval')
+    .description('evaluate a checkpoint on a text: loss, perplexity, bits per character')
+    .requiredOption('--checkpoint <dir>', 'run directory or checkpoint directory')
+    .requiredOption('--data <source>', 'text file, directory of text files, or synthetic:NAME')
+    .option('--batch <n>', 'sequences per forward pass', int(1), 8)
+    .option('--max-windows <n>', 'evaluate at most this many context-length windows', int(1), 512)
+    .option('--json', 'print one JSON object');
+  addBackendOption(cmd);
+  return cmd.action((opts: { checkpoint: string; data: string; batch: number; maxWindows: number; json?: boolean; backend?: string }) => {
+    selectBackend(opts.backend, Boolean(opts.json));
+    const { lm, tokenizer } = loadCheckpoint(opts.checkpoint);
+    const corpus = readCorpus(opts.data);
+    let tokens: Int32Array;
+    try {
+      tokens = tokenizer.encode(corpus.text);
+    } catch (e) {
+      if (e instanceof TokenizerError) throw new Error(`${corpus.source}: ${e.message}`);
+      throw e;
+    }
+    const context = lm.config.context;
+    if (tokens.length < context + 1) throw new Error(`${corpus.source}: ${tokens.length} tokens is shorter than one window of context ${context} + 1`);
+    const batches = evalBatches([tokens], context, opts.batch, opts.maxWindows);
+    const started = performance.now();
+    const r = evaluate(lm, batches, corpus.text.length / tokens.length);
+    const seconds = (performance.now() - started) / 1000;
+    const out = { loss: r.loss, perplexity: r.perplexity, bits_per_char: r.bitsPerChar, tokens: r.tokens, tokens_per_s: r.tokens / seconds, data: corpus.source };
+    if (opts.json) console.log(JSON.stringify(out));
+    else {
+      console.log(`${corpus.source}: ${r.tokens.toLocaleString()} tokens in ${batches.length} batches of context ${context}`);
+      console.log(`loss ${r.loss.toFixed(4)}  perplexity ${r.perplexity.toFixed(3)}  bits/char ${r.bitsPerChar.toFixed(4)}  (${Math.round(out.tokens_per_s)} tokens/s)`);
+    }
+  });
+}

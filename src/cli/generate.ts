@@ -1,0 +1,57 @@
+// `shareformer generate`: streams text from a checkpoint with the KV cache; --stats reports the
+// cache bytes measured against the analytical figure, and tokens per second.
+import { Command } from 'commander';
+import { loadCheckpoint } from '../io/checkpoint.js';
+import { generate } from '../generate/generate.js';
+import { kvBytesPerToken } from '../model/parameters.js';
+import { TokenizerError } from '../train/tokenizer.js';
+import { addBackendOption, int, num, selectBackend } from './options.js';
+
+interface GenerateOpts {
+  checkpoint: string; prompt: string; maxTokens: number; temperature: number; topK: number; topP: number; seed: number;
+  stats?: boolean; json?: boolean; backend?: string;
+}
+
+export function generateCommand(): Command {
+  const cmd = new Command('generate')
+    .description('generate text from a checkpoint, streaming, with a KV cache')
+    .requiredOption('--checkpoint <dir>', 'run directory or checkpoint directory')
+    .requiredOption('--prompt <text>', 'text to continue')
+    .option('--max-tokens <n>', 'new tokens (capped by the context)', int(0), 200)
+    .option('--temperature <t>', 'sampling temperature; 0 = greedy', num((n) => n >= 0, 'a number ≥ 0'), 0.8)
+    .option('--top-k <k>', 'sample among the k most likely tokens (0 = all)', int(0), 0)
+    .option('--top-p <p>', 'nucleus sampling threshold (1 = off)', num((n) => n > 0 && n <= 1, 'a number in (0, 1]'), 1)
+    .option('--seed <n>', 'sampling seed', int(0), 0)
+    .option('--stats', 'report KV-cache bytes and tokens/s on stderr')
+    .option('--json', 'print one JSON object (text and stats) instead of streaming');
+  addBackendOption(cmd);
+  return cmd.action((opts: GenerateOpts) => {
+    selectBackend(opts.backend, Boolean(opts.json) || !opts.stats);
+    const { lm, tokenizer } = loadCheckpoint(opts.checkpoint);
+    let result;
+    try {
+      result = generate(lm, tokenizer, opts.prompt, {
+        maxTokens: opts.maxTokens, temperature: opts.temperature, topK: opts.topK, topP: opts.topP, seed: opts.seed,
+        ...(!opts.json && { onText: (t: string) => process.stdout.write(t) }),
+      });
+    } catch (e) {
+      if (e instanceof TokenizerError) throw new Error(`--prompt: ${e.message}`);
+      throw e;
+    }
+    const s = result.stats;
+    const analytical = kvBytesPerToken(lm.config) * (s.promptTokens + Math.max(s.newTokens, 1));
+    if (opts.json) {
+      console.log(JSON.stringify({
+        prompt: opts.prompt, text: result.text, prompt_tokens: s.promptTokens, new_tokens: s.newTokens,
+        kv_cache_bytes: s.cacheBytes, kv_cache_bytes_analytical: analytical, kv_bytes_per_token: s.cacheBytesPerToken,
+        prefill_s: s.prefillSeconds, decode_s: s.decodeSeconds, tokens_per_s: s.tokensPerS,
+      }));
+      return;
+    }
+    process.stdout.write('\n');
+    if (opts.stats) {
+      console.error(`KV cache: ${s.cacheBytes.toLocaleString()} bytes measured for ${s.promptTokens + Math.max(s.newTokens, 1)} positions (${s.cacheBytesPerToken.toLocaleString()} bytes/token; analytical ${analytical.toLocaleString()})`);
+      console.error(`prompt ${s.promptTokens} tokens in ${(s.prefillSeconds * 1000).toFixed(0)} ms; ${s.newTokens} new tokens at ${s.tokensPerS.toFixed(1)} tokens/s`);
+    }
+  });
+}

@@ -1,0 +1,95 @@
+// Flags shared by several commands: model shape, sharing plan, backend. Their names match the
+// config.json fields (kebab-case here, camelCase there); values are validated by resolveConfig.
+import { readFileSync } from 'node:fs';
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { availableBackends, setBackend } from '../backend/backend.js';
+import type { ModelConfig } from '../model/config.js';
+import { presetConfig, PRESETS } from '../model/presets.js';
+
+export const int = (min: number) => (v: string): number => {
+  const n = Number(v);
+  if (!/^-?\d+$/.test(v.trim()) || n < min) throw new InvalidArgumentError(`expected an integer ≥ ${min}`);
+  return n;
+};
+
+export const num = (ok: (n: number) => boolean, rule: string) => (v: string): number => {
+  const n = Number(v);
+  if (v.trim() === '' || !Number.isFinite(n) || !ok(n)) throw new InvalidArgumentError(`expected ${rule}`);
+  return n;
+};
+
+/** A strategy flag: a name like "cycle:3" or an explicit JSON array "[0,0,1,1]". */
+const strategy = (v: string): string | number[] => {
+  const t = v.trim();
+  if (!t.startsWith('[')) return t;
+  try {
+    const a = JSON.parse(t);
+    if (Array.isArray(a) && a.every((x) => Number.isInteger(x))) return a;
+  } catch { /* fall through */ }
+  throw new InvalidArgumentError('expected a strategy name or a JSON array of integers such as [0,0,1,1]');
+};
+
+export function addModelOptions(cmd: Command): Command {
+  return cmd
+    .option('--preset <name>', `start from a preset: ${Object.entries(PRESETS).map(([n, p]) => `${n} (${p.description})`).join('; ')}`)
+    .option('--config <file>', 'JSON file with model fields (layers, dModel, shareKv, ...) and training fields (steps, lr, ...)')
+    .option('--layers <n>', 'decoder layers', int(1))
+    .option('--d-model <n>', 'model width', int(1))
+    .option('--heads <n>', 'attention heads', int(1))
+    .option('--context <n>', 'context length in tokens', int(1))
+    .addOption(new Option('--ffn <type>', 'feed-forward block').choices(['gelu', 'swiglu']))
+    .option('--ffn-hidden <n>', 'feed-forward width (default 4 × d-model)', int(1))
+    .addOption(new Option('--norm <type>', 'normalisation').choices(['layernorm', 'rmsnorm']))
+    .addOption(new Option('--positions <type>', 'position encoding').choices(['learned', 'rope']))
+    .option('--dropout <p>', 'dropout probability', num((n) => n >= 0 && n < 1, 'a number in [0, 1)'))
+    .option('--no-bias', 'no biases in linear layers and LayerNorm')
+    .option('--share-weights <strategy>', 'cross-layer weight sharing: none | all | sequence:M | cycle:M | cycle-rev:M | repeat:K | [array]', strategy)
+    .addOption(new Option('--share-scope <scope>', 'what --share-weights shares').choices(['block', 'attention', 'ffn']))
+    .option('--kv-heads <n>', 'key/value heads (GQA; 1 = MQA)', int(1))
+    .option('--share-kv <strategy>', 'cross-layer K/V sharing: none | cla:K | yoco:K | [array]', strategy)
+    .option('--share-attention <strategy>', 'attention-weight sharing: none | group:K | [array]', strategy)
+    .option('--tie-embeddings', 'reuse the input embedding as the output projection')
+    .option('--embed-dim <n>', 'factorized embedding width E < d-model (ALBERT)', int(1));
+}
+
+export function addBackendOption(cmd: Command): Command {
+  return cmd.addOption(new Option('--backend <name>', 'kernel backend').choices(availableBackends()).env('SHAREFORMER_BACKEND'));
+}
+
+export function selectBackend(name: string | undefined, quiet: boolean): void {
+  const b = setBackend(name ?? 'js');
+  if (!quiet) console.error(`backend: ${b.name}`);
+}
+
+/** Reads --config FILE: an object whose keys are config fields; errors name the file. */
+export function readConfigFile(path: string): Record<string, unknown> {
+  let raw: string;
+  try {
+    raw = readFileSync(path, 'utf8');
+  } catch (e) {
+    throw new Error(`--config ${path}: cannot read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+  }
+  try {
+    const v = JSON.parse(raw);
+    if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new Error('not a JSON object');
+    return v as Record<string, unknown>;
+  } catch (e) {
+    throw new Error(`--config ${path}: ${(e as Error).message}`);
+  }
+}
+
+const MODEL_FLAGS: Record<string, keyof ModelConfig> = {
+  layers: 'layers', dModel: 'dModel', heads: 'heads', context: 'context', ffn: 'ffn', ffnHidden: 'ffnHidden', norm: 'norm',
+  positions: 'positions', dropout: 'dropout', shareWeights: 'shareWeights', shareScope: 'shareScope', kvHeads: 'kvHeads',
+  shareKv: 'shareKv', shareAttention: 'shareAttention', tieEmbeddings: 'tieEmbeddings', embedDim: 'embedDim',
+};
+
+/** preset < config file < flags. Returns the model part; `rest` holds the file's other keys. */
+export function modelConfigFrom(opts: Record<string, unknown>, fileConfig: Record<string, unknown> = {}): Partial<ModelConfig> {
+  const out: Record<string, unknown> = opts.preset ? presetConfig(String(opts.preset)) : {};
+  const modelKeys = new Set<string>(Object.values(MODEL_FLAGS).concat(['vocabSize', 'normEps', 'ropeBase', 'bias']));
+  for (const [k, v] of Object.entries(fileConfig)) if (modelKeys.has(k)) out[k] = v;
+  for (const [flag, field] of Object.entries(MODEL_FLAGS)) if (opts[flag] !== undefined) out[field] = opts[flag];
+  if (opts.bias === false) out.bias = false;
+  return out as Partial<ModelConfig>;
+}
