@@ -128,7 +128,11 @@ function readTensors(path: string) {
   } catch (e) {
     throw new CheckpointError(`${path}: cannot read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}); the checkpoint is incomplete`);
   }
-  return readSafetensors(bytes, path);
+  try {
+    return readSafetensors(bytes, path);
+  } catch (e) {
+    throw new CheckpointError(`${(e as Error).message} (the file is damaged)`);
+  }
 }
 
 /** Loads and validates a checkpoint; `path` may be a run directory or a checkpoint directory. */
