@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { evalCommand } from './eval.js';
 import { generateCommand } from './generate.js';
+import { setupCommand } from './setup.js';
 import { trainCommand } from './train.js';
 import { verifyCommand } from './verify.js';
 
@@ -19,6 +20,7 @@ export async function run(argv: string[]): Promise<number> {
   program.addCommand(evalCommand());
   program.addCommand(generateCommand());
   program.addCommand(verifyCommand());
+  program.addCommand(setupCommand());
   try {
     await program.parseAsync(argv);
     return Number(process.exitCode ?? 0);

@@ -2,7 +2,8 @@
 // config.json fields (kebab-case here, camelCase there); values are validated by resolveConfig.
 import { readFileSync } from 'node:fs';
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { availableBackends, setBackend } from '../backend/backend.js';
+import { availableBackends, registerBackend, setBackend } from '../backend/backend.js';
+import { loadNativeBackend } from '../backend/native/index.js';
 import type { ModelConfig } from '../model/config.js';
 import { presetConfig, PRESETS } from '../model/presets.js';
 
@@ -52,13 +53,20 @@ export function addModelOptions(cmd: Command): Command {
     .option('--embed-dim <n>', 'factorized embedding width E < d-model (ALBERT)', int(1));
 }
 
+const BACKEND_NAMES = ['native', 'js'];
+
 export function addBackendOption(cmd: Command): Command {
-  return cmd.addOption(new Option('--backend <name>', 'kernel backend').choices(availableBackends()).env('SHAREFORMER_BACKEND'));
+  return cmd.addOption(new Option('--backend <name>', 'kernel backend (default: native if built, else js)').choices(BACKEND_NAMES).env('SHAREFORMER_BACKEND'));
 }
 
+/** Picks the backend: the one asked for, or the fastest available; says which (and why not native). */
 export function selectBackend(name: string | undefined, quiet: boolean): void {
-  const b = setBackend(name ?? 'js');
-  if (!quiet) console.error(`backend: ${b.name}`);
+  const native = loadNativeBackend();
+  if (native.backend && !availableBackends().includes('native')) registerBackend(native.backend);
+  const why = native.backend ? '' : `native backend unavailable: ${native.reason}; build it with \`npx shareformer setup native\``;
+  if (name === 'native' && !native.backend) throw new Error(why);
+  const chosen = setBackend(name ?? (native.backend ? 'native' : 'js'));
+  if (!quiet) console.error(`backend: ${chosen.name}${!name && why ? ` (${why})` : ''}`);
 }
 
 /** Reads --config FILE: an object whose keys are config fields; errors name the file. */

@@ -1,7 +1,8 @@
 // `shareformer verify`: re-runs the PyTorch comparisons shipped in fixtures/ on this machine and
 // backend, and prints how close every op, gradient and training step comes.
 import { Command, Option } from 'commander';
-import { availableBackends, setBackend } from '../backend/backend.js';
+import { backend } from '../backend/backend.js';
+import { selectBackend } from './options.js';
 import { passes, type Check } from '../verify/fixture.js';
 import { loadFixture } from '../verify/load.js';
 import { opCases, verifyOpCase } from '../verify/ops.js';
@@ -13,11 +14,12 @@ import { REFERENCE_MODELS, SHARING_MODES } from '../verify/catalog.js';
 export function verifyCommand(): Command {
   return new Command('verify')
     .description('compare every op, gradient and a 10-step training run against PyTorch float64 reference fixtures')
-    .addOption(new Option('--backend <name>', 'kernel backend to check').choices(availableBackends()).default('js'))
+    .addOption(new Option('--backend <name>', 'kernel backend to check (default: native if built, else js)').choices(['native', 'js']))
     .option('--verbose', 'print every check, not only a summary per group')
     .option('--json', 'print one JSON object with every check')
-    .action((opts: { backend: string; verbose?: boolean; json?: boolean }) => {
-      setBackend(opts.backend);
+    .action((opts: { backend?: string; verbose?: boolean; json?: boolean }) => {
+      selectBackend(opts.backend, true);
+      const backendName = backend().name;
       const started = performance.now();
       const groups: Array<[string, Check[]]> = [];
       const ops = loadFixture('ops.safetensors');
@@ -35,9 +37,9 @@ export function verifyCommand(): Command {
       const failed = all.filter((c) => !passes(c));
       const seconds = (performance.now() - started) / 1000;
       if (opts.json) {
-        console.log(JSON.stringify({ backend: opts.backend, passed: failed.length === 0, checks: all, seconds }));
+        console.log(JSON.stringify({ backend: backendName, passed: failed.length === 0, checks: all, seconds }));
       } else {
-        console.log(`shareformer verify: backend ${opts.backend}; reference: ${ops.file.metadata.generator ?? "PyTorch"}`);
+        console.log(`shareformer verify: backend ${backendName}; reference: ${ops.file.metadata.generator ?? "PyTorch"}`);
         console.log('difference = max |ours − PyTorch| / max |PyTorch| per tensor\n');
         for (const [title, checks] of groups) {
           if (opts.verbose) console.log(formatChecks(title, checks) + '\n');

@@ -8,7 +8,7 @@ import { TransformerLM } from './transformer.js';
 
 // A 6-layer model with every parameter kind: LayerNorm with bias, GELU MLP, learned positions.
 const V = 50, D = 32, H = 4, T = 24, F = 64, L = 6;
-const base: Partial<ModelConfig> = { vocabSize: V, dModel: D, heads: H, context: T, ffnHidden: F, layers: L };
+const base: Partial<ModelConfig> = { vocabSize: V, dModel: D, heads: H, context: T, ffnHidden: F, layers: L, tieEmbeddings: true };
 const hd = D / H;
 
 /** One attention sub-layer's parameters (pre-norm included) given what it computes. */

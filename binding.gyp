@@ -1,0 +1,18 @@
+{
+  "targets": [
+    {
+      "target_name": "shareformer_native",
+      "sources": ["native/shareformer.c"],
+      "cflags": ["-O3", "-march=x86-64-v2", "-std=c11"],
+      "conditions": [
+        ["OS=='mac'", {
+          "defines": ["ACCELERATE_NEW_LAPACK"],
+          "libraries": ["-framework Accelerate"]
+        }, {
+          "include_dirs": ["/usr/include/x86_64-linux-gnu", "/usr/include/openblas"],
+          "libraries": ["-lopenblas"]
+        }]
+      ]
+    }
+  ]
+}
