@@ -1,4 +1,5 @@
-/* The native backend's kernels: Node-API bindings around OpenBLAS cblas_sgemm for matrix products.
+/* The native backend's kernels: Node-API bindings around OpenBLAS cblas_sgemm for matrix products,
+ * attention built on sgemm, and the hottest pointwise kernels.
  * Every function takes Float32Arrays and plain numbers and works in place; shapes are checked in
  * TypeScript before the call (src/backend/native/index.ts), so this file stays a thin layer. */
 #define NAPI_VERSION 8
@@ -6,6 +7,8 @@
 #include <cblas.h>
 #include <stdint.h>
 #include <string.h>
+#include <stdlib.h>
+#include <math.h>
 
 #define CHECK(call) do { if ((call) != napi_ok) { napi_throw_error(env, NULL, "shareformer native: " #call " failed"); return NULL; } } while (0)
 
@@ -49,6 +52,185 @@ static napi_value gemm(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+/* ---- attention: per (batch, head) the products go to sgemm; masking and softmax are plain loops.
+ * q [B,H,Tq,D]; k, v [B,G,kvStride,D] (first tk rows filled); probs [B,H,Tq,Tk]. Head h reads K/V head h/(H/G).
+ * Queries are the last tq of tk positions: query t may see keys 0 .. tk - tq + t. */
+typedef struct { int64_t batch, heads, kvHeads, tq, tk, kvStride, d; float scale; bool causal; } Dims;
+
+static bool dims(napi_env env, napi_value *argv, Dims *o) {
+  o->batch = num(env, argv[0]); o->heads = num(env, argv[1]); o->kvHeads = num(env, argv[2]);
+  o->tq = num(env, argv[3]); o->tk = num(env, argv[4]); o->kvStride = num(env, argv[5]); o->d = num(env, argv[6]);
+  double scale; napi_get_value_double(env, argv[7], &scale); o->scale = (float)scale;
+  napi_get_value_bool(env, argv[8], &o->causal);
+  return o->heads % o->kvHeads == 0;
+}
+
+static inline int64_t last_key(const Dims *d, int64_t t) { return d->causal ? d->tk - d->tq + t : d->tk - 1; }
+
+static float *scratch(size_t n) {
+  static float *buf = NULL; static size_t cap = 0;
+  if (n > cap) { free(buf); cap = n * 2; buf = (float *)malloc(cap * sizeof(float)); }
+  return buf;
+}
+
+#define ATTN_ARGS(extra) size_t argc = 9 + (extra); napi_value argv[9 + (extra)]; \
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL)); \
+  Dims D; if (argc != 9 + (extra) || !dims(env, argv, &D)) { napi_throw_error(env, NULL, "shareformer native attention: bad arguments"); return NULL; } \
+  const int64_t group = D.heads / D.kvHeads; (void)group;
+
+#define HEAD_LOOP for (int64_t b = 0; b < D.batch; b++) for (int64_t h = 0; h < D.heads; h++) { \
+  const int64_t kvo = (b * D.kvHeads + h / group) * D.kvStride * D.d; \
+  const int64_t qo = (b * D.heads + h) * D.tq * D.d; \
+  const int64_t po = (b * D.heads + h) * D.tq * D.tk;
+
+/* attentionProbs(dims..., q, k, probs) */
+static napi_value attention_probs(napi_env env, napi_callback_info info) {
+  ATTN_ARGS(3)
+  float *q = f32(env, argv[9], NULL), *k = f32(env, argv[10], NULL), *p = f32(env, argv[11], NULL);
+  if (!q || !k || !p) return NULL;
+  HEAD_LOOP
+    float *P = p + po;
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)D.tq, (int)D.tk, (int)D.d, D.scale, q + qo, (int)D.d, k + kvo, (int)D.d, 0.0f, P, (int)D.tk);
+    for (int64_t t = 0; t < D.tq; t++) {
+      float *row = P + t * D.tk; const int64_t last = last_key(&D, t);
+      float max = -INFINITY; double sum = 0;
+      for (int64_t s = 0; s <= last; s++) if (row[s] > max) max = row[s];
+      for (int64_t s = 0; s <= last; s++) { row[s] = expf(row[s] - max); sum += row[s]; }
+      const float inv = (float)(1.0 / sum);
+      for (int64_t s = 0; s <= last; s++) row[s] *= inv;
+      for (int64_t s = last + 1; s < D.tk; s++) row[s] = 0.0f;
+    }
+  }
+  return NULL;
+}
+
+/* attentionProbsBackward(dims..., q, k, probs, g, dq|null, dk|null) */
+static napi_value attention_probs_backward(napi_env env, napi_callback_info info) {
+  ATTN_ARGS(6)
+  float *q = f32(env, argv[9], NULL), *k = f32(env, argv[10], NULL), *p = f32(env, argv[11], NULL), *g = f32(env, argv[12], NULL);
+  napi_valuetype t1, t2; napi_typeof(env, argv[13], &t1); napi_typeof(env, argv[14], &t2);
+  float *dq = t1 == napi_null ? NULL : f32(env, argv[13], NULL), *dk = t2 == napi_null ? NULL : f32(env, argv[14], NULL);
+  if (!q || !k || !p || !g) return NULL;
+  float *ds = scratch((size_t)(D.tq * D.tk));
+  HEAD_LOOP
+    for (int64_t t = 0; t < D.tq; t++) {
+      const float *P = p + po + t * D.tk, *G = g + po + t * D.tk; float *S = ds + t * D.tk;
+      const int64_t last = last_key(&D, t);
+      double dot = 0;
+      for (int64_t s = 0; s <= last; s++) dot += (double)P[s] * G[s];
+      for (int64_t s = 0; s <= last; s++) S[s] = P[s] * (G[s] - (float)dot) * D.scale;
+      for (int64_t s = last + 1; s < D.tk; s++) S[s] = 0.0f;
+    }
+    if (dq) cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)D.tq, (int)D.d, (int)D.tk, 1.0f, ds, (int)D.tk, k + kvo, (int)D.d, 1.0f, dq + qo, (int)D.d);
+    if (dk) cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)D.tk, (int)D.d, (int)D.tq, 1.0f, ds, (int)D.tk, q + qo, (int)D.d, 1.0f, dk + kvo, (int)D.d);
+  }
+  return NULL;
+}
+
+/* Copies one head's probabilities with the masked entries zeroed (they are the mask, not data). */
+static const float *masked(const Dims *D, const float *P, float *tmp) {
+  if (!D->causal) return P;
+  for (int64_t t = 0; t < D->tq; t++) {
+    const int64_t last = last_key(D, t);
+    memcpy(tmp + t * D->tk, P + t * D->tk, sizeof(float) * (size_t)(last + 1));
+    memset(tmp + t * D->tk + last + 1, 0, sizeof(float) * (size_t)(D->tk - last - 1));
+  }
+  return tmp;
+}
+
+/* attendValues(dims..., probs, v, out) — dims.d is the value width */
+static napi_value attend_values(napi_env env, napi_callback_info info) {
+  ATTN_ARGS(3)
+  float *p = f32(env, argv[9], NULL), *v = f32(env, argv[10], NULL), *out = f32(env, argv[11], NULL);
+  if (!p || !v || !out) return NULL;
+  float *tmp = scratch((size_t)(D.tq * D.tk));
+  HEAD_LOOP
+    const float *P = masked(&D, p + po, tmp);
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)D.tq, (int)D.d, (int)D.tk, 1.0f, P, (int)D.tk, v + kvo, (int)D.d, 0.0f, out + qo, (int)D.d);
+  }
+  return NULL;
+}
+
+/* attendValuesBackward(dims..., probs, v, g, dprobs|null, dv|null) */
+static napi_value attend_values_backward(napi_env env, napi_callback_info info) {
+  ATTN_ARGS(5)
+  float *p = f32(env, argv[9], NULL), *v = f32(env, argv[10], NULL), *g = f32(env, argv[11], NULL);
+  napi_valuetype t1, t2; napi_typeof(env, argv[12], &t1); napi_typeof(env, argv[13], &t2);
+  float *dp = t1 == napi_null ? NULL : f32(env, argv[12], NULL), *dv = t2 == napi_null ? NULL : f32(env, argv[13], NULL);
+  if (!p || !v || !g) return NULL;
+  float *tmp = scratch((size_t)(2 * D.tq * D.tk)), *dpt = tmp + D.tq * D.tk;
+  HEAD_LOOP
+    if (dp) {
+      cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)D.tq, (int)D.tk, (int)D.d, 1.0f, g + qo, (int)D.d, v + kvo, (int)D.d, 0.0f, dpt, (int)D.tk);
+      for (int64_t t = 0; t < D.tq; t++) {
+        const int64_t last = last_key(&D, t); float *dst = dp + po + t * D.tk; const float *src = dpt + t * D.tk;
+        for (int64_t s = 0; s <= last; s++) dst[s] += src[s];
+      }
+    }
+    if (dv) {
+      const float *P = masked(&D, p + po, tmp);
+      cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)D.tk, (int)D.d, (int)D.tq, 1.0f, P, (int)D.tk, g + qo, (int)D.d, 1.0f, dv + kvo, (int)D.d);
+    }
+  }
+  return NULL;
+}
+
+/* ---- pointwise kernels */
+static napi_value gelu_tanh(napi_env env, napi_callback_info info) {
+  size_t argc = 2; napi_value argv[2]; size_t n;
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  float *x = f32(env, argv[0], &n), *out = f32(env, argv[1], NULL);
+  if (!x || !out) return NULL;
+  const float c = 0.7978845608028654f;
+  for (size_t i = 0; i < n; i++) { float v = x[i]; out[i] = 0.5f * v * (1.0f + tanhf(c * (v + 0.044715f * v * v * v))); }
+  return NULL;
+}
+
+static napi_value gelu_tanh_backward(napi_env env, napi_callback_info info) {
+  size_t argc = 3; napi_value argv[3]; size_t n;
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  float *x = f32(env, argv[0], &n), *g = f32(env, argv[1], NULL), *dx = f32(env, argv[2], NULL);
+  if (!x || !g || !dx) return NULL;
+  const float c = 0.7978845608028654f;
+  for (size_t i = 0; i < n; i++) {
+    float v = x[i], t = tanhf(c * (v + 0.044715f * v * v * v));
+    dx[i] += g[i] * (0.5f * (1.0f + t) + 0.5f * v * (1.0f - t * t) * c * (1.0f + 3.0f * 0.044715f * v * v));
+  }
+  return NULL;
+}
+
+/* binary(op, a, b, out): out[i] = a[i mod an] op b[i mod bn]; op 0 add, 1 sub, 2 mul.
+ * Shapes broadcast over leading dimensions, so the shorter length divides the output's. */
+#define BINOP(x, y) (op == 0 ? (x) + (y) : op == 1 ? (x) - (y) : (x) * (y))
+static napi_value binary(napi_env env, napi_callback_info info) {
+  size_t argc = 4; napi_value argv[4]; size_t an, bn, n;
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  int64_t op = num(env, argv[0]);
+  float *a = f32(env, argv[1], &an), *b = f32(env, argv[2], &bn), *out = f32(env, argv[3], &n);
+  if (!a || !b || !out || an == 0 || bn == 0) return NULL;
+  if (an == n) { for (size_t o = 0; o < n; o += bn) for (size_t i = 0; i < bn; i++) out[o + i] = BINOP(a[o + i], b[i]); }
+  else { for (size_t o = 0; o < n; o += an) for (size_t i = 0; i < an; i++) out[o + i] = BINOP(a[i], b[o + i]); }
+  return NULL;
+}
+
+/* binaryBackward(op, which, a, b, g, dx): dx[i mod dn] += d(a op b)/dx · g[i]; which 0 = a, 1 = b */
+static napi_value binary_backward(napi_env env, napi_callback_info info) {
+  size_t argc = 6; napi_value argv[6]; size_t an, bn, n, dn;
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  int64_t op = num(env, argv[0]), which = num(env, argv[1]);
+  float *a = f32(env, argv[2], &an), *b = f32(env, argv[3], &bn), *g = f32(env, argv[4], &n), *dx = f32(env, argv[5], &dn);
+  if (!a || !b || !g || !dx || dn == 0) return NULL;
+  if (op == 2) {
+    const float *other = which == 0 ? b : a; size_t on = which == 0 ? bn : an;
+    if (dn == n) { for (size_t o = 0; o < n; o += on) for (size_t i = 0; i < on; i++) dx[o + i] += g[o + i] * other[i]; }
+    else { for (size_t o = 0; o < n; o += dn) for (size_t i = 0; i < dn; i++) dx[i] += g[o + i] * other[o + i]; }
+  } else {
+    const float sign = (op == 1 && which == 1) ? -1.0f : 1.0f;
+    for (size_t o = 0; o < n; o += dn) for (size_t i = 0; i < dn; i++) dx[i] += sign * g[o + i];
+  }
+  return NULL;
+}
+
 /* threads(n): sets OpenBLAS's thread count; returns the count in use. */
 static napi_value threads(napi_env env, napi_callback_info info) {
   size_t argc = 1; napi_value argv[1], out;
@@ -62,6 +244,14 @@ static napi_value init(napi_env env, napi_value exports) {
   napi_property_descriptor props[] = {
     { "gemm", NULL, gemm, NULL, NULL, NULL, napi_default, NULL },
     { "threads", NULL, threads, NULL, NULL, NULL, napi_default, NULL },
+    { "attentionProbs", NULL, attention_probs, NULL, NULL, NULL, napi_default, NULL },
+    { "attentionProbsBackward", NULL, attention_probs_backward, NULL, NULL, NULL, napi_default, NULL },
+    { "attendValues", NULL, attend_values, NULL, NULL, NULL, napi_default, NULL },
+    { "attendValuesBackward", NULL, attend_values_backward, NULL, NULL, NULL, napi_default, NULL },
+    { "geluTanh", NULL, gelu_tanh, NULL, NULL, NULL, napi_default, NULL },
+    { "geluTanhBackward", NULL, gelu_tanh_backward, NULL, NULL, NULL, napi_default, NULL },
+    { "binary", NULL, binary, NULL, NULL, NULL, napi_default, NULL },
+    { "binaryBackward", NULL, binary_backward, NULL, NULL, NULL, napi_default, NULL },
   };
   CHECK(napi_define_properties(env, exports, sizeof(props) / sizeof(props[0]), props));
   return exports;

@@ -1,17 +1,30 @@
-// Node-only: the native backend. Matrix products go to OpenBLAS through a Node-API addon
-// (native/shareformer.c, built at install time); every other kernel is the reference one until
-// it has a native version. Loading never throws: it reports why the addon is unavailable.
+// Node-only: the native backend. Matrix products and attention go to OpenBLAS through a Node-API
+// addon (native/shareformer.c, built at install time), with C loops for the hottest pointwise
+// kernels; the rest are the reference kernels. Loading never throws: it reports why not.
 import { createRequire } from 'node:module';
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import type { Backend, GemmArgs } from '../backend.js';
+import type { AttentionDims, Backend, BinaryOp, GemmArgs } from '../backend.js';
 import { jsBackend } from '../js/index.js';
 
 interface Addon {
   gemm(a: Float32Array, b: Float32Array, c: Float32Array, batch: number, m: number, n: number, k: number,
     transA: boolean, transB: boolean, strideA: number, strideB: number, strideC: number, accumulate: boolean): void;
   threads(n?: number): number;
+  attentionProbs(...args: AttnArgs): void;
+  attentionProbsBackward(...args: AttnArgs): void;
+  attendValues(...args: AttnArgs): void;
+  attendValuesBackward(...args: AttnArgs): void;
+  geluTanh(x: Float32Array, out: Float32Array): void;
+  geluTanhBackward(x: Float32Array, g: Float32Array, dx: Float32Array): void;
+  binary(op: number, a: Float32Array, b: Float32Array, out: Float32Array): void;
+  binaryBackward(op: number, which: number, a: Float32Array, b: Float32Array, g: Float32Array, dx: Float32Array): void;
 }
+
+type AttnArgs = [number, number, number, number, number, number, number, number, boolean, ...Array<Float32Array | null>];
+const dimsOf = (d: AttentionDims): [number, number, number, number, number, number, number, number, boolean] =>
+  [d.batch, d.heads, d.kvHeads, d.tq, d.tk, d.kvStride, d.headDim, d.scale, d.causal];
+const OPS: Record<BinaryOp, number> = { add: 0, sub: 1, mul: 2 };
 
 const ADDON = fileURLToPath(new URL('../../../build/Release/shareformer_native.node', import.meta.url));
 const STATUS = fileURLToPath(new URL('../../../build/native-status.json', import.meta.url));
@@ -35,7 +48,20 @@ export function loadNativeBackend(): NativeLoad {
     const gemm = (a: Float32Array, b: Float32Array, c: Float32Array, p: GemmArgs) => {
       addon.gemm(a, b, c, p.batch, p.m, p.n, p.k, p.transA, p.transB, p.strideA, p.strideB, p.strideC, p.accumulate);
     };
-    return (cached = { backend: { ...jsBackend, name: 'native', gemm }, addon });
+    const backend: Backend = {
+      ...jsBackend,
+      name: 'native',
+      gemm,
+      attentionProbs: (q, k, d, probs) => addon.attentionProbs(...dimsOf(d), q, k, probs),
+      attentionProbsBackward: (q, k, probs, g, d, dq, dk) => addon.attentionProbsBackward(...dimsOf(d), q, k, probs, g, dq, dk),
+      attendValues: (probs, v, d, out) => addon.attendValues(...dimsOf(d), probs, v, out),
+      attendValuesBackward: (probs, v, g, d, dp, dv) => addon.attendValuesBackward(...dimsOf(d), probs, v, g, dp, dv),
+      gelu: (x, approximate, out) => (approximate === 'tanh' ? addon.geluTanh(x, out) : jsBackend.gelu(x, approximate, out)),
+      geluBackward: (x, approximate, g, dx) => (approximate === 'tanh' ? addon.geluTanhBackward(x, g, dx) : jsBackend.geluBackward(x, approximate, g, dx)),
+      binary: (op, a, b, out) => addon.binary(OPS[op], a, b, out),
+      binaryBackward: (op, which, a, b, g, dx) => addon.binaryBackward(OPS[op], which === 'a' ? 0 : 1, a, b, g, dx),
+    };
+    return (cached = { backend, addon });
   } catch (e) {
     return (cached = { backend: null, reason: `the addon failed to load (${(e as Error).message.split('\n')[0]})` });
   }
