@@ -175,14 +175,20 @@ static napi_value attend_values_backward(napi_env env, napi_callback_info info) 
   return NULL;
 }
 
-/* ---- pointwise kernels */
+/* ---- pointwise kernels. tanh(u) = 1 − 2/(e^{2u} + 1): expf vectorises, tanhf does not. */
+static inline float fast_tanh(float u) {
+  if (u > 15.0f) return 1.0f;
+  if (u < -15.0f) return -1.0f;
+  return 1.0f - 2.0f / (expf(2.0f * u) + 1.0f);
+}
+
 static napi_value gelu_tanh(napi_env env, napi_callback_info info) {
   size_t argc = 2; napi_value argv[2]; size_t n;
   CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
   float *x = f32(env, argv[0], &n), *out = f32(env, argv[1], NULL);
   if (!x || !out) return NULL;
   const float c = 0.7978845608028654f;
-  for (size_t i = 0; i < n; i++) { float v = x[i]; out[i] = 0.5f * v * (1.0f + tanhf(c * (v + 0.044715f * v * v * v))); }
+  for (size_t i = 0; i < n; i++) { float v = x[i]; out[i] = 0.5f * v * (1.0f + fast_tanh(c * (v + 0.044715f * v * v * v))); }
   return NULL;
 }
 
@@ -193,9 +199,38 @@ static napi_value gelu_tanh_backward(napi_env env, napi_callback_info info) {
   if (!x || !g || !dx) return NULL;
   const float c = 0.7978845608028654f;
   for (size_t i = 0; i < n; i++) {
-    float v = x[i], t = tanhf(c * (v + 0.044715f * v * v * v));
+    float v = x[i], t = fast_tanh(c * (v + 0.044715f * v * v * v));
     dx[i] += g[i] * (0.5f * (1.0f + t) + 0.5f * v * (1.0f - t * t) * c * (1.0f + 3.0f * 0.044715f * v * v));
   }
+  return NULL;
+}
+
+/* swap12(x, a, b, c, d, out, accumulate): out[a][c][b][d] (+)= x[a][b][c][d] — the head split/merge permute. */
+static napi_value swap12(napi_env env, napi_callback_info info) {
+  size_t argc = 7; napi_value argv[7];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  float *x = f32(env, argv[0], NULL), *out = f32(env, argv[5], NULL);
+  if (!x || !out) return NULL;
+  int64_t A = num(env, argv[1]), B = num(env, argv[2]), C = num(env, argv[3]), D = num(env, argv[4]);
+  bool acc; napi_get_value_bool(env, argv[6], &acc);
+  for (int64_t a = 0; a < A; a++) for (int64_t b = 0; b < B; b++) for (int64_t c = 0; c < C; c++) {
+    const float *src = x + ((a * B + b) * C + c) * D; float *dst = out + ((a * C + c) * B + b) * D;
+    if (acc) for (int64_t d = 0; d < D; d++) dst[d] += src[d];
+    else memcpy(dst, src, sizeof(float) * (size_t)D);
+  }
+  return NULL;
+}
+
+/* axpy(x, s, out, accumulate): out (+)= s·x */
+static napi_value scale(napi_env env, napi_callback_info info) {
+  size_t argc = 4; napi_value argv[4]; size_t n;
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  float *x = f32(env, argv[0], &n), *out = f32(env, argv[2], NULL);
+  if (!x || !out) return NULL;
+  double s; napi_get_value_double(env, argv[1], &s); bool acc; napi_get_value_bool(env, argv[3], &acc);
+  const float f = (float)s;
+  if (acc) for (size_t i = 0; i < n; i++) out[i] += f * x[i];
+  else for (size_t i = 0; i < n; i++) out[i] = f * x[i];
   return NULL;
 }
 
@@ -251,6 +286,8 @@ static napi_value init(napi_env env, napi_value exports) {
     { "geluTanh", NULL, gelu_tanh, NULL, NULL, NULL, napi_default, NULL },
     { "geluTanhBackward", NULL, gelu_tanh_backward, NULL, NULL, NULL, napi_default, NULL },
     { "binary", NULL, binary, NULL, NULL, NULL, napi_default, NULL },
+    { "swap12", NULL, swap12, NULL, NULL, NULL, napi_default, NULL },
+    { "scale", NULL, scale, NULL, NULL, NULL, napi_default, NULL },
     { "binaryBackward", NULL, binary_backward, NULL, NULL, NULL, napi_default, NULL },
   };
   CHECK(napi_define_properties(env, exports, sizeof(props) / sizeof(props[0]), props));

@@ -18,6 +18,8 @@ interface Addon {
   geluTanh(x: Float32Array, out: Float32Array): void;
   geluTanhBackward(x: Float32Array, g: Float32Array, dx: Float32Array): void;
   binary(op: number, a: Float32Array, b: Float32Array, out: Float32Array): void;
+  swap12(x: Float32Array, a: number, b: number, c: number, d: number, out: Float32Array, accumulate: boolean): void;
+  scale(x: Float32Array, s: number, out: Float32Array, accumulate: boolean): void;
   binaryBackward(op: number, which: number, a: Float32Array, b: Float32Array, g: Float32Array, dx: Float32Array): void;
 }
 
@@ -60,6 +62,12 @@ export function loadNativeBackend(): NativeLoad {
       geluBackward: (x, approximate, g, dx) => (approximate === 'tanh' ? addon.geluTanhBackward(x, g, dx) : jsBackend.geluBackward(x, approximate, g, dx)),
       binary: (op, a, b, out) => addon.binary(OPS[op], a, b, out),
       binaryBackward: (op, which, a, b, g, dx) => addon.binaryBackward(OPS[op], which === 'a' ? 0 : 1, a, b, g, dx),
+      scale: (x, s, out, accumulate) => addon.scale(x, s, out, accumulate),
+      // Swapping axes 1 and 2 of a rank-4 tensor (splitting and merging heads) is the hot permute.
+      permute: (x, shape, perm, out, accumulate) => {
+        if (shape.length === 4 && perm[0] === 0 && perm[1] === 2 && perm[2] === 1 && perm[3] === 3) addon.swap12(x, shape[0]!, shape[1]!, shape[2]!, shape[3]!, out, accumulate);
+        else jsBackend.permute(x, shape, perm, out, accumulate);
+      },
     };
     return (cached = { backend, addon });
   } catch (e) {

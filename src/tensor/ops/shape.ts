@@ -22,10 +22,7 @@ export function reshape(x: Tensor, shape: Shape): Tensor {
   if (target.some((d) => !Number.isInteger(d) || d < 0) || sizeOf(target) !== x.size) {
     throw new OpError('reshape', `cannot reshape ${formatShape(x.shape)} (${x.size} elements) to ${formatShape(shape)}`);
   }
-  return result(x.data, target, [x], (g) => {
-    const dx = x.gradBuffer();
-    for (let i = 0; i < g.length; i++) dx[i]! += g[i]!;
-  });
+  return result(x.data, target, [x], (g) => backend().scale(g, 1, x.gradBuffer(), true));
 }
 
 /** Output axis i is input axis perm[i]. */
