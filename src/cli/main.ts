@@ -2,6 +2,7 @@
 // Errors from bad input end as one line on stderr and a non-zero exit, never a stack trace.
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
+import { demoCommand } from './demo.js';
 import { evalCommand } from './eval.js';
 import { generateCommand } from './generate.js';
 import { setupCommand } from './setup.js';
@@ -16,6 +17,7 @@ export async function run(argv: string[]): Promise<number> {
     .version(pkg.version)
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
+  program.addCommand(demoCommand());
   program.addCommand(trainCommand());
   program.addCommand(evalCommand());
   program.addCommand(generateCommand());
