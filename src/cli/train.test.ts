@@ -28,6 +28,14 @@ describe('train', () => {
     expect(stepLosses(whole).filter(([t]) => t === 'step')).toHaveLength(12);
   });
 
+  it('refuses to overwrite an existing run unless told to', () => {
+    const dir = join(root, 'whole');
+    const r = cli('train', ...SMALL, '--steps', '2', '--out', dir);
+    expect(r.status).not.toBe(0);
+    expect(r.stderr).toMatch(/whole already holds a run; continue it with --resume .*whole, or pass --force to start over/);
+    expect(cli('train', ...SMALL, '--steps', '2', '--out', join(root, 'forced'), '--force').status).toBe(0);
+  });
+
   it('prints a JSON summary with tokens_per_s, then eval and generate use the checkpoint', () => {
     const out = join(root, 'json');
     const r = cli('train', ...SMALL, '--steps', '4', '--out', out, '--json');

@@ -1,6 +1,6 @@
 // `shareformer train`: trains a model on a text file, a directory or a synthetic corpus, with
 // periodic evaluation, a progress bar, a JSONL log, atomic checkpoints and exact resume.
-import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Command, Option } from 'commander';
 import cliProgress from 'cli-progress';
@@ -17,7 +17,7 @@ import { addBackendOption, addModelOptions, int, modelConfigFrom, num, readConfi
 const TRAIN_FLAGS: Array<keyof TrainConfig> = ['steps', 'batch', 'lr', 'minLr', 'warmup', 'weightDecay', 'beta1', 'beta2', 'clip', 'gradAccum', 'evalEvery', 'evalWindows', 'seed'];
 
 interface TrainOpts extends Record<string, unknown> {
-  data?: string; out: string; resume?: string; tokenizer: TokenizerKind; vocabSize?: number; valFraction: number;
+  data?: string; out?: string; force?: boolean; resume?: string; tokenizer: TokenizerKind; vocabSize?: number; valFraction: number;
   checkpointEvery?: number; stopAt?: number; json?: boolean; quiet?: boolean; backend?: string; config?: string;
 }
 
@@ -25,7 +25,8 @@ export function trainCommand(): Command {
   const cmd = new Command('train')
     .description('train a language model (with any sharing plan) and save checkpoints to --out')
     .option('--data <source>', 'training text: a file, a directory of text files, or synthetic:addition | synthetic:brackets | synthetic:copy', undefined)
-    .option('--out <dir>', 'run directory: checkpoint/, log.jsonl', 'runs/latest')
+    .option('--out <dir>', 'run directory: checkpoint/, log.jsonl (default runs/<date>-<time>)')
+    .option('--force', 'start over in an --out directory that already holds a run')
     .option('--resume <dir>', 'continue the run saved in this directory (same data, bit-identical loss curve)');
   addModelOptions(cmd);
   cmd
@@ -91,7 +92,10 @@ function runTrain(opts: TrainOpts): void {
   const trainer = new Trainer(lm, split, train, charsPerToken);
   if (resumed?.trainer) trainer.setState(resumed.trainer);
 
-  const outDir = opts.resume ?? opts.out;
+  const outDir = opts.resume ?? opts.out ?? `runs/${new Date().toISOString().slice(0, 19).replace(/[-:]/g, '').replace('T', '-')}`;
+  if (!opts.resume && !opts.force && existsSync(join(outDir, 'checkpoint'))) {
+    throw new Error(`${outDir} already holds a run; continue it with --resume ${outDir}, or pass --force to start over`);
+  }
   mkdirSync(outDir, { recursive: true });
   const logPath = join(outDir, 'log.jsonl');
   if (!resumed) writeFileSync(logPath, '');
