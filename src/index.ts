@@ -13,3 +13,17 @@ export { readSafetensors, writeSafetensors, toFloat32, SafetensorsError } from '
 export type { Dtype, StoredTensor, SafetensorsFile, TensorToWrite, TensorData } from './io/safetensors.js';
 export { resolveConfig, DEFAULT_CONFIG, ConfigError, type ModelConfig } from './model/config.js';
 export { TransformerLM, type ForwardOptions } from './model/transformer.js';
+export { buildPlan, weightMap, kvMap, attentionMap, uniqueSets, NO_SHARING, PlanError } from './model/plan.js';
+export type { SharingPlan, SharingSpec, ShareScope, Strategy } from './model/plan.js';
+export { planOf } from './model/config.js';
+export { parameterLayout, countParameters, kvBytesPerToken, type ParameterSpec, type ParameterCount, type Component } from './model/parameters.js';
+export { KVCache } from './model/kvcache.js';
+export { PRESETS, presetConfig } from './model/presets.js';
+export { CharTokenizer, ByteTokenizer, BpeTokenizer, buildTokenizer, tokenizerFromJSON, TokenizerError } from './train/tokenizer.js';
+export type { Tokenizer, TokenizerJSON, TokenizerKind } from './train/tokenizer.js';
+export { SYNTHETIC, syntheticText } from './train/synthetic.js';
+export { splitTokens, sampleBatch, evalBatches, DataError, type Split, type Batch } from './train/data.js';
+export { Trainer, evaluate, DEFAULT_TRAIN, validateTrainConfig } from './train/trainer.js';
+export type { TrainConfig, TrainerState, StepResult, EvalResult } from './train/trainer.js';
+export { generate, type GenerateOptions, type GenerationResult, type GenerationStats } from './generate/generate.js';
+export { sampleToken, validateSampling, type SamplingOptions } from './generate/sampler.js';
