@@ -2,6 +2,7 @@
 // Errors from bad input end as one line on stderr and a non-zero exit, never a stack trace.
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
+import { analyzeCommand } from './analyze.js';
 import { demoCommand } from './demo.js';
 import { evalCommand } from './eval.js';
 import { generateCommand } from './generate.js';
@@ -21,6 +22,7 @@ export async function run(argv: string[]): Promise<number> {
   program.addCommand(trainCommand());
   program.addCommand(evalCommand());
   program.addCommand(generateCommand());
+  program.addCommand(analyzeCommand());
   program.addCommand(verifyCommand());
   program.addCommand(setupCommand());
   try {

@@ -30,9 +30,9 @@ const strategy = (v: string): string | number[] => {
   throw new InvalidArgumentError('expected a strategy name or a JSON array of integers such as [0,0,1,1]');
 };
 
-export function addModelOptions(cmd: Command): Command {
+export function addModelOptions(cmd: Command, presetHelp = `start from a preset: ${Object.entries(PRESETS).map(([n, p]) => `${n} (${p.description})`).join('; ')}`): Command {
   return cmd
-    .option('--preset <name>', `start from a preset: ${Object.entries(PRESETS).map(([n, p]) => `${n} (${p.description})`).join('; ')}`)
+    .option('--preset <name>', presetHelp)
     .option('--config <file>', 'JSON file with model fields (layers, dModel, shareKv, ...) and training fields (steps, lr, ...)')
     .option('--layers <n>', 'decoder layers', int(1))
     .option('--d-model <n>', 'model width', int(1))
@@ -93,8 +93,8 @@ const MODEL_FLAGS: Record<string, keyof ModelConfig> = {
 };
 
 /** preset < config file < flags. Returns the model part; `rest` holds the file's other keys. */
-export function modelConfigFrom(opts: Record<string, unknown>, fileConfig: Record<string, unknown> = {}): Partial<ModelConfig> {
-  const out: Record<string, unknown> = opts.preset ? presetConfig(String(opts.preset)) : {};
+export function modelConfigFrom(opts: Record<string, unknown>, fileConfig: Record<string, unknown> = {}, preset: Partial<ModelConfig> | null = null): Partial<ModelConfig> {
+  const out: Record<string, unknown> = preset ? { ...preset } : opts.preset ? presetConfig(String(opts.preset)) : {};
   const modelKeys = new Set<string>(Object.values(MODEL_FLAGS).concat(['vocabSize', 'normEps', 'ropeBase', 'bias']));
   for (const [k, v] of Object.entries(fileConfig)) if (modelKeys.has(k)) out[k] = v;
   for (const [flag, field] of Object.entries(MODEL_FLAGS)) if (opts[flag] !== undefined) out[field] = opts[flag];

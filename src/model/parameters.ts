@@ -5,7 +5,7 @@ import type { ModelConfig } from './config.js';
 import { planOf } from './config.js';
 import { uniqueSets, type SharingPlan } from './plan.js';
 
-export type Component = 'embedding' | 'positions' | 'embedProjection' | 'q' | 'k' | 'v' | 'o' | 'ffn' | 'norm' | 'head';
+export type Component = 'embedding' | 'positions' | 'embedProjection' | 'q' | 'k' | 'v' | 'o' | 'ffn' | 'norm' | 'head' | 'pooler';
 
 export interface ParameterSpec {
   name: string;
@@ -64,7 +64,7 @@ export interface ParameterCount {
 }
 
 export function countParameters(layout: readonly ParameterSpec[]): ParameterCount {
-  const byComponent: Record<Component, number> = { embedding: 0, positions: 0, embedProjection: 0, q: 0, k: 0, v: 0, o: 0, ffn: 0, norm: 0, head: 0 };
+  const byComponent: Record<Component, number> = { embedding: 0, positions: 0, embedProjection: 0, q: 0, k: 0, v: 0, o: 0, ffn: 0, norm: 0, head: 0, pooler: 0 };
   const bySet: Record<string, number> = {};
   let total = 0;
   for (const p of layout) {
