@@ -27,7 +27,9 @@ export function kvChart(plans: readonly PlanCurve[], maxContext: number, bytes: 
     encoding: {
       x: { field: 'tokens', type: 'quantitative', scale: { type: 'log', base: 2 }, title: 'context (tokens)' },
       y: { field: 'gib', type: 'quantitative', title: 'KV cache (GiB)' },
-      color: { field: 'plan', type: 'nominal', title: 'plan' },
+      color: { field: 'plan', type: 'nominal', title: 'plan', legend: { labelLimit: 320 } },
+      // Plans with equal cache sizes (weight sharing changes none) would hide each other.
+      strokeDash: { field: 'plan', type: 'nominal', legend: null },
     },
     width: 380, height: 260,
   };

@@ -1,6 +1,6 @@
 // `shareformer analyze`: parameters, memory, KV cache and FLOPs of a preset or config with any
 // sharing flags, from the config alone; side-by-side plans with --compare, charts with --chart.
-import { Command, InvalidArgumentError, Option } from 'commander';
+import { Command, Option } from 'commander';
 import { analyze, scalingTable, type Dtype } from '../analyze/analyze.js';
 import { analyzerChart, costChart, kvChart, parametersChart, type PlanCurve } from '../analyze/charts.js';
 import { fmtBytes, fmtFlops, fmtInt, formatAnalysis, table } from '../analyze/format.js';
@@ -22,7 +22,7 @@ function parsePlan(text: string): { label: string; overrides: Partial<ModelConfi
     const [key, value] = part.split('=').map((s) => s.trim());
     const field = PLAN_KEYS[key ?? ''];
     if (!field || value === undefined || value === '') {
-      throw new InvalidArgumentError(`"${part}" is not KEY=VALUE with KEY one of ${Object.keys(PLAN_KEYS).join(', ')} (or "none")`);
+      throw new Error(`--compare: "${part}" is not KEY=VALUE with KEY one of ${Object.keys(PLAN_KEYS).join(', ')} (or "none")`);
     }
     overrides[field] = /^\d+$/.test(value) && field !== 'shareWeights' ? Number(value) : value === 'true' ? true : value === 'false' ? false : value;
   }

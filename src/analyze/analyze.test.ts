@@ -1,0 +1,103 @@
+// The analyzer: published parameter counts exactly, the runtime's own figures for every sharing
+// mode (instantiated model and measured KV cache), and the FLOP and memory formulas.
+import { describe, expect, it } from 'vitest';
+import { resolveConfig, type ModelConfig } from '../model/config.js';
+import { TransformerLM } from '../model/transformer.js';
+import { analyze, forwardFlops, presetWith, scalingTable } from './analyze.js';
+import { ANALYZER_PRESETS, analyzerPreset } from './presets.js';
+import { planOf } from '../model/config.js';
+
+const count = (name: string, over: Partial<ModelConfig> = {}) => {
+  const p = analyzerPreset(name);
+  return analyze(presetWith(p, over), {}, p.encoder).parameters.total;
+};
+
+describe('published parameter counts', () => {
+  it.each([
+    ['gpt2', 124_439_808],
+    ['llama-2-7b', 6_738_415_616],
+    ['llama-3-8b', 8_030_261_248],
+    ['mistral-7b', 7_241_732_096],
+    ['albert-base', 11_683_584],
+    ['bert-base', 109_482_240], // Hugging Face BertModel with pooler
+    ['bert-large', 335_141_888],
+    ['llama-2-13b', 13_015_864_320],
+    ['llama-2-70b', 68_976_648_192],
+  ])('%s has %i parameters', (name, expected) => {
+    expect(count(name)).toBe(expected);
+  });
+
+  it('a preset with sharing flags is a new config', () => {
+    // cla:2 removes Wk and Wv from 16 of Llama-2-7B's 32 layers: 16 · 2 · 4096².
+    expect(count('llama-2-7b', { shareKv: 'cla:2' })).toBe(6_738_415_616 - 16 * 2 * 4096 * 4096);
+    expect(count('gpt2', { shareWeights: 'all' })).toBe(124_439_808 - 11 * 7_087_872);
+  });
+});
+
+describe('tied to the runtime: every sharing mode, small presets', () => {
+  const modes: Array<[string, Partial<ModelConfig>]> = [
+    ['none', {}], ['weights all', { shareWeights: 'all' }], ['cycle-rev:2 ffn scope', { shareWeights: 'cycle-rev:2', shareScope: 'ffn' }],
+    ['GQA', { kvHeads: 2 }], ['MQA', { kvHeads: 1 }], ['cla:2', { shareKv: 'cla:2' }], ['yoco:1', { shareKv: 'yoco:1' }],
+    ['attention group:2', { shareAttention: 'group:2' }], ['factorized tied', { embedDim: 32, tieEmbeddings: true }],
+    ['mixed', { shareWeights: 'repeat:2', kvHeads: 2, shareKv: 'cla:2', shareAttention: 'group:2', shareScope: 'attention' }],
+  ];
+  it.each(modes)('%s: parameters equal the instantiated model, KV bytes equal the measured cache', (_name, over) => {
+    const config = resolveConfig({ ...ANALYZER_PRESETS.tiny!.config, ...over });
+    const a = analyze(config, { context: 40, batch: 3 });
+    const lm = new TransformerLM(config);
+    expect(a.parameters.total).toBe(lm.parameters().reduce((s, p) => s + p.data.length, 0));
+    expect(a.kvCache.bytes).toBe(lm.createCache(3, 40).bytes());
+  });
+});
+
+describe('FLOPs', () => {
+  const c = resolveConfig({ vocabSize: 100, layers: 2, dModel: 8, heads: 2, ffnHidden: 32, context: 64 });
+
+  it('count 2 FLOPs per multiply-add of every matrix a token meets, plus 4·d per attended key and layer', () => {
+    const f = forwardFlops(c, planOf(c), 10);
+    expect(f.projections).toBe(2 * (4 * 2 * 8 * 8));
+    expect(f.ffn).toBe(2 * (2 * 2 * 8 * 32));
+    expect(f.scores + f.values).toBe(2 * (4 * 10 * 8));
+    expect(f.embedAndHead).toBe(2 * 8 * 100);
+  });
+
+  it('weight sharing does not reduce compute; CLA and attention sharing do', () => {
+    const flops = (over: Partial<ModelConfig>) => analyze(resolveConfig({ ...c, ...over })).flops;
+    expect(flops({ shareWeights: 'all' }).forwardPerToken.total).toBe(flops({}).forwardPerToken.total);
+    expect(flops({ shareKv: 'cla:2' }).skippedBySharing.kv).toBe(2 * 2 * 8 * 8);
+    expect(flops({ shareAttention: 'group:2' }).skippedBySharing.attention).toBeGreaterThan(2 * 2 * 8 * 8);
+  });
+
+  it('makes the quadratic term explicit: 4× the tokens costs 16× the attention', () => {
+    const rows = scalingTable(c, [1000, 4000], true);
+    expect(rows[1]!.attentionGrowth).toBeCloseTo(16, 10);
+    expect(rows[1]!.linear / rows[0]!.linear).toBeCloseTo(4, 10);
+  });
+});
+
+describe('memory', () => {
+  it('weights by dtype and the training estimate scale with the unique parameters', () => {
+    const a = analyze(presetWith(analyzerPreset('gpt2')), { context: 1024, batch: 8 });
+    expect(a.weightBytes).toEqual({ fp32: 4 * 124_439_808, fp16: 2 * 124_439_808, bf16: 2 * 124_439_808, int8: 124_439_808 });
+    expect(a.trainingMemory.optimizer).toBe(8 * 124_439_808);
+    expect(a.trainingMemory.total).toBe(a.trainingMemory.weights + a.trainingMemory.gradients + a.trainingMemory.optimizer + a.trainingMemory.activations);
+  });
+
+  it('KV cache: 2 · layers · kvHeads · headDim · bytes per token, honoring GQA, CLA and attention sharing', () => {
+    const kv = (over: Partial<ModelConfig>, dtype: 'fp16' | 'fp32' = 'fp16') => analyze(presetWith(analyzerPreset('llama-2-7b'), over), { context: 32768, dtype }).kvCache;
+    expect(kv({}).bytesPerToken).toBe(2 * 32 * 4096 * 2);
+    expect(kv({}).bytes).toBe(2 * 32 * 4096 * 2 * 32768); // 16 GiB
+    expect(kv({ shareKv: 'cla:2' }).bytesPerToken).toBe(2 * 16 * 4096 * 2);
+    expect(kv({ kvHeads: 8 }).bytesPerToken).toBe(2 * 32 * 1024 * 2);
+    expect(kv({ shareAttention: 'group:2' }).bytesPerToken).toBe((32 + 16) * 4096 * 2);
+  });
+});
+
+describe('bad input', () => {
+  it('names the known presets', () => {
+    expect(() => analyzerPreset('llama-9')).toThrow(/unknown preset "llama-9" \(known: gpt2, gpt2-medium, .*llama-2-7b/);
+  });
+  it('rejects non-positive lengths', () => {
+    expect(() => analyze(presetWith(analyzerPreset('gpt2')), { context: 0 })).toThrow(/--context must be a positive integer/);
+  });
+});

@@ -1,0 +1,61 @@
+// `shareformer analyze` as a user runs it: the report, --json, --compare, charts, and bad input.
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, describe, expect, it } from 'vitest';
+
+const BIN = fileURLToPath(new URL('../../bin/shareformer.js', import.meta.url));
+const cli = (...args: string[]) => spawnSync(process.execPath, [BIN, 'analyze', ...args], { encoding: 'utf8' });
+const root = mkdtempSync(join(tmpdir(), 'shareformer-analyze-'));
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+describe('shareformer analyze', () => {
+  it('reports a preset with sharing flags', () => {
+    const r = cli('--preset', 'llama-2-7b', '--share-kv', 'cla:2', '--context', '32768', '--dtype', 'fp16');
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/Parameters: 6,201,544,704 unique/);
+    expect(r.stdout).toMatch(/KV cache \(fp16\): 262,144 bytes\/token .* → 8\.00 GiB at 32,768 tokens/);
+    expect(r.stdout).toMatch(/attention like T²/);
+  });
+
+  it('gives every figure as JSON', () => {
+    const a = JSON.parse(cli('--preset', 'albert-base', '--json').stdout);
+    expect(a.parameters.total).toBe(11_683_584);
+    expect(a.kvCache.bytesPerToken).toBe(12 * 2 * 768 * 4);
+    expect(a.scaling.length).toBeGreaterThan(3);
+  });
+
+  it('puts plans side by side', () => {
+    const r = cli('--preset', 'llama-2-7b', '--compare', 'none', 'share-kv=cla:2', 'kv-heads=8', 'share-weights=all', '--json', '--dtype', 'fp16');
+    const plans = JSON.parse(r.stdout).plans as Array<{ label: string; kvCache: { bytesPerToken: number }; parameters: { total: number } }>;
+    expect(plans.map((p) => p.label)).toEqual(['none', 'share-kv=cla:2', 'kv-heads=8', 'share-weights=all']);
+    expect(plans.map((p) => p.kvCache.bytesPerToken)).toEqual([524288, 262144, 131072, 524288]);
+    expect(plans[3]!.parameters.total).toBeLessThan(plans[0]!.parameters.total / 10);
+  });
+
+  it('draws the charts as SVG and PNG', () => {
+    const svg = join(root, 'c.svg'), png = join(root, 'c.png');
+    expect(cli('--preset', 'gpt2', '--chart', svg).status).toBe(0);
+    const text = readFileSync(svg, 'utf8');
+    expect(text).toMatch(/^<svg/);
+    expect(text).toMatch(/KV cache versus context/);
+    expect(text).toMatch(/Unique parameters versus depth/);
+    expect(cli('--preset', 'gpt2', '--chart', png).status).toBe(0);
+    expect(readFileSync(png).subarray(1, 4).toString()).toBe('PNG');
+  });
+
+  it.each<[string, string[], RegExp]>([
+    ['unknown preset', ['--preset', 'gpt5'], /unknown preset "gpt5" \(known: gpt2, gpt2-medium/],
+    ['contradictory flags', ['--preset', 'gpt2', '--kv-heads', '5'], /config\.kvHeads: heads 12 is not divisible by kvHeads 5/],
+    ['non-positive numbers', ['--preset', 'gpt2', '--context', '0'], /option '--context <n>' argument '0' is invalid/],
+    ['a bad compare entry', ['--preset', 'gpt2', '--compare', 'cla'], /"cla" is not KEY=VALUE/],
+    ['no preset', [], /analyze needs --preset NAME or --config FILE/],
+  ])('%s', (_name, args, message) => {
+    const r = cli(...args);
+    expect(r.status).not.toBe(0);
+    expect(r.stderr).toMatch(message);
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+  });
+});
