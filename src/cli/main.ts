@@ -3,6 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { analyzeCommand } from './analyze.js';
+import { benchCommand } from './bench.js';
 import { demoCommand } from './demo.js';
 import { evalCommand } from './eval.js';
 import { generateCommand } from './generate.js';
@@ -24,6 +25,7 @@ export async function run(argv: string[]): Promise<number> {
   program.addCommand(generateCommand());
   program.addCommand(analyzeCommand());
   program.addCommand(verifyCommand());
+  program.addCommand(benchCommand());
   program.addCommand(setupCommand());
   try {
     await program.parseAsync(argv);

@@ -1,0 +1,69 @@
+// Node-only: shareformer's own measurements for `shareformer bench`: sgemm GFLOP/s, training and
+// KV-cache decoding tokens/s, on the active backend.
+import { backend } from '../backend/backend.js';
+import { generate } from '../generate/generate.js';
+import type { ModelConfig } from '../model/config.js';
+import { TransformerLM } from '../model/transformer.js';
+import { Rng } from '../tensor/random.js';
+import { CharTokenizer } from '../train/tokenizer.js';
+import { DEFAULT_TRAIN, Trainer } from '../train/trainer.js';
+
+/** Repeats fn for about `seconds` (after one warm-up call); returns calls per second. */
+export function rate(fn: () => void, seconds: number): number {
+  fn();
+  let reps = 0;
+  const t0 = performance.now();
+  while (performance.now() - t0 < seconds * 1000) { fn(); reps++; }
+  return reps / ((performance.now() - t0) / 1000);
+}
+
+export function matmulGflops(n: number, seconds = 1): number {
+  const rng = new Rng(n);
+  const a = rng.fillNormal(new Float32Array(n * n)), b = rng.fillNormal(new Float32Array(n * n)), c = new Float32Array(n * n);
+  const be = backend();
+  const args = { batch: 1, m: n, n, k: n, transA: false, transB: false, strideA: 0, strideB: 0, strideC: 0, accumulate: false };
+  return (2 * n ** 3 * rate(() => be.gemm(a, b, c, args), seconds)) / 1e9;
+}
+
+export interface BenchModel {
+  layers: number; dModel: number; heads: number; vocab: number; context: number; batch?: number; steps?: number; newTokens?: number;
+  shareWeights?: string; shareKv?: string; shareAttention?: string;
+}
+
+/** nanoGPT's architecture, the one the PyTorch side builds: pre-LN, GELU MLP, learned positions, untied head. */
+export function lmConfig(m: BenchModel): Partial<ModelConfig> {
+  return {
+    vocabSize: m.vocab, layers: m.layers, dModel: m.dModel, heads: m.heads, context: m.context, ffn: 'gelu', norm: 'layernorm',
+    positions: 'learned', bias: true, tieEmbeddings: false, dropout: 0,
+    shareWeights: m.shareWeights ?? 'none', shareKv: m.shareKv ?? 'none', shareAttention: m.shareAttention ?? 'none',
+  };
+}
+
+/** Optimizer steps on random tokens (AdamW, clipping) after two warm-up steps; tokens per second. */
+export function trainTokensPerS(m: BenchModel): { tokensPerS: number; modelFlopsPerS: number } {
+  const lm = new TransformerLM(lmConfig(m), 0);
+  const rng = new Rng(1);
+  const tokens = Int32Array.from({ length: 200_000 }, () => rng.int(m.vocab));
+  const block = tokens.subarray(0, 100_000), val = tokens.subarray(100_000);
+  const steps = m.steps ?? 5;
+  const trainer = new Trainer(lm, { train: [block], val: [val] }, { ...DEFAULT_TRAIN, steps: steps + 2, batch: m.batch ?? 8, warmup: 0, evalWindows: 1 });
+  trainer.trainStep();
+  trainer.trainStep();
+  const t0 = performance.now();
+  for (let i = 0; i < steps; i++) trainer.trainStep();
+  const seconds = (performance.now() - t0) / 1000;
+  const tokensPerS = (steps * (m.batch ?? 8) * m.context) / seconds;
+  // Model FLOPs per token (6N + attention), as nanoGPT's estimate_mfu.
+  const n = lm.parameterCount().total - m.context * m.dModel;
+  const flopsPerToken = 6 * n + 12 * m.layers * m.dModel * m.context;
+  return { tokensPerS, modelFlopsPerS: tokensPerS * flopsPerToken };
+}
+
+/** Greedy decoding of `newTokens` after a one-token prompt, batch 1, with the KV cache. */
+export function decodeTokensPerS(m: BenchModel): { tokensPerS: number; cacheBytes: number } {
+  const lm = new TransformerLM(lmConfig(m), 0);
+  const tok = new CharTokenizer(Array.from({ length: m.vocab }, (_, i) => String.fromCodePoint(0x4e00 + i)));
+  generate(lm, tok, tok.chars[1]!, { maxTokens: 8, temperature: 0 }); // warm-up
+  const r = generate(lm, tok, tok.chars[1]!, { maxTokens: m.newTokens ?? 256, temperature: 0 });
+  return { tokensPerS: r.stats.tokensPerS, cacheBytes: r.stats.cacheBytes };
+}
