@@ -28,6 +28,15 @@ static int64_t num(napi_env env, napi_value v) {
   return out;
 }
 
+/* OpenBLAS wakes all its threads for every call; for small products the hand-off costs more than
+ * it saves (and oversubscribes a busy machine), so those run on one thread. */
+static int max_threads = 0;
+static void small_gemm_threads(int64_t work) {
+  if (max_threads == 0) max_threads = openblas_get_num_threads();
+  int want = work < (int64_t)1 << 22 ? 1 : max_threads;
+  if (openblas_get_num_threads() != want) openblas_set_num_threads(want);
+}
+
 /* gemm(a, b, c, batch, m, n, k, transA, transB, strideA, strideB, strideC, accumulate) */
 static napi_value gemm(napi_env env, napi_callback_info info) {
   size_t argc = 13; napi_value argv[13];
@@ -42,6 +51,7 @@ static napi_value gemm(napi_env env, napi_callback_info info) {
   int64_t sa = num(env, argv[9]), sb = num(env, argv[10]), sc = num(env, argv[11]);
   napi_get_value_bool(env, argv[12], &acc);
   if (m == 0 || n == 0) return NULL;
+  small_gemm_threads(m * n * k);
   for (int64_t i = 0; i < batch; i++) {
     float beta = (acc || (sc == 0 && i > 0)) ? 1.0f : 0.0f;
     if (k == 0) { if (beta == 0.0f) memset(c + i * sc, 0, sizeof(float) * m * n); continue; }
@@ -78,7 +88,7 @@ static float *scratch(size_t n) {
   Dims D; if (argc != 9 + (extra) || !dims(env, argv, &D)) { napi_throw_error(env, NULL, "shareformer native attention: bad arguments"); return NULL; } \
   const int64_t group = D.heads / D.kvHeads; (void)group;
 
-#define HEAD_LOOP for (int64_t b = 0; b < D.batch; b++) for (int64_t h = 0; h < D.heads; h++) { \
+#define HEAD_LOOP small_gemm_threads(0); for (int64_t b = 0; b < D.batch; b++) for (int64_t h = 0; h < D.heads; h++) { \
   const int64_t kvo = (b * D.kvHeads + h / group) * D.kvStride * D.d; \
   const int64_t qo = (b * D.heads + h) * D.tq * D.d; \
   const int64_t po = (b * D.heads + h) * D.tq * D.tk;
@@ -266,11 +276,128 @@ static napi_value binary_backward(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+/* ---- normalisation, softmax, cross-entropy and AdamW: the reference kernels' loops in C, with
+ * the same float64 accumulators for statistics. */
+#define ARGS(n) size_t argc = n; napi_value argv[n]; CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+static float *opt_f32(napi_env env, napi_value v) {
+  napi_valuetype t; napi_typeof(env, v, &t);
+  return t == napi_null ? NULL : f32(env, v, NULL);
+}
+static double dbl(napi_env env, napi_value v) { double d = 0; napi_get_value_double(env, v, &d); return d; }
+
+/* layerNorm(x, gamma, beta|null, rows, dim, eps, out, mean, rstd) */
+static napi_value layer_norm(napi_env env, napi_callback_info info) {
+  ARGS(9)
+  float *x = f32(env, argv[0], NULL), *g = f32(env, argv[1], NULL), *b = opt_f32(env, argv[2]);
+  int64_t rows = num(env, argv[3]), dim = num(env, argv[4]); double eps = dbl(env, argv[5]);
+  float *out = f32(env, argv[6], NULL), *mean = f32(env, argv[7], NULL), *rstd = f32(env, argv[8], NULL);
+  for (int64_t r = 0; r < rows; r++) {
+    const float *xr = x + r * dim; float *o = out + r * dim;
+    double s = 0, v = 0;
+    for (int64_t j = 0; j < dim; j++) s += xr[j];
+    const double mu = s / dim;
+    for (int64_t j = 0; j < dim; j++) { double d = xr[j] - mu; v += d * d; }
+    const double rs = 1.0 / sqrt(v / dim + eps);
+    mean[r] = (float)mu; rstd[r] = (float)rs;
+    for (int64_t j = 0; j < dim; j++) o[j] = (float)((xr[j] - mu) * rs * g[j] + (b ? b[j] : 0.0));
+  }
+  return NULL;
+}
+
+/* layerNormBackward(x, gamma, mean, rstd, g, rows, dim, dx|null, dgamma|null, dbeta|null) */
+static napi_value layer_norm_backward(napi_env env, napi_callback_info info) {
+  ARGS(10)
+  float *x = f32(env, argv[0], NULL), *gm = f32(env, argv[1], NULL), *mean = f32(env, argv[2], NULL), *rstd = f32(env, argv[3], NULL), *g = f32(env, argv[4], NULL);
+  int64_t rows = num(env, argv[5]), dim = num(env, argv[6]);
+  float *dx = opt_f32(env, argv[7]), *dg = opt_f32(env, argv[8]), *db = opt_f32(env, argv[9]);
+  for (int64_t r = 0; r < rows; r++) {
+    const float *xr = x + r * dim, *gr = g + r * dim; const double mu = mean[r], rs = rstd[r];
+    double sg = 0, sgx = 0;
+    for (int64_t j = 0; j < dim; j++) {
+      const double xh = (xr[j] - mu) * rs, gh = (double)gr[j] * gm[j];
+      sg += gh; sgx += gh * xh;
+      if (dg) dg[j] += (float)(gr[j] * xh);
+      if (db) db[j] += gr[j];
+    }
+    if (!dx) continue;
+    sg /= dim; sgx /= dim;
+    float *d = dx + r * dim;
+    for (int64_t j = 0; j < dim; j++) d[j] += (float)(rs * ((double)gr[j] * gm[j] - sg - (xr[j] - mu) * rs * sgx));
+  }
+  return NULL;
+}
+
+/* softmax(x, rows, dim, out) */
+static napi_value softmax(napi_env env, napi_callback_info info) {
+  ARGS(4)
+  float *x = f32(env, argv[0], NULL), *out = f32(env, argv[3], NULL);
+  int64_t rows = num(env, argv[1]), dim = num(env, argv[2]);
+  for (int64_t r = 0; r < rows; r++) {
+    const float *xr = x + r * dim; float *o = out + r * dim;
+    float max = -INFINITY; double sum = 0;
+    for (int64_t j = 0; j < dim; j++) if (xr[j] > max) max = xr[j];
+    for (int64_t j = 0; j < dim; j++) { o[j] = expf(xr[j] - max); sum += o[j]; }
+    const float inv = (float)(1.0 / sum);
+    for (int64_t j = 0; j < dim; j++) o[j] *= inv;
+  }
+  return NULL;
+}
+
+/* crossEntropy(logits, targets(Int32Array), rows, vocab, ignore, dlogits|null, g) → mean loss;
+ * with dlogits, adds g · (softmax − onehot) / count instead (the backward pass). */
+static napi_value cross_entropy(napi_env env, napi_callback_info info) {
+  ARGS(7)
+  float *logits = f32(env, argv[0], NULL);
+  napi_typedarray_type type; size_t tlen; void *tdata; napi_value tbuf; size_t toff;
+  if (napi_get_typedarray_info(env, argv[1], &type, &tlen, &tdata, &tbuf, &toff) != napi_ok || type != napi_int32_array) {
+    napi_throw_type_error(env, NULL, "shareformer native crossEntropy: targets must be an Int32Array"); return NULL;
+  }
+  const int32_t *targets = (const int32_t *)tdata;
+  int64_t rows = num(env, argv[2]), vocab = num(env, argv[3]), ignore = num(env, argv[4]);
+  float *dl = opt_f32(env, argv[5]); double gscale = dbl(env, argv[6]);
+  int64_t count = 0; double total = 0;
+  for (int64_t r = 0; r < rows; r++) if (targets[r] != ignore) count++;
+  for (int64_t r = 0; r < rows; r++) {
+    const int32_t t = targets[r];
+    if (t == ignore) continue;
+    const float *row = logits + r * vocab;
+    float max = -INFINITY; double s = 0;
+    for (int64_t j = 0; j < vocab; j++) if (row[j] > max) max = row[j];
+    for (int64_t j = 0; j < vocab; j++) s += exp((double)row[j] - max);
+    const double lse = max + log(s);
+    if (dl) {
+      const double w = gscale / (double)count; float *d = dl + r * vocab;
+      for (int64_t j = 0; j < vocab; j++) d[j] += (float)(w * (exp((double)row[j] - lse) - (j == t ? 1.0 : 0.0)));
+    } else total += lse - row[t];
+  }
+  napi_value out;
+  CHECK(napi_create_double(env, count ? total / (double)count : NAN, &out));
+  return out;
+}
+
+/* adamw(param, grad, m, v, lr, beta1, beta2, eps, weightDecay, step) — torch.optim.AdamW's update */
+static napi_value adamw(napi_env env, napi_callback_info info) {
+  ARGS(10)
+  size_t n;
+  float *p = f32(env, argv[0], &n), *g = f32(env, argv[1], NULL), *m = f32(env, argv[2], NULL), *v = f32(env, argv[3], NULL);
+  const double lr = dbl(env, argv[4]), b1 = dbl(env, argv[5]), b2 = dbl(env, argv[6]), eps = dbl(env, argv[7]), wd = dbl(env, argv[8]), step = dbl(env, argv[9]);
+  const float decay = (float)(1.0 - lr * wd), fb1 = (float)b1, fb2 = (float)b2;
+  const double bc1 = 1.0 - pow(b1, step), bc2s = sqrt(1.0 - pow(b2, step));
+  const float stepSize = (float)(lr / bc1), invBc2s = (float)(1.0 / bc2s), feps = (float)eps;
+  for (size_t i = 0; i < n; i++) {
+    const float gi = g[i];
+    const float mi = m[i] = fb1 * m[i] + (1.0f - fb1) * gi;
+    const float vi = v[i] = fb2 * v[i] + (1.0f - fb2) * gi * gi;
+    p[i] = p[i] * decay - stepSize * mi / (sqrtf(vi) * invBc2s + feps);
+  }
+  return NULL;
+}
+
 /* threads(n): sets OpenBLAS's thread count; returns the count in use. */
 static napi_value threads(napi_env env, napi_callback_info info) {
   size_t argc = 1; napi_value argv[1], out;
   CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  if (argc == 1) openblas_set_num_threads((int)num(env, argv[0]));
+  if (argc == 1) { max_threads = (int)num(env, argv[0]); openblas_set_num_threads(max_threads); }
   CHECK(napi_create_int32(env, openblas_get_num_threads(), &out));
   return out;
 }
@@ -288,6 +415,11 @@ static napi_value init(napi_env env, napi_value exports) {
     { "binary", NULL, binary, NULL, NULL, NULL, napi_default, NULL },
     { "swap12", NULL, swap12, NULL, NULL, NULL, napi_default, NULL },
     { "scale", NULL, scale, NULL, NULL, NULL, napi_default, NULL },
+    { "layerNorm", NULL, layer_norm, NULL, NULL, NULL, napi_default, NULL },
+    { "layerNormBackward", NULL, layer_norm_backward, NULL, NULL, NULL, napi_default, NULL },
+    { "softmax", NULL, softmax, NULL, NULL, NULL, napi_default, NULL },
+    { "crossEntropy", NULL, cross_entropy, NULL, NULL, NULL, napi_default, NULL },
+    { "adamw", NULL, adamw, NULL, NULL, NULL, napi_default, NULL },
     { "binaryBackward", NULL, binary_backward, NULL, NULL, NULL, napi_default, NULL },
   };
   CHECK(napi_define_properties(env, exports, sizeof(props) / sizeof(props[0]), props));

@@ -20,6 +20,12 @@ interface Addon {
   binary(op: number, a: Float32Array, b: Float32Array, out: Float32Array): void;
   swap12(x: Float32Array, a: number, b: number, c: number, d: number, out: Float32Array, accumulate: boolean): void;
   scale(x: Float32Array, s: number, out: Float32Array, accumulate: boolean): void;
+  layerNorm(x: Float32Array, gamma: Float32Array, beta: Float32Array | null, rows: number, dim: number, eps: number, out: Float32Array, mean: Float32Array, rstd: Float32Array): void;
+  layerNormBackward(x: Float32Array, gamma: Float32Array, mean: Float32Array, rstd: Float32Array, g: Float32Array, rows: number, dim: number,
+    dx: Float32Array | null, dGamma: Float32Array | null, dBeta: Float32Array | null): void;
+  softmax(x: Float32Array, rows: number, dim: number, out: Float32Array): void;
+  crossEntropy(logits: Float32Array, targets: Int32Array, rows: number, vocab: number, ignore: number, dLogits: Float32Array | null, g: number): number;
+  adamw(p: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array, lr: number, beta1: number, beta2: number, eps: number, weightDecay: number, step: number): void;
   binaryBackward(op: number, which: number, a: Float32Array, b: Float32Array, g: Float32Array, dx: Float32Array): void;
 }
 
@@ -63,6 +69,12 @@ export function loadNativeBackend(): NativeLoad {
       binary: (op, a, b, out) => addon.binary(OPS[op], a, b, out),
       binaryBackward: (op, which, a, b, g, dx) => addon.binaryBackward(OPS[op], which === 'a' ? 0 : 1, a, b, g, dx),
       scale: (x, s, out, accumulate) => addon.scale(x, s, out, accumulate),
+      layerNorm: (x, gamma, beta, rows, dim, eps, out, mean, rstd) => addon.layerNorm(x, gamma, beta, rows, dim, eps, out, mean, rstd),
+      layerNormBackward: (x, gamma, mean, rstd, g, rows, dim, dx, dGamma, dBeta) => addon.layerNormBackward(x, gamma, mean, rstd, g, rows, dim, dx, dGamma, dBeta),
+      softmax: (x, rows, dim, out) => addon.softmax(x, rows, dim, out),
+      crossEntropy: (logits, targets, rows, vocab, ignore) => addon.crossEntropy(logits, targets, rows, vocab, ignore, null, 0),
+      crossEntropyBackward: (logits, targets, rows, vocab, ignore, g, dLogits) => { addon.crossEntropy(logits, targets, rows, vocab, ignore, dLogits, g); },
+      adamw: (p, g, m, v, a) => addon.adamw(p, g, m, v, a.lr, a.beta1, a.beta2, a.eps, a.weightDecay, a.step),
       // Swapping axes 1 and 2 of a rank-4 tensor (splitting and merging heads) is the hot permute.
       permute: (x, shape, perm, out, accumulate) => {
         if (shape.length === 4 && perm[0] === 0 && perm[1] === 2 && perm[2] === 1 && perm[3] === 3) addon.swap12(x, shape[0]!, shape[1]!, shape[2]!, shape[3]!, out, accumulate);
