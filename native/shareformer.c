@@ -55,6 +55,13 @@ static napi_value gemm(napi_env env, napi_callback_info info) {
   for (int64_t i = 0; i < batch; i++) {
     float beta = (acc || (sc == 0 && i > 0)) ? 1.0f : 0.0f;
     if (k == 0) { if (beta == 0.0f) memset(c + i * sc, 0, sizeof(float) * m * n); continue; }
+    if (m == 1) {
+      /* One row (a decoding step): a matrix-vector product, which sgemm handles poorly. A [1,k] or
+       * its transpose [k,1] is the same k contiguous values. */
+      cblas_sgemv(CblasRowMajor, tb ? CblasNoTrans : CblasTrans, tb ? (int)n : (int)k, tb ? (int)k : (int)n,
+                  1.0f, b + i * sb, tb ? (int)k : (int)n, a + i * sa, 1, beta, c + i * sc, 1);
+      continue;
+    }
     cblas_sgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans,
                 (int)m, (int)n, (int)k, 1.0f, a + i * sa, ta ? (int)m : (int)k, b + i * sb, tb ? (int)k : (int)n,
                 beta, c + i * sc, (int)n);
