@@ -27,3 +27,4 @@ export { Trainer, evaluate, DEFAULT_TRAIN, validateTrainConfig } from './train/t
 export type { TrainConfig, TrainerState, StepResult, EvalResult } from './train/trainer.js';
 export { generate, type GenerateOptions, type GenerationResult, type GenerationStats } from './generate/generate.js';
 export { sampleToken, validateSampling, type SamplingOptions } from './generate/sampler.js';
+export { loadWasmBackend, type WasmLoad } from './backend/wasm/index.js';

@@ -4,8 +4,8 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Command } from 'commander';
-import { availableBackends, registerBackend, setBackend } from '../backend/backend.js';
-import { loadNativeBackend } from '../backend/native/index.js';
+import { availableBackends, setBackend } from '../backend/backend.js';
+import { registerAvailableBackends } from './options.js';
 import { runPytorch, runTfjsWasm, type PytorchResults } from '../bench/baselines.js';
 import { decodeTokensPerS, matmulGflops, trainTokensPerS, type BenchModel } from '../bench/measure.js';
 import { table } from '../analyze/format.js';
@@ -35,9 +35,8 @@ export function benchCommand(): Command {
       const unset = ['OPENBLAS_CORETYPE', 'OPENBLAS_L2_SIZE'].filter((k) => process.env[k] !== undefined);
       for (const k of unset) delete process.env[k];
       if (unset.length) console.error(`bench: unset ${unset.join(', ')} for this run (they skew OpenBLAS's kernel choice)`);
-      const native = loadNativeBackend();
-      if (native.backend) registerBackend(native.backend);
-      else console.error(`bench: native backend unavailable: ${native.reason}`);
+      const whyNotNative = registerAvailableBackends();
+      if (whyNotNative) console.error(`bench: ${whyNotNative}`);
       const sizes = opts.quick ? [256, 512] : [256, 512, 1024, 2048];
       const train = opts.quick ? { '4x128': { ...TRAIN['4x128']!, steps: 2 } } : TRAIN;
       const decode = opts.quick ? { none: { ...DECODE_BASE, newTokens: 32 } } : DECODE;

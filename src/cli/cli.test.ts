@@ -27,7 +27,7 @@ describe('shareformer CLI', () => {
     expect(unknown.stderr).toMatch(/unknown command 'trian'/);
     const backend = cli('verify', '--backend', 'cuda');
     expect(backend.status).not.toBe(0);
-    expect(backend.stderr).toMatch(/argument 'cuda' is invalid.*Allowed choices are native, js/);
+    expect(backend.stderr).toMatch(/argument 'cuda' is invalid.*Allowed choices are native, wasm, js/);
     expect(backend.stderr).not.toMatch(/at .*\.js:\d+/); // no stack trace
   });
 });

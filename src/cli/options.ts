@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { availableBackends, registerBackend, setBackend } from '../backend/backend.js';
 import { loadNativeBackend } from '../backend/native/index.js';
+import { loadWasmBackend } from '../backend/wasm/index.js';
 import type { ModelConfig } from '../model/config.js';
 import { presetConfig, PRESETS } from '../model/presets.js';
 
@@ -53,20 +54,29 @@ export function addModelOptions(cmd: Command, presetHelp = `start from a preset:
     .option('--embed-dim <n>', 'factorized embedding width E < d-model (ALBERT)', int(1));
 }
 
-const BACKEND_NAMES = ['native', 'js'];
+export const BACKEND_NAMES = ['native', 'wasm', 'js'];
 
 export function addBackendOption(cmd: Command): Command {
-  return cmd.addOption(new Option('--backend <name>', 'kernel backend (default: native if built, else js)').choices(BACKEND_NAMES).env('SHAREFORMER_BACKEND'));
+  return cmd.addOption(new Option('--backend <name>', 'kernel backend (default: native if built, else wasm, else js)').choices(BACKEND_NAMES).env('SHAREFORMER_BACKEND'));
+}
+
+/** Registers every backend this machine can run; returns why native is missing, if it is. */
+export function registerAvailableBackends(): string | null {
+  const native = loadNativeBackend();
+  if (native.backend && !availableBackends().includes('native')) registerBackend(native.backend);
+  const wasm = loadWasmBackend();
+  if (wasm.backend && !availableBackends().includes('wasm')) registerBackend(wasm.backend);
+  return native.backend ? null : `native backend unavailable: ${native.reason}; build it with \`npx shareformer setup native\``;
 }
 
 /** Picks the backend: the one asked for, or the fastest available; says which (and why not native). */
 export function selectBackend(name: string | undefined, quiet: boolean): void {
-  const native = loadNativeBackend();
-  if (native.backend && !availableBackends().includes('native')) registerBackend(native.backend);
-  const why = native.backend ? '' : `native backend unavailable: ${native.reason}; build it with \`npx shareformer setup native\``;
-  if (name === 'native' && !native.backend) throw new Error(why);
-  const chosen = setBackend(name ?? (native.backend ? 'native' : 'js'));
-  if (!quiet) console.error(`backend: ${chosen.name}${!name && why ? ` (${why})` : ''}`);
+  const whyNotNative = registerAvailableBackends();
+  if (name && !availableBackends().includes(name)) {
+    throw new Error(name === 'native' && whyNotNative ? whyNotNative : `backend ${name} is not available on this machine (available: ${availableBackends().join(', ')})`);
+  }
+  const chosen = setBackend(name ?? ['native', 'wasm', 'js'].find((b) => availableBackends().includes(b))!);
+  if (!quiet) console.error(`backend: ${chosen.name}${!name && whyNotNative ? ` (${whyNotNative})` : ''}`);
 }
 
 /** Reads --config FILE: an object whose keys are config fields; errors name the file. */

@@ -2,7 +2,7 @@
 // backend, and prints how close every op, gradient and training step comes.
 import { Command, Option } from 'commander';
 import { backend } from '../backend/backend.js';
-import { selectBackend } from './options.js';
+import { BACKEND_NAMES, selectBackend } from './options.js';
 import { passes, type Check } from '../verify/fixture.js';
 import { loadFixture } from '../verify/load.js';
 import { opCases, verifyOpCase } from '../verify/ops.js';
@@ -14,7 +14,7 @@ import { REFERENCE_MODELS, SHARING_MODES } from '../verify/catalog.js';
 export function verifyCommand(): Command {
   return new Command('verify')
     .description('compare every op, gradient and a 10-step training run against PyTorch float64 reference fixtures')
-    .addOption(new Option('--backend <name>', 'kernel backend to check (default: native if built, else js)').choices(['native', 'js']))
+    .addOption(new Option('--backend <name>', 'kernel backend to check (default: native if built, else wasm, else js)').choices(BACKEND_NAMES))
     .option('--verbose', 'print every check, not only a summary per group')
     .option('--json', 'print one JSON object with every check')
     .action((opts: { backend?: string; verbose?: boolean; json?: boolean }) => {

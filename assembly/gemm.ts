@@ -1,0 +1,148 @@
+// WebAssembly SIMD matrix product for the wasm backend (AssemblyScript, compiled by `npm run build`).
+// C = op(A)·op(B) (+ C) on row-major float32 matrices in this module's memory. Blocks of B and A
+// are packed into 8-column and 4-row panels, so transposed and plain operands run the same 4×8
+// register-blocked micro-kernel (8 f32x4 accumulators).
+
+const MR: i32 = 4;
+const NR: i32 = 8;
+const KC: i32 = 256;
+const NC: i32 = 512;
+const MC: i32 = 64;
+
+// Scratch regions, placed by the host with setScratch().
+let packA: usize = 0;
+let packB: usize = 0;
+let edge: usize = 0;
+
+export function setScratch(a: usize, b: usize, e: usize): void {
+  packA = a;
+  packB = b;
+  edge = e;
+}
+
+/** Bytes of scratch the host must reserve: packed A, packed B, and one 4×8 edge tile. */
+export function scratchBytes(): i32 {
+  return (MC * KC + KC * NC + MR * NR) * 4;
+}
+
+/** Grows memory to at least `bytes`; returns the memory size in bytes. */
+export function ensureMemory(bytes: i32): i32 {
+  const have = memory.size() << 16;
+  if (bytes > have) memory.grow(((bytes - have + 65535) >>> 16));
+  return memory.size() << 16;
+}
+
+// op(A)[i][l] with A stored [m][k] (lda = k) or, transposed, [k][m] (lda = m).
+@inline function aAt(a: usize, i: i32, l: i32, lda: i32, trans: bool): f32 {
+  return trans ? load<f32>(a + (<usize>(l * lda + i) << 2)) : load<f32>(a + (<usize>(i * lda + l) << 2));
+}
+
+@inline function bAt(b: usize, l: i32, j: i32, ldb: i32, trans: bool): f32 {
+  return trans ? load<f32>(b + (<usize>(j * ldb + l) << 2)) : load<f32>(b + (<usize>(l * ldb + j) << 2));
+}
+
+function packPanelsB(b: usize, ldb: i32, trans: bool, pc: i32, kc: i32, jc: i32, nc: i32): void {
+  for (let jp = 0; jp < nc; jp += NR) {
+    const dst = packB + (<usize>(jp * kc) << 2);
+    const w = min(NR, nc - jp);
+    if (!trans && w == NR) {
+      for (let l = 0; l < kc; l++) {
+        const src = b + (<usize>((pc + l) * ldb + jc + jp) << 2);
+        v128.store(dst + (<usize>(l * NR) << 2), v128.load(src));
+        v128.store(dst + (<usize>(l * NR) << 2), v128.load(src + 16), 16);
+      }
+    } else {
+      for (let l = 0; l < kc; l++) {
+        for (let jj = 0; jj < NR; jj++) {
+          store<f32>(dst + (<usize>(l * NR + jj) << 2), jj < w ? bAt(b, pc + l, jc + jp + jj, ldb, trans) : 0);
+        }
+      }
+    }
+  }
+}
+
+function packPanelsA(a: usize, lda: i32, trans: bool, ic: i32, mc: i32, pc: i32, kc: i32): void {
+  for (let ip = 0; ip < mc; ip += MR) {
+    const dst = packA + (<usize>(ip * kc) << 2);
+    const h = min(MR, mc - ip);
+    for (let l = 0; l < kc; l++) {
+      for (let ii = 0; ii < MR; ii++) {
+        store<f32>(dst + (<usize>(l * MR + ii) << 2), ii < h ? aAt(a, ic + ip + ii, pc + l, lda, trans) : 0);
+      }
+    }
+  }
+}
+
+/** 4×8 tile: acc = Σ_l pa[l][0..6] ⊗ pb[l][0..8]; then C (+)= acc for the h×w valid part. */
+function micro(kc: i32, pa: usize, pb: usize, c: usize, ldc: i32, h: i32, w: i32, add: bool): void {
+  let c00 = f32x4.splat(0), c01 = f32x4.splat(0), c10 = f32x4.splat(0), c11 = f32x4.splat(0);
+  let c20 = f32x4.splat(0), c21 = f32x4.splat(0), c30 = f32x4.splat(0), c31 = f32x4.splat(0);
+  for (let l = 0; l < kc; l++) {
+    const b0 = v128.load(pb), b1 = v128.load(pb, 16);
+    let a = v128.load32_splat(pa);
+    c00 = f32x4.add(c00, f32x4.mul(a, b0)); c01 = f32x4.add(c01, f32x4.mul(a, b1));
+    a = v128.load32_splat(pa, 4);
+    c10 = f32x4.add(c10, f32x4.mul(a, b0)); c11 = f32x4.add(c11, f32x4.mul(a, b1));
+    a = v128.load32_splat(pa, 8);
+    c20 = f32x4.add(c20, f32x4.mul(a, b0)); c21 = f32x4.add(c21, f32x4.mul(a, b1));
+    a = v128.load32_splat(pa, 12);
+    c30 = f32x4.add(c30, f32x4.mul(a, b0)); c31 = f32x4.add(c31, f32x4.mul(a, b1));
+    pa += 16;
+    pb += 32;
+  }
+  // Full tiles go straight to C; edge tiles through a 4×8 buffer, of which h×w is kept.
+  const full = h == MR && w == NR;
+  const dst = full ? c : edge;
+  const stride = full ? <usize>ldc << 2 : <usize>(NR << 2);
+  const accumulate = full && add;
+  row(dst, c00, c01, accumulate);
+  row(dst + stride, c10, c11, accumulate);
+  row(dst + 2 * stride, c20, c21, accumulate);
+  row(dst + 3 * stride, c30, c31, accumulate);
+  if (full) return;
+  const rowBytes = <usize>ldc << 2;
+  for (let i = 0; i < h; i++) {
+    for (let j = 0; j < w; j++) {
+      const p = c + <usize>(i) * rowBytes + (<usize>j << 2);
+      const v = load<f32>(edge + (<usize>(i * NR + j) << 2));
+      store<f32>(p, add ? load<f32>(p) + v : v);
+    }
+  }
+}
+
+@inline function row(p: usize, lo: v128, hi: v128, add: bool): void {
+  if (add) {
+    v128.store(p, f32x4.add(v128.load(p), lo));
+    v128.store(p, f32x4.add(v128.load(p, 16), hi), 16);
+  } else {
+    v128.store(p, lo);
+    v128.store(p, hi, 16);
+  }
+}
+
+/** C[m][n] (+)= op(A)·op(B); A is [m][k] or (transA) [k][m]; B is [k][n] or (transB) [n][k]. */
+export function gemm(a: usize, b: usize, c: usize, m: i32, n: i32, k: i32, transA: bool, transB: bool, accumulate: bool): void {
+  const lda = transA ? m : k, ldb = transB ? k : n;
+  if (k == 0) {
+    if (!accumulate) memory.fill(c, 0, <usize>(m * n) << 2);
+    return;
+  }
+  for (let pc = 0; pc < k; pc += KC) {
+    const kc = min(KC, k - pc);
+    const add = accumulate || pc > 0;
+    for (let jc = 0; jc < n; jc += NC) {
+      const nc = min(NC, n - jc);
+      packPanelsB(b, ldb, transB, pc, kc, jc, nc);
+      for (let ic = 0; ic < m; ic += MC) {
+        const mc = min(MC, m - ic);
+        packPanelsA(a, lda, transA, ic, mc, pc, kc);
+        for (let jr = 0; jr < nc; jr += NR) {
+          for (let ir = 0; ir < mc; ir += MR) {
+            micro(kc, packA + (<usize>(ir * kc) << 2), packB + (<usize>(jr * kc) << 2),
+              c + (<usize>((ic + ir) * n + jc + jr) << 2), n, min(MR, mc - ir), min(NR, nc - jr), add);
+          }
+        }
+      }
+    }
+  }
+}
