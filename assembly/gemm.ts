@@ -122,9 +122,17 @@ function micro(kc: i32, pa: usize, pb: usize, c: usize, ldc: i32, h: i32, w: i32
 
 /** C[m][n] (+)= op(A)·op(B); A is [m][k] or (transA) [k][m]; B is [k][n] or (transB) [n][k]. */
 export function gemm(a: usize, b: usize, c: usize, m: i32, n: i32, k: i32, transA: bool, transB: bool, accumulate: bool): void {
-  const lda = transA ? m : k, ldb = transB ? k : n;
+  gemmStrided(a, b, c, m, n, k, transA ? m : k, transB ? k : n, n, transA, transB, accumulate);
+}
+
+/**
+ * The same with explicit leading dimensions, so a thread can take a band of C's rows: rows
+ * r0..r1 of op(A) start at a + r0·lda (plain) or a + r0 (transposed), of C at c + r0·ldc.
+ */
+export function gemmStrided(a: usize, b: usize, c: usize, m: i32, n: i32, k: i32, lda: i32, ldb: i32, ldc: i32,
+  transA: bool, transB: bool, accumulate: bool): void {
   if (k == 0) {
-    if (!accumulate) memory.fill(c, 0, <usize>(m * n) << 2);
+    if (!accumulate) for (let i = 0; i < m; i++) memory.fill(c + (<usize>(i * ldc) << 2), 0, <usize>n << 2);
     return;
   }
   for (let pc = 0; pc < k; pc += KC) {
@@ -139,7 +147,7 @@ export function gemm(a: usize, b: usize, c: usize, m: i32, n: i32, k: i32, trans
         for (let jr = 0; jr < nc; jr += NR) {
           for (let ir = 0; ir < mc; ir += MR) {
             micro(kc, packA + (<usize>(ir * kc) << 2), packB + (<usize>(jr * kc) << 2),
-              c + (<usize>((ic + ir) * n + jc + jr) << 2), n, min(MR, mc - ir), min(NR, nc - jr), add);
+              c + (<usize>((ic + ir) * ldc + jc + jr) << 2), ldc, min(MR, mc - ir), min(NR, nc - jr), add);
           }
         }
       }

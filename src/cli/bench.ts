@@ -4,7 +4,8 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Command } from 'commander';
-import { availableBackends, setBackend } from '../backend/backend.js';
+import { availableBackends, registerBackend, setBackend } from '../backend/backend.js';
+import { loadWasmBackend } from '../backend/wasm/index.js';
 import { registerAvailableBackends } from './options.js';
 import { runPytorch, runTfjsWasm, type PytorchResults } from '../bench/baselines.js';
 import { decodeTokensPerS, matmulGflops, trainTokensPerS, type BenchModel } from '../bench/measure.js';
@@ -22,7 +23,7 @@ const DECODE: Record<string, BenchModel> = {
   'attention group:2': { ...DECODE_BASE, shareAttention: 'group:2' },
 };
 /** The reference backend is for correctness; it is timed only where it finishes in seconds. */
-const SLOW = new Set(['js']);
+const SLOW = new Set(['js', 'wasm-1t']);
 
 export function benchCommand(): Command {
   return new Command('bench')
@@ -61,6 +62,14 @@ export function benchCommand(): Command {
           for (const [k, m] of Object.entries(decode)) r.decode[k] = decodeTokensPerS(m);
         }
         backends[name] = r;
+      }
+      // The wasm kernel on one thread as well, to show what its worker threads add.
+      const single = loadWasmBackend().backend;
+      if (single) {
+        registerBackend({ ...single, name: 'wasm-1t' });
+        setBackend('wasm-1t');
+        console.error('bench: wasm backend, one thread ...');
+        backends['wasm-1t'] = { matmul: Object.fromEntries(sizes.map((n) => [String(n), matmulGflops(n, seconds)])), train: {}, decode: {} };
       }
       results.peakRssBytes = process.resourceUsage().maxRSS * 1024;
 

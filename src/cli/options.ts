@@ -5,6 +5,7 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { availableBackends, registerBackend, setBackend } from '../backend/backend.js';
 import { loadNativeBackend } from '../backend/native/index.js';
 import { loadWasmBackend } from '../backend/wasm/index.js';
+import { nodeWasmThreads } from '../backend/wasm/threads-node.js';
 import type { ModelConfig } from '../model/config.js';
 import { presetConfig, PRESETS } from '../model/presets.js';
 
@@ -64,8 +65,10 @@ export function addBackendOption(cmd: Command): Command {
 export function registerAvailableBackends(): string | null {
   const native = loadNativeBackend();
   if (native.backend && !availableBackends().includes('native')) registerBackend(native.backend);
-  const wasm = loadWasmBackend();
-  if (wasm.backend && !availableBackends().includes('wasm')) registerBackend(wasm.backend);
+  if (!availableBackends().includes('wasm')) {
+    const wasm = loadWasmBackend({ threads: nodeWasmThreads() });
+    if (wasm.backend) registerBackend(wasm.backend);
+  }
   return native.backend ? null : `native backend unavailable: ${native.reason}; build it with \`npx shareformer setup native\``;
 }
 

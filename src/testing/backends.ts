@@ -3,8 +3,9 @@
 import { availableBackends, registerBackend } from '../backend/backend.js';
 import { loadNativeBackend } from '../backend/native/index.js';
 import { loadWasmBackend } from '../backend/wasm/index.js';
+import { nodeWasmThreads } from '../backend/wasm/threads-node.js';
 
-const wasm = loadWasmBackend();
+const wasm = loadWasmBackend({ threads: nodeWasmThreads() });
 if (wasm.backend) registerBackend(wasm.backend);
 else console.warn(`wasm backend not tested: ${wasm.reason}`);
 const native = loadNativeBackend();

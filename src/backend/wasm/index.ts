@@ -1,14 +1,17 @@
 // The wasm backend: matrix products (and the attention products built on them) run in a
-// WebAssembly SIMD kernel (assembly/gemm.ts); other kernels are the reference ones. Works in Node
-// and browsers: the module is embedded and compiled synchronously. Operands are copied into the
+// WebAssembly SIMD kernel (assembly/gemm.ts), split across worker threads sharing the module's
+// memory when the host provides them; other kernels are the reference ones. Works in Node and
+// browsers: the module is embedded and compiled synchronously. Operands are copied into the
 // module's memory per call, which costs O(n²) against the product's O(n³).
 import type { AttentionDims, Backend, GemmArgs } from '../backend.js';
 import { jsBackend } from '../js/index.js';
-import { GEMM_WASM_BASE64 } from './binary.js';
+import { GEMM_SHARED_WASM_BASE64, GEMM_WASM_BASE64 } from './binary.js';
 
 interface Kernels {
   memory: WebAssembly.Memory;
   gemm(a: number, b: number, c: number, m: number, n: number, k: number, transA: number, transB: number, accumulate: number): void;
+  gemmStrided(a: number, b: number, c: number, m: number, n: number, k: number, lda: number, ldb: number, ldc: number,
+    transA: number, transB: number, accumulate: number): void;
   setScratch(a: number, b: number, e: number): void;
   scratchBytes(): number;
   ensureMemory(bytes: number): number;
@@ -19,26 +22,81 @@ function decodeBase64(s: string): Uint8Array<ArrayBuffer> {
   throw new Error('no base64 decoder in this runtime');
 }
 
-export type WasmLoad = { backend: Backend } | { backend: null; reason: string };
+/**
+ * Worker threads sharing the module's memory (Node; cross-origin-isolated pages could provide the
+ * same). `start(index, module, memory, control, scratch)` launches worker `index`, which must run
+ * WASM_WORKER_LOOP's protocol: wait on control[slot], run gemmStrided with the arguments that
+ * follow, store the generation in control[slot + 1] and notify.
+ */
+export interface WasmThreads {
+  count: number;
+  start(index: number, module: WebAssembly.Module, memory: WebAssembly.Memory, scratch: [number, number, number]): void;
+}
 
-export function loadWasmBackend(): WasmLoad {
-  let k: Kernels;
+/** Control block: per worker 16 int32 slots at the start of memory: generation, done, 12 arguments, ready. */
+export const SLOT = 16;
+const CONTROL_BYTES = 64 * SLOT * 4;
+/** Scratch per thread: packed A (64×256 floats), packed B (256×512), a 4×8 edge tile. */
+const SCRATCH = (64 * 256 + 256 * 512 + 32) * 4;
+/** Products below this many multiply-adds run on the calling thread alone. */
+const PARALLEL_WORK = 1 << 21;
+
+export type WasmLoad = { backend: Backend; threads: number } | { backend: null; reason: string };
+
+export function loadWasmBackend(options: { threads?: WasmThreads } = {}): WasmLoad {
+  const pool = options.threads && options.threads.count > 0 && typeof SharedArrayBuffer !== 'undefined' ? options.threads : null;
+  let k: Kernels, module: WebAssembly.Module;
   try {
-    const module = new WebAssembly.Module(decodeBase64(GEMM_WASM_BASE64));
-    k = new WebAssembly.Instance(module, {}).exports as unknown as Kernels;
+    if (pool) {
+      module = new WebAssembly.Module(decodeBase64(GEMM_SHARED_WASM_BASE64));
+      const memory = new WebAssembly.Memory({ initial: 40, maximum: 16384, shared: true });
+      k = { ...(new WebAssembly.Instance(module, { env: { memory } }).exports as unknown as Kernels), memory };
+    } else {
+      module = new WebAssembly.Module(decodeBase64(GEMM_WASM_BASE64));
+      k = new WebAssembly.Instance(module, {}).exports as unknown as Kernels;
+    }
   } catch (e) {
     return { backend: null, reason: `WebAssembly SIMD is not available here (${(e as Error).message})` };
   }
-  // Memory layout: [scratch | A | B | C], grown on demand.
-  // Scratch: packed A (MC×KC = 64×256 floats), packed B (KC×NC = 256×512), one 4×8 edge tile.
-  const packA = 64, packB = packA + 64 * 256 * 4, edge = packB + 256 * 512 * 4;
-  const base = packA + k.scratchBytes() + 64;
+  const threads = pool ? pool.count : 0;
+  const scratchAt = (t: number): [number, number, number] => {
+    const s = CONTROL_BYTES + t * SCRATCH;
+    return [s, s + 64 * 256 * 4, s + (64 * 256 + 256 * 512) * 4];
+  };
+  const base = CONTROL_BYTES + (threads + 1) * SCRATCH;
   k.ensureMemory(base);
-  k.setScratch(packA, packB, edge);
+  k.setScratch(...scratchAt(0));
+  const control = new Int32Array(k.memory.buffer, 0, CONTROL_BYTES / 4);
+  for (let t = 0; t < threads; t++) pool!.start(t, module, k.memory, scratchAt(t + 1));
+  // Workers start asynchronously; wait (blocking, as Node allows) until each has instantiated.
+  for (let t = 0; t < threads; t++) while (Atomics.load(control, t * SLOT + 15) !== 1) Atomics.wait(control, t * SLOT + 15, 0, 50);
+  let generation = 0;
+
   let heap = new Float32Array(k.memory.buffer);
   const reserve = (bytes: number) => {
     if (base + bytes > k.memory.buffer.byteLength) k.ensureMemory(base + bytes);
-    if (heap.buffer !== k.memory.buffer) heap = new Float32Array(k.memory.buffer);
+    if (heap.buffer !== k.memory.buffer || heap.length * 4 < base + bytes) heap = new Float32Array(k.memory.buffer);
+  };
+
+  /** One product in module memory, its rows split into bands across the threads when large. */
+  const product = (a: number, b: number, c: number, m: number, n: number, kk: number, tA: boolean, tB: boolean, add: boolean) => {
+    const lda = tA ? m : kk, ldb = tB ? kk : n;
+    const bands = threads > 0 && m * n * kk >= PARALLEL_WORK ? Math.min(threads + 1, Math.floor(m / 8)) : 1;
+    if (bands <= 1) { k.gemmStrided(a, b, c, m, n, kk, lda, ldb, n, tA ? 1 : 0, tB ? 1 : 0, add ? 1 : 0); return; }
+    const rows = Math.ceil(m / bands / 4) * 4;
+    generation++;
+    const used: number[] = [];
+    for (let t = 1; t < bands; t++) {
+      const r0 = t * rows, r1 = Math.min(m, r0 + rows);
+      if (r0 >= r1) break;
+      const slot = (t - 1) * SLOT;
+      control.set([tA ? a + r0 * 4 : a + r0 * lda * 4, b, c + r0 * n * 4, r1 - r0, n, kk, lda, ldb, n, tA ? 1 : 0, tB ? 1 : 0, add ? 1 : 0], slot + 2);
+      Atomics.store(control, slot, generation);
+      Atomics.notify(control, slot);
+      used.push(slot);
+    }
+    k.gemmStrided(a, b, c, Math.min(rows, m), n, kk, lda, ldb, n, tA ? 1 : 0, tB ? 1 : 0, add ? 1 : 0);
+    for (const slot of used) while (Atomics.load(control, slot + 1) !== generation) Atomics.wait(control, slot + 1, Atomics.load(control, slot + 1));
   };
 
   const gemm = (a: Float32Array, b: Float32Array, c: Float32Array, p: GemmArgs) => {
@@ -51,13 +109,35 @@ export function loadWasmBackend(): WasmLoad {
       const add = p.accumulate || (p.strideC === 0 && i > 0);
       const cView = c.subarray(i * p.strideC, i * p.strideC + sizeC);
       if (add) heap.set(cView, offC);
-      k.gemm(offA * 4, offB * 4, offC * 4, p.m, p.n, p.k, p.transA ? 1 : 0, p.transB ? 1 : 0, add ? 1 : 0);
+      product(offA * 4, offB * 4, offC * 4, p.m, p.n, p.k, p.transA, p.transB, add);
       cView.set(heap.subarray(offC, offC + sizeC));
     }
   };
 
-  return { backend: { ...jsBackend, name: 'wasm', gemm, ...attentionOnGemm(gemm) } };
+  return { backend: { ...jsBackend, name: 'wasm', gemm, ...attentionOnGemm(gemm) }, threads: threads + 1 };
 }
+
+/** The worker side of the protocol, as source text for a worker started with `eval`. */
+export const WASM_WORKER_LOOP = `
+const { workerData } = require('node:worker_threads');
+const { module, memory, index, scratch } = workerData;
+const k = new WebAssembly.Instance(module, { env: { memory } }).exports;
+k.setScratch(scratch[0], scratch[1], scratch[2]);
+const control = new Int32Array(memory.buffer, 0, ${CONTROL_BYTES / 4});
+const slot = index * ${SLOT};
+Atomics.store(control, slot + 15, 1);
+Atomics.notify(control, slot + 15);
+let seen = Atomics.load(control, slot);
+for (;;) {
+  Atomics.wait(control, slot, seen);
+  seen = Atomics.load(control, slot);
+  if (seen < 0) break;
+  const a = control.subarray(slot + 2, slot + 14);
+  k.gemmStrided(a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7], a[8], a[9], a[10], a[11]);
+  Atomics.store(control, slot + 1, seen);
+  Atomics.notify(control, slot + 1);
+}
+`;
 
 /**
  * Attention as per-head matrix products plus masking loops, for backends whose matmul is fast
