@@ -33,11 +33,17 @@ export interface WasmThreads {
   start(index: number, module: WebAssembly.Module, memory: WebAssembly.Memory, scratch: [number, number, number]): void;
 }
 
-/** Control block: per worker 16 int32 slots at the start of memory: generation, done, 12 arguments, ready. */
+/** Control block: per worker 16 int32 slots at the start of memory: generation, done, 12 arguments, error, ready. */
 export const SLOT = 16;
 const CONTROL_BYTES = 64 * SLOT * 4;
 /** Scratch per thread: packed A (64×256 floats), packed B (256×512), a 4×8 edge tile. */
 const SCRATCH = (64 * 256 + 256 * 512 + 32) * 4;
+/**
+ * A shared memory is sized once, up front (512 MiB of address space; pages are only resident once
+ * touched): workers may not see a later grow in time (V8 updates other threads' bounds lazily), so
+ * products that would need more run on the calling thread alone after growing.
+ */
+const SHARED_PAGES = 8192;
 /** Products below this many multiply-adds run on the calling thread alone. */
 const PARALLEL_WORK = 1 << 21;
 
@@ -49,7 +55,7 @@ export function loadWasmBackend(options: { threads?: WasmThreads } = {}): WasmLo
   try {
     if (pool) {
       module = new WebAssembly.Module(decodeBase64(GEMM_SHARED_WASM_BASE64));
-      const memory = new WebAssembly.Memory({ initial: 40, maximum: 16384, shared: true });
+      const memory = new WebAssembly.Memory({ initial: SHARED_PAGES, maximum: 16384, shared: true });
       k = { ...(new WebAssembly.Instance(module, { env: { memory } }).exports as unknown as Kernels), memory };
     } else {
       module = new WebAssembly.Module(decodeBase64(GEMM_WASM_BASE64));
@@ -81,7 +87,8 @@ export function loadWasmBackend(options: { threads?: WasmThreads } = {}): WasmLo
   /** One product in module memory, its rows split into bands across the threads when large. */
   const product = (a: number, b: number, c: number, m: number, n: number, kk: number, tA: boolean, tB: boolean, add: boolean) => {
     const lda = tA ? m : kk, ldb = tB ? kk : n;
-    const bands = threads > 0 && m * n * kk >= PARALLEL_WORK ? Math.min(threads + 1, Math.floor(m / 8)) : 1;
+    const shareable = k.memory.buffer.byteLength <= SHARED_PAGES * 65536;
+    const bands = threads > 0 && shareable && m * n * kk >= PARALLEL_WORK ? Math.min(threads + 1, Math.floor(m / 8)) : 1;
     if (bands <= 1) { k.gemmStrided(a, b, c, m, n, kk, lda, ldb, n, tA ? 1 : 0, tB ? 1 : 0, add ? 1 : 0); return; }
     const rows = Math.ceil(m / bands / 4) * 4;
     generation++;
@@ -96,7 +103,13 @@ export function loadWasmBackend(options: { threads?: WasmThreads } = {}): WasmLo
       used.push(slot);
     }
     k.gemmStrided(a, b, c, Math.min(rows, m), n, kk, lda, ldb, n, tA ? 1 : 0, tB ? 1 : 0, add ? 1 : 0);
-    for (const slot of used) while (Atomics.load(control, slot + 1) !== generation) Atomics.wait(control, slot + 1, Atomics.load(control, slot + 1));
+    for (const slot of used) {
+      // Wait on the value just checked: re-reading it for wait() could miss the worker's store.
+      for (let done = Atomics.load(control, slot + 1); done !== generation; done = Atomics.load(control, slot + 1)) {
+        Atomics.wait(control, slot + 1, done);
+      }
+      if (Atomics.load(control, slot + 14) !== 0) throw new Error('wasm backend: a worker thread failed inside the matrix kernel');
+    }
   };
 
   const gemm = (a: Float32Array, b: Float32Array, c: Float32Array, p: GemmArgs) => {
@@ -133,7 +146,12 @@ for (;;) {
   seen = Atomics.load(control, slot);
   if (seen < 0) break;
   const a = control.subarray(slot + 2, slot + 14);
-  k.gemmStrided(a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7], a[8], a[9], a[10], a[11]);
+  try {
+    k.gemmStrided(a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7], a[8], a[9], a[10], a[11]);
+    Atomics.store(control, slot + 14, 0);
+  } catch (e) {
+    Atomics.store(control, slot + 14, 1); // reported by the caller, which would otherwise wait forever
+  }
   Atomics.store(control, slot + 1, seen);
   Atomics.notify(control, slot + 1);
 }
