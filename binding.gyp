@@ -3,7 +3,8 @@
     {
       "target_name": "shareformer_native",
       "sources": ["native/shareformer.c"],
-      "cflags": ["-O3", "-std=c11", "-march=native", "-fno-math-errno"],
+      "cflags": ["-O3", "-std=c11", "-march=native", "-fno-math-errno", "-fopenmp"],
+      "ldflags": ["-fopenmp"],
       "conditions": [
         ["OS=='mac'", {
           "defines": ["ACCELERATE_NEW_LAPACK"],
