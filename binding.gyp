@@ -3,8 +3,7 @@
     {
       "target_name": "shareformer_native",
       "sources": ["native/shareformer.c"],
-      "cflags": ["-O3", "-std=c11", "-march=native", "-fno-math-errno", "-fopenmp"],
-      "ldflags": ["-fopenmp"],
+      "cflags": ["-O3", "-std=c11", "-march=native", "-fno-math-errno"],
       "conditions": [
         ["OS=='mac'", {
           "defines": ["ACCELERATE_NEW_LAPACK"],

@@ -219,7 +219,6 @@ static napi_value gelu_tanh(napi_env env, napi_callback_info info) {
   float *x = f32(env, argv[0], &n), *out = f32(env, argv[1], NULL);
   if (!x || !out) return NULL;
   const float c = 0.7978845608028654f;
-  #pragma omp parallel for simd schedule(static) if (n > 65536)
   for (size_t i = 0; i < n; i++) { float v = x[i]; out[i] = 0.5f * v * (1.0f + fast_tanh(c * (v + 0.044715f * v * v * v))); }
   return NULL;
 }
@@ -230,7 +229,6 @@ static napi_value gelu_tanh_backward(napi_env env, napi_callback_info info) {
   float *x = f32(env, argv[0], &n), *g = f32(env, argv[1], NULL), *dx = f32(env, argv[2], NULL);
   if (!x || !g || !dx) return NULL;
   const float c = 0.7978845608028654f;
-  #pragma omp parallel for simd schedule(static) if (n > 65536)
   for (size_t i = 0; i < n; i++) {
     float v = x[i], t = fast_tanh(c * (v + 0.044715f * v * v * v));
     dx[i] += g[i] * (0.5f * (1.0f + t) + 0.5f * v * (1.0f - t * t) * c * (1.0f + 3.0f * 0.044715f * v * v));

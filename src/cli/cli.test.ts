@@ -21,6 +21,15 @@ describe('shareformer CLI', () => {
     expect(out.checks.every((c: { diff: number; tolerance: number }) => c.diff <= c.tolerance)).toBe(true);
   });
 
+  it('demo trains every plan and reports them (non-interactive, as in CI)', () => {
+    const r = spawnSync(process.execPath, [BIN, 'demo', '--steps', '3', '--json'], { encoding: 'utf8', timeout: 120_000 });
+    expect(r.status).toBe(0);
+    const rows = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
+    expect(rows.map((x) => x.plan)).toEqual(['baseline (no sharing)', 'weights all (ALBERT)', 'weights cycle:2', 'cla:2 + 2 KV heads', 'attention group:2']);
+    expect(rows[1].parameters).toBeLessThan(rows[0].parameters);
+    expect(rows[3].kv_bytes_per_token).toBe(rows[0].kv_bytes_per_token / 4);
+  });
+
   it('rejects an unknown command and an unknown backend with one clear line and a non-zero exit', () => {
     const unknown = cli('trian');
     expect(unknown.status).not.toBe(0);

@@ -51,7 +51,10 @@ export function demoCommand(): Command {
       }, cliProgress.Presets.shades_classic);
       bar?.start(train.steps, 0, { loss: '-' });
       const started = performance.now();
-      while (!trainer.done) bar?.update(trainer.step + 1, { loss: trainer.trainStep().loss.toFixed(3) });
+      while (!trainer.done) {
+        const { loss } = trainer.trainStep();
+        bar?.update(trainer.step, { loss: loss.toFixed(3) });
+      }
       bar?.stop();
       const seconds = (performance.now() - started) / 1000;
       const ev = trainer.evaluate();

@@ -52,8 +52,6 @@ export function loadNativeBackend(): NativeLoad {
     return (cached = { backend: null, reason });
   }
   try {
-    // OpenMP threads must sleep when idle, or they fight OpenBLAS's for the cores (read at load).
-    process.env.OMP_WAIT_POLICY ??= 'PASSIVE';
     const addon = createRequire(import.meta.url)(ADDON) as Addon;
     const gemm = (a: Float32Array, b: Float32Array, c: Float32Array, p: GemmArgs) => {
       addon.gemm(a, b, c, p.batch, p.m, p.n, p.k, p.transA, p.transB, p.strideA, p.strideB, p.strideC, p.accumulate);
