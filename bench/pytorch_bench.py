@@ -10,18 +10,13 @@ import math
 import sys
 import time
 
+import os
+
 import torch
 import torch.nn.functional as F
 
-
-def source_map(s, n):
-    if s == "none":
-        return list(range(n))
-    name, k = s.split(":")
-    k = int(k)
-    if name in ("cla", "group"):
-        return [(i // k) * k for i in range(n)]
-    raise ValueError(s)
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tools", "reference"))
+from make_fixtures import source_map  # noqa: E402  (one implementation of the plan maps)
 
 
 def weight_map(s, n):
