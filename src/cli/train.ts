@@ -24,7 +24,7 @@ interface TrainOpts extends Record<string, unknown> {
 export function trainCommand(): Command {
   const cmd = new Command('train')
     .description('train a language model (with any sharing plan) and save checkpoints to --out')
-    .option('--data <source>', 'training text: a file, a directory of text files, or synthetic:addition | synthetic:brackets | synthetic:copy', undefined)
+    .option('--data <source>', 'training text: a file, a directory of text files, or synthetic:addition | synthetic:brackets | synthetic:copy (default: synthetic:addition, or the data of the run being resumed)')
     .option('--out <dir>', 'run directory: checkpoint/, log.jsonl (default runs/<date>-<time>)')
     .option('--force', 'start over in an --out directory that already holds a run')
     .option('--resume <dir>', 'continue the run saved in this directory (same data, bit-identical loss curve)');
