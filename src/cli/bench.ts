@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { Command } from 'commander';
 import { availableBackends, registerBackend, setBackend } from '../backend/backend.js';
 import { loadWasmBackend } from '../backend/wasm/index.js';
-import { registerAvailableBackends } from './options.js';
+import { registerNodeBackends } from '../backend/node.js';
 import { runPytorch, runTfjsWasm, type PytorchResults } from '../bench/baselines.js';
 import { decodeTokensPerS, matmulGflops, trainTokensPerS, type BenchModel } from '../bench/measure.js';
 import { table } from '../analyze/format.js';
@@ -36,7 +36,7 @@ export function benchCommand(): Command {
       const unset = ['OPENBLAS_CORETYPE', 'OPENBLAS_L2_SIZE'].filter((k) => process.env[k] !== undefined);
       for (const k of unset) delete process.env[k];
       if (unset.length) console.error(`bench: unset ${unset.join(', ')} for this run (they skew OpenBLAS's kernel choice)`);
-      const whyNotNative = registerAvailableBackends();
+      const whyNotNative = registerNodeBackends();
       if (whyNotNative) console.error(`bench: ${whyNotNative}`);
       const sizes = opts.quick ? [256, 512] : [256, 512, 1024, 2048];
       const train = opts.quick ? { '4x128': { ...TRAIN['4x128']!, steps: 2 } } : TRAIN;

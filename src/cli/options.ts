@@ -2,10 +2,8 @@
 // config.json fields (kebab-case here, camelCase there); values are validated by resolveConfig.
 import { readFileSync } from 'node:fs';
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { availableBackends, registerBackend, setBackend } from '../backend/backend.js';
-import { loadNativeBackend } from '../backend/native/index.js';
-import { loadWasmBackend } from '../backend/wasm/index.js';
-import { nodeWasmThreads } from '../backend/wasm/threads-node.js';
+import { availableBackends, setBackend } from '../backend/backend.js';
+import { registerNodeBackends } from '../backend/node.js';
 import type { ModelConfig } from '../model/config.js';
 import { presetConfig, PRESETS } from '../model/presets.js';
 
@@ -61,20 +59,9 @@ export function addBackendOption(cmd: Command): Command {
   return cmd.addOption(new Option('--backend <name>', 'kernel backend (default: native if built, else wasm, else js)').choices(BACKEND_NAMES).env('SHAREFORMER_BACKEND'));
 }
 
-/** Registers every backend this machine can run; returns why native is missing, if it is. */
-export function registerAvailableBackends(): string | null {
-  const native = loadNativeBackend();
-  if (native.backend && !availableBackends().includes('native')) registerBackend(native.backend);
-  if (!availableBackends().includes('wasm')) {
-    const wasm = loadWasmBackend({ threads: nodeWasmThreads() });
-    if (wasm.backend) registerBackend(wasm.backend);
-  }
-  return native.backend ? null : `native backend unavailable: ${native.reason}; build it with \`npx shareformer setup native\``;
-}
-
 /** Picks the backend: the one asked for, or the fastest available; says which (and why not native). */
 export function selectBackend(name: string | undefined, quiet: boolean): void {
-  const whyNotNative = registerAvailableBackends();
+  const whyNotNative = registerNodeBackends();
   if (name && !availableBackends().includes(name)) {
     throw new Error(name === 'native' && whyNotNative ? whyNotNative : `backend ${name} is not available on this machine (available: ${availableBackends().join(', ')})`);
   }

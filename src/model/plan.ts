@@ -87,34 +87,41 @@ export function weightMap(strategy: Strategy, n: number, field = 'shareWeights')
   throw new PlanError(field, `unknown strategy "${s}" (expected ${STRATEGIES.weights})`);
 }
 
+/** A named activation-sharing strategy: the largest K it accepts for N layers and its map. */
+interface SourceStrategy {
+  max(n: number): number;
+  source(i: number, k: number, n: number): number;
+}
+
+/** Groups of K consecutive layers read the first layer of their group (CLA, attention groups). */
+const firstOfGroup: SourceStrategy = { max: (n) => n, source: (i, k) => i - (i % k) };
+
+const KV_STRATEGIES: Record<string, SourceStrategy> = {
+  cla: firstOfGroup,
+  // The last K layers all reuse layer N−K−1 (YOCO, Gemma 3n's shared-KV layers).
+  yoco: { max: (n) => n - 1, source: (i, k, n) => (i >= n - k ? n - k - 1 : i) },
+};
+const ATTENTION_STRATEGIES: Record<string, SourceStrategy> = { group: firstOfGroup };
+
+function sourceMap(field: string, strategy: Strategy, n: number, table: Record<string, SourceStrategy>, expected: string): number[] {
+  if (typeof strategy !== 'string') return checkSourceMap(field, checkArray(field, strategy, n));
+  const s = strategy.trim();
+  if (s === 'none') return Array.from({ length: n }, (_, i) => i);
+  const name = s.split(':')[0]!;
+  const gen = table[name];
+  if (!gen || !s.includes(':')) throw new PlanError(field, `unknown strategy "${s}" (expected ${expected})`);
+  const k = parseCount(field, s, name, n, 1, gen.max(n));
+  return Array.from({ length: n }, (_, i) => gen.source(i, k, n));
+}
+
 /** The layer → source-layer map of cross-layer K/V sharing (CLA, YOCO). */
 export function kvMap(strategy: Strategy, n: number, field = 'shareKv'): number[] {
-  if (typeof strategy !== 'string') return checkSourceMap(field, checkArray(field, strategy, n));
-  const idx = Array.from({ length: n }, (_, i) => i);
-  const s = strategy.trim();
-  if (s === 'none') return idx;
-  if (s.startsWith('cla:')) {
-    const k = parseCount(field, s, 'cla', n, 1, n);
-    return idx.map((i) => i - (i % k));
-  }
-  if (s.startsWith('yoco:')) {
-    const k = parseCount(field, s, 'yoco', n, 1, n - 1);
-    return idx.map((i) => (i >= n - k ? n - k - 1 : i));
-  }
-  throw new PlanError(field, `unknown strategy "${s}" (expected ${STRATEGIES.kv})`);
+  return sourceMap(field, strategy, n, KV_STRATEGIES, STRATEGIES.kv);
 }
 
 /** The layer → source-layer map of attention-weight sharing (Xiao et al. 2019). */
 export function attentionMap(strategy: Strategy, n: number, field = 'shareAttention'): number[] {
-  if (typeof strategy !== 'string') return checkSourceMap(field, checkArray(field, strategy, n));
-  const idx = Array.from({ length: n }, (_, i) => i);
-  const s = strategy.trim();
-  if (s === 'none') return idx;
-  if (s.startsWith('group:')) {
-    const k = parseCount(field, s, 'group', n, 1, n);
-    return idx.map((i) => i - (i % k));
-  }
-  throw new PlanError(field, `unknown strategy "${s}" (expected ${STRATEGIES.attention})`);
+  return sourceMap(field, strategy, n, ATTENTION_STRATEGIES, STRATEGIES.attention);
 }
 
 function checkArray(field: string, map: readonly number[], n: number): number[] {

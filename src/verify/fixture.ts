@@ -57,6 +57,13 @@ export function relativeDiff(actual: ArrayLike<number>, expected: ArrayLike<numb
   return maxRef === 0 ? maxDiff : maxDiff / maxRef;
 }
 
+/** max |actual − expected|. */
+export function maxAbsDiff(actual: ArrayLike<number>, expected: ArrayLike<number>): number {
+  let m = 0;
+  for (let i = 0; i < expected.length; i++) m = Math.max(m, Math.abs(actual[i]! - expected[i]!));
+  return m;
+}
+
 export function maxAbs(x: ArrayLike<number>): number {
   let m = 0;
   for (let i = 0; i < x.length; i++) m = Math.max(m, Math.abs(x[i]!));
