@@ -1,5 +1,7 @@
 // Tensor: a float32 array with a shape, and the reverse-mode autograd tape built from op results.
 // Each op result records its parents and a backward closure that ADDS into the parents' gradients.
+// backward() gives intermediate buffers back to the pool (./pool.ts) as soon as nothing needs them.
+import { giveBack, pin, takeZeroed } from './pool.js';
 
 export type Shape = readonly number[];
 
@@ -68,8 +70,9 @@ export interface TensorOptions {
 }
 
 export class Tensor {
-  readonly data: Float32Array;
+  #data: Float32Array | null;
   readonly shape: Shape;
+  readonly size: number;
   /** Accumulated gradient, same layout as data; allocated on first use. */
   grad: Float32Array | null = null;
   requiresGrad: boolean;
@@ -80,6 +83,8 @@ export class Tensor {
   backwardFn: ((grad: Float32Array) => void) | null = null;
   /** @internal Set when backward() has freed the tape behind this op result. */
   released = false;
+  /** Kept by keep(): backward() leaves its buffer alone. */
+  #kept = false;
 
   constructor(data: Float32Array | readonly number[], shape: Shape, options: TensorOptions = {}) {
     checkShape('tensor', shape);
@@ -90,8 +95,9 @@ export class Tensor {
     if (arr.length !== sizeOf(shape)) {
       throw new OpError('tensor', `data has ${arr.length} elements but shape ${formatShape(shape)} needs ${sizeOf(shape)}`);
     }
-    this.data = arr;
+    this.#data = arr;
     this.shape = Object.freeze([...shape]);
+    this.size = arr.length;
     this.requiresGrad = options.requiresGrad ?? false;
     this.name = options.name;
   }
@@ -110,8 +116,36 @@ export class Tensor {
     return new Tensor([value], [], options);
   }
 
-  get size(): number {
-    return this.data.length;
+  /** The values, row-major. Intermediate results are released by backward() unless kept. */
+  get data(): Float32Array {
+    if (this.#data === null) {
+      throw new OpError('tensor', `${this.name ?? 'this intermediate result'} ${formatShape(this.shape)} was released by backward() and its memory reused; read it before backward() or call keep() on it first`);
+    }
+    return this.#data;
+  }
+
+  /**
+   * Keeps this op result's values after backward() (which otherwise recycles intermediate buffers),
+   * e.g. the logits of a training step. Returns the tensor.
+   */
+  keep(): this {
+    this.#kept = true;
+    if (this.#data) pin(this.#data);
+    return this;
+  }
+
+  /** @internal The buffer, or null once released: backward() uses it without the released check. */
+  get buffer(): Float32Array | null {
+    return this.#data;
+  }
+
+  /** @internal Called by backward() after the buffer went back to the pool. */
+  releaseData(): void {
+    this.#data = null;
+  }
+
+  get kept(): boolean {
+    return this.#kept;
   }
 
   get rank(): number {
@@ -126,16 +160,20 @@ export class Tensor {
 
   /** A tensor with the same data that is cut off from the tape. */
   detach(): Tensor {
+    // The copy-free result outlives the tape, so its buffer must never be recycled.
+    pin(this.data);
     return new Tensor(this.data, this.shape);
   }
 
   /** The gradient buffer, allocated as zeros on first use. */
   gradBuffer(): Float32Array {
-    if (!this.grad) this.grad = new Float32Array(this.size);
+    if (!this.grad) this.grad = takeZeroed(this.size);
     return this.grad;
   }
 
+  /** Drops the gradient. Its array goes back to the pool and may be reused: copy it first to keep it. */
   zeroGrad(): void {
+    if (this.grad) giveBack(this.grad);
     this.grad = null;
   }
 
@@ -163,14 +201,39 @@ export class Tensor {
     for (let i = order.length - 1; i >= 0; i--) {
       const t = order[i]!;
       if (!t.backwardFn) continue;
-      if (t.grad) t.backwardFn(t.grad);
+      const grad = t.grad;
       t.grad = null;
+      if (grad) {
+        t.backwardFn(grad);
+        // A view's backward may hand its gradient buffer to its parent instead of copying it.
+        if (!t.parents.some((p) => p.grad === grad)) giveBack(grad);
+      }
       if (!options.retainGraph) {
         // Dropping the links lets the activations be collected.
         t.backwardFn = null;
         t.parents = [];
         t.released = true;
       }
+    }
+    if (!options.retainGraph) releaseActivations(order, this);
+  }
+}
+
+/**
+ * Gives the buffers of a finished tape's op results back to the pool, except the root's and kept
+ * ones, and marks every result that shared a recycled buffer (views) as released, so a stale read
+ * is an error instead of a silently wrong value.
+ */
+function releaseActivations(order: readonly Tensor[], root: Tensor): void {
+  const keep = new Set<Float32Array>();
+  for (const t of order) if ((t === root || t.kept) && t.buffer) keep.add(t.buffer);
+  const recycled = new Set<Float32Array>();
+  for (const t of order) {
+    const b = t.buffer;
+    if (!b || !t.released || keep.has(b)) continue;
+    if (recycled.has(b) || giveBack(b)) {
+      recycled.add(b);
+      t.releaseData();
     }
   }
 }

@@ -1,5 +1,6 @@
 // Pointwise activations (GELU tanh/exact, SiLU) and softmax over the last axis.
 import { backend, type GeluApproximation } from '../../backend/backend.js';
+import { takeBuffer } from '../pool.js';
 import { OpError, Tensor, expectTensors, formatShape, result } from '../tensor.js';
 
 /** GELU; 'tanh' is the GPT-2 approximation, 'none' the exact erf form (PyTorch's names). */
@@ -7,7 +8,7 @@ export function gelu(x: Tensor, approximate: GeluApproximation = 'tanh'): Tensor
   expectTensors('gelu', { x });
   if (approximate !== 'tanh' && approximate !== 'none') throw new OpError('gelu', `approximate must be 'tanh' or 'none', got ${JSON.stringify(approximate)}`);
   const be = backend();
-  const out = new Float32Array(x.size);
+  const out = takeBuffer(x.size);
   be.gelu(x.data, approximate, out);
   return result(out, x.shape, [x], (g) => be.geluBackward(x.data, approximate, g, x.gradBuffer()));
 }
@@ -15,7 +16,7 @@ export function gelu(x: Tensor, approximate: GeluApproximation = 'tanh'): Tensor
 export function silu(x: Tensor): Tensor {
   expectTensors('silu', { x });
   const be = backend();
-  const out = new Float32Array(x.size);
+  const out = takeBuffer(x.size);
   be.silu(x.data, out);
   return result(out, x.shape, [x], (g) => be.siluBackward(x.data, g, x.gradBuffer()));
 }
@@ -25,7 +26,7 @@ export function softmax(x: Tensor): Tensor {
   if (x.rank < 1 || x.shape[x.rank - 1] === 0) throw new OpError('softmax', `needs a non-empty last axis, got ${formatShape(x.shape)}`);
   const dim = x.shape[x.rank - 1]!, rows = x.size / dim;
   const be = backend();
-  const out = new Float32Array(x.size);
+  const out = takeBuffer(x.size);
   be.softmax(x.data, rows, dim, out);
   return result(out, x.shape, [x], (g) => be.softmaxBackward(out, g, rows, dim, x.gradBuffer()));
 }

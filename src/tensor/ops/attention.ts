@@ -4,6 +4,7 @@
 // C ≥ Tk: a KV cache allocates C rows per head and fills the first Tk (`keyLength`).
 // With causal masking the queries are the last Tq of the Tk positions.
 import { backend, type AttentionDims } from '../../backend/backend.js';
+import { takeBuffer } from '../pool.js';
 import { OpError, Tensor, expectTensors, formatShape, result } from '../tensor.js';
 
 export interface AttentionOptions {
@@ -39,7 +40,7 @@ function dimsOf(op: string, q: Tensor, k: Tensor, options: AttentionOptions): At
 export function attentionProbs(q: Tensor, k: Tensor, options: AttentionOptions = {}): Tensor {
   const dims = dimsOf('attentionProbs', q, k, options);
   const be = backend();
-  const probs = new Float32Array(dims.batch * dims.heads * dims.tq * dims.tk);
+  const probs = takeBuffer(dims.batch * dims.heads * dims.tq * dims.tk);
   be.attentionProbs(q.data, k.data, dims, probs);
   return result(probs, [dims.batch, dims.heads, dims.tq, dims.tk], [q, k], (g) => {
     be.attentionProbsBackward(q.data, k.data, probs, g, dims,
@@ -64,7 +65,7 @@ export function attendValues(probs: Tensor, v: Tensor, options: { causal?: boole
   if (causal && tq > tk) throw new OpError('attendValues', `causal attention needs at least as many keys as queries: ${shapes()}`);
   const dims: AttentionDims = { batch, heads, kvHeads, tq, tk, kvStride: rows, headDim: dv, scale: 1, causal };
   const be = backend();
-  const out = new Float32Array(batch * heads * tq * dv);
+  const out = takeBuffer(batch * heads * tq * dv);
   be.attendValues(probs.data, v.data, dims, out);
   return result(out, [batch, heads, tq, dv], [probs, v], (g) => {
     be.attendValuesBackward(probs.data, v.data, g, dims,

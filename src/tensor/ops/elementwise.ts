@@ -1,5 +1,6 @@
 // add, sub, mul with broadcasting over leading dimensions (one shape a suffix of the other), and scale.
 import { backend, type BinaryOp } from '../../backend/backend.js';
+import { takeBuffer } from '../pool.js';
 import { OpError, Tensor, expectTensors, formatShape, result } from '../tensor.js';
 
 function isSuffix(short: readonly number[], long: readonly number[]): boolean {
@@ -16,7 +17,7 @@ function binary(op: BinaryOp, a: Tensor, b: Tensor): Tensor {
     throw new OpError(op, `shapes ${formatShape(a.shape)} and ${formatShape(b.shape)} do not broadcast (one must end with the other)`);
   }
   const be = backend();
-  const out = new Float32Array(Math.max(a.size, b.size));
+  const out = takeBuffer(Math.max(a.size, b.size));
   if (out.length > 0 && (a.size === 0 || b.size === 0)) {
     throw new OpError(op, `cannot broadcast an empty tensor: ${formatShape(a.shape)} and ${formatShape(b.shape)}`);
   }
@@ -35,7 +36,7 @@ export function scale(x: Tensor, s: number): Tensor {
   expectTensors('scale', { x });
   if (!Number.isFinite(s)) throw new OpError('scale', `factor must be finite, got ${s}`);
   const be = backend();
-  const out = new Float32Array(x.size);
+  const out = takeBuffer(x.size);
   be.scale(x.data, s, out, false);
   return result(out, x.shape, [x], (g) => be.scale(g, s, x.gradBuffer(), true));
 }

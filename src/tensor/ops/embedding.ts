@@ -1,5 +1,6 @@
 // embedding: gathers rows of a [vocab, dim] table by integer id; its gradient is a scatter-add.
 import { backend } from '../../backend/backend.js';
+import { takeBuffer } from '../pool.js';
 import { OpError, Tensor, expectInt32, expectTensors, formatShape, result, type Shape } from '../tensor.js';
 
 /** ids (with shape idsShape) → [...idsShape, dim]. */
@@ -16,7 +17,7 @@ export function embedding(weight: Tensor, ids: Int32Array, idsShape: Shape = [id
     if (id < 0 || id >= vocab) throw new OpError('embedding', `id ${id} at position ${i} is outside the vocabulary [0, ${vocab}) of weight ${formatShape(weight.shape)}`);
   }
   const be = backend();
-  const out = new Float32Array(ids.length * dim);
+  const out = takeBuffer(ids.length * dim);
   be.embedding(weight.data, dim, ids, out);
   return result(out, [...idsShape, dim], [weight], (g) => be.embeddingBackward(g, dim, ids, weight.gradBuffer()));
 }

@@ -1,6 +1,7 @@
 // matmul: batched matrix product with optionally transposed operands; B may be one matrix shared by
 // every batch item (a weight), in which case its gradient sums over the batch.
 import { backend } from '../../backend/backend.js';
+import { takeBuffer } from '../pool.js';
 import { OpError, Tensor, expectTensors, formatShape, result, sizeOf } from '../tensor.js';
 
 export interface MatmulOptions {
@@ -27,10 +28,24 @@ export function matmul(a: Tensor, b: Tensor, options: MatmulOptions = {}): Tenso
   if (!shared && (bBatch.length !== batchShape.length || bBatch.some((d, i) => d !== batchShape[i]))) {
     throw new OpError('matmul', `batch dimensions differ: ${what()}`);
   }
+  const be = backend();
+  if (shared && !transA && batchShape.length > 0) {
+    // A weight applied to every row: one [batch·m, k] product instead of `batch` small ones, and
+    // its gradient one product over all rows instead of a sum of per-item products.
+    const rows = sizeOf(batchShape) * m;
+    const out = takeBuffer(rows * n);
+    be.gemm(a.data, b.data, out, { batch: 1, m: rows, n, k, transA: false, transB, strideA: 0, strideB: 0, strideC: 0, accumulate: false });
+    return result(out, [...batchShape, m, n], [a, b], (g) => {
+      if (a.requiresGrad) be.gemm(g, b.data, a.gradBuffer(), { batch: 1, m: rows, n: k, k: n, transA: false, transB: !transB, strideA: 0, strideB: 0, strideC: 0, accumulate: true });
+      if (b.requiresGrad) {
+        if (!transB) be.gemm(a.data, g, b.gradBuffer(), { batch: 1, m: k, n, k: rows, transA: true, transB: false, strideA: 0, strideB: 0, strideC: 0, accumulate: true });
+        else be.gemm(g, a.data, b.gradBuffer(), { batch: 1, m: n, n: k, k: rows, transA: true, transB: false, strideA: 0, strideB: 0, strideC: 0, accumulate: true });
+      }
+    });
+  }
   const batch = sizeOf(batchShape);
   const sa = m * k, sb = shared ? 0 : k * n, sc = m * n;
-  const out = new Float32Array(batch * sc);
-  const be = backend();
+  const out = takeBuffer(batch * sc);
   be.gemm(a.data, b.data, out, { batch, m, n, k, transA, transB, strideA: sa, strideB: sb, strideC: sc, accumulate: false });
   return result(out, [...batchShape, m, n], [a, b], (g) => {
     if (a.requiresGrad) {

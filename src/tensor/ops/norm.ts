@@ -1,5 +1,6 @@
 // layerNorm and rmsNorm over the last axis, with learned gain (and LayerNorm's optional bias).
 import { backend } from '../../backend/backend.js';
+import { takeBuffer } from '../pool.js';
 import { OpError, Tensor, expectTensors, formatShape, result } from '../tensor.js';
 
 function checkParam(op: string, x: Tensor, p: Tensor | null, what: string): void {
@@ -16,7 +17,7 @@ export function layerNorm(x: Tensor, gamma: Tensor, beta: Tensor | null, eps = 1
   checkParam('layerNorm', x, beta, 'beta');
   const dim = x.shape[x.rank - 1]!, rows = x.size / dim;
   const be = backend();
-  const out = new Float32Array(x.size), mean = new Float32Array(rows), rstd = new Float32Array(rows);
+  const out = takeBuffer(x.size), mean = new Float32Array(rows), rstd = new Float32Array(rows);
   be.layerNorm(x.data, gamma.data, beta ? beta.data : null, rows, dim, eps, out, mean, rstd);
   const parents = beta ? [x, gamma, beta] : [x, gamma];
   return result(out, x.shape, parents, (g) => {
@@ -33,7 +34,7 @@ export function rmsNorm(x: Tensor, gamma: Tensor, eps = 1e-6): Tensor {
   checkParam('rmsNorm', x, gamma, 'gamma');
   const dim = x.shape[x.rank - 1]!, rows = x.size / dim;
   const be = backend();
-  const out = new Float32Array(x.size), rstd = new Float32Array(rows);
+  const out = takeBuffer(x.size), rstd = new Float32Array(rows);
   be.rmsNorm(x.data, gamma.data, rows, dim, eps, out, rstd);
   return result(out, x.shape, [x, gamma], (g) => {
     be.rmsNormBackward(x.data, gamma.data, rstd, g, rows, dim,

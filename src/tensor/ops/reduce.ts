@@ -1,5 +1,6 @@
 // sum and mean, over every element or along one axis.
 import { backend } from '../../backend/backend.js';
+import { takeBuffer } from '../pool.js';
 import { OpError, Tensor, expectTensors, formatShape, result, sizeOf } from '../tensor.js';
 
 function reduce(op: 'sum' | 'mean', x: Tensor, axis: number | undefined): Tensor {
@@ -17,7 +18,7 @@ function reduce(op: 'sum' | 'mean', x: Tensor, axis: number | undefined): Tensor
   }
   const s = op === 'mean' ? 1 / len : 1;
   const be = backend();
-  const out = new Float32Array(outer * inner);
+  const out = takeBuffer(outer * inner);
   be.sumAxis(x.data, outer, len, inner, out, false);
   if (s !== 1) be.scale(out, s, out, false);
   return result(out, shape, [x], (g) => be.broadcastAxis(g, outer, len, inner, s, x.gradBuffer()));

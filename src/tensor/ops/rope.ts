@@ -1,5 +1,6 @@
 // Rotary position embedding (rotate-half convention, as GPT-NeoX and Llama) on [B, H, T, D].
 import { backend } from '../../backend/backend.js';
+import { takeBuffer } from '../pool.js';
 import { OpError, Tensor, expectTensors, formatShape, result } from '../tensor.js';
 
 export interface RopeOptions {
@@ -17,7 +18,7 @@ export function rope(x: Tensor, options: RopeOptions = {}): Tensor {
   if (!Number.isInteger(offset) || offset < 0) throw new OpError('rope', `offset must be a non-negative integer, got ${offset}`);
   const rows = t * dim === 0 ? 0 : x.size / (t * dim);
   const be = backend();
-  const out = new Float32Array(x.size);
+  const out = takeBuffer(x.size);
   be.rope(x.data, rows, t, dim, offset, base, out);
   return result(out, x.shape, [x], (g) => be.ropeBackward(g, rows, t, dim, offset, base, x.gradBuffer()));
 }

@@ -1,5 +1,6 @@
 // Layout ops: reshape (a view), permute/transpose (a copy), split and concat along an axis.
 import { backend } from '../../backend/backend.js';
+import { takeBuffer } from '../pool.js';
 import { OpError, Tensor, expectTensors, formatShape, result, sizeOf, type Shape } from '../tensor.js';
 
 function normAxis(op: string, axis: number, rank: number, shape: Shape): number {
@@ -22,7 +23,11 @@ export function reshape(x: Tensor, shape: Shape): Tensor {
   if (target.some((d) => !Number.isInteger(d) || d < 0) || sizeOf(target) !== x.size) {
     throw new OpError('reshape', `cannot reshape ${formatShape(x.shape)} (${x.size} elements) to ${formatShape(shape)}`);
   }
-  return result(x.data, target, [x], (g) => backend().scale(g, 1, x.gradBuffer(), true));
+  return result(x.data, target, [x], (g) => {
+    // Same layout, so the first gradient to arrive can be handed over instead of copied.
+    if (x.grad === null) x.grad = g;
+    else backend().scale(g, 1, x.grad, true);
+  });
 }
 
 /** Output axis i is input axis perm[i]. */
@@ -33,7 +38,7 @@ export function permute(x: Tensor, perm: readonly number[]): Tensor {
     throw new OpError('permute', `[${perm.join(', ')}] is not a permutation of the axes of ${formatShape(x.shape)}`);
   }
   const be = backend();
-  const out = new Float32Array(x.size);
+  const out = takeBuffer(x.size);
   be.permute(x.data, x.shape, perm, out, false);
   const outShape = perm.map((p) => x.shape[p]!);
   const inverse = new Array<number>(rank);
@@ -65,7 +70,7 @@ export function split(x: Tensor, sizes: readonly number[], axis = -1): Tensor[] 
   return sizes.map((size) => {
     const from = start;
     start += size;
-    const out = new Float32Array(outer * size * inner);
+    const out = takeBuffer(outer * size * inner);
     be.copyAxis(x.data, len, from, out, size, 0, outer, size, inner, false);
     const shape = x.shape.map((d, i) => (i === ax ? size : d));
     return result(out, shape, [x], (g) => be.copyAxis(g, size, 0, x.gradBuffer(), len, from, outer, size, inner, true));
@@ -86,7 +91,7 @@ export function concat(xs: readonly Tensor[], axis = -1): Tensor {
   const total = xs.reduce((s, x) => s + x.shape[ax]!, 0);
   const outer = sizeOf(first.shape.slice(0, ax)), inner = sizeOf(first.shape.slice(ax + 1));
   const be = backend();
-  const out = new Float32Array(outer * total * inner);
+  const out = takeBuffer(outer * total * inner);
   const starts: number[] = [];
   let start = 0;
   for (const x of xs) {

@@ -1,0 +1,5 @@
+// Every test runs with the buffer pool poisoning reused output buffers (NaN), so a kernel that
+// leaves part of its output unwritten fails the comparisons instead of passing on stale values.
+import { setPoolOptions } from './src/tensor/pool.js';
+
+setPoolOptions({ poison: true });
