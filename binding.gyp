@@ -2,8 +2,9 @@
   "targets": [
     {
       "target_name": "shareformer_native",
-      "sources": ["native/shareformer.c"],
-      "cflags": ["-O3", "-std=c11", "-march=native", "-fno-math-errno"],
+      "sources": ["native/shareformer.c", "native/pool.c"],
+      "cflags": ["-O3", "-std=gnu11", "-march=native", "-fno-math-errno", "-fopenmp-simd", "-pthread"],
+      "ldflags": ["-pthread"],
       "conditions": [
         ["OS=='mac'", {
           "defines": ["ACCELERATE_NEW_LAPACK"],

@@ -1,5 +1,5 @@
 /* The native backend's kernels: Node-API bindings around OpenBLAS cblas_sgemm for matrix products,
- * attention built on sgemm, and the hottest pointwise kernels.
+ * attention built on sgemm, and the hottest pointwise kernels, spread over the thread pool (pool.c).
  * Every function takes Float32Arrays and plain numbers and works in place; shapes are checked in
  * TypeScript before the call (src/backend/native/index.ts), so this file stays a thin layer. */
 #define NAPI_VERSION 8
@@ -9,11 +9,13 @@
 #include <string.h>
 #include <stdlib.h>
 #include <math.h>
+#include "pool.h"
 
 #define CHECK(call) do { if ((call) != napi_ok) { napi_throw_error(env, NULL, "shareformer native: " #call " failed"); return NULL; } } while (0)
 
 static float *f32(napi_env env, napi_value v, size_t *len) {
   napi_typedarray_type type; size_t length; void *data; napi_value buf; size_t offset;
+  if (len) *len = 0;
   if (napi_get_typedarray_info(env, v, &type, &length, &data, &buf, &offset) != napi_ok || type != napi_float32_array) {
     napi_throw_type_error(env, NULL, "shareformer native: expected a Float32Array");
     return NULL;
@@ -28,13 +30,56 @@ static int64_t num(napi_env env, napi_value v) {
   return out;
 }
 
-/* OpenBLAS wakes all its threads for every call; for small products the hand-off costs more than
- * it saves (and oversubscribes a busy machine), so those run on one thread. */
-static int max_threads = 0;
-static void small_gemm_threads(int64_t work) {
-  if (max_threads == 0) max_threads = openblas_get_num_threads();
-  int want = work < (int64_t)1 << 22 ? 1 : max_threads;
-  if (openblas_get_num_threads() != want) openblas_set_num_threads(want);
+/* ---- matrix products. OpenBLAS runs single-threaded inside the pool's tasks: one threading
+ * system, so OpenBLAS's own workers never spin against ours on a 2-core machine. */
+
+/* One product C = op(A)·op(B) + beta·C with explicit leading dimensions; a single row is sgemv. */
+static void sgemm_block(bool ta, bool tb, int64_t m, int64_t n, int64_t k, const float *a, int64_t lda,
+                        const float *b, int64_t ldb, float beta, float *c, int64_t ldc) {
+  if (m <= 0 || n <= 0) return;
+  if (k == 0) {
+    for (int64_t i = 0; i < m; i++) for (int64_t j = 0; j < n; j++) c[i * ldc + j] = beta == 0.0f ? 0.0f : beta * c[i * ldc + j];
+    return;
+  }
+  if (m == 1) {
+    /* A [1,k] or its transpose [k,1]: k values lda apart when transposed. */
+    const int64_t incx = ta ? lda : 1;
+    if (tb) cblas_sgemv(CblasRowMajor, CblasNoTrans, (int)n, (int)k, 1.0f, b, (int)ldb, a, (int)incx, beta, c, 1);
+    else cblas_sgemv(CblasRowMajor, CblasTrans, (int)k, (int)n, 1.0f, b, (int)ldb, a, (int)incx, beta, c, 1);
+    return;
+  }
+  cblas_sgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans,
+              (int)m, (int)n, (int)k, 1.0f, a, (int)lda, b, (int)ldb, beta, c, (int)ldc);
+}
+
+typedef struct { bool ta, tb; int64_t m, n, k; const float *a, *b; float *c; float beta; } Gemm;
+
+static void gemm_rows(void *p, int64_t i0, int64_t i1) {
+  const Gemm *g = (const Gemm *)p;
+  sgemm_block(g->ta, g->tb, i1 - i0, g->n, g->k, g->a + (g->ta ? i0 : i0 * g->k), g->ta ? g->m : g->k,
+              g->b, g->tb ? g->k : g->n, g->beta, g->c + i0 * g->n, g->n);
+}
+
+static void gemm_cols(void *p, int64_t j0, int64_t j1) {
+  const Gemm *g = (const Gemm *)p;
+  sgemm_block(g->ta, g->tb, g->m, j1 - j0, g->k, g->a, g->ta ? g->m : g->k,
+              g->b + (g->tb ? j0 * g->k : j0), g->tb ? g->k : g->n, g->beta, g->c + j0, g->n);
+}
+
+/* Splits one product over the pool along its longer output side; small ones run on the caller. */
+static void gemm_split(Gemm *g) {
+  const int64_t work = g->m * g->n * g->k;
+  const int64_t grain = work < ((int64_t)1 << 18) ? INT64_MAX : 1;
+  if (g->m >= g->n && g->m >= 64) pool_range(g->m, grain == 1 ? 32 : grain, 16, gemm_rows, g);
+  else pool_range(g->n, grain == 1 ? 64 : grain, 16, gemm_cols, g);
+}
+
+typedef struct { Gemm g; int64_t sa, sb, sc; } Batched;
+
+static void gemm_item(void *p, int64_t i) {
+  const Batched *bt = (const Batched *)p; const Gemm *g = &bt->g;
+  sgemm_block(g->ta, g->tb, g->m, g->n, g->k, g->a + i * bt->sa, g->ta ? g->m : g->k,
+              g->b + i * bt->sb, g->tb ? g->k : g->n, g->beta, g->c + i * bt->sc, g->n);
 }
 
 /* gemm(a, b, c, batch, m, n, k, transA, transB, strideA, strideB, strideC, accumulate) */
@@ -50,28 +95,28 @@ static napi_value gemm(napi_env env, napi_callback_info info) {
   napi_get_value_bool(env, argv[8], &tb);
   int64_t sa = num(env, argv[9]), sb = num(env, argv[10]), sc = num(env, argv[11]);
   napi_get_value_bool(env, argv[12], &acc);
-  if (m == 0 || n == 0) return NULL;
-  small_gemm_threads(m * n * k);
+  if (m == 0 || n == 0 || batch == 0) return NULL;
+  if (batch > 1 && sc != 0) {
+    /* Independent outputs: one item per task. */
+    Batched bt = { { ta, tb, m, n, k, a, b, c, acc ? 1.0f : 0.0f }, sa, sb, sc };
+    if (batch * m * n * k < ((int64_t)1 << 18)) for (int64_t i = 0; i < batch; i++) gemm_item(&bt, i);
+    else pool_run(batch, gemm_item, &bt);
+    return NULL;
+  }
+  /* Every item adds into the same C (stride 0): one after another, each split. */
   for (int64_t i = 0; i < batch; i++) {
-    float beta = (acc || (sc == 0 && i > 0)) ? 1.0f : 0.0f;
-    if (k == 0) { if (beta == 0.0f) memset(c + i * sc, 0, sizeof(float) * m * n); continue; }
-    if (m == 1) {
-      /* One row (a decoding step): a matrix-vector product, which sgemm handles poorly. A [1,k] or
-       * its transpose [k,1] is the same k contiguous values. */
-      cblas_sgemv(CblasRowMajor, tb ? CblasNoTrans : CblasTrans, tb ? (int)n : (int)k, tb ? (int)k : (int)n,
-                  1.0f, b + i * sb, tb ? (int)k : (int)n, a + i * sa, 1, beta, c + i * sc, 1);
-      continue;
-    }
-    cblas_sgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans,
-                (int)m, (int)n, (int)k, 1.0f, a + i * sa, ta ? (int)m : (int)k, b + i * sb, tb ? (int)k : (int)n,
-                beta, c + i * sc, (int)n);
+    Gemm g = { ta, tb, m, n, k, a + i * sa, b + i * sb, c + i * sc, (acc || i > 0) ? 1.0f : 0.0f };
+    gemm_split(&g);
   }
   return NULL;
 }
 
-/* ---- attention: per (batch, head) the products go to sgemm; masking and softmax are plain loops.
- * q [B,H,Tq,D]; k, v [B,G,kvStride,D] (first tk rows filled); probs [B,H,Tq,Tk]. Head h reads K/V head h/(H/G).
- * Queries are the last tq of tk positions: query t may see keys 0 .. tk - tq + t. */
+/* ---- attention. Tasks are (batch, K/V head) pairs, so the query heads that share a K/V head add
+ * into its gradient from one thread. Causal rows go in blocks of ROWS: a block's products stop at
+ * its last visible key, skipping most of the masked triangle.
+ * q [B,H,Tq,D]; k, v [B,G,kvStride,D] (first tk rows filled); probs [B,H,Tq,Tk]. Head h reads K/V
+ * head h/(H/G). Queries are the last tq of tk positions: query t may see keys 0 .. tk - tq + t. */
+#define ROWS 64
 typedef struct { int64_t batch, heads, kvHeads, tq, tk, kvStride, d; float scale; bool causal; } Dims;
 
 static bool dims(napi_env env, napi_value *argv, Dims *o) {
@@ -79,118 +124,164 @@ static bool dims(napi_env env, napi_value *argv, Dims *o) {
   o->tq = num(env, argv[3]); o->tk = num(env, argv[4]); o->kvStride = num(env, argv[5]); o->d = num(env, argv[6]);
   double scale; napi_get_value_double(env, argv[7], &scale); o->scale = (float)scale;
   napi_get_value_bool(env, argv[8], &o->causal);
-  return o->heads % o->kvHeads == 0;
+  return o->kvHeads > 0 && o->heads % o->kvHeads == 0;
 }
 
 static inline int64_t last_key(const Dims *d, int64_t t) { return d->causal ? d->tk - d->tq + t : d->tk - 1; }
 
+/* Per-thread scratch, grown on demand and kept. */
 static float *scratch(size_t n) {
-  static float *buf = NULL; static size_t cap = 0;
+  static _Thread_local float *buf = NULL; static _Thread_local size_t cap = 0;
   if (n > cap) { free(buf); cap = n * 2; buf = (float *)malloc(cap * sizeof(float)); }
   return buf;
 }
 
-#define ATTN_ARGS(extra) size_t argc = 9 + (extra); napi_value argv[9 + (extra)]; \
-  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL)); \
-  Dims D; if (argc != 9 + (extra) || !dims(env, argv, &D)) { napi_throw_error(env, NULL, "shareformer native attention: bad arguments"); return NULL; } \
-  const int64_t group = D.heads / D.kvHeads; (void)group;
-
-#define HEAD_LOOP small_gemm_threads(0); for (int64_t b = 0; b < D.batch; b++) for (int64_t h = 0; h < D.heads; h++) { \
-  const int64_t kvo = (b * D.kvHeads + h / group) * D.kvStride * D.d; \
-  const int64_t qo = (b * D.heads + h) * D.tq * D.d; \
-  const int64_t po = (b * D.heads + h) * D.tq * D.tk;
-
-/* attentionProbs(dims..., q, k, probs) */
-static napi_value attention_probs(napi_env env, napi_callback_info info) {
-  ATTN_ARGS(3)
-  float *q = f32(env, argv[9], NULL), *k = f32(env, argv[10], NULL), *p = f32(env, argv[11], NULL);
-  if (!q || !k || !p) return NULL;
-  HEAD_LOOP
-    float *P = p + po;
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)D.tq, (int)D.tk, (int)D.d, D.scale, q + qo, (int)D.d, k + kvo, (int)D.d, 0.0f, P, (int)D.tk);
-    for (int64_t t = 0; t < D.tq; t++) {
-      float *row = P + t * D.tk; const int64_t last = last_key(&D, t);
-      float max = -INFINITY; double sum = 0;
-      for (int64_t s = 0; s <= last; s++) if (row[s] > max) max = row[s];
-      for (int64_t s = 0; s <= last; s++) { row[s] = expf(row[s] - max); sum += row[s]; }
-      const float inv = (float)(1.0 / sum);
-      for (int64_t s = 0; s <= last; s++) row[s] *= inv;
-      for (int64_t s = last + 1; s < D.tk; s++) row[s] = 0.0f;
-    }
-  }
-  return NULL;
+/* expf by range reduction and a degree-5 polynomial (Cephes), within 2 ulp; unlike expf it
+ * vectorises. Inputs here are ≤ 0 (the row maximum is subtracted); below −87 it returns ~1e-38. */
+static inline float exp_approx(float x) {
+  x = x < -87.0f ? -87.0f : (x > 88.0f ? 88.0f : x);
+  const float n = __builtin_rintf(x * 1.44269504088896341f);
+  const float r = (x - n * 0.693359375f) + n * 2.12194440e-4f;
+  float p = 1.9875691500e-4f;
+  p = p * r + 1.3981999507e-3f;
+  p = p * r + 8.3334519073e-3f;
+  p = p * r + 4.1665795894e-2f;
+  p = p * r + 1.6666665459e-1f;
+  p = p * r + 5.0000001201e-1f;
+  const float e = p * r * r + r + 1.0f;
+  union { uint32_t u; float f; } s = { (uint32_t)((int32_t)n + 127) << 23 };
+  return e * s.f;
 }
 
-/* attentionProbsBackward(dims..., q, k, probs, g, dq|null, dk|null) */
-static napi_value attention_probs_backward(napi_env env, napi_callback_info info) {
-  ATTN_ARGS(6)
-  float *q = f32(env, argv[9], NULL), *k = f32(env, argv[10], NULL), *p = f32(env, argv[11], NULL), *g = f32(env, argv[12], NULL);
-  napi_valuetype t1, t2; napi_typeof(env, argv[13], &t1); napi_typeof(env, argv[14], &t2);
-  float *dq = t1 == napi_null ? NULL : f32(env, argv[13], NULL), *dk = t2 == napi_null ? NULL : f32(env, argv[14], NULL);
-  if (!q || !k || !p || !g) return NULL;
-  float *ds = scratch((size_t)(D.tq * D.tk));
-  HEAD_LOOP
-    for (int64_t t = 0; t < D.tq; t++) {
-      const float *P = p + po + t * D.tk, *G = g + po + t * D.tk; float *S = ds + t * D.tk;
-      const int64_t last = last_key(&D, t);
-      double dot = 0;
-      for (int64_t s = 0; s <= last; s++) dot += (double)P[s] * G[s];
-      for (int64_t s = 0; s <= last; s++) S[s] = P[s] * (G[s] - (float)dot) * D.scale;
-      for (int64_t s = last + 1; s < D.tk; s++) S[s] = 0.0f;
-    }
-    if (dq) cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)D.tq, (int)D.d, (int)D.tk, 1.0f, ds, (int)D.tk, k + kvo, (int)D.d, 1.0f, dq + qo, (int)D.d);
-    if (dk) cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)D.tk, (int)D.d, (int)D.tq, 1.0f, ds, (int)D.tk, q + qo, (int)D.d, 1.0f, dk + kvo, (int)D.d);
-  }
-  return NULL;
+/* Softmax over the first `valid` entries of a row of `len`; the rest become exact zeros. */
+static void softmax_row(float *row, int64_t valid, int64_t len) {
+  float max = -INFINITY;
+#pragma omp simd reduction(max:max)
+  for (int64_t s = 0; s < valid; s++) max = row[s] > max ? row[s] : max;
+  float sum = 0.0f;
+#pragma omp simd reduction(+:sum)
+  for (int64_t s = 0; s < valid; s++) { const float e = exp_approx(row[s] - max); row[s] = e; sum += e; }
+  const float inv = 1.0f / sum;
+#pragma omp simd
+  for (int64_t s = 0; s < valid; s++) row[s] *= inv;
+  if (len > valid) memset(row + valid, 0, sizeof(float) * (size_t)(len - valid));
 }
 
-/* Copies one head's probabilities with the masked entries zeroed (they are the mask, not data). */
-static const float *masked(const Dims *D, const float *P, float *tmp) {
-  if (!D->causal) return P;
-  for (int64_t t = 0; t < D->tq; t++) {
-    const int64_t last = last_key(D, t);
-    memcpy(tmp + t * D->tk, P + t * D->tk, sizeof(float) * (size_t)(last + 1));
-    memset(tmp + t * D->tk + last + 1, 0, sizeof(float) * (size_t)(D->tk - last - 1));
+typedef struct { Dims D; const float *q, *k, *v, *p, *g; float *out, *dq, *dk, *dp, *dv; } Attn;
+
+/* One (head, row block) of a task: where its query rows, probability rows and K/V head start. */
+typedef struct { int64_t kvo, qo, po, r0, rows, width; } Block;
+typedef void (*block_fn)(const Attn *A, const Block *k, float *tmp);
+
+/* Runs fn on every (query head, row block) of task = (batch, K/V head). */
+static void for_blocks(const Attn *A, int64_t task, block_fn fn, size_t scratch_rows) {
+  const Dims *D = &A->D; const int64_t group = D->heads / D->kvHeads;
+  const int64_t b = task / D->kvHeads, kh = task % D->kvHeads;
+  float *tmp = scratch_rows ? scratch(scratch_rows * (size_t)D->tk) : NULL;
+  Block k;
+  k.kvo = (b * D->kvHeads + kh) * D->kvStride * D->d;
+  for (int64_t h = kh * group; h < (kh + 1) * group; h++) {
+    k.qo = (b * D->heads + h) * D->tq * D->d;
+    k.po = (b * D->heads + h) * D->tq * D->tk;
+    for (k.r0 = 0; k.r0 < D->tq; k.r0 += ROWS) {
+      const int64_t r1 = k.r0 + ROWS < D->tq ? k.r0 + ROWS : D->tq;
+      k.rows = r1 - k.r0;
+      k.width = last_key(D, r1 - 1) + 1;
+      fn(A, &k, tmp);
+    }
+  }
+}
+
+/* A block of probabilities [rows, width] with each row's masked tail zeroed (the mask is not data). */
+static const float *masked_block(const Dims *D, const float *P, int64_t r0, int64_t rows, int64_t width, float *tmp) {
+  for (int64_t t = 0; t < rows; t++) {
+    const int64_t valid = last_key(D, r0 + t) + 1;
+    memcpy(tmp + t * width, P + (r0 + t) * D->tk, sizeof(float) * (size_t)valid);
+    if (width > valid) memset(tmp + t * width + valid, 0, sizeof(float) * (size_t)(width - valid));
   }
   return tmp;
 }
 
-/* attendValues(dims..., probs, v, out) — dims.d is the value width */
-static napi_value attend_values(napi_env env, napi_callback_info info) {
-  ATTN_ARGS(3)
-  float *p = f32(env, argv[9], NULL), *v = f32(env, argv[10], NULL), *out = f32(env, argv[11], NULL);
-  if (!p || !v || !out) return NULL;
-  float *tmp = scratch((size_t)(D.tq * D.tk));
-  HEAD_LOOP
-    const float *P = masked(&D, p + po, tmp);
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)D.tq, (int)D.d, (int)D.tk, 1.0f, P, (int)D.tk, v + kvo, (int)D.d, 0.0f, out + qo, (int)D.d);
+static void probs_block(const Attn *A, const Block *k, float *tmp) {
+  const Dims *D = &A->D; (void)tmp;
+  float *P = A->out + k->po + k->r0 * D->tk;
+  sgemm_block(false, true, k->rows, k->width, D->d, A->q + k->qo + k->r0 * D->d, D->d, A->k + k->kvo, D->d, 0.0f, P, D->tk);
+  const float sc = D->scale;
+  for (int64_t t = 0; t < k->rows; t++) {
+    float *row = P + t * D->tk;
+    const int64_t valid = last_key(D, k->r0 + t) + 1;
+#pragma omp simd
+    for (int64_t j = 0; j < valid; j++) row[j] *= sc;
+    softmax_row(row, valid, D->tk);
   }
+}
+
+static void probs_backward_block(const Attn *A, const Block *k, float *ds) {
+  const Dims *D = &A->D; const int64_t width = k->width;
+  for (int64_t t = 0; t < k->rows; t++) {
+    const float *P = A->p + k->po + (k->r0 + t) * D->tk, *G = A->g + k->po + (k->r0 + t) * D->tk; float *S = ds + t * width;
+    const int64_t valid = last_key(D, k->r0 + t) + 1;
+    double dot = 0;
+#pragma omp simd reduction(+:dot)
+    for (int64_t s = 0; s < valid; s++) dot += (double)P[s] * G[s];
+    const float fd = (float)dot, sc = D->scale;
+#pragma omp simd
+    for (int64_t s = 0; s < valid; s++) S[s] = P[s] * (G[s] - fd) * sc;
+    if (width > valid) memset(S + valid, 0, sizeof(float) * (size_t)(width - valid));
+  }
+  if (A->dq) sgemm_block(false, false, k->rows, D->d, width, ds, width, A->k + k->kvo, D->d, 1.0f, A->dq + k->qo + k->r0 * D->d, D->d);
+  if (A->dk) sgemm_block(true, false, width, D->d, k->rows, ds, width, A->q + k->qo + k->r0 * D->d, D->d, 1.0f, A->dk + k->kvo, D->d);
+}
+
+static void values_block(const Attn *A, const Block *k, float *tmp) {
+  const Dims *D = &A->D;
+  const float *P = masked_block(D, A->p + k->po, k->r0, k->rows, k->width, tmp);
+  sgemm_block(false, false, k->rows, D->d, k->width, P, k->width, A->v + k->kvo, D->d, 0.0f, A->out + k->qo + k->r0 * D->d, D->d);
+}
+
+static void values_backward_block(const Attn *A, const Block *k, float *tmp) {
+  const Dims *D = &A->D; float *dpt = tmp + ROWS * D->tk;
+  if (A->dp) {
+    sgemm_block(false, true, k->rows, k->width, D->d, A->g + k->qo + k->r0 * D->d, D->d, A->v + k->kvo, D->d, 0.0f, dpt, k->width);
+    for (int64_t t = 0; t < k->rows; t++) {
+      const int64_t valid = last_key(D, k->r0 + t) + 1; float *dst = A->dp + k->po + (k->r0 + t) * D->tk; const float *src = dpt + t * k->width;
+#pragma omp simd
+      for (int64_t s = 0; s < valid; s++) dst[s] += src[s];
+    }
+  }
+  if (A->dv) {
+    const float *P = masked_block(D, A->p + k->po, k->r0, k->rows, k->width, tmp);
+    sgemm_block(true, false, k->width, D->d, k->rows, P, k->width, A->g + k->qo + k->r0 * D->d, D->d, 1.0f, A->dv + k->kvo, D->d);
+  }
+}
+
+static void probs_task(void *p, int64_t task) { for_blocks((const Attn *)p, task, probs_block, 0); }
+static void probs_backward_task(void *p, int64_t task) { for_blocks((const Attn *)p, task, probs_backward_block, ROWS); }
+static void values_task(void *p, int64_t task) { for_blocks((const Attn *)p, task, values_block, ROWS); }
+static void values_backward_task(void *p, int64_t task) { for_blocks((const Attn *)p, task, values_backward_block, 2 * ROWS); }
+
+static float *arg_f32(napi_env env, napi_value v) {
+  napi_valuetype t; napi_typeof(env, v, &t);
+  return t == napi_null ? NULL : f32(env, v, NULL);
+}
+
+/* Every attention entry point: dims (9 values) then `count` arrays, null where not wanted. */
+static napi_value attention(napi_env env, napi_callback_info info, int count, pool_task task, const int *slots) {
+  size_t argc = 16; napi_value argv[16];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  Attn A; memset(&A, 0, sizeof A);
+  if ((int)argc != 9 + count || !dims(env, argv, &A.D)) { napi_throw_error(env, NULL, "shareformer native attention: bad arguments"); return NULL; }
+  float **fields[] = { (float **)&A.q, (float **)&A.k, (float **)&A.v, (float **)&A.p, (float **)&A.g, &A.out, &A.dq, &A.dk, &A.dp, &A.dv };
+  for (int i = 0; i < count; i++) *fields[slots[i]] = arg_f32(env, argv[9 + i]);
+  pool_run(A.D.batch * A.D.kvHeads, task, &A);
   return NULL;
 }
 
-/* attendValuesBackward(dims..., probs, v, g, dprobs|null, dv|null) */
-static napi_value attend_values_backward(napi_env env, napi_callback_info info) {
-  ATTN_ARGS(5)
-  float *p = f32(env, argv[9], NULL), *v = f32(env, argv[10], NULL), *g = f32(env, argv[11], NULL);
-  napi_valuetype t1, t2; napi_typeof(env, argv[12], &t1); napi_typeof(env, argv[13], &t2);
-  float *dp = t1 == napi_null ? NULL : f32(env, argv[12], NULL), *dv = t2 == napi_null ? NULL : f32(env, argv[13], NULL);
-  if (!p || !v || !g) return NULL;
-  float *tmp = scratch((size_t)(2 * D.tq * D.tk)), *dpt = tmp + D.tq * D.tk;
-  HEAD_LOOP
-    if (dp) {
-      cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)D.tq, (int)D.tk, (int)D.d, 1.0f, g + qo, (int)D.d, v + kvo, (int)D.d, 0.0f, dpt, (int)D.tk);
-      for (int64_t t = 0; t < D.tq; t++) {
-        const int64_t last = last_key(&D, t); float *dst = dp + po + t * D.tk; const float *src = dpt + t * D.tk;
-        for (int64_t s = 0; s <= last; s++) dst[s] += src[s];
-      }
-    }
-    if (dv) {
-      const float *P = masked(&D, p + po, tmp);
-      cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)D.tk, (int)D.d, (int)D.tq, 1.0f, P, (int)D.tk, g + qo, (int)D.d, 1.0f, dv + kvo, (int)D.d);
-    }
-  }
-  return NULL;
-}
+enum { Q, K, V, P, G, OUT, DQ, DK, DP, DV };
+static napi_value attention_probs(napi_env env, napi_callback_info info) { int s[] = { Q, K, OUT }; return attention(env, info, 3, probs_task, s); }
+static napi_value attention_probs_backward(napi_env env, napi_callback_info info) { int s[] = { Q, K, P, G, DQ, DK }; return attention(env, info, 6, probs_backward_task, s); }
+static napi_value attend_values(napi_env env, napi_callback_info info) { int s[] = { P, V, OUT }; return attention(env, info, 3, values_task, s); }
+static napi_value attend_values_backward(napi_env env, napi_callback_info info) { int s[] = { P, V, G, DP, DV }; return attention(env, info, 5, values_backward_task, s); }
 
 /* ---- pointwise kernels. tanh as a clamped rational minimax approximation (Eigen's float tanh,
  * within a few ulp): unlike tanhf and expf it vectorises. */
@@ -213,217 +304,398 @@ static inline float fast_tanh(float x) {
   return p / q;
 }
 
+/* Every pointwise kernel below cuts its index range (elements or rows) into one chunk per thread. */
+#define ARGS(n) size_t argc = n; napi_value argv[n]; CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+static double dbl(napi_env env, napi_value v) { double d = 0; napi_get_value_double(env, v, &d); return d; }
+/* Element ranges below this stay on the caller: waking a worker costs more than the loop. */
+#define GRAIN 32768
+
+typedef struct { const float *x, *g; float *out; float s; bool acc; int64_t b, c, d; } Pw;
+
+static void gelu_range(void *p, int64_t i0, int64_t i1) {
+  const Pw *w = (const Pw *)p; const float c = 0.7978845608028654f;
+#pragma omp simd
+  for (int64_t i = i0; i < i1; i++) { const float v = w->x[i]; w->out[i] = 0.5f * v * (1.0f + fast_tanh(c * (v + 0.044715f * v * v * v))); }
+}
+
+static void gelu_backward_range(void *p, int64_t i0, int64_t i1) {
+  const Pw *w = (const Pw *)p; const float c = 0.7978845608028654f;
+#pragma omp simd
+  for (int64_t i = i0; i < i1; i++) {
+    const float v = w->x[i], t = fast_tanh(c * (v + 0.044715f * v * v * v));
+    w->out[i] += w->g[i] * (0.5f * (1.0f + t) + 0.5f * v * (1.0f - t * t) * c * (1.0f + 3.0f * 0.044715f * v * v));
+  }
+}
+
 static napi_value gelu_tanh(napi_env env, napi_callback_info info) {
-  size_t argc = 2; napi_value argv[2]; size_t n;
-  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  float *x = f32(env, argv[0], &n), *out = f32(env, argv[1], NULL);
-  if (!x || !out) return NULL;
-  const float c = 0.7978845608028654f;
-  for (size_t i = 0; i < n; i++) { float v = x[i]; out[i] = 0.5f * v * (1.0f + fast_tanh(c * (v + 0.044715f * v * v * v))); }
+  ARGS(2) size_t n;
+  Pw w = { f32(env, argv[0], &n), NULL, f32(env, argv[1], NULL), 0, false, 0, 0, 0 };
+  if (!w.x || !w.out) return NULL;
+  pool_range((int64_t)n, GRAIN, 16, gelu_range, &w);
   return NULL;
 }
 
 static napi_value gelu_tanh_backward(napi_env env, napi_callback_info info) {
-  size_t argc = 3; napi_value argv[3]; size_t n;
-  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  float *x = f32(env, argv[0], &n), *g = f32(env, argv[1], NULL), *dx = f32(env, argv[2], NULL);
-  if (!x || !g || !dx) return NULL;
-  const float c = 0.7978845608028654f;
-  for (size_t i = 0; i < n; i++) {
-    float v = x[i], t = fast_tanh(c * (v + 0.044715f * v * v * v));
-    dx[i] += g[i] * (0.5f * (1.0f + t) + 0.5f * v * (1.0f - t * t) * c * (1.0f + 3.0f * 0.044715f * v * v));
-  }
+  ARGS(3) size_t n;
+  Pw w = { f32(env, argv[0], &n), f32(env, argv[1], NULL), f32(env, argv[2], NULL), 0, false, 0, 0, 0 };
+  if (!w.x || !w.g || !w.out) return NULL;
+  pool_range((int64_t)n, GRAIN, 16, gelu_backward_range, &w);
   return NULL;
 }
 
 /* swap12(x, a, b, c, d, out, accumulate): out[a][c][b][d] (+)= x[a][b][c][d] — the head split/merge permute. */
-static napi_value swap12(napi_env env, napi_callback_info info) {
-  size_t argc = 7; napi_value argv[7];
-  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  float *x = f32(env, argv[0], NULL), *out = f32(env, argv[5], NULL);
-  if (!x || !out) return NULL;
-  int64_t A = num(env, argv[1]), B = num(env, argv[2]), C = num(env, argv[3]), D = num(env, argv[4]);
-  bool acc; napi_get_value_bool(env, argv[6], &acc);
-  for (int64_t a = 0; a < A; a++) for (int64_t b = 0; b < B; b++) for (int64_t c = 0; c < C; c++) {
-    const float *src = x + ((a * B + b) * C + c) * D; float *dst = out + ((a * C + c) * B + b) * D;
-    if (acc) for (int64_t d = 0; d < D; d++) dst[d] += src[d];
-    else memcpy(dst, src, sizeof(float) * (size_t)D);
+static void swap12_range(void *p, int64_t i0, int64_t i1) {
+  const Pw *w = (const Pw *)p; const int64_t B = w->b, C = w->c, D = w->d;
+  for (int64_t ab = i0; ab < i1; ab++) {
+    const int64_t a = ab / B, b = ab % B;
+    for (int64_t c = 0; c < C; c++) {
+      const float *src = w->x + ((a * B + b) * C + c) * D; float *dst = w->out + ((a * C + c) * B + b) * D;
+      if (w->acc) {
+#pragma omp simd
+        for (int64_t d = 0; d < D; d++) dst[d] += src[d];
+      } else memcpy(dst, src, sizeof(float) * (size_t)D);
+    }
   }
+}
+
+static napi_value swap12(napi_env env, napi_callback_info info) {
+  ARGS(7)
+  Pw w = { f32(env, argv[0], NULL), NULL, f32(env, argv[5], NULL), 0, false, num(env, argv[2]), num(env, argv[3]), num(env, argv[4]) };
+  if (!w.x || !w.out) return NULL;
+  napi_get_value_bool(env, argv[6], &w.acc);
+  const int64_t outer = num(env, argv[1]) * w.b;
+  pool_range(outer, outer * w.c * w.d < GRAIN ? INT64_MAX : 1, 1, swap12_range, &w);
   return NULL;
 }
 
-/* axpy(x, s, out, accumulate): out (+)= s·x */
+/* scale(x, s, out, accumulate): out (+)= s·x */
+static void scale_range(void *p, int64_t i0, int64_t i1) {
+  const Pw *w = (const Pw *)p; const float f = w->s;
+  if (w->acc) {
+#pragma omp simd
+    for (int64_t i = i0; i < i1; i++) w->out[i] += f * w->x[i];
+  } else {
+#pragma omp simd
+    for (int64_t i = i0; i < i1; i++) w->out[i] = f * w->x[i];
+  }
+}
+
 static napi_value scale(napi_env env, napi_callback_info info) {
-  size_t argc = 4; napi_value argv[4]; size_t n;
-  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  float *x = f32(env, argv[0], &n), *out = f32(env, argv[2], NULL);
-  if (!x || !out) return NULL;
-  double s; napi_get_value_double(env, argv[1], &s); bool acc; napi_get_value_bool(env, argv[3], &acc);
-  const float f = (float)s;
-  if (acc) for (size_t i = 0; i < n; i++) out[i] += f * x[i];
-  else for (size_t i = 0; i < n; i++) out[i] = f * x[i];
+  ARGS(4) size_t n;
+  Pw w = { f32(env, argv[0], &n), NULL, f32(env, argv[2], NULL), (float)dbl(env, argv[1]), false, 0, 0, 0 };
+  if (!w.x || !w.out) return NULL;
+  napi_get_value_bool(env, argv[3], &w.acc);
+  pool_range((int64_t)n, GRAIN, 16, scale_range, &w);
   return NULL;
 }
 
 /* binary(op, a, b, out): out[i] = a[i mod an] op b[i mod bn]; op 0 add, 1 sub, 2 mul.
  * Shapes broadcast over leading dimensions, so the shorter length divides the output's. */
+typedef struct { int64_t op, which; const float *a, *b, *g; float *out; int64_t an, bn, n, dn; } Bin;
 #define BINOP(x, y) (op == 0 ? (x) + (y) : op == 1 ? (x) - (y) : (x) * (y))
+
+static void binary_range(void *p, int64_t i0, int64_t i1) {
+  const Bin *w = (const Bin *)p; const int64_t op = w->op;
+  const float *a = w->a, *b = w->b; float *out = w->out;
+  const int64_t an = w->an, bn = w->bn;
+  /* i0, i1 are multiples of the shorter length (chunks align to it). */
+  if (an == w->n && bn == w->n) {
+#pragma omp simd
+    for (int64_t i = i0; i < i1; i++) out[i] = BINOP(a[i], b[i]);
+  } else if (an == w->n) {
+    for (int64_t o = i0; o < i1; o += bn)
+#pragma omp simd
+      for (int64_t i = 0; i < bn; i++) out[o + i] = BINOP(a[o + i], b[i]);
+  } else {
+    for (int64_t o = i0; o < i1; o += an)
+#pragma omp simd
+      for (int64_t i = 0; i < an; i++) out[o + i] = BINOP(a[i], b[o + i]);
+  }
+}
+
 static napi_value binary(napi_env env, napi_callback_info info) {
-  size_t argc = 4; napi_value argv[4]; size_t an, bn, n;
-  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  int64_t op = num(env, argv[0]);
-  float *a = f32(env, argv[1], &an), *b = f32(env, argv[2], &bn), *out = f32(env, argv[3], &n);
-  if (!a || !b || !out || an == 0 || bn == 0) return NULL;
-  if (an == n) { for (size_t o = 0; o < n; o += bn) for (size_t i = 0; i < bn; i++) out[o + i] = BINOP(a[o + i], b[i]); }
-  else { for (size_t o = 0; o < n; o += an) for (size_t i = 0; i < an; i++) out[o + i] = BINOP(a[i], b[o + i]); }
+  ARGS(4) size_t an, bn, n;
+  Bin w = { num(env, argv[0]), 0, f32(env, argv[1], &an), f32(env, argv[2], &bn), NULL, f32(env, argv[3], &n), 0, 0, 0, 0 };
+  if (!w.a || !w.b || !w.out || an == 0 || bn == 0) return NULL;
+  w.an = (int64_t)an; w.bn = (int64_t)bn; w.n = (int64_t)n;
+  const int64_t period = an < bn ? w.an : w.bn;
+  pool_range(w.n, GRAIN, period, binary_range, &w);
   return NULL;
+}
+
+/* Gradient of one operand when dx has the output's length (elements) or is broadcast (columns). */
+static void binary_backward_range(void *p, int64_t i0, int64_t i1) {
+  const Bin *w = (const Bin *)p;
+  const int64_t n = w->n, dn = w->dn;
+  float *dx = w->out; const float *g = w->g;
+  if (w->op == 2) {
+    const float *other = w->which == 0 ? w->b : w->a; const int64_t on = w->which == 0 ? w->bn : w->an;
+    if (dn == n) {
+      /* Elements i0..i1 (aligned to the other operand's period). */
+      for (int64_t o = i0; o < i1; o += on)
+#pragma omp simd
+        for (int64_t i = 0; i < on; i++) dx[o + i] += g[o + i] * other[i];
+    } else {
+      /* Columns i0..i1 of the broadcast operand, summed over the rows. */
+      for (int64_t o = 0; o < n; o += dn)
+#pragma omp simd
+        for (int64_t i = i0; i < i1; i++) dx[i] += g[o + i] * other[o + i];
+    }
+  } else {
+    const float sign = (w->op == 1 && w->which == 1) ? -1.0f : 1.0f;
+    if (dn == n) {
+#pragma omp simd
+      for (int64_t i = i0; i < i1; i++) dx[i] += sign * g[i];
+    } else {
+      for (int64_t o = 0; o < n; o += dn)
+#pragma omp simd
+        for (int64_t i = i0; i < i1; i++) dx[i] += sign * g[o + i];
+    }
+  }
 }
 
 /* binaryBackward(op, which, a, b, g, dx): dx[i mod dn] += d(a op b)/dx · g[i]; which 0 = a, 1 = b */
 static napi_value binary_backward(napi_env env, napi_callback_info info) {
-  size_t argc = 6; napi_value argv[6]; size_t an, bn, n, dn;
-  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  int64_t op = num(env, argv[0]), which = num(env, argv[1]);
-  float *a = f32(env, argv[2], &an), *b = f32(env, argv[3], &bn), *g = f32(env, argv[4], &n), *dx = f32(env, argv[5], &dn);
-  if (!a || !b || !g || !dx || dn == 0) return NULL;
-  if (op == 2) {
-    const float *other = which == 0 ? b : a; size_t on = which == 0 ? bn : an;
-    if (dn == n) { for (size_t o = 0; o < n; o += on) for (size_t i = 0; i < on; i++) dx[o + i] += g[o + i] * other[i]; }
-    else { for (size_t o = 0; o < n; o += dn) for (size_t i = 0; i < dn; i++) dx[i] += g[o + i] * other[o + i]; }
+  ARGS(6) size_t an, bn, n, dn;
+  Bin w = { num(env, argv[0]), num(env, argv[1]), f32(env, argv[2], &an), f32(env, argv[3], &bn), f32(env, argv[4], &n), f32(env, argv[5], &dn), 0, 0, 0, 0 };
+  if (!w.a || !w.b || !w.g || !w.out || dn == 0) return NULL;
+  w.an = (int64_t)an; w.bn = (int64_t)bn; w.n = (int64_t)n; w.dn = (int64_t)dn;
+  if (w.dn == w.n) {
+    const int64_t period = w.op == 2 ? (w.which == 0 ? w.bn : w.an) : 1;
+    pool_range(w.n, GRAIN, period, binary_backward_range, &w);
   } else {
-    const float sign = (op == 1 && which == 1) ? -1.0f : 1.0f;
-    for (size_t o = 0; o < n; o += dn) for (size_t i = 0; i < dn; i++) dx[i] += sign * g[o + i];
+    pool_range(w.dn, w.n < GRAIN ? INT64_MAX : 64, 16, binary_backward_range, &w);
   }
   return NULL;
 }
 
 /* ---- normalisation, softmax, cross-entropy and AdamW: the reference kernels' loops in C, with
- * the same float64 accumulators for statistics. */
-#define ARGS(n) size_t argc = n; napi_value argv[n]; CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-static float *opt_f32(napi_env env, napi_value v) {
-  napi_valuetype t; napi_typeof(env, v, &t);
-  return t == napi_null ? NULL : f32(env, v, NULL);
+ * the same float64 accumulators for statistics, rows spread over the pool. */
+typedef struct {
+  const float *x, *gamma, *beta, *g, *mean_in, *rstd_in; float *out, *mean, *rstd, *dx, *dgamma, *dbeta;
+  int64_t rows, dim, parts; double eps; float *partial;
+} Norm;
+
+static void layer_norm_range(void *p, int64_t r0, int64_t r1) {
+  const Norm *w = (const Norm *)p; const int64_t dim = w->dim;
+  for (int64_t r = r0; r < r1; r++) {
+    const float *xr = w->x + r * dim; float *o = w->out + r * dim;
+    double s = 0, v = 0;
+#pragma omp simd reduction(+:s)
+    for (int64_t j = 0; j < dim; j++) s += xr[j];
+    const double mu = s / dim;
+#pragma omp simd reduction(+:v)
+    for (int64_t j = 0; j < dim; j++) { const double d = xr[j] - mu; v += d * d; }
+    const double rs = 1.0 / sqrt(v / dim + w->eps);
+    w->mean[r] = (float)mu; w->rstd[r] = (float)rs;
+    const float fmu = (float)mu, frs = (float)rs;
+    if (w->beta) {
+#pragma omp simd
+      for (int64_t j = 0; j < dim; j++) o[j] = (xr[j] - fmu) * frs * w->gamma[j] + w->beta[j];
+    } else {
+#pragma omp simd
+      for (int64_t j = 0; j < dim; j++) o[j] = (xr[j] - fmu) * frs * w->gamma[j];
+    }
+  }
 }
-static double dbl(napi_env env, napi_value v) { double d = 0; napi_get_value_double(env, v, &d); return d; }
 
 /* layerNorm(x, gamma, beta|null, rows, dim, eps, out, mean, rstd) */
 static napi_value layer_norm(napi_env env, napi_callback_info info) {
   ARGS(9)
-  float *x = f32(env, argv[0], NULL), *g = f32(env, argv[1], NULL), *b = opt_f32(env, argv[2]);
-  int64_t rows = num(env, argv[3]), dim = num(env, argv[4]); double eps = dbl(env, argv[5]);
-  float *out = f32(env, argv[6], NULL), *mean = f32(env, argv[7], NULL), *rstd = f32(env, argv[8], NULL);
-  for (int64_t r = 0; r < rows; r++) {
-    const float *xr = x + r * dim; float *o = out + r * dim;
-    double s = 0, v = 0;
-    for (int64_t j = 0; j < dim; j++) s += xr[j];
-    const double mu = s / dim;
-    for (int64_t j = 0; j < dim; j++) { double d = xr[j] - mu; v += d * d; }
-    const double rs = 1.0 / sqrt(v / dim + eps);
-    mean[r] = (float)mu; rstd[r] = (float)rs;
-    for (int64_t j = 0; j < dim; j++) o[j] = (float)((xr[j] - mu) * rs * g[j] + (b ? b[j] : 0.0));
-  }
+  Norm w; memset(&w, 0, sizeof w);
+  w.x = f32(env, argv[0], NULL); w.gamma = f32(env, argv[1], NULL); w.beta = arg_f32(env, argv[2]);
+  w.rows = num(env, argv[3]); w.dim = num(env, argv[4]); w.eps = dbl(env, argv[5]);
+  w.out = f32(env, argv[6], NULL); w.mean = f32(env, argv[7], NULL); w.rstd = f32(env, argv[8], NULL);
+  if (!w.x || !w.gamma || !w.out || !w.mean || !w.rstd) return NULL;
+  pool_range(w.rows, w.rows * w.dim < GRAIN ? INT64_MAX : 8, 1, layer_norm_range, &w);
   return NULL;
+}
+
+/* Each chunk of rows adds its gain/bias gradients into its own slice of `partial`; summed after. */
+static void layer_norm_backward_range(void *p, int64_t r0, int64_t r1) {
+  const Norm *w = (const Norm *)p; const int64_t dim = w->dim;
+  const int64_t part = r0 / ((w->rows + w->parts - 1) / w->parts);
+  float *dg = w->dgamma ? w->partial + part * 2 * dim : NULL, *db = w->dbeta ? w->partial + part * 2 * dim + dim : NULL;
+  for (int64_t r = r0; r < r1; r++) {
+    const float *xr = w->x + r * dim, *gr = w->g + r * dim; const double mu = w->mean_in[r], rs = w->rstd_in[r];
+    double sg = 0, sgx = 0;
+#pragma omp simd reduction(+:sg, sgx)
+    for (int64_t j = 0; j < dim; j++) {
+      const double xh = (xr[j] - mu) * rs, gh = (double)gr[j] * w->gamma[j];
+      sg += gh; sgx += gh * xh;
+    }
+    if (dg) {
+      const float fmu = (float)mu, frs = (float)rs;
+#pragma omp simd
+      for (int64_t j = 0; j < dim; j++) { dg[j] += gr[j] * ((xr[j] - fmu) * frs); }
+    }
+    if (db) {
+#pragma omp simd
+      for (int64_t j = 0; j < dim; j++) db[j] += gr[j];
+    }
+    if (!w->dx) continue;
+    sg /= dim; sgx /= dim;
+    float *d = w->dx + r * dim;
+#pragma omp simd
+    for (int64_t j = 0; j < dim; j++) d[j] += (float)(rs * ((double)gr[j] * w->gamma[j] - sg - (xr[j] - mu) * rs * sgx));
+  }
 }
 
 /* layerNormBackward(x, gamma, mean, rstd, g, rows, dim, dx|null, dgamma|null, dbeta|null) */
 static napi_value layer_norm_backward(napi_env env, napi_callback_info info) {
   ARGS(10)
-  float *x = f32(env, argv[0], NULL), *gm = f32(env, argv[1], NULL), *mean = f32(env, argv[2], NULL), *rstd = f32(env, argv[3], NULL), *g = f32(env, argv[4], NULL);
-  int64_t rows = num(env, argv[5]), dim = num(env, argv[6]);
-  float *dx = opt_f32(env, argv[7]), *dg = opt_f32(env, argv[8]), *db = opt_f32(env, argv[9]);
-  for (int64_t r = 0; r < rows; r++) {
-    const float *xr = x + r * dim, *gr = g + r * dim; const double mu = mean[r], rs = rstd[r];
-    double sg = 0, sgx = 0;
-    for (int64_t j = 0; j < dim; j++) {
-      const double xh = (xr[j] - mu) * rs, gh = (double)gr[j] * gm[j];
-      sg += gh; sgx += gh * xh;
-      if (dg) dg[j] += (float)(gr[j] * xh);
-      if (db) db[j] += gr[j];
+  Norm w; memset(&w, 0, sizeof w);
+  w.x = f32(env, argv[0], NULL); w.gamma = f32(env, argv[1], NULL); w.mean_in = f32(env, argv[2], NULL); w.rstd_in = f32(env, argv[3], NULL);
+  w.g = f32(env, argv[4], NULL); w.rows = num(env, argv[5]); w.dim = num(env, argv[6]);
+  w.dx = arg_f32(env, argv[7]); w.dgamma = arg_f32(env, argv[8]); w.dbeta = arg_f32(env, argv[9]);
+  if (!w.x || !w.gamma || !w.mean_in || !w.rstd_in || !w.g || w.rows == 0) return NULL;
+  w.parts = w.rows * w.dim < GRAIN ? 1 : pool_threads();
+  if (w.parts > w.rows) w.parts = w.rows;
+  w.partial = (float *)calloc((size_t)(w.parts * 2 * w.dim), sizeof(float));
+  if (!w.partial) { napi_throw_error(env, NULL, "shareformer native layerNormBackward: out of memory"); return NULL; }
+  const int64_t chunk = (w.rows + w.parts - 1) / w.parts;
+  pool_range(w.rows, w.parts == 1 ? INT64_MAX : 1, chunk, layer_norm_backward_range, &w);
+  for (int64_t part = 0; part < w.parts; part++) {
+    for (int64_t j = 0; j < w.dim; j++) {
+      if (w.dgamma) w.dgamma[j] += w.partial[part * 2 * w.dim + j];
+      if (w.dbeta) w.dbeta[j] += w.partial[part * 2 * w.dim + w.dim + j];
     }
-    if (!dx) continue;
-    sg /= dim; sgx /= dim;
-    float *d = dx + r * dim;
-    for (int64_t j = 0; j < dim; j++) d[j] += (float)(rs * ((double)gr[j] * gm[j] - sg - (xr[j] - mu) * rs * sgx));
   }
+  free(w.partial);
   return NULL;
+}
+
+static void softmax_range(void *p, int64_t r0, int64_t r1) {
+  const Norm *w = (const Norm *)p;
+  for (int64_t r = r0; r < r1; r++) {
+    memcpy(w->out + r * w->dim, w->x + r * w->dim, sizeof(float) * (size_t)w->dim);
+    softmax_row(w->out + r * w->dim, w->dim, w->dim);
+  }
 }
 
 /* softmax(x, rows, dim, out) */
 static napi_value softmax(napi_env env, napi_callback_info info) {
   ARGS(4)
-  float *x = f32(env, argv[0], NULL), *out = f32(env, argv[3], NULL);
-  int64_t rows = num(env, argv[1]), dim = num(env, argv[2]);
-  for (int64_t r = 0; r < rows; r++) {
-    const float *xr = x + r * dim; float *o = out + r * dim;
-    float max = -INFINITY; double sum = 0;
-    for (int64_t j = 0; j < dim; j++) if (xr[j] > max) max = xr[j];
-    for (int64_t j = 0; j < dim; j++) { o[j] = expf(xr[j] - max); sum += o[j]; }
-    const float inv = (float)(1.0 / sum);
-    for (int64_t j = 0; j < dim; j++) o[j] *= inv;
-  }
+  Norm w; memset(&w, 0, sizeof w);
+  w.x = f32(env, argv[0], NULL); w.rows = num(env, argv[1]); w.dim = num(env, argv[2]); w.out = f32(env, argv[3], NULL);
+  if (!w.x || !w.out) return NULL;
+  pool_range(w.rows, w.rows * w.dim < GRAIN ? INT64_MAX : 4, 1, softmax_range, &w);
   return NULL;
+}
+
+typedef struct { const float *logits; const int32_t *targets; int64_t rows, vocab, ignore, count, parts; float *dl; double gscale; double *totals; } CE;
+
+static void cross_entropy_range(void *p, int64_t r0, int64_t r1) {
+  const CE *w = (const CE *)p; double total = 0;
+  for (int64_t r = r0; r < r1; r++) {
+    const int32_t t = w->targets[r];
+    if (t == w->ignore) continue;
+    const float *row = w->logits + r * w->vocab;
+    float max = -INFINITY; double s = 0;
+    for (int64_t j = 0; j < w->vocab; j++) if (row[j] > max) max = row[j];
+    for (int64_t j = 0; j < w->vocab; j++) s += exp((double)row[j] - max);
+    const double lse = max + log(s);
+    if (w->dl) {
+      const double scale = w->gscale / (double)w->count; float *d = w->dl + r * w->vocab;
+      for (int64_t j = 0; j < w->vocab; j++) d[j] += (float)(scale * (exp((double)row[j] - lse) - (j == t ? 1.0 : 0.0)));
+    } else total += lse - row[t];
+  }
+  w->totals[r0 / ((w->rows + w->parts - 1) / w->parts)] = total;
 }
 
 /* crossEntropy(logits, targets(Int32Array), rows, vocab, ignore, dlogits|null, g) → mean loss;
  * with dlogits, adds g · (softmax − onehot) / count instead (the backward pass). */
 static napi_value cross_entropy(napi_env env, napi_callback_info info) {
   ARGS(7)
-  float *logits = f32(env, argv[0], NULL);
+  CE w; memset(&w, 0, sizeof w);
+  w.logits = f32(env, argv[0], NULL);
   napi_typedarray_type type; size_t tlen; void *tdata; napi_value tbuf; size_t toff;
   if (napi_get_typedarray_info(env, argv[1], &type, &tlen, &tdata, &tbuf, &toff) != napi_ok || type != napi_int32_array) {
     napi_throw_type_error(env, NULL, "shareformer native crossEntropy: targets must be an Int32Array"); return NULL;
   }
-  const int32_t *targets = (const int32_t *)tdata;
-  int64_t rows = num(env, argv[2]), vocab = num(env, argv[3]), ignore = num(env, argv[4]);
-  float *dl = opt_f32(env, argv[5]); double gscale = dbl(env, argv[6]);
-  int64_t count = 0; double total = 0;
-  for (int64_t r = 0; r < rows; r++) if (targets[r] != ignore) count++;
-  for (int64_t r = 0; r < rows; r++) {
-    const int32_t t = targets[r];
-    if (t == ignore) continue;
-    const float *row = logits + r * vocab;
-    float max = -INFINITY; double s = 0;
-    for (int64_t j = 0; j < vocab; j++) if (row[j] > max) max = row[j];
-    for (int64_t j = 0; j < vocab; j++) s += exp((double)row[j] - max);
-    const double lse = max + log(s);
-    if (dl) {
-      const double w = gscale / (double)count; float *d = dl + r * vocab;
-      for (int64_t j = 0; j < vocab; j++) d[j] += (float)(w * (exp((double)row[j] - lse) - (j == t ? 1.0 : 0.0)));
-    } else total += lse - row[t];
-  }
+  w.targets = (const int32_t *)tdata;
+  w.rows = num(env, argv[2]); w.vocab = num(env, argv[3]); w.ignore = num(env, argv[4]);
+  w.dl = arg_f32(env, argv[5]); w.gscale = dbl(env, argv[6]);
+  if (!w.logits) return NULL;
+  for (int64_t r = 0; r < w.rows; r++) if (w.targets[r] != w.ignore) w.count++;
+  double totals[64] = { 0 };
+  w.totals = totals;
+  w.parts = w.rows * w.vocab < GRAIN ? 1 : pool_threads();
+  if (w.parts > w.rows) w.parts = w.rows > 0 ? w.rows : 1;
+  const int64_t chunk = w.rows > 0 ? (w.rows + w.parts - 1) / w.parts : 1;
+  pool_range(w.rows, w.parts == 1 ? INT64_MAX : 1, chunk, cross_entropy_range, &w);
+  double total = 0;
+  for (int64_t i = 0; i < w.parts; i++) total += totals[i];
   napi_value out;
-  CHECK(napi_create_double(env, count ? total / (double)count : NAN, &out));
+  CHECK(napi_create_double(env, w.count ? total / (double)w.count : NAN, &out));
   return out;
+}
+
+typedef struct { float *p, *g, *m, *v; float decay, b1, b2, step, inv_bc2s, eps; } Adam;
+
+static void adamw_range(void *ctx, int64_t i0, int64_t i1) {
+  const Adam *w = (const Adam *)ctx;
+  float *p = w->p, *m = w->m, *v = w->v; const float *g = w->g;
+  const float b1 = w->b1, b2 = w->b2, decay = w->decay, step = w->step, inv = w->inv_bc2s, eps = w->eps;
+#pragma omp simd
+  for (int64_t i = i0; i < i1; i++) {
+    const float gi = g[i];
+    const float mi = m[i] = b1 * m[i] + (1.0f - b1) * gi;
+    const float vi = v[i] = b2 * v[i] + (1.0f - b2) * gi * gi;
+    p[i] = p[i] * decay - step * mi / (sqrtf(vi) * inv + eps);
+  }
 }
 
 /* adamw(param, grad, m, v, lr, beta1, beta2, eps, weightDecay, step) — torch.optim.AdamW's update */
 static napi_value adamw(napi_env env, napi_callback_info info) {
-  ARGS(10)
-  size_t n;
-  float *p = f32(env, argv[0], &n), *g = f32(env, argv[1], NULL), *m = f32(env, argv[2], NULL), *v = f32(env, argv[3], NULL);
+  ARGS(10) size_t n;
+  Adam w = { f32(env, argv[0], &n), f32(env, argv[1], NULL), f32(env, argv[2], NULL), f32(env, argv[3], NULL), 0, 0, 0, 0, 0, 0 };
+  if (!w.p || !w.g || !w.m || !w.v) return NULL;
   const double lr = dbl(env, argv[4]), b1 = dbl(env, argv[5]), b2 = dbl(env, argv[6]), eps = dbl(env, argv[7]), wd = dbl(env, argv[8]), step = dbl(env, argv[9]);
-  const float decay = (float)(1.0 - lr * wd), fb1 = (float)b1, fb2 = (float)b2;
-  const double bc1 = 1.0 - pow(b1, step), bc2s = sqrt(1.0 - pow(b2, step));
-  const float stepSize = (float)(lr / bc1), invBc2s = (float)(1.0 / bc2s), feps = (float)eps;
-  for (size_t i = 0; i < n; i++) {
-    const float gi = g[i];
-    const float mi = m[i] = fb1 * m[i] + (1.0f - fb1) * gi;
-    const float vi = v[i] = fb2 * v[i] + (1.0f - fb2) * gi * gi;
-    p[i] = p[i] * decay - stepSize * mi / (sqrtf(vi) * invBc2s + feps);
-  }
+  w.decay = (float)(1.0 - lr * wd); w.b1 = (float)b1; w.b2 = (float)b2;
+  w.step = (float)(lr / (1.0 - pow(b1, step)));
+  w.inv_bc2s = (float)(1.0 / sqrt(1.0 - pow(b2, step)));
+  w.eps = (float)eps;
+  pool_range((int64_t)n, GRAIN, 16, adamw_range, &w);
   return NULL;
 }
 
-/* threads(n): sets OpenBLAS's thread count; returns the count in use. */
+typedef struct { const float *x; int64_t n, parts; double totals[64]; } Sq;
+
+static void sum_squares_range(void *ctx, int64_t i0, int64_t i1) {
+  Sq *w = (Sq *)ctx; double s = 0;
+#pragma omp simd reduction(+:s)
+  for (int64_t i = i0; i < i1; i++) s += (double)w->x[i] * w->x[i];
+  w->totals[i0 / ((w->n + w->parts - 1) / w->parts)] = s;
+}
+
+/* sumSquares(x) → Σ x², accumulated in float64 */
+static napi_value sum_squares(napi_env env, napi_callback_info info) {
+  ARGS(1) size_t n;
+  Sq w; memset(&w, 0, sizeof w);
+  w.x = f32(env, argv[0], &n); w.n = (int64_t)n;
+  if (!w.x) return NULL;
+  w.parts = w.n < GRAIN ? 1 : pool_threads();
+  const int64_t chunk = w.n > 0 ? (w.n + w.parts - 1) / w.parts : 1;
+  if (w.n > 0) pool_range(w.n, w.parts == 1 ? INT64_MAX : 1, chunk, sum_squares_range, &w);
+  double total = 0;
+  for (int64_t i = 0; i < w.parts; i++) total += w.totals[i];
+  napi_value out;
+  CHECK(napi_create_double(env, total, &out));
+  return out;
+}
+
+/* threads(n?): sets the kernels' thread count (0: one per CPU); returns the count in use. */
 static napi_value threads(napi_env env, napi_callback_info info) {
   size_t argc = 1; napi_value argv[1], out;
   CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  if (argc == 1) { max_threads = (int)num(env, argv[0]); openblas_set_num_threads(max_threads); }
-  CHECK(napi_create_int32(env, openblas_get_num_threads(), &out));
+  if (argc == 1) pool_set_threads((int)num(env, argv[0]));
+  CHECK(napi_create_int32(env, pool_threads(), &out));
   return out;
 }
 
 static napi_value init(napi_env env, napi_value exports) {
+  openblas_set_num_threads(1);
   napi_property_descriptor props[] = {
     { "gemm", NULL, gemm, NULL, NULL, NULL, napi_default, NULL },
     { "threads", NULL, threads, NULL, NULL, NULL, napi_default, NULL },
@@ -442,6 +714,7 @@ static napi_value init(napi_env env, napi_value exports) {
     { "crossEntropy", NULL, cross_entropy, NULL, NULL, NULL, napi_default, NULL },
     { "adamw", NULL, adamw, NULL, NULL, NULL, napi_default, NULL },
     { "binaryBackward", NULL, binary_backward, NULL, NULL, NULL, napi_default, NULL },
+    { "sumSquares", NULL, sum_squares, NULL, NULL, NULL, napi_default, NULL },
   };
   CHECK(napi_define_properties(env, exports, sizeof(props) / sizeof(props[0]), props));
   return exports;

@@ -1,6 +1,7 @@
 // Node-only: the native backend. Matrix products and attention go to OpenBLAS through a Node-API
 // addon (native/shareformer.c, built at install time), with C loops for the hottest pointwise
-// kernels; the rest are the reference kernels. Loading never throws: it reports why not.
+// kernels, all spread over the addon's own thread pool; the rest are the reference kernels.
+// Loading never throws: it reports why not.
 import { createRequire } from 'node:module';
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -27,6 +28,7 @@ interface Addon {
   crossEntropy(logits: Float32Array, targets: Int32Array, rows: number, vocab: number, ignore: number, dLogits: Float32Array | null, g: number): number;
   adamw(p: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array, lr: number, beta1: number, beta2: number, eps: number, weightDecay: number, step: number): void;
   binaryBackward(op: number, which: number, a: Float32Array, b: Float32Array, g: Float32Array, dx: Float32Array): void;
+  sumSquares(x: Float32Array): number;
 }
 
 type AttnArgs = [number, number, number, number, number, number, number, number, boolean, ...Array<Float32Array | null>];
@@ -74,6 +76,7 @@ export function loadNativeBackend(): NativeLoad {
       softmax: (x, rows, dim, out) => addon.softmax(x, rows, dim, out),
       crossEntropy: (logits, targets, rows, vocab, ignore) => addon.crossEntropy(logits, targets, rows, vocab, ignore, null, 0),
       crossEntropyBackward: (logits, targets, rows, vocab, ignore, g, dLogits) => { addon.crossEntropy(logits, targets, rows, vocab, ignore, dLogits, g); },
+      sumSquares: (x) => addon.sumSquares(x),
       adamw: (p, g, m, v, a) => addon.adamw(p, g, m, v, a.lr, a.beta1, a.beta2, a.eps, a.weightDecay, a.step),
       // Swapping axes 1 and 2 of a rank-4 tensor (splitting and merging heads) is the hot permute.
       permute: (x, shape, perm, out, accumulate) => {
