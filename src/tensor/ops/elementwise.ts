@@ -23,8 +23,12 @@ function binary(op: BinaryOp, a: Tensor, b: Tensor): Tensor {
   }
   be.binary(op, a.data, b.data, out);
   return result(out, shape, [a, b], (g) => {
-    if (a.requiresGrad) be.binaryBackward(op, 'a', a.data, b.data, g, a.gradBuffer());
     if (b.requiresGrad) be.binaryBackward(op, 'b', a.data, b.data, g, b.gradBuffer());
+    if (!a.requiresGrad) return;
+    // ∂(a ± b)/∂a = 1: a full-size operand without a gradient yet takes g itself instead of a copy
+    // (the residual stream's gradient passes through every layer this way).
+    if (op !== 'mul' && a.grad === null && a.size === g.length) a.grad = g;
+    else be.binaryBackward(op, 'a', a.data, b.data, g, a.gradBuffer());
   });
 }
 
