@@ -9,7 +9,7 @@
 
 #define MAX_THREADS 64
 /* How long an idle worker spins before sleeping: long enough to catch the next kernel of a step. */
-#define SPIN_NS 100000
+#define SPIN_NS 1000000
 
 static int threads_wanted = 0, workers_started = 0;
 static pthread_t workers[MAX_THREADS];
@@ -20,9 +20,10 @@ static atomic_uint_fast64_t generation;
 static pool_task job_fn;
 static void *job_ctx;
 static int64_t job_count;
-static int job_workers;
 static atomic_int_fast64_t job_next;
 static atomic_int job_busy;
+static atomic_int job_open;
+static int job_helpers;
 static _Thread_local int inside_job = 0;
 
 static inline void relax(void) {
@@ -47,18 +48,23 @@ static void run_tasks(void) {
   }
 }
 
+/* A worker joins a job by counting itself busy and then checking that the job is still open; the
+ * caller closes the job once every task is claimed and waits only for workers that joined. A worker
+ * that wakes late finds the job closed and goes back to waiting, so the caller never waits for a
+ * sleeping thread to be scheduled. (Both sides use sequentially consistent operations: each stores
+ * one flag and then reads the other's.) */
 static void *worker_main(void *arg) {
   const int id = (int)(intptr_t)arg;
   uint_fast64_t seen = 0;
   inside_job = 1;
   for (;;) {
-    uint_fast64_t g = atomic_load_explicit(&generation, memory_order_acquire);
+    uint_fast64_t g = atomic_load(&generation);
     if (g == seen) {
       const int64_t until = now_ns() + SPIN_NS;
-      for (int spins = 0; (g = atomic_load_explicit(&generation, memory_order_acquire)) == seen; spins++) {
+      for (int spins = 0; (g = atomic_load(&generation)) == seen; spins++) {
         if ((spins & 255) == 255 && now_ns() > until) {
           pthread_mutex_lock(&mu);
-          while ((g = atomic_load_explicit(&generation, memory_order_acquire)) == seen) pthread_cond_wait(&wake, &mu);
+          while ((g = atomic_load(&generation)) == seen) pthread_cond_wait(&wake, &mu);
           pthread_mutex_unlock(&mu);
           break;
         }
@@ -66,10 +72,9 @@ static void *worker_main(void *arg) {
       }
     }
     seen = g;
-    if (id < job_workers) {
-      run_tasks();
-      atomic_fetch_sub_explicit(&job_busy, 1, memory_order_release);
-    }
+    atomic_fetch_add(&job_busy, 1);
+    if (atomic_load(&job_open) && id < job_helpers) run_tasks();
+    atomic_fetch_sub(&job_busy, 1);
   }
   return NULL;
 }
@@ -94,23 +99,22 @@ void pool_run(int64_t count, pool_task fn, void *ctx) {
     for (int64_t i = 0; i < count; i++) fn(ctx, i);
     return;
   }
-  const int helpers = (int)(count - 1 < threads - 1 ? count - 1 : threads - 1);
-  while (workers_started < helpers) {
+  while (workers_started < threads - 1) {
     if (pthread_create(&workers[workers_started], NULL, worker_main, (void *)(intptr_t)workers_started) != 0) break;
     workers_started++;
   }
-  const int used = helpers < workers_started ? helpers : workers_started;
-  job_fn = fn; job_ctx = ctx; job_count = count; job_workers = used;
-  atomic_store_explicit(&job_next, 0, memory_order_relaxed);
-  atomic_store_explicit(&job_busy, used, memory_order_relaxed);
+  job_fn = fn; job_ctx = ctx; job_count = count; job_helpers = threads - 1;
+  atomic_store(&job_next, 0);
+  atomic_store(&job_open, 1);
   pthread_mutex_lock(&mu);
-  atomic_fetch_add_explicit(&generation, 1, memory_order_release);
+  atomic_fetch_add(&generation, 1);
   pthread_cond_broadcast(&wake);
   pthread_mutex_unlock(&mu);
   inside_job = 1;
   run_tasks();
   inside_job = 0;
-  for (int spins = 0; atomic_load_explicit(&job_busy, memory_order_acquire) != 0; spins++) {
+  atomic_store(&job_open, 0);
+  for (int spins = 0; atomic_load(&job_busy) != 0; spins++) {
     if (spins > 100000) sched_yield(); else relax();
   }
 }

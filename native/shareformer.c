@@ -33,7 +33,45 @@ static int64_t num(napi_env env, napi_value v) {
 /* ---- matrix products. OpenBLAS runs single-threaded inside the pool's tasks: one threading
  * system, so OpenBLAS's own workers never spin against ours on a 2-core machine. */
 
-/* One product C = op(A)·op(B) + beta·C with explicit leading dimensions; a single row is sgemv. */
+/* y = beta·y + W·x for W [n, k] (row stride ldw): decoding's products, bound by reading W once from
+ * memory. Four rows share each load of x; x stays in L1. */
+static void gemv_rows(const float *w, int64_t ldw, const float *x, int64_t k, float *y, int64_t n, float beta) {
+  int64_t j = 0;
+  for (; j + 4 <= n; j += 4) {
+    const float *w0 = w + j * ldw, *w1 = w0 + ldw, *w2 = w1 + ldw, *w3 = w2 + ldw;
+    float s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+#pragma omp simd reduction(+:s0, s1, s2, s3)
+    for (int64_t l = 0; l < k; l++) { const float xl = x[l]; s0 += w0[l] * xl; s1 += w1[l] * xl; s2 += w2[l] * xl; s3 += w3[l] * xl; }
+    if (beta == 0.0f) { y[j] = s0; y[j + 1] = s1; y[j + 2] = s2; y[j + 3] = s3; }
+    else { y[j] = beta * y[j] + s0; y[j + 1] = beta * y[j + 1] + s1; y[j + 2] = beta * y[j + 2] + s2; y[j + 3] = beta * y[j + 3] + s3; }
+  }
+  for (; j < n; j++) {
+    const float *wr = w + j * ldw; float s = 0;
+#pragma omp simd reduction(+:s)
+    for (int64_t l = 0; l < k; l++) s += wr[l] * x[l];
+    y[j] = beta == 0.0f ? s : beta * y[j] + s;
+  }
+}
+
+/* y = beta·y + Bᵀ·x for B [k, n] (row stride ldb): rows of B stream past an accumulator row in L1. */
+static void gemv_cols(const float *b, int64_t ldb, const float *x, int64_t k, float *y, int64_t n, float beta) {
+  if (beta == 0.0f) memset(y, 0, sizeof(float) * (size_t)n);
+  else if (beta != 1.0f) for (int64_t j = 0; j < n; j++) y[j] *= beta;
+  int64_t l = 0;
+  for (; l + 4 <= k; l += 4) {
+    const float *r0 = b + l * ldb, *r1 = r0 + ldb, *r2 = r1 + ldb, *r3 = r2 + ldb;
+    const float x0 = x[l], x1 = x[l + 1], x2 = x[l + 2], x3 = x[l + 3];
+#pragma omp simd
+    for (int64_t j = 0; j < n; j++) y[j] += x0 * r0[j] + x1 * r1[j] + x2 * r2[j] + x3 * r3[j];
+  }
+  for (; l < k; l++) {
+    const float *r = b + l * ldb; const float xl = x[l];
+#pragma omp simd
+    for (int64_t j = 0; j < n; j++) y[j] += xl * r[j];
+  }
+}
+
+/* One product C = op(A)·op(B) + beta·C with explicit leading dimensions; a single row is a gemv. */
 static void sgemm_block(bool ta, bool tb, int64_t m, int64_t n, int64_t k, const float *a, int64_t lda,
                         const float *b, int64_t ldb, float beta, float *c, int64_t ldc) {
   if (m <= 0 || n <= 0) return;
@@ -41,11 +79,10 @@ static void sgemm_block(bool ta, bool tb, int64_t m, int64_t n, int64_t k, const
     for (int64_t i = 0; i < m; i++) for (int64_t j = 0; j < n; j++) c[i * ldc + j] = beta == 0.0f ? 0.0f : beta * c[i * ldc + j];
     return;
   }
-  if (m == 1) {
-    /* A [1,k] or its transpose [k,1]: k values lda apart when transposed. */
-    const int64_t incx = ta ? lda : 1;
-    if (tb) cblas_sgemv(CblasRowMajor, CblasNoTrans, (int)n, (int)k, 1.0f, b, (int)ldb, a, (int)incx, beta, c, 1);
-    else cblas_sgemv(CblasRowMajor, CblasTrans, (int)k, (int)n, 1.0f, b, (int)ldb, a, (int)incx, beta, c, 1);
+  if (m == 1 && (!ta || lda == 1)) {
+    /* A [1,k], or its transpose [k,1] stored contiguously. */
+    if (tb) gemv_rows(b, ldb, a, k, c, n, beta);
+    else gemv_cols(b, ldb, a, k, c, n, beta);
     return;
   }
   cblas_sgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans,
@@ -69,7 +106,8 @@ static void gemm_cols(void *p, int64_t j0, int64_t j1) {
 /* Splits one product over the pool along its longer output side; small ones run on the caller. */
 static void gemm_split(Gemm *g) {
   const int64_t work = g->m * g->n * g->k;
-  const int64_t grain = work < ((int64_t)1 << 18) ? INT64_MAX : 1;
+  /* A single row (decoding) streams the whole weight from memory: worth both cores much sooner. */
+  const int64_t grain = work < (g->m == 1 ? (int64_t)1 << 15 : (int64_t)1 << 18) ? INT64_MAX : 1;
   if (g->m >= g->n && g->m >= 64) pool_range(g->m, grain == 1 ? 32 : grain, 16, gemm_rows, g);
   else pool_range(g->n, grain == 1 ? 64 : grain, 16, gemm_cols, g);
 }
