@@ -37,8 +37,26 @@ export function takeZeroed(n: number): Float32Array {
   return take(n, true);
 }
 
+// Small buffers are carved out of a shared slab: a view of a fresh (zeroed) ArrayBuffer costs a
+// fraction of allocating an ArrayBuffer per buffer, which dominates decoding's per-token overhead.
+// A slab region is never handed out twice; the slab is collected once no view of it is alive.
+const SLAB_BYTES = 1 << 18;
+let slab = new ArrayBuffer(0);
+let slabUsed = 0;
+
+function fromSlab(n: number): Float32Array {
+  const bytes = (n * 4 + 15) & ~15;
+  if (slabUsed + bytes > slab.byteLength) {
+    slab = new ArrayBuffer(SLAB_BYTES);
+    slabUsed = 0;
+  }
+  const view = new Float32Array(slab, slabUsed, n);
+  slabUsed += bytes;
+  return view;
+}
+
 function take(n: number, zeroed: boolean): Float32Array {
-  if (n < MIN_POOLED) return new Float32Array(n);
+  if (n < MIN_POOLED) return fromSlab(n);
   const reused = free.get(n)?.pop();
   if (!reused) {
     const fresh = new Float32Array(n);

@@ -2,6 +2,8 @@
 import type { BinaryOp, GeluApproximation } from '../backend.js';
 import { erf } from '../../tensor/erf.js';
 
+// Broadcasting repeats the shorter operand along the longer one's leading dimensions, so the loops
+// walk the output in rows of the shorter length instead of taking an index modulo per element.
 export function binary(op: BinaryOp, a: Float32Array, b: Float32Array, out: Float32Array): void {
   const n = out.length, an = a.length, bn = b.length;
   if (an === n && bn === n) {
@@ -10,9 +12,13 @@ export function binary(op: BinaryOp, a: Float32Array, b: Float32Array, out: Floa
     else for (let i = 0; i < n; i++) out[i] = a[i]! * b[i]!;
     return;
   }
-  for (let i = 0; i < n; i++) {
-    const x = a[i % an]!, y = b[i % bn]!;
-    out[i] = op === 'add' ? x + y : op === 'sub' ? x - y : x * y;
+  const aLong = an === n, period = aLong ? bn : an;
+  for (let o = 0; o < n; o += period) {
+    const long = aLong ? a : b, short = aLong ? b : a;
+    if (op === 'add') for (let i = 0; i < period; i++) out[o + i] = long[o + i]! + short[i]!;
+    else if (op === 'mul') for (let i = 0; i < period; i++) out[o + i] = long[o + i]! * short[i]!;
+    else if (aLong) for (let i = 0; i < period; i++) out[o + i] = a[o + i]! - b[i]!;
+    else for (let i = 0; i < period; i++) out[o + i] = a[i]! - b[o + i]!;
   }
 }
 
@@ -20,12 +26,16 @@ export function binaryBackward(op: BinaryOp, which: 'a' | 'b', a: Float32Array, 
   const n = g.length, dn = dx.length;
   if (op === 'mul') {
     const other = which === 'a' ? b : a, on = other.length;
-    for (let i = 0; i < n; i++) dx[i % dn]! += g[i]! * other[i % on]!;
+    if (dn === n) {
+      for (let o = 0; o < n; o += on) for (let i = 0; i < on; i++) dx[o + i]! += g[o + i]! * other[i]!;
+    } else {
+      for (let o = 0; o < n; o += dn) for (let i = 0; i < dn; i++) dx[i]! += g[o + i]! * other[o + i]!;
+    }
     return;
   }
   const sign = op === 'sub' && which === 'b' ? -1 : 1;
   if (dn === n) for (let i = 0; i < n; i++) dx[i]! += sign * g[i]!;
-  else for (let i = 0; i < n; i++) dx[i % dn]! += sign * g[i]!;
+  else for (let o = 0; o < n; o += dn) for (let i = 0; i < dn; i++) dx[i]! += sign * g[o + i]!;
 }
 
 export function scale(x: Float32Array, s: number, out: Float32Array, accumulate: boolean): void {

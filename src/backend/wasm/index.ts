@@ -2,9 +2,10 @@
 // WebAssembly SIMD kernel (assembly/gemm.ts), split across worker threads sharing the module's
 // memory when the host provides them; other kernels are the reference ones. Works in Node and
 // browsers: the module is embedded and compiled synchronously. Operands are copied into the
-// module's memory per call, which costs O(n²) against the product's O(n³).
+// module's memory per call, which costs O(n²) against the product's O(n³). GELU uses a rational tanh.
 import type { AttentionDims, Backend, GemmArgs } from '../backend.js';
 import { jsBackend } from '../js/index.js';
+import { fastGelu } from './activation.js';
 import { GEMM_SHARED_WASM_BASE64, GEMM_WASM_BASE64 } from './binary.js';
 
 interface Kernels {
@@ -127,7 +128,7 @@ export function loadWasmBackend(options: { threads?: WasmThreads } = {}): WasmLo
     }
   };
 
-  return { backend: { ...jsBackend, name: 'wasm', gemm, ...attentionOnGemm(gemm) }, threads: threads + 1 };
+  return { backend: { ...jsBackend, ...fastGelu, name: 'wasm', gemm, ...attentionOnGemm(gemm) }, threads: threads + 1 };
 }
 
 /** The worker side of the protocol, as source text for a worker started with `eval`. */
