@@ -1,13 +1,18 @@
 // WebAssembly SIMD matrix product for the wasm backend (AssemblyScript, compiled by `npm run build`).
 // C = op(A)·op(B) (+ C) on row-major float32 matrices in this module's memory. Blocks of B and A
-// are packed into 8-column and 4-row panels, so transposed and plain operands run the same 4×8
-// register-blocked micro-kernel (8 f32x4 accumulators).
+// are packed into 8-column and MR-row panels, so transposed and plain operands run the same
+// register-blocked micro-kernel. Built twice: plain SIMD (4×8 tile, multiply then add) and with
+// relaxed SIMD (6×8 tile of fused multiply-adds) for runtimes that have it.
 
-const MR: i32 = 4;
+// @ts-ignore: a compile-time constant of AssemblyScript
+const MR: i32 = ASC_FEATURE_RELAXED_SIMD ? 6 : 4;
 const NR: i32 = 8;
 const KC: i32 = 256;
 const NC: i32 = 512;
-const MC: i32 = 64;
+const MC: i32 = MR * 16;
+/** Scratch layout, the same in both builds (the host reserves it): packed A for the larger MC, packed B, an 8×8 edge tile. */
+const PACK_A: i32 = 96 * KC;
+const EDGE: i32 = 64;
 
 // Scratch regions, placed by the host with setScratch().
 let packA: usize = 0;
@@ -20,9 +25,9 @@ export function setScratch(a: usize, b: usize, e: usize): void {
   edge = e;
 }
 
-/** Bytes of scratch the host must reserve: packed A, packed B, and one 4×8 edge tile. */
+/** Bytes of scratch the host must reserve per thread: packed A, packed B, one edge tile. */
 export function scratchBytes(): i32 {
-  return (MC * KC + KC * NC + MR * NR) * 4;
+  return (PACK_A + KC * NC + EDGE) * 4;
 }
 
 /** Grows memory to at least `bytes`; returns the memory size in bytes. */
@@ -73,24 +78,42 @@ function packPanelsA(a: usize, lda: i32, trans: bool, ic: i32, mc: i32, pc: i32,
   }
 }
 
-/** 4×8 tile: acc = Σ_l pa[l][0..6] ⊗ pb[l][0..8]; then C (+)= acc for the h×w valid part. */
+// a·b + c: one fused multiply-add where the runtime has relaxed SIMD (the build with
+// --enable relaxed-simd), else a multiply and an add; the choice is made at compile time.
+@inline function madd(a: v128, b: v128, c: v128): v128 {
+  // @ts-ignore: a compile-time constant of AssemblyScript
+  if (ASC_FEATURE_RELAXED_SIMD) return f32x4.relaxed_madd(a, b, c);
+  return f32x4.add(c, f32x4.mul(a, b));
+}
+
+/**
+ * MR×8 tile: acc = Σ_l pa[l][0..MR] ⊗ pb[l][0..8]; then C (+)= acc for the h×w valid part. With
+ * fused multiply-adds six rows fit V8's 16 vector registers; with separate multiplies, four.
+ */
 function micro(kc: i32, pa: usize, pb: usize, c: usize, ldc: i32, h: i32, w: i32, add: bool): void {
   let c00 = f32x4.splat(0), c01 = f32x4.splat(0), c10 = f32x4.splat(0), c11 = f32x4.splat(0);
   let c20 = f32x4.splat(0), c21 = f32x4.splat(0), c30 = f32x4.splat(0), c31 = f32x4.splat(0);
+  let c40 = f32x4.splat(0), c41 = f32x4.splat(0), c50 = f32x4.splat(0), c51 = f32x4.splat(0);
   for (let l = 0; l < kc; l++) {
     const b0 = v128.load(pb), b1 = v128.load(pb, 16);
     let a = v128.load32_splat(pa);
-    c00 = f32x4.add(c00, f32x4.mul(a, b0)); c01 = f32x4.add(c01, f32x4.mul(a, b1));
+    c00 = madd(a, b0, c00); c01 = madd(a, b1, c01);
     a = v128.load32_splat(pa, 4);
-    c10 = f32x4.add(c10, f32x4.mul(a, b0)); c11 = f32x4.add(c11, f32x4.mul(a, b1));
+    c10 = madd(a, b0, c10); c11 = madd(a, b1, c11);
     a = v128.load32_splat(pa, 8);
-    c20 = f32x4.add(c20, f32x4.mul(a, b0)); c21 = f32x4.add(c21, f32x4.mul(a, b1));
+    c20 = madd(a, b0, c20); c21 = madd(a, b1, c21);
     a = v128.load32_splat(pa, 12);
-    c30 = f32x4.add(c30, f32x4.mul(a, b0)); c31 = f32x4.add(c31, f32x4.mul(a, b1));
-    pa += 16;
+    c30 = madd(a, b0, c30); c31 = madd(a, b1, c31);
+    if (MR == 6) {
+      a = v128.load32_splat(pa, 16);
+      c40 = madd(a, b0, c40); c41 = madd(a, b1, c41);
+      a = v128.load32_splat(pa, 20);
+      c50 = madd(a, b0, c50); c51 = madd(a, b1, c51);
+    }
+    pa += MR << 2;
     pb += 32;
   }
-  // Full tiles go straight to C; edge tiles through a 4×8 buffer, of which h×w is kept.
+  // Full tiles go straight to C; edge tiles through an MR×8 buffer, of which h×w is kept.
   const full = h == MR && w == NR;
   const dst = full ? c : edge;
   const stride = full ? <usize>ldc << 2 : <usize>(NR << 2);
@@ -99,6 +122,10 @@ function micro(kc: i32, pa: usize, pb: usize, c: usize, ldc: i32, h: i32, w: i32
   row(dst + stride, c10, c11, accumulate);
   row(dst + 2 * stride, c20, c21, accumulate);
   row(dst + 3 * stride, c30, c31, accumulate);
+  if (MR == 6) {
+    row(dst + 4 * stride, c40, c41, accumulate);
+    row(dst + 5 * stride, c50, c51, accumulate);
+  }
   if (full) return;
   const rowBytes = <usize>ldc << 2;
   for (let i = 0; i < h; i++) {
@@ -154,3 +181,5 @@ export function gemmStrided(a: usize, b: usize, c: usize, m: i32, n: i32, k: i32
     }
   }
 }
+
+export { geluTanh, geluTanhBackward } from './pointwise';

@@ -10,8 +10,10 @@ import { Rng } from '../tensor/random.js';
 import { relativeDiff } from '../verify/fixture.js';
 
 const candidates: Array<[string, Backend | null]> = [
-  ['wasm, one thread', loadWasmBackend().backend],
-  ['wasm, worker threads', loadWasmBackend({ threads: nodeWasmThreads(2) }).backend],
+  ['wasm, one thread', loadWasmBackend({ simd: 'plain' }).backend],
+  ['wasm, worker threads', loadWasmBackend({ threads: nodeWasmThreads(2), simd: 'plain' }).backend],
+  ['wasm relaxed SIMD, one thread', loadWasmBackend({ simd: 'relaxed' }).backend],
+  ['wasm relaxed SIMD, worker threads', loadWasmBackend({ threads: nodeWasmThreads(2), simd: 'relaxed' }).backend],
   ['native', loadNativeBackend().backend],
 ];
 const present = candidates.filter((c): c is [string, Backend] => c[1] !== null);

@@ -2,11 +2,11 @@
 // WebAssembly SIMD kernel (assembly/gemm.ts), split across worker threads sharing the module's
 // memory when the host provides them; other kernels are the reference ones. Works in Node and
 // browsers: the module is embedded and compiled synchronously. Operands are copied into the
-// module's memory per call, which costs O(n²) against the product's O(n³). GELU uses a rational tanh.
+// module's memory per call, which costs O(n²) against the product's O(n³). GELU has a SIMD kernel
+// too (Math.tanh made it the slowest loop of a training step).
 import type { AttentionDims, Backend, GemmArgs } from '../backend.js';
 import { jsBackend } from '../js/index.js';
-import { fastGelu } from './activation.js';
-import { GEMM_SHARED_WASM_BASE64, GEMM_WASM_BASE64 } from './binary.js';
+import { GEMM_RELAXED_SHARED_WASM_BASE64, GEMM_RELAXED_WASM_BASE64, GEMM_SHARED_WASM_BASE64, GEMM_WASM_BASE64 } from './binary.js';
 
 interface Kernels {
   memory: WebAssembly.Memory;
@@ -16,6 +16,8 @@ interface Kernels {
   setScratch(a: number, b: number, e: number): void;
   scratchBytes(): number;
   ensureMemory(bytes: number): number;
+  geluTanh(x: number, out: number, n: number): void;
+  geluTanhBackward(x: number, g: number, dx: number, n: number): void;
 }
 
 function decodeBase64(s: string): Uint8Array<ArrayBuffer> {
@@ -37,8 +39,9 @@ export interface WasmThreads {
 /** Control block: per worker 16 int32 slots at the start of memory: generation, done, 12 arguments, error, ready. */
 export const SLOT = 16;
 const CONTROL_BYTES = 64 * SLOT * 4;
-/** Scratch per thread: packed A (64×256 floats), packed B (256×512), a 4×8 edge tile. */
-const SCRATCH = (64 * 256 + 256 * 512 + 32) * 4;
+/** Scratch per thread, as assembly/gemm.ts lays it out: packed A (96×256 floats), packed B (256×512), an 8×8 edge tile. */
+const PACK_A = 96 * 256, PACK_B = 256 * 512;
+const SCRATCH = (PACK_A + PACK_B + 64) * 4;
 /**
  * A shared memory is sized once, up front (512 MiB of address space; pages are only resident once
  * touched): workers may not see a later grow in time (V8 updates other threads' bounds lazily), so
@@ -48,27 +51,41 @@ const SHARED_PAGES = 8192;
 /** Products below this many multiply-adds run on the calling thread alone. */
 const PARALLEL_WORK = 1 << 21;
 
-export type WasmLoad = { backend: Backend; threads: number } | { backend: null; reason: string };
+/** Which build of the kernels runs: relaxed SIMD (fused multiply-add) or plain SIMD128. */
+export type WasmSimd = 'relaxed' | 'plain';
+export type WasmLoad = { backend: Backend; threads: number; simd: WasmSimd } | { backend: null; reason: string };
 
-export function loadWasmBackend(options: { threads?: WasmThreads } = {}): WasmLoad {
+/** Whether this runtime accepts relaxed SIMD (Chrome 114+, Firefox 120+, Node 22+; Node 20 behind a flag). */
+export function hasRelaxedSimd(): boolean {
+  try {
+    return WebAssembly.validate(decodeBase64(GEMM_RELAXED_WASM_BASE64));
+  } catch {
+    return false;
+  }
+}
+
+export function loadWasmBackend(options: { threads?: WasmThreads; simd?: WasmSimd } = {}): WasmLoad {
   const pool = options.threads && options.threads.count > 0 && typeof SharedArrayBuffer !== 'undefined' ? options.threads : null;
+  const simd = options.simd ?? (hasRelaxedSimd() ? 'relaxed' : 'plain');
+  if (simd === 'relaxed' && !hasRelaxedSimd()) return { backend: null, reason: 'this runtime has no relaxed SIMD' };
   let k: Kernels, module: WebAssembly.Module;
   try {
     if (pool) {
-      module = new WebAssembly.Module(decodeBase64(GEMM_SHARED_WASM_BASE64));
+      module = new WebAssembly.Module(decodeBase64(simd === 'relaxed' ? GEMM_RELAXED_SHARED_WASM_BASE64 : GEMM_SHARED_WASM_BASE64));
       const memory = new WebAssembly.Memory({ initial: SHARED_PAGES, maximum: 16384, shared: true });
       k = { ...(new WebAssembly.Instance(module, { env: { memory } }).exports as unknown as Kernels), memory };
     } else {
-      module = new WebAssembly.Module(decodeBase64(GEMM_WASM_BASE64));
+      module = new WebAssembly.Module(decodeBase64(simd === 'relaxed' ? GEMM_RELAXED_WASM_BASE64 : GEMM_WASM_BASE64));
       k = new WebAssembly.Instance(module, {}).exports as unknown as Kernels;
     }
   } catch (e) {
     return { backend: null, reason: `WebAssembly SIMD is not available here (${(e as Error).message})` };
   }
+  if (k.scratchBytes() !== SCRATCH) return { backend: null, reason: `the wasm module's scratch layout (${k.scratchBytes()} bytes) differs from the host's (${SCRATCH})` };
   const threads = pool ? pool.count : 0;
   const scratchAt = (t: number): [number, number, number] => {
     const s = CONTROL_BYTES + t * SCRATCH;
-    return [s, s + 64 * 256 * 4, s + (64 * 256 + 256 * 512) * 4];
+    return [s, s + PACK_A * 4, s + (PACK_A + PACK_B) * 4];
   };
   const base = CONTROL_BYTES + (threads + 1) * SCRATCH;
   k.ensureMemory(base);
@@ -128,7 +145,25 @@ export function loadWasmBackend(options: { threads?: WasmThreads } = {}): WasmLo
     }
   };
 
-  return { backend: { ...jsBackend, ...fastGelu, name: 'wasm', gemm, ...attentionOnGemm(gemm) }, threads: threads + 1 };
+  /** Copies `inputs` into module memory (each padded to a multiple of 4; null reserves an output), runs fn on their addresses, copies the last back into `result`. */
+  const lanes = (inputs: Array<Float32Array | null>, result: Float32Array, fn: (addresses: number[], n4: number) => void) => {
+    const n = result.length, n4 = (n + 3) & ~3;
+    reserve(4 * n4 * inputs.length);
+    const offsets = inputs.map((x, i) => { if (x) heap.set(x, base / 4 + i * n4); return base / 4 + i * n4; });
+    fn(offsets.map((o) => o * 4), n4);
+    const last = offsets[offsets.length - 1]!;
+    result.set(heap.subarray(last, last + n));
+  };
+  const gelu: Backend['gelu'] = (x, approximate, out) => {
+    if (approximate !== 'tanh') return jsBackend.gelu(x, approximate, out);
+    lanes([x, null], out, ([px, po], n4) => k.geluTanh(px!, po!, n4));
+  };
+  const geluBackward: Backend['geluBackward'] = (x, approximate, g, dx) => {
+    if (approximate !== 'tanh') return jsBackend.geluBackward(x, approximate, g, dx);
+    lanes([x, g, dx], dx, ([px, pg, pd], n4) => k.geluTanhBackward(px!, pg!, pd!, n4));
+  };
+
+  return { backend: { ...jsBackend, name: 'wasm', gemm, gelu, geluBackward, ...attentionOnGemm(gemm) }, threads: threads + 1, simd };
 }
 
 /** The worker side of the protocol, as source text for a worker started with `eval`. */
@@ -174,8 +209,9 @@ export function attentionOnGemm(gemm: (a: Float32Array, b: Float32Array, c: Floa
       fn((b * d.heads + h) * d.tq * d.headDim, (b * d.kvHeads + Math.floor(h / group)) * d.kvStride * d.headDim, (b * d.heads + h) * d.tq * d.tk);
     }
   };
-  let tmp = new Float32Array(0);
+  let tmp = new Float32Array(0), tmp2 = new Float32Array(0);
   const scratch = (n: number) => (tmp.length >= n ? tmp : (tmp = new Float32Array(n)));
+  const scratch2 = (n: number) => (tmp2.length >= n ? tmp2 : (tmp2 = new Float32Array(n)));
   /** One head's probabilities with masked entries zeroed (they are the mask, not data). */
   const masked = (d: AttentionDims, probs: Float32Array, po: number): Float32Array => {
     const p = scratch(d.tq * d.tk);
@@ -219,7 +255,7 @@ export function attentionOnGemm(gemm: (a: Float32Array, b: Float32Array, c: Floa
     attendValuesBackward: (probs, v, g, d, dProbs, dv) => heads(d, (qo, kvo, po) => {
       const D = d.headDim, gq = g.subarray(qo, qo + d.tq * D);
       if (dProbs) {
-        const dP = new Float32Array(d.tq * d.tk);
+        const dP = scratch2(d.tq * d.tk);
         gemm(gq, v.subarray(kvo, kvo + d.tk * D), dP, one(d.tq, d.tk, D, false, true, false));
         for (let t = 0; t < d.tq; t++) {
           const end = last(d, t) + 1;
