@@ -4,7 +4,13 @@
  * TypeScript before the call (src/backend/native/index.ts), so this file stays a thin layer. */
 #define NAPI_VERSION 8
 #include <node_api.h>
+#if defined(__APPLE__)
+#include <Accelerate/Accelerate.h>
+#define blas_single_threaded() ((void)0) /* Accelerate sizes its own threading; the pool splits the work */
+#else
 #include <cblas.h>
+#define blas_single_threaded() openblas_set_num_threads(1)
+#endif
 #include <stdint.h>
 #include <string.h>
 #include <stdlib.h>
@@ -725,7 +731,7 @@ static napi_value threads(napi_env env, napi_callback_info info) {
 }
 
 static napi_value init(napi_env env, napi_value exports) {
-  openblas_set_num_threads(1);
+  blas_single_threaded();
   napi_property_descriptor props[] = {
     { "gemm", NULL, gemm, NULL, NULL, NULL, napi_default, NULL },
     { "threads", NULL, threads, NULL, NULL, NULL, napi_default, NULL },

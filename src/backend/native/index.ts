@@ -55,6 +55,9 @@ export function loadNativeBackend(): NativeLoad {
   }
   try {
     const addon = createRequire(import.meta.url)(ADDON) as Addon;
+    // The addon's thread pool defaults to one thread per CPU; SHAREFORMER_THREADS caps it (as for wasm).
+    const threads = Number(process.env.SHAREFORMER_THREADS);
+    if (Number.isInteger(threads) && threads > 0) addon.threads(threads);
     const gemm = (a: Float32Array, b: Float32Array, c: Float32Array, p: GemmArgs) => {
       addon.gemm(a, b, c, p.batch, p.m, p.n, p.k, p.transA, p.transB, p.strideA, p.strideB, p.strideC, p.accumulate);
     };
