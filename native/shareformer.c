@@ -309,7 +309,10 @@ static napi_value attention(napi_env env, napi_callback_info info, int count, po
   if ((int)argc != 9 + count || !dims(env, argv, &A.D)) { napi_throw_error(env, NULL, "shareformer native attention: bad arguments"); return NULL; }
   float **fields[] = { (float **)&A.q, (float **)&A.k, (float **)&A.v, (float **)&A.p, (float **)&A.g, &A.out, &A.dq, &A.dk, &A.dp, &A.dv };
   for (int i = 0; i < count; i++) *fields[slots[i]] = arg_f32(env, argv[9 + i]);
-  pool_run(A.D.batch * A.D.kvHeads, task, &A);
+  /* A decoding step's attention (one query row) is too little work to be worth waking a thread. */
+  const int64_t tasks = A.D.batch * A.D.kvHeads;
+  if (A.D.batch * A.D.heads * A.D.tq * A.D.tk * A.D.d < ((int64_t)1 << 17)) for (int64_t i = 0; i < tasks; i++) task(&A, i);
+  else pool_run(tasks, task, &A);
   return NULL;
 }
 
@@ -502,6 +505,37 @@ static napi_value binary_backward(napi_env env, napi_callback_info info) {
   } else {
     pool_range(w.dn, w.n < GRAIN ? INT64_MAX : 64, 16, binary_backward_range, &w);
   }
+  return NULL;
+}
+
+/* sumAxis(x, outer, len, inner, out, accumulate): out[o, i] (+)= Σ_l x[o, l, i] — a bias gradient
+ * sums every row. Columns are spread over the pool; each column sums in float64, as the reference. */
+typedef struct { const float *x; float *out; int64_t outer, len, inner; bool acc; } SumAxis;
+
+static void sum_axis_range(void *p, int64_t i0, int64_t i1) {
+  const SumAxis *w = (const SumAxis *)p;
+  double *acc = (double *)malloc(sizeof(double) * (size_t)(i1 - i0));
+  if (!acc) return;
+  for (int64_t o = 0; o < w->outer; o++) {
+    memset(acc, 0, sizeof(double) * (size_t)(i1 - i0));
+    for (int64_t l = 0; l < w->len; l++) {
+      const float *row = w->x + (o * w->len + l) * w->inner;
+#pragma omp simd
+      for (int64_t i = i0; i < i1; i++) acc[i - i0] += row[i];
+    }
+    float *dst = w->out + o * w->inner;
+    for (int64_t i = i0; i < i1; i++) dst[i] = (float)(w->acc ? dst[i] + acc[i - i0] : acc[i - i0]);
+  }
+  free(acc);
+}
+
+static napi_value sum_axis(napi_env env, napi_callback_info info) {
+  size_t argc = 6; napi_value argv[6];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  SumAxis w = { f32(env, argv[0], NULL), f32(env, argv[4], NULL), num(env, argv[1]), num(env, argv[2]), num(env, argv[3]), false };
+  if (!w.x || !w.out) return NULL;
+  napi_get_value_bool(env, argv[5], &w.acc);
+  pool_range(w.inner, w.outer * w.len * w.inner < GRAIN ? INT64_MAX : 16, 16, sum_axis_range, &w);
   return NULL;
 }
 
@@ -751,6 +785,7 @@ static napi_value init(napi_env env, napi_value exports) {
     { "adamw", NULL, adamw, NULL, NULL, NULL, napi_default, NULL },
     { "binaryBackward", NULL, binary_backward, NULL, NULL, NULL, napi_default, NULL },
     { "sumSquares", NULL, sum_squares, NULL, NULL, NULL, napi_default, NULL },
+    { "sumAxis", NULL, sum_axis, NULL, NULL, NULL, napi_default, NULL },
   };
   CHECK(napi_define_properties(env, exports, sizeof(props) / sizeof(props[0]), props));
   return exports;

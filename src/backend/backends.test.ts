@@ -112,13 +112,15 @@ describe.each(present)('%s pointwise kernels match the reference on large inputs
     }
   });
 
-  it('softmax, cross-entropy and its gradient, sum of squares, scale, the head permute', () => {
+  it('softmax, cross-entropy and its gradient, sums of squares and over rows, scale, the head permute', () => {
     const vocab = 300, r = n / vocab;
     const targets = Int32Array.from({ length: r }, (_, i) => (i % 7 === 0 ? -100 : (i * 13) % vocab));
     expect(compare(be, [new Float32Array(n)], (b, [o]) => b.softmax(x, r, vocab, o!))).toBeLessThan(1e-5);
     expect(compare(be, [], (b) => b.crossEntropy(x, targets, r, vocab, -100))).toBeLessThan(1e-6);
     expect(compare(be, [random(rng, n)], (b, [dl]) => b.crossEntropyBackward(x, targets, r, vocab, -100, 0.5, dl!))).toBeLessThan(1e-5);
     expect(compare(be, [], (b) => b.sumSquares(x))).toBeLessThan(1e-6);
+    expect(compare(be, [random(rng, dim)], (b, [o]) => b.sumAxis(x, 1, rows, dim, o!, true))).toBeLessThan(1e-6);
+    expect(compare(be, [new Float32Array(2 * dim)], (b, [o]) => b.sumAxis(x.subarray(0, 2 * 350 * dim), 2, 350, dim, o!, false))).toBeLessThan(1e-6);
     expect(compare(be, [random(rng, n)], (b, [o]) => b.scale(x, 0.3, o!, true))).toBeLessThan(1e-6);
     const shape = [2, 175, 6, 64];
     expect(compare(be, [random(rng, n)], (b, [o]) => b.permute(x.subarray(0, 2 * 175 * 6 * 64), shape, [0, 2, 1, 3], o!.subarray(0, 2 * 175 * 6 * 64), true))).toBeLessThan(1e-6);

@@ -4,7 +4,7 @@
 import { Tensor, formatShape } from '../tensor/tensor.js';
 import { Rng } from '../tensor/random.js';
 import {
-  add, attendValues, attentionProbs, crossEntropy, dropout, embedding, gelu, layerNorm, matmul, mul, permute, reshape, rmsNorm, rope, silu,
+  add, attendValues, attentionProbs, crossEntropy, dropout, embedding, gelu, layerNorm, linear, matmul, mul, permute, reshape, rmsNorm, rope, silu,
 } from '../tensor/ops/index.js';
 import type { ParamGroup } from '../train/adamw.js';
 import { planOf, resolveConfig, type ModelConfig } from './config.js';
@@ -86,9 +86,7 @@ export class TransformerLM {
   }
 
   private linear(x: Tensor, name: string): Tensor {
-    const y = matmul(x, this.p(`${name}.weight`), { transB: true });
-    const b = this.params.get(`${name}.bias`);
-    return b ? add(y, b) : y;
+    return linear(x, this.p(`${name}.weight`), this.params.get(`${name}.bias`) ?? null);
   }
 
   private norm(x: Tensor, name: string): Tensor {

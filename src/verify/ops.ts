@@ -13,6 +13,7 @@ type OpCall = (t: Record<string, Tensor>, ints: Record<string, Int32Array>, p: P
 /** How each fixture op name maps onto our API. */
 export const OP_CALLS: Record<string, OpCall> = {
   matmul: (t, _i, p) => ops.matmul(t.a!, t.b!, { transA: p.transA === true, transB: p.transB === true }),
+  linear: (t) => ops.linear(t.x!, t.weight!, t.bias ?? null),
   add: (t) => ops.add(t.a!, t.b!),
   sub: (t) => ops.sub(t.a!, t.b!),
   mul: (t) => ops.mul(t.a!, t.b!),

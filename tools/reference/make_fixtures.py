@@ -173,6 +173,12 @@ def op_cases():
     case("sum_axis", "sum", lambda x, axis: x.sum(axis), {"x": f32(3, 4, 5)}, params={"axis": 1})
     case("mean_all", "mean", lambda x: x.mean(), {"x": f32(3, 4, 5)})
     case("mean_axis", "mean", lambda x, axis: x.mean(axis), {"x": f32(3, 4, 5)}, params={"axis": -1})
+    # Added after the first release of the fixtures: drawn from a forked generator, so every other
+    # fixture keeps its values.
+    with torch.random.fork_rng():
+        torch.manual_seed(4321)
+        case("linear", "linear", torch.nn.functional.linear, {"x": f32(2, 3, 6), "weight": f32(5, 6), "bias": f32(5)})
+        case("linear_no_bias", "linear", torch.nn.functional.linear, {"x": f32(4, 6), "weight": f32(3, 6)})
 
 
 def write_ops():

@@ -29,6 +29,7 @@ interface Addon {
   adamw(p: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array, lr: number, beta1: number, beta2: number, eps: number, weightDecay: number, step: number): void;
   binaryBackward(op: number, which: number, a: Float32Array, b: Float32Array, g: Float32Array, dx: Float32Array): void;
   sumSquares(x: Float32Array): number;
+  sumAxis(x: Float32Array, outer: number, len: number, inner: number, out: Float32Array, accumulate: boolean): void;
 }
 
 type AttnArgs = [number, number, number, number, number, number, number, number, boolean, ...Array<Float32Array | null>];
@@ -80,6 +81,7 @@ export function loadNativeBackend(): NativeLoad {
       crossEntropy: (logits, targets, rows, vocab, ignore) => addon.crossEntropy(logits, targets, rows, vocab, ignore, null, 0),
       crossEntropyBackward: (logits, targets, rows, vocab, ignore, g, dLogits) => { addon.crossEntropy(logits, targets, rows, vocab, ignore, dLogits, g); },
       sumSquares: (x) => addon.sumSquares(x),
+      sumAxis: (x, outer, len, inner, out, accumulate) => addon.sumAxis(x, outer, len, inner, out, accumulate),
       adamw: (p, g, m, v, a) => addon.adamw(p, g, m, v, a.lr, a.beta1, a.beta2, a.eps, a.weightDecay, a.step),
       // Swapping axes 1 and 2 of a rank-4 tensor (splitting and merging heads) is the hot permute.
       permute: (x, shape, perm, out, accumulate) => {

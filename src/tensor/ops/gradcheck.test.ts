@@ -17,6 +17,8 @@ const targets = Int32Array.from([3, 0, -100, 6, 2, 1]);
 const CHECKS: Array<[string, (t: Record<string, Tensor>) => Tensor | Tensor[], () => Record<string, Tensor>]> = [
   ['matmul', (t) => ops.matmul(t.a!, t.b!), () => ({ a: randn([2, 3, 4]), b: randn([2, 4, 5]) })],
   ['matmul transA+transB, shared b', (t) => ops.matmul(t.a!, t.b!, { transA: true, transB: true }), () => ({ a: randn([2, 4, 3]), b: randn([5, 4]) })],
+  ['linear with bias', (t) => ops.linear(t.x!, t.w!, t.b!), () => ({ x: randn([2, 3, 4]), w: randn([5, 4]), b: randn([5]) })],
+  ['linear without bias', (t) => ops.linear(t.x!, t.w!), () => ({ x: randn([3, 4]), w: randn([2, 4]) })],
   ['add broadcast', (t) => ops.add(t.a!, t.b!), () => ({ a: randn([2, 3, 4]), b: randn([4]) })],
   ['sub broadcast left', (t) => ops.sub(t.a!, t.b!), () => ({ a: randn([3, 4]), b: randn([2, 3, 4]) })],
   ['mul broadcast', (t) => ops.mul(t.a!, t.b!), () => ({ a: randn([2, 3, 4]), b: randn([3, 4]) })],

@@ -1,5 +1,5 @@
 // Every differentiable op, in one import.
-export { matmul, type MatmulOptions } from './matmul.js';
+export { matmul, linear, type MatmulOptions } from './matmul.js';
 export { add, sub, mul, scale } from './elementwise.js';
 export { reshape, permute, transpose, split, concat } from './shape.js';
 export { embedding } from './embedding.js';
