@@ -1,9 +1,9 @@
-// The wasm backend: matrix products (and the attention products built on them) run in a
-// WebAssembly SIMD kernel (assembly/gemm.ts), split across worker threads sharing the module's
-// memory when the host provides them; other kernels are the reference ones. Works in Node and
-// browsers: the module is embedded and compiled synchronously. Operands are copied into the
-// module's memory per call, which costs O(n²) against the product's O(n³). GELU has a SIMD kernel
-// too (Math.tanh made it the slowest loop of a training step).
+// The wasm backend: matrix products run in a WebAssembly SIMD kernel (assembly/gemm.ts), split
+// across worker threads sharing the module's memory when the host provides them; attention runs
+// per head in module memory (products plus the SIMD row kernels of assembly/attention.ts), GELU in
+// a SIMD kernel (Math.tanh made it the slowest loop of a training step); other kernels are the
+// reference ones. Works in Node and browsers: the module is embedded and compiled synchronously.
+// Operands are copied into the module's memory per call, which costs O(n²) against O(n³).
 import type { AttentionDims, Backend, GemmArgs } from '../backend.js';
 import { jsBackend } from '../js/index.js';
 import { GEMM_RELAXED_SHARED_WASM_BASE64, GEMM_RELAXED_WASM_BASE64, GEMM_SHARED_WASM_BASE64, GEMM_WASM_BASE64 } from './binary.js';
@@ -18,6 +18,10 @@ interface Kernels {
   ensureMemory(bytes: number): number;
   geluTanh(x: number, out: number, n: number): void;
   geluTanhBackward(x: number, g: number, dx: number, n: number): void;
+  softmaxRows(p: number, rows: number, width: number, ld: number, first: number, causal: number, scale: number): void;
+  softmaxBackwardRows(p: number, g: number, ds: number, rows: number, width: number, ld: number, first: number, causal: number, scale: number): void;
+  maskRows(p: number, rows: number, width: number, ld: number, first: number): void;
+  addRows(dst: number, src: number, rows: number, width: number, ld: number, first: number, causal: number): void;
 }
 
 function decodeBase64(s: string): Uint8Array<ArrayBuffer> {
@@ -163,7 +167,96 @@ export function loadWasmBackend(options: { threads?: WasmThreads; simd?: WasmSim
     lanes([x, g, dx], dx, ([px, pg, pd], n4) => k.geluTanhBackward(px!, pg!, pd!, n4));
   };
 
-  return { backend: { ...jsBackend, name: 'wasm', gemm, gelu, geluBackward, ...attentionOnGemm(gemm) }, threads: threads + 1, simd };
+  return { backend: { ...jsBackend, name: 'wasm', gemm, gelu, geluBackward, ...attentionInModule() }, threads: threads + 1, simd };
+
+  /**
+   * Attention with each head's products and row kernels (masked softmax, its gradient, masking)
+   * run in module memory: per K/V head its keys and values are copied in once, per query head its
+   * rows; the probabilities never make a round trip through JavaScript between the two.
+   */
+  function attentionInModule(): Pick<Backend, 'attentionProbs' | 'attentionProbsBackward' | 'attendValues' | 'attendValuesBackward'> {
+    /** Float offsets (from `base`) of consecutive regions of the given sizes, reserved. */
+    const regions = (...sizes: number[]): number[] => {
+      reserve(4 * sizes.reduce((a, b) => a + b, 0));
+      let at = base / 4;
+      return sizes.map((n) => { const o = at; at += n; return o; });
+    };
+    const copyIn = (src: Float32Array, from: number, n: number, to: number) => heap.set(src.subarray(from, from + n), to);
+    const copyOut = (to: Float32Array, at: number, n: number, from: number) => to.set(heap.subarray(from, from + n), at);
+    /** Runs fn(b, kvHead, firstHead, offsets of q/out, k/v and probs rows of that head) per query head, grouped by K/V head. */
+    const groups = (d: AttentionDims, perGroup: (kvo: number) => void, perHead: (qo: number, po: number) => void, endGroup: (kvo: number) => void) => {
+      const group = d.heads / d.kvHeads;
+      for (let b = 0; b < d.batch; b++) for (let g = 0; g < d.kvHeads; g++) {
+        const kvo = (b * d.kvHeads + g) * d.kvStride * d.headDim;
+        perGroup(kvo);
+        for (let h = g * group; h < (g + 1) * group; h++) perHead((b * d.heads + h) * d.tq * d.headDim, (b * d.heads + h) * d.tq * d.tk);
+        endGroup(kvo);
+      }
+    };
+    const first = (d: AttentionDims) => d.tk - d.tq;
+    return {
+      attentionProbs: (q, kk, d, probs) => {
+        const D = d.headDim, [oK, oQ, oP] = regions(d.tk * D, d.tq * D, d.tq * d.tk) as [number, number, number];
+        groups(d, (kvo) => copyIn(kk, kvo, d.tk * D, oK), (qo, po) => {
+          copyIn(q, qo, d.tq * D, oQ);
+          product(oQ * 4, oK * 4, oP * 4, d.tq, d.tk, D, false, true, false);
+          k.softmaxRows(oP * 4, d.tq, d.tk, d.tk, first(d), d.causal ? 1 : 0, d.scale);
+          copyOut(probs, po, d.tq * d.tk, oP);
+        }, () => {});
+      },
+      attentionProbsBackward: (q, kk, probs, g, d, dq, dk) => {
+        const D = d.headDim;
+        const [oK, odK, oQ, odQ, oP, oG] = regions(d.tk * D, d.tk * D, d.tq * D, d.tq * D, d.tq * d.tk, d.tq * d.tk) as number[] as [number, number, number, number, number, number];
+        groups(d, (kvo) => {
+          copyIn(kk, kvo, d.tk * D, oK);
+          if (dk) copyIn(dk, kvo, d.tk * D, odK);
+        }, (qo, po) => {
+          copyIn(probs, po, d.tq * d.tk, oP);
+          copyIn(g, po, d.tq * d.tk, oG);
+          k.softmaxBackwardRows(oP * 4, oG * 4, oG * 4, d.tq, d.tk, d.tk, first(d), d.causal ? 1 : 0, d.scale); // dS over G
+          if (dq) {
+            copyIn(dq, qo, d.tq * D, odQ);
+            product(oG * 4, oK * 4, odQ * 4, d.tq, D, d.tk, false, false, true);
+            copyOut(dq, qo, d.tq * D, odQ);
+          }
+          if (dk) {
+            copyIn(q, qo, d.tq * D, oQ);
+            product(oG * 4, oQ * 4, odK * 4, d.tk, D, d.tq, true, false, true);
+          }
+        }, (kvo) => { if (dk) copyOut(dk, kvo, d.tk * D, odK); });
+      },
+      attendValues: (probs, v, d, out) => {
+        const D = d.headDim, [oV, oP, oO] = regions(d.tk * D, d.tq * d.tk, d.tq * D) as [number, number, number];
+        groups(d, (kvo) => copyIn(v, kvo, d.tk * D, oV), (qo, po) => {
+          copyIn(probs, po, d.tq * d.tk, oP);
+          if (d.causal) k.maskRows(oP * 4, d.tq, d.tk, d.tk, first(d));
+          product(oP * 4, oV * 4, oO * 4, d.tq, D, d.tk, false, false, false);
+          copyOut(out, qo, d.tq * D, oO);
+        }, () => {});
+      },
+      attendValuesBackward: (probs, v, g, d, dProbs, dv) => {
+        const D = d.headDim;
+        const [oV, odV, oG, oP, odP, oT] = regions(d.tk * D, d.tk * D, d.tq * D, d.tq * d.tk, d.tq * d.tk, d.tq * d.tk) as number[] as [number, number, number, number, number, number];
+        groups(d, (kvo) => {
+          copyIn(v, kvo, d.tk * D, oV);
+          if (dv) copyIn(dv, kvo, d.tk * D, odV);
+        }, (qo, po) => {
+          copyIn(g, qo, d.tq * D, oG);
+          if (dProbs) {
+            copyIn(dProbs, po, d.tq * d.tk, odP);
+            product(oG * 4, oV * 4, oT * 4, d.tq, d.tk, D, false, true, false);
+            k.addRows(odP * 4, oT * 4, d.tq, d.tk, d.tk, first(d), d.causal ? 1 : 0);
+            copyOut(dProbs, po, d.tq * d.tk, odP);
+          }
+          if (dv) {
+            copyIn(probs, po, d.tq * d.tk, oP);
+            if (d.causal) k.maskRows(oP * 4, d.tq, d.tk, d.tk, first(d));
+            product(oP * 4, oG * 4, odV * 4, d.tk, D, d.tq, true, false, true);
+          }
+        }, (kvo) => { if (dv) copyOut(dv, kvo, d.tk * D, odV); });
+      },
+    };
+  }
 }
 
 /** The worker side of the protocol, as source text for a worker started with `eval`. */
@@ -192,77 +285,3 @@ for (;;) {
   Atomics.notify(control, slot + 1);
 }
 `;
-
-/**
- * Attention as per-head matrix products plus masking loops, for backends whose matmul is fast
- * but whose scalar loops are not: S = scale·QKᵀ, P = softmax(mask(S)); O = P·V; and the backward
- * products dQ = dS·K, dK = dSᵀ·Q, dP = dO·Vᵀ, dV = Pᵀ·dO.
- */
-export function attentionOnGemm(gemm: (a: Float32Array, b: Float32Array, c: Float32Array, p: GemmArgs) => void): Pick<Backend,
-  'attentionProbs' | 'attentionProbsBackward' | 'attendValues' | 'attendValuesBackward'> {
-  const one = (m: number, n: number, k: number, transA: boolean, transB: boolean, accumulate: boolean): GemmArgs =>
-    ({ batch: 1, m, n, k, transA, transB, strideA: 0, strideB: 0, strideC: 0, accumulate });
-  const last = (d: AttentionDims, t: number) => (d.causal ? d.tk - d.tq + t : d.tk - 1);
-  const heads = (d: AttentionDims, fn: (qo: number, kvo: number, po: number) => void) => {
-    const group = d.heads / d.kvHeads;
-    for (let b = 0; b < d.batch; b++) for (let h = 0; h < d.heads; h++) {
-      fn((b * d.heads + h) * d.tq * d.headDim, (b * d.kvHeads + Math.floor(h / group)) * d.kvStride * d.headDim, (b * d.heads + h) * d.tq * d.tk);
-    }
-  };
-  let tmp = new Float32Array(0), tmp2 = new Float32Array(0);
-  const scratch = (n: number) => (tmp.length >= n ? tmp : (tmp = new Float32Array(n)));
-  const scratch2 = (n: number) => (tmp2.length >= n ? tmp2 : (tmp2 = new Float32Array(n)));
-  /** One head's probabilities with masked entries zeroed (they are the mask, not data). */
-  const masked = (d: AttentionDims, probs: Float32Array, po: number): Float32Array => {
-    const p = scratch(d.tq * d.tk);
-    for (let t = 0; t < d.tq; t++) {
-      const end = last(d, t) + 1;
-      p.set(probs.subarray(po + t * d.tk, po + t * d.tk + end), t * d.tk);
-      p.fill(0, t * d.tk + end, (t + 1) * d.tk);
-    }
-    return p;
-  };
-  return {
-    attentionProbs: (q, k, d, probs) => heads(d, (qo, kvo, po) => {
-      const P = probs.subarray(po, po + d.tq * d.tk);
-      gemm(q.subarray(qo, qo + d.tq * d.headDim), k.subarray(kvo, kvo + d.tk * d.headDim), P, one(d.tq, d.tk, d.headDim, false, true, false));
-      for (let t = 0; t < d.tq; t++) {
-        const row = t * d.tk, end = last(d, t) + 1;
-        let max = -Infinity, sum = 0;
-        for (let s = 0; s < end; s++) { P[row + s] = P[row + s]! * d.scale; if (P[row + s]! > max) max = P[row + s]!; }
-        for (let s = 0; s < end; s++) { const e = Math.exp(P[row + s]! - max); P[row + s] = e; sum += e; }
-        for (let s = 0; s < end; s++) P[row + s] = P[row + s]! / sum;
-        P.fill(0, row + end, row + d.tk);
-      }
-    }),
-    attentionProbsBackward: (q, k, probs, g, d, dq, dk) => heads(d, (qo, kvo, po) => {
-      const dS = scratch(d.tq * d.tk);
-      for (let t = 0; t < d.tq; t++) {
-        const row = po + t * d.tk, end = last(d, t) + 1;
-        let dot = 0;
-        for (let s = 0; s < end; s++) dot += probs[row + s]! * g[row + s]!;
-        for (let s = 0; s < end; s++) dS[t * d.tk + s] = probs[row + s]! * (g[row + s]! - dot) * d.scale;
-        dS.fill(0, t * d.tk + end, (t + 1) * d.tk);
-      }
-      const D = d.headDim;
-      if (dq) gemm(dS, k.subarray(kvo, kvo + d.tk * D), dq.subarray(qo, qo + d.tq * D), one(d.tq, D, d.tk, false, false, true));
-      if (dk) gemm(dS, q.subarray(qo, qo + d.tq * D), dk.subarray(kvo, kvo + d.tk * D), one(d.tk, D, d.tq, true, false, true));
-    }),
-    attendValues: (probs, v, d, out) => heads(d, (qo, kvo, po) => {
-      const D = d.headDim;
-      gemm(masked(d, probs, po), v.subarray(kvo, kvo + d.tk * D), out.subarray(qo, qo + d.tq * D), one(d.tq, D, d.tk, false, false, false));
-    }),
-    attendValuesBackward: (probs, v, g, d, dProbs, dv) => heads(d, (qo, kvo, po) => {
-      const D = d.headDim, gq = g.subarray(qo, qo + d.tq * D);
-      if (dProbs) {
-        const dP = scratch2(d.tq * d.tk);
-        gemm(gq, v.subarray(kvo, kvo + d.tk * D), dP, one(d.tq, d.tk, D, false, true, false));
-        for (let t = 0; t < d.tq; t++) {
-          const end = last(d, t) + 1;
-          for (let s = 0; s < end; s++) dProbs[po + t * d.tk + s]! += dP[t * d.tk + s]!;
-        }
-      }
-      if (dv) gemm(masked(d, probs, po), gq, dv.subarray(kvo, kvo + d.tk * D), one(d.tk, D, d.tq, true, false, true));
-    }),
-  };
-}

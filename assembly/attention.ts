@@ -1,0 +1,106 @@
+// Row kernels of attention for the wasm backend, run on blocks of probabilities the host keeps in
+// module memory between the per-head matrix products: scaled, causally masked softmax, its
+// gradient, and masking the probabilities read by P·V. Row t of a block may see keys 0 .. first + t
+// (first = tk − tq + the block's first query for causal attention; all tk when not causal).
+
+/** e^x for x ≤ 0 (a row maximum is subtracted first), by range reduction and a degree-5
+ * polynomial (Cephes expf), within 2 ulp; below −87 it returns ~1e-38 instead of a denormal. */
+@inline function exp4(x: v128): v128 {
+  x = f32x4.max(x, f32x4.splat(-87));
+  const n = f32x4.nearest(f32x4.mul(x, f32x4.splat(1.44269504088896341)));
+  const r = f32x4.add(f32x4.sub(x, f32x4.mul(n, f32x4.splat(0.693359375))), f32x4.mul(n, f32x4.splat(2.12194440e-4)));
+  let p = f32x4.splat(1.9875691500e-4);
+  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(1.3981999507e-3));
+  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(8.3334519073e-3));
+  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(4.1665795894e-2));
+  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(1.6666665459e-1));
+  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(5.0000001201e-1));
+  const e = f32x4.add(f32x4.add(f32x4.mul(f32x4.mul(p, r), r), r), f32x4.splat(1));
+  const scale = i32x4.shl(i32x4.add(i32x4.trunc_sat_f32x4_s(n), i32x4.splat(127)), 23);
+  return f32x4.mul(e, scale);
+}
+
+@inline function at(p: usize, i: i32): usize {
+  return p + (<usize>i << 2);
+}
+
+/** Zeroes entries valid .. len of a row. */
+@inline function zeroTail(row: usize, valid: i32, len: i32): void {
+  if (len > valid) memory.fill(at(row, valid), 0, <usize>(len - valid) << 2);
+}
+
+/** In place: row t of `rows` rows of `ld` floats becomes softmax(scale · row) over its first
+ * first + t + 1 entries (all `width` when not causal), zeros after, up to `width`. */
+export function softmaxRows(p: usize, rows: i32, width: i32, ld: i32, first: i32, causal: bool, scale: f32): void {
+  const s4 = f32x4.splat(scale);
+  for (let t = 0; t < rows; t++) {
+    const row = p + (<usize>(t * ld) << 2);
+    const valid = causal ? min(first + t + 1, width) : width;
+    const v4 = valid & ~3;
+    let m4 = f32x4.splat(-Infinity);
+    for (let s = 0; s < v4; s += 4) {
+      const x = f32x4.mul(v128.load(at(row, s)), s4);
+      v128.store(at(row, s), x);
+      m4 = f32x4.max(m4, x);
+    }
+    let top: f32 = max(max(f32x4.extract_lane(m4, 0), f32x4.extract_lane(m4, 1)), max(f32x4.extract_lane(m4, 2), f32x4.extract_lane(m4, 3)));
+    for (let s = v4; s < valid; s++) {
+      const x = load<f32>(at(row, s)) * scale;
+      store<f32>(at(row, s), x);
+      top = max(top, x);
+    }
+    const mx = f32x4.splat(top);
+    let sum4 = f32x4.splat(0);
+    for (let s = 0; s < v4; s += 4) {
+      const e = exp4(f32x4.sub(v128.load(at(row, s)), mx));
+      v128.store(at(row, s), e);
+      sum4 = f32x4.add(sum4, e);
+    }
+    let sum = f32x4.extract_lane(sum4, 0) + f32x4.extract_lane(sum4, 1) + f32x4.extract_lane(sum4, 2) + f32x4.extract_lane(sum4, 3);
+    for (let s = v4; s < valid; s++) {
+      const e = f32x4.extract_lane(exp4(f32x4.splat(load<f32>(at(row, s)) - top)), 0);
+      store<f32>(at(row, s), e);
+      sum += e;
+    }
+    const inv = f32x4.splat(1 / sum);
+    for (let s = 0; s < v4; s += 4) v128.store(at(row, s), f32x4.mul(v128.load(at(row, s)), inv));
+    for (let s = v4; s < valid; s++) store<f32>(at(row, s), load<f32>(at(row, s)) / sum);
+    zeroTail(row, valid, width);
+  }
+}
+
+/** dS[t, s] = P[t, s] · (G[t, s] − Σ_s' P[t, s']·G[t, s']) · scale over each row's visible keys, zero after. */
+export function softmaxBackwardRows(p: usize, g: usize, ds: usize, rows: i32, width: i32, ld: i32, first: i32, causal: bool, scale: f32): void {
+  for (let t = 0; t < rows; t++) {
+    const o = <usize>(t * ld) << 2;
+    const pr = p + o, gr = g + o, dr = ds + o;
+    const valid = causal ? min(first + t + 1, width) : width;
+    const v4 = valid & ~3;
+    let d4 = f32x4.splat(0);
+    for (let s = 0; s < v4; s += 4) d4 = f32x4.add(d4, f32x4.mul(v128.load(at(pr, s)), v128.load(at(gr, s))));
+    let dot = f32x4.extract_lane(d4, 0) + f32x4.extract_lane(d4, 1) + f32x4.extract_lane(d4, 2) + f32x4.extract_lane(d4, 3);
+    for (let s = v4; s < valid; s++) dot += load<f32>(at(pr, s)) * load<f32>(at(gr, s));
+    const dt = f32x4.splat(dot), sc = f32x4.splat(scale);
+    for (let s = 0; s < v4; s += 4) {
+      v128.store(at(dr, s), f32x4.mul(f32x4.mul(v128.load(at(pr, s)), f32x4.sub(v128.load(at(gr, s)), dt)), sc));
+    }
+    for (let s = v4; s < valid; s++) store<f32>(at(dr, s), load<f32>(at(pr, s)) * (load<f32>(at(gr, s)) - dot) * scale);
+    zeroTail(dr, valid, width);
+  }
+}
+
+/** Zeroes each row's masked tail in place (probabilities read by P·V: the mask is not data). */
+export function maskRows(p: usize, rows: i32, width: i32, ld: i32, first: i32): void {
+  for (let t = 0; t < rows; t++) zeroTail(p + (<usize>(t * ld) << 2), min(first + t + 1, width), width);
+}
+
+/** dst[t, s] += src[t, s] over each row's visible keys (the masked entries receive no gradient). */
+export function addRows(dst: usize, src: usize, rows: i32, width: i32, ld: i32, first: i32, causal: bool): void {
+  for (let t = 0; t < rows; t++) {
+    const o = <usize>(t * ld) << 2;
+    const valid = causal ? min(first + t + 1, width) : width;
+    const v4 = valid & ~3;
+    for (let s = 0; s < v4; s += 4) v128.store(at(dst + o, s), f32x4.add(v128.load(at(dst + o, s)), v128.load(at(src + o, s))));
+    for (let s = v4; s < valid; s++) store<f32>(at(dst + o, s), load<f32>(at(dst + o, s)) + load<f32>(at(src + o, s)));
+  }
+}
