@@ -6,7 +6,7 @@
 /** e^x for x ≤ 0 (a row maximum is subtracted first), by range reduction and a degree-5
  * polynomial (Cephes expf), within 2 ulp; below −87 it returns ~1e-38 instead of a denormal. */
 @inline function exp4(x: v128): v128 {
-  x = f32x4.max(x, f32x4.splat(-87));
+  x = f32x4.pmax(x, f32x4.splat(-87));
   const n = f32x4.nearest(f32x4.mul(x, f32x4.splat(1.44269504088896341)));
   const r = f32x4.add(f32x4.sub(x, f32x4.mul(n, f32x4.splat(0.693359375))), f32x4.mul(n, f32x4.splat(2.12194440e-4)));
   let p = f32x4.splat(1.9875691500e-4);

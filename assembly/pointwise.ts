@@ -4,7 +4,7 @@
 
 @inline function tanh4(x: v128): v128 {
   const c: f32 = 7.90531110763549805;
-  x = f32x4.min(f32x4.max(x, f32x4.splat(-c)), f32x4.splat(c));
+  x = f32x4.pmin(f32x4.pmax(x, f32x4.splat(-c)), f32x4.splat(c)); // pmin/pmax: one instruction each (min/max must order NaNs)
   const x2 = f32x4.mul(x, x);
   let p = f32x4.splat(<f32>-2.76076847742355e-16);
   p = f32x4.add(f32x4.mul(p, x2), f32x4.splat(<f32>2.00018790482477e-13));
