@@ -2,7 +2,7 @@
 // bad input produces.
 import { describe, expect, it } from 'vitest';
 import { Tensor, OpError, noGrad } from './tensor.js';
-import { add, attention, concat, crossEntropy, embedding, layerNorm, matmul, mul, reshape, scale, split, sum, transpose } from './ops/index.js';
+import { add, attention, concat, crossEntropy, embedding, layerNorm, matmul, mul, permute, reshape, scale, split, sum, transpose } from './ops/index.js';
 import '../index.js';
 
 const t = (data: number[], shape: number[], requiresGrad = true) => new Tensor(data, shape, { requiresGrad });
@@ -86,6 +86,20 @@ describe('reshape is a view, split and concat are inverse', () => {
   it('reshape shares data with its input', () => {
     const x = t([1, 2, 3, 4, 5, 6], [2, 3]);
     expect(reshape(x, [3, 2]).data).toBe(x.data);
+  });
+
+  it('a permute that only moves length-1 axes is a view with the same values and gradient as a copy', () => {
+    // [batch 2, time 1, heads 3, dim 2] → [batch, heads, time, dim]: a decoding step's head split.
+    const x = t([...Array(12).keys()].map((i) => i * 0.5 - 2), [2, 1, 3, 2]);
+    const y = permute(x, [0, 2, 1, 3]);
+    expect(y.shape).toEqual([2, 3, 1, 2]);
+    expect(y.data).toBe(x.data);
+    const w = t([...Array(12).keys()].map((i) => Math.sin(i)), [2, 3, 1, 2], false);
+    sum(mul(y, w)).backward();
+    expect([...x.grad!]).toEqual([...w.data]);
+    // Moving a longer axis still copies, in the permuted order.
+    const z = t([1, 2, 3, 4, 5, 6], [1, 2, 3]);
+    expect([...permute(z, [0, 2, 1]).data]).toEqual([1, 4, 2, 5, 3, 6]);
   });
 
   it('concat(split(x)) == x', () => {

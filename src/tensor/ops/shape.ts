@@ -37,10 +37,14 @@ export function permute(x: Tensor, perm: readonly number[]): Tensor {
   if (perm.length !== rank || [...perm].sort((p, q) => p - q).some((p, i) => p !== i)) {
     throw new OpError('permute', `[${perm.join(', ')}] is not a permutation of the axes of ${formatShape(x.shape)}`);
   }
+  const outShape = perm.map((p) => x.shape[p]!);
+  // Moving only axes of length 1 (splitting heads of a single decoding position) keeps the memory
+  // order: a view, as reshape, instead of a copy.
+  const moved = perm.filter((p) => x.shape[p]! !== 1);
+  if (moved.every((p, i) => i === 0 || p > moved[i - 1]!)) return reshape(x, outShape);
   const be = backend();
   const out = takeBuffer(x.size);
   be.permute(x.data, x.shape, perm, out, false);
-  const outShape = perm.map((p) => x.shape[p]!);
   const inverse = new Array<number>(rank);
   perm.forEach((p, i) => (inverse[p] = i));
   return result(out, outShape, [x], (g) => be.permute(g, outShape, inverse, x.gradBuffer(), true));
