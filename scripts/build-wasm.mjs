@@ -3,7 +3,7 @@
 // src/backend/wasm/binary.ts as base64, so the library loads it synchronously in Node and browsers
 // without fetching files. `--check` fails if the committed binary.ts is out of date.
 import { execFileSync } from 'node:child_process';
-import { readFileSync, writeFileSync, mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -34,6 +34,7 @@ export const GEMM_SHARED_WASM_BASE64 = '${b64('gemm-shared.wasm')}';
 export const GEMM_RELAXED_WASM_BASE64 = '${b64('gemm-relaxed.wasm')}';
 export const GEMM_RELAXED_SHARED_WASM_BASE64 = '${b64('gemm-relaxed-shared.wasm')}';
 `;
+rmSync(dir, { recursive: true, force: true });
 const target = join(root, 'src', 'backend', 'wasm', 'binary.ts');
 if (process.argv.includes('--check')) {
   if (readFileSync(target, 'utf8') !== text) {
