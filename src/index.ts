@@ -5,6 +5,7 @@ export type { Backend, GemmArgs, AttentionDims, AdamWArgs, BinaryOp, GeluApproxi
 export { jsBackend } from './backend/js/index.js';
 export { Tensor, OpError, noGrad, isGradEnabled, sizeOf, formatShape, type Shape, type TensorOptions } from './tensor/tensor.js';
 export { Rng, type RngState } from './tensor/random.js';
+export { clearPool, poolStats, setPoolOptions, type PoolOptions } from './tensor/pool.js';
 export * from './tensor/ops/index.js';
 export { AdamW, type AdamWOptions, type AdamWState, type ParamGroup } from './train/adamw.js';
 export { clipGradNorm } from './train/clip.js';
@@ -27,4 +28,4 @@ export { Trainer, evaluate, DEFAULT_TRAIN, validateTrainConfig } from './train/t
 export type { TrainConfig, TrainerState, StepResult, EvalResult } from './train/trainer.js';
 export { generate, type GenerateOptions, type GenerationResult, type GenerationStats } from './generate/generate.js';
 export { sampleToken, validateSampling, type SamplingOptions } from './generate/sampler.js';
-export { loadWasmBackend, type WasmLoad } from './backend/wasm/index.js';
+export { loadWasmBackend, hasRelaxedSimd, type WasmLoad, type WasmSimd } from './backend/wasm/index.js';
