@@ -70,6 +70,23 @@ function packPanelsA(a: usize, lda: i32, trans: bool, ic: i32, mc: i32, pc: i32,
   for (let ip = 0; ip < mc; ip += MR) {
     const dst = packA + (<usize>(ip * kc) << 2);
     const h = min(MR, mc - ip);
+    if (h == MR) {
+      // Full panels without a per-element branch: plain A row by row (contiguous reads), transposed
+      // A one k-step at a time (MR contiguous values).
+      if (!trans) {
+        for (let ii = 0; ii < MR; ii++) {
+          let src = a + (<usize>((ic + ip + ii) * lda + pc) << 2), d = dst + (<usize>ii << 2);
+          for (let l = 0; l < kc; l++) { store<f32>(d, load<f32>(src)); src += 4; d += <usize>MR << 2; }
+        }
+      } else {
+        for (let l = 0; l < kc; l++) {
+          const src = a + (<usize>((pc + l) * lda + ic + ip) << 2), d = dst + (<usize>(l * MR) << 2);
+          v128.store(d, v128.load(src));
+          for (let ii = 4; ii < MR; ii++) store<f32>(d + (<usize>ii << 2), load<f32>(src + (<usize>ii << 2)));
+        }
+      }
+      continue;
+    }
     for (let l = 0; l < kc; l++) {
       for (let ii = 0; ii < MR; ii++) {
         store<f32>(dst + (<usize>(l * MR + ii) << 2), ii < h ? aAt(a, ic + ip + ii, pc + l, lda, trans) : 0);
