@@ -29,6 +29,8 @@ const shapes: Array<[string, Partial<GemmArgs>]> = [
   ['few rows, many columns (column split)', { m: 40, n: 900, k: 300, transA: true }],
   ['batched, independent items', { batch: 5, m: 64, n: 96, k: 128, transB: true }],
   ['batched, every item adding into one C', { batch: 3, m: 200, n: 150, k: 64, strideC: 0, accumulate: true }],
+  ['long reduction, small output (a weight gradient: split over k)', { m: 100, n: 60, k: 3001, transA: true, accumulate: true }],
+  ['long reduction, transposed B, overwriting', { m: 64, n: 96, k: 2500, transB: true }],
 ];
 
 describe.each(present)('%s gemm matches the reference', (_name, be) => {
