@@ -76,7 +76,12 @@ export function linear(x: Tensor, weight: Tensor, bias: Tensor | null = null): T
   const rows = x.size / k;
   const be = backend();
   const out = takeBuffer(rows * n);
-  if (bias) for (let r = 0; r < rows; r++) out.set(bias.data, r * n);
+  if (bias && rows > 0) {
+    // Every row starts as the bias: written once, then doubled (log₂ rows copies, not one per row).
+    out.set(bias.data, 0);
+    const total = rows * n;
+    for (let filled = n; filled < total; filled *= 2) out.copyWithin(filled, 0, Math.min(filled, total - filled));
+  }
   be.gemm(x.data, weight.data, out, { batch: 1, m: rows, n, k, transA: false, transB: true, strideA: 0, strideB: 0, strideC: 0, accumulate: bias !== null });
   return result(out, [...x.shape.slice(0, -1), n], bias ? [x, weight, bias] : [x, weight], (g) => {
     if (x.requiresGrad) be.gemm(g, weight.data, x.gradBuffer(), { batch: 1, m: rows, n: k, k: n, transA: false, transB: false, strideA: 0, strideB: 0, strideC: 0, accumulate: true });
