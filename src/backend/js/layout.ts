@@ -17,46 +17,27 @@ export function copyAxis(
 
 export function permute(x: Float32Array, shape: readonly number[], perm: readonly number[], out: Float32Array, accumulate: boolean): void {
   const rank = shape.length;
-  if (rank > 1 && perm[rank - 1] === rank - 1) {
-    // The last axis stays last: move whole contiguous rows (splitting and merging attention heads).
-    const row = shape[rank - 1]!;
-    permuteRows(x, shape.slice(0, -1), perm.slice(0, -1), row, out, accumulate);
-    return;
-  }
+  // When the last axis stays last, whole contiguous rows move at once (splitting and merging
+  // attention heads); otherwise single elements do.
+  if (rank > 1 && perm[rank - 1] === rank - 1) permuteRuns(x, shape.slice(0, -1), perm.slice(0, -1), shape[rank - 1]!, out, accumulate);
+  else permuteRuns(x, shape, perm, 1, out, accumulate);
+}
+
+/** Moves runs of `run` contiguous values; `shape` and `perm` describe the axes above the run. */
+function permuteRuns(x: Float32Array, shape: readonly number[], perm: readonly number[], run: number, out: Float32Array, accumulate: boolean): void {
+  const rank = shape.length;
   const inStrides = new Array<number>(rank);
-  let s = 1;
+  let s = run;
   for (let i = rank - 1; i >= 0; i--) { inStrides[i] = s; s *= shape[i]!; }
   const outShape = perm.map((p) => shape[p]!);
   const strides = perm.map((p) => inStrides[p]!); // input stride for each output axis
   const idx = new Array<number>(rank).fill(0);
-  const n = x.length;
   let src = 0;
-  for (let o = 0; o < n; o++) {
-    if (accumulate) out[o]! += x[src]!; else out[o] = x[src]!;
+  for (let o = 0; o < x.length; o += run) {
+    if (run === 1) { if (accumulate) out[o]! += x[src]!; else out[o] = x[src]!; }
+    else if (accumulate) for (let j = 0; j < run; j++) out[o + j]! += x[src + j]!;
+    else out.set(x.subarray(src, src + run), o);
     // Odometer increment over the output's index, tracking the matching input offset.
-    for (let ax = rank - 1; ax >= 0; ax--) {
-      idx[ax]!++;
-      src += strides[ax]!;
-      if (idx[ax]! < outShape[ax]!) break;
-      src -= strides[ax]! * outShape[ax]!;
-      idx[ax] = 0;
-    }
-  }
-}
-
-function permuteRows(x: Float32Array, shape: readonly number[], perm: readonly number[], row: number, out: Float32Array, accumulate: boolean): void {
-  const rank = shape.length;
-  const inStrides = new Array<number>(rank);
-  let s = row;
-  for (let i = rank - 1; i >= 0; i--) { inStrides[i] = s; s *= shape[i]!; }
-  const outShape = perm.map((p) => shape[p]!);
-  const strides = perm.map((p) => inStrides[p]!);
-  const idx = new Array<number>(rank).fill(0);
-  const rows = x.length / row;
-  let src = 0;
-  for (let r = 0, o = 0; r < rows; r++, o += row) {
-    if (accumulate) for (let j = 0; j < row; j++) out[o + j]! += x[src + j]!;
-    else out.set(x.subarray(src, src + row), o);
     for (let ax = rank - 1; ax >= 0; ax--) {
       idx[ax]!++;
       src += strides[ax]!;
