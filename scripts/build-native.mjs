@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Builds the native backend (native/shareformer.c + OpenBLAS) with node-gyp. Runs at `npm install`
+// Builds the native backend (native/*.c + OpenBLAS) with node-gyp. Runs at `npm install`
 // and from `shareformer setup native`. Never fails the install: without a compiler or OpenBLAS the
 // library falls back to another backend and says why.
 import { spawnSync } from 'node:child_process';

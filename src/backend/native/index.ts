@@ -1,5 +1,5 @@
 // Node-only: the native backend. Matrix products and attention go to OpenBLAS through a Node-API
-// addon (native/shareformer.c, built at install time), with C loops for the hottest pointwise
+// addon (native/*.c, built at install time), with C loops for the hottest pointwise
 // kernels, all spread over the addon's own thread pool; the rest are the reference kernels.
 // Loading never throws: it reports why not.
 import { createRequire } from 'node:module';

@@ -1,0 +1,77 @@
+/* Shared by the native backend's sources: includes, the BLAS selection, Node-API argument helpers,
+ * and the kernels one file lends another. Each source registers nothing itself; shareformer.c
+ * exports every binding. */
+#ifndef SHAREFORMER_KERNELS_H
+#define SHAREFORMER_KERNELS_H
+#define NAPI_VERSION 8
+#include <node_api.h>
+#if defined(__APPLE__)
+#include <Accelerate/Accelerate.h>
+#define blas_single_threaded() ((void)0) /* Accelerate sizes its own threading; the pool splits the work */
+#else
+#include <cblas.h>
+#define blas_single_threaded() openblas_set_num_threads(1)
+#endif
+#include <stdbool.h>
+#include <stdint.h>
+#include <string.h>
+#include <stdlib.h>
+#include <math.h>
+#include "pool.h"
+
+#define CHECK(call) do { if ((call) != napi_ok) { napi_throw_error(env, NULL, "shareformer native: " #call " failed"); return NULL; } } while (0)
+#define ARGS(n) size_t argc = n; napi_value argv[n]; CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+/* Element ranges below this stay on the caller: waking a worker costs more than the loop. */
+#define GRAIN 32768
+
+static inline float *f32(napi_env env, napi_value v, size_t *len) {
+  napi_typedarray_type type; size_t length; void *data; napi_value buf; size_t offset;
+  if (len) *len = 0;
+  if (napi_get_typedarray_info(env, v, &type, &length, &data, &buf, &offset) != napi_ok || type != napi_float32_array) {
+    napi_throw_type_error(env, NULL, "shareformer native: expected a Float32Array");
+    return NULL;
+  }
+  if (len) *len = length;
+  return (float *)data;
+}
+
+static inline int64_t num(napi_env env, napi_value v) {
+  int64_t out = 0;
+  napi_get_value_int64(env, v, &out);
+  return out;
+}
+
+static inline float *arg_f32(napi_env env, napi_value v) {
+  napi_valuetype t; napi_typeof(env, v, &t);
+  return t == napi_null ? NULL : f32(env, v, NULL);
+}
+
+static inline double dbl(napi_env env, napi_value v) { double d = 0; napi_get_value_double(env, v, &d); return d; }
+
+/* gemm.c: one product C = op(A)·op(B) + beta·C on the calling thread (a single row is a gemv). */
+void sgemm_block(bool ta, bool tb, int64_t m, int64_t n, int64_t k, const float *a, int64_t lda,
+                 const float *b, int64_t ldb, float beta, float *c, int64_t ldc);
+/* attention.c: softmax over a row's first `valid` entries, exact zeros after, up to `len`. */
+void softmax_row(float *row, int64_t valid, int64_t len);
+
+/* The bindings, registered by shareformer.c. */
+napi_value gemm(napi_env env, napi_callback_info info);
+napi_value attention_probs(napi_env env, napi_callback_info info);
+napi_value attention_probs_backward(napi_env env, napi_callback_info info);
+napi_value attend_values(napi_env env, napi_callback_info info);
+napi_value attend_values_backward(napi_env env, napi_callback_info info);
+napi_value gelu_tanh(napi_env env, napi_callback_info info);
+napi_value gelu_tanh_backward(napi_env env, napi_callback_info info);
+napi_value swap12(napi_env env, napi_callback_info info);
+napi_value scale(napi_env env, napi_callback_info info);
+napi_value binary(napi_env env, napi_callback_info info);
+napi_value binary_backward(napi_env env, napi_callback_info info);
+napi_value sum_axis(napi_env env, napi_callback_info info);
+napi_value layer_norm(napi_env env, napi_callback_info info);
+napi_value layer_norm_backward(napi_env env, napi_callback_info info);
+napi_value softmax(napi_env env, napi_callback_info info);
+napi_value cross_entropy(napi_env env, napi_callback_info info);
+napi_value adamw(napi_env env, napi_callback_info info);
+napi_value sum_squares(napi_env env, napi_callback_info info);
+
+#endif
