@@ -92,7 +92,7 @@ static bool gemm_k_split(Gemm *g) {
   const int64_t threads = pool_threads(), mn = g->m * g->n;
   const int64_t longest = g->m > g->n ? g->m : g->n;
   if (threads < 2 || g->m < 2 || g->k < 4 * longest || g->k < 512 || mn * g->k < ((int64_t)1 << 21)) return false;
-  static float *partial = NULL; static size_t cap = 0;
+  static _Thread_local float *partial = NULL; static _Thread_local size_t cap = 0;
   const size_t need = (size_t)((threads - 1) * mn);
   if (need > cap) {
     free(partial);

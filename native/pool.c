@@ -1,5 +1,5 @@
-/* The native kernels' thread pool (see pool.h). One job at a time: the Node main thread is the only
- * caller, so jobs never overlap. */
+/* The native kernels' thread pool (see pool.h). One job at a time: callers on different threads
+ * (the addon loaded in several worker_threads) take turns. */
 #include "pool.h"
 #include <pthread.h>
 #include <sched.h>
@@ -92,6 +92,9 @@ void pool_set_threads(int n) {
   (void)pool_threads();
 }
 
+/* Jobs from different calling threads (the addon loaded in several worker_threads) take turns. */
+static pthread_mutex_t callers = PTHREAD_MUTEX_INITIALIZER;
+
 void pool_run(int64_t count, pool_task fn, void *ctx) {
   const int threads = pool_threads();
   if (count <= 0) return;
@@ -99,6 +102,7 @@ void pool_run(int64_t count, pool_task fn, void *ctx) {
     for (int64_t i = 0; i < count; i++) fn(ctx, i);
     return;
   }
+  pthread_mutex_lock(&callers);
   while (workers_started < threads - 1) {
     if (pthread_create(&workers[workers_started], NULL, worker_main, (void *)(intptr_t)workers_started) != 0) break;
     workers_started++;
@@ -117,6 +121,7 @@ void pool_run(int64_t count, pool_task fn, void *ctx) {
   for (int spins = 0; atomic_load(&job_busy) != 0; spins++) {
     if (spins > 100000) sched_yield(); else relax();
   }
+  pthread_mutex_unlock(&callers);
 }
 
 typedef struct { pool_range_fn fn; void *ctx; int64_t n, chunk; } Range;

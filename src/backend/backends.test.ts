@@ -134,3 +134,37 @@ describe.each(present)('%s pointwise kernels match the reference on large inputs
     expect(compare(be, [x.slice(), m, v], (b, [p, mm, vv]) => b.adamw(p!, g, mm!, vv!, args))).toBeLessThan(1e-6);
   });
 });
+
+describe('the native backend from several threads at once', () => {
+  const native = loadNativeBackend().backend;
+  it.skipIf(!native)('computes correct products when worker threads call it concurrently (the pool takes one job at a time)', async () => {
+    const { Worker } = await import('node:worker_threads');
+    // Workers load the compiled module (`npm test` builds dist/ first).
+    const addon = new URL('../../dist/backend/native/index.js', import.meta.url).href;
+    const source = `
+      const { parentPort, workerData } = require('node:worker_threads');
+      import(workerData.addon).then(({ loadNativeBackend }) => {
+        const be = loadNativeBackend().backend;
+        const n = 160, a = new Float32Array(n * n), b = new Float32Array(n * n);
+        for (let i = 0; i < a.length; i++) { a[i] = ((i * 7 + workerData.seed) % 13) - 6; b[i] = ((i * 5 + workerData.seed) % 11) - 5; }
+        let worst = 0;
+        for (let rep = 0; rep < 30; rep++) {
+          const c = new Float32Array(n * n);
+          be.gemm(a, b, c, { batch: 1, m: n, n, k: n, transA: false, transB: false, strideA: 0, strideB: 0, strideC: 0, accumulate: false });
+          for (const [i, j] of [[0, 0], [17, 99], [n - 1, n - 1]]) {
+            let s = 0; for (let l = 0; l < n; l++) s += a[i * n + l] * b[l * n + j];
+            worst = Math.max(worst, Math.abs(c[i * n + j] - s));
+          }
+        }
+        parentPort.postMessage(worst);
+      });`;
+    const run = (seed: number) => new Promise<number>((resolve, reject) => {
+      const w = new Worker(source, { eval: true, workerData: { addon, seed } });
+      w.once('message', resolve);
+      w.once('error', reject);
+    });
+    // Integer-valued operands: every product is exact in float32, so any race shows as a difference.
+    const worst = await Promise.all([run(1), run(2), run(3)]);
+    expect(worst).toEqual([0, 0, 0]);
+  });
+});
