@@ -22,6 +22,8 @@ interface Kernels {
   softmaxBackwardRows(p: number, g: number, ds: number, rows: number, width: number, ld: number, first: number, causal: number, scale: number): void;
   maskRows(p: number, rows: number, width: number, ld: number, first: number): void;
   addRows(dst: number, src: number, rows: number, width: number, ld: number, first: number, causal: number): void;
+  gemvRows(w: number, x: number, y: number, n: number, k: number, accumulate: number): void;
+  gemvCols(b: number, x: number, y: number, k: number, n: number, accumulate: number): void;
 }
 
 function decodeBase64(s: string): Uint8Array<ArrayBuffer> {
@@ -108,6 +110,12 @@ export function loadWasmBackend(options: { threads?: WasmThreads; simd?: WasmSim
 
   /** One product in module memory, its rows split into bands across the threads when large. */
   const product = (a: number, b: number, c: number, m: number, n: number, kk: number, tA: boolean, tB: boolean, add: boolean) => {
+    if (m === 1) {
+      // One row (decoding): read the weight once instead of packing it for a quarter-used tile.
+      if (tB) k.gemvRows(b, a, c, n, kk, add ? 1 : 0);
+      else k.gemvCols(b, a, c, kk, n, add ? 1 : 0);
+      return;
+    }
     const lda = tA ? m : kk, ldb = tB ? kk : n;
     const shareable = k.memory.buffer.byteLength <= SHARED_PAGES * 65536;
     const bands = threads > 0 && shareable && m * n * kk >= PARALLEL_WORK ? Math.min(threads + 1, Math.floor(m / 8)) : 1;
