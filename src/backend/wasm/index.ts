@@ -175,8 +175,6 @@ export function loadWasmBackend(options: { threads?: WasmThreads; simd?: WasmSim
     lanes([x, g, dx], dx, ([px, pg, pd], n4) => k.geluTanhBackward(px!, pg!, pd!, n4));
   };
 
-  return { backend: { ...jsBackend, name: 'wasm', gemm, gelu, geluBackward, ...attentionInModule() }, threads: threads + 1, simd };
-
   /**
    * Attention with each head's products and row kernels (masked softmax, its gradient, masking)
    * run in module memory: per K/V head its keys and values are copied in once, per query head its
@@ -265,6 +263,8 @@ export function loadWasmBackend(options: { threads?: WasmThreads; simd?: WasmSim
       },
     };
   }
+
+  return { backend: { ...jsBackend, name: 'wasm', gemm, gelu, geluBackward, ...attentionInModule() }, threads: threads + 1, simd };
 }
 
 /** The worker side of the protocol, as source text for a worker started with `eval`. */
