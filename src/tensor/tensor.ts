@@ -85,8 +85,6 @@ export class Tensor {
   backwardFn: ((grad: Float32Array) => void) | null = null;
   /** @internal Set when backward() has freed the tape behind this op result. */
   released = false;
-  /** Kept by keep(): backward() leaves its buffer alone. */
-  #kept = false;
 
   constructor(data: Float32Array | readonly number[], shape: Shape, options: TensorOptions = {}) {
     checkShape('tensor', shape);
@@ -131,7 +129,7 @@ export class Tensor {
    * e.g. the logits of a training step. Returns the tensor.
    */
   keep(): this {
-    this.#kept = true;
+    // A pinned buffer is never the pool's again, so backward() neither recycles nor releases it.
     if (this.#data) pin(this.#data);
     return this;
   }
@@ -144,10 +142,6 @@ export class Tensor {
   /** @internal Called by backward() after the buffer went back to the pool. */
   releaseData(): void {
     this.#data = null;
-  }
-
-  get kept(): boolean {
-    return this.#kept;
   }
 
   get rank(): number {
@@ -217,22 +211,24 @@ export class Tensor {
         t.released = true;
       }
     }
-    if (!options.retainGraph) releaseActivations(order, this);
+    if (!options.retainGraph) {
+      // The loss stays readable (loss.item() after backward), as do views sharing its buffer.
+      if (this.#data) pin(this.#data);
+      releaseActivations(order);
+    }
   }
 }
 
 /**
- * Gives the buffers of a finished tape's op results back to the pool, except the root's and kept
- * ones, and marks every result that shared a recycled buffer (views) as released, so a stale read
- * is an error instead of a silently wrong value.
+ * Gives the buffers of a finished tape's op results back to the pool (pinned ones — the root's,
+ * kept and detached — are not the pool's) and marks every result that shared a recycled buffer
+ * (views) as released, so a stale read is an error instead of a silently wrong value.
  */
-function releaseActivations(order: readonly Tensor[], root: Tensor): void {
-  const keep = new Set<Float32Array>();
-  for (const t of order) if ((t === root || t.kept) && t.buffer) keep.add(t.buffer);
+function releaseActivations(order: readonly Tensor[]): void {
   const recycled = new Set<Float32Array>();
   for (const t of order) {
     const b = t.buffer;
-    if (!b || !t.released || keep.has(b)) continue;
+    if (!b || !t.released) continue;
     if (recycled.has(b) || giveBack(b)) {
       recycled.add(b);
       t.releaseData();

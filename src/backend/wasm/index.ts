@@ -61,13 +61,18 @@ const PARALLEL_WORK = 1 << 21;
 export type WasmSimd = 'relaxed' | 'plain';
 export type WasmLoad = { backend: Backend; threads: number; simd: WasmSimd } | { backend: null; reason: string };
 
+let relaxedSimd: boolean | null = null;
+
 /** Whether this runtime accepts relaxed SIMD (Chrome 114+, Firefox 120+, Node 22+; Node 20 behind a flag). */
 export function hasRelaxedSimd(): boolean {
-  try {
-    return WebAssembly.validate(decodeBase64(GEMM_RELAXED_WASM_BASE64));
-  } catch {
-    return false;
+  if (relaxedSimd === null) {
+    try {
+      relaxedSimd = WebAssembly.validate(decodeBase64(GEMM_RELAXED_WASM_BASE64));
+    } catch {
+      relaxedSimd = false;
+    }
   }
+  return relaxedSimd;
 }
 
 export function loadWasmBackend(options: { threads?: WasmThreads; simd?: WasmSimd } = {}): WasmLoad {
@@ -103,15 +108,22 @@ export function loadWasmBackend(options: { threads?: WasmThreads; simd?: WasmSim
   let generation = 0;
 
   let heap = new Float32Array(k.memory.buffer);
-  const reserve = (bytes: number) => {
+  /** Float offsets of consecutive operand regions of the given sizes after the scratch, reserved. */
+  const regions = (...sizes: number[]): number[] => {
+    const bytes = 4 * sizes.reduce((a, b) => a + b, 0);
     if (base + bytes > k.memory.buffer.byteLength) k.ensureMemory(base + bytes);
     if (heap.buffer !== k.memory.buffer || heap.length * 4 < base + bytes) heap = new Float32Array(k.memory.buffer);
+    let at = base / 4;
+    return sizes.map((n) => { const o = at; at += n; return o; });
   };
+  const copyIn = (src: Float32Array, from: number, n: number, to: number) => heap.set(src.subarray(from, from + n), to);
+  const copyOut = (to: Float32Array, at: number, n: number, from: number) => to.set(heap.subarray(from, from + n), at);
 
   /** One product in module memory, its rows split into bands across the threads when large. */
   const product = (a: number, b: number, c: number, m: number, n: number, kk: number, tA: boolean, tB: boolean, add: boolean) => {
     if (m === 1) {
-      // One row (decoding): read the weight once instead of packing it for a quarter-used tile.
+      // One row (decoding; A is contiguous either way): read the weight once instead of packing it
+      // for a quarter-used tile.
       if (tB) k.gemvRows(b, a, c, n, kk, add ? 1 : 0);
       else k.gemvCols(b, a, c, kk, n, add ? 1 : 0);
       return;
@@ -144,27 +156,24 @@ export function loadWasmBackend(options: { threads?: WasmThreads; simd?: WasmSim
 
   const gemm = (a: Float32Array, b: Float32Array, c: Float32Array, p: GemmArgs) => {
     const sizeA = p.m * p.k, sizeB = p.k * p.n, sizeC = p.m * p.n;
-    reserve(4 * (sizeA + sizeB + sizeC));
-    const offA = base / 4, offB = offA + sizeA, offC = offB + sizeB;
+    const [offA, offB, offC] = regions(sizeA, sizeB, sizeC) as [number, number, number];
     for (let i = 0; i < p.batch; i++) {
-      heap.set(a.subarray(i * p.strideA, i * p.strideA + sizeA), offA);
-      if (i === 0 || p.strideB !== 0) heap.set(b.subarray(i * p.strideB, i * p.strideB + sizeB), offB);
+      copyIn(a, i * p.strideA, sizeA, offA);
+      if (i === 0 || p.strideB !== 0) copyIn(b, i * p.strideB, sizeB, offB);
       const add = p.accumulate || (p.strideC === 0 && i > 0);
-      const cView = c.subarray(i * p.strideC, i * p.strideC + sizeC);
-      if (add) heap.set(cView, offC);
+      if (add) copyIn(c, i * p.strideC, sizeC, offC);
       product(offA * 4, offB * 4, offC * 4, p.m, p.n, p.k, p.transA, p.transB, add);
-      cView.set(heap.subarray(offC, offC + sizeC));
+      copyOut(c, i * p.strideC, sizeC, offC);
     }
   };
 
   /** Copies `inputs` into module memory (each padded to a multiple of 4; null reserves an output), runs fn on their addresses, copies the last back into `result`. */
   const lanes = (inputs: Array<Float32Array | null>, result: Float32Array, fn: (addresses: number[], n4: number) => void) => {
     const n = result.length, n4 = (n + 3) & ~3;
-    reserve(4 * n4 * inputs.length);
-    const offsets = inputs.map((x, i) => { if (x) heap.set(x, base / 4 + i * n4); return base / 4 + i * n4; });
+    const offsets = regions(...inputs.map(() => n4));
+    inputs.forEach((x, i) => { if (x) copyIn(x, 0, n, offsets[i]!); });
     fn(offsets.map((o) => o * 4), n4);
-    const last = offsets[offsets.length - 1]!;
-    result.set(heap.subarray(last, last + n));
+    copyOut(result, 0, n, offsets[offsets.length - 1]!);
   };
   const gelu: Backend['gelu'] = (x, approximate, out) => {
     if (approximate !== 'tanh') return jsBackend.gelu(x, approximate, out);
@@ -181,15 +190,8 @@ export function loadWasmBackend(options: { threads?: WasmThreads; simd?: WasmSim
    * rows; the probabilities never make a round trip through JavaScript between the two.
    */
   function attentionInModule(): Pick<Backend, 'attentionProbs' | 'attentionProbsBackward' | 'attendValues' | 'attendValuesBackward'> {
-    /** Float offsets (from `base`) of consecutive regions of the given sizes, reserved. */
-    const regions = (...sizes: number[]): number[] => {
-      reserve(4 * sizes.reduce((a, b) => a + b, 0));
-      let at = base / 4;
-      return sizes.map((n) => { const o = at; at += n; return o; });
-    };
-    const copyIn = (src: Float32Array, from: number, n: number, to: number) => heap.set(src.subarray(from, from + n), to);
-    const copyOut = (to: Float32Array, at: number, n: number, from: number) => to.set(heap.subarray(from, from + n), at);
-    /** Runs fn(b, kvHead, firstHead, offsets of q/out, k/v and probs rows of that head) per query head, grouped by K/V head. */
+    /** Per K/V head (offset of its rows): perGroup, then perHead for each query head reading it
+     * (offsets of its q/out rows and its probability rows), then endGroup. */
     const groups = (d: AttentionDims, perGroup: (kvo: number) => void, perHead: (qo: number, po: number) => void, endGroup: (kvo: number) => void) => {
       const group = d.heads / d.kvHeads;
       for (let b = 0; b < d.batch; b++) for (let g = 0; g < d.kvHeads; g++) {

@@ -1,5 +1,5 @@
 // matmul: batched matrix product with optionally transposed operands; B may be one matrix shared by
-// every batch item (a weight), in which case its gradient sums over the batch.
+// every batch item (a weight), in which case its gradient sums over the batch. linear: x·Wᵀ + b.
 import { backend } from '../../backend/backend.js';
 import { takeBuffer } from '../pool.js';
 import { OpError, Tensor, expectTensors, formatShape, result, sizeOf } from '../tensor.js';
@@ -28,21 +28,14 @@ export function matmul(a: Tensor, b: Tensor, options: MatmulOptions = {}): Tenso
   if (!shared && (bBatch.length !== batchShape.length || bBatch.some((d, i) => d !== batchShape[i]))) {
     throw new OpError('matmul', `batch dimensions differ: ${what()}`);
   }
-  const be = backend();
   if (shared && !transA && batchShape.length > 0) {
     // A weight applied to every row: one [batch·m, k] product instead of `batch` small ones, and
     // its gradient one product over all rows instead of a sum of per-item products.
     const rows = sizeOf(batchShape) * m;
     const out = takeBuffer(rows * n);
-    be.gemm(a.data, b.data, out, { batch: 1, m: rows, n, k, transA: false, transB, strideA: 0, strideB: 0, strideC: 0, accumulate: false });
-    return result(out, [...batchShape, m, n], [a, b], (g) => {
-      if (a.requiresGrad) be.gemm(g, b.data, a.gradBuffer(), { batch: 1, m: rows, n: k, k: n, transA: false, transB: !transB, strideA: 0, strideB: 0, strideC: 0, accumulate: true });
-      if (b.requiresGrad) {
-        if (!transB) be.gemm(a.data, g, b.gradBuffer(), { batch: 1, m: k, n, k: rows, transA: true, transB: false, strideA: 0, strideB: 0, strideC: 0, accumulate: true });
-        else be.gemm(g, a.data, b.gradBuffer(), { batch: 1, m: n, n: k, k: rows, transA: true, transB: false, strideA: 0, strideB: 0, strideC: 0, accumulate: true });
-      }
-    });
+    return result(out, [...batchShape, m, n], [a, b], weightProduct(a, b, rows, k, n, transB, out, false));
   }
+  const be = backend();
   const batch = sizeOf(batchShape);
   const sa = m * k, sb = shared ? 0 : k * n, sc = m * n;
   const out = takeBuffer(batch * sc);
@@ -74,7 +67,6 @@ export function linear(x: Tensor, weight: Tensor, bias: Tensor | null = null): T
   if (x.shape[x.rank - 1] !== k) throw new OpError('linear', `x's last dimension must equal weight's in-features (${k}): ${what()}`);
   if (bias && (bias.rank !== 1 || bias.shape[0] !== n)) throw new OpError('linear', `bias must be [${n}]: ${what()}`);
   const rows = x.size / k;
-  const be = backend();
   const out = takeBuffer(rows * n);
   if (bias && rows > 0) {
     // Every row starts as the bias: written once, then doubled (log₂ rows copies, not one per row).
@@ -82,10 +74,27 @@ export function linear(x: Tensor, weight: Tensor, bias: Tensor | null = null): T
     const total = rows * n;
     for (let filled = n; filled < total; filled *= 2) out.copyWithin(filled, 0, Math.min(filled, total - filled));
   }
-  be.gemm(x.data, weight.data, out, { batch: 1, m: rows, n, k, transA: false, transB: true, strideA: 0, strideB: 0, strideC: 0, accumulate: bias !== null });
+  const backward = weightProduct(x, weight, rows, k, n, true, out, bias !== null);
   return result(out, [...x.shape.slice(0, -1), n], bias ? [x, weight, bias] : [x, weight], (g) => {
-    if (x.requiresGrad) be.gemm(g, weight.data, x.gradBuffer(), { batch: 1, m: rows, n: k, k: n, transA: false, transB: false, strideA: 0, strideB: 0, strideC: 0, accumulate: true });
-    if (weight.requiresGrad) be.gemm(g, x.data, weight.gradBuffer(), { batch: 1, m: n, n: k, k: rows, transA: true, transB: false, strideA: 0, strideB: 0, strideC: 0, accumulate: true });
-    if (bias?.requiresGrad) be.sumAxis(g, 1, rows, n, bias.gradBuffer(), true);
+    backward(g);
+    if (bias?.requiresGrad) backend().sumAxis(g, 1, rows, n, bias.gradBuffer(), true);
   });
+}
+
+/**
+ * out (+)= x·op(W) for x [rows, k] and one weight W ([n, k] when transW, else [k, n]); returns the
+ * backward pass that adds into x's and W's gradients. Shared by matmul's weight case and linear.
+ */
+function weightProduct(x: Tensor, w: Tensor, rows: number, k: number, n: number, transW: boolean, out: Float32Array,
+  accumulate: boolean): (g: Float32Array) => void {
+  const be = backend();
+  const one = { batch: 1, strideA: 0, strideB: 0, strideC: 0 };
+  be.gemm(x.data, w.data, out, { ...one, m: rows, n, k, transA: false, transB: transW, accumulate });
+  return (g) => {
+    if (x.requiresGrad) be.gemm(g, w.data, x.gradBuffer(), { ...one, m: rows, n: k, k: n, transA: false, transB: !transW, accumulate: true });
+    if (!w.requiresGrad) return;
+    // dW = xᵀ·g, or stored transposed: gᵀ·x — one product summing over every row.
+    if (transW) be.gemm(g, x.data, w.gradBuffer(), { ...one, m: n, n: k, k: rows, transA: true, transB: false, accumulate: true });
+    else be.gemm(x.data, g, w.gradBuffer(), { ...one, m: k, n, k: rows, transA: true, transB: false, accumulate: true });
+  };
 }
