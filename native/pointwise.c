@@ -191,19 +191,21 @@ typedef struct { const float *x; float *out; int64_t outer, len, inner; bool acc
 
 static void sum_axis_range(void *p, int64_t i0, int64_t i1) {
   const SumAxis *w = (const SumAxis *)p;
-  double *acc = (double *)malloc(sizeof(double) * (size_t)(i1 - i0));
-  if (!acc) return;
-  for (int64_t o = 0; o < w->outer; o++) {
-    memset(acc, 0, sizeof(double) * (size_t)(i1 - i0));
-    for (int64_t l = 0; l < w->len; l++) {
-      const float *row = w->x + (o * w->len + l) * w->inner;
+  /* Columns in blocks of 64, so the float64 accumulators live on the stack. */
+  for (int64_t c0 = i0; c0 < i1; c0 += 64) {
+    const int64_t c1 = c0 + 64 < i1 ? c0 + 64 : i1;
+    double acc[64];
+    for (int64_t o = 0; o < w->outer; o++) {
+      memset(acc, 0, sizeof acc);
+      for (int64_t l = 0; l < w->len; l++) {
+        const float *row = w->x + (o * w->len + l) * w->inner;
 #pragma omp simd
-      for (int64_t i = i0; i < i1; i++) acc[i - i0] += row[i];
+        for (int64_t i = c0; i < c1; i++) acc[i - c0] += row[i];
+      }
+      float *dst = w->out + o * w->inner;
+      for (int64_t i = c0; i < c1; i++) dst[i] = (float)(w->acc ? dst[i] + acc[i - c0] : acc[i - c0]);
     }
-    float *dst = w->out + o * w->inner;
-    for (int64_t i = i0; i < i1; i++) dst[i] = (float)(w->acc ? dst[i] + acc[i - i0] : acc[i - i0]);
   }
-  free(acc);
 }
 
 napi_value sum_axis(napi_env env, napi_callback_info info) {
