@@ -48,6 +48,12 @@ export function benchCommand(): Command {
     .option('--no-pytorch', 'skip the PyTorch baseline')
     .option('--no-tfjs', 'skip the TensorFlow.js baseline')
     .action(async (opts: { out: string; quick?: boolean; pytorch: boolean; tfjs: boolean }) => {
+      // The output directory is checked before minutes of measuring, not after.
+      try {
+        mkdirSync(opts.out, { recursive: true });
+      } catch (e) {
+        throw new Error(`--out ${opts.out}: cannot create the results directory (${(e as Error).message})`);
+      }
       if (!hasRelaxedSimd() && !process.env.SHAREFORMER_BENCH_RELAXED && spawnSync(process.execPath, [RELAXED_FLAG, '-e', '0']).status === 0) {
         console.error(`bench: re-running with ${RELAXED_FLAG} so the relaxed-SIMD wasm build (browsers, Node 22+) is measured too`);
         const child = spawnSync(process.execPath, [RELAXED_FLAG, ...process.execArgv, ...process.argv.slice(1)],
@@ -157,7 +163,6 @@ export function benchCommand(): Command {
         [what, b, got === undefined || Number.isNaN(got) ? '—' : `${got.toFixed(2)}×`, `≥ ${goal}×`, got === undefined || Number.isNaN(got) ? '—' : got >= goal ? 'yes' : 'no'])));
       lines.push('', `Peak RSS: ${((results.peakRssBytes as number) / 2 ** 20).toFixed(0)} MiB`);
       const md = lines.join('\n') + '\n';
-      mkdirSync(opts.out, { recursive: true });
       writeFileSync(join(opts.out, 'results.json'), JSON.stringify(results, null, 2) + '\n');
       writeFileSync(join(opts.out, 'results.md'), md);
       console.log(md);
