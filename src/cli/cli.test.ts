@@ -30,6 +30,13 @@ describe('shareformer CLI', () => {
     expect(rows[3].kv_bytes_per_token).toBe(rows[0].kv_bytes_per_token / 4);
   });
 
+  it('rejects a malformed SHAREFORMER_THREADS instead of quietly using the default', () => {
+    const r = spawnSync(process.execPath, [BIN, 'verify'], { encoding: 'utf8', env: { ...process.env, SHAREFORMER_THREADS: 'two' } });
+    expect(r.status).not.toBe(0);
+    expect(r.stderr).toMatch(/SHAREFORMER_THREADS=two: expected a whole number of threads from 1 to 64/);
+    expect(r.stderr).not.toMatch(/at .*\.js:\d+/);
+  });
+
   it('rejects an unknown command and an unknown backend with one clear line and a non-zero exit', () => {
     const unknown = cli('trian');
     expect(unknown.status).not.toBe(0);

@@ -1,12 +1,13 @@
 // Node-only: the native backend. Matrix products and attention go to OpenBLAS through a Node-API
 // addon (native/*.c, built at install time), with C loops for the hottest pointwise
 // kernels, all spread over the addon's own thread pool; the rest are the reference kernels.
-// Loading never throws: it reports why not.
+// Loading never throws (except for a malformed SHAREFORMER_THREADS): it reports why not.
 import { createRequire } from 'node:module';
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { AttentionDims, Backend, BinaryOp, GemmArgs } from '../backend.js';
 import { jsBackend } from '../js/index.js';
+import { threadsFromEnv } from '../threads-env.js';
 
 interface Addon {
   gemm(a: Float32Array, b: Float32Array, c: Float32Array, batch: number, m: number, n: number, k: number,
@@ -54,11 +55,10 @@ export function loadNativeBackend(): NativeLoad {
     } catch { /* no status file: the install script did not run */ }
     return (cached = { backend: null, reason });
   }
+  const threads = threadsFromEnv(); // a malformed value is the user's error to see, not a reason to fall back
   try {
     const addon = createRequire(import.meta.url)(ADDON) as Addon;
-    // The addon's thread pool defaults to one thread per CPU; SHAREFORMER_THREADS caps it (as for wasm).
-    const threads = Number(process.env.SHAREFORMER_THREADS);
-    if (Number.isInteger(threads) && threads > 0) addon.threads(threads);
+    addon.threads(threads);
     const gemm = (a: Float32Array, b: Float32Array, c: Float32Array, p: GemmArgs) => {
       addon.gemm(a, b, c, p.batch, p.m, p.n, p.k, p.transA, p.transB, p.strideA, p.strideB, p.strideC, p.accumulate);
     };

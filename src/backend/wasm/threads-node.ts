@@ -1,10 +1,10 @@
 // Node-only: worker threads for the wasm backend (one fewer than the cores, so the calling thread
 // takes the last band). SHAREFORMER_THREADS overrides the total thread count.
-import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
+import { threadsFromEnv } from '../threads-env.js';
 import { WASM_WORKER_LOOP, type WasmThreads } from './index.js';
 
-export function nodeWasmThreads(total = Number(process.env.SHAREFORMER_THREADS ?? availableParallelism())): WasmThreads {
+export function nodeWasmThreads(total = threadsFromEnv()): WasmThreads {
   const count = Math.max(0, Math.floor(total) - 1);
   return {
     count,
