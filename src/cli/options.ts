@@ -2,8 +2,7 @@
 // config.json fields (kebab-case here, camelCase there); values are validated by resolveConfig.
 import { readFileSync } from 'node:fs';
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { availableBackends, setBackend } from '../backend/backend.js';
-import { registerNodeBackends } from '../backend/node.js';
+import { BACKEND_ORDER, selectNodeBackend } from '../backend/node.js';
 import type { ModelConfig } from '../model/config.js';
 import { presetConfig, PRESETS } from '../model/presets.js';
 
@@ -53,20 +52,20 @@ export function addModelOptions(cmd: Command, presetHelp = `start from a preset:
     .option('--embed-dim <n>', 'factorized embedding width E < d-model (ALBERT)', int(1));
 }
 
-export const BACKEND_NAMES = ['native', 'wasm', 'js'];
+export const BACKEND_NAMES = [...BACKEND_ORDER];
 
 export function addBackendOption(cmd: Command): Command {
-  return cmd.addOption(new Option('--backend <name>', 'kernel backend (default: native if built, else wasm, else js)').choices(BACKEND_NAMES).env('SHAREFORMER_BACKEND'));
+  return cmd.addOption(
+    new Option('--backend <name>', 'kernel backend (default: native if built, else wasm, else js)')
+      .choices(BACKEND_NAMES)
+      .env('SHAREFORMER_BACKEND'),
+  );
 }
 
 /** Picks the backend: the one asked for, or the fastest available; says which (and why not native). */
 export function selectBackend(name: string | undefined, quiet: boolean): void {
-  const whyNotNative = registerNodeBackends();
-  if (name && !availableBackends().includes(name)) {
-    throw new Error(name === 'native' && whyNotNative ? whyNotNative : `backend ${name} is not available on this machine (available: ${availableBackends().join(', ')})`);
-  }
-  const chosen = setBackend(name ?? ['native', 'wasm', 'js'].find((b) => availableBackends().includes(b))!);
-  if (!quiet) console.error(`backend: ${chosen.name}${!name && whyNotNative ? ` (${whyNotNative})` : ''}`);
+  const { backend: chosen, note } = selectNodeBackend(name ?? '');
+  if (!quiet) console.error(`backend: ${chosen.name}${note ? ` (${note})` : ''}`);
 }
 
 /** Reads --config FILE: an object whose keys are config fields; errors name the file. */

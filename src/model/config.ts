@@ -1,5 +1,7 @@
 // The model configuration: a plain typed object with defaults, validated once at the edge.
 // Errors name the field and the rule that failed. Field names match the CLI flags and config.json.
+import { z } from 'zod';
+import { formatIssues, SchemaError } from '../schema/validate.js';
 import { buildPlan, PlanError, type SharingPlan, type ShareScope, type Strategy } from './plan.js';
 
 export interface ModelConfig {
@@ -59,39 +61,72 @@ export const DEFAULT_CONFIG: ModelConfig = {
 
 export class ConfigError extends Error {
   constructor(field: string, message: string) {
-    super(`config.${field}: ${message}`);
+    super(`config${field ? `.${field}` : ''}: ${message}`);
     this.name = 'ConfigError';
   }
 }
 
+/**
+ * Bounds that no real model reaches (Llama-2-70B: 80 layers, d 8192, vocabulary 32,000) but that
+ * stop a corrupt or mistyped file from hanging the process or allocating terabytes.
+ */
+export const CONFIG_LIMITS = {
+  vocabSize: 1 << 24,
+  layers: 1 << 17,
+  dModel: 1 << 17,
+  heads: 1 << 14,
+  context: 1 << 24,
+  ffnHidden: 1 << 20,
+} as const;
+
+const size = (max: number) => z.number().int().min(1).max(max);
+const strategy = z.union([z.string(), z.array(z.number())]);
+
+/** Every field's type and range; relations between fields are checked in resolveConfig. */
+export const modelConfigSchema = z.strictObject({
+  vocabSize: size(CONFIG_LIMITS.vocabSize),
+  layers: size(CONFIG_LIMITS.layers),
+  dModel: size(CONFIG_LIMITS.dModel),
+  heads: size(CONFIG_LIMITS.heads),
+  kvHeads: size(CONFIG_LIMITS.heads),
+  context: size(CONFIG_LIMITS.context),
+  ffn: z.enum(['gelu', 'swiglu']),
+  ffnHidden: size(CONFIG_LIMITS.ffnHidden),
+  norm: z.enum(['layernorm', 'rmsnorm']),
+  normEps: z.number().gt(0).lt(1),
+  positions: z.enum(['learned', 'rope']),
+  ropeBase: z.number().gt(1).max(1e12),
+  bias: z.boolean(),
+  tieEmbeddings: z.boolean(),
+  embedDim: z.number().int().min(0).max(CONFIG_LIMITS.dModel),
+  dropout: z.number().min(0).lt(1),
+  shareWeights: strategy,
+  shareScope: z.enum(['block', 'attention', 'ffn']),
+  shareKv: strategy,
+  shareAttention: strategy,
+});
+
 /** Fills defaults (kvHeads follows heads, ffnHidden is 4·dModel unless given) and validates. */
 export function resolveConfig(partial: Partial<ModelConfig> = {}): ModelConfig {
+  if (partial === null || typeof partial !== 'object' || Array.isArray(partial)) {
+    throw new ConfigError('', `must be an object of model fields, got ${JSON.stringify(partial)}`);
+  }
   for (const key of Object.keys(partial)) {
     if (!(key in DEFAULT_CONFIG)) throw new ConfigError(key, `unknown field (known: ${Object.keys(DEFAULT_CONFIG).join(', ')})`);
   }
-  const c: ModelConfig = {
+  const merged = {
     ...DEFAULT_CONFIG,
     kvHeads: partial.heads ?? DEFAULT_CONFIG.heads,
-    ffnHidden: 4 * (partial.dModel ?? DEFAULT_CONFIG.dModel),
+    ffnHidden: 4 * (typeof partial.dModel === 'number' ? partial.dModel : DEFAULT_CONFIG.dModel),
     ...partial,
   };
-  const positiveInt = (field: keyof ModelConfig) => {
-    const v = c[field];
-    if (typeof v !== 'number' || !Number.isSafeInteger(v) || v <= 0) throw new ConfigError(field, `must be a positive integer, got ${JSON.stringify(v)}`);
-  };
-  (['vocabSize', 'layers', 'dModel', 'heads', 'kvHeads', 'context', 'ffnHidden'] as const).forEach(positiveInt);
+  const parsed = modelConfigSchema.safeParse(merged);
+  if (!parsed.success) throw new SchemaError(formatIssues('config', merged, parsed.error).replace(/^config: /gm, 'config.'));
+  const c = parsed.data as ModelConfig;
   if (c.dModel % c.heads !== 0) throw new ConfigError('heads', `dModel ${c.dModel} is not divisible by heads ${c.heads}`);
   if (c.heads % c.kvHeads !== 0) throw new ConfigError('kvHeads', `heads ${c.heads} is not divisible by kvHeads ${c.kvHeads}`);
-  if (c.ffn !== 'gelu' && c.ffn !== 'swiglu') throw new ConfigError('ffn', `must be "gelu" or "swiglu", got ${JSON.stringify(c.ffn)}`);
-  if (c.norm !== 'layernorm' && c.norm !== 'rmsnorm') throw new ConfigError('norm', `must be "layernorm" or "rmsnorm", got ${JSON.stringify(c.norm)}`);
-  if (c.positions !== 'learned' && c.positions !== 'rope') throw new ConfigError('positions', `must be "learned" or "rope", got ${JSON.stringify(c.positions)}`);
   if (c.positions === 'rope' && (c.dModel / c.heads) % 2 !== 0) throw new ConfigError('positions', `rope needs an even head size, got ${c.dModel / c.heads}`);
-  if (!(c.normEps > 0)) throw new ConfigError('normEps', `must be positive, got ${c.normEps}`);
-  if (!(c.ropeBase > 1)) throw new ConfigError('ropeBase', `must be greater than 1, got ${c.ropeBase}`);
-  if (!(c.dropout >= 0 && c.dropout < 1)) throw new ConfigError('dropout', `must be in [0, 1), got ${c.dropout}`);
-  if (typeof c.bias !== 'boolean') throw new ConfigError('bias', `must be true or false, got ${JSON.stringify(c.bias)}`);
-  if (typeof c.tieEmbeddings !== 'boolean') throw new ConfigError('tieEmbeddings', `must be true or false, got ${JSON.stringify(c.tieEmbeddings)}`);
-  if (!Number.isSafeInteger(c.embedDim) || c.embedDim < 0 || c.embedDim >= c.dModel) {
+  if (c.embedDim >= c.dModel) {
     throw new ConfigError('embedDim', `must be 0 (not factorized) or an integer below dModel ${c.dModel}, got ${JSON.stringify(c.embedDim)}`);
   }
   planOf(c); // validates the sharing maps

@@ -3,7 +3,7 @@
 // all agree, and it works for configurations far too large to instantiate.
 import type { ModelConfig } from './config.js';
 import { planOf } from './config.js';
-import { uniqueSets, type SharingPlan } from './plan.js';
+import type { SharingPlan } from './plan.js';
 
 export type Component = 'embedding' | 'positions' | 'embedProjection' | 'q' | 'k' | 'v' | 'o' | 'ffn' | 'norm' | 'head' | 'pooler';
 
@@ -30,20 +30,27 @@ export function parameterLayout(c: ModelConfig, plan: SharingPlan = planOf(c)): 
     out.push({ name: `${name}.weight`, shape: [o, i], component, ...(set && { set }) });
     if (c.bias) out.push({ name: `${name}.bias`, shape: [o], component, ...(set && { set }) });
   };
-  // A set owns a projection when at least one layer using it computes that projection.
-  const uses = (s: number, flags: boolean[]) => plan.attnSet.some((set, i) => set === s && flags[i]);
-  const attnSets = uniqueSets(plan.attnSet), ffnSets = uniqueSets(plan.ffnSet);
+  // A set owns a projection when at least one layer using it computes that projection. One pass
+  // over the layers, so the layout of a very deep model costs time linear in its depth.
+  const ownsQ = new Array<boolean>(c.layers).fill(false), ownsK = [...ownsQ], ownsV = [...ownsQ];
+  plan.attnSet.forEach((set, i) => {
+    ownsQ[set] ||= plan.computesQ[i]!;
+    ownsK[set] ||= plan.computesK[i]!;
+    ownsV[set] ||= plan.computesV[i]!;
+  });
+  const uses = (s: number, owns: boolean[]) => owns[s]!;
+  const attnSets = new Set(plan.attnSet), ffnSets = new Set(plan.ffnSet);
   for (let s = 0; s < c.layers; s++) {
     const p = `layers.${s}`;
-    if (attnSets.includes(s)) {
+    if (attnSets.has(s)) {
       const set = { kind: 'attention' as const, index: s };
       norm(`${p}.norm1`, set);
-      if (uses(s, plan.computesQ)) linear(`${p}.attn.q`, d, d, 'q', set);
-      if (uses(s, plan.computesK)) linear(`${p}.attn.k`, kv, d, 'k', set);
-      if (uses(s, plan.computesV)) linear(`${p}.attn.v`, kv, d, 'v', set);
+      if (uses(s, ownsQ)) linear(`${p}.attn.q`, d, d, 'q', set);
+      if (uses(s, ownsK)) linear(`${p}.attn.k`, kv, d, 'k', set);
+      if (uses(s, ownsV)) linear(`${p}.attn.v`, kv, d, 'v', set);
       linear(`${p}.attn.o`, d, d, 'o', set);
     }
-    if (ffnSets.includes(s)) {
+    if (ffnSets.has(s)) {
       const set = { kind: 'ffn' as const, index: s };
       norm(`${p}.norm2`, set);
       if (c.ffn === 'swiglu') linear(`${p}.ffn.gate`, f, d, 'ffn', set);

@@ -2,6 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { attentionMap, buildPlan, kvMap, NO_SHARING, weightMap } from './plan.js';
 import { resolveConfig } from './config.js';
+import { parameterLayout } from './parameters.js';
 
 describe('weight strategies (layer → parameter set)', () => {
   it.each([
@@ -73,12 +74,31 @@ describe('plans that make no sense are rejected, naming the layer and the rule',
     ['wrong length', { shareWeights: [0, 0, 1] }, /config\.shareWeights: an explicit map needs one entry per layer \(4\), got 3/],
     ['entry out of range', { shareWeights: [0, 0, 1, 7] }, /config\.shareWeights: layer 3: entry 7 must be an integer from 0 to 3/],
     ['keys from a layer that computes none', { shareAttention: 'group:2', shareKv: [0, 1, 1, 3] }, /config\.shareKv: layer 2 reads the keys\/values of layer 1, but layer 1 reuses the attention weights of layer 0 \(shareAttention\) and computes no keys/],
-    ['bad scope', { shareScope: 'mlp' }, /config\.shareScope: must be block, attention or ffn/],
+    ['bad scope', { shareScope: 'mlp' }, /config\.shareScope: Invalid option: expected one of "block"\|"attention"\|"ffn", got "mlp"/],
     ['heads not divisible by kvHeads', { heads: 4, kvHeads: 3 }, /config\.kvHeads: heads 4 is not divisible by kvHeads 3/],
     ['embedDim not below dModel', { embedDim: 128 }, /config\.embedDim: must be 0 \(not factorized\) or an integer below dModel 128/],
     ['unknown field', { sharWeights: 'all' }, /config\.sharWeights: unknown field/],
   ])('%s', (_name, over, message) => {
     expect(config(over)).toThrow(message);
+  });
+
+  it.each([
+    ['a number given as a string', { normEps: '0.1' }, /config\.normEps: expected number, got "0\.1"/],
+    ['a fractional size', { dModel: 12.5 }, /config\.dModel: expected int, got 12\.5/],
+    ['a boolean given as a string', { bias: 'false' }, /config\.bias: expected boolean, got "false"/],
+    ['a million layers', { layers: 1e6 }, /config\.layers: Too big: expected number to be <=131072, got 1000000/],
+    ['a vocabulary of 10^8', { vocabSize: 1e8 }, /config\.vocabSize: Too big: expected number to be <=16777216/],
+    ['a negative epsilon', { normEps: -1 }, /config\.normEps: Too small: expected number to be >0, got -1/],
+    ['null instead of an object', null, /config: must be an object of model fields, got null/],
+  ])('field types and sizes are checked before anything is built: %s', (_name, over, message) => {
+    expect(() => resolveConfig(over as object)).toThrow(message);
+  });
+
+  it('builds the layout of a very deep model in time linear in its depth', () => {
+    const started = performance.now();
+    const c = resolveConfig({ layers: 100_000, dModel: 8, heads: 2, shareKv: 'cla:2', shareWeights: 'cycle:3' });
+    expect(parameterLayout(c).length).toBeGreaterThan(10);
+    expect(performance.now() - started).toBeLessThan(5_000); // quadratic: minutes
   });
 
   it('allows an attention consumer to read values from a KV producer it shares weights with', () => {
