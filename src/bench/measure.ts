@@ -5,7 +5,7 @@ import { generate } from '../generate/generate.js';
 import type { ModelConfig } from '../model/config.js';
 import { TransformerLM } from '../model/transformer.js';
 import { Rng } from '../tensor/random.js';
-import { CharTokenizer } from '../train/tokenizer.js';
+import { CharTokenizer } from '../text/tokenizer.js';
 import { DEFAULT_TRAIN, Trainer } from '../train/trainer.js';
 
 /** Repeats fn for about `seconds` (after one warm-up call); returns calls per second. */

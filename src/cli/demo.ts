@@ -7,8 +7,8 @@ import type { ModelConfig } from '../model/config.js';
 import { kvBytesPerToken } from '../model/parameters.js';
 import { TransformerLM } from '../model/transformer.js';
 import { splitTokens } from '../train/data.js';
-import { SYNTHETIC, syntheticText } from '../train/synthetic.js';
-import { CharTokenizer } from '../train/tokenizer.js';
+import { SYNTHETIC, syntheticText } from '../text/synthetic.js';
+import { CharTokenizer } from '../text/tokenizer.js';
 import { DEFAULT_TRAIN, Trainer } from '../train/trainer.js';
 import { addBackendOption, int, selectBackend } from './options.js';
 

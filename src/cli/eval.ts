@@ -4,7 +4,7 @@ import { loadCheckpoint } from '../io/checkpoint.js';
 import { readCorpus } from '../io/corpus.js';
 import { evalBatches } from '../train/data.js';
 import { evaluate } from '../train/trainer.js';
-import { TokenizerError } from '../train/tokenizer.js';
+import { TokenizerError } from '../text/tokenizer.js';
 import { addBackendOption, int, selectBackend } from './options.js';
 
 export function evalCommand(): Command {
@@ -33,10 +33,17 @@ export function evalCommand(): Command {
     const started = performance.now();
     const r = evaluate(lm, batches, corpus.text.length / tokens.length);
     const seconds = (performance.now() - started) / 1000;
-    const out = { loss: r.loss, perplexity: r.perplexity, bits_per_char: r.bitsPerChar, tokens: r.tokens, tokens_per_s: r.tokens / seconds, data: corpus.source };
+    // Characters the tokenizer never saw in training all map to its unknown token: say how many.
+    let unknown = 0;
+    if (tokenizer.unknownId !== undefined) for (const t of tokens) if (t === tokenizer.unknownId) unknown++;
+    const out = {
+      loss: r.loss, perplexity: r.perplexity, bits_per_char: r.bitsPerChar, tokens: r.tokens, tokens_per_s: r.tokens / seconds,
+      unknown_chars: unknown, data: corpus.source,
+    };
     if (opts.json) console.log(JSON.stringify(out));
     else {
       console.log(`${corpus.source}: ${r.tokens.toLocaleString()} tokens in ${batches.length} batches of context ${context}`);
+      if (unknown > 0) console.log(`${unknown.toLocaleString()} characters (${((100 * unknown) / tokens.length).toFixed(2)}%) were not in the training text; they count as the unknown token`);
       console.log(`loss ${r.loss.toFixed(4)}  perplexity ${r.perplexity.toFixed(3)}  bits/char ${r.bitsPerChar.toFixed(4)}  (${Math.round(out.tokens_per_s)} tokens/s)`);
     }
   });

@@ -4,7 +4,7 @@ import { Command } from 'commander';
 import { loadCheckpoint } from '../io/checkpoint.js';
 import { generate } from '../generate/generate.js';
 import { kvBytesPerToken } from '../model/parameters.js';
-import { TokenizerError } from '../train/tokenizer.js';
+import { TokenizerError, type Tokenizer } from '../text/tokenizer.js';
 import { addBackendOption, int, num, selectBackend } from './options.js';
 
 interface GenerateOpts {
@@ -28,6 +28,7 @@ export function generateCommand(): Command {
   return cmd.action((opts: GenerateOpts) => {
     selectBackend(opts.backend, Boolean(opts.json) || !opts.stats);
     const { lm, tokenizer } = loadCheckpoint(opts.checkpoint);
+    warnUnknown(tokenizer, opts.prompt);
     let result;
     try {
       result = generate(lm, tokenizer, opts.prompt, {
@@ -55,3 +56,19 @@ export function generateCommand(): Command {
     }
   });
 }
+
+/** Prompt characters the tokenizer never saw become its unknown token; the user should know. */
+function warnUnknown(tokenizer: Tokenizer, prompt: string): void {
+  if (tokenizer.unknownId === undefined) return;
+  let ids: Int32Array;
+  try {
+    ids = tokenizer.encode(prompt);
+  } catch {
+    return; // generate() reports it
+  }
+  const chars = Array.from(prompt).filter((_, i) => ids[i] === tokenizer.unknownId);
+  if (chars.length > 0) {
+    console.error(`--prompt: ${chars.length} character${chars.length > 1 ? 's' : ''} (${[...new Set(chars)].map((c) => JSON.stringify(c)).join(' ')}) not in the training text; the model sees the unknown token`);
+  }
+}
+

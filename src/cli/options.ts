@@ -91,11 +91,21 @@ const MODEL_FLAGS: Record<string, keyof ModelConfig> = {
   shareKv: 'shareKv', shareAttention: 'shareAttention', tieEmbeddings: 'tieEmbeddings', embedDim: 'embedDim',
 };
 
+const MODEL_FILE_KEYS = new Set<string>([...Object.values(MODEL_FLAGS), 'vocabSize', 'normEps', 'ropeBase', 'bias']);
+
+/** A --config file's keys must all be fields a command reads; a typo is an error, not a silent default. */
+export function checkConfigKeys(file: Record<string, unknown>, path: string, otherKeys: readonly string[]): void {
+  const known = new Set([...MODEL_FILE_KEYS, ...otherKeys]);
+  const unknown = Object.keys(file).filter((k) => !known.has(k));
+  if (unknown.length > 0) {
+    throw new Error(`--config ${path}: unknown field${unknown.length > 1 ? 's' : ''} ${unknown.map((k) => `"${k}"`).join(', ')} (known: ${[...known].join(', ')})`);
+  }
+}
+
 /** preset < config file < flags. Returns the model part; `rest` holds the file's other keys. */
 export function modelConfigFrom(opts: Record<string, unknown>, fileConfig: Record<string, unknown> = {}, preset: Partial<ModelConfig> | null = null): Partial<ModelConfig> {
   const out: Record<string, unknown> = preset ? { ...preset } : opts.preset ? presetConfig(String(opts.preset)) : {};
-  const modelKeys = new Set<string>(Object.values(MODEL_FLAGS).concat(['vocabSize', 'normEps', 'ropeBase', 'bias']));
-  for (const [k, v] of Object.entries(fileConfig)) if (modelKeys.has(k)) out[k] = v;
+  for (const [k, v] of Object.entries(fileConfig)) if (MODEL_FILE_KEYS.has(k)) out[k] = v;
   for (const [flag, field] of Object.entries(MODEL_FLAGS)) if (opts[flag] !== undefined) out[field] = opts[flag];
   if (opts.bias === false) out.bias = false;
   return out as Partial<ModelConfig>;

@@ -1,18 +1,22 @@
 // `shareformer train`: trains a model on a text file, a directory or a synthetic corpus, with
 // periodic evaluation, a progress bar, a JSONL log, atomic checkpoints and exact resume.
-import { appendFileSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { Command, Option } from 'commander';
 import cliProgress from 'cli-progress';
 import { resolveConfig } from '../model/config.js';
 import { kvBytesPerToken } from '../model/parameters.js';
 import { TransformerLM } from '../model/transformer.js';
-import { readCorpus } from '../io/corpus.js';
-import { loadCheckpoint, saveCheckpoint, type Checkpoint } from '../io/checkpoint.js';
+import { analyze } from '../analyze/analyze.js';
+import { completeVersion } from '../io/atomic-dir.js';
+import { readCorpus, type Corpus } from '../io/corpus.js';
+import { loadCheckpoint, saveCheckpoint, type CheckpointMeta } from '../io/checkpoint.js';
+import { ensureMemory } from '../io/memory.js';
+import { lockRunDir, RunLog, truncateLog } from '../io/run-dir.js';
 import { splitTokens } from '../train/data.js';
-import { buildTokenizer, type Tokenizer, type TokenizerKind } from '../train/tokenizer.js';
-import { DEFAULT_TRAIN, Trainer, validateTrainConfig, type EvalResult, type TrainConfig } from '../train/trainer.js';
-import { addBackendOption, addModelOptions, int, modelConfigFrom, num, readConfigFile, selectBackend } from './options.js';
+import { buildTokenizer, type Tokenizer, type TokenizerKind } from '../text/tokenizer.js';
+import { DEFAULT_TRAIN, NonFiniteError, Trainer, validateTrainConfig, type EvalResult, type TrainConfig } from '../train/trainer.js';
+import { addBackendOption, addModelOptions, checkConfigKeys, int, modelConfigFrom, num, readConfigFile, selectBackend } from './options.js';
 
 const TRAIN_FLAGS: Array<keyof TrainConfig> = ['steps', 'batch', 'lr', 'minLr', 'warmup', 'weightDecay', 'beta1', 'beta2', 'clip', 'gradAccum', 'evalEvery', 'evalWindows', 'seed'];
 
@@ -63,102 +67,195 @@ function trainConfigFrom(opts: TrainOpts, file: Record<string, unknown>, base: T
   return validateTrainConfig(cfg);
 }
 
-function runTrain(opts: TrainOpts): void {
-  const quiet = Boolean(opts.quiet || opts.json);
-  selectBackend(opts.backend, Boolean(opts.quiet));
+interface Run {
+  lm: TransformerLM;
+  tokenizer: Tokenizer;
+  trainer: Trainer;
+  train: TrainConfig;
+  outDir: string;
+  log: RunLog;
+  save: () => void;
+  quiet: boolean;
+}
+
+const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
+
+/** Model, tokenizer, data and trainer of a new or resumed run, checked before anything is allocated. */
+function prepareRun(opts: TrainOpts): Omit<Run, 'log' | 'save' | 'quiet'> & { corpus: Corpus; meta: CheckpointMeta; resumed: boolean; tokenCount: number } {
   const file = opts.config ? readConfigFile(opts.config) : {};
-  let resumed: Checkpoint | null = null;
-  if (opts.resume) {
-    resumed = loadCheckpoint(opts.resume);
-    if (!resumed.trainer) throw new Error(`--resume ${opts.resume}: the checkpoint has no trainer state (it was not saved by a training run)`);
+  if (opts.config) checkConfigKeys(file, opts.config, TRAIN_FLAGS);
+  const resumed = opts.resume ? loadCheckpoint(opts.resume, { trainer: true }) : null;
+  if (resumed && !resumed.trainer) throw new Error(`--resume ${opts.resume}: the checkpoint has no trainer state (it was not saved by a training run)`);
+  const corpus = readCorpus(opts.data ?? resumed?.meta.data.source ?? 'synthetic:addition');
+  const hash = sha256(corpus.text);
+  const stored = resumed?.meta.data.sha256;
+  if (stored && stored !== hash) {
+    throw new Error(
+      `--resume ${opts.resume}: the training text ${corpus.source} changed since the checkpoint was saved (SHA-256 ${stored.slice(0, 12)}… then, ${hash.slice(0, 12)}… now); resuming would not follow the same loss curve. Restore the data or start a new run`,
+    );
   }
-  const dataSpec = opts.data ?? resumed?.meta.data.source ?? 'synthetic:addition';
-  const corpus = readCorpus(dataSpec);
   let tokenizer: Tokenizer, lm: TransformerLM, train: TrainConfig;
   if (resumed) {
-    tokenizer = resumed.tokenizer;
-    lm = resumed.lm;
+    ({ tokenizer, lm } = resumed);
     train = trainConfigFrom(opts, {}, resumed.meta.train);
   } else {
     tokenizer = buildTokenizer(opts.tokenizer, corpus.text, opts.vocabSize);
     train = trainConfigFrom(opts, file, DEFAULT_TRAIN);
     const config = resolveConfig({ ...modelConfigFrom(opts, file), vocabSize: tokenizer.vocabSize });
+    const need = analyze(config, { context: config.context, batch: train.batch }).trainingMemory.total;
+    ensureMemory(need, `training this model with --batch ${train.batch}`, 'lower --batch (--grad-accum keeps the effective batch) or the model size');
     lm = new TransformerLM(config, train.seed);
   }
-  const tokens = tokenizer.encode(corpus.text);
+  const tokens = encodeCorpus(tokenizer, corpus);
   const charsPerToken = corpus.text.length / tokens.length;
   const valFraction = resumed?.meta.data.valFraction ?? opts.valFraction;
   const split = splitTokens(tokens, lm.config.context, { valFraction, seed: train.seed, source: corpus.source });
   const trainer = new Trainer(lm, split, train, charsPerToken);
   if (resumed?.trainer) trainer.setState(resumed.trainer);
-
   const outDir = opts.resume ?? opts.out ?? `runs/${new Date().toISOString().slice(0, 19).replace(/[-:]/g, '').replace('T', '-')}`;
-  if (!opts.resume && !opts.force && existsSync(join(outDir, 'checkpoint'))) {
-    throw new Error(`${outDir} already holds a run; continue it with --resume ${outDir}, or pass --force to start over`);
-  }
-  mkdirSync(outDir, { recursive: true });
-  const logPath = join(outDir, 'log.jsonl');
-  if (!resumed) writeFileSync(logPath, '');
-  const log = (rec: object) => appendFileSync(logPath, JSON.stringify(rec) + '\n');
-  const ckptDir = join(outDir, 'checkpoint');
-  const meta = { data: { source: corpus.source, tokenizer: tokenizer.kind, charsPerToken, valFraction }, train };
-  const save = () => saveCheckpoint(ckptDir, { lm, tokenizer, meta, trainer: trainer.getState() });
+  const meta: CheckpointMeta = { data: { source: corpus.source, tokenizer: tokenizer.kind, charsPerToken, valFraction, sha256: hash }, train };
+  return { lm, tokenizer, trainer, train, outDir, corpus, meta, resumed: Boolean(resumed), tokenCount: tokens.length };
+}
 
-  const count = lm.parameterCount().total, kvPerToken = kvBytesPerToken(lm.config);
-  if (!quiet) {
-    console.error(`data: ${corpus.source}, ${corpus.text.length.toLocaleString()} characters → ${tokens.length.toLocaleString()} ${tokenizer.kind} tokens (vocabulary ${tokenizer.vocabSize}); ${split.train.length} training / ${split.val.length} validation blocks`);
-    console.error(`model: ${lm.config.layers} layers, d ${lm.config.dModel}, ${lm.config.heads} heads / ${lm.config.kvHeads} KV heads, context ${lm.config.context}; ${count.toLocaleString()} unique parameters; KV cache ${kvPerToken.toLocaleString()} bytes/token`);
-    const plan = lm.plan;
-    if ([plan.attnSet, plan.ffnSet, plan.kv, plan.attention].some((m) => m.some((v, i) => v !== i))) {
-      console.error(`sharing: attention sets [${plan.attnSet}], FFN sets [${plan.ffnSet}], K/V from [${plan.kv}], attention weights from [${plan.attention}]`);
+function encodeCorpus(tokenizer: Tokenizer, corpus: Corpus): Int32Array {
+  try {
+    return tokenizer.encode(corpus.text);
+  } catch (e) {
+    throw new Error(`${corpus.source}: ${(e as Error).message}`);
+  }
+}
+
+function describeRun(run: Run, corpus: Corpus, tokens: number, blocks: [number, number], resumed: boolean): void {
+  const { lm, tokenizer, trainer, train } = run;
+  console.error(`data: ${corpus.source}, ${corpus.text.length.toLocaleString()} characters → ${tokens.toLocaleString()} ${tokenizer.kind} tokens (vocabulary ${tokenizer.vocabSize}); ${blocks[0]} training / ${blocks[1]} validation blocks`);
+  console.error(`model: ${lm.config.layers} layers, d ${lm.config.dModel}, ${lm.config.heads} heads / ${lm.config.kvHeads} KV heads, context ${lm.config.context}; ${lm.parameterCount().total.toLocaleString()} unique parameters; KV cache ${kvBytesPerToken(lm.config).toLocaleString()} bytes/token`);
+  const plan = lm.plan;
+  if ([plan.attnSet, plan.ffnSet, plan.kv, plan.attention].some((m) => m.some((v, i) => v !== i))) {
+    console.error(`sharing: attention sets [${plan.attnSet}], FFN sets [${plan.ffnSet}], K/V from [${plan.kv}], attention weights from [${plan.attention}]`);
+  }
+  if (resumed) console.error(`resuming ${run.outDir} at step ${trainer.step} of ${train.steps}`);
+}
+
+/**
+ * Ctrl-C (or SIGTERM) asks the loop to stop after the current step and save; a second one exits at
+ * once. The loop yields to the event loop after every step so that the handler can run.
+ */
+function interruptions(quiet: boolean): { requested: () => boolean; dispose: () => void } {
+  let count = 0;
+  const onSignal = (signal: NodeJS.Signals) => {
+    count++;
+    if (count > 1) {
+      console.error(`\n${signal} again: exiting without saving (the last checkpoint is intact)`);
+      process.exit(130);
     }
-    if (resumed) console.error(`resuming ${outDir} at step ${trainer.step} of ${train.steps}`);
-  }
+    if (!quiet) console.error(`\n${signal}: stopping after this step and saving (press Ctrl-C again to exit at once)`);
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  return {
+    requested: () => count > 0,
+    dispose: () => {
+      process.removeListener('SIGINT', onSignal);
+      process.removeListener('SIGTERM', onSignal);
+    },
+  };
+}
 
-  let interrupted = false;
-  const onSigint = () => { interrupted = true; };
-  process.once('SIGINT', onSigint);
+const nextTick = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+async function trainLoop(run: Run, opts: TrainOpts): Promise<{ lastLoss: number; lastEval: EvalResult | null; interrupted: boolean; seconds: number; tokensPerS: number }> {
+  const { trainer, train, log, quiet } = run;
+  const signals = interruptions(Boolean(opts.quiet));
   const bar = quiet || !process.stderr.isTTY ? null : new cliProgress.SingleBar({
     format: 'step {value}/{total} |{bar}| loss {loss} | {tps} tok/s | ETA {eta_formatted}', hideCursor: true, stream: process.stderr,
   }, cliProgress.Presets.shades_classic);
   bar?.start(train.steps, trainer.step, { loss: '-', tps: '-' });
-
   const stopAt = Math.min(opts.stopAt ?? train.steps, train.steps);
   const started = performance.now(), startTokens = trainer.tokensSeen;
   let lastLoss = NaN, lastEval: EvalResult | null = null, lastLine = performance.now();
   const report = (ev: EvalResult, step: number) => {
-    const line = `step ${step}: val loss ${ev.loss.toFixed(4)}, perplexity ${ev.perplexity.toFixed(2)}, ${ev.bitsPerChar.toFixed(3)} bits/char`;
-    log({ type: 'eval', step, val_loss: ev.loss, val_perplexity: ev.perplexity, val_bpc: ev.bitsPerChar });
-    if (!quiet) { if (bar) bar.stop(); console.error(line); if (bar && step < train.steps) bar.start(train.steps, step, { loss: lastLoss.toFixed(4), tps: '-' }); }
+    log.append({ type: 'eval', step, val_loss: ev.loss, val_perplexity: ev.perplexity, val_bpc: ev.bitsPerChar });
+    if (quiet) return;
+    bar?.stop();
+    console.error(`step ${step}: val loss ${ev.loss.toFixed(4)}, perplexity ${ev.perplexity.toFixed(2)}, ${ev.bitsPerChar.toFixed(3)} bits/char`);
+    if (bar && step < train.steps) bar.start(train.steps, step, { loss: lastLoss.toFixed(4), tps: '-' });
   };
-  while (trainer.step < stopAt && !interrupted) {
-    const r = trainer.trainStep();
-    lastLoss = r.loss;
-    const seconds = (performance.now() - started) / 1000;
-    const tps = (trainer.tokensSeen - startTokens) / seconds;
-    log({ type: 'step', step: r.step, loss: r.loss, lr: r.lr, grad_norm: r.gradNorm, tokens: trainer.tokensSeen, tokens_per_s: tps });
-    bar?.update(r.step, { loss: r.loss.toFixed(4), tps: Math.round(tps) });
-    if (!bar && !quiet && performance.now() - lastLine > 10_000) {
-      console.error(`step ${r.step}/${train.steps}: loss ${r.loss.toFixed(4)}, ${Math.round(tps)} tokens/s`);
-      lastLine = performance.now();
+  try {
+    while (trainer.step < stopAt && !signals.requested()) {
+      const r = trainer.trainStep();
+      lastLoss = r.loss;
+      const tps = (trainer.tokensSeen - startTokens) / ((performance.now() - started) / 1000);
+      log.append({ type: 'step', step: r.step, loss: r.loss, lr: r.lr, grad_norm: r.gradNorm, tokens: trainer.tokensSeen, tokens_per_s: tps });
+      bar?.update(r.step, { loss: r.loss.toFixed(4), tps: Math.round(tps) });
+      if (!bar && !quiet && performance.now() - lastLine > 10_000) {
+        console.error(`step ${r.step}/${train.steps}: loss ${r.loss.toFixed(4)}, ${Math.round(tps)} tokens/s`);
+        lastLine = performance.now();
+      }
+      if (train.evalEvery > 0 && r.step % train.evalEvery === 0 && r.step < train.steps) report((lastEval = trainer.evaluate()), r.step);
+      if (opts.checkpointEvery && r.step % opts.checkpointEvery === 0) run.save();
+      await nextTick();
     }
-    if (train.evalEvery > 0 && r.step % train.evalEvery === 0 && r.step < train.steps) report((lastEval = trainer.evaluate()), r.step);
-    if (opts.checkpointEvery && r.step % opts.checkpointEvery === 0) save();
+  } finally {
+    bar?.stop();
+    signals.dispose();
   }
-  bar?.stop();
-  process.removeListener('SIGINT', onSigint);
   const seconds = (performance.now() - started) / 1000;
   const tokensPerS = (trainer.tokensSeen - startTokens) / Math.max(seconds, 1e-9);
   if (trainer.done) report((lastEval = trainer.evaluate()), trainer.step);
-  save();
-  if (interrupted && !quiet) console.error(`interrupted at step ${trainer.step}; checkpoint saved. Continue with: shareformer train --resume ${outDir}`);
+  return { lastLoss, lastEval, interrupted: signals.requested(), seconds, tokensPerS };
+}
+
+/** A diverged step: keep (and save) the last finite state, name the step, exit non-zero. */
+function onDiverged(run: Run, e: NonFiniteError): never {
+  const finite = run.lm.parameters().every((p) => p.data.every(Number.isFinite));
+  if (finite) run.save();
+  run.log.append({ type: 'diverged', step: e.step, loss: String(e.loss), grad_norm: String(e.gradNorm) });
+  throw new Error(
+    `${e.message}. ${finite ? `${join(run.outDir, 'checkpoint')} holds step ${run.trainer.step}, the last finite state` : 'The previous checkpoint is kept'}; lower --lr (now ${run.train.lr}), raise --warmup or --clip less`,
+  );
+}
+
+async function runTrain(opts: TrainOpts): Promise<void> {
+  const quiet = Boolean(opts.quiet || opts.json);
+  selectBackend(opts.backend, Boolean(opts.quiet));
+  const prepared = prepareRun(opts);
+  const { outDir, corpus, meta, resumed, lm, tokenizer, trainer } = prepared;
+  const releaseLock = lockRunDir(outDir);
+  try {
+    if (!resumed && !opts.force && completeVersion(join(outDir, 'checkpoint'))) {
+      throw new Error(`${outDir} already holds a run; continue it with --resume ${outDir}, or pass --force to start over`);
+    }
+    const logPath = join(outDir, 'log.jsonl');
+    if (resumed) truncateLog(logPath, trainer.step);
+    const log = new RunLog(logPath, !resumed);
+    const ckptDir = join(outDir, 'checkpoint');
+    const run: Run = { ...prepared, log, quiet, save: () => saveCheckpoint(ckptDir, { lm, tokenizer, meta, trainer: trainer.getState() }) };
+    if (!quiet) describeRun(run, corpus, prepared.tokenCount, [trainer.split.train.length, trainer.split.val.length], resumed);
+    let result: Awaited<ReturnType<typeof trainLoop>>;
+    try {
+      result = await trainLoop(run, opts);
+    } catch (e) {
+      if (e instanceof NonFiniteError) onDiverged(run, e);
+      throw e;
+    }
+    run.save();
+    finishRun(run, opts, result);
+    log.close();
+  } finally {
+    releaseLock();
+  }
+}
+
+function finishRun(run: Run, opts: TrainOpts, r: Awaited<ReturnType<typeof trainLoop>>): void {
+  const { trainer, train, outDir, lm } = run;
+  if (r.interrupted && !opts.quiet) console.error(`interrupted at step ${trainer.step}; checkpoint saved. Continue with: shareformer train --resume ${outDir}`);
   const summary = {
-    steps: trainer.step, total_steps: train.steps, final_train_loss: lastLoss,
-    final_val_loss: lastEval?.loss ?? null, val_perplexity: lastEval?.perplexity ?? null, val_bpc: lastEval?.bitsPerChar ?? null,
-    tokens_per_s: tokensPerS, seconds, parameters: count, kv_bytes_per_token: kvPerToken, out: outDir,
+    steps: trainer.step, total_steps: train.steps, final_train_loss: r.lastLoss,
+    final_val_loss: r.lastEval?.loss ?? null, val_perplexity: r.lastEval?.perplexity ?? null, val_bpc: r.lastEval?.bitsPerChar ?? null,
+    tokens_per_s: r.tokensPerS, seconds: r.seconds, parameters: lm.parameterCount().total, kv_bytes_per_token: kvBytesPerToken(lm.config), out: outDir,
   };
-  log({ type: 'summary', ...summary });
+  run.log.append({ type: 'summary', ...summary });
   if (opts.json) console.log(JSON.stringify(summary));
-  else if (!opts.quiet) console.error(`saved ${join(outDir, 'checkpoint')} (step ${trainer.step}); ${Math.round(tokensPerS)} tokens/s over ${seconds.toFixed(1)} s`);
-  if (interrupted) process.exitCode = 130;
+  else if (!opts.quiet) console.error(`saved ${join(outDir, 'checkpoint')} (step ${trainer.step}); ${Math.round(r.tokensPerS)} tokens/s over ${r.seconds.toFixed(1)} s`);
+  if (r.interrupted) process.exitCode = 130;
 }

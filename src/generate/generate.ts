@@ -3,7 +3,7 @@
 import { noGrad } from '../tensor/tensor.js';
 import { Rng } from '../tensor/random.js';
 import type { TransformerLM } from '../model/transformer.js';
-import type { Tokenizer } from '../train/tokenizer.js';
+import type { Tokenizer } from '../text/tokenizer.js';
 import { sampleToken, validateSampling, type SamplingOptions } from './sampler.js';
 
 export interface GenerateOptions extends SamplingOptions {

@@ -1,21 +1,35 @@
 // Node-only: checkpoints as a directory of config.json, model.safetensors (each unique tensor once),
-// tokenizer.json, optimizer.safetensors and trainer.json. Saving writes a fresh directory and swaps
-// it in with renames, so a run killed mid-save leaves the previous checkpoint intact.
-import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+// tokenizer.json, optimizer.safetensors and trainer.json. Saving replaces the directory atomically
+// (atomic-dir.ts), so any sequence of kills leaves the newest complete checkpoint loadable.
+// Loading trusts nothing: every JSON file is checked against its schema, the stored sharing plan
+// against the one the fields define, tensor names and shapes against the config before the model
+// is allocated, and every weight for NaN and infinity.
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import { resolveConfig, type ModelConfig } from '../model/config.js';
+import { parameterLayout } from '../model/parameters.js';
+import { buildPlan } from '../model/plan.js';
 import { TransformerLM } from '../model/transformer.js';
-import { tokenizerFromJSON, type Tokenizer } from '../train/tokenizer.js';
-import type { TrainConfig, TrainerState } from '../train/trainer.js';
+import { parseWith } from '../schema/validate.js';
+import { tokenizerFromJSON, type Tokenizer } from '../text/tokenizer.js';
 import type { AdamWState } from '../train/adamw.js';
-import { readSafetensors, toFloat32, writeSafetensors, type TensorToWrite } from './safetensors.js';
+import type { TrainConfig, TrainerState } from '../train/trainer.js';
+import { completeVersion, replaceDir, writeDurable, type FsStepHook } from './atomic-dir.js';
+import {
+  CHECKPOINT_FORMAT,
+  CHECKPOINT_VERSION,
+  checkpointConfigSchema,
+  trainerStateSchema,
+  type CheckpointConfigJSON,
+} from './checkpoint-schema.js';
+import { ensureMemory } from './memory.js';
+import { readSafetensors, toFloat32, writeSafetensors, type SafetensorsFile, type TensorToWrite } from './safetensors.js';
 
-export const CHECKPOINT_FORMAT = 'shareformer-checkpoint';
-export const CHECKPOINT_VERSION = 1;
+export { CHECKPOINT_FORMAT, CHECKPOINT_VERSION };
 
 export interface CheckpointMeta {
-  /** Where the training text came from and how many characters a token covers on average. */
-  data: { source: string; tokenizer: string; charsPerToken: number; valFraction: number };
+  /** Where the training text came from, how many characters a token covers, its SHA-256. */
+  data: { source: string; tokenizer: string; charsPerToken: number; valFraction: number; sha256?: string };
   train: TrainConfig;
 }
 
@@ -34,77 +48,74 @@ export class CheckpointError extends Error {
   }
 }
 
-function writeDurable(path: string, data: Uint8Array | string): void {
-  const fd = openSync(path, 'w');
-  try {
-    const bytes = typeof data === 'string' ? new TextEncoder().encode(data) : data;
-    let off = 0;
-    while (off < bytes.length) off += writeSync(fd, bytes, off, bytes.length - off);
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
+export interface SaveOptions {
+  /** Called before every file-system step (tests inject kills and full disks here). */
+  onStep?: FsStepHook;
 }
 
-function syncDir(path: string): void {
-  try {
-    const fd = openSync(path, 'r');
-    fsyncSync(fd);
-    closeSync(fd);
-  } catch { /* not supported on every platform; the renames are still atomic */ }
-}
-
-/** Writes the checkpoint to `dir` atomically (a new directory, then two renames). */
-export function saveCheckpoint(dir: string, ckpt: Checkpoint): void {
-  const parent = dirname(dir);
-  mkdirSync(parent, { recursive: true });
-  const tmp = `${dir}.tmp-${process.pid}`, old = `${dir}.old`;
-  rmSync(tmp, { recursive: true, force: true });
-  mkdirSync(tmp);
-  const { lm, tokenizer, meta, trainer } = ckpt;
-  const config = {
-    format: CHECKPOINT_FORMAT, version: CHECKPOINT_VERSION, model: lm.config,
-    plan: { attnSet: lm.plan.attnSet, ffnSet: lm.plan.ffnSet, kv: lm.plan.kv, attention: lm.plan.attention },
-    parameters: lm.parameterCount().total, ...meta,
+/** Writes the checkpoint to `dir` atomically. A failed save removes its partial files. */
+export function saveCheckpoint(dir: string, ckpt: Checkpoint, options: SaveOptions = {}): void {
+  const hook = options.onStep ?? (() => {});
+  const write = (tmp: string, file: string, data: Uint8Array | string) => {
+    hook(`write ${file}`);
+    try {
+      writeDurable(join(tmp, file), data);
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      const why = code === 'ENOSPC' ? 'the disk is full (a save needs room for two checkpoints)' : (e as Error).message;
+      throw new CheckpointError(`saving ${join(dir, file)}: ${why}; the previous checkpoint is kept`);
+    }
   };
-  writeDurable(join(tmp, 'config.json'), JSON.stringify(config, null, 2) + '\n');
+  replaceDir(
+    dir,
+    (tmp) => {
+      const { lm, tokenizer, meta, trainer } = ckpt;
+      const config = {
+        format: CHECKPOINT_FORMAT,
+        version: CHECKPOINT_VERSION,
+        model: lm.config,
+        plan: { attnSet: lm.plan.attnSet, ffnSet: lm.plan.ffnSet, kv: lm.plan.kv, attention: lm.plan.attention },
+        parameters: lm.parameterCount().total,
+        ...meta,
+      };
+      write(tmp, 'config.json', `${JSON.stringify(config, null, 2)}\n`);
+      const tensors: Record<string, TensorToWrite> = {};
+      for (const [name, p] of lm.params) tensors[name] = { shape: p.shape, data: p.data };
+      write(tmp, 'model.safetensors', writeSafetensors(tensors, { format: 'pt', producer: 'shareformer' }));
+      write(tmp, 'tokenizer.json', `${JSON.stringify(tokenizer.toJSON())}\n`);
+      if (trainer) {
+        write(tmp, 'optimizer.safetensors', optimizerFile(lm, trainer.optimizer));
+        const { optimizer: _omit, ...rest } = trainer;
+        write(tmp, 'trainer.json', `${JSON.stringify(rest)}\n`);
+      }
+    },
+    hook,
+  );
+}
+
+function optimizerFile(lm: TransformerLM, state: AdamWState): Uint8Array {
+  const { names, steps, m, v } = state;
   const tensors: Record<string, TensorToWrite> = {};
-  for (const [name, p] of lm.params) tensors[name] = { shape: p.shape, data: p.data };
-  writeDurable(join(tmp, 'model.safetensors'), writeSafetensors(tensors, { format: 'pt', producer: 'shareformer' }));
-  writeDurable(join(tmp, 'tokenizer.json'), JSON.stringify(tokenizer.toJSON()) + '\n');
-  if (trainer) {
-    const { names, steps, m, v } = trainer.optimizer;
-    const opt: Record<string, TensorToWrite> = {};
-    names.forEach((n, i) => {
-      const shape = lm.params.get(n)?.shape;
-      if (!shape) throw new CheckpointError(`saveCheckpoint: optimizer state for unknown parameter "${n}"`);
-      opt[`m.${n}`] = { shape, data: m[i]! };
-      opt[`v.${n}`] = { shape, data: v[i]! };
-    });
-    writeDurable(join(tmp, 'optimizer.safetensors'), writeSafetensors(opt, { steps: JSON.stringify(steps), names: JSON.stringify(names) }));
-    const { optimizer: _omit, ...rest } = trainer;
-    writeDurable(join(tmp, 'trainer.json'), JSON.stringify(rest) + '\n');
-  }
-  syncDir(tmp);
-  // The swap: until the second rename, either `dir` or `dir.old` holds a complete checkpoint.
-  rmSync(old, { recursive: true, force: true });
-  if (existsSync(dir)) renameSync(dir, old);
-  renameSync(tmp, dir);
-  syncDir(parent);
-  rmSync(old, { recursive: true, force: true });
+  names.forEach((n, i) => {
+    const shape = lm.params.get(n)?.shape;
+    if (!shape) throw new CheckpointError(`saveCheckpoint: optimizer state for unknown parameter "${n}"`);
+    tensors[`m.${n}`] = { shape, data: m[i]! };
+    tensors[`v.${n}`] = { shape, data: v[i]! };
+  });
+  return writeSafetensors(tensors, { steps: JSON.stringify(steps), names: JSON.stringify(names) });
 }
 
 /** The checkpoint directory for a path given by the user: a run directory or the checkpoint itself. */
 export function resolveCheckpointDir(path: string): string {
-  const candidates = [path, join(path, 'checkpoint')];
-  for (const c of candidates) {
-    if (existsSync(join(c, 'config.json'))) return c;
-    // A save interrupted between its two renames leaves the previous checkpoint at <dir>.old.
-    if (!existsSync(c) && existsSync(join(`${c}.old`, 'config.json'))) return `${c}.old`;
+  for (const c of [join(path, 'checkpoint'), path]) {
+    const complete = completeVersion(c);
+    if (complete && existsSync(join(complete, 'config.json'))) return complete;
   }
   if (!existsSync(path)) throw new CheckpointError(`checkpoint ${path}: no such directory`);
   if (!statSync(path).isDirectory()) throw new CheckpointError(`checkpoint ${path}: not a directory`);
-  throw new CheckpointError(`checkpoint ${path}: no config.json here or in ${join(path, 'checkpoint')} (is this a shareformer run or checkpoint directory?)`);
+  throw new CheckpointError(
+    `checkpoint ${path}: no config.json here or in ${join(path, 'checkpoint')} (is this a shareformer run or checkpoint directory?)`,
+  );
 }
 
 function readJSON(path: string): unknown {
@@ -112,7 +123,7 @@ function readJSON(path: string): unknown {
   try {
     text = readFileSync(path, 'utf8');
   } catch (e) {
-    throw new CheckpointError(`${path}: cannot read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}); the checkpoint is incomplete`);
+    throw new CheckpointError(`${path}: cannot read (${errCode(e)}); the checkpoint is incomplete`);
   }
   try {
     return JSON.parse(text);
@@ -121,12 +132,14 @@ function readJSON(path: string): unknown {
   }
 }
 
-function readTensors(path: string) {
+const errCode = (e: unknown) => (e as NodeJS.ErrnoException).code ?? (e as Error).message;
+
+function readTensors(path: string): SafetensorsFile {
   let bytes: Uint8Array;
   try {
     bytes = new Uint8Array(readFileSync(path));
   } catch (e) {
-    throw new CheckpointError(`${path}: cannot read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}); the checkpoint is incomplete`);
+    throw new CheckpointError(`${path}: cannot read (${errCode(e)}); the checkpoint is incomplete`);
   }
   try {
     return readSafetensors(bytes, path);
@@ -135,61 +148,112 @@ function readTensors(path: string) {
   }
 }
 
-/** Loads and validates a checkpoint; `path` may be a run directory or a checkpoint directory. */
-export function loadCheckpoint(path: string): Checkpoint {
-  const dir = resolveCheckpointDir(path);
-  const cfgPath = join(dir, 'config.json');
-  const raw = readJSON(cfgPath) as Record<string, unknown>;
-  if (raw.format !== CHECKPOINT_FORMAT) throw new CheckpointError(`${cfgPath}: "format" is ${JSON.stringify(raw.format)}, expected "${CHECKPOINT_FORMAT}"`);
-  if (raw.version !== CHECKPOINT_VERSION) throw new CheckpointError(`${cfgPath}: version ${JSON.stringify(raw.version)} is not supported (this shareformer reads version ${CHECKPOINT_VERSION})`);
-  let config: ModelConfig;
+const asCheckpointError = <T>(f: () => T): T => {
   try {
-    config = resolveConfig(raw.model as Partial<ModelConfig>);
-  } catch (e) {
-    throw new CheckpointError(`${cfgPath}: ${(e as Error).message}`);
-  }
-  const lm = new TransformerLM(config);
-  const modelPath = join(dir, 'model.safetensors');
-  const model = readTensors(modelPath);
-  const weights = new Map<string, Float32Array>();
-  for (const [name, t] of model.tensors) {
-    const p = lm.params.get(name);
-    if (p && t.shape.join() !== p.shape.join()) {
-      throw new CheckpointError(`${modelPath}: tensor "${name}" has shape [${t.shape.join(', ')}], the config needs [${p.shape.join(', ')}]`);
-    }
-    try {
-      weights.set(name, toFloat32(t));
-    } catch {
-      throw new CheckpointError(`${modelPath}: tensor "${name}" has dtype ${t.dtype}, expected a floating type`);
-    }
-  }
-  try {
-    lm.loadWeights(weights, modelPath);
-  } catch (e) {
-    throw new CheckpointError((e as Error).message);
-  }
-  const tokPath = join(dir, 'tokenizer.json');
-  let tokenizer: Tokenizer;
-  try {
-    tokenizer = tokenizerFromJSON(readJSON(tokPath), tokPath);
+    return f();
   } catch (e) {
     throw e instanceof CheckpointError ? e : new CheckpointError((e as Error).message);
   }
-  if (tokenizer.vocabSize !== config.vocabSize) {
-    throw new CheckpointError(`${tokPath}: the tokenizer has ${tokenizer.vocabSize} tokens but ${cfgPath} says vocabSize ${config.vocabSize}`);
+};
+
+function readConfig(cfgPath: string): { json: CheckpointConfigJSON; config: ModelConfig } {
+  const raw = readJSON(cfgPath);
+  const json = asCheckpointError(() => parseWith(checkpointConfigSchema, raw, cfgPath));
+  const config = asCheckpointError(() => {
+    try {
+      return resolveConfig(json.model as Partial<ModelConfig>);
+    } catch (e) {
+      throw new CheckpointError(`${cfgPath}: model: ${(e as Error).message}`);
+    }
+  });
+  const plan = buildPlan(
+    { weights: config.shareWeights, scope: config.shareScope, kv: config.shareKv, attention: config.shareAttention },
+    config.layers,
+  );
+  for (const key of ['attnSet', 'ffnSet', 'kv', 'attention'] as const) {
+    if (json.plan[key].join() !== plan[key].join()) {
+      throw new CheckpointError(
+        `${cfgPath}: plan.${key} is [${json.plan[key]}] but the model fields define [${plan[key]}]; the file was edited or is corrupt`,
+      );
+    }
   }
-  const meta = { data: raw.data, train: raw.train } as CheckpointMeta;
-  const ckpt: Checkpoint = { lm, tokenizer, meta };
-  if (existsSync(join(dir, 'trainer.json'))) ckpt.trainer = loadTrainerState(dir, lm);
+  return { json, config };
+}
+
+/** Names, shapes and finiteness of the stored weights, checked before the model is allocated. */
+function checkWeights(modelPath: string, file: SafetensorsFile, config: ModelConfig): Map<string, Float32Array> {
+  const layout = parameterLayout(config);
+  const expected = new Map(layout.map((p) => [p.name, p.shape]));
+  for (const [name, shape] of expected) {
+    const t = file.tensors.get(name);
+    if (!t) throw new CheckpointError(`${modelPath}: missing parameter "${name}" [${shape.join(', ')}]`);
+    if (t.shape.join() !== shape.join()) {
+      throw new CheckpointError(
+        `${modelPath}: tensor "${name}" has shape [${t.shape.join(', ')}], the config needs [${shape.join(', ')}]`,
+      );
+    }
+  }
+  for (const name of file.tensors.keys()) {
+    if (!expected.has(name)) throw new CheckpointError(`${modelPath}: unexpected parameter "${name}" (not in this config's sharing plan)`);
+  }
+  const weights = new Map<string, Float32Array>();
+  for (const [name, t] of file.tensors) {
+    if (!['F32', 'F16', 'BF16', 'F64'].includes(t.dtype)) {
+      throw new CheckpointError(`${modelPath}: tensor "${name}" has dtype ${t.dtype}, expected a floating type`);
+    }
+    const data = toFloat32(t);
+    const bad = data.findIndex((x) => !Number.isFinite(x));
+    if (bad >= 0) {
+      throw new CheckpointError(
+        `${modelPath}: tensor "${name}" holds ${data[bad]} at index ${bad}; the weights are not finite (the run diverged or the file is corrupt)`,
+      );
+    }
+    weights.set(name, data);
+  }
+  return weights;
+}
+
+export interface LoadOptions {
+  /** Also read the optimizer and trainer state (needed to resume; eval and generate skip it). */
+  trainer?: boolean;
+}
+
+/** Loads and validates a checkpoint; `path` may be a run directory or a checkpoint directory. */
+export function loadCheckpoint(path: string, options: LoadOptions = {}): Checkpoint {
+  const dir = resolveCheckpointDir(path);
+  const cfgPath = join(dir, 'config.json');
+  const { json, config } = readConfig(cfgPath);
+  const modelPath = join(dir, 'model.safetensors');
+  const parameters = parameterLayout(config).reduce((n, p) => n + p.shape.reduce((a, b) => a * b, 1), 0);
+  ensureMemory(parameters * 4 * (options.trainer ? 4 : 1), `loading ${modelPath} (${parameters.toLocaleString()} parameters)`);
+  const weights = checkWeights(modelPath, readTensors(modelPath), config);
+  const lm = new TransformerLM(config);
+  asCheckpointError(() => lm.loadWeights(weights, modelPath));
+  const tokPath = join(dir, 'tokenizer.json');
+  const tokenizer = asCheckpointError(() => tokenizerFromJSON(readJSON(tokPath), tokPath));
+  if (tokenizer.vocabSize !== config.vocabSize) {
+    throw new CheckpointError(
+      `${tokPath}: the tokenizer has ${tokenizer.vocabSize} tokens but ${cfgPath} says vocabSize ${config.vocabSize}`,
+    );
+  }
+  const ckpt: Checkpoint = { lm, tokenizer, meta: { data: json.data, train: json.train } };
+  if (options.trainer && existsSync(join(dir, 'trainer.json'))) ckpt.trainer = loadTrainerState(dir, lm);
   return ckpt;
 }
 
 function loadTrainerState(dir: string, lm: TransformerLM): TrainerState {
-  const statePath = join(dir, 'trainer.json'), optPath = join(dir, 'optimizer.safetensors');
-  const state = readJSON(statePath) as Omit<TrainerState, 'optimizer'>;
-  if (!Number.isInteger(state.step) || state.step < 0) throw new CheckpointError(`${statePath}: "step" must be a non-negative integer`);
+  const statePath = join(dir, 'trainer.json');
+  const optPath = join(dir, 'optimizer.safetensors');
+  const state = asCheckpointError(() => parseWith(trainerStateSchema, readJSON(statePath), statePath));
+  for (const rng of ['sampler', 'dropout'] as const) {
+    const s = state[rng].s;
+    if (s.some((v) => !Number.isInteger(v) || v < 0 || v > 0xffffffff) || s.every((v) => v === 0)) {
+      throw new CheckpointError(`${statePath}: ${rng}.s must be four 32-bit unsigned integers, not all zero, got [${s}]`);
+    }
+  }
   const opt = readTensors(optPath);
-  let steps: number[], names: string[];
+  let steps: unknown;
+  let names: unknown;
   try {
     steps = JSON.parse(opt.metadata.steps ?? 'null');
     names = JSON.parse(opt.metadata.names ?? 'null');
@@ -197,20 +261,26 @@ function loadTrainerState(dir: string, lm: TransformerLM): TrainerState {
     throw new CheckpointError(`${optPath}: metadata "steps" or "names" is not JSON`);
   }
   const expected = [...lm.params.keys()].sort().join();
-  if (!Array.isArray(names) || [...names].sort().join() !== expected) throw new CheckpointError(`${optPath}: metadata "names" must list every model parameter once`);
-  if (!Array.isArray(steps) || steps.length !== names.length) throw new CheckpointError(`${optPath}: metadata "steps" must list one step count per parameter (${names.length})`);
+  if (!Array.isArray(names) || names.some((n) => typeof n !== 'string') || [...names].sort().join() !== expected) {
+    throw new CheckpointError(`${optPath}: metadata "names" must list every model parameter once`);
+  }
+  if (!Array.isArray(steps) || steps.length !== names.length || steps.some((s) => !Number.isSafeInteger(s) || s < 0)) {
+    throw new CheckpointError(`${optPath}: metadata "steps" must list one non-negative step count per parameter (${names.length})`);
+  }
   const get = (key: string, size: number): Float32Array => {
     const t = opt.tensors.get(key);
     if (!t) throw new CheckpointError(`${optPath}: missing tensor "${key}"`);
-    const data = toFloat32(t);
+    if (t.dtype !== 'F32') throw new CheckpointError(`${optPath}: tensor "${key}" has dtype ${t.dtype}, expected F32`);
+    const data = t.data as Float32Array;
     if (data.length !== size) throw new CheckpointError(`${optPath}: tensor "${key}" has ${data.length} values, the parameter has ${size}`);
+    if (!data.every(Number.isFinite)) throw new CheckpointError(`${optPath}: tensor "${key}" holds non-finite values`);
     return data.slice();
   };
   const optimizer: AdamWState = {
-    names,
-    steps,
-    m: names.map((n) => get(`m.${n}`, lm.params.get(n)!.size)),
-    v: names.map((n) => get(`v.${n}`, lm.params.get(n)!.size)),
+    names: names as string[],
+    steps: steps as number[],
+    m: (names as string[]).map((n) => get(`m.${n}`, lm.params.get(n)!.size)),
+    v: (names as string[]).map((n) => get(`v.${n}`, lm.params.get(n)!.size)),
   };
   return { ...state, optimizer };
 }

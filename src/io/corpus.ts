@@ -2,7 +2,7 @@
 // files, or a built-in synthetic corpus (synthetic:NAME).
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { SYNTHETIC, syntheticText } from '../train/synthetic.js';
+import { SYNTHETIC, syntheticText } from '../text/synthetic.js';
 
 export interface Corpus {
   text: string;

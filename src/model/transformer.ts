@@ -65,7 +65,8 @@ export class TransformerLM {
   /** Matrices (embeddings included) get weight decay; gains and biases do not, as nanoGPT. */
   paramGroups(weightDecay: number): ParamGroup[] {
     const decay = this.parameters().filter((p) => p.rank >= 2);
-    const rest = this.parameters().filter((p) => !decay.includes(p));
+    const inDecay = new Set(decay);
+    const rest = this.parameters().filter((p) => !inDecay.has(p));
     return [{ params: decay, weightDecay }, { params: rest, weightDecay: 0 }];
   }
 

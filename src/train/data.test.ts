@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { Rng } from '../tensor/random.js';
 import { evalBatches, sampleBatch, splitTokens } from './data.js';
-import { syntheticText } from './synthetic.js';
+import { syntheticText } from '../text/synthetic.js';
 
 describe('synthetic corpora', () => {
   it('addition lines are correct sums', () => {

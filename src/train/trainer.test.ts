@@ -3,8 +3,8 @@
 import { describe, expect, it } from 'vitest';
 import { TransformerLM } from '../model/transformer.js';
 import { splitTokens } from './data.js';
-import { syntheticText } from './synthetic.js';
-import { CharTokenizer } from './tokenizer.js';
+import { syntheticText } from '../text/synthetic.js';
+import { CharTokenizer } from '../text/tokenizer.js';
 import { DEFAULT_TRAIN, Trainer, validateTrainConfig } from './trainer.js';
 
 const text = syntheticText('addition', 20_000);

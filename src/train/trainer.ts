@@ -51,6 +51,14 @@ export function validateTrainConfig(t: TrainConfig): TrainConfig {
   return t;
 }
 
+/** A step whose loss or gradient norm is NaN or infinite: the update is refused, the model kept. */
+export class NonFiniteError extends Error {
+  constructor(readonly step: number, readonly loss: number, readonly gradNorm: number) {
+    super(`step ${step}: the loss is ${loss} and the gradient norm ${gradNorm}; training diverged and this step's update was not applied`);
+    this.name = 'NonFiniteError';
+  }
+}
+
 export interface TrainerState {
   step: number;
   tokensSeen: number;
@@ -113,6 +121,7 @@ export class Trainer {
       tokens += b.ids.length;
     }
     const gradNorm = clipGradNorm(lm.parameters(), cfg.clip);
+    if (!Number.isFinite(loss) || !Number.isFinite(gradNorm)) throw new NonFiniteError(this.step + 1, loss, gradNorm);
     this.optimizer.step();
     this.step++;
     this.tokensSeen += tokens;

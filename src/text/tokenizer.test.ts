@@ -37,8 +37,16 @@ describe('char tokenizer', () => {
     expect(CharTokenizer.fromText('banana').chars).toEqual(['a', 'b', 'n']);
   });
 
-  it('names a character it has never seen and where it is', () => {
+  it('maps characters it has never seen to a final unknown token', () => {
     const tok = CharTokenizer.fromText('abc');
+    expect(tok.vocabSize).toBe(4);
+    expect([...tok.encode('abx')]).toEqual([0, 1, 3]);
+    expect(tok.decode([0, 3])).toBe('a\uFFFD');
+    expect(tokenizerFromJSON(tok.toJSON()).vocabSize).toBe(4);
+  });
+
+  it('without an unknown token (older checkpoints), names a character it has never seen and where it is', () => {
+    const tok = new CharTokenizer(['a', 'b', 'c']);
     expect(() => tok.encode('abx')).toThrow(TokenizerError);
     expect(() => tok.encode('abx')).toThrow(/character "x" at position 2 is not in the vocabulary of this char tokenizer \(3 characters/);
     expect(() => tok.encode('a\tb')).toThrow(/character U\+0009 at position 1/);
@@ -60,7 +68,19 @@ describe('BPE tokenizer', () => {
 
   it('rejects impossible sizes and malformed merges', () => {
     expect(() => buildTokenizer('bpe', corpus, 100)).toThrow(/vocabulary size must be an integer above 256/);
-    expect(() => tokenizerFromJSON({ kind: 'bpe', merges: [[300, 1]] })).toThrow(/merge 0 refers to unknown tokens \[300, 1\]/);
-    expect(() => tokenizerFromJSON({ kind: 'words' }, 'tokenizer.json')).toThrow(/tokenizer\.json: unknown or malformed tokenizer \(kind "words"\)/);
+    expect(() => tokenizerFromJSON({ kind: 'bpe', merges: [[300, 1]] })).toThrow(/merge 0 is \[300,1\]; it must join two earlier tokens \(ids below 256\)/);
+    expect(() => tokenizerFromJSON({ kind: 'words' }, 'tokenizer.json')).toThrow(/tokenizer\.json: kind: Invalid discriminator value\. Expected 'char' \| 'byte' \| 'bpe', got "words"/);
+    expect(() => tokenizerFromJSON({ kind: 'bpe', merges: [null] }, 't.json')).toThrow(/t\.json: merges\.0: expected tuple, got null/);
+    expect(() => tokenizerFromJSON(null, 't.json')).toThrow(/t\.json: expected object, got null/);
+  });
+
+  it('refuses merges whose pieces grow without bound before building any piece', () => {
+    // 40 merges that each double the piece: 2^40 bytes if built.
+    const merges = Array.from({ length: 40 }, (_, r) => (r === 0 ? [97, 97] : [255 + r, 255 + r]));
+    const started = performance.now();
+    expect(() => tokenizerFromJSON({ kind: 'bpe', merges }, 'tokenizer.json')).toThrow(
+      /tokenizer\.json: bpe tokenizer: merge 10 makes a piece of 2048 bytes, longer than the limit of 1024/,
+    );
+    expect(performance.now() - started).toBeLessThan(1000);
   });
 });

@@ -1,14 +1,34 @@
-// Tokenizers: char (the characters of the training text), byte (UTF-8 bytes) and byte-level BPE
-// trained on the data. Each serialises to JSON for the checkpoint and refuses text it cannot encode.
+// Tokenizers: char (the characters of the training text, plus an unknown token for characters
+// it never saw), byte (UTF-8 bytes) and byte-level BPE trained on the data. Each serialises to
+// JSON for the checkpoint; tokenizer.json is checked against its schema before anything is built.
+import { z } from 'zod';
+import { parseWith } from '../schema/validate.js';
 
 export type TokenizerJSON =
-  | { kind: 'char'; chars: string[] }
+  | { kind: 'char'; chars: string[]; unknown?: boolean }
   | { kind: 'byte' }
   | { kind: 'bpe'; merges: Array<[number, number]> };
+
+/** No merged piece may be longer than this many bytes (GPT-2's longest token has 128). */
+export const MAX_PIECE_BYTES = 1024;
+/** More merges than any published byte-level BPE has (GPT-2: 50,000; Llama 3: 280,147). */
+export const MAX_MERGES = 1 << 20;
+
+const singleChar = z.string().refine((c) => Array.from(c).length === 1, 'must be a single character');
+export const tokenizerSchema = z.discriminatedUnion('kind', [
+  z.strictObject({ kind: z.literal('char'), chars: z.array(singleChar).min(1).max(1 << 21), unknown: z.boolean().optional() }),
+  z.strictObject({ kind: z.literal('byte') }),
+  z.strictObject({
+    kind: z.literal('bpe'),
+    merges: z.array(z.tuple([z.number().int().min(0), z.number().int().min(0)])).max(MAX_MERGES),
+  }),
+]);
 
 export interface Tokenizer {
   readonly kind: TokenizerJSON['kind'];
   readonly vocabSize: number;
+  /** The id that stands for characters the tokenizer never saw, if it has one. */
+  readonly unknownId?: number;
   encode(text: string): Int32Array;
   decode(ids: ArrayLike<number>): string;
   /** A decoder for streaming: feed ids one by one, get the text they complete (UTF-8 safe). */
@@ -30,30 +50,39 @@ function describeChar(ch: string): string {
 
 export class CharTokenizer implements Tokenizer {
   readonly kind = 'char';
+  readonly unknownId?: number;
   private readonly index: Map<string, number>;
 
-  constructor(readonly chars: string[]) {
+  /** With `unknown`, characters outside `chars` encode to one extra final token instead of failing. */
+  constructor(
+    readonly chars: string[],
+    readonly unknown = false,
+  ) {
     if (chars.length === 0) throw new TokenizerError('char tokenizer: the vocabulary is empty');
     this.index = new Map(chars.map((c, i) => [c, i]));
     if (this.index.size !== chars.length) throw new TokenizerError('char tokenizer: the vocabulary repeats a character');
+    if (unknown) this.unknownId = chars.length;
   }
 
-  /** The sorted distinct characters (code points) of the text. */
-  static fromText(text: string): CharTokenizer {
-    return new CharTokenizer([...new Set(Array.from(text))].sort((a, b) => a.codePointAt(0)! - b.codePointAt(0)!));
+  /** The sorted distinct characters (code points) of the text, and the unknown token. */
+  static fromText(text: string, unknown = true): CharTokenizer {
+    const chars = [...new Set(Array.from(text))].sort((a, b) => a.codePointAt(0)! - b.codePointAt(0)!);
+    return new CharTokenizer(chars, unknown);
   }
 
   get vocabSize(): number {
-    return this.chars.length;
+    return this.chars.length + (this.unknown ? 1 : 0);
   }
 
   encode(text: string): Int32Array {
     const chars = Array.from(text);
     const out = new Int32Array(chars.length);
     chars.forEach((ch, i) => {
-      const id = this.index.get(ch);
+      const id = this.index.get(ch) ?? this.unknownId;
       if (id === undefined) {
-        throw new TokenizerError(`character ${describeChar(ch)} at position ${i} is not in the vocabulary of this char tokenizer (${this.chars.length} characters seen in training)`);
+        throw new TokenizerError(
+          `character ${describeChar(ch)} at position ${i} is not in the vocabulary of this char tokenizer (${this.chars.length} characters seen in training, and no unknown token: it was saved by an older shareformer)`,
+        );
       }
       out[i] = id;
     });
@@ -71,7 +100,7 @@ export class CharTokenizer implements Tokenizer {
   }
 
   toJSON(): TokenizerJSON {
-    return { kind: 'char', chars: this.chars };
+    return this.unknown ? { kind: 'char', chars: this.chars, unknown: true } : { kind: 'char', chars: this.chars };
   }
 }
 
@@ -108,6 +137,23 @@ export class ByteTokenizer implements Tokenizer {
   }
 }
 
+/** Ids in range and pieces of bounded length, checked before any piece is built. */
+function checkMerges(merges: ReadonlyArray<readonly [number, number]>): void {
+  if (merges.length > MAX_MERGES) throw new TokenizerError(`bpe tokenizer: ${merges.length} merges exceed the limit of ${MAX_MERGES}`);
+  const length = new Uint32Array(256 + merges.length).fill(1, 0, 256);
+  merges.forEach((m, r) => {
+    const n = 256 + r;
+    const [a, b] = Array.isArray(m) ? m : [];
+    if (!Number.isInteger(a) || !Number.isInteger(b) || a! < 0 || b! < 0 || a! >= n || b! >= n) {
+      throw new TokenizerError(`bpe tokenizer: merge ${r} is ${JSON.stringify(m)}; it must join two earlier tokens (ids below ${n})`);
+    }
+    length[n] = length[a!]! + length[b!]!;
+    if (length[n]! > MAX_PIECE_BYTES) {
+      throw new TokenizerError(`bpe tokenizer: merge ${r} makes a piece of ${length[n]} bytes, longer than the limit of ${MAX_PIECE_BYTES}`);
+    }
+  });
+}
+
 /** GPT-2-style pre-tokenization: merges never cross word / number / punctuation boundaries. */
 const PRETOKEN = /\s?\p{L}+|\s?\p{N}+|\s?[^\s\p{L}\p{N}]+|\s+/gu;
 
@@ -119,12 +165,9 @@ export class BpeTokenizer extends ByteTokenizer {
 
   constructor(readonly merges: Array<[number, number]>) {
     super();
+    checkMerges(merges);
     this.pieces = Array.from({ length: 256 }, (_, i) => [i]);
     merges.forEach(([a, b], r) => {
-      const n = 256 + r;
-      if (!Number.isInteger(a) || !Number.isInteger(b) || a < 0 || b < 0 || a >= n || b >= n) {
-        throw new TokenizerError(`bpe tokenizer: merge ${r} refers to unknown tokens [${a}, ${b}]`);
-      }
       this.ranks.set(`${a},${b}`, r);
       this.pieces.push([...this.pieces[a]!, ...this.pieces[b]!]);
     });
@@ -196,12 +239,19 @@ export class BpeTokenizer extends ByteTokenizer {
 }
 
 export function tokenizerFromJSON(json: unknown, source = 'tokenizer'): Tokenizer {
-  const j = json as TokenizerJSON;
-  if (!j || typeof j !== 'object') throw new TokenizerError(`${source}: not a tokenizer object`);
-  if (j.kind === 'char' && Array.isArray(j.chars) && j.chars.every((c) => typeof c === 'string')) return new CharTokenizer(j.chars);
-  if (j.kind === 'byte') return new ByteTokenizer();
-  if (j.kind === 'bpe' && Array.isArray(j.merges)) return new BpeTokenizer(j.merges);
-  throw new TokenizerError(`${source}: unknown or malformed tokenizer (kind ${JSON.stringify((j as { kind?: unknown }).kind)})`);
+  let j: TokenizerJSON;
+  try {
+    j = parseWith(tokenizerSchema, json, source) as TokenizerJSON;
+  } catch (e) {
+    throw new TokenizerError((e as Error).message);
+  }
+  try {
+    if (j.kind === 'char') return new CharTokenizer(j.chars, j.unknown ?? false);
+    if (j.kind === 'byte') return new ByteTokenizer();
+    return new BpeTokenizer(j.merges);
+  } catch (e) {
+    throw new TokenizerError(`${source}: ${(e as Error).message}`);
+  }
 }
 
 export type TokenizerKind = 'char' | 'byte' | 'bpe';
