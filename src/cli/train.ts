@@ -211,7 +211,7 @@ function onDiverged(run: Run, e: NonFiniteError): never {
   if (finite) run.save();
   run.log.append({ type: 'diverged', step: e.step, loss: String(e.loss), grad_norm: String(e.gradNorm) });
   throw new Error(
-    `${e.message}. ${finite ? `${join(run.outDir, 'checkpoint')} holds step ${run.trainer.step}, the last finite state` : 'The previous checkpoint is kept'}; lower --lr (now ${run.train.lr}), raise --warmup or --clip less`,
+    `${e.message}. ${finite ? `${join(run.outDir, 'checkpoint')} holds step ${run.trainer.step}, the last finite state` : 'The previous checkpoint is kept'}; lower --lr (now ${run.train.lr}) or lengthen --warmup`,
   );
 }
 

@@ -1,6 +1,6 @@
 // Checkpoints: a round trip restores the model exactly, shared tensors are stored once, a save
 // interrupted mid-way leaves the previous checkpoint loadable, and damaged files are named.
-import { cpSync, existsSync, mkdtempSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -9,6 +9,7 @@ import type { ModelConfig } from '../model/config.js';
 import { noGrad } from '../tensor/tensor.js';
 import { CharTokenizer } from '../text/tokenizer.js';
 import { DEFAULT_TRAIN } from '../train/trainer.js';
+import { SimulatedKill } from './atomic-dir.js';
 import { CheckpointError, loadCheckpoint, saveCheckpoint, type Checkpoint } from './checkpoint.js';
 import { readSafetensors } from './safetensors.js';
 
@@ -108,5 +109,64 @@ describe('damaged checkpoints are refused with the file and the problem', () => 
 
   it('a directory that is not a checkpoint', () => {
     expect(() => loadCheckpoint(root)).toThrow(/no config\.json here or in .*checkpoint \(is this a shareformer run or checkpoint directory\?\)/);
+  });
+});
+
+describe('any sequence of kills leaves the newest complete checkpoint loadable', () => {
+  /** A save killed before its n-th file-system step; says whether it got far enough to be complete. */
+  const saveKilledAt = (dir: string, ckpt: Checkpoint, n: number): boolean => {
+    const done: string[] = [];
+    try {
+      saveCheckpoint(dir, ckpt, {
+        onStep: (step) => {
+          if (done.length === n) throw new SimulatedKill(step);
+          done.push(step);
+        },
+      });
+      return true;
+    } catch (e) {
+      expect(e).toBeInstanceOf(SimulatedKill);
+      // A version is complete from the moment it is renamed to <dir>.new.
+      return done.includes('rename temporary to .new');
+    }
+  };
+  const versions = [make({}, 1), make({}, 2), make({}, 3)];
+  const expected = versions.map((v) => [...logits(v)]);
+
+  it('a kill before any step of two consecutive saves (the second one recovering from the first)', () => {
+    let cases = 0;
+    for (let first = 0; first <= 14; first++) {
+      for (let second = 0; second <= 18; second++) {
+        const dir = join(root, 'kills', `${first}-${second}`);
+        saveCheckpoint(dir, versions[0]!);
+        let newest = saveKilledAt(dir, versions[1]!, first) ? 1 : 0;
+        expect([...logits(loadCheckpoint(dir))]).toEqual(expected[newest]);
+        if (saveKilledAt(dir, versions[2]!, second)) newest = 2;
+        expect([...logits(loadCheckpoint(dir))]).toEqual(expected[newest]);
+        cases++;
+      }
+    }
+    expect(cases).toBe(15 * 19);
+  });
+
+  it('a save removes temporary directories left by killed saves', () => {
+    const dir = join(root, 'stale');
+    saveCheckpoint(dir, versions[0]!);
+    cpSync(dir, `${dir}.tmp-4242`, { recursive: true });
+    saveCheckpoint(dir, versions[1]!);
+    expect(existsSync(`${dir}.tmp-4242`)).toBe(false);
+    expect(existsSync(`${dir}.new`) || existsSync(`${dir}.old`)).toBe(false);
+  });
+
+  it('a full disk names the file, removes the partial directory and keeps the previous checkpoint', () => {
+    const dir = join(root, 'full');
+    saveCheckpoint(dir, versions[0]!);
+    const full = (step: string) => {
+      if (step === 'write model.safetensors') throw Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' });
+    };
+    // The hook throws where writeDurable would; the save turns it into the same message.
+    expect(() => saveCheckpoint(dir, versions[1]!, { onStep: full })).toThrow(CheckpointError);
+    expect([...logits(loadCheckpoint(dir))]).toEqual(expected[0]);
+    expect(readdirSync(root).filter((f) => f.startsWith('full.'))).toEqual([]);
   });
 });

@@ -14,7 +14,7 @@ import { parseWith } from '../schema/validate.js';
 import { tokenizerFromJSON, type Tokenizer } from '../text/tokenizer.js';
 import type { AdamWState } from '../train/adamw.js';
 import type { TrainConfig, TrainerState } from '../train/trainer.js';
-import { completeVersion, replaceDir, writeDurable, type FsStepHook } from './atomic-dir.js';
+import { completeVersion, replaceDir, SimulatedKill, writeDurable, type FsStepHook } from './atomic-dir.js';
 import {
   CHECKPOINT_FORMAT,
   CHECKPOINT_VERSION,
@@ -57,10 +57,11 @@ export interface SaveOptions {
 export function saveCheckpoint(dir: string, ckpt: Checkpoint, options: SaveOptions = {}): void {
   const hook = options.onStep ?? (() => {});
   const write = (tmp: string, file: string, data: Uint8Array | string) => {
-    hook(`write ${file}`);
     try {
+      hook(`write ${file}`);
       writeDurable(join(tmp, file), data);
     } catch (e) {
+      if (e instanceof SimulatedKill) throw e;
       const code = (e as NodeJS.ErrnoException).code;
       const why = code === 'ENOSPC' ? 'the disk is full (a save needs room for two checkpoints)' : (e as Error).message;
       throw new CheckpointError(`saving ${join(dir, file)}: ${why}; the previous checkpoint is kept`);
