@@ -170,3 +170,43 @@ describe('any sequence of kills leaves the newest complete checkpoint loadable',
     expect(readdirSync(root).filter((f) => f.startsWith('full.'))).toEqual([]);
   });
 });
+
+describe('the trainer state is read only to resume, and checked when it is', () => {
+  const trained = (name: string): string => {
+    const dir = join(root, name);
+    const c = make();
+    const trainer = { step: 3, tokensSeen: 30, sampler: { s: [1, 2, 3, 4] as [number, number, number, number], spare: null }, dropout: { s: [5, 6, 7, 8] as [number, number, number, number], spare: null }, optimizer: { names: [...c.lm.params.keys()], steps: [...c.lm.params.keys()].map(() => 3), m: c.lm.parameters().map((p) => new Float32Array(p.size)), v: c.lm.parameters().map((p) => new Float32Array(p.size)) } };
+    saveCheckpoint(dir, { ...c, trainer });
+    return dir;
+  };
+
+  it('an optimizer tensor relabelled I32 does not stop eval, and resuming names the file and tensor', () => {
+    const dir = trained('opt-i32');
+    const path = join(dir, 'optimizer.safetensors');
+    const bytes = readFileSync(path);
+    const headerLen = Number(bytes.readBigUInt64LE(0));
+    const header = bytes.subarray(8, 8 + headerLen).toString('utf8').replace('"dtype":"F32"', '"dtype":"I32"');
+    writeFileSync(path, Buffer.concat([bytes.subarray(0, 8), Buffer.from(header), bytes.subarray(8 + headerLen)]));
+    expect(() => loadCheckpoint(dir)).not.toThrow();
+    expect(() => loadCheckpoint(dir, { trainer: true })).toThrow(/optimizer\.safetensors: tensor "[mv]\.[\w.]+" has dtype I32, expected F32/);
+  });
+
+  it.each<[string, (t: Record<string, unknown>) => void, RegExp]>([
+    ['a missing sampler', (t) => delete t.sampler, /trainer\.json: sampler: expected object, got nothing/],
+    ['a dead all-zero sampler state', (t) => (t.sampler = { s: [0, 0, 0, 0], spare: null }), /trainer\.json: sampler\.s must be four 32-bit unsigned integers, not all zero, got \[0,0,0,0\]/],
+    ['a step given as a string', (t) => (t.step = '3'), /trainer\.json: step: expected number, got "3"/],
+  ])('trainer.json with %s', (_name, damage, message) => {
+    const dir = trained(`trainer-${_name.replace(/\W+/g, '-')}`);
+    const path = join(dir, 'trainer.json');
+    const t = JSON.parse(readFileSync(path, 'utf8'));
+    damage(t);
+    writeFileSync(path, JSON.stringify(t));
+    expect(() => loadCheckpoint(dir, { trainer: true })).toThrow(message);
+  });
+
+  it('config.json that is null', () => {
+    const dir = trained('config-null');
+    writeFileSync(join(dir, 'config.json'), 'null');
+    expect(() => loadCheckpoint(dir)).toThrow(/config\.json: expected object, got null/);
+  });
+});

@@ -47,7 +47,7 @@ describe('a corrupt or hostile file is refused with a clear message', () => {
   const cases: Array<[string, Uint8Array, RegExp]> = [
     ['too short', new Uint8Array(5), /model\.safetensors: file is 5 bytes, too short/],
     ['header past the end', (() => { const b = rawFile({}); new DataView(b.buffer).setBigUint64(0, 1000n, true); return b; })(), /header length 1000 runs past the end of the 10-byte file/],
-    ['absurd header length', (() => { const b = rawFile({}); new DataView(b.buffer).setBigUint64(0, 2n ** 60n, true); return b; })(), /exceeds the 104857600-byte limit/],
+    ['absurd header length', (() => { const b = rawFile({}); new DataView(b.buffer).setBigUint64(0, 2n ** 60n, true); return b; })(), /exceeds the 100000000-byte limit/],
     ['not JSON', rawFile(null, [], '{"a": '), /header is not valid UTF-8 JSON/],
     ['JSON array', rawFile([1, 2]), /header is not a JSON object/],
     ['unknown dtype', rawFile({ x: { ...f32, dtype: 'F8' } }, new Uint8Array(8)), /tensor "x": unknown dtype "F8"/],
@@ -59,12 +59,20 @@ describe('a corrupt or hostile file is refused with a clear message', () => {
     ['a hole between tensors', rawFile({ x: f32, y: { ...f32, data_offsets: [12, 20] } }, new Uint8Array(20)), /bytes 8\.\.12 of the data section belong to no tensor/],
     ['trailing bytes', rawFile({ x: f32 }, new Uint8Array(11)), /bytes 8\.\.11 at the end of the data section belong to no tensor/],
     ['metadata not strings', rawFile({ __metadata__: { a: 1 } }), /__metadata__ must be an object of string values/],
+    ['a tensor listed twice, the copies disagreeing', rawFile(null, new Uint8Array(8), '{"x":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},"x":{"dtype":"I32","shape":[2],"data_offsets":[0,8]}}'), /header has the key "x" twice; refusing to guess/],
+    ['a field given twice', rawFile(null, new Uint8Array(8), '{"x":{"dtype":"F32","shape":[2],"dtype":"I32","data_offsets":[0,8]}}'), /header has the key "x\.dtype" twice/],
+    ['a million empty tensors', rawFile(Object.fromEntries(Array.from({ length: 200_000 }, (_, i) => [`t${i}`, { dtype: 'F32', shape: [0], data_offsets: [0, 0] }]))), /header lists 200000 tensors, more than the limit of 131072/],
     ['missing offsets', rawFile({ x: { dtype: 'F32', shape: [2] } }, new Uint8Array(8)), /tensor "x": data_offsets undefined is not a pair/],
   ];
   it.each(cases)('%s', (_name, bytes, message) => {
     const read = () => readSafetensors(bytes, 'model.safetensors');
     expect(read).toThrow(SafetensorsError);
     expect(read).toThrow(message);
+  });
+
+  it('does not mistake keys inside strings or nested arrays for duplicates', () => {
+    const header = '{"__metadata__":{"a":"{\\"x\\":1,\\"x\\":2}","b":"x"},"x":{"dtype":"F32","shape":[2],"data_offsets":[0,8]}}';
+    expect([...readSafetensors(rawFile(null, new Uint8Array(8), header)).tensors.keys()]).toEqual(['x']);
   });
 
   it('accepts a file whose tensors are listed out of byte order', () => {

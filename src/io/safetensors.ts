@@ -1,6 +1,7 @@
 // safetensors read/write on byte arrays (no file system, so it runs in browsers too).
 // The reader checks everything it trusts: header length, JSON, dtypes, shapes, offsets, overlaps
-// and holes, and names the source and tensor in every error.
+// and holes, duplicate keys and the number of tensors, and names the source and tensor in every error.
+import { findDuplicateKey } from './json-duplicates.js';
 
 export type Dtype = 'F64' | 'F32' | 'F16' | 'BF16' | 'I64' | 'I32' | 'I16' | 'I8' | 'U8' | 'BOOL';
 
@@ -27,8 +28,10 @@ export class SafetensorsError extends Error {
   }
 }
 
-/** A header larger than this is treated as corrupt rather than parsed. */
-const MAX_HEADER = 100 * 1024 * 1024;
+/** A header larger than this is treated as corrupt rather than parsed (as the reference reader). */
+const MAX_HEADER = 100_000_000;
+/** More tensors than any real checkpoint has (Llama-2-70B: 723), bounding the work a header can ask for. */
+export const MAX_TENSORS = 1 << 17;
 
 export function readSafetensors(bytes: Uint8Array, source = 'safetensors'): SafetensorsFile {
   const fail = (msg: string): never => { throw new SafetensorsError(source, msg); };
@@ -38,12 +41,18 @@ export function readSafetensors(bytes: Uint8Array, source = 'safetensors'): Safe
   if (headerLen > MAX_HEADER) fail(`header length ${headerLen} exceeds the ${MAX_HEADER}-byte limit`);
   if (8 + headerLen > bytes.length) fail(`header length ${headerLen} runs past the end of the ${bytes.length}-byte file`);
   let header: unknown;
+  let text = '';
   try {
-    header = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(8, 8 + headerLen)));
+    text = new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(8, 8 + headerLen));
+    header = JSON.parse(text);
   } catch (e) {
     fail(`header is not valid UTF-8 JSON (${(e as Error).message})`);
   }
   if (typeof header !== 'object' || header === null || Array.isArray(header)) fail('header is not a JSON object');
+  const duplicate = findDuplicateKey(text);
+  if (duplicate !== null) fail(`header has the key "${duplicate}" twice; refusing to guess which entry is meant`);
+  const entries = Object.keys(header as object).length;
+  if (entries > MAX_TENSORS + 1) fail(`header lists ${entries} tensors, more than the limit of ${MAX_TENSORS}`);
   const dataStart = 8 + headerLen, dataLen = bytes.length - dataStart;
   const tensors = new Map<string, StoredTensor>();
   let metadata: Record<string, string> = {};
@@ -100,7 +109,7 @@ function typedView(dtype: Dtype, buf: ArrayBuffer): TensorData {
 }
 
 /** Converts any floating tensor to float32 (F64 rounds; F16/BF16 widen exactly). */
-export function toFloat32(t: StoredTensor): Float32Array {
+export function toFloat32(t: StoredTensor, name?: string): Float32Array {
   if (t.dtype === 'F32') return t.data as Float32Array;
   if (t.dtype === 'F64') return Float32Array.from(t.data as Float64Array);
   if (t.dtype === 'BF16') {
@@ -110,7 +119,7 @@ export function toFloat32(t: StoredTensor): Float32Array {
     return new Float32Array(u.buffer);
   }
   if (t.dtype === 'F16') return Float32Array.from(t.data as Uint16Array, halfToFloat);
-  throw new Error(`toFloat32: dtype ${t.dtype} is not a floating type`);
+  throw new Error(`toFloat32: dtype ${t.dtype} is not a floating type${name ? ` (tensor "${name}")` : ''}`);
 }
 
 function halfToFloat(h: number): number {
