@@ -151,14 +151,32 @@ static void probs_backward_task(void *p, int64_t task) { for_blocks((const Attn 
 static void values_task(void *p, int64_t task) { for_blocks((const Attn *)p, task, values_block, ROWS); }
 static void values_backward_task(void *p, int64_t task) { for_blocks((const Attn *)p, task, values_backward_block, 2 * ROWS); }
 
+enum { Q, K, V, P, G, OUT, DQ, DK, DP, DV };
+
 /* Every attention entry point: dims (9 values) then `count` arrays, null where not wanted. */
 static napi_value attention(napi_env env, napi_callback_info info, int count, pool_task task, const int *slots) {
   size_t argc = 16; napi_value argv[16];
   CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
   Attn A; memset(&A, 0, sizeof A);
   if ((int)argc != 9 + count || !dims(env, argv, &A.D)) { napi_throw_error(env, NULL, "shareformer native attention: bad arguments"); return NULL; }
+  const Dims *D = &A.D;
+  if (D->batch < 0 || D->heads < 0 || D->tq < 0 || D->tk < D->tq || D->kvStride < D->tk || D->d < 0) {
+    napi_throw_range_error(env, NULL, "shareformer native attention: sizes must satisfy 0 <= tq <= tk <= kvStride, batch, heads, headDim >= 0");
+    return NULL;
+  }
+  /* Elements each array needs: queries and outputs [B,H,Tq,D], K/V [B,G,kvStride,D], probabilities [B,H,Tq,Tk];
+   * the incoming gradient is shaped like the output of the kernel it belongs to. */
+  const int64_t qs = mul4(D->batch, D->heads, D->tq, D->d), kvs = mul4(D->batch, D->kvHeads, D->kvStride, D->d);
+  const int64_t ps = mul4(D->batch, D->heads, D->tq, D->tk), gs = task == probs_backward_task ? ps : qs;
+  const int64_t need[] = { qs, kvs, kvs, ps, gs, task == probs_task ? ps : qs, qs, kvs, ps, kvs };
+  static const char *names[] = { "q", "k", "v", "probs", "g", "out", "dq", "dk", "dProbs", "dv" };
   float **fields[] = { (float **)&A.q, (float **)&A.k, (float **)&A.v, (float **)&A.p, (float **)&A.g, &A.out, &A.dq, &A.dk, &A.dp, &A.dv };
-  for (int i = 0; i < count; i++) *fields[slots[i]] = arg_f32(env, argv[9 + i]);
+  for (int i = 0; i < count; i++) {
+    size_t len;
+    *fields[slots[i]] = opt_f32(env, argv[9 + i], &len);
+    if (!*fields[slots[i]] && !is_null(env, argv[9 + i])) return NULL;
+    if (*fields[slots[i]] && !covers(env, "attention", names[slots[i]], len, need[slots[i]])) return NULL;
+  }
   /* A decoding step's attention (one query row) is too little work to be worth waking a thread. */
   const int64_t tasks = A.D.batch * A.D.kvHeads;
   if (A.D.batch * A.D.heads * A.D.tq * A.D.tk * A.D.d < ((int64_t)1 << 17)) for (int64_t i = 0; i < tasks; i++) task(&A, i);
@@ -166,7 +184,6 @@ static napi_value attention(napi_env env, napi_callback_info info, int count, po
   return NULL;
 }
 
-enum { Q, K, V, P, G, OUT, DQ, DK, DP, DV };
 napi_value attention_probs(napi_env env, napi_callback_info info) { int s[] = { Q, K, OUT }; return attention(env, info, 3, probs_task, s); }
 napi_value attention_probs_backward(napi_env env, napi_callback_info info) { int s[] = { Q, K, P, G, DQ, DK }; return attention(env, info, 6, probs_backward_task, s); }
 napi_value attend_values(napi_env env, napi_callback_info info) { int s[] = { P, V, OUT }; return attention(env, info, 3, values_task, s); }

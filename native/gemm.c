@@ -135,7 +135,8 @@ napi_value gemm(napi_env env, napi_callback_info info) {
   size_t argc = 13; napi_value argv[13];
   CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
   if (argc != 13) { napi_throw_error(env, NULL, "shareformer native gemm: expected 13 arguments"); return NULL; }
-  float *a = f32(env, argv[0], NULL), *b = f32(env, argv[1], NULL), *c = f32(env, argv[2], NULL);
+  size_t al, bl, cl;
+  float *a = f32(env, argv[0], &al), *b = f32(env, argv[1], &bl), *c = f32(env, argv[2], &cl);
   if (!a || !b || !c) return NULL;
   int64_t batch = num(env, argv[3]), m = num(env, argv[4]), n = num(env, argv[5]), k = num(env, argv[6]);
   bool ta, tb, acc;
@@ -143,6 +144,10 @@ napi_value gemm(napi_env env, napi_callback_info info) {
   napi_get_value_bool(env, argv[8], &tb);
   int64_t sa = num(env, argv[9]), sb = num(env, argv[10]), sc = num(env, argv[11]);
   napi_get_value_bool(env, argv[12], &acc);
+  if (batch < 0 || m < 0 || n < 0 || k < 0 || sa < 0 || sb < 0 || sc < 0) return sizes_ok(env, "gemm", -1), NULL;
+  if (!covers(env, "gemm", "a", al, strided(batch, sa, mul(m, k))) || !covers(env, "gemm", "b", bl, strided(batch, sb, mul(k, n))) ||
+      !covers(env, "gemm", "c", cl, strided(batch, sc, mul(m, n))))
+    return NULL;
   if (m == 0 || n == 0 || batch == 0) return NULL;
   if (batch > 1 && sc != 0) {
     /* Independent outputs: one item per task. */

@@ -17,6 +17,7 @@
 #include <string.h>
 #include <stdlib.h>
 #include <math.h>
+#include <stdio.h>
 #include "pool.h"
 
 #define CHECK(call) do { if ((call) != napi_ok) { napi_throw_error(env, NULL, "shareformer native: " #call " failed"); return NULL; } } while (0)
@@ -41,12 +42,55 @@ static inline int64_t num(napi_env env, napi_value v) {
   return out;
 }
 
-static inline float *arg_f32(napi_env env, napi_value v) {
-  napi_valuetype t; napi_typeof(env, v, &t);
-  return t == napi_null ? NULL : f32(env, v, NULL);
-}
 
 static inline double dbl(napi_env env, napi_value v) { double d = 0; napi_get_value_double(env, v, &d); return d; }
+
+/* ---- bounds. The kernels index arrays by the sizes they are given; a size that lies would read
+ * or write outside the array. Every binding checks, once per call, that each size is a
+ * non-negative integer, that products of sizes do not overflow, and that each array holds what
+ * the sizes need, and throws a RangeError that names the kernel, the array and both counts. */
+
+/* a·b, or -1 when either is negative or the product overflows. */
+static inline int64_t mul(int64_t a, int64_t b) {
+  int64_t r;
+  if (a < 0 || b < 0 || __builtin_mul_overflow(a, b, &r)) return -1;
+  return r;
+}
+static inline int64_t mul3(int64_t a, int64_t b, int64_t c) { const int64_t ab = mul(a, b); return ab < 0 ? -1 : mul(ab, c); }
+static inline int64_t mul4(int64_t a, int64_t b, int64_t c, int64_t d) { const int64_t ab = mul(a, b); return ab < 0 ? -1 : mul3(ab, c, d); }
+/* (items - 1)·stride + span: the elements a strided batch touches (0 items: none). */
+static inline int64_t strided(int64_t items, int64_t stride, int64_t span) {
+  if (items <= 0 || span < 0) return items == 0 ? 0 : -1;
+  const int64_t reach = mul(items - 1, stride);
+  return reach < 0 || reach > INT64_MAX - span ? -1 : reach + span;
+}
+
+static inline bool sizes_ok(napi_env env, const char *kernel, int64_t need) {
+  if (need >= 0) return true;
+  char msg[160];
+  snprintf(msg, sizeof msg, "shareformer native %s: sizes must be non-negative and their product must fit in 64 bits", kernel);
+  napi_throw_range_error(env, NULL, msg);
+  return false;
+}
+
+/* True when `have` elements of array `name` cover `need`; otherwise throws and returns false. */
+static inline bool covers(napi_env env, const char *kernel, const char *name, size_t have, int64_t need) {
+  if (!sizes_ok(env, kernel, need)) return false;
+  if ((uint64_t)need <= (uint64_t)have) return true;
+  char msg[200];
+  snprintf(msg, sizeof msg, "shareformer native %s: %s has %zu elements, the sizes need %lld", kernel, name, have, (long long)need);
+  napi_throw_range_error(env, NULL, msg);
+  return false;
+}
+
+/* An optional Float32Array (null allowed) and its length. */
+static inline float *opt_f32(napi_env env, napi_value v, size_t *len) {
+  napi_valuetype t; napi_typeof(env, v, &t);
+  if (len) *len = 0;
+  return t == napi_null ? NULL : f32(env, v, len);
+}
+
+static inline bool is_null(napi_env env, napi_value v) { napi_valuetype t; napi_typeof(env, v, &t); return t == napi_null; }
 
 /* gemm.c: one product C = op(A)·op(B) + beta·C on the calling thread (a single row is a gemv). */
 void sgemm_block(bool ta, bool tb, int64_t m, int64_t n, int64_t k, const float *a, int64_t lda,

@@ -44,17 +44,17 @@ static void gelu_backward_range(void *p, int64_t i0, int64_t i1) {
 }
 
 napi_value gelu_tanh(napi_env env, napi_callback_info info) {
-  ARGS(2) size_t n;
-  Pw w = { f32(env, argv[0], &n), NULL, f32(env, argv[1], NULL), 0, false, 0, 0, 0 };
-  if (!w.x || !w.out) return NULL;
+  ARGS(2) size_t n, on;
+  Pw w = { f32(env, argv[0], &n), NULL, f32(env, argv[1], &on), 0, false, 0, 0, 0 };
+  if (!w.x || !w.out || !covers(env, "geluTanh", "out", on, (int64_t)n)) return NULL;
   pool_range((int64_t)n, GRAIN, 16, gelu_range, &w);
   return NULL;
 }
 
 napi_value gelu_tanh_backward(napi_env env, napi_callback_info info) {
-  ARGS(3) size_t n;
-  Pw w = { f32(env, argv[0], &n), f32(env, argv[1], NULL), f32(env, argv[2], NULL), 0, false, 0, 0, 0 };
-  if (!w.x || !w.g || !w.out) return NULL;
+  ARGS(3) size_t n, gn, dn;
+  Pw w = { f32(env, argv[0], &n), f32(env, argv[1], &gn), f32(env, argv[2], &dn), 0, false, 0, 0, 0 };
+  if (!w.x || !w.g || !w.out || !covers(env, "geluTanhBackward", "g", gn, (int64_t)n) || !covers(env, "geluTanhBackward", "dx", dn, (int64_t)n)) return NULL;
   pool_range((int64_t)n, GRAIN, 16, gelu_backward_range, &w);
   return NULL;
 }
@@ -75,9 +75,11 @@ static void swap12_range(void *p, int64_t i0, int64_t i1) {
 }
 
 napi_value swap12(napi_env env, napi_callback_info info) {
-  ARGS(7)
-  Pw w = { f32(env, argv[0], NULL), NULL, f32(env, argv[5], NULL), 0, false, num(env, argv[2]), num(env, argv[3]), num(env, argv[4]) };
+  ARGS(7) size_t xn, on;
+  Pw w = { f32(env, argv[0], &xn), NULL, f32(env, argv[5], &on), 0, false, num(env, argv[2]), num(env, argv[3]), num(env, argv[4]) };
   if (!w.x || !w.out) return NULL;
+  const int64_t total = mul4(num(env, argv[1]), w.b, w.c, w.d);
+  if (!covers(env, "swap12", "x", xn, total) || !covers(env, "swap12", "out", on, total)) return NULL;
   napi_get_value_bool(env, argv[6], &w.acc);
   const int64_t outer = num(env, argv[1]) * w.b;
   pool_range(outer, outer * w.c * w.d < GRAIN ? INT64_MAX : 1, 1, swap12_range, &w);
@@ -97,9 +99,9 @@ static void scale_range(void *p, int64_t i0, int64_t i1) {
 }
 
 napi_value scale(napi_env env, napi_callback_info info) {
-  ARGS(4) size_t n;
-  Pw w = { f32(env, argv[0], &n), NULL, f32(env, argv[2], NULL), (float)dbl(env, argv[1]), false, 0, 0, 0 };
-  if (!w.x || !w.out) return NULL;
+  ARGS(4) size_t n, on;
+  Pw w = { f32(env, argv[0], &n), NULL, f32(env, argv[2], &on), (float)dbl(env, argv[1]), false, 0, 0, 0 };
+  if (!w.x || !w.out || !covers(env, "scale", "out", on, (int64_t)n)) return NULL;
   napi_get_value_bool(env, argv[3], &w.acc);
   pool_range((int64_t)n, GRAIN, 16, scale_range, &w);
   return NULL;
@@ -132,7 +134,11 @@ static void binary_range(void *p, int64_t i0, int64_t i1) {
 napi_value binary(napi_env env, napi_callback_info info) {
   ARGS(4) size_t an, bn, n;
   Bin w = { num(env, argv[0]), 0, f32(env, argv[1], &an), f32(env, argv[2], &bn), NULL, f32(env, argv[3], &n), 0, 0, 0, 0 };
-  if (!w.a || !w.b || !w.out || an == 0 || bn == 0) return NULL;
+  if (!w.a || !w.b || !w.out) return NULL;
+  if (an == 0 || bn == 0 || n % an != 0 || n % bn != 0 || w.op < 0 || w.op > 2) {
+    napi_throw_range_error(env, NULL, "shareformer native binary: each operand's length must divide the output's (broadcast over leading axes), and op must be 0, 1 or 2");
+    return NULL;
+  }
   w.an = (int64_t)an; w.bn = (int64_t)bn; w.n = (int64_t)n;
   const int64_t period = an < bn ? w.an : w.bn;
   pool_range(w.n, GRAIN, period, binary_range, &w);
@@ -174,7 +180,11 @@ static void binary_backward_range(void *p, int64_t i0, int64_t i1) {
 napi_value binary_backward(napi_env env, napi_callback_info info) {
   ARGS(6) size_t an, bn, n, dn;
   Bin w = { num(env, argv[0]), num(env, argv[1]), f32(env, argv[2], &an), f32(env, argv[3], &bn), f32(env, argv[4], &n), f32(env, argv[5], &dn), 0, 0, 0, 0 };
-  if (!w.a || !w.b || !w.g || !w.out || dn == 0) return NULL;
+  if (!w.a || !w.b || !w.g || !w.out) return NULL;
+  if (an == 0 || bn == 0 || dn == 0 || n % an != 0 || n % bn != 0 || n % dn != 0 || dn != (w.which == 0 ? an : bn) || w.op < 0 || w.op > 2) {
+    napi_throw_range_error(env, NULL, "shareformer native binaryBackward: a, b and dx must divide g's length, dx must match its operand, and op must be 0, 1 or 2");
+    return NULL;
+  }
   w.an = (int64_t)an; w.bn = (int64_t)bn; w.n = (int64_t)n; w.dn = (int64_t)dn;
   if (w.dn == w.n) {
     const int64_t period = w.op == 2 ? (w.which == 0 ? w.bn : w.an) : 1;
@@ -211,8 +221,10 @@ static void sum_axis_range(void *p, int64_t i0, int64_t i1) {
 napi_value sum_axis(napi_env env, napi_callback_info info) {
   size_t argc = 6; napi_value argv[6];
   CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  SumAxis w = { f32(env, argv[0], NULL), f32(env, argv[4], NULL), num(env, argv[1]), num(env, argv[2]), num(env, argv[3]), false };
+  size_t xn, on;
+  SumAxis w = { f32(env, argv[0], &xn), f32(env, argv[4], &on), num(env, argv[1]), num(env, argv[2]), num(env, argv[3]), false };
   if (!w.x || !w.out) return NULL;
+  if (!covers(env, "sumAxis", "x", xn, mul3(w.outer, w.len, w.inner)) || !covers(env, "sumAxis", "out", on, mul(w.outer, w.inner))) return NULL;
   napi_get_value_bool(env, argv[5], &w.acc);
   pool_range(w.inner, w.outer * w.len * w.inner < GRAIN ? INT64_MAX : 16, 16, sum_axis_range, &w);
   return NULL;
@@ -252,10 +264,15 @@ static void layer_norm_range(void *p, int64_t r0, int64_t r1) {
 napi_value layer_norm(napi_env env, napi_callback_info info) {
   ARGS(9)
   Norm w; memset(&w, 0, sizeof w);
-  w.x = f32(env, argv[0], NULL); w.gamma = f32(env, argv[1], NULL); w.beta = arg_f32(env, argv[2]);
+  size_t xn, gn, bn, on, mn, rn;
+  w.x = f32(env, argv[0], &xn); w.gamma = f32(env, argv[1], &gn); w.beta = opt_f32(env, argv[2], &bn);
   w.rows = num(env, argv[3]); w.dim = num(env, argv[4]); w.eps = dbl(env, argv[5]);
-  w.out = f32(env, argv[6], NULL); w.mean = f32(env, argv[7], NULL); w.rstd = f32(env, argv[8], NULL);
+  w.out = f32(env, argv[6], &on); w.mean = f32(env, argv[7], &mn); w.rstd = f32(env, argv[8], &rn);
   if (!w.x || !w.gamma || !w.out || !w.mean || !w.rstd) return NULL;
+  const int64_t size = mul(w.rows, w.dim);
+  if (!covers(env, "layerNorm", "x", xn, size) || !covers(env, "layerNorm", "out", on, size) || !covers(env, "layerNorm", "gamma", gn, w.dim) ||
+      (w.beta && !covers(env, "layerNorm", "beta", bn, w.dim)) || !covers(env, "layerNorm", "mean", mn, w.rows) || !covers(env, "layerNorm", "rstd", rn, w.rows))
+    return NULL;
   pool_range(w.rows, w.rows * w.dim < GRAIN ? INT64_MAX : 8, 1, layer_norm_range, &w);
   return NULL;
 }
@@ -294,10 +311,18 @@ static void layer_norm_backward_range(void *p, int64_t r0, int64_t r1) {
 napi_value layer_norm_backward(napi_env env, napi_callback_info info) {
   ARGS(10)
   Norm w; memset(&w, 0, sizeof w);
-  w.x = f32(env, argv[0], NULL); w.gamma = f32(env, argv[1], NULL); w.mean_in = f32(env, argv[2], NULL); w.rstd_in = f32(env, argv[3], NULL);
-  w.g = f32(env, argv[4], NULL); w.rows = num(env, argv[5]); w.dim = num(env, argv[6]);
-  w.dx = arg_f32(env, argv[7]); w.dgamma = arg_f32(env, argv[8]); w.dbeta = arg_f32(env, argv[9]);
-  if (!w.x || !w.gamma || !w.mean_in || !w.rstd_in || !w.g || w.rows == 0) return NULL;
+  size_t xn, gan, mn, rn, gn, dxn, dgn, dbn;
+  w.x = f32(env, argv[0], &xn); w.gamma = f32(env, argv[1], &gan); w.mean_in = f32(env, argv[2], &mn); w.rstd_in = f32(env, argv[3], &rn);
+  w.g = f32(env, argv[4], &gn); w.rows = num(env, argv[5]); w.dim = num(env, argv[6]);
+  w.dx = opt_f32(env, argv[7], &dxn); w.dgamma = opt_f32(env, argv[8], &dgn); w.dbeta = opt_f32(env, argv[9], &dbn);
+  if (!w.x || !w.gamma || !w.mean_in || !w.rstd_in || !w.g) return NULL;
+  const int64_t size = mul(w.rows, w.dim);
+  const char *k = "layerNormBackward";
+  if (!covers(env, k, "x", xn, size) || !covers(env, k, "g", gn, size) || !covers(env, k, "gamma", gan, w.dim) || !covers(env, k, "mean", mn, w.rows) ||
+      !covers(env, k, "rstd", rn, w.rows) || (w.dx && !covers(env, k, "dx", dxn, size)) || (w.dgamma && !covers(env, k, "dGamma", dgn, w.dim)) ||
+      (w.dbeta && !covers(env, k, "dBeta", dbn, w.dim)))
+    return NULL;
+  if (w.rows == 0) return NULL;
   w.parts = w.rows * w.dim < GRAIN ? 1 : pool_threads();
   if (w.parts > w.rows) w.parts = w.rows;
   w.partial = (float *)calloc((size_t)(w.parts * 2 * w.dim), sizeof(float));
@@ -326,8 +351,10 @@ static void softmax_range(void *p, int64_t r0, int64_t r1) {
 napi_value softmax(napi_env env, napi_callback_info info) {
   ARGS(4)
   Norm w; memset(&w, 0, sizeof w);
-  w.x = f32(env, argv[0], NULL); w.rows = num(env, argv[1]); w.dim = num(env, argv[2]); w.out = f32(env, argv[3], NULL);
+  size_t xn, on;
+  w.x = f32(env, argv[0], &xn); w.rows = num(env, argv[1]); w.dim = num(env, argv[2]); w.out = f32(env, argv[3], &on);
   if (!w.x || !w.out) return NULL;
+  if (!covers(env, "softmax", "x", xn, mul(w.rows, w.dim)) || !covers(env, "softmax", "out", on, mul(w.rows, w.dim))) return NULL;
   pool_range(w.rows, w.rows * w.dim < GRAIN ? INT64_MAX : 4, 1, softmax_range, &w);
   return NULL;
 }
@@ -357,19 +384,35 @@ static void cross_entropy_range(void *p, int64_t r0, int64_t r1) {
 napi_value cross_entropy(napi_env env, napi_callback_info info) {
   ARGS(7)
   CE w; memset(&w, 0, sizeof w);
-  w.logits = f32(env, argv[0], NULL);
+  size_t ln, dn;
+  w.logits = f32(env, argv[0], &ln);
+  if (!w.logits) return NULL;
   napi_typedarray_type type; size_t tlen; void *tdata; napi_value tbuf; size_t toff;
   if (napi_get_typedarray_info(env, argv[1], &type, &tlen, &tdata, &tbuf, &toff) != napi_ok || type != napi_int32_array) {
     napi_throw_type_error(env, NULL, "shareformer native crossEntropy: targets must be an Int32Array"); return NULL;
   }
   w.targets = (const int32_t *)tdata;
   w.rows = num(env, argv[2]); w.vocab = num(env, argv[3]); w.ignore = num(env, argv[4]);
-  w.dl = arg_f32(env, argv[5]); w.gscale = dbl(env, argv[6]);
-  if (!w.logits) return NULL;
-  for (int64_t r = 0; r < w.rows; r++) if (w.targets[r] != w.ignore) w.count++;
+  w.dl = opt_f32(env, argv[5], &dn); w.gscale = dbl(env, argv[6]);
+  const int64_t size = mul(w.rows, w.vocab);
+  if (!covers(env, "crossEntropy", "logits", ln, size) || !covers(env, "crossEntropy", "targets", tlen, w.rows) ||
+      (w.dl && !covers(env, "crossEntropy", "dLogits", dn, size)))
+    return NULL;
+  for (int64_t r = 0; r < w.rows; r++) {
+    const int64_t t = w.targets[r];
+    if (t == w.ignore) continue;
+    if (t < 0 || t >= w.vocab) {
+      char msg[160];
+      snprintf(msg, sizeof msg, "shareformer native crossEntropy: target %lld of row %lld is outside the vocabulary of %lld", (long long)t, (long long)r, (long long)w.vocab);
+      napi_throw_range_error(env, NULL, msg);
+      return NULL;
+    }
+    w.count++;
+  }
   double totals[64] = { 0 };
   w.totals = totals;
   w.parts = w.rows * w.vocab < GRAIN ? 1 : pool_threads();
+  if (w.parts > 64) w.parts = 64; /* the size of `totals` */
   if (w.parts > w.rows) w.parts = w.rows > 0 ? w.rows : 1;
   const int64_t chunk = w.rows > 0 ? (w.rows + w.parts - 1) / w.parts : 1;
   pool_range(w.rows, w.parts == 1 ? INT64_MAX : 1, chunk, cross_entropy_range, &w);
@@ -397,9 +440,10 @@ static void adamw_range(void *ctx, int64_t i0, int64_t i1) {
 
 /* adamw(param, grad, m, v, lr, beta1, beta2, eps, weightDecay, step) — torch.optim.AdamW's update */
 napi_value adamw(napi_env env, napi_callback_info info) {
-  ARGS(10) size_t n;
-  Adam w = { f32(env, argv[0], &n), f32(env, argv[1], NULL), f32(env, argv[2], NULL), f32(env, argv[3], NULL), 0, 0, 0, 0, 0, 0 };
+  ARGS(10) size_t n, gn, mn, vn;
+  Adam w = { f32(env, argv[0], &n), f32(env, argv[1], &gn), f32(env, argv[2], &mn), f32(env, argv[3], &vn), 0, 0, 0, 0, 0, 0 };
   if (!w.p || !w.g || !w.m || !w.v) return NULL;
+  if (!covers(env, "adamw", "grad", gn, (int64_t)n) || !covers(env, "adamw", "m", mn, (int64_t)n) || !covers(env, "adamw", "v", vn, (int64_t)n)) return NULL;
   const double lr = dbl(env, argv[4]), b1 = dbl(env, argv[5]), b2 = dbl(env, argv[6]), eps = dbl(env, argv[7]), wd = dbl(env, argv[8]), step = dbl(env, argv[9]);
   w.decay = (float)(1.0 - lr * wd); w.b1 = (float)b1; w.b2 = (float)b2;
   w.step = (float)(lr / (1.0 - pow(b1, step)));
@@ -425,6 +469,7 @@ napi_value sum_squares(napi_env env, napi_callback_info info) {
   w.x = f32(env, argv[0], &n); w.n = (int64_t)n;
   if (!w.x) return NULL;
   w.parts = w.n < GRAIN ? 1 : pool_threads();
+  if (w.parts > 64) w.parts = 64; /* the size of `totals` */
   const int64_t chunk = w.n > 0 ? (w.n + w.parts - 1) / w.parts : 1;
   if (w.n > 0) pool_range(w.n, w.parts == 1 ? INT64_MAX : 1, chunk, sum_squares_range, &w);
   double total = 0;

@@ -1,0 +1,50 @@
+// Operands in the WebAssembly module's memory: regions reserved after the per-thread scratch for
+// one call's operands, and copies in and out of them. Every copy checks that the source holds the
+// elements the call's sizes need, so a size that lies is an error instead of a result computed
+// from the previous call's leftovers.
+import { KernelBoundsError } from '../bounds.js';
+import type { Kernels } from './kernels.js';
+
+export class ModuleMemory {
+  private heap: Float32Array;
+
+  /** `base`: the first byte after the control block and scratch. */
+  constructor(
+    private readonly kernels: Kernels,
+    private readonly base: number,
+  ) {
+    kernels.ensureMemory(base);
+    this.heap = new Float32Array(kernels.memory.buffer);
+  }
+
+  /** Float offsets of consecutive regions of the given sizes, reserved (the memory grows if needed). */
+  regions(...sizes: number[]): number[] {
+    const bytes = 4 * sizes.reduce((a, b) => a + b, 0);
+    const { memory } = this.kernels;
+    if (this.base + bytes > memory.buffer.byteLength) this.kernels.ensureMemory(this.base + bytes);
+    if (this.heap.buffer !== memory.buffer || this.heap.length * 4 < this.base + bytes) this.heap = new Float32Array(memory.buffer);
+    let at = this.base / 4;
+    return sizes.map((n) => {
+      const o = at;
+      at += n;
+      return o;
+    });
+  }
+
+  /** Copies src[from, from + n) to the region at float offset `to`. */
+  copyIn(src: Float32Array, from: number, n: number, to: number, name = 'operand'): void {
+    if (from + n > src.length) throw new KernelBoundsError(`wasm backend: ${name} has ${src.length} elements, the sizes need ${from + n}`);
+    this.heap.set(src.subarray(from, from + n), to);
+  }
+
+  /** Copies n floats at float offset `from` into dst[at, at + n). */
+  copyOut(dst: Float32Array, at: number, n: number, from: number, name = 'output'): void {
+    if (at + n > dst.length) throw new KernelBoundsError(`wasm backend: ${name} has ${dst.length} elements, the sizes need ${at + n}`);
+    dst.set(this.heap.subarray(from, from + n), at);
+  }
+
+  /** Whether the memory is still within the shared pages worker threads can see. */
+  get byteLength(): number {
+    return this.kernels.memory.buffer.byteLength;
+  }
+}
