@@ -17,7 +17,7 @@ let poison = false;
 export interface PoolOptions {
   /** Free buffers kept for reuse, at most; beyond it given-back buffers are left to the collector. */
   maxFreeBytes?: number;
-  /** Fill reused output buffers with NaN, so a kernel that fails to write every element shows (tests). */
+  /** Fill output buffers with NaN, so a kernel that fails to write every element shows (tests). */
   poison?: boolean;
 }
 
@@ -56,11 +56,19 @@ function fromSlab(n: number): Float32Array {
 }
 
 function take(n: number, zeroed: boolean): Float32Array {
-  if (n < MIN_POOLED) return fromSlab(n);
+  // With poison on (tests), every unspecified buffer starts as NaN, fresh or reused, small or
+  // large: a kernel that leaves an element unwritten then fails the comparisons with PyTorch
+  // instead of passing on a zero it happened to find.
+  if (n < MIN_POOLED) {
+    const small = fromSlab(n);
+    if (poison && !zeroed) small.fill(NaN);
+    return small;
+  }
   const reused = free.get(n)?.pop();
   if (!reused) {
     const fresh = new Float32Array(n);
     owned.add(fresh);
+    if (poison && !zeroed) fresh.fill(NaN);
     return fresh;
   }
   freeBytes -= reused.byteLength;

@@ -15,7 +15,6 @@ export function gemm(a: Float32Array, b: Float32Array, c: Float32Array, p: GemmA
       row.fill(0);
       for (let l = 0; l < k; l++) {
         const av = a[aOff + i * ars + l * acs]!;
-        if (av === 0) continue;
         const bRow = bOff + l * brs;
         for (let j = 0; j < n; j++) row[j]! += av * b[bRow + j * bcs]!;
       }
