@@ -1,7 +1,7 @@
 // Size checks for kernels that trust their sizes (native C, WebAssembly memory): every array must
 // hold what the sizes say it holds, or the kernel would read another call's leftovers or write
 // past the end. Cheap, once per call; errors name the kernel, the array and both counts.
-import type { AttentionDims, GemmArgs } from './backend.js';
+import type { AttentionDims, GemmArgs } from './types.js';
 
 export class KernelBoundsError extends RangeError {
   constructor(message: string) {

@@ -14,17 +14,33 @@ export interface PytorchResults {
   decode: Record<string, number>;
 }
 
-const PYTHON = '/usr/bin/python3';
+/**
+ * The Python to run the PyTorch baseline with: SHAREFORMER_PYTHON if set, else the first of
+ * python3 on PATH and Debian's /usr/bin/python3 that can import torch (a pyenv or venv python3
+ * often shadows the system one that has python3-torch).
+ */
+export function findTorchPython(): { python: string } | { error: string } {
+  const explicit = process.env.SHAREFORMER_PYTHON;
+  const candidates = explicit ? [explicit] : ['python3', '/usr/bin/python3'];
+  for (const python of candidates) {
+    const r = spawnSync(python, ['-c', 'import torch'], { encoding: 'utf8' });
+    if (r.status === 0) return { python };
+  }
+  return {
+    error: explicit
+      ? `SHAREFORMER_PYTHON=${explicit} cannot import torch`
+      : 'no python3 with PyTorch found (apt-get install python3-torch libopenblas0-pthread, or set SHAREFORMER_PYTHON)',
+  };
+}
 
 export function runPytorch(spec: { matmul: number[]; train: Record<string, BenchModel>; decode: Record<string, BenchModel> }): PytorchResults | { error: string } {
-  if (!existsSync(PYTHON)) return { error: `${PYTHON} not found` };
+  const found = findTorchPython();
+  if ('error' in found) return found;
   const script = fileURLToPath(new URL('../../bench/pytorch_bench.py', import.meta.url));
+  if (!existsSync(script)) return { error: `${script} is missing from this installation` };
   const env = { ...process.env, OMP_WAIT_POLICY: 'PASSIVE' };
-  const r = spawnSync(PYTHON, [script, JSON.stringify(spec)], { encoding: 'utf8', env, maxBuffer: 1 << 24 });
-  if (r.status !== 0) {
-    const why = /No module named 'torch'/.test(r.stderr) ? 'PyTorch is not installed (apt-get install python3-torch libopenblas0-pthread)' : r.stderr.trim().split('\n').pop();
-    return { error: why ?? 'failed' };
-  }
+  const r = spawnSync(found.python, [script, JSON.stringify(spec)], { encoding: 'utf8', env, maxBuffer: 1 << 24 });
+  if (r.status !== 0) return { error: r.stderr.trim().split('\n').pop() ?? 'failed' };
   return JSON.parse(r.stdout.trim().split('\n').pop()!) as PytorchResults;
 }
 
@@ -49,6 +65,11 @@ export async function runTfjsWasm(sizes: number[], seconds = 1): Promise<Record<
     }
     return out;
   } catch (e) {
-    return { error: `TensorFlow.js wasm unavailable (${(e as Error).message.split('\n')[0]})` };
+    const missing = /Cannot find (package|module)/.test((e as Error).message);
+    return {
+      error: missing
+        ? 'TensorFlow.js is not installed (a dev dependency: npm i -D @tensorflow/tfjs-core @tensorflow/tfjs-backend-wasm to compare)'
+        : `TensorFlow.js wasm unavailable (${(e as Error).message.split('\n')[0]})`,
+    };
   }
 }

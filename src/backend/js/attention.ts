@@ -1,6 +1,6 @@
 // Reference grouped-query causal attention, split in two so that a layer can reuse another layer's
 // attention probabilities: probs = softmax(scale·QKᵀ + mask), out = probs·V.
-import type { AttentionDims } from '../backend.js';
+import type { AttentionDims } from '../types.js';
 
 /** Last key position query t may see (inclusive). Queries are the last tq of tk positions. */
 function lastKey(d: AttentionDims, t: number): number {

@@ -1,5 +1,5 @@
 // Reference elementwise kernels: broadcasting binary ops, scaling, activations and their gradients.
-import type { BinaryOp, GeluApproximation } from '../backend.js';
+import type { BinaryOp, GeluApproximation } from '../types.js';
 import { erf } from '../../tensor/erf.js';
 
 // Broadcasting repeats the shorter operand along the longer one's leading dimensions, so the loops

@@ -1,6 +1,6 @@
 // Reference matrix product: one plain loop nest for every transpose combination and batch layout.
 // Accumulates each output row in float64 so it serves as the accuracy baseline for faster backends.
-import type { GemmArgs } from '../backend.js';
+import type { GemmArgs } from '../types.js';
 
 export function gemm(a: Float32Array, b: Float32Array, c: Float32Array, p: GemmArgs): void {
   const { batch, m, n, k } = p;

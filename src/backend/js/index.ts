@@ -1,6 +1,6 @@
 // The reference backend: plain TypeScript loops, float64 accumulation, no dependencies.
 // It defines correct results for every other backend and runs anywhere JavaScript runs.
-import type { Backend } from '../backend.js';
+import type { Backend } from '../types.js';
 import { gemm } from './gemm.js';
 import { binary, binaryBackward, scale, gelu, geluBackward, silu, siluBackward, sumSquares } from './elementwise.js';
 import { copyAxis, permute, embedding, embeddingBackward, sumAxis, broadcastAxis } from './layout.js';

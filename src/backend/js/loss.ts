@@ -1,5 +1,5 @@
 // Reference cross-entropy from logits (log-sum-exp in float64) and the AdamW update.
-import type { AdamWArgs } from '../backend.js';
+import type { AdamWArgs } from '../types.js';
 
 function logSumExp(logits: Float32Array, o: number, vocab: number): number {
   let max = -Infinity;

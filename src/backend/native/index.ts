@@ -5,7 +5,7 @@
 import { createRequire } from 'node:module';
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import type { AttentionDims, Backend, BinaryOp, GemmArgs } from '../backend.js';
+import type { AttentionDims, Backend, BinaryOp, GemmArgs } from '../types.js';
 import { jsBackend } from '../js/index.js';
 import { threadsFromEnv } from '../threads-env.js';
 

@@ -2,7 +2,7 @@
 // gradient, masking) run in module memory. Per K/V head its keys and values are copied in once,
 // per query head its rows; the probabilities never make a round trip through JavaScript between
 // the two. Every array is checked against the sizes before anything is copied.
-import type { AttentionDims, Backend } from '../backend.js';
+import type { AttentionDims, Backend } from '../types.js';
 import { checkAttentionDims, covers } from '../bounds.js';
 import type { Kernels } from './kernels.js';
 import type { ModuleMemory } from './module-memory.js';

@@ -4,7 +4,7 @@
 // loop of a training step); other kernels are the reference ones. Works in Node and browsers: the
 // module is embedded and compiled synchronously. Operands are copied into the module's memory per
 // call (module-memory.ts), which costs O(n²) against O(n³).
-import type { Backend, GemmArgs } from '../backend.js';
+import type { Backend, GemmArgs } from '../types.js';
 import { checkGemm, checkSameLength } from '../bounds.js';
 import { jsBackend } from '../js/index.js';
 import { attentionInModule } from './attention.js';
