@@ -105,7 +105,7 @@ def matmul_gflops(n, seconds=1.0):
     while time.perf_counter() - t0 < seconds:
         a @ b
         reps += 1
-    return 2 * n ** 3 * reps / (time.perf_counter() - t0) / 1e9
+    return 2 * n**3 * reps / (time.perf_counter() - t0) / 1e9
 
 
 def train_tokens_per_s(c, steps):

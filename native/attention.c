@@ -8,12 +8,23 @@
  * q [B,H,Tq,D]; k, v [B,G,kvStride,D] (first tk rows filled); probs [B,H,Tq,Tk]. Head h reads K/V
  * head h/(H/G). Queries are the last tq of tk positions: query t may see keys 0 .. tk - tq + t. */
 #define ROWS 64
-typedef struct { int64_t batch, heads, kvHeads, tq, tk, kvStride, d; float scale; bool causal; } Dims;
+typedef struct {
+  int64_t batch, heads, kvHeads, tq, tk, kvStride, d;
+  float scale;
+  bool causal;
+} Dims;
 
 static bool dims(napi_env env, napi_value *argv, Dims *o) {
-  o->batch = num(env, argv[0]); o->heads = num(env, argv[1]); o->kvHeads = num(env, argv[2]);
-  o->tq = num(env, argv[3]); o->tk = num(env, argv[4]); o->kvStride = num(env, argv[5]); o->d = num(env, argv[6]);
-  double scale; napi_get_value_double(env, argv[7], &scale); o->scale = (float)scale;
+  o->batch = num(env, argv[0]);
+  o->heads = num(env, argv[1]);
+  o->kvHeads = num(env, argv[2]);
+  o->tq = num(env, argv[3]);
+  o->tk = num(env, argv[4]);
+  o->kvStride = num(env, argv[5]);
+  o->d = num(env, argv[6]);
+  double scale;
+  napi_get_value_double(env, argv[7], &scale);
+  o->scale = (float)scale;
   napi_get_value_bool(env, argv[8], &o->causal);
   return o->kvHeads > 0 && o->heads % o->kvHeads == 0;
 }
@@ -22,8 +33,13 @@ static inline int64_t last_key(const Dims *d, int64_t t) { return d->causal ? d-
 
 /* Per-thread scratch, grown on demand and kept. */
 static float *scratch(size_t n) {
-  static _Thread_local float *buf = NULL; static _Thread_local size_t cap = 0;
-  if (n > cap) { free(buf); cap = n * 2; buf = (float *)malloc(cap * sizeof(float)); }
+  static _Thread_local float *buf = NULL;
+  static _Thread_local size_t cap = 0;
+  if (n > cap) {
+    free(buf);
+    cap = n * 2;
+    buf = (float *)malloc(cap * sizeof(float));
+  }
   return buf;
 }
 
@@ -40,33 +56,47 @@ static inline float exp_approx(float x) {
   p = p * r + 1.6666665459e-1f;
   p = p * r + 5.0000001201e-1f;
   const float e = p * r * r + r + 1.0f;
-  union { uint32_t u; float f; } s = { (uint32_t)((int32_t)n + 127) << 23 };
+  union {
+    uint32_t u;
+    float f;
+  } s = {(uint32_t)((int32_t)n + 127) << 23};
   return e * s.f;
 }
 
 /* Softmax over the first `valid` entries of a row of `len`; the rest become exact zeros. */
 void softmax_row(float *row, int64_t valid, int64_t len) {
   float max = -INFINITY;
-#pragma omp simd reduction(max:max)
+#pragma omp simd reduction(max : max)
   for (int64_t s = 0; s < valid; s++) max = row[s] > max ? row[s] : max;
   float sum = 0.0f;
-#pragma omp simd reduction(+:sum)
-  for (int64_t s = 0; s < valid; s++) { const float e = exp_approx(row[s] - max); row[s] = e; sum += e; }
+#pragma omp simd reduction(+ : sum)
+  for (int64_t s = 0; s < valid; s++) {
+    const float e = exp_approx(row[s] - max);
+    row[s] = e;
+    sum += e;
+  }
   const float inv = 1.0f / sum;
 #pragma omp simd
   for (int64_t s = 0; s < valid; s++) row[s] *= inv;
   if (len > valid) memset(row + valid, 0, sizeof(float) * (size_t)(len - valid));
 }
 
-typedef struct { Dims D; const float *q, *k, *v, *p, *g; float *out, *dq, *dk, *dp, *dv; } Attn;
+typedef struct {
+  Dims D;
+  const float *q, *k, *v, *p, *g;
+  float *out, *dq, *dk, *dp, *dv;
+} Attn;
 
 /* One (head, row block) of a task: where its query rows, probability rows and K/V head start. */
-typedef struct { int64_t kvo, qo, po, r0, rows, width; } Block;
+typedef struct {
+  int64_t kvo, qo, po, r0, rows, width;
+} Block;
 typedef void (*block_fn)(const Attn *A, const Block *k, float *tmp);
 
 /* Runs fn on every (query head, row block) of task = (batch, K/V head). */
 static void for_blocks(const Attn *A, int64_t task, block_fn fn, size_t scratch_rows) {
-  const Dims *D = &A->D; const int64_t group = D->heads / D->kvHeads;
+  const Dims *D = &A->D;
+  const int64_t group = D->heads / D->kvHeads;
   const int64_t b = task / D->kvHeads, kh = task % D->kvHeads;
   float *tmp = scratch_rows ? scratch(scratch_rows * (size_t)D->tk) : NULL;
   Block k;
@@ -94,9 +124,11 @@ static const float *masked_block(const Dims *D, const float *P, int64_t r0, int6
 }
 
 static void probs_block(const Attn *A, const Block *k, float *tmp) {
-  const Dims *D = &A->D; (void)tmp;
+  const Dims *D = &A->D;
+  (void)tmp;
   float *P = A->out + k->po + k->r0 * D->tk;
-  sgemm_block(false, true, k->rows, k->width, D->d, A->q + k->qo + k->r0 * D->d, D->d, A->k + k->kvo, D->d, 0.0f, P, D->tk);
+  sgemm_block(false, true, k->rows, k->width, D->d, A->q + k->qo + k->r0 * D->d, D->d, A->k + k->kvo, D->d, 0.0f, P,
+              D->tk);
   const float sc = D->scale;
   for (int64_t t = 0; t < k->rows; t++) {
     float *row = P + t * D->tk;
@@ -108,69 +140,93 @@ static void probs_block(const Attn *A, const Block *k, float *tmp) {
 }
 
 static void probs_backward_block(const Attn *A, const Block *k, float *ds) {
-  const Dims *D = &A->D; const int64_t width = k->width;
+  const Dims *D = &A->D;
+  const int64_t width = k->width;
   for (int64_t t = 0; t < k->rows; t++) {
-    const float *P = A->p + k->po + (k->r0 + t) * D->tk, *G = A->g + k->po + (k->r0 + t) * D->tk; float *S = ds + t * width;
+    const float *P = A->p + k->po + (k->r0 + t) * D->tk, *G = A->g + k->po + (k->r0 + t) * D->tk;
+    float *S = ds + t * width;
     const int64_t valid = last_key(D, k->r0 + t) + 1;
     double dot = 0;
-#pragma omp simd reduction(+:dot)
+#pragma omp simd reduction(+ : dot)
     for (int64_t s = 0; s < valid; s++) dot += (double)P[s] * G[s];
     const float fd = (float)dot, sc = D->scale;
 #pragma omp simd
     for (int64_t s = 0; s < valid; s++) S[s] = P[s] * (G[s] - fd) * sc;
     if (width > valid) memset(S + valid, 0, sizeof(float) * (size_t)(width - valid));
   }
-  if (A->dq) sgemm_block(false, false, k->rows, D->d, width, ds, width, A->k + k->kvo, D->d, 1.0f, A->dq + k->qo + k->r0 * D->d, D->d);
-  if (A->dk) sgemm_block(true, false, width, D->d, k->rows, ds, width, A->q + k->qo + k->r0 * D->d, D->d, 1.0f, A->dk + k->kvo, D->d);
+  if (A->dq)
+    sgemm_block(false, false, k->rows, D->d, width, ds, width, A->k + k->kvo, D->d, 1.0f, A->dq + k->qo + k->r0 * D->d,
+                D->d);
+  if (A->dk)
+    sgemm_block(true, false, width, D->d, k->rows, ds, width, A->q + k->qo + k->r0 * D->d, D->d, 1.0f, A->dk + k->kvo,
+                D->d);
 }
 
 static void values_block(const Attn *A, const Block *k, float *tmp) {
   const Dims *D = &A->D;
   const float *P = masked_block(D, A->p + k->po, k->r0, k->rows, k->width, tmp);
-  sgemm_block(false, false, k->rows, D->d, k->width, P, k->width, A->v + k->kvo, D->d, 0.0f, A->out + k->qo + k->r0 * D->d, D->d);
+  sgemm_block(false, false, k->rows, D->d, k->width, P, k->width, A->v + k->kvo, D->d, 0.0f,
+              A->out + k->qo + k->r0 * D->d, D->d);
 }
 
 static void values_backward_block(const Attn *A, const Block *k, float *tmp) {
-  const Dims *D = &A->D; float *dpt = tmp + ROWS * D->tk;
+  const Dims *D = &A->D;
+  float *dpt = tmp + ROWS * D->tk;
   if (A->dp) {
-    sgemm_block(false, true, k->rows, k->width, D->d, A->g + k->qo + k->r0 * D->d, D->d, A->v + k->kvo, D->d, 0.0f, dpt, k->width);
+    sgemm_block(false, true, k->rows, k->width, D->d, A->g + k->qo + k->r0 * D->d, D->d, A->v + k->kvo, D->d, 0.0f, dpt,
+                k->width);
     for (int64_t t = 0; t < k->rows; t++) {
-      const int64_t valid = last_key(D, k->r0 + t) + 1; float *dst = A->dp + k->po + (k->r0 + t) * D->tk; const float *src = dpt + t * k->width;
+      const int64_t valid = last_key(D, k->r0 + t) + 1;
+      float *dst = A->dp + k->po + (k->r0 + t) * D->tk;
+      const float *src = dpt + t * k->width;
 #pragma omp simd
       for (int64_t s = 0; s < valid; s++) dst[s] += src[s];
     }
   }
   if (A->dv) {
     const float *P = masked_block(D, A->p + k->po, k->r0, k->rows, k->width, tmp);
-    sgemm_block(true, false, k->width, D->d, k->rows, P, k->width, A->g + k->qo + k->r0 * D->d, D->d, 1.0f, A->dv + k->kvo, D->d);
+    sgemm_block(true, false, k->width, D->d, k->rows, P, k->width, A->g + k->qo + k->r0 * D->d, D->d, 1.0f,
+                A->dv + k->kvo, D->d);
   }
 }
 
 static void probs_task(void *p, int64_t task) { for_blocks((const Attn *)p, task, probs_block, 0); }
-static void probs_backward_task(void *p, int64_t task) { for_blocks((const Attn *)p, task, probs_backward_block, ROWS); }
+static void probs_backward_task(void *p, int64_t task) {
+  for_blocks((const Attn *)p, task, probs_backward_block, ROWS);
+}
 static void values_task(void *p, int64_t task) { for_blocks((const Attn *)p, task, values_block, ROWS); }
-static void values_backward_task(void *p, int64_t task) { for_blocks((const Attn *)p, task, values_backward_block, 2 * ROWS); }
+static void values_backward_task(void *p, int64_t task) {
+  for_blocks((const Attn *)p, task, values_backward_block, 2 * ROWS);
+}
 
 enum { Q, K, V, P, G, OUT, DQ, DK, DP, DV };
 
 /* Every attention entry point: dims (9 values) then `count` arrays, null where not wanted. */
 static napi_value attention(napi_env env, napi_callback_info info, int count, pool_task task, const int *slots) {
-  size_t argc = 16; napi_value argv[16];
+  size_t argc = 16;
+  napi_value argv[16];
   CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  Attn A; memset(&A, 0, sizeof A);
-  if ((int)argc != 9 + count || !dims(env, argv, &A.D)) { napi_throw_error(env, NULL, "shareformer native attention: bad arguments"); return NULL; }
+  Attn A;
+  memset(&A, 0, sizeof A);
+  if ((int)argc != 9 + count || !dims(env, argv, &A.D)) {
+    napi_throw_error(env, NULL, "shareformer native attention: bad arguments");
+    return NULL;
+  }
   const Dims *D = &A.D;
   if (D->batch < 0 || D->heads < 0 || D->tq < 0 || D->tk < D->tq || D->kvStride < D->tk || D->d < 0) {
-    napi_throw_range_error(env, NULL, "shareformer native attention: sizes must satisfy 0 <= tq <= tk <= kvStride, batch, heads, headDim >= 0");
+    napi_throw_range_error(
+        env, NULL,
+        "shareformer native attention: sizes must satisfy 0 <= tq <= tk <= kvStride, batch, heads, headDim >= 0");
     return NULL;
   }
   /* Elements each array needs: queries and outputs [B,H,Tq,D], K/V [B,G,kvStride,D], probabilities [B,H,Tq,Tk];
    * the incoming gradient is shaped like the output of the kernel it belongs to. */
   const int64_t qs = mul4(D->batch, D->heads, D->tq, D->d), kvs = mul4(D->batch, D->kvHeads, D->kvStride, D->d);
   const int64_t ps = mul4(D->batch, D->heads, D->tq, D->tk), gs = task == probs_backward_task ? ps : qs;
-  const int64_t need[] = { qs, kvs, kvs, ps, gs, task == probs_task ? ps : qs, qs, kvs, ps, kvs };
-  static const char *names[] = { "q", "k", "v", "probs", "g", "out", "dq", "dk", "dProbs", "dv" };
-  float **fields[] = { (float **)&A.q, (float **)&A.k, (float **)&A.v, (float **)&A.p, (float **)&A.g, &A.out, &A.dq, &A.dk, &A.dp, &A.dv };
+  const int64_t need[] = {qs, kvs, kvs, ps, gs, task == probs_task ? ps : qs, qs, kvs, ps, kvs};
+  static const char *names[] = {"q", "k", "v", "probs", "g", "out", "dq", "dk", "dProbs", "dv"};
+  float **fields[] = {(float **)&A.q, (float **)&A.k, (float **)&A.v, (float **)&A.p, (float **)&A.g,
+                      &A.out,         &A.dq,          &A.dk,          &A.dp,          &A.dv};
   for (int i = 0; i < count; i++) {
     size_t len;
     *fields[slots[i]] = opt_f32(env, argv[9 + i], &len);
@@ -179,12 +235,26 @@ static napi_value attention(napi_env env, napi_callback_info info, int count, po
   }
   /* A decoding step's attention (one query row) is too little work to be worth waking a thread. */
   const int64_t tasks = A.D.batch * A.D.kvHeads;
-  if (A.D.batch * A.D.heads * A.D.tq * A.D.tk * A.D.d < ((int64_t)1 << 17)) for (int64_t i = 0; i < tasks; i++) task(&A, i);
-  else pool_run(tasks, task, &A);
+  if (A.D.batch * A.D.heads * A.D.tq * A.D.tk * A.D.d < ((int64_t)1 << 17))
+    for (int64_t i = 0; i < tasks; i++) task(&A, i);
+  else
+    pool_run(tasks, task, &A);
   return NULL;
 }
 
-napi_value attention_probs(napi_env env, napi_callback_info info) { int s[] = { Q, K, OUT }; return attention(env, info, 3, probs_task, s); }
-napi_value attention_probs_backward(napi_env env, napi_callback_info info) { int s[] = { Q, K, P, G, DQ, DK }; return attention(env, info, 6, probs_backward_task, s); }
-napi_value attend_values(napi_env env, napi_callback_info info) { int s[] = { P, V, OUT }; return attention(env, info, 3, values_task, s); }
-napi_value attend_values_backward(napi_env env, napi_callback_info info) { int s[] = { P, V, G, DP, DV }; return attention(env, info, 5, values_backward_task, s); }
+napi_value attention_probs(napi_env env, napi_callback_info info) {
+  int s[] = {Q, K, OUT};
+  return attention(env, info, 3, probs_task, s);
+}
+napi_value attention_probs_backward(napi_env env, napi_callback_info info) {
+  int s[] = {Q, K, P, G, DQ, DK};
+  return attention(env, info, 6, probs_backward_task, s);
+}
+napi_value attend_values(napi_env env, napi_callback_info info) {
+  int s[] = {P, V, OUT};
+  return attention(env, info, 3, values_task, s);
+}
+napi_value attend_values_backward(napi_env env, napi_callback_info info) {
+  int s[] = {P, V, G, DP, DV};
+  return attention(env, info, 5, values_backward_task, s);
+}

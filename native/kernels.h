@@ -20,13 +20,26 @@
 #include <stdio.h>
 #include "pool.h"
 
-#define CHECK(call) do { if ((call) != napi_ok) { napi_throw_error(env, NULL, "shareformer native: " #call " failed"); return NULL; } } while (0)
-#define ARGS(n) size_t argc = n; napi_value argv[n]; CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+#define CHECK(call)                                                                                                    \
+  do {                                                                                                                 \
+    if ((call) != napi_ok) {                                                                                           \
+      napi_throw_error(env, NULL, "shareformer native: " #call " failed");                                             \
+      return NULL;                                                                                                     \
+    }                                                                                                                  \
+  } while (0)
+#define ARGS(n)                                                                                                        \
+  size_t argc = n;                                                                                                     \
+  napi_value argv[n];                                                                                                  \
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
 /* Element ranges below this stay on the caller: waking a worker costs more than the loop. */
 #define GRAIN 32768
 
 static inline float *f32(napi_env env, napi_value v, size_t *len) {
-  napi_typedarray_type type; size_t length; void *data; napi_value buf; size_t offset;
+  napi_typedarray_type type;
+  size_t length;
+  void *data;
+  napi_value buf;
+  size_t offset;
   if (len) *len = 0;
   if (napi_get_typedarray_info(env, v, &type, &length, &data, &buf, &offset) != napi_ok || type != napi_float32_array) {
     napi_throw_type_error(env, NULL, "shareformer native: expected a Float32Array");
@@ -42,8 +55,11 @@ static inline int64_t num(napi_env env, napi_value v) {
   return out;
 }
 
-
-static inline double dbl(napi_env env, napi_value v) { double d = 0; napi_get_value_double(env, v, &d); return d; }
+static inline double dbl(napi_env env, napi_value v) {
+  double d = 0;
+  napi_get_value_double(env, v, &d);
+  return d;
+}
 
 /* ---- bounds. The kernels index arrays by the sizes they are given; a size that lies would read
  * or write outside the array. Every binding checks, once per call, that each size is a
@@ -56,8 +72,14 @@ static inline int64_t mul(int64_t a, int64_t b) {
   if (a < 0 || b < 0 || __builtin_mul_overflow(a, b, &r)) return -1;
   return r;
 }
-static inline int64_t mul3(int64_t a, int64_t b, int64_t c) { const int64_t ab = mul(a, b); return ab < 0 ? -1 : mul(ab, c); }
-static inline int64_t mul4(int64_t a, int64_t b, int64_t c, int64_t d) { const int64_t ab = mul(a, b); return ab < 0 ? -1 : mul3(ab, c, d); }
+static inline int64_t mul3(int64_t a, int64_t b, int64_t c) {
+  const int64_t ab = mul(a, b);
+  return ab < 0 ? -1 : mul(ab, c);
+}
+static inline int64_t mul4(int64_t a, int64_t b, int64_t c, int64_t d) {
+  const int64_t ab = mul(a, b);
+  return ab < 0 ? -1 : mul3(ab, c, d);
+}
 /* (items - 1)·stride + span: the elements a strided batch touches (0 items: none). */
 static inline int64_t strided(int64_t items, int64_t stride, int64_t span) {
   if (items <= 0 || span < 0) return items == 0 ? 0 : -1;
@@ -68,7 +90,8 @@ static inline int64_t strided(int64_t items, int64_t stride, int64_t span) {
 static inline bool sizes_ok(napi_env env, const char *kernel, int64_t need) {
   if (need >= 0) return true;
   char msg[160];
-  snprintf(msg, sizeof msg, "shareformer native %s: sizes must be non-negative and their product must fit in 64 bits", kernel);
+  snprintf(msg, sizeof msg, "shareformer native %s: sizes must be non-negative and their product must fit in 64 bits",
+           kernel);
   napi_throw_range_error(env, NULL, msg);
   return false;
 }
@@ -78,23 +101,29 @@ static inline bool covers(napi_env env, const char *kernel, const char *name, si
   if (!sizes_ok(env, kernel, need)) return false;
   if ((uint64_t)need <= (uint64_t)have) return true;
   char msg[200];
-  snprintf(msg, sizeof msg, "shareformer native %s: %s has %zu elements, the sizes need %lld", kernel, name, have, (long long)need);
+  snprintf(msg, sizeof msg, "shareformer native %s: %s has %zu elements, the sizes need %lld", kernel, name, have,
+           (long long)need);
   napi_throw_range_error(env, NULL, msg);
   return false;
 }
 
 /* An optional Float32Array (null allowed) and its length. */
 static inline float *opt_f32(napi_env env, napi_value v, size_t *len) {
-  napi_valuetype t; napi_typeof(env, v, &t);
+  napi_valuetype t;
+  napi_typeof(env, v, &t);
   if (len) *len = 0;
   return t == napi_null ? NULL : f32(env, v, len);
 }
 
-static inline bool is_null(napi_env env, napi_value v) { napi_valuetype t; napi_typeof(env, v, &t); return t == napi_null; }
+static inline bool is_null(napi_env env, napi_value v) {
+  napi_valuetype t;
+  napi_typeof(env, v, &t);
+  return t == napi_null;
+}
 
 /* gemm.c: one product C = op(A)·op(B) + beta·C on the calling thread (a single row is a gemv). */
-void sgemm_block(bool ta, bool tb, int64_t m, int64_t n, int64_t k, const float *a, int64_t lda,
-                 const float *b, int64_t ldb, float beta, float *c, int64_t ldc);
+void sgemm_block(bool ta, bool tb, int64_t m, int64_t n, int64_t k, const float *a, int64_t lda, const float *b,
+                 int64_t ldb, float beta, float *c, int64_t ldc);
 /* attention.c: softmax over a row's first `valid` entries, exact zeros after, up to `len`. */
 void softmax_row(float *row, int64_t valid, int64_t len);
 

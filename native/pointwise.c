@@ -26,16 +26,27 @@ static inline float fast_tanh(float x) {
 
 /* Every pointwise kernel below cuts its index range (elements or rows) into one chunk per thread. */
 
-typedef struct { const float *x, *g; float *out; float s; bool acc; int64_t b, c, d; } Pw;
+typedef struct {
+  const float *x, *g;
+  float *out;
+  float s;
+  bool acc;
+  int64_t b, c, d;
+} Pw;
 
 static void gelu_range(void *p, int64_t i0, int64_t i1) {
-  const Pw *w = (const Pw *)p; const float c = 0.7978845608028654f;
+  const Pw *w = (const Pw *)p;
+  const float c = 0.7978845608028654f;
 #pragma omp simd
-  for (int64_t i = i0; i < i1; i++) { const float v = w->x[i]; w->out[i] = 0.5f * v * (1.0f + fast_tanh(c * (v + 0.044715f * v * v * v))); }
+  for (int64_t i = i0; i < i1; i++) {
+    const float v = w->x[i];
+    w->out[i] = 0.5f * v * (1.0f + fast_tanh(c * (v + 0.044715f * v * v * v)));
+  }
 }
 
 static void gelu_backward_range(void *p, int64_t i0, int64_t i1) {
-  const Pw *w = (const Pw *)p; const float c = 0.7978845608028654f;
+  const Pw *w = (const Pw *)p;
+  const float c = 0.7978845608028654f;
 #pragma omp simd
   for (int64_t i = i0; i < i1; i++) {
     const float v = w->x[i], t = fast_tanh(c * (v + 0.044715f * v * v * v));
@@ -45,7 +56,7 @@ static void gelu_backward_range(void *p, int64_t i0, int64_t i1) {
 
 napi_value gelu_tanh(napi_env env, napi_callback_info info) {
   ARGS(2) size_t n, on;
-  Pw w = { f32(env, argv[0], &n), NULL, f32(env, argv[1], &on), 0, false, 0, 0, 0 };
+  Pw w = {f32(env, argv[0], &n), NULL, f32(env, argv[1], &on), 0, false, 0, 0, 0};
   if (!w.x || !w.out || !covers(env, "geluTanh", "out", on, (int64_t)n)) return NULL;
   pool_range((int64_t)n, GRAIN, 16, gelu_range, &w);
   return NULL;
@@ -53,30 +64,36 @@ napi_value gelu_tanh(napi_env env, napi_callback_info info) {
 
 napi_value gelu_tanh_backward(napi_env env, napi_callback_info info) {
   ARGS(3) size_t n, gn, dn;
-  Pw w = { f32(env, argv[0], &n), f32(env, argv[1], &gn), f32(env, argv[2], &dn), 0, false, 0, 0, 0 };
-  if (!w.x || !w.g || !w.out || !covers(env, "geluTanhBackward", "g", gn, (int64_t)n) || !covers(env, "geluTanhBackward", "dx", dn, (int64_t)n)) return NULL;
+  Pw w = {f32(env, argv[0], &n), f32(env, argv[1], &gn), f32(env, argv[2], &dn), 0, false, 0, 0, 0};
+  if (!w.x || !w.g || !w.out || !covers(env, "geluTanhBackward", "g", gn, (int64_t)n) ||
+      !covers(env, "geluTanhBackward", "dx", dn, (int64_t)n))
+    return NULL;
   pool_range((int64_t)n, GRAIN, 16, gelu_backward_range, &w);
   return NULL;
 }
 
 /* swap12(x, a, b, c, d, out, accumulate): out[a][c][b][d] (+)= x[a][b][c][d] — the head split/merge permute. */
 static void swap12_range(void *p, int64_t i0, int64_t i1) {
-  const Pw *w = (const Pw *)p; const int64_t B = w->b, C = w->c, D = w->d;
+  const Pw *w = (const Pw *)p;
+  const int64_t B = w->b, C = w->c, D = w->d;
   for (int64_t ab = i0; ab < i1; ab++) {
     const int64_t a = ab / B, b = ab % B;
     for (int64_t c = 0; c < C; c++) {
-      const float *src = w->x + ((a * B + b) * C + c) * D; float *dst = w->out + ((a * C + c) * B + b) * D;
+      const float *src = w->x + ((a * B + b) * C + c) * D;
+      float *dst = w->out + ((a * C + c) * B + b) * D;
       if (w->acc) {
 #pragma omp simd
         for (int64_t d = 0; d < D; d++) dst[d] += src[d];
-      } else memcpy(dst, src, sizeof(float) * (size_t)D);
+      } else
+        memcpy(dst, src, sizeof(float) * (size_t)D);
     }
   }
 }
 
 napi_value swap12(napi_env env, napi_callback_info info) {
   ARGS(7) size_t xn, on;
-  Pw w = { f32(env, argv[0], &xn), NULL, f32(env, argv[5], &on), 0, false, num(env, argv[2]), num(env, argv[3]), num(env, argv[4]) };
+  Pw w = {f32(env, argv[0], &xn), NULL, f32(env, argv[5], &on), 0, false, num(env, argv[2]), num(env, argv[3]),
+          num(env, argv[4])};
   if (!w.x || !w.out) return NULL;
   const int64_t total = mul4(num(env, argv[1]), w.b, w.c, w.d);
   if (!covers(env, "swap12", "x", xn, total) || !covers(env, "swap12", "out", on, total)) return NULL;
@@ -88,7 +105,8 @@ napi_value swap12(napi_env env, napi_callback_info info) {
 
 /* scale(x, s, out, accumulate): out (+)= s·x */
 static void scale_range(void *p, int64_t i0, int64_t i1) {
-  const Pw *w = (const Pw *)p; const float f = w->s;
+  const Pw *w = (const Pw *)p;
+  const float f = w->s;
   if (w->acc) {
 #pragma omp simd
     for (int64_t i = i0; i < i1; i++) w->out[i] += f * w->x[i];
@@ -100,7 +118,7 @@ static void scale_range(void *p, int64_t i0, int64_t i1) {
 
 napi_value scale(napi_env env, napi_callback_info info) {
   ARGS(4) size_t n, on;
-  Pw w = { f32(env, argv[0], &n), NULL, f32(env, argv[2], &on), (float)dbl(env, argv[1]), false, 0, 0, 0 };
+  Pw w = {f32(env, argv[0], &n), NULL, f32(env, argv[2], &on), (float)dbl(env, argv[1]), false, 0, 0, 0};
   if (!w.x || !w.out || !covers(env, "scale", "out", on, (int64_t)n)) return NULL;
   napi_get_value_bool(env, argv[3], &w.acc);
   pool_range((int64_t)n, GRAIN, 16, scale_range, &w);
@@ -109,12 +127,19 @@ napi_value scale(napi_env env, napi_callback_info info) {
 
 /* binary(op, a, b, out): out[i] = a[i mod an] op b[i mod bn]; op 0 add, 1 sub, 2 mul.
  * Shapes broadcast over leading dimensions, so the shorter length divides the output's. */
-typedef struct { int64_t op, which; const float *a, *b, *g; float *out; int64_t an, bn, n, dn; } Bin;
+typedef struct {
+  int64_t op, which;
+  const float *a, *b, *g;
+  float *out;
+  int64_t an, bn, n, dn;
+} Bin;
 #define BINOP(x, y) (op == 0 ? (x) + (y) : op == 1 ? (x) - (y) : (x) * (y))
 
 static void binary_range(void *p, int64_t i0, int64_t i1) {
-  const Bin *w = (const Bin *)p; const int64_t op = w->op;
-  const float *a = w->a, *b = w->b; float *out = w->out;
+  const Bin *w = (const Bin *)p;
+  const int64_t op = w->op;
+  const float *a = w->a, *b = w->b;
+  float *out = w->out;
   const int64_t an = w->an, bn = w->bn;
   /* i0, i1 are multiples of the shorter length (chunks align to it). */
   if (an == w->n && bn == w->n) {
@@ -133,13 +158,18 @@ static void binary_range(void *p, int64_t i0, int64_t i1) {
 
 napi_value binary(napi_env env, napi_callback_info info) {
   ARGS(4) size_t an, bn, n;
-  Bin w = { num(env, argv[0]), 0, f32(env, argv[1], &an), f32(env, argv[2], &bn), NULL, f32(env, argv[3], &n), 0, 0, 0, 0 };
+  Bin w = {
+      num(env, argv[0]), 0, f32(env, argv[1], &an), f32(env, argv[2], &bn), NULL, f32(env, argv[3], &n), 0, 0, 0, 0};
   if (!w.a || !w.b || !w.out) return NULL;
   if (an == 0 || bn == 0 || n % an != 0 || n % bn != 0 || w.op < 0 || w.op > 2) {
-    napi_throw_range_error(env, NULL, "shareformer native binary: each operand's length must divide the output's (broadcast over leading axes), and op must be 0, 1 or 2");
+    napi_throw_range_error(env, NULL,
+                           "shareformer native binary: each operand's length must divide the output's (broadcast over "
+                           "leading axes), and op must be 0, 1 or 2");
     return NULL;
   }
-  w.an = (int64_t)an; w.bn = (int64_t)bn; w.n = (int64_t)n;
+  w.an = (int64_t)an;
+  w.bn = (int64_t)bn;
+  w.n = (int64_t)n;
   const int64_t period = an < bn ? w.an : w.bn;
   pool_range(w.n, GRAIN, period, binary_range, &w);
   return NULL;
@@ -149,9 +179,11 @@ napi_value binary(napi_env env, napi_callback_info info) {
 static void binary_backward_range(void *p, int64_t i0, int64_t i1) {
   const Bin *w = (const Bin *)p;
   const int64_t n = w->n, dn = w->dn;
-  float *dx = w->out; const float *g = w->g;
+  float *dx = w->out;
+  const float *g = w->g;
   if (w->op == 2) {
-    const float *other = w->which == 0 ? w->b : w->a; const int64_t on = w->which == 0 ? w->bn : w->an;
+    const float *other = w->which == 0 ? w->b : w->a;
+    const int64_t on = w->which == 0 ? w->bn : w->an;
     if (dn == n) {
       /* Elements i0..i1 (aligned to the other operand's period). */
       for (int64_t o = i0; o < i1; o += on)
@@ -179,13 +211,28 @@ static void binary_backward_range(void *p, int64_t i0, int64_t i1) {
 /* binaryBackward(op, which, a, b, g, dx): dx[i mod dn] += d(a op b)/dx · g[i]; which 0 = a, 1 = b */
 napi_value binary_backward(napi_env env, napi_callback_info info) {
   ARGS(6) size_t an, bn, n, dn;
-  Bin w = { num(env, argv[0]), num(env, argv[1]), f32(env, argv[2], &an), f32(env, argv[3], &bn), f32(env, argv[4], &n), f32(env, argv[5], &dn), 0, 0, 0, 0 };
+  Bin w = {num(env, argv[0]),
+           num(env, argv[1]),
+           f32(env, argv[2], &an),
+           f32(env, argv[3], &bn),
+           f32(env, argv[4], &n),
+           f32(env, argv[5], &dn),
+           0,
+           0,
+           0,
+           0};
   if (!w.a || !w.b || !w.g || !w.out) return NULL;
-  if (an == 0 || bn == 0 || dn == 0 || n % an != 0 || n % bn != 0 || n % dn != 0 || dn != (w.which == 0 ? an : bn) || w.op < 0 || w.op > 2) {
-    napi_throw_range_error(env, NULL, "shareformer native binaryBackward: a, b and dx must divide g's length, dx must match its operand, and op must be 0, 1 or 2");
+  if (an == 0 || bn == 0 || dn == 0 || n % an != 0 || n % bn != 0 || n % dn != 0 || dn != (w.which == 0 ? an : bn) ||
+      w.op < 0 || w.op > 2) {
+    napi_throw_range_error(env, NULL,
+                           "shareformer native binaryBackward: a, b and dx must divide g's length, dx must match its "
+                           "operand, and op must be 0, 1 or 2");
     return NULL;
   }
-  w.an = (int64_t)an; w.bn = (int64_t)bn; w.n = (int64_t)n; w.dn = (int64_t)dn;
+  w.an = (int64_t)an;
+  w.bn = (int64_t)bn;
+  w.n = (int64_t)n;
+  w.dn = (int64_t)dn;
   if (w.dn == w.n) {
     const int64_t period = w.op == 2 ? (w.which == 0 ? w.bn : w.an) : 1;
     pool_range(w.n, GRAIN, period, binary_backward_range, &w);
@@ -197,7 +244,12 @@ napi_value binary_backward(napi_env env, napi_callback_info info) {
 
 /* sumAxis(x, outer, len, inner, out, accumulate): out[o, i] (+)= Σ_l x[o, l, i] — a bias gradient
  * sums every row. Columns are spread over the pool; each column sums in float64, as the reference. */
-typedef struct { const float *x; float *out; int64_t outer, len, inner; bool acc; } SumAxis;
+typedef struct {
+  const float *x;
+  float *out;
+  int64_t outer, len, inner;
+  bool acc;
+} SumAxis;
 
 static void sum_axis_range(void *p, int64_t i0, int64_t i1) {
   const SumAxis *w = (const SumAxis *)p;
@@ -219,12 +271,16 @@ static void sum_axis_range(void *p, int64_t i0, int64_t i1) {
 }
 
 napi_value sum_axis(napi_env env, napi_callback_info info) {
-  size_t argc = 6; napi_value argv[6];
+  size_t argc = 6;
+  napi_value argv[6];
   CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
   size_t xn, on;
-  SumAxis w = { f32(env, argv[0], &xn), f32(env, argv[4], &on), num(env, argv[1]), num(env, argv[2]), num(env, argv[3]), false };
+  SumAxis w = {f32(env, argv[0], &xn), f32(env, argv[4], &on), num(env, argv[1]),
+               num(env, argv[2]),      num(env, argv[3]),      false};
   if (!w.x || !w.out) return NULL;
-  if (!covers(env, "sumAxis", "x", xn, mul3(w.outer, w.len, w.inner)) || !covers(env, "sumAxis", "out", on, mul(w.outer, w.inner))) return NULL;
+  if (!covers(env, "sumAxis", "x", xn, mul3(w.outer, w.len, w.inner)) ||
+      !covers(env, "sumAxis", "out", on, mul(w.outer, w.inner)))
+    return NULL;
   napi_get_value_bool(env, argv[5], &w.acc);
   pool_range(w.inner, w.outer * w.len * w.inner < GRAIN ? INT64_MAX : 16, 16, sum_axis_range, &w);
   return NULL;
@@ -233,22 +289,31 @@ napi_value sum_axis(napi_env env, napi_callback_info info) {
 /* ---- normalisation, softmax, cross-entropy and AdamW: the reference kernels' loops in C, with
  * the same float64 accumulators for statistics, rows spread over the pool. */
 typedef struct {
-  const float *x, *gamma, *beta, *g, *mean_in, *rstd_in; float *out, *mean, *rstd, *dx, *dgamma, *dbeta;
-  int64_t rows, dim, parts; double eps; float *partial;
+  const float *x, *gamma, *beta, *g, *mean_in, *rstd_in;
+  float *out, *mean, *rstd, *dx, *dgamma, *dbeta;
+  int64_t rows, dim, parts;
+  double eps;
+  float *partial;
 } Norm;
 
 static void layer_norm_range(void *p, int64_t r0, int64_t r1) {
-  const Norm *w = (const Norm *)p; const int64_t dim = w->dim;
+  const Norm *w = (const Norm *)p;
+  const int64_t dim = w->dim;
   for (int64_t r = r0; r < r1; r++) {
-    const float *xr = w->x + r * dim; float *o = w->out + r * dim;
+    const float *xr = w->x + r * dim;
+    float *o = w->out + r * dim;
     double s = 0, v = 0;
-#pragma omp simd reduction(+:s)
+#pragma omp simd reduction(+ : s)
     for (int64_t j = 0; j < dim; j++) s += xr[j];
     const double mu = s / dim;
-#pragma omp simd reduction(+:v)
-    for (int64_t j = 0; j < dim; j++) { const double d = xr[j] - mu; v += d * d; }
+#pragma omp simd reduction(+ : v)
+    for (int64_t j = 0; j < dim; j++) {
+      const double d = xr[j] - mu;
+      v += d * d;
+    }
     const double rs = 1.0 / sqrt(v / dim + w->eps);
-    w->mean[r] = (float)mu; w->rstd[r] = (float)rs;
+    w->mean[r] = (float)mu;
+    w->rstd[r] = (float)rs;
     const float fmu = (float)mu, frs = (float)rs;
     if (w->beta) {
 #pragma omp simd
@@ -263,15 +328,23 @@ static void layer_norm_range(void *p, int64_t r0, int64_t r1) {
 /* layerNorm(x, gamma, beta|null, rows, dim, eps, out, mean, rstd) */
 napi_value layer_norm(napi_env env, napi_callback_info info) {
   ARGS(9)
-  Norm w; memset(&w, 0, sizeof w);
+  Norm w;
+  memset(&w, 0, sizeof w);
   size_t xn, gn, bn, on, mn, rn;
-  w.x = f32(env, argv[0], &xn); w.gamma = f32(env, argv[1], &gn); w.beta = opt_f32(env, argv[2], &bn);
-  w.rows = num(env, argv[3]); w.dim = num(env, argv[4]); w.eps = dbl(env, argv[5]);
-  w.out = f32(env, argv[6], &on); w.mean = f32(env, argv[7], &mn); w.rstd = f32(env, argv[8], &rn);
+  w.x = f32(env, argv[0], &xn);
+  w.gamma = f32(env, argv[1], &gn);
+  w.beta = opt_f32(env, argv[2], &bn);
+  w.rows = num(env, argv[3]);
+  w.dim = num(env, argv[4]);
+  w.eps = dbl(env, argv[5]);
+  w.out = f32(env, argv[6], &on);
+  w.mean = f32(env, argv[7], &mn);
+  w.rstd = f32(env, argv[8], &rn);
   if (!w.x || !w.gamma || !w.out || !w.mean || !w.rstd) return NULL;
   const int64_t size = mul(w.rows, w.dim);
-  if (!covers(env, "layerNorm", "x", xn, size) || !covers(env, "layerNorm", "out", on, size) || !covers(env, "layerNorm", "gamma", gn, w.dim) ||
-      (w.beta && !covers(env, "layerNorm", "beta", bn, w.dim)) || !covers(env, "layerNorm", "mean", mn, w.rows) || !covers(env, "layerNorm", "rstd", rn, w.rows))
+  if (!covers(env, "layerNorm", "x", xn, size) || !covers(env, "layerNorm", "out", on, size) ||
+      !covers(env, "layerNorm", "gamma", gn, w.dim) || (w.beta && !covers(env, "layerNorm", "beta", bn, w.dim)) ||
+      !covers(env, "layerNorm", "mean", mn, w.rows) || !covers(env, "layerNorm", "rstd", rn, w.rows))
     return NULL;
   pool_range(w.rows, w.rows * w.dim < GRAIN ? INT64_MAX : 8, 1, layer_norm_range, &w);
   return NULL;
@@ -279,16 +352,19 @@ napi_value layer_norm(napi_env env, napi_callback_info info) {
 
 /* Each chunk of rows adds its gain/bias gradients into its own slice of `partial`; summed after. */
 static void layer_norm_backward_range(void *p, int64_t r0, int64_t r1) {
-  const Norm *w = (const Norm *)p; const int64_t dim = w->dim;
+  const Norm *w = (const Norm *)p;
+  const int64_t dim = w->dim;
   const int64_t part = r0 / ((w->rows + w->parts - 1) / w->parts);
   float *dg = w->dgamma ? w->partial + part * 2 * dim : NULL, *db = w->dbeta ? w->partial + part * 2 * dim + dim : NULL;
   for (int64_t r = r0; r < r1; r++) {
-    const float *xr = w->x + r * dim, *gr = w->g + r * dim; const double mu = w->mean_in[r], rs = w->rstd_in[r];
+    const float *xr = w->x + r * dim, *gr = w->g + r * dim;
+    const double mu = w->mean_in[r], rs = w->rstd_in[r];
     double sg = 0, sgx = 0;
-#pragma omp simd reduction(+:sg, sgx)
+#pragma omp simd reduction(+ : sg, sgx)
     for (int64_t j = 0; j < dim; j++) {
       const double xh = (xr[j] - mu) * rs, gh = (double)gr[j] * w->gamma[j];
-      sg += gh; sgx += gh * xh;
+      sg += gh;
+      sgx += gh * xh;
     }
     if (dg) {
       const float fmu = (float)mu, frs = (float)rs;
@@ -300,33 +376,47 @@ static void layer_norm_backward_range(void *p, int64_t r0, int64_t r1) {
       for (int64_t j = 0; j < dim; j++) db[j] += gr[j];
     }
     if (!w->dx) continue;
-    sg /= dim; sgx /= dim;
+    sg /= dim;
+    sgx /= dim;
     float *d = w->dx + r * dim;
 #pragma omp simd
-    for (int64_t j = 0; j < dim; j++) d[j] += (float)(rs * ((double)gr[j] * w->gamma[j] - sg - (xr[j] - mu) * rs * sgx));
+    for (int64_t j = 0; j < dim; j++)
+      d[j] += (float)(rs * ((double)gr[j] * w->gamma[j] - sg - (xr[j] - mu) * rs * sgx));
   }
 }
 
 /* layerNormBackward(x, gamma, mean, rstd, g, rows, dim, dx|null, dgamma|null, dbeta|null) */
 napi_value layer_norm_backward(napi_env env, napi_callback_info info) {
   ARGS(10)
-  Norm w; memset(&w, 0, sizeof w);
+  Norm w;
+  memset(&w, 0, sizeof w);
   size_t xn, gan, mn, rn, gn, dxn, dgn, dbn;
-  w.x = f32(env, argv[0], &xn); w.gamma = f32(env, argv[1], &gan); w.mean_in = f32(env, argv[2], &mn); w.rstd_in = f32(env, argv[3], &rn);
-  w.g = f32(env, argv[4], &gn); w.rows = num(env, argv[5]); w.dim = num(env, argv[6]);
-  w.dx = opt_f32(env, argv[7], &dxn); w.dgamma = opt_f32(env, argv[8], &dgn); w.dbeta = opt_f32(env, argv[9], &dbn);
+  w.x = f32(env, argv[0], &xn);
+  w.gamma = f32(env, argv[1], &gan);
+  w.mean_in = f32(env, argv[2], &mn);
+  w.rstd_in = f32(env, argv[3], &rn);
+  w.g = f32(env, argv[4], &gn);
+  w.rows = num(env, argv[5]);
+  w.dim = num(env, argv[6]);
+  w.dx = opt_f32(env, argv[7], &dxn);
+  w.dgamma = opt_f32(env, argv[8], &dgn);
+  w.dbeta = opt_f32(env, argv[9], &dbn);
   if (!w.x || !w.gamma || !w.mean_in || !w.rstd_in || !w.g) return NULL;
   const int64_t size = mul(w.rows, w.dim);
   const char *k = "layerNormBackward";
-  if (!covers(env, k, "x", xn, size) || !covers(env, k, "g", gn, size) || !covers(env, k, "gamma", gan, w.dim) || !covers(env, k, "mean", mn, w.rows) ||
-      !covers(env, k, "rstd", rn, w.rows) || (w.dx && !covers(env, k, "dx", dxn, size)) || (w.dgamma && !covers(env, k, "dGamma", dgn, w.dim)) ||
+  if (!covers(env, k, "x", xn, size) || !covers(env, k, "g", gn, size) || !covers(env, k, "gamma", gan, w.dim) ||
+      !covers(env, k, "mean", mn, w.rows) || !covers(env, k, "rstd", rn, w.rows) ||
+      (w.dx && !covers(env, k, "dx", dxn, size)) || (w.dgamma && !covers(env, k, "dGamma", dgn, w.dim)) ||
       (w.dbeta && !covers(env, k, "dBeta", dbn, w.dim)))
     return NULL;
   if (w.rows == 0) return NULL;
   w.parts = w.rows * w.dim < GRAIN ? 1 : pool_threads();
   if (w.parts > w.rows) w.parts = w.rows;
   w.partial = (float *)calloc((size_t)(w.parts * 2 * w.dim), sizeof(float));
-  if (!w.partial) { napi_throw_error(env, NULL, "shareformer native layerNormBackward: out of memory"); return NULL; }
+  if (!w.partial) {
+    napi_throw_error(env, NULL, "shareformer native layerNormBackward: out of memory");
+    return NULL;
+  }
   const int64_t chunk = (w.rows + w.parts - 1) / w.parts;
   pool_range(w.rows, w.parts == 1 ? INT64_MAX : 1, chunk, layer_norm_backward_range, &w);
   for (int64_t part = 0; part < w.parts; part++) {
@@ -350,31 +440,49 @@ static void softmax_range(void *p, int64_t r0, int64_t r1) {
 /* softmax(x, rows, dim, out) */
 napi_value softmax(napi_env env, napi_callback_info info) {
   ARGS(4)
-  Norm w; memset(&w, 0, sizeof w);
+  Norm w;
+  memset(&w, 0, sizeof w);
   size_t xn, on;
-  w.x = f32(env, argv[0], &xn); w.rows = num(env, argv[1]); w.dim = num(env, argv[2]); w.out = f32(env, argv[3], &on);
+  w.x = f32(env, argv[0], &xn);
+  w.rows = num(env, argv[1]);
+  w.dim = num(env, argv[2]);
+  w.out = f32(env, argv[3], &on);
   if (!w.x || !w.out) return NULL;
-  if (!covers(env, "softmax", "x", xn, mul(w.rows, w.dim)) || !covers(env, "softmax", "out", on, mul(w.rows, w.dim))) return NULL;
+  if (!covers(env, "softmax", "x", xn, mul(w.rows, w.dim)) || !covers(env, "softmax", "out", on, mul(w.rows, w.dim)))
+    return NULL;
   pool_range(w.rows, w.rows * w.dim < GRAIN ? INT64_MAX : 4, 1, softmax_range, &w);
   return NULL;
 }
 
-typedef struct { const float *logits; const int32_t *targets; int64_t rows, vocab, ignore, count, parts; float *dl; double gscale; double *totals; } CE;
+typedef struct {
+  const float *logits;
+  const int32_t *targets;
+  int64_t rows, vocab, ignore, count, parts;
+  float *dl;
+  double gscale;
+  double *totals;
+} CE;
 
 static void cross_entropy_range(void *p, int64_t r0, int64_t r1) {
-  const CE *w = (const CE *)p; double total = 0;
+  const CE *w = (const CE *)p;
+  double total = 0;
   for (int64_t r = r0; r < r1; r++) {
     const int32_t t = w->targets[r];
     if (t == w->ignore) continue;
     const float *row = w->logits + r * w->vocab;
-    float max = -INFINITY; double s = 0;
-    for (int64_t j = 0; j < w->vocab; j++) if (row[j] > max) max = row[j];
+    float max = -INFINITY;
+    double s = 0;
+    for (int64_t j = 0; j < w->vocab; j++)
+      if (row[j] > max) max = row[j];
     for (int64_t j = 0; j < w->vocab; j++) s += exp((double)row[j] - max);
     const double lse = max + log(s);
     if (w->dl) {
-      const double scale = w->gscale / (double)w->count; float *d = w->dl + r * w->vocab;
-      for (int64_t j = 0; j < w->vocab; j++) d[j] += (float)(scale * (exp((double)row[j] - lse) - (j == t ? 1.0 : 0.0)));
-    } else total += lse - row[t];
+      const double scale = w->gscale / (double)w->count;
+      float *d = w->dl + r * w->vocab;
+      for (int64_t j = 0; j < w->vocab; j++)
+        d[j] += (float)(scale * (exp((double)row[j] - lse) - (j == t ? 1.0 : 0.0)));
+    } else
+      total += lse - row[t];
   }
   w->totals[r0 / ((w->rows + w->parts - 1) / w->parts)] = total;
 }
@@ -383,17 +491,27 @@ static void cross_entropy_range(void *p, int64_t r0, int64_t r1) {
  * with dlogits, adds g · (softmax − onehot) / count instead (the backward pass). */
 napi_value cross_entropy(napi_env env, napi_callback_info info) {
   ARGS(7)
-  CE w; memset(&w, 0, sizeof w);
+  CE w;
+  memset(&w, 0, sizeof w);
   size_t ln, dn;
   w.logits = f32(env, argv[0], &ln);
   if (!w.logits) return NULL;
-  napi_typedarray_type type; size_t tlen; void *tdata; napi_value tbuf; size_t toff;
-  if (napi_get_typedarray_info(env, argv[1], &type, &tlen, &tdata, &tbuf, &toff) != napi_ok || type != napi_int32_array) {
-    napi_throw_type_error(env, NULL, "shareformer native crossEntropy: targets must be an Int32Array"); return NULL;
+  napi_typedarray_type type;
+  size_t tlen;
+  void *tdata;
+  napi_value tbuf;
+  size_t toff;
+  if (napi_get_typedarray_info(env, argv[1], &type, &tlen, &tdata, &tbuf, &toff) != napi_ok ||
+      type != napi_int32_array) {
+    napi_throw_type_error(env, NULL, "shareformer native crossEntropy: targets must be an Int32Array");
+    return NULL;
   }
   w.targets = (const int32_t *)tdata;
-  w.rows = num(env, argv[2]); w.vocab = num(env, argv[3]); w.ignore = num(env, argv[4]);
-  w.dl = opt_f32(env, argv[5], &dn); w.gscale = dbl(env, argv[6]);
+  w.rows = num(env, argv[2]);
+  w.vocab = num(env, argv[3]);
+  w.ignore = num(env, argv[4]);
+  w.dl = opt_f32(env, argv[5], &dn);
+  w.gscale = dbl(env, argv[6]);
   const int64_t size = mul(w.rows, w.vocab);
   if (!covers(env, "crossEntropy", "logits", ln, size) || !covers(env, "crossEntropy", "targets", tlen, w.rows) ||
       (w.dl && !covers(env, "crossEntropy", "dLogits", dn, size)))
@@ -403,13 +521,15 @@ napi_value cross_entropy(napi_env env, napi_callback_info info) {
     if (t == w.ignore) continue;
     if (t < 0 || t >= w.vocab) {
       char msg[160];
-      snprintf(msg, sizeof msg, "shareformer native crossEntropy: target %lld of row %lld is outside the vocabulary of %lld", (long long)t, (long long)r, (long long)w.vocab);
+      snprintf(msg, sizeof msg,
+               "shareformer native crossEntropy: target %lld of row %lld is outside the vocabulary of %lld",
+               (long long)t, (long long)r, (long long)w.vocab);
       napi_throw_range_error(env, NULL, msg);
       return NULL;
     }
     w.count++;
   }
-  double totals[64] = { 0 };
+  double totals[64] = {0};
   w.totals = totals;
   w.parts = w.rows * w.vocab < GRAIN ? 1 : pool_threads();
   if (w.parts > 64) w.parts = 64; /* the size of `totals` */
@@ -423,11 +543,15 @@ napi_value cross_entropy(napi_env env, napi_callback_info info) {
   return out;
 }
 
-typedef struct { float *p, *g, *m, *v; float decay, b1, b2, step, inv_bc2s, eps; } Adam;
+typedef struct {
+  float *p, *g, *m, *v;
+  float decay, b1, b2, step, inv_bc2s, eps;
+} Adam;
 
 static void adamw_range(void *ctx, int64_t i0, int64_t i1) {
   const Adam *w = (const Adam *)ctx;
-  float *p = w->p, *m = w->m, *v = w->v; const float *g = w->g;
+  float *p = w->p, *m = w->m, *v = w->v;
+  const float *g = w->g;
   const float b1 = w->b1, b2 = w->b2, decay = w->decay, step = w->step, inv = w->inv_bc2s, eps = w->eps;
 #pragma omp simd
   for (int64_t i = i0; i < i1; i++) {
@@ -441,11 +565,17 @@ static void adamw_range(void *ctx, int64_t i0, int64_t i1) {
 /* adamw(param, grad, m, v, lr, beta1, beta2, eps, weightDecay, step) — torch.optim.AdamW's update */
 napi_value adamw(napi_env env, napi_callback_info info) {
   ARGS(10) size_t n, gn, mn, vn;
-  Adam w = { f32(env, argv[0], &n), f32(env, argv[1], &gn), f32(env, argv[2], &mn), f32(env, argv[3], &vn), 0, 0, 0, 0, 0, 0 };
+  Adam w = {
+      f32(env, argv[0], &n), f32(env, argv[1], &gn), f32(env, argv[2], &mn), f32(env, argv[3], &vn), 0, 0, 0, 0, 0, 0};
   if (!w.p || !w.g || !w.m || !w.v) return NULL;
-  if (!covers(env, "adamw", "grad", gn, (int64_t)n) || !covers(env, "adamw", "m", mn, (int64_t)n) || !covers(env, "adamw", "v", vn, (int64_t)n)) return NULL;
-  const double lr = dbl(env, argv[4]), b1 = dbl(env, argv[5]), b2 = dbl(env, argv[6]), eps = dbl(env, argv[7]), wd = dbl(env, argv[8]), step = dbl(env, argv[9]);
-  w.decay = (float)(1.0 - lr * wd); w.b1 = (float)b1; w.b2 = (float)b2;
+  if (!covers(env, "adamw", "grad", gn, (int64_t)n) || !covers(env, "adamw", "m", mn, (int64_t)n) ||
+      !covers(env, "adamw", "v", vn, (int64_t)n))
+    return NULL;
+  const double lr = dbl(env, argv[4]), b1 = dbl(env, argv[5]), b2 = dbl(env, argv[6]), eps = dbl(env, argv[7]),
+               wd = dbl(env, argv[8]), step = dbl(env, argv[9]);
+  w.decay = (float)(1.0 - lr * wd);
+  w.b1 = (float)b1;
+  w.b2 = (float)b2;
   w.step = (float)(lr / (1.0 - pow(b1, step)));
   w.inv_bc2s = (float)(1.0 / sqrt(1.0 - pow(b2, step)));
   w.eps = (float)eps;
@@ -453,11 +583,16 @@ napi_value adamw(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
-typedef struct { const float *x; int64_t n, parts; double totals[64]; } Sq;
+typedef struct {
+  const float *x;
+  int64_t n, parts;
+  double totals[64];
+} Sq;
 
 static void sum_squares_range(void *ctx, int64_t i0, int64_t i1) {
-  Sq *w = (Sq *)ctx; double s = 0;
-#pragma omp simd reduction(+:s)
+  Sq *w = (Sq *)ctx;
+  double s = 0;
+#pragma omp simd reduction(+ : s)
   for (int64_t i = i0; i < i1; i++) s += (double)w->x[i] * w->x[i];
   w->totals[i0 / ((w->n + w->parts - 1) / w->parts)] = s;
 }
@@ -465,8 +600,10 @@ static void sum_squares_range(void *ctx, int64_t i0, int64_t i1) {
 /* sumSquares(x) → Σ x², accumulated in float64 */
 napi_value sum_squares(napi_env env, napi_callback_info info) {
   ARGS(1) size_t n;
-  Sq w; memset(&w, 0, sizeof w);
-  w.x = f32(env, argv[0], &n); w.n = (int64_t)n;
+  Sq w;
+  memset(&w, 0, sizeof w);
+  w.x = f32(env, argv[0], &n);
+  w.n = (int64_t)n;
   if (!w.x) return NULL;
   w.parts = w.n < GRAIN ? 1 : pool_threads();
   if (w.parts > 64) w.parts = 64; /* the size of `totals` */

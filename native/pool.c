@@ -107,7 +107,10 @@ void pool_run(int64_t count, pool_task fn, void *ctx) {
     if (pthread_create(&workers[workers_started], NULL, worker_main, (void *)(intptr_t)workers_started) != 0) break;
     workers_started++;
   }
-  job_fn = fn; job_ctx = ctx; job_count = count; job_helpers = threads - 1;
+  job_fn = fn;
+  job_ctx = ctx;
+  job_count = count;
+  job_helpers = threads - 1;
   atomic_store(&job_next, 0);
   atomic_store(&job_open, 1);
   pthread_mutex_lock(&mu);
@@ -119,12 +122,19 @@ void pool_run(int64_t count, pool_task fn, void *ctx) {
   inside_job = 0;
   atomic_store(&job_open, 0);
   for (int spins = 0; atomic_load(&job_busy) != 0; spins++) {
-    if (spins > 100000) sched_yield(); else relax();
+    if (spins > 100000)
+      sched_yield();
+    else
+      relax();
   }
   pthread_mutex_unlock(&callers);
 }
 
-typedef struct { pool_range_fn fn; void *ctx; int64_t n, chunk; } Range;
+typedef struct {
+  pool_range_fn fn;
+  void *ctx;
+  int64_t n, chunk;
+} Range;
 
 static void range_task(void *p, int64_t i) {
   const Range *r = (const Range *)p;
@@ -136,9 +146,12 @@ void pool_range(int64_t n, int64_t grain, int64_t align, pool_range_fn fn, void 
   if (n <= 0) return;
   int64_t parts = n / (grain > 0 ? grain : 1);
   if (parts > pool_threads()) parts = pool_threads();
-  if (parts <= 1) { fn(ctx, 0, n); return; }
+  if (parts <= 1) {
+    fn(ctx, 0, n);
+    return;
+  }
   int64_t chunk = (n + parts - 1) / parts;
   if (align > 1) chunk = (chunk + align - 1) / align * align;
-  Range r = { fn, ctx, n, chunk };
+  Range r = {fn, ctx, n, chunk};
   pool_run((n + chunk - 1) / chunk, range_task, &r);
 }

@@ -14,8 +14,6 @@ int pool_threads(void);
 /* Sets the number of threads used from the next job on (1 .. 64); 0 means one per online CPU. */
 void pool_set_threads(int n);
 
-
-
 /* Runs fn(ctx, begin, end) over [0, n) cut into one contiguous chunk per thread, chunk boundaries
  * multiples of `align`; ranges shorter than `grain` run inline in one call. */
 typedef void (*pool_range_fn)(void *ctx, int64_t begin, int64_t end);

@@ -5,7 +5,8 @@
 
 /* threads(n?): sets the kernels' thread count (0: one per CPU); returns the count in use. */
 static napi_value threads(napi_env env, napi_callback_info info) {
-  size_t argc = 1; napi_value argv[1], out;
+  size_t argc = 1;
+  napi_value argv[1], out;
   CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
   if (argc == 1) pool_set_threads((int)num(env, argv[0]));
   CHECK(napi_create_int32(env, pool_threads(), &out));
@@ -15,25 +16,25 @@ static napi_value threads(napi_env env, napi_callback_info info) {
 static napi_value init(napi_env env, napi_value exports) {
   blas_single_threaded();
   napi_property_descriptor props[] = {
-    { "gemm", NULL, gemm, NULL, NULL, NULL, napi_default, NULL },
-    { "threads", NULL, threads, NULL, NULL, NULL, napi_default, NULL },
-    { "attentionProbs", NULL, attention_probs, NULL, NULL, NULL, napi_default, NULL },
-    { "attentionProbsBackward", NULL, attention_probs_backward, NULL, NULL, NULL, napi_default, NULL },
-    { "attendValues", NULL, attend_values, NULL, NULL, NULL, napi_default, NULL },
-    { "attendValuesBackward", NULL, attend_values_backward, NULL, NULL, NULL, napi_default, NULL },
-    { "geluTanh", NULL, gelu_tanh, NULL, NULL, NULL, napi_default, NULL },
-    { "geluTanhBackward", NULL, gelu_tanh_backward, NULL, NULL, NULL, napi_default, NULL },
-    { "binary", NULL, binary, NULL, NULL, NULL, napi_default, NULL },
-    { "swap12", NULL, swap12, NULL, NULL, NULL, napi_default, NULL },
-    { "scale", NULL, scale, NULL, NULL, NULL, napi_default, NULL },
-    { "layerNorm", NULL, layer_norm, NULL, NULL, NULL, napi_default, NULL },
-    { "layerNormBackward", NULL, layer_norm_backward, NULL, NULL, NULL, napi_default, NULL },
-    { "softmax", NULL, softmax, NULL, NULL, NULL, napi_default, NULL },
-    { "crossEntropy", NULL, cross_entropy, NULL, NULL, NULL, napi_default, NULL },
-    { "adamw", NULL, adamw, NULL, NULL, NULL, napi_default, NULL },
-    { "binaryBackward", NULL, binary_backward, NULL, NULL, NULL, napi_default, NULL },
-    { "sumSquares", NULL, sum_squares, NULL, NULL, NULL, napi_default, NULL },
-    { "sumAxis", NULL, sum_axis, NULL, NULL, NULL, napi_default, NULL },
+      {"gemm", NULL, gemm, NULL, NULL, NULL, napi_default, NULL},
+      {"threads", NULL, threads, NULL, NULL, NULL, napi_default, NULL},
+      {"attentionProbs", NULL, attention_probs, NULL, NULL, NULL, napi_default, NULL},
+      {"attentionProbsBackward", NULL, attention_probs_backward, NULL, NULL, NULL, napi_default, NULL},
+      {"attendValues", NULL, attend_values, NULL, NULL, NULL, napi_default, NULL},
+      {"attendValuesBackward", NULL, attend_values_backward, NULL, NULL, NULL, napi_default, NULL},
+      {"geluTanh", NULL, gelu_tanh, NULL, NULL, NULL, napi_default, NULL},
+      {"geluTanhBackward", NULL, gelu_tanh_backward, NULL, NULL, NULL, napi_default, NULL},
+      {"binary", NULL, binary, NULL, NULL, NULL, napi_default, NULL},
+      {"swap12", NULL, swap12, NULL, NULL, NULL, napi_default, NULL},
+      {"scale", NULL, scale, NULL, NULL, NULL, napi_default, NULL},
+      {"layerNorm", NULL, layer_norm, NULL, NULL, NULL, napi_default, NULL},
+      {"layerNormBackward", NULL, layer_norm_backward, NULL, NULL, NULL, napi_default, NULL},
+      {"softmax", NULL, softmax, NULL, NULL, NULL, napi_default, NULL},
+      {"crossEntropy", NULL, cross_entropy, NULL, NULL, NULL, napi_default, NULL},
+      {"adamw", NULL, adamw, NULL, NULL, NULL, napi_default, NULL},
+      {"binaryBackward", NULL, binary_backward, NULL, NULL, NULL, napi_default, NULL},
+      {"sumSquares", NULL, sum_squares, NULL, NULL, NULL, napi_default, NULL},
+      {"sumAxis", NULL, sum_axis, NULL, NULL, NULL, napi_default, NULL},
   };
   CHECK(napi_define_properties(env, exports, sizeof(props) / sizeof(props[0]), props));
   return exports;

@@ -12,7 +12,16 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const dir = mkdtempSync(join(tmpdir(), 'shareformer-asc-'));
 const asc = join(root, 'node_modules', 'assemblyscript', 'bin', 'asc.js');
 const common = [join(root, 'assembly', 'gemm.ts'), '-O3', '--noAssert', '--runtime', 'stub'];
-const shared = ['--enable', 'threads', '--importMemory', '--sharedMemory', '--initialMemory', '40', '--maximumMemory', '16384'];
+const shared = [
+  '--enable',
+  'threads',
+  '--importMemory',
+  '--sharedMemory',
+  '--initialMemory',
+  '40',
+  '--maximumMemory',
+  '16384',
+];
 // Plain SIMD and relaxed SIMD (fused multiply-add), each with its own memory (any runtime) and
 // importing a shared memory (worker threads); the host picks relaxed where the runtime validates it.
 const builds = {

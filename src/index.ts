@@ -3,7 +3,16 @@
 export { backend, setBackend, registerBackend, availableBackends } from './backend/backend.js';
 export type { Backend, GemmArgs, AttentionDims, AdamWArgs, BinaryOp, GeluApproximation } from './backend/backend.js';
 export { jsBackend } from './backend/js/index.js';
-export { Tensor, OpError, noGrad, isGradEnabled, sizeOf, formatShape, type Shape, type TensorOptions } from './tensor/tensor.js';
+export {
+  Tensor,
+  OpError,
+  noGrad,
+  isGradEnabled,
+  sizeOf,
+  formatShape,
+  type Shape,
+  type TensorOptions,
+} from './tensor/tensor.js';
 export { Rng, type RngState } from './tensor/random.js';
 export { clearPool, poolStats, setPoolOptions, type PoolOptions } from './tensor/pool.js';
 export * from './tensor/ops/index.js';
@@ -17,10 +26,24 @@ export { TransformerLM, type ForwardOptions } from './model/transformer.js';
 export { buildPlan, weightMap, kvMap, attentionMap, uniqueSets, NO_SHARING, PlanError } from './model/plan.js';
 export type { SharingPlan, SharingSpec, ShareScope, Strategy } from './model/plan.js';
 export { planOf } from './model/config.js';
-export { parameterLayout, countParameters, kvBytesPerToken, type ParameterSpec, type ParameterCount, type Component } from './model/parameters.js';
+export {
+  parameterLayout,
+  countParameters,
+  kvBytesPerToken,
+  type ParameterSpec,
+  type ParameterCount,
+  type Component,
+} from './model/parameters.js';
 export { KVCache } from './model/kvcache.js';
 export { PRESETS, presetConfig } from './model/presets.js';
-export { CharTokenizer, ByteTokenizer, BpeTokenizer, buildTokenizer, tokenizerFromJSON, TokenizerError } from './text/tokenizer.js';
+export {
+  CharTokenizer,
+  ByteTokenizer,
+  BpeTokenizer,
+  buildTokenizer,
+  tokenizerFromJSON,
+  TokenizerError,
+} from './text/tokenizer.js';
 export type { Tokenizer, TokenizerJSON, TokenizerKind } from './text/tokenizer.js';
 export { SYNTHETIC, syntheticText } from './text/synthetic.js';
 export { splitTokens, sampleBatch, evalBatches, DataError, type Split, type Batch } from './train/data.js';

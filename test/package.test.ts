@@ -24,7 +24,13 @@ const run = (cmd: string, args: string[], env: Record<string, string> = {}) =>
 const shareformer = (...args: string[]) => run(process.execPath, [join(installed, 'bin', 'shareformer.js'), ...args]);
 
 beforeAll(() => {
-  const tarball = execFileSync('npm', ['pack', '--silent', '--pack-destination', project], { cwd: repo, encoding: 'utf8' }).trim().split('\n').pop()!;
+  const tarball = execFileSync('npm', ['pack', '--silent', '--pack-destination', project], {
+    cwd: repo,
+    encoding: 'utf8',
+  })
+    .trim()
+    .split('\n')
+    .pop()!;
   writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'consumer', private: true, type: 'module' }));
   const install = run('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', join(project, tarball)]);
   if (install.status !== 0) throw new Error(`npm install of the packed tarball failed:\n${install.stderr}`);
@@ -78,19 +84,47 @@ describe('the packed tarball installed in a fresh project', () => {
     expect(readFileSync(join(installed, 'package.json'), 'utf8')).not.toMatch(/isolate-/);
   });
 
-  it.each(['demo', 'train', 'eval', 'generate', 'analyze', 'verify', 'bench', 'setup'])('`shareformer %s --help` works from the install', (cmd) => {
-    const r = shareformer(cmd, '--help');
-    expect(r.status).toBe(0);
-    expect(r.stdout).toMatch(new RegExp(`Usage: shareformer ${cmd}`));
-  });
+  it.each(['demo', 'train', 'eval', 'generate', 'analyze', 'verify', 'bench', 'setup'])(
+    '`shareformer %s --help` works from the install',
+    (cmd) => {
+      const r = shareformer(cmd, '--help');
+      expect(r.status).toBe(0);
+      expect(r.stdout).toMatch(new RegExp(`Usage: shareformer ${cmd}`));
+    },
+  );
 
   it('train, eval, generate, analyze, verify and bench do a tiny run from the install', () => {
     const out = join(project, 'run');
-    const train = shareformer('train', '--data', 'synthetic:copy', '--layers', '1', '--d-model', '16', '--heads', '2', '--context', '16', '--batch', '2', '--steps', '2', '--eval-windows', '2', '--quiet', '--out', out);
+    const train = shareformer(
+      'train',
+      '--data',
+      'synthetic:copy',
+      '--layers',
+      '1',
+      '--d-model',
+      '16',
+      '--heads',
+      '2',
+      '--context',
+      '16',
+      '--batch',
+      '2',
+      '--steps',
+      '2',
+      '--eval-windows',
+      '2',
+      '--quiet',
+      '--out',
+      out,
+    );
     expect(train.stderr).toBe('');
     expect(train.status).toBe(0);
-    expect(shareformer('eval', '--checkpoint', out, '--data', 'synthetic:copy', '--max-windows', '2', '--json').status).toBe(0);
-    expect(shareformer('generate', '--checkpoint', out, '--prompt', 'ab', '--max-tokens', '3', '--json').status).toBe(0);
+    expect(
+      shareformer('eval', '--checkpoint', out, '--data', 'synthetic:copy', '--max-windows', '2', '--json').status,
+    ).toBe(0);
+    expect(shareformer('generate', '--checkpoint', out, '--prompt', 'ab', '--max-tokens', '3', '--json').status).toBe(
+      0,
+    );
     expect(shareformer('analyze', '--preset', 'gpt2', '--json').status).toBe(0);
     const verify = shareformer('verify', '--backend', 'js');
     expect(verify.stderr + verify.stdout).not.toMatch(/ENOENT|Cannot find/);

@@ -36,10 +36,19 @@ describe('published parameter counts', () => {
 
 describe('tied to the runtime: every sharing mode, small presets', () => {
   const modes: Array<[string, Partial<ModelConfig>]> = [
-    ['none', {}], ['weights all', { shareWeights: 'all' }], ['cycle-rev:2 ffn scope', { shareWeights: 'cycle-rev:2', shareScope: 'ffn' }],
-    ['GQA', { kvHeads: 2 }], ['MQA', { kvHeads: 1 }], ['cla:2', { shareKv: 'cla:2' }], ['yoco:1', { shareKv: 'yoco:1' }],
-    ['attention group:2', { shareAttention: 'group:2' }], ['factorized tied', { embedDim: 32, tieEmbeddings: true }],
-    ['mixed', { shareWeights: 'repeat:2', kvHeads: 2, shareKv: 'cla:2', shareAttention: 'group:2', shareScope: 'attention' }],
+    ['none', {}],
+    ['weights all', { shareWeights: 'all' }],
+    ['cycle-rev:2 ffn scope', { shareWeights: 'cycle-rev:2', shareScope: 'ffn' }],
+    ['GQA', { kvHeads: 2 }],
+    ['MQA', { kvHeads: 1 }],
+    ['cla:2', { shareKv: 'cla:2' }],
+    ['yoco:1', { shareKv: 'yoco:1' }],
+    ['attention group:2', { shareAttention: 'group:2' }],
+    ['factorized tied', { embedDim: 32, tieEmbeddings: true }],
+    [
+      'mixed',
+      { shareWeights: 'repeat:2', kvHeads: 2, shareKv: 'cla:2', shareAttention: 'group:2', shareScope: 'attention' },
+    ],
   ];
   it.each(modes)('%s: parameters equal the instantiated model, KV bytes equal the measured cache', (_name, over) => {
     const config = resolveConfig({ ...ANALYZER_PRESETS.tiny!.config, ...over });
@@ -78,13 +87,21 @@ describe('FLOPs', () => {
 describe('memory', () => {
   it('weights by dtype and the training estimate scale with the unique parameters', () => {
     const a = analyze(presetWith(analyzerPreset('gpt2')), { context: 1024, batch: 8 });
-    expect(a.weightBytes).toEqual({ fp32: 4 * 124_439_808, fp16: 2 * 124_439_808, bf16: 2 * 124_439_808, int8: 124_439_808 });
+    expect(a.weightBytes).toEqual({
+      fp32: 4 * 124_439_808,
+      fp16: 2 * 124_439_808,
+      bf16: 2 * 124_439_808,
+      int8: 124_439_808,
+    });
     expect(a.trainingMemory.optimizer).toBe(8 * 124_439_808);
-    expect(a.trainingMemory.total).toBe(a.trainingMemory.weights + a.trainingMemory.gradients + a.trainingMemory.optimizer + a.trainingMemory.activations);
+    expect(a.trainingMemory.total).toBe(
+      a.trainingMemory.weights + a.trainingMemory.gradients + a.trainingMemory.optimizer + a.trainingMemory.activations,
+    );
   });
 
   it('KV cache: 2 · layers · kvHeads · headDim · bytes per token, honoring GQA, CLA and attention sharing', () => {
-    const kv = (over: Partial<ModelConfig>, dtype: 'fp16' | 'fp32' = 'fp16') => analyze(presetWith(analyzerPreset('llama-2-7b'), over), { context: 32768, dtype }).kvCache;
+    const kv = (over: Partial<ModelConfig>, dtype: 'fp16' | 'fp32' = 'fp16') =>
+      analyze(presetWith(analyzerPreset('llama-2-7b'), over), { context: 32768, dtype }).kvCache;
     expect(kv({}).bytesPerToken).toBe(2 * 32 * 4096 * 2);
     expect(kv({}).bytes).toBe(2 * 32 * 4096 * 2 * 32768); // 16 GiB
     expect(kv({ shareKv: 'cla:2' }).bytesPerToken).toBe(2 * 16 * 4096 * 2);
@@ -95,9 +112,13 @@ describe('memory', () => {
 
 describe('bad input', () => {
   it('names the known presets', () => {
-    expect(() => analyzerPreset('llama-9')).toThrow(/unknown preset "llama-9" \(known: gpt2, gpt2-medium, .*llama-2-7b/);
+    expect(() => analyzerPreset('llama-9')).toThrow(
+      /unknown preset "llama-9" \(known: gpt2, gpt2-medium, .*llama-2-7b/,
+    );
   });
   it('rejects non-positive lengths', () => {
-    expect(() => analyze(presetWith(analyzerPreset('gpt2')), { context: 0 })).toThrow(/--context must be a positive integer/);
+    expect(() => analyze(presetWith(analyzerPreset('gpt2')), { context: 0 })).toThrow(
+      /--context must be a positive integer/,
+    );
   });
 });

@@ -2,7 +2,13 @@
 // computed from the config alone (nothing is allocated), so it works for 70B-parameter presets.
 // Parameter and KV figures come from the same functions the runtime uses (model/parameters.ts).
 import { planOf, resolveConfig, type ModelConfig } from '../model/config.js';
-import { countParameters, kvBytesPerToken, parameterLayout, type ParameterCount, type ParameterSpec } from '../model/parameters.js';
+import {
+  countParameters,
+  kvBytesPerToken,
+  parameterLayout,
+  type ParameterCount,
+  type ParameterSpec,
+} from '../model/parameters.js';
 import type { SharingPlan } from '../model/plan.js';
 import type { AnalyzerPreset } from './presets.js';
 
@@ -85,36 +91,58 @@ export function analyzerLayout(c: ModelConfig, encoder?: { typeVocab: number }, 
   const e = c.embedDim > 0 ? c.embedDim : c.dModel;
   // Post-norm encoders have no final norm; they normalise the embeddings instead.
   // ALBERT adds positions in the embedding space E, before the projection.
-  const out = layout.filter((p) => !p.name.startsWith('norm.')).map((p) => (p.name === 'pos.weight' ? { ...p, shape: [c.context, e] } : p));
+  const out = layout
+    .filter((p) => !p.name.startsWith('norm.'))
+    .map((p) => (p.name === 'pos.weight' ? { ...p, shape: [c.context, e] } : p));
   out.push({ name: 'embed.type.weight', shape: [encoder.typeVocab, e], component: 'embedding' });
-  out.push({ name: 'embed.norm.weight', shape: [e], component: 'norm' }, { name: 'embed.norm.bias', shape: [e], component: 'norm' });
+  out.push(
+    { name: 'embed.norm.weight', shape: [e], component: 'norm' },
+    { name: 'embed.norm.bias', shape: [e], component: 'norm' },
+  );
   if (c.embedDim > 0) out.push({ name: 'embed.proj.bias', shape: [c.dModel], component: 'embedProjection' });
-  out.push({ name: 'pooler.weight', shape: [c.dModel, c.dModel], component: 'pooler' }, { name: 'pooler.bias', shape: [c.dModel], component: 'pooler' });
+  out.push(
+    { name: 'pooler.weight', shape: [c.dModel, c.dModel], component: 'pooler' },
+    { name: 'pooler.bias', shape: [c.dModel], component: 'pooler' },
+  );
   return out;
 }
 
 /** Forward FLOPs (2 per multiply-add) of one token attending to `keys` positions. */
 export function forwardFlops(c: ModelConfig, plan: SharingPlan, keys: number): FlopBreakdown {
-  const d = c.dModel, kvw = c.kvHeads * (d / c.heads), f = c.ffnHidden;
-  let projections = 0, scores = 0, values = 0;
+  const d = c.dModel,
+    kvw = c.kvHeads * (d / c.heads),
+    f = c.ffnHidden;
+  let projections = 0,
+    scores = 0,
+    values = 0;
   for (let i = 0; i < c.layers; i++) {
-    projections += 2 * d * d * ((plan.computesQ[i] ? 1 : 0) + 1) + 2 * d * kvw * ((plan.computesK[i] ? 1 : 0) + (plan.computesV[i] ? 1 : 0));
+    projections +=
+      2 * d * d * ((plan.computesQ[i] ? 1 : 0) + 1) +
+      2 * d * kvw * ((plan.computesK[i] ? 1 : 0) + (plan.computesV[i] ? 1 : 0));
     if (plan.computesQ[i]) scores += 2 * keys * d;
     values += 2 * keys * d;
   }
   const ffn = c.layers * 2 * d * f * (c.ffn === 'swiglu' ? 3 : 2);
   const e = c.embedDim;
-  const embedAndHead = (e > 0 ? 2 * e * d : 0) + (c.tieEmbeddings && e > 0 ? 2 * d * e + 2 * e * c.vocabSize : 2 * d * c.vocabSize);
+  const embedAndHead =
+    (e > 0 ? 2 * e * d : 0) + (c.tieEmbeddings && e > 0 ? 2 * d * e + 2 * e * c.vocabSize : 2 * d * c.vocabSize);
   return { projections, scores, values, ffn, embedAndHead, total: projections + scores + values + ffn + embedAndHead };
 }
 
 export function analyze(config: ModelConfig, options: AnalyzeOptions = {}, encoder?: { typeVocab: number }): Analysis {
-  const c = config, plan = planOf(c);
-  const context = options.context ?? c.context, batch = options.batch ?? 1, dtype = options.dtype ?? 'fp32';
-  for (const [name, v] of [['context', context], ['batch', batch]] as const) {
+  const c = config,
+    plan = planOf(c);
+  const context = options.context ?? c.context,
+    batch = options.batch ?? 1,
+    dtype = options.dtype ?? 'fp32';
+  for (const [name, v] of [
+    ['context', context],
+    ['batch', batch],
+  ] as const) {
     if (!Number.isSafeInteger(v) || v <= 0) throw new Error(`--${name} must be a positive integer, got ${v}`);
   }
-  if (!(dtype in DTYPE_BYTES)) throw new Error(`--dtype must be one of ${Object.keys(DTYPE_BYTES).join(', ')}, got ${dtype}`);
+  if (!(dtype in DTYPE_BYTES))
+    throw new Error(`--dtype must be one of ${Object.keys(DTYPE_BYTES).join(', ')}, got ${dtype}`);
   const layout = analyzerLayout(c, encoder, plan);
   const count = countParameters(layout);
   const setSize = (kind: 'attention' | 'ffn', s: number) => count.bySet[`${kind}.${s}`] ?? 0;
@@ -123,10 +151,18 @@ export function analyze(config: ModelConfig, options: AnalyzeOptions = {}, encod
   const uniqueLayerParams = [...sharedOnce].reduce((sum, k) => sum + (count.bySet[k] ?? 0), 0);
   const effective = count.total - uniqueLayerParams + layerParams.reduce((a, b) => a + b, 0);
   const layers: LayerView[] = plan.attnSet.map((s, i) => ({
-    layer: i, attentionSet: s, ffnSet: plan.ffnSet[i]!, kvFrom: plan.kv[i]!, attentionFrom: plan.attention[i]!,
-    computes: [plan.computesQ[i] ? 'Q' : '', plan.computesK[i] ? 'K' : '', plan.computesV[i] ? 'V' : ''].join('') || '-',
+    layer: i,
+    attentionSet: s,
+    ffnSet: plan.ffnSet[i]!,
+    kvFrom: plan.kv[i]!,
+    attentionFrom: plan.attention[i]!,
+    computes:
+      [plan.computesQ[i] ? 'Q' : '', plan.computesK[i] ? 'K' : '', plan.computesV[i] ? 'V' : ''].join('') || '-',
   }));
-  const weightBytes = Object.fromEntries(Object.entries(DTYPE_BYTES).map(([k, b]) => [k, count.total * b])) as Record<Dtype, number>;
+  const weightBytes = Object.fromEntries(Object.entries(DTYPE_BYTES).map(([k, b]) => [k, count.total * b])) as Record<
+    Dtype,
+    number
+  >;
   const bytes = DTYPE_BYTES[dtype];
   const perToken = kvBytesPerToken(c, bytes, plan);
   const baseline = resolveConfig({ ...c, kvHeads: c.heads, shareKv: 'none', shareAttention: 'none' });
@@ -141,24 +177,49 @@ export function analyze(config: ModelConfig, options: AnalyzeOptions = {}, encod
   const skipped = { kv: total(noKvShare) - total(plan), attention: total(unshared) - total(noKvShare) };
   // Training memory of this runtime (float32): weights, gradients, AdamW's two moments, and the
   // activations the autograd tape keeps per layer for a batch of `context` tokens.
-  const d = c.dModel, kvw = c.kvHeads * (d / c.heads), tokens = batch * context;
+  const d = c.dModel,
+    kvw = c.kvHeads * (d / c.heads),
+    tokens = batch * context;
   let activations = tokens * c.vocabSize * 2 + tokens * d * 4;
   for (let i = 0; i < c.layers; i++) {
-    activations += tokens * (8 * d + 2 * (plan.computesQ[i] ? d : 0) + 2 * kvw * ((plan.computesK[i] ? 1 : 0) + (plan.computesV[i] ? 1 : 0)) + c.ffnHidden * (c.ffn === 'swiglu' ? 4 : 2));
+    activations +=
+      tokens *
+      (8 * d +
+        2 * (plan.computesQ[i] ? d : 0) +
+        2 * kvw * ((plan.computesK[i] ? 1 : 0) + (plan.computesV[i] ? 1 : 0)) +
+        c.ffnHidden * (c.ffn === 'swiglu' ? 4 : 2));
     if (plan.computesQ[i]) activations += batch * c.heads * context * context;
   }
   const P = count.total;
-  const trainingMemory = { weights: 4 * P, gradients: 4 * P, optimizer: 8 * P, activations: 4 * activations, total: 16 * P + 4 * activations };
+  const trainingMemory = {
+    weights: 4 * P,
+    gradients: 4 * P,
+    optimizer: 8 * P,
+    activations: 4 * activations,
+    total: 16 * P + 4 * activations,
+  };
   return {
-    config: c, plan: { attnSet: plan.attnSet, ffnSet: plan.ffnSet, kv: plan.kv, attention: plan.attention }, encoder: Boolean(encoder),
-    context, batch, dtype,
+    config: c,
+    plan: { attnSet: plan.attnSet, ffnSet: plan.ffnSet, kv: plan.kv, attention: plan.attention },
+    encoder: Boolean(encoder),
+    context,
+    batch,
+    dtype,
     parameters: { ...count, effective, layers },
     weightBytes,
     kvCache: {
-      bytesPerToken: perToken, bytes: perToken * context * batch, baselineBytesPerToken: kvBytesPerToken(baseline, bytes),
-      keyEntries: plan.computesK.filter(Boolean).length, valueEntries: plan.computesV.filter(Boolean).length,
+      bytesPerToken: perToken,
+      bytes: perToken * context * batch,
+      baselineBytesPerToken: kvBytesPerToken(baseline, bytes),
+      keyEntries: plan.computesK.filter(Boolean).length,
+      valueEntries: plan.computesV.filter(Boolean).length,
     },
-    flops: { forwardPerTokenAtContext: atContext, forwardPerToken: average, trainingPerToken: 3 * average.total, skippedBySharing: skipped },
+    flops: {
+      forwardPerTokenAtContext: atContext,
+      forwardPerToken: average,
+      trainingPerToken: 3 * average.total,
+      skippedBySharing: skipped,
+    },
     trainingMemory,
   };
 }
@@ -177,13 +238,25 @@ export interface ScalingRow {
 /** Forward cost of a whole sequence versus its length: linear layers grow like T, attention like T². */
 export function scalingTable(c: ModelConfig, lengths: readonly number[], encoder = false): ScalingRow[] {
   const plan = planOf(c);
-  const perKey = forwardFlops(c, plan, 1), zero = forwardFlops(c, plan, 0);
+  const perKey = forwardFlops(c, plan, 1),
+    zero = forwardFlops(c, plan, 0);
   const attnPerKey = perKey.scores + perKey.values;
   const rows = lengths.map((T) => {
     const keySum = encoder ? T * T : (T * (T + 1)) / 2;
-    const attention = attnPerKey * keySum, linear = zero.total * T;
-    return { tokens: T, attention, linear, attentionShare: attention / (attention + linear), attentionGrowth: 1, tokensGrowth: 1 };
+    const attention = attnPerKey * keySum,
+      linear = zero.total * T;
+    return {
+      tokens: T,
+      attention,
+      linear,
+      attentionShare: attention / (attention + linear),
+      attentionGrowth: 1,
+      tokensGrowth: 1,
+    };
   });
-  for (const r of rows) { r.attentionGrowth = r.attention / rows[0]!.attention; r.tokensGrowth = r.tokens / rows[0]!.tokens; }
+  for (const r of rows) {
+    r.attentionGrowth = r.attention / rows[0]!.attention;
+    r.tokensGrowth = r.tokens / rows[0]!.tokens;
+  }
   return rows;
 }

@@ -18,12 +18,20 @@ const lengths = (max: number) => {
 };
 
 export function kvChart(plans: readonly PlanCurve[], maxContext: number, bytes: number, batch: number): Spec {
-  const values = plans.flatMap((p) => lengths(maxContext).map((t) => ({
-    plan: p.label, tokens: t, gib: (analyze(p.config, { context: t, batch, dtype: bytes === 2 ? 'fp16' : bytes === 1 ? 'int8' : 'fp32' }).kvCache.bytes) / 2 ** 30,
-  })));
+  const values = plans.flatMap((p) =>
+    lengths(maxContext).map((t) => ({
+      plan: p.label,
+      tokens: t,
+      gib:
+        analyze(p.config, { context: t, batch, dtype: bytes === 2 ? 'fp16' : bytes === 1 ? 'int8' : 'fp32' }).kvCache
+          .bytes /
+        2 ** 30,
+    })),
+  );
   return {
     title: `KV cache versus context (batch ${batch}, ${bytes} bytes per value)`,
-    data: { values }, mark: { type: 'line', point: true },
+    data: { values },
+    mark: { type: 'line', point: true },
     encoding: {
       x: { field: 'tokens', type: 'quantitative', scale: { type: 'log', base: 2 }, title: 'context (tokens)' },
       y: { field: 'gib', type: 'quantitative', title: 'KV cache (GiB)' },
@@ -31,29 +39,34 @@ export function kvChart(plans: readonly PlanCurve[], maxContext: number, bytes: 
       // Plans with equal cache sizes (weight sharing changes none) would hide each other.
       strokeDash: { field: 'plan', type: 'nominal', legend: null },
     },
-    width: 380, height: 260,
+    width: 380,
+    height: 260,
   };
 }
 
 export function parametersChart(base: ModelConfig, strategies: readonly string[]): Spec {
   const depths = [2, 4, 6, 8, 12, 16, 24, 32, 48].filter((l) => l <= Math.max(48, base.layers));
-  const values = strategies.flatMap((s) => depths.flatMap((layers) => {
-    try {
-      const c = resolveConfig({ ...base, layers, shareWeights: s, shareKv: 'none', shareAttention: 'none' });
-      return [{ strategy: s, layers, millions: analyze(c).parameters.total / 1e6 }];
-    } catch {
-      return []; // the strategy needs more layers than this depth (cycle:4 at 2 layers)
-    }
-  }));
+  const values = strategies.flatMap((s) =>
+    depths.flatMap((layers) => {
+      try {
+        const c = resolveConfig({ ...base, layers, shareWeights: s, shareKv: 'none', shareAttention: 'none' });
+        return [{ strategy: s, layers, millions: analyze(c).parameters.total / 1e6 }];
+      } catch {
+        return []; // the strategy needs more layers than this depth (cycle:4 at 2 layers)
+      }
+    }),
+  );
   return {
     title: 'Unique parameters versus depth, by weight-sharing strategy',
-    data: { values }, mark: { type: 'line', point: true },
+    data: { values },
+    mark: { type: 'line', point: true },
     encoding: {
       x: { field: 'layers', type: 'quantitative', title: 'layers' },
       y: { field: 'millions', type: 'quantitative', title: 'parameters (millions)' },
       color: { field: 'strategy', type: 'nominal', title: 'shareWeights' },
     },
-    width: 380, height: 260,
+    width: 380,
+    height: 260,
   };
 }
 
@@ -64,13 +77,15 @@ export function costChart(config: ModelConfig, maxContext: number, encoder: bool
   ]);
   return {
     title: 'Forward cost of one sequence versus its length',
-    data: { values }, mark: { type: 'line', point: true },
+    data: { values },
+    mark: { type: 'line', point: true },
     encoding: {
       x: { field: 'tokens', type: 'quantitative', scale: { type: 'log', base: 2 }, title: 'sequence length (tokens)' },
       y: { field: 'tflop', type: 'quantitative', scale: { type: 'log' }, title: 'TFLOP' },
       color: { field: 'part', type: 'nominal', title: null },
     },
-    width: 380, height: 260,
+    width: 380,
+    height: 260,
   };
 }
 

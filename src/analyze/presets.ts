@@ -12,16 +12,53 @@ export interface AnalyzerPreset {
 }
 
 const gpt2 = (layers: number, dModel: number, heads: number): Partial<ModelConfig> => ({
-  vocabSize: 50257, layers, dModel, heads, context: 1024, ffn: 'gelu', ffnHidden: 4 * dModel, norm: 'layernorm',
-  positions: 'learned', bias: true, tieEmbeddings: true,
+  vocabSize: 50257,
+  layers,
+  dModel,
+  heads,
+  context: 1024,
+  ffn: 'gelu',
+  ffnHidden: 4 * dModel,
+  norm: 'layernorm',
+  positions: 'learned',
+  bias: true,
+  tieEmbeddings: true,
 });
 const llama = (over: Partial<ModelConfig>): Partial<ModelConfig> => ({
-  vocabSize: 32000, layers: 32, dModel: 4096, heads: 32, kvHeads: 32, context: 4096, ffn: 'swiglu', ffnHidden: 11008,
-  norm: 'rmsnorm', normEps: 1e-5, positions: 'rope', bias: false, tieEmbeddings: false, ...over,
+  vocabSize: 32000,
+  layers: 32,
+  dModel: 4096,
+  heads: 32,
+  kvHeads: 32,
+  context: 4096,
+  ffn: 'swiglu',
+  ffnHidden: 11008,
+  norm: 'rmsnorm',
+  normEps: 1e-5,
+  positions: 'rope',
+  bias: false,
+  tieEmbeddings: false,
+  ...over,
 });
-const bert = (layers: number, dModel: number, heads: number, over: Partial<ModelConfig> = {}): Partial<ModelConfig> => ({
-  vocabSize: 30522, layers, dModel, heads, context: 512, ffn: 'gelu', ffnHidden: 4 * dModel, norm: 'layernorm',
-  normEps: 1e-12, positions: 'learned', bias: true, tieEmbeddings: true, ...over,
+const bert = (
+  layers: number,
+  dModel: number,
+  heads: number,
+  over: Partial<ModelConfig> = {},
+): Partial<ModelConfig> => ({
+  vocabSize: 30522,
+  layers,
+  dModel,
+  heads,
+  context: 512,
+  ffn: 'gelu',
+  ffnHidden: 4 * dModel,
+  norm: 'layernorm',
+  normEps: 1e-12,
+  positions: 'learned',
+  bias: true,
+  tieEmbeddings: true,
+  ...over,
 });
 const albert = (layers: number, dModel: number, heads: number): Partial<ModelConfig> =>
   bert(layers, dModel, heads, { vocabSize: 30000, embedDim: 128, shareWeights: 'all' });
@@ -32,17 +69,38 @@ export const ANALYZER_PRESETS: Record<string, AnalyzerPreset> = {
   'gpt2-large': { description: 'GPT-2 large (774M)', config: gpt2(36, 1280, 20) },
   'gpt2-xl': { description: 'GPT-2 XL (1.5B)', config: gpt2(48, 1600, 25) },
   'llama-2-7b': { description: 'Llama 2 7B', config: llama({}) },
-  'llama-2-13b': { description: 'Llama 2 13B', config: llama({ layers: 40, dModel: 5120, heads: 40, kvHeads: 40, ffnHidden: 13824 }) },
-  'llama-2-70b': { description: 'Llama 2 70B (GQA, 8 KV heads)', config: llama({ layers: 80, dModel: 8192, heads: 64, kvHeads: 8, ffnHidden: 28672 }) },
-  'llama-3-8b': { description: 'Llama 3 8B (GQA, 8 KV heads)', config: llama({ vocabSize: 128256, kvHeads: 8, ffnHidden: 14336, context: 8192, ropeBase: 500000 }) },
-  'mistral-7b': { description: 'Mistral 7B v0.1 (GQA, 8 KV heads)', config: llama({ kvHeads: 8, ffnHidden: 14336, context: 32768 }) },
+  'llama-2-13b': {
+    description: 'Llama 2 13B',
+    config: llama({ layers: 40, dModel: 5120, heads: 40, kvHeads: 40, ffnHidden: 13824 }),
+  },
+  'llama-2-70b': {
+    description: 'Llama 2 70B (GQA, 8 KV heads)',
+    config: llama({ layers: 80, dModel: 8192, heads: 64, kvHeads: 8, ffnHidden: 28672 }),
+  },
+  'llama-3-8b': {
+    description: 'Llama 3 8B (GQA, 8 KV heads)',
+    config: llama({ vocabSize: 128256, kvHeads: 8, ffnHidden: 14336, context: 8192, ropeBase: 500000 }),
+  },
+  'mistral-7b': {
+    description: 'Mistral 7B v0.1 (GQA, 8 KV heads)',
+    config: llama({ kvHeads: 8, ffnHidden: 14336, context: 32768 }),
+  },
   'bert-base': { description: 'BERT base (encoder)', config: bert(12, 768, 12), encoder: { typeVocab: 2 } },
   'bert-large': { description: 'BERT large (encoder)', config: bert(24, 1024, 16), encoder: { typeVocab: 2 } },
-  'albert-base': { description: 'ALBERT base: one shared layer, factorized embedding E=128', config: albert(12, 768, 12), encoder: { typeVocab: 2 } },
+  'albert-base': {
+    description: 'ALBERT base: one shared layer, factorized embedding E=128',
+    config: albert(12, 768, 12),
+    encoder: { typeVocab: 2 },
+  },
   'albert-large': { description: 'ALBERT large', config: albert(24, 1024, 16), encoder: { typeVocab: 2 } },
   'albert-xlarge': { description: 'ALBERT xlarge', config: albert(24, 2048, 16), encoder: { typeVocab: 2 } },
   'albert-xxlarge': { description: 'ALBERT xxlarge', config: albert(12, 4096, 64), encoder: { typeVocab: 2 } },
-  ...Object.fromEntries(Object.entries(PRESETS).map(([n, p]) => [n, { description: `shareformer ${p.description}`, config: { vocabSize: 65, ...p.config } }])),
+  ...Object.fromEntries(
+    Object.entries(PRESETS).map(([n, p]) => [
+      n,
+      { description: `shareformer ${p.description}`, config: { vocabSize: 65, ...p.config } },
+    ]),
+  ),
 };
 
 export function analyzerPreset(name: string): AnalyzerPreset {

@@ -15,7 +15,18 @@ describe('backends under test', () => {
 describe('the reference gemm', () => {
   it('propagates NaN and infinity from B even where A is zero, as BLAS does', () => {
     const c = new Float32Array(2);
-    gemm(Float32Array.of(0, 0), Float32Array.of(NaN, 1, Infinity, 1), c, { batch: 1, m: 1, n: 2, k: 2, transA: false, transB: false, strideA: 0, strideB: 0, strideC: 0, accumulate: false });
+    gemm(Float32Array.of(0, 0), Float32Array.of(NaN, 1, Infinity, 1), c, {
+      batch: 1,
+      m: 1,
+      n: 2,
+      k: 2,
+      transA: false,
+      transB: false,
+      strideA: 0,
+      strideB: 0,
+      strideC: 0,
+      accumulate: false,
+    });
     expect(Number.isNaN(c[0])).toBe(true);
     expect(jsBackend.name).toBe('js');
   });

@@ -29,20 +29,37 @@ const shapes: Array<[string, Partial<GemmArgs>]> = [
   ['few rows, many columns (column split)', { m: 40, n: 900, k: 300, transA: true }],
   ['batched, independent items', { batch: 5, m: 64, n: 96, k: 128, transB: true }],
   ['batched, every item adding into one C', { batch: 3, m: 200, n: 150, k: 64, strideC: 0, accumulate: true }],
-  ['long reduction, small output (a weight gradient: split over k)', { m: 100, n: 60, k: 3001, transA: true, accumulate: true }],
+  [
+    'long reduction, small output (a weight gradient: split over k)',
+    { m: 100, n: 60, k: 3001, transA: true, accumulate: true },
+  ],
   ['long reduction, transposed B, overwriting', { m: 64, n: 96, k: 2500, transB: true }],
 ];
 
 describe.each(present)('%s gemm matches the reference', (_name, be) => {
   it.each(shapes)('%s', (_label, over) => {
-    const p: GemmArgs = { batch: 1, m: 0, n: 0, k: 0, transA: false, transB: false, strideA: 0, strideB: 0, strideC: 0, accumulate: false, ...over };
+    const p: GemmArgs = {
+      batch: 1,
+      m: 0,
+      n: 0,
+      k: 0,
+      transA: false,
+      transB: false,
+      strideA: 0,
+      strideB: 0,
+      strideC: 0,
+      accumulate: false,
+      ...over,
+    };
     p.strideA = p.m * p.k;
     if (over.strideC === undefined) p.strideC = p.m * p.n;
     if (over.strideB === undefined) p.strideB = p.k * p.n;
     const rng = new Rng(p.m * 7 + p.n);
-    const a = rng.fillNormal(new Float32Array(p.batch * p.m * p.k)), b = rng.fillNormal(new Float32Array(p.batch * p.k * p.n));
+    const a = rng.fillNormal(new Float32Array(p.batch * p.m * p.k)),
+      b = rng.fillNormal(new Float32Array(p.batch * p.k * p.n));
     const c0 = rng.fillNormal(new Float32Array((p.strideC === 0 ? 1 : p.batch) * p.m * p.n));
-    const ref = c0.slice(), out = c0.slice();
+    const ref = c0.slice(),
+      out = c0.slice();
     jsBackend.gemm(a, b, ref, p);
     be.gemm(a, b, out, p);
     expect(relativeDiff(out, ref)).toBeLessThan(1e-5);
@@ -52,9 +69,11 @@ describe.each(present)('%s gemm matches the reference', (_name, be) => {
 const random = (rng: Rng, n: number, scale = 1) => rng.fillNormal(new Float32Array(n), 0, scale);
 
 /** Runs the same kernel call on the reference and on `be` with fresh copies of the outputs; returns the worst difference. */
-function compare(be: Backend, outputs: Float32Array[], call: (b: Backend, outs: Float32Array[]) => number | void): number {
-  const ref = outputs.map((o) => o.slice()), got = outputs.map((o) => o.slice());
-  const r1 = call(jsBackend, ref), r2 = call(be, got);
+function compare(be: Backend, outputs: Float32Array[], call: (b: Backend, outs: Float32Array[]) => unknown): number {
+  const ref = outputs.map((o) => o.slice()),
+    got = outputs.map((o) => o.slice());
+  const r1 = call(jsBackend, ref),
+    r2 = call(be, got);
   let worst = 0;
   for (let i = 0; i < ref.length; i++) worst = Math.max(worst, relativeDiff(got[i]!, ref[i]!));
   if (typeof r1 === 'number') worst = Math.max(worst, Math.abs(r1 - (r2 as number)) / Math.max(1, Math.abs(r1)));
@@ -62,41 +81,78 @@ function compare(be: Backend, outputs: Float32Array[], call: (b: Backend, outs: 
 }
 
 const attentionCases: Array<[string, Omit<AttentionDims, 'scale'>]> = [
-  ['causal, 150 positions (three row blocks), 4 heads over 2 K/V heads', { batch: 2, heads: 4, kvHeads: 2, tq: 150, tk: 150, kvStride: 150, headDim: 16, causal: true }],
-  ['causal, 70 new queries after 130 cached keys in a 256-row cache', { batch: 1, heads: 3, kvHeads: 1, tq: 70, tk: 200, kvStride: 256, headDim: 8, causal: true }],
+  [
+    'causal, 150 positions (three row blocks), 4 heads over 2 K/V heads',
+    { batch: 2, heads: 4, kvHeads: 2, tq: 150, tk: 150, kvStride: 150, headDim: 16, causal: true },
+  ],
+  [
+    'causal, 70 new queries after 130 cached keys in a 256-row cache',
+    { batch: 1, heads: 3, kvHeads: 1, tq: 70, tk: 200, kvStride: 256, headDim: 8, causal: true },
+  ],
   ['one decoding query', { batch: 1, heads: 6, kvHeads: 6, tq: 1, tk: 90, kvStride: 128, headDim: 32, causal: true }],
-  ['bidirectional, 100 positions', { batch: 2, heads: 2, kvHeads: 2, tq: 100, tk: 100, kvStride: 100, headDim: 12, causal: false }],
+  [
+    'bidirectional, 100 positions',
+    { batch: 2, heads: 2, kvHeads: 2, tq: 100, tk: 100, kvStride: 100, headDim: 12, causal: false },
+  ],
 ];
 
 describe.each(present)('%s attention kernels match the reference', (_name, be) => {
   it.each(attentionCases)('%s', (_label, d) => {
     const dims: AttentionDims = { ...d, scale: 1 / Math.sqrt(d.headDim) };
     const rng = new Rng(d.tq * 31 + d.tk);
-    const q = random(rng, d.batch * d.heads * d.tq * d.headDim), k = random(rng, d.batch * d.kvHeads * d.kvStride * d.headDim);
+    const q = random(rng, d.batch * d.heads * d.tq * d.headDim),
+      k = random(rng, d.batch * d.kvHeads * d.kvStride * d.headDim);
     const v = random(rng, d.batch * d.kvHeads * d.kvStride * d.headDim);
-    const probsSize = d.batch * d.heads * d.tq * d.tk, outSize = d.batch * d.heads * d.tq * d.headDim;
+    const probsSize = d.batch * d.heads * d.tq * d.tk,
+      outSize = d.batch * d.heads * d.tq * d.headDim;
     const probs = new Float32Array(probsSize);
     jsBackend.attentionProbs(q, k, dims, probs);
     // Garbage above the diagonal: it is the mask, so attendValues must read it as zero.
     const dirty = probs.map((p) => (p === 0 ? 5 : p));
-    const gp = random(rng, probsSize), go = random(rng, outSize);
+    const gp = random(rng, probsSize),
+      go = random(rng, outSize);
     expect(compare(be, [new Float32Array(probsSize)], (b, [o]) => b.attentionProbs(q, k, dims, o!))).toBeLessThan(1e-5);
-    expect(compare(be, [random(rng, q.length), random(rng, k.length)], (b, [dq, dk]) => b.attentionProbsBackward(q, k, probs, gp, dims, dq!, dk!))).toBeLessThan(1e-5);
-    expect(compare(be, [new Float32Array(outSize)], (b, [o]) => b.attendValues(d.causal ? dirty : probs, v, dims, o!))).toBeLessThan(1e-5);
-    expect(compare(be, [random(rng, probsSize), random(rng, v.length)], (b, [dp, dv]) => b.attendValuesBackward(probs, v, go, dims, dp!, dv!))).toBeLessThan(1e-5);
+    expect(
+      compare(be, [random(rng, q.length), random(rng, k.length)], (b, [dq, dk]) =>
+        b.attentionProbsBackward(q, k, probs, gp, dims, dq!, dk!),
+      ),
+    ).toBeLessThan(1e-5);
+    expect(
+      compare(be, [new Float32Array(outSize)], (b, [o]) => b.attendValues(d.causal ? dirty : probs, v, dims, o!)),
+    ).toBeLessThan(1e-5);
+    expect(
+      compare(be, [random(rng, probsSize), random(rng, v.length)], (b, [dp, dv]) =>
+        b.attendValuesBackward(probs, v, go, dims, dp!, dv!),
+      ),
+    ).toBeLessThan(1e-5);
   });
 });
 
 describe.each(present)('%s pointwise kernels match the reference on large inputs', (_name, be) => {
   const rng = new Rng(7);
-  const rows = 700, dim = 384, n = rows * dim;
-  const x = random(rng, n), g = random(rng, n), gamma = random(rng, dim), beta = random(rng, dim), bias = random(rng, dim);
+  const rows = 700,
+    dim = 384,
+    n = rows * dim;
+  const x = random(rng, n),
+    g = random(rng, n),
+    gamma = random(rng, dim),
+    beta = random(rng, dim),
+    bias = random(rng, dim);
 
   it('layerNorm and its backward (gain and bias gradients summed over threads)', () => {
-    const mean = new Float32Array(rows), rstd = new Float32Array(rows);
-    expect(compare(be, [new Float32Array(n), mean, rstd], (b, [o, m, r]) => b.layerNorm(x, gamma, beta, rows, dim, 1e-5, o!, m!, r!))).toBeLessThan(1e-5);
+    const mean = new Float32Array(rows),
+      rstd = new Float32Array(rows);
+    expect(
+      compare(be, [new Float32Array(n), mean, rstd], (b, [o, m, r]) =>
+        b.layerNorm(x, gamma, beta, rows, dim, 1e-5, o!, m!, r!),
+      ),
+    ).toBeLessThan(1e-5);
     jsBackend.layerNorm(x, gamma, beta, rows, dim, 1e-5, new Float32Array(n), mean, rstd);
-    expect(compare(be, [random(rng, n), random(rng, dim), random(rng, dim)], (b, [dx, dg, db]) => b.layerNormBackward(x, gamma, mean, rstd, g, rows, dim, dx!, dg!, db!))).toBeLessThan(1e-5);
+    expect(
+      compare(be, [random(rng, n), random(rng, dim), random(rng, dim)], (b, [dx, dg, db]) =>
+        b.layerNormBackward(x, gamma, mean, rstd, g, rows, dim, dx!, dg!, db!),
+      ),
+    ).toBeLessThan(1e-5);
   });
 
   it('GELU and its backward', () => {
@@ -110,38 +166,54 @@ describe.each(present)('%s pointwise kernels match the reference on large inputs
       expect(compare(be, [new Float32Array(n)], (b, [o]) => b.binary(op, bias, x, o!))).toBeLessThan(1e-5);
       expect(compare(be, [new Float32Array(n)], (b, [o]) => b.binary(op, x, g, o!))).toBeLessThan(1e-5);
       expect(compare(be, [random(rng, n)], (b, [dx]) => b.binaryBackward(op, 'a', x, bias, g, dx!))).toBeLessThan(1e-5);
-      expect(compare(be, [random(rng, dim)], (b, [db]) => b.binaryBackward(op, 'b', x, bias, g, db!))).toBeLessThan(1e-5);
+      expect(compare(be, [random(rng, dim)], (b, [db]) => b.binaryBackward(op, 'b', x, bias, g, db!))).toBeLessThan(
+        1e-5,
+      );
     }
   });
 
   it('softmax, cross-entropy and its gradient, sums of squares and over rows, scale, the head permute', () => {
-    const vocab = 300, r = n / vocab;
+    const vocab = 300,
+      r = n / vocab;
     const targets = Int32Array.from({ length: r }, (_, i) => (i % 7 === 0 ? -100 : (i * 13) % vocab));
     expect(compare(be, [new Float32Array(n)], (b, [o]) => b.softmax(x, r, vocab, o!))).toBeLessThan(1e-5);
     expect(compare(be, [], (b) => b.crossEntropy(x, targets, r, vocab, -100))).toBeLessThan(1e-6);
-    expect(compare(be, [random(rng, n)], (b, [dl]) => b.crossEntropyBackward(x, targets, r, vocab, -100, 0.5, dl!))).toBeLessThan(1e-5);
+    expect(
+      compare(be, [random(rng, n)], (b, [dl]) => b.crossEntropyBackward(x, targets, r, vocab, -100, 0.5, dl!)),
+    ).toBeLessThan(1e-5);
     expect(compare(be, [], (b) => b.sumSquares(x))).toBeLessThan(1e-6);
     expect(compare(be, [random(rng, dim)], (b, [o]) => b.sumAxis(x, 1, rows, dim, o!, true))).toBeLessThan(1e-6);
-    expect(compare(be, [new Float32Array(2 * dim)], (b, [o]) => b.sumAxis(x.subarray(0, 2 * 350 * dim), 2, 350, dim, o!, false))).toBeLessThan(1e-6);
+    expect(
+      compare(be, [new Float32Array(2 * dim)], (b, [o]) =>
+        b.sumAxis(x.subarray(0, 2 * 350 * dim), 2, 350, dim, o!, false),
+      ),
+    ).toBeLessThan(1e-6);
     expect(compare(be, [random(rng, n)], (b, [o]) => b.scale(x, 0.3, o!, true))).toBeLessThan(1e-6);
     const shape = [2, 175, 6, 64];
-    expect(compare(be, [random(rng, n)], (b, [o]) => b.permute(x.subarray(0, 2 * 175 * 6 * 64), shape, [0, 2, 1, 3], o!.subarray(0, 2 * 175 * 6 * 64), true))).toBeLessThan(1e-6);
+    expect(
+      compare(be, [random(rng, n)], (b, [o]) =>
+        b.permute(x.subarray(0, 2 * 175 * 6 * 64), shape, [0, 2, 1, 3], o!.subarray(0, 2 * 175 * 6 * 64), true),
+      ),
+    ).toBeLessThan(1e-6);
   });
 
   it('AdamW', () => {
     const args = { lr: 1e-3, beta1: 0.9, beta2: 0.95, eps: 1e-8, weightDecay: 0.1, step: 3 };
-    const m = random(rng, n, 0.01), v = random(rng, n, 0.01).map(Math.abs);
+    const m = random(rng, n, 0.01),
+      v = random(rng, n, 0.01).map(Math.abs);
     expect(compare(be, [x.slice(), m, v], (b, [p, mm, vv]) => b.adamw(p!, g, mm!, vv!, args))).toBeLessThan(1e-6);
   });
 });
 
 describe('the native backend from several threads at once', () => {
   const native = loadNativeBackend().backend;
-  it.skipIf(!native)('computes correct products when worker threads call it concurrently (the pool takes one job at a time)', async () => {
-    const { Worker } = await import('node:worker_threads');
-    // Workers load the compiled module (`npm test` builds dist/ first).
-    const addon = new URL('../../dist/backend/native/index.js', import.meta.url).href;
-    const source = `
+  it.skipIf(!native)(
+    'computes correct products when worker threads call it concurrently (the pool takes one job at a time)',
+    async () => {
+      const { Worker } = await import('node:worker_threads');
+      // Workers load the compiled module (`npm test` builds dist/ first).
+      const addon = new URL('../../dist/backend/native/index.js', import.meta.url).href;
+      const source = `
       const { parentPort, workerData } = require('node:worker_threads');
       import(workerData.addon).then(({ loadNativeBackend }) => {
         const be = loadNativeBackend().backend;
@@ -158,13 +230,15 @@ describe('the native backend from several threads at once', () => {
         }
         parentPort.postMessage(worst);
       });`;
-    const run = (seed: number) => new Promise<number>((resolve, reject) => {
-      const w = new Worker(source, { eval: true, workerData: { addon, seed } });
-      w.once('message', resolve);
-      w.once('error', reject);
-    });
-    // Integer-valued operands: every product is exact in float32, so any race shows as a difference.
-    const worst = await Promise.all([run(1), run(2), run(3)]);
-    expect(worst).toEqual([0, 0, 0]);
-  });
+      const run = (seed: number) =>
+        new Promise<number>((resolve, reject) => {
+          const w = new Worker(source, { eval: true, workerData: { addon, seed } });
+          w.once('message', resolve);
+          w.once('error', reject);
+        });
+      // Integer-valued operands: every product is exact in float32, so any race shows as a difference.
+      const worst = await Promise.all([run(1), run(2), run(3)]);
+      expect(worst).toEqual([0, 0, 0]);
+    },
+  );
 });

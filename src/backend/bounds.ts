@@ -39,8 +39,10 @@ export function checkGemm(kernel: string, a: Float32Array, b: Float32Array, c: F
 export function checkAttentionDims(kernel: string, d: AttentionDims): { q: number; kv: number; probs: number } {
   const { batch, heads, kvHeads, tq, tk, kvStride, headDim } = d;
   sizes(kernel, { batch, heads, kvHeads, tq, tk, kvStride, headDim });
-  if (kvHeads === 0 || heads % kvHeads !== 0) throw new KernelBoundsError(`${kernel}: heads ${heads} must be a multiple of kvHeads ${kvHeads}`);
-  if (tq > tk || tk > kvStride) throw new KernelBoundsError(`${kernel}: needs tq ${tq} ≤ tk ${tk} ≤ kvStride ${kvStride}`);
+  if (kvHeads === 0 || heads % kvHeads !== 0)
+    throw new KernelBoundsError(`${kernel}: heads ${heads} must be a multiple of kvHeads ${kvHeads}`);
+  if (tq > tk || tk > kvStride)
+    throw new KernelBoundsError(`${kernel}: needs tq ${tq} ≤ tk ${tk} ≤ kvStride ${kvStride}`);
   return { q: batch * heads * tq * headDim, kv: batch * kvHeads * kvStride * headDim, probs: batch * heads * tq * tk };
 }
 

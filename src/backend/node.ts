@@ -31,7 +31,9 @@ export interface NodeBackendChoice {
  * Registers the Node backends and makes `name` (or SHAREFORMER_BACKEND, or the fastest available)
  * the active one. Naming a backend this machine cannot run is an error that says why.
  */
-export function selectNodeBackend(name: string | undefined = process.env.SHAREFORMER_BACKEND || undefined): NodeBackendChoice {
+export function selectNodeBackend(
+  name: string | undefined = process.env.SHAREFORMER_BACKEND || undefined,
+): NodeBackendChoice {
   const whyNotNative = registerNodeBackends();
   const wanted = name || undefined;
   if (wanted && !availableBackends().includes(wanted)) {

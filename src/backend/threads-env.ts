@@ -6,6 +6,7 @@ export function threadsFromEnv(): number {
   const raw = process.env.SHAREFORMER_THREADS;
   if (raw === undefined || raw.trim() === '') return availableParallelism();
   const n = Number(raw);
-  if (!Number.isInteger(n) || n < 1 || n > 64) throw new Error(`SHAREFORMER_THREADS=${raw}: expected a whole number of threads from 1 to 64`);
+  if (!Number.isInteger(n) || n < 1 || n > 64)
+    throw new Error(`SHAREFORMER_THREADS=${raw}: expected a whole number of threads from 1 to 64`);
   return n;
 }

@@ -57,30 +57,85 @@ export interface Backend {
   /** out[i] = a[i mod aLen] op b[i mod bLen] for i < out.length (broadcast over leading dimensions). */
   binary(op: BinaryOp, a: Float32Array, b: Float32Array, out: Float32Array): void;
   /** Backward of `binary` for one operand: dx[i mod dx.length] += ∂(a op b)/∂x · g[i]. */
-  binaryBackward(op: BinaryOp, which: 'a' | 'b', a: Float32Array, b: Float32Array, g: Float32Array, dx: Float32Array): void;
+  binaryBackward(
+    op: BinaryOp,
+    which: 'a' | 'b',
+    a: Float32Array,
+    b: Float32Array,
+    g: Float32Array,
+    dx: Float32Array,
+  ): void;
   /** out = x · s; with `accumulate`, out += x · s. */
   scale(x: Float32Array, s: number, out: Float32Array, accumulate: boolean): void;
 
   /** Copies a block [outer, len, inner] between tensors that differ only along one axis. */
   copyAxis(
-    src: Float32Array, srcAxis: number, srcStart: number,
-    dst: Float32Array, dstAxis: number, dstStart: number,
-    outer: number, len: number, inner: number, accumulate: boolean,
+    src: Float32Array,
+    srcAxis: number,
+    srcStart: number,
+    dst: Float32Array,
+    dstAxis: number,
+    dstStart: number,
+    outer: number,
+    len: number,
+    inner: number,
+    accumulate: boolean,
   ): void;
   /** out = x permuted; `shape` is x's shape, out's axis i is x's axis perm[i]. */
-  permute(x: Float32Array, shape: readonly number[], perm: readonly number[], out: Float32Array, accumulate: boolean): void;
+  permute(
+    x: Float32Array,
+    shape: readonly number[],
+    perm: readonly number[],
+    out: Float32Array,
+    accumulate: boolean,
+  ): void;
 
   embedding(weight: Float32Array, dim: number, ids: Int32Array, out: Float32Array): void;
   embeddingBackward(g: Float32Array, dim: number, ids: Int32Array, dWeight: Float32Array): void;
 
   /** Normalises `rows` rows of `dim`; fills mean and rstd (one per row) for the backward pass. */
-  layerNorm(x: Float32Array, gamma: Float32Array, beta: Float32Array | null, rows: number, dim: number, eps: number,
-    out: Float32Array, mean: Float32Array, rstd: Float32Array): void;
-  layerNormBackward(x: Float32Array, gamma: Float32Array, mean: Float32Array, rstd: Float32Array, g: Float32Array,
-    rows: number, dim: number, dx: Float32Array | null, dGamma: Float32Array | null, dBeta: Float32Array | null): void;
-  rmsNorm(x: Float32Array, gamma: Float32Array, rows: number, dim: number, eps: number, out: Float32Array, rstd: Float32Array): void;
-  rmsNormBackward(x: Float32Array, gamma: Float32Array, rstd: Float32Array, g: Float32Array, rows: number, dim: number,
-    dx: Float32Array | null, dGamma: Float32Array | null): void;
+  layerNorm(
+    x: Float32Array,
+    gamma: Float32Array,
+    beta: Float32Array | null,
+    rows: number,
+    dim: number,
+    eps: number,
+    out: Float32Array,
+    mean: Float32Array,
+    rstd: Float32Array,
+  ): void;
+  layerNormBackward(
+    x: Float32Array,
+    gamma: Float32Array,
+    mean: Float32Array,
+    rstd: Float32Array,
+    g: Float32Array,
+    rows: number,
+    dim: number,
+    dx: Float32Array | null,
+    dGamma: Float32Array | null,
+    dBeta: Float32Array | null,
+  ): void;
+  rmsNorm(
+    x: Float32Array,
+    gamma: Float32Array,
+    rows: number,
+    dim: number,
+    eps: number,
+    out: Float32Array,
+    rstd: Float32Array,
+  ): void;
+  rmsNormBackward(
+    x: Float32Array,
+    gamma: Float32Array,
+    rstd: Float32Array,
+    g: Float32Array,
+    rows: number,
+    dim: number,
+    dx: Float32Array | null,
+    dGamma: Float32Array | null,
+  ): void;
 
   gelu(x: Float32Array, approximate: GeluApproximation, out: Float32Array): void;
   geluBackward(x: Float32Array, approximate: GeluApproximation, g: Float32Array, dx: Float32Array): void;
@@ -93,21 +148,49 @@ export interface Backend {
 
   /** P[b,h,t,s] = softmax_s(scale · q[b,h,t]·k[b,h/(H/G),s]) with the causal mask; q [B,H,Tq,D], k [B,G,Tk,D]. */
   attentionProbs(q: Float32Array, k: Float32Array, dims: AttentionDims, probs: Float32Array): void;
-  attentionProbsBackward(q: Float32Array, k: Float32Array, probs: Float32Array, g: Float32Array, dims: AttentionDims,
-    dq: Float32Array | null, dk: Float32Array | null): void;
+  attentionProbsBackward(
+    q: Float32Array,
+    k: Float32Array,
+    probs: Float32Array,
+    g: Float32Array,
+    dims: AttentionDims,
+    dq: Float32Array | null,
+    dk: Float32Array | null,
+  ): void;
   /** out[b,h,t] = Σ_s P[b,h,t,s] · v[b,h/(H/G),s]; v [B,G,Tk,Dv]. `dims.headDim` is Dv here. */
   attendValues(probs: Float32Array, v: Float32Array, dims: AttentionDims, out: Float32Array): void;
-  attendValuesBackward(probs: Float32Array, v: Float32Array, g: Float32Array, dims: AttentionDims,
-    dProbs: Float32Array | null, dv: Float32Array | null): void;
+  attendValuesBackward(
+    probs: Float32Array,
+    v: Float32Array,
+    g: Float32Array,
+    dims: AttentionDims,
+    dProbs: Float32Array | null,
+    dv: Float32Array | null,
+  ): void;
 
   /** Rotary embedding (rotate-half convention) on x [rows = B·H, T, D] at positions offset.. offset+T-1. */
   rope(x: Float32Array, rows: number, t: number, dim: number, offset: number, base: number, out: Float32Array): void;
-  ropeBackward(g: Float32Array, rows: number, t: number, dim: number, offset: number, base: number, dx: Float32Array): void;
+  ropeBackward(
+    g: Float32Array,
+    rows: number,
+    t: number,
+    dim: number,
+    offset: number,
+    base: number,
+    dx: Float32Array,
+  ): void;
 
   /** Mean cross-entropy over rows whose target is not `ignoreIndex`; returns the loss. */
   crossEntropy(logits: Float32Array, targets: Int32Array, rows: number, vocab: number, ignoreIndex: number): number;
-  crossEntropyBackward(logits: Float32Array, targets: Int32Array, rows: number, vocab: number, ignoreIndex: number,
-    g: number, dLogits: Float32Array): void;
+  crossEntropyBackward(
+    logits: Float32Array,
+    targets: Int32Array,
+    rows: number,
+    vocab: number,
+    ignoreIndex: number,
+    g: number,
+    dLogits: Float32Array,
+  ): void;
 
   /** Σ over the middle axis of a [outer, len, inner] block: out[o, i] (+)= Σ_l x[o, l, i]. */
   sumAxis(x: Float32Array, outer: number, len: number, inner: number, out: Float32Array, accumulate: boolean): void;

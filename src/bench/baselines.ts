@@ -33,7 +33,11 @@ export function findTorchPython(): { python: string } | { error: string } {
   };
 }
 
-export function runPytorch(spec: { matmul: number[]; train: Record<string, BenchModel>; decode: Record<string, BenchModel> }): PytorchResults | { error: string } {
+export function runPytorch(spec: {
+  matmul: number[];
+  train: Record<string, BenchModel>;
+  decode: Record<string, BenchModel>;
+}): PytorchResults | { error: string } {
   const found = findTorchPython();
   if ('error' in found) return found;
   const script = fileURLToPath(new URL('../../bench/pytorch_bench.py', import.meta.url));
@@ -50,18 +54,25 @@ export async function runTfjsWasm(sizes: number[], seconds = 1): Promise<Record<
     const require = createRequire(import.meta.url);
     const tf = await import('@tensorflow/tfjs-core');
     const wasm = await import('@tensorflow/tfjs-backend-wasm');
-    wasm.setWasmPaths(join(dirname(require.resolve('@tensorflow/tfjs-backend-wasm/package.json')), 'dist') + '/');
+    wasm.setWasmPaths(`${join(dirname(require.resolve('@tensorflow/tfjs-backend-wasm/package.json')), 'dist')}/`);
     await tf.setBackend('wasm');
     await tf.ready();
     const out: Record<string, number> = {};
     for (const n of sizes) {
-      const a = tf.randomNormal([n, n]), b = tf.randomNormal([n, n]);
+      const a = tf.randomNormal([n, n]),
+        b = tf.randomNormal([n, n]);
       tf.matMul(a, b).dataSync();
       let reps = 0;
       const t0 = performance.now();
-      while (performance.now() - t0 < seconds * 1000) { const c = tf.matMul(a, b); c.dataSync(); c.dispose(); reps++; }
+      while (performance.now() - t0 < seconds * 1000) {
+        const c = tf.matMul(a, b);
+        c.dataSync();
+        c.dispose();
+        reps++;
+      }
       out[String(n)] = (2 * n ** 3 * reps) / ((performance.now() - t0) / 1000) / 1e9;
-      a.dispose(); b.dispose();
+      a.dispose();
+      b.dispose();
     }
     return out;
   } catch (e) {

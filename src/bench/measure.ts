@@ -13,29 +13,65 @@ export function rate(fn: () => void, seconds: number): number {
   fn();
   let reps = 0;
   const t0 = performance.now();
-  while (performance.now() - t0 < seconds * 1000) { fn(); reps++; }
+  while (performance.now() - t0 < seconds * 1000) {
+    fn();
+    reps++;
+  }
   return reps / ((performance.now() - t0) / 1000);
 }
 
 export function matmulGflops(n: number, seconds = 1): number {
   const rng = new Rng(n);
-  const a = rng.fillNormal(new Float32Array(n * n)), b = rng.fillNormal(new Float32Array(n * n)), c = new Float32Array(n * n);
+  const a = rng.fillNormal(new Float32Array(n * n)),
+    b = rng.fillNormal(new Float32Array(n * n)),
+    c = new Float32Array(n * n);
   const be = backend();
-  const args = { batch: 1, m: n, n, k: n, transA: false, transB: false, strideA: 0, strideB: 0, strideC: 0, accumulate: false };
+  const args = {
+    batch: 1,
+    m: n,
+    n,
+    k: n,
+    transA: false,
+    transB: false,
+    strideA: 0,
+    strideB: 0,
+    strideC: 0,
+    accumulate: false,
+  };
   return (2 * n ** 3 * rate(() => be.gemm(a, b, c, args), seconds)) / 1e9;
 }
 
 export interface BenchModel {
-  layers: number; dModel: number; heads: number; vocab: number; context: number; batch?: number; steps?: number; newTokens?: number;
-  shareWeights?: string; shareKv?: string; shareAttention?: string;
+  layers: number;
+  dModel: number;
+  heads: number;
+  vocab: number;
+  context: number;
+  batch?: number;
+  steps?: number;
+  newTokens?: number;
+  shareWeights?: string;
+  shareKv?: string;
+  shareAttention?: string;
 }
 
 /** nanoGPT's architecture, the one the PyTorch side builds: pre-LN, GELU MLP, learned positions, untied head. */
 export function lmConfig(m: BenchModel): Partial<ModelConfig> {
   return {
-    vocabSize: m.vocab, layers: m.layers, dModel: m.dModel, heads: m.heads, context: m.context, ffn: 'gelu', norm: 'layernorm',
-    positions: 'learned', bias: true, tieEmbeddings: false, dropout: 0,
-    shareWeights: m.shareWeights ?? 'none', shareKv: m.shareKv ?? 'none', shareAttention: m.shareAttention ?? 'none',
+    vocabSize: m.vocab,
+    layers: m.layers,
+    dModel: m.dModel,
+    heads: m.heads,
+    context: m.context,
+    ffn: 'gelu',
+    norm: 'layernorm',
+    positions: 'learned',
+    bias: true,
+    tieEmbeddings: false,
+    dropout: 0,
+    shareWeights: m.shareWeights ?? 'none',
+    shareKv: m.shareKv ?? 'none',
+    shareAttention: m.shareAttention ?? 'none',
   };
 }
 
@@ -44,9 +80,14 @@ export function trainTokensPerS(m: BenchModel): { tokensPerS: number; modelFlops
   const lm = new TransformerLM(lmConfig(m), 0);
   const rng = new Rng(1);
   const tokens = Int32Array.from({ length: 200_000 }, () => rng.int(m.vocab));
-  const block = tokens.subarray(0, 100_000), val = tokens.subarray(100_000);
+  const block = tokens.subarray(0, 100_000),
+    val = tokens.subarray(100_000);
   const steps = m.steps ?? 5;
-  const trainer = new Trainer(lm, { train: [block], val: [val] }, { ...DEFAULT_TRAIN, steps: steps + 2, batch: m.batch ?? 8, warmup: 0, evalWindows: 1 });
+  const trainer = new Trainer(
+    lm,
+    { train: [block], val: [val] },
+    { ...DEFAULT_TRAIN, steps: steps + 2, batch: m.batch ?? 8, warmup: 0, evalWindows: 1 },
+  );
   trainer.trainStep();
   trainer.trainStep();
   const t0 = performance.now();

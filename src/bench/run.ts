@@ -36,14 +36,20 @@ interface Plan {
 
 const planFor = (quick: boolean): Plan =>
   quick
-    ? { sizes: [256, 512], train: { '4x128': { ...TRAIN['4x128']!, steps: 2 } }, decode: { none: { ...DECODE_BASE, newTokens: 32 } }, seconds: 0.3 }
+    ? {
+        sizes: [256, 512],
+        train: { '4x128': { ...TRAIN['4x128']!, steps: 2 } },
+        decode: { none: { ...DECODE_BASE, newTokens: 32 } },
+        seconds: 0.3,
+      }
     : { sizes: [256, 512, 1024, 2048], train: TRAIN, decode: DECODE, seconds: 1 };
 
 function measureBackend(name: string, plan: Plan): BackendResults {
   setBackend(name);
   console.error(`bench: ${name} backend ...`);
   const r: BackendResults = { matmul: {}, train: {}, decode: {} };
-  for (const n of plan.sizes) if (!SMALL_PRODUCTS_ONLY.has(name) || n <= 512) r.matmul[String(n)] = matmulGflops(n, plan.seconds);
+  for (const n of plan.sizes)
+    if (!SMALL_PRODUCTS_ONLY.has(name) || n <= 512) r.matmul[String(n)] = matmulGflops(n, plan.seconds);
   if (PRODUCTS_ONLY.includes(name)) return r;
   // Decoding first, on an empty buffer pool, as `shareformer generate` runs: a pool full of a
   // training run's buffers makes the collector's work per token larger.
@@ -58,7 +64,10 @@ function measureBackend(name: string, plan: Plan): BackendResults {
 function registerWasmVariants(simd: 'relaxed' | 'plain'): string[] {
   const extra: Array<[string, ReturnType<typeof loadWasmBackend>]> = [['wasm-1t', loadWasmBackend({ simd })]];
   if (simd === 'relaxed') {
-    extra.push(['wasm-plain', loadWasmBackend({ simd: 'plain', threads: nodeWasmThreads() })], ['wasm-plain-1t', loadWasmBackend({ simd: 'plain' })]);
+    extra.push(
+      ['wasm-plain', loadWasmBackend({ simd: 'plain', threads: nodeWasmThreads() })],
+      ['wasm-plain-1t', loadWasmBackend({ simd: 'plain' })],
+    );
   }
   const names: string[] = [];
   for (const [name, load] of extra) {
@@ -74,16 +83,28 @@ export async function runBench(options: { quick: boolean; pytorch: boolean; tfjs
   if (whyNotNative) console.error(`bench: ${whyNotNative}`);
   const plan = planFor(options.quick);
   console.error('bench: PyTorch (best of 1 and 2 threads) ...');
-  const pytorch = options.pytorch ? runPytorch({ matmul: plan.sizes, train: plan.train, decode: plan.decode }) : { error: 'skipped (--no-pytorch)' };
+  const pytorch = options.pytorch
+    ? runPytorch({ matmul: plan.sizes, train: plan.train, decode: plan.decode })
+    : { error: 'skipped (--no-pytorch)' };
   console.error('bench: TensorFlow.js wasm ...');
   const tfjsWasm = options.tfjs ? await runTfjsWasm(plan.sizes, plan.seconds) : { error: 'skipped (--no-tfjs)' };
   const simd = hasRelaxedSimd() ? 'relaxed' : 'plain';
   const backends: Record<string, BackendResults> = {};
-  for (const name of [...availableBackends(), ...registerWasmVariants(simd)]) backends[name] = measureBackend(name, plan);
+  for (const name of [...availableBackends(), ...registerWasmVariants(simd)])
+    backends[name] = measureBackend(name, plan);
   const results: BenchResults = {
-    date: new Date().toISOString(), node: process.version, backends, pytorch, tfjsWasm, wasmSimd: simd,
-    peakRssBytes: process.resourceUsage().maxRSS * 1024, sizes: plan.sizes, trainModels: Object.keys(plan.train),
-    decodePlans: Object.keys(plan.decode), productsOnly: PRODUCTS_ONLY, noDecode: NO_DECODE,
+    date: new Date().toISOString(),
+    node: process.version,
+    backends,
+    pytorch,
+    tfjsWasm,
+    wasmSimd: simd,
+    peakRssBytes: process.resourceUsage().maxRSS * 1024,
+    sizes: plan.sizes,
+    trainModels: Object.keys(plan.train),
+    decodePlans: Object.keys(plan.decode),
+    productsOnly: PRODUCTS_ONLY,
+    noDecode: NO_DECODE,
   };
   results.targets = targets(results);
   return results;

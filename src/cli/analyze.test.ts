@@ -28,15 +28,31 @@ describe('shareformer analyze', () => {
   });
 
   it('puts plans side by side', () => {
-    const r = cli('--preset', 'llama-2-7b', '--compare', 'none', 'share-kv=cla:2', 'kv-heads=8', 'share-weights=all', '--json', '--dtype', 'fp16');
-    const plans = JSON.parse(r.stdout).plans as Array<{ label: string; kvCache: { bytesPerToken: number }; parameters: { total: number } }>;
+    const r = cli(
+      '--preset',
+      'llama-2-7b',
+      '--compare',
+      'none',
+      'share-kv=cla:2',
+      'kv-heads=8',
+      'share-weights=all',
+      '--json',
+      '--dtype',
+      'fp16',
+    );
+    const plans = JSON.parse(r.stdout).plans as Array<{
+      label: string;
+      kvCache: { bytesPerToken: number };
+      parameters: { total: number };
+    }>;
     expect(plans.map((p) => p.label)).toEqual(['none', 'share-kv=cla:2', 'kv-heads=8', 'share-weights=all']);
     expect(plans.map((p) => p.kvCache.bytesPerToken)).toEqual([524288, 262144, 131072, 524288]);
     expect(plans[3]!.parameters.total).toBeLessThan(plans[0]!.parameters.total / 10);
   });
 
   it('draws the charts as SVG and PNG', () => {
-    const svg = join(root, 'c.svg'), png = join(root, 'c.png');
+    const svg = join(root, 'c.svg'),
+      png = join(root, 'c.png');
     expect(cli('--preset', 'gpt2', '--chart', svg).status).toBe(0);
     const text = readFileSync(svg, 'utf8');
     expect(text).toMatch(/^<svg/);
@@ -48,7 +64,11 @@ describe('shareformer analyze', () => {
 
   it.each<[string, string[], RegExp]>([
     ['unknown preset', ['--preset', 'gpt5'], /unknown preset "gpt5" \(known: gpt2, gpt2-medium/],
-    ['contradictory flags', ['--preset', 'gpt2', '--kv-heads', '5'], /config\.kvHeads: heads 12 is not divisible by kvHeads 5/],
+    [
+      'contradictory flags',
+      ['--preset', 'gpt2', '--kv-heads', '5'],
+      /config\.kvHeads: heads 12 is not divisible by kvHeads 5/,
+    ],
     ['non-positive numbers', ['--preset', 'gpt2', '--context', '0'], /option '--context <n>' argument '0' is invalid/],
     ['a bad compare entry', ['--preset', 'gpt2', '--compare', 'cla'], /"cla" is not KEY=VALUE/],
     ['no preset', [], /analyze needs --preset NAME or --config FILE/],

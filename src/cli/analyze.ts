@@ -10,45 +10,86 @@ import { addModelOptions, int, modelConfigFrom, readConfigFile } from './options
 import { renderChart } from './render.js';
 
 const PLAN_KEYS: Record<string, keyof ModelConfig> = {
-  'share-weights': 'shareWeights', 'share-scope': 'shareScope', 'kv-heads': 'kvHeads', 'share-kv': 'shareKv',
-  'share-attention': 'shareAttention', 'tie-embeddings': 'tieEmbeddings', 'embed-dim': 'embedDim', layers: 'layers',
+  'share-weights': 'shareWeights',
+  'share-scope': 'shareScope',
+  'kv-heads': 'kvHeads',
+  'share-kv': 'shareKv',
+  'share-attention': 'shareAttention',
+  'tie-embeddings': 'tieEmbeddings',
+  'embed-dim': 'embedDim',
+  layers: 'layers',
 };
 
 /** "none" or "share-kv=cla:2,kv-heads=8" → config overrides. */
 function parsePlan(text: string): { label: string; overrides: Partial<ModelConfig> } {
-  if (text.trim() === 'none') return { label: 'none', overrides: { shareWeights: 'none', shareKv: 'none', shareAttention: 'none' } };
+  if (text.trim() === 'none')
+    return { label: 'none', overrides: { shareWeights: 'none', shareKv: 'none', shareAttention: 'none' } };
   const overrides: Record<string, unknown> = {};
   for (const part of text.split(',')) {
     const [key, value] = part.split('=').map((s) => s.trim());
     const field = PLAN_KEYS[key ?? ''];
     if (!field || value === undefined || value === '') {
-      throw new Error(`--compare: "${part}" is not KEY=VALUE with KEY one of ${Object.keys(PLAN_KEYS).join(', ')} (or "none")`);
+      throw new Error(
+        `--compare: "${part}" is not KEY=VALUE with KEY one of ${Object.keys(PLAN_KEYS).join(', ')} (or "none")`,
+      );
     }
-    overrides[field] = /^\d+$/.test(value) && field !== 'shareWeights' ? Number(value) : value === 'true' ? true : value === 'false' ? false : value;
+    overrides[field] =
+      /^\d+$/.test(value) && field !== 'shareWeights'
+        ? Number(value)
+        : value === 'true'
+          ? true
+          : value === 'false'
+            ? false
+            : value;
   }
   return { label: text.trim(), overrides: overrides as Partial<ModelConfig> };
 }
 
 interface AnalyzeOpts extends Record<string, unknown> {
-  preset?: string; config?: string; context?: number; batch: number; dtype: Dtype; json?: boolean; compare?: string[]; chart?: string;
+  preset?: string;
+  config?: string;
+  context?: number;
+  batch: number;
+  dtype: Dtype;
+  json?: boolean;
+  compare?: string[];
+  chart?: string;
 }
 
 export function analyzeCommand(): Command {
-  const cmd = new Command('analyze')
-    .description('parameters, weight and KV-cache memory, FLOPs and training memory of any config and sharing plan (nothing is instantiated)');
+  const cmd = new Command('analyze').description(
+    'parameters, weight and KV-cache memory, FLOPs and training memory of any config and sharing plan (nothing is instantiated)',
+  );
   addModelOptions(cmd, `a published or built-in configuration: ${Object.keys(ANALYZER_PRESETS).join(', ')}`);
   // Here --context is the length analysed (KV cache, FLOPs); the model keeps its published context.
   const contextOption = cmd.options.find((o) => o.long === '--context');
-  if (contextOption) contextOption.description = "sequence length for the KV-cache, FLOP and memory figures (default: the model's context)";
+  if (contextOption)
+    contextOption.description =
+      "sequence length for the KV-cache, FLOP and memory figures (default: the model's context)";
   cmd
     .option('--batch <n>', 'sequences, for the KV cache and training memory', int(1), 1)
-    .addOption(new Option('--dtype <type>', 'bytes per value of the KV cache').choices(['fp32', 'fp16', 'bf16', 'int8']).default('fp32'))
-    .option('--compare <plans...>', 'plans side by side: "none" or KEY=VALUE[,KEY=VALUE] with keys share-weights, share-kv, kv-heads, share-attention, ...')
-    .option('--chart <file>', 'write charts (.svg, or .png): KV cache vs context, parameters vs depth, attention vs linear cost')
+    .addOption(
+      new Option('--dtype <type>', 'bytes per value of the KV cache')
+        .choices(['fp32', 'fp16', 'bf16', 'int8'])
+        .default('fp32'),
+    )
+    .option(
+      '--compare <plans...>',
+      'plans side by side: "none" or KEY=VALUE[,KEY=VALUE] with keys share-weights, share-kv, kv-heads, share-attention, ...',
+    )
+    .option(
+      '--chart <file>',
+      'write charts (.svg, or .png): KV cache vs context, parameters vs depth, attention vs linear cost',
+    )
     .option('--json', 'print every figure as JSON');
   return cmd.action(async (opts: AnalyzeOpts) => {
-    if (!opts.preset && !opts.config) throw new Error(`analyze needs --preset NAME or --config FILE (presets: ${Object.keys(ANALYZER_PRESETS).join(', ')})`);
-    const preset: AnalyzerPreset = opts.preset ? analyzerPreset(opts.preset) : { description: opts.config!, config: {} };
+    if (!opts.preset && !opts.config)
+      throw new Error(
+        `analyze needs --preset NAME or --config FILE (presets: ${Object.keys(ANALYZER_PRESETS).join(', ')})`,
+      );
+    const preset: AnalyzerPreset = opts.preset
+      ? analyzerPreset(opts.preset)
+      : { description: opts.config!, config: {} };
     const file = opts.config ? readConfigFile(opts.config) : {};
     const base = modelConfigFrom({ ...opts, context: undefined }, file, preset.config);
     const config = resolveConfig(base);
@@ -59,17 +100,50 @@ export function analyzeCommand(): Command {
       const { label, overrides } = parsePlan(text);
       return { label, config: resolveConfig({ ...base, ...overrides }) };
     });
-    const lengthsFor = (max: number) => [max / 8, max / 4, max / 2, max, max * 2, max * 4].map(Math.round).filter((t) => t >= 1);
+    const lengthsFor = (max: number) =>
+      [max / 8, max / 4, max / 2, max, max * 2, max * 4].map(Math.round).filter((t) => t >= 1);
 
     if (plans.length > 0) {
       const results = plans.map((p) => ({ label: p.label, a: analyze(p.config, options, preset.encoder) }));
-      if (opts.json) console.log(JSON.stringify({ preset: name, context, batch: opts.batch, dtype: opts.dtype, plans: results.map((r) => ({ label: r.label, ...r.a })) }));
+      if (opts.json)
+        console.log(
+          JSON.stringify({
+            preset: name,
+            context,
+            batch: opts.batch,
+            dtype: opts.dtype,
+            plans: results.map((r) => ({ label: r.label, ...r.a })),
+          }),
+        );
       else {
-        console.log(`${name} — ${preset.description}; context ${fmtInt(context)}, batch ${opts.batch}, KV cache in ${opts.dtype}\n`);
+        console.log(
+          `${name} — ${preset.description}; context ${fmtInt(context)}, batch ${opts.batch}, KV cache in ${opts.dtype}\n`,
+        );
         const first = results[0]!.a;
-        console.log(table(['plan', 'parameters', `weights ${opts.dtype}`, 'KV bytes/token', `KV at ${fmtInt(context)}`, 'vs first', 'FLOPs/token', 'training FLOPs/token'],
-          results.map(({ label, a }) => [label, fmtInt(a.parameters.total), fmtBytes(a.weightBytes[opts.dtype]), fmtInt(a.kvCache.bytesPerToken), fmtBytes(a.kvCache.bytes),
-            `×${(a.kvCache.bytes / first.kvCache.bytes).toFixed(2)}`, fmtFlops(a.flops.forwardPerToken.total), fmtFlops(a.flops.trainingPerToken)])));
+        console.log(
+          table(
+            [
+              'plan',
+              'parameters',
+              `weights ${opts.dtype}`,
+              'KV bytes/token',
+              `KV at ${fmtInt(context)}`,
+              'vs first',
+              'FLOPs/token',
+              'training FLOPs/token',
+            ],
+            results.map(({ label, a }) => [
+              label,
+              fmtInt(a.parameters.total),
+              fmtBytes(a.weightBytes[opts.dtype]),
+              fmtInt(a.kvCache.bytesPerToken),
+              fmtBytes(a.kvCache.bytes),
+              `×${(a.kvCache.bytes / first.kvCache.bytes).toFixed(2)}`,
+              fmtFlops(a.flops.forwardPerToken.total),
+              fmtFlops(a.flops.trainingPerToken),
+            ]),
+          ),
+        );
       }
     } else {
       const a = analyze(config, options, preset.encoder);
@@ -96,7 +170,11 @@ export function analyzeCommand(): Command {
 function defaultPlans(base: Partial<ModelConfig>, config: ModelConfig): PlanCurve[] {
   const out: PlanCurve[] = [{ label: 'as configured', config }];
   const add = (label: string, over: Partial<ModelConfig>) => {
-    try { out.push({ label, config: resolveConfig({ ...base, ...over }) }); } catch { /* not valid for this model */ }
+    try {
+      out.push({ label, config: resolveConfig({ ...base, ...over }) });
+    } catch {
+      /* not valid for this model */
+    }
   };
   add('MHA, no sharing', { kvHeads: config.heads, shareKv: 'none', shareAttention: 'none' });
   if (config.heads % 4 === 0) add(`GQA ${config.heads / 4} KV heads`, { kvHeads: config.heads / 4 });

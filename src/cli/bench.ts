@@ -23,7 +23,9 @@ interface BenchOpts {
 
 export function benchCommand(): Command {
   return new Command('bench')
-    .description('benchmark backends against PyTorch and TensorFlow.js in the same run (writes results.json and results.md)')
+    .description(
+      'benchmark backends against PyTorch and TensorFlow.js in the same run (writes results.json and results.md)',
+    )
     .option('--out <dir>', 'where to write results.json and results.md', 'bench')
     .option('--quick', 'smaller sizes and fewer steps (a smoke test, not for reporting)')
     .option('--no-pytorch', 'skip the PyTorch baseline')
@@ -49,7 +51,9 @@ export function benchCommand(): Command {
 function rerunWithRelaxedSimd(): boolean {
   if (hasRelaxedSimd() || process.env.SHAREFORMER_BENCH_RELAXED) return false;
   if (spawnSync(process.execPath, [RELAXED_FLAG, '-e', '0']).status !== 0) return false;
-  console.error(`bench: re-running with ${RELAXED_FLAG} so the relaxed-SIMD wasm build (browsers, Node 22+) is measured too`);
+  console.error(
+    `bench: re-running with ${RELAXED_FLAG} so the relaxed-SIMD wasm build (browsers, Node 22+) is measured too`,
+  );
   const child = spawnSync(process.execPath, [RELAXED_FLAG, ...process.execArgv, ...process.argv.slice(1)], {
     stdio: 'inherit',
     env: { ...process.env, SHAREFORMER_BENCH_RELAXED: '1' },

@@ -22,16 +22,31 @@ describe('shareformer CLI', () => {
   });
 
   it('demo trains every plan and reports them (non-interactive, as in CI)', () => {
-    const r = spawnSync(process.execPath, [BIN, 'demo', '--steps', '3', '--json'], { encoding: 'utf8', timeout: 120_000 });
+    const r = spawnSync(process.execPath, [BIN, 'demo', '--steps', '3', '--json'], {
+      encoding: 'utf8',
+      timeout: 120_000,
+    });
     expect(r.status).toBe(0);
-    const rows = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
-    expect(rows.map((x) => x.plan)).toEqual(['baseline (no sharing)', 'weights all (ALBERT)', 'weights cycle:2', 'cla:2 + 2 KV heads', 'attention group:2']);
+    const rows = r.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    expect(rows.map((x) => x.plan)).toEqual([
+      'baseline (no sharing)',
+      'weights all (ALBERT)',
+      'weights cycle:2',
+      'cla:2 + 2 KV heads',
+      'attention group:2',
+    ]);
     expect(rows[1].parameters).toBeLessThan(rows[0].parameters);
     expect(rows[3].kv_bytes_per_token).toBe(rows[0].kv_bytes_per_token / 4);
   });
 
   it('rejects a malformed SHAREFORMER_THREADS instead of quietly using the default', () => {
-    const r = spawnSync(process.execPath, [BIN, 'verify'], { encoding: 'utf8', env: { ...process.env, SHAREFORMER_THREADS: 'two' } });
+    const r = spawnSync(process.execPath, [BIN, 'verify'], {
+      encoding: 'utf8',
+      env: { ...process.env, SHAREFORMER_THREADS: 'two' },
+    });
     expect(r.status).not.toBe(0);
     expect(r.stderr).toMatch(/SHAREFORMER_THREADS=two: expected a whole number of threads from 1 to 64/);
     expect(r.stderr).not.toMatch(/at .*\.js:\d+/);

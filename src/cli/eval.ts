@@ -16,35 +16,59 @@ export function evalCommand(): Command {
     .option('--max-windows <n>', 'evaluate at most this many context-length windows', int(1), 512)
     .option('--json', 'print one JSON object');
   addBackendOption(cmd);
-  return cmd.action((opts: { checkpoint: string; data: string; batch: number; maxWindows: number; json?: boolean; backend?: string }) => {
-    selectBackend(opts.backend, Boolean(opts.json));
-    const { lm, tokenizer } = loadCheckpoint(opts.checkpoint);
-    const corpus = readCorpus(opts.data);
-    let tokens: Int32Array;
-    try {
-      tokens = tokenizer.encode(corpus.text);
-    } catch (e) {
-      if (e instanceof TokenizerError) throw new Error(`${corpus.source}: ${e.message}`);
-      throw e;
-    }
-    const context = lm.config.context;
-    if (tokens.length < context + 1) throw new Error(`${corpus.source}: ${tokens.length} tokens is shorter than one window of context ${context} + 1`);
-    const batches = evalBatches([tokens], context, opts.batch, opts.maxWindows);
-    const started = performance.now();
-    const r = evaluate(lm, batches, corpus.text.length / tokens.length);
-    const seconds = (performance.now() - started) / 1000;
-    // Characters the tokenizer never saw in training all map to its unknown token: say how many.
-    let unknown = 0;
-    if (tokenizer.unknownId !== undefined) for (const t of tokens) if (t === tokenizer.unknownId) unknown++;
-    const out = {
-      loss: r.loss, perplexity: r.perplexity, bits_per_char: r.bitsPerChar, tokens: r.tokens, tokens_per_s: r.tokens / seconds,
-      unknown_chars: unknown, data: corpus.source,
-    };
-    if (opts.json) console.log(JSON.stringify(out));
-    else {
-      console.log(`${corpus.source}: ${r.tokens.toLocaleString()} tokens in ${batches.length} batches of context ${context}`);
-      if (unknown > 0) console.log(`${unknown.toLocaleString()} characters (${((100 * unknown) / tokens.length).toFixed(2)}%) were not in the training text; they count as the unknown token`);
-      console.log(`loss ${r.loss.toFixed(4)}  perplexity ${r.perplexity.toFixed(3)}  bits/char ${r.bitsPerChar.toFixed(4)}  (${Math.round(out.tokens_per_s)} tokens/s)`);
-    }
-  });
+  return cmd.action(
+    (opts: {
+      checkpoint: string;
+      data: string;
+      batch: number;
+      maxWindows: number;
+      json?: boolean;
+      backend?: string;
+    }) => {
+      selectBackend(opts.backend, Boolean(opts.json));
+      const { lm, tokenizer } = loadCheckpoint(opts.checkpoint);
+      const corpus = readCorpus(opts.data);
+      let tokens: Int32Array;
+      try {
+        tokens = tokenizer.encode(corpus.text);
+      } catch (e) {
+        if (e instanceof TokenizerError) throw new Error(`${corpus.source}: ${e.message}`);
+        throw e;
+      }
+      const context = lm.config.context;
+      if (tokens.length < context + 1)
+        throw new Error(
+          `${corpus.source}: ${tokens.length} tokens is shorter than one window of context ${context} + 1`,
+        );
+      const batches = evalBatches([tokens], context, opts.batch, opts.maxWindows);
+      const started = performance.now();
+      const r = evaluate(lm, batches, corpus.text.length / tokens.length);
+      const seconds = (performance.now() - started) / 1000;
+      // Characters the tokenizer never saw in training all map to its unknown token: say how many.
+      let unknown = 0;
+      if (tokenizer.unknownId !== undefined) for (const t of tokens) if (t === tokenizer.unknownId) unknown++;
+      const out = {
+        loss: r.loss,
+        perplexity: r.perplexity,
+        bits_per_char: r.bitsPerChar,
+        tokens: r.tokens,
+        tokens_per_s: r.tokens / seconds,
+        unknown_chars: unknown,
+        data: corpus.source,
+      };
+      if (opts.json) console.log(JSON.stringify(out));
+      else {
+        console.log(
+          `${corpus.source}: ${r.tokens.toLocaleString()} tokens in ${batches.length} batches of context ${context}`,
+        );
+        if (unknown > 0)
+          console.log(
+            `${unknown.toLocaleString()} characters (${((100 * unknown) / tokens.length).toFixed(2)}%) were not in the training text; they count as the unknown token`,
+          );
+        console.log(
+          `loss ${r.loss.toFixed(4)}  perplexity ${r.perplexity.toFixed(3)}  bits/char ${r.bitsPerChar.toFixed(4)}  (${Math.round(out.tokens_per_s)} tokens/s)`,
+        );
+      }
+    },
+  );
 }

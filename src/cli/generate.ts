@@ -8,8 +8,16 @@ import { TokenizerError, type Tokenizer } from '../text/tokenizer.js';
 import { addBackendOption, int, num, selectBackend } from './options.js';
 
 interface GenerateOpts {
-  checkpoint: string; prompt: string; maxTokens: number; temperature: number; topK: number; topP: number; seed: number;
-  stats?: boolean; json?: boolean; backend?: string;
+  checkpoint: string;
+  prompt: string;
+  maxTokens: number;
+  temperature: number;
+  topK: number;
+  topP: number;
+  seed: number;
+  stats?: boolean;
+  json?: boolean;
+  backend?: string;
 }
 
 export function generateCommand(): Command {
@@ -18,9 +26,19 @@ export function generateCommand(): Command {
     .requiredOption('--checkpoint <dir>', 'run directory or checkpoint directory')
     .requiredOption('--prompt <text>', 'text to continue')
     .option('--max-tokens <n>', 'new tokens (capped by the context)', int(0), 200)
-    .option('--temperature <t>', 'sampling temperature; 0 = greedy', num((n) => n >= 0, 'a number ≥ 0'), 0.8)
+    .option(
+      '--temperature <t>',
+      'sampling temperature; 0 = greedy',
+      num((n) => n >= 0, 'a number ≥ 0'),
+      0.8,
+    )
     .option('--top-k <k>', 'sample among the k most likely tokens (0 = all)', int(0), 0)
-    .option('--top-p <p>', 'nucleus sampling threshold (1 = off)', num((n) => n > 0 && n <= 1, 'a number in (0, 1]'), 1)
+    .option(
+      '--top-p <p>',
+      'nucleus sampling threshold (1 = off)',
+      num((n) => n > 0 && n <= 1, 'a number in (0, 1]'),
+      1,
+    )
     .option('--seed <n>', 'sampling seed', int(0), 0)
     .option('--stats', 'report KV-cache bytes and tokens/s on stderr')
     .option('--json', 'print one JSON object (text and stats) instead of streaming');
@@ -29,10 +47,14 @@ export function generateCommand(): Command {
     selectBackend(opts.backend, Boolean(opts.json) || !opts.stats);
     const { lm, tokenizer } = loadCheckpoint(opts.checkpoint);
     warnUnknown(tokenizer, opts.prompt);
-    let result;
+    let result: ReturnType<typeof generate>;
     try {
       result = generate(lm, tokenizer, opts.prompt, {
-        maxTokens: opts.maxTokens, temperature: opts.temperature, topK: opts.topK, topP: opts.topP, seed: opts.seed,
+        maxTokens: opts.maxTokens,
+        temperature: opts.temperature,
+        topK: opts.topK,
+        topP: opts.topP,
+        seed: opts.seed,
         ...(!opts.json && { onText: (t: string) => process.stdout.write(t) }),
       });
     } catch (e) {
@@ -42,17 +64,30 @@ export function generateCommand(): Command {
     const s = result.stats;
     const analytical = kvBytesPerToken(lm.config) * (s.promptTokens + Math.max(s.newTokens, 1));
     if (opts.json) {
-      console.log(JSON.stringify({
-        prompt: opts.prompt, text: result.text, prompt_tokens: s.promptTokens, new_tokens: s.newTokens,
-        kv_cache_bytes: s.cacheBytes, kv_cache_bytes_analytical: analytical, kv_bytes_per_token: s.cacheBytesPerToken,
-        prefill_s: s.prefillSeconds, decode_s: s.decodeSeconds, tokens_per_s: s.tokensPerS,
-      }));
+      console.log(
+        JSON.stringify({
+          prompt: opts.prompt,
+          text: result.text,
+          prompt_tokens: s.promptTokens,
+          new_tokens: s.newTokens,
+          kv_cache_bytes: s.cacheBytes,
+          kv_cache_bytes_analytical: analytical,
+          kv_bytes_per_token: s.cacheBytesPerToken,
+          prefill_s: s.prefillSeconds,
+          decode_s: s.decodeSeconds,
+          tokens_per_s: s.tokensPerS,
+        }),
+      );
       return;
     }
     process.stdout.write('\n');
     if (opts.stats) {
-      console.error(`KV cache: ${s.cacheBytes.toLocaleString()} bytes measured for ${s.promptTokens + Math.max(s.newTokens, 1)} positions (${s.cacheBytesPerToken.toLocaleString()} bytes/token; analytical ${analytical.toLocaleString()})`);
-      console.error(`prompt ${s.promptTokens} tokens in ${(s.prefillSeconds * 1000).toFixed(0)} ms; ${s.newTokens} new tokens at ${s.tokensPerS.toFixed(1)} tokens/s`);
+      console.error(
+        `KV cache: ${s.cacheBytes.toLocaleString()} bytes measured for ${s.promptTokens + Math.max(s.newTokens, 1)} positions (${s.cacheBytesPerToken.toLocaleString()} bytes/token; analytical ${analytical.toLocaleString()})`,
+      );
+      console.error(
+        `prompt ${s.promptTokens} tokens in ${(s.prefillSeconds * 1000).toFixed(0)} ms; ${s.newTokens} new tokens at ${s.tokensPerS.toFixed(1)} tokens/s`,
+      );
     }
   });
 }
@@ -68,7 +103,8 @@ function warnUnknown(tokenizer: Tokenizer, prompt: string): void {
   }
   const chars = Array.from(prompt).filter((_, i) => ids[i] === tokenizer.unknownId);
   if (chars.length > 0) {
-    console.error(`--prompt: ${chars.length} character${chars.length > 1 ? 's' : ''} (${[...new Set(chars)].map((c) => JSON.stringify(c)).join(' ')}) not in the training text; the model sees the unknown token`);
+    console.error(
+      `--prompt: ${chars.length} character${chars.length > 1 ? 's' : ''} (${[...new Set(chars)].map((c) => JSON.stringify(c)).join(' ')}) not in the training text; the model sees the unknown token`,
+    );
   }
 }
-

@@ -11,7 +11,10 @@ import { setupCommand } from './setup.js';
 import { trainCommand } from './train.js';
 import { verifyCommand } from './verify.js';
 
-const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string; description: string };
+const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
+  version: string;
+  description: string;
+};
 
 export async function run(argv: string[]): Promise<number> {
   const program = new Command('shareformer')

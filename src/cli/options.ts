@@ -1,22 +1,26 @@
 // Flags shared by several commands: model shape, sharing plan, backend. Their names match the
 // config.json fields (kebab-case here, camelCase there); values are validated by resolveConfig.
 import { readFileSync } from 'node:fs';
-import { Command, InvalidArgumentError, Option } from 'commander';
+import { type Command, InvalidArgumentError, Option } from 'commander';
 import { BACKEND_ORDER, selectNodeBackend } from '../backend/node.js';
 import type { ModelConfig } from '../model/config.js';
 import { presetConfig, PRESETS } from '../model/presets.js';
 
-export const int = (min: number) => (v: string): number => {
-  const n = Number(v);
-  if (!/^-?\d+$/.test(v.trim()) || n < min) throw new InvalidArgumentError(`expected an integer ≥ ${min}`);
-  return n;
-};
+export const int =
+  (min: number) =>
+  (v: string): number => {
+    const n = Number(v);
+    if (!/^-?\d+$/.test(v.trim()) || n < min) throw new InvalidArgumentError(`expected an integer ≥ ${min}`);
+    return n;
+  };
 
-export const num = (ok: (n: number) => boolean, rule: string) => (v: string): number => {
-  const n = Number(v);
-  if (v.trim() === '' || !Number.isFinite(n) || !ok(n)) throw new InvalidArgumentError(`expected ${rule}`);
-  return n;
-};
+export const num =
+  (ok: (n: number) => boolean, rule: string) =>
+  (v: string): number => {
+    const n = Number(v);
+    if (v.trim() === '' || !Number.isFinite(n) || !ok(n)) throw new InvalidArgumentError(`expected ${rule}`);
+    return n;
+  };
 
 /** A strategy flag: a name like "cycle:3" or an explicit JSON array "[0,0,1,1]". */
 const strategy = (v: string): string | number[] => {
@@ -25,14 +29,24 @@ const strategy = (v: string): string | number[] => {
   try {
     const a = JSON.parse(t);
     if (Array.isArray(a) && a.every((x) => Number.isInteger(x))) return a;
-  } catch { /* fall through */ }
+  } catch {
+    /* fall through */
+  }
   throw new InvalidArgumentError('expected a strategy name or a JSON array of integers such as [0,0,1,1]');
 };
 
-export function addModelOptions(cmd: Command, presetHelp = `start from a preset: ${Object.entries(PRESETS).map(([n, p]) => `${n} (${p.description})`).join('; ')}`): Command {
+export function addModelOptions(
+  cmd: Command,
+  presetHelp = `start from a preset: ${Object.entries(PRESETS)
+    .map(([n, p]) => `${n} (${p.description})`)
+    .join('; ')}`,
+): Command {
   return cmd
     .option('--preset <name>', presetHelp)
-    .option('--config <file>', 'JSON file with model fields (layers, dModel, shareKv, ...) and training fields (steps, lr, ...)')
+    .option(
+      '--config <file>',
+      'JSON file with model fields (layers, dModel, shareKv, ...) and training fields (steps, lr, ...)',
+    )
     .option('--layers <n>', 'decoder layers', int(1))
     .option('--d-model <n>', 'model width', int(1))
     .option('--heads <n>', 'attention heads', int(1))
@@ -41,10 +55,20 @@ export function addModelOptions(cmd: Command, presetHelp = `start from a preset:
     .option('--ffn-hidden <n>', 'feed-forward width (default 4 × d-model)', int(1))
     .addOption(new Option('--norm <type>', 'normalisation').choices(['layernorm', 'rmsnorm']))
     .addOption(new Option('--positions <type>', 'position encoding').choices(['learned', 'rope']))
-    .option('--dropout <p>', 'dropout probability', num((n) => n >= 0 && n < 1, 'a number in [0, 1)'))
+    .option(
+      '--dropout <p>',
+      'dropout probability',
+      num((n) => n >= 0 && n < 1, 'a number in [0, 1)'),
+    )
     .option('--no-bias', 'no biases in linear layers and LayerNorm')
-    .option('--share-weights <strategy>', 'cross-layer weight sharing: none | all | sequence:M | cycle:M | cycle-rev:M | repeat:K | [array]', strategy)
-    .addOption(new Option('--share-scope <scope>', 'what --share-weights shares').choices(['block', 'attention', 'ffn']))
+    .option(
+      '--share-weights <strategy>',
+      'cross-layer weight sharing: none | all | sequence:M | cycle:M | cycle-rev:M | repeat:K | [array]',
+      strategy,
+    )
+    .addOption(
+      new Option('--share-scope <scope>', 'what --share-weights shares').choices(['block', 'attention', 'ffn']),
+    )
     .option('--kv-heads <n>', 'key/value heads (GQA; 1 = MQA)', int(1))
     .option('--share-kv <strategy>', 'cross-layer K/V sharing: none | cla:K | yoco:K | [array]', strategy)
     .option('--share-attention <strategy>', 'attention-weight sharing: none | group:K | [array]', strategy)
@@ -86,9 +110,22 @@ export function readConfigFile(path: string): Record<string, unknown> {
 }
 
 const MODEL_FLAGS: Record<string, keyof ModelConfig> = {
-  layers: 'layers', dModel: 'dModel', heads: 'heads', context: 'context', ffn: 'ffn', ffnHidden: 'ffnHidden', norm: 'norm',
-  positions: 'positions', dropout: 'dropout', shareWeights: 'shareWeights', shareScope: 'shareScope', kvHeads: 'kvHeads',
-  shareKv: 'shareKv', shareAttention: 'shareAttention', tieEmbeddings: 'tieEmbeddings', embedDim: 'embedDim',
+  layers: 'layers',
+  dModel: 'dModel',
+  heads: 'heads',
+  context: 'context',
+  ffn: 'ffn',
+  ffnHidden: 'ffnHidden',
+  norm: 'norm',
+  positions: 'positions',
+  dropout: 'dropout',
+  shareWeights: 'shareWeights',
+  shareScope: 'shareScope',
+  kvHeads: 'kvHeads',
+  shareKv: 'shareKv',
+  shareAttention: 'shareAttention',
+  tieEmbeddings: 'tieEmbeddings',
+  embedDim: 'embedDim',
 };
 
 const MODEL_FILE_KEYS = new Set<string>([...Object.values(MODEL_FLAGS), 'vocabSize', 'normEps', 'ropeBase', 'bias']);
@@ -98,12 +135,18 @@ export function checkConfigKeys(file: Record<string, unknown>, path: string, oth
   const known = new Set([...MODEL_FILE_KEYS, ...otherKeys]);
   const unknown = Object.keys(file).filter((k) => !known.has(k));
   if (unknown.length > 0) {
-    throw new Error(`--config ${path}: unknown field${unknown.length > 1 ? 's' : ''} ${unknown.map((k) => `"${k}"`).join(', ')} (known: ${[...known].join(', ')})`);
+    throw new Error(
+      `--config ${path}: unknown field${unknown.length > 1 ? 's' : ''} ${unknown.map((k) => `"${k}"`).join(', ')} (known: ${[...known].join(', ')})`,
+    );
   }
 }
 
 /** preset < config file < flags. Returns the model part; `rest` holds the file's other keys. */
-export function modelConfigFrom(opts: Record<string, unknown>, fileConfig: Record<string, unknown> = {}, preset: Partial<ModelConfig> | null = null): Partial<ModelConfig> {
+export function modelConfigFrom(
+  opts: Record<string, unknown>,
+  fileConfig: Record<string, unknown> = {},
+  preset: Partial<ModelConfig> | null = null,
+): Partial<ModelConfig> {
   const out: Record<string, unknown> = preset ? { ...preset } : opts.preset ? presetConfig(String(opts.preset)) : {};
   for (const [k, v] of Object.entries(fileConfig)) if (MODEL_FILE_KEYS.has(k)) out[k] = v;
   for (const [flag, field] of Object.entries(MODEL_FLAGS)) if (opts[flag] !== undefined) out[field] = opts[flag];

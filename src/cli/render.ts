@@ -11,7 +11,13 @@ export async function renderChart(spec: Record<string, unknown>, file: string): 
   view.finalize();
   if (/\.png$/i.test(file)) {
     const { Resvg } = await import('@resvg/resvg-js');
-    const png = new Resvg(svg, { background: 'white', fitTo: { mode: 'zoom', value: 2 }, font: { loadSystemFonts: true } }).render().asPng();
+    const png = new Resvg(svg, {
+      background: 'white',
+      fitTo: { mode: 'zoom', value: 2 },
+      font: { loadSystemFonts: true },
+    })
+      .render()
+      .asPng();
     writeFileSync(file, png);
   } else if (/\.svg$/i.test(file)) {
     writeFileSync(file, svg);

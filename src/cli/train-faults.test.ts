@@ -15,8 +15,31 @@ afterAll(() => rmSync(root, { recursive: true, force: true }));
 
 const cli = (...args: string[]) => spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8' });
 const start = (...args: string[]) => spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-const SMALL = ['--data', 'synthetic:copy', '--layers', '2', '--d-model', '32', '--heads', '2', '--context', '32', '--batch', '4', '--eval-every', '0', '--eval-windows', '4', '--backend', 'js'];
-const records = (dir: string) => readFileSync(join(dir, 'log.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+const SMALL = [
+  '--data',
+  'synthetic:copy',
+  '--layers',
+  '2',
+  '--d-model',
+  '32',
+  '--heads',
+  '2',
+  '--context',
+  '32',
+  '--batch',
+  '4',
+  '--eval-every',
+  '0',
+  '--eval-windows',
+  '4',
+  '--backend',
+  'js',
+];
+const records = (dir: string) =>
+  readFileSync(join(dir, 'log.jsonl'), 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l));
 const stepRecords = (dir: string) => records(dir).filter((r) => r.type === 'step');
 
 /** Resolves with the exit code (or signal) and stderr once the child exits. */
@@ -29,7 +52,8 @@ const exited = (p: ChildProcess) =>
 /** Waits until the run has logged at least `n` steps. */
 const untilSteps = async (dir: string, n: number) => {
   for (let i = 0; i < 600; i++) {
-    if (existsSync(join(dir, 'log.jsonl')) && readFileSync(join(dir, 'log.jsonl'), 'utf8').split('\n').length > n) return;
+    if (existsSync(join(dir, 'log.jsonl')) && readFileSync(join(dir, 'log.jsonl'), 'utf8').split('\n').length > n)
+      return;
     await new Promise((r) => setTimeout(r, 50));
   }
   throw new Error(`${dir}: no ${n} steps logged in 30 s`);
@@ -68,7 +92,8 @@ describe('Ctrl-C', () => {
 describe('kills in a row', () => {
   it('resume after each SIGKILL onto the uninterrupted loss curve, never logging a step twice', async () => {
     const flags = [...SMALL, '--steps', '40', '--checkpoint-every', '1', '--dropout', '0.1', '--share-kv', 'cla:2'];
-    const whole = join(root, 'whole'), killed = join(root, 'killed');
+    const whole = join(root, 'whole'),
+      killed = join(root, 'killed');
     expect(cli('train', ...flags, '--quiet', '--out', whole).status).toBe(0);
     let p = start('train', ...flags, '--out', killed);
     for (let round = 0; round < 4; round++) {
@@ -93,7 +118,9 @@ describe('one run per directory', () => {
     await untilSteps(dir, 1);
     const second = cli('train', ...SMALL, '--steps', '5', '--out', dir, '--force');
     expect(second.status).not.toBe(0);
-    expect(second.stderr).toMatch(new RegExp(`locked is in use by another run \\(pid ${p.pid} on .*, since .*: .*train`));
+    expect(second.stderr).toMatch(
+      new RegExp(`locked is in use by another run \\(pid ${p.pid} on .*, since .*: .*train`),
+    );
     p.kill('SIGINT');
     expect((await done).code).toBe(130);
   }, 60_000);
@@ -104,7 +131,9 @@ describe('a diverging run', () => {
     const dir = join(root, 'nan');
     const r = cli('train', ...SMALL, '--steps', '20', '--lr', '1e9', '--warmup', '0', '--out', dir);
     expect(r.status).toBe(1);
-    expect(r.stderr).toMatch(/shareformer: step (\d+): the loss is \S+ and the gradient norm \S+; training diverged .* holds step \d+, the last finite state; lower --lr \(now 1000000000\)/);
+    expect(r.stderr).toMatch(
+      /shareformer: step (\d+): the loss is \S+ and the gradient norm \S+; training diverged .* holds step \d+, the last finite state; lower --lr \(now 1000000000\)/,
+    );
     const step = Number(/step (\d+): the loss/.exec(r.stderr)![1]);
     const ckpt = loadCheckpoint(dir, { trainer: true });
     expect(ckpt.trainer!.step).toBe(step - 1);
@@ -129,18 +158,35 @@ describe('refused before anything is allocated', () => {
     const data = join(root, 'text.txt');
     writeFileSync(data, 'the quick brown fox jumps over the lazy dog. '.repeat(40));
     const dir = join(root, 'changed');
-    expect(cli('train', ...SMALL, '--data', data, '--steps', '4', '--stop-at', '2', '--quiet', '--out', dir).status).toBe(0);
+    expect(
+      cli('train', ...SMALL, '--data', data, '--steps', '4', '--stop-at', '2', '--quiet', '--out', dir).status,
+    ).toBe(0);
     writeFileSync(data, 'the quick brown fox jumps over the lazy cat. '.repeat(40));
     const r = cli('train', '--resume', dir, '--quiet');
     expect(r.status).not.toBe(0);
-    expect(r.stderr).toMatch(/text\.txt changed since the checkpoint was saved \(SHA-256 [0-9a-f]{12}… then, [0-9a-f]{12}… now\)/);
+    expect(r.stderr).toMatch(
+      /text\.txt changed since the checkpoint was saved \(SHA-256 [0-9a-f]{12}… then, [0-9a-f]{12}… now\)/,
+    );
   });
 
   it('a batch that cannot fit in memory, with the estimate', () => {
     const started = performance.now();
-    const r = cli('train', ...SMALL, '--context', '512', '--batch', '200000', '--steps', '1', '--out', join(root, 'huge'));
+    const r = cli(
+      'train',
+      ...SMALL,
+      '--context',
+      '512',
+      '--batch',
+      '200000',
+      '--steps',
+      '1',
+      '--out',
+      join(root, 'huge'),
+    );
     expect(r.status).not.toBe(0);
-    expect(r.stderr).toMatch(/training this model with --batch 200000 needs about [\d.]+ (GiB|TiB), but only [\d.]+ GiB is available; lower --batch/);
+    expect(r.stderr).toMatch(
+      /training this model with --batch 200000 needs about [\d.]+ (GiB|TiB), but only [\d.]+ GiB is available; lower --batch/,
+    );
     expect(performance.now() - started).toBeLessThan(20_000);
   });
 
@@ -157,7 +203,11 @@ describe('refused before anything is allocated', () => {
     expect(cli('train', ...SMALL, '--steps', '1', '--quiet', '--out', dir).status).toBe(0);
     const path = join(dir, 'checkpoint', 'config.json');
     const original = readFileSync(path, 'utf8');
-    for (const [field, value] of [['vocabSize', 1e8], ['layers', 1e6], ['normEps', '0.1']] as const) {
+    for (const [field, value] of [
+      ['vocabSize', 1e8],
+      ['layers', 1e6],
+      ['normEps', '0.1'],
+    ] as const) {
       const c = JSON.parse(original);
       c.model[field] = value;
       writeFileSync(path, JSON.stringify(c));

@@ -12,13 +12,38 @@ const root = mkdtempSync(join(tmpdir(), 'shareformer-cli-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
 const cli = (...args: string[]) => spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8' });
-const SMALL = ['--data', 'synthetic:copy', '--layers', '2', '--d-model', '32', '--heads', '2', '--context', '32', '--batch', '4', '--eval-every', '5', '--eval-windows', '8', '--quiet'];
-const stepLosses = (dir: string) => readFileSync(join(dir, 'log.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l)).filter((r) => r.type !== 'summary').map((r) => [r.type, r.step, r.loss ?? r.val_loss]);
+const SMALL = [
+  '--data',
+  'synthetic:copy',
+  '--layers',
+  '2',
+  '--d-model',
+  '32',
+  '--heads',
+  '2',
+  '--context',
+  '32',
+  '--batch',
+  '4',
+  '--eval-every',
+  '5',
+  '--eval-windows',
+  '8',
+  '--quiet',
+];
+const stepLosses = (dir: string) =>
+  readFileSync(join(dir, 'log.jsonl'), 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l))
+    .filter((r) => r.type !== 'summary')
+    .map((r) => [r.type, r.step, r.loss ?? r.val_loss]);
 
 describe('train', () => {
   it('resumes an interrupted run onto a bit-identical loss curve (with dropout and a shared plan)', () => {
     const flags = [...SMALL, '--steps', '12', '--dropout', '0.1', '--share-kv', 'cla:2', '--share-weights', 'all'];
-    const whole = join(root, 'whole'), parts = join(root, 'parts');
+    const whole = join(root, 'whole'),
+      parts = join(root, 'parts');
     expect(cli('train', ...flags, '--out', whole).status).toBe(0);
     expect(cli('train', ...flags, '--out', parts, '--stop-at', '7').status).toBe(0);
     const resumed = cli('train', '--resume', parts, '--quiet');
@@ -32,7 +57,9 @@ describe('train', () => {
     const dir = join(root, 'whole');
     const r = cli('train', ...SMALL, '--steps', '2', '--out', dir);
     expect(r.status).not.toBe(0);
-    expect(r.stderr).toMatch(/whole already holds a run; continue it with --resume .*whole, or pass --force to start over/);
+    expect(r.stderr).toMatch(
+      /whole already holds a run; continue it with --resume .*whole, or pass --force to start over/,
+    );
     expect(cli('train', ...SMALL, '--steps', '2', '--out', join(root, 'forced'), '--force').status).toBe(0);
   });
 
@@ -57,18 +84,43 @@ describe('train', () => {
 });
 
 describe('bad input: one clear line, non-zero exit, no stack trace', () => {
-  const empty = join(root, 'empty.txt'), short = join(root, 'short.txt');
+  const empty = join(root, 'empty.txt'),
+    short = join(root, 'short.txt');
   writeFileSync(empty, '  \n');
   writeFileSync(short, 'just a few words');
   const run = join(root, 'json');
   it.each<[string, string[], RegExp]>([
-    ['missing data', ['train', ...SMALL, '--data', join(root, 'nope.txt'), '--out', join(root, 'x1')], /nope\.txt: no such file or directory/],
+    [
+      'missing data',
+      ['train', ...SMALL, '--data', join(root, 'nope.txt'), '--out', join(root, 'x1')],
+      /nope\.txt: no such file or directory/,
+    ],
     ['empty data', ['train', ...SMALL, '--data', empty, '--out', join(root, 'x2')], /empty\.txt: the text is empty/],
-    ['text shorter than the context', ['train', ...SMALL, '--data', short, '--out', join(root, 'x3')], /short\.txt: 16 tokens is too short for context 32/],
-    ['unknown sharing strategy', ['train', ...SMALL, '--share-weights', 'zigzag:2', '--out', join(root, 'x4')], /config\.shareWeights: unknown strategy "zigzag:2"/],
-    ['heads not divisible by kvHeads', ['train', ...SMALL, '--kv-heads', '3', '--out', join(root, 'x5')], /config\.kvHeads: heads 2 is not divisible by kvHeads 3/],
-    ['a bad number', ['train', ...SMALL, '--steps', 'ten'], /option '--steps <n>' argument 'ten' is invalid\. expected an integer ≥ 1/],
-    ['missing checkpoint', ['generate', '--checkpoint', join(root, 'nothing'), '--prompt', 'a'], /nothing: no such directory/],
+    [
+      'text shorter than the context',
+      ['train', ...SMALL, '--data', short, '--out', join(root, 'x3')],
+      /short\.txt: 16 tokens is too short for context 32/,
+    ],
+    [
+      'unknown sharing strategy',
+      ['train', ...SMALL, '--share-weights', 'zigzag:2', '--out', join(root, 'x4')],
+      /config\.shareWeights: unknown strategy "zigzag:2"/,
+    ],
+    [
+      'heads not divisible by kvHeads',
+      ['train', ...SMALL, '--kv-heads', '3', '--out', join(root, 'x5')],
+      /config\.kvHeads: heads 2 is not divisible by kvHeads 3/,
+    ],
+    [
+      'a bad number',
+      ['train', ...SMALL, '--steps', 'ten'],
+      /option '--steps <n>' argument 'ten' is invalid\. expected an integer ≥ 1/,
+    ],
+    [
+      'missing checkpoint',
+      ['generate', '--checkpoint', join(root, 'nothing'), '--prompt', 'a'],
+      /nothing: no such directory/,
+    ],
   ])('%s', (_name, args, message) => {
     const r = cli(...args);
     expect(r.status).not.toBe(0);
@@ -86,7 +138,9 @@ describe('bad input: one clear line, non-zero exit, no stack trace', () => {
     expect(Number.isFinite(report.loss)).toBe(true);
     const gen = cli('generate', '--checkpoint', run, '--prompt', 'xyz!', '--max-tokens', '3');
     expect(gen.status).toBe(0);
-    expect(gen.stderr).toMatch(/--prompt: \d+ characters? \(.*"x".*\) not in the training text; the model sees the unknown token/);
+    expect(gen.stderr).toMatch(
+      /--prompt: \d+ characters? \(.*"x".*\) not in the training text; the model sees the unknown token/,
+    );
   });
 
   it('a corrupt checkpoint is reported and left as it was', () => {

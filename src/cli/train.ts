@@ -15,41 +15,118 @@ import { ensureMemory } from '../io/memory.js';
 import { lockRunDir, RunLog, truncateLog } from '../io/run-dir.js';
 import { splitTokens } from '../train/data.js';
 import { buildTokenizer, type Tokenizer, type TokenizerKind } from '../text/tokenizer.js';
-import { DEFAULT_TRAIN, NonFiniteError, Trainer, validateTrainConfig, type EvalResult, type TrainConfig } from '../train/trainer.js';
-import { addBackendOption, addModelOptions, checkConfigKeys, int, modelConfigFrom, num, readConfigFile, selectBackend } from './options.js';
+import {
+  DEFAULT_TRAIN,
+  NonFiniteError,
+  Trainer,
+  validateTrainConfig,
+  type EvalResult,
+  type TrainConfig,
+} from '../train/trainer.js';
+import {
+  addBackendOption,
+  addModelOptions,
+  checkConfigKeys,
+  int,
+  modelConfigFrom,
+  num,
+  readConfigFile,
+  selectBackend,
+} from './options.js';
 
-const TRAIN_FLAGS: Array<keyof TrainConfig> = ['steps', 'batch', 'lr', 'minLr', 'warmup', 'weightDecay', 'beta1', 'beta2', 'clip', 'gradAccum', 'evalEvery', 'evalWindows', 'seed'];
+const TRAIN_FLAGS: Array<keyof TrainConfig> = [
+  'steps',
+  'batch',
+  'lr',
+  'minLr',
+  'warmup',
+  'weightDecay',
+  'beta1',
+  'beta2',
+  'clip',
+  'gradAccum',
+  'evalEvery',
+  'evalWindows',
+  'seed',
+];
 
 interface TrainOpts extends Record<string, unknown> {
-  data?: string; out?: string; force?: boolean; resume?: string; tokenizer: TokenizerKind; vocabSize?: number; valFraction: number;
-  checkpointEvery?: number; stopAt?: number; json?: boolean; quiet?: boolean; backend?: string; config?: string;
+  data?: string;
+  out?: string;
+  force?: boolean;
+  resume?: string;
+  tokenizer: TokenizerKind;
+  vocabSize?: number;
+  valFraction: number;
+  checkpointEvery?: number;
+  stopAt?: number;
+  json?: boolean;
+  quiet?: boolean;
+  backend?: string;
+  config?: string;
 }
 
 export function trainCommand(): Command {
   const cmd = new Command('train')
     .description('train a language model (with any sharing plan) and save checkpoints to --out')
-    .option('--data <source>', 'training text: a file, a directory of text files, or synthetic:addition | synthetic:brackets | synthetic:copy (default: synthetic:addition, or the data of the run being resumed)')
+    .option(
+      '--data <source>',
+      'training text: a file, a directory of text files, or synthetic:addition | synthetic:brackets | synthetic:copy (default: synthetic:addition, or the data of the run being resumed)',
+    )
     .option('--out <dir>', 'run directory: checkpoint/, log.jsonl (default runs/<date>-<time>)')
     .option('--force', 'start over in an --out directory that already holds a run')
     .option('--resume <dir>', 'continue the run saved in this directory (same data, bit-identical loss curve)');
   addModelOptions(cmd);
   cmd
-    .addOption(new Option('--tokenizer <kind>', 'tokenizer trained on the data').choices(['char', 'byte', 'bpe']).default('char'))
+    .addOption(
+      new Option('--tokenizer <kind>', 'tokenizer trained on the data')
+        .choices(['char', 'byte', 'bpe'])
+        .default('char'),
+    )
     .option('--vocab-size <n>', 'BPE vocabulary size', int(257))
     .option('--steps <n>', `optimizer steps (default ${DEFAULT_TRAIN.steps})`, int(1))
     .option('--batch <n>', `sequences per micro-batch (default ${DEFAULT_TRAIN.batch})`, int(1))
     .option('--grad-accum <n>', 'micro-batches per optimizer step', int(1))
-    .option('--lr <x>', `peak learning rate (default ${DEFAULT_TRAIN.lr})`, num((n) => n > 0, 'a positive number'))
-    .option('--min-lr <x>', 'final learning rate of the cosine decay (default lr / 10)', num((n) => n >= 0, 'a number ≥ 0'))
+    .option(
+      '--lr <x>',
+      `peak learning rate (default ${DEFAULT_TRAIN.lr})`,
+      num((n) => n > 0, 'a positive number'),
+    )
+    .option(
+      '--min-lr <x>',
+      'final learning rate of the cosine decay (default lr / 10)',
+      num((n) => n >= 0, 'a number ≥ 0'),
+    )
     .option('--warmup <n>', 'linear warmup steps (default 5% of steps)', int(0))
-    .option('--weight-decay <x>', `AdamW weight decay on matrices (default ${DEFAULT_TRAIN.weightDecay})`, num((n) => n >= 0, 'a number ≥ 0'))
-    .option('--beta2 <x>', `AdamW β2 (default ${DEFAULT_TRAIN.beta2})`, num((n) => n >= 0 && n < 1, 'a number in [0, 1)'))
-    .option('--clip <x>', 'gradient clipping by global norm', num((n) => n > 0, 'a positive number'))
+    .option(
+      '--weight-decay <x>',
+      `AdamW weight decay on matrices (default ${DEFAULT_TRAIN.weightDecay})`,
+      num((n) => n >= 0, 'a number ≥ 0'),
+    )
+    .option(
+      '--beta2 <x>',
+      `AdamW β2 (default ${DEFAULT_TRAIN.beta2})`,
+      num((n) => n >= 0 && n < 1, 'a number in [0, 1)'),
+    )
+    .option(
+      '--clip <x>',
+      'gradient clipping by global norm',
+      num((n) => n > 0, 'a positive number'),
+    )
     .option('--eval-every <n>', 'evaluate every N steps (0: only at the end)', int(0))
     .option('--eval-windows <n>', 'validation windows per evaluation', int(1))
-    .option('--val-fraction <x>', 'share of the data held out for validation', num((n) => n > 0 && n < 1, 'a number in (0, 1)'), 0.1)
+    .option(
+      '--val-fraction <x>',
+      'share of the data held out for validation',
+      num((n) => n > 0 && n < 1, 'a number in (0, 1)'),
+      0.1,
+    )
     .option('--seed <n>', 'seed for initialisation, split, batches and dropout', int(0))
-    .option('--checkpoint-every <n>', 'also save a checkpoint every N steps (always saved at the end and on Ctrl-C)', int(1))
+    .option(
+      '--checkpoint-every <n>',
+      'also save a checkpoint every N steps (always saved at the end and on Ctrl-C)',
+      int(1),
+    )
     .option('--stop-at <step>', 'stop after this step and save; --resume continues to --steps', int(1))
     .option('--json', 'print a final one-line JSON summary (losses, tokens_per_s, parameters)')
     .option('--quiet', 'no progress bar or evaluation lines');
@@ -63,7 +140,8 @@ function trainConfigFrom(opts: TrainOpts, file: Record<string, unknown>, base: T
   for (const k of TRAIN_FLAGS) if (opts[k] !== undefined) t[k] = opts[k];
   const cfg = t as unknown as TrainConfig;
   if (opts.minLr === undefined && file.minLr === undefined && base === DEFAULT_TRAIN) cfg.minLr = cfg.lr / 10;
-  if (opts.warmup === undefined && file.warmup === undefined && base === DEFAULT_TRAIN) cfg.warmup = Math.min(cfg.warmup, Math.floor(cfg.steps / 20));
+  if (opts.warmup === undefined && file.warmup === undefined && base === DEFAULT_TRAIN)
+    cfg.warmup = Math.min(cfg.warmup, Math.floor(cfg.steps / 20));
   return validateTrainConfig(cfg);
 }
 
@@ -81,11 +159,19 @@ interface Run {
 const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
 
 /** Model, tokenizer, data and trainer of a new or resumed run, checked before anything is allocated. */
-function prepareRun(opts: TrainOpts): Omit<Run, 'log' | 'save' | 'quiet'> & { corpus: Corpus; meta: CheckpointMeta; resumed: boolean; tokenCount: number } {
+function prepareRun(opts: TrainOpts): Omit<Run, 'log' | 'save' | 'quiet'> & {
+  corpus: Corpus;
+  meta: CheckpointMeta;
+  resumed: boolean;
+  tokenCount: number;
+} {
   const file = opts.config ? readConfigFile(opts.config) : {};
   if (opts.config) checkConfigKeys(file, opts.config, TRAIN_FLAGS);
   const resumed = opts.resume ? loadCheckpoint(opts.resume, { trainer: true }) : null;
-  if (resumed && !resumed.trainer) throw new Error(`--resume ${opts.resume}: the checkpoint has no trainer state (it was not saved by a training run)`);
+  if (resumed && !resumed.trainer)
+    throw new Error(
+      `--resume ${opts.resume}: the checkpoint has no trainer state (it was not saved by a training run)`,
+    );
   const corpus = readCorpus(opts.data ?? resumed?.meta.data.source ?? 'synthetic:addition');
   const hash = sha256(corpus.text);
   const stored = resumed?.meta.data.sha256;
@@ -103,7 +189,11 @@ function prepareRun(opts: TrainOpts): Omit<Run, 'log' | 'save' | 'quiet'> & { co
     train = trainConfigFrom(opts, file, DEFAULT_TRAIN);
     const config = resolveConfig({ ...modelConfigFrom(opts, file), vocabSize: tokenizer.vocabSize });
     const need = analyze(config, { context: config.context, batch: train.batch }).trainingMemory.total;
-    ensureMemory(need, `training this model with --batch ${train.batch}`, 'lower --batch (--grad-accum keeps the effective batch) or the model size');
+    ensureMemory(
+      need,
+      `training this model with --batch ${train.batch}`,
+      'lower --batch (--grad-accum keeps the effective batch) or the model size',
+    );
     lm = new TransformerLM(config, train.seed);
   }
   const tokens = encodeCorpus(tokenizer, corpus);
@@ -112,8 +202,12 @@ function prepareRun(opts: TrainOpts): Omit<Run, 'log' | 'save' | 'quiet'> & { co
   const split = splitTokens(tokens, lm.config.context, { valFraction, seed: train.seed, source: corpus.source });
   const trainer = new Trainer(lm, split, train, charsPerToken);
   if (resumed?.trainer) trainer.setState(resumed.trainer);
-  const outDir = opts.resume ?? opts.out ?? `runs/${new Date().toISOString().slice(0, 19).replace(/[-:]/g, '').replace('T', '-')}`;
-  const meta: CheckpointMeta = { data: { source: corpus.source, tokenizer: tokenizer.kind, charsPerToken, valFraction, sha256: hash }, train };
+  const outDir =
+    opts.resume ?? opts.out ?? `runs/${new Date().toISOString().slice(0, 19).replace(/[-:]/g, '').replace('T', '-')}`;
+  const meta: CheckpointMeta = {
+    data: { source: corpus.source, tokenizer: tokenizer.kind, charsPerToken, valFraction, sha256: hash },
+    train,
+  };
   return { lm, tokenizer, trainer, train, outDir, corpus, meta, resumed: Boolean(resumed), tokenCount: tokens.length };
 }
 
@@ -127,11 +221,17 @@ function encodeCorpus(tokenizer: Tokenizer, corpus: Corpus): Int32Array {
 
 function describeRun(run: Run, corpus: Corpus, tokens: number, blocks: [number, number], resumed: boolean): void {
   const { lm, tokenizer, trainer, train } = run;
-  console.error(`data: ${corpus.source}, ${corpus.text.length.toLocaleString()} characters → ${tokens.toLocaleString()} ${tokenizer.kind} tokens (vocabulary ${tokenizer.vocabSize}); ${blocks[0]} training / ${blocks[1]} validation blocks`);
-  console.error(`model: ${lm.config.layers} layers, d ${lm.config.dModel}, ${lm.config.heads} heads / ${lm.config.kvHeads} KV heads, context ${lm.config.context}; ${lm.parameterCount().total.toLocaleString()} unique parameters; KV cache ${kvBytesPerToken(lm.config).toLocaleString()} bytes/token`);
+  console.error(
+    `data: ${corpus.source}, ${corpus.text.length.toLocaleString()} characters → ${tokens.toLocaleString()} ${tokenizer.kind} tokens (vocabulary ${tokenizer.vocabSize}); ${blocks[0]} training / ${blocks[1]} validation blocks`,
+  );
+  console.error(
+    `model: ${lm.config.layers} layers, d ${lm.config.dModel}, ${lm.config.heads} heads / ${lm.config.kvHeads} KV heads, context ${lm.config.context}; ${lm.parameterCount().total.toLocaleString()} unique parameters; KV cache ${kvBytesPerToken(lm.config).toLocaleString()} bytes/token`,
+  );
   const plan = lm.plan;
   if ([plan.attnSet, plan.ffnSet, plan.kv, plan.attention].some((m) => m.some((v, i) => v !== i))) {
-    console.error(`sharing: attention sets [${plan.attnSet}], FFN sets [${plan.ffnSet}], K/V from [${plan.kv}], attention weights from [${plan.attention}]`);
+    console.error(
+      `sharing: attention sets [${plan.attnSet}], FFN sets [${plan.ffnSet}], K/V from [${plan.kv}], attention weights from [${plan.attention}]`,
+    );
   }
   if (resumed) console.error(`resuming ${run.outDir} at step ${trainer.step} of ${train.steps}`);
 }
@@ -163,21 +263,43 @@ function interruptions(quiet: boolean): { requested: () => boolean; dispose: () 
 
 const nextTick = () => new Promise<void>((resolve) => setImmediate(resolve));
 
-async function trainLoop(run: Run, opts: TrainOpts): Promise<{ lastLoss: number; lastEval: EvalResult | null; interrupted: boolean; seconds: number; tokensPerS: number }> {
+async function trainLoop(
+  run: Run,
+  opts: TrainOpts,
+): Promise<{
+  lastLoss: number;
+  lastEval: EvalResult | null;
+  interrupted: boolean;
+  seconds: number;
+  tokensPerS: number;
+}> {
   const { trainer, train, log, quiet } = run;
   const signals = interruptions(Boolean(opts.quiet));
-  const bar = quiet || !process.stderr.isTTY ? null : new cliProgress.SingleBar({
-    format: 'step {value}/{total} |{bar}| loss {loss} | {tps} tok/s | ETA {eta_formatted}', hideCursor: true, stream: process.stderr,
-  }, cliProgress.Presets.shades_classic);
+  const bar =
+    quiet || !process.stderr.isTTY
+      ? null
+      : new cliProgress.SingleBar(
+          {
+            format: 'step {value}/{total} |{bar}| loss {loss} | {tps} tok/s | ETA {eta_formatted}',
+            hideCursor: true,
+            stream: process.stderr,
+          },
+          cliProgress.Presets.shades_classic,
+        );
   bar?.start(train.steps, trainer.step, { loss: '-', tps: '-' });
   const stopAt = Math.min(opts.stopAt ?? train.steps, train.steps);
-  const started = performance.now(), startTokens = trainer.tokensSeen;
-  let lastLoss = NaN, lastEval: EvalResult | null = null, lastLine = performance.now();
+  const started = performance.now(),
+    startTokens = trainer.tokensSeen;
+  let lastLoss = NaN,
+    lastEval: EvalResult | null = null,
+    lastLine = performance.now();
   const report = (ev: EvalResult, step: number) => {
     log.append({ type: 'eval', step, val_loss: ev.loss, val_perplexity: ev.perplexity, val_bpc: ev.bitsPerChar });
     if (quiet) return;
     bar?.stop();
-    console.error(`step ${step}: val loss ${ev.loss.toFixed(4)}, perplexity ${ev.perplexity.toFixed(2)}, ${ev.bitsPerChar.toFixed(3)} bits/char`);
+    console.error(
+      `step ${step}: val loss ${ev.loss.toFixed(4)}, perplexity ${ev.perplexity.toFixed(2)}, ${ev.bitsPerChar.toFixed(3)} bits/char`,
+    );
     if (bar && step < train.steps) bar.start(train.steps, step, { loss: lastLoss.toFixed(4), tps: '-' });
   };
   try {
@@ -185,13 +307,24 @@ async function trainLoop(run: Run, opts: TrainOpts): Promise<{ lastLoss: number;
       const r = trainer.trainStep();
       lastLoss = r.loss;
       const tps = (trainer.tokensSeen - startTokens) / ((performance.now() - started) / 1000);
-      log.append({ type: 'step', step: r.step, loss: r.loss, lr: r.lr, grad_norm: r.gradNorm, tokens: trainer.tokensSeen, tokens_per_s: tps });
+      log.append({
+        type: 'step',
+        step: r.step,
+        loss: r.loss,
+        lr: r.lr,
+        grad_norm: r.gradNorm,
+        tokens: trainer.tokensSeen,
+        tokens_per_s: tps,
+      });
       bar?.update(r.step, { loss: r.loss.toFixed(4), tps: Math.round(tps) });
       if (!bar && !quiet && performance.now() - lastLine > 10_000) {
         console.error(`step ${r.step}/${train.steps}: loss ${r.loss.toFixed(4)}, ${Math.round(tps)} tokens/s`);
         lastLine = performance.now();
       }
-      if (train.evalEvery > 0 && r.step % train.evalEvery === 0 && r.step < train.steps) report((lastEval = trainer.evaluate()), r.step);
+      if (train.evalEvery > 0 && r.step % train.evalEvery === 0 && r.step < train.steps) {
+        lastEval = trainer.evaluate();
+        report(lastEval, r.step);
+      }
       if (opts.checkpointEvery && r.step % opts.checkpointEvery === 0) run.save();
       await nextTick();
     }
@@ -201,7 +334,10 @@ async function trainLoop(run: Run, opts: TrainOpts): Promise<{ lastLoss: number;
   }
   const seconds = (performance.now() - started) / 1000;
   const tokensPerS = (trainer.tokensSeen - startTokens) / Math.max(seconds, 1e-9);
-  if (trainer.done) report((lastEval = trainer.evaluate()), trainer.step);
+  if (trainer.done) {
+    lastEval = trainer.evaluate();
+    report(lastEval, trainer.step);
+  }
   return { lastLoss, lastEval, interrupted: signals.requested(), seconds, tokensPerS };
 }
 
@@ -223,14 +359,22 @@ async function runTrain(opts: TrainOpts): Promise<void> {
   const releaseLock = lockRunDir(outDir);
   try {
     if (!resumed && !opts.force && completeVersion(join(outDir, 'checkpoint'))) {
-      throw new Error(`${outDir} already holds a run; continue it with --resume ${outDir}, or pass --force to start over`);
+      throw new Error(
+        `${outDir} already holds a run; continue it with --resume ${outDir}, or pass --force to start over`,
+      );
     }
     const logPath = join(outDir, 'log.jsonl');
     if (resumed) truncateLog(logPath, trainer.step);
     const log = new RunLog(logPath, !resumed);
     const ckptDir = join(outDir, 'checkpoint');
-    const run: Run = { ...prepared, log, quiet, save: () => saveCheckpoint(ckptDir, { lm, tokenizer, meta, trainer: trainer.getState() }) };
-    if (!quiet) describeRun(run, corpus, prepared.tokenCount, [trainer.split.train.length, trainer.split.val.length], resumed);
+    const run: Run = {
+      ...prepared,
+      log,
+      quiet,
+      save: () => saveCheckpoint(ckptDir, { lm, tokenizer, meta, trainer: trainer.getState() }),
+    };
+    if (!quiet)
+      describeRun(run, corpus, prepared.tokenCount, [trainer.split.train.length, trainer.split.val.length], resumed);
     let result: Awaited<ReturnType<typeof trainLoop>>;
     try {
       result = await trainLoop(run, opts);
@@ -248,14 +392,28 @@ async function runTrain(opts: TrainOpts): Promise<void> {
 
 function finishRun(run: Run, opts: TrainOpts, r: Awaited<ReturnType<typeof trainLoop>>): void {
   const { trainer, train, outDir, lm } = run;
-  if (r.interrupted && !opts.quiet) console.error(`interrupted at step ${trainer.step}; checkpoint saved. Continue with: shareformer train --resume ${outDir}`);
+  if (r.interrupted && !opts.quiet)
+    console.error(
+      `interrupted at step ${trainer.step}; checkpoint saved. Continue with: shareformer train --resume ${outDir}`,
+    );
   const summary = {
-    steps: trainer.step, total_steps: train.steps, final_train_loss: r.lastLoss,
-    final_val_loss: r.lastEval?.loss ?? null, val_perplexity: r.lastEval?.perplexity ?? null, val_bpc: r.lastEval?.bitsPerChar ?? null,
-    tokens_per_s: r.tokensPerS, seconds: r.seconds, parameters: lm.parameterCount().total, kv_bytes_per_token: kvBytesPerToken(lm.config), out: outDir,
+    steps: trainer.step,
+    total_steps: train.steps,
+    final_train_loss: r.lastLoss,
+    final_val_loss: r.lastEval?.loss ?? null,
+    val_perplexity: r.lastEval?.perplexity ?? null,
+    val_bpc: r.lastEval?.bitsPerChar ?? null,
+    tokens_per_s: r.tokensPerS,
+    seconds: r.seconds,
+    parameters: lm.parameterCount().total,
+    kv_bytes_per_token: kvBytesPerToken(lm.config),
+    out: outDir,
   };
   run.log.append({ type: 'summary', ...summary });
   if (opts.json) console.log(JSON.stringify(summary));
-  else if (!opts.quiet) console.error(`saved ${join(outDir, 'checkpoint')} (step ${trainer.step}); ${Math.round(r.tokensPerS)} tokens/s over ${r.seconds.toFixed(1)} s`);
+  else if (!opts.quiet)
+    console.error(
+      `saved ${join(outDir, 'checkpoint')} (step ${trainer.step}); ${Math.round(r.tokensPerS)} tokens/s over ${r.seconds.toFixed(1)} s`,
+    );
   if (r.interrupted) process.exitCode = 130;
 }

@@ -31,14 +31,23 @@ export interface GenerationResult {
   stats: GenerationStats;
 }
 
-export function generate(lm: TransformerLM, tokenizer: Tokenizer, prompt: string, options: GenerateOptions = {}): GenerationResult {
+export function generate(
+  lm: TransformerLM,
+  tokenizer: Tokenizer,
+  prompt: string,
+  options: GenerateOptions = {},
+): GenerationResult {
   const sampling = validateSampling(options);
   const context = lm.config.context;
   const promptIds = tokenizer.encode(prompt);
   if (promptIds.length === 0) throw new Error('the prompt is empty: give at least one character');
-  if (promptIds.length >= context) throw new Error(`the prompt is ${promptIds.length} tokens; this model's context is ${context}, so it must be shorter`);
+  if (promptIds.length >= context)
+    throw new Error(
+      `the prompt is ${promptIds.length} tokens; this model's context is ${context}, so it must be shorter`,
+    );
   const maxTokens = Math.min(options.maxTokens ?? 200, context - promptIds.length);
-  if (!Number.isInteger(maxTokens) || maxTokens < 0) throw new Error(`max tokens must be a non-negative integer, got ${options.maxTokens}`);
+  if (!Number.isInteger(maxTokens) || maxTokens < 0)
+    throw new Error(`max tokens must be a non-negative integer, got ${options.maxTokens}`);
   const rng = new Rng(options.seed ?? 0);
   const cache = lm.createCache(1, promptIds.length + Math.max(maxTokens, 1));
   const decode = tokenizer.streamDecoder();
@@ -63,10 +72,16 @@ export function generate(lm: TransformerLM, tokenizer: Tokenizer, prompt: string
   const t2 = performance.now();
   const decodeSeconds = (t2 - t1) / 1000;
   return {
-    text, ids,
+    text,
+    ids,
     stats: {
-      promptTokens: promptIds.length, newTokens: ids.length, cacheBytes: cache.bytes(), cacheBytesPerToken: cache.bytes() / cache.capacity,
-      prefillSeconds: (t1 - t0) / 1000, decodeSeconds, tokensPerS: decodeSeconds > 0 ? ids.length / decodeSeconds : 0,
+      promptTokens: promptIds.length,
+      newTokens: ids.length,
+      cacheBytes: cache.bytes(),
+      cacheBytesPerToken: cache.bytes() / cache.capacity,
+      prefillSeconds: (t1 - t0) / 1000,
+      decodeSeconds,
+      tokensPerS: decodeSeconds > 0 ? ids.length / decodeSeconds : 0,
     },
   };
 }

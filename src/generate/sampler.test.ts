@@ -6,27 +6,33 @@ import { sampleToken, validateSampling } from './sampler.js';
 
 const logits = Float32Array.from([1.0, 3.0, 2.0, -1.0, 2.5]);
 const draw = (o: Parameters<typeof validateSampling>[0], n: number, seed = 1) => {
-  const rng = new Rng(seed), opts = validateSampling(o), counts = new Array(logits.length).fill(0);
+  const rng = new Rng(seed),
+    opts = validateSampling(o),
+    counts = new Array(logits.length).fill(0);
   for (let i = 0; i < n; i++) counts[sampleToken(logits, opts, rng)]++;
   return counts;
 };
 
 describe('sampleToken', () => {
   it('temperature 0 is argmax', () => expect(draw({ temperature: 0 }, 20)).toEqual([0, 20, 0, 0, 0]));
-  it('top-k 1 is argmax at any temperature', () => expect(draw({ temperature: 5, topK: 1 }, 20)).toEqual([0, 20, 0, 0, 0]));
-  it('top-k 2 keeps only the two best', () => expect(draw({ topK: 2 }, 500).filter((c, i) => c > 0 && i !== 1 && i !== 4)).toEqual([]));
+  it('top-k 1 is argmax at any temperature', () =>
+    expect(draw({ temperature: 5, topK: 1 }, 20)).toEqual([0, 20, 0, 0, 0]));
+  it('top-k 2 keeps only the two best', () =>
+    expect(draw({ topK: 2 }, 500).filter((c, i) => c > 0 && i !== 1 && i !== 4)).toEqual([]));
   it('top-p keeps the smallest set reaching p', () => {
     // Probabilities at T=1: 0.41, 0.25, 0.15, ... → p = 0.5 keeps tokens 1 and 4.
     expect(draw({ topP: 0.5 }, 500).map((c) => c > 0)).toEqual([false, true, false, false, true]);
   });
 
   it('draws with softmax(logits / T) frequencies', () => {
-    const n = 40_000, T = 1.5;
+    const n = 40_000,
+      T = 1.5;
     const counts = draw({ temperature: T }, n);
-    const e = Array.from(logits, (l) => Math.exp(l / T)), z = e.reduce((a, b) => a + b, 0);
+    const e = Array.from(logits, (l) => Math.exp(l / T)),
+      z = e.reduce((a, b) => a + b, 0);
     counts.forEach((c, i) => {
       const p = e[i]! / z;
-      expect(Math.abs(c / n - p)).toBeLessThan(5 * Math.sqrt(p * (1 - p) / n));
+      expect(Math.abs(c / n - p)).toBeLessThan(5 * Math.sqrt((p * (1 - p)) / n));
     });
   });
 

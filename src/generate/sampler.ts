@@ -12,8 +12,11 @@ export interface SamplingOptions {
 }
 
 export function validateSampling(o: SamplingOptions): Required<SamplingOptions> {
-  const temperature = o.temperature ?? 1, topK = o.topK ?? 0, topP = o.topP ?? 1;
-  if (!(temperature >= 0) || !Number.isFinite(temperature)) throw new Error(`temperature must be ≥ 0, got ${o.temperature}`);
+  const temperature = o.temperature ?? 1,
+    topK = o.topK ?? 0,
+    topP = o.topP ?? 1;
+  if (!(temperature >= 0) || !Number.isFinite(temperature))
+    throw new Error(`temperature must be ≥ 0, got ${o.temperature}`);
   if (!Number.isInteger(topK) || topK < 0) throw new Error(`top-k must be a non-negative integer, got ${o.topK}`);
   if (!(topP > 0 && topP <= 1)) throw new Error(`top-p must be in (0, 1], got ${o.topP}`);
   return { temperature, topK, topP };
@@ -34,7 +37,8 @@ export function sampleToken(logits: Float32Array, options: Required<SamplingOpti
   let probs = order.map((i) => Math.exp((logits[i]! - max) / options.temperature));
   let total = probs.reduce((a, b) => a + b, 0);
   if (options.topP < 1) {
-    let acc = 0, keep = 0;
+    let acc = 0,
+      keep = 0;
     while (keep < probs.length && acc < options.topP * total) acc += probs[keep++]!;
     order = order.slice(0, Math.max(1, keep));
     probs = probs.slice(0, order.length);

@@ -30,7 +30,10 @@ export const dataMetaSchema = z.strictObject({
   charsPerToken: z.number().gt(0),
   valFraction: z.number().gt(0).lt(1),
   /** SHA-256 of the training text, so a resumed run can refuse data that changed. */
-  sha256: z.string().regex(/^[0-9a-f]{64}$/).optional(),
+  sha256: z
+    .string()
+    .regex(/^[0-9a-f]{64}$/)
+    .optional(),
 });
 
 export const checkpointConfigSchema = z.strictObject({

@@ -1,6 +1,16 @@
 // Checkpoints: a round trip restores the model exactly, shared tensors are stored once, a save
 // interrupted mid-way leaves the previous checkpoint loadable, and damaged files are named.
-import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  cpSync,
+  existsSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -40,7 +50,9 @@ describe('checkpoint round trip', () => {
     const file = (d: string) => readSafetensors(new Uint8Array(readFileSync(join(root, d, 'model.safetensors'))));
     const shared = make({ shareWeights: 'all' }).lm;
     expect(file('all').tensors.size).toBe(shared.params.size);
-    expect([...file('all').tensors.keys()].filter((n) => n.startsWith('layers.')).every((n) => n.startsWith('layers.0.'))).toBe(true);
+    expect(
+      [...file('all').tensors.keys()].filter((n) => n.startsWith('layers.')).every((n) => n.startsWith('layers.0.')),
+    ).toBe(true);
     const size = (d: string) => statSync(join(root, d, 'model.safetensors')).size;
     expect(size('all')).toBeLessThan(size('none') * 0.45);
     // Loaded back, every layer of the shared model still reads the one stored set.
@@ -87,20 +99,40 @@ describe('damaged checkpoints are refused with the file and the problem', () => 
   };
   it.each<[string, (dir: string) => void, RegExp]>([
     ['missing directory', (d) => rmSync(d, { recursive: true }), /no such directory/],
-    ['missing model file', (d) => rmSync(join(d, 'model.safetensors')), /model\.safetensors: cannot read \(ENOENT\); the checkpoint is incomplete/],
-    ['truncated model file', (d) => writeFileSync(join(d, 'model.safetensors'), readFileSync(join(d, 'model.safetensors')).subarray(0, 500)), /model\.safetensors: .*(runs past the end|belong to no tensor|lie outside)/],
+    [
+      'missing model file',
+      (d) => rmSync(join(d, 'model.safetensors')),
+      /model\.safetensors: cannot read \(ENOENT\); the checkpoint is incomplete/,
+    ],
+    [
+      'truncated model file',
+      (d) => writeFileSync(join(d, 'model.safetensors'), readFileSync(join(d, 'model.safetensors')).subarray(0, 500)),
+      /model\.safetensors: .*(runs past the end|belong to no tensor|lie outside)/,
+    ],
     ['corrupt config', (d) => writeFileSync(join(d, 'config.json'), '{"format": '), /config\.json: not valid JSON/],
-    ['invalid model config', (d) => {
-      const c = JSON.parse(readFileSync(join(d, 'config.json'), 'utf8'));
-      c.model.kvHeads = 3;
-      writeFileSync(join(d, 'config.json'), JSON.stringify(c));
-    }, /config\.json: model: config\.kvHeads: heads 2 is not divisible by kvHeads 3/],
-    ['config that no longer matches the weights', (d) => {
-      const c = JSON.parse(readFileSync(join(d, 'config.json'), 'utf8'));
-      c.model.shareWeights = 'all';
-      writeFileSync(join(d, 'config.json'), JSON.stringify(c));
-    }, /config\.json: plan\.attnSet is \[0,1,2,3\] but the model fields define \[0,0,0,0\]; the file was edited or is corrupt/],
-    ['tokenizer of another size', (d) => writeFileSync(join(d, 'tokenizer.json'), JSON.stringify({ kind: 'char', chars: ['a', 'b'] })), /tokenizer\.json: the tokenizer has 2 tokens but .*config\.json says vocabSize 11/],
+    [
+      'invalid model config',
+      (d) => {
+        const c = JSON.parse(readFileSync(join(d, 'config.json'), 'utf8'));
+        c.model.kvHeads = 3;
+        writeFileSync(join(d, 'config.json'), JSON.stringify(c));
+      },
+      /config\.json: model: config\.kvHeads: heads 2 is not divisible by kvHeads 3/,
+    ],
+    [
+      'config that no longer matches the weights',
+      (d) => {
+        const c = JSON.parse(readFileSync(join(d, 'config.json'), 'utf8'));
+        c.model.shareWeights = 'all';
+        writeFileSync(join(d, 'config.json'), JSON.stringify(c));
+      },
+      /config\.json: plan\.attnSet is \[0,1,2,3\] but the model fields define \[0,0,0,0\]; the file was edited or is corrupt/,
+    ],
+    [
+      'tokenizer of another size',
+      (d) => writeFileSync(join(d, 'tokenizer.json'), JSON.stringify({ kind: 'char', chars: ['a', 'b'] })),
+      /tokenizer\.json: the tokenizer has 2 tokens but .*config\.json says vocabSize 11/,
+    ],
   ])('%s', (name, damage, message) => {
     const load = broken(name.replace(/\W+/g, '-'), damage);
     expect(load).toThrow(CheckpointError);
@@ -108,7 +140,9 @@ describe('damaged checkpoints are refused with the file and the problem', () => 
   });
 
   it('a directory that is not a checkpoint', () => {
-    expect(() => loadCheckpoint(root)).toThrow(/no config\.json here or in .*checkpoint \(is this a shareformer run or checkpoint directory\?\)/);
+    expect(() => loadCheckpoint(root)).toThrow(
+      /no config\.json here or in .*checkpoint \(is this a shareformer run or checkpoint directory\?\)/,
+    );
   });
 });
 
@@ -162,7 +196,8 @@ describe('any sequence of kills leaves the newest complete checkpoint loadable',
     const dir = join(root, 'full');
     saveCheckpoint(dir, versions[0]!);
     const full = (step: string) => {
-      if (step === 'write model.safetensors') throw Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' });
+      if (step === 'write model.safetensors')
+        throw Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' });
     };
     // The hook throws where writeDurable would; the save turns it into the same message.
     expect(() => saveCheckpoint(dir, versions[1]!, { onStep: full })).toThrow(CheckpointError);
@@ -175,7 +210,18 @@ describe('the trainer state is read only to resume, and checked when it is', () 
   const trained = (name: string): string => {
     const dir = join(root, name);
     const c = make();
-    const trainer = { step: 3, tokensSeen: 30, sampler: { s: [1, 2, 3, 4] as [number, number, number, number], spare: null }, dropout: { s: [5, 6, 7, 8] as [number, number, number, number], spare: null }, optimizer: { names: [...c.lm.params.keys()], steps: [...c.lm.params.keys()].map(() => 3), m: c.lm.parameters().map((p) => new Float32Array(p.size)), v: c.lm.parameters().map((p) => new Float32Array(p.size)) } };
+    const trainer = {
+      step: 3,
+      tokensSeen: 30,
+      sampler: { s: [1, 2, 3, 4] as [number, number, number, number], spare: null },
+      dropout: { s: [5, 6, 7, 8] as [number, number, number, number], spare: null },
+      optimizer: {
+        names: [...c.lm.params.keys()],
+        steps: [...c.lm.params.keys()].map(() => 3),
+        m: c.lm.parameters().map((p) => new Float32Array(p.size)),
+        v: c.lm.parameters().map((p) => new Float32Array(p.size)),
+      },
+    };
     saveCheckpoint(dir, { ...c, trainer });
     return dir;
   };
@@ -185,15 +231,24 @@ describe('the trainer state is read only to resume, and checked when it is', () 
     const path = join(dir, 'optimizer.safetensors');
     const bytes = readFileSync(path);
     const headerLen = Number(bytes.readBigUInt64LE(0));
-    const header = bytes.subarray(8, 8 + headerLen).toString('utf8').replace('"dtype":"F32"', '"dtype":"I32"');
+    const header = bytes
+      .subarray(8, 8 + headerLen)
+      .toString('utf8')
+      .replace('"dtype":"F32"', '"dtype":"I32"');
     writeFileSync(path, Buffer.concat([bytes.subarray(0, 8), Buffer.from(header), bytes.subarray(8 + headerLen)]));
     expect(() => loadCheckpoint(dir)).not.toThrow();
-    expect(() => loadCheckpoint(dir, { trainer: true })).toThrow(/optimizer\.safetensors: tensor "[mv]\.[\w.]+" has dtype I32, expected F32/);
+    expect(() => loadCheckpoint(dir, { trainer: true })).toThrow(
+      /optimizer\.safetensors: tensor "[mv]\.[\w.]+" has dtype I32, expected F32/,
+    );
   });
 
   it.each<[string, (t: Record<string, unknown>) => void, RegExp]>([
     ['a missing sampler', (t) => delete t.sampler, /trainer\.json: sampler: expected object, got nothing/],
-    ['a dead all-zero sampler state', (t) => (t.sampler = { s: [0, 0, 0, 0], spare: null }), /trainer\.json: sampler\.s must be four 32-bit unsigned integers, not all zero, got \[0,0,0,0\]/],
+    [
+      'a dead all-zero sampler state',
+      (t) => (t.sampler = { s: [0, 0, 0, 0], spare: null }),
+      /trainer\.json: sampler\.s must be four 32-bit unsigned integers, not all zero, got \[0,0,0,0\]/,
+    ],
     ['a step given as a string', (t) => (t.step = '3'), /trainer\.json: step: expected number, got "3"/],
   ])('trainer.json with %s', (_name, damage, message) => {
     const dir = trained(`trainer-${_name.replace(/\W+/g, '-')}`);

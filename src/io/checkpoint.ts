@@ -23,7 +23,13 @@ import {
   type CheckpointConfigJSON,
 } from './checkpoint-schema.js';
 import { ensureMemory } from './memory.js';
-import { readSafetensors, toFloat32, writeSafetensors, type SafetensorsFile, type TensorToWrite } from './safetensors.js';
+import {
+  readSafetensors,
+  toFloat32,
+  writeSafetensors,
+  type SafetensorsFile,
+  type TensorToWrite,
+} from './safetensors.js';
 
 export { CHECKPOINT_FORMAT, CHECKPOINT_VERSION };
 
@@ -195,7 +201,8 @@ function checkWeights(modelPath: string, file: SafetensorsFile, config: ModelCon
     }
   }
   for (const name of file.tensors.keys()) {
-    if (!expected.has(name)) throw new CheckpointError(`${modelPath}: unexpected parameter "${name}" (not in this config's sharing plan)`);
+    if (!expected.has(name))
+      throw new CheckpointError(`${modelPath}: unexpected parameter "${name}" (not in this config's sharing plan)`);
   }
   const weights = new Map<string, Float32Array>();
   for (const [name, t] of file.tensors) {
@@ -226,7 +233,10 @@ export function loadCheckpoint(path: string, options: LoadOptions = {}): Checkpo
   const { json, config } = readConfig(cfgPath);
   const modelPath = join(dir, 'model.safetensors');
   const parameters = parameterLayout(config).reduce((n, p) => n + p.shape.reduce((a, b) => a * b, 1), 0);
-  ensureMemory(parameters * 4 * (options.trainer ? 4 : 1), `loading ${modelPath} (${parameters.toLocaleString()} parameters)`);
+  ensureMemory(
+    parameters * 4 * (options.trainer ? 4 : 1),
+    `loading ${modelPath} (${parameters.toLocaleString()} parameters)`,
+  );
   const weights = checkWeights(modelPath, readTensors(modelPath), config);
   const lm = new TransformerLM(config);
   asCheckpointError(() => lm.loadWeights(weights, modelPath));
@@ -249,7 +259,9 @@ function loadTrainerState(dir: string, lm: TransformerLM): TrainerState {
   for (const rng of ['sampler', 'dropout'] as const) {
     const s = state[rng].s;
     if (s.some((v) => !Number.isInteger(v) || v < 0 || v > 0xffffffff) || s.every((v) => v === 0)) {
-      throw new CheckpointError(`${statePath}: ${rng}.s must be four 32-bit unsigned integers, not all zero, got [${s}]`);
+      throw new CheckpointError(
+        `${statePath}: ${rng}.s must be four 32-bit unsigned integers, not all zero, got [${s}]`,
+      );
     }
   }
   const opt = readTensors(optPath);
@@ -266,14 +278,17 @@ function loadTrainerState(dir: string, lm: TransformerLM): TrainerState {
     throw new CheckpointError(`${optPath}: metadata "names" must list every model parameter once`);
   }
   if (!Array.isArray(steps) || steps.length !== names.length || steps.some((s) => !Number.isSafeInteger(s) || s < 0)) {
-    throw new CheckpointError(`${optPath}: metadata "steps" must list one non-negative step count per parameter (${names.length})`);
+    throw new CheckpointError(
+      `${optPath}: metadata "steps" must list one non-negative step count per parameter (${names.length})`,
+    );
   }
   const get = (key: string, size: number): Float32Array => {
     const t = opt.tensors.get(key);
     if (!t) throw new CheckpointError(`${optPath}: missing tensor "${key}"`);
     if (t.dtype !== 'F32') throw new CheckpointError(`${optPath}: tensor "${key}" has dtype ${t.dtype}, expected F32`);
     const data = t.data as Float32Array;
-    if (data.length !== size) throw new CheckpointError(`${optPath}: tensor "${key}" has ${data.length} values, the parameter has ${size}`);
+    if (data.length !== size)
+      throw new CheckpointError(`${optPath}: tensor "${key}" has ${data.length} values, the parameter has ${size}`);
     if (!data.every(Number.isFinite)) throw new CheckpointError(`${optPath}: tensor "${key}" holds non-finite values`);
     return data.slice();
   };

@@ -28,18 +28,29 @@ function readText(path: string): string {
 export function readCorpus(spec: string): Corpus {
   if (spec.startsWith('synthetic:')) {
     const name = spec.slice('synthetic:'.length);
-    if (!SYNTHETIC[name]) throw new CorpusError(`unknown synthetic corpus "${name}" (known: ${Object.keys(SYNTHETIC).map((n) => `synthetic:${n}`).join(', ')})`);
+    if (!SYNTHETIC[name])
+      throw new CorpusError(
+        `unknown synthetic corpus "${name}" (known: ${Object.keys(SYNTHETIC)
+          .map((n) => `synthetic:${n}`)
+          .join(', ')})`,
+      );
     return { text: syntheticText(name), source: spec };
   }
-  let st;
+  let st: ReturnType<typeof statSync>;
   try {
     st = statSync(spec);
   } catch {
-    throw new CorpusError(`${spec}: no such file or directory (give a text file, a directory of .txt files, or synthetic:${Object.keys(SYNTHETIC).join('|')})`);
+    throw new CorpusError(
+      `${spec}: no such file or directory (give a text file, a directory of .txt files, or synthetic:${Object.keys(SYNTHETIC).join('|')})`,
+    );
   }
   let text: string;
   if (st.isDirectory()) {
-    const files = readdirSync(spec).filter((f) => TEXT_FILE.test(f)).sort().map((f) => join(spec, f)).filter((f) => statSync(f).isFile());
+    const files = readdirSync(spec)
+      .filter((f) => TEXT_FILE.test(f))
+      .sort()
+      .map((f) => join(spec, f))
+      .filter((f) => statSync(f).isFile());
     if (files.length === 0) throw new CorpusError(`${spec}: the directory has no text files (.txt, .md, ...)`);
     text = files.map(readText).join('\n');
   } else {

@@ -16,7 +16,11 @@ export function availableMemory(): number {
 }
 
 export const formatBytes = (n: number): string =>
-  n >= 2 ** 30 ? `${(n / 2 ** 30).toFixed(1)} GiB` : n >= 2 ** 20 ? `${(n / 2 ** 20).toFixed(1)} MiB` : `${Math.ceil(n / 1024)} KiB`;
+  n >= 2 ** 30
+    ? `${(n / 2 ** 30).toFixed(1)} GiB`
+    : n >= 2 ** 20
+      ? `${(n / 2 ** 20).toFixed(1)} MiB`
+      : `${Math.ceil(n / 1024)} KiB`;
 
 export function ensureMemory(bytes: number, what: string, hint = ''): void {
   const available = availableMemory();

@@ -43,7 +43,12 @@ function isAlive(pid: number): boolean {
 export function lockRunDir(dir: string): () => void {
   mkdirSync(dir, { recursive: true });
   const path = join(dir, '.lock');
-  const info: LockInfo = { pid: process.pid, host: hostname(), started: new Date().toISOString(), command: process.argv.slice(1).join(' ') };
+  const info: LockInfo = {
+    pid: process.pid,
+    host: hostname(),
+    started: new Date().toISOString(),
+    command: process.argv.slice(1).join(' '),
+  };
   for (let attempt = 0; attempt < 2; attempt++) {
     try {
       const fd = openSync(path, 'wx');
@@ -59,7 +64,8 @@ export function lockRunDir(dir: string): () => void {
       process.on('exit', release);
       return release;
     } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw new RunDirError(`${path}: cannot create the lock file (${(e as Error).message})`);
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST')
+        throw new RunDirError(`${path}: cannot create the lock file (${(e as Error).message})`);
     }
     let holder: Partial<LockInfo> = {};
     try {
@@ -82,7 +88,10 @@ export function lockRunDir(dir: string): () => void {
 export class RunLog {
   private readonly fd: number;
 
-  constructor(readonly path: string, fresh: boolean) {
+  constructor(
+    readonly path: string,
+    fresh: boolean,
+  ) {
     this.fd = openSync(path, fresh ? 'w' : 'a');
   }
 
@@ -99,7 +108,9 @@ export class RunLog {
         /* the line could not be cut back; the reader skips a line that does not parse */
       }
       const code = (e as NodeJS.ErrnoException).code;
-      throw new RunDirError(`${this.path}: cannot append (${code === 'ENOSPC' ? 'the disk is full' : (e as Error).message})`);
+      throw new RunDirError(
+        `${this.path}: cannot append (${code === 'ENOSPC' ? 'the disk is full' : (e as Error).message})`,
+      );
     }
   }
 

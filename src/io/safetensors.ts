@@ -5,9 +5,28 @@ import { findDuplicateKey } from './json-duplicates.js';
 
 export type Dtype = 'F64' | 'F32' | 'F16' | 'BF16' | 'I64' | 'I32' | 'I16' | 'I8' | 'U8' | 'BOOL';
 
-const ITEM_SIZE: Record<Dtype, number> = { F64: 8, F32: 4, F16: 2, BF16: 2, I64: 8, I32: 4, I16: 2, I8: 1, U8: 1, BOOL: 1 };
+const ITEM_SIZE: Record<Dtype, number> = {
+  F64: 8,
+  F32: 4,
+  F16: 2,
+  BF16: 2,
+  I64: 8,
+  I32: 4,
+  I16: 2,
+  I8: 1,
+  U8: 1,
+  BOOL: 1,
+};
 
-export type TensorData = Float64Array | Float32Array | Uint16Array | BigInt64Array | Int32Array | Int16Array | Int8Array | Uint8Array;
+export type TensorData =
+  | Float64Array
+  | Float32Array
+  | Uint16Array
+  | BigInt64Array
+  | Int32Array
+  | Int16Array
+  | Int8Array
+  | Uint8Array;
 
 export interface StoredTensor {
   dtype: Dtype;
@@ -34,12 +53,15 @@ const MAX_HEADER = 100_000_000;
 export const MAX_TENSORS = 1 << 17;
 
 export function readSafetensors(bytes: Uint8Array, source = 'safetensors'): SafetensorsFile {
-  const fail = (msg: string): never => { throw new SafetensorsError(source, msg); };
+  const fail = (msg: string): never => {
+    throw new SafetensorsError(source, msg);
+  };
   if (bytes.length < 8) fail(`file is ${bytes.length} bytes, too short for the 8-byte header length`);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const headerLen = Number(view.getBigUint64(0, true));
   if (headerLen > MAX_HEADER) fail(`header length ${headerLen} exceeds the ${MAX_HEADER}-byte limit`);
-  if (8 + headerLen > bytes.length) fail(`header length ${headerLen} runs past the end of the ${bytes.length}-byte file`);
+  if (8 + headerLen > bytes.length)
+    fail(`header length ${headerLen} runs past the end of the ${bytes.length}-byte file`);
   let header: unknown;
   let text = '';
   try {
@@ -53,13 +75,19 @@ export function readSafetensors(bytes: Uint8Array, source = 'safetensors'): Safe
   if (duplicate !== null) fail(`header has the key "${duplicate}" twice; refusing to guess which entry is meant`);
   const entries = Object.keys(header as object).length;
   if (entries > MAX_TENSORS + 1) fail(`header lists ${entries} tensors, more than the limit of ${MAX_TENSORS}`);
-  const dataStart = 8 + headerLen, dataLen = bytes.length - dataStart;
+  const dataStart = 8 + headerLen,
+    dataLen = bytes.length - dataStart;
   const tensors = new Map<string, StoredTensor>();
   let metadata: Record<string, string> = {};
   const spans: Array<[number, number, string]> = [];
   for (const [name, entry] of Object.entries(header as Record<string, unknown>)) {
     if (name === '__metadata__') {
-      if (typeof entry !== 'object' || entry === null || Array.isArray(entry) || Object.values(entry).some((v) => typeof v !== 'string')) {
+      if (
+        typeof entry !== 'object' ||
+        entry === null ||
+        Array.isArray(entry) ||
+        Object.values(entry).some((v) => typeof v !== 'string')
+      ) {
         fail('__metadata__ must be an object of string values');
       }
       metadata = entry as Record<string, string>;
@@ -68,17 +96,22 @@ export function readSafetensors(bytes: Uint8Array, source = 'safetensors'): Safe
     const where = `tensor "${name}"`;
     if (typeof entry !== 'object' || entry === null) fail(`${where}: entry is not an object`);
     const { dtype, shape, data_offsets: offsets } = entry as Record<string, unknown>;
-    if (typeof dtype !== 'string' || !(dtype in ITEM_SIZE)) fail(`${where}: unknown dtype ${JSON.stringify(dtype)} (known: ${Object.keys(ITEM_SIZE).join(', ')})`);
-    if (!Array.isArray(shape) || shape.some((d) => !Number.isSafeInteger(d) || d < 0)) fail(`${where}: shape ${JSON.stringify(shape)} is not a list of non-negative integers`);
+    if (typeof dtype !== 'string' || !(dtype in ITEM_SIZE))
+      fail(`${where}: unknown dtype ${JSON.stringify(dtype)} (known: ${Object.keys(ITEM_SIZE).join(', ')})`);
+    if (!Array.isArray(shape) || shape.some((d) => !Number.isSafeInteger(d) || d < 0))
+      fail(`${where}: shape ${JSON.stringify(shape)} is not a list of non-negative integers`);
     if (!Array.isArray(offsets) || offsets.length !== 2 || offsets.some((o) => !Number.isSafeInteger(o) || o < 0)) {
       fail(`${where}: data_offsets ${JSON.stringify(offsets)} is not a pair of non-negative integers`);
     }
     const [begin, end] = offsets as [number, number];
-    if (begin > end || end > dataLen) fail(`${where}: data_offsets [${begin}, ${end}] lie outside the ${dataLen}-byte data section`);
+    if (begin > end || end > dataLen)
+      fail(`${where}: data_offsets [${begin}, ${end}] lie outside the ${dataLen}-byte data section`);
     const dt = dtype as Dtype;
     const count = (shape as number[]).reduce((p, d) => p * d, 1);
     if (count * ITEM_SIZE[dt] !== end - begin) {
-      fail(`${where}: shape [${(shape as number[]).join(', ')}] of ${dt} needs ${count * ITEM_SIZE[dt]} bytes, data_offsets give ${end - begin}`);
+      fail(
+        `${where}: shape [${(shape as number[]).join(', ')}] of ${dt} needs ${count * ITEM_SIZE[dt]} bytes, data_offsets give ${end - begin}`,
+      );
     }
     spans.push([begin, end, name]);
     const raw = bytes.slice(dataStart + begin, dataStart + end).buffer; // a fresh, aligned copy
@@ -97,14 +130,24 @@ export function readSafetensors(bytes: Uint8Array, source = 'safetensors'): Safe
 
 function typedView(dtype: Dtype, buf: ArrayBuffer): TensorData {
   switch (dtype) {
-    case 'F64': return new Float64Array(buf);
-    case 'F32': return new Float32Array(buf);
-    case 'F16': case 'BF16': return new Uint16Array(buf);
-    case 'I64': return new BigInt64Array(buf);
-    case 'I32': return new Int32Array(buf);
-    case 'I16': return new Int16Array(buf);
-    case 'I8': return new Int8Array(buf);
-    case 'U8': case 'BOOL': return new Uint8Array(buf);
+    case 'F64':
+      return new Float64Array(buf);
+    case 'F32':
+      return new Float32Array(buf);
+    case 'F16':
+    case 'BF16':
+      return new Uint16Array(buf);
+    case 'I64':
+      return new BigInt64Array(buf);
+    case 'I32':
+      return new Int32Array(buf);
+    case 'I16':
+      return new Int16Array(buf);
+    case 'I8':
+      return new Int8Array(buf);
+    case 'U8':
+    case 'BOOL':
+      return new Uint8Array(buf);
   }
 }
 
@@ -123,7 +166,9 @@ export function toFloat32(t: StoredTensor, name?: string): Float32Array {
 }
 
 function halfToFloat(h: number): number {
-  const sign = h & 0x8000 ? -1 : 1, exp = (h >> 10) & 0x1f, frac = h & 0x3ff;
+  const sign = h & 0x8000 ? -1 : 1,
+    exp = (h >> 10) & 0x1f,
+    frac = h & 0x3ff;
   if (exp === 0) return sign * frac * 2 ** -24;
   if (exp === 31) return frac ? NaN : sign * Infinity;
   return sign * (1 + frac / 1024) * 2 ** (exp - 15);
@@ -148,16 +193,22 @@ export interface TensorToWrite {
 }
 
 /** Serialises tensors (wider types first, so every tensor stays aligned) with an 8-byte-padded header. */
-export function writeSafetensors(tensors: Record<string, TensorToWrite>, metadata?: Record<string, string>): Uint8Array {
+export function writeSafetensors(
+  tensors: Record<string, TensorToWrite>,
+  metadata?: Record<string, string>,
+): Uint8Array {
   const entries = Object.entries(tensors).map(([name, t]) => {
     const dtype = dtypeOf(t.data, t.dtype);
     const count = t.shape.reduce((p, d) => p * d, 1);
-    if (count !== t.data.length) throw new Error(`writeSafetensors: tensor "${name}" has ${t.data.length} elements but shape [${t.shape.join(', ')}]`);
+    if (count !== t.data.length)
+      throw new Error(
+        `writeSafetensors: tensor "${name}" has ${t.data.length} elements but shape [${t.shape.join(', ')}]`,
+      );
     return { name, dtype, shape: [...t.shape], data: t.data };
   });
   entries.sort((a, b) => ITEM_SIZE[b.dtype] - ITEM_SIZE[a.dtype]);
   const header: Record<string, unknown> = {};
-  if (metadata && Object.keys(metadata).length > 0) header['__metadata__'] = metadata;
+  if (metadata && Object.keys(metadata).length > 0) header.__metadata__ = metadata;
   let offset = 0;
   for (const e of entries) {
     const len = e.data.byteLength;

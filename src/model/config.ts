@@ -112,7 +112,8 @@ export function resolveConfig(partial: Partial<ModelConfig> = {}): ModelConfig {
     throw new ConfigError('', `must be an object of model fields, got ${JSON.stringify(partial)}`);
   }
   for (const key of Object.keys(partial)) {
-    if (!(key in DEFAULT_CONFIG)) throw new ConfigError(key, `unknown field (known: ${Object.keys(DEFAULT_CONFIG).join(', ')})`);
+    if (!(key in DEFAULT_CONFIG))
+      throw new ConfigError(key, `unknown field (known: ${Object.keys(DEFAULT_CONFIG).join(', ')})`);
   }
   const merged = {
     ...DEFAULT_CONFIG,
@@ -121,13 +122,20 @@ export function resolveConfig(partial: Partial<ModelConfig> = {}): ModelConfig {
     ...partial,
   };
   const parsed = modelConfigSchema.safeParse(merged);
-  if (!parsed.success) throw new SchemaError(formatIssues('config', merged, parsed.error).replace(/^config: /gm, 'config.'));
+  if (!parsed.success)
+    throw new SchemaError(formatIssues('config', merged, parsed.error).replace(/^config: /gm, 'config.'));
   const c = parsed.data as ModelConfig;
-  if (c.dModel % c.heads !== 0) throw new ConfigError('heads', `dModel ${c.dModel} is not divisible by heads ${c.heads}`);
-  if (c.heads % c.kvHeads !== 0) throw new ConfigError('kvHeads', `heads ${c.heads} is not divisible by kvHeads ${c.kvHeads}`);
-  if (c.positions === 'rope' && (c.dModel / c.heads) % 2 !== 0) throw new ConfigError('positions', `rope needs an even head size, got ${c.dModel / c.heads}`);
+  if (c.dModel % c.heads !== 0)
+    throw new ConfigError('heads', `dModel ${c.dModel} is not divisible by heads ${c.heads}`);
+  if (c.heads % c.kvHeads !== 0)
+    throw new ConfigError('kvHeads', `heads ${c.heads} is not divisible by kvHeads ${c.kvHeads}`);
+  if (c.positions === 'rope' && (c.dModel / c.heads) % 2 !== 0)
+    throw new ConfigError('positions', `rope needs an even head size, got ${c.dModel / c.heads}`);
   if (c.embedDim >= c.dModel) {
-    throw new ConfigError('embedDim', `must be 0 (not factorized) or an integer below dModel ${c.dModel}, got ${JSON.stringify(c.embedDim)}`);
+    throw new ConfigError(
+      'embedDim',
+      `must be 0 (not factorized) or an integer below dModel ${c.dModel}, got ${JSON.stringify(c.embedDim)}`,
+    );
   }
   planOf(c); // validates the sharing maps
   return c;
@@ -136,7 +144,10 @@ export function resolveConfig(partial: Partial<ModelConfig> = {}): ModelConfig {
 /** The validated sharing plan of a resolved config. */
 export function planOf(c: ModelConfig): SharingPlan {
   try {
-    return buildPlan({ weights: c.shareWeights, scope: c.shareScope, kv: c.shareKv, attention: c.shareAttention }, c.layers);
+    return buildPlan(
+      { weights: c.shareWeights, scope: c.shareScope, kv: c.shareKv, attention: c.shareAttention },
+      c.layers,
+    );
   } catch (e) {
     if (e instanceof PlanError) throw new ConfigError(e.field, e.detail);
     throw e;

@@ -25,7 +25,10 @@ const MODES: Array<[string, Partial<ModelConfig>]> = [
   ['yoco:2 with rope', { ...llama, shareKv: 'yoco:2' }],
   ['attention group:2', { ...tiny, shareAttention: 'group:2' }],
   ['attention group:2 with rope', { ...llama, shareAttention: 'group:2' }],
-  ['mixed', { ...llama, shareWeights: 'repeat:2', kvHeads: 2, shareKv: 'cla:2', shareAttention: [0, 1, 2, 2], embedDim: 8 }],
+  [
+    'mixed',
+    { ...llama, shareWeights: 'repeat:2', kvHeads: 2, shareKv: 'cla:2', shareAttention: [0, 1, 2, 2], embedDim: 8 },
+  ],
 ];
 
 const randomIds = (n: number, vocab: number, seed: number) => {
@@ -33,33 +36,39 @@ const randomIds = (n: number, vocab: number, seed: number) => {
   return Int32Array.from({ length: n }, () => rng.int(vocab));
 };
 
-describe.each(BACKENDS)('cached generation computes the same logits as the full sequence (%s backend)', (backendName) => {
-  it.each(MODES)('%s', (_name, config) => {
-    setBackend(backendName);
-    const lm = new TransformerLM(config, 3);
-    const batch = 2, T = 11;
-    const ids = randomIds(batch * T, lm.config.vocabSize, 4);
-    const row = (b: number, from: number, to: number) => ids.subarray(b * T + from, b * T + to);
-    const take = (from: number, to: number) => Int32Array.from([...row(0, from, to), ...row(1, from, to)]);
-    noGrad(() => {
-      const full = lm.forward(ids, batch);
-      const cache = lm.createCache(batch);
-      // A 5-token prefill, then one token at a time.
-      const parts = [lm.forward(take(0, 5), batch, { cache })];
-      for (let t = 5; t < T; t++) parts.push(lm.forward(take(t, t + 1), batch, { cache }));
-      const cached = concat(parts, 1);
-      expect(cache.length).toBe(T);
-      expect(relativeDiff(cached.data, full.data)).toBeLessThan(1e-5);
+describe.each(BACKENDS)(
+  'cached generation computes the same logits as the full sequence (%s backend)',
+  (backendName) => {
+    it.each(MODES)('%s', (_name, config) => {
+      setBackend(backendName);
+      const lm = new TransformerLM(config, 3);
+      const batch = 2,
+        T = 11;
+      const ids = randomIds(batch * T, lm.config.vocabSize, 4);
+      const row = (b: number, from: number, to: number) => ids.subarray(b * T + from, b * T + to);
+      const take = (from: number, to: number) => Int32Array.from([...row(0, from, to), ...row(1, from, to)]);
+      noGrad(() => {
+        const full = lm.forward(ids, batch);
+        const cache = lm.createCache(batch);
+        // A 5-token prefill, then one token at a time.
+        const parts = [lm.forward(take(0, 5), batch, { cache })];
+        for (let t = 5; t < T; t++) parts.push(lm.forward(take(t, t + 1), batch, { cache }));
+        const cached = concat(parts, 1);
+        expect(cache.length).toBe(T);
+        expect(relativeDiff(cached.data, full.data)).toBeLessThan(1e-5);
+      });
     });
-  });
 
-  it('refuses to run past the cache capacity', () => {
-    const lm = new TransformerLM(tiny);
-    const cache = lm.createCache(1, 4);
-    noGrad(() => lm.forward(Int32Array.from([1, 2, 3]), 1, { cache }));
-    expect(() => noGrad(() => lm.forward(Int32Array.from([1, 2]), 1, { cache }))).toThrow(/3 cached \+ 2 new positions exceed the capacity of 4/);
-  });
-});
+    it('refuses to run past the cache capacity', () => {
+      const lm = new TransformerLM(tiny);
+      const cache = lm.createCache(1, 4);
+      noGrad(() => lm.forward(Int32Array.from([1, 2, 3]), 1, { cache }));
+      expect(() => noGrad(() => lm.forward(Int32Array.from([1, 2]), 1, { cache }))).toThrow(
+        /3 cached \+ 2 new positions exceed the capacity of 4/,
+      );
+    });
+  },
+);
 
 describe('cache memory', () => {
   const perToken = (config: Partial<ModelConfig>) => {
@@ -74,9 +83,12 @@ describe('cache memory', () => {
   it('holds K and V for every layer without sharing', () => expect(perToken(tiny)).toBe(baseline));
   it('is halved by cla:2', () => expect(perToken({ ...tiny, shareKv: 'cla:2' })).toBe(baseline / 2));
   it('is quartered by kvHeads = heads / 4', () => expect(perToken({ ...tiny, kvHeads: 1 })).toBe(baseline / 4));
-  it('keeps only V for attention-weight consumers', () => expect(perToken({ ...tiny, shareAttention: 'group:2' })).toBe(baseline * 3 / 4));
-  it('keeps two of four layers under yoco:2', () => expect(perToken({ ...tiny, shareKv: 'yoco:2' })).toBe(baseline / 2));
-  it('is not changed by weight sharing, which shares parameters, not activations', () => expect(perToken({ ...tiny, shareWeights: 'all' })).toBe(baseline));
+  it('keeps only V for attention-weight consumers', () =>
+    expect(perToken({ ...tiny, shareAttention: 'group:2' })).toBe((baseline * 3) / 4));
+  it('keeps two of four layers under yoco:2', () =>
+    expect(perToken({ ...tiny, shareKv: 'yoco:2' })).toBe(baseline / 2));
+  it('is not changed by weight sharing, which shares parameters, not activations', () =>
+    expect(perToken({ ...tiny, shareWeights: 'all' })).toBe(baseline));
   it('allocates entries only for producer layers', () => {
     const cache = new TransformerLM({ ...tiny, shareKv: 'cla:2' }).createCache();
     expect(cache.keys.map(Boolean)).toEqual([true, false, true, false]);
@@ -84,7 +96,7 @@ describe('cache memory', () => {
   });
 });
 
-describe('a consumer\'s loss reaches its producer', () => {
+describe("a consumer's loss reaches its producer", () => {
   // Silence layer 0's own attention output (Wo = 0, bias 0): whatever gradient then reaches
   // layer 0's key/query projections can only come through layer 1, the consumer.
   const silenceLayer0 = (lm: TransformerLM) => {
@@ -95,12 +107,13 @@ describe('a consumer\'s loss reaches its producer', () => {
   const run = (config: Partial<ModelConfig>) => {
     const lm = new TransformerLM({ ...tiny, layers: 2, ...config }, 5);
     silenceLayer0(lm);
-    const ids = randomIds(16, 23, 1), targets = randomIds(16, 23, 2);
+    const ids = randomIds(16, 23, 1),
+      targets = randomIds(16, 23, 2);
     lm.loss(ids, targets, 2).loss.backward();
     return lm;
   };
 
-  it('under CLA, layer 1 trains layer 0\'s Wk and Wv', () => {
+  it("under CLA, layer 1 trains layer 0's Wk and Wv", () => {
     const lm = run({ shareKv: 'cla:2' });
     expect(gradNorm(lm, 'layers.0.attn.k.weight')).toBeGreaterThan(1e-6);
     expect(gradNorm(lm, 'layers.0.attn.v.weight')).toBeGreaterThan(1e-6);
@@ -108,7 +121,7 @@ describe('a consumer\'s loss reaches its producer', () => {
     expect(gradNorm(run({}), 'layers.0.attn.k.weight')).toBe(0);
   });
 
-  it('under attention-weight sharing, layer 1 trains layer 0\'s Wq and Wk', () => {
+  it("under attention-weight sharing, layer 1 trains layer 0's Wq and Wk", () => {
     const lm = run({ shareAttention: 'group:2' });
     expect(gradNorm(lm, 'layers.0.attn.q.weight')).toBeGreaterThan(1e-6);
     expect(gradNorm(lm, 'layers.0.attn.k.weight')).toBeGreaterThan(1e-6);
@@ -118,14 +131,20 @@ describe('a consumer\'s loss reaches its producer', () => {
   it('and the producer gradient matches finite differences', () => {
     const lm = new TransformerLM({ ...tiny, layers: 2, shareKv: 'cla:2' }, 5);
     silenceLayer0(lm);
-    const ids = randomIds(16, 23, 1), targets = randomIds(16, 23, 2);
+    const ids = randomIds(16, 23, 1),
+      targets = randomIds(16, 23, 2);
     const loss = () => noGrad(() => lm.loss(ids, targets, 2).loss.item());
     lm.loss(ids, targets, 2).loss.backward();
     // Directional derivative along the gradient: (L(w + εu) − L(w − εu)) / 2ε = |g| for u = g/|g|.
     const w = lm.params.get('layers.0.attn.k.weight')!;
-    const g = Float32Array.from(w.grad!), norm = Math.hypot(...g), orig = Float32Array.from(w.data), eps = 0.05;
-    w.data.set(orig.map((x, i) => x + (eps * g[i]!) / norm)); const up = loss();
-    w.data.set(orig.map((x, i) => x - (eps * g[i]!) / norm)); const down = loss();
+    const g = Float32Array.from(w.grad!),
+      norm = Math.hypot(...g),
+      orig = Float32Array.from(w.data),
+      eps = 0.05;
+    w.data.set(orig.map((x, i) => x + (eps * g[i]!) / norm));
+    const up = loss();
+    w.data.set(orig.map((x, i) => x - (eps * g[i]!) / norm));
+    const down = loss();
     w.data.set(orig);
     expect(Math.abs((up - down) / (2 * eps) - norm) / norm).toBeLessThan(0.02);
   });

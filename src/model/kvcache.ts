@@ -14,8 +14,14 @@ export class KVCache {
   private readonly kvHeads: number;
   private readonly headDim: number;
 
-  constructor(config: ModelConfig, plan: SharingPlan, readonly batch: number, readonly capacity: number) {
-    if (!Number.isInteger(batch) || batch <= 0) throw new Error(`KVCache: batch must be a positive integer, got ${batch}`);
+  constructor(
+    config: ModelConfig,
+    plan: SharingPlan,
+    readonly batch: number,
+    readonly capacity: number,
+  ) {
+    if (!Number.isInteger(batch) || batch <= 0)
+      throw new Error(`KVCache: batch must be a positive integer, got ${batch}`);
     if (!Number.isInteger(capacity) || capacity <= 0 || capacity > config.context) {
       throw new Error(`KVCache: capacity must be between 1 and the model's context ${config.context}, got ${capacity}`);
     }
@@ -49,7 +55,18 @@ export class KVCache {
     if (this.length + T > this.capacity) {
       throw new Error(`KVCache: ${this.length} cached + ${T} new positions exceed the capacity of ${this.capacity}`);
     }
-    backend().copyAxis(t.data, T, 0, buf, this.capacity, this.length, this.batch * this.kvHeads, T, this.headDim, false);
+    backend().copyAxis(
+      t.data,
+      T,
+      0,
+      buf,
+      this.capacity,
+      this.length,
+      this.batch * this.kvHeads,
+      T,
+      this.headDim,
+      false,
+    );
     return new Tensor(buf, [this.batch, this.kvHeads, this.capacity, this.headDim]);
   }
 }

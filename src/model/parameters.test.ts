@@ -7,18 +7,34 @@ import { countParameters, parameterLayout } from './parameters.js';
 import { TransformerLM } from './transformer.js';
 
 // A 6-layer model with every parameter kind: LayerNorm with bias, GELU MLP, learned positions.
-const V = 50, D = 32, H = 4, T = 24, F = 64, L = 6;
-const base: Partial<ModelConfig> = { vocabSize: V, dModel: D, heads: H, context: T, ffnHidden: F, layers: L, tieEmbeddings: true };
+const V = 50,
+  D = 32,
+  H = 4,
+  T = 24,
+  F = 64,
+  L = 6;
+const base: Partial<ModelConfig> = {
+  vocabSize: V,
+  dModel: D,
+  heads: H,
+  context: T,
+  ffnHidden: F,
+  layers: L,
+  tieEmbeddings: true,
+};
 const hd = D / H;
 
 /** One attention sub-layer's parameters (pre-norm included) given what it computes. */
 function attn(kvHeads: number, roles: { q?: boolean; kv?: boolean; v?: boolean } = {}): number {
-  const q = roles.q ?? true, kv = roles.kv ?? true, v = roles.v ?? kv;
+  const q = roles.q ?? true,
+    kv = roles.kv ?? true,
+    v = roles.v ?? kv;
   const w = kvHeads * hd;
   return 2 * D + (q ? D * D + D : 0) + (kv ? w * D + w : 0) + (v ? w * D + w : 0) + D * D + D;
 }
 const FFN = 2 * D + (F * D + F) + (D * F + D);
-const EMBED = V * D + T * D, FINAL = 2 * D;
+const EMBED = V * D + T * D,
+  FINAL = 2 * D;
 
 describe('parameterCount matches the formula for every strategy', () => {
   it.each<[string, Partial<ModelConfig>, number]>([
@@ -33,10 +49,22 @@ describe('parameterCount matches the formula for every strategy', () => {
     ['cycle:2, ffn scope', { shareWeights: 'cycle:2', shareScope: 'ffn' }, EMBED + L * attn(H) + 2 * FFN + FINAL],
     ['GQA kvHeads 2', { kvHeads: 2 }, EMBED + L * (attn(2) + FFN) + FINAL],
     ['MQA', { kvHeads: 1 }, EMBED + L * (attn(1) + FFN) + FINAL],
-    ['cla:2 (consumers own no Wk, Wv)', { shareKv: 'cla:2' }, EMBED + 3 * attn(H) + 3 * attn(H, { kv: false }) + L * FFN + FINAL],
+    [
+      'cla:2 (consumers own no Wk, Wv)',
+      { shareKv: 'cla:2' },
+      EMBED + 3 * attn(H) + 3 * attn(H, { kv: false }) + L * FFN + FINAL,
+    ],
     ['yoco:2', { shareKv: 'yoco:2' }, EMBED + 4 * attn(H) + 2 * attn(H, { kv: false }) + L * FFN + FINAL],
-    ['attention group:3 (consumers own no Wq, Wk)', { shareAttention: 'group:3' }, EMBED + 2 * attn(H) + 4 * attn(H, { q: false, kv: false, v: true }) + L * FFN + FINAL],
-    ['all + cla:2 (the one set still owns Wk, Wv)', { shareWeights: 'all', shareKv: 'cla:2' }, EMBED + attn(H) + FFN + FINAL],
+    [
+      'attention group:3 (consumers own no Wq, Wk)',
+      { shareAttention: 'group:3' },
+      EMBED + 2 * attn(H) + 4 * attn(H, { q: false, kv: false, v: true }) + L * FFN + FINAL,
+    ],
+    [
+      'all + cla:2 (the one set still owns Wk, Wv)',
+      { shareWeights: 'all', shareKv: 'cla:2' },
+      EMBED + attn(H) + FFN + FINAL,
+    ],
     ['untied head', { tieEmbeddings: false }, EMBED + L * (attn(H) + FFN) + FINAL + V * D],
     ['factorized E=8, tied', { embedDim: 8 }, V * 8 + D * 8 + T * D + L * (attn(H) + FFN) + FINAL],
   ])('%s', (_name, over, expected) => {
@@ -55,7 +83,14 @@ describe('parameterCount matches the formula for every strategy', () => {
     expect(count.byComponent.embedding).toBe(V * D);
     expect(count.byComponent.k).toBe(3 * (2 * hd * D + 2 * hd));
     expect(count.byComponent.ffn).toBe(3 * (FFN - 2 * D));
-    expect(Object.keys(count.bySet).sort()).toEqual(['attention.0', 'attention.1', 'attention.2', 'ffn.0', 'ffn.1', 'ffn.2']);
+    expect(Object.keys(count.bySet).sort()).toEqual([
+      'attention.0',
+      'attention.1',
+      'attention.2',
+      'ffn.0',
+      'ffn.1',
+      'ffn.2',
+    ]);
     expect(count.bySet['ffn.1']).toBe(FFN);
     expect(Object.values(count.byComponent).reduce((a, b) => a + b, 0)).toBe(count.total);
   });
@@ -63,7 +98,8 @@ describe('parameterCount matches the formula for every strategy', () => {
 
 describe('a shared parameter set is one storage that every layer using it trains', () => {
   it('gets the sum of the gradients each layer would give its own copy', () => {
-    const ids = Int32Array.from({ length: 12 }, (_, i) => (i * 7) % V), targets = Int32Array.from({ length: 12 }, (_, i) => (i * 5 + 1) % V);
+    const ids = Int32Array.from({ length: 12 }, (_, i) => (i * 7) % V),
+      targets = Int32Array.from({ length: 12 }, (_, i) => (i * 5 + 1) % V);
     const shared = new TransformerLM({ ...base, layers: 3, shareWeights: 'all' }, 1);
     const separate = new TransformerLM({ ...base, layers: 3 }, 2);
     // Give every layer of the unshared model the shared model's weights.
@@ -76,11 +112,16 @@ describe('a shared parameter set is one storage that every layer using it trains
       // The key bias's gradient is analytically zero (softmax shift invariance): float32 noise only.
       if (!name.startsWith('layers.') || name.endsWith('attn.k.bias')) continue;
       const sum = new Float64Array(p.size);
-      for (let l = 0; l < 3; l++) separate.params.get(name.replace('layers.0.', `layers.${l}.`))!.grad!.forEach((g, i) => (sum[i]! += g));
+      for (let l = 0; l < 3; l++)
+        separate.params.get(name.replace('layers.0.', `layers.${l}.`))!.grad!.forEach((g, i) => {
+          sum[i]! += g;
+        });
       const scale = Math.max(...sum.map(Math.abs));
       const diff = Math.max(...p.grad!.map((g, i) => Math.abs(g - sum[i]!)));
       expect(diff / scale, name).toBeLessThan(1e-5);
     }
-    expect([...shared.params.keys()].filter((n) => n.startsWith('layers.')).every((n) => n.startsWith('layers.0.'))).toBe(true);
+    expect(
+      [...shared.params.keys()].filter((n) => n.startsWith('layers.')).every((n) => n.startsWith('layers.0.')),
+    ).toBe(true);
   });
 });

@@ -5,7 +5,18 @@ import type { ModelConfig } from './config.js';
 import { planOf } from './config.js';
 import type { SharingPlan } from './plan.js';
 
-export type Component = 'embedding' | 'positions' | 'embedProjection' | 'q' | 'k' | 'v' | 'o' | 'ffn' | 'norm' | 'head' | 'pooler';
+export type Component =
+  | 'embedding'
+  | 'positions'
+  | 'embedProjection'
+  | 'q'
+  | 'k'
+  | 'v'
+  | 'o'
+  | 'ffn'
+  | 'norm'
+  | 'head'
+  | 'pooler';
 
 export interface ParameterSpec {
   name: string;
@@ -17,14 +28,18 @@ export interface ParameterSpec {
 
 /** Names and shapes in a fixed order. Linear weights are [out, in] as in PyTorch. */
 export function parameterLayout(c: ModelConfig, plan: SharingPlan = planOf(c)): ParameterSpec[] {
-  const d = c.dModel, hd = d / c.heads, kv = c.kvHeads * hd, f = c.ffnHidden;
+  const d = c.dModel,
+    hd = d / c.heads,
+    kv = c.kvHeads * hd,
+    f = c.ffnHidden;
   const e = c.embedDim > 0 ? c.embedDim : d;
   const out: ParameterSpec[] = [{ name: 'embed.weight', shape: [c.vocabSize, e], component: 'embedding' }];
   if (c.embedDim > 0) out.push({ name: 'embed.proj.weight', shape: [d, e], component: 'embedProjection' });
   if (c.positions === 'learned') out.push({ name: 'pos.weight', shape: [c.context, d], component: 'positions' });
   const norm = (name: string, set?: ParameterSpec['set']) => {
     out.push({ name: `${name}.weight`, shape: [d], component: 'norm', ...(set && { set }) });
-    if (c.norm === 'layernorm' && c.bias) out.push({ name: `${name}.bias`, shape: [d], component: 'norm', ...(set && { set }) });
+    if (c.norm === 'layernorm' && c.bias)
+      out.push({ name: `${name}.bias`, shape: [d], component: 'norm', ...(set && { set }) });
   };
   const linear = (name: string, o: number, i: number, component: Component, set: ParameterSpec['set']) => {
     out.push({ name: `${name}.weight`, shape: [o, i], component, ...(set && { set }) });
@@ -32,14 +47,17 @@ export function parameterLayout(c: ModelConfig, plan: SharingPlan = planOf(c)): 
   };
   // A set owns a projection when at least one layer using it computes that projection. One pass
   // over the layers, so the layout of a very deep model costs time linear in its depth.
-  const ownsQ = new Array<boolean>(c.layers).fill(false), ownsK = [...ownsQ], ownsV = [...ownsQ];
+  const ownsQ = new Array<boolean>(c.layers).fill(false),
+    ownsK = [...ownsQ],
+    ownsV = [...ownsQ];
   plan.attnSet.forEach((set, i) => {
     ownsQ[set] ||= plan.computesQ[i]!;
     ownsK[set] ||= plan.computesK[i]!;
     ownsV[set] ||= plan.computesV[i]!;
   });
   const uses = (s: number, owns: boolean[]) => owns[s]!;
-  const attnSets = new Set(plan.attnSet), ffnSets = new Set(plan.ffnSet);
+  const attnSets = new Set(plan.attnSet),
+    ffnSets = new Set(plan.ffnSet);
   for (let s = 0; s < c.layers; s++) {
     const p = `layers.${s}`;
     if (attnSets.has(s)) {
@@ -71,7 +89,19 @@ export interface ParameterCount {
 }
 
 export function countParameters(layout: readonly ParameterSpec[]): ParameterCount {
-  const byComponent: Record<Component, number> = { embedding: 0, positions: 0, embedProjection: 0, q: 0, k: 0, v: 0, o: 0, ffn: 0, norm: 0, head: 0, pooler: 0 };
+  const byComponent: Record<Component, number> = {
+    embedding: 0,
+    positions: 0,
+    embedProjection: 0,
+    q: 0,
+    k: 0,
+    v: 0,
+    o: 0,
+    ffn: 0,
+    norm: 0,
+    head: 0,
+    pooler: 0,
+  };
   const bySet: Record<string, number> = {};
   let total = 0;
   for (const p of layout) {

@@ -56,27 +56,73 @@ describe('roles derived from the maps', () => {
 
   it('scope decides which sub-layer follows the weight map', () => {
     const attn = buildPlan({ ...NO_SHARING, weights: 'all', scope: 'attention' }, 3);
-    expect([attn.attnSet, attn.ffnSet]).toEqual([[0, 0, 0], [0, 1, 2]]);
+    expect([attn.attnSet, attn.ffnSet]).toEqual([
+      [0, 0, 0],
+      [0, 1, 2],
+    ]);
     const ffn = buildPlan({ ...NO_SHARING, weights: 'all', scope: 'ffn' }, 3);
-    expect([ffn.attnSet, ffn.ffnSet]).toEqual([[0, 1, 2], [0, 0, 0]]);
+    expect([ffn.attnSet, ffn.ffnSet]).toEqual([
+      [0, 1, 2],
+      [0, 0, 0],
+    ]);
   });
 });
 
 describe('plans that make no sense are rejected, naming the layer and the rule', () => {
   const config = (over: object) => () => resolveConfig({ layers: 4, ...over });
   it.each([
-    ['unknown strategy', { shareWeights: 'cycel:2' }, /config\.shareWeights: unknown strategy "cycel:2" \(expected none, all, sequence:M/],
-    ['count out of range', { shareWeights: 'cycle:9' }, /config\.shareWeights: "cycle:9": cycle needs an integer from 1 to 4 for 4 layers/],
+    [
+      'unknown strategy',
+      { shareWeights: 'cycel:2' },
+      /config\.shareWeights: unknown strategy "cycel:2" \(expected none, all, sequence:M/,
+    ],
+    [
+      'count out of range',
+      { shareWeights: 'cycle:9' },
+      /config\.shareWeights: "cycle:9": cycle needs an integer from 1 to 4 for 4 layers/,
+    ],
     ['non-integer count', { shareKv: 'cla:x' }, /config\.shareKv: "cla:x": cla needs an integer/],
     ['yoco leaves no producer', { shareKv: 'yoco:4' }, /config\.shareKv: "yoco:4": yoco needs an integer from 1 to 3/],
-    ['forward pointer', { shareKv: [0, 2, 2, 3] }, /config\.shareKv: layer 1 points to layer 2, but a layer can only reuse an earlier layer \(map\[i\] ≤ i\)/],
-    ['chain through a consumer', { shareAttention: [0, 0, 1, 3] }, /config\.shareAttention: layer 2 points to layer 1, which itself reuses layer 0; point to the producer/],
-    ['wrong length', { shareWeights: [0, 0, 1] }, /config\.shareWeights: an explicit map needs one entry per layer \(4\), got 3/],
-    ['entry out of range', { shareWeights: [0, 0, 1, 7] }, /config\.shareWeights: layer 3: entry 7 must be an integer from 0 to 3/],
-    ['keys from a layer that computes none', { shareAttention: 'group:2', shareKv: [0, 1, 1, 3] }, /config\.shareKv: layer 2 reads the keys\/values of layer 1, but layer 1 reuses the attention weights of layer 0 \(shareAttention\) and computes no keys/],
-    ['bad scope', { shareScope: 'mlp' }, /config\.shareScope: Invalid option: expected one of "block"\|"attention"\|"ffn", got "mlp"/],
-    ['heads not divisible by kvHeads', { heads: 4, kvHeads: 3 }, /config\.kvHeads: heads 4 is not divisible by kvHeads 3/],
-    ['embedDim not below dModel', { embedDim: 128 }, /config\.embedDim: must be 0 \(not factorized\) or an integer below dModel 128/],
+    [
+      'forward pointer',
+      { shareKv: [0, 2, 2, 3] },
+      /config\.shareKv: layer 1 points to layer 2, but a layer can only reuse an earlier layer \(map\[i\] ≤ i\)/,
+    ],
+    [
+      'chain through a consumer',
+      { shareAttention: [0, 0, 1, 3] },
+      /config\.shareAttention: layer 2 points to layer 1, which itself reuses layer 0; point to the producer/,
+    ],
+    [
+      'wrong length',
+      { shareWeights: [0, 0, 1] },
+      /config\.shareWeights: an explicit map needs one entry per layer \(4\), got 3/,
+    ],
+    [
+      'entry out of range',
+      { shareWeights: [0, 0, 1, 7] },
+      /config\.shareWeights: layer 3: entry 7 must be an integer from 0 to 3/,
+    ],
+    [
+      'keys from a layer that computes none',
+      { shareAttention: 'group:2', shareKv: [0, 1, 1, 3] },
+      /config\.shareKv: layer 2 reads the keys\/values of layer 1, but layer 1 reuses the attention weights of layer 0 \(shareAttention\) and computes no keys/,
+    ],
+    [
+      'bad scope',
+      { shareScope: 'mlp' },
+      /config\.shareScope: Invalid option: expected one of "block"\|"attention"\|"ffn", got "mlp"/,
+    ],
+    [
+      'heads not divisible by kvHeads',
+      { heads: 4, kvHeads: 3 },
+      /config\.kvHeads: heads 4 is not divisible by kvHeads 3/,
+    ],
+    [
+      'embedDim not below dModel',
+      { embedDim: 128 },
+      /config\.embedDim: must be 0 \(not factorized\) or an integer below dModel 128/,
+    ],
     ['unknown field', { sharWeights: 'all' }, /config\.sharWeights: unknown field/],
   ])('%s', (_name, over, message) => {
     expect(config(over)).toThrow(message);
@@ -102,6 +148,8 @@ describe('plans that make no sense are rejected, naming the layer and the rule',
   });
 
   it('allows an attention consumer to read values from a KV producer it shares weights with', () => {
-    expect(() => resolveConfig({ layers: 4, shareAttention: 'group:2', shareKv: 'cla:2', shareWeights: 'all' })).not.toThrow();
+    expect(() =>
+      resolveConfig({ layers: 4, shareAttention: 'group:2', shareKv: 'cla:2', shareWeights: 'all' }),
+    ).not.toThrow();
   });
 });

@@ -40,7 +40,10 @@ export interface SharingPlan {
 }
 
 export class PlanError extends Error {
-  constructor(readonly field: string, readonly detail: string) {
+  constructor(
+    readonly field: string,
+    readonly detail: string,
+  ) {
     super(`${field}: ${detail}`);
     this.name = 'PlanError';
   }
@@ -50,7 +53,10 @@ function parseCount(field: string, s: string, name: string, n: number, min: numb
   const arg = s.slice(name.length + 1);
   const k = Number(arg);
   if (!/^\d+$/.test(arg) || k < min || k > max) {
-    throw new PlanError(field, `"${s}": ${name} needs an integer from ${min} to ${max} for ${n} layers, e.g. ${name}:${Math.max(min, Math.min(max, 2))}`);
+    throw new PlanError(
+      field,
+      `"${s}": ${name} needs an integer from ${min} to ${max} for ${n} layers, e.g. ${name}:${Math.max(min, Math.min(max, 2))}`,
+    );
   }
   return k;
 }
@@ -103,7 +109,13 @@ const KV_STRATEGIES: Record<string, SourceStrategy> = {
 };
 const ATTENTION_STRATEGIES: Record<string, SourceStrategy> = { group: firstOfGroup };
 
-function sourceMap(field: string, strategy: Strategy, n: number, table: Record<string, SourceStrategy>, expected: string): number[] {
+function sourceMap(
+  field: string,
+  strategy: Strategy,
+  n: number,
+  table: Record<string, SourceStrategy>,
+  expected: string,
+): number[] {
   if (typeof strategy !== 'string') return checkSourceMap(field, checkArray(field, strategy, n));
   const s = strategy.trim();
   if (s === 'none') return Array.from({ length: n }, (_, i) => i);
@@ -126,10 +138,14 @@ export function attentionMap(strategy: Strategy, n: number, field = 'shareAttent
 
 function checkArray(field: string, map: readonly number[], n: number): number[] {
   if (!Array.isArray(map) || map.length !== n) {
-    throw new PlanError(field, `an explicit map needs one entry per layer (${n}), got ${Array.isArray(map) ? map.length : typeof map}`);
+    throw new PlanError(
+      field,
+      `an explicit map needs one entry per layer (${n}), got ${Array.isArray(map) ? map.length : typeof map}`,
+    );
   }
   map.forEach((v, i) => {
-    if (!Number.isInteger(v) || v < 0 || v >= n) throw new PlanError(field, `layer ${i}: entry ${JSON.stringify(v)} must be an integer from 0 to ${n - 1}`);
+    if (!Number.isInteger(v) || v < 0 || v >= n)
+      throw new PlanError(field, `layer ${i}: entry ${JSON.stringify(v)} must be an integer from 0 to ${n - 1}`);
   });
   return [...map];
 }
@@ -137,9 +153,16 @@ function checkArray(field: string, map: readonly number[], n: number): number[] 
 /** Activation sharing reads an earlier producer: map[i] ≤ i and map[map[i]] = map[i]. */
 function checkSourceMap(field: string, map: number[]): number[] {
   map.forEach((src, i) => {
-    if (src > i) throw new PlanError(field, `layer ${i} points to layer ${src}, but a layer can only reuse an earlier layer (map[i] ≤ i)`);
+    if (src > i)
+      throw new PlanError(
+        field,
+        `layer ${i} points to layer ${src}, but a layer can only reuse an earlier layer (map[i] ≤ i)`,
+      );
     if (map[src] !== src) {
-      throw new PlanError(field, `layer ${i} points to layer ${src}, which itself reuses layer ${map[src]}; point to the producer (map[map[i]] = map[i])`);
+      throw new PlanError(
+        field,
+        `layer ${i} points to layer ${src}, which itself reuses layer ${map[src]}; point to the producer (map[map[i]] = map[i])`,
+      );
     }
   });
   return map;
@@ -159,7 +182,10 @@ export function buildPlan(spec: SharingSpec, layers: number): SharingPlan {
   // A layer that reuses attention probabilities computes no keys, so a layer that needs keys cannot read them from it.
   kv.forEach((src, i) => {
     if (src !== i && attention[i] === i && attention[src] !== src) {
-      throw new PlanError('shareKv', `layer ${i} reads the keys/values of layer ${src}, but layer ${src} reuses the attention weights of layer ${attention[src]} (shareAttention) and computes no keys`);
+      throw new PlanError(
+        'shareKv',
+        `layer ${i} reads the keys/values of layer ${src}, but layer ${src} reuses the attention weights of layer ${attention[src]} (shareAttention) and computes no keys`,
+      );
     }
   });
   const computesQ = attention.map((a, i) => a === i);

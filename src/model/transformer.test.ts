@@ -23,15 +23,19 @@ describe.each(BACKENDS)('reference models on the %s backend match PyTorch', (bac
     it('computes the same logits, loss and every parameter gradient', () => {
       setBackend(backendName);
       const checks = verifyModelForward(fx, model);
-      expect(checks.filter((c) => c.check.startsWith('grad ')).length).toBe([...fx.file.tensors.keys()].filter((n) => n.startsWith('grad:')).length);
-      for (const c of checks) expect(report.add(c.check, c.diff, c.tolerance), c.check).toBeLessThanOrEqual(c.tolerance);
+      expect(checks.filter((c) => c.check.startsWith('grad ')).length).toBe(
+        [...fx.file.tensors.keys()].filter((n) => n.startsWith('grad:')).length,
+      );
+      for (const c of checks)
+        expect(report.add(c.check, c.diff, c.tolerance), c.check).toBeLessThanOrEqual(c.tolerance);
     });
 
     it('follows the same loss curve for ten AdamW steps with clipping and warmup-cosine', () => {
       setBackend(backendName);
       const ref = fx.f64('step_losses');
       expect(ref[ref.length - 1]!).toBeLessThan(ref[0]!); // the reference run does learn
-      for (const c of verifyModelTraining(fx, model)) expect(report.add(c.check, c.diff, c.tolerance), c.check).toBeLessThanOrEqual(c.tolerance);
+      for (const c of verifyModelTraining(fx, model))
+        expect(report.add(c.check, c.diff, c.tolerance), c.check).toBeLessThanOrEqual(c.tolerance);
     });
   });
 });

@@ -4,7 +4,22 @@
 import { Tensor, formatShape } from '../tensor/tensor.js';
 import { Rng } from '../tensor/random.js';
 import {
-  add, attendValues, attentionProbs, crossEntropy, dropout, embedding, gelu, layerNorm, linear, matmul, mul, permute, reshape, rmsNorm, rope, silu,
+  add,
+  attendValues,
+  attentionProbs,
+  crossEntropy,
+  dropout,
+  embedding,
+  gelu,
+  layerNorm,
+  linear,
+  matmul,
+  mul,
+  permute,
+  reshape,
+  rmsNorm,
+  rope,
+  silu,
 } from '../tensor/ops/index.js';
 import type { ParamGroup } from '../train/adamw.js';
 import { planOf, resolveConfig, type ModelConfig } from './config.js';
@@ -39,8 +54,9 @@ export class TransformerLM {
     const residualStd = 0.02 / Math.sqrt(2 * this.config.layers);
     for (const { name, shape } of this.layout) {
       const t = Tensor.zeros(shape, { requiresGrad: true, name });
-      if (name.endsWith('.bias')) { /* zeros */ }
-      else if (shape.length === 1) t.data.fill(1);
+      if (name.endsWith('.bias')) {
+        /* zeros */
+      } else if (shape.length === 1) t.data.fill(1);
       else rng.fillNormal(t.data, 0, /\.(attn\.o|ffn\.down)\.weight$/.test(name) ? residualStd : 0.02);
       this.params.set(name, t);
     }
@@ -52,9 +68,14 @@ export class TransformerLM {
     for (const [name, t] of this.params) {
       const w = map.get(name);
       if (!w) throw new Error(`${source}: missing parameter "${name}" ${formatShape(t.shape)}`);
-      if (w.length !== t.size) throw new Error(`${source}: parameter "${name}" needs ${t.size} values for ${formatShape(t.shape)}, got ${w.length}`);
+      if (w.length !== t.size)
+        throw new Error(
+          `${source}: parameter "${name}" needs ${t.size} values for ${formatShape(t.shape)}, got ${w.length}`,
+        );
     }
-    for (const name of map.keys()) if (!this.params.has(name)) throw new Error(`${source}: unexpected parameter "${name}" (not in this config's sharing plan)`);
+    for (const name of map.keys())
+      if (!this.params.has(name))
+        throw new Error(`${source}: unexpected parameter "${name}" (not in this config's sharing plan)`);
     for (const [name, t] of this.params) t.data.set(map.get(name)!);
   }
 
@@ -67,7 +88,10 @@ export class TransformerLM {
     const decay = this.parameters().filter((p) => p.rank >= 2);
     const inDecay = new Set(decay);
     const rest = this.parameters().filter((p) => !inDecay.has(p));
-    return [{ params: decay, weightDecay }, { params: rest, weightDecay: 0 }];
+    return [
+      { params: decay, weightDecay },
+      { params: rest, weightDecay: 0 },
+    ];
   }
 
   /** Unique parameters: total, per component, per parameter set. */
@@ -106,33 +130,48 @@ export class TransformerLM {
 
   /** ids: batch × T token ids, row-major → logits [batch, T, vocab]. */
   forward(ids: Int32Array, batch: number, options: ForwardOptions = {}): Tensor {
-    const c = this.config, plan = this.plan, cache = options.cache;
+    const c = this.config,
+      plan = this.plan,
+      cache = options.cache;
     if (!(ids instanceof Int32Array)) throw new Error('forward: ids must be an Int32Array');
     if (!Number.isInteger(batch) || batch <= 0 || ids.length % batch !== 0 || ids.length === 0) {
       throw new Error(`forward: ${ids.length} ids cannot be split into ${batch} equal non-empty rows`);
     }
     const T = ids.length / batch;
     const offset = cache ? cache.length : 0;
-    if (cache && cache.batch !== batch) throw new Error(`forward: the cache holds ${cache.batch} sequences, got a batch of ${batch}`);
-    if (offset + T > c.context) throw new Error(`forward: ${offset} cached + ${T} new positions exceed the context of ${c.context}`);
+    if (cache && cache.batch !== batch)
+      throw new Error(`forward: the cache holds ${cache.batch} sequences, got a batch of ${batch}`);
+    if (offset + T > c.context)
+      throw new Error(`forward: ${offset} cached + ${T} new positions exceed the context of ${c.context}`);
     const hd = c.dModel / c.heads;
 
     let x = embedding(this.p('embed.weight'), ids, [batch, T]);
     if (c.embedDim > 0) x = matmul(x, this.p('embed.proj.weight'), { transB: true });
     if (c.positions === 'learned') {
-      x = add(x, embedding(this.p('pos.weight'), Int32Array.from({ length: T }, (_, i) => offset + i), [T]));
+      x = add(
+        x,
+        embedding(
+          this.p('pos.weight'),
+          Int32Array.from({ length: T }, (_, i) => offset + i),
+          [T],
+        ),
+      );
     }
     x = this.drop(x, options);
 
     const heads = (t: Tensor, n: number) => permute(reshape(t, [batch, T, n, hd]), [0, 2, 1, 3]);
     const positioned = (t: Tensor) => (c.positions === 'rope' ? rope(t, { offset, base: c.ropeBase }) : t);
-    const keys: Array<Tensor | null> = [], values: Array<Tensor | null> = [], probs: Array<Tensor | null> = [];
+    const keys: Array<Tensor | null> = [],
+      values: Array<Tensor | null> = [],
+      probs: Array<Tensor | null> = [];
     const keyLength = offset + T;
     for (let i = 0; i < c.layers; i++) {
-      const a = `layers.${plan.attnSet[i]}`, f = `layers.${plan.ffnSet[i]}`;
+      const a = `layers.${plan.attnSet[i]}`,
+        f = `layers.${plan.ffnSet[i]}`;
       const h = this.norm(x, `${a}.norm1`);
       // Producers compute K/V from their own input; consumers read a producer's (CLA, YOCO).
-      let k: Tensor | null = null, v: Tensor | null = null;
+      let k: Tensor | null = null,
+        v: Tensor | null = null;
       if (plan.computesK[i]) k = positioned(heads(this.linear(h, `${a}.attn.k`), c.kvHeads));
       if (plan.computesV[i]) v = heads(this.linear(h, `${a}.attn.v`), c.kvHeads);
       keys.push(k && cache ? cache.write('keys', i, k) : k);
@@ -149,9 +188,10 @@ export class TransformerLM {
       x = add(x, this.drop(this.linear(merged, `${a}.attn.o`), options));
 
       const h2 = this.norm(x, `${f}.norm2`);
-      const ff = c.ffn === 'swiglu'
-        ? mul(silu(this.linear(h2, `${f}.ffn.gate`)), this.linear(h2, `${f}.ffn.up`))
-        : gelu(this.linear(h2, `${f}.ffn.up`), 'tanh');
+      const ff =
+        c.ffn === 'swiglu'
+          ? mul(silu(this.linear(h2, `${f}.ffn.gate`)), this.linear(h2, `${f}.ffn.up`))
+          : gelu(this.linear(h2, `${f}.ffn.up`), 'tanh');
       x = add(x, this.drop(this.linear(ff, `${f}.ffn.down`), options));
     }
     if (cache) cache.length += T;
@@ -163,7 +203,12 @@ export class TransformerLM {
   }
 
   /** Mean next-token cross-entropy of `targets` (same layout as ids). */
-  loss(ids: Int32Array, targets: Int32Array, batch: number, options: ForwardOptions = {}): { logits: Tensor; loss: Tensor } {
+  loss(
+    ids: Int32Array,
+    targets: Int32Array,
+    batch: number,
+    options: ForwardOptions = {},
+  ): { logits: Tensor; loss: Tensor } {
     const logits = this.forward(ids, batch, options);
     return { logits, loss: crossEntropy(logits, targets) };
   }

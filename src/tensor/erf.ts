@@ -10,7 +10,8 @@ export function erf(x: number): number {
     // erf(x) = 2/√π Σ (-1)^n x^(2n+1) / (n! (2n+1)); terms grow at most to e^{x²} ≈ 8e3, so
     // cancellation costs 4 of 16 digits.
     const x2 = x * x;
-    let term = x, sum = x;
+    let term = x,
+      sum = x;
     for (let n = 1; n < 200; n++) {
       term *= -x2 / n;
       const add = term / (2 * n + 1);

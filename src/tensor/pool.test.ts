@@ -7,7 +7,12 @@ import { giveBack, pin, poolStats, takeBuffer, takeZeroed } from './pool.js';
 import '../index.js';
 
 const big = 64 * 128; // above the pool's minimum size
-const leaf = (n: number, seed = 1) => new Tensor(Float32Array.from({ length: n }, (_, i) => Math.sin(i * seed) * 0.1), [n / 64, 64], { requiresGrad: true });
+const leaf = (n: number, seed = 1) =>
+  new Tensor(
+    Float32Array.from({ length: n }, (_, i) => Math.sin(i * seed) * 0.1),
+    [n / 64, 64],
+    { requiresGrad: true },
+  );
 
 function step(w: Tensor, x: Tensor) {
   const h = gelu(matmul(x, w));
@@ -35,7 +40,8 @@ describe('buffer pool', () => {
   });
 
   it('releases intermediate results after backward and reuses their memory in the next step', () => {
-    const w = leaf(64 * 64), x = new Tensor(new Float32Array(big).fill(0.5), [128, 64]);
+    const w = leaf(64 * 64),
+      x = new Tensor(new Float32Array(big).fill(0.5), [128, 64]);
     const first = step(w, x);
     const hBuffer = first.h.buffer;
     first.loss.backward();
@@ -47,7 +53,8 @@ describe('buffer pool', () => {
   });
 
   it('keeps the loss, parameters, kept results and detached values readable, with correct values', () => {
-    const w = leaf(64 * 64), x = new Tensor(new Float32Array(big).fill(0.5), [128, 64]);
+    const w = leaf(64 * 64),
+      x = new Tensor(new Float32Array(big).fill(0.5), [128, 64]);
     const { h, loss } = step(w, x);
     h.keep();
     const hBefore = Float32Array.from(h.data);
@@ -58,7 +65,10 @@ describe('buffer pool', () => {
     loss.backward();
     // Churn the pool so a wrongly recycled buffer would be overwritten.
     for (let i = 0; i < 8; i++) takeBuffer(big).fill(NaN);
-    expect(loss.item()).toBeCloseTo(hBefore.reduce((s, v) => s + v, 0), 2);
+    expect(loss.item()).toBeCloseTo(
+      hBefore.reduce((s, v) => s + v, 0),
+      2,
+    );
     expect(h.data).toEqual(hBefore);
     expect(detached.data).toEqual(productBefore);
     expect(w.data).toEqual(wBefore);
@@ -66,7 +76,11 @@ describe('buffer pool', () => {
   });
 
   it('gives the same gradients in a second step as in the first (nothing stale leaks through)', () => {
-    const w = leaf(64 * 64, 3), x = new Tensor(Float32Array.from({ length: big }, (_, i) => Math.cos(i)), [128, 64]);
+    const w = leaf(64 * 64, 3),
+      x = new Tensor(
+        Float32Array.from({ length: big }, (_, i) => Math.cos(i)),
+        [128, 64],
+      );
     step(w, x).loss.backward();
     const g1 = Float32Array.from(w.grad!);
     w.zeroGrad();

@@ -84,7 +84,10 @@ export function giveBack(buf: Float32Array): boolean {
   owned.delete(buf);
   if (freeBytes + buf.byteLength > maxFreeBytes) return true;
   let list = free.get(buf.length);
-  if (!list) free.set(buf.length, (list = []));
+  if (!list) {
+    list = [];
+    free.set(buf.length, list);
+  }
   list.push(buf);
   freeBytes += buf.byteLength;
   return true;

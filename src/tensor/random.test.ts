@@ -9,7 +9,8 @@ describe('Rng', () => {
     // Pinned values: changing the algorithm would silently change every seeded run.
     const r = new Rng(1234);
     expect([r.nextUint32(), r.nextUint32(), r.nextUint32()]).toEqual(PINNED_1234);
-    const a = new Rng(99), b = new Rng(99);
+    const a = new Rng(99),
+      b = new Rng(99);
     const xs = Array.from({ length: 1000 }, () => a.normal());
     expect(Array.from({ length: 1000 }, () => b.normal())).toEqual(xs);
   });
@@ -30,9 +31,17 @@ describe('Rng', () => {
   });
 
   it('draws uniform and normal numbers with the right moments', () => {
-    const r = new Rng(3), n = 200_000;
-    let su = 0, sn = 0, sn2 = 0;
-    for (let i = 0; i < n; i++) { su += r.uniform(); const z = r.normal(); sn += z; sn2 += z * z; }
+    const r = new Rng(3),
+      n = 200_000;
+    let su = 0,
+      sn = 0,
+      sn2 = 0;
+    for (let i = 0; i < n; i++) {
+      su += r.uniform();
+      const z = r.normal();
+      sn += z;
+      sn2 += z * z;
+    }
     // 5 standard errors: fails by chance about once in 3 million runs.
     expect(Math.abs(su / n - 0.5)).toBeLessThan(5 * Math.sqrt(1 / 12 / n));
     expect(Math.abs(sn / n)).toBeLessThan(5 / Math.sqrt(n));
@@ -41,7 +50,9 @@ describe('Rng', () => {
 
   it('rejects bad seeds and states', () => {
     expect(() => new Rng(1.5)).toThrow(/seed must be a safe integer/);
-    expect(() => new Rng(0).setState({ s: [1, 2, 3] as unknown as [number, number, number, number], spare: null })).toThrow(/four 32-bit/);
+    expect(() =>
+      new Rng(0).setState({ s: [1, 2, 3] as unknown as [number, number, number, number], spare: null }),
+    ).toThrow(/four 32-bit/);
     expect(() => new Rng(0).int(0)).toThrow(/positive integer/);
   });
 });
@@ -52,7 +63,7 @@ describe('dropout', () => {
   it('zeroes a fraction p and scales survivors by 1/(1−p) so the expectation is unchanged', () => {
     const y = dropout(x, 0.25, new Rng(1));
     const zeros = y.data.filter((v) => v === 0).length;
-    expect(Math.abs(zeros / x.size - 0.25)).toBeLessThan(5 * Math.sqrt(0.25 * 0.75 / x.size));
+    expect(Math.abs(zeros / x.size - 0.25)).toBeLessThan(5 * Math.sqrt((0.25 * 0.75) / x.size));
     expect(y.data.every((v) => v === 0 || Math.abs(v - 2 / 0.75) < 1e-6)).toBe(true);
   });
 

@@ -40,7 +40,8 @@ export class Rng {
 
   /** Uniform in [0, 1) with 53 random bits. */
   uniform(): number {
-    const hi = this.nextUint32() >>> 5, lo = this.nextUint32() >>> 6;
+    const hi = this.nextUint32() >>> 5,
+      lo = this.nextUint32() >>> 6;
     return (hi * 67108864 + lo) / 9007199254740992;
   }
 
@@ -76,12 +77,18 @@ export class Rng {
   }
 
   setState(state: RngState): void {
-    if (!Array.isArray(state.s) || state.s.length !== 4 || state.s.some((v) => !Number.isInteger(v) || v < 0 || v > 0xffffffff)) {
+    if (
+      !Array.isArray(state.s) ||
+      state.s.length !== 4 ||
+      state.s.some((v) => !Number.isInteger(v) || v < 0 || v > 0xffffffff)
+    ) {
       throw new Error('Rng.setState: state.s must be four 32-bit unsigned integers');
     }
     // xoshiro128 never leaves the all-zero state: it would return 0 forever.
-    if (state.s.every((v) => v === 0)) throw new Error('Rng.setState: state.s is all zeros, which is not a reachable xoshiro state');
-    if (state.spare !== null && !Number.isFinite(state.spare)) throw new Error('Rng.setState: state.spare must be a finite number or null');
+    if (state.s.every((v) => v === 0))
+      throw new Error('Rng.setState: state.s is all zeros, which is not a reachable xoshiro state');
+    if (state.spare !== null && !Number.isFinite(state.spare))
+      throw new Error('Rng.setState: state.spare must be a finite number or null');
     this.s.set(state.s);
     this.spare = state.spare;
   }

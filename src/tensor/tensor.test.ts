@@ -2,7 +2,22 @@
 // bad input produces.
 import { describe, expect, it } from 'vitest';
 import { Tensor, OpError, noGrad } from './tensor.js';
-import { add, attention, concat, crossEntropy, embedding, layerNorm, matmul, mul, permute, reshape, scale, split, sum, transpose } from './ops/index.js';
+import {
+  add,
+  attention,
+  concat,
+  crossEntropy,
+  embedding,
+  layerNorm,
+  matmul,
+  mul,
+  permute,
+  reshape,
+  scale,
+  split,
+  sum,
+  transpose,
+} from './ops/index.js';
 import '../index.js';
 
 const t = (data: number[], shape: number[], requiresGrad = true) => new Tensor(data, shape, { requiresGrad });
@@ -14,12 +29,13 @@ describe('gradient accumulation', () => {
     expect([...x.grad!]).toEqual([5, -1, 4]);
   });
 
-  it('gives a weight shared by two layers the sum of both layers\' gradients', () => {
+  it("gives a weight shared by two layers the sum of both layers' gradients", () => {
     const w = t([0.5, -1, 2, 0.25], [2, 2]);
     const x = t([1, 2, 3, 4], [2, 2], false);
     // Shared: y = (x·Wᵀ)·Wᵀ. Separately: the same computation with two independent copies.
     sum(matmul(matmul(x, w, { transB: true }), w, { transB: true })).backward();
-    const w1 = t([...w.data], [2, 2]), w2 = t([...w.data], [2, 2]);
+    const w1 = t([...w.data], [2, 2]),
+      w2 = t([...w.data], [2, 2]);
     sum(matmul(matmul(x, w1, { transB: true }), w2, { transB: true })).backward();
     const expected = w1.grad!.map((g, i) => g + w2.grad![i]!);
     expect([...w.grad!]).toEqual([...expected]);
@@ -90,11 +106,18 @@ describe('reshape is a view, split and concat are inverse', () => {
 
   it('a permute that only moves length-1 axes is a view with the same values and gradient as a copy', () => {
     // [batch 2, time 1, heads 3, dim 2] → [batch, heads, time, dim]: a decoding step's head split.
-    const x = t([...Array(12).keys()].map((i) => i * 0.5 - 2), [2, 1, 3, 2]);
+    const x = t(
+      [...Array(12).keys()].map((i) => i * 0.5 - 2),
+      [2, 1, 3, 2],
+    );
     const y = permute(x, [0, 2, 1, 3]);
     expect(y.shape).toEqual([2, 3, 1, 2]);
     expect(y.data).toBe(x.data);
-    const w = t([...Array(12).keys()].map((i) => Math.sin(i)), [2, 3, 1, 2], false);
+    const w = t(
+      [...Array(12).keys()].map((i) => Math.sin(i)),
+      [2, 3, 1, 2],
+      false,
+    );
     sum(mul(y, w)).backward();
     expect([...x.grad!]).toEqual([...w.data]);
     // Moving a longer axis still copies, in the permuted order.
@@ -111,21 +134,77 @@ describe('reshape is a view, split and concat are inverse', () => {
 
 describe('bad input is rejected with the op name and the shapes', () => {
   const cases: Array<[string, () => unknown, RegExp]> = [
-    ['matmul inner dims', () => matmul(t([1, 2, 3, 4, 5, 6], [2, 3]), t([1, 2, 3, 4, 5, 6, 7, 8], [4, 2])), /^matmul: inner dimensions differ \(3 vs 4\): a \[2, 3\] · b \[4, 2\]/],
-    ['matmul batch dims', () => matmul(Tensor.zeros([2, 2, 3]), Tensor.zeros([3, 3, 2])), /^matmul: batch dimensions differ: a \[2, 2, 3\] · b \[3, 3, 2\]/],
-    ['add broadcast', () => add(Tensor.zeros([2, 3]), Tensor.zeros([2])), /^add: shapes \[2, 3\] and \[2\] do not broadcast/],
-    ['reshape size', () => reshape(Tensor.zeros([2, 3]), [4, 2]), /^reshape: cannot reshape \[2, 3\] \(6 elements\) to \[4, 2\]/],
-    ['split sizes', () => split(Tensor.zeros([2, 3]), [1, 1], 1), /^split: sizes \[1, 1\] do not add up to 3, axis 1 of \[2, 3\]/],
-    ['layerNorm gamma', () => layerNorm(Tensor.zeros([2, 4]), Tensor.zeros([3]), null), /^layerNorm: gamma must be \[4\] to match the last axis of x \[2, 4\], got \[3\]/],
-    ['layerNorm empty', () => layerNorm(Tensor.zeros([0, 4]), Tensor.zeros([4]), null), /^layerNorm: x must be a non-empty tensor, got \[0, 4\]/],
-    ['attention heads', () => attention(Tensor.zeros([1, 4, 2, 8]), Tensor.zeros([1, 3, 2, 8]), Tensor.zeros([1, 3, 2, 8])), /4 query heads cannot be grouped over 3 key\/value heads: q \[1, 4, 2, 8\], k \[1, 3, 2, 8\]/],
-    ['embedding id range', () => embedding(Tensor.zeros([5, 2]), Int32Array.from([1, 5])), /^embedding: id 5 at position 1 is outside the vocabulary \[0, 5\) of weight \[5, 2\]/],
-    ['embedding id dtype', () => embedding(Tensor.zeros([5, 2]), Float32Array.from([1, 2]) as unknown as Int32Array), /^embedding: ids must be an Int32Array, got Float32Array/],
-    ['crossEntropy rows', () => crossEntropy(Tensor.zeros([3, 4]), Int32Array.from([1, 2])), /^crossEntropy: 2 targets for 3 rows of logits \[3, 4\]/],
-    ['tensor dtype', () => new Tensor(new Float64Array(4) as unknown as Float32Array, [4]), /^tensor: data must be a Float32Array or an array of numbers, got Float64Array/],
+    [
+      'matmul inner dims',
+      () => matmul(t([1, 2, 3, 4, 5, 6], [2, 3]), t([1, 2, 3, 4, 5, 6, 7, 8], [4, 2])),
+      /^matmul: inner dimensions differ \(3 vs 4\): a \[2, 3\] · b \[4, 2\]/,
+    ],
+    [
+      'matmul batch dims',
+      () => matmul(Tensor.zeros([2, 2, 3]), Tensor.zeros([3, 3, 2])),
+      /^matmul: batch dimensions differ: a \[2, 2, 3\] · b \[3, 3, 2\]/,
+    ],
+    [
+      'add broadcast',
+      () => add(Tensor.zeros([2, 3]), Tensor.zeros([2])),
+      /^add: shapes \[2, 3\] and \[2\] do not broadcast/,
+    ],
+    [
+      'reshape size',
+      () => reshape(Tensor.zeros([2, 3]), [4, 2]),
+      /^reshape: cannot reshape \[2, 3\] \(6 elements\) to \[4, 2\]/,
+    ],
+    [
+      'split sizes',
+      () => split(Tensor.zeros([2, 3]), [1, 1], 1),
+      /^split: sizes \[1, 1\] do not add up to 3, axis 1 of \[2, 3\]/,
+    ],
+    [
+      'layerNorm gamma',
+      () => layerNorm(Tensor.zeros([2, 4]), Tensor.zeros([3]), null),
+      /^layerNorm: gamma must be \[4\] to match the last axis of x \[2, 4\], got \[3\]/,
+    ],
+    [
+      'layerNorm empty',
+      () => layerNorm(Tensor.zeros([0, 4]), Tensor.zeros([4]), null),
+      /^layerNorm: x must be a non-empty tensor, got \[0, 4\]/,
+    ],
+    [
+      'attention heads',
+      () => attention(Tensor.zeros([1, 4, 2, 8]), Tensor.zeros([1, 3, 2, 8]), Tensor.zeros([1, 3, 2, 8])),
+      /4 query heads cannot be grouped over 3 key\/value heads: q \[1, 4, 2, 8\], k \[1, 3, 2, 8\]/,
+    ],
+    [
+      'embedding id range',
+      () => embedding(Tensor.zeros([5, 2]), Int32Array.from([1, 5])),
+      /^embedding: id 5 at position 1 is outside the vocabulary \[0, 5\) of weight \[5, 2\]/,
+    ],
+    [
+      'embedding id dtype',
+      () => embedding(Tensor.zeros([5, 2]), Float32Array.from([1, 2]) as unknown as Int32Array),
+      /^embedding: ids must be an Int32Array, got Float32Array/,
+    ],
+    [
+      'crossEntropy rows',
+      () => crossEntropy(Tensor.zeros([3, 4]), Int32Array.from([1, 2])),
+      /^crossEntropy: 2 targets for 3 rows of logits \[3, 4\]/,
+    ],
+    [
+      'tensor dtype',
+      () => new Tensor(new Float64Array(4) as unknown as Float32Array, [4]),
+      /^tensor: data must be a Float32Array or an array of numbers, got Float64Array/,
+    ],
     ['tensor size', () => new Tensor([1, 2, 3], [2, 2]), /^tensor: data has 3 elements but shape \[2, 2\] needs 4/],
-    ['not a tensor', () => matmul([1, 2] as unknown as Tensor, Tensor.zeros([2, 2])), /^matmul: a must be a Tensor, got Array/],
-    ['non-scalar backward', () => mul(t([1, 2], [2]), t([1, 2], [2])).backward(), /^backward: needs a seed gradient for non-scalar shape \[2\]/],
+    [
+      'not a tensor',
+      () => matmul([1, 2] as unknown as Tensor, Tensor.zeros([2, 2])),
+      /^matmul: a must be a Tensor, got Array/,
+    ],
+    [
+      'non-scalar backward',
+      () => mul(t([1, 2], [2]), t([1, 2], [2])).backward(),
+      /^backward: needs a seed gradient for non-scalar shape \[2\]/,
+    ],
   ];
   it.each(cases)('%s', (_name, f, message) => {
     expect(f).toThrow(OpError);

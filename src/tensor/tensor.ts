@@ -25,7 +25,8 @@ export class OpError extends Error {
 
 function checkShape(op: string, shape: Shape): void {
   for (const d of shape) {
-    if (!Number.isInteger(d) || d < 0) throw new OpError(op, `invalid shape ${formatShape(shape)}: dimensions must be non-negative integers`);
+    if (!Number.isInteger(d) || d < 0)
+      throw new OpError(op, `invalid shape ${formatShape(shape)}: dimensions must be non-negative integers`);
   }
 }
 
@@ -89,11 +90,17 @@ export class Tensor {
   constructor(data: Float32Array | readonly number[], shape: Shape, options: TensorOptions = {}) {
     checkShape('tensor', shape);
     if (ArrayBuffer.isView(data) && !(data instanceof Float32Array)) {
-      throw new OpError('tensor', `data must be a Float32Array or an array of numbers, got ${(data as object).constructor.name}`);
+      throw new OpError(
+        'tensor',
+        `data must be a Float32Array or an array of numbers, got ${(data as object).constructor.name}`,
+      );
     }
     const arr = data instanceof Float32Array ? data : Float32Array.from(data);
     if (arr.length !== sizeOf(shape)) {
-      throw new OpError('tensor', `data has ${arr.length} elements but shape ${formatShape(shape)} needs ${sizeOf(shape)}`);
+      throw new OpError(
+        'tensor',
+        `data has ${arr.length} elements but shape ${formatShape(shape)} needs ${sizeOf(shape)}`,
+      );
     }
     this.#data = arr;
     this.shape = Object.freeze([...shape]);
@@ -119,7 +126,10 @@ export class Tensor {
   /** The values, row-major. Intermediate results are released by backward() unless kept. */
   get data(): Float32Array {
     if (this.#data === null) {
-      throw new OpError('tensor', `${this.name ?? 'this intermediate result'} ${formatShape(this.shape)} was released by backward() and its memory reused; read it before backward() or call keep() on it first`);
+      throw new OpError(
+        'tensor',
+        `${this.name ?? 'this intermediate result'} ${formatShape(this.shape)} was released by backward() and its memory reused; read it before backward() or call keep() on it first`,
+      );
     }
     return this.#data;
   }
@@ -179,13 +189,21 @@ export class Tensor {
    * afterwards unless retainGraph is set.
    */
   backward(seed?: Float32Array, options: { retainGraph?: boolean } = {}): void {
-    if (!this.requiresGrad) throw new OpError('backward', 'this tensor does not require grad (no input of the computation requires it)');
-    if (this.released) throw new OpError('backward', 'the graph behind this tensor was freed by an earlier backward(); pass { retainGraph: true } to the first call');
+    if (!this.requiresGrad)
+      throw new OpError('backward', 'this tensor does not require grad (no input of the computation requires it)');
+    if (this.released)
+      throw new OpError(
+        'backward',
+        'the graph behind this tensor was freed by an earlier backward(); pass { retainGraph: true } to the first call',
+      );
     if (!seed && this.size !== 1) {
       throw new OpError('backward', `needs a seed gradient for non-scalar shape ${formatShape(this.shape)}`);
     }
     if (seed && seed.length !== this.size) {
-      throw new OpError('backward', `seed has ${seed.length} elements, tensor ${formatShape(this.shape)} has ${this.size}`);
+      throw new OpError(
+        'backward',
+        `seed has ${seed.length} elements, tensor ${formatShape(this.shape)} has ${this.size}`,
+      );
     }
     const order = topologicalOrder(this);
     // Op results hold a gradient only while backward runs (as PyTorch's non-leaf tensors), so a
@@ -264,7 +282,12 @@ function topologicalOrder(root: Tensor): Tensor[] {
  * Wraps an op's output: records parents and the backward closure when any parent needs a gradient
  * and the tape is on. `backward` receives the output gradient and must add into parents' gradBuffer().
  */
-export function result(data: Float32Array, shape: Shape, parents: readonly Tensor[], backward: (grad: Float32Array) => void): Tensor {
+export function result(
+  data: Float32Array,
+  shape: Shape,
+  parents: readonly Tensor[],
+  backward: (grad: Float32Array) => void,
+): Tensor {
   const out = new Tensor(data, shape);
   if (gradEnabled && parents.some((p) => p.requiresGrad)) {
     out.requiresGrad = true;

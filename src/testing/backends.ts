@@ -12,7 +12,8 @@ export const MISSING_BACKENDS: Array<{ name: string; reason: string }> = [];
 
 const whyNotNative = registerNodeBackends();
 if (whyNotNative) MISSING_BACKENDS.push({ name: 'native', reason: whyNotNative });
-if (!availableBackends().includes('wasm')) MISSING_BACKENDS.push({ name: 'wasm', reason: 'WebAssembly SIMD did not load in this runtime' });
+if (!availableBackends().includes('wasm'))
+  MISSING_BACKENDS.push({ name: 'wasm', reason: 'WebAssembly SIMD did not load in this runtime' });
 if (hasRelaxedSimd()) {
   const plain = loadWasmBackend({ threads: nodeWasmThreads(), simd: 'plain' }).backend;
   if (plain && !availableBackends().includes('wasm-plain')) registerBackend({ ...plain, name: 'wasm-plain' });

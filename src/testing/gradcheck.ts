@@ -1,5 +1,5 @@
 // Test support: checks an op's analytic gradients against central finite differences.
-import { Tensor } from '../tensor/tensor.js';
+import type { Tensor } from '../tensor/tensor.js';
 import { Rng } from '../tensor/random.js';
 
 export interface GradcheckResult {
@@ -22,17 +22,25 @@ export function gradcheck(
   const projections = asList(f(inputs)).map((o) => rng.fillNormal(new Float32Array(o.size)));
   const lossValue = (): number => {
     let s = 0;
-    asList(f(inputs)).forEach((o, i) => { for (let j = 0; j < o.size; j++) s += o.data[j]! * projections[i]![j]!; });
+    asList(f(inputs)).forEach((o, i) => {
+      for (let j = 0; j < o.size; j++) s += o.data[j]! * projections[i]![j]!;
+    });
     return s;
   };
-  for (const t of Object.values(inputs)) { t.requiresGrad = true; t.zeroGrad(); }
-  asList(f(inputs)).forEach((o, i) => { if (o.requiresGrad) o.backward(projections[i]!); });
+  for (const t of Object.values(inputs)) {
+    t.requiresGrad = true;
+    t.zeroGrad();
+  }
+  asList(f(inputs)).forEach((o, i) => {
+    if (o.requiresGrad) o.backward(projections[i]!);
+  });
   const diffs: Record<string, number> = {};
   for (const [name, t] of Object.entries(inputs)) {
     const analytic = t.grad ?? new Float32Array(t.size);
     const n = Math.min(t.size, options.maxPerInput ?? 64);
     const picks = t.size <= n ? [...Array(t.size).keys()] : Array.from({ length: n }, () => rng.int(t.size));
-    let maxDiff = 0, maxRef = 0;
+    let maxDiff = 0,
+      maxRef = 0;
     for (const i of picks) {
       const orig = t.data[i]!;
       t.data[i] = orig + eps;

@@ -24,7 +24,11 @@ export const SYNTHETIC: Record<string, SyntheticCorpus> = {
     generate: (chars, seed) => {
       const rng = new Rng(seed);
       const num = () => rng.int(10 ** (1 + rng.int(4)));
-      return lines(chars, () => { const a = num(), b = num(); return `${a}+${b}=${a + b}\n`; });
+      return lines(chars, () => {
+        const a = num(),
+          b = num();
+        return `${a}+${b}=${a + b}\n`;
+      });
     },
   },
   brackets: {

@@ -1,7 +1,14 @@
 // Tokenizers: exact round trips, streaming decode of multi-byte characters, BPE compression,
 // serialisation, and a clear error for text the vocabulary cannot encode.
 import { describe, expect, it } from 'vitest';
-import { BpeTokenizer, ByteTokenizer, CharTokenizer, TokenizerError, buildTokenizer, tokenizerFromJSON } from './tokenizer.js';
+import {
+  BpeTokenizer,
+  ByteTokenizer,
+  CharTokenizer,
+  TokenizerError,
+  buildTokenizer,
+  tokenizerFromJSON,
+} from './tokenizer.js';
 import { syntheticText } from './synthetic.js';
 
 const text = 'To be, or not to be: that is the question.\nWhether ’tis nobler — in the mind — to suffer 🎭\n';
@@ -48,7 +55,9 @@ describe('char tokenizer', () => {
   it('without an unknown token (older checkpoints), names a character it has never seen and where it is', () => {
     const tok = new CharTokenizer(['a', 'b', 'c']);
     expect(() => tok.encode('abx')).toThrow(TokenizerError);
-    expect(() => tok.encode('abx')).toThrow(/character "x" at position 2 is not in the vocabulary of this char tokenizer \(3 characters/);
+    expect(() => tok.encode('abx')).toThrow(
+      /character "x" at position 2 is not in the vocabulary of this char tokenizer \(3 characters/,
+    );
     expect(() => tok.encode('a\tb')).toThrow(/character U\+0009 at position 1/);
   });
 });
@@ -68,9 +77,15 @@ describe('BPE tokenizer', () => {
 
   it('rejects impossible sizes and malformed merges', () => {
     expect(() => buildTokenizer('bpe', corpus, 100)).toThrow(/vocabulary size must be an integer above 256/);
-    expect(() => tokenizerFromJSON({ kind: 'bpe', merges: [[300, 1]] })).toThrow(/merge 0 is \[300,1\]; it must join two earlier tokens \(ids below 256\)/);
-    expect(() => tokenizerFromJSON({ kind: 'words' }, 'tokenizer.json')).toThrow(/tokenizer\.json: kind: Invalid discriminator value\. Expected 'char' \| 'byte' \| 'bpe', got "words"/);
-    expect(() => tokenizerFromJSON({ kind: 'bpe', merges: [null] }, 't.json')).toThrow(/t\.json: merges\.0: expected tuple, got null/);
+    expect(() => tokenizerFromJSON({ kind: 'bpe', merges: [[300, 1]] })).toThrow(
+      /merge 0 is \[300,1\]; it must join two earlier tokens \(ids below 256\)/,
+    );
+    expect(() => tokenizerFromJSON({ kind: 'words' }, 'tokenizer.json')).toThrow(
+      /tokenizer\.json: kind: Invalid discriminator value\. Expected 'char' \| 'byte' \| 'bpe', got "words"/,
+    );
+    expect(() => tokenizerFromJSON({ kind: 'bpe', merges: [null] }, 't.json')).toThrow(
+      /t\.json: merges\.0: expected tuple, got null/,
+    );
     expect(() => tokenizerFromJSON(null, 't.json')).toThrow(/t\.json: expected object, got null/);
   });
 

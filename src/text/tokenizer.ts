@@ -16,7 +16,14 @@ export const MAX_MERGES = 1 << 20;
 
 const singleChar = z.string().refine((c) => Array.from(c).length === 1, 'must be a single character');
 export const tokenizerSchema = z.discriminatedUnion('kind', [
-  z.strictObject({ kind: z.literal('char'), chars: z.array(singleChar).min(1).max(1 << 21), unknown: z.boolean().optional() }),
+  z.strictObject({
+    kind: z.literal('char'),
+    chars: z
+      .array(singleChar)
+      .min(1)
+      .max(1 << 21),
+    unknown: z.boolean().optional(),
+  }),
   z.strictObject({ kind: z.literal('byte') }),
   z.strictObject({
     kind: z.literal('bpe'),
@@ -60,7 +67,8 @@ export class CharTokenizer implements Tokenizer {
   ) {
     if (chars.length === 0) throw new TokenizerError('char tokenizer: the vocabulary is empty');
     this.index = new Map(chars.map((c, i) => [c, i]));
-    if (this.index.size !== chars.length) throw new TokenizerError('char tokenizer: the vocabulary repeats a character');
+    if (this.index.size !== chars.length)
+      throw new TokenizerError('char tokenizer: the vocabulary repeats a character');
     if (unknown) this.unknownId = chars.length;
   }
 
@@ -139,17 +147,22 @@ export class ByteTokenizer implements Tokenizer {
 
 /** Ids in range and pieces of bounded length, checked before any piece is built. */
 function checkMerges(merges: ReadonlyArray<readonly [number, number]>): void {
-  if (merges.length > MAX_MERGES) throw new TokenizerError(`bpe tokenizer: ${merges.length} merges exceed the limit of ${MAX_MERGES}`);
+  if (merges.length > MAX_MERGES)
+    throw new TokenizerError(`bpe tokenizer: ${merges.length} merges exceed the limit of ${MAX_MERGES}`);
   const length = new Uint32Array(256 + merges.length).fill(1, 0, 256);
   merges.forEach((m, r) => {
     const n = 256 + r;
     const [a, b] = Array.isArray(m) ? m : [];
     if (!Number.isInteger(a) || !Number.isInteger(b) || a! < 0 || b! < 0 || a! >= n || b! >= n) {
-      throw new TokenizerError(`bpe tokenizer: merge ${r} is ${JSON.stringify(m)}; it must join two earlier tokens (ids below ${n})`);
+      throw new TokenizerError(
+        `bpe tokenizer: merge ${r} is ${JSON.stringify(m)}; it must join two earlier tokens (ids below ${n})`,
+      );
     }
     length[n] = length[a!]! + length[b!]!;
     if (length[n]! > MAX_PIECE_BYTES) {
-      throw new TokenizerError(`bpe tokenizer: merge ${r} makes a piece of ${length[n]} bytes, longer than the limit of ${MAX_PIECE_BYTES}`);
+      throw new TokenizerError(
+        `bpe tokenizer: merge ${r} makes a piece of ${length[n]} bytes, longer than the limit of ${MAX_PIECE_BYTES}`,
+      );
     }
   });
 }
@@ -175,26 +188,39 @@ export class BpeTokenizer extends ByteTokenizer {
 
   /** Learns merges of the most frequent adjacent pairs until the vocabulary reaches vocabSize. */
   static train(text: string, vocabSize: number): BpeTokenizer {
-    if (!Number.isInteger(vocabSize) || vocabSize < 257) throw new TokenizerError(`bpe tokenizer: vocabulary size must be an integer above 256, got ${vocabSize}`);
+    if (!Number.isInteger(vocabSize) || vocabSize < 257)
+      throw new TokenizerError(`bpe tokenizer: vocabulary size must be an integer above 256, got ${vocabSize}`);
     const counts = new Map<string, number>();
     for (const m of text.matchAll(PRETOKEN)) counts.set(m[0], (counts.get(m[0]) ?? 0) + 1);
     const words = [...counts].map(([w, n]) => ({ ids: Array.from(utf8.encode(w)), n }));
     const merges: Array<[number, number]> = [];
     while (256 + merges.length < vocabSize) {
       const pairs = new Map<number, number>();
-      for (const { ids, n } of words) for (let i = 0; i + 1 < ids.length; i++) {
-        const key = ids[i]! * 65536 + ids[i + 1]!;
-        pairs.set(key, (pairs.get(key) ?? 0) + n);
-      }
-      let best = -1, bestCount = 1; // a pair seen once is not worth a token
-      for (const [key, n] of pairs) if (n > bestCount || (n === bestCount && key < best)) { best = key; bestCount = n; }
+      for (const { ids, n } of words)
+        for (let i = 0; i + 1 < ids.length; i++) {
+          const key = ids[i]! * 65536 + ids[i + 1]!;
+          pairs.set(key, (pairs.get(key) ?? 0) + n);
+        }
+      let best = -1,
+        bestCount = 1; // a pair seen once is not worth a token
+      for (const [key, n] of pairs)
+        if (n > bestCount || (n === bestCount && key < best)) {
+          best = key;
+          bestCount = n;
+        }
       if (best < 0) break;
-      const a = Math.floor(best / 65536), b = best % 65536, id = 256 + merges.length;
+      const a = Math.floor(best / 65536),
+        b = best % 65536,
+        id = 256 + merges.length;
       merges.push([a, b]);
       for (const w of words) {
-        const ids = w.ids, out: number[] = [];
+        const ids = w.ids,
+          out: number[] = [];
         for (let i = 0; i < ids.length; i++) {
-          if (i + 1 < ids.length && ids[i] === a && ids[i + 1] === b) { out.push(id); i++; } else out.push(ids[i]!);
+          if (i + 1 < ids.length && ids[i] === a && ids[i + 1] === b) {
+            out.push(id);
+            i++;
+          } else out.push(ids[i]!);
         }
         w.ids = out;
       }
@@ -211,10 +237,14 @@ export class BpeTokenizer extends ByteTokenizer {
     if (hit) return hit;
     let ids = Array.from(utf8.encode(word));
     for (;;) {
-      let bestRank = Infinity, at = -1;
+      let bestRank = Infinity,
+        at = -1;
       for (let i = 0; i + 1 < ids.length; i++) {
         const r = this.ranks.get(`${ids[i]},${ids[i + 1]}`);
-        if (r !== undefined && r < bestRank) { bestRank = r; at = i; }
+        if (r !== undefined && r < bestRank) {
+          bestRank = r;
+          at = i;
+        }
       }
       if (at < 0) break;
       ids = [...ids.slice(0, at), 256 + bestRank, ...ids.slice(at + 2)];

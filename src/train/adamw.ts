@@ -52,7 +52,8 @@ export class AdamW {
     check('beta2', this.beta2, this.beta2 >= 0 && this.beta2 < 1);
     check('eps', this.eps, this.eps >= 0);
     check('weightDecay', weightDecay, weightDecay >= 0);
-    const groups: readonly ParamGroup[] = params.length > 0 && isTensorList(params) ? [{ params }] : (params as readonly ParamGroup[]);
+    const groups: readonly ParamGroup[] =
+      params.length > 0 && isTensorList(params) ? [{ params }] : (params as readonly ParamGroup[]);
     const owner = new Map<Tensor, number>();
     groups.forEach((group, gi) => {
       for (const p of group.params) {
@@ -62,7 +63,13 @@ export class AdamW {
           throw new Error(`AdamW: parameter ${p.name ?? '(unnamed)'} appears in parameter groups ${seen} and ${gi}`);
         }
         owner.set(p, gi);
-        this.slots.push({ param: p, weightDecay: group.weightDecay ?? weightDecay, m: new Float32Array(p.size), v: new Float32Array(p.size), step: 0 });
+        this.slots.push({
+          param: p,
+          weightDecay: group.weightDecay ?? weightDecay,
+          m: new Float32Array(p.size),
+          v: new Float32Array(p.size),
+          step: 0,
+        });
       }
     });
   }
@@ -79,7 +86,12 @@ export class AdamW {
       if (!s.param.grad) continue;
       s.step++;
       be.adamw(s.param.data, s.param.grad, s.m, s.v, {
-        lr: this.lr, beta1: this.beta1, beta2: this.beta2, eps: this.eps, weightDecay: s.weightDecay, step: s.step,
+        lr: this.lr,
+        beta1: this.beta1,
+        beta2: this.beta2,
+        eps: this.eps,
+        weightDecay: s.weightDecay,
+        step: s.step,
       });
     }
   }
@@ -91,12 +103,18 @@ export class AdamW {
   getState(): AdamWState {
     return {
       names: this.slots.map((s, i) => s.param.name ?? String(i)),
-      steps: this.slots.map((s) => s.step), m: this.slots.map((s) => s.m.slice()), v: this.slots.map((s) => s.v.slice()),
+      steps: this.slots.map((s) => s.step),
+      m: this.slots.map((s) => s.m.slice()),
+      v: this.slots.map((s) => s.v.slice()),
     };
   }
 
   setState(state: AdamWState): void {
-    if (state.m.length !== this.slots.length || state.v.length !== this.slots.length || state.steps.length !== this.slots.length) {
+    if (
+      state.m.length !== this.slots.length ||
+      state.v.length !== this.slots.length ||
+      state.steps.length !== this.slots.length
+    ) {
       throw new Error(`AdamW.setState: state has ${state.m.length} parameters, optimizer has ${this.slots.length}`);
     }
     const position = new Map(state.names.map((n, i) => [n, i]));
@@ -105,7 +123,9 @@ export class AdamW {
       const i = position.get(name);
       if (i === undefined) throw new Error(`AdamW.setState: no state for parameter ${name}`);
       if (state.m[i]!.length !== s.m.length || state.v[i]!.length !== s.v.length) {
-        throw new Error(`AdamW.setState: parameter ${name} has ${s.m.length} elements, state has ${state.m[i]!.length}`);
+        throw new Error(
+          `AdamW.setState: parameter ${name} has ${s.m.length} elements, state has ${state.m[i]!.length}`,
+        );
       }
       s.m.set(state.m[i]!);
       s.v.set(state.v[i]!);

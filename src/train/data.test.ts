@@ -33,7 +33,9 @@ describe('synthetic corpora', () => {
     }
     expect(syntheticText('addition', 3000, 7)).toBe(syntheticText('addition', 3000, 7));
     expect(syntheticText('addition', 3000, 7)).not.toBe(syntheticText('addition', 3000, 8));
-    expect(() => syntheticText('poetry')).toThrow(/unknown synthetic corpus "poetry" \(known: addition, brackets, copy\)/);
+    expect(() => syntheticText('poetry')).toThrow(
+      /unknown synthetic corpus "poetry" \(known: addition, brackets, copy\)/,
+    );
   });
 });
 
@@ -51,7 +53,9 @@ describe('train/validation split', () => {
   });
 
   it('refuses text shorter than two windows, naming the source', () => {
-    expect(() => splitTokens(tokens.subarray(0, 100), 64, { source: 'poem.txt' })).toThrow(/poem\.txt: 100 tokens is too short for context 64; a training and a validation window need at least 130/);
+    expect(() => splitTokens(tokens.subarray(0, 100), 64, { source: 'poem.txt' })).toThrow(
+      /poem\.txt: 100 tokens is too short for context 64; a training and a validation window need at least 130/,
+    );
   });
 });
 
@@ -65,7 +69,8 @@ describe('batches', () => {
   });
 
   it('evaluate the same fixed windows every time', () => {
-    const a = evalBatches(val, 15, 4, 10), b = evalBatches(val, 15, 4, 10);
+    const a = evalBatches(val, 15, 4, 10),
+      b = evalBatches(val, 15, 4, 10);
     expect(a.reduce((s, x) => s + x.batch, 0)).toBe(10);
     expect(a.map((x) => [...x.ids])).toEqual(b.map((x) => [...x.ids]));
   });

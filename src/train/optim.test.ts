@@ -21,13 +21,21 @@ describe('AdamW', () => {
     p.grad = Float32Array.from([0.1, 1]);
     opt.step();
     // Hand computation in float64 of torch's rule for the two steps.
-    const ref = [[1.5, 0.2, 0.1], [-0.5, -3, 1]].map(([x0, g1, g2]) => {
-      let x = x0!, m = 0, v = 0;
-      for (const [t, g] of [[1, g1!], [2, g2!]] as const) {
+    const ref = [
+      [1.5, 0.2, 0.1],
+      [-0.5, -3, 1],
+    ].map(([x0, g1, g2]) => {
+      let x = x0!,
+        m = 0,
+        v = 0;
+      for (const [t, g] of [
+        [1, g1!],
+        [2, g2!],
+      ] as const) {
         x *= 1 - 0.1 * 0.5;
         m = 0.9 * m + 0.1 * g;
         v = 0.99 * v + 0.01 * g * g;
-        x -= (0.1 / (1 - 0.9 ** t)) * m / (Math.sqrt(v) / Math.sqrt(1 - 0.99 ** t) + 1e-8);
+        x -= ((0.1 / (1 - 0.9 ** t)) * m) / (Math.sqrt(v) / Math.sqrt(1 - 0.99 ** t) + 1e-8);
       }
       return x;
     });
@@ -41,17 +49,25 @@ describe('AdamW', () => {
     const a = new AdamW([shared, shared, shared], { lr: 0.1, weightDecay: 0 });
     const b = new AdamW([once], { lr: 0.1, weightDecay: 0 });
     expect(a.params).toHaveLength(1);
-    a.step(); b.step();
+    a.step();
+    b.step();
     expect(shared.data[0]).toBe(once.data[0]);
   });
 
   it('refuses one parameter in two groups, since its weight decay would be ambiguous', () => {
     const p = param([1], [1]);
-    expect(() => new AdamW([{ params: [p], weightDecay: 0.1 }, { params: [p], weightDecay: 0 }])).toThrow(/appears in parameter groups 0 and 1/);
+    expect(
+      () =>
+        new AdamW([
+          { params: [p], weightDecay: 0.1 },
+          { params: [p], weightDecay: 0 },
+        ]),
+    ).toThrow(/appears in parameter groups 0 and 1/);
   });
 
   it('leaves parameters without a gradient untouched, including their step count', () => {
-    const p = param([1], [1]), q = param([2], [1]);
+    const p = param([1], [1]),
+      q = param([2], [1]);
     q.grad = null;
     const opt = new AdamW([p, q], { lr: 0.1 });
     opt.step();
@@ -75,13 +91,16 @@ describe('AdamW', () => {
       return [...p.data];
     };
     expect(run(3)).toEqual(run(null));
-    expect(() => new AdamW([param([1, 2], [0, 0])]).setState(new AdamW([param([1], [0])]).getState())).toThrow(/has 2 elements, state has 1/);
+    expect(() => new AdamW([param([1, 2], [0, 0])]).setState(new AdamW([param([1], [0])]).getState())).toThrow(
+      /has 2 elements, state has 1/,
+    );
   });
 });
 
 describe('clipGradNorm', () => {
   it('scales gradients to the max norm and returns the norm before clipping', () => {
-    const a = param([0, 0], [3, 0]), b = param([0], [4]);
+    const a = param([0, 0], [3, 0]),
+      b = param([0], [4]);
     expect(clipGradNorm([a, b], 1)).toBeCloseTo(5, 10);
     expect(Math.hypot(...a.grad!, ...b.grad!)).toBeCloseTo(1, 5);
     expect(a.grad![0]).toBeCloseTo(0.6, 5);
@@ -108,6 +127,8 @@ describe('warmupCosine', () => {
 
   it('rejects impossible schedules', () => {
     expect(() => warmupCosine({ maxLr: 1, minLr: 2, warmupSteps: 0, totalSteps: 5 })).toThrow(/minLr/);
-    expect(() => warmupCosine({ maxLr: 1, warmupSteps: 10, totalSteps: 5 })).toThrow(/totalSteps \(5\) must be an integer ≥ warmupSteps \(10\)/);
+    expect(() => warmupCosine({ maxLr: 1, warmupSteps: 10, totalSteps: 5 })).toThrow(
+      /totalSteps \(5\) must be an integer ≥ warmupSteps \(10\)/,
+    );
   });
 });

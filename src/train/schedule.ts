@@ -11,9 +11,12 @@ export interface WarmupCosineOptions {
 export function warmupCosine(options: WarmupCosineOptions): (step: number) => number {
   const { maxLr, warmupSteps, totalSteps } = options;
   const minLr = options.minLr ?? 0;
-  if (!(maxLr >= 0) || !(minLr >= 0) || minLr > maxLr) throw new Error(`warmupCosine: need 0 ≤ minLr ≤ maxLr, got minLr ${minLr}, maxLr ${maxLr}`);
-  if (!Number.isInteger(warmupSteps) || warmupSteps < 0) throw new Error(`warmupCosine: warmupSteps must be a non-negative integer, got ${warmupSteps}`);
-  if (!Number.isInteger(totalSteps) || totalSteps < warmupSteps) throw new Error(`warmupCosine: totalSteps (${totalSteps}) must be an integer ≥ warmupSteps (${warmupSteps})`);
+  if (!(maxLr >= 0) || !(minLr >= 0) || minLr > maxLr)
+    throw new Error(`warmupCosine: need 0 ≤ minLr ≤ maxLr, got minLr ${minLr}, maxLr ${maxLr}`);
+  if (!Number.isInteger(warmupSteps) || warmupSteps < 0)
+    throw new Error(`warmupCosine: warmupSteps must be a non-negative integer, got ${warmupSteps}`);
+  if (!Number.isInteger(totalSteps) || totalSteps < warmupSteps)
+    throw new Error(`warmupCosine: totalSteps (${totalSteps}) must be an integer ≥ warmupSteps (${warmupSteps})`);
   return (step: number) => {
     if (step < warmupSteps) return (maxLr * (step + 1)) / warmupSteps;
     if (step >= totalSteps || totalSteps === warmupSteps) return minLr;

@@ -18,7 +18,8 @@ describe('Trainer', () => {
     const a = new Trainer(model(), split, { ...cfg, batch: 4, gradAccum: 1 });
     const b = new Trainer(model(), split, { ...cfg, batch: 2, gradAccum: 2 });
     for (let i = 0; i < 3; i++) {
-      const ra = a.trainStep(), rb = b.trainStep();
+      const ra = a.trainStep(),
+        rb = b.trainStep();
       expect(rb.loss).toBeCloseTo(ra.loss, 5);
       expect(rb.tokens).toBe(ra.tokens);
     }
@@ -40,7 +41,9 @@ describe('Trainer', () => {
   });
 
   it('rejects impossible settings with the field name', () => {
-    expect(() => validateTrainConfig({ ...cfg, warmup: 10 })).toThrow(/train\.warmup: 10 warmup steps exceed the 6 steps/);
+    expect(() => validateTrainConfig({ ...cfg, warmup: 10 })).toThrow(
+      /train\.warmup: 10 warmup steps exceed the 6 steps/,
+    );
     expect(() => validateTrainConfig({ ...cfg, lr: 0 })).toThrow(/train\.lr: must be positive/);
     expect(() => validateTrainConfig({ ...cfg, batch: 0 })).toThrow(/train\.batch: must be an integer ≥ 1/);
   });

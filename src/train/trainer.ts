@@ -29,15 +29,33 @@ export interface TrainConfig {
 }
 
 export const DEFAULT_TRAIN: TrainConfig = {
-  steps: 1000, batch: 16, lr: 3e-3, minLr: 3e-4, warmup: 50, weightDecay: 0.1, beta1: 0.9, beta2: 0.95,
-  clip: 1, gradAccum: 1, evalEvery: 100, evalWindows: 64, seed: 1337,
+  steps: 1000,
+  batch: 16,
+  lr: 3e-3,
+  minLr: 3e-4,
+  warmup: 50,
+  weightDecay: 0.1,
+  beta1: 0.9,
+  beta2: 0.95,
+  clip: 1,
+  gradAccum: 1,
+  evalEvery: 100,
+  evalWindows: 64,
+  seed: 1337,
 };
 
 export function validateTrainConfig(t: TrainConfig): TrainConfig {
   const int = (k: keyof TrainConfig, min: number) => {
-    if (!Number.isSafeInteger(t[k]) || t[k] < min) throw new Error(`train.${k}: must be an integer ≥ ${min}, got ${t[k]}`);
+    if (!Number.isSafeInteger(t[k]) || t[k] < min)
+      throw new Error(`train.${k}: must be an integer ≥ ${min}, got ${t[k]}`);
   };
-  int('steps', 1); int('batch', 1); int('warmup', 0); int('gradAccum', 1); int('evalEvery', 0); int('evalWindows', 1); int('seed', 0);
+  int('steps', 1);
+  int('batch', 1);
+  int('warmup', 0);
+  int('gradAccum', 1);
+  int('evalEvery', 0);
+  int('evalWindows', 1);
+  int('seed', 0);
   const pos = (k: keyof TrainConfig, ok: (v: number) => boolean, rule: string) => {
     if (!Number.isFinite(t[k]) || !ok(t[k])) throw new Error(`train.${k}: must be ${rule}, got ${t[k]}`);
   };
@@ -53,8 +71,14 @@ export function validateTrainConfig(t: TrainConfig): TrainConfig {
 
 /** A step whose loss or gradient norm is NaN or infinite: the update is refused, the model kept. */
 export class NonFiniteError extends Error {
-  constructor(readonly step: number, readonly loss: number, readonly gradNorm: number) {
-    super(`step ${step}: the loss is ${loss} and the gradient norm ${gradNorm}; training diverged and this step's update was not applied`);
+  constructor(
+    readonly step: number,
+    readonly loss: number,
+    readonly gradNorm: number,
+  ) {
+    super(
+      `step ${step}: the loss is ${loss} and the gradient norm ${gradNorm}; training diverged and this step's update was not applied`,
+    );
     this.name = 'NonFiniteError';
   }
 }
@@ -92,7 +116,12 @@ export class Trainer {
   private readonly evalSet: Batch[];
 
   /** charsPerToken converts nats per token into bits per character. */
-  constructor(readonly lm: TransformerLM, readonly split: Split, readonly cfg: TrainConfig, readonly charsPerToken = 1) {
+  constructor(
+    readonly lm: TransformerLM,
+    readonly split: Split,
+    readonly cfg: TrainConfig,
+    readonly charsPerToken = 1,
+  ) {
     validateTrainConfig(cfg);
     this.optimizer = new AdamW(lm.paramGroups(cfg.weightDecay), { lr: cfg.lr, beta1: cfg.beta1, beta2: cfg.beta2 });
     this.sampler = new Rng(cfg.seed);
@@ -111,7 +140,8 @@ export class Trainer {
     const lr = this.lrAt(this.step);
     this.optimizer.lr = lr;
     this.optimizer.zeroGrad();
-    let loss = 0, tokens = 0;
+    let loss = 0,
+      tokens = 0;
     for (let m = 0; m < cfg.gradAccum; m++) {
       const b = sampleBatch(this.split.train, lm.config.context, cfg.batch, this.sampler);
       const out = lm.loss(b.ids, b.targets, b.batch, { training: true, rng: this.dropoutRng }).loss;
@@ -134,7 +164,13 @@ export class Trainer {
   }
 
   getState(): TrainerState {
-    return { step: this.step, tokensSeen: this.tokensSeen, sampler: this.sampler.getState(), dropout: this.dropoutRng.getState(), optimizer: this.optimizer.getState() };
+    return {
+      step: this.step,
+      tokensSeen: this.tokensSeen,
+      sampler: this.sampler.getState(),
+      dropout: this.dropoutRng.getState(),
+      optimizer: this.optimizer.getState(),
+    };
   }
 
   setState(s: TrainerState): void {
@@ -148,7 +184,8 @@ export class Trainer {
 
 /** Token-weighted mean loss of batches, with perplexity and bits per character. */
 export function evaluate(lm: TransformerLM, batches: readonly Batch[], charsPerToken = 1): EvalResult {
-  let total = 0, tokens = 0;
+  let total = 0,
+    tokens = 0;
   noGrad(() => {
     for (const b of batches) {
       total += lm.loss(b.ids, b.targets, b.batch).loss.item() * b.ids.length;

@@ -29,8 +29,14 @@ export function parseFixture(bytes: Uint8Array, source: string): Fixture {
     file,
     get,
     has: (n) => file.tensors.has(n),
-    tensor: (n, o) => { const t = get(n); return new Tensor(toFloat32(t).slice(), t.shape, o); },
-    f64: (n) => { const t = get(n); return t.dtype === 'F64' ? (t.data as Float64Array) : Float64Array.from(toFloat32(t)); },
+    tensor: (n, o) => {
+      const t = get(n);
+      return new Tensor(toFloat32(t).slice(), t.shape, o);
+    },
+    f64: (n) => {
+      const t = get(n);
+      return t.dtype === 'F64' ? (t.data as Float64Array) : Float64Array.from(toFloat32(t));
+    },
     ints: (n) => {
       const t = get(n);
       if (t.dtype !== 'I32') throw new Error(`${source}: fixture tensor "${n}" is ${t.dtype}, not I32`);
@@ -47,7 +53,8 @@ export function parseFixture(bytes: Uint8Array, source: string): Fixture {
 /** max |actual − expected| / max |expected| (the absolute difference when expected is all zeros; NaN if any NaN). */
 export function relativeDiff(actual: ArrayLike<number>, expected: ArrayLike<number>): number {
   if (actual.length !== expected.length) return Infinity;
-  let maxDiff = 0, maxRef = 0;
+  let maxDiff = 0,
+    maxRef = 0;
   for (let i = 0; i < expected.length; i++) {
     const d = Math.abs(actual[i]! - expected[i]!);
     if (Number.isNaN(d)) return NaN;

@@ -12,7 +12,9 @@ export function loadFixture(name: string): Fixture {
   try {
     bytes = new Uint8Array(readFileSync(path));
   } catch (e) {
-    throw new Error(`cannot read fixture ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message} (regenerate with npm run fixtures)`);
+    throw new Error(
+      `cannot read fixture ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message} (regenerate with npm run fixtures)`,
+    );
   }
   return parseFixture(bytes, path);
 }

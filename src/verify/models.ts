@@ -19,8 +19,17 @@ export const MODEL_STEPS_TOL = 1e-4;
 export const MODEL_WEIGHTS_TOL = 1e-3;
 
 export interface TrainSpec {
-  batch: number; seq: number; steps: number; maxLr: number; minLr: number; warmup: number;
-  beta1: number; beta2: number; eps: number; weightDecay: number; clip: number;
+  batch: number;
+  seq: number;
+  steps: number;
+  maxLr: number;
+  minLr: number;
+  warmup: number;
+  beta1: number;
+  beta2: number;
+  eps: number;
+  weightDecay: number;
+  clip: number;
 }
 
 /**
@@ -52,7 +61,12 @@ export function verifyModelForward(fx: Fixture, group: string): Check[] {
   const { logits, loss } = lm.loss(batchOf(fx, train, 0, 'ids'), batchOf(fx, train, 0, 'targets'), train.batch);
   const shapeOk = logits.shape.join() === [train.batch, train.seq, config.vocabSize].join();
   const checks: Check[] = [
-    { group, check: 'logits', diff: shapeOk ? relativeDiff(logits.data, fx.f64('logits')) : Infinity, tolerance: MODEL_FORWARD_TOL },
+    {
+      group,
+      check: 'logits',
+      diff: shapeOk ? relativeDiff(logits.data, fx.f64('logits')) : Infinity,
+      tolerance: MODEL_FORWARD_TOL,
+    },
     { group, check: 'loss', diff: relativeDiff(loss.data, fx.f64('loss')), tolerance: MODEL_FORWARD_TOL },
   ];
   loss.backward();
@@ -63,16 +77,32 @@ export function verifyModelForward(fx: Fixture, group: string): Check[] {
     if (!p.grad) diff = Infinity;
     else if (isKeyBias(name)) diff = maxAbsDiff(p.grad, ref) / globalMax;
     else diff = relativeDiff(p.grad, ref);
-    checks.push({ group, check: `grad ${name}${isKeyBias(name) ? ' (≈0; vs largest gradient)' : ''}`, diff, tolerance: MODEL_GRAD_TOL });
+    checks.push({
+      group,
+      check: `grad ${name}${isKeyBias(name) ? ' (≈0; vs largest gradient)' : ''}`,
+      diff,
+      tolerance: MODEL_GRAD_TOL,
+    });
   }
   return checks;
 }
 
 export function verifyModelTraining(fx: Fixture, group: string): Check[] {
   const { lm, train } = modelFromFixture(fx);
-  const opt = new AdamW(lm.paramGroups(train.weightDecay), { lr: train.maxLr, beta1: train.beta1, beta2: train.beta2, eps: train.eps });
-  const lr = warmupCosine({ maxLr: train.maxLr, minLr: train.minLr, warmupSteps: train.warmup, totalSteps: train.steps });
-  const losses: number[] = [], norms: number[] = [];
+  const opt = new AdamW(lm.paramGroups(train.weightDecay), {
+    lr: train.maxLr,
+    beta1: train.beta1,
+    beta2: train.beta2,
+    eps: train.eps,
+  });
+  const lr = warmupCosine({
+    maxLr: train.maxLr,
+    minLr: train.minLr,
+    warmupSteps: train.warmup,
+    totalSteps: train.steps,
+  });
+  const losses: number[] = [],
+    norms: number[] = [];
   for (let s = 0; s < train.steps; s++) {
     opt.lr = lr(s);
     opt.zeroGrad();
@@ -83,10 +113,21 @@ export function verifyModelTraining(fx: Fixture, group: string): Check[] {
     opt.step();
   }
   let worst = 0;
-  for (const [name, p] of lm.params) if (!isKeyBias(name)) worst = Math.max(worst, relativeDiff(p.data, fx.f64(`final:${name}`)));
+  for (const [name, p] of lm.params)
+    if (!isKeyBias(name)) worst = Math.max(worst, relativeDiff(p.data, fx.f64(`final:${name}`)));
   return [
-    { group, check: `${train.steps}-step losses`, diff: relativeDiff(losses, fx.f64('step_losses')), tolerance: MODEL_STEPS_TOL },
-    { group, check: `${train.steps}-step gradient norms`, diff: relativeDiff(norms, fx.f64('step_grad_norms')), tolerance: MODEL_STEPS_TOL },
+    {
+      group,
+      check: `${train.steps}-step losses`,
+      diff: relativeDiff(losses, fx.f64('step_losses')),
+      tolerance: MODEL_STEPS_TOL,
+    },
+    {
+      group,
+      check: `${train.steps}-step gradient norms`,
+      diff: relativeDiff(norms, fx.f64('step_grad_norms')),
+      tolerance: MODEL_STEPS_TOL,
+    },
     { group, check: `parameters after ${train.steps} steps (worst tensor)`, diff: worst, tolerance: MODEL_WEIGHTS_TOL },
   ];
 }

@@ -1,6 +1,6 @@
 // Runs every op case of the PyTorch fixture: forward output and the gradient of every input,
 // each compared with PyTorch's float64 result.
-import { Tensor } from '../tensor/tensor.js';
+import type { Tensor } from '../tensor/tensor.js';
 import * as ops from '../tensor/ops/index.js';
 import { relativeDiff, type Check, type Fixture } from './fixture.js';
 
@@ -8,7 +8,12 @@ export const OP_FORWARD_TOL = 1e-5;
 export const OP_GRAD_TOL = 1e-4;
 
 type Params = Record<string, unknown>;
-type OpCall = (t: Record<string, Tensor>, ints: Record<string, Int32Array>, p: Params, intShapes: Record<string, number[]>) => Tensor | Tensor[];
+type OpCall = (
+  t: Record<string, Tensor>,
+  ints: Record<string, Int32Array>,
+  p: Params,
+  intShapes: Record<string, number[]>,
+) => Tensor | Tensor[];
 
 /** How each fixture op name maps onto our API. */
 export const OP_CALLS: Record<string, OpCall> = {
@@ -33,7 +38,12 @@ export const OP_CALLS: Record<string, OpCall> = {
   attentionProbs: (t, _i, p) => ops.attentionProbs(t.q!, t.k!, { causal: p.causal as boolean }),
   attendValues: (t, _i, p) => ops.attendValues(t.probs!, t.v!, { causal: p.causal as boolean }),
   rope: (t, _i, p) => ops.rope(t.x!, { offset: p.offset as number }),
-  crossEntropy: (t, i, p) => ops.crossEntropy(t.logits!, i.targets!, p.ignoreIndex === undefined ? {} : { ignoreIndex: p.ignoreIndex as number }),
+  crossEntropy: (t, i, p) =>
+    ops.crossEntropy(
+      t.logits!,
+      i.targets!,
+      p.ignoreIndex === undefined ? {} : { ignoreIndex: p.ignoreIndex as number },
+    ),
   sum: (t, _i, p) => ops.sum(t.x!, p.axis as number | undefined),
   mean: (t, _i, p) => ops.mean(t.x!, p.axis as number | undefined),
 };
@@ -57,7 +67,8 @@ export function verifyOpCase(fixture: Fixture, c: OpCase): Check[] {
   if (!call) throw new Error(`${fixture.source}: case ${c.name} uses op "${c.op}", which has no mapping`);
   const inputs: Record<string, Tensor> = {};
   for (const k of c.inputs) inputs[k] = fixture.tensor(`${c.name}:in:${k}`, { requiresGrad: true });
-  const ints: Record<string, Int32Array> = {}, intShapes: Record<string, number[]> = {};
+  const ints: Record<string, Int32Array> = {},
+    intShapes: Record<string, number[]> = {};
   for (const k of c.ints) {
     ints[k] = fixture.ints(`${c.name}:int:${k}`);
     intShapes[k] = fixture.get(`${c.name}:int:${k}`).shape;
@@ -70,16 +81,23 @@ export function verifyOpCase(fixture: Fixture, c: OpCase): Check[] {
     const ref = fixture.get(`${c.name}:out:${i}`);
     const shapeOk = ref.shape.length === out.rank && ref.shape.every((d, j) => d === out.shape[j]);
     checks.push({
-      group: 'ops', check: `${c.name} output${c.outputs > 1 ? ` ${i}` : ''}`, tolerance: OP_FORWARD_TOL,
+      group: 'ops',
+      check: `${c.name} output${c.outputs > 1 ? ` ${i}` : ''}`,
+      tolerance: OP_FORWARD_TOL,
       diff: shapeOk ? relativeDiff(out.data, fixture.f64(`${c.name}:out:${i}`)) : Infinity,
     });
   });
   const douts = outs.map((_, i) => fixture.tensor(`${c.name}:dout:${i}`));
-  outs.map((o, i) => ops.sum(ops.mul(o, douts[i]!))).reduce((a, b) => ops.add(a, b)).backward();
+  outs
+    .map((o, i) => ops.sum(ops.mul(o, douts[i]!)))
+    .reduce((a, b) => ops.add(a, b))
+    .backward();
   for (const k of c.inputs) {
     const grad = inputs[k]!.grad;
     checks.push({
-      group: 'ops', check: `${c.name} d${k}`, tolerance: OP_GRAD_TOL,
+      group: 'ops',
+      check: `${c.name} d${k}`,
+      tolerance: OP_GRAD_TOL,
       diff: grad ? relativeDiff(grad, fixture.f64(`${c.name}:grad:${k}`)) : Infinity,
     });
   }

@@ -30,7 +30,11 @@ def write_safetensors(path, tensors, metadata):
     for name, t in items:
         t = t.contiguous()
         raw = t.numpy().tobytes() if t.numel() else b""
-        header[name] = {"dtype": DTYPES[t.dtype][0], "shape": list(t.shape), "data_offsets": [offset, offset + len(raw)]}
+        header[name] = {
+            "dtype": DTYPES[t.dtype][0],
+            "shape": list(t.shape),
+            "data_offsets": [offset, offset + len(raw)],
+        }
         blobs.append(raw)
         offset += len(raw)
     js = json.dumps(header, separators=(",", ":")).encode()
@@ -114,7 +118,19 @@ def case(name, op, fn, inputs, ints=None, params=None):
     for i, (o, d) in enumerate(zip(outs, douts)):
         tensors[f"{name}:out:{i}"] = o.detach().double()
         tensors[f"{name}:dout:{i}"] = d.float()
-    CASES.append(({"name": name, "op": op, "params": params, "inputs": list(inputs), "ints": list(ints), "outputs": len(outs)}, tensors))
+    CASES.append(
+        (
+            {
+                "name": name,
+                "op": op,
+                "params": params,
+                "inputs": list(inputs),
+                "ints": list(ints),
+                "outputs": len(outs),
+            },
+            tensors,
+        )
+    )
 
 
 def op_cases():
@@ -122,7 +138,13 @@ def op_cases():
     case("matmul_batched", "matmul", matmul_ref, {"a": f32(2, 3, 4, 6), "b": f32(2, 3, 6, 5)})
     case("matmul_transA", "matmul", matmul_ref, {"a": f32(2, 6, 4), "b": f32(2, 6, 5)}, params={"transA": True})
     case("matmul_transB", "matmul", matmul_ref, {"a": f32(2, 4, 6), "b": f32(2, 5, 6)}, params={"transB": True})
-    case("matmul_transAB", "matmul", matmul_ref, {"a": f32(2, 6, 4), "b": f32(2, 5, 6)}, params={"transA": True, "transB": True})
+    case(
+        "matmul_transAB",
+        "matmul",
+        matmul_ref,
+        {"a": f32(2, 6, 4), "b": f32(2, 5, 6)},
+        params={"transA": True, "transB": True},
+    )
     case("matmul_shared_b", "matmul", matmul_ref, {"a": f32(2, 3, 4, 6), "b": f32(6, 5)})
     case("matmul_shared_b_transB", "matmul", matmul_ref, {"a": f32(3, 4, 6), "b": f32(5, 6)}, params={"transB": True})
     case("add_same", "add", lambda a, b: a + b, {"a": f32(3, 4), "b": f32(3, 4)})
@@ -133,42 +155,147 @@ def op_cases():
     case("reshape", "reshape", lambda x, shape: x.reshape(shape), {"x": f32(2, 3, 4)}, params={"shape": [4, -1]})
     case("permute", "permute", lambda x, perm: x.permute(perm), {"x": f32(2, 3, 4, 5)}, params={"perm": [0, 2, 1, 3]})
     case("permute_3", "permute", lambda x, perm: x.permute(perm), {"x": f32(2, 3, 4)}, params={"perm": [2, 0, 1]})
-    case("transpose", "transpose", lambda x, axis0, axis1: x.transpose(axis0, axis1), {"x": f32(2, 3, 4)}, params={"axis0": 0, "axis1": 2})
-    case("split", "split", lambda x, sizes, axis: torch.split(x, sizes, axis), {"x": f32(2, 6, 3)}, params={"sizes": [2, 3, 1], "axis": 1})
-    case("concat", "concat", lambda a, b, c, axis: torch.cat([a, b, c], axis), {"a": f32(2, 1, 3), "b": f32(2, 4, 3), "c": f32(2, 2, 3)}, params={"axis": 1})
-    case("embedding", "embedding", lambda weight, ids: F.embedding(ids, weight), {"weight": f32(7, 5)}, ints={"ids": torch.tensor([[1, 3, 3], [6, 0, 1]])})
-    case("layer_norm", "layerNorm", lambda x, gamma, beta, eps: layer_norm_ref(x, gamma, beta, eps),
-         {"x": f32(3, 4, 16, scale=3.0), "gamma": f32(16), "beta": f32(16)}, params={"eps": 1e-5})
-    case("layer_norm_no_bias", "layerNorm", lambda x, gamma, eps: layer_norm_ref(x, gamma, None, eps),
-         {"x": f32(5, 8), "gamma": f32(8)}, params={"eps": 1e-5})
-    case("rms_norm", "rmsNorm", lambda x, gamma, eps: rms_norm_ref(x, gamma, eps), {"x": f32(3, 4, 16, scale=2.0), "gamma": f32(16)}, params={"eps": 1e-6})
-    case("gelu_tanh", "gelu", lambda x, approximate: F.gelu(x, approximate=approximate), {"x": f32(4, 25, scale=3.0)}, params={"approximate": "tanh"})
-    case("gelu_exact", "gelu", lambda x, approximate: F.gelu(x, approximate=approximate), {"x": f32(4, 25, scale=3.0)}, params={"approximate": "none"})
+    case(
+        "transpose",
+        "transpose",
+        lambda x, axis0, axis1: x.transpose(axis0, axis1),
+        {"x": f32(2, 3, 4)},
+        params={"axis0": 0, "axis1": 2},
+    )
+    case(
+        "split",
+        "split",
+        lambda x, sizes, axis: torch.split(x, sizes, axis),
+        {"x": f32(2, 6, 3)},
+        params={"sizes": [2, 3, 1], "axis": 1},
+    )
+    case(
+        "concat",
+        "concat",
+        lambda a, b, c, axis: torch.cat([a, b, c], axis),
+        {"a": f32(2, 1, 3), "b": f32(2, 4, 3), "c": f32(2, 2, 3)},
+        params={"axis": 1},
+    )
+    case(
+        "embedding",
+        "embedding",
+        lambda weight, ids: F.embedding(ids, weight),
+        {"weight": f32(7, 5)},
+        ints={"ids": torch.tensor([[1, 3, 3], [6, 0, 1]])},
+    )
+    case(
+        "layer_norm",
+        "layerNorm",
+        lambda x, gamma, beta, eps: layer_norm_ref(x, gamma, beta, eps),
+        {"x": f32(3, 4, 16, scale=3.0), "gamma": f32(16), "beta": f32(16)},
+        params={"eps": 1e-5},
+    )
+    case(
+        "layer_norm_no_bias",
+        "layerNorm",
+        lambda x, gamma, eps: layer_norm_ref(x, gamma, None, eps),
+        {"x": f32(5, 8), "gamma": f32(8)},
+        params={"eps": 1e-5},
+    )
+    case(
+        "rms_norm",
+        "rmsNorm",
+        lambda x, gamma, eps: rms_norm_ref(x, gamma, eps),
+        {"x": f32(3, 4, 16, scale=2.0), "gamma": f32(16)},
+        params={"eps": 1e-6},
+    )
+    case(
+        "gelu_tanh",
+        "gelu",
+        lambda x, approximate: F.gelu(x, approximate=approximate),
+        {"x": f32(4, 25, scale=3.0)},
+        params={"approximate": "tanh"},
+    )
+    case(
+        "gelu_exact",
+        "gelu",
+        lambda x, approximate: F.gelu(x, approximate=approximate),
+        {"x": f32(4, 25, scale=3.0)},
+        params={"approximate": "none"},
+    )
     case("silu", "silu", lambda x: F.silu(x), {"x": f32(4, 25, scale=3.0)})
     case("softmax", "softmax", lambda x: x.softmax(-1), {"x": f32(3, 4, 9, scale=3.0)})
-    case("attention_mha", "attention", lambda q, k, v, causal: attend_ref(attn_probs_ref(q, k, causal), v),
-         {"q": f32(2, 4, 6, 8), "k": f32(2, 4, 6, 8), "v": f32(2, 4, 6, 8)}, params={"causal": True})
-    case("attention_gqa", "attention", lambda q, k, v, causal: attend_ref(attn_probs_ref(q, k, causal), v),
-         {"q": f32(2, 4, 6, 8), "k": f32(2, 2, 6, 8), "v": f32(2, 2, 6, 8)}, params={"causal": True})
-    case("attention_mqa", "attention", lambda q, k, v, causal: attend_ref(attn_probs_ref(q, k, causal), v),
-         {"q": f32(1, 4, 5, 8), "k": f32(1, 1, 5, 8), "v": f32(1, 1, 5, 8)}, params={"causal": True})
-    case("attention_cached", "attention", lambda q, k, v, causal: attend_ref(attn_probs_ref(q, k, causal), v),
-         {"q": f32(2, 4, 3, 8), "k": f32(2, 2, 7, 8), "v": f32(2, 2, 7, 8)}, params={"causal": True})
-    case("attention_bidirectional", "attention", lambda q, k, v, causal: attend_ref(attn_probs_ref(q, k, causal), v),
-         {"q": f32(1, 2, 4, 8), "k": f32(1, 2, 6, 8), "v": f32(1, 2, 6, 8)}, params={"causal": False})
-    case("attention_probs", "attentionProbs", lambda q, k, causal: attn_probs_ref(q, k, causal),
-         {"q": f32(2, 4, 5, 8, scale=2.0), "k": f32(2, 2, 5, 8, scale=2.0)}, params={"causal": True})
+    case(
+        "attention_mha",
+        "attention",
+        lambda q, k, v, causal: attend_ref(attn_probs_ref(q, k, causal), v),
+        {"q": f32(2, 4, 6, 8), "k": f32(2, 4, 6, 8), "v": f32(2, 4, 6, 8)},
+        params={"causal": True},
+    )
+    case(
+        "attention_gqa",
+        "attention",
+        lambda q, k, v, causal: attend_ref(attn_probs_ref(q, k, causal), v),
+        {"q": f32(2, 4, 6, 8), "k": f32(2, 2, 6, 8), "v": f32(2, 2, 6, 8)},
+        params={"causal": True},
+    )
+    case(
+        "attention_mqa",
+        "attention",
+        lambda q, k, v, causal: attend_ref(attn_probs_ref(q, k, causal), v),
+        {"q": f32(1, 4, 5, 8), "k": f32(1, 1, 5, 8), "v": f32(1, 1, 5, 8)},
+        params={"causal": True},
+    )
+    case(
+        "attention_cached",
+        "attention",
+        lambda q, k, v, causal: attend_ref(attn_probs_ref(q, k, causal), v),
+        {"q": f32(2, 4, 3, 8), "k": f32(2, 2, 7, 8), "v": f32(2, 2, 7, 8)},
+        params={"causal": True},
+    )
+    case(
+        "attention_bidirectional",
+        "attention",
+        lambda q, k, v, causal: attend_ref(attn_probs_ref(q, k, causal), v),
+        {"q": f32(1, 2, 4, 8), "k": f32(1, 2, 6, 8), "v": f32(1, 2, 6, 8)},
+        params={"causal": False},
+    )
+    case(
+        "attention_probs",
+        "attentionProbs",
+        lambda q, k, causal: attn_probs_ref(q, k, causal),
+        {"q": f32(2, 4, 5, 8, scale=2.0), "k": f32(2, 2, 5, 8, scale=2.0)},
+        params={"causal": True},
+    )
     # Causal attendValues ignores entries above the diagonal: they are the mask, not data, and get no gradient.
-    case("attend_values_causal", "attendValues", lambda probs, v, causal: attend_ref(probs * torch.ones(5, 5).tril(), v),
-         {"probs": torch.rand(1, 4, 5, 5).float().double(), "v": f32(1, 2, 5, 6)}, params={"causal": True})
-    case("attend_values_full", "attendValues", lambda probs, v, causal: attend_ref(probs, v),
-         {"probs": torch.rand(1, 4, 3, 5).float().double(), "v": f32(1, 2, 5, 6)}, params={"causal": False})
+    case(
+        "attend_values_causal",
+        "attendValues",
+        lambda probs, v, causal: attend_ref(probs * torch.ones(5, 5).tril(), v),
+        {"probs": torch.rand(1, 4, 5, 5).float().double(), "v": f32(1, 2, 5, 6)},
+        params={"causal": True},
+    )
+    case(
+        "attend_values_full",
+        "attendValues",
+        lambda probs, v, causal: attend_ref(probs, v),
+        {"probs": torch.rand(1, 4, 3, 5).float().double(), "v": f32(1, 2, 5, 6)},
+        params={"causal": False},
+    )
     case("rope", "rope", lambda x, offset: rope_ref(x, offset), {"x": f32(2, 3, 5, 8)}, params={"offset": 0})
     case("rope_offset", "rope", lambda x, offset: rope_ref(x, offset), {"x": f32(1, 2, 3, 16)}, params={"offset": 37})
-    case("cross_entropy", "crossEntropy", lambda logits, targets: F.cross_entropy(logits, targets),
-         {"logits": f32(6, 11, scale=3.0)}, ints={"targets": torch.tensor([0, 3, 10, 5, 5, 2])})
-    case("cross_entropy_ignore", "crossEntropy", lambda logits, targets, ignoreIndex: F.cross_entropy(logits.reshape(-1, 7), targets.reshape(-1), ignore_index=ignoreIndex),
-         {"logits": f32(2, 3, 7)}, ints={"targets": torch.tensor([[1, -100, 6], [0, -100, 3]])}, params={"ignoreIndex": -100})
+    case(
+        "cross_entropy",
+        "crossEntropy",
+        lambda logits, targets: F.cross_entropy(logits, targets),
+        {"logits": f32(6, 11, scale=3.0)},
+        ints={"targets": torch.tensor([0, 3, 10, 5, 5, 2])},
+    )
+    case(
+        "cross_entropy_ignore",
+        "crossEntropy",
+        lambda logits, targets, ignoreIndex: F.cross_entropy(
+            logits.reshape(-1, 7), targets.reshape(-1), ignore_index=ignoreIndex
+        ),
+        {"logits": f32(2, 3, 7)},
+        ints={"targets": torch.tensor([[1, -100, 6], [0, -100, 3]])},
+        params={"ignoreIndex": -100},
+    )
     case("sum_all", "sum", lambda x: x.sum(), {"x": f32(3, 4, 5)})
     case("sum_axis", "sum", lambda x, axis: x.sum(axis), {"x": f32(3, 4, 5)}, params={"axis": 1})
     case("mean_all", "mean", lambda x: x.mean(), {"x": f32(3, 4, 5)})
@@ -298,7 +425,11 @@ def init_params(c):
         if len(shape) == 1 and name.endswith(".weight"):
             params[name] = (1 + 0.1 * torch.randn(tuple(shape))).float().double()
         else:
-            params[name] = (torch.randn(tuple(shape)) * (0.1 if len(shape) == 1 else 0.3 / math.sqrt(shape[-1]) * 2)).float().double()
+            params[name] = (
+                (torch.randn(tuple(shape)) * (0.1 if len(shape) == 1 else 0.3 / math.sqrt(shape[-1]) * 2))
+                .float()
+                .double()
+            )
     return params
 
 
@@ -372,7 +503,12 @@ def write_gpt(file, config, train, final_dtype=torch.float64):
     logits = forward(c, P, ids)
     loss = F.cross_entropy(logits.reshape(-1, c["vocabSize"]), targets.reshape(-1))
     loss.backward()
-    tensors = {"ids": data[:, :, :T].int(), "targets": data[:, :, 1:].int(), "logits": logits.detach(), "loss": loss.detach().reshape(1)}
+    tensors = {
+        "ids": data[:, :, :T].int(),
+        "targets": data[:, :, 1:].int(),
+        "logits": logits.detach(),
+        "loss": loss.detach().reshape(1),
+    }
     for k in P0:
         tensors[f"param:{k}"] = P0[k].float()
         tensors[f"grad:{k}"] = P[k].grad.clone()
@@ -381,8 +517,13 @@ def write_gpt(file, config, train, final_dtype=torch.float64):
     P = {k: v.clone().requires_grad_(True) for k, v in P0.items()}
     decay = [P[k] for k, s in param_shapes(c) if len(s) >= 2]
     rest = [P[k] for k, s in param_shapes(c) if len(s) < 2]
-    opt = torch.optim.AdamW([{"params": decay, "weight_decay": train["weightDecay"]}, {"params": rest, "weight_decay": 0.0}],
-                            lr=train["maxLr"], betas=(train["beta1"], train["beta2"]), eps=train["eps"], foreach=False)
+    opt = torch.optim.AdamW(
+        [{"params": decay, "weight_decay": train["weightDecay"]}, {"params": rest, "weight_decay": 0.0}],
+        lr=train["maxLr"],
+        betas=(train["beta1"], train["beta2"]),
+        eps=train["eps"],
+        foreach=False,
+    )
     losses, norms = [], []
     for s in range(steps):
         lr = warmup_cosine(s, train["maxLr"], train["minLr"], train["warmup"], steps)
@@ -403,21 +544,74 @@ def write_gpt(file, config, train, final_dtype=torch.float64):
     write_safetensors(os.path.join(OUT, file), tensors, meta)
 
 
-TRAIN = {"batch": 2, "seq": 12, "steps": 10, "maxLr": 1e-2, "minLr": 1e-3, "warmup": 3,
-         "beta1": 0.9, "beta2": 0.95, "eps": 1e-8, "weightDecay": 0.1, "clip": 1.0}
+TRAIN = {
+    "batch": 2,
+    "seq": 12,
+    "steps": 10,
+    "maxLr": 1e-2,
+    "minLr": 1e-3,
+    "warmup": 3,
+    "beta1": 0.9,
+    "beta2": 0.95,
+    "eps": 1e-8,
+    "weightDecay": 0.1,
+    "clip": 1.0,
+}
 
-GPT = {"vocabSize": 33, "layers": 2, "dModel": 32, "heads": 4, "kvHeads": 4, "context": 16, "ffn": "gelu",
-       "ffnHidden": 128, "norm": "layernorm", "normEps": 1e-5, "positions": "learned", "ropeBase": 10000,
-       "bias": True, "tieEmbeddings": True, "dropout": 0}
+GPT = {
+    "vocabSize": 33,
+    "layers": 2,
+    "dModel": 32,
+    "heads": 4,
+    "kvHeads": 4,
+    "context": 16,
+    "ffn": "gelu",
+    "ffnHidden": 128,
+    "norm": "layernorm",
+    "normEps": 1e-5,
+    "positions": "learned",
+    "ropeBase": 10000,
+    "bias": True,
+    "tieEmbeddings": True,
+    "dropout": 0,
+}
 
-LLAMA = {"vocabSize": 33, "layers": 2, "dModel": 32, "heads": 4, "kvHeads": 2, "context": 16, "ffn": "swiglu",
-         "ffnHidden": 80, "norm": "rmsnorm", "normEps": 1e-6, "positions": "rope", "ropeBase": 10000,
-         "bias": False, "tieEmbeddings": False, "dropout": 0}
+LLAMA = {
+    "vocabSize": 33,
+    "layers": 2,
+    "dModel": 32,
+    "heads": 4,
+    "kvHeads": 2,
+    "context": 16,
+    "ffn": "swiglu",
+    "ffnHidden": 80,
+    "norm": "rmsnorm",
+    "normEps": 1e-6,
+    "positions": "rope",
+    "ropeBase": 10000,
+    "bias": False,
+    "tieEmbeddings": False,
+    "dropout": 0,
+}
 
 # Every sharing mode on a 4-layer model small enough to keep the fixtures at ~100 KB each.
-TINY = {"vocabSize": 17, "layers": 4, "dModel": 16, "heads": 4, "kvHeads": 4, "context": 16, "ffn": "gelu",
-        "ffnHidden": 32, "norm": "layernorm", "normEps": 1e-5, "positions": "learned", "ropeBase": 10000,
-        "bias": True, "tieEmbeddings": True, "dropout": 0}
+TINY = {
+    "vocabSize": 17,
+    "layers": 4,
+    "dModel": 16,
+    "heads": 4,
+    "kvHeads": 4,
+    "context": 16,
+    "ffn": "gelu",
+    "ffnHidden": 32,
+    "norm": "layernorm",
+    "normEps": 1e-5,
+    "positions": "learned",
+    "ropeBase": 10000,
+    "bias": True,
+    "tieEmbeddings": True,
+    "dropout": 0,
+}
 TINY_LLAMA = {**TINY, "ffn": "swiglu", "norm": "rmsnorm", "normEps": 1e-6, "positions": "rope", "bias": False}
 SHARING = {
     "all": {**TINY, "shareWeights": "all"},
@@ -432,8 +626,14 @@ SHARING = {
     "cla": {**TINY, "shareKv": "cla:2"},
     "yoco": {**TINY_LLAMA, "shareKv": "yoco:2"},
     "attention-group": {**TINY, "shareAttention": "group:2"},
-    "mixed": {**TINY_LLAMA, "shareWeights": "repeat:2", "kvHeads": 2, "shareKv": "cla:2",
-              "shareAttention": [0, 1, 2, 2], "embedDim": 8},
+    "mixed": {
+        **TINY_LLAMA,
+        "shareWeights": "repeat:2",
+        "kvHeads": 2,
+        "shareKv": "cla:2",
+        "shareAttention": [0, 1, 2, 2],
+        "embedDim": 8,
+    },
 }
 
 if __name__ == "__main__":

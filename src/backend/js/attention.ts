@@ -27,7 +27,10 @@ export function attentionProbs(q: Float32Array, k: Float32Array, d: AttentionDim
           if (row[s]! > max) max = row[s]!;
         }
         let sum = 0;
-        for (let s = 0; s <= last; s++) { row[s] = Math.exp(row[s]! - max); sum += row[s]!; }
+        for (let s = 0; s <= last; s++) {
+          row[s] = Math.exp(row[s]! - max);
+          sum += row[s]!;
+        }
         for (let s = 0; s <= last; s++) probs[po + s] = row[s]! / sum;
         for (let s = last + 1; s < tk; s++) probs[po + s] = 0;
       }
@@ -35,8 +38,15 @@ export function attentionProbs(q: Float32Array, k: Float32Array, d: AttentionDim
   }
 }
 
-export function attentionProbsBackward(q: Float32Array, k: Float32Array, probs: Float32Array, g: Float32Array, d: AttentionDims,
-  dq: Float32Array | null, dk: Float32Array | null): void {
+export function attentionProbsBackward(
+  q: Float32Array,
+  k: Float32Array,
+  probs: Float32Array,
+  g: Float32Array,
+  d: AttentionDims,
+  dq: Float32Array | null,
+  dk: Float32Array | null,
+): void {
   const { batch, heads, kvHeads, tq, tk, kvStride, headDim: D, scale } = d;
   const group = heads / kvHeads;
   const ds = new Float64Array(tk);
@@ -86,8 +96,14 @@ export function attendValues(probs: Float32Array, v: Float32Array, d: AttentionD
   }
 }
 
-export function attendValuesBackward(probs: Float32Array, v: Float32Array, g: Float32Array, d: AttentionDims,
-  dProbs: Float32Array | null, dv: Float32Array | null): void {
+export function attendValuesBackward(
+  probs: Float32Array,
+  v: Float32Array,
+  g: Float32Array,
+  d: AttentionDims,
+  dProbs: Float32Array | null,
+  dv: Float32Array | null,
+): void {
   const { batch, heads, kvHeads, tq, tk, kvStride, headDim: D } = d;
   const group = heads / kvHeads;
   for (let b = 0; b < batch; b++) {

@@ -5,16 +5,20 @@ import { erf } from '../../tensor/erf.js';
 // Broadcasting repeats the shorter operand along the longer one's leading dimensions, so the loops
 // walk the output in rows of the shorter length instead of taking an index modulo per element.
 export function binary(op: BinaryOp, a: Float32Array, b: Float32Array, out: Float32Array): void {
-  const n = out.length, an = a.length, bn = b.length;
+  const n = out.length,
+    an = a.length,
+    bn = b.length;
   if (an === n && bn === n) {
     if (op === 'add') for (let i = 0; i < n; i++) out[i] = a[i]! + b[i]!;
     else if (op === 'sub') for (let i = 0; i < n; i++) out[i] = a[i]! - b[i]!;
     else for (let i = 0; i < n; i++) out[i] = a[i]! * b[i]!;
     return;
   }
-  const aLong = an === n, period = aLong ? bn : an;
+  const aLong = an === n,
+    period = aLong ? bn : an;
   for (let o = 0; o < n; o += period) {
-    const long = aLong ? a : b, short = aLong ? b : a;
+    const long = aLong ? a : b,
+      short = aLong ? b : a;
     if (op === 'add') for (let i = 0; i < period; i++) out[o + i] = long[o + i]! + short[i]!;
     else if (op === 'mul') for (let i = 0; i < period; i++) out[o + i] = long[o + i]! * short[i]!;
     else if (aLong) for (let i = 0; i < period; i++) out[o + i] = a[o + i]! - b[i]!;
@@ -22,10 +26,19 @@ export function binary(op: BinaryOp, a: Float32Array, b: Float32Array, out: Floa
   }
 }
 
-export function binaryBackward(op: BinaryOp, which: 'a' | 'b', a: Float32Array, b: Float32Array, g: Float32Array, dx: Float32Array): void {
-  const n = g.length, dn = dx.length;
+export function binaryBackward(
+  op: BinaryOp,
+  which: 'a' | 'b',
+  a: Float32Array,
+  b: Float32Array,
+  g: Float32Array,
+  dx: Float32Array,
+): void {
+  const n = g.length,
+    dn = dx.length;
   if (op === 'mul') {
-    const other = which === 'a' ? b : a, on = other.length;
+    const other = which === 'a' ? b : a,
+      on = other.length;
     if (dn === n) {
       for (let o = 0; o < n; o += on) for (let i = 0; i < on; i++) dx[o + i]! += g[o + i]! * other[i]!;
     } else {

@@ -9,8 +9,15 @@ function logSumExp(logits: Float32Array, o: number, vocab: number): number {
   return max + Math.log(s);
 }
 
-export function crossEntropy(logits: Float32Array, targets: Int32Array, rows: number, vocab: number, ignoreIndex: number): number {
-  let total = 0, count = 0;
+export function crossEntropy(
+  logits: Float32Array,
+  targets: Int32Array,
+  rows: number,
+  vocab: number,
+  ignoreIndex: number,
+): number {
+  let total = 0,
+    count = 0;
   for (let r = 0; r < rows; r++) {
     const t = targets[r]!;
     if (t === ignoreIndex) continue;
@@ -20,8 +27,15 @@ export function crossEntropy(logits: Float32Array, targets: Int32Array, rows: nu
   return count === 0 ? NaN : total / count;
 }
 
-export function crossEntropyBackward(logits: Float32Array, targets: Int32Array, rows: number, vocab: number, ignoreIndex: number,
-  g: number, dLogits: Float32Array): void {
+export function crossEntropyBackward(
+  logits: Float32Array,
+  targets: Int32Array,
+  rows: number,
+  vocab: number,
+  ignoreIndex: number,
+  g: number,
+  dLogits: Float32Array,
+): void {
   let count = 0;
   for (let r = 0; r < rows; r++) if (targets[r] !== ignoreIndex) count++;
   if (count === 0) return;
@@ -37,14 +51,16 @@ export function crossEntropyBackward(logits: Float32Array, targets: Int32Array, 
 
 export function adamw(param: Float32Array, grad: Float32Array, m: Float32Array, v: Float32Array, a: AdamWArgs): void {
   const decay = 1 - a.lr * a.weightDecay;
-  const bc1 = 1 - Math.pow(a.beta1, a.step);
-  const bc2Sqrt = Math.sqrt(1 - Math.pow(a.beta2, a.step));
+  const bc1 = 1 - a.beta1 ** a.step;
+  const bc2Sqrt = Math.sqrt(1 - a.beta2 ** a.step);
   const stepSize = a.lr / bc1;
   for (let i = 0; i < param.length; i++) {
     const g = grad[i]!;
     // Rounded to float32 at the same points as torch's in-place tensor ops.
-    const mi = (m[i] = a.beta1 * m[i]! + (1 - a.beta1) * g);
-    const vi = (v[i] = a.beta2 * v[i]! + (1 - a.beta2) * g * g);
+    m[i] = a.beta1 * m[i]! + (1 - a.beta1) * g;
+    v[i] = a.beta2 * v[i]! + (1 - a.beta2) * g * g;
+    const mi = m[i]!;
+    const vi = v[i]!;
     const p = Math.fround(param[i]! * decay);
     param[i] = p - (stepSize * mi) / (Math.sqrt(vi) / bc2Sqrt + a.eps);
   }

@@ -1,15 +1,27 @@
 // Reference normalisation kernels: LayerNorm, RMSNorm and softmax over the last axis, with gradients.
 // Statistics are accumulated in float64.
 
-export function layerNorm(x: Float32Array, gamma: Float32Array, beta: Float32Array | null, rows: number, dim: number, eps: number,
-  out: Float32Array, mean: Float32Array, rstd: Float32Array): void {
+export function layerNorm(
+  x: Float32Array,
+  gamma: Float32Array,
+  beta: Float32Array | null,
+  rows: number,
+  dim: number,
+  eps: number,
+  out: Float32Array,
+  mean: Float32Array,
+  rstd: Float32Array,
+): void {
   for (let r = 0; r < rows; r++) {
     const o = r * dim;
     let s = 0;
     for (let j = 0; j < dim; j++) s += x[o + j]!;
     const mu = s / dim;
     let v = 0;
-    for (let j = 0; j < dim; j++) { const d = x[o + j]! - mu; v += d * d; }
+    for (let j = 0; j < dim; j++) {
+      const d = x[o + j]! - mu;
+      v += d * d;
+    }
     const rs = 1 / Math.sqrt(v / dim + eps);
     mean[r] = mu;
     rstd[r] = rs;
@@ -17,12 +29,25 @@ export function layerNorm(x: Float32Array, gamma: Float32Array, beta: Float32Arr
   }
 }
 
-export function layerNormBackward(x: Float32Array, gamma: Float32Array, mean: Float32Array, rstd: Float32Array, g: Float32Array,
-  rows: number, dim: number, dx: Float32Array | null, dGamma: Float32Array | null, dBeta: Float32Array | null): void {
+export function layerNormBackward(
+  x: Float32Array,
+  gamma: Float32Array,
+  mean: Float32Array,
+  rstd: Float32Array,
+  g: Float32Array,
+  rows: number,
+  dim: number,
+  dx: Float32Array | null,
+  dGamma: Float32Array | null,
+  dBeta: Float32Array | null,
+): void {
   for (let r = 0; r < rows; r++) {
-    const o = r * dim, mu = mean[r]!, rs = rstd[r]!;
+    const o = r * dim,
+      mu = mean[r]!,
+      rs = rstd[r]!;
     // dx = rstd · (ĝ − mean(ĝ) − x̂ · mean(ĝ · x̂)) with ĝ = g · γ.
-    let sg = 0, sgx = 0;
+    let sg = 0,
+      sgx = 0;
     for (let j = 0; j < dim; j++) {
       const xh = (x[o + j]! - mu) * rs;
       const gh = g[o + j]! * gamma[j]!;
@@ -32,7 +57,8 @@ export function layerNormBackward(x: Float32Array, gamma: Float32Array, mean: Fl
       if (dBeta) dBeta[j]! += g[o + j]!;
     }
     if (!dx) continue;
-    sg /= dim; sgx /= dim;
+    sg /= dim;
+    sgx /= dim;
     for (let j = 0; j < dim; j++) {
       const xh = (x[o + j]! - mu) * rs;
       dx[o + j]! += rs * (g[o + j]! * gamma[j]! - sg - xh * sgx);
@@ -40,7 +66,15 @@ export function layerNormBackward(x: Float32Array, gamma: Float32Array, mean: Fl
   }
 }
 
-export function rmsNorm(x: Float32Array, gamma: Float32Array, rows: number, dim: number, eps: number, out: Float32Array, rstd: Float32Array): void {
+export function rmsNorm(
+  x: Float32Array,
+  gamma: Float32Array,
+  rows: number,
+  dim: number,
+  eps: number,
+  out: Float32Array,
+  rstd: Float32Array,
+): void {
   for (let r = 0; r < rows; r++) {
     const o = r * dim;
     let s = 0;
@@ -51,10 +85,19 @@ export function rmsNorm(x: Float32Array, gamma: Float32Array, rows: number, dim:
   }
 }
 
-export function rmsNormBackward(x: Float32Array, gamma: Float32Array, rstd: Float32Array, g: Float32Array, rows: number, dim: number,
-  dx: Float32Array | null, dGamma: Float32Array | null): void {
+export function rmsNormBackward(
+  x: Float32Array,
+  gamma: Float32Array,
+  rstd: Float32Array,
+  g: Float32Array,
+  rows: number,
+  dim: number,
+  dx: Float32Array | null,
+  dGamma: Float32Array | null,
+): void {
   for (let r = 0; r < rows; r++) {
-    const o = r * dim, rs = rstd[r]!;
+    const o = r * dim,
+      rs = rstd[r]!;
     // dx = rstd · (ĝ − x̂ · mean(ĝ · x̂)) with x̂ = x · rstd, ĝ = g · γ.
     let sgx = 0;
     for (let j = 0; j < dim; j++) {

@@ -1,13 +1,23 @@
 // Reference rotary position embedding in the rotate-half convention of GPT-NeoX and Llama:
 // pairs (x[i], x[i + D/2]) rotate by angle pos · base^(−2i/D).
 
-function rotate(x: Float32Array, rows: number, t: number, dim: number, offset: number, base: number, out: Float32Array,
-  sign: 1 | -1, accumulate: boolean): void {
+function rotate(
+  x: Float32Array,
+  rows: number,
+  t: number,
+  dim: number,
+  offset: number,
+  base: number,
+  out: Float32Array,
+  sign: 1 | -1,
+  accumulate: boolean,
+): void {
   const half = dim / 2;
-  const cos = new Float64Array(t * half), sin = new Float64Array(t * half);
+  const cos = new Float64Array(t * half),
+    sin = new Float64Array(t * half);
   for (let p = 0; p < t; p++) {
     for (let i = 0; i < half; i++) {
-      const angle = (offset + p) * Math.pow(base, (-2 * i) / dim);
+      const angle = (offset + p) * base ** ((-2 * i) / dim);
       cos[p * half + i] = Math.cos(angle);
       sin[p * half + i] = sign * Math.sin(angle);
     }
@@ -16,20 +26,45 @@ function rotate(x: Float32Array, rows: number, t: number, dim: number, offset: n
     for (let p = 0; p < t; p++) {
       const o = (r * t + p) * dim;
       for (let i = 0; i < half; i++) {
-        const c = cos[p * half + i]!, s = sin[p * half + i]!;
-        const x1 = x[o + i]!, x2 = x[o + i + half]!;
-        const y1 = x1 * c - x2 * s, y2 = x2 * c + x1 * s;
-        if (accumulate) { out[o + i]! += y1; out[o + i + half]! += y2; } else { out[o + i] = y1; out[o + i + half] = y2; }
+        const c = cos[p * half + i]!,
+          s = sin[p * half + i]!;
+        const x1 = x[o + i]!,
+          x2 = x[o + i + half]!;
+        const y1 = x1 * c - x2 * s,
+          y2 = x2 * c + x1 * s;
+        if (accumulate) {
+          out[o + i]! += y1;
+          out[o + i + half]! += y2;
+        } else {
+          out[o + i] = y1;
+          out[o + i + half] = y2;
+        }
       }
     }
   }
 }
 
-export function rope(x: Float32Array, rows: number, t: number, dim: number, offset: number, base: number, out: Float32Array): void {
+export function rope(
+  x: Float32Array,
+  rows: number,
+  t: number,
+  dim: number,
+  offset: number,
+  base: number,
+  out: Float32Array,
+): void {
   rotate(x, rows, t, dim, offset, base, out, 1, false);
 }
 
 /** The rotation is orthogonal, so its gradient is the inverse rotation of g. */
-export function ropeBackward(g: Float32Array, rows: number, t: number, dim: number, offset: number, base: number, dx: Float32Array): void {
+export function ropeBackward(
+  g: Float32Array,
+  rows: number,
+  t: number,
+  dim: number,
+  offset: number,
+  base: number,
+  dx: Float32Array,
+): void {
   rotate(g, rows, t, dim, offset, base, dx, -1, true);
 }

@@ -10,8 +10,21 @@ import { jsBackend } from '../js/index.js';
 import { threadsFromEnv } from '../threads-env.js';
 
 interface Addon {
-  gemm(a: Float32Array, b: Float32Array, c: Float32Array, batch: number, m: number, n: number, k: number,
-    transA: boolean, transB: boolean, strideA: number, strideB: number, strideC: number, accumulate: boolean): void;
+  gemm(
+    a: Float32Array,
+    b: Float32Array,
+    c: Float32Array,
+    batch: number,
+    m: number,
+    n: number,
+    k: number,
+    transA: boolean,
+    transB: boolean,
+    strideA: number,
+    strideB: number,
+    strideC: number,
+    accumulate: boolean,
+  ): void;
   threads(n?: number): number;
   attentionProbs(...args: AttnArgs): void;
   attentionProbsBackward(...args: AttnArgs): void;
@@ -22,20 +35,79 @@ interface Addon {
   binary(op: number, a: Float32Array, b: Float32Array, out: Float32Array): void;
   swap12(x: Float32Array, a: number, b: number, c: number, d: number, out: Float32Array, accumulate: boolean): void;
   scale(x: Float32Array, s: number, out: Float32Array, accumulate: boolean): void;
-  layerNorm(x: Float32Array, gamma: Float32Array, beta: Float32Array | null, rows: number, dim: number, eps: number, out: Float32Array, mean: Float32Array, rstd: Float32Array): void;
-  layerNormBackward(x: Float32Array, gamma: Float32Array, mean: Float32Array, rstd: Float32Array, g: Float32Array, rows: number, dim: number,
-    dx: Float32Array | null, dGamma: Float32Array | null, dBeta: Float32Array | null): void;
+  layerNorm(
+    x: Float32Array,
+    gamma: Float32Array,
+    beta: Float32Array | null,
+    rows: number,
+    dim: number,
+    eps: number,
+    out: Float32Array,
+    mean: Float32Array,
+    rstd: Float32Array,
+  ): void;
+  layerNormBackward(
+    x: Float32Array,
+    gamma: Float32Array,
+    mean: Float32Array,
+    rstd: Float32Array,
+    g: Float32Array,
+    rows: number,
+    dim: number,
+    dx: Float32Array | null,
+    dGamma: Float32Array | null,
+    dBeta: Float32Array | null,
+  ): void;
   softmax(x: Float32Array, rows: number, dim: number, out: Float32Array): void;
-  crossEntropy(logits: Float32Array, targets: Int32Array, rows: number, vocab: number, ignore: number, dLogits: Float32Array | null, g: number): number;
-  adamw(p: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array, lr: number, beta1: number, beta2: number, eps: number, weightDecay: number, step: number): void;
+  crossEntropy(
+    logits: Float32Array,
+    targets: Int32Array,
+    rows: number,
+    vocab: number,
+    ignore: number,
+    dLogits: Float32Array | null,
+    g: number,
+  ): number;
+  adamw(
+    p: Float32Array,
+    g: Float32Array,
+    m: Float32Array,
+    v: Float32Array,
+    lr: number,
+    beta1: number,
+    beta2: number,
+    eps: number,
+    weightDecay: number,
+    step: number,
+  ): void;
   binaryBackward(op: number, which: number, a: Float32Array, b: Float32Array, g: Float32Array, dx: Float32Array): void;
   sumSquares(x: Float32Array): number;
   sumAxis(x: Float32Array, outer: number, len: number, inner: number, out: Float32Array, accumulate: boolean): void;
 }
 
-type AttnArgs = [number, number, number, number, number, number, number, number, boolean, ...Array<Float32Array | null>];
-const dimsOf = (d: AttentionDims): [number, number, number, number, number, number, number, number, boolean] =>
-  [d.batch, d.heads, d.kvHeads, d.tq, d.tk, d.kvStride, d.headDim, d.scale, d.causal];
+type AttnArgs = [
+  number,
+  number,
+  number,
+  number,
+  number,
+  number,
+  number,
+  number,
+  boolean,
+  ...Array<Float32Array | null>,
+];
+const dimsOf = (d: AttentionDims): [number, number, number, number, number, number, number, number, boolean] => [
+  d.batch,
+  d.heads,
+  d.kvHeads,
+  d.tq,
+  d.tk,
+  d.kvStride,
+  d.headDim,
+  d.scale,
+  d.causal,
+];
 const OPS: Record<BinaryOp, number> = { add: 0, sub: 1, mul: 2 };
 
 const ADDON = fileURLToPath(new URL('../../../build/Release/shareformer_native.node', import.meta.url));
@@ -52,8 +124,11 @@ export function loadNativeBackend(): NativeLoad {
     try {
       const s = JSON.parse(readFileSync(STATUS, 'utf8')) as { ok: boolean; reason: string | null };
       if (!s.ok && s.reason) reason = s.reason;
-    } catch { /* no status file: the install script did not run */ }
-    return (cached = { backend: null, reason });
+    } catch {
+      /* no status file: the install script did not run */
+    }
+    cached = { backend: null, reason };
+    return cached;
   }
   const threads = threadsFromEnv(); // a malformed value is the user's error to see, not a reason to fall back
   try {
@@ -67,30 +142,41 @@ export function loadNativeBackend(): NativeLoad {
       name: 'native',
       gemm,
       attentionProbs: (q, k, d, probs) => addon.attentionProbs(...dimsOf(d), q, k, probs),
-      attentionProbsBackward: (q, k, probs, g, d, dq, dk) => addon.attentionProbsBackward(...dimsOf(d), q, k, probs, g, dq, dk),
+      attentionProbsBackward: (q, k, probs, g, d, dq, dk) =>
+        addon.attentionProbsBackward(...dimsOf(d), q, k, probs, g, dq, dk),
       attendValues: (probs, v, d, out) => addon.attendValues(...dimsOf(d), probs, v, out),
       attendValuesBackward: (probs, v, g, d, dp, dv) => addon.attendValuesBackward(...dimsOf(d), probs, v, g, dp, dv),
-      gelu: (x, approximate, out) => (approximate === 'tanh' ? addon.geluTanh(x, out) : jsBackend.gelu(x, approximate, out)),
-      geluBackward: (x, approximate, g, dx) => (approximate === 'tanh' ? addon.geluTanhBackward(x, g, dx) : jsBackend.geluBackward(x, approximate, g, dx)),
+      gelu: (x, approximate, out) =>
+        approximate === 'tanh' ? addon.geluTanh(x, out) : jsBackend.gelu(x, approximate, out),
+      geluBackward: (x, approximate, g, dx) =>
+        approximate === 'tanh' ? addon.geluTanhBackward(x, g, dx) : jsBackend.geluBackward(x, approximate, g, dx),
       binary: (op, a, b, out) => addon.binary(OPS[op], a, b, out),
       binaryBackward: (op, which, a, b, g, dx) => addon.binaryBackward(OPS[op], which === 'a' ? 0 : 1, a, b, g, dx),
       scale: (x, s, out, accumulate) => addon.scale(x, s, out, accumulate),
-      layerNorm: (x, gamma, beta, rows, dim, eps, out, mean, rstd) => addon.layerNorm(x, gamma, beta, rows, dim, eps, out, mean, rstd),
-      layerNormBackward: (x, gamma, mean, rstd, g, rows, dim, dx, dGamma, dBeta) => addon.layerNormBackward(x, gamma, mean, rstd, g, rows, dim, dx, dGamma, dBeta),
+      layerNorm: (x, gamma, beta, rows, dim, eps, out, mean, rstd) =>
+        addon.layerNorm(x, gamma, beta, rows, dim, eps, out, mean, rstd),
+      layerNormBackward: (x, gamma, mean, rstd, g, rows, dim, dx, dGamma, dBeta) =>
+        addon.layerNormBackward(x, gamma, mean, rstd, g, rows, dim, dx, dGamma, dBeta),
       softmax: (x, rows, dim, out) => addon.softmax(x, rows, dim, out),
-      crossEntropy: (logits, targets, rows, vocab, ignore) => addon.crossEntropy(logits, targets, rows, vocab, ignore, null, 0),
-      crossEntropyBackward: (logits, targets, rows, vocab, ignore, g, dLogits) => { addon.crossEntropy(logits, targets, rows, vocab, ignore, dLogits, g); },
+      crossEntropy: (logits, targets, rows, vocab, ignore) =>
+        addon.crossEntropy(logits, targets, rows, vocab, ignore, null, 0),
+      crossEntropyBackward: (logits, targets, rows, vocab, ignore, g, dLogits) => {
+        addon.crossEntropy(logits, targets, rows, vocab, ignore, dLogits, g);
+      },
       sumSquares: (x) => addon.sumSquares(x),
       sumAxis: (x, outer, len, inner, out, accumulate) => addon.sumAxis(x, outer, len, inner, out, accumulate),
       adamw: (p, g, m, v, a) => addon.adamw(p, g, m, v, a.lr, a.beta1, a.beta2, a.eps, a.weightDecay, a.step),
       // Swapping axes 1 and 2 of a rank-4 tensor (splitting and merging heads) is the hot permute.
       permute: (x, shape, perm, out, accumulate) => {
-        if (shape.length === 4 && perm[0] === 0 && perm[1] === 2 && perm[2] === 1 && perm[3] === 3) addon.swap12(x, shape[0]!, shape[1]!, shape[2]!, shape[3]!, out, accumulate);
+        if (shape.length === 4 && perm[0] === 0 && perm[1] === 2 && perm[2] === 1 && perm[3] === 3)
+          addon.swap12(x, shape[0]!, shape[1]!, shape[2]!, shape[3]!, out, accumulate);
         else jsBackend.permute(x, shape, perm, out, accumulate);
       },
     };
-    return (cached = { backend, addon });
+    cached = { backend, addon };
+    return cached;
   } catch (e) {
-    return (cached = { backend: null, reason: `the addon failed to load (${(e as Error).message.split('\n')[0]})` });
+    cached = { backend: null, reason: `the addon failed to load (${(e as Error).message.split('\n')[0]})` };
+    return cached;
   }
 }

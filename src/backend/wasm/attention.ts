@@ -8,92 +8,157 @@ import type { Kernels } from './kernels.js';
 import type { ModuleMemory } from './module-memory.js';
 import type { Product } from './product.js';
 
-type Arrays = Partial<Record<'q' | 'k' | 'v' | 'probs' | 'gProbs' | 'gOut' | 'out' | 'dq' | 'dk' | 'dProbs' | 'dv', Float32Array | null>>;
+type Arrays = Partial<
+  Record<'q' | 'k' | 'v' | 'probs' | 'gProbs' | 'gOut' | 'out' | 'dq' | 'dk' | 'dProbs' | 'dv', Float32Array | null>
+>;
 
 /** Each array against the element count its role needs under these dims. */
 function check(kernel: string, d: AttentionDims, arrays: Arrays): void {
   const n = checkAttentionDims(kernel, d);
-  const need = { q: n.q, out: n.q, dq: n.q, gOut: n.q, k: n.kv, v: n.kv, dk: n.kv, dv: n.kv, probs: n.probs, gProbs: n.probs, dProbs: n.probs };
+  const need = {
+    q: n.q,
+    out: n.q,
+    dq: n.q,
+    gOut: n.q,
+    k: n.kv,
+    v: n.kv,
+    dk: n.kv,
+    dv: n.kv,
+    probs: n.probs,
+    gProbs: n.probs,
+    dProbs: n.probs,
+  };
   for (const [name, a] of Object.entries(arrays)) covers(kernel, name, a ?? null, need[name as keyof typeof need]);
 }
 
-export function attentionInModule(kernels: Kernels, mem: ModuleMemory, product: Product): Pick<Backend, 'attentionProbs' | 'attentionProbsBackward' | 'attendValues' | 'attendValuesBackward'> {
+export function attentionInModule(
+  kernels: Kernels,
+  mem: ModuleMemory,
+  product: Product,
+): Pick<Backend, 'attentionProbs' | 'attentionProbsBackward' | 'attendValues' | 'attendValuesBackward'> {
   /** Per K/V head (offset of its rows): perGroup, then perHead for each query head reading it
    * (offsets of its q/out rows and its probability rows), then endGroup. */
-  const groups = (d: AttentionDims, perGroup: (kvo: number) => void, perHead: (qo: number, po: number) => void, endGroup: (kvo: number) => void) => {
+  const groups = (
+    d: AttentionDims,
+    perGroup: (kvo: number) => void,
+    perHead: (qo: number, po: number) => void,
+    endGroup: (kvo: number) => void,
+  ) => {
     const group = d.heads / d.kvHeads;
-    for (let b = 0; b < d.batch; b++) for (let g = 0; g < d.kvHeads; g++) {
-      const kvo = (b * d.kvHeads + g) * d.kvStride * d.headDim;
-      perGroup(kvo);
-      for (let h = g * group; h < (g + 1) * group; h++) perHead((b * d.heads + h) * d.tq * d.headDim, (b * d.heads + h) * d.tq * d.tk);
-      endGroup(kvo);
-    }
+    for (let b = 0; b < d.batch; b++)
+      for (let g = 0; g < d.kvHeads; g++) {
+        const kvo = (b * d.kvHeads + g) * d.kvStride * d.headDim;
+        perGroup(kvo);
+        for (let h = g * group; h < (g + 1) * group; h++)
+          perHead((b * d.heads + h) * d.tq * d.headDim, (b * d.heads + h) * d.tq * d.tk);
+        endGroup(kvo);
+      }
   };
   const first = (d: AttentionDims) => d.tk - d.tq;
   return {
     attentionProbs: (q, keys, d, probs) => {
       check('attentionProbs', d, { q, k: keys, probs });
-      const D = d.headDim, [oK, oQ, oP] = mem.regions(d.tk * D, d.tq * D, d.tq * d.tk) as [number, number, number];
-      groups(d, (kvo) => mem.copyIn(keys, kvo, d.tk * D, oK), (qo, po) => {
-        mem.copyIn(q, qo, d.tq * D, oQ);
-        product(oQ * 4, oK * 4, oP * 4, d.tq, d.tk, D, false, true, false);
-        kernels.softmaxRows(oP * 4, d.tq, d.tk, d.tk, first(d), d.causal ? 1 : 0, d.scale);
-        mem.copyOut(probs, po, d.tq * d.tk, oP);
-      }, () => {});
+      const D = d.headDim,
+        [oK, oQ, oP] = mem.regions(d.tk * D, d.tq * D, d.tq * d.tk) as [number, number, number];
+      groups(
+        d,
+        (kvo) => mem.copyIn(keys, kvo, d.tk * D, oK),
+        (qo, po) => {
+          mem.copyIn(q, qo, d.tq * D, oQ);
+          product(oQ * 4, oK * 4, oP * 4, d.tq, d.tk, D, false, true, false);
+          kernels.softmaxRows(oP * 4, d.tq, d.tk, d.tk, first(d), d.causal ? 1 : 0, d.scale);
+          mem.copyOut(probs, po, d.tq * d.tk, oP);
+        },
+        () => {},
+      );
     },
     attentionProbsBackward: (q, keys, probs, g, d, dq, dk) => {
       check('attentionProbsBackward', d, { q, k: keys, probs, gProbs: g, dq, dk });
       const D = d.headDim;
-      const [oK, odK, oQ, odQ, oP, oG] = mem.regions(d.tk * D, d.tk * D, d.tq * D, d.tq * D, d.tq * d.tk, d.tq * d.tk) as number[] as [number, number, number, number, number, number];
-      groups(d, (kvo) => {
-        mem.copyIn(keys, kvo, d.tk * D, oK);
-        if (dk) mem.copyIn(dk, kvo, d.tk * D, odK);
-      }, (qo, po) => {
-        mem.copyIn(probs, po, d.tq * d.tk, oP);
-        mem.copyIn(g, po, d.tq * d.tk, oG);
-        kernels.softmaxBackwardRows(oP * 4, oG * 4, oG * 4, d.tq, d.tk, d.tk, first(d), d.causal ? 1 : 0, d.scale); // dS over G
-        if (dq) {
-          mem.copyIn(dq, qo, d.tq * D, odQ);
-          product(oG * 4, oK * 4, odQ * 4, d.tq, D, d.tk, false, false, true);
-          mem.copyOut(dq, qo, d.tq * D, odQ);
-        }
-        if (dk) {
-          mem.copyIn(q, qo, d.tq * D, oQ);
-          product(oG * 4, oQ * 4, odK * 4, d.tk, D, d.tq, true, false, true);
-        }
-      }, (kvo) => { if (dk) mem.copyOut(dk, kvo, d.tk * D, odK); });
+      const [oK, odK, oQ, odQ, oP, oG] = mem.regions(
+        d.tk * D,
+        d.tk * D,
+        d.tq * D,
+        d.tq * D,
+        d.tq * d.tk,
+        d.tq * d.tk,
+      ) as number[] as [number, number, number, number, number, number];
+      groups(
+        d,
+        (kvo) => {
+          mem.copyIn(keys, kvo, d.tk * D, oK);
+          if (dk) mem.copyIn(dk, kvo, d.tk * D, odK);
+        },
+        (qo, po) => {
+          mem.copyIn(probs, po, d.tq * d.tk, oP);
+          mem.copyIn(g, po, d.tq * d.tk, oG);
+          kernels.softmaxBackwardRows(oP * 4, oG * 4, oG * 4, d.tq, d.tk, d.tk, first(d), d.causal ? 1 : 0, d.scale); // dS over G
+          if (dq) {
+            mem.copyIn(dq, qo, d.tq * D, odQ);
+            product(oG * 4, oK * 4, odQ * 4, d.tq, D, d.tk, false, false, true);
+            mem.copyOut(dq, qo, d.tq * D, odQ);
+          }
+          if (dk) {
+            mem.copyIn(q, qo, d.tq * D, oQ);
+            product(oG * 4, oQ * 4, odK * 4, d.tk, D, d.tq, true, false, true);
+          }
+        },
+        (kvo) => {
+          if (dk) mem.copyOut(dk, kvo, d.tk * D, odK);
+        },
+      );
     },
     attendValues: (probs, v, d, out) => {
       check('attendValues', d, { probs, v, out });
-      const D = d.headDim, [oV, oP, oO] = mem.regions(d.tk * D, d.tq * d.tk, d.tq * D) as [number, number, number];
-      groups(d, (kvo) => mem.copyIn(v, kvo, d.tk * D, oV), (qo, po) => {
-        mem.copyIn(probs, po, d.tq * d.tk, oP);
-        if (d.causal) kernels.maskRows(oP * 4, d.tq, d.tk, d.tk, first(d));
-        product(oP * 4, oV * 4, oO * 4, d.tq, D, d.tk, false, false, false);
-        mem.copyOut(out, qo, d.tq * D, oO);
-      }, () => {});
+      const D = d.headDim,
+        [oV, oP, oO] = mem.regions(d.tk * D, d.tq * d.tk, d.tq * D) as [number, number, number];
+      groups(
+        d,
+        (kvo) => mem.copyIn(v, kvo, d.tk * D, oV),
+        (qo, po) => {
+          mem.copyIn(probs, po, d.tq * d.tk, oP);
+          if (d.causal) kernels.maskRows(oP * 4, d.tq, d.tk, d.tk, first(d));
+          product(oP * 4, oV * 4, oO * 4, d.tq, D, d.tk, false, false, false);
+          mem.copyOut(out, qo, d.tq * D, oO);
+        },
+        () => {},
+      );
     },
     attendValuesBackward: (probs, v, g, d, dProbs, dv) => {
       check('attendValuesBackward', d, { probs, v, gOut: g, dProbs, dv });
       const D = d.headDim;
-      const [oV, odV, oG, oP, odP, oT] = mem.regions(d.tk * D, d.tk * D, d.tq * D, d.tq * d.tk, d.tq * d.tk, d.tq * d.tk) as number[] as [number, number, number, number, number, number];
-      groups(d, (kvo) => {
-        mem.copyIn(v, kvo, d.tk * D, oV);
-        if (dv) mem.copyIn(dv, kvo, d.tk * D, odV);
-      }, (qo, po) => {
-        mem.copyIn(g, qo, d.tq * D, oG);
-        if (dProbs) {
-          mem.copyIn(dProbs, po, d.tq * d.tk, odP);
-          product(oG * 4, oV * 4, oT * 4, d.tq, d.tk, D, false, true, false);
-          kernels.addRows(odP * 4, oT * 4, d.tq, d.tk, d.tk, first(d), d.causal ? 1 : 0);
-          mem.copyOut(dProbs, po, d.tq * d.tk, odP);
-        }
-        if (dv) {
-          mem.copyIn(probs, po, d.tq * d.tk, oP);
-          if (d.causal) kernels.maskRows(oP * 4, d.tq, d.tk, d.tk, first(d));
-          product(oP * 4, oG * 4, odV * 4, d.tk, D, d.tq, true, false, true);
-        }
-      }, (kvo) => { if (dv) mem.copyOut(dv, kvo, d.tk * D, odV); });
+      const [oV, odV, oG, oP, odP, oT] = mem.regions(
+        d.tk * D,
+        d.tk * D,
+        d.tq * D,
+        d.tq * d.tk,
+        d.tq * d.tk,
+        d.tq * d.tk,
+      ) as number[] as [number, number, number, number, number, number];
+      groups(
+        d,
+        (kvo) => {
+          mem.copyIn(v, kvo, d.tk * D, oV);
+          if (dv) mem.copyIn(dv, kvo, d.tk * D, odV);
+        },
+        (qo, po) => {
+          mem.copyIn(g, qo, d.tq * D, oG);
+          if (dProbs) {
+            mem.copyIn(dProbs, po, d.tq * d.tk, odP);
+            product(oG * 4, oV * 4, oT * 4, d.tq, d.tk, D, false, true, false);
+            kernels.addRows(odP * 4, oT * 4, d.tq, d.tk, d.tk, first(d), d.causal ? 1 : 0);
+            mem.copyOut(dProbs, po, d.tq * d.tk, odP);
+          }
+          if (dv) {
+            mem.copyIn(probs, po, d.tq * d.tk, oP);
+            if (d.causal) kernels.maskRows(oP * 4, d.tq, d.tk, d.tk, first(d));
+            product(oP * 4, oG * 4, odV * 4, d.tk, D, d.tq, true, false, true);
+          }
+        },
+        (kvo) => {
+          if (dv) mem.copyOut(dv, kvo, d.tk * D, odV);
+        },
+      );
     },
   };
 }

@@ -8,7 +8,17 @@ import type { Backend, GemmArgs } from '../types.js';
 import { checkGemm, checkSameLength } from '../bounds.js';
 import { jsBackend } from '../js/index.js';
 import { attentionInModule } from './attention.js';
-import { CONTROL_BYTES, hasRelaxedSimd, instantiate, PACK_A, PACK_B, SCRATCH, SLOT, type Kernels, type WasmSimd } from './kernels.js';
+import {
+  CONTROL_BYTES,
+  hasRelaxedSimd,
+  instantiate,
+  PACK_A,
+  PACK_B,
+  SCRATCH,
+  SLOT,
+  type Kernels,
+  type WasmSimd,
+} from './kernels.js';
 import { ModuleMemory } from './module-memory.js';
 import { makeProduct, type Product } from './product.js';
 
@@ -31,7 +41,8 @@ export interface WasmThreads {
  * worker threads; never throws: reports why the backend is unavailable instead.
  */
 export function loadWasmBackend(options: { threads?: WasmThreads; simd?: WasmSimd } = {}): WasmLoad {
-  const pool = options.threads && options.threads.count > 0 && typeof SharedArrayBuffer !== 'undefined' ? options.threads : null;
+  const pool =
+    options.threads && options.threads.count > 0 && typeof SharedArrayBuffer !== 'undefined' ? options.threads : null;
   const simd = options.simd ?? (hasRelaxedSimd() ? 'relaxed' : 'plain');
   if (simd === 'relaxed' && !hasRelaxedSimd()) return { backend: null, reason: 'this runtime has no relaxed SIMD' };
   let kernels: Kernels, module: WebAssembly.Module;
@@ -41,7 +52,10 @@ export function loadWasmBackend(options: { threads?: WasmThreads; simd?: WasmSim
     return { backend: null, reason: `WebAssembly SIMD is not available here (${(e as Error).message})` };
   }
   if (kernels.scratchBytes() !== SCRATCH) {
-    return { backend: null, reason: `the wasm module's scratch layout (${kernels.scratchBytes()} bytes) differs from the host's (${SCRATCH})` };
+    return {
+      backend: null,
+      reason: `the wasm module's scratch layout (${kernels.scratchBytes()} bytes) differs from the host's (${SCRATCH})`,
+    };
   }
   const workers = pool ? pool.count : 0;
   const mem = new ModuleMemory(kernels, CONTROL_BYTES + (workers + 1) * SCRATCH);
@@ -65,17 +79,25 @@ function scratchAt(t: number): [number, number, number] {
   return [s, s + PACK_A * 4, s + (PACK_A + PACK_B) * 4];
 }
 
-function startWorkers(pool: WasmThreads, module: WebAssembly.Module, memory: WebAssembly.Memory, control: Int32Array): void {
+function startWorkers(
+  pool: WasmThreads,
+  module: WebAssembly.Module,
+  memory: WebAssembly.Memory,
+  control: Int32Array,
+): void {
   for (let t = 0; t < pool.count; t++) pool.start(t, module, memory, scratchAt(t + 1));
   // Workers start asynchronously; wait (blocking, as Node allows) until each has instantiated.
-  for (let t = 0; t < pool.count; t++) while (Atomics.load(control, t * SLOT + 15) !== 1) Atomics.wait(control, t * SLOT + 15, 0, 50);
+  for (let t = 0; t < pool.count; t++)
+    while (Atomics.load(control, t * SLOT + 15) !== 1) Atomics.wait(control, t * SLOT + 15, 0, 50);
 }
 
 /** Batched products: each item's operands copied in, multiplied, and C copied back. */
 function gemmInModule(mem: ModuleMemory, product: Product): Backend['gemm'] {
   return (a: Float32Array, b: Float32Array, c: Float32Array, p: GemmArgs) => {
     checkGemm('wasm gemm', a, b, c, p);
-    const sizeA = p.m * p.k, sizeB = p.k * p.n, sizeC = p.m * p.n;
+    const sizeA = p.m * p.k,
+      sizeB = p.k * p.n,
+      sizeC = p.m * p.n;
     const [offA, offB, offC] = mem.regions(sizeA, sizeB, sizeC) as [number, number, number];
     for (let i = 0; i < p.batch; i++) {
       mem.copyIn(a, i * p.strideA, sizeA, offA, 'a');
@@ -91,13 +113,21 @@ function gemmInModule(mem: ModuleMemory, product: Product): Backend['gemm'] {
 /** GELU (tanh form) and its gradient in SIMD over whole arrays. */
 function pointwiseInModule(kernels: Kernels, mem: ModuleMemory): Pick<Backend, 'gelu' | 'geluBackward'> {
   /** Copies `inputs` in (each padded to a multiple of 4; null reserves an output), runs fn on their addresses, copies the last back into `result`. */
-  const lanes = (inputs: Array<Float32Array | null>, result: Float32Array, fn: (addresses: number[], n4: number) => void) => {
-    const n = result.length, n4 = (n + 3) & ~3;
+  const lanes = (
+    inputs: Array<Float32Array | null>,
+    result: Float32Array,
+    fn: (addresses: number[], n4: number) => void,
+  ) => {
+    const n = result.length,
+      n4 = (n + 3) & ~3;
     const offsets = mem.regions(...inputs.map(() => n4));
     inputs.forEach((x, i) => {
       if (x) mem.copyIn(x, 0, n, offsets[i]!);
     });
-    fn(offsets.map((o) => o * 4), n4);
+    fn(
+      offsets.map((o) => o * 4),
+      n4,
+    );
     mem.copyOut(result, 0, n, offsets[offsets.length - 1]!);
   };
   return {

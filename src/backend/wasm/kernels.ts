@@ -1,20 +1,57 @@
 // The WebAssembly kernels' side of the wasm backend: the exports of the AssemblyScript module
 // (assembly/*.ts), the layout of its memory (control block for worker threads, per-thread
 // scratch), and instantiation of the right build (relaxed or plain SIMD, private or shared memory).
-import { GEMM_RELAXED_SHARED_WASM_BASE64, GEMM_RELAXED_WASM_BASE64, GEMM_SHARED_WASM_BASE64, GEMM_WASM_BASE64 } from './binary.js';
+import {
+  GEMM_RELAXED_SHARED_WASM_BASE64,
+  GEMM_RELAXED_WASM_BASE64,
+  GEMM_SHARED_WASM_BASE64,
+  GEMM_WASM_BASE64,
+} from './binary.js';
 
 export interface Kernels {
   memory: WebAssembly.Memory;
-  gemm(a: number, b: number, c: number, m: number, n: number, k: number, transA: number, transB: number, accumulate: number): void;
-  gemmStrided(a: number, b: number, c: number, m: number, n: number, k: number, lda: number, ldb: number, ldc: number,
-    transA: number, transB: number, accumulate: number): void;
+  gemm(
+    a: number,
+    b: number,
+    c: number,
+    m: number,
+    n: number,
+    k: number,
+    transA: number,
+    transB: number,
+    accumulate: number,
+  ): void;
+  gemmStrided(
+    a: number,
+    b: number,
+    c: number,
+    m: number,
+    n: number,
+    k: number,
+    lda: number,
+    ldb: number,
+    ldc: number,
+    transA: number,
+    transB: number,
+    accumulate: number,
+  ): void;
   setScratch(a: number, b: number, e: number): void;
   scratchBytes(): number;
   ensureMemory(bytes: number): number;
   geluTanh(x: number, out: number, n: number): void;
   geluTanhBackward(x: number, g: number, dx: number, n: number): void;
   softmaxRows(p: number, rows: number, width: number, ld: number, first: number, causal: number, scale: number): void;
-  softmaxBackwardRows(p: number, g: number, ds: number, rows: number, width: number, ld: number, first: number, causal: number, scale: number): void;
+  softmaxBackwardRows(
+    p: number,
+    g: number,
+    ds: number,
+    rows: number,
+    width: number,
+    ld: number,
+    first: number,
+    causal: number,
+    scale: number,
+  ): void;
   maskRows(p: number, rows: number, width: number, ld: number, first: number): void;
   addRows(dst: number, src: number, rows: number, width: number, ld: number, first: number, causal: number): void;
   gemvRows(w: number, x: number, y: number, n: number, k: number, accumulate: number): void;
@@ -30,7 +67,8 @@ export function decodeBase64(s: string): Uint8Array<ArrayBuffer> {
 export const SLOT = 16;
 export const CONTROL_BYTES = 64 * SLOT * 4;
 /** Scratch per thread, as assembly/gemm.ts lays it out: packed A (96×256 floats), packed B (256×512), an 8×8 edge tile. */
-export const PACK_A = 96 * 256, PACK_B = 256 * 512;
+export const PACK_A = 96 * 256,
+  PACK_B = 256 * 512;
 export const SCRATCH = (PACK_A + PACK_B + 64) * 4;
 /**
  * A shared memory is sized once, up front (512 MiB of address space; pages are only resident once
@@ -61,7 +99,9 @@ export function hasRelaxedSimd(): boolean {
 /** Compiles and instantiates the build for `simd`, with a shared memory when threads will use it. */
 export function instantiate(simd: WasmSimd, shared: boolean): { kernels: Kernels; module: WebAssembly.Module } {
   if (shared) {
-    const module = new WebAssembly.Module(decodeBase64(simd === 'relaxed' ? GEMM_RELAXED_SHARED_WASM_BASE64 : GEMM_SHARED_WASM_BASE64));
+    const module = new WebAssembly.Module(
+      decodeBase64(simd === 'relaxed' ? GEMM_RELAXED_SHARED_WASM_BASE64 : GEMM_SHARED_WASM_BASE64),
+    );
     const memory = new WebAssembly.Memory({ initial: SHARED_PAGES, maximum: 16384, shared: true });
     const exports = new WebAssembly.Instance(module, { env: { memory } }).exports as unknown as Kernels;
     return { kernels: { ...exports, memory }, module };

@@ -22,7 +22,8 @@ export class ModuleMemory {
     const bytes = 4 * sizes.reduce((a, b) => a + b, 0);
     const { memory } = this.kernels;
     if (this.base + bytes > memory.buffer.byteLength) this.kernels.ensureMemory(this.base + bytes);
-    if (this.heap.buffer !== memory.buffer || this.heap.length * 4 < this.base + bytes) this.heap = new Float32Array(memory.buffer);
+    if (this.heap.buffer !== memory.buffer || this.heap.length * 4 < this.base + bytes)
+      this.heap = new Float32Array(memory.buffer);
     let at = this.base / 4;
     return sizes.map((n) => {
       const o = at;
@@ -33,13 +34,15 @@ export class ModuleMemory {
 
   /** Copies src[from, from + n) to the region at float offset `to`. */
   copyIn(src: Float32Array, from: number, n: number, to: number, name = 'operand'): void {
-    if (from + n > src.length) throw new KernelBoundsError(`wasm backend: ${name} has ${src.length} elements, the sizes need ${from + n}`);
+    if (from + n > src.length)
+      throw new KernelBoundsError(`wasm backend: ${name} has ${src.length} elements, the sizes need ${from + n}`);
     this.heap.set(src.subarray(from, from + n), to);
   }
 
   /** Copies n floats at float offset `from` into dst[at, at + n). */
   copyOut(dst: Float32Array, at: number, n: number, from: number, name = 'output'): void {
-    if (at + n > dst.length) throw new KernelBoundsError(`wasm backend: ${name} has ${dst.length} elements, the sizes need ${at + n}`);
+    if (at + n > dst.length)
+      throw new KernelBoundsError(`wasm backend: ${name} has ${dst.length} elements, the sizes need ${at + n}`);
     dst.set(this.heap.subarray(from, from + n), at);
   }
 

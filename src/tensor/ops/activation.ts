@@ -1,12 +1,13 @@
 // Pointwise activations (GELU tanh/exact, SiLU) and softmax over the last axis.
 import { backend, type GeluApproximation } from '../../backend/backend.js';
 import { takeBuffer } from '../pool.js';
-import { OpError, Tensor, expectTensors, formatShape, result } from '../tensor.js';
+import { OpError, type Tensor, expectTensors, formatShape, result } from '../tensor.js';
 
 /** GELU; 'tanh' is the GPT-2 approximation, 'none' the exact erf form (PyTorch's names). */
 export function gelu(x: Tensor, approximate: GeluApproximation = 'tanh'): Tensor {
   expectTensors('gelu', { x });
-  if (approximate !== 'tanh' && approximate !== 'none') throw new OpError('gelu', `approximate must be 'tanh' or 'none', got ${JSON.stringify(approximate)}`);
+  if (approximate !== 'tanh' && approximate !== 'none')
+    throw new OpError('gelu', `approximate must be 'tanh' or 'none', got ${JSON.stringify(approximate)}`);
   const be = backend();
   const out = takeBuffer(x.size);
   be.gelu(x.data, approximate, out);
@@ -23,8 +24,10 @@ export function silu(x: Tensor): Tensor {
 
 export function softmax(x: Tensor): Tensor {
   expectTensors('softmax', { x });
-  if (x.rank < 1 || x.shape[x.rank - 1] === 0) throw new OpError('softmax', `needs a non-empty last axis, got ${formatShape(x.shape)}`);
-  const dim = x.shape[x.rank - 1]!, rows = x.size / dim;
+  if (x.rank < 1 || x.shape[x.rank - 1] === 0)
+    throw new OpError('softmax', `needs a non-empty last axis, got ${formatShape(x.shape)}`);
+  const dim = x.shape[x.rank - 1]!,
+    rows = x.size / dim;
   const be = backend();
   const out = takeBuffer(x.size);
   be.softmax(x.data, rows, dim, out);

@@ -5,7 +5,7 @@
 // With causal masking the queries are the last Tq of the Tk positions.
 import { backend, type AttentionDims } from '../../backend/backend.js';
 import { takeBuffer } from '../pool.js';
-import { OpError, Tensor, expectTensors, formatShape, result } from '../tensor.js';
+import { OpError, type Tensor, expectTensors, formatShape, result } from '../tensor.js';
 
 export interface AttentionOptions {
   causal?: boolean;
@@ -17,7 +17,8 @@ export interface AttentionOptions {
 
 function keyLengthOf(op: string, rows: number, keyLength: number | undefined, shapes: () => string): number {
   const tk = keyLength ?? rows;
-  if (!Number.isInteger(tk) || tk <= 0 || tk > rows) throw new OpError(op, `keyLength ${keyLength} must be between 1 and the ${rows} rows of k/v: ${shapes()}`);
+  if (!Number.isInteger(tk) || tk <= 0 || tk > rows)
+    throw new OpError(op, `keyLength ${keyLength} must be between 1 and the ${rows} rows of k/v: ${shapes()}`);
   return tk;
 }
 
@@ -28,12 +29,23 @@ function dimsOf(op: string, q: Tensor, k: Tensor, options: AttentionOptions): At
   const [batch, heads, tq, headDim] = q.shape as [number, number, number, number];
   const [kb, kvHeads, rows, kd] = k.shape as [number, number, number, number];
   if (kb !== batch || kd !== headDim) throw new OpError(op, `batch and head size of q and k differ: ${shapes()}`);
-  if (kvHeads === 0 || heads % kvHeads !== 0) throw new OpError(op, `${heads} query heads cannot be grouped over ${kvHeads} key/value heads: ${shapes()}`);
+  if (kvHeads === 0 || heads % kvHeads !== 0)
+    throw new OpError(op, `${heads} query heads cannot be grouped over ${kvHeads} key/value heads: ${shapes()}`);
   if (tq === 0 || rows === 0 || headDim === 0) throw new OpError(op, `empty attention: ${shapes()}`);
   const tk = keyLengthOf(op, rows, options.keyLength, shapes);
   const causal = options.causal ?? true;
   if (causal && tq > tk) throw new OpError(op, `causal attention needs at least as many keys as queries: ${shapes()}`);
-  return { batch, heads, kvHeads, tq, tk, kvStride: rows, headDim, scale: options.scale ?? 1 / Math.sqrt(headDim), causal };
+  return {
+    batch,
+    heads,
+    kvHeads,
+    tq,
+    tk,
+    kvStride: rows,
+    headDim,
+    scale: options.scale ?? 1 / Math.sqrt(headDim),
+    causal,
+  };
 }
 
 /** softmax(scale · QKᵀ + causal mask) → [B, H, Tq, Tk]; masked entries are exactly 0. */
@@ -43,8 +55,15 @@ export function attentionProbs(q: Tensor, k: Tensor, options: AttentionOptions =
   const probs = takeBuffer(dims.batch * dims.heads * dims.tq * dims.tk);
   be.attentionProbs(q.data, k.data, dims, probs);
   return result(probs, [dims.batch, dims.heads, dims.tq, dims.tk], [q, k], (g) => {
-    be.attentionProbsBackward(q.data, k.data, probs, g, dims,
-      q.requiresGrad ? q.gradBuffer() : null, k.requiresGrad ? k.gradBuffer() : null);
+    be.attentionProbsBackward(
+      q.data,
+      k.data,
+      probs,
+      g,
+      dims,
+      q.requiresGrad ? q.gradBuffer() : null,
+      k.requiresGrad ? k.gradBuffer() : null,
+    );
   });
 }
 
@@ -56,20 +75,30 @@ export function attentionProbs(q: Tensor, k: Tensor, options: AttentionOptions =
 export function attendValues(probs: Tensor, v: Tensor, options: { causal?: boolean } = {}): Tensor {
   expectTensors('attendValues', { probs, v });
   const shapes = () => `probs ${formatShape(probs.shape)}, v ${formatShape(v.shape)}`;
-  if (probs.rank !== 4 || v.rank !== 4) throw new OpError('attendValues', `probs must be [B, H, Tq, Tk] and v [B, G, Tk, Dv]: ${shapes()}`);
+  if (probs.rank !== 4 || v.rank !== 4)
+    throw new OpError('attendValues', `probs must be [B, H, Tq, Tk] and v [B, G, Tk, Dv]: ${shapes()}`);
   const [batch, heads, tq, tk] = probs.shape as [number, number, number, number];
   const [vb, kvHeads, rows, dv] = v.shape as [number, number, number, number];
-  if (vb !== batch || rows < tk) throw new OpError('attendValues', `batch differs or v has fewer positions than probs: ${shapes()}`);
-  if (kvHeads === 0 || heads % kvHeads !== 0) throw new OpError('attendValues', `${heads} heads cannot be grouped over ${kvHeads} value heads: ${shapes()}`);
+  if (vb !== batch || rows < tk)
+    throw new OpError('attendValues', `batch differs or v has fewer positions than probs: ${shapes()}`);
+  if (kvHeads === 0 || heads % kvHeads !== 0)
+    throw new OpError('attendValues', `${heads} heads cannot be grouped over ${kvHeads} value heads: ${shapes()}`);
   const causal = options.causal ?? true;
-  if (causal && tq > tk) throw new OpError('attendValues', `causal attention needs at least as many keys as queries: ${shapes()}`);
+  if (causal && tq > tk)
+    throw new OpError('attendValues', `causal attention needs at least as many keys as queries: ${shapes()}`);
   const dims: AttentionDims = { batch, heads, kvHeads, tq, tk, kvStride: rows, headDim: dv, scale: 1, causal };
   const be = backend();
   const out = takeBuffer(batch * heads * tq * dv);
   be.attendValues(probs.data, v.data, dims, out);
   return result(out, [batch, heads, tq, dv], [probs, v], (g) => {
-    be.attendValuesBackward(probs.data, v.data, g, dims,
-      probs.requiresGrad ? probs.gradBuffer() : null, v.requiresGrad ? v.gradBuffer() : null);
+    be.attendValuesBackward(
+      probs.data,
+      v.data,
+      g,
+      dims,
+      probs.requiresGrad ? probs.gradBuffer() : null,
+      v.requiresGrad ? v.gradBuffer() : null,
+    );
   });
 }
 
@@ -77,7 +106,10 @@ export function attendValues(probs: Tensor, v: Tensor, options: { causal?: boole
 export function attention(q: Tensor, k: Tensor, v: Tensor, options: AttentionOptions = {}): Tensor {
   expectTensors('attention', { q, k, v });
   if (v.rank !== 4 || v.shape[1] !== k.shape[1] || v.shape[2] !== k.shape[2]) {
-    throw new OpError('attention', `v must have k's heads and length: k ${formatShape(k.shape)}, v ${formatShape(v.shape)}`);
+    throw new OpError(
+      'attention',
+      `v must have k's heads and length: k ${formatShape(k.shape)}, v ${formatShape(v.shape)}`,
+    );
   }
   return attendValues(attentionProbs(q, k, options), v, { causal: options.causal ?? true });
 }

@@ -2,7 +2,7 @@
 // dropout, as PyTorch); the mask comes from the caller's seeded Rng so runs are reproducible.
 import { backend } from '../../backend/backend.js';
 import { takeBuffer } from '../pool.js';
-import { OpError, Tensor, expectTensors, result } from '../tensor.js';
+import { OpError, type Tensor, expectTensors, result } from '../tensor.js';
 import type { Rng } from '../random.js';
 
 export function dropout(x: Tensor, p: number, rng: Rng, training = true): Tensor {

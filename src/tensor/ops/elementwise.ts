@@ -1,7 +1,7 @@
 // add, sub, mul with broadcasting over leading dimensions (one shape a suffix of the other), and scale.
 import { backend, type BinaryOp } from '../../backend/backend.js';
 import { takeBuffer } from '../pool.js';
-import { OpError, Tensor, expectTensors, formatShape, result } from '../tensor.js';
+import { OpError, type Tensor, expectTensors, formatShape, result } from '../tensor.js';
 
 function isSuffix(short: readonly number[], long: readonly number[]): boolean {
   const off = long.length - short.length;
@@ -14,7 +14,10 @@ function binary(op: BinaryOp, a: Tensor, b: Tensor): Tensor {
   if (isSuffix(b.shape, a.shape)) shape = a.shape;
   else if (isSuffix(a.shape, b.shape)) shape = b.shape;
   else {
-    throw new OpError(op, `shapes ${formatShape(a.shape)} and ${formatShape(b.shape)} do not broadcast (one must end with the other)`);
+    throw new OpError(
+      op,
+      `shapes ${formatShape(a.shape)} and ${formatShape(b.shape)} do not broadcast (one must end with the other)`,
+    );
   }
   const be = backend();
   const out = takeBuffer(Math.max(a.size, b.size));

@@ -9,15 +9,24 @@ import { Tensor } from '../tensor.js';
 import * as ops from './index.js';
 
 const rng = new Rng(42);
-const randn = (shape: number[], scale = 1) => new Tensor(rng.fillNormal(new Float32Array(shape.reduce((a, b) => a * b, 1)), 0, scale), shape);
+const randn = (shape: number[], scale = 1) =>
+  new Tensor(rng.fillNormal(new Float32Array(shape.reduce((a, b) => a * b, 1)), 0, scale), shape);
 const ids = Int32Array.from([2, 0, 2, 4, 1, 2]);
 const targets = Int32Array.from([3, 0, -100, 6, 2, 1]);
 
 /** op name → (function of named inputs, the inputs). Several shapes where an op has several paths. */
 const CHECKS: Array<[string, (t: Record<string, Tensor>) => Tensor | Tensor[], () => Record<string, Tensor>]> = [
   ['matmul', (t) => ops.matmul(t.a!, t.b!), () => ({ a: randn([2, 3, 4]), b: randn([2, 4, 5]) })],
-  ['matmul transA+transB, shared b', (t) => ops.matmul(t.a!, t.b!, { transA: true, transB: true }), () => ({ a: randn([2, 4, 3]), b: randn([5, 4]) })],
-  ['linear with bias', (t) => ops.linear(t.x!, t.w!, t.b!), () => ({ x: randn([2, 3, 4]), w: randn([5, 4]), b: randn([5]) })],
+  [
+    'matmul transA+transB, shared b',
+    (t) => ops.matmul(t.a!, t.b!, { transA: true, transB: true }),
+    () => ({ a: randn([2, 4, 3]), b: randn([5, 4]) }),
+  ],
+  [
+    'linear with bias',
+    (t) => ops.linear(t.x!, t.w!, t.b!),
+    () => ({ x: randn([2, 3, 4]), w: randn([5, 4]), b: randn([5]) }),
+  ],
   ['linear without bias', (t) => ops.linear(t.x!, t.w!), () => ({ x: randn([3, 4]), w: randn([2, 4]) })],
   ['add broadcast', (t) => ops.add(t.a!, t.b!), () => ({ a: randn([2, 3, 4]), b: randn([4]) })],
   ['sub broadcast left', (t) => ops.sub(t.a!, t.b!), () => ({ a: randn([3, 4]), b: randn([2, 3, 4]) })],
@@ -35,10 +44,22 @@ const CHECKS: Array<[string, (t: Record<string, Tensor>) => Tensor | Tensor[], (
   ['gelu exact', (t) => ops.gelu(t.x!, 'none'), () => ({ x: randn([20], 2) })],
   ['silu', (t) => ops.silu(t.x!), () => ({ x: randn([20], 2) })],
   ['softmax', (t) => ops.softmax(t.x!), () => ({ x: randn([3, 7]) })],
-  ['attention GQA causal', (t) => ops.attention(t.q!, t.k!, t.v!), () => ({ q: randn([1, 4, 3, 4]), k: randn([1, 2, 3, 4]), v: randn([1, 2, 3, 4]) })],
-  ['attention with cache offset', (t) => ops.attention(t.q!, t.k!, t.v!), () => ({ q: randn([1, 2, 2, 4]), k: randn([1, 1, 5, 4]), v: randn([1, 1, 5, 4]) })],
+  [
+    'attention GQA causal',
+    (t) => ops.attention(t.q!, t.k!, t.v!),
+    () => ({ q: randn([1, 4, 3, 4]), k: randn([1, 2, 3, 4]), v: randn([1, 2, 3, 4]) }),
+  ],
+  [
+    'attention with cache offset',
+    (t) => ops.attention(t.q!, t.k!, t.v!),
+    () => ({ q: randn([1, 2, 2, 4]), k: randn([1, 1, 5, 4]), v: randn([1, 1, 5, 4]) }),
+  ],
   ['attentionProbs', (t) => ops.attentionProbs(t.q!, t.k!), () => ({ q: randn([1, 2, 4, 4]), k: randn([1, 2, 4, 4]) })],
-  ['attendValues bidirectional', (t) => ops.attendValues(t.p!, t.v!, { causal: false }), () => ({ p: randn([1, 2, 3, 4]), v: randn([1, 1, 4, 3]) })],
+  [
+    'attendValues bidirectional',
+    (t) => ops.attendValues(t.p!, t.v!, { causal: false }),
+    () => ({ p: randn([1, 2, 3, 4]), v: randn([1, 1, 4, 3]) }),
+  ],
   ['rope', (t) => ops.rope(t.x!, { offset: 3 }), () => ({ x: randn([1, 2, 3, 8]) })],
   ['crossEntropy with ignored target', (t) => ops.crossEntropy(t.x!, targets), () => ({ x: randn([6, 7]) })],
   ['sum axis', (t) => ops.sum(t.x!, 1), () => ({ x: randn([2, 3, 4]) })],
@@ -54,7 +75,9 @@ describe.each(BACKENDS)('finite-difference gradient checks on the %s backend', (
 
   it('cover every differentiable op', () => {
     const checked = new Set(CHECKS.map(([label]) => label.split(' ')[0]!));
-    const missing = Object.keys(ops).filter((k) => typeof (ops as Record<string, unknown>)[k] === 'function' && !checked.has(k));
+    const missing = Object.keys(ops).filter(
+      (k) => typeof (ops as Record<string, unknown>)[k] === 'function' && !checked.has(k),
+    );
     expect(missing).toEqual([]);
   });
 

@@ -14,7 +14,9 @@ const cases = opCases(fixture);
 describe('the op fixtures', () => {
   it('cover every differentiable op (dropout is checked on its own: PyTorch draws other random numbers)', () => {
     const tested = new Set(cases.map((c) => c.op));
-    const untested = Object.keys(ops).filter((k) => typeof (ops as Record<string, unknown>)[k] === 'function' && !tested.has(k) && k !== 'dropout');
+    const untested = Object.keys(ops).filter(
+      (k) => typeof (ops as Record<string, unknown>)[k] === 'function' && !tested.has(k) && k !== 'dropout',
+    );
     expect(untested).toEqual([]);
     for (const c of cases) expect(OP_CALLS).toHaveProperty(c.op);
   });

@@ -1,15 +1,20 @@
 // sum and mean, over every element or along one axis.
 import { backend } from '../../backend/backend.js';
 import { takeBuffer } from '../pool.js';
-import { OpError, Tensor, expectTensors, formatShape, result, sizeOf } from '../tensor.js';
+import { OpError, type Tensor, expectTensors, formatShape, result, sizeOf } from '../tensor.js';
 
 function reduce(op: 'sum' | 'mean', x: Tensor, axis: number | undefined): Tensor {
   expectTensors(op, { x });
-  if (x.size === 0 && op === 'mean') throw new OpError('mean', `mean of an empty tensor ${formatShape(x.shape)} is undefined`);
-  let outer = 1, len = x.size, inner = 1, shape: number[] = [];
+  if (x.size === 0 && op === 'mean')
+    throw new OpError('mean', `mean of an empty tensor ${formatShape(x.shape)} is undefined`);
+  let outer = 1,
+    len = x.size,
+    inner = 1,
+    shape: number[] = [];
   if (axis !== undefined) {
     const ax = axis < 0 ? axis + x.rank : axis;
-    if (!Number.isInteger(ax) || ax < 0 || ax >= x.rank) throw new OpError(op, `axis ${axis} is out of range for shape ${formatShape(x.shape)}`);
+    if (!Number.isInteger(ax) || ax < 0 || ax >= x.rank)
+      throw new OpError(op, `axis ${axis} is out of range for shape ${formatShape(x.shape)}`);
     outer = sizeOf(x.shape.slice(0, ax));
     len = x.shape[ax]!;
     inner = sizeOf(x.shape.slice(ax + 1));

@@ -1,11 +1,12 @@
 // Layout ops: reshape (a view), permute/transpose (a copy), split and concat along an axis.
 import { backend } from '../../backend/backend.js';
 import { takeBuffer } from '../pool.js';
-import { OpError, Tensor, expectTensors, formatShape, result, sizeOf, type Shape } from '../tensor.js';
+import { OpError, type Tensor, expectTensors, formatShape, result, sizeOf, type Shape } from '../tensor.js';
 
 function normAxis(op: string, axis: number, rank: number, shape: Shape): number {
   const a = axis < 0 ? axis + rank : axis;
-  if (!Number.isInteger(a) || a < 0 || a >= rank) throw new OpError(op, `axis ${axis} is out of range for shape ${formatShape(shape)}`);
+  if (!Number.isInteger(a) || a < 0 || a >= rank)
+    throw new OpError(op, `axis ${axis} is out of range for shape ${formatShape(shape)}`);
   return a;
 }
 
@@ -17,11 +18,15 @@ export function reshape(x: Tensor, shape: Shape): Tensor {
   let target = [...shape];
   if (free === 1) {
     const known = sizeOf(shape.filter((d) => d !== -1));
-    if (known === 0 || x.size % known !== 0) throw new OpError('reshape', `cannot infer -1 reshaping ${formatShape(x.shape)} to ${formatShape(shape)}`);
+    if (known === 0 || x.size % known !== 0)
+      throw new OpError('reshape', `cannot infer -1 reshaping ${formatShape(x.shape)} to ${formatShape(shape)}`);
     target = shape.map((d) => (d === -1 ? x.size / known : d));
   }
   if (target.some((d) => !Number.isInteger(d) || d < 0) || sizeOf(target) !== x.size) {
-    throw new OpError('reshape', `cannot reshape ${formatShape(x.shape)} (${x.size} elements) to ${formatShape(shape)}`);
+    throw new OpError(
+      'reshape',
+      `cannot reshape ${formatShape(x.shape)} (${x.size} elements) to ${formatShape(shape)}`,
+    );
   }
   return result(x.data, target, [x], (g) => {
     // Same layout, so the first gradient to arrive can be handed over instead of copied.
@@ -46,13 +51,16 @@ export function permute(x: Tensor, perm: readonly number[]): Tensor {
   const out = takeBuffer(x.size);
   be.permute(x.data, x.shape, perm, out, false);
   const inverse = new Array<number>(rank);
-  perm.forEach((p, i) => (inverse[p] = i));
+  perm.forEach((p, i) => {
+    inverse[p] = i;
+  });
   return result(out, outShape, [x], (g) => be.permute(g, outShape, inverse, x.gradBuffer(), true));
 }
 
 export function transpose(x: Tensor, axis0: number, axis1: number): Tensor {
   expectTensors('transpose', { x });
-  const a = normAxis('transpose', axis0, x.rank, x.shape), b = normAxis('transpose', axis1, x.rank, x.shape);
+  const a = normAxis('transpose', axis0, x.rank, x.shape),
+    b = normAxis('transpose', axis1, x.rank, x.shape);
   const perm = x.shape.map((_, i) => i);
   perm[a] = b;
   perm[b] = a;
@@ -66,9 +74,13 @@ export function split(x: Tensor, sizes: readonly number[], axis = -1): Tensor[] 
   const len = x.shape[ax]!;
   const total = sizes.reduce((s, d) => s + d, 0);
   if (sizes.some((d) => !Number.isInteger(d) || d < 0) || total !== len) {
-    throw new OpError('split', `sizes [${sizes.join(', ')}] do not add up to ${len}, axis ${ax} of ${formatShape(x.shape)}`);
+    throw new OpError(
+      'split',
+      `sizes [${sizes.join(', ')}] do not add up to ${len}, axis ${ax} of ${formatShape(x.shape)}`,
+    );
   }
-  const outer = sizeOf(x.shape.slice(0, ax)), inner = sizeOf(x.shape.slice(ax + 1));
+  const outer = sizeOf(x.shape.slice(0, ax)),
+    inner = sizeOf(x.shape.slice(ax + 1));
   const be = backend();
   let start = 0;
   return sizes.map((size) => {
@@ -84,7 +96,9 @@ export function split(x: Tensor, sizes: readonly number[], axis = -1): Tensor[] 
 /** Joins tensors that agree on every axis but `axis`. */
 export function concat(xs: readonly Tensor[], axis = -1): Tensor {
   if (xs.length === 0) throw new OpError('concat', 'needs at least one tensor');
-  xs.forEach((x, i) => expectTensors('concat', { [`xs[${i}]`]: x }));
+  xs.forEach((x, i) => {
+    expectTensors('concat', { [`xs[${i}]`]: x });
+  });
   const first = xs[0]!;
   const ax = normAxis('concat', axis, first.rank, first.shape);
   for (const x of xs) {
@@ -93,7 +107,8 @@ export function concat(xs: readonly Tensor[], axis = -1): Tensor {
     }
   }
   const total = xs.reduce((s, x) => s + x.shape[ax]!, 0);
-  const outer = sizeOf(first.shape.slice(0, ax)), inner = sizeOf(first.shape.slice(ax + 1));
+  const outer = sizeOf(first.shape.slice(0, ax)),
+    inner = sizeOf(first.shape.slice(ax + 1));
   const be = backend();
   const out = takeBuffer(outer * total * inner);
   const starts: number[] = [];
@@ -106,7 +121,8 @@ export function concat(xs: readonly Tensor[], axis = -1): Tensor {
   const shape = first.shape.map((d, i) => (i === ax ? total : d));
   return result(out, shape, xs, (g) => {
     xs.forEach((x, i) => {
-      if (x.requiresGrad) be.copyAxis(g, total, starts[i]!, x.gradBuffer(), x.shape[ax]!, 0, outer, x.shape[ax]!, inner, true);
+      if (x.requiresGrad)
+        be.copyAxis(g, total, starts[i]!, x.gradBuffer(), x.shape[ax]!, 0, outer, x.shape[ax]!, inner, true);
     });
   });
 }
