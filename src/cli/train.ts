@@ -371,7 +371,13 @@ async function runTrain(opts: TrainOpts): Promise<void> {
       ...prepared,
       log,
       quiet,
-      save: () => saveCheckpoint(ckptDir, { lm, tokenizer, meta, trainer: trainer.getState() }),
+      save: () => {
+        try {
+          saveCheckpoint(ckptDir, { lm, tokenizer, meta, trainer: trainer.getState() });
+        } catch (e) {
+          throw new Error(`step ${trainer.step}: ${(e as Error).message}`);
+        }
+      },
     };
     if (!quiet)
       describeRun(run, corpus, prepared.tokenCount, [trainer.split.train.length, trainer.split.val.length], resumed);

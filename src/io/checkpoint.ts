@@ -233,6 +233,11 @@ export function loadCheckpoint(path: string, options: LoadOptions = {}): Checkpo
   const { json, config } = readConfig(cfgPath);
   const modelPath = join(dir, 'model.safetensors');
   const parameters = parameterLayout(config).reduce((n, p) => n + p.shape.reduce((a, b) => a * b, 1), 0);
+  if (json.parameters !== parameters) {
+    throw new CheckpointError(
+      `${cfgPath}: "parameters" is ${json.parameters} but the model fields define ${parameters}; the file was edited or is corrupt`,
+    );
+  }
   ensureMemory(
     parameters * 4 * (options.trainer ? 4 : 1),
     `loading ${modelPath} (${parameters.toLocaleString()} parameters)`,
