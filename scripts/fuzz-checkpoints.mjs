@@ -15,13 +15,37 @@ const root = mkdtempSync(join(tmpdir(), 'shareformer-fuzz-'));
 const clean = join(root, 'clean');
 
 const tokenizer = CharTokenizer.fromText('abcdefgh \n');
-const lm = new TransformerLM({ vocabSize: tokenizer.vocabSize, layers: 4, dModel: 16, heads: 2, context: 8, shareKv: 'cla:2', shareWeights: 'cycle:2' }, 1);
+const lm = new TransformerLM(
+  {
+    vocabSize: tokenizer.vocabSize,
+    layers: 4,
+    dModel: 16,
+    heads: 2,
+    context: 8,
+    shareKv: 'cla:2',
+    shareWeights: 'cycle:2',
+  },
+  1,
+);
 const names = [...lm.params.keys()];
 const trainer = {
-  step: 3, tokensSeen: 30, sampler: { s: [1, 2, 3, 4], spare: null }, dropout: { s: [5, 6, 7, 8], spare: 0.5 },
-  optimizer: { names, steps: names.map(() => 3), m: lm.parameters().map((p) => new Float32Array(p.size)), v: lm.parameters().map((p) => new Float32Array(p.size)) },
+  step: 3,
+  tokensSeen: 30,
+  sampler: { s: [1, 2, 3, 4], spare: null },
+  dropout: { s: [5, 6, 7, 8], spare: 0.5 },
+  optimizer: {
+    names,
+    steps: names.map(() => 3),
+    m: lm.parameters().map((p) => new Float32Array(p.size)),
+    v: lm.parameters().map((p) => new Float32Array(p.size)),
+  },
 };
-saveCheckpoint(clean, { lm, tokenizer, meta: { data: { source: 'fuzz', tokenizer: 'char', charsPerToken: 1, valFraction: 0.1 }, train: DEFAULT_TRAIN }, trainer });
+saveCheckpoint(clean, {
+  lm,
+  tokenizer,
+  meta: { data: { source: 'fuzz', tokenizer: 'char', charsPerToken: 1, valFraction: 0.1 }, train: DEFAULT_TRAIN },
+  trainer,
+});
 const FILES = ['config.json', 'trainer.json', 'tokenizer.json', 'model.safetensors', 'optimizer.safetensors'];
 
 const WEIRD = [null, true, -1, 0, 1e8, 1e300, 0.5, '', 'x', '0.1', [], [null], {}, { a: 1 }, -0, 2 ** 53, [0, 0, 0, 0]];
@@ -47,12 +71,29 @@ function corruptBytes(bytes, safetensors) {
   if (mode === 2) {
     // Inside the header of a safetensors file (JSON), where the checks are.
     const len = Math.min(Number(b.readBigUInt64LE(0)), b.length - 8);
-    for (let i = 0, n = 1 + rng.int(4); i < n; i++) b[8 + rng.int(Math.max(1, len))] = pick([0x22, 0x2c, 0x7b, 0x7d, 0x5b, 0x5d, 0x30, 0x39, 0x2d, 0x20, rng.int(256)]);
+    for (let i = 0, n = 1 + rng.int(4); i < n; i++)
+      b[8 + rng.int(Math.max(1, len))] = pick([
+        0x22,
+        0x2c,
+        0x7b,
+        0x7d,
+        0x5b,
+        0x5d,
+        0x30,
+        0x39,
+        0x2d,
+        0x20,
+        rng.int(256),
+      ]);
   }
   if (mode === 3) {
     const len = Number(b.readBigUInt64LE(0));
     const header = JSON.parse(b.subarray(8, 8 + len).toString('utf8'));
-    const text = Buffer.from(JSON.stringify(mutateJSON(header)).replace(/^\{"([^"]+)":(\{[^}]*\}),/, (m, k, v) => (rng.uniform() < 0.3 ? `{"${k}":${v},"${k}":${v},` : m)));
+    const text = Buffer.from(
+      JSON.stringify(mutateJSON(header)).replace(/^\{"([^"]+)":(\{[^}]*\}),/, (m, k, v) =>
+        rng.uniform() < 0.3 ? `{"${k}":${v},"${k}":${v},` : m,
+      ),
+    );
     const out = Buffer.alloc(8);
     out.writeBigUInt64LE(BigInt(text.length));
     return Buffer.concat([out, text, b.subarray(8 + len)]);
@@ -70,14 +111,21 @@ for (let i = 0; i < iterations; i++) {
   const file = pick(FILES);
   const path = join(dir, file);
   const bytes = readFileSync(path);
-  const damaged = file.endsWith('.json') && rng.uniform() < 0.7 ? Buffer.from(JSON.stringify(mutateJSON(JSON.parse(bytes.toString('utf8'))))) : corruptBytes(bytes, file.endsWith('.safetensors'));
+  const damaged =
+    file.endsWith('.json') && rng.uniform() < 0.7
+      ? Buffer.from(JSON.stringify(mutateJSON(JSON.parse(bytes.toString('utf8')))))
+      : corruptBytes(bytes, file.endsWith('.safetensors'));
   writeFileSync(path, damaged);
   const t0 = performance.now();
   try {
     loadCheckpoint(dir, { trainer: true });
     counts.loaded++;
   } catch (e) {
-    const clear = /Error$/.test(e.name) && e.name !== 'TypeError' && e.name !== 'RangeError' && FILES.some((f) => e.message.includes(f));
+    const clear =
+      /Error$/.test(e.name) &&
+      e.name !== 'TypeError' &&
+      e.name !== 'RangeError' &&
+      FILES.some((f) => e.message.includes(f));
     if (clear) counts.clearError++;
     else {
       counts.unclear++;
