@@ -7,6 +7,7 @@ import { benchCommand } from './bench.js';
 import { demoCommand } from './demo.js';
 import { evalCommand } from './eval.js';
 import { generateCommand } from './generate.js';
+import { importCommand } from './import.js';
 import { setupCommand } from './setup.js';
 import { trainCommand } from './train.js';
 import { verifyCommand } from './verify.js';
@@ -26,6 +27,7 @@ export async function run(argv: string[]): Promise<number> {
   program.addCommand(trainCommand());
   program.addCommand(evalCommand());
   program.addCommand(generateCommand());
+  program.addCommand(importCommand());
   program.addCommand(analyzeCommand());
   program.addCommand(verifyCommand());
   program.addCommand(benchCommand());

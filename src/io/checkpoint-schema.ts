@@ -36,6 +36,14 @@ export const dataMetaSchema = z.strictObject({
     .optional(),
 });
 
+/** A model that came from elsewhere (a Hugging Face directory), for the record. */
+export const originSchema = z.strictObject({
+  format: z.literal('huggingface'),
+  architecture: z.string(),
+  path: z.string(),
+  dtypes: z.array(z.string()),
+});
+
 export const checkpointConfigSchema = z.strictObject({
   format: z.literal(CHECKPOINT_FORMAT),
   version: z.literal(CHECKPOINT_VERSION),
@@ -44,6 +52,7 @@ export const checkpointConfigSchema = z.strictObject({
   parameters: z.number().int().min(0),
   data: dataMetaSchema,
   train: trainConfigSchema,
+  origin: originSchema.optional(),
 });
 
 const rngStateSchema = z.strictObject({

@@ -4,9 +4,10 @@
 // Loading trusts nothing: every JSON file is checked against its schema, the stored sharing plan
 // against the one the fields define, tensor names and shapes against the config before the model
 // is allocated, and every weight for NaN and infinity.
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { closeSync, existsSync, fsyncSync, openSync, readFileSync, statSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
-import { resolveConfig, type ModelConfig } from '../model/config.js';
+import type { z } from 'zod';
+import { planOf, resolveConfig, type ModelConfig } from '../model/config.js';
 import { parameterLayout } from '../model/parameters.js';
 import { buildPlan } from '../model/plan.js';
 import { TransformerLM } from '../model/transformer.js';
@@ -20,11 +21,13 @@ import {
   CHECKPOINT_VERSION,
   checkpointConfigSchema,
   trainerStateSchema,
+  originSchema,
   type CheckpointConfigJSON,
 } from './checkpoint-schema.js';
 import { ensureMemory } from './memory.js';
 import {
   readSafetensors,
+  safetensorsHeader,
   toFloat32,
   writeSafetensors,
   type SafetensorsFile,
@@ -39,8 +42,12 @@ export interface CheckpointMeta {
   train: TrainConfig;
 }
 
+/** Where a checkpoint's weights came from when they were not trained here. */
+export type CheckpointOrigin = z.output<typeof originSchema>;
+
 export interface Checkpoint {
   lm: TransformerLM;
+  origin?: CheckpointOrigin;
   tokenizer: Tokenizer;
   meta: CheckpointMeta;
   /** Present when saved by a training run (needed to resume). */
@@ -59,45 +66,106 @@ export interface SaveOptions {
   onStep?: FsStepHook;
 }
 
+/** Runs one file's write; a failure says which file and why, and that the previous checkpoint is kept. */
+function writing(dir: string, file: string, hook: FsStepHook, write: () => void): void {
+  try {
+    hook(`write ${file}`);
+    write();
+  } catch (e) {
+    if (e instanceof SimulatedKill) throw e;
+    const code = (e as NodeJS.ErrnoException).code;
+    const why = code === 'ENOSPC' ? 'the disk is full (a save needs room for two checkpoints)' : (e as Error).message;
+    throw new CheckpointError(`saving ${join(dir, file)}: ${why}; the previous checkpoint is kept`);
+  }
+}
+
+function configJSON(config: ModelConfig, meta: CheckpointMeta, origin?: CheckpointOrigin): string {
+  const plan = planOf(config);
+  const parameters = parameterLayout(config, plan).reduce((n, p) => n + p.shape.reduce((a, b) => a * b, 1), 0);
+  const json = {
+    format: CHECKPOINT_FORMAT,
+    version: CHECKPOINT_VERSION,
+    model: config,
+    plan: { attnSet: plan.attnSet, ffnSet: plan.ffnSet, kv: plan.kv, attention: plan.attention },
+    parameters,
+    ...meta,
+    ...(origin && { origin }),
+  };
+  return `${JSON.stringify(json, null, 2)}\n`;
+}
+
 /** Writes the checkpoint to `dir` atomically. A failed save removes its partial files. */
 export function saveCheckpoint(dir: string, ckpt: Checkpoint, options: SaveOptions = {}): void {
   const hook = options.onStep ?? (() => {});
-  const write = (tmp: string, file: string, data: Uint8Array | string) => {
-    try {
-      hook(`write ${file}`);
-      writeDurable(join(tmp, file), data);
-    } catch (e) {
-      if (e instanceof SimulatedKill) throw e;
-      const code = (e as NodeJS.ErrnoException).code;
-      const why = code === 'ENOSPC' ? 'the disk is full (a save needs room for two checkpoints)' : (e as Error).message;
-      throw new CheckpointError(`saving ${join(dir, file)}: ${why}; the previous checkpoint is kept`);
-    }
-  };
   replaceDir(
     dir,
     (tmp) => {
       const { lm, tokenizer, meta, trainer } = ckpt;
-      const config = {
-        format: CHECKPOINT_FORMAT,
-        version: CHECKPOINT_VERSION,
-        model: lm.config,
-        plan: { attnSet: lm.plan.attnSet, ffnSet: lm.plan.ffnSet, kv: lm.plan.kv, attention: lm.plan.attention },
-        parameters: lm.parameterCount().total,
-        ...meta,
-      };
-      write(tmp, 'config.json', `${JSON.stringify(config, null, 2)}\n`);
+      const write = (file: string, data: Uint8Array | string) =>
+        writing(dir, file, hook, () => writeDurable(join(tmp, file), data));
+      write('config.json', configJSON(lm.config, meta, ckpt.origin));
       const tensors: Record<string, TensorToWrite> = {};
       for (const [name, p] of lm.params) tensors[name] = { shape: p.shape, data: p.data };
-      write(tmp, 'model.safetensors', writeSafetensors(tensors, { format: 'pt', producer: 'shareformer' }));
-      write(tmp, 'tokenizer.json', `${JSON.stringify(tokenizer.toJSON())}\n`);
+      write('model.safetensors', writeSafetensors(tensors, { format: 'pt', producer: 'shareformer' }));
+      write('tokenizer.json', `${JSON.stringify(tokenizer.toJSON())}\n`);
       if (trainer) {
-        write(tmp, 'optimizer.safetensors', optimizerFile(lm, trainer.optimizer));
+        write('optimizer.safetensors', optimizerFile(lm, trainer.optimizer));
         const { optimizer: _omit, ...rest } = trainer;
-        write(tmp, 'trainer.json', `${JSON.stringify(rest)}\n`);
+        write('trainer.json', `${JSON.stringify(rest)}\n`);
       }
     },
     hook,
   );
+}
+
+export interface WeightsToSave {
+  config: ModelConfig;
+  tokenizer: Tokenizer;
+  meta: CheckpointMeta;
+  origin?: CheckpointOrigin;
+  /** Each parameter of the config's layout, produced one at a time as it is written. */
+  read(name: string): Float32Array;
+}
+
+/**
+ * Writes a checkpoint (no trainer state) from weights produced one tensor at a time, without
+ * building the model: memory stays at one tensor however large the model is (import uses this).
+ */
+export function saveWeightsCheckpoint(dir: string, w: WeightsToSave, options: SaveOptions = {}): void {
+  const hook = options.onStep ?? (() => {});
+  const layout = parameterLayout(w.config);
+  replaceDir(
+    dir,
+    (tmp) => {
+      const write = (file: string, data: Uint8Array | string) =>
+        writing(dir, file, hook, () => writeDurable(join(tmp, file), data));
+      write('config.json', configJSON(w.config, w.meta, w.origin));
+      writing(dir, 'model.safetensors', hook, () => {
+        const entries = layout.map((p) => ({ name: p.name, dtype: 'F32' as const, shape: p.shape }));
+        const fd = openSync(join(tmp, 'model.safetensors'), 'w');
+        try {
+          writeAll(fd, safetensorsHeader(entries, { format: 'pt', producer: 'shareformer' }));
+          for (const p of layout) {
+            const data = w.read(p.name);
+            const size = p.shape.reduce((a, b) => a * b, 1);
+            if (data.length !== size)
+              throw new CheckpointError(`${p.name}: ${data.length} values for shape [${p.shape.join(', ')}]`);
+            writeAll(fd, new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
+          }
+          fsyncSync(fd);
+        } finally {
+          closeSync(fd);
+        }
+      });
+      write('tokenizer.json', `${JSON.stringify(w.tokenizer.toJSON())}\n`);
+    },
+    hook,
+  );
+}
+
+function writeAll(fd: number, bytes: Uint8Array): void {
+  let off = 0;
+  while (off < bytes.length) off += writeSync(fd, bytes, off, bytes.length - off);
 }
 
 function optimizerFile(lm: TransformerLM, state: AdamWState): Uint8Array {
@@ -252,7 +320,12 @@ export function loadCheckpoint(path: string, options: LoadOptions = {}): Checkpo
       `${tokPath}: the tokenizer has ${tokenizer.vocabSize} tokens but ${cfgPath} says vocabSize ${config.vocabSize}`,
     );
   }
-  const ckpt: Checkpoint = { lm, tokenizer, meta: { data: json.data, train: json.train } };
+  const ckpt: Checkpoint = {
+    lm,
+    tokenizer,
+    meta: { data: json.data, train: json.train },
+    ...(json.origin && { origin: json.origin }),
+  };
   if (options.trainer && existsSync(join(dir, 'trainer.json'))) ckpt.trainer = loadTrainerState(dir, lm);
   return ckpt;
 }

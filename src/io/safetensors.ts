@@ -235,6 +235,32 @@ export interface TensorToWrite {
 }
 
 /** Serialises tensors (wider types first, so every tensor stays aligned) with an 8-byte-padded header. */
+/**
+ * The 8-byte length and the space-padded JSON header for tensors written in this order, back to
+ * back (so a large file can be written one tensor at a time); `dataBytes` is the data's length.
+ */
+export function safetensorsHeader(
+  entries: ReadonlyArray<{ name: string; dtype: Dtype; shape: readonly number[] }>,
+  metadata?: Record<string, string>,
+): Uint8Array & { dataBytes: number } {
+  const header: Record<string, unknown> = {};
+  if (metadata && Object.keys(metadata).length > 0) header.__metadata__ = metadata;
+  let offset = 0;
+  for (const e of entries) {
+    const len = e.shape.reduce((p, d) => p * d, 1) * ITEM_SIZE[e.dtype];
+    header[e.name] = { dtype: e.dtype, shape: [...e.shape], data_offsets: [offset, offset + len] };
+    offset += len;
+  }
+  const json = new TextEncoder().encode(JSON.stringify(header));
+  const padded = Math.ceil(json.length / 8) * 8;
+  const out = new Uint8Array(8 + padded) as Uint8Array & { dataBytes: number };
+  new DataView(out.buffer).setBigUint64(0, BigInt(padded), true);
+  out.fill(0x20, 8, 8 + padded);
+  out.set(json, 8);
+  out.dataBytes = offset;
+  return out;
+}
+
 export function writeSafetensors(
   tensors: Record<string, TensorToWrite>,
   metadata?: Record<string, string>,
@@ -249,20 +275,10 @@ export function writeSafetensors(
     return { name, dtype, shape: [...t.shape], data: t.data };
   });
   entries.sort((a, b) => ITEM_SIZE[b.dtype] - ITEM_SIZE[a.dtype]);
-  const header: Record<string, unknown> = {};
-  if (metadata && Object.keys(metadata).length > 0) header.__metadata__ = metadata;
-  let offset = 0;
-  for (const e of entries) {
-    const len = e.data.byteLength;
-    header[e.name] = { dtype: e.dtype, shape: e.shape, data_offsets: [offset, offset + len] };
-    offset += len;
-  }
-  const json = new TextEncoder().encode(JSON.stringify(header));
-  const padded = Math.ceil(json.length / 8) * 8;
-  const out = new Uint8Array(8 + padded + offset);
-  new DataView(out.buffer).setBigUint64(0, BigInt(padded), true);
-  out.fill(0x20, 8, 8 + padded);
-  out.set(json, 8);
+  const head = safetensorsHeader(entries, metadata);
+  const out = new Uint8Array(head.length + head.dataBytes);
+  out.set(head);
+  const padded = head.length - 8;
   let pos = 8 + padded;
   for (const e of entries) {
     out.set(new Uint8Array(e.data.buffer, e.data.byteOffset, e.data.byteLength), pos);

@@ -1,0 +1,94 @@
+// `shareformer import`: a Hugging Face model directory (GPT-2, Llama, Mistral) → a shareformer
+// checkpoint that eval, generate, train --init-from and analyze --checkpoint use as they are.
+// Weights are read and written one tensor at a time.
+import { join } from 'node:path';
+import { Command } from 'commander';
+import { completeVersion } from '../io/atomic-dir.js';
+import { saveWeightsCheckpoint } from '../io/checkpoint.js';
+import { directoryReader } from '../io/hf/files-node.js';
+import { openHfModel } from '../io/hf/model.js';
+import { lockRunDir } from '../io/run-dir.js';
+import { DEFAULT_TRAIN } from '../train/trainer.js';
+
+interface ImportOpts {
+  from: string;
+  out: string;
+  force?: boolean;
+  json?: boolean;
+}
+
+export function importCommand(): Command {
+  return new Command('import')
+    .description(
+      'import a Hugging Face model directory (GPT-2, Llama, Mistral; safetensors) as a shareformer checkpoint',
+    )
+    .requiredOption(
+      '--from <dir>',
+      'Hugging Face model directory: config.json, model.safetensors (or shards + index), tokenizer files',
+    )
+    .requiredOption('--out <run>', 'run directory to write (its checkpoint/ holds the model)')
+    .option('--force', 'replace a checkpoint already in --out')
+    .option('--json', 'print one JSON object describing the import')
+    .action((opts: ImportOpts) => runImport(opts));
+}
+
+function runImport(opts: ImportOpts): void {
+  const started = performance.now();
+  const reader = directoryReader(opts.from);
+  const release = lockRunDir(opts.out);
+  try {
+    const ckptDir = join(opts.out, 'checkpoint');
+    if (!opts.force && completeVersion(ckptDir))
+      throw new Error(`${opts.out} already holds a checkpoint; pass --force to replace it`);
+    const model = openHfModel(reader);
+    const { config, tokenizer } = model;
+    saveWeightsCheckpoint(ckptDir, {
+      config,
+      tokenizer,
+      meta: {
+        data: { source: `huggingface:${opts.from}`, tokenizer: tokenizer.kind, charsPerToken: 1, valFraction: 0.1 },
+        train: DEFAULT_TRAIN,
+      },
+      origin: { format: 'huggingface', architecture: model.architecture, path: opts.from, dtypes: model.dtypes },
+      read: model.read,
+    });
+    const parameters = model.plan.params.reduce((n, p) => n + p.shape.reduce((a, b) => a * b, 1), 0);
+    const summary = {
+      architecture: model.architecture,
+      layers: config.layers,
+      d_model: config.dModel,
+      heads: config.heads,
+      kv_heads: config.kvHeads,
+      context: config.context,
+      vocab: config.vocabSize,
+      parameters,
+      dtypes: model.dtypes,
+      files: model.files,
+      ignored_tensors: model.plan.ignored.length,
+      tokenizer: tokenizer.toJSON().mode,
+      out: opts.out,
+      seconds: (performance.now() - started) / 1000,
+      peak_rss_bytes: process.resourceUsage().maxRSS * 1024,
+    };
+    if (opts.json) console.log(JSON.stringify(summary));
+    else {
+      console.log(
+        `${model.architecture}: ${config.layers} layers, d ${config.dModel}, ${config.heads} heads / ${config.kvHeads} KV heads, context ${config.context}, vocabulary ${config.vocabSize}; ${parameters.toLocaleString()} parameters (${model.dtypes.join(', ')} → F32) from ${model.files.join(', ')}`,
+      );
+      if (model.plan.ignored.length)
+        console.log(
+          `ignored ${model.plan.ignored.length} tensors that are not parameters (${model.plan.ignored.slice(0, 2).join(', ')}${model.plan.ignored.length > 2 ? ', ...' : ''})`,
+        );
+      console.log(`tokenizer: ${tokenizer.toJSON().mode} BPE, ${tokenizer.vocabSize.toLocaleString()} tokens`);
+      console.log(
+        `wrote ${ckptDir} in ${summary.seconds.toFixed(1)} s (peak memory ${(summary.peak_rss_bytes / 2 ** 20).toFixed(0)} MiB)`,
+      );
+      console.log(
+        `next: shareformer generate --checkpoint ${opts.out} --prompt "..."   or   shareformer train --init-from ${opts.out} --data FILE --out RUN`,
+      );
+    }
+  } finally {
+    release();
+    reader.close();
+  }
+}

@@ -1,0 +1,243 @@
+// Hugging Face config.json → shareformer model config, for GPT-2 (GPT2LMHeadModel) and Llama /
+// Mistral (LlamaForCausalLM, MistralForCausalLM). Every field is either mapped, known not to change
+// the computation (dropout rates, token ids, bookkeeping), or refused by name: a config that asks
+// for something this runtime does not compute (rope scaling, a sliding window, another
+// activation, biases) is never silently imported as a different model.
+import { resolveConfig, type ModelConfig } from '../../model/config.js';
+
+export type HfFamily = 'gpt2' | 'llama';
+
+export const SUPPORTED_ARCHITECTURES: Record<string, HfFamily> = {
+  GPT2LMHeadModel: 'gpt2',
+  LlamaForCausalLM: 'llama',
+  MistralForCausalLM: 'llama',
+};
+
+export class HfImportError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'HfImportError';
+  }
+}
+
+/** Fields that do not change what the model computes at inference or in fine-tuning here. */
+const HARMLESS = new Set([
+  'architectures',
+  'model_type',
+  '_name_or_path',
+  'transformers_version',
+  'torch_dtype',
+  'dtype',
+  'use_cache',
+  'initializer_range',
+  'bos_token_id',
+  'eos_token_id',
+  'pad_token_id',
+  'return_dict',
+  'output_hidden_states',
+  'output_attentions',
+  'is_decoder',
+  'task_specific_params',
+  'id2label',
+  'label2id',
+  'tokenizer_class',
+  'prefix',
+  // GPT-2: dropout rates and the double-heads model's summary head, which GPT2LMHeadModel has not.
+  'attn_pdrop',
+  'embd_pdrop',
+  'resid_pdrop',
+  'summary_activation',
+  'summary_first_dropout',
+  'summary_proj_to_labels',
+  'summary_type',
+  'summary_use_proj',
+  'n_ctx',
+  'gradient_checkpointing',
+  // Llama / Mistral.
+  'attention_dropout',
+  'pretraining_tp',
+]);
+
+type Json = Record<string, unknown>;
+
+function field<T>(
+  cfg: Json,
+  name: string,
+  source: string,
+  check: (v: unknown) => v is T,
+  rule: string,
+  fallback?: T,
+): T {
+  const v = cfg[name] === undefined || cfg[name] === null ? fallback : cfg[name];
+  if (v === undefined || !check(v)) {
+    throw new HfImportError(`${source}: "${name}" must be ${rule}, got ${JSON.stringify(cfg[name])}`);
+  }
+  return v;
+}
+const isPosInt = (v: unknown): v is number => Number.isSafeInteger(v) && (v as number) > 0;
+const isPosNum = (v: unknown): v is number => typeof v === 'number' && v > 0 && Number.isFinite(v);
+const isBool = (v: unknown): v is boolean => typeof v === 'boolean';
+
+/** Refuses a field whose value asks for a computation this runtime does not do. */
+function supported(cfg: Json, name: string, ok: (v: unknown) => boolean, why: string, source: string): void {
+  if (cfg[name] !== undefined && !ok(cfg[name])) {
+    throw new HfImportError(`${source}: "${name}": ${JSON.stringify(cfg[name])} is not supported (${why})`);
+  }
+}
+
+function refuseUnknown(cfg: Json, known: Set<string>, source: string): void {
+  const unknown = Object.keys(cfg).filter((k) => !known.has(k) && !HARMLESS.has(k));
+  if (unknown.length > 0) {
+    throw new HfImportError(
+      `${source}: unsupported field${unknown.length > 1 ? 's' : ''} ${unknown.map((k) => `"${k}"`).join(', ')}; shareformer cannot tell whether ${unknown.length > 1 ? 'they change' : 'it changes'} the model, so it does not import it`,
+    );
+  }
+}
+
+const GPT2_FIELDS = new Set([
+  'vocab_size',
+  'n_embd',
+  'n_layer',
+  'n_head',
+  'n_positions',
+  'n_inner',
+  'layer_norm_epsilon',
+  'activation_function',
+  'scale_attn_weights',
+  'scale_attn_by_inverse_layer_idx',
+  'reorder_and_upcast_attn',
+  'add_cross_attention',
+  'tie_word_embeddings',
+]);
+
+function gpt2Config(cfg: Json, source: string): Partial<ModelConfig> {
+  refuseUnknown(cfg, GPT2_FIELDS, source);
+  supported(
+    cfg,
+    'activation_function',
+    (v) => v === 'gelu_new' || v === 'gelu_pytorch_tanh',
+    'shareformer computes GELU in its tanh form: gelu_new or gelu_pytorch_tanh',
+    source,
+  );
+  supported(
+    cfg,
+    'scale_attn_weights',
+    (v) => v === true,
+    'attention scores are always scaled by 1/√(head size)',
+    source,
+  );
+  supported(cfg, 'scale_attn_by_inverse_layer_idx', (v) => v === false, 'no per-layer score scaling', source);
+  supported(cfg, 'add_cross_attention', (v) => v === false, 'decoder-only models', source);
+  // reorder_and_upcast_attn only changes precision; shareformer computes attention in float32.
+  const d = field(cfg, 'n_embd', source, isPosInt, 'a positive integer');
+  return {
+    vocabSize: field(cfg, 'vocab_size', source, isPosInt, 'a positive integer'),
+    layers: field(cfg, 'n_layer', source, isPosInt, 'a positive integer'),
+    dModel: d,
+    heads: field(cfg, 'n_head', source, isPosInt, 'a positive integer'),
+    context: field(cfg, 'n_positions', source, isPosInt, 'a positive integer'),
+    ffn: 'gelu',
+    ffnHidden: field(cfg, 'n_inner', source, isPosInt, 'a positive integer or null', 4 * d),
+    norm: 'layernorm',
+    normEps: field(cfg, 'layer_norm_epsilon', source, isPosNum, 'a positive number', 1e-5),
+    positions: 'learned',
+    bias: true,
+    tieEmbeddings: field(cfg, 'tie_word_embeddings', source, isBool, 'true or false', true),
+  };
+}
+
+const LLAMA_FIELDS = new Set([
+  'vocab_size',
+  'hidden_size',
+  'intermediate_size',
+  'num_hidden_layers',
+  'num_attention_heads',
+  'num_key_value_heads',
+  'max_position_embeddings',
+  'rms_norm_eps',
+  'rope_theta',
+  'rope_scaling',
+  'hidden_act',
+  'attention_bias',
+  'mlp_bias',
+  'head_dim',
+  'tie_word_embeddings',
+  'sliding_window',
+  'use_sliding_window',
+  'max_window_layers',
+]);
+
+function llamaConfig(cfg: Json, source: string): Partial<ModelConfig> {
+  refuseUnknown(cfg, LLAMA_FIELDS, source);
+  const d = field(cfg, 'hidden_size', source, isPosInt, 'a positive integer');
+  const heads = field(cfg, 'num_attention_heads', source, isPosInt, 'a positive integer');
+  const context = field(cfg, 'max_position_embeddings', source, isPosInt, 'a positive integer');
+  supported(cfg, 'hidden_act', (v) => v === 'silu', 'the SwiGLU feed-forward uses SiLU', source);
+  supported(
+    cfg,
+    'rope_scaling',
+    (v) => v === null,
+    'rotary embeddings without scaling (no linear, dynamic, yarn or llama3 scaling)',
+    source,
+  );
+  supported(cfg, 'attention_bias', (v) => v === false, 'Llama-style models have no attention biases here', source);
+  supported(cfg, 'mlp_bias', (v) => v === false, 'Llama-style models have no feed-forward biases here', source);
+  supported(
+    cfg,
+    'head_dim',
+    (v) => v === d / heads,
+    `the head size must be hidden_size / num_attention_heads = ${d / heads}`,
+    source,
+  );
+  supported(cfg, 'use_sliding_window', (v) => v === false, 'full causal attention only', source);
+  supported(
+    cfg,
+    'sliding_window',
+    (v) => v === null || (typeof v === 'number' && v >= context),
+    `full causal attention only: a window narrower than max_position_embeddings (${context}) would change the model`,
+    source,
+  );
+  return {
+    vocabSize: field(cfg, 'vocab_size', source, isPosInt, 'a positive integer'),
+    layers: field(cfg, 'num_hidden_layers', source, isPosInt, 'a positive integer'),
+    dModel: d,
+    heads,
+    kvHeads: field(cfg, 'num_key_value_heads', source, isPosInt, 'a positive integer', heads),
+    context,
+    ffn: 'swiglu',
+    ffnHidden: field(cfg, 'intermediate_size', source, isPosInt, 'a positive integer'),
+    norm: 'rmsnorm',
+    normEps: field(cfg, 'rms_norm_eps', source, isPosNum, 'a positive number', 1e-6),
+    positions: 'rope',
+    ropeBase: field(cfg, 'rope_theta', source, isPosNum, 'a positive number', 10000),
+    bias: false,
+    tieEmbeddings: field(cfg, 'tie_word_embeddings', source, isBool, 'true or false', false),
+  };
+}
+
+export interface HfModelConfig {
+  architecture: string;
+  family: HfFamily;
+  config: ModelConfig;
+}
+
+/** Maps a Hugging Face config.json; errors name the file and the field. */
+export function modelConfigFromHf(json: unknown, source: string): HfModelConfig {
+  if (json === null || typeof json !== 'object' || Array.isArray(json))
+    throw new HfImportError(`${source}: not a JSON object`);
+  const cfg = json as Json;
+  const archs = cfg.architectures;
+  const architecture = Array.isArray(archs) && typeof archs[0] === 'string' ? archs[0] : undefined;
+  const family = architecture ? SUPPORTED_ARCHITECTURES[architecture] : undefined;
+  if (!architecture || !family) {
+    throw new HfImportError(
+      `${source}: "architectures" is ${JSON.stringify(archs)}; supported: ${Object.keys(SUPPORTED_ARCHITECTURES).join(', ')}`,
+    );
+  }
+  const partial = family === 'gpt2' ? gpt2Config(cfg, source) : llamaConfig(cfg, source);
+  try {
+    return { architecture, family, config: resolveConfig(partial) };
+  } catch (e) {
+    throw new HfImportError(`${source}: ${(e as Error).message}`);
+  }
+}

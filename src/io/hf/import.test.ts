@@ -1,0 +1,166 @@
+// Hugging Face checkpoints come in with their meaning intact: the logits of every fixture model
+// (GPT-2 and Llama / Mistral; Hub and save_pretrained layouts; fp32, fp16, bf16; single and
+// sharded) match PyTorch's, computed from the published model definitions, to 1e-5; the written
+// checkpoint loads bit-exactly; and bad directories are refused with the file and tensor named.
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, describe, expect, it } from 'vitest';
+import { noGrad } from '../../tensor/tensor.js';
+import { relativeDiff } from '../../verify/fixture.js';
+import { loadCheckpoint, saveWeightsCheckpoint } from '../checkpoint.js';
+import { readSafetensors } from '../safetensors.js';
+import { directoryReader } from './files-node.js';
+import { importHuggingFace } from './import.js';
+import { openHfModel } from './model.js';
+import { DEFAULT_TRAIN } from '../../train/trainer.js';
+
+const FIXTURES = fileURLToPath(new URL('../../../fixtures/hf/', import.meta.url));
+const root = mkdtempSync(join(tmpdir(), 'shareformer-hf-'));
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+const expected = (dir: string) => {
+  const f = readSafetensors(new Uint8Array(readFileSync(join(FIXTURES, dir, 'expected.safetensors'))));
+  return { ids: f.tensors.get('input_ids')!.data as Int32Array, logits: f.tensors.get('logits')!.data as Float64Array };
+};
+
+describe.each([
+  ['gpt2-hub', 'GPT2LMHeadModel', 'F32'],
+  ['gpt2-pretrained-fp16', 'GPT2LMHeadModel', 'F16'],
+  ['gpt2-sharded-bf16', 'GPT2LMHeadModel', 'BF16'],
+  ['llama', 'LlamaForCausalLM', 'F32'],
+  ['llama-tied-bf16-sharded', 'LlamaForCausalLM', 'BF16'],
+  ['mistral-fp16', 'MistralForCausalLM', 'F16'],
+])('%s', (dir, architecture, dtype) => {
+  const { ids, logits } = expected(dir);
+
+  it(`imports as ${architecture} from ${dtype} weights, and its logits match PyTorch to 1e-5`, () => {
+    const model = importHuggingFace(directoryReader(join(FIXTURES, dir)));
+    expect(model.architecture).toBe(architecture);
+    const ours = noGrad(() => model.lm.forward(ids, 1)).data;
+    expect(relativeDiff(ours, Float32Array.from(logits))).toBeLessThan(1e-5);
+  });
+
+  it('writes a checkpoint that loads to the same model, bit for bit', () => {
+    const reader = directoryReader(join(FIXTURES, dir));
+    const model = openHfModel(reader);
+    const out = join(root, dir, 'checkpoint');
+    saveWeightsCheckpoint(out, {
+      config: model.config,
+      tokenizer: model.tokenizer,
+      read: model.read,
+      meta: { data: { source: 'test', tokenizer: 'hf-bpe', charsPerToken: 1, valFraction: 0.1 }, train: DEFAULT_TRAIN },
+    });
+    const loaded = loadCheckpoint(out);
+    const direct = importHuggingFace(directoryReader(join(FIXTURES, dir)));
+    const a = noGrad(() => loaded.lm.forward(ids, 1)).data,
+      b = noGrad(() => direct.lm.forward(ids, 1)).data;
+    expect([...a]).toEqual([...b]);
+    expect(loaded.tokenizer.toJSON()).toEqual(model.tokenizer.toJSON());
+  });
+});
+
+describe('bad model directories are refused, naming the file and what is wrong', () => {
+  const broken = (name: string, from: string, damage: (dir: string) => void) => {
+    const dir = join(root, 'broken', name);
+    cpSync(join(FIXTURES, from), dir, { recursive: true });
+    damage(dir);
+    return () => importHuggingFace(directoryReader(dir));
+  };
+  const editJSON = (file: string, edit: (j: Record<string, unknown>) => void) => (dir: string) => {
+    const j = JSON.parse(readFileSync(join(dir, file), 'utf8'));
+    edit(j);
+    writeFileSync(join(dir, file), JSON.stringify(j));
+  };
+  it.each<[string, string, (dir: string) => void, RegExp]>([
+    [
+      'an unknown architecture',
+      'gpt2-hub',
+      editJSON('config.json', (j) => (j.architectures = ['BertForMaskedLM'])),
+      /config\.json: "architectures" is \["BertForMaskedLM"\]; supported: GPT2LMHeadModel, LlamaForCausalLM, MistralForCausalLM/,
+    ],
+    [
+      'rope scaling',
+      'llama',
+      editJSON('config.json', (j) => (j.rope_scaling = { type: 'linear', factor: 2 })),
+      /config\.json: "rope_scaling": .* is not supported \(rotary embeddings without scaling/,
+    ],
+    [
+      'a sliding window',
+      'mistral-fp16',
+      editJSON('config.json', (j) => (j.sliding_window = 16)),
+      /config\.json: "sliding_window": 16 is not supported \(full causal attention only/,
+    ],
+    [
+      'another activation',
+      'gpt2-hub',
+      editJSON('config.json', (j) => (j.activation_function = 'relu')),
+      /config\.json: "activation_function": "relu" is not supported/,
+    ],
+    [
+      'an unknown field',
+      'llama',
+      editJSON('config.json', (j) => (j.qk_layernorm = true)),
+      /config\.json: unsupported field "qk_layernorm"/,
+    ],
+    [
+      'a shape that disagrees with config.json',
+      'llama',
+      editJSON('config.json', (j) => (j.intermediate_size = 64)),
+      /tensor "model\.layers\.0\.mlp\.gate_proj\.weight" has shape \[48, 32\], but config\.json implies \[64, 32\]/,
+    ],
+    [
+      'a missing tensor',
+      'llama',
+      editJSON('config.json', (j) => (j.num_hidden_layers = 3)),
+      /missing tensor "model\.layers\.2\.input_layernorm\.weight"/,
+    ],
+    [
+      'an extra tensor',
+      'llama',
+      editJSON('config.json', (j) => (j.num_hidden_layers = 1)),
+      /unexpected tensors "model\.layers\.1\.input_layernorm\.weight"/,
+    ],
+    [
+      'a broken shard index',
+      'gpt2-sharded-bf16',
+      editJSON(
+        'model.safetensors.index.json',
+        (j) =>
+          ((j.weight_map as Record<string, string>)['transformer.wte.weight'] = 'model-00009-of-00002.safetensors'),
+      ),
+      /model\.safetensors\.index\.json: lists model-00009-of-00002\.safetensors, which is not in the directory/,
+    ],
+    [
+      'no weights',
+      'gpt2-hub',
+      (d) => rmSync(join(d, 'model.safetensors')),
+      /no model\.safetensors or model\.safetensors\.index\.json/,
+    ],
+    [
+      'no tokenizer',
+      'gpt2-hub',
+      (d) => rmSync(join(d, 'vocab.json')),
+      /no tokenizer\.json, and no vocab\.json \+ merges\.txt/,
+    ],
+  ])('%s', (name, from, damage, message) => {
+    expect(broken(name.replace(/\W+/g, '-'), from, damage)).toThrow(message);
+  });
+
+  it('a non-float dtype, by name', () => {
+    const dir = join(root, 'broken', 'int');
+    cpSync(join(FIXTURES, 'gpt2-hub'), dir, { recursive: true });
+    const file = join(dir, 'model.safetensors');
+    const bytes = readFileSync(file);
+    const len = Number(bytes.readBigUInt64LE(0));
+    const header = bytes
+      .subarray(8, 8 + len)
+      .toString('utf8')
+      .replace('"wte.weight":{"dtype":"F32"', '"wte.weight":{"dtype":"I32"');
+    writeFileSync(file, Buffer.concat([bytes.subarray(0, 8), Buffer.from(header), bytes.subarray(8 + len)]));
+    expect(() => importHuggingFace(directoryReader(dir))).toThrow(
+      /tensor "wte\.weight" has dtype I32; only floating-point weights/,
+    );
+  });
+});

@@ -1,0 +1,179 @@
+// Hugging Face tensor names and layouts ↔ shareformer parameters. GPT-2 stores Conv1D weights
+// transposed ([in, out]) and Q, K, V fused in c_attn; Llama stores [out, in] like shareformer.
+// Both layouts people have are accepted: as published on the Hub (GPT-2 without the
+// `transformer.` prefix, with the causal-mask buffers `h.N.attn.bias`, which are not parameters)
+// and as `save_pretrained` writes them (`transformer.` / `model.` prefixes, `lm_head.weight` when
+// untied). Runs in browsers: it names tensors and reshapes arrays, it reads no files.
+import type { ModelConfig } from '../../model/config.js';
+import { parameterLayout } from '../../model/parameters.js';
+import { toFloat32, type Dtype, type StoredTensor } from '../safetensors.js';
+import { HfImportError, type HfFamily } from './config.js';
+
+/** Where one shareformer parameter comes from: a tensor, maybe transposed, maybe a block of its rows. */
+export interface Recipe {
+  from: string;
+  /** Conv1D weights are [in, out]: transpose to [out, in]. */
+  transpose: boolean;
+  /** After transposing, rows [start, end) (or elements of a vector): one of Q, K, V in c_attn. */
+  rows?: [number, number];
+}
+
+/** Tensors in Hugging Face files that are buffers, not parameters. */
+const BUFFERS = [/(^|\.)h\.\d+\.attn\.(bias|masked_bias)$/, /\.rotary_emb\.inv_freq$/];
+
+export interface TensorInfo {
+  dtype: Dtype;
+  shape: number[];
+}
+
+/** The prefix the file uses (Hub GPT-2: none; save_pretrained: `transformer.`; Llama: `model.`). */
+function prefixOf(family: HfFamily, names: Iterable<string>): string {
+  const list = [...names];
+  const candidate = family === 'gpt2' ? 'transformer.' : 'model.';
+  return list.some((n) => n.startsWith(candidate)) ? candidate : '';
+}
+
+function gpt2Recipe(name: string, c: ModelConfig, p: string): Recipe | null {
+  const d = c.dModel;
+  const direct = (from: string, transpose = false): Recipe => ({ from: p + from, transpose });
+  if (name === 'embed.weight') return direct('wte.weight');
+  if (name === 'pos.weight') return direct('wpe.weight');
+  if (name === 'norm.weight') return direct('ln_f.weight');
+  if (name === 'norm.bias') return direct('ln_f.bias');
+  if (name === 'head.weight') return { from: 'lm_head.weight', transpose: false };
+  const m = /^layers\.(\d+)\.(.+)\.(weight|bias)$/.exec(name);
+  if (!m) return null;
+  const [, layer, part, kind] = m as unknown as [string, string, string, 'weight' | 'bias'];
+  const h = `h.${layer}.`;
+  const qkv = { 'attn.q': 0, 'attn.k': 1, 'attn.v': 2 } as Record<string, number>;
+  if (part in qkv)
+    return {
+      from: `${p}${h}attn.c_attn.${kind}`,
+      transpose: kind === 'weight',
+      rows: [qkv[part]! * d, (qkv[part]! + 1) * d],
+    };
+  const map: Record<string, string> = {
+    norm1: 'ln_1',
+    norm2: 'ln_2',
+    'attn.o': 'attn.c_proj',
+    'ffn.up': 'mlp.c_fc',
+    'ffn.down': 'mlp.c_proj',
+  };
+  const from = map[part];
+  return from ? direct(`${h}${from}.${kind}`, kind === 'weight' && part !== 'norm1' && part !== 'norm2') : null;
+}
+
+function llamaRecipe(name: string, p: string): Recipe | null {
+  const direct = (from: string): Recipe => ({ from: p + from, transpose: false });
+  if (name === 'embed.weight') return direct('embed_tokens.weight');
+  if (name === 'norm.weight') return direct('norm.weight');
+  if (name === 'head.weight') return { from: 'lm_head.weight', transpose: false };
+  const m = /^layers\.(\d+)\.(.+)\.weight$/.exec(name);
+  if (!m) return null;
+  const map: Record<string, string> = {
+    norm1: 'input_layernorm',
+    norm2: 'post_attention_layernorm',
+    'attn.q': 'self_attn.q_proj',
+    'attn.k': 'self_attn.k_proj',
+    'attn.v': 'self_attn.v_proj',
+    'attn.o': 'self_attn.o_proj',
+    'ffn.gate': 'mlp.gate_proj',
+    'ffn.up': 'mlp.up_proj',
+    'ffn.down': 'mlp.down_proj',
+  };
+  const from = map[m[2]!];
+  return from ? direct(`layers.${m[1]}.${from}.weight`) : null;
+}
+
+export interface ImportPlan {
+  /** Each shareformer parameter, in layout order, with its recipe and shape. */
+  params: Array<{ name: string; shape: number[]; recipe: Recipe }>;
+  /** Hugging Face tensors not used: buffers, and a tied lm_head. */
+  ignored: string[];
+}
+
+/**
+ * Matches the files' tensors to the config's parameters: every parameter must come from a tensor
+ * of the right shape, and every tensor must be used or be a known buffer. Errors name the tensor.
+ */
+export function planImport(
+  family: HfFamily,
+  config: ModelConfig,
+  tensors: Map<string, TensorInfo>,
+  source: string,
+): ImportPlan {
+  const p = prefixOf(family, tensors.keys());
+  const used = new Set<string>();
+  const params = parameterLayout(config).map(({ name, shape }) => {
+    const recipe = family === 'gpt2' ? gpt2Recipe(name, config, p) : llamaRecipe(name, p);
+    if (!recipe) throw new HfImportError(`${source}: no Hugging Face tensor corresponds to shareformer's "${name}"`);
+    const info = tensors.get(recipe.from);
+    if (!info)
+      throw new HfImportError(
+        `${source}: missing tensor "${recipe.from}" (needed for ${name} ${JSON.stringify(shape)})`,
+      );
+    checkShape(recipe, info, shape, source);
+    checkDtype(recipe.from, info.dtype, source);
+    used.add(recipe.from);
+    return { name, shape, recipe };
+  });
+  const ignored: string[] = [];
+  const extra: string[] = [];
+  for (const name of tensors.keys()) {
+    if (used.has(name)) continue;
+    const tiedHead = config.tieEmbeddings && /^lm_head\.weight$/.test(name);
+    if (tiedHead || BUFFERS.some((re) => re.test(name))) ignored.push(name);
+    else extra.push(name);
+  }
+  if (extra.length > 0) {
+    throw new HfImportError(
+      `${source}: unexpected tensor${extra.length > 1 ? 's' : ''} ${extra
+        .slice(0, 5)
+        .map((n) => `"${n}"`)
+        .join(
+          ', ',
+        )}${extra.length > 5 ? ` and ${extra.length - 5} more` : ''} (not part of a ${family === 'gpt2' ? 'GPT-2' : 'Llama'} model with this config.json)`,
+    );
+  }
+  return { params, ignored };
+}
+
+function checkShape(r: Recipe, info: TensorInfo, shape: number[], source: string): void {
+  let stored = r.transpose ? [...info.shape].reverse() : [...info.shape];
+  if (r.rows) stored = [r.rows[1] - r.rows[0], ...stored.slice(1)];
+  const wholeRows =
+    !r.rows || (r.transpose ? info.shape[info.shape.length - 1] : info.shape[0]) === 3 * (r.rows[1] - r.rows[0]);
+  if (stored.join() !== shape.join() || !wholeRows) {
+    throw new HfImportError(
+      `${source}: tensor "${r.from}" has shape [${info.shape.join(', ')}], but config.json implies ${r.rows ? `a fused Q/K/V of ${3 * shape[0]!} rows for ` : ''}[${(r.transpose && !r.rows ? [...shape].reverse() : shape).join(', ')}]`,
+    );
+  }
+}
+
+function checkDtype(name: string, dtype: Dtype, source: string): void {
+  if (!['F32', 'F16', 'BF16', 'F64'].includes(dtype)) {
+    throw new HfImportError(
+      `${source}: tensor "${name}" has dtype ${dtype}; only floating-point weights (F32, F16, BF16, F64) can be imported`,
+    );
+  }
+}
+
+/** Applies a recipe to the stored tensor: float32, transposed and sliced as shareformer stores it. */
+export function applyRecipe(r: Recipe, t: StoredTensor): Float32Array {
+  const data = toFloat32(t, r.from);
+  if (!r.transpose) {
+    if (!r.rows) return data === t.data ? data.slice() : data;
+    const width = t.shape.length > 1 ? t.shape[1]! : 1;
+    return data.slice(r.rows[0] * width, r.rows[1] * width);
+  }
+  // [in, out] → rows [r0, r1) of [out, in].
+  const [inDim, outDim] = [t.shape[0]!, t.shape[1] ?? 1];
+  if (t.shape.length === 1) return data.slice(r.rows?.[0] ?? 0, r.rows?.[1] ?? data.length);
+  const [r0, r1] = r.rows ?? [0, outDim];
+  const out = new Float32Array((r1 - r0) * inDim);
+  for (let i = 0; i < inDim; i++) {
+    const row = i * outDim;
+    for (let o = r0; o < r1; o++) out[(o - r0) * inDim + i] = data[row + o]!;
+  }
+  return out;
+}
