@@ -5,6 +5,7 @@ import { analyze, scalingTable, type Dtype } from '../analyze/analyze.js';
 import { analyzerChart, costChart, kvChart, parametersChart, type PlanCurve } from '../analyze/charts.js';
 import { fmtBytes, fmtFlops, fmtInt, formatAnalysis, table } from '../analyze/format.js';
 import { ANALYZER_PRESETS, analyzerPreset, type AnalyzerPreset } from '../analyze/presets.js';
+import { readCheckpointConfig } from '../io/checkpoint.js';
 import { resolveConfig, type ModelConfig } from '../model/config.js';
 import { addModelOptions, int, modelConfigFrom, readConfigFile } from './options.js';
 import { renderChart } from './render.js';
@@ -54,6 +55,7 @@ interface AnalyzeOpts extends Record<string, unknown> {
   json?: boolean;
   compare?: string[];
   chart?: string;
+  checkpoint?: string;
 }
 
 export function analyzeCommand(): Command {
@@ -81,19 +83,22 @@ export function analyzeCommand(): Command {
       '--chart <file>',
       'write charts (.svg, or .png): KV cache vs context, parameters vs depth, attention vs linear cost',
     )
+    .option('--checkpoint <run>', "a run or checkpoint directory: its config.json's model (weights are not read)")
     .option('--json', 'print every figure as JSON');
   return cmd.action(async (opts: AnalyzeOpts) => {
-    if (!opts.preset && !opts.config)
+    if (!opts.preset && !opts.config && !opts.checkpoint)
       throw new Error(
-        `analyze needs --preset NAME or --config FILE (presets: ${Object.keys(ANALYZER_PRESETS).join(', ')})`,
+        `analyze needs --preset NAME, --config FILE or --checkpoint RUN (presets: ${Object.keys(ANALYZER_PRESETS).join(', ')})`,
       );
     const preset: AnalyzerPreset = opts.preset
       ? analyzerPreset(opts.preset)
-      : { description: opts.config!, config: {} };
+      : opts.checkpoint
+        ? { description: `checkpoint ${opts.checkpoint}`, config: readCheckpointConfig(opts.checkpoint) }
+        : { description: opts.config!, config: {} };
     const file = opts.config ? readConfigFile(opts.config) : {};
     const base = modelConfigFrom({ ...opts, context: undefined }, file, preset.config);
     const config = resolveConfig(base);
-    const name = opts.preset ?? opts.config!;
+    const name = opts.preset ?? opts.checkpoint ?? opts.config!;
     const context = opts.context ?? config.context;
     const options = { context, batch: opts.batch, dtype: opts.dtype };
     const plans: PlanCurve[] = (opts.compare ?? []).map((text) => {

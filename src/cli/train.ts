@@ -55,6 +55,7 @@ interface TrainOpts extends Record<string, unknown> {
   out?: string;
   force?: boolean;
   resume?: string;
+  initFrom?: string;
   tokenizer: TokenizerKind;
   vocabSize?: number;
   valFraction: number;
@@ -75,7 +76,11 @@ export function trainCommand(): Command {
     )
     .option('--out <dir>', 'run directory: checkpoint/, log.jsonl (default runs/<date>-<time>)')
     .option('--force', 'start over in an --out directory that already holds a run')
-    .option('--resume <dir>', 'continue the run saved in this directory (same data, bit-identical loss curve)');
+    .option('--resume <dir>', 'continue the run saved in this directory (same data, bit-identical loss curve)')
+    .option(
+      '--init-from <dir>',
+      'fine-tune: start from the weights and tokenizer of this checkpoint (e.g. one made by `shareformer import`), with a new optimizer',
+    );
   addModelOptions(cmd);
   cmd
     .addOption(
@@ -184,6 +189,15 @@ function prepareRun(opts: TrainOpts): Omit<Run, 'log' | 'save' | 'quiet'> & {
   if (resumed) {
     ({ tokenizer, lm } = resumed);
     train = trainConfigFrom(opts, {}, resumed.meta.train);
+  } else if (opts.initFrom) {
+    ({ tokenizer, lm } = initialWeights(opts, file));
+    train = trainConfigFrom(opts, file, DEFAULT_TRAIN);
+    const need = analyze(lm.config, { context: lm.config.context, batch: train.batch }).trainingMemory.total;
+    ensureMemory(
+      need,
+      `fine-tuning this model with --batch ${train.batch}`,
+      'lower --batch (--grad-accum keeps the effective batch)',
+    );
   } else {
     tokenizer = buildTokenizer(opts.tokenizer, corpus.text, opts.vocabSize);
     train = trainConfigFrom(opts, file, DEFAULT_TRAIN);
@@ -209,6 +223,19 @@ function prepareRun(opts: TrainOpts): Omit<Run, 'log' | 'save' | 'quiet'> & {
     train,
   };
   return { lm, tokenizer, trainer, train, outDir, corpus, meta, resumed: Boolean(resumed), tokenCount: tokens.length };
+}
+
+/** The model and tokenizer a fine-tuning run starts from; the architecture and plan stay as they are. */
+function initialWeights(opts: TrainOpts, file: Record<string, unknown>): { tokenizer: Tokenizer; lm: TransformerLM } {
+  if (opts.resume)
+    throw new Error('--init-from starts a new run from a checkpoint; --resume continues one: give only one');
+  const changed = Object.keys(modelConfigFrom(opts, file));
+  if (changed.length > 0) {
+    throw new Error(
+      `--init-from keeps the checkpoint's model and sharing plan; drop ${changed.map((k) => `"${k}"`).join(', ')} (changing a trained model's plan is conversion, not fine-tuning)`,
+    );
+  }
+  return loadCheckpoint(opts.initFrom!);
 }
 
 function encodeCorpus(tokenizer: Tokenizer, corpus: Corpus): Int32Array {

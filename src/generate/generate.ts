@@ -39,7 +39,10 @@ export function generate(
 ): GenerationResult {
   const sampling = validateSampling(options);
   const context = lm.config.context;
-  const promptIds = tokenizer.encode(prompt);
+  const encoded = tokenizer.encode(prompt);
+  // Models trained with a start token (Llama's <s>) expect it first, as their tokenizer adds it.
+  const bos = tokenizer.bosId;
+  const promptIds = bos !== undefined && bos !== null && encoded.length > 0 ? Int32Array.of(bos, ...encoded) : encoded;
   if (promptIds.length === 0) throw new Error('the prompt is empty: give at least one character');
   if (promptIds.length >= context)
     throw new Error(
@@ -62,6 +65,7 @@ export function generate(
     for (let i = 0; i < maxTokens; i++) {
       const last = logits.data.subarray(logits.size - vocab);
       const id = sampleToken(last, sampling, rng);
+      if (id === tokenizer.eosId) break; // the model ended its text
       ids.push(id);
       const piece = decode(id);
       text += piece;

@@ -21,7 +21,7 @@ import {
   CHECKPOINT_VERSION,
   checkpointConfigSchema,
   trainerStateSchema,
-  originSchema,
+  type originSchema,
   type CheckpointConfigJSON,
 } from './checkpoint-schema.js';
 import { ensureMemory } from './memory.js';
@@ -287,6 +287,12 @@ function checkWeights(modelPath: string, file: SafetensorsFile, config: ModelCon
     weights.set(name, data);
   }
   return weights;
+}
+
+/** The model config of a checkpoint, validated, without reading any weights (for the analyzer). */
+export function readCheckpointConfig(path: string): ModelConfig {
+  const dir = resolveCheckpointDir(path);
+  return readConfig(join(dir, 'config.json')).config;
 }
 
 export interface LoadOptions {

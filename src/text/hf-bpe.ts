@@ -125,6 +125,9 @@ export class HfBpeTokenizer implements Tokenizer {
   get bosId(): number | null {
     return this.json.bosId;
   }
+  get eosId(): number | null {
+    return this.json.eosId;
+  }
 
   /** Merges symbols by rank (lowest first, leftmost on ties) over a doubly linked list. */
   private bpe(symbols: string[]): string[] {

@@ -36,6 +36,8 @@ export interface Tokenizer {
   readonly kind: TokenizerJSON['kind'] | HfBpeJSON['kind'];
   /** The id a model expects at the start of a sequence (Llama's <s>), if any. */
   readonly bosId?: number | null;
+  /** The id that ends a text (generation stops there), if any. */
+  readonly eosId?: number | null;
   readonly vocabSize: number;
   /** The id that stands for characters the tokenizer never saw, if it has one. */
   readonly unknownId?: number;

@@ -1,0 +1,107 @@
+// `shareformer import` end to end: a Hugging Face directory becomes a run that eval, generate,
+// analyze and fine-tuning (train --init-from) use as they are; an imported GPT-2 learns.
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, describe, expect, it } from 'vitest';
+import { tokenizerFromHfJson } from '../text/hf-bpe.js';
+
+const BIN = fileURLToPath(new URL('../../bin/shareformer.js', import.meta.url));
+const FIXTURES = fileURLToPath(new URL('../../fixtures/hf/', import.meta.url));
+const root = mkdtempSync(join(tmpdir(), 'shareformer-import-'));
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+const cli = (...args: string[]) => spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8' });
+
+const text = join(root, 'text.txt');
+writeFileSync(text, 'To be, or not to be, that is the question: whether tis nobler in the mind to suffer. '.repeat(60));
+
+describe('import', () => {
+  const run = join(root, 'gpt2');
+
+  it('writes a run and says what it imported', () => {
+    const r = cli('import', '--from', join(FIXTURES, 'gpt2-sharded-bf16'), '--out', run, '--json');
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    const s = JSON.parse(r.stdout);
+    expect(s).toMatchObject({
+      architecture: 'GPT2LMHeadModel',
+      layers: 2,
+      parameters: 35840,
+      dtypes: ['BF16'],
+      tokenizer: 'byte-level',
+    });
+    expect(existsSync(join(run, 'checkpoint', 'model.safetensors'))).toBe(true);
+    expect(JSON.parse(readFileSync(join(run, 'checkpoint', 'config.json'), 'utf8')).origin.architecture).toBe(
+      'GPT2LMHeadModel',
+    );
+  });
+
+  it('refuses to overwrite without --force', () => {
+    const r = cli('import', '--from', join(FIXTURES, 'gpt2-hub'), '--out', run);
+    expect(r.status).not.toBe(0);
+    expect(r.stderr).toMatch(/already holds a checkpoint; pass --force/);
+  });
+
+  it('eval, generate and analyze use the imported run', () => {
+    const ev = cli('eval', '--checkpoint', run, '--data', text, '--json');
+    expect(ev.status).toBe(0);
+    expect(Number.isFinite(JSON.parse(ev.stdout).loss)).toBe(true);
+    const gen = cli('generate', '--checkpoint', run, '--prompt', 'To be', '--max-tokens', '5', '--json');
+    expect(gen.status).toBe(0);
+    expect(JSON.parse(gen.stdout).new_tokens).toBeLessThanOrEqual(5);
+    const an = cli('analyze', '--checkpoint', run, '--json');
+    expect(an.status).toBe(0);
+    expect(JSON.parse(an.stdout).parameters.total).toBe(35840);
+  });
+
+  it('fine-tunes with train --init-from: a new optimizer, and the loss falls', () => {
+    const out = join(root, 'finetuned');
+    const r = cli(
+      'train',
+      '--init-from',
+      run,
+      '--data',
+      text,
+      '--steps',
+      '25',
+      '--batch',
+      '8',
+      '--lr',
+      '3e-3',
+      '--eval-every',
+      '0',
+      '--quiet',
+      '--json',
+      '--out',
+      out,
+    );
+    expect(r.status).toBe(0);
+    const log = readFileSync(join(out, 'log.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l))
+      .filter((x) => x.type === 'step');
+    expect(log).toHaveLength(25);
+    expect(log[24].loss).toBeLessThan(log[0].loss * 0.8);
+  });
+
+  it('--init-from keeps the model: a model flag is refused', () => {
+    const r = cli('train', '--init-from', run, '--data', text, '--layers', '4', '--out', join(root, 'x'));
+    expect(r.status).not.toBe(0);
+    expect(r.stderr).toMatch(/--init-from keeps the checkpoint's model and sharing plan; drop "layers"/);
+  });
+
+  it('a Llama model gets its <s> first when generating', () => {
+    const llama = join(root, 'llama');
+    expect(cli('import', '--from', join(FIXTURES, 'llama'), '--out', llama).status).toBe(0);
+    const gen = cli('generate', '--checkpoint', llama, '--prompt', 'ROMEO:', '--max-tokens', '3', '--json');
+    expect(gen.status).toBe(0);
+    const tokenizer = tokenizerFromHfJson(
+      JSON.parse(readFileSync(join(FIXTURES, 'llama', 'tokenizer.json'), 'utf8')),
+      'llama',
+    );
+    expect(JSON.parse(gen.stdout).prompt_tokens).toBe(1 + tokenizer.encode('ROMEO:').length);
+  });
+});
