@@ -154,9 +154,13 @@ function checkEntry(name: string, entry: unknown, dataLen: number, fail: (msg: s
   return { dtype: dt, shape: [...(shape as number[])], begin, end };
 }
 
-/** A tensor from its raw bytes (copied into a fresh, aligned buffer). */
-export function tensorFromBytes(entry: TensorEntry, bytes: Uint8Array): StoredTensor {
-  const raw = bytes.slice().buffer;
+/**
+ * A tensor from its raw bytes: copied into a fresh, aligned buffer, or used in place when `owned`
+ * (the bytes are a buffer of their own that nothing else holds, as a file read returns).
+ */
+export function tensorFromBytes(entry: TensorEntry, bytes: Uint8Array, owned = false): StoredTensor {
+  const whole = owned && bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength;
+  const raw = whole ? (bytes.buffer as ArrayBuffer) : bytes.slice().buffer;
   return { dtype: entry.dtype, shape: [...entry.shape], data: typedView(entry.dtype, raw) };
 }
 

@@ -17,6 +17,7 @@ export function directoryReader(dir: string): HfFileReader & { close(): void } {
   };
   return {
     source: dir,
+    freshReads: true,
     has: (file) => existsSync(join(dir, file)),
     size: (file) => statSync(join(dir, file)).size,
     read(file, start, end) {

@@ -18,6 +18,8 @@ export interface HfFileReader {
   has(file: string): boolean;
   size(file: string): number;
   read(file: string, start: number, end: number): Uint8Array;
+  /** True when every read returns a new buffer of its own (tensors then use it without a copy). */
+  readonly freshReads?: boolean;
 }
 
 export function readText(reader: HfFileReader, file: string): string {
@@ -172,7 +174,7 @@ export function openHfModel(reader: HfFileReader): HfModel {
       const t = tensors.get(recipe.from)!;
       last = {
         name: recipe.from,
-        tensor: tensorFromBytes(t, reader.read(t.file, t.dataStart + t.begin, t.dataStart + t.end)),
+        tensor: tensorFromBytes(t, reader.read(t.file, t.dataStart + t.begin, t.dataStart + t.end), reader.freshReads),
       };
     }
     return applyRecipe(recipe, last.tensor);

@@ -162,7 +162,8 @@ function checkDtype(name: string, dtype: Dtype, source: string): void {
 export function applyRecipe(r: Recipe, t: StoredTensor): Float32Array {
   const data = toFloat32(t, r.from);
   if (!r.transpose) {
-    if (!r.rows) return data === t.data ? data.slice() : data;
+    // The tensor was read for this parameter alone: its float32 data is used as it is.
+    if (!r.rows) return data;
     const width = t.shape.length > 1 ? t.shape[1]! : 1;
     return data.slice(r.rows[0] * width, r.rows[1] * width);
   }
