@@ -52,3 +52,14 @@ export type { TrainConfig, TrainerState, StepResult, EvalResult } from './train/
 export { generate, type GenerateOptions, type GenerationResult, type GenerationStats } from './generate/generate.js';
 export { sampleToken, validateSampling, type SamplingOptions } from './generate/sampler.js';
 export { loadWasmBackend, hasRelaxedSimd, type WasmLoad, type WasmSimd } from './backend/wasm/index.js';
+export {
+  HfBpeTokenizer,
+  tokenizerFromHfJson,
+  tokenizerFromVocabMerges,
+  type HfBpeJSON,
+  type HfBpeMode,
+} from './text/hf-bpe.js';
+export { importHuggingFace, type ImportedModel } from './io/hf/import.js';
+export { openHfModel, fromBuffers, type HfFileReader, type HfModel } from './io/hf/model.js';
+export { exportHuggingFace, exportFamily, HfExportError, type HfExport } from './io/hf/export.js';
+export { modelConfigFromHf, HfImportError, SUPPORTED_ARCHITECTURES } from './io/hf/config.js';

@@ -6,9 +6,11 @@ import { selectNodeBackend } from './backend/node.js';
 export * from './index.js';
 export { selectNodeBackend, registerNodeBackends, BACKEND_ORDER, type NodeBackendChoice } from './backend/node.js';
 export { loadNativeBackend, type NativeLoad } from './backend/native/index.js';
+export { directoryReader } from './io/hf/files-node.js';
 export {
   loadCheckpoint,
   saveCheckpoint,
+  saveWeightsCheckpoint,
   CheckpointError,
   type Checkpoint,
   type CheckpointMeta,

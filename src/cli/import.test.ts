@@ -93,6 +93,20 @@ describe('import', () => {
     expect(r.stderr).toMatch(/--init-from keeps the checkpoint's model and sharing plan; drop "layers"/);
   });
 
+  it('export --to hf writes a directory that imports back to the same model', () => {
+    const hf = join(root, 'exported');
+    const r = cli('export', '--checkpoint', run, '--to', 'hf', '--out', hf, '--json');
+    expect(r.status).toBe(0);
+    expect(JSON.parse(r.stdout).files).toEqual(
+      expect.arrayContaining(['config.json', 'model.safetensors', 'tokenizer.json', 'vocab.json', 'merges.txt']),
+    );
+    const again = cli('import', '--from', hf, '--out', join(root, 'reimported'), '--json');
+    expect(again.status).toBe(0);
+    const e1 = JSON.parse(cli('eval', '--checkpoint', run, '--data', text, '--json').stdout);
+    const e2 = JSON.parse(cli('eval', '--checkpoint', join(root, 'reimported'), '--data', text, '--json').stdout);
+    expect(e2.loss).toBe(e1.loss);
+  });
+
   it('a Llama model gets its <s> first when generating', () => {
     const llama = join(root, 'llama');
     expect(cli('import', '--from', join(FIXTURES, 'llama'), '--out', llama).status).toBe(0);

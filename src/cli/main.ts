@@ -6,6 +6,7 @@ import { analyzeCommand } from './analyze.js';
 import { benchCommand } from './bench.js';
 import { demoCommand } from './demo.js';
 import { evalCommand } from './eval.js';
+import { exportCommand } from './export.js';
 import { generateCommand } from './generate.js';
 import { importCommand } from './import.js';
 import { setupCommand } from './setup.js';
@@ -28,6 +29,7 @@ export async function run(argv: string[]): Promise<number> {
   program.addCommand(evalCommand());
   program.addCommand(generateCommand());
   program.addCommand(importCommand());
+  program.addCommand(exportCommand());
   program.addCommand(analyzeCommand());
   program.addCommand(verifyCommand());
   program.addCommand(benchCommand());

@@ -317,7 +317,7 @@ export function loadCheckpoint(path: string, options: LoadOptions = {}): Checkpo
     `loading ${modelPath} (${parameters.toLocaleString()} parameters)`,
   );
   const weights = checkWeights(modelPath, readTensors(modelPath), config);
-  const lm = new TransformerLM(config);
+  const lm = new TransformerLM(config, null);
   asCheckpointError(() => lm.loadWeights(weights, modelPath));
   const tokPath = join(dir, 'tokenizer.json');
   const tokenizer = asCheckpointError(() => tokenizerFromJSON(readJSON(tokPath), tokPath));

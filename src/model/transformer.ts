@@ -42,19 +42,20 @@ export class TransformerLM {
   /** Every unique parameter tensor once, by name. */
   readonly params = new Map<string, Tensor>();
 
-  constructor(config: Partial<ModelConfig> = {}, seed = 0) {
+  /** `seed` null: parameters start as zeros, for a model whose weights are loaded next. */
+  constructor(config: Partial<ModelConfig> = {}, seed: number | null = 0) {
     this.config = resolveConfig(config);
     this.plan = planOf(this.config);
     this.layout = parameterLayout(this.config, this.plan);
-    this.initParameters(new Rng(seed));
+    this.initParameters(seed === null ? null : new Rng(seed));
   }
 
   /** GPT-2 initialisation: N(0, 0.02), residual projections scaled by 1/√(2N), gains 1, biases 0. */
-  private initParameters(rng: Rng): void {
+  private initParameters(rng: Rng | null): void {
     const residualStd = 0.02 / Math.sqrt(2 * this.config.layers);
     for (const { name, shape } of this.layout) {
       const t = Tensor.zeros(shape, { requiresGrad: true, name });
-      if (name.endsWith('.bias')) {
+      if (!rng || name.endsWith('.bias')) {
         /* zeros */
       } else if (shape.length === 1) t.data.fill(1);
       else rng.fillNormal(t.data, 0, /\.(attn\.o|ffn\.down)\.weight$/.test(name) ? residualStd : 0.02);

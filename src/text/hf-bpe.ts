@@ -6,7 +6,7 @@ import { z } from 'zod';
 import { parseWith } from '../schema/validate.js';
 import { TokenizerError, type Tokenizer } from './tokenizer.js';
 
-export type HfBpeMode = 'byte-level' | 'sentencepiece';
+export type HfBpeMode = 'byte-level' | 'sentencepiece' | 'chars';
 
 /** What a shareformer checkpoint stores for a Hugging Face tokenizer (kind "hf-bpe"). */
 export interface HfBpeJSON {
@@ -20,11 +20,13 @@ export interface HfBpeJSON {
   special: number[];
   bosId: number | null;
   eosId: number | null;
+  /** chars mode: the id characters outside the vocabulary get. */
+  unkId?: number | null;
 }
 
 export const hfBpeSchema = z.strictObject({
   kind: z.literal('hf-bpe'),
-  mode: z.enum(['byte-level', 'sentencepiece']),
+  mode: z.enum(['byte-level', 'sentencepiece', 'chars']),
   vocab: z
     .array(z.string())
     .min(1)
@@ -33,6 +35,7 @@ export const hfBpeSchema = z.strictObject({
   special: z.array(z.number().int().min(0)),
   bosId: z.number().int().min(0).nullable(),
   eosId: z.number().int().min(0).nullable(),
+  unkId: z.number().int().min(0).nullable().optional(),
 });
 
 /** GPT-2's pre-tokenization: contractions, letters, digits, other symbols, whitespace. */
@@ -195,18 +198,34 @@ export class HfBpeTokenizer implements Tokenizer {
     return id;
   }
 
+  /** Each character its own token (a vocabulary without merges), unknown ones the unk token. */
+  private encodeChars(text: string): number[] {
+    return Array.from(text, (ch) => {
+      const id = this.ids.get(ch) ?? this.json.unkId;
+      if (id === undefined || id === null) {
+        throw new TokenizerError(
+          `character ${JSON.stringify(ch)} is not in the vocabulary, which has no unknown token`,
+        );
+      }
+      return id;
+    });
+  }
+
   encode(text: string): Int32Array {
-    return Int32Array.from(
-      this.json.mode === 'byte-level' ? this.encodeByteLevel(text) : this.encodeSentencePiece(text),
-    );
+    const mode = this.json.mode;
+    if (mode === 'byte-level') return Int32Array.from(this.encodeByteLevel(text));
+    if (mode === 'sentencepiece') return Int32Array.from(this.encodeSentencePiece(text));
+    return Int32Array.from(this.encodeChars(text));
   }
 
   /** The bytes a token stands for (special tokens: none). */
   private bytesOf(id: number): number[] {
+    if (id === this.json.unkId) return [0xef, 0xbf, 0xbd];
     if (this.specialSet.has(id)) return [];
     const token = this.json.vocab[id];
     if (token === undefined) return [0xef, 0xbf, 0xbd];
     if (this.json.mode === 'byte-level') return Array.from(token, (c) => CHAR_BYTE.get(c) ?? 0x3f);
+    if (this.json.mode === 'chars') return Array.from(utf8.encode(token));
     const byte = /^<0x([0-9A-F]{2})>$/.exec(token);
     if (byte) return [Number.parseInt(byte[1]!, 16)];
     return Array.from(utf8.encode(token.replaceAll('▁', ' ')));
@@ -256,6 +275,7 @@ const hfTokenizerJsonSchema = z.looseObject({
     vocab: z.record(z.string(), z.number().int().min(0)),
     merges: z.array(z.union([z.string(), z.tuple([z.string(), z.string()])])),
     byte_fallback: z.boolean().optional(),
+    unk_token: z.string().nullable().optional(),
   }),
 });
 
@@ -288,6 +308,8 @@ function modeOf(j: z.output<typeof hfTokenizerJsonSchema>, source: string): HfBp
   const pre = JSON.stringify(j.pre_tokenizer ?? null);
   if (pre.includes('"ByteLevel"')) return 'byte-level';
   if (j.model.byte_fallback && JSON.stringify(j.normalizer ?? null).includes('▁')) return 'sentencepiece';
+  if (pre === 'null' && (j.normalizer ?? null) === null && !j.model.byte_fallback && j.model.merges.length === 0)
+    return 'chars';
   throw new TokenizerError(
     `${source}: unsupported tokenizer (pre_tokenizer ${pre}); supported are GPT-2's byte-level BPE and Llama's SentencePiece BPE with byte fallback`,
   );
@@ -317,6 +339,7 @@ export function tokenizerFromHfJson(json: unknown, source: string, specials: Spe
     (j.added_tokens ?? []).filter((t) => t.special !== false).map((t) => t.id),
     specials,
     source,
+    j.model.unk_token ? (j.model.vocab[j.model.unk_token] ?? null) : null,
   );
 }
 
@@ -343,6 +366,7 @@ function build(
   special: number[],
   specials: SpecialTokens,
   source: string,
+  unkId: number | null = null,
 ): HfBpeTokenizer {
   const ids = new Map(vocab.map((t, i) => [t, i]));
   merges.forEach(([a, b], i) => {
@@ -360,6 +384,7 @@ function build(
       special,
       bosId: idOf(specials.bos),
       eosId: idOf(specials.eos),
+      unkId,
     });
   } catch (e) {
     throw new TokenizerError(`${source}: ${(e as Error).message}`);

@@ -18,7 +18,7 @@ export function importHuggingFace(files: HfFileReader | Record<string, ArrayBuff
       ? (files as HfFileReader)
       : fromBuffers(files as Record<string, ArrayBuffer | Uint8Array>);
   const model = openHfModel(reader);
-  const lm = new TransformerLM(model.config);
+  const lm = new TransformerLM(model.config, null);
   lm.loadWeights(new Map(model.plan.params.map((p) => [p.name, model.read(p.name)])), reader.source);
   return { lm, tokenizer: model.tokenizer, architecture: model.architecture };
 }

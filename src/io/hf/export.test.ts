@@ -1,0 +1,100 @@
+// Export to Hugging Face and back is exact: every fixture model, and shareformer models in the
+// GPT-2 and Llama layouts (weight sharing written out layer by layer, char and byte tokenizers),
+// re-import to bit-identical logits and the same token ids. Plans the stock classes cannot
+// express are refused with the reason.
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import type { ModelConfig } from '../../model/config.js';
+import { TransformerLM } from '../../model/transformer.js';
+import { noGrad } from '../../tensor/tensor.js';
+import { ByteTokenizer, CharTokenizer } from '../../text/tokenizer.js';
+import { directoryReader } from './files-node.js';
+import { exportHuggingFace } from './export.js';
+import { importHuggingFace } from './import.js';
+
+const FIXTURES = fileURLToPath(new URL('../../../fixtures/hf/', import.meta.url));
+const ids = Int32Array.from([3, 1, 4, 1, 5, 9, 2, 6]);
+const logits = (lm: TransformerLM) => [...noGrad(() => lm.forward(ids, 1)).data];
+const SAMPLE = 'To be, or not to be: that is the question. 😀 naïve';
+
+const roundTrip = (lm: TransformerLM, tokenizer: Parameters<typeof exportHuggingFace>[1]) => {
+  const out = exportHuggingFace(lm, tokenizer);
+  const back = importHuggingFace(
+    Object.fromEntries(
+      Object.entries(out.files).map(([k, v]) => [k, typeof v === 'string' ? new TextEncoder().encode(v) : v]),
+    ),
+  );
+  return { out, back };
+};
+
+describe.each(['gpt2-hub', 'gpt2-sharded-bf16', 'llama', 'llama-tied-bf16-sharded', 'mistral-fp16'])(
+  '%s: import, export, import',
+  (dir) => {
+    it('gives bit-identical logits and the same token ids', () => {
+      const first = importHuggingFace(directoryReader(join(FIXTURES, dir)));
+      const { out, back } = roundTrip(first.lm, first.tokenizer);
+      expect(out.notes).toEqual([]);
+      expect(logits(back.lm)).toEqual(logits(first.lm));
+      expect([...back.tokenizer.encode(SAMPLE)]).toEqual([...first.tokenizer.encode(SAMPLE)]);
+      expect(back.tokenizer.bosId).toBe(first.tokenizer.bosId);
+    });
+  },
+);
+
+describe('shareformer models out to Hugging Face', () => {
+  const chars = CharTokenizer.fromText('abcdefghij ,.');
+  const gpt2Like = { vocabSize: chars.vocabSize, layers: 4, dModel: 16, heads: 2, context: 16 };
+
+  it('GPT-2 layout with weights shared across all layers: written layer by layer, and said so', () => {
+    const lm = new TransformerLM({ ...gpt2Like, shareWeights: 'all' }, 3);
+    const { out, back } = roundTrip(lm, chars);
+    expect(out.architecture).toBe('GPT2LMHeadModel');
+    expect(out.notes[0]).toMatch(
+      /written out layer by layer: [\d,]+ parameters in the files for [\d,]+ unique ones \(\d\.\d\d×\)/,
+    );
+    expect(out.exportedParameters).toBeGreaterThan(out.uniqueParameters);
+    expect(logits(back.lm)).toEqual(logits(lm));
+    expect([...back.tokenizer.encode('abc, def. xyz')]).toEqual([...chars.encode('abc, def. xyz')]);
+  });
+
+  it('Llama layout with GQA, an untied head and the byte tokenizer', () => {
+    const lm = new TransformerLM(
+      {
+        vocabSize: 256,
+        layers: 2,
+        dModel: 16,
+        heads: 4,
+        kvHeads: 2,
+        context: 16,
+        ffn: 'swiglu',
+        norm: 'rmsnorm',
+        positions: 'rope',
+        bias: false,
+      },
+      4,
+    );
+    const { out, back } = roundTrip(lm, new ByteTokenizer());
+    expect(out.architecture).toBe('LlamaForCausalLM');
+    expect(logits(back.lm)).toEqual(logits(lm));
+    expect([...back.tokenizer.encode(SAMPLE)]).toEqual([...new ByteTokenizer().encode(SAMPLE)]);
+  });
+
+  it.each<[string, Partial<ModelConfig>, RegExp]>([
+    [
+      'cross-layer K/V sharing',
+      { shareKv: 'cla:2' },
+      /have every layer compute its own keys and values; this model's layers share them/,
+    ],
+    ['attention-weight sharing', { shareAttention: 'group:2' }, /every layer compute its own attention probabilities/],
+    ['a factorized embedding', { embedDim: 8 }, /factorized embedding \(embedDim 8\) has no place/],
+    [
+      'a mix of the two families',
+      { positions: 'rope' },
+      /no stock architecture matches norm layernorm, positions rope/,
+    ],
+  ])('refuses %s, saying why', (_name, over, message) => {
+    const lm = new TransformerLM({ ...gpt2Like, ...over }, 1);
+    expect(() => exportHuggingFace(lm, chars)).toThrow(message);
+  });
+});

@@ -1,0 +1,221 @@
+// shareformer → Hugging Face: the GPT-2 or Llama layout that matches the config, with a
+// config.json a Hugging Face user loads unchanged (GPT2LMHeadModel / LlamaForCausalLM) and the
+// tokenizer files. The stock classes have one set of weights per layer and every layer computes
+// its own keys, values and attention, so cross-layer weight sharing is exported by writing each
+// layer's tensors (the files grow; the caller is told by how much), while K/V sharing, attention
+// sharing and factorized embeddings, which they cannot express, are refused with the reason.
+// Runs in browsers: it returns the files' contents.
+import type { ModelConfig } from '../../model/config.js';
+import type { TransformerLM } from '../../model/transformer.js';
+import { HfBpeTokenizer } from '../../text/hf-bpe.js';
+import { ByteTokenizer, CharTokenizer, type Tokenizer } from '../../text/tokenizer.js';
+import { writeSafetensors, type TensorToWrite } from '../safetensors.js';
+import { HfImportError, type HfFamily } from './config.js';
+import { byteLevelTokenizerJson, charTokenizerJson, hfTokenizerFiles } from './tokenizer-files.js';
+
+export class HfExportError extends HfImportError {
+  constructor(message: string) {
+    super(message);
+    this.name = 'HfExportError';
+  }
+}
+
+/** Which stock architecture can hold this config, or why none can. */
+export function exportFamily(c: ModelConfig): HfFamily {
+  const plan = `plan (--share-kv ${JSON.stringify(c.shareKv)}, --share-attention ${JSON.stringify(c.shareAttention)})`;
+  if (c.shareKv !== 'none' && !(Array.isArray(c.shareKv) && c.shareKv.every((v, i) => v === i))) {
+    throw new HfExportError(
+      `Hugging Face's GPT2LMHeadModel and LlamaForCausalLM have every layer compute its own keys and values; this model's layers share them across layers (${plan}), which those classes cannot express. Keep it as a shareformer checkpoint, or export to a runtime that takes the plan`,
+    );
+  }
+  if (c.shareAttention !== 'none' && !(Array.isArray(c.shareAttention) && c.shareAttention.every((v, i) => v === i))) {
+    throw new HfExportError(
+      `Hugging Face's stock classes have every layer compute its own attention probabilities; this model reuses them across layers (${plan}), which they cannot express`,
+    );
+  }
+  if (c.embedDim > 0)
+    throw new HfExportError(
+      `the factorized embedding (embedDim ${c.embedDim}) has no place in GPT-2's or Llama's layout`,
+    );
+  if (c.norm === 'layernorm' && c.positions === 'learned' && c.ffn === 'gelu' && c.bias && c.kvHeads === c.heads)
+    return 'gpt2';
+  if (c.norm === 'rmsnorm' && c.positions === 'rope' && c.ffn === 'swiglu' && !c.bias) return 'llama';
+  throw new HfExportError(
+    `no stock architecture matches norm ${c.norm}, positions ${c.positions}, ffn ${c.ffn}, bias ${c.bias}, kvHeads ${c.kvHeads}/${c.heads}: GPT-2 needs layernorm, learned, gelu, biases and as many K/V heads as heads; Llama needs rmsnorm, rope, swiglu and no biases`,
+  );
+}
+
+const transpose = (w: Float32Array, rows: number, cols: number): Float32Array => {
+  const out = new Float32Array(w.length);
+  for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) out[c * rows + r] = w[r * cols + c]!;
+  return out;
+};
+const concat = (parts: Float32Array[]): Float32Array => {
+  const out = new Float32Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+};
+
+function gpt2Tensors(lm: TransformerLM): Record<string, TensorToWrite> {
+  const c = lm.config,
+    d = c.dModel,
+    f = c.ffnHidden;
+  const w = (name: string) => lm.params.get(name)!.data;
+  const t: Record<string, TensorToWrite> = {
+    'transformer.wte.weight': { shape: [c.vocabSize, d], data: w('embed.weight') },
+    'transformer.wpe.weight': { shape: [c.context, d], data: w('pos.weight') },
+  };
+  for (let i = 0; i < c.layers; i++) {
+    const a = `layers.${lm.plan.attnSet[i]}`,
+      m = `layers.${lm.plan.ffnSet[i]}`,
+      h = `transformer.h.${i}`;
+    t[`${h}.ln_1.weight`] = { shape: [d], data: w(`${a}.norm1.weight`) };
+    t[`${h}.ln_1.bias`] = { shape: [d], data: w(`${a}.norm1.bias`) };
+    const qkv = ['q', 'k', 'v'].map((p) => w(`${a}.attn.${p}.weight`));
+    t[`${h}.attn.c_attn.weight`] = { shape: [d, 3 * d], data: transpose(concat(qkv), 3 * d, d) };
+    t[`${h}.attn.c_attn.bias`] = { shape: [3 * d], data: concat(['q', 'k', 'v'].map((p) => w(`${a}.attn.${p}.bias`))) };
+    t[`${h}.attn.c_proj.weight`] = { shape: [d, d], data: transpose(w(`${a}.attn.o.weight`), d, d) };
+    t[`${h}.attn.c_proj.bias`] = { shape: [d], data: w(`${a}.attn.o.bias`) };
+    t[`${h}.ln_2.weight`] = { shape: [d], data: w(`${m}.norm2.weight`) };
+    t[`${h}.ln_2.bias`] = { shape: [d], data: w(`${m}.norm2.bias`) };
+    t[`${h}.mlp.c_fc.weight`] = { shape: [d, f], data: transpose(w(`${m}.ffn.up.weight`), f, d) };
+    t[`${h}.mlp.c_fc.bias`] = { shape: [f], data: w(`${m}.ffn.up.bias`) };
+    t[`${h}.mlp.c_proj.weight`] = { shape: [f, d], data: transpose(w(`${m}.ffn.down.weight`), d, f) };
+    t[`${h}.mlp.c_proj.bias`] = { shape: [d], data: w(`${m}.ffn.down.bias`) };
+  }
+  t['transformer.ln_f.weight'] = { shape: [d], data: w('norm.weight') };
+  t['transformer.ln_f.bias'] = { shape: [d], data: w('norm.bias') };
+  if (!c.tieEmbeddings) t['lm_head.weight'] = { shape: [c.vocabSize, d], data: w('head.weight') };
+  return t;
+}
+
+function llamaTensors(lm: TransformerLM): Record<string, TensorToWrite> {
+  const c = lm.config,
+    d = c.dModel,
+    kv = (c.kvHeads * d) / c.heads,
+    f = c.ffnHidden;
+  const w = (name: string) => lm.params.get(name)!.data;
+  const t: Record<string, TensorToWrite> = {
+    'model.embed_tokens.weight': { shape: [c.vocabSize, d], data: w('embed.weight') },
+  };
+  for (let i = 0; i < c.layers; i++) {
+    const a = `layers.${lm.plan.attnSet[i]}`,
+      m = `layers.${lm.plan.ffnSet[i]}`,
+      l = `model.layers.${i}`;
+    t[`${l}.input_layernorm.weight`] = { shape: [d], data: w(`${a}.norm1.weight`) };
+    t[`${l}.self_attn.q_proj.weight`] = { shape: [d, d], data: w(`${a}.attn.q.weight`) };
+    t[`${l}.self_attn.k_proj.weight`] = { shape: [kv, d], data: w(`${a}.attn.k.weight`) };
+    t[`${l}.self_attn.v_proj.weight`] = { shape: [kv, d], data: w(`${a}.attn.v.weight`) };
+    t[`${l}.self_attn.o_proj.weight`] = { shape: [d, d], data: w(`${a}.attn.o.weight`) };
+    t[`${l}.post_attention_layernorm.weight`] = { shape: [d], data: w(`${m}.norm2.weight`) };
+    t[`${l}.mlp.gate_proj.weight`] = { shape: [f, d], data: w(`${m}.ffn.gate.weight`) };
+    t[`${l}.mlp.up_proj.weight`] = { shape: [f, d], data: w(`${m}.ffn.up.weight`) };
+    t[`${l}.mlp.down_proj.weight`] = { shape: [d, f], data: w(`${m}.ffn.down.weight`) };
+  }
+  t['model.norm.weight'] = { shape: [d], data: w('norm.weight') };
+  if (!c.tieEmbeddings) t['lm_head.weight'] = { shape: [c.vocabSize, d], data: w('head.weight') };
+  return t;
+}
+
+function hfConfig(family: HfFamily, c: ModelConfig, tokenizer: Tokenizer): Record<string, unknown> {
+  const ids = { bos_token_id: tokenizer.bosId ?? tokenizer.eosId ?? null, eos_token_id: tokenizer.eosId ?? null };
+  if (family === 'gpt2') {
+    return {
+      architectures: ['GPT2LMHeadModel'],
+      model_type: 'gpt2',
+      activation_function: 'gelu_new',
+      n_embd: c.dModel,
+      n_layer: c.layers,
+      n_head: c.heads,
+      n_positions: c.context,
+      n_ctx: c.context,
+      n_inner: c.ffnHidden,
+      vocab_size: c.vocabSize,
+      layer_norm_epsilon: c.normEps,
+      scale_attn_weights: true,
+      scale_attn_by_inverse_layer_idx: false,
+      reorder_and_upcast_attn: false,
+      attn_pdrop: 0,
+      embd_pdrop: 0,
+      resid_pdrop: 0,
+      tie_word_embeddings: c.tieEmbeddings,
+      torch_dtype: 'float32',
+      ...ids,
+    };
+  }
+  return {
+    architectures: ['LlamaForCausalLM'],
+    model_type: 'llama',
+    hidden_act: 'silu',
+    hidden_size: c.dModel,
+    intermediate_size: c.ffnHidden,
+    num_hidden_layers: c.layers,
+    num_attention_heads: c.heads,
+    num_key_value_heads: c.kvHeads,
+    head_dim: c.dModel / c.heads,
+    max_position_embeddings: c.context,
+    rms_norm_eps: c.normEps,
+    rope_theta: c.ropeBase,
+    rope_scaling: null,
+    attention_bias: false,
+    mlp_bias: false,
+    vocab_size: c.vocabSize,
+    tie_word_embeddings: c.tieEmbeddings,
+    torch_dtype: 'float32',
+    ...ids,
+  };
+}
+
+export interface HfExport {
+  family: HfFamily;
+  architecture: string;
+  /** File name → contents. */
+  files: Record<string, Uint8Array | string>;
+  /** Parameters in the exported files, and unique ones in the model (they differ under weight sharing). */
+  exportedParameters: number;
+  uniqueParameters: number;
+  notes: string[];
+}
+
+/** The files of a Hugging Face model directory for this model and tokenizer. */
+export function exportHuggingFace(lm: TransformerLM, tokenizer: Tokenizer): HfExport {
+  const family = exportFamily(lm.config);
+  const tensors = family === 'gpt2' ? gpt2Tensors(lm) : llamaTensors(lm);
+  const exportedParameters = Object.values(tensors).reduce((n, t) => n + t.data.length, 0);
+  const uniqueParameters = lm.parameterCount().total;
+  const notes: string[] = [];
+  if (exportedParameters > uniqueParameters) {
+    notes.push(
+      `cross-layer weight sharing (${JSON.stringify(lm.config.shareWeights)}, scope ${lm.config.shareScope}) is written out layer by layer: ${exportedParameters.toLocaleString()} parameters in the files for ${uniqueParameters.toLocaleString()} unique ones (${(exportedParameters / uniqueParameters).toFixed(2)}×)`,
+    );
+  }
+  const files: Record<string, Uint8Array | string> = {
+    'config.json': `${JSON.stringify(hfConfig(family, lm.config, tokenizer), null, 2)}\n`,
+    'model.safetensors': writeSafetensors(tensors, { format: 'pt' }),
+  };
+  Object.assign(files, tokenizerFiles(tokenizer, notes));
+  return {
+    family,
+    architecture: family === 'gpt2' ? 'GPT2LMHeadModel' : 'LlamaForCausalLM',
+    files,
+    exportedParameters,
+    uniqueParameters,
+    notes,
+  };
+}
+
+function tokenizerFiles(tokenizer: Tokenizer, notes: string[]): Record<string, string> {
+  if (tokenizer instanceof HfBpeTokenizer) return hfTokenizerFiles(tokenizer.toJSON());
+  if (tokenizer instanceof CharTokenizer)
+    return { 'tokenizer.json': charTokenizerJson(tokenizer.chars, tokenizer.unknown) };
+  if (tokenizer instanceof ByteTokenizer && tokenizer.kind === 'byte')
+    return { 'tokenizer.json': byteLevelTokenizerJson() };
+  notes.push(
+    "the tokenizer (shareformer's own byte-level BPE, whose pre-tokenization differs from GPT-2's) is not written as Hugging Face files; shareformer-tokenizer.json holds it",
+  );
+  return { 'shareformer-tokenizer.json': `${JSON.stringify(tokenizer.toJSON())}\n` };
+}
