@@ -117,6 +117,14 @@ describe('refused tokenizer files say what and where', () => {
       /t\.json: no token has id 1/,
     ],
     [
+      'a Llama 3-style split before the byte-level step',
+      {
+        pre_tokenizer: { type: 'Sequence', pretokenizers: [{ type: 'Split', pattern: { Regex: "(?i:'s|'t)" } }, { type: 'ByteLevel', use_regex: false }] },
+        model: { type: 'BPE', vocab: { a: 0 }, merges: [] },
+      },
+      /t\.json: unsupported tokenizer/,
+    ],
+    [
       'an unknown pre-tokenizer',
       { pre_tokenizer: { type: 'Whitespace' }, model: { type: 'BPE', vocab: { a: 0 }, merges: [] } },
       /t\.json: unsupported tokenizer/,
