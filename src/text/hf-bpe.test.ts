@@ -119,7 +119,13 @@ describe('refused tokenizer files say what and where', () => {
     [
       'a Llama 3-style split before the byte-level step',
       {
-        pre_tokenizer: { type: 'Sequence', pretokenizers: [{ type: 'Split', pattern: { Regex: "(?i:'s|'t)" } }, { type: 'ByteLevel', use_regex: false }] },
+        pre_tokenizer: {
+          type: 'Sequence',
+          pretokenizers: [
+            { type: 'Split', pattern: { Regex: "(?i:'s|'t)" } },
+            { type: 'ByteLevel', use_regex: false },
+          ],
+        },
         model: { type: 'BPE', vocab: { a: 0 }, merges: [] },
       },
       /t\.json: unsupported tokenizer/,

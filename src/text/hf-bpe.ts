@@ -309,7 +309,8 @@ function modeOf(j: z.output<typeof hfTokenizerJsonSchema>, source: string): HfBp
   const preType = (j.pre_tokenizer as { type?: unknown; use_regex?: unknown } | null | undefined) ?? null;
   // Only GPT-2's own split: a ByteLevel pre-tokenizer with its regex and nothing before it. Llama 3
   // and others put a Split with a different regex first, which would give other ids.
-  if (preType?.type === 'ByteLevel' && preType.use_regex !== false && (j.normalizer ?? null) === null) return 'byte-level';
+  if (preType?.type === 'ByteLevel' && preType.use_regex !== false && (j.normalizer ?? null) === null)
+    return 'byte-level';
   if (j.model.byte_fallback && JSON.stringify(j.normalizer ?? null).includes('▁')) return 'sentencepiece';
   if (pre === 'null' && (j.normalizer ?? null) === null && !j.model.byte_fallback && j.model.merges.length === 0)
     return 'chars';
