@@ -71,7 +71,7 @@ describe('shareformer analyze', () => {
     ],
     ['non-positive numbers', ['--preset', 'gpt2', '--context', '0'], /option '--context <n>' argument '0' is invalid/],
     ['a bad compare entry', ['--preset', 'gpt2', '--compare', 'cla'], /"cla" is not KEY=VALUE/],
-    ['no preset', [], /analyze needs --preset NAME or --config FILE/],
+    ['no preset', [], /analyze needs --preset NAME, --config FILE or --checkpoint RUN/],
   ])('%s', (_name, args, message) => {
     const r = cli(...args);
     expect(r.status).not.toBe(0);
