@@ -6,45 +6,10 @@ import { analyzerChart, costChart, kvChart, parametersChart, type PlanCurve } fr
 import { fmtBytes, fmtFlops, fmtInt, formatAnalysis, table } from '../analyze/format.js';
 import { ANALYZER_PRESETS, analyzerPreset, type AnalyzerPreset } from '../analyze/presets.js';
 import { readCheckpointConfig } from '../io/checkpoint.js';
+import { parsePlan } from '../analyze/plans.js';
 import { resolveConfig, type ModelConfig } from '../model/config.js';
 import { addModelOptions, int, modelConfigFrom, readConfigFile } from './options.js';
 import { renderChart } from './render.js';
-
-const PLAN_KEYS: Record<string, keyof ModelConfig> = {
-  'share-weights': 'shareWeights',
-  'share-scope': 'shareScope',
-  'kv-heads': 'kvHeads',
-  'share-kv': 'shareKv',
-  'share-attention': 'shareAttention',
-  'tie-embeddings': 'tieEmbeddings',
-  'embed-dim': 'embedDim',
-  layers: 'layers',
-};
-
-/** "none" or "share-kv=cla:2,kv-heads=8" → config overrides. */
-function parsePlan(text: string): { label: string; overrides: Partial<ModelConfig> } {
-  if (text.trim() === 'none')
-    return { label: 'none', overrides: { shareWeights: 'none', shareKv: 'none', shareAttention: 'none' } };
-  const overrides: Record<string, unknown> = {};
-  for (const part of text.split(',')) {
-    const [key, value] = part.split('=').map((s) => s.trim());
-    const field = PLAN_KEYS[key ?? ''];
-    if (!field || value === undefined || value === '') {
-      throw new Error(
-        `--compare: "${part}" is not KEY=VALUE with KEY one of ${Object.keys(PLAN_KEYS).join(', ')} (or "none")`,
-      );
-    }
-    overrides[field] =
-      /^\d+$/.test(value) && field !== 'shareWeights'
-        ? Number(value)
-        : value === 'true'
-          ? true
-          : value === 'false'
-            ? false
-            : value;
-  }
-  return { label: text.trim(), overrides: overrides as Partial<ModelConfig> };
-}
 
 interface AnalyzeOpts extends Record<string, unknown> {
   preset?: string;

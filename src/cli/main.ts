@@ -10,6 +10,7 @@ import { exportCommand } from './export.js';
 import { generateCommand } from './generate.js';
 import { importCommand } from './import.js';
 import { setupCommand } from './setup.js';
+import { sweepCommand } from './sweep.js';
 import { trainCommand } from './train.js';
 import { verifyCommand } from './verify.js';
 
@@ -31,6 +32,7 @@ export async function run(argv: string[]): Promise<number> {
   program.addCommand(importCommand());
   program.addCommand(exportCommand());
   program.addCommand(analyzeCommand());
+  program.addCommand(sweepCommand());
   program.addCommand(verifyCommand());
   program.addCommand(benchCommand());
   program.addCommand(setupCommand());

@@ -4,11 +4,17 @@ import { writeFileSync } from 'node:fs';
 import * as vega from 'vega';
 import * as vegaLite from 'vega-lite';
 
-export async function renderChart(spec: Record<string, unknown>, file: string): Promise<void> {
+/** The chart as an SVG document. */
+export async function chartSvg(spec: Record<string, unknown>): Promise<string> {
   const compiled = vegaLite.compile(spec as unknown as vegaLite.TopLevelSpec).spec;
   const view = new vega.View(vega.parse(compiled), { renderer: 'none' });
   const svg = await view.toSVG();
   view.finalize();
+  return svg;
+}
+
+export async function renderChart(spec: Record<string, unknown>, file: string): Promise<void> {
+  const svg = await chartSvg(spec);
   if (/\.png$/i.test(file)) {
     const { Resvg } = await import('@resvg/resvg-js');
     const png = new Resvg(svg, {

@@ -1,0 +1,56 @@
+// Sharing plans written on one line, as --compare and sweep --plans take them: "none", or
+// KEY=VALUE pairs joined by commas (share-weights=cycle:3,share-scope=ffn), several plans joined by
+// semicolons. Each becomes config overrides with a label.
+import type { ModelConfig } from '../model/config.js';
+
+export const PLAN_KEYS: Record<string, keyof ModelConfig> = {
+  'share-weights': 'shareWeights',
+  'share-scope': 'shareScope',
+  'kv-heads': 'kvHeads',
+  'share-kv': 'shareKv',
+  'share-attention': 'shareAttention',
+  'tie-embeddings': 'tieEmbeddings',
+  'embed-dim': 'embedDim',
+  layers: 'layers',
+};
+
+/** "none" or "share-kv=cla:2,kv-heads=8" → config overrides. */
+export function parsePlan(text: string, flag = '--compare'): { label: string; overrides: Partial<ModelConfig> } {
+  if (text.trim() === 'none')
+    return { label: 'none', overrides: { shareWeights: 'none', shareKv: 'none', shareAttention: 'none' } };
+  const overrides: Record<string, unknown> = {};
+  for (const part of text.split(',')) {
+    const [key, value] = part.split('=').map((s) => s.trim());
+    const field = PLAN_KEYS[key ?? ''];
+    if (!field || value === undefined || value === '') {
+      throw new Error(
+        `${flag}: "${part}" is not KEY=VALUE with KEY one of ${Object.keys(PLAN_KEYS).join(', ')} (or "none")`,
+      );
+    }
+    overrides[field] =
+      /^\d+$/.test(value) && field !== 'shareWeights'
+        ? Number(value)
+        : value === 'true'
+          ? true
+          : value === 'false'
+            ? false
+            : value;
+  }
+  return { label: text.trim(), overrides: overrides as Partial<ModelConfig> };
+}
+
+/** "none; share-kv=cla:2; kv-heads=2" → one plan per ;-separated part. */
+export function parsePlanList(text: string): Array<{ label: string; overrides: Partial<ModelConfig> }> {
+  const parts = text
+    .split(';')
+    .map((p) => p.trim())
+    .filter(Boolean);
+  if (parts.length === 0) throw new Error('--plans: no plan given (e.g. "none; share-weights=all; share-kv=cla:2")');
+  const plans = parts.map((p) => parsePlan(p, '--plans'));
+  const labels = new Set<string>();
+  for (const p of plans) {
+    if (labels.has(p.label)) throw new Error(`--plans: "${p.label}" is listed twice`);
+    labels.add(p.label);
+  }
+  return plans;
+}

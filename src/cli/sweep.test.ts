@@ -1,0 +1,93 @@
+// `shareformer sweep`: plans × seeds one after another into results.json, report.md and a
+// self-contained report.html with Pareto charts; a rerun skips the completed runs; --match params
+// sizes every plan to the baseline's unique parameters.
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, describe, expect, it } from 'vitest';
+
+const BIN = fileURLToPath(new URL('../../bin/shareformer.js', import.meta.url));
+const root = mkdtempSync(join(tmpdir(), 'shareformer-sweep-'));
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+const cli = (...args: string[]) => spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8' });
+const TINY = [
+  '--data',
+  'synthetic:copy',
+  '--layers',
+  '2',
+  '--d-model',
+  '32',
+  '--heads',
+  '2',
+  '--context',
+  '32',
+  '--batch',
+  '4',
+  '--eval-windows',
+  '4',
+  '--decode-tokens',
+  '8',
+  '--backend',
+  'js',
+];
+
+describe('sweep', () => {
+  const out = join(root, 'a');
+
+  it('runs every plan and seed and writes the reports', () => {
+    const r = cli('sweep', ...TINY, '--plans', 'none; share-kv=cla:2', '--seeds', '2', '--steps', '6', '--out', out);
+    expect(r.status).toBe(0);
+    const results = JSON.parse(readFileSync(join(out, 'results.json'), 'utf8'));
+    expect(results.runs).toHaveLength(4);
+    expect(results.plans.map((p: { plan: string }) => p.plan)).toEqual(['none', 'share-kv=cla:2']);
+    const cla = results.plans[1];
+    expect(cla.vsBaseline.kvBytes).toBe(0.5);
+    expect(cla.valLoss.n).toBe(2);
+    expect(typeof cla.vsBaseline.beyondSpread).toBe('boolean');
+    expect(readFileSync(join(out, 'report.md'), 'utf8')).toMatch(
+      /\| share-kv=cla:2 \| 32 × 2 \| [\d,]+ \| 0\.\d\d× \| 256 \| 0\.50× \|/,
+    );
+    const html = readFileSync(join(out, 'report.html'), 'utf8');
+    expect(html.match(/<svg/g)).toHaveLength(3);
+    expect(html).not.toMatch(/<script src=|https?:\/\/(?!www\.w3\.org)/);
+  });
+
+  it('skips completed runs when rerun', () => {
+    const before = readFileSync(join(out, 'results.json'), 'utf8');
+    const started = performance.now();
+    const r = cli('sweep', ...TINY, '--plans', 'none; share-kv=cla:2', '--seeds', '2', '--steps', '6', '--out', out);
+    expect(r.status).toBe(0);
+    expect(JSON.parse(readFileSync(join(out, 'results.json'), 'utf8')).runs).toEqual(JSON.parse(before).runs);
+    expect(performance.now() - started).toBeLessThan(8_000);
+  });
+
+  it("--match params gives every plan about the baseline's unique parameters", () => {
+    const m = join(root, 'match');
+    const r = cli(
+      'sweep',
+      ...TINY,
+      '--plans',
+      'none; share-weights=all',
+      '--match',
+      'params',
+      '--seeds',
+      '1',
+      '--steps',
+      '2',
+      '--out',
+      m,
+    );
+    expect(r.status).toBe(0);
+    const [base, all] = JSON.parse(readFileSync(join(m, 'results.json'), 'utf8')).plans;
+    expect(all.dModel).toBeGreaterThan(base.dModel);
+    expect(Math.abs(all.parameters / base.parameters - 1)).toBeLessThan(0.15);
+  });
+
+  it('a malformed plan list is one clear error', () => {
+    const r = cli('sweep', ...TINY, '--plans', 'none; share-kv', '--out', join(root, 'bad'));
+    expect(r.status).not.toBe(0);
+    expect(r.stderr).toMatch(/--plans: "share-kv" is not KEY=VALUE/);
+  });
+});

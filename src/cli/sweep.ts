@@ -1,0 +1,268 @@
+// `shareformer sweep`: trains every plan × seed one after another (each a `train` run of its own,
+// so each is resumable and killed runs lose nothing), measures decoding speed, and writes
+// results.json, report.md and a self-contained report.html with Pareto charts. Rerunning the same
+// command skips completed runs and resumes an interrupted one.
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import cliProgress from 'cli-progress';
+import { Command, Option } from 'commander';
+import { parsePlanList } from '../analyze/plans.js';
+import { readCorpus } from '../io/corpus.js';
+import { resolveConfig, type ModelConfig } from '../model/config.js';
+import { kvBytesPerToken } from '../model/parameters.js';
+import { matchParameters, uniqueParameters } from '../sweep/match.js';
+import { htmlReport, markdownReport, paretoSpec, summarize, type RunResult } from '../sweep/report.js';
+import { buildTokenizer, type TokenizerKind } from '../text/tokenizer.js';
+import { addModelOptions, checkConfigKeys, int, modelConfigFrom, num, readConfigFile } from './options.js';
+import { chartSvg } from './render.js';
+
+const BIN = fileURLToPath(new URL('../../bin/shareformer.js', import.meta.url));
+const PASSED = ['steps', 'batch', 'lr', 'warmup', 'evalWindows', 'valFraction', 'gradAccum'] as const;
+
+interface SweepOpts extends Record<string, unknown> {
+  data: string;
+  plans: string;
+  seeds: number;
+  match: 'params' | 'none';
+  out: string;
+  steps: number;
+  batch?: number;
+  lr?: number;
+  warmup?: number;
+  evalWindows: number;
+  valFraction?: number;
+  gradAccum?: number;
+  tokenizer: TokenizerKind;
+  decodeTokens: number;
+  backend?: string;
+  config?: string;
+  quiet?: boolean;
+}
+
+export function sweepCommand(): Command {
+  const cmd = new Command('sweep')
+    .description('train plans × seeds on one text and report loss against parameters, KV cache and speed (resumable)')
+    .requiredOption('--data <source>', 'training text: a file, a directory, or synthetic:NAME')
+    .requiredOption(
+      '--plans <list>',
+      'plans separated by ";": "none; share-weights=all; share-kv=cla:2; kv-heads=2" (the first is the baseline)',
+    )
+    .requiredOption('--out <dir>', 'sweep directory: runs/, results.json, report.md, report.html')
+    .option('--seeds <n>', 'seeds per plan', int(1), 3)
+    .addOption(
+      new Option('--match <what>', "params: size d_model per plan to the baseline's unique parameters")
+        .choices(['params', 'none'])
+        .default('none'),
+    );
+  addModelOptions(cmd);
+  return cmd
+    .addOption(
+      new Option('--tokenizer <kind>', 'tokenizer trained on the data')
+        .choices(['char', 'byte', 'bpe'])
+        .default('char'),
+    )
+    .option('--steps <n>', 'optimizer steps per run', int(1), 1000)
+    .option('--batch <n>', 'sequences per step', int(1))
+    .option(
+      '--lr <x>',
+      'peak learning rate',
+      num((n) => n > 0, 'a positive number'),
+    )
+    .option('--warmup <n>', 'warmup steps', int(0))
+    .option('--grad-accum <n>', 'micro-batches per step', int(1))
+    .option('--eval-windows <n>', 'validation windows for the final evaluation', int(1), 64)
+    .option(
+      '--val-fraction <x>',
+      'share of the data held out',
+      num((n) => n > 0 && n < 1, 'a number in (0, 1)'),
+    )
+    .option('--decode-tokens <n>', 'tokens generated to time decoding', int(1), 64)
+    .addOption(
+      new Option('--backend <name>', 'kernel backend for every run')
+        .choices(['native', 'wasm', 'js'])
+        .env('SHAREFORMER_BACKEND'),
+    )
+    .option('--quiet', 'no progress bar')
+    .action((opts: SweepOpts) => runSweep(opts));
+}
+
+interface PlannedRun {
+  plan: string;
+  seed: number;
+  dir: string;
+  configFile: string;
+  config: ModelConfig;
+}
+
+const slug = (s: string) => s.replace(/[^a-zA-Z0-9]+/g, '-').replace(/^-|-$/g, '') || 'plan';
+
+/** Every run's config, written to <out>/plans/<plan>.json, sized to the baseline under --match params. */
+function planRuns(opts: SweepOpts): PlannedRun[] {
+  const file = opts.config ? readConfigFile(opts.config) : {};
+  if (opts.config) checkConfigKeys(file, opts.config, []);
+  const corpus = readCorpus(opts.data);
+  const vocabSize = buildTokenizer(opts.tokenizer, corpus.text).vocabSize;
+  const base = { ...modelConfigFrom(opts, file), vocabSize };
+  const plans = parsePlanList(opts.plans).map((p) => ({
+    label: p.label,
+    config: resolveConfig({ ...base, ...p.overrides }),
+  }));
+  const target = uniqueParameters(plans[0]!.config);
+  mkdirSync(join(opts.out, 'plans'), { recursive: true });
+  return plans.flatMap(({ label, config }, i) => {
+    const sized =
+      opts.match === 'params' && i > 0 ? matchParameters(config, target, base.ffnHidden !== undefined) : config;
+    const configFile = join(opts.out, 'plans', `${slug(label)}.json`);
+    const { vocabSize: _v, ...fields } = sized;
+    writeFileSync(configFile, `${JSON.stringify(fields, null, 2)}\n`);
+    return Array.from({ length: opts.seeds }, (_, s) => ({
+      plan: label,
+      seed: s + 1,
+      dir: join(opts.out, 'runs', `${slug(label)}-seed${s + 1}`),
+      configFile,
+      config: sized,
+    }));
+  });
+}
+
+/** Runs the CLI in a child process; resolves with its stdout, rejects with its last stderr line. */
+function child(args: string[], onTick?: () => void): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const p = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '',
+      err = '';
+    p.stdout.on('data', (d) => (out += d));
+    p.stderr.on('data', (d) => (err += d));
+    const timer = onTick ? setInterval(onTick, 500) : null;
+    p.on('exit', (code) => {
+      if (timer) clearInterval(timer);
+      if (code === 0) resolve(out);
+      else
+        reject(
+          new Error(
+            `shareformer ${args[0]} ${args.join(' ').slice(0, 120)}… failed: ${err.trim().split('\n').pop() ?? `exit ${code}`}`,
+          ),
+        );
+    });
+  });
+}
+
+const stepsLogged = (dir: string): number => {
+  try {
+    return readFileSync(join(dir, 'log.jsonl'), 'utf8')
+      .split('\n')
+      .filter((l) => l.startsWith('{"type":"step"')).length;
+  } catch {
+    return 0;
+  }
+};
+
+async function runOne(r: PlannedRun, opts: SweepOpts, tick: (steps: number) => void): Promise<RunResult> {
+  const done = join(r.dir, 'sweep-result.json');
+  if (existsSync(done)) return JSON.parse(readFileSync(done, 'utf8')) as RunResult;
+  const flags = PASSED.flatMap((k) =>
+    opts[k] === undefined ? [] : [`--${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`, String(opts[k])],
+  );
+  const common = ['--json', '--quiet', '--eval-every', '0', ...(opts.backend ? ['--backend', opts.backend] : [])];
+  const resume = existsSync(join(r.dir, 'checkpoint'));
+  const args = resume
+    ? ['train', '--resume', r.dir, ...common]
+    : [
+        'train',
+        '--data',
+        opts.data,
+        '--config',
+        r.configFile,
+        '--tokenizer',
+        opts.tokenizer,
+        '--seed',
+        String(r.seed),
+        '--out',
+        r.dir,
+        '--force',
+        ...flags,
+        ...common,
+      ];
+  const summary = JSON.parse((await child(args, () => tick(stepsLogged(r.dir)))).trim().split('\n').pop()!);
+  const prompt = Array.from(readCorpus(opts.data).text.slice(0, 16)).slice(0, 8).join('');
+  const gen = JSON.parse(
+    await child([
+      'generate',
+      '--checkpoint',
+      r.dir,
+      '--prompt',
+      prompt,
+      '--max-tokens',
+      String(opts.decodeTokens),
+      '--temperature',
+      '0',
+      '--json',
+      ...(opts.backend ? ['--backend', opts.backend] : []),
+    ]),
+  );
+  const result: RunResult = {
+    plan: r.plan,
+    seed: r.seed,
+    dir: r.dir,
+    config: r.config as unknown as Record<string, unknown>,
+    valLoss: summary.final_val_loss,
+    valBpc: summary.val_bpc,
+    parameters: summary.parameters,
+    kvBytesPerToken: kvBytesPerToken(r.config),
+    trainTokensPerS: summary.tokens_per_s,
+    decodeTokensPerS: gen.tokens_per_s,
+    steps: summary.steps,
+    seconds: summary.seconds,
+  };
+  writeFileSync(done, `${JSON.stringify(result)}\n`);
+  return result;
+}
+
+async function runSweep(opts: SweepOpts): Promise<void> {
+  const runs = planRuns(opts);
+  const total = runs.length * opts.steps;
+  const bar =
+    opts.quiet || !process.stderr.isTTY
+      ? null
+      : new cliProgress.SingleBar(
+          {
+            format: 'sweep |{bar}| {value}/{total} steps | run {run} | ETA {eta_formatted}',
+            stream: process.stderr,
+            hideCursor: true,
+          },
+          cliProgress.Presets.shades_classic,
+        );
+  bar?.start(total, 0, { run: '-' });
+  const results: RunResult[] = [];
+  for (const [i, r] of runs.entries()) {
+    const label = `${i + 1}/${runs.length} ${r.plan} seed ${r.seed}`;
+    const result = await runOne(r, opts, (steps) => bar?.update(i * opts.steps + steps, { run: label }));
+    results.push(result);
+    bar?.update((i + 1) * opts.steps, { run: label });
+    if (!bar && !opts.quiet)
+      console.error(
+        `sweep: ${label}: val loss ${result.valLoss.toFixed(4)}, ${result.parameters.toLocaleString()} parameters, ${Math.round(result.decodeTokensPerS)} decoding tokens/s`,
+      );
+  }
+  bar?.stop();
+  await writeReports(opts, runs, results);
+}
+
+async function writeReports(opts: SweepOpts, runs: PlannedRun[], results: RunResult[]): Promise<void> {
+  const plans = [...new Set(runs.map((r) => r.plan))];
+  const summaries = summarize(plans, results);
+  const setup = `Data ${opts.data}; ${opts.seeds} seed${opts.seeds > 1 ? 's' : ''} per plan; ${opts.steps} steps; --match ${opts.match}. Command: shareformer ${process.argv.slice(2).join(' ')}`;
+  const md = markdownReport('shareformer sweep', setup, summaries);
+  writeFileSync(
+    join(opts.out, 'results.json'),
+    `${JSON.stringify({ setup, plans: summaries, runs: results }, null, 2)}\n`,
+  );
+  writeFileSync(join(opts.out, 'report.md'), md);
+  const svgs = await Promise.all(
+    (['parameters', 'kvBytesPerToken', 'decodeTokensPerS'] as const).map((x) => chartSvg(paretoSpec(summaries, x))),
+  );
+  writeFileSync(join(opts.out, 'report.html'), htmlReport(md, svgs));
+  console.log(md);
+}

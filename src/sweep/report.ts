@@ -1,0 +1,167 @@
+// A sweep's results per plan (mean ± standard deviation over seeds) and its reports: results.json,
+// report.md (tables and, for each plan, whether it differs from the baseline beyond the seed
+// spread) and the Vega-Lite specs of the Pareto charts that report.html embeds.
+import { beyondSpread, spread, type Spread } from './stats.js';
+
+export interface RunResult {
+  plan: string;
+  seed: number;
+  dir: string;
+  config: Record<string, unknown>;
+  valLoss: number;
+  valBpc: number;
+  parameters: number;
+  kvBytesPerToken: number;
+  trainTokensPerS: number;
+  decodeTokensPerS: number;
+  steps: number;
+  seconds: number;
+}
+
+export interface PlanSummary {
+  plan: string;
+  runs: number;
+  parameters: number;
+  kvBytesPerToken: number;
+  dModel: number;
+  layers: number;
+  valLoss: Spread;
+  valBpc: Spread;
+  trainTokensPerS: Spread;
+  decodeTokensPerS: Spread;
+  /** Against the first plan (the baseline); null for the baseline itself. */
+  vsBaseline: { deltaLoss: number; beyondSpread: boolean | null; parameters: number; kvBytes: number } | null;
+}
+
+export function summarize(plans: readonly string[], runs: readonly RunResult[]): PlanSummary[] {
+  const byPlan = (p: string) => runs.filter((r) => r.plan === p);
+  const base = byPlan(plans[0]!);
+  const baseLoss = spread(base.map((r) => r.valLoss));
+  return plans.map((plan, i) => {
+    const rs = byPlan(plan);
+    const valLoss = spread(rs.map((r) => r.valLoss));
+    const first = rs[0]!;
+    return {
+      plan,
+      runs: rs.length,
+      parameters: first.parameters,
+      kvBytesPerToken: first.kvBytesPerToken,
+      dModel: Number(first.config.dModel),
+      layers: Number(first.config.layers),
+      valLoss,
+      valBpc: spread(rs.map((r) => r.valBpc)),
+      trainTokensPerS: spread(rs.map((r) => r.trainTokensPerS)),
+      decodeTokensPerS: spread(rs.map((r) => r.decodeTokensPerS)),
+      vsBaseline:
+        i === 0
+          ? null
+          : {
+              deltaLoss: valLoss.mean - baseLoss.mean,
+              beyondSpread: beyondSpread(valLoss, baseLoss),
+              parameters: first.parameters / base[0]!.parameters,
+              kvBytes: first.kvBytesPerToken / base[0]!.kvBytesPerToken,
+            },
+    };
+  });
+}
+
+const pm = (s: Spread, digits: number) =>
+  s.n > 1 ? `${s.mean.toFixed(digits)} ± ${s.std.toFixed(digits)}` : s.mean.toFixed(digits);
+const times = (x: number) => `${x.toFixed(2)}×`;
+
+export function markdownReport(title: string, setup: string, summaries: readonly PlanSummary[]): string {
+  const head =
+    '| plan | d_model × layers | unique params | × | KV bytes/token | × | val loss | bits/char | Δ loss vs baseline | beyond seed spread | train tok/s | decode tok/s |';
+  const rule = `|${'---|'.repeat(12)}`;
+  const rows = summaries.map((s) => {
+    const v = s.vsBaseline;
+    const beyond = v ? (v.beyondSpread === null ? 'one seed: no spread' : v.beyondSpread ? 'yes' : 'no') : '—';
+    return `| ${s.plan} | ${s.dModel} × ${s.layers} | ${s.parameters.toLocaleString('en-US')} | ${v ? times(v.parameters) : '1.00×'} | ${s.kvBytesPerToken.toLocaleString('en-US')} | ${v ? times(v.kvBytes) : '1.00×'} | ${pm(s.valLoss, 4)} | ${pm(s.valBpc, 3)} | ${v ? `${v.deltaLoss >= 0 ? '+' : ''}${v.deltaLoss.toFixed(4)}` : '—'} | ${beyond} | ${pm(s.trainTokensPerS, 0)} | ${pm(s.decodeTokensPerS, 0)} |`;
+  });
+  return [
+    `# ${title}`,
+    '',
+    setup,
+    '',
+    head,
+    rule,
+    ...rows,
+    '',
+    'Mean ± sample standard deviation over seeds. A difference from the baseline (the first plan) is "beyond seed spread" when it exceeds twice the standard error of the difference of the two means.',
+    '',
+  ].join('\n');
+}
+
+type Spec = Record<string, unknown>;
+
+/** Validation loss against a cost, one point per plan with its seed spread; lower-left is better. */
+export function paretoSpec(
+  summaries: readonly PlanSummary[],
+  x: 'parameters' | 'kvBytesPerToken' | 'decodeTokensPerS',
+): Spec {
+  const titles = {
+    parameters: 'unique parameters',
+    kvBytesPerToken: 'KV-cache bytes per token',
+    decodeTokensPerS: 'decoding tokens/s (higher is better)',
+  };
+  const values = summaries.map((s) => ({
+    plan: s.plan,
+    x: x === 'decodeTokensPerS' ? s.decodeTokensPerS.mean : s[x],
+    loss: s.valLoss.mean,
+    low: s.valLoss.mean - s.valLoss.std,
+    high: s.valLoss.mean + s.valLoss.std,
+  }));
+  return {
+    $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
+    title: `Validation loss against ${titles[x]}`,
+    width: 520,
+    height: 320,
+    data: { values },
+    layer: [
+      {
+        mark: { type: 'rule' },
+        encoding: {
+          x: { field: 'x', type: 'quantitative' },
+          y: { field: 'low', type: 'quantitative' },
+          y2: { field: 'high' },
+          color: { field: 'plan', type: 'nominal' },
+        },
+      },
+      {
+        mark: { type: 'point', filled: true, size: 80 },
+        encoding: {
+          x: { field: 'x', type: 'quantitative', title: titles[x], scale: { zero: false } },
+          y: { field: 'loss', type: 'quantitative', title: 'validation loss (nats/token)', scale: { zero: false } },
+          color: { field: 'plan', type: 'nominal', legend: { labelLimit: 320 } },
+          tooltip: [{ field: 'plan' }, { field: 'x', title: titles[x] }, { field: 'loss', format: '.4f' }],
+        },
+      },
+    ],
+  };
+}
+
+export function htmlReport(markdownTable: string, svgs: readonly string[]): string {
+  const escape = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;');
+  const lines = markdownTable.split('\n');
+  const body = lines
+    .map((l) => {
+      if (l.startsWith('# ')) return `<h1>${escape(l.slice(2))}</h1>`;
+      if (l.startsWith('|---')) return '';
+      if (l.startsWith('| ')) {
+        const cells = l.slice(2, -2).split(' | ');
+        const tag = l.startsWith('| plan |') ? 'th' : 'td';
+        return `<tr>${cells.map((c) => `<${tag}>${escape(c)}</${tag}>`).join('')}</tr>`;
+      }
+      return l ? `<p>${escape(l)}</p>` : '';
+    })
+    .join('\n')
+    .replace(/(<tr>[\s\S]*<\/tr>)/, '<table>$1</table>');
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>shareformer sweep</title>
+<style>body{font:14px/1.4 system-ui,sans-serif;margin:2em;max-width:1100px}table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:3px 6px;text-align:right}td:first-child,th:first-child{text-align:left}figure{margin:1.5em 0}</style>
+</head><body>
+${body}
+${svgs.map((s) => `<figure>${s}</figure>`).join('\n')}
+</body></html>
+`;
+}
