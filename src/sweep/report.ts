@@ -141,18 +141,18 @@ export function paretoSpec(
 }
 
 export function htmlReport(markdownTable: string, svgs: readonly string[]): string {
-  const escape = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;');
+  const escapeHtml = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;');
   const lines = markdownTable.split('\n');
   const body = lines
     .map((l) => {
-      if (l.startsWith('# ')) return `<h1>${escape(l.slice(2))}</h1>`;
+      if (l.startsWith('# ')) return `<h1>${escapeHtml(l.slice(2))}</h1>`;
       if (l.startsWith('|---')) return '';
       if (l.startsWith('| ')) {
         const cells = l.slice(2, -2).split(' | ');
         const tag = l.startsWith('| plan |') ? 'th' : 'td';
-        return `<tr>${cells.map((c) => `<${tag}>${escape(c)}</${tag}>`).join('')}</tr>`;
+        return `<tr>${cells.map((c) => `<${tag}>${escapeHtml(c)}</${tag}>`).join('')}</tr>`;
       }
-      return l ? `<p>${escape(l)}</p>` : '';
+      return l ? `<p>${escapeHtml(l)}</p>` : '';
     })
     .join('\n')
     .replace(/(<tr>[\s\S]*<\/tr>)/, '<table>$1</table>');
