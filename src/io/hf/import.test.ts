@@ -148,6 +148,21 @@ describe('bad model directories are refused, naming the file and what is wrong',
     expect(broken(name.replace(/\W+/g, '-'), from, damage)).toThrow(message);
   });
 
+  it('an embedding padded past the tokenizer gets placeholder tokens, so the checkpoint loads', () => {
+    const dir = join(root, 'padded');
+    cpSync(join(FIXTURES, 'llama'), dir, { recursive: true });
+    const j = JSON.parse(readFileSync(join(dir, 'tokenizer.json'), 'utf8'));
+    const last = Object.entries(j.model.vocab as Record<string, number>).sort((a, b) => b[1] - a[1])[0]![0];
+    delete j.model.vocab[last];
+    j.model.merges = (j.model.merges as string[]).filter(
+      (m) => m.replace(' ', '') !== last && !m.split(' ').includes(last),
+    );
+    writeFileSync(join(dir, 'tokenizer.json'), JSON.stringify(j));
+    const model = importHuggingFace(directoryReader(dir));
+    expect(model.tokenizer.vocabSize).toBe(model.lm.config.vocabSize);
+    expect(model.tokenizer.toJSON().vocab.at(-1)).toBe('<|padding 383|>');
+  });
+
   it('a non-float dtype, by name', () => {
     const dir = join(root, 'broken', 'int');
     cpSync(join(FIXTURES, 'gpt2-hub'), dir, { recursive: true });

@@ -6,7 +6,7 @@
 import { z } from 'zod';
 import type { ModelConfig } from '../../model/config.js';
 import { parseWith } from '../../schema/validate.js';
-import { tokenizerFromHfJson, tokenizerFromVocabMerges, type HfBpeTokenizer } from '../../text/hf-bpe.js';
+import { HfBpeTokenizer, tokenizerFromHfJson, tokenizerFromVocabMerges } from '../../text/hf-bpe.js';
 import { headerLength, parseSafetensorsHeader, tensorFromBytes, type TensorEntry } from '../safetensors.js';
 import { HfImportError, modelConfigFromHf, type HfFamily } from './config.js';
 import { applyRecipe, planImport, type ImportPlan } from './tensors.js';
@@ -135,6 +135,21 @@ function readTokenizer(reader: HfFileReader, family: HfFamily): HfBpeTokenizer {
   throw new HfImportError(`${reader.source}: no tokenizer.json, and no vocab.json + merges.txt`);
 }
 
+/**
+ * Models often pad the embedding past the tokenizer (to a multiple of 64, say): the extra rows get
+ * placeholder tokens that text never encodes to, so ids and rows stay one to one.
+ */
+function padVocabulary(tokenizer: HfBpeTokenizer, size: number): HfBpeTokenizer {
+  const j = tokenizer.toJSON();
+  if (j.vocab.length >= size) return tokenizer;
+  const extra = Array.from({ length: size - j.vocab.length }, (_, i) => j.vocab.length + i);
+  return new HfBpeTokenizer({
+    ...j,
+    vocab: [...j.vocab, ...extra.map((id) => `<|padding ${id}|>`)],
+    special: [...j.special, ...extra],
+  });
+}
+
 export interface HfModel {
   architecture: string;
   family: HfFamily;
@@ -158,7 +173,7 @@ export function openHfModel(reader: HfFileReader): HfModel {
   );
   const tensors = locateTensors(reader);
   const plan = planImport(family, config, tensors, reader.source);
-  const tokenizer = readTokenizer(reader, family);
+  const tokenizer = padVocabulary(readTokenizer(reader, family), config.vocabSize);
   if (tokenizer.vocabSize > config.vocabSize) {
     throw new HfImportError(
       `${reader.source}: the tokenizer has ${tokenizer.vocabSize} tokens but config.json's vocab_size is ${config.vocabSize}`,
