@@ -212,7 +212,9 @@ const errCode = (e: unknown) => (e as NodeJS.ErrnoException).code ?? (e as Error
 function readTensors(path: string): SafetensorsFile {
   let bytes: Uint8Array;
   try {
-    bytes = new Uint8Array(readFileSync(path));
+    const buf = readFileSync(path);
+    // A view of the Buffer's memory: `new Uint8Array(buffer)` would copy it element by element.
+    bytes = new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
   } catch (e) {
     throw new CheckpointError(`${path}: cannot read (${errCode(e)}); the checkpoint is incomplete`);
   }

@@ -160,7 +160,8 @@ function checkEntry(name: string, entry: unknown, dataLen: number, fail: (msg: s
  */
 export function tensorFromBytes(entry: TensorEntry, bytes: Uint8Array, owned = false): StoredTensor {
   const whole = owned && bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength;
-  const raw = whole ? (bytes.buffer as ArrayBuffer) : bytes.slice().buffer;
+  // Uint8Array's slice copies; a Node Buffer's would not, so it is called explicitly.
+  const raw = whole ? (bytes.buffer as ArrayBuffer) : Uint8Array.prototype.slice.call(bytes).buffer;
   return { dtype: entry.dtype, shape: [...entry.shape], data: typedView(entry.dtype, raw) };
 }
 
