@@ -1,18 +1,12 @@
-// `shareformer import` end to end: a Hugging Face directory becomes a run that eval, generate,
-// analyze and fine-tuning (train --init-from) use as they are; an imported GPT-2 learns.
-import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { cli, suiteDir } from '../testing/cli.js';
 import { tokenizerFromHfJson } from '../text/hf-bpe.js';
 
-const BIN = fileURLToPath(new URL('../../bin/shareformer.js', import.meta.url));
 const FIXTURES = fileURLToPath(new URL('../../fixtures/hf/', import.meta.url));
-const root = mkdtempSync(join(tmpdir(), 'shareformer-import-'));
-afterAll(() => rmSync(root, { recursive: true, force: true }));
-const cli = (...args: string[]) => spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8' });
+const root = suiteDir('import');
 
 const text = join(root, 'text.txt');
 writeFileSync(text, 'To be, or not to be, that is the question: whether tis nobler in the mind to suffer. '.repeat(60));

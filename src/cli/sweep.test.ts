@@ -1,17 +1,9 @@
-// `shareformer sweep`: plans × seeds one after another into results.json, report.md and a
-// self-contained report.html with Pareto charts; a rerun skips the completed runs; --match params
-// sizes every plan to the baseline's unique parameters.
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { cli, suiteDir } from '../testing/cli.js';
 
-const BIN = fileURLToPath(new URL('../../bin/shareformer.js', import.meta.url));
-const root = mkdtempSync(join(tmpdir(), 'shareformer-sweep-'));
-afterAll(() => rmSync(root, { recursive: true, force: true }));
-const cli = (...args: string[]) => spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8' });
+const root = suiteDir('sweep');
 const TINY = [
   '--data',
   'synthetic:copy',

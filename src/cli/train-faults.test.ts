@@ -1,20 +1,16 @@
 // Training runs under faults: Ctrl-C saves and exits, a second Ctrl-C exits at once, kills in a row
 // lose nothing and never repeat a logged step, two runs cannot share a directory, a diverging run
 // stops at the step that diverged, and changed data or impossible sizes are refused up front.
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import type { ChildProcess } from 'node:child_process';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { cli, suiteDir, startCli } from '../testing/cli.js';
 import { loadCheckpoint } from '../io/checkpoint.js';
 
-const BIN = fileURLToPath(new URL('../../bin/shareformer.js', import.meta.url));
-const root = mkdtempSync(join(tmpdir(), 'shareformer-faults-'));
-afterAll(() => rmSync(root, { recursive: true, force: true }));
+const root = suiteDir('faults');
 
-const cli = (...args: string[]) => spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8' });
-const start = (...args: string[]) => spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+const start = startCli;
 const SMALL = [
   '--data',
   'synthetic:copy',

@@ -1,17 +1,10 @@
-// The train / eval / generate commands end to end: an interrupted run resumes onto the exact same
-// loss curve, and bad input ends in one clear line and a non-zero exit with nothing lost.
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { cli, suiteDir } from '../testing/cli.js';
 
-const BIN = fileURLToPath(new URL('../../bin/shareformer.js', import.meta.url));
-const root = mkdtempSync(join(tmpdir(), 'shareformer-cli-'));
-afterAll(() => rmSync(root, { recursive: true, force: true }));
+const root = suiteDir('cli');
 
-const cli = (...args: string[]) => spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8' });
 const SMALL = [
   '--data',
   'synthetic:copy',

@@ -30,13 +30,17 @@ export function completeVersion(dir: string): string | null {
   return null;
 }
 
+/** Writes every byte (writeSync may write fewer than asked). */
+export function writeAll(fd: number, bytes: Uint8Array): void {
+  let off = 0;
+  while (off < bytes.length) off += writeSync(fd, bytes, off, bytes.length - off);
+}
+
 /** Writes a file and flushes it to disk before returning. */
 export function writeDurable(path: string, data: Uint8Array | string): void {
   const fd = openSync(path, 'w');
   try {
-    const bytes = typeof data === 'string' ? new TextEncoder().encode(data) : data;
-    let off = 0;
-    while (off < bytes.length) off += writeSync(fd, bytes, off, bytes.length - off);
+    writeAll(fd, typeof data === 'string' ? new TextEncoder().encode(data) : data);
     fsyncSync(fd);
   } finally {
     closeSync(fd);

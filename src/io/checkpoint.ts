@@ -4,7 +4,7 @@
 // Loading trusts nothing: every JSON file is checked against its schema, the stored sharing plan
 // against the one the fields define, tensor names and shapes against the config before the model
 // is allocated, and every weight for NaN and infinity.
-import { closeSync, existsSync, fsyncSync, openSync, readFileSync, statSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fsyncSync, openSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { z } from 'zod';
 import { planOf, resolveConfig, type ModelConfig } from '../model/config.js';
@@ -15,7 +15,7 @@ import { parseWith } from '../schema/validate.js';
 import { tokenizerFromJSON, type Tokenizer } from '../text/tokenizer.js';
 import type { AdamWState } from '../train/adamw.js';
 import type { TrainConfig, TrainerState } from '../train/trainer.js';
-import { completeVersion, replaceDir, SimulatedKill, writeDurable, type FsStepHook } from './atomic-dir.js';
+import { completeVersion, replaceDir, SimulatedKill, writeAll, writeDurable, type FsStepHook } from './atomic-dir.js';
 import {
   CHECKPOINT_FORMAT,
   CHECKPOINT_VERSION,
@@ -161,11 +161,6 @@ export function saveWeightsCheckpoint(dir: string, w: WeightsToSave, options: Sa
     },
     hook,
   );
-}
-
-function writeAll(fd: number, bytes: Uint8Array): void {
-  let off = 0;
-  while (off < bytes.length) off += writeSync(fd, bytes, off, bytes.length - off);
 }
 
 function optimizerFile(lm: TransformerLM, state: AdamWState): Uint8Array {
