@@ -22,7 +22,7 @@ export class HfExportError extends HfImportError {
 
 /** Which stock architecture can hold this config, or why none can. */
 export function exportFamily(c: ModelConfig): HfFamily {
-  const plan = `plan (--share-kv ${JSON.stringify(c.shareKv)}, --share-attention ${JSON.stringify(c.shareAttention)})`;
+  const plan = `--share-kv ${JSON.stringify(c.shareKv)}, --share-attention ${JSON.stringify(c.shareAttention)}`;
   if (c.shareKv !== 'none' && !(Array.isArray(c.shareKv) && c.shareKv.every((v, i) => v === i))) {
     throw new HfExportError(
       `Hugging Face's GPT2LMHeadModel and LlamaForCausalLM have every layer compute its own keys and values; this model's layers share them across layers (${plan}), which those classes cannot express. Keep it as a shareformer checkpoint, or export to a runtime that takes the plan`,
