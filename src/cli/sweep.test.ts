@@ -29,10 +29,25 @@ describe('sweep', () => {
   const out = join(root, 'a');
 
   it('runs every plan and seed and writes the reports', () => {
-    const r = cli('sweep', ...TINY, '--plans', 'none; share-kv=cla:2', '--seeds', '2', '--steps', '6', '--out', out);
+    const r = cli(
+      'sweep',
+      ...TINY,
+      '--plans',
+      'none; share-kv=cla:2',
+      '--seeds',
+      '2',
+      '--steps',
+      '6',
+      '--eval-every',
+      '3',
+      '--out',
+      out,
+    );
     expect(r.status).toBe(0);
     const results = JSON.parse(readFileSync(join(out, 'results.json'), 'utf8'));
     expect(results.runs).toHaveLength(4);
+    expect(results.runs.map((x: { seed: number }) => x.seed)).toEqual([1, 1, 2, 2]); // seed-major
+    expect(results.runs[0].curve.map((p: { step: number }) => p.step)).toEqual([3, 6]);
     expect(results.plans.map((p: { plan: string }) => p.plan)).toEqual(['none', 'share-kv=cla:2']);
     const cla = results.plans[1];
     expect(cla.vsBaseline.kvBytes).toBe(0.5);
@@ -42,7 +57,8 @@ describe('sweep', () => {
       /\| share-kv=cla:2 \| 32 × 2 \| [\d,]+ \| 0\.\d\d× \| 256 \| 0\.50× \|/,
     );
     const html = readFileSync(join(out, 'report.html'), 'utf8');
-    expect(html.match(/<svg/g)).toHaveLength(3);
+    expect(html.match(/<svg/g)).toHaveLength(4);
+    expect(readFileSync(join(out, 'charts', 'validation-curves.svg'), 'utf8')).toMatch(/^<svg/);
     expect(html).not.toMatch(/<script src=|https?:\/\/(?!www\.w3\.org)/);
   });
 

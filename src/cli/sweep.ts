@@ -13,13 +13,30 @@ import { readCorpus } from '../io/corpus.js';
 import { resolveConfig, type ModelConfig } from '../model/config.js';
 import { kvBytesPerToken } from '../model/parameters.js';
 import { matchParameters, uniqueParameters } from '../sweep/match.js';
-import { htmlReport, markdownReport, paretoSpec, summarize, type RunResult } from '../sweep/report.js';
+import {
+  curveSpec,
+  htmlReport,
+  lateImprovement,
+  markdownReport,
+  paretoSpec,
+  summarize,
+  type RunResult,
+} from '../sweep/report.js';
 import { buildTokenizer, type TokenizerKind } from '../text/tokenizer.js';
 import { addModelOptions, checkConfigKeys, int, modelConfigFrom, num, readConfigFile } from './options.js';
 import { chartSvg } from './render.js';
 
 const BIN = fileURLToPath(new URL('../../bin/shareformer.js', import.meta.url));
-const PASSED = ['steps', 'batch', 'lr', 'warmup', 'evalWindows', 'valFraction', 'gradAccum'] as const;
+const PASSED = [
+  'steps',
+  'batch',
+  'lr',
+  'warmup',
+  'evalWindows',
+  'valFraction',
+  'gradAccum',
+  'checkpointEvery',
+] as const;
 
 interface SweepOpts extends Record<string, unknown> {
   data: string;
@@ -34,6 +51,8 @@ interface SweepOpts extends Record<string, unknown> {
   evalWindows: number;
   valFraction?: number;
   gradAccum?: number;
+  evalEvery: number;
+  checkpointEvery?: number;
   tokenizer: TokenizerKind;
   decodeTokens: number;
   backend?: string;
@@ -78,6 +97,13 @@ export function sweepCommand(): Command {
       'share of the data held out',
       num((n) => n > 0 && n < 1, 'a number in (0, 1)'),
     )
+    .option(
+      '--eval-every <n>',
+      'also evaluate every N steps, for the validation curves (0: only at the end)',
+      int(0),
+      0,
+    )
+    .option('--checkpoint-every <n>', 'save every N steps, so a killed sweep resumes inside a run', int(1))
     .option('--decode-tokens <n>', 'tokens generated to time decoding', int(1), 64)
     .addOption(
       new Option('--backend <name>', 'kernel backend for every run')
@@ -111,20 +137,24 @@ function planRuns(opts: SweepOpts): PlannedRun[] {
   }));
   const target = uniqueParameters(plans[0]!.config);
   mkdirSync(join(opts.out, 'plans'), { recursive: true });
-  return plans.flatMap(({ label, config }, i) => {
+  const sizedPlans = plans.map(({ label, config }, i) => {
     const sized =
       opts.match === 'params' && i > 0 ? matchParameters(config, target, base.ffnHidden !== undefined) : config;
     const configFile = join(opts.out, 'plans', `${slug(label)}.json`);
     const { vocabSize: _v, ...fields } = sized;
     writeFileSync(configFile, `${JSON.stringify(fields, null, 2)}\n`);
-    return Array.from({ length: opts.seeds }, (_, s) => ({
+    return { label, sized, configFile };
+  });
+  // Seed-major: after the first pass every plan has a result, so a long sweep is readable early.
+  return Array.from({ length: opts.seeds }, (_, s) =>
+    sizedPlans.map(({ label, sized, configFile }) => ({
       plan: label,
       seed: s + 1,
       dir: join(opts.out, 'runs', `${slug(label)}-seed${s + 1}`),
       configFile,
       config: sized,
-    }));
-  });
+    })),
+  ).flat();
 }
 
 /** Runs the CLI in a child process; resolves with its stdout, rejects with its last stderr line. */
@@ -149,6 +179,13 @@ function child(args: string[], onTick?: () => void): Promise<string> {
   });
 }
 
+const evalCurve = (dir: string): Array<{ step: number; valLoss: number }> =>
+  readFileSync(join(dir, 'log.jsonl'), 'utf8')
+    .split('\n')
+    .filter((l) => l.startsWith('{"type":"eval"'))
+    .map((l) => JSON.parse(l) as { step: number; val_loss: number })
+    .map((e) => ({ step: e.step, valLoss: e.val_loss }));
+
 const stepsLogged = (dir: string): number => {
   try {
     return readFileSync(join(dir, 'log.jsonl'), 'utf8')
@@ -165,7 +202,13 @@ async function runOne(r: PlannedRun, opts: SweepOpts, tick: (steps: number) => v
   const flags = PASSED.flatMap((k) =>
     opts[k] === undefined ? [] : [`--${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`, String(opts[k])],
   );
-  const common = ['--json', '--quiet', '--eval-every', '0', ...(opts.backend ? ['--backend', opts.backend] : [])];
+  const common = [
+    '--json',
+    '--quiet',
+    '--eval-every',
+    String(opts.evalEvery),
+    ...(opts.backend ? ['--backend', opts.backend] : []),
+  ];
   const resume = existsSync(join(r.dir, 'checkpoint'));
   const args = resume
     ? ['train', '--resume', r.dir, ...common]
@@ -215,6 +258,7 @@ async function runOne(r: PlannedRun, opts: SweepOpts, tick: (steps: number) => v
     decodeTokensPerS: gen.tokens_per_s,
     steps: summary.steps,
     seconds: summary.seconds,
+    curve: evalCurve(r.dir),
   };
   writeFileSync(done, `${JSON.stringify(result)}\n`);
   return result;
@@ -254,15 +298,25 @@ async function writeReports(opts: SweepOpts, runs: PlannedRun[], results: RunRes
   const plans = [...new Set(runs.map((r) => r.plan))];
   const summaries = summarize(plans, results);
   const setup = `Data ${opts.data}; ${opts.seeds} seed${opts.seeds > 1 ? 's' : ''} per plan; ${opts.steps} steps; --match ${opts.match}. Command: shareformer ${process.argv.slice(2).join(' ')}`;
-  const md = markdownReport('shareformer sweep', setup, summaries);
+  const late = lateImprovement(plans[0]!, results);
+  const flat = late
+    ? ` Baseline validation loss from step ${late.from} to ${late.to}: ${late.delta >= 0 ? '+' : ''}${late.delta.toFixed(4)} nats (how much training was still improving it).`
+    : '';
+  const md = markdownReport('shareformer sweep', setup + flat, summaries);
   writeFileSync(
     join(opts.out, 'results.json'),
     `${JSON.stringify({ setup, plans: summaries, runs: results }, null, 2)}\n`,
   );
   writeFileSync(join(opts.out, 'report.md'), md);
-  const svgs = await Promise.all(
-    (['parameters', 'kvBytesPerToken', 'decodeTokensPerS'] as const).map((x) => chartSvg(paretoSpec(summaries, x))),
-  );
+  const curve = curveSpec(plans, results);
+  const specs = [
+    ...(['parameters', 'kvBytesPerToken', 'decodeTokensPerS'] as const).map((x) => paretoSpec(summaries, x)),
+    ...(curve ? [curve] : []),
+  ];
+  const svgs = await Promise.all(specs.map((s) => chartSvg(s)));
+  const names = ['loss-vs-parameters', 'loss-vs-kv-bytes', 'loss-vs-decoding-speed', 'validation-curves'];
+  mkdirSync(join(opts.out, 'charts'), { recursive: true });
+  for (const [i, svg] of svgs.entries()) writeFileSync(join(opts.out, 'charts', `${names[i]}.svg`), svg);
   writeFileSync(join(opts.out, 'report.html'), htmlReport(md, svgs));
   console.log(md);
 }

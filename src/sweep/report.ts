@@ -16,6 +16,8 @@ export interface RunResult {
   decodeTokensPerS: number;
   steps: number;
   seconds: number;
+  /** Validation loss at each evaluation during training (sweep --eval-every), the final one last. */
+  curve?: Array<{ step: number; valLoss: number }>;
 }
 
 export interface PlanSummary {
@@ -138,6 +140,51 @@ export function paretoSpec(
       },
     ],
   };
+}
+
+/** Mean validation loss over seeds at each evaluated step, one line per plan: has it flattened? */
+export function curveSpec(plans: readonly string[], runs: readonly RunResult[]): Spec | null {
+  const values = plans.flatMap((plan) => {
+    const byStep = new Map<number, number[]>();
+    for (const r of runs.filter((x) => x.plan === plan))
+      for (const p of r.curve ?? []) byStep.set(p.step, [...(byStep.get(p.step) ?? []), p.valLoss]);
+    return [...byStep].map(([step, losses]) => ({
+      plan,
+      step,
+      loss: losses.reduce((a, b) => a + b, 0) / losses.length,
+    }));
+  });
+  if (!values.some((v) => v.step !== values[0]?.step)) return null;
+  return {
+    $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
+    title: 'Validation loss during training (mean over seeds)',
+    width: 520,
+    height: 320,
+    data: { values },
+    mark: { type: 'line', point: true },
+    encoding: {
+      x: { field: 'step', type: 'quantitative', title: 'step' },
+      y: { field: 'loss', type: 'quantitative', title: 'validation loss (nats/token)', scale: { zero: false } },
+      color: { field: 'plan', type: 'nominal', legend: { labelLimit: 320 } },
+    },
+  };
+}
+
+/** How much the baseline's mean validation loss still fell over the last quarter of its steps. */
+export function lateImprovement(
+  plan: string,
+  runs: readonly RunResult[],
+): { from: number; to: number; delta: number } | null {
+  const rs = runs.filter((r) => r.plan === plan && (r.curve?.length ?? 0) > 1);
+  if (rs.length === 0) return null;
+  const steps = rs[0]!.steps;
+  const at = (r: RunResult, step: number) =>
+    r.curve!.reduce((best, p) => (Math.abs(p.step - step) < Math.abs(best.step - step) ? p : best)).valLoss;
+  const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+  const from = Math.round(steps * 0.75);
+  const a = mean(rs.map((r) => at(r, from)));
+  const b = mean(rs.map((r) => at(r, steps)));
+  return { from, to: steps, delta: b - a };
 }
 
 export function htmlReport(markdownTable: string, svgs: readonly string[]): string {
