@@ -21,11 +21,8 @@ describe('shareformer CLI', () => {
     expect(out.checks.every((c: { diff: number; tolerance: number }) => c.diff <= c.tolerance)).toBe(true);
   });
 
-  it('demo trains every plan and reports them (non-interactive, as in CI)', () => {
-    const r = spawnSync(process.execPath, [BIN, 'demo', '--steps', '3', '--json'], {
-      encoding: 'utf8',
-      timeout: 120_000,
-    });
+  it('demo: every model learns the task and is scored on problems it never saw', () => {
+    const r = spawnSync(process.execPath, [BIN, 'demo', '--json'], { encoding: 'utf8', timeout: 180_000 });
     expect(r.status).toBe(0);
     const rows = r.stdout
       .trim()
@@ -34,12 +31,32 @@ describe('shareformer CLI', () => {
     expect(rows.map((x) => x.plan)).toEqual([
       'baseline (no sharing)',
       'weights all (ALBERT)',
-      'weights cycle:2',
-      'cla:2 + 2 KV heads',
+      'MQA (1 KV head)',
+      'CLA:2 + 2 KV heads',
       'attention group:2',
     ]);
-    expect(rows[1].parameters).toBeLessThan(rows[0].parameters);
+    for (const row of rows) {
+      expect(row.held_out_exact, row.plan).toBeGreaterThanOrEqual(0.9);
+      expect(row.learned_at_step, row.plan).not.toBeNull();
+      expect(row.held_out_problems).toBe(200);
+    }
+    expect(rows[1].parameters).toBeLessThan(0.6 * rows[0].parameters);
+    expect(rows[2].kv_bytes_per_token).toBe(rows[0].kv_bytes_per_token / 4);
     expect(rows[3].kv_bytes_per_token).toBe(rows[0].kv_bytes_per_token / 4);
+  });
+
+  it('demo without a terminal prints a line per model as it finishes, then the table', () => {
+    const r = spawnSync(process.execPath, [BIN, 'demo', '--steps', '25'], { encoding: 'utf8', timeout: 120_000 });
+    expect(r.status).toBe(0);
+    const lines = r.stdout.split('\n');
+    const done = lines.filter((l) => l.startsWith('done: '));
+    expect(done).toHaveLength(5);
+    const table = lines.findIndex((l) => l.startsWith('plan '));
+    expect(table).toBeGreaterThan(lines.indexOf(done[4]!));
+    expect(r.stdout).toMatch(
+      /what each kind of sharing buys and costs here:\n {2}weights all \(ALBERT\): 0\.5\d× the parameters/,
+    );
+    expect(r.stdout).toMatch(/shareformer sweep --data FILE/);
   });
 
   it('rejects a malformed SHAREFORMER_THREADS instead of quietly using the default', () => {

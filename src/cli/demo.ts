@@ -1,117 +1,218 @@
-// `shareformer demo` (the README's first command): trains a baseline and shared models briefly on
-// a built-in corpus and shows what each kind of sharing buys and costs.
-import { Command } from 'commander';
+// `shareformer demo` (the README's first command): trains a baseline and four shared models on a
+// built-in task, side by side on the machine's cores, scores each on problems it never saw, and
+// shows what each kind of sharing buys (parameters, KV cache) and costs (score, loss).
+import { availableParallelism } from 'node:os';
+import { Worker } from 'node:worker_threads';
 import cliProgress from 'cli-progress';
-import { generate } from '../generate/generate.js';
+import { Command } from 'commander';
+import { backend } from '../backend/backend.js';
 import type { ModelConfig } from '../model/config.js';
-import { kvBytesPerToken } from '../model/parameters.js';
-import { TransformerLM } from '../model/transformer.js';
-import { splitTokens } from '../train/data.js';
-import { SYNTHETIC, syntheticText } from '../text/synthetic.js';
-import { CharTokenizer } from '../text/tokenizer.js';
-import { DEFAULT_TRAIN, Trainer } from '../train/trainer.js';
+import { QA_TASKS, qaTask } from '../text/tasks.js';
+import type { DemoJob, DemoMessage, DemoRow } from './demo-worker.js';
 import { addBackendOption, int, selectBackend } from './options.js';
 
 const PLANS: Array<[string, Partial<ModelConfig>]> = [
   ['baseline (no sharing)', {}],
   ['weights all (ALBERT)', { shareWeights: 'all' }],
-  ['weights cycle:2', { shareWeights: 'cycle:2' }],
-  ['cla:2 + 2 KV heads', { shareKv: 'cla:2', kvHeads: 2 }],
+  ['MQA (1 KV head)', { kvHeads: 1 }],
+  ['CLA:2 + 2 KV heads', { shareKv: 'cla:2', kvHeads: 2 }],
   ['attention group:2', { shareAttention: 'group:2' }],
 ];
+const BASE: Partial<ModelConfig> = { layers: 2, dModel: 32, heads: 4 };
+const SEED = 1337;
+
+interface DemoOpts {
+  task: string;
+  steps?: number;
+  json?: boolean;
+  backend?: string;
+  workers?: number;
+}
 
 export function demoCommand(): Command {
+  const tasks = Object.entries(QA_TASKS)
+    .map(([name, t]) => `${name} (${t.description}; learned in ${t.steps} steps)`)
+    .join('; ');
   const cmd = new Command('demo')
     .description(
-      'train a baseline and shared models briefly on a built-in corpus; compare size, KV cache, loss and samples',
+      'train a baseline and four shared models on a built-in task, score them on held-out problems, and compare size, KV cache, score and loss',
     )
-    .option('--corpus <name>', `built-in corpus: ${Object.keys(SYNTHETIC).join(', ')}`, 'addition')
-    .option('--steps <n>', 'training steps per model', int(1), 300)
+    .option('--task <name>', `built-in task: ${tasks}`, 'reverse')
+    .option('--steps <n>', "training steps per model (default: the task's)", int(1))
+    .option('--workers <n>', 'models trained at once (default: one per core)', int(1))
     .option('--json', 'print one JSON object per model instead of the table');
   addBackendOption(cmd);
-  return cmd.action((opts: { corpus: string; steps: number; json?: boolean; backend?: string }) => {
-    selectBackend(opts.backend, Boolean(opts.json));
-    const corpus = SYNTHETIC[opts.corpus];
-    if (!corpus) throw new Error(`unknown corpus "${opts.corpus}" (known: ${Object.keys(SYNTHETIC).join(', ')})`);
-    const text = syntheticText(opts.corpus, 200_000);
-    const tokenizer = CharTokenizer.fromText(text);
-    const tokens = tokenizer.encode(text);
-    const base: Partial<ModelConfig> = { vocabSize: tokenizer.vocabSize, layers: 4, dModel: 96, heads: 4, context: 64 };
-    const train = {
-      ...DEFAULT_TRAIN,
-      steps: opts.steps,
-      batch: 16,
-      lr: 3e-3,
-      minLr: 3e-4,
-      warmup: Math.min(30, Math.floor(opts.steps / 10)),
-      evalEvery: 0,
-      evalWindows: 128,
-    };
-    const prompt = opts.corpus === 'addition' ? '\n358+274=' : opts.corpus === 'copy' ? '\nhelloabc>' : '\n([{';
-    if (!opts.json) {
-      console.log(`shareformer demo: ${opts.corpus} — ${corpus.description}`);
-      console.log(
-        `every model: 4 layers, d 96, 4 heads, context 64, ${opts.steps} steps of 16 × 64 tokens, seed ${train.seed}\n`,
-      );
-    }
-    const rows: Array<Record<string, unknown>> = [];
-    for (const [name, plan] of PLANS) {
-      const lm = new TransformerLM({ ...base, ...plan }, train.seed);
-      const split = splitTokens(tokens, lm.config.context, { seed: train.seed, source: opts.corpus });
-      const trainer = new Trainer(lm, split, train);
-      const bar =
-        opts.json || !process.stderr.isTTY
-          ? null
-          : new cliProgress.SingleBar(
-              {
-                format: `${name.padEnd(24)} |{bar}| {value}/{total} loss {loss}`,
-                hideCursor: true,
-                stream: process.stderr,
-                clearOnComplete: true,
-              },
-              cliProgress.Presets.shades_classic,
-            );
-      bar?.start(train.steps, 0, { loss: '-' });
-      const started = performance.now();
-      while (!trainer.done) {
-        const { loss } = trainer.trainStep();
-        bar?.update(trainer.step, { loss: loss.toFixed(3) });
-      }
-      bar?.stop();
-      const seconds = (performance.now() - started) / 1000;
-      const ev = trainer.evaluate();
-      const sample = generate(lm, tokenizer, prompt, { maxTokens: 24, temperature: 0 }).text;
-      rows.push({
-        plan: name,
-        parameters: lm.parameterCount().total,
-        kv_bytes_per_token: kvBytesPerToken(lm.config),
-        val_loss: ev.loss,
-        tokens_per_s: trainer.tokensSeen / seconds,
-        sample: (prompt + sample).trim(),
-      });
-      if (opts.json) console.log(JSON.stringify(rows[rows.length - 1]));
-    }
-    if (opts.json) return;
-    const header = ['plan', 'parameters', 'KV bytes/token', 'val loss', 'tokens/s'];
-    const table = rows.map((r) => [
-      String(r.plan),
-      Number(r.parameters).toLocaleString('en'),
-      Number(r.kv_bytes_per_token).toLocaleString('en'),
-      Number(r.val_loss).toFixed(3),
-      Math.round(Number(r.tokens_per_s)).toLocaleString('en'),
-    ]);
-    const widths = header.map((h, i) => Math.max(h.length, ...table.map((r) => r[i]!.length)));
-    const fmt = (cells: string[]) =>
-      cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('   ');
-    console.log(fmt(header));
-    for (const r of table) console.log(fmt(r));
-    console.log(`\ngreedy samples after the prompt ${JSON.stringify(prompt.trim())}:`);
-    for (const r of rows)
-      console.log(
-        `  ${String(r.plan).padEnd(widths[0]!)}  ${JSON.stringify(String(r.sample).split('\n').slice(0, 3).join(' ⏎ '))}`,
-      );
+  return cmd.action((opts: DemoOpts) => runDemo(opts));
+}
+
+async function runDemo(opts: DemoOpts): Promise<void> {
+  const task = qaTask(opts.task);
+  const steps = opts.steps ?? task.steps;
+  selectBackend(opts.backend, Boolean(opts.json));
+  const workers = Math.min(opts.workers ?? availableParallelism(), PLANS.length);
+  if (!opts.json) {
+    console.log(`shareformer demo: ${opts.task} — ${task.description}`);
     console.log(
-      '\nNext: shareformer train --help (your own text, any sharing plan), shareformer verify (agreement with PyTorch).',
+      `every model: ${BASE.layers} layers, d ${BASE.dModel}, ${BASE.heads} heads, ${steps} steps of 32 problems, seed ${SEED}; scored on 200 problems it never saw`,
     );
+    console.log(`${workers} model${workers > 1 ? 's' : ''} at a time, ${backend().name} backend\n`);
+  }
+  const started = performance.now();
+  const rows = await trainAll(opts, steps, workers);
+  if (opts.json) return;
+  printTable(rows);
+  printTradeOffs(rows);
+  printShowcase(rows, task.sep);
+  console.log(`\n${PLANS.length} models in ${((performance.now() - started) / 1000).toFixed(1)} s.`);
+  console.log(
+    [
+      'Next:',
+      '  shareformer sweep --data FILE --plans "none; share-weights=all; share-kv=cla:2" --seeds 3   (many plans × seeds on your text, Pareto charts)',
+      '  shareformer analyze --preset llama-2-7b --compare "share-kv=cla:2; kv-heads=8"   (what sharing does to a real model)',
+      '  shareformer train --help   (your own text, any sharing plan)',
+    ].join('\n'),
+  );
+}
+
+/** Runs every plan in a pool of worker threads; rows come back in plan order. */
+function trainAll(opts: DemoOpts, steps: number, workers: number): Promise<DemoRow[]> {
+  const rows: DemoRow[] = [];
+  const tty = !opts.json && process.stderr.isTTY;
+  const bars = tty
+    ? new cliProgress.MultiBar(
+        { format: '{name} |{bar}| {value}/{total} loss {loss}', hideCursor: true, clearOnComplete: true },
+        cliProgress.Presets.shades_classic,
+      )
+    : null;
+  const barOf = new Map<number, cliProgress.SingleBar>();
+  const width = Math.max(...PLANS.map(([n]) => n.length));
+  let next = 0;
+  return new Promise((resolve, reject) => {
+    const pool = Array.from(
+      { length: workers },
+      () =>
+        new Worker(new URL('./demo-worker.js', import.meta.url), {
+          env: { ...process.env, SHAREFORMER_THREADS: '1' },
+        }),
+    );
+    const give = (w: Worker) => {
+      if (next >= PLANS.length) return void w.terminate();
+      const index = next++;
+      const [name, plan] = PLANS[index]!;
+      const job: DemoJob = {
+        index,
+        name,
+        plan,
+        base: BASE,
+        task: opts.task,
+        steps,
+        backend: backend().name,
+        seed: SEED,
+      };
+      barOf.set(index, bars?.create(steps, 0, { name: name.padEnd(width), loss: '-' }) as cliProgress.SingleBar);
+      w.postMessage(job);
+    };
+    for (const w of pool) {
+      w.on('message', (m: DemoMessage) => {
+        if (m.type === 'progress') barOf.get(m.index)?.update(m.step, { loss: m.loss.toFixed(3) });
+        else if (m.type === 'error') {
+          bars?.stop();
+          for (const p of pool) void p.terminate();
+          reject(new Error(`demo: ${PLANS[m.index]![0]}: ${m.message}`));
+        } else {
+          rows[m.index] = m.row;
+          const bar = barOf.get(m.index);
+          if (bar) bars?.remove(bar);
+          if (opts.json) console.log(JSON.stringify(m.row));
+          else if (!tty) console.log(finishedLine(m.row, rows[0]));
+          if (rows.filter(Boolean).length === PLANS.length) {
+            bars?.stop();
+            for (const p of pool) void p.terminate();
+            resolve(rows);
+          } else give(w);
+        }
+      });
+      w.on('error', (e) => reject(new Error(`demo: a worker failed: ${e.message}`)));
+      give(w);
+    }
   });
+}
+
+const signed = (x: number) => `${x >= -0.0005 ? '+' : '−'}${Math.abs(x).toFixed(3)}`;
+const pct = (x: number) => `${(100 * x).toFixed(x === 1 ? 0 : 1)}%`;
+const times = (x: number, base: number) => `${(x / base).toFixed(2)}×`;
+
+function finishedLine(r: DemoRow, base: DemoRow | undefined): string {
+  const vs =
+    base && base !== r
+      ? ` (params ${times(r.parameters, base.parameters)}, KV ${times(r.kv_bytes_per_token, base.kv_bytes_per_token)})`
+      : '';
+  const learned = r.learned_at_step === null ? 'not learned' : `learned by step ${r.learned_at_step}`;
+  return `done: ${r.plan}: ${learned}, ${pct(r.held_out_exact)} held-out answers exact, val loss ${r.val_loss.toFixed(3)}${vs}, ${r.seconds.toFixed(1)} s`;
+}
+
+function printTable(rows: DemoRow[]): void {
+  const base = rows[0]!;
+  const header = [
+    'plan',
+    'unique params',
+    '×',
+    'KV bytes/token',
+    '×',
+    'learned by step',
+    'held-out exact',
+    'val loss',
+    'Δ loss',
+    'tokens/s',
+  ];
+  const table = rows.map((r) => [
+    r.plan,
+    r.parameters.toLocaleString('en'),
+    times(r.parameters, base.parameters),
+    r.kv_bytes_per_token.toLocaleString('en'),
+    times(r.kv_bytes_per_token, base.kv_bytes_per_token),
+    r.learned_at_step === null ? 'not yet' : String(r.learned_at_step),
+    pct(r.held_out_exact),
+    r.val_loss.toFixed(3),
+    r === base ? '—' : signed(r.val_loss - base.val_loss),
+    Math.round(r.tokens_per_s).toLocaleString('en'),
+  ]);
+  const widths = header.map((h, i) => Math.max(h.length, ...table.map((r) => r[i]!.length)));
+  const fmt = (cells: string[]) =>
+    cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
+  console.log(`\n${fmt(header)}`);
+  for (const r of table) console.log(fmt(r));
+}
+
+/** One sentence per plan: what it buys (parameters, KV cache) and what it costs (steps, score, loss). */
+function printTradeOffs(rows: DemoRow[]): void {
+  const base = rows[0]!;
+  console.log('\nwhat each kind of sharing buys and costs here:');
+  for (const r of rows.slice(1)) {
+    const buys = [
+      r.parameters < base.parameters ? `${times(r.parameters, base.parameters)} the parameters` : null,
+      r.kv_bytes_per_token < base.kv_bytes_per_token
+        ? `${times(r.kv_bytes_per_token, base.kv_bytes_per_token)} the KV cache`
+        : null,
+    ].filter(Boolean);
+    const steps =
+      r.learned_at_step === null || base.learned_at_step === null
+        ? `learned ${r.learned_at_step === null ? 'not at all' : `by step ${r.learned_at_step}`} (baseline: ${base.learned_at_step ?? 'never'})`
+        : r.learned_at_step === base.learned_at_step
+          ? 'learned as fast'
+          : `needed ${times(r.learned_at_step, base.learned_at_step)} the steps to learn`;
+    const dLoss = r.val_loss - base.val_loss;
+    console.log(
+      `  ${r.plan}: ${buys.join(' and ') || 'nothing in size'}; ${steps}; ${pct(r.held_out_exact)} exact (baseline ${pct(base.held_out_exact)}), val loss ${signed(dLoss)}`,
+    );
+  }
+}
+
+function printShowcase(rows: DemoRow[], sep: string): void {
+  const width = Math.max(...rows.map((r) => r.plan.length));
+  console.log('\ngreedy answers to held-out problems (✓ exact, ✗ wrong):');
+  for (const r of rows) {
+    const shown = r.showcase.map((s) => `${s.question}${sep}${s.answer || '∅'} ${s.answer === s.expected ? '✓' : '✗'}`);
+    console.log(`  ${r.plan.padEnd(width)}  ${shown.join('   ')}`);
+  }
 }
