@@ -1,0 +1,136 @@
+import * as ort from 'onnxruntime-node';
+import { describe, expect, it } from 'vitest';
+import type { ModelConfig } from '../../model/config.js';
+import { TransformerLM } from '../../model/transformer.js';
+import { Rng } from '../../tensor/random.js';
+import { REFERENCE_MODELS, SHARING_MODES } from '../../verify/catalog.js';
+import { relativeDiff } from '../../verify/fixture.js';
+import { loadFixture } from '../../verify/load.js';
+import { modelFromFixture } from '../../verify/models.js';
+import { exportOnnx, pastName, presentName } from './decoder.js';
+
+const TOL = 1e-4;
+const PROMPT = 8;
+const DECODE_STEPS = 32;
+
+const fixtures = [
+  ...Object.keys(REFERENCE_MODELS).map((n) => [n, `${n}.safetensors`]),
+  ...Object.keys(SHARING_MODES).map((n) => [n, `sharing/${n}.safetensors`]),
+];
+
+/** The fixture's plan with room for 32 cached steps, and weights large enough to make attention peaky. */
+function modelLike(file: string): TransformerLM {
+  const { config } = modelFromFixture(loadFixture(file));
+  const lm = new TransformerLM({ ...config, context: 48 } as ModelConfig, 5);
+  const rng = new Rng(11);
+  for (const [name, t] of lm.params) {
+    const noise = new Float32Array(t.size);
+    rng.fillNormal(noise, 0, t.rank === 1 ? 0.1 : 0.25);
+    for (let i = 0; i < t.size; i++) t.data[i] = (t.rank === 1 && name.endsWith('weight') ? 1 : 0) + noise[i]!;
+  }
+  return lm;
+}
+
+const int64 = (values: ArrayLike<number>, dims: number[]) =>
+  new ort.Tensor('int64', BigInt64Array.from(Array.from(values, (v) => BigInt(v))), dims);
+
+function feeds(
+  lm: TransformerLM,
+  ids: number[][],
+  past: Map<string, ort.Tensor> | null,
+  pastLength: number,
+  mask?: number[][],
+  positions?: number[][],
+) {
+  const batch = ids.length,
+    seq = ids[0]!.length;
+  const hd = lm.config.dModel / lm.config.heads;
+  const f: Record<string, ort.Tensor> = {
+    input_ids: int64(ids.flat(), [batch, seq]),
+    attention_mask: int64(mask?.flat() ?? new Array(batch * (pastLength + seq)).fill(1), [batch, pastLength + seq]),
+    position_ids: int64(positions?.flat() ?? ids.flatMap(() => Array.from({ length: seq }, (_, i) => pastLength + i)), [
+      batch,
+      seq,
+    ]),
+  };
+  for (let i = 0; i < lm.config.layers; i++) {
+    for (const [kind, has] of [
+      ['key', lm.plan.computesK[i]],
+      ['value', lm.plan.computesV[i]],
+    ] as const) {
+      if (!has) continue;
+      f[pastName(i, kind)] =
+        past?.get(presentName(i, kind)) ??
+        new ort.Tensor('float32', new Float32Array(0), [batch, lm.config.kvHeads, 0, hd]);
+    }
+  }
+  return f;
+}
+
+describe.each(fixtures)('ONNX export of %s', (_mode, file) => {
+  const lm = modelLike(file!);
+  const exported = exportOnnx(lm);
+  const session = ort.InferenceSession.create(exported.bytes);
+  const rng = new Rng(3);
+  const tokens = (n: number) => Array.from({ length: n }, () => rng.int(lm.config.vocabSize));
+
+  it('has a past and present key/value only for the layers that produce them', async () => {
+    const s = await session;
+    const pasts = s.inputNames.filter((n) => n.startsWith('past_key_values.'));
+    const producers = lm.plan.computesK.filter(Boolean).length + lm.plan.computesV.filter(Boolean).length;
+    expect(pasts).toHaveLength(producers);
+    expect(s.outputNames.filter((n) => n.startsWith('present.'))).toHaveLength(producers);
+    expect(s.inputNames.slice(0, 3)).toEqual(['input_ids', 'attention_mask', 'position_ids']);
+    expect(s.outputNames[s.outputNames.length - 1]).toBe('logits');
+  });
+
+  it('stores each unique weight once: the file is about the size of the checkpoint', () => {
+    const weightBytes = [...lm.params.values()].reduce((n, t) => n + 4 * t.size, 0);
+    expect(exported.bytes.length).toBeGreaterThan(weightBytes);
+    expect(exported.bytes.length).toBeLessThan(weightBytes * 1.02 + 48_000);
+  });
+
+  it('gives the same full-sequence logits as shareformer', async () => {
+    const ids = [tokens(12), tokens(12)];
+    const out = await (await session).run(feeds(lm, ids, null, 0));
+    const ours = lm.forward(Int32Array.from(ids.flat()), 2);
+    expect(out.logits!.dims).toEqual([2, 12, lm.config.vocabSize]);
+    expect(relativeDiff(out.logits!.data as Float32Array, ours.data)).toBeLessThan(TOL);
+  });
+
+  it('decodes 32 cached steps with the same logits as shareformer', async () => {
+    const s = await session;
+    const cache = lm.createCache(1);
+    let ids = tokens(PROMPT),
+      pastLength = 0,
+      past: Map<string, ort.Tensor> | null = null;
+    for (let step = 0; step <= DECODE_STEPS; step++) {
+      const out: ort.InferenceSession.ReturnType = await s.run(feeds(lm, [ids], past, pastLength));
+      const ours = lm.forward(Int32Array.from(ids), 1, { cache });
+      expect(relativeDiff(out.logits!.data as Float32Array, ours.data), `step ${step}`).toBeLessThan(TOL);
+      past = new Map(Object.entries(out));
+      pastLength += ids.length;
+      const last = ours.data.subarray(ours.data.length - lm.config.vocabSize);
+      ids = [last.indexOf(Math.max(...last))];
+    }
+    expect(pastLength).toBe(PROMPT + DECODE_STEPS);
+  });
+
+  it('masks left padding: a padded row gives the unpadded row’s logits', async () => {
+    const row = tokens(9);
+    const pad = 3;
+    const out = await (await session).run(
+      feeds(
+        lm,
+        [[...new Array(pad).fill(0), ...row]],
+        null,
+        0,
+        [[...new Array(pad).fill(0), ...new Array(row.length).fill(1)]],
+        [[...new Array(pad).fill(1), ...row.map((_, i) => i)]],
+      ),
+    );
+    const ours = lm.forward(Int32Array.from(row), 1);
+    const padded = (out.logits!.data as Float32Array).subarray(pad * lm.config.vocabSize);
+    expect(relativeDiff(padded, ours.data)).toBeLessThan(TOL);
+  });
+});

@@ -1,0 +1,252 @@
+// shareformer → ONNX: the decoder as one graph with a KV cache, under any sharing plan, with the
+// input and output names onnxruntime-genai and transformers.js expect of decoder models:
+// input_ids, attention_mask, position_ids and past_key_values.{i}.key / .value in; logits and
+// present.{i}.key / .value out. Only layers that compute keys (values) have a past and present key
+// (value): CLA/YOCO consumers read their producer's inside the graph, attention-sharing consumers
+// reuse the producer's probabilities, GQA keys stay kvHeads wide, and each unique weight is one
+// initializer that every layer using it reads. Runs in browsers: it returns the file's bytes.
+import type { ModelConfig } from '../../model/config.js';
+import type { SharingPlan } from '../../model/plan.js';
+import type { TransformerLM } from '../../model/transformer.js';
+import { GraphBuilder } from './graph.js';
+
+export const ONNX_OPSET = 17;
+
+export interface OnnxExport {
+  bytes: Uint8Array;
+  /** Layers with a past/present key, and with a past/present value (they differ under attention sharing). */
+  keyLayers: number[];
+  valueLayers: number[];
+  inputs: string[];
+  outputs: string[];
+}
+
+/** Names of the cache tensors, as the runtimes expect them. */
+export const pastName = (layer: number, kind: 'key' | 'value') => `past_key_values.${layer}.${kind}`;
+export const presentName = (layer: number, kind: 'key' | 'value') => `present.${layer}.${kind}`;
+
+const B = 'batch_size',
+  S = 'sequence_length',
+  P = 'past_sequence_length',
+  L = 'total_sequence_length';
+
+export function exportOnnx(lm: TransformerLM): OnnxExport {
+  const c = lm.config,
+    plan = lm.plan;
+  const g = new GraphBuilder();
+  for (const [name, t] of lm.params) g.weight(name, t.data, t.shape);
+  const d = new DecoderGraph(g, c, plan, (n) => lm.params.has(n));
+  d.build();
+  const keyLayers = plan.computesK.flatMap((k, i) => (k ? [i] : []));
+  const valueLayers = plan.computesV.flatMap((v, i) => (v ? [i] : []));
+  const bytes = g.encode({
+    opset: ONNX_OPSET,
+    producer: 'shareformer',
+    graphName: 'shareformer_decoder',
+    metadata: {
+      'shareformer.config': JSON.stringify(c),
+      'shareformer.key_layers': JSON.stringify(keyLayers),
+      'shareformer.value_layers': JSON.stringify(valueLayers),
+      'shareformer.kv_source': JSON.stringify(plan.kv),
+      'shareformer.attention_source': JSON.stringify(plan.attention),
+    },
+  });
+  return {
+    bytes,
+    keyLayers,
+    valueLayers,
+    inputs: g.inputs.map((i) => i.name!),
+    outputs: g.outputs.map((o) => o.name!),
+  };
+}
+
+class DecoderGraph {
+  private readonly hd: number;
+  private readonly group: number;
+  private readonly transposed = new Map<string, string>();
+
+  constructor(
+    private readonly g: GraphBuilder,
+    private readonly c: ModelConfig,
+    private readonly plan: SharingPlan,
+    private readonly has: (name: string) => boolean,
+  ) {
+    this.hd = c.dModel / c.heads;
+    this.group = c.heads / c.kvHeads;
+  }
+
+  build(): void {
+    const { g, c, plan } = this;
+    const ids = g.input('input_ids', 'int64', [B, S]);
+    const mask = g.input('attention_mask', 'int64', [B, L]);
+    const positions = g.input('position_ids', 'int64', [B, S]);
+    for (let i = 0; i < c.layers; i++) {
+      if (plan.computesK[i]) g.input(pastName(i, 'key'), 'float', [B, c.kvHeads, P, this.hd]);
+      if (plan.computesV[i]) g.input(pastName(i, 'value'), 'float', [B, c.kvHeads, P, this.hd]);
+    }
+
+    let x = g.op('Gather', ['embed.weight', ids], { axis: 0 });
+    if (c.embedDim > 0) x = g.op('MatMul', [x, this.t('embed.proj.weight')]);
+    if (c.positions === 'learned') x = g.op('Add', [x, g.op('Gather', ['pos.weight', positions], { axis: 0 })]);
+    const rotary = c.positions === 'rope' ? this.rotary(positions) : null;
+    const allowed = this.allowed(ids, mask);
+
+    const keys: Array<string | null> = [],
+      values: Array<string | null> = [],
+      probs: Array<string | null> = [];
+    for (let i = 0; i < c.layers; i++) {
+      const a = `layers.${plan.attnSet[i]}`,
+        f = `layers.${plan.ffnSet[i]}`;
+      const h = this.norm(x, `${a}.norm1`);
+      let k: string | null = null,
+        v: string | null = null;
+      if (plan.computesK[i]) {
+        k = this.heads(this.linear(h, `${a}.attn.k`), c.kvHeads);
+        if (rotary) k = this.rope(k, rotary);
+        k = g.op('Concat', [pastName(i, 'key'), k], { axis: 2 }, presentName(i, 'key'));
+        g.output(k, 'float', [B, c.kvHeads, L, this.hd]);
+      }
+      if (plan.computesV[i]) {
+        v = this.heads(this.linear(h, `${a}.attn.v`), c.kvHeads);
+        v = g.op('Concat', [pastName(i, 'value'), v], { axis: 2 }, presentName(i, 'value'));
+        g.output(v, 'float', [B, c.kvHeads, L, this.hd]);
+      }
+      keys.push(k);
+      values.push(v);
+      let p: string | null = null;
+      if (plan.computesQ[i]) {
+        let q = this.heads(this.linear(h, `${a}.attn.q`), c.heads);
+        if (rotary) q = this.rope(q, rotary);
+        p = this.probabilities(q, keys[plan.kv[i]!]!, allowed);
+      }
+      probs.push(p);
+      // [B, kvH, group, S, hd] → [B, S, d]
+      const out = g.op('MatMul', [
+        probs[plan.attention[i]!]!,
+        g.op('Unsqueeze', [values[plan.kv[i]!]!, g.constant('int64', [2])]),
+      ]);
+      const merged = g.op('Reshape', [
+        g.op('Transpose', [g.op('Reshape', [out, g.constant('int64', [0, c.heads, -1, this.hd])])], {
+          perm: [0, 2, 1, 3],
+        }),
+        g.constant('int64', [0, 0, c.dModel]),
+      ]);
+      x = g.op('Add', [x, this.linear(merged, `${a}.attn.o`)]);
+
+      const h2 = this.norm(x, `${f}.norm2`);
+      const ff =
+        c.ffn === 'swiglu'
+          ? g.op('Mul', [this.silu(this.linear(h2, `${f}.ffn.gate`)), this.linear(h2, `${f}.ffn.up`)])
+          : this.geluTanh(this.linear(h2, `${f}.ffn.up`));
+      x = g.op('Add', [x, this.linear(ff, `${f}.ffn.down`)]);
+    }
+    x = this.norm(x, 'norm');
+    let logits: string;
+    if (!c.tieEmbeddings) logits = g.op('MatMul', [x, this.t('head.weight')], {}, 'logits');
+    else {
+      // Tied: the output reuses the embedding; a factorized one also reuses its projection, transposed.
+      if (c.embedDim > 0) x = g.op('MatMul', [x, 'embed.proj.weight']);
+      logits = g.op('MatMul', [x, this.t('embed.weight')], {}, 'logits');
+    }
+    g.output(logits, 'float', [B, S, c.vocabSize]);
+  }
+
+  /** A weight's transpose, made once however many layers read it. */
+  private t(name: string): string {
+    let t = this.transposed.get(name);
+    if (!t) {
+      t = this.g.op('Transpose', [name], { perm: [1, 0] });
+      this.transposed.set(name, t);
+    }
+    return t;
+  }
+
+  private linear(x: string, name: string): string {
+    const y = this.g.op('MatMul', [x, this.t(`${name}.weight`)]);
+    return this.has(`${name}.bias`) ? this.g.op('Add', [y, `${name}.bias`]) : y;
+  }
+
+  private norm(x: string, name: string): string {
+    const { g, c } = this;
+    if (c.norm === 'layernorm') {
+      const bias = this.has(`${name}.bias`) ? `${name}.bias` : g.constant('float', new Array(c.dModel).fill(0));
+      return g.op('LayerNormalization', [x, `${name}.weight`, bias], { axis: -1, epsilon: { float: c.normEps } });
+    }
+    // RMSNorm: x / sqrt(mean(x²) + eps) · w
+    const ms = g.op('ReduceMean', [g.op('Mul', [x, x])], { axes: [-1], keepdims: 1 });
+    const rms = g.op('Sqrt', [g.op('Add', [ms, g.scalar('float', c.normEps)])]);
+    return g.op('Mul', [g.op('Div', [x, rms]), `${name}.weight`]);
+  }
+
+  /** [B, S, n·hd] → [B, n, S, hd] */
+  private heads(x: string, n: number): string {
+    const r = this.g.op('Reshape', [x, this.g.constant('int64', [0, 0, n, this.hd])]);
+    return this.g.op('Transpose', [r], { perm: [0, 2, 1, 3] });
+  }
+
+  /** cos and sin of position · base^(−2i/hd), [B, 1, S, hd/2], shared by every layer. */
+  private rotary(positions: string): { cos: string; sin: string } {
+    const { g, c } = this;
+    const half = this.hd / 2;
+    const inv = Array.from({ length: half }, (_, i) => c.ropeBase ** ((-2 * i) / this.hd));
+    const pos = g.op('Unsqueeze', [g.op('Cast', [positions], { to: 1 }), g.constant('int64', [1, 3])]);
+    const angle = g.op('Mul', [pos, g.constant('float', inv)]);
+    return { cos: g.op('Cos', [angle]), sin: g.op('Sin', [angle]) };
+  }
+
+  /** Rotate-half RoPE (GPT-NeoX / Llama): pairs (x[i], x[i + hd/2]). */
+  private rope(x: string, r: { cos: string; sin: string }): string {
+    const { g } = this;
+    const half = this.hd / 2;
+    const [x1, x2] = g.node('Split', [x, g.constant('int64', [half, half])], { axis: -1 }, 2) as [string, string];
+    const y1 = g.op('Sub', [g.op('Mul', [x1, r.cos]), g.op('Mul', [x2, r.sin])]);
+    const y2 = g.op('Add', [g.op('Mul', [x2, r.cos]), g.op('Mul', [x1, r.sin])]);
+    return g.op('Concat', [y1, y2], { axis: -1 });
+  }
+
+  /**
+   * [B, 1, 1, S, L] booleans: query q (the last S of L positions) may see key j when j ≤ past + q
+   * and attention_mask[b, j] is 1.
+   */
+  private allowed(ids: string, mask: string): string {
+    const { g } = this;
+    const dim = (t: string, axis: number) => g.op('Gather', [g.op('Shape', [t]), g.scalar('int64', axis)], { axis: 0 });
+    const total = dim(mask, 1),
+      seq = dim(ids, 1);
+    const j = g.op('Range', [g.scalar('int64', 0), total, g.scalar('int64', 1)]);
+    const q = g.op('Range', [g.scalar('int64', 0), seq, g.scalar('int64', 1)]);
+    const diff = g.op('Sub', [
+      g.op('Unsqueeze', [j, g.constant('int64', [0])]),
+      g.op('Unsqueeze', [q, g.constant('int64', [1])]),
+    ]);
+    const causal = g.op('LessOrEqual', [diff, g.op('Sub', [total, seq])]);
+    const padded = g.op('Unsqueeze', [g.op('Cast', [mask], { to: 9 }), g.constant('int64', [1, 2, 3])]);
+    return g.op('And', [causal, padded]);
+  }
+
+  /** softmax(QKᵀ/√hd) over allowed keys, as [B, kvH, group, S, L] so GQA keys are not repeated. */
+  private probabilities(q: string, k: string, allowed: string): string {
+    const { g, c } = this;
+    const q5 = g.op('Reshape', [q, g.constant('int64', [0, c.kvHeads, this.group, -1, this.hd])]);
+    const kT = g.op('Unsqueeze', [g.op('Transpose', [k], { perm: [0, 1, 3, 2] }), g.constant('int64', [2])]);
+    const scores = g.op('Mul', [g.op('MatMul', [q5, kT]), g.scalar('float', 1 / Math.sqrt(this.hd))]);
+    const masked = g.op('Where', [allowed, scores, g.scalar('float', -3.4028234663852886e38)]);
+    return g.op('Softmax', [masked], { axis: -1 });
+  }
+
+  private silu(x: string): string {
+    return this.g.op('Mul', [x, this.g.op('Sigmoid', [x])]);
+  }
+
+  /** 0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³))), GPT-2's GELU (opset 17 has no Gelu). */
+  private geluTanh(x: string): string {
+    const { g } = this;
+    const cube = g.op('Mul', [g.op('Mul', [x, x]), x]);
+    const inner = g.op('Mul', [
+      g.op('Add', [x, g.op('Mul', [cube, g.scalar('float', 0.044715)])]),
+      g.scalar('float', Math.sqrt(2 / Math.PI)),
+    ]);
+    const t = g.op('Add', [g.op('Tanh', [inner]), g.scalar('float', 1)]);
+    return g.op('Mul', [g.op('Mul', [x, t]), g.scalar('float', 0.5)]);
+  }
+}
