@@ -1,11 +1,14 @@
 // Node-only: the comparison points measured in the same run: PyTorch (Debian python3-torch, best of
-// 1 and 2 threads, OMP_WAIT_POLICY=PASSIVE) and TensorFlow.js's wasm backend.
+// 1 and 2 threads, OMP_WAIT_POLICY=PASSIVE), TensorFlow.js's wasm backend, and onnxruntime-node
+// decoding the ONNX export of the same models.
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { BenchModel } from './measure.js';
+import { exportOnnx } from '../io/onnx/decoder.js';
+import { TransformerLM } from '../model/transformer.js';
+import { lmConfig, type BenchModel } from './measure.js';
 
 export interface PytorchResults {
   torch: string;
@@ -83,4 +86,63 @@ export async function runTfjsWasm(sizes: number[], seconds = 1): Promise<Record<
         : `TensorFlow.js wasm unavailable (${(e as Error).message.split('\n')[0]})`,
     };
   }
+}
+
+/**
+ * onnxruntime-node decoding tokens/s on the very model shareformer decodes (exported with
+ * `exportOnnx`): batch 1, one token per step fed back with the present keys/values, greedy.
+ */
+export async function runOnnxruntime(
+  decode: Record<string, BenchModel>,
+): Promise<OnnxruntimeResults | { error: string }> {
+  let ort: typeof import('onnxruntime-node');
+  try {
+    ort = await import('onnxruntime-node');
+  } catch (e) {
+    return {
+      error: /Cannot find (package|module)/.test((e as Error).message)
+        ? 'onnxruntime-node is not installed (a dev dependency: npm i -D onnxruntime-node to compare)'
+        : `onnxruntime-node unavailable (${(e as Error).message.split('\n')[0]})`,
+    };
+  }
+  const out: Record<string, number> = {};
+  for (const [plan, m] of Object.entries(decode)) {
+    const lm = new TransformerLM(lmConfig(m), 0);
+    const session = await ort.InferenceSession.create(exportOnnx(lm).bytes, { graphOptimizationLevel: 'all' });
+    const hd = lm.config.dModel / lm.config.heads;
+    const int64 = (v: number[], dims: number[]) => new ort.Tensor('int64', BigInt64Array.from(v.map(BigInt)), dims);
+    const run = async (tokens: number) => {
+      let past: Record<string, import('onnxruntime-node').Tensor> = {};
+      for (const name of session.inputNames.filter((n) => n.startsWith('past_key_values.')))
+        past[name] = new ort.Tensor('float32', new Float32Array(0), [1, lm.config.kvHeads, 0, hd]);
+      let id = 1;
+      for (let t = 0; t < tokens; t++) {
+        const r = await session.run({
+          input_ids: int64([id], [1, 1]),
+          attention_mask: int64(new Array(t + 1).fill(1), [1, t + 1]),
+          position_ids: int64([t], [1, 1]),
+          ...past,
+        });
+        const logits = r.logits!.data as Float32Array;
+        id = logits.indexOf(Math.max(...logits));
+        past = Object.fromEntries(
+          Object.entries(r)
+            .filter(([k]) => k.startsWith('present.'))
+            .map(([k, v]) => [k.replace('present.', 'past_key_values.'), v]),
+        );
+      }
+    };
+    const tokens = m.newTokens ?? 256;
+    await run(tokens); // warm-up, as the other decoders
+    const t0 = performance.now();
+    await run(tokens);
+    out[plan] = tokens / ((performance.now() - t0) / 1000);
+    await session.release();
+  }
+  return { version: ort.env.versions.common ?? '?', decode: out };
+}
+
+export interface OnnxruntimeResults {
+  version: string;
+  decode: Record<string, number>;
 }

@@ -1,7 +1,7 @@
 // The bench's report: the tables of results.md (matmul, training, decoding, each against PyTorch
 // and TensorFlow.js measured in the same run) and the kernels' targets with whether each is met.
 import { table } from '../analyze/format.js';
-import type { PytorchResults } from './baselines.js';
+import type { OnnxruntimeResults, PytorchResults } from './baselines.js';
 
 export interface BackendResults {
   matmul: Record<string, number>;
@@ -15,6 +15,8 @@ export interface BenchResults {
   backends: Record<string, BackendResults>;
   pytorch: PytorchResults | { error: string };
   tfjsWasm: Record<string, number> | { error: string };
+  /** Absent in results written before the onnxruntime baseline existed. */
+  onnxruntime?: OnnxruntimeResults | { error: string };
   wasmSimd: 'relaxed' | 'plain';
   peakRssBytes: number;
   sizes: number[];
@@ -40,6 +42,7 @@ const ratio = (a: number | undefined, b: number | undefined) =>
 const ratioOf = (a: number | undefined, b: number | undefined) =>
   a === undefined || b === undefined ? undefined : a / b;
 const torchOf = (r: BenchResults) => ('error' in r.pytorch ? null : r.pytorch);
+const ortOf = (r: BenchResults) => (r.onnxruntime && !('error' in r.onnxruntime) ? r.onnxruntime : null);
 const tfjsOf = (r: BenchResults) => ('error' in r.tfjsWasm ? null : (r.tfjsWasm as Record<string, number>));
 
 /** The kernels issue's goals, as ratios against the baselines of this run. */
@@ -137,8 +140,17 @@ function trainTable(r: BenchResults, fast: string[]): string {
 
 function decodeTable(r: BenchResults, decoders: string[]): string {
   const b = r.backends,
-    t = torchOf(r);
-  const head = ['plan', ...decoders, 'PyTorch', ...decoders.map((n) => `${n}/PyTorch`), 'KV cache bytes'];
+    t = torchOf(r),
+    o = ortOf(r);
+  const head = [
+    'plan',
+    ...decoders,
+    'PyTorch',
+    'onnxruntime',
+    ...decoders.map((n) => `${n}/PyTorch`),
+    ...decoders.map((n) => `${n}/onnxruntime`),
+    'KV cache bytes',
+  ];
   return table(
     head,
     r.decodePlans.map((k) => {
@@ -147,7 +159,9 @@ function decodeTable(r: BenchResults, decoders: string[]): string {
         k,
         ...ours.map((o) => o.tokensPerS.toFixed(0)),
         t ? t.decode[k]!.toFixed(0) : '—',
-        ...ours.map((o) => ratio(o.tokensPerS, t?.decode[k])),
+        o?.decode[k] !== undefined ? o.decode[k].toFixed(0) : '—',
+        ...ours.map((x) => ratio(x.tokensPerS, t?.decode[k])),
+        ...ours.map((x) => ratio(x.tokensPerS, o?.decode[k])),
         ours[0] ? String(ours[0].cacheBytes) : '—',
       ];
     }),
@@ -163,7 +177,11 @@ export function markdownReport(r: BenchResults): string {
     r.wasmSimd === 'relaxed'
       ? 'wasm = the relaxed-SIMD build (fused multiply-add, 6×8 tile: browsers and Node 22+ by default; Node 20 with --experimental-wasm-relaxed-simd); wasm-plain = the SIMD128 build Node 20 runs by default'
       : 'wasm = the plain SIMD128 build (this runtime has no relaxed SIMD)';
-  const baselines = `PyTorch: ${t ? t.torch : (r.pytorch as { error: string }).error}; TensorFlow.js wasm: ${tf ? '4.x' : (r.tfjsWasm as { error: string }).error}`;
+  const ort = ortOf(r);
+  const ortNote = ort
+    ? `onnxruntime-node ${ort.version} (decoding shareformer's ONNX export of each plan)`
+    : `onnxruntime: ${(r.onnxruntime as { error: string } | undefined)?.error ?? 'not measured'}`;
+  const baselines = `PyTorch: ${t ? t.torch : (r.pytorch as { error: string }).error}; TensorFlow.js wasm: ${tf ? '4.x' : (r.tfjsWasm as { error: string }).error}; ${ortNote}`;
   const rows = (r.targets ?? []).map((x) => [
     x.what,
     x.backend,

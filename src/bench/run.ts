@@ -5,7 +5,7 @@ import { registerNodeBackends } from '../backend/node.js';
 import { hasRelaxedSimd, loadWasmBackend } from '../backend/wasm/index.js';
 import { nodeWasmThreads } from '../backend/wasm/threads-node.js';
 import { clearPool } from '../tensor/pool.js';
-import { runPytorch, runTfjsWasm } from './baselines.js';
+import { runOnnxruntime, runPytorch, runTfjsWasm } from './baselines.js';
 import { decodeTokensPerS, matmulGflops, trainTokensPerS, type BenchModel } from './measure.js';
 import { targets, type BackendResults, type BenchResults } from './report.js';
 
@@ -78,7 +78,12 @@ function registerWasmVariants(simd: 'relaxed' | 'plain'): string[] {
   return names;
 }
 
-export async function runBench(options: { quick: boolean; pytorch: boolean; tfjs: boolean }): Promise<BenchResults> {
+export async function runBench(options: {
+  quick: boolean;
+  pytorch: boolean;
+  tfjs: boolean;
+  onnxruntime: boolean;
+}): Promise<BenchResults> {
   const whyNotNative = registerNodeBackends();
   if (whyNotNative) console.error(`bench: ${whyNotNative}`);
   const plan = planFor(options.quick);
@@ -88,6 +93,8 @@ export async function runBench(options: { quick: boolean; pytorch: boolean; tfjs
     : { error: 'skipped (--no-pytorch)' };
   console.error('bench: TensorFlow.js wasm ...');
   const tfjsWasm = options.tfjs ? await runTfjsWasm(plan.sizes, plan.seconds) : { error: 'skipped (--no-tfjs)' };
+  console.error('bench: onnxruntime-node decoding ...');
+  const onnxruntime = options.onnxruntime ? await runOnnxruntime(plan.decode) : { error: 'skipped (--no-onnxruntime)' };
   const simd = hasRelaxedSimd() ? 'relaxed' : 'plain';
   const backends: Record<string, BackendResults> = {};
   for (const name of [...availableBackends(), ...registerWasmVariants(simd)])
@@ -98,6 +105,7 @@ export async function runBench(options: { quick: boolean; pytorch: boolean; tfjs
     backends,
     pytorch,
     tfjsWasm,
+    onnxruntime,
     wasmSimd: simd,
     peakRssBytes: process.resourceUsage().maxRSS * 1024,
     sizes: plan.sizes,

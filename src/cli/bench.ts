@@ -19,6 +19,7 @@ interface BenchOpts {
   quick?: boolean;
   pytorch: boolean;
   tfjs: boolean;
+  onnxruntime: boolean;
 }
 
 export function benchCommand(): Command {
@@ -30,6 +31,7 @@ export function benchCommand(): Command {
     .option('--quick', 'smaller sizes and fewer steps (a smoke test, not for reporting)')
     .option('--no-pytorch', 'skip the PyTorch baseline')
     .option('--no-tfjs', 'skip the TensorFlow.js baseline')
+    .option('--no-onnxruntime', 'skip the onnxruntime-node decoding baseline')
     .action(async (opts: BenchOpts) => {
       // The output directory is checked before minutes of measuring, not after.
       try {
@@ -39,7 +41,12 @@ export function benchCommand(): Command {
       }
       if (rerunWithRelaxedSimd()) return;
       unsetOpenBlasOverrides();
-      const results = await runBench({ quick: Boolean(opts.quick), pytorch: opts.pytorch, tfjs: opts.tfjs });
+      const results = await runBench({
+        quick: Boolean(opts.quick),
+        pytorch: opts.pytorch,
+        tfjs: opts.tfjs,
+        onnxruntime: opts.onnxruntime,
+      });
       const md = markdownReport(results);
       writeFileSync(join(opts.out, 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
       writeFileSync(join(opts.out, 'results.md'), md);

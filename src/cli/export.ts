@@ -1,15 +1,17 @@
-// `shareformer export --to hf`: a checkpoint as a Hugging Face model directory (GPT-2 or Llama
-// layout, config.json, model.safetensors, tokenizer files) that transformers loads unchanged.
+// `shareformer export`: a checkpoint as a Hugging Face model directory (--to hf: GPT-2 or Llama
+// layout that transformers loads unchanged) or as one ONNX file with a KV cache for onnxruntime
+// (--to onnx: any sharing plan).
 import { existsSync, mkdirSync, readdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { Command, Option } from 'commander';
-import { writeDurable } from '../io/atomic-dir.js';
+import { writeDurable, writeFileAtomic } from '../io/atomic-dir.js';
 import { loadCheckpoint } from '../io/checkpoint.js';
 import { exportHuggingFace } from '../io/hf/export.js';
+import { exportOnnx, ONNX_OPSET } from '../io/onnx/decoder.js';
 
 interface ExportOpts {
   checkpoint: string;
-  to: 'hf';
+  to: 'hf' | 'onnx';
   out: string;
   force?: boolean;
   json?: boolean;
@@ -18,39 +20,83 @@ interface ExportOpts {
 export function exportCommand(): Command {
   return new Command('export')
     .description(
-      'export a checkpoint for other tools: --to hf writes a Hugging Face model directory (GPT-2 or Llama layout)',
+      'export a checkpoint for other tools: --to hf writes a Hugging Face model directory (GPT-2 or Llama layout); --to onnx writes one ONNX decoder file with a KV cache, for onnxruntime (any sharing plan)',
     )
     .requiredOption('--checkpoint <run>', 'run directory or checkpoint directory')
     .addOption(
-      new Option('--to <format>', 'hf: a Hugging Face directory (config.json, model.safetensors, tokenizer files)')
-        .choices(['hf'])
+      new Option(
+        '--to <format>',
+        'hf: a Hugging Face directory (config.json, model.safetensors, tokenizer files); onnx: one .onnx file (opset 17) with past_key_values.{i}.key/.value inputs for the layers that produce them',
+      )
+        .choices(['hf', 'onnx'])
         .makeOptionMandatory(),
     )
-    .requiredOption('--out <dir>', 'directory to write')
-    .option('--force', 'write into a directory that is not empty')
+    .requiredOption('--out <path>', 'directory to write (hf) or file to write (onnx, e.g. model.onnx)')
+    .option('--force', 'write into a directory that is not empty, or over an existing file')
     .option('--json', 'print one JSON object describing the export')
-    .action((opts: ExportOpts) => {
-      if (existsSync(opts.out) && readdirSync(opts.out).length > 0 && !opts.force) {
-        throw new Error(`${opts.out} is not empty; pass --force to write into it`);
-      }
-      const { lm, tokenizer } = loadCheckpoint(opts.checkpoint);
-      const out = exportHuggingFace(lm, tokenizer);
-      mkdirSync(opts.out, { recursive: true });
-      for (const [file, data] of Object.entries(out.files)) writeDurable(join(opts.out, file), data);
-      const summary = {
-        architecture: out.architecture,
-        out: opts.out,
-        files: Object.keys(out.files),
-        exported_parameters: out.exportedParameters,
-        unique_parameters: out.uniqueParameters,
-        notes: out.notes,
-      };
-      if (opts.json) console.log(JSON.stringify(summary));
-      else {
-        console.log(
-          `${out.architecture}: wrote ${summary.files.join(', ')} to ${opts.out} (${out.exportedParameters.toLocaleString()} parameters)`,
-        );
-        for (const note of out.notes) console.log(`note: ${note}`);
-      }
-    });
+    .action((opts: ExportOpts) => (opts.to === 'onnx' ? toOnnx(opts) : toHf(opts)));
+}
+
+/** protobuf messages are limited to 2 GiB; larger models would need ONNX external data. */
+const ONNX_MAX_BYTES = 2 ** 31 - 1;
+
+function toOnnx(opts: ExportOpts): void {
+  if (existsSync(opts.out) && !opts.force) throw new Error(`${opts.out} exists; pass --force to replace it`);
+  const { lm } = loadCheckpoint(opts.checkpoint);
+  const weightBytes = [...lm.params.values()].reduce((n, t) => n + 4 * t.size, 0);
+  if (weightBytes > ONNX_MAX_BYTES - (64 << 20)) {
+    throw new Error(
+      `${opts.checkpoint}: ${(weightBytes / 2 ** 30).toFixed(2)} GiB of weights do not fit in one ONNX file (protobuf's limit is 2 GiB; ONNX external data is not written by this exporter)`,
+    );
+  }
+  const out = exportOnnx(lm);
+  const parent = dirname(opts.out);
+  if (parent && !existsSync(parent)) mkdirSync(parent, { recursive: true });
+  writeFileAtomic(opts.out, out.bytes);
+  const summary = {
+    format: 'onnx',
+    opset: ONNX_OPSET,
+    out: opts.out,
+    bytes: out.bytes.length,
+    weight_bytes: weightBytes,
+    inputs: out.inputs,
+    outputs: out.outputs,
+    key_layers: out.keyLayers,
+    value_layers: out.valueLayers,
+  };
+  if (opts.json) console.log(JSON.stringify(summary));
+  else {
+    const mb = (n: number) => `${(n / 1e6).toFixed(2)} MB`;
+    console.log(`onnx (opset ${ONNX_OPSET}): wrote ${opts.out}, ${mb(out.bytes.length)} (weights ${mb(weightBytes)})`);
+    console.log(
+      `past/present keys for layers ${out.keyLayers.join(', ')}; values for layers ${out.valueLayers.join(', ')} (of ${lm.config.layers})`,
+    );
+  }
+}
+
+function toHf(opts: ExportOpts): void {
+  {
+    if (existsSync(opts.out) && readdirSync(opts.out).length > 0 && !opts.force) {
+      throw new Error(`${opts.out} is not empty; pass --force to write into it`);
+    }
+    const { lm, tokenizer } = loadCheckpoint(opts.checkpoint);
+    const out = exportHuggingFace(lm, tokenizer);
+    mkdirSync(opts.out, { recursive: true });
+    for (const [file, data] of Object.entries(out.files)) writeDurable(join(opts.out, file), data);
+    const summary = {
+      architecture: out.architecture,
+      out: opts.out,
+      files: Object.keys(out.files),
+      exported_parameters: out.exportedParameters,
+      unique_parameters: out.uniqueParameters,
+      notes: out.notes,
+    };
+    if (opts.json) console.log(JSON.stringify(summary));
+    else {
+      console.log(
+        `${out.architecture}: wrote ${summary.files.join(', ')} to ${opts.out} (${out.exportedParameters.toLocaleString()} parameters)`,
+      );
+      for (const note of out.notes) console.log(`note: ${note}`);
+    }
+  }
 }

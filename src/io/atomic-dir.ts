@@ -47,6 +47,19 @@ export function writeDurable(path: string, data: Uint8Array | string): void {
   }
 }
 
+/** Writes a file whole or not at all: a temporary beside it, flushed, then renamed over it. */
+export function writeFileAtomic(path: string, data: Uint8Array | string): void {
+  const tmp = `${path}.tmp-${process.pid}`;
+  try {
+    writeDurable(tmp, data);
+    renameSync(tmp, path);
+  } catch (e) {
+    rmSync(tmp, { force: true });
+    throw e;
+  }
+  syncDir(dirname(path) || '.');
+}
+
 export function syncDir(path: string): void {
   try {
     const fd = openSync(path, 'r');
