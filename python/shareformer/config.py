@@ -1,0 +1,145 @@
+"""The model config (config.json's "model") and the sharing plan (config.json's "plan").
+
+The plan's maps are read from the checkpoint, never re-derived from the strategy names: the
+TypeScript library expands "cycle:3" and friends once and writes the result. What each layer
+computes follows from the maps by two rules, as in src/model/plan.ts: a layer computes queries
+when it owns its attention probabilities, values when it owns its K/V, and keys when both.
+"""
+
+from dataclasses import dataclass
+
+DEFAULT_CONFIG = {
+    "vocabSize": 65,
+    "layers": 4,
+    "dModel": 128,
+    "heads": 4,
+    "kvHeads": 4,
+    "context": 128,
+    "ffn": "gelu",
+    "ffnHidden": 512,
+    "norm": "layernorm",
+    "normEps": 1e-5,
+    "positions": "learned",
+    "ropeBase": 10000,
+    "bias": True,
+    "tieEmbeddings": False,
+    "embedDim": 0,
+    "dropout": 0,
+    "shareWeights": "none",
+    "shareScope": "block",
+    "shareKv": "none",
+    "shareAttention": "none",
+}
+
+
+class ConfigError(ValueError):
+    pass
+
+
+def resolve_config(model):
+    """Fills defaults as the TypeScript resolveConfig does and checks the relations it checks."""
+    unknown = set(model) - set(DEFAULT_CONFIG)
+    if unknown:
+        raise ConfigError(f"config.{sorted(unknown)[0]}: unknown field (known: {', '.join(DEFAULT_CONFIG)})")
+    c = {**DEFAULT_CONFIG, "kvHeads": model.get("heads", DEFAULT_CONFIG["heads"])}
+    c["ffnHidden"] = 4 * model.get("dModel", DEFAULT_CONFIG["dModel"])
+    c.update(model)
+    if c["dModel"] % c["heads"]:
+        raise ConfigError(f"config.heads: dModel {c['dModel']} is not divisible by heads {c['heads']}")
+    if c["heads"] % c["kvHeads"]:
+        raise ConfigError(f"config.kvHeads: heads {c['heads']} is not divisible by kvHeads {c['kvHeads']}")
+    return c
+
+
+@dataclass(frozen=True)
+class Plan:
+    attn_set: list
+    ffn_set: list
+    kv: list
+    attention: list
+
+    @staticmethod
+    def from_json(plan, layers, where="config.json"):
+        maps = {}
+        for key in ("attnSet", "ffnSet", "kv", "attention"):
+            m = plan.get(key)
+            if (
+                not isinstance(m, list)
+                or len(m) != layers
+                or not all(isinstance(v, int) and 0 <= v < layers for v in m)
+            ):
+                raise ConfigError(
+                    f"{where}: plan.{key} must list one layer index (0..{layers - 1}) per layer, got {m!r}"
+                )
+            maps[key] = m
+        for key in ("kv", "attention"):
+            for i, src in enumerate(maps[key]):
+                if src > i or maps[key][src] != src:
+                    raise ConfigError(f"{where}: plan.{key}: layer {i} must read a producer at or before it, got {src}")
+        return Plan(maps["attnSet"], maps["ffnSet"], maps["kv"], maps["attention"])
+
+    def to_json(self):
+        return {"attnSet": self.attn_set, "ffnSet": self.ffn_set, "kv": self.kv, "attention": self.attention}
+
+    @property
+    def layers(self):
+        return len(self.kv)
+
+    def computes_q(self, i):
+        return self.attention[i] == i
+
+    def computes_k(self, i):
+        return self.kv[i] == i and self.attention[i] == i
+
+    def computes_v(self, i):
+        return self.kv[i] == i
+
+
+def parameter_shapes(c, plan):
+    """Every unique tensor's name and shape, in the order of src/model/parameters.ts."""
+    d, hd = c["dModel"], c["dModel"] // c["heads"]
+    kv, f = c["kvHeads"] * hd, c["ffnHidden"]
+    e = c["embedDim"] or d
+    out = [("embed.weight", [c["vocabSize"], e])]
+    if c["embedDim"]:
+        out.append(("embed.proj.weight", [d, e]))
+    if c["positions"] == "learned":
+        out.append(("pos.weight", [c["context"], d]))
+
+    def norm(name):
+        out.append((f"{name}.weight", [d]))
+        if c["norm"] == "layernorm" and c["bias"]:
+            out.append((f"{name}.bias", [d]))
+
+    def linear(name, o, i):
+        out.append((f"{name}.weight", [o, i]))
+        if c["bias"]:
+            out.append((f"{name}.bias", [o]))
+
+    n = c["layers"]
+    owns = {k: [False] * n for k in "qkv"}
+    for i, s in enumerate(plan.attn_set):
+        owns["q"][s] |= plan.computes_q(i)
+        owns["k"][s] |= plan.computes_k(i)
+        owns["v"][s] |= plan.computes_v(i)
+    for s in range(n):
+        p = f"layers.{s}"
+        if s in plan.attn_set:
+            norm(f"{p}.norm1")
+            if owns["q"][s]:
+                linear(f"{p}.attn.q", d, d)
+            if owns["k"][s]:
+                linear(f"{p}.attn.k", kv, d)
+            if owns["v"][s]:
+                linear(f"{p}.attn.v", kv, d)
+            linear(f"{p}.attn.o", d, d)
+        if s in plan.ffn_set:
+            norm(f"{p}.norm2")
+            if c["ffn"] == "swiglu":
+                linear(f"{p}.ffn.gate", f, d)
+            linear(f"{p}.ffn.up", f, d)
+            linear(f"{p}.ffn.down", d, f)
+    norm("norm")
+    if not c["tieEmbeddings"]:
+        out.append(("head.weight", [c["vocabSize"], d]))
+    return out

@@ -1,0 +1,148 @@
+"""The shareformer decoder as a torch.nn.Module, computing exactly what src/model/transformer.ts
+computes: each layer asks the plan which parameter set its attention and FFN use, whose keys and
+values it attends with, and whose attention probabilities it reuses. Each unique tensor is one
+nn.Parameter; layers that share it accumulate into one gradient."""
+
+import math
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from .config import Plan, parameter_shapes, resolve_config
+from .rng import Rng
+
+
+def _key(name):
+    return name.replace(".", "__")
+
+
+class ShareformerLM(nn.Module):
+    def __init__(self, config, plan, seed=0):
+        """config: config.json's "model"; plan: a Plan or config.json's "plan"; seed None: zeros."""
+        super().__init__()
+        self.config = resolve_config(config)
+        self.plan = plan if isinstance(plan, Plan) else Plan.from_json(plan, self.config["layers"])
+        self.shapes = parameter_shapes(self.config, self.plan)
+        self.params = nn.ParameterDict({_key(n): nn.Parameter(torch.zeros(s)) for n, s in self.shapes})
+        if seed is not None:
+            self.init_parameters(seed)
+
+    def init_parameters(self, seed):
+        """GPT-2 initialisation drawn from shareformer's generator: the same seed, the same weights."""
+        rng = Rng(seed)
+        residual = 0.02 / math.sqrt(2 * self.config["layers"])
+        with torch.no_grad():
+            for name, shape in self.shapes:
+                p = self.params[_key(name)]
+                if name.endswith(".bias"):
+                    p.zero_()
+                elif len(shape) == 1:
+                    p.fill_(1)
+                else:
+                    std = residual if name.endswith((".attn.o.weight", ".ffn.down.weight")) else 0.02
+                    values = [std * rng.normal() for _ in range(p.numel())]
+                    p.copy_(torch.tensor(values, dtype=torch.float64).reshape(shape).to(p.dtype))
+
+    def p(self, name):
+        return self.params[_key(name)]
+
+    def has(self, name):
+        return _key(name) in self.params
+
+    def named_tensors(self):
+        """(shareformer name, parameter) in the checkpoint's order."""
+        return [(n, self.params[_key(n)]) for n, _ in self.shapes]
+
+    def load_tensors(self, tensors, source="weights"):
+        for name, shape in self.shapes:
+            if name not in tensors:
+                raise ValueError(f"{source}: missing parameter {name!r} {shape}")
+            if list(tensors[name].shape) != list(shape):
+                raise ValueError(
+                    f"{source}: parameter {name!r} has shape {list(tensors[name].shape)}, expected {shape}"
+                )
+        extra = set(tensors) - {n for n, _ in self.shapes}
+        if extra:
+            raise ValueError(f"{source}: unexpected parameter {sorted(extra)[0]!r} (not in this config's sharing plan)")
+        with torch.no_grad():
+            for name, _ in self.shapes:
+                self.params[_key(name)].copy_(tensors[name])
+
+    def _linear(self, x, name):
+        b = f"{name}.bias"
+        return F.linear(x, self.p(f"{name}.weight"), self.p(b) if self.has(b) else None)
+
+    def _norm(self, x, name):
+        c = self.config
+        if c["norm"] == "layernorm":
+            b = f"{name}.bias"
+            return F.layer_norm(
+                x, (x.shape[-1],), self.p(f"{name}.weight"), self.p(b) if self.has(b) else None, c["normEps"]
+            )
+        w = self.p(f"{name}.weight")
+        xf = x.float() if x.dtype in (torch.float16, torch.bfloat16) else x
+        return (xf * torch.rsqrt(xf.pow(2).mean(-1, keepdim=True) + c["normEps"])).to(x.dtype) * w
+
+    def _rope(self, t):
+        d, T = t.shape[-1], t.shape[-2]
+        inv = self.config["ropeBase"] ** (-torch.arange(0, d, 2, dtype=torch.float64, device=t.device) / d)
+        ang = torch.arange(T, dtype=torch.float64, device=t.device)[:, None] * inv[None, :]
+        cos = torch.cat([ang.cos()] * 2, -1).to(t.dtype)
+        sin = torch.cat([ang.sin()] * 2, -1).to(t.dtype)
+        h = d // 2
+        rotated = torch.cat([-t[..., h:], t[..., :h]], dim=-1)
+        return t * cos + rotated * sin
+
+    def forward(self, ids):
+        """ids: [B, T] token ids → logits [B, T, vocab]."""
+        c, plan = self.config, self.plan
+        B, T = ids.shape
+        if T > c["context"]:
+            raise ValueError(f"forward: {T} positions exceed the context of {c['context']}")
+        d, H, G = c["dModel"], c["heads"], c["kvHeads"]
+        hd = d // H
+        drop = c["dropout"] if self.training else 0.0
+
+        x = F.embedding(ids, self.p("embed.weight"))
+        if c["embedDim"]:
+            x = x @ self.p("embed.proj.weight").T
+        if c["positions"] == "learned":
+            x = x + self.p("pos.weight")[:T]
+        x = F.dropout(x, drop)
+        pos = self._rope if c["positions"] == "rope" else (lambda t: t)
+        mask = torch.ones(T, T, dtype=torch.bool, device=ids.device).tril()
+        keys, values, probs = {}, {}, {}
+        for i in range(c["layers"]):
+            a, f = f"layers.{plan.attn_set[i]}", f"layers.{plan.ffn_set[i]}"
+            h = self._norm(x, f"{a}.norm1")
+            if plan.computes_k(i):
+                keys[i] = pos(self._linear(h, f"{a}.attn.k").view(B, T, G, hd).transpose(1, 2))
+            if plan.computes_v(i):
+                values[i] = self._linear(h, f"{a}.attn.v").view(B, T, G, hd).transpose(1, 2)
+            if plan.computes_q(i):
+                q = pos(self._linear(h, f"{a}.attn.q").view(B, T, H, hd).transpose(1, 2))
+                k = keys[plan.kv[i]].repeat_interleave(H // G, dim=1)
+                s = (q @ k.transpose(-1, -2)) * (1 / math.sqrt(hd))
+                probs[i] = s.masked_fill(~mask, float("-inf")).softmax(-1)
+            v = values[plan.kv[i]].repeat_interleave(H // G, dim=1)
+            o = (probs[plan.attention[i]] @ v).transpose(1, 2).reshape(B, T, d)
+            x = x + F.dropout(self._linear(o, f"{a}.attn.o"), drop)
+            h2 = self._norm(x, f"{f}.norm2")
+            if c["ffn"] == "swiglu":
+                ff = F.silu(self._linear(h2, f"{f}.ffn.gate")) * self._linear(h2, f"{f}.ffn.up")
+            else:
+                ff = F.gelu(self._linear(h2, f"{f}.ffn.up"), approximate="tanh")
+            x = x + F.dropout(self._linear(ff, f"{f}.ffn.down"), drop)
+        x = self._norm(x, "norm")
+        if not c["tieEmbeddings"]:
+            return x @ self.p("head.weight").T
+        if c["embedDim"]:
+            x = x @ self.p("embed.proj.weight")
+        return x @ self.p("embed.weight").T
+
+    def param_groups(self, weight_decay):
+        """Matrices decay, gains and biases do not (as shareformer's AdamW groups)."""
+        decay = [p for n, p in self.named_tensors() if p.dim() >= 2]
+        rest = [p for n, p in self.named_tensors() if p.dim() < 2]
+        return [{"params": decay, "weight_decay": weight_decay}, {"params": rest, "weight_decay": 0.0}]

@@ -1,0 +1,212 @@
+// The PyTorch package in python/ against shareformer: the same weights from the same seed, the same
+// logits for every sharing plan, the same strategy expansion, and a torchrun DDP run that follows
+// shareformer's loss curve and writes checkpoints shareformer evaluates, generates from and resumes.
+import { spawnSync } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { planOf, resolveConfig, type ModelConfig } from '../src/model/config.js';
+import { TransformerLM } from '../src/model/transformer.js';
+import { cli, suiteDir } from '../src/testing/cli.js';
+import { REFERENCE_MODELS, SHARING_MODES } from '../src/verify/catalog.js';
+import { relativeDiff } from '../src/verify/fixture.js';
+import { loadFixture } from '../src/verify/load.js';
+import { modelFromFixture } from '../src/verify/models.js';
+
+const PYTHON = '/usr/bin/python3';
+const PY_DIR = fileURLToPath(new URL('../python/', import.meta.url));
+const DATA = fileURLToPath(new URL('../../shared/data/tinyshakespeare.txt', import.meta.url));
+const torch = spawnSync(PYTHON, ['-c', 'import torch'], { encoding: 'utf8' });
+const noTorch =
+  torch.status === 0 ? null : `${PYTHON} cannot import torch (apt-get install python3-torch): ${torch.stderr.trim()}`;
+if (noTorch) console.warn(`python.test.ts skipped: ${noTorch}`);
+
+function python(script: string, input: unknown): unknown {
+  const r = spawnSync(PYTHON, ['-c', script], {
+    input: JSON.stringify(input),
+    encoding: 'utf8',
+    cwd: PY_DIR,
+    maxBuffer: 1 << 26,
+  });
+  if (r.status !== 0) throw new Error(r.stderr);
+  return JSON.parse(r.stdout);
+}
+
+const root = suiteDir('python');
+
+describe.skipIf(noTorch)('the PyTorch package (python/shareformer)', () => {
+  const plans = [
+    ...Object.keys(REFERENCE_MODELS).map((n) => `${n}.safetensors`),
+    ...Object.keys(SHARING_MODES).map((n) => `sharing/${n}.safetensors`),
+  ].map((file) => {
+    const config = modelFromFixture(loadFixture(file)).config;
+    const plan = planOf(config);
+    return {
+      file,
+      config,
+      plan: { attnSet: plan.attnSet, ffnSet: plan.ffnSet, kv: plan.kv, attention: plan.attention },
+    };
+  });
+  const ids = [3, 1, 4, 1, 5, 9, 2, 6, 5, 3, 5, 8];
+
+  it('builds every plan from config.json with shareformer’s initial weights and logits', () => {
+    const out = python(
+      `
+import json, sys, torch
+from shareformer import ShareformerLM
+res = []
+for m in json.load(sys.stdin):
+    lm = ShareformerLM(m["config"], m["plan"], seed=3)
+    with torch.no_grad():
+        logits = lm(torch.tensor([m["ids"]]))
+    res.append({"weights": {n: p.detach().flatten().tolist() for n, p in lm.named_tensors()}, "logits": logits.flatten().tolist()})
+print(json.dumps(res))`,
+      plans.map((p) => ({ ...p, ids: ids.map((i) => i % p.config.vocabSize) })),
+    ) as Array<{ weights: Record<string, number[]>; logits: number[] }>;
+    plans.forEach((p, i) => {
+      const lm = new TransformerLM(p.config, 3);
+      expect(Object.keys(out[i]!.weights), p.file).toEqual([...lm.params.keys()]);
+      for (const [name, t] of lm.params)
+        expect(Float32Array.from(out[i]!.weights[name]!), `${p.file} ${name}`).toEqual(t.data);
+      const logits = lm.forward(Int32Array.from(ids.map((x) => x % p.config.vocabSize)), 1);
+      expect(relativeDiff(out[i]!.logits, logits.data), p.file).toBeLessThan(1e-5);
+    });
+  });
+
+  it('expands named strategies into the maps shareformer writes', () => {
+    const cases: Array<Partial<ModelConfig>> = [];
+    for (const layers of [1, 4, 6, 7, 12])
+      for (const shareWeights of [
+        'none',
+        'all',
+        'sequence:2',
+        'sequence:3',
+        'cycle:2',
+        'cycle:3',
+        'cycle-rev:2',
+        'cycle-rev:3',
+        'repeat:2',
+      ])
+        for (const shareScope of ['block', 'attention', 'ffn'] as const)
+          for (const shareKv of ['none', 'cla:2', 'cla:3', 'yoco:1', 'yoco:2'])
+            for (const shareAttention of ['none', 'group:2']) {
+              const c = { layers, shareWeights, shareScope, shareKv, shareAttention };
+              try {
+                resolveConfig(c);
+                cases.push(c);
+              } catch {
+                /* a plan shareformer refuses is not expanded */
+              }
+            }
+    const maps = python(
+      `
+import json, sys
+from shareformer.config import resolve_config
+from shareformer.strategies import plan_json
+print(json.dumps([plan_json(resolve_config(c)) for c in json.load(sys.stdin)]))`,
+      cases,
+    ) as unknown[];
+    expect(cases.length).toBeGreaterThan(500);
+    cases.forEach((c, i) => {
+      const p = planOf(resolveConfig(c));
+      expect(maps[i], JSON.stringify(c)).toEqual({
+        attnSet: p.attnSet,
+        ffnSet: p.ffnSet,
+        kv: p.kv,
+        attention: p.attention,
+      });
+    });
+  });
+});
+
+describe.skipIf(noTorch)('train_ddp.py under torchrun', () => {
+  const text = join(root, 'text.txt');
+  const held = join(root, 'held.txt');
+  let data = '';
+  try {
+    data = readFileSync(DATA, 'utf8');
+  } catch {
+    data = 'To be, or not to be, that is the question: whether tis nobler in the mind to suffer. '.repeat(800);
+  }
+  writeFileSync(text, data.slice(0, 60_000));
+  writeFileSync(held, data.slice(-4_000));
+  const FLAGS = [
+    '--data',
+    text,
+    '--layers',
+    '2',
+    '--d-model',
+    '32',
+    '--heads',
+    '4',
+    '--kv-heads',
+    '2',
+    '--context',
+    '32',
+    '--share-kv',
+    'cla:2',
+    '--batch',
+    '4',
+    '--seed',
+    '7',
+    '--eval-every',
+    '0',
+  ];
+  // Debian's torch 1.13 on Python 3.11 cannot parse torchrun's default --redirects/--tee ("0"); 2 works.
+  const torchrun = (nproc: number, ...args: string[]) =>
+    spawnSync(
+      PYTHON,
+      [
+        '-m',
+        'torch.distributed.run',
+        '--redirects',
+        '2',
+        '--tee',
+        '2',
+        `--nproc_per_node=${nproc}`,
+        join(PY_DIR, 'train_ddp.py'),
+        ...args,
+      ],
+      { encoding: 'utf8', timeout: 300_000 },
+    );
+  const firstLoss = (run: string) =>
+    JSON.parse(readFileSync(join(run, 'log.jsonl'), 'utf8').split('\n')[0]!).loss as number;
+  const two = join(root, 'ddp2');
+
+  it('two processes, one process and shareformer take the same first step', () => {
+    const r2 = torchrun(2, ...FLAGS, '--steps', '50', '--checkpoint-every', '25', '--out', two, '--json');
+    expect(r2.status, r2.stderr).toBe(0);
+    const one = join(root, 'ddp1');
+    const r1 = torchrun(1, ...FLAGS, '--steps', '1', '--out', one);
+    expect(r1.status, r1.stderr).toBe(0);
+    const ts = join(root, 'ts');
+    expect(cli('train', ...FLAGS, '--steps', '1', '--out', ts, '--quiet', '--backend', 'js').status).toBe(0);
+    const [l2, l1, lt] = [firstLoss(two), firstLoss(one), firstLoss(ts)];
+    expect(Math.abs(l2 - l1) / l1).toBeLessThan(1e-5);
+    expect(Math.abs(l2 - lt) / lt).toBeLessThan(1e-5);
+    expect(JSON.parse(r2.stdout.trim().split('\n').pop()!)).toMatchObject({ steps: 50, processes: 2 });
+  });
+
+  it('writes a checkpoint shareformer evaluates to PyTorch’s loss, generates from and resumes', () => {
+    const ours = JSON.parse(cli('eval', '--checkpoint', two, '--data', held, '--json', '--backend', 'js').stdout);
+    const torchEval = spawnSync(PYTHON, [join(PY_DIR, 'evaluate.py'), '--checkpoint', two, '--data', held, '--json'], {
+      encoding: 'utf8',
+    });
+    expect(torchEval.status, torchEval.stderr).toBe(0);
+    expect(Math.abs(JSON.parse(torchEval.stdout).loss - ours.loss) / ours.loss).toBeLessThan(1e-5);
+    const gen = cli('generate', '--checkpoint', two, '--prompt', 'ROMEO:', '--max-tokens', '20', '--backend', 'js');
+    expect(gen.status, gen.stderr).toBe(0);
+    expect(gen.stdout.length).toBeGreaterThan(10);
+    const resumed = cli('train', '--resume', two, '--steps', '60', '--json', '--quiet', '--backend', 'js');
+    expect(resumed.status, resumed.stderr).toBe(0);
+    expect(JSON.parse(resumed.stdout.trim().split('\n').pop()!).steps).toBe(60);
+  });
+
+  it('refuses a batch the processes cannot share, in one line', () => {
+    const odd = FLAGS.map((f, i) => (FLAGS[i - 1] === '--batch' ? '3' : f));
+    const r = torchrun(2, ...odd, '--steps', '1', '--out', join(root, 'odd'));
+    expect(r.status).not.toBe(0);
+    expect(r.stderr).toMatch(/--batch 3 does not divide over 2 processes/);
+  });
+});
