@@ -84,22 +84,24 @@ class ShareformerLM(nn.Module):
         xf = x.float() if x.dtype in (torch.float16, torch.bfloat16) else x
         return (xf * torch.rsqrt(xf.pow(2).mean(-1, keepdim=True) + c["normEps"])).to(x.dtype) * w
 
-    def _rope(self, t):
+    def _rope(self, t, offset=0):
         d, T = t.shape[-1], t.shape[-2]
         inv = self.config["ropeBase"] ** (-torch.arange(0, d, 2, dtype=torch.float64, device=t.device) / d)
-        ang = torch.arange(T, dtype=torch.float64, device=t.device)[:, None] * inv[None, :]
+        ang = torch.arange(offset, offset + T, dtype=torch.float64, device=t.device)[:, None] * inv[None, :]
         cos = torch.cat([ang.cos()] * 2, -1).to(t.dtype)
         sin = torch.cat([ang.sin()] * 2, -1).to(t.dtype)
         h = d // 2
         rotated = torch.cat([-t[..., h:], t[..., :h]], dim=-1)
         return t * cos + rotated * sin
 
-    def forward(self, ids):
-        """ids: [B, T] token ids → logits [B, T, vocab]."""
+    def forward(self, ids, cache=None):
+        """ids: [B, T] token ids → logits [B, T, vocab]. cache: a dict this call reads and extends
+        (keys and values only for the layers that compute them, as shareformer's KV cache)."""
         c, plan = self.config, self.plan
         B, T = ids.shape
-        if T > c["context"]:
-            raise ValueError(f"forward: {T} positions exceed the context of {c['context']}")
+        past = cache.get("length", 0) if cache is not None else 0
+        if past + T > c["context"]:
+            raise ValueError(f"forward: {past} cached + {T} new positions exceed the context of {c['context']}")
         d, H, G = c["dModel"], c["heads"], c["kvHeads"]
         hd = d // H
         drop = c["dropout"] if self.training else 0.0
@@ -108,18 +110,27 @@ class ShareformerLM(nn.Module):
         if c["embedDim"]:
             x = x @ self.p("embed.proj.weight").T
         if c["positions"] == "learned":
-            x = x + self.p("pos.weight")[:T]
+            x = x + self.p("pos.weight")[past : past + T]
         x = F.dropout(x, drop)
-        pos = self._rope if c["positions"] == "rope" else (lambda t: t)
-        mask = torch.ones(T, T, dtype=torch.bool, device=ids.device).tril()
+        pos = (lambda t: self._rope(t, past)) if c["positions"] == "rope" else (lambda t: t)
+        mask = torch.ones(T, past + T, dtype=torch.bool, device=ids.device).tril(past)
+
+        def cached(kind, i, t):
+            if cache is None:
+                return t
+            if (kind, i) in cache:
+                t = torch.cat([cache[(kind, i)], t], 2)
+            cache[(kind, i)] = t
+            return t
+
         keys, values, probs = {}, {}, {}
         for i in range(c["layers"]):
             a, f = f"layers.{plan.attn_set[i]}", f"layers.{plan.ffn_set[i]}"
             h = self._norm(x, f"{a}.norm1")
             if plan.computes_k(i):
-                keys[i] = pos(self._linear(h, f"{a}.attn.k").view(B, T, G, hd).transpose(1, 2))
+                keys[i] = cached("k", i, pos(self._linear(h, f"{a}.attn.k").view(B, T, G, hd).transpose(1, 2)))
             if plan.computes_v(i):
-                values[i] = self._linear(h, f"{a}.attn.v").view(B, T, G, hd).transpose(1, 2)
+                values[i] = cached("v", i, self._linear(h, f"{a}.attn.v").view(B, T, G, hd).transpose(1, 2))
             if plan.computes_q(i):
                 q = pos(self._linear(h, f"{a}.attn.q").view(B, T, H, hd).transpose(1, 2))
                 k = keys[plan.kv[i]].repeat_interleave(H // G, dim=1)
@@ -134,6 +145,8 @@ class ShareformerLM(nn.Module):
             else:
                 ff = F.gelu(self._linear(h2, f"{f}.ffn.up"), approximate="tanh")
             x = x + F.dropout(self._linear(ff, f"{f}.ffn.down"), drop)
+        if cache is not None:
+            cache["length"] = past + T
         x = self._norm(x, "norm")
         if not c["tieEmbeddings"]:
             return x @ self.p("head.weight").T

@@ -43,7 +43,7 @@ export function runPytorch(spec: {
 }): PytorchResults | { error: string } {
   const found = findTorchPython();
   if ('error' in found) return found;
-  const script = fileURLToPath(new URL('../../bench/pytorch_bench.py', import.meta.url));
+  const script = fileURLToPath(new URL('../../python/pytorch_bench.py', import.meta.url));
   if (!existsSync(script)) return { error: `${script} is missing from this installation` };
   const env = { ...process.env, OMP_WAIT_POLICY: 'PASSIVE' };
   const r = spawnSync(found.python, [script, JSON.stringify(spec)], { encoding: 'utf8', env, maxBuffer: 1 << 24 });

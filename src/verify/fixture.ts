@@ -1,4 +1,4 @@
-// Reads a PyTorch reference fixture (a safetensors file written by tools/reference/make_fixtures.py)
+// Reads a PyTorch reference fixture (a safetensors file written by python/make_fixtures.py)
 // and measures how close a result comes to it.
 import { readSafetensors, toFloat32, type SafetensorsFile, type StoredTensor } from '../io/safetensors.js';
 import { Tensor } from '../tensor/tensor.js';

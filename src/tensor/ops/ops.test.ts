@@ -1,5 +1,5 @@
 // Every op against PyTorch (float64) fixtures: outputs and input gradients, tensor by tensor,
-// on every backend. Fixtures come from tools/reference/make_fixtures.py.
+// on every backend. Fixtures come from python/make_fixtures.py.
 import { afterAll, describe, expect, it } from 'vitest';
 import { setBackend } from '../../backend/backend.js';
 import { BACKENDS } from '../../testing/backends.js';

@@ -3,7 +3,7 @@
 
 Every reference value is computed by PyTorch in float64 from float32 inputs, so the fixtures are
 exact to far below float32 rounding; the tests measure how close float32 shareformer gets.
-Run with Debian's python3-torch:  /usr/bin/python3 tools/reference/make_fixtures.py
+Run with Debian's python3-torch:  /usr/bin/python3 python/make_fixtures.py
 Outputs: fixtures/ops.safetensors, fixtures/gpt.safetensors, fixtures/llama.safetensors
 """
 import json
@@ -15,8 +15,12 @@ import sys
 import torch
 import torch.nn.functional as F
 
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-OUT = os.path.join(ROOT, "fixtures")
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(ROOT, "python"))
+from shareformer import ShareformerLM  # noqa: E402  (the model fixtures are computed by the package)
+from shareformer.config import Plan, parameter_shapes, resolve_config  # noqa: E402
+from shareformer.strategies import plan_json  # noqa: E402
+OUT = os.environ.get("SHAREFORMER_FIXTURES_OUT", os.path.join(ROOT, "fixtures"))
 torch.manual_seed(1234)
 
 # ---------------------------------------------------------------- safetensors writer
@@ -321,101 +325,15 @@ def write_ops():
 DEFAULTS = {"embedDim": 0, "shareWeights": "none", "shareScope": "block", "shareKv": "none", "shareAttention": "none"}
 
 
-def weight_map(s, n):
-    """Independent implementation of the strategies in DESIGN.md (layer -> parameter set)."""
-    if isinstance(s, list):
-        return s
-    if s == "none":
-        return list(range(n))
-    if s == "all":
-        return [0] * n
-    name, m = s.split(":")
-    m = int(m)
-    if name == "sequence":
-        return [int(i // (n / m)) for i in range(n)]
-    if name == "cycle":
-        return [i % m for i in range(n)]
-    if name == "cycle-rev":
-        return [i % m for i in range(n - m)] + list(reversed(range(m)))
-    if name == "repeat":
-        return [i // m for i in range(n)]
-    raise ValueError(s)
-
-
-def source_map(s, n):
-    """Layer -> producer layer for K/V (cla, yoco) and attention-weight (group) sharing."""
-    if isinstance(s, list):
-        return s
-    if s == "none":
-        return list(range(n))
-    name, k = s.split(":")
-    k = int(k)
-    if name in ("cla", "group"):
-        return [(i // k) * k for i in range(n)]
-    if name == "yoco":
-        return [n - k - 1 if i >= n - k else i for i in range(n)]
-    raise ValueError(s)
-
-
 def plan_of(c):
-    n = c["layers"]
-    w = weight_map(c["shareWeights"], n)
-    ident = list(range(n))
-    attn_set = ident if c["shareScope"] == "ffn" else w
-    ffn_set = ident if c["shareScope"] == "attention" else w
-    kv, att = source_map(c["shareKv"], n), source_map(c["shareAttention"], n)
-    q = [att[i] == i for i in range(n)]
-    k = [kv[i] == i and att[i] == i for i in range(n)]
-    v = [kv[i] == i for i in range(n)]
-    return {"attn_set": attn_set, "ffn_set": ffn_set, "kv": kv, "att": att, "q": q, "k": k, "v": v}
+    """config.json's "plan" for a fixture config (expanded by the package, which is tested to expand
+    every strategy as shareformer does)."""
+    return plan_json(resolve_config(c))
 
 
 def param_shapes(c):
-    """Mirror of parameterLayout (src/model/parameters.ts): names and shapes in the same order."""
-    P = plan_of(c)
-    d, hd = c["dModel"], c["dModel"] // c["heads"]
-    kv, f = c["kvHeads"] * hd, c["ffnHidden"]
-    e = c["embedDim"] or d
-    out = [("embed.weight", [c["vocabSize"], e])]
-    if c["embedDim"]:
-        out.append(("embed.proj.weight", [d, e]))
-    if c["positions"] == "learned":
-        out.append(("pos.weight", [c["context"], d]))
-
-    def norm(n):
-        out.append((f"{n}.weight", [d]))
-        if c["norm"] == "layernorm" and c["bias"]:
-            out.append((f"{n}.bias", [d]))
-
-    def linear(n, o, i):
-        out.append((f"{n}.weight", [o, i]))
-        if c["bias"]:
-            out.append((f"{n}.bias", [o]))
-
-    def uses(s, flags):
-        return any(P["attn_set"][i] == s and flags[i] for i in range(c["layers"]))
-
-    for s in range(c["layers"]):
-        p = f"layers.{s}"
-        if s in P["attn_set"]:
-            norm(f"{p}.norm1")
-            if uses(s, P["q"]):
-                linear(f"{p}.attn.q", d, d)
-            if uses(s, P["k"]):
-                linear(f"{p}.attn.k", kv, d)
-            if uses(s, P["v"]):
-                linear(f"{p}.attn.v", kv, d)
-            linear(f"{p}.attn.o", d, d)
-        if s in P["ffn_set"]:
-            norm(f"{p}.norm2")
-            if c["ffn"] == "swiglu":
-                linear(f"{p}.ffn.gate", f, d)
-            linear(f"{p}.ffn.up", f, d)
-            linear(f"{p}.ffn.down", d, f)
-    norm("norm")
-    if not c["tieEmbeddings"]:
-        out.append(("head.weight", [c["vocabSize"], d]))
-    return out
+    """The package's mirror of parameterLayout (src/model/parameters.ts); a test compares the two."""
+    return parameter_shapes(resolve_config(c), Plan.from_json(plan_of(c), c["layers"]))
 
 
 def init_params(c):
@@ -433,54 +351,15 @@ def init_params(c):
     return params
 
 
+def model_of(c, P):
+    """The package's model in float64 holding the tensors P (shared: their gradients land in P)."""
+    m = ShareformerLM(c, plan_of(c), seed=None).double()
+    m.params = torch.nn.ParameterDict({k.replace(".", "__"): v for k, v in P.items()})
+    return m
+
+
 def forward(c, P, ids):
-    B, T = ids.shape
-    d, H, G = c["dModel"], c["heads"], c["kvHeads"]
-    hd = d // H
-    plan = plan_of(c)
-
-    def lin(x, n):
-        y = x @ P[f"{n}.weight"].T
-        return y + P[f"{n}.bias"] if f"{n}.bias" in P else y
-
-    def norm(x, n):
-        if c["norm"] == "layernorm":
-            return layer_norm_ref(x, P[f"{n}.weight"], P.get(f"{n}.bias"), c["normEps"])
-        return rms_norm_ref(x, P[f"{n}.weight"], c["normEps"])
-
-    def pos(t):
-        return rope_ref(t, 0, c["ropeBase"]) if c["positions"] == "rope" else t
-
-    x = P["embed.weight"][ids]
-    if c["embedDim"]:
-        x = x @ P["embed.proj.weight"].T
-    if c["positions"] == "learned":
-        x = x + P["pos.weight"][:T]
-    keys, values, probs = {}, {}, {}
-    for l in range(c["layers"]):
-        a, f = f"layers.{plan['attn_set'][l]}", f"layers.{plan['ffn_set'][l]}"
-        h = norm(x, f"{a}.norm1")
-        if plan["k"][l]:
-            keys[l] = pos(lin(h, f"{a}.attn.k").view(B, T, G, hd).transpose(1, 2))
-        if plan["v"][l]:
-            values[l] = lin(h, f"{a}.attn.v").view(B, T, G, hd).transpose(1, 2)
-        if plan["q"][l]:
-            q = pos(lin(h, f"{a}.attn.q").view(B, T, H, hd).transpose(1, 2))
-            probs[l] = attn_probs_ref(q, keys[plan["kv"][l]], True)
-        o = attend_ref(probs[plan["att"][l]], values[plan["kv"][l]]).transpose(1, 2).reshape(B, T, d)
-        x = x + lin(o, f"{a}.attn.o")
-        h2 = norm(x, f"{f}.norm2")
-        if c["ffn"] == "swiglu":
-            ff = F.silu(lin(h2, f"{f}.ffn.gate")) * lin(h2, f"{f}.ffn.up")
-        else:
-            ff = F.gelu(lin(h2, f"{f}.ffn.up"), approximate="tanh")
-        x = x + lin(ff, f"{f}.ffn.down")
-    x = norm(x, "norm")
-    if not c["tieEmbeddings"]:
-        return x @ P["head.weight"].T
-    if c["embedDim"]:
-        x = x @ P["embed.proj.weight"]
-    return x @ P["embed.weight"].T
+    return model_of(c, P)(ids)
 
 
 def warmup_cosine(step, max_lr, min_lr, warmup, total):
@@ -498,7 +377,7 @@ def write_gpt(file, config, train, final_dtype=torch.float64):
     B, T, steps = train["batch"], train["seq"], train["steps"]
     P0 = init_params(c)
     data = torch.randint(0, c["vocabSize"], (steps, B, T + 1))
-    P = {k: v.clone().requires_grad_(True) for k, v in P0.items()}
+    P = {k: torch.nn.Parameter(v.clone()) for k, v in P0.items()}
     ids, targets = data[0, :, :T], data[0, :, 1:]
     logits = forward(c, P, ids)
     loss = F.cross_entropy(logits.reshape(-1, c["vocabSize"]), targets.reshape(-1))
@@ -514,7 +393,7 @@ def write_gpt(file, config, train, final_dtype=torch.float64):
         tensors[f"grad:{k}"] = P[k].grad.clone()
 
     # Ten optimizer steps with torch.optim.AdamW, global-norm clipping and the warmup+cosine schedule.
-    P = {k: v.clone().requires_grad_(True) for k, v in P0.items()}
+    P = {k: torch.nn.Parameter(v.clone()) for k, v in P0.items()}
     decay = [P[k] for k, s in param_shapes(c) if len(s) >= 2]
     rest = [P[k] for k, s in param_shapes(c) if len(s) < 2]
     opt = torch.optim.AdamW(
