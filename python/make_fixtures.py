@@ -20,6 +20,7 @@ sys.path.insert(0, os.path.join(ROOT, "python"))
 from shareformer import ShareformerLM  # noqa: E402  (the model fixtures are computed by the package)
 from shareformer.config import Plan, parameter_shapes, resolve_config  # noqa: E402
 from shareformer.strategies import plan_json  # noqa: E402
+
 OUT = os.environ.get("SHAREFORMER_FIXTURES_OUT", os.path.join(ROOT, "fixtures"))
 torch.manual_seed(1234)
 

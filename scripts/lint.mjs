@@ -11,7 +11,7 @@ const fix = process.argv.includes('--fix');
 const cSources = readdirSync('native')
   .filter((f) => /\.[ch]$/.test(f))
   .map((f) => join('native', f));
-const python = ['bench', 'tools', 'python'];
+const python = ['python'];
 
 const checks = [
   { tool: 'biome', cmd: 'npx', args: fix ? ['biome', 'check', '--write', '.'] : ['biome', 'ci', '.'] },
