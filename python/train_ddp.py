@@ -101,6 +101,7 @@ def parse_args(argv):
     p.add_argument("--val-fraction", type=float)
     p.add_argument("--seed", type=int)
     p.add_argument("--checkpoint-every", type=int, default=0, help="also save every N steps (always at the end)")
+    p.add_argument("--stop-at", type=int, help="stop after this step and save; --resume continues on the same curve")
     p.add_argument("--json", action="store_true", help="print a final one-line JSON summary")
     return p.parse_args(argv)
 
@@ -203,7 +204,7 @@ class Log:
 
     def append(self, entry):
         with open(self.path, "a") as f:
-            f.write(json.dumps(entry) + "\n")
+            f.write(json.dumps(entry, separators=(",", ":")) + "\n")
 
 
 def evaluate(model, batches, device):
@@ -337,7 +338,8 @@ def run_training(args, rank, world, distributed, device):
     share = train["batch"] // world
     autocast = torch.autocast("cuda", dtype=torch.bfloat16) if device.type == "cuda" else _Null()
     started, first_loss, last_loss = time.time(), None, None
-    while step < train["steps"]:
+    stop = min(train["steps"], args.stop_at or train["steps"])
+    while step < stop:
         lr = warmup_cosine(step, train["lr"], train["minLr"], train["warmup"], train["steps"])
         for g in opt.param_groups:
             g["lr"] = lr
@@ -398,6 +400,10 @@ def run_training(args, rank, world, distributed, device):
         if args.checkpoint_every and step % args.checkpoint_every == 0 and step < train["steps"]:
             save()
     save()
+    if step < train["steps"]:
+        if rank == 0:
+            print(f"stopped at step {step} of {train['steps']}; continue with --resume {out}", file=sys.stderr)
+        return
     if rank == 0:
         val = evaluate(model, eval_batches(val_blocks, c["context"], train["batch"], train["evalWindows"]), device)
         log.append(_eval_entry(step, val, meta))

@@ -203,6 +203,24 @@ describe.skipIf(noTorch)('train_ddp.py under torchrun', () => {
     expect(JSON.parse(resumed.stdout.trim().split('\n').pop()!).steps).toBe(60);
   });
 
+  it('stopped and resumed, follows the uninterrupted run’s loss curve', () => {
+    const split = join(root, 'split');
+    expect(torchrun(2, ...FLAGS, '--steps', '50', '--stop-at', '20', '--out', split).status).toBe(0);
+    const r = torchrun(2, '--resume', split, '--json');
+    expect(r.status, r.stderr).toBe(0);
+    const losses = (run: string) =>
+      readFileSync(join(run, 'log.jsonl'), 'utf8')
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l) as { type: string; loss: number })
+        .filter((e) => e.type === 'step')
+        .map((e) => e.loss);
+    const whole = losses(two).slice(0, 50);
+    expect(losses(split)).toHaveLength(50);
+    for (const [i, l] of losses(split).entries())
+      expect(Math.abs(l - whole[i]!) / whole[i]!, `step ${i + 1}`).toBeLessThan(1e-6);
+  });
+
   it('refuses a batch the processes cannot share, in one line', () => {
     const odd = FLAGS.map((f, i) => (FLAGS[i - 1] === '--batch' ? '3' : f));
     const r = torchrun(2, ...odd, '--steps', '1', '--out', join(root, 'odd'));
