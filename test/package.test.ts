@@ -44,7 +44,7 @@ beforeAll(() => {
   }
   nativeBuilt = existsSync(addon);
 }, 300_000);
-afterAll(() => rmSync(project, { recursive: true, force: true }));
+afterAll(() => rmSync(project, { recursive: true, force: true }), 120_000);
 
 /** The README's Library example, verbatim but for the step count and the text. */
 function readmeExample(): string {
