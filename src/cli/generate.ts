@@ -22,10 +22,12 @@ interface GenerateOpts {
 
 export function generateCommand(): Command {
   const cmd = new Command('generate')
-    .description('generate text from a checkpoint, streaming, with a KV cache')
+    .description(
+      'generate text from a checkpoint, streaming, with a KV cache that grows in chunks; past the context a sliding window continues (RoPE models drop the oldest eighth of the cache; learned-position models re-encode the last seven eighths, as nanoGPT crops), and a prompt longer than the context keeps its last tokens',
+    )
     .requiredOption('--checkpoint <dir>', 'run directory or checkpoint directory')
     .requiredOption('--prompt <text>', 'text to continue')
-    .option('--max-tokens <n>', 'new tokens (capped by the context)', int(0), 200)
+    .option('--max-tokens <n>', 'new tokens (may exceed the context: the window slides)', int(0), 200)
     .option(
       '--temperature <t>',
       'sampling temperature; 0 = greedy',
@@ -62,7 +64,11 @@ export function generateCommand(): Command {
       throw e;
     }
     const s = result.stats;
-    const analytical = kvBytesPerToken(lm.config) * (s.promptTokens + Math.max(s.newTokens, 1));
+    if (s.croppedPromptTokens > 0)
+      console.error(
+        `notice: the prompt is ${s.promptTokens + s.croppedPromptTokens} tokens and the context ${lm.config.context}; its first ${s.croppedPromptTokens} were cut`,
+      );
+    const analytical = kvBytesPerToken(lm.config) * s.cachePositions;
     if (opts.json) {
       console.log(
         JSON.stringify({
@@ -70,6 +76,10 @@ export function generateCommand(): Command {
           text: result.text,
           prompt_tokens: s.promptTokens,
           new_tokens: s.newTokens,
+          cropped_prompt_tokens: s.croppedPromptTokens,
+          window_moves: s.windowMoves,
+          window_mode: s.windowMode,
+          kv_cache_positions: s.cachePositions,
           kv_cache_bytes: s.cacheBytes,
           kv_cache_bytes_analytical: analytical,
           kv_bytes_per_token: s.cacheBytesPerToken,
@@ -83,7 +93,7 @@ export function generateCommand(): Command {
     process.stdout.write('\n');
     if (opts.stats) {
       console.error(
-        `KV cache: ${s.cacheBytes.toLocaleString()} bytes measured for ${s.promptTokens + Math.max(s.newTokens, 1)} positions (${s.cacheBytesPerToken.toLocaleString()} bytes/token; analytical ${analytical.toLocaleString()})`,
+        `KV cache: ${s.cacheBytes.toLocaleString()} bytes measured for ${s.cachePositions} allocated positions (${s.cacheBytesPerToken.toLocaleString()} bytes/token; analytical ${analytical.toLocaleString()})${s.windowMoves ? `; the window moved ${s.windowMoves} times past the context (${s.windowMode})` : ''}`,
       );
       console.error(
         `prompt ${s.promptTokens} tokens in ${(s.prefillSeconds * 1000).toFixed(0)} ms; ${s.newTokens} new tokens at ${s.tokensPerS.toFixed(1)} tokens/s`,

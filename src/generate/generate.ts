@@ -1,7 +1,11 @@
 // Autoregressive generation with the KV cache: prefill the prompt once, then one token per step,
-// streaming each new piece of text as it is decoded; reports measured cache bytes and speed.
+// streaming each new piece of text as it is decoded; reports measured cache bytes and speed. The
+// cache grows in chunks as the text does. Past the context, a sliding window: RoPE models drop the
+// cache's oldest eighth (keys keep their absolute rotation, so attention stays relative); models
+// with learned positions re-encode the last seven eighths from position 0, as nanoGPT crops.
 import { noGrad } from '../tensor/tensor.js';
 import { Rng } from '../tensor/random.js';
+import { CACHE_CHUNK } from '../model/kvcache.js';
 import type { TransformerLM } from '../model/transformer.js';
 import type { Tokenizer } from '../text/tokenizer.js';
 import { sampleToken, validateSampling, type SamplingOptions } from './sampler.js';
@@ -11,14 +15,23 @@ export interface GenerateOptions extends SamplingOptions {
   seed?: number;
   /** Called with each new piece of text as soon as it is decoded. */
   onText?: (text: string) => void;
+  /** Called with the next-token logits before each token is sampled (a view: copy to keep it). */
+  onLogits?: (logits: Float32Array, step: number) => void;
 }
 
 export interface GenerationStats {
   promptTokens: number;
+  /** Tokens cut from the front of a prompt longer than the context (0 when it fit). */
+  croppedPromptTokens: number;
+  /** Times the window moved past the context, and how: dropping cache entries or re-encoding. */
+  windowMoves: number;
+  windowMode: 'drop-oldest' | 're-encode';
   newTokens: number;
-  /** Bytes the KV cache allocated (its capacity is prompt + new tokens). */
+  /** Bytes the KV cache allocated (it grows in chunks of positions, up to the context). */
   cacheBytes: number;
   cacheBytesPerToken: number;
+  /** Positions the cache allocated (a whole number of chunks, at most the context). */
+  cachePositions: number;
   prefillSeconds: number;
   decodeSeconds: number;
   /** New tokens per second of decoding (after the prompt). */
@@ -42,17 +55,18 @@ export function generate(
   const encoded = tokenizer.encode(prompt);
   // Models trained with a start token (Llama's <s>) expect it first, as their tokenizer adds it.
   const bos = tokenizer.bosId;
-  const promptIds = bos !== undefined && bos !== null && encoded.length > 0 ? Int32Array.of(bos, ...encoded) : encoded;
-  if (promptIds.length === 0) throw new Error('the prompt is empty: give at least one character');
-  if (promptIds.length >= context)
-    throw new Error(
-      `the prompt is ${promptIds.length} tokens; this model's context is ${context}, so it must be shorter`,
-    );
-  const maxTokens = Math.min(options.maxTokens ?? 200, context - promptIds.length);
+  const full = bos !== undefined && bos !== null && encoded.length > 0 ? Int32Array.of(bos, ...encoded) : encoded;
+  if (full.length === 0) throw new Error('the prompt is empty: give at least one character');
+  const promptIds = full.length > context ? full.subarray(full.length - context) : full;
+  const maxTokens = options.maxTokens ?? 200;
   if (!Number.isInteger(maxTokens) || maxTokens < 0)
     throw new Error(`max tokens must be a non-negative integer, got ${options.maxTokens}`);
   const rng = new Rng(options.seed ?? 0);
-  const cache = lm.createCache(1, promptIds.length + Math.max(maxTokens, 1));
+  const initial = Math.min(context, Math.ceil((promptIds.length + 1) / CACHE_CHUNK) * CACHE_CHUNK);
+  const cache = lm.createCache(1, context, { initial });
+  const stride = Math.max(1, Math.floor(context / 8));
+  const windowMode = lm.config.positions === 'rope' ? 'drop-oldest' : 're-encode';
+  let windowMoves = 0;
   const decode = tokenizer.streamDecoder();
   const ids: number[] = [];
   let text = '';
@@ -64,13 +78,27 @@ export function generate(
     t1 = performance.now();
     for (let i = 0; i < maxTokens; i++) {
       const last = logits.data.subarray(logits.size - vocab);
+      options.onLogits?.(last, i);
       const id = sampleToken(last, sampling, rng);
       if (id === tokenizer.eosId) break; // the model ended its text
       ids.push(id);
       const piece = decode(id);
       text += piece;
       if (piece) options.onText?.(piece);
-      if (i + 1 < maxTokens) logits = lm.forward(Int32Array.of(id), 1, { cache });
+      if (i + 1 >= maxTokens) break;
+      if (cache.length < context) {
+        logits = lm.forward(Int32Array.of(id), 1, { cache });
+        continue;
+      }
+      windowMoves++;
+      if (windowMode === 'drop-oldest') {
+        cache.dropOldest(stride);
+        logits = lm.forward(Int32Array.of(id), 1, { cache });
+      } else {
+        const tokens = [...promptIds, ...ids];
+        cache.reset();
+        logits = lm.forward(Int32Array.from(tokens.slice(tokens.length - (context - stride))), 1, { cache });
+      }
     }
   });
   const t2 = performance.now();
@@ -80,9 +108,13 @@ export function generate(
     ids,
     stats: {
       promptTokens: promptIds.length,
+      croppedPromptTokens: full.length - promptIds.length,
+      windowMoves,
+      windowMode,
       newTokens: ids.length,
       cacheBytes: cache.bytes(),
-      cacheBytesPerToken: cache.bytes() / cache.capacity,
+      cacheBytesPerToken: cache.bytes() / cache.allocated,
+      cachePositions: cache.allocated,
       prefillSeconds: (t1 - t0) / 1000,
       decodeSeconds,
       tokensPerS: decodeSeconds > 0 ? ids.length / decodeSeconds : 0,

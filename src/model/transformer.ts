@@ -23,7 +23,7 @@ import {
 } from '../tensor/ops/index.js';
 import type { ParamGroup } from '../train/adamw.js';
 import { planOf, resolveConfig, type ModelConfig } from './config.js';
-import { KVCache } from './kvcache.js';
+import { KVCache, type CacheOptions } from './kvcache.js';
 import { countParameters, parameterLayout, type ParameterCount, type ParameterSpec } from './parameters.js';
 import type { SharingPlan } from './plan.js';
 
@@ -100,9 +100,12 @@ export class TransformerLM {
     return countParameters(this.layout);
   }
 
-  /** A KV cache for `batch` sequences of up to `capacity` positions (default: the context). */
-  createCache(batch = 1, capacity = this.config.context): KVCache {
-    return new KVCache(this.config, this.plan, batch, capacity);
+  /**
+   * A KV cache for `batch` sequences of up to `capacity` positions (default: the context),
+   * allocated whole unless `options.initial` asks it to start smaller and grow in chunks.
+   */
+  createCache(batch = 1, capacity = this.config.context, options: CacheOptions = {}): KVCache {
+    return new KVCache(this.config, this.plan, batch, capacity, options);
   }
 
   private p(name: string): Tensor {
@@ -140,6 +143,9 @@ export class TransformerLM {
     }
     const T = ids.length / batch;
     const offset = cache ? cache.length : 0;
+    // RoPE rotates by absolute position, which keeps counting when a sliding window drops the
+    // cache's oldest entries; learned positions index the window.
+    const absolute = cache ? cache.position : 0;
     if (cache && cache.batch !== batch)
       throw new Error(`forward: the cache holds ${cache.batch} sequences, got a batch of ${batch}`);
     if (offset + T > c.context)
@@ -161,7 +167,7 @@ export class TransformerLM {
     x = this.drop(x, options);
 
     const heads = (t: Tensor, n: number) => permute(reshape(t, [batch, T, n, hd]), [0, 2, 1, 3]);
-    const positioned = (t: Tensor) => (c.positions === 'rope' ? rope(t, { offset, base: c.ropeBase }) : t);
+    const positioned = (t: Tensor) => (c.positions === 'rope' ? rope(t, { offset: absolute, base: c.ropeBase }) : t);
     const keys: Array<Tensor | null> = [],
       values: Array<Tensor | null> = [],
       probs: Array<Tensor | null> = [];
@@ -195,7 +201,7 @@ export class TransformerLM {
           : gelu(this.linear(h2, `${f}.ffn.up`), 'tanh');
       x = add(x, this.drop(this.linear(ff, `${f}.ffn.down`), options));
     }
-    if (cache) cache.length += T;
+    if (cache) cache.advance(T);
     x = this.norm(x, 'norm');
     if (!c.tieEmbeddings) return matmul(x, this.p('head.weight'), { transB: true });
     // Tied: the output reuses the embedding; a factorized one also reuses its projection, transposed.

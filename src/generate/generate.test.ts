@@ -1,0 +1,135 @@
+import { describe, expect, it } from 'vitest';
+import type { ModelConfig } from '../model/config.js';
+import { CACHE_CHUNK } from '../model/kvcache.js';
+import { kvBytesPerToken } from '../model/parameters.js';
+import { TransformerLM } from '../model/transformer.js';
+import { Rng } from '../tensor/random.js';
+import { noGrad } from '../tensor/tensor.js';
+import { CharTokenizer } from '../text/tokenizer.js';
+import { REFERENCE_MODELS, SHARING_MODES } from '../verify/catalog.js';
+import { relativeDiff } from '../verify/fixture.js';
+import { loadFixture } from '../verify/load.js';
+import { modelFromFixture } from '../verify/models.js';
+import { generate } from './generate.js';
+
+const plans = [
+  ...Object.keys(REFERENCE_MODELS).map((n) => [n, `${n}.safetensors`]),
+  ...Object.keys(SHARING_MODES).map((n) => [n, `sharing/${n}.safetensors`]),
+] as const;
+
+/** A model with the fixture's plan and weights large enough that greedy choices are clear. */
+function model(file: string, overrides: Partial<ModelConfig> = {}): { lm: TransformerLM; tok: CharTokenizer } {
+  const { config } = modelFromFixture(loadFixture(file));
+  const lm = new TransformerLM({ ...config, ...overrides }, 2);
+  const rng = new Rng(9);
+  for (const [name, t] of lm.params) {
+    const noise = new Float32Array(t.size);
+    rng.fillNormal(noise, 0, t.rank === 1 ? 0.1 : 0.3);
+    for (let i = 0; i < t.size; i++) t.data[i] = (t.rank === 1 && name.endsWith('weight') ? 1 : 0) + noise[i]!;
+  }
+  const chars = Array.from({ length: lm.config.vocabSize }, (_, i) => String.fromCodePoint(0x61 + i));
+  return { lm, tok: new CharTokenizer(chars) };
+}
+
+describe('a KV cache that grows', () => {
+  it('a 4,096-context model answering a 20-token prompt holds one chunk, not 4,096 positions', () => {
+    const { lm, tok } = model('gpt.safetensors', { context: 4096 });
+    const r = generate(lm, tok, 'abcdefghijklmnopqrst', { maxTokens: 30, temperature: 0 });
+    expect(r.stats.promptTokens).toBe(20);
+    expect(r.stats.cachePositions).toBe(CACHE_CHUNK);
+    expect(r.stats.cacheBytes).toBe(kvBytesPerToken(lm.config) * CACHE_CHUNK);
+  });
+
+  it('grows in chunks as the text does and decodes what a whole cache decodes', () => {
+    const { lm, tok } = model('sharing/cla.safetensors', { context: 400 });
+    const grown = generate(lm, tok, 'abc', { maxTokens: 200, temperature: 0 });
+    expect(grown.stats.cachePositions).toBeGreaterThanOrEqual(203);
+    expect(grown.stats.cachePositions % CACHE_CHUNK).toBe(0);
+    expect(grown.stats.cachePositions).toBeLessThan(203 * 1.3);
+    // The same decoding against a cache allocated whole up front.
+    const cache = lm.createCache(1);
+    const ids: number[] = [];
+    noGrad(() => {
+      let logits = lm.forward(tok.encode('abc'), 1, { cache });
+      for (let i = 0; i < 200; i++) {
+        const last = logits.data.subarray(logits.size - lm.config.vocabSize);
+        const id = last.indexOf(Math.max(...last));
+        ids.push(id);
+        if (i < 199) logits = lm.forward(Int32Array.of(id), 1, { cache });
+      }
+    });
+    expect(grown.ids).toEqual(ids);
+  });
+});
+
+describe.each(plans)('generation past the context: %s', (_mode, file) => {
+  const { lm, tok } = model(file);
+  const context = lm.config.context;
+  const stride = Math.max(1, Math.floor(context / 8));
+  const rope = lm.config.positions === 'rope';
+
+  it(
+    rope
+      ? 'continues past the context by dropping the oldest eighth of the cache; exact until the first drop'
+      : 'continues past the context by re-encoding the last seven eighths; every step equals an uncached pass over the window',
+    () => {
+      const prompt = 'abcde';
+      const steps: Float32Array[] = [];
+      const r = generate(lm, tok, prompt, {
+        maxTokens: 3 * context,
+        temperature: 0,
+        onLogits: (l) => steps.push(l.slice()),
+      });
+      expect(r.ids).toHaveLength(3 * context);
+      expect(r.stats.windowMoves).toBeGreaterThan(0);
+      expect(r.stats.windowMode).toBe(rope ? 'drop-oldest' : 're-encode');
+      expect(r.stats.cachePositions).toBeLessThanOrEqual(context);
+      const tokens = Array.from(tok.encode(prompt));
+      let window = tokens.length,
+        moved = false;
+      for (const [k, logits] of steps.entries()) {
+        expect(logits.every(Number.isFinite), `step ${k}`).toBe(true);
+        // After a drop, a RoPE model's kept keys and values are those computed when their tokens
+        // were first seen (they attended to text now gone), so only steps before it are exact.
+        if (!(rope && moved)) {
+          const ref = lm.forward(Int32Array.from(tokens.slice(tokens.length - window)), 1);
+          const last = ref.data.subarray(ref.size - lm.config.vocabSize);
+          expect(relativeDiff(logits, last), `step ${k}, window ${window}`).toBeLessThan(1e-4);
+        }
+        tokens.push(r.ids[k]!);
+        moved ||= window === context;
+        window = window < context ? window + 1 : rope ? context - stride + 1 : context - stride;
+      }
+    },
+  );
+});
+
+it('drops the oldest positions exactly: a one-layer RoPE model (GQA) matches an uncached pass over the window at every step', () => {
+  const { lm, tok } = model('llama.safetensors', { layers: 1 });
+  const context = lm.config.context;
+  const stride = Math.max(1, Math.floor(context / 8));
+  const steps: Float32Array[] = [];
+  const r = generate(lm, tok, 'abc', {
+    maxTokens: 3 * context,
+    temperature: 0,
+    onLogits: (l) => steps.push(l.slice()),
+  });
+  const tokens = Array.from(tok.encode('abc'));
+  let window = tokens.length;
+  for (const [k, logits] of steps.entries()) {
+    const ref = lm.forward(Int32Array.from(tokens.slice(tokens.length - window)), 1);
+    expect(relativeDiff(logits, ref.data.subarray(ref.size - lm.config.vocabSize)), `step ${k}`).toBeLessThan(1e-4);
+    tokens.push(r.ids[k]!);
+    window = window < context ? window + 1 : context - stride + 1;
+  }
+  expect(r.stats.windowMoves).toBeGreaterThan(3);
+});
+
+it('a prompt longer than the context keeps its last tokens and says how many it cut', () => {
+  const { lm, tok } = model('llama.safetensors');
+  const long = 'abcdefghijklmnopqrstuvwxyzabcdefghij'.slice(0, lm.config.context + 7);
+  const r = generate(lm, tok, long, { maxTokens: 5, temperature: 0 });
+  expect(r.stats.croppedPromptTokens).toBe(7);
+  expect(r.stats.promptTokens).toBe(lm.config.context);
+  expect(r.ids).toEqual(generate(lm, tok, long.slice(7), { maxTokens: 5, temperature: 0 }).ids);
+});
