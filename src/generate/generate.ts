@@ -6,6 +6,7 @@
 import { noGrad } from '../tensor/tensor.js';
 import { Rng } from '../tensor/random.js';
 import { CACHE_CHUNK } from '../model/kvcache.js';
+import type { StorageDtype } from '../tensor/precision.js';
 import type { TransformerLM } from '../model/transformer.js';
 import type { Tokenizer } from '../text/tokenizer.js';
 import { sampleToken, validateSampling, type SamplingOptions } from './sampler.js';
@@ -15,6 +16,8 @@ export interface GenerateOptions extends SamplingOptions {
   seed?: number;
   /** Called with each new piece of text as soon as it is decoded. */
   onText?: (text: string) => void;
+  /** KV-cache storage precision (default fp32). */
+  kvDtype?: StorageDtype;
   /** Called with the next-token logits before each token is sampled (a view: copy to keep it). */
   onLogits?: (logits: Float32Array, step: number) => void;
 }
@@ -63,7 +66,7 @@ export function generate(
     throw new Error(`max tokens must be a non-negative integer, got ${options.maxTokens}`);
   const rng = new Rng(options.seed ?? 0);
   const initial = Math.min(context, Math.ceil((promptIds.length + 1) / CACHE_CHUNK) * CACHE_CHUNK);
-  const cache = lm.createCache(1, context, { initial });
+  const cache = lm.createCache(1, context, { initial, dtype: options.kvDtype ?? 'fp32' });
   const stride = Math.max(1, Math.floor(context / 8));
   const windowMode = lm.config.positions === 'rope' ? 'drop-oldest' : 're-encode';
   let windowMoves = 0;

@@ -1,8 +1,18 @@
 // The KV cache: K and V buffers allocated only for the layers that compute them (producers in the
-// sharing plan), kvHeads wide, so its measured bytes equal kvBytesPerToken × allocated positions ×
-// batch. It allocates in chunks as the sequence grows (up to its capacity, at most the context),
-// and can drop its oldest positions (a sliding window) while absolute positions keep counting.
+// sharing plan), kvHeads wide, stored in float32, fp16, bf16 or int8 (one scale per head and
+// position), so its measured bytes equal kvCacheBytesPerToken(dtype) × allocated positions × batch.
+// It allocates in chunks as the sequence grows (up to its capacity, at most the context), and can
+// drop its oldest positions (a sliding window) while absolute positions keep counting. Attention
+// reads a lower-precision layer through one float32 scratch per kind, widened on each read.
 import { backend } from '../backend/backend.js';
+import {
+  bf16ToFloat,
+  floatToBf16,
+  floatToHalf,
+  halfToFloat,
+  quantizeRows,
+  type StorageDtype,
+} from '../tensor/precision.js';
 import { Tensor } from '../tensor/tensor.js';
 import type { ModelConfig } from './config.js';
 import type { SharingPlan } from './plan.js';
@@ -13,7 +23,11 @@ export const CACHE_CHUNK = 64;
 export interface CacheOptions {
   /** Positions to allocate up front (default: the whole capacity); more are added in chunks. */
   initial?: number;
+  /** Storage precision of keys and values (default fp32). */
+  dtype?: StorageDtype;
 }
+
+type Store = Float32Array | Uint16Array | Int8Array;
 
 export class KVCache {
   /** Filled positions. */
@@ -23,8 +37,13 @@ export class KVCache {
   /** Allocated positions (≤ capacity). */
   allocated: number;
   /** Per layer: [batch, kvHeads, allocated, headDim] buffers, or null where the plan computes none. */
-  readonly keys: Array<Float32Array | null>;
-  readonly values: Array<Float32Array | null>;
+  readonly keys: Array<Store | null>;
+  readonly values: Array<Store | null>;
+  /** int8 only: per layer, one scale per [batch, kvHeads, allocated] row. */
+  readonly keyScales: Array<Float32Array | null>;
+  readonly valueScales: Array<Float32Array | null>;
+  readonly dtype: StorageDtype;
+  private readonly scratch = { keys: new Float32Array(0), values: new Float32Array(0) };
   private readonly kvHeads: number;
   private readonly headDim: number;
 
@@ -44,21 +63,26 @@ export class KVCache {
     if (!Number.isInteger(initial) || initial <= 0)
       throw new Error(`KVCache: initial positions must be a positive integer, got ${initial}`);
     this.allocated = Math.min(initial, capacity);
+    this.dtype = options.dtype ?? 'fp32';
     this.kvHeads = config.kvHeads;
     this.headDim = config.dModel / config.heads;
-    const size = this.rowsPerPosition() * this.allocated;
-    this.keys = plan.computesK.map((k) => (k ? new Float32Array(size) : null));
-    this.values = plan.computesV.map((v) => (v ? new Float32Array(size) : null));
+    const store = () => this.newStore(this.allocated);
+    const scales = () => (this.dtype === 'int8' ? new Float32Array(this.batch * this.kvHeads * this.allocated) : null);
+    this.keys = plan.computesK.map((k) => (k ? store() : null));
+    this.values = plan.computesV.map((v) => (v ? store() : null));
+    this.keyScales = plan.computesK.map((k) => (k ? scales() : null));
+    this.valueScales = plan.computesV.map((v) => (v ? scales() : null));
   }
 
-  private rowsPerPosition(): number {
-    return this.batch * this.kvHeads * this.headDim;
+  private newStore(positions: number): Store {
+    const n = this.batch * this.kvHeads * positions * this.headDim;
+    return this.dtype === 'fp32' ? new Float32Array(n) : this.dtype === 'int8' ? new Int8Array(n) : new Uint16Array(n);
   }
 
-  /** Bytes actually allocated for cache entries. */
+  /** Bytes actually allocated for cache entries (and int8 scales; not the float32 read scratch). */
   bytes(): number {
     let n = 0;
-    for (const b of [...this.keys, ...this.values]) if (b) n += b.byteLength;
+    for (const b of [...this.keys, ...this.values, ...this.keyScales, ...this.valueScales]) if (b) n += b.byteLength;
     return n;
   }
 
@@ -75,17 +99,24 @@ export class KVCache {
     if (positions <= this.allocated) return;
     const wanted = Math.max(positions, this.allocated + Math.max(CACHE_CHUNK, this.allocated >> 2));
     const next = Math.min(this.capacity, Math.ceil(wanted / CACHE_CHUNK) * CACHE_CHUNK);
-    const be = backend();
     const outer = this.batch * this.kvHeads;
-    for (const list of [this.keys, this.values]) {
+    const grow = <T extends Store | Float32Array>(buf: T, width: number, make: (n: number) => T): T => {
+      const grown = make(outer * next * width);
+      for (let blk = 0; blk < outer; blk++)
+        grown.set(
+          buf.subarray(blk * this.allocated * width, (blk * this.allocated + this.length) * width),
+          blk * next * width,
+        );
+      return grown;
+    };
+    for (const list of [this.keys, this.values])
       list.forEach((buf, layer) => {
-        if (!buf) return;
-        const grown = new Float32Array(outer * next * this.headDim);
-        if (this.length > 0)
-          be.copyAxis(buf, this.allocated, 0, grown, next, 0, outer, this.length, this.headDim, false);
-        list[layer] = grown;
+        if (buf) list[layer] = grow(buf, this.headDim, (n) => this.newStore(n / (outer * this.headDim)));
       });
-    }
+    for (const list of [this.keyScales, this.valueScales])
+      list.forEach((buf, layer) => {
+        if (buf) list[layer] = grow(buf, 1, (n) => new Float32Array(n));
+      });
     this.allocated = next;
   }
 
@@ -96,14 +127,15 @@ export class KVCache {
   dropOldest(n: number): void {
     if (!Number.isInteger(n) || n < 0 || n > this.length)
       throw new Error(`KVCache: cannot drop ${n} of ${this.length} cached positions`);
-    const row = this.headDim;
-    for (const buf of [...this.keys, ...this.values]) {
-      if (!buf) continue;
+    const shift = (buf: Store | Float32Array | null, row: number) => {
+      if (!buf) return;
       for (let blk = 0; blk < this.batch * this.kvHeads; blk++) {
         const base = blk * this.allocated * row;
         buf.copyWithin(base, base + n * row, base + this.length * row);
       }
-    }
+    };
+    for (const buf of [...this.keys, ...this.values]) shift(buf, this.headDim);
+    for (const buf of [...this.keyScales, ...this.valueScales]) shift(buf, 1);
     this.length -= n;
   }
 
@@ -114,8 +146,8 @@ export class KVCache {
   }
 
   /**
-   * Copies new rows t [batch, kvHeads, T, headDim] into a layer's buffer at the current length and
-   * returns the whole buffer as a tensor (attention reads its first length + T rows).
+   * Stores new rows t [batch, kvHeads, T, headDim] at the current length (in the cache's dtype) and
+   * returns the layer's first length + T positions as a float32 tensor (see `read`).
    */
   write(kind: 'keys' | 'values', layer: number, t: Tensor): Tensor {
     if (!this[kind][layer]) throw new Error(`KVCache: layer ${layer} has no ${kind} entry under this sharing plan`);
@@ -124,20 +156,54 @@ export class KVCache {
       throw new Error(`KVCache: ${this.length} cached + ${T} new positions exceed the capacity of ${this.capacity}`);
     }
     this.reserve(this.length + T);
-    const buf = this[kind][layer]!;
-    backend().copyAxis(
-      t.data,
-      T,
-      0,
-      buf,
-      this.allocated,
-      this.length,
-      this.batch * this.kvHeads,
-      T,
-      this.headDim,
-      false,
-    );
-    return new Tensor(buf, [this.batch, this.kvHeads, this.allocated, this.headDim]);
+    const buf = this[kind][layer]!,
+      outer = this.batch * this.kvHeads,
+      hd = this.headDim;
+    if (buf instanceof Float32Array) {
+      backend().copyAxis(t.data, T, 0, buf, this.allocated, this.length, outer, T, hd, false);
+    } else {
+      for (let blk = 0; blk < outer; blk++) {
+        const src = blk * T * hd,
+          row = blk * this.allocated + this.length;
+        if (buf instanceof Int8Array) {
+          const scales = (kind === 'keys' ? this.keyScales : this.valueScales)[layer]!;
+          quantizeRows(t.data, src, T, hd, buf, row * hd, scales, row);
+        } else {
+          const narrow = this.dtype === 'fp16' ? floatToHalf : floatToBf16;
+          for (let j = 0; j < T * hd; j++) buf[row * hd + j] = narrow(t.data[src + j]!);
+        }
+      }
+    }
+    return this.read(kind, layer, this.length + T);
+  }
+
+  /**
+   * A layer's keys or values as a float32 [batch, kvHeads, allocated, headDim] tensor whose first
+   * `positions` rows are filled: the buffer itself for fp32, otherwise widened into this kind's
+   * scratch (valid until the next read of the same kind).
+   */
+  read(kind: 'keys' | 'values', layer: number, positions = this.length): Tensor {
+    const buf = this[kind][layer];
+    if (!buf) throw new Error(`KVCache: layer ${layer} has no ${kind} entry under this sharing plan`);
+    const shape = [this.batch, this.kvHeads, this.allocated, this.headDim];
+    if (buf instanceof Float32Array) return new Tensor(buf, shape);
+    const outer = this.batch * this.kvHeads,
+      hd = this.headDim;
+    if (this.scratch[kind].length !== buf.length) this.scratch[kind] = new Float32Array(buf.length);
+    const out = this.scratch[kind];
+    const scales = (kind === 'keys' ? this.keyScales : this.valueScales)[layer];
+    const widen = this.dtype === 'fp16' ? halfToFloat : bf16ToFloat;
+    for (let blk = 0; blk < outer; blk++) {
+      const base = blk * this.allocated;
+      for (let p = 0; p < positions; p++) {
+        const o = (base + p) * hd;
+        if (scales) {
+          const s = scales[base + p]!;
+          for (let j = 0; j < hd; j++) out[o + j] = buf[o + j]! * s;
+        } else for (let j = 0; j < hd; j++) out[o + j] = widen(buf[o + j]!);
+      }
+    }
+    return new Tensor(out, shape);
   }
 
   /** Called by the model after a forward pass has written T positions to every producer. */

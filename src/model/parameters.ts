@@ -4,6 +4,7 @@
 import type { ModelConfig } from './config.js';
 import { planOf } from './config.js';
 import type { SharingPlan } from './plan.js';
+import type { StorageDtype } from '../tensor/precision.js';
 
 export type Component =
   | 'embedding'
@@ -116,6 +117,22 @@ export function countParameters(layout: readonly ParameterSpec[]): ParameterCoun
 /** KV-cache bytes per token: K and V rows of every layer that computes them, kvHeads wide. */
 export function kvBytesPerToken(c: ModelConfig, bytesPerElement = 4, plan: SharingPlan = planOf(c)): number {
   const row = c.kvHeads * (c.dModel / c.heads) * bytesPerElement;
+  let bytes = 0;
+  for (let i = 0; i < c.layers; i++) bytes += (plan.computesK[i] ? row : 0) + (plan.computesV[i] ? row : 0);
+  return bytes;
+}
+
+/** Bytes per element of a KV-cache dtype; int8 adds one float32 scale per head and position. */
+const KV_ELEMENT_BYTES: Record<StorageDtype, number> = { fp32: 4, fp16: 2, bf16: 2, int8: 1 };
+
+/** KV-cache bytes per token as the runtime stores them in `dtype` (int8: values plus row scales). */
+export function kvCacheBytesPerToken(
+  c: ModelConfig,
+  dtype: StorageDtype = 'fp32',
+  plan: SharingPlan = planOf(c),
+): number {
+  const scales = dtype === 'int8' ? c.kvHeads * 4 : 0;
+  const row = c.kvHeads * (c.dModel / c.heads) * KV_ELEMENT_BYTES[dtype] + scales;
   let bytes = 0;
   for (let i = 0; i < c.layers; i++) bytes += (plan.computesK[i] ? row : 0) + (plan.computesV[i] ? row : 0);
   return bytes;

@@ -172,6 +172,10 @@ export class TransformerLM {
       values: Array<Tensor | null> = [],
       probs: Array<Tensor | null> = [];
     const keyLength = offset + T;
+    // A lower-precision cache widens each layer into one scratch per kind, so a layer that reads
+    // another layer's keys or values (CLA, YOCO, explicit maps) reads them again.
+    const stored = (kind: 'keys' | 'values', list: Array<Tensor | null>, src: number, layer: number): Tensor =>
+      cache && cache.dtype !== 'fp32' && src !== layer ? cache.read(kind, src, keyLength) : list[src]!;
     for (let i = 0; i < c.layers; i++) {
       const a = `layers.${plan.attnSet[i]}`,
         f = `layers.${plan.ffnSet[i]}`;
@@ -187,10 +191,10 @@ export class TransformerLM {
       let p: Tensor | null = null;
       if (plan.computesQ[i]) {
         const q = positioned(heads(this.linear(h, `${a}.attn.q`), c.heads));
-        p = attentionProbs(q, keys[plan.kv[i]]!, { keyLength });
+        p = attentionProbs(q, stored('keys', keys, plan.kv[i]!, i), { keyLength });
       }
       probs.push(p);
-      const out = attendValues(probs[plan.attention[i]]!, values[plan.kv[i]]!);
+      const out = attendValues(probs[plan.attention[i]]!, stored('values', values, plan.kv[i]!, i));
       const merged = reshape(permute(out, [0, 2, 1, 3]), [batch, T, c.dModel]);
       x = add(x, this.drop(this.linear(merged, `${a}.attn.o`), options));
 
