@@ -4,7 +4,7 @@
 import { planOf, resolveConfig, type ModelConfig } from '../model/config.js';
 import {
   countParameters,
-  kvBytesPerToken,
+  kvCacheBytesPerToken,
   parameterLayout,
   type ParameterCount,
   type ParameterSpec,
@@ -20,6 +20,8 @@ export interface AnalyzeOptions {
   context?: number;
   batch?: number;
   dtype?: Dtype;
+  /** KV-cache storage for the KV figures (default: dtype), as the runtime stores it (int8 with row scales). */
+  kvDtype?: Dtype;
 }
 
 export interface LayerView {
@@ -163,8 +165,10 @@ export function analyze(config: ModelConfig, options: AnalyzeOptions = {}, encod
     Dtype,
     number
   >;
-  const bytes = DTYPE_BYTES[dtype];
-  const perToken = kvBytesPerToken(c, bytes, plan);
+  const kvDtype = options.kvDtype ?? dtype;
+  if (!(kvDtype in DTYPE_BYTES))
+    throw new Error(`--kv-dtype must be one of ${Object.keys(DTYPE_BYTES).join(', ')}, got ${kvDtype}`);
+  const perToken = kvCacheBytesPerToken(c, kvDtype, plan);
   const baseline = resolveConfig({ ...c, kvHeads: c.heads, shareKv: 'none', shareAttention: 'none' });
   // Decoders attend to t keys at position t (on average (T+1)/2); encoders to all T.
   const atContext = forwardFlops(c, plan, context);
@@ -210,7 +214,7 @@ export function analyze(config: ModelConfig, options: AnalyzeOptions = {}, encod
     kvCache: {
       bytesPerToken: perToken,
       bytes: perToken * context * batch,
-      baselineBytesPerToken: kvBytesPerToken(baseline, bytes),
+      baselineBytesPerToken: kvCacheBytesPerToken(baseline, kvDtype),
       keyEntries: plan.computesK.filter(Boolean).length,
       valueEntries: plan.computesV.filter(Boolean).length,
     },

@@ -17,6 +17,7 @@ interface AnalyzeOpts extends Record<string, unknown> {
   context?: number;
   batch: number;
   dtype: Dtype;
+  kvDtype?: Dtype;
   json?: boolean;
   compare?: string[];
   chart?: string;
@@ -36,9 +37,15 @@ export function analyzeCommand(): Command {
   cmd
     .option('--batch <n>', 'sequences, for the KV cache and training memory', int(1), 1)
     .addOption(
-      new Option('--dtype <type>', 'bytes per value of the KV cache')
+      new Option('--dtype <type>', "bytes per value of the KV cache (and --kv-dtype's default)")
         .choices(['fp32', 'fp16', 'bf16', 'int8'])
         .default('fp32'),
+    )
+    .addOption(
+      new Option(
+        '--kv-dtype <type>',
+        'KV-cache storage as `generate --kv-dtype` keeps it (int8: one float32 scale per head and position)',
+      ).choices(['fp32', 'fp16', 'bf16', 'int8']),
     )
     .option(
       '--compare <plans...>',
@@ -65,7 +72,7 @@ export function analyzeCommand(): Command {
     const config = resolveConfig(base);
     const name = opts.preset ?? opts.checkpoint ?? opts.config!;
     const context = opts.context ?? config.context;
-    const options = { context, batch: opts.batch, dtype: opts.dtype };
+    const options = { context, batch: opts.batch, dtype: opts.dtype, kvDtype: opts.kvDtype ?? opts.dtype };
     const plans: PlanCurve[] = (opts.compare ?? []).map((text) => {
       const { label, overrides } = parsePlan(text);
       return { label, config: resolveConfig({ ...base, ...overrides }) };

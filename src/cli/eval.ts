@@ -1,9 +1,10 @@
 // `shareformer eval`: loss, perplexity and bits per character of a checkpoint on a text.
-import { Command } from 'commander';
+import { Command, Option } from 'commander';
 import { loadCheckpoint } from '../io/checkpoint.js';
 import { readCorpus } from '../io/corpus.js';
 import { evalBatches } from '../train/data.js';
 import { evaluate } from '../train/trainer.js';
+import type { StorageDtype } from '../tensor/precision.js';
 import { TokenizerError } from '../text/tokenizer.js';
 import { addBackendOption, int, selectBackend } from './options.js';
 
@@ -14,6 +15,14 @@ export function evalCommand(): Command {
     .requiredOption('--data <source>', 'text file, directory of text files, or synthetic:NAME')
     .option('--batch <n>', 'sequences per forward pass', int(1), 8)
     .option('--max-windows <n>', 'evaluate at most this many context-length windows', int(1), 512)
+    .addOption(
+      new Option(
+        '--kv-dtype <dtype>',
+        'attend through a KV cache stored in this precision, as generate --kv-dtype decodes (int8: a scale per head and position)',
+      )
+        .choices(['fp32', 'fp16', 'bf16', 'int8'])
+        .default('fp32'),
+    )
     .option('--json', 'print one JSON object');
   addBackendOption(cmd);
   return cmd.action(
@@ -22,6 +31,7 @@ export function evalCommand(): Command {
       data: string;
       batch: number;
       maxWindows: number;
+      kvDtype: StorageDtype;
       json?: boolean;
       backend?: string;
     }) => {
@@ -42,7 +52,7 @@ export function evalCommand(): Command {
         );
       const batches = evalBatches([tokens], context, opts.batch, opts.maxWindows);
       const started = performance.now();
-      const r = evaluate(lm, batches, corpus.text.length / tokens.length);
+      const r = evaluate(lm, batches, corpus.text.length / tokens.length, opts.kvDtype);
       const seconds = (performance.now() - started) / 1000;
       // Characters the tokenizer never saw in training all map to its unknown token: say how many.
       let unknown = 0;
@@ -54,6 +64,7 @@ export function evalCommand(): Command {
         tokens: r.tokens,
         tokens_per_s: r.tokens / seconds,
         unknown_chars: unknown,
+        kv_dtype: opts.kvDtype,
         data: corpus.source,
       };
       if (opts.json) console.log(JSON.stringify(out));

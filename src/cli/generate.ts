@@ -1,9 +1,10 @@
 // `shareformer generate`: streams text from a checkpoint with the KV cache; --stats reports the
 // cache bytes measured against the analytical figure, and tokens per second.
-import { Command } from 'commander';
+import { Command, Option } from 'commander';
 import { loadCheckpoint } from '../io/checkpoint.js';
 import { generate } from '../generate/generate.js';
-import { kvBytesPerToken } from '../model/parameters.js';
+import { kvCacheBytesPerToken } from '../model/parameters.js';
+import type { StorageDtype } from '../tensor/precision.js';
 import { TokenizerError, type Tokenizer } from '../text/tokenizer.js';
 import { addBackendOption, int, num, selectBackend } from './options.js';
 
@@ -15,6 +16,7 @@ interface GenerateOpts {
   topK: number;
   topP: number;
   seed: number;
+  kvDtype: StorageDtype;
   stats?: boolean;
   json?: boolean;
   backend?: string;
@@ -42,6 +44,11 @@ export function generateCommand(): Command {
       1,
     )
     .option('--seed <n>', 'sampling seed', int(0), 0)
+    .addOption(
+      new Option('--kv-dtype <dtype>', 'KV-cache storage precision (int8: a scale per head and position)')
+        .choices(['fp32', 'fp16', 'bf16', 'int8'])
+        .default('fp32'),
+    )
     .option('--stats', 'report KV-cache bytes and tokens/s on stderr')
     .option('--json', 'print one JSON object (text and stats) instead of streaming');
   addBackendOption(cmd);
@@ -57,6 +64,7 @@ export function generateCommand(): Command {
         topK: opts.topK,
         topP: opts.topP,
         seed: opts.seed,
+        kvDtype: opts.kvDtype,
         ...(!opts.json && { onText: (t: string) => process.stdout.write(t) }),
       });
     } catch (e) {
@@ -68,7 +76,7 @@ export function generateCommand(): Command {
       console.error(
         `notice: the prompt is ${s.promptTokens + s.croppedPromptTokens} tokens and the context ${lm.config.context}; its first ${s.croppedPromptTokens} were cut`,
       );
-    const analytical = kvBytesPerToken(lm.config) * s.cachePositions;
+    const analytical = kvCacheBytesPerToken(lm.config, opts.kvDtype) * s.cachePositions;
     if (opts.json) {
       console.log(
         JSON.stringify({
@@ -80,6 +88,7 @@ export function generateCommand(): Command {
           window_moves: s.windowMoves,
           window_mode: s.windowMode,
           kv_cache_positions: s.cachePositions,
+          kv_dtype: opts.kvDtype,
           kv_cache_bytes: s.cacheBytes,
           kv_cache_bytes_analytical: analytical,
           kv_bytes_per_token: s.cacheBytesPerToken,

@@ -8,6 +8,7 @@ import { REFERENCE_MODELS, SHARING_MODES } from '../verify/catalog.js';
 import { relativeDiff } from '../verify/fixture.js';
 import { loadFixture } from '../verify/load.js';
 import { modelFromFixture } from '../verify/models.js';
+import { analyze } from '../analyze/analyze.js';
 import { kvCacheBytesPerToken } from './parameters.js';
 import { TransformerLM } from './transformer.js';
 
@@ -54,6 +55,9 @@ describe.each(['fp32', 'fp16', 'bf16', 'int8'] as const)('a %s KV cache', (dtype
     expect(worst).toBeLessThan(KV_TOLERANCE[dtype]);
     if (dtype !== 'fp32') expect(worst).toBeGreaterThan(0); // the precision really is lower
     expect(cache.bytes()).toBe(kvCacheBytesPerToken(lm.config, dtype) * cache.allocated * 2);
+    expect(analyze(lm.config, { kvDtype: dtype, context: cache.allocated, batch: 2 }).kvCache.bytes).toBe(
+      cache.bytes(),
+    );
   });
 });
 

@@ -1,6 +1,8 @@
 // The training loop's parts: one optimizer step (with gradient accumulation, clipping and the
 // schedule), evaluation (loss, perplexity, bits per character), and the state a resumed run needs
 // to continue bit-identically.
+import { crossEntropy } from '../tensor/ops/index.js';
+import type { StorageDtype } from '../tensor/precision.js';
 import { noGrad } from '../tensor/tensor.js';
 import { Rng, type RngState } from '../tensor/random.js';
 import type { TransformerLM } from '../model/transformer.js';
@@ -183,12 +185,20 @@ export class Trainer {
 }
 
 /** Token-weighted mean loss of batches, with perplexity and bits per character. */
-export function evaluate(lm: TransformerLM, batches: readonly Batch[], charsPerToken = 1): EvalResult {
+export function evaluate(
+  lm: TransformerLM,
+  batches: readonly Batch[],
+  charsPerToken = 1,
+  kvDtype: StorageDtype = 'fp32',
+): EvalResult {
   let total = 0,
     tokens = 0;
   noGrad(() => {
     for (const b of batches) {
-      total += lm.loss(b.ids, b.targets, b.batch).loss.item() * b.ids.length;
+      // Below fp32, attention reads keys and values back from a cache in that precision, as decoding would.
+      const cache = kvDtype === 'fp32' ? undefined : lm.createCache(b.batch, lm.config.context, { dtype: kvDtype });
+      const logits = lm.forward(b.ids, b.batch, cache ? { cache } : {});
+      total += crossEntropy(logits, b.targets).item() * b.ids.length;
       tokens += b.ids.length;
     }
   });
