@@ -10,7 +10,7 @@ import { TransformerLM } from '../model/transformer.js';
 import { analyze } from '../analyze/analyze.js';
 import { completeVersion } from '../io/atomic-dir.js';
 import { readCorpus, type Corpus } from '../io/corpus.js';
-import { loadCheckpoint, saveCheckpoint, type CheckpointMeta } from '../io/checkpoint.js';
+import { loadCheckpoint, saveCheckpoint, type CheckpointMeta, type WeightsDtype } from '../io/checkpoint.js';
 import { ensureMemory } from '../io/memory.js';
 import { lockRunDir, RunLog, truncateLog } from '../io/run-dir.js';
 import { splitTokens } from '../train/data.js';
@@ -60,6 +60,7 @@ interface TrainOpts extends Record<string, unknown> {
   vocabSize?: number;
   valFraction: number;
   checkpointEvery?: number;
+  saveDtype?: WeightsDtype;
   stopAt?: number;
   json?: boolean;
   quiet?: boolean;
@@ -132,6 +133,12 @@ export function trainCommand(): Command {
       'also save a checkpoint every N steps (always saved at the end and on Ctrl-C)',
       int(1),
     )
+    .addOption(
+      new Option(
+        '--save-dtype <dtype>',
+        'precision of the saved weights (fp16/bf16 halve model.safetensors; training itself and the optimizer state stay float32, and --resume continues in float32 with a notice)',
+      ).choices(['fp32', 'fp16', 'bf16']),
+    )
     .option('--stop-at <step>', 'stop after this step and save; --resume continues to --steps', int(1))
     .option('--json', 'print a final one-line JSON summary (losses, tokens_per_s, parameters)')
     .option('--quiet', 'no progress bar or evaluation lines');
@@ -168,6 +175,8 @@ function prepareRun(opts: TrainOpts): Omit<Run, 'log' | 'save' | 'quiet'> & {
   corpus: Corpus;
   meta: CheckpointMeta;
   resumed: boolean;
+  /** The precision the resumed checkpoint stored its weights in. */
+  resumedWeightsDtype: WeightsDtype | null;
   tokenCount: number;
 } {
   const file = opts.config ? readConfigFile(opts.config) : {};
@@ -222,7 +231,18 @@ function prepareRun(opts: TrainOpts): Omit<Run, 'log' | 'save' | 'quiet'> & {
     data: { source: corpus.source, tokenizer: tokenizer.kind, charsPerToken, valFraction, sha256: hash },
     train,
   };
-  return { lm, tokenizer, trainer, train, outDir, corpus, meta, resumed: Boolean(resumed), tokenCount: tokens.length };
+  return {
+    lm,
+    tokenizer,
+    trainer,
+    train,
+    outDir,
+    corpus,
+    meta,
+    resumed: Boolean(resumed),
+    resumedWeightsDtype: resumed?.weightsDtype ?? null,
+    tokenCount: tokens.length,
+  };
 }
 
 /** The model and tokenizer a fine-tuning run starts from; the architecture and plan stay as they are. */
@@ -394,13 +414,19 @@ async function runTrain(opts: TrainOpts): Promise<void> {
     if (resumed) truncateLog(logPath, trainer.step);
     const log = new RunLog(logPath, !resumed);
     const ckptDir = join(outDir, 'checkpoint');
+    const stored = prepared.resumedWeightsDtype;
+    if (stored && stored !== 'fp32')
+      console.error(
+        `notice: ${opts.resume} stores its weights in ${stored}; training resumes in float32 from the rounded weights (optimizer state is float32), so the curve moves off the uninterrupted one by that rounding`,
+      );
+    const saveDtype = opts.saveDtype ?? (stored && stored !== 'fp32' ? stored : 'fp32');
     const run: Run = {
       ...prepared,
       log,
       quiet,
       save: () => {
         try {
-          saveCheckpoint(ckptDir, { lm, tokenizer, meta, trainer: trainer.getState() });
+          saveCheckpoint(ckptDir, { lm, tokenizer, meta, trainer: trainer.getState() }, { weightsDtype: saveDtype });
         } catch (e) {
           throw new Error(`step ${trainer.step}: ${(e as Error).message}`);
         }

@@ -12,6 +12,7 @@ import { parameterLayout } from '../model/parameters.js';
 import { buildPlan } from '../model/plan.js';
 import { TransformerLM } from '../model/transformer.js';
 import { parseWith } from '../schema/validate.js';
+import { floatToBf16, floatToHalf } from '../tensor/precision.js';
 import { tokenizerFromJSON, type Tokenizer } from '../text/tokenizer.js';
 import type { AdamWState } from '../train/adamw.js';
 import type { TrainConfig, TrainerState } from '../train/trainer.js';
@@ -52,6 +53,8 @@ export interface Checkpoint {
   meta: CheckpointMeta;
   /** Present when saved by a training run (needed to resume). */
   trainer?: TrainerState;
+  /** The precision model.safetensors was stored in (set by loadCheckpoint). */
+  weightsDtype?: WeightsDtype;
 }
 
 export class CheckpointError extends Error {
@@ -64,6 +67,17 @@ export class CheckpointError extends Error {
 export interface SaveOptions {
   /** Called before every file-system step (tests inject kills and full disks here). */
   onStep?: FsStepHook;
+  /** Precision of model.safetensors (default fp32; the optimizer state stays float32). */
+  weightsDtype?: WeightsDtype;
+}
+
+export type WeightsDtype = 'fp32' | 'fp16' | 'bf16';
+
+/** A float32 tensor in the stored precision. */
+function stored(shape: readonly number[], data: Float32Array, dtype: WeightsDtype = 'fp32'): TensorToWrite {
+  if (dtype === 'fp32') return { shape, data };
+  const narrow = dtype === 'fp16' ? floatToHalf : floatToBf16;
+  return { shape, data: Uint16Array.from(data, narrow), dtype: dtype === 'fp16' ? 'F16' : 'BF16' };
 }
 
 /** Runs one file's write; a failure says which file and why, and that the previous checkpoint is kept. */
@@ -105,7 +119,7 @@ export function saveCheckpoint(dir: string, ckpt: Checkpoint, options: SaveOptio
         writing(dir, file, hook, () => writeDurable(join(tmp, file), data));
       write('config.json', configJSON(lm.config, meta, ckpt.origin));
       const tensors: Record<string, TensorToWrite> = {};
-      for (const [name, p] of lm.params) tensors[name] = { shape: p.shape, data: p.data };
+      for (const [name, p] of lm.params) tensors[name] = stored(p.shape, p.data, options.weightsDtype);
       write('model.safetensors', writeSafetensors(tensors, { format: 'pt', producer: 'shareformer' }));
       write('tokenizer.json', `${JSON.stringify(tokenizer.toJSON())}\n`);
       if (trainer) {
@@ -313,7 +327,9 @@ export function loadCheckpoint(path: string, options: LoadOptions = {}): Checkpo
     parameters * 4 * (options.trainer ? 4 : 1),
     `loading ${modelPath} (${parameters.toLocaleString()} parameters)`,
   );
-  const weights = checkWeights(modelPath, readTensors(modelPath), config);
+  const file = readTensors(modelPath);
+  const weights = checkWeights(modelPath, file, config);
+  const dtypes = new Set([...file.tensors.values()].map((t) => t.dtype));
   const lm = new TransformerLM(config, null);
   asCheckpointError(() => lm.loadWeights(weights, modelPath));
   const tokPath = join(dir, 'tokenizer.json');
@@ -328,6 +344,7 @@ export function loadCheckpoint(path: string, options: LoadOptions = {}): Checkpo
     tokenizer,
     meta: { data: json.data, train: json.train },
     ...(json.origin && { origin: json.origin }),
+    weightsDtype: dtypes.has('F16') ? 'fp16' : dtypes.has('BF16') ? 'bf16' : 'fp32',
   };
   if (options.trainer && existsSync(join(dir, 'trainer.json'))) ckpt.trainer = loadTrainerState(dir, lm);
   return ckpt;
