@@ -54,6 +54,21 @@ export interface Backend {
 
   gemm(a: Float32Array, b: Float32Array, c: Float32Array, args: GemmArgs): void;
 
+  /**
+   * out[r, o] (+)= scales[o] · Σ_j x[r, j] · q[o, j] for x [rows, k] and int8 weight rows q [n, k]
+   * (a linear layer whose weight stays int8; widened in registers, never as a float32 copy).
+   */
+  gemmInt8(
+    x: Float32Array,
+    q: Int8Array,
+    scales: Float32Array,
+    out: Float32Array,
+    rows: number,
+    n: number,
+    k: number,
+    accumulate: boolean,
+  ): void;
+
   /** out[i] = a[i mod aLen] op b[i mod bLen] for i < out.length (broadcast over leading dimensions). */
   binary(op: BinaryOp, a: Float32Array, b: Float32Array, out: Float32Array): void;
   /** Backward of `binary` for one operand: dx[i mod dx.length] += ∂(a op b)/∂x · g[i]. */

@@ -21,6 +21,7 @@ import {
   rope,
   silu,
 } from '../tensor/ops/index.js';
+import { embeddingInt8, linearInt8, quantizeWeight, type QuantizedWeight } from '../tensor/ops/quantized.js';
 import type { ParamGroup } from '../train/adamw.js';
 import { planOf, resolveConfig, type ModelConfig } from './config.js';
 import { KVCache, type CacheOptions } from './kvcache.js';
@@ -39,8 +40,10 @@ export class TransformerLM {
   readonly config: ModelConfig;
   readonly plan: SharingPlan;
   readonly layout: ParameterSpec[];
-  /** Every unique parameter tensor once, by name. */
+  /** Every unique parameter tensor once, by name (float32; int8 weights live in `quantized`). */
   readonly params = new Map<string, Tensor>();
+  /** Weights stored as int8 (after `quantizeWeights` or loading an int8 checkpoint), by name. */
+  readonly quantized = new Map<string, QuantizedWeight>();
 
   /** `seed` null: parameters start as zeros, for a model whose weights are loaded next. */
   constructor(config: Partial<ModelConfig> = {}, seed: number | null = 0) {
@@ -80,6 +83,32 @@ export class TransformerLM {
     for (const [name, t] of this.params) t.data.set(map.get(name)!);
   }
 
+  /**
+   * Replaces every matrix but the factorized embedding's projection with int8 rows (symmetric, one
+   * scale per output channel; embeddings too); norms and biases stay float32. Inference only.
+   */
+  quantizeWeights(): void {
+    for (const [name, t] of [...this.params]) {
+      if (t.rank !== 2 || name === 'embed.proj.weight') continue;
+      this.quantized.set(name, quantizeWeight(t.data, t.shape));
+      this.params.delete(name);
+    }
+  }
+
+  /** Takes int8 weights (from a checkpoint) in place of the float32 parameters of those names. */
+  loadQuantized(weights: Map<string, QuantizedWeight>, source = 'loadQuantized'): void {
+    for (const [name, w] of weights) {
+      const t = this.params.get(name);
+      if (!t) throw new Error(`${source}: unexpected int8 parameter "${name}" (not a float parameter of this model)`);
+      if (t.shape.join() !== w.shape.join())
+        throw new Error(
+          `${source}: int8 parameter "${name}" is [${w.shape.join(', ')}], the model needs [${t.shape.join(', ')}]`,
+        );
+      this.params.delete(name);
+      this.quantized.set(name, w);
+    }
+  }
+
   parameters(): Tensor[] {
     return [...this.params.values()];
   }
@@ -115,7 +144,20 @@ export class TransformerLM {
   }
 
   private linear(x: Tensor, name: string): Tensor {
-    return linear(x, this.p(`${name}.weight`), this.params.get(`${name}.bias`) ?? null);
+    const q = this.quantized.get(`${name}.weight`);
+    const bias = this.params.get(`${name}.bias`) ?? null;
+    return q ? linearInt8(x, q, bias) : linear(x, this.p(`${name}.weight`), bias);
+  }
+
+  private lookup(name: string, ids: Int32Array, shape: number[]): Tensor {
+    const q = this.quantized.get(name);
+    return q ? embeddingInt8(q, ids, shape) : embedding(this.p(name), ids, shape);
+  }
+
+  /** x·Wᵀ for an output head W [vocab, width] stored either way. */
+  private head(x: Tensor, name: string): Tensor {
+    const q = this.quantized.get(name);
+    return q ? linearInt8(x, q) : matmul(x, this.p(name), { transB: true });
   }
 
   private norm(x: Tensor, name: string): Tensor {
@@ -152,13 +194,13 @@ export class TransformerLM {
       throw new Error(`forward: ${offset} cached + ${T} new positions exceed the context of ${c.context}`);
     const hd = c.dModel / c.heads;
 
-    let x = embedding(this.p('embed.weight'), ids, [batch, T]);
+    let x = this.lookup('embed.weight', ids, [batch, T]);
     if (c.embedDim > 0) x = matmul(x, this.p('embed.proj.weight'), { transB: true });
     if (c.positions === 'learned') {
       x = add(
         x,
-        embedding(
-          this.p('pos.weight'),
+        this.lookup(
+          'pos.weight',
           Int32Array.from({ length: T }, (_, i) => offset + i),
           [T],
         ),
@@ -207,10 +249,10 @@ export class TransformerLM {
     }
     if (cache) cache.advance(T);
     x = this.norm(x, 'norm');
-    if (!c.tieEmbeddings) return matmul(x, this.p('head.weight'), { transB: true });
+    if (!c.tieEmbeddings) return this.head(x, 'head.weight');
     // Tied: the output reuses the embedding; a factorized one also reuses its projection, transposed.
     if (c.embedDim > 0) x = matmul(x, this.p('embed.proj.weight'));
-    return matmul(x, this.p('embed.weight'), { transB: true });
+    return this.head(x, 'embed.weight');
   }
 
   /** Mean next-token cross-entropy of `targets` (same layout as ids). */
