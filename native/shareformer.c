@@ -1,4 +1,4 @@
-/* The native backend's Node-API module: registers the kernels of gemm.c, attention.c and
+/* The native backend's Node-API module: registers the kernels of gemm.c, attention.c, int8.c and
  * pointwise.c (shapes are checked in TypeScript before every call, src/backend/native/index.ts) and
  * sizes the thread pool (pool.c) they share. OpenBLAS runs single-threaded inside the pool. */
 #include "kernels.h"
@@ -35,6 +35,7 @@ static napi_value init(napi_env env, napi_value exports) {
       {"binaryBackward", NULL, binary_backward, NULL, NULL, NULL, napi_default, NULL},
       {"sumSquares", NULL, sum_squares, NULL, NULL, NULL, napi_default, NULL},
       {"sumAxis", NULL, sum_axis, NULL, NULL, NULL, napi_default, NULL},
+      {"gemmInt8", NULL, gemm_int8, NULL, NULL, NULL, napi_default, NULL},
   };
   CHECK(napi_define_properties(env, exports, sizeof(props) / sizeof(props[0]), props));
   return exports;

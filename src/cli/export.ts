@@ -37,12 +37,18 @@ export function exportCommand(): Command {
     .action((opts: ExportOpts) => (opts.to === 'onnx' ? toOnnx(opts) : toHf(opts)));
 }
 
+function refuseInt8(count: number, run: string): void {
+  if (count > 0)
+    throw new Error(`${run} holds int8 weights (shareformer quantize); export the float32 run it was quantized from`);
+}
+
 /** protobuf messages are limited to 2 GiB; larger models would need ONNX external data. */
 const ONNX_MAX_BYTES = 2 ** 31 - 1;
 
 function toOnnx(opts: ExportOpts): void {
   if (existsSync(opts.out) && !opts.force) throw new Error(`${opts.out} exists; pass --force to replace it`);
   const { lm } = loadCheckpoint(opts.checkpoint);
+  refuseInt8(lm.quantized.size, opts.checkpoint);
   const weightBytes = [...lm.params.values()].reduce((n, t) => n + 4 * t.size, 0);
   if (weightBytes > ONNX_MAX_BYTES - (64 << 20)) {
     throw new Error(

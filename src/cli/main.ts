@@ -9,6 +9,7 @@ import { evalCommand } from './eval.js';
 import { exportCommand } from './export.js';
 import { generateCommand } from './generate.js';
 import { importCommand } from './import.js';
+import { quantizeCommand } from './quantize.js';
 import { setupCommand } from './setup.js';
 import { sweepCommand } from './sweep.js';
 import { trainCommand } from './train.js';
@@ -31,6 +32,7 @@ export async function run(argv: string[]): Promise<number> {
   program.addCommand(generateCommand());
   program.addCommand(importCommand());
   program.addCommand(exportCommand());
+  program.addCommand(quantizeCommand());
   program.addCommand(analyzeCommand());
   program.addCommand(sweepCommand());
   program.addCommand(verifyCommand());

@@ -182,6 +182,7 @@ function prepareRun(opts: TrainOpts): Omit<Run, 'log' | 'save' | 'quiet'> & {
   const file = opts.config ? readConfigFile(opts.config) : {};
   if (opts.config) checkConfigKeys(file, opts.config, TRAIN_FLAGS);
   const resumed = opts.resume ? loadCheckpoint(opts.resume, { trainer: true }) : null;
+  if (resumed && resumed.lm.quantized.size > 0) throw int8Refusal(opts.resume!);
   if (resumed && !resumed.trainer)
     throw new Error(
       `--resume ${opts.resume}: the checkpoint has no trainer state (it was not saved by a training run)`,
@@ -245,6 +246,12 @@ function prepareRun(opts: TrainOpts): Omit<Run, 'log' | 'save' | 'quiet'> & {
   };
 }
 
+function int8Refusal(run: string): Error {
+  return new Error(
+    `${run} holds int8 weights (shareformer quantize), which train cannot update; train the float32 run it was quantized from, or dequantize by exporting that run`,
+  );
+}
+
 /** The model and tokenizer a fine-tuning run starts from; the architecture and plan stay as they are. */
 function initialWeights(opts: TrainOpts, file: Record<string, unknown>): { tokenizer: Tokenizer; lm: TransformerLM } {
   if (opts.resume)
@@ -255,7 +262,9 @@ function initialWeights(opts: TrainOpts, file: Record<string, unknown>): { token
       `--init-from keeps the checkpoint's model and sharing plan; drop ${changed.map((k) => `"${k}"`).join(', ')} (changing a trained model's plan is conversion, not fine-tuning)`,
     );
   }
-  return loadCheckpoint(opts.initFrom!);
+  const start = loadCheckpoint(opts.initFrom!);
+  if (start.lm.quantized.size > 0) throw int8Refusal(opts.initFrom!);
+  return start;
 }
 
 function encodeCorpus(tokenizer: Tokenizer, corpus: Corpus): Int32Array {

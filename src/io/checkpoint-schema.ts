@@ -53,6 +53,10 @@ export const checkpointConfigSchema = z.strictObject({
   data: dataMetaSchema,
   train: trainConfigSchema,
   origin: originSchema.optional(),
+  /** Weight-only int8 (shareformer quantize): I8 matrices with a float32 `<name>_scale` per row. */
+  quantization: z
+    .strictObject({ weights: z.literal('int8'), scheme: z.literal('symmetric-per-output-channel') })
+    .optional(),
 });
 
 const rngStateSchema = z.strictObject({

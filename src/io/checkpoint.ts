@@ -12,6 +12,7 @@ import { parameterLayout } from '../model/parameters.js';
 import { buildPlan } from '../model/plan.js';
 import { TransformerLM } from '../model/transformer.js';
 import { parseWith } from '../schema/validate.js';
+import type { QuantizedWeight } from '../tensor/ops/quantized.js';
 import { floatToBf16, floatToHalf } from '../tensor/precision.js';
 import { tokenizerFromJSON, type Tokenizer } from '../text/tokenizer.js';
 import type { AdamWState } from '../train/adamw.js';
@@ -32,6 +33,7 @@ import {
   toFloat32,
   writeSafetensors,
   type SafetensorsFile,
+  type StoredTensor,
   type TensorToWrite,
 } from './safetensors.js';
 
@@ -93,7 +95,11 @@ function writing(dir: string, file: string, hook: FsStepHook, write: () => void)
   }
 }
 
-function configJSON(config: ModelConfig, meta: CheckpointMeta, origin?: CheckpointOrigin): string {
+export const INT8_QUANTIZATION = { weights: 'int8', scheme: 'symmetric-per-output-channel' } as const;
+/** The float32 per-row scales of an int8 tensor are stored beside it under this suffix. */
+export const SCALE_SUFFIX = '_scale';
+
+function configJSON(config: ModelConfig, meta: CheckpointMeta, origin?: CheckpointOrigin, int8 = false): string {
   const plan = planOf(config);
   const parameters = parameterLayout(config, plan).reduce((n, p) => n + p.shape.reduce((a, b) => a * b, 1), 0);
   const json = {
@@ -104,6 +110,7 @@ function configJSON(config: ModelConfig, meta: CheckpointMeta, origin?: Checkpoi
     parameters,
     ...meta,
     ...(origin && { origin }),
+    ...(int8 && { quantization: INT8_QUANTIZATION }),
   };
   return `${JSON.stringify(json, null, 2)}\n`;
 }
@@ -117,9 +124,13 @@ export function saveCheckpoint(dir: string, ckpt: Checkpoint, options: SaveOptio
       const { lm, tokenizer, meta, trainer } = ckpt;
       const write = (file: string, data: Uint8Array | string) =>
         writing(dir, file, hook, () => writeDurable(join(tmp, file), data));
-      write('config.json', configJSON(lm.config, meta, ckpt.origin));
+      write('config.json', configJSON(lm.config, meta, ckpt.origin, lm.quantized.size > 0));
       const tensors: Record<string, TensorToWrite> = {};
       for (const [name, p] of lm.params) tensors[name] = stored(p.shape, p.data, options.weightsDtype);
+      for (const [name, w] of lm.quantized) {
+        tensors[name] = { shape: w.shape, data: w.q, dtype: 'I8' };
+        tensors[`${name}${SCALE_SUFFIX}`] = { shape: [w.shape[0]], data: w.scales };
+      }
       write('model.safetensors', writeSafetensors(tensors, { format: 'pt', producer: 'shareformer' }));
       write('tokenizer.json', `${JSON.stringify(tokenizer.toJSON())}\n`);
       if (trainer) {
@@ -267,7 +278,11 @@ function readConfig(cfgPath: string): { json: CheckpointConfigJSON; config: Mode
 }
 
 /** Names, shapes and finiteness of the stored weights, checked before the model is allocated. */
-function checkWeights(modelPath: string, file: SafetensorsFile, config: ModelConfig): Map<string, Float32Array> {
+function checkWeights(
+  modelPath: string,
+  file: SafetensorsFile,
+  config: ModelConfig,
+): { weights: Map<string, Float32Array>; quantized: Map<string, QuantizedWeight> } {
   const layout = parameterLayout(config);
   const expected = new Map(layout.map((p) => [p.name, p.shape]));
   for (const [name, shape] of expected) {
@@ -279,14 +294,22 @@ function checkWeights(modelPath: string, file: SafetensorsFile, config: ModelCon
       );
     }
   }
+  const isScale = (name: string) =>
+    name.endsWith(SCALE_SUFFIX) && file.tensors.get(name.slice(0, -SCALE_SUFFIX.length))?.dtype === 'I8';
   for (const name of file.tensors.keys()) {
-    if (!expected.has(name))
+    if (!expected.has(name) && !isScale(name))
       throw new CheckpointError(`${modelPath}: unexpected parameter "${name}" (not in this config's sharing plan)`);
   }
   const weights = new Map<string, Float32Array>();
+  const quantized = new Map<string, QuantizedWeight>();
   for (const [name, t] of file.tensors) {
+    if (isScale(name)) continue;
+    if (t.dtype === 'I8') {
+      quantized.set(name, int8Weight(modelPath, file, name, t));
+      continue;
+    }
     if (!['F32', 'F16', 'BF16', 'F64'].includes(t.dtype)) {
-      throw new CheckpointError(`${modelPath}: tensor "${name}" has dtype ${t.dtype}, expected a floating type`);
+      throw new CheckpointError(`${modelPath}: tensor "${name}" has dtype ${t.dtype}, expected a floating type or I8`);
     }
     const data = toFloat32(t);
     const bad = data.findIndex((x) => !Number.isFinite(x));
@@ -297,7 +320,29 @@ function checkWeights(modelPath: string, file: SafetensorsFile, config: ModelCon
     }
     weights.set(name, data);
   }
-  return weights;
+  return { weights, quantized };
+}
+
+/** An I8 matrix and its F32 row scales, checked. */
+function int8Weight(modelPath: string, file: SafetensorsFile, name: string, t: StoredTensor): QuantizedWeight {
+  const scaleName = `${name}${SCALE_SUFFIX}`;
+  const scale = file.tensors.get(scaleName);
+  if (t.shape.length !== 2)
+    throw new CheckpointError(
+      `${modelPath}: int8 tensor "${name}" must be a matrix [out, in], got [${t.shape.join(', ')}]`,
+    );
+  if (!scale)
+    throw new CheckpointError(
+      `${modelPath}: int8 tensor "${name}" has no "${scaleName}" (F32 [${t.shape[0]}], one scale per output row)`,
+    );
+  if (scale.dtype !== 'F32' || scale.shape.join() !== String(t.shape[0]))
+    throw new CheckpointError(
+      `${modelPath}: "${scaleName}" must be F32 [${t.shape[0]}], got ${scale.dtype} [${scale.shape.join(', ')}]`,
+    );
+  const scales = scale.data as Float32Array;
+  const bad = scales.findIndex((x) => !Number.isFinite(x) || x < 0);
+  if (bad >= 0) throw new CheckpointError(`${modelPath}: "${scaleName}" holds ${scales[bad]} at row ${bad}`);
+  return { q: t.data as Int8Array, scales, shape: [t.shape[0]!, t.shape[1]!] };
 }
 
 /** The model config of a checkpoint, validated, without reading any weights (for the analyzer). */
@@ -328,9 +373,10 @@ export function loadCheckpoint(path: string, options: LoadOptions = {}): Checkpo
     `loading ${modelPath} (${parameters.toLocaleString()} parameters)`,
   );
   const file = readTensors(modelPath);
-  const weights = checkWeights(modelPath, file, config);
+  const { weights, quantized } = checkWeights(modelPath, file, config);
   const dtypes = new Set([...file.tensors.values()].map((t) => t.dtype));
   const lm = new TransformerLM(config, null);
+  asCheckpointError(() => lm.loadQuantized(quantized, modelPath));
   asCheckpointError(() => lm.loadWeights(weights, modelPath));
   const tokPath = join(dir, 'tokenizer.json');
   const tokenizer = asCheckpointError(() => tokenizerFromJSON(readJSON(tokPath), tokPath));

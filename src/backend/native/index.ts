@@ -82,6 +82,16 @@ interface Addon {
   ): void;
   binaryBackward(op: number, which: number, a: Float32Array, b: Float32Array, g: Float32Array, dx: Float32Array): void;
   sumSquares(x: Float32Array): number;
+  gemmInt8(
+    x: Float32Array,
+    q: Int8Array,
+    scales: Float32Array,
+    out: Float32Array,
+    rows: number,
+    n: number,
+    k: number,
+    accumulate: boolean,
+  ): void;
   sumAxis(x: Float32Array, outer: number, len: number, inner: number, out: Float32Array, accumulate: boolean): void;
 }
 
@@ -164,6 +174,8 @@ export function loadNativeBackend(): NativeLoad {
         addon.crossEntropy(logits, targets, rows, vocab, ignore, dLogits, g);
       },
       sumSquares: (x) => addon.sumSquares(x),
+      gemmInt8: (x, q, scales, out, rows, n, k, accumulate) =>
+        addon.gemmInt8(x, q, scales, out, rows, n, k, accumulate),
       sumAxis: (x, outer, len, inner, out, accumulate) => addon.sumAxis(x, outer, len, inner, out, accumulate),
       adamw: (p, g, m, v, a) => addon.adamw(p, g, m, v, a.lr, a.beta1, a.beta2, a.eps, a.weightDecay, a.step),
       // Swapping axes 1 and 2 of a rank-4 tensor (splitting and merging heads) is the hot permute.

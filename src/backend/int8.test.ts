@@ -1,0 +1,43 @@
+// gemmInt8 on every backend reproduces the reference kernel, including the bias-accumulating form
+// and a decoding row, and refuses sizes its arrays do not cover.
+import { describe, expect, it } from 'vitest';
+import { BACKENDS } from '../testing/backends.js';
+import { Rng } from '../tensor/random.js';
+import { relativeDiff } from '../verify/fixture.js';
+import { setBackend } from './backend.js';
+import { jsBackend } from './js/index.js';
+
+function operands(rows: number, n: number, k: number) {
+  const rng = new Rng(rows * 1000 + n);
+  const x = new Float32Array(rows * k);
+  rng.fillNormal(x);
+  const q = Int8Array.from({ length: n * k }, () => rng.int(255) - 127);
+  const scales = Float32Array.from({ length: n }, () => rng.uniform() / 64);
+  const out = new Float32Array(rows * n);
+  rng.fillNormal(out);
+  return { x, q, scales, out };
+}
+
+describe.each(BACKENDS)('gemmInt8 on %s', (name) => {
+  it.each([
+    [1, 384, 384, false],
+    [1, 1536, 384, true],
+    [7, 65, 96, false],
+    [64, 130, 200, true],
+  ] as const)('rows %i, n %i, k %i, accumulate %s', (rows, n, k, accumulate) => {
+    const be = setBackend(name);
+    const a = operands(rows, n, k),
+      b = operands(rows, n, k);
+    jsBackend.gemmInt8(a.x, a.q, a.scales, a.out, rows, n, k, accumulate);
+    be.gemmInt8(b.x, b.q, b.scales, b.out, rows, n, k, accumulate);
+    expect(relativeDiff(b.out, a.out)).toBeLessThan(1e-5);
+  });
+});
+
+it.skipIf(!BACKENDS.includes('native'))('the native kernel refuses sizes its arrays do not cover', () => {
+  const be = setBackend('native');
+  const a = operands(2, 8, 8);
+  expect(() => be.gemmInt8(a.x, a.q, a.scales, a.out, 2, 8, 9, false)).toThrow(
+    /gemmInt8: x has 16 elements, the sizes need 18/,
+  );
+});
