@@ -88,14 +88,24 @@ describe('the packed tarball installed in a fresh project', () => {
     expect(readFileSync(join(installed, 'package.json'), 'utf8')).not.toMatch(/isolate-/);
   });
 
-  it.each(['demo', 'train', 'eval', 'generate', 'analyze', 'verify', 'bench', 'setup'])(
-    '`shareformer %s --help` works from the install',
-    (cmd) => {
-      const r = shareformer(cmd, '--help');
-      expect(r.status).toBe(0);
-      expect(r.stdout).toMatch(new RegExp(`Usage: shareformer ${cmd}`));
-    },
-  );
+  it.each([
+    'demo',
+    'train',
+    'eval',
+    'generate',
+    'analyze',
+    'verify',
+    'bench',
+    'setup',
+    'sweep',
+    'import',
+    'export',
+    'quantize',
+  ])('`shareformer %s --help` works from the install', (cmd) => {
+    const r = shareformer(cmd, '--help');
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(new RegExp(`Usage: shareformer ${cmd}`));
+  });
 
   it('train, eval, generate, analyze, verify and bench do a tiny run from the install', () => {
     const out = join(project, 'run');
