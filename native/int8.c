@@ -69,3 +69,50 @@ napi_value gemm_int8(napi_env env, napi_callback_info info) {
   if (w.n > 0) pool_range(w.n, work < GRAIN ? INT64_MAX : 16, 1, int8_range, &w);
   return NULL;
 }
+
+typedef struct {
+  const int8_t *q;
+  const float *scales;
+  float *out;
+  int64_t stride, count, width;
+} DequantWork;
+
+static void dequant_range(void *ctx, int64_t b0, int64_t b1) {
+  const DequantWork *w = (const DequantWork *)ctx;
+  for (int64_t blk = b0; blk < b1; blk++)
+    for (int64_t p = 0; p < w->count; p++) {
+      const int64_t row = blk * w->stride + p;
+      const float s = w->scales[row];
+      const int8_t *q = w->q + row * w->width;
+      float *o = w->out + row * w->width;
+#pragma omp simd
+      for (int64_t j = 0; j < w->width; j++) o[j] = (float)q[j] * s;
+    }
+}
+
+/* dequantRows(q, scales, out, outer, stride, count, width): an int8 KV cache widened for attention */
+napi_value dequant_rows(napi_env env, napi_callback_info info) {
+  ARGS(7) size_t nq, ns, no;
+  DequantWork w;
+  w.q = i8(env, argv[0], &nq);
+  if (!w.q) return NULL;
+  w.scales = f32(env, argv[1], &ns);
+  if (!w.scales) return NULL;
+  w.out = f32(env, argv[2], &no);
+  if (!w.out) return NULL;
+  const int64_t outer = num(env, argv[3]);
+  w.stride = num(env, argv[4]);
+  w.count = num(env, argv[5]);
+  w.width = num(env, argv[6]);
+  if (w.count > w.stride) {
+    napi_throw_range_error(env, NULL, "shareformer native dequantRows: count exceeds the stride");
+    return NULL;
+  }
+  const int64_t rows = strided(outer, w.stride, w.count);
+  if (!covers(env, "dequantRows", "q", nq, mul(rows, w.width)) || !covers(env, "dequantRows", "scales", ns, rows) ||
+      !covers(env, "dequantRows", "out", no, mul(rows, w.width)))
+    return NULL;
+  const int64_t work = mul3(outer, w.count, w.width);
+  if (outer > 0) pool_range(outer, work < GRAIN ? INT64_MAX : 2, 1, dequant_range, &w);
+  return NULL;
+}

@@ -148,5 +148,6 @@ napi_value adamw(napi_env env, napi_callback_info info);
 napi_value sum_squares(napi_env env, napi_callback_info info);
 /* int8.c */
 napi_value gemm_int8(napi_env env, napi_callback_info info);
+napi_value dequant_rows(napi_env env, napi_callback_info info);
 
 #endif

@@ -36,6 +36,7 @@ static napi_value init(napi_env env, napi_value exports) {
       {"sumSquares", NULL, sum_squares, NULL, NULL, NULL, napi_default, NULL},
       {"sumAxis", NULL, sum_axis, NULL, NULL, NULL, napi_default, NULL},
       {"gemmInt8", NULL, gemm_int8, NULL, NULL, NULL, napi_default, NULL},
+      {"dequantRows", NULL, dequant_rows, NULL, NULL, NULL, napi_default, NULL},
   };
   CHECK(napi_define_properties(env, exports, sizeof(props) / sizeof(props[0]), props));
   return exports;

@@ -34,6 +34,22 @@ describe.each(BACKENDS)('gemmInt8 on %s', (name) => {
   });
 });
 
+describe.each(BACKENDS)('dequantRows on %s', (name) => {
+  it('widens the first rows of every block, as the reference does, and leaves the rest', () => {
+    const be = setBackend(name);
+    const rng = new Rng(5);
+    const [outer, stride, count, width] = [12, 40, 33, 64];
+    const q = Int8Array.from({ length: outer * stride * width }, () => rng.int(255) - 127);
+    const scales = Float32Array.from({ length: outer * stride }, () => rng.uniform());
+    const a = new Float32Array(q.length).fill(7),
+      b = new Float32Array(q.length).fill(7);
+    jsBackend.dequantRows(q, scales, a, outer, stride, count, width);
+    be.dequantRows(q, scales, b, outer, stride, count, width);
+    expect(b).toEqual(a);
+    expect(a[(stride - 1) * width]).toBe(7); // row 39 of block 0 is past `count`
+  });
+});
+
 it.skipIf(!BACKENDS.includes('native'))('the native kernel refuses sizes its arrays do not cover', () => {
   const be = setBackend('native');
   const a = operands(2, 8, 8);

@@ -69,6 +69,20 @@ export interface Backend {
     accumulate: boolean,
   ): void;
 
+  /**
+   * Widens int8 rows with one scale each: for each of `outer` blocks of `stride` rows, the first
+   * `count` rows of `width` values (an int8 KV cache read back for attention).
+   */
+  dequantRows(
+    q: Int8Array,
+    scales: Float32Array,
+    out: Float32Array,
+    outer: number,
+    stride: number,
+    count: number,
+    width: number,
+  ): void;
+
   /** out[i] = a[i mod aLen] op b[i mod bLen] for i < out.length (broadcast over leading dimensions). */
   binary(op: BinaryOp, a: Float32Array, b: Float32Array, out: Float32Array): void;
   /** Backward of `binary` for one operand: dx[i mod dx.length] += ∂(a op b)/∂x · g[i]. */

@@ -100,12 +100,20 @@ export function trainTokensPerS(m: BenchModel): { tokensPerS: number; modelFlops
   return { tokensPerS, modelFlopsPerS: tokensPerS * flopsPerToken };
 }
 
+/** Storage of a decoding run: float32, int8 weights, or int8 weights with an int8 KV cache. */
+export type DecodePrecision = 'fp32' | 'int8' | 'int8+kv8';
+
 /** Greedy decoding of `newTokens` after a one-token prompt, batch 1, with the KV cache; the second of two runs. */
-export function decodeTokensPerS(m: BenchModel): { tokensPerS: number; cacheBytes: number } {
+export function decodeTokensPerS(
+  m: BenchModel,
+  precision: DecodePrecision = 'fp32',
+): { tokensPerS: number; cacheBytes: number } {
   const lm = new TransformerLM(lmConfig(m), 0);
+  if (precision !== 'fp32') lm.quantizeWeights();
+  const kvDtype = precision === 'int8+kv8' ? 'int8' : 'fp32';
   const tok = new CharTokenizer(Array.from({ length: m.vocab }, (_, i) => String.fromCodePoint(0x4e00 + i)));
   // One full warm-up run (the JIT compiles the per-token path; PyTorch's side warms up the same way).
-  generate(lm, tok, tok.chars[1]!, { maxTokens: m.newTokens ?? 256, temperature: 0 });
-  const r = generate(lm, tok, tok.chars[1]!, { maxTokens: m.newTokens ?? 256, temperature: 0 });
+  generate(lm, tok, tok.chars[1]!, { maxTokens: m.newTokens ?? 256, temperature: 0, kvDtype });
+  const r = generate(lm, tok, tok.chars[1]!, { maxTokens: m.newTokens ?? 256, temperature: 0, kvDtype });
   return { tokensPerS: r.stats.tokensPerS, cacheBytes: r.stats.cacheBytes };
 }

@@ -7,6 +7,8 @@ export interface BackendResults {
   matmul: Record<string, number>;
   train: Record<string, { tokensPerS: number; modelFlopsPerS: number }>;
   decode: Record<string, { tokensPerS: number; cacheBytes: number }>;
+  /** Decoding with int8 weights, and with int8 weights and an int8 KV cache (absent in older results). */
+  decodeInt8?: Record<string, { int8: number; int8Kv8: number; cacheBytesKv8: number }>;
 }
 
 export interface BenchResults {
@@ -61,6 +63,12 @@ export function targets(r: BenchResults): Target[] {
       'native',
       decodeRatios.length ? Math.min(...decodeRatios) : undefined,
       2.0,
+    ],
+    [
+      'native decoding, int8 weights vs fp32 (no sharing)',
+      'native',
+      ratioOf(b.native?.decodeInt8?.none?.int8, b.native?.decode.none?.tokensPerS),
+      1.8,
     ],
   ];
   for (const [w, w1] of [
@@ -168,6 +176,40 @@ function decodeTable(r: BenchResults, decoders: string[]): string {
   );
 }
 
+function int8Table(r: BenchResults, decoders: string[]): string {
+  const rows = decoders.flatMap((name) =>
+    r.decodePlans.map((k) => {
+      const fp32 = r.backends[name]!.decode[k];
+      const q = r.backends[name]!.decodeInt8?.[k];
+      return [
+        name,
+        k,
+        fp32 ? fp32.tokensPerS.toFixed(0) : '—',
+        q ? q.int8.toFixed(0) : '—',
+        ratio(q?.int8, fp32?.tokensPerS),
+        q ? q.int8Kv8.toFixed(0) : '—',
+        ratio(q?.int8Kv8, fp32?.tokensPerS),
+        fp32 ? String(fp32.cacheBytes) : '—',
+        q ? String(q.cacheBytesKv8) : '—',
+      ];
+    }),
+  );
+  return table(
+    [
+      'backend',
+      'plan',
+      'fp32',
+      'int8 weights',
+      '× fp32',
+      'int8 weights + int8 KV',
+      '× fp32',
+      'KV bytes fp32',
+      'KV bytes int8',
+    ],
+    rows,
+  );
+}
+
 export function markdownReport(r: BenchResults): string {
   const t = torchOf(r),
     tf = tfjsOf(r);
@@ -207,6 +249,13 @@ export function markdownReport(r: BenchResults): string {
     decodeTable(
       r,
       fast.filter((n) => !r.noDecode.includes(n)),
+    ),
+    '',
+    '## decoding with int8 weights and an int8 KV cache, batch 1, 6×384 (tokens/s)',
+    '',
+    int8Table(
+      r,
+      fast.filter((n) => !r.noDecode.includes(n) && r.backends[n]!.decodeInt8),
     ),
     '',
     '## targets (issue 4: ratios against PyTorch and tfjs-wasm in this run)',

@@ -54,7 +54,18 @@ function measureBackend(name: string, plan: Plan): BackendResults {
   // Decoding first, on an empty buffer pool, as `shareformer generate` runs: a pool full of a
   // training run's buffers makes the collector's work per token larger.
   clearPool();
-  if (!NO_DECODE.includes(name)) for (const [k, m] of Object.entries(plan.decode)) r.decode[k] = decodeTokensPerS(m);
+  if (!NO_DECODE.includes(name)) {
+    r.decodeInt8 = {};
+    for (const [k, m] of Object.entries(plan.decode)) {
+      r.decode[k] = decodeTokensPerS(m);
+      const kv8 = decodeTokensPerS(m, 'int8+kv8');
+      r.decodeInt8[k] = {
+        int8: decodeTokensPerS(m, 'int8').tokensPerS,
+        int8Kv8: kv8.tokensPerS,
+        cacheBytesKv8: kv8.cacheBytes,
+      };
+    }
+  }
   for (const [k, m] of Object.entries(plan.train)) r.train[k] = trainTokensPerS(m);
   clearPool();
   return r;

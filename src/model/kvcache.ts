@@ -192,15 +192,16 @@ export class KVCache {
     if (this.scratch[kind].length !== buf.length) this.scratch[kind] = new Float32Array(buf.length);
     const out = this.scratch[kind];
     const scales = (kind === 'keys' ? this.keyScales : this.valueScales)[layer];
+    if (scales) {
+      backend().dequantRows(buf as Int8Array, scales, out, outer, this.allocated, positions, hd);
+      return new Tensor(out, shape);
+    }
     const widen = this.dtype === 'fp16' ? halfToFloat : bf16ToFloat;
     for (let blk = 0; blk < outer; blk++) {
       const base = blk * this.allocated;
       for (let p = 0; p < positions; p++) {
         const o = (base + p) * hd;
-        if (scales) {
-          const s = scales[base + p]!;
-          for (let j = 0; j < hd; j++) out[o + j] = buf[o + j]! * s;
-        } else for (let j = 0; j < hd; j++) out[o + j] = widen(buf[o + j]!);
+        for (let j = 0; j < hd; j++) out[o + j] = widen(buf[o + j]!);
       }
     }
     return new Tensor(out, shape);

@@ -6,7 +6,7 @@ import { binary, binaryBackward, scale, gelu, geluBackward, silu, siluBackward, 
 import { copyAxis, permute, embedding, embeddingBackward, sumAxis, broadcastAxis } from './layout.js';
 import { layerNorm, layerNormBackward, rmsNorm, rmsNormBackward, softmax, softmaxBackward } from './norm.js';
 import { attentionProbs, attentionProbsBackward, attendValues, attendValuesBackward } from './attention.js';
-import { gemmInt8 } from './int8.js';
+import { dequantRows, gemmInt8 } from './int8.js';
 import { rope, ropeBackward } from './rope.js';
 import { crossEntropy, crossEntropyBackward, adamw } from './loss.js';
 
@@ -14,6 +14,7 @@ export const jsBackend: Backend = {
   name: 'js',
   gemm,
   gemmInt8,
+  dequantRows,
   binary,
   binaryBackward,
   scale,

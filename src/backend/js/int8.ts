@@ -22,3 +22,23 @@ export function gemmInt8(
     }
   }
 }
+
+/** out rows (blk·stride + p, p < count, for each of `outer` blocks) = q row · its scale. */
+export function dequantRows(
+  q: Int8Array,
+  scales: Float32Array,
+  out: Float32Array,
+  outer: number,
+  stride: number,
+  count: number,
+  width: number,
+): void {
+  for (let blk = 0; blk < outer; blk++) {
+    for (let p = 0; p < count; p++) {
+      const row = blk * stride + p,
+        s = scales[row]!,
+        o = row * width;
+      for (let j = 0; j < width; j++) out[o + j] = q[o + j]! * s;
+    }
+  }
+}

@@ -82,6 +82,15 @@ interface Addon {
   ): void;
   binaryBackward(op: number, which: number, a: Float32Array, b: Float32Array, g: Float32Array, dx: Float32Array): void;
   sumSquares(x: Float32Array): number;
+  dequantRows(
+    q: Int8Array,
+    scales: Float32Array,
+    out: Float32Array,
+    outer: number,
+    stride: number,
+    count: number,
+    width: number,
+  ): void;
   gemmInt8(
     x: Float32Array,
     q: Int8Array,
