@@ -25,7 +25,7 @@ interface BenchOpts {
 export function benchCommand(): Command {
   return new Command('bench')
     .description(
-      'benchmark backends against PyTorch and TensorFlow.js in the same run (writes results.json and results.md)',
+      'benchmark backends against PyTorch, TensorFlow.js and onnxruntime in the same run (writes results.json and results.md)',
     )
     .option('--out <dir>', 'where to write results.json and results.md', 'bench')
     .option('--quick', 'smaller sizes and fewer steps (a smoke test, not for reporting)')

@@ -34,6 +34,7 @@ export function demoCommand(): Command {
     .map(([name, t]) => `${name} (${t.description}; learned in ${t.steps} steps)`)
     .join('; ');
   const cmd = new Command('demo')
+    .summary('a baseline and four shared models learn a task side by side (the npm start job)')
     .description(
       'train a baseline and four shared models on a built-in task, score them on held-out problems, and compare size, KV cache, score and loss',
     )

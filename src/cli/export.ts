@@ -19,6 +19,7 @@ interface ExportOpts {
 
 export function exportCommand(): Command {
   return new Command('export')
+    .summary('export a checkpoint to Hugging Face (--to hf) or ONNX (--to onnx)')
     .description(
       'export a checkpoint for other tools: --to hf writes a Hugging Face model directory (GPT-2 or Llama layout); --to onnx writes one ONNX decoder file with a KV cache, for onnxruntime (any sharing plan)',
     )

@@ -24,6 +24,7 @@ interface GenerateOpts {
 
 export function generateCommand(): Command {
   const cmd = new Command('generate')
+    .summary('generate text from a checkpoint with a KV cache (continues past the context)')
     .description(
       'generate text from a checkpoint, streaming, with a KV cache that grows in chunks; past the context a sliding window continues (RoPE models drop the oldest eighth of the cache; learned-position models re-encode the last seven eighths, as nanoGPT crops), and a prompt longer than the context keeps its last tokens',
     )

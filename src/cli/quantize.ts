@@ -15,6 +15,7 @@ interface QuantizeOpts {
 
 export function quantizeCommand(): Command {
   return new Command('quantize')
+    .summary('write a checkpoint with int8 weights (a quarter of the size)')
     .description(
       'write a checkpoint with int8 weights (per output channel; embeddings too; norms and biases stay float32) that eval and generate run without a float32 copy',
     )
