@@ -1,5 +1,5 @@
 // `shareformer bench` (npm run bench): matmul GFLOP/s, training and decoding tokens/s for every
-// backend, against PyTorch and TensorFlow.js measured in the same run; writes results.json and
+// backend, against PyTorch, TensorFlow.js and onnxruntime measured in the same run; writes results.json and
 // results.md, ending with the targets of the kernels issue. OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE
 // are unset for this command only. On a Node whose WebAssembly lacks relaxed SIMD by default
 // (Node 20), the command re-runs itself with the V8 flag that enables it, so both wasm builds are
