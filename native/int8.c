@@ -116,3 +116,121 @@ napi_value dequant_rows(napi_env env, napi_callback_info info) {
   if (outer > 0) pool_range(outer, work < GRAIN ? INT64_MAX : 2, 1, dequant_range, &w);
   return NULL;
 }
+
+/* ---- attention over an int8 KV cache: k, v [B,G,kvStride,D] int8 with one scale per (b, g, row);
+ * q [B,H,Tq,D]; probs [B,H,Tq,Tk]; out [B,H,Tq,D]. Rows are widened as they are read. Tasks are
+ * (batch, query head) pairs. Query t sees keys 0 .. tk - tq + t (causal). */
+typedef struct {
+  int64_t batch, heads, kv_heads, tq, tk, stride, d;
+  float scale;
+  bool causal;
+  const float *q, *kscale, *vscale, *probs;
+  const int8_t *k, *v;
+  float *out;
+} Int8Attn;
+
+static inline int64_t int8_last(const Int8Attn *a, int64_t t) { return a->causal ? a->tk - a->tq + t : a->tk - 1; }
+
+static void int8_probs_task(void *ctx, int64_t task) {
+  const Int8Attn *a = (const Int8Attn *)ctx;
+  const int64_t b = task / a->heads, h = task % a->heads, g = h / (a->heads / a->kv_heads);
+  const int64_t row0 = (b * a->kv_heads + g) * a->stride;
+  for (int64_t t = 0; t < a->tq; t++) {
+    const float *q = a->q + ((b * a->heads + h) * a->tq + t) * a->d;
+    float *p = a->out + ((b * a->heads + h) * a->tq + t) * a->tk;
+    const int64_t last = int8_last(a, t);
+    float max = -INFINITY;
+    for (int64_t s = 0; s <= last; s++) {
+      const int8_t *k = a->k + (row0 + s) * a->d;
+      float dot = 0;
+#pragma omp simd reduction(+ : dot)
+      for (int64_t j = 0; j < a->d; j++) dot += q[j] * (float)k[j];
+      p[s] = dot * a->kscale[row0 + s] * a->scale;
+      if (p[s] > max) max = p[s];
+    }
+    float sum = 0;
+    for (int64_t s = 0; s <= last; s++) {
+      p[s] = expf(p[s] - max);
+      sum += p[s];
+    }
+    const float inv = 1.0f / sum;
+    for (int64_t s = 0; s <= last; s++) p[s] *= inv;
+    for (int64_t s = last + 1; s < a->tk; s++) p[s] = 0;
+  }
+}
+
+static void int8_values_task(void *ctx, int64_t task) {
+  const Int8Attn *a = (const Int8Attn *)ctx;
+  const int64_t b = task / a->heads, h = task % a->heads, g = h / (a->heads / a->kv_heads);
+  const int64_t row0 = (b * a->kv_heads + g) * a->stride;
+  for (int64_t t = 0; t < a->tq; t++) {
+    const float *p = a->probs + ((b * a->heads + h) * a->tq + t) * a->tk;
+    float *o = a->out + ((b * a->heads + h) * a->tq + t) * a->d;
+    for (int64_t j = 0; j < a->d; j++) o[j] = 0;
+    const int64_t last = int8_last(a, t);
+    for (int64_t s = 0; s <= last; s++) {
+      const float w = p[s] * a->vscale[row0 + s];
+      if (w == 0) continue;
+      const int8_t *v = a->v + (row0 + s) * a->d;
+#pragma omp simd
+      for (int64_t j = 0; j < a->d; j++) o[j] += w * (float)v[j];
+    }
+  }
+}
+
+/* attentionProbsInt8(batch, heads, kvHeads, tq, tk, kvStride, d, scale, causal, q, kq, kScales, probs)
+ * attendValuesInt8(batch, heads, kvHeads, tq, tk, kvStride, d, scale, causal, probs, vq, vScales, out) */
+static napi_value int8_attention(napi_env env, napi_callback_info info, bool values) {
+  ARGS(13) Int8Attn a;
+  memset(&a, 0, sizeof a);
+  a.batch = num(env, argv[0]);
+  a.heads = num(env, argv[1]);
+  a.kv_heads = num(env, argv[2]);
+  a.tq = num(env, argv[3]);
+  a.tk = num(env, argv[4]);
+  a.stride = num(env, argv[5]);
+  a.d = num(env, argv[6]);
+  a.scale = (float)dbl(env, argv[7]);
+  napi_get_value_bool(env, argv[8], &a.causal);
+  if (a.batch < 0 || a.heads < 0 || a.kv_heads <= 0 || a.heads % a.kv_heads != 0 || a.tq < 0 || a.tk < a.tq ||
+      a.stride < a.tk || a.d < 0) {
+    napi_throw_range_error(env, NULL,
+                           "shareformer native int8 attention: sizes must satisfy 0 <= tq <= tk <= kvStride");
+    return NULL;
+  }
+  size_t n0, n1, n2, n3;
+  const float *first = f32(env, argv[9], &n0);
+  if (!first) return NULL;
+  const int8_t *rows = i8(env, argv[10], &n1);
+  if (!rows) return NULL;
+  const float *scales = f32(env, argv[11], &n2);
+  if (!scales) return NULL;
+  a.out = f32(env, argv[12], &n3);
+  if (!a.out) return NULL;
+  const char *kernel = values ? "attendValuesInt8" : "attentionProbsInt8";
+  const int64_t qs = mul4(a.batch, a.heads, a.tq, a.d), ps = mul4(a.batch, a.heads, a.tq, a.tk);
+  const int64_t kvrows = mul3(a.batch, a.kv_heads, a.stride);
+  if (!covers(env, kernel, values ? "probs" : "q", n0, values ? ps : qs) ||
+      !covers(env, kernel, values ? "v" : "k", n1, mul(kvrows, a.d)) || !covers(env, kernel, "scales", n2, kvrows) ||
+      !covers(env, kernel, "out", n3, values ? qs : ps))
+    return NULL;
+  if (values) {
+    a.probs = first;
+    a.v = rows;
+    a.vscale = scales;
+  } else {
+    a.q = first;
+    a.k = rows;
+    a.kscale = scales;
+  }
+  const int64_t tasks = a.batch * a.heads;
+  pool_task task = values ? int8_values_task : int8_probs_task;
+  if (mul4(a.batch, a.heads, a.tq, mul(a.tk, a.d)) < ((int64_t)1 << 17))
+    for (int64_t i = 0; i < tasks; i++) task(&a, i);
+  else
+    pool_run(tasks, task, &a);
+  return NULL;
+}
+
+napi_value attention_probs_int8(napi_env env, napi_callback_info info) { return int8_attention(env, info, false); }
+napi_value attend_values_int8(napi_env env, napi_callback_info info) { return int8_attention(env, info, true); }

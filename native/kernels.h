@@ -149,5 +149,7 @@ napi_value sum_squares(napi_env env, napi_callback_info info);
 /* int8.c */
 napi_value gemm_int8(napi_env env, napi_callback_info info);
 napi_value dequant_rows(napi_env env, napi_callback_info info);
+napi_value attention_probs_int8(napi_env env, napi_callback_info info);
+napi_value attend_values_int8(napi_env env, napi_callback_info info);
 
 #endif

@@ -37,6 +37,8 @@ static napi_value init(napi_env env, napi_value exports) {
       {"sumAxis", NULL, sum_axis, NULL, NULL, NULL, napi_default, NULL},
       {"gemmInt8", NULL, gemm_int8, NULL, NULL, NULL, napi_default, NULL},
       {"dequantRows", NULL, dequant_rows, NULL, NULL, NULL, napi_default, NULL},
+      {"attentionProbsInt8", NULL, attention_probs_int8, NULL, NULL, NULL, napi_default, NULL},
+      {"attendValuesInt8", NULL, attend_values_int8, NULL, NULL, NULL, napi_default, NULL},
   };
   CHECK(napi_define_properties(env, exports, sizeof(props) / sizeof(props[0]), props));
   return exports;

@@ -57,3 +57,40 @@ it.skipIf(!BACKENDS.includes('native'))('the native kernel refuses sizes its arr
     /gemmInt8: x has 16 elements, the sizes need 18/,
   );
 });
+
+describe.each(BACKENDS)('attention over an int8 KV cache on %s', (name) => {
+  it.each([
+    [2, 6, 3, 1, 37, 40, 16],
+    [1, 4, 2, 9, 9, 12, 8],
+    [1, 6, 6, 1, 256, 320, 64],
+  ] as const)(
+    'batch %i, heads %i over %i, tq %i, tk %i (stride %i), head size %i',
+    (batch, heads, kvHeads, tq, tk, stride, D) => {
+      const be = setBackend(name);
+      const rng = new Rng(tk);
+      const dims = {
+        batch,
+        heads,
+        kvHeads,
+        tq,
+        tk,
+        kvStride: stride,
+        headDim: D,
+        scale: 1 / Math.sqrt(D),
+        causal: true,
+      };
+      const q = new Float32Array(batch * heads * tq * D);
+      rng.fillNormal(q);
+      const kv = Int8Array.from({ length: batch * kvHeads * stride * D }, () => rng.int(255) - 127);
+      const scales = Float32Array.from({ length: batch * kvHeads * stride }, () => rng.uniform() / 40);
+      const [pa, pb] = [0, 1].map(() => new Float32Array(batch * heads * tq * tk));
+      jsBackend.attentionProbsInt8(q, kv, scales, dims, pa!);
+      be.attentionProbsInt8(q, kv, scales, dims, pb!);
+      expect(relativeDiff(pb!, pa!)).toBeLessThan(1e-5);
+      const [oa, ob] = [0, 1].map(() => new Float32Array(batch * heads * tq * D));
+      jsBackend.attendValuesInt8(pa!, kv, scales, dims, oa!);
+      be.attendValuesInt8(pa!, kv, scales, dims, ob!);
+      expect(relativeDiff(ob!, oa!)).toBeLessThan(1e-5);
+    },
+  );
+});

@@ -83,6 +83,23 @@ export interface Backend {
     width: number,
   ): void;
 
+  /** attentionProbs reading keys stored as int8 rows with one scale per head and position (no backward). */
+  attentionProbsInt8(
+    q: Float32Array,
+    kq: Int8Array,
+    kScales: Float32Array,
+    dims: AttentionDims,
+    probs: Float32Array,
+  ): void;
+  /** attendValues reading values stored as int8 rows with one scale per head and position (no backward). */
+  attendValuesInt8(
+    probs: Float32Array,
+    vq: Int8Array,
+    vScales: Float32Array,
+    dims: AttentionDims,
+    out: Float32Array,
+  ): void;
+
   /** out[i] = a[i mod aLen] op b[i mod bLen] for i < out.length (broadcast over leading dimensions). */
   binary(op: BinaryOp, a: Float32Array, b: Float32Array, out: Float32Array): void;
   /** Backward of `binary` for one operand: dx[i mod dx.length] += ∂(a op b)/∂x · g[i]. */

@@ -29,6 +29,13 @@ export interface CacheOptions {
 
 type Store = Float32Array | Uint16Array | Int8Array;
 
+/** Keys or values stored as int8 rows with one float32 scale per head and position. */
+export interface Int8Rows {
+  q: Int8Array;
+  scales: Float32Array;
+  shape: [number, number, number, number];
+}
+
 export class KVCache {
   /** Filled positions. */
   length = 0;
@@ -150,6 +157,12 @@ export class KVCache {
    * returns the layer's first length + T positions as a float32 tensor (see `read`).
    */
   write(kind: 'keys' | 'values', layer: number, t: Tensor): Tensor {
+    this.store(kind, layer, t);
+    return this.read(kind, layer, this.length + t.shape[2]!);
+  }
+
+  /** Stores new rows t [batch, kvHeads, T, headDim] at the current length, in the cache's dtype. */
+  store(kind: 'keys' | 'values', layer: number, t: Tensor): void {
     if (!this[kind][layer]) throw new Error(`KVCache: layer ${layer} has no ${kind} entry under this sharing plan`);
     const T = t.shape[2]!;
     if (this.length + T > this.capacity) {
@@ -174,7 +187,15 @@ export class KVCache {
         }
       }
     }
-    return this.read(kind, layer, this.length + T);
+  }
+
+  /** An int8 cache's rows of one layer as stored: values, scales and [batch, kvHeads, allocated, headDim]. */
+  int8Rows(kind: 'keys' | 'values', layer: number): Int8Rows {
+    const q = this[kind][layer],
+      scales = (kind === 'keys' ? this.keyScales : this.valueScales)[layer];
+    if (!(q instanceof Int8Array) || !scales)
+      throw new Error(`KVCache: layer ${layer} has no int8 ${kind} (dtype ${this.dtype})`);
+    return { q, scales, shape: [this.batch, this.kvHeads, this.allocated, this.headDim] };
   }
 
   /**

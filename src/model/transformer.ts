@@ -21,7 +21,14 @@ import {
   rope,
   silu,
 } from '../tensor/ops/index.js';
-import { embeddingInt8, linearInt8, quantizeWeight, type QuantizedWeight } from '../tensor/ops/quantized.js';
+import {
+  attendValuesInt8,
+  attentionProbsInt8,
+  embeddingInt8,
+  linearInt8,
+  quantizeWeight,
+  type QuantizedWeight,
+} from '../tensor/ops/quantized.js';
 import type { ParamGroup } from '../train/adamw.js';
 import { planOf, resolveConfig, type ModelConfig } from './config.js';
 import { KVCache, type CacheOptions } from './kvcache.js';
@@ -227,16 +234,24 @@ export class TransformerLM {
         v: Tensor | null = null;
       if (plan.computesK[i]) k = positioned(heads(this.linear(h, `${a}.attn.k`), c.kvHeads));
       if (plan.computesV[i]) v = heads(this.linear(h, `${a}.attn.v`), c.kvHeads);
-      keys.push(k && cache ? cache.write('keys', i, k) : k);
-      values.push(v && cache ? cache.write('values', i, v) : v);
+      // An int8 cache is read by int8 attention kernels; the others hand attention float32 rows.
+      const int8 = cache?.dtype === 'int8';
+      if (int8 && k) cache!.store('keys', i, k);
+      if (int8 && v) cache!.store('values', i, v);
+      keys.push(k && cache && !int8 ? cache.write('keys', i, k) : k);
+      values.push(v && cache && !int8 ? cache.write('values', i, v) : v);
       // Attention producers compute softmax(QKᵀ/√d); consumers reuse a producer's probabilities.
       let p: Tensor | null = null;
       if (plan.computesQ[i]) {
         const q = positioned(heads(this.linear(h, `${a}.attn.q`), c.heads));
-        p = attentionProbs(q, stored('keys', keys, plan.kv[i]!, i), { keyLength });
+        p = int8
+          ? attentionProbsInt8(q, cache!.int8Rows('keys', plan.kv[i]!), keyLength)
+          : attentionProbs(q, stored('keys', keys, plan.kv[i]!, i), { keyLength });
       }
       probs.push(p);
-      const out = attendValues(probs[plan.attention[i]]!, stored('values', values, plan.kv[i]!, i));
+      const out = int8
+        ? attendValuesInt8(probs[plan.attention[i]]!, cache!.int8Rows('values', plan.kv[i]!))
+        : attendValues(probs[plan.attention[i]]!, stored('values', values, plan.kv[i]!, i));
       const merged = reshape(permute(out, [0, 2, 1, 3]), [batch, T, c.dModel]);
       x = add(x, this.drop(this.linear(merged, `${a}.attn.o`), options));
 

@@ -6,7 +6,7 @@ import { binary, binaryBackward, scale, gelu, geluBackward, silu, siluBackward, 
 import { copyAxis, permute, embedding, embeddingBackward, sumAxis, broadcastAxis } from './layout.js';
 import { layerNorm, layerNormBackward, rmsNorm, rmsNormBackward, softmax, softmaxBackward } from './norm.js';
 import { attentionProbs, attentionProbsBackward, attendValues, attendValuesBackward } from './attention.js';
-import { dequantRows, gemmInt8 } from './int8.js';
+import { attendValuesInt8, attentionProbsInt8, dequantRows, gemmInt8 } from './int8.js';
 import { rope, ropeBackward } from './rope.js';
 import { crossEntropy, crossEntropyBackward, adamw } from './loss.js';
 
@@ -15,6 +15,8 @@ export const jsBackend: Backend = {
   gemm,
   gemmInt8,
   dequantRows,
+  attentionProbsInt8,
+  attendValuesInt8,
   binary,
   binaryBackward,
   scale,

@@ -1,5 +1,7 @@
-// Reference int8-weight product: out[r, o] (+)= scales[o] · Σ_j x[r, j] · q[o, j]. It defines the
-// numbers the faster kernels must reproduce (the sum in float64, then one rounding).
+// Reference int8 kernels: the weight product out[r, o] (+)= scales[o] · Σ_j x[r, j] · q[o, j], the
+// widening of int8 rows, and attention over an int8 KV cache. They define the numbers the faster
+// kernels must reproduce (sums in float64, then one rounding).
+import type { AttentionDims } from '../types.js';
 
 export function gemmInt8(
   x: Float32Array,
@@ -39,6 +41,78 @@ export function dequantRows(
         s = scales[row]!,
         o = row * width;
       for (let j = 0; j < width; j++) out[o + j] = q[o + j]! * s;
+    }
+  }
+}
+
+/** Last key position query t may see (inclusive); queries are the last tq of tk positions. */
+const lastKey = (d: AttentionDims, t: number) => (d.causal ? d.tk - d.tq + t : d.tk - 1);
+
+/** attentionProbs with keys stored as int8 rows (one scale per head and position). */
+export function attentionProbsInt8(
+  q: Float32Array,
+  kq: Int8Array,
+  kScales: Float32Array,
+  d: AttentionDims,
+  probs: Float32Array,
+): void {
+  const { batch, heads, kvHeads, tq, tk, kvStride, headDim: D, scale } = d;
+  const group = heads / kvHeads;
+  const row = new Float64Array(tk);
+  for (let b = 0; b < batch; b++) {
+    for (let h = 0; h < heads; h++) {
+      const kRow = (b * kvHeads + Math.floor(h / group)) * kvStride;
+      for (let t = 0; t < tq; t++) {
+        const qo = ((b * heads + h) * tq + t) * D;
+        const po = ((b * heads + h) * tq + t) * tk;
+        const last = lastKey(d, t);
+        let max = -Infinity;
+        for (let s = 0; s <= last; s++) {
+          const ko = (kRow + s) * D;
+          let dot = 0;
+          for (let j = 0; j < D; j++) dot += q[qo + j]! * kq[ko + j]!;
+          row[s] = dot * kScales[kRow + s]! * scale;
+          if (row[s]! > max) max = row[s]!;
+        }
+        let sum = 0;
+        for (let s = 0; s <= last; s++) {
+          row[s] = Math.exp(row[s]! - max);
+          sum += row[s]!;
+        }
+        for (let s = 0; s <= last; s++) probs[po + s] = row[s]! / sum;
+        for (let s = last + 1; s < tk; s++) probs[po + s] = 0;
+      }
+    }
+  }
+}
+
+/** attendValues with values stored as int8 rows (one scale per head and position). */
+export function attendValuesInt8(
+  probs: Float32Array,
+  vq: Int8Array,
+  vScales: Float32Array,
+  d: AttentionDims,
+  out: Float32Array,
+): void {
+  const { batch, heads, kvHeads, tq, tk, kvStride, headDim: D } = d;
+  const group = heads / kvHeads;
+  const acc = new Float64Array(D);
+  for (let b = 0; b < batch; b++) {
+    for (let h = 0; h < heads; h++) {
+      const vRow = (b * kvHeads + Math.floor(h / group)) * kvStride;
+      for (let t = 0; t < tq; t++) {
+        const po = ((b * heads + h) * tq + t) * tk;
+        acc.fill(0);
+        const last = lastKey(d, t);
+        for (let s = 0; s <= last; s++) {
+          const p = probs[po + s]! * vScales[vRow + s]!;
+          if (p === 0) continue;
+          const vo = (vRow + s) * D;
+          for (let j = 0; j < D; j++) acc[j]! += p * vq[vo + j]!;
+        }
+        const oo = ((b * heads + h) * tq + t) * D;
+        for (let j = 0; j < D; j++) out[oo + j] = acc[j]!;
+      }
     }
   }
 }

@@ -82,6 +82,10 @@ interface Addon {
   ): void;
   binaryBackward(op: number, which: number, a: Float32Array, b: Float32Array, g: Float32Array, dx: Float32Array): void;
   sumSquares(x: Float32Array): number;
+  attentionProbsInt8(
+    ...args: [...ReturnType<typeof dimsOf>, Float32Array, Int8Array, Float32Array, Float32Array]
+  ): void;
+  attendValuesInt8(...args: [...ReturnType<typeof dimsOf>, Float32Array, Int8Array, Float32Array, Float32Array]): void;
   dequantRows(
     q: Int8Array,
     scales: Float32Array,

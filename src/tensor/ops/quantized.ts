@@ -1,7 +1,7 @@
 // Products and lookups with int8 weights (symmetric, one float32 scale per output row): the
 // weights stay int8 in memory and every kernel widens them as it reads. Inference only: these
 // ops record no gradient.
-import { backend } from '../../backend/backend.js';
+import { backend, type AttentionDims } from '../../backend/backend.js';
 import { takeBuffer } from '../pool.js';
 import { quantizeRows } from '../precision.js';
 import { OpError, Tensor, expectInt32, formatShape, type Shape } from '../tensor.js';
@@ -58,4 +58,50 @@ export function embeddingInt8(w: QuantizedWeight, ids: Int32Array, idsShape: Sha
     for (let j = 0; j < dim; j++) out[i * dim + j] = w.q[id * dim + j]! * s;
   }
   return new Tensor(out, [...idsShape, dim]);
+}
+
+/** Keys or values as int8 rows [B, G, C, D] with one scale per (b, g, position) row. */
+export interface Int8Rows {
+  q: Int8Array;
+  scales: Float32Array;
+  shape: readonly [number, number, number, number];
+}
+
+function int8Dims(op: string, q: Tensor, k: Int8Rows, keyLength: number): AttentionDims {
+  const [batch, heads, tq, headDim] = q.shape as [number, number, number, number];
+  const [kb, kvHeads, rows, kd] = k.shape;
+  if (q.rank !== 4 || kb !== batch || kd !== headDim || heads % kvHeads !== 0 || keyLength > rows || tq > keyLength)
+    throw new OpError(
+      op,
+      `q ${formatShape(q.shape)} does not fit int8 rows [${k.shape.join(', ')}] with ${keyLength} keys`,
+    );
+  return {
+    batch,
+    heads,
+    kvHeads,
+    tq,
+    tk: keyLength,
+    kvStride: rows,
+    headDim,
+    scale: 1 / Math.sqrt(headDim),
+    causal: true,
+  };
+}
+
+/** Causal softmax(QKᵀ/√D) over keys read from int8 rows (inference: no gradient). */
+export function attentionProbsInt8(q: Tensor, k: Int8Rows, keyLength: number): Tensor {
+  const d = int8Dims('attentionProbsInt8', q, k, keyLength);
+  const probs = takeBuffer(d.batch * d.heads * d.tq * d.tk);
+  backend().attentionProbsInt8(q.data, k.q, k.scales, d, probs);
+  return new Tensor(probs, [d.batch, d.heads, d.tq, d.tk]);
+}
+
+/** probs · V with values read from int8 rows (inference: no gradient). */
+export function attendValuesInt8(probs: Tensor, v: Int8Rows): Tensor {
+  const [batch, heads, tq, tk] = probs.shape as [number, number, number, number];
+  const [, kvHeads, rows, headDim] = v.shape;
+  const d: AttentionDims = { batch, heads, kvHeads, tq, tk, kvStride: rows, headDim, scale: 1, causal: true };
+  const out = takeBuffer(batch * heads * tq * headDim);
+  backend().attendValuesInt8(probs.data, v.q, v.scales, d, out);
+  return new Tensor(out, [batch, heads, tq, headDim]);
 }
