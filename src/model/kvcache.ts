@@ -3,7 +3,8 @@
 // position), so its measured bytes equal kvCacheBytesPerToken(dtype) × allocated positions × batch.
 // It allocates in chunks as the sequence grows (up to its capacity, at most the context), and can
 // drop its oldest positions (a sliding window) while absolute positions keep counting. Attention
-// reads a lower-precision layer through one float32 scratch per kind, widened on each read.
+// reads an int8 cache in place (int8 kernels); fp16/bf16 layers are widened into one float32
+// scratch per kind on each read.
 import { backend } from '../backend/backend.js';
 import {
   bf16ToFloat,
