@@ -29,21 +29,6 @@ static void int8_range(void *ctx, int64_t o0, int64_t o1) {
   }
 }
 
-static inline int8_t *i8(napi_env env, napi_value v, size_t *len) {
-  napi_typedarray_type type;
-  size_t length;
-  void *data;
-  napi_value buf;
-  size_t offset;
-  if (len) *len = 0;
-  if (napi_get_typedarray_info(env, v, &type, &length, &data, &buf, &offset) != napi_ok || type != napi_int8_array) {
-    napi_throw_type_error(env, NULL, "shareformer native: expected an Int8Array");
-    return NULL;
-  }
-  if (len) *len = length;
-  return (int8_t *)data;
-}
-
 /* gemmInt8(x, q, scales, out, rows, n, k, accumulate) */
 napi_value gemm_int8(napi_env env, napi_callback_info info) {
   ARGS(8) size_t nx, nq, ns, no;

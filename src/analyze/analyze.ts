@@ -4,16 +4,18 @@
 import { planOf, resolveConfig, type ModelConfig } from '../model/config.js';
 import {
   countParameters,
+  DTYPE_BYTES,
   kvCacheBytesPerToken,
   parameterLayout,
   type ParameterCount,
   type ParameterSpec,
 } from '../model/parameters.js';
 import type { SharingPlan } from '../model/plan.js';
+import type { StorageDtype } from '../tensor/precision.js';
 import type { AnalyzerPreset } from './presets.js';
 
-export type Dtype = 'fp32' | 'fp16' | 'bf16' | 'int8';
-export const DTYPE_BYTES: Record<Dtype, number> = { fp32: 4, fp16: 2, bf16: 2, int8: 1 };
+export type Dtype = StorageDtype;
+export { DTYPE_BYTES };
 
 export interface AnalyzeOptions {
   /** Sequence length for KV-cache and FLOP figures (default: the config's context). */

@@ -1,6 +1,7 @@
 // safetensors read/write on byte arrays (no file system, so it runs in browsers too).
 // The reader checks everything it trusts: header length, JSON, dtypes, shapes, offsets, overlaps
 // and holes, duplicate keys and the number of tensors, and names the source and tensor in every error.
+import { halfToFloat } from '../tensor/precision.js';
 import { findDuplicateKey } from './json-duplicates.js';
 
 export type Dtype = 'F64' | 'F32' | 'F16' | 'BF16' | 'I64' | 'I32' | 'I16' | 'I8' | 'U8' | 'BOOL';
@@ -210,15 +211,6 @@ export function toFloat32(t: StoredTensor, name?: string): Float32Array {
   }
   if (t.dtype === 'F16') return Float32Array.from(t.data as Uint16Array, halfToFloat);
   throw new Error(`toFloat32: dtype ${t.dtype} is not a floating type${name ? ` (tensor "${name}")` : ''}`);
-}
-
-function halfToFloat(h: number): number {
-  const sign = h & 0x8000 ? -1 : 1,
-    exp = (h >> 10) & 0x1f,
-    frac = h & 0x3ff;
-  if (exp === 0) return sign * frac * 2 ** -24;
-  if (exp === 31) return frac ? NaN : sign * Infinity;
-  return sign * (1 + frac / 1024) * 2 ** (exp - 15);
 }
 
 function dtypeOf(data: TensorData, declared?: Dtype): Dtype {

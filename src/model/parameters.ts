@@ -116,14 +116,18 @@ export function countParameters(layout: readonly ParameterSpec[]): ParameterCoun
 
 /** KV-cache bytes per token: K and V rows of every layer that computes them, kvHeads wide. */
 export function kvBytesPerToken(c: ModelConfig, bytesPerElement = 4, plan: SharingPlan = planOf(c)): number {
-  const row = c.kvHeads * (c.dModel / c.heads) * bytesPerElement;
+  return perProducerRow(c, plan, c.kvHeads * (c.dModel / c.heads) * bytesPerElement);
+}
+
+/** `rowBytes` for every key and every value entry the plan computes, per token. */
+function perProducerRow(c: ModelConfig, plan: SharingPlan, rowBytes: number): number {
   let bytes = 0;
-  for (let i = 0; i < c.layers; i++) bytes += (plan.computesK[i] ? row : 0) + (plan.computesV[i] ? row : 0);
+  for (let i = 0; i < c.layers; i++) bytes += (plan.computesK[i] ? rowBytes : 0) + (plan.computesV[i] ? rowBytes : 0);
   return bytes;
 }
 
-/** Bytes per element of a KV-cache dtype; int8 adds one float32 scale per head and position. */
-const KV_ELEMENT_BYTES: Record<StorageDtype, number> = { fp32: 4, fp16: 2, bf16: 2, int8: 1 };
+/** Bytes per stored element of each precision (the analyzer's weight and KV figures use it too). */
+export const DTYPE_BYTES: Record<StorageDtype, number> = { fp32: 4, fp16: 2, bf16: 2, int8: 1 };
 
 /** KV-cache bytes per token as the runtime stores them in `dtype` (int8: values plus row scales). */
 export function kvCacheBytesPerToken(
@@ -131,9 +135,7 @@ export function kvCacheBytesPerToken(
   dtype: StorageDtype = 'fp32',
   plan: SharingPlan = planOf(c),
 ): number {
+  // int8 rows also store one float32 scale per head.
   const scales = dtype === 'int8' ? c.kvHeads * 4 : 0;
-  const row = c.kvHeads * (c.dModel / c.heads) * KV_ELEMENT_BYTES[dtype] + scales;
-  let bytes = 0;
-  for (let i = 0; i < c.layers; i++) bytes += (plan.computesK[i] ? row : 0) + (plan.computesV[i] ? row : 0);
-  return bytes;
+  return perProducerRow(c, plan, c.kvHeads * (c.dModel / c.heads) * DTYPE_BYTES[dtype] + scales);
 }

@@ -3,7 +3,7 @@
 import type { AttentionDims } from '../types.js';
 
 /** Last key position query t may see (inclusive). Queries are the last tq of tk positions. */
-function lastKey(d: AttentionDims, t: number): number {
+export function lastKey(d: AttentionDims, t: number): number {
   return d.causal ? d.tk - d.tq + t : d.tk - 1;
 }
 

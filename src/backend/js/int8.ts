@@ -2,6 +2,7 @@
 // widening of int8 rows, and attention over an int8 KV cache. They define the numbers the faster
 // kernels must reproduce (sums in float64, then one rounding).
 import type { AttentionDims } from '../types.js';
+import { lastKey } from './attention.js';
 
 export function gemmInt8(
   x: Float32Array,
@@ -44,9 +45,6 @@ export function dequantRows(
     }
   }
 }
-
-/** Last key position query t may see (inclusive); queries are the last tq of tk positions. */
-const lastKey = (d: AttentionDims, t: number) => (d.causal ? d.tk - d.tq + t : d.tk - 1);
 
 /** attentionProbs with keys stored as int8 rows (one scale per head and position). */
 export function attentionProbsInt8(
