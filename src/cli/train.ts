@@ -248,7 +248,7 @@ function prepareRun(opts: TrainOpts): Omit<Run, 'log' | 'save' | 'quiet'> & {
 
 function int8Refusal(run: string): Error {
   return new Error(
-    `${run} holds int8 weights (shareformer quantize), which train cannot update; train the float32 run it was quantized from, or dequantize by exporting that run`,
+    `${run} holds int8 weights (shareformer quantize), which train cannot update; train the float32 run it was quantized from`,
   );
 }
 
