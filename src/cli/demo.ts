@@ -41,7 +41,7 @@ export function demoCommand(): Command {
     .option('--task <name>', `built-in task: ${tasks}`, 'reverse')
     .option('--steps <n>', "training steps per model (default: the task's)", int(1))
     .option('--workers <n>', 'models trained at once (default: one per core)', int(1))
-    .option('--json', 'print one JSON object per model instead of the table');
+    .option('--json', 'print one JSON object per model (in plan order) instead of the table');
   addBackendOption(cmd);
   return cmd.action((opts: DemoOpts) => runDemo(opts));
 }
@@ -60,7 +60,11 @@ async function runDemo(opts: DemoOpts): Promise<void> {
   }
   const started = performance.now();
   const rows = await trainAll(opts, steps, workers);
-  if (opts.json) return;
+  // Workers finish in any order; JSON consumers get plan order, so the output is the same on every run.
+  if (opts.json) {
+    for (const row of rows) console.log(JSON.stringify(row));
+    return;
+  }
   printTable(rows);
   printTradeOffs(rows);
   printShowcase(rows, task.sep);
@@ -124,8 +128,7 @@ function trainAll(opts: DemoOpts, steps: number, workers: number): Promise<DemoR
           rows[m.index] = m.row;
           const bar = barOf.get(m.index);
           if (bar) bars?.remove(bar);
-          if (opts.json) console.log(JSON.stringify(m.row));
-          else if (!tty) console.log(finishedLine(m.row, rows[0]));
+          if (!opts.json && !tty) console.log(finishedLine(m.row, rows[0]));
           if (rows.filter(Boolean).length === PLANS.length) {
             bars?.stop();
             for (const p of pool) void p.terminate();
