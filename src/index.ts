@@ -1,5 +1,8 @@
 // shareformer's library entry point. Loads in Node and in browsers: nothing here touches the file
 // system. Node-only modules (cli/, verify/load.ts) are deliberately not exported here.
+import { registerBackend, setBackend } from './backend/backend.js';
+import { loadWasmBackend } from './backend/wasm/index.js';
+
 export { backend, setBackend, registerBackend, availableBackends } from './backend/backend.js';
 export type { Backend, GemmArgs, AttentionDims, AdamWArgs, BinaryOp, GeluApproximation } from './backend/backend.js';
 export { jsBackend } from './backend/js/index.js';
@@ -63,3 +66,41 @@ export { importHuggingFace, type ImportedModel } from './io/hf/import.js';
 export { openHfModel, fromBuffers, type HfFileReader, type HfModel } from './io/hf/model.js';
 export { exportHuggingFace, exportFamily, HfExportError, type HfExport } from './io/hf/export.js';
 export { modelConfigFromHf, HfImportError, SUPPORTED_ARCHITECTURES } from './io/hf/config.js';
+export { loadWasmBackendAsync, type AsyncWasmThreads } from './backend/wasm/index.js';
+export { browserWasmThreads } from './backend/wasm/threads-browser.js';
+export { selectBrowserBackend, whyNoThreads, canBlock, type BrowserBackendChoice } from './backend/browser.js';
+export {
+  encodeCheckpoint,
+  decodeCheckpoint,
+  memorySource,
+  readCheckpointConfigFile,
+  configJSON,
+  CheckpointError,
+  type Checkpoint,
+  type CheckpointMeta,
+  type CheckpointSource,
+  type DecodeOptions,
+  type WeightsDtype,
+} from './io/checkpoint-files.js';
+
+// Outside Node the fastest backend that needs no set-up is wasm on one thread; selectBrowserBackend()
+// adds worker threads where the context allows them. (Node's entry selects native or wasm itself.)
+const inNode = typeof process !== 'undefined' && typeof process.versions?.node === 'string';
+if (!inNode) {
+  const wasm = loadWasmBackend();
+  if (wasm.backend) {
+    registerBackend(wasm.backend);
+    setBackend('wasm');
+  }
+}
+export { WorkerClient } from './browser/client.js';
+export { Session as WorkerSession, browserTrainConfig } from './browser/session.js';
+export type {
+  WorkerRequest,
+  WorkerEvent,
+  TrainRequest,
+  GenerateRequest,
+  RunInfo,
+  KvGauge,
+  TokenizerChoice,
+} from './browser/protocol.js';

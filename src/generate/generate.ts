@@ -5,7 +5,7 @@
 // with learned positions re-encode the last seven eighths from position 0, as nanoGPT crops.
 import { noGrad } from '../tensor/tensor.js';
 import { Rng } from '../tensor/random.js';
-import { CACHE_CHUNK } from '../model/kvcache.js';
+import { CACHE_CHUNK, type KVCache } from '../model/kvcache.js';
 import type { StorageDtype } from '../tensor/precision.js';
 import type { TransformerLM } from '../model/transformer.js';
 import type { Tokenizer } from '../text/tokenizer.js';
@@ -20,6 +20,8 @@ export interface GenerateOptions extends SamplingOptions {
   kvDtype?: StorageDtype;
   /** Called with the next-token logits before each token is sampled (a view: copy to keep it). */
   onLogits?: (logits: Float32Array, step: number) => void;
+  /** Called after each forward pass with the cache as it stands (a KV-cache gauge reads it). */
+  onCache?: (cache: KVCache) => void;
 }
 
 export interface GenerationStats {
@@ -78,6 +80,7 @@ export function generate(
   let t1 = t0;
   noGrad(() => {
     let logits = lm.forward(promptIds, 1, { cache });
+    options.onCache?.(cache);
     t1 = performance.now();
     for (let i = 0; i < maxTokens; i++) {
       const last = logits.data.subarray(logits.size - vocab);
@@ -91,6 +94,7 @@ export function generate(
       if (i + 1 >= maxTokens) break;
       if (cache.length < context) {
         logits = lm.forward(Int32Array.of(id), 1, { cache });
+        options.onCache?.(cache);
         continue;
       }
       windowMoves++;
@@ -102,6 +106,7 @@ export function generate(
         cache.reset();
         logits = lm.forward(Int32Array.from(tokens.slice(tokens.length - (context - stride))), 1, { cache });
       }
+      options.onCache?.(cache);
     }
   });
   const t2 = performance.now();

@@ -94,6 +94,15 @@ export class KVCache {
     return n;
   }
 
+  /** Bytes allocated per layer for its own keys and values (int8 scales included); 0 where it borrows. */
+  layerBytes(): Array<{ keys: number; values: number }> {
+    const size = (b: { byteLength: number } | null) => (b ? b.byteLength : 0);
+    return this.keys.map((k, i) => ({
+      keys: size(k) + size(this.keyScales[i] ?? null),
+      values: size(this.values[i] ?? null) + size(this.valueScales[i] ?? null),
+    }));
+  }
+
   /** Layers that own an entry (K and/or V). */
   entryCount(): { keys: number; values: number } {
     return { keys: this.keys.filter(Boolean).length, values: this.values.filter(Boolean).length };

@@ -36,41 +36,98 @@ export interface WasmThreads {
   start(index: number, module: WebAssembly.Module, memory: WebAssembly.Memory, scratch: [number, number, number]): void;
 }
 
-/**
- * Instantiates the kernels (relaxed SIMD where the runtime has it) and, given `threads`, starts the
- * worker threads; never throws: reports why the backend is unavailable instead.
- */
-export function loadWasmBackend(options: { threads?: WasmThreads; simd?: WasmSimd } = {}): WasmLoad {
-  const pool =
-    options.threads && options.threads.count > 0 && typeof SharedArrayBuffer !== 'undefined' ? options.threads : null;
-  const simd = options.simd ?? (hasRelaxedSimd() ? 'relaxed' : 'plain');
-  if (simd === 'relaxed' && !hasRelaxedSimd()) return { backend: null, reason: 'this runtime has no relaxed SIMD' };
+/** Worker threads started asynchronously (browsers): `start` resolves once the worker has instantiated. */
+export interface AsyncWasmThreads {
+  count: number;
+  start(
+    index: number,
+    module: WebAssembly.Module,
+    memory: WebAssembly.Memory,
+    scratch: [number, number, number],
+  ): Promise<void>;
+}
+
+interface Compiled {
+  kernels: Kernels;
+  module: WebAssembly.Module;
+  simd: WasmSimd;
+  mem: ModuleMemory;
+  control: Int32Array;
+  workers: number;
+}
+
+/** Compiles the kernels and lays out module memory for `workers` threads besides the caller's. */
+function compile(simd: WasmSimd | undefined, workers: number): Compiled | { reason: string } {
+  const chosen = simd ?? (hasRelaxedSimd() ? 'relaxed' : 'plain');
+  if (chosen === 'relaxed' && !hasRelaxedSimd()) return { reason: 'this runtime has no relaxed SIMD' };
   let kernels: Kernels, module: WebAssembly.Module;
   try {
-    ({ kernels, module } = instantiate(simd, pool !== null));
+    ({ kernels, module } = instantiate(chosen, workers > 0));
   } catch (e) {
-    return { backend: null, reason: `WebAssembly SIMD is not available here (${(e as Error).message})` };
+    return { reason: `WebAssembly SIMD is not available here (${(e as Error).message})` };
   }
   if (kernels.scratchBytes() !== SCRATCH) {
     return {
-      backend: null,
       reason: `the wasm module's scratch layout (${kernels.scratchBytes()} bytes) differs from the host's (${SCRATCH})`,
     };
   }
-  const workers = pool ? pool.count : 0;
   const mem = new ModuleMemory(kernels, CONTROL_BYTES + (workers + 1) * SCRATCH);
   kernels.setScratch(...scratchAt(0));
   const control = new Int32Array(kernels.memory.buffer, 0, CONTROL_BYTES / 4);
-  if (pool) startWorkers(pool, module, kernels.memory, control);
-  const product = makeProduct(kernels, mem, control, workers);
+  return { kernels, module, simd: chosen, mem, control, workers };
+}
+
+function assemble(c: Compiled): WasmLoad {
+  const product = makeProduct(c.kernels, c.mem, c.control, c.workers);
   const backend: Backend = {
     ...jsBackend,
     name: 'wasm',
-    gemm: gemmInModule(mem, product),
-    ...pointwiseInModule(kernels, mem),
-    ...attentionInModule(kernels, mem, product),
+    gemm: gemmInModule(c.mem, product),
+    ...pointwiseInModule(c.kernels, c.mem),
+    ...attentionInModule(c.kernels, c.mem, product),
   };
-  return { backend, threads: workers + 1, simd };
+  return { backend, threads: c.workers + 1, simd: c.simd };
+}
+
+const poolSize = (threads: { count: number } | undefined) =>
+  threads && threads.count > 0 && typeof SharedArrayBuffer !== 'undefined' ? threads.count : 0;
+
+/**
+ * Instantiates the kernels (relaxed SIMD where the runtime has it) and, given `threads`, starts the
+ * worker threads, waiting for them with Atomics.wait (Node, or a browser Worker); never throws:
+ * reports why the backend is unavailable instead.
+ */
+export function loadWasmBackend(options: { threads?: WasmThreads; simd?: WasmSimd } = {}): WasmLoad {
+  const c = compile(options.simd, poolSize(options.threads));
+  if ('reason' in c) return { backend: null, reason: c.reason };
+  if (c.workers > 0) startWorkers(options.threads!, c);
+  return assemble(c);
+}
+
+/**
+ * The same, for hosts whose workers only start once the caller yields to its event loop (a
+ * browser Worker starting nested workers): every worker is confirmed running before the backend
+ * is returned, so no product ever blocks waiting for a worker that has not started.
+ */
+export async function loadWasmBackendAsync(
+  options: { threads?: AsyncWasmThreads; simd?: WasmSimd } = {},
+): Promise<WasmLoad> {
+  const c = compile(options.simd, poolSize(options.threads));
+  if ('reason' in c) return { backend: null, reason: c.reason };
+  if (c.workers > 0) {
+    const pool = options.threads!;
+    try {
+      await Promise.all(
+        Array.from({ length: c.workers }, (_, t) => pool.start(t, c.module, c.kernels.memory, scratchAt(t + 1))),
+      );
+    } catch (e) {
+      return { backend: null, reason: `the wasm worker threads did not start (${(e as Error).message})` };
+    }
+    for (let t = 0; t < c.workers; t++)
+      if (Atomics.load(c.control, t * SLOT + 15) !== 1)
+        return { backend: null, reason: `wasm worker ${t} reported ready but did not mark its slot` };
+  }
+  return assemble(c);
 }
 
 /** Byte addresses of thread t's scratch: packed A, packed B, edge tile. */
@@ -79,16 +136,11 @@ function scratchAt(t: number): [number, number, number] {
   return [s, s + PACK_A * 4, s + (PACK_A + PACK_B) * 4];
 }
 
-function startWorkers(
-  pool: WasmThreads,
-  module: WebAssembly.Module,
-  memory: WebAssembly.Memory,
-  control: Int32Array,
-): void {
-  for (let t = 0; t < pool.count; t++) pool.start(t, module, memory, scratchAt(t + 1));
+function startWorkers(pool: WasmThreads, c: Compiled): void {
+  for (let t = 0; t < c.workers; t++) pool.start(t, c.module, c.kernels.memory, scratchAt(t + 1));
   // Workers start asynchronously; wait (blocking, as Node allows) until each has instantiated.
-  for (let t = 0; t < pool.count; t++)
-    while (Atomics.load(control, t * SLOT + 15) !== 1) Atomics.wait(control, t * SLOT + 15, 0, 50);
+  for (let t = 0; t < c.workers; t++)
+    while (Atomics.load(c.control, t * SLOT + 15) !== 1) Atomics.wait(c.control, t * SLOT + 15, 0, 50);
 }
 
 /** Batched products: each item's operands copied in, multiplied, and C copied back. */
@@ -144,29 +196,53 @@ function pointwiseInModule(kernels: Kernels, mem: ModuleMemory): Pick<Backend, '
   };
 }
 
-/** The worker side of the protocol, as source text for a worker started with `eval`. */
-export const WASM_WORKER_LOOP = `
-const { workerData } = require('node:worker_threads');
-const { module, memory, index, scratch } = workerData;
-const k = new WebAssembly.Instance(module, { env: { memory } }).exports;
-k.setScratch(scratch[0], scratch[1], scratch[2]);
-const control = new Int32Array(memory.buffer, 0, ${CONTROL_BYTES / 4});
-const slot = index * ${SLOT};
-Atomics.store(control, slot + 15, 1);
-Atomics.notify(control, slot + 15);
-let seen = Atomics.load(control, slot);
-for (;;) {
-  Atomics.wait(control, slot, seen);
-  seen = Atomics.load(control, slot);
-  if (seen < 0) break;
-  const a = control.subarray(slot + 2, slot + 14);
-  try {
-    k.gemmStrided(a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7], a[8], a[9], a[10], a[11]);
-    Atomics.store(control, slot + 14, 0);
-  } catch (e) {
-    Atomics.store(control, slot + 14, 1); // reported by the caller, which would otherwise wait forever
+/**
+ * The worker side of the protocol as source text: `run(data, ready)` instantiates the module on the
+ * shared memory, marks its slot ready, calls `ready`, then serves products until told to stop.
+ */
+const WORKER_RUN = `
+function run({ module, memory, index, scratch }, ready) {
+  const k = new WebAssembly.Instance(module, { env: { memory } }).exports;
+  k.setScratch(scratch[0], scratch[1], scratch[2]);
+  const control = new Int32Array(memory.buffer, 0, ${CONTROL_BYTES / 4});
+  const slot = index * ${SLOT};
+  Atomics.store(control, slot + 15, 1);
+  Atomics.notify(control, slot + 15);
+  ready();
+  let seen = Atomics.load(control, slot);
+  for (;;) {
+    Atomics.wait(control, slot, seen);
+    seen = Atomics.load(control, slot);
+    if (seen < 0) break;
+    const a = control.subarray(slot + 2, slot + 14);
+    try {
+      k.gemmStrided(a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7], a[8], a[9], a[10], a[11]);
+      Atomics.store(control, slot + 14, 0);
+    } catch (e) {
+      Atomics.store(control, slot + 14, 1); // reported by the caller, which would otherwise wait forever
+    }
+    Atomics.store(control, slot + 1, seen);
+    Atomics.notify(control, slot + 1);
   }
-  Atomics.store(control, slot + 1, seen);
-  Atomics.notify(control, slot + 1);
 }
+`;
+
+/** For a Node worker started with `eval`: the data arrives as workerData. */
+export const WASM_WORKER_LOOP = `${WORKER_RUN}
+run(require('node:worker_threads').workerData, () => {});
+`;
+
+/**
+ * For a browser Worker (a classic script, e.g. from a Blob URL): the data arrives as the first
+ * message; the worker answers { ready: true } once it serves products, or { error } if it cannot.
+ */
+export const WASM_WORKER_SCRIPT = `${WORKER_RUN}
+onmessage = (e) => {
+  onmessage = null;
+  try {
+    run(e.data, () => postMessage({ ready: true }));
+  } catch (err) {
+    postMessage({ error: String(err && err.message || err) });
+  }
+};
 `;

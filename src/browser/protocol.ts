@@ -1,0 +1,82 @@
+// The messages between a page and the shareformer Worker (worker.ts): what the page asks for and
+// what the worker reports. Plain structured-cloneable objects; tensors travel as Uint8Array files.
+import type { ModelConfig } from '../model/config.js';
+import type { GenerationStats } from '../generate/generate.js';
+import type { TrainConfig } from '../train/trainer.js';
+
+export type TokenizerChoice = 'char' | 'byte';
+
+export interface TrainRequest {
+  type: 'train';
+  run: string;
+  model: Partial<ModelConfig>;
+  train: Partial<TrainConfig>;
+  text: string;
+  /** Where the text came from (the checkpoint records it). */
+  source: string;
+  tokenizer?: TokenizerChoice;
+  valFraction?: number;
+}
+
+export interface GenerateRequest {
+  type: 'generate';
+  run: string;
+  prompt: string;
+  maxTokens?: number;
+  temperature?: number;
+  topK?: number;
+  topP?: number;
+  seed?: number;
+}
+
+export type WorkerRequest =
+  | { type: 'init'; threads?: number }
+  | TrainRequest
+  | { type: 'pause' | 'resume' | 'stop' | 'save' | 'dispose'; run: string }
+  | GenerateRequest
+  | { type: 'open'; run: string; label: string; files: Array<[string, Uint8Array]> };
+
+/** What a run is, sent when it starts or is opened. */
+export interface RunInfo {
+  run: string;
+  config: ModelConfig;
+  parameters: number;
+  kvBytesPerToken: number;
+  /** Layer i reads the keys/values layer kv[i] computed; attention[i] the probabilities it computed. */
+  plan: { attnSet: number[]; ffnSet: number[]; kv: number[]; attention: number[] };
+  steps: number;
+  step: number;
+  tokens: { train: number; val: number };
+  source: string;
+}
+
+export interface KvGauge {
+  /** Filled positions and allocated positions. */
+  length: number;
+  allocated: number;
+  /** Per layer: bytes of its own keys and values (0 where it reads another layer's). */
+  layers: Array<{ keys: number; values: number }>;
+  bytes: number;
+}
+
+export type WorkerEvent =
+  | { type: 'ready'; backend: string; threads: number; notice: string | null }
+  | ({ type: 'started' | 'opened' } & RunInfo)
+  | { type: 'step'; run: string; step: number; loss: number; tokensPerS: number; seconds: number }
+  | { type: 'eval'; run: string; step: number; valLoss: number; bitsPerChar: number }
+  | { type: 'paused' | 'resumed'; run: string; step: number }
+  | {
+      type: 'finished';
+      run: string;
+      step: number;
+      valLoss: number;
+      bitsPerChar: number;
+      tokensPerS: number;
+      seconds: number;
+      stopped: boolean;
+    }
+  | { type: 'token'; run: string; text: string; kv: KvGauge }
+  | { type: 'generated'; run: string; text: string; stats: GenerationStats }
+  | { type: 'checkpoint'; run: string; files: Array<[string, Uint8Array]> }
+  | { type: 'disposed'; run: string }
+  | { type: 'error'; run?: string; request: WorkerRequest['type']; message: string };

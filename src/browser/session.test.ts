@@ -1,0 +1,129 @@
+// The Worker's behaviour, driven directly: what a page sees when it trains, pauses, stops,
+// generates, saves and opens runs.
+import { describe, expect, it } from 'vitest';
+import { decodeCheckpoint, memorySource } from '../io/checkpoint-files.js';
+import { readFileSync } from 'node:fs';
+import { noGrad } from '../tensor/tensor.js';
+import type { WorkerEvent, WorkerRequest } from './protocol.js';
+import { Session } from './session.js';
+
+const TEXT = readFileSync(new URL('../../data/shakespeare-excerpt.txt', import.meta.url), 'utf8');
+const MODEL = { layers: 2, dModel: 32, heads: 2, context: 32, shareKv: 'cla:2' };
+
+function harness() {
+  const events: WorkerEvent[] = [];
+  const session = new Session((e) => events.push(e));
+  const of = <T extends WorkerEvent['type']>(type: T) =>
+    events.filter((e): e is Extract<WorkerEvent, { type: T }> => e.type === type);
+  return { events, session, of, send: (r: WorkerRequest) => session.handle(r) };
+}
+
+const trainReq = (run: string, steps = 30): WorkerRequest => ({
+  type: 'train',
+  run,
+  model: MODEL,
+  train: { steps, batch: 8, lr: 1e-2, evalEvery: 10, evalWindows: 8 },
+  text: TEXT,
+  source: 'shakespeare-excerpt',
+});
+
+describe('the shareformer worker session', () => {
+  it('says which backend it chose and why it is single-threaded where workers are missing', async () => {
+    const h = harness();
+    await h.send({ type: 'init', threads: 2 });
+    const ready = h.of('ready')[0]!;
+    expect(ready.backend).toBe('wasm');
+    expect(ready.threads).toBe(1);
+    expect(ready.notice).toMatch(/single-threaded: .*(Worker|cross-origin)/);
+  });
+
+  it('trains 30 steps: the validation loss falls from the untrained model’s, with live steps and evaluations', async () => {
+    const h = harness();
+    await h.send(trainReq('a'));
+    const started = h.of('started')[0]!;
+    expect(started.plan.kv).toEqual([0, 0]);
+    expect(started.kvBytesPerToken).toBe(2 * 32 * 4); // one producer layer of K and V, float32
+    expect(h.of('step').map((s) => s.step)).toEqual(Array.from({ length: 30 }, (_, i) => i + 1));
+    const evals = h.of('eval');
+    expect(evals.map((e) => e.step)).toEqual([0, 10, 20, 30]);
+    const done = h.of('finished')[0]!;
+    expect(done.stopped).toBe(false);
+    expect(done.valLoss).toBeLessThan(evals[0]!.valLoss - 0.5); // from ln 65 ≈ 4.2 nats
+    expect(h.of('step').at(-1)!.tokensPerS).toBeGreaterThan(0);
+  });
+
+  it('pauses between steps, resumes where it was, and stops early with a final evaluation', async () => {
+    const h = harness();
+    const running = h.send(trainReq('p', 500));
+    while (h.of('step').length < 3) await new Promise((r) => setTimeout(r, 1));
+    await h.send({ type: 'pause', run: 'p' });
+    while (h.of('paused').length === 0) await new Promise((r) => setTimeout(r, 1));
+    const at = h.of('paused')[0]!.step;
+    await new Promise((r) => setTimeout(r, 50));
+    expect(h.of('step').at(-1)!.step).toBe(at); // nothing trains while paused
+    await h.send({ type: 'resume', run: 'p' });
+    while (h.of('step').at(-1)!.step < at + 3) await new Promise((r) => setTimeout(r, 1));
+    await h.send({ type: 'stop', run: 'p' });
+    await running;
+    const done = h.of('finished')[0]!;
+    expect(done.stopped).toBe(true);
+    expect(done.step).toBeLessThan(500);
+    expect(h.of('resumed')[0]!.step).toBe(at);
+  });
+
+  it('generates, streaming text with a KV gauge whose borrowing layers hold no bytes', async () => {
+    const h = harness();
+    await h.send(trainReq('g', 20));
+    await h.send({ type: 'generate', run: 'g', prompt: 'ROMEO', maxTokens: 12, temperature: 0 });
+    const tokens = h.of('token');
+    const result = h.of('generated')[0]!;
+    expect(tokens.map((t) => t.text).join('')).toBe(result.text);
+    const last = tokens.at(-1)!.kv;
+    expect(last.length).toBe(5 + 11); // the prompt and every token but the last, which is not fed back
+    expect(last.layers[1]).toEqual({ keys: 0, values: 0 }); // cla:2: layer 1 reads layer 0's
+    expect(last.layers[0]!.keys).toBe(last.allocated * 32 * 4);
+    expect(last.bytes).toBe(result.stats.cacheBytes);
+  });
+
+  it('saves a run as the CLI’s checkpoint files and opens them again to the same model', async () => {
+    const h = harness();
+    await h.send(trainReq('s', 10));
+    await h.send({ type: 'save', run: 's' });
+    const files = h.of('checkpoint')[0]!.files;
+    expect(files.map(([f]) => f)).toEqual([
+      'config.json',
+      'model.safetensors',
+      'tokenizer.json',
+      'optimizer.safetensors',
+      'trainer.json',
+    ]);
+    const ckpt = decodeCheckpoint(memorySource(new Map(files), 'download'), { trainer: true });
+    expect(ckpt.trainer?.step).toBe(10);
+    await h.send({ type: 'open', run: 'copy', label: 'download', files });
+    expect(h.of('opened')[0]!.parameters).toBe(h.of('started')[0]!.parameters);
+    await h.send({ type: 'generate', run: 's', prompt: 'KING', maxTokens: 8, temperature: 0 });
+    await h.send({ type: 'generate', run: 'copy', prompt: 'KING', maxTokens: 8, temperature: 0 });
+    const [a, b] = h.of('generated');
+    expect(b!.text).toBe(a!.text);
+    noGrad(() => expect(ckpt.lm.config).toEqual(h.of('started')[0]!.config));
+  });
+
+  it('reports bad requests as errors naming the request, the run and the file', async () => {
+    const h = harness();
+    await h.send({ type: 'generate', run: 'nope', prompt: 'x' });
+    await h.send({
+      ...(trainReq('bad') as Extract<WorkerRequest, { type: 'train' }>),
+      model: { ...MODEL, shareKv: 'cla:3', layers: 2, heads: 3 },
+    });
+    await h.send({ type: 'open', run: 'o', label: 'upload', files: [['config.json', new TextEncoder().encode('{')]] });
+    const errors = h.of('error');
+    expect(errors.map((e) => [e.request, e.run])).toEqual([
+      ['generate', 'nope'],
+      ['train', 'bad'],
+      ['open', 'o'],
+    ]);
+    expect(errors[0]!.message).toMatch(/no run "nope"/);
+    expect(errors[1]!.message).toMatch(/heads|dModel|divisible/);
+    expect(errors[2]!.message).toMatch(/^upload\/config\.json: not valid JSON/);
+  });
+});
