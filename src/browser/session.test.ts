@@ -14,7 +14,7 @@ function harness() {
   const events: WorkerEvent[] = [];
   const session = new Session((e) => events.push(e));
   const of = <T extends WorkerEvent['type']>(type: T) =>
-    events.filter((e): e is Extract<WorkerEvent, { type: T }> => e.type === type);
+    events.filter((e): e is WorkerEvent & { type: T } => e.type === type);
   return { events, session, of, send: (r: WorkerRequest) => session.handle(r) };
 }
 
