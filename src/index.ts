@@ -104,3 +104,17 @@ export type {
   KvGauge,
   TokenizerChoice,
 } from './browser/protocol.js';
+export {
+  analyze,
+  presetWith,
+  scalingTable,
+  forwardFlops,
+  type Analysis,
+  type AnalyzeOptions,
+  type LayerView,
+  type FlopBreakdown,
+  type ScalingRow,
+} from './analyze/analyze.js';
+export { ANALYZER_PRESETS, analyzerPreset, type AnalyzerPreset } from './analyze/presets.js';
+export { parsePlan, parsePlanList, PLAN_KEYS } from './analyze/plans.js';
+export { fmtBytes, fmtFlops, fmtInt } from './analyze/format.js';

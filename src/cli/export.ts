@@ -23,7 +23,7 @@ export function exportCommand(): Command {
     .description(
       'export a checkpoint for other tools: --to hf writes a Hugging Face model directory (GPT-2 or Llama layout); --to onnx writes one ONNX decoder file with a KV cache, for onnxruntime (any sharing plan)',
     )
-    .requiredOption('--checkpoint <run>', 'run directory or checkpoint directory')
+    .requiredOption('--checkpoint <run>', 'run directory, checkpoint directory, or a .zip of one')
     .addOption(
       new Option(
         '--to <format>',

@@ -1,0 +1,153 @@
+// The playground in a real browser (Debian's Chromium driven by playwright-core), served from the
+// built site as a static host would serve it. Fails on any console error; screenshots go to
+// test-output/playground/ (not committed).
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { preview, type PreviewServer } from 'vite';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const SHOTS = join(ROOT, 'test-output', 'playground');
+const BIN = join(ROOT, 'bin', 'shareformer.js');
+const why = !existsSync(CHROMIUM)
+  ? `no Chromium at ${CHROMIUM} (apt-get install chromium, or set CHROMIUM_PATH)`
+  : null;
+if (why) console.warn(`playground browser tests skipped: ${why}`);
+
+async function serve(isolated: boolean): Promise<{ server: PreviewServer; url: string }> {
+  const server = await preview({
+    configFile: join(ROOT, 'playground', 'vite.config.ts'),
+    preview: { port: 0, strictPort: false, ...(isolated ? {} : { headers: {} }) },
+    logLevel: 'silent',
+  });
+  return { server, url: server.resolvedUrls!.local[0]!.replace(/\/$/, '') };
+}
+
+describe.skipIf(why !== null)('playground in Chromium', () => {
+  let browser: Browser;
+  let site: { server: PreviewServer; url: string };
+  const errors: string[] = [];
+
+  async function open(path: string): Promise<Page> {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 1000 }, acceptDownloads: true });
+    page.on('console', (m) => {
+      if (m.type() === 'error') errors.push(`${path}: ${m.text()}`);
+    });
+    page.on('pageerror', (e) => errors.push(`${path}: ${e.message}`));
+    await page.goto(`${site.url}${path}`);
+    await page.waitForFunction(() => document.querySelector('[data-testid=backend]')?.textContent?.includes('backend'));
+    return page;
+  }
+
+  beforeAll(async () => {
+    if (!existsSync(join(ROOT, 'playground', 'dist', 'index.html')) || process.env.CI)
+      execFileSync('npm', ['run', 'build:playground'], { cwd: ROOT, stdio: 'ignore' });
+    mkdirSync(SHOTS, { recursive: true });
+    site = await serve(true);
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
+  }, 120_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await site?.server.close();
+    expect(errors).toEqual([]);
+  });
+
+  it('trains a 30-step run from a URL: the validation loss falls, on wasm with 2 threads', async () => {
+    const page = await open('/?layers=2&d-model=64&share-kv=cla:2&steps=30&autostart');
+    await expect.poll(() => page.getByTestId('backend').textContent()).toMatch(/^wasm backend, 2 threads/);
+    await page.getByTestId('val-loss').filter({ hasText: /\d/ }).waitFor({ timeout: 90_000 });
+    const final = Number(await page.getByTestId('val-loss').textContent());
+    const initial = Number(await page.getByTestId('val-loss').getAttribute('data-initial'));
+    expect(initial).toBeGreaterThan(3.5); // ln 65 ≈ 4.17 before training
+    expect(final).toBeLessThan(initial - 0.5);
+    expect(await page.getByTestId('runs').locator('tbody tr').count()).toBe(1);
+    await page.screenshot({ path: join(SHOTS, 'trained.png'), fullPage: true });
+    await page.close();
+  });
+
+  it('shows the plan’s own error beside the field and refuses to train it', async () => {
+    const page = await open('/?layers=4&share-kv=cla:5');
+    await expect.poll(() => page.locator('[data-error-for=share-kv]').textContent()).toMatch(/shareKv|cla/);
+    expect(await page.getByTestId('train').isDisabled()).toBe(true);
+    await page.getByTestId('field-share-kv').fill('cla:2');
+    await expect.poll(() => page.locator('[data-error-for=share-kv]').textContent()).toBe('');
+    expect(await page.getByTestId('analysis').textContent()).toMatch(/KV cache per token/);
+    expect(await page.getByTestId('diagram').textContent()).toMatch(/K\/V ← L0/);
+    expect(page.url()).toContain('share-kv=cla%3A2');
+    await page.close();
+  });
+
+  it('overlays a second run, generates with a KV gauge, and downloads a checkpoint the CLI reads', async () => {
+    const page = await open('/?layers=2&d-model=32&heads=2&steps=20&autostart');
+    const done = (n: number) =>
+      page.waitForFunction((k) => document.querySelectorAll('[data-testid=runs] tbody tr').length === k &&
+        !/step|training/.test(document.querySelector('[data-testid=runs] tbody tr:last-child td:nth-child(6)')?.textContent ?? 'step'), n, { timeout: 90_000 });
+    await done(1);
+    await page.getByTestId('field-share-kv').fill('cla:2');
+    await page.getByTestId('train').click();
+    await done(2);
+    const legend = await page.locator('#chart .u-legend').textContent();
+    expect(legend).toMatch(/#1 no sharing train/);
+    expect(legend).toMatch(/#2 share-kv=cla:2 val/);
+    await page.getByTestId('gen-run').selectOption({ label: '#2 share-kv=cla:2' });
+    await page.getByTestId('gen-prompt').fill('KING');
+    await page.locator('#gen-tokens').fill('40');
+    await page.getByTestId('generate').click();
+    await page.locator('[data-testid=gen-output][data-done=true]').waitFor({ timeout: 30_000 });
+    expect((await page.getByTestId('gen-output').textContent())!.length).toBeGreaterThan(10);
+    expect(await page.getByTestId('kv-gauge').textContent()).toMatch(/reads L0/);
+    await page.screenshot({ path: join(SHOTS, 'overlay-generate.png'), fullPage: true });
+    const [download] = await Promise.all([page.waitForEvent('download'), page.locator('[data-testid^=download-]').last().click()]);
+    const dir = mkdtempSync(join(tmpdir(), 'playground-'));
+    const zip = join(dir, download.suggestedFilename());
+    await download.saveAs(zip);
+    const r = spawnSync(process.execPath, [BIN, 'generate', '--checkpoint', zip, '--prompt', 'KING', '--max-tokens', '20'], {
+      encoding: 'utf8',
+    });
+    expect(r.stderr).not.toMatch(/Error/);
+    expect(r.status).toBe(0);
+    expect(r.stdout.length).toBeGreaterThan(10);
+    await page.close();
+  });
+
+  it('opens a checkpoint the CLI wrote, and names the damaged file when one is broken', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'playground-cli-'));
+    const run = join(dir, 'run');
+    execFileSync(process.execPath, [BIN, 'train', '--data', 'synthetic:addition', '--steps', '5', '--layers', '2', '--d-model', '16', '--heads', '2', '--context', '16', '--share-weights', 'all', '--out', run, '--quiet']);
+    const ckpt = join(run, 'checkpoint', readdirSync(join(run, 'checkpoint')).find((d) => !d.startsWith('.')) ?? '');
+    const source = existsSync(join(run, 'checkpoint', 'config.json')) ? join(run, 'checkpoint') : ckpt;
+    const files = readdirSync(source).filter((f) => /\.(json|safetensors)$/.test(f)).map((f) => join(source, f));
+    const page = await open('/');
+    await page.getByTestId('open-checkpoint').setInputFiles(files);
+    await page.waitForFunction(() => /opened/.test(document.querySelector('[data-testid=runs]')?.textContent ?? ''));
+    await page.getByTestId('gen-prompt').fill('12+');
+    await page.getByTestId('generate').click();
+    await page.locator('[data-testid=gen-output][data-done=true]').waitFor({ timeout: 30_000 });
+    const broken = join(dir, 'config.json');
+    writeFileSync(broken, readFileSync(join(source, 'config.json'), 'utf8').slice(0, 40));
+    await page.getByTestId('open-checkpoint').setInputFiles([broken, ...files.filter((f) => !f.endsWith('config.json'))]);
+    await expect.poll(() => page.getByTestId('open-error').textContent()).toMatch(/^uploaded checkpoint\/config\.json: not valid JSON/);
+    await page.close();
+  });
+
+  it('says it runs single-threaded, and why, when the page is not cross-origin isolated', async () => {
+    const plain = await serve(false);
+    const saved = site;
+    site = plain;
+    try {
+      const page = await open('/?layers=1&d-model=32&heads=2&steps=5&autostart');
+      await expect.poll(() => page.getByTestId('backend').textContent()).toMatch(/wasm backend, 1 thread — single-threaded: the page is not cross-origin isolated/);
+      await page.getByTestId('val-loss').filter({ hasText: /\d/ }).waitFor({ timeout: 60_000 });
+      await page.close();
+    } finally {
+      site = saved;
+      await plain.server.close();
+    }
+  });
+});
