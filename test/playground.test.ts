@@ -20,9 +20,12 @@ const why = !existsSync(CHROMIUM)
 if (why) console.warn(`playground browser tests skipped: ${why}`);
 
 async function serve(isolated: boolean): Promise<{ server: PreviewServer; url: string }> {
+  // Without the config file the server sends no COOP/COEP headers: a host that was not set up for threads.
   const server = await preview({
-    configFile: join(ROOT, 'playground', 'vite.config.ts'),
-    preview: { port: 0, strictPort: false, ...(isolated ? {} : { headers: {} }) },
+    ...(isolated
+      ? { configFile: join(ROOT, 'playground', 'vite.config.ts') }
+      : { configFile: false as const, root: join(ROOT, 'playground'), build: { outDir: 'dist' } }),
+    preview: { port: 0, strictPort: false },
     logLevel: 'silent',
   });
   return { server, url: server.resolvedUrls!.local[0]!.replace(/\/$/, '') };
