@@ -118,3 +118,4 @@ export {
 export { ANALYZER_PRESETS, analyzerPreset, type AnalyzerPreset } from './analyze/presets.js';
 export { parsePlan, parsePlanList, PLAN_KEYS } from './analyze/plans.js';
 export { fmtBytes, fmtFlops, fmtInt } from './analyze/format.js';
+export { serveSession, postToPage, workerScope, type WorkerScope } from './browser/serve.js';

@@ -2,10 +2,13 @@
 // built site as a static host would serve it. Fails on any console error; screenshots go to
 // test-output/playground/ (not committed).
 import { execFileSync, spawnSync } from 'node:child_process';
+import { createServer } from 'node:http';
+import { availableParallelism, loadavg } from 'node:os';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { preview, type PreviewServer } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -29,6 +32,19 @@ async function serve(isolated: boolean): Promise<{ server: PreviewServer; url: s
     logLevel: 'silent',
   });
   return { server, url: server.resolvedUrls!.local[0]!.replace(/\/$/, '') };
+}
+
+/** Cores left idle over `ms` by every process on the machine (Linux /proc/stat; elsewhere from the load average). */
+async function idleCores(ms: number): Promise<number> {
+  const read = () => {
+    const cpu = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
+    return { idle: cpu[3]! + (cpu[4] ?? 0), total: cpu.reduce((a, b) => a + b, 0) };
+  };
+  if (!existsSync('/proc/stat')) return Math.max(0, availableParallelism() - loadavg()[0]!);
+  const a = read();
+  await new Promise((r) => setTimeout(r, ms));
+  const b = read();
+  return (availableParallelism() * (b.idle - a.idle)) / Math.max(1, b.total - a.total);
 }
 
 describe.skipIf(why !== null)('playground in Chromium', () => {
@@ -89,8 +105,15 @@ describe.skipIf(why !== null)('playground in Chromium', () => {
   it('overlays a second run, generates with a KV gauge, and downloads a checkpoint the CLI reads', async () => {
     const page = await open('/?layers=2&d-model=32&heads=2&steps=20&autostart');
     const done = (n: number) =>
-      page.waitForFunction((k) => document.querySelectorAll('[data-testid=runs] tbody tr').length === k &&
-        !/step|training/.test(document.querySelector('[data-testid=runs] tbody tr:last-child td:nth-child(6)')?.textContent ?? 'step'), n, { timeout: 90_000 });
+      page.waitForFunction(
+        (k) =>
+          document.querySelectorAll('[data-testid=runs] tbody tr').length === k &&
+          !/step|training/.test(
+            document.querySelector('[data-testid=runs] tbody tr:last-child td:nth-child(6)')?.textContent ?? 'step',
+          ),
+        n,
+        { timeout: 90_000 },
+      );
     await done(1);
     await page.getByTestId('field-share-kv').fill('cla:2');
     await page.getByTestId('train').click();
@@ -106,13 +129,20 @@ describe.skipIf(why !== null)('playground in Chromium', () => {
     expect((await page.getByTestId('gen-output').textContent())!.length).toBeGreaterThan(10);
     expect(await page.getByTestId('kv-gauge').textContent()).toMatch(/reads L0/);
     await page.screenshot({ path: join(SHOTS, 'overlay-generate.png'), fullPage: true });
-    const [download] = await Promise.all([page.waitForEvent('download'), page.locator('[data-testid^=download-]').last().click()]);
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      page.locator('[data-testid^=download-]').last().click(),
+    ]);
     const dir = mkdtempSync(join(tmpdir(), 'playground-'));
     const zip = join(dir, download.suggestedFilename());
     await download.saveAs(zip);
-    const r = spawnSync(process.execPath, [BIN, 'generate', '--checkpoint', zip, '--prompt', 'KING', '--max-tokens', '20'], {
-      encoding: 'utf8',
-    });
+    const r = spawnSync(
+      process.execPath,
+      [BIN, 'generate', '--checkpoint', zip, '--prompt', 'KING', '--max-tokens', '20'],
+      {
+        encoding: 'utf8',
+      },
+    );
     expect(r.stderr).not.toMatch(/Error/);
     expect(r.status).toBe(0);
     expect(r.stdout.length).toBeGreaterThan(10);
@@ -122,10 +152,32 @@ describe.skipIf(why !== null)('playground in Chromium', () => {
   it('opens a checkpoint the CLI wrote, and names the damaged file when one is broken', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'playground-cli-'));
     const run = join(dir, 'run');
-    execFileSync(process.execPath, [BIN, 'train', '--data', 'synthetic:addition', '--steps', '5', '--layers', '2', '--d-model', '16', '--heads', '2', '--context', '16', '--share-weights', 'all', '--out', run, '--quiet']);
+    execFileSync(process.execPath, [
+      BIN,
+      'train',
+      '--data',
+      'synthetic:addition',
+      '--steps',
+      '5',
+      '--layers',
+      '2',
+      '--d-model',
+      '16',
+      '--heads',
+      '2',
+      '--context',
+      '16',
+      '--share-weights',
+      'all',
+      '--out',
+      run,
+      '--quiet',
+    ]);
     const ckpt = join(run, 'checkpoint', readdirSync(join(run, 'checkpoint')).find((d) => !d.startsWith('.')) ?? '');
     const source = existsSync(join(run, 'checkpoint', 'config.json')) ? join(run, 'checkpoint') : ckpt;
-    const files = readdirSync(source).filter((f) => /\.(json|safetensors)$/.test(f)).map((f) => join(source, f));
+    const files = readdirSync(source)
+      .filter((f) => /\.(json|safetensors)$/.test(f))
+      .map((f) => join(source, f));
     const page = await open('/');
     await page.getByTestId('open-checkpoint').setInputFiles(files);
     await page.waitForFunction(() => /opened/.test(document.querySelector('[data-testid=runs]')?.textContent ?? ''));
@@ -134,8 +186,12 @@ describe.skipIf(why !== null)('playground in Chromium', () => {
     await page.locator('[data-testid=gen-output][data-done=true]').waitFor({ timeout: 30_000 });
     const broken = join(dir, 'config.json');
     writeFileSync(broken, readFileSync(join(source, 'config.json'), 'utf8').slice(0, 40));
-    await page.getByTestId('open-checkpoint').setInputFiles([broken, ...files.filter((f) => !f.endsWith('config.json'))]);
-    await expect.poll(() => page.getByTestId('open-error').textContent()).toMatch(/^uploaded checkpoint\/config\.json: not valid JSON/);
+    await page
+      .getByTestId('open-checkpoint')
+      .setInputFiles([broken, ...files.filter((f) => !f.endsWith('config.json'))]);
+    await expect
+      .poll(() => page.getByTestId('open-error').textContent())
+      .toMatch(/^uploaded checkpoint\/config\.json: not valid JSON/);
     await page.close();
   });
 
@@ -145,7 +201,9 @@ describe.skipIf(why !== null)('playground in Chromium', () => {
     site = plain;
     try {
       const page = await open('/?layers=1&d-model=32&heads=2&steps=5&autostart');
-      await expect.poll(() => page.getByTestId('backend').textContent()).toMatch(/wasm backend, 1 thread — single-threaded: the page is not cross-origin isolated/);
+      await expect
+        .poll(() => page.getByTestId('backend').textContent())
+        .toMatch(/wasm backend, 1 thread — single-threaded: the page is not cross-origin isolated/);
       await page.getByTestId('val-loss').filter({ hasText: /\d/ }).waitFor({ timeout: 60_000 });
       await page.close();
     } finally {
@@ -153,4 +211,53 @@ describe.skipIf(why !== null)('playground in Chromium', () => {
       await plain.server.close();
     }
   });
+
+  it('splits matrix products across 2 wasm threads in a Worker: same results, faster than 1 thread', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'threads-probe-'));
+    await build({
+      entryPoints: [join(ROOT, 'test', 'browser', 'threads-probe.ts')],
+      bundle: true,
+      format: 'esm',
+      outfile: join(dir, 'probe.js'),
+      logLevel: 'silent',
+    });
+    const page = `<script type="module">
+      const run = (t) => new Promise((r) => { const w = new Worker('./probe.js', { type: 'module' }); w.onmessage = (e) => { r(e.data); w.terminate(); }; w.postMessage(t); });
+      window.results = (async () => { const out = []; for (const t of [1, 2, 1, 2, 1, 2]) out.push(await run(t)); return out; })();
+    </script>`;
+    const server = createServer((req, res) => {
+      res.setHeader('Cross-Origin-Opener-Policy', 'same-origin');
+      res.setHeader('Cross-Origin-Embedder-Policy', 'require-corp');
+      if (req.url === '/probe.js')
+        res.setHeader('Content-Type', 'text/javascript').end(readFileSync(join(dir, 'probe.js')));
+      else if (req.url === '/') res.setHeader('Content-Type', 'text/html').end(page);
+      else res.writeHead(204).end();
+    }).listen(0);
+    await new Promise((r) => server.once('listening', r));
+    const idle = await idleCores(1000);
+    try {
+      const tab = await browser.newPage();
+      tab.on('pageerror', (e) => errors.push(`threads probe: ${e.message}`));
+      await tab.goto(`http://localhost:${(server.address() as { port: number }).port}/`);
+      type Probe = { threads: number; notice: string | null; gflops: number; worst: number };
+      const results = (await tab.evaluate('window.results')) as Probe[];
+      await tab.close();
+      expect(results.map((r) => r.threads)).toEqual([1, 2, 1, 2, 1, 2]);
+      for (const r of results) expect(r.worst).toBeLessThan(1e-4);
+      const best = (threads: number) => Math.max(...results.filter((r) => r.threads === threads).map((r) => r.gflops));
+      const one = best(1),
+        two = best(2);
+      console.log(
+        `Chromium wasm gemm 1024×512×128: 1 thread ${one.toFixed(1)} GFLOP/s, 2 threads ${two.toFixed(1)} GFLOP/s (${(two / one).toFixed(2)}×); ${idle.toFixed(2)} cores were idle before`,
+      );
+      // Another process keeping a core busy leaves the second thread nothing to gain: say so, do not fail.
+      if (idle < 1.6)
+        console.warn(
+          `2-thread speed-up not asserted: only ${idle.toFixed(2)} of ${availableParallelism()} cores were idle (another process is computing)`,
+        );
+      else expect(two / one).toBeGreaterThan(1.2);
+    } finally {
+      server.close();
+    }
+  }, 120_000);
 });

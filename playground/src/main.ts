@@ -10,6 +10,7 @@ import { FIELDS, queryFromSettings, settingsFromQuery, type Settings } from './f
 import { renderGauge } from './kv-gauge.js';
 import { buildForm, showErrors, validate, type Validated } from './plan-form.js';
 import { mountRealModel } from './real-model.js';
+import { deleteFiles, getFiles } from './files-store.js';
 import { deleteRun, loadRuns, saveRun, type RunRecord } from './store.js';
 import { analyze } from 'shareformer';
 
@@ -80,13 +81,13 @@ function redraw(): void {
     ];
     for (const c of cells) tr.insertCell().textContent = c;
     const actions = tr.insertCell();
-    if (r.files || inWorker.has(r.id)) actions.append(button('download', () => void download(r), `download-${r.id}`));
+    if (r.kept || inWorker.has(r.id)) actions.append(button('download', () => void download(r), `download-${r.id}`));
     if (r !== active) actions.append(button('remove', () => void remove(r)));
   }
   const select = $<HTMLSelectElement>('gen-run');
   const chosen = select.value;
   select.replaceChildren(
-    ...runs.filter((r) => r.files || inWorker.has(r.id)).map((r) => new Option(r.label, r.id)),
+    ...runs.filter((r) => r.kept || inWorker.has(r.id)).map((r) => new Option(r.label, r.id)),
   );
   if (runs.some((r) => r.id === chosen)) select.value = chosen;
 }
@@ -103,21 +104,30 @@ function button(text: string, onClick: () => void, testid?: string): HTMLButtonE
 async function remove(r: RunRecord): Promise<void> {
   runs.splice(runs.indexOf(r), 1);
   if (inWorker.delete(r.id)) client.send({ type: 'dispose', run: r.id });
-  await deleteRun(r.id);
+  await Promise.all([deleteRun(r.id), deleteFiles(r.id)]);
   redraw();
 }
 
 async function download(r: RunRecord): Promise<void> {
-  const files = inWorker.has(r.id) ? await client.save(r.id) : r.files!;
+  const files = inWorker.has(r.id) ? await client.save(r.id) : await storedFiles(r);
   downloadZip(r.label.replace(/^#(\d+) .*/, 'shareformer-run-$1'), files);
+}
+
+async function storedFiles(r: RunRecord): Promise<Array<[string, Uint8Array]>> {
+  const files = await getFiles(r.id);
+  if (!files) throw new Error(`${r.label}: its checkpoint is no longer in this browser's storage`);
+  return files;
 }
 
 /** Makes sure the Worker holds the run's model (after a reload only its files are kept). */
 async function ensureInWorker(r: RunRecord): Promise<void> {
   if (inWorker.has(r.id)) return;
-  await client.open(r.id, r.label, r.files!);
+  await client.open(r.id, r.label, await storedFiles(r));
   inWorker.add(r.id);
 }
+
+/** Asks the Worker to store the run's checkpoint in IndexedDB itself (the weights stay off this thread). */
+const keep = (r: RunRecord) => client.send({ type: 'keep', run: r.id } as never);
 
 // ---- training -------------------------------------------------------------------------------
 let ready = false;
@@ -182,6 +192,15 @@ async function startRun(): Promise<void> {
 
 function onEvent(e: WorkerEvent): void {
   if (e.type === 'ready') return;
+  const kept = e as unknown as { type: string; run: string };
+  if (kept.type === 'kept') {
+    const r = runs.find((x) => x.id === kept.run);
+    if (r) {
+      r.kept = true;
+      void saveRun(r);
+    }
+    return;
+  }
   const r = 'run' in e ? runs.find((x) => x.id === e.run) : undefined;
   if (e.type === 'error') {
     if (r && r === active && e.request === 'train') {
@@ -223,11 +242,7 @@ function onEvent(e: WorkerEvent): void {
       $('val-loss').dataset.initial = String(r.val[0]?.[1] ?? '');
       $('status').textContent = `${r.label}: ${r.status} at step ${e.step}, validation loss ${e.valLoss.toFixed(4)} (${e.bitsPerChar.toFixed(3)} bits/char), ${fmtInt(e.tokensPerS)} tokens/s`;
       endRun(r);
-      void client.save(r.id).then((files) => {
-        r.files = files;
-        void saveRun(r);
-        redraw();
-      });
+      keep(r);
       break;
   }
   redraw();
@@ -323,12 +338,12 @@ $<HTMLInputElement>('open-files').addEventListener('change', async (ev) => {
       step: info.step,
       tokensPerS: 0,
       valLoss: null,
-      files,
       created: Date.now(),
     };
     for (const f of FIELDS) if (f.model) record.settings[f.flag] = toFlag(info.config[f.model]);
     runs.push(record);
     void saveRun(record);
+    keep(record);
     redraw();
     $<HTMLSelectElement>('gen-run').value = id;
   } catch (e) {

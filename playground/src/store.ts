@@ -1,5 +1,6 @@
 // Runs kept across reloads in IndexedDB (idb-keyval): curves, figures and, once a run ends, its
-// checkpoint files, so a reloaded page can still compare and generate.
+// checkpoint files (kept separately by the Worker, files-store.ts), so a reloaded page can still
+// compare and generate.
 import { createStore, del, entries, set } from 'idb-keyval';
 import type { Settings } from './fields.js';
 
@@ -18,7 +19,8 @@ export interface RunRecord {
   tokensPerS: number;
   valLoss: number | null;
   error?: string;
-  files?: Array<[string, Uint8Array]>;
+  /** Its checkpoint files are in IndexedDB (files-store.ts), written by the Worker. */
+  kept?: boolean;
   created: number;
 }
 

@@ -11,7 +11,10 @@ import { addBackendOption, int, selectBackend } from './options.js';
 export function evalCommand(): Command {
   const cmd = new Command('eval')
     .description('evaluate a checkpoint on a text: loss, perplexity, bits per character')
-    .requiredOption('--checkpoint <dir>', 'run directory, checkpoint directory, or a .zip of one (as the playground downloads)')
+    .requiredOption(
+      '--checkpoint <dir>',
+      'run directory, checkpoint directory, or a .zip of one (as the playground downloads)',
+    )
     .requiredOption('--data <source>', 'text file, directory of text files, or synthetic:NAME')
     .option('--batch <n>', 'sequences per forward pass', int(1), 8)
     .option('--max-windows <n>', 'evaluate at most this many context-length windows', int(1), 512)

@@ -28,7 +28,10 @@ export function generateCommand(): Command {
     .description(
       'generate text from a checkpoint, streaming, with a KV cache that grows in chunks; past the context a sliding window continues (RoPE models drop the oldest eighth of the cache; learned-position models re-encode the last seven eighths, as nanoGPT crops), and a prompt longer than the context keeps its last tokens',
     )
-    .requiredOption('--checkpoint <dir>', 'run directory, checkpoint directory, or a .zip of one (as the playground downloads)')
+    .requiredOption(
+      '--checkpoint <dir>',
+      'run directory, checkpoint directory, or a .zip of one (as the playground downloads)',
+    )
     .requiredOption('--prompt <text>', 'text to continue')
     .option('--max-tokens <n>', 'new tokens (may exceed the context: the window slides)', int(0), 200)
     .option(
