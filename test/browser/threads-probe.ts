@@ -2,7 +2,7 @@
 // Worker does (selectBrowserBackend) and times a training-sized matrix product, checking its result.
 import { backend, selectBrowserBackend } from '../../src/index.js';
 
-onmessage = async (e: MessageEvent<number>) => {
+addEventListener('message', async (e: MessageEvent<number>) => {
   const choice = await selectBrowserBackend({ threads: e.data });
   const m = 1024,
     n = 512,
@@ -38,4 +38,4 @@ onmessage = async (e: MessageEvent<number>) => {
       worst = Math.max(worst, Math.abs(s - c[r * n + j]!));
     }
   postMessage({ threads: choice.threads, notice: choice.notice, gflops: (2 * m * n * k) / best / 1e6, worst });
-};
+});
