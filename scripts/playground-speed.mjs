@@ -118,5 +118,12 @@ const md = [
   '',
   `Two threads against one in Chromium: ${speedup.toFixed(2)}×.`,
   '',
+  'Why two threads add little to training here: the wasm backend splits matrix products across its threads',
+  '(test/playground.test.ts measures 1.2–1.6× for a 1024×512×128 product in Chromium), but with relaxed SIMD',
+  '(Chromium; Node 20 only behind a flag) the products take a small share of a step at this size, and the rest —',
+  'attention per head, normalisation, the optimizer — runs on one thread. Node without relaxed SIMD, where',
+  'the products dominate, gains more from the second thread. Stop other work on the machine while measuring:',
+  'a process keeping a core busy takes the second thread’s share.',
+  '',
 ].join('\n');
 writeFileSync(`${ROOT}bench/playground-speed.md`, md);

@@ -146,6 +146,17 @@ describe.skipIf(why !== null)('playground in Chromium', () => {
     expect(r.stderr).not.toMatch(/Error/);
     expect(r.status).toBe(0);
     expect(r.stdout.length).toBeGreaterThan(10);
+    // Runs outlive a reload: the table comes back from IndexedDB and a run generates from its stored files.
+    await page.waitForFunction(() => document.querySelectorAll('[data-testid^=download-]').length === 2);
+    await page.reload();
+    await page.waitForFunction(() =>
+      /backend/.test(document.querySelector('[data-testid=backend]')?.textContent ?? ''),
+    );
+    await page.waitForFunction(() => document.querySelectorAll('[data-testid=runs] tbody tr').length === 2);
+    await page.getByTestId('gen-run').selectOption({ label: '#1 no sharing' });
+    await page.getByTestId('generate').click();
+    await page.locator('[data-testid=gen-output][data-done=true]').waitFor({ timeout: 30_000 });
+    expect(await page.getByTestId('gen-output').textContent()).not.toMatch(/failed/);
     await page.close();
   });
 

@@ -45,28 +45,39 @@ export class LossChart {
       return col;
     };
     const data: uPlot.AlignedData = [steps, ...curves.flatMap((c) => [column(c.train), column(c.val)])];
-    const key = curves.map((c) => c.label).join('\n');
-    if (this.plot && key === this.key) {
-      this.plot.setData(data);
-      return;
+    if (!this.plot) this.plot = this.create();
+    this.syncSeries(curves.map((c) => c.label));
+    this.plot.setData(data);
+  }
+
+  /** Adds and removes series in place: rebuilding the chart when a run starts would block the page. */
+  private syncSeries(labels: string[]): void {
+    const plot = this.plot!;
+    const shown = this.key === '' ? [] : this.key.split('\n');
+    for (let i = shown.length - 1; i >= 0; i--) {
+      if (labels[i] === shown[i]) continue;
+      plot.delSeries(2 * i + 2);
+      plot.delSeries(2 * i + 1);
+      shown.splice(i, 1);
     }
-    this.key = key;
-    this.plot?.destroy();
-    const series: uPlot.Series[] = [{ label: 'step' }];
-    curves.forEach((c, i) => {
+    for (let i = shown.length; i < labels.length; i++) {
       const stroke = COLOURS[i % COLOURS.length]!;
-      series.push({ label: `${c.label} train`, stroke, width: 1, spanGaps: true, points: { show: false } });
-      series.push({ label: `${c.label} val`, stroke, width: 3, spanGaps: true, points: { show: true, size: 6 } });
-    });
-    this.plot = new uPlot(
+      plot.addSeries({ label: `${labels[i]} train`, stroke, width: 1, spanGaps: true, points: { show: false } });
+      plot.addSeries({ label: `${labels[i]} val`, stroke, width: 3, spanGaps: true, points: { show: true, size: 6 } });
+    }
+    this.key = labels.join('\n');
+  }
+
+  private create(): uPlot {
+    return new uPlot(
       {
         ...this.size(),
-        series,
+        series: [{ label: 'step' }],
         axes: [{ label: 'step' }, { label: 'loss (nats / token)' }],
         scales: { x: { time: false } },
         legend: { live: false },
       },
-      data,
+      [[]],
       this.box,
     );
   }

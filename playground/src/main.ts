@@ -282,6 +282,7 @@ $('generate').addEventListener('click', async () => {
   }
   const num = (id: string) => Number($<HTMLInputElement>(id).value);
   out.textContent = $<HTMLInputElement>('gen-prompt').value;
+  delete out.dataset.done;
   $<HTMLButtonElement>('generate').disabled = true;
   try {
     await ensureInWorker(r);
