@@ -113,7 +113,7 @@ const md = [
   '|---|---|---|---|---|',
   ...rows.map(
     (r) =>
-      `| ${r.label} | ${Math.round(r.tps).toLocaleString('en')} | ${Math.round(r.node).toLocaleString('en')} | ${(r.node / r.tps).toFixed(2)}× | ${r.longest.toFixed(0)} ms |`,
+      `| ${r.label} | ${Math.round(r.tps).toLocaleString('en')} | ${Math.round(r.node).toLocaleString('en')} | ${(r.node / r.tps).toFixed(2)}× | ${r.longest === 0 ? 'none over 50 ms' : `${r.longest.toFixed(0)} ms`} |`,
   ),
   '',
   `Two threads against one in Chromium: ${speedup.toFixed(2)}×.`,

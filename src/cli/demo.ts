@@ -75,6 +75,7 @@ async function runDemo(opts: DemoOpts): Promise<void> {
       '  shareformer sweep --data FILE --plans "none; share-weights=all; share-kv=cla:2" --seeds 3   (many plans × seeds on your text, Pareto charts)',
       '  shareformer analyze --preset llama-2-7b --compare "share-kv=cla:2; kv-heads=8"   (what sharing does to a real model)',
       '  shareformer train --help   (your own text, any sharing plan)',
+      '  npm run playground   (in a clone of the repository: design a plan, train and compare in the browser)',
     ].join('\n'),
   );
 }
