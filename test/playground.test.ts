@@ -102,6 +102,15 @@ describe.skipIf(why !== null)('playground in Chromium', () => {
     await page.close();
   });
 
+  it('analyzes a real model from a link: cla:2 halves Llama-2-7B’s KV cache at 32k tokens', async () => {
+    const page = await open('/?mode=analyze&preset=llama-2-7b&compare=share-kv=cla:2&analyze-context=32768');
+    const rows = await page.getByTestId('rm-table').locator('tbody tr').allTextContents();
+    expect(rows.find((r) => r.startsWith('KV cache at 32,768 tokens'))).toMatch(/8\.00 GiB16\.0 GiB0\.50×$/);
+    await page.getByTestId('rm-plan').fill('kv-heads=5');
+    await expect.poll(() => page.locator('#rm-error').textContent()).toMatch(/kvHeads/);
+    await page.close();
+  });
+
   it('overlays a second run, generates with a KV gauge, and downloads a checkpoint the CLI reads', async () => {
     const page = await open('/?layers=2&d-model=32&heads=2&steps=20&autostart');
     const done = (n: number) =>

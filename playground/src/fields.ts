@@ -176,7 +176,7 @@ export function settingsFromQuery(query: string): { settings: Settings; autostar
   const known = new Set(FIELDS.map((f) => f.flag));
   for (const [key, value] of params) {
     if (known.has(key)) settings[key] = FIELDS.find((f) => f.flag === key)!.kind === 'bool' && value === '' ? 'true' : value;
-    else if (!['autostart', 'mode', 'preset', 'analyze-context', 'threads'].includes(key)) unknown.push(key);
+    else if (!['autostart', 'mode', 'preset', 'compare', 'analyze-context', 'threads'].includes(key)) unknown.push(key);
   }
   // kv-heads follows heads unless given: "heads=8" alone must not become GQA by accident.
   if (!params.has('kv-heads')) settings['kv-heads'] = settings.heads!;

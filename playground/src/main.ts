@@ -362,9 +362,10 @@ for (const tab of document.querySelectorAll<HTMLButtonElement>('.tab')) {
   tab.addEventListener('click', () => {
     for (const t of document.querySelectorAll('.tab')) t.classList.toggle('active', t === tab);
     for (const page of document.querySelectorAll<HTMLElement>('.tab-page')) page.hidden = page.id !== tab.dataset.tab;
+    if (tab.dataset.tab === 'real') redrawRealModel();
   });
 }
-mountRealModel($('real-model'), query);
+const redrawRealModel = mountRealModel($('real-model'), query);
 if (query.get('mode') === 'analyze') (document.querySelector('[data-tab=real]') as HTMLButtonElement).click();
 
 onSettings(settings);

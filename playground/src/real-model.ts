@@ -16,7 +16,8 @@ import {
 
 const CONTEXTS = [128, 256, 512, 1024, 2048, 4096, 8192, 16384, 32768, 65536, 131072];
 
-export function mountRealModel(box: HTMLElement, query: URLSearchParams): void {
+/** Builds the tab; returns a redraw for when it becomes visible (a hidden chart has no width). */
+export function mountRealModel(box: HTMLElement, query: URLSearchParams): () => void {
   const names = Object.keys(ANALYZER_PRESETS);
   const preset0 = query.get('preset') && names.includes(query.get('preset')!) ? query.get('preset')! : 'llama-2-7b';
   const ctx0 = Number(query.get('analyze-context') ?? 32768);
@@ -73,11 +74,12 @@ export function mountRealModel(box: HTMLElement, query: URLSearchParams): void {
     plot?.destroy();
     plot = new uPlot(
       {
-        width: Math.max(320, box.clientWidth - 24),
+        width: Math.max(480, box.clientWidth - 40),
         height: 260,
         title: 'forward FLOPs of a whole sequence: attention grows like T², linear layers like T',
         scales: { x: { time: false, distr: 3 }, y: { distr: 3 } },
-        axes: [{ label: 'tokens' }, { label: 'FLOPs', values: (_u, v) => v.map((x) => (x == null ? "" : fmtFlops(x))) }],
+        axes: [{ label: 'tokens' }, { label: 'FLOPs', size: 90, values: (_u, v) => v.map((x) => (x == null ? '' : fmtFlops(x))) }],
+        legend: { live: false },
         series: [
           { label: 'tokens' },
           { label: 'attention', stroke: '#dc2626', width: 2 },
@@ -91,4 +93,5 @@ export function mountRealModel(box: HTMLElement, query: URLSearchParams): void {
   box.addEventListener('input', render);
   box.addEventListener('change', render);
   render();
+  return render;
 }
