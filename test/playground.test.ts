@@ -102,6 +102,24 @@ describe.skipIf(why !== null)('playground in Chromium', () => {
     await page.close();
   });
 
+  it('pauses, resumes and stops a run from the buttons; a stopped run still reports its validation loss', async () => {
+    const page = await open('/?layers=2&d-model=32&heads=2&steps=2000');
+    await page.getByTestId('train').click();
+    await expect.poll(() => page.getByTestId('status').textContent()).toMatch(/step [1-9]\d*\/2000/);
+    await page.getByTestId('pause').click();
+    await expect.poll(() => page.getByTestId('status').textContent()).toMatch(/paused at step (\d+)/);
+    const at = Number(/paused at step (\d+)/.exec((await page.getByTestId('status').textContent())!)![1]);
+    await page.waitForTimeout(300);
+    expect(await page.getByTestId('status').textContent()).toMatch(new RegExp(`paused at step ${at}$`));
+    await page.getByTestId('pause').click(); // now labelled Resume
+    await expect.poll(() => page.getByTestId('status').textContent()).toMatch(/step \d+\/2000, loss/);
+    await page.getByTestId('stop').click();
+    await page.getByTestId('val-loss').filter({ hasText: /\d/ }).waitFor({ timeout: 30_000 });
+    expect(await page.getByTestId('status').textContent()).toMatch(/stopped at step/);
+    expect(await page.locator('[data-testid=runs] tbody tr td:nth-child(6)').textContent()).toBe('stopped');
+    await page.close();
+  });
+
   it('analyzes a real model from a link: cla:2 halves Llama-2-7B’s KV cache at 32k tokens', async () => {
     const page = await open('/?mode=analyze&preset=llama-2-7b&compare=share-kv=cla:2&analyze-context=32768');
     const rows = await page.getByTestId('rm-table').locator('tbody tr').allTextContents();
