@@ -13,6 +13,7 @@ import {
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { zipSync } from 'fflate';
 import { afterAll, describe, expect, it } from 'vitest';
 import { TransformerLM } from '../model/transformer.js';
 import type { ModelConfig } from '../model/config.js';
@@ -58,6 +59,42 @@ describe('checkpoint round trip', () => {
     // Loaded back, every layer of the shared model still reads the one stored set.
     const back = loadCheckpoint(join(root, 'all'));
     expect(back.lm.parameterCount().total).toBe(shared.parameterCount().total);
+  });
+});
+
+describe('a zip of a checkpoint (what the playground downloads)', () => {
+  const zipOf = (name: string, entries: Record<string, Uint8Array>) => {
+    const path = join(root, name);
+    writeFileSync(path, zipSync(entries));
+    return path;
+  };
+  const filesOf = (dir: string, prefix: string) =>
+    Object.fromEntries(readdirSync(dir).map((f) => [`${prefix}${f}`, new Uint8Array(readFileSync(join(dir, f)))]));
+
+  it('loads from the top of the archive or from one folder in it, to the same logits', () => {
+    const dir = join(root, 'to-zip');
+    const a = make({ shareWeights: 'cycle:2' });
+    saveCheckpoint(dir, a);
+    for (const prefix of ['', 'shareformer-run-1/']) {
+      const b = loadCheckpoint(zipOf(`top${prefix.length}.zip`, filesOf(dir, prefix)));
+      expect([...logits(b)]).toEqual([...logits(a)]);
+    }
+  });
+
+  it('names the archive when it holds no checkpoint, two, or a damaged file', () => {
+    const dir = join(root, 'to-zip');
+    expect(() => loadCheckpoint(zipOf('empty.zip', { 'notes.txt': new Uint8Array(1) }))).toThrow(
+      /empty\.zip: no config\.json at the top of the archive or in one folder/,
+    );
+    expect(() => loadCheckpoint(zipOf('two.zip', { ...filesOf(dir, 'a/'), ...filesOf(dir, 'b/') }))).toThrow(
+      /two\.zip: 2 checkpoints in one archive/,
+    );
+    const damaged = { ...filesOf(dir, 'run/'), 'run/model.safetensors': new Uint8Array(12) };
+    expect(() => loadCheckpoint(zipOf('damaged.zip', damaged))).toThrow(
+      /damaged\.zip:run\/model\.safetensors: .*damaged/,
+    );
+    writeFileSync(join(root, 'not.zip'), 'plain text');
+    expect(() => loadCheckpoint(join(root, 'not.zip'))).toThrow(/not\.zip: not a readable zip archive/);
   });
 });
 
