@@ -119,3 +119,5 @@ export { ANALYZER_PRESETS, analyzerPreset, type AnalyzerPreset } from './analyze
 export { parsePlan, parsePlanList, PLAN_KEYS } from './analyze/plans.js';
 export { fmtBytes, fmtFlops, fmtInt } from './analyze/format.js';
 export { serveSession, postToPage, workerScope, type WorkerScope } from './browser/serve.js';
+export { convertModel, ConvertError, CONVERTIBLE, type Conversion, type InitMode } from './convert/convert.js';
+export { truncatedSvd, symmetricEigen, type Svd } from './convert/svd.js';

@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { analyzeCommand } from './analyze.js';
 import { benchCommand } from './bench.js';
+import { convertCommand } from './convert.js';
 import { demoCommand } from './demo.js';
 import { evalCommand } from './eval.js';
 import { exportCommand } from './export.js';
@@ -33,6 +34,7 @@ export async function run(argv: string[]): Promise<number> {
   program.addCommand(importCommand());
   program.addCommand(exportCommand());
   program.addCommand(quantizeCommand());
+  program.addCommand(convertCommand());
   program.addCommand(analyzeCommand());
   program.addCommand(sweepCommand());
   program.addCommand(verifyCommand());

@@ -23,7 +23,7 @@ export const num =
   };
 
 /** A strategy flag: a name like "cycle:3" or an explicit JSON array "[0,0,1,1]". */
-const strategy = (v: string): string | number[] => {
+export const strategy = (v: string): string | number[] => {
   const t = v.trim();
   if (!t.startsWith('[')) return t;
   try {

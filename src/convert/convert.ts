@@ -61,6 +61,7 @@ export function convertModel(
       `kvHeads: ${target.kvHeads} does not divide the source's ${src.kvHeads} K/V heads (each new head is the mean of a group of source heads)`,
     );
   const ctx = new Context(source, planOf(src), target, planOf(target), init);
+  ctx.describeMaps();
   const weights = new Map<string, Float32Array>();
   for (const spec of parameterLayout(target)) weights.set(spec.name, ctx.build(spec));
   const lm = new TransformerLM(target, 0);
@@ -79,6 +80,20 @@ class Context {
     private readonly tp: SharingPlan,
     private readonly init: InitMode,
   ) {}
+
+  /** Says which layers now read another layer's K/V or attention (and so drop those projections). */
+  describeMaps(): void {
+    for (const [map, before, what] of [
+      [this.tp.kv, this.sp.kv, 'K/V'],
+      [this.tp.attention, this.sp.attention, 'attention weights'],
+    ] as const) {
+      const readers = map.flatMap((from, l) => (from !== l && before[l] !== from ? [`${l} ← ${from}`] : []));
+      if (readers.length)
+        this.notes.push(
+          `${what}: layers now reading another layer's (${readers.join(', ')}) drop their own projections`,
+        );
+    }
+  }
 
   private param(name: string): Float32Array {
     const t = this.source.params.get(name);

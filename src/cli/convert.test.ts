@@ -1,0 +1,104 @@
+// `shareformer convert` end to end: a trained run converted to other plans, its calibration loss
+// before, right after and after uptraining, the result loadable by eval; bad requests write nothing.
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { beforeAll, describe, expect, it } from 'vitest';
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+const BIN = join(ROOT, 'bin', 'shareformer.js');
+const DATA = join(ROOT, 'data', 'shakespeare-excerpt.txt');
+const dir = mkdtempSync(join(tmpdir(), 'shareformer-convert-'));
+const SRC = join(dir, 'src');
+const run = (...args: string[]) => spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8' });
+
+beforeAll(() => {
+  execFileSync(process.execPath, [
+    BIN,
+    'train',
+    '--data',
+    DATA,
+    '--layers',
+    '4',
+    '--d-model',
+    '32',
+    '--heads',
+    '4',
+    '--context',
+    '32',
+    '--steps',
+    '150',
+    '--batch',
+    '8',
+    '--out',
+    SRC,
+    '--quiet',
+    '--backend',
+    'js',
+  ]);
+}, 120_000);
+
+describe('shareformer convert', () => {
+  it('converts to CLA with fewer KV bytes, reports the losses, and uptraining recovers part of the gap', () => {
+    const out = join(dir, 'cla');
+    const r = run(
+      'convert',
+      '--checkpoint',
+      SRC,
+      '--out',
+      out,
+      '--data',
+      DATA,
+      '--share-kv',
+      'cla:2',
+      '--uptrain',
+      '40',
+      '--json',
+    );
+    expect(r.status, r.stderr).toBe(0);
+    const s = JSON.parse(r.stdout);
+    expect(s.kv_bytes_per_token).toBe(s.kv_bytes_per_token_before / 2);
+    expect(s.parameters).toBeLessThan(s.parameters_before);
+    expect(s.loss_converted).toBeGreaterThan(s.loss_before);
+    expect(s.loss_uptrained).toBeLessThan(s.loss_converted);
+    const ev = run('eval', '--checkpoint', out, '--data', DATA, '--json');
+    expect(ev.status, ev.stderr).toBe(0);
+  });
+
+  it('shares weights with the sets’ means, printing what it did', () => {
+    const r = run(
+      'convert',
+      '--checkpoint',
+      SRC,
+      '--out',
+      join(dir, 'cycle'),
+      '--data',
+      DATA,
+      '--share-weights',
+      'cycle:2',
+    );
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/attention set 0: mean of layers 0, 2/);
+    expect(r.stderr).toMatch(/calibration loss: \d\.\d{4} before, \d\.\d{4} right after conversion/);
+  });
+
+  it('refuses what cannot be reached, names the rule, and writes nothing', () => {
+    const out = join(dir, 'refused');
+    const bad = run('convert', '--checkpoint', SRC, '--out', out, '--data', DATA, '--kv-heads', '3');
+    expect(bad.status).not.toBe(0);
+    expect(bad.stderr).toMatch(/kvHeads/);
+    expect(bad.stderr).not.toMatch(/\n\s+at /); // no stack trace
+    expect(existsSync(out)).toBe(false);
+    expect(run('convert', '--checkpoint', SRC, '--out', out, '--data', DATA).stderr).toMatch(
+      /no change to the sharing plan/,
+    );
+    const tiny = join(dir, 'tiny.txt');
+    writeFileSync(tiny, 'To be, or not');
+    expect(run('convert', '--checkpoint', SRC, '--out', out, '--data', tiny, '--share-kv', 'cla:2').stderr).toMatch(
+      /tiny\.txt: \d+ tokens are too few for a calibration window/,
+    );
+    expect(existsSync(out)).toBe(false);
+  });
+});

@@ -1,0 +1,201 @@
+// `shareformer convert`: a trained checkpoint turned into one with another sharing plan
+// (convert/convert.ts), its calibration loss measured before and right after, optionally
+// uptrained for a few steps with a fresh optimizer, and written as a new run.
+import { existsSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { Command, Option } from 'commander';
+import { ConvertError, convertModel, type InitMode } from '../convert/convert.js';
+import { loadCheckpoint, saveCheckpoint } from '../io/checkpoint.js';
+import { readCorpus } from '../io/corpus.js';
+import type { ModelConfig } from '../model/config.js';
+import { kvBytesPerToken } from '../model/parameters.js';
+import type { TransformerLM } from '../model/transformer.js';
+import { evalBatches, splitTokens, type Split } from '../train/data.js';
+import { DEFAULT_TRAIN, evaluate, Trainer, validateTrainConfig, type TrainConfig } from '../train/trainer.js';
+import { addBackendOption, int, num, selectBackend, strategy } from './options.js';
+
+interface ConvertOpts {
+  checkpoint: string;
+  out: string;
+  data: string;
+  init: InitMode;
+  shareWeights?: string | number[];
+  shareScope?: string;
+  kvHeads?: number;
+  shareKv?: string | number[];
+  shareAttention?: string | number[];
+  embedDim?: number;
+  tieEmbeddings?: boolean;
+  calibrationWindows: number;
+  uptrain?: number;
+  lr?: number;
+  batch?: number;
+  warmup?: number;
+  seed?: number;
+  backend?: string;
+  force?: boolean;
+  json?: boolean;
+}
+
+const CHANGES: Array<[keyof ConvertOpts, keyof ModelConfig]> = [
+  ['shareWeights', 'shareWeights'],
+  ['shareScope', 'shareScope'],
+  ['kvHeads', 'kvHeads'],
+  ['shareKv', 'shareKv'],
+  ['shareAttention', 'shareAttention'],
+  ['embedDim', 'embedDim'],
+  ['tieEmbeddings', 'tieEmbeddings'],
+];
+
+export function convertCommand(): Command {
+  const cmd = new Command('convert')
+    .summary('give a trained model another sharing plan (mean-initialised sets, pooled K/V heads, …)')
+    .description(
+      'turn a trained checkpoint into one with another sharing plan: a shared set starts as the mean of its layers (--init mean) or its first layer; --kv-heads mean-pools K/V heads in groups; layers that now read another layer’s K/V or attention drop those projections; --embed-dim factorizes the embedding by truncated SVD. Prints the calibration loss before and right after, and after --uptrain steps',
+    )
+    .requiredOption('--checkpoint <run>', 'the trained run (directory, checkpoint directory or .zip)')
+    .requiredOption('--out <dir>', 'run directory to write the converted model to')
+    .requiredOption('--data <file>', 'calibration and uptraining text (a file, a directory, or synthetic:NAME)')
+    .option(
+      '--share-weights <strategy>',
+      'none | all | sequence:M | cycle:M | cycle-rev:M | repeat:K | [array]',
+      strategy,
+    )
+    .addOption(
+      new Option('--share-scope <scope>', 'what --share-weights shares').choices(['block', 'attention', 'ffn']),
+    )
+    .option('--kv-heads <n>', 'K/V heads: must divide the source’s (each is the mean of a group)', int(1))
+    .option('--share-kv <strategy>', 'none | cla:K | yoco:K | [array]', strategy)
+    .option('--share-attention <strategy>', 'none | group:K | [array]', strategy)
+    .option('--embed-dim <n>', 'factorized embedding width (0: full)', int(0))
+    .option('--tie-embeddings', 'the output head reuses the input embedding')
+    .option('--no-tie-embeddings', 'a separate output head (a copy of the embedding when the source was tied)')
+    .addOption(new Option('--init <how>', 'a shared set starts as').choices(['mean', 'first']).default('mean'))
+    .option('--calibration-windows <n>', 'validation windows the calibration loss averages', int(1), 64)
+    .option('--uptrain <steps>', 'continue training the converted model (fresh optimizer, its own schedule)', int(1))
+    .option(
+      '--lr <rate>',
+      'uptraining peak learning rate (default: the source run’s minimum)',
+      num((n) => n > 0, 'a positive number'),
+    )
+    .option('--batch <n>', 'uptraining sequences per step (default: the source run’s)', int(1))
+    .option('--warmup <n>', 'uptraining warmup steps (default 5%)', int(0))
+    .option('--seed <n>', 'uptraining batches (default: the source run’s seed)', int(0))
+    .option('--force', 'replace a run already in --out')
+    .option(
+      '--json',
+      'print one JSON object: loss_before, loss_converted, loss_uptrained, parameters, kv_bytes_per_token',
+    );
+  return addBackendOption(cmd).action((opts: ConvertOpts) => runConvert(opts));
+}
+
+function runConvert(opts: ConvertOpts): void {
+  selectBackend(opts.backend, Boolean(opts.json));
+  if (existsSync(opts.out) && readdirSync(opts.out).length > 0 && !opts.force)
+    throw new Error(`${opts.out} is not empty; pass --force to replace it`);
+  const ckpt = loadCheckpoint(opts.checkpoint);
+  const changes: Partial<ModelConfig> = {};
+  for (const [flag, field] of CHANGES)
+    if (opts[flag] !== undefined && opts[flag] !== ckpt.lm.config[field])
+      (changes as Record<string, unknown>)[field] = opts[flag];
+  if (Object.keys(changes).length === 0)
+    throw new Error(
+      'convert: no change to the sharing plan given (e.g. --share-weights cycle:3, --kv-heads 2, --share-kv cla:2)',
+    );
+  const data = calibration(opts, ckpt.lm, ckpt.tokenizer.encode.bind(ckpt.tokenizer), ckpt.meta);
+  const before = measure(ckpt.lm, data);
+  let converted;
+  try {
+    converted = convertModel(ckpt.lm, changes, { init: opts.init });
+  } catch (e) {
+    throw e instanceof ConvertError ? new Error(`convert ${opts.checkpoint}: ${e.message}`) : e;
+  }
+  const { lm, notes } = converted;
+  const after = measure(lm, data);
+  const say = (line: string) => !opts.json && console.error(line);
+  for (const n of notes) say(`convert: ${n}`);
+  say(
+    `calibration loss: ${before.toFixed(4)} before, ${after.toFixed(4)} right after conversion (${data.windows} windows of ${opts.data})`,
+  );
+  let uptrained: number | null = null;
+  let train = ckpt.meta.train;
+  if (opts.uptrain) {
+    train = uptrainConfig(opts, ckpt.meta.train);
+    const trainer = new Trainer(lm, data.split, train, data.charsPerToken);
+    while (!trainer.done) trainer.trainStep();
+    uptrained = measure(lm, data);
+    say(`calibration loss after ${opts.uptrain} uptraining steps: ${uptrained.toFixed(4)}`);
+  }
+  const dir = join(opts.out, 'checkpoint');
+  saveCheckpoint(dir, { lm, tokenizer: ckpt.tokenizer, meta: { data: ckpt.meta.data, train } });
+  const summary = {
+    out: opts.out,
+    changes,
+    loss_before: before,
+    loss_converted: after,
+    ...(uptrained !== null && { loss_uptrained: uptrained, uptrain_steps: opts.uptrain }),
+    parameters_before: ckpt.lm.parameterCount().total,
+    parameters: lm.parameterCount().total,
+    kv_bytes_per_token_before: kvBytesPerToken(ckpt.lm.config),
+    kv_bytes_per_token: kvBytesPerToken(lm.config),
+  };
+  if (opts.json) console.log(JSON.stringify(summary));
+  else
+    console.log(
+      `converted: ${summary.parameters_before.toLocaleString()} → ${summary.parameters.toLocaleString()} unique parameters, KV ${summary.kv_bytes_per_token_before} → ${summary.kv_bytes_per_token} bytes/token; written to ${dir}`,
+    );
+}
+
+interface Calibration {
+  split: Split;
+  batches: ReturnType<typeof evalBatches>;
+  windows: number;
+  charsPerToken: number;
+}
+
+/** The calibration windows: the validation part of --data, split as the source run split its text. */
+function calibration(
+  opts: ConvertOpts,
+  lm: TransformerLM,
+  encode: (text: string) => Int32Array,
+  meta: { data: { valFraction: number }; train: TrainConfig },
+): Calibration {
+  const corpus = readCorpus(opts.data);
+  let tokens: Int32Array;
+  try {
+    tokens = encode(corpus.text);
+  } catch (e) {
+    throw new Error(`${corpus.source}: ${(e as Error).message}`);
+  }
+  const context = lm.config.context;
+  if (tokens.length < 2 * (context + 1))
+    throw new Error(
+      `${corpus.source}: ${tokens.length} tokens are too few for a calibration window and a training window of ${context + 1} tokens each`,
+    );
+  const split = splitTokens(tokens, context, {
+    valFraction: meta.data.valFraction,
+    seed: meta.train.seed,
+    source: corpus.source,
+  });
+  const batches = evalBatches(split.val, context, opts.batch ?? meta.train.batch, opts.calibrationWindows);
+  const windows = batches.reduce((n, b) => n + b.batch, 0);
+  return { split, batches, windows, charsPerToken: corpus.text.length / tokens.length };
+}
+
+const measure = (lm: TransformerLM, c: Calibration) => evaluate(lm, c.batches, c.charsPerToken).loss;
+
+function uptrainConfig(opts: ConvertOpts, source: TrainConfig): TrainConfig {
+  const steps = opts.uptrain!;
+  const lr = opts.lr ?? Math.max(source.minLr, source.lr / 10);
+  return validateTrainConfig({
+    ...DEFAULT_TRAIN,
+    ...source,
+    steps,
+    lr,
+    minLr: lr / 10,
+    warmup: opts.warmup ?? Math.floor(steps / 20),
+    batch: opts.batch ?? source.batch,
+    seed: opts.seed ?? source.seed,
+    evalEvery: 0,
+  });
+}
