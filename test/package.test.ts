@@ -101,6 +101,7 @@ describe('the packed tarball installed in a fresh project', () => {
     'import',
     'export',
     'quantize',
+    'convert',
   ])('`shareformer %s --help` works from the install', (cmd) => {
     const r = shareformer(cmd, '--help');
     expect(r.status).toBe(0);

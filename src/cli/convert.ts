@@ -104,7 +104,7 @@ function runConvert(opts: ConvertOpts): void {
     );
   const data = calibration(opts, ckpt.lm, ckpt.tokenizer.encode.bind(ckpt.tokenizer), ckpt.meta);
   const before = measure(ckpt.lm, data);
-  let converted;
+  let converted: ReturnType<typeof convertModel>;
   try {
     converted = convertModel(ckpt.lm, changes, { init: opts.init });
   } catch (e) {
