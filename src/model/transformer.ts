@@ -41,6 +41,11 @@ export interface ForwardOptions {
   rng?: Rng;
   /** Reads and extends this cache: the ids continue the cached sequence. */
   cache?: KVCache;
+  /**
+   * Called per layer with what it computed itself (null where it reads another layer's): keys
+   * (after RoPE) and values [batch, kvHeads, T, hd], attention probabilities [batch, heads, T, keys].
+   */
+  observe?: (layer: number, computed: { keys: Tensor | null; values: Tensor | null; probs: Tensor | null }) => void;
 }
 
 export class TransformerLM {
@@ -249,6 +254,7 @@ export class TransformerLM {
           : attentionProbs(q, stored('keys', keys, plan.kv[i]!, i), { keyLength });
       }
       probs.push(p);
+      options.observe?.(i, { keys: k, values: v, probs: p });
       const out = int8
         ? attendValuesInt8(probs[plan.attention[i]]!, cache!.int8Rows('values', plan.kv[i]!))
         : attendValues(probs[plan.attention[i]]!, stored('values', values, plan.kv[i]!, i));
