@@ -121,3 +121,5 @@ export { fmtBytes, fmtFlops, fmtInt } from './analyze/format.js';
 export { serveSession, postToPage, workerScope, type WorkerScope } from './browser/serve.js';
 export { convertModel, ConvertError, CONVERTIBLE, type Conversion, type InitMode } from './convert/convert.js';
 export { truncatedSvd, symmetricEigen, type Svd } from './convert/svd.js';
+export { inspectModel, linearCka, type Inspection, type PairMatrix } from './convert/inspect.js';
+export { inspectionChart } from './convert/inspect-chart.js';

@@ -102,6 +102,7 @@ describe('the packed tarball installed in a fresh project', () => {
     'export',
     'quantize',
     'convert',
+    'inspect',
   ])('`shareformer %s --help` works from the install', (cmd) => {
     const r = shareformer(cmd, '--help');
     expect(r.status).toBe(0);

@@ -1,7 +1,7 @@
-// `shareformer convert` end to end: a trained run converted to other plans, its calibration loss
+// `shareformer inspect` and `shareformer convert` end to end: a trained run converted to other plans, its calibration loss
 // before, right after and after uptraining, the result loadable by eval; bad requests write nothing.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -39,6 +39,21 @@ beforeAll(() => {
     'js',
   ]);
 }, 120_000);
+
+describe('shareformer inspect', () => {
+  it('compares every pair of layers as JSON and draws the heatmaps', () => {
+    const chart = join(dir, 'inspect.svg');
+    const r = run('inspect', '--checkpoint', SRC, '--data', DATA, '--windows', '8', '--json', '--chart', chart);
+    expect(r.status, r.stderr).toBe(0);
+    const x = JSON.parse(r.stdout);
+    expect(x.layers).toBe(4);
+    expect(x.tokens).toBe(8 * 32);
+    for (const m of [x.keys.cka, x.values.cka, x.attentionJs, x.weights.mean])
+      expect(m.map((row: unknown[]) => row.length)).toEqual([4, 4, 4, 4]);
+    expect(x.heads.map((h: { layer: number }) => h.layer)).toEqual([0, 1, 2, 3]);
+    expect(readFileSync(chart, 'utf8')).toMatch(/^<svg[\s\S]*keys: linear CKA/);
+  });
+});
 
 describe('shareformer convert', () => {
   it('converts to CLA with fewer KV bytes, reports the losses, and uptraining recovers part of the gap', () => {

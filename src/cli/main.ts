@@ -10,6 +10,7 @@ import { evalCommand } from './eval.js';
 import { exportCommand } from './export.js';
 import { generateCommand } from './generate.js';
 import { importCommand } from './import.js';
+import { inspectCommand } from './inspect.js';
 import { quantizeCommand } from './quantize.js';
 import { setupCommand } from './setup.js';
 import { sweepCommand } from './sweep.js';
@@ -34,6 +35,7 @@ export async function run(argv: string[]): Promise<number> {
   program.addCommand(importCommand());
   program.addCommand(exportCommand());
   program.addCommand(quantizeCommand());
+  program.addCommand(inspectCommand());
   program.addCommand(convertCommand());
   program.addCommand(analyzeCommand());
   program.addCommand(sweepCommand());

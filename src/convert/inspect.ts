@@ -227,11 +227,7 @@ function cosine(a: Float32Array, b: Float32Array): number {
   return na > 0 && nb > 0 ? dot / Math.sqrt(na * nb) : 0;
 }
 
-function headSimilarity(
-  lm: TransformerLM,
-  keys: Array<Rows | null>,
-  values: Array<Rows | null>,
-): Inspection['heads'] {
+function headSimilarity(lm: TransformerLM, keys: Array<Rows | null>, values: Array<Rows | null>): Inspection['heads'] {
   const H = lm.config.kvHeads,
     hd = lm.config.dModel / lm.config.heads;
   const split = (r: Rows, h: number): Rows => {
