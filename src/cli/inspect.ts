@@ -60,7 +60,8 @@ const cell = (v: number | null, digits = 2) => (v === null ? '   –' : v.toFixe
 function printMatrix(title: string, m: PairMatrix, digits = 2): void {
   console.log(`\n${title}`);
   console.log(`      ${m.map((_, j) => `L${j}`.padStart(5)).join('')}`);
-  m.forEach((row, i) => console.log(`${`L${i}`.padStart(5)} ${row.map((v) => ` ${cell(v, digits)}`).join('')}`));
+  for (const [i, row] of m.entries())
+    console.log(`${`L${i}`.padStart(5)} ${row.map((v) => ` ${cell(v, digits)}`).join('')}`);
 }
 
 function printInspection(r: Inspection): void {
@@ -70,7 +71,8 @@ function printInspection(r: Inspection): void {
   printMatrix('values: linear CKA', r.values.cka);
   printMatrix('attention maps: Jensen–Shannon divergence (nats; 0 = identical, ln 2 = disjoint)', r.attentionJs, 3);
   const pairs: Array<[number, number, number]> = [];
-  r.keys.cka.forEach((row, i) => row.forEach((v, j) => j < i && v !== null && pairs.push([i, j, v])));
+  for (const [i, row] of r.keys.cka.entries())
+    for (const [j, v] of row.entries()) if (j < i && v !== null) pairs.push([i, j, v]);
   pairs.sort((a, b) => b[2] - a[2]);
   if (pairs.length)
     console.log(
