@@ -42,8 +42,10 @@ describe('inspectModel', () => {
       for (let i = 0; i < 4; i++) for (let j = 0; j < 4; j++) expect(m[i]![j]).toBeCloseTo(m[j]![i]!, 12);
     expect(r.keys.cka.map((row, i) => row[i])).toEqual([1, 1, 1, 1]);
     expect(r.attentionJs.map((row, i) => row[i])).toEqual([0, 0, 0, 0]);
-    for (const v of r.attentionJs.flat())
-      expect(v!).toBeGreaterThanOrEqual(0), expect(v!).toBeLessThanOrEqual(Math.LN2);
+    for (const v of r.attentionJs.flat()) {
+      expect(v!).toBeGreaterThanOrEqual(0);
+      expect(v!).toBeLessThanOrEqual(Math.LN2);
+    }
     expect(r.weights['attn.q']![0]![1]!).toBeLessThan(0.5); // independently initialised
   });
 
