@@ -123,3 +123,10 @@ export { convertModel, ConvertError, CONVERTIBLE, type Conversion, type InitMode
 export { truncatedSvd, symmetricEigen, type Svd } from './convert/svd.js';
 export { inspectModel, linearCka, type Inspection, type PairMatrix } from './convert/inspect.js';
 export { inspectionChart } from './convert/inspect-chart.js';
+export {
+  searchSharing,
+  type SearchResult,
+  type SearchStep,
+  type SearchKind,
+  type SearchOptions,
+} from './convert/search.js';

@@ -99,6 +99,30 @@ describe('shareformer convert', () => {
     expect(r.stderr).toMatch(/calibration loss: \d\.\d{4} before, \d\.\d{4} right after conversion/);
   });
 
+  it('searches a K/V map on the calibration text that keeps half the producers', () => {
+    const r = run(
+      'convert',
+      '--checkpoint',
+      SRC,
+      '--out',
+      join(dir, 'search'),
+      '--data',
+      DATA,
+      '--share-kv',
+      'search:0.5',
+      '--json',
+    );
+    expect(r.status, r.stderr).toBe(0);
+    const s = JSON.parse(r.stdout);
+    expect(s.kv_bytes_per_token).toBe(s.kv_bytes_per_token_before / 2);
+    expect(s.search[0].map.filter((p: number, l: number) => p === l)).toHaveLength(2);
+    expect(s.changes.shareKv).toEqual(s.search[0].map);
+    expect(s.loss_converted).toBeCloseTo(s.search[0].loss, 10);
+    expect(
+      run('convert', '--checkpoint', SRC, '--out', join(dir, 'x'), '--data', DATA, '--share-kv', 'search:2').stderr,
+    ).toMatch(/--share-kv search:2: B is the fraction of layers that keep their own, 0 < B ≤ 1/);
+  });
+
   it('refuses what cannot be reached, names the rule, and writes nothing', () => {
     const out = join(dir, 'refused');
     const bad = run('convert', '--checkpoint', SRC, '--out', out, '--data', DATA, '--kv-heads', '3');

@@ -5,6 +5,8 @@ import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { Command, Option } from 'commander';
 import { ConvertError, convertModel, type InitMode } from '../convert/convert.js';
+import { inspectModel, type PairMatrix } from '../convert/inspect.js';
+import { searchSharing, type SearchKind, type SearchResult } from '../convert/search.js';
 import { loadCheckpoint, saveCheckpoint } from '../io/checkpoint.js';
 import { readCorpus } from '../io/corpus.js';
 import type { ModelConfig } from '../model/config.js';
@@ -27,6 +29,7 @@ interface ConvertOpts {
   embedDim?: number;
   tieEmbeddings?: boolean;
   calibrationWindows: number;
+  searchTolerance: number;
   uptrain?: number;
   lr?: number;
   batch?: number;
@@ -65,13 +68,27 @@ export function convertCommand(): Command {
       new Option('--share-scope <scope>', 'what --share-weights shares').choices(['block', 'attention', 'ffn']),
     )
     .option('--kv-heads <n>', 'K/V heads: must divide the source’s (each is the mean of a group)', int(1))
-    .option('--share-kv <strategy>', 'none | cla:K | yoco:K | [array]', strategy)
-    .option('--share-attention <strategy>', 'none | group:K | [array]', strategy)
+    .option(
+      '--share-kv <strategy>',
+      'none | cla:K | yoco:K | [array] | search:B (keep a fraction B of the K/V producers, chosen on the calibration text)',
+      strategy,
+    )
+    .option(
+      '--share-attention <strategy>',
+      'none | group:K | [array] | search:B (the same for attention weights)',
+      strategy,
+    )
     .option('--embed-dim <n>', 'factorized embedding width (0: full)', int(0))
     .option('--tie-embeddings', 'the output head reuses the input embedding')
     .option('--no-tie-embeddings', 'a separate output head (a copy of the embedding when the source was tied)')
     .addOption(new Option('--init <how>', 'a shared set starts as').choices(['mean', 'first']).default('mean'))
     .option('--calibration-windows <n>', 'validation windows the calibration loss averages', int(1), 64)
+    .option(
+      '--search-tolerance <r>',
+      'search:B accepts a replacement while the calibration loss stays within this fraction of the source’s',
+      num((n) => n >= 0, 'a non-negative number'),
+      0.05,
+    )
     .option('--uptrain <steps>', 'continue training the converted model (fresh optimizer, its own schedule)', int(1))
     .option(
       '--lr <rate>',
@@ -95,24 +112,36 @@ function runConvert(opts: ConvertOpts): void {
     throw new Error(`${opts.out} is not empty; pass --force to replace it`);
   const ckpt = loadCheckpoint(opts.checkpoint);
   const changes: Partial<ModelConfig> = {};
-  for (const [flag, field] of CHANGES)
-    if (opts[flag] !== undefined && opts[flag] !== ckpt.lm.config[field])
-      (changes as Record<string, unknown>)[field] = opts[flag];
-  if (Object.keys(changes).length === 0)
+  const searches: Array<[SearchKind, number]> = [];
+  for (const [flag, field] of CHANGES) {
+    const value = opts[flag];
+    const search = typeof value === 'string' ? /^search:(.+)$/.exec(value) : null;
+    if (search) searches.push([field === 'shareKv' ? 'kv' : 'attention', searchFraction(flag, search[1]!)]);
+    else if (value !== undefined && value !== ckpt.lm.config[field])
+      (changes as Record<string, unknown>)[field] = value;
+  }
+  if (Object.keys(changes).length === 0 && searches.length === 0)
     throw new Error(
       'convert: no change to the sharing plan given (e.g. --share-weights cycle:3, --kv-heads 2, --share-kv cla:2)',
     );
   const data = calibration(opts, ckpt.lm, ckpt.tokenizer.encode.bind(ckpt.tokenizer), ckpt.meta);
   const before = measure(ckpt.lm, data);
+  const say = (line: string) => !opts.json && console.error(line);
   let converted: ReturnType<typeof convertModel>;
+  const found: SearchResult[] = [];
   try {
+    for (const [kind, keep] of searches) {
+      const result = search(ckpt.lm, kind, keep, changes, data, opts.searchTolerance);
+      found.push(result);
+      (changes as Record<string, unknown>)[kind === 'kv' ? 'shareKv' : 'shareAttention'] = result.map;
+      reportSearch(result, say);
+    }
     converted = convertModel(ckpt.lm, changes, { init: opts.init });
   } catch (e) {
     throw e instanceof ConvertError ? new Error(`convert ${opts.checkpoint}: ${e.message}`) : e;
   }
   const { lm, notes } = converted;
   const after = measure(lm, data);
-  const say = (line: string) => !opts.json && console.error(line);
   for (const n of notes) say(`convert: ${n}`);
   say(
     `calibration loss: ${before.toFixed(4)} before, ${after.toFixed(4)} right after conversion (${data.windows} windows of ${opts.data})`,
@@ -134,6 +163,17 @@ function runConvert(opts: ConvertOpts): void {
     loss_before: before,
     loss_converted: after,
     ...(uptrained !== null && { loss_uptrained: uptrained, uptrain_steps: opts.uptrain }),
+    ...(found.length > 0 && {
+      search: found.map((f) => ({
+        kind: f.kind,
+        keep: f.keep,
+        order: f.order,
+        map: f.map,
+        loss: f.loss,
+        steps: f.steps,
+        other: f.other,
+      })),
+    }),
     parameters_before: ckpt.lm.parameterCount().total,
     parameters: lm.parameterCount().total,
     kv_bytes_per_token_before: kvBytesPerToken(ckpt.lm.config),
@@ -198,4 +238,44 @@ function uptrainConfig(opts: ConvertOpts, source: TrainConfig): TrainConfig {
     seed: opts.seed ?? source.seed,
     evalEvery: 0,
   });
+}
+
+function searchFraction(flag: string, text: string): number {
+  const b = Number(text);
+  if (!Number.isFinite(b) || b <= 0 || b > 1)
+    throw new Error(
+      `--${flag.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)} search:${text}: B is the fraction of layers that keep their own, 0 < B ≤ 1`,
+    );
+  return b;
+}
+
+/** Ranks layer pairs by their calibration activations, then searches (convert/search.ts). */
+function search(
+  lm: TransformerLM,
+  kind: SearchKind,
+  keep: number,
+  base: Partial<ModelConfig>,
+  data: Calibration,
+  tolerance: number,
+): SearchResult {
+  const r = inspectModel(lm, data.batches);
+  const similarity: PairMatrix =
+    kind === 'kv'
+      ? r.keys.cka.map((row, i) =>
+          row.map((k, j) => (k === null || r.values.cka[i]![j] === null ? null : (k + r.values.cka[i]![j]!) / 2)),
+        )
+      : r.attentionJs.map((row) => row.map((js) => (js === null ? null : -js)));
+  return searchSharing(lm, kind, { keep, similarity, base, tolerance, loss: (m) => measure(m, data) });
+}
+
+function reportSearch(r: SearchResult, say: (line: string) => void): void {
+  const what = r.kind === 'kv' ? 'K/V' : 'attention';
+  say(
+    `search ${what}, keep ${r.keep}: ${r.order} reached ${r.loss.toFixed(4)} (${r.other.order}: ${r.other.loss.toFixed(4)}), from ${r.baseLoss.toFixed(4)}`,
+  );
+  for (const s of r.steps)
+    say(
+      `  layer ${s.consumer} reads layer ${s.producer}'s ${what}: calibration loss ${s.loss.toFixed(4)}${s.forced ? ' (above the tolerance; the budget needs it)' : ''}`,
+    );
+  say(`  map: [${r.map.join(', ')}]`);
 }
