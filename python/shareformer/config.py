@@ -29,6 +29,7 @@ DEFAULT_CONFIG = {
     "shareScope": "block",
     "shareKv": "none",
     "shareAttention": "none",
+    "relaxRank": 0,
 }
 
 
@@ -48,6 +49,8 @@ def resolve_config(model):
         raise ConfigError(f"config.heads: dModel {c['dModel']} is not divisible by heads {c['heads']}")
     if c["heads"] % c["kvHeads"]:
         raise ConfigError(f"config.kvHeads: heads {c['heads']} is not divisible by kvHeads {c['kvHeads']}")
+    if c["relaxRank"] >= c["dModel"]:
+        raise ConfigError(f"config.relaxRank: must be below dModel {c['dModel']}, got {c['relaxRank']}")
     return c
 
 
@@ -142,4 +145,35 @@ def parameter_shapes(c, plan):
     norm("norm")
     if not c["tieEmbeddings"]:
         out.append(("head.weight", [c["vocabSize"], d]))
+    out.extend(relaxation_shapes(c, plan))
+    return out
+
+
+def relaxation_shapes(c, plan):
+    """Relaxed sharing's per-layer deltas relax.L.<matrix>.A [r, in] and .B [out, r], after every
+    other tensor, for each matrix layer L uses from a set it shares (src/model/parameters.ts)."""
+    r = c.get("relaxRank", 0)
+    if not r:
+        return []
+    d, hd = c["dModel"], c["dModel"] // c["heads"]
+    kv, f = c["kvHeads"] * hd, c["ffnHidden"]
+    out = []
+
+    def delta(l, matrix, o, i):
+        out.extend([(f"relax.{l}.{matrix}.A", [r, i]), (f"relax.{l}.{matrix}.B", [o, r])])
+
+    for l in range(c["layers"]):
+        if plan.attn_set.count(plan.attn_set[l]) > 1:
+            if plan.computes_q(l):
+                delta(l, "attn.q", d, d)
+            if plan.computes_k(l):
+                delta(l, "attn.k", kv, d)
+            if plan.computes_v(l):
+                delta(l, "attn.v", kv, d)
+            delta(l, "attn.o", d, d)
+        if plan.ffn_set.count(plan.ffn_set[l]) > 1:
+            if c["ffn"] == "swiglu":
+                delta(l, "ffn.gate", f, d)
+            delta(l, "ffn.up", f, d)
+            delta(l, "ffn.down", d, f)
     return out

@@ -35,7 +35,7 @@ class ShareformerLM(nn.Module):
         with torch.no_grad():
             for name, shape in self.shapes:
                 p = self.params[_key(name)]
-                if name.endswith(".bias"):
+                if name.endswith(".bias") or (name.startswith("relax.") and name.endswith(".B")):
                     p.zero_()
                 elif len(shape) == 1:
                     p.fill_(1)
@@ -69,9 +69,17 @@ class ShareformerLM(nn.Module):
             for name, _ in self.shapes:
                 self.params[_key(name)].copy_(tensors[name])
 
-    def _linear(self, x, name):
+    def _linear(self, x, name, layer=None):
+        """x·Wᵀ + b with the set's matrix, plus the layer's low-rank delta (x·Aᵀ)·Bᵀ when relaxed."""
         b = f"{name}.bias"
-        return F.linear(x, self.p(f"{name}.weight"), self.p(b) if self.has(b) else None)
+        y = F.linear(x, self.p(f"{name}.weight"), self.p(b) if self.has(b) else None)
+        if layer is None:
+            return y
+        matrix = name.split(".", 2)[2]
+        a = f"relax.{layer}.{matrix}.A"
+        if not self.has(a):
+            return y
+        return y + (x @ self.p(a).T) @ self.p(f"relax.{layer}.{matrix}.B").T
 
     def _norm(self, x, name):
         c = self.config
@@ -128,23 +136,23 @@ class ShareformerLM(nn.Module):
             a, f = f"layers.{plan.attn_set[i]}", f"layers.{plan.ffn_set[i]}"
             h = self._norm(x, f"{a}.norm1")
             if plan.computes_k(i):
-                keys[i] = cached("k", i, pos(self._linear(h, f"{a}.attn.k").view(B, T, G, hd).transpose(1, 2)))
+                keys[i] = cached("k", i, pos(self._linear(h, f"{a}.attn.k", i).view(B, T, G, hd).transpose(1, 2)))
             if plan.computes_v(i):
-                values[i] = cached("v", i, self._linear(h, f"{a}.attn.v").view(B, T, G, hd).transpose(1, 2))
+                values[i] = cached("v", i, self._linear(h, f"{a}.attn.v", i).view(B, T, G, hd).transpose(1, 2))
             if plan.computes_q(i):
-                q = pos(self._linear(h, f"{a}.attn.q").view(B, T, H, hd).transpose(1, 2))
+                q = pos(self._linear(h, f"{a}.attn.q", i).view(B, T, H, hd).transpose(1, 2))
                 k = keys[plan.kv[i]].repeat_interleave(H // G, dim=1)
                 s = (q @ k.transpose(-1, -2)) * (1 / math.sqrt(hd))
                 probs[i] = s.masked_fill(~mask, float("-inf")).softmax(-1)
             v = values[plan.kv[i]].repeat_interleave(H // G, dim=1)
             o = (probs[plan.attention[i]] @ v).transpose(1, 2).reshape(B, T, d)
-            x = x + F.dropout(self._linear(o, f"{a}.attn.o"), drop)
+            x = x + F.dropout(self._linear(o, f"{a}.attn.o", i), drop)
             h2 = self._norm(x, f"{f}.norm2")
             if c["ffn"] == "swiglu":
-                ff = F.silu(self._linear(h2, f"{f}.ffn.gate")) * self._linear(h2, f"{f}.ffn.up")
+                ff = F.silu(self._linear(h2, f"{f}.ffn.gate", i)) * self._linear(h2, f"{f}.ffn.up", i)
             else:
-                ff = F.gelu(self._linear(h2, f"{f}.ffn.up"), approximate="tanh")
-            x = x + F.dropout(self._linear(ff, f"{f}.ffn.down"), drop)
+                ff = F.gelu(self._linear(h2, f"{f}.ffn.up", i), approximate="tanh")
+            x = x + F.dropout(self._linear(ff, f"{f}.ffn.down", i), drop)
         if cache is not None:
             cache["length"] = past + T
         x = self._norm(x, "norm")

@@ -7,6 +7,7 @@ import {
   DTYPE_BYTES,
   kvCacheBytesPerToken,
   parameterLayout,
+  relaxationLayout,
   type ParameterCount,
   type ParameterSpec,
 } from '../model/parameters.js';
@@ -45,6 +46,8 @@ export interface FlopBreakdown {
   ffn: number;
   /** Embedding projection and output head. */
   embedAndHead: number;
+  /** Relaxed sharing's low-rank deltas (x·Aᵀ·Bᵀ per relaxed matrix). */
+  relaxation: number;
   total: number;
 }
 
@@ -130,7 +133,17 @@ export function forwardFlops(c: ModelConfig, plan: SharingPlan, keys: number): F
   const e = c.embedDim;
   const embedAndHead =
     (e > 0 ? 2 * e * d : 0) + (c.tieEmbeddings && e > 0 ? 2 * d * e + 2 * e * c.vocabSize : 2 * d * c.vocabSize);
-  return { projections, scores, values, ffn, embedAndHead, total: projections + scores + values + ffn + embedAndHead };
+  // Each relaxed matrix costs 2·r·(in + out): twice its A and B parameters.
+  const relaxation = 2 * relaxationLayout(c, plan).reduce((n, p) => n + p.shape[0]! * p.shape[1]!, 0);
+  return {
+    projections,
+    scores,
+    values,
+    ffn,
+    embedAndHead,
+    relaxation,
+    total: projections + scores + values + ffn + embedAndHead + relaxation,
+  };
 }
 
 export function analyze(config: ModelConfig, options: AnalyzeOptions = {}, encoder?: { typeVocab: number }): Analysis {

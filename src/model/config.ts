@@ -34,6 +34,11 @@ export interface ModelConfig {
   shareKv: Strategy;
   /** Attention-weight sharing: none | group:K | array. */
   shareAttention: Strategy;
+  /**
+   * Relaxed sharing (Bae et al. 2024): every layer that uses a shared parameter set adds its own
+   * rank-r delta B·A to each of that set's matrices it uses; 0 = strict sharing.
+   */
+  relaxRank: number;
 }
 
 export const DEFAULT_CONFIG: ModelConfig = {
@@ -57,6 +62,7 @@ export const DEFAULT_CONFIG: ModelConfig = {
   shareScope: 'block',
   shareKv: 'none',
   shareAttention: 'none',
+  relaxRank: 0,
 };
 
 export class ConfigError extends Error {
@@ -104,6 +110,7 @@ export const modelConfigSchema = z.strictObject({
   shareScope: z.enum(['block', 'attention', 'ffn']),
   shareKv: strategy,
   shareAttention: strategy,
+  relaxRank: z.number().int().min(0).max(CONFIG_LIMITS.dModel),
 });
 
 /** Fills defaults (kvHeads follows heads, ffnHidden is 4·dModel unless given) and validates. */
@@ -137,6 +144,8 @@ export function resolveConfig(partial: Partial<ModelConfig> = {}): ModelConfig {
       `must be 0 (not factorized) or an integer below dModel ${c.dModel}, got ${JSON.stringify(c.embedDim)}`,
     );
   }
+  if (c.relaxRank >= c.dModel)
+    throw new ConfigError('relaxRank', `must be below dModel ${c.dModel} (a delta of full rank is an unshared layer), got ${c.relaxRank}`);
   planOf(c); // validates the sharing maps
   return c;
 }

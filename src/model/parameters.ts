@@ -17,7 +17,8 @@ export type Component =
   | 'ffn'
   | 'norm'
   | 'head'
-  | 'pooler';
+  | 'pooler'
+  | 'relaxation';
 
 export interface ParameterSpec {
   name: string;
@@ -79,6 +80,47 @@ export function parameterLayout(c: ModelConfig, plan: SharingPlan = planOf(c)): 
   }
   norm('norm');
   if (!c.tieEmbeddings) out.push({ name: 'head.weight', shape: [c.vocabSize, d], component: 'head' });
+  out.push(...relaxationLayout(c, plan));
+  return out;
+}
+
+/**
+ * Relaxed sharing's per-layer deltas, after every other tensor (so a relaxed model's shared
+ * weights start as the strict model's): `relax.L.<matrix>.A` [r, in] and `.B` [out, r] for each
+ * matrix layer L uses from a set it shares with another layer.
+ */
+export function relaxationLayout(c: ModelConfig, plan: SharingPlan): ParameterSpec[] {
+  const r = c.relaxRank;
+  if (r === 0) return [];
+  const d = c.dModel,
+    kv = c.kvHeads * (d / c.heads),
+    f = c.ffnHidden;
+  const members = (sets: number[]) => {
+    const n = new Map<number, number>();
+    for (const s of sets) n.set(s, (n.get(s) ?? 0) + 1);
+    return (l: number) => n.get(sets[l]!)! > 1;
+  };
+  const attnShared = members(plan.attnSet),
+    ffnShared = members(plan.ffnSet);
+  const out: ParameterSpec[] = [];
+  const delta = (l: number, matrix: string, o: number, i: number) =>
+    out.push(
+      { name: `relax.${l}.${matrix}.A`, shape: [r, i], component: 'relaxation' },
+      { name: `relax.${l}.${matrix}.B`, shape: [o, r], component: 'relaxation' },
+    );
+  for (let l = 0; l < c.layers; l++) {
+    if (attnShared(l)) {
+      if (plan.computesQ[l]) delta(l, 'attn.q', d, d);
+      if (plan.computesK[l]) delta(l, 'attn.k', kv, d);
+      if (plan.computesV[l]) delta(l, 'attn.v', kv, d);
+      delta(l, 'attn.o', d, d);
+    }
+    if (ffnShared(l)) {
+      if (c.ffn === 'swiglu') delta(l, 'ffn.gate', f, d);
+      delta(l, 'ffn.up', f, d);
+      delta(l, 'ffn.down', d, f);
+    }
+  }
   return out;
 }
 
@@ -102,6 +144,7 @@ export function countParameters(layout: readonly ParameterSpec[]): ParameterCoun
     norm: 0,
     head: 0,
     pooler: 0,
+    relaxation: 0,
   };
   const bySet: Record<string, number> = {};
   let total = 0;

@@ -70,7 +70,8 @@ export class TransformerLM {
     const residualStd = 0.02 / Math.sqrt(2 * this.config.layers);
     for (const { name, shape } of this.layout) {
       const t = Tensor.zeros(shape, { requiresGrad: true, name });
-      if (!rng || name.endsWith('.bias')) {
+      // Relaxation deltas start at zero (B = 0): the relaxed model begins as the strict one.
+      if (!rng || name.endsWith('.bias') || (name.startsWith('relax.') && name.endsWith('.B'))) {
         /* zeros */
       } else if (shape.length === 1) t.data.fill(1);
       else rng.fillNormal(t.data, 0, /\.(attn\.o|ffn\.down)\.weight$/.test(name) ? residualStd : 0.02);
@@ -101,7 +102,8 @@ export class TransformerLM {
    */
   quantizeWeights(): void {
     for (const [name, t] of [...this.params]) {
-      if (t.rank !== 2 || name === 'embed.proj.weight') continue;
+      // The embedding projection and relaxation deltas are small and stay float32.
+      if (t.rank !== 2 || name === 'embed.proj.weight' || name.startsWith('relax.')) continue;
       this.quantized.set(name, quantizeWeight(t.data, t.shape));
       this.params.delete(name);
     }
@@ -155,10 +157,16 @@ export class TransformerLM {
     return t;
   }
 
-  private linear(x: Tensor, name: string): Tensor {
+  /** x·Wᵀ + b for the set's matrix `name`, plus layer `layer`'s low-rank delta (x·Aᵀ)·Bᵀ when relaxed. */
+  private linear(x: Tensor, name: string, layer?: number): Tensor {
     const q = this.quantized.get(`${name}.weight`);
     const bias = this.params.get(`${name}.bias`) ?? null;
-    return q ? linearInt8(x, q, bias) : linear(x, this.p(`${name}.weight`), bias);
+    const y = q ? linearInt8(x, q, bias) : linear(x, this.p(`${name}.weight`), bias);
+    if (layer === undefined || this.config.relaxRank === 0) return y;
+    const matrix = name.slice(name.indexOf('.', 'layers.'.length) + 1);
+    const a = this.params.get(`relax.${layer}.${matrix}.A`);
+    if (!a) return y;
+    return add(y, linear(linear(x, a, null), this.p(`relax.${layer}.${matrix}.B`), null));
   }
 
   private lookup(name: string, ids: Int32Array, shape: number[]): Tensor {
@@ -237,8 +245,8 @@ export class TransformerLM {
       // Producers compute K/V from their own input; consumers read a producer's (CLA, YOCO).
       let k: Tensor | null = null,
         v: Tensor | null = null;
-      if (plan.computesK[i]) k = positioned(heads(this.linear(h, `${a}.attn.k`), c.kvHeads));
-      if (plan.computesV[i]) v = heads(this.linear(h, `${a}.attn.v`), c.kvHeads);
+      if (plan.computesK[i]) k = positioned(heads(this.linear(h, `${a}.attn.k`, i), c.kvHeads));
+      if (plan.computesV[i]) v = heads(this.linear(h, `${a}.attn.v`, i), c.kvHeads);
       // An int8 cache is read by int8 attention kernels; the others hand attention float32 rows.
       const int8 = cache?.dtype === 'int8';
       if (int8 && k) cache!.store('keys', i, k);
@@ -248,7 +256,7 @@ export class TransformerLM {
       // Attention producers compute softmax(QKᵀ/√d); consumers reuse a producer's probabilities.
       let p: Tensor | null = null;
       if (plan.computesQ[i]) {
-        const q = positioned(heads(this.linear(h, `${a}.attn.q`), c.heads));
+        const q = positioned(heads(this.linear(h, `${a}.attn.q`, i), c.heads));
         p = int8
           ? attentionProbsInt8(q, cache!.int8Rows('keys', plan.kv[i]!), keyLength)
           : attentionProbs(q, stored('keys', keys, plan.kv[i]!, i), { keyLength });
@@ -259,14 +267,14 @@ export class TransformerLM {
         ? attendValuesInt8(probs[plan.attention[i]]!, cache!.int8Rows('values', plan.kv[i]!))
         : attendValues(probs[plan.attention[i]]!, stored('values', values, plan.kv[i]!, i));
       const merged = reshape(permute(out, [0, 2, 1, 3]), [batch, T, c.dModel]);
-      x = add(x, this.drop(this.linear(merged, `${a}.attn.o`), options));
+      x = add(x, this.drop(this.linear(merged, `${a}.attn.o`, i), options));
 
       const h2 = this.norm(x, `${f}.norm2`);
       const ff =
         c.ffn === 'swiglu'
-          ? mul(silu(this.linear(h2, `${f}.ffn.gate`)), this.linear(h2, `${f}.ffn.up`))
-          : gelu(this.linear(h2, `${f}.ffn.up`), 'tanh');
-      x = add(x, this.drop(this.linear(ff, `${f}.ffn.down`), options));
+          ? mul(silu(this.linear(h2, `${f}.ffn.gate`, i)), this.linear(h2, `${f}.ffn.up`, i))
+          : gelu(this.linear(h2, `${f}.ffn.up`, i), 'tanh');
+      x = add(x, this.drop(this.linear(ff, `${f}.ffn.down`, i), options));
     }
     if (cache) cache.advance(T);
     x = this.norm(x, 'norm');

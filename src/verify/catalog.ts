@@ -20,4 +20,6 @@ export const SHARING_MODES: Record<string, string> = {
   yoco: 'KV sharing yoco:2',
   'attention-group': 'attention-weight sharing group:2',
   mixed: 'repeat:2 + GQA + cla:2 + attention [0,1,2,2] + factorized',
+  relax: 'relaxed sharing: cycle:2 with rank-2 per-layer deltas',
+  'relax-mixed': 'relaxed FFN sharing (all, rank 3) + GQA + cla:2, Llama-style',
 };
