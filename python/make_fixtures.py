@@ -515,7 +515,14 @@ SHARING = {
         "embedDim": 8,
     },
     "relax": {**TINY, "shareWeights": "cycle:2", "relaxRank": 2},
-    "relax-mixed": {**TINY_LLAMA, "shareWeights": "all", "shareScope": "ffn", "kvHeads": 2, "shareKv": "cla:2", "relaxRank": 3},
+    "relax-mixed": {
+        **TINY_LLAMA,
+        "shareWeights": "all",
+        "shareScope": "ffn",
+        "kvHeads": 2,
+        "shareKv": "cla:2",
+        "relaxRank": 3,
+    },
 }
 
 if __name__ == "__main__":

@@ -114,6 +114,15 @@ export const FIELDS: readonly Field[] = [
     help: 'whose attention probabilities each layer reuses',
   },
   {
+    flag: 'relax-rank',
+    label: 'relax rank',
+    group: 'sharing',
+    kind: 'int',
+    default: '0',
+    model: 'relaxRank',
+    help: 'relaxed sharing: each layer adds its own rank-r delta to the shared matrices it uses',
+  },
+  {
     flag: 'tie-embeddings',
     label: 'tie embeddings',
     group: 'embeddings',

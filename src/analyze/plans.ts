@@ -11,6 +11,7 @@ export const PLAN_KEYS: Record<string, keyof ModelConfig> = {
   'share-attention': 'shareAttention',
   'tie-embeddings': 'tieEmbeddings',
   'embed-dim': 'embedDim',
+  'relax-rank': 'relaxRank',
   layers: 'layers',
 };
 

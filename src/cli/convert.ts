@@ -28,6 +28,7 @@ interface ConvertOpts {
   shareAttention?: string | number[];
   embedDim?: number;
   tieEmbeddings?: boolean;
+  relaxRank?: number;
   calibrationWindows: number;
   searchTolerance: number;
   uptrain?: number;
@@ -48,6 +49,7 @@ const CHANGES: Array<[keyof ConvertOpts, keyof ModelConfig]> = [
   ['shareAttention', 'shareAttention'],
   ['embedDim', 'embedDim'],
   ['tieEmbeddings', 'tieEmbeddings'],
+  ['relaxRank', 'relaxRank'],
 ];
 
 export function convertCommand(): Command {
@@ -81,6 +83,11 @@ export function convertCommand(): Command {
     .option('--embed-dim <n>', 'factorized embedding width (0: full)', int(0))
     .option('--tie-embeddings', 'the output head reuses the input embedding')
     .option('--no-tie-embeddings', 'a separate output head (a copy of the embedding when the source was tied)')
+    .option(
+      '--relax-rank <r>',
+      'relaxed sharing: each layer keeps a rank-r delta, the truncated SVD of its residual to the shared weight',
+      int(0),
+    )
     .addOption(new Option('--init <how>', 'a shared set starts as').choices(['mean', 'first']).default('mean'))
     .option('--calibration-windows <n>', 'validation windows the calibration loss averages', int(1), 64)
     .option(

@@ -73,7 +73,12 @@ export function addModelOptions(
     .option('--share-kv <strategy>', 'cross-layer K/V sharing: none | cla:K | yoco:K | [array]', strategy)
     .option('--share-attention <strategy>', 'attention-weight sharing: none | group:K | [array]', strategy)
     .option('--tie-embeddings', 'reuse the input embedding as the output projection')
-    .option('--embed-dim <n>', 'factorized embedding width E < d-model (ALBERT)', int(1));
+    .option('--embed-dim <n>', 'factorized embedding width E < d-model (ALBERT)', int(1))
+    .option(
+      '--relax-rank <r>',
+      'relaxed sharing: each layer adds its own rank-r delta to the shared matrices it uses (0: strict)',
+      int(0),
+    );
 }
 
 export const BACKEND_NAMES = [...BACKEND_ORDER];
@@ -126,6 +131,7 @@ const MODEL_FLAGS: Record<string, keyof ModelConfig> = {
   shareAttention: 'shareAttention',
   tieEmbeddings: 'tieEmbeddings',
   embedDim: 'embedDim',
+  relaxRank: 'relaxRank',
 };
 
 const MODEL_FILE_KEYS = new Set<string>([...Object.values(MODEL_FLAGS), 'vocabSize', 'normEps', 'ropeBase', 'bias']);

@@ -119,6 +119,26 @@ describe('convertModel', () => {
     expect(maxDiff(logits(untied), logits(src))).toBeLessThan(1e-5);
   });
 
+  it('relaxed conversion: deltas from the truncated SVD of each residual bring every layer closer to its own weights', () => {
+    const src = new TransformerLM(BASE, 8);
+    const gap = (over: Partial<ModelConfig>) => maxDiff(logits(convertModel(src, over).lm), logits(src));
+    const strict = gap({ shareWeights: 'all' }),
+      r2 = gap({ shareWeights: 'all', relaxRank: 2 }),
+      r8 = gap({ shareWeights: 'all', relaxRank: 8 });
+    expect(r2).toBeLessThan(strict);
+    expect(r8).toBeLessThan(r2);
+    const relaxed = convertModel(src, { shareWeights: 'all', relaxRank: 8 }).lm;
+    expect(relaxed.params.has('relax.3.ffn.down.B')).toBe(true);
+  });
+
+  it('unsharing a relaxed model is exact: each layer gets its set’s weight plus its delta', () => {
+    const src = new TransformerLM({ ...BASE, shareWeights: 'cycle:2', relaxRank: 3 }, 9);
+    for (const [name, t] of src.params)
+      if (name.endsWith('.B')) t.data.forEach((_, i) => (t.data[i] = 0.1 * Math.cos(i)));
+    const out = convertModel(src, { shareWeights: 'none', relaxRank: 0 }).lm;
+    expect(maxDiff(logits(out), logits(src))).toBeLessThan(1e-5);
+  });
+
   it('refuses what a conversion cannot reach, naming the field and the rule', () => {
     const src = new TransformerLM({ ...BASE, kvHeads: 4 }, 7);
     expect(() => convertModel(src, { kvHeads: 3 })).toThrow(/heads 4 is not divisible by kvHeads 3|kvHeads/);

@@ -14,6 +14,7 @@ export type InitMode = 'mean' | 'first';
 
 /** The fields a conversion may change; everything else must match the source. */
 export const CONVERTIBLE = [
+  'relaxRank',
   'shareWeights',
   'shareScope',
   'kvHeads',
@@ -102,6 +103,8 @@ class Context {
   }
 
   build(spec: ParameterSpec): Float32Array {
+    const relax = /^relax\.(\d+)\.(.+)\.(A|B)$/.exec(spec.name);
+    if (relax) return this.relaxation(Number(relax[1]), relax[2]!, relax[3] as 'A' | 'B');
     const m = /^layers\.(\d+)\.(.+)$/.exec(spec.name);
     if (m) return this.layerTensor(spec, Number(m[1]), m[2]!);
     if (spec.name === 'embed.weight' || spec.name === 'embed.proj.weight') return this.embed(spec.name);
@@ -124,15 +127,61 @@ class Context {
     const members = targetSets.flatMap((s, l) => (s === set ? [l] : []));
     const used = this.init === 'first' ? members.slice(0, 1) : members;
     const sourceSets = kind === 'attention' ? this.sp.attnSet : this.sp.ffnSet;
-    const tensors = used.map((l) => {
-      const from = this.sourceLayer(l, suffix);
-      return this.pooled(this.param(`layers.${sourceSets[from]}.${suffix}`), spec);
-    });
+    const tensors = used.map((l) => this.pooled(this.sourceTensor(l, suffix, sourceSets), spec));
     if (members.length > 1 && suffix.endsWith('weight') && !suffix.startsWith('norm'))
       this.noteOnce(
         `${kind} set ${set}: ${this.init === 'first' ? `layer ${members[0]}'s weights` : `mean of layers ${members.join(', ')}`} (shared by layers ${members.join(', ')})`,
       );
     return mean(tensors);
+  }
+
+  /** What source layer l computed this tensor with: its set's, plus its own relaxation delta if it had one. */
+  private sourceTensor(l: number, suffix: string, sourceSets: number[]): Float32Array {
+    const from = this.sourceLayer(l, suffix);
+    const w = this.param(`layers.${sourceSets[from]}.${suffix}`);
+    const matrix = suffix.replace(/\.weight$/, '');
+    const a = this.source.params.get(`relax.${from}.${matrix}.A`);
+    if (!suffix.endsWith('.weight') || !a) return w;
+    const b = this.param(`relax.${from}.${matrix}.B`);
+    const [r, cols] = a.shape as [number, number];
+    const out = w.slice();
+    for (let o = 0; o < w.length / cols; o++)
+      for (let k = 0; k < r; k++) {
+        const bo = b[o * r + k]!;
+        for (let j = 0; j < cols; j++) out[o * cols + j]! += bo * a.data[k * cols + j]!;
+      }
+    return out;
+  }
+
+  private readonly deltas = new Map<string, { A: Float32Array; B: Float32Array }>();
+
+  /**
+   * Relaxed sharing's deltas (Bae et al. 2024): the truncated SVD of the layer's residual to the
+   * shared weight, B = U·Σ and A = Vᵀ, so W_set + B·A is the layer's own matrix as closely as rank r allows.
+   */
+  private relaxation(l: number, matrix: string, part: 'A' | 'B'): Float32Array {
+    const key = `${l}.${matrix}`;
+    if (!this.deltas.has(key)) {
+      const attn = matrix.startsWith('attn');
+      const set = (attn ? this.tp.attnSet : this.tp.ffnSet)[l]!;
+      const spec = parameterLayout(this.target, this.tp).find((p) => p.name === `layers.${set}.${matrix}.weight`)!;
+      const shared = this.layerTensor(spec, set, `${matrix}.weight`);
+      const own = this.pooled(this.sourceTensor(l, `${matrix}.weight`, attn ? this.sp.attnSet : this.sp.ffnSet), spec);
+      const [rows, cols] = spec.shape as [number, number];
+      const residual = new Float64Array(rows * cols);
+      for (let i = 0; i < residual.length; i++) residual[i] = own[i]! - shared[i]!;
+      const r = this.target.relaxRank;
+      const svd = truncatedSvd(residual, rows, cols, r);
+      const B = new Float32Array(rows * r),
+        A = new Float32Array(r * cols);
+      for (let i = 0; i < rows; i++) for (let k = 0; k < r; k++) B[i * r + k] = svd.u[i * r + k]! * svd.s[k]!;
+      for (let k = 0; k < r; k++) for (let j = 0; j < cols; j++) A[k * cols + j] = svd.v[j * r + k]!;
+      this.deltas.set(key, { A, B });
+      this.noteOnce(
+        `relaxation: each layer's delta is the rank-${r} truncated SVD of its residual to the shared weight`,
+      );
+    }
+    return this.deltas.get(key)![part];
   }
 
   /** K/V projection rows of a group of source heads averaged into one target head. */

@@ -145,7 +145,10 @@ export function resolveConfig(partial: Partial<ModelConfig> = {}): ModelConfig {
     );
   }
   if (c.relaxRank >= c.dModel)
-    throw new ConfigError('relaxRank', `must be below dModel ${c.dModel} (a delta of full rank is an unshared layer), got ${c.relaxRank}`);
+    throw new ConfigError(
+      'relaxRank',
+      `must be below dModel ${c.dModel} (a delta of full rank is an unshared layer), got ${c.relaxRank}`,
+    );
   planOf(c); // validates the sharing maps
   return c;
 }

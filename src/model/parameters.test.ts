@@ -96,6 +96,33 @@ describe('parameterCount matches the formula for every strategy', () => {
   });
 });
 
+describe('relaxed sharing adds rank-r deltas only where a layer shares a set', () => {
+  it('counts r·(in + out) per relaxed matrix, as the relaxation component, and nothing for unshared layers', () => {
+    const r = 3;
+    const perLayer = r * (D + D) * 2 + r * (2 * D) * 2 + r * (F + D) * 2; // q, o; k, v (kvHeads = heads); ffn up, down
+    const strict = countParameters(parameterLayout(resolveConfig({ ...base, shareWeights: 'all' })));
+    const relaxed = countParameters(parameterLayout(resolveConfig({ ...base, shareWeights: 'all', relaxRank: r })));
+    expect(relaxed.byComponent.relaxation).toBe(L * perLayer);
+    expect(relaxed.total).toBe(strict.total + L * perLayer);
+    const unshared = countParameters(parameterLayout(resolveConfig({ ...base, relaxRank: r })));
+    expect(unshared.byComponent.relaxation).toBe(0);
+    // cycle:3 over 6 layers: every set has two members; attention-only sharing relaxes attention only.
+    const scope = countParameters(
+      parameterLayout(resolveConfig({ ...base, shareWeights: 'cycle:3', shareScope: 'attention', relaxRank: r })),
+    );
+    expect(scope.byComponent.relaxation).toBe(L * r * (4 * D + 4 * D));
+  });
+
+  it('starts as the strict model: the deltas’ B is zero, every shared weight is drawn as before', () => {
+    const strict = new TransformerLM({ ...base, shareWeights: 'cycle:2' }, 5);
+    const relaxed = new TransformerLM({ ...base, shareWeights: 'cycle:2', relaxRank: 2 }, 5);
+    for (const [name, t] of strict.params) expect([...relaxed.params.get(name)!.data], name).toEqual([...t.data]);
+    const ids = Int32Array.from([1, 2, 3, 4, 5]);
+    expect([...relaxed.forward(ids, 1).data]).toEqual([...strict.forward(ids, 1).data]);
+    expect(() => resolveConfig({ ...base, relaxRank: D })).toThrow(/relaxRank: must be below dModel/);
+  });
+});
+
 describe('a shared parameter set is one storage that every layer using it trains', () => {
   it('gets the sum of the gradients each layer would give its own copy', () => {
     const ids = Int32Array.from({ length: 12 }, (_, i) => (i * 7) % V),

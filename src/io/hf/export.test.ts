@@ -46,6 +46,26 @@ describe('shareformer models out to Hugging Face', () => {
   const chars = CharTokenizer.fromText('abcdefghij ,.');
   const gpt2Like = { vocabSize: chars.vocabSize, layers: 4, dModel: 16, heads: 2, context: 16 };
 
+  it('relaxed sharing exports with each layer’s delta merged into its matrices (GPT-2 and Llama layouts)', () => {
+    const llamaLike = {
+      ...gpt2Like,
+      ffn: 'swiglu',
+      norm: 'rmsnorm',
+      positions: 'rope',
+      bias: false,
+      kvHeads: 1,
+    } as const;
+    for (const config of [gpt2Like, llamaLike]) {
+      const lm = new TransformerLM({ ...config, shareWeights: 'cycle:2', relaxRank: 2 }, 4);
+      for (const [name, t] of lm.params)
+        if (name.endsWith('.B')) t.data.forEach((_, i) => (t.data[i] = 0.05 * Math.sin(i + 1)));
+      const { back } = roundTrip(lm, chars);
+      const a = logits(lm),
+        b = logits(back.lm);
+      expect(Math.max(...a.map((x, i) => Math.abs(x - b[i]!)))).toBeLessThan(1e-5);
+    }
+  });
+
   it('GPT-2 layout with weights shared across all layers: written layer by layer, and said so', () => {
     const lm = new TransformerLM({ ...gpt2Like, shareWeights: 'all' }, 3);
     const { out, back } = roundTrip(lm, chars);

@@ -60,6 +60,26 @@ const concat = (parts: Float32Array[]): Float32Array => {
   return out;
 };
 
+/**
+ * Layer i's matrix as it computes with it: its set's weight plus its relaxation delta B·A. Hugging
+ * Face's layouts have no place for the delta, so a relaxed model exports merged (and unshared).
+ */
+function layerMatrix(lm: TransformerLM, i: number, matrix: string): Float32Array {
+  const set = matrix.startsWith('attn') ? lm.plan.attnSet[i] : lm.plan.ffnSet[i];
+  const w = lm.params.get(`layers.${set}.${matrix}.weight`)!.data;
+  const a = lm.params.get(`relax.${i}.${matrix}.A`),
+    b = lm.params.get(`relax.${i}.${matrix}.B`);
+  if (!a || !b) return w;
+  const [r, cols] = a.shape as [number, number];
+  const merged = w.slice();
+  for (let o = 0; o < b.shape[0]!; o++)
+    for (let k = 0; k < r; k++) {
+      const bo = b.data[o * r + k]!;
+      for (let j = 0; j < cols; j++) merged[o * cols + j]! += bo * a.data[k * cols + j]!;
+    }
+  return merged;
+}
+
 function gpt2Tensors(lm: TransformerLM): Record<string, TensorToWrite> {
   const c = lm.config,
     d = c.dModel,
@@ -75,16 +95,16 @@ function gpt2Tensors(lm: TransformerLM): Record<string, TensorToWrite> {
       h = `transformer.h.${i}`;
     t[`${h}.ln_1.weight`] = { shape: [d], data: w(`${a}.norm1.weight`) };
     t[`${h}.ln_1.bias`] = { shape: [d], data: w(`${a}.norm1.bias`) };
-    const qkv = ['q', 'k', 'v'].map((p) => w(`${a}.attn.${p}.weight`));
+    const qkv = ['q', 'k', 'v'].map((p) => layerMatrix(lm, i, `attn.${p}`));
     t[`${h}.attn.c_attn.weight`] = { shape: [d, 3 * d], data: transpose(concat(qkv), 3 * d, d) };
     t[`${h}.attn.c_attn.bias`] = { shape: [3 * d], data: concat(['q', 'k', 'v'].map((p) => w(`${a}.attn.${p}.bias`))) };
-    t[`${h}.attn.c_proj.weight`] = { shape: [d, d], data: transpose(w(`${a}.attn.o.weight`), d, d) };
+    t[`${h}.attn.c_proj.weight`] = { shape: [d, d], data: transpose(layerMatrix(lm, i, 'attn.o'), d, d) };
     t[`${h}.attn.c_proj.bias`] = { shape: [d], data: w(`${a}.attn.o.bias`) };
     t[`${h}.ln_2.weight`] = { shape: [d], data: w(`${m}.norm2.weight`) };
     t[`${h}.ln_2.bias`] = { shape: [d], data: w(`${m}.norm2.bias`) };
-    t[`${h}.mlp.c_fc.weight`] = { shape: [d, f], data: transpose(w(`${m}.ffn.up.weight`), f, d) };
+    t[`${h}.mlp.c_fc.weight`] = { shape: [d, f], data: transpose(layerMatrix(lm, i, 'ffn.up'), f, d) };
     t[`${h}.mlp.c_fc.bias`] = { shape: [f], data: w(`${m}.ffn.up.bias`) };
-    t[`${h}.mlp.c_proj.weight`] = { shape: [f, d], data: transpose(w(`${m}.ffn.down.weight`), d, f) };
+    t[`${h}.mlp.c_proj.weight`] = { shape: [f, d], data: transpose(layerMatrix(lm, i, 'ffn.down'), d, f) };
     t[`${h}.mlp.c_proj.bias`] = { shape: [d], data: w(`${m}.ffn.down.bias`) };
   }
   t['transformer.ln_f.weight'] = { shape: [d], data: w('norm.weight') };
@@ -107,14 +127,14 @@ function llamaTensors(lm: TransformerLM): Record<string, TensorToWrite> {
       m = `layers.${lm.plan.ffnSet[i]}`,
       l = `model.layers.${i}`;
     t[`${l}.input_layernorm.weight`] = { shape: [d], data: w(`${a}.norm1.weight`) };
-    t[`${l}.self_attn.q_proj.weight`] = { shape: [d, d], data: w(`${a}.attn.q.weight`) };
-    t[`${l}.self_attn.k_proj.weight`] = { shape: [kv, d], data: w(`${a}.attn.k.weight`) };
-    t[`${l}.self_attn.v_proj.weight`] = { shape: [kv, d], data: w(`${a}.attn.v.weight`) };
-    t[`${l}.self_attn.o_proj.weight`] = { shape: [d, d], data: w(`${a}.attn.o.weight`) };
+    t[`${l}.self_attn.q_proj.weight`] = { shape: [d, d], data: layerMatrix(lm, i, 'attn.q') };
+    t[`${l}.self_attn.k_proj.weight`] = { shape: [kv, d], data: layerMatrix(lm, i, 'attn.k') };
+    t[`${l}.self_attn.v_proj.weight`] = { shape: [kv, d], data: layerMatrix(lm, i, 'attn.v') };
+    t[`${l}.self_attn.o_proj.weight`] = { shape: [d, d], data: layerMatrix(lm, i, 'attn.o') };
     t[`${l}.post_attention_layernorm.weight`] = { shape: [d], data: w(`${m}.norm2.weight`) };
-    t[`${l}.mlp.gate_proj.weight`] = { shape: [f, d], data: w(`${m}.ffn.gate.weight`) };
-    t[`${l}.mlp.up_proj.weight`] = { shape: [f, d], data: w(`${m}.ffn.up.weight`) };
-    t[`${l}.mlp.down_proj.weight`] = { shape: [d, f], data: w(`${m}.ffn.down.weight`) };
+    t[`${l}.mlp.gate_proj.weight`] = { shape: [f, d], data: layerMatrix(lm, i, 'ffn.gate') };
+    t[`${l}.mlp.up_proj.weight`] = { shape: [f, d], data: layerMatrix(lm, i, 'ffn.up') };
+    t[`${l}.mlp.down_proj.weight`] = { shape: [d, f], data: layerMatrix(lm, i, 'ffn.down') };
   }
   t['model.norm.weight'] = { shape: [d], data: w('norm.weight') };
   if (!c.tieEmbeddings) t['lm_head.weight'] = { shape: [c.vocabSize, d], data: w('head.weight') };

@@ -101,13 +101,13 @@ class DecoderGraph {
       let k: string | null = null,
         v: string | null = null;
       if (plan.computesK[i]) {
-        k = this.heads(this.linear(h, `${a}.attn.k`), c.kvHeads);
+        k = this.heads(this.linear(h, `${a}.attn.k`, i), c.kvHeads);
         if (rotary) k = this.rope(k, rotary);
         k = g.op('Concat', [pastName(i, 'key'), k], { axis: 2 }, presentName(i, 'key'));
         g.output(k, 'float', [B, c.kvHeads, L, this.hd]);
       }
       if (plan.computesV[i]) {
-        v = this.heads(this.linear(h, `${a}.attn.v`), c.kvHeads);
+        v = this.heads(this.linear(h, `${a}.attn.v`, i), c.kvHeads);
         v = g.op('Concat', [pastName(i, 'value'), v], { axis: 2 }, presentName(i, 'value'));
         g.output(v, 'float', [B, c.kvHeads, L, this.hd]);
       }
@@ -115,7 +115,7 @@ class DecoderGraph {
       values.push(v);
       let p: string | null = null;
       if (plan.computesQ[i]) {
-        let q = this.heads(this.linear(h, `${a}.attn.q`), c.heads);
+        let q = this.heads(this.linear(h, `${a}.attn.q`, i), c.heads);
         if (rotary) q = this.rope(q, rotary);
         p = this.probabilities(q, keys[plan.kv[i]!]!, allowed);
       }
@@ -131,14 +131,14 @@ class DecoderGraph {
         }),
         g.constant('int64', [0, 0, c.dModel]),
       ]);
-      x = g.op('Add', [x, this.linear(merged, `${a}.attn.o`)]);
+      x = g.op('Add', [x, this.linear(merged, `${a}.attn.o`, i)]);
 
       const h2 = this.norm(x, `${f}.norm2`);
       const ff =
         c.ffn === 'swiglu'
-          ? g.op('Mul', [this.silu(this.linear(h2, `${f}.ffn.gate`)), this.linear(h2, `${f}.ffn.up`)])
-          : this.geluTanh(this.linear(h2, `${f}.ffn.up`));
-      x = g.op('Add', [x, this.linear(ff, `${f}.ffn.down`)]);
+          ? g.op('Mul', [this.silu(this.linear(h2, `${f}.ffn.gate`, i)), this.linear(h2, `${f}.ffn.up`, i)])
+          : this.geluTanh(this.linear(h2, `${f}.ffn.up`, i));
+      x = g.op('Add', [x, this.linear(ff, `${f}.ffn.down`, i)]);
     }
     x = this.norm(x, 'norm');
     let logits: string;
@@ -161,9 +161,14 @@ class DecoderGraph {
     return t;
   }
 
-  private linear(x: string, name: string): string {
-    const y = this.g.op('MatMul', [x, this.t(`${name}.weight`)]);
-    return this.has(`${name}.bias`) ? this.g.op('Add', [y, `${name}.bias`]) : y;
+  /** x·Wᵀ + b, plus layer `layer`'s relaxation delta (x·Aᵀ)·Bᵀ where the model has one. */
+  private linear(x: string, name: string, layer?: number): string {
+    const mm = this.g.op('MatMul', [x, this.t(`${name}.weight`)]);
+    const y = this.has(`${name}.bias`) ? this.g.op('Add', [mm, `${name}.bias`]) : mm;
+    const relax = layer === undefined ? null : `relax.${layer}.${name.split('.').slice(2).join('.')}`;
+    if (!relax || !this.has(`${relax}.A`)) return y;
+    const low = this.g.op('MatMul', [this.g.op('MatMul', [x, this.t(`${relax}.A`)]), this.t(`${relax}.B`)]);
+    return this.g.op('Add', [y, low]);
   }
 
   private norm(x: string, name: string): string {
