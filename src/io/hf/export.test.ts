@@ -58,7 +58,7 @@ describe('shareformer models out to Hugging Face', () => {
     for (const config of [gpt2Like, llamaLike]) {
       const lm = new TransformerLM({ ...config, shareWeights: 'cycle:2', relaxRank: 2 }, 4);
       for (const [name, t] of lm.params)
-        if (name.endsWith('.B')) t.data.forEach((_, i) => (t.data[i] = 0.05 * Math.sin(i + 1)));
+        if (name.endsWith('.B')) t.data.set(t.data.map((_, i) => 0.05 * Math.sin(i + 1)));
       const { back } = roundTrip(lm, chars);
       const a = logits(lm),
         b = logits(back.lm);
