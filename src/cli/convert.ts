@@ -32,6 +32,7 @@ interface ConvertOpts {
   calibrationWindows: number;
   searchTolerance: number;
   uptrain?: number;
+  uptrainEvalEvery?: number;
   lr?: number;
   batch?: number;
   warmup?: number;
@@ -97,6 +98,7 @@ export function convertCommand(): Command {
       0.05,
     )
     .option('--uptrain <steps>', 'continue training the converted model (fresh optimizer, its own schedule)', int(1))
+    .option('--uptrain-eval-every <n>', 'also measure the calibration loss every N uptraining steps', int(1))
     .option(
       '--lr <rate>',
       'uptraining peak learning rate (default: the source run’s minimum)',
@@ -155,11 +157,19 @@ function runConvert(opts: ConvertOpts): void {
   );
   let uptrained: number | null = null;
   let train = ckpt.meta.train;
+  const curve: Array<[number, number]> = [];
   if (opts.uptrain) {
     train = uptrainConfig(opts, ckpt.meta.train);
     const trainer = new Trainer(lm, data.split, train, data.charsPerToken);
-    while (!trainer.done) trainer.trainStep();
+    while (!trainer.done) {
+      trainer.trainStep();
+      if (opts.uptrainEvalEvery && trainer.step % opts.uptrainEvalEvery === 0 && !trainer.done) {
+        curve.push([trainer.step, measure(lm, data)]);
+        say(`calibration loss after ${trainer.step} uptraining steps: ${curve.at(-1)![1].toFixed(4)}`);
+      }
+    }
     uptrained = measure(lm, data);
+    curve.push([trainer.step, uptrained]);
     say(`calibration loss after ${opts.uptrain} uptraining steps: ${uptrained.toFixed(4)}`);
   }
   const dir = join(opts.out, 'checkpoint');
@@ -169,7 +179,7 @@ function runConvert(opts: ConvertOpts): void {
     changes,
     loss_before: before,
     loss_converted: after,
-    ...(uptrained !== null && { loss_uptrained: uptrained, uptrain_steps: opts.uptrain }),
+    ...(uptrained !== null && { loss_uptrained: uptrained, uptrain_steps: opts.uptrain, uptrain_losses: curve }),
     ...(found.length > 0 && {
       search: found.map((f) => ({
         kind: f.kind,
