@@ -2,7 +2,8 @@
 // The conversion study (issue: make a trained model share): converts one trained unshared model to
 // several plans, measures the calibration loss right after and after 5% and 10% of the original
 // steps of uptraining (two uptraining seeds), and sets it beside the same plans trained from
-// scratch (a sweep's results.json). Writes docs/conversion-study.md and docs/conversion-study.json.
+// scratch (the runs of a sweep). Writes docs/conversion-study-table.md and docs/conversion-study.json; the
+// findings are in docs/conversion-study.md.
 //   node scripts/conversion-study.mjs SOURCE_RUN DATA SWEEP_DIR [ORIGINAL_STEPS]
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -106,6 +107,6 @@ const searched = rows
   );
 lines.push('', ...[...new Set(searched)].map((l) => `- ${l}`), '');
 mkdirSync(join(ROOT, 'docs'), { recursive: true });
-writeFileSync(join(ROOT, 'docs', 'conversion-study.md'), `${lines.join('\n')}\n`);
+writeFileSync(join(ROOT, 'docs', 'conversion-study-table.md'), `${lines.join('\n')}\n`);
 writeFileSync(join(ROOT, 'docs', 'conversion-study.json'), `${JSON.stringify(rows, null, 1)}\n`);
 console.log(lines.join('\n'));
