@@ -55,6 +55,13 @@ export interface Backend {
   gemm(a: Float32Array, b: Float32Array, c: Float32Array, args: GemmArgs): void;
 
   /**
+   * Keeps these arrays (weights) where the backend computes — the wasm module's memory — until the
+   * returned release is called, so products reading them copy nothing per call. The arrays must not
+   * change meanwhile (generation pins a model's weights; training never does). Optional.
+   */
+  pin?(arrays: readonly Float32Array[]): () => void;
+
+  /**
    * out[r, o] (+)= scales[o] · Σ_j x[r, j] · q[o, j] for x [rows, k] and int8 weight rows q [n, k]
    * (a linear layer whose weight stays int8; widened in registers, never as a float32 copy).
    */

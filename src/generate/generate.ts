@@ -3,6 +3,7 @@
 // cache grows in chunks as the text does. Past the context, a sliding window: RoPE models drop the
 // cache's oldest eighth (keys keep their absolute rotation, so attention stays relative); models
 // with learned positions re-encode the last seven eighths from position 0, as nanoGPT crops.
+import { backend } from '../backend/backend.js';
 import { noGrad } from '../tensor/tensor.js';
 import { Rng } from '../tensor/random.js';
 import { CACHE_CHUNK, type KVCache } from '../model/kvcache.js';
@@ -78,7 +79,14 @@ export function generate(
   const vocab = lm.config.vocabSize;
   const t0 = performance.now();
   let t1 = t0;
-  noGrad(() => {
+  // The weights do not change while generating: a backend that can keep them resident does.
+  const release = backend().pin?.([...lm.params.values()].map((t) => t.data));
+  try {
+    noGrad(() => generateTokens());
+  } finally {
+    release?.();
+  }
+  function generateTokens(): void {
     let logits = lm.forward(promptIds, 1, { cache });
     options.onCache?.(cache);
     t1 = performance.now();
@@ -108,7 +116,7 @@ export function generate(
       }
       options.onCache?.(cache);
     }
-  });
+  }
   const t2 = performance.now();
   const decodeSeconds = (t2 - t1) / 1000;
   return {

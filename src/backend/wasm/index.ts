@@ -83,6 +83,7 @@ function assemble(c: Compiled): WasmLoad {
     ...jsBackend,
     name: 'wasm',
     gemm: gemmInModule(c.mem, product),
+    pin: (arrays) => c.mem.pin(arrays),
     ...pointwiseInModule(c.kernels, c.mem),
     ...attentionInModule(c.kernels, c.mem, product),
   };
@@ -150,10 +151,13 @@ function gemmInModule(mem: ModuleMemory, product: Product): Backend['gemm'] {
     const sizeA = p.m * p.k,
       sizeB = p.k * p.n,
       sizeC = p.m * p.n;
-    const [offA, offB, offC] = mem.regions(sizeA, sizeB, sizeC) as [number, number, number];
+    // A pinned B (a weight, during generation) is read where it lies: no copy per token.
+    const resident = p.strideB === 0 && sizeB <= b.length ? mem.residentOffset(b) : null;
+    const [offA, offC, copyB] = mem.regions(sizeA, sizeC, resident === null ? sizeB : 0) as [number, number, number];
+    const offB = resident ?? copyB;
     for (let i = 0; i < p.batch; i++) {
       mem.copyIn(a, i * p.strideA, sizeA, offA, 'a');
-      if (i === 0 || p.strideB !== 0) mem.copyIn(b, i * p.strideB, sizeB, offB, 'b');
+      if (resident === null && (i === 0 || p.strideB !== 0)) mem.copyIn(b, i * p.strideB, sizeB, offB, 'b');
       const add = p.accumulate || (p.strideC === 0 && i > 0);
       if (add) mem.copyIn(c, i * p.strideC, sizeC, offC, 'c');
       product(offA * 4, offB * 4, offC * 4, p.m, p.n, p.k, p.transA, p.transB, add);

@@ -7,14 +7,43 @@ import type { Kernels } from './kernels.js';
 
 export class ModuleMemory {
   private heap: Float32Array;
+  /** Where one call's regions start: after the scratch, and after pinned arrays while any are. */
+  private base: number;
+  /** Pinned arrays and their float offsets (kept between calls; see Backend.pin). */
+  private readonly pinned = new Map<Float32Array, number>();
 
-  /** `base`: the first byte after the control block and scratch. */
+  /** `fixed`: the first byte after the control block and scratch. */
   constructor(
     private readonly kernels: Kernels,
-    private readonly base: number,
+    private readonly fixed: number,
   ) {
-    kernels.ensureMemory(base);
+    this.base = fixed;
+    kernels.ensureMemory(fixed);
     this.heap = new Float32Array(kernels.memory.buffer);
+  }
+
+  /** Copies the arrays in once, after the scratch; per-call regions start after them until released. */
+  pin(arrays: readonly Float32Array[]): () => void {
+    if (this.pinned.size > 0) throw new Error('wasm backend: arrays are pinned already; release them first');
+    const unique = [...new Set(arrays)];
+    const total = unique.reduce((n, a) => n + ((a.length + 3) & ~3), 0);
+    const [start] = this.regions(total) as [number];
+    let at = start;
+    for (const a of unique) {
+      this.heap.set(a, at);
+      this.pinned.set(a, at);
+      at += (a.length + 3) & ~3;
+    }
+    this.base = at * 4;
+    return () => {
+      this.pinned.clear();
+      this.base = this.fixed;
+    };
+  }
+
+  /** The float offset of a pinned array, or null. */
+  residentOffset(a: Float32Array): number | null {
+    return this.pinned.get(a) ?? null;
   }
 
   /** Float offsets of consecutive regions of the given sizes, reserved (the memory grows if needed). */

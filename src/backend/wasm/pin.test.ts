@@ -1,0 +1,67 @@
+// Pinned weights on the wasm backend: products read them where they lie in module memory, with the
+// same results as copying them in, and generation (which pins a model's weights) is unchanged.
+import { describe, expect, it } from 'vitest';
+import { generate } from '../../generate/generate.js';
+import { TransformerLM } from '../../model/transformer.js';
+import { Rng } from '../../tensor/random.js';
+import { CharTokenizer } from '../../text/tokenizer.js';
+import { backend, registerBackend, setBackend } from '../backend.js';
+import { loadWasmBackend } from './index.js';
+
+const wasm = loadWasmBackend().backend!;
+
+describe('wasm backend: pinned arrays', () => {
+  it('a product reading a pinned weight equals one that copies it in, before and after release', () => {
+    const rng = new Rng(2);
+    const [m, n, k] = [3, 40, 24];
+    const a = rng.fillNormal(new Float32Array(m * k)),
+      w = rng.fillNormal(new Float32Array(n * k));
+    const args = {
+      m,
+      n,
+      k,
+      batch: 1,
+      strideA: 0,
+      strideB: 0,
+      strideC: 0,
+      transA: false,
+      transB: true,
+      accumulate: false,
+    };
+    const copied = new Float32Array(m * n),
+      pinned = new Float32Array(m * n),
+      after = new Float32Array(m * n);
+    wasm.gemm(a, w, copied, args);
+    const release = wasm.pin!([w]);
+    wasm.gemm(a, w, pinned, args);
+    expect(() => wasm.pin!([a])).toThrow(/pinned already/);
+    release();
+    wasm.gemm(a, w, after, args);
+    expect([...pinned]).toEqual([...copied]);
+    expect([...after]).toEqual([...copied]);
+  });
+
+  it('generation pins the weights and gives the same tokens as without', () => {
+    const tok = CharTokenizer.fromText('abcdefgh ,.\n');
+    const lm = new TransformerLM({ vocabSize: tok.vocabSize, layers: 2, dModel: 32, heads: 4, context: 32 }, 3);
+    const previous = backend().name;
+    registerBackend(wasm);
+    setBackend('wasm');
+    try {
+      const pin = backend().pin;
+      let pinnedArrays = 0;
+      backend().pin = (arrays) => {
+        pinnedArrays = arrays.length;
+        return pin!(arrays);
+      };
+      const withPin = generate(lm, tok, 'abc', { maxTokens: 40, temperature: 0 }).ids;
+      backend().pin = undefined;
+      const withoutPin = generate(lm, tok, 'abc', { maxTokens: 40, temperature: 0 }).ids;
+      backend().pin = pin;
+      expect(pinnedArrays).toBe(lm.params.size);
+      expect(withPin).toEqual(withoutPin);
+    } finally {
+      setBackend(previous);
+    }
+  });
+});
