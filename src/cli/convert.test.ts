@@ -123,6 +123,27 @@ describe('shareformer convert', () => {
     ).toMatch(/--share-kv search:2: B is the fraction of layers that keep their own, 0 < B ≤ 1/);
   });
 
+  it('converts a model imported from Hugging Face (GPT-2 layout, BPE tokenizer) too', () => {
+    const imported = join(dir, 'hf');
+    expect(run('import', '--from', join(ROOT, 'fixtures', 'hf', 'gpt2-hub'), '--out', imported).status).toBe(0);
+    const r = run(
+      'convert',
+      '--checkpoint',
+      imported,
+      '--out',
+      join(dir, 'hf-cla'),
+      '--data',
+      DATA,
+      '--share-kv',
+      'cla:2',
+      '--json',
+    );
+    expect(r.status, r.stderr).toBe(0);
+    const s = JSON.parse(r.stdout);
+    expect(s.kv_bytes_per_token).toBe(s.kv_bytes_per_token_before / 2);
+    expect(Number.isFinite(s.loss_converted)).toBe(true);
+  });
+
   it('refuses what cannot be reached, names the rule, and writes nothing', () => {
     const out = join(dir, 'refused');
     const bad = run('convert', '--checkpoint', SRC, '--out', out, '--data', DATA, '--kv-heads', '3');
