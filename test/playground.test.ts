@@ -9,6 +9,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
+import { exportOnnx } from '../src/io/onnx/decoder.js';
+import { TransformerLM } from '../src/model/transformer.js';
+import { noGrad } from '../src/tensor/tensor.js';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { preview, type PreviewServer } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -294,6 +297,92 @@ describe.skipIf(why !== null)('playground in Chromium', () => {
           `2-thread speed-up not asserted: only ${idle.toFixed(2)} of ${availableParallelism()} cores were idle (another process is computing)`,
         );
       else expect(two / one).toBeGreaterThan(1.2);
+    } finally {
+      server.close();
+    }
+  }, 120_000);
+
+  it('runs an exported ONNX decoder in onnxruntime-web as the README shows: same greedy tokens as shareformer', async () => {
+    const ORT = join(ROOT, 'node_modules', 'onnxruntime-web', 'dist');
+    // GQA + CLA + relaxed sharing: past inputs only for producer layers, deltas in the graph.
+    const lm = new TransformerLM(
+      {
+        vocabSize: 40,
+        layers: 4,
+        dModel: 32,
+        heads: 4,
+        kvHeads: 2,
+        context: 32,
+        shareKv: 'cla:2',
+        shareWeights: 'cycle:2',
+        relaxRank: 2,
+      },
+      5,
+    );
+    for (const [name, t] of lm.params) if (name.endsWith('.B')) t.data.set(t.data.map((_, i) => 0.05 * Math.sin(i)));
+    const model = exportOnnx(lm).bytes;
+    // shareformer's greedy continuation of [12, 7, 30], recomputed from scratch at every step.
+    const expected: number[] = [];
+    const seq = [12, 7, 30];
+    noGrad(() => {
+      for (let step = 0; step < 20; step++) {
+        const logits = lm.forward(Int32Array.from(seq), 1).data.slice(-40);
+        const next = logits.indexOf(Math.max(...logits));
+        expected.push(next);
+        seq.push(next);
+      }
+    });
+    const page = `<!doctype html><script src="/ort/ort.min.js"></script>
+<script type="module">
+  ort.env.wasm.wasmPaths = '/ort/';
+  ort.env.wasm.numThreads = 1;
+  const session = await ort.InferenceSession.create('model.onnx');
+  const i64 = (v) => new ort.Tensor('int64', BigInt64Array.from(v.map(BigInt)), [1, v.length]);
+  const meta = { kvHeads: 2, headSize: 8, vocab: 40 };
+  let ids = [12, 7, 30], past = {}, length = 0;
+  const out = [];
+  for (const name of session.inputNames.filter((n) => n.startsWith('past_key_values.')))
+    past[name] = new ort.Tensor('float32', new Float32Array(0), [1, meta.kvHeads, 0, meta.headSize]);
+  for (let step = 0; step < 20; step++) {
+    const res = await session.run({
+      input_ids: i64(ids), attention_mask: i64(Array(length + ids.length).fill(1)),
+      position_ids: i64(ids.map((_, i) => length + i)), ...past,
+    });
+    length += ids.length;
+    const last = res.logits.data.slice(-meta.vocab);
+    ids = [last.indexOf(Math.max(...last))];
+    out.push(ids[0]);
+    past = Object.fromEntries(Object.entries(res).filter(([k]) => k.startsWith('present.'))
+      .map(([k, v]) => [k.replace('present.', 'past_key_values.'), v]));
+  }
+  window.result = { ids: out, inputs: session.inputNames };
+</script>`;
+    const server = createServer((req, res) => {
+      res.setHeader('Cross-Origin-Opener-Policy', 'same-origin');
+      res.setHeader('Cross-Origin-Embedder-Policy', 'require-corp');
+      const url = req.url ?? '/';
+      if (url === '/') res.setHeader('Content-Type', 'text/html').end(page);
+      else if (url === '/model.onnx') res.setHeader('Content-Type', 'application/octet-stream').end(model);
+      else if (url.startsWith('/ort/') && existsSync(join(ORT, url.slice(5)))) {
+        const type = url.endsWith('.wasm') ? 'application/wasm' : 'text/javascript';
+        res.setHeader('Content-Type', type).end(readFileSync(join(ORT, url.slice(5))));
+      } else res.writeHead(404).end();
+    }).listen(0);
+    await new Promise((r) => server.once('listening', r));
+    try {
+      const tab = await browser.newPage();
+      tab.on('pageerror', (e) => errors.push(`onnxruntime-web page: ${e.message}`));
+      await tab.goto(`http://localhost:${(server.address() as { port: number }).port}/`);
+      await tab.waitForFunction(() => (window as unknown as { result?: unknown }).result, null, { timeout: 60_000 });
+      const result = (await tab.evaluate('window.result')) as { ids: number[]; inputs: string[] };
+      await tab.close();
+      expect(result.inputs.filter((n) => n.startsWith('past_key_values.'))).toEqual([
+        'past_key_values.0.key',
+        'past_key_values.0.value',
+        'past_key_values.2.key',
+        'past_key_values.2.value',
+      ]);
+      expect(result.ids).toEqual(expected);
     } finally {
       server.close();
     }
