@@ -30,3 +30,26 @@ export function gemvCols(b: usize, x: usize, y: usize, k: i32, n: i32, accumulat
     for (let j = n4; j < n; j++) store<f32>(at(y, j), load<f32>(at(y, j)) + xl * load<f32>(at(row, j)));
   }
 }
+
+/**
+ * y[j] (+)= scales[j] · Σ_l q[j][l] · x[l] for j < n, q int8 rows [n][k]: each weight is widened
+ * in registers (8 bytes → two f32x4) and never stored as float32 (int8 weights, decoding).
+ */
+export function gemvRowsInt8(q: usize, scales: usize, x: usize, y: usize, n: i32, k: i32, accumulate: bool): void {
+  const k8 = k & ~7;
+  for (let j = 0; j < n; j++) {
+    const row = q + <usize>j * <usize>k;
+    let s4 = f32x4.splat(0);
+    for (let l = 0; l < k8; l += 8) {
+      const w16 = i16x8.extend_low_i8x16_s(v128.load64_zero(row + <usize>l));
+      const lo = f32x4.convert_i32x4_s(i32x4.extend_low_i16x8_s(w16));
+      const hi = f32x4.convert_i32x4_s(i32x4.extend_high_i16x8_s(w16));
+      s4 = f32x4.add(s4, f32x4.mul(lo, v128.load(at(x, l))));
+      s4 = f32x4.add(s4, f32x4.mul(hi, v128.load(at(x, l + 4))));
+    }
+    let s = f32x4.extract_lane(s4, 0) + f32x4.extract_lane(s4, 1) + f32x4.extract_lane(s4, 2) + f32x4.extract_lane(s4, 3);
+    for (let l = k8; l < k; l++) s += <f32>load<i8>(row + <usize>l) * load<f32>(at(x, l));
+    const v = s * load<f32>(at(scales, j));
+    store<f32>(at(y, j), accumulate ? load<f32>(at(y, j)) + v : v);
+  }
+}

@@ -5,7 +5,7 @@
 // module is embedded and compiled synchronously. Operands are copied into the module's memory per
 // call (module-memory.ts), which costs O(n²) against O(n³).
 import type { Backend, GemmArgs } from '../types.js';
-import { checkGemm, checkSameLength } from '../bounds.js';
+import { checkGemm, checkSameLength, covers, KernelBoundsError } from '../bounds.js';
 import { jsBackend } from '../js/index.js';
 import { attentionInModule } from './attention.js';
 import {
@@ -83,6 +83,7 @@ function assemble(c: Compiled): WasmLoad {
     ...jsBackend,
     name: 'wasm',
     gemm: gemmInModule(c.mem, product),
+    gemmInt8: gemmInt8InModule(c.kernels, c.mem),
     pin: (arrays) => c.mem.pin(arrays),
     ...pointwiseInModule(c.kernels, c.mem),
     ...attentionInModule(c.kernels, c.mem, product),
@@ -162,6 +163,28 @@ function gemmInModule(mem: ModuleMemory, product: Product): Backend['gemm'] {
       if (add) mem.copyIn(c, i * p.strideC, sizeC, offC, 'c');
       product(offA * 4, offB * 4, offC * 4, p.m, p.n, p.k, p.transA, p.transB, add);
       mem.copyOut(c, i * p.strideC, sizeC, offC, 'c');
+    }
+  };
+}
+
+/** int8-weight products, a row at a time: the weights are copied in as int8 (a quarter of float32) and widened in registers. */
+function gemmInt8InModule(kernels: Kernels, mem: ModuleMemory): Backend['gemmInt8'] {
+  return (x, q, scales, out, rows, n, k, accumulate) => {
+    for (const [name, v] of Object.entries({ rows, n, k }))
+      if (!Number.isSafeInteger(v) || v < 0)
+        throw new KernelBoundsError(`wasm gemmInt8: ${name} must be a non-negative integer, got ${v}`);
+    covers('wasm gemmInt8', 'x', x, rows * k);
+    covers('wasm gemmInt8', 'q', q, n * k);
+    covers('wasm gemmInt8', 'scales', scales, n);
+    covers('wasm gemmInt8', 'out', out, rows * n);
+    const [oq, os, ox, oy] = mem.regions(Math.ceil((n * k) / 4), n, k, n) as [number, number, number, number];
+    mem.copyInt8In(q, n * k, oq, 'q');
+    mem.copyIn(scales, 0, n, os, 'scales');
+    for (let r = 0; r < rows; r++) {
+      mem.copyIn(x, r * k, k, ox, 'x');
+      if (accumulate) mem.copyIn(out, r * n, n, oy, 'out');
+      kernels.gemvRowsInt8(oq * 4, os * 4, ox * 4, oy * 4, n, k, accumulate ? 1 : 0);
+      mem.copyOut(out, r * n, n, oy, 'out');
     }
   };
 }

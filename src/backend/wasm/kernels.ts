@@ -56,6 +56,7 @@ export interface Kernels {
   addRows(dst: number, src: number, rows: number, width: number, ld: number, first: number, causal: number): void;
   gemvRows(w: number, x: number, y: number, n: number, k: number, accumulate: number): void;
   gemvCols(b: number, x: number, y: number, k: number, n: number, accumulate: number): void;
+  gemvRowsInt8(q: number, scales: number, x: number, y: number, n: number, k: number, accumulate: number): void;
 }
 
 export function decodeBase64(s: string): Uint8Array<ArrayBuffer> {
