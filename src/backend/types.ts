@@ -59,7 +59,7 @@ export interface Backend {
    * returned release is called, so products reading them copy nothing per call. The arrays must not
    * change meanwhile (generation pins a model's weights; training never does). Optional.
    */
-  pin?(arrays: readonly Float32Array[]): () => void;
+  pin?(arrays: ReadonlyArray<Float32Array | Int8Array>): () => void;
 
   /**
    * out[r, o] (+)= scales[o] · Σ_j x[r, j] · q[o, j] for x [rows, k] and int8 weight rows q [n, k]

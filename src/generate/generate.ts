@@ -80,7 +80,10 @@ export function generate(
   const t0 = performance.now();
   let t1 = t0;
   // The weights do not change while generating: a backend that can keep them resident does.
-  const release = backend().pin?.([...lm.params.values()].map((t) => t.data));
+  const release = backend().pin?.([
+    ...[...lm.params.values()].map((t) => t.data),
+    ...[...lm.quantized.values()].flatMap((w) => [w.q, w.scales]),
+  ]);
   try {
     noGrad(() => generateTokens());
   } finally {

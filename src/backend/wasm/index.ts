@@ -177,9 +177,19 @@ function gemmInt8InModule(kernels: Kernels, mem: ModuleMemory): Backend['gemmInt
     covers('wasm gemmInt8', 'q', q, n * k);
     covers('wasm gemmInt8', 'scales', scales, n);
     covers('wasm gemmInt8', 'out', out, rows * n);
-    const [oq, os, ox, oy] = mem.regions(Math.ceil((n * k) / 4), n, k, n) as [number, number, number, number];
-    mem.copyInt8In(q, n * k, oq, 'q');
-    mem.copyIn(scales, 0, n, os, 'scales');
+    // Pinned weights and scales (during generation) are read where they lie.
+    const rq = mem.residentOffset(q),
+      rs = mem.residentOffset(scales);
+    const [cq, cs, ox, oy] = mem.regions(rq === null ? Math.ceil((n * k) / 4) : 0, rs === null ? n : 0, k, n) as [
+      number,
+      number,
+      number,
+      number,
+    ];
+    const oq = rq ?? cq,
+      os = rs ?? cs;
+    if (rq === null) mem.copyInt8In(q, n * k, oq, 'q');
+    if (rs === null) mem.copyIn(scales, 0, n, os, 'scales');
     for (let r = 0; r < rows; r++) {
       mem.copyIn(x, r * k, k, ox, 'x');
       if (accumulate) mem.copyIn(out, r * n, n, oy, 'out');

@@ -10,7 +10,7 @@ export class ModuleMemory {
   /** Where one call's regions start: after the scratch, and after pinned arrays while any are. */
   private base: number;
   /** Pinned arrays and their float offsets (kept between calls; see Backend.pin). */
-  private readonly pinned = new Map<Float32Array, number>();
+  private readonly pinned = new Map<Float32Array | Int8Array, number>();
 
   /** `fixed`: the first byte after the control block and scratch. */
   constructor(
@@ -23,16 +23,20 @@ export class ModuleMemory {
   }
 
   /** Copies the arrays in once, after the scratch; per-call regions start after them until released. */
-  pin(arrays: readonly Float32Array[]): () => void {
+  pin(arrays: ReadonlyArray<Float32Array | Int8Array>): () => void {
     if (this.pinned.size > 0) throw new Error('wasm backend: arrays are pinned already; release them first');
     const unique = [...new Set(arrays)];
-    const total = unique.reduce((n, a) => n + ((a.length + 3) & ~3), 0);
+    // Floats each array takes (int8: its bytes, rounded up to whole floats), kept 16-byte aligned.
+    const floats = (a: Float32Array | Int8Array) =>
+      ((a instanceof Int8Array ? Math.ceil(a.length / 4) : a.length) + 3) & ~3;
+    const total = unique.reduce((n, a) => n + floats(a), 0);
     const [start] = this.regions(total) as [number];
     let at = start;
     for (const a of unique) {
-      this.heap.set(a, at);
+      if (a instanceof Int8Array) new Int8Array(this.kernels.memory.buffer, at * 4, a.length).set(a);
+      else this.heap.set(a, at);
       this.pinned.set(a, at);
-      at += (a.length + 3) & ~3;
+      at += floats(a);
     }
     this.base = at * 4;
     return () => {
@@ -42,7 +46,7 @@ export class ModuleMemory {
   }
 
   /** The float offset of a pinned array, or null. */
-  residentOffset(a: Float32Array): number | null {
+  residentOffset(a: Float32Array | Int8Array): number | null {
     return this.pinned.get(a) ?? null;
   }
 

@@ -64,4 +64,29 @@ describe('wasm backend: pinned arrays', () => {
       setBackend(previous);
     }
   });
+
+  it('pins int8 weights and their scales too: the same tokens as copying them in', () => {
+    const tok = CharTokenizer.fromText('abcdefgh ,.\n');
+    const lm = new TransformerLM({ vocabSize: tok.vocabSize, layers: 2, dModel: 32, heads: 4, context: 32 }, 4);
+    lm.quantizeWeights();
+    const previous = backend().name;
+    registerBackend(wasm);
+    setBackend('wasm');
+    try {
+      const pin = backend().pin;
+      let pinnedInt8 = 0;
+      backend().pin = (arrays) => {
+        pinnedInt8 = arrays.filter((a) => a instanceof Int8Array).length;
+        return pin!(arrays);
+      };
+      const withPin = generate(lm, tok, 'abc', { maxTokens: 40, temperature: 0 }).ids;
+      backend().pin = undefined;
+      const withoutPin = generate(lm, tok, 'abc', { maxTokens: 40, temperature: 0 }).ids;
+      backend().pin = pin;
+      expect(pinnedInt8).toBe(lm.quantized.size);
+      expect(withPin).toEqual(withoutPin);
+    } finally {
+      setBackend(previous);
+    }
+  });
 });
