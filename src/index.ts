@@ -72,6 +72,7 @@ export { selectBrowserBackend, whyNoThreads, canBlock, type BrowserBackendChoice
 export {
   encodeCheckpoint,
   decodeCheckpoint,
+  checkpointInZip,
   memorySource,
   readCheckpointConfigFile,
   configJSON,

@@ -151,6 +151,28 @@ export function memorySource(files: ReadonlyMap<string, Uint8Array>, label: stri
   };
 }
 
+/**
+ * The checkpoint inside an unpacked zip (what the playground downloads): its files at the top of
+ * the archive or inside one folder, named relative to it; `archive` names the zip in messages.
+ */
+export function checkpointInZip(
+  entries: Record<string, Uint8Array>,
+  archive: string,
+): { label: string; files: Map<string, Uint8Array> } {
+  const configs = Object.keys(entries).filter((n) => n === 'config.json' || /^[^/]+\/config\.json$/.test(n));
+  if (configs.length !== 1)
+    throw new CheckpointError(
+      configs.length === 0
+        ? `${archive}: no config.json at the top of the archive or in one folder (is this a shareformer checkpoint?)`
+        : `${archive}: ${configs.length} checkpoints in one archive (${configs.join(', ')}); give one`,
+    );
+  const prefix = configs[0]!.slice(0, -'config.json'.length);
+  const files = new Map<string, Uint8Array>();
+  for (const [name, bytes] of Object.entries(entries))
+    if (name.startsWith(prefix) && !name.endsWith('/')) files.set(name.slice(prefix.length), bytes);
+  return { label: `${archive}:${prefix}`.replace(/[:/]$/, ''), files };
+}
+
 function readJSON(src: CheckpointSource, file: string): unknown {
   const text = new TextDecoder().decode(src.read(file));
   try {

@@ -10,6 +10,7 @@ import { parameterLayout } from '../model/parameters.js';
 import { completeVersion, replaceDir, SimulatedKill, writeAll, writeDurable, type FsStepHook } from './atomic-dir.js';
 import {
   CheckpointError,
+  checkpointInZip,
   configJSON,
   decodeCheckpoint,
   encodeCheckpoint,
@@ -168,16 +169,6 @@ function zipSource(path: string): CheckpointSource {
   } catch (e) {
     throw new CheckpointError(`${path}: not a readable zip archive (${(e as Error).message})`);
   }
-  const configs = Object.keys(entries).filter((n) => n === 'config.json' || /^[^/]+\/config\.json$/.test(n));
-  if (configs.length !== 1)
-    throw new CheckpointError(
-      configs.length === 0
-        ? `${path}: no config.json at the top of the archive or in one folder (is this a shareformer checkpoint?)`
-        : `${path}: ${configs.length} checkpoints in one archive (${configs.join(', ')}); give one`,
-    );
-  const prefix = configs[0]!.slice(0, -'config.json'.length);
-  const files = new Map<string, Uint8Array>();
-  for (const [name, bytes] of Object.entries(entries))
-    if (name.startsWith(prefix) && !name.endsWith('/')) files.set(name.slice(prefix.length), bytes);
-  return memorySource(files, `${path}:${prefix}`.replace(/[:/]$/, ''));
+  const { label, files } = checkpointInZip(entries, path);
+  return memorySource(files, label);
 }
