@@ -201,4 +201,4 @@ export function gemmStrided(a: usize, b: usize, c: usize, m: i32, n: i32, k: i32
 
 export { geluTanh, geluTanhBackward } from './pointwise';
 export { softmaxRows, softmaxBackwardRows, maskRows, addRows } from './attention';
-export { gemvRows, gemvCols, gemvRowsInt8 } from './gemv';
+export { gemvRows, gemvCols, gemvRowsInt8, gemvColsInt8 } from './gemv';

@@ -53,3 +53,25 @@ export function gemvRowsInt8(q: usize, scales: usize, x: usize, y: usize, n: i32
     store<f32>(at(y, j), accumulate ? load<f32>(at(y, j)) + v : v);
   }
 }
+
+/**
+ * y[j] (+)= Σ_l x[l] · scales[l] · q[l][j] for j < n, q int8 rows [k][n] (an int8 KV cache's
+ * values: probabilities times value rows). Rows are widened in registers, 8 bytes at a time.
+ */
+export function gemvColsInt8(q: usize, scales: usize, x: usize, y: usize, k: i32, n: i32, accumulate: bool): void {
+  if (!accumulate) memory.fill(y, 0, <usize>n << 2);
+  const n8 = n & ~7;
+  for (let l = 0; l < k; l++) {
+    const xl = load<f32>(at(x, l)) * load<f32>(at(scales, l));
+    if (xl == 0) continue;
+    const row = q + <usize>l * <usize>n, x4 = f32x4.splat(xl);
+    for (let j = 0; j < n8; j += 8) {
+      const w16 = i16x8.extend_low_i8x16_s(v128.load64_zero(row + <usize>j));
+      const lo = f32x4.convert_i32x4_s(i32x4.extend_low_i16x8_s(w16));
+      const hi = f32x4.convert_i32x4_s(i32x4.extend_high_i16x8_s(w16));
+      v128.store(at(y, j), f32x4.add(v128.load(at(y, j)), f32x4.mul(x4, lo)));
+      v128.store(at(y, j + 4), f32x4.add(v128.load(at(y, j + 4)), f32x4.mul(x4, hi)));
+    }
+    for (let j = n8; j < n; j++) store<f32>(at(y, j), load<f32>(at(y, j)) + xl * <f32>load<i8>(row + <usize>j));
+  }
+}

@@ -187,6 +187,10 @@ export function loadNativeBackend(): NativeLoad {
         addon.crossEntropy(logits, targets, rows, vocab, ignore, dLogits, g);
       },
       sumSquares: (x) => addon.sumSquares(x),
+      attentionProbsInt8: (q, k, scales, d, probs) => addon.attentionProbsInt8(...dimsOf(d), q, k, scales, probs),
+      attendValuesInt8: (probs, v, scales, d, out) => addon.attendValuesInt8(...dimsOf(d), probs, v, scales, out),
+      dequantRows: (q, scales, out, outer, stride, count, width) =>
+        addon.dequantRows(q, scales, out, outer, stride, count, width),
       gemmInt8: (x, q, scales, out, rows, n, k, accumulate) =>
         addon.gemmInt8(x, q, scales, out, rows, n, k, accumulate),
       sumAxis: (x, outer, len, inner, out, accumulate) => addon.sumAxis(x, outer, len, inner, out, accumulate),

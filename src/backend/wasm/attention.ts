@@ -162,3 +162,68 @@ export function attentionInModule(
     },
   };
 }
+
+/**
+ * Attention over an int8 KV cache (decoding): per K/V head its int8 rows and scales are copied in
+ * as stored (a quarter of float32) and widened in registers by the int8 one-row kernels.
+ */
+export function int8AttentionInModule(
+  kernels: Kernels,
+  mem: ModuleMemory,
+): Pick<Backend, 'attentionProbsInt8' | 'attendValuesInt8'> {
+  const check8 = (kernel: string, d: AttentionDims, rows: Int8Array, scales: Float32Array) => {
+    const n = checkAttentionDims(kernel, d);
+    covers(kernel, 'int8 rows', rows, n.kv);
+    covers(kernel, 'scales', scales, n.kv / d.headDim);
+    return n;
+  };
+  /** Per K/V head: its first tk rows and scales copied in, then fn for each query head reading it. */
+  const perGroup = (
+    d: AttentionDims,
+    rows: Int8Array,
+    scales: Float32Array,
+    oR: number,
+    oS: number,
+    fn: (h: number) => void,
+  ) => {
+    const group = d.heads / d.kvHeads;
+    for (let b = 0; b < d.batch; b++)
+      for (let g = 0; g < d.kvHeads; g++) {
+        const row0 = (b * d.kvHeads + g) * d.kvStride;
+        mem.copyInt8In(rows, row0 * d.headDim, d.tk * d.headDim, oR, 'int8 rows');
+        mem.copyIn(scales, row0, d.tk, oS, 'scales');
+        for (let h = g * group; h < (g + 1) * group; h++) fn(b * d.heads + h);
+      }
+  };
+  return {
+    attentionProbsInt8: (q, kq, kScales, d, probs) => {
+      const n = check8('attentionProbsInt8', d, kq, kScales);
+      covers('attentionProbsInt8', 'q', q, n.q);
+      covers('attentionProbsInt8', 'probs', probs, n.probs);
+      const D = d.headDim,
+        [oK, oS, oQ, oP] = mem.regions(Math.ceil((d.tk * D) / 4), d.tk, d.tq * D, d.tq * d.tk) as number[];
+      perGroup(d, kq, kScales, oK!, oS!, (bh) => {
+        mem.copyIn(q, bh * d.tq * D, d.tq * D, oQ!);
+        for (let t = 0; t < d.tq; t++)
+          kernels.gemvRowsInt8(oK! * 4, oS! * 4, (oQ! + t * D) * 4, (oP! + t * d.tk) * 4, d.tk, D, 0);
+        kernels.softmaxRows(oP! * 4, d.tq, d.tk, d.tk, d.tk - d.tq, d.causal ? 1 : 0, d.scale);
+        mem.copyOut(probs, bh * d.tq * d.tk, d.tq * d.tk, oP!);
+      });
+    },
+    attendValuesInt8: (probs, vq, vScales, d, out) => {
+      const n = check8('attendValuesInt8', d, vq, vScales);
+      covers('attendValuesInt8', 'probs', probs, n.probs);
+      covers('attendValuesInt8', 'out', out, n.q);
+      const D = d.headDim,
+        [oV, oS, oP, oO] = mem.regions(Math.ceil((d.tk * D) / 4), d.tk, d.tq * d.tk, d.tq * D) as number[];
+      perGroup(d, vq, vScales, oV!, oS!, (bh) => {
+        mem.copyIn(probs, bh * d.tq * d.tk, d.tq * d.tk, oP!);
+        for (let t = 0; t < d.tq; t++) {
+          const keys = d.causal ? d.tk - d.tq + t + 1 : d.tk; // query t sees keys up to tk - tq + t
+          kernels.gemvColsInt8(oV! * 4, oS! * 4, (oP! + t * d.tk) * 4, (oO! + t * D) * 4, keys, D, 0);
+        }
+        mem.copyOut(out, bh * d.tq * D, d.tq * D, oO!);
+      });
+    },
+  };
+}

@@ -7,7 +7,7 @@
 import type { Backend, GemmArgs } from '../types.js';
 import { checkGemm, checkSameLength, covers, KernelBoundsError } from '../bounds.js';
 import { jsBackend } from '../js/index.js';
-import { attentionInModule } from './attention.js';
+import { attentionInModule, int8AttentionInModule } from './attention.js';
 import {
   CONTROL_BYTES,
   hasRelaxedSimd,
@@ -87,6 +87,7 @@ function assemble(c: Compiled): WasmLoad {
     pin: (arrays) => c.mem.pin(arrays),
     ...pointwiseInModule(c.kernels, c.mem),
     ...attentionInModule(c.kernels, c.mem, product),
+    ...int8AttentionInModule(c.kernels, c.mem),
   };
   return { backend, threads: c.workers + 1, simd: c.simd };
 }
@@ -188,7 +189,7 @@ function gemmInt8InModule(kernels: Kernels, mem: ModuleMemory): Backend['gemmInt
     ];
     const oq = rq ?? cq,
       os = rs ?? cs;
-    if (rq === null) mem.copyInt8In(q, n * k, oq, 'q');
+    if (rq === null) mem.copyInt8In(q, 0, n * k, oq, 'q');
     if (rs === null) mem.copyIn(scales, 0, n, os, 'scales');
     for (let r = 0; r < rows; r++) {
       mem.copyIn(x, r * k, k, ox, 'x');

@@ -57,6 +57,7 @@ export interface Kernels {
   gemvRows(w: number, x: number, y: number, n: number, k: number, accumulate: number): void;
   gemvCols(b: number, x: number, y: number, k: number, n: number, accumulate: number): void;
   gemvRowsInt8(q: number, scales: number, x: number, y: number, n: number, k: number, accumulate: number): void;
+  gemvColsInt8(q: number, scales: number, x: number, y: number, k: number, n: number, accumulate: number): void;
 }
 
 export function decodeBase64(s: string): Uint8Array<ArrayBuffer> {

@@ -72,11 +72,11 @@ export class ModuleMemory {
     this.heap.set(src.subarray(from, from + n), to);
   }
 
-  /** Copies int8 values to the region at float offset `to` (its bytes: a region of ⌈n/4⌉ floats). */
-  copyInt8In(src: Int8Array, n: number, to: number, name = 'operand'): void {
-    if (n > src.length)
-      throw new KernelBoundsError(`wasm backend: ${name} has ${src.length} elements, the sizes need ${n}`);
-    new Int8Array(this.kernels.memory.buffer, to * 4, n).set(src.subarray(0, n));
+  /** Copies int8 values src[from, from + n) to the region at float offset `to` (its bytes: a region of ⌈n/4⌉ floats). */
+  copyInt8In(src: Int8Array, from: number, n: number, to: number, name = 'operand'): void {
+    if (from + n > src.length)
+      throw new KernelBoundsError(`wasm backend: ${name} has ${src.length} elements, the sizes need ${from + n}`);
+    new Int8Array(this.kernels.memory.buffer, to * 4, n).set(src.subarray(from, from + n));
   }
 
   /** Copies n floats at float offset `from` into dst[at, at + n). */
