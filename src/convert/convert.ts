@@ -5,7 +5,7 @@
 // full one. Each layer's weights are taken from where that layer actually got them in the source
 // (its own set, or the layer whose keys, values or attention it read), so any source plan converts.
 import { planOf, resolveConfig, type ModelConfig } from '../model/config.js';
-import { parameterLayout, type ParameterSpec } from '../model/parameters.js';
+import { parameterLayout, withLowRankDelta, type ParameterSpec } from '../model/parameters.js';
 import type { SharingPlan } from '../model/plan.js';
 import { TransformerLM } from '../model/transformer.js';
 import { truncatedSvd } from './svd.js';
@@ -142,15 +142,7 @@ class Context {
     const matrix = suffix.replace(/\.weight$/, '');
     const a = this.source.params.get(`relax.${from}.${matrix}.A`);
     if (!suffix.endsWith('.weight') || !a) return w;
-    const b = this.param(`relax.${from}.${matrix}.B`);
-    const [r, cols] = a.shape as [number, number];
-    const out = w.slice();
-    for (let o = 0; o < w.length / cols; o++)
-      for (let k = 0; k < r; k++) {
-        const bo = b[o * r + k]!;
-        for (let j = 0; j < cols; j++) out[o * cols + j]! += bo * a.data[k * cols + j]!;
-      }
-    return out;
+    return withLowRankDelta(w, a.data, this.param(`relax.${from}.${matrix}.B`), a.shape[0]!);
   }
 
   private readonly deltas = new Map<string, { A: Float32Array; B: Float32Array }>();

@@ -124,6 +124,21 @@ export function relaxationLayout(c: ModelConfig, plan: SharingPlan): ParameterSp
   return out;
 }
 
+/**
+ * A relaxed layer's own matrix: the shared weight w [out, in] plus its rank-r delta B·A
+ * (A [r, in], B [out, r]), as a new array (what conversion starts from and exports write).
+ */
+export function withLowRankDelta(w: Float32Array, a: Float32Array, b: Float32Array, r: number): Float32Array {
+  const cols = a.length / r,
+    merged = w.slice();
+  for (let o = 0; o < w.length / cols; o++)
+    for (let k = 0; k < r; k++) {
+      const bo = b[o * r + k]!;
+      for (let j = 0; j < cols; j++) merged[o * cols + j]! += bo * a[k * cols + j]!;
+    }
+  return merged;
+}
+
 export interface ParameterCount {
   total: number;
   byComponent: Record<Component, number>;

@@ -42,51 +42,41 @@ describe('wasm backend: pinned arrays', () => {
   });
 
   it('generation pins the weights and gives the same tokens as without', () => {
-    const tok = CharTokenizer.fromText('abcdefgh ,.\n');
     const lm = new TransformerLM({ vocabSize: tok.vocabSize, layers: 2, dModel: 32, heads: 4, context: 32 }, 3);
-    const previous = backend().name;
-    registerBackend(wasm);
-    setBackend('wasm');
-    try {
-      const pin = backend().pin;
-      let pinnedArrays = 0;
-      backend().pin = (arrays) => {
-        pinnedArrays = arrays.length;
-        return pin!(arrays);
-      };
-      const withPin = generate(lm, tok, 'abc', { maxTokens: 40, temperature: 0 }).ids;
-      backend().pin = undefined;
-      const withoutPin = generate(lm, tok, 'abc', { maxTokens: 40, temperature: 0 }).ids;
-      backend().pin = pin;
-      expect(pinnedArrays).toBe(lm.params.size);
-      expect(withPin).toEqual(withoutPin);
-    } finally {
-      setBackend(previous);
-    }
+    const { pinned, withPin, withoutPin } = generateWithAndWithoutPin(lm);
+    expect(pinned.length).toBe(lm.params.size);
+    expect(withPin).toEqual(withoutPin);
   });
 
   it('pins int8 weights and their scales too: the same tokens as copying them in', () => {
-    const tok = CharTokenizer.fromText('abcdefgh ,.\n');
     const lm = new TransformerLM({ vocabSize: tok.vocabSize, layers: 2, dModel: 32, heads: 4, context: 32 }, 4);
     lm.quantizeWeights();
-    const previous = backend().name;
-    registerBackend(wasm);
-    setBackend('wasm');
-    try {
-      const pin = backend().pin;
-      let pinnedInt8 = 0;
-      backend().pin = (arrays) => {
-        pinnedInt8 = arrays.filter((a) => a instanceof Int8Array).length;
-        return pin!(arrays);
-      };
-      const withPin = generate(lm, tok, 'abc', { maxTokens: 40, temperature: 0 }).ids;
-      backend().pin = undefined;
-      const withoutPin = generate(lm, tok, 'abc', { maxTokens: 40, temperature: 0 }).ids;
-      backend().pin = pin;
-      expect(pinnedInt8).toBe(lm.quantized.size);
-      expect(withPin).toEqual(withoutPin);
-    } finally {
-      setBackend(previous);
-    }
+    const { pinned, withPin, withoutPin } = generateWithAndWithoutPin(lm);
+    expect(pinned.filter((a) => a instanceof Int8Array).length).toBe(lm.quantized.size);
+    expect(withPin).toEqual(withoutPin);
   });
 });
+
+const tok = CharTokenizer.fromText('abcdefgh ,.\n');
+
+/** Greedy generation on wasm twice, with pinning (recording what was pinned) and with it switched off. */
+function generateWithAndWithoutPin(lm: TransformerLM) {
+  const previous = backend().name;
+  registerBackend(wasm);
+  const be = setBackend('wasm');
+  const pin = be.pin!;
+  let pinned: ReadonlyArray<Float32Array | Int8Array> = [];
+  try {
+    be.pin = (arrays) => {
+      pinned = arrays;
+      return pin(arrays);
+    };
+    const withPin = generate(lm, tok, 'abc', { maxTokens: 40, temperature: 0 }).ids;
+    be.pin = undefined;
+    const withoutPin = generate(lm, tok, 'abc', { maxTokens: 40, temperature: 0 }).ids;
+    return { pinned, withPin, withoutPin };
+  } finally {
+    be.pin = pin;
+    setBackend(previous);
+  }
+}

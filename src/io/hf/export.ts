@@ -6,6 +6,7 @@
 // sharing and factorized embeddings, which they cannot express, are refused with the reason.
 // Runs in browsers: it returns the files' contents.
 import type { ModelConfig } from '../../model/config.js';
+import { withLowRankDelta } from '../../model/parameters.js';
 import type { TransformerLM } from '../../model/transformer.js';
 import { HfBpeTokenizer } from '../../text/hf-bpe.js';
 import { ByteTokenizer, CharTokenizer, type Tokenizer } from '../../text/tokenizer.js';
@@ -69,15 +70,7 @@ function layerMatrix(lm: TransformerLM, i: number, matrix: string): Float32Array
   const w = lm.params.get(`layers.${set}.${matrix}.weight`)!.data;
   const a = lm.params.get(`relax.${i}.${matrix}.A`),
     b = lm.params.get(`relax.${i}.${matrix}.B`);
-  if (!a || !b) return w;
-  const [r, cols] = a.shape as [number, number];
-  const merged = w.slice();
-  for (let o = 0; o < b.shape[0]!; o++)
-    for (let k = 0; k < r; k++) {
-      const bo = b.data[o * r + k]!;
-      for (let j = 0; j < cols; j++) merged[o * cols + j]! += bo * a.data[k * cols + j]!;
-    }
-  return merged;
+  return a && b ? withLowRankDelta(w, a.data, b.data, a.shape[0]!) : w;
 }
 
 function gpt2Tensors(lm: TransformerLM): Record<string, TensorToWrite> {
