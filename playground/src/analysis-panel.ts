@@ -25,7 +25,12 @@ export function renderAnalysis(table: HTMLTableElement, config: ModelConfig): An
   row('unique parameters', a.parameters.total, b.parameters.total, fmtInt);
   for (const [component, n] of Object.entries(a.parameters.byComponent))
     if (n > 0 || (b.parameters.byComponent[component as keyof typeof a.parameters.byComponent] ?? 0) > 0)
-      row(`  ${component}`, n, b.parameters.byComponent[component as keyof typeof a.parameters.byComponent] ?? 0, fmtInt);
+      row(
+        `  ${component}`,
+        n,
+        b.parameters.byComponent[component as keyof typeof a.parameters.byComponent] ?? 0,
+        fmtInt,
+      );
   row('weights fp32', a.weightBytes.fp32, b.weightBytes.fp32, fmtBytes);
   row('weights fp16 / bf16', a.weightBytes.fp16, b.weightBytes.fp16, fmtBytes);
   row('weights int8', a.weightBytes.int8, b.weightBytes.int8, fmtBytes);

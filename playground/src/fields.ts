@@ -21,7 +21,15 @@ export interface Field {
 export const CORPORA = ['shakespeare', 'synthetic:addition', 'synthetic:brackets', 'synthetic:copy', 'pasted', 'file'];
 
 export const FIELDS: readonly Field[] = [
-  { flag: 'layers', label: 'layers', group: 'shape', kind: 'int', default: '4', model: 'layers', help: 'decoder layers' },
+  {
+    flag: 'layers',
+    label: 'layers',
+    group: 'shape',
+    kind: 'int',
+    default: '4',
+    model: 'layers',
+    help: 'decoder layers',
+  },
   { flag: 'd-model', label: 'd_model', group: 'shape', kind: 'int', default: '64', model: 'dModel', help: 'width' },
   { flag: 'heads', label: 'heads', group: 'shape', kind: 'int', default: '4', model: 'heads', help: 'attention heads' },
   {
@@ -140,9 +148,33 @@ export const FIELDS: readonly Field[] = [
     model: 'embedDim',
     help: 'factorized embedding width E < d_model (ALBERT); empty: none',
   },
-  { flag: 'steps', label: 'steps', group: 'training', kind: 'int', default: '300', train: 'steps', help: 'optimizer steps' },
-  { flag: 'batch', label: 'batch', group: 'training', kind: 'int', default: '16', train: 'batch', help: 'sequences per step' },
-  { flag: 'lr', label: 'learning rate', group: 'training', kind: 'number', default: '0.003', train: 'lr', help: 'peak' },
+  {
+    flag: 'steps',
+    label: 'steps',
+    group: 'training',
+    kind: 'int',
+    default: '300',
+    train: 'steps',
+    help: 'optimizer steps',
+  },
+  {
+    flag: 'batch',
+    label: 'batch',
+    group: 'training',
+    kind: 'int',
+    default: '16',
+    train: 'batch',
+    help: 'sequences per step',
+  },
+  {
+    flag: 'lr',
+    label: 'learning rate',
+    group: 'training',
+    kind: 'number',
+    default: '0.003',
+    train: 'lr',
+    help: 'peak',
+  },
   {
     flag: 'eval-every',
     label: 'eval every',
@@ -152,7 +184,15 @@ export const FIELDS: readonly Field[] = [
     train: 'evalEvery',
     help: 'steps between validation losses (default: a tenth of the run)',
   },
-  { flag: 'seed', label: 'seed', group: 'training', kind: 'int', default: '1337', train: 'seed', help: 'initialisation and batches' },
+  {
+    flag: 'seed',
+    label: 'seed',
+    group: 'training',
+    kind: 'int',
+    default: '1337',
+    train: 'seed',
+    help: 'initialisation and batches',
+  },
   {
     flag: 'data',
     label: 'text',
@@ -184,7 +224,8 @@ export function settingsFromQuery(query: string): { settings: Settings; autostar
   const unknown: string[] = [];
   const known = new Set(FIELDS.map((f) => f.flag));
   for (const [key, value] of params) {
-    if (known.has(key)) settings[key] = FIELDS.find((f) => f.flag === key)!.kind === 'bool' && value === '' ? 'true' : value;
+    if (known.has(key))
+      settings[key] = FIELDS.find((f) => f.flag === key)!.kind === 'bool' && value === '' ? 'true' : value;
     else if (!['autostart', 'mode', 'preset', 'compare', 'analyze-context', 'threads'].includes(key)) unknown.push(key);
   }
   // kv-heads follows heads unless given: "heads=8" alone must not become GQA by accident.
@@ -233,11 +274,13 @@ function parse(f: Field, raw: string): unknown {
   }
   if (f.kind === 'number') {
     const n = Number(raw);
-    if (!Number.isFinite(n) || n <= 0) throw new FieldError(f.flag, `${f.flag}: expected a positive number, got "${raw}"`);
+    if (!Number.isFinite(n) || n <= 0)
+      throw new FieldError(f.flag, `${f.flag}: expected a positive number, got "${raw}"`);
     return n;
   }
   if (f.kind === 'bool') {
-    if (raw !== 'true' && raw !== 'false') throw new FieldError(f.flag, `${f.flag}: expected true or false, got "${raw}"`);
+    if (raw !== 'true' && raw !== 'false')
+      throw new FieldError(f.flag, `${f.flag}: expected true or false, got "${raw}"`);
     return raw === 'true';
   }
   if (f.kind === 'choice' && !f.choices!.includes(raw))

@@ -1,18 +1,19 @@
 // The playground page: wires the plan builder, the live analyzer, the compute Worker (training,
 // generation, checkpoints), the loss chart, the runs table and the URL together. The main thread
 // only draws; every tensor lives in the Worker.
-import { buildTokenizer, fmtBytes, fmtInt, syntheticText, WorkerClient, type WorkerEvent } from 'shareformer';
+import { buildTokenizer, fmtInt, syntheticText, WorkerClient, type WorkerEvent } from 'shareformer';
 import shakespeare from '../../data/shakespeare-excerpt.txt?raw';
-import { baselineOf, renderAnalysis, renderDiagram } from './analysis-panel.js';
+import { renderAnalysis, renderDiagram } from './analysis-panel.js';
 import { LossChart } from './chart.js';
-import { downloadZip, filesFromUpload } from './checkpoint-io.js';
-import { FIELDS, queryFromSettings, settingsFromQuery, type Settings } from './fields.js';
-import { renderGauge } from './kv-gauge.js';
+import { downloadZip } from './checkpoint-io.js';
+import { queryFromSettings, settingsFromQuery, type Settings } from './fields.js';
+import { mountGeneration } from './generation.js';
+import { mountOpenCheckpoint } from './open-checkpoint.js';
 import { buildForm, showErrors, validate, type Validated } from './plan-form.js';
 import { mountRealModel } from './real-model.js';
-import { deleteFiles, getFiles } from './files-store.js';
-import { deleteRun, loadRuns, saveRun, type RunRecord } from './store.js';
-import { analyze } from 'shareformer';
+import { labelOf, Runs } from './runs.js';
+import { renderRunsTable } from './runs-table.js';
+import { loadRuns, saveRun, type RunRecord } from './store.js';
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
 const query = new URLSearchParams(location.search);
@@ -32,11 +33,10 @@ function vocabFor(s: Settings): number {
   return vocabCache.get(key)!;
 }
 let current: Validated = validate(settings, vocabFor(settings));
-const runs: RunRecord[] = [];
 let active: RunRecord | null = null;
-const inWorker = new Set<string>(); // runs whose model the Worker holds (others are opened from their files)
 const chart = new LossChart($('chart'));
 const client = new WorkerClient(new Worker(new URL('./worker.ts', import.meta.url), { type: 'module' }));
+const runs = new Runs(client);
 
 // ---- plan builder and analyzer -------------------------------------------------------------
 function onSettings(next: Settings): void {
@@ -52,82 +52,14 @@ buildForm($('plan-form'), settings, onSettings);
 if (initial.unknown.length) console.warn(`playground: ignored unknown URL parameters ${initial.unknown.join(', ')}`);
 
 // ---- runs: table, chart, persistence --------------------------------------------------------
-const SHARING_FLAGS = FIELDS.filter((f) => f.group === 'sharing' || f.group === 'embeddings').map((f) => f.flag);
-
-function labelOf(s: Settings, n: number): string {
-  const plan = SHARING_FLAGS.filter((f) => {
-    const field = FIELDS.find((x) => x.flag === f)!;
-    return s[f] !== field.default && !(f === 'kv-heads' && s[f] === s.heads);
-  }).map((f) => `${f}=${s[f]}`);
-  return `#${n} ${plan.length ? plan.join(', ') : 'no sharing'}`;
-}
-
 function redraw(): void {
-  chart.update(runs.map((r) => ({ label: r.label, train: r.train, val: r.val })));
-  const table = $<HTMLTableElement>('runs');
-  table.innerHTML =
-    '<thead><tr><th>run</th><th>unique params</th><th>KV bytes/token</th><th>val loss</th><th>tokens/s</th><th>status</th><th></th></tr></thead>';
-  const body = table.createTBody();
-  for (const r of runs) {
-    const tr = body.insertRow();
-    tr.dataset.run = r.id;
-    const cells = [
-      r.label,
-      fmtInt(r.parameters),
-      fmtBytes(r.kvBytesPerToken),
-      r.valLoss === null ? '–' : r.valLoss.toFixed(4),
-      r.tokensPerS ? fmtInt(r.tokensPerS) : '–',
-      r.status === 'training' ? `step ${r.step}/${r.steps}` : r.status,
-    ];
-    for (const c of cells) tr.insertCell().textContent = c;
-    const actions = tr.insertCell();
-    if (r.kept || inWorker.has(r.id)) actions.append(button('download', () => void download(r), `download-${r.id}`));
-    if (r !== active) actions.append(button('remove', () => void remove(r)));
-  }
-  const select = $<HTMLSelectElement>('gen-run');
-  const chosen = select.value;
-  select.replaceChildren(
-    ...runs.filter((r) => r.kept || inWorker.has(r.id)).map((r) => new Option(r.label, r.id)),
-  );
-  if (runs.some((r) => r.id === chosen)) select.value = chosen;
+  chart.update(runs.list.map((r) => ({ label: r.label, train: r.train, val: r.val })));
+  renderRunsTable($('runs'), $('gen-run'), runs, active, {
+    download: (r) =>
+      void runs.files(r).then((files) => downloadZip(r.label.replace(/^#(\d+) .*/, 'shareformer-run-$1'), files)),
+    remove: (r) => void runs.remove(r).then(redraw),
+  });
 }
-
-function button(text: string, onClick: () => void, testid?: string): HTMLButtonElement {
-  const b = document.createElement('button');
-  b.type = 'button';
-  b.textContent = text;
-  if (testid) b.dataset.testid = testid;
-  b.addEventListener('click', onClick);
-  return b;
-}
-
-async function remove(r: RunRecord): Promise<void> {
-  runs.splice(runs.indexOf(r), 1);
-  if (inWorker.delete(r.id)) client.send({ type: 'dispose', run: r.id });
-  await Promise.all([deleteRun(r.id), deleteFiles(r.id)]);
-  redraw();
-}
-
-async function download(r: RunRecord): Promise<void> {
-  const files = inWorker.has(r.id) ? await client.save(r.id) : await storedFiles(r);
-  downloadZip(r.label.replace(/^#(\d+) .*/, 'shareformer-run-$1'), files);
-}
-
-async function storedFiles(r: RunRecord): Promise<Array<[string, Uint8Array]>> {
-  const files = await getFiles(r.id);
-  if (!files) throw new Error(`${r.label}: its checkpoint is no longer in this browser's storage`);
-  return files;
-}
-
-/** Makes sure the Worker holds the run's model (after a reload only its files are kept). */
-async function ensureInWorker(r: RunRecord): Promise<void> {
-  if (inWorker.has(r.id)) return;
-  await client.open(r.id, r.label, await storedFiles(r));
-  inWorker.add(r.id);
-}
-
-/** Asks the Worker to store the run's checkpoint in IndexedDB itself (the weights stay off this thread). */
-const keep = (r: RunRecord) => client.send({ type: 'keep', run: r.id } as never);
 
 // ---- training -------------------------------------------------------------------------------
 let ready = false;
@@ -157,7 +89,7 @@ async function startRun(): Promise<void> {
   const id = `run-${Date.now()}`;
   const record: RunRecord = {
     id,
-    label: labelOf(settings, runs.length + 1),
+    label: labelOf(settings, runs.list.length + 1),
     settings: { ...settings },
     status: 'training',
     parameters: 0,
@@ -171,7 +103,7 @@ async function startRun(): Promise<void> {
     valLoss: null,
     created: Date.now(),
   };
-  runs.push(record);
+  runs.list.push(record);
   active = record;
   $('val-loss').textContent = '–';
   $<HTMLButtonElement>('train').disabled = true;
@@ -194,14 +126,14 @@ function onEvent(e: WorkerEvent): void {
   if (e.type === 'ready') return;
   const kept = e as unknown as { type: string; run: string };
   if (kept.type === 'kept') {
-    const r = runs.find((x) => x.id === kept.run);
+    const r = runs.find(kept.run);
     if (r) {
       r.kept = true;
       void saveRun(r);
     }
     return;
   }
-  const r = 'run' in e ? runs.find((x) => x.id === e.run) : undefined;
+  const r = 'run' in e && e.run ? runs.find(e.run) : undefined;
   if (e.type === 'error') {
     if (r && r === active && e.request === 'train') {
       r.status = 'failed';
@@ -215,7 +147,7 @@ function onEvent(e: WorkerEvent): void {
   if (!r) return;
   switch (e.type) {
     case 'started':
-      inWorker.add(r.id);
+      runs.inWorker.add(r.id);
       r.parameters = e.parameters;
       r.kvBytesPerToken = e.kvBytesPerToken;
       r.steps = e.steps;
@@ -240,9 +172,10 @@ function onEvent(e: WorkerEvent): void {
       r.status = e.stopped ? 'stopped' : 'finished';
       $('val-loss').textContent = e.valLoss.toFixed(4);
       $('val-loss').dataset.initial = String(r.val[0]?.[1] ?? '');
-      $('status').textContent = `${r.label}: ${r.status} at step ${e.step}, validation loss ${e.valLoss.toFixed(4)} (${e.bitsPerChar.toFixed(3)} bits/char), ${fmtInt(e.tokensPerS)} tokens/s`;
+      $('status').textContent =
+        `${r.label}: ${r.status} at step ${e.step}, validation loss ${e.valLoss.toFixed(4)} (${e.bitsPerChar.toFixed(3)} bits/char), ${fmtInt(e.tokensPerS)} tokens/s`;
       endRun(r);
-      keep(r);
+      runs.keep(r);
       break;
   }
   redraw();
@@ -251,7 +184,8 @@ function onEvent(e: WorkerEvent): void {
 function status(r: RunRecord, seconds: number): void {
   const rate = r.step / Math.max(seconds, 1e-9);
   const eta = (r.steps - r.step) / rate;
-  $('status').textContent = `${r.label}: step ${r.step}/${r.steps}, loss ${r.train.at(-1)![1].toFixed(3)}, ${fmtInt(r.tokensPerS)} tokens/s, ETA ${eta < 60 ? `${eta.toFixed(0)} s` : `${(eta / 60).toFixed(1)} min`}`;
+  $('status').textContent =
+    `${r.label}: step ${r.step}/${r.steps}, loss ${r.train.at(-1)![1].toFixed(3)}, ${fmtInt(r.tokensPerS)} tokens/s, ETA ${eta < 60 ? `${eta.toFixed(0)} s` : `${(eta / 60).toFixed(1)} min`}`;
 }
 
 function endRun(r: RunRecord): void {
@@ -272,90 +206,17 @@ $('pause').addEventListener('click', () => {
 });
 $('stop').addEventListener('click', () => active && client.send({ type: 'stop', run: active.id }));
 
-// ---- generation -----------------------------------------------------------------------------
-$('generate').addEventListener('click', async () => {
-  const r = runs.find((x) => x.id === $<HTMLSelectElement>('gen-run').value);
-  const out = $('gen-output');
-  if (!r) {
-    out.textContent = 'train a run or open a checkpoint first';
-    return;
-  }
-  const num = (id: string) => Number($<HTMLInputElement>(id).value);
-  out.textContent = $<HTMLInputElement>('gen-prompt').value;
-  delete out.dataset.done;
-  $<HTMLButtonElement>('generate').disabled = true;
-  try {
-    await ensureInWorker(r);
-    const config = validate(r.settings);
-    const kv = config.ok ? analyze(config.config).plan.kv : [];
-    const baseline = config.ok ? analyze(baselineOf(config.config)).kvCache.bytesPerToken : r.kvBytesPerToken;
-    const off = client.on((e) => {
-      if (e.type !== 'token' || e.run !== r.id) return;
-      out.textContent += e.text;
-      renderGauge($('kv-gauge'), e.kv, kv, baseline);
-    });
-    const result = await client
-      .generate({
-        run: r.id,
-        prompt: $<HTMLInputElement>('gen-prompt').value,
-        maxTokens: num('gen-tokens'),
-        temperature: num('gen-temperature'),
-        topK: num('gen-top-k'),
-        topP: num('gen-top-p'),
-        seed: Date.now() % 1_000_000,
-      })
-      .finally(off);
-    out.dataset.done = 'true';
-    out.title = `${result.stats.newTokens} tokens at ${fmtInt(result.stats.tokensPerS)} tokens/s`;
-  } catch (e) {
-    out.textContent = `generation failed: ${(e as Error).message}`;
-  } finally {
-    $<HTMLButtonElement>('generate').disabled = false;
-  }
-});
-
-// ---- opening checkpoints --------------------------------------------------------------------
-$<HTMLInputElement>('open-files').addEventListener('change', async (ev) => {
-  const input = ev.target as HTMLInputElement;
-  const error = $('open-error');
-  error.hidden = true;
-  if (!input.files?.length) return;
-  const id = `opened-${Date.now()}`;
-  try {
-    const { label, files } = await filesFromUpload(input.files);
-    const info = await client.open(id, label, files);
-    inWorker.add(id);
-    const record: RunRecord = {
-      id,
-      label: `#${runs.length + 1} ${label}`,
-      settings: { ...settings },
-      status: 'opened',
-      parameters: info.parameters,
-      kvBytesPerToken: info.kvBytesPerToken,
-      layers: info.config.layers,
-      train: [],
-      val: [],
-      steps: info.steps,
-      step: info.step,
-      tokensPerS: 0,
-      valLoss: null,
-      created: Date.now(),
-    };
-    for (const f of FIELDS) if (f.model) record.settings[f.flag] = toFlag(info.config[f.model]);
-    runs.push(record);
-    void saveRun(record);
-    keep(record);
+// ---- generation and opened checkpoints -----------------------------------------------------
+mountGeneration(client, runs);
+mountOpenCheckpoint(
+  client,
+  runs,
+  () => settings,
+  (r) => {
     redraw();
-    $<HTMLSelectElement>('gen-run').value = id;
-  } catch (e) {
-    error.hidden = false;
-    error.textContent = (e as Error).message;
-  } finally {
-    input.value = '';
-  }
-});
-
-const toFlag = (v: unknown) => (Array.isArray(v) ? JSON.stringify(v) : v === 0 ? '' : String(v));
+    $<HTMLSelectElement>('gen-run').value = r.id;
+  },
+);
 
 // ---- tabs, start-up -------------------------------------------------------------------------
 for (const tab of document.querySelectorAll<HTMLButtonElement>('.tab')) {
@@ -370,7 +231,7 @@ if (query.get('mode') === 'analyze') (document.querySelector('[data-tab=real]') 
 
 onSettings(settings);
 void (async () => {
-  runs.push(...(await loadRuns()));
+  runs.list.push(...(await loadRuns()));
   redraw();
   const threads = query.has('threads') ? Number(query.get('threads')) : undefined;
   const info = await client.init(threads);

@@ -56,7 +56,12 @@ export function mountRealModel(box: HTMLElement, query: URLSearchParams): () => 
       ['weights bf16', a.weightBytes.bf16, b.weightBytes.bf16, fmtBytes],
       ['KV cache per token (bf16)', a.kvCache.bytesPerToken, b.kvCache.bytesPerToken, fmtBytes],
       [`KV cache at ${fmtInt(context)} tokens`, a.kvCache.bytes, b.kvCache.bytes, fmtBytes],
-      ['FLOPs / token at that length', a.flops.forwardPerTokenAtContext.total, b.flops.forwardPerTokenAtContext.total, fmtFlops],
+      [
+        'FLOPs / token at that length',
+        a.flops.forwardPerTokenAtContext.total,
+        b.flops.forwardPerTokenAtContext.total,
+        fmtFlops,
+      ],
       [
         '  of which attention',
         a.flops.forwardPerTokenAtContext.scores + a.flops.forwardPerTokenAtContext.values,
@@ -78,7 +83,10 @@ export function mountRealModel(box: HTMLElement, query: URLSearchParams): () => 
         height: 260,
         title: 'forward FLOPs of a whole sequence: attention grows like T², linear layers like T',
         scales: { x: { time: false, distr: 3 }, y: { distr: 3 } },
-        axes: [{ label: 'tokens' }, { label: 'FLOPs', size: 90, values: (_u, v) => v.map((x) => (x == null ? '' : fmtFlops(x))) }],
+        axes: [
+          { label: 'tokens' },
+          { label: 'FLOPs', size: 90, values: (_u, v) => v.map((x) => (x == null ? '' : fmtFlops(x))) },
+        ],
         legend: { live: false },
         series: [
           { label: 'tokens' },

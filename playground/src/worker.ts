@@ -10,7 +10,8 @@ const session = new WorkerSession((event, transfer) => {
   if (event.type === 'checkpoint' && keeping.delete(event.run)) {
     putFiles(event.run, event.files).then(
       () => toPage({ type: 'kept', run: event.run } as never),
-      (e: Error) => toPage({ type: 'error', run: event.run, request: 'save', message: `keeping the run: ${e.message}` }),
+      (e: Error) =>
+        toPage({ type: 'error', run: event.run, request: 'save', message: `keeping the run: ${e.message}` }),
     );
     return;
   }

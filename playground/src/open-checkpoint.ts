@@ -1,0 +1,56 @@
+// Opening a checkpoint in the page (a zip or the CLI's files): validated and loaded by the Worker,
+// then listed as a run whose settings are read back from its config.
+import type { WorkerClient } from 'shareformer';
+import { filesFromUpload } from './checkpoint-io.js';
+import { FIELDS, type Settings } from './fields.js';
+import type { Runs } from './runs.js';
+import { saveRun, type RunRecord } from './store.js';
+
+const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
+const toFlag = (v: unknown) => (Array.isArray(v) ? JSON.stringify(v) : v === 0 ? '' : String(v));
+
+export function mountOpenCheckpoint(
+  client: WorkerClient,
+  runs: Runs,
+  settings: () => Settings,
+  opened: (r: RunRecord) => void,
+): void {
+  $<HTMLInputElement>('open-files').addEventListener('change', async (ev) => {
+    const input = ev.target as HTMLInputElement;
+    const error = $('open-error');
+    error.hidden = true;
+    if (!input.files?.length) return;
+    const id = `opened-${Date.now()}`;
+    try {
+      const { label, files } = await filesFromUpload(input.files);
+      const info = await client.open(id, label, files);
+      runs.inWorker.add(id);
+      const record: RunRecord = {
+        id,
+        label: `#${runs.list.length + 1} ${label}`,
+        settings: { ...settings() },
+        status: 'opened',
+        parameters: info.parameters,
+        kvBytesPerToken: info.kvBytesPerToken,
+        layers: info.config.layers,
+        train: [],
+        val: [],
+        steps: info.steps,
+        step: info.step,
+        tokensPerS: 0,
+        valLoss: null,
+        created: Date.now(),
+      };
+      for (const f of FIELDS) if (f.model) record.settings[f.flag] = toFlag(info.config[f.model]);
+      runs.list.push(record);
+      void saveRun(record);
+      runs.keep(record);
+      opened(record);
+    } catch (e) {
+      error.hidden = false;
+      error.textContent = (e as Error).message;
+    } finally {
+      input.value = '';
+    }
+  });
+}

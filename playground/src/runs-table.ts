@@ -1,0 +1,50 @@
+// The runs table (figures, status, download / remove) and the generation tab's run picker, drawn
+// from the page's runs.
+import { fmtBytes, fmtInt } from 'shareformer';
+import type { Runs } from './runs.js';
+import type { RunRecord } from './store.js';
+
+export interface RunActions {
+  download(r: RunRecord): void;
+  remove(r: RunRecord): void;
+}
+
+export function renderRunsTable(
+  table: HTMLTableElement,
+  picker: HTMLSelectElement,
+  runs: Runs,
+  active: RunRecord | null,
+  actions: RunActions,
+): void {
+  table.innerHTML =
+    '<thead><tr><th>run</th><th>unique params</th><th>KV bytes/token</th><th>val loss</th><th>tokens/s</th><th>status</th><th></th></tr></thead>';
+  const body = table.createTBody();
+  for (const r of runs.list) {
+    const tr = body.insertRow();
+    tr.dataset.run = r.id;
+    const cells = [
+      r.label,
+      fmtInt(r.parameters),
+      fmtBytes(r.kvBytesPerToken),
+      r.valLoss === null ? '–' : r.valLoss.toFixed(4),
+      r.tokensPerS ? fmtInt(r.tokensPerS) : '–',
+      r.status === 'training' ? `step ${r.step}/${r.steps}` : r.status,
+    ];
+    for (const c of cells) tr.insertCell().textContent = c;
+    const cell = tr.insertCell();
+    if (runs.hasModel(r)) cell.append(button('download', () => actions.download(r), `download-${r.id}`));
+    if (r !== active) cell.append(button('remove', () => actions.remove(r)));
+  }
+  const chosen = picker.value;
+  picker.replaceChildren(...runs.list.filter((r) => runs.hasModel(r)).map((r) => new Option(r.label, r.id)));
+  if (runs.find(chosen)) picker.value = chosen;
+}
+
+function button(text: string, onClick: () => void, testid?: string): HTMLButtonElement {
+  const b = document.createElement('button');
+  b.type = 'button';
+  b.textContent = text;
+  if (testid) b.dataset.testid = testid;
+  b.addEventListener('click', onClick);
+  return b;
+}
