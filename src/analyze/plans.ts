@@ -1,6 +1,7 @@
 // Sharing plans written on one line, as --compare and sweep --plans take them: "none", or
-// KEY=VALUE pairs joined by commas (share-weights=cycle:3,share-scope=ffn), several plans joined by
-// semicolons. Each becomes config overrides with a label.
+// KEY=VALUE pairs joined by commas (share-weights=cycle:3,share-scope=ffn; a value may be an
+// explicit layer map, share-kv=[0,0,2,3,0,0]), several plans joined by semicolons. Each becomes
+// config overrides with a label.
 import type { ModelConfig } from '../model/config.js';
 
 export const PLAN_KEYS: Record<string, keyof ModelConfig> = {
@@ -20,7 +21,8 @@ export function parsePlan(text: string, flag = '--compare'): { label: string; ov
   if (text.trim() === 'none')
     return { label: 'none', overrides: { shareWeights: 'none', shareKv: 'none', shareAttention: 'none' } };
   const overrides: Record<string, unknown> = {};
-  for (const part of text.split(',')) {
+  // Commas inside [...] belong to an explicit map, not to the list of pairs.
+  for (const part of text.split(/,(?![^[]*\])/)) {
     const [key, value] = part.split('=').map((s) => s.trim());
     const field = PLAN_KEYS[key ?? ''];
     if (!field || value === undefined || value === '') {
@@ -28,8 +30,9 @@ export function parsePlan(text: string, flag = '--compare'): { label: string; ov
         `${flag}: "${part}" is not KEY=VALUE with KEY one of ${Object.keys(PLAN_KEYS).join(', ')} (or "none")`,
       );
     }
-    overrides[field] =
-      /^\d+$/.test(value) && field !== 'shareWeights'
+    overrides[field] = value.startsWith('[')
+      ? layerMap(value, part, flag)
+      : /^\d+$/.test(value) && field !== 'shareWeights'
         ? Number(value)
         : value === 'true'
           ? true
@@ -38,6 +41,18 @@ export function parsePlan(text: string, flag = '--compare'): { label: string; ov
             : value;
   }
   return { label: text.trim(), overrides: overrides as Partial<ModelConfig> };
+}
+
+function layerMap(value: string, part: string, flag: string): number[] {
+  let map: unknown;
+  try {
+    map = JSON.parse(value);
+  } catch {
+    map = null;
+  }
+  if (!Array.isArray(map) || !map.every((x) => Number.isInteger(x) && x >= 0))
+    throw new Error(`${flag}: "${part}": an explicit map is a list of layer indices, e.g. [0,0,2,3,0,0]`);
+  return map;
 }
 
 /** "none; share-kv=cla:2; kv-heads=2" → one plan per ;-separated part. */
