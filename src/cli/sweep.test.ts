@@ -48,6 +48,7 @@ describe('sweep', () => {
     expect(results.runs).toHaveLength(4);
     expect(results.runs.map((x: { seed: number }) => x.seed)).toEqual([1, 1, 2, 2]); // seed-major
     expect(results.runs[0].curve.map((p: { step: number }) => p.step)).toEqual([3, 6]);
+    for (const run of results.runs) expect(run.decodeTokensPerS).toBeGreaterThan(0);
     expect(results.plans.map((p: { plan: string }) => p.plan)).toEqual(['none', 'share-kv=cla:2']);
     const cla = results.plans[1];
     expect(cla.vsBaseline.kvBytes).toBe(0.5);

@@ -9,6 +9,8 @@ import { fileURLToPath } from 'node:url';
 import cliProgress from 'cli-progress';
 import { Command, Option } from 'commander';
 import { parsePlanList } from '../analyze/plans.js';
+import { timedDecoding } from '../bench/measure.js';
+import { loadCheckpoint } from '../io/checkpoint.js';
 import { readCorpus } from '../io/corpus.js';
 import { resolveConfig, type ModelConfig } from '../model/config.js';
 import { kvBytesPerToken } from '../model/parameters.js';
@@ -23,7 +25,15 @@ import {
   type RunResult,
 } from '../sweep/report.js';
 import { buildTokenizer, type TokenizerKind } from '../text/tokenizer.js';
-import { addModelOptions, checkConfigKeys, int, modelConfigFrom, num, readConfigFile } from './options.js';
+import {
+  addModelOptions,
+  checkConfigKeys,
+  int,
+  modelConfigFrom,
+  num,
+  readConfigFile,
+  selectBackend,
+} from './options.js';
 import { chartSvg } from './render.js';
 
 const BIN = fileURLToPath(new URL('../../bin/shareformer.js', import.meta.url));
@@ -104,7 +114,7 @@ export function sweepCommand(): Command {
       0,
     )
     .option('--checkpoint-every <n>', 'save every N steps, so a killed sweep resumes inside a run', int(1))
-    .option('--decode-tokens <n>', 'tokens generated to time decoding', int(1), 64)
+    .option('--decode-tokens <n>', 'tokens generated to time decoding (median of 5 runs after a warm-up)', int(1), 64)
     .addOption(
       new Option('--backend <name>', 'kernel backend for every run')
         .choices(['native', 'wasm', 'js'])
@@ -229,22 +239,10 @@ async function runOne(r: PlannedRun, opts: SweepOpts, tick: (steps: number) => v
         ...common,
       ];
   const summary = JSON.parse((await child(args, () => tick(stepsLogged(r.dir)))).trim().split('\n').pop()!);
+  // Timed here, warm and as a median (a cold one-off `generate` measured mostly the JIT).
   const prompt = Array.from(readCorpus(opts.data).text.slice(0, 16)).slice(0, 8).join('');
-  const gen = JSON.parse(
-    await child([
-      'generate',
-      '--checkpoint',
-      r.dir,
-      '--prompt',
-      prompt,
-      '--max-tokens',
-      String(opts.decodeTokens),
-      '--temperature',
-      '0',
-      '--json',
-      ...(opts.backend ? ['--backend', opts.backend] : []),
-    ]),
-  );
+  const { lm, tokenizer } = loadCheckpoint(r.dir);
+  const decoding = timedDecoding(lm, tokenizer, prompt, opts.decodeTokens, { repeats: 5 });
   const result: RunResult = {
     plan: r.plan,
     seed: r.seed,
@@ -255,7 +253,7 @@ async function runOne(r: PlannedRun, opts: SweepOpts, tick: (steps: number) => v
     parameters: summary.parameters,
     kvBytesPerToken: kvBytesPerToken(r.config),
     trainTokensPerS: summary.tokens_per_s,
-    decodeTokensPerS: gen.tokens_per_s,
+    decodeTokensPerS: decoding.tokensPerS,
     steps: summary.steps,
     seconds: summary.seconds,
     curve: evalCurve(r.dir),
@@ -265,6 +263,7 @@ async function runOne(r: PlannedRun, opts: SweepOpts, tick: (steps: number) => v
 }
 
 async function runSweep(opts: SweepOpts): Promise<void> {
+  selectBackend(opts.backend, true); // for timing decoding here; each run trains in its own process
   const runs = planRuns(opts);
   const total = runs.length * opts.steps;
   const bar =
