@@ -128,7 +128,7 @@ lines.push(
   '',
   `Each source and batch seed, after ${up[1]} steps:`,
   '',
-  `| plan | ${sources.flatMap((src, i) => SEEDS.map((seed) => `source ${i + 1} seed ${seed}`)).join(' | ')} |`,
+  `| plan | ${sources.flatMap((_, i) => SEEDS.map((seed) => `source ${i + 1} seed ${seed}`)).join(' | ')} |`,
   `|---|${sources.flatMap(() => SEEDS.map(() => '---')).join('|')}|`,
   ...PLANS.map(
     (plan) =>
