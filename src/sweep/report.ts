@@ -126,16 +126,31 @@ export function paretoSpec(
           x: { field: 'x', type: 'quantitative' },
           y: { field: 'low', type: 'quantitative' },
           y2: { field: 'high' },
-          color: { field: 'plan', type: 'nominal' },
+          color: { field: 'plan', type: 'nominal', scale: { scheme: 'tableau20' } },
         },
       },
       {
         mark: { type: 'point', filled: true, size: 80 },
         encoding: {
-          x: { field: 'x', type: 'quantitative', title: titles[x], scale: { zero: false } },
+          x: { field: 'x', type: 'quantitative', title: titles[x], scale: { zero: false, padding: 16 } },
           y: { field: 'loss', type: 'quantitative', title: 'validation loss (nats/token)', scale: { zero: false } },
-          color: { field: 'plan', type: 'nominal', legend: { labelLimit: 320 } },
+          // 20 colours and a label beside each point: a study's 15 plans must not share a colour. The
+          // legend goes below, so labels of the right-most points have room.
+          color: {
+            field: 'plan',
+            type: 'nominal',
+            scale: { scheme: 'tableau20' },
+            legend: { orient: 'bottom', columns: 3, labelLimit: 320 },
+          },
           tooltip: [{ field: 'plan' }, { field: 'x', title: titles[x] }, { field: 'loss', format: '.4f' }],
+        },
+      },
+      {
+        mark: { type: 'text', align: 'left', dx: 7, dy: -6, fontSize: 9, color: '#333' },
+        encoding: {
+          x: { field: 'x', type: 'quantitative' },
+          y: { field: 'loss', type: 'quantitative' },
+          text: { field: 'plan' },
         },
       },
     ],
@@ -165,7 +180,7 @@ export function curveSpec(plans: readonly string[], runs: readonly RunResult[]):
     encoding: {
       x: { field: 'step', type: 'quantitative', title: 'step' },
       y: { field: 'loss', type: 'quantitative', title: 'validation loss (nats/token)', scale: { zero: false } },
-      color: { field: 'plan', type: 'nominal', legend: { labelLimit: 320 } },
+      color: { field: 'plan', type: 'nominal', scale: { scheme: 'tableau20' }, legend: { labelLimit: 320 } },
     },
   };
 }
