@@ -190,6 +190,27 @@ describe.skipIf(why !== null)('playground in Chromium', () => {
     await page.close();
   });
 
+  it('converts a trained run to the plan’s sharing and uptrains it, as shareformer convert does', async () => {
+    const page = await open('/?layers=2&d-model=32&heads=2&steps=20&autostart');
+    const status = (row: number) =>
+      page.locator(`[data-testid=runs] tbody tr:nth-child(${row}) td:nth-child(6)`).textContent();
+    await expect.poll(() => status(1), { timeout: 90_000 }).toBe('finished');
+    await page.getByTestId('field-share-kv').fill('cla:2');
+    await page.getByTestId('convert-from').selectOption({ label: '#1 no sharing' });
+    await page.getByTestId('convert-steps').fill('10');
+    await page.getByTestId('convert').click();
+    await expect
+      .poll(() => status(2), { timeout: 90_000 })
+      .toMatch(/^finished \(from #1: \d\.\d{3} → \d\.\d{3} converted\)$/);
+    const row = await page.locator('[data-testid=runs] tbody tr:nth-child(2)').textContent();
+    expect(row).toMatch(/^#2 share-kv=cla:2 ← #1/);
+    const kv = await page.locator('[data-testid=runs] tbody tr td:nth-child(3)').allTextContents();
+    expect(kv[1]).not.toBe(kv[0]); // cla:2 holds half the K/V bytes of its source
+    expect(Number(await page.getByTestId('val-loss').textContent())).toBeGreaterThan(0);
+    await page.screenshot({ path: join(SHOTS, 'converted.png'), fullPage: true });
+    await page.close();
+  });
+
   it('opens a checkpoint the CLI wrote, and names the damaged file when one is broken', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'playground-cli-'));
     const run = join(dir, 'run');

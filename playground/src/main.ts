@@ -11,7 +11,7 @@ import { mountGeneration } from './generation.js';
 import { mountOpenCheckpoint } from './open-checkpoint.js';
 import { buildForm, showErrors, validate, type Validated } from './plan-form.js';
 import { mountRealModel } from './real-model.js';
-import { labelOf, Runs } from './runs.js';
+import { labelOf, Runs, settingsOf } from './runs.js';
 import { renderRunsTable } from './runs-table.js';
 import { loadRuns, saveRun, type RunRecord } from './store.js';
 
@@ -47,6 +47,7 @@ function onSettings(next: Settings): void {
   const q = queryFromSettings(settings);
   history.replaceState(null, '', q ? `?${q}` : location.pathname);
   $<HTMLButtonElement>('train').disabled = !current.ok || active !== null || !ready;
+  $<HTMLButtonElement>('convert').disabled = !current.ok || active !== null || !ready;
 }
 buildForm($('plan-form'), settings, onSettings);
 if (initial.unknown.length) console.warn(`playground: ignored unknown URL parameters ${initial.unknown.join(', ')}`);
@@ -54,7 +55,7 @@ if (initial.unknown.length) console.warn(`playground: ignored unknown URL parame
 // ---- runs: table, chart, persistence --------------------------------------------------------
 function redraw(): void {
   chart.update(runs.list.map((r) => ({ label: r.label, train: r.train, val: r.val })));
-  renderRunsTable($('runs'), $('gen-run'), runs, active, {
+  renderRunsTable($('runs'), [$('gen-run'), $('convert-from')], runs, active, {
     download: (r) =>
       void runs.files(r).then((files) => downloadZip(r.label.replace(/^#(\d+) .*/, 'shareformer-run-$1'), files)),
     remove: (r) => void runs.remove(r).then(redraw),
@@ -77,47 +78,85 @@ async function trainingText(): Promise<{ text: string; source: string }> {
   return { text: await file.text(), source: file.name };
 }
 
-async function startRun(): Promise<void> {
-  if (!current.ok || active) return;
-  let data: { text: string; source: string };
+/** The training text, or null after showing why there is none. */
+async function textOrError(): Promise<{ text: string; source: string } | null> {
   try {
-    data = await trainingText();
+    return await trainingText();
   } catch (e) {
     showErrors($('plan-form'), $('plan-error'), { ok: false, flag: 'data', message: (e as Error).message });
-    return;
+    return null;
   }
-  const id = `run-${Date.now()}`;
+}
+
+/** Adds a run that is about to train (or uptrain) and makes it the active one. */
+function begin(label: string, runSettings: Settings, steps: number, extra: Partial<RunRecord> = {}): RunRecord {
   const record: RunRecord = {
-    id,
-    label: labelOf(settings, runs.list.length + 1),
-    settings: { ...settings },
+    id: `run-${Date.now()}`,
+    label,
+    settings: runSettings,
     status: 'training',
     parameters: 0,
     kvBytesPerToken: 0,
-    layers: current.config.layers,
+    layers: current.ok ? current.config.layers : 0,
     train: [],
     val: [],
-    steps: current.train.steps ?? 300,
+    steps,
     step: 0,
     tokensPerS: 0,
     valLoss: null,
     created: Date.now(),
+    ...extra,
   };
   runs.list.push(record);
   active = record;
   $('val-loss').textContent = '–';
-  $<HTMLButtonElement>('train').disabled = true;
+  for (const id of ['train', 'convert']) $<HTMLButtonElement>(id).disabled = true;
   $<HTMLButtonElement>('pause').disabled = false;
   $<HTMLButtonElement>('stop').disabled = false;
   $<HTMLButtonElement>('pause').textContent = 'Pause';
+  return record;
+}
+
+async function startRun(): Promise<void> {
+  if (!current.ok || active) return;
+  const data = await textOrError();
+  if (!data) return;
+  const record = begin(labelOf(settings, runs.list.length + 1), { ...settings }, current.train.steps ?? 300);
   client.send({
     type: 'train',
-    run: id,
+    run: record.id,
     model: current.model,
     train: current.train,
     text: data.text,
     source: data.source,
     tokenizer: settings.tokenizer === 'byte' ? 'byte' : 'char',
+  });
+  redraw();
+}
+
+/** Converts the chosen run to the plan's sharing fields on the chosen text, then uptrains it. */
+async function startConversion(): Promise<void> {
+  const from = runs.find($<HTMLSelectElement>('convert-from').value);
+  if (!current.ok || active || !from) return;
+  const data = await textOrError();
+  if (!data) return;
+  try {
+    await runs.ensureInWorker(from);
+  } catch (e) {
+    showErrors($('plan-form'), $('plan-error'), { ok: false, flag: null, message: (e as Error).message });
+    return;
+  }
+  const steps = Math.max(0, Math.floor(Number($<HTMLInputElement>('convert-steps').value) || 0));
+  const n = runs.list.length + 1;
+  const record = begin(`${labelOf(settings, n)} ← ${from.label.split(' ')[0]}`, { ...from.settings }, steps);
+  client.send({
+    type: 'convert',
+    run: record.id,
+    from: from.id,
+    model: current.model,
+    text: data.text,
+    source: data.source,
+    uptrain: steps,
   });
   redraw();
 }
@@ -135,7 +174,7 @@ function onEvent(e: WorkerEvent): void {
   }
   const r = 'run' in e && e.run ? runs.find(e.run) : undefined;
   if (e.type === 'error') {
-    if (r && r === active && e.request === 'train') {
+    if (r && r === active && (e.request === 'train' || e.request === 'convert')) {
       r.status = 'failed';
       r.error = e.message;
       endRun(r);
@@ -146,8 +185,21 @@ function onEvent(e: WorkerEvent): void {
   }
   if (!r) return;
   switch (e.type) {
+    case 'converted':
+      r.conversion = {
+        from: runs.find(e.from)?.label.split(' ')[0] ?? e.from,
+        before: e.lossBefore,
+        after: e.lossConverted,
+      };
+      $('status').textContent =
+        `${r.label}: calibration loss ${e.lossBefore.toFixed(4)} before, ${e.lossConverted.toFixed(4)} right after conversion`;
+      break;
     case 'started':
       runs.inWorker.add(r.id);
+      if (r.conversion) {
+        r.settings = settingsOf(e.config, r.settings);
+        r.layers = e.config.layers;
+      }
       r.parameters = e.parameters;
       r.kvBytesPerToken = e.kvBytesPerToken;
       r.steps = e.steps;
@@ -193,11 +245,13 @@ function endRun(r: RunRecord): void {
   $<HTMLButtonElement>('pause').disabled = true;
   $<HTMLButtonElement>('stop').disabled = true;
   $<HTMLButtonElement>('train').disabled = !current.ok;
+  $<HTMLButtonElement>('convert').disabled = !current.ok;
   void saveRun(r);
 }
 
 client.on(onEvent);
 $('train').addEventListener('click', () => void startRun());
+$('convert').addEventListener('click', () => void startConversion());
 $('pause').addEventListener('click', () => {
   if (!active) return;
   const pausing = active.status === 'training';

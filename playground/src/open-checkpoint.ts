@@ -2,12 +2,11 @@
 // then listed as a run whose settings are read back from its config.
 import type { WorkerClient } from 'shareformer';
 import { filesFromUpload } from './checkpoint-io.js';
-import { FIELDS, type Settings } from './fields.js';
-import type { Runs } from './runs.js';
+import type { Settings } from './fields.js';
+import { settingsOf, type Runs } from './runs.js';
 import { saveRun, type RunRecord } from './store.js';
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
-const toFlag = (v: unknown) => (Array.isArray(v) ? JSON.stringify(v) : v === 0 ? '' : String(v));
 
 export function mountOpenCheckpoint(
   client: WorkerClient,
@@ -28,7 +27,7 @@ export function mountOpenCheckpoint(
       const record: RunRecord = {
         id,
         label: `#${runs.list.length + 1} ${label}`,
-        settings: { ...settings() },
+        settings: settingsOf(info.config, settings()),
         status: 'opened',
         parameters: info.parameters,
         kvBytesPerToken: info.kvBytesPerToken,
@@ -41,7 +40,6 @@ export function mountOpenCheckpoint(
         valLoss: null,
         created: Date.now(),
       };
-      for (const f of FIELDS) if (f.model) record.settings[f.flag] = toFlag(info.config[f.model]);
       runs.list.push(record);
       void saveRun(record);
       runs.keep(record);

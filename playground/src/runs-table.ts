@@ -1,5 +1,5 @@
-// The runs table (figures, status, download / remove) and the generation tab's run picker, drawn
-// from the page's runs.
+// The runs table (figures, status, download / remove) and the run pickers (generation, conversion),
+// drawn from the page's runs.
 import { fmtBytes, fmtInt } from 'shareformer';
 import type { Runs } from './runs.js';
 import type { RunRecord } from './store.js';
@@ -11,7 +11,7 @@ export interface RunActions {
 
 export function renderRunsTable(
   table: HTMLTableElement,
-  picker: HTMLSelectElement,
+  pickers: HTMLSelectElement[],
   runs: Runs,
   active: RunRecord | null,
   actions: RunActions,
@@ -28,16 +28,21 @@ export function renderRunsTable(
       fmtBytes(r.kvBytesPerToken),
       r.valLoss === null ? '–' : r.valLoss.toFixed(4),
       r.tokensPerS ? fmtInt(r.tokensPerS) : '–',
-      r.status === 'training' ? `step ${r.step}/${r.steps}` : r.status,
+      (r.status === 'training' ? `step ${r.step}/${r.steps}` : r.status) +
+        (r.conversion
+          ? ` (from ${r.conversion.from}: ${r.conversion.before.toFixed(3)} → ${r.conversion.after.toFixed(3)} converted)`
+          : ''),
     ];
     for (const c of cells) tr.insertCell().textContent = c;
     const cell = tr.insertCell();
     if (runs.hasModel(r)) cell.append(button('download', () => actions.download(r), `download-${r.id}`));
     if (r !== active) cell.append(button('remove', () => actions.remove(r)));
   }
-  const chosen = picker.value;
-  picker.replaceChildren(...runs.list.filter((r) => runs.hasModel(r)).map((r) => new Option(r.label, r.id)));
-  if (runs.find(chosen)) picker.value = chosen;
+  for (const picker of pickers) {
+    const chosen = picker.value;
+    picker.replaceChildren(...runs.list.filter((r) => runs.hasModel(r)).map((r) => new Option(r.label, r.id)));
+    if (runs.find(chosen)) picker.value = chosen;
+  }
 }
 
 function button(text: string, onClick: () => void, testid?: string): HTMLButtonElement {

@@ -1,6 +1,6 @@
 // The page's runs: their records (persisted in IndexedDB, store.ts), which models the Worker holds,
 // and where a run's checkpoint files are (in the Worker, or stored by it for after a reload).
-import type { WorkerClient } from 'shareformer';
+import type { ModelConfig, WorkerClient } from 'shareformer';
 import { FIELDS, type Settings } from './fields.js';
 import { deleteFiles, getFiles } from './files-store.js';
 import { deleteRun, type RunRecord } from './store.js';
@@ -14,6 +14,15 @@ export function labelOf(s: Settings, n: number): string {
     return s[f] !== field.default && !(f === 'kv-heads' && s[f] === s.heads);
   }).map((f) => `${f}=${s[f]}`);
   return `#${n} ${plan.length ? plan.join(', ') : 'no sharing'}`;
+}
+
+const toFlag = (v: unknown) => (Array.isArray(v) ? JSON.stringify(v) : v === 0 ? '' : String(v));
+
+/** The plan builder's settings for a model the Worker reports (an opened or converted run). */
+export function settingsOf(config: ModelConfig, base: Settings): Settings {
+  const settings = { ...base };
+  for (const f of FIELDS) if (f.model) settings[f.flag] = toFlag(config[f.model]);
+  return settings;
 }
 
 export class Runs {

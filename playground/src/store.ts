@@ -19,6 +19,8 @@ export interface RunRecord {
   tokensPerS: number;
   valLoss: number | null;
   error?: string;
+  /** A converted run: its source's label and the calibration loss before and right after conversion. */
+  conversion?: { from: string; before: number; after: number };
   /** Its checkpoint files are in IndexedDB (files-store.ts), written by the Worker. */
   kept?: boolean;
   created: number;

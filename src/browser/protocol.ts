@@ -29,11 +29,27 @@ export interface GenerateRequest {
   seed?: number;
 }
 
+/**
+ * Convert run `from` into a new run: its size, the sharing fields of `model` (the rest of `model`
+ * is ignored), calibrated on `text` split as the source split its own, then uptrained for
+ * `uptrain` steps (0: none).
+ */
+export interface ConvertRequest {
+  type: 'convert';
+  run: string;
+  from: string;
+  model: Partial<ModelConfig>;
+  text: string;
+  source: string;
+  uptrain: number;
+}
+
 export type WorkerRequest =
   | { type: 'init'; threads?: number }
   | TrainRequest
   | { type: 'pause' | 'resume' | 'stop' | 'save' | 'dispose'; run: string }
   | GenerateRequest
+  | ConvertRequest
   | { type: 'open'; run: string; label: string; files: Array<[string, Uint8Array]> };
 
 /** What a run is, sent when it starts or is opened. */
@@ -65,6 +81,16 @@ export type WorkerEvent =
   | { type: 'step'; run: string; step: number; loss: number; tokensPerS: number; seconds: number }
   | { type: 'eval'; run: string; step: number; valLoss: number; bitsPerChar: number }
   | { type: 'paused' | 'resumed'; run: string; step: number }
+  | {
+      type: 'converted';
+      run: string;
+      from: string;
+      /** Calibration loss of the source and of the converted model before any uptraining. */
+      lossBefore: number;
+      lossConverted: number;
+      changes: Partial<ModelConfig>;
+      notes: string[];
+    }
   | {
       type: 'finished';
       run: string;

@@ -108,6 +108,43 @@ describe('the shareformer worker session', () => {
     noGrad(() => expect(ckpt.lm.config).toEqual(h.of('started')[0]!.config));
   });
 
+  it('converts a trained run to another plan: calibration loss before and right after, then uptraining lowers it', async () => {
+    const h = harness();
+    await h.send({
+      ...(trainReq('src', 60) as Extract<WorkerRequest, { type: 'train' }>),
+      model: { ...MODEL, shareKv: 'none' },
+    });
+    const convert = (run: string, model: object, uptrain: number): WorkerRequest => ({
+      type: 'convert',
+      run,
+      from: 'src',
+      model: { ...MODEL, layers: 99, ...model }, // only the sharing fields count: the size stays the source's
+      text: TEXT,
+      source: 'shakespeare-excerpt',
+      uptrain,
+    });
+    await h.send(convert('mqa', { shareKv: 'none', kvHeads: 1 }, 30));
+    const c = h.of('converted')[0]!;
+    expect(c.changes).toEqual({ kvHeads: 1 });
+    expect(c.lossConverted).toBeGreaterThan(c.lossBefore); // pooling K/V heads costs something before uptraining
+    const started = h.of('started').find((e) => e.run === 'mqa')!;
+    expect(started.config.layers).toBe(2);
+    expect(started.kvBytesPerToken).toBe(h.of('started')[0]!.kvBytesPerToken / 2);
+    const evals = h.of('eval').filter((e) => e.run === 'mqa');
+    expect(evals[0]!.step).toBe(0);
+    const done = h.of('finished').find((e) => e.run === 'mqa')!;
+    expect(done.step).toBe(30);
+    expect(done.valLoss).toBeLessThan(evals[0]!.valLoss);
+    await h.send(convert('cla', { shareKv: 'cla:2' }, 0)); // no uptraining: finished at step 0
+    expect(h.of('finished').find((e) => e.run === 'cla')!.valLoss).toBe(h.of('converted')[1]!.lossConverted);
+    await h.send({ type: 'generate', run: 'cla', prompt: 'KING', maxTokens: 8, temperature: 0 });
+    expect(h.of('generated')[0]!.text.length).toBeGreaterThan(4);
+    await h.send(convert('same', { shareKv: 'none' }, 0));
+    expect(h.of('error').map((e) => [e.request, e.run, e.message])).toEqual([
+      ['convert', 'same', expect.stringMatching(/sharing fields .* are those of run "src" already/)],
+    ]);
+  });
+
   it('reports bad requests as errors naming the request, the run and the file', async () => {
     const h = harness();
     await h.send({ type: 'generate', run: 'nope', prompt: 'x' });

@@ -1,6 +1,7 @@
 // What the shareformer Worker does, independent of how messages arrive (so Node tests drive it
-// directly): trains runs step by step with pause / resume / stop, evaluates, generates with a
-// KV-cache gauge, and turns runs into checkpoint files and back. One run trains at a time.
+// directly): trains runs step by step with pause / resume / stop, converts a run to another
+// sharing plan and uptrains it, evaluates, generates with a KV-cache gauge, and turns runs into
+// checkpoint files and back. One run trains at a time.
 import { selectBrowserBackend } from '../backend/browser.js';
 import { backend } from '../backend/backend.js';
 import { generate } from '../generate/generate.js';
@@ -18,7 +19,23 @@ import { TransformerLM } from '../model/transformer.js';
 import { buildTokenizer, type Tokenizer } from '../text/tokenizer.js';
 import { splitTokens } from '../train/data.js';
 import { DEFAULT_TRAIN, Trainer, validateTrainConfig, type TrainConfig } from '../train/trainer.js';
-import type { GenerateRequest, KvGauge, RunInfo, TrainRequest, WorkerEvent, WorkerRequest } from './protocol.js';
+import { CONVERTIBLE, convertModel } from '../convert/convert.js';
+import {
+  calibrationData,
+  calibrationEval,
+  calibrationLoss,
+  sharingChanges,
+  uptrainConfig,
+} from '../convert/uptrain.js';
+import type {
+  ConvertRequest,
+  GenerateRequest,
+  KvGauge,
+  RunInfo,
+  TrainRequest,
+  WorkerEvent,
+  WorkerRequest,
+} from './protocol.js';
 
 interface Run {
   lm: TransformerLM;
@@ -69,6 +86,8 @@ export class Session {
           return this.control(req.type, req.run);
         case 'generate':
           return this.generate(req);
+        case 'convert':
+          return await this.convert(req);
         case 'save':
           return this.save(req.run);
         case 'open':
@@ -134,6 +153,70 @@ export class Session {
     };
     this.runs.set(req.run, run);
     this.post({ type: 'started', ...this.info(req.run, run) });
+    this.training = req.run;
+    try {
+      await this.loop(req.run, run, trainer);
+    } finally {
+      this.training = null;
+    }
+  }
+
+  private async convert(req: ConvertRequest): Promise<void> {
+    if (this.training) throw new Error(`run "${this.training}" is still training; stop it or let it finish first`);
+    if (this.runs.has(req.run)) throw new Error(`a run named "${req.run}" exists already`);
+    const from = this.get(req.from);
+    const changes = sharingChanges(from.lm.config, req.model);
+    if (Object.keys(changes).length === 0)
+      throw new Error(
+        `the plan's sharing fields (${CONVERTIBLE.join(', ')}) are those of run "${req.from}" already: change one to convert`,
+      );
+    let tokens: Int32Array;
+    try {
+      tokens = from.tokenizer.encode(req.text);
+    } catch (e) {
+      throw new Error(`${req.source}: ${(e as Error).message}`);
+    }
+    const calibration = calibrationData(tokens, req.text.length, from.lm.config.context, from.meta, {
+      label: req.source,
+      windows: 16,
+    });
+    const lossBefore = calibrationLoss(from.lm, calibration);
+    const { lm, notes } = convertModel(from.lm, changes);
+    const converted = calibrationEval(lm, calibration),
+      lossConverted = converted.loss;
+    this.post({ type: 'converted', run: req.run, from: req.from, lossBefore, lossConverted, changes, notes });
+    const steps = Math.max(0, Math.floor(req.uptrain));
+    const train =
+      steps > 0
+        ? uptrainConfig(from.meta.train, { steps, evalEvery: Math.max(1, Math.round(steps / 10)) })
+        : from.meta.train;
+    const trainer = steps > 0 ? new Trainer(lm, calibration.split, train, calibration.charsPerToken) : null;
+    const run: Run = {
+      lm,
+      tokenizer: from.tokenizer,
+      meta: { data: { ...from.meta.data, source: req.source }, train },
+      trainer,
+      tokens: { train: calibration.split.train.length, val: calibration.split.val.length },
+      paused: false,
+      stopRequested: false,
+      wake: null,
+    };
+    this.runs.set(req.run, run);
+    this.post({ type: 'started', ...this.info(req.run, run) });
+    if (!trainer) {
+      this.post({ type: 'eval', run: req.run, step: 0, valLoss: lossConverted, bitsPerChar: converted.bitsPerChar });
+      this.post({
+        type: 'finished',
+        run: req.run,
+        step: 0,
+        valLoss: lossConverted,
+        bitsPerChar: converted.bitsPerChar,
+        tokensPerS: 0,
+        seconds: 0,
+        stopped: false,
+      });
+      return;
+    }
     this.training = req.run;
     try {
       await this.loop(req.run, run, trainer);

@@ -12,8 +12,14 @@ import { readCorpus } from '../io/corpus.js';
 import type { ModelConfig } from '../model/config.js';
 import { kvBytesPerToken } from '../model/parameters.js';
 import type { TransformerLM } from '../model/transformer.js';
-import { evalBatches, splitTokens, type Split } from '../train/data.js';
-import { DEFAULT_TRAIN, evaluate, Trainer, validateTrainConfig, type TrainConfig } from '../train/trainer.js';
+import { Trainer } from '../train/trainer.js';
+import {
+  calibrationData,
+  calibrationLoss,
+  uptrainConfig,
+  type Calibration,
+  type SourceRun,
+} from '../convert/uptrain.js';
 import { addBackendOption, int, num, selectBackend, strategy } from './options.js';
 
 interface ConvertOpts {
@@ -159,7 +165,13 @@ function runConvert(opts: ConvertOpts): void {
   let train = ckpt.meta.train;
   const curve: Array<[number, number]> = [];
   if (opts.uptrain) {
-    train = uptrainConfig(opts, ckpt.meta.train);
+    train = uptrainConfig(ckpt.meta.train, {
+      steps: opts.uptrain,
+      ...(opts.lr !== undefined && { lr: opts.lr }),
+      ...(opts.warmup !== undefined && { warmup: opts.warmup }),
+      ...(opts.batch !== undefined && { batch: opts.batch }),
+      ...(opts.seed !== undefined && { seed: opts.seed }),
+    });
     const trainer = new Trainer(lm, data.split, train, data.charsPerToken);
     while (!trainer.done) {
       trainer.trainStep();
@@ -203,19 +215,12 @@ function runConvert(opts: ConvertOpts): void {
     );
 }
 
-interface Calibration {
-  split: Split;
-  batches: ReturnType<typeof evalBatches>;
-  windows: number;
-  charsPerToken: number;
-}
-
 /** The calibration windows: the validation part of --data, split as the source run split its text. */
 function calibration(
   opts: ConvertOpts,
   lm: TransformerLM,
   encode: (text: string) => Int32Array,
-  meta: { data: { valFraction: number }; train: TrainConfig },
+  meta: SourceRun,
 ): Calibration {
   const corpus = readCorpus(opts.data);
   let tokens: Int32Array;
@@ -224,38 +229,14 @@ function calibration(
   } catch (e) {
     throw new Error(`${corpus.source}: ${(e as Error).message}`);
   }
-  const context = lm.config.context;
-  if (tokens.length < 2 * (context + 1))
-    throw new Error(
-      `${corpus.source}: ${tokens.length} tokens are too few for a calibration window and a training window of ${context + 1} tokens each`,
-    );
-  const split = splitTokens(tokens, context, {
-    valFraction: meta.data.valFraction,
-    seed: meta.train.seed,
-    source: corpus.source,
-  });
-  const batches = evalBatches(split.val, context, opts.batch ?? meta.train.batch, opts.calibrationWindows);
-  const windows = batches.reduce((n, b) => n + b.batch, 0);
-  return { split, batches, windows, charsPerToken: corpus.text.length / tokens.length };
-}
-
-const measure = (lm: TransformerLM, c: Calibration) => evaluate(lm, c.batches, c.charsPerToken).loss;
-
-function uptrainConfig(opts: ConvertOpts, source: TrainConfig): TrainConfig {
-  const steps = opts.uptrain!;
-  const lr = opts.lr ?? Math.max(source.minLr, source.lr / 10);
-  return validateTrainConfig({
-    ...DEFAULT_TRAIN,
-    ...source,
-    steps,
-    lr,
-    minLr: lr / 10,
-    warmup: opts.warmup ?? Math.floor(steps / 20),
-    batch: opts.batch ?? source.batch,
-    seed: opts.seed ?? source.seed,
-    evalEvery: 0,
+  return calibrationData(tokens, corpus.text.length, lm.config.context, meta, {
+    label: corpus.source,
+    windows: opts.calibrationWindows,
+    ...(opts.batch !== undefined && { batch: opts.batch }),
   });
 }
+
+const measure = calibrationLoss;
 
 function searchFraction(flag: string, text: string): number {
   const b = Number(text);
