@@ -1,6 +1,6 @@
 // Plans on one line (--compare, sweep --plans): pairs, explicit layer maps, and what is refused.
 import { describe, expect, it } from 'vitest';
-import { parsePlan, parsePlanList } from './plans.js';
+import { parsePlan, parsePlanList, planConfig } from './plans.js';
 
 describe('a plan on one line', () => {
   it('reads KEY=VALUE pairs into config overrides, numbers as numbers', () => {
@@ -32,5 +32,13 @@ describe('a plan on one line', () => {
       'kv-heads=1',
     ]);
     expect(() => parsePlanList('kv-heads=1; kv-heads=1')).toThrow(/listed twice/);
+  });
+
+  it('names the plan when its config is refused', () => {
+    const base = { vocabSize: 65, layers: 2, dModel: 32, heads: 2, context: 16 };
+    expect(planConfig(base, parsePlan('share-kv=[0,0]'), '--plans').shareKv).toEqual([0, 0]);
+    expect(() => planConfig(base, parsePlan('share-kv=[0,0,0]'), '--plans')).toThrow(
+      /^--plans "share-kv=\[0,0,0\]": config\.shareKv: an explicit map needs one entry per layer \(2\), got 3$/,
+    );
   });
 });

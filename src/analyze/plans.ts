@@ -2,7 +2,7 @@
 // KEY=VALUE pairs joined by commas (share-weights=cycle:3,share-scope=ffn; a value may be an
 // explicit layer map, share-kv=[0,0,2,3,0,0]), several plans joined by semicolons. Each becomes
 // config overrides with a label.
-import type { ModelConfig } from '../model/config.js';
+import { resolveConfig, type ModelConfig } from '../model/config.js';
 
 export const PLAN_KEYS: Record<string, keyof ModelConfig> = {
   'share-weights': 'shareWeights',
@@ -69,4 +69,17 @@ export function parsePlanList(text: string): Array<{ label: string; overrides: P
     labels.add(p.label);
   }
   return plans;
+}
+
+/** The base config with a plan's overrides, its errors naming the plan (`--plans "share-kv=[0,0]": …`). */
+export function planConfig(
+  base: Partial<ModelConfig>,
+  plan: { label: string; overrides: Partial<ModelConfig> },
+  flag: string,
+): ModelConfig {
+  try {
+    return resolveConfig({ ...base, ...plan.overrides });
+  } catch (e) {
+    throw new Error(`${flag} "${plan.label}": ${(e as Error).message}`);
+  }
 }

@@ -6,7 +6,7 @@ import { analyzerChart, costChart, kvChart, parametersChart, type PlanCurve } fr
 import { fmtBytes, fmtFlops, fmtInt, formatAnalysis, table } from '../analyze/format.js';
 import { ANALYZER_PRESETS, analyzerPreset, type AnalyzerPreset } from '../analyze/presets.js';
 import { readCheckpointConfig } from '../io/checkpoint.js';
-import { parsePlan } from '../analyze/plans.js';
+import { parsePlan, planConfig } from '../analyze/plans.js';
 import { resolveConfig, type ModelConfig } from '../model/config.js';
 import { addModelOptions, int, modelConfigFrom, readConfigFile } from './options.js';
 import { renderChart } from './render.js';
@@ -74,8 +74,8 @@ export function analyzeCommand(): Command {
     const context = opts.context ?? config.context;
     const options = { context, batch: opts.batch, dtype: opts.dtype, kvDtype: opts.kvDtype ?? opts.dtype };
     const plans: PlanCurve[] = (opts.compare ?? []).map((text) => {
-      const { label, overrides } = parsePlan(text);
-      return { label, config: resolveConfig({ ...base, ...overrides }) };
+      const plan = parsePlan(text);
+      return { label: plan.label, config: planConfig(base, plan, '--compare') };
     });
     const lengthsFor = (max: number) =>
       [max / 8, max / 4, max / 2, max, max * 2, max * 4].map(Math.round).filter((t) => t >= 1);

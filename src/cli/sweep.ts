@@ -8,11 +8,11 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import cliProgress from 'cli-progress';
 import { Command, Option } from 'commander';
-import { parsePlanList } from '../analyze/plans.js';
+import { parsePlanList, planConfig } from '../analyze/plans.js';
 import { timedDecoding } from '../bench/measure.js';
 import { loadCheckpoint } from '../io/checkpoint.js';
 import { readCorpus } from '../io/corpus.js';
-import { resolveConfig, type ModelConfig } from '../model/config.js';
+import type { ModelConfig } from '../model/config.js';
 import { kvBytesPerToken } from '../model/parameters.js';
 import { matchParameters, uniqueParameters } from '../sweep/match.js';
 import {
@@ -143,7 +143,7 @@ function planRuns(opts: SweepOpts): PlannedRun[] {
   const base = { ...modelConfigFrom(opts, file), vocabSize };
   const plans = parsePlanList(opts.plans).map((p) => ({
     label: p.label,
-    config: resolveConfig({ ...base, ...p.overrides }),
+    config: planConfig(base, p, '--plans'),
   }));
   const target = uniqueParameters(plans[0]!.config);
   mkdirSync(join(opts.out, 'plans'), { recursive: true });
