@@ -153,9 +153,14 @@ export class Session {
     };
     this.runs.set(req.run, run);
     this.post({ type: 'started', ...this.info(req.run, run) });
-    this.training = req.run;
+    await this.trainRun(req.run, run, trainer);
+  }
+
+  /** Trains a run to its end (or stop), as the one run training. */
+  private async trainRun(name: string, run: Run, trainer: Trainer): Promise<void> {
+    this.training = name;
     try {
-      await this.loop(req.run, run, trainer);
+      await this.loop(name, run, trainer);
     } finally {
       this.training = null;
     }
@@ -165,26 +170,7 @@ export class Session {
     if (this.training) throw new Error(`run "${this.training}" is still training; stop it or let it finish first`);
     if (this.runs.has(req.run)) throw new Error(`a run named "${req.run}" exists already`);
     const from = this.get(req.from);
-    const changes = sharingChanges(from.lm.config, req.model);
-    if (Object.keys(changes).length === 0)
-      throw new Error(
-        `the plan's sharing fields (${CONVERTIBLE.join(', ')}) are those of run "${req.from}" already: change one to convert`,
-      );
-    let tokens: Int32Array;
-    try {
-      tokens = from.tokenizer.encode(req.text);
-    } catch (e) {
-      throw new Error(`${req.source}: ${(e as Error).message}`);
-    }
-    const calibration = calibrationData(tokens, req.text.length, from.lm.config.context, from.meta, {
-      label: req.source,
-      windows: 16,
-    });
-    const lossBefore = calibrationLoss(from.lm, calibration);
-    const { lm, notes } = convertModel(from.lm, changes);
-    const converted = calibrationEval(lm, calibration),
-      lossConverted = converted.loss;
-    this.post({ type: 'converted', run: req.run, from: req.from, lossBefore, lossConverted, changes, notes });
+    const { lm, calibration, converted } = this.converted(req, from);
     const steps = Math.max(0, Math.floor(req.uptrain));
     const train =
       steps > 0
@@ -203,26 +189,51 @@ export class Session {
     };
     this.runs.set(req.run, run);
     this.post({ type: 'started', ...this.info(req.run, run) });
-    if (!trainer) {
-      this.post({ type: 'eval', run: req.run, step: 0, valLoss: lossConverted, bitsPerChar: converted.bitsPerChar });
-      this.post({
-        type: 'finished',
-        run: req.run,
-        step: 0,
-        valLoss: lossConverted,
-        bitsPerChar: converted.bitsPerChar,
-        tokensPerS: 0,
-        seconds: 0,
-        stopped: false,
-      });
-      return;
-    }
-    this.training = req.run;
+    if (trainer) return this.trainRun(req.run, run, trainer);
+    const { loss: valLoss, bitsPerChar } = converted;
+    this.post({ type: 'eval', run: req.run, step: 0, valLoss, bitsPerChar });
+    this.post({
+      type: 'finished',
+      run: req.run,
+      step: 0,
+      valLoss,
+      bitsPerChar,
+      tokensPerS: 0,
+      seconds: 0,
+      stopped: false,
+    });
+  }
+
+  /** The source converted to the request's sharing fields, measured on its calibration windows before and after. */
+  private converted(req: ConvertRequest, from: Run) {
+    const changes = sharingChanges(from.lm.config, req.model);
+    if (Object.keys(changes).length === 0)
+      throw new Error(
+        `the plan's sharing fields (${CONVERTIBLE.join(', ')}) are those of run "${req.from}" already: change one to convert`,
+      );
+    let tokens: Int32Array;
     try {
-      await this.loop(req.run, run, trainer);
-    } finally {
-      this.training = null;
+      tokens = from.tokenizer.encode(req.text);
+    } catch (e) {
+      throw new Error(`${req.source}: ${(e as Error).message}`);
     }
+    const calibration = calibrationData(tokens, req.text.length, from.lm.config.context, from.meta, {
+      label: req.source,
+      windows: 16,
+    });
+    const lossBefore = calibrationLoss(from.lm, calibration);
+    const { lm, notes } = convertModel(from.lm, changes);
+    const converted = calibrationEval(lm, calibration);
+    this.post({
+      type: 'converted',
+      run: req.run,
+      from: req.from,
+      lossBefore,
+      lossConverted: converted.loss,
+      changes,
+      notes,
+    });
+    return { lm, calibration, converted };
   }
 
   private async loop(name: string, run: Run, trainer: Trainer): Promise<void> {
