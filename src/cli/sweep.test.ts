@@ -1,29 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { cli, suiteDir } from '../testing/cli.js';
+import { cli, suiteDir, TINY_RUN } from '../testing/cli.js';
 
 const root = suiteDir('sweep');
-const TINY = [
-  '--data',
-  'synthetic:copy',
-  '--layers',
-  '2',
-  '--d-model',
-  '32',
-  '--heads',
-  '2',
-  '--context',
-  '32',
-  '--batch',
-  '4',
-  '--eval-windows',
-  '4',
-  '--decode-tokens',
-  '8',
-  '--backend',
-  'js',
-];
+const TINY = [...TINY_RUN, '--eval-windows', '4', '--decode-tokens', '8', '--backend', 'js'];
 
 describe('sweep', () => {
   const out = join(root, 'a');

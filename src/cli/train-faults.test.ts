@@ -5,32 +5,13 @@ import type { ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { cli, suiteDir, startCli } from '../testing/cli.js';
+import { cli, suiteDir, startCli, TINY_RUN } from '../testing/cli.js';
 import { loadCheckpoint } from '../io/checkpoint.js';
 
 const root = suiteDir('faults');
 
 const start = startCli;
-const SMALL = [
-  '--data',
-  'synthetic:copy',
-  '--layers',
-  '2',
-  '--d-model',
-  '32',
-  '--heads',
-  '2',
-  '--context',
-  '32',
-  '--batch',
-  '4',
-  '--eval-every',
-  '0',
-  '--eval-windows',
-  '4',
-  '--backend',
-  'js',
-];
+const SMALL = [...TINY_RUN, '--eval-every', '0', '--eval-windows', '4', '--backend', 'js'];
 const records = (dir: string) =>
   readFileSync(join(dir, 'log.jsonl'), 'utf8')
     .trim()

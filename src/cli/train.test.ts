@@ -1,29 +1,11 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { cli, suiteDir } from '../testing/cli.js';
+import { cli, suiteDir, TINY_RUN } from '../testing/cli.js';
 
 const root = suiteDir('cli');
 
-const SMALL = [
-  '--data',
-  'synthetic:copy',
-  '--layers',
-  '2',
-  '--d-model',
-  '32',
-  '--heads',
-  '2',
-  '--context',
-  '32',
-  '--batch',
-  '4',
-  '--eval-every',
-  '5',
-  '--eval-windows',
-  '8',
-  '--quiet',
-];
+const SMALL = [...TINY_RUN, '--eval-every', '5', '--eval-windows', '8', '--quiet'];
 const stepLosses = (dir: string) =>
   readFileSync(join(dir, 'log.jsonl'), 'utf8')
     .trim()

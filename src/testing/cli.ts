@@ -9,6 +9,22 @@ import { afterAll } from 'vitest';
 
 export const BIN = fileURLToPath(new URL('../../bin/shareformer.js', import.meta.url));
 
+/** A model and data small enough for a command to run in a second: 2 layers, d 32, 2 heads, context 32, batch 4, on synthetic:copy. */
+export const TINY_RUN = [
+  '--data',
+  'synthetic:copy',
+  '--layers',
+  '2',
+  '--d-model',
+  '32',
+  '--heads',
+  '2',
+  '--context',
+  '32',
+  '--batch',
+  '4',
+];
+
 /** Runs the command to completion; stdout and stderr as text. */
 export const cli = (...args: string[]) => spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8' });
 
