@@ -133,3 +133,28 @@ it('a prompt longer than the context keeps its last tokens and says how many it 
   expect(r.stats.promptTokens).toBe(lm.config.context);
   expect(r.ids).toEqual(generate(lm, tok, long.slice(7), { maxTokens: 5, temperature: 0 }).ids);
 });
+
+it("never generates a char tokenizer's unknown token, even where the model ranks it first", () => {
+  const { lm } = model('gpt.safetensors');
+  const V = lm.config.vocabSize;
+  const chars = Array.from({ length: V - 1 }, (_, i) => String.fromCodePoint(0x61 + i));
+  const tok = new CharTokenizer(chars, true);
+  expect(tok.unknownId).toBe(V - 1);
+  const first = generate(lm, tok, 'abc', { maxTokens: 1, temperature: 0 }).ids[0]!;
+  // The unknown token's output row becomes three times the row of the token greedy chose first.
+  const head = lm.params.get('head.weight') ?? lm.params.get('embed.weight')!;
+  const d = lm.config.dModel;
+  for (let j = 0; j < d; j++) head.data[(V - 1) * d + j] = 3 * head.data[first * d + j]!;
+  const raw: number[] = [];
+  for (const temperature of [0, 1]) {
+    const r = generate(lm, tok, 'abc', {
+      maxTokens: 60,
+      temperature,
+      onLogits: (l) => raw.push(l.indexOf(Math.max(...l))),
+    });
+    expect(r.ids).not.toContain(V - 1);
+    expect(r.text).not.toContain('\uFFFD');
+    if (temperature === 0) expect(r.ids[0]).toBe(first);
+  }
+  expect(raw[0]).toBe(V - 1);
+});

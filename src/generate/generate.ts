@@ -96,7 +96,7 @@ export function generate(
     for (let i = 0; i < maxTokens; i++) {
       const last = logits.data.subarray(logits.size - vocab);
       options.onLogits?.(last, i);
-      const id = sampleToken(last, sampling, rng);
+      const id = sampleToken(last, sampling, rng, tokenizer.unknownId);
       if (id === tokenizer.eosId) break; // the model ended its text
       ids.push(id);
       const piece = decode(id);

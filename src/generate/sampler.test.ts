@@ -5,11 +5,11 @@ import { Rng } from '../tensor/random.js';
 import { sampleToken, validateSampling } from './sampler.js';
 
 const logits = Float32Array.from([1.0, 3.0, 2.0, -1.0, 2.5]);
-const draw = (o: Parameters<typeof validateSampling>[0], n: number, seed = 1) => {
+const draw = (o: Parameters<typeof validateSampling>[0], n: number, seed = 1, exclude?: number) => {
   const rng = new Rng(seed),
     opts = validateSampling(o),
     counts = new Array(logits.length).fill(0);
-  for (let i = 0; i < n; i++) counts[sampleToken(logits, opts, rng)]++;
+  for (let i = 0; i < n; i++) counts[sampleToken(logits, opts, rng, exclude)]++;
   return counts;
 };
 
@@ -34,6 +34,17 @@ describe('sampleToken', () => {
       const p = e[i]! / z;
       expect(Math.abs(c / n - p)).toBeLessThan(5 * Math.sqrt((p * (1 - p)) / n));
     });
+  });
+
+  it('never picks the excluded token (the unknown token), greedy or sampled', () => {
+    expect(draw({ temperature: 0 }, 5, 1, 1)).toEqual([0, 0, 0, 0, 5]);
+    expect(draw({ temperature: 0 }, 5, 1, 0)).toEqual([0, 5, 0, 0, 0]);
+    expect(draw({ temperature: 0.5, topK: 1 }, 5, 1, 1)).toEqual([0, 0, 0, 0, 5]);
+    const sampled = draw({ temperature: 3 }, 2000, 1, 1);
+    expect(sampled[1]).toBe(0);
+    expect(sampled.filter((c) => c > 0)).toHaveLength(4);
+    // top-k counts among the tokens that may be drawn: the two best after the excluded one.
+    expect(draw({ topK: 2 }, 500, 1, 1).map((c) => c > 0)).toEqual([false, false, true, false, true]);
   });
 
   it('is reproducible from the seed', () => expect(draw({}, 50, 9)).toEqual(draw({}, 50, 9)));

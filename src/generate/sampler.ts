@@ -22,16 +22,21 @@ export function validateSampling(o: SamplingOptions): Required<SamplingOptions> 
   return { temperature, topK, topP };
 }
 
-/** Picks a token id from one row of logits. */
-export function sampleToken(logits: Float32Array, options: Required<SamplingOptions>, rng: Rng): number {
+/**
+ * Picks a token id from one row of logits, never `exclude` (a tokenizer's unknown token: it stands
+ * for "some character not seen in training", which no text can show).
+ */
+export function sampleToken(logits: Float32Array, options: Required<SamplingOptions>, rng: Rng, exclude = -1): number {
   const n = logits.length;
   if (options.temperature === 0) {
-    let best = 0;
-    for (let i = 1; i < n; i++) if (logits[i]! > logits[best]!) best = i;
+    let best = exclude === 0 && n > 1 ? 1 : 0;
+    for (let i = best + 1; i < n; i++) if (i !== exclude && logits[i]! > logits[best]!) best = i;
     return best;
   }
   // Candidates sorted by logit, cut by top-k, then softmax at the temperature, then cut by top-p.
-  let order = Array.from({ length: n }, (_, i) => i).sort((a, b) => logits[b]! - logits[a]! || a - b);
+  let order = Array.from({ length: n }, (_, i) => i)
+    .filter((i) => i !== exclude || n === 1)
+    .sort((a, b) => logits[b]! - logits[a]! || a - b);
   if (options.topK > 0) order = order.slice(0, options.topK);
   const max = logits[order[0]!]!;
   let probs = order.map((i) => Math.exp((logits[i]! - max) / options.temperature));
