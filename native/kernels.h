@@ -136,6 +136,27 @@ static inline bool is_null(napi_env env, napi_value v) {
   return t == napi_null;
 }
 
+/* tanh as a clamped rational minimax approximation (Eigen's float tanh, within a few ulp): unlike
+ * tanhf and expf it vectorises. GELU uses it, and SiLU through σ(v) = (1 + tanh(v/2)) / 2. */
+static inline float fast_tanh(float x) {
+  const float c = 7.90531110763549805f;
+  x = x > c ? c : (x < -c ? -c : x);
+  const float x2 = x * x;
+  float p = -2.76076847742355e-16f;
+  p = p * x2 + 2.00018790482477e-13f;
+  p = p * x2 + -8.60467152213735e-11f;
+  p = p * x2 + 5.12229709037114e-08f;
+  p = p * x2 + 1.48572235717979e-05f;
+  p = p * x2 + 6.37261928875436e-04f;
+  p = p * x2 + 4.89352455891786e-03f;
+  p = p * x;
+  float q = 1.19825839466702e-06f;
+  q = q * x2 + 1.18534705686654e-04f;
+  q = q * x2 + 2.26843463243900e-03f;
+  q = q * x2 + 4.89352518554385e-03f;
+  return p / q;
+}
+
 /* gemm.c: one product C = op(A)·op(B) + beta·C on the calling thread (a single row is a gemv). */
 void sgemm_block(bool ta, bool tb, int64_t m, int64_t n, int64_t k, const float *a, int64_t lda, const float *b,
                  int64_t ldb, float beta, float *c, int64_t ldc);
@@ -161,6 +182,12 @@ napi_value softmax(napi_env env, napi_callback_info info);
 napi_value cross_entropy(napi_env env, napi_callback_info info);
 napi_value adamw(napi_env env, napi_callback_info info);
 napi_value sum_squares(napi_env env, napi_callback_info info);
+/* llama.c */
+napi_value rms_norm(napi_env env, napi_callback_info info);
+napi_value rms_norm_backward(napi_env env, napi_callback_info info);
+napi_value silu(napi_env env, napi_callback_info info);
+napi_value silu_backward(napi_env env, napi_callback_info info);
+napi_value rope(napi_env env, napi_callback_info info);
 /* int8.c */
 napi_value gemm_int8(napi_env env, napi_callback_info info);
 napi_value dequant_rows(napi_env env, napi_callback_info info);

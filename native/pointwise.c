@@ -3,27 +3,6 @@
  * Statistics accumulate in float64 as in the reference kernels. */
 #include "kernels.h"
 
-/* ---- pointwise kernels. tanh as a clamped rational minimax approximation (Eigen's float tanh,
- * within a few ulp): unlike tanhf and expf it vectorises. */
-static inline float fast_tanh(float x) {
-  const float c = 7.90531110763549805f;
-  x = x > c ? c : (x < -c ? -c : x);
-  const float x2 = x * x;
-  float p = -2.76076847742355e-16f;
-  p = p * x2 + 2.00018790482477e-13f;
-  p = p * x2 + -8.60467152213735e-11f;
-  p = p * x2 + 5.12229709037114e-08f;
-  p = p * x2 + 1.48572235717979e-05f;
-  p = p * x2 + 6.37261928875436e-04f;
-  p = p * x2 + 4.89352455891786e-03f;
-  p = p * x;
-  float q = 1.19825839466702e-06f;
-  q = q * x2 + 1.18534705686654e-04f;
-  q = q * x2 + 2.26843463243900e-03f;
-  q = q * x2 + 4.89352518554385e-03f;
-  return p / q;
-}
-
 /* Every pointwise kernel below cuts its index range (elements or rows) into one chunk per thread. */
 
 typedef struct {

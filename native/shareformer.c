@@ -1,5 +1,5 @@
-/* The native backend's Node-API module: registers the kernels of gemm.c, attention.c, int8.c and
- * pointwise.c (shapes are checked in TypeScript before every call, src/backend/native/index.ts) and
+/* The native backend's Node-API module: registers the kernels of gemm.c, attention.c, int8.c,
+ * pointwise.c and llama.c (shapes are checked in TypeScript before every call, src/backend/native/index.ts) and
  * sizes the thread pool (pool.c) they share. OpenBLAS runs single-threaded inside the pool. */
 #include "kernels.h"
 
@@ -35,6 +35,11 @@ static napi_value init(napi_env env, napi_value exports) {
       {"binaryBackward", NULL, binary_backward, NULL, NULL, NULL, napi_default, NULL},
       {"sumSquares", NULL, sum_squares, NULL, NULL, NULL, napi_default, NULL},
       {"sumAxis", NULL, sum_axis, NULL, NULL, NULL, napi_default, NULL},
+      {"rmsNorm", NULL, rms_norm, NULL, NULL, NULL, napi_default, NULL},
+      {"rmsNormBackward", NULL, rms_norm_backward, NULL, NULL, NULL, napi_default, NULL},
+      {"silu", NULL, silu, NULL, NULL, NULL, napi_default, NULL},
+      {"siluBackward", NULL, silu_backward, NULL, NULL, NULL, napi_default, NULL},
+      {"rope", NULL, rope, NULL, NULL, NULL, napi_default, NULL},
       {"gemmInt8", NULL, gemm_int8, NULL, NULL, NULL, napi_default, NULL},
       {"dequantRows", NULL, dequant_rows, NULL, NULL, NULL, napi_default, NULL},
       {"attentionProbsInt8", NULL, attention_probs_int8, NULL, NULL, NULL, napi_default, NULL},

@@ -155,6 +155,32 @@ describe.each(present)('%s pointwise kernels match the reference on large inputs
     ).toBeLessThan(1e-5);
   });
 
+  it("Llama's blocks: RMSNorm, SiLU and the rotary embedding, and their backward passes", () => {
+    const rstd = new Float32Array(rows);
+    expect(
+      compare(be, [new Float32Array(n), rstd], (b, [o, r]) => b.rmsNorm(x, gamma, rows, dim, 1e-6, o!, r!)),
+    ).toBeLessThan(1e-5);
+    jsBackend.rmsNorm(x, gamma, rows, dim, 1e-6, new Float32Array(n), rstd);
+    expect(
+      compare(be, [random(rng, n), random(rng, dim)], (b, [dx, dg]) =>
+        b.rmsNormBackward(x, gamma, rstd, g, rows, dim, dx!, dg!),
+      ),
+    ).toBeLessThan(1e-5);
+    // Wide inputs reach the saturated ends of the sigmoid.
+    const wide = x.map((v) => 8 * v);
+    expect(compare(be, [new Float32Array(n)], (b, [o]) => b.silu(wide, o!))).toBeLessThan(1e-5);
+    expect(compare(be, [random(rng, n)], (b, [dx]) => b.siluBackward(wide, g, dx!))).toBeLessThan(1e-5);
+    // 350 rows of (batch · heads) × 12 positions × head size 64, at a cached offset of 500.
+    const [r, t, d] = [350, 12, 64];
+    const xs = x.subarray(0, r * t * d);
+    expect(compare(be, [new Float32Array(r * t * d)], (b, [o]) => b.rope(xs, r, t, d, 500, 10000, o!))).toBeLessThan(
+      1e-6,
+    );
+    expect(
+      compare(be, [random(rng, r * t * d)], (b, [dx]) => b.ropeBackward(xs, r, t, d, 500, 500000, dx!)),
+    ).toBeLessThan(1e-6);
+  });
+
   it('GELU and its backward', () => {
     expect(compare(be, [new Float32Array(n)], (b, [o]) => b.gelu(x, 'tanh', o!))).toBeLessThan(1e-5);
     expect(compare(be, [random(rng, n)], (b, [dx]) => b.geluBackward(x, 'tanh', g, dx!))).toBeLessThan(1e-5);
@@ -202,6 +228,39 @@ describe.each(present)('%s pointwise kernels match the reference on large inputs
     const m = random(rng, n, 0.01),
       v = random(rng, n, 0.01).map(Math.abs);
     expect(compare(be, [x.slice(), m, v], (b, [p, mm, vv]) => b.adamw(p!, g, mm!, vv!, args))).toBeLessThan(1e-6);
+  });
+});
+
+describe('the native backend', () => {
+  const native = loadNativeBackend().backend;
+  it.skipIf(!native)('runs its own kernels for every step of a GPT or Llama block, not the reference', () => {
+    // The comparisons above prove nothing for a kernel the backend silently inherits.
+    const own = [
+      'gemm',
+      'attentionProbs',
+      'attentionProbsBackward',
+      'attendValues',
+      'attendValuesBackward',
+      'layerNorm',
+      'layerNormBackward',
+      'rmsNorm',
+      'rmsNormBackward',
+      'gelu',
+      'geluBackward',
+      'silu',
+      'siluBackward',
+      'rope',
+      'ropeBackward',
+      'binary',
+      'binaryBackward',
+      'softmax',
+      'crossEntropy',
+      'crossEntropyBackward',
+      'adamw',
+      'sumAxis',
+      'sumSquares',
+    ] as const;
+    for (const kernel of own) expect(native![kernel], kernel).not.toBe(jsBackend[kernel]);
   });
 });
 

@@ -91,6 +91,18 @@ describe.each([
         expect(() => b!.layerNormBackward(f(8), f(4), f(2), f(2), f(8), 2, 4, f(8), f(2), null)).toThrow(
           /dGamma has 2 elements, the sizes need 4/,
         );
+        expect(() => b!.rmsNorm(f(8), f(4), 1000, 4, 1e-6, f(4000), f(1000))).toThrow(
+          /rmsNorm: x has 8 elements, the sizes need 4000/,
+        );
+        expect(() => b!.rmsNormBackward(f(8), f(4), f(2), f(8), 2, 4, null, f(2))).toThrow(
+          /rmsNormBackward: dGamma has 2 elements, the sizes need 4/,
+        );
+        expect(() => b!.silu(f(1000), f(10))).toThrow(/silu: out has 10 elements, the sizes need 1000/);
+        expect(() => b!.siluBackward(f(1000), f(1000), f(10))).toThrow(/dx has 10 elements, the sizes need 1000/);
+        expect(() => b!.rope(f(128), 2, 4, 16, 0, 10000, f(32))).toThrow(
+          /rope: out has 32 elements, the sizes need 128/,
+        );
+        expect(() => b!.ropeBackward(f(64), 1 << 30, 1 << 30, 1 << 30, 0, 10000, f(64))).toThrow(RangeError);
       }
     },
   );

@@ -1,6 +1,7 @@
 // Node-only: the native backend. Matrix products and attention go to OpenBLAS through a Node-API
-// addon (native/*.c, built at install time), with C loops for the hottest pointwise
-// kernels, all spread over the addon's own thread pool; the rest are the reference kernels.
+// addon (native/*.c, built at install time), with C loops for the hottest pointwise kernels
+// (GPT's and Llama's blocks alike: norms, GELU, SiLU, the rotary embedding, softmax, the loss,
+// AdamW), all spread over the addon's own thread pool; the rest are the reference kernels.
 // Loading never throws (except for a malformed SHAREFORMER_THREADS): it reports why not.
 import { createRequire } from 'node:module';
 import { existsSync, readFileSync } from 'node:fs';
@@ -106,6 +107,38 @@ interface Addon {
     accumulate: boolean,
   ): void;
   sumAxis(x: Float32Array, outer: number, len: number, inner: number, out: Float32Array, accumulate: boolean): void;
+  rmsNorm(
+    x: Float32Array,
+    gamma: Float32Array,
+    rows: number,
+    dim: number,
+    eps: number,
+    out: Float32Array,
+    rstd: Float32Array,
+  ): void;
+  rmsNormBackward(
+    x: Float32Array,
+    gamma: Float32Array,
+    rstd: Float32Array,
+    g: Float32Array,
+    rows: number,
+    dim: number,
+    dx: Float32Array | null,
+    dGamma: Float32Array | null,
+  ): void;
+  silu(x: Float32Array, out: Float32Array): void;
+  siluBackward(x: Float32Array, g: Float32Array, dx: Float32Array): void;
+  rope(
+    x: Float32Array,
+    rows: number,
+    t: number,
+    dim: number,
+    offset: number,
+    base: number,
+    out: Float32Array,
+    sign: number,
+    accumulate: boolean,
+  ): void;
 }
 
 type AttnArgs = [
@@ -180,6 +213,13 @@ export function loadNativeBackend(): NativeLoad {
         addon.layerNorm(x, gamma, beta, rows, dim, eps, out, mean, rstd),
       layerNormBackward: (x, gamma, mean, rstd, g, rows, dim, dx, dGamma, dBeta) =>
         addon.layerNormBackward(x, gamma, mean, rstd, g, rows, dim, dx, dGamma, dBeta),
+      rmsNorm: (x, gamma, rows, dim, eps, out, rstd) => addon.rmsNorm(x, gamma, rows, dim, eps, out, rstd),
+      rmsNormBackward: (x, gamma, rstd, g, rows, dim, dx, dGamma) =>
+        addon.rmsNormBackward(x, gamma, rstd, g, rows, dim, dx, dGamma),
+      silu: (x, out) => addon.silu(x, out),
+      siluBackward: (x, g, dx) => addon.siluBackward(x, g, dx),
+      rope: (x, rows, t, dim, offset, base, out) => addon.rope(x, rows, t, dim, offset, base, out, 1, false),
+      ropeBackward: (g, rows, t, dim, offset, base, dx) => addon.rope(g, rows, t, dim, offset, base, dx, -1, true),
       softmax: (x, rows, dim, out) => addon.softmax(x, rows, dim, out),
       crossEntropy: (logits, targets, rows, vocab, ignore) =>
         addon.crossEntropy(logits, targets, rows, vocab, ignore, null, 0),
