@@ -47,6 +47,16 @@ const runs = readdirSync(join(sweep, 'runs'))
   .filter((f) => existsSync(f))
   .map((f) => JSON.parse(readFileSync(f, 'utf8')))
   .filter((r) => PLANS.includes(r.plan));
+// Training loss over the last 100 steps beside the validation loss: a plan that only looks better
+// by overfitting less would show it in the gap between the two.
+for (const r of runs) {
+  const steps = readFileSync(join(r.dir, 'log.jsonl'), 'utf8')
+    .split('\n')
+    .filter((l) => l.includes('"type":"step"'))
+    .map((l) => JSON.parse(l))
+    .filter((e) => e.step > r.steps - 100);
+  r.trainLoss = steps.reduce((a, e) => a + e.loss, 0) / steps.length;
+}
 const plans = PLANS.filter((p) => runs.some((r) => r.plan === p));
 
 if (!flags.includes('--no-decode')) {
@@ -63,6 +73,7 @@ if (!flags.includes('--no-decode')) {
 const summaries = summarize(plans, runs);
 const byPlan = new Map(summaries.map((s) => [s.plan, s]));
 const losses = (plan) => spread(runs.filter((r) => r.plan === plan).map((r) => r.valLoss));
+const trainLosses = (plan) => spread(runs.filter((r) => r.plan === plan).map((r) => r.trainLoss));
 const speeds = (plan) => spread(runs.filter((r) => r.plan === plan).map((r) => r.decodeTokensPerS));
 
 /** a − b with its standard error and z = difference / standard error (null with one seed on either side). */
@@ -154,15 +165,15 @@ if (has('none', 'share-attention=group:2')) {
 
 const pm = (s, d) => (s.n > 1 ? `${s.mean.toFixed(d)} ± ${s.std.toFixed(d)}` : s.mean.toFixed(d));
 const lines = [
-  '| plan | d × layers | unique params | × | KV bytes/token | × | val loss | bits/char | Δ vs none | z | decoding tok/s | × |',
-  `|${'---|'.repeat(12)}`,
+  '| plan | d × layers | unique params | × | KV bytes/token | × | val loss | bits/char | Δ vs none | z | train loss | decoding tok/s | × |',
+  `|${'---|'.repeat(13)}`,
   ...summaries.map((s) => {
     const c = compare(losses(s.plan), losses('none'));
     const sp = speeds(s.plan);
-    return `| ${s.plan} | ${s.dModel} × ${s.layers} | ${s.parameters.toLocaleString('en')} | ${(s.vsBaseline?.parameters ?? 1).toFixed(2)}× | ${s.kvBytesPerToken.toLocaleString('en')} | ${(s.vsBaseline?.kvBytes ?? 1).toFixed(2)}× | ${pm(s.valLoss, 4)} | ${pm(s.valBpc, 3)} | ${s.vsBaseline ? f4(c.diff) : '—'} | ${s.vsBaseline && c.z !== null ? c.z.toFixed(1) : '—'} | ${pm(sp, 0)} | ${(sp.mean / speeds('none').mean).toFixed(2)}× |`;
+    return `| ${s.plan} | ${s.dModel} × ${s.layers} | ${s.parameters.toLocaleString('en')} | ${(s.vsBaseline?.parameters ?? 1).toFixed(2)}× | ${s.kvBytesPerToken.toLocaleString('en')} | ${(s.vsBaseline?.kvBytes ?? 1).toFixed(2)}× | ${pm(s.valLoss, 4)} | ${pm(s.valBpc, 3)} | ${s.vsBaseline ? f4(c.diff) : '—'} | ${s.vsBaseline && c.z !== null ? c.z.toFixed(1) : '—'} | ${pm(trainLosses(s.plan), 4)} | ${pm(sp, 0)} | ${(sp.mean / speeds('none').mean).toFixed(2)}× |`;
   }),
   '',
-  `Seeds per plan: ${[...new Set(summaries.map((s) => s.runs))].join(', ')}. z = difference / its standard error (sample standard deviations over seeds); |z| > 2 is beyond the seed spread. Decoding: batch 1, KV cache, ${DECODE_TOKENS} tokens after an 8-character prompt, median of 5 timed runs after a warm-up, native backend, measured by this script.`,
+  `Seeds per plan: ${[...new Set(summaries.map((s) => s.runs))].join(', ')}. z = difference / its standard error (sample standard deviations over seeds); |z| > 2 is beyond the seed spread. Train loss: mean over the last 100 steps (each a batch of 16 × 128 tokens). Decoding: batch 1, KV cache, ${DECODE_TOKENS} tokens after an 8-character prompt, median of 5 timed runs after a warm-up, native backend, measured by this script.`,
   '',
   '| published direction | here | verdict |',
   '|---|---|---|',
