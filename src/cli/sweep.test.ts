@@ -53,6 +53,38 @@ describe('sweep', () => {
     expect(performance.now() - started).toBeLessThan(8_000);
   });
 
+  it('--jobs 2 trains two runs at once and gets the same runs as one at a time', () => {
+    const jobs = join(root, 'jobs');
+    const r = cli(
+      'sweep',
+      ...TINY,
+      '--plans',
+      'none; share-kv=cla:2',
+      '--seeds',
+      '2',
+      '--steps',
+      '6',
+      '--eval-every',
+      '3',
+      '--jobs',
+      '2',
+      '--out',
+      jobs,
+    );
+    expect(r.status).toBe(0);
+    const parallel = JSON.parse(readFileSync(join(jobs, 'results.json'), 'utf8'));
+    const serial = JSON.parse(readFileSync(join(out, 'results.json'), 'utf8'));
+    const key = (x: { plan: string; seed: number; valLoss: number; curve: unknown }) => [
+      x.plan,
+      x.seed,
+      x.valLoss,
+      x.curve,
+    ];
+    expect(parallel.runs.map(key)).toEqual(serial.runs.map(key));
+    for (const run of parallel.runs) expect(run.decodeTokensPerS).toBeGreaterThan(0);
+    expect(parallel.setup).toMatch(/2 runs trained at once/);
+  });
+
   it("--match params gives every plan about the baseline's unique parameters", () => {
     const m = join(root, 'match');
     const r = cli(

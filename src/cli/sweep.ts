@@ -1,9 +1,11 @@
-// `shareformer sweep`: trains every plan × seed one after another (each a `train` run of its own,
-// so each is resumable and killed runs lose nothing), measures decoding speed, and writes
-// results.json, report.md and a self-contained report.html with Pareto charts. Rerunning the same
-// command skips completed runs and resumes an interrupted one.
+// `shareformer sweep`: trains every plan × seed (each a `train` run of its own, so each is
+// resumable and killed runs lose nothing; `--jobs N` trains N at once, the threads split between
+// them), measures decoding speed, and writes results.json, report.md and a self-contained
+// report.html with Pareto charts. Rerunning the same command skips completed runs and resumes an
+// interrupted one.
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import cliProgress from 'cli-progress';
@@ -65,6 +67,7 @@ interface SweepOpts extends Record<string, unknown> {
   checkpointEvery?: number;
   tokenizer: TokenizerKind;
   decodeTokens: number;
+  jobs: number;
   backend?: string;
   config?: string;
   quiet?: boolean;
@@ -115,6 +118,12 @@ export function sweepCommand(): Command {
     )
     .option('--checkpoint-every <n>', 'save every N steps, so a killed sweep resumes inside a run', int(1))
     .option('--decode-tokens <n>', 'tokens generated to time decoding (median of 5 runs after a warm-up)', int(1), 64)
+    .option(
+      '--jobs <n>',
+      'runs trained at once, the threads split between them (a small model uses many cores poorly); decoding is timed after all training, one run at a time',
+      int(1),
+      1,
+    )
     .addOption(
       new Option('--backend <name>', 'kernel backend for every run')
         .choices(['native', 'wasm', 'js'])
@@ -168,9 +177,9 @@ function planRuns(opts: SweepOpts): PlannedRun[] {
 }
 
 /** Runs the CLI in a child process; resolves with its stdout, rejects with its last stderr line. */
-function child(args: string[], onTick?: () => void): Promise<string> {
+function child(args: string[], env: NodeJS.ProcessEnv, onTick?: () => void): Promise<string> {
   return new Promise((resolve, reject) => {
-    const p = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const p = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env });
     let out = '',
       err = '';
     p.stdout.on('data', (d) => (out += d));
@@ -206,9 +215,23 @@ const stepsLogged = (dir: string): number => {
   }
 };
 
-async function runOne(r: PlannedRun, opts: SweepOpts, tick: (steps: number) => void): Promise<RunResult> {
-  const done = join(r.dir, 'sweep-result.json');
-  if (existsSync(done)) return JSON.parse(readFileSync(done, 'utf8')) as RunResult;
+const resultFile = (r: PlannedRun) => join(r.dir, 'sweep-result.json');
+const trainedFile = (r: PlannedRun) => join(r.dir, 'sweep-trained.json');
+
+interface Trained {
+  summary: {
+    final_val_loss: number;
+    val_bpc: number;
+    parameters: number;
+    tokens_per_s: number;
+    steps: number;
+    seconds: number;
+  };
+}
+
+/** Trains one run in a child process (or resumes it); its summary is kept until decoding is timed. */
+async function trainOne(r: PlannedRun, opts: SweepOpts, env: NodeJS.ProcessEnv, tick: (steps: number) => void) {
+  if (existsSync(resultFile(r)) || existsSync(trainedFile(r))) return;
   const flags = PASSED.flatMap((k) =>
     opts[k] === undefined ? [] : [`--${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`, String(opts[k])],
   );
@@ -238,8 +261,15 @@ async function runOne(r: PlannedRun, opts: SweepOpts, tick: (steps: number) => v
         ...flags,
         ...common,
       ];
-  const summary = JSON.parse((await child(args, () => tick(stepsLogged(r.dir)))).trim().split('\n').pop()!);
-  // Timed here, warm and as a median (a cold one-off `generate` measured mostly the JIT).
+  const out = await child(args, env, () => tick(stepsLogged(r.dir)));
+  const trained: Trained = { summary: JSON.parse(out.trim().split('\n').pop()!) };
+  writeFileSync(trainedFile(r), `${JSON.stringify(trained)}\n`);
+}
+
+/** Times a trained run's decoding here, warm and as a median (a cold one-off `generate` measured mostly the JIT). */
+function finishOne(r: PlannedRun, opts: SweepOpts): RunResult {
+  if (existsSync(resultFile(r))) return JSON.parse(readFileSync(resultFile(r), 'utf8')) as RunResult;
+  const { summary } = JSON.parse(readFileSync(trainedFile(r), 'utf8')) as Trained;
   const prompt = Array.from(readCorpus(opts.data).text.slice(0, 16)).slice(0, 8).join('');
   const { lm, tokenizer } = loadCheckpoint(r.dir);
   const decoding = timedDecoding(lm, tokenizer, prompt, opts.decodeTokens, { repeats: 5 });
@@ -258,8 +288,14 @@ async function runOne(r: PlannedRun, opts: SweepOpts, tick: (steps: number) => v
     seconds: summary.seconds,
     curve: evalCurve(r.dir),
   };
-  writeFileSync(done, `${JSON.stringify(result)}\n`);
+  writeFileSync(resultFile(r), `${JSON.stringify(result)}\n`);
   return result;
+}
+
+/** The environment of each training child: with several jobs, each gets its share of the threads. */
+function childEnv(jobs: number): NodeJS.ProcessEnv {
+  if (jobs === 1 || process.env.SHAREFORMER_THREADS) return process.env;
+  return { ...process.env, SHAREFORMER_THREADS: String(Math.max(1, Math.floor(availableParallelism() / jobs))) };
 }
 
 async function runSweep(opts: SweepOpts): Promise<void> {
@@ -278,17 +314,55 @@ async function runSweep(opts: SweepOpts): Promise<void> {
           cliProgress.Presets.shades_classic,
         );
   bar?.start(total, 0, { run: '-' });
-  const results: RunResult[] = [];
-  for (const [i, r] of runs.entries()) {
-    const label = `${i + 1}/${runs.length} ${r.plan} seed ${r.seed}`;
-    const result = await runOne(r, opts, (steps) => bar?.update(i * opts.steps + steps, { run: label }));
-    results.push(result);
-    bar?.update((i + 1) * opts.steps, { run: label });
+  const env = childEnv(opts.jobs);
+  const label = (i: number) => `${i + 1}/${runs.length} ${runs[i]!.plan} seed ${runs[i]!.seed}`;
+  const progress = new Array<number>(runs.length).fill(0);
+  const running = new Set<number>();
+  const update = () =>
+    bar?.update(
+      progress.reduce((a, b) => a + b, 0),
+      { run: [...running].map(label).join(', ') || '-' },
+    );
+  const results = new Array<RunResult>(runs.length);
+  const report = (i: number) => {
+    const result = finishOne(runs[i]!, opts);
+    results[i] = result;
     if (!bar && !opts.quiet)
       console.error(
-        `sweep: ${label}: val loss ${result.valLoss.toFixed(4)}, ${result.parameters.toLocaleString()} parameters, ${Math.round(result.decodeTokensPerS)} decoding tokens/s`,
+        `sweep: ${label(i)}: val loss ${result.valLoss.toFixed(4)}, ${result.parameters.toLocaleString()} parameters, ${Math.round(result.decodeTokensPerS)} decoding tokens/s`,
       );
+  };
+  // With one job each run is timed as soon as it is trained; with several, decoding waits until no
+  // training shares the machine, so every run's speed is measured alike.
+  // A failed run stops new ones from starting; the others finish (or save) before the error is shown.
+  let next = 0;
+  let failure: unknown = null;
+  const worker = async () => {
+    while (next < runs.length && failure === null) {
+      const i = next++;
+      running.add(i);
+      try {
+        await trainOne(runs[i]!, opts, env, (steps) => {
+          progress[i] = Math.min(steps, opts.steps);
+          update();
+        });
+      } catch (e) {
+        failure ??= e;
+        return;
+      } finally {
+        running.delete(i);
+      }
+      progress[i] = opts.steps;
+      update();
+      if (opts.jobs === 1) report(i);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(opts.jobs, runs.length) }, worker));
+  if (failure !== null) {
+    bar?.stop();
+    throw failure;
   }
+  if (opts.jobs > 1) for (let i = 0; i < runs.length; i++) report(i);
   bar?.stop();
   await writeReports(opts, runs, results);
 }
@@ -296,7 +370,11 @@ async function runSweep(opts: SweepOpts): Promise<void> {
 async function writeReports(opts: SweepOpts, runs: PlannedRun[], results: RunResult[]): Promise<void> {
   const plans = [...new Set(runs.map((r) => r.plan))];
   const summaries = summarize(plans, results);
-  const setup = `Data ${opts.data}; ${opts.seeds} seed${opts.seeds > 1 ? 's' : ''} per plan; ${opts.steps} steps; --match ${opts.match}. Command: shareformer ${process.argv.slice(2).join(' ')}`;
+  const shared =
+    opts.jobs > 1
+      ? ` ${opts.jobs} runs trained at once (training tokens/s are each run's while sharing the machine; decoding timed afterwards, alone).`
+      : '';
+  const setup = `Data ${opts.data}; ${opts.seeds} seed${opts.seeds > 1 ? 's' : ''} per plan; ${opts.steps} steps; --match ${opts.match}.${shared} Command: shareformer ${process.argv.slice(2).join(' ')}`;
   const late = lateImprovement(plans[0]!, results);
   const flat = late
     ? ` Baseline validation loss from step ${late.from} to ${late.to}: ${late.delta >= 0 ? '+' : ''}${late.delta.toFixed(4)} nats (how much training was still improving it).`
