@@ -41,6 +41,8 @@ class ShareformerLM(nn.Module):
                     p.fill_(1)
                 else:
                     std = residual if name.endswith((".attn.o.weight", ".ffn.down.weight")) else 0.02
+                    if name == "embed.proj.weight":
+                        std = 1 / math.sqrt(shape[1])  # embedding x projection starts at 0.02, as unfactorized
                     values = [std * rng.normal() for _ in range(p.numel())]
                     p.copy_(torch.tensor(values, dtype=torch.float64).reshape(shape).to(p.dtype))
 

@@ -185,15 +185,11 @@ function child(args: string[], env: NodeJS.ProcessEnv, onTick?: () => void): Pro
     p.stdout.on('data', (d) => (out += d));
     p.stderr.on('data', (d) => (err += d));
     const timer = onTick ? setInterval(onTick, 500) : null;
-    p.on('exit', (code) => {
+    p.on('exit', (code, signal) => {
       if (timer) clearInterval(timer);
-      if (code === 0) resolve(out);
-      else
-        reject(
-          new Error(
-            `shareformer ${args[0]} ${args.join(' ').slice(0, 120)}… failed: ${err.trim().split('\n').pop() ?? `exit ${code}`}`,
-          ),
-        );
+      if (code === 0) return resolve(out);
+      const why = signal ? `stopped by ${signal}` : (err.trim().split('\n').pop() ?? '') || `exit code ${code}`;
+      reject(new Error(`shareformer ${args.join(' ').slice(0, 120)}… failed: ${why}`));
     });
   });
 }

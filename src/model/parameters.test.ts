@@ -123,6 +123,27 @@ describe('relaxed sharing adds rank-r deltas only where a layer shares a set', (
   });
 });
 
+describe('a factorized embedding starts at the scale of the embedding it replaces', () => {
+  const std = (x: ArrayLike<number>) => Math.sqrt(Array.from(x).reduce((a, v) => a + v * v, 0) / x.length);
+  const ids = Int32Array.from({ length: 24 }, (_, i) => (i * 7) % V);
+  it('embedding × projection at 0.02, tied logits at the scale of an untied head', () => {
+    const wide = { ...base, dModel: 128, heads: 4 };
+    const plain = new TransformerLM(wide, 4);
+    const factorized = new TransformerLM({ ...wide, embedDim: 16 }, 4);
+    const tied = new TransformerLM({ ...wide, embedDim: 16, tieEmbeddings: true }, 4);
+    const e = factorized.params.get('embed.weight')!.data,
+      p = factorized.params.get('embed.proj.weight')!.data;
+    // One token's d-wide input: row 0 of E [V, 16] times the projection [128, 16], transposed.
+    const row = Array.from({ length: 128 }, (_, j) => Array.from({ length: 16 }, (_, k) => e[k]! * p[j * 16 + k]!));
+    const input = row.map((terms) => terms.reduce((a, b) => a + b, 0));
+    expect(std(input)).toBeGreaterThan(0.012);
+    expect(std(input)).toBeLessThan(0.03);
+    const logits = (lm: TransformerLM) => std(lm.forward(ids, 1).data);
+    expect(logits(tied) / logits(plain)).toBeGreaterThan(0.5);
+    expect(logits(tied) / logits(plain)).toBeLessThan(2);
+  });
+});
+
 describe('a shared parameter set is one storage that every layer using it trains', () => {
   it('gets the sum of the gradients each layer would give its own copy', () => {
     const ids = Int32Array.from({ length: 12 }, (_, i) => (i * 7) % V),

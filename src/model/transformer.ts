@@ -67,16 +67,28 @@ export class TransformerLM {
 
   /** GPT-2 initialisation: N(0, 0.02), residual projections scaled by 1/√(2N), gains 1, biases 0. */
   private initParameters(rng: Rng | null): void {
-    const residualStd = 0.02 / Math.sqrt(2 * this.config.layers);
     for (const { name, shape } of this.layout) {
       const t = Tensor.zeros(shape, { requiresGrad: true, name });
       // Relaxation deltas start at zero (B = 0): the relaxed model begins as the strict one.
       if (!rng || name.endsWith('.bias') || (name.startsWith('relax.') && name.endsWith('.B'))) {
         /* zeros */
       } else if (shape.length === 1) t.data.fill(1);
-      else rng.fillNormal(t.data, 0, /\.(attn\.o|ffn\.down)\.weight$/.test(name) ? residualStd : 0.02);
+      else rng.fillNormal(t.data, 0, this.initStd(name, shape));
       this.params.set(name, t);
     }
+  }
+
+  /**
+   * GPT-2's N(0, 0.02), with residual projections at 0.02/√(2N); a factorized embedding's
+   * projection at 1/√E, so that embedding × projection starts at the scale of the d-wide embedding
+   * it replaces (0.02) and, tied, the output logits at the scale of an untied head. At 0.02 both
+   * start 1/(0.02·√E) = 6× too small for E = 64, and on tinyshakespeare a tied E = 64 model
+   * was 0.38 nats behind after 300 steps instead of 0.02.
+   */
+  private initStd(name: string, shape: readonly number[]): number {
+    if (name === 'embed.proj.weight') return 1 / Math.sqrt(shape[1]!);
+    if (/\.(attn\.o|ffn\.down)\.weight$/.test(name)) return 0.02 / Math.sqrt(2 * this.config.layers);
+    return 0.02;
   }
 
   /** Replaces every parameter's values; names and shapes must match exactly. */
