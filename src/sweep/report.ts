@@ -1,7 +1,7 @@
 // A sweep's results per plan (mean ± standard deviation over seeds) and its reports: results.json,
 // report.md (tables and, for each plan, whether it differs from the baseline beyond the seed
 // spread) and the Vega-Lite specs of the Pareto charts that report.html embeds.
-import { beyondSpread, spread, type Spread } from './stats.js';
+import { pairedDifference, spread, tCritical95, type Spread } from './stats.js';
 
 export interface RunResult {
   plan: string;
@@ -32,17 +32,25 @@ export interface PlanSummary {
   trainTokensPerS: Spread;
   decodeTokensPerS: Spread;
   /** Against the first plan (the baseline); null for the baseline itself. */
-  vsBaseline: { deltaLoss: number; beyondSpread: boolean | null; parameters: number; kvBytes: number } | null;
+  vsBaseline: {
+    deltaLoss: number;
+    /** Standard deviation over seeds of the per-seed difference, and its t statistic (null below two seeds). */
+    deltaStd: number;
+    t: number | null;
+    beyondSpread: boolean | null;
+    parameters: number;
+    kvBytes: number;
+  } | null;
 }
 
 export function summarize(plans: readonly string[], runs: readonly RunResult[]): PlanSummary[] {
   const byPlan = (p: string) => runs.filter((r) => r.plan === p);
+  const bySeed = (rs: readonly RunResult[]) => new Map(rs.map((r) => [r.seed, r.valLoss]));
   const base = byPlan(plans[0]!);
-  const baseLoss = spread(base.map((r) => r.valLoss));
   return plans.map((plan, i) => {
     const rs = byPlan(plan);
-    const valLoss = spread(rs.map((r) => r.valLoss));
     const first = rs[0]!;
+    const paired = pairedDifference(bySeed(rs), bySeed(base));
     return {
       plan,
       runs: rs.length,
@@ -50,7 +58,7 @@ export function summarize(plans: readonly string[], runs: readonly RunResult[]):
       kvBytesPerToken: first.kvBytesPerToken,
       dModel: Number(first.config.dModel),
       layers: Number(first.config.layers),
-      valLoss,
+      valLoss: spread(rs.map((r) => r.valLoss)),
       valBpc: spread(rs.map((r) => r.valBpc)),
       trainTokensPerS: spread(rs.map((r) => r.trainTokensPerS)),
       decodeTokensPerS: spread(rs.map((r) => r.decodeTokensPerS)),
@@ -58,8 +66,10 @@ export function summarize(plans: readonly string[], runs: readonly RunResult[]):
         i === 0
           ? null
           : {
-              deltaLoss: valLoss.mean - baseLoss.mean,
-              beyondSpread: beyondSpread(valLoss, baseLoss),
+              deltaLoss: paired.mean,
+              deltaStd: paired.std,
+              t: paired.t,
+              beyondSpread: paired.beyond,
               parameters: first.parameters / base[0]!.parameters,
               kvBytes: first.kvBytesPerToken / base[0]!.kvBytesPerToken,
             },
@@ -77,8 +87,12 @@ export function markdownReport(title: string, setup: string, summaries: readonly
   const rule = `|${'---|'.repeat(12)}`;
   const rows = summaries.map((s) => {
     const v = s.vsBaseline;
-    const beyond = v ? (v.beyondSpread === null ? 'one seed: no spread' : v.beyondSpread ? 'yes' : 'no') : '—';
-    return `| ${s.plan} | ${s.dModel} × ${s.layers} | ${s.parameters.toLocaleString('en-US')} | ${v ? times(v.parameters) : '1.00×'} | ${s.kvBytesPerToken.toLocaleString('en-US')} | ${v ? times(v.kvBytes) : '1.00×'} | ${pm(s.valLoss, 4)} | ${pm(s.valBpc, 3)} | ${v ? `${v.deltaLoss >= 0 ? '+' : ''}${v.deltaLoss.toFixed(4)}` : '—'} | ${beyond} | ${pm(s.trainTokensPerS, 0)} | ${pm(s.decodeTokensPerS, 0)} |`;
+    const beyond = v
+      ? v.beyondSpread === null
+        ? 'one seed: no spread'
+        : `${v.beyondSpread ? 'yes' : 'no'} (t = ${Number.isFinite(v.t) ? v.t!.toFixed(1) : v.t! > 0 ? '∞' : '−∞'})`
+      : '—';
+    return `| ${s.plan} | ${s.dModel} × ${s.layers} | ${s.parameters.toLocaleString('en-US')} | ${v ? times(v.parameters) : '1.00×'} | ${s.kvBytesPerToken.toLocaleString('en-US')} | ${v ? times(v.kvBytes) : '1.00×'} | ${pm(s.valLoss, 4)} | ${pm(s.valBpc, 3)} | ${v ? `${v.deltaLoss >= 0 ? '+' : ''}${v.deltaLoss.toFixed(4)}${v.t === null ? '' : ` ± ${v.deltaStd.toFixed(4)}`}` : '—'} | ${beyond} | ${pm(s.trainTokensPerS, 0)} | ${pm(s.decodeTokensPerS, 0)} |`;
   });
   return [
     `# ${title}`,
@@ -89,7 +103,7 @@ export function markdownReport(title: string, setup: string, summaries: readonly
     rule,
     ...rows,
     '',
-    'Mean ± sample standard deviation over seeds. A difference from the baseline (the first plan) is "beyond seed spread" when it exceeds twice the standard error of the difference of the two means.',
+    `Mean ± sample standard deviation over seeds. Runs with the same seed share the data split, batch order and validation windows, so each plan is compared with the baseline (the first plan) seed by seed: Δ is the mean of the per-seed differences ± their standard deviation, t = Δ / (sd / √seeds), and the difference is "beyond seed spread" when |t| exceeds Student's two-sided 95% value for seeds − 1 degrees of freedom (${tCritical95(2).toFixed(2)} for 3 seeds, ${tCritical95(4).toFixed(2)} for 5).`,
     '',
   ].join('\n');
 }
