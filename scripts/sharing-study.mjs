@@ -1,10 +1,11 @@
 #!/usr/bin/env node
 // The sharing study's numbers (docs/sharing-study.md): reads a `shareformer sweep` directory (its
-// finished runs, so a study still running can be looked at), times each run's decoding again on
-// this machine, warm and as a median (run it on a quiet machine), and tests each published
-// direction with its effect against the seed spread. Writes docs/sharing-study-table.md,
-// docs/sharing-study.json and the charts in docs/sharing-study/.
-//   node scripts/sharing-study.mjs SWEEP_DIR DATA [--no-decode]
+// finished runs, so a study still running can be looked at), evaluates each run on its whole
+// validation split (the sweep's final evaluation reads 64 windows, 8 of the ~108 held-out
+// passages), times each run's decoding again on this machine, warm and as a median (run it on a
+// quiet machine), and tests each published direction seed by seed against the seed spread. Writes
+// docs/sharing-study-table.md, docs/sharing-study.json and the charts in docs/sharing-study/.
+//   node scripts/sharing-study.mjs SWEEP_DIR DATA [--quick]   (--quick: neither of the two)
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -12,13 +13,14 @@ import { selectNodeBackend } from '../dist/backend/node.js';
 import { timedDecoding } from '../dist/bench/measure.js';
 import { chartSvg } from '../dist/cli/render.js';
 import { loadCheckpoint } from '../dist/io/checkpoint.js';
+import { calibrationData, calibrationEval } from '../dist/convert/uptrain.js';
 import { curveSpec, paretoSpec, summarize } from '../dist/sweep/report.js';
-import { spread } from '../dist/sweep/stats.js';
+import { pairedDifference, spread, tCritical95 } from '../dist/sweep/stats.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const [sweep, data, ...flags] = process.argv.slice(2);
 if (!sweep || !data) {
-  console.error('usage: node scripts/sharing-study.mjs SWEEP_DIR DATA [--no-decode]');
+  console.error('usage: node scripts/sharing-study.mjs SWEEP_DIR DATA [--quick]');
   process.exit(2);
 }
 const DECODE_TOKENS = 120; // within the context of 128: no sliding window in the timing
@@ -59,7 +61,30 @@ for (const r of runs) {
 }
 const plans = PLANS.filter((p) => runs.some((r) => r.plan === p));
 
-if (!flags.includes('--no-decode')) {
+const quick = flags.includes('--quick');
+if (!quick) selectNodeBackend('native');
+// The whole validation split of each run (its seed chose which passages were held out), kept
+// beside the run so a rerun reads it back.
+const text = readFileSync(data, 'utf8');
+for (const r of runs) {
+  r.valLoss64Windows = r.valLoss;
+  const file = join(r.dir, 'full-validation.json');
+  if (!existsSync(file) && quick) continue;
+  if (!existsSync(file)) {
+    const { lm, tokenizer, meta } = loadCheckpoint(r.dir);
+    const cal = calibrationData(tokenizer.encode(text), text.length, lm.config.context, meta, {
+      label: data,
+      windows: Number.MAX_SAFE_INTEGER,
+    });
+    const e = calibrationEval(lm, cal);
+    writeFileSync(file, `${JSON.stringify({ loss: e.loss, bitsPerChar: e.bitsPerChar, windows: cal.windows })}\n`);
+    console.error(`${r.plan} seed ${r.seed}: validation ${e.loss.toFixed(4)} over ${cal.windows} windows`);
+  }
+  const full = JSON.parse(readFileSync(file, 'utf8'));
+  Object.assign(r, { valLoss: full.loss, valBpc: full.bitsPerChar, valWindows: full.windows });
+}
+
+if (!quick) {
   const { backend } = selectNodeBackend('native');
   const prompt = Array.from(readFileSync(data, 'utf8').slice(0, 16)).slice(0, 8).join('');
   for (const r of runs) {
@@ -76,21 +101,35 @@ const losses = (plan) => spread(runs.filter((r) => r.plan === plan).map((r) => r
 const trainLosses = (plan) => spread(runs.filter((r) => r.plan === plan).map((r) => r.trainLoss));
 const speeds = (plan) => spread(runs.filter((r) => r.plan === plan).map((r) => r.decodeTokensPerS));
 
-/** a − b with its standard error and z = difference / standard error (null with one seed on either side). */
+const bySeed = (plan) => new Map(runs.filter((r) => r.plan === plan).map((r) => [r.seed, r.valLoss]));
+/** Plan a against plan b seed by seed (runs of one seed share split, batches and validation text). */
 function compare(a, b) {
+  const d = pairedDifference(bySeed(a), bySeed(b));
+  return { diff: d.mean, sd: d.std, n: d.n, t: d.t, beyond: d.beyond };
+}
+/** Decoding speeds differ by timing noise, not by seed: unpaired, z = difference / standard error. */
+function compareSpeeds(a, b) {
   const d = a.mean - b.mean;
   const se = a.n > 1 && b.n > 1 ? Math.sqrt(a.std ** 2 / a.n + b.std ** 2 / b.n) : null;
-  return { diff: d, se, z: se ? d / se : null };
+  return { diff: d, z: se ? d / se : null };
 }
-/** "holds" when the difference has the expected sign beyond twice its standard error. */
+/** "holds" when the paired difference has the expected sign beyond Student's 95% value. */
 function verdict(c, expectPositive) {
-  if (c.z === null) return 'one seed: no spread yet';
+  if (c.t === null) return 'one seed: no spread yet';
   const right = expectPositive ? c.diff > 0 : c.diff < 0;
-  if (Math.abs(c.z) <= 2) return right ? 'same direction, within the spread' : 'opposite direction, within the spread';
+  if (!c.beyond) return right ? 'same direction, within the spread' : 'opposite direction, within the spread';
   return right ? 'holds' : 'does not hold (opposite, beyond the spread)';
 }
 const f4 = (x) => (x >= 0 ? '+' : '') + x.toFixed(4);
-const zText = (c) => (c.z === null ? '' : `, z = ${c.z.toFixed(1)}`);
+const tNum = (t) => (Number.isFinite(t) ? t.toFixed(1) : t > 0 ? '∞' : '−∞');
+const zText = (c) =>
+  c.t !== undefined
+    ? c.t === null
+      ? ''
+      : ` ± ${c.sd.toFixed(4)} over ${c.n} seeds, t = ${tNum(c.t)}`
+    : c.z === null
+      ? ''
+      : `, z = ${c.z.toFixed(1)}`;
 const has = (...ps) => ps.every((p) => byPlan.has(p));
 /** Loss of predicting each character by its frequency alone: the floor any model should beat. */
 const unigram = (() => {
@@ -101,79 +140,121 @@ const unigram = (() => {
 })();
 
 const directions = [];
-if (has('none', 'share-weights=all,share-scope=ffn', 'share-weights=all,share-scope=attention')) {
-  const c = compare(losses('share-weights=all,share-scope=ffn'), losses('share-weights=all,share-scope=attention'));
+const ALL = 'share-weights=all',
+  ATTN = 'share-weights=all,share-scope=attention',
+  FFN = 'share-weights=all,share-scope=ffn',
+  DEEP = 'layers=12,share-weights=cycle:6',
+  GROUP = 'share-attention=group:2';
+const pct = (c, base = 'none') => `${((100 * c.diff) / losses(base).mean).toFixed(2)}%`;
+if (has('none', FFN, ATTN)) {
+  const c = compare(FFN, ATTN);
   directions.push({
     claim: 'ALBERT: sharing the FFN costs more than sharing attention',
     evidence: `all/ffn − all/attention = ${f4(c.diff)} nats${zText(c)}`,
     verdict: verdict(c, true),
   });
 }
-if (has('none', 'share-weights=all')) {
-  const none = losses('none'),
-    all = losses('share-weights=all');
-  const kept = (unigram - all.mean) / (unigram - none.mean);
-  const c = compare(all, none);
+if (has('none', ALL)) {
+  const kept = (unigram - losses(ALL).mean) / (unigram - losses('none').mean);
+  const c = compare(ALL, 'none');
   directions.push({
     claim: 'ALBERT: all layers shared keeps most of the quality at a fraction of the parameters',
-    evidence: `${byPlan.get('share-weights=all').vsBaseline.parameters.toFixed(2)}× the parameters; ${f4(c.diff)} nats${zText(c)}; keeps ${(100 * kept).toFixed(1)}% of the baseline's gain over character frequencies alone (${unigram.toFixed(3)} nats)`,
+    evidence: `${byPlan.get(ALL).vsBaseline.parameters.toFixed(2)}× the parameters; ${f4(c.diff)} nats${zText(c)} (${pct(c)}); keeps ${(100 * kept).toFixed(1)}% of the baseline's gain over character frequencies alone (${unigram.toFixed(3)} nats)`,
     verdict: kept > 0.9 ? 'holds' : 'does not hold',
   });
 }
+if (has('none', 'tie-embeddings=true,embed-dim=64')) {
+  const c = compare('tie-embeddings=true,embed-dim=64', 'none');
+  directions.push({
+    claim: 'ALBERT: a factorized (and here tied) embedding costs little',
+    evidence: `E = 64, tied: ${byPlan.get('tie-embeddings=true,embed-dim=64').vsBaseline.parameters.toFixed(2)}× the parameters; ${f4(c.diff)} nats${zText(c)} (${pct(c)})`,
+    verdict:
+      Math.abs(c.diff) / losses('none').mean < 0.01
+        ? 'holds (within 1%)'
+        : c.diff < 0
+          ? 'holds (better)'
+          : 'does not hold',
+  });
+}
 if (has('none', 'kv-heads=2', 'kv-heads=1')) {
-  const mha = losses('none'),
-    gqa = losses('kv-heads=2'),
-    mqa = losses('kv-heads=1');
-  const a = compare(gqa, mha),
-    b = compare(mqa, gqa);
-  const order = mha.mean <= gqa.mean && gqa.mean <= mqa.mean;
-  const clear = a.z !== null && b.z !== null && a.z > 2 && b.z > 2;
+  const a = compare('kv-heads=2', 'none'),
+    b = compare('kv-heads=1', 'kv-heads=2');
+  const order = a.diff >= 0 && b.diff >= 0;
   directions.push({
     claim: 'GQA: grouped K/V heads land between multi-head and multi-query',
-    evidence: `MHA ${mha.mean.toFixed(4)}, GQA-2 ${gqa.mean.toFixed(4)} (${f4(a.diff)}${zText(a)}), MQA ${mqa.mean.toFixed(4)} (${f4(b.diff)} from GQA${zText(b)})`,
-    verdict: order ? (clear ? 'holds' : 'in that order, within the spread') : 'not in that order',
+    evidence: `MHA ${losses('none').mean.toFixed(4)}, GQA-2 ${losses('kv-heads=2').mean.toFixed(4)} (${f4(a.diff)}${zText(a)}), MQA ${losses('kv-heads=1').mean.toFixed(4)} (${f4(b.diff)} from GQA${zText(b)})`,
+    verdict: order ? (a.beyond && b.beyond ? 'holds' : 'in that order, within the spread') : 'not in that order',
   });
 }
 if (has('none', 'share-kv=cla:2')) {
-  const c = compare(losses('share-kv=cla:2'), losses('none'));
+  const c = compare('share-kv=cla:2', 'none');
   directions.push({
     claim: 'CLA: sharing K/V between pairs of layers stays close to the baseline at half the KV cache',
-    evidence: `${byPlan.get('share-kv=cla:2').vsBaseline.kvBytes.toFixed(2)}× KV bytes; ${f4(c.diff)} nats${zText(c)} (${((100 * c.diff) / losses('none').mean).toFixed(2)}%)`,
+    evidence: `${byPlan.get('share-kv=cla:2').vsBaseline.kvBytes.toFixed(2)}× KV bytes; ${f4(c.diff)} nats${zText(c)} (${pct(c)})`,
     verdict: Math.abs(c.diff) / losses('none').mean < 0.01 ? 'holds (within 1%)' : 'does not hold',
   });
 }
-if (has('none', 'layers=12,share-weights=cycle:6')) {
-  const c = compare(losses('layers=12,share-weights=cycle:6'), losses('none'));
-  const p = byPlan.get('layers=12,share-weights=cycle:6').vsBaseline.parameters;
+if (has('none', 'share-kv=cla:2', 'share-kv=cla:3')) {
+  const c = compare('share-kv=cla:3', 'share-kv=cla:2');
+  directions.push({
+    claim: 'CLA: sharing across three layers costs more than across two (Brandon et al.)',
+    evidence: `cla:3 − cla:2 = ${f4(c.diff)} nats${zText(c)}`,
+    verdict: verdict(c, true),
+  });
+}
+if (has('none', 'share-weights=cycle:3', 'share-weights=cycle-rev:3', 'share-weights=sequence:3')) {
+  const a = compare('share-weights=sequence:3', 'share-weights=cycle:3'),
+    b = compare('share-weights=sequence:3', 'share-weights=cycle-rev:3');
+  directions.push({
+    claim: 'Takase & Kiyono: at equal parameters, cycle and cycle-rev beat sequence',
+    evidence: `sequence:3 − cycle:3 = ${f4(a.diff)}${zText(a)}; sequence:3 − cycle-rev:3 = ${f4(b.diff)}${zText(b)}`,
+    verdict:
+      a.t === null || b.t === null
+        ? 'one seed: no spread yet'
+        : a.diff > 0 && b.diff > 0
+          ? a.beyond && b.beyond
+            ? 'holds'
+            : 'same direction, within the spread for at least one'
+          : 'does not hold',
+  });
+}
+if (has('none', DEEP)) {
+  const c = compare(DEEP, 'none');
+  const p = byPlan.get(DEEP).vsBaseline.parameters;
   directions.push({
     claim: 'Takase & Kiyono: deeper with cycle sharing beats shallow unshared at equal parameters',
     evidence: `12 layers cycle:6 (${p.toFixed(2)}× the parameters) − 6 layers unshared = ${f4(c.diff)} nats${zText(c)}`,
     verdict: verdict(c, false),
   });
 }
-if (has('none', 'share-attention=group:2')) {
-  const s = speeds('share-attention=group:2'),
+if (has('none', GROUP)) {
+  const s = speeds(GROUP),
     n = speeds('none');
-  const c = compare(s, n);
-  const l = compare(losses('share-attention=group:2'), losses('none'));
+  const c = compareSpeeds(s, n);
+  const l = compare(GROUP, 'none');
   directions.push({
-    claim: 'Xiao et al.: sharing attention weights speeds decoding (they report 1.3×)',
+    claim: 'Xiao et al.: sharing attention weights speeds decoding (they report 1.3×) at little cost',
     evidence: `${(s.mean / n.mean).toFixed(2)}× decoding tokens/s (${s.mean.toFixed(0)} against ${n.mean.toFixed(0)}${zText(c)}); loss ${f4(l.diff)}${zText(l)}`,
-    verdict: s.mean / n.mean >= 1.3 ? 'holds' : s.mean > n.mean && c.z > 2 ? 'faster, but below 1.3×' : 'does not hold',
+    verdict:
+      s.mean / n.mean >= 1.3
+        ? 'holds'
+        : s.mean > n.mean && c.z !== null && c.z > 2
+          ? 'faster, but below 1.3×'
+          : 'does not hold',
   });
 }
 
 const pm = (s, d) => (s.n > 1 ? `${s.mean.toFixed(d)} ± ${s.std.toFixed(d)}` : s.mean.toFixed(d));
 const lines = [
-  '| plan | d × layers | unique params | × | KV bytes/token | × | val loss | bits/char | Δ vs none | z | train loss | decoding tok/s | × |',
+  '| plan | d × layers | unique params | × | KV bytes/token | × | val loss | bits/char | Δ vs none | t | train loss | decoding tok/s | × |',
   `|${'---|'.repeat(13)}`,
   ...summaries.map((s) => {
-    const c = compare(losses(s.plan), losses('none'));
+    const c = compare(s.plan, 'none');
     const sp = speeds(s.plan);
-    return `| ${s.plan} | ${s.dModel} × ${s.layers} | ${s.parameters.toLocaleString('en')} | ${(s.vsBaseline?.parameters ?? 1).toFixed(2)}× | ${s.kvBytesPerToken.toLocaleString('en')} | ${(s.vsBaseline?.kvBytes ?? 1).toFixed(2)}× | ${pm(s.valLoss, 4)} | ${pm(s.valBpc, 3)} | ${s.vsBaseline ? f4(c.diff) : '—'} | ${s.vsBaseline && c.z !== null ? c.z.toFixed(1) : '—'} | ${pm(trainLosses(s.plan), 4)} | ${pm(sp, 0)} | ${(sp.mean / speeds('none').mean).toFixed(2)}× |`;
+    return `| ${s.plan} | ${s.dModel} × ${s.layers} | ${s.parameters.toLocaleString('en')} | ${(s.vsBaseline?.parameters ?? 1).toFixed(2)}× | ${s.kvBytesPerToken.toLocaleString('en')} | ${(s.vsBaseline?.kvBytes ?? 1).toFixed(2)}× | ${pm(s.valLoss, 4)} | ${pm(s.valBpc, 3)} | ${s.vsBaseline ? `${f4(c.diff)}${c.t === null ? '' : ` ± ${c.sd.toFixed(4)}`}` : '—'} | ${s.vsBaseline && c.t !== null ? `${tNum(c.t)}${c.beyond ? ' *' : ''}` : '—'} | ${pm(trainLosses(s.plan), 4)} | ${pm(sp, 0)} | ${(sp.mean / speeds('none').mean).toFixed(2)}× |`;
   }),
   '',
-  `Seeds per plan: ${[...new Set(summaries.map((s) => s.runs))].join(', ')}. z = difference / its standard error (sample standard deviations over seeds); |z| > 2 is beyond the seed spread. Train loss: mean over the last 100 steps (each a batch of 16 × 128 tokens). Decoding: batch 1, KV cache, ${DECODE_TOKENS} tokens after an 8-character prompt, median of 5 timed runs after a warm-up, native backend, measured by this script.`,
+  `Seeds per plan: ${[...new Set(summaries.map((s) => s.runs))].join(', ')}. Validation loss: nats per character over each run's whole validation split (${[...new Set(runs.map((r) => r.valWindows ?? 64))].join(', ')} windows of 128; which passages are held out depends on the seed). Δ vs none: the mean over seeds of each seed's difference from the unshared run of the same seed (same split, batches and validation text) ± its standard deviation; t = Δ / (sd / √seeds), * when |t| exceeds Student's two-sided 95% value (${tCritical95(2).toFixed(2)} for 3 seeds). Train loss: mean over the last 100 steps (each a batch of 16 × 128 tokens). Decoding: batch 1, KV cache, ${DECODE_TOKENS} tokens after an 8-character prompt, median of 5 timed runs after a warm-up, native backend, measured by this script.`,
   '',
   '| published direction | here | verdict |',
   '|---|---|---|',
