@@ -52,12 +52,16 @@ const runs = readdirSync(join(sweep, 'runs'))
 // Training loss over the last 100 steps beside the validation loss: a plan that only looks better
 // by overfitting less would show it in the gap between the two.
 for (const r of runs) {
-  const steps = readFileSync(join(r.dir, 'log.jsonl'), 'utf8')
-    .split('\n')
-    .filter((l) => l.includes('"type":"step"'))
-    .map((l) => JSON.parse(l))
-    .filter((e) => e.step > r.steps - 100);
-  r.trainLoss = steps.reduce((a, e) => a + e.loss, 0) / steps.length;
+  // One loss per step: a resumed run logs again the steps after its last checkpoint.
+  const byStep = new Map(
+    readFileSync(join(r.dir, 'log.jsonl'), 'utf8')
+      .split('\n')
+      .filter((l) => l.includes('"type":"step"'))
+      .map((l) => JSON.parse(l))
+      .filter((e) => e.step > r.steps - 100)
+      .map((e) => [e.step, e.loss]),
+  );
+  r.trainLoss = [...byStep.values()].reduce((a, b) => a + b, 0) / byStep.size;
 }
 const plans = PLANS.filter((p) => runs.some((r) => r.plan === p));
 

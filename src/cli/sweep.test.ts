@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { cli, suiteDir, TINY_RUN } from '../testing/cli.js';
@@ -51,6 +51,18 @@ describe('sweep', () => {
     expect(r.status).toBe(0);
     expect(JSON.parse(readFileSync(join(out, 'results.json'), 'utf8')).runs).toEqual(JSON.parse(before).runs);
     expect(performance.now() - started).toBeLessThan(8_000);
+  });
+
+  it('records a run that finished training after its sweep was killed, with the speed it trained at', () => {
+    const before = JSON.parse(readFileSync(join(out, 'results.json'), 'utf8')).runs[1];
+    // The trainer outlived the sweep: its checkpoint is complete, the sweep wrote nothing for it.
+    rmSync(join(before.dir, 'sweep-result.json'));
+    rmSync(join(before.dir, 'sweep-trained.json'), { force: true });
+    const r = cli('sweep', ...TINY, '--plans', 'none; share-kv=cla:2', '--seeds', '2', '--steps', '6', '--out', out);
+    expect(r.status).toBe(0);
+    const after = JSON.parse(readFileSync(join(out, 'results.json'), 'utf8')).runs[1];
+    expect(after.valLoss).toBe(before.valLoss);
+    expect(after.trainTokensPerS).toBeGreaterThan(0);
   });
 
   it('--jobs 2 trains two runs at once and gets the same runs as one at a time', () => {

@@ -194,12 +194,23 @@ function child(args: string[], env: NodeJS.ProcessEnv, onTick?: () => void): Pro
   });
 }
 
-const evalCurve = (dir: string): Array<{ step: number; valLoss: number }> =>
-  readFileSync(join(dir, 'log.jsonl'), 'utf8')
+/** The validation curve, one point per step: a resumed run logs again the steps after its checkpoint. */
+const evalCurve = (dir: string): Array<{ step: number; valLoss: number }> => {
+  const byStep = new Map<number, number>();
+  for (const l of readFileSync(join(dir, 'log.jsonl'), 'utf8').split('\n'))
+    if (l.startsWith('{"type":"eval"')) {
+      const e = JSON.parse(l) as { step: number; val_loss: number };
+      byStep.set(e.step, e.val_loss);
+    }
+  return [...byStep].sort((a, b) => a[0] - b[0]).map(([step, valLoss]) => ({ step, valLoss }));
+};
+
+const lastStepSpeed = (dir: string): number => {
+  const steps = readFileSync(join(dir, 'log.jsonl'), 'utf8')
     .split('\n')
-    .filter((l) => l.startsWith('{"type":"eval"'))
-    .map((l) => JSON.parse(l) as { step: number; val_loss: number })
-    .map((e) => ({ step: e.step, valLoss: e.val_loss }));
+    .filter((l) => l.startsWith('{"type":"step"'));
+  return steps.length ? (JSON.parse(steps[steps.length - 1]!) as { tokens_per_s: number }).tokens_per_s : 0;
+};
 
 const stepsLogged = (dir: string): number => {
   try {
@@ -258,7 +269,11 @@ async function trainOne(r: PlannedRun, opts: SweepOpts, env: NodeJS.ProcessEnv, 
         ...common,
       ];
   const out = await child(args, env, () => tick(stepsLogged(r.dir)));
-  const trained: Trained = { summary: JSON.parse(out.trim().split('\n').pop()!) };
+  const summary = JSON.parse(out.trim().split('\n').pop()!) as Trained['summary'];
+  // A run that had already finished (its trainer outlived a killed sweep) resumes with no steps to
+  // time: its speed is the one its last logged step measured.
+  if (summary.tokens_per_s === 0) summary.tokens_per_s = lastStepSpeed(r.dir);
+  const trained: Trained = { summary };
   writeFileSync(trainedFile(r), `${JSON.stringify(trained)}\n`);
 }
 
