@@ -135,6 +135,8 @@ export interface CheckpointSource {
   path(file: string): string;
   has(file: string): boolean;
   read(file: string): Uint8Array;
+  /** Each read returns fresh bytes nothing else holds: the model's weights may live in them. */
+  freshReads?: boolean;
 }
 
 /** A source over files held in memory (a page's uploaded files, an unpacked archive). */
@@ -185,7 +187,7 @@ function readJSON(src: CheckpointSource, file: string): unknown {
 function readTensors(src: CheckpointSource, file: string): SafetensorsFile {
   const bytes = src.read(file);
   try {
-    return readSafetensors(bytes, src.path(file));
+    return readSafetensors(bytes, src.path(file), src.freshReads === true);
   } catch (e) {
     throw new CheckpointError(`${(e as Error).message} (the file is damaged)`);
   }
@@ -260,7 +262,7 @@ function checkWeights(
       throw new CheckpointError(`${modelPath}: tensor "${name}" has dtype ${t.dtype}, expected a floating type or I8`);
     }
     const data = toFloat32(t);
-    const bad = data.findIndex((x) => !Number.isFinite(x));
+    const bad = firstNonFinite(data);
     if (bad >= 0) {
       throw new CheckpointError(
         `${modelPath}: tensor "${name}" holds ${data[bad]} at index ${bad}; the weights are not finite (the run diverged or the file is corrupt)`,
@@ -269,6 +271,15 @@ function checkWeights(
     weights.set(name, data);
   }
   return { weights, quantized };
+}
+
+/** Index of the first NaN or ±Infinity, or −1 (x − x is NaN exactly for those: a loop V8 keeps tight). */
+function firstNonFinite(data: Float32Array): number {
+  for (let i = 0; i < data.length; i++) {
+    const x = data[i]!;
+    if (x - x !== 0) return i;
+  }
+  return -1;
 }
 
 /** An I8 matrix and its F32 row scales, checked. */
@@ -323,7 +334,8 @@ export function decodeCheckpoint(src: CheckpointSource, options: DecodeOptions =
   const dtypes = new Set([...file.tensors.values()].map((t) => t.dtype));
   const lm = new TransformerLM(config, null);
   asCheckpointError(() => lm.loadQuantized(quantized, modelPath));
-  asCheckpointError(() => lm.loadWeights(weights, modelPath));
+  // The model takes the loaded arrays as its parameters: nothing else holds them.
+  asCheckpointError(() => lm.loadWeights(weights, modelPath, { adopt: true }));
   const tokPath = src.path('tokenizer.json');
   const tokenizer = asCheckpointError(() => tokenizerFromJSON(readJSON(src, 'tokenizer.json'), tokPath));
   if (tokenizer.vocabSize !== config.vocabSize) {

@@ -45,6 +45,20 @@ describe('checkpoint round trip', () => {
     expect([...logits(b)]).toEqual([...logits(a)]);
   });
 
+  it('takes the weights in place: every parameter lives in the one buffer read from model.safetensors', () => {
+    const dir = join(root, 'in-place');
+    saveCheckpoint(dir, make());
+    const b = loadCheckpoint(dir);
+    const buffers = new Set([...b.lm.params.values()].map((t) => t.data.buffer));
+    expect(buffers.size).toBe(1);
+    expect([...buffers][0]!.byteLength).toBeGreaterThanOrEqual(statSync(join(dir, 'model.safetensors')).size);
+    // Still an ordinary model: it trains, and the next save writes what it learned.
+    const w = b.lm.params.get('norm.weight')!;
+    w.data[0] = 7;
+    saveCheckpoint(dir, b);
+    expect(loadCheckpoint(dir).lm.params.get('norm.weight')!.data[0]).toBe(7);
+  });
+
   it('stores each shared tensor once, so the file shrinks with weight sharing', () => {
     saveCheckpoint(join(root, 'none'), make());
     saveCheckpoint(join(root, 'all'), make({ shareWeights: 'all' }));

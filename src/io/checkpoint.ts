@@ -146,6 +146,7 @@ export function checkpointSource(path: string): CheckpointSource {
   if (/\.zip$/i.test(path) && existsSync(path) && statSync(path).isFile()) return zipSource(path);
   const dir = resolveCheckpointDir(path);
   return {
+    freshReads: true,
     path: (file) => join(dir, file),
     has: (file) => existsSync(join(dir, file)),
     read(file) {

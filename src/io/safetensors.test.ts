@@ -13,6 +13,37 @@ function rawFile(header: unknown, data: Uint8Array | number[] = [], headerText?:
   return out;
 }
 
+describe('reading a fresh file in place', () => {
+  const values = Float32Array.from([1.5, -2, 3, 4]);
+  const file = () =>
+    writeSafetensors({ a: { shape: [4], data: values }, h: { shape: [2], data: Uint16Array.of(1, 2), dtype: 'F16' } });
+
+  it('owned bytes: aligned tensors are views of the file, not copies', () => {
+    const bytes = file();
+    const a = readSafetensors(bytes, 'x', true).tensors.get('a')!;
+    expect(a.data.buffer).toBe(bytes.buffer);
+    expect([...(a.data as Float32Array)]).toEqual([...values]);
+  });
+
+  it('bytes the caller still holds are copied: changing a tensor leaves them as they were', () => {
+    const bytes = file();
+    const before = bytes.slice();
+    const a = readSafetensors(bytes, 'x').tensors.get('a')!;
+    expect(a.data.buffer).not.toBe(bytes.buffer);
+    (a.data as Float32Array)[0] = 99;
+    expect(bytes).toEqual(before);
+  });
+
+  it('a tensor that starts off its alignment (a header of odd length) is copied into an aligned buffer', () => {
+    // 8 + 61 header bytes: the F32 data would start at byte 69, not a multiple of 4.
+    const header = JSON.stringify({ a: { dtype: 'F32', shape: [4], data_offsets: [0, 16] } }).padEnd(61, ' ');
+    const bytes = rawFile(null, new Uint8Array(values.buffer), header);
+    const a = readSafetensors(bytes, 'x', true).tensors.get('a')!;
+    expect(a.data.buffer).not.toBe(bytes.buffer);
+    expect([...(a.data as Float32Array)]).toEqual([...values]);
+  });
+});
+
 describe('safetensors round trip', () => {
   it('writes and reads every dtype, shape and metadata back exactly', () => {
     const bytes = writeSafetensors(

@@ -166,36 +166,52 @@ export function tensorFromBytes(entry: TensorEntry, bytes: Uint8Array, owned = f
   return { dtype: entry.dtype, shape: [...entry.shape], data: typedView(entry.dtype, raw) };
 }
 
-export function readSafetensors(bytes: Uint8Array, source = 'safetensors'): SafetensorsFile {
+/**
+ * Reads a safetensors file. With `owned` (the bytes are a fresh read that nothing else holds or
+ * changes), each tensor whose data is aligned for its type is a view of those bytes rather than a
+ * copy: loading a 124M-parameter model then copies nothing.
+ */
+export function readSafetensors(bytes: Uint8Array, source = 'safetensors', owned = false): SafetensorsFile {
   const len = headerLength(bytes.subarray(0, 8), bytes.length, source);
   const header = parseSafetensorsHeader(bytes.subarray(8, 8 + len), bytes.length, source);
   const tensors = new Map<string, StoredTensor>();
   for (const [name, e] of header.entries) {
-    tensors.set(name, tensorFromBytes(e, bytes.subarray(header.dataStart + e.begin, header.dataStart + e.end)));
+    const data = bytes.subarray(header.dataStart + e.begin, header.dataStart + e.end);
+    const width = ITEM_SIZE[e.dtype];
+    tensors.set(
+      name,
+      owned && data.byteOffset % width === 0
+        ? {
+            dtype: e.dtype,
+            shape: [...e.shape],
+            data: typedView(e.dtype, data.buffer, data.byteOffset, data.byteLength / width),
+          }
+        : tensorFromBytes(e, data),
+    );
   }
   return { tensors, metadata: header.metadata };
 }
 
-function typedView(dtype: Dtype, buf: ArrayBuffer): TensorData {
+function typedView(dtype: Dtype, buf: ArrayBufferLike, offset = 0, length?: number): TensorData {
   switch (dtype) {
     case 'F64':
-      return new Float64Array(buf);
+      return new Float64Array(buf, offset, length);
     case 'F32':
-      return new Float32Array(buf);
+      return new Float32Array(buf, offset, length);
     case 'F16':
     case 'BF16':
-      return new Uint16Array(buf);
+      return new Uint16Array(buf, offset, length);
     case 'I64':
-      return new BigInt64Array(buf);
+      return new BigInt64Array(buf, offset, length);
     case 'I32':
-      return new Int32Array(buf);
+      return new Int32Array(buf, offset, length);
     case 'I16':
-      return new Int16Array(buf);
+      return new Int16Array(buf, offset, length);
     case 'I8':
-      return new Int8Array(buf);
+      return new Int8Array(buf, offset, length);
     case 'U8':
     case 'BOOL':
-      return new Uint8Array(buf);
+      return new Uint8Array(buf, offset, length);
   }
 }
 

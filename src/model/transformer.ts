@@ -91,8 +91,16 @@ export class TransformerLM {
     return 0.02;
   }
 
-  /** Replaces every parameter's values; names and shapes must match exactly. */
-  loadWeights(weights: Map<string, Float32Array> | Record<string, Float32Array>, source = 'loadWeights'): void {
+  /**
+   * Replaces every parameter's values; names and shapes must match exactly. With `adopt`, the given
+   * arrays become the parameters (no copy): for a model just built to receive them, whose caller
+   * keeps no other use of the arrays.
+   */
+  loadWeights(
+    weights: Map<string, Float32Array> | Record<string, Float32Array>,
+    source = 'loadWeights',
+    options: { adopt?: boolean } = {},
+  ): void {
     const map = weights instanceof Map ? weights : new Map(Object.entries(weights));
     for (const [name, t] of this.params) {
       const w = map.get(name);
@@ -105,7 +113,10 @@ export class TransformerLM {
     for (const name of map.keys())
       if (!this.params.has(name))
         throw new Error(`${source}: unexpected parameter "${name}" (not in this config's sharing plan)`);
-    for (const [name, t] of this.params) t.data.set(map.get(name)!);
+    for (const [name, t] of this.params) {
+      if (options.adopt) this.params.set(name, new Tensor(map.get(name)!, t.shape, { requiresGrad: true, name }));
+      else t.data.set(map.get(name)!);
+    }
   }
 
   /**
