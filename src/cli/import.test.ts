@@ -87,6 +87,46 @@ describe('import', () => {
     expect(r.stderr).toMatch(/--init-from keeps the checkpoint's model and sharing plan; drop "layers"/);
   });
 
+  it('--init-from with a shorter --context fine-tunes on shorter windows, keeping the first learned positions', async () => {
+    const { loadCheckpoint } = await import('../io/checkpoint.js');
+    const source = loadCheckpoint(run).lm;
+    const out = join(root, 'short');
+    const r = cli(
+      'train',
+      '--init-from',
+      run,
+      '--context',
+      '16',
+      '--data',
+      text,
+      '--steps',
+      '2',
+      '--lr',
+      '1e-9',
+      '--eval-every',
+      '0',
+      '--quiet',
+      '--out',
+      out,
+    );
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    const tuned = loadCheckpoint(out).lm;
+    expect(tuned.config.context).toBe(16);
+    expect(source.config.context).toBeGreaterThan(16);
+    const d = tuned.config.dModel;
+    const diff = tuned.params
+      .get('pos.weight')!
+      .data.reduce((m, v, i) => Math.max(m, Math.abs(v - source.params.get('pos.weight')!.data[i]!)), 0);
+    expect(diff).toBeLessThan(1e-4); // two steps at lr 1e-9 leave the first 16 rows as they were
+    expect(tuned.params.get('pos.weight')!.data.length).toBe(16 * d);
+    const longer = cli('train', '--init-from', run, '--context', '4096', '--data', text, '--out', join(root, 'y'));
+    expect(longer.status).not.toBe(0);
+    expect(longer.stderr).toMatch(
+      /--context 4096: .* was trained with a context of \d+; a fine-tune can use shorter windows/,
+    );
+  });
+
   it('export --to hf writes a directory that imports back to the same model', () => {
     const hf = join(root, 'exported');
     const r = cli('export', '--checkpoint', run, '--to', 'hf', '--out', hf, '--json');

@@ -80,7 +80,7 @@ export function trainCommand(): Command {
     .option('--resume <dir>', 'continue the run saved in this directory (same data, bit-identical loss curve)')
     .option(
       '--init-from <dir>',
-      'fine-tune: start from the weights and tokenizer of this checkpoint (e.g. one made by `shareformer import`), with a new optimizer',
+      'fine-tune: start from the weights and tokenizer of this checkpoint (e.g. one made by `shareformer import`), with a new optimizer; --context may shorten its windows',
     );
   addModelOptions(cmd);
   cmd
@@ -252,19 +252,39 @@ function int8Refusal(run: string): Error {
   );
 }
 
-/** The model and tokenizer a fine-tuning run starts from; the architecture and plan stay as they are. */
+/**
+ * The model and tokenizer a fine-tuning run starts from; the architecture and plan stay as they
+ * are, except that `--context` may shorten the training windows (GPT-2's 1,024 positions are more
+ * than a CPU fine-tune needs): learned positions keep their first rows.
+ */
 function initialWeights(opts: TrainOpts, file: Record<string, unknown>): { tokenizer: Tokenizer; lm: TransformerLM } {
   if (opts.resume)
     throw new Error('--init-from starts a new run from a checkpoint; --resume continues one: give only one');
-  const changed = Object.keys(modelConfigFrom(opts, file));
+  const { context, ...others } = modelConfigFrom(opts, file);
+  const changed = Object.keys(others);
   if (changed.length > 0) {
     throw new Error(
-      `--init-from keeps the checkpoint's model and sharing plan; drop ${changed.map((k) => `"${k}"`).join(', ')} (changing a trained model's plan is conversion, not fine-tuning)`,
+      `--init-from keeps the checkpoint's model and sharing plan; drop ${changed.map((k) => `"${k}"`).join(', ')} (changing a trained model's plan is conversion, not fine-tuning; --context may shorten the windows)`,
     );
   }
   const start = loadCheckpoint(opts.initFrom!);
   if (start.lm.quantized.size > 0) throw int8Refusal(opts.initFrom!);
-  return start;
+  if (context === undefined || context === start.lm.config.context) return start;
+  return { tokenizer: start.tokenizer, lm: withShorterContext(start.lm, context, opts.initFrom!) };
+}
+
+function withShorterContext(lm: TransformerLM, context: number, source: string): TransformerLM {
+  const trained = lm.config.context;
+  if (context > trained)
+    throw new Error(
+      `--context ${context}: ${source} was trained with a context of ${trained}; a fine-tune can use shorter windows, not longer ones (${lm.config.positions === 'learned' ? 'no positions past it were learned' : 'RoPE was never trained at those distances'})`,
+    );
+  const short = new TransformerLM({ ...lm.config, context }, null);
+  const weights = new Map([...lm.params].map(([name, t]) => [name, t.data]));
+  const pos = weights.get('pos.weight');
+  if (pos) weights.set('pos.weight', pos.subarray(0, context * lm.config.dModel));
+  short.loadWeights(weights, source, { adopt: true });
+  return short;
 }
 
 function encodeCorpus(tokenizer: Tokenizer, corpus: Corpus): Int32Array {
