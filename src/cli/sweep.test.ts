@@ -5,25 +5,14 @@ import { cli, suiteDir, TINY_RUN } from '../testing/cli.js';
 
 const root = suiteDir('sweep');
 const TINY = [...TINY_RUN, '--eval-windows', '4', '--decode-tokens', '8', '--backend', 'js'];
+/** The sweep most tests share: two plans, two seeds, six steps. */
+const TWO_PLANS = [...TINY, '--plans', 'none; share-kv=cla:2', '--seeds', '2', '--steps', '6'];
 
 describe('sweep', () => {
   const out = join(root, 'a');
 
   it('runs every plan and seed and writes the reports', () => {
-    const r = cli(
-      'sweep',
-      ...TINY,
-      '--plans',
-      'none; share-kv=cla:2',
-      '--seeds',
-      '2',
-      '--steps',
-      '6',
-      '--eval-every',
-      '3',
-      '--out',
-      out,
-    );
+    const r = cli('sweep', ...TWO_PLANS, '--eval-every', '3', '--out', out);
     expect(r.status).toBe(0);
     const results = JSON.parse(readFileSync(join(out, 'results.json'), 'utf8'));
     expect(results.runs).toHaveLength(4);
@@ -47,7 +36,7 @@ describe('sweep', () => {
   it('skips completed runs when rerun', () => {
     const before = readFileSync(join(out, 'results.json'), 'utf8');
     const started = performance.now();
-    const r = cli('sweep', ...TINY, '--plans', 'none; share-kv=cla:2', '--seeds', '2', '--steps', '6', '--out', out);
+    const r = cli('sweep', ...TWO_PLANS, '--out', out);
     expect(r.status).toBe(0);
     expect(JSON.parse(readFileSync(join(out, 'results.json'), 'utf8')).runs).toEqual(JSON.parse(before).runs);
     expect(performance.now() - started).toBeLessThan(8_000);
@@ -58,7 +47,7 @@ describe('sweep', () => {
     // The trainer outlived the sweep: its checkpoint is complete, the sweep wrote nothing for it.
     rmSync(join(before.dir, 'sweep-result.json'));
     rmSync(join(before.dir, 'sweep-trained.json'), { force: true });
-    const r = cli('sweep', ...TINY, '--plans', 'none; share-kv=cla:2', '--seeds', '2', '--steps', '6', '--out', out);
+    const r = cli('sweep', ...TWO_PLANS, '--out', out);
     expect(r.status).toBe(0);
     const after = JSON.parse(readFileSync(join(out, 'results.json'), 'utf8')).runs[1];
     expect(after.valLoss).toBe(before.valLoss);
@@ -67,22 +56,7 @@ describe('sweep', () => {
 
   it('--jobs 2 trains two runs at once and gets the same runs as one at a time', () => {
     const jobs = join(root, 'jobs');
-    const r = cli(
-      'sweep',
-      ...TINY,
-      '--plans',
-      'none; share-kv=cla:2',
-      '--seeds',
-      '2',
-      '--steps',
-      '6',
-      '--eval-every',
-      '3',
-      '--jobs',
-      '2',
-      '--out',
-      jobs,
-    );
+    const r = cli('sweep', ...TWO_PLANS, '--eval-every', '3', '--jobs', '2', '--out', jobs);
     expect(r.status).toBe(0);
     const parallel = JSON.parse(readFileSync(join(jobs, 'results.json'), 'utf8'));
     const serial = JSON.parse(readFileSync(join(out, 'results.json'), 'utf8'));
