@@ -23,6 +23,12 @@ describe('published parameter counts', () => {
     ['bert-large', 335_141_888],
     ['llama-2-13b', 13_015_864_320],
     ['llama-2-70b', 68_976_648_192],
+    // Hugging Face's counts of the small models people run on a CPU or in a browser.
+    ['llama-3.2-1b', 1_235_814_400],
+    ['llama-3.2-3b', 3_212_749_824],
+    ['tinyllama-1.1b', 1_100_048_384],
+    ['smollm2-135m', 134_515_008],
+    ['smollm2-360m', 361_821_120],
   ])('%s has %i parameters', (name, expected) => {
     expect(count(name)).toBe(expected);
   });

@@ -48,6 +48,15 @@ describe('shareformer analyze', () => {
     expect(plans.map((p) => p.label)).toEqual(['none', 'share-kv=cla:2', 'kv-heads=8', 'share-weights=all']);
     expect(plans.map((p) => p.kvCache.bytesPerToken)).toEqual([524288, 262144, 131072, 524288]);
     expect(plans[3]!.parameters.total).toBeLessThan(plans[0]!.parameters.total / 10);
+    // The same plans as one list, the way sweep --plans takes them.
+    const listed = cli(
+      '--preset',
+      'llama-2-7b',
+      '--compare',
+      'none; share-kv=cla:2; kv-heads=8; share-weights=all',
+      '--json',
+    );
+    expect(JSON.parse(listed.stdout).plans.map((p: { label: string }) => p.label)).toEqual(plans.map((p) => p.label));
   });
 
   it('draws the charts as SVG and PNG', () => {

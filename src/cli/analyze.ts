@@ -49,7 +49,7 @@ export function analyzeCommand(): Command {
     )
     .option(
       '--compare <plans...>',
-      'plans side by side: "none" or KEY=VALUE[,KEY=VALUE] with keys share-weights, share-kv, kv-heads, share-attention, ...',
+      'plans side by side, as separate arguments or one list separated by ";": "none" or KEY=VALUE[,KEY=VALUE] with keys share-weights, share-kv, kv-heads, share-attention, ...',
     )
     .option(
       '--chart <file>',
@@ -73,7 +73,9 @@ export function analyzeCommand(): Command {
     const name = opts.preset ?? opts.checkpoint ?? opts.config!;
     const context = opts.context ?? config.context;
     const options = { context, batch: opts.batch, dtype: opts.dtype, kvDtype: opts.kvDtype ?? opts.dtype };
-    const plans: PlanCurve[] = (opts.compare ?? []).map((text) => {
+    // Separate arguments or one list separated by ";", as sweep --plans takes it.
+    const texts = (opts.compare ?? []).flatMap((t) => t.split(';').map((p) => p.trim())).filter(Boolean);
+    const plans: PlanCurve[] = texts.map((text) => {
       const plan = parsePlan(text);
       return { label: plan.label, config: planConfig(base, plan, '--compare') };
     });
