@@ -19,6 +19,8 @@ describe('sweep', () => {
     expect(results.runs.map((x: { seed: number }) => x.seed)).toEqual([1, 1, 2, 2]); // seed-major
     expect(results.runs[0].curve.map((p: { step: number }) => p.step)).toEqual([3, 6]);
     for (const run of results.runs) expect(run.decodeTokensPerS).toBeGreaterThan(0);
+    // The final loss is the whole validation split's, not the 4 windows the curve reads.
+    for (const run of results.runs) expect(run.valWindows).toBeGreaterThan(4);
     expect(results.plans.map((p: { plan: string }) => p.plan)).toEqual(['none', 'share-kv=cla:2']);
     const cla = results.plans[1];
     expect(cla.vsBaseline.kvBytes).toBe(0.5);
@@ -31,6 +33,21 @@ describe('sweep', () => {
     expect(html.match(/<svg/g)).toHaveLength(4);
     expect(readFileSync(join(out, 'charts', 'validation-curves.svg'), 'utf8')).toMatch(/^<svg/);
     expect(html).not.toMatch(/<script src=|https?:\/\/(?!www\.w3\.org)/);
+  });
+
+  it("each run's validation loss is its whole held-out split, as convert's calibration reads it", async () => {
+    const { loadCheckpoint } = await import('../io/checkpoint.js');
+    const { calibrationData, calibrationEval } = await import('../convert/uptrain.js');
+    const { readCorpus } = await import('../io/corpus.js');
+    const run = JSON.parse(readFileSync(join(out, 'results.json'), 'utf8')).runs[2];
+    const { lm, tokenizer, meta } = loadCheckpoint(run.dir);
+    const text = readCorpus('synthetic:copy').text;
+    const split = calibrationData(tokenizer.encode(text), text.length, lm.config.context, meta, {
+      label: 'synthetic:copy',
+      windows: Number.MAX_SAFE_INTEGER,
+    });
+    expect(split.windows).toBe(run.valWindows);
+    expect(calibrationEval(lm, split).loss).toBeCloseTo(run.valLoss, 6);
   });
 
   it('skips completed runs when rerun', () => {

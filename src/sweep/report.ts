@@ -8,8 +8,10 @@ export interface RunResult {
   seed: number;
   dir: string;
   config: Record<string, unknown>;
+  /** On the run's whole validation split (`valWindows` windows of the context). */
   valLoss: number;
   valBpc: number;
+  valWindows?: number;
   parameters: number;
   kvBytesPerToken: number;
   trainTokensPerS: number;
@@ -29,6 +31,8 @@ export interface PlanSummary {
   layers: number;
   valLoss: Spread;
   valBpc: Spread;
+  /** Validation windows of the whole split of the plan's first run (seeds hold out different passages). */
+  valWindows?: number;
   trainTokensPerS: Spread;
   decodeTokensPerS: Spread;
   /** Against the first plan (the baseline); null for the baseline itself. */
@@ -60,6 +64,7 @@ export function summarize(plans: readonly string[], runs: readonly RunResult[]):
       layers: Number(first.config.layers),
       valLoss: spread(rs.map((r) => r.valLoss)),
       valBpc: spread(rs.map((r) => r.valBpc)),
+      ...(first.valWindows !== undefined && { valWindows: first.valWindows }),
       trainTokensPerS: spread(rs.map((r) => r.trainTokensPerS)),
       decodeTokensPerS: spread(rs.map((r) => r.decodeTokensPerS)),
       vsBaseline:
@@ -80,6 +85,11 @@ export function summarize(plans: readonly string[], runs: readonly RunResult[]):
 const pm = (s: Spread, digits: number) =>
   s.n > 1 ? `${s.mean.toFixed(digits)} ± ${s.std.toFixed(digits)}` : s.mean.toFixed(digits);
 const times = (x: number) => `${x.toFixed(2)}×`;
+
+const windowsNote = (summaries: readonly PlanSummary[]) => {
+  const w = [...new Set(summaries.map((s) => s.valWindows).filter((n) => n !== undefined))];
+  return w.length ? ` (${w.join(', ')} windows)` : '';
+};
 
 export function markdownReport(title: string, setup: string, summaries: readonly PlanSummary[]): string {
   const head =
@@ -103,7 +113,7 @@ export function markdownReport(title: string, setup: string, summaries: readonly
     rule,
     ...rows,
     '',
-    `Mean ± sample standard deviation over seeds. Runs with the same seed share the data split, batch order and validation windows, so each plan is compared with the baseline (the first plan) seed by seed: Δ is the mean of the per-seed differences ± their standard deviation, t = Δ / (sd / √seeds), and the difference is "beyond seed spread" when |t| exceeds Student's two-sided 95% value for seeds − 1 degrees of freedom (${tCritical95(2).toFixed(2)} for 3 seeds, ${tCritical95(4).toFixed(2)} for 5).`,
+    `Validation loss and bits/char over each run's whole validation split${windowsNote(summaries)}. Mean ± sample standard deviation over seeds. Runs with the same seed share the data split, batch order and validation windows, so each plan is compared with the baseline (the first plan) seed by seed: Δ is the mean of the per-seed differences ± their standard deviation, t = Δ / (sd / √seeds), and the difference is "beyond seed spread" when |t| exceeds Student's two-sided 95% value for seeds − 1 degrees of freedom (${tCritical95(2).toFixed(2)} for 3 seeds, ${tCritical95(4).toFixed(2)} for 5).`,
     '',
   ].join('\n');
 }
