@@ -57,6 +57,16 @@ describe('shareformer CLI', () => {
       /what each kind of sharing buys and costs here:\n {2}weights all \(ALBERT\): 0\.5\d× the parameters/,
     );
     expect(r.stdout).toMatch(/shareformer sweep --data FILE/);
+    // The commands it suggests next work as printed (those that need no file of the user's).
+    const next = lines
+      .filter((l) => l.startsWith('  shareformer ') && !l.includes(' FILE'))
+      .map((l) => l.trim().split(/ {3}\(/)[0]!);
+    expect(next.length).toBeGreaterThanOrEqual(2);
+    for (const command of next) {
+      const args = [...command.slice('shareformer '.length).matchAll(/"([^"]*)"|(\S+)/g)].map((m) => m[1] ?? m[2]!);
+      const run = cli(...args);
+      expect(run.status, `${command}\n${run.stderr}`).toBe(0);
+    }
   });
 
   it('rejects a malformed SHAREFORMER_THREADS instead of quietly using the default', () => {
