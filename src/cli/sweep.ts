@@ -391,6 +391,12 @@ async function runSweep(opts: SweepOpts): Promise<void> {
   await writeReports(opts, runs, results);
 }
 
+/** This command as a shell would take it back: arguments with spaces or shell characters quoted. */
+function commandLine(): string {
+  const quote = (a: string) => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`);
+  return ['shareformer', ...process.argv.slice(2).map(quote)].join(' ');
+}
+
 async function writeReports(opts: SweepOpts, runs: PlannedRun[], results: RunResult[]): Promise<void> {
   const plans = [...new Set(runs.map((r) => r.plan))];
   const summaries = summarize(plans, results);
@@ -398,15 +404,16 @@ async function writeReports(opts: SweepOpts, runs: PlannedRun[], results: RunRes
     opts.jobs > 1
       ? ` ${opts.jobs} runs trained at once (training tokens/s are each run's while sharing the machine; decoding timed afterwards, alone).`
       : '';
-  const setup = `Data ${opts.data}; ${opts.seeds} seed${opts.seeds > 1 ? 's' : ''} per plan; ${opts.steps} steps; --match ${opts.match}.${shared} Command: shareformer ${process.argv.slice(2).join(' ')}`;
+  const setup = `Data ${opts.data}; ${opts.seeds} seed${opts.seeds > 1 ? 's' : ''} per plan; ${opts.steps} steps; --match ${opts.match}.${shared}`;
+  const command = `Command: \`${commandLine()}\``;
   const late = lateImprovement(plans[0]!, results);
   const flat = late
-    ? ` Baseline validation loss from step ${late.from} to ${late.to}: ${late.delta >= 0 ? '+' : ''}${late.delta.toFixed(4)} nats (how much training was still improving it).`
+    ? `Baseline validation loss from step ${late.from} to ${late.to}: ${late.delta >= 0 ? '+' : ''}${late.delta.toFixed(4)} nats (how much training was still improving it).`
     : '';
-  const md = markdownReport('shareformer sweep', setup + flat, summaries);
+  const md = markdownReport('shareformer sweep', [setup, flat, command].filter(Boolean).join('\n\n'), summaries);
   writeFileSync(
     join(opts.out, 'results.json'),
-    `${JSON.stringify({ setup, plans: summaries, runs: results }, null, 2)}\n`,
+    `${JSON.stringify({ setup, command: commandLine(), plans: summaries, runs: results }, null, 2)}\n`,
   );
   writeFileSync(join(opts.out, 'report.md'), md);
   const curve = curveSpec(plans, results);

@@ -91,6 +91,11 @@ const windowsNote = (summaries: readonly PlanSummary[]) => {
   return w.length ? ` (${w.join(', ')} windows)` : '';
 };
 
+const criticalNote = (summaries: readonly PlanSummary[]) => {
+  const seeds = Math.max(...summaries.map((s) => s.runs));
+  return seeds > 1 ? ` (${tCritical95(seeds - 1).toFixed(2)} for the ${seeds} seeds here)` : '';
+};
+
 export function markdownReport(title: string, setup: string, summaries: readonly PlanSummary[]): string {
   const head =
     '| plan | d_model × layers | unique params | × | KV bytes/token | × | val loss | bits/char | Δ loss vs baseline | beyond seed spread | train tok/s | decode tok/s |';
@@ -113,7 +118,7 @@ export function markdownReport(title: string, setup: string, summaries: readonly
     rule,
     ...rows,
     '',
-    `Validation loss and bits/char over each run's whole validation split${windowsNote(summaries)}. Mean ± sample standard deviation over seeds. Runs with the same seed share the data split, batch order and validation windows, so each plan is compared with the baseline (the first plan) seed by seed: Δ is the mean of the per-seed differences ± their standard deviation, t = Δ / (sd / √seeds), and the difference is "beyond seed spread" when |t| exceeds Student's two-sided 95% value for seeds − 1 degrees of freedom (${tCritical95(2).toFixed(2)} for 3 seeds, ${tCritical95(4).toFixed(2)} for 5).`,
+    `Validation loss and bits/char over each run's whole validation split${windowsNote(summaries)}. Mean ± sample standard deviation over seeds. Runs with the same seed share the data split, batch order and validation windows, so each plan is compared with the baseline (the first plan) seed by seed: Δ is the mean of the per-seed differences ± their standard deviation, t = Δ / (sd / √seeds), and the difference is "beyond seed spread" when |t| exceeds Student's two-sided 95% value for seeds − 1 degrees of freedom${criticalNote(summaries)}.`,
     '',
   ].join('\n');
 }
@@ -238,7 +243,7 @@ export function htmlReport(markdownTable: string, svgs: readonly string[]): stri
         const tag = l.startsWith('| plan |') ? 'th' : 'td';
         return `<tr>${cells.map((c) => `<${tag}>${escapeHtml(c)}</${tag}>`).join('')}</tr>`;
       }
-      return l ? `<p>${escapeHtml(l)}</p>` : '';
+      return l ? `<p>${escapeHtml(l).replace(/`([^`]+)`/g, '<code>$1</code>')}</p>` : '';
     })
     .join('\n')
     .replace(/(<tr>[\s\S]*<\/tr>)/, '<table>$1</table>');
