@@ -5,7 +5,9 @@
 // passages), times each run's decoding again on this machine, warm and as a median (run it on a
 // quiet machine), and tests each published direction seed by seed against the seed spread. Writes
 // docs/sharing-study-table.md, docs/sharing-study.json and the charts in docs/sharing-study/.
-//   node scripts/sharing-study.mjs SWEEP_DIR DATA [--quick]   (--quick: neither of the two)
+//   node scripts/sharing-study.mjs SWEEP_DIR DATA [--quick] [--tag NAME]
+//   (--quick: neither of the two; --tag: write sharing-study-NAME-table.md, …-NAME.json and NAME-*.svg,
+//   for a second sweep such as the half-budget one)
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -20,7 +22,7 @@ import { pairedDifference, spread, tCritical95 } from '../dist/sweep/stats.js';
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const [sweep, data, ...flags] = process.argv.slice(2);
 if (!sweep || !data) {
-  console.error('usage: node scripts/sharing-study.mjs SWEEP_DIR DATA [--quick]');
+  console.error('usage: node scripts/sharing-study.mjs SWEEP_DIR DATA [--quick] [--tag NAME]');
   process.exit(2);
 }
 const DECODE_TOKENS = 120; // within the context of 128: no sliding window in the timing
@@ -66,6 +68,8 @@ for (const r of runs) {
 const plans = PLANS.filter((p) => runs.some((r) => r.plan === p));
 
 const quick = flags.includes('--quick');
+const tag = flags.includes('--tag') ? flags[flags.indexOf('--tag') + 1] : null;
+const named = (base, ext) => `${base}${tag ? `-${tag}` : ''}${ext}`;
 if (!quick) selectNodeBackend('native');
 // The whole validation split of each run (its seed chose which passages were held out), kept
 // beside the run so a rerun reads it back.
@@ -266,9 +270,9 @@ const lines = [
   '',
 ];
 mkdirSync(join(ROOT, 'docs', 'sharing-study'), { recursive: true });
-writeFileSync(join(ROOT, 'docs', 'sharing-study-table.md'), `${lines.join('\n')}\n`);
+writeFileSync(join(ROOT, 'docs', named('sharing-study', '-table.md')), `${lines.join('\n')}\n`);
 writeFileSync(
-  join(ROOT, 'docs', 'sharing-study.json'),
+  join(ROOT, 'docs', named('sharing-study', '.json')),
   `${JSON.stringify({ plans: summaries, directions, runs }, null, 1)}\n`,
 );
 const specs = {
@@ -278,5 +282,6 @@ const specs = {
   'validation-curves': curveSpec(plans, runs),
 };
 for (const [name, spec] of Object.entries(specs))
-  if (spec) writeFileSync(join(ROOT, 'docs', 'sharing-study', `${name}.svg`), await chartSvg(spec));
+  if (spec)
+    writeFileSync(join(ROOT, 'docs', 'sharing-study', `${tag ? `${tag}-` : ''}${name}.svg`), await chartSvg(spec));
 console.log(lines.join('\n'));
