@@ -55,6 +55,7 @@ describe('sweep', () => {
     const started = performance.now();
     const r = cli('sweep', ...TWO_PLANS, '--out', out);
     expect(r.status).toBe(0);
+    expect(r.stderr).toMatch(/sweep: 4 runs \(2 plans × 2 seeds\) in .*: 4 done, 0 to train; 1 at a time/);
     expect(JSON.parse(readFileSync(join(out, 'results.json'), 'utf8')).runs).toEqual(JSON.parse(before).runs);
     expect(performance.now() - started).toBeLessThan(8_000);
   });
@@ -66,6 +67,7 @@ describe('sweep', () => {
     rmSync(join(before.dir, 'sweep-trained.json'), { force: true });
     const r = cli('sweep', ...TWO_PLANS, '--out', out);
     expect(r.status).toBe(0);
+    expect(r.stderr).toMatch(/3 done, 1 to resume, 0 to train/);
     const after = JSON.parse(readFileSync(join(out, 'results.json'), 'utf8')).runs[1];
     expect(after.valLoss).toBe(before.valLoss);
     expect(after.trainTokensPerS).toBeGreaterThan(0);

@@ -316,6 +316,24 @@ function finishOne(r: PlannedRun, opts: SweepOpts): RunResult {
   return result;
 }
 
+/** One line on what a (re)started sweep finds: what is done, what resumes, what is new. */
+function sweepState(runs: PlannedRun[], opts: SweepOpts): string {
+  const count = (f: (r: PlannedRun) => boolean) => runs.filter(f).length;
+  const done = count((r) => existsSync(resultFile(r)));
+  const trained = count((r) => !existsSync(resultFile(r)) && existsSync(trainedFile(r)));
+  const resume = count(
+    (r) => !existsSync(resultFile(r)) && !existsSync(trainedFile(r)) && existsSync(join(r.dir, 'checkpoint')),
+  );
+  const plans = runs.length / opts.seeds;
+  const parts = [
+    done && `${done} done`,
+    trained && `${trained} trained (decoding still to time)`,
+    resume && `${resume} to resume`,
+    `${runs.length - done - trained - resume} to train`,
+  ].filter(Boolean);
+  return `sweep: ${runs.length} runs (${plans} plans × ${opts.seeds} seeds) in ${opts.out}: ${parts.join(', ')}; ${opts.jobs} at a time`;
+}
+
 /** The environment of each training child: with several jobs, each gets its share of the threads. */
 function childEnv(jobs: number): NodeJS.ProcessEnv {
   if (jobs === 1 || process.env.SHAREFORMER_THREADS) return process.env;
@@ -325,6 +343,7 @@ function childEnv(jobs: number): NodeJS.ProcessEnv {
 async function runSweep(opts: SweepOpts): Promise<void> {
   selectBackend(opts.backend, true); // for timing decoding here; each run trains in its own process
   const runs = planRuns(opts);
+  if (!opts.quiet) console.error(sweepState(runs, opts));
   const total = runs.length * opts.steps;
   const bar =
     opts.quiet || !process.stderr.isTTY
