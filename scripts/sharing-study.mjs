@@ -64,6 +64,8 @@ for (const r of runs) {
       .map((e) => [e.step, e.loss]),
   );
   r.trainLoss = [...byStep.values()].reduce((a, b) => a + b, 0) / byStep.size;
+  // One point per step (a run resumed after it had finished evaluates its last step again).
+  r.curve = [...new Map((r.curve ?? []).map((p) => [p.step, p])).values()].sort((a, b) => a.step - b.step);
 }
 const plans = PLANS.filter((p) => runs.some((r) => r.plan === p));
 
@@ -107,6 +109,13 @@ const summaries = summarize(plans, runs);
 const byPlan = new Map(summaries.map((s) => [s.plan, s]));
 const losses = (plan) => spread(runs.filter((r) => r.plan === plan).map((r) => r.valLoss));
 const trainLosses = (plan) => spread(runs.filter((r) => r.plan === plan).map((r) => r.trainLoss));
+/** Change of the curve's validation loss over its last stretch (−: still improving). */
+const lastStretch = (plan) =>
+  spread(
+    runs
+      .filter((r) => r.plan === plan && r.curve?.length > 1)
+      .map((r) => r.curve[r.curve.length - 1].valLoss - r.curve[r.curve.length - 2].valLoss),
+  );
 const speeds = (plan) => spread(runs.filter((r) => r.plan === plan).map((r) => r.decodeTokensPerS));
 
 const bySeed = (plan) => new Map(runs.filter((r) => r.plan === plan).map((r) => [r.seed, r.valLoss]));
@@ -254,15 +263,15 @@ if (has('none', GROUP)) {
 
 const pm = (s, d) => (s.n > 1 ? `${s.mean.toFixed(d)} ± ${s.std.toFixed(d)}` : s.mean.toFixed(d));
 const lines = [
-  '| plan | d × layers | unique params | × | KV bytes/token | × | val loss | bits/char | Δ vs none | t | train loss | decoding tok/s | × |',
-  `|${'---|'.repeat(13)}`,
+  '| plan | d × layers | unique params | × | KV bytes/token | × | val loss | bits/char | Δ vs none | t | train loss | last 250 steps | decoding tok/s | × |',
+  `|${'---|'.repeat(14)}`,
   ...summaries.map((s) => {
     const c = compare(s.plan, 'none');
     const sp = speeds(s.plan);
-    return `| ${s.plan} | ${s.dModel} × ${s.layers} | ${s.parameters.toLocaleString('en')} | ${(s.vsBaseline?.parameters ?? 1).toFixed(2)}× | ${s.kvBytesPerToken.toLocaleString('en')} | ${(s.vsBaseline?.kvBytes ?? 1).toFixed(2)}× | ${pm(s.valLoss, 4)} | ${pm(s.valBpc, 3)} | ${s.vsBaseline ? `${f4(c.diff)}${c.t === null ? '' : ` ± ${c.sd.toFixed(4)}`}` : '—'} | ${s.vsBaseline && c.t !== null ? `${tNum(c.t)}${c.beyond ? ' *' : ''}` : '—'} | ${pm(trainLosses(s.plan), 4)} | ${pm(sp, 0)} | ${(sp.mean / speeds('none').mean).toFixed(2)}× |`;
+    return `| ${s.plan} | ${s.dModel} × ${s.layers} | ${s.parameters.toLocaleString('en')} | ${(s.vsBaseline?.parameters ?? 1).toFixed(2)}× | ${s.kvBytesPerToken.toLocaleString('en')} | ${(s.vsBaseline?.kvBytes ?? 1).toFixed(2)}× | ${pm(s.valLoss, 4)} | ${pm(s.valBpc, 3)} | ${s.vsBaseline ? `${f4(c.diff)}${c.t === null ? '' : ` ± ${c.sd.toFixed(4)}`}` : '—'} | ${s.vsBaseline && c.t !== null ? `${tNum(c.t)}${c.beyond ? ' *' : ''}` : '—'} | ${pm(trainLosses(s.plan), 4)} | ${f4(lastStretch(s.plan).mean)} | ${pm(sp, 0)} | ${(sp.mean / speeds('none').mean).toFixed(2)}× |`;
   }),
   '',
-  `Seeds per plan: ${[...new Set(summaries.map((s) => s.runs))].join(', ')}. Validation loss: nats per character over each run's whole validation split (${[...new Set(runs.map((r) => r.valWindows ?? 64))].join(', ')} windows of 128; which passages are held out depends on the seed). Δ vs none: the mean over seeds of each seed's difference from the unshared run of the same seed (same split, batches and validation text) ± its standard deviation; t = Δ / (sd / √seeds), * when |t| exceeds Student's two-sided 95% value (${tCritical95(2).toFixed(2)} for 3 seeds). Train loss: mean over the last 100 steps (each a batch of 16 × 128 tokens). Decoding: batch 1, KV cache, ${DECODE_TOKENS} tokens after an 8-character prompt, median of 5 timed runs after a warm-up, native backend, measured by this script.`,
+  `Seeds per plan: ${[...new Set(summaries.map((s) => s.runs))].join(', ')}. Validation loss: nats per character over each run's whole validation split (${[...new Set(runs.map((r) => r.valWindows ?? 64))].join(', ')} windows of 128; which passages are held out depends on the seed). Δ vs none: the mean over seeds of each seed's difference from the unshared run of the same seed (same split, batches and validation text) ± its standard deviation; t = Δ / (sd / √seeds), * when |t| exceeds Student's two-sided 95% value (${tCritical95(2).toFixed(2)} for 3 seeds). Train loss: mean over the last 100 steps (each a batch of 16 × 128 tokens). Last 250 steps: how much the 64-window validation loss still moved over the last 250 steps (mean over seeds): near 0 when training has flattened. Decoding: batch 1, KV cache, ${DECODE_TOKENS} tokens after an 8-character prompt, median of 5 timed runs after a warm-up, native backend, measured by this script.`,
   '',
   '| published direction | here | verdict |',
   '|---|---|---|',
