@@ -29,6 +29,13 @@ describe('sweep', () => {
     expect(readFileSync(join(out, 'report.md'), 'utf8')).toMatch(
       /\| share-kv=cla:2 \| 32 × 2 \| [\d,]+ \| 0\.\d\d× \| 256 \| 0\.50× \|/,
     );
+    const csv = readFileSync(join(out, 'runs.csv'), 'utf8').trim().split('\n');
+    expect(csv[0]).toBe(
+      'plan,seed,layers,d_model,parameters,kv_bytes_per_token,val_loss,val_bpc,val_windows,train_tokens_per_s,decode_tokens_per_s,steps,seconds',
+    );
+    expect(csv).toHaveLength(5);
+    expect(csv[2]!.split(',').slice(0, 2)).toEqual(['share-kv=cla:2', '1']);
+    expect(Number(csv[2]!.split(',')[6])).toBe(results.runs[1].valLoss);
     const html = readFileSync(join(out, 'report.html'), 'utf8');
     expect(html.match(/<svg/g)).toHaveLength(4);
     expect(readFileSync(join(out, 'charts', 'validation-curves.svg'), 'utf8')).toMatch(/^<svg/);

@@ -24,6 +24,7 @@ import {
   lateImprovement,
   markdownReport,
   paretoSpec,
+  runsCsv,
   summarize,
   type RunResult,
 } from '../sweep/report.js';
@@ -82,7 +83,7 @@ export function sweepCommand(): Command {
       '--plans <list>',
       'plans separated by ";": "none; share-weights=all; share-kv=cla:2; kv-heads=2" (the first is the baseline)',
     )
-    .requiredOption('--out <dir>', 'sweep directory: runs/, results.json, report.md, report.html')
+    .requiredOption('--out <dir>', 'sweep directory: runs/, results.json, runs.csv, report.md, report.html')
     .option('--seeds <n>', 'seeds per plan', int(1), 3)
     .addOption(
       new Option('--match <what>', "params: size d_model per plan to the baseline's unique parameters")
@@ -435,6 +436,7 @@ async function writeReports(opts: SweepOpts, runs: PlannedRun[], results: RunRes
     `${JSON.stringify({ setup, command: commandLine(), plans: summaries, runs: results }, null, 2)}\n`,
   );
   writeFileSync(join(opts.out, 'report.md'), md);
+  writeFileSync(join(opts.out, 'runs.csv'), runsCsv(results));
   const curve = curveSpec(plans, results);
   const specs = [
     ...(['parameters', 'kvBytesPerToken', 'decodeTokensPerS'] as const).map((x) => paretoSpec(summaries, x)),

@@ -1,5 +1,5 @@
 // A sweep's results per plan (mean ± standard deviation over seeds) and its reports: results.json,
-// report.md (tables and, for each plan, whether it differs from the baseline beyond the seed
+// runs.csv, report.md (tables and, for each plan, whether it differs from the baseline beyond the seed
 // spread) and the Vega-Lite specs of the Pareto charts that report.html embeds.
 import { pairedDifference, spread, tCritical95, type Spread } from './stats.js';
 
@@ -215,6 +215,49 @@ export function curveSpec(plans: readonly string[], runs: readonly RunResult[]):
 }
 
 /** How much the baseline's mean validation loss still fell over the last quarter of its steps. */
+/** One row per run, for a spreadsheet or pandas: the plan's config fields and the run's numbers. */
+export function runsCsv(runs: readonly RunResult[]): string {
+  const head = [
+    'plan',
+    'seed',
+    'layers',
+    'd_model',
+    'parameters',
+    'kv_bytes_per_token',
+    'val_loss',
+    'val_bpc',
+    'val_windows',
+    'train_tokens_per_s',
+    'decode_tokens_per_s',
+    'steps',
+    'seconds',
+  ];
+  const cell = (v: unknown) => {
+    const s = v === undefined || v === null ? '' : String(v);
+    return /[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+  };
+  const rows = runs.map((r) =>
+    [
+      r.plan,
+      r.seed,
+      r.config.layers,
+      r.config.dModel,
+      r.parameters,
+      r.kvBytesPerToken,
+      r.valLoss,
+      r.valBpc,
+      r.valWindows,
+      r.trainTokensPerS,
+      r.decodeTokensPerS,
+      r.steps,
+      r.seconds,
+    ]
+      .map(cell)
+      .join(','),
+  );
+  return `${[head.join(','), ...rows].join('\n')}\n`;
+}
+
 export function lateImprovement(
   plan: string,
   runs: readonly RunResult[],
