@@ -207,6 +207,27 @@ describe.skipIf(why !== null)('playground in Chromium', () => {
     const kv = await page.locator('[data-testid=runs] tbody tr td:nth-child(3)').allTextContents();
     expect(kv[1]).not.toBe(kv[0]); // cla:2 holds half the K/V bytes of its source
     expect(Number(await page.getByTestId('val-loss').textContent())).toBeGreaterThan(0);
+    // On the chart the uptraining continues where its source stopped (step 20), from the loss
+    // right after conversion.
+    const saved = (await page.evaluate(
+      () =>
+        new Promise((resolve, reject) => {
+          const open = indexedDB.open('shareformer-playground');
+          open.onerror = () => reject(open.error);
+          open.onsuccess = () => {
+            const all = open.result.transaction('runs').objectStore('runs').getAll();
+            all.onsuccess = () => resolve(all.result);
+          };
+        }),
+    )) as Array<{
+      label: string;
+      train: Array<[number, number]>;
+      val: Array<[number, number]>;
+      conversion?: { after: number };
+    }>;
+    const converted = saved.find((r) => r.conversion)!;
+    expect(converted.val[0]).toEqual([20, converted.conversion!.after]);
+    expect(converted.train.map(([step]) => step)).toEqual(Array.from({ length: 10 }, (_, i) => 21 + i));
     await page.screenshot({ path: join(SHOTS, 'converted.png'), fullPage: true });
     await page.close();
   });

@@ -185,15 +185,18 @@ function onEvent(e: WorkerEvent): void {
   }
   if (!r) return;
   switch (e.type) {
-    case 'converted':
+    case 'converted': {
+      const source = runs.find(e.from);
       r.conversion = {
-        from: runs.find(e.from)?.label.split(' ')[0] ?? e.from,
+        from: source?.label.split(' ')[0] ?? e.from,
         before: e.lossBefore,
         after: e.lossConverted,
+        startStep: source?.step ?? 0,
       };
       $('status').textContent =
         `${r.label}: calibration loss ${e.lossBefore.toFixed(4)} before, ${e.lossConverted.toFixed(4)} right after conversion`;
       break;
+    }
     case 'started':
       runs.inWorker.add(r.id);
       if (r.conversion) {
@@ -205,13 +208,13 @@ function onEvent(e: WorkerEvent): void {
       r.steps = e.steps;
       break;
     case 'step':
-      r.train.push([e.step, e.loss]);
+      r.train.push([e.step + (r.conversion?.startStep ?? 0), e.loss]);
       r.step = e.step;
       r.tokensPerS = e.tokensPerS;
       status(r, e.seconds);
       break;
     case 'eval':
-      r.val.push([e.step, e.valLoss]);
+      r.val.push([e.step + (r.conversion?.startStep ?? 0), e.valLoss]);
       break;
     case 'paused':
     case 'resumed':

@@ -19,8 +19,11 @@ export interface RunRecord {
   tokensPerS: number;
   valLoss: number | null;
   error?: string;
-  /** A converted run: its source's label and the calibration loss before and right after conversion. */
-  conversion?: { from: string; before: number; after: number };
+  /**
+   * A converted run: its source's label, the calibration loss before and right after conversion,
+   * and the source's steps, where the uptraining curve starts on the chart (it continues the source's).
+   */
+  conversion?: { from: string; before: number; after: number; startStep?: number };
   /** Its checkpoint files are in IndexedDB (files-store.ts), written by the Worker. */
   kept?: boolean;
   created: number;
