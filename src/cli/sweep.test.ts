@@ -1,7 +1,7 @@
-import { readFileSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { cli, suiteDir, TINY_RUN } from '../testing/cli.js';
+import { cli, startCli, suiteDir, TINY_RUN } from '../testing/cli.js';
 
 const root = suiteDir('sweep');
 const TINY = [...TINY_RUN, '--eval-windows', '4', '--decode-tokens', '8', '--backend', 'js'];
@@ -96,6 +96,50 @@ describe('sweep', () => {
     for (const run of parallel.runs) expect(run.decodeTokensPerS).toBeGreaterThan(0);
     expect(parallel.setup).toMatch(/2 runs trained at once/);
   });
+
+  it('Ctrl-C stops every run in progress with a checkpoint saved; rerunning resumes them', async () => {
+    const dir = join(root, 'interrupted');
+    const args = [
+      ...TINY,
+      '--plans',
+      'none; kv-heads=1',
+      '--seeds',
+      '1',
+      '--steps',
+      '200',
+      '--jobs',
+      '2',
+      '--out',
+      dir,
+    ];
+    const p = startCli('sweep', ...args);
+    let stderr = '';
+    p.stderr.on('data', (d) => (stderr += d));
+    const exited = new Promise<number | null>((resolve) => p.on('exit', (code) => resolve(code)));
+    const log = (plan: string) => join(dir, 'runs', `${plan}-seed1`, 'log.jsonl');
+    const steps = (plan: string) =>
+      existsSync(log(plan))
+        ? readFileSync(log(plan), 'utf8')
+            .split('\n')
+            .filter((l) => l.includes('"step"')).length
+        : 0;
+    while (steps('none') < 5 || steps('kv-heads-1') < 5) await new Promise((r) => setTimeout(r, 50));
+    p.kill('SIGINT'); // the sweep alone: it passes the signal on to its runs
+    expect(await exited).toBe(130);
+    expect(stderr).toMatch(/rerun the same command to resume/);
+    // Both runs stopped (their logs no longer grow) with a checkpoint at the step they reached.
+    const stopped = [steps('none'), steps('kv-heads-1')];
+    await new Promise((r) => setTimeout(r, 1500));
+    expect([steps('none'), steps('kv-heads-1')]).toEqual(stopped);
+    expect(stopped.every((n) => n < 200)).toBe(true);
+    for (const plan of ['none', 'kv-heads-1'])
+      expect(existsSync(join(dir, 'runs', `${plan}-seed1`, 'checkpoint', 'model.safetensors'))).toBe(true);
+    const again = cli('sweep', ...args);
+    expect(again.status).toBe(0);
+    expect(again.stderr).toMatch(/2 to resume/);
+    const runs = JSON.parse(readFileSync(join(dir, 'results.json'), 'utf8')).runs;
+    expect(runs.map((r: { steps: number }) => r.steps)).toEqual([200, 200]);
+  }, 120_000);
 
   it("--match params gives every plan about the baseline's unique parameters", () => {
     const m = join(root, 'match');

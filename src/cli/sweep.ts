@@ -3,7 +3,7 @@
 // them), measures decoding speed, and writes results.json, report.md and a self-contained
 // report.html with Pareto charts. Rerunning the same command skips completed runs and resumes an
 // interrupted one.
-import { spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
@@ -183,16 +183,25 @@ function planRuns(opts: SweepOpts): PlannedRun[] {
   ).flat();
 }
 
+/**
+ * The training processes running now. Each is in a process group of its own, so a Ctrl-C reaches
+ * the sweep alone, which passes exactly one SIGINT to each (a second one would make a run exit
+ * without saving).
+ */
+const live = new Set<ChildProcess>();
+
 /** Runs the CLI in a child process; resolves with its stdout, rejects with its last stderr line. */
 function child(args: string[], env: NodeJS.ProcessEnv, onTick?: () => void): Promise<string> {
   return new Promise((resolve, reject) => {
-    const p = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env });
+    const p = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env, detached: true });
+    live.add(p);
     let out = '',
       err = '';
     p.stdout.on('data', (d) => (out += d));
     p.stderr.on('data', (d) => (err += d));
     const timer = onTick ? setInterval(onTick, 500) : null;
     p.on('exit', (code, signal) => {
+      live.delete(p);
       if (timer) clearInterval(timer);
       if (code === 0) return resolve(out);
       const why = signal ? `stopped by ${signal}` : (err.trim().split('\n').pop() ?? '') || `exit code ${code}`;
@@ -381,6 +390,18 @@ async function runSweep(opts: SweepOpts): Promise<void> {
   // A failed run stops new ones from starting; the others finish (or save) before the error is shown.
   let next = 0;
   let failure: unknown = null;
+  // Ctrl-C (or SIGTERM): every run in progress saves its checkpoint and stops; no new run starts.
+  let interrupted = false;
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (interrupted) process.exit(130); // the runs keep saving on their own
+    interrupted = true;
+    failure ??= new Error('interrupted');
+    bar?.stop();
+    console.error(`\nsweep: ${signal}: the runs in progress save a checkpoint and stop (again: exit at once)`);
+    for (const p of live) p.kill('SIGINT');
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
   const worker = async () => {
     while (next < runs.length && failure === null) {
       const i = next++;
@@ -402,6 +423,12 @@ async function runSweep(opts: SweepOpts): Promise<void> {
     }
   };
   await Promise.all(Array.from({ length: Math.min(opts.jobs, runs.length) }, worker));
+  process.removeListener('SIGINT', onSignal);
+  process.removeListener('SIGTERM', onSignal);
+  if (interrupted) {
+    console.error(`sweep: stopped; rerun the same command to resume (${opts.out})`);
+    process.exit(130);
+  }
   if (failure !== null) {
     bar?.stop();
     throw failure;
