@@ -36,6 +36,7 @@ describe('sweep', () => {
     expect(csv).toHaveLength(5);
     expect(csv[2]!.split(',').slice(0, 2)).toEqual(['share-kv=cla:2', '1']);
     expect(Number(csv[2]!.split(',')[6])).toBe(results.runs[1].valLoss);
+    expect(readFileSync(join(out, 'report.md'), 'utf8')).toMatch(/Baseline validation loss from step 3 to 6: .* nats/);
     const html = readFileSync(join(out, 'report.html'), 'utf8');
     expect(html.match(/<svg/g)).toHaveLength(4);
     expect(readFileSync(join(out, 'charts', 'validation-curves.svg'), 'utf8')).toMatch(/^<svg/);

@@ -25,6 +25,7 @@ import {
   markdownReport,
   paretoSpec,
   runsCsv,
+  stillImproving,
   summarize,
   type RunResult,
 } from '../sweep/report.js';
@@ -455,7 +456,7 @@ async function writeReports(opts: SweepOpts, runs: PlannedRun[], results: RunRes
   const command = `Command: \`${commandLine()}\``;
   const late = lateImprovement(plans[0]!, results);
   const flat = late
-    ? `Baseline validation loss from step ${late.from} to ${late.to}: ${late.delta >= 0 ? '+' : ''}${late.delta.toFixed(4)} nats (how much training was still improving it).`
+    ? `Baseline validation loss from step ${late.from} to ${late.to}: ${late.delta >= 0 ? '+' : ''}${late.delta.toFixed(4)} nats (how much training was still improving it). ${stillImproving(plans, results)}`
     : '';
   const md = markdownReport('shareformer sweep', [setup, flat, command].filter(Boolean).join('\n\n'), summaries);
   writeFileSync(

@@ -265,13 +265,30 @@ export function lateImprovement(
   const rs = runs.filter((r) => r.plan === plan && (r.curve?.length ?? 0) > 1);
   if (rs.length === 0) return null;
   const steps = rs[0]!.steps;
+  // From the last evaluation at or before three quarters of the steps (the first, if none is).
+  const curve = rs[0]!.curve!;
+  const from = [...curve].reverse().find((p) => p.step <= 0.75 * steps)?.step ?? curve[0]!.step;
   const at = (r: RunResult, step: number) =>
     r.curve!.reduce((best, p) => (Math.abs(p.step - step) < Math.abs(best.step - step) ? p : best)).valLoss;
   const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
-  const from = Math.round(steps * 0.75);
   const a = mean(rs.map((r) => at(r, from)));
   const b = mean(rs.map((r) => at(r, steps)));
   return { from, to: steps, delta: b - a };
+}
+
+/**
+ * Whether the plans are compared after their validation loss flattened: the plans whose loss
+ * still fell more than 1% over the last quarter of training, or a sentence saying none did.
+ */
+export function stillImproving(plans: readonly string[], results: readonly RunResult[]): string {
+  const falling = plans.flatMap((plan) => {
+    const l = lateImprovement(plan, results);
+    const final = results.find((r) => r.plan === plan)?.curve?.at(-1)?.valLoss;
+    return l && final && -l.delta > 0.01 * final ? [`${plan} (${l.delta.toFixed(4)})`] : [];
+  });
+  return falling.length
+    ? `Still improving by more than 1% over the last quarter, so compared before their loss flattened (more --steps would change these numbers): ${falling.join(', ')}.`
+    : 'Every plan moved less than 1% over the last quarter of training: compared after their loss flattened.';
 }
 
 export function htmlReport(markdownTable: string, svgs: readonly string[]): string {
