@@ -74,9 +74,10 @@ const tag = flags.includes('--tag') ? flags[flags.indexOf('--tag') + 1] : null;
 const named = (base, ext) => `${base}${tag ? `-${tag}` : ''}${ext}`;
 if (!quick) selectNodeBackend('native');
 // The whole validation split of each run (its seed chose which passages were held out), kept
-// beside the run so a rerun reads it back.
+// beside the run so a rerun reads it back; sweeps since 2026-11-30 record it themselves.
 const text = readFileSync(data, 'utf8');
 for (const r of runs) {
+  if (r.valWindows) continue; // a sweep that already evaluated the whole split
   r.valLoss64Windows = r.valLoss;
   const file = join(r.dir, 'full-validation.json');
   if (!existsSync(file) && quick) continue;

@@ -293,10 +293,9 @@ async function trainOne(r: PlannedRun, opts: SweepOpts, env: NodeJS.ProcessEnv, 
 }
 
 /** Times a trained run's decoding here, warm and as a median (a cold one-off `generate` measured mostly the JIT). */
-function finishOne(r: PlannedRun, opts: SweepOpts): RunResult {
+function finishOne(r: PlannedRun, opts: SweepOpts, text: string): RunResult {
   if (existsSync(resultFile(r))) return JSON.parse(readFileSync(resultFile(r), 'utf8')) as RunResult;
   const { summary } = JSON.parse(readFileSync(trainedFile(r), 'utf8')) as Trained;
-  const text = readCorpus(opts.data).text;
   const prompt = Array.from(text.slice(0, 16)).slice(0, 8).join('');
   const { lm, tokenizer, meta } = loadCheckpoint(r.dir);
   // The whole held-out split (the run's seed chose it), not the few windows the curves use: the
@@ -378,8 +377,10 @@ async function runSweep(opts: SweepOpts): Promise<void> {
       { run: [...running].map(label).join(', ') || '-' },
     );
   const results = new Array<RunResult>(runs.length);
+  let text: string | undefined;
   const report = (i: number) => {
-    const result = finishOne(runs[i]!, opts);
+    text ??= readCorpus(opts.data).text; // once, and only if a run still needs measuring
+    const result = finishOne(runs[i]!, opts, text);
     results[i] = result;
     if (!bar && !opts.quiet)
       console.error(
