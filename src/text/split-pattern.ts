@@ -34,7 +34,7 @@ function property(pattern: string, i: number): [string, number] {
 }
 
 /** One escape (outside or inside a class): its JavaScript form and the index after it. */
-function escape(pattern: string, i: number, inClass: boolean): [string, number] {
+function escapeAt(pattern: string, i: number, inClass: boolean): [string, number] {
   const c = pattern[i + 1];
   if (c === undefined) refuse(pattern, i, 'a trailing backslash');
   if (c === 'p' || c === 'P') return property(pattern, i);
@@ -57,7 +57,7 @@ function charClass(pattern: string, start: number, fold: boolean): [string, numb
     if (c === '[') refuse(pattern, i, 'a nested character class');
     if (c === '&' && pattern[i + 1] === '&') refuse(pattern, i, 'class intersection "&&"');
     if (c === '\\') {
-      const [js, next] = escape(pattern, i, true);
+      const [js, next] = escapeAt(pattern, i, true);
       out += js;
       i = next;
       continue;
@@ -80,7 +80,7 @@ export function translatePattern(pattern: string): string {
   for (let i = 0; i < pattern.length; ) {
     const c = pattern[i]!;
     if (c === '\\') {
-      const [js, next] = escape(pattern, i, false);
+      const [js, next] = escapeAt(pattern, i, false);
       out += js;
       i = next;
     } else if (c === '[') {
