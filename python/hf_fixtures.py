@@ -256,9 +256,13 @@ def llama_logits(w, cfg, ids):
     for i in range(cfg["num_hidden_layers"]):
         l = f"model.layers.{i}."
         a = rms_norm(x, p(l + "input_layernorm.weight"), eps)
-        q = (a @ p(l + "self_attn.q_proj.weight").T).view(1, T, H, hd).transpose(1, 2)
-        k = (a @ p(l + "self_attn.k_proj.weight").T).view(1, T, G, hd).transpose(1, 2)
-        v = (a @ p(l + "self_attn.v_proj.weight").T).view(1, T, G, hd).transpose(1, 2)
+        # Qwen2 (modeling_qwen2.py) is this model with biases on q_proj, k_proj and v_proj.
+        proj = lambda n: a @ p(l + f"self_attn.{n}.weight").T + (
+            p(l + f"self_attn.{n}.bias") if l + f"self_attn.{n}.bias" in w else 0
+        )
+        q = proj("q_proj").view(1, T, H, hd).transpose(1, 2)
+        k = proj("k_proj").view(1, T, G, hd).transpose(1, 2)
+        v = proj("v_proj").view(1, T, G, hd).transpose(1, 2)
         q, k = q * cos + rotate_half(q) * sin, k * cos + rotate_half(k) * sin
         k, v = k.repeat_interleave(H // G, dim=1), v.repeat_interleave(H // G, dim=1)
         s = (q @ k.transpose(-1, -2)) / math.sqrt(hd)
@@ -429,7 +433,95 @@ def write_llama(name, arch, dtype, shards, tied, sp):
     print(f"wrote fixtures/hf/{name}")
 
 
+# ---------------------------------------------------------------- Qwen2 (modeling_qwen2.py)
+QWEN2_SPLIT = r"""(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+"""
+
+
+def write_qwen2(name):
+    """A Qwen2.5-style model: Llama's layout with Q/K/V biases, tied embeddings, rope_theta 1e6, a
+    sliding_window narrower than the context that use_sliding_window false leaves unused, bf16, and
+    Qwen2's tokenizer.json layout (NFC, its split regex, then ByteLevel) over GPT-2's first merges.
+    Ids are random: the tokenizer's ids are checked against tokenizers.js in the TypeScript tests."""
+    torch.manual_seed(2501)
+    directory = os.path.join(OUT, name)
+    os.makedirs(directory, exist_ok=True)
+    vocab = gpt2_tokenizer(directory, 43, True)
+    with open(os.path.join(directory, "tokenizer.json"), encoding="utf-8") as f:
+        tok = json.load(f)
+    byte_level = {"type": "ByteLevel", "add_prefix_space": False, "trim_offsets": False, "use_regex": False}
+    tok["normalizer"] = {"type": "NFC"}
+    tok["pre_tokenizer"] = {
+        "type": "Sequence",
+        "pretokenizers": [
+            {"type": "Split", "pattern": {"Regex": QWEN2_SPLIT}, "behavior": "Isolated", "invert": False},
+            byte_level,
+        ],
+    }
+    tok["post_processor"] = byte_level
+    tok["decoder"] = byte_level
+    with open(os.path.join(directory, "tokenizer.json"), "w", encoding="utf-8") as f:
+        json.dump(tok, f, ensure_ascii=False)
+    with open(os.path.join(directory, "tokenizer_config.json"), "w", encoding="utf-8") as f:
+        json.dump({"bos_token": None, "eos_token": "<|endoftext|>", "pad_token": "<|endoftext|>"}, f)
+    cfg = {
+        "architectures": ["Qwen2ForCausalLM"],
+        "model_type": "qwen2",
+        "attention_dropout": 0.0,
+        "bos_token_id": vocab - 1,
+        "eos_token_id": vocab - 1,
+        "hidden_act": "silu",
+        "hidden_size": 32,
+        "initializer_range": 0.02,
+        "intermediate_size": 48,
+        "max_position_embeddings": 64,
+        "max_window_layers": 21,
+        "num_attention_heads": 4,
+        "num_hidden_layers": 2,
+        "num_key_value_heads": 2,
+        "rms_norm_eps": 1e-6,
+        "rope_theta": 1000000.0,
+        "sliding_window": 32,
+        "tie_word_embeddings": True,
+        "torch_dtype": "bfloat16",
+        "transformers_version": "4.43.1",
+        "use_cache": True,
+        "use_sliding_window": False,
+        "vocab_size": vocab,
+    }
+    d, L, f_ = cfg["hidden_size"], cfg["num_hidden_layers"], cfg["intermediate_size"]
+    kv = cfg["num_key_value_heads"] * d // cfg["num_attention_heads"]
+    rnd = lambda *s, std=0.1: torch.randn(*s) * std
+    w = {"model.embed_tokens.weight": rnd(vocab, d, std=0.3)}
+    for i in range(L):
+        l = f"model.layers.{i}."
+        w[l + "input_layernorm.weight"] = 1 + rnd(d)
+        w[l + "self_attn.q_proj.weight"] = rnd(d, d, std=0.2)
+        w[l + "self_attn.q_proj.bias"] = rnd(d, std=0.5)
+        w[l + "self_attn.k_proj.weight"] = rnd(kv, d, std=0.2)
+        w[l + "self_attn.k_proj.bias"] = rnd(kv, std=0.5)
+        w[l + "self_attn.v_proj.weight"] = rnd(kv, d, std=0.2)
+        w[l + "self_attn.v_proj.bias"] = rnd(kv, std=0.5)
+        w[l + "self_attn.o_proj.weight"] = rnd(d, d, std=0.2)
+        w[l + "post_attention_layernorm.weight"] = 1 + rnd(d)
+        w[l + "mlp.gate_proj.weight"] = rnd(f_, d, std=0.2)
+        w[l + "mlp.up_proj.weight"] = rnd(f_, d, std=0.2)
+        w[l + "mlp.down_proj.weight"] = rnd(d, f_, std=0.2)
+    w["model.norm.weight"] = 1 + rnd(d)
+    with open(os.path.join(directory, "config.json"), "w") as f:
+        json.dump(cfg, f, indent=2)
+    stored = save_model(directory, w, torch.bfloat16, 1)
+    ids = torch.randint(0, vocab - 1, (1, 16))
+    logits = llama_logits(stored, cfg, ids)
+    write_safetensors(os.path.join(directory, "expected.safetensors"), {"input_ids": ids.int(), "logits": logits})
+    print(f"wrote fixtures/hf/{name}")
+
+
 if __name__ == "__main__":
+    import sys
+
+    if sys.argv[1:] == ["qwen2"]:  # only the Qwen2 directory (the others stay byte for byte)
+        write_qwen2("qwen2-bf16")
+        sys.exit(0)
     os.makedirs(OUT, exist_ok=True)
     write_gpt2("gpt2-hub", "hub", torch.float32, 1, tokenizer_json=False)
     write_gpt2("gpt2-pretrained-fp16", "save_pretrained", torch.float16, 1, tokenizer_json=True)
@@ -448,3 +540,4 @@ if __name__ == "__main__":
         samples = [SAMPLE, text, "  leading spaces", "trailing  ", "tabs\tand\nnewlines", "naïve café ✓ 😀 漢字", ""]
         json.dump([{"text": s, "ids": sp.encode(s)} for s in samples], f, ensure_ascii=False)
     print("wrote fixtures/hf/sentencepiece-ids.json")
+    write_qwen2("qwen2-bf16")

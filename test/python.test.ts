@@ -36,11 +36,27 @@ function python(script: string, input: unknown): unknown {
 const root = suiteDir('python');
 
 describe.skipIf(noTorch)('the PyTorch package (python/shareformer)', () => {
+  const qwen2Style = resolveConfig({
+    vocabSize: 40,
+    layers: 3,
+    dModel: 16,
+    heads: 4,
+    kvHeads: 2,
+    context: 16,
+    ffn: 'swiglu',
+    norm: 'rmsnorm',
+    positions: 'rope',
+    bias: false,
+    qkvBias: true,
+    shareWeights: 'cycle:2',
+  });
   const plans = [
-    ...Object.keys(REFERENCE_MODELS).map((n) => `${n}.safetensors`),
-    ...Object.keys(SHARING_MODES).map((n) => `sharing/${n}.safetensors`),
-  ].map((file) => {
-    const config = modelFromFixture(loadFixture(file)).config;
+    ...[
+      ...Object.keys(REFERENCE_MODELS).map((n) => `${n}.safetensors`),
+      ...Object.keys(SHARING_MODES).map((n) => `sharing/${n}.safetensors`),
+    ].map((file) => ({ file, config: modelFromFixture(loadFixture(file)).config })),
+    { file: 'Qwen2-style: Q/K/V biases only', config: qwen2Style },
+  ].map(({ file, config }) => {
     const plan = planOf(config);
     return {
       file,

@@ -22,6 +22,7 @@ DEFAULT_CONFIG = {
     "positions": "learned",
     "ropeBase": 10000,
     "bias": True,
+    "qkvBias": False,
     "tieEmbeddings": False,
     "embedDim": 0,
     "dropout": 0,
@@ -116,7 +117,7 @@ def parameter_shapes(c, plan):
 
     def linear(name, o, i):
         out.append((f"{name}.weight", [o, i]))
-        if c["bias"]:
+        if c["bias"] or (c["qkvBias"] and name.rsplit(".", 1)[-1] in ("q", "k", "v")):
             out.append((f"{name}.bias", [o]))
 
     n = c["layers"]

@@ -61,6 +61,7 @@ export function addModelOptions(
       num((n) => n >= 0 && n < 1, 'a number in [0, 1)'),
     )
     .option('--no-bias', 'no biases in linear layers and LayerNorm')
+    .option('--qkv-bias', 'biases on the query, key and value projections even with --no-bias (as Qwen2)')
     .option(
       '--share-weights <strategy>',
       'cross-layer weight sharing: none | all | sequence:M | cycle:M | cycle-rev:M | repeat:K | [array]',
@@ -132,6 +133,7 @@ const MODEL_FLAGS: Record<string, keyof ModelConfig> = {
   tieEmbeddings: 'tieEmbeddings',
   embedDim: 'embedDim',
   relaxRank: 'relaxRank',
+  qkvBias: 'qkvBias',
 };
 
 const MODEL_FILE_KEYS = new Set<string>([...Object.values(MODEL_FLAGS), 'vocabSize', 'normEps', 'ropeBase', 'bias']);

@@ -22,6 +22,8 @@ export interface ModelConfig {
   ropeBase: number;
   /** Biases on every linear layer (and LayerNorm). */
   bias: boolean;
+  /** Biases on the query, key and value projections even when `bias` is off (Qwen2's layout). */
+  qkvBias: boolean;
   /** Reuse the input embedding as the output projection. */
   tieEmbeddings: boolean;
   /** Factorized embedding width E (< dModel) with an E→dModel projection, as ALBERT; 0 = not factorized. */
@@ -55,6 +57,7 @@ export const DEFAULT_CONFIG: ModelConfig = {
   positions: 'learned',
   ropeBase: 10000,
   bias: true,
+  qkvBias: false,
   tieEmbeddings: false,
   embedDim: 0,
   dropout: 0,
@@ -103,6 +106,7 @@ export const modelConfigSchema = z.strictObject({
   positions: z.enum(['learned', 'rope']),
   ropeBase: z.number().gt(1).max(1e12),
   bias: z.boolean(),
+  qkvBias: z.boolean(),
   tieEmbeddings: z.boolean(),
   embedDim: z.number().int().min(0).max(CONFIG_LIMITS.dModel),
   dropout: z.number().min(0).lt(1),

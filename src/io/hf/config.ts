@@ -1,16 +1,25 @@
-// Hugging Face config.json → shareformer model config, for GPT-2 (GPT2LMHeadModel) and Llama /
-// Mistral (LlamaForCausalLM, MistralForCausalLM). Every field is either mapped, known not to change
+// Hugging Face config.json → shareformer model config, for GPT-2 (GPT2LMHeadModel), Llama /
+// Mistral (LlamaForCausalLM, MistralForCausalLM) and Qwen2 / Qwen2.5 (Qwen2ForCausalLM: Llama's
+// layout with biases on the query, key and value projections). Every field is either mapped, known not to change
 // the computation (dropout rates, token ids, bookkeeping), or refused by name: a config that asks
 // for something this runtime does not compute (rope scaling, a sliding window, another
 // activation, biases) is never silently imported as a different model.
 import { resolveConfig, type ModelConfig } from '../../model/config.js';
 
-export type HfFamily = 'gpt2' | 'llama';
+export type HfFamily = 'gpt2' | 'llama' | 'qwen2';
 
 export const SUPPORTED_ARCHITECTURES: Record<string, HfFamily> = {
   GPT2LMHeadModel: 'gpt2',
   LlamaForCausalLM: 'llama',
   MistralForCausalLM: 'llama',
+  Qwen2ForCausalLM: 'qwen2',
+};
+
+/** The stock class each family exports to. */
+export const FAMILY_ARCHITECTURE: Record<HfFamily, string> = {
+  gpt2: 'GPT2LMHeadModel',
+  llama: 'LlamaForCausalLM',
+  qwen2: 'Qwen2ForCausalLM',
 };
 
 export class HfImportError extends Error {
@@ -165,9 +174,11 @@ const LLAMA_FIELDS = new Set([
   'sliding_window',
   'use_sliding_window',
   'max_window_layers',
+  'layer_types',
 ]);
 
-function llamaConfig(cfg: Json, source: string): Partial<ModelConfig> {
+/** Llama, Mistral and Qwen2 share the layout; Qwen2 adds Q/K/V biases and ignores its window unless asked. */
+function llamaConfig(cfg: Json, source: string, family: 'llama' | 'qwen2'): Partial<ModelConfig> {
   refuseUnknown(cfg, LLAMA_FIELDS, source);
   const d = field(cfg, 'hidden_size', source, isPosInt, 'a positive integer');
   const heads = field(cfg, 'num_attention_heads', source, isPosInt, 'a positive integer');
@@ -190,11 +201,20 @@ function llamaConfig(cfg: Json, source: string): Partial<ModelConfig> {
     source,
   );
   supported(cfg, 'use_sliding_window', (v) => v === false, 'full causal attention only', source);
+  // Mistral applies sliding_window whenever it is set; Qwen2 only with use_sliding_window true.
+  if (family === 'llama')
+    supported(
+      cfg,
+      'sliding_window',
+      (v) => v === null || (typeof v === 'number' && v >= context),
+      `full causal attention only: a window narrower than max_position_embeddings (${context}) would change the model`,
+      source,
+    );
   supported(
     cfg,
-    'sliding_window',
-    (v) => v === null || (typeof v === 'number' && v >= context),
-    `full causal attention only: a window narrower than max_position_embeddings (${context}) would change the model`,
+    'layer_types',
+    (v) => Array.isArray(v) && v.every((t) => t === 'full_attention'),
+    'full causal attention in every layer',
     source,
   );
   return {
@@ -211,6 +231,7 @@ function llamaConfig(cfg: Json, source: string): Partial<ModelConfig> {
     positions: 'rope',
     ropeBase: field(cfg, 'rope_theta', source, isPosNum, 'a positive number', 10000),
     bias: false,
+    qkvBias: family === 'qwen2',
     tieEmbeddings: field(cfg, 'tie_word_embeddings', source, isBool, 'true or false', false),
   };
 }
@@ -234,7 +255,7 @@ export function modelConfigFromHf(json: unknown, source: string): HfModelConfig 
       `${source}: "architectures" is ${JSON.stringify(archs)}; supported: ${Object.keys(SUPPORTED_ARCHITECTURES).join(', ')}`,
     );
   }
-  const partial = family === 'gpt2' ? gpt2Config(cfg, source) : llamaConfig(cfg, source);
+  const partial = family === 'gpt2' ? gpt2Config(cfg, source) : llamaConfig(cfg, source, family);
   try {
     return { architecture, family, config: resolveConfig(partial) };
   } catch (e) {

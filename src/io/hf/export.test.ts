@@ -28,7 +28,7 @@ const roundTrip = (lm: TransformerLM, tokenizer: Parameters<typeof exportHugging
   return { out, back };
 };
 
-describe.each(['gpt2-hub', 'gpt2-sharded-bf16', 'llama', 'llama-tied-bf16-sharded', 'mistral-fp16'])(
+describe.each(['gpt2-hub', 'gpt2-sharded-bf16', 'llama', 'llama-tied-bf16-sharded', 'mistral-fp16', 'qwen2-bf16'])(
   '%s: import, export, import',
   (dir) => {
     it('gives bit-identical logits and the same token ids', () => {
@@ -38,9 +38,24 @@ describe.each(['gpt2-hub', 'gpt2-sharded-bf16', 'llama', 'llama-tied-bf16-sharde
       expect(logits(back.lm)).toEqual(logits(first.lm));
       expect([...back.tokenizer.encode(SAMPLE)]).toEqual([...first.tokenizer.encode(SAMPLE)]);
       expect(back.tokenizer.bosId).toBe(first.tokenizer.bosId);
+      expect(back.architecture).toBe(first.architecture.replace('Mistral', 'Llama'));
     });
   },
 );
+
+it("Qwen2 goes out as Qwen2: its Q/K/V biases, its config and its tokenizer's split and NFC", () => {
+  const first = importHuggingFace(directoryReader(join(FIXTURES, 'qwen2-bf16')));
+  const out = exportHuggingFace(first.lm, first.tokenizer);
+  const config = JSON.parse(out.files['config.json'] as string);
+  expect(config).toMatchObject({ architectures: ['Qwen2ForCausalLM'], model_type: 'qwen2', use_sliding_window: false });
+  expect(config).not.toHaveProperty('attention_bias');
+  const tokenizer = JSON.parse(out.files['tokenizer.json'] as string);
+  expect(tokenizer.normalizer).toEqual({ type: 'NFC' });
+  expect(tokenizer.pre_tokenizer.pretokenizers[0].pattern.Regex).toBe(first.tokenizer.toJSON().pattern);
+  const header = new TextDecoder().decode((out.files['model.safetensors'] as Uint8Array).subarray(8, 4096));
+  for (const p of ['q', 'k', 'v']) expect(header).toContain(`"model.layers.1.self_attn.${p}_proj.bias"`);
+  expect(header).not.toContain('o_proj.bias');
+});
 
 describe('shareformer models out to Hugging Face', () => {
   const chars = CharTokenizer.fromText('abcdefghij ,.');

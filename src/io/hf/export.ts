@@ -1,5 +1,6 @@
-// shareformer → Hugging Face: the GPT-2 or Llama layout that matches the config, with a
-// config.json a Hugging Face user loads unchanged (GPT2LMHeadModel / LlamaForCausalLM) and the
+// shareformer → Hugging Face: the GPT-2, Llama or Qwen2 layout that matches the config, with a
+// config.json a Hugging Face user loads unchanged (GPT2LMHeadModel / LlamaForCausalLM /
+// Qwen2ForCausalLM) and the
 // tokenizer files. The stock classes have one set of weights per layer and every layer computes
 // its own keys, values and attention, so cross-layer weight sharing is exported by writing each
 // layer's tensors (the files grow; the caller is told by how much), while K/V sharing, attention
@@ -11,7 +12,7 @@ import type { TransformerLM } from '../../model/transformer.js';
 import { HfBpeTokenizer } from '../../text/hf-bpe.js';
 import { ByteTokenizer, CharTokenizer, type Tokenizer } from '../../text/tokenizer.js';
 import { writeSafetensors, type TensorToWrite } from '../safetensors.js';
-import { HfImportError, type HfFamily } from './config.js';
+import { FAMILY_ARCHITECTURE, HfImportError, type HfFamily } from './config.js';
 import { byteLevelTokenizerJson, charTokenizerJson, hfTokenizerFiles } from './tokenizer-files.js';
 
 export class HfExportError extends HfImportError {
@@ -40,9 +41,10 @@ export function exportFamily(c: ModelConfig): HfFamily {
     );
   if (c.norm === 'layernorm' && c.positions === 'learned' && c.ffn === 'gelu' && c.bias && c.kvHeads === c.heads)
     return 'gpt2';
-  if (c.norm === 'rmsnorm' && c.positions === 'rope' && c.ffn === 'swiglu' && !c.bias) return 'llama';
+  if (c.norm === 'rmsnorm' && c.positions === 'rope' && c.ffn === 'swiglu' && !c.bias)
+    return c.qkvBias ? 'qwen2' : 'llama';
   throw new HfExportError(
-    `no stock architecture matches norm ${c.norm}, positions ${c.positions}, ffn ${c.ffn}, bias ${c.bias}, kvHeads ${c.kvHeads}/${c.heads}: GPT-2 needs layernorm, learned, gelu, biases and as many K/V heads as heads; Llama needs rmsnorm, rope, swiglu and no biases`,
+    `no stock architecture matches norm ${c.norm}, positions ${c.positions}, ffn ${c.ffn}, bias ${c.bias}, kvHeads ${c.kvHeads}/${c.heads}: GPT-2 needs layernorm, learned, gelu, biases and as many K/V heads as heads; Llama (Qwen2 with --qkv-bias) needs rmsnorm, rope, swiglu and no biases`,
   );
 }
 
@@ -123,6 +125,11 @@ function llamaTensors(lm: TransformerLM): Record<string, TensorToWrite> {
     t[`${l}.self_attn.q_proj.weight`] = { shape: [d, d], data: layerMatrix(lm, i, 'attn.q') };
     t[`${l}.self_attn.k_proj.weight`] = { shape: [kv, d], data: layerMatrix(lm, i, 'attn.k') };
     t[`${l}.self_attn.v_proj.weight`] = { shape: [kv, d], data: layerMatrix(lm, i, 'attn.v') };
+    if (c.qkvBias) {
+      t[`${l}.self_attn.q_proj.bias`] = { shape: [d], data: w(`${a}.attn.q.bias`) };
+      t[`${l}.self_attn.k_proj.bias`] = { shape: [kv], data: w(`${a}.attn.k.bias`) };
+      t[`${l}.self_attn.v_proj.bias`] = { shape: [kv], data: w(`${a}.attn.v.bias`) };
+    }
     t[`${l}.self_attn.o_proj.weight`] = { shape: [d, d], data: layerMatrix(lm, i, 'attn.o') };
     t[`${l}.post_attention_layernorm.weight`] = { shape: [d], data: w(`${m}.norm2.weight`) };
     t[`${l}.mlp.gate_proj.weight`] = { shape: [f, d], data: layerMatrix(lm, i, 'ffn.gate') };
@@ -160,9 +167,16 @@ function hfConfig(family: HfFamily, c: ModelConfig, tokenizer: Tokenizer): Recor
       ...ids,
     };
   }
+  const llamaOnly = { rope_scaling: null, attention_bias: false, mlp_bias: false };
+  const qwen2Only = {
+    rope_scaling: null,
+    use_sliding_window: false,
+    sliding_window: null,
+    max_window_layers: c.layers,
+  };
   return {
-    architectures: ['LlamaForCausalLM'],
-    model_type: 'llama',
+    architectures: [FAMILY_ARCHITECTURE[family]],
+    model_type: family,
     hidden_act: 'silu',
     hidden_size: c.dModel,
     intermediate_size: c.ffnHidden,
@@ -173,9 +187,7 @@ function hfConfig(family: HfFamily, c: ModelConfig, tokenizer: Tokenizer): Recor
     max_position_embeddings: c.context,
     rms_norm_eps: c.normEps,
     rope_theta: c.ropeBase,
-    rope_scaling: null,
-    attention_bias: false,
-    mlp_bias: false,
+    ...(family === 'qwen2' ? qwen2Only : llamaOnly),
     vocab_size: c.vocabSize,
     tie_word_embeddings: c.tieEmbeddings,
     torch_dtype: 'float32',
@@ -213,7 +225,7 @@ export function exportHuggingFace(lm: TransformerLM, tokenizer: Tokenizer): HfEx
   Object.assign(files, tokenizerFiles(tokenizer, notes));
   return {
     family,
-    architecture: family === 'gpt2' ? 'GPT2LMHeadModel' : 'LlamaForCausalLM',
+    architecture: FAMILY_ARCHITECTURE[family],
     files,
     exportedParameters,
     uniqueParameters,

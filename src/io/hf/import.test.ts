@@ -1,5 +1,5 @@
 // Hugging Face checkpoints come in with their meaning intact: the logits of every fixture model
-// (GPT-2 and Llama / Mistral; Hub and save_pretrained layouts; fp32, fp16, bf16; single and
+// (GPT-2, Llama / Mistral and Qwen2; Hub and save_pretrained layouts; fp32, fp16, bf16; single and
 // sharded) match PyTorch's, computed from the published model definitions, to 1e-5; the written
 // checkpoint loads bit-exactly; and bad directories are refused with the file and tensor named.
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -32,6 +32,7 @@ describe.each([
   ['llama', 'LlamaForCausalLM', 'F32'],
   ['llama-tied-bf16-sharded', 'LlamaForCausalLM', 'BF16'],
   ['mistral-fp16', 'MistralForCausalLM', 'F16'],
+  ['qwen2-bf16', 'Qwen2ForCausalLM', 'BF16'],
 ])('%s', (dir, architecture, dtype) => {
   const { ids, logits } = expected(dir);
 
@@ -78,7 +79,7 @@ describe('bad model directories are refused, naming the file and what is wrong',
       'an unknown architecture',
       'gpt2-hub',
       editJSON('config.json', (j) => (j.architectures = ['BertForMaskedLM'])),
-      /config\.json: "architectures" is \["BertForMaskedLM"\]; supported: GPT2LMHeadModel, LlamaForCausalLM, MistralForCausalLM/,
+      /config\.json: "architectures" is \["BertForMaskedLM"\]; supported: GPT2LMHeadModel, LlamaForCausalLM, MistralForCausalLM, Qwen2ForCausalLM/,
     ],
     [
       'rope scaling',
@@ -91,6 +92,27 @@ describe('bad model directories are refused, naming the file and what is wrong',
       'mistral-fp16',
       editJSON('config.json', (j) => (j.sliding_window = 16)),
       /config\.json: "sliding_window": 16 is not supported \(full causal attention only/,
+    ],
+    [
+      "Qwen2's sliding window switched on",
+      'qwen2-bf16',
+      editJSON('config.json', (j) => (j.use_sliding_window = true)),
+      /config\.json: "use_sliding_window": true is not supported \(full causal attention only/,
+    ],
+    [
+      'a Qwen2 checkpoint without its query bias',
+      'qwen2-bf16',
+      (d) => {
+        const file = join(d, 'model.safetensors');
+        const bytes = readFileSync(file);
+        const len = Number(bytes.readBigUInt64LE(0));
+        const header = bytes
+          .subarray(8, 8 + len)
+          .toString('utf8')
+          .replace('model.layers.1.self_attn.q_proj.bias', 'model.layers.1.self_attn.q_proj.gain');
+        writeFileSync(file, Buffer.concat([bytes.subarray(0, 8), Buffer.from(header), bytes.subarray(8 + len)]));
+      },
+      /missing tensor "model\.layers\.1\.self_attn\.q_proj\.bias" \(needed for layers\.1\.attn\.q\.bias \[32\]\)/,
     ],
     [
       'another activation',

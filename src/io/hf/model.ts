@@ -111,12 +111,12 @@ const tokenText = (t: unknown): string | null =>
 
 function readTokenizer(reader: HfFileReader, family: HfFamily): HfBpeTokenizer {
   let specials: { bos: string | null; eos: string | null } =
-    family === 'gpt2' ? { bos: null, eos: '<|endoftext|>' } : { bos: '<s>', eos: '</s>' };
+    family === 'llama' ? { bos: '<s>', eos: '</s>' } : { bos: null, eos: '<|endoftext|>' };
   if (reader.has('tokenizer_config.json')) {
     const where = `${reader.source}/tokenizer_config.json`;
     const tc = parseWith(tokenizerConfigSchema, readJSON(reader, 'tokenizer_config.json'), where);
     const bos = tokenText(tc.bos_token);
-    // GPT-2's tokenizer adds nothing; Llama's adds <s> unless add_bos_token is false.
+    // GPT-2's and Qwen2's tokenizers add nothing; Llama's adds <s> unless add_bos_token is false.
     specials = {
       bos: (tc.add_bos_token ?? family === 'llama') ? (bos ?? specials.bos) : null,
       eos: tokenText(tc.eos_token) ?? specials.eos,

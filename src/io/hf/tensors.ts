@@ -1,5 +1,6 @@
 // Hugging Face tensor names and layouts ↔ shareformer parameters. GPT-2 stores Conv1D weights
-// transposed ([in, out]) and Q, K, V fused in c_attn; Llama stores [out, in] like shareformer.
+// transposed ([in, out]) and Q, K, V fused in c_attn; Llama and Qwen2 store [out, in] like
+// shareformer (Qwen2 with Q/K/V biases).
 // Both layouts people have are accepted: as published on the Hub (GPT-2 without the
 // `transformer.` prefix, with the causal-mask buffers `h.N.attn.bias`, which are not parameters)
 // and as `save_pretrained` writes them (`transformer.` / `model.` prefixes, `lm_head.weight` when
@@ -68,7 +69,7 @@ function llamaRecipe(name: string, p: string): Recipe | null {
   if (name === 'embed.weight') return direct('embed_tokens.weight');
   if (name === 'norm.weight') return direct('norm.weight');
   if (name === 'head.weight') return { from: 'lm_head.weight', transpose: false };
-  const m = /^layers\.(\d+)\.(.+)\.weight$/.exec(name);
+  const m = /^layers\.(\d+)\.(.+)\.(weight|bias)$/.exec(name);
   if (!m) return null;
   const map: Record<string, string> = {
     norm1: 'input_layernorm',
@@ -82,8 +83,10 @@ function llamaRecipe(name: string, p: string): Recipe | null {
     'ffn.down': 'mlp.down_proj',
   };
   const from = map[m[2]!];
-  return from ? direct(`layers.${m[1]}.${from}.weight`) : null;
+  return from ? direct(`layers.${m[1]}.${from}.${m[3]}`) : null;
 }
+
+const FAMILY_NAME: Record<HfFamily, string> = { gpt2: 'GPT-2', llama: 'Llama', qwen2: 'Qwen2' };
 
 export interface ImportPlan {
   /** Each shareformer parameter, in layout order, with its recipe and shape. */
@@ -132,7 +135,7 @@ export function planImport(
         .map((n) => `"${n}"`)
         .join(
           ', ',
-        )}${extra.length > 5 ? ` and ${extra.length - 5} more` : ''} (not part of a ${family === 'gpt2' ? 'GPT-2' : 'Llama'} model with this config.json)`,
+        )}${extra.length > 5 ? ` and ${extra.length - 5} more` : ''} (not part of a ${FAMILY_NAME[family]} model with this config.json)`,
     );
   }
   return { params, ignored };

@@ -5,6 +5,18 @@ import type { HfBpeJSON } from '../../text/hf-bpe.js';
 
 const BYTE_LEVEL = { type: 'ByteLevel', add_prefix_space: false, trim_offsets: true, use_regex: true };
 
+/** GPT-2's ByteLevel split, or the model's own regex Split then ByteLevel without its regex. */
+function byteLevelPreTokenizer(pattern: string | undefined): unknown {
+  if (pattern === undefined) return BYTE_LEVEL;
+  return {
+    type: 'Sequence',
+    pretokenizers: [
+      { type: 'Split', pattern: { Regex: pattern }, behavior: 'Isolated', invert: false },
+      { ...BYTE_LEVEL, use_regex: false },
+    ],
+  };
+}
+
 function vocabObject(vocab: readonly string[]): Record<string, number> {
   return Object.fromEntries(vocab.map((t, i) => [t, i]));
 }
@@ -25,8 +37,8 @@ export function hfTokenizerFiles(j: HfBpeJSON): Record<string, string> {
       ? {
           version: '1.0',
           added_tokens: added,
-          normalizer: null,
-          pre_tokenizer: BYTE_LEVEL,
+          normalizer: j.normalizer ? { type: j.normalizer } : null,
+          pre_tokenizer: byteLevelPreTokenizer(j.pattern),
           post_processor: BYTE_LEVEL,
           decoder: BYTE_LEVEL,
           model: {
