@@ -29,6 +29,8 @@ describe('published parameter counts', () => {
     ['tinyllama-1.1b', 1_100_048_384],
     ['smollm2-135m', 134_515_008],
     ['smollm2-360m', 361_821_120],
+    ['qwen2.5-0.5b', 494_032_768],
+    ['qwen2.5-1.5b', 1_543_714_304],
   ])('%s has %i parameters', (name, expected) => {
     expect(count(name)).toBe(expected);
   });
