@@ -13,15 +13,16 @@ const TOL = 1e-4;
 const PROMPT = 8;
 const DECODE_STEPS = 32;
 
-const fixtures = [
-  ...Object.keys(REFERENCE_MODELS).map((n) => [n, `${n}.safetensors`]),
-  ...Object.keys(SHARING_MODES).map((n) => [n, `sharing/${n}.safetensors`]),
+const fixtures: Array<[string, string, Partial<ModelConfig>]> = [
+  ...Object.keys(REFERENCE_MODELS).map((n): [string, string, Partial<ModelConfig>] => [n, `${n}.safetensors`, {}]),
+  ...Object.keys(SHARING_MODES).map((n): [string, string, Partial<ModelConfig>] => [n, `sharing/${n}.safetensors`, {}]),
+  ['qwen2-style (Q/K/V biases only)', 'llama.safetensors', { qkvBias: true }],
 ];
 
 /** The fixture's plan with room for 32 cached steps, and weights large enough to make attention peaky. */
-function modelLike(file: string): TransformerLM {
+function modelLike(file: string, over: Partial<ModelConfig>): TransformerLM {
   const { config } = modelFromFixture(loadFixture(file));
-  const lm = new TransformerLM({ ...config, context: 48 } as ModelConfig, 5);
+  const lm = new TransformerLM({ ...config, context: 48, ...over } as ModelConfig, 5);
   const rng = new Rng(11);
   for (const [name, t] of lm.params) {
     const noise = new Float32Array(t.size);
@@ -67,8 +68,8 @@ function feeds(
   return f;
 }
 
-describe.each(fixtures)('ONNX export of %s', (_mode, file) => {
-  const lm = modelLike(file!);
+describe.each(fixtures)('ONNX export of %s', (_mode, file, over) => {
+  const lm = modelLike(file, over);
   const exported = exportOnnx(lm);
   const session = ort.InferenceSession.create(exported.bytes);
   const rng = new Rng(3);
