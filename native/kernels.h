@@ -49,6 +49,21 @@ static inline float *f32(napi_env env, napi_value v, size_t *len) {
   return (float *)data;
 }
 
+static inline double *f64(napi_env env, napi_value v, size_t *len) {
+  napi_typedarray_type type;
+  size_t length;
+  void *data;
+  napi_value buf;
+  size_t offset;
+  if (len) *len = 0;
+  if (napi_get_typedarray_info(env, v, &type, &length, &data, &buf, &offset) != napi_ok || type != napi_float64_array) {
+    napi_throw_type_error(env, NULL, "shareformer native: expected a Float64Array");
+    return NULL;
+  }
+  if (len) *len = length;
+  return (double *)data;
+}
+
 static inline int8_t *i8(napi_env env, napi_value v, size_t *len) {
   napi_typedarray_type type;
   size_t length;

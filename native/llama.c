@@ -158,8 +158,8 @@ napi_value silu_backward(napi_env env, napi_callback_info info) {
 }
 
 /* Rotary embedding: pairs (x[i], x[i + D/2]) of each position p rotate by the angle
- * (offset + p) · base^(−2i/D); the backward pass is the inverse rotation (sign −1), added into dx.
- * The angles' cosines and sines are tabulated once per call in float64, as the reference does. */
+ * (offset + p) · inv[i] (base^(−2i/D), maybe rescaled); the backward pass is the inverse rotation (sign −1), added into
+ * dx. The angles' cosines and sines are tabulated once per call in float64, as the reference does. */
 typedef struct {
   const float *x;
   float *out;
@@ -195,21 +195,26 @@ static void rope_range(void *p, int64_t r0, int64_t r1) {
   }
 }
 
-/* rope(x, rows, t, dim, offset, base, out, sign, accumulate) — x [rows, t, dim], dim even */
+/* rope(x, rows, t, dim, offset, inv, out, sign, accumulate) — x [rows, t, dim], dim even, inv [dim/2] */
 napi_value rope(napi_env env, napi_callback_info info) {
-  ARGS(9) size_t xn, on;
+  ARGS(9) size_t xn, on, fn;
   const float *x = f32(env, argv[0], &xn);
   const int64_t rows = num(env, argv[1]), t = num(env, argv[2]), dim = num(env, argv[3]), offset = num(env, argv[4]);
-  const double base = dbl(env, argv[5]), sign = dbl(env, argv[7]);
+  const double *inv = f64(env, argv[5], &fn);
+  const double sign = dbl(env, argv[7]);
   float *out = f32(env, argv[6], &on);
   bool acc = false;
   napi_get_value_bool(env, argv[8], &acc);
-  if (!x || !out) return NULL;
+  if (!x || !out || !inv) return NULL;
   const int64_t size = mul3(rows, t, dim);
   if (!covers(env, "rope", "x", xn, size) || !covers(env, "rope", "out", on, size)) return NULL;
   if (dim % 2 != 0 || offset < 0) {
     napi_throw_range_error(env, NULL,
                            "shareformer native rope: the head size must be even and the offset non-negative");
+    return NULL;
+  }
+  if ((int64_t)fn != dim / 2) {
+    napi_throw_range_error(env, NULL, "shareformer native rope: invFreq must hold head size / 2 frequencies");
     return NULL;
   }
   if (size == 0) return NULL;
@@ -222,7 +227,7 @@ napi_value rope(napi_env env, napi_callback_info info) {
   Rope w = {x, out, table, table + t * half, t, dim, acc};
   for (int64_t q = 0; q < t; q++)
     for (int64_t i = 0; i < half; i++) {
-      const double angle = (double)(offset + q) * pow(base, (-2.0 * (double)i) / (double)dim);
+      const double angle = (double)(offset + q) * inv[i];
       table[q * half + i] = cos(angle);
       table[t * half + q * half + i] = sign * sin(angle);
     }

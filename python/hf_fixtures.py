@@ -243,11 +243,27 @@ def rms_norm(x, w, eps):
     return w * (x * torch.rsqrt(x.pow(2).mean(-1, keepdim=True) + eps))
 
 
+def llama3_inv_freq(inv_freq, rs):
+    """transformers' _compute_llama3_parameters (modeling_rope_utils.py), step by step."""
+    factor, low_freq_factor, high_freq_factor = rs["factor"], rs["low_freq_factor"], rs["high_freq_factor"]
+    old_context_len = rs["original_max_position_embeddings"]
+    low_freq_wavelen = old_context_len / low_freq_factor
+    high_freq_wavelen = old_context_len / high_freq_factor
+    wavelen = 2 * math.pi / inv_freq
+    inv_freq_llama = torch.where(wavelen > low_freq_wavelen, inv_freq / factor, inv_freq)
+    smooth_factor = (old_context_len / wavelen - low_freq_factor) / (high_freq_factor - low_freq_factor)
+    smoothed_inv_freq = (1 - smooth_factor) * inv_freq_llama / factor + smooth_factor * inv_freq_llama
+    is_medium_freq = ~(wavelen < high_freq_wavelen) * ~(wavelen > low_freq_wavelen)
+    return torch.where(is_medium_freq, smoothed_inv_freq, inv_freq_llama)
+
+
 def llama_logits(w, cfg, ids):
     p = lambda name: w[name].double()
     d, H, G = cfg["hidden_size"], cfg["num_attention_heads"], cfg["num_key_value_heads"]
     hd, T, eps = d // H, ids.shape[1], cfg["rms_norm_eps"]
     inv = 1.0 / (cfg["rope_theta"] ** (torch.arange(0, hd, 2, dtype=torch.float64) / hd))
+    if cfg.get("rope_scaling"):
+        inv = llama3_inv_freq(inv, cfg["rope_scaling"])
     freqs = torch.outer(torch.arange(T, dtype=torch.float64), inv)
     emb = torch.cat((freqs, freqs), dim=-1)
     cos, sin = emb.cos(), emb.sin()
@@ -516,10 +532,99 @@ def write_qwen2(name):
     print(f"wrote fixtures/hf/{name}")
 
 
+LLAMA3_SPLIT = r"""(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}{1,3}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+"""
+
+
+def write_llama31(name):
+    """A Llama 3.1 / 3.2-style model: rope_scaling "llama3" (factor 8, original context 512, high
+    frequency factor 64, so the head's four wavelengths, 6 / 167 / 4,443 / 118,143 positions, are
+    kept, smoothed, rescaled, rescaled), rope_theta 500,000,
+    GQA, tied, and Llama 3's tokenizer.json layout (its split regex, then ByteLevel) over GPT-2's
+    first merges, with <|endoftext|> as its start token."""
+    torch.manual_seed(3101)
+    directory = os.path.join(OUT, name)
+    os.makedirs(directory, exist_ok=True)
+    vocab = gpt2_tokenizer(directory, 43, True)
+    with open(os.path.join(directory, "tokenizer.json"), encoding="utf-8") as f:
+        tok = json.load(f)
+    byte_level = {"type": "ByteLevel", "add_prefix_space": False, "trim_offsets": True, "use_regex": False}
+    tok["pre_tokenizer"] = {
+        "type": "Sequence",
+        "pretokenizers": [
+            {"type": "Split", "pattern": {"Regex": LLAMA3_SPLIT}, "behavior": "Isolated", "invert": False},
+            byte_level,
+        ],
+    }
+    tok["post_processor"] = byte_level
+    tok["decoder"] = byte_level
+    with open(os.path.join(directory, "tokenizer.json"), "w", encoding="utf-8") as f:
+        json.dump(tok, f, ensure_ascii=False)
+    with open(os.path.join(directory, "tokenizer_config.json"), "w", encoding="utf-8") as f:
+        json.dump({"bos_token": "<|endoftext|>", "eos_token": "<|endoftext|>"}, f)
+    cfg = {
+        "architectures": ["LlamaForCausalLM"],
+        "model_type": "llama",
+        "attention_bias": False,
+        "attention_dropout": 0.0,
+        "bos_token_id": vocab - 1,
+        "eos_token_id": vocab - 1,
+        "head_dim": 8,
+        "hidden_act": "silu",
+        "hidden_size": 32,
+        "initializer_range": 0.02,
+        "intermediate_size": 48,
+        "max_position_embeddings": 1024,
+        "mlp_bias": False,
+        "num_attention_heads": 4,
+        "num_hidden_layers": 2,
+        "num_key_value_heads": 2,
+        "pretraining_tp": 1,
+        "rms_norm_eps": 1e-5,
+        "rope_scaling": {
+            "factor": 8.0,
+            "high_freq_factor": 64.0,
+            "low_freq_factor": 1.0,
+            "original_max_position_embeddings": 512,
+            "rope_type": "llama3",
+        },
+        "rope_theta": 500000.0,
+        "tie_word_embeddings": True,
+        "torch_dtype": "float32",
+        "use_cache": True,
+        "vocab_size": vocab,
+    }
+    d, L, f_ = cfg["hidden_size"], cfg["num_hidden_layers"], cfg["intermediate_size"]
+    kv = cfg["num_key_value_heads"] * d // cfg["num_attention_heads"]
+    rnd = lambda *s, std=0.1: torch.randn(*s) * std
+    w = {"model.embed_tokens.weight": rnd(vocab, d, std=0.3)}
+    for i in range(L):
+        l = f"model.layers.{i}."
+        w[l + "input_layernorm.weight"] = 1 + rnd(d)
+        w[l + "self_attn.q_proj.weight"] = rnd(d, d, std=0.4)
+        w[l + "self_attn.k_proj.weight"] = rnd(kv, d, std=0.4)
+        w[l + "self_attn.v_proj.weight"] = rnd(kv, d, std=0.2)
+        w[l + "self_attn.o_proj.weight"] = rnd(d, d, std=0.2)
+        w[l + "post_attention_layernorm.weight"] = 1 + rnd(d)
+        w[l + "mlp.gate_proj.weight"] = rnd(f_, d, std=0.2)
+        w[l + "mlp.up_proj.weight"] = rnd(f_, d, std=0.2)
+        w[l + "mlp.down_proj.weight"] = rnd(d, f_, std=0.2)
+    w["model.norm.weight"] = 1 + rnd(d)
+    with open(os.path.join(directory, "config.json"), "w") as f:
+        json.dump(cfg, f, indent=2)
+    stored = save_model(directory, w, torch.float32, 1)
+    ids = torch.randint(0, vocab - 1, (1, 48))
+    logits = llama_logits(stored, cfg, ids)
+    write_safetensors(os.path.join(directory, "expected.safetensors"), {"input_ids": ids.int(), "logits": logits})
+    print(f"wrote fixtures/hf/{name}")
+
+
 if __name__ == "__main__":
     import sys
 
-    if sys.argv[1:] == ["qwen2"]:  # only the Qwen2 directory (the others stay byte for byte)
+    if sys.argv[1:] == ["llama31"]:  # only the Llama 3.1-style directory
+        write_llama31("llama31-rope-scaled")
+        sys.exit(0)
+    if sys.argv[1:] == ["qwen2"]:  # only the Qwen2 directory (the ones before it stay byte for byte)
         write_qwen2("qwen2-bf16")
         sys.exit(0)
     os.makedirs(OUT, exist_ok=True)
@@ -541,3 +646,4 @@ if __name__ == "__main__":
         json.dump([{"text": s, "ids": sp.encode(s)} for s in samples], f, ensure_ascii=False)
     print("wrote fixtures/hf/sentencepiece-ids.json")
     write_qwen2("qwen2-bf16")
+    write_llama31("llama31-rope-scaled")

@@ -56,6 +56,16 @@ describe.skipIf(noTorch)('the PyTorch package (python/shareformer)', () => {
       ...Object.keys(SHARING_MODES).map((n) => `sharing/${n}.safetensors`),
     ].map((file) => ({ file, config: modelFromFixture(loadFixture(file)).config })),
     { file: 'Qwen2-style: Q/K/V biases only', config: qwen2Style },
+    {
+      file: "Llama 3.1's rope scaling",
+      config: resolveConfig({
+        ...qwen2Style,
+        qkvBias: false,
+        dModel: 32,
+        ropeBase: 500000,
+        ropeScaling: { type: 'llama3', factor: 8, lowFreqFactor: 1, highFreqFactor: 64, originalContext: 512 },
+      }),
+    },
   ].map(({ file, config }) => {
     const plan = planOf(config);
     return {

@@ -21,6 +21,7 @@ DEFAULT_CONFIG = {
     "normEps": 1e-5,
     "positions": "learned",
     "ropeBase": 10000,
+    "ropeScaling": None,
     "bias": True,
     "qkvBias": False,
     "tieEmbeddings": False,

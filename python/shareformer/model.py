@@ -94,9 +94,21 @@ class ShareformerLM(nn.Module):
         xf = x.float() if x.dtype in (torch.float16, torch.bfloat16) else x
         return (xf * torch.rsqrt(xf.pow(2).mean(-1, keepdim=True) + c["normEps"])).to(x.dtype) * w
 
+    def _inverse_frequencies(self, d, device):
+        """base^(-2i/d), rescaled as Llama 3.1 does when the config asks (transformers' llama3 rope)."""
+        inv = self.config["ropeBase"] ** (-torch.arange(0, d, 2, dtype=torch.float64, device=device) / d)
+        s = self.config["ropeScaling"]
+        if not s:
+            return inv
+        old, low, high, factor = s["originalContext"], s["lowFreqFactor"], s["highFreqFactor"], s["factor"]
+        wavelength = 2 * math.pi / inv
+        smooth = (old / wavelength - low) / (high - low)
+        mid = (1 - smooth) * inv / factor + smooth * inv
+        return torch.where(wavelength < old / high, inv, torch.where(wavelength > old / low, inv / factor, mid))
+
     def _rope(self, t, offset=0):
         d, T = t.shape[-1], t.shape[-2]
-        inv = self.config["ropeBase"] ** (-torch.arange(0, d, 2, dtype=torch.float64, device=t.device) / d)
+        inv = self._inverse_frequencies(d, t.device)
         ang = torch.arange(offset, offset + T, dtype=torch.float64, device=t.device)[:, None] * inv[None, :]
         cos = torch.cat([ang.cos()] * 2, -1).to(t.dtype)
         sin = torch.cat([ang.sin()] * 2, -1).to(t.dtype)

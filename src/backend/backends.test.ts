@@ -1,5 +1,6 @@
 // Every backend's kernels agree with the reference on sizes large enough to take the blocked,
 // packed, row-block and multi-threaded paths (the op fixtures are too small to reach them).
+import { ropeInverseFrequencies } from '../tensor/ops/rope.js';
 import { describe, expect, it } from 'vitest';
 import { jsBackend } from './js/index.js';
 import { loadWasmBackend } from './wasm/index.js';
@@ -173,11 +174,19 @@ describe.each(present)('%s pointwise kernels match the reference on large inputs
     // 350 rows of (batch · heads) × 12 positions × head size 64, at a cached offset of 500.
     const [r, t, d] = [350, 12, 64];
     const xs = x.subarray(0, r * t * d);
-    expect(compare(be, [new Float32Array(r * t * d)], (b, [o]) => b.rope(xs, r, t, d, 500, 10000, o!))).toBeLessThan(
+    const plain = ropeInverseFrequencies(d, 10000);
+    const llama3 = ropeInverseFrequencies(d, 500000, {
+      type: 'llama3',
+      factor: 32,
+      lowFreqFactor: 1,
+      highFreqFactor: 4,
+      originalContext: 8192,
+    });
+    expect(compare(be, [new Float32Array(r * t * d)], (b, [o]) => b.rope(xs, r, t, d, 500, plain, o!))).toBeLessThan(
       1e-6,
     );
     expect(
-      compare(be, [random(rng, r * t * d)], (b, [dx]) => b.ropeBackward(xs, r, t, d, 500, 500000, dx!)),
+      compare(be, [random(rng, r * t * d)], (b, [dx]) => b.ropeBackward(xs, r, t, d, 500, llama3, dx!)),
     ).toBeLessThan(1e-6);
   });
 

@@ -99,10 +99,12 @@ describe.each([
         );
         expect(() => b!.silu(f(1000), f(10))).toThrow(/silu: out has 10 elements, the sizes need 1000/);
         expect(() => b!.siluBackward(f(1000), f(1000), f(10))).toThrow(/dx has 10 elements, the sizes need 1000/);
-        expect(() => b!.rope(f(128), 2, 4, 16, 0, 10000, f(32))).toThrow(
+        const inv = (n: number) => new Float64Array(n).fill(0.5);
+        expect(() => b!.rope(f(128), 2, 4, 16, 0, inv(8), f(32))).toThrow(
           /rope: out has 32 elements, the sizes need 128/,
         );
-        expect(() => b!.ropeBackward(f(64), 1 << 30, 1 << 30, 1 << 30, 0, 10000, f(64))).toThrow(RangeError);
+        expect(() => b!.rope(f(128), 2, 4, 16, 0, inv(4), f(128))).toThrow(/invFreq must hold head size \/ 2/);
+        expect(() => b!.ropeBackward(f(64), 1 << 30, 1 << 30, 1 << 30, 0, inv(8), f(64))).toThrow(RangeError);
       }
     },
   );

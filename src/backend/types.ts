@@ -221,15 +221,26 @@ export interface Backend {
     dv: Float32Array | null,
   ): void;
 
-  /** Rotary embedding (rotate-half convention) on x [rows = B·H, T, D] at positions offset.. offset+T-1. */
-  rope(x: Float32Array, rows: number, t: number, dim: number, offset: number, base: number, out: Float32Array): void;
+  /**
+   * Rotary embedding (rotate-half convention) on x [rows = B·H, T, D] at positions offset..
+   * offset+T-1; pair i turns by position · invFreq[i] (D/2 inverse frequencies).
+   */
+  rope(
+    x: Float32Array,
+    rows: number,
+    t: number,
+    dim: number,
+    offset: number,
+    invFreq: Float64Array,
+    out: Float32Array,
+  ): void;
   ropeBackward(
     g: Float32Array,
     rows: number,
     t: number,
     dim: number,
     offset: number,
-    base: number,
+    invFreq: Float64Array,
     dx: Float32Array,
   ): void;
 

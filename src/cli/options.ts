@@ -136,7 +136,14 @@ const MODEL_FLAGS: Record<string, keyof ModelConfig> = {
   qkvBias: 'qkvBias',
 };
 
-const MODEL_FILE_KEYS = new Set<string>([...Object.values(MODEL_FLAGS), 'vocabSize', 'normEps', 'ropeBase', 'bias']);
+const MODEL_FILE_KEYS = new Set<string>([
+  ...Object.values(MODEL_FLAGS),
+  'vocabSize',
+  'normEps',
+  'ropeBase',
+  'ropeScaling',
+  'bias',
+]);
 
 /** A --config file's keys must all be fields a command reads; a typo is an error, not a silent default. */
 export function checkConfigKeys(file: Record<string, unknown>, path: string, otherKeys: readonly string[]): void {

@@ -2,6 +2,7 @@
 // Errors name the field and the rule that failed. Field names match the CLI flags and config.json.
 import { z } from 'zod';
 import { formatIssues, SchemaError } from '../schema/validate.js';
+import type { RopeScaling } from '../tensor/ops/rope.js';
 import { buildPlan, PlanError, type SharingPlan, type ShareScope, type Strategy } from './plan.js';
 
 export interface ModelConfig {
@@ -20,6 +21,8 @@ export interface ModelConfig {
   normEps: number;
   positions: 'learned' | 'rope';
   ropeBase: number;
+  /** Llama 3.1's long-context frequency rescaling of RoPE; null = plain base^(−2i/D). */
+  ropeScaling: RopeScaling | null;
   /** Biases on every linear layer (and LayerNorm). */
   bias: boolean;
   /** Biases on the query, key and value projections even when `bias` is off (Qwen2's layout). */
@@ -56,6 +59,7 @@ export const DEFAULT_CONFIG: ModelConfig = {
   normEps: 1e-5,
   positions: 'learned',
   ropeBase: 10000,
+  ropeScaling: null,
   bias: true,
   qkvBias: false,
   tieEmbeddings: false,
@@ -105,6 +109,15 @@ export const modelConfigSchema = z.strictObject({
   normEps: z.number().gt(0).lt(1),
   positions: z.enum(['learned', 'rope']),
   ropeBase: z.number().gt(1).max(1e12),
+  ropeScaling: z
+    .strictObject({
+      type: z.literal('llama3'),
+      factor: z.number().gt(0).max(1e6),
+      lowFreqFactor: z.number().gt(0).max(1e6),
+      highFreqFactor: z.number().gt(0).max(1e6),
+      originalContext: z.number().int().min(1).max(CONFIG_LIMITS.context),
+    })
+    .nullable(),
   bias: z.boolean(),
   qkvBias: z.boolean(),
   tieEmbeddings: z.boolean(),
@@ -142,6 +155,10 @@ export function resolveConfig(partial: Partial<ModelConfig> = {}): ModelConfig {
     throw new ConfigError('kvHeads', `heads ${c.heads} is not divisible by kvHeads ${c.kvHeads}`);
   if (c.positions === 'rope' && (c.dModel / c.heads) % 2 !== 0)
     throw new ConfigError('positions', `rope needs an even head size, got ${c.dModel / c.heads}`);
+  if (c.ropeScaling && c.positions !== 'rope')
+    throw new ConfigError('ropeScaling', `rescales rotary embeddings, but positions is ${c.positions}`);
+  if (c.ropeScaling && c.ropeScaling.highFreqFactor <= c.ropeScaling.lowFreqFactor)
+    throw new ConfigError('ropeScaling', 'highFreqFactor must exceed lowFreqFactor');
   if (c.embedDim >= c.dModel) {
     throw new ConfigError(
       'embedDim',

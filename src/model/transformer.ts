@@ -29,6 +29,7 @@ import {
   quantizeWeight,
   type QuantizedWeight,
 } from '../tensor/ops/quantized.js';
+import { ropeInverseFrequencies } from '../tensor/ops/rope.js';
 import type { ParamGroup } from '../train/adamw.js';
 import { planOf, resolveConfig, type ModelConfig } from './config.js';
 import { KVCache, type CacheOptions } from './kvcache.js';
@@ -57,11 +58,17 @@ export class TransformerLM {
   /** Weights stored as int8 (after `quantizeWeights` or loading an int8 checkpoint), by name. */
   readonly quantized = new Map<string, QuantizedWeight>();
 
+  /** RoPE's per-pair inverse frequencies (null with learned positions). */
+  private readonly ropeFrequencies: Float64Array | null;
+
   /** `seed` null: parameters start as zeros, for a model whose weights are loaded next. */
   constructor(config: Partial<ModelConfig> = {}, seed: number | null = 0) {
     this.config = resolveConfig(config);
     this.plan = planOf(this.config);
     this.layout = parameterLayout(this.config, this.plan);
+    const c = this.config;
+    this.ropeFrequencies =
+      c.positions === 'rope' ? ropeInverseFrequencies(c.dModel / c.heads, c.ropeBase, c.ropeScaling) : null;
     this.initParameters(seed === null ? null : new Rng(seed));
   }
 
@@ -252,7 +259,8 @@ export class TransformerLM {
     x = this.drop(x, options);
 
     const heads = (t: Tensor, n: number) => permute(reshape(t, [batch, T, n, hd]), [0, 2, 1, 3]);
-    const positioned = (t: Tensor) => (c.positions === 'rope' ? rope(t, { offset: absolute, base: c.ropeBase }) : t);
+    const inv = this.ropeFrequencies;
+    const positioned = (t: Tensor) => (inv ? rope(t, { offset: absolute, invFreq: inv }) : t);
     const keys: Array<Tensor | null> = [],
       values: Array<Tensor | null> = [],
       probs: Array<Tensor | null> = [];

@@ -1,5 +1,5 @@
 // Reference rotary position embedding in the rotate-half convention of GPT-NeoX and Llama:
-// pairs (x[i], x[i + D/2]) rotate by angle pos · base^(−2i/D).
+// pairs (x[i], x[i + D/2]) rotate by angle pos · invFreq[i] (base^(−2i/D), maybe rescaled).
 
 function rotate(
   x: Float32Array,
@@ -7,7 +7,7 @@ function rotate(
   t: number,
   dim: number,
   offset: number,
-  base: number,
+  invFreq: Float64Array,
   out: Float32Array,
   sign: 1 | -1,
   accumulate: boolean,
@@ -17,7 +17,7 @@ function rotate(
     sin = new Float64Array(t * half);
   for (let p = 0; p < t; p++) {
     for (let i = 0; i < half; i++) {
-      const angle = (offset + p) * base ** ((-2 * i) / dim);
+      const angle = (offset + p) * invFreq[i]!;
       cos[p * half + i] = Math.cos(angle);
       sin[p * half + i] = sign * Math.sin(angle);
     }
@@ -50,10 +50,10 @@ export function rope(
   t: number,
   dim: number,
   offset: number,
-  base: number,
+  invFreq: Float64Array,
   out: Float32Array,
 ): void {
-  rotate(x, rows, t, dim, offset, base, out, 1, false);
+  rotate(x, rows, t, dim, offset, invFreq, out, 1, false);
 }
 
 /** The rotation is orthogonal, so its gradient is the inverse rotation of g. */
@@ -63,8 +63,8 @@ export function ropeBackward(
   t: number,
   dim: number,
   offset: number,
-  base: number,
+  invFreq: Float64Array,
   dx: Float32Array,
 ): void {
-  rotate(g, rows, t, dim, offset, base, dx, -1, true);
+  rotate(g, rows, t, dim, offset, invFreq, dx, -1, true);
 }

@@ -177,6 +177,40 @@ const LLAMA_FIELDS = new Set([
   'layer_types',
 ]);
 
+/**
+ * rope_scaling: none, or Llama 3.1's "llama3" frequency rescaling (all four numbers given). Linear,
+ * dynamic, YaRN and the rest compute other frequencies or scale attention: refused by name.
+ */
+function llama3RopeScaling(v: unknown, source: string): ModelConfig['ropeScaling'] {
+  if (v === undefined || v === null) return null;
+  const s = v as Record<string, unknown>;
+  const type = s.rope_type ?? s.type;
+  const refuse = (why: string): never => {
+    throw new HfImportError(`${source}: "rope_scaling": ${JSON.stringify(v)} is not supported (${why})`);
+  };
+  if (typeof v !== 'object' || Array.isArray(v)) refuse('expected an object or null');
+  if (type === 'default') return null;
+  if (type !== 'llama3') refuse('rotary embeddings without scaling or with Llama 3.1\'s "llama3" rescaling only');
+  const known = new Set([
+    'rope_type',
+    'type',
+    'factor',
+    'low_freq_factor',
+    'high_freq_factor',
+    'original_max_position_embeddings',
+  ]);
+  const extra = Object.keys(s).filter((k) => !known.has(k));
+  if (extra.length > 0) refuse(`unknown field ${JSON.stringify(extra[0])}`);
+  const where = `${source} rope_scaling`;
+  return {
+    type: 'llama3',
+    factor: field(s, 'factor', where, isPosNum, 'a positive number'),
+    lowFreqFactor: field(s, 'low_freq_factor', where, isPosNum, 'a positive number'),
+    highFreqFactor: field(s, 'high_freq_factor', where, isPosNum, 'a positive number'),
+    originalContext: field(s, 'original_max_position_embeddings', where, isPosInt, 'a positive integer'),
+  };
+}
+
 /** Llama, Mistral and Qwen2 share the layout; Qwen2 adds Q/K/V biases and ignores its window unless asked. */
 function llamaConfig(cfg: Json, source: string, family: 'llama' | 'qwen2'): Partial<ModelConfig> {
   refuseUnknown(cfg, LLAMA_FIELDS, source);
@@ -184,13 +218,7 @@ function llamaConfig(cfg: Json, source: string, family: 'llama' | 'qwen2'): Part
   const heads = field(cfg, 'num_attention_heads', source, isPosInt, 'a positive integer');
   const context = field(cfg, 'max_position_embeddings', source, isPosInt, 'a positive integer');
   supported(cfg, 'hidden_act', (v) => v === 'silu', 'the SwiGLU feed-forward uses SiLU', source);
-  supported(
-    cfg,
-    'rope_scaling',
-    (v) => v === null,
-    'rotary embeddings without scaling (no linear, dynamic, yarn or llama3 scaling)',
-    source,
-  );
+  const ropeScaling = llama3RopeScaling(cfg.rope_scaling, source);
   supported(cfg, 'attention_bias', (v) => v === false, 'Llama-style models have no attention biases here', source);
   supported(cfg, 'mlp_bias', (v) => v === false, 'Llama-style models have no feed-forward biases here', source);
   supported(
@@ -230,6 +258,7 @@ function llamaConfig(cfg: Json, source: string, family: 'llama' | 'qwen2'): Part
     normEps: field(cfg, 'rms_norm_eps', source, isPosNum, 'a positive number', 1e-6),
     positions: 'rope',
     ropeBase: field(cfg, 'rope_theta', source, isPosNum, 'a positive number', 10000),
+    ropeScaling,
     bias: false,
     qkvBias: family === 'qwen2',
     tieEmbeddings: field(cfg, 'tie_word_embeddings', source, isBool, 'true or false', false),

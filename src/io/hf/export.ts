@@ -167,9 +167,17 @@ function hfConfig(family: HfFamily, c: ModelConfig, tokenizer: Tokenizer): Recor
       ...ids,
     };
   }
-  const llamaOnly = { rope_scaling: null, attention_bias: false, mlp_bias: false };
+  const r = c.ropeScaling;
+  const rope_scaling = r && {
+    rope_type: r.type,
+    factor: r.factor,
+    low_freq_factor: r.lowFreqFactor,
+    high_freq_factor: r.highFreqFactor,
+    original_max_position_embeddings: r.originalContext,
+  };
+  const llamaOnly = { rope_scaling, attention_bias: false, mlp_bias: false };
   const qwen2Only = {
-    rope_scaling: null,
+    rope_scaling,
     use_sliding_window: false,
     sliding_window: null,
     max_window_layers: c.layers,

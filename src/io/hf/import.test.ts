@@ -1,5 +1,5 @@
 // Hugging Face checkpoints come in with their meaning intact: the logits of every fixture model
-// (GPT-2, Llama / Mistral and Qwen2; Hub and save_pretrained layouts; fp32, fp16, bf16; single and
+// (GPT-2, Llama / Mistral, Llama 3.1's rope scaling and Qwen2; Hub and save_pretrained layouts; fp32, fp16, bf16; single and
 // sharded) match PyTorch's, computed from the published model definitions, to 1e-5; the written
 // checkpoint loads bit-exactly; and bad directories are refused with the file and tensor named.
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -33,6 +33,7 @@ describe.each([
   ['llama-tied-bf16-sharded', 'LlamaForCausalLM', 'BF16'],
   ['mistral-fp16', 'MistralForCausalLM', 'F16'],
   ['qwen2-bf16', 'Qwen2ForCausalLM', 'BF16'],
+  ['llama31-rope-scaled', 'LlamaForCausalLM', 'F32'],
 ])('%s', (dir, architecture, dtype) => {
   const { ids, logits } = expected(dir);
 
@@ -82,10 +83,22 @@ describe('bad model directories are refused, naming the file and what is wrong',
       /config\.json: "architectures" is \["BertForMaskedLM"\]; supported: GPT2LMHeadModel, LlamaForCausalLM, MistralForCausalLM, Qwen2ForCausalLM/,
     ],
     [
-      'rope scaling',
+      'linear rope scaling',
       'llama',
       editJSON('config.json', (j) => (j.rope_scaling = { type: 'linear', factor: 2 })),
-      /config\.json: "rope_scaling": .* is not supported \(rotary embeddings without scaling/,
+      /config\.json: "rope_scaling": .* is not supported \(rotary embeddings without scaling or with Llama 3\.1's "llama3" rescaling only/,
+    ],
+    [
+      'llama3 rope scaling without its factors',
+      'llama31-rope-scaled',
+      editJSON('config.json', (j) => delete (j.rope_scaling as Record<string, unknown>).low_freq_factor),
+      /config\.json rope_scaling: "low_freq_factor" must be a positive number, got undefined/,
+    ],
+    [
+      'YaRN rope scaling',
+      'llama31-rope-scaled',
+      editJSON('config.json', (j) => (j.rope_scaling = { rope_type: 'yarn', factor: 4 })),
+      /"rope_scaling": \{"rope_type":"yarn","factor":4\} is not supported/,
     ],
     [
       'a sliding window',

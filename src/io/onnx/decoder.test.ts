@@ -17,6 +17,11 @@ const fixtures: Array<[string, string, Partial<ModelConfig>]> = [
   ...Object.keys(REFERENCE_MODELS).map((n): [string, string, Partial<ModelConfig>] => [n, `${n}.safetensors`, {}]),
   ...Object.keys(SHARING_MODES).map((n): [string, string, Partial<ModelConfig>] => [n, `sharing/${n}.safetensors`, {}]),
   ['qwen2-style (Q/K/V biases only)', 'llama.safetensors', { qkvBias: true }],
+  [
+    "Llama 3.1's rope scaling",
+    'llama.safetensors',
+    { ropeScaling: { type: 'llama3', factor: 8, lowFreqFactor: 1, highFreqFactor: 4, originalContext: 16 } },
+  ],
 ];
 
 /** The fixture's plan with room for 32 cached steps, and weights large enough to make attention peaky. */

@@ -8,6 +8,7 @@
 import type { ModelConfig } from '../../model/config.js';
 import type { SharingPlan } from '../../model/plan.js';
 import type { TransformerLM } from '../../model/transformer.js';
+import { ropeInverseFrequencies } from '../../tensor/ops/rope.js';
 import { GraphBuilder } from './graph.js';
 
 export const ONNX_OPSET = 17;
@@ -189,11 +190,10 @@ class DecoderGraph {
     return this.g.op('Transpose', [r], { perm: [0, 2, 1, 3] });
   }
 
-  /** cos and sin of position · base^(−2i/hd), [B, 1, S, hd/2], shared by every layer. */
+  /** cos and sin of position · base^(−2i/hd) (maybe rescaled), [B, 1, S, hd/2], shared by every layer. */
   private rotary(positions: string): { cos: string; sin: string } {
     const { g, c } = this;
-    const half = this.hd / 2;
-    const inv = Array.from({ length: half }, (_, i) => c.ropeBase ** ((-2 * i) / this.hd));
+    const inv = Array.from(ropeInverseFrequencies(this.hd, c.ropeBase, c.ropeScaling));
     const pos = g.op('Unsqueeze', [g.op('Cast', [positions], { to: 1 }), g.constant('int64', [1, 3])]);
     const angle = g.op('Mul', [pos, g.constant('float', inv)]);
     return { cos: g.op('Cos', [angle]), sin: g.op('Sin', [angle]) };

@@ -1,27 +1,58 @@
-// Rotary position embedding (rotate-half convention, as GPT-NeoX and Llama) on [B, H, T, D].
+// Rotary position embedding (rotate-half convention, as GPT-NeoX and Llama) on [B, H, T, D], and
+// its inverse frequencies: base^(−2i/D), optionally rescaled as Llama 3.1+ does for long contexts.
 import { backend } from '../../backend/backend.js';
 import { takeBuffer } from '../pool.js';
 import { OpError, type Tensor, expectTensors, formatShape, result } from '../tensor.js';
 
+/**
+ * Llama 3.1's frequency rescaling ("rope_type": "llama3"): wavelengths longer than
+ * originalContext / lowFreqFactor are slowed by `factor`, those shorter than
+ * originalContext / highFreqFactor are kept, and those between are interpolated.
+ */
+export interface RopeScaling {
+  type: 'llama3';
+  factor: number;
+  lowFreqFactor: number;
+  highFreqFactor: number;
+  originalContext: number;
+}
+
+/** The D/2 inverse frequencies pair i rotates by, per position. */
+export function ropeInverseFrequencies(dim: number, base: number, scaling: RopeScaling | null = null): Float64Array {
+  const inv = Float64Array.from({ length: dim / 2 }, (_, i) => base ** ((-2 * i) / dim));
+  if (!scaling) return inv;
+  const { factor, lowFreqFactor: low, highFreqFactor: high, originalContext: old } = scaling;
+  return inv.map((f) => {
+    const wavelength = (2 * Math.PI) / f;
+    if (wavelength < old / high) return f;
+    if (wavelength > old / low) return f / factor;
+    const smooth = (old / wavelength - low) / (high - low);
+    return (1 - smooth) * (f / factor) + smooth * f;
+  });
+}
+
 export interface RopeOptions {
   /** Absolute position of the first of the T rows (the KV-cache length during generation). */
   offset?: number;
-  base?: number;
+  /** Inverse frequencies (D/2 of them); default base 10,000 unscaled. */
+  invFreq?: Float64Array;
 }
 
 export function rope(x: Tensor, options: RopeOptions = {}): Tensor {
   expectTensors('rope', { x });
-  const offset = options.offset ?? 0,
-    base = options.base ?? 10000;
+  const offset = options.offset ?? 0;
   if (x.rank < 2) throw new OpError('rope', `x must be [..., T, D], got ${formatShape(x.shape)}`);
   const dim = x.shape[x.rank - 1]!,
     t = x.shape[x.rank - 2]!;
   if (dim % 2 !== 0) throw new OpError('rope', `head size must be even, got ${formatShape(x.shape)}`);
+  const inv = options.invFreq ?? ropeInverseFrequencies(dim, 10000);
+  if (inv.length !== dim / 2)
+    throw new OpError('rope', `${inv.length} inverse frequencies for a head size of ${dim} (needs ${dim / 2})`);
   if (!Number.isInteger(offset) || offset < 0)
     throw new OpError('rope', `offset must be a non-negative integer, got ${offset}`);
   const rows = t * dim === 0 ? 0 : x.size / (t * dim);
   const be = backend();
   const out = takeBuffer(x.size);
-  be.rope(x.data, rows, t, dim, offset, base, out);
-  return result(out, x.shape, [x], (g) => be.ropeBackward(g, rows, t, dim, offset, base, x.gradBuffer()));
+  be.rope(x.data, rows, t, dim, offset, inv, out);
+  return result(out, x.shape, [x], (g) => be.ropeBackward(g, rows, t, dim, offset, inv, x.gradBuffer()));
 }
