@@ -40,6 +40,14 @@ const llama = (over: Partial<ModelConfig>): Partial<ModelConfig> => ({
   tieEmbeddings: false,
   ...over,
 });
+/** Llama 3.2's rope_scaling (config.json), so a preset is the model as published. */
+const LLAMA_32_ROPE = {
+  type: 'llama3',
+  factor: 32,
+  lowFreqFactor: 1,
+  highFreqFactor: 4,
+  originalContext: 8192,
+} as const;
 const bert = (
   layers: number,
   dModel: number,
@@ -96,6 +104,7 @@ export const ANALYZER_PRESETS: Record<string, AnalyzerPreset> = {
       ffnHidden: 8192,
       context: 131072,
       ropeBase: 500000,
+      ropeScaling: LLAMA_32_ROPE,
       tieEmbeddings: true,
     }),
   },
@@ -110,6 +119,7 @@ export const ANALYZER_PRESETS: Record<string, AnalyzerPreset> = {
       ffnHidden: 8192,
       context: 131072,
       ropeBase: 500000,
+      ropeScaling: LLAMA_32_ROPE,
       tieEmbeddings: true,
     }),
   },
