@@ -34,49 +34,32 @@
 /* Element ranges below this stay on the caller: waking a worker costs more than the loop. */
 #define GRAIN 32768
 
+/* The data of a typed array of the wanted type (its length in *len), or NULL with a TypeError thrown. */
+static inline void *typed(napi_env env, napi_value v, napi_typedarray_type want, const char *name, size_t *len) {
+  napi_typedarray_type type;
+  size_t length;
+  void *data;
+  napi_value buf;
+  size_t offset;
+  if (len) *len = 0;
+  if (napi_get_typedarray_info(env, v, &type, &length, &data, &buf, &offset) != napi_ok || type != want) {
+    char message[64];
+    snprintf(message, sizeof message, "shareformer native: expected %s", name);
+    napi_throw_type_error(env, NULL, message);
+    return NULL;
+  }
+  if (len) *len = length;
+  return data;
+}
+
 static inline float *f32(napi_env env, napi_value v, size_t *len) {
-  napi_typedarray_type type;
-  size_t length;
-  void *data;
-  napi_value buf;
-  size_t offset;
-  if (len) *len = 0;
-  if (napi_get_typedarray_info(env, v, &type, &length, &data, &buf, &offset) != napi_ok || type != napi_float32_array) {
-    napi_throw_type_error(env, NULL, "shareformer native: expected a Float32Array");
-    return NULL;
-  }
-  if (len) *len = length;
-  return (float *)data;
+  return (float *)typed(env, v, napi_float32_array, "a Float32Array", len);
 }
-
 static inline double *f64(napi_env env, napi_value v, size_t *len) {
-  napi_typedarray_type type;
-  size_t length;
-  void *data;
-  napi_value buf;
-  size_t offset;
-  if (len) *len = 0;
-  if (napi_get_typedarray_info(env, v, &type, &length, &data, &buf, &offset) != napi_ok || type != napi_float64_array) {
-    napi_throw_type_error(env, NULL, "shareformer native: expected a Float64Array");
-    return NULL;
-  }
-  if (len) *len = length;
-  return (double *)data;
+  return (double *)typed(env, v, napi_float64_array, "a Float64Array", len);
 }
-
 static inline int8_t *i8(napi_env env, napi_value v, size_t *len) {
-  napi_typedarray_type type;
-  size_t length;
-  void *data;
-  napi_value buf;
-  size_t offset;
-  if (len) *len = 0;
-  if (napi_get_typedarray_info(env, v, &type, &length, &data, &buf, &offset) != napi_ok || type != napi_int8_array) {
-    napi_throw_type_error(env, NULL, "shareformer native: expected an Int8Array");
-    return NULL;
-  }
-  if (len) *len = length;
-  return (int8_t *)data;
+  return (int8_t *)typed(env, v, napi_int8_array, "an Int8Array", len);
 }
 
 static inline int64_t num(napi_env env, napi_value v) {

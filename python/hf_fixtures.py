@@ -292,6 +292,54 @@ def llama_logits(w, cfg, ids):
     return x @ head.T
 
 
+def llama_weights(cfg, qkv_bias, qk_std):
+    """Random weights in the Llama layout (Qwen2's with q/k/v biases), drawn in a fixed order."""
+    d, L, f_, vocab = cfg["hidden_size"], cfg["num_hidden_layers"], cfg["intermediate_size"], cfg["vocab_size"]
+    kv = cfg["num_key_value_heads"] * d // cfg["num_attention_heads"]
+    rnd = lambda *s, std=0.1: torch.randn(*s) * std
+    w = {"model.embed_tokens.weight": rnd(vocab, d, std=0.3)}
+    for i in range(L):
+        l = f"model.layers.{i}."
+        w[l + "input_layernorm.weight"] = 1 + rnd(d)
+        for name, rows, std in (("q", d, qk_std), ("k", kv, qk_std), ("v", kv, 0.2)):
+            w[l + f"self_attn.{name}_proj.weight"] = rnd(rows, d, std=std)
+            if qkv_bias:
+                w[l + f"self_attn.{name}_proj.bias"] = rnd(rows, std=0.5)
+        w[l + "self_attn.o_proj.weight"] = rnd(d, d, std=0.2)
+        w[l + "post_attention_layernorm.weight"] = 1 + rnd(d)
+        w[l + "mlp.gate_proj.weight"] = rnd(f_, d, std=0.2)
+        w[l + "mlp.up_proj.weight"] = rnd(f_, d, std=0.2)
+        w[l + "mlp.down_proj.weight"] = rnd(d, f_, std=0.2)
+    w["model.norm.weight"] = 1 + rnd(d)
+    if not cfg["tie_word_embeddings"]:
+        w["lm_head.weight"] = rnd(vocab, d, std=0.3)
+    return w
+
+
+def split_tokenizer(directory, pattern, nfc, tokenizer_config):
+    """GPT-2's first 43 merges behind a model's own split regex (then ByteLevel without its regex), as
+    Llama 3's and Qwen2's tokenizer.json lay it out; returns the vocabulary size."""
+    vocab = gpt2_tokenizer(directory, 43, True)
+    with open(os.path.join(directory, "tokenizer.json"), encoding="utf-8") as f:
+        tok = json.load(f)
+    byte_level = {"type": "ByteLevel", "add_prefix_space": False, "trim_offsets": True, "use_regex": False}
+    tok["normalizer"] = {"type": "NFC"} if nfc else None
+    tok["pre_tokenizer"] = {
+        "type": "Sequence",
+        "pretokenizers": [
+            {"type": "Split", "pattern": {"Regex": pattern}, "behavior": "Isolated", "invert": False},
+            byte_level,
+        ],
+    }
+    tok["post_processor"] = byte_level
+    tok["decoder"] = byte_level
+    with open(os.path.join(directory, "tokenizer.json"), "w", encoding="utf-8") as f:
+        json.dump(tok, f, ensure_ascii=False)
+    with open(os.path.join(directory, "tokenizer_config.json"), "w", encoding="utf-8") as f:
+        json.dump(tokenizer_config, f)
+    return vocab
+
+
 def sentencepiece_tokenizer(directory):
     """Trains a small SentencePiece BPE model (byte fallback) and writes tokenizer.json as
     transformers' LlamaConverter would; returns the processor for the expected ids."""
@@ -422,24 +470,7 @@ def write_llama(name, arch, dtype, shards, tied, sp):
     }
     if arch.startswith("Mistral"):
         cfg["sliding_window"] = None
-    d, L, f_ = cfg["hidden_size"], cfg["num_hidden_layers"], cfg["intermediate_size"]
-    kv = cfg["num_key_value_heads"] * d // cfg["num_attention_heads"]
-    rnd = lambda *s, std=0.1: torch.randn(*s) * std
-    w = {"model.embed_tokens.weight": rnd(vocab, d, std=0.3)}
-    for i in range(L):
-        l = f"model.layers.{i}."
-        w[l + "input_layernorm.weight"] = 1 + rnd(d)
-        w[l + "self_attn.q_proj.weight"] = rnd(d, d, std=0.2)
-        w[l + "self_attn.k_proj.weight"] = rnd(kv, d, std=0.2)
-        w[l + "self_attn.v_proj.weight"] = rnd(kv, d, std=0.2)
-        w[l + "self_attn.o_proj.weight"] = rnd(d, d, std=0.2)
-        w[l + "post_attention_layernorm.weight"] = 1 + rnd(d)
-        w[l + "mlp.gate_proj.weight"] = rnd(f_, d, std=0.2)
-        w[l + "mlp.up_proj.weight"] = rnd(f_, d, std=0.2)
-        w[l + "mlp.down_proj.weight"] = rnd(d, f_, std=0.2)
-    w["model.norm.weight"] = 1 + rnd(d)
-    if not tied:
-        w["lm_head.weight"] = rnd(vocab, d, std=0.3)
+    w = llama_weights(cfg, qkv_bias=False, qk_std=0.2)
     with open(os.path.join(directory, "config.json"), "w") as f:
         json.dump(cfg, f, indent=2)
     stored = save_model(directory, w, dtype, shards)
@@ -461,24 +492,8 @@ def write_qwen2(name):
     torch.manual_seed(2501)
     directory = os.path.join(OUT, name)
     os.makedirs(directory, exist_ok=True)
-    vocab = gpt2_tokenizer(directory, 43, True)
-    with open(os.path.join(directory, "tokenizer.json"), encoding="utf-8") as f:
-        tok = json.load(f)
-    byte_level = {"type": "ByteLevel", "add_prefix_space": False, "trim_offsets": False, "use_regex": False}
-    tok["normalizer"] = {"type": "NFC"}
-    tok["pre_tokenizer"] = {
-        "type": "Sequence",
-        "pretokenizers": [
-            {"type": "Split", "pattern": {"Regex": QWEN2_SPLIT}, "behavior": "Isolated", "invert": False},
-            byte_level,
-        ],
-    }
-    tok["post_processor"] = byte_level
-    tok["decoder"] = byte_level
-    with open(os.path.join(directory, "tokenizer.json"), "w", encoding="utf-8") as f:
-        json.dump(tok, f, ensure_ascii=False)
-    with open(os.path.join(directory, "tokenizer_config.json"), "w", encoding="utf-8") as f:
-        json.dump({"bos_token": None, "eos_token": "<|endoftext|>", "pad_token": "<|endoftext|>"}, f)
+    tc = {"bos_token": None, "eos_token": "<|endoftext|>", "pad_token": "<|endoftext|>"}
+    vocab = split_tokenizer(directory, QWEN2_SPLIT, True, tc)
     cfg = {
         "architectures": ["Qwen2ForCausalLM"],
         "model_type": "qwen2",
@@ -504,25 +519,7 @@ def write_qwen2(name):
         "use_sliding_window": False,
         "vocab_size": vocab,
     }
-    d, L, f_ = cfg["hidden_size"], cfg["num_hidden_layers"], cfg["intermediate_size"]
-    kv = cfg["num_key_value_heads"] * d // cfg["num_attention_heads"]
-    rnd = lambda *s, std=0.1: torch.randn(*s) * std
-    w = {"model.embed_tokens.weight": rnd(vocab, d, std=0.3)}
-    for i in range(L):
-        l = f"model.layers.{i}."
-        w[l + "input_layernorm.weight"] = 1 + rnd(d)
-        w[l + "self_attn.q_proj.weight"] = rnd(d, d, std=0.2)
-        w[l + "self_attn.q_proj.bias"] = rnd(d, std=0.5)
-        w[l + "self_attn.k_proj.weight"] = rnd(kv, d, std=0.2)
-        w[l + "self_attn.k_proj.bias"] = rnd(kv, std=0.5)
-        w[l + "self_attn.v_proj.weight"] = rnd(kv, d, std=0.2)
-        w[l + "self_attn.v_proj.bias"] = rnd(kv, std=0.5)
-        w[l + "self_attn.o_proj.weight"] = rnd(d, d, std=0.2)
-        w[l + "post_attention_layernorm.weight"] = 1 + rnd(d)
-        w[l + "mlp.gate_proj.weight"] = rnd(f_, d, std=0.2)
-        w[l + "mlp.up_proj.weight"] = rnd(f_, d, std=0.2)
-        w[l + "mlp.down_proj.weight"] = rnd(d, f_, std=0.2)
-    w["model.norm.weight"] = 1 + rnd(d)
+    w = llama_weights(cfg, qkv_bias=True, qk_std=0.2)
     with open(os.path.join(directory, "config.json"), "w") as f:
         json.dump(cfg, f, indent=2)
     stored = save_model(directory, w, torch.bfloat16, 1)
@@ -544,23 +541,8 @@ def write_llama31(name):
     torch.manual_seed(3101)
     directory = os.path.join(OUT, name)
     os.makedirs(directory, exist_ok=True)
-    vocab = gpt2_tokenizer(directory, 43, True)
-    with open(os.path.join(directory, "tokenizer.json"), encoding="utf-8") as f:
-        tok = json.load(f)
-    byte_level = {"type": "ByteLevel", "add_prefix_space": False, "trim_offsets": True, "use_regex": False}
-    tok["pre_tokenizer"] = {
-        "type": "Sequence",
-        "pretokenizers": [
-            {"type": "Split", "pattern": {"Regex": LLAMA3_SPLIT}, "behavior": "Isolated", "invert": False},
-            byte_level,
-        ],
-    }
-    tok["post_processor"] = byte_level
-    tok["decoder"] = byte_level
-    with open(os.path.join(directory, "tokenizer.json"), "w", encoding="utf-8") as f:
-        json.dump(tok, f, ensure_ascii=False)
-    with open(os.path.join(directory, "tokenizer_config.json"), "w", encoding="utf-8") as f:
-        json.dump({"bos_token": "<|endoftext|>", "eos_token": "<|endoftext|>"}, f)
+    tc = {"bos_token": "<|endoftext|>", "eos_token": "<|endoftext|>"}
+    vocab = split_tokenizer(directory, LLAMA3_SPLIT, False, tc)
     cfg = {
         "architectures": ["LlamaForCausalLM"],
         "model_type": "llama",
@@ -593,22 +575,7 @@ def write_llama31(name):
         "use_cache": True,
         "vocab_size": vocab,
     }
-    d, L, f_ = cfg["hidden_size"], cfg["num_hidden_layers"], cfg["intermediate_size"]
-    kv = cfg["num_key_value_heads"] * d // cfg["num_attention_heads"]
-    rnd = lambda *s, std=0.1: torch.randn(*s) * std
-    w = {"model.embed_tokens.weight": rnd(vocab, d, std=0.3)}
-    for i in range(L):
-        l = f"model.layers.{i}."
-        w[l + "input_layernorm.weight"] = 1 + rnd(d)
-        w[l + "self_attn.q_proj.weight"] = rnd(d, d, std=0.4)
-        w[l + "self_attn.k_proj.weight"] = rnd(kv, d, std=0.4)
-        w[l + "self_attn.v_proj.weight"] = rnd(kv, d, std=0.2)
-        w[l + "self_attn.o_proj.weight"] = rnd(d, d, std=0.2)
-        w[l + "post_attention_layernorm.weight"] = 1 + rnd(d)
-        w[l + "mlp.gate_proj.weight"] = rnd(f_, d, std=0.2)
-        w[l + "mlp.up_proj.weight"] = rnd(f_, d, std=0.2)
-        w[l + "mlp.down_proj.weight"] = rnd(d, f_, std=0.2)
-    w["model.norm.weight"] = 1 + rnd(d)
+    w = llama_weights(cfg, qkv_bias=False, qk_std=0.4)
     with open(os.path.join(directory, "config.json"), "w") as f:
         json.dump(cfg, f, indent=2)
     stored = save_model(directory, w, torch.float32, 1)

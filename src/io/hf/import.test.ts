@@ -63,6 +63,18 @@ describe.each([
   });
 });
 
+/** Rewrites text in a safetensors header in place (same length, so the data offsets still hold). */
+function editHeader(file: string, from: string, to: string): void {
+  const bytes = readFileSync(file);
+  const len = Number(bytes.readBigUInt64LE(0));
+  const header = bytes.subarray(8, 8 + len).toString('utf8');
+  if (!header.includes(from) || from.length !== to.length) throw new Error(`cannot edit ${from} in ${file}`);
+  writeFileSync(
+    file,
+    Buffer.concat([bytes.subarray(0, 8), Buffer.from(header.replace(from, to)), bytes.subarray(8 + len)]),
+  );
+}
+
 describe('bad model directories are refused, naming the file and what is wrong', () => {
   const broken = (name: string, from: string, damage: (dir: string) => void) => {
     const dir = join(root, 'broken', name);
@@ -115,16 +127,8 @@ describe('bad model directories are refused, naming the file and what is wrong',
     [
       'a Qwen2 checkpoint without its query bias',
       'qwen2-bf16',
-      (d) => {
-        const file = join(d, 'model.safetensors');
-        const bytes = readFileSync(file);
-        const len = Number(bytes.readBigUInt64LE(0));
-        const header = bytes
-          .subarray(8, 8 + len)
-          .toString('utf8')
-          .replace('model.layers.1.self_attn.q_proj.bias', 'model.layers.1.self_attn.q_proj.gain');
-        writeFileSync(file, Buffer.concat([bytes.subarray(0, 8), Buffer.from(header), bytes.subarray(8 + len)]));
-      },
+      (d) =>
+        editHeader(join(d, 'model.safetensors'), 'layers.1.self_attn.q_proj.bias', 'layers.1.self_attn.q_proj.gain'),
       /missing tensor "model\.layers\.1\.self_attn\.q_proj\.bias" \(needed for layers\.1\.attn\.q\.bias \[32\]\)/,
     ],
     [
@@ -201,14 +205,7 @@ describe('bad model directories are refused, naming the file and what is wrong',
   it('a non-float dtype, by name', () => {
     const dir = join(root, 'broken', 'int');
     cpSync(join(FIXTURES, 'gpt2-hub'), dir, { recursive: true });
-    const file = join(dir, 'model.safetensors');
-    const bytes = readFileSync(file);
-    const len = Number(bytes.readBigUInt64LE(0));
-    const header = bytes
-      .subarray(8, 8 + len)
-      .toString('utf8')
-      .replace('"wte.weight":{"dtype":"F32"', '"wte.weight":{"dtype":"I32"');
-    writeFileSync(file, Buffer.concat([bytes.subarray(0, 8), Buffer.from(header), bytes.subarray(8 + len)]));
+    editHeader(join(dir, 'model.safetensors'), '"wte.weight":{"dtype":"F32"', '"wte.weight":{"dtype":"I32"');
     expect(() => importHuggingFace(directoryReader(dir))).toThrow(
       /tensor "wte\.weight" has dtype I32; only floating-point weights/,
     );
