@@ -21,6 +21,7 @@ const SCALED: [string, string][] = [
   ['--seeds 3 --steps 2000', '--seeds 1 --steps 3 --d-model 32 --heads 4 --context 32 --batch 4 --eval-windows 2'],
   ['--max-tokens 300', '--max-tokens 20'],
   ['--context 256', '--context 16'], // the stand-in GPT-2 has 24 positions
+  ['--batch 4 --out runs/gpt2-ft', '--batch 4 --steps 6 --out runs/gpt2-ft'],
   ['--uptrain 100', '--uptrain 2'],
 ];
 
