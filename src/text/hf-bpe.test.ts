@@ -84,7 +84,14 @@ function splitTokenizerJson(pattern: string, nfc: boolean) {
   const byteLevel = { type: 'ByteLevel', add_prefix_space: false, trim_offsets: true, use_regex: false };
   return {
     version: '1.0',
-    added_tokens: [{ id: 50256, content: '<|endoftext|>', special: true }],
+    added_tokens: [
+      { id: 50256, content: '<|endoftext|>', special: true },
+      // Not special: found in text and given their ids, as Qwen2.5's tool-call tags are.
+      { id: 50257, content: '<tool_call>', special: false, normalized: false },
+      { id: 50258, content: '</tool_call>', special: false, normalized: false },
+      { id: 50259, content: '<tool', special: false, normalized: false },
+      { id: 50260, content: '<mask>', special: false, normalized: false, lstrip: true, rstrip: true },
+    ],
     normalizer: nfc ? { type: 'NFC' } : null,
     pre_tokenizer: {
       type: 'Sequence',
@@ -123,6 +130,14 @@ describe.each(Object.entries(SPLITS))("byte-level BPE split by %s's regex", (nam
     const ids = [...ours.encode(text)];
     expect(ids).toEqual(theirs(text));
     expect(ours.decode(ids)).toBe(name.includes('NFC') ? text.normalize('NFC') : text);
+  });
+
+  it('finds added tokens that are not special in the text, longest first, stripping around <mask>', () => {
+    const text = 'call <tool_call>{"name": "f"}</tool_call> or <tool alone, then  <mask>  here<mask>x';
+    const ids = [...ours.encode(text)];
+    expect(ids).toEqual(theirs(text));
+    expect(ids).toEqual(expect.arrayContaining([50257, 50258, 50259, 50260]));
+    expect(ours.decode(ids)).toBe(text.replace(/\s*<mask>\s*/g, '<mask>'));
   });
 
   it.skipIf(!hasShakespeare)(

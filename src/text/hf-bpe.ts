@@ -28,6 +28,20 @@ export interface HfBpeJSON {
   pattern?: string;
   /** byte-level mode: Unicode normalization applied before splitting. */
   normalizer?: 'NFC';
+  /**
+   * Added tokens that are not special (Qwen2.5's <tool_call>, say): Hugging Face finds them in the
+   * text before anything else and gives each its id; lstrip / rstrip absorb the whitespace beside
+   * them, singleWord matches only where no letter, digit or underscore touches them.
+   */
+  added?: AddedToken[];
+}
+
+export interface AddedToken {
+  id: number;
+  content: string;
+  lstrip?: boolean;
+  rstrip?: boolean;
+  singleWord?: boolean;
 }
 
 export const hfBpeSchema = z.strictObject({
@@ -44,7 +58,32 @@ export const hfBpeSchema = z.strictObject({
   unkId: z.number().int().min(0).nullable().optional(),
   pattern: z.string().max(10_000).optional(),
   normalizer: z.literal('NFC').optional(),
+  added: z
+    .array(
+      z.strictObject({
+        id: z.number().int().min(0),
+        content: z.string().min(1),
+        lstrip: z.boolean().optional(),
+        rstrip: z.boolean().optional(),
+        singleWord: z.boolean().optional(),
+      }),
+    )
+    .optional(),
 });
+
+const escapeRegExp = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+/** One alternative per added token, longest first, each token's text in its own capture group. */
+function addedTokenPattern(added: readonly AddedToken[]): RegExp | null {
+  if (added.length === 0) return null;
+  const word = '[\\p{L}\\p{N}_]';
+  const alternatives = added.map((t) => {
+    let core = `(${escapeRegExp(t.content)})`;
+    if (t.singleWord) core = `(?<!${word})${core}(?!${word})`;
+    return `${t.lstrip ? '\\p{White_Space}*' : ''}${core}${t.rstrip ? '\\p{White_Space}*' : ''}`;
+  });
+  return new RegExp(alternatives.join('|'), 'gu');
+}
 
 /** GPT-2's pre-tokenization: contractions, letters, digits, other symbols, whitespace. */
 const GPT2_PATTERN = /'s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+/gu;
@@ -111,9 +150,14 @@ export class HfBpeTokenizer implements Tokenizer {
   private readonly cache = new Map<string, number[]>();
   private readonly byteIds: number[] = [];
   private readonly split: RegExp | null;
+  private readonly addedTokens: AddedToken[];
+  private readonly addedPattern: RegExp | null;
 
   constructor(readonly json: HfBpeJSON) {
     this.split = json.pattern === undefined ? null : compilePattern(json.pattern);
+    // Longest first, so "<tool_call>" is not cut short by a token that is its prefix.
+    this.addedTokens = [...(json.added ?? [])].sort((a, b) => b.content.length - a.content.length);
+    this.addedPattern = addedTokenPattern(this.addedTokens);
     this.ids = new Map(json.vocab.map((t, i) => [t, i]));
     json.merges.forEach(([a, b], r) => {
       const key = `${a} ${b}`;
@@ -226,11 +270,24 @@ export class HfBpeTokenizer implements Tokenizer {
     });
   }
 
-  encode(text: string): Int32Array {
+  private encodeSegment(text: string): number[] {
     const mode = this.json.mode;
-    if (mode === 'byte-level') return Int32Array.from(this.encodeByteLevel(text));
-    if (mode === 'sentencepiece') return Int32Array.from(this.encodeSentencePiece(text));
-    return Int32Array.from(this.encodeChars(text));
+    if (mode === 'byte-level') return this.encodeByteLevel(text);
+    if (mode === 'sentencepiece') return this.encodeSentencePiece(text);
+    return this.encodeChars(text);
+  }
+
+  encode(text: string): Int32Array {
+    if (!this.addedPattern) return Int32Array.from(this.encodeSegment(text));
+    const out: number[] = [];
+    let at = 0;
+    for (const m of text.matchAll(this.addedPattern)) {
+      out.push(...this.encodeSegment(text.slice(at, m.index)));
+      out.push(this.addedTokens[m.slice(1).findIndex((g) => g !== undefined)]!.id);
+      at = m.index + m[0].length;
+    }
+    out.push(...this.encodeSegment(text.slice(at)));
+    return Int32Array.from(out);
   }
 
   /** The bytes a token stands for (special tokens: none). */
@@ -281,7 +338,16 @@ export function hfBpeFromJSON(json: unknown, source: string): HfBpeTokenizer {
 
 const hfTokenizerJsonSchema = z.looseObject({
   added_tokens: z
-    .array(z.looseObject({ id: z.number().int().min(0), content: z.string(), special: z.boolean().optional() }))
+    .array(
+      z.looseObject({
+        id: z.number().int().min(0),
+        content: z.string(),
+        special: z.boolean().optional(),
+        lstrip: z.boolean().optional(),
+        rstrip: z.boolean().optional(),
+        single_word: z.boolean().optional(),
+      }),
+    )
     .optional(),
   normalizer: z.unknown().optional(),
   pre_tokenizer: z.unknown().optional(),
@@ -364,6 +430,20 @@ function modeOf(j: z.output<typeof hfTokenizerJsonSchema>, source: string): HfBp
   );
 }
 
+/** The non-special added tokens of a tokenizer.json, as HfBpeJSON keeps them (absent when none). */
+function addedOf(j: z.output<typeof hfTokenizerJsonSchema>): { added?: AddedToken[] } {
+  const added = (j.added_tokens ?? [])
+    .filter((t) => t.special === false && t.content !== '')
+    .map((t) => ({
+      id: t.id,
+      content: t.content,
+      ...(t.lstrip && { lstrip: true }),
+      ...(t.rstrip && { rstrip: true }),
+      ...(t.single_word && { singleWord: true }),
+    }));
+  return added.length > 0 ? { added } : {};
+}
+
 export interface SpecialTokens {
   bos?: string | null;
   eos?: string | null;
@@ -389,7 +469,10 @@ export function tokenizerFromHfJson(json: unknown, source: string, specials: Spe
     specials,
     source,
     j.model.unk_token ? (j.model.vocab[j.model.unk_token] ?? null) : null,
-    mode === 'byte-level' ? byteLevelSplit(j)! : {},
+    {
+      ...(mode === 'byte-level' ? byteLevelSplit(j)! : {}),
+      ...addedOf(j),
+    },
   );
 }
 
@@ -417,7 +500,7 @@ function build(
   specials: SpecialTokens,
   source: string,
   unkId: number | null = null,
-  split: ByteLevelSplit = {},
+  extra: ByteLevelSplit & { added?: AddedToken[] } = {},
 ): HfBpeTokenizer {
   const ids = new Map(vocab.map((t, i) => [t, i]));
   merges.forEach(([a, b], i) => {
@@ -436,7 +519,7 @@ function build(
       bosId: idOf(specials.bos),
       eosId: idOf(specials.eos),
       unkId,
-      ...split,
+      ...extra,
     });
   } catch (e) {
     throw new TokenizerError(`${source}: ${(e as Error).message}`);

@@ -9,9 +9,11 @@ import type { ModelConfig } from '../../model/config.js';
 import { TransformerLM } from '../../model/transformer.js';
 import { noGrad } from '../../tensor/tensor.js';
 import { ByteTokenizer, CharTokenizer } from '../../text/tokenizer.js';
+import { HfBpeTokenizer, tokenizerFromHfJson } from '../../text/hf-bpe.js';
 import { directoryReader } from './files-node.js';
 import { exportHuggingFace } from './export.js';
 import { importHuggingFace } from './import.js';
+import { byteLevelTokenizerJson, hfTokenizerFiles } from './tokenizer-files.js';
 
 const FIXTURES = fileURLToPath(new URL('../../../fixtures/hf/', import.meta.url));
 const ids = Int32Array.from([3, 1, 4, 1, 5, 9, 2, 6]);
@@ -137,4 +139,28 @@ describe('shareformer models out to Hugging Face', () => {
     const lm = new TransformerLM({ ...gpt2Like, ...over }, 1);
     expect(() => exportHuggingFace(lm, chars)).toThrow(message);
   });
+});
+
+it('a byte-level tokenizer keeps its split, NFC and non-special added tokens through tokenizer.json', () => {
+  const bytes = Object.entries(JSON.parse(byteLevelTokenizerJson()).model.vocab as Record<string, number>)
+    .sort((a, b) => a[1] - b[1])
+    .map(([t]) => t);
+  const tokenizer = new HfBpeTokenizer({
+    kind: 'hf-bpe',
+    mode: 'byte-level',
+    vocab: [...bytes, '<tool_call>'],
+    merges: [],
+    special: [],
+    bosId: null,
+    eosId: null,
+    pattern: String.raw`\p{N}|\p{L}+|\s+|[^\s\p{L}\p{N}]+`,
+    normalizer: 'NFC',
+    added: [{ id: 256, content: '<tool_call>', rstrip: true }],
+  });
+  const files = hfTokenizerFiles(tokenizer.toJSON());
+  const back = tokenizerFromHfJson(JSON.parse(files['tokenizer.json']!), 'tokenizer.json');
+  const text = 'cafe\u0301 42 <tool_call>  {x}';
+  expect([...back.encode(text)]).toEqual([...tokenizer.encode(text)]);
+  expect([...tokenizer.encode(text)]).toContain(256);
+  expect(back.toJSON()).toEqual({ ...tokenizer.toJSON(), unkId: null });
 });

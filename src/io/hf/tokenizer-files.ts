@@ -22,15 +22,26 @@ function vocabObject(vocab: readonly string[]): Record<string, number> {
 }
 
 export function hfTokenizerFiles(j: HfBpeJSON): Record<string, string> {
-  const added = j.special.map((id) => ({
-    id,
-    content: j.vocab[id]!,
-    single_word: false,
-    lstrip: false,
-    rstrip: false,
-    normalized: false,
-    special: true,
-  }));
+  const added = [
+    ...j.special.map((id) => ({
+      id,
+      content: j.vocab[id]!,
+      single_word: false,
+      lstrip: false,
+      rstrip: false,
+      normalized: false,
+      special: true,
+    })),
+    ...(j.added ?? []).map((t) => ({
+      id: t.id,
+      content: t.content,
+      single_word: t.singleWord ?? false,
+      lstrip: t.lstrip ?? false,
+      rstrip: t.rstrip ?? false,
+      normalized: false,
+      special: false,
+    })),
+  ].sort((a, b) => a.id - b.id);
   const merges = j.merges.map(([a, b]) => `${a} ${b}`);
   const tokenizer =
     j.mode === 'byte-level'
