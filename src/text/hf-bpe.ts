@@ -1,6 +1,6 @@
 // The BPE tokenizers of Hugging Face models: GPT-2's byte-level BPE (vocab.json + merges.txt, or
-// tokenizer.json), the byte-level BPEs that split text with a regex of their own first (Llama 3,
-// Qwen2: a Split pre-tokenizer, maybe NFC normalization) and Llama's SentencePiece-style BPE
+// tokenizer.json), the byte-level BPEs that split text their own way first (Llama 3, Qwen2: a
+// regex Split, maybe NFC normalization; SmolLM2: single digits, then GPT-2's split) and Llama's SentencePiece-style BPE
 // (tokenizer.json: the ▁ space marker, byte fallback to <0xNN> tokens). Both produce the ids Hugging Face's tokenizers produce, without
 // special tokens; `bosId` says which id a model expects first (Llama's <s>).
 import { z } from 'zod';
@@ -24,8 +24,12 @@ export interface HfBpeJSON {
   eosId: number | null;
   /** chars mode: the id characters outside the vocabulary get. */
   unkId?: number | null;
-  /** byte-level mode: the Split pre-tokenizer's regex (as tokenizer.json writes it) instead of GPT-2's. */
-  pattern?: string;
+  /**
+   * byte-level mode: the pre-tokenizer's stages instead of GPT-2's split, as Oniguruma regexes
+   * (tokenizer.json's syntax); each cuts every piece further, keeping matches and the text between
+   * them (Split "Isolated"; Digits is `\p{N}` or `\p{N}+`; ByteLevel's own regex is GPT2_SPLIT).
+   */
+  splits?: string[];
   /** byte-level mode: Unicode normalization applied before splitting. */
   normalizer?: 'NFC';
   /**
@@ -56,7 +60,7 @@ export const hfBpeSchema = z.strictObject({
   bosId: z.number().int().min(0).nullable(),
   eosId: z.number().int().min(0).nullable(),
   unkId: z.number().int().min(0).nullable().optional(),
-  pattern: z.string().max(10_000).optional(),
+  splits: z.array(z.string().max(10_000)).min(1).max(16).optional(),
   normalizer: z.literal('NFC').optional(),
   added: z
     .array(
@@ -84,6 +88,9 @@ function addedTokenPattern(added: readonly AddedToken[]): RegExp | null {
   });
   return new RegExp(alternatives.join('|'), 'gu');
 }
+
+/** GPT-2's pre-tokenization (ByteLevel's regex) as tokenizer.json would write it. */
+const GPT2_SPLIT = String.raw`'s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+`;
 
 /** GPT-2's pre-tokenization: contractions, letters, digits, other symbols, whitespace. */
 const GPT2_PATTERN = /'s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+/gu;
@@ -149,12 +156,12 @@ export class HfBpeTokenizer implements Tokenizer {
   private readonly specialSet: Set<number>;
   private readonly cache = new Map<string, number[]>();
   private readonly byteIds: number[] = [];
-  private readonly split: RegExp | null;
+  private readonly splits: RegExp[] | null;
   private readonly addedTokens: AddedToken[];
   private readonly addedPattern: RegExp | null;
 
   constructor(readonly json: HfBpeJSON) {
-    this.split = json.pattern === undefined ? null : compilePattern(json.pattern);
+    this.splits = json.splits?.map(compilePattern) ?? null;
     // Longest first, so "<tool_call>" is not cut short by a token that is its prefix.
     this.addedTokens = [...(json.added ?? [])].sort((a, b) => b.content.length - a.content.length);
     this.addedPattern = addedTokenPattern(this.addedTokens);
@@ -220,8 +227,13 @@ export class HfBpeTokenizer implements Tokenizer {
 
   private *pieces(text: string): Generator<string> {
     const normalized = this.json.normalizer === 'NFC' ? text.normalize('NFC') : text;
-    if (this.split) yield* isolatedPieces(normalized, this.split);
-    else for (const m of normalized.matchAll(GPT2_PATTERN)) yield m[0];
+    if (!this.splits) {
+      for (const m of normalized.matchAll(GPT2_PATTERN)) yield m[0];
+      return;
+    }
+    let pieces = [normalized];
+    for (const re of this.splits) pieces = pieces.flatMap((p) => [...isolatedPieces(p, re)]);
+    yield* pieces;
   }
 
   private encodeByteLevel(text: string): number[] {
@@ -385,37 +397,42 @@ function parseMerges(merges: Array<string | [string, string]>, source: string): 
 }
 
 interface ByteLevelSplit {
-  pattern?: string;
+  splits?: string[];
   normalizer?: 'NFC';
 }
 
+/** A pre-tokenizer stage before the final ByteLevel, as a regex; null if it is not one we split by. */
+function stagePattern(step: unknown): string | null {
+  const s = step as { type?: unknown; pattern?: { Regex?: unknown }; behavior?: unknown; invert?: unknown };
+  if (s?.type === 'Digits') return (step as { individual_digits?: unknown }).individual_digits ? '\\p{N}' : '\\p{N}+';
+  if (s?.type === 'Split' && typeof s.pattern?.Regex === 'string' && s.behavior === 'Isolated' && s.invert !== true)
+    return s.pattern.Regex;
+  return null;
+}
+
 /**
- * A byte-level pre-tokenizer: GPT-2's own (ByteLevel with its regex), or a Split by a regex of the
- * model's own, isolating matches, followed by ByteLevel without its regex (Llama 3, Qwen2), with
- * no normalizer or NFC. Null for anything else, which would give other ids.
+ * A byte-level pre-tokenizer: GPT-2's own (ByteLevel with its regex), or a Sequence of regex Splits
+ * (isolating matches) and Digits ending in ByteLevel, with or without its regex (Llama 3 and Qwen2:
+ * Split then ByteLevel without; SmolLM: Digits then ByteLevel with), under no normalizer or NFC.
+ * Null for anything else, which would give other ids.
  */
 function byteLevelSplit(j: z.output<typeof hfTokenizerJsonSchema>): ByteLevelSplit | null {
   const pre = (j.pre_tokenizer ?? null) as Record<string, unknown> | null;
   const norm = (j.normalizer ?? null) as { type?: unknown } | null;
   const normalizer = norm === null ? undefined : norm.type === 'NFC' ? ('NFC' as const) : null;
   if (normalizer === null) return null;
-  const byteLevel = (p: unknown, regex: boolean) => {
+  const byteLevel = (p: unknown) => {
     const b = p as { type?: unknown; use_regex?: unknown; add_prefix_space?: unknown } | undefined;
-    return b?.type === 'ByteLevel' && (b.use_regex !== false) === regex && b.add_prefix_space !== true;
+    return b?.type === 'ByteLevel' && b.add_prefix_space !== true ? { regex: b.use_regex !== false } : null;
   };
-  if (byteLevel(pre, true)) return normalizer ? { normalizer } : {};
+  const alone = byteLevel(pre);
+  if (alone?.regex) return normalizer ? { normalizer } : {};
   const steps = pre?.type === 'Sequence' && Array.isArray(pre.pretokenizers) ? pre.pretokenizers : [];
-  const split = steps[0] as { type?: unknown; pattern?: { Regex?: unknown }; behavior?: unknown; invert?: unknown };
-  if (
-    steps.length === 2 &&
-    split?.type === 'Split' &&
-    typeof split.pattern?.Regex === 'string' &&
-    split.behavior === 'Isolated' &&
-    split.invert !== true &&
-    byteLevel(steps[1], false)
-  )
-    return { pattern: split.pattern.Regex, ...(normalizer && { normalizer }) };
-  return null;
+  const last = byteLevel(steps.at(-1));
+  const stages = steps.slice(0, -1).map(stagePattern);
+  if (!last || stages.length === 0 || stages.some((p) => p === null)) return null;
+  const splits = [...(stages as string[]), ...(last.regex ? [GPT2_SPLIT] : [])];
+  return { splits, ...(normalizer && { normalizer }) };
 }
 
 /** Which supported BPE family a tokenizer.json describes. */

@@ -58,7 +58,7 @@ it("Qwen2 goes out as Qwen2: its Q/K/V biases, its config and its tokenizer's sp
   expect(config).not.toHaveProperty('attention_bias');
   const tokenizer = JSON.parse(out.files['tokenizer.json'] as string);
   expect(tokenizer.normalizer).toEqual({ type: 'NFC' });
-  expect(tokenizer.pre_tokenizer.pretokenizers[0].pattern.Regex).toBe(first.tokenizer.toJSON().pattern);
+  expect(tokenizer.pre_tokenizer.pretokenizers[0].pattern.Regex).toBe(first.tokenizer.toJSON().splits![0]);
   const header = new TextDecoder().decode((out.files['model.safetensors'] as Uint8Array).subarray(8, 4096));
   for (const p of ['q', 'k', 'v']) expect(header).toContain(`"model.layers.1.self_attn.${p}_proj.bias"`);
   expect(header).not.toContain('o_proj.bias');
@@ -153,7 +153,7 @@ it('a byte-level tokenizer keeps its split, NFC and non-special added tokens thr
     special: [],
     bosId: null,
     eosId: null,
-    pattern: String.raw`\p{N}|\p{L}+|\s+|[^\s\p{L}\p{N}]+`,
+    splits: [String.raw`\p{N}|\p{L}+|\s+|[^\s\p{L}\p{N}]+`],
     normalizer: 'NFC',
     added: [{ id: 256, content: '<tool_call>', rstrip: true }],
   });

@@ -5,13 +5,13 @@ import type { HfBpeJSON } from '../../text/hf-bpe.js';
 
 const BYTE_LEVEL = { type: 'ByteLevel', add_prefix_space: false, trim_offsets: true, use_regex: true };
 
-/** GPT-2's ByteLevel split, or the model's own regex Split then ByteLevel without its regex. */
-function byteLevelPreTokenizer(pattern: string | undefined): unknown {
-  if (pattern === undefined) return BYTE_LEVEL;
+/** GPT-2's ByteLevel split, or the model's own regex Splits then ByteLevel without its regex. */
+function byteLevelPreTokenizer(splits: readonly string[] | undefined): unknown {
+  if (splits === undefined) return BYTE_LEVEL;
   return {
     type: 'Sequence',
     pretokenizers: [
-      { type: 'Split', pattern: { Regex: pattern }, behavior: 'Isolated', invert: false },
+      ...splits.map((regex) => ({ type: 'Split', pattern: { Regex: regex }, behavior: 'Isolated', invert: false })),
       { ...BYTE_LEVEL, use_regex: false },
     ],
   };
@@ -49,7 +49,7 @@ export function hfTokenizerFiles(j: HfBpeJSON): Record<string, string> {
           version: '1.0',
           added_tokens: added,
           normalizer: j.normalizer ? { type: j.normalizer } : null,
-          pre_tokenizer: byteLevelPreTokenizer(j.pattern),
+          pre_tokenizer: byteLevelPreTokenizer(j.splits),
           post_processor: BYTE_LEVEL,
           decoder: BYTE_LEVEL,
           model: {
