@@ -65,6 +65,10 @@ const HARMLESS = new Set([
   // Llama / Mistral.
   'attention_dropout',
   'pretraining_tp',
+  // SmolLM2's configs carry these from nanotron; transformers' Llama reads neither (it always
+  // rotates halves), so the model computes the same whatever they say.
+  'is_llama_config',
+  'rope_interleaved',
 ]);
 
 type Json = Record<string, unknown>;
@@ -166,6 +170,7 @@ const LLAMA_FIELDS = new Set([
   'rms_norm_eps',
   'rope_theta',
   'rope_scaling',
+  'rope_parameters',
   'hidden_act',
   'attention_bias',
   'mlp_bias',
@@ -178,36 +183,49 @@ const LLAMA_FIELDS = new Set([
 ]);
 
 /**
- * rope_scaling: none, or Llama 3.1's "llama3" frequency rescaling (all four numbers given). Linear,
- * dynamic, YaRN and the rest compute other frequencies or scale attention: refused by name.
+ * Rotary embeddings as config.json gives them: `rope_theta` + `rope_scaling` (transformers 4), or
+ * one `rope_parameters` object holding both (transformers 5). Scaling: none ("default"), or Llama
+ * 3.1's "llama3" frequency rescaling (all four numbers given). Linear, dynamic, YaRN and the rest
+ * compute other frequencies or scale attention: refused by name, as is a partial rotary factor.
  */
-function llama3RopeScaling(v: unknown, source: string): ModelConfig['ropeScaling'] {
-  if (v === undefined || v === null) return null;
-  const s = v as Record<string, unknown>;
-  const type = s.rope_type ?? s.type;
+function rotary(cfg: Json, source: string): Pick<ModelConfig, 'ropeBase' | 'ropeScaling'> {
+  const inOne = cfg.rope_parameters !== undefined && cfg.rope_parameters !== null;
+  const name = inOne ? 'rope_parameters' : 'rope_scaling';
+  const v = inOne ? cfg.rope_parameters : cfg.rope_scaling;
   const refuse = (why: string): never => {
-    throw new HfImportError(`${source}: "rope_scaling": ${JSON.stringify(v)} is not supported (${why})`);
+    throw new HfImportError(`${source}: "${name}": ${JSON.stringify(v)} is not supported (${why})`);
   };
-  if (typeof v !== 'object' || Array.isArray(v)) refuse('expected an object or null');
-  if (type === 'default') return null;
+  if (inOne && cfg.rope_scaling !== undefined && cfg.rope_scaling !== null)
+    refuse('config.json also has "rope_scaling"; transformers 5 keeps both in rope_parameters');
+  if (inOne && cfg.rope_theta !== undefined && cfg.rope_theta !== (v as Json).rope_theta)
+    refuse(`config.json's "rope_theta" ${JSON.stringify(cfg.rope_theta)} disagrees with it`);
+  if (v !== undefined && v !== null && (typeof v !== 'object' || Array.isArray(v)))
+    refuse('expected an object or null');
+  const s = (v ?? {}) as Json;
+  const where = `${source} ${name}`;
+  const ropeBase = inOne
+    ? field(s, 'rope_theta', where, isPosNum, 'a positive number', 10000)
+    : field(cfg, 'rope_theta', source, isPosNum, 'a positive number', 10000);
+  const type = s.rope_type ?? s.type ?? (inOne || v ? undefined : 'default');
+  const known = new Set(['rope_type', 'type', ...(inOne ? ['rope_theta'] : [])]);
+  if (type === 'default' || (inOne && type === undefined)) {
+    const extra = Object.keys(s).filter((k) => !known.has(k));
+    if (extra.length > 0) refuse(`unknown field ${JSON.stringify(extra[0])} for unscaled rotary embeddings`);
+    return { ropeBase, ropeScaling: null };
+  }
   if (type !== 'llama3') refuse('rotary embeddings without scaling or with Llama 3.1\'s "llama3" rescaling only');
-  const known = new Set([
-    'rope_type',
-    'type',
-    'factor',
-    'low_freq_factor',
-    'high_freq_factor',
-    'original_max_position_embeddings',
-  ]);
+  for (const k of ['factor', 'low_freq_factor', 'high_freq_factor', 'original_max_position_embeddings']) known.add(k);
   const extra = Object.keys(s).filter((k) => !known.has(k));
   if (extra.length > 0) refuse(`unknown field ${JSON.stringify(extra[0])}`);
-  const where = `${source} rope_scaling`;
   return {
-    type: 'llama3',
-    factor: field(s, 'factor', where, isPosNum, 'a positive number'),
-    lowFreqFactor: field(s, 'low_freq_factor', where, isPosNum, 'a positive number'),
-    highFreqFactor: field(s, 'high_freq_factor', where, isPosNum, 'a positive number'),
-    originalContext: field(s, 'original_max_position_embeddings', where, isPosInt, 'a positive integer'),
+    ropeBase,
+    ropeScaling: {
+      type: 'llama3',
+      factor: field(s, 'factor', where, isPosNum, 'a positive number'),
+      lowFreqFactor: field(s, 'low_freq_factor', where, isPosNum, 'a positive number'),
+      highFreqFactor: field(s, 'high_freq_factor', where, isPosNum, 'a positive number'),
+      originalContext: field(s, 'original_max_position_embeddings', where, isPosInt, 'a positive integer'),
+    },
   };
 }
 
@@ -218,7 +236,7 @@ function llamaConfig(cfg: Json, source: string, family: 'llama' | 'qwen2'): Part
   const heads = field(cfg, 'num_attention_heads', source, isPosInt, 'a positive integer');
   const context = field(cfg, 'max_position_embeddings', source, isPosInt, 'a positive integer');
   supported(cfg, 'hidden_act', (v) => v === 'silu', 'the SwiGLU feed-forward uses SiLU', source);
-  const ropeScaling = llama3RopeScaling(cfg.rope_scaling, source);
+  const rope = rotary(cfg, source);
   supported(cfg, 'attention_bias', (v) => v === false, 'Llama-style models have no attention biases here', source);
   supported(cfg, 'mlp_bias', (v) => v === false, 'Llama-style models have no feed-forward biases here', source);
   supported(
@@ -257,8 +275,7 @@ function llamaConfig(cfg: Json, source: string, family: 'llama' | 'qwen2'): Part
     norm: 'rmsnorm',
     normEps: field(cfg, 'rms_norm_eps', source, isPosNum, 'a positive number', 1e-6),
     positions: 'rope',
-    ropeBase: field(cfg, 'rope_theta', source, isPosNum, 'a positive number', 10000),
-    ropeScaling,
+    ...rope,
     bias: false,
     qkvBias: family === 'qwen2',
     tieEmbeddings: field(cfg, 'tie_word_embeddings', source, isBool, 'true or false', false),

@@ -107,6 +107,15 @@ describe('bad model directories are refused, naming the file and what is wrong',
       /config\.json rope_scaling: "low_freq_factor" must be a positive number, got undefined/,
     ],
     [
+      'a partial rotary factor',
+      'qwen2-bf16',
+      editJSON(
+        'config.json',
+        (j) => (j.rope_parameters = { rope_type: 'default', rope_theta: 1e6, partial_rotary_factor: 0.5 }),
+      ),
+      /"rope_parameters": .* is not supported \(unknown field "partial_rotary_factor" for unscaled rotary embeddings\)/,
+    ],
+    [
       'YaRN rope scaling',
       'llama31-rope-scaled',
       editJSON('config.json', (j) => (j.rope_scaling = { rope_type: 'yarn', factor: 4 })),
@@ -185,6 +194,31 @@ describe('bad model directories are refused, naming the file and what is wrong',
     ],
   ])('%s', (name, from, damage, message) => {
     expect(broken(name.replace(/\W+/g, '-'), from, damage)).toThrow(message);
+  });
+
+  it.each([
+    ['llama31-rope-scaled', 'llama3 rescaling'],
+    ['qwen2-bf16', 'no rescaling'],
+  ])("%s with transformers 5's rope_parameters (%s) imports to the same logits", (fixture) => {
+    const dir = join(root, `${fixture}-v5`);
+    cpSync(join(FIXTURES, fixture), dir, { recursive: true });
+    editJSON('config.json', (j) => {
+      j.rope_parameters = { rope_type: 'default', ...(j.rope_scaling as object), rope_theta: j.rope_theta };
+      delete j.rope_scaling;
+      delete j.rope_theta;
+    })(dir);
+    const { ids, logits } = expected(fixture);
+    const model = importHuggingFace(directoryReader(dir));
+    expect(relativeDiff(noGrad(() => model.lm.forward(ids, 1)).data, Float32Array.from(logits))).toBeLessThan(1e-5);
+  });
+
+  it("SmolLM2's nanotron leftovers (is_llama_config, rope_interleaved), which transformers ignores, import", () => {
+    const dir = join(root, 'smollm2-fields');
+    cpSync(join(FIXTURES, 'llama'), dir, { recursive: true });
+    editJSON('config.json', (j) => Object.assign(j, { is_llama_config: true, rope_interleaved: false }))(dir);
+    const { ids, logits } = expected('llama');
+    const model = importHuggingFace(directoryReader(dir));
+    expect(relativeDiff(noGrad(() => model.lm.forward(ids, 1)).data, Float32Array.from(logits))).toBeLessThan(1e-5);
   });
 
   it('an embedding padded past the tokenizer gets placeholder tokens, so the checkpoint loads', () => {
