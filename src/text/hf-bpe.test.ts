@@ -167,6 +167,30 @@ describe.each(Object.entries(PRE_TOKENIZERS))('byte-level BPE pre-tokenized as %
   });
 });
 
+describe("ignore_merges (Llama 3's tokenizer.json sets it)", () => {
+  const json = (ignore: boolean) => ({
+    added_tokens: [],
+    normalizer: null,
+    pre_tokenizer: { type: 'Sequence', pretokenizers: [split(SPLITS['Llama 3']), byteLevel(false)] },
+    post_processor: byteLevel(false),
+    decoder: byteLevel(false),
+    model: {
+      type: 'BPE',
+      vocab: { a: 0, b: 1, c: 2, bc: 3, ab: 4, abc: 5 },
+      merges: ['b c', 'a b'],
+      ignore_merges: ignore,
+    },
+  });
+
+  it.each([true, false])('ignore_merges %s: a piece in the vocabulary is one token only when set', (ignore) => {
+    const ours = tokenizerFromHfJson(json(ignore), 't.json');
+    const reference = new HfTokenizersJs(json(ignore), {});
+    for (const text of ['abc', 'abcab', 'cab', 'bcabc'])
+      expect([...ours.encode(text)], text).toEqual(reference.encode(text, { add_special_tokens: false }).ids);
+    expect([...ours.encode('abc')]).toEqual(ignore ? [5] : [0, 3]);
+  });
+});
+
 describe("Llama's SentencePiece BPE (tokenizer.json)", () => {
   const llama = tokenizerFromHfJson(
     JSON.parse(readFileSync(new URL('llama/tokenizer.json', FIXTURES), 'utf8')),
@@ -261,6 +285,14 @@ describe('refused tokenizer files say what and where', () => {
         model: { type: 'BPE', vocab: { a: 0 }, merges: [] },
       },
       /t\.json: unsupported tokenizer \(normalizer \{"type":"NFKC"\}/,
+    ],
+    [
+      'word-piece markers on BPE pieces',
+      {
+        pre_tokenizer: { type: 'ByteLevel' },
+        model: { type: 'BPE', vocab: { a: 0 }, merges: [], continuing_subword_prefix: '##' },
+      },
+      /t\.json: model\.continuing_subword_prefix "##" is not supported/,
     ],
     [
       'an unknown pre-tokenizer',

@@ -32,6 +32,8 @@ export interface HfBpeJSON {
   splits?: string[];
   /** byte-level mode: Unicode normalization applied before splitting. */
   normalizer?: 'NFC';
+  /** byte-level mode: a piece that is itself a token is that token, whatever the merges say (Llama 3). */
+  ignoreMerges?: boolean;
   /**
    * Added tokens that are not special (Qwen2.5's <tool_call>, say): Hugging Face finds them in the
    * text before anything else and gives each its id; lstrip / rstrip absorb the whitespace beside
@@ -61,6 +63,7 @@ export const hfBpeSchema = z.strictObject({
   eosId: z.number().int().min(0).nullable(),
   unkId: z.number().int().min(0).nullable().optional(),
   splits: z.array(z.string().max(10_000)).min(1).max(16).optional(),
+  ignoreMerges: z.boolean().optional(),
   normalizer: z.literal('NFC').optional(),
   added: z
     .array(
@@ -242,7 +245,8 @@ export class HfBpeTokenizer implements Tokenizer {
       let ids = this.cache.get(word);
       if (!ids) {
         const chars = Array.from(utf8.encode(word), (b) => BYTE_CHAR[b]!);
-        ids = this.bpe(chars).map((t) => this.idOf(t));
+        const whole = this.json.ignoreMerges ? this.ids.get(chars.join('')) : undefined;
+        ids = whole !== undefined ? [whole] : this.bpe(chars).map((t) => this.idOf(t));
         if (this.cache.size < 100_000) this.cache.set(word, ids);
       }
       out.push(...ids);
@@ -369,6 +373,9 @@ const hfTokenizerJsonSchema = z.looseObject({
     merges: z.array(z.union([z.string(), z.tuple([z.string(), z.string()])])),
     byte_fallback: z.boolean().optional(),
     unk_token: z.string().nullable().optional(),
+    ignore_merges: z.boolean().optional(),
+    continuing_subword_prefix: z.string().nullable().optional(),
+    end_of_word_suffix: z.string().nullable().optional(),
   }),
 });
 
@@ -469,6 +476,11 @@ export interface SpecialTokens {
 /** From a Hugging Face tokenizer.json (BPE model). */
 export function tokenizerFromHfJson(json: unknown, source: string, specials: SpecialTokens = {}): HfBpeTokenizer {
   const j = parseWith(hfTokenizerJsonSchema, json, source);
+  for (const key of ['continuing_subword_prefix', 'end_of_word_suffix'] as const)
+    if (j.model[key])
+      throw new TokenizerError(
+        `${source}: model.${key} ${JSON.stringify(j.model[key])} is not supported (BPE pieces without word markers only)`,
+      );
   const mode = modeOf(j, source);
   const vocab = vocabArray(j.model.vocab, source);
   for (const t of j.added_tokens ?? []) {
@@ -488,6 +500,7 @@ export function tokenizerFromHfJson(json: unknown, source: string, specials: Spe
     j.model.unk_token ? (j.model.vocab[j.model.unk_token] ?? null) : null,
     {
       ...(mode === 'byte-level' ? byteLevelSplit(j)! : {}),
+      ...(mode === 'byte-level' && j.model.ignore_merges && { ignoreMerges: true }),
       ...addedOf(j),
     },
   );
@@ -517,7 +530,7 @@ function build(
   specials: SpecialTokens,
   source: string,
   unkId: number | null = null,
-  extra: ByteLevelSplit & { added?: AddedToken[] } = {},
+  extra: ByteLevelSplit & { added?: AddedToken[]; ignoreMerges?: boolean } = {},
 ): HfBpeTokenizer {
   const ids = new Map(vocab.map((t, i) => [t, i]));
   merges.forEach(([a, b], i) => {

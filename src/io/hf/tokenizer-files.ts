@@ -57,6 +57,7 @@ export function hfTokenizerFiles(j: HfBpeJSON): Record<string, string> {
             dropout: null,
             unk_token: null,
             byte_fallback: false,
+            ignore_merges: j.ignoreMerges ?? false,
             vocab: vocabObject(j.vocab),
             merges,
           },
