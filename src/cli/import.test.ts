@@ -32,6 +32,24 @@ describe('import', () => {
     );
   });
 
+  it.each([
+    [
+      'qwen2-bf16',
+      /^Qwen2ForCausalLM: .*2 KV heads, Q\/K\/V biases, context 64,/m,
+      /^tokenizer: byte-level BPE \(its own split, NFC\), 300 tokens$/m,
+    ],
+    [
+      'llama31-rope-scaled',
+      /^LlamaForCausalLM: .*context 1,024, RoPE rescaled as Llama 3\.1 \(×8 beyond 512\),/m,
+      /^tokenizer: byte-level BPE \(its own split\), 300 tokens$/m,
+    ],
+  ])('says what %s is: its layout and its tokenizer', (fixture, model, tokenizer) => {
+    const r = cli('import', '--from', join(FIXTURES, fixture), '--out', join(root, fixture));
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(model);
+    expect(r.stdout).toMatch(tokenizer);
+  });
+
   it('refuses to overwrite without --force', () => {
     const r = cli('import', '--from', join(FIXTURES, 'gpt2-hub'), '--out', run);
     expect(r.status).not.toBe(0);

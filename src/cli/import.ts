@@ -72,14 +72,17 @@ function runImport(opts: ImportOpts): void {
     };
     if (opts.json) console.log(JSON.stringify(summary));
     else {
+      const r = config.ropeScaling;
+      const rope = r ? `, RoPE rescaled as Llama 3.1 (×${r.factor} beyond ${r.originalContext.toLocaleString()})` : '';
+      const qkv = config.qkvBias && !config.bias ? ', Q/K/V biases' : '';
       console.log(
-        `${model.architecture}: ${config.layers} layers, d ${config.dModel}, ${config.heads} heads / ${config.kvHeads} KV heads, context ${config.context}, vocabulary ${config.vocabSize}; ${parameters.toLocaleString()} parameters (${model.dtypes.join(', ')} → F32) from ${model.files.join(', ')}`,
+        `${model.architecture}: ${config.layers} layers, d ${config.dModel}, ${config.heads} heads / ${config.kvHeads} KV heads${qkv}, context ${config.context.toLocaleString()}${rope}, vocabulary ${config.vocabSize}; ${parameters.toLocaleString()} parameters (${model.dtypes.join(', ')} → F32) from ${model.files.join(', ')}`,
       );
       if (model.plan.ignored.length)
         console.log(
           `ignored ${model.plan.ignored.length} tensors that are not parameters (${model.plan.ignored.slice(0, 2).join(', ')}${model.plan.ignored.length > 2 ? ', ...' : ''})`,
         );
-      console.log(`tokenizer: ${tokenizer.toJSON().mode} BPE, ${tokenizer.vocabSize.toLocaleString()} tokens`);
+      console.log(`tokenizer: ${tokenizer.describe()}, ${tokenizer.vocabSize.toLocaleString()} tokens`);
       console.log(
         `wrote ${ckptDir} in ${summary.seconds.toFixed(1)} s (peak memory ${(summary.peak_rss_bytes / 2 ** 20).toFixed(0)} MiB)`,
       );

@@ -343,6 +343,18 @@ export class HfBpeTokenizer implements Tokenizer {
   toJSON(): HfBpeJSON {
     return this.json;
   }
+
+  /** For summaries: "byte-level BPE (its own split, NFC, 4 added tokens found in text)". */
+  describe(): string {
+    const j = this.json;
+    const notes = [
+      j.splits && `its own split${j.splits.length > 1 ? ` in ${j.splits.length} stages` : ''}`,
+      j.normalizer,
+      j.ignoreMerges && 'whole-piece tokens first',
+      j.added && `${j.added.length} added token${j.added.length > 1 ? 's' : ''} found in text`,
+    ].filter(Boolean);
+    return `${j.mode} BPE${notes.length > 0 ? ` (${notes.join(', ')})` : ''}`;
+  }
 }
 
 export function hfBpeFromJSON(json: unknown, source: string): HfBpeTokenizer {
