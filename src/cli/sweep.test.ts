@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { cli, startCli, suiteDir, TINY_RUN } from '../testing/cli.js';
@@ -96,6 +96,37 @@ describe('sweep', () => {
     expect(parallel.runs.map(key)).toEqual(serial.runs.map(key));
     for (const run of parallel.runs) expect(run.decodeTokensPerS).toBeGreaterThan(0);
     expect(parallel.setup).toMatch(/2 runs trained at once/);
+  });
+
+  it('--shard i/n splits the runs across machines; gathered, they report as one sweep would', () => {
+    const [a, b] = [join(root, 'shard-a'), join(root, 'shard-b')];
+    const oneSeed = [...TWO_PLANS, '--seeds', '1', '--eval-every', '3'];
+    const first = cli('sweep', ...oneSeed, '--shard', '1/2', '--out', a);
+    expect(first.status).toBe(0);
+    expect(first.stderr).toMatch(/sweep: 2 runs \(2 plans × 1 seed\), shard 1\/2: 1 of them in .*: 1 to train/);
+    expect(first.stderr).toMatch(
+      /gather the runs\/ directories in one --out and run the same command there without --shard/,
+    );
+    expect(existsSync(join(a, 'report.md'))).toBe(false);
+    expect(cli('sweep', ...oneSeed, '--shard', '2/2', '--out', b).status).toBe(0);
+    expect(readdirSync(join(a, 'runs'))).toEqual(['none-seed1']);
+    expect(readdirSync(join(b, 'runs'))).toEqual(['share-kv-cla-2-seed1']);
+    cpSync(join(b, 'runs'), join(a, 'runs'), { recursive: true });
+    const merged = cli('sweep', ...oneSeed, '--out', a);
+    expect(merged.status).toBe(0);
+    expect(merged.stderr).toMatch(/2 trained \(decoding still to time\), 0 to train/);
+    const key = (x: { plan: string; seed: number; valLoss: number; curve: unknown }) => [
+      x.plan,
+      x.seed,
+      x.valLoss,
+      x.curve,
+    ];
+    const gathered = JSON.parse(readFileSync(join(a, 'results.json'), 'utf8')).runs;
+    const serial = JSON.parse(readFileSync(join(out, 'results.json'), 'utf8')).runs.filter(
+      (r: { seed: number }) => r.seed === 1,
+    );
+    expect(gathered.map(key)).toEqual(serial.map(key));
+    expect(cli('sweep', ...oneSeed, '--shard', '3/2', '--out', a).stderr).toMatch(/expected i\/n with 1 ≤ i ≤ n/);
   });
 
   it('Ctrl-C stops every run in progress with a checkpoint saved; rerunning resumes them', async () => {

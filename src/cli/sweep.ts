@@ -9,7 +9,7 @@ import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import cliProgress from 'cli-progress';
-import { Command, Option } from 'commander';
+import { Command, InvalidArgumentError, Option } from 'commander';
 import { parsePlanList, planConfig } from '../analyze/plans.js';
 import { timedDecoding } from '../bench/measure.js';
 import { calibrationData, calibrationEval } from '../convert/uptrain.js';
@@ -71,9 +71,25 @@ interface SweepOpts extends Record<string, unknown> {
   tokenizer: TokenizerKind;
   decodeTokens: number;
   jobs: number;
+  shard?: Shard;
   backend?: string;
   config?: string;
   quiet?: boolean;
+}
+
+/** This machine's share of a sweep split across machines: every count-th run from index. */
+interface Shard {
+  index: number;
+  count: number;
+}
+
+function shardOption(v: string): Shard {
+  const m = /^(\d+)\/(\d+)$/.exec(v.trim());
+  const index = Number(m?.[1]),
+    count = Number(m?.[2]);
+  if (!m || count < 1 || index < 1 || index > count)
+    throw new InvalidArgumentError('expected i/n with 1 ≤ i ≤ n, such as 2/3 for the second of three machines');
+  return { index, count };
 }
 
 export function sweepCommand(): Command {
@@ -131,6 +147,11 @@ export function sweepCommand(): Command {
       'runs trained at once, the threads split between them (a small model uses many cores poorly); decoding is timed after all training, one run at a time',
       int(1),
       1,
+    )
+    .option(
+      '--shard <i/n>',
+      'train only every n-th run, starting with the i-th (one share per machine); then gather the runs/ directories in one --out and rerun without --shard to time decoding and write the report',
+      shardOption,
     )
     .addOption(
       new Option('--backend <name>', 'kernel backend for every run')
@@ -327,21 +348,22 @@ function finishOne(r: PlannedRun, opts: SweepOpts, text: string): RunResult {
 }
 
 /** One line on what a (re)started sweep finds: what is done, what resumes, what is new. */
-function sweepState(runs: PlannedRun[], opts: SweepOpts): string {
+function sweepState(runs: PlannedRun[], opts: SweepOpts, all: number): string {
   const count = (f: (r: PlannedRun) => boolean) => runs.filter(f).length;
   const done = count((r) => existsSync(resultFile(r)));
   const trained = count((r) => !existsSync(resultFile(r)) && existsSync(trainedFile(r)));
   const resume = count(
     (r) => !existsSync(resultFile(r)) && !existsSync(trainedFile(r)) && existsSync(join(r.dir, 'checkpoint')),
   );
-  const plans = runs.length / opts.seeds;
+  const plans = all / opts.seeds;
   const parts = [
     done && `${done} done`,
     trained && `${trained} trained (decoding still to time)`,
     resume && `${resume} to resume`,
     `${runs.length - done - trained - resume} to train`,
   ].filter(Boolean);
-  return `sweep: ${runs.length} runs (${plans} plans × ${opts.seeds} seeds) in ${opts.out}: ${parts.join(', ')}; ${opts.jobs} at a time`;
+  const share = opts.shard ? `, shard ${opts.shard.index}/${opts.shard.count}: ${runs.length} of them` : '';
+  return `sweep: ${all} runs (${plans} plans × ${opts.seeds} seed${opts.seeds > 1 ? 's' : ''})${share} in ${opts.out}: ${parts.join(', ')}; ${opts.jobs} at a time`;
 }
 
 /** The environment of each training child: with several jobs, each gets its share of the threads. */
@@ -352,8 +374,10 @@ function childEnv(jobs: number): NodeJS.ProcessEnv {
 
 async function runSweep(opts: SweepOpts): Promise<void> {
   selectBackend(opts.backend, true); // for timing decoding here; each run trains in its own process
-  const runs = planRuns(opts);
-  if (!opts.quiet) console.error(sweepState(runs, opts));
+  const planned = planRuns(opts);
+  const shard = opts.shard;
+  const runs = shard ? planned.filter((_, k) => k % shard.count === shard.index - 1) : planned;
+  if (!opts.quiet) console.error(sweepState(runs, opts, planned.length));
   const total = runs.length * opts.steps;
   const bar =
     opts.quiet || !process.stderr.isTTY
@@ -421,7 +445,7 @@ async function runSweep(opts: SweepOpts): Promise<void> {
       }
       progress[i] = opts.steps;
       update();
-      if (opts.jobs === 1) report(i);
+      if (opts.jobs === 1 && !shard) report(i);
     }
   };
   await Promise.all(Array.from({ length: Math.min(opts.jobs, runs.length) }, worker));
@@ -435,8 +459,15 @@ async function runSweep(opts: SweepOpts): Promise<void> {
     bar?.stop();
     throw failure;
   }
-  if (opts.jobs > 1) for (let i = 0; i < runs.length; i++) report(i);
   bar?.stop();
+  if (shard) {
+    // Decoding speeds from different machines would not compare: one machine times them all.
+    console.error(
+      `sweep: shard ${shard.index}/${shard.count}: its ${runs.length} runs are trained in ${join(opts.out, 'runs')}; when every shard is done, gather the runs/ directories in one --out and run the same command there without --shard: it keeps the trained runs, evaluates them, times decoding on that one machine and writes the report`,
+    );
+    return;
+  }
+  if (opts.jobs > 1) for (let i = 0; i < runs.length; i++) report(i);
   await writeReports(opts, runs, results);
 }
 
