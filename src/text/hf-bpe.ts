@@ -92,11 +92,13 @@ function addedTokenPattern(added: readonly AddedToken[]): RegExp | null {
   return new RegExp(alternatives.join('|'), 'gu');
 }
 
-/** GPT-2's pre-tokenization (ByteLevel's regex) as tokenizer.json would write it. */
+/**
+ * GPT-2's pre-tokenization (ByteLevel's regex: contractions, letters, digits, other symbols,
+ * whitespace), compiled like any tokenizer.json pattern so that \s is Unicode White_Space, as in
+ * Hugging Face's Rust tokenizers (JavaScript's own \s differs at U+0085 and U+FEFF).
+ */
 const GPT2_SPLIT = String.raw`'s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+`;
-
-/** GPT-2's pre-tokenization: contractions, letters, digits, other symbols, whitespace. */
-const GPT2_PATTERN = /'s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+/gu;
+const GPT2_PATTERN = compilePattern(GPT2_SPLIT);
 
 /** GPT-2's reversible map from bytes to printable characters (so BPE never sees raw bytes). */
 function bytesToUnicode(): string[] {
@@ -230,12 +232,8 @@ export class HfBpeTokenizer implements Tokenizer {
 
   private *pieces(text: string): Generator<string> {
     const normalized = this.json.normalizer === 'NFC' ? text.normalize('NFC') : text;
-    if (!this.splits) {
-      for (const m of normalized.matchAll(GPT2_PATTERN)) yield m[0];
-      return;
-    }
     let pieces = [normalized];
-    for (const re of this.splits) pieces = pieces.flatMap((p) => [...isolatedPieces(p, re)]);
+    for (const re of this.splits ?? [GPT2_PATTERN]) pieces = pieces.flatMap((p) => [...isolatedPieces(p, re)]);
     yield* pieces;
   }
 
