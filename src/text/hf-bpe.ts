@@ -6,7 +6,8 @@
 import { z } from 'zod';
 import { parseWith } from '../schema/validate.js';
 import { compilePattern, isolatedPieces } from './split-pattern.js';
-import { TokenizerError, type Tokenizer } from './tokenizer.js';
+import { TokenizerError } from './errors.js';
+import type { Tokenizer } from './tokenizer.js';
 
 export type HfBpeMode = 'byte-level' | 'sentencepiece' | 'chars';
 
@@ -50,6 +51,10 @@ export interface AddedToken {
   singleWord?: boolean;
 }
 
+/** More pre-tokenizer stages, and longer patterns, than any published tokenizer has. */
+const MAX_SPLITS = 64;
+const MAX_PATTERN = 10_000;
+
 export const hfBpeSchema = z.strictObject({
   kind: z.literal('hf-bpe'),
   mode: z.enum(['byte-level', 'sentencepiece', 'chars']),
@@ -62,7 +67,7 @@ export const hfBpeSchema = z.strictObject({
   bosId: z.number().int().min(0).nullable(),
   eosId: z.number().int().min(0).nullable(),
   unkId: z.number().int().min(0).nullable().optional(),
-  splits: z.array(z.string().max(10_000)).min(1).max(16).optional(),
+  splits: z.array(z.string().max(MAX_PATTERN)).min(1).max(MAX_SPLITS).optional(),
   ignoreMerges: z.boolean().optional(),
   normalizer: z.literal('NFC').optional(),
   added: z
@@ -422,8 +427,9 @@ interface ByteLevelSplit {
 function stagePattern(step: unknown): string | null {
   const s = step as { type?: unknown; pattern?: { Regex?: unknown }; behavior?: unknown; invert?: unknown };
   if (s?.type === 'Digits') return (step as { individual_digits?: unknown }).individual_digits ? '\\p{N}' : '\\p{N}+';
-  if (s?.type === 'Split' && typeof s.pattern?.Regex === 'string' && s.behavior === 'Isolated' && s.invert !== true)
-    return s.pattern.Regex;
+  const regex = s?.pattern?.Regex;
+  if (s?.type === 'Split' && typeof regex === 'string' && regex.length <= MAX_PATTERN)
+    return s.behavior === 'Isolated' && s.invert !== true ? regex : null;
   return null;
 }
 
@@ -447,7 +453,7 @@ function byteLevelSplit(j: z.output<typeof hfTokenizerJsonSchema>): ByteLevelSpl
   const steps = pre?.type === 'Sequence' && Array.isArray(pre.pretokenizers) ? pre.pretokenizers : [];
   const last = byteLevel(steps.at(-1));
   const stages = steps.slice(0, -1).map(stagePattern);
-  if (!last || stages.length === 0 || stages.some((p) => p === null)) return null;
+  if (!last || stages.length === 0 || stages.length >= MAX_SPLITS || stages.some((p) => p === null)) return null;
   const splits = [...(stages as string[]), ...(last.regex ? [GPT2_SPLIT] : [])];
   return { splits, ...(normalizer && { normalizer }) };
 }

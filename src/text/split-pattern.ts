@@ -3,7 +3,7 @@
 // the "Isolated" split they drive. Only the syntax those patterns use is translated (Llama 3's,
 // Qwen2's, GPT-4-style ones): anything else is refused by name rather than approximated, since a
 // regex that matches differently would give other token ids without any error.
-import { TokenizerError } from './tokenizer.js';
+import { TokenizerError } from './errors.js';
 
 /** Oniguruma escapes whose JavaScript spelling differs (Unicode-aware, as the Rust side is). */
 const ESCAPES: Record<string, string> = {

@@ -3,6 +3,7 @@
 // JSON for the checkpoint; tokenizer.json is checked against its schema before anything is built.
 import { z } from 'zod';
 import { parseWith } from '../schema/validate.js';
+import { TokenizerError } from './errors.js';
 import { hfBpeFromJSON, type HfBpeJSON } from './hf-bpe.js';
 
 export type TokenizerJSON =
@@ -48,12 +49,7 @@ export interface Tokenizer {
   toJSON(): TokenizerJSON | HfBpeJSON;
 }
 
-export class TokenizerError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'TokenizerError';
-  }
-}
+export { TokenizerError };
 
 function describeChar(ch: string): string {
   const code = ch.codePointAt(0)!;
