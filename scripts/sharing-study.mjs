@@ -5,6 +5,8 @@
 // passages), times each run's decoding again on this machine, warm and as a median (run it on a
 // quiet machine), and tests each published direction seed by seed against the seed spread. Writes
 // docs/sharing-study-table.md, docs/sharing-study.json and the charts in docs/sharing-study/.
+// Runs the sweep has trained but not yet measured are read too, so a study can be looked at while
+// it runs (with --quick their decoding speed shows as 0).
 //   node scripts/sharing-study.mjs SWEEP_DIR DATA [--quick] [--tag NAME]
 //   (--quick: neither of the two; --tag: write sharing-study-NAME-table.md, …-NAME.json and NAME-*.svg,
 //   for a second sweep such as the half-budget one)
@@ -46,11 +48,49 @@ const PLANS = [
   'layers=12,share-weights=cycle:6',
 ];
 
+const slug = (s) => s.replace(/[^a-zA-Z0-9]+/g, '-').replace(/^-|-$/g, '') || 'plan';
+
+/**
+ * A run the sweep has trained but not yet measured (with --jobs, it measures every run at the
+ * end): its record from the trainer's summary, the plan's config file and its log, so a study
+ * still running can be read. Its decoding speed is 0 until this script times it.
+ */
+function trainedOnly(dir) {
+  const name = dir.split('/').pop();
+  const m = /^(.*)-seed(\d+)$/.exec(name);
+  const plan = m && PLANS.find((p) => slug(p) === m[1]);
+  const file = join(dir, 'sweep-trained.json');
+  if (!plan || !existsSync(file)) return null;
+  const { summary } = JSON.parse(readFileSync(file, 'utf8'));
+  const curve = readFileSync(join(dir, 'log.jsonl'), 'utf8')
+    .split('\n')
+    .filter((l) => l.startsWith('{"type":"eval"'))
+    .map((l) => JSON.parse(l))
+    .map((e) => ({ step: e.step, valLoss: e.val_loss }));
+  return {
+    plan,
+    seed: Number(m[2]),
+    dir,
+    config: JSON.parse(readFileSync(join(sweep, 'plans', `${m[1]}.json`), 'utf8')),
+    valLoss: summary.final_val_loss,
+    valBpc: summary.val_bpc,
+    parameters: summary.parameters,
+    kvBytesPerToken: summary.kv_bytes_per_token,
+    trainTokensPerS: summary.tokens_per_s,
+    decodeTokensPerS: 0,
+    steps: summary.steps,
+    seconds: summary.seconds,
+    curve,
+  };
+}
+
 const runs = readdirSync(join(sweep, 'runs'))
-  .map((d) => join(sweep, 'runs', d, 'sweep-result.json'))
-  .filter((f) => existsSync(f))
-  .map((f) => JSON.parse(readFileSync(f, 'utf8')))
-  .filter((r) => PLANS.includes(r.plan));
+  .map((d) => join(sweep, 'runs', d))
+  .map((dir) => {
+    const f = join(dir, 'sweep-result.json');
+    return existsSync(f) ? JSON.parse(readFileSync(f, 'utf8')) : trainedOnly(dir);
+  })
+  .filter((r) => r && PLANS.includes(r.plan));
 // Training loss over the last 100 steps beside the validation loss: a plan that only looks better
 // by overfitting less would show it in the gap between the two.
 for (const r of runs) {
