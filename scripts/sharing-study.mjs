@@ -20,6 +20,7 @@ import { loadCheckpoint } from '../dist/io/checkpoint.js';
 import { calibrationData, calibrationEval } from '../dist/convert/uptrain.js';
 import { curveSpec, paretoSpec, summarize } from '../dist/sweep/report.js';
 import { pairedDifference, spread, tCritical95 } from '../dist/sweep/stats.js';
+import { planConfigFile, runDir } from '../dist/sweep/layout.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const [sweep, data, ...flags] = process.argv.slice(2);
@@ -48,17 +49,15 @@ const PLANS = [
   'layers=12,share-weights=cycle:6',
 ];
 
-const slug = (s) => s.replace(/[^a-zA-Z0-9]+/g, '-').replace(/^-|-$/g, '') || 'plan';
-
 /**
  * A run the sweep has trained but not yet measured (with --jobs, it measures every run at the
  * end): its record from the trainer's summary, the plan's config file and its log, so a study
  * still running can be read. Its decoding speed is 0 until this script times it.
  */
 function trainedOnly(dir) {
-  const name = dir.split('/').pop();
-  const m = /^(.*)-seed(\d+)$/.exec(name);
-  const plan = m && PLANS.find((p) => slug(p) === m[1]);
+  const m = /-seed(\d+)$/.exec(dir);
+  const seed = Number(m?.[1]);
+  const plan = m && PLANS.find((p) => runDir(sweep, p, seed) === dir);
   const file = join(dir, 'sweep-trained.json');
   if (!plan || !existsSync(file)) return null;
   const { summary } = JSON.parse(readFileSync(file, 'utf8'));
@@ -69,9 +68,9 @@ function trainedOnly(dir) {
     .map((e) => ({ step: e.step, valLoss: e.val_loss }));
   return {
     plan,
-    seed: Number(m[2]),
+    seed,
     dir,
-    config: JSON.parse(readFileSync(join(sweep, 'plans', `${m[1]}.json`), 'utf8')),
+    config: JSON.parse(readFileSync(planConfigFile(sweep, plan), 'utf8')),
     valLoss: summary.final_val_loss,
     valBpc: summary.val_bpc,
     parameters: summary.parameters,

@@ -17,6 +17,7 @@ import { loadCheckpoint } from '../io/checkpoint.js';
 import { readCorpus } from '../io/corpus.js';
 import type { ModelConfig } from '../model/config.js';
 import { kvBytesPerToken } from '../model/parameters.js';
+import { planConfigFile, runDir } from '../sweep/layout.js';
 import { matchParameters, uniqueParameters } from '../sweep/match.js';
 import {
   curveSpec,
@@ -170,8 +171,6 @@ interface PlannedRun {
   config: ModelConfig;
 }
 
-const slug = (s: string) => s.replace(/[^a-zA-Z0-9]+/g, '-').replace(/^-|-$/g, '') || 'plan';
-
 /** Every run's config, written to <out>/plans/<plan>.json, sized to the baseline under --match params. */
 function planRuns(opts: SweepOpts): PlannedRun[] {
   const file = opts.config ? readConfigFile(opts.config) : {};
@@ -188,7 +187,7 @@ function planRuns(opts: SweepOpts): PlannedRun[] {
   const sizedPlans = plans.map(({ label, config }, i) => {
     const sized =
       opts.match === 'params' && i > 0 ? matchParameters(config, target, base.ffnHidden !== undefined) : config;
-    const configFile = join(opts.out, 'plans', `${slug(label)}.json`);
+    const configFile = planConfigFile(opts.out, label);
     const { vocabSize: _v, ...fields } = sized;
     writeFileSync(configFile, `${JSON.stringify(fields, null, 2)}\n`);
     return { label, sized, configFile };
@@ -198,7 +197,7 @@ function planRuns(opts: SweepOpts): PlannedRun[] {
     sizedPlans.map(({ label, sized, configFile }) => ({
       plan: label,
       seed: s + 1,
-      dir: join(opts.out, 'runs', `${slug(label)}-seed${s + 1}`),
+      dir: runDir(opts.out, label, s + 1),
       configFile,
       config: sized,
     })),
