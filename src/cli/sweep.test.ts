@@ -96,6 +96,15 @@ describe('sweep', () => {
     expect(parallel.runs.map(key)).toEqual(serial.runs.map(key));
     for (const run of parallel.runs) expect(run.decodeTokensPerS).toBeGreaterThan(0);
     expect(parallel.setup).toMatch(/2 runs trained at once/);
+    // Each run was evaluated as soon as it was trained (report.md showed it while others trained).
+    for (const run of parallel.runs)
+      expect(JSON.parse(readFileSync(join(run.dir, 'sweep-trained.json'), 'utf8')).validation).toEqual({
+        loss: run.valLoss,
+        bitsPerChar: run.valBpc,
+        windows: run.valWindows,
+      });
+    expect(r.stderr).toMatch(/sweep: 1\/4 none seed 1: val loss \d\.\d{4} \(decoding timed when no run trains\)/);
+    expect(readFileSync(join(jobs, 'report.md'), 'utf8')).not.toMatch(/in progress/);
   });
 
   it('--shard i/n splits the runs across machines; gathered, they report as one sweep would', () => {
@@ -107,14 +116,23 @@ describe('sweep', () => {
     expect(first.stderr).toMatch(
       /gather the runs\/ directories in one --out and run the same command there without --shard/,
     );
-    expect(existsSync(join(a, 'report.md'))).toBe(false);
+    // A shard evaluates its runs and says what it has; the sweep's report waits for the gathering.
+    const partial = readFileSync(join(a, 'report.md'), 'utf8');
+    expect(partial).toMatch(/^# shareformer sweep \(in progress\)/);
+    expect(partial).toMatch(/In progress: 1 of the 1 runs of shard 1\/2 \(2 in the sweep\) trained and evaluated/);
+    expect(partial).toMatch(/\| none \| 32 × 2 \| [\d,]+ \| 1\.00× \| 512 \| 1\.00× \| \d\.\d{4} \|.*\| — \|$/m);
+    expect(existsSync(join(a, 'results.json'))).toBe(false);
     expect(cli('sweep', ...oneSeed, '--shard', '2/2', '--out', b).status).toBe(0);
+    const other = readFileSync(join(b, 'report.md'), 'utf8');
+    expect(other).toMatch(/No run of the baseline \(none\) is evaluated yet, so nothing is compared/);
+    expect(other).toMatch(/\| share-kv=cla:2 \| 32 × 2 \| [\d,]+ \| — \| 256 \| — \| \d\.\d{4} \|/);
     expect(readdirSync(join(a, 'runs'))).toEqual(['none-seed1']);
     expect(readdirSync(join(b, 'runs'))).toEqual(['share-kv-cla-2-seed1']);
     cpSync(join(b, 'runs'), join(a, 'runs'), { recursive: true });
     const merged = cli('sweep', ...oneSeed, '--out', a);
     expect(merged.status).toBe(0);
     expect(merged.stderr).toMatch(/2 trained \(decoding still to time\), 0 to train/);
+    expect(readFileSync(join(a, 'report.md'), 'utf8')).toMatch(/^# shareformer sweep\n/);
     const key = (x: { plan: string; seed: number; valLoss: number; curve: unknown }) => [
       x.plan,
       x.seed,

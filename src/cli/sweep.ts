@@ -145,13 +145,13 @@ export function sweepCommand(): Command {
     .option('--decode-tokens <n>', 'tokens generated to time decoding (median of 5 runs after a warm-up)', int(1), 64)
     .option(
       '--jobs <n>',
-      'runs trained at once, the threads split between them (a small model uses many cores poorly); decoding is timed after all training, one run at a time',
+      'runs trained at once, the threads split between them (a small model uses many cores poorly); each is evaluated when trained (report.md shows the runs so far), decoding timed after all training, one run at a time',
       int(1),
       1,
     )
     .option(
       '--shard <i/n>',
-      'train only every n-th run, starting with the i-th (one share per machine); then gather the runs/ directories in one --out and rerun without --shard to time decoding and write the report',
+      'train only every n-th run, starting with the i-th (one share per machine); then gather the runs/ directories in one --out and rerun without --shard to time decoding and write the report (each shard evaluates its runs)',
       shardOption,
     )
     .addOption(
@@ -269,6 +269,8 @@ interface Trained {
     steps: number;
     seconds: number;
   };
+  /** The whole validation split, measured as soon as the run finished training (absent before). */
+  validation?: { loss: number; bitsPerChar: number; windows: number };
 }
 
 /** Trains one run in a child process (or resumes it); its summary is kept until decoding is timed. */
@@ -312,36 +314,53 @@ async function trainOne(r: PlannedRun, opts: SweepOpts, env: NodeJS.ProcessEnv, 
   writeFileSync(trainedFile(r), `${JSON.stringify(trained)}\n`);
 }
 
-/** Times a trained run's decoding here, warm and as a median (a cold one-off `generate` measured mostly the JIT). */
-function finishOne(r: PlannedRun, opts: SweepOpts, text: string): RunResult {
-  if (existsSync(resultFile(r))) return JSON.parse(readFileSync(resultFile(r), 'utf8')) as RunResult;
-  const { summary } = JSON.parse(readFileSync(trainedFile(r), 'utf8')) as Trained;
-  const prompt = Array.from(text.slice(0, 16)).slice(0, 8).join('');
+/**
+ * A trained run's loss over its whole held-out split (the run's seed chose it), not the few windows
+ * the curves use: the final numbers compare plans, and 64 windows are a handful of passages of the
+ * text. Measured once, kept in the run's sweep-trained.json.
+ */
+function evaluateOne(r: PlannedRun, opts: SweepOpts, text: string): Required<Trained> {
+  const trained = JSON.parse(readFileSync(trainedFile(r), 'utf8')) as Trained;
+  if (trained.validation) return trained as Required<Trained>;
   const { lm, tokenizer, meta } = loadCheckpoint(r.dir);
-  // The whole held-out split (the run's seed chose it), not the few windows the curves use: the
-  // final numbers compare plans, and 64 windows are a handful of passages of the text.
   const split = calibrationData(tokenizer.encode(text), text.length, lm.config.context, meta, {
     label: opts.data,
     windows: Number.MAX_SAFE_INTEGER,
   });
-  const validation = calibrationEval(lm, split);
-  const decoding = timedDecoding(lm, tokenizer, prompt, opts.decodeTokens, { repeats: 5 });
-  const result: RunResult = {
+  const { loss, bitsPerChar } = calibrationEval(lm, split);
+  const evaluated = { ...trained, validation: { loss, bitsPerChar, windows: split.windows } };
+  writeFileSync(trainedFile(r), `${JSON.stringify(evaluated)}\n`);
+  return evaluated;
+}
+
+/** A run's numbers; decoding tokens/s is NaN until it is timed. */
+function runResult(r: PlannedRun, { summary, validation }: Required<Trained>, decodeTokensPerS: number): RunResult {
+  return {
     plan: r.plan,
     seed: r.seed,
     dir: r.dir,
     config: r.config as unknown as Record<string, unknown>,
     valLoss: validation.loss,
     valBpc: validation.bitsPerChar,
-    valWindows: split.windows,
+    valWindows: validation.windows,
     parameters: summary.parameters,
     kvBytesPerToken: kvBytesPerToken(r.config),
     trainTokensPerS: summary.tokens_per_s,
-    decodeTokensPerS: decoding.tokensPerS,
+    decodeTokensPerS,
     steps: summary.steps,
     seconds: summary.seconds,
     curve: evalCurve(r.dir),
   };
+}
+
+/** Times a trained run's decoding here, warm and as a median (a cold one-off `generate` measured mostly the JIT). */
+function finishOne(r: PlannedRun, opts: SweepOpts, text: string): RunResult {
+  if (existsSync(resultFile(r))) return JSON.parse(readFileSync(resultFile(r), 'utf8')) as RunResult;
+  const trained = evaluateOne(r, opts, text);
+  const prompt = Array.from(text.slice(0, 16)).slice(0, 8).join('');
+  const { lm, tokenizer } = loadCheckpoint(r.dir);
+  const decoding = timedDecoding(lm, tokenizer, prompt, opts.decodeTokens, { repeats: 5 });
+  const result = runResult(r, trained, decoding.tokensPerS);
   writeFileSync(resultFile(r), `${JSON.stringify(result)}\n`);
   return result;
 }
@@ -401,14 +420,22 @@ async function runSweep(opts: SweepOpts): Promise<void> {
     );
   const results = new Array<RunResult>(runs.length);
   let text: string | undefined;
+  const corpus = () => (text ??= readCorpus(opts.data).text); // once, and only if a run still needs measuring
   const report = (i: number) => {
-    text ??= readCorpus(opts.data).text; // once, and only if a run still needs measuring
-    const result = finishOne(runs[i]!, opts, text);
+    const result = finishOne(runs[i]!, opts, corpus());
     results[i] = result;
     if (!bar && !opts.quiet)
       console.error(
         `sweep: ${label(i)}: val loss ${result.valLoss.toFixed(4)}, ${result.parameters.toLocaleString()} parameters, ${Math.round(result.decodeTokensPerS)} decoding tokens/s`,
       );
+  };
+  // While other runs train, a finished one is evaluated at once (its loss does not depend on the
+  // load) and report.md shows every run evaluated so far; decoding is timed later.
+  const evaluated = (i: number) => {
+    const { validation } = evaluateOne(runs[i]!, opts, corpus());
+    writeFileSync(join(opts.out, 'report.md'), interimReport(opts, runs, planned));
+    if (!bar && !opts.quiet)
+      console.error(`sweep: ${label(i)}: val loss ${validation.loss.toFixed(4)} (decoding timed when no run trains)`);
   };
   // With one job each run is timed as soon as it is trained; with several, decoding waits until no
   // training shares the machine, so every run's speed is measured alike.
@@ -445,6 +472,7 @@ async function runSweep(opts: SweepOpts): Promise<void> {
       progress[i] = opts.steps;
       update();
       if (opts.jobs === 1 && !shard) report(i);
+      else evaluated(i);
     }
   };
   await Promise.all(Array.from({ length: Math.min(opts.jobs, runs.length) }, worker));
@@ -468,6 +496,28 @@ async function runSweep(opts: SweepOpts): Promise<void> {
   }
   if (opts.jobs > 1) for (let i = 0; i < runs.length; i++) report(i);
   await writeReports(opts, runs, results);
+}
+
+/** report.md while a sweep with several jobs (or a shard) trains: the runs evaluated so far, decoding not yet timed. */
+function interimReport(opts: SweepOpts, runs: PlannedRun[], planned: PlannedRun[]): string {
+  const all = planned.length;
+  const evaluated = runs.flatMap((r) => {
+    if (!existsSync(trainedFile(r))) return [];
+    const trained = JSON.parse(readFileSync(trainedFile(r), 'utf8')) as Trained;
+    return trained.validation ? [runResult(r, trained as Required<Trained>, Number.NaN)] : [];
+  });
+  const plans = [...new Set(planned.map((r) => r.plan))];
+  const which = opts.shard
+    ? `of the ${runs.length} runs of shard ${opts.shard.index}/${opts.shard.count} (${all} in the sweep)`
+    : `of ${all} runs`;
+  const then = opts.shard
+    ? 'the report of the whole sweep comes when the shards are gathered and the command rerun without --shard'
+    : 'when every run is trained, decoding is timed (one run at a time) and results.json, runs.csv, report.html and the charts are written';
+  const baseline = evaluated.some((r) => r.plan === plans[0])
+    ? ''
+    : ` No run of the baseline (${plans[0]}) is evaluated yet, so nothing is compared.`;
+  const setup = `In progress: ${evaluated.length} ${which} trained and evaluated; ${then}.${baseline} Δ pairs the seeds evaluated for both plans.\n\nCommand: \`${commandLine()}\``;
+  return markdownReport('shareformer sweep (in progress)', setup, summarize(plans, evaluated));
 }
 
 /** This command as a shell would take it back: arguments with spaces or shell characters quoted. */

@@ -24,6 +24,8 @@ export interface RunResult {
 
 export interface PlanSummary {
   plan: string;
+  /** The first plan of the list, the one every other is compared with. */
+  baseline: boolean;
   runs: number;
   parameters: number;
   kvBytesPerToken: number;
@@ -47,16 +49,22 @@ export interface PlanSummary {
   } | null;
 }
 
+/**
+ * Per plan, over the runs it has (a sweep in progress may have none for some: they are left out,
+ * and without a baseline run nothing is compared).
+ */
 export function summarize(plans: readonly string[], runs: readonly RunResult[]): PlanSummary[] {
   const byPlan = (p: string) => runs.filter((r) => r.plan === p);
   const bySeed = (rs: readonly RunResult[]) => new Map(rs.map((r) => [r.seed, r.valLoss]));
   const base = byPlan(plans[0]!);
-  return plans.map((plan, i) => {
+  return plans.flatMap((plan, i) => {
     const rs = byPlan(plan);
-    const first = rs[0]!;
+    const first = rs[0];
+    if (!first) return [];
     const paired = pairedDifference(bySeed(rs), bySeed(base));
     return {
       plan,
+      baseline: i === 0,
       runs: rs.length,
       parameters: first.parameters,
       kvBytesPerToken: first.kvBytesPerToken,
@@ -68,7 +76,7 @@ export function summarize(plans: readonly string[], runs: readonly RunResult[]):
       trainTokensPerS: spread(rs.map((r) => r.trainTokensPerS)),
       decodeTokensPerS: spread(rs.map((r) => r.decodeTokensPerS)),
       vsBaseline:
-        i === 0
+        i === 0 || base.length === 0
           ? null
           : {
               deltaLoss: paired.mean,
@@ -83,7 +91,11 @@ export function summarize(plans: readonly string[], runs: readonly RunResult[]):
 }
 
 const pm = (s: Spread, digits: number) =>
-  s.n > 1 ? `${s.mean.toFixed(digits)} ± ${s.std.toFixed(digits)}` : s.mean.toFixed(digits);
+  !Number.isFinite(s.mean)
+    ? '—'
+    : s.n > 1
+      ? `${s.mean.toFixed(digits)} ± ${s.std.toFixed(digits)}`
+      : s.mean.toFixed(digits);
 const times = (x: number) => `${x.toFixed(2)}×`;
 
 const windowsNote = (summaries: readonly PlanSummary[]) => {
@@ -102,12 +114,13 @@ export function markdownReport(title: string, setup: string, summaries: readonly
   const rule = `|${'---|'.repeat(12)}`;
   const rows = summaries.map((s) => {
     const v = s.vsBaseline;
+    const unit = s.baseline ? '1.00×' : '—';
     const beyond = v
       ? v.beyondSpread === null
         ? 'one seed: no spread'
         : `${v.beyondSpread ? 'yes' : 'no'} (t = ${Number.isFinite(v.t) ? v.t!.toFixed(1) : v.t! > 0 ? '∞' : '−∞'})`
       : '—';
-    return `| ${s.plan} | ${s.dModel} × ${s.layers} | ${s.parameters.toLocaleString('en-US')} | ${v ? times(v.parameters) : '1.00×'} | ${s.kvBytesPerToken.toLocaleString('en-US')} | ${v ? times(v.kvBytes) : '1.00×'} | ${pm(s.valLoss, 4)} | ${pm(s.valBpc, 3)} | ${v ? `${v.deltaLoss >= 0 ? '+' : ''}${v.deltaLoss.toFixed(4)}${v.t === null ? '' : ` ± ${v.deltaStd.toFixed(4)}`}` : '—'} | ${beyond} | ${pm(s.trainTokensPerS, 0)} | ${pm(s.decodeTokensPerS, 0)} |`;
+    return `| ${s.plan} | ${s.dModel} × ${s.layers} | ${s.parameters.toLocaleString('en-US')} | ${v ? times(v.parameters) : unit} | ${s.kvBytesPerToken.toLocaleString('en-US')} | ${v ? times(v.kvBytes) : unit} | ${pm(s.valLoss, 4)} | ${pm(s.valBpc, 3)} | ${v ? `${v.deltaLoss >= 0 ? '+' : ''}${v.deltaLoss.toFixed(4)}${v.t === null ? '' : ` ± ${v.deltaStd.toFixed(4)}`}` : '—'} | ${beyond} | ${pm(s.trainTokensPerS, 0)} | ${pm(s.decodeTokensPerS, 0)} |`;
   });
   return [
     `# ${title}`,
