@@ -260,7 +260,7 @@ def llama3_inv_freq(inv_freq, rs):
 def llama_logits(w, cfg, ids):
     p = lambda name: w[name].double()
     d, H, G = cfg["hidden_size"], cfg["num_attention_heads"], cfg["num_key_value_heads"]
-    hd, T, eps = d // H, ids.shape[1], cfg["rms_norm_eps"]
+    hd, T, eps = cfg.get("head_dim", d // H), ids.shape[1], cfg["rms_norm_eps"]
     inv = 1.0 / (cfg["rope_theta"] ** (torch.arange(0, hd, 2, dtype=torch.float64) / hd))
     if cfg.get("rope_scaling"):
         inv = llama3_inv_freq(inv, cfg["rope_scaling"])
@@ -276,13 +276,18 @@ def llama_logits(w, cfg, ids):
         proj = lambda n: a @ p(l + f"self_attn.{n}.weight").T + (
             p(l + f"self_attn.{n}.bias") if l + f"self_attn.{n}.bias" in w else 0
         )
-        q = proj("q_proj").view(1, T, H, hd).transpose(1, 2)
-        k = proj("k_proj").view(1, T, G, hd).transpose(1, 2)
+        q = proj("q_proj").view(1, T, H, hd)
+        k = proj("k_proj").view(1, T, G, hd)
+        # Qwen3 (modeling_qwen3.py) norms each query and key head (q_norm, k_norm) before RoPE.
+        if l + "self_attn.q_norm.weight" in w:
+            q = rms_norm(q, p(l + "self_attn.q_norm.weight"), eps)
+            k = rms_norm(k, p(l + "self_attn.k_norm.weight"), eps)
+        q, k = q.transpose(1, 2), k.transpose(1, 2)
         v = proj("v_proj").view(1, T, G, hd).transpose(1, 2)
         q, k = q * cos + rotate_half(q) * sin, k * cos + rotate_half(k) * sin
         k, v = k.repeat_interleave(H // G, dim=1), v.repeat_interleave(H // G, dim=1)
         s = (q @ k.transpose(-1, -2)) / math.sqrt(hd)
-        o = (s.masked_fill(~mask, float("-inf")).softmax(-1) @ v).transpose(1, 2).reshape(1, T, d)
+        o = (s.masked_fill(~mask, float("-inf")).softmax(-1) @ v).transpose(1, 2).reshape(1, T, H * hd)
         x = x + o @ p(l + "self_attn.o_proj.weight").T
         m = rms_norm(x, p(l + "post_attention_layernorm.weight"), eps)
         gate, up = m @ p(l + "mlp.gate_proj.weight").T, m @ p(l + "mlp.up_proj.weight").T
@@ -292,20 +297,25 @@ def llama_logits(w, cfg, ids):
     return x @ head.T
 
 
-def llama_weights(cfg, qkv_bias, qk_std):
-    """Random weights in the Llama layout (Qwen2's with q/k/v biases), drawn in a fixed order."""
+def llama_weights(cfg, qkv_bias, qk_std, qk_norm=False):
+    """Random weights in the Llama layout (Qwen2's with q/k/v biases, Qwen3's with q/k head norms),
+    drawn in a fixed order."""
     d, L, f_, vocab = cfg["hidden_size"], cfg["num_hidden_layers"], cfg["intermediate_size"], cfg["vocab_size"]
-    kv = cfg["num_key_value_heads"] * d // cfg["num_attention_heads"]
+    hd = cfg.get("head_dim", d // cfg["num_attention_heads"])
+    qw, kv = cfg["num_attention_heads"] * hd, cfg["num_key_value_heads"] * hd
     rnd = lambda *s, std=0.1: torch.randn(*s) * std
     w = {"model.embed_tokens.weight": rnd(vocab, d, std=0.3)}
     for i in range(L):
         l = f"model.layers.{i}."
         w[l + "input_layernorm.weight"] = 1 + rnd(d)
-        for name, rows, std in (("q", d, qk_std), ("k", kv, qk_std), ("v", kv, 0.2)):
+        for name, rows, std in (("q", qw, qk_std), ("k", kv, qk_std), ("v", kv, 0.2)):
             w[l + f"self_attn.{name}_proj.weight"] = rnd(rows, d, std=std)
             if qkv_bias:
                 w[l + f"self_attn.{name}_proj.bias"] = rnd(rows, std=0.5)
-        w[l + "self_attn.o_proj.weight"] = rnd(d, d, std=0.2)
+        w[l + "self_attn.o_proj.weight"] = rnd(d, qw, std=0.2)
+        if qk_norm:
+            w[l + "self_attn.q_norm.weight"] = 1 + rnd(hd, std=0.3)
+            w[l + "self_attn.k_norm.weight"] = 1 + rnd(hd, std=0.3)
         w[l + "post_attention_layernorm.weight"] = 1 + rnd(d)
         w[l + "mlp.gate_proj.weight"] = rnd(f_, d, std=0.2)
         w[l + "mlp.up_proj.weight"] = rnd(f_, d, std=0.2)
@@ -529,6 +539,54 @@ def write_qwen2(name):
     print(f"wrote fixtures/hf/{name}")
 
 
+def write_qwen3(name):
+    """A Qwen3-style model: q_norm / k_norm on each head, head_dim 16 on hidden_size 32 with 4 heads
+    (queries 64 wide, as Qwen3-0.6B's 16 × 128 on 1,024), GQA, tied, rope_theta 1e6, bf16, no
+    window, every layer full attention, and Qwen2's tokenizer layout (Qwen3 keeps it)."""
+    torch.manual_seed(3001)
+    directory = os.path.join(OUT, name)
+    os.makedirs(directory, exist_ok=True)
+    tc = {"bos_token": None, "eos_token": "<|endoftext|>", "pad_token": "<|endoftext|>"}
+    vocab = split_tokenizer(directory, QWEN2_SPLIT, True, tc)
+    cfg = {
+        "architectures": ["Qwen3ForCausalLM"],
+        "model_type": "qwen3",
+        "attention_bias": False,
+        "attention_dropout": 0.0,
+        "bos_token_id": vocab - 1,
+        "eos_token_id": vocab - 1,
+        "head_dim": 16,
+        "hidden_act": "silu",
+        "hidden_size": 32,
+        "initializer_range": 0.02,
+        "intermediate_size": 48,
+        "layer_types": ["full_attention", "full_attention"],
+        "max_position_embeddings": 64,
+        "max_window_layers": 28,
+        "num_attention_heads": 4,
+        "num_hidden_layers": 2,
+        "num_key_value_heads": 2,
+        "rms_norm_eps": 1e-6,
+        "rope_scaling": None,
+        "rope_theta": 1000000,
+        "sliding_window": None,
+        "tie_word_embeddings": True,
+        "torch_dtype": "bfloat16",
+        "transformers_version": "4.51.0",
+        "use_cache": True,
+        "use_sliding_window": False,
+        "vocab_size": vocab,
+    }
+    w = llama_weights(cfg, qkv_bias=False, qk_std=0.3, qk_norm=True)
+    with open(os.path.join(directory, "config.json"), "w") as f:
+        json.dump(cfg, f, indent=2)
+    stored = save_model(directory, w, torch.bfloat16, 1)
+    ids = torch.randint(0, vocab - 1, (1, 24))
+    logits = llama_logits(stored, cfg, ids)
+    write_safetensors(os.path.join(directory, "expected.safetensors"), {"input_ids": ids.int(), "logits": logits})
+    print(f"wrote fixtures/hf/{name}")
+
+
 LLAMA3_SPLIT = r"""(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}{1,3}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+"""
 
 
@@ -591,6 +649,9 @@ if __name__ == "__main__":
     if sys.argv[1:] == ["llama31"]:  # only the Llama 3.1-style directory
         write_llama31("llama31-rope-scaled")
         sys.exit(0)
+    if sys.argv[1:] == ["qwen3"]:  # only the Qwen3 directory
+        write_qwen3("qwen3-bf16")
+        sys.exit(0)
     if sys.argv[1:] == ["qwen2"]:  # only the Qwen2 directory (the ones before it stay byte for byte)
         write_qwen2("qwen2-bf16")
         sys.exit(0)
@@ -614,3 +675,4 @@ if __name__ == "__main__":
     print("wrote fixtures/hf/sentencepiece-ids.json")
     write_qwen2("qwen2-bf16")
     write_llama31("llama31-rope-scaled")
+    write_qwen3("qwen3-bf16")

@@ -13,6 +13,7 @@ DEFAULT_CONFIG = {
     "layers": 4,
     "dModel": 128,
     "heads": 4,
+    "headDim": 0,
     "kvHeads": 4,
     "context": 128,
     "ffn": "gelu",
@@ -24,6 +25,7 @@ DEFAULT_CONFIG = {
     "ropeScaling": None,
     "bias": True,
     "qkvBias": False,
+    "qkNorm": False,
     "tieEmbeddings": False,
     "embedDim": 0,
     "dropout": 0,
@@ -47,13 +49,18 @@ def resolve_config(model):
     c = {**DEFAULT_CONFIG, "kvHeads": model.get("heads", DEFAULT_CONFIG["heads"])}
     c["ffnHidden"] = 4 * model.get("dModel", DEFAULT_CONFIG["dModel"])
     c.update(model)
-    if c["dModel"] % c["heads"]:
+    if not c["headDim"] and c["dModel"] % c["heads"]:
         raise ConfigError(f"config.heads: dModel {c['dModel']} is not divisible by heads {c['heads']}")
     if c["heads"] % c["kvHeads"]:
         raise ConfigError(f"config.kvHeads: heads {c['heads']} is not divisible by kvHeads {c['kvHeads']}")
     if c["relaxRank"] >= c["dModel"]:
         raise ConfigError(f"config.relaxRank: must be below dModel {c['dModel']}, got {c['relaxRank']}")
     return c
+
+
+def head_size(c):
+    """Width of one attention head: headDim, or dModel / heads when it is 0 (src/model/config.ts)."""
+    return c["headDim"] or c["dModel"] // c["heads"]
 
 
 @dataclass(frozen=True)
@@ -102,8 +109,8 @@ class Plan:
 
 def parameter_shapes(c, plan):
     """Every unique tensor's name and shape, in the order of src/model/parameters.ts."""
-    d, hd = c["dModel"], c["dModel"] // c["heads"]
-    kv, f = c["kvHeads"] * hd, c["ffnHidden"]
+    d, hd = c["dModel"], head_size(c)
+    qw, kv, f = c["heads"] * hd, c["kvHeads"] * hd, c["ffnHidden"]
     e = c["embedDim"] or d
     out = [("embed.weight", [c["vocabSize"], e])]
     if c["embedDim"]:
@@ -132,12 +139,16 @@ def parameter_shapes(c, plan):
         if s in plan.attn_set:
             norm(f"{p}.norm1")
             if owns["q"][s]:
-                linear(f"{p}.attn.q", d, d)
+                linear(f"{p}.attn.q", qw, d)
             if owns["k"][s]:
                 linear(f"{p}.attn.k", kv, d)
             if owns["v"][s]:
                 linear(f"{p}.attn.v", kv, d)
-            linear(f"{p}.attn.o", d, d)
+            linear(f"{p}.attn.o", d, qw)
+            if c["qkNorm"] and owns["q"][s]:
+                out.append((f"{p}.attn.qnorm.weight", [hd]))
+            if c["qkNorm"] and owns["k"][s]:
+                out.append((f"{p}.attn.knorm.weight", [hd]))
         if s in plan.ffn_set:
             norm(f"{p}.norm2")
             if c["ffn"] == "swiglu":
@@ -157,8 +168,8 @@ def relaxation_shapes(c, plan):
     r = c.get("relaxRank", 0)
     if not r:
         return []
-    d, hd = c["dModel"], c["dModel"] // c["heads"]
-    kv, f = c["kvHeads"] * hd, c["ffnHidden"]
+    d, hd = c["dModel"], head_size(c)
+    qw, kv, f = c["heads"] * hd, c["kvHeads"] * hd, c["ffnHidden"]
     out = []
 
     def delta(l, matrix, o, i):
@@ -167,12 +178,12 @@ def relaxation_shapes(c, plan):
     for l in range(c["layers"]):
         if plan.attn_set.count(plan.attn_set[l]) > 1:
             if plan.computes_q(l):
-                delta(l, "attn.q", d, d)
+                delta(l, "attn.q", qw, d)
             if plan.computes_k(l):
                 delta(l, "attn.k", kv, d)
             if plan.computes_v(l):
                 delta(l, "attn.v", kv, d)
-            delta(l, "attn.o", d, d)
+            delta(l, "attn.o", d, qw)
         if plan.ffn_set.count(plan.ffn_set[l]) > 1:
             if c["ffn"] == "swiglu":
                 delta(l, "ffn.gate", f, d)

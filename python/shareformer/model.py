@@ -9,7 +9,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from .config import Plan, parameter_shapes, resolve_config
+from .config import Plan, head_size, parameter_shapes, resolve_config
 from .rng import Rng
 
 
@@ -90,9 +90,16 @@ class ShareformerLM(nn.Module):
             return F.layer_norm(
                 x, (x.shape[-1],), self.p(f"{name}.weight"), self.p(b) if self.has(b) else None, c["normEps"]
             )
-        w = self.p(f"{name}.weight")
+        return self._rms(x, f"{name}.weight")
+
+    def _rms(self, x, weight):
+        w = self.p(weight)
         xf = x.float() if x.dtype in (torch.float16, torch.bfloat16) else x
-        return (xf * torch.rsqrt(xf.pow(2).mean(-1, keepdim=True) + c["normEps"])).to(x.dtype) * w
+        return (xf * torch.rsqrt(xf.pow(2).mean(-1, keepdim=True) + self.config["normEps"])).to(x.dtype) * w
+
+    def _head_norm(self, t, name):
+        """Qwen3's RMSNorm of each query or key head, before RoPE."""
+        return self._rms(t, f"{name}.weight") if self.config["qkNorm"] else t
 
     def _inverse_frequencies(self, d, device):
         """base^(-2i/d), rescaled as Llama 3.1 does when the config asks (transformers' llama3 rope)."""
@@ -125,7 +132,7 @@ class ShareformerLM(nn.Module):
         if past + T > c["context"]:
             raise ValueError(f"forward: {past} cached + {T} new positions exceed the context of {c['context']}")
         d, H, G = c["dModel"], c["heads"], c["kvHeads"]
-        hd = d // H
+        hd = head_size(c)
         drop = c["dropout"] if self.training else 0.0
 
         x = F.embedding(ids, self.p("embed.weight"))
@@ -150,16 +157,18 @@ class ShareformerLM(nn.Module):
             a, f = f"layers.{plan.attn_set[i]}", f"layers.{plan.ffn_set[i]}"
             h = self._norm(x, f"{a}.norm1")
             if plan.computes_k(i):
-                keys[i] = cached("k", i, pos(self._linear(h, f"{a}.attn.k", i).view(B, T, G, hd).transpose(1, 2)))
+                k = self._linear(h, f"{a}.attn.k", i).view(B, T, G, hd).transpose(1, 2)
+                keys[i] = cached("k", i, pos(self._head_norm(k, f"{a}.attn.knorm")))
             if plan.computes_v(i):
                 values[i] = cached("v", i, self._linear(h, f"{a}.attn.v", i).view(B, T, G, hd).transpose(1, 2))
             if plan.computes_q(i):
-                q = pos(self._linear(h, f"{a}.attn.q", i).view(B, T, H, hd).transpose(1, 2))
+                q = self._linear(h, f"{a}.attn.q", i).view(B, T, H, hd).transpose(1, 2)
+                q = pos(self._head_norm(q, f"{a}.attn.qnorm"))
                 k = keys[plan.kv[i]].repeat_interleave(H // G, dim=1)
                 s = (q @ k.transpose(-1, -2)) * (1 / math.sqrt(hd))
                 probs[i] = s.masked_fill(~mask, float("-inf")).softmax(-1)
             v = values[plan.kv[i]].repeat_interleave(H // G, dim=1)
-            o = (probs[plan.attention[i]] @ v).transpose(1, 2).reshape(B, T, d)
+            o = (probs[plan.attention[i]] @ v).transpose(1, 2).reshape(B, T, H * hd)
             x = x + F.dropout(self._linear(o, f"{a}.attn.o", i), drop)
             h2 = self._norm(x, f"{f}.norm2")
             if c["ffn"] == "swiglu":

@@ -1,7 +1,7 @@
 // The analyzer: parameters, memory, KV cache and FLOPs of any configuration and sharing plan,
 // computed from the config alone (nothing is allocated), so it works for 70B-parameter presets.
 // Parameter and KV figures come from the same functions the runtime uses (model/parameters.ts).
-import { planOf, resolveConfig, type ModelConfig } from '../model/config.js';
+import { headSize, planOf, resolveConfig, type ModelConfig } from '../model/config.js';
 import {
   countParameters,
   DTYPE_BYTES,
@@ -117,17 +117,18 @@ export function analyzerLayout(c: ModelConfig, encoder?: { typeVocab: number }, 
 /** Forward FLOPs (2 per multiply-add) of one token attending to `keys` positions. */
 export function forwardFlops(c: ModelConfig, plan: SharingPlan, keys: number): FlopBreakdown {
   const d = c.dModel,
-    kvw = c.kvHeads * (d / c.heads),
+    qw = c.heads * headSize(c),
+    kvw = c.kvHeads * headSize(c),
     f = c.ffnHidden;
   let projections = 0,
     scores = 0,
     values = 0;
   for (let i = 0; i < c.layers; i++) {
     projections +=
-      2 * d * d * ((plan.computesQ[i] ? 1 : 0) + 1) +
+      2 * d * qw * ((plan.computesQ[i] ? 1 : 0) + 1) +
       2 * d * kvw * ((plan.computesK[i] ? 1 : 0) + (plan.computesV[i] ? 1 : 0));
-    if (plan.computesQ[i]) scores += 2 * keys * d;
-    values += 2 * keys * d;
+    if (plan.computesQ[i]) scores += 2 * keys * qw;
+    values += 2 * keys * qw;
   }
   const ffn = c.layers * 2 * d * f * (c.ffn === 'swiglu' ? 3 : 2);
   const e = c.embedDim;
@@ -197,14 +198,15 @@ export function analyze(config: ModelConfig, options: AnalyzeOptions = {}, encod
   // Training memory of this runtime (float32): weights, gradients, AdamW's two moments, and the
   // activations the autograd tape keeps per layer for a batch of `context` tokens.
   const d = c.dModel,
-    kvw = c.kvHeads * (d / c.heads),
+    qw = c.heads * headSize(c),
+    kvw = c.kvHeads * headSize(c),
     tokens = batch * context;
   let activations = tokens * c.vocabSize * 2 + tokens * d * 4;
   for (let i = 0; i < c.layers; i++) {
     activations +=
       tokens *
       (8 * d +
-        2 * (plan.computesQ[i] ? d : 0) +
+        2 * (plan.computesQ[i] ? qw : 0) +
         2 * kvw * ((plan.computesK[i] ? 1 : 0) + (plan.computesV[i] ? 1 : 0)) +
         c.ffnHidden * (c.ffn === 'swiglu' ? 4 : 2));
     if (plan.computesQ[i]) activations += batch * c.heads * context * context;

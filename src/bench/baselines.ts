@@ -1,6 +1,7 @@
 // Node-only: the comparison points measured in the same run: PyTorch (Debian python3-torch, best of
 // 1 and 2 threads, OMP_WAIT_POLICY=PASSIVE), TensorFlow.js's wasm backend, and onnxruntime-node
 // decoding the ONNX export of the same models.
+import { headSize } from '../model/config.js';
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -109,7 +110,7 @@ export async function runOnnxruntime(
   for (const [plan, m] of Object.entries(decode)) {
     const lm = new TransformerLM(lmConfig(m), 0);
     const session = await ort.InferenceSession.create(exportOnnx(lm).bytes, { graphOptimizationLevel: 'all' });
-    const hd = lm.config.dModel / lm.config.heads;
+    const hd = headSize(lm.config);
     const int64 = (v: number[], dims: number[]) => new ort.Tensor('int64', BigInt64Array.from(v.map(BigInt)), dims);
     const run = async (tokens: number) => {
       let past: Record<string, import('onnxruntime-node').Tensor> = {};

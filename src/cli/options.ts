@@ -50,6 +50,7 @@ export function addModelOptions(
     .option('--layers <n>', 'decoder layers', int(1))
     .option('--d-model <n>', 'model width', int(1))
     .option('--heads <n>', 'attention heads', int(1))
+    .option('--head-dim <n>', 'width of each head (default d-model / heads; Qwen3 sets it apart)', int(1))
     .option('--context <n>', 'context length in tokens', int(1))
     .addOption(new Option('--ffn <type>', 'feed-forward block').choices(['gelu', 'swiglu']))
     .option('--ffn-hidden <n>', 'feed-forward width (default 4 × d-model)', int(1))
@@ -62,6 +63,7 @@ export function addModelOptions(
     )
     .option('--no-bias', 'no biases in linear layers and LayerNorm')
     .option('--qkv-bias', 'biases on the query, key and value projections even with --no-bias (as Qwen2)')
+    .option('--qk-norm', 'RMSNorm of each query and key head before RoPE (as Qwen3)')
     .option(
       '--share-weights <strategy>',
       'cross-layer weight sharing: none | all | sequence:M | cycle:M | cycle-rev:M | repeat:K | [array]',
@@ -119,6 +121,7 @@ const MODEL_FLAGS: Record<string, keyof ModelConfig> = {
   layers: 'layers',
   dModel: 'dModel',
   heads: 'heads',
+  headDim: 'headDim',
   context: 'context',
   ffn: 'ffn',
   ffnHidden: 'ffnHidden',
@@ -134,6 +137,7 @@ const MODEL_FLAGS: Record<string, keyof ModelConfig> = {
   embedDim: 'embedDim',
   relaxRank: 'relaxRank',
   qkvBias: 'qkvBias',
+  qkNorm: 'qkNorm',
 };
 
 const MODEL_FILE_KEYS = new Set<string>([

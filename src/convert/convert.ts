@@ -4,7 +4,7 @@
 // attention simply drop those projections, and a factorized embedding is the truncated SVD of the
 // full one. Each layer's weights are taken from where that layer actually got them in the source
 // (its own set, or the layer whose keys, values or attention it read), so any source plan converts.
-import { planOf, resolveConfig, type ModelConfig } from '../model/config.js';
+import { headSize, planOf, resolveConfig, type ModelConfig } from '../model/config.js';
 import { parameterLayout, withLowRankDelta, type ParameterSpec } from '../model/parameters.js';
 import type { SharingPlan } from '../model/plan.js';
 import { TransformerLM } from '../model/transformer.js';
@@ -180,7 +180,7 @@ class Context {
   private pooled(data: Float32Array, spec: ParameterSpec): Float32Array {
     const r = this.source.config.kvHeads / this.target.kvHeads;
     if (r === 1 || (spec.component !== 'k' && spec.component !== 'v')) return data;
-    const hd = this.target.dModel / this.target.heads;
+    const hd = headSize(this.target);
     const width = spec.shape.length === 2 ? spec.shape[1]! : 1;
     const out = new Float32Array(spec.shape.reduce((a, b) => a * b, 1));
     for (let g = 0; g < this.target.kvHeads; g++)

@@ -3,6 +3,7 @@
 // compute on calibration windows (linear CKA, Kornblith et al. 2019, and mean per-token cosine);
 // Jensen–Shannon divergence of their attention maps (Xiao et al. 2019); and, inside each layer, how
 // alike its K/V heads are (for GQA grouping).
+import { headSize } from '../model/config.js';
 import type { TransformerLM } from '../model/transformer.js';
 import { noGrad, type Tensor } from '../tensor/tensor.js';
 import type { Batch } from '../train/data.js';
@@ -46,7 +47,7 @@ export function inspectModel(lm: TransformerLM, batches: readonly Batch[]): Insp
       addJs(js, probs);
     }
   });
-  const width = lm.config.kvHeads * (lm.config.dModel / lm.config.heads);
+  const width = lm.config.kvHeads * headSize(lm.config);
   const keys = concatAll(keyRows, width),
     values = concatAll(valueRows, width);
   return {
@@ -229,7 +230,7 @@ function cosine(a: Float32Array, b: Float32Array): number {
 
 function headSimilarity(lm: TransformerLM, keys: Array<Rows | null>, values: Array<Rows | null>): Inspection['heads'] {
   const H = lm.config.kvHeads,
-    hd = lm.config.dModel / lm.config.heads;
+    hd = headSize(lm.config);
   const split = (r: Rows, h: number): Rows => {
     const data = new Float64Array(r.n * hd);
     for (let i = 0; i < r.n; i++) data.set(r.data.subarray(i * r.d + h * hd, i * r.d + (h + 1) * hd), i * hd);

@@ -10,6 +10,11 @@ export interface ModelConfig {
   layers: number;
   dModel: number;
   heads: number;
+  /**
+   * Width of each attention head; 0 = dModel / heads. Qwen3 and Gemma set it apart from the model
+   * width (Qwen3-0.6B: 16 heads of 128 on d 1024), so the query projection is heads · headDim wide.
+   */
+  headDim: number;
   /** Key/value heads; heads for MHA, 1 for MQA, anything dividing heads for GQA. */
   kvHeads: number;
   /** Maximum sequence length (the learned position table's size). */
@@ -27,6 +32,8 @@ export interface ModelConfig {
   bias: boolean;
   /** Biases on the query, key and value projections even when `bias` is off (Qwen2's layout). */
   qkvBias: boolean;
+  /** RMSNorm of every query and key head before RoPE, one gain per head dimension (Qwen3's layout). */
+  qkNorm: boolean;
   /** Reuse the input embedding as the output projection. */
   tieEmbeddings: boolean;
   /** Factorized embedding width E (< dModel) with an E→dModel projection, as ALBERT; 0 = not factorized. */
@@ -51,6 +58,7 @@ export const DEFAULT_CONFIG: ModelConfig = {
   layers: 4,
   dModel: 128,
   heads: 4,
+  headDim: 0,
   kvHeads: 4,
   context: 128,
   ffn: 'gelu',
@@ -62,6 +70,7 @@ export const DEFAULT_CONFIG: ModelConfig = {
   ropeScaling: null,
   bias: true,
   qkvBias: false,
+  qkNorm: false,
   tieEmbeddings: false,
   embedDim: 0,
   dropout: 0,
@@ -101,6 +110,7 @@ export const modelConfigSchema = z.strictObject({
   layers: size(CONFIG_LIMITS.layers),
   dModel: size(CONFIG_LIMITS.dModel),
   heads: size(CONFIG_LIMITS.heads),
+  headDim: z.number().int().min(0).max(CONFIG_LIMITS.dModel),
   kvHeads: size(CONFIG_LIMITS.heads),
   context: size(CONFIG_LIMITS.context),
   ffn: z.enum(['gelu', 'swiglu']),
@@ -120,6 +130,7 @@ export const modelConfigSchema = z.strictObject({
     .nullable(),
   bias: z.boolean(),
   qkvBias: z.boolean(),
+  qkNorm: z.boolean(),
   tieEmbeddings: z.boolean(),
   embedDim: z.number().int().min(0).max(CONFIG_LIMITS.dModel),
   dropout: z.number().min(0).lt(1),
@@ -149,12 +160,12 @@ export function resolveConfig(partial: Partial<ModelConfig> = {}): ModelConfig {
   if (!parsed.success)
     throw new SchemaError(formatIssues('config', merged, parsed.error).replace(/^config: /gm, 'config.'));
   const c = parsed.data as ModelConfig;
-  if (c.dModel % c.heads !== 0)
-    throw new ConfigError('heads', `dModel ${c.dModel} is not divisible by heads ${c.heads}`);
+  if (c.headDim === 0 && c.dModel % c.heads !== 0)
+    throw new ConfigError('heads', `dModel ${c.dModel} is not divisible by heads ${c.heads} (or set headDim)`);
   if (c.heads % c.kvHeads !== 0)
     throw new ConfigError('kvHeads', `heads ${c.heads} is not divisible by kvHeads ${c.kvHeads}`);
-  if (c.positions === 'rope' && (c.dModel / c.heads) % 2 !== 0)
-    throw new ConfigError('positions', `rope needs an even head size, got ${c.dModel / c.heads}`);
+  if (c.positions === 'rope' && headSize(c) % 2 !== 0)
+    throw new ConfigError('positions', `rope needs an even head size, got ${headSize(c)}`);
   if (c.ropeScaling && c.positions !== 'rope')
     throw new ConfigError('ropeScaling', `rescales rotary embeddings, but positions is ${c.positions}`);
   if (c.ropeScaling && c.ropeScaling.highFreqFactor <= c.ropeScaling.lowFreqFactor)
@@ -173,6 +184,10 @@ export function resolveConfig(partial: Partial<ModelConfig> = {}): ModelConfig {
   planOf(c); // validates the sharing maps
   return c;
 }
+
+/** Width of one attention head: headDim, or dModel / heads when it is 0. */
+export const headSize = (c: Pick<ModelConfig, 'dModel' | 'heads' | 'headDim'>): number =>
+  c.headDim > 0 ? c.headDim : c.dModel / c.heads;
 
 /** The validated sharing plan of a resolved config. */
 export function planOf(c: ModelConfig): SharingPlan {

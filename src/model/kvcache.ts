@@ -15,7 +15,7 @@ import {
   type StorageDtype,
 } from '../tensor/precision.js';
 import { Tensor } from '../tensor/tensor.js';
-import type { ModelConfig } from './config.js';
+import { headSize, type ModelConfig } from './config.js';
 import type { SharingPlan } from './plan.js';
 
 /** Positions added at a time when the cache grows (or the whole remaining capacity, if less). */
@@ -73,7 +73,7 @@ export class KVCache {
     this.allocated = Math.min(initial, capacity);
     this.dtype = options.dtype ?? 'fp32';
     this.kvHeads = config.kvHeads;
-    this.headDim = config.dModel / config.heads;
+    this.headDim = headSize(config);
     const store = () => this.newStore(this.allocated);
     const scales = () => (this.dtype === 'int8' ? new Float32Array(this.batch * this.kvHeads * this.allocated) : null);
     this.keys = plan.computesK.map((k) => (k ? store() : null));

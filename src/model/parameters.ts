@@ -2,7 +2,7 @@
 // Derived from the config alone, so the model, checkpoints, parameter counts and the analyzer
 // all agree, and it works for configurations far too large to instantiate.
 import type { ModelConfig } from './config.js';
-import { planOf } from './config.js';
+import { headSize, planOf } from './config.js';
 import type { SharingPlan } from './plan.js';
 import type { StorageDtype } from '../tensor/precision.js';
 
@@ -31,7 +31,8 @@ export interface ParameterSpec {
 /** Names and shapes in a fixed order. Linear weights are [out, in] as in PyTorch. */
 export function parameterLayout(c: ModelConfig, plan: SharingPlan = planOf(c)): ParameterSpec[] {
   const d = c.dModel,
-    hd = d / c.heads,
+    hd = headSize(c),
+    qw = c.heads * hd,
     kv = c.kvHeads * hd,
     f = c.ffnHidden;
   const e = c.embedDim > 0 ? c.embedDim : d;
@@ -66,10 +67,12 @@ export function parameterLayout(c: ModelConfig, plan: SharingPlan = planOf(c)): 
     if (attnSets.has(s)) {
       const set = { kind: 'attention' as const, index: s };
       norm(`${p}.norm1`, set);
-      if (uses(s, ownsQ)) linear(`${p}.attn.q`, d, d, 'q', set);
+      if (uses(s, ownsQ)) linear(`${p}.attn.q`, qw, d, 'q', set);
       if (uses(s, ownsK)) linear(`${p}.attn.k`, kv, d, 'k', set);
       if (uses(s, ownsV)) linear(`${p}.attn.v`, kv, d, 'v', set);
-      linear(`${p}.attn.o`, d, d, 'o', set);
+      linear(`${p}.attn.o`, d, qw, 'o', set);
+      if (c.qkNorm && uses(s, ownsQ)) out.push({ name: `${p}.attn.qnorm.weight`, shape: [hd], component: 'norm', set });
+      if (c.qkNorm && uses(s, ownsK)) out.push({ name: `${p}.attn.knorm.weight`, shape: [hd], component: 'norm', set });
     }
     if (ffnSets.has(s)) {
       const set = { kind: 'ffn' as const, index: s };
@@ -94,7 +97,8 @@ export function relaxationLayout(c: ModelConfig, plan: SharingPlan): ParameterSp
   const r = c.relaxRank;
   if (r === 0) return [];
   const d = c.dModel,
-    kv = c.kvHeads * (d / c.heads),
+    qw = c.heads * headSize(c),
+    kv = c.kvHeads * headSize(c),
     f = c.ffnHidden;
   const members = (sets: number[]) => {
     const n = new Map<number, number>();
@@ -111,10 +115,10 @@ export function relaxationLayout(c: ModelConfig, plan: SharingPlan): ParameterSp
     );
   for (let l = 0; l < c.layers; l++) {
     if (attnShared(l)) {
-      if (plan.computesQ[l]) delta(l, 'attn.q', d, d);
+      if (plan.computesQ[l]) delta(l, 'attn.q', qw, d);
       if (plan.computesK[l]) delta(l, 'attn.k', kv, d);
       if (plan.computesV[l]) delta(l, 'attn.v', kv, d);
-      delta(l, 'attn.o', d, d);
+      delta(l, 'attn.o', d, qw);
     }
     if (ffnShared(l)) {
       if (c.ffn === 'swiglu') delta(l, 'ffn.gate', f, d);
@@ -175,7 +179,7 @@ export function countParameters(layout: readonly ParameterSpec[]): ParameterCoun
 
 /** KV-cache bytes per token: K and V rows of every layer that computes them, kvHeads wide. */
 export function kvBytesPerToken(c: ModelConfig, bytesPerElement = 4, plan: SharingPlan = planOf(c)): number {
-  return perProducerRow(c, plan, c.kvHeads * (c.dModel / c.heads) * bytesPerElement);
+  return perProducerRow(c, plan, c.kvHeads * headSize(c) * bytesPerElement);
 }
 
 /** `rowBytes` for every key and every value entry the plan computes, per token. */
@@ -196,5 +200,5 @@ export function kvCacheBytesPerToken(
 ): number {
   // int8 rows also store one float32 scale per head.
   const scales = dtype === 'int8' ? c.kvHeads * 4 : 0;
-  return perProducerRow(c, plan, c.kvHeads * (c.dModel / c.heads) * DTYPE_BYTES[dtype] + scales);
+  return perProducerRow(c, plan, c.kvHeads * headSize(c) * DTYPE_BYTES[dtype] + scales);
 }

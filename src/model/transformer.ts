@@ -31,7 +31,7 @@ import {
 } from '../tensor/ops/quantized.js';
 import { ropeInverseFrequencies } from '../tensor/ops/rope.js';
 import type { ParamGroup } from '../train/adamw.js';
-import { planOf, resolveConfig, type ModelConfig } from './config.js';
+import { headSize, planOf, resolveConfig, type ModelConfig } from './config.js';
 import { KVCache, type CacheOptions } from './kvcache.js';
 import { countParameters, parameterLayout, type ParameterCount, type ParameterSpec } from './parameters.js';
 import type { SharingPlan } from './plan.js';
@@ -68,7 +68,7 @@ export class TransformerLM {
     this.layout = parameterLayout(this.config, this.plan);
     const c = this.config;
     this.ropeFrequencies =
-      c.positions === 'rope' ? ropeInverseFrequencies(c.dModel / c.heads, c.ropeBase, c.ropeScaling) : null;
+      c.positions === 'rope' ? ropeInverseFrequencies(headSize(c), c.ropeBase, c.ropeScaling) : null;
     this.initParameters(seed === null ? null : new Rng(seed));
   }
 
@@ -242,7 +242,7 @@ export class TransformerLM {
       throw new Error(`forward: the cache holds ${cache.batch} sequences, got a batch of ${batch}`);
     if (offset + T > c.context)
       throw new Error(`forward: ${offset} cached + ${T} new positions exceed the context of ${c.context}`);
-    const hd = c.dModel / c.heads;
+    const hd = headSize(c);
 
     let x = this.lookup('embed.weight', ids, [batch, T]);
     if (c.embedDim > 0) x = matmul(x, this.p('embed.proj.weight'), { transB: true });
@@ -259,6 +259,8 @@ export class TransformerLM {
     x = this.drop(x, options);
 
     const heads = (t: Tensor, n: number) => permute(reshape(t, [batch, T, n, hd]), [0, 2, 1, 3]);
+    // Qwen3's per-head RMSNorm of queries and keys, before RoPE.
+    const headNorm = (t: Tensor, name: string) => (c.qkNorm ? rmsNorm(t, this.p(`${name}.weight`), c.normEps) : t);
     const inv = this.ropeFrequencies;
     const positioned = (t: Tensor) => (inv ? rope(t, { offset: absolute, invFreq: inv }) : t);
     const keys: Array<Tensor | null> = [],
@@ -276,7 +278,8 @@ export class TransformerLM {
       // Producers compute K/V from their own input; consumers read a producer's (CLA, YOCO).
       let k: Tensor | null = null,
         v: Tensor | null = null;
-      if (plan.computesK[i]) k = positioned(heads(this.linear(h, `${a}.attn.k`, i), c.kvHeads));
+      if (plan.computesK[i])
+        k = positioned(headNorm(heads(this.linear(h, `${a}.attn.k`, i), c.kvHeads), `${a}.attn.knorm`));
       if (plan.computesV[i]) v = heads(this.linear(h, `${a}.attn.v`, i), c.kvHeads);
       // An int8 cache is read by int8 attention kernels; the others hand attention float32 rows.
       const int8 = cache?.dtype === 'int8';
@@ -287,7 +290,7 @@ export class TransformerLM {
       // Attention producers compute softmax(QKᵀ/√d); consumers reuse a producer's probabilities.
       let p: Tensor | null = null;
       if (plan.computesQ[i]) {
-        const q = positioned(heads(this.linear(h, `${a}.attn.q`, i), c.heads));
+        const q = positioned(headNorm(heads(this.linear(h, `${a}.attn.q`, i), c.heads), `${a}.attn.qnorm`));
         p = int8
           ? attentionProbsInt8(q, cache!.int8Rows('keys', plan.kv[i]!), keyLength)
           : attentionProbs(q, stored('keys', keys, plan.kv[i]!, i), { keyLength });
@@ -297,7 +300,7 @@ export class TransformerLM {
       const out = int8
         ? attendValuesInt8(probs[plan.attention[i]]!, cache!.int8Rows('values', plan.kv[i]!))
         : attendValues(probs[plan.attention[i]]!, stored('values', values, plan.kv[i]!, i));
-      const merged = reshape(permute(out, [0, 2, 1, 3]), [batch, T, c.dModel]);
+      const merged = reshape(permute(out, [0, 2, 1, 3]), [batch, T, c.heads * hd]);
       x = add(x, this.drop(this.linear(merged, `${a}.attn.o`, i), options));
 
       const h2 = this.norm(x, `${f}.norm2`);

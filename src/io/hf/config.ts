@@ -1,18 +1,20 @@
 // Hugging Face config.json → shareformer model config, for GPT-2 (GPT2LMHeadModel), Llama /
-// Mistral (LlamaForCausalLM, MistralForCausalLM) and Qwen2 / Qwen2.5 (Qwen2ForCausalLM: Llama's
-// layout with biases on the query, key and value projections). Every field is either mapped, known not to change
+// Mistral (LlamaForCausalLM, MistralForCausalLM), Qwen2 / Qwen2.5 (Qwen2ForCausalLM: Llama's
+// layout with biases on the query, key and value projections) and Qwen3 (Qwen3ForCausalLM:
+// Llama's layout with an RMSNorm on each query and key head). Every field is either mapped, known not to change
 // the computation (dropout rates, token ids, bookkeeping), or refused by name: a config that asks
 // for something this runtime does not compute (rope scaling, a sliding window, another
 // activation, biases) is never silently imported as a different model.
 import { resolveConfig, type ModelConfig } from '../../model/config.js';
 
-export type HfFamily = 'gpt2' | 'llama' | 'qwen2';
+export type HfFamily = 'gpt2' | 'llama' | 'qwen2' | 'qwen3';
 
 export const SUPPORTED_ARCHITECTURES: Record<string, HfFamily> = {
   GPT2LMHeadModel: 'gpt2',
   LlamaForCausalLM: 'llama',
   MistralForCausalLM: 'llama',
   Qwen2ForCausalLM: 'qwen2',
+  Qwen3ForCausalLM: 'qwen3',
 };
 
 /** The stock class each family exports to. */
@@ -20,6 +22,7 @@ export const FAMILY_ARCHITECTURE: Record<HfFamily, string> = {
   gpt2: 'GPT2LMHeadModel',
   llama: 'LlamaForCausalLM',
   qwen2: 'Qwen2ForCausalLM',
+  qwen3: 'Qwen3ForCausalLM',
 };
 
 export class HfImportError extends Error {
@@ -229,8 +232,11 @@ function rotary(cfg: Json, source: string): Pick<ModelConfig, 'ropeBase' | 'rope
   };
 }
 
-/** Llama, Mistral and Qwen2 share the layout; Qwen2 adds Q/K/V biases and ignores its window unless asked. */
-function llamaConfig(cfg: Json, source: string, family: 'llama' | 'qwen2'): Partial<ModelConfig> {
+/**
+ * Llama, Mistral, Qwen2 and Qwen3 share the layout; Qwen2 adds Q/K/V biases, Qwen3 norms each
+ * query and key head, and both ignore their window unless asked.
+ */
+function llamaConfig(cfg: Json, source: string, family: Exclude<HfFamily, 'gpt2'>): Partial<ModelConfig> {
   refuseUnknown(cfg, LLAMA_FIELDS, source);
   const d = field(cfg, 'hidden_size', source, isPosInt, 'a positive integer');
   const heads = field(cfg, 'num_attention_heads', source, isPosInt, 'a positive integer');
@@ -239,13 +245,8 @@ function llamaConfig(cfg: Json, source: string, family: 'llama' | 'qwen2'): Part
   const rope = rotary(cfg, source);
   supported(cfg, 'attention_bias', (v) => v === false, 'Llama-style models have no attention biases here', source);
   supported(cfg, 'mlp_bias', (v) => v === false, 'Llama-style models have no feed-forward biases here', source);
-  supported(
-    cfg,
-    'head_dim',
-    (v) => v === d / heads,
-    `the head size must be hidden_size / num_attention_heads = ${d / heads}`,
-    source,
-  );
+  // transformers reads head_dim when given (Qwen3, Mistral-Nemo: wider or narrower than d / heads).
+  const headDim = field(cfg, 'head_dim', source, isPosInt, 'a positive integer', d / heads);
   supported(cfg, 'use_sliding_window', (v) => v === false, 'full causal attention only', source);
   // Mistral applies sliding_window whenever it is set; Qwen2 only with use_sliding_window true.
   if (family === 'llama')
@@ -268,6 +269,7 @@ function llamaConfig(cfg: Json, source: string, family: 'llama' | 'qwen2'): Part
     layers: field(cfg, 'num_hidden_layers', source, isPosInt, 'a positive integer'),
     dModel: d,
     heads,
+    headDim: headDim === d / heads ? 0 : headDim,
     kvHeads: field(cfg, 'num_key_value_heads', source, isPosInt, 'a positive integer', heads),
     context,
     ffn: 'swiglu',
@@ -278,6 +280,7 @@ function llamaConfig(cfg: Json, source: string, family: 'llama' | 'qwen2'): Part
     ...rope,
     bias: false,
     qkvBias: family === 'qwen2',
+    qkNorm: family === 'qwen3',
     tieEmbeddings: field(cfg, 'tie_word_embeddings', source, isBool, 'true or false', false),
   };
 }

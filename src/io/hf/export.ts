@@ -6,7 +6,7 @@
 // layer's tensors (the files grow; the caller is told by how much), while K/V sharing, attention
 // sharing and factorized embeddings, which they cannot express, are refused with the reason.
 // Runs in browsers: it returns the files' contents.
-import type { ModelConfig } from '../../model/config.js';
+import { headSize, type ModelConfig } from '../../model/config.js';
 import { withLowRankDelta } from '../../model/parameters.js';
 import type { TransformerLM } from '../../model/transformer.js';
 import { HfBpeTokenizer } from '../../text/hf-bpe.js';
@@ -39,12 +39,19 @@ export function exportFamily(c: ModelConfig): HfFamily {
     throw new HfExportError(
       `the factorized embedding (embedDim ${c.embedDim}) has no place in GPT-2's or Llama's layout`,
     );
-  if (c.norm === 'layernorm' && c.positions === 'learned' && c.ffn === 'gelu' && c.bias && c.kvHeads === c.heads)
-    return 'gpt2';
-  if (c.norm === 'rmsnorm' && c.positions === 'rope' && c.ffn === 'swiglu' && !c.bias)
-    return c.qkvBias ? 'qwen2' : 'llama';
+  const gpt2Heads = c.kvHeads === c.heads && !c.qkNorm && headSize(c) * c.heads === c.dModel;
+  if (c.norm === 'layernorm' && c.positions === 'learned' && c.ffn === 'gelu' && c.bias && gpt2Heads) return 'gpt2';
+  if (c.norm === 'rmsnorm' && c.positions === 'rope' && c.ffn === 'swiglu' && !c.bias) {
+    if (c.qkNorm && c.qkvBias)
+      throw new HfExportError(
+        'Qwen3ForCausalLM norms query and key heads but has no Q/K/V-only biases, and Qwen2ForCausalLM has no head norms: no stock class holds --qk-norm with --qkv-bias',
+      );
+    return c.qkNorm ? 'qwen3' : c.qkvBias ? 'qwen2' : 'llama';
+  }
+  if (c.qkNorm)
+    throw new HfExportError(`--qk-norm exports as Qwen3ForCausalLM, which needs rmsnorm, rope, swiglu and no biases`);
   throw new HfExportError(
-    `no stock architecture matches norm ${c.norm}, positions ${c.positions}, ffn ${c.ffn}, bias ${c.bias}, kvHeads ${c.kvHeads}/${c.heads}: GPT-2 needs layernorm, learned, gelu, biases and as many K/V heads as heads; Llama (Qwen2 with --qkv-bias) needs rmsnorm, rope, swiglu and no biases`,
+    `no stock architecture matches norm ${c.norm}, positions ${c.positions}, ffn ${c.ffn}, bias ${c.bias}, kvHeads ${c.kvHeads}/${c.heads}: GPT-2 needs layernorm, learned, gelu, biases, as many K/V heads as heads, heads of dModel / heads and no head norms; Llama (Qwen2 with --qkv-bias, Qwen3 with --qk-norm) needs rmsnorm, rope, swiglu and no biases`,
   );
 }
 
@@ -111,7 +118,9 @@ function gpt2Tensors(lm: TransformerLM): Record<string, TensorToWrite> {
 function llamaTensors(lm: TransformerLM): Record<string, TensorToWrite> {
   const c = lm.config,
     d = c.dModel,
-    kv = (c.kvHeads * d) / c.heads,
+    hd = headSize(c),
+    qw = c.heads * hd,
+    kv = c.kvHeads * hd,
     f = c.ffnHidden;
   const w = (name: string) => lm.params.get(name)!.data;
   const t: Record<string, TensorToWrite> = {
@@ -122,15 +131,19 @@ function llamaTensors(lm: TransformerLM): Record<string, TensorToWrite> {
       m = `layers.${lm.plan.ffnSet[i]}`,
       l = `model.layers.${i}`;
     t[`${l}.input_layernorm.weight`] = { shape: [d], data: w(`${a}.norm1.weight`) };
-    t[`${l}.self_attn.q_proj.weight`] = { shape: [d, d], data: layerMatrix(lm, i, 'attn.q') };
+    t[`${l}.self_attn.q_proj.weight`] = { shape: [qw, d], data: layerMatrix(lm, i, 'attn.q') };
     t[`${l}.self_attn.k_proj.weight`] = { shape: [kv, d], data: layerMatrix(lm, i, 'attn.k') };
     t[`${l}.self_attn.v_proj.weight`] = { shape: [kv, d], data: layerMatrix(lm, i, 'attn.v') };
     if (c.qkvBias) {
-      t[`${l}.self_attn.q_proj.bias`] = { shape: [d], data: w(`${a}.attn.q.bias`) };
+      t[`${l}.self_attn.q_proj.bias`] = { shape: [qw], data: w(`${a}.attn.q.bias`) };
       t[`${l}.self_attn.k_proj.bias`] = { shape: [kv], data: w(`${a}.attn.k.bias`) };
       t[`${l}.self_attn.v_proj.bias`] = { shape: [kv], data: w(`${a}.attn.v.bias`) };
     }
-    t[`${l}.self_attn.o_proj.weight`] = { shape: [d, d], data: layerMatrix(lm, i, 'attn.o') };
+    t[`${l}.self_attn.o_proj.weight`] = { shape: [d, qw], data: layerMatrix(lm, i, 'attn.o') };
+    if (c.qkNorm) {
+      t[`${l}.self_attn.q_norm.weight`] = { shape: [hd], data: w(`${a}.attn.qnorm.weight`) };
+      t[`${l}.self_attn.k_norm.weight`] = { shape: [hd], data: w(`${a}.attn.knorm.weight`) };
+    }
     t[`${l}.post_attention_layernorm.weight`] = { shape: [d], data: w(`${m}.norm2.weight`) };
     t[`${l}.mlp.gate_proj.weight`] = { shape: [f, d], data: layerMatrix(lm, i, 'ffn.gate') };
     t[`${l}.mlp.up_proj.weight`] = { shape: [f, d], data: layerMatrix(lm, i, 'ffn.up') };
@@ -176,8 +189,9 @@ function hfConfig(family: HfFamily, c: ModelConfig, tokenizer: Tokenizer): Recor
     original_max_position_embeddings: r.originalContext,
   };
   const llamaOnly = { rope_scaling, attention_bias: false, mlp_bias: false };
-  const qwen2Only = {
+  const qwenOnly = {
     rope_scaling,
+    ...(family === 'qwen3' && { attention_bias: false }),
     use_sliding_window: false,
     sliding_window: null,
     max_window_layers: c.layers,
@@ -191,11 +205,11 @@ function hfConfig(family: HfFamily, c: ModelConfig, tokenizer: Tokenizer): Recor
     num_hidden_layers: c.layers,
     num_attention_heads: c.heads,
     num_key_value_heads: c.kvHeads,
-    head_dim: c.dModel / c.heads,
+    head_dim: headSize(c),
     max_position_embeddings: c.context,
     rms_norm_eps: c.normEps,
     rope_theta: c.ropeBase,
-    ...(family === 'qwen2' ? qwen2Only : llamaOnly),
+    ...(family === 'llama' ? llamaOnly : qwenOnly),
     vocab_size: c.vocabSize,
     tie_word_embeddings: c.tieEmbeddings,
     torch_dtype: 'float32',

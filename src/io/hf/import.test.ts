@@ -1,5 +1,5 @@
 // Hugging Face checkpoints come in with their meaning intact: the logits of every fixture model
-// (GPT-2, Llama / Mistral, Llama 3.1's rope scaling and Qwen2; Hub and save_pretrained layouts; fp32, fp16, bf16; single and
+// (GPT-2, Llama / Mistral, Llama 3.1's rope scaling, Qwen2 and Qwen3; Hub and save_pretrained layouts; fp32, fp16, bf16; single and
 // sharded) match PyTorch's, computed from the published model definitions, to 1e-5; the written
 // checkpoint loads bit-exactly; and bad directories are refused with the file and tensor named.
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -34,6 +34,7 @@ describe.each([
   ['mistral-fp16', 'MistralForCausalLM', 'F16'],
   ['qwen2-bf16', 'Qwen2ForCausalLM', 'BF16'],
   ['llama31-rope-scaled', 'LlamaForCausalLM', 'F32'],
+  ['qwen3-bf16', 'Qwen3ForCausalLM', 'BF16'],
 ])('%s', (dir, architecture, dtype) => {
   const { ids, logits } = expected(dir);
 
@@ -92,7 +93,7 @@ describe('bad model directories are refused, naming the file and what is wrong',
       'an unknown architecture',
       'gpt2-hub',
       editJSON('config.json', (j) => (j.architectures = ['BertForMaskedLM'])),
-      /config\.json: "architectures" is \["BertForMaskedLM"\]; supported: GPT2LMHeadModel, LlamaForCausalLM, MistralForCausalLM, Qwen2ForCausalLM/,
+      /config\.json: "architectures" is \["BertForMaskedLM"\]; supported: GPT2LMHeadModel, LlamaForCausalLM, MistralForCausalLM, Qwen2ForCausalLM, Qwen3ForCausalLM/,
     ],
     [
       'linear rope scaling',
@@ -139,6 +140,24 @@ describe('bad model directories are refused, naming the file and what is wrong',
       (d) =>
         editHeader(join(d, 'model.safetensors'), 'layers.1.self_attn.q_proj.bias', 'layers.1.self_attn.q_proj.gain'),
       /missing tensor "model\.layers\.1\.self_attn\.q_proj\.bias" \(needed for layers\.1\.attn\.q\.bias \[32\]\)/,
+    ],
+    [
+      'a Qwen3 checkpoint without a key norm',
+      'qwen3-bf16',
+      (d) => editHeader(join(d, 'model.safetensors'), 'layers.0.self_attn.k_norm', 'layers.0.self_attn.k_nurm'),
+      /missing tensor "model\.layers\.0\.self_attn\.k_norm\.weight" \(needed for layers\.0\.attn\.knorm\.weight \[16\]\)/,
+    ],
+    [
+      'Qwen3 with attention biases',
+      'qwen3-bf16',
+      editJSON('config.json', (j) => (j.attention_bias = true)),
+      /config\.json: "attention_bias": true is not supported/,
+    ],
+    [
+      'a head_dim that is not a width',
+      'qwen3-bf16',
+      editJSON('config.json', (j) => (j.head_dim = 0)),
+      /config\.json: "head_dim" must be a positive integer, got 0/,
     ],
     [
       'another activation',

@@ -1,6 +1,6 @@
 // Hugging Face tensor names and layouts ↔ shareformer parameters. GPT-2 stores Conv1D weights
-// transposed ([in, out]) and Q, K, V fused in c_attn; Llama and Qwen2 store [out, in] like
-// shareformer (Qwen2 with Q/K/V biases).
+// transposed ([in, out]) and Q, K, V fused in c_attn; Llama, Qwen2 and Qwen3 store [out, in] like
+// shareformer (Qwen2 with Q/K/V biases, Qwen3 with q_norm / k_norm per layer).
 // Both layouts people have are accepted: as published on the Hub (GPT-2 without the
 // `transformer.` prefix, with the causal-mask buffers `h.N.attn.bias`, which are not parameters)
 // and as `save_pretrained` writes them (`transformer.` / `model.` prefixes, `lm_head.weight` when
@@ -78,6 +78,8 @@ function llamaRecipe(name: string, p: string): Recipe | null {
     'attn.k': 'self_attn.k_proj',
     'attn.v': 'self_attn.v_proj',
     'attn.o': 'self_attn.o_proj',
+    'attn.qnorm': 'self_attn.q_norm',
+    'attn.knorm': 'self_attn.k_norm',
     'ffn.gate': 'mlp.gate_proj',
     'ffn.up': 'mlp.up_proj',
     'ffn.down': 'mlp.down_proj',
@@ -86,7 +88,7 @@ function llamaRecipe(name: string, p: string): Recipe | null {
   return from ? direct(`layers.${m[1]}.${from}.${m[3]}`) : null;
 }
 
-const FAMILY_NAME: Record<HfFamily, string> = { gpt2: 'GPT-2', llama: 'Llama', qwen2: 'Qwen2' };
+const FAMILY_NAME: Record<HfFamily, string> = { gpt2: 'GPT-2', llama: 'Llama', qwen2: 'Qwen2', qwen3: 'Qwen3' };
 
 export interface ImportPlan {
   /** Each shareformer parameter, in layout order, with its recipe and shape. */

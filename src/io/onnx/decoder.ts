@@ -5,7 +5,7 @@
 // (value): CLA/YOCO consumers read their producer's inside the graph, attention-sharing consumers
 // reuse the producer's probabilities, GQA keys stay kvHeads wide, and each unique weight is one
 // initializer that every layer using it reads. Runs in browsers: it returns the file's bytes.
-import type { ModelConfig } from '../../model/config.js';
+import { headSize, type ModelConfig } from '../../model/config.js';
 import type { SharingPlan } from '../../model/plan.js';
 import type { TransformerLM } from '../../model/transformer.js';
 import { ropeInverseFrequencies } from '../../tensor/ops/rope.js';
@@ -72,7 +72,7 @@ class DecoderGraph {
     private readonly plan: SharingPlan,
     private readonly has: (name: string) => boolean,
   ) {
-    this.hd = c.dModel / c.heads;
+    this.hd = headSize(c);
     this.group = c.heads / c.kvHeads;
   }
 
@@ -102,7 +102,7 @@ class DecoderGraph {
       let k: string | null = null,
         v: string | null = null;
       if (plan.computesK[i]) {
-        k = this.heads(this.linear(h, `${a}.attn.k`, i), c.kvHeads);
+        k = this.headNorm(this.heads(this.linear(h, `${a}.attn.k`, i), c.kvHeads), `${a}.attn.knorm`);
         if (rotary) k = this.rope(k, rotary);
         k = g.op('Concat', [pastName(i, 'key'), k], { axis: 2 }, presentName(i, 'key'));
         g.output(k, 'float', [B, c.kvHeads, L, this.hd]);
@@ -116,12 +116,12 @@ class DecoderGraph {
       values.push(v);
       let p: string | null = null;
       if (plan.computesQ[i]) {
-        let q = this.heads(this.linear(h, `${a}.attn.q`, i), c.heads);
+        let q = this.headNorm(this.heads(this.linear(h, `${a}.attn.q`, i), c.heads), `${a}.attn.qnorm`);
         if (rotary) q = this.rope(q, rotary);
         p = this.probabilities(q, keys[plan.kv[i]!]!, allowed);
       }
       probs.push(p);
-      // [B, kvH, group, S, hd] → [B, S, d]
+      // [B, kvH, group, S, hd] → [B, S, heads·hd]
       const out = g.op('MatMul', [
         probs[plan.attention[i]!]!,
         g.op('Unsqueeze', [values[plan.kv[i]!]!, g.constant('int64', [2])]),
@@ -130,7 +130,7 @@ class DecoderGraph {
         g.op('Transpose', [g.op('Reshape', [out, g.constant('int64', [0, c.heads, -1, this.hd])])], {
           perm: [0, 2, 1, 3],
         }),
-        g.constant('int64', [0, 0, c.dModel]),
+        g.constant('int64', [0, 0, c.heads * this.hd]),
       ]);
       x = g.op('Add', [x, this.linear(merged, `${a}.attn.o`, i)]);
 
@@ -178,10 +178,20 @@ class DecoderGraph {
       const bias = this.has(`${name}.bias`) ? `${name}.bias` : g.constant('float', new Array(c.dModel).fill(0));
       return g.op('LayerNormalization', [x, `${name}.weight`, bias], { axis: -1, epsilon: { float: c.normEps } });
     }
-    // RMSNorm: x / sqrt(mean(x²) + eps) · w
+    return this.rmsNorm(x, `${name}.weight`);
+  }
+
+  /** RMSNorm over the last axis: x / sqrt(mean(x²) + eps) · w */
+  private rmsNorm(x: string, weight: string): string {
+    const { g, c } = this;
     const ms = g.op('ReduceMean', [g.op('Mul', [x, x])], { axes: [-1], keepdims: 1 });
     const rms = g.op('Sqrt', [g.op('Add', [ms, g.scalar('float', c.normEps)])]);
-    return g.op('Mul', [g.op('Div', [x, rms]), `${name}.weight`]);
+    return g.op('Mul', [g.op('Div', [x, rms]), weight]);
+  }
+
+  /** Qwen3's RMSNorm of each query or key head [B, n, S, hd], before RoPE. */
+  private headNorm(x: string, name: string): string {
+    return this.c.qkNorm ? this.rmsNorm(x, `${name}.weight`) : x;
   }
 
   /** [B, S, n·hd] → [B, n, S, hd] */
