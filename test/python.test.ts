@@ -57,6 +57,11 @@ describe.skipIf(noTorch)('the PyTorch package (python/shareformer)', () => {
     ].map((file) => ({ file, config: modelFromFixture(loadFixture(file)).config })),
     { file: 'Qwen2-style: Q/K/V biases only', config: qwen2Style },
     {
+      // Qwen3: 4 heads of 8 on d 16 (queries 32 wide), per-head norms, K/V shared by pairs of layers.
+      file: 'Qwen3-style: head norms, heads wider than d / heads',
+      config: resolveConfig({ ...qwen2Style, qkvBias: false, headDim: 8, qkNorm: true, shareKv: 'cla:2' }),
+    },
+    {
       file: "Llama 3.1's rope scaling",
       config: resolveConfig({
         ...qwen2Style,
@@ -97,6 +102,40 @@ print(json.dumps(res))`,
         expect(Float32Array.from(out[i]!.weights[name]!), `${p.file} ${name}`).toEqual(t.data);
       const logits = lm.forward(Int32Array.from(ids.map((x) => x % p.config.vocabSize)), 1);
       expect(relativeDiff(out[i]!.logits, logits.data), p.file).toBeLessThan(1e-5);
+    });
+  });
+
+  it('computes the same loss gradients for every plan (PyTorch autograd in float64)', () => {
+    const targets = ids.slice(1).concat(ids[0]!);
+    const out = python(
+      `
+import json, sys, torch
+import torch.nn.functional as F
+from shareformer import ShareformerLM
+res = []
+for m in json.load(sys.stdin):
+    lm = ShareformerLM(m["config"], m["plan"], seed=3).double()
+    logits = lm(torch.tensor([m["ids"]]))
+    F.cross_entropy(logits.view(-1, logits.shape[-1]), torch.tensor(m["targets"])).backward()
+    res.append({n: p.grad.flatten().tolist() for n, p in lm.named_tensors()})
+print(json.dumps(res))`,
+      plans.map((p) => ({
+        ...p,
+        ids: ids.map((i) => i % p.config.vocabSize),
+        targets: targets.map((i) => i % p.config.vocabSize),
+      })),
+    ) as Array<Record<string, number[]>>;
+    plans.forEach((p, i) => {
+      const lm = new TransformerLM(p.config, 3);
+      const v = p.config.vocabSize;
+      lm.loss(Int32Array.from(ids.map((x) => x % v)), Int32Array.from(targets.map((x) => x % v)), 1).loss.backward();
+      for (const [name, t] of lm.params) {
+        const ref = out[i]![name]!;
+        // A key bias moves every score of a query alike, so softmax gives it no gradient: compare
+        // such a tensor by size, not by a ratio of two roundings.
+        if (Math.max(...ref.map(Math.abs)) < 1e-9) expect(Math.max(...t.grad!.map(Math.abs)), name).toBeLessThan(1e-7);
+        else expect(relativeDiff(ref, t.grad!), `${p.file} ${name}`).toBeLessThan(1e-4);
+      }
     });
   });
 

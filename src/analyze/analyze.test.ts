@@ -31,8 +31,21 @@ describe('published parameter counts', () => {
     ['smollm2-360m', 361_821_120],
     ['qwen2.5-0.5b', 494_032_768],
     ['qwen2.5-1.5b', 1_543_714_304],
+    // Qwen3's pages say 752M and 2.03B: the checkpoints store the tied head a second time. Their
+    // model cards' non-embedding counts (0.44B, 1.4B) are checked below.
+    ['qwen3-0.6b', 596_049_920],
+    ['qwen3-1.7b', 1_720_574_976],
   ])('%s has %i parameters', (name, expected) => {
     expect(count(name)).toBe(expected);
+  });
+
+  it.each([
+    ['qwen3-0.6b', 0.44e9],
+    ['qwen3-1.7b', 1.4e9],
+  ])("%s's non-embedding parameters round to its model card's %d", (name, card) => {
+    const a = analyze(presetWith(analyzerPreset(name), {}));
+    const nonEmbedding = a.parameters.total - a.parameters.byComponent.embedding;
+    expect(Number((nonEmbedding / 1e9).toPrecision(2))).toBe(card / 1e9);
   });
 
   it('a preset with sharing flags is a new config', () => {

@@ -1,4 +1,4 @@
-// `shareformer export`: a checkpoint as a Hugging Face model directory (--to hf: GPT-2, Llama or Qwen2
+// `shareformer export`: a checkpoint as a Hugging Face model directory (--to hf: GPT-2, Llama, Qwen2 or Qwen3
 // layout that transformers loads unchanged) or as one ONNX file with a KV cache for onnxruntime
 // (--to onnx: any sharing plan).
 import { existsSync, mkdirSync, readdirSync } from 'node:fs';
@@ -21,7 +21,7 @@ export function exportCommand(): Command {
   return new Command('export')
     .summary('export a checkpoint to Hugging Face (--to hf) or ONNX (--to onnx)')
     .description(
-      'export a checkpoint for other tools: --to hf writes a Hugging Face model directory (GPT-2, Llama or Qwen2 layout); --to onnx writes one ONNX decoder file with a KV cache, for onnxruntime (any sharing plan)',
+      'export a checkpoint for other tools: --to hf writes a Hugging Face model directory (GPT-2, Llama, Qwen2 or Qwen3 layout); --to onnx writes one ONNX decoder file with a KV cache, for onnxruntime (any sharing plan)',
     )
     .requiredOption('--checkpoint <run>', 'run directory, checkpoint directory, or a .zip of one')
     .addOption(

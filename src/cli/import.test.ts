@@ -39,6 +39,11 @@ describe('import', () => {
       /^tokenizer: byte-level BPE \(its own split, NFC\), 300 tokens$/m,
     ],
     [
+      'qwen3-bf16',
+      /^Qwen3ForCausalLM: 2 layers, d 32, 4 heads of 16 \/ 2 KV heads, query\/key head norms, context 64,/m,
+      /^tokenizer: byte-level BPE \(its own split, NFC\), 300 tokens$/m,
+    ],
+    [
       'llama31-rope-scaled',
       /^LlamaForCausalLM: .*context 1,024, RoPE rescaled as Llama 3\.1 \(×8 beyond 512\),/m,
       /^tokenizer: byte-level BPE \(its own split\), 300 tokens$/m,
@@ -48,6 +53,28 @@ describe('import', () => {
     expect(r.status).toBe(0);
     expect(r.stdout).toMatch(model);
     expect(r.stdout).toMatch(tokenizer);
+  });
+
+  it('an imported Qwen3 converts to MQA with cross-layer K/V and keeps its head width', () => {
+    const from = join(root, 'qwen3-bf16');
+    const out = join(root, 'qwen3-mqa-cla');
+    const r = cli(
+      'convert',
+      '--checkpoint',
+      from,
+      '--out',
+      out,
+      '--data',
+      text,
+      '--kv-heads',
+      '1',
+      '--share-kv',
+      'cla:2',
+    );
+    expect(r.status, r.stderr).toBe(0);
+    const an = JSON.parse(cli('analyze', '--checkpoint', out, '--json').stdout);
+    // One producer layer of two, one K/V head of 16: K and V rows of 16 float32 values.
+    expect(an.kvCache.bytesPerToken).toBe(1 * 2 * 16 * 4);
   });
 
   it('refuses to overwrite without --force', () => {

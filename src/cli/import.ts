@@ -1,4 +1,4 @@
-// `shareformer import`: a Hugging Face model directory (GPT-2, Llama, Mistral, Qwen2) → a shareformer
+// `shareformer import`: a Hugging Face model directory (GPT-2, Llama, Mistral, Qwen2, Qwen3) → a shareformer
 // checkpoint that eval, generate, train --init-from and analyze --checkpoint use as they are.
 // Weights are read and written one tensor at a time.
 import { join } from 'node:path';
@@ -20,7 +20,7 @@ interface ImportOpts {
 export function importCommand(): Command {
   return new Command('import')
     .description(
-      'import a Hugging Face model directory (GPT-2, Llama, Mistral, Qwen2; safetensors) as a shareformer checkpoint',
+      'import a Hugging Face model directory (GPT-2, Llama, Mistral, Qwen2, Qwen3; safetensors) as a shareformer checkpoint',
     )
     .requiredOption(
       '--from <dir>',

@@ -25,6 +25,7 @@ const MODES: Array<[string, Partial<ModelConfig>]> = [
   ['yoco:2 with rope', { ...llama, shareKv: 'yoco:2' }],
   ['attention group:2', { ...tiny, shareAttention: 'group:2' }],
   ['attention group:2 with rope', { ...llama, shareAttention: 'group:2' }],
+  ['Qwen3-style: head norms, heads of 8 on d 16, GQA', { ...llama, headDim: 8, qkNorm: true, kvHeads: 2 }],
   [
     'mixed',
     { ...llama, shareWeights: 'repeat:2', kvHeads: 2, shareKv: 'cla:2', shareAttention: [0, 1, 2, 2], embedDim: 8 },
@@ -87,6 +88,8 @@ describe('cache memory', () => {
     expect(perToken({ ...tiny, shareAttention: 'group:2' })).toBe((baseline * 3) / 4));
   it('keeps two of four layers under yoco:2', () =>
     expect(perToken({ ...tiny, shareKv: 'yoco:2' })).toBe(baseline / 2));
+  it('follows the head width, not d / heads (heads of 8 on d 16: twice the rows)', () =>
+    expect(perToken({ ...tiny, headDim: 8 })).toBe(baseline * 2));
   it('is not changed by weight sharing, which shares parameters, not activations', () =>
     expect(perToken({ ...tiny, shareWeights: 'all' })).toBe(baseline));
   it('allocates entries only for producer layers', () => {

@@ -38,6 +38,7 @@ describe.each([
   'mistral-fp16',
   'qwen2-bf16',
   'llama31-rope-scaled',
+  'qwen3-bf16',
 ])('%s: import, export, import', (dir) => {
   it('gives bit-identical logits and the same token ids', () => {
     const first = importHuggingFace(directoryReader(join(FIXTURES, dir)));
@@ -62,6 +63,23 @@ it("Qwen2 goes out as Qwen2: its Q/K/V biases, its config and its tokenizer's sp
   const header = new TextDecoder().decode((out.files['model.safetensors'] as Uint8Array).subarray(8, 4096));
   for (const p of ['q', 'k', 'v']) expect(header).toContain(`"model.layers.1.self_attn.${p}_proj.bias"`);
   expect(header).not.toContain('o_proj.bias');
+});
+
+it('Qwen3 goes out as Qwen3: its head size, its query and key norms', () => {
+  const first = importHuggingFace(directoryReader(join(FIXTURES, 'qwen3-bf16')));
+  const out = exportHuggingFace(first.lm, first.tokenizer);
+  const config = JSON.parse(out.files['config.json'] as string);
+  expect(config).toMatchObject({
+    architectures: ['Qwen3ForCausalLM'],
+    model_type: 'qwen3',
+    head_dim: 16,
+    hidden_size: 32,
+    attention_bias: false,
+  });
+  const header = new TextDecoder().decode((out.files['model.safetensors'] as Uint8Array).subarray(8, 4096));
+  expect(header).toMatch(/"model\.layers\.1\.self_attn\.q_norm\.weight":\{"dtype":"F32","shape":\[16\]/);
+  expect(header).toMatch(/"model\.layers\.0\.self_attn\.q_proj\.weight":\{"dtype":"F32","shape":\[64,32\]/);
+  expect(header).toMatch(/"model\.layers\.0\.self_attn\.o_proj\.weight":\{"dtype":"F32","shape":\[32,64\]/);
 });
 
 describe('shareformer models out to Hugging Face', () => {
@@ -135,6 +153,8 @@ describe('shareformer models out to Hugging Face', () => {
       { positions: 'rope' },
       /no stock architecture matches norm layernorm, positions rope/,
     ],
+    ['GPT-2 with heads wider than d / heads', { headDim: 16 }, /GPT-2 needs .* heads of dModel \/ heads/],
+    ['GPT-2 with head norms', { qkNorm: true }, /--qk-norm exports as Qwen3ForCausalLM/],
   ])('refuses %s, saying why', (_name, over, message) => {
     const lm = new TransformerLM({ ...gpt2Like, ...over }, 1);
     expect(() => exportHuggingFace(lm, chars)).toThrow(message);

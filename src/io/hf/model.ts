@@ -116,7 +116,7 @@ function readTokenizer(reader: HfFileReader, family: HfFamily): HfBpeTokenizer {
     const where = `${reader.source}/tokenizer_config.json`;
     const tc = parseWith(tokenizerConfigSchema, readJSON(reader, 'tokenizer_config.json'), where);
     const bos = tokenText(tc.bos_token);
-    // GPT-2's and Qwen2's tokenizers add nothing; Llama's adds <s> unless add_bos_token is false.
+    // GPT-2's and Qwen's tokenizers add nothing; Llama's adds <s> unless add_bos_token is false.
     specials = {
       bos: (tc.add_bos_token ?? family === 'llama') ? (bos ?? specials.bos) : null,
       eos: tokenText(tc.eos_token) ?? specials.eos,

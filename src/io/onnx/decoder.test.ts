@@ -1,6 +1,6 @@
 import * as ort from 'onnxruntime-node';
 import { describe, expect, it } from 'vitest';
-import type { ModelConfig } from '../../model/config.js';
+import { headSize, type ModelConfig } from '../../model/config.js';
 import { TransformerLM } from '../../model/transformer.js';
 import { Rng } from '../../tensor/random.js';
 import { REFERENCE_MODELS, SHARING_MODES } from '../../verify/catalog.js';
@@ -17,6 +17,7 @@ const fixtures: Array<[string, string, Partial<ModelConfig>]> = [
   ...Object.keys(REFERENCE_MODELS).map((n): [string, string, Partial<ModelConfig>] => [n, `${n}.safetensors`, {}]),
   ...Object.keys(SHARING_MODES).map((n): [string, string, Partial<ModelConfig>] => [n, `sharing/${n}.safetensors`, {}]),
   ['qwen2-style (Q/K/V biases only)', 'llama.safetensors', { qkvBias: true }],
+  ['qwen3-style (head norms, heads twice d / heads wide)', 'llama.safetensors', { qkNorm: true, headDim: 16 }],
   [
     "Llama 3.1's rope scaling",
     'llama.safetensors',
@@ -50,7 +51,7 @@ function feeds(
 ) {
   const batch = ids.length,
     seq = ids[0]!.length;
-  const hd = lm.config.dModel / lm.config.heads;
+  const hd = headSize(lm.config);
   const f: Record<string, ort.Tensor> = {
     input_ids: int64(ids.flat(), [batch, seq]),
     attention_mask: int64(mask?.flat() ?? new Array(batch * (pastLength + seq)).fill(1), [batch, pastLength + seq]),
