@@ -301,7 +301,7 @@ function describeRun(run: Run, corpus: Corpus, tokens: number, blocks: [number, 
     `data: ${corpus.source}, ${corpus.text.length.toLocaleString()} characters → ${tokens.toLocaleString()} ${tokenizer.kind} tokens (vocabulary ${tokenizer.vocabSize}); ${blocks[0]} training / ${blocks[1]} validation blocks`,
   );
   console.error(
-    `model: ${lm.config.layers} layers, d ${lm.config.dModel}, ${lm.config.heads} heads / ${lm.config.kvHeads} KV heads, context ${lm.config.context}; ${lm.parameterCount().total.toLocaleString()} unique parameters; KV cache ${kvBytesPerToken(lm.config).toLocaleString()} bytes/token`,
+    `model: ${lm.config.layers} layers, d ${lm.config.dModel}, ${lm.config.heads} heads${lm.config.headDim ? ` of ${lm.config.headDim}` : ''} / ${lm.config.kvHeads} KV heads${lm.config.qkNorm ? ', query/key head norms' : ''}, context ${lm.config.context}; ${lm.parameterCount().total.toLocaleString()} unique parameters; KV cache ${kvBytesPerToken(lm.config).toLocaleString()} bytes/token`,
   );
   const plan = lm.plan;
   if ([plan.attnSet, plan.ffnSet, plan.kv, plan.attention].some((m) => m.some((v, i) => v !== i))) {
