@@ -268,6 +268,9 @@ def llama_logits(w, cfg, ids):
     emb = torch.cat((freqs, freqs), dim=-1)
     cos, sin = emb.cos(), emb.sin()
     mask = torch.tril(torch.ones(T, T, dtype=torch.bool))
+    if cfg.get("sliding_window"):  # transformers' sliding_window_overlay: key k is seen from q when k > q − window
+        q_idx, k_idx = torch.arange(T)[:, None], torch.arange(T)[None, :]
+        mask &= k_idx > q_idx - cfg["sliding_window"]
     x = p("model.embed_tokens.weight")[ids]
     for i in range(cfg["num_hidden_layers"]):
         l = f"model.layers.{i}."
@@ -587,6 +590,85 @@ def write_qwen3(name):
     print(f"wrote fixtures/hf/{name}")
 
 
+def write_phi3(name):
+    """A Phi-3-style model (modeling_phi3.py): Llama's computation with Q, K, V fused in qkv_proj and
+    gate over up in gate_up_proj, GQA, untied, bf16, and a sliding_window (31) narrower than
+    max_position_embeddings (64): the expected logits apply the window's mask to 24 tokens, where it
+    hides nothing (shareformer imports the model with its context cut to the window). Llama's
+    SentencePiece tokenizer files, as Phi-3 uses them."""
+    torch.manual_seed(3301)
+    directory = os.path.join(OUT, name)
+    os.makedirs(directory, exist_ok=True)
+    for f in ("tokenizer.json", "tokenizer_config.json"):
+        with open(os.path.join(OUT, "llama", f), encoding="utf-8") as src:
+            text = src.read()
+        with open(os.path.join(directory, f), "w", encoding="utf-8") as dst:
+            dst.write(text)
+    vocab = len(json.load(open(os.path.join(directory, "tokenizer.json"), encoding="utf-8"))["model"]["vocab"])
+    cfg = {
+        "architectures": ["Phi3ForCausalLM"],
+        "model_type": "phi3",
+        "attention_bias": False,
+        "attention_dropout": 0.0,
+        "bos_token_id": 1,
+        "embd_pdrop": 0.0,
+        "eos_token_id": 2,
+        "hidden_act": "silu",
+        "hidden_size": 32,
+        "initializer_range": 0.02,
+        "intermediate_size": 48,
+        "max_position_embeddings": 64,
+        "num_attention_heads": 4,
+        "num_hidden_layers": 2,
+        "num_key_value_heads": 2,
+        "original_max_position_embeddings": 64,
+        "pad_token_id": 0,
+        "resid_pdrop": 0.0,
+        "rms_norm_eps": 1e-5,
+        "rope_scaling": None,
+        "rope_theta": 10000.0,
+        "sliding_window": 31,
+        "tie_word_embeddings": False,
+        "torch_dtype": "bfloat16",
+        "transformers_version": "4.40.2",
+        "use_cache": True,
+        "vocab_size": vocab,
+    }
+    w = llama_weights(cfg, qkv_bias=False, qk_std=0.3)
+    fused = {}
+    for n, t in w.items():
+        if ".self_attn.q_proj." in n:
+            l = n.split("self_attn.")[0]
+            fused[l + "self_attn.qkv_proj.weight"] = torch.cat(
+                [t, w[l + "self_attn.k_proj.weight"], w[l + "self_attn.v_proj.weight"]]
+            )
+        elif ".mlp.gate_proj." in n:
+            l = n.split("mlp.")[0]
+            fused[l + "mlp.gate_up_proj.weight"] = torch.cat([t, w[l + "mlp.up_proj.weight"]])
+        elif not any(k in n for k in (".self_attn.k_proj.", ".self_attn.v_proj.", ".mlp.up_proj.")):
+            fused[n] = t
+    with open(os.path.join(directory, "config.json"), "w") as f:
+        json.dump(cfg, f, indent=2)
+    stored = save_model(directory, fused, torch.bfloat16, 1)
+    # The stored (bf16-rounded) tensors, split back into Llama's names for the reference computation.
+    q, kv, f_ = 32, 2 * 8, 48
+    unfused = {}
+    for n, t in stored.items():
+        if n.endswith("qkv_proj.weight"):
+            l = n.split("self_attn.")[0]
+            for part, rows in (("q", (0, q)), ("k", (q, q + kv)), ("v", (q + kv, q + 2 * kv))):
+                unfused[l + f"self_attn.{part}_proj.weight"] = t[rows[0] : rows[1]]
+        elif n.endswith("gate_up_proj.weight"):
+            l = n.split("mlp.")[0]
+            unfused[l + "mlp.gate_proj.weight"], unfused[l + "mlp.up_proj.weight"] = t[:f_], t[f_:]
+        else:
+            unfused[n] = t
+    ids = torch.randint(0, vocab, (1, 24))
+    logits = llama_logits(unfused, cfg, ids)
+    write_safetensors(os.path.join(directory, "expected.safetensors"), {"input_ids": ids.int(), "logits": logits})
+    print(f"wrote fixtures/hf/{name}")
+
+
 LLAMA3_SPLIT = r"""(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}{1,3}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+"""
 
 
@@ -649,6 +731,9 @@ if __name__ == "__main__":
     if sys.argv[1:] == ["llama31"]:  # only the Llama 3.1-style directory
         write_llama31("llama31-rope-scaled")
         sys.exit(0)
+    if sys.argv[1:] == ["phi3"]:  # only the Phi-3 directory
+        write_phi3("phi3-bf16")
+        sys.exit(0)
     if sys.argv[1:] == ["qwen3"]:  # only the Qwen3 directory
         write_qwen3("qwen3-bf16")
         sys.exit(0)
@@ -676,3 +761,4 @@ if __name__ == "__main__":
     write_qwen2("qwen2-bf16")
     write_llama31("llama31-rope-scaled")
     write_qwen3("qwen3-bf16")
+    write_phi3("phi3-bf16")

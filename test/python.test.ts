@@ -57,9 +57,17 @@ describe.skipIf(noTorch)('the PyTorch package (python/shareformer)', () => {
     ].map((file) => ({ file, config: modelFromFixture(loadFixture(file)).config })),
     { file: 'Qwen2-style: Q/K/V biases only', config: qwen2Style },
     {
-      // Qwen3: 4 heads of 8 on d 16 (queries 32 wide), per-head norms, K/V shared by pairs of layers.
+      // Qwen3: 4 heads of 8 on d 16 (queries 32 wide), per-head norms; K/V shared by pairs of layers and
+      // rank-2 deltas on the shared weights (relaxation shapes follow the query width).
       file: 'Qwen3-style: head norms, heads wider than d / heads',
-      config: resolveConfig({ ...qwen2Style, qkvBias: false, headDim: 8, qkNorm: true, shareKv: 'cla:2' }),
+      config: resolveConfig({
+        ...qwen2Style,
+        qkvBias: false,
+        headDim: 8,
+        qkNorm: true,
+        shareKv: 'cla:2',
+        relaxRank: 2,
+      }),
     },
     {
       file: "Llama 3.1's rope scaling",

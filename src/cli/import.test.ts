@@ -44,6 +44,11 @@ describe('import', () => {
       /^tokenizer: byte-level BPE \(its own split, NFC\), 300 tokens$/m,
     ],
     [
+      'phi3-bf16',
+      /^Phi3ForCausalLM: .*context 31, .*\nnote: context 31, not max_position_embeddings 64: .*sliding_window/m,
+      /^tokenizer: sentencepiece BPE, 384 tokens$/m,
+    ],
+    [
       'llama31-rope-scaled',
       /^LlamaForCausalLM: .*context 1,024, RoPE rescaled as Llama 3\.1 \(×8 beyond 512\),/m,
       /^tokenizer: byte-level BPE \(its own split\), 300 tokens$/m,

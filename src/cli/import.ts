@@ -1,5 +1,6 @@
-// `shareformer import`: a Hugging Face model directory (GPT-2, Llama, Mistral, Qwen2, Qwen3) → a shareformer
-// checkpoint that eval, generate, train --init-from and analyze --checkpoint use as they are.
+// `shareformer import`: a Hugging Face model directory (GPT-2, Llama, Mistral, Qwen2, Qwen3, Phi-3)
+// → a shareformer checkpoint that eval, generate, train --init-from and analyze --checkpoint use as
+// they are.
 // Weights are read and written one tensor at a time.
 import { join } from 'node:path';
 import { Command } from 'commander';
@@ -20,7 +21,7 @@ interface ImportOpts {
 export function importCommand(): Command {
   return new Command('import')
     .description(
-      'import a Hugging Face model directory (GPT-2, Llama, Mistral, Qwen2, Qwen3; safetensors) as a shareformer checkpoint',
+      'import a Hugging Face model directory (GPT-2, Llama, Mistral, Qwen2, Qwen3, Phi-3; safetensors) as a shareformer checkpoint',
     )
     .requiredOption(
       '--from <dir>',
@@ -65,6 +66,7 @@ function runImport(opts: ImportOpts): void {
       dtypes: model.dtypes,
       files: model.files,
       ignored_tensors: model.plan.ignored.length,
+      notes: model.notes,
       tokenizer: tokenizer.toJSON().mode,
       out: opts.out,
       seconds: (performance.now() - started) / 1000,
@@ -79,6 +81,7 @@ function runImport(opts: ImportOpts): void {
       console.log(
         `${model.architecture}: ${config.layers} layers, d ${config.dModel}, ${config.heads} heads${width} / ${config.kvHeads} KV heads${qkv}, context ${config.context.toLocaleString()}${rope}, vocabulary ${config.vocabSize}; ${parameters.toLocaleString()} parameters (${model.dtypes.join(', ')} → F32) from ${model.files.join(', ')}`,
       );
+      for (const note of model.notes) console.log(`note: ${note}`);
       if (model.plan.ignored.length)
         console.log(
           `ignored ${model.plan.ignored.length} tensors that are not parameters (${model.plan.ignored.slice(0, 2).join(', ')}${model.plan.ignored.length > 2 ? ', ...' : ''})`,

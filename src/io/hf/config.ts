@@ -1,13 +1,14 @@
 // Hugging Face config.json → shareformer model config, for GPT-2 (GPT2LMHeadModel), Llama /
 // Mistral (LlamaForCausalLM, MistralForCausalLM), Qwen2 / Qwen2.5 (Qwen2ForCausalLM: Llama's
 // layout with biases on the query, key and value projections) and Qwen3 (Qwen3ForCausalLM:
-// Llama's layout with an RMSNorm on each query and key head). Every field is either mapped, known not to change
+// Llama's layout with an RMSNorm on each query and key head) and Phi-3 (Phi3ForCausalLM: Llama's
+// computation with fused projections). Every field is either mapped, known not to change
 // the computation (dropout rates, token ids, bookkeeping), or refused by name: a config that asks
 // for something this runtime does not compute (rope scaling, a sliding window, another
 // activation, biases) is never silently imported as a different model.
 import { resolveConfig, type ModelConfig } from '../../model/config.js';
 
-export type HfFamily = 'gpt2' | 'llama' | 'qwen2' | 'qwen3';
+export type HfFamily = 'gpt2' | 'llama' | 'qwen2' | 'qwen3' | 'phi3';
 
 export const SUPPORTED_ARCHITECTURES: Record<string, HfFamily> = {
   GPT2LMHeadModel: 'gpt2',
@@ -15,6 +16,7 @@ export const SUPPORTED_ARCHITECTURES: Record<string, HfFamily> = {
   MistralForCausalLM: 'llama',
   Qwen2ForCausalLM: 'qwen2',
   Qwen3ForCausalLM: 'qwen3',
+  Phi3ForCausalLM: 'phi3',
 };
 
 /** The stock class each family exports to. */
@@ -23,6 +25,7 @@ export const FAMILY_ARCHITECTURE: Record<HfFamily, string> = {
   llama: 'LlamaForCausalLM',
   qwen2: 'Qwen2ForCausalLM',
   qwen3: 'Qwen3ForCausalLM',
+  phi3: 'Phi3ForCausalLM',
 };
 
 export class HfImportError extends Error {
@@ -185,6 +188,9 @@ const LLAMA_FIELDS = new Set([
   'layer_types',
 ]);
 
+/** Phi-3 adds these to Llama's fields. */
+const PHI3_FIELDS = new Set([...LLAMA_FIELDS, 'original_max_position_embeddings', 'partial_rotary_factor']);
+
 /**
  * Rotary embeddings as config.json gives them: `rope_theta` + `rope_scaling` (transformers 4), or
  * one `rope_parameters` object holding both (transformers 5). Scaling: none ("default"), or Llama
@@ -233,30 +239,46 @@ function rotary(cfg: Json, source: string): Pick<ModelConfig, 'ropeBase' | 'rope
 }
 
 /**
- * Llama, Mistral, Qwen2 and Qwen3 share the layout; Qwen2 adds Q/K/V biases, Qwen3 norms each
- * query and key head, and both ignore their window unless asked.
+ * Mistral and Phi-3 attend to the last `sliding_window` tokens only. Up to that many tokens every
+ * layer sees every earlier token, which is what shareformer computes: such a model is imported with
+ * its context cut to the window (said so), instead of being refused. Qwen2 and Qwen3 ignore their
+ * window unless `use_sliding_window` is true (and then only in some layers): refused.
  */
-function llamaConfig(cfg: Json, source: string, family: Exclude<HfFamily, 'gpt2'>): Partial<ModelConfig> {
-  refuseUnknown(cfg, LLAMA_FIELDS, source);
+function windowedContext(cfg: Json, source: string, family: Exclude<HfFamily, 'gpt2'>, notes: string[]): number {
+  const context = field(cfg, 'max_position_embeddings', source, isPosInt, 'a positive integer');
+  supported(cfg, 'use_sliding_window', (v) => v === false, 'full causal attention only', source);
+  const w = cfg.sliding_window;
+  if (family !== 'llama' && family !== 'phi3') return context;
+  if (w === undefined || w === null || (typeof w === 'number' && w >= context)) return context;
+  if (!isPosInt(w))
+    throw new HfImportError(`${source}: "sliding_window" must be a positive integer or null, got ${JSON.stringify(w)}`);
+  notes.push(
+    `context ${w.toLocaleString('en-US')}, not max_position_embeddings ${context.toLocaleString('en-US')}: the model attends to its last ${w.toLocaleString('en-US')} tokens (sliding_window), which up to ${w.toLocaleString('en-US')} tokens is all of them; shareformer does not compute windowed attention beyond that`,
+  );
+  return w;
+}
+
+/**
+ * Llama, Mistral, Qwen2, Qwen3 and Phi-3 share the computation; Qwen2 adds Q/K/V biases, Qwen3
+ * norms each query and key head, Phi-3 fuses projections (a matter of tensor names only).
+ */
+function llamaConfig(
+  cfg: Json,
+  source: string,
+  family: Exclude<HfFamily, 'gpt2'>,
+  notes: string[],
+): Partial<ModelConfig> {
+  refuseUnknown(cfg, family === 'phi3' ? PHI3_FIELDS : LLAMA_FIELDS, source);
   const d = field(cfg, 'hidden_size', source, isPosInt, 'a positive integer');
   const heads = field(cfg, 'num_attention_heads', source, isPosInt, 'a positive integer');
-  const context = field(cfg, 'max_position_embeddings', source, isPosInt, 'a positive integer');
+  const context = windowedContext(cfg, source, family, notes);
+  supported(cfg, 'partial_rotary_factor', (v) => v === 1, 'rotary embeddings over the whole head', source);
   supported(cfg, 'hidden_act', (v) => v === 'silu', 'the SwiGLU feed-forward uses SiLU', source);
   const rope = rotary(cfg, source);
   supported(cfg, 'attention_bias', (v) => v === false, 'Llama-style models have no attention biases here', source);
   supported(cfg, 'mlp_bias', (v) => v === false, 'Llama-style models have no feed-forward biases here', source);
   // transformers reads head_dim when given (Qwen3, Mistral-Nemo: wider or narrower than d / heads).
   const headDim = field(cfg, 'head_dim', source, isPosInt, 'a positive integer', d / heads);
-  supported(cfg, 'use_sliding_window', (v) => v === false, 'full causal attention only', source);
-  // Mistral applies sliding_window whenever it is set; Qwen2 only with use_sliding_window true.
-  if (family === 'llama')
-    supported(
-      cfg,
-      'sliding_window',
-      (v) => v === null || (typeof v === 'number' && v >= context),
-      `full causal attention only: a window narrower than max_position_embeddings (${context}) would change the model`,
-      source,
-    );
   supported(
     cfg,
     'layer_types',
@@ -289,6 +311,8 @@ export interface HfModelConfig {
   architecture: string;
   family: HfFamily;
   config: ModelConfig;
+  /** What the import changed on the way in, and why the model still computes the same (a cut context). */
+  notes: string[];
 }
 
 /** Maps a Hugging Face config.json; errors name the file and the field. */
@@ -304,9 +328,10 @@ export function modelConfigFromHf(json: unknown, source: string): HfModelConfig 
       `${source}: "architectures" is ${JSON.stringify(archs)}; supported: ${Object.keys(SUPPORTED_ARCHITECTURES).join(', ')}`,
     );
   }
-  const partial = family === 'gpt2' ? gpt2Config(cfg, source) : llamaConfig(cfg, source, family);
+  const notes: string[] = [];
+  const partial = family === 'gpt2' ? gpt2Config(cfg, source) : llamaConfig(cfg, source, family, notes);
   try {
-    return { architecture, family, config: resolveConfig(partial) };
+    return { architecture, family, config: resolveConfig(partial), notes };
   } catch (e) {
     throw new HfImportError(`${source}: ${(e as Error).message}`);
   }

@@ -1,5 +1,5 @@
 // Hugging Face checkpoints come in with their meaning intact: the logits of every fixture model
-// (GPT-2, Llama / Mistral, Llama 3.1's rope scaling, Qwen2 and Qwen3; Hub and save_pretrained layouts; fp32, fp16, bf16; single and
+// (GPT-2, Llama / Mistral, Llama 3.1's rope scaling, Qwen2, Qwen3 and Phi-3; Hub and save_pretrained layouts; fp32, fp16, bf16; single and
 // sharded) match PyTorch's, computed from the published model definitions, to 1e-5; the written
 // checkpoint loads bit-exactly; and bad directories are refused with the file and tensor named.
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -35,6 +35,7 @@ describe.each([
   ['qwen2-bf16', 'Qwen2ForCausalLM', 'BF16'],
   ['llama31-rope-scaled', 'LlamaForCausalLM', 'F32'],
   ['qwen3-bf16', 'Qwen3ForCausalLM', 'BF16'],
+  ['phi3-bf16', 'Phi3ForCausalLM', 'BF16'],
 ])('%s', (dir, architecture, dtype) => {
   const { ids, logits } = expected(dir);
 
@@ -93,7 +94,7 @@ describe('bad model directories are refused, naming the file and what is wrong',
       'an unknown architecture',
       'gpt2-hub',
       editJSON('config.json', (j) => (j.architectures = ['BertForMaskedLM'])),
-      /config\.json: "architectures" is \["BertForMaskedLM"\]; supported: GPT2LMHeadModel, LlamaForCausalLM, MistralForCausalLM, Qwen2ForCausalLM, Qwen3ForCausalLM/,
+      /config\.json: "architectures" is \["BertForMaskedLM"\]; supported: GPT2LMHeadModel, LlamaForCausalLM, MistralForCausalLM, Qwen2ForCausalLM, Qwen3ForCausalLM, Phi3ForCausalLM/,
     ],
     [
       'linear rope scaling',
@@ -123,10 +124,28 @@ describe('bad model directories are refused, naming the file and what is wrong',
       /"rope_scaling": \{"rope_type":"yarn","factor":4\} is not supported/,
     ],
     [
-      'a sliding window',
+      'a sliding window that is not a size',
       'mistral-fp16',
-      editJSON('config.json', (j) => (j.sliding_window = 16)),
-      /config\.json: "sliding_window": 16 is not supported \(full causal attention only/,
+      editJSON('config.json', (j) => (j.sliding_window = 'wide')),
+      /config\.json: "sliding_window" must be a positive integer or null, got "wide"/,
+    ],
+    [
+      "Phi-3.5's long-context rope",
+      'phi3-bf16',
+      editJSON('config.json', (j) => (j.rope_scaling = { type: 'longrope', long_factor: [1], short_factor: [1] })),
+      /"rope_scaling": .* is not supported \(rotary embeddings without scaling or with Llama 3\.1's "llama3" rescaling only\)/,
+    ],
+    [
+      "Phi-4-mini's partial rotary embeddings",
+      'phi3-bf16',
+      editJSON('config.json', (j) => (j.partial_rotary_factor = 0.75)),
+      /config\.json: "partial_rotary_factor": 0\.75 is not supported \(rotary embeddings over the whole head\)/,
+    ],
+    [
+      'a fused Q/K/V with the wrong number of rows',
+      'phi3-bf16',
+      editJSON('config.json', (j) => (j.num_key_value_heads = 4)),
+      /tensor "model\.layers\.0\.self_attn\.qkv_proj\.weight" has shape \[64, 32\], but config\.json implies a fused Q\/K\/V of 96 rows for \[32, 32\]/,
     ],
     [
       "Qwen2's sliding window switched on",
@@ -238,6 +257,27 @@ describe('bad model directories are refused, naming the file and what is wrong',
     const { ids, logits } = expected('llama');
     const model = importHuggingFace(directoryReader(dir));
     expect(relativeDiff(noGrad(() => model.lm.forward(ids, 1)).data, Float32Array.from(logits))).toBeLessThan(1e-5);
+  });
+
+  it('a sliding window narrower than max_position_embeddings cuts the context to it, and says so', () => {
+    // Phi-3's window of 31 on 64 positions: up to 31 tokens every layer sees every earlier one.
+    const phi3 = importHuggingFace(directoryReader(join(FIXTURES, 'phi3-bf16')));
+    expect(phi3.lm.config.context).toBe(31);
+    expect(phi3.notes).toEqual([
+      expect.stringMatching(/^context 31, not max_position_embeddings 64: .*sliding_window/),
+    ]);
+    // Mistral 7B v0.1's rule (a window of 4,096 on 32,768), at fixture size.
+    const dir = join(root, 'mistral-window');
+    cpSync(join(FIXTURES, 'mistral-fp16'), dir, { recursive: true });
+    editJSON('config.json', (j) => (j.sliding_window = 16))(dir);
+    const mistral = importHuggingFace(directoryReader(dir));
+    expect(mistral.lm.config.context).toBe(16);
+    const { ids, logits } = expected('mistral-fp16');
+    const vocab = mistral.lm.config.vocabSize;
+    const first = noGrad(() => mistral.lm.forward(ids.slice(0, 16), 1)).data;
+    expect(relativeDiff(first, Float32Array.from(logits.slice(0, 16 * vocab)))).toBeLessThan(1e-5);
+    // A window as wide as the context changes nothing; Qwen2's unused window is no cut either.
+    expect(importHuggingFace(directoryReader(join(FIXTURES, 'qwen2-bf16'))).notes).toEqual([]);
   });
 
   it('an embedding padded past the tokenizer gets placeholder tokens, so the checkpoint loads', () => {

@@ -9,6 +9,8 @@ export interface ImportedModel {
   lm: TransformerLM;
   tokenizer: HfBpeTokenizer;
   architecture: string;
+  /** What the import changed on the way in (a context cut to a sliding window). */
+  notes: string[];
 }
 
 /** Builds the model from a Hugging Face directory's files (config.json, safetensors, tokenizer). */
@@ -20,5 +22,5 @@ export function importHuggingFace(files: HfFileReader | Record<string, ArrayBuff
   const model = openHfModel(reader);
   const lm = new TransformerLM(model.config, null);
   lm.loadWeights(new Map(model.plan.params.map((p) => [p.name, model.read(p.name)])), reader.source);
-  return { lm, tokenizer: model.tokenizer, architecture: model.architecture };
+  return { lm, tokenizer: model.tokenizer, architecture: model.architecture, notes: model.notes };
 }

@@ -110,15 +110,18 @@ const tokenText = (t: unknown): string | null =>
       : null;
 
 function readTokenizer(reader: HfFileReader, family: HfFamily): HfBpeTokenizer {
-  let specials: { bos: string | null; eos: string | null } =
-    family === 'llama' ? { bos: '<s>', eos: '</s>' } : { bos: null, eos: '<|endoftext|>' };
+  // Llama's and Phi-3's SentencePiece tokenizers (LlamaTokenizer) add <s> unless told not to.
+  const llamaTokenizer = family === 'llama' || family === 'phi3';
+  let specials: { bos: string | null; eos: string | null } = llamaTokenizer
+    ? { bos: '<s>', eos: '</s>' }
+    : { bos: null, eos: '<|endoftext|>' };
   if (reader.has('tokenizer_config.json')) {
     const where = `${reader.source}/tokenizer_config.json`;
     const tc = parseWith(tokenizerConfigSchema, readJSON(reader, 'tokenizer_config.json'), where);
     const bos = tokenText(tc.bos_token);
     // GPT-2's and Qwen's tokenizers add nothing; Llama's adds <s> unless add_bos_token is false.
     specials = {
-      bos: (tc.add_bos_token ?? family === 'llama') ? (bos ?? specials.bos) : null,
+      bos: (tc.add_bos_token ?? llamaTokenizer) ? (bos ?? specials.bos) : null,
       eos: tokenText(tc.eos_token) ?? specials.eos,
     };
   }
@@ -154,6 +157,8 @@ export interface HfModel {
   architecture: string;
   family: HfFamily;
   config: ModelConfig;
+  /** What the import changed on the way in (config.ts's notes). */
+  notes: string[];
   tokenizer: HfBpeTokenizer;
   plan: ImportPlan;
   /** Stored dtypes of the weights, for the summary. */
@@ -167,7 +172,7 @@ export interface HfModel {
 export function openHfModel(reader: HfFileReader): HfModel {
   if (!reader.has('config.json'))
     throw new HfImportError(`${reader.source}: no config.json (is this a Hugging Face model directory?)`);
-  const { architecture, family, config } = modelConfigFromHf(
+  const { architecture, family, config, notes } = modelConfigFromHf(
     readJSON(reader, 'config.json'),
     `${reader.source}/config.json`,
   );
@@ -199,6 +204,7 @@ export function openHfModel(reader: HfFileReader): HfModel {
     architecture,
     family,
     config,
+    notes,
     tokenizer,
     plan,
     dtypes,

@@ -1,11 +1,12 @@
 // Hugging Face tensor names and layouts ↔ shareformer parameters. GPT-2 stores Conv1D weights
 // transposed ([in, out]) and Q, K, V fused in c_attn; Llama, Qwen2 and Qwen3 store [out, in] like
-// shareformer (Qwen2 with Q/K/V biases, Qwen3 with q_norm / k_norm per layer).
+// shareformer (Qwen2 with Q/K/V biases, Qwen3 with q_norm / k_norm per layer); Phi-3 stores Llama's
+// matrices with Q, K, V fused in qkv_proj and the gate and up projections in gate_up_proj.
 // Both layouts people have are accepted: as published on the Hub (GPT-2 without the
 // `transformer.` prefix, with the causal-mask buffers `h.N.attn.bias`, which are not parameters)
 // and as `save_pretrained` writes them (`transformer.` / `model.` prefixes, `lm_head.weight` when
 // untied). Runs in browsers: it names tensors and reshapes arrays, it reads no files.
-import type { ModelConfig } from '../../model/config.js';
+import { headSize, type ModelConfig } from '../../model/config.js';
 import { parameterLayout } from '../../model/parameters.js';
 import { toFloat32, type Dtype, type StoredTensor } from '../safetensors.js';
 import { HfImportError, type HfFamily } from './config.js';
@@ -15,8 +16,12 @@ export interface Recipe {
   from: string;
   /** Conv1D weights are [in, out]: transpose to [out, in]. */
   transpose: boolean;
-  /** After transposing, rows [start, end) (or elements of a vector): one of Q, K, V in c_attn. */
+  /** After transposing, rows [start, end) (or elements of a vector) of a fused tensor: one of Q, K, V in c_attn. */
   rows?: [number, number];
+  /** The fused tensor's rows as config.json implies them (checked, so a block never reads its neighbour's rows). */
+  fusedRows?: number;
+  /** What the fused tensor holds, for messages: "Q/K/V", "gate/up". */
+  fused?: string;
 }
 
 /** Tensors in Hugging Face files that are buffers, not parameters. */
@@ -52,6 +57,8 @@ function gpt2Recipe(name: string, c: ModelConfig, p: string): Recipe | null {
       from: `${p}${h}attn.c_attn.${kind}`,
       transpose: kind === 'weight',
       rows: [qkv[part]! * d, (qkv[part]! + 1) * d],
+      fusedRows: 3 * d,
+      fused: 'Q/K/V',
     };
   const map: Record<string, string> = {
     norm1: 'ln_1',
@@ -88,7 +95,45 @@ function llamaRecipe(name: string, p: string): Recipe | null {
   return from ? direct(`layers.${m[1]}.${from}.${m[3]}`) : null;
 }
 
-const FAMILY_NAME: Record<HfFamily, string> = { gpt2: 'GPT-2', llama: 'Llama', qwen2: 'Qwen2', qwen3: 'Qwen3' };
+/** Phi-3: Llama's names, but Q/K/V in one qkv_proj and the gate above the up projection in gate_up_proj. */
+function phi3Recipe(name: string, c: ModelConfig, p: string): Recipe | null {
+  const m = /^layers\.(\d+)\.(attn\.[qkv]|ffn\.gate|ffn\.up)\.weight$/.exec(name);
+  if (!m) return llamaRecipe(name, p);
+  const hd = headSize(c),
+    q = c.heads * hd,
+    kv = c.kvHeads * hd,
+    f = c.ffnHidden;
+  const block = (tensor: string, rows: [number, number], fusedRows: number, fused: string): Recipe => ({
+    from: `${p}layers.${m[1]}.${tensor}.weight`,
+    transpose: false,
+    rows,
+    fusedRows,
+    fused,
+  });
+  const qkv = 'self_attn.qkv_proj',
+    gateUp = 'mlp.gate_up_proj';
+  const width = q + 2 * kv;
+  switch (m[2]) {
+    case 'attn.q':
+      return block(qkv, [0, q], width, 'Q/K/V');
+    case 'attn.k':
+      return block(qkv, [q, q + kv], width, 'Q/K/V');
+    case 'attn.v':
+      return block(qkv, [q + kv, width], width, 'Q/K/V');
+    case 'ffn.gate':
+      return block(gateUp, [0, f], 2 * f, 'gate/up');
+    default:
+      return block(gateUp, [f, 2 * f], 2 * f, 'gate/up');
+  }
+}
+
+const FAMILY_NAME: Record<HfFamily, string> = {
+  gpt2: 'GPT-2',
+  llama: 'Llama',
+  qwen2: 'Qwen2',
+  qwen3: 'Qwen3',
+  phi3: 'Phi-3',
+};
 
 export interface ImportPlan {
   /** Each shareformer parameter, in layout order, with its recipe and shape. */
@@ -110,7 +155,12 @@ export function planImport(
   const p = prefixOf(family, tensors.keys());
   const used = new Set<string>();
   const params = parameterLayout(config).map(({ name, shape }) => {
-    const recipe = family === 'gpt2' ? gpt2Recipe(name, config, p) : llamaRecipe(name, p);
+    const recipe =
+      family === 'gpt2'
+        ? gpt2Recipe(name, config, p)
+        : family === 'phi3'
+          ? phi3Recipe(name, config, p)
+          : llamaRecipe(name, p);
     if (!recipe) throw new HfImportError(`${source}: no Hugging Face tensor corresponds to shareformer's "${name}"`);
     const info = tensors.get(recipe.from);
     if (!info)
@@ -146,11 +196,10 @@ export function planImport(
 function checkShape(r: Recipe, info: TensorInfo, shape: number[], source: string): void {
   let stored = r.transpose ? [...info.shape].reverse() : [...info.shape];
   if (r.rows) stored = [r.rows[1] - r.rows[0], ...stored.slice(1)];
-  const wholeRows =
-    !r.rows || (r.transpose ? info.shape[info.shape.length - 1] : info.shape[0]) === 3 * (r.rows[1] - r.rows[0]);
+  const wholeRows = !r.rows || (r.transpose ? info.shape[info.shape.length - 1] : info.shape[0]) === r.fusedRows;
   if (stored.join() !== shape.join() || !wholeRows) {
     throw new HfImportError(
-      `${source}: tensor "${r.from}" has shape [${info.shape.join(', ')}], but config.json implies ${r.rows ? `a fused Q/K/V of ${3 * shape[0]!} rows for ` : ''}[${(r.transpose && !r.rows ? [...shape].reverse() : shape).join(', ')}]`,
+      `${source}: tensor "${r.from}" has shape [${info.shape.join(', ')}], but config.json implies ${r.rows ? `a fused ${r.fused} of ${r.fusedRows} rows for ` : ''}[${(r.transpose && !r.rows ? [...shape].reverse() : shape).join(', ')}]`,
     );
   }
 }
