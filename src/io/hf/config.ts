@@ -1,11 +1,11 @@
 // Hugging Face config.json → shareformer model config, for GPT-2 (GPT2LMHeadModel), Llama /
 // Mistral (LlamaForCausalLM, MistralForCausalLM), Qwen2 / Qwen2.5 (Qwen2ForCausalLM: Llama's
-// layout with biases on the query, key and value projections) and Qwen3 (Qwen3ForCausalLM:
-// Llama's layout with an RMSNorm on each query and key head) and Phi-3 (Phi3ForCausalLM: Llama's
-// computation with fused projections). Every field is either mapped, known not to change
-// the computation (dropout rates, token ids, bookkeeping), or refused by name: a config that asks
-// for something this runtime does not compute (rope scaling, a sliding window, another
-// activation, biases) is never silently imported as a different model.
+// layout with biases on the query, key and value projections), Qwen3 (Qwen3ForCausalLM: Llama's
+// layout with an RMSNorm on each query and key head) and Phi-3 (Phi3ForCausalLM: Llama's
+// computation with fused projections). Every field is either mapped, known not to change the
+// computation (dropout rates, token ids, bookkeeping), or refused by name: a config that asks for
+// something this runtime does not compute (rope scaling other than Llama 3.1's, per-layer sliding
+// windows, another activation, biases) is never silently imported as a different model.
 import { resolveConfig, type ModelConfig } from '../../model/config.js';
 
 export type HfFamily = 'gpt2' | 'llama' | 'qwen2' | 'qwen3' | 'phi3';
@@ -278,7 +278,7 @@ function llamaConfig(
   supported(cfg, 'attention_bias', (v) => v === false, 'Llama-style models have no attention biases here', source);
   supported(cfg, 'mlp_bias', (v) => v === false, 'Llama-style models have no feed-forward biases here', source);
   // transformers reads head_dim when given (Qwen3, Mistral-Nemo: wider or narrower than d / heads).
-  const headDim = field(cfg, 'head_dim', source, isPosInt, 'a positive integer', d / heads);
+  const headDim = cfg.head_dim == null ? 0 : field(cfg, 'head_dim', source, isPosInt, 'a positive integer');
   supported(
     cfg,
     'layer_types',
