@@ -240,7 +240,16 @@ if (has('none', 'kv-heads=2', 'kv-heads=1')) {
   directions.push({
     claim: 'GQA: grouped K/V heads land between multi-head and multi-query',
     evidence: `MHA ${losses('none').mean.toFixed(4)}, GQA-2 ${losses('kv-heads=2').mean.toFixed(4)} (${f4(a.diff)}${zText(a)}), MQA ${losses('kv-heads=1').mean.toFixed(4)} (${f4(b.diff)} from GQA${zText(b)})`,
-    verdict: order ? (a.beyond && b.beyond ? 'holds' : 'in that order, within the spread') : 'not in that order',
+    verdict:
+      a.t === null || b.t === null
+        ? 'one seed: no spread yet'
+        : order
+          ? a.beyond && b.beyond
+            ? 'holds'
+            : 'in that order, within the spread'
+          : (a.diff < 0 && a.beyond) || (b.diff < 0 && b.beyond)
+            ? 'does not hold (out of order beyond the spread)'
+            : 'not in that order, but within the spread',
   });
 }
 if (has('none', 'share-kv=cla:2')) {
@@ -311,7 +320,7 @@ const lines = [
     return `| ${s.plan} | ${s.dModel} × ${s.layers} | ${s.parameters.toLocaleString('en')} | ${(s.vsBaseline?.parameters ?? 1).toFixed(2)}× | ${s.kvBytesPerToken.toLocaleString('en')} | ${(s.vsBaseline?.kvBytes ?? 1).toFixed(2)}× | ${pm(s.valLoss, 4)} | ${pm(s.valBpc, 3)} | ${s.vsBaseline ? `${f4(c.diff)}${c.t === null ? '' : ` ± ${c.sd.toFixed(4)}`}` : '—'} | ${s.vsBaseline && c.t !== null ? `${tNum(c.t)}${c.beyond ? ' *' : ''}` : '—'} | ${pm(trainLosses(s.plan), 4)} | ${f4(lastStretch(s.plan).mean)} | ${pm(sp, 0)} | ${(sp.mean / speeds('none').mean).toFixed(2)}× |`;
   }),
   '',
-  `Seeds per plan: ${[...new Set(summaries.map((s) => s.runs))].join(', ')}. Validation loss: nats per character over each run's whole validation split (${[...new Set(runs.map((r) => r.valWindows ?? 64))].join(', ')} windows of 128; which passages are held out depends on the seed). Δ vs none: the mean over seeds of each seed's difference from the unshared run of the same seed (same split, batches and validation text) ± its standard deviation; t = Δ / (sd / √seeds), * when |t| exceeds Student's two-sided 95% value (${tCritical95(2).toFixed(2)} for 3 seeds). Train loss: mean over the last 100 steps (each a batch of 16 × 128 tokens). Last 250 steps: how much the 64-window validation loss still moved over the last 250 steps (mean over seeds): near 0 when training has flattened. Decoding: batch 1, KV cache, ${DECODE_TOKENS} tokens after an 8-character prompt, median of 5 timed runs after a warm-up, native backend, measured by this script.`,
+  `Seeds per plan: ${[...new Set(summaries.map((s) => s.runs))].join(', ')}. Validation loss: nats per character over ${quick ? "the sweep's 64 evaluation windows of 128 of each run's validation split (--quick: not the whole split)" : `each run's whole validation split (${[...new Set(runs.map((r) => r.valWindows ?? 64))].join(', ')} windows of 128; which passages are held out depends on the seed)`}. Δ vs none: the mean over seeds of each seed's difference from the unshared run of the same seed (same split, batches and validation text) ± its standard deviation; t = Δ / (sd / √seeds), * when |t| exceeds Student's two-sided 95% value (${tCritical95(2).toFixed(2)} for 3 seeds). Train loss: mean over the last 100 steps (each a batch of 16 × 128 tokens). Last 250 steps: how much the 64-window validation loss still moved over the last 250 steps (mean over seeds): near 0 when training has flattened. Decoding: batch 1, KV cache, ${DECODE_TOKENS} tokens after an 8-character prompt, median of 5 timed runs after a warm-up, native backend, measured by this script.`,
   '',
   '| published direction | here | verdict |',
   '|---|---|---|',
