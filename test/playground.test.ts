@@ -4,7 +4,7 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { createServer } from 'node:http';
 import { availableParallelism, loadavg } from 'node:os';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -50,6 +50,23 @@ async function idleCores(ms: number): Promise<number> {
   return (availableParallelism() * (b.idle - a.idle)) / Math.max(1, b.total - a.total);
 }
 
+/** The built site is missing or older than a source file of the page or the library (a stale build fails for no reason). */
+function siteIsStale(): boolean {
+  const built = join(ROOT, 'playground', 'dist', 'index.html');
+  if (!existsSync(built)) return true;
+  const newest = (dir: string): number =>
+    readdirSync(dir, { withFileTypes: true }).reduce((m, e) => {
+      const p = join(dir, e.name);
+      return Math.max(m, e.isDirectory() ? newest(p) : statSync(p).mtimeMs);
+    }, 0);
+  const sources = Math.max(
+    newest(join(ROOT, 'src')),
+    newest(join(ROOT, 'playground', 'src')),
+    statSync(join(ROOT, 'playground', 'index.html')).mtimeMs,
+  );
+  return sources > statSync(built).mtimeMs;
+}
+
 describe.skipIf(why !== null)('playground in Chromium', () => {
   let browser: Browser;
   let site: { server: PreviewServer; url: string };
@@ -67,7 +84,7 @@ describe.skipIf(why !== null)('playground in Chromium', () => {
   }
 
   beforeAll(async () => {
-    if (!existsSync(join(ROOT, 'playground', 'dist', 'index.html')) || process.env.CI)
+    if (process.env.CI || siteIsStale())
       execFileSync('npm', ['run', 'build:playground'], { cwd: ROOT, stdio: 'ignore' });
     mkdirSync(SHOTS, { recursive: true });
     site = await serve(true);
@@ -275,6 +292,27 @@ describe.skipIf(why !== null)('playground in Chromium', () => {
     await expect
       .poll(() => page.getByTestId('open-error').textContent())
       .toMatch(/^uploaded checkpoint\/config\.json: not valid JSON/);
+    await page.close();
+  });
+
+  it("opens a Hugging Face model directory's files as an imported run that generates, and says what the import changed", async () => {
+    const dir = fileURLToPath(new URL('../fixtures/hf/phi3-bf16/', import.meta.url));
+    const files = ['config.json', 'model.safetensors', 'tokenizer.json', 'tokenizer_config.json'].map((f) =>
+      join(dir, f),
+    );
+    const page = await open('/');
+    await page.getByTestId('open-checkpoint').setInputFiles(files);
+    await page.waitForFunction(() =>
+      /Phi3ForCausalLM \(uploaded checkpoint\).*opened/.test(
+        document.querySelector('[data-testid=runs]')?.textContent ?? '',
+      ),
+    );
+    await expect
+      .poll(() => page.getByTestId('open-note').textContent())
+      .toMatch(/^Phi3ForCausalLM: context 31, not max_position_embeddings 64: .*sliding_window/);
+    await page.getByTestId('gen-prompt').fill('ROMEO');
+    await page.getByTestId('generate').click();
+    await page.locator('[data-testid=gen-output][data-done=true]').waitFor({ timeout: 30_000 });
     await page.close();
   });
 

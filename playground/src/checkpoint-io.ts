@@ -30,5 +30,13 @@ export async function filesFromUpload(list: FileList): Promise<{ label: string; 
   const files = await Promise.all(
     picked.map(async (f) => [f.name, new Uint8Array(await f.arrayBuffer())] as [string, Uint8Array]),
   );
-  return { label: 'uploaded checkpoint', files };
+  // A picked Hugging Face directory is named by its config's _name_or_path when it has one.
+  const config = files.find(([f]) => f === 'config.json');
+  let name: unknown;
+  try {
+    name = config && JSON.parse(new TextDecoder().decode(config[1]))._name_or_path;
+  } catch {
+    /* the Worker says what is wrong with the file */
+  }
+  return { label: typeof name === 'string' && name ? name : 'uploaded checkpoint', files };
 }

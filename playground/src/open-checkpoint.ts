@@ -1,5 +1,6 @@
-// Opening a checkpoint in the page (a zip or the CLI's files): validated and loaded by the Worker,
-// then listed as a run whose settings are read back from its config.
+// Opening a checkpoint in the page (a zip or the CLI's files, or a Hugging Face model directory's
+// files): validated and loaded (or imported) by the Worker, then listed as a run whose settings are
+// read back from its config.
 import type { WorkerClient } from 'shareformer';
 import { filesFromUpload } from './checkpoint-io.js';
 import type { Settings } from './fields.js';
@@ -16,17 +17,23 @@ export function mountOpenCheckpoint(
 ): void {
   $<HTMLInputElement>('open-files').addEventListener('change', async (ev) => {
     const input = ev.target as HTMLInputElement;
-    const error = $('open-error');
+    const error = $('open-error'),
+      note = $('open-note');
     error.hidden = true;
+    note.hidden = true;
     if (!input.files?.length) return;
     const id = `opened-${Date.now()}`;
     try {
       const { label, files } = await filesFromUpload(input.files);
       const info = await client.open(id, label, files);
       runs.inWorker.add(id);
+      if (info.imported?.notes.length) {
+        note.hidden = false;
+        note.textContent = `${info.imported.architecture}: ${info.imported.notes.join('; ')}`;
+      }
       const record: RunRecord = {
         id,
-        label: `#${runs.list.length + 1} ${label}`,
+        label: `#${runs.list.length + 1} ${info.imported ? `${info.imported.architecture} (${label})` : label}`,
         settings: settingsOf(info.config, settings()),
         status: 'opened',
         parameters: info.parameters,

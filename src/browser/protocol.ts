@@ -64,6 +64,8 @@ export interface RunInfo {
   step: number;
   tokens: { train: number; val: number };
   source: string;
+  /** A model imported from Hugging Face files: its class, and what the import changed on the way in. */
+  imported?: { architecture: string; notes: string[] };
 }
 
 export interface KvGauge {

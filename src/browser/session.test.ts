@@ -3,6 +3,8 @@
 import { describe, expect, it } from 'vitest';
 import { decodeCheckpoint, memorySource } from '../io/checkpoint-files.js';
 import { readFileSync } from 'node:fs';
+import { generate } from '../generate/generate.js';
+import { importHuggingFace } from '../io/hf/import.js';
 import { noGrad } from '../tensor/tensor.js';
 import type { WorkerEvent, WorkerRequest } from './protocol.js';
 import { Session } from './session.js';
@@ -143,6 +145,37 @@ describe('the shareformer worker session', () => {
     expect(h.of('error').map((e) => [e.request, e.run, e.message])).toEqual([
       ['convert', 'same', expect.stringMatching(/sharing fields .* are those of run "src" already/)],
     ]);
+  });
+
+  it('opens a Hugging Face model directory as an imported run, which generates and saves like any run', async () => {
+    const dir = new URL('../../fixtures/hf/phi3-bf16/', import.meta.url);
+    const files = ['config.json', 'model.safetensors', 'tokenizer.json', 'tokenizer_config.json'].map(
+      (f): [string, Uint8Array] => [f, new Uint8Array(readFileSync(new URL(f, dir)))],
+    );
+    const h = harness();
+    await h.send({ type: 'open', run: 'phi', label: 'phi3-bf16', files });
+    const opened = h.of('opened')[0]!;
+    expect(opened.imported).toEqual({
+      architecture: 'Phi3ForCausalLM',
+      notes: [expect.stringMatching(/^context 31, not max_position_embeddings 64/)],
+    });
+    expect(opened.source).toBe('huggingface:phi3-bf16');
+    const direct = importHuggingFace(Object.fromEntries(files));
+    const greedy = generate(direct.lm, direct.tokenizer, 'ROMEO', { maxTokens: 6, temperature: 0 }).text;
+    await h.send({ type: 'generate', run: 'phi', prompt: 'ROMEO', maxTokens: 6, temperature: 0 });
+    expect(h.of('generated')[0]!.text).toBe(greedy);
+    // Saved, it is what `shareformer import` writes: the CLI's checkpoint, with where it came from.
+    await h.send({ type: 'save', run: 'phi' });
+    const saved = h.of('checkpoint')[0]!.files;
+    const ckpt = decodeCheckpoint(memorySource(new Map(saved), 'download'));
+    expect(ckpt.origin).toEqual({
+      format: 'huggingface',
+      architecture: 'Phi3ForCausalLM',
+      path: 'phi3-bf16',
+      dtypes: ['BF16'],
+    });
+    await h.send({ type: 'open', run: 'again', label: 'download', files: saved });
+    expect(h.of('opened')[1]!.imported).toEqual({ architecture: 'Phi3ForCausalLM', notes: [] });
   });
 
   it('reports bad requests as errors naming the request, the run and the file', async () => {

@@ -1,7 +1,8 @@
 // What the shareformer Worker does, independent of how messages arrive (so Node tests drive it
 // directly): trains runs step by step with pause / resume / stop, converts a run to another
 // sharing plan and uptrains it, evaluates, generates with a KV-cache gauge, and turns runs into
-// checkpoint files and back. One run trains at a time.
+// checkpoint files and back (a Hugging Face model directory opens as an imported run). One run
+// trains at a time.
 import { selectBrowserBackend } from '../backend/browser.js';
 import { backend } from '../backend/backend.js';
 import { generate } from '../generate/generate.js';
@@ -10,8 +11,10 @@ import {
   encodeCheckpoint,
   memorySource,
   type CheckpointMeta,
+  type CheckpointOrigin,
   type Checkpoint,
 } from '../io/checkpoint-files.js';
+import { huggingFaceCheckpoint, isHuggingFaceDirectory } from '../io/hf/import.js';
 import { resolveConfig } from '../model/config.js';
 import type { KVCache } from '../model/kvcache.js';
 import { kvBytesPerToken } from '../model/parameters.js';
@@ -41,6 +44,9 @@ interface Run {
   lm: TransformerLM;
   tokenizer: Tokenizer;
   meta: CheckpointMeta;
+  /** Where an imported model came from, and what the import changed (kept in its checkpoint). */
+  origin?: CheckpointOrigin;
+  notes?: string[];
   trainer: Trainer | null;
   tokens: { train: number; val: number };
   paused: boolean;
@@ -121,6 +127,7 @@ export class Session {
       step: r.trainer?.step ?? 0,
       tokens: r.tokens,
       source: r.meta.data.source,
+      ...(r.origin && { imported: { architecture: r.origin.architecture, notes: r.notes ?? [] } }),
     };
   }
 
@@ -319,6 +326,7 @@ export class Session {
       lm: run.lm,
       tokenizer: run.tokenizer,
       meta: run.meta,
+      ...(run.origin && { origin: run.origin }),
       ...(run.trainer && { trainer: run.trainer.getState() }),
     };
     const encoder = new TextEncoder();
@@ -333,11 +341,15 @@ export class Session {
 
   private open(name: string, label: string, files: Array<[string, Uint8Array]>): void {
     if (this.runs.has(name)) throw new Error(`a run named "${name}" exists already`);
-    const ckpt = decodeCheckpoint(memorySource(new Map(files), label));
+    const map = new Map(files);
+    const imported = isHuggingFaceDirectory(map) ? huggingFaceCheckpoint(map, label) : null;
+    const ckpt = imported?.checkpoint ?? decodeCheckpoint(memorySource(map, label));
     const run: Run = {
       lm: ckpt.lm,
       tokenizer: ckpt.tokenizer,
       meta: ckpt.meta,
+      ...(ckpt.origin && { origin: ckpt.origin }),
+      ...(imported && { notes: imported.notes }),
       trainer: null,
       tokens: { train: 0, val: 0 },
       paused: false,

@@ -9,7 +9,7 @@ import { saveWeightsCheckpoint } from '../io/checkpoint.js';
 import { directoryReader } from '../io/hf/files-node.js';
 import { openHfModel } from '../io/hf/model.js';
 import { lockRunDir } from '../io/run-dir.js';
-import { DEFAULT_TRAIN } from '../train/trainer.js';
+import { importedMeta } from '../io/hf/import.js';
 
 interface ImportOpts {
   from: string;
@@ -46,10 +46,7 @@ function runImport(opts: ImportOpts): void {
     saveWeightsCheckpoint(ckptDir, {
       config,
       tokenizer,
-      meta: {
-        data: { source: `huggingface:${opts.from}`, tokenizer: tokenizer.kind, charsPerToken: 1, valFraction: 0.1 },
-        train: DEFAULT_TRAIN,
-      },
+      meta: importedMeta(opts.from, tokenizer),
       origin: { format: 'huggingface', architecture: model.architecture, path: opts.from, dtypes: model.dtypes },
       read: model.read,
     });
