@@ -176,6 +176,20 @@ describe('the shareformer worker session', () => {
     });
     await h.send({ type: 'open', run: 'again', label: 'download', files: saved });
     expect(h.of('opened')[1]!.imported).toEqual({ architecture: 'Phi3ForCausalLM', notes: [] });
+    // And it converts like a trained run: MQA with K/V shared by pairs of layers, uptrained a little.
+    await h.send({
+      type: 'convert',
+      run: 'phi-mqa',
+      from: 'phi',
+      model: { kvHeads: 1, shareKv: 'cla:2' },
+      text: TEXT,
+      source: 'shakespeare-excerpt',
+      uptrain: 3,
+    });
+    expect(h.of('error')).toEqual([]);
+    const converted = h.of('converted')[0]!;
+    expect(converted.changes).toMatchObject({ kvHeads: 1, shareKv: 'cla:2' });
+    expect(h.of('finished').at(-1)!.run).toBe('phi-mqa');
   });
 
   it('reports bad requests as errors naming the request, the run and the file', async () => {
