@@ -60,8 +60,19 @@ export class WorkerClient {
     return this.ask({ type: 'save', run }, (e) => (e.type === 'checkpoint' && e.run === run ? e.files : undefined));
   }
 
+  /**
+   * Opens a checkpoint's (or a Hugging Face model's) files in the Worker. Their buffers move there
+   * (the arrays are detached here): a model of hundreds of megabytes is not copied.
+   */
   open(run: string, label: string, files: Array<[string, Uint8Array]>): Promise<RunInfo> {
-    return this.ask({ type: 'open', run, label, files }, (e) => (e.type === 'opened' && e.run === run ? e : undefined));
+    const buffers = [...new Set(files.map(([, d]) => d.buffer))].filter(
+      (b): b is ArrayBuffer => b instanceof ArrayBuffer,
+    );
+    return this.ask(
+      { type: 'open', run, label, files },
+      (e) => (e.type === 'opened' && e.run === run ? e : undefined),
+      buffers,
+    );
   }
 
   generate(
