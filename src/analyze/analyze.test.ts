@@ -18,6 +18,7 @@ describe('published parameter counts', () => {
     ['llama-2-7b', 6_738_415_616],
     ['llama-3-8b', 8_030_261_248],
     ['mistral-7b', 7_241_732_096],
+    ['mistral-nemo-12b', 12_247_782_400],
     ['albert-base', 11_683_584],
     ['bert-base', 109_482_240], // Hugging Face BertModel with pooler
     ['bert-large', 335_141_888],

@@ -90,8 +90,23 @@ export const ANALYZER_PRESETS: Record<string, AnalyzerPreset> = {
     config: llama({ vocabSize: 128256, kvHeads: 8, ffnHidden: 14336, context: 8192, ropeBase: 500000 }),
   },
   'mistral-7b': {
-    description: 'Mistral 7B v0.1 (GQA, 8 KV heads)',
+    description: 'Mistral 7B v0.2 (GQA, 8 KV heads; v0.1 has the same weights and a 4,096-token window)',
     config: llama({ kvHeads: 8, ffnHidden: 14336, context: 32768 }),
+  },
+  'mistral-nemo-12b': {
+    description: 'Mistral NeMo 12B (32 heads of 128 on d 5,120: queries narrower than the model; GQA 8 KV heads)',
+    config: llama({
+      vocabSize: 131072,
+      layers: 40,
+      dModel: 5120,
+      heads: 32,
+      headDim: 128,
+      kvHeads: 8,
+      ffnHidden: 14336,
+      context: 131072,
+      ropeBase: 1000000,
+      normEps: 1e-5,
+    }),
   },
   'llama-3.2-1b': {
     description: 'Llama 3.2 1B (GQA, 8 KV heads, tied embeddings)',
