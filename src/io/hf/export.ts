@@ -51,7 +51,7 @@ export function exportFamily(c: ModelConfig): HfFamily {
   if (c.qkNorm)
     throw new HfExportError(`--qk-norm exports as Qwen3ForCausalLM, which needs rmsnorm, rope, swiglu and no biases`);
   throw new HfExportError(
-    `no stock architecture matches norm ${c.norm}, positions ${c.positions}, ffn ${c.ffn}, bias ${c.bias}, kvHeads ${c.kvHeads}/${c.heads}: GPT-2 needs layernorm, learned, gelu, biases, as many K/V heads as heads, heads of dModel / heads and no head norms; Llama (Qwen2 with --qkv-bias, Qwen3 with --qk-norm) needs rmsnorm, rope, swiglu and no biases`,
+    `no stock architecture matches norm ${c.norm}, positions ${c.positions}, ffn ${c.ffn}, bias ${c.bias}, kvHeads ${c.kvHeads}/${c.heads}, heads of ${headSize(c)} on d ${c.dModel}${c.qkNorm ? ', head norms' : ''}: GPT-2 needs layernorm, learned, gelu, biases, as many K/V heads as heads, heads of dModel / heads and no head norms; Llama (Qwen2 with --qkv-bias, Qwen3 with --qk-norm) needs rmsnorm, rope, swiglu and no biases`,
   );
 }
 
