@@ -279,16 +279,17 @@ function llamaConfig(
   supported(cfg, 'mlp_bias', (v) => v === false, 'Llama-style models have no feed-forward biases here', source);
   // transformers reads head_dim when given (Qwen3, Mistral-Nemo: wider or narrower than d / heads).
   const headDim = cfg.head_dim == null ? 0 : field(cfg, 'head_dim', source, isPosInt, 'a positive integer');
+  const layers = field(cfg, 'num_hidden_layers', source, isPosInt, 'a positive integer');
   supported(
     cfg,
     'layer_types',
-    (v) => Array.isArray(v) && v.every((t) => t === 'full_attention'),
-    'full causal attention in every layer',
+    (v) => Array.isArray(v) && v.length === layers && v.every((t) => t === 'full_attention'),
+    `one "full_attention" per layer (${layers}): full causal attention in every layer`,
     source,
   );
   return {
     vocabSize: field(cfg, 'vocab_size', source, isPosInt, 'a positive integer'),
-    layers: field(cfg, 'num_hidden_layers', source, isPosInt, 'a positive integer'),
+    layers,
     dModel: d,
     heads,
     headDim: headDim === d / heads ? 0 : headDim,

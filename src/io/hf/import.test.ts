@@ -173,6 +173,12 @@ describe('bad model directories are refused, naming the file and what is wrong',
       /config\.json: "attention_bias": true is not supported/,
     ],
     [
+      'layer_types that do not cover every layer',
+      'qwen3-bf16',
+      editJSON('config.json', (j) => (j.layer_types = ['full_attention'])),
+      /config\.json: "layer_types": \["full_attention"\] is not supported \(one "full_attention" per layer \(2\)/,
+    ],
+    [
       'a head_dim that is not a width',
       'qwen3-bf16',
       editJSON('config.json', (j) => (j.head_dim = 0)),
