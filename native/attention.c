@@ -6,12 +6,15 @@
  * into its gradient from one thread. Causal rows go in blocks of ROWS: a block's products stop at
  * its last visible key, skipping most of the masked triangle.
  * q [B,H,Tq,D]; k, v [B,G,kvStride,D] (first tk rows filled); probs [B,H,Tq,Tk]. Head h reads K/V
- * head h/(H/G). Queries are the last tq of tk positions: query t may see keys 0 .. tk - tq + t. */
+ * head h/(H/G). Queries are the last tq of tk positions: query t may see keys 0 .. tk - tq + t,
+ * or with a sliding window w > 0 only the last w of them. Outside, probabilities are exact zeros,
+ * which the value and backward kernels then treat as masked. */
 #define ROWS 64
 typedef struct {
   int64_t batch, heads, kvHeads, tq, tk, kvStride, d;
   float scale;
   bool causal;
+  int64_t window;
 } Dims;
 
 static bool dims(napi_env env, napi_value *argv, Dims *o) {
@@ -26,10 +29,15 @@ static bool dims(napi_env env, napi_value *argv, Dims *o) {
   napi_get_value_double(env, argv[7], &scale);
   o->scale = (float)scale;
   napi_get_value_bool(env, argv[8], &o->causal);
-  return o->kvHeads > 0 && o->heads % o->kvHeads == 0;
+  o->window = num(env, argv[9]);
+  return o->kvHeads > 0 && o->heads % o->kvHeads == 0 && o->window >= 0;
 }
 
 static inline int64_t last_key(const Dims *d, int64_t t) { return d->causal ? d->tk - d->tq + t : d->tk - 1; }
+static inline int64_t first_key(const Dims *d, int64_t t) {
+  const int64_t f = last_key(d, t) - d->window + 1;
+  return d->window > 0 && f > 0 ? f : 0;
+}
 
 /* Per-thread scratch, grown on demand and kept. */
 static float *scratch(size_t n) {
@@ -132,10 +140,11 @@ static void probs_block(const Attn *A, const Block *k, float *tmp) {
   const float sc = D->scale;
   for (int64_t t = 0; t < k->rows; t++) {
     float *row = P + t * D->tk;
-    const int64_t valid = last_key(D, k->r0 + t) + 1;
+    const int64_t valid = last_key(D, k->r0 + t) + 1, first = first_key(D, k->r0 + t);
 #pragma omp simd
-    for (int64_t j = 0; j < valid; j++) row[j] *= sc;
-    softmax_row(row, valid, D->tk);
+    for (int64_t j = first; j < valid; j++) row[j] *= sc;
+    if (first > 0) memset(row, 0, sizeof(float) * (size_t)first);
+    softmax_row(row + first, valid - first, D->tk - first);
   }
 }
 
@@ -201,14 +210,14 @@ static void values_backward_task(void *p, int64_t task) {
 
 enum { Q, K, V, P, G, OUT, DQ, DK, DP, DV };
 
-/* Every attention entry point: dims (9 values) then `count` arrays, null where not wanted. */
+/* Every attention entry point: dims (10 values) then `count` arrays, null where not wanted. */
 static napi_value attention(napi_env env, napi_callback_info info, int count, pool_task task, const int *slots) {
   size_t argc = 16;
   napi_value argv[16];
   CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
   Attn A;
   memset(&A, 0, sizeof A);
-  if ((int)argc != 9 + count || !dims(env, argv, &A.D)) {
+  if ((int)argc != 10 + count || !dims(env, argv, &A.D)) {
     napi_throw_error(env, NULL, "shareformer native attention: bad arguments");
     return NULL;
   }
@@ -229,8 +238,8 @@ static napi_value attention(napi_env env, napi_callback_info info, int count, po
                       &A.out,         &A.dq,          &A.dk,          &A.dp,          &A.dv};
   for (int i = 0; i < count; i++) {
     size_t len;
-    *fields[slots[i]] = opt_f32(env, argv[9 + i], &len);
-    if (!*fields[slots[i]] && !is_null(env, argv[9 + i])) return NULL;
+    *fields[slots[i]] = opt_f32(env, argv[10 + i], &len);
+    if (!*fields[slots[i]] && !is_null(env, argv[10 + i])) return NULL;
     if (*fields[slots[i]] && !covers(env, "attention", names[slots[i]], len, need[slots[i]])) return NULL;
   }
   /* A decoding step's attention (one query row) is too little work to be worth waking a thread. */

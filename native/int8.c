@@ -104,9 +104,10 @@ napi_value dequant_rows(napi_env env, napi_callback_info info) {
 
 /* ---- attention over an int8 KV cache: k, v [B,G,kvStride,D] int8 with one scale per (b, g, row);
  * q [B,H,Tq,D]; probs [B,H,Tq,Tk]; out [B,H,Tq,D]. Rows are widened as they are read. Tasks are
- * (batch, query head) pairs. Query t sees keys 0 .. tk - tq + t (causal). */
+ * (batch, query head) pairs. Query t sees keys 0 .. tk - tq + t (causal), the last `window` of them
+ * when a sliding window is set. */
 typedef struct {
-  int64_t batch, heads, kv_heads, tq, tk, stride, d;
+  int64_t batch, heads, kv_heads, tq, tk, stride, d, window;
   float scale;
   bool causal;
   const float *q, *kscale, *vscale, *probs;
@@ -115,6 +116,10 @@ typedef struct {
 } Int8Attn;
 
 static inline int64_t int8_last(const Int8Attn *a, int64_t t) { return a->causal ? a->tk - a->tq + t : a->tk - 1; }
+static inline int64_t int8_first(const Int8Attn *a, int64_t t) {
+  const int64_t f = int8_last(a, t) - a->window + 1;
+  return a->window > 0 && f > 0 ? f : 0;
+}
 
 static void int8_probs_task(void *ctx, int64_t task) {
   const Int8Attn *a = (const Int8Attn *)ctx;
@@ -123,9 +128,10 @@ static void int8_probs_task(void *ctx, int64_t task) {
   for (int64_t t = 0; t < a->tq; t++) {
     const float *q = a->q + ((b * a->heads + h) * a->tq + t) * a->d;
     float *p = a->out + ((b * a->heads + h) * a->tq + t) * a->tk;
-    const int64_t last = int8_last(a, t);
+    const int64_t last = int8_last(a, t), first_s = int8_first(a, t);
     float max = -INFINITY;
-    for (int64_t s = 0; s <= last; s++) {
+    for (int64_t s = 0; s < first_s; s++) p[s] = 0;
+    for (int64_t s = first_s; s <= last; s++) {
       const int8_t *k = a->k + (row0 + s) * a->d;
       float dot = 0;
 #pragma omp simd reduction(+ : dot)
@@ -134,12 +140,12 @@ static void int8_probs_task(void *ctx, int64_t task) {
       if (p[s] > max) max = p[s];
     }
     float sum = 0;
-    for (int64_t s = 0; s <= last; s++) {
+    for (int64_t s = first_s; s <= last; s++) {
       p[s] = expf(p[s] - max);
       sum += p[s];
     }
     const float inv = 1.0f / sum;
-    for (int64_t s = 0; s <= last; s++) p[s] *= inv;
+    for (int64_t s = first_s; s <= last; s++) p[s] *= inv;
     for (int64_t s = last + 1; s < a->tk; s++) p[s] = 0;
   }
 }
@@ -163,10 +169,10 @@ static void int8_values_task(void *ctx, int64_t task) {
   }
 }
 
-/* attentionProbsInt8(batch, heads, kvHeads, tq, tk, kvStride, d, scale, causal, q, kq, kScales, probs)
- * attendValuesInt8(batch, heads, kvHeads, tq, tk, kvStride, d, scale, causal, probs, vq, vScales, out) */
+/* attentionProbsInt8(batch, heads, kvHeads, tq, tk, kvStride, d, scale, causal, window, q, kq, kScales, probs)
+ * attendValuesInt8(batch, heads, kvHeads, tq, tk, kvStride, d, scale, causal, window, probs, vq, vScales, out) */
 static napi_value int8_attention(napi_env env, napi_callback_info info, bool values) {
-  ARGS(13) Int8Attn a;
+  ARGS(14) Int8Attn a;
   memset(&a, 0, sizeof a);
   a.batch = num(env, argv[0]);
   a.heads = num(env, argv[1]);
@@ -177,20 +183,21 @@ static napi_value int8_attention(napi_env env, napi_callback_info info, bool val
   a.d = num(env, argv[6]);
   a.scale = (float)dbl(env, argv[7]);
   napi_get_value_bool(env, argv[8], &a.causal);
-  if (a.batch < 0 || a.heads < 0 || a.kv_heads <= 0 || a.heads % a.kv_heads != 0 || a.tq < 0 || a.tk < a.tq ||
-      a.stride < a.tk || a.d < 0) {
+  a.window = num(env, argv[9]);
+  if (a.window < 0 || a.batch < 0 || a.heads < 0 || a.kv_heads <= 0 || a.heads % a.kv_heads != 0 || a.tq < 0 ||
+      a.tk < a.tq || a.stride < a.tk || a.d < 0) {
     napi_throw_range_error(env, NULL,
                            "shareformer native int8 attention: sizes must satisfy 0 <= tq <= tk <= kvStride");
     return NULL;
   }
   size_t n0, n1, n2, n3;
-  const float *first = f32(env, argv[9], &n0);
+  const float *first = f32(env, argv[10], &n0);
   if (!first) return NULL;
-  const int8_t *rows = i8(env, argv[10], &n1);
+  const int8_t *rows = i8(env, argv[11], &n1);
   if (!rows) return NULL;
-  const float *scales = f32(env, argv[11], &n2);
+  const float *scales = f32(env, argv[12], &n2);
   if (!scales) return NULL;
-  a.out = f32(env, argv[12], &n3);
+  a.out = f32(env, argv[13], &n3);
   if (!a.out) return NULL;
   const char *kernel = values ? "attendValuesInt8" : "attentionProbsInt8";
   const int64_t qs = mul4(a.batch, a.heads, a.tq, a.d), ps = mul4(a.batch, a.heads, a.tq, a.tk);

@@ -592,10 +592,10 @@ def write_qwen3(name):
 
 def write_phi3(name):
     """A Phi-3-style model (modeling_phi3.py): Llama's computation with Q, K, V fused in qkv_proj and
-    gate over up in gate_up_proj, GQA, untied, bf16, and a sliding_window (31) narrower than
-    max_position_embeddings (64): the expected logits apply the window's mask to 24 tokens, where it
-    hides nothing (shareformer imports the model with its context cut to the window). Llama's
-    SentencePiece tokenizer files, as Phi-3 uses them."""
+    gate over up in gate_up_proj, GQA, untied, bf16, a sliding_window of 16 over 24 tokens (the
+    expected logits apply transformers' window mask, so the last 8 positions no longer see the
+    first), and an embedding padded past the tokenizer (400 rows for 384 tokens, as Phi-3's 32,064
+    for 32,011). Llama's SentencePiece tokenizer files, as Phi-3 uses them."""
     torch.manual_seed(3301)
     directory = os.path.join(OUT, name)
     os.makedirs(directory, exist_ok=True)
@@ -604,7 +604,7 @@ def write_phi3(name):
             text = src.read()
         with open(os.path.join(directory, f), "w", encoding="utf-8") as dst:
             dst.write(text)
-    vocab = len(json.load(open(os.path.join(directory, "tokenizer.json"), encoding="utf-8"))["model"]["vocab"])
+    vocab = len(json.load(open(os.path.join(directory, "tokenizer.json"), encoding="utf-8"))["model"]["vocab"]) + 16
     cfg = {
         "architectures": ["Phi3ForCausalLM"],
         "model_type": "phi3",
@@ -627,7 +627,7 @@ def write_phi3(name):
         "rms_norm_eps": 1e-5,
         "rope_scaling": None,
         "rope_theta": 10000.0,
-        "sliding_window": 31,
+        "sliding_window": 16,
         "tie_word_embeddings": False,
         "torch_dtype": "bfloat16",
         "transformers_version": "4.40.2",
@@ -663,7 +663,7 @@ def write_phi3(name):
             unfused[l + "mlp.gate_proj.weight"], unfused[l + "mlp.up_proj.weight"] = t[:f_], t[f_:]
         else:
             unfused[n] = t
-    ids = torch.randint(0, vocab, (1, 24))
+    ids = torch.randint(0, vocab - 16, (1, 24))
     logits = llama_logits(unfused, cfg, ids)
     write_safetensors(os.path.join(directory, "expected.safetensors"), {"input_ids": ids.int(), "logits": logits})
     print(f"wrote fixtures/hf/{name}")

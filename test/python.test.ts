@@ -70,6 +70,10 @@ describe.skipIf(noTorch)('the PyTorch package (python/shareformer)', () => {
       }),
     },
     {
+      file: 'Mistral 7B v0.1-style: a sliding window of 5 over 12 positions',
+      config: resolveConfig({ ...qwen2Style, qkvBias: false, slidingWindow: 5 }),
+    },
+    {
       file: "Llama 3.1's rope scaling",
       config: resolveConfig({
         ...qwen2Style,

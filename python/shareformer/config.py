@@ -16,6 +16,7 @@ DEFAULT_CONFIG = {
     "headDim": 0,
     "kvHeads": 4,
     "context": 128,
+    "slidingWindow": 0,
     "ffn": "gelu",
     "ffnHidden": 512,
     "norm": "layernorm",

@@ -143,6 +143,8 @@ class ShareformerLM(nn.Module):
         x = F.dropout(x, drop)
         pos = (lambda t: self._rope(t, past)) if c["positions"] == "rope" else (lambda t: t)
         mask = torch.ones(T, past + T, dtype=torch.bool, device=ids.device).tril(past)
+        if c["slidingWindow"]:  # position past + t sees the newest slidingWindow positions up to itself
+            mask &= torch.ones_like(mask).triu(past - c["slidingWindow"] + 1)
 
         def cached(kind, i, t):
             if cache is None:

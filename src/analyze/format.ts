@@ -46,7 +46,7 @@ export function formatAnalysis(title: string, a: Analysis, scaling: ScalingRow[]
   const shared = (m: readonly number[]) => m.some((v, i) => v !== i);
   out.push(title);
   out.push(
-    `${c.layers} layers, d ${c.dModel}, ${c.heads} heads${c.headDim ? ` of ${c.headDim}` : ''} / ${c.kvHeads} KV heads${c.qkNorm ? ', query/key head norms' : ''}, ${c.ffn === 'swiglu' ? 'SwiGLU' : 'GELU'} FFN ${c.ffnHidden}, vocabulary ${fmtInt(c.vocabSize)}${c.embedDim ? `, factorized embedding E=${c.embedDim}` : ''}${c.tieEmbeddings ? ', tied output head' : ''}${a.encoder ? ', encoder' : ''}`,
+    `${c.layers} layers, d ${c.dModel}, ${c.heads} heads${c.headDim ? ` of ${c.headDim}` : ''} / ${c.kvHeads} KV heads${c.qkNorm ? ', query/key head norms' : ''}${c.slidingWindow ? `, sliding window ${fmtInt(c.slidingWindow)}` : ''}, ${c.ffn === 'swiglu' ? 'SwiGLU' : 'GELU'} FFN ${c.ffnHidden}, vocabulary ${fmtInt(c.vocabSize)}${c.embedDim ? `, factorized embedding E=${c.embedDim}` : ''}${c.tieEmbeddings ? ', tied output head' : ''}${a.encoder ? ', encoder' : ''}`,
   );
   const plans = [
     shared(a.plan.attnSet) && `attention sets ${mapText(a.plan.attnSet)}`,

@@ -92,6 +92,18 @@ const attentionCases: Array<[string, Omit<AttentionDims, 'scale'>]> = [
   ],
   ['one decoding query', { batch: 1, heads: 6, kvHeads: 6, tq: 1, tk: 90, kvStride: 128, headDim: 32, causal: true }],
   [
+    'sliding window of 40 over 150 positions (three row blocks)',
+    { batch: 2, heads: 4, kvHeads: 2, tq: 150, tk: 150, kvStride: 150, headDim: 16, causal: true, window: 40 },
+  ],
+  [
+    'sliding window of 16, 70 new queries after 130 cached keys',
+    { batch: 1, heads: 3, kvHeads: 1, tq: 70, tk: 200, kvStride: 256, headDim: 8, causal: true, window: 16 },
+  ],
+  [
+    'one decoding query in a window of 32',
+    { batch: 1, heads: 6, kvHeads: 6, tq: 1, tk: 90, kvStride: 128, headDim: 32, causal: true, window: 32 },
+  ],
+  [
     'bidirectional, 100 positions',
     { batch: 2, heads: 2, kvHeads: 2, tq: 100, tk: 100, kvStride: 100, headDim: 12, causal: false },
   ],
@@ -108,7 +120,8 @@ describe.each(present)('%s attention kernels match the reference', (_name, be) =
       outSize = d.batch * d.heads * d.tq * d.headDim;
     const probs = new Float32Array(probsSize);
     jsBackend.attentionProbs(q, k, dims, probs);
-    // Garbage above the diagonal: it is the mask, so attendValues must read it as zero.
+    // Garbage above the diagonal: it is the mask, so attendValues must read it as zero. (Below a
+    // sliding window the probabilities kernel's exact zeros are what attendValues reads.)
     const dirty = probs.map((p) => (p === 0 ? 5 : p));
     const gp = random(rng, probsSize),
       go = random(rng, outSize);
@@ -119,7 +132,9 @@ describe.each(present)('%s attention kernels match the reference', (_name, be) =
       ),
     ).toBeLessThan(1e-5);
     expect(
-      compare(be, [new Float32Array(outSize)], (b, [o]) => b.attendValues(d.causal ? dirty : probs, v, dims, o!)),
+      compare(be, [new Float32Array(outSize)], (b, [o]) =>
+        b.attendValues(d.causal && !d.window ? dirty : probs, v, dims, o!),
+      ),
     ).toBeLessThan(1e-5);
     expect(
       compare(be, [random(rng, probsSize), random(rng, v.length)], (b, [dp, dv]) =>

@@ -61,12 +61,14 @@ it.skipIf(!BACKENDS.includes('native'))('the native kernel refuses sizes its arr
 
 describe.each(BACKENDS)('attention over an int8 KV cache on %s', (name) => {
   it.each([
-    [2, 6, 3, 1, 37, 40, 16],
-    [1, 4, 2, 9, 9, 12, 8],
-    [1, 6, 6, 1, 256, 320, 64],
+    [2, 6, 3, 1, 37, 40, 16, 0],
+    [1, 4, 2, 9, 9, 12, 8, 0],
+    [1, 6, 6, 1, 256, 320, 64, 0],
+    [1, 4, 2, 9, 30, 32, 8, 6],
+    [1, 6, 6, 1, 256, 320, 64, 100],
   ] as const)(
-    'batch %i, heads %i over %i, tq %i, tk %i (stride %i), head size %i',
-    (batch, heads, kvHeads, tq, tk, stride, D) => {
+    'batch %i, heads %i over %i, tq %i, tk %i (stride %i), head size %i, sliding window %i',
+    (batch, heads, kvHeads, tq, tk, stride, D, window) => {
       const be = setBackend(name);
       const rng = new Rng(tk);
       const dims = {
@@ -79,6 +81,7 @@ describe.each(BACKENDS)('attention over an int8 KV cache on %s', (name) => {
         headDim: D,
         scale: 1 / Math.sqrt(D),
         causal: true,
+        window,
       };
       const q = new Float32Array(batch * heads * tq * D);
       rng.fillNormal(q);

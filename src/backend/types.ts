@@ -34,6 +34,13 @@ export interface AttentionDims {
   headDim: number;
   scale: number;
   causal: boolean;
+  /**
+   * A sliding window (Mistral 7B v0.1, Phi-3): each query sees only the newest `window` keys up to
+   * its own position, itself included; 0 or absent: every key the causal mask allows. Only the
+   * probabilities' kernels read it: outside the window they write exact zeros, which attendValues
+   * and every backward pass then treat as masked.
+   */
+  window?: number;
 }
 
 export interface AdamWArgs {

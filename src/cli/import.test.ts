@@ -45,8 +45,8 @@ describe('import', () => {
     ],
     [
       'phi3-bf16',
-      /^Phi3ForCausalLM: .*context 31, .*\nnote: context 31, not max_position_embeddings 64: .*sliding_window/m,
-      /^tokenizer: sentencepiece BPE, 384 tokens$/m,
+      /^Phi3ForCausalLM: .*2 KV heads, sliding window 16, context 64, .*\nnote: vocab_size 400 exceeds the tokenizer's 384 tokens/m,
+      /^tokenizer: sentencepiece BPE, 400 tokens$/m, // 384 and the 16 placeholders
     ],
     [
       'llama31-rope-scaled',

@@ -74,7 +74,7 @@ function runImport(opts: ImportOpts): void {
       const r = config.ropeScaling;
       const rope = r ? `, RoPE rescaled as Llama 3.1 (×${r.factor} beyond ${r.originalContext.toLocaleString()})` : '';
       const width = config.headDim ? ` of ${config.headDim}` : '';
-      const qkv = `${config.qkvBias && !config.bias ? ', Q/K/V biases' : ''}${config.qkNorm ? ', query/key head norms' : ''}`;
+      const qkv = `${config.qkvBias && !config.bias ? ', Q/K/V biases' : ''}${config.qkNorm ? ', query/key head norms' : ''}${config.slidingWindow ? `, sliding window ${config.slidingWindow.toLocaleString()}` : ''}`;
       console.log(
         `${model.architecture}: ${config.layers} layers, d ${config.dModel}, ${config.heads} heads${width} / ${config.kvHeads} KV heads${qkv}, context ${config.context.toLocaleString()}${rope}, vocabulary ${config.vocabSize}; ${parameters.toLocaleString()} parameters (${model.dtypes.join(', ')} → F32) from ${model.files.join(', ')}`,
       );

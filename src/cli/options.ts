@@ -52,6 +52,11 @@ export function addModelOptions(
     .option('--heads <n>', 'attention heads', int(1))
     .option('--head-dim <n>', 'width of each head (default d-model / heads; Qwen3 sets it apart)', int(1))
     .option('--context <n>', 'context length in tokens', int(1))
+    .option(
+      '--sliding-window <n>',
+      'each position attends to the newest N positions only (Mistral 7B v0.1; 0: all)',
+      int(0),
+    )
     .addOption(new Option('--ffn <type>', 'feed-forward block').choices(['gelu', 'swiglu']))
     .option('--ffn-hidden <n>', 'feed-forward width (default 4 × d-model)', int(1))
     .addOption(new Option('--norm <type>', 'normalisation').choices(['layernorm', 'rmsnorm']))
@@ -123,6 +128,7 @@ const MODEL_FLAGS: Record<string, keyof ModelConfig> = {
   heads: 'heads',
   headDim: 'headDim',
   context: 'context',
+  slidingWindow: 'slidingWindow',
   ffn: 'ffn',
   ffnHidden: 'ffnHidden',
   norm: 'norm',

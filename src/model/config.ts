@@ -19,6 +19,11 @@ export interface ModelConfig {
   kvHeads: number;
   /** Maximum sequence length (the learned position table's size). */
   context: number;
+  /**
+   * Sliding-window attention (Mistral 7B v0.1, Phi-3): each position attends to the newest
+   * `slidingWindow` positions up to itself; 0 = to every earlier position.
+   */
+  slidingWindow: number;
   ffn: 'gelu' | 'swiglu';
   /** Hidden width of the feed-forward block. */
   ffnHidden: number;
@@ -61,6 +66,7 @@ export const DEFAULT_CONFIG: ModelConfig = {
   headDim: 0,
   kvHeads: 4,
   context: 128,
+  slidingWindow: 0,
   ffn: 'gelu',
   ffnHidden: 512,
   norm: 'layernorm',
@@ -113,6 +119,7 @@ export const modelConfigSchema = z.strictObject({
   headDim: z.number().int().min(0).max(CONFIG_LIMITS.dModel),
   kvHeads: size(CONFIG_LIMITS.heads),
   context: size(CONFIG_LIMITS.context),
+  slidingWindow: z.number().int().min(0).max(CONFIG_LIMITS.context),
   ffn: z.enum(['gelu', 'swiglu']),
   ffnHidden: size(CONFIG_LIMITS.ffnHidden),
   norm: z.enum(['layernorm', 'rmsnorm']),

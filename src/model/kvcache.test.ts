@@ -27,6 +27,10 @@ const MODES: Array<[string, Partial<ModelConfig>]> = [
   ['attention group:2 with rope', { ...llama, shareAttention: 'group:2' }],
   ['Qwen3-style: head norms, heads of 8 on d 16, GQA', { ...llama, headDim: 8, qkNorm: true, kvHeads: 2 }],
   [
+    'Mistral 7B v0.1-style: a sliding window of 4 (the 11 positions outrun it), GQA',
+    { ...llama, slidingWindow: 4, kvHeads: 2 },
+  ],
+  [
     'mixed',
     { ...llama, shareWeights: 'repeat:2', kvHeads: 2, shareKv: 'cla:2', shareAttention: [0, 1, 2, 2], embedDim: 8 },
   ],

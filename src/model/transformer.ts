@@ -292,8 +292,8 @@ export class TransformerLM {
       if (plan.computesQ[i]) {
         const q = positioned(headNorm(heads(this.linear(h, `${a}.attn.q`, i), c.heads), `${a}.attn.qnorm`));
         p = int8
-          ? attentionProbsInt8(q, cache!.int8Rows('keys', plan.kv[i]!), keyLength)
-          : attentionProbs(q, stored('keys', keys, plan.kv[i]!, i), { keyLength });
+          ? attentionProbsInt8(q, cache!.int8Rows('keys', plan.kv[i]!), keyLength, c.slidingWindow)
+          : attentionProbs(q, stored('keys', keys, plan.kv[i]!, i), { keyLength, window: c.slidingWindow });
       }
       probs.push(p);
       options.observe?.(i, { keys: k, values: v, probs: p });

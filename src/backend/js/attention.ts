@@ -7,6 +7,11 @@ export function lastKey(d: AttentionDims, t: number): number {
   return d.causal ? d.tk - d.tq + t : d.tk - 1;
 }
 
+/** First key position query t may see: the start of its sliding window, or 0. */
+export function firstKey(d: AttentionDims, t: number): number {
+  return d.window ? Math.max(0, lastKey(d, t) - d.window + 1) : 0;
+}
+
 export function attentionProbs(q: Float32Array, k: Float32Array, d: AttentionDims, probs: Float32Array): void {
   const { batch, heads, kvHeads, tq, tk, kvStride, headDim: D, scale } = d;
   const group = heads / kvHeads;
@@ -17,9 +22,10 @@ export function attentionProbs(q: Float32Array, k: Float32Array, d: AttentionDim
       for (let t = 0; t < tq; t++) {
         const qo = ((b * heads + h) * tq + t) * D;
         const po = ((b * heads + h) * tq + t) * tk;
-        const last = lastKey(d, t);
+        const last = lastKey(d, t),
+          first = firstKey(d, t);
         let max = -Infinity;
-        for (let s = 0; s <= last; s++) {
+        for (let s = first; s <= last; s++) {
           const ko = kBase + s * D;
           let dot = 0;
           for (let j = 0; j < D; j++) dot += q[qo + j]! * k[ko + j]!;
@@ -27,11 +33,12 @@ export function attentionProbs(q: Float32Array, k: Float32Array, d: AttentionDim
           if (row[s]! > max) max = row[s]!;
         }
         let sum = 0;
-        for (let s = 0; s <= last; s++) {
+        for (let s = first; s <= last; s++) {
           row[s] = Math.exp(row[s]! - max);
           sum += row[s]!;
         }
-        for (let s = 0; s <= last; s++) probs[po + s] = row[s]! / sum;
+        for (let s = 0; s < first; s++) probs[po + s] = 0;
+        for (let s = first; s <= last; s++) probs[po + s] = row[s]! / sum;
         for (let s = last + 1; s < tk; s++) probs[po + s] = 0;
       }
     }

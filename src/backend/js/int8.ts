@@ -2,7 +2,7 @@
 // widening of int8 rows, and attention over an int8 KV cache. They define the numbers the faster
 // kernels must reproduce (sums in float64, then one rounding).
 import type { AttentionDims } from '../types.js';
-import { lastKey } from './attention.js';
+import { firstKey, lastKey } from './attention.js';
 
 export function gemmInt8(
   x: Float32Array,
@@ -63,9 +63,10 @@ export function attentionProbsInt8(
       for (let t = 0; t < tq; t++) {
         const qo = ((b * heads + h) * tq + t) * D;
         const po = ((b * heads + h) * tq + t) * tk;
-        const last = lastKey(d, t);
+        const last = lastKey(d, t),
+          first = firstKey(d, t);
         let max = -Infinity;
-        for (let s = 0; s <= last; s++) {
+        for (let s = first; s <= last; s++) {
           const ko = (kRow + s) * D;
           let dot = 0;
           for (let j = 0; j < D; j++) dot += q[qo + j]! * kq[ko + j]!;
@@ -73,11 +74,12 @@ export function attentionProbsInt8(
           if (row[s]! > max) max = row[s]!;
         }
         let sum = 0;
-        for (let s = 0; s <= last; s++) {
+        for (let s = first; s <= last; s++) {
           row[s] = Math.exp(row[s]! - max);
           sum += row[s]!;
         }
-        for (let s = 0; s <= last; s++) probs[po + s] = row[s]! / sum;
+        for (let s = 0; s < first; s++) probs[po + s] = 0;
+        for (let s = first; s <= last; s++) probs[po + s] = row[s]! / sum;
         for (let s = last + 1; s < tk; s++) probs[po + s] = 0;
       }
     }

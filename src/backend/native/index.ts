@@ -151,9 +151,12 @@ type AttnArgs = [
   number,
   number,
   boolean,
+  number,
   ...Array<Float32Array | null>,
 ];
-const dimsOf = (d: AttentionDims): [number, number, number, number, number, number, number, number, boolean] => [
+const dimsOf = (
+  d: AttentionDims,
+): [number, number, number, number, number, number, number, number, boolean, number] => [
   d.batch,
   d.heads,
   d.kvHeads,
@@ -163,6 +166,7 @@ const dimsOf = (d: AttentionDims): [number, number, number, number, number, numb
   d.headDim,
   d.scale,
   d.causal,
+  d.window ?? 0,
 ];
 const OPS: Record<BinaryOp, number> = { add: 0, sub: 1, mul: 2 };
 

@@ -239,39 +239,29 @@ function rotary(cfg: Json, source: string): Pick<ModelConfig, 'ropeBase' | 'rope
 }
 
 /**
- * Mistral and Phi-3 attend to the last `sliding_window` tokens only. Up to that many tokens every
- * layer sees every earlier token, which is what shareformer computes: such a model is imported with
- * its context cut to the window (said so), instead of being refused. Qwen2 and Qwen3 ignore their
- * window unless `use_sliding_window` is true (and then only in some layers): refused.
+ * Mistral and Phi-3 attend to the newest `sliding_window` positions in every layer: the model's
+ * `slidingWindow` (0 when the window is as wide as the context). Qwen2 and Qwen3 ignore their window
+ * unless `use_sliding_window` is true, and then apply it to some layers only: refused.
  */
-function windowedContext(cfg: Json, source: string, family: Exclude<HfFamily, 'gpt2'>, notes: string[]): number {
-  const context = field(cfg, 'max_position_embeddings', source, isPosInt, 'a positive integer');
-  supported(cfg, 'use_sliding_window', (v) => v === false, 'full causal attention only', source);
+function slidingWindow(cfg: Json, source: string, family: Exclude<HfFamily, 'gpt2'>, context: number): number {
+  supported(cfg, 'use_sliding_window', (v) => v === false, 'full causal attention in every layer', source);
   const w = cfg.sliding_window;
-  if (family !== 'llama' && family !== 'phi3') return context;
-  if (w === undefined || w === null || (typeof w === 'number' && w >= context)) return context;
+  if (family !== 'llama' && family !== 'phi3') return 0;
+  if (w === undefined || w === null) return 0;
   if (!isPosInt(w))
     throw new HfImportError(`${source}: "sliding_window" must be a positive integer or null, got ${JSON.stringify(w)}`);
-  notes.push(
-    `context ${w.toLocaleString('en-US')}, not max_position_embeddings ${context.toLocaleString('en-US')}: the model attends to its last ${w.toLocaleString('en-US')} tokens (sliding_window), which up to ${w.toLocaleString('en-US')} tokens is all of them; shareformer does not compute windowed attention beyond that`,
-  );
-  return w;
+  return w < context ? w : 0;
 }
 
 /**
  * Llama, Mistral, Qwen2, Qwen3 and Phi-3 share the computation; Qwen2 adds Q/K/V biases, Qwen3
  * norms each query and key head, Phi-3 fuses projections (a matter of tensor names only).
  */
-function llamaConfig(
-  cfg: Json,
-  source: string,
-  family: Exclude<HfFamily, 'gpt2'>,
-  notes: string[],
-): Partial<ModelConfig> {
+function llamaConfig(cfg: Json, source: string, family: Exclude<HfFamily, 'gpt2'>): Partial<ModelConfig> {
   refuseUnknown(cfg, family === 'phi3' ? PHI3_FIELDS : LLAMA_FIELDS, source);
   const d = field(cfg, 'hidden_size', source, isPosInt, 'a positive integer');
   const heads = field(cfg, 'num_attention_heads', source, isPosInt, 'a positive integer');
-  const context = windowedContext(cfg, source, family, notes);
+  const context = field(cfg, 'max_position_embeddings', source, isPosInt, 'a positive integer');
   supported(cfg, 'partial_rotary_factor', (v) => v === 1, 'rotary embeddings over the whole head', source);
   supported(cfg, 'hidden_act', (v) => v === 'silu', 'the SwiGLU feed-forward uses SiLU', source);
   const rope = rotary(cfg, source);
@@ -295,6 +285,7 @@ function llamaConfig(
     headDim: headDim === d / heads ? 0 : headDim,
     kvHeads: field(cfg, 'num_key_value_heads', source, isPosInt, 'a positive integer', heads),
     context,
+    slidingWindow: slidingWindow(cfg, source, family, context),
     ffn: 'swiglu',
     ffnHidden: field(cfg, 'intermediate_size', source, isPosInt, 'a positive integer'),
     norm: 'rmsnorm',
@@ -312,8 +303,6 @@ export interface HfModelConfig {
   architecture: string;
   family: HfFamily;
   config: ModelConfig;
-  /** What the import changed on the way in, and why the model still computes the same (a cut context). */
-  notes: string[];
 }
 
 /** Maps a Hugging Face config.json; errors name the file and the field. */
@@ -329,10 +318,9 @@ export function modelConfigFromHf(json: unknown, source: string): HfModelConfig 
       `${source}: "architectures" is ${JSON.stringify(archs)}; supported: ${Object.keys(SUPPORTED_ARCHITECTURES).join(', ')}`,
     );
   }
-  const notes: string[] = [];
-  const partial = family === 'gpt2' ? gpt2Config(cfg, source) : llamaConfig(cfg, source, family, notes);
+  const partial = family === 'gpt2' ? gpt2Config(cfg, source) : llamaConfig(cfg, source, family);
   try {
-    return { architecture, family, config: resolveConfig(partial), notes };
+    return { architecture, family, config: resolveConfig(partial) };
   } catch (e) {
     throw new HfImportError(`${source}: ${(e as Error).message}`);
   }

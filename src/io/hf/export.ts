@@ -22,6 +22,10 @@ export class HfExportError extends HfImportError {
   }
 }
 
+/** The class a family exports as: Llama's with a sliding window is Mistral's (the same computation with one in every layer). */
+const architectureOf = (family: HfFamily, c: ModelConfig): string =>
+  family === 'llama' && c.slidingWindow > 0 ? 'MistralForCausalLM' : FAMILY_ARCHITECTURE[family];
+
 /** Which stock architecture can hold this config, or why none can. */
 export function exportFamily(c: ModelConfig): HfFamily {
   const plan = `--share-kv ${JSON.stringify(c.shareKv)}, --share-attention ${JSON.stringify(c.shareAttention)}`;
@@ -41,6 +45,10 @@ export function exportFamily(c: ModelConfig): HfFamily {
     );
   const gpt2Heads = c.kvHeads === c.heads && !c.qkNorm && headSize(c) * c.heads === c.dModel;
   if (c.norm === 'layernorm' && c.positions === 'learned' && c.ffn === 'gelu' && c.bias && gpt2Heads) return 'gpt2';
+  if (c.slidingWindow > 0 && (c.norm !== 'rmsnorm' || c.qkvBias || c.qkNorm))
+    throw new HfExportError(
+      `a sliding window (${c.slidingWindow}) exports as MistralForCausalLM, which needs Llama's layout (rmsnorm, rope, swiglu, no biases, no head norms)`,
+    );
   if (c.norm === 'rmsnorm' && c.positions === 'rope' && c.ffn === 'swiglu' && !c.bias) {
     if (c.qkNorm && c.qkvBias)
       throw new HfExportError(
@@ -189,6 +197,7 @@ function hfConfig(family: HfFamily, c: ModelConfig, tokenizer: Tokenizer): Recor
     original_max_position_embeddings: r.originalContext,
   };
   const llamaOnly = { rope_scaling, attention_bias: false, mlp_bias: false };
+  const windowed = family === 'llama' && c.slidingWindow > 0;
   const qwenOnly = {
     rope_scaling,
     ...(family === 'qwen3' && { attention_bias: false }),
@@ -197,8 +206,8 @@ function hfConfig(family: HfFamily, c: ModelConfig, tokenizer: Tokenizer): Recor
     max_window_layers: c.layers,
   };
   return {
-    architectures: [FAMILY_ARCHITECTURE[family]],
-    model_type: family,
+    architectures: [architectureOf(family, c)],
+    model_type: windowed ? 'mistral' : family,
     hidden_act: 'silu',
     hidden_size: c.dModel,
     intermediate_size: c.ffnHidden,
@@ -210,6 +219,7 @@ function hfConfig(family: HfFamily, c: ModelConfig, tokenizer: Tokenizer): Recor
     rms_norm_eps: c.normEps,
     rope_theta: c.ropeBase,
     ...(family === 'llama' ? llamaOnly : qwenOnly),
+    ...(windowed && { sliding_window: c.slidingWindow }),
     vocab_size: c.vocabSize,
     tie_word_embeddings: c.tieEmbeddings,
     torch_dtype: 'float32',
@@ -247,7 +257,7 @@ export function exportHuggingFace(lm: TransformerLM, tokenizer: Tokenizer): HfEx
   Object.assign(files, tokenizerFiles(tokenizer, notes));
   return {
     family,
-    architecture: FAMILY_ARCHITECTURE[family],
+    architecture: architectureOf(family, lm.config),
     files,
     exportedParameters,
     uniqueParameters,

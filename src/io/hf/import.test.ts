@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
+import { TransformerLM } from '../../model/transformer.js';
 import { noGrad } from '../../tensor/tensor.js';
 import { relativeDiff } from '../../verify/fixture.js';
 import { loadCheckpoint, saveWeightsCheckpoint } from '../checkpoint.js';
@@ -151,7 +152,7 @@ describe('bad model directories are refused, naming the file and what is wrong',
       "Qwen2's sliding window switched on",
       'qwen2-bf16',
       editJSON('config.json', (j) => (j.use_sliding_window = true)),
-      /config\.json: "use_sliding_window": true is not supported \(full causal attention only/,
+      /config\.json: "use_sliding_window": true is not supported \(full causal attention in every layer/,
     ],
     [
       'a Qwen2 checkpoint without its query bias',
@@ -265,24 +266,28 @@ describe('bad model directories are refused, naming the file and what is wrong',
     expect(relativeDiff(noGrad(() => model.lm.forward(ids, 1)).data, Float32Array.from(logits))).toBeLessThan(1e-5);
   });
 
-  it('a sliding window narrower than max_position_embeddings cuts the context to it, and says so', () => {
-    // Phi-3's window of 31 on 64 positions: up to 31 tokens every layer sees every earlier one.
+  it("Phi-3's sliding window is the model's: without it the logits past the window would differ", () => {
+    // A window of 16 over the fixture's 24 positions (Mistral 7B v0.1: 4,096 over 32,768).
     const phi3 = importHuggingFace(directoryReader(join(FIXTURES, 'phi3-bf16')));
-    expect(phi3.lm.config.context).toBe(31);
-    expect(phi3.notes).toEqual([
-      expect.stringMatching(/^context 31, not max_position_embeddings 64: .*sliding_window/),
-    ]);
-    // Mistral 7B v0.1's rule (a window of 4,096 on 32,768), at fixture size.
-    const dir = join(root, 'mistral-window');
+    expect(phi3.lm.config).toMatchObject({ context: 64, slidingWindow: 16 });
+    const { ids, logits } = expected('phi3-bf16');
+    const unwindowed = new TransformerLM({ ...phi3.lm.config, slidingWindow: 0 }, null);
+    unwindowed.loadWeights(new Map([...phi3.lm.params].map(([n, t]) => [n, t.data])));
+    const full = noGrad(() => unwindowed.forward(ids, 1)).data;
+    expect(relativeDiff(full, Float32Array.from(logits))).toBeGreaterThan(1e-3);
+    // A window as wide as the context is no window; Qwen2's unused one neither.
+    const dir = join(root, 'mistral-wide-window');
     cpSync(join(FIXTURES, 'mistral-fp16'), dir, { recursive: true });
-    editJSON('config.json', (j) => (j.sliding_window = 16))(dir);
-    const mistral = importHuggingFace(directoryReader(dir));
-    expect(mistral.lm.config.context).toBe(16);
-    const { ids, logits } = expected('mistral-fp16');
-    const vocab = mistral.lm.config.vocabSize;
-    const first = noGrad(() => mistral.lm.forward(ids.slice(0, 16), 1)).data;
-    expect(relativeDiff(first, Float32Array.from(logits.slice(0, 16 * vocab)))).toBeLessThan(1e-5);
-    // A window as wide as the context changes nothing; Qwen2's unused window is no cut either.
+    editJSON('config.json', (j) => (j.sliding_window = j.max_position_embeddings))(dir);
+    expect(importHuggingFace(directoryReader(dir)).lm.config.slidingWindow).toBe(0);
+    expect(importHuggingFace(directoryReader(join(FIXTURES, 'qwen2-bf16'))).lm.config.slidingWindow).toBe(0);
+  });
+
+  it('an embedding wider than the tokenizer is said: its extra rows get placeholder tokens', () => {
+    const phi3 = importHuggingFace(directoryReader(join(FIXTURES, 'phi3-bf16')));
+    expect(phi3.notes).toEqual([
+      "vocab_size 400 exceeds the tokenizer's 384 tokens: the 16 extra embedding rows get placeholder tokens that no text encodes to",
+    ]);
     expect(importHuggingFace(directoryReader(join(FIXTURES, 'qwen2-bf16'))).notes).toEqual([]);
   });
 

@@ -14,7 +14,7 @@ export interface ImportedModel {
   architecture: string;
   /** Stored dtypes of the weights (widened to float32). */
   dtypes: string[];
-  /** What the import changed on the way in (a context cut to a sliding window). */
+  /** What the import had to add on the way in (placeholder tokens for a padded embedding). */
   notes: string[];
 }
 

@@ -157,7 +157,7 @@ export interface HfModel {
   architecture: string;
   family: HfFamily;
   config: ModelConfig;
-  /** What the import changed on the way in (config.ts's notes). */
+  /** What the import had to add on the way in, and why the model still computes the same. */
   notes: string[];
   tokenizer: HfBpeTokenizer;
   plan: ImportPlan;
@@ -172,13 +172,19 @@ export interface HfModel {
 export function openHfModel(reader: HfFileReader): HfModel {
   if (!reader.has('config.json'))
     throw new HfImportError(`${reader.source}: no config.json (is this a Hugging Face model directory?)`);
-  const { architecture, family, config, notes } = modelConfigFromHf(
+  const notes: string[] = [];
+  const { architecture, family, config } = modelConfigFromHf(
     readJSON(reader, 'config.json'),
     `${reader.source}/config.json`,
   );
   const tensors = locateTensors(reader);
   const plan = planImport(family, config, tensors, reader.source);
-  const tokenizer = padVocabulary(readTokenizer(reader, family), config.vocabSize);
+  const read0 = readTokenizer(reader, family);
+  const tokenizer = padVocabulary(read0, config.vocabSize);
+  if (tokenizer !== read0)
+    notes.push(
+      `vocab_size ${config.vocabSize.toLocaleString('en-US')} exceeds the tokenizer's ${read0.vocabSize.toLocaleString('en-US')} tokens: the ${(config.vocabSize - read0.vocabSize).toLocaleString('en-US')} extra embedding rows get placeholder tokens that no text encodes to`,
+    );
   if (tokenizer.vocabSize > config.vocabSize) {
     throw new HfImportError(
       `${reader.source}: the tokenizer has ${tokenizer.vocabSize} tokens but config.json's vocab_size is ${config.vocabSize}`,

@@ -18,6 +18,7 @@ const fixtures: Array<[string, string, Partial<ModelConfig>]> = [
   ...Object.keys(SHARING_MODES).map((n): [string, string, Partial<ModelConfig>] => [n, `sharing/${n}.safetensors`, {}]),
   ['qwen2-style (Q/K/V biases only)', 'llama.safetensors', { qkvBias: true }],
   ['qwen3-style (head norms, heads twice d / heads wide)', 'llama.safetensors', { qkNorm: true, headDim: 16 }],
+  ['mistral-v0.1-style (a sliding window of 8, outrun by the decode)', 'llama.safetensors', { slidingWindow: 8 }],
   [
     "Llama 3.1's rope scaling",
     'llama.safetensors',

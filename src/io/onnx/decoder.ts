@@ -221,10 +221,10 @@ class DecoderGraph {
 
   /**
    * [B, 1, 1, S, L] booleans: query q (the last S of L positions) may see key j when j ≤ past + q
-   * and attention_mask[b, j] is 1.
+   * (and j > past + q − window with a sliding window) and attention_mask[b, j] is 1.
    */
   private allowed(ids: string, mask: string): string {
-    const { g } = this;
+    const { g, c } = this;
     const dim = (t: string, axis: number) => g.op('Gather', [g.op('Shape', [t]), g.scalar('int64', axis)], { axis: 0 });
     const total = dim(mask, 1),
       seq = dim(ids, 1);
@@ -234,9 +234,15 @@ class DecoderGraph {
       g.op('Unsqueeze', [j, g.constant('int64', [0])]),
       g.op('Unsqueeze', [q, g.constant('int64', [1])]),
     ]);
-    const causal = g.op('LessOrEqual', [diff, g.op('Sub', [total, seq])]);
+    const past = g.op('Sub', [total, seq]);
+    let visible = g.op('LessOrEqual', [diff, past]);
+    if (c.slidingWindow > 0)
+      visible = g.op('And', [
+        visible,
+        g.op('Greater', [diff, g.op('Sub', [past, g.scalar('int64', c.slidingWindow)])]),
+      ]);
     const padded = g.op('Unsqueeze', [g.op('Cast', [mask], { to: 9 }), g.constant('int64', [1, 2, 3])]);
-    return g.op('And', [causal, padded]);
+    return g.op('And', [visible, padded]);
   }
 
   /** softmax(QKᵀ/√hd) over allowed keys, as [B, kvH, group, S, L] so GQA keys are not repeated. */

@@ -13,6 +13,16 @@ export interface AttentionOptions {
   scale?: number;
   /** Filled key positions when k/v are KV-cache buffers with spare rows; defaults to all rows. */
   keyLength?: number;
+  /** Sliding window: each query sees only the newest `window` keys up to itself (0 or absent: all). */
+  window?: number;
+}
+
+/** A sliding window as the kernels take it: a whole number of keys, 0 for none. */
+export function windowOf(op: string, window: number | undefined): number {
+  const w = window ?? 0;
+  if (!Number.isSafeInteger(w) || w < 0)
+    throw new OpError(op, `window ${window} must be a whole number of keys (0: none)`);
+  return w;
 }
 
 function keyLengthOf(op: string, rows: number, keyLength: number | undefined, shapes: () => string): number {
@@ -45,6 +55,7 @@ function dimsOf(op: string, q: Tensor, k: Tensor, options: AttentionOptions): At
     headDim,
     scale: options.scale ?? 1 / Math.sqrt(headDim),
     causal,
+    window: windowOf(op, options.window),
   };
 }
 

@@ -5,6 +5,7 @@ import { backend, type AttentionDims } from '../../backend/backend.js';
 import { takeBuffer } from '../pool.js';
 import { quantizeRows } from '../precision.js';
 import { OpError, Tensor, expectInt32, formatShape, type Shape } from '../tensor.js';
+import { windowOf } from './attention.js';
 
 /** A weight [out, in] as int8 rows with one scale each: W[o, j] ≈ q[o, j] · scales[o]. */
 export interface QuantizedWeight {
@@ -88,9 +89,9 @@ function int8Dims(op: string, q: Tensor, k: Int8Rows, keyLength: number): Attent
   };
 }
 
-/** Causal softmax(QKᵀ/√D) over keys read from int8 rows (inference: no gradient). */
-export function attentionProbsInt8(q: Tensor, k: Int8Rows, keyLength: number): Tensor {
-  const d = int8Dims('attentionProbsInt8', q, k, keyLength);
+/** Causal softmax(QKᵀ/√D) over keys read from int8 rows (inference: no gradient); `window`: see AttentionOptions. */
+export function attentionProbsInt8(q: Tensor, k: Int8Rows, keyLength: number, window = 0): Tensor {
+  const d = { ...int8Dims('attentionProbsInt8', q, k, keyLength), window: windowOf('attentionProbsInt8', window) };
   const probs = takeBuffer(d.batch * d.heads * d.tq * d.tk);
   backend().attentionProbsInt8(q.data, k.q, k.scales, d, probs);
   return new Tensor(probs, [d.batch, d.heads, d.tq, d.tk]);
