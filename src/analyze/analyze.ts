@@ -186,13 +186,13 @@ export function analyze(config: ModelConfig, options: AnalyzeOptions = {}, encod
     throw new Error(`--kv-dtype must be one of ${Object.keys(DTYPE_BYTES).join(', ')}, got ${kvDtype}`);
   const perToken = kvCacheBytesPerToken(c, kvDtype, plan);
   const baseline = resolveConfig({ ...c, kvHeads: c.heads, shareKv: 'none', shareAttention: 'none' });
-  // Decoders attend to t keys at position t (on average (T+1)/2); encoders to all T.
-  const atContext = forwardFlops(c, plan, context);
+  // Decoders attend to t keys at position t (on average (T+1)/2; a sliding window caps t); encoders to all T.
+  const atContext = forwardFlops(c, plan, encoder ? context : visibleKeys(c, context));
   // FLOPs are linear in the number of keys, so the sequence average is the cost at the mean key count.
-  const average = encoder ? atContext : forwardFlops(c, plan, (context + 1) / 2);
+  const avgKeys = encoder ? context : keysSeen(c, context) / context;
+  const average = encoder ? atContext : forwardFlops(c, plan, avgKeys);
   const unshared = planOf(resolveConfig({ ...c, shareKv: 'none', shareAttention: 'none' }));
   const noKvShare = planOf(resolveConfig({ ...c, shareKv: 'none' }));
-  const avgKeys = encoder ? context : (context + 1) / 2;
   const total = (p: SharingPlan) => forwardFlops(c, p, avgKeys).total;
   const skipped = { kv: total(noKvShare) - total(plan), attention: total(unshared) - total(noKvShare) };
   // Training memory of this runtime (float32): weights, gradients, AdamW's two moments, and the
@@ -256,14 +256,24 @@ export interface ScalingRow {
   tokensGrowth: number;
 }
 
-/** Forward cost of a whole sequence versus its length: linear layers grow like T, attention like T². */
+/** Keys position t (1-based) attends to: t, or the sliding window when it is narrower. */
+const visibleKeys = (c: ModelConfig, t: number): number => (c.slidingWindow > 0 ? Math.min(t, c.slidingWindow) : t);
+
+/** Keys attended to over a whole sequence of T positions: T(T+1)/2, linear in T past a sliding window W. */
+function keysSeen(c: ModelConfig, T: number): number {
+  const W = c.slidingWindow;
+  if (W === 0 || T <= W) return (T * (T + 1)) / 2;
+  return (W * (W + 1)) / 2 + (T - W) * W;
+}
+
+/** Forward cost of a whole sequence versus its length: linear layers grow like T, attention like T² (like T past a sliding window). */
 export function scalingTable(c: ModelConfig, lengths: readonly number[], encoder = false): ScalingRow[] {
   const plan = planOf(c);
   const perKey = forwardFlops(c, plan, 1),
     zero = forwardFlops(c, plan, 0);
   const attnPerKey = perKey.scores + perKey.values;
   const rows = lengths.map((T) => {
-    const keySum = encoder ? T * T : (T * (T + 1)) / 2;
+    const keySum = encoder ? T * T : keysSeen(c, T);
     const attention = attnPerKey * keySum,
       linear = zero.total * T;
     return {
