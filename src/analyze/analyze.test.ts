@@ -107,7 +107,7 @@ describe('FLOPs', () => {
 
   it('a sliding window caps the keys a position attends to: attention grows like T past it', () => {
     const windowed = resolveConfig({ ...c, context: 4096, slidingWindow: 16 });
-    const [a, b] = scalingTable(windowed, [1000, 4000]);
+    const [, b] = scalingTable(windowed, [1000, 4000]);
     // Past the window every position attends to 16 keys: 4× the tokens, about 4× the attention.
     expect(b!.attentionGrowth).toBeCloseTo((16 * 17 + 2 * (4000 - 16) * 16) / (16 * 17 + 2 * (1000 - 16) * 16), 10);
     const f = analyze(windowed, { context: 4096 }).flops;
