@@ -113,6 +113,13 @@ describe('FLOPs', () => {
     const f = analyze(windowed, { context: 4096 }).flops;
     expect(f.forwardPerTokenAtContext.scores).toBe(forwardFlops(windowed, planOf(windowed), 16).scores);
   });
+
+  it("a sliding-window RoPE model's cache is its window and a stride, as generation allocates it", () => {
+    const mistral = presetWith(analyzerPreset('mistral-7b'), { slidingWindow: 4096 });
+    const a = analyze(mistral, { context: 32768 });
+    expect(a.kvCache.bytes).toBe(a.kvCache.bytesPerToken * (4096 + 512));
+    expect(analyze(mistral, { context: 4096 }).kvCache.bytes).toBe(a.kvCache.bytesPerToken * 4096);
+  });
 });
 
 describe('memory', () => {

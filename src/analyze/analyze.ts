@@ -11,6 +11,7 @@ import {
   type ParameterCount,
   type ParameterSpec,
 } from '../model/parameters.js';
+import { cachePositions } from '../model/kvcache.js';
 import type { SharingPlan } from '../model/plan.js';
 import type { StorageDtype } from '../tensor/precision.js';
 import type { AnalyzerPreset } from './presets.js';
@@ -66,7 +67,7 @@ export interface Analysis {
   weightBytes: Record<Dtype, number>;
   kvCache: {
     bytesPerToken: number;
-    /** bytesPerToken × context × batch. */
+    /** bytesPerToken × the positions generation holds (the context, or a sliding window and a stride) × batch. */
     bytes: number;
     /** The same model without GQA/MQA, CLA/YOCO or attention sharing. */
     baselineBytesPerToken: number;
@@ -230,7 +231,8 @@ export function analyze(config: ModelConfig, options: AnalyzeOptions = {}, encod
     weightBytes,
     kvCache: {
       bytesPerToken: perToken,
-      bytes: perToken * context * batch,
+      // What generation allocates: a sliding-window RoPE model holds only its window and a stride.
+      bytes: perToken * cachePositions(c, context).positions * batch,
       baselineBytesPerToken: kvCacheBytesPerToken(baseline, kvDtype),
       keyEntries: plan.computesK.filter(Boolean).length,
       valueEntries: plan.computesV.filter(Boolean).length,

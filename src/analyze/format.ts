@@ -74,8 +74,11 @@ export function formatAnalysis(title: string, a: Analysis, scaling: ScalingRow[]
       .join(' · ')}`,
   );
   const kv = a.kvCache;
+  const held = kv.bytes / (kv.bytesPerToken * a.batch);
+  const window =
+    held < a.context ? ` (a window of ${fmtInt(c.slidingWindow)} and a stride: ${fmtInt(held)} positions held)` : '';
   out.push(
-    `KV cache (${a.dtype}): ${fmtInt(kv.bytesPerToken)} bytes/token (${kv.keyEntries} K and ${kv.valueEntries} V entries; without GQA/CLA/attention sharing ${fmtInt(kv.baselineBytesPerToken)}, ×${(kv.bytesPerToken / kv.baselineBytesPerToken).toFixed(3)}) → ${fmtBytes(kv.bytes)} at ${fmtInt(a.context)} tokens × batch ${a.batch}`,
+    `KV cache (${a.dtype}): ${fmtInt(kv.bytesPerToken)} bytes/token (${kv.keyEntries} K and ${kv.valueEntries} V entries; without GQA/CLA/attention sharing ${fmtInt(kv.baselineBytesPerToken)}, ×${(kv.bytesPerToken / kv.baselineBytesPerToken).toFixed(3)}) → ${fmtBytes(kv.bytes)} at ${fmtInt(a.context)} tokens × batch ${a.batch}${window}`,
   );
   out.push('');
   const f = a.flops.forwardPerToken;

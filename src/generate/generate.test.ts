@@ -125,6 +125,30 @@ it('drops the oldest positions exactly: a one-layer RoPE model (GQA) matches an 
   expect(r.stats.windowMoves).toBeGreaterThan(3);
 });
 
+it("a sliding-window model's cache holds its window and a stride, and decodes what an uncached pass decodes", () => {
+  // Window 8, stride 1: the cache never holds more than 9 positions of the 64 the text reaches.
+  const { lm, tok } = model('llama.safetensors', { context: 64, slidingWindow: 8 });
+  const steps: Float32Array[] = [];
+  const prompt = 'abcdefghijklmnopqrst'.slice(0, 20);
+  let most = 0;
+  const r = generate(lm, tok, prompt, {
+    maxTokens: 40,
+    temperature: 0,
+    onLogits: (l) => steps.push(l.slice()),
+    onCache: (c) => (most = Math.max(most, c.allocated)),
+  });
+  expect(most).toBe(9);
+  expect(r.stats.cacheBytes).toBe(kvBytesPerToken(lm.config) * 9);
+  expect(r.stats.windowMoves).toBe(0); // the context was never reached: nothing was approximated
+  const tokens = Array.from(tok.encode(prompt));
+  for (const [k, logits] of steps.entries()) {
+    const ref = noGrad(() => lm.forward(Int32Array.from(tokens), 1));
+    expect(relativeDiff(logits, ref.data.subarray(ref.size - lm.config.vocabSize)), `step ${k}`).toBeLessThan(1e-4);
+    tokens.push(r.ids[k]!);
+  }
+  expect(steps).toHaveLength(40);
+});
+
 it('a prompt longer than the context keeps its last tokens and says how many it cut', () => {
   const { lm, tok } = model('llama.safetensors');
   const long = 'abcdefghijklmnopqrstuvwxyzabcdefghij'.slice(0, lm.config.context + 7);

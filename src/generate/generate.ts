@@ -1,12 +1,13 @@
 // Autoregressive generation with the KV cache: prefill the prompt once, then one token per step,
 // streaming each new piece of text as it is decoded; reports measured cache bytes and speed. The
-// cache grows in chunks as the text does. Past the context, a sliding window: RoPE models drop the
+// cache grows in chunks as the text does; a sliding-window RoPE model's holds only its window and a
+// stride (exact: older keys are never read). Past the context, a sliding window: RoPE models drop the
 // cache's oldest eighth (keys keep their absolute rotation, so attention stays relative); models
 // with learned positions re-encode the last seven eighths from position 0, as nanoGPT crops.
 import { backend } from '../backend/backend.js';
-import { noGrad } from '../tensor/tensor.js';
+import { noGrad, type Tensor } from '../tensor/tensor.js';
 import { Rng } from '../tensor/random.js';
-import { CACHE_CHUNK, type KVCache } from '../model/kvcache.js';
+import { CACHE_CHUNK, cachePositions, type KVCache } from '../model/kvcache.js';
 import type { StorageDtype } from '../tensor/precision.js';
 import type { TransformerLM } from '../model/transformer.js';
 import type { Tokenizer } from '../text/tokenizer.js';
@@ -68,10 +69,14 @@ export function generate(
   if (!Number.isInteger(maxTokens) || maxTokens < 0)
     throw new Error(`max tokens must be a non-negative integer, got ${options.maxTokens}`);
   const rng = new Rng(options.seed ?? 0);
-  const initial = Math.min(context, Math.ceil((promptIds.length + 1) / CACHE_CHUNK) * CACHE_CHUNK);
-  const cache = lm.createCache(1, context, { initial, dtype: options.kvDtype ?? 'fp32' });
-  const stride = Math.max(1, Math.floor(context / 8));
   const windowMode = lm.config.positions === 'rope' ? 'drop-oldest' : 're-encode';
+  // A sliding-window RoPE model never reads keys older than its window: its cache holds the window
+  // and a stride, dropping the oldest stride when full — exact, and memory bounded by the window.
+  const slide = lm.config.slidingWindow;
+  const { positions: capacity, stride } = cachePositions(lm.config, context);
+  const bounded = capacity < context;
+  const initial = Math.min(capacity, Math.ceil((promptIds.length + 1) / CACHE_CHUNK) * CACHE_CHUNK);
+  const cache = lm.createCache(1, capacity, { initial, dtype: options.kvDtype ?? 'fp32' });
   let windowMoves = 0;
   const decode = tokenizer.streamDecoder();
   const ids: number[] = [];
@@ -89,8 +94,23 @@ export function generate(
   } finally {
     release?.();
   }
+  /** Feeds ids through the cache, dropping the oldest positions a bounded cache no longer needs. */
+  function feed(ids: Int32Array): Tensor {
+    if (!bounded || cache.length + ids.length <= capacity) return lm.forward(ids, 1, { cache });
+    // In strides: each keeps the window of keys its first query reads.
+    let logits: Tensor | null = null;
+    for (let at = 0; at < ids.length; at += stride) {
+      const part = ids.subarray(at, at + stride);
+      // A stride at a time when it can (one shift of the buffers per stride of tokens), never
+      // fewer than the window's keys left.
+      const over = cache.length + part.length - capacity;
+      if (over > 0) cache.dropOldest(Math.max(over, Math.min(stride, cache.length - slide)));
+      logits = lm.forward(part, 1, { cache });
+    }
+    return logits!;
+  }
   function generateTokens(): void {
-    let logits = lm.forward(promptIds, 1, { cache });
+    let logits = feed(promptIds);
     options.onCache?.(cache);
     t1 = performance.now();
     for (let i = 0; i < maxTokens; i++) {
@@ -103,8 +123,13 @@ export function generate(
       text += piece;
       if (piece) options.onText?.(piece);
       if (i + 1 >= maxTokens) break;
-      if (cache.length < context) {
+      if (cache.length < capacity) {
         logits = lm.forward(Int32Array.of(id), 1, { cache });
+        options.onCache?.(cache);
+        continue;
+      }
+      if (bounded) {
+        logits = feed(Int32Array.of(id));
         options.onCache?.(cache);
         continue;
       }
