@@ -445,6 +445,37 @@ def sentencepiece_tokenizer(directory):
     return sp
 
 
+def llama_family_config(arch, model_type, vocab, **fields):
+    """config.json of a small Llama-family fixture: the fields they all share, overridden and extended
+    by each one's own, in transformers' order (architectures, model_type, then alphabetical)."""
+    shared = {
+        "attention_dropout": 0.0,
+        "hidden_act": "silu",
+        "hidden_size": 32,
+        "initializer_range": 0.02,
+        "intermediate_size": 48,
+        "max_position_embeddings": 64,
+        "num_attention_heads": 4,
+        "num_hidden_layers": 2,
+        "num_key_value_heads": 2,
+        "use_cache": True,
+        "vocab_size": vocab,
+    }
+    return {"architectures": [arch], "model_type": model_type, **dict(sorted({**shared, **fields}.items()))}
+
+
+def save_llama_family(name, cfg, weights, dtype, ids, as_llama=lambda stored: stored):
+    """Writes config.json, the weights and expected.safetensors (ids and the reference logits computed
+    from the stored, dtype-rounded tensors; as_llama maps fused names back to Llama's)."""
+    directory = os.path.join(OUT, name)
+    with open(os.path.join(directory, "config.json"), "w") as f:
+        json.dump(cfg, f, indent=2)
+    stored = save_model(directory, weights, dtype, 1)
+    logits = llama_logits(as_llama(stored), cfg, ids)
+    write_safetensors(os.path.join(directory, "expected.safetensors"), {"input_ids": ids.int(), "logits": logits})
+    print(f"wrote fixtures/hf/{name}")
+
+
 SAMPLE = "ROMEO:\nBut soft, what light through yonder window breaks?  It is the east — and Juliet is the sun! 1234 ✓ 😀\n\tdone"
 
 
@@ -507,39 +538,23 @@ def write_qwen2(name):
     os.makedirs(directory, exist_ok=True)
     tc = {"bos_token": None, "eos_token": "<|endoftext|>", "pad_token": "<|endoftext|>"}
     vocab = split_tokenizer(directory, QWEN2_SPLIT, True, tc)
-    cfg = {
-        "architectures": ["Qwen2ForCausalLM"],
-        "model_type": "qwen2",
-        "attention_dropout": 0.0,
-        "bos_token_id": vocab - 1,
-        "eos_token_id": vocab - 1,
-        "hidden_act": "silu",
-        "hidden_size": 32,
-        "initializer_range": 0.02,
-        "intermediate_size": 48,
-        "max_position_embeddings": 64,
-        "max_window_layers": 21,
-        "num_attention_heads": 4,
-        "num_hidden_layers": 2,
-        "num_key_value_heads": 2,
-        "rms_norm_eps": 1e-6,
-        "rope_theta": 1000000.0,
-        "sliding_window": 32,
-        "tie_word_embeddings": True,
-        "torch_dtype": "bfloat16",
-        "transformers_version": "4.43.1",
-        "use_cache": True,
-        "use_sliding_window": False,
-        "vocab_size": vocab,
-    }
+    cfg = llama_family_config(
+        "Qwen2ForCausalLM",
+        "qwen2",
+        vocab,
+        bos_token_id=vocab - 1,
+        eos_token_id=vocab - 1,
+        max_window_layers=21,
+        rms_norm_eps=1e-6,
+        rope_theta=1000000.0,
+        sliding_window=32,
+        tie_word_embeddings=True,
+        torch_dtype="bfloat16",
+        transformers_version="4.43.1",
+        use_sliding_window=False,
+    )
     w = llama_weights(cfg, qkv_bias=True, qk_std=0.2)
-    with open(os.path.join(directory, "config.json"), "w") as f:
-        json.dump(cfg, f, indent=2)
-    stored = save_model(directory, w, torch.bfloat16, 1)
-    ids = torch.randint(0, vocab - 1, (1, 16))
-    logits = llama_logits(stored, cfg, ids)
-    write_safetensors(os.path.join(directory, "expected.safetensors"), {"input_ids": ids.int(), "logits": logits})
-    print(f"wrote fixtures/hf/{name}")
+    save_llama_family(name, cfg, w, torch.bfloat16, torch.randint(0, vocab - 1, (1, 16)))
 
 
 def write_qwen3(name):
@@ -551,43 +566,27 @@ def write_qwen3(name):
     os.makedirs(directory, exist_ok=True)
     tc = {"bos_token": None, "eos_token": "<|endoftext|>", "pad_token": "<|endoftext|>"}
     vocab = split_tokenizer(directory, QWEN2_SPLIT, True, tc)
-    cfg = {
-        "architectures": ["Qwen3ForCausalLM"],
-        "model_type": "qwen3",
-        "attention_bias": False,
-        "attention_dropout": 0.0,
-        "bos_token_id": vocab - 1,
-        "eos_token_id": vocab - 1,
-        "head_dim": 16,
-        "hidden_act": "silu",
-        "hidden_size": 32,
-        "initializer_range": 0.02,
-        "intermediate_size": 48,
-        "layer_types": ["full_attention", "full_attention"],
-        "max_position_embeddings": 64,
-        "max_window_layers": 28,
-        "num_attention_heads": 4,
-        "num_hidden_layers": 2,
-        "num_key_value_heads": 2,
-        "rms_norm_eps": 1e-6,
-        "rope_scaling": None,
-        "rope_theta": 1000000,
-        "sliding_window": None,
-        "tie_word_embeddings": True,
-        "torch_dtype": "bfloat16",
-        "transformers_version": "4.51.0",
-        "use_cache": True,
-        "use_sliding_window": False,
-        "vocab_size": vocab,
-    }
+    cfg = llama_family_config(
+        "Qwen3ForCausalLM",
+        "qwen3",
+        vocab,
+        attention_bias=False,
+        bos_token_id=vocab - 1,
+        eos_token_id=vocab - 1,
+        head_dim=16,
+        layer_types=["full_attention", "full_attention"],
+        max_window_layers=28,
+        rms_norm_eps=1e-6,
+        rope_scaling=None,
+        rope_theta=1000000,
+        sliding_window=None,
+        tie_word_embeddings=True,
+        torch_dtype="bfloat16",
+        transformers_version="4.51.0",
+        use_sliding_window=False,
+    )
     w = llama_weights(cfg, qkv_bias=False, qk_std=0.3, qk_norm=True)
-    with open(os.path.join(directory, "config.json"), "w") as f:
-        json.dump(cfg, f, indent=2)
-    stored = save_model(directory, w, torch.bfloat16, 1)
-    ids = torch.randint(0, vocab - 1, (1, 24))
-    logits = llama_logits(stored, cfg, ids)
-    write_safetensors(os.path.join(directory, "expected.safetensors"), {"input_ids": ids.int(), "logits": logits})
-    print(f"wrote fixtures/hf/{name}")
+    save_llama_family(name, cfg, w, torch.bfloat16, torch.randint(0, vocab - 1, (1, 24)))
 
 
 def write_phi3(name):
@@ -605,35 +604,25 @@ def write_phi3(name):
         with open(os.path.join(directory, f), "w", encoding="utf-8") as dst:
             dst.write(text)
     vocab = len(json.load(open(os.path.join(directory, "tokenizer.json"), encoding="utf-8"))["model"]["vocab"]) + 16
-    cfg = {
-        "architectures": ["Phi3ForCausalLM"],
-        "model_type": "phi3",
-        "attention_bias": False,
-        "attention_dropout": 0.0,
-        "bos_token_id": 1,
-        "embd_pdrop": 0.0,
-        "eos_token_id": 2,
-        "hidden_act": "silu",
-        "hidden_size": 32,
-        "initializer_range": 0.02,
-        "intermediate_size": 48,
-        "max_position_embeddings": 64,
-        "num_attention_heads": 4,
-        "num_hidden_layers": 2,
-        "num_key_value_heads": 2,
-        "original_max_position_embeddings": 64,
-        "pad_token_id": 0,
-        "resid_pdrop": 0.0,
-        "rms_norm_eps": 1e-5,
-        "rope_scaling": None,
-        "rope_theta": 10000.0,
-        "sliding_window": 16,
-        "tie_word_embeddings": False,
-        "torch_dtype": "bfloat16",
-        "transformers_version": "4.40.2",
-        "use_cache": True,
-        "vocab_size": vocab,
-    }
+    cfg = llama_family_config(
+        "Phi3ForCausalLM",
+        "phi3",
+        vocab,
+        attention_bias=False,
+        bos_token_id=1,
+        embd_pdrop=0.0,
+        eos_token_id=2,
+        original_max_position_embeddings=64,
+        pad_token_id=0,
+        resid_pdrop=0.0,
+        rms_norm_eps=1e-5,
+        rope_scaling=None,
+        rope_theta=10000.0,
+        sliding_window=16,
+        tie_word_embeddings=False,
+        torch_dtype="bfloat16",
+        transformers_version="4.40.2",
+    )
     w = llama_weights(cfg, qkv_bias=False, qk_std=0.3)
     fused = {}
     for n, t in w.items():
@@ -647,26 +636,24 @@ def write_phi3(name):
             fused[l + "mlp.gate_up_proj.weight"] = torch.cat([t, w[l + "mlp.up_proj.weight"]])
         elif not any(k in n for k in (".self_attn.k_proj.", ".self_attn.v_proj.", ".mlp.up_proj.")):
             fused[n] = t
-    with open(os.path.join(directory, "config.json"), "w") as f:
-        json.dump(cfg, f, indent=2)
-    stored = save_model(directory, fused, torch.bfloat16, 1)
-    # The stored (bf16-rounded) tensors, split back into Llama's names for the reference computation.
-    q, kv, f_ = 32, 2 * 8, 48
-    unfused = {}
-    for n, t in stored.items():
-        if n.endswith("qkv_proj.weight"):
-            l = n.split("self_attn.")[0]
-            for part, rows in (("q", (0, q)), ("k", (q, q + kv)), ("v", (q + kv, q + 2 * kv))):
-                unfused[l + f"self_attn.{part}_proj.weight"] = t[rows[0] : rows[1]]
-        elif n.endswith("gate_up_proj.weight"):
-            l = n.split("mlp.")[0]
-            unfused[l + "mlp.gate_proj.weight"], unfused[l + "mlp.up_proj.weight"] = t[:f_], t[f_:]
-        else:
-            unfused[n] = t
-    ids = torch.randint(0, vocab - 16, (1, 24))
-    logits = llama_logits(unfused, cfg, ids)
-    write_safetensors(os.path.join(directory, "expected.safetensors"), {"input_ids": ids.int(), "logits": logits})
-    print(f"wrote fixtures/hf/{name}")
+
+    def as_llama(stored):
+        """The stored (bf16-rounded) tensors, split back into Llama's names for the reference."""
+        q, kv, f_ = 32, 2 * 8, 48
+        unfused = {}
+        for n, t in stored.items():
+            if n.endswith("qkv_proj.weight"):
+                l = n.split("self_attn.")[0]
+                for part, rows in (("q", (0, q)), ("k", (q, q + kv)), ("v", (q + kv, q + 2 * kv))):
+                    unfused[l + f"self_attn.{part}_proj.weight"] = t[rows[0] : rows[1]]
+            elif n.endswith("gate_up_proj.weight"):
+                l = n.split("mlp.")[0]
+                unfused[l + "mlp.gate_proj.weight"], unfused[l + "mlp.up_proj.weight"] = t[:f_], t[f_:]
+            else:
+                unfused[n] = t
+        return unfused
+
+    save_llama_family(name, cfg, fused, torch.bfloat16, torch.randint(0, vocab - 16, (1, 24)), as_llama)
 
 
 LLAMA3_SPLIT = r"""(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}{1,3}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+"""
@@ -683,46 +670,31 @@ def write_llama31(name):
     os.makedirs(directory, exist_ok=True)
     tc = {"bos_token": "<|endoftext|>", "eos_token": "<|endoftext|>"}
     vocab = split_tokenizer(directory, LLAMA3_SPLIT, False, tc)
-    cfg = {
-        "architectures": ["LlamaForCausalLM"],
-        "model_type": "llama",
-        "attention_bias": False,
-        "attention_dropout": 0.0,
-        "bos_token_id": vocab - 1,
-        "eos_token_id": vocab - 1,
-        "head_dim": 8,
-        "hidden_act": "silu",
-        "hidden_size": 32,
-        "initializer_range": 0.02,
-        "intermediate_size": 48,
-        "max_position_embeddings": 1024,
-        "mlp_bias": False,
-        "num_attention_heads": 4,
-        "num_hidden_layers": 2,
-        "num_key_value_heads": 2,
-        "pretraining_tp": 1,
-        "rms_norm_eps": 1e-5,
-        "rope_scaling": {
+    cfg = llama_family_config(
+        "LlamaForCausalLM",
+        "llama",
+        vocab,
+        attention_bias=False,
+        bos_token_id=vocab - 1,
+        eos_token_id=vocab - 1,
+        head_dim=8,
+        max_position_embeddings=1024,
+        mlp_bias=False,
+        pretraining_tp=1,
+        rms_norm_eps=1e-5,
+        rope_scaling={
             "factor": 8.0,
             "high_freq_factor": 64.0,
             "low_freq_factor": 1.0,
             "original_max_position_embeddings": 512,
             "rope_type": "llama3",
         },
-        "rope_theta": 500000.0,
-        "tie_word_embeddings": True,
-        "torch_dtype": "float32",
-        "use_cache": True,
-        "vocab_size": vocab,
-    }
+        rope_theta=500000.0,
+        tie_word_embeddings=True,
+        torch_dtype="float32",
+    )
     w = llama_weights(cfg, qkv_bias=False, qk_std=0.4)
-    with open(os.path.join(directory, "config.json"), "w") as f:
-        json.dump(cfg, f, indent=2)
-    stored = save_model(directory, w, torch.float32, 1)
-    ids = torch.randint(0, vocab - 1, (1, 48))
-    logits = llama_logits(stored, cfg, ids)
-    write_safetensors(os.path.join(directory, "expected.safetensors"), {"input_ids": ids.int(), "logits": logits})
-    print(f"wrote fixtures/hf/{name}")
+    save_llama_family(name, cfg, w, torch.float32, torch.randint(0, vocab - 1, (1, 48)))
 
 
 if __name__ == "__main__":
