@@ -29,16 +29,18 @@
   if (len > valid) memory.fill(at(row, valid), 0, <usize>(len - valid) << 2);
 }
 
-/** In place: row t of `rows` rows of `ld` floats becomes softmax(scale · row) over its first
- * first + t + 1 entries (all `width` when not causal), zeros after, up to `width`. */
-export function softmaxRows(p: usize, rows: i32, width: i32, ld: i32, first: i32, causal: bool, scale: f32): void {
+/** In place: row t of `rows` rows of `ld` floats becomes softmax(scale · row) over its visible
+ * entries — the first first + t + 1 (all `width` when not causal), and of those only the newest
+ * `window` when window > 0 (sliding-window attention) — and exact zeros elsewhere, up to `width`. */
+export function softmaxRows(p: usize, rows: i32, width: i32, ld: i32, first: i32, causal: bool, scale: f32, window: i32): void {
   const s4 = f32x4.splat(scale);
   for (let t = 0; t < rows; t++) {
     const row = p + (<usize>(t * ld) << 2);
     const valid = causal ? min(first + t + 1, width) : width;
-    const v4 = valid & ~3;
+    const lo = window > 0 ? max(0, valid - window) : 0;
+    const v4 = lo + ((valid - lo) & ~3);
     let m4 = f32x4.splat(-Infinity);
-    for (let s = 0; s < v4; s += 4) {
+    for (let s = lo; s < v4; s += 4) {
       const x = f32x4.mul(v128.load(at(row, s)), s4);
       v128.store(at(row, s), x);
       m4 = f32x4.max(m4, x);
@@ -51,7 +53,7 @@ export function softmaxRows(p: usize, rows: i32, width: i32, ld: i32, first: i32
     }
     const mx = f32x4.splat(top);
     let sum4 = f32x4.splat(0);
-    for (let s = 0; s < v4; s += 4) {
+    for (let s = lo; s < v4; s += 4) {
       const e = exp4(f32x4.sub(v128.load(at(row, s)), mx));
       v128.store(at(row, s), e);
       sum4 = f32x4.add(sum4, e);
@@ -63,8 +65,9 @@ export function softmaxRows(p: usize, rows: i32, width: i32, ld: i32, first: i32
       sum += e;
     }
     const inv = f32x4.splat(1 / sum);
-    for (let s = 0; s < v4; s += 4) v128.store(at(row, s), f32x4.mul(v128.load(at(row, s)), inv));
+    for (let s = lo; s < v4; s += 4) v128.store(at(row, s), f32x4.mul(v128.load(at(row, s)), inv));
     for (let s = v4; s < valid; s++) store<f32>(at(row, s), load<f32>(at(row, s)) / sum);
+    if (lo > 0) memory.fill(row, 0, <usize>lo << 2);
     zeroTail(row, valid, width);
   }
 }

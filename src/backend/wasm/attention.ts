@@ -8,31 +8,6 @@ import type { Kernels } from './kernels.js';
 import type { ModuleMemory } from './module-memory.js';
 import type { Product } from './product.js';
 
-/**
- * softmax(scale · row) over each query's sliding window of a [tq, tk] block of scores in module
- * memory (element offset `at`), exact zeros elsewhere. The module's row kernel knows only the causal
- * mask; windowed models (Mistral 7B v0.1, Phi-3) take this loop instead.
- */
-function windowedSoftmax(kernels: Kernels, at: number, d: AttentionDims): void {
-  const rows = new Float32Array(kernels.memory.buffer, at * 4, d.tq * d.tk);
-  for (let t = 0; t < d.tq; t++) {
-    const row = rows.subarray(t * d.tk, (t + 1) * d.tk);
-    const last = d.causal ? d.tk - d.tq + t : d.tk - 1,
-      first = Math.max(0, last - d.window! + 1);
-    let max = -Infinity;
-    for (let s = first; s <= last; s++) max = Math.max(max, row[s]! * d.scale);
-    let sum = 0;
-    for (let s = first; s <= last; s++) {
-      const e = Math.exp(row[s]! * d.scale - max);
-      row[s] = e;
-      sum += e;
-    }
-    for (let s = first; s <= last; s++) row[s]! /= sum;
-    row.fill(0, 0, first);
-    row.fill(0, last + 1);
-  }
-}
-
 type Arrays = Partial<
   Record<'q' | 'k' | 'v' | 'probs' | 'gProbs' | 'gOut' | 'out' | 'dq' | 'dk' | 'dProbs' | 'dv', Float32Array | null>
 >;
@@ -91,8 +66,7 @@ export function attentionInModule(
         (qo, po) => {
           mem.copyIn(q, qo, d.tq * D, oQ);
           product(oQ * 4, oK * 4, oP * 4, d.tq, d.tk, D, false, true, false);
-          if (d.window) windowedSoftmax(kernels, oP, d);
-          else kernels.softmaxRows(oP * 4, d.tq, d.tk, d.tk, first(d), d.causal ? 1 : 0, d.scale);
+          kernels.softmaxRows(oP * 4, d.tq, d.tk, d.tk, first(d), d.causal ? 1 : 0, d.scale, d.window ?? 0);
           mem.copyOut(probs, po, d.tq * d.tk, oP);
         },
         () => {},
@@ -232,8 +206,7 @@ export function int8AttentionInModule(
         mem.copyIn(q, bh * d.tq * D, d.tq * D, oQ!);
         for (let t = 0; t < d.tq; t++)
           kernels.gemvRowsInt8(oK! * 4, oS! * 4, (oQ! + t * D) * 4, (oP! + t * d.tk) * 4, d.tk, D, 0);
-        if (d.window) windowedSoftmax(kernels, oP!, d);
-        else kernels.softmaxRows(oP! * 4, d.tq, d.tk, d.tk, d.tk - d.tq, d.causal ? 1 : 0, d.scale);
+        kernels.softmaxRows(oP! * 4, d.tq, d.tk, d.tk, d.tk - d.tq, d.causal ? 1 : 0, d.scale, d.window ?? 0);
         mem.copyOut(probs, bh * d.tq * d.tk, d.tq * d.tk, oP!);
       });
     },

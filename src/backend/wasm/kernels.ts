@@ -40,7 +40,16 @@ export interface Kernels {
   ensureMemory(bytes: number): number;
   geluTanh(x: number, out: number, n: number): void;
   geluTanhBackward(x: number, g: number, dx: number, n: number): void;
-  softmaxRows(p: number, rows: number, width: number, ld: number, first: number, causal: number, scale: number): void;
+  softmaxRows(
+    p: number,
+    rows: number,
+    width: number,
+    ld: number,
+    first: number,
+    causal: number,
+    scale: number,
+    window: number,
+  ): void;
   softmaxBackwardRows(
     p: number,
     g: number,
