@@ -74,6 +74,28 @@ describe.skipIf(noTorch)('the PyTorch package (python/shareformer)', () => {
       config: resolveConfig({ ...qwen2Style, qkvBias: false, slidingWindow: 5 }),
     },
     {
+      // Gemma 3: GeGLU, scaled embeddings, norms after attention and FFN, head norms, a window of 5
+      // on layers 0 and 2 at RoPE base 10,000 and full attention at 1,000,000 on layer 1, which reads
+      // layer 0's keys (CLA) and so turns its queries at layer 0's base.
+      file: 'Gemma 3-style: local and global layers, GeGLU, post-norms, scaled embeddings',
+      config: resolveConfig({
+        ...qwen2Style,
+        qkvBias: false,
+        headDim: 8,
+        qkNorm: true,
+        ffn: 'geglu',
+        embedScale: true,
+        postNorms: true,
+        slidingWindow: 5,
+        fullAttentionEvery: 2,
+        ropeBase: 1e6,
+        ropeLocalBase: 1e4,
+        tieEmbeddings: true,
+        shareWeights: 'none',
+        shareKv: 'cla:2',
+      }),
+    },
+    {
       file: "Llama 3.1's rope scaling",
       config: resolveConfig({
         ...qwen2Style,

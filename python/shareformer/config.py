@@ -17,16 +17,20 @@ DEFAULT_CONFIG = {
     "kvHeads": 4,
     "context": 128,
     "slidingWindow": 0,
+    "fullAttentionEvery": 0,
     "ffn": "gelu",
     "ffnHidden": 512,
     "norm": "layernorm",
     "normEps": 1e-5,
     "positions": "learned",
     "ropeBase": 10000,
+    "ropeLocalBase": 0,
     "ropeScaling": None,
     "bias": True,
     "qkvBias": False,
     "qkNorm": False,
+    "embedScale": False,
+    "postNorms": False,
     "tieEmbeddings": False,
     "embedDim": 0,
     "dropout": 0,
@@ -57,6 +61,12 @@ def resolve_config(model):
     if c["relaxRank"] >= c["dModel"]:
         raise ConfigError(f"config.relaxRank: must be below dModel {c['dModel']}, got {c['relaxRank']}")
     return c
+
+
+def layer_window(c, i):
+    """The sliding window layer i attends within, 0 for the whole context (src/model/config.ts)."""
+    every = c["fullAttentionEvery"]
+    return 0 if every and (i + 1) % every == 0 else c["slidingWindow"]
 
 
 def head_size(c):
@@ -146,16 +156,20 @@ def parameter_shapes(c, plan):
             if owns["v"][s]:
                 linear(f"{p}.attn.v", kv, d)
             linear(f"{p}.attn.o", d, qw)
+            if c["postNorms"]:
+                norm(f"{p}.postnorm1")
             if c["qkNorm"] and owns["q"][s]:
                 out.append((f"{p}.attn.qnorm.weight", [hd]))
             if c["qkNorm"] and owns["k"][s]:
                 out.append((f"{p}.attn.knorm.weight", [hd]))
         if s in plan.ffn_set:
             norm(f"{p}.norm2")
-            if c["ffn"] == "swiglu":
+            if c["ffn"] != "gelu":
                 linear(f"{p}.ffn.gate", f, d)
             linear(f"{p}.ffn.up", f, d)
             linear(f"{p}.ffn.down", d, f)
+            if c["postNorms"]:
+                norm(f"{p}.postnorm2")
     norm("norm")
     if not c["tieEmbeddings"]:
         out.append(("head.weight", [c["vocabSize"], d]))
@@ -186,7 +200,7 @@ def relaxation_shapes(c, plan):
                 delta(l, "attn.v", kv, d)
             delta(l, "attn.o", d, qw)
         if plan.ffn_set.count(plan.ffn_set[l]) > 1:
-            if c["ffn"] == "swiglu":
+            if c["ffn"] != "gelu":
                 delta(l, "ffn.gate", f, d)
             delta(l, "ffn.up", f, d)
             delta(l, "ffn.down", d, f)

@@ -9,7 +9,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from .config import Plan, head_size, parameter_shapes, resolve_config
+from .config import Plan, head_size, layer_window, parameter_shapes, resolve_config
 from .rng import Rng
 
 
@@ -101,11 +101,13 @@ class ShareformerLM(nn.Module):
         """Qwen3's RMSNorm of each query or key head, before RoPE."""
         return self._rms(t, f"{name}.weight") if self.config["qkNorm"] else t
 
-    def _inverse_frequencies(self, d, device):
-        """base^(-2i/d), rescaled as Llama 3.1 does when the config asks (transformers' llama3 rope)."""
-        inv = self.config["ropeBase"] ** (-torch.arange(0, d, 2, dtype=torch.float64, device=device) / d)
+    def _inverse_frequencies(self, d, device, local=False):
+        """base^(-2i/d), rescaled as Llama 3.1 does when the config asks (transformers' llama3 rope);
+        local: the windowed layers' own base, unscaled (Gemma 3)."""
+        base = self.config["ropeLocalBase"] if local else self.config["ropeBase"]
+        inv = base ** (-torch.arange(0, d, 2, dtype=torch.float64, device=device) / d)
         s = self.config["ropeScaling"]
-        if not s:
+        if not s or local:
             return inv
         old, low, high, factor = s["originalContext"], s["lowFreqFactor"], s["highFreqFactor"], s["factor"]
         wavelength = 2 * math.pi / inv
@@ -113,9 +115,9 @@ class ShareformerLM(nn.Module):
         mid = (1 - smooth) * inv / factor + smooth * inv
         return torch.where(wavelength < old / high, inv, torch.where(wavelength > old / low, inv / factor, mid))
 
-    def _rope(self, t, offset=0):
+    def _rope(self, t, offset=0, local=False):
         d, T = t.shape[-1], t.shape[-2]
-        inv = self._inverse_frequencies(d, t.device)
+        inv = self._inverse_frequencies(d, t.device, local)
         ang = torch.arange(offset, offset + T, dtype=torch.float64, device=t.device)[:, None] * inv[None, :]
         cos = torch.cat([ang.cos()] * 2, -1).to(t.dtype)
         sin = torch.cat([ang.sin()] * 2, -1).to(t.dtype)
@@ -138,13 +140,21 @@ class ShareformerLM(nn.Module):
         x = F.embedding(ids, self.p("embed.weight"))
         if c["embedDim"]:
             x = x @ self.p("embed.proj.weight").T
+        if c["embedScale"]:
+            x = x * math.sqrt(d)
         if c["positions"] == "learned":
             x = x + self.p("pos.weight")[past : past + T]
         x = F.dropout(x, drop)
-        pos = (lambda t: self._rope(t, past)) if c["positions"] == "rope" else (lambda t: t)
-        mask = torch.ones(T, past + T, dtype=torch.bool, device=ids.device).tril(past)
-        if c["slidingWindow"]:  # position past + t sees the newest slidingWindow positions up to itself
-            mask &= torch.ones_like(mask).triu(past - c["slidingWindow"] + 1)
+        # Layer i's keys (and the queries that meet them) turn at the local base when it is windowed.
+        local = lambda i: bool(c["ropeLocalBase"]) and layer_window(c, i) > 0
+        pos = (lambda t, i: self._rope(t, past, local(i))) if c["positions"] == "rope" else (lambda t, i: t)
+        causal = torch.ones(T, past + T, dtype=torch.bool, device=ids.device).tril(past)
+
+        def mask(i):  # position past + t sees the newest window positions up to itself
+            w = layer_window(c, i)
+            return causal & torch.ones_like(causal).triu(past - w + 1) if w else causal
+
+        post = lambda t, name: self._norm(t, name) if c["postNorms"] else t
 
         def cached(kind, i, t):
             if cache is None:
@@ -160,24 +170,27 @@ class ShareformerLM(nn.Module):
             h = self._norm(x, f"{a}.norm1")
             if plan.computes_k(i):
                 k = self._linear(h, f"{a}.attn.k", i).view(B, T, G, hd).transpose(1, 2)
-                keys[i] = cached("k", i, pos(self._head_norm(k, f"{a}.attn.knorm")))
+                keys[i] = cached("k", i, pos(self._head_norm(k, f"{a}.attn.knorm"), i))
             if plan.computes_v(i):
                 values[i] = cached("v", i, self._linear(h, f"{a}.attn.v", i).view(B, T, G, hd).transpose(1, 2))
             if plan.computes_q(i):
                 q = self._linear(h, f"{a}.attn.q", i).view(B, T, H, hd).transpose(1, 2)
-                q = pos(self._head_norm(q, f"{a}.attn.qnorm"))
+                q = pos(self._head_norm(q, f"{a}.attn.qnorm"), plan.kv[i])
                 k = keys[plan.kv[i]].repeat_interleave(H // G, dim=1)
                 s = (q @ k.transpose(-1, -2)) * (1 / math.sqrt(hd))
-                probs[i] = s.masked_fill(~mask, float("-inf")).softmax(-1)
+                probs[i] = s.masked_fill(~mask(i), float("-inf")).softmax(-1)
             v = values[plan.kv[i]].repeat_interleave(H // G, dim=1)
             o = (probs[plan.attention[i]] @ v).transpose(1, 2).reshape(B, T, H * hd)
-            x = x + F.dropout(self._linear(o, f"{a}.attn.o", i), drop)
+            x = x + F.dropout(post(self._linear(o, f"{a}.attn.o", i), f"{a}.postnorm1"), drop)
             h2 = self._norm(x, f"{f}.norm2")
             if c["ffn"] == "swiglu":
                 ff = F.silu(self._linear(h2, f"{f}.ffn.gate", i)) * self._linear(h2, f"{f}.ffn.up", i)
+            elif c["ffn"] == "geglu":
+                gate = F.gelu(self._linear(h2, f"{f}.ffn.gate", i), approximate="tanh")
+                ff = gate * self._linear(h2, f"{f}.ffn.up", i)
             else:
                 ff = F.gelu(self._linear(h2, f"{f}.ffn.up", i), approximate="tanh")
-            x = x + F.dropout(self._linear(ff, f"{f}.ffn.down", i), drop)
+            x = x + F.dropout(post(self._linear(ff, f"{f}.ffn.down", i), f"{f}.postnorm2"), drop)
         if cache is not None:
             cache["length"] = past + T
         x = self._norm(x, "norm")

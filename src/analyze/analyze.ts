@@ -1,7 +1,7 @@
 // The analyzer: parameters, memory, KV cache and FLOPs of any configuration and sharing plan,
 // computed from the config alone (nothing is allocated), so it works for 70B-parameter presets.
 // Parameter and KV figures come from the same functions the runtime uses (model/parameters.ts).
-import { headSize, planOf, resolveConfig, type ModelConfig } from '../model/config.js';
+import { headSize, layerWindow, planOf, resolveConfig, type ModelConfig } from '../model/config.js';
 import {
   countParameters,
   DTYPE_BYTES,
@@ -115,8 +115,16 @@ export function analyzerLayout(c: ModelConfig, encoder?: { typeVocab: number }, 
   return out;
 }
 
-/** Forward FLOPs (2 per multiply-add) of one token attending to `keys` positions. */
-export function forwardFlops(c: ModelConfig, plan: SharingPlan, keys: number): FlopBreakdown {
+/**
+ * Forward FLOPs (2 per multiply-add) of one token attending to `keys` positions, or to keys(i) in
+ * layer i (layers with and without a sliding window).
+ */
+export function forwardFlops(
+  c: ModelConfig,
+  plan: SharingPlan,
+  keys: number | ((layer: number) => number),
+): FlopBreakdown {
+  const keysAt = typeof keys === 'number' ? () => keys : keys;
   const d = c.dModel,
     qw = c.heads * headSize(c),
     kvw = c.kvHeads * headSize(c),
@@ -128,10 +136,10 @@ export function forwardFlops(c: ModelConfig, plan: SharingPlan, keys: number): F
     projections +=
       2 * d * qw * ((plan.computesQ[i] ? 1 : 0) + 1) +
       2 * d * kvw * ((plan.computesK[i] ? 1 : 0) + (plan.computesV[i] ? 1 : 0));
-    if (plan.computesQ[i]) scores += 2 * keys * qw;
-    values += 2 * keys * qw;
+    if (plan.computesQ[i]) scores += 2 * keysAt(i) * qw;
+    values += 2 * keysAt(i) * qw;
   }
-  const ffn = c.layers * 2 * d * f * (c.ffn === 'swiglu' ? 3 : 2);
+  const ffn = c.layers * 2 * d * f * (c.ffn === 'gelu' ? 2 : 3);
   const e = c.embedDim;
   const embedAndHead =
     (e > 0 ? 2 * e * d : 0) + (c.tieEmbeddings && e > 0 ? 2 * d * e + 2 * e * c.vocabSize : 2 * d * c.vocabSize);
@@ -188,9 +196,9 @@ export function analyze(config: ModelConfig, options: AnalyzeOptions = {}, encod
   const perToken = kvCacheBytesPerToken(c, kvDtype, plan);
   const baseline = resolveConfig({ ...c, kvHeads: c.heads, shareKv: 'none', shareAttention: 'none' });
   // Decoders attend to t keys at position t (on average (T+1)/2; a sliding window caps t); encoders to all T.
-  const atContext = forwardFlops(c, plan, encoder ? context : visibleKeys(c, context));
+  const atContext = forwardFlops(c, plan, encoder ? context : (i) => visibleKeys(c, i, context));
   // FLOPs are linear in the number of keys, so the sequence average is the cost at the mean key count.
-  const avgKeys = encoder ? context : keysSeen(c, context) / context;
+  const avgKeys = encoder ? () => context : (i: number) => keysSeen(c, i, context) / context;
   const average = encoder ? atContext : forwardFlops(c, plan, avgKeys);
   const unshared = planOf(resolveConfig({ ...c, shareKv: 'none', shareAttention: 'none' }));
   const noKvShare = planOf(resolveConfig({ ...c, shareKv: 'none' }));
@@ -209,7 +217,7 @@ export function analyze(config: ModelConfig, options: AnalyzeOptions = {}, encod
       (8 * d +
         2 * (plan.computesQ[i] ? qw : 0) +
         2 * kvw * ((plan.computesK[i] ? 1 : 0) + (plan.computesV[i] ? 1 : 0)) +
-        c.ffnHidden * (c.ffn === 'swiglu' ? 4 : 2));
+        c.ffnHidden * (c.ffn === 'gelu' ? 2 : 4));
     if (plan.computesQ[i]) activations += batch * c.heads * context * context;
   }
   const P = count.total;
@@ -258,12 +266,13 @@ export interface ScalingRow {
   tokensGrowth: number;
 }
 
-/** Keys position t (1-based) attends to: t, or the sliding window when it is narrower. */
-const visibleKeys = (c: ModelConfig, t: number): number => (c.slidingWindow > 0 ? Math.min(t, c.slidingWindow) : t);
+/** Keys position t (1-based) attends to in layer i: t, or its sliding window when narrower. */
+const visibleKeys = (c: ModelConfig, i: number, t: number): number =>
+  layerWindow(c, i) > 0 ? Math.min(t, layerWindow(c, i)) : t;
 
-/** Keys attended to over a whole sequence of T positions: T(T+1)/2, linear in T past a sliding window W. */
-function keysSeen(c: ModelConfig, T: number): number {
-  const W = c.slidingWindow;
+/** Keys layer i attends to over a sequence of T positions: T(T+1)/2, linear in T past a sliding window W. */
+function keysSeen(c: ModelConfig, i: number, T: number): number {
+  const W = layerWindow(c, i);
   if (W === 0 || T <= W) return (T * (T + 1)) / 2;
   return (W * (W + 1)) / 2 + (T - W) * W;
 }
@@ -271,12 +280,11 @@ function keysSeen(c: ModelConfig, T: number): number {
 /** Forward cost of a whole sequence versus its length: linear layers grow like T, attention like T² (like T past a sliding window). */
 export function scalingTable(c: ModelConfig, lengths: readonly number[], encoder = false): ScalingRow[] {
   const plan = planOf(c);
-  const perKey = forwardFlops(c, plan, 1),
-    zero = forwardFlops(c, plan, 0);
-  const attnPerKey = perKey.scores + perKey.values;
+  const zero = forwardFlops(c, plan, 0);
   const rows = lengths.map((T) => {
-    const keySum = encoder ? T * T : keysSeen(c, T);
-    const attention = attnPerKey * keySum,
+    // Linear in the keys: the cost at each layer's summed key count is the whole sequence's attention.
+    const whole = forwardFlops(c, plan, (i) => (encoder ? T * T : keysSeen(c, i, T)));
+    const attention = whole.scores + whole.values,
       linear = zero.total * T;
     return {
       tokens: T,

@@ -1,4 +1,5 @@
 // Human-readable reports of analyzer results: sizes with units, shares, and aligned tables.
+import type { ModelConfig } from '../model/config.js';
 import type { Analysis, ScalingRow } from './analyze.js';
 
 export const fmtInt = (n: number): string => Math.round(n).toLocaleString('en');
@@ -40,13 +41,26 @@ const pct = (a: number, b: number) => `${((100 * a) / b).toFixed(1)}%`;
 /** Runs of equal values as "0-3: 0, 4-5: 1" would hide the pattern; a plain list is clearest up to ~48 layers. */
 const mapText = (m: readonly number[]) => (m.length <= 48 ? `[${m.join(',')}]` : `[${m.slice(0, 24).join(',')}, …]`);
 
+const FFN_NAMES: Record<ModelConfig['ffn'], string> = { gelu: 'GELU', swiglu: 'SwiGLU', geglu: 'GeGLU' };
+
+/** ", sliding window 512 (every 6th layer full)" or nothing. */
+export function windowText(c: ModelConfig): string {
+  if (!c.slidingWindow) return '';
+  const every = c.fullAttentionEvery;
+  const full = every > 0 && every <= c.layers ? ` (every ${every === 2 ? 'other' : ordinal(every)} layer full)` : '';
+  return `, sliding window ${fmtInt(c.slidingWindow)}${full}`;
+}
+
+const ordinal = (n: number) =>
+  `${n}${n % 10 === 3 && n % 100 !== 13 ? 'rd' : n % 10 === 2 && n % 100 !== 12 ? 'nd' : n % 10 === 1 && n % 100 !== 11 ? 'st' : 'th'}`;
+
 export function formatAnalysis(title: string, a: Analysis, scaling: ScalingRow[]): string {
   const c = a.config,
     out: string[] = [];
   const shared = (m: readonly number[]) => m.some((v, i) => v !== i);
   out.push(title);
   out.push(
-    `${c.layers} layers, d ${c.dModel}, ${c.heads} heads${c.headDim ? ` of ${c.headDim}` : ''} / ${c.kvHeads} KV heads${c.qkNorm ? ', query/key head norms' : ''}${c.slidingWindow ? `, sliding window ${fmtInt(c.slidingWindow)}` : ''}, ${c.ffn === 'swiglu' ? 'SwiGLU' : 'GELU'} FFN ${c.ffnHidden}, vocabulary ${fmtInt(c.vocabSize)}${c.embedDim ? `, factorized embedding E=${c.embedDim}` : ''}${c.tieEmbeddings ? ', tied output head' : ''}${a.encoder ? ', encoder' : ''}`,
+    `${c.layers} layers, d ${c.dModel}, ${c.heads} heads${c.headDim ? ` of ${c.headDim}` : ''} / ${c.kvHeads} KV heads${c.qkNorm ? ', query/key head norms' : ''}${windowText(c)}, ${FFN_NAMES[c.ffn]} FFN ${c.ffnHidden}${c.postNorms ? ' (norms after attention and FFN too)' : ''}, vocabulary ${fmtInt(c.vocabSize)}${c.embedDim ? `, factorized embedding E=${c.embedDim}` : ''}${c.tieEmbeddings ? ', tied output head' : ''}${a.encoder ? ', encoder' : ''}`,
   );
   const plans = [
     shared(a.plan.attnSet) && `attention sets ${mapText(a.plan.attnSet)}`,

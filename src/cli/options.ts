@@ -57,7 +57,18 @@ export function addModelOptions(
       'each position attends to the newest N positions only (Mistral 7B v0.1; 0: all)',
       int(0),
     )
-    .addOption(new Option('--ffn <type>', 'feed-forward block').choices(['gelu', 'swiglu']))
+    .option(
+      '--full-attention-every <n>',
+      'with --sliding-window, every Nth layer attends to the whole context (Gemma 3: 6; 0: none)',
+      int(0),
+    )
+    .addOption(
+      new Option('--ffn <type>', 'feed-forward block: GELU MLP, SiLU-gated (Llama), GELU-gated (Gemma)').choices([
+        'gelu',
+        'swiglu',
+        'geglu',
+      ]),
+    )
     .option('--ffn-hidden <n>', 'feed-forward width (default 4 × d-model)', int(1))
     .addOption(new Option('--norm <type>', 'normalisation').choices(['layernorm', 'rmsnorm']))
     .addOption(new Option('--positions <type>', 'position encoding').choices(['learned', 'rope']))
@@ -69,6 +80,8 @@ export function addModelOptions(
     .option('--no-bias', 'no biases in linear layers and LayerNorm')
     .option('--qkv-bias', 'biases on the query, key and value projections even with --no-bias (as Qwen2)')
     .option('--qk-norm', 'RMSNorm of each query and key head before RoPE (as Qwen3)')
+    .option('--embed-scale', 'multiply token embeddings by √d-model (as Gemma)')
+    .option('--post-norms', 'also normalise the attention and FFN outputs before each residual add (as Gemma 2 / 3)')
     .option(
       '--share-weights <strategy>',
       'cross-layer weight sharing: none | all | sequence:M | cycle:M | cycle-rev:M | repeat:K | [array]',
@@ -129,6 +142,7 @@ const MODEL_FLAGS: Record<string, keyof ModelConfig> = {
   headDim: 'headDim',
   context: 'context',
   slidingWindow: 'slidingWindow',
+  fullAttentionEvery: 'fullAttentionEvery',
   ffn: 'ffn',
   ffnHidden: 'ffnHidden',
   norm: 'norm',
@@ -144,6 +158,8 @@ const MODEL_FLAGS: Record<string, keyof ModelConfig> = {
   relaxRank: 'relaxRank',
   qkvBias: 'qkvBias',
   qkNorm: 'qkNorm',
+  embedScale: 'embedScale',
+  postNorms: 'postNorms',
 };
 
 const MODEL_FILE_KEYS = new Set<string>([

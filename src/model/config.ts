@@ -24,13 +24,21 @@ export interface ModelConfig {
    * `slidingWindow` positions up to itself; 0 = to every earlier position.
    */
   slidingWindow: number;
-  ffn: 'gelu' | 'swiglu';
+  /**
+   * With a sliding window, every Nth layer (N − 1, 2N − 1, …) attends to the whole context instead
+   * (Gemma 3: 6, five local layers to one global; Gemma 2: 2); 0 = every layer is windowed.
+   */
+  fullAttentionEvery: number;
+  /** FFN: GELU MLP (GPT-2), SiLU-gated (SwiGLU, Llama) or GELU-gated (GeGLU, Gemma). */
+  ffn: 'gelu' | 'swiglu' | 'geglu';
   /** Hidden width of the feed-forward block. */
   ffnHidden: number;
   norm: 'layernorm' | 'rmsnorm';
   normEps: number;
   positions: 'learned' | 'rope';
   ropeBase: number;
+  /** RoPE base of the windowed layers when they differ from the full ones (Gemma 3: 10,000 against 1,000,000); 0 = ropeBase. */
+  ropeLocalBase: number;
   /** Llama 3.1's long-context frequency rescaling of RoPE; null = plain base^(−2i/D). */
   ropeScaling: RopeScaling | null;
   /** Biases on every linear layer (and LayerNorm). */
@@ -39,6 +47,10 @@ export interface ModelConfig {
   qkvBias: boolean;
   /** RMSNorm of every query and key head before RoPE, one gain per head dimension (Qwen3's layout). */
   qkNorm: boolean;
+  /** Token embeddings multiplied by √dModel before the first layer (Gemma). */
+  embedScale: boolean;
+  /** A norm on the attention and FFN outputs before each residual add, besides the one before (Gemma 2 / 3). */
+  postNorms: boolean;
   /** Reuse the input embedding as the output projection. */
   tieEmbeddings: boolean;
   /** Factorized embedding width E (< dModel) with an E→dModel projection, as ALBERT; 0 = not factorized. */
@@ -67,16 +79,20 @@ export const DEFAULT_CONFIG: ModelConfig = {
   kvHeads: 4,
   context: 128,
   slidingWindow: 0,
+  fullAttentionEvery: 0,
   ffn: 'gelu',
   ffnHidden: 512,
   norm: 'layernorm',
   normEps: 1e-5,
   positions: 'learned',
   ropeBase: 10000,
+  ropeLocalBase: 0,
   ropeScaling: null,
   bias: true,
   qkvBias: false,
   qkNorm: false,
+  embedScale: false,
+  postNorms: false,
   tieEmbeddings: false,
   embedDim: 0,
   dropout: 0,
@@ -120,12 +136,14 @@ export const modelConfigSchema = z.strictObject({
   kvHeads: size(CONFIG_LIMITS.heads),
   context: size(CONFIG_LIMITS.context),
   slidingWindow: z.number().int().min(0).max(CONFIG_LIMITS.context),
-  ffn: z.enum(['gelu', 'swiglu']),
+  fullAttentionEvery: z.number().int().min(0).max(CONFIG_LIMITS.layers),
+  ffn: z.enum(['gelu', 'swiglu', 'geglu']),
   ffnHidden: size(CONFIG_LIMITS.ffnHidden),
   norm: z.enum(['layernorm', 'rmsnorm']),
   normEps: z.number().gt(0).lt(1),
   positions: z.enum(['learned', 'rope']),
   ropeBase: z.number().gt(1).max(1e12),
+  ropeLocalBase: z.union([z.literal(0), z.number().gt(1).max(1e12)]),
   ropeScaling: z
     .strictObject({
       type: z.literal('llama3'),
@@ -138,6 +156,8 @@ export const modelConfigSchema = z.strictObject({
   bias: z.boolean(),
   qkvBias: z.boolean(),
   qkNorm: z.boolean(),
+  embedScale: z.boolean(),
+  postNorms: z.boolean(),
   tieEmbeddings: z.boolean(),
   embedDim: z.number().int().min(0).max(CONFIG_LIMITS.dModel),
   dropout: z.number().min(0).lt(1),
@@ -177,6 +197,13 @@ export function resolveConfig(partial: Partial<ModelConfig> = {}): ModelConfig {
     throw new ConfigError('ropeScaling', `rescales rotary embeddings, but positions is ${c.positions}`);
   if (c.ropeScaling && c.ropeScaling.highFreqFactor <= c.ropeScaling.lowFreqFactor)
     throw new ConfigError('ropeScaling', 'highFreqFactor must exceed lowFreqFactor');
+  if (c.fullAttentionEvery > 0 && c.slidingWindow === 0)
+    throw new ConfigError('fullAttentionEvery', 'chooses the layers without a window, but slidingWindow is 0');
+  if (c.ropeLocalBase > 0 && (c.positions !== 'rope' || c.slidingWindow === 0))
+    throw new ConfigError(
+      'ropeLocalBase',
+      'is the RoPE base of windowed layers: it needs positions rope and a slidingWindow',
+    );
   if (c.embedDim >= c.dModel) {
     throw new ConfigError(
       'embedDim',
@@ -195,6 +222,16 @@ export function resolveConfig(partial: Partial<ModelConfig> = {}): ModelConfig {
 /** Width of one attention head: headDim, or dModel / heads when it is 0. */
 export const headSize = (c: Pick<ModelConfig, 'dModel' | 'heads' | 'headDim'>): number =>
   c.headDim > 0 ? c.headDim : c.dModel / c.heads;
+
+/** The sliding window layer `i` attends within, 0 for the whole context (see fullAttentionEvery). */
+export function layerWindow(c: ModelConfig, i: number): number {
+  const full = c.fullAttentionEvery > 0 && (i + 1) % c.fullAttentionEvery === 0;
+  return full ? 0 : c.slidingWindow;
+}
+
+/** True when every layer attends within the sliding window (what bounds a generation cache). */
+export const everyLayerWindowed = (c: ModelConfig): boolean =>
+  c.slidingWindow > 0 && (c.fullAttentionEvery === 0 || c.fullAttentionEvery > c.layers);
 
 /** The validated sharing plan of a resolved config. */
 export function planOf(c: ModelConfig): SharingPlan {

@@ -31,6 +31,23 @@ const MODES: Array<[string, Partial<ModelConfig>]> = [
     { ...llama, slidingWindow: 4, kvHeads: 2 },
   ],
   [
+    'Gemma 3-style: windows of 4 on layers 0–2 at base 10,000, layer 3 full at 1,000,000, GeGLU, post-norms',
+    {
+      ...llama,
+      kvHeads: 1,
+      headDim: 8,
+      qkNorm: true,
+      ffn: 'geglu',
+      embedScale: true,
+      postNorms: true,
+      slidingWindow: 4,
+      fullAttentionEvery: 4,
+      ropeBase: 1e6,
+      ropeLocalBase: 1e4,
+      tieEmbeddings: true,
+    },
+  ],
+  [
     'mixed',
     { ...llama, shareWeights: 'repeat:2', kvHeads: 2, shareKv: 'cla:2', shareAttention: [0, 1, 2, 2], embedDim: 8 },
   ],

@@ -15,18 +15,19 @@ import {
   type StorageDtype,
 } from '../tensor/precision.js';
 import { Tensor } from '../tensor/tensor.js';
-import { headSize, type ModelConfig } from './config.js';
+import { everyLayerWindowed, headSize, type ModelConfig } from './config.js';
 import type { SharingPlan } from './plan.js';
 
 /**
  * Positions a generation's cache holds for a text of `context` positions: all of them, or for a
  * sliding-window RoPE model its window and an eighth more (it drops a stride of positions the
  * window will never read again, at once); learned positions are indexed by cache slot, so such
- * models keep the whole context.
+ * models keep the whole context, as do models with some full-attention layers (one buffer serves all).
  */
 export function cachePositions(config: ModelConfig, context: number): { positions: number; stride: number } {
   const w = config.slidingWindow;
-  const bounded = config.positions === 'rope' && w > 0 && w < context;
+  // One buffer serves every layer: a model with some full-attention layers (Gemma 3) keeps them all.
+  const bounded = config.positions === 'rope' && everyLayerWindowed(config) && w < context;
   const stride = Math.max(1, Math.floor((bounded ? w : context) / 8));
   return { positions: bounded ? w + stride : context, stride };
 }

@@ -71,15 +71,17 @@ export function parameterLayout(c: ModelConfig, plan: SharingPlan = planOf(c)): 
       if (uses(s, ownsK)) linear(`${p}.attn.k`, kv, d, 'k', set);
       if (uses(s, ownsV)) linear(`${p}.attn.v`, kv, d, 'v', set);
       linear(`${p}.attn.o`, d, qw, 'o', set);
+      if (c.postNorms) norm(`${p}.postnorm1`, set);
       if (c.qkNorm && uses(s, ownsQ)) out.push({ name: `${p}.attn.qnorm.weight`, shape: [hd], component: 'norm', set });
       if (c.qkNorm && uses(s, ownsK)) out.push({ name: `${p}.attn.knorm.weight`, shape: [hd], component: 'norm', set });
     }
     if (ffnSets.has(s)) {
       const set = { kind: 'ffn' as const, index: s };
       norm(`${p}.norm2`, set);
-      if (c.ffn === 'swiglu') linear(`${p}.ffn.gate`, f, d, 'ffn', set);
+      if (c.ffn !== 'gelu') linear(`${p}.ffn.gate`, f, d, 'ffn', set);
       linear(`${p}.ffn.up`, f, d, 'ffn', set);
       linear(`${p}.ffn.down`, d, f, 'ffn', set);
+      if (c.postNorms) norm(`${p}.postnorm2`, set);
     }
   }
   norm('norm');
@@ -121,7 +123,7 @@ export function relaxationLayout(c: ModelConfig, plan: SharingPlan): ParameterSp
       delta(l, 'attn.o', d, qw);
     }
     if (ffnShared(l)) {
-      if (c.ffn === 'swiglu') delta(l, 'ffn.gate', f, d);
+      if (c.ffn !== 'gelu') delta(l, 'ffn.gate', f, d);
       delta(l, 'ffn.up', f, d);
       delta(l, 'ffn.down', d, f);
     }

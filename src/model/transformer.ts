@@ -19,6 +19,7 @@ import {
   reshape,
   rmsNorm,
   rope,
+  scale,
   silu,
 } from '../tensor/ops/index.js';
 import {
@@ -31,7 +32,7 @@ import {
 } from '../tensor/ops/quantized.js';
 import { ropeInverseFrequencies } from '../tensor/ops/rope.js';
 import type { ParamGroup } from '../train/adamw.js';
-import { headSize, planOf, resolveConfig, type ModelConfig } from './config.js';
+import { headSize, layerWindow, planOf, resolveConfig, type ModelConfig } from './config.js';
 import { KVCache, type CacheOptions } from './kvcache.js';
 import { countParameters, parameterLayout, type ParameterCount, type ParameterSpec } from './parameters.js';
 import type { SharingPlan } from './plan.js';
@@ -58,8 +59,8 @@ export class TransformerLM {
   /** Weights stored as int8 (after `quantizeWeights` or loading an int8 checkpoint), by name. */
   readonly quantized = new Map<string, QuantizedWeight>();
 
-  /** RoPE's per-pair inverse frequencies (null with learned positions). */
-  private readonly ropeFrequencies: Float64Array | null;
+  /** RoPE's per-pair inverse frequencies of each layer (null with learned positions). */
+  private readonly ropeFrequencies: Array<Float64Array> | null;
 
   /** `seed` null: parameters start as zeros, for a model whose weights are loaded next. */
   constructor(config: Partial<ModelConfig> = {}, seed: number | null = 0) {
@@ -67,8 +68,12 @@ export class TransformerLM {
     this.plan = planOf(this.config);
     this.layout = parameterLayout(this.config, this.plan);
     const c = this.config;
-    this.ropeFrequencies =
-      c.positions === 'rope' ? ropeInverseFrequencies(headSize(c), c.ropeBase, c.ropeScaling) : null;
+    if (c.positions === 'rope') {
+      const full = ropeInverseFrequencies(headSize(c), c.ropeBase, c.ropeScaling);
+      // Gemma 3's windowed layers rotate at their own base, unscaled; the full ones at ropeBase.
+      const local = c.ropeLocalBase > 0 ? ropeInverseFrequencies(headSize(c), c.ropeLocalBase) : full;
+      this.ropeFrequencies = Array.from({ length: c.layers }, (_, i) => (layerWindow(c, i) > 0 ? local : full));
+    } else this.ropeFrequencies = null;
     this.initParameters(seed === null ? null : new Rng(seed));
   }
 
@@ -246,6 +251,7 @@ export class TransformerLM {
 
     let x = this.lookup('embed.weight', ids, [batch, T]);
     if (c.embedDim > 0) x = matmul(x, this.p('embed.proj.weight'), { transB: true });
+    if (c.embedScale) x = scale(x, Math.sqrt(c.dModel));
     if (c.positions === 'learned') {
       x = add(
         x,
@@ -261,8 +267,11 @@ export class TransformerLM {
     const heads = (t: Tensor, n: number) => permute(reshape(t, [batch, T, n, hd]), [0, 2, 1, 3]);
     // Qwen3's per-head RMSNorm of queries and keys, before RoPE.
     const headNorm = (t: Tensor, name: string) => (c.qkNorm ? rmsNorm(t, this.p(`${name}.weight`), c.normEps) : t);
+    // A layer's queries turn with the frequencies of the layer whose keys they meet (CLA, YOCO).
     const inv = this.ropeFrequencies;
-    const positioned = (t: Tensor) => (inv ? rope(t, { offset: absolute, invFreq: inv }) : t);
+    const positioned = (t: Tensor, layer: number) => (inv ? rope(t, { offset: absolute, invFreq: inv[layer]! }) : t);
+    // Gemma's norms on each block's output, before the residual add.
+    const post = (t: Tensor, name: string) => (c.postNorms ? this.norm(t, name) : t);
     const keys: Array<Tensor | null> = [],
       values: Array<Tensor | null> = [],
       probs: Array<Tensor | null> = [];
@@ -279,7 +288,7 @@ export class TransformerLM {
       let k: Tensor | null = null,
         v: Tensor | null = null;
       if (plan.computesK[i])
-        k = positioned(headNorm(heads(this.linear(h, `${a}.attn.k`, i), c.kvHeads), `${a}.attn.knorm`));
+        k = positioned(headNorm(heads(this.linear(h, `${a}.attn.k`, i), c.kvHeads), `${a}.attn.knorm`), i);
       if (plan.computesV[i]) v = heads(this.linear(h, `${a}.attn.v`, i), c.kvHeads);
       // An int8 cache is read by int8 attention kernels; the others hand attention float32 rows.
       const int8 = cache?.dtype === 'int8';
@@ -290,10 +299,14 @@ export class TransformerLM {
       // Attention producers compute softmax(QKᵀ/√d); consumers reuse a producer's probabilities.
       let p: Tensor | null = null;
       if (plan.computesQ[i]) {
-        const q = positioned(headNorm(heads(this.linear(h, `${a}.attn.q`, i), c.heads), `${a}.attn.qnorm`));
+        const q = positioned(
+          headNorm(heads(this.linear(h, `${a}.attn.q`, i), c.heads), `${a}.attn.qnorm`),
+          plan.kv[i]!,
+        );
+        const window = layerWindow(c, i);
         p = int8
-          ? attentionProbsInt8(q, cache!.int8Rows('keys', plan.kv[i]!), keyLength, c.slidingWindow)
-          : attentionProbs(q, stored('keys', keys, plan.kv[i]!, i), { keyLength, window: c.slidingWindow });
+          ? attentionProbsInt8(q, cache!.int8Rows('keys', plan.kv[i]!), keyLength, window)
+          : attentionProbs(q, stored('keys', keys, plan.kv[i]!, i), { keyLength, window });
       }
       probs.push(p);
       options.observe?.(i, { keys: k, values: v, probs: p });
@@ -301,14 +314,18 @@ export class TransformerLM {
         ? attendValuesInt8(probs[plan.attention[i]]!, cache!.int8Rows('values', plan.kv[i]!))
         : attendValues(probs[plan.attention[i]]!, stored('values', values, plan.kv[i]!, i));
       const merged = reshape(permute(out, [0, 2, 1, 3]), [batch, T, c.heads * hd]);
-      x = add(x, this.drop(this.linear(merged, `${a}.attn.o`, i), options));
+      x = add(x, this.drop(post(this.linear(merged, `${a}.attn.o`, i), `${a}.postnorm1`), options));
 
       const h2 = this.norm(x, `${f}.norm2`);
+      const gate = (act: (t: Tensor) => Tensor) =>
+        mul(act(this.linear(h2, `${f}.ffn.gate`, i)), this.linear(h2, `${f}.ffn.up`, i));
       const ff =
         c.ffn === 'swiglu'
-          ? mul(silu(this.linear(h2, `${f}.ffn.gate`, i)), this.linear(h2, `${f}.ffn.up`, i))
-          : gelu(this.linear(h2, `${f}.ffn.up`, i), 'tanh');
-      x = add(x, this.drop(this.linear(ff, `${f}.ffn.down`, i), options));
+          ? gate(silu)
+          : c.ffn === 'geglu'
+            ? gate((t) => gelu(t, 'tanh'))
+            : gelu(this.linear(h2, `${f}.ffn.up`, i), 'tanh');
+      x = add(x, this.drop(post(this.linear(ff, `${f}.ffn.down`, i), `${f}.postnorm2`), options));
     }
     if (cache) cache.advance(T);
     x = this.norm(x, 'norm');

@@ -20,6 +20,20 @@ const fixtures: Array<[string, string, Partial<ModelConfig>]> = [
   ['qwen3-style (head norms, heads twice d / heads wide)', 'llama.safetensors', { qkNorm: true, headDim: 16 }],
   ['mistral-v0.1-style (a sliding window of 8, outrun by the decode)', 'llama.safetensors', { slidingWindow: 8 }],
   [
+    'gemma3-style (GeGLU, post-norms, scaled embeddings; windowed layers at base 10,000, every 2nd full at 1,000,000)',
+    'llama.safetensors',
+    {
+      ffn: 'geglu',
+      embedScale: true,
+      postNorms: true,
+      qkNorm: true,
+      slidingWindow: 8,
+      fullAttentionEvery: 2,
+      ropeBase: 1e6,
+      ropeLocalBase: 1e4,
+    },
+  ],
+  [
     "Llama 3.1's rope scaling",
     'llama.safetensors',
     { ropeScaling: { type: 'llama3', factor: 8, lowFreqFactor: 1, highFreqFactor: 4, originalContext: 16 } },

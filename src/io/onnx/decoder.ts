@@ -5,7 +5,7 @@
 // (value): CLA/YOCO consumers read their producer's inside the graph, attention-sharing consumers
 // reuse the producer's probabilities, GQA keys stay kvHeads wide, and each unique weight is one
 // initializer that every layer using it reads. Runs in browsers: it returns the file's bytes.
-import { headSize, type ModelConfig } from '../../model/config.js';
+import { headSize, layerWindow, type ModelConfig } from '../../model/config.js';
 import type { SharingPlan } from '../../model/plan.js';
 import type { TransformerLM } from '../../model/transformer.js';
 import { ropeInverseFrequencies } from '../../tensor/ops/rope.js';
@@ -88,9 +88,23 @@ class DecoderGraph {
 
     let x = g.op('Gather', ['embed.weight', ids], { axis: 0 });
     if (c.embedDim > 0) x = g.op('MatMul', [x, this.t('embed.proj.weight')]);
+    if (c.embedScale) x = g.op('Mul', [x, g.scalar('float', Math.sqrt(c.dModel))]);
     if (c.positions === 'learned') x = g.op('Add', [x, g.op('Gather', ['pos.weight', positions], { axis: 0 })]);
-    const rotary = c.positions === 'rope' ? this.rotary(positions) : null;
-    const allowed = this.allowed(ids, mask);
+    // One cos/sin pair and one mask per distinct base and window (Gemma 3: local and global layers).
+    const rotaries = new Map<number, { cos: string; sin: string }>(),
+      masks = new Map<number, string>();
+    const rotaryOf = (layer: number) => {
+      const local = c.ropeLocalBase > 0 && layerWindow(c, layer) > 0;
+      if (!rotaries.has(Number(local))) rotaries.set(Number(local), this.rotary(positions, local));
+      return rotaries.get(Number(local))!;
+    };
+    const allowedIn = (layer: number) => {
+      const w = layerWindow(c, layer);
+      if (!masks.has(w)) masks.set(w, this.allowed(ids, mask, w));
+      return masks.get(w)!;
+    };
+    const rope = c.positions === 'rope';
+    const post = (t: string, name: string) => (c.postNorms ? this.norm(t, name) : t);
 
     const keys: Array<string | null> = [],
       values: Array<string | null> = [],
@@ -103,7 +117,7 @@ class DecoderGraph {
         v: string | null = null;
       if (plan.computesK[i]) {
         k = this.headNorm(this.heads(this.linear(h, `${a}.attn.k`, i), c.kvHeads), `${a}.attn.knorm`);
-        if (rotary) k = this.rope(k, rotary);
+        if (rope) k = this.rope(k, rotaryOf(i));
         k = g.op('Concat', [pastName(i, 'key'), k], { axis: 2 }, presentName(i, 'key'));
         g.output(k, 'float', [B, c.kvHeads, L, this.hd]);
       }
@@ -117,8 +131,9 @@ class DecoderGraph {
       let p: string | null = null;
       if (plan.computesQ[i]) {
         let q = this.headNorm(this.heads(this.linear(h, `${a}.attn.q`, i), c.heads), `${a}.attn.qnorm`);
-        if (rotary) q = this.rope(q, rotary);
-        p = this.probabilities(q, keys[plan.kv[i]!]!, allowed);
+        // Queries turn with the frequencies of the layer whose keys they meet, as the model does.
+        if (rope) q = this.rope(q, rotaryOf(plan.kv[i]!));
+        p = this.probabilities(q, keys[plan.kv[i]!]!, allowedIn(i));
       }
       probs.push(p);
       // [B, kvH, group, S, hd] → [B, S, heads·hd]
@@ -132,14 +147,17 @@ class DecoderGraph {
         }),
         g.constant('int64', [0, 0, c.heads * this.hd]),
       ]);
-      x = g.op('Add', [x, this.linear(merged, `${a}.attn.o`, i)]);
+      x = g.op('Add', [x, post(this.linear(merged, `${a}.attn.o`, i), `${a}.postnorm1`)]);
 
       const h2 = this.norm(x, `${f}.norm2`);
+      const gated = (act: string) => g.op('Mul', [act, this.linear(h2, `${f}.ffn.up`, i)]);
       const ff =
         c.ffn === 'swiglu'
-          ? g.op('Mul', [this.silu(this.linear(h2, `${f}.ffn.gate`, i)), this.linear(h2, `${f}.ffn.up`, i)])
-          : this.geluTanh(this.linear(h2, `${f}.ffn.up`, i));
-      x = g.op('Add', [x, this.linear(ff, `${f}.ffn.down`, i)]);
+          ? gated(this.silu(this.linear(h2, `${f}.ffn.gate`, i)))
+          : c.ffn === 'geglu'
+            ? gated(this.geluTanh(this.linear(h2, `${f}.ffn.gate`, i)))
+            : this.geluTanh(this.linear(h2, `${f}.ffn.up`, i));
+      x = g.op('Add', [x, post(this.linear(ff, `${f}.ffn.down`, i), `${f}.postnorm2`)]);
     }
     x = this.norm(x, 'norm');
     let logits: string;
@@ -200,10 +218,14 @@ class DecoderGraph {
     return this.g.op('Transpose', [r], { perm: [0, 2, 1, 3] });
   }
 
-  /** cos and sin of position · base^(−2i/hd) (maybe rescaled), [B, 1, S, hd/2], shared by every layer. */
-  private rotary(positions: string): { cos: string; sin: string } {
+  /** cos and sin of position · base^(−2i/hd) (maybe rescaled; the local base unscaled), [B, 1, S, hd/2]. */
+  private rotary(positions: string, local: boolean): { cos: string; sin: string } {
     const { g, c } = this;
-    const inv = Array.from(ropeInverseFrequencies(this.hd, c.ropeBase, c.ropeScaling));
+    const inv = Array.from(
+      local
+        ? ropeInverseFrequencies(this.hd, c.ropeLocalBase)
+        : ropeInverseFrequencies(this.hd, c.ropeBase, c.ropeScaling),
+    );
     const pos = g.op('Unsqueeze', [g.op('Cast', [positions], { to: 1 }), g.constant('int64', [1, 3])]);
     const angle = g.op('Mul', [pos, g.constant('float', inv)]);
     return { cos: g.op('Cos', [angle]), sin: g.op('Sin', [angle]) };
@@ -223,8 +245,8 @@ class DecoderGraph {
    * [B, 1, 1, S, L] booleans: query q (the last S of L positions) may see key j when j ≤ past + q
    * (and j > past + q − window with a sliding window) and attention_mask[b, j] is 1.
    */
-  private allowed(ids: string, mask: string): string {
-    const { g, c } = this;
+  private allowed(ids: string, mask: string, window: number): string {
+    const { g } = this;
     const dim = (t: string, axis: number) => g.op('Gather', [g.op('Shape', [t]), g.scalar('int64', axis)], { axis: 0 });
     const total = dim(mask, 1),
       seq = dim(ids, 1);
@@ -236,11 +258,8 @@ class DecoderGraph {
     ]);
     const past = g.op('Sub', [total, seq]);
     let visible = g.op('LessOrEqual', [diff, past]);
-    if (c.slidingWindow > 0)
-      visible = g.op('And', [
-        visible,
-        g.op('Greater', [diff, g.op('Sub', [past, g.scalar('int64', c.slidingWindow)])]),
-      ]);
+    if (window > 0)
+      visible = g.op('And', [visible, g.op('Greater', [diff, g.op('Sub', [past, g.scalar('int64', window)])])]);
     const padded = g.op('Unsqueeze', [g.op('Cast', [mask], { to: 9 }), g.constant('int64', [1, 2, 3])]);
     return g.op('And', [visible, padded]);
   }
