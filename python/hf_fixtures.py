@@ -353,9 +353,8 @@ def split_tokenizer(directory, pattern, nfc, tokenizer_config):
     return vocab
 
 
-def sentencepiece_tokenizer(directory):
-    """Trains a small SentencePiece BPE model (byte fallback) and writes tokenizer.json as
-    transformers' LlamaConverter would; returns the processor for the expected ids."""
+def train_sentencepiece(**options):
+    """A small SentencePiece BPE model (byte fallback) trained on tinyshakespeare; returns the processor."""
     import sentencepiece as spm
 
     with open(os.path.join(ROOT, "..", "shared", "data", "tinyshakespeare.txt"), encoding="utf-8") as f:
@@ -371,21 +370,20 @@ def sentencepiece_tokenizer(directory):
             vocab_size=384,
             byte_fallback=True,
             character_coverage=1.0,
-            unk_id=0,
-            bos_id=1,
-            eos_id=2,
-            pad_id=-1,
-            add_dummy_prefix=True,
             split_digits=True,
             normalization_rule_name="identity",
             remove_extra_whitespaces=False,
             minloglevel=2,
+            **options,
         )
-        sp = spm.SentencePieceProcessor(model_file=os.path.join(tmp, "sp.model"))
+        return spm.SentencePieceProcessor(model_file=os.path.join(tmp, "sp.model"))
+
+
+def sentencepiece_merges(sp):
+    """The vocabulary and merges transformers' SentencePieceExtractor derives: every split of a piece
+    into two pieces, ordered by the merged piece's score (highest first), then by the two parts' ids."""
     vocab = {sp.id_to_piece(i): i for i in range(sp.get_piece_size())}
     scores = {sp.id_to_piece(i): sp.get_score(i) for i in range(sp.get_piece_size())}
-    # transformers' SentencePieceExtractor: every split of a piece into two pieces, ordered by the
-    # merged piece's score (highest first), then by the two parts' ids.
     merges = []
     for piece, score in scores.items():
         local = [
@@ -393,6 +391,14 @@ def sentencepiece_tokenizer(directory):
         ]
         merges.extend(sorted(local, key=lambda m: (vocab[m[0]], vocab[m[1]])))
     merges = sorted(merges, key=lambda m: m[2], reverse=True)
+    return vocab, [f"{a} {b}" for a, b, _ in merges]
+
+
+def sentencepiece_tokenizer(directory):
+    """Trains a small SentencePiece BPE model (byte fallback) and writes tokenizer.json as
+    transformers' LlamaConverter would; returns the processor for the expected ids."""
+    sp = train_sentencepiece(unk_id=0, bos_id=1, eos_id=2, pad_id=-1, add_dummy_prefix=True)
+    vocab, merges = sentencepiece_merges(sp)
     special = [{"id": i, "content": sp.id_to_piece(i), "special": True} for i in range(3)]
     tok = {
         "version": "1.0",
@@ -426,7 +432,7 @@ def sentencepiece_tokenizer(directory):
             "byte_fallback": True,
             "ignore_merges": False,
             "vocab": vocab,
-            "merges": [f"{a} {b}" for a, b, _ in merges],
+            "merges": merges,
         },
     }
     with open(os.path.join(directory, "tokenizer.json"), "w", encoding="utf-8") as f:
@@ -464,15 +470,16 @@ def llama_family_config(arch, model_type, vocab, **fields):
     return {"architectures": [arch], "model_type": model_type, **dict(sorted({**shared, **fields}.items()))}
 
 
-def save_llama_family(name, cfg, weights, dtype, ids, as_llama=lambda stored: stored):
+def save_llama_family(name, cfg, weights, dtype, ids, as_llama=lambda stored: stored, logits=None):
     """Writes config.json, the weights and expected.safetensors (ids and the reference logits computed
-    from the stored, dtype-rounded tensors; as_llama maps fused names back to Llama's)."""
+    by `logits`, Llama's by default, from the stored, dtype-rounded tensors; as_llama maps fused names
+    back to Llama's)."""
     directory = os.path.join(OUT, name)
     with open(os.path.join(directory, "config.json"), "w") as f:
         json.dump(cfg, f, indent=2)
     stored = save_model(directory, weights, dtype, 1)
-    logits = llama_logits(as_llama(stored), cfg, ids)
-    write_safetensors(os.path.join(directory, "expected.safetensors"), {"input_ids": ids.int(), "logits": logits})
+    expected = (logits or llama_logits)(as_llama(stored), cfg, ids)
+    write_safetensors(os.path.join(directory, "expected.safetensors"), {"input_ids": ids.int(), "logits": expected})
     print(f"wrote fixtures/hf/{name}")
 
 
@@ -697,11 +704,189 @@ def write_llama31(name):
     save_llama_family(name, cfg, w, torch.float32, torch.randint(0, vocab - 1, (1, 48)))
 
 
+# ---------------------------------------------------------------- Gemma 3 (modeling_gemma3.py)
+def gemma_tokenizer(directory):
+    """A Gemma-style SentencePiece BPE: no dummy prefix (the normalizer only turns spaces into ▁),
+    byte fallback, <pad> <eos> <bos> <unk> as ids 0-3, and tokenizer.json laid out as transformers'
+    GemmaConverter writes it. Returns the processor, whose ids the TypeScript test compares."""
+    sp = train_sentencepiece(
+        pad_id=0, eos_id=1, bos_id=2, unk_id=3, eos_piece="<eos>", bos_piece="<bos>", add_dummy_prefix=False
+    )
+    vocab, merges = sentencepiece_merges(sp)
+    tok = {
+        "version": "1.0",
+        "added_tokens": [{"id": i, "content": sp.id_to_piece(i), "special": True} for i in range(4)],
+        "normalizer": {"type": "Replace", "pattern": {"String": " "}, "content": "▁"},
+        "pre_tokenizer": {
+            "type": "Split",
+            "pattern": {"String": " "},
+            "behavior": "MergedWithPrevious",
+            "invert": False,
+        },
+        "post_processor": {
+            "type": "TemplateProcessing",
+            "single": [{"SpecialToken": {"id": "<bos>", "type_id": 0}}, {"Sequence": {"id": "A", "type_id": 0}}],
+        },
+        "decoder": {
+            "type": "Sequence",
+            "decoders": [
+                {"type": "Replace", "pattern": {"String": "▁"}, "content": " "},
+                {"type": "ByteFallback"},
+                {"type": "Fuse"},
+            ],
+        },
+        "model": {
+            "type": "BPE",
+            "dropout": None,
+            "unk_token": "<unk>",
+            "fuse_unk": True,
+            "byte_fallback": True,
+            "ignore_merges": False,
+            "vocab": vocab,
+            "merges": merges,
+        },
+    }
+    with open(os.path.join(directory, "tokenizer.json"), "w", encoding="utf-8") as f:
+        json.dump(tok, f, ensure_ascii=False)
+    with open(os.path.join(directory, "tokenizer_config.json"), "w") as f:
+        json.dump(
+            {
+                "add_bos_token": True,
+                "add_eos_token": False,
+                "bos_token": "<bos>",
+                "eos_token": "<eos>",
+                "pad_token": "<pad>",
+            },
+            f,
+        )
+    return sp
+
+
+def gemma_rms_norm(x, w, eps):
+    """Gemma3RMSNorm: the stored weight is the gain minus one."""
+    return (x * torch.rsqrt(x.pow(2).mean(-1, keepdim=True) + eps)) * (1.0 + w)
+
+
+def gemma3_logits(w, cfg, ids):
+    """Gemma3ForCausalLM's forward pass in float64, from its equations: scaled embeddings, four norms
+    per layer, head norms, local layers windowed at their own RoPE base, GELU-gated FFN, tied head."""
+    p = lambda name: w[name].double()
+    d, H, G, hd = cfg["hidden_size"], cfg["num_attention_heads"], cfg["num_key_value_heads"], cfg["head_dim"]
+    T, eps = ids.shape[1], cfg["rms_norm_eps"]
+    q_idx, k_idx = torch.arange(T)[:, None], torch.arange(T)[None, :]
+    causal = k_idx <= q_idx
+    windowed = causal & (k_idx > q_idx - cfg["sliding_window"])
+
+    def rotary(base):
+        inv = 1.0 / (base ** (torch.arange(0, hd, 2, dtype=torch.float64) / hd))
+        emb = torch.cat([torch.outer(torch.arange(T, dtype=torch.float64), inv)] * 2, dim=-1)
+        return emb.cos(), emb.sin()
+
+    x = p("model.embed_tokens.weight")[ids] * math.sqrt(d)
+    for i in range(cfg["num_hidden_layers"]):
+        l = f"model.layers.{i}."
+        local = cfg["layer_types"][i] == "sliding_attention"
+        cos, sin = rotary(cfg["rope_local_base_freq"] if local else cfg["rope_theta"])
+        a = gemma_rms_norm(x, p(l + "input_layernorm.weight"), eps)
+        proj = lambda n: a @ p(l + f"self_attn.{n}.weight").T
+        q = gemma_rms_norm(proj("q_proj").view(1, T, H, hd), p(l + "self_attn.q_norm.weight"), eps).transpose(1, 2)
+        k = gemma_rms_norm(proj("k_proj").view(1, T, G, hd), p(l + "self_attn.k_norm.weight"), eps).transpose(1, 2)
+        v = proj("v_proj").view(1, T, G, hd).transpose(1, 2)
+        q, k = q * cos + rotate_half(q) * sin, k * cos + rotate_half(k) * sin
+        k, v = k.repeat_interleave(H // G, dim=1), v.repeat_interleave(H // G, dim=1)
+        s = (q @ k.transpose(-1, -2)) * cfg["query_pre_attn_scalar"] ** -0.5
+        mask = windowed if local else causal
+        o = (s.masked_fill(~mask, float("-inf")).softmax(-1) @ v).transpose(1, 2).reshape(1, T, H * hd)
+        x = x + gemma_rms_norm(o @ p(l + "self_attn.o_proj.weight").T, p(l + "post_attention_layernorm.weight"), eps)
+        m = gemma_rms_norm(x, p(l + "pre_feedforward_layernorm.weight"), eps)
+        gate = F.gelu(m @ p(l + "mlp.gate_proj.weight").T, approximate="tanh")
+        ff = (gate * (m @ p(l + "mlp.up_proj.weight").T)) @ p(l + "mlp.down_proj.weight").T
+        x = x + gemma_rms_norm(ff, p(l + "post_feedforward_layernorm.weight"), eps)
+    x = gemma_rms_norm(x, p("model.norm.weight"), eps)
+    return x @ p("model.embed_tokens.weight").T
+
+
+def write_gemma3(name):
+    """A Gemma 3-style model (Gemma3ForCausalLM, as gemma-3-270m's config.json lays it out): 6 layers,
+    five local ones with a window of 8 at RoPE base 10,000 and a global one at 1,000,000, heads of 16
+    on hidden_size 32 (as 256 on 640), one KV head, GeGLU, four norms per layer stored as gain − 1,
+    head norms, scaled and tied embeddings, bf16, over 24 tokens so the windows bite; Gemma's
+    SentencePiece layout without a dummy prefix."""
+    torch.manual_seed(3303)
+    directory = os.path.join(OUT, name)
+    os.makedirs(directory, exist_ok=True)
+    sp = gemma_tokenizer(directory)
+    vocab, L, d, hd, f_ = sp.get_piece_size(), 6, 32, 16, 48
+    types = ["sliding_attention"] * 5 + ["full_attention"]
+    cfg = llama_family_config(
+        "Gemma3ForCausalLM",
+        "gemma3_text",
+        vocab,
+        _sliding_window_pattern=6,
+        attention_bias=False,
+        attn_logit_softcapping=None,
+        bos_token_id=2,
+        eos_token_id=1,
+        final_logit_softcapping=None,
+        head_dim=hd,
+        hidden_activation="gelu_pytorch_tanh",
+        layer_types=types,
+        num_hidden_layers=L,
+        num_key_value_heads=1,
+        pad_token_id=0,
+        query_pre_attn_scalar=hd,
+        rms_norm_eps=1e-6,
+        rope_local_base_freq=10000.0,
+        rope_scaling=None,
+        rope_theta=1000000.0,
+        sliding_window=8,
+        torch_dtype="bfloat16",
+        transformers_version="4.55.0",
+        use_bidirectional_attention=False,
+    )
+    del cfg["hidden_act"]  # Gemma's configs name their activation hidden_activation
+    rnd = lambda *s, std=0.1: torch.randn(*s) * std
+    w = {"model.embed_tokens.weight": rnd(vocab, d, std=0.3)}
+    for i in range(L):
+        l = f"model.layers.{i}."
+        w[l + "input_layernorm.weight"] = rnd(d)
+        w[l + "self_attn.q_proj.weight"] = rnd(4 * hd, d, std=0.3)
+        w[l + "self_attn.k_proj.weight"] = rnd(hd, d, std=0.3)
+        w[l + "self_attn.v_proj.weight"] = rnd(hd, d, std=0.2)
+        w[l + "self_attn.o_proj.weight"] = rnd(d, 4 * hd, std=0.2)
+        w[l + "self_attn.q_norm.weight"] = rnd(hd, std=0.3)
+        w[l + "self_attn.k_norm.weight"] = rnd(hd, std=0.3)
+        w[l + "post_attention_layernorm.weight"] = rnd(d)
+        w[l + "pre_feedforward_layernorm.weight"] = rnd(d)
+        w[l + "post_feedforward_layernorm.weight"] = rnd(d)
+        w[l + "mlp.gate_proj.weight"] = rnd(f_, d, std=0.2)
+        w[l + "mlp.up_proj.weight"] = rnd(f_, d, std=0.2)
+        w[l + "mlp.down_proj.weight"] = rnd(d, f_, std=0.2)
+    w["model.norm.weight"] = rnd(d)
+    ids = torch.tensor([[2] + sp.encode(SAMPLE)[:23]])
+    save_llama_family(name, cfg, w, torch.bfloat16, ids, logits=gemma3_logits)
+    # SentencePiece's own ids (no <bos>), for the tokenizer test.
+    text = open(os.path.join(ROOT, "..", "shared", "data", "tinyshakespeare.txt"), encoding="utf-8").read()
+    samples = [
+        SAMPLE,
+        text[200_000:203_000],
+        "  leading spaces",
+        "trailing  ",
+        "tabs\tand\nnewlines",
+        "naïve café ✓ 😀 漢字",
+    ]
+    with open(os.path.join(directory, "sentencepiece-ids.json"), "w", encoding="utf-8") as f:
+        json.dump([{"text": t, "ids": sp.encode(t)} for t in samples], f, ensure_ascii=False)
+
+
 if __name__ == "__main__":
     import sys
 
     if sys.argv[1:] == ["llama31"]:  # only the Llama 3.1-style directory
         write_llama31("llama31-rope-scaled")
+        sys.exit(0)
+    if sys.argv[1:] == ["gemma3"]:  # only the Gemma 3 directory
+        write_gemma3("gemma3-bf16")
         sys.exit(0)
     if sys.argv[1:] == ["phi3"]:  # only the Phi-3 directory
         write_phi3("phi3-bf16")
@@ -734,3 +919,4 @@ if __name__ == "__main__":
     write_llama31("llama31-rope-scaled")
     write_qwen3("qwen3-bf16")
     write_phi3("phi3-bf16")
+    write_gemma3("gemma3-bf16")

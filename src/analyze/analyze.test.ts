@@ -36,6 +36,9 @@ describe('published parameter counts', () => {
     // model cards' non-embedding counts (0.44B, 1.4B) are checked below.
     ['qwen3-0.6b', 596_049_920],
     ['qwen3-1.7b', 1_720_574_976],
+    // Gemma 3: four norms per layer and head norms count too (Hugging Face's 268,098,176; Keras Hub's 999,885,952).
+    ['gemma3-270m', 268_098_176],
+    ['gemma3-1b', 999_885_952],
   ])('%s has %i parameters', (name, expected) => {
     expect(count(name)).toBe(expected);
   });
@@ -47,6 +50,15 @@ describe('published parameter counts', () => {
     const a = analyze(presetWith(analyzerPreset(name), {}));
     const nonEmbedding = a.parameters.total - a.parameters.byComponent.embedding;
     expect(Number((nonEmbedding / 1e9).toPrecision(2))).toBe(card / 1e9);
+  });
+
+  it("Gemma 3's local layers attend to their window, its global ones to the whole context", () => {
+    // 270M at 32,768 tokens: 15 local layers see 512 keys, 3 global ones 32,768; queries 4 × 256 wide.
+    const a = analyze(presetWith(analyzerPreset('gemma3-270m'), {}));
+    expect(a.flops.forwardPerTokenAtContext.scores).toBe(2 * 1024 * (15 * 512 + 3 * 32768));
+    // One cache serves every layer, so the global layers keep it whole: 18 layers × K and V × 256 × 4 bytes per token.
+    expect(a.kvCache.bytesPerToken).toBe(18 * 2 * 256 * 4);
+    expect(a.kvCache.bytes).toBe(a.kvCache.bytesPerToken * 32768);
   });
 
   it('a preset with sharing flags is a new config', () => {

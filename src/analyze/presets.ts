@@ -236,6 +236,15 @@ export const ANALYZER_PRESETS: Record<string, AnalyzerPreset> = {
       tieEmbeddings: true,
     }),
   },
+  'gemma3-270m': {
+    description:
+      'Gemma 3 270M (4 heads of 256 on d 640, 1 KV head, GeGLU, post-norms; 5 local layers (window 512) per global one)',
+    config: gemma3({ layers: 18, dModel: 640, heads: 4, kvHeads: 1, ffnHidden: 2048 }),
+  },
+  'gemma3-1b': {
+    description: 'Gemma 3 1B (4 heads of 256 on d 1,152, 1 KV head, GeGLU, post-norms; 5 local layers per global one)',
+    config: gemma3({ layers: 26, dModel: 1152, heads: 4, kvHeads: 1, ffnHidden: 6912 }),
+  },
   'bert-base': { description: 'BERT base (encoder)', config: bert(12, 768, 12), encoder: { typeVocab: 2 } },
   'bert-large': { description: 'BERT large (encoder)', config: bert(24, 1024, 16), encoder: { typeVocab: 2 } },
   'albert-base': {
@@ -253,6 +262,26 @@ export const ANALYZER_PRESETS: Record<string, AnalyzerPreset> = {
     ]),
   ),
 };
+
+/** Gemma 3 (text): 262,144 tokens, heads of 256, windows of 512 at RoPE base 10,000 with every sixth layer global at 1,000,000. */
+function gemma3(over: Partial<ModelConfig>): Partial<ModelConfig> {
+  return llama({
+    vocabSize: 262144,
+    headDim: 256,
+    context: 32768,
+    ffn: 'geglu',
+    normEps: 1e-6,
+    ropeBase: 1000000,
+    ropeLocalBase: 10000,
+    slidingWindow: 512,
+    fullAttentionEvery: 6,
+    qkNorm: true,
+    embedScale: true,
+    postNorms: true,
+    tieEmbeddings: true,
+    ...over,
+  });
+}
 
 export function analyzerPreset(name: string): AnalyzerPreset {
   const p = ANALYZER_PRESETS[name];

@@ -3,7 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import { BACKEND_ORDER, selectNodeBackend } from '../backend/node.js';
-import type { ModelConfig } from '../model/config.js';
+import { DEFAULT_CONFIG, type ModelConfig } from '../model/config.js';
 import { presetConfig, PRESETS } from '../model/presets.js';
 
 export const int =
@@ -162,14 +162,8 @@ const MODEL_FLAGS: Record<string, keyof ModelConfig> = {
   postNorms: 'postNorms',
 };
 
-const MODEL_FILE_KEYS = new Set<string>([
-  ...Object.values(MODEL_FLAGS),
-  'vocabSize',
-  'normEps',
-  'ropeBase',
-  'ropeScaling',
-  'bias',
-]);
+/** Every model field, flag or not (a sweep's plan files hold whole configs). */
+const MODEL_FILE_KEYS = new Set<string>(Object.keys(DEFAULT_CONFIG));
 
 /** A --config file's keys must all be fields a command reads; a typo is an error, not a silent default. */
 export function checkConfigKeys(file: Record<string, unknown>, path: string, otherKeys: readonly string[]): void {

@@ -221,6 +221,39 @@ describe("Llama's SentencePiece BPE (tokenizer.json)", () => {
   });
 });
 
+describe("Gemma's SentencePiece BPE: no dummy prefix (tokenizer.json)", () => {
+  const dir = new URL('gemma3-bf16/', FIXTURES);
+  const json = JSON.parse(readFileSync(new URL('tokenizer.json', dir), 'utf8'));
+  const gemma = tokenizerFromHfJson(json, 'gemma3-bf16/tokenizer.json', { bos: '<bos>', eos: '<eos>' });
+  const reference = new HfTokenizersJs(json, {});
+  const cases = JSON.parse(readFileSync(new URL('sentencepiece-ids.json', dir), 'utf8')) as Array<{
+    text: string;
+    ids: number[];
+  }>;
+
+  it('knows <bos> and <eos>, and says it puts no ▁ first', () => {
+    expect([gemma.bosId, gemma.toJSON().eosId]).toEqual([2, 1]);
+    expect(gemma.describe()).toBe('sentencepiece BPE (no dummy prefix)');
+  });
+
+  it.each(cases.map((c) => [JSON.stringify(c.text.slice(0, 30)), c] as const))(
+    '%s: the ids SentencePiece and tokenizers.js give, and back',
+    (_name, c) => {
+      expect([...gemma.encode(c.text)]).toEqual(c.ids);
+      expect(reference.encode(c.text, { add_special_tokens: false }).ids).toEqual(c.ids);
+      expect(gemma.decode(c.ids)).toBe(c.text);
+    },
+  );
+
+  it('a leading space is text, not a prefix: it is encoded and decoded back', () => {
+    const ids = [...gemma.encode(' soft')];
+    expect(gemma.toJSON().vocab[ids[0]!]!.startsWith('▁')).toBe(true);
+    expect(gemma.decode(ids)).toBe(' soft');
+    const stream = gemma.streamDecoder();
+    expect(ids.map(stream).join('')).toBe(' soft');
+  });
+});
+
 describe('refused tokenizer files say what and where', () => {
   it.each([
     [

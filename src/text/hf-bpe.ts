@@ -36,6 +36,11 @@ export interface HfBpeJSON {
   /** byte-level mode: a piece that is itself a token is that token, whatever the merges say (Llama 3). */
   ignoreMerges?: boolean;
   /**
+   * sentencepiece mode: false when the normalizer only turns spaces into ▁ (Gemma), without
+   * SentencePiece's dummy prefix: no ▁ is put before the text, and no leading space is dropped when decoding.
+   */
+  dummyPrefix?: false;
+  /**
    * Added tokens that are not special (Qwen2.5's <tool_call>, say): Hugging Face finds them in the
    * text before anything else and gives each its id; lstrip / rstrip absorb the whitespace beside
    * them, singleWord matches only where no letter, digit or underscore touches them.
@@ -69,6 +74,7 @@ export const hfBpeSchema = z.strictObject({
   unkId: z.number().int().min(0).nullable().optional(),
   splits: z.array(z.string().max(MAX_PATTERN)).min(1).max(MAX_SPLITS).optional(),
   ignoreMerges: z.boolean().optional(),
+  dummyPrefix: z.literal(false).optional(),
   normalizer: z.literal('NFC').optional(),
   added: z
     .array(
@@ -259,7 +265,7 @@ export class HfBpeTokenizer implements Tokenizer {
 
   private encodeSentencePiece(text: string): number[] {
     if (text === '') return [];
-    const normalized = `▁${text.replaceAll(' ', '▁')}`;
+    const normalized = `${this.json.dummyPrefix === false ? '' : '▁'}${text.replaceAll(' ', '▁')}`;
     const out: number[] = [];
     for (const piece of this.bpe(Array.from(normalized))) {
       const id = this.ids.get(piece);
@@ -327,7 +333,7 @@ export class HfBpeTokenizer implements Tokenizer {
     for (let i = 0; i < ids.length; i++) bytes.push(...this.bytesOf(ids[i]!));
     const text = new TextDecoder().decode(Uint8Array.from(bytes));
     // SentencePiece's dummy prefix: the leading space that encoding added is not part of the text.
-    return this.json.mode === 'sentencepiece' && text.startsWith(' ') ? text.slice(1) : text;
+    return this.prefixed && text.startsWith(' ') ? text.slice(1) : text;
   }
 
   streamDecoder(): (id: number) => string {
@@ -337,7 +343,7 @@ export class HfBpeTokenizer implements Tokenizer {
       let s = dec.decode(Uint8Array.from(this.bytesOf(id)), { stream: true });
       if (first && s.length > 0) {
         first = false;
-        if (this.json.mode === 'sentencepiece' && s.startsWith(' ')) s = s.slice(1);
+        if (this.prefixed && s.startsWith(' ')) s = s.slice(1);
       }
       return s;
     };
@@ -347,6 +353,11 @@ export class HfBpeTokenizer implements Tokenizer {
     return this.json;
   }
 
+  /** SentencePiece with its dummy prefix (Llama 2), whose first space decoding drops. */
+  private get prefixed(): boolean {
+    return this.json.mode === 'sentencepiece' && this.json.dummyPrefix !== false;
+  }
+
   /** For summaries: "byte-level BPE (its own split, NFC, 4 added tokens found in text)". */
   describe(): string {
     const j = this.json;
@@ -354,6 +365,7 @@ export class HfBpeTokenizer implements Tokenizer {
       j.splits && `its own split${j.splits.length > 1 ? ` in ${j.splits.length} stages` : ''}`,
       j.normalizer,
       j.ignoreMerges && 'whole-piece tokens first',
+      j.dummyPrefix === false && 'no dummy prefix',
       j.added && `${j.added.length} added token${j.added.length > 1 ? 's' : ''} found in text`,
     ].filter(Boolean);
     return `${j.mode} BPE${notes.length > 0 ? ` (${notes.join(', ')})` : ''}`;
@@ -517,6 +529,9 @@ export function tokenizerFromHfJson(json: unknown, source: string, specials: Spe
     {
       ...(mode === 'byte-level' ? byteLevelSplit(j)! : {}),
       ...(mode === 'byte-level' && j.model.ignore_merges && { ignoreMerges: true }),
+      // Llama 2 prepends ▁ in its normalizer; Gemma only replaces spaces.
+      ...(mode === 'sentencepiece' &&
+        !JSON.stringify(j.normalizer).includes('"Prepend"') && { dummyPrefix: false as const }),
       ...addedOf(j),
     },
   );
@@ -546,7 +561,7 @@ function build(
   specials: SpecialTokens,
   source: string,
   unkId: number | null = null,
-  extra: ByteLevelSplit & { added?: AddedToken[]; ignoreMerges?: boolean } = {},
+  extra: ByteLevelSplit & { added?: AddedToken[]; ignoreMerges?: boolean; dummyPrefix?: false } = {},
 ): HfBpeTokenizer {
   const ids = new Map(vocab.map((t, i) => [t, i]));
   merges.forEach(([a, b], i) => {

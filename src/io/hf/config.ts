@@ -1,14 +1,15 @@
 // Hugging Face config.json → shareformer model config, for GPT-2 (GPT2LMHeadModel), Llama /
 // Mistral (LlamaForCausalLM, MistralForCausalLM), Qwen2 / Qwen2.5 (Qwen2ForCausalLM: Llama's
 // layout with biases on the query, key and value projections), Qwen3 (Qwen3ForCausalLM: Llama's
-// layout with an RMSNorm on each query and key head) and Phi-3 (Phi3ForCausalLM: Llama's
-// computation with fused projections). Every field is either mapped, known not to change the
+// layout with an RMSNorm on each query and key head), Phi-3 (Phi3ForCausalLM: Llama's
+// computation with fused projections) and Gemma 3 (Gemma3ForCausalLM: GeGLU, scaled embeddings,
+// norms after attention and FFN too, local sliding-window layers between global ones). Every field is either mapped, known not to change the
 // computation (dropout rates, token ids, bookkeeping), or refused by name: a config that asks for
 // something this runtime does not compute (rope scaling other than Llama 3.1's, per-layer sliding
 // windows, another activation, biases) is never silently imported as a different model.
 import { resolveConfig, type ModelConfig } from '../../model/config.js';
 
-export type HfFamily = 'gpt2' | 'llama' | 'qwen2' | 'qwen3' | 'phi3';
+export type HfFamily = 'gpt2' | 'llama' | 'qwen2' | 'qwen3' | 'phi3' | 'gemma3';
 
 export const SUPPORTED_ARCHITECTURES: Record<string, HfFamily> = {
   GPT2LMHeadModel: 'gpt2',
@@ -17,6 +18,7 @@ export const SUPPORTED_ARCHITECTURES: Record<string, HfFamily> = {
   Qwen2ForCausalLM: 'qwen2',
   Qwen3ForCausalLM: 'qwen3',
   Phi3ForCausalLM: 'phi3',
+  Gemma3ForCausalLM: 'gemma3',
 };
 
 /** The stock class each family exports to. */
@@ -26,6 +28,7 @@ export const FAMILY_ARCHITECTURE: Record<HfFamily, string> = {
   qwen2: 'Qwen2ForCausalLM',
   qwen3: 'Qwen3ForCausalLM',
   phi3: 'Phi3ForCausalLM',
+  gemma3: 'Gemma3ForCausalLM',
 };
 
 export class HfImportError extends Error {
@@ -78,6 +81,7 @@ const HARMLESS = new Set([
 ]);
 
 type Json = Record<string, unknown>;
+type LlamaFamily = Exclude<HfFamily, 'gpt2' | 'gemma3'>;
 
 function field<T>(
   cfg: Json,
@@ -243,7 +247,7 @@ function rotary(cfg: Json, source: string): Pick<ModelConfig, 'ropeBase' | 'rope
  * `slidingWindow` (0 when the window is as wide as the context). Qwen2 and Qwen3 ignore their window
  * unless `use_sliding_window` is true, and then apply it to some layers only: refused.
  */
-function slidingWindow(cfg: Json, source: string, family: Exclude<HfFamily, 'gpt2'>, context: number): number {
+function slidingWindow(cfg: Json, source: string, family: LlamaFamily, context: number): number {
   supported(cfg, 'use_sliding_window', (v) => v === false, 'full causal attention in every layer', source);
   const w = cfg.sliding_window;
   if (family !== 'llama' && family !== 'phi3') return 0;
@@ -257,7 +261,7 @@ function slidingWindow(cfg: Json, source: string, family: Exclude<HfFamily, 'gpt
  * Llama, Mistral, Qwen2, Qwen3 and Phi-3 share the computation; Qwen2 adds Q/K/V biases, Qwen3
  * norms each query and key head, Phi-3 fuses projections (a matter of tensor names only).
  */
-function llamaConfig(cfg: Json, source: string, family: Exclude<HfFamily, 'gpt2'>): Partial<ModelConfig> {
+function llamaConfig(cfg: Json, source: string, family: LlamaFamily): Partial<ModelConfig> {
   refuseUnknown(cfg, family === 'phi3' ? PHI3_FIELDS : LLAMA_FIELDS, source);
   const d = field(cfg, 'hidden_size', source, isPosInt, 'a positive integer');
   const heads = field(cfg, 'num_attention_heads', source, isPosInt, 'a positive integer');
@@ -299,6 +303,122 @@ function llamaConfig(cfg: Json, source: string, family: Exclude<HfFamily, 'gpt2'
   };
 }
 
+const GEMMA3_FIELDS = new Set([
+  ...LLAMA_FIELDS,
+  'hidden_activation',
+  'query_pre_attn_scalar',
+  'rope_local_base_freq',
+  'sliding_window_pattern',
+  '_sliding_window_pattern',
+  'final_logit_softcapping',
+  'attn_logit_softcapping',
+  'use_bidirectional_attention',
+  'cache_implementation',
+]);
+
+/**
+ * Which layers of a Gemma 3 model attend to the whole context: `layer_types` (transformers ≥ 4.53),
+ * else every `sliding_window_pattern`th layer. shareformer's fullAttentionEvery covers every
+ * released layout (five local layers, then a global one); any other is refused, naming the layers.
+ */
+function fullAttentionEvery(cfg: Json, source: string, layers: number): number {
+  const types = cfg.layer_types;
+  if (types === undefined || types === null) {
+    const key = cfg.sliding_window_pattern !== undefined ? 'sliding_window_pattern' : '_sliding_window_pattern';
+    return field(cfg, key, source, isPosInt, 'a positive integer', 6);
+  }
+  const ok = (t: unknown) => t === 'full_attention' || t === 'sliding_attention';
+  if (!Array.isArray(types) || types.length !== layers || !types.every(ok))
+    throw new HfImportError(
+      `${source}: "layer_types" must list "sliding_attention" or "full_attention" for each of the ${layers} layers, got ${JSON.stringify(types)}`,
+    );
+  const full = types.flatMap((t, i) => (t === 'full_attention' ? [i] : []));
+  if (full.length === 0) return 0;
+  const every = full[0]! + 1;
+  const expected = Array.from({ length: Math.floor(layers / every) }, (_, k) => (k + 1) * every - 1);
+  if (full.join() !== expected.join())
+    throw new HfImportError(
+      `${source}: "layer_types": full attention at layers ${JSON.stringify(full)} is not supported (shareformer puts it on every Nth layer: N − 1, 2N − 1, …)`,
+    );
+  return every;
+}
+
+/**
+ * Gemma 3's rotary bases: global layers at rope_theta (maybe rescaled), local ones at
+ * rope_local_base_freq, unscaled; transformers 5 writes both in rope_parameters, by layer type.
+ */
+function gemmaRotary(cfg: Json, source: string): Pick<ModelConfig, 'ropeBase' | 'ropeScaling' | 'ropeLocalBase'> {
+  const byType = cfg.rope_parameters as Json | null | undefined;
+  if (byType && typeof byType === 'object' && ('full_attention' in byType || 'sliding_attention' in byType)) {
+    const global = rotary({ rope_parameters: byType.full_attention }, `${source} rope_parameters.full_attention`);
+    const local = rotary({ rope_parameters: byType.sliding_attention }, `${source} rope_parameters.sliding_attention`);
+    if (local.ropeScaling)
+      throw new HfImportError(
+        `${source}: "rope_parameters.sliding_attention": scaled local rotary embeddings are not supported`,
+      );
+    return { ...global, ropeLocalBase: local.ropeBase };
+  }
+  const global = rotary(cfg, source);
+  return { ...global, ropeLocalBase: field(cfg, 'rope_local_base_freq', source, isPosNum, 'a positive number', 10000) };
+}
+
+/**
+ * Gemma 3 (text): Llama's attention with head norms, a GELU-gated FFN, token embeddings scaled by
+ * √d, an RMSNorm on each block's output as well as its input, tied embeddings, and sliding-window
+ * layers at their own RoPE base between global ones. Soft-capping (Gemma 2), bidirectional
+ * attention and a query scale other than 1/√head_dim are refused by name.
+ */
+function gemma3Config(cfg: Json, source: string): Partial<ModelConfig> {
+  refuseUnknown(cfg, GEMMA3_FIELDS, source);
+  const d = field(cfg, 'hidden_size', source, isPosInt, 'a positive integer');
+  const heads = field(cfg, 'num_attention_heads', source, isPosInt, 'a positive integer');
+  const layers = field(cfg, 'num_hidden_layers', source, isPosInt, 'a positive integer');
+  const context = field(cfg, 'max_position_embeddings', source, isPosInt, 'a positive integer');
+  const headDim = field(cfg, 'head_dim', source, isPosInt, 'a positive integer', 256);
+  const gelu = (v: unknown) => v === 'gelu_pytorch_tanh' || v === 'gelu_new';
+  supported(cfg, 'hidden_activation', gelu, 'the GeGLU feed-forward uses GELU in its tanh form', source);
+  supported(cfg, 'hidden_act', gelu, 'the GeGLU feed-forward uses GELU in its tanh form', source);
+  supported(
+    cfg,
+    'query_pre_attn_scalar',
+    (v) => v === headDim,
+    `attention scores are scaled by 1/√head_dim (${headDim})`,
+    source,
+  );
+  for (const cap of ['final_logit_softcapping', 'attn_logit_softcapping'])
+    supported(cfg, cap, (v) => v === null, 'no soft-capping (Gemma 2)', source);
+  supported(cfg, 'use_bidirectional_attention', (v) => v === false, 'causal attention', source);
+  supported(cfg, 'attention_bias', (v) => v === false, 'Gemma 3 has no attention biases', source);
+  const window = field(cfg, 'sliding_window', source, isPosInt, 'a positive integer', 4096);
+  const every = fullAttentionEvery(cfg, source, layers);
+  const windowed = window < context && every !== 1;
+  const rope = gemmaRotary(cfg, source);
+  return {
+    vocabSize: field(cfg, 'vocab_size', source, isPosInt, 'a positive integer'),
+    layers,
+    dModel: d,
+    heads,
+    headDim: headDim === d / heads ? 0 : headDim,
+    kvHeads: field(cfg, 'num_key_value_heads', source, isPosInt, 'a positive integer', heads),
+    context,
+    slidingWindow: windowed ? window : 0,
+    fullAttentionEvery: windowed ? every : 0,
+    ffn: 'geglu',
+    ffnHidden: field(cfg, 'intermediate_size', source, isPosInt, 'a positive integer'),
+    norm: 'rmsnorm',
+    normEps: field(cfg, 'rms_norm_eps', source, isPosNum, 'a positive number', 1e-6),
+    positions: 'rope',
+    ropeBase: rope.ropeBase,
+    ropeScaling: rope.ropeScaling,
+    ropeLocalBase: windowed && rope.ropeLocalBase !== rope.ropeBase ? rope.ropeLocalBase : 0,
+    bias: false,
+    qkNorm: true,
+    embedScale: true,
+    postNorms: true,
+    tieEmbeddings: field(cfg, 'tie_word_embeddings', source, isBool, 'true or false', true),
+  };
+}
+
 export interface HfModelConfig {
   architecture: string;
   family: HfFamily;
@@ -318,7 +438,12 @@ export function modelConfigFromHf(json: unknown, source: string): HfModelConfig 
       `${source}: "architectures" is ${JSON.stringify(archs)}; supported: ${Object.keys(SUPPORTED_ARCHITECTURES).join(', ')}`,
     );
   }
-  const partial = family === 'gpt2' ? gpt2Config(cfg, source) : llamaConfig(cfg, source, family);
+  const partial =
+    family === 'gpt2'
+      ? gpt2Config(cfg, source)
+      : family === 'gemma3'
+        ? gemma3Config(cfg, source)
+        : llamaConfig(cfg, source, family);
   try {
     return { architecture, family, config: resolveConfig(partial) };
   } catch (e) {

@@ -2,6 +2,7 @@
 // GPT-2 and Llama layouts (weight sharing written out layer by layer, char and byte tokenizers),
 // re-import to bit-identical logits and the same token ids. Plans the stock classes cannot
 // express are refused with the reason.
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
@@ -10,6 +11,7 @@ import { TransformerLM } from '../../model/transformer.js';
 import { noGrad } from '../../tensor/tensor.js';
 import { ByteTokenizer, CharTokenizer } from '../../text/tokenizer.js';
 import { HfBpeTokenizer, tokenizerFromHfJson } from '../../text/hf-bpe.js';
+import { readSafetensors, toFloat32 } from '../safetensors.js';
 import { directoryReader } from './files-node.js';
 import { exportHuggingFace } from './export.js';
 import { importHuggingFace } from './import.js';
@@ -40,6 +42,7 @@ describe.each([
   'llama31-rope-scaled',
   'qwen3-bf16',
   'phi3-bf16',
+  'gemma3-bf16',
 ])('%s: import, export, import', (dir) => {
   it('gives bit-identical logits and the same token ids', () => {
     const first = importHuggingFace(directoryReader(join(FIXTURES, dir)));
@@ -49,8 +52,9 @@ describe.each([
     expect([...back.tokenizer.encode(SAMPLE)]).toEqual([...first.tokenizer.encode(SAMPLE)]);
     expect(back.tokenizer.bosId).toBe(first.tokenizer.bosId);
     // Mistral without a window is Llama; Phi-3 (whose fixture has one) goes out as Mistral.
+    const windowedLlama = first.lm.config.slidingWindow && first.architecture !== 'Gemma3ForCausalLM';
     expect(back.architecture).toBe(
-      first.lm.config.slidingWindow ? 'MistralForCausalLM' : first.architecture.replace(/^Mistral/, 'Llama'),
+      windowedLlama ? 'MistralForCausalLM' : first.architecture.replace(/^Mistral/, 'Llama'),
     );
   });
 });
@@ -84,6 +88,34 @@ it('Qwen3 goes out as Qwen3: its head size, its query and key norms', () => {
   expect(header).toMatch(/"model\.layers\.1\.self_attn\.q_norm\.weight":\{"dtype":"F32","shape":\[16\]/);
   expect(header).toMatch(/"model\.layers\.0\.self_attn\.q_proj\.weight":\{"dtype":"F32","shape":\[64,32\]/);
   expect(header).toMatch(/"model\.layers\.0\.self_attn\.o_proj\.weight":\{"dtype":"F32","shape":\[32,64\]/);
+});
+
+it('Gemma 3 goes out as Gemma 3: gains stored minus one, its layer types and both RoPE bases', () => {
+  const first = importHuggingFace(directoryReader(join(FIXTURES, 'gemma3-bf16')));
+  const out = exportHuggingFace(first.lm, first.tokenizer);
+  const config = JSON.parse(out.files['config.json'] as string);
+  expect(config).toMatchObject({
+    architectures: ['Gemma3ForCausalLM'],
+    model_type: 'gemma3_text',
+    hidden_activation: 'gelu_pytorch_tanh',
+    head_dim: 16,
+    query_pre_attn_scalar: 16,
+    sliding_window: 8,
+    rope_theta: 1e6,
+    rope_local_base_freq: 1e4,
+    layer_types: [...Array(5).fill('sliding_attention'), 'full_attention'],
+  });
+  // The file's norm weights are the original ones (gain − 1), not the gains shareformer keeps.
+  const original = readSafetensors(new Uint8Array(readFileSync(join(FIXTURES, 'gemma3-bf16', 'model.safetensors'))));
+  const written = readSafetensors(out.files['model.safetensors'] as Uint8Array);
+  for (const name of [
+    'model.layers.2.post_feedforward_layernorm.weight',
+    'model.layers.0.self_attn.k_norm.weight',
+    'model.norm.weight',
+  ])
+    expect([...toFloat32(written.tensors.get(name)!, name)]).toEqual([...toFloat32(original.tensors.get(name)!, name)]);
+  const tokenizer = JSON.parse(out.files['tokenizer.json'] as string);
+  expect(tokenizer.normalizer).toEqual({ type: 'Replace', pattern: { String: ' ' }, content: '▁' });
 });
 
 describe('shareformer models out to Hugging Face', () => {
@@ -159,6 +191,16 @@ describe('shareformer models out to Hugging Face', () => {
     ],
     ['GPT-2 with heads wider than d / heads', { headDim: 16 }, /GPT-2 needs .* heads of dModel \/ heads/],
     ['GPT-2 with head norms', { qkNorm: true }, /--qk-norm exports as Qwen3ForCausalLM/],
+    [
+      'post-norms on a GPT-2 layout',
+      { postNorms: true },
+      /export as Gemma3ForCausalLM, .*; this model lacks ffn geglu, embed-scale, qk-norm, rmsnorm, rope, no biases/,
+    ],
+    [
+      "full-attention layers without Gemma's layout",
+      { slidingWindow: 4, fullAttentionEvery: 2 },
+      /--full-attention-every, ropeLocalBase\) export as Gemma3ForCausalLM only/,
+    ],
   ])('refuses %s, saying why', (_name, over, message) => {
     const lm = new TransformerLM({ ...gpt2Like, ...over }, 1);
     expect(() => exportHuggingFace(lm, chars)).toThrow(message);

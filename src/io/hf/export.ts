@@ -1,12 +1,11 @@
-// shareformer → Hugging Face: the GPT-2, Llama or Qwen2 layout that matches the config, with a
-// config.json a Hugging Face user loads unchanged (GPT2LMHeadModel / LlamaForCausalLM /
-// Qwen2ForCausalLM) and the
-// tokenizer files. The stock classes have one set of weights per layer and every layer computes
+// shareformer → Hugging Face: the GPT-2, Llama, Mistral, Qwen2, Qwen3 or Gemma 3 layout that
+// matches the config, with a config.json a Hugging Face user loads unchanged (GPT2LMHeadModel,
+// LlamaForCausalLM, …, Gemma3ForCausalLM) and the tokenizer files. The stock classes have one set of weights per layer and every layer computes
 // its own keys, values and attention, so cross-layer weight sharing is exported by writing each
 // layer's tensors (the files grow; the caller is told by how much), while K/V sharing, attention
 // sharing and factorized embeddings, which they cannot express, are refused with the reason.
 // Runs in browsers: it returns the files' contents.
-import { headSize, type ModelConfig } from '../../model/config.js';
+import { headSize, layerWindow, type ModelConfig } from '../../model/config.js';
 import { withLowRankDelta } from '../../model/parameters.js';
 import type { TransformerLM } from '../../model/transformer.js';
 import { HfBpeTokenizer } from '../../text/hf-bpe.js';
@@ -42,6 +41,28 @@ export function exportFamily(c: ModelConfig): HfFamily {
   if (c.embedDim > 0)
     throw new HfExportError(
       `the factorized embedding (embedDim ${c.embedDim}) has no place in GPT-2's or Llama's layout`,
+    );
+  const gemma = c.ffn === 'geglu' || c.postNorms || c.embedScale;
+  if (gemma) {
+    const need = {
+      'ffn geglu': c.ffn === 'geglu',
+      'post-norms': c.postNorms,
+      'embed-scale': c.embedScale,
+      'qk-norm': c.qkNorm,
+      rmsnorm: c.norm === 'rmsnorm',
+      rope: c.positions === 'rope',
+      'no biases': !c.bias && !c.qkvBias,
+    };
+    const missing = Object.entries(need).flatMap(([k, ok]) => (ok ? [] : [k]));
+    if (missing.length > 0)
+      throw new HfExportError(
+        `GeGLU, post-norms and scaled embeddings export as Gemma3ForCausalLM, which has all of ${Object.keys(need).join(', ')}; this model lacks ${missing.join(', ')}`,
+      );
+    return 'gemma3';
+  }
+  if (c.fullAttentionEvery > 0 || c.ropeLocalBase > 0)
+    throw new HfExportError(
+      'full-attention layers between windowed ones (--full-attention-every, ropeLocalBase) export as Gemma3ForCausalLM only, which needs GeGLU, post-norms, scaled embeddings and head norms',
     );
   const gpt2Heads = c.kvHeads === c.heads && !c.qkNorm && headSize(c) * c.heads === c.dModel;
   if (c.norm === 'layernorm' && c.positions === 'learned' && c.ffn === 'gelu' && c.bias && gpt2Heads) return 'gpt2';
@@ -162,6 +183,62 @@ function llamaTensors(lm: TransformerLM): Record<string, TensorToWrite> {
   return t;
 }
 
+/** Gemma 3's names: Llama's, with four norms per layer, each stored as its gain minus one. */
+function gemma3Tensors(lm: TransformerLM): Record<string, TensorToWrite> {
+  const c = lm.config,
+    d = c.dModel,
+    hd = headSize(c);
+  const t = llamaTensors(lm);
+  const gain = (name: string) => lm.params.get(name)!.data.map((g) => g - 1);
+  for (let i = 0; i < c.layers; i++) {
+    const a = `layers.${lm.plan.attnSet[i]}`,
+      m = `layers.${lm.plan.ffnSet[i]}`,
+      l = `model.layers.${i}`;
+    t[`${l}.input_layernorm.weight`] = { shape: [d], data: gain(`${a}.norm1.weight`) };
+    t[`${l}.post_attention_layernorm.weight`] = { shape: [d], data: gain(`${a}.postnorm1.weight`) };
+    t[`${l}.pre_feedforward_layernorm.weight`] = { shape: [d], data: gain(`${m}.norm2.weight`) };
+    t[`${l}.post_feedforward_layernorm.weight`] = { shape: [d], data: gain(`${m}.postnorm2.weight`) };
+    t[`${l}.self_attn.q_norm.weight`] = { shape: [hd], data: gain(`${a}.attn.qnorm.weight`) };
+    t[`${l}.self_attn.k_norm.weight`] = { shape: [hd], data: gain(`${a}.attn.knorm.weight`) };
+  }
+  t['model.norm.weight'] = { shape: [d], data: gain('norm.weight') };
+  return t;
+}
+
+/** Gemma 3's config.json: layer_types spell out which layers are windowed (all of them when fullAttentionEvery is 0). */
+function gemma3Config(c: ModelConfig, rope_scaling: unknown, ids: Record<string, unknown>): Record<string, unknown> {
+  const types = Array.from({ length: c.layers }, (_, i) =>
+    c.slidingWindow > 0 && layerWindow(c, i) > 0 ? 'sliding_attention' : 'full_attention',
+  );
+  return {
+    architectures: ['Gemma3ForCausalLM'],
+    model_type: 'gemma3_text',
+    hidden_activation: 'gelu_pytorch_tanh',
+    hidden_size: c.dModel,
+    intermediate_size: c.ffnHidden,
+    num_hidden_layers: c.layers,
+    num_attention_heads: c.heads,
+    num_key_value_heads: c.kvHeads,
+    head_dim: headSize(c),
+    query_pre_attn_scalar: headSize(c),
+    max_position_embeddings: c.context,
+    rms_norm_eps: c.normEps,
+    rope_theta: c.ropeBase,
+    rope_local_base_freq: c.ropeLocalBase || c.ropeBase,
+    rope_scaling,
+    sliding_window: c.slidingWindow || c.context,
+    layer_types: types,
+    attention_bias: false,
+    attn_logit_softcapping: null,
+    final_logit_softcapping: null,
+    use_bidirectional_attention: false,
+    vocab_size: c.vocabSize,
+    tie_word_embeddings: c.tieEmbeddings,
+    torch_dtype: 'float32',
+    ...ids,
+  };
+}
+
 function hfConfig(family: HfFamily, c: ModelConfig, tokenizer: Tokenizer): Record<string, unknown> {
   const ids = { bos_token_id: tokenizer.bosId ?? tokenizer.eosId ?? null, eos_token_id: tokenizer.eosId ?? null };
   if (family === 'gpt2') {
@@ -196,6 +273,7 @@ function hfConfig(family: HfFamily, c: ModelConfig, tokenizer: Tokenizer): Recor
     high_freq_factor: r.highFreqFactor,
     original_max_position_embeddings: r.originalContext,
   };
+  if (family === 'gemma3') return gemma3Config(c, rope_scaling, ids);
   const llamaOnly = { rope_scaling, attention_bias: false, mlp_bias: false };
   const windowed = family === 'llama' && c.slidingWindow > 0;
   const qwenOnly = {
@@ -241,7 +319,7 @@ export interface HfExport {
 /** The files of a Hugging Face model directory for this model and tokenizer. */
 export function exportHuggingFace(lm: TransformerLM, tokenizer: Tokenizer): HfExport {
   const family = exportFamily(lm.config);
-  const tensors = family === 'gpt2' ? gpt2Tensors(lm) : llamaTensors(lm);
+  const tensors = family === 'gpt2' ? gpt2Tensors(lm) : family === 'gemma3' ? gemma3Tensors(lm) : llamaTensors(lm);
   const exportedParameters = Object.values(tensors).reduce((n, t) => n + t.data.length, 0);
   const uniqueParameters = lm.parameterCount().total;
   const notes: string[] = [];

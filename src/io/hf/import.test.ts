@@ -1,5 +1,5 @@
 // Hugging Face checkpoints come in with their meaning intact: the logits of every fixture model
-// (GPT-2, Llama / Mistral, Llama 3.1's rope scaling, Qwen2, Qwen3 and Phi-3; Hub and save_pretrained layouts; fp32, fp16, bf16; single and
+// (GPT-2, Llama / Mistral, Llama 3.1's rope scaling, Qwen2, Qwen3, Phi-3 and Gemma 3; Hub and save_pretrained layouts; fp32, fp16, bf16; single and
 // sharded) match PyTorch's, computed from the published model definitions, to 1e-5; the written
 // checkpoint loads bit-exactly; and bad directories are refused with the file and tensor named.
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
+import type { ModelConfig } from '../../model/config.js';
 import { TransformerLM } from '../../model/transformer.js';
 import { noGrad } from '../../tensor/tensor.js';
 import { relativeDiff } from '../../verify/fixture.js';
@@ -37,6 +38,7 @@ describe.each([
   ['llama31-rope-scaled', 'LlamaForCausalLM', 'F32'],
   ['qwen3-bf16', 'Qwen3ForCausalLM', 'BF16'],
   ['phi3-bf16', 'Phi3ForCausalLM', 'BF16'],
+  ['gemma3-bf16', 'Gemma3ForCausalLM', 'BF16'],
 ])('%s', (dir, architecture, dtype) => {
   const { ids, logits } = expected(dir);
 
@@ -168,6 +170,35 @@ describe('bad model directories are refused, naming the file and what is wrong',
       /missing tensor "model\.layers\.0\.self_attn\.k_norm\.weight" \(needed for layers\.0\.attn\.knorm\.weight \[16\]\)/,
     ],
     [
+      "Gemma 2's soft-capping",
+      'gemma3-bf16',
+      editJSON('config.json', (j) => (j.final_logit_softcapping = 30)),
+      /config\.json: "final_logit_softcapping": 30 is not supported \(no soft-capping \(Gemma 2\)\)/,
+    ],
+    [
+      "Gemma 3 27B's query scale (not 1/√head_dim)",
+      'gemma3-bf16',
+      editJSON('config.json', (j) => (j.query_pre_attn_scalar = 21)),
+      /"query_pre_attn_scalar": 21 is not supported \(attention scores are scaled by 1\/√head_dim \(16\)\)/,
+    ],
+    [
+      'global layers that are not every Nth',
+      'gemma3-bf16',
+      editJSON('config.json', (j) => ((j.layer_types as string[])[1] = 'full_attention')),
+      /"layer_types": full attention at layers \[1,5\] is not supported \(shareformer puts it on every Nth layer/,
+    ],
+    [
+      'a Gemma 3 checkpoint without a post-FFN norm',
+      'gemma3-bf16',
+      (d) =>
+        editHeader(
+          join(d, 'model.safetensors'),
+          'layers.4.post_feedforward_layernorm',
+          'layers.4.post_feedforward_layernurm',
+        ),
+      /missing tensor "model\.layers\.4\.post_feedforward_layernorm\.weight" \(needed for layers\.4\.postnorm2\.weight \[32\]\)/,
+    ],
+    [
       'Qwen3 with attention biases',
       'qwen3-bf16',
       editJSON('config.json', (j) => (j.attention_bias = true)),
@@ -281,6 +312,57 @@ describe('bad model directories are refused, naming the file and what is wrong',
     editJSON('config.json', (j) => (j.sliding_window = j.max_position_embeddings))(dir);
     expect(importHuggingFace(directoryReader(dir)).lm.config.slidingWindow).toBe(0);
     expect(importHuggingFace(directoryReader(join(FIXTURES, 'qwen2-bf16'))).lm.config.slidingWindow).toBe(0);
+  });
+
+  it("Gemma 3's local and global layers are the model's: windows, both RoPE bases, in either config layout", () => {
+    const gemma = importHuggingFace(directoryReader(join(FIXTURES, 'gemma3-bf16')));
+    expect(gemma.lm.config).toMatchObject({
+      slidingWindow: 8,
+      fullAttentionEvery: 6,
+      ropeBase: 1e6,
+      ropeLocalBase: 1e4,
+      ffn: 'geglu',
+      postNorms: true,
+      embedScale: true,
+      qkNorm: true,
+      headDim: 16,
+      kvHeads: 1,
+      tieEmbeddings: true,
+    });
+    expect(gemma.tokenizer.bosId).toBe(2); // GemmaTokenizer adds <bos>
+    const { ids, logits } = expected('gemma3-bf16');
+    const weights = new Map([...gemma.lm.params].map(([n, t]) => [n, t.data]));
+    const variant = (over: Partial<ModelConfig>) => {
+      const lm = new TransformerLM({ ...gemma.lm.config, ...over }, null);
+      lm.loadWeights(weights);
+      return relativeDiff(noGrad(() => lm.forward(ids, 1)).data, Float32Array.from(logits));
+    };
+    // Each feature changes the logits: no window, one RoPE base, every layer windowed.
+    expect(variant({ slidingWindow: 0, fullAttentionEvery: 0, ropeLocalBase: 0 })).toBeGreaterThan(1e-3);
+    expect(variant({ ropeLocalBase: 0 })).toBeGreaterThan(1e-3);
+    expect(variant({ fullAttentionEvery: 0 })).toBeGreaterThan(1e-3);
+    // transformers 5 writes the bases in rope_parameters by layer type; older files give only the
+    // pattern. Both import to the same model.
+    for (const [name, edit] of [
+      [
+        'rope-parameters',
+        (j: Record<string, unknown>) => {
+          j.rope_parameters = {
+            full_attention: { rope_type: 'default', rope_theta: 1e6 },
+            sliding_attention: { rope_type: 'default', rope_theta: 1e4 },
+          };
+          delete j.rope_theta;
+          delete j.rope_local_base_freq;
+          delete j.rope_scaling;
+        },
+      ],
+      ['pattern-only', (j: Record<string, unknown>) => delete j.layer_types],
+    ] as const) {
+      const dir = join(root, `gemma3-${name}`);
+      cpSync(join(FIXTURES, 'gemma3-bf16'), dir, { recursive: true });
+      editJSON('config.json', edit)(dir);
+      expect(importHuggingFace(directoryReader(dir)).lm.config, name).toEqual(gemma.lm.config);
+    }
   });
 
   it('an embedding wider than the tokenizer is said: its extra rows get placeholder tokens', () => {

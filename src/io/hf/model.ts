@@ -110,11 +110,15 @@ const tokenText = (t: unknown): string | null =>
       : null;
 
 function readTokenizer(reader: HfFileReader, family: HfFamily): HfBpeTokenizer {
-  // Llama's and Phi-3's SentencePiece tokenizers (LlamaTokenizer) add <s> unless told not to.
-  const llamaTokenizer = family === 'llama' || family === 'phi3';
-  let specials: { bos: string | null; eos: string | null } = llamaTokenizer
-    ? { bos: '<s>', eos: '</s>' }
-    : { bos: null, eos: '<|endoftext|>' };
+  // Llama's and Phi-3's SentencePiece tokenizers (LlamaTokenizer) add <s> unless told not to,
+  // Gemma's (GemmaTokenizer) <bos>.
+  const llamaTokenizer = family === 'llama' || family === 'phi3' || family === 'gemma3';
+  let specials: { bos: string | null; eos: string | null } =
+    family === 'gemma3'
+      ? { bos: '<bos>', eos: '<eos>' }
+      : llamaTokenizer
+        ? { bos: '<s>', eos: '</s>' }
+        : { bos: null, eos: '<|endoftext|>' };
   if (reader.has('tokenizer_config.json')) {
     const where = `${reader.source}/tokenizer_config.json`;
     const tc = parseWith(tokenizerConfigSchema, readJSON(reader, 'tokenizer_config.json'), where);

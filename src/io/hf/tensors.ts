@@ -1,7 +1,8 @@
 // Hugging Face tensor names and layouts ↔ shareformer parameters. GPT-2 stores Conv1D weights
 // transposed ([in, out]) and Q, K, V fused in c_attn; Llama, Qwen2 and Qwen3 store [out, in] like
 // shareformer (Qwen2 with Q/K/V biases, Qwen3 with q_norm / k_norm per layer); Phi-3 stores Llama's
-// matrices with Q, K, V fused in qkv_proj and the gate and up projections in gate_up_proj.
+// matrices with Q, K, V fused in qkv_proj and the gate and up projections in gate_up_proj; Gemma 3
+// stores four norms per layer whose gain is 1 + the stored weight (shareformer keeps the gain).
 // Both layouts people have are accepted: as published on the Hub (GPT-2 without the
 // `transformer.` prefix, with the causal-mask buffers `h.N.attn.bias`, which are not parameters)
 // and as `save_pretrained` writes them (`transformer.` / `model.` prefixes, `lm_head.weight` when
@@ -22,6 +23,8 @@ export interface Recipe {
   fusedRows?: number;
   /** What the fused tensor holds, for messages: "Q/K/V", "gate/up". */
   fused?: string;
+  /** Gemma's RMSNorm multiplies by 1 + weight: the gain is the stored value plus one. */
+  plusOne?: boolean;
 }
 
 /** Tensors in Hugging Face files that are buffers, not parameters. */
@@ -127,12 +130,28 @@ function phi3Recipe(name: string, c: ModelConfig, p: string): Recipe | null {
   }
 }
 
+/** Gemma 3: Llama's names and four norms per layer, each a gain of 1 + the stored weight. */
+function gemma3Recipe(name: string, p: string): Recipe | null {
+  const norms: Record<string, string> = {
+    norm1: 'input_layernorm',
+    postnorm1: 'post_attention_layernorm',
+    norm2: 'pre_feedforward_layernorm',
+    postnorm2: 'post_feedforward_layernorm',
+  };
+  const m = /^layers\.(\d+)\.(norm1|postnorm1|norm2|postnorm2)\.weight$/.exec(name);
+  const r = m ? { from: `${p}layers.${m[1]}.${norms[m[2]!]}.weight`, transpose: false } : llamaRecipe(name, p);
+  if (!r) return null;
+  const gain = m || name === 'norm.weight' || /\.attn\.(q|k)norm\.weight$/.test(name);
+  return gain ? { ...r, plusOne: true } : r;
+}
+
 const FAMILY_NAME: Record<HfFamily, string> = {
   gpt2: 'GPT-2',
   llama: 'Llama',
   qwen2: 'Qwen2',
   qwen3: 'Qwen3',
   phi3: 'Phi-3',
+  gemma3: 'Gemma 3',
 };
 
 export interface ImportPlan {
@@ -160,7 +179,9 @@ export function planImport(
         ? gpt2Recipe(name, config, p)
         : family === 'phi3'
           ? phi3Recipe(name, config, p)
-          : llamaRecipe(name, p);
+          : family === 'gemma3'
+            ? gemma3Recipe(name, p)
+            : llamaRecipe(name, p);
     if (!recipe) throw new HfImportError(`${source}: no Hugging Face tensor corresponds to shareformer's "${name}"`);
     const info = tensors.get(recipe.from);
     if (!info)
@@ -215,6 +236,7 @@ function checkDtype(name: string, dtype: Dtype, source: string): void {
 /** Applies a recipe to the stored tensor: float32, transposed and sliced as shareformer stores it. */
 export function applyRecipe(r: Recipe, t: StoredTensor): Float32Array {
   const data = toFloat32(t, r.from);
+  if (r.plusOne) return data.map((w) => w + 1);
   if (!r.transpose) {
     // The tensor was read for this parameter alone: its float32 data is used as it is.
     if (!r.rows) return data;

@@ -66,13 +66,17 @@ export function hfTokenizerFiles(j: HfBpeJSON): Record<string, string> {
         ? {
             version: '1.0',
             added_tokens: added,
-            normalizer: {
-              type: 'Sequence',
-              normalizers: [
-                { type: 'Prepend', prepend: '▁' },
-                { type: 'Replace', pattern: { String: ' ' }, content: '▁' },
-              ],
-            },
+            // Gemma's has no dummy prefix: spaces become ▁ and nothing is prepended or stripped.
+            normalizer:
+              j.dummyPrefix === false
+                ? { type: 'Replace', pattern: { String: ' ' }, content: '▁' }
+                : {
+                    type: 'Sequence',
+                    normalizers: [
+                      { type: 'Prepend', prepend: '▁' },
+                      { type: 'Replace', pattern: { String: ' ' }, content: '▁' },
+                    ],
+                  },
             pre_tokenizer: null,
             post_processor:
               j.bosId === null
@@ -94,7 +98,7 @@ export function hfTokenizerFiles(j: HfBpeJSON): Record<string, string> {
                 { type: 'Replace', pattern: { String: '▁' }, content: ' ' },
                 { type: 'ByteFallback' },
                 { type: 'Fuse' },
-                { type: 'Strip', content: ' ', start: 1, stop: 0 },
+                ...(j.dummyPrefix === false ? [] : [{ type: 'Strip', content: ' ', start: 1, stop: 0 }]),
               ],
             },
             model: {
