@@ -394,26 +394,20 @@ def sentencepiece_merges(sp):
     return vocab, [f"{a} {b}" for a, b, _ in merges]
 
 
-def sentencepiece_tokenizer(directory):
-    """Trains a small SentencePiece BPE model (byte fallback) and writes tokenizer.json as
-    transformers' LlamaConverter would; returns the processor for the expected ids."""
-    sp = train_sentencepiece(unk_id=0, bos_id=1, eos_id=2, pad_id=-1, add_dummy_prefix=True)
+def write_sentencepiece_files(directory, sp, specials, normalizer, pre_tokenizer, bos, strip_prefix, tokenizer_config):
+    """tokenizer.json (BPE with byte fallback, the first `specials` ids special) and
+    tokenizer_config.json as transformers' Llama / Gemma converters write them; strip_prefix: the
+    decoder drops the dummy prefix's space."""
     vocab, merges = sentencepiece_merges(sp)
-    special = [{"id": i, "content": sp.id_to_piece(i), "special": True} for i in range(3)]
+    strip = [{"type": "Strip", "content": " ", "start": 1, "stop": 0}] if strip_prefix else []
     tok = {
         "version": "1.0",
-        "added_tokens": special,
-        "normalizer": {
-            "type": "Sequence",
-            "normalizers": [
-                {"type": "Prepend", "prepend": "▁"},
-                {"type": "Replace", "pattern": {"String": " "}, "content": "▁"},
-            ],
-        },
-        "pre_tokenizer": None,
+        "added_tokens": [{"id": i, "content": sp.id_to_piece(i), "special": True} for i in range(specials)],
+        "normalizer": normalizer,
+        "pre_tokenizer": pre_tokenizer,
         "post_processor": {
             "type": "TemplateProcessing",
-            "single": [{"SpecialToken": {"id": "<s>", "type_id": 0}}, {"Sequence": {"id": "A", "type_id": 0}}],
+            "single": [{"SpecialToken": {"id": bos, "type_id": 0}}, {"Sequence": {"id": "A", "type_id": 0}}],
         },
         "decoder": {
             "type": "Sequence",
@@ -421,7 +415,7 @@ def sentencepiece_tokenizer(directory):
                 {"type": "Replace", "pattern": {"String": "▁"}, "content": " "},
                 {"type": "ByteFallback"},
                 {"type": "Fuse"},
-                {"type": "Strip", "content": " ", "start": 1, "stop": 0},
+                *strip,
             ],
         },
         "model": {
@@ -438,16 +432,35 @@ def sentencepiece_tokenizer(directory):
     with open(os.path.join(directory, "tokenizer.json"), "w", encoding="utf-8") as f:
         json.dump(tok, f, ensure_ascii=False)
     with open(os.path.join(directory, "tokenizer_config.json"), "w") as f:
-        json.dump(
-            {
-                "add_bos_token": True,
-                "add_eos_token": False,
-                "bos_token": "<s>",
-                "eos_token": "</s>",
-                "unk_token": "<unk>",
-            },
-            f,
-        )
+        json.dump(tokenizer_config, f)
+
+
+def sentencepiece_tokenizer(directory):
+    """Trains a small SentencePiece BPE model (byte fallback) and writes tokenizer.json as
+    transformers' LlamaConverter would; returns the processor for the expected ids."""
+    sp = train_sentencepiece(unk_id=0, bos_id=1, eos_id=2, pad_id=-1, add_dummy_prefix=True)
+    write_sentencepiece_files(
+        directory,
+        sp,
+        specials=3,
+        normalizer={
+            "type": "Sequence",
+            "normalizers": [
+                {"type": "Prepend", "prepend": "▁"},
+                {"type": "Replace", "pattern": {"String": " "}, "content": "▁"},
+            ],
+        },
+        pre_tokenizer=None,
+        bos="<s>",
+        strip_prefix=True,
+        tokenizer_config={
+            "add_bos_token": True,
+            "add_eos_token": False,
+            "bos_token": "<s>",
+            "eos_token": "</s>",
+            "unk_token": "<unk>",
+        },
+    )
     return sp
 
 
@@ -712,53 +725,22 @@ def gemma_tokenizer(directory):
     sp = train_sentencepiece(
         pad_id=0, eos_id=1, bos_id=2, unk_id=3, eos_piece="<eos>", bos_piece="<bos>", add_dummy_prefix=False
     )
-    vocab, merges = sentencepiece_merges(sp)
-    tok = {
-        "version": "1.0",
-        "added_tokens": [{"id": i, "content": sp.id_to_piece(i), "special": True} for i in range(4)],
-        "normalizer": {"type": "Replace", "pattern": {"String": " "}, "content": "▁"},
-        "pre_tokenizer": {
-            "type": "Split",
-            "pattern": {"String": " "},
-            "behavior": "MergedWithPrevious",
-            "invert": False,
+    write_sentencepiece_files(
+        directory,
+        sp,
+        specials=4,
+        normalizer={"type": "Replace", "pattern": {"String": " "}, "content": "▁"},
+        pre_tokenizer={"type": "Split", "pattern": {"String": " "}, "behavior": "MergedWithPrevious", "invert": False},
+        bos="<bos>",
+        strip_prefix=False,
+        tokenizer_config={
+            "add_bos_token": True,
+            "add_eos_token": False,
+            "bos_token": "<bos>",
+            "eos_token": "<eos>",
+            "pad_token": "<pad>",
         },
-        "post_processor": {
-            "type": "TemplateProcessing",
-            "single": [{"SpecialToken": {"id": "<bos>", "type_id": 0}}, {"Sequence": {"id": "A", "type_id": 0}}],
-        },
-        "decoder": {
-            "type": "Sequence",
-            "decoders": [
-                {"type": "Replace", "pattern": {"String": "▁"}, "content": " "},
-                {"type": "ByteFallback"},
-                {"type": "Fuse"},
-            ],
-        },
-        "model": {
-            "type": "BPE",
-            "dropout": None,
-            "unk_token": "<unk>",
-            "fuse_unk": True,
-            "byte_fallback": True,
-            "ignore_merges": False,
-            "vocab": vocab,
-            "merges": merges,
-        },
-    }
-    with open(os.path.join(directory, "tokenizer.json"), "w", encoding="utf-8") as f:
-        json.dump(tok, f, ensure_ascii=False)
-    with open(os.path.join(directory, "tokenizer_config.json"), "w") as f:
-        json.dump(
-            {
-                "add_bos_token": True,
-                "add_eos_token": False,
-                "bos_token": "<bos>",
-                "eos_token": "<eos>",
-                "pad_token": "<pad>",
-            },
-            f,
-        )
+    )
     return sp
 
 

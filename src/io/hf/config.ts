@@ -7,7 +7,7 @@
 // computation (dropout rates, token ids, bookkeeping), or refused by name: a config that asks for
 // something this runtime does not compute (rope scaling other than Llama 3.1's, per-layer sliding
 // windows, another activation, biases) is never silently imported as a different model.
-import { resolveConfig, type ModelConfig } from '../../model/config.js';
+import { headSize, resolveConfig, type ModelConfig } from '../../model/config.js';
 
 export type HfFamily = 'gpt2' | 'llama' | 'qwen2' | 'qwen3' | 'phi3' | 'gemma3';
 
@@ -261,19 +261,37 @@ function slidingWindow(cfg: Json, source: string, family: LlamaFamily, context: 
  * Llama, Mistral, Qwen2, Qwen3 and Phi-3 share the computation; Qwen2 adds Q/K/V biases, Qwen3
  * norms each query and key head, Phi-3 fuses projections (a matter of tensor names only).
  */
-function llamaConfig(cfg: Json, source: string, family: LlamaFamily): Partial<ModelConfig> {
-  refuseUnknown(cfg, family === 'phi3' ? PHI3_FIELDS : LLAMA_FIELDS, source);
+type Shape = Pick<ModelConfig, 'vocabSize' | 'layers' | 'dModel' | 'heads' | 'headDim' | 'kvHeads' | 'context'>;
+
+/**
+ * Sizes and heads, which every Llama-family config.json states alike. transformers reads head_dim
+ * when given (Qwen3, Mistral-Nemo, Gemma: wider or narrower than d / heads); Gemma's defaults to 256.
+ */
+function llamaShape(cfg: Json, source: string, defaultHeadDim?: number): Shape {
   const d = field(cfg, 'hidden_size', source, isPosInt, 'a positive integer');
   const heads = field(cfg, 'num_attention_heads', source, isPosInt, 'a positive integer');
-  const context = field(cfg, 'max_position_embeddings', source, isPosInt, 'a positive integer');
+  const given = cfg.head_dim != null || defaultHeadDim !== undefined;
+  const headDim = given ? field(cfg, 'head_dim', source, isPosInt, 'a positive integer', defaultHeadDim) : 0;
+  return {
+    vocabSize: field(cfg, 'vocab_size', source, isPosInt, 'a positive integer'),
+    layers: field(cfg, 'num_hidden_layers', source, isPosInt, 'a positive integer'),
+    dModel: d,
+    heads,
+    headDim: headDim === d / heads ? 0 : headDim,
+    kvHeads: field(cfg, 'num_key_value_heads', source, isPosInt, 'a positive integer', heads),
+    context: field(cfg, 'max_position_embeddings', source, isPosInt, 'a positive integer'),
+  };
+}
+
+function llamaConfig(cfg: Json, source: string, family: LlamaFamily): Partial<ModelConfig> {
+  refuseUnknown(cfg, family === 'phi3' ? PHI3_FIELDS : LLAMA_FIELDS, source);
+  const shape = llamaShape(cfg, source);
+  const { layers, context } = shape;
   supported(cfg, 'partial_rotary_factor', (v) => v === 1, 'rotary embeddings over the whole head', source);
   supported(cfg, 'hidden_act', (v) => v === 'silu', 'the SwiGLU feed-forward uses SiLU', source);
   const rope = rotary(cfg, source);
   supported(cfg, 'attention_bias', (v) => v === false, 'Llama-style models have no attention biases here', source);
   supported(cfg, 'mlp_bias', (v) => v === false, 'Llama-style models have no feed-forward biases here', source);
-  // transformers reads head_dim when given (Qwen3, Mistral-Nemo: wider or narrower than d / heads).
-  const headDim = cfg.head_dim == null ? 0 : field(cfg, 'head_dim', source, isPosInt, 'a positive integer');
-  const layers = field(cfg, 'num_hidden_layers', source, isPosInt, 'a positive integer');
   supported(
     cfg,
     'layer_types',
@@ -282,13 +300,7 @@ function llamaConfig(cfg: Json, source: string, family: LlamaFamily): Partial<Mo
     source,
   );
   return {
-    vocabSize: field(cfg, 'vocab_size', source, isPosInt, 'a positive integer'),
-    layers,
-    dModel: d,
-    heads,
-    headDim: headDim === d / heads ? 0 : headDim,
-    kvHeads: field(cfg, 'num_key_value_heads', source, isPosInt, 'a positive integer', heads),
-    context,
+    ...shape,
     slidingWindow: slidingWindow(cfg, source, family, context),
     ffn: 'swiglu',
     ffnHidden: field(cfg, 'intermediate_size', source, isPosInt, 'a positive integer'),
@@ -370,11 +382,9 @@ function gemmaRotary(cfg: Json, source: string): Pick<ModelConfig, 'ropeBase' | 
  */
 function gemma3Config(cfg: Json, source: string): Partial<ModelConfig> {
   refuseUnknown(cfg, GEMMA3_FIELDS, source);
-  const d = field(cfg, 'hidden_size', source, isPosInt, 'a positive integer');
-  const heads = field(cfg, 'num_attention_heads', source, isPosInt, 'a positive integer');
-  const layers = field(cfg, 'num_hidden_layers', source, isPosInt, 'a positive integer');
-  const context = field(cfg, 'max_position_embeddings', source, isPosInt, 'a positive integer');
-  const headDim = field(cfg, 'head_dim', source, isPosInt, 'a positive integer', 256);
+  const shape = llamaShape(cfg, source, 256);
+  const { layers, context } = shape,
+    headDim = headSize(shape);
   const gelu = (v: unknown) => v === 'gelu_pytorch_tanh' || v === 'gelu_new';
   supported(cfg, 'hidden_activation', gelu, 'the GeGLU feed-forward uses GELU in its tanh form', source);
   supported(cfg, 'hidden_act', gelu, 'the GeGLU feed-forward uses GELU in its tanh form', source);
@@ -394,13 +404,7 @@ function gemma3Config(cfg: Json, source: string): Partial<ModelConfig> {
   const windowed = window < context && every !== 1;
   const rope = gemmaRotary(cfg, source);
   return {
-    vocabSize: field(cfg, 'vocab_size', source, isPosInt, 'a positive integer'),
-    layers,
-    dModel: d,
-    heads,
-    headDim: headDim === d / heads ? 0 : headDim,
-    kvHeads: field(cfg, 'num_key_value_heads', source, isPosInt, 'a positive integer', heads),
-    context,
+    ...shape,
     slidingWindow: windowed ? window : 0,
     fullAttentionEvery: windowed ? every : 0,
     ffn: 'geglu',
