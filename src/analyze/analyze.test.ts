@@ -56,9 +56,10 @@ describe('published parameter counts', () => {
     // 270M at 32,768 tokens: 15 local layers see 512 keys, 3 global ones 32,768; queries 4 × 256 wide.
     const a = analyze(presetWith(analyzerPreset('gemma3-270m'), {}));
     expect(a.flops.forwardPerTokenAtContext.scores).toBe(2 * 1024 * (15 * 512 + 3 * 32768));
-    // One cache serves every layer, so the global layers keep it whole: 18 layers × K and V × 256 × 4 bytes per token.
+    // Generating, the 15 windowed layers hold 512 + 64 positions, the 3 global ones all 32,768:
+    // K and V of 256 × 4 bytes each per layer and position — 209 MiB instead of 576.
     expect(a.kvCache.bytesPerToken).toBe(18 * 2 * 256 * 4);
-    expect(a.kvCache.bytes).toBe(a.kvCache.bytesPerToken * 32768);
+    expect(a.kvCache.bytes).toBe(2 * 256 * 4 * (15 * 576 + 3 * 32768));
   });
 
   it('a preset with sharing flags is a new config', () => {

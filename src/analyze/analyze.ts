@@ -5,6 +5,7 @@ import { headSize, layerWindow, planOf, resolveConfig, type ModelConfig } from '
 import {
   countParameters,
   DTYPE_BYTES,
+  kvCacheBytesPerLayer,
   kvCacheBytesPerToken,
   parameterLayout,
   relaxationLayout,
@@ -194,6 +195,7 @@ export function analyze(config: ModelConfig, options: AnalyzeOptions = {}, encod
   if (!(kvDtype in DTYPE_BYTES))
     throw new Error(`--kv-dtype must be one of ${Object.keys(DTYPE_BYTES).join(', ')}, got ${kvDtype}`);
   const perToken = kvCacheBytesPerToken(c, kvDtype, plan);
+  const held = cachePositions(c, context, plan).layers;
   const baseline = resolveConfig({ ...c, kvHeads: c.heads, shareKv: 'none', shareAttention: 'none' });
   // Decoders attend to t keys at position t (on average (T+1)/2; a sliding window caps t); encoders to all T.
   const atContext = forwardFlops(c, plan, encoder ? context : (i) => visibleKeys(c, i, context));
@@ -239,8 +241,10 @@ export function analyze(config: ModelConfig, options: AnalyzeOptions = {}, encod
     weightBytes,
     kvCache: {
       bytesPerToken: perToken,
-      // What generation allocates: a sliding-window RoPE model holds only its window and a stride.
-      bytes: perToken * cachePositions(c, context).positions * batch,
+      // What generation allocates: a sliding-window RoPE model holds only its window and a stride
+      // (Gemma 3: its windowed layers do, its global ones the whole context).
+      bytes:
+        kvCacheBytesPerLayer(c, kvDtype, plan).reduce((n, perPosition, i) => n + perPosition * held[i]!, 0) * batch,
       baselineBytesPerToken: kvCacheBytesPerToken(baseline, kvDtype),
       keyEntries: plan.computesK.filter(Boolean).length,
       valueEntries: plan.computesV.filter(Boolean).length,

@@ -89,8 +89,13 @@ export function formatAnalysis(title: string, a: Analysis, scaling: ScalingRow[]
   );
   const kv = a.kvCache;
   const held = kv.bytes / (kv.bytesPerToken * a.batch);
+  const mixed = c.fullAttentionEvery > 0 && c.fullAttentionEvery <= c.layers;
   const window =
-    held < a.context ? ` (a window of ${fmtInt(c.slidingWindow)} and a stride: ${fmtInt(held)} positions held)` : '';
+    held >= a.context
+      ? ''
+      : mixed
+        ? ` (windowed layers hold ${fmtInt(c.slidingWindow + Math.max(1, Math.floor(c.slidingWindow / 8)))} positions, a window and a stride; full ones all ${fmtInt(a.context)}: ${(held / a.context).toFixed(3)}× of holding every position)`
+        : ` (a window of ${fmtInt(c.slidingWindow)} and a stride: ${fmtInt(held)} positions held)`;
   out.push(
     `KV cache (${a.dtype}): ${fmtInt(kv.bytesPerToken)} bytes/token (${kv.keyEntries} K and ${kv.valueEntries} V entries; without GQA/CLA/attention sharing ${fmtInt(kv.baselineBytesPerToken)}, ×${(kv.bytesPerToken / kv.baselineBytesPerToken).toFixed(3)}) → ${fmtBytes(kv.bytes)} at ${fmtInt(a.context)} tokens × batch ${a.batch}${window}`,
   );

@@ -3,7 +3,7 @@
 import { Command, Option } from 'commander';
 import { loadCheckpoint } from '../io/checkpoint.js';
 import { generate } from '../generate/generate.js';
-import { kvCacheBytesPerToken } from '../model/parameters.js';
+import { kvCacheBytesPerLayer } from '../model/parameters.js';
 import type { StorageDtype } from '../tensor/precision.js';
 import { TokenizerError, type Tokenizer } from '../text/tokenizer.js';
 import { addBackendOption, int, num, selectBackend } from './options.js';
@@ -80,7 +80,13 @@ export function generateCommand(): Command {
       console.error(
         `notice: the prompt is ${s.promptTokens + s.croppedPromptTokens} tokens and the context ${lm.config.context}; its first ${s.croppedPromptTokens} were cut`,
       );
-    const analytical = kvCacheBytesPerToken(lm.config, opts.kvDtype) * s.cachePositions;
+    // Each layer's own entries for the positions allocated to it (bounded windowed layers hold fewer).
+    const analytical = kvCacheBytesPerLayer(lm.config, opts.kvDtype, lm.plan).reduce(
+      (n, perPosition, i) => n + perPosition * s.cacheLayerPositions[i]!,
+      0,
+    );
+    const bounded = Math.min(...s.cacheLayerPositions);
+    const held = bounded < s.cachePositions ? `; windowed layers hold ${bounded}` : '';
     if (opts.json) {
       console.log(
         JSON.stringify({
@@ -92,6 +98,7 @@ export function generateCommand(): Command {
           window_moves: s.windowMoves,
           window_mode: s.windowMode,
           kv_cache_positions: s.cachePositions,
+          kv_cache_layer_positions: s.cacheLayerPositions,
           kv_dtype: opts.kvDtype,
           kv_cache_bytes: s.cacheBytes,
           kv_cache_bytes_analytical: analytical,
@@ -106,7 +113,7 @@ export function generateCommand(): Command {
     process.stdout.write('\n');
     if (opts.stats) {
       console.error(
-        `KV cache: ${s.cacheBytes.toLocaleString()} bytes measured for ${s.cachePositions} allocated positions (${s.cacheBytesPerToken.toLocaleString()} bytes/token; analytical ${analytical.toLocaleString()})${s.windowMoves ? `; the window moved ${s.windowMoves} times past the context (${s.windowMode})` : ''}`,
+        `KV cache: ${s.cacheBytes.toLocaleString()} bytes measured for ${s.cachePositions} allocated positions${held} (${s.cacheBytesPerToken.toLocaleString()} bytes/token; analytical ${analytical.toLocaleString()})${s.windowMoves ? `; the window moved ${s.windowMoves} times past the context (${s.windowMode})` : ''}`,
       );
       console.error(
         `prompt ${s.promptTokens} tokens in ${(s.prefillSeconds * 1000).toFixed(0)} ms; ${s.newTokens} new tokens at ${s.tokensPerS.toFixed(1)} tokens/s`,

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { ModelConfig } from '../model/config.js';
 import { CACHE_CHUNK } from '../model/kvcache.js';
-import { kvBytesPerToken } from '../model/parameters.js';
+import { kvBytesPerToken, kvCacheBytesPerLayer } from '../model/parameters.js';
 import { TransformerLM } from '../model/transformer.js';
 import { Rng } from '../tensor/random.js';
 import { noGrad } from '../tensor/tensor.js';
@@ -140,6 +140,48 @@ it("a sliding-window model's cache holds its window and a stride, and decodes wh
   expect(most).toBe(9);
   expect(r.stats.cacheBytes).toBe(kvBytesPerToken(lm.config) * 9);
   expect(r.stats.windowMoves).toBe(0); // the context was never reached: nothing was approximated
+  const tokens = Array.from(tok.encode(prompt));
+  for (const [k, logits] of steps.entries()) {
+    const ref = noGrad(() => lm.forward(Int32Array.from(tokens), 1));
+    expect(relativeDiff(logits, ref.data.subarray(ref.size - lm.config.vocabSize)), `step ${k}`).toBeLessThan(1e-4);
+    tokens.push(r.ids[k]!);
+  }
+  expect(steps).toHaveLength(40);
+});
+
+it('Gemma 3-style windowed layers among full ones each hold their window and a stride, and decode what an uncached pass decodes', () => {
+  // Window 8 on layers 0 and 2, full attention on 1 and 3 (and on the fixture's other layers):
+  // the windowed layers never hold more than 9 positions, the full ones grow with the text.
+  const { lm, tok } = model('llama.safetensors', {
+    context: 64,
+    slidingWindow: 8,
+    fullAttentionEvery: 2,
+    ropeLocalBase: 100,
+    ffn: 'geglu',
+    postNorms: true,
+    embedScale: true,
+  });
+  const windowed = lm.plan.kv.map((_, i) => i % 2 === 0);
+  const steps: Float32Array[] = [];
+  const prompt = 'abcdefghijklmnopqrst';
+  let local = 0,
+    global = 0;
+  const r = generate(lm, tok, prompt, {
+    maxTokens: 40,
+    temperature: 0,
+    onLogits: (l) => steps.push(l.slice()),
+    onCache: (c) => {
+      windowed.forEach((w, i) => {
+        if (w) local = Math.max(local, c.layerAllocated(i), c.held(i));
+        else global = Math.max(global, c.held(i));
+      });
+    },
+  });
+  expect(local).toBe(9);
+  expect(global).toBe(59); // 20 prompt tokens and 39 fed back
+  const perLayer = kvCacheBytesPerLayer(lm.config, 'fp32', lm.plan);
+  expect(r.stats.cacheBytes).toBe(perLayer.reduce((n, b, i) => n + b * r.stats.cacheLayerPositions[i]!, 0));
+  expect(r.stats.cacheLayerPositions.filter((_, i) => windowed[i])).toEqual(windowed.filter(Boolean).map(() => 9));
   const tokens = Array.from(tok.encode(prompt));
   for (const [k, logits] of steps.entries()) {
     const ref = noGrad(() => lm.forward(Int32Array.from(tokens), 1));

@@ -7,7 +7,7 @@
 import { backend } from '../backend/backend.js';
 import { noGrad, type Tensor } from '../tensor/tensor.js';
 import { Rng } from '../tensor/random.js';
-import { CACHE_CHUNK, cachePositions, type KVCache } from '../model/kvcache.js';
+import { CACHE_CHUNK, cachePositions, layerLimits, type KVCache } from '../model/kvcache.js';
 import type { StorageDtype } from '../tensor/precision.js';
 import type { TransformerLM } from '../model/transformer.js';
 import type { Tokenizer } from '../text/tokenizer.js';
@@ -39,6 +39,8 @@ export interface GenerationStats {
   cacheBytesPerToken: number;
   /** Positions the cache allocated (a whole number of chunks, at most the context). */
   cachePositions: number;
+  /** Per layer, the positions allocated for its entries (bounded layers hold fewer). */
+  cacheLayerPositions: number[];
   prefillSeconds: number;
   decodeSeconds: number;
   /** New tokens per second of decoding (after the prompt). */
@@ -76,7 +78,10 @@ export function generate(
   const { positions: capacity, stride } = cachePositions(lm.config, context);
   const bounded = capacity < context;
   const initial = Math.min(capacity, Math.ceil((promptIds.length + 1) / CACHE_CHUNK) * CACHE_CHUNK);
-  const cache = lm.createCache(1, capacity, { initial, dtype: options.kvDtype ?? 'fp32' });
+  // Gemma 3's windowed layers among full ones: each of those holds its own window and a stride.
+  const limits = bounded ? [] : layerLimits(lm.config, context, lm.plan);
+  const layerStride = Math.min(...limits.map((l) => l?.stride ?? Infinity));
+  const cache = lm.createCache(1, capacity, { initial, dtype: options.kvDtype ?? 'fp32', layerLimits: limits });
   let windowMoves = 0;
   const decode = tokenizer.streamDecoder();
   const ids: number[] = [];
@@ -96,6 +101,13 @@ export function generate(
   }
   /** Feeds ids through the cache, dropping the oldest positions a bounded cache no longer needs. */
   function feed(ids: Int32Array): Tensor {
+    // Bounded layers take a long prompt a stride at a time, so they never hold more than their limit.
+    if (Number.isFinite(layerStride) && ids.length > layerStride) {
+      let logits: Tensor | null = null;
+      for (let at = 0; at < ids.length; at += layerStride)
+        logits = lm.forward(ids.subarray(at, at + layerStride), 1, { cache });
+      return logits!;
+    }
     if (!bounded || cache.length + ids.length <= capacity) return lm.forward(ids, 1, { cache });
     // In strides: each keeps the window of keys its first query reads.
     let logits: Tensor | null = null;
@@ -159,6 +171,7 @@ export function generate(
       cacheBytes: cache.bytes(),
       cacheBytesPerToken: cache.bytes() / cache.allocated,
       cachePositions: cache.allocated,
+      cacheLayerPositions: lm.plan.kv.map((_, i) => cache.layerAllocated(i)),
       prefillSeconds: (t1 - t0) / 1000,
       decodeSeconds,
       tokensPerS: decodeSeconds > 0 ? ids.length / decodeSeconds : 0,

@@ -10,6 +10,7 @@ import { Rng } from '../tensor/random.js';
 import { relativeDiff } from '../verify/fixture.js';
 import type { ModelConfig } from './config.js';
 import { kvBytesPerToken } from './parameters.js';
+import { layerLimits } from './kvcache.js';
 import { TransformerLM } from './transformer.js';
 
 const tiny: Partial<ModelConfig> = { vocabSize: 23, layers: 4, dModel: 16, heads: 4, context: 16, ffnHidden: 32 };
@@ -91,6 +92,43 @@ describe.each(BACKENDS)(
     });
   },
 );
+
+describe.each(BACKENDS)('windowed layers bounded among full ones (%s backend)', (backendName) => {
+  // Gemma 3-style: window 4 on layers 0–2 (limit 5), layer 3 full. 30 positions fed one at a time
+  // after a 5-token prefill must give what a cache holding everything gives, in every dtype.
+  const gemma: Partial<ModelConfig> = {
+    ...llama,
+    context: 32,
+    kvHeads: 1,
+    ffn: 'geglu',
+    postNorms: true,
+    embedScale: true,
+    slidingWindow: 4,
+    fullAttentionEvery: 4,
+    ropeBase: 1e6,
+    ropeLocalBase: 1e4,
+  };
+  it.each(['fp32', 'fp16', 'int8'] as const)('%s', (dtype) => {
+    setBackend(backendName);
+    const lm = new TransformerLM(gemma, 3);
+    const limits = layerLimits(lm.config, 32, lm.plan);
+    expect(limits.map((l) => l?.limit ?? null)).toEqual([5, 5, 5, null]);
+    const ids = randomIds(30, lm.config.vocabSize, 4);
+    const bounded = lm.createCache(1, 32, { dtype, layerLimits: limits });
+    const whole = lm.createCache(1, 32, { dtype });
+    noGrad(() => {
+      for (const [from, to] of [[0, 5], ...Array.from({ length: 25 }, (_, k) => [5 + k, 6 + k])] as const) {
+        const a = lm.forward(ids.subarray(from, to), 1, { cache: bounded });
+        const b = lm.forward(ids.subarray(from, to), 1, { cache: whole });
+        expect(relativeDiff(a.data, b.data), `positions ${from}–${to}`).toBeLessThan(1e-5);
+        for (let layer = 0; layer < 3; layer++) expect(bounded.held(layer)).toBeLessThanOrEqual(5);
+      }
+    });
+    expect(bounded.held(3)).toBe(30);
+    expect([0, 1, 2, 3].map((l) => bounded.layerAllocated(l))).toEqual([5, 5, 5, 32]);
+    expect(bounded.bytes()).toBeLessThan(whole.bytes() / 2);
+  });
+});
 
 describe('cache memory', () => {
   const perToken = (config: Partial<ModelConfig>) => {

@@ -15,7 +15,7 @@ import {
   type StorageDtype,
 } from '../tensor/precision.js';
 import { Tensor } from '../tensor/tensor.js';
-import { everyLayerWindowed, headSize, type ModelConfig } from './config.js';
+import { everyLayerWindowed, headSize, layerWindow, planOf, type ModelConfig } from './config.js';
 import type { SharingPlan } from './plan.js';
 
 /**
@@ -24,12 +24,47 @@ import type { SharingPlan } from './plan.js';
  * window will never read again, at once); learned positions are indexed by cache slot, so such
  * models keep the whole context, as do models with some full-attention layers (one buffer serves all).
  */
-export function cachePositions(config: ModelConfig, context: number): { positions: number; stride: number } {
+export function cachePositions(
+  config: ModelConfig,
+  context: number,
+  plan: SharingPlan = planOf(config),
+): { positions: number; stride: number; layers: number[] } {
   const w = config.slidingWindow;
-  // One buffer serves every layer: a model with some full-attention layers (Gemma 3) keeps them all.
   const bounded = config.positions === 'rope' && everyLayerWindowed(config) && w < context;
   const stride = Math.max(1, Math.floor((bounded ? w : context) / 8));
-  return { positions: bounded ? w + stride : context, stride };
+  const positions = bounded ? w + stride : context;
+  // With full-attention layers among windowed ones (Gemma 3), each layer whose keys and values
+  // only windowed layers read holds its window and a stride; the others the whole text.
+  const limits = bounded ? [] : layerLimits(config, context, plan);
+  return { positions, stride, layers: plan.kv.map((_, i) => limits[i]?.limit ?? positions) };
+}
+
+/** Per layer: what a layer holds, and drops down to, when only windowed layers read its K/V. */
+export interface LayerLimit {
+  /** Positions it holds at most (its readers' widest window and a stride). */
+  limit: number;
+  /** Positions dropped at a time when it is full (an eighth of the window). */
+  stride: number;
+  /** Its readers' widest window: the positions a new query still needs. */
+  window: number;
+}
+
+/** The layers a cache can bound below the context (none for learned positions, indexed by slot). */
+export function layerLimits(
+  config: ModelConfig,
+  context: number,
+  plan: SharingPlan = planOf(config),
+): Array<LayerLimit | null> {
+  const widest = new Array<number>(config.layers).fill(-1);
+  plan.kv.forEach((src, i) => {
+    const w = layerWindow(config, i);
+    widest[src] = widest[src] === 0 || w === 0 ? 0 : Math.max(widest[src]!, w);
+  });
+  return widest.map((w) => {
+    if (config.positions !== 'rope' || w <= 0 || w >= context) return null;
+    const stride = Math.max(1, Math.floor(w / 8));
+    return w + stride < context ? { limit: w + stride, stride, window: w } : null;
+  });
 }
 
 /** Positions added at a time when the cache grows (or the whole remaining capacity, if less). */
@@ -40,6 +75,11 @@ export interface CacheOptions {
   initial?: number;
   /** Storage precision of keys and values (default fp32). */
   dtype?: StorageDtype;
+  /**
+   * Layers that hold fewer positions than the cache (only windowed layers read them): each keeps
+   * at most its limit, dropping its oldest positions by strides as new ones arrive.
+   */
+  layerLimits?: Array<LayerLimit | null>;
 }
 
 type Store = Float32Array | Uint16Array | Int8Array;
@@ -56,8 +96,13 @@ export class KVCache {
   length = 0;
   /** Absolute position of the next token: length plus every position the window has dropped. */
   position = 0;
-  /** Allocated positions (≤ capacity). */
+  /** Allocated positions (≤ capacity) of the layers that hold the whole cache. */
   allocated: number;
+  /** Per layer: positions allocated (a bounded layer's stay near its limit). */
+  private readonly rows: number[];
+  /** Per layer: how many of the `length` positions, the oldest, a bounded layer no longer holds. */
+  private readonly dropped: number[];
+  private readonly limits: Array<LayerLimit | null>;
   /** Per layer: [batch, kvHeads, allocated, headDim] buffers, or null where the plan computes none. */
   readonly keys: Array<Store | null>;
   readonly values: Array<Store | null>;
@@ -88,12 +133,39 @@ export class KVCache {
     this.dtype = options.dtype ?? 'fp32';
     this.kvHeads = config.kvHeads;
     this.headDim = headSize(config);
-    const store = () => this.newStore(this.allocated);
-    const scales = () => (this.dtype === 'int8' ? new Float32Array(this.batch * this.kvHeads * this.allocated) : null);
-    this.keys = plan.computesK.map((k) => (k ? store() : null));
-    this.values = plan.computesV.map((v) => (v ? store() : null));
-    this.keyScales = plan.computesK.map((k) => (k ? scales() : null));
-    this.valueScales = plan.computesV.map((v) => (v ? scales() : null));
+    this.limits = plan.kv.map((_, i) => options.layerLimits?.[i] ?? null);
+    this.rows = this.limits.map((l) => Math.min(this.allocated, l?.limit ?? this.allocated));
+    this.dropped = this.rows.map(() => 0);
+    const store = (i: number) => this.newStore(this.rows[i]!);
+    const scales = (i: number) =>
+      this.dtype === 'int8' ? new Float32Array(this.batch * this.kvHeads * this.rows[i]!) : null;
+    this.keys = plan.computesK.map((k, i) => (k ? store(i) : null));
+    this.values = plan.computesV.map((v, i) => (v ? store(i) : null));
+    this.keyScales = plan.computesK.map((k, i) => (k ? scales(i) : null));
+    this.valueScales = plan.computesV.map((v, i) => (v ? scales(i) : null));
+  }
+
+  /** Positions layer `layer`'s entries hold (the cache's length, or fewer for a bounded layer). */
+  held(layer: number): number {
+    return this.length - this.dropped[layer]!;
+  }
+
+  /** Positions allocated for layer `layer`'s entries. */
+  layerAllocated(layer: number): number {
+    return this.rows[layer]!;
+  }
+
+  /**
+   * Before a forward pass of T new positions: each bounded layer that would exceed its limit drops
+   * its oldest positions — a stride at a time, never those its window still needs.
+   */
+  prepare(T: number): void {
+    this.limits.forEach((l, layer) => {
+      if (!l || this.held(layer) + T <= l.limit) return;
+      const keep = Math.max(l.window - 1, l.limit - l.stride - T + 1);
+      const n = this.held(layer) - keep;
+      if (n > 0) this.shiftLayer(layer, n);
+    });
   }
 
   private newStore(positions: number): Store {
@@ -126,29 +198,48 @@ export class KVCache {
    * Makes room for `positions` in total, in whole chunks up to the capacity, growing by at least a
    * quarter so a long sequence is copied a bounded number of times (and over-allocates ≤ 25%).
    */
-  private reserve(positions: number): void {
-    if (positions <= this.allocated) return;
-    const wanted = Math.max(positions, this.allocated + Math.max(CACHE_CHUNK, this.allocated >> 2));
-    const next = Math.min(this.capacity, Math.ceil(wanted / CACHE_CHUNK) * CACHE_CHUNK);
-    const outer = this.batch * this.kvHeads;
+  private reserve(layer: number, positions: number): void {
+    const have = this.rows[layer]!;
+    if (positions <= have) return;
+    const cap = Math.max(positions, this.limits[layer]?.limit ?? this.capacity);
+    const wanted = Math.max(positions, have + Math.max(CACHE_CHUNK, have >> 2));
+    const next = Math.min(cap, Math.ceil(wanted / CACHE_CHUNK) * CACHE_CHUNK);
+    const outer = this.batch * this.kvHeads,
+      filled = this.held(layer);
     const grow = <T extends Store | Float32Array>(buf: T, width: number, make: (n: number) => T): T => {
       const grown = make(outer * next * width);
       for (let blk = 0; blk < outer; blk++)
-        grown.set(
-          buf.subarray(blk * this.allocated * width, (blk * this.allocated + this.length) * width),
-          blk * next * width,
-        );
+        grown.set(buf.subarray(blk * have * width, (blk * have + filled) * width), blk * next * width);
       return grown;
     };
-    for (const list of [this.keys, this.values])
-      list.forEach((buf, layer) => {
-        if (buf) list[layer] = grow(buf, this.headDim, (n) => this.newStore(n / (outer * this.headDim)));
-      });
-    for (const list of [this.keyScales, this.valueScales])
-      list.forEach((buf, layer) => {
-        if (buf) list[layer] = grow(buf, 1, (n) => new Float32Array(n));
-      });
-    this.allocated = next;
+    for (const list of [this.keys, this.values]) {
+      const buf = list[layer];
+      if (buf) list[layer] = grow(buf, this.headDim, (n) => this.newStore(n / (outer * this.headDim)));
+    }
+    for (const list of [this.keyScales, this.valueScales]) {
+      const buf = list[layer];
+      if (buf) list[layer] = grow(buf, 1, (n) => new Float32Array(n));
+    }
+    this.rows[layer] = next;
+    if (!this.limits[layer]) this.allocated = Math.max(this.allocated, next);
+  }
+
+  /** Drops layer `layer`'s oldest n positions (its K, V and int8 scales alike). */
+  private shiftLayer(layer: number, n: number): void {
+    const have = this.rows[layer]!,
+      filled = this.held(layer);
+    const shift = (buf: Store | Float32Array | null, row: number) => {
+      if (!buf) return;
+      for (let blk = 0; blk < this.batch * this.kvHeads; blk++) {
+        const base = blk * have * row;
+        buf.copyWithin(base, base + n * row, base + filled * row);
+      }
+    };
+    shift(this.keys[layer] ?? null, this.headDim);
+    shift(this.values[layer] ?? null, this.headDim);
+    shift(this.keyScales[layer] ?? null, 1);
+    shift(this.valueScales[layer] ?? null, 1);
+    this.dropped[layer]! += n;
   }
 
   /**
@@ -158,15 +249,11 @@ export class KVCache {
   dropOldest(n: number): void {
     if (!Number.isInteger(n) || n < 0 || n > this.length)
       throw new Error(`KVCache: cannot drop ${n} of ${this.length} cached positions`);
-    const shift = (buf: Store | Float32Array | null, row: number) => {
-      if (!buf) return;
-      for (let blk = 0; blk < this.batch * this.kvHeads; blk++) {
-        const base = blk * this.allocated * row;
-        buf.copyWithin(base, base + n * row, base + this.length * row);
-      }
-    };
-    for (const buf of [...this.keys, ...this.values]) shift(buf, this.headDim);
-    for (const buf of [...this.keyScales, ...this.valueScales]) shift(buf, 1);
+    // A bounded layer may have dropped some of them already.
+    this.dropped.forEach((d, layer) => {
+      if (n > d) this.shiftLayer(layer, n - d);
+      this.dropped[layer] = Math.max(0, this.dropped[layer]! - n);
+    });
     this.length -= n;
   }
 
@@ -174,6 +261,7 @@ export class KVCache {
   reset(): void {
     this.length = 0;
     this.position = 0;
+    this.dropped.fill(0);
   }
 
   /**
@@ -182,7 +270,7 @@ export class KVCache {
    */
   write(kind: 'keys' | 'values', layer: number, t: Tensor): Tensor {
     this.store(kind, layer, t);
-    return this.read(kind, layer, this.length + t.shape[2]!);
+    return this.read(kind, layer, this.held(layer) + t.shape[2]!);
   }
 
   /** Stores new rows t [batch, kvHeads, T, headDim] at the current length, in the cache's dtype. */
@@ -192,16 +280,18 @@ export class KVCache {
     if (this.length + T > this.capacity) {
       throw new Error(`KVCache: ${this.length} cached + ${T} new positions exceed the capacity of ${this.capacity}`);
     }
-    this.reserve(this.length + T);
+    const at = this.held(layer);
+    this.reserve(layer, at + T);
     const buf = this[kind][layer]!,
+      rows = this.rows[layer]!,
       outer = this.batch * this.kvHeads,
       hd = this.headDim;
     if (buf instanceof Float32Array) {
-      backend().copyAxis(t.data, T, 0, buf, this.allocated, this.length, outer, T, hd, false);
+      backend().copyAxis(t.data, T, 0, buf, rows, at, outer, T, hd, false);
     } else {
       for (let blk = 0; blk < outer; blk++) {
         const src = blk * T * hd,
-          row = blk * this.allocated + this.length;
+          row = blk * rows + at;
         if (buf instanceof Int8Array) {
           const scales = (kind === 'keys' ? this.keyScales : this.valueScales)[layer]!;
           quantizeRows(t.data, src, T, hd, buf, row * hd, scales, row);
@@ -219,7 +309,7 @@ export class KVCache {
       scales = (kind === 'keys' ? this.keyScales : this.valueScales)[layer];
     if (!(q instanceof Int8Array) || !scales)
       throw new Error(`KVCache: layer ${layer} has no int8 ${kind} (dtype ${this.dtype})`);
-    return { q, scales, shape: [this.batch, this.kvHeads, this.allocated, this.headDim] };
+    return { q, scales, shape: [this.batch, this.kvHeads, this.rows[layer]!, this.headDim] };
   }
 
   /**
@@ -227,23 +317,25 @@ export class KVCache {
    * `positions` rows are filled: the buffer itself for fp32, otherwise widened into this kind's
    * scratch (valid until the next read of the same kind).
    */
-  read(kind: 'keys' | 'values', layer: number, positions = this.length): Tensor {
+  read(kind: 'keys' | 'values', layer: number, positions = this.held(layer)): Tensor {
     const buf = this[kind][layer];
     if (!buf) throw new Error(`KVCache: layer ${layer} has no ${kind} entry under this sharing plan`);
-    const shape = [this.batch, this.kvHeads, this.allocated, this.headDim];
+    const rows = this.rows[layer]!;
+    const shape = [this.batch, this.kvHeads, rows, this.headDim];
     if (buf instanceof Float32Array) return new Tensor(buf, shape);
     const outer = this.batch * this.kvHeads,
       hd = this.headDim;
-    if (this.scratch[kind].length !== buf.length) this.scratch[kind] = new Float32Array(buf.length);
-    const out = this.scratch[kind];
+    // One scratch per kind, as large as the largest layer read (bounded layers read a prefix of it).
+    if (this.scratch[kind].length < buf.length) this.scratch[kind] = new Float32Array(buf.length);
+    const out = this.scratch[kind].subarray(0, buf.length);
     const scales = (kind === 'keys' ? this.keyScales : this.valueScales)[layer];
     if (scales) {
-      backend().dequantRows(buf as Int8Array, scales, out, outer, this.allocated, positions, hd);
+      backend().dequantRows(buf as Int8Array, scales, out, outer, rows, positions, hd);
       return new Tensor(out, shape);
     }
     const widen = this.dtype === 'fp16' ? halfToFloat : bf16ToFloat;
     for (let blk = 0; blk < outer; blk++) {
-      const base = blk * this.allocated;
+      const base = blk * rows;
       for (let p = 0; p < positions; p++) {
         const o = (base + p) * hd;
         for (let j = 0; j < hd; j++) out[o + j] = widen(buf[o + j]!);

@@ -194,6 +194,16 @@ function perProducerRow(c: ModelConfig, plan: SharingPlan, rowBytes: number): nu
 /** Bytes per stored element of each precision (the analyzer's weight and KV figures use it too). */
 export const DTYPE_BYTES: Record<StorageDtype, number> = { fp32: 4, fp16: 2, bf16: 2, int8: 1 };
 
+/** Per layer, the bytes per position of the K and V entries it owns (0 where it borrows), stored in `dtype`. */
+export function kvCacheBytesPerLayer(
+  c: ModelConfig,
+  dtype: StorageDtype = 'fp32',
+  plan: SharingPlan = planOf(c),
+): number[] {
+  const row = c.kvHeads * headSize(c) * DTYPE_BYTES[dtype] + (dtype === 'int8' ? c.kvHeads * 4 : 0);
+  return plan.kv.map((_, i) => (plan.computesK[i] ? row : 0) + (plan.computesV[i] ? row : 0));
+}
+
 /** KV-cache bytes per token as the runtime stores them in `dtype` (int8: values plus row scales). */
 export function kvCacheBytesPerToken(
   c: ModelConfig,

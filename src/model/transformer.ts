@@ -275,11 +275,13 @@ export class TransformerLM {
     const keys: Array<Tensor | null> = [],
       values: Array<Tensor | null> = [],
       probs: Array<Tensor | null> = [];
-    const keyLength = offset + T;
+    // Keys each layer's queries meet: all positions, or fewer where a bounded cache layer dropped some.
+    cache?.prepare(T);
+    const keysOf = (src: number) => (cache ? cache.held(src) : 0) + T;
     // A lower-precision cache widens each layer into one scratch per kind, so a layer that reads
     // another layer's keys or values (CLA, YOCO, explicit maps) reads them again.
     const stored = (kind: 'keys' | 'values', list: Array<Tensor | null>, src: number, layer: number): Tensor =>
-      cache && cache.dtype !== 'fp32' && src !== layer ? cache.read(kind, src, keyLength) : list[src]!;
+      cache && cache.dtype !== 'fp32' && src !== layer ? cache.read(kind, src, keysOf(src)) : list[src]!;
     for (let i = 0; i < c.layers; i++) {
       const a = `layers.${plan.attnSet[i]}`,
         f = `layers.${plan.ffnSet[i]}`;
@@ -303,7 +305,8 @@ export class TransformerLM {
           headNorm(heads(this.linear(h, `${a}.attn.q`, i), c.heads), `${a}.attn.qnorm`),
           plan.kv[i]!,
         );
-        const window = layerWindow(c, i);
+        const window = layerWindow(c, i),
+          keyLength = keysOf(plan.kv[i]!);
         p = int8
           ? attentionProbsInt8(q, cache!.int8Rows('keys', plan.kv[i]!), keyLength, window)
           : attentionProbs(q, stored('keys', keys, plan.kv[i]!, i), { keyLength, window });
