@@ -36,9 +36,12 @@ describe('published parameter counts', () => {
     // model cards' non-embedding counts (0.44B, 1.4B) are checked below.
     ['qwen3-0.6b', 596_049_920],
     ['qwen3-1.7b', 1_720_574_976],
-    // Gemma 3: four norms per layer and head norms count too (Hugging Face's 268,098,176; Keras Hub's 999,885,952).
+    // Gemma 3: four norms per layer and head norms count too (Keras Hub's text-model counts).
     ['gemma3-270m', 268_098_176],
     ['gemma3-1b', 999_885_952],
+    ['gemma3-4b', 3_880_099_328],
+    ['gemma3-12b', 11_765_788_416],
+    ['gemma3-27b', 27_009_002_240],
   ])('%s has %i parameters', (name, expected) => {
     expect(count(name)).toBe(expected);
   });

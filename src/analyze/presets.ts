@@ -24,6 +24,9 @@ const gpt2 = (layers: number, dModel: number, heads: number): Partial<ModelConfi
   bias: true,
   tieEmbeddings: true,
 });
+/** Gemma 3 4B and larger: a 128k context and windows of 1,024. */
+const LONG_GEMMA: Partial<ModelConfig> = { context: 131072, slidingWindow: 1024 };
+
 const llama = (over: Partial<ModelConfig>): Partial<ModelConfig> => ({
   vocabSize: 32000,
   layers: 32,
@@ -244,6 +247,19 @@ export const ANALYZER_PRESETS: Record<string, AnalyzerPreset> = {
   'gemma3-1b': {
     description: 'Gemma 3 1B (4 heads of 256 on d 1,152, 1 KV head, GeGLU, post-norms; 5 local layers per global one)',
     config: gemma3({ layers: 26, dModel: 1152, heads: 4, kvHeads: 1, ffnHidden: 6912 }),
+  },
+  'gemma3-4b': {
+    description:
+      'Gemma 3 4B text model (8 heads of 256 on d 2,560, GQA 4 KV heads; windows of 1,024, every 6th layer global)',
+    config: gemma3({ layers: 34, dModel: 2560, heads: 8, kvHeads: 4, ffnHidden: 10240, ...LONG_GEMMA }),
+  },
+  'gemma3-12b': {
+    description: 'Gemma 3 12B text model (16 heads of 256 on d 3,840, GQA 8 KV heads; windows of 1,024)',
+    config: gemma3({ layers: 48, dModel: 3840, heads: 16, kvHeads: 8, ffnHidden: 15360, ...LONG_GEMMA }),
+  },
+  'gemma3-27b': {
+    description: 'Gemma 3 27B text model (32 heads of 128 on d 5,376, GQA 16 KV heads; windows of 1,024)',
+    config: gemma3({ layers: 62, dModel: 5376, heads: 32, headDim: 128, kvHeads: 16, ffnHidden: 21504, ...LONG_GEMMA }),
   },
   'bert-base': { description: 'BERT base (encoder)', config: bert(12, 768, 12), encoder: { typeVocab: 2 } },
   'bert-large': { description: 'BERT large (encoder)', config: bert(24, 1024, 16), encoder: { typeVocab: 2 } },
