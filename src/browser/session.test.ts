@@ -192,6 +192,27 @@ describe('the shareformer worker session', () => {
     expect(h.of('finished').at(-1)!.run).toBe('phi-mqa');
   });
 
+  it('opens Gemma 3 (no dummy prefix, windowed layers among global ones) and generates what the library does', async () => {
+    const dir = new URL('../../fixtures/hf/gemma3-bf16/', import.meta.url);
+    const files = ['config.json', 'model.safetensors', 'tokenizer.json', 'tokenizer_config.json'].map(
+      (f): [string, Uint8Array] => [f, new Uint8Array(readFileSync(new URL(f, dir)))],
+    );
+    const h = harness();
+    await h.send({ type: 'open', run: 'gemma', label: 'gemma3-bf16', files });
+    expect(h.of('opened')[0]!.imported).toEqual({ architecture: 'Gemma3ForCausalLM', notes: [] });
+    const direct = importHuggingFace(Object.fromEntries(files));
+    const prompt = ' soft, what light';
+    const greedy = generate(direct.lm, direct.tokenizer, prompt, { maxTokens: 20, temperature: 0 }).text;
+    await h.send({ type: 'generate', run: 'gemma', prompt, maxTokens: 20, temperature: 0 });
+    expect(h.of('error')).toEqual([]);
+    expect(h.of('generated')[0]!.text).toBe(greedy);
+    // Saved and reopened, its tokenizer still puts no ▁ before the text.
+    await h.send({ type: 'save', run: 'gemma' });
+    await h.send({ type: 'open', run: 'again', label: 'download', files: h.of('checkpoint')[0]!.files });
+    await h.send({ type: 'generate', run: 'again', prompt, maxTokens: 20, temperature: 0 });
+    expect(h.of('generated')[1]!.text).toBe(greedy);
+  });
+
   it('reports bad requests as errors naming the request, the run and the file', async () => {
     const h = harness();
     await h.send({ type: 'generate', run: 'nope', prompt: 'x' });
