@@ -113,7 +113,7 @@ export function generateCommand(): Command {
     process.stdout.write('\n');
     if (opts.stats) {
       console.error(
-        `KV cache: ${s.cacheBytes.toLocaleString()} bytes measured for ${s.cachePositions} allocated positions${held} (${s.cacheBytesPerToken.toLocaleString()} bytes/token; analytical ${analytical.toLocaleString()})${s.windowMoves ? `; the window moved ${s.windowMoves} times past the context (${s.windowMode})` : ''}`,
+        `KV cache: ${s.cacheBytes.toLocaleString()} bytes measured for ${s.cachePositions} allocated positions${held} (${held ? '' : `${s.cacheBytesPerToken.toLocaleString()} bytes/token; `}analytical ${analytical.toLocaleString()})${s.windowMoves ? `; the window moved ${s.windowMoves} times past the context (${s.windowMode})` : ''}`,
       );
       console.error(
         `prompt ${s.promptTokens} tokens in ${(s.prefillSeconds * 1000).toFixed(0)} ms; ${s.newTokens} new tokens at ${s.tokensPerS.toFixed(1)} tokens/s`,

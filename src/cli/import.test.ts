@@ -49,6 +49,11 @@ describe('import', () => {
       /^tokenizer: sentencepiece BPE, 400 tokens$/m, // 384 and the 16 placeholders
     ],
     [
+      'gemma3-bf16',
+      /^Gemma3ForCausalLM: 6 layers, d 32, 4 heads of 16 \/ 1 KV heads, query\/key head norms, sliding window 8 \(every 6th layer full\), scaled embeddings, norms after attention and FFN, context 64,/m,
+      /^tokenizer: sentencepiece BPE \(no dummy prefix\), 384 tokens$/m,
+    ],
+    [
       'llama31-rope-scaled',
       /^LlamaForCausalLM: .*context 1,024, RoPE rescaled as Llama 3\.1 \(×8 beyond 512\),/m,
       /^tokenizer: byte-level BPE \(its own split\), 300 tokens$/m,
@@ -80,6 +85,25 @@ describe('import', () => {
     const an = JSON.parse(cli('analyze', '--checkpoint', out, '--json').stdout);
     // One producer layer of two, one K/V head of 16: K and V rows of 16 float32 values.
     expect(an.kvCache.bytesPerToken).toBe(1 * 2 * 16 * 4);
+  });
+
+  it("an imported Gemma 3's windowed layers hold their window and a stride while generating", () => {
+    const r = cli(
+      'generate',
+      '--checkpoint',
+      join(root, 'gemma3-bf16'),
+      '--prompt',
+      'ROMEO',
+      '--max-tokens',
+      '30',
+      '--json',
+    );
+    expect(r.status, r.stderr).toBe(0);
+    const g = JSON.parse(r.stdout);
+    // Window 8 and a stride of 1 on layers 0–4; layer 5 attends to the whole text.
+    expect(g.kv_cache_layer_positions).toEqual([9, 9, 9, 9, 9, 64]);
+    expect(g.kv_cache_bytes).toBe(g.kv_cache_bytes_analytical);
+    expect(g.kv_cache_bytes).toBe((5 * 9 + 64) * 2 * 16 * 4);
   });
 
   it('refuses to overwrite without --force', () => {
