@@ -759,8 +759,8 @@ def gemma3_logits(w, cfg, ids):
     causal = k_idx <= q_idx
     windowed = causal & (k_idx > q_idx - cfg["sliding_window"])
 
-    def rotary(base):
-        inv = 1.0 / (base ** (torch.arange(0, hd, 2, dtype=torch.float64) / hd))
+    def rotary(base, factor=1.0):
+        inv = 1.0 / (base ** (torch.arange(0, hd, 2, dtype=torch.float64) / hd)) / factor
         emb = torch.cat([torch.outer(torch.arange(T, dtype=torch.float64), inv)] * 2, dim=-1)
         return emb.cos(), emb.sin()
 
@@ -768,7 +768,9 @@ def gemma3_logits(w, cfg, ids):
     for i in range(cfg["num_hidden_layers"]):
         l = f"model.layers.{i}."
         local = cfg["layer_types"][i] == "sliding_attention"
-        cos, sin = rotary(cfg["rope_local_base_freq"] if local else cfg["rope_theta"])
+        # Gemma 3 4B+ interpolate the global layers' positions ("linear", factor 8); local ones never.
+        factor = (cfg.get("rope_scaling") or {}).get("factor", 1.0)
+        cos, sin = rotary(cfg["rope_local_base_freq"]) if local else rotary(cfg["rope_theta"], factor)
         a = gemma_rms_norm(x, p(l + "input_layernorm.weight"), eps)
         proj = lambda n: a @ p(l + f"self_attn.{n}.weight").T
         q = gemma_rms_norm(proj("q_proj").view(1, T, H, hd), p(l + "self_attn.q_norm.weight"), eps).transpose(1, 2)
@@ -827,6 +829,25 @@ def write_gemma3(name):
         use_bidirectional_attention=False,
     )
     del cfg["hidden_act"]  # Gemma's configs name their activation hidden_activation
+    w = gemma3_weights(vocab, L, d, hd, f_)
+    ids = torch.tensor([[2] + sp.encode(SAMPLE)[:23]])
+    save_llama_family(name, cfg, w, torch.bfloat16, ids, logits=gemma3_logits)
+    # SentencePiece's own ids (no <bos>), for the tokenizer test.
+    text = open(os.path.join(ROOT, "..", "shared", "data", "tinyshakespeare.txt"), encoding="utf-8").read()
+    samples = [
+        SAMPLE,
+        text[200_000:203_000],
+        "  leading spaces",
+        "trailing  ",
+        "tabs\tand\nnewlines",
+        "naïve café ✓ 😀 漢字",
+    ]
+    with open(os.path.join(directory, "sentencepiece-ids.json"), "w", encoding="utf-8") as f:
+        json.dump([{"text": t, "ids": sp.encode(t)} for t in samples], f, ensure_ascii=False)
+
+
+def gemma3_weights(vocab, L, d, hd, f_):
+    """Random Gemma 3 text-model weights (4 query heads, 1 KV head), norms stored as gain − 1."""
     rnd = lambda *s, std=0.1: torch.randn(*s) * std
     w = {"model.embed_tokens.weight": rnd(vocab, d, std=0.3)}
     for i in range(L):
@@ -845,20 +866,73 @@ def write_gemma3(name):
         w[l + "mlp.up_proj.weight"] = rnd(f_, d, std=0.2)
         w[l + "mlp.down_proj.weight"] = rnd(d, f_, std=0.2)
     w["model.norm.weight"] = rnd(d)
-    ids = torch.tensor([[2] + sp.encode(SAMPLE)[:23]])
-    save_llama_family(name, cfg, w, torch.bfloat16, ids, logits=gemma3_logits)
-    # SentencePiece's own ids (no <bos>), for the tokenizer test.
-    text = open(os.path.join(ROOT, "..", "shared", "data", "tinyshakespeare.txt"), encoding="utf-8").read()
-    samples = [
-        SAMPLE,
-        text[200_000:203_000],
-        "  leading spaces",
-        "trailing  ",
-        "tabs\tand\nnewlines",
-        "naïve café ✓ 😀 漢字",
-    ]
-    with open(os.path.join(directory, "sentencepiece-ids.json"), "w", encoding="utf-8") as f:
-        json.dump([{"text": t, "ids": sp.encode(t)} for t in samples], f, ensure_ascii=False)
+    return w
+
+
+def write_gemma3_multimodal(name, text_dir):
+    """A Gemma 3 4B-style multimodal checkpoint (Gemma3ForConditionalGeneration, transformers ≥ 4.52
+    names): the text model under model.language_model., a token vision tower and projector beside
+    it, and a config.json whose text_config gives only what differs from Gemma3TextConfig's
+    defaults — as gemma-3-4b-it's does — with the global layers' positions interpolated ×8."""
+    torch.manual_seed(3304)
+    directory = os.path.join(OUT, name)
+    os.makedirs(directory, exist_ok=True)
+    for f in ("tokenizer.json", "tokenizer_config.json"):
+        with open(os.path.join(OUT, text_dir, f), encoding="utf-8") as src:
+            content = src.read()
+        with open(os.path.join(directory, f), "w", encoding="utf-8") as dst:
+            dst.write(content)
+    vocab, L, d, hd, f_ = 384, 6, 32, 16, 48
+    text_config = {
+        "head_dim": hd,
+        "hidden_size": d,
+        "intermediate_size": f_,
+        "max_position_embeddings": 64,
+        "model_type": "gemma3_text",
+        "num_attention_heads": 4,
+        "num_hidden_layers": L,
+        "num_key_value_heads": 1,
+        "query_pre_attn_scalar": hd,
+        "rope_scaling": {"factor": 8.0, "rope_type": "linear"},
+        "sliding_window": 8,
+        "vocab_size": vocab,
+    }
+    cfg = {
+        "architectures": ["Gemma3ForConditionalGeneration"],
+        "boi_token_index": 255999,
+        "eoi_token_index": 256000,
+        "eos_token_id": [1, 106],
+        "image_token_index": 262144,
+        "initializer_range": 0.02,
+        "mm_tokens_per_image": 256,
+        "model_type": "gemma3",
+        "text_config": text_config,
+        "torch_dtype": "bfloat16",
+        "transformers_version": "4.52.0",
+        "vision_config": {"hidden_size": 8, "image_size": 16, "model_type": "siglip_vision_model", "patch_size": 8},
+    }
+    with open(os.path.join(directory, "config.json"), "w") as f:
+        json.dump(cfg, f, indent=2)
+    w = gemma3_weights(vocab, L, d, hd, f_)
+    named = {"model.language_model." + n[len("model.") :]: t for n, t in w.items()}
+    named["model.vision_tower.vision_model.embeddings.patch_embedding.weight"] = torch.randn(8, 3, 8, 8)
+    named["model.multi_modal_projector.mm_input_projection_weight"] = torch.randn(8, d)
+    stored = save_model(directory, named, torch.bfloat16, 1)
+    text = {"model." + n[len("model.language_model.") :]: t for n, t in stored.items() if ".language_model." in n}
+    # Gemma3TextConfig's defaults under the file's fields, as transformers fills them.
+    full = {
+        "rms_norm_eps": 1e-6,
+        "rope_theta": 1000000.0,
+        "rope_local_base_freq": 10000.0,
+        "layer_types": ["sliding_attention"] * 5 + ["full_attention"],
+        **text_config,
+    }
+    with open(os.path.join(OUT, text_dir, "sentencepiece-ids.json"), encoding="utf-8") as f:
+        sample_ids = json.load(f)[0]["ids"]
+    ids = torch.tensor([[2] + sample_ids[:23]])
+    logits = gemma3_logits(text, full, ids)
+    write_safetensors(os.path.join(directory, "expected.safetensors"), {"input_ids": ids.int(), "logits": logits})
+    print(f"wrote fixtures/hf/{name}")
 
 
 if __name__ == "__main__":
@@ -867,8 +941,9 @@ if __name__ == "__main__":
     if sys.argv[1:] == ["llama31"]:  # only the Llama 3.1-style directory
         write_llama31("llama31-rope-scaled")
         sys.exit(0)
-    if sys.argv[1:] == ["gemma3"]:  # only the Gemma 3 directory
+    if sys.argv[1:] == ["gemma3"]:  # only the Gemma 3 directories
         write_gemma3("gemma3-bf16")
+        write_gemma3_multimodal("gemma3-multimodal-bf16", "gemma3-bf16")
         sys.exit(0)
     if sys.argv[1:] == ["phi3"]:  # only the Phi-3 directory
         write_phi3("phi3-bf16")
@@ -902,3 +977,4 @@ if __name__ == "__main__":
     write_qwen3("qwen3-bf16")
     write_phi3("phi3-bf16")
     write_gemma3("gemma3-bf16")
+    write_gemma3_multimodal("gemma3-multimodal-bf16", "gemma3-bf16")

@@ -76,7 +76,7 @@ describe.skipIf(noTorch)('the PyTorch package (python/shareformer)', () => {
     {
       // Gemma 3: GeGLU, scaled embeddings, norms after attention and FFN, head norms, a window of 5
       // on layers 0 and 2 at RoPE base 10,000 and full attention at 1,000,000 on layer 1, which reads
-      // layer 0's keys (CLA) and so turns its queries at layer 0's base.
+      // layer 0's keys (CLA) and so turns its queries at layer 0's base; linear rope scaling there.
       file: 'Gemma 3-style: local and global layers, GeGLU, post-norms, scaled embeddings',
       config: resolveConfig({
         ...qwen2Style,
@@ -93,6 +93,8 @@ describe.skipIf(noTorch)('the PyTorch package (python/shareformer)', () => {
         tieEmbeddings: true,
         shareWeights: 'none',
         shareKv: 'cla:2',
+        // Gemma 3 4B+: positions interpolated ×8 in the global layers only.
+        ropeScaling: { type: 'linear', factor: 8 },
       }),
     },
     {

@@ -1,4 +1,4 @@
-// `shareformer import`: a Hugging Face model directory (GPT-2, Llama, Mistral, Qwen2, Qwen3, Phi-3)
+// `shareformer import`: a Hugging Face model directory (GPT-2, Llama, Mistral, Qwen2, Qwen3, Phi-3, Gemma 3)
 // → a shareformer checkpoint that eval, generate, train --init-from and analyze --checkpoint use as
 // they are.
 // Weights are read and written one tensor at a time.
@@ -22,7 +22,7 @@ interface ImportOpts {
 export function importCommand(): Command {
   return new Command('import')
     .description(
-      'import a Hugging Face model directory (GPT-2, Llama, Mistral, Qwen2, Qwen3, Phi-3; safetensors) as a shareformer checkpoint',
+      'import a Hugging Face model directory (GPT-2, Llama, Mistral, Qwen2, Qwen3, Phi-3, Gemma 3; safetensors) as a shareformer checkpoint',
     )
     .requiredOption(
       '--from <dir>',
@@ -73,7 +73,11 @@ function runImport(opts: ImportOpts): void {
     if (opts.json) console.log(JSON.stringify(summary));
     else {
       const r = config.ropeScaling;
-      const rope = r ? `, RoPE rescaled as Llama 3.1 (×${r.factor} beyond ${r.originalContext.toLocaleString()})` : '';
+      const rope = !r
+        ? ''
+        : r.type === 'linear'
+          ? `, RoPE positions interpolated ×${r.factor}${config.ropeLocalBase ? ' in the full-attention layers' : ''}`
+          : `, RoPE rescaled as Llama 3.1 (×${r.factor} beyond ${r.originalContext.toLocaleString()})`;
       const width = config.headDim ? ` of ${config.headDim}` : '';
       const qkv = `${config.qkvBias && !config.bias ? ', Q/K/V biases' : ''}${config.qkNorm ? ', query/key head norms' : ''}${windowText(config)}${config.embedScale ? ', scaled embeddings' : ''}${config.postNorms ? ', norms after attention and FFN' : ''}`;
       console.log(

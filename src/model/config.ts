@@ -39,7 +39,7 @@ export interface ModelConfig {
   ropeBase: number;
   /** RoPE base of the windowed layers when they differ from the full ones (Gemma 3: 10,000 against 1,000,000); 0 = ropeBase. */
   ropeLocalBase: number;
-  /** Llama 3.1's long-context frequency rescaling of RoPE; null = plain base^(−2i/D). */
+  /** Long-context rescaling of RoPE (Llama 3.1's "llama3", or "linear"); null = plain base^(−2i/D). */
   ropeScaling: RopeScaling | null;
   /** Biases on every linear layer (and LayerNorm). */
   bias: boolean;
@@ -145,13 +145,16 @@ export const modelConfigSchema = z.strictObject({
   ropeBase: z.number().gt(1).max(1e12),
   ropeLocalBase: z.union([z.literal(0), z.number().gt(1).max(1e12)]),
   ropeScaling: z
-    .strictObject({
-      type: z.literal('llama3'),
-      factor: z.number().gt(0).max(1e6),
-      lowFreqFactor: z.number().gt(0).max(1e6),
-      highFreqFactor: z.number().gt(0).max(1e6),
-      originalContext: z.number().int().min(1).max(CONFIG_LIMITS.context),
-    })
+    .discriminatedUnion('type', [
+      z.strictObject({
+        type: z.literal('llama3'),
+        factor: z.number().gt(0).max(1e6),
+        lowFreqFactor: z.number().gt(0).max(1e6),
+        highFreqFactor: z.number().gt(0).max(1e6),
+        originalContext: z.number().int().min(1).max(CONFIG_LIMITS.context),
+      }),
+      z.strictObject({ type: z.literal('linear'), factor: z.number().gt(0).max(1e6) }),
+    ])
     .nullable(),
   bias: z.boolean(),
   qkvBias: z.boolean(),
@@ -195,7 +198,7 @@ export function resolveConfig(partial: Partial<ModelConfig> = {}): ModelConfig {
     throw new ConfigError('positions', `rope needs an even head size, got ${headSize(c)}`);
   if (c.ropeScaling && c.positions !== 'rope')
     throw new ConfigError('ropeScaling', `rescales rotary embeddings, but positions is ${c.positions}`);
-  if (c.ropeScaling && c.ropeScaling.highFreqFactor <= c.ropeScaling.lowFreqFactor)
+  if (c.ropeScaling?.type === 'llama3' && c.ropeScaling.highFreqFactor <= c.ropeScaling.lowFreqFactor)
     throw new ConfigError('ropeScaling', 'highFreqFactor must exceed lowFreqFactor');
   if (c.fullAttentionEvery > 0 && c.slidingWindow === 0)
     throw new ConfigError('fullAttentionEvery', 'chooses the layers without a window, but slidingWindow is 0');

@@ -19,6 +19,8 @@ export const SUPPORTED_ARCHITECTURES: Record<string, HfFamily> = {
   Qwen3ForCausalLM: 'qwen3',
   Phi3ForCausalLM: 'phi3',
   Gemma3ForCausalLM: 'gemma3',
+  // Gemma 3 4B, 12B, 27B: the text model is imported, the vision tower left out.
+  Gemma3ForConditionalGeneration: 'gemma3',
 };
 
 /** The stock class each family exports to. */
@@ -197,9 +199,10 @@ const PHI3_FIELDS = new Set([...LLAMA_FIELDS, 'original_max_position_embeddings'
 
 /**
  * Rotary embeddings as config.json gives them: `rope_theta` + `rope_scaling` (transformers 4), or
- * one `rope_parameters` object holding both (transformers 5). Scaling: none ("default"), or Llama
- * 3.1's "llama3" frequency rescaling (all four numbers given). Linear, dynamic, YaRN and the rest
- * compute other frequencies or scale attention: refused by name, as is a partial rotary factor.
+ * one `rope_parameters` object holding both (transformers 5). Scaling: none ("default"), "linear"
+ * position interpolation (every frequency ÷ factor), or Llama 3.1's "llama3" frequency rescaling
+ * (all four numbers given). Dynamic, YaRN and the rest compute other frequencies or scale
+ * attention: refused by name, as is a partial rotary factor.
  */
 function rotary(cfg: Json, source: string): Pick<ModelConfig, 'ropeBase' | 'ropeScaling'> {
   const inOne = cfg.rope_parameters !== undefined && cfg.rope_parameters !== null;
@@ -226,7 +229,19 @@ function rotary(cfg: Json, source: string): Pick<ModelConfig, 'ropeBase' | 'rope
     if (extra.length > 0) refuse(`unknown field ${JSON.stringify(extra[0])} for unscaled rotary embeddings`);
     return { ropeBase, ropeScaling: null };
   }
-  if (type !== 'llama3') refuse('rotary embeddings without scaling or with Llama 3.1\'s "llama3" rescaling only');
+  if (type === 'linear') {
+    known.add('factor');
+    const extra = Object.keys(s).filter((k) => !known.has(k));
+    if (extra.length > 0) refuse(`unknown field ${JSON.stringify(extra[0])} for linear scaling`);
+    return {
+      ropeBase,
+      ropeScaling: { type: 'linear', factor: field(s, 'factor', where, isPosNum, 'a positive number') },
+    };
+  }
+  if (type !== 'llama3')
+    refuse(
+      'rotary embeddings without scaling, with "linear" position interpolation or Llama 3.1\'s "llama3" rescaling',
+    );
   for (const k of ['factor', 'low_freq_factor', 'high_freq_factor', 'original_max_position_embeddings']) known.add(k);
   const extra = Object.keys(s).filter((k) => !known.has(k));
   if (extra.length > 0) refuse(`unknown field ${JSON.stringify(extra[0])}`);
@@ -423,6 +438,50 @@ function gemma3Config(cfg: Json, source: string): Partial<ModelConfig> {
   };
 }
 
+/** Gemma3TextConfig's defaults, which a multimodal checkpoint's `text_config` leaves out (4B: all but seven fields). */
+const GEMMA3_TEXT_DEFAULTS: Json = {
+  vocab_size: 262208,
+  hidden_size: 2304,
+  intermediate_size: 9216,
+  num_hidden_layers: 26,
+  num_attention_heads: 8,
+  num_key_value_heads: 4,
+  head_dim: 256,
+  hidden_activation: 'gelu_pytorch_tanh',
+  max_position_embeddings: 131072,
+  rms_norm_eps: 1e-6,
+  rope_theta: 1000000,
+  query_pre_attn_scalar: 256,
+  sliding_window: 4096,
+  rope_local_base_freq: 10000,
+  sliding_window_pattern: 6,
+};
+
+/** Fields of Gemma3ForConditionalGeneration's config.json beside its text model's. */
+const GEMMA3_MULTIMODAL_FIELDS = new Set([
+  'text_config',
+  'vision_config',
+  'mm_tokens_per_image',
+  'boi_token_index',
+  'eoi_token_index',
+  'image_token_index',
+  'boi_token_id',
+  'eoi_token_id',
+  'image_token_id',
+]);
+
+/** The text model's config of a Gemma 3 multimodal checkpoint, with Gemma3TextConfig's defaults filled in. */
+function gemma3TextOf(cfg: Json, source: string): Json {
+  refuseUnknown(cfg, GEMMA3_MULTIMODAL_FIELDS, source);
+  const text = cfg.text_config;
+  if (text === null || typeof text !== 'object' || Array.isArray(text))
+    throw new HfImportError(
+      `${source}: "text_config" must be the text model's config object, got ${JSON.stringify(text)}`,
+    );
+  // layer_types, when given, take precedence over the default pattern (fullAttentionEvery reads them first).
+  return { ...GEMMA3_TEXT_DEFAULTS, ...(text as Json) };
+}
+
 export interface HfModelConfig {
   architecture: string;
   family: HfFamily;
@@ -446,7 +505,7 @@ export function modelConfigFromHf(json: unknown, source: string): HfModelConfig 
     family === 'gpt2'
       ? gpt2Config(cfg, source)
       : family === 'gemma3'
-        ? gemma3Config(cfg, source)
+        ? gemma3Config(architecture === 'Gemma3ForConditionalGeneration' ? gemma3TextOf(cfg, source) : cfg, source)
         : llamaConfig(cfg, source, family);
   try {
     return { architecture, family, config: resolveConfig(partial) };

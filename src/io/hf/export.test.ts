@@ -43,6 +43,7 @@ describe.each([
   'qwen3-bf16',
   'phi3-bf16',
   'gemma3-bf16',
+  'gemma3-multimodal-bf16',
 ])('%s: import, export, import', (dir) => {
   it('gives bit-identical logits and the same token ids', () => {
     const first = importHuggingFace(directoryReader(join(FIXTURES, dir)));
@@ -52,9 +53,12 @@ describe.each([
     expect([...back.tokenizer.encode(SAMPLE)]).toEqual([...first.tokenizer.encode(SAMPLE)]);
     expect(back.tokenizer.bosId).toBe(first.tokenizer.bosId);
     // Mistral without a window is Llama; Phi-3 (whose fixture has one) goes out as Mistral.
-    const windowedLlama = first.lm.config.slidingWindow && first.architecture !== 'Gemma3ForCausalLM';
+    const windowedLlama = first.lm.config.slidingWindow && !first.architecture.startsWith('Gemma3');
+    // A multimodal Gemma 3 goes out as its text model.
     expect(back.architecture).toBe(
-      windowedLlama ? 'MistralForCausalLM' : first.architecture.replace(/^Mistral/, 'Llama'),
+      windowedLlama
+        ? 'MistralForCausalLM'
+        : first.architecture.replace(/^Mistral/, 'Llama').replace('ForConditionalGeneration', 'ForCausalLM'),
     );
   });
 });

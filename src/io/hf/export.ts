@@ -266,13 +266,17 @@ function hfConfig(family: HfFamily, c: ModelConfig, tokenizer: Tokenizer): Recor
     };
   }
   const r = c.ropeScaling;
-  const rope_scaling = r && {
-    rope_type: r.type,
-    factor: r.factor,
-    low_freq_factor: r.lowFreqFactor,
-    high_freq_factor: r.highFreqFactor,
-    original_max_position_embeddings: r.originalContext,
-  };
+  const rope_scaling =
+    r &&
+    (r.type === 'linear'
+      ? { rope_type: 'linear', factor: r.factor }
+      : {
+          rope_type: r.type,
+          factor: r.factor,
+          low_freq_factor: r.lowFreqFactor,
+          high_freq_factor: r.highFreqFactor,
+          original_max_position_embeddings: r.originalContext,
+        });
   if (family === 'gemma3') return gemma3Config(c, rope_scaling, ids);
   const llamaOnly = { rope_scaling, attention_bias: false, mlp_bias: false };
   const windowed = family === 'llama' && c.slidingWindow > 0;

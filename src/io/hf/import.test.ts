@@ -39,6 +39,7 @@ describe.each([
   ['qwen3-bf16', 'Qwen3ForCausalLM', 'BF16'],
   ['phi3-bf16', 'Phi3ForCausalLM', 'BF16'],
   ['gemma3-bf16', 'Gemma3ForCausalLM', 'BF16'],
+  ['gemma3-multimodal-bf16', 'Gemma3ForConditionalGeneration', 'BF16'],
 ])('%s', (dir, architecture, dtype) => {
   const { ids, logits } = expected(dir);
 
@@ -100,10 +101,10 @@ describe('bad model directories are refused, naming the file and what is wrong',
       /config\.json: "architectures" is \["BertForMaskedLM"\]; supported: GPT2LMHeadModel, LlamaForCausalLM, MistralForCausalLM, Qwen2ForCausalLM, Qwen3ForCausalLM, Phi3ForCausalLM/,
     ],
     [
-      'linear rope scaling',
+      'dynamic rope scaling',
       'llama',
-      editJSON('config.json', (j) => (j.rope_scaling = { type: 'linear', factor: 2 })),
-      /config\.json: "rope_scaling": .* is not supported \(rotary embeddings without scaling or with Llama 3\.1's "llama3" rescaling only/,
+      editJSON('config.json', (j) => (j.rope_scaling = { type: 'dynamic', factor: 2 })),
+      /config\.json: "rope_scaling": .* is not supported \(rotary embeddings without scaling, with "linear" position interpolation or Llama 3\.1's "llama3" rescaling\)/,
     ],
     [
       'llama3 rope scaling without its factors',
@@ -136,7 +137,7 @@ describe('bad model directories are refused, naming the file and what is wrong',
       "Phi-3.5's long-context rope",
       'phi3-bf16',
       editJSON('config.json', (j) => (j.rope_scaling = { type: 'longrope', long_factor: [1], short_factor: [1] })),
-      /"rope_scaling": .* is not supported \(rotary embeddings without scaling or with Llama 3\.1's "llama3" rescaling only\)/,
+      /"rope_scaling": .* is not supported \(rotary embeddings without scaling, with "linear" position interpolation or Llama 3\.1's "llama3" rescaling\)/,
     ],
     [
       "Phi-4-mini's partial rotary embeddings",
@@ -180,6 +181,12 @@ describe('bad model directories are refused, naming the file and what is wrong',
       'gemma3-bf16',
       editJSON('config.json', (j) => (j.query_pre_attn_scalar = 21)),
       /"query_pre_attn_scalar": 21 is not supported \(attention scores are scaled by 1\/√head_dim \(16\)\)/,
+    ],
+    [
+      'a multimodal Gemma 3 without its text model',
+      'gemma3-multimodal-bf16',
+      editJSON('config.json', (j) => delete j.text_config),
+      /config\.json: "text_config" must be the text model's config object, got undefined/,
     ],
     [
       'global layers that are not every Nth',
@@ -363,6 +370,28 @@ describe('bad model directories are refused, naming the file and what is wrong',
       editJSON('config.json', edit)(dir);
       expect(importHuggingFace(directoryReader(dir)).lm.config, name).toEqual(gemma.lm.config);
     }
+  });
+
+  it("a multimodal Gemma 3's text model comes in: its defaults filled, its global layers' positions interpolated, its vision tower left out", () => {
+    const reader = directoryReader(join(FIXTURES, 'gemma3-multimodal-bf16'));
+    const model = openHfModel(reader);
+    expect([...model.plan.ignored].sort()).toEqual([
+      'model.multi_modal_projector.mm_input_projection_weight',
+      'model.vision_tower.vision_model.embeddings.patch_embedding.weight',
+    ]);
+    const gemma = importHuggingFace(reader);
+    // text_config gives twelve fields; the window pattern, both RoPE bases and the norm epsilon are Gemma3TextConfig's defaults.
+    expect(gemma.lm.config).toMatchObject({
+      fullAttentionEvery: 6,
+      ropeBase: 1e6,
+      ropeLocalBase: 1e4,
+      normEps: 1e-6,
+      ropeScaling: { type: 'linear', factor: 8 },
+    });
+    const { ids, logits } = expected('gemma3-multimodal-bf16');
+    const unscaled = new TransformerLM({ ...gemma.lm.config, ropeScaling: null }, null);
+    unscaled.loadWeights(new Map([...gemma.lm.params].map(([n, t]) => [n, t.data])));
+    expect(relativeDiff(noGrad(() => unscaled.forward(ids, 1)).data, Float32Array.from(logits))).toBeGreaterThan(1e-3);
   });
 
   it('an embedding wider than the tokenizer is said: its extra rows get placeholder tokens', () => {

@@ -35,12 +35,20 @@ export interface TensorInfo {
   shape: number[];
 }
 
-/** The prefix the file uses (Hub GPT-2: none; save_pretrained: `transformer.`; Llama: `model.`). */
+/**
+ * The prefix the file uses (Hub GPT-2: none; save_pretrained: `transformer.`; Llama: `model.`;
+ * Gemma 3's multimodal checkpoints: `language_model.model.`, or `model.language_model.` since
+ * transformers 4.52).
+ */
 function prefixOf(family: HfFamily, names: Iterable<string>): string {
   const list = [...names];
-  const candidate = family === 'gpt2' ? 'transformer.' : 'model.';
-  return list.some((n) => n.startsWith(candidate)) ? candidate : '';
+  const candidates =
+    family === 'gpt2' ? ['transformer.'] : ['model.language_model.', 'language_model.model.', 'model.'];
+  return candidates.find((c) => list.some((n) => n.startsWith(c))) ?? '';
 }
+
+/** A Gemma 3 multimodal checkpoint's vision tower and projector: not part of the text model. */
+const VISION = /^(model\.)?(vision_tower|multi_modal_projector)\./;
 
 function gpt2Recipe(name: string, c: ModelConfig, p: string): Recipe | null {
   const d = c.dModel;
@@ -197,8 +205,9 @@ export function planImport(
   const extra: string[] = [];
   for (const name of tensors.keys()) {
     if (used.has(name)) continue;
-    const tiedHead = config.tieEmbeddings && /^lm_head\.weight$/.test(name);
-    if (tiedHead || BUFFERS.some((re) => re.test(name))) ignored.push(name);
+    const tiedHead = config.tieEmbeddings && /^(language_model\.)?lm_head\.weight$/.test(name);
+    const vision = family === 'gemma3' && VISION.test(name);
+    if (tiedHead || vision || BUFFERS.some((re) => re.test(name))) ignored.push(name);
     else extra.push(name);
   }
   if (extra.length > 0) {

@@ -31,6 +31,7 @@ const fixtures: Array<[string, string, Partial<ModelConfig>]> = [
       fullAttentionEvery: 2,
       ropeBase: 1e6,
       ropeLocalBase: 1e4,
+      ropeScaling: { type: 'linear', factor: 8 },
     },
   ],
   [

@@ -9,7 +9,7 @@ import { OpError, type Tensor, expectTensors, formatShape, result } from '../ten
  * originalContext / lowFreqFactor are slowed by `factor`, those shorter than
  * originalContext / highFreqFactor are kept, and those between are interpolated.
  */
-export interface RopeScaling {
+export interface Llama3Scaling {
   type: 'llama3';
   factor: number;
   lowFreqFactor: number;
@@ -17,10 +17,19 @@ export interface RopeScaling {
   originalContext: number;
 }
 
+/** Position interpolation ("rope_type": "linear"; Gemma 3 4B+'s global layers): every frequency divided by `factor`. */
+export interface LinearScaling {
+  type: 'linear';
+  factor: number;
+}
+
+export type RopeScaling = Llama3Scaling | LinearScaling;
+
 /** The D/2 inverse frequencies pair i rotates by, per position. */
 export function ropeInverseFrequencies(dim: number, base: number, scaling: RopeScaling | null = null): Float64Array {
   const inv = Float64Array.from({ length: dim / 2 }, (_, i) => base ** ((-2 * i) / dim));
   if (!scaling) return inv;
+  if (scaling.type === 'linear') return inv.map((f) => f / scaling.factor);
   const { factor, lowFreqFactor: low, highFreqFactor: high, originalContext: old } = scaling;
   return inv.map((f) => {
     const wavelength = (2 * Math.PI) / f;
