@@ -93,8 +93,9 @@ describe.skipIf(noTorch)('the PyTorch package (python/shareformer)', () => {
         tieEmbeddings: true,
         shareWeights: 'none',
         shareKv: 'cla:2',
-        // Gemma 3 4B+: positions interpolated ×8 in the global layers only.
+        // Gemma 3 4B+: positions interpolated ×8 in the global layers only; 27B's score scale.
         ropeScaling: { type: 'linear', factor: 8 },
+        attentionScalar: 12,
       }),
     },
     {

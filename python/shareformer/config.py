@@ -14,6 +14,7 @@ DEFAULT_CONFIG = {
     "dModel": 128,
     "heads": 4,
     "headDim": 0,
+    "attentionScalar": 0,
     "kvHeads": 4,
     "context": 128,
     "slidingWindow": 0,

@@ -179,7 +179,7 @@ class ShareformerLM(nn.Module):
                 q = self._linear(h, f"{a}.attn.q", i).view(B, T, H, hd).transpose(1, 2)
                 q = pos(self._head_norm(q, f"{a}.attn.qnorm"), plan.kv[i])
                 k = keys[plan.kv[i]].repeat_interleave(H // G, dim=1)
-                s = (q @ k.transpose(-1, -2)) * (1 / math.sqrt(hd))
+                s = (q @ k.transpose(-1, -2)) * (1 / math.sqrt(c["attentionScalar"] or hd))
                 probs[i] = s.masked_fill(~mask(i), float("-inf")).softmax(-1)
             v = values[plan.kv[i]].repeat_interleave(H // G, dim=1)
             o = (probs[plan.attention[i]] @ v).transpose(1, 2).reshape(B, T, H * hd)

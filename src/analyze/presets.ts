@@ -259,7 +259,16 @@ export const ANALYZER_PRESETS: Record<string, AnalyzerPreset> = {
   },
   'gemma3-27b': {
     description: 'Gemma 3 27B text model (32 heads of 128 on d 5,376, GQA 16 KV heads; windows of 1,024)',
-    config: gemma3({ layers: 62, dModel: 5376, heads: 32, headDim: 128, kvHeads: 16, ffnHidden: 21504, ...LONG_GEMMA }),
+    config: gemma3({
+      layers: 62,
+      dModel: 5376,
+      heads: 32,
+      headDim: 128,
+      attentionScalar: 168,
+      kvHeads: 16,
+      ffnHidden: 21504,
+      ...LONG_GEMMA,
+    }),
   },
   'bert-base': { description: 'BERT base (encoder)', config: bert(12, 768, 12), encoder: { typeVocab: 2 } },
   'bert-large': { description: 'BERT large (encoder)', config: bert(24, 1024, 16), encoder: { typeVocab: 2 } },

@@ -51,6 +51,11 @@ export function addModelOptions(
     .option('--d-model <n>', 'model width', int(1))
     .option('--heads <n>', 'attention heads', int(1))
     .option('--head-dim <n>', 'width of each head (default d-model / heads; Qwen3 sets it apart)', int(1))
+    .option(
+      '--attention-scalar <n>',
+      'scores are q·k / √N (default: the head width; Gemma 3 27B: 168 on heads of 128)',
+      num((n) => n > 0 && n <= 1e9, 'a positive number'),
+    )
     .option('--context <n>', 'context length in tokens', int(1))
     .option(
       '--sliding-window <n>',
@@ -140,6 +145,7 @@ const MODEL_FLAGS: Record<string, keyof ModelConfig> = {
   dModel: 'dModel',
   heads: 'heads',
   headDim: 'headDim',
+  attentionScalar: 'attentionScalar',
   context: 'context',
   slidingWindow: 'slidingWindow',
   fullAttentionEvery: 'fullAttentionEvery',

@@ -15,6 +15,11 @@ export interface ModelConfig {
    * width (Qwen3-0.6B: 16 heads of 128 on d 1024), so the query projection is heads · headDim wide.
    */
   headDim: number;
+  /**
+   * Attention scores are q·k / √attentionScalar; 0 = the head width (Gemma 3 27B: 168 on heads of
+   * 128, its `query_pre_attn_scalar`).
+   */
+  attentionScalar: number;
   /** Key/value heads; heads for MHA, 1 for MQA, anything dividing heads for GQA. */
   kvHeads: number;
   /** Maximum sequence length (the learned position table's size). */
@@ -76,6 +81,7 @@ export const DEFAULT_CONFIG: ModelConfig = {
   dModel: 128,
   heads: 4,
   headDim: 0,
+  attentionScalar: 0,
   kvHeads: 4,
   context: 128,
   slidingWindow: 0,
@@ -133,6 +139,7 @@ export const modelConfigSchema = z.strictObject({
   dModel: size(CONFIG_LIMITS.dModel),
   heads: size(CONFIG_LIMITS.heads),
   headDim: z.number().int().min(0).max(CONFIG_LIMITS.dModel),
+  attentionScalar: z.number().min(0).max(1e9),
   kvHeads: size(CONFIG_LIMITS.heads),
   context: size(CONFIG_LIMITS.context),
   slidingWindow: z.number().int().min(0).max(CONFIG_LIMITS.context),
@@ -225,6 +232,9 @@ export function resolveConfig(partial: Partial<ModelConfig> = {}): ModelConfig {
 /** Width of one attention head: headDim, or dModel / heads when it is 0. */
 export const headSize = (c: Pick<ModelConfig, 'dModel' | 'heads' | 'headDim'>): number =>
   c.headDim > 0 ? c.headDim : c.dModel / c.heads;
+
+/** The factor attention scores are multiplied by: 1/√attentionScalar, or 1/√(head width). */
+export const scoreScale = (c: ModelConfig): number => 1 / Math.sqrt(c.attentionScalar || headSize(c));
 
 /** The sliding window layer `i` attends within, 0 for the whole context (see fullAttentionEvery). */
 export function layerWindow(c: ModelConfig, i: number): number {

@@ -32,7 +32,7 @@ import {
 } from '../tensor/ops/quantized.js';
 import { ropeInverseFrequencies } from '../tensor/ops/rope.js';
 import type { ParamGroup } from '../train/adamw.js';
-import { headSize, layerWindow, planOf, resolveConfig, type ModelConfig } from './config.js';
+import { headSize, layerWindow, planOf, resolveConfig, scoreScale, type ModelConfig } from './config.js';
 import { KVCache, type CacheOptions } from './kvcache.js';
 import { countParameters, parameterLayout, type ParameterCount, type ParameterSpec } from './parameters.js';
 import type { SharingPlan } from './plan.js';
@@ -247,7 +247,8 @@ export class TransformerLM {
       throw new Error(`forward: the cache holds ${cache.batch} sequences, got a batch of ${batch}`);
     if (offset + T > c.context)
       throw new Error(`forward: ${offset} cached + ${T} new positions exceed the context of ${c.context}`);
-    const hd = headSize(c);
+    const hd = headSize(c),
+      scores = scoreScale(c);
 
     let x = this.lookup('embed.weight', ids, [batch, T]);
     if (c.embedDim > 0) x = matmul(x, this.p('embed.proj.weight'), { transB: true });
@@ -308,8 +309,8 @@ export class TransformerLM {
         const window = layerWindow(c, i),
           keyLength = keysOf(plan.kv[i]!);
         p = int8
-          ? attentionProbsInt8(q, cache!.int8Rows('keys', plan.kv[i]!), keyLength, window)
-          : attentionProbs(q, stored('keys', keys, plan.kv[i]!, i), { keyLength, window });
+          ? attentionProbsInt8(q, cache!.int8Rows('keys', plan.kv[i]!), keyLength, window, scores)
+          : attentionProbs(q, stored('keys', keys, plan.kv[i]!, i), { keyLength, window, scale: scores });
       }
       probs.push(p);
       options.observe?.(i, { keys: k, values: v, probs: p });

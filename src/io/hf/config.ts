@@ -392,8 +392,8 @@ function gemmaRotary(cfg: Json, source: string): Pick<ModelConfig, 'ropeBase' | 
 /**
  * Gemma 3 (text): Llama's attention with head norms, a GELU-gated FFN, token embeddings scaled by
  * √d, an RMSNorm on each block's output as well as its input, tied embeddings, and sliding-window
- * layers at their own RoPE base between global ones. Soft-capping (Gemma 2), bidirectional
- * attention and a query scale other than 1/√head_dim are refused by name.
+ * layers at their own RoPE base between global ones, scores scaled by 1/√query_pre_attn_scalar.
+ * Soft-capping (Gemma 2) and bidirectional attention are refused by name.
  */
 function gemma3Config(cfg: Json, source: string): Partial<ModelConfig> {
   refuseUnknown(cfg, GEMMA3_FIELDS, source);
@@ -403,13 +403,8 @@ function gemma3Config(cfg: Json, source: string): Partial<ModelConfig> {
   const gelu = (v: unknown) => v === 'gelu_pytorch_tanh' || v === 'gelu_new';
   supported(cfg, 'hidden_activation', gelu, 'the GeGLU feed-forward uses GELU in its tanh form', source);
   supported(cfg, 'hidden_act', gelu, 'the GeGLU feed-forward uses GELU in its tanh form', source);
-  supported(
-    cfg,
-    'query_pre_attn_scalar',
-    (v) => v === headDim,
-    `attention scores are scaled by 1/√head_dim (${headDim})`,
-    source,
-  );
+  // Scores are q·k / √query_pre_attn_scalar: head_dim in every size but 27B (168 on heads of 128).
+  const scalar = field(cfg, 'query_pre_attn_scalar', source, isPosNum, 'a positive number', headDim);
   for (const cap of ['final_logit_softcapping', 'attn_logit_softcapping'])
     supported(cfg, cap, (v) => v === null, 'no soft-capping (Gemma 2)', source);
   supported(cfg, 'use_bidirectional_attention', (v) => v === false, 'causal attention', source);
@@ -420,6 +415,7 @@ function gemma3Config(cfg: Json, source: string): Partial<ModelConfig> {
   const rope = gemmaRotary(cfg, source);
   return {
     ...shape,
+    attentionScalar: scalar === headDim ? 0 : scalar,
     slidingWindow: windowed ? window : 0,
     fullAttentionEvery: windowed ? every : 0,
     ffn: 'geglu',

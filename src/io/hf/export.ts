@@ -60,6 +60,10 @@ export function exportFamily(c: ModelConfig): HfFamily {
       );
     return 'gemma3';
   }
+  if (c.attentionScalar > 0 && c.attentionScalar !== headSize(c))
+    throw new HfExportError(
+      `scores scaled by 1/√${c.attentionScalar} (--attention-scalar) export as Gemma3ForCausalLM only (its query_pre_attn_scalar), which needs GeGLU, post-norms, scaled embeddings and head norms`,
+    );
   if (c.fullAttentionEvery > 0 || c.ropeLocalBase > 0)
     throw new HfExportError(
       'full-attention layers between windowed ones (--full-attention-every, ropeLocalBase) export as Gemma3ForCausalLM only, which needs GeGLU, post-norms, scaled embeddings and head norms',
@@ -220,7 +224,7 @@ function gemma3Config(c: ModelConfig, rope_scaling: unknown, ids: Record<string,
     num_attention_heads: c.heads,
     num_key_value_heads: c.kvHeads,
     head_dim: headSize(c),
-    query_pre_attn_scalar: headSize(c),
+    query_pre_attn_scalar: c.attentionScalar || headSize(c),
     max_position_embeddings: c.context,
     rms_norm_eps: c.normEps,
     rope_theta: c.ropeBase,

@@ -177,12 +177,6 @@ describe('bad model directories are refused, naming the file and what is wrong',
       /config\.json: "final_logit_softcapping": 30 is not supported \(no soft-capping \(Gemma 2\)\)/,
     ],
     [
-      "Gemma 3 27B's query scale (not 1/√head_dim)",
-      'gemma3-bf16',
-      editJSON('config.json', (j) => (j.query_pre_attn_scalar = 21)),
-      /"query_pre_attn_scalar": 21 is not supported \(attention scores are scaled by 1\/√head_dim \(16\)\)/,
-    ],
-    [
       'a multimodal Gemma 3 without its text model',
       'gemma3-multimodal-bf16',
       editJSON('config.json', (j) => delete j.text_config),
@@ -370,6 +364,24 @@ describe('bad model directories are refused, naming the file and what is wrong',
       editJSON('config.json', edit)(dir);
       expect(importHuggingFace(directoryReader(dir)).lm.config, name).toEqual(gemma.lm.config);
     }
+  });
+
+  it("Gemma 3 27B's score scale comes in: 1/√query_pre_attn_scalar, not 1/√head_dim", () => {
+    const dir = join(root, 'gemma3-scalar');
+    cpSync(join(FIXTURES, 'gemma3-bf16'), dir, { recursive: true });
+    editJSON('config.json', (j) => (j.query_pre_attn_scalar = 21))(dir);
+    const scaled = importHuggingFace(directoryReader(dir));
+    expect(scaled.lm.config.attentionScalar).toBe(21);
+    // The fixture's logits are for 1/√16: scaled by 1/√21 they differ; back at 16 they match.
+    const { ids, logits } = expected('gemma3-bf16');
+    const at = (attentionScalar: number) => {
+      const lm = new TransformerLM({ ...scaled.lm.config, attentionScalar }, null);
+      lm.loadWeights(new Map([...scaled.lm.params].map(([n, t]) => [n, t.data])));
+      return relativeDiff(noGrad(() => lm.forward(ids, 1)).data, Float32Array.from(logits));
+    };
+    expect(at(21)).toBeGreaterThan(1e-3);
+    expect(at(16)).toBeLessThan(1e-5);
+    expect(importHuggingFace(directoryReader(join(FIXTURES, 'gemma3-bf16'))).lm.config.attentionScalar).toBe(0);
   });
 
   it("a multimodal Gemma 3's text model comes in: its defaults filled, its global layers' positions interpolated, its vision tower left out", () => {

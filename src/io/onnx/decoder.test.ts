@@ -32,6 +32,7 @@ const fixtures: Array<[string, string, Partial<ModelConfig>]> = [
       ropeBase: 1e6,
       ropeLocalBase: 1e4,
       ropeScaling: { type: 'linear', factor: 8 },
+      attentionScalar: 21,
     },
   ],
   [

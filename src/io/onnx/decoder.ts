@@ -5,7 +5,7 @@
 // (value): CLA/YOCO consumers read their producer's inside the graph, attention-sharing consumers
 // reuse the producer's probabilities, GQA keys stay kvHeads wide, and each unique weight is one
 // initializer that every layer using it reads. Runs in browsers: it returns the file's bytes.
-import { headSize, layerWindow, type ModelConfig } from '../../model/config.js';
+import { headSize, layerWindow, scoreScale, type ModelConfig } from '../../model/config.js';
 import type { SharingPlan } from '../../model/plan.js';
 import type { TransformerLM } from '../../model/transformer.js';
 import { ropeInverseFrequencies } from '../../tensor/ops/rope.js';
@@ -264,12 +264,12 @@ class DecoderGraph {
     return g.op('And', [visible, padded]);
   }
 
-  /** softmax(QKᵀ/√hd) over allowed keys, as [B, kvH, group, S, L] so GQA keys are not repeated. */
+  /** softmax(QKᵀ/√hd, or the config's scalar) over allowed keys, as [B, kvH, group, S, L] so GQA keys are not repeated. */
   private probabilities(q: string, k: string, allowed: string): string {
     const { g, c } = this;
     const q5 = g.op('Reshape', [q, g.constant('int64', [0, c.kvHeads, this.group, -1, this.hd])]);
     const kT = g.op('Unsqueeze', [g.op('Transpose', [k], { perm: [0, 1, 3, 2] }), g.constant('int64', [2])]);
-    const scores = g.op('Mul', [g.op('MatMul', [q5, kT]), g.scalar('float', 1 / Math.sqrt(this.hd))]);
+    const scores = g.op('Mul', [g.op('MatMul', [q5, kT]), g.scalar('float', scoreScale(c))]);
     const masked = g.op('Where', [allowed, scores, g.scalar('float', -3.4028234663852886e38)]);
     return g.op('Softmax', [masked], { axis: -1 });
   }

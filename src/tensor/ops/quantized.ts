@@ -68,7 +68,7 @@ export interface Int8Rows {
   shape: readonly [number, number, number, number];
 }
 
-function int8Dims(op: string, q: Tensor, k: Int8Rows, keyLength: number): AttentionDims {
+function int8Dims(op: string, q: Tensor, k: Int8Rows, keyLength: number, scale?: number): AttentionDims {
   const [batch, heads, tq, headDim] = q.shape as [number, number, number, number];
   const [kb, kvHeads, rows, kd] = k.shape;
   if (q.rank !== 4 || kb !== batch || kd !== headDim || heads % kvHeads !== 0 || keyLength > rows || tq > keyLength)
@@ -84,14 +84,20 @@ function int8Dims(op: string, q: Tensor, k: Int8Rows, keyLength: number): Attent
     tk: keyLength,
     kvStride: rows,
     headDim,
-    scale: 1 / Math.sqrt(headDim),
+    scale: scale ?? 1 / Math.sqrt(headDim),
     causal: true,
   };
 }
 
-/** Causal softmax(QKᵀ/√D) over keys read from int8 rows (inference: no gradient); `window`: see AttentionOptions. */
-export function attentionProbsInt8(q: Tensor, k: Int8Rows, keyLength: number, window = 0): Tensor {
-  const d = { ...int8Dims('attentionProbsInt8', q, k, keyLength), window: windowOf('attentionProbsInt8', window) };
+/**
+ * Causal softmax(scale · QKᵀ) over keys read from int8 rows (inference: no gradient); scale
+ * defaults to 1/√D; `window`: see AttentionOptions.
+ */
+export function attentionProbsInt8(q: Tensor, k: Int8Rows, keyLength: number, window = 0, scale?: number): Tensor {
+  const d = {
+    ...int8Dims('attentionProbsInt8', q, k, keyLength, scale),
+    window: windowOf('attentionProbsInt8', window),
+  };
   const probs = takeBuffer(d.batch * d.heads * d.tq * d.tk);
   backend().attentionProbsInt8(q.data, k.q, k.scales, d, probs);
   return new Tensor(probs, [d.batch, d.heads, d.tq, d.tk]);
