@@ -22,7 +22,8 @@ import type { SharingPlan } from './plan.js';
  * Positions a generation's cache holds for a text of `context` positions: all of them, or for a
  * sliding-window RoPE model its window and an eighth more (it drops a stride of positions the
  * window will never read again, at once); learned positions are indexed by cache slot, so such
- * models keep the whole context, as do models with some full-attention layers (one buffer serves all).
+ * models keep the whole context. `layers`: per layer, what its own entries hold — with
+ * full-attention layers among windowed ones (Gemma 3), the windowed layers' window and a stride.
  */
 export function cachePositions(
   config: ModelConfig,
@@ -103,10 +104,10 @@ export class KVCache {
   /** Per layer: how many of the `length` positions, the oldest, a bounded layer no longer holds. */
   private readonly dropped: number[];
   private readonly limits: Array<LayerLimit | null>;
-  /** Per layer: [batch, kvHeads, allocated, headDim] buffers, or null where the plan computes none. */
+  /** Per layer: [batch, kvHeads, layerAllocated(layer), headDim] buffers, or null where the plan computes none. */
   readonly keys: Array<Store | null>;
   readonly values: Array<Store | null>;
-  /** int8 only: per layer, one scale per [batch, kvHeads, allocated] row. */
+  /** int8 only: per layer, one scale per [batch, kvHeads, layerAllocated(layer)] row. */
   readonly keyScales: Array<Float32Array | null>;
   readonly valueScales: Array<Float32Array | null>;
   readonly dtype: StorageDtype;
@@ -303,7 +304,7 @@ export class KVCache {
     }
   }
 
-  /** An int8 cache's rows of one layer as stored: values, scales and [batch, kvHeads, allocated, headDim]. */
+  /** An int8 cache's rows of one layer as stored: values, scales and [batch, kvHeads, layerAllocated(layer), headDim]. */
   int8Rows(kind: 'keys' | 'values', layer: number): Int8Rows {
     const q = this[kind][layer],
       scales = (kind === 'keys' ? this.keyScales : this.valueScales)[layer];
@@ -313,7 +314,7 @@ export class KVCache {
   }
 
   /**
-   * A layer's keys or values as a float32 [batch, kvHeads, allocated, headDim] tensor whose first
+   * A layer's keys or values as a float32 [batch, kvHeads, layerAllocated(layer), headDim] tensor whose first
    * `positions` rows are filled: the buffer itself for fp32, otherwise widened into this kind's
    * scratch (valid until the next read of the same kind).
    */
