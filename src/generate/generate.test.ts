@@ -125,6 +125,24 @@ it('drops the oldest positions exactly: a one-layer RoPE model (GQA) matches an 
   expect(r.stats.windowMoves).toBeGreaterThan(3);
 });
 
+/** Each generated step's logits equal an uncached forward pass over the prompt and the tokens so far. */
+function expectEveryStepUncached(
+  lm: TransformerLM,
+  tok: CharTokenizer,
+  prompt: string,
+  steps: Float32Array[],
+  ids: number[],
+  count: number,
+): void {
+  const tokens = Array.from(tok.encode(prompt));
+  for (const [k, logits] of steps.entries()) {
+    const ref = noGrad(() => lm.forward(Int32Array.from(tokens), 1));
+    expect(relativeDiff(logits, ref.data.subarray(ref.size - lm.config.vocabSize)), `step ${k}`).toBeLessThan(1e-4);
+    tokens.push(ids[k]!);
+  }
+  expect(steps).toHaveLength(count);
+}
+
 it("a sliding-window model's cache holds its window and a stride, and decodes what an uncached pass decodes", () => {
   // Window 8, stride 1: the cache never holds more than 9 positions of the 64 the text reaches.
   const { lm, tok } = model('llama.safetensors', { context: 64, slidingWindow: 8 });
@@ -140,13 +158,7 @@ it("a sliding-window model's cache holds its window and a stride, and decodes wh
   expect(most).toBe(9);
   expect(r.stats.cacheBytes).toBe(kvBytesPerToken(lm.config) * 9);
   expect(r.stats.windowMoves).toBe(0); // the context was never reached: nothing was approximated
-  const tokens = Array.from(tok.encode(prompt));
-  for (const [k, logits] of steps.entries()) {
-    const ref = noGrad(() => lm.forward(Int32Array.from(tokens), 1));
-    expect(relativeDiff(logits, ref.data.subarray(ref.size - lm.config.vocabSize)), `step ${k}`).toBeLessThan(1e-4);
-    tokens.push(r.ids[k]!);
-  }
-  expect(steps).toHaveLength(40);
+  expectEveryStepUncached(lm, tok, prompt, steps, r.ids, 40);
 });
 
 it('Gemma 3-style windowed layers among full ones each hold their window and a stride, and decode what an uncached pass decodes', () => {
@@ -182,13 +194,7 @@ it('Gemma 3-style windowed layers among full ones each hold their window and a s
   const perLayer = kvCacheBytesPerLayer(lm.config, 'fp32', lm.plan);
   expect(r.stats.cacheBytes).toBe(perLayer.reduce((n, b, i) => n + b * r.stats.cacheLayerPositions[i]!, 0));
   expect(r.stats.cacheLayerPositions.filter((_, i) => windowed[i])).toEqual(windowed.filter(Boolean).map(() => 9));
-  const tokens = Array.from(tok.encode(prompt));
-  for (const [k, logits] of steps.entries()) {
-    const ref = noGrad(() => lm.forward(Int32Array.from(tokens), 1));
-    expect(relativeDiff(logits, ref.data.subarray(ref.size - lm.config.vocabSize)), `step ${k}`).toBeLessThan(1e-4);
-    tokens.push(r.ids[k]!);
-  }
-  expect(steps).toHaveLength(40);
+  expectEveryStepUncached(lm, tok, prompt, steps, r.ids, 40);
 });
 
 it('a prompt longer than the context keeps its last tokens and says how many it cut', () => {
