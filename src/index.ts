@@ -37,7 +37,7 @@ export {
   type ParameterCount,
   type Component,
 } from './model/parameters.js';
-export { KVCache } from './model/kvcache.js';
+export { KVCache, kvCacheBytesHeld } from './model/kvcache.js';
 export { PRESETS, presetConfig } from './model/presets.js';
 export {
   CharTokenizer,

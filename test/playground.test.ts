@@ -313,6 +313,29 @@ describe.skipIf(why !== null)('playground in Chromium', () => {
     await page.getByTestId('gen-prompt').fill('ROMEO');
     await page.getByTestId('generate').click();
     await page.locator('[data-testid=gen-output][data-done=true]').waitFor({ timeout: 30_000 });
+    // Its window of 16 bounds the cache to 16 positions and a stride of 2, as it would the model
+    // without GQA, so the gauge's ratio is GQA's alone: 2 KV heads for 4.
+    expect(await page.getByTestId('kv-gauge').textContent()).toMatch(/allocated for 18 positions .*— 0\.50×/);
+    // Gemma 3: five windowed layers hold 9 positions, the global one all of them — in the model
+    // without sharing too, so the ratio is MQA's alone (1 KV head for 4).
+    const gemma = fileURLToPath(new URL('../fixtures/hf/gemma3-bf16/', import.meta.url));
+    await page
+      .getByTestId('open-checkpoint')
+      .setInputFiles(
+        ['config.json', 'model.safetensors', 'tokenizer.json', 'tokenizer_config.json'].map((f) => join(gemma, f)),
+      );
+    await page.waitForFunction(() =>
+      /Gemma3ForCausalLM \(uploaded checkpoint\).*opened/.test(
+        document.querySelector('[data-testid=runs]')?.textContent ?? '',
+      ),
+    );
+    await page.getByTestId('gen-prompt').fill(' soft, what light');
+    await page.getByTestId('generate').click();
+    await page.locator('[data-testid=gen-output][data-done=true]').waitFor({ timeout: 30_000 });
+    const gauge = await page.getByTestId('kv-gauge').textContent();
+    expect(gauge).toMatch(/windowed layers hold 9\); without sharing .* — 0\.25×/);
+    expect(gauge).toMatch(/L0.*· 9 positions/);
+    await page.getByTestId('kv-gauge').screenshot({ path: join(SHOTS, 'gemma3-kv-gauge.png') });
     await page.close();
   });
 

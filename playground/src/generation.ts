@@ -1,9 +1,7 @@
 // The generation tab: streams a run's tokens from the Worker into the output and draws the KV
-// gauge per token against the same model without sharing.
-import { analyze, fmtInt, type WorkerClient } from 'shareformer';
-import { baselineOf } from './analysis-panel.js';
+// gauge per token (the Worker measures it and the same model's figure without sharing).
+import { fmtInt, type WorkerClient } from 'shareformer';
 import { renderGauge } from './kv-gauge.js';
-import { validate } from './plan-form.js';
 import type { Runs } from './runs.js';
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
@@ -25,13 +23,10 @@ async function generate(client: WorkerClient, runs: Runs): Promise<void> {
   $<HTMLButtonElement>('generate').disabled = true;
   try {
     await runs.ensureInWorker(r);
-    const config = validate(r.settings);
-    const kv = config.ok ? analyze(config.config).plan.kv : [];
-    const baseline = config.ok ? analyze(baselineOf(config.config)).kvCache.bytesPerToken : r.kvBytesPerToken;
     const off = client.on((e) => {
       if (e.type !== 'token' || e.run !== r.id) return;
       out.textContent += e.text;
-      renderGauge($('kv-gauge'), e.kv, kv, baseline);
+      renderGauge($('kv-gauge'), e.kv);
     });
     const result = await client
       .generate({

@@ -1,18 +1,17 @@
 // The analyzer: parameters, memory, KV cache and FLOPs of any configuration and sharing plan,
 // computed from the config alone (nothing is allocated), so it works for 70B-parameter presets.
 // Parameter and KV figures come from the same functions the runtime uses (model/parameters.ts).
-import { headSize, layerWindow, planOf, resolveConfig, type ModelConfig } from '../model/config.js';
+import { headSize, layerWindow, planOf, resolveConfig, withoutKvSharing, type ModelConfig } from '../model/config.js';
 import {
   countParameters,
   DTYPE_BYTES,
-  kvCacheBytesPerLayer,
   kvCacheBytesPerToken,
   parameterLayout,
   relaxationLayout,
   type ParameterCount,
   type ParameterSpec,
 } from '../model/parameters.js';
-import { cachePositions } from '../model/kvcache.js';
+import { cachePositions, kvCacheBytesHeld } from '../model/kvcache.js';
 import type { SharingPlan } from '../model/plan.js';
 import type { StorageDtype } from '../tensor/precision.js';
 import type { AnalyzerPreset } from './presets.js';
@@ -195,8 +194,8 @@ export function analyze(config: ModelConfig, options: AnalyzeOptions = {}, encod
   if (!(kvDtype in DTYPE_BYTES))
     throw new Error(`--kv-dtype must be one of ${Object.keys(DTYPE_BYTES).join(', ')}, got ${kvDtype}`);
   const perToken = kvCacheBytesPerToken(c, kvDtype, plan);
-  const held = cachePositions(c, context, plan).layers;
-  const baseline = resolveConfig({ ...c, kvHeads: c.heads, shareKv: 'none', shareAttention: 'none' });
+  const held = cachePositions(c, context).positions;
+  const baseline = withoutKvSharing(c);
   // Decoders attend to t keys at position t (on average (T+1)/2; a sliding window caps t); encoders to all T.
   const atContext = forwardFlops(c, plan, encoder ? context : (i) => visibleKeys(c, i, context));
   // FLOPs are linear in the number of keys, so the sequence average is the cost at the mean key count.
@@ -243,8 +242,7 @@ export function analyze(config: ModelConfig, options: AnalyzeOptions = {}, encod
       bytesPerToken: perToken,
       // What generation allocates: a sliding-window RoPE model holds only its window and a stride
       // (Gemma 3: its windowed layers do, its global ones the whole context).
-      bytes:
-        kvCacheBytesPerLayer(c, kvDtype, plan).reduce((n, perPosition, i) => n + perPosition * held[i]!, 0) * batch,
+      bytes: kvCacheBytesHeld(c, kvDtype, held, plan, batch),
       baselineBytesPerToken: kvCacheBytesPerToken(baseline, kvDtype),
       keyEntries: plan.computesK.filter(Boolean).length,
       valueEntries: plan.computesV.filter(Boolean).length,

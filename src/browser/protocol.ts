@@ -72,9 +72,15 @@ export interface KvGauge {
   /** Filled positions and allocated positions. */
   length: number;
   allocated: number;
-  /** Per layer: bytes of its own keys and values (0 where it reads another layer's). */
-  layers: Array<{ keys: number; values: number }>;
+  /**
+   * Per layer: bytes of its own keys and values (0 where it reads another layer's), the positions
+   * allocated for them (fewer than `allocated` where only windowed layers read them; 0 where it
+   * borrows) and the layer whose entries it reads (itself when it owns them).
+   */
+  layers: Array<{ keys: number; values: number; positions: number; reads: number }>;
   bytes: number;
+  /** What the same model without GQA/MQA, CLA/YOCO or attention sharing would hold for `allocated` positions. */
+  baselineBytes: number;
 }
 
 export type WorkerEvent =

@@ -5,6 +5,7 @@ import { decodeCheckpoint, memorySource } from '../io/checkpoint-files.js';
 import { readFileSync } from 'node:fs';
 import { generate } from '../generate/generate.js';
 import { importHuggingFace } from '../io/hf/import.js';
+import { kvCacheBytesHeld } from '../model/kvcache.js';
 import { noGrad } from '../tensor/tensor.js';
 import type { WorkerEvent, WorkerRequest } from './protocol.js';
 import { Session } from './session.js';
@@ -82,9 +83,10 @@ describe('the shareformer worker session', () => {
     expect(tokens.map((t) => t.text).join('')).toBe(result.text);
     const last = tokens.at(-1)!.kv;
     expect(last.length).toBe(5 + 11); // the prompt and every token but the last, which is not fed back
-    expect(last.layers[1]).toEqual({ keys: 0, values: 0 }); // cla:2: layer 1 reads layer 0's
+    expect(last.layers[1]).toEqual({ keys: 0, values: 0, positions: 0, reads: 0 }); // cla:2: layer 1 reads layer 0's
     expect(last.layers[0]!.keys).toBe(last.allocated * 32 * 4);
     expect(last.bytes).toBe(result.stats.cacheBytes);
+    expect(last.baselineBytes).toBe(2 * last.bytes); // cla:2 keeps one layer's entries of two
   });
 
   it('saves a run as the CLI’s checkpoint files and opens them again to the same model', async () => {
@@ -206,6 +208,17 @@ describe('the shareformer worker session', () => {
     await h.send({ type: 'generate', run: 'gemma', prompt, maxTokens: 20, temperature: 0 });
     expect(h.of('error')).toEqual([]);
     expect(h.of('generated')[0]!.text).toBe(greedy);
+    // The gauge: the five windowed layers hold their window of 8 and a stride, the global one every
+    // position, and the bytes are what the analyzer's rule gives for that allocation.
+    const kv = h.of('token').at(-1)!.kv;
+    expect(kv.layers.map((l) => l.positions)).toEqual([9, 9, 9, 9, 9, kv.allocated]);
+    expect(kv.allocated).toBeGreaterThan(9);
+    expect(kv.bytes).toBe(kvCacheBytesHeld(direct.lm.config, 'fp32', kv.allocated));
+    expect(kv.bytes).toBeLessThan(
+      kvCacheBytesHeld({ ...direct.lm.config, slidingWindow: 0 }, 'fp32', kv.allocated) / 2,
+    );
+    // Without MQA (4 KV heads for its 1) the same layers are bounded alike: 4× the bytes.
+    expect(kv.baselineBytes).toBe(4 * kv.bytes);
     // Saved and reopened, its tokenizer still puts no ▁ before the text.
     await h.send({ type: 'save', run: 'gemma' });
     await h.send({ type: 'open', run: 'again', label: 'download', files: h.of('checkpoint')[0]!.files });

@@ -15,8 +15,8 @@ import {
   type Checkpoint,
 } from '../io/checkpoint-files.js';
 import { huggingFaceCheckpoint, isHuggingFaceDirectory } from '../io/hf/import.js';
-import { resolveConfig } from '../model/config.js';
-import type { KVCache } from '../model/kvcache.js';
+import { resolveConfig, withoutKvSharing, type ModelConfig } from '../model/config.js';
+import { kvCacheBytesHeld, type KVCache } from '../model/kvcache.js';
 import { kvBytesPerToken } from '../model/parameters.js';
 import { TransformerLM } from '../model/transformer.js';
 import { buildTokenizer, type Tokenizer } from '../text/tokenizer.js';
@@ -310,7 +310,7 @@ export class Session {
         pending += piece;
       },
       onCache: (cache) => {
-        last = gauge(cache);
+        last = gauge(cache, run.lm.config, run.lm.plan.kv);
         this.post({ type: 'token', run: req.run, text: pending, kv: last });
         pending = '';
       },
@@ -366,8 +366,14 @@ export class Session {
   }
 }
 
-function gauge(cache: KVCache): KvGauge {
-  return { length: cache.length, allocated: cache.allocated, layers: cache.layerBytes(), bytes: cache.bytes() };
+function gauge(cache: KVCache, config: ModelConfig, reads: readonly number[]): KvGauge {
+  const layers = cache.layerBytes().map((b, i) => ({
+    ...b,
+    positions: b.keys + b.values > 0 ? cache.layerAllocated(i) : 0,
+    reads: reads[i]!,
+  }));
+  const baselineBytes = kvCacheBytesHeld(withoutKvSharing(config), cache.dtype, cache.allocated);
+  return { length: cache.length, allocated: cache.allocated, layers, bytes: cache.bytes(), baselineBytes };
 }
 
 /**

@@ -233,6 +233,10 @@ export function resolveConfig(partial: Partial<ModelConfig> = {}): ModelConfig {
 export const headSize = (c: Pick<ModelConfig, 'dModel' | 'heads' | 'headDim'>): number =>
   c.headDim > 0 ? c.headDim : c.dModel / c.heads;
 
+/** The same model with every layer computing its own keys, values and scores for every head (the KV cache's baseline). */
+export const withoutKvSharing = (c: ModelConfig): ModelConfig =>
+  resolveConfig({ ...c, kvHeads: c.heads, shareKv: 'none', shareAttention: 'none' });
+
 /** The factor attention scores are multiplied by: 1/√attentionScalar, or 1/√(head width). */
 export const scoreScale = (c: ModelConfig): number => 1 / Math.sqrt(c.attentionScalar || headSize(c));
 

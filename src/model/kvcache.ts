@@ -16,28 +16,43 @@ import {
 } from '../tensor/precision.js';
 import { Tensor } from '../tensor/tensor.js';
 import { everyLayerWindowed, headSize, layerWindow, planOf, type ModelConfig } from './config.js';
+import { kvCacheBytesPerLayer } from './parameters.js';
 import type { SharingPlan } from './plan.js';
 
 /**
  * Positions a generation's cache holds for a text of `context` positions: all of them, or for a
  * sliding-window RoPE model its window and an eighth more (it drops a stride of positions the
  * window will never read again, at once); learned positions are indexed by cache slot, so such
- * models keep the whole context. `layers`: per layer, what its own entries hold — with
- * full-attention layers among windowed ones (Gemma 3), the windowed layers' window and a stride.
+ * models keep the whole context. With full-attention layers among windowed ones (Gemma 3) the
+ * cache holds the whole text and layerLimits bounds the layers only windowed layers read.
  */
-export function cachePositions(
-  config: ModelConfig,
-  context: number,
-  plan: SharingPlan = planOf(config),
-): { positions: number; stride: number; layers: number[] } {
+export function cachePositions(config: ModelConfig, context: number): { positions: number; stride: number } {
   const w = config.slidingWindow;
   const bounded = config.positions === 'rope' && everyLayerWindowed(config) && w < context;
   const stride = Math.max(1, Math.floor((bounded ? w : context) / 8));
-  const positions = bounded ? w + stride : context;
-  // With full-attention layers among windowed ones (Gemma 3), each layer whose keys and values
-  // only windowed layers read holds its window and a stride; the others the whole text.
-  const limits = bounded ? [] : layerLimits(config, context, plan);
-  return { positions, stride, layers: plan.kv.map((_, i) => limits[i]?.limit ?? positions) };
+  return { positions: bounded ? w + stride : context, stride };
+}
+
+/**
+ * Bytes a generation cache of `config` holds once `allocated` positions are allocated: each
+ * layer's own entries for those positions, or for a layer bounded by its readers' windows at most
+ * its limit. The analyzer's figure at the context, and the playground's gauge for any model's cache
+ * at the positions a real one holds (equal to KVCache.bytes()).
+ */
+export function kvCacheBytesHeld(
+  config: ModelConfig,
+  dtype: StorageDtype,
+  allocated: number,
+  plan: SharingPlan = planOf(config),
+  batch = 1,
+): number {
+  const limits = layerLimits(config, Number.POSITIVE_INFINITY, plan);
+  return (
+    kvCacheBytesPerLayer(config, dtype, plan).reduce(
+      (n, perPosition, i) => n + perPosition * Math.min(allocated, limits[i]?.limit ?? allocated),
+      0,
+    ) * batch
+  );
 }
 
 /** Per layer: what a layer holds, and drops down to, when only windowed layers read its K/V. */
