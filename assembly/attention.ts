@@ -107,3 +107,29 @@ export function addRows(dst: usize, src: usize, rows: i32, width: i32, ld: i32, 
     for (let s = v4; s < valid; s++) store<f32>(at(dst + o, s), load<f32>(at(dst + o, s)) + load<f32>(at(src + o, s)));
   }
 }
+
+/** Soft-capping (Gemma 2), in place before softmaxRows (then called with scale 1): each visible
+ * entry x of row t becomes cap · tanh(scale · x / cap); the rows' visible ranges as softmaxRows's. */
+export function softcapRows(p: usize, rows: i32, width: i32, ld: i32, first: i32, causal: bool, scale: f32, window: i32, cap: f32): void {
+  const k = scale / cap;
+  for (let t = 0; t < rows; t++) {
+    const row = p + (<usize>(t * ld) << 2);
+    const valid = causal ? min(first + t + 1, width) : width;
+    const lo = window > 0 ? max(0, valid - window) : 0;
+    for (let s = lo; s < valid; s++) store<f32>(at(row, s), cap * Mathf.tanh(load<f32>(at(row, s)) * k));
+  }
+}
+
+/** The cap's derivative on a softmax gradient: ds[t, s] *= 1 − tanh²(scale · x[t, s] / cap) for the
+ * raw products x = q·k, over each row's visible keys. */
+export function softcapBackwardRows(ds: usize, x: usize, rows: i32, width: i32, ld: i32, first: i32, causal: bool, scale: f32, cap: f32): void {
+  const k = scale / cap;
+  for (let t = 0; t < rows; t++) {
+    const o = <usize>(t * ld) << 2;
+    const valid = causal ? min(first + t + 1, width) : width;
+    for (let s = 0; s < valid; s++) {
+      const th = Mathf.tanh(load<f32>(at(x + o, s)) * k);
+      store<f32>(at(ds + o, s), load<f32>(at(ds + o, s)) * (1 - th * th));
+    }
+  }
+}

@@ -15,6 +15,7 @@ typedef struct {
   float scale;
   bool causal;
   int64_t window;
+  float softcap; /* Gemma 2: scores become softcap·tanh(score / softcap); 0: none */
 } Dims;
 
 static bool dims(napi_env env, napi_value *argv, Dims *o) {
@@ -30,7 +31,10 @@ static bool dims(napi_env env, napi_value *argv, Dims *o) {
   o->scale = (float)scale;
   napi_get_value_bool(env, argv[8], &o->causal);
   o->window = num(env, argv[9]);
-  return o->kvHeads > 0 && o->heads % o->kvHeads == 0 && o->window >= 0;
+  double softcap;
+  napi_get_value_double(env, argv[10], &softcap);
+  o->softcap = (float)softcap;
+  return o->kvHeads > 0 && o->heads % o->kvHeads == 0 && o->window >= 0 && softcap >= 0 && isfinite(softcap);
 }
 
 static inline int64_t last_key(const Dims *d, int64_t t) { return d->causal ? d->tk - d->tq + t : d->tk - 1; }
@@ -89,6 +93,12 @@ void softmax_row(float *row, int64_t valid, int64_t len) {
   if (len > valid) memset(row + valid, 0, sizeof(float) * (size_t)(len - valid));
 }
 
+/* Soft-capping (Gemma 2): x → cap·tanh(x / cap) over a row of scores. */
+static void cap_row(float *row, int64_t n, float cap) {
+  const float inv = 1.0f / cap;
+  for (int64_t s = 0; s < n; s++) row[s] = cap * tanhf(row[s] * inv);
+}
+
 typedef struct {
   Dims D;
   const float *q, *k, *v, *p, *g;
@@ -143,6 +153,7 @@ static void probs_block(const Attn *A, const Block *k, float *tmp) {
     const int64_t valid = last_key(D, k->r0 + t) + 1, first = first_key(D, k->r0 + t);
 #pragma omp simd
     for (int64_t j = first; j < valid; j++) row[j] *= sc;
+    if (D->softcap > 0) cap_row(row + first, valid - first, D->softcap);
     if (first > 0) memset(row, 0, sizeof(float) * (size_t)first);
     softmax_row(row + first, valid - first, D->tk - first);
   }
@@ -151,6 +162,12 @@ static void probs_block(const Attn *A, const Block *k, float *tmp) {
 static void probs_backward_block(const Attn *A, const Block *k, float *ds) {
   const Dims *D = &A->D;
   const int64_t width = k->width;
+  /* With a cap, the raw scores q·k of the block again (after ds's rows): each ds entry takes the
+   * cap's derivative 1 − tanh²(scale·q·k / cap). */
+  float *raw = ds + ROWS * D->tk;
+  if (D->softcap > 0)
+    sgemm_block(false, true, k->rows, width, D->d, A->q + k->qo + k->r0 * D->d, D->d, A->k + k->kvo, D->d, 0.0f, raw,
+                width);
   for (int64_t t = 0; t < k->rows; t++) {
     const float *P = A->p + k->po + (k->r0 + t) * D->tk, *G = A->g + k->po + (k->r0 + t) * D->tk;
     float *S = ds + t * width;
@@ -161,6 +178,13 @@ static void probs_backward_block(const Attn *A, const Block *k, float *ds) {
     const float fd = (float)dot, sc = D->scale;
 #pragma omp simd
     for (int64_t s = 0; s < valid; s++) S[s] = P[s] * (G[s] - fd) * sc;
+    if (D->softcap > 0) {
+      const float *X = raw + t * width, k_ = sc / D->softcap;
+      for (int64_t s = 0; s < valid; s++) {
+        const float th = tanhf(X[s] * k_);
+        S[s] *= 1.0f - th * th;
+      }
+    }
     if (width > valid) memset(S + valid, 0, sizeof(float) * (size_t)(width - valid));
   }
   if (A->dq)
@@ -201,7 +225,7 @@ static void values_backward_block(const Attn *A, const Block *k, float *tmp) {
 
 static void probs_task(void *p, int64_t task) { for_blocks((const Attn *)p, task, probs_block, 0); }
 static void probs_backward_task(void *p, int64_t task) {
-  for_blocks((const Attn *)p, task, probs_backward_block, ROWS);
+  for_blocks((const Attn *)p, task, probs_backward_block, 2 * ROWS);
 }
 static void values_task(void *p, int64_t task) { for_blocks((const Attn *)p, task, values_block, ROWS); }
 static void values_backward_task(void *p, int64_t task) {
@@ -210,14 +234,14 @@ static void values_backward_task(void *p, int64_t task) {
 
 enum { Q, K, V, P, G, OUT, DQ, DK, DP, DV };
 
-/* Every attention entry point: dims (10 values) then `count` arrays, null where not wanted. */
+/* Every attention entry point: dims (11 values) then `count` arrays, null where not wanted. */
 static napi_value attention(napi_env env, napi_callback_info info, int count, pool_task task, const int *slots) {
-  size_t argc = 16;
-  napi_value argv[16];
+  size_t argc = 17;
+  napi_value argv[17];
   CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
   Attn A;
   memset(&A, 0, sizeof A);
-  if ((int)argc != 10 + count || !dims(env, argv, &A.D)) {
+  if ((int)argc != 11 + count || !dims(env, argv, &A.D)) {
     napi_throw_error(env, NULL, "shareformer native attention: bad arguments");
     return NULL;
   }
@@ -238,8 +262,8 @@ static napi_value attention(napi_env env, napi_callback_info info, int count, po
                       &A.out,         &A.dq,          &A.dk,          &A.dp,          &A.dv};
   for (int i = 0; i < count; i++) {
     size_t len;
-    *fields[slots[i]] = opt_f32(env, argv[10 + i], &len);
-    if (!*fields[slots[i]] && !is_null(env, argv[10 + i])) return NULL;
+    *fields[slots[i]] = opt_f32(env, argv[11 + i], &len);
+    if (!*fields[slots[i]] && !is_null(env, argv[11 + i])) return NULL;
     if (*fields[slots[i]] && !covers(env, "attention", names[slots[i]], len, need[slots[i]])) return NULL;
   }
   /* A decoding step's attention (one query row) is too little work to be worth waking a thread. */

@@ -108,7 +108,7 @@ napi_value dequant_rows(napi_env env, napi_callback_info info) {
  * when a sliding window is set. */
 typedef struct {
   int64_t batch, heads, kv_heads, tq, tk, stride, d, window;
-  float scale;
+  float scale, softcap;
   bool causal;
   const float *q, *kscale, *vscale, *probs;
   const int8_t *k, *v;
@@ -137,6 +137,7 @@ static void int8_probs_task(void *ctx, int64_t task) {
 #pragma omp simd reduction(+ : dot)
       for (int64_t j = 0; j < a->d; j++) dot += q[j] * (float)k[j];
       p[s] = dot * a->kscale[row0 + s] * a->scale;
+      if (a->softcap > 0) p[s] = a->softcap * tanhf(p[s] / a->softcap);
       if (p[s] > max) max = p[s];
     }
     float sum = 0;
@@ -169,10 +170,11 @@ static void int8_values_task(void *ctx, int64_t task) {
   }
 }
 
-/* attentionProbsInt8(batch, heads, kvHeads, tq, tk, kvStride, d, scale, causal, window, q, kq, kScales, probs)
- * attendValuesInt8(batch, heads, kvHeads, tq, tk, kvStride, d, scale, causal, window, probs, vq, vScales, out) */
+/* attentionProbsInt8(batch, heads, kvHeads, tq, tk, kvStride, d, scale, causal, window, softcap, q, kq, kScales, probs)
+ * attendValuesInt8(batch, heads, kvHeads, tq, tk, kvStride, d, scale, causal, window, softcap, probs, vq, vScales, out)
+ */
 static napi_value int8_attention(napi_env env, napi_callback_info info, bool values) {
-  ARGS(14) Int8Attn a;
+  ARGS(15) Int8Attn a;
   memset(&a, 0, sizeof a);
   a.batch = num(env, argv[0]);
   a.heads = num(env, argv[1]);
@@ -184,20 +186,21 @@ static napi_value int8_attention(napi_env env, napi_callback_info info, bool val
   a.scale = (float)dbl(env, argv[7]);
   napi_get_value_bool(env, argv[8], &a.causal);
   a.window = num(env, argv[9]);
-  if (a.window < 0 || a.batch < 0 || a.heads < 0 || a.kv_heads <= 0 || a.heads % a.kv_heads != 0 || a.tq < 0 ||
-      a.tk < a.tq || a.stride < a.tk || a.d < 0) {
+  a.softcap = (float)dbl(env, argv[10]);
+  if (!(a.softcap >= 0 && isfinite(a.softcap)) || a.window < 0 || a.batch < 0 || a.heads < 0 || a.kv_heads <= 0 ||
+      a.heads % a.kv_heads != 0 || a.tq < 0 || a.tk < a.tq || a.stride < a.tk || a.d < 0) {
     napi_throw_range_error(env, NULL,
                            "shareformer native int8 attention: sizes must satisfy 0 <= tq <= tk <= kvStride");
     return NULL;
   }
   size_t n0, n1, n2, n3;
-  const float *first = f32(env, argv[10], &n0);
+  const float *first = f32(env, argv[11], &n0);
   if (!first) return NULL;
-  const int8_t *rows = i8(env, argv[11], &n1);
+  const int8_t *rows = i8(env, argv[12], &n1);
   if (!rows) return NULL;
-  const float *scales = f32(env, argv[12], &n2);
+  const float *scales = f32(env, argv[13], &n2);
   if (!scales) return NULL;
-  a.out = f32(env, argv[13], &n3);
+  a.out = f32(env, argv[14], &n3);
   if (!a.out) return NULL;
   const char *kernel = values ? "attendValuesInt8" : "attentionProbsInt8";
   const int64_t qs = mul4(a.batch, a.heads, a.tq, a.d), ps = mul4(a.batch, a.heads, a.tq, a.tk);

@@ -103,6 +103,30 @@ const attentionCases: Array<[string, Omit<AttentionDims, 'scale'>]> = [
     'one decoding query in a window of 32',
     { batch: 1, heads: 6, kvHeads: 6, tq: 1, tk: 90, kvStride: 128, headDim: 32, causal: true, window: 32 },
   ],
+  // Gemma 2's soft-capping, at caps small enough that most scores bend (its own are 50 on far larger scores).
+  [
+    'soft-capped at 1.5, 150 positions (three row blocks)',
+    { batch: 2, heads: 4, kvHeads: 2, tq: 150, tk: 150, kvStride: 150, headDim: 16, causal: true, softcap: 1.5 },
+  ],
+  [
+    'soft-capped at 2 in a window of 16, 70 new queries after 130 cached keys',
+    {
+      batch: 1,
+      heads: 3,
+      kvHeads: 1,
+      tq: 70,
+      tk: 200,
+      kvStride: 256,
+      headDim: 8,
+      causal: true,
+      window: 16,
+      softcap: 2,
+    },
+  ],
+  [
+    'one decoding query soft-capped at 1',
+    { batch: 1, heads: 6, kvHeads: 6, tq: 1, tk: 90, kvStride: 128, headDim: 32, causal: true, softcap: 1 },
+  ],
   [
     'bidirectional, 100 positions',
     { batch: 2, heads: 2, kvHeads: 2, tq: 100, tk: 100, kvStride: 100, headDim: 12, causal: false },

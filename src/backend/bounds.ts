@@ -45,6 +45,8 @@ export function checkAttentionDims(kernel: string, d: AttentionDims): { q: numbe
     throw new KernelBoundsError(`${kernel}: needs tq ${tq} ≤ tk ${tk} ≤ kvStride ${kvStride}`);
   if (d.window !== undefined && !(Number.isSafeInteger(d.window) && d.window >= 0))
     throw new KernelBoundsError(`${kernel}: window ${d.window} must be a whole number of keys (0: none)`);
+  if (d.softcap !== undefined && !(Number.isFinite(d.softcap) && d.softcap >= 0))
+    throw new KernelBoundsError(`${kernel}: softcap ${d.softcap} must be a finite number ≥ 0 (0: none)`);
   return { q: batch * heads * tq * headDim, kv: batch * kvHeads * kvStride * headDim, probs: batch * heads * tq * tk };
 }
 

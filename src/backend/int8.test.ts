@@ -66,9 +66,11 @@ describe.each(BACKENDS)('attention over an int8 KV cache on %s', (name) => {
     [1, 6, 6, 1, 256, 320, 64, 0],
     [1, 4, 2, 9, 30, 32, 8, 6],
     [1, 6, 6, 1, 256, 320, 64, 100],
+    [1, 4, 2, 9, 30, 32, 8, 0, 0.5],
+    [1, 6, 6, 1, 256, 320, 64, 100, 0.7],
   ] as const)(
-    'batch %i, heads %i over %i, tq %i, tk %i (stride %i), head size %i, sliding window %i',
-    (batch, heads, kvHeads, tq, tk, stride, D, window) => {
+    'batch %i, heads %i over %i, tq %i, tk %i (stride %i), head size %i, sliding window %i, soft-cap %s',
+    (batch, heads, kvHeads, tq, tk, stride, D, window, softcap: number = 0) => {
       const be = setBackend(name);
       const rng = new Rng(tk);
       const dims = {
@@ -82,6 +84,7 @@ describe.each(BACKENDS)('attention over an int8 KV cache on %s', (name) => {
         scale: 1 / Math.sqrt(D),
         causal: true,
         window,
+        softcap,
       };
       const q = new Float32Array(batch * heads * tq * D);
       rng.fillNormal(q);

@@ -41,6 +41,12 @@ export interface AttentionDims {
    * and every backward pass then treat as masked.
    */
   window?: number;
+  /**
+   * Soft-capping (Gemma 2): each score x = scale·q·k becomes softcap·tanh(x / softcap) before the
+   * mask and softmax, bounding it to ±softcap; 0 or absent: none. The backward kernel recomputes
+   * q·k to take the cap's derivative 1 − tanh².
+   */
+  softcap?: number;
 }
 
 export interface AdamWArgs {

@@ -56,6 +56,16 @@ export function addModelOptions(
       'scores are q·k / √N (default: the head width; Gemma 3 27B: 168 on heads of 128)',
       num((n) => n > 0 && n <= 1e9, 'a positive number'),
     )
+    .option(
+      '--attention-softcap <n>',
+      'soft-cap attention scores: cap·tanh(score / cap) before the softmax (Gemma 2: 50; 0: none)',
+      num((n) => n >= 0 && n <= 1e9, 'a number ≥ 0'),
+    )
+    .option(
+      '--logit-softcap <n>',
+      'soft-cap the output logits: cap·tanh(logit / cap) (Gemma 2: 30; 0: none)',
+      num((n) => n >= 0 && n <= 1e9, 'a number ≥ 0'),
+    )
     .option('--context <n>', 'context length in tokens', int(1))
     .option(
       '--sliding-window <n>',
@@ -146,6 +156,8 @@ const MODEL_FLAGS: Record<string, keyof ModelConfig> = {
   heads: 'heads',
   headDim: 'headDim',
   attentionScalar: 'attentionScalar',
+  attentionSoftcap: 'attentionSoftcap',
+  logitSoftcap: 'logitSoftcap',
   context: 'context',
   slidingWindow: 'slidingWindow',
   fullAttentionEvery: 'fullAttentionEvery',

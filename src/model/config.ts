@@ -20,6 +20,13 @@ export interface ModelConfig {
    * 128, its `query_pre_attn_scalar`).
    */
   attentionScalar: number;
+  /**
+   * Soft-capping of attention scores (Gemma 2: 50): each becomes cap·tanh(score / cap) before the
+   * softmax; 0 = none.
+   */
+  attentionSoftcap: number;
+  /** Soft-capping of the output logits (Gemma 2: 30): cap·tanh(logit / cap); 0 = none. */
+  logitSoftcap: number;
   /** Key/value heads; heads for MHA, 1 for MQA, anything dividing heads for GQA. */
   kvHeads: number;
   /** Maximum sequence length (the learned position table's size). */
@@ -82,6 +89,8 @@ export const DEFAULT_CONFIG: ModelConfig = {
   heads: 4,
   headDim: 0,
   attentionScalar: 0,
+  attentionSoftcap: 0,
+  logitSoftcap: 0,
   kvHeads: 4,
   context: 128,
   slidingWindow: 0,
@@ -140,6 +149,8 @@ export const modelConfigSchema = z.strictObject({
   heads: size(CONFIG_LIMITS.heads),
   headDim: z.number().int().min(0).max(CONFIG_LIMITS.dModel),
   attentionScalar: z.number().min(0).max(1e9),
+  attentionSoftcap: z.number().min(0).max(1e9),
+  logitSoftcap: z.number().min(0).max(1e9),
   kvHeads: size(CONFIG_LIMITS.heads),
   context: size(CONFIG_LIMITS.context),
   slidingWindow: z.number().int().min(0).max(CONFIG_LIMITS.context),

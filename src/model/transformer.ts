@@ -21,6 +21,7 @@ import {
   rope,
   scale,
   silu,
+  softcap as softcapOp,
 } from '../tensor/ops/index.js';
 import {
   attendValuesInt8,
@@ -248,7 +249,8 @@ export class TransformerLM {
     if (offset + T > c.context)
       throw new Error(`forward: ${offset} cached + ${T} new positions exceed the context of ${c.context}`);
     const hd = headSize(c),
-      scores = scoreScale(c);
+      scores = scoreScale(c),
+      softcap = c.attentionSoftcap;
 
     let x = this.lookup('embed.weight', ids, [batch, T]);
     if (c.embedDim > 0) x = matmul(x, this.p('embed.proj.weight'), { transB: true });
@@ -309,8 +311,8 @@ export class TransformerLM {
         const window = layerWindow(c, i),
           keyLength = keysOf(plan.kv[i]!);
         p = int8
-          ? attentionProbsInt8(q, cache!.int8Rows('keys', plan.kv[i]!), keyLength, window, scores)
-          : attentionProbs(q, stored('keys', keys, plan.kv[i]!, i), { keyLength, window, scale: scores });
+          ? attentionProbsInt8(q, cache!.int8Rows('keys', plan.kv[i]!), keyLength, { window, scale: scores, softcap })
+          : attentionProbs(q, stored('keys', keys, plan.kv[i]!, i), { keyLength, window, scale: scores, softcap });
       }
       probs.push(p);
       options.observe?.(i, { keys: k, values: v, probs: p });
@@ -333,9 +335,14 @@ export class TransformerLM {
     }
     if (cache) cache.advance(T);
     x = this.norm(x, 'norm');
-    if (!c.tieEmbeddings) return this.head(x, 'head.weight');
+    const logits = this.logits(x);
+    return c.logitSoftcap ? softcapOp(logits, c.logitSoftcap) : logits;
+  }
+
+  private logits(x: Tensor): Tensor {
+    if (!this.config.tieEmbeddings) return this.head(x, 'head.weight');
     // Tied: the output reuses the embedding; a factorized one also reuses its projection, transposed.
-    if (c.embedDim > 0) x = matmul(x, this.p('embed.proj.weight'));
+    if (this.config.embedDim > 0) x = matmul(x, this.p('embed.proj.weight'));
     return this.head(x, 'embed.weight');
   }
 

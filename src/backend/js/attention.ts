@@ -7,6 +7,11 @@ export function lastKey(d: AttentionDims, t: number): number {
   return d.causal ? d.tk - d.tq + t : d.tk - 1;
 }
 
+/** A score after soft-capping (Gemma 2): cap·tanh(x / cap), or x itself without a cap. */
+export function capped(x: number, cap: number | undefined): number {
+  return cap ? cap * Math.tanh(x / cap) : x;
+}
+
 /** First key position query t may see: the start of its sliding window, or 0. */
 export function firstKey(d: AttentionDims, t: number): number {
   return d.window ? Math.max(0, lastKey(d, t) - d.window + 1) : 0;
@@ -29,7 +34,7 @@ export function attentionProbs(q: Float32Array, k: Float32Array, d: AttentionDim
           const ko = kBase + s * D;
           let dot = 0;
           for (let j = 0; j < D; j++) dot += q[qo + j]! * k[ko + j]!;
-          row[s] = dot * scale;
+          row[s] = capped(dot * scale, d.softcap);
           if (row[s]! > max) max = row[s]!;
         }
         let sum = 0;
@@ -68,9 +73,14 @@ export function attentionProbsBackward(
         for (let s = 0; s <= last; s++) dot += probs[po + s]! * g[po + s]!;
         for (let s = 0; s <= last; s++) ds[s] = probs[po + s]! * (g[po + s]! - dot) * scale;
         for (let s = 0; s <= last; s++) {
-          const w = ds[s]!;
+          let w = ds[s]!;
           if (w === 0) continue;
           const ko = kBase + s * D;
+          if (d.softcap) {
+            let x = 0;
+            for (let j = 0; j < D; j++) x += q[qo + j]! * k[ko + j]!;
+            w *= 1 - Math.tanh((x * scale) / d.softcap) ** 2;
+          }
           if (dq) for (let j = 0; j < D; j++) dq[qo + j]! += w * k[ko + j]!;
           if (dk) for (let j = 0; j < D; j++) dk[ko + j]! += w * q[qo + j]!;
         }

@@ -152,11 +152,12 @@ type AttnArgs = [
   number,
   boolean,
   number,
+  number,
   ...Array<Float32Array | null>,
 ];
 const dimsOf = (
   d: AttentionDims,
-): [number, number, number, number, number, number, number, number, boolean, number] => [
+): [number, number, number, number, number, number, number, number, boolean, number, number] => [
   d.batch,
   d.heads,
   d.kvHeads,
@@ -167,6 +168,7 @@ const dimsOf = (
   d.scale,
   d.causal,
   d.window ?? 0,
+  d.softcap ?? 0,
 ];
 const OPS: Record<BinaryOp, number> = { add: 0, sub: 1, mul: 2 };
 

@@ -31,6 +31,13 @@ function check(kernel: string, d: AttentionDims, arrays: Arrays): void {
   for (const [name, a] of Object.entries(arrays)) covers(kernel, name, a ?? null, need[name as keyof typeof need]);
 }
 
+/** Scaled, soft-capped (Gemma 2), windowed softmax of `rows` rows of products at byte offset p. */
+function scoreSoftmax(kernels: Kernels, p: number, d: AttentionDims, rows: number, from: number): void {
+  const causal = d.causal ? 1 : 0;
+  if (d.softcap) kernels.softcapRows(p, rows, d.tk, d.tk, from, causal, d.scale, d.window ?? 0, d.softcap);
+  kernels.softmaxRows(p, rows, d.tk, d.tk, from, causal, d.softcap ? 1 : d.scale, d.window ?? 0);
+}
+
 export function attentionInModule(
   kernels: Kernels,
   mem: ModuleMemory,
@@ -55,6 +62,7 @@ export function attentionInModule(
       }
   };
   const first = (d: AttentionDims) => d.tk - d.tq;
+  const softmax = (p: number, d: AttentionDims, rows: number, from: number) => scoreSoftmax(kernels, p, d, rows, from);
   return {
     attentionProbs: (q, keys, d, probs) => {
       check('attentionProbs', d, { q, k: keys, probs });
@@ -66,7 +74,7 @@ export function attentionInModule(
         (qo, po) => {
           mem.copyIn(q, qo, d.tq * D, oQ);
           product(oQ * 4, oK * 4, oP * 4, d.tq, d.tk, D, false, true, false);
-          kernels.softmaxRows(oP * 4, d.tq, d.tk, d.tk, first(d), d.causal ? 1 : 0, d.scale, d.window ?? 0);
+          softmax(oP * 4, d, d.tq, first(d));
           mem.copyOut(probs, po, d.tq * d.tk, oP);
         },
         () => {},
@@ -75,14 +83,15 @@ export function attentionInModule(
     attentionProbsBackward: (q, keys, probs, g, d, dq, dk) => {
       check('attentionProbsBackward', d, { q, k: keys, probs, gProbs: g, dq, dk });
       const D = d.headDim;
-      const [oK, odK, oQ, odQ, oP, oG] = mem.regions(
+      const [oK, odK, oQ, odQ, oP, oG, oX] = mem.regions(
         d.tk * D,
         d.tk * D,
         d.tq * D,
         d.tq * D,
         d.tq * d.tk,
         d.tq * d.tk,
-      ) as number[] as [number, number, number, number, number, number];
+        d.softcap ? d.tq * d.tk : 0,
+      ) as number[] as [number, number, number, number, number, number, number];
       groups(
         d,
         (kvo) => {
@@ -93,13 +102,28 @@ export function attentionInModule(
           mem.copyIn(probs, po, d.tq * d.tk, oP);
           mem.copyIn(g, po, d.tq * d.tk, oG);
           kernels.softmaxBackwardRows(oP * 4, oG * 4, oG * 4, d.tq, d.tk, d.tk, first(d), d.causal ? 1 : 0, d.scale); // dS over G
+          if (d.softcap || dk) mem.copyIn(q, qo, d.tq * D, oQ);
+          if (d.softcap) {
+            // The cap's derivative needs the raw products q·k again.
+            product(oQ * 4, oK * 4, oX * 4, d.tq, d.tk, D, false, true, false);
+            kernels.softcapBackwardRows(
+              oG * 4,
+              oX * 4,
+              d.tq,
+              d.tk,
+              d.tk,
+              first(d),
+              d.causal ? 1 : 0,
+              d.scale,
+              d.softcap,
+            );
+          }
           if (dq) {
             mem.copyIn(dq, qo, d.tq * D, odQ);
             product(oG * 4, oK * 4, odQ * 4, d.tq, D, d.tk, false, false, true);
             mem.copyOut(dq, qo, d.tq * D, odQ);
           }
           if (dk) {
-            mem.copyIn(q, qo, d.tq * D, oQ);
             product(oG * 4, oQ * 4, odK * 4, d.tk, D, d.tq, true, false, true);
           }
         },
@@ -206,7 +230,7 @@ export function int8AttentionInModule(
         mem.copyIn(q, bh * d.tq * D, d.tq * D, oQ!);
         for (let t = 0; t < d.tq; t++)
           kernels.gemvRowsInt8(oK! * 4, oS! * 4, (oQ! + t * D) * 4, (oP! + t * d.tk) * 4, d.tk, D, 0);
-        kernels.softmaxRows(oP! * 4, d.tq, d.tk, d.tk, d.tk - d.tq, d.causal ? 1 : 0, d.scale, d.window ?? 0);
+        scoreSoftmax(kernels, oP! * 4, d, d.tq, d.tk - d.tq);
         mem.copyOut(probs, bh * d.tq * d.tk, d.tq * d.tk, oP!);
       });
     },

@@ -61,6 +61,28 @@ export interface Kernels {
     causal: number,
     scale: number,
   ): void;
+  softcapRows(
+    p: number,
+    rows: number,
+    width: number,
+    ld: number,
+    first: number,
+    causal: number,
+    scale: number,
+    window: number,
+    cap: number,
+  ): void;
+  softcapBackwardRows(
+    ds: number,
+    x: number,
+    rows: number,
+    width: number,
+    ld: number,
+    first: number,
+    causal: number,
+    scale: number,
+    cap: number,
+  ): void;
   maskRows(p: number, rows: number, width: number, ld: number, first: number): void;
   addRows(dst: number, src: number, rows: number, width: number, ld: number, first: number, causal: number): void;
   gemvRows(w: number, x: number, y: number, n: number, k: number, accumulate: number): void;

@@ -22,6 +22,25 @@ export function silu(x: Tensor): Tensor {
   return result(out, x.shape, [x], (g) => be.siluBackward(x.data, g, x.gradBuffer()));
 }
 
+/**
+ * Soft-capping (Gemma 2's final logits): cap·tanh(x / cap), which bounds x to ±cap and leaves small
+ * values nearly unchanged; its gradient is 1 − (y / cap)². A few tanh per element: plain loops.
+ */
+export function softcap(x: Tensor, cap: number): Tensor {
+  expectTensors('softcap', { x });
+  if (!(Number.isFinite(cap) && cap > 0)) throw new OpError('softcap', `cap must be a finite number > 0, got ${cap}`);
+  const out = takeBuffer(x.size),
+    xs = x.data;
+  for (let i = 0; i < out.length; i++) out[i] = cap * Math.tanh(xs[i]! / cap);
+  return result(out, x.shape, [x], (g) => {
+    const dx = x.gradBuffer();
+    for (let i = 0; i < out.length; i++) {
+      const t = out[i]! / cap;
+      dx[i]! += g[i]! * (1 - t * t);
+    }
+  });
+}
+
 export function softmax(x: Tensor): Tensor {
   expectTensors('softmax', { x });
   if (x.rank < 1 || x.shape[x.rank - 1] === 0)

@@ -15,6 +15,15 @@ export interface AttentionOptions {
   keyLength?: number;
   /** Sliding window: each query sees only the newest `window` keys up to itself (0 or absent: all). */
   window?: number;
+  /** Soft-capping (Gemma 2): scores become softcap·tanh(score / softcap) before the softmax (0 or absent: none). */
+  softcap?: number;
+}
+
+/** A soft-cap as the kernels take it: a finite number ≥ 0, 0 for none. */
+export function softcapOf(op: string, softcap: number | undefined): number {
+  const c = softcap ?? 0;
+  if (!Number.isFinite(c) || c < 0) throw new OpError(op, `softcap ${softcap} must be a finite number ≥ 0 (0: none)`);
+  return c;
 }
 
 /** A sliding window as the kernels take it: a whole number of keys, 0 for none. */
@@ -56,6 +65,7 @@ function dimsOf(op: string, q: Tensor, k: Tensor, options: AttentionOptions): At
     scale: options.scale ?? 1 / Math.sqrt(headDim),
     causal,
     window: windowOf(op, options.window),
+    softcap: softcapOf(op, options.softcap),
   };
 }
 

@@ -44,6 +44,7 @@ const CHECKS: Array<[string, (t: Record<string, Tensor>) => Tensor | Tensor[], (
   ['gelu exact', (t) => ops.gelu(t.x!, 'none'), () => ({ x: randn([20], 2) })],
   ['silu', (t) => ops.silu(t.x!), () => ({ x: randn([20], 2) })],
   ['softmax', (t) => ops.softmax(t.x!), () => ({ x: randn([3, 7]) })],
+  ['softcap at 1.5 (most values bend)', (t) => ops.softcap(t.x!, 1.5), () => ({ x: randn([20], 2) })],
   [
     'attention GQA causal',
     (t) => ops.attention(t.q!, t.k!, t.v!),
@@ -55,6 +56,11 @@ const CHECKS: Array<[string, (t: Record<string, Tensor>) => Tensor | Tensor[], (
     () => ({ q: randn([1, 2, 2, 4]), k: randn([1, 1, 5, 4]), v: randn([1, 1, 5, 4]) }),
   ],
   ['attentionProbs', (t) => ops.attentionProbs(t.q!, t.k!), () => ({ q: randn([1, 2, 4, 4]), k: randn([1, 2, 4, 4]) })],
+  [
+    'attentionProbs soft-capped at 0.8 in a window of 3',
+    (t) => ops.attentionProbs(t.q!, t.k!, { softcap: 0.8, window: 3 }),
+    () => ({ q: randn([1, 2, 5, 4], 1.5), k: randn([1, 1, 5, 4], 1.5) }),
+  ],
   [
     'attendValues bidirectional',
     (t) => ops.attendValues(t.p!, t.v!, { causal: false }),
