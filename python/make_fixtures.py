@@ -73,11 +73,13 @@ def rope_ref(x, offset=0, base=10000.0):
     return x * cos + rotate_half(x) * sin
 
 
-def attn_probs_ref(q, k, causal=True, scale=None):
+def attn_probs_ref(q, k, causal=True, scale=None, softcap=0.0):
     h, g = q.shape[1], k.shape[1]
     k = k.repeat_interleave(h // g, dim=1)
     scale = 1 / math.sqrt(q.shape[-1]) if scale is None else scale
     s = q @ k.transpose(-1, -2) * scale
+    if softcap:
+        s = softcap * torch.tanh(s / softcap)
     if causal:
         tq, tk = q.shape[-2], k.shape[-2]
         mask = torch.arange(tk)[None, :] > (torch.arange(tq)[:, None] + tk - tq)
@@ -311,6 +313,23 @@ def op_cases():
         torch.manual_seed(4321)
         case("linear", "linear", torch.nn.functional.linear, {"x": f32(2, 3, 6), "weight": f32(5, 6), "bias": f32(5)})
         case("linear_no_bias", "linear", torch.nn.functional.linear, {"x": f32(4, 6), "weight": f32(3, 6)})
+    # Gemma 2's soft-capping: cap·tanh(x / cap) on logits, and on scores before the mask and softmax.
+    with torch.random.fork_rng():
+        torch.manual_seed(4322)
+        case(
+            "softcap",
+            "softcap",
+            lambda x, cap: cap * torch.tanh(x / cap),
+            {"x": f32(4, 25, scale=3.0)},
+            params={"cap": 2.0},
+        )
+        case(
+            "attention_probs_softcap",
+            "attentionProbs",
+            lambda q, k, causal, softcap: attn_probs_ref(q, k, causal, softcap=softcap),
+            {"q": f32(2, 4, 5, 8, scale=2.0), "k": f32(2, 2, 5, 8, scale=2.0)},
+            params={"causal": True, "softcap": 1.5},
+        )
 
 
 def write_ops():

@@ -34,8 +34,10 @@ export const OP_CALLS: Record<string, OpCall> = {
   gelu: (t, _i, p) => ops.gelu(t.x!, p.approximate as 'tanh' | 'none'),
   silu: (t) => ops.silu(t.x!),
   softmax: (t) => ops.softmax(t.x!),
+  softcap: (t, _i, p) => ops.softcap(t.x!, p.cap as number),
   attention: (t, _i, p) => ops.attention(t.q!, t.k!, t.v!, { causal: p.causal as boolean }),
-  attentionProbs: (t, _i, p) => ops.attentionProbs(t.q!, t.k!, { causal: p.causal as boolean }),
+  attentionProbs: (t, _i, p) =>
+    ops.attentionProbs(t.q!, t.k!, { causal: p.causal as boolean, softcap: (p.softcap as number | undefined) ?? 0 }),
   attendValues: (t, _i, p) => ops.attendValues(t.probs!, t.v!, { causal: p.causal as boolean }),
   rope: (t, _i, p) => ops.rope(t.x!, { offset: p.offset as number }),
   crossEntropy: (t, i, p) =>
