@@ -99,6 +99,24 @@ describe.skipIf(noTorch)('the PyTorch package (python/shareformer)', () => {
       }),
     },
     {
+      // Gemma 2: every other layer windowed, scores and logits soft-capped. At initial weights the
+      // scores are ~0.01 and the logits ~0.2, so caps of 0.005 and 0.1 bend most of them.
+      file: 'Gemma 2-style: soft-capped scores and logits, every other layer windowed',
+      config: resolveConfig({
+        ...qwen2Style,
+        qkvBias: false,
+        ffn: 'geglu',
+        embedScale: true,
+        postNorms: true,
+        slidingWindow: 5,
+        fullAttentionEvery: 2,
+        tieEmbeddings: true,
+        attentionScalar: 6,
+        attentionSoftcap: 0.005,
+        logitSoftcap: 0.1,
+      }),
+    },
+    {
       file: "Llama 3.1's rope scaling",
       config: resolveConfig({
         ...qwen2Style,

@@ -15,6 +15,8 @@ DEFAULT_CONFIG = {
     "heads": 4,
     "headDim": 0,
     "attentionScalar": 0,
+    "attentionSoftcap": 0,
+    "logitSoftcap": 0,
     "kvHeads": 4,
     "context": 128,
     "slidingWindow": 0,

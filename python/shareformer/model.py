@@ -180,6 +180,8 @@ class ShareformerLM(nn.Module):
                 q = pos(self._head_norm(q, f"{a}.attn.qnorm"), plan.kv[i])
                 k = keys[plan.kv[i]].repeat_interleave(H // G, dim=1)
                 s = (q @ k.transpose(-1, -2)) * (1 / math.sqrt(c["attentionScalar"] or hd))
+                if c["attentionSoftcap"]:  # Gemma 2: before the mask and softmax
+                    s = c["attentionSoftcap"] * torch.tanh(s / c["attentionSoftcap"])
                 probs[i] = s.masked_fill(~mask(i), float("-inf")).softmax(-1)
             v = values[plan.kv[i]].repeat_interleave(H // G, dim=1)
             o = (probs[plan.attention[i]] @ v).transpose(1, 2).reshape(B, T, H * hd)
@@ -195,10 +197,14 @@ class ShareformerLM(nn.Module):
             x = x + F.dropout(post(self._linear(ff, f"{f}.ffn.down", i), f"{f}.postnorm2"), drop)
         if cache is not None:
             cache["length"] = past + T
-        x = self._norm(x, "norm")
-        if not c["tieEmbeddings"]:
+        logits = self._logits(self._norm(x, "norm"))
+        cap = c["logitSoftcap"]
+        return cap * torch.tanh(logits / cap) if cap else logits
+
+    def _logits(self, x):
+        if not self.config["tieEmbeddings"]:
             return x @ self.p("head.weight").T
-        if c["embedDim"]:
+        if self.config["embedDim"]:
             x = x @ self.p("embed.proj.weight")
         return x @ self.p("embed.weight").T
 
