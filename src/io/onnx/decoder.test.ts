@@ -36,6 +36,20 @@ const fixtures: Array<[string, string, Partial<ModelConfig>]> = [
     },
   ],
   [
+    'gemma2-style (scores soft-capped at 3, logits at 5; every other layer windowed)',
+    'llama.safetensors',
+    {
+      ffn: 'geglu',
+      embedScale: true,
+      postNorms: true,
+      slidingWindow: 8,
+      fullAttentionEvery: 2,
+      attentionScalar: 21,
+      attentionSoftcap: 3,
+      logitSoftcap: 5,
+    },
+  ],
+  [
     "Llama 3.1's rope scaling",
     'llama.safetensors',
     { ropeScaling: { type: 'llama3', factor: 8, lowFreqFactor: 1, highFreqFactor: 4, originalContext: 16 } },

@@ -160,13 +160,16 @@ class DecoderGraph {
       x = g.op('Add', [x, post(this.linear(ff, `${f}.ffn.down`, i), `${f}.postnorm2`)]);
     }
     x = this.norm(x, 'norm');
+    // Gemma 2 soft-caps the logits; the graph's output is named logits either way.
+    const name = c.logitSoftcap ? undefined : 'logits';
     let logits: string;
-    if (!c.tieEmbeddings) logits = g.op('MatMul', [x, this.t('head.weight')], {}, 'logits');
+    if (!c.tieEmbeddings) logits = g.op('MatMul', [x, this.t('head.weight')], {}, name);
     else {
       // Tied: the output reuses the embedding; a factorized one also reuses its projection, transposed.
       if (c.embedDim > 0) x = g.op('MatMul', [x, 'embed.proj.weight']);
-      logits = g.op('MatMul', [x, this.t('embed.weight')], {}, 'logits');
+      logits = g.op('MatMul', [x, this.t('embed.weight')], {}, name);
     }
+    if (c.logitSoftcap) logits = this.softcap(logits, c.logitSoftcap, 'logits');
     g.output(logits, 'float', [B, S, c.vocabSize]);
   }
 
@@ -269,9 +272,17 @@ class DecoderGraph {
     const { g, c } = this;
     const q5 = g.op('Reshape', [q, g.constant('int64', [0, c.kvHeads, this.group, -1, this.hd])]);
     const kT = g.op('Unsqueeze', [g.op('Transpose', [k], { perm: [0, 1, 3, 2] }), g.constant('int64', [2])]);
-    const scores = g.op('Mul', [g.op('MatMul', [q5, kT]), g.scalar('float', scoreScale(c))]);
+    let scores = g.op('Mul', [g.op('MatMul', [q5, kT]), g.scalar('float', scoreScale(c))]);
+    if (c.attentionSoftcap) scores = this.softcap(scores, c.attentionSoftcap);
     const masked = g.op('Where', [allowed, scores, g.scalar('float', -3.4028234663852886e38)]);
     return g.op('Softmax', [masked], { axis: -1 });
+  }
+
+  /** cap·tanh(x / cap): Gemma 2's soft-capping of scores and logits. */
+  private softcap(x: string, cap: number, output?: string): string {
+    const { g } = this;
+    const t = g.op('Tanh', [g.op('Div', [x, g.scalar('float', cap)])]);
+    return g.op('Mul', [t, g.scalar('float', cap)], {}, output);
   }
 
   private silu(x: string): string {
