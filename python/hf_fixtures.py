@@ -749,9 +749,10 @@ def gemma_rms_norm(x, w, eps):
     return (x * torch.rsqrt(x.pow(2).mean(-1, keepdim=True) + eps)) * (1.0 + w)
 
 
-def gemma3_logits(w, cfg, ids):
-    """Gemma3ForCausalLM's forward pass in float64, from its equations: scaled embeddings, four norms
-    per layer, head norms, local layers windowed at their own RoPE base, GELU-gated FFN, tied head."""
+def gemma_logits(w, cfg, ids):
+    """Gemma3ForCausalLM's and Gemma2ForCausalLM's forward pass in float64, from their equations:
+    scaled embeddings, four norms per layer, head norms (Gemma 3), local layers windowed (Gemma 3:
+    at their own RoPE base), scores and logits soft-capped (Gemma 2), GELU-gated FFN, tied head."""
     p = lambda name: w[name].double()
     d, H, G, hd = cfg["hidden_size"], cfg["num_attention_heads"], cfg["num_key_value_heads"], cfg["head_dim"]
     T, eps = ids.shape[1], cfg["rms_norm_eps"]
@@ -767,18 +768,27 @@ def gemma3_logits(w, cfg, ids):
     x = p("model.embed_tokens.weight")[ids] * math.sqrt(d)
     for i in range(cfg["num_hidden_layers"]):
         l = f"model.layers.{i}."
-        local = cfg["layer_types"][i] == "sliding_attention"
+        # Gemma 2 (no layer_types before transformers 4.53) alternates local and global layers.
+        local = cfg["layer_types"][i] == "sliding_attention" if "layer_types" in cfg else i % 2 == 0
         # Gemma 3 4B+ interpolate the global layers' positions ("linear", factor 8); local ones never.
         factor = (cfg.get("rope_scaling") or {}).get("factor", 1.0)
-        cos, sin = rotary(cfg["rope_local_base_freq"]) if local else rotary(cfg["rope_theta"], factor)
+        local_base = cfg.get("rope_local_base_freq", cfg["rope_theta"])
+        cos, sin = rotary(local_base) if local else rotary(cfg["rope_theta"], factor)
         a = gemma_rms_norm(x, p(l + "input_layernorm.weight"), eps)
         proj = lambda n: a @ p(l + f"self_attn.{n}.weight").T
-        q = gemma_rms_norm(proj("q_proj").view(1, T, H, hd), p(l + "self_attn.q_norm.weight"), eps).transpose(1, 2)
-        k = gemma_rms_norm(proj("k_proj").view(1, T, G, hd), p(l + "self_attn.k_norm.weight"), eps).transpose(1, 2)
+        head_norm = (
+            lambda t, n: gemma_rms_norm(t, p(l + f"self_attn.{n}.weight"), eps)
+            if l + f"self_attn.{n}.weight" in w
+            else t
+        )
+        q = head_norm(proj("q_proj").view(1, T, H, hd), "q_norm").transpose(1, 2)
+        k = head_norm(proj("k_proj").view(1, T, G, hd), "k_norm").transpose(1, 2)
         v = proj("v_proj").view(1, T, G, hd).transpose(1, 2)
         q, k = q * cos + rotate_half(q) * sin, k * cos + rotate_half(k) * sin
         k, v = k.repeat_interleave(H // G, dim=1), v.repeat_interleave(H // G, dim=1)
         s = (q @ k.transpose(-1, -2)) * cfg["query_pre_attn_scalar"] ** -0.5
+        if cfg.get("attn_logit_softcapping"):  # Gemma 2: before the mask
+            s = torch.tanh(s / cfg["attn_logit_softcapping"]) * cfg["attn_logit_softcapping"]
         mask = windowed if local else causal
         o = (s.masked_fill(~mask, float("-inf")).softmax(-1) @ v).transpose(1, 2).reshape(1, T, H * hd)
         x = x + gemma_rms_norm(o @ p(l + "self_attn.o_proj.weight").T, p(l + "post_attention_layernorm.weight"), eps)
@@ -787,7 +797,9 @@ def gemma3_logits(w, cfg, ids):
         ff = (gate * (m @ p(l + "mlp.up_proj.weight").T)) @ p(l + "mlp.down_proj.weight").T
         x = x + gemma_rms_norm(ff, p(l + "post_feedforward_layernorm.weight"), eps)
     x = gemma_rms_norm(x, p("model.norm.weight"), eps)
-    return x @ p("model.embed_tokens.weight").T
+    logits = x @ p("model.embed_tokens.weight").T
+    cap = cfg.get("final_logit_softcapping")
+    return torch.tanh(logits / cap) * cap if cap else logits
 
 
 def write_gemma3(name):
@@ -831,7 +843,7 @@ def write_gemma3(name):
     del cfg["hidden_act"]  # Gemma's configs name their activation hidden_activation
     w = gemma3_weights(vocab, L, d, hd, f_)
     ids = torch.tensor([[2] + sp.encode(SAMPLE)[:23]])
-    save_llama_family(name, cfg, w, torch.bfloat16, ids, logits=gemma3_logits)
+    save_llama_family(name, cfg, w, torch.bfloat16, ids, logits=gemma_logits)
     # SentencePiece's own ids (no <bos>), for the tokenizer test.
     text = open(os.path.join(ROOT, "..", "shared", "data", "tinyshakespeare.txt"), encoding="utf-8").read()
     samples = [
@@ -846,16 +858,16 @@ def write_gemma3(name):
         json.dump([{"text": t, "ids": sp.encode(t)} for t in samples], f, ensure_ascii=False)
 
 
-def gemma3_weights(vocab, L, d, hd, f_):
-    """Random Gemma 3 text-model weights (4 query heads, 1 KV head), norms stored as gain − 1."""
+def gemma3_weights(vocab, L, d, hd, f_, kv=1):
+    """Random Gemma 3 text-model weights (4 query heads, `kv` KV heads), norms stored as gain − 1."""
     rnd = lambda *s, std=0.1: torch.randn(*s) * std
     w = {"model.embed_tokens.weight": rnd(vocab, d, std=0.3)}
     for i in range(L):
         l = f"model.layers.{i}."
         w[l + "input_layernorm.weight"] = rnd(d)
         w[l + "self_attn.q_proj.weight"] = rnd(4 * hd, d, std=0.3)
-        w[l + "self_attn.k_proj.weight"] = rnd(hd, d, std=0.3)
-        w[l + "self_attn.v_proj.weight"] = rnd(hd, d, std=0.2)
+        w[l + "self_attn.k_proj.weight"] = rnd(kv * hd, d, std=0.3)
+        w[l + "self_attn.v_proj.weight"] = rnd(kv * hd, d, std=0.2)
         w[l + "self_attn.o_proj.weight"] = rnd(d, 4 * hd, std=0.2)
         w[l + "self_attn.q_norm.weight"] = rnd(hd, std=0.3)
         w[l + "self_attn.k_norm.weight"] = rnd(hd, std=0.3)
@@ -930,9 +942,55 @@ def write_gemma3_multimodal(name, text_dir):
     with open(os.path.join(OUT, text_dir, "sentencepiece-ids.json"), encoding="utf-8") as f:
         sample_ids = json.load(f)[0]["ids"]
     ids = torch.tensor([[2] + sample_ids[:23]])
-    logits = gemma3_logits(text, full, ids)
+    logits = gemma_logits(text, full, ids)
     write_safetensors(os.path.join(directory, "expected.safetensors"), {"input_ids": ids.int(), "logits": logits})
     print(f"wrote fixtures/hf/{name}")
+
+
+def write_gemma2(name, text_dir):
+    """A Gemma 2-style model (Gemma2ForCausalLM, as gemma-2-2b's config.json lays it out, without
+    layer_types: local and global layers alternate): 4 layers, the even ones windowed to 8 over 24
+    tokens, heads of 16 on hidden_size 32 (as 256 on 2304), 2 KV heads, scores scaled by
+    1/√24 (query_pre_attn_scalar ≠ head_dim, as 27B's 144 on heads of 128), no head norms, and caps
+    small enough to bend most scores and logits (2 and 3; the released models' 50 and 30 act on far
+    larger values). Gemma's tokenizer, copied from `text_dir`."""
+    torch.manual_seed(3302)
+    directory = os.path.join(OUT, name)
+    os.makedirs(directory, exist_ok=True)
+    for f in ("tokenizer.json", "tokenizer_config.json"):
+        with open(os.path.join(OUT, text_dir, f), encoding="utf-8") as src:
+            content = src.read()
+        with open(os.path.join(directory, f), "w", encoding="utf-8") as dst:
+            dst.write(content)
+    vocab, L, d, hd, f_ = 384, 4, 32, 16, 48
+    cfg = llama_family_config(
+        "Gemma2ForCausalLM",
+        "gemma2",
+        vocab,
+        attention_bias=False,
+        attn_logit_softcapping=2.0,
+        bos_token_id=2,
+        cache_implementation="hybrid",
+        eos_token_id=[1, 107],
+        final_logit_softcapping=3.0,
+        head_dim=hd,
+        hidden_act="gelu_pytorch_tanh",
+        hidden_activation="gelu_pytorch_tanh",
+        num_hidden_layers=L,
+        pad_token_id=0,
+        query_pre_attn_scalar=24,
+        rms_norm_eps=1e-6,
+        rope_theta=10000.0,
+        sliding_window=8,
+        torch_dtype="bfloat16",
+        transformers_version="4.42.4",
+    )
+    # Gemma 3's weights without its head norms (q_norm, k_norm).
+    w = {n: t for n, t in gemma3_weights(vocab, L, d, hd, f_, kv=2).items() if "_norm." not in n}
+    with open(os.path.join(OUT, text_dir, "sentencepiece-ids.json"), encoding="utf-8") as f:
+        sample_ids = json.load(f)[0]["ids"]
+    ids = torch.tensor([[2] + sample_ids[:23]])
+    save_llama_family(name, cfg, w, torch.bfloat16, ids, logits=gemma_logits)
 
 
 if __name__ == "__main__":
@@ -944,6 +1002,9 @@ if __name__ == "__main__":
     if sys.argv[1:] == ["gemma3"]:  # only the Gemma 3 directories
         write_gemma3("gemma3-bf16")
         write_gemma3_multimodal("gemma3-multimodal-bf16", "gemma3-bf16")
+        sys.exit(0)
+    if sys.argv[1:] == ["gemma2"]:  # only the Gemma 2 directory
+        write_gemma2("gemma2-bf16", "gemma3-bf16")
         sys.exit(0)
     if sys.argv[1:] == ["phi3"]:  # only the Phi-3 directory
         write_phi3("phi3-bf16")
@@ -978,3 +1039,4 @@ if __name__ == "__main__":
     write_phi3("phi3-bf16")
     write_gemma3("gemma3-bf16")
     write_gemma3_multimodal("gemma3-multimodal-bf16", "gemma3-bf16")
+    write_gemma2("gemma2-bf16", "gemma3-bf16")

@@ -2,14 +2,16 @@
 // Mistral (LlamaForCausalLM, MistralForCausalLM), Qwen2 / Qwen2.5 (Qwen2ForCausalLM: Llama's
 // layout with biases on the query, key and value projections), Qwen3 (Qwen3ForCausalLM: Llama's
 // layout with an RMSNorm on each query and key head), Phi-3 (Phi3ForCausalLM: Llama's
-// computation with fused projections) and Gemma 3 (Gemma3ForCausalLM: GeGLU, scaled embeddings,
-// norms after attention and FFN too, local sliding-window layers between global ones). Every field is either mapped, known not to change the
+// computation with fused projections), Gemma 3 (Gemma3ForCausalLM: GeGLU, scaled embeddings,
+// norms after attention and FFN too, local sliding-window layers between global ones) and Gemma 2
+// (Gemma2ForCausalLM: Gemma 3's layout without head norms, with soft-capped scores and logits,
+// local and global layers alternating). Every field is either mapped, known not to change the
 // computation (dropout rates, token ids, bookkeeping), or refused by name: a config that asks for
 // something this runtime does not compute (rope scaling other than Llama 3.1's, per-layer sliding
 // windows, another activation, biases) is never silently imported as a different model.
 import { headSize, resolveConfig, type ModelConfig } from '../../model/config.js';
 
-export type HfFamily = 'gpt2' | 'llama' | 'qwen2' | 'qwen3' | 'phi3' | 'gemma3';
+export type HfFamily = 'gpt2' | 'llama' | 'qwen2' | 'qwen3' | 'phi3' | 'gemma2' | 'gemma3';
 
 export const SUPPORTED_ARCHITECTURES: Record<string, HfFamily> = {
   GPT2LMHeadModel: 'gpt2',
@@ -18,6 +20,7 @@ export const SUPPORTED_ARCHITECTURES: Record<string, HfFamily> = {
   Qwen2ForCausalLM: 'qwen2',
   Qwen3ForCausalLM: 'qwen3',
   Phi3ForCausalLM: 'phi3',
+  Gemma2ForCausalLM: 'gemma2',
   Gemma3ForCausalLM: 'gemma3',
   // Gemma 3 4B, 12B, 27B: the text model is imported, the vision tower left out.
   Gemma3ForConditionalGeneration: 'gemma3',
@@ -30,6 +33,7 @@ export const FAMILY_ARCHITECTURE: Record<HfFamily, string> = {
   qwen2: 'Qwen2ForCausalLM',
   qwen3: 'Qwen3ForCausalLM',
   phi3: 'Phi3ForCausalLM',
+  gemma2: 'Gemma2ForCausalLM',
   gemma3: 'Gemma3ForCausalLM',
 };
 
@@ -83,7 +87,7 @@ const HARMLESS = new Set([
 ]);
 
 type Json = Record<string, unknown>;
-type LlamaFamily = Exclude<HfFamily, 'gpt2' | 'gemma3'>;
+type LlamaFamily = Exclude<HfFamily, 'gpt2' | 'gemma2' | 'gemma3'>;
 
 function field<T>(
   cfg: Json,
@@ -343,14 +347,24 @@ const GEMMA3_FIELDS = new Set([
   'cache_implementation',
 ]);
 
+const GEMMA2_FIELDS = new Set([
+  ...LLAMA_FIELDS,
+  'hidden_activation',
+  'query_pre_attn_scalar',
+  'final_logit_softcapping',
+  'attn_logit_softcapping',
+  'cache_implementation',
+]);
+
 /**
- * Which layers of a Gemma 3 model attend to the whole context: `layer_types` (transformers ≥ 4.53),
- * else every `sliding_window_pattern`th layer. shareformer's fullAttentionEvery covers every
- * released layout (five local layers, then a global one); any other is refused, naming the layers.
+ * Which layers of a Gemma model attend to the whole context: `layer_types` (transformers ≥ 4.53),
+ * else Gemma 2's every other layer, or Gemma 3's every `sliding_window_pattern`th. shareformer's
+ * fullAttentionEvery covers every released layout; any other is refused, naming the layers.
  */
-function fullAttentionEvery(cfg: Json, source: string, layers: number): number {
+function fullAttentionEvery(cfg: Json, source: string, layers: number, gemma: 2 | 3): number {
   const types = cfg.layer_types;
   if (types === undefined || types === null) {
+    if (gemma === 2) return 2;
     const key = cfg.sliding_window_pattern !== undefined ? 'sliding_window_pattern' : '_sliding_window_pattern';
     return field(cfg, key, source, isPosInt, 'a positive integer', 6);
   }
@@ -389,30 +403,38 @@ function gemmaRotary(cfg: Json, source: string): Pick<ModelConfig, 'ropeBase' | 
   return { ...global, ropeLocalBase: field(cfg, 'rope_local_base_freq', source, isPosNum, 'a positive number', 10000) };
 }
 
+/** A soft-cap field: a positive number, or null / absent for none. */
+function softcap(cfg: Json, key: string, source: string): number {
+  const v = cfg[key];
+  if (v === undefined || v === null) return 0;
+  if (!isPosNum(v))
+    throw new HfImportError(`${source}: "${key}" must be a positive number or null, got ${JSON.stringify(v)}`);
+  return v;
+}
+
 /**
  * Gemma 3 (text): Llama's attention with head norms, a GELU-gated FFN, token embeddings scaled by
  * √d, an RMSNorm on each block's output as well as its input, tied embeddings, and sliding-window
  * layers at their own RoPE base between global ones, scores scaled by 1/√query_pre_attn_scalar.
- * Soft-capping (Gemma 2) and bidirectional attention are refused by name.
+ * Gemma 2: the same without head norms or a local RoPE base, every other layer local, scores and
+ * logits soft-capped. Bidirectional attention is refused by name.
  */
-function gemma3Config(cfg: Json, source: string): Partial<ModelConfig> {
-  refuseUnknown(cfg, GEMMA3_FIELDS, source);
+function gemmaConfig(cfg: Json, source: string, gemma: 2 | 3): Partial<ModelConfig> {
+  refuseUnknown(cfg, gemma === 2 ? GEMMA2_FIELDS : GEMMA3_FIELDS, source);
   const shape = llamaShape(cfg, source, 256);
   const { layers, context } = shape,
     headDim = headSize(shape);
   const gelu = (v: unknown) => v === 'gelu_pytorch_tanh' || v === 'gelu_new';
   supported(cfg, 'hidden_activation', gelu, 'the GeGLU feed-forward uses GELU in its tanh form', source);
   supported(cfg, 'hidden_act', gelu, 'the GeGLU feed-forward uses GELU in its tanh form', source);
-  // Scores are q·k / √query_pre_attn_scalar: head_dim in every size but 27B (168 on heads of 128).
+  // Scores are q·k / √query_pre_attn_scalar: head_dim in most sizes (Gemma 3 27B: 168 on heads of 128; Gemma 2 27B: 144).
   const scalar = field(cfg, 'query_pre_attn_scalar', source, isPosNum, 'a positive number', headDim);
-  for (const cap of ['final_logit_softcapping', 'attn_logit_softcapping'])
-    supported(cfg, cap, (v) => v === null, 'no soft-capping (Gemma 2)', source);
   supported(cfg, 'use_bidirectional_attention', (v) => v === false, 'causal attention', source);
-  supported(cfg, 'attention_bias', (v) => v === false, 'Gemma 3 has no attention biases', source);
+  supported(cfg, 'attention_bias', (v) => v === false, `Gemma ${gemma} has no attention biases`, source);
   const window = field(cfg, 'sliding_window', source, isPosInt, 'a positive integer', 4096);
-  const every = fullAttentionEvery(cfg, source, layers);
+  const every = fullAttentionEvery(cfg, source, layers, gemma);
   const windowed = window < context && every !== 1;
-  const rope = gemmaRotary(cfg, source);
+  const rope = gemma === 2 ? { ...rotary(cfg, source), ropeLocalBase: 0 } : gemmaRotary(cfg, source);
   return {
     ...shape,
     attentionScalar: scalar === headDim ? 0 : scalar,
@@ -425,9 +447,11 @@ function gemma3Config(cfg: Json, source: string): Partial<ModelConfig> {
     positions: 'rope',
     ropeBase: rope.ropeBase,
     ropeScaling: rope.ropeScaling,
-    ropeLocalBase: windowed && rope.ropeLocalBase !== rope.ropeBase ? rope.ropeLocalBase : 0,
+    ropeLocalBase: windowed && rope.ropeLocalBase && rope.ropeLocalBase !== rope.ropeBase ? rope.ropeLocalBase : 0,
+    attentionSoftcap: softcap(cfg, 'attn_logit_softcapping', source),
+    logitSoftcap: softcap(cfg, 'final_logit_softcapping', source),
     bias: false,
-    qkNorm: true,
+    qkNorm: gemma === 3,
     embedScale: true,
     postNorms: true,
     tieEmbeddings: field(cfg, 'tie_word_embeddings', source, isBool, 'true or false', true),
@@ -501,8 +525,10 @@ export function modelConfigFromHf(json: unknown, source: string): HfModelConfig 
     family === 'gpt2'
       ? gpt2Config(cfg, source)
       : family === 'gemma3'
-        ? gemma3Config(architecture === 'Gemma3ForConditionalGeneration' ? gemma3TextOf(cfg, source) : cfg, source)
-        : llamaConfig(cfg, source, family);
+        ? gemmaConfig(architecture === 'Gemma3ForConditionalGeneration' ? gemma3TextOf(cfg, source) : cfg, source, 3)
+        : family === 'gemma2'
+          ? gemmaConfig(cfg, source, 2)
+          : llamaConfig(cfg, source, family);
   try {
     return { architecture, family, config: resolveConfig(partial) };
   } catch (e) {

@@ -40,6 +40,7 @@ describe.each([
   ['phi3-bf16', 'Phi3ForCausalLM', 'BF16'],
   ['gemma3-bf16', 'Gemma3ForCausalLM', 'BF16'],
   ['gemma3-multimodal-bf16', 'Gemma3ForConditionalGeneration', 'BF16'],
+  ['gemma2-bf16', 'Gemma2ForCausalLM', 'BF16'],
 ])('%s', (dir, architecture, dtype) => {
   const { ids, logits } = expected(dir);
 
@@ -171,10 +172,16 @@ describe('bad model directories are refused, naming the file and what is wrong',
       /missing tensor "model\.layers\.0\.self_attn\.k_norm\.weight" \(needed for layers\.0\.attn\.knorm\.weight \[16\]\)/,
     ],
     [
-      "Gemma 2's soft-capping",
-      'gemma3-bf16',
-      editJSON('config.json', (j) => (j.final_logit_softcapping = 30)),
-      /config\.json: "final_logit_softcapping": 30 is not supported \(no soft-capping \(Gemma 2\)\)/,
+      'a soft-cap that is not a number',
+      'gemma2-bf16',
+      editJSON('config.json', (j) => (j.final_logit_softcapping = 'thirty')),
+      /config\.json: "final_logit_softcapping" must be a positive number or null, got "thirty"/,
+    ],
+    [
+      "Gemma 3's pattern field in a Gemma 2 config",
+      'gemma2-bf16',
+      editJSON('config.json', (j) => (j.sliding_window_pattern = 6)),
+      /config\.json: .*sliding_window_pattern/,
     ],
     [
       'a multimodal Gemma 3 without its text model',
@@ -364,6 +371,45 @@ describe('bad model directories are refused, naming the file and what is wrong',
       editJSON('config.json', edit)(dir);
       expect(importHuggingFace(directoryReader(dir)).lm.config, name).toEqual(gemma.lm.config);
     }
+  });
+
+  it("Gemma 2's soft-caps, alternating layers and score scale are the model's", () => {
+    const gemma = importHuggingFace(directoryReader(join(FIXTURES, 'gemma2-bf16')));
+    expect(gemma.lm.config).toMatchObject({
+      attentionSoftcap: 2,
+      logitSoftcap: 3,
+      slidingWindow: 8,
+      fullAttentionEvery: 2,
+      ropeLocalBase: 0,
+      attentionScalar: 24,
+      qkNorm: false,
+      ffn: 'geglu',
+      postNorms: true,
+      embedScale: true,
+      headDim: 16,
+      kvHeads: 2,
+      tieEmbeddings: true,
+    });
+    const { ids, logits } = expected('gemma2-bf16');
+    const weights = new Map([...gemma.lm.params].map(([n, t]) => [n, t.data]));
+    const variant = (over: Partial<ModelConfig>) => {
+      const lm = new TransformerLM({ ...gemma.lm.config, ...over }, null);
+      lm.loadWeights(weights);
+      return relativeDiff(noGrad(() => lm.forward(ids, 1)).data, Float32Array.from(logits));
+    };
+    // Each feature changes the logits: either cap left out, every layer windowed, no window.
+    expect(variant({ attentionSoftcap: 0 })).toBeGreaterThan(1e-3);
+    expect(variant({ logitSoftcap: 0 })).toBeGreaterThan(1e-3);
+    expect(variant({ fullAttentionEvery: 0 })).toBeGreaterThan(1e-3);
+    expect(variant({ slidingWindow: 0, fullAttentionEvery: 0 })).toBeGreaterThan(1e-3);
+    // transformers ≥ 4.53 spells the alternation out in layer_types: the same model.
+    const dir = join(root, 'gemma2-layer-types');
+    cpSync(join(FIXTURES, 'gemma2-bf16'), dir, { recursive: true });
+    editJSON(
+      'config.json',
+      (j) => (j.layer_types = ['sliding_attention', 'full_attention', 'sliding_attention', 'full_attention']),
+    )(dir);
+    expect(importHuggingFace(directoryReader(dir)).lm.config).toEqual(gemma.lm.config);
   });
 
   it("Gemma 3 27B's score scale comes in: 1/√query_pre_attn_scalar, not 1/√head_dim", () => {

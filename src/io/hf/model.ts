@@ -112,13 +112,13 @@ const tokenText = (t: unknown): string | null =>
 function readTokenizer(reader: HfFileReader, family: HfFamily): HfBpeTokenizer {
   // Llama's and Phi-3's SentencePiece tokenizers (LlamaTokenizer) add <s> unless told not to,
   // Gemma's (GemmaTokenizer) <bos>.
-  const llamaTokenizer = family === 'llama' || family === 'phi3' || family === 'gemma3';
-  let specials: { bos: string | null; eos: string | null } =
-    family === 'gemma3'
-      ? { bos: '<bos>', eos: '<eos>' }
-      : llamaTokenizer
-        ? { bos: '<s>', eos: '</s>' }
-        : { bos: null, eos: '<|endoftext|>' };
+  const gemma = family === 'gemma2' || family === 'gemma3';
+  const llamaTokenizer = family === 'llama' || family === 'phi3' || gemma;
+  let specials: { bos: string | null; eos: string | null } = gemma
+    ? { bos: '<bos>', eos: '<eos>' }
+    : llamaTokenizer
+      ? { bos: '<s>', eos: '</s>' }
+      : { bos: null, eos: '<|endoftext|>' };
   if (reader.has('tokenizer_config.json')) {
     const where = `${reader.source}/tokenizer_config.json`;
     const tc = parseWith(tokenizerConfigSchema, readJSON(reader, 'tokenizer_config.json'), where);

@@ -138,8 +138,8 @@ function phi3Recipe(name: string, c: ModelConfig, p: string): Recipe | null {
   }
 }
 
-/** Gemma 3: Llama's names and four norms per layer, each a gain of 1 + the stored weight. */
-function gemma3Recipe(name: string, p: string): Recipe | null {
+/** Gemma 2 and 3: Llama's names and four norms per layer, each a gain of 1 + the stored weight. */
+function gemmaRecipe(name: string, p: string): Recipe | null {
   const norms: Record<string, string> = {
     norm1: 'input_layernorm',
     postnorm1: 'post_attention_layernorm',
@@ -159,6 +159,7 @@ const FAMILY_NAME: Record<HfFamily, string> = {
   qwen2: 'Qwen2',
   qwen3: 'Qwen3',
   phi3: 'Phi-3',
+  gemma2: 'Gemma 2',
   gemma3: 'Gemma 3',
 };
 
@@ -187,8 +188,8 @@ export function planImport(
         ? gpt2Recipe(name, config, p)
         : family === 'phi3'
           ? phi3Recipe(name, config, p)
-          : family === 'gemma3'
-            ? gemma3Recipe(name, p)
+          : family === 'gemma3' || family === 'gemma2'
+            ? gemmaRecipe(name, p)
             : llamaRecipe(name, p);
     if (!recipe) throw new HfImportError(`${source}: no Hugging Face tensor corresponds to shareformer's "${name}"`);
     const info = tensors.get(recipe.from);
