@@ -44,6 +44,7 @@ describe.each([
   'phi3-bf16',
   'gemma3-bf16',
   'gemma3-multimodal-bf16',
+  'gemma2-bf16',
 ])('%s: import, export, import', (dir) => {
   it('gives bit-identical logits and the same token ids', () => {
     const first = importHuggingFace(directoryReader(join(FIXTURES, dir)));
@@ -53,7 +54,7 @@ describe.each([
     expect([...back.tokenizer.encode(SAMPLE)]).toEqual([...first.tokenizer.encode(SAMPLE)]);
     expect(back.tokenizer.bosId).toBe(first.tokenizer.bosId);
     // Mistral without a window is Llama; Phi-3 (whose fixture has one) goes out as Mistral.
-    const windowedLlama = first.lm.config.slidingWindow && !first.architecture.startsWith('Gemma3');
+    const windowedLlama = first.lm.config.slidingWindow && !first.architecture.startsWith('Gemma');
     // A multimodal Gemma 3 goes out as its text model.
     expect(back.architecture).toBe(
       windowedLlama
@@ -120,6 +121,38 @@ it('Gemma 3 goes out as Gemma 3: gains stored minus one, its layer types and bot
     expect([...toFloat32(written.tensors.get(name)!, name)]).toEqual([...toFloat32(original.tensors.get(name)!, name)]);
   const tokenizer = JSON.parse(out.files['tokenizer.json'] as string);
   expect(tokenizer.normalizer).toEqual({ type: 'Replace', pattern: { String: ' ' }, content: '▁' });
+});
+
+it('Gemma 2 goes out as Gemma 2: its caps, alternating layer types and score scale, no head norms', () => {
+  const first = importHuggingFace(directoryReader(join(FIXTURES, 'gemma2-bf16')));
+  const out = exportHuggingFace(first.lm, first.tokenizer);
+  const config = JSON.parse(out.files['config.json'] as string);
+  expect(config).toMatchObject({
+    architectures: ['Gemma2ForCausalLM'],
+    model_type: 'gemma2',
+    attn_logit_softcapping: 2,
+    final_logit_softcapping: 3,
+    query_pre_attn_scalar: 24,
+    head_dim: 16,
+    sliding_window: 8,
+    layer_types: ['sliding_attention', 'full_attention', 'sliding_attention', 'full_attention'],
+  });
+  const header = new TextDecoder().decode((out.files['model.safetensors'] as Uint8Array).subarray(8, 8192));
+  expect(header).toContain('"model.layers.3.pre_feedforward_layernorm.weight"');
+  expect(header).not.toContain('q_norm');
+  // Layouts Gemma2ForCausalLM cannot hold (transformers before 4.53 alternates whatever layer_types says).
+  const gemma2 = first.lm.config;
+  for (const [over, message] of [
+    [
+      { fullAttentionEvery: 0 },
+      /whose local and global layers alternate \(--full-attention-every 2\); this one has every layer windowed/,
+    ],
+    [{ fullAttentionEvery: 4 }, /this one has full attention every 4 layers/],
+    [{ ropeLocalBase: 1e6 }, /all rotate at one unscaled RoPE base; this one has ropeLocalBase or ropeScaling/],
+  ] as const) {
+    const lm = new TransformerLM({ ...gemma2, ...over }, 1);
+    expect(() => exportHuggingFace(lm, first.tokenizer)).toThrow(message);
+  }
 });
 
 describe('shareformer models out to Hugging Face', () => {
@@ -198,7 +231,12 @@ describe('shareformer models out to Hugging Face', () => {
     [
       'post-norms on a GPT-2 layout',
       { postNorms: true },
-      /export as Gemma3ForCausalLM, .*; this model lacks ffn geglu, embed-scale, qk-norm, rmsnorm, rope, no biases/,
+      /export as Gemma2ForCausalLM, .*; this model lacks ffn geglu, embed-scale, rmsnorm, rope, no biases/,
+    ],
+    [
+      "soft-capping without Gemma's layout",
+      { logitSoftcap: 30 },
+      /\(--attention-softcap, --logit-softcap\) export as Gemma2ForCausalLM \(or Gemma3ForCausalLM\) only/,
     ],
     [
       "full-attention layers without Gemma's layout",

@@ -1,5 +1,5 @@
-// shareformer → Hugging Face: the GPT-2, Llama, Mistral, Qwen2, Qwen3 or Gemma 3 layout that
-// matches the config, with a config.json a Hugging Face user loads unchanged (GPT2LMHeadModel,
+// shareformer → Hugging Face: the GPT-2, Llama, Mistral, Qwen2, Qwen3, Gemma 2 or Gemma 3 layout
+// that matches the config, with a config.json a Hugging Face user loads unchanged (GPT2LMHeadModel,
 // LlamaForCausalLM, …, Gemma3ForCausalLM) and the tokenizer files. The stock classes have one set of weights per layer and every layer computes
 // its own keys, values and attention, so cross-layer weight sharing is exported by writing each
 // layer's tensors (the files grow; the caller is told by how much), while K/V sharing, attention
@@ -25,6 +25,38 @@ export class HfExportError extends HfImportError {
 const architectureOf = (family: HfFamily, c: ModelConfig): string =>
   family === 'llama' && c.slidingWindow > 0 ? 'MistralForCausalLM' : FAMILY_ARCHITECTURE[family];
 
+/**
+ * GeGLU, post-norms and scaled embeddings are Gemma's: Gemma 3 with head norms, Gemma 2 without —
+ * whose transformers before 4.53 alternate local and global layers whatever layer_types says, and
+ * give every layer one RoPE base.
+ */
+function gemmaFamily(c: ModelConfig): HfFamily {
+  const name = c.qkNorm ? 'Gemma3ForCausalLM' : 'Gemma2ForCausalLM';
+  const need = {
+    'ffn geglu': c.ffn === 'geglu',
+    'post-norms': c.postNorms,
+    'embed-scale': c.embedScale,
+    rmsnorm: c.norm === 'rmsnorm',
+    rope: c.positions === 'rope',
+    'no biases': !c.bias && !c.qkvBias,
+  };
+  const missing = Object.entries(need).flatMap(([k, ok]) => (ok ? [] : [k]));
+  if (missing.length > 0)
+    throw new HfExportError(
+      `GeGLU, post-norms and scaled embeddings export as ${name}, which has all of ${Object.keys(need).join(', ')}; this model lacks ${missing.join(', ')}`,
+    );
+  if (c.qkNorm) return 'gemma3';
+  if (c.ropeLocalBase > 0 || c.ropeScaling)
+    throw new HfExportError(
+      'a Gemma-style model without head norms exports as Gemma2ForCausalLM, whose layers all rotate at one unscaled RoPE base; this one has ropeLocalBase or ropeScaling (Gemma3ForCausalLM has both, with --qk-norm)',
+    );
+  if (c.slidingWindow > 0 && c.fullAttentionEvery !== 2)
+    throw new HfExportError(
+      `a Gemma-style model without head norms exports as Gemma2ForCausalLM, whose local and global layers alternate (--full-attention-every 2); this one has ${c.fullAttentionEvery ? `full attention every ${c.fullAttentionEvery} layers` : 'every layer windowed'}`,
+    );
+  return 'gemma2';
+}
+
 /** Which stock architecture can hold this config, or why none can. */
 export function exportFamily(c: ModelConfig): HfFamily {
   const plan = `--share-kv ${JSON.stringify(c.shareKv)}, --share-attention ${JSON.stringify(c.shareAttention)}`;
@@ -43,23 +75,11 @@ export function exportFamily(c: ModelConfig): HfFamily {
       `the factorized embedding (embedDim ${c.embedDim}) has no place in GPT-2's or Llama's layout`,
     );
   const gemma = c.ffn === 'geglu' || c.postNorms || c.embedScale;
-  if (gemma) {
-    const need = {
-      'ffn geglu': c.ffn === 'geglu',
-      'post-norms': c.postNorms,
-      'embed-scale': c.embedScale,
-      'qk-norm': c.qkNorm,
-      rmsnorm: c.norm === 'rmsnorm',
-      rope: c.positions === 'rope',
-      'no biases': !c.bias && !c.qkvBias,
-    };
-    const missing = Object.entries(need).flatMap(([k, ok]) => (ok ? [] : [k]));
-    if (missing.length > 0)
-      throw new HfExportError(
-        `GeGLU, post-norms and scaled embeddings export as Gemma3ForCausalLM, which has all of ${Object.keys(need).join(', ')}; this model lacks ${missing.join(', ')}`,
-      );
-    return 'gemma3';
-  }
+  if (gemma) return gemmaFamily(c);
+  if (c.attentionSoftcap > 0 || c.logitSoftcap > 0)
+    throw new HfExportError(
+      'soft-capped scores or logits (--attention-softcap, --logit-softcap) export as Gemma2ForCausalLM (or Gemma3ForCausalLM) only, which need GeGLU, post-norms and scaled embeddings',
+    );
   if (c.attentionScalar > 0 && c.attentionScalar !== headSize(c))
     throw new HfExportError(
       `scores scaled by 1/√${c.attentionScalar} (--attention-scalar) export as Gemma3ForCausalLM only (its query_pre_attn_scalar), which needs GeGLU, post-norms, scaled embeddings and head norms`,
@@ -187,8 +207,8 @@ function llamaTensors(lm: TransformerLM): Record<string, TensorToWrite> {
   return t;
 }
 
-/** Gemma 3's names: Llama's, with four norms per layer, each stored as its gain minus one. */
-function gemma3Tensors(lm: TransformerLM): Record<string, TensorToWrite> {
+/** Gemma's names: Llama's, with four norms per layer (and Gemma 3's head norms), each stored as its gain minus one. */
+function gemmaTensors(lm: TransformerLM): Record<string, TensorToWrite> {
   const c = lm.config,
     d = c.dModel,
     hd = headSize(c);
@@ -202,6 +222,7 @@ function gemma3Tensors(lm: TransformerLM): Record<string, TensorToWrite> {
     t[`${l}.post_attention_layernorm.weight`] = { shape: [d], data: gain(`${a}.postnorm1.weight`) };
     t[`${l}.pre_feedforward_layernorm.weight`] = { shape: [d], data: gain(`${m}.norm2.weight`) };
     t[`${l}.post_feedforward_layernorm.weight`] = { shape: [d], data: gain(`${m}.postnorm2.weight`) };
+    if (!c.qkNorm) continue;
     t[`${l}.self_attn.q_norm.weight`] = { shape: [hd], data: gain(`${a}.attn.qnorm.weight`) };
     t[`${l}.self_attn.k_norm.weight`] = { shape: [hd], data: gain(`${a}.attn.knorm.weight`) };
   }
@@ -233,9 +254,41 @@ function gemma3Config(c: ModelConfig, rope_scaling: unknown, ids: Record<string,
     sliding_window: c.slidingWindow || c.context,
     layer_types: types,
     attention_bias: false,
-    attn_logit_softcapping: null,
-    final_logit_softcapping: null,
+    attn_logit_softcapping: c.attentionSoftcap || null,
+    final_logit_softcapping: c.logitSoftcap || null,
     use_bidirectional_attention: false,
+    vocab_size: c.vocabSize,
+    tie_word_embeddings: c.tieEmbeddings,
+    torch_dtype: 'float32',
+    ...ids,
+  };
+}
+
+/** Gemma 2's config.json, as gemma-2-2b's lays it out, with layer_types for transformers ≥ 4.53. */
+function gemma2Config(c: ModelConfig, ids: Record<string, unknown>): Record<string, unknown> {
+  const types = Array.from({ length: c.layers }, (_, i) =>
+    c.slidingWindow > 0 && layerWindow(c, i) > 0 ? 'sliding_attention' : 'full_attention',
+  );
+  return {
+    architectures: ['Gemma2ForCausalLM'],
+    model_type: 'gemma2',
+    hidden_activation: 'gelu_pytorch_tanh',
+    hidden_size: c.dModel,
+    intermediate_size: c.ffnHidden,
+    num_hidden_layers: c.layers,
+    num_attention_heads: c.heads,
+    num_key_value_heads: c.kvHeads,
+    head_dim: headSize(c),
+    query_pre_attn_scalar: c.attentionScalar || headSize(c),
+    max_position_embeddings: c.context,
+    rms_norm_eps: c.normEps,
+    rope_theta: c.ropeBase,
+    sliding_window: c.slidingWindow || c.context,
+    layer_types: types,
+    attention_bias: false,
+    attn_logit_softcapping: c.attentionSoftcap || null,
+    final_logit_softcapping: c.logitSoftcap || null,
+    cache_implementation: 'hybrid',
     vocab_size: c.vocabSize,
     tie_word_embeddings: c.tieEmbeddings,
     torch_dtype: 'float32',
@@ -282,6 +335,7 @@ function hfConfig(family: HfFamily, c: ModelConfig, tokenizer: Tokenizer): Recor
           original_max_position_embeddings: r.originalContext,
         });
   if (family === 'gemma3') return gemma3Config(c, rope_scaling, ids);
+  if (family === 'gemma2') return gemma2Config(c, ids);
   const llamaOnly = { rope_scaling, attention_bias: false, mlp_bias: false };
   const windowed = family === 'llama' && c.slidingWindow > 0;
   const qwenOnly = {
@@ -327,7 +381,12 @@ export interface HfExport {
 /** The files of a Hugging Face model directory for this model and tokenizer. */
 export function exportHuggingFace(lm: TransformerLM, tokenizer: Tokenizer): HfExport {
   const family = exportFamily(lm.config);
-  const tensors = family === 'gpt2' ? gpt2Tensors(lm) : family === 'gemma3' ? gemma3Tensors(lm) : llamaTensors(lm);
+  const tensors =
+    family === 'gpt2'
+      ? gpt2Tensors(lm)
+      : family === 'gemma3' || family === 'gemma2'
+        ? gemmaTensors(lm)
+        : llamaTensors(lm);
   const exportedParameters = Object.values(tensors).reduce((n, t) => n + t.data.length, 0);
   const uniqueParameters = lm.parameterCount().total;
   const notes: string[] = [];
