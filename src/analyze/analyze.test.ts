@@ -36,7 +36,10 @@ describe('published parameter counts', () => {
     // model cards' non-embedding counts (0.44B, 1.4B) are checked below.
     ['qwen3-0.6b', 596_049_920],
     ['qwen3-1.7b', 1_720_574_976],
-    // Gemma 3: four norms per layer and head norms count too (Keras Hub's text-model counts).
+    // Gemma 2 and 3: four norms per layer (Gemma 3: and head norms) count too (Keras Hub's counts).
+    ['gemma2-2b', 2_614_341_888],
+    ['gemma2-9b', 9_241_705_984],
+    ['gemma2-27b', 27_227_128_320],
     ['gemma3-270m', 268_098_176],
     ['gemma3-1b', 999_885_952],
     ['gemma3-4b', 3_880_099_328],

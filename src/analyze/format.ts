@@ -43,6 +43,15 @@ const mapText = (m: readonly number[]) => (m.length <= 48 ? `[${m.join(',')}]` :
 
 const FFN_NAMES: Record<ModelConfig['ffn'], string> = { gelu: 'GELU', swiglu: 'SwiGLU', geglu: 'GeGLU' };
 
+/** Gemma 2's soft-caps, as the summary lines name them: ", soft-capped scores at 50 and logits at 30" or nothing. */
+export function capsText(c: ModelConfig): string {
+  const caps = [
+    ...(c.attentionSoftcap ? [`scores at ${fmtInt(c.attentionSoftcap)}`] : []),
+    ...(c.logitSoftcap ? [`logits at ${fmtInt(c.logitSoftcap)}`] : []),
+  ];
+  return caps.length ? `, soft-capped ${caps.join(' and ')}` : '';
+}
+
 /** ", sliding window 512 (every 6th layer full)" or nothing. */
 export function windowText(c: ModelConfig): string {
   if (!c.slidingWindow) return '';
@@ -60,7 +69,7 @@ export function formatAnalysis(title: string, a: Analysis, scaling: ScalingRow[]
   const shared = (m: readonly number[]) => m.some((v, i) => v !== i);
   out.push(title);
   out.push(
-    `${c.layers} layers, d ${c.dModel}, ${c.heads} heads${c.headDim ? ` of ${c.headDim}` : ''} / ${c.kvHeads} KV heads${c.qkNorm ? ', query/key head norms' : ''}${windowText(c)}, ${FFN_NAMES[c.ffn]} FFN ${c.ffnHidden}${c.postNorms ? ' (norms after attention and FFN too)' : ''}, vocabulary ${fmtInt(c.vocabSize)}${c.embedDim ? `, factorized embedding E=${c.embedDim}` : ''}${c.tieEmbeddings ? ', tied output head' : ''}${a.encoder ? ', encoder' : ''}`,
+    `${c.layers} layers, d ${c.dModel}, ${c.heads} heads${c.headDim ? ` of ${c.headDim}` : ''} / ${c.kvHeads} KV heads${c.qkNorm ? ', query/key head norms' : ''}${windowText(c)}, ${FFN_NAMES[c.ffn]} FFN ${c.ffnHidden}${c.postNorms ? ' (norms after attention and FFN too)' : ''}, vocabulary ${fmtInt(c.vocabSize)}${c.embedDim ? `, factorized embedding E=${c.embedDim}` : ''}${c.tieEmbeddings ? ', tied output head' : ''}${capsText(c)}${a.encoder ? ', encoder' : ''}`,
   );
   const plans = [
     shared(a.plan.attnSet) && `attention sets ${mapText(a.plan.attnSet)}`,

@@ -239,6 +239,28 @@ export const ANALYZER_PRESETS: Record<string, AnalyzerPreset> = {
       tieEmbeddings: true,
     }),
   },
+  'gemma2-2b': {
+    description:
+      'Gemma 2 2B (8 heads of 256 on d 2,304, GQA 4 KV heads, GeGLU, post-norms; windows of 4,096 every other layer; scores capped at 50, logits at 30)',
+    config: gemma2({ layers: 26, dModel: 2304, heads: 8, kvHeads: 4, ffnHidden: 9216 }),
+  },
+  'gemma2-9b': {
+    description: 'Gemma 2 9B (16 heads of 256 on d 3,584, GQA 8 KV heads; windows of 4,096 every other layer)',
+    config: gemma2({ layers: 42, dModel: 3584, heads: 16, kvHeads: 8, ffnHidden: 14336 }),
+  },
+  'gemma2-27b': {
+    description:
+      'Gemma 2 27B (32 heads of 128 on d 4,608, GQA 16 KV heads, scores scaled by 1/√144; windows every other layer)',
+    config: gemma2({
+      layers: 46,
+      dModel: 4608,
+      heads: 32,
+      kvHeads: 16,
+      headDim: 128,
+      attentionScalar: 144,
+      ffnHidden: 36864,
+    }),
+  },
   'gemma3-270m': {
     description:
       'Gemma 3 270M (4 heads of 256 on d 640, 1 KV head, GeGLU, post-norms; 5 local layers (window 512) per global one)',
@@ -289,6 +311,25 @@ export const ANALYZER_PRESETS: Record<string, AnalyzerPreset> = {
 };
 
 /** Gemma 3 (text): 262,144 tokens, heads of 256, windows of 512 at RoPE base 10,000 with every sixth layer global at 1,000,000. */
+/** Gemma 2: Gemma 3's layout without head norms or a local RoPE base, every other layer local, caps on scores and logits. */
+function gemma2(over: Partial<ModelConfig>): Partial<ModelConfig> {
+  return llama({
+    vocabSize: 256000,
+    headDim: 256,
+    context: 8192,
+    ffn: 'geglu',
+    normEps: 1e-6,
+    slidingWindow: 4096,
+    fullAttentionEvery: 2,
+    attentionSoftcap: 50,
+    logitSoftcap: 30,
+    embedScale: true,
+    postNorms: true,
+    tieEmbeddings: true,
+    ...over,
+  });
+}
+
 function gemma3(over: Partial<ModelConfig>): Partial<ModelConfig> {
   return llama({
     vocabSize: 262144,

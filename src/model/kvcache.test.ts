@@ -49,6 +49,21 @@ const MODES: Array<[string, Partial<ModelConfig>]> = [
     },
   ],
   [
+    // Initial scores are ~0.01 and logits ~0.2: caps of 0.005 and 0.1 bend most of them.
+    'Gemma 2-style: soft-capped scores and logits, every other layer windowed to 4, GQA',
+    {
+      ...llama,
+      kvHeads: 2,
+      ffn: 'geglu',
+      embedScale: true,
+      postNorms: true,
+      slidingWindow: 4,
+      fullAttentionEvery: 2,
+      attentionSoftcap: 0.005,
+      logitSoftcap: 0.1,
+    },
+  ],
+  [
     'mixed',
     { ...llama, shareWeights: 'repeat:2', kvHeads: 2, shareKv: 'cla:2', shareAttention: [0, 1, 2, 2], embedDim: 8 },
   ],
@@ -95,7 +110,8 @@ describe.each(BACKENDS)(
 
 describe.each(BACKENDS)('windowed layers bounded among full ones (%s backend)', (backendName) => {
   // Gemma 3-style: window 4 on layers 0–2 (limit 5), layer 3 full. 30 positions fed one at a time
-  // after a 5-token prefill must give what a cache holding everything gives, in every dtype.
+  // after a 5-token prefill must give what a cache holding everything gives, in every dtype
+  // (with soft-capped scores, so the int8 kernels' cap is exercised too).
   const gemma: Partial<ModelConfig> = {
     ...llama,
     context: 32,
@@ -107,6 +123,7 @@ describe.each(BACKENDS)('windowed layers bounded among full ones (%s backend)', 
     fullAttentionEvery: 4,
     ropeBase: 1e6,
     ropeLocalBase: 1e4,
+    attentionSoftcap: 0.005,
   };
   it.each(['fp32', 'fp16', 'int8'] as const)('%s', (dtype) => {
     setBackend(backendName);
