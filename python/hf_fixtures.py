@@ -881,6 +881,18 @@ def gemma3_weights(vocab, L, d, hd, f_, kv=1):
     return w
 
 
+def gemma_tokenizer_from(text_dir, directory):
+    """Copies the Gemma tokenizer files written for `text_dir` into `directory`; returns the ids
+    SentencePiece gave for SAMPLE there (without <bos>)."""
+    for f in ("tokenizer.json", "tokenizer_config.json"):
+        with open(os.path.join(OUT, text_dir, f), encoding="utf-8") as src:
+            content = src.read()
+        with open(os.path.join(directory, f), "w", encoding="utf-8") as dst:
+            dst.write(content)
+    with open(os.path.join(OUT, text_dir, "sentencepiece-ids.json"), encoding="utf-8") as f:
+        return json.load(f)[0]["ids"]
+
+
 def write_gemma3_multimodal(name, text_dir):
     """A Gemma 3 4B-style multimodal checkpoint (Gemma3ForConditionalGeneration, transformers ≥ 4.52
     names): the text model under model.language_model., a token vision tower and projector beside
@@ -889,11 +901,7 @@ def write_gemma3_multimodal(name, text_dir):
     torch.manual_seed(3304)
     directory = os.path.join(OUT, name)
     os.makedirs(directory, exist_ok=True)
-    for f in ("tokenizer.json", "tokenizer_config.json"):
-        with open(os.path.join(OUT, text_dir, f), encoding="utf-8") as src:
-            content = src.read()
-        with open(os.path.join(directory, f), "w", encoding="utf-8") as dst:
-            dst.write(content)
+    sample_ids = gemma_tokenizer_from(text_dir, directory)
     vocab, L, d, hd, f_ = 384, 6, 32, 16, 48
     text_config = {
         "head_dim": hd,
@@ -939,8 +947,6 @@ def write_gemma3_multimodal(name, text_dir):
         "layer_types": ["sliding_attention"] * 5 + ["full_attention"],
         **text_config,
     }
-    with open(os.path.join(OUT, text_dir, "sentencepiece-ids.json"), encoding="utf-8") as f:
-        sample_ids = json.load(f)[0]["ids"]
     ids = torch.tensor([[2] + sample_ids[:23]])
     logits = gemma_logits(text, full, ids)
     write_safetensors(os.path.join(directory, "expected.safetensors"), {"input_ids": ids.int(), "logits": logits})
@@ -957,11 +963,7 @@ def write_gemma2(name, text_dir):
     torch.manual_seed(3302)
     directory = os.path.join(OUT, name)
     os.makedirs(directory, exist_ok=True)
-    for f in ("tokenizer.json", "tokenizer_config.json"):
-        with open(os.path.join(OUT, text_dir, f), encoding="utf-8") as src:
-            content = src.read()
-        with open(os.path.join(directory, f), "w", encoding="utf-8") as dst:
-            dst.write(content)
+    sample_ids = gemma_tokenizer_from(text_dir, directory)
     vocab, L, d, hd, f_ = 384, 4, 32, 16, 48
     cfg = llama_family_config(
         "Gemma2ForCausalLM",
@@ -987,8 +989,6 @@ def write_gemma2(name, text_dir):
     )
     # Gemma 3's weights without its head norms (q_norm, k_norm).
     w = {n: t for n, t in gemma3_weights(vocab, L, d, hd, f_, kv=2).items() if "_norm." not in n}
-    with open(os.path.join(OUT, text_dir, "sentencepiece-ids.json"), encoding="utf-8") as f:
-        sample_ids = json.load(f)[0]["ids"]
     ids = torch.tensor([[2] + sample_ids[:23]])
     save_llama_family(name, cfg, w, torch.bfloat16, ids, logits=gemma_logits)
 

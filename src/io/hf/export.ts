@@ -230,14 +230,24 @@ function gemmaTensors(lm: TransformerLM): Record<string, TensorToWrite> {
   return t;
 }
 
-/** Gemma 3's config.json: layer_types spell out which layers are windowed (all of them when fullAttentionEvery is 0). */
-function gemma3Config(c: ModelConfig, rope_scaling: unknown, ids: Record<string, unknown>): Record<string, unknown> {
+/**
+ * Gemma 2's and 3's config.json: layer_types spell out which layers are windowed (all of them when
+ * fullAttentionEvery is 0); Gemma 3 adds its local RoPE base and rope scaling, Gemma 2 keeps
+ * gemma-2-2b's cache_implementation.
+ */
+function gemmaConfig(
+  family: 'gemma2' | 'gemma3',
+  c: ModelConfig,
+  rope_scaling: unknown,
+  ids: Record<string, unknown>,
+): Record<string, unknown> {
   const types = Array.from({ length: c.layers }, (_, i) =>
     c.slidingWindow > 0 && layerWindow(c, i) > 0 ? 'sliding_attention' : 'full_attention',
   );
+  const gemma3 = family === 'gemma3';
   return {
-    architectures: ['Gemma3ForCausalLM'],
-    model_type: 'gemma3_text',
+    architectures: [FAMILY_ARCHITECTURE[family]],
+    model_type: gemma3 ? 'gemma3_text' : 'gemma2',
     hidden_activation: 'gelu_pytorch_tanh',
     hidden_size: c.dModel,
     intermediate_size: c.ffnHidden,
@@ -249,46 +259,13 @@ function gemma3Config(c: ModelConfig, rope_scaling: unknown, ids: Record<string,
     max_position_embeddings: c.context,
     rms_norm_eps: c.normEps,
     rope_theta: c.ropeBase,
-    rope_local_base_freq: c.ropeLocalBase || c.ropeBase,
-    rope_scaling,
+    ...(gemma3 && { rope_local_base_freq: c.ropeLocalBase || c.ropeBase, rope_scaling }),
     sliding_window: c.slidingWindow || c.context,
     layer_types: types,
     attention_bias: false,
     attn_logit_softcapping: c.attentionSoftcap || null,
     final_logit_softcapping: c.logitSoftcap || null,
-    use_bidirectional_attention: false,
-    vocab_size: c.vocabSize,
-    tie_word_embeddings: c.tieEmbeddings,
-    torch_dtype: 'float32',
-    ...ids,
-  };
-}
-
-/** Gemma 2's config.json, as gemma-2-2b's lays it out, with layer_types for transformers ≥ 4.53. */
-function gemma2Config(c: ModelConfig, ids: Record<string, unknown>): Record<string, unknown> {
-  const types = Array.from({ length: c.layers }, (_, i) =>
-    c.slidingWindow > 0 && layerWindow(c, i) > 0 ? 'sliding_attention' : 'full_attention',
-  );
-  return {
-    architectures: ['Gemma2ForCausalLM'],
-    model_type: 'gemma2',
-    hidden_activation: 'gelu_pytorch_tanh',
-    hidden_size: c.dModel,
-    intermediate_size: c.ffnHidden,
-    num_hidden_layers: c.layers,
-    num_attention_heads: c.heads,
-    num_key_value_heads: c.kvHeads,
-    head_dim: headSize(c),
-    query_pre_attn_scalar: c.attentionScalar || headSize(c),
-    max_position_embeddings: c.context,
-    rms_norm_eps: c.normEps,
-    rope_theta: c.ropeBase,
-    sliding_window: c.slidingWindow || c.context,
-    layer_types: types,
-    attention_bias: false,
-    attn_logit_softcapping: c.attentionSoftcap || null,
-    final_logit_softcapping: c.logitSoftcap || null,
-    cache_implementation: 'hybrid',
+    ...(gemma3 ? { use_bidirectional_attention: false } : { cache_implementation: 'hybrid' }),
     vocab_size: c.vocabSize,
     tie_word_embeddings: c.tieEmbeddings,
     torch_dtype: 'float32',
@@ -334,8 +311,7 @@ function hfConfig(family: HfFamily, c: ModelConfig, tokenizer: Tokenizer): Recor
           high_freq_factor: r.highFreqFactor,
           original_max_position_embeddings: r.originalContext,
         });
-  if (family === 'gemma3') return gemma3Config(c, rope_scaling, ids);
-  if (family === 'gemma2') return gemma2Config(c, ids);
+  if (family === 'gemma3' || family === 'gemma2') return gemmaConfig(family, c, rope_scaling, ids);
   const llamaOnly = { rope_scaling, attention_bias: false, mlp_bias: false };
   const windowed = family === 'llama' && c.slidingWindow > 0;
   const qwenOnly = {
