@@ -226,6 +226,27 @@ describe('the shareformer worker session', () => {
     expect(h.of('generated')[1]!.text).toBe(greedy);
   });
 
+  it('opens Gemma 2 (soft-capped scores and logits) and generates what the library does', async () => {
+    const dir = new URL('../../fixtures/hf/gemma2-bf16/', import.meta.url);
+    const files = ['config.json', 'model.safetensors', 'tokenizer.json', 'tokenizer_config.json'].map(
+      (f): [string, Uint8Array] => [f, new Uint8Array(readFileSync(new URL(f, dir)))],
+    );
+    const h = harness();
+    await h.send({ type: 'open', run: 'gemma2', label: 'gemma2-bf16', files });
+    expect(h.of('opened')[0]!.imported).toEqual({ architecture: 'Gemma2ForCausalLM', notes: [] });
+    expect(h.of('opened')[0]!.config).toMatchObject({ attentionSoftcap: 2, logitSoftcap: 3 });
+    const direct = importHuggingFace(Object.fromEntries(files));
+    const prompt = ' soft, what light';
+    const greedy = generate(direct.lm, direct.tokenizer, prompt, { maxTokens: 20, temperature: 0 }).text;
+    await h.send({ type: 'generate', run: 'gemma2', prompt, maxTokens: 20, temperature: 0 });
+    expect(h.of('error')).toEqual([]);
+    expect(h.of('generated')[0]!.text).toBe(greedy);
+    // Its windowed layers (0 and 2) hold 9 positions; 2 KV heads for 4: half the unshared bytes.
+    const kv = h.of('token').at(-1)!.kv;
+    expect(kv.layers.map((l) => l.positions)).toEqual([9, kv.allocated, 9, kv.allocated]);
+    expect(kv.baselineBytes).toBe(2 * kv.bytes);
+  });
+
   it('reports bad requests as errors naming the request, the run and the file', async () => {
     const h = harness();
     await h.send({ type: 'generate', run: 'nope', prompt: 'x' });
