@@ -2,6 +2,7 @@
 // generates, saves and opens runs.
 import { describe, expect, it } from 'vitest';
 import { decodeCheckpoint, memorySource } from '../io/checkpoint-files.js';
+import { readSafetensors } from '../io/safetensors.js';
 import { readFileSync } from 'node:fs';
 import { generate } from '../generate/generate.js';
 import { importHuggingFace } from '../io/hf/import.js';
@@ -103,6 +104,9 @@ describe('the shareformer worker session', () => {
     ]);
     const ckpt = decodeCheckpoint(memorySource(new Map(files), 'download'), { trainer: true });
     expect(ckpt.trainer?.step).toBe(10);
+    // Trained weights need every bit: float32.
+    const stored = readSafetensors(new Map(files).get('model.safetensors')!);
+    expect(new Set([...stored.tensors.values()].map((t) => t.dtype))).toEqual(new Set(['F32']));
     await h.send({ type: 'open', run: 'copy', label: 'download', files });
     expect(h.of('opened')[0]!.parameters).toBe(h.of('started')[0]!.parameters);
     await h.send({ type: 'generate', run: 's', prompt: 'KING', maxTokens: 8, temperature: 0 });
@@ -219,8 +223,22 @@ describe('the shareformer worker session', () => {
     );
     // Without MQA (4 KV heads for its 1) the same layers are bounded alike: 4× the bytes.
     expect(kv.baselineBytes).toBe(4 * kv.bytes);
-    // Saved and reopened, its tokenizer still puts no ▁ before the text.
+    // Saved and reopened, its tokenizer still puts no ▁ before the text. Its matrices, bf16 in the
+    // file and untouched since, are saved as bf16, exactly; its norm gains (1 + the stored weight)
+    // keep the precision they need (float32 or fp16), so nothing is rounded.
     await h.send({ type: 'save', run: 'gemma' });
+    const saved = new Map(h.of('checkpoint')[0]!.files);
+    const weights = readSafetensors(saved.get('model.safetensors')!);
+    const dtypeOf = (name: string) => weights.tensors.get(name)!.dtype;
+    expect([dtypeOf('embed.weight'), dtypeOf('layers.0.attn.q.weight'), dtypeOf('layers.5.ffn.down.weight')]).toEqual([
+      'BF16',
+      'BF16',
+      'BF16',
+    ]);
+    expect(saved.get('model.safetensors')!.length).toBeLessThan(0.6 * 4 * direct.lm.parameterCount().total);
+    const reopened = decodeCheckpoint(memorySource(saved, 'download'));
+    for (const [name, t] of direct.lm.params)
+      expect([...reopened.lm.params.get(name)!.data], name).toEqual([...t.data]);
     await h.send({ type: 'open', run: 'again', label: 'download', files: h.of('checkpoint')[0]!.files });
     await h.send({ type: 'generate', run: 'again', prompt, maxTokens: 20, temperature: 0 });
     expect(h.of('generated')[1]!.text).toBe(greedy);

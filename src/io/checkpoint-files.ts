@@ -12,7 +12,7 @@ import { buildPlan } from '../model/plan.js';
 import { TransformerLM } from '../model/transformer.js';
 import { parseWith } from '../schema/validate.js';
 import type { QuantizedWeight } from '../tensor/ops/quantized.js';
-import { floatToBf16, floatToHalf } from '../tensor/precision.js';
+import { floatToBf16, floatToHalf, halfToFloat } from '../tensor/precision.js';
 import { tokenizerFromJSON, type Tokenizer } from '../text/tokenizer.js';
 import type { AdamWState } from '../train/adamw.js';
 import type { TrainConfig, TrainerState } from '../train/trainer.js';
@@ -65,10 +65,29 @@ export class CheckpointError extends Error {
 export type WeightsDtype = 'fp32' | 'fp16' | 'bf16';
 
 /** A float32 tensor in the stored precision. */
-function stored(shape: readonly number[], data: Float32Array, dtype: WeightsDtype = 'fp32'): TensorToWrite {
+function stored(
+  shape: readonly number[],
+  data: Float32Array,
+  precision: WeightsDtype | 'exact' = 'fp32',
+): TensorToWrite {
+  const dtype = precision === 'exact' ? exactDtype(data) : precision;
   if (dtype === 'fp32') return { shape, data };
   const narrow = dtype === 'fp16' ? floatToHalf : floatToBf16;
   return { shape, data: Uint16Array.from(data, narrow), dtype: dtype === 'fp16' ? 'F16' : 'BF16' };
+}
+
+/**
+ * The narrowest precision that holds a tensor exactly: bf16 when each float32's low 16 bits are
+ * zero (weights imported from a bf16 checkpoint and not trained since), fp16 when each survives
+ * the round trip, else fp32. Stored in it, the tensor loses nothing in half the bytes.
+ */
+export function exactDtype(data: Float32Array): WeightsDtype {
+  const bits = new Uint32Array(data.buffer, data.byteOffset, data.length);
+  let bf16 = true;
+  for (let i = 0; i < bits.length && bf16; i++) bf16 = (bits[i]! & 0xffff) === 0;
+  if (bf16) return 'bf16';
+  for (let i = 0; i < data.length; i++) if (halfToFloat(floatToHalf(data[i]!)) !== data[i]) return 'fp32';
+  return 'fp16';
 }
 
 export const INT8_QUANTIZATION = { weights: 'int8', scheme: 'symmetric-per-output-channel' } as const;
@@ -94,7 +113,7 @@ export function configJSON(config: ModelConfig, meta: CheckpointMeta, origin?: C
 /** The files of a checkpoint, in the order they are written (JSON as text, tensors as bytes). */
 export function encodeCheckpoint(
   ckpt: Checkpoint,
-  weightsDtype: WeightsDtype = 'fp32',
+  weightsDtype: WeightsDtype | 'exact' = 'fp32',
 ): Array<[string, Uint8Array | string]> {
   const { lm, tokenizer, meta, trainer } = ckpt;
   const files: Array<[string, Uint8Array | string]> = [];

@@ -22,6 +22,7 @@ import { CharTokenizer } from '../text/tokenizer.js';
 import { DEFAULT_TRAIN } from '../train/trainer.js';
 import { SimulatedKill } from './atomic-dir.js';
 import { CheckpointError, loadCheckpoint, saveCheckpoint, type Checkpoint } from './checkpoint.js';
+import { exactDtype } from './checkpoint-files.js';
 import { readSafetensors } from './safetensors.js';
 
 const root = mkdtempSync(join(tmpdir(), 'shareformer-ckpt-'));
@@ -73,6 +74,17 @@ describe('checkpoint round trip', () => {
     // Loaded back, every layer of the shared model still reads the one stored set.
     const back = loadCheckpoint(join(root, 'all'));
     expect(back.lm.parameterCount().total).toBe(shared.parameterCount().total);
+  });
+});
+
+describe('exactDtype: the narrowest precision that keeps every value', () => {
+  it('bf16 for values a bf16 file held, fp16 for what half precision holds, float32 otherwise', () => {
+    // 3.140625 has 7 fraction bits; 0x71490000 is a large value with the low 16 bits clear.
+    const bf16 = Float32Array.from([1, -0.5, 3.140625, 0, new Float32Array(new Uint32Array([0x7149_0000]).buffer)[0]!]);
+    expect(exactDtype(bf16)).toBe('bf16');
+    expect(exactDtype(Float32Array.from([1.0009765625, 65504, -2.5]))).toBe('fp16'); // 1 + 2⁻¹⁰: fp16, not bf16
+    expect(exactDtype(Float32Array.from([0.1]))).toBe('fp32');
+    expect(exactDtype(Float32Array.from([1e5]))).toBe('fp32'); // beyond fp16's range, not bf16-exact
   });
 });
 
