@@ -20,6 +20,26 @@
   return f32x4.mul(e, scale);
 }
 
+/** tanh split as Cephes tanhf does: x + x³·P(x²) below |x| = 0.625, (1 − e)/(1 + e) with
+ * e = e^(−2|x|) above (exp4's argument stays ≤ 0), within a few ulp. */
+@inline function tanh4(x: v128): v128 {
+  const a = f32x4.abs(x), z = f32x4.mul(x, x);
+  const e = exp4(f32x4.mul(a, f32x4.splat(-2)));
+  const one = f32x4.splat(1);
+  const big = v128.or(f32x4.div(f32x4.sub(one, e), f32x4.add(one, e)), v128.and(x, i32x4.splat(0x80000000)));
+  let p = f32x4.splat(-5.70498872745e-3);
+  p = f32x4.add(f32x4.mul(p, z), f32x4.splat(2.06390887954e-2));
+  p = f32x4.add(f32x4.mul(p, z), f32x4.splat(-5.37397155531e-2));
+  p = f32x4.add(f32x4.mul(p, z), f32x4.splat(1.33314422036e-1));
+  p = f32x4.add(f32x4.mul(p, z), f32x4.splat(-3.33332819422e-1));
+  const small = f32x4.add(f32x4.mul(f32x4.mul(p, z), x), x);
+  return v128.bitselect(big, small, f32x4.gt(a, f32x4.splat(0.625)));
+}
+
+@inline function tanh1(x: f32): f32 {
+  return f32x4.extract_lane(tanh4(f32x4.splat(x)), 0);
+}
+
 @inline function at(p: usize, i: i32): usize {
   return p + (<usize>i << 2);
 }
@@ -111,24 +131,31 @@ export function addRows(dst: usize, src: usize, rows: i32, width: i32, ld: i32, 
 /** Soft-capping (Gemma 2), in place before softmaxRows (then called with scale 1): each visible
  * entry x of row t becomes cap · tanh(scale · x / cap); the rows' visible ranges as softmaxRows's. */
 export function softcapRows(p: usize, rows: i32, width: i32, ld: i32, first: i32, causal: bool, scale: f32, window: i32, cap: f32): void {
-  const k = scale / cap;
+  const k = scale / cap, k4 = f32x4.splat(scale / cap), c4 = f32x4.splat(cap);
   for (let t = 0; t < rows; t++) {
     const row = p + (<usize>(t * ld) << 2);
     const valid = causal ? min(first + t + 1, width) : width;
     const lo = window > 0 ? max(0, valid - window) : 0;
-    for (let s = lo; s < valid; s++) store<f32>(at(row, s), cap * Mathf.tanh(load<f32>(at(row, s)) * k));
+    const v4 = lo + ((valid - lo) & ~3);
+    for (let s = lo; s < v4; s += 4) v128.store(at(row, s), f32x4.mul(c4, tanh4(f32x4.mul(v128.load(at(row, s)), k4))));
+    for (let s = v4; s < valid; s++) store<f32>(at(row, s), cap * tanh1(load<f32>(at(row, s)) * k));
   }
 }
 
 /** The cap's derivative on a softmax gradient: ds[t, s] *= 1 − tanh²(scale · x[t, s] / cap) for the
  * raw products x = q·k, over each row's visible keys. */
 export function softcapBackwardRows(ds: usize, x: usize, rows: i32, width: i32, ld: i32, first: i32, causal: bool, scale: f32, cap: f32): void {
-  const k = scale / cap;
+  const k = scale / cap, k4 = f32x4.splat(scale / cap), one = f32x4.splat(1);
   for (let t = 0; t < rows; t++) {
     const o = <usize>(t * ld) << 2;
     const valid = causal ? min(first + t + 1, width) : width;
-    for (let s = 0; s < valid; s++) {
-      const th = Mathf.tanh(load<f32>(at(x + o, s)) * k);
+    const v4 = valid & ~3;
+    for (let s = 0; s < v4; s += 4) {
+      const th = tanh4(f32x4.mul(v128.load(at(x + o, s)), k4));
+      v128.store(at(ds + o, s), f32x4.mul(v128.load(at(ds + o, s)), f32x4.sub(one, f32x4.mul(th, th))));
+    }
+    for (let s = v4; s < valid; s++) {
+      const th = tanh1(load<f32>(at(x + o, s)) * k);
       store<f32>(at(ds + o, s), load<f32>(at(ds + o, s)) * (1 - th * th));
     }
   }
