@@ -758,7 +758,7 @@ def gemma_logits(w, cfg, ids):
     T, eps = ids.shape[1], cfg["rms_norm_eps"]
     q_idx, k_idx = torch.arange(T)[:, None], torch.arange(T)[None, :]
     causal = k_idx <= q_idx
-    windowed = causal & (k_idx > q_idx - cfg["sliding_window"])
+    windowed = causal & (k_idx > q_idx - cfg.get("sliding_window", T))  # Gemma 1 has no window
 
     def rotary(base, factor=1.0):
         inv = 1.0 / (base ** (torch.arange(0, hd, 2, dtype=torch.float64) / hd)) / factor
@@ -770,6 +770,7 @@ def gemma_logits(w, cfg, ids):
         l = f"model.layers.{i}."
         # Gemma 2 (no layer_types before transformers 4.53) alternates local and global layers.
         local = cfg["layer_types"][i] == "sliding_attention" if "layer_types" in cfg else i % 2 == 0
+        local = local and "sliding_window" in cfg
         # Gemma 3 4B+ interpolate the global layers' positions ("linear", factor 8); local ones never.
         factor = (cfg.get("rope_scaling") or {}).get("factor", 1.0)
         local_base = cfg.get("rope_local_base_freq", cfg["rope_theta"])
@@ -786,16 +787,25 @@ def gemma_logits(w, cfg, ids):
         v = proj("v_proj").view(1, T, G, hd).transpose(1, 2)
         q, k = q * cos + rotate_half(q) * sin, k * cos + rotate_half(k) * sin
         k, v = k.repeat_interleave(H // G, dim=1), v.repeat_interleave(H // G, dim=1)
-        s = (q @ k.transpose(-1, -2)) * cfg["query_pre_attn_scalar"] ** -0.5
+        s = (q @ k.transpose(-1, -2)) * cfg.get("query_pre_attn_scalar", hd) ** -0.5  # Gemma 1: 1/√head_dim
         if cfg.get("attn_logit_softcapping"):  # Gemma 2: before the mask
             s = torch.tanh(s / cfg["attn_logit_softcapping"]) * cfg["attn_logit_softcapping"]
         mask = windowed if local else causal
         o = (s.masked_fill(~mask, float("-inf")).softmax(-1) @ v).transpose(1, 2).reshape(1, T, H * hd)
-        x = x + gemma_rms_norm(o @ p(l + "self_attn.o_proj.weight").T, p(l + "post_attention_layernorm.weight"), eps)
-        m = gemma_rms_norm(x, p(l + "pre_feedforward_layernorm.weight"), eps)
+        o = o @ p(l + "self_attn.o_proj.weight").T
+        if l + "pre_feedforward_layernorm.weight" in w:  # Gemma 2 and 3: a norm after attention, another before the FFN
+            x = x + gemma_rms_norm(o, p(l + "post_attention_layernorm.weight"), eps)
+            m = gemma_rms_norm(x, p(l + "pre_feedforward_layernorm.weight"), eps)
+        else:  # Gemma 1: Llama's two norms, post_attention_layernorm before the FFN
+            x = x + o
+            m = gemma_rms_norm(x, p(l + "post_attention_layernorm.weight"), eps)
         gate = F.gelu(m @ p(l + "mlp.gate_proj.weight").T, approximate="tanh")
         ff = (gate * (m @ p(l + "mlp.up_proj.weight").T)) @ p(l + "mlp.down_proj.weight").T
-        x = x + gemma_rms_norm(ff, p(l + "post_feedforward_layernorm.weight"), eps)
+        x = x + (
+            gemma_rms_norm(ff, p(l + "post_feedforward_layernorm.weight"), eps)
+            if l + "post_feedforward_layernorm.weight" in w
+            else ff
+        )
     x = gemma_rms_norm(x, p("model.norm.weight"), eps)
     logits = x @ p("model.embed_tokens.weight").T
     cap = cfg.get("final_logit_softcapping")
@@ -993,6 +1003,40 @@ def write_gemma2(name, text_dir):
     save_llama_family(name, cfg, w, torch.bfloat16, ids, logits=gemma_logits)
 
 
+def write_gemma1(name, text_dir):
+    """A Gemma-style model (GemmaForCausalLM, as gemma-2b's first config.json lays it out: hidden_act
+    "gelu", which transformers computes as GELU's tanh form): 3 layers, heads of 16 on hidden_size
+    32, one KV head (as gemma-2b's MQA), Llama's two norms per layer stored as gain − 1, scaled and
+    tied embeddings, no window, no caps, no post-norms. Gemma's tokenizer, copied from `text_dir`."""
+    torch.manual_seed(3301)
+    directory = os.path.join(OUT, name)
+    os.makedirs(directory, exist_ok=True)
+    sample_ids = gemma_tokenizer_from(text_dir, directory)
+    vocab, L, d, hd, f_ = 384, 3, 32, 16, 48
+    cfg = llama_family_config(
+        "GemmaForCausalLM",
+        "gemma",
+        vocab,
+        attention_bias=False,
+        bos_token_id=2,
+        eos_token_id=1,
+        head_dim=hd,
+        hidden_act="gelu",
+        num_hidden_layers=L,
+        num_key_value_heads=1,
+        pad_token_id=0,
+        rms_norm_eps=1e-6,
+        rope_scaling=None,
+        rope_theta=10000.0,
+        torch_dtype="bfloat16",
+        transformers_version="4.38.0",
+    )
+    drop = ("_norm.", "pre_feedforward_layernorm", "post_feedforward_layernorm")
+    w = {n: t for n, t in gemma3_weights(vocab, L, d, hd, f_).items() if not any(k in n for k in drop)}
+    ids = torch.tensor([[2] + sample_ids[:23]])
+    save_llama_family(name, cfg, w, torch.bfloat16, ids, logits=gemma_logits)
+
+
 if __name__ == "__main__":
     import sys
 
@@ -1005,6 +1049,9 @@ if __name__ == "__main__":
         sys.exit(0)
     if sys.argv[1:] == ["gemma2"]:  # only the Gemma 2 directory
         write_gemma2("gemma2-bf16", "gemma3-bf16")
+        sys.exit(0)
+    if sys.argv[1:] == ["gemma1"]:  # only the Gemma (1) directory
+        write_gemma1("gemma-bf16", "gemma3-bf16")
         sys.exit(0)
     if sys.argv[1:] == ["phi3"]:  # only the Phi-3 directory
         write_phi3("phi3-bf16")
@@ -1040,3 +1087,4 @@ if __name__ == "__main__":
     write_gemma3("gemma3-bf16")
     write_gemma3_multimodal("gemma3-multimodal-bf16", "gemma3-bf16")
     write_gemma2("gemma2-bf16", "gemma3-bf16")
+    write_gemma1("gemma-bf16", "gemma3-bf16")

@@ -36,7 +36,9 @@ describe('published parameter counts', () => {
     // model cards' non-embedding counts (0.44B, 1.4B) are checked below.
     ['qwen3-0.6b', 596_049_920],
     ['qwen3-1.7b', 1_720_574_976],
-    // Gemma 2 and 3: four norms per layer (Gemma 3: and head norms) count too (Keras Hub's counts).
+    // Gemma: two norms per layer; Gemma 2 and 3: four (Gemma 3: and head norms) (Keras Hub's counts).
+    ['gemma-2b', 2_506_172_416],
+    ['gemma-7b', 8_537_680_896],
     ['gemma2-2b', 2_614_341_888],
     ['gemma2-9b', 9_241_705_984],
     ['gemma2-27b', 27_227_128_320],

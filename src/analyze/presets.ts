@@ -239,6 +239,14 @@ export const ANALYZER_PRESETS: Record<string, AnalyzerPreset> = {
       tieEmbeddings: true,
     }),
   },
+  'gemma-2b': {
+    description: 'Gemma 2B (8 heads of 256 on d 2,048, MQA, GeGLU, scaled and tied embeddings)',
+    config: gemma1({ layers: 18, dModel: 2048, heads: 8, kvHeads: 1, ffnHidden: 16384 }),
+  },
+  'gemma-7b': {
+    description: 'Gemma 7B (16 heads of 256 on d 3,072, GeGLU, scaled and tied embeddings)',
+    config: gemma1({ layers: 28, dModel: 3072, heads: 16, kvHeads: 16, ffnHidden: 24576 }),
+  },
   'gemma2-2b': {
     description:
       'Gemma 2 2B (8 heads of 256 on d 2,304, GQA 4 KV heads, GeGLU, post-norms; windows of 4,096 every other layer; scores capped at 50, logits at 30)',
@@ -311,6 +319,20 @@ export const ANALYZER_PRESETS: Record<string, AnalyzerPreset> = {
 };
 
 /** Gemma 3 (text): 262,144 tokens, heads of 256, windows of 512 at RoPE base 10,000 with every sixth layer global at 1,000,000. */
+/** Gemma (1): Llama's layout with GeGLU, heads of 256 and scaled, tied embeddings. */
+function gemma1(over: Partial<ModelConfig>): Partial<ModelConfig> {
+  return llama({
+    vocabSize: 256000,
+    headDim: 256,
+    context: 8192,
+    ffn: 'geglu',
+    normEps: 1e-6,
+    embedScale: true,
+    tieEmbeddings: true,
+    ...over,
+  });
+}
+
 /** Gemma 2: Gemma 3's layout without head norms or a local RoPE base, every other layer local, caps on scores and logits. */
 function gemma2(over: Partial<ModelConfig>): Partial<ModelConfig> {
   return llama({

@@ -11,7 +11,7 @@
 // windows, another activation, biases) is never silently imported as a different model.
 import { headSize, resolveConfig, type ModelConfig } from '../../model/config.js';
 
-export type HfFamily = 'gpt2' | 'llama' | 'qwen2' | 'qwen3' | 'phi3' | 'gemma2' | 'gemma3';
+export type HfFamily = 'gpt2' | 'llama' | 'qwen2' | 'qwen3' | 'phi3' | 'gemma' | 'gemma2' | 'gemma3';
 
 export const SUPPORTED_ARCHITECTURES: Record<string, HfFamily> = {
   GPT2LMHeadModel: 'gpt2',
@@ -20,6 +20,7 @@ export const SUPPORTED_ARCHITECTURES: Record<string, HfFamily> = {
   Qwen2ForCausalLM: 'qwen2',
   Qwen3ForCausalLM: 'qwen3',
   Phi3ForCausalLM: 'phi3',
+  GemmaForCausalLM: 'gemma',
   Gemma2ForCausalLM: 'gemma2',
   Gemma3ForCausalLM: 'gemma3',
   // Gemma 3 4B, 12B, 27B: the text model is imported, the vision tower left out.
@@ -33,6 +34,7 @@ export const FAMILY_ARCHITECTURE: Record<HfFamily, string> = {
   qwen2: 'Qwen2ForCausalLM',
   qwen3: 'Qwen3ForCausalLM',
   phi3: 'Phi3ForCausalLM',
+  gemma: 'GemmaForCausalLM',
   gemma2: 'Gemma2ForCausalLM',
   gemma3: 'Gemma3ForCausalLM',
 };
@@ -87,7 +89,7 @@ const HARMLESS = new Set([
 ]);
 
 type Json = Record<string, unknown>;
-type LlamaFamily = Exclude<HfFamily, 'gpt2' | 'gemma2' | 'gemma3'>;
+type LlamaFamily = Exclude<HfFamily, 'gpt2' | 'gemma' | 'gemma2' | 'gemma3'>;
 
 function field<T>(
   cfg: Json,
@@ -347,6 +349,8 @@ const GEMMA3_FIELDS = new Set([
   'cache_implementation',
 ]);
 
+const GEMMA1_FIELDS = new Set([...LLAMA_FIELDS, 'hidden_activation']);
+
 const GEMMA2_FIELDS = new Set([
   ...LLAMA_FIELDS,
   'hidden_activation',
@@ -403,6 +407,41 @@ function gemmaRotary(cfg: Json, source: string): Pick<ModelConfig, 'ropeBase' | 
   return { ...global, ropeLocalBase: field(cfg, 'rope_local_base_freq', source, isPosNum, 'a positive number', 10000) };
 }
 
+/**
+ * Gemma's GeGLU uses GELU's tanh form. Gemma 1's first configs say hidden_act "gelu", which
+ * transformers' GemmaForCausalLM replaces by the tanh form unless hidden_activation says otherwise.
+ */
+function gemmaActivation(cfg: Json, source: string): void {
+  const gelu = (v: unknown) => v === 'gelu_pytorch_tanh' || v === 'gelu_new';
+  supported(cfg, 'hidden_activation', gelu, 'the GeGLU feed-forward uses GELU in its tanh form', source);
+  // hidden_act only counts where hidden_activation is not given.
+  const overridden = cfg.hidden_activation !== undefined && cfg.hidden_activation !== null;
+  const act = (v: unknown) => overridden || gelu(v) || v === 'gelu';
+  supported(cfg, 'hidden_act', act, 'the GeGLU feed-forward uses GELU in its tanh form', source);
+}
+
+/**
+ * Gemma (1): Llama's layout and two norms per layer (gains stored minus one), a GELU-gated FFN,
+ * token embeddings scaled by √d, tied embeddings, heads of head_dim (gemma-2b: 8 of 256 on 2,048, MQA).
+ */
+function gemma1Config(cfg: Json, source: string): Partial<ModelConfig> {
+  refuseUnknown(cfg, GEMMA1_FIELDS, source);
+  gemmaActivation(cfg, source);
+  supported(cfg, 'attention_bias', (v) => v === false, 'Gemma has no attention biases', source);
+  return {
+    ...llamaShape(cfg, source, 256),
+    ffn: 'geglu',
+    ffnHidden: field(cfg, 'intermediate_size', source, isPosInt, 'a positive integer'),
+    norm: 'rmsnorm',
+    normEps: field(cfg, 'rms_norm_eps', source, isPosNum, 'a positive number', 1e-6),
+    positions: 'rope',
+    ...rotary(cfg, source),
+    bias: false,
+    embedScale: true,
+    tieEmbeddings: field(cfg, 'tie_word_embeddings', source, isBool, 'true or false', true),
+  };
+}
+
 /** A soft-cap field: a positive number, or null / absent for none. */
 function softcap(cfg: Json, key: string, source: string): number {
   const v = cfg[key];
@@ -424,9 +463,7 @@ function gemmaConfig(cfg: Json, source: string, gemma: 2 | 3): Partial<ModelConf
   const shape = llamaShape(cfg, source, 256);
   const { layers, context } = shape,
     headDim = headSize(shape);
-  const gelu = (v: unknown) => v === 'gelu_pytorch_tanh' || v === 'gelu_new';
-  supported(cfg, 'hidden_activation', gelu, 'the GeGLU feed-forward uses GELU in its tanh form', source);
-  supported(cfg, 'hidden_act', gelu, 'the GeGLU feed-forward uses GELU in its tanh form', source);
+  gemmaActivation(cfg, source);
   // Scores are q·k / √query_pre_attn_scalar: head_dim in most sizes (Gemma 3 27B: 168 on heads of 128; Gemma 2 27B: 144).
   const scalar = field(cfg, 'query_pre_attn_scalar', source, isPosNum, 'a positive number', headDim);
   supported(cfg, 'use_bidirectional_attention', (v) => v === false, 'causal attention', source);
@@ -528,7 +565,9 @@ export function modelConfigFromHf(json: unknown, source: string): HfModelConfig 
         ? gemmaConfig(architecture === 'Gemma3ForConditionalGeneration' ? gemma3TextOf(cfg, source) : cfg, source, 3)
         : family === 'gemma2'
           ? gemmaConfig(cfg, source, 2)
-          : llamaConfig(cfg, source, family);
+          : family === 'gemma'
+            ? gemma1Config(cfg, source)
+            : llamaConfig(cfg, source, family);
   try {
     return { architecture, family, config: resolveConfig(partial) };
   } catch (e) {

@@ -45,6 +45,7 @@ describe.each([
   'gemma3-bf16',
   'gemma3-multimodal-bf16',
   'gemma2-bf16',
+  'gemma-bf16',
 ])('%s: import, export, import', (dir) => {
   it('gives bit-identical logits and the same token ids', () => {
     const first = importHuggingFace(directoryReader(join(FIXTURES, dir)));
@@ -153,6 +154,26 @@ it('Gemma 2 goes out as Gemma 2: its caps, alternating layer types and score sca
     const lm = new TransformerLM({ ...gemma2, ...over }, 1);
     expect(() => exportHuggingFace(lm, first.tokenizer)).toThrow(message);
   }
+});
+
+it('Gemma (1) goes out as Gemma: two norms per layer stored minus one, no post-norms', () => {
+  const first = importHuggingFace(directoryReader(join(FIXTURES, 'gemma-bf16')));
+  expect(first.lm.config).toMatchObject({ ffn: 'geglu', embedScale: true, postNorms: false, kvHeads: 1, headDim: 16 });
+  const out = exportHuggingFace(first.lm, first.tokenizer);
+  expect(JSON.parse(out.files['config.json'] as string)).toMatchObject({
+    architectures: ['GemmaForCausalLM'],
+    model_type: 'gemma',
+    hidden_activation: 'gelu_pytorch_tanh',
+  });
+  const original = readSafetensors(new Uint8Array(readFileSync(join(FIXTURES, 'gemma-bf16', 'model.safetensors'))));
+  const written = readSafetensors(out.files['model.safetensors'] as Uint8Array);
+  expect([...written.tensors.keys()].sort()).toEqual([...original.tensors.keys()].sort());
+  const name = 'model.layers.1.post_attention_layernorm.weight';
+  expect([...toFloat32(written.tensors.get(name)!, name)]).toEqual([...toFloat32(original.tensors.get(name)!, name)]);
+  const lm = new TransformerLM({ ...first.lm.config, slidingWindow: 8, logitSoftcap: 30 }, 1);
+  expect(() => exportHuggingFace(lm, first.tokenizer)).toThrow(
+    /without post-norms exports as GemmaForCausalLM \(Gemma 1\), .*; this model has a sliding window, soft-capping/,
+  );
 });
 
 describe('shareformer models out to Hugging Face', () => {

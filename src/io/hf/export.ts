@@ -31,10 +31,9 @@ const architectureOf = (family: HfFamily, c: ModelConfig): string =>
  * give every layer one RoPE base.
  */
 function gemmaFamily(c: ModelConfig): HfFamily {
-  const name = c.qkNorm ? 'Gemma3ForCausalLM' : 'Gemma2ForCausalLM';
+  const name = !c.postNorms ? 'GemmaForCausalLM' : c.qkNorm ? 'Gemma3ForCausalLM' : 'Gemma2ForCausalLM';
   const need = {
     'ffn geglu': c.ffn === 'geglu',
-    'post-norms': c.postNorms,
     'embed-scale': c.embedScale,
     rmsnorm: c.norm === 'rmsnorm',
     rope: c.positions === 'rope',
@@ -45,6 +44,21 @@ function gemmaFamily(c: ModelConfig): HfFamily {
     throw new HfExportError(
       `GeGLU, post-norms and scaled embeddings export as ${name}, which has all of ${Object.keys(need).join(', ')}; this model lacks ${missing.join(', ')}`,
     );
+  if (!c.postNorms) {
+    const extra = {
+      'head norms': c.qkNorm,
+      'a sliding window': c.slidingWindow > 0,
+      'soft-capping': c.attentionSoftcap > 0 || c.logitSoftcap > 0,
+      'a score scalar': c.attentionScalar > 0 && c.attentionScalar !== headSize(c),
+      'rope scaling': c.ropeScaling !== null,
+    };
+    const has = Object.entries(extra).flatMap(([k, on]) => (on ? [k] : []));
+    if (has.length > 0)
+      throw new HfExportError(
+        `a Gemma-style model without post-norms exports as GemmaForCausalLM (Gemma 1), which has none of ${Object.keys(extra).join(', ')}; this model has ${has.join(', ')} (with --post-norms it goes out as Gemma 2 or 3)`,
+      );
+    return 'gemma';
+  }
   if (c.qkNorm) return 'gemma3';
   if (c.ropeLocalBase > 0 || c.ropeScaling)
     throw new HfExportError(
@@ -207,7 +221,10 @@ function llamaTensors(lm: TransformerLM): Record<string, TensorToWrite> {
   return t;
 }
 
-/** Gemma's names: Llama's, with four norms per layer (and Gemma 3's head norms), each stored as its gain minus one. */
+/**
+ * Gemma's names: Llama's, each norm stored as its gain minus one — Gemma 1's two per layer, Gemma
+ * 2's and 3's four (and Gemma 3's head norms).
+ */
 function gemmaTensors(lm: TransformerLM): Record<string, TensorToWrite> {
   const c = lm.config,
     d = c.dModel,
@@ -219,6 +236,11 @@ function gemmaTensors(lm: TransformerLM): Record<string, TensorToWrite> {
       m = `layers.${lm.plan.ffnSet[i]}`,
       l = `model.layers.${i}`;
     t[`${l}.input_layernorm.weight`] = { shape: [d], data: gain(`${a}.norm1.weight`) };
+    if (!c.postNorms) {
+      // Gemma 1: Llama's second norm, before the FFN, under Llama's name.
+      t[`${l}.post_attention_layernorm.weight`] = { shape: [d], data: gain(`${m}.norm2.weight`) };
+      continue;
+    }
     t[`${l}.post_attention_layernorm.weight`] = { shape: [d], data: gain(`${a}.postnorm1.weight`) };
     t[`${l}.pre_feedforward_layernorm.weight`] = { shape: [d], data: gain(`${m}.norm2.weight`) };
     t[`${l}.post_feedforward_layernorm.weight`] = { shape: [d], data: gain(`${m}.postnorm2.weight`) };
@@ -273,6 +295,30 @@ function gemmaConfig(
   };
 }
 
+/** Gemma 1's config.json, as gemma-2b's lays it out (hidden_activation spelled out). */
+function gemma1Config(c: ModelConfig, ids: Record<string, unknown>): Record<string, unknown> {
+  return {
+    architectures: ['GemmaForCausalLM'],
+    model_type: 'gemma',
+    hidden_act: 'gelu_pytorch_tanh',
+    hidden_activation: 'gelu_pytorch_tanh',
+    hidden_size: c.dModel,
+    intermediate_size: c.ffnHidden,
+    num_hidden_layers: c.layers,
+    num_attention_heads: c.heads,
+    num_key_value_heads: c.kvHeads,
+    head_dim: headSize(c),
+    max_position_embeddings: c.context,
+    rms_norm_eps: c.normEps,
+    rope_theta: c.ropeBase,
+    attention_bias: false,
+    vocab_size: c.vocabSize,
+    tie_word_embeddings: c.tieEmbeddings,
+    torch_dtype: 'float32',
+    ...ids,
+  };
+}
+
 function hfConfig(family: HfFamily, c: ModelConfig, tokenizer: Tokenizer): Record<string, unknown> {
   const ids = { bos_token_id: tokenizer.bosId ?? tokenizer.eosId ?? null, eos_token_id: tokenizer.eosId ?? null };
   if (family === 'gpt2') {
@@ -312,6 +358,7 @@ function hfConfig(family: HfFamily, c: ModelConfig, tokenizer: Tokenizer): Recor
           original_max_position_embeddings: r.originalContext,
         });
   if (family === 'gemma3' || family === 'gemma2') return gemmaConfig(family, c, rope_scaling, ids);
+  if (family === 'gemma') return gemma1Config(c, ids);
   const llamaOnly = { rope_scaling, attention_bias: false, mlp_bias: false };
   const windowed = family === 'llama' && c.slidingWindow > 0;
   const qwenOnly = {
@@ -360,7 +407,7 @@ export function exportHuggingFace(lm: TransformerLM, tokenizer: Tokenizer): HfEx
   const tensors =
     family === 'gpt2'
       ? gpt2Tensors(lm)
-      : family === 'gemma3' || family === 'gemma2'
+      : family === 'gemma3' || family === 'gemma2' || family === 'gemma'
         ? gemmaTensors(lm)
         : llamaTensors(lm);
   const exportedParameters = Object.values(tensors).reduce((n, t) => n + t.data.length, 0);

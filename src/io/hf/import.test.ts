@@ -41,6 +41,7 @@ describe.each([
   ['gemma3-bf16', 'Gemma3ForCausalLM', 'BF16'],
   ['gemma3-multimodal-bf16', 'Gemma3ForConditionalGeneration', 'BF16'],
   ['gemma2-bf16', 'Gemma2ForCausalLM', 'BF16'],
+  ['gemma-bf16', 'GemmaForCausalLM', 'BF16'],
 ])('%s', (dir, architecture, dtype) => {
   const { ids, logits } = expected(dir);
 
@@ -176,6 +177,12 @@ describe('bad model directories are refused, naming the file and what is wrong',
       'gemma2-bf16',
       editJSON('config.json', (j) => (j.final_logit_softcapping = 'thirty')),
       /config\.json: "final_logit_softcapping" must be a positive number or null, got "thirty"/,
+    ],
+    [
+      'exact GELU in a Gemma config',
+      'gemma-bf16',
+      editJSON('config.json', (j) => (j.hidden_activation = 'gelu')),
+      /config\.json: "hidden_activation": "gelu" is not supported \(the GeGLU feed-forward uses GELU in its tanh form\)/,
     ],
     [
       "Gemma 3's pattern field in a Gemma 2 config",

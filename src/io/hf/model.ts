@@ -112,7 +112,7 @@ const tokenText = (t: unknown): string | null =>
 function readTokenizer(reader: HfFileReader, family: HfFamily): HfBpeTokenizer {
   // Llama's and Phi-3's SentencePiece tokenizers (LlamaTokenizer) add <s> unless told not to,
   // Gemma's (GemmaTokenizer) <bos>.
-  const gemma = family === 'gemma2' || family === 'gemma3';
+  const gemma = family === 'gemma' || family === 'gemma2' || family === 'gemma3';
   const llamaTokenizer = family === 'llama' || family === 'phi3' || gemma;
   let specials: { bos: string | null; eos: string | null } = gemma
     ? { bos: '<bos>', eos: '<eos>' }

@@ -153,12 +153,19 @@ function gemmaRecipe(name: string, p: string): Recipe | null {
   return gain ? { ...r, plusOne: true } : r;
 }
 
+/** Gemma (1): Llama's names, each norm a gain of 1 + the stored weight. */
+function gemma1Recipe(name: string, p: string): Recipe | null {
+  const r = llamaRecipe(name, p);
+  return r && /(^|\.)norm[12]?\.weight$/.test(name) ? { ...r, plusOne: true } : r;
+}
+
 const FAMILY_NAME: Record<HfFamily, string> = {
   gpt2: 'GPT-2',
   llama: 'Llama',
   qwen2: 'Qwen2',
   qwen3: 'Qwen3',
   phi3: 'Phi-3',
+  gemma: 'Gemma',
   gemma2: 'Gemma 2',
   gemma3: 'Gemma 3',
 };
@@ -190,7 +197,9 @@ export function planImport(
           ? phi3Recipe(name, config, p)
           : family === 'gemma3' || family === 'gemma2'
             ? gemmaRecipe(name, p)
-            : llamaRecipe(name, p);
+            : family === 'gemma'
+              ? gemma1Recipe(name, p)
+              : llamaRecipe(name, p);
     if (!recipe) throw new HfImportError(`${source}: no Hugging Face tensor corresponds to shareformer's "${name}"`);
     const info = tensors.get(recipe.from);
     if (!info)
