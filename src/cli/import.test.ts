@@ -54,6 +54,16 @@ describe('import', () => {
       /^tokenizer: sentencepiece BPE \(no dummy prefix\), 384 tokens$/m,
     ],
     [
+      'gemma2-bf16',
+      /^Gemma2ForCausalLM: 4 layers, d 32, 4 heads of 16 \/ 2 KV heads, sliding window 8 \(every other layer full\), scaled embeddings, norms after attention and FFN, soft-capped scores at 2 and logits at 3, context 64,/m,
+      /^tokenizer: sentencepiece BPE \(no dummy prefix\), 384 tokens$/m,
+    ],
+    [
+      'gemma-bf16',
+      /^GemmaForCausalLM: 3 layers, d 32, 4 heads of 16 \/ 1 KV heads, scaled embeddings, context 64,/m,
+      /^tokenizer: sentencepiece BPE \(no dummy prefix\), 384 tokens$/m,
+    ],
+    [
       'llama31-rope-scaled',
       /^LlamaForCausalLM: .*context 1,024, RoPE rescaled as Llama 3\.1 \(×8 beyond 512\),/m,
       /^tokenizer: byte-level BPE \(its own split\), 300 tokens$/m,
