@@ -252,6 +252,19 @@ function gemmaTensors(lm: TransformerLM): Record<string, TensorToWrite> {
   return t;
 }
 
+/** The sizes, heads, norm epsilon and RoPE base every Llama-family config.json states alike. */
+const llamaSizes = (c: ModelConfig) => ({
+  hidden_size: c.dModel,
+  intermediate_size: c.ffnHidden,
+  num_hidden_layers: c.layers,
+  num_attention_heads: c.heads,
+  num_key_value_heads: c.kvHeads,
+  head_dim: headSize(c),
+  max_position_embeddings: c.context,
+  rms_norm_eps: c.normEps,
+  rope_theta: c.ropeBase,
+});
+
 /**
  * Gemma 2's and 3's config.json: layer_types spell out which layers are windowed (all of them when
  * fullAttentionEvery is 0); Gemma 3 adds its local RoPE base and rope scaling, Gemma 2 keeps
@@ -271,16 +284,8 @@ function gemmaConfig(
     architectures: [FAMILY_ARCHITECTURE[family]],
     model_type: gemma3 ? 'gemma3_text' : 'gemma2',
     hidden_activation: 'gelu_pytorch_tanh',
-    hidden_size: c.dModel,
-    intermediate_size: c.ffnHidden,
-    num_hidden_layers: c.layers,
-    num_attention_heads: c.heads,
-    num_key_value_heads: c.kvHeads,
-    head_dim: headSize(c),
+    ...llamaSizes(c),
     query_pre_attn_scalar: c.attentionScalar || headSize(c),
-    max_position_embeddings: c.context,
-    rms_norm_eps: c.normEps,
-    rope_theta: c.ropeBase,
     ...(gemma3 && { rope_local_base_freq: c.ropeLocalBase || c.ropeBase, rope_scaling }),
     sliding_window: c.slidingWindow || c.context,
     layer_types: types,
@@ -302,15 +307,7 @@ function gemma1Config(c: ModelConfig, ids: Record<string, unknown>): Record<stri
     model_type: 'gemma',
     hidden_act: 'gelu_pytorch_tanh',
     hidden_activation: 'gelu_pytorch_tanh',
-    hidden_size: c.dModel,
-    intermediate_size: c.ffnHidden,
-    num_hidden_layers: c.layers,
-    num_attention_heads: c.heads,
-    num_key_value_heads: c.kvHeads,
-    head_dim: headSize(c),
-    max_position_embeddings: c.context,
-    rms_norm_eps: c.normEps,
-    rope_theta: c.ropeBase,
+    ...llamaSizes(c),
     attention_bias: false,
     vocab_size: c.vocabSize,
     tie_word_embeddings: c.tieEmbeddings,
@@ -372,15 +369,7 @@ function hfConfig(family: HfFamily, c: ModelConfig, tokenizer: Tokenizer): Recor
     architectures: [architectureOf(family, c)],
     model_type: windowed ? 'mistral' : family,
     hidden_act: 'silu',
-    hidden_size: c.dModel,
-    intermediate_size: c.ffnHidden,
-    num_hidden_layers: c.layers,
-    num_attention_heads: c.heads,
-    num_key_value_heads: c.kvHeads,
-    head_dim: headSize(c),
-    max_position_embeddings: c.context,
-    rms_norm_eps: c.normEps,
-    rope_theta: c.ropeBase,
+    ...llamaSizes(c),
     ...(family === 'llama' ? llamaOnly : qwenOnly),
     ...(windowed && { sliding_window: c.slidingWindow }),
     vocab_size: c.vocabSize,
