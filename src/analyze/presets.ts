@@ -318,7 +318,6 @@ export const ANALYZER_PRESETS: Record<string, AnalyzerPreset> = {
   ),
 };
 
-/** Gemma 3 (text): 262,144 tokens, heads of 256, windows of 512 at RoPE base 10,000 with every sixth layer global at 1,000,000. */
 /** Gemma (1): Llama's layout with GeGLU, heads of 256 and scaled, tied embeddings. */
 function gemma1(over: Partial<ModelConfig>): Partial<ModelConfig> {
   return llama({
@@ -333,40 +332,29 @@ function gemma1(over: Partial<ModelConfig>): Partial<ModelConfig> {
   });
 }
 
-/** Gemma 2: Gemma 3's layout without head norms or a local RoPE base, every other layer local, caps on scores and logits. */
+/** Gemma 2: Gemma's, with post-norms, every other layer local (windows of 4,096), caps on scores and logits. */
 function gemma2(over: Partial<ModelConfig>): Partial<ModelConfig> {
-  return llama({
-    vocabSize: 256000,
-    headDim: 256,
-    context: 8192,
-    ffn: 'geglu',
-    normEps: 1e-6,
+  return gemma1({
     slidingWindow: 4096,
     fullAttentionEvery: 2,
     attentionSoftcap: 50,
     logitSoftcap: 30,
-    embedScale: true,
     postNorms: true,
-    tieEmbeddings: true,
     ...over,
   });
 }
 
+/** Gemma 3 (text): 262,144 tokens, head norms, windows of 512 at RoPE base 10,000 with every sixth layer global at 1,000,000. */
 function gemma3(over: Partial<ModelConfig>): Partial<ModelConfig> {
-  return llama({
+  return gemma1({
     vocabSize: 262144,
-    headDim: 256,
     context: 32768,
-    ffn: 'geglu',
-    normEps: 1e-6,
     ropeBase: 1000000,
     ropeLocalBase: 10000,
     slidingWindow: 512,
     fullAttentionEvery: 6,
     qkNorm: true,
-    embedScale: true,
     postNorms: true,
-    tieEmbeddings: true,
     ...over,
   });
 }

@@ -22,6 +22,13 @@ function harness() {
   return { events, session, of, send: (r: WorkerRequest) => session.handle(r) };
 }
 
+/** A Hugging Face fixture directory's files, as the page uploads them. */
+const hfFiles = (fixture: string): Array<[string, Uint8Array]> =>
+  ['config.json', 'model.safetensors', 'tokenizer.json', 'tokenizer_config.json'].map((f) => [
+    f,
+    new Uint8Array(readFileSync(new URL(`../../fixtures/hf/${fixture}/${f}`, import.meta.url))),
+  ]);
+
 const trainReq = (run: string, steps = 30): WorkerRequest => ({
   type: 'train',
   run,
@@ -154,10 +161,7 @@ describe('the shareformer worker session', () => {
   });
 
   it('opens a Hugging Face model directory as an imported run, which generates and saves like any run', async () => {
-    const dir = new URL('../../fixtures/hf/phi3-bf16/', import.meta.url);
-    const files = ['config.json', 'model.safetensors', 'tokenizer.json', 'tokenizer_config.json'].map(
-      (f): [string, Uint8Array] => [f, new Uint8Array(readFileSync(new URL(f, dir)))],
-    );
+    const files = hfFiles('phi3-bf16');
     const h = harness();
     await h.send({ type: 'open', run: 'phi', label: 'phi3-bf16', files });
     const opened = h.of('opened')[0]!;
@@ -199,10 +203,7 @@ describe('the shareformer worker session', () => {
   });
 
   it('opens Gemma 3 (no dummy prefix, windowed layers among global ones) and generates what the library does', async () => {
-    const dir = new URL('../../fixtures/hf/gemma3-bf16/', import.meta.url);
-    const files = ['config.json', 'model.safetensors', 'tokenizer.json', 'tokenizer_config.json'].map(
-      (f): [string, Uint8Array] => [f, new Uint8Array(readFileSync(new URL(f, dir)))],
-    );
+    const files = hfFiles('gemma3-bf16');
     const h = harness();
     await h.send({ type: 'open', run: 'gemma', label: 'gemma3-bf16', files });
     expect(h.of('opened')[0]!.imported).toEqual({ architecture: 'Gemma3ForCausalLM', notes: [] });
@@ -245,10 +246,7 @@ describe('the shareformer worker session', () => {
   });
 
   it('opens Gemma 2 (soft-capped scores and logits) and generates what the library does', async () => {
-    const dir = new URL('../../fixtures/hf/gemma2-bf16/', import.meta.url);
-    const files = ['config.json', 'model.safetensors', 'tokenizer.json', 'tokenizer_config.json'].map(
-      (f): [string, Uint8Array] => [f, new Uint8Array(readFileSync(new URL(f, dir)))],
-    );
+    const files = hfFiles('gemma2-bf16');
     const h = harness();
     await h.send({ type: 'open', run: 'gemma2', label: 'gemma2-bf16', files });
     expect(h.of('opened')[0]!.imported).toEqual({ architecture: 'Gemma2ForCausalLM', notes: [] });

@@ -300,6 +300,7 @@ export class Session {
     if (this.training === req.run) throw new Error(`run "${req.run}" is training; pause or stop it to generate`);
     let pending = '';
     let last: KvGauge | null = null;
+    const unshared = withoutKvSharing(run.lm.config); // the gauge's baseline, resolved once per generation
     const result = generate(run.lm, run.tokenizer, req.prompt, {
       maxTokens: req.maxTokens ?? 200,
       ...(req.temperature !== undefined && { temperature: req.temperature }),
@@ -310,7 +311,7 @@ export class Session {
         pending += piece;
       },
       onCache: (cache) => {
-        last = gauge(cache, run.lm.config, run.lm.plan.kv);
+        last = gauge(cache, unshared, run.lm.plan.kv);
         this.post({ type: 'token', run: req.run, text: pending, kv: last });
         pending = '';
       },
@@ -368,13 +369,14 @@ export class Session {
   }
 }
 
-function gauge(cache: KVCache, config: ModelConfig, reads: readonly number[]): KvGauge {
+/** The cache as it stands, against `unshared` (the model without KV sharing) holding the same positions. */
+function gauge(cache: KVCache, unshared: ModelConfig, reads: readonly number[]): KvGauge {
   const layers = cache.layerBytes().map((b, i) => ({
     ...b,
     positions: b.keys + b.values > 0 ? cache.layerAllocated(i) : 0,
     reads: reads[i]!,
   }));
-  const baselineBytes = kvCacheBytesHeld(withoutKvSharing(config), cache.dtype, cache.allocated);
+  const baselineBytes = kvCacheBytesHeld(unshared, cache.dtype, cache.allocated);
   return { length: cache.length, allocated: cache.allocated, layers, bytes: cache.bytes(), baselineBytes };
 }
 

@@ -62,7 +62,6 @@ export function attentionInModule(
       }
   };
   const first = (d: AttentionDims) => d.tk - d.tq;
-  const softmax = (p: number, d: AttentionDims, rows: number, from: number) => scoreSoftmax(kernels, p, d, rows, from);
   return {
     attentionProbs: (q, keys, d, probs) => {
       check('attentionProbs', d, { q, k: keys, probs });
@@ -74,7 +73,7 @@ export function attentionInModule(
         (qo, po) => {
           mem.copyIn(q, qo, d.tq * D, oQ);
           product(oQ * 4, oK * 4, oP * 4, d.tq, d.tk, D, false, true, false);
-          softmax(oP * 4, d, d.tq, first(d));
+          scoreSoftmax(kernels, oP * 4, d, d.tq, first(d));
           mem.copyOut(probs, po, d.tq * d.tk, oP);
         },
         () => {},
