@@ -6,7 +6,9 @@
 // quiet machine), and tests each published direction seed by seed against the seed spread. Writes
 // docs/sharing-study-table.md, docs/sharing-study.json and the charts in docs/sharing-study/.
 // Runs the sweep has trained but not yet measured are read too, so a study can be looked at while
-// it runs (with --quick their decoding speed shows as 0).
+// it runs (with --quick their decoding speed shows as 0). SWEEP_DIR may be the records the study
+// keeps in the repository (docs/sharing-study/records, see study-records.mjs): runs without a
+// checkpoint have their decoding timed on a fresh model of the plan.
 //   node scripts/sharing-study.mjs SWEEP_DIR DATA [--quick] [--tag NAME]
 //   (--quick: neither of the two; --tag: write sharing-study-NAME-table.md, …-NAME.json and NAME-*.svg,
 //   for a second sweep such as the half-budget one)
@@ -20,6 +22,7 @@ import { loadCheckpoint } from '../dist/io/checkpoint.js';
 import { calibrationData, calibrationEval } from '../dist/convert/uptrain.js';
 import { curveSpec, paretoSpec, summarize } from '../dist/sweep/report.js';
 import { pairedDifference, spread, tCritical95 } from '../dist/sweep/stats.js';
+import { decodingModel } from '../dist/sweep/decoding.js';
 import { planConfigFile, runDir } from '../dist/sweep/layout.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -60,7 +63,7 @@ function trainedOnly(dir) {
   const plan = m && PLANS.find((p) => runDir(sweep, p, seed) === dir);
   const file = join(dir, 'sweep-trained.json');
   if (!plan || !existsSync(file)) return null;
-  const { summary } = JSON.parse(readFileSync(file, 'utf8'));
+  const { summary, validation } = JSON.parse(readFileSync(file, 'utf8'));
   const curve = readFileSync(join(dir, 'log.jsonl'), 'utf8')
     .split('\n')
     .filter((l) => l.startsWith('{"type":"eval"'))
@@ -71,8 +74,9 @@ function trainedOnly(dir) {
     seed,
     dir,
     config: JSON.parse(readFileSync(planConfigFile(sweep, plan), 'utf8')),
-    valLoss: summary.final_val_loss,
-    valBpc: summary.val_bpc,
+    valLoss: validation?.loss ?? summary.final_val_loss,
+    valBpc: validation?.bitsPerChar ?? summary.val_bpc,
+    ...(validation ? { valWindows: validation.windows, valLoss64Windows: summary.final_val_loss } : {}),
     parameters: summary.parameters,
     kvBytesPerToken: summary.kv_bytes_per_token,
     trainTokensPerS: summary.tokens_per_s,
@@ -138,7 +142,7 @@ if (!quick) {
   const { backend } = selectNodeBackend('native');
   const prompt = Array.from(readFileSync(data, 'utf8').slice(0, 16)).slice(0, 8).join('');
   for (const r of runs) {
-    const { lm, tokenizer } = loadCheckpoint(r.dir);
+    const { lm, tokenizer } = decodingModel(r.dir, r.config, r.seed, 'char', text);
     r.decodeTokensPerSDuringSweep = r.decodeTokensPerS;
     r.decodeTokensPerS = timedDecoding(lm, tokenizer, prompt, DECODE_TOKENS, { repeats: 5 }).tokensPerS;
     console.error(`${r.plan} seed ${r.seed}: ${r.decodeTokensPerS.toFixed(0)} decoding tokens/s (${backend.name})`);

@@ -107,6 +107,29 @@ describe('sweep', () => {
     expect(readFileSync(join(jobs, 'report.md'), 'utf8')).not.toMatch(/in progress/);
   });
 
+  it('reports runs kept as records only (no checkpoint), timing their decoding on a fresh model of the plan', () => {
+    const kept = join(root, 'records');
+    cpSync(join(root, 'jobs'), kept, { recursive: true });
+    for (const run of readdirSync(join(kept, 'runs'))) {
+      // What a study keeps in a repository: the trained summary with its validation, and the log.
+      rmSync(join(kept, 'runs', run, 'checkpoint'), { recursive: true, force: true });
+      rmSync(join(kept, 'runs', run, 'sweep-result.json'));
+    }
+    const r = cli('sweep', ...TWO_PLANS, '--eval-every', '3', '--jobs', '2', '--out', kept);
+    expect(r.status).toBe(0);
+    expect(r.stderr).toMatch(/4 trained \(decoding still to time\), 0 to train/);
+    const fresh = JSON.parse(readFileSync(join(kept, 'results.json'), 'utf8')).runs;
+    const trained = JSON.parse(readFileSync(join(root, 'jobs', 'results.json'), 'utf8')).runs;
+    const key = (x: { plan: string; seed: number; valLoss: number; curve: unknown }) => [
+      x.plan,
+      x.seed,
+      x.valLoss,
+      x.curve,
+    ];
+    expect(fresh.map(key)).toEqual(trained.map(key));
+    for (const run of fresh) expect(run.decodeTokensPerS).toBeGreaterThan(0);
+  });
+
   it('--shard i/n splits the runs across machines; gathered, they report as one sweep would', () => {
     const [a, b] = [join(root, 'shard-a'), join(root, 'shard-b')];
     const oneSeed = [...TWO_PLANS, '--seeds', '1', '--eval-every', '3'];

@@ -17,6 +17,7 @@ import { loadCheckpoint } from '../io/checkpoint.js';
 import { readCorpus } from '../io/corpus.js';
 import type { ModelConfig } from '../model/config.js';
 import { kvBytesPerToken } from '../model/parameters.js';
+import { decodingModel } from '../sweep/decoding.js';
 import { planConfigFile, runDir } from '../sweep/layout.js';
 import { matchParameters, uniqueParameters } from '../sweep/match.js';
 import {
@@ -353,12 +354,15 @@ function runResult(r: PlannedRun, { summary, validation }: Required<Trained>, de
   };
 }
 
-/** Times a trained run's decoding here, warm and as a median (a cold one-off `generate` measured mostly the JIT). */
+/**
+ * Times a trained run's decoding here, warm and as a median (a cold one-off `generate` measured
+ * mostly the JIT); a run kept without its checkpoint is timed on a fresh model of its plan.
+ */
 function finishOne(r: PlannedRun, opts: SweepOpts, text: string): RunResult {
   if (existsSync(resultFile(r))) return JSON.parse(readFileSync(resultFile(r), 'utf8')) as RunResult;
   const trained = evaluateOne(r, opts, text);
   const prompt = Array.from(text.slice(0, 16)).slice(0, 8).join('');
-  const { lm, tokenizer } = loadCheckpoint(r.dir);
+  const { lm, tokenizer } = decodingModel(r.dir, r.config, r.seed, opts.tokenizer, text);
   const decoding = timedDecoding(lm, tokenizer, prompt, opts.decodeTokens, { repeats: 5 });
   const result = runResult(r, trained, decoding.tokensPerS);
   writeFileSync(resultFile(r), `${JSON.stringify(result)}\n`);
