@@ -108,7 +108,7 @@ static inline float tanh_approx(float x) {
 }
 
 /* Soft-capping (Gemma 2): x → cap·tanh(x / cap) over a row of scores. */
-static void cap_row(float *row, int64_t n, float cap) {
+void cap_row(float *row, int64_t n, float cap) {
   const float inv = 1.0f / cap;
 #pragma omp simd
   for (int64_t s = 0; s < n; s++) row[s] = cap * tanh_approx(row[s] * inv);

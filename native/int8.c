@@ -129,7 +129,6 @@ static void int8_probs_task(void *ctx, int64_t task) {
     const float *q = a->q + ((b * a->heads + h) * a->tq + t) * a->d;
     float *p = a->out + ((b * a->heads + h) * a->tq + t) * a->tk;
     const int64_t last = int8_last(a, t), first_s = int8_first(a, t);
-    float max = -INFINITY;
     for (int64_t s = 0; s < first_s; s++) p[s] = 0;
     for (int64_t s = first_s; s <= last; s++) {
       const int8_t *k = a->k + (row0 + s) * a->d;
@@ -137,17 +136,10 @@ static void int8_probs_task(void *ctx, int64_t task) {
 #pragma omp simd reduction(+ : dot)
       for (int64_t j = 0; j < a->d; j++) dot += q[j] * (float)k[j];
       p[s] = dot * a->kscale[row0 + s] * a->scale;
-      if (a->softcap > 0) p[s] = a->softcap * tanhf(p[s] / a->softcap);
-      if (p[s] > max) max = p[s];
     }
-    float sum = 0;
-    for (int64_t s = first_s; s <= last; s++) {
-      p[s] = expf(p[s] - max);
-      sum += p[s];
-    }
-    const float inv = 1.0f / sum;
-    for (int64_t s = first_s; s <= last; s++) p[s] *= inv;
-    for (int64_t s = last + 1; s < a->tk; s++) p[s] = 0;
+    /* The float kernels' vectorised tanh and exp, over the keys this query sees; zeros after them. */
+    if (a->softcap > 0) cap_row(p + first_s, last + 1 - first_s, a->softcap);
+    softmax_row(p + first_s, last + 1 - first_s, a->tk - first_s);
   }
 }
 

@@ -160,6 +160,7 @@ void sgemm_block(bool ta, bool tb, int64_t m, int64_t n, int64_t k, const float 
                  int64_t ldb, float beta, float *c, int64_t ldc);
 /* attention.c: softmax over a row's first `valid` entries, exact zeros after, up to `len`. */
 void softmax_row(float *row, int64_t valid, int64_t len);
+void cap_row(float *row, int64_t n, float cap);
 
 /* The bindings, registered by shareformer.c. */
 napi_value gemm(napi_env env, napi_callback_info info);
