@@ -31,6 +31,7 @@ if (!sweep || !data) {
   console.error('usage: node scripts/sharing-study.mjs SWEEP_DIR DATA [--quick] [--tag NAME]');
   process.exit(2);
 }
+const SEEDS = 3;
 const DECODE_TOKENS = 120; // within the context of 128: no sliding window in the timing
 
 /** The study's plans, in its order (the first is the baseline). */
@@ -346,4 +347,23 @@ const specs = {
 for (const [name, spec] of Object.entries(specs))
   if (spec)
     writeFileSync(join(ROOT, 'docs', 'sharing-study', `${tag ? `${tag}-` : ''}${name}.svg`), await chartSvg(spec));
+// The write-up's generated parts, between its markers: how far the study is, and the results.
+const doc = join(ROOT, 'docs', 'sharing-study.md');
+if (!tag && existsSync(doc)) {
+  const total = PLANS.length * SEEDS;
+  const status =
+    runs.length < total
+      ? `**In progress: ${runs.length} of ${total} runs trained** (${PLANS.length} plans × ${SEEDS} seeds; seeds per plan so far: ${plans.map((p) => runs.filter((r) => r.plan === p).length).join(', ')}). The numbers below are the runs trained so far and change as the rest land; a verdict needs every seed.`
+      : `All ${total} runs trained (${PLANS.length} plans × ${SEEDS} seeds).`;
+  const charts = Object.entries(specs)
+    .filter(([, spec]) => spec)
+    .map(([name]) => `![${name.replace(/-/g, ' ')}](sharing-study/${name}.svg)`);
+  const results = ['## Results', '', ...lines, ...charts.flatMap((c) => [c, ''])];
+  const fill = (text, marker, body) =>
+    text.replace(
+      new RegExp(`<!-- study:${marker} -->[\\s\\S]*<!-- /study:${marker} -->`),
+      `<!-- study:${marker} -->\n${body.trimEnd()}\n<!-- /study:${marker} -->`,
+    );
+  writeFileSync(doc, fill(fill(readFileSync(doc, 'utf8'), 'status', status), 'results', results.join('\n')));
+}
 console.log(lines.join('\n'));
