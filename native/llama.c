@@ -157,20 +157,22 @@ napi_value silu_backward(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
-/* Rotary embedding: pairs (x[i], x[i + D/2]) of each position p rotate by the angle
- * (offset + p) · inv[i] (base^(−2i/D), maybe rescaled); the backward pass is the inverse rotation (sign −1), added into
- * dx. The angles' cosines and sines are tabulated once per call in float64, as the reference does. */
+/* Rotary embedding over the first R = 2·len(inv) dimensions of each head: pairs (x[i], x[i + R/2])
+ * of each position p rotate by the angle (offset + p) · inv[i] (base^(−2i/R), maybe rescaled); the
+ * dimensions from R on pass through (GPT-NeoX's partial rotary). The backward pass is the inverse
+ * rotation (sign −1), added into dx. The angles' cosines and sines are tabulated once per call in
+ * float64, as the reference does. */
 typedef struct {
   const float *x;
   float *out;
   const double *cos, *sin;
-  int64_t t, dim;
+  int64_t t, dim, half;
   bool acc;
 } Rope;
 
 static void rope_range(void *p, int64_t r0, int64_t r1) {
   const Rope *w = (const Rope *)p;
-  const int64_t half = w->dim / 2;
+  const int64_t half = w->half;
   for (int64_t r = r0; r < r1; r++) {
     for (int64_t q = 0; q < w->t; q++) {
       const float *x = w->x + (r * w->t + q) * w->dim;
@@ -191,11 +193,12 @@ static void rope_range(void *p, int64_t r0, int64_t r1) {
           o[i + half] = (float)(x2 * c[i] + x1 * s[i]);
         }
       }
+      for (int64_t i = 2 * half; i < w->dim; i++) o[i] = w->acc ? o[i] + x[i] : x[i];
     }
   }
 }
 
-/* rope(x, rows, t, dim, offset, inv, out, sign, accumulate) — x [rows, t, dim], dim even, inv [dim/2] */
+/* rope(x, rows, t, dim, offset, inv, out, sign, accumulate) — x [rows, t, dim], inv [R/2] with R even, ≤ dim */
 napi_value rope(napi_env env, napi_callback_info info) {
   ARGS(9) size_t xn, on, fn;
   const float *x = f32(env, argv[0], &xn);
@@ -208,23 +211,23 @@ napi_value rope(napi_env env, napi_callback_info info) {
   if (!x || !out || !inv) return NULL;
   const int64_t size = mul3(rows, t, dim);
   if (!covers(env, "rope", "x", xn, size) || !covers(env, "rope", "out", on, size)) return NULL;
-  if (dim % 2 != 0 || offset < 0) {
-    napi_throw_range_error(env, NULL,
-                           "shareformer native rope: the head size must be even and the offset non-negative");
+  if (offset < 0) {
+    napi_throw_range_error(env, NULL, "shareformer native rope: the offset must be non-negative");
     return NULL;
   }
-  if ((int64_t)fn != dim / 2) {
-    napi_throw_range_error(env, NULL, "shareformer native rope: invFreq must hold head size / 2 frequencies");
+  if (fn < 1 || (int64_t)fn > dim / 2) {
+    napi_throw_range_error(env, NULL,
+                           "shareformer native rope: invFreq must hold 1 to head size / 2 frequencies (one per pair)");
     return NULL;
   }
   if (size == 0) return NULL;
-  const int64_t half = dim / 2;
+  const int64_t half = (int64_t)fn;
   double *table = (double *)malloc(sizeof(double) * (size_t)(2 * t * half));
   if (!table) {
     napi_throw_error(env, NULL, "shareformer native rope: out of memory");
     return NULL;
   }
-  Rope w = {x, out, table, table + t * half, t, dim, acc};
+  Rope w = {x, out, table, table + t * half, t, dim, half, acc};
   for (int64_t q = 0; q < t; q++)
     for (int64_t i = 0; i < half; i++) {
       const double angle = (double)(offset + q) * inv[i];

@@ -330,6 +330,16 @@ def op_cases():
             {"q": f32(2, 4, 5, 8, scale=2.0), "k": f32(2, 2, 5, 8, scale=2.0)},
             params={"causal": True, "softcap": 1.5},
         )
+    # GPT-NeoX's partial rotary: the first 8 of 12 dimensions rotate (frequencies over those 8), the rest pass.
+    with torch.random.fork_rng():
+        torch.manual_seed(4323)
+        case(
+            "rope_partial",
+            "rope",
+            lambda x, offset, rotary: torch.cat([rope_ref(x[..., :rotary], offset), x[..., rotary:]], -1),
+            {"x": f32(1, 2, 4, 12)},
+            params={"offset": 5, "rotary": 8},
+        )
 
 
 def write_ops():

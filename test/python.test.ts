@@ -117,6 +117,10 @@ describe.skipIf(noTorch)('the PyTorch package (python/shareformer)', () => {
       }),
     },
     {
+      file: "GPT-NeoX's partial rotary: 4 of each head's 16 dimensions rotate",
+      config: resolveConfig({ ...qwen2Style, dModel: 32, heads: 2, kvHeads: 2, ropeDims: 4 }),
+    },
+    {
       file: "Llama 3.1's rope scaling",
       config: resolveConfig({
         ...qwen2Style,

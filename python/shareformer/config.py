@@ -28,6 +28,7 @@ DEFAULT_CONFIG = {
     "positions": "learned",
     "ropeBase": 10000,
     "ropeLocalBase": 0,
+    "ropeDims": 0,
     "ropeScaling": None,
     "bias": True,
     "qkvBias": False,
@@ -61,6 +62,12 @@ def resolve_config(model):
         raise ConfigError(f"config.heads: dModel {c['dModel']} is not divisible by heads {c['heads']}")
     if c["heads"] % c["kvHeads"]:
         raise ConfigError(f"config.kvHeads: heads {c['heads']} is not divisible by kvHeads {c['kvHeads']}")
+    head = c["headDim"] or c["dModel"] // c["heads"]
+    if c["ropeDims"] and (c["positions"] != "rope" or c["ropeDims"] % 2 or c["ropeDims"] > head):
+        raise ConfigError(
+            f"config.ropeDims: rotates the first dimensions of each head: it needs positions rope and an even"
+            f" number up to the head size {head}, got {c['ropeDims']}"
+        )
     if c["relaxRank"] >= c["dModel"]:
         raise ConfigError(f"config.relaxRank: must be below dModel {c['dModel']}, got {c['relaxRank']}")
     return c

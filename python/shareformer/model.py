@@ -118,6 +118,9 @@ class ShareformerLM(nn.Module):
         return torch.where(wavelength < old / high, inv, torch.where(wavelength > old / low, inv / factor, mid))
 
     def _rope(self, t, offset=0, local=False):
+        rotary = self.config["ropeDims"]
+        if rotary and rotary < t.shape[-1]:  # GPT-NeoX's partial rotary: the rest of each head passes
+            return torch.cat([self._rope(t[..., :rotary], offset, local), t[..., rotary:]], -1)
         d, T = t.shape[-1], t.shape[-2]
         inv = self._inverse_frequencies(d, t.device, local)
         ang = torch.arange(offset, offset + T, dtype=torch.float64, device=t.device)[:, None] * inv[None, :]

@@ -227,6 +227,14 @@ describe.each(present)('%s pointwise kernels match the reference on large inputs
     expect(
       compare(be, [random(rng, r * t * d)], (b, [dx]) => b.ropeBackward(xs, r, t, d, 500, llama3, dx!)),
     ).toBeLessThan(1e-6);
+    // Partial rotary (GPT-NeoX): the first 16 of 64 dimensions rotate, the rest pass (and their gradient adds).
+    const quarter = ropeInverseFrequencies(16, 10000);
+    expect(compare(be, [new Float32Array(r * t * d)], (b, [o]) => b.rope(xs, r, t, d, 500, quarter, o!))).toBeLessThan(
+      1e-6,
+    );
+    expect(
+      compare(be, [random(rng, r * t * d)], (b, [dx]) => b.ropeBackward(xs, r, t, d, 500, quarter, dx!)),
+    ).toBeLessThan(1e-6);
   });
 
   it('GELU and its backward', () => {

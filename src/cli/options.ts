@@ -88,6 +88,11 @@ export function addModelOptions(
     .addOption(new Option('--norm <type>', 'normalisation').choices(['layernorm', 'rmsnorm']))
     .addOption(new Option('--positions <type>', 'position encoding').choices(['learned', 'rope']))
     .option(
+      '--rope-dims <n>',
+      'with --positions rope, rotate only the first N dimensions of each head (GPT-NeoX/Pythia: a quarter; 0: all)',
+      int(0),
+    )
+    .option(
       '--dropout <p>',
       'dropout probability',
       num((n) => n >= 0 && n < 1, 'a number in [0, 1)'),
@@ -165,6 +170,7 @@ const MODEL_FLAGS: Record<string, keyof ModelConfig> = {
   ffnHidden: 'ffnHidden',
   norm: 'norm',
   positions: 'positions',
+  ropeDims: 'ropeDims',
   dropout: 'dropout',
   shareWeights: 'shareWeights',
   shareScope: 'shareScope',

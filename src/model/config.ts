@@ -51,6 +51,11 @@ export interface ModelConfig {
   ropeBase: number;
   /** RoPE base of the windowed layers when they differ from the full ones (Gemma 3: 10,000 against 1,000,000); 0 = ropeBase. */
   ropeLocalBase: number;
+  /**
+   * Dimensions at the start of each head that RoPE rotates, the rest passing through unrotated
+   * (GPT-NeoX/Pythia: a quarter of the head, Phi-2: 0.4); 0 = the whole head.
+   */
+  ropeDims: number;
   /** Long-context rescaling of RoPE (Llama 3.1's "llama3", or "linear"); null = plain base^(−2i/D). */
   ropeScaling: RopeScaling | null;
   /** Biases on every linear layer (and LayerNorm). */
@@ -102,6 +107,7 @@ export const DEFAULT_CONFIG: ModelConfig = {
   positions: 'learned',
   ropeBase: 10000,
   ropeLocalBase: 0,
+  ropeDims: 0,
   ropeScaling: null,
   bias: true,
   qkvBias: false,
@@ -162,6 +168,7 @@ export const modelConfigSchema = z.strictObject({
   positions: z.enum(['learned', 'rope']),
   ropeBase: z.number().gt(1).max(1e12),
   ropeLocalBase: z.union([z.literal(0), z.number().gt(1).max(1e12)]),
+  ropeDims: z.number().int().min(0).max(CONFIG_LIMITS.dModel),
   ropeScaling: z
     .discriminatedUnion('type', [
       z.strictObject({
@@ -214,6 +221,11 @@ export function resolveConfig(partial: Partial<ModelConfig> = {}): ModelConfig {
     throw new ConfigError('kvHeads', `heads ${c.heads} is not divisible by kvHeads ${c.kvHeads}`);
   if (c.positions === 'rope' && headSize(c) % 2 !== 0)
     throw new ConfigError('positions', `rope needs an even head size, got ${headSize(c)}`);
+  if (c.ropeDims > 0 && (c.positions !== 'rope' || c.ropeDims % 2 !== 0 || c.ropeDims > headSize(c)))
+    throw new ConfigError(
+      'ropeDims',
+      `rotates the first dimensions of each head: it needs positions rope and an even number up to the head size ${headSize(c)}, got ${c.ropeDims}`,
+    );
   if (c.ropeScaling && c.positions !== 'rope')
     throw new ConfigError('ropeScaling', `rescales rotary embeddings, but positions is ${c.positions}`);
   if (c.ropeScaling?.type === 'llama3' && c.ropeScaling.highFreqFactor <= c.ropeScaling.lowFreqFactor)
@@ -243,6 +255,10 @@ export function resolveConfig(partial: Partial<ModelConfig> = {}): ModelConfig {
 /** Width of one attention head: headDim, or dModel / heads when it is 0. */
 export const headSize = (c: Pick<ModelConfig, 'dModel' | 'heads' | 'headDim'>): number =>
   c.headDim > 0 ? c.headDim : c.dModel / c.heads;
+
+/** Dimensions of each head RoPE rotates: ropeDims, or the whole head when it is 0. */
+export const rotaryDims = (c: Pick<ModelConfig, 'dModel' | 'heads' | 'headDim' | 'ropeDims'>): number =>
+  c.ropeDims > 0 ? c.ropeDims : headSize(c);
 
 /** The same model with every layer computing its own keys, values and scores for every head (the KV cache's baseline). */
 export const withoutKvSharing = (c: ModelConfig): ModelConfig =>

@@ -63,6 +63,8 @@ const MODES: Array<[string, Partial<ModelConfig>]> = [
       logitSoftcap: 0.1,
     },
   ],
+  // GPT-NeoX: the first 2 of each head's 8 dimensions rotate, at the absolute position a cache keeps counting.
+  ["GPT-NeoX's partial rotary", { ...llama, heads: 2, kvHeads: 1, ropeDims: 2 }],
   [
     'mixed',
     { ...llama, shareWeights: 'repeat:2', kvHeads: 2, shareKv: 'cla:2', shareAttention: [0, 1, 2, 2], embedDim: 8 },

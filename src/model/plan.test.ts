@@ -124,6 +124,13 @@ describe('plans that make no sense are rejected, naming the layer and the rule',
       /config\.embedDim: must be 0 \(not factorized\) or an integer below dModel 128/,
     ],
     ['unknown field', { sharWeights: 'all' }, /config\.sharWeights: unknown field/],
+    [
+      'partial rotary without RoPE',
+      { ropeDims: 8 },
+      /config\.ropeDims: rotates the first dimensions of each head: it needs positions rope and an even number up to the head size 32, got 8/,
+    ],
+    ['partial rotary of an odd width', { positions: 'rope', ropeDims: 7 }, /config\.ropeDims: .* got 7/],
+    ['partial rotary wider than the head', { positions: 'rope', ropeDims: 34 }, /up to the head size 32, got 34/],
   ])('%s', (_name, over, message) => {
     expect(config(over)).toThrow(message);
   });

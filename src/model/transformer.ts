@@ -33,7 +33,7 @@ import {
 } from '../tensor/ops/quantized.js';
 import { ropeInverseFrequencies } from '../tensor/ops/rope.js';
 import type { ParamGroup } from '../train/adamw.js';
-import { headSize, layerWindow, planOf, resolveConfig, scoreScale, type ModelConfig } from './config.js';
+import { headSize, layerWindow, planOf, resolveConfig, rotaryDims, scoreScale, type ModelConfig } from './config.js';
 import { KVCache, type CacheOptions } from './kvcache.js';
 import { countParameters, parameterLayout, type ParameterCount, type ParameterSpec } from './parameters.js';
 import type { SharingPlan } from './plan.js';
@@ -70,9 +70,10 @@ export class TransformerLM {
     this.layout = parameterLayout(this.config, this.plan);
     const c = this.config;
     if (c.positions === 'rope') {
-      const full = ropeInverseFrequencies(headSize(c), c.ropeBase, c.ropeScaling);
+      // Over the rotated dimensions only (GPT-NeoX's partial rotary: a quarter of each head).
+      const full = ropeInverseFrequencies(rotaryDims(c), c.ropeBase, c.ropeScaling);
       // Gemma 3's windowed layers rotate at their own base, unscaled; the full ones at ropeBase.
-      const local = c.ropeLocalBase > 0 ? ropeInverseFrequencies(headSize(c), c.ropeLocalBase) : full;
+      const local = c.ropeLocalBase > 0 ? ropeInverseFrequencies(rotaryDims(c), c.ropeLocalBase) : full;
       this.ropeFrequencies = Array.from({ length: c.layers }, (_, i) => (layerWindow(c, i) > 0 ? local : full));
     } else this.ropeFrequencies = null;
     this.initParameters(seed === null ? null : new Rng(seed));

@@ -2,6 +2,7 @@
 // each compared with PyTorch's float64 result.
 import type { Tensor } from '../tensor/tensor.js';
 import * as ops from '../tensor/ops/index.js';
+import { ropeInverseFrequencies } from '../tensor/ops/rope.js';
 import { relativeDiff, type Check, type Fixture } from './fixture.js';
 
 export const OP_FORWARD_TOL = 1e-5;
@@ -39,7 +40,12 @@ export const OP_CALLS: Record<string, OpCall> = {
   attentionProbs: (t, _i, p) =>
     ops.attentionProbs(t.q!, t.k!, { causal: p.causal as boolean, softcap: (p.softcap as number | undefined) ?? 0 }),
   attendValues: (t, _i, p) => ops.attendValues(t.probs!, t.v!, { causal: p.causal as boolean }),
-  rope: (t, _i, p) => ops.rope(t.x!, { offset: p.offset as number }),
+  rope: (t, _i, p) =>
+    ops.rope(t.x!, {
+      offset: p.offset as number,
+      // Partial rotary: frequencies over the first `rotary` dimensions only.
+      invFreq: p.rotary === undefined ? undefined : ropeInverseFrequencies(p.rotary as number, 10000),
+    }),
   crossEntropy: (t, i, p) =>
     ops.crossEntropy(
       t.logits!,

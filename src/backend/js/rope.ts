@@ -1,5 +1,7 @@
-// Reference rotary position embedding in the rotate-half convention of GPT-NeoX and Llama:
-// pairs (x[i], x[i + D/2]) rotate by angle pos · invFreq[i] (base^(−2i/D), maybe rescaled).
+// Reference rotary position embedding in the rotate-half convention of GPT-NeoX and Llama, over
+// the first R = 2·invFreq.length dimensions of each head: pairs (x[i], x[i + R/2]) rotate by angle
+// pos · invFreq[i] (base^(−2i/R), maybe rescaled); dimensions from R on pass through (partial
+// rotary, as GPT-NeoX rotates a quarter of each head).
 
 function rotate(
   x: Float32Array,
@@ -12,7 +14,7 @@ function rotate(
   sign: 1 | -1,
   accumulate: boolean,
 ): void {
-  const half = dim / 2;
+  const half = invFreq.length;
   const cos = new Float64Array(t * half),
     sin = new Float64Array(t * half);
   for (let p = 0; p < t; p++) {
@@ -40,6 +42,7 @@ function rotate(
           out[o + i + half] = y2;
         }
       }
+      for (let i = 2 * half; i < dim; i++) out[o + i] = accumulate ? out[o + i]! + x[o + i]! : x[o + i]!;
     }
   }
 }

@@ -49,6 +49,8 @@ const fixtures: Array<[string, string, Partial<ModelConfig>]> = [
       logitSoftcap: 5,
     },
   ],
+  // The llama fixture's heads are 16 wide: a quarter of each rotates, as GPT-NeoX's rotary_pct 0.25.
+  ["GPT-NeoX's partial rotary (4 of 16 head dimensions)", 'llama.safetensors', { ropeDims: 4 }],
   [
     "Llama 3.1's rope scaling",
     'llama.safetensors',

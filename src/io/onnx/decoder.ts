@@ -5,7 +5,7 @@
 // (value): CLA/YOCO consumers read their producer's inside the graph, attention-sharing consumers
 // reuse the producer's probabilities, GQA keys stay kvHeads wide, and each unique weight is one
 // initializer that every layer using it reads. Runs in browsers: it returns the file's bytes.
-import { headSize, layerWindow, scoreScale, type ModelConfig } from '../../model/config.js';
+import { headSize, layerWindow, rotaryDims, scoreScale, type ModelConfig } from '../../model/config.js';
 import type { SharingPlan } from '../../model/plan.js';
 import type { TransformerLM } from '../../model/transformer.js';
 import { ropeInverseFrequencies } from '../../tensor/ops/rope.js';
@@ -221,27 +221,28 @@ class DecoderGraph {
     return this.g.op('Transpose', [r], { perm: [0, 2, 1, 3] });
   }
 
-  /** cos and sin of position · base^(−2i/hd) (maybe rescaled; the local base unscaled), [B, 1, S, hd/2]. */
+  /** cos and sin of position · base^(−2i/R) over the R rotated dimensions (maybe rescaled; the local base unscaled), [B, 1, S, R/2]. */
   private rotary(positions: string, local: boolean): { cos: string; sin: string } {
     const { g, c } = this;
+    const r = rotaryDims(c);
     const inv = Array.from(
-      local
-        ? ropeInverseFrequencies(this.hd, c.ropeLocalBase)
-        : ropeInverseFrequencies(this.hd, c.ropeBase, c.ropeScaling),
+      local ? ropeInverseFrequencies(r, c.ropeLocalBase) : ropeInverseFrequencies(r, c.ropeBase, c.ropeScaling),
     );
     const pos = g.op('Unsqueeze', [g.op('Cast', [positions], { to: 1 }), g.constant('int64', [1, 3])]);
     const angle = g.op('Mul', [pos, g.constant('float', inv)]);
     return { cos: g.op('Cos', [angle]), sin: g.op('Sin', [angle]) };
   }
 
-  /** Rotate-half RoPE (GPT-NeoX / Llama): pairs (x[i], x[i + hd/2]). */
+  /** Rotate-half RoPE (GPT-NeoX / Llama): pairs (x[i], x[i + R/2]) over the first R dimensions; the rest pass. */
   private rope(x: string, r: { cos: string; sin: string }): string {
     const { g } = this;
-    const half = this.hd / 2;
-    const [x1, x2] = g.node('Split', [x, g.constant('int64', [half, half])], { axis: -1 }, 2) as [string, string];
-    const y1 = g.op('Sub', [g.op('Mul', [x1, r.cos]), g.op('Mul', [x2, r.sin])]);
-    const y2 = g.op('Add', [g.op('Mul', [x2, r.cos]), g.op('Mul', [x1, r.sin])]);
-    return g.op('Concat', [y1, y2], { axis: -1 });
+    const half = rotaryDims(this.c) / 2,
+      rest = this.hd - 2 * half;
+    const parts = rest > 0 ? [half, half, rest] : [half, half];
+    const [x1, x2, pass] = g.node('Split', [x, g.constant('int64', parts)], { axis: -1 }, parts.length) as string[];
+    const y1 = g.op('Sub', [g.op('Mul', [x1!, r.cos]), g.op('Mul', [x2!, r.sin])]);
+    const y2 = g.op('Add', [g.op('Mul', [x2!, r.cos]), g.op('Mul', [x1!, r.sin])]);
+    return g.op('Concat', pass ? [y1, y2, pass] : [y1, y2], { axis: -1 });
   }
 
   /**

@@ -7,6 +7,7 @@ import { gradcheck } from '../../testing/gradcheck.js';
 import { Rng } from '../random.js';
 import { Tensor } from '../tensor.js';
 import * as ops from './index.js';
+import { ropeInverseFrequencies } from './rope.js';
 
 const rng = new Rng(42);
 const randn = (shape: number[], scale = 1) =>
@@ -67,6 +68,11 @@ const CHECKS: Array<[string, (t: Record<string, Tensor>) => Tensor | Tensor[], (
     () => ({ p: randn([1, 2, 3, 4]), v: randn([1, 1, 4, 3]) }),
   ],
   ['rope', (t) => ops.rope(t.x!, { offset: 3 }), () => ({ x: randn([1, 2, 3, 8]) })],
+  [
+    'rope over the first 4 of 10 dimensions',
+    (t) => ops.rope(t.x!, { offset: 3, invFreq: ropeInverseFrequencies(4, 10000) }),
+    () => ({ x: randn([1, 2, 3, 10]) }),
+  ],
   ['crossEntropy with ignored target', (t) => ops.crossEntropy(t.x!, targets), () => ({ x: randn([6, 7]) })],
   ['sum axis', (t) => ops.sum(t.x!, 1), () => ({ x: randn([2, 3, 4]) })],
   ['mean', (t) => ops.mean(t.x!), () => ({ x: randn([2, 3, 4]) })],

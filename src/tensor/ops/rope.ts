@@ -1,5 +1,6 @@
-// Rotary position embedding (rotate-half convention, as GPT-NeoX and Llama) on [B, H, T, D], and
-// its inverse frequencies: base^(−2i/D), optionally rescaled as Llama 3.1+ does for long contexts.
+// Rotary position embedding (rotate-half convention, as GPT-NeoX and Llama) on [B, H, T, D] — over
+// the whole head or its first R dimensions (partial rotary) — and its inverse frequencies:
+// base^(−2i/R), optionally rescaled as Llama 3.1+ does for long contexts.
 import { backend } from '../../backend/backend.js';
 import { takeBuffer } from '../pool.js';
 import { OpError, type Tensor, expectTensors, formatShape, result } from '../tensor.js';
@@ -43,7 +44,10 @@ export function ropeInverseFrequencies(dim: number, base: number, scaling: RopeS
 export interface RopeOptions {
   /** Absolute position of the first of the T rows (the KV-cache length during generation). */
   offset?: number;
-  /** Inverse frequencies (D/2 of them); default base 10,000 unscaled. */
+  /**
+   * Inverse frequencies, one per rotated pair: D/2 rotate the whole head, fewer the first
+   * 2·length dimensions only (the rest pass through); default D/2 at base 10,000 unscaled.
+   */
   invFreq?: Float64Array;
 }
 
@@ -53,10 +57,14 @@ export function rope(x: Tensor, options: RopeOptions = {}): Tensor {
   if (x.rank < 2) throw new OpError('rope', `x must be [..., T, D], got ${formatShape(x.shape)}`);
   const dim = x.shape[x.rank - 1]!,
     t = x.shape[x.rank - 2]!;
-  if (dim % 2 !== 0) throw new OpError('rope', `head size must be even, got ${formatShape(x.shape)}`);
+  if (!options.invFreq && dim % 2 !== 0)
+    throw new OpError('rope', `head size must be even, got ${formatShape(x.shape)}`);
   const inv = options.invFreq ?? ropeInverseFrequencies(dim, 10000);
-  if (inv.length !== dim / 2)
-    throw new OpError('rope', `${inv.length} inverse frequencies for a head size of ${dim} (needs ${dim / 2})`);
+  if (inv.length < 1 || 2 * inv.length > dim)
+    throw new OpError(
+      'rope',
+      `${inv.length} inverse frequencies for a head size of ${dim} (needs 1 to ${Math.floor(dim / 2)}, one per rotated pair)`,
+    );
   if (!Number.isInteger(offset) || offset < 0)
     throw new OpError('rope', `offset must be a non-negative integer, got ${offset}`);
   const rows = t * dim === 0 ? 0 : x.size / (t * dim);
