@@ -121,6 +121,21 @@ describe.skipIf(noTorch)('the PyTorch package (python/shareformer)', () => {
       config: resolveConfig({ ...qwen2Style, dModel: 32, heads: 2, kvHeads: 2, ropeDims: 4 }),
     },
     {
+      file: 'GPT-NeoX-style: parallel attention and FFN, exact GELU, LayerNorm with biases',
+      config: resolveConfig({
+        ...qwen2Style,
+        dModel: 32,
+        heads: 2,
+        kvHeads: 2,
+        ropeDims: 4,
+        ffn: 'gelu',
+        norm: 'layernorm',
+        bias: true,
+        parallelBlocks: true,
+        geluExact: true,
+      }),
+    },
+    {
       file: "Llama 3.1's rope scaling",
       config: resolveConfig({
         ...qwen2Style,

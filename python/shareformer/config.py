@@ -22,6 +22,8 @@ DEFAULT_CONFIG = {
     "slidingWindow": 0,
     "fullAttentionEvery": 0,
     "ffn": "gelu",
+    "geluExact": False,
+    "parallelBlocks": False,
     "ffnHidden": 512,
     "norm": "layernorm",
     "normEps": 1e-5,

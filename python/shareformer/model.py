@@ -188,16 +188,18 @@ class ShareformerLM(nn.Module):
                 probs[i] = s.masked_fill(~mask(i), float("-inf")).softmax(-1)
             v = values[plan.kv[i]].repeat_interleave(H // G, dim=1)
             o = (probs[plan.attention[i]] @ v).transpose(1, 2).reshape(B, T, H * hd)
-            x = x + F.dropout(post(self._linear(o, f"{a}.attn.o", i), f"{a}.postnorm1"), drop)
-            h2 = self._norm(x, f"{f}.norm2")
+            attended = x + F.dropout(post(self._linear(o, f"{a}.attn.o", i), f"{a}.postnorm1"), drop)
+            # A parallel block's FFN reads the block's input, not the sum with attention (GPT-NeoX).
+            h2 = self._norm(x if c["parallelBlocks"] else attended, f"{f}.norm2")
+            approximate = "none" if c["geluExact"] else "tanh"
             if c["ffn"] == "swiglu":
                 ff = F.silu(self._linear(h2, f"{f}.ffn.gate", i)) * self._linear(h2, f"{f}.ffn.up", i)
             elif c["ffn"] == "geglu":
-                gate = F.gelu(self._linear(h2, f"{f}.ffn.gate", i), approximate="tanh")
+                gate = F.gelu(self._linear(h2, f"{f}.ffn.gate", i), approximate=approximate)
                 ff = gate * self._linear(h2, f"{f}.ffn.up", i)
             else:
-                ff = F.gelu(self._linear(h2, f"{f}.ffn.up", i), approximate="tanh")
-            x = x + F.dropout(post(self._linear(ff, f"{f}.ffn.down", i), f"{f}.postnorm2"), drop)
+                ff = F.gelu(self._linear(h2, f"{f}.ffn.up", i), approximate=approximate)
+            x = attended + F.dropout(post(self._linear(ff, f"{f}.ffn.down", i), f"{f}.postnorm2"), drop)
         if cache is not None:
             cache["length"] = past + T
         logits = self._logits(self._norm(x, "norm"))

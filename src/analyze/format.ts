@@ -52,6 +52,11 @@ export function capsText(c: ModelConfig): string {
   return caps.length ? `, soft-capped ${caps.join(' and ')}` : '';
 }
 
+/** GPT-NeoX's block shape, as the summary lines name it: ", attention and FFN in parallel, exact GELU" or nothing. */
+export function blockText(c: ModelConfig): string {
+  return `${c.parallelBlocks ? ', attention and FFN in parallel' : ''}${c.geluExact ? ', exact GELU' : ''}`;
+}
+
 /** GPT-NeoX's partial rotary, as the summary lines name it: ", RoPE on 16 of 64 head dimensions" or nothing. */
 export function rotaryText(c: ModelConfig): string {
   return c.ropeDims > 0 && c.ropeDims < headSize(c) ? `, RoPE on ${c.ropeDims} of ${headSize(c)} head dimensions` : '';
@@ -74,7 +79,7 @@ export function formatAnalysis(title: string, a: Analysis, scaling: ScalingRow[]
   const shared = (m: readonly number[]) => m.some((v, i) => v !== i);
   out.push(title);
   out.push(
-    `${c.layers} layers, d ${c.dModel}, ${c.heads} heads${c.headDim ? ` of ${c.headDim}` : ''} / ${c.kvHeads} KV heads${c.qkNorm ? ', query/key head norms' : ''}${rotaryText(c)}${windowText(c)}, ${FFN_NAMES[c.ffn]} FFN ${c.ffnHidden}${c.postNorms ? ' (norms after attention and FFN too)' : ''}, vocabulary ${fmtInt(c.vocabSize)}${c.embedDim ? `, factorized embedding E=${c.embedDim}` : ''}${c.tieEmbeddings ? ', tied output head' : ''}${capsText(c)}${a.encoder ? ', encoder' : ''}`,
+    `${c.layers} layers, d ${c.dModel}, ${c.heads} heads${c.headDim ? ` of ${c.headDim}` : ''} / ${c.kvHeads} KV heads${c.qkNorm ? ', query/key head norms' : ''}${rotaryText(c)}${windowText(c)}, ${FFN_NAMES[c.ffn]} FFN ${c.ffnHidden}${c.postNorms ? ' (norms after attention and FFN too)' : ''}${blockText(c)}, vocabulary ${fmtInt(c.vocabSize)}${c.embedDim ? `, factorized embedding E=${c.embedDim}` : ''}${c.tieEmbeddings ? ', tied output head' : ''}${capsText(c)}${a.encoder ? ', encoder' : ''}`,
   );
   const plans = [
     shared(a.plan.attnSet) && `attention sets ${mapText(a.plan.attnSet)}`,

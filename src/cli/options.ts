@@ -85,6 +85,14 @@ export function addModelOptions(
       ]),
     )
     .option('--ffn-hidden <n>', 'feed-forward width (default 4 × d-model)', int(1))
+    .option(
+      '--gelu-exact',
+      "the gelu and geglu FFNs' GELU in its exact form x·Φ(x) (as GPT-NeoX), not the tanh approximation",
+    )
+    .option(
+      '--parallel-blocks',
+      'attention and FFN both read the block input: x + attn(norm1(x)) + ffn(norm2(x)) (as GPT-NeoX/Pythia)',
+    )
     .addOption(new Option('--norm <type>', 'normalisation').choices(['layernorm', 'rmsnorm']))
     .addOption(new Option('--positions <type>', 'position encoding').choices(['learned', 'rope']))
     .option(
@@ -168,6 +176,8 @@ const MODEL_FLAGS: Record<string, keyof ModelConfig> = {
   fullAttentionEvery: 'fullAttentionEvery',
   ffn: 'ffn',
   ffnHidden: 'ffnHidden',
+  geluExact: 'geluExact',
+  parallelBlocks: 'parallelBlocks',
   norm: 'norm',
   positions: 'positions',
   ropeDims: 'ropeDims',

@@ -43,6 +43,13 @@ export interface ModelConfig {
   fullAttentionEvery: number;
   /** FFN: GELU MLP (GPT-2), SiLU-gated (SwiGLU, Llama) or GELU-gated (GeGLU, Gemma). */
   ffn: 'gelu' | 'swiglu' | 'geglu';
+  /** GELU in its exact form, x·Φ(x) (GPT-NeoX/Pythia, BERT), in the gelu and geglu FFNs; false: the tanh approximation (GPT-2, Gemma). */
+  geluExact: boolean;
+  /**
+   * Attention and FFN both read the block's input, x + attn(norm1(x)) + ffn(norm2(x)) (GPT-NeoX's
+   * use_parallel_residual, GPT-J, Phi-2), instead of the FFN reading x + attn(norm1(x)).
+   */
+  parallelBlocks: boolean;
   /** Hidden width of the feed-forward block. */
   ffnHidden: number;
   norm: 'layernorm' | 'rmsnorm';
@@ -101,6 +108,8 @@ export const DEFAULT_CONFIG: ModelConfig = {
   slidingWindow: 0,
   fullAttentionEvery: 0,
   ffn: 'gelu',
+  geluExact: false,
+  parallelBlocks: false,
   ffnHidden: 512,
   norm: 'layernorm',
   normEps: 1e-5,
@@ -162,6 +171,8 @@ export const modelConfigSchema = z.strictObject({
   slidingWindow: z.number().int().min(0).max(CONFIG_LIMITS.context),
   fullAttentionEvery: z.number().int().min(0).max(CONFIG_LIMITS.layers),
   ffn: z.enum(['gelu', 'swiglu', 'geglu']),
+  geluExact: z.boolean(),
+  parallelBlocks: z.boolean(),
   ffnHidden: size(CONFIG_LIMITS.ffnHidden),
   norm: z.enum(['layernorm', 'rmsnorm']),
   normEps: z.number().gt(0).lt(1),
@@ -226,6 +237,8 @@ export function resolveConfig(partial: Partial<ModelConfig> = {}): ModelConfig {
       'ropeDims',
       `rotates the first dimensions of each head: it needs positions rope and an even number up to the head size ${headSize(c)}, got ${c.ropeDims}`,
     );
+  if (c.geluExact && c.ffn === 'swiglu')
+    throw new ConfigError('geluExact', 'chooses the GELU of the gelu and geglu FFNs, but ffn is swiglu');
   if (c.ropeScaling && c.positions !== 'rope')
     throw new ConfigError('ropeScaling', `rescales rotary embeddings, but positions is ${c.positions}`);
   if (c.ropeScaling?.type === 'llama3' && c.ropeScaling.highFreqFactor <= c.ropeScaling.lowFreqFactor)

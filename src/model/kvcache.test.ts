@@ -66,6 +66,10 @@ const MODES: Array<[string, Partial<ModelConfig>]> = [
   // GPT-NeoX: the first 2 of each head's 8 dimensions rotate, at the absolute position a cache keeps counting.
   ["GPT-NeoX's partial rotary", { ...llama, heads: 2, kvHeads: 1, ropeDims: 2 }],
   [
+    'GPT-NeoX-style: parallel attention and FFN, exact GELU, partial rotary',
+    { ...tiny, positions: 'rope', ropeDims: 2, parallelBlocks: true, geluExact: true },
+  ],
+  [
     'mixed',
     { ...llama, shareWeights: 'repeat:2', kvHeads: 2, shareKv: 'cla:2', shareAttention: [0, 1, 2, 2], embedDim: 8 },
   ],

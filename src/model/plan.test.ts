@@ -130,6 +130,7 @@ describe('plans that make no sense are rejected, naming the layer and the rule',
       /config\.ropeDims: rotates the first dimensions of each head: it needs positions rope and an even number up to the head size 32, got 8/,
     ],
     ['partial rotary of an odd width', { positions: 'rope', ropeDims: 7 }, /config\.ropeDims: .* got 7/],
+    ['exact GELU in a SiLU-gated FFN', { ffn: 'swiglu', geluExact: true }, /config\.geluExact: .* but ffn is swiglu/],
     ['partial rotary wider than the head', { positions: 'rope', ropeDims: 34 }, /up to the head size 32, got 34/],
   ])('%s', (_name, over, message) => {
     expect(config(over)).toThrow(message);

@@ -321,18 +321,20 @@ export class TransformerLM {
         ? attendValuesInt8(probs[plan.attention[i]]!, cache!.int8Rows('values', plan.kv[i]!))
         : attendValues(probs[plan.attention[i]]!, stored('values', values, plan.kv[i]!, i));
       const merged = reshape(permute(out, [0, 2, 1, 3]), [batch, T, c.heads * hd]);
-      x = add(x, this.drop(post(this.linear(merged, `${a}.attn.o`, i), `${a}.postnorm1`), options));
+      const attended = add(x, this.drop(post(this.linear(merged, `${a}.attn.o`, i), `${a}.postnorm1`), options));
 
-      const h2 = this.norm(x, `${f}.norm2`);
+      // A parallel block's FFN reads the block's input, not the sum with attention (GPT-NeoX).
+      const h2 = this.norm(c.parallelBlocks ? x : attended, `${f}.norm2`);
       const gate = (act: (t: Tensor) => Tensor) =>
         mul(act(this.linear(h2, `${f}.ffn.gate`, i)), this.linear(h2, `${f}.ffn.up`, i));
+      const approximate = c.geluExact ? 'none' : 'tanh';
       const ff =
         c.ffn === 'swiglu'
           ? gate(silu)
           : c.ffn === 'geglu'
-            ? gate((t) => gelu(t, 'tanh'))
-            : gelu(this.linear(h2, `${f}.ffn.up`, i), 'tanh');
-      x = add(x, this.drop(post(this.linear(ff, `${f}.ffn.down`, i), `${f}.postnorm2`), options));
+            ? gate((t) => gelu(t, approximate))
+            : gelu(this.linear(h2, `${f}.ffn.up`, i), approximate);
+      x = add(attended, this.drop(post(this.linear(ff, `${f}.ffn.down`, i), `${f}.postnorm2`), options));
     }
     if (cache) cache.advance(T);
     x = this.norm(x, 'norm');

@@ -52,6 +52,11 @@ const fixtures: Array<[string, string, Partial<ModelConfig>]> = [
   // The llama fixture's heads are 16 wide: a quarter of each rotates, as GPT-NeoX's rotary_pct 0.25.
   ["GPT-NeoX's partial rotary (4 of 16 head dimensions)", 'llama.safetensors', { ropeDims: 4 }],
   [
+    'GPT-NeoX-style: parallel attention and FFN, exact GELU, partial rotary',
+    'gpt.safetensors',
+    { positions: 'rope', ropeDims: 4, parallelBlocks: true, geluExact: true },
+  ],
+  [
     "Llama 3.1's rope scaling",
     'llama.safetensors',
     { ropeScaling: { type: 'llama3', factor: 8, lowFreqFactor: 1, highFreqFactor: 4, originalContext: 16 } },

@@ -147,17 +147,19 @@ class DecoderGraph {
         }),
         g.constant('int64', [0, 0, c.heads * this.hd]),
       ]);
-      x = g.op('Add', [x, post(this.linear(merged, `${a}.attn.o`, i), `${a}.postnorm1`)]);
+      const attended = g.op('Add', [x, post(this.linear(merged, `${a}.attn.o`, i), `${a}.postnorm1`)]);
 
-      const h2 = this.norm(x, `${f}.norm2`);
+      // A parallel block's FFN reads the block's input, not the sum with attention (GPT-NeoX).
+      const h2 = this.norm(c.parallelBlocks ? x : attended, `${f}.norm2`);
       const gated = (act: string) => g.op('Mul', [act, this.linear(h2, `${f}.ffn.up`, i)]);
+      const gelu = (t: string) => (c.geluExact ? this.geluExact(t) : this.geluTanh(t));
       const ff =
         c.ffn === 'swiglu'
           ? gated(this.silu(this.linear(h2, `${f}.ffn.gate`, i)))
           : c.ffn === 'geglu'
-            ? gated(this.geluTanh(this.linear(h2, `${f}.ffn.gate`, i)))
-            : this.geluTanh(this.linear(h2, `${f}.ffn.up`, i));
-      x = g.op('Add', [x, post(this.linear(ff, `${f}.ffn.down`, i), `${f}.postnorm2`)]);
+            ? gated(gelu(this.linear(h2, `${f}.ffn.gate`, i)))
+            : gelu(this.linear(h2, `${f}.ffn.up`, i));
+      x = g.op('Add', [attended, post(this.linear(ff, `${f}.ffn.down`, i), `${f}.postnorm2`)]);
     }
     x = this.norm(x, 'norm');
     // Gemma 2 soft-caps the logits; the graph's output is named logits either way.
@@ -288,6 +290,13 @@ class DecoderGraph {
 
   private silu(x: string): string {
     return this.g.op('Mul', [x, this.g.op('Sigmoid', [x])]);
+  }
+
+  /** 0.5·x·(1 + erf(x / √2)), the exact GELU (GPT-NeoX; opset 17 has no Gelu). */
+  private geluExact(x: string): string {
+    const { g } = this;
+    const cdf = g.op('Add', [g.op('Erf', [g.op('Mul', [x, g.scalar('float', Math.SQRT1_2)])]), g.scalar('float', 1)]);
+    return g.op('Mul', [g.op('Mul', [x, cdf]), g.scalar('float', 0.5)]);
   }
 
   /** 0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³))), GPT-2's GELU (opset 17 has no Gelu). */
