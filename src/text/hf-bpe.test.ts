@@ -167,6 +167,34 @@ describe.each(Object.entries(PRE_TOKENIZERS))('byte-level BPE pre-tokenized as %
   });
 });
 
+describe("GPT-NeoX's layout (Pythia): NFC, GPT-2's ByteLevel alone, runs of spaces as added tokens", () => {
+  const json = {
+    ...splitTokenizerJson([], true),
+    pre_tokenizer: byteLevel(true),
+    // gpt-neox-20b's 23 whitespace tokens, 24 spaces down to 2: found in text, not special.
+    added_tokens: [
+      { id: 50256, content: '<|endoftext|>', special: true },
+      ...Array.from({ length: 23 }, (_, i) => ({
+        id: 50257 + i,
+        content: ' '.repeat(24 - i),
+        special: false,
+        normalized: true,
+      })),
+    ],
+  };
+  const ours = tokenizerFromHfJson(json, 'gpt-neox/tokenizer.json', { eos: '<|endoftext|>' });
+  const reference = new HfTokenizersJs(json, {});
+  it.each([
+    ['indented code', 'def f(x):\n    return x  # two spaces\n        deeper\n' + ' '.repeat(30) + 'wide'],
+    ['decomposed accents', 'cafe\u0301  and   e\u0301te\u0301'],
+    ['plain words', 'Hello world, this is GPT-NeoX.'],
+  ])("%s: the ids of Hugging Face's tokenizers.js, and back", (_case, text) => {
+    const ids = [...ours.encode(text)];
+    expect(ids).toEqual(reference.encode(text, { add_special_tokens: false }).ids);
+    expect(ours.decode(ids)).toBe(text.normalize('NFC'));
+  });
+});
+
 describe("ignore_merges (Llama 3's tokenizer.json sets it)", () => {
   const json = (ignore: boolean) => ({
     added_tokens: [],

@@ -321,7 +321,12 @@ export class HfBpeTokenizer implements Tokenizer {
     if (this.specialSet.has(id)) return [];
     const token = this.json.vocab[id];
     if (token === undefined) return [0xef, 0xbf, 0xbd];
-    if (this.json.mode === 'byte-level') return Array.from(token, (c) => CHAR_BYTE.get(c) ?? 0x3f);
+    if (this.json.mode === 'byte-level') {
+      // A token outside the byte alphabet (an added token such as GPT-NeoX's runs of spaces) is
+      // its own UTF-8, as Hugging Face's ByteLevel decoder reads it.
+      const bytes = Array.from(token, (c) => CHAR_BYTE.get(c));
+      return bytes.every((b) => b !== undefined) ? (bytes as number[]) : Array.from(utf8.encode(token));
+    }
     if (this.json.mode === 'chars') return Array.from(utf8.encode(token));
     const byte = /^<0x([0-9A-F]{2})>$/.exec(token);
     if (byte) return [Number.parseInt(byte[1]!, 16)];
