@@ -1037,8 +1037,121 @@ def write_gemma1(name, text_dir):
     save_llama_family(name, cfg, w, torch.bfloat16, ids, logits=gemma_logits)
 
 
+# ---------------------------------------------------------------- GPT-NeoX / Pythia (modeling_gpt_neox.py)
+def neox_logits(w, cfg, ids):
+    """GPTNeoXForCausalLM forward in float64: LayerNorms with biases, Q/K/V fused head by head,
+    rotary embeddings on the first int(head size · rotary_pct) dimensions, exact GELU, and
+    x + attn(ln1(x)) + mlp(ln2(x)) with use_parallel_residual."""
+    p = lambda name: w["gpt_neox." + name].double()
+    d, H, T = cfg["hidden_size"], cfg["num_attention_heads"], ids.shape[1]
+    hd, eps = d // H, cfg["layer_norm_eps"]
+    rot = int(hd * cfg["rotary_pct"])
+    inv = cfg["rotary_emb_base"] ** (-torch.arange(0, rot, 2, dtype=torch.float64) / rot)
+    ang = torch.arange(T, dtype=torch.float64)[:, None] * inv[None, :]
+    cos, sin = torch.cat([ang.cos()] * 2, -1), torch.cat([ang.sin()] * 2, -1)
+    rope = lambda t: torch.cat([t[..., :rot] * cos + rotate_half(t[..., :rot]) * sin, t[..., rot:]], -1)
+    mask = torch.tril(torch.ones(T, T, dtype=torch.bool))
+    x = p("embed_in.weight")[ids]
+    for i in range(cfg["num_hidden_layers"]):
+        l = f"layers.{i}."
+        a = F.layer_norm(x, (d,), p(l + "input_layernorm.weight"), p(l + "input_layernorm.bias"), eps)
+        qkv = a @ p(l + "attention.query_key_value.weight").T + p(l + "attention.query_key_value.bias")
+        qkv = qkv.view(1, T, H, 3 * hd).transpose(1, 2)
+        q, k, v = rope(qkv[..., :hd]), rope(qkv[..., hd : 2 * hd]), qkv[..., 2 * hd :]
+        s = (q @ k.transpose(-1, -2)) / math.sqrt(hd)
+        o = (s.masked_fill(~mask, float("-inf")).softmax(-1) @ v).transpose(1, 2).reshape(1, T, d)
+        attn = o @ p(l + "attention.dense.weight").T + p(l + "attention.dense.bias")
+        m_in = x if cfg["use_parallel_residual"] else x + attn
+        m = F.layer_norm(
+            m_in, (d,), p(l + "post_attention_layernorm.weight"), p(l + "post_attention_layernorm.bias"), eps
+        )
+        m = F.gelu(m @ p(l + "mlp.dense_h_to_4h.weight").T + p(l + "mlp.dense_h_to_4h.bias"))
+        x = x + attn + m @ p(l + "mlp.dense_4h_to_h.weight").T + p(l + "mlp.dense_4h_to_h.bias")
+    x = F.layer_norm(x, (d,), p("final_layer_norm.weight"), p("final_layer_norm.bias"), eps)
+    return x @ w["embed_out.weight"].double().T
+
+
+def write_neox(name):
+    """A Pythia-style model as EleutherAI's checkpoints lay it out: 3 layers, d 32, 2 heads of 16 whose
+    first 4 dimensions rotate (rotary_pct 0.25), parallel residual, exact GELU, untied head, fp16, the
+    causal-mask and inv_freq buffers the early files carry, and gpt-neox-20b's tokenizer layout (NFC,
+    GPT-2's byte-level BPE, runs of spaces as added tokens) over GPT-2's first merges, its vocabulary
+    padded in the embedding as Pythia's 50,304 rows pad 50,277 tokens."""
+    torch.manual_seed(2701)
+    directory = os.path.join(OUT, name)
+    os.makedirs(directory, exist_ok=True)
+    vocab = gpt2_tokenizer(directory, 43, True)
+    with open(os.path.join(directory, "tokenizer.json"), encoding="utf-8") as f:
+        tok = json.load(f)
+    tok["normalizer"] = {"type": "NFC"}
+    for n in (4, 3, 2):  # runs of spaces, longest first, found in text like any token
+        tok["added_tokens"].append({"id": vocab, "content": " " * n, "special": False, "normalized": True})
+        vocab += 1
+    with open(os.path.join(directory, "tokenizer.json"), "w", encoding="utf-8") as f:
+        json.dump(tok, f, ensure_ascii=False)
+    with open(os.path.join(directory, "tokenizer_config.json"), "w") as f:
+        json.dump({"bos_token": "<|endoftext|>", "eos_token": "<|endoftext|>", "unk_token": "<|endoftext|>"}, f)
+    padded = (vocab + 7) // 8 * 8
+    d, L, f_, T = 32, 3, 128, 24
+    cfg = {
+        "architectures": ["GPTNeoXForCausalLM"],
+        "bos_token_id": 43 + 256,
+        "eos_token_id": 43 + 256,
+        "hidden_act": "gelu",
+        "hidden_size": d,
+        "initializer_range": 0.02,
+        "intermediate_size": f_,
+        "layer_norm_eps": 1e-05,
+        "max_position_embeddings": T,
+        "model_type": "gpt_neox",
+        "num_attention_heads": 2,
+        "num_hidden_layers": L,
+        "rotary_emb_base": 10000,
+        "rotary_pct": 0.25,
+        "tie_word_embeddings": False,
+        "torch_dtype": "float16",
+        "transformers_version": "4.24.0",
+        "use_cache": True,
+        "use_parallel_residual": True,
+        "vocab_size": padded,
+    }
+    rnd = lambda *s, std=0.08: torch.randn(*s) * std
+    w = {"gpt_neox.embed_in.weight": rnd(padded, d, std=0.3)}
+    for i in range(L):
+        l = f"gpt_neox.layers.{i}."
+        for norm in ("input_layernorm", "post_attention_layernorm"):
+            w[l + norm + ".weight"] = 1 + rnd(d, std=0.1)
+            w[l + norm + ".bias"] = rnd(d, std=0.05)
+        w[l + "attention.query_key_value.weight"] = rnd(3 * d, d, std=0.25)
+        w[l + "attention.query_key_value.bias"] = rnd(3 * d, std=0.05)
+        w[l + "attention.dense.weight"] = rnd(d, d, std=0.15)
+        w[l + "attention.dense.bias"] = rnd(d, std=0.05)
+        w[l + "mlp.dense_h_to_4h.weight"] = rnd(f_, d, std=0.2)
+        w[l + "mlp.dense_h_to_4h.bias"] = rnd(f_, std=0.05)
+        w[l + "mlp.dense_4h_to_h.weight"] = rnd(d, f_, std=0.1)
+        w[l + "mlp.dense_4h_to_h.bias"] = rnd(d, std=0.05)
+        # Buffers, not parameters: the causal mask, its fill value and the rotary frequencies.
+        w[l + "attention.bias"] = torch.tril(torch.ones(T, T)).view(1, 1, T, T)
+        w[l + "attention.masked_bias"] = torch.tensor(-1e9)
+        w[l + "attention.rotary_emb.inv_freq"] = 10000 ** (-torch.arange(0, 4, 2).float() / 4)
+    w["gpt_neox.final_layer_norm.weight"] = 1 + rnd(d, std=0.1)
+    w["gpt_neox.final_layer_norm.bias"] = rnd(d, std=0.05)
+    w["embed_out.weight"] = rnd(padded, d, std=0.2)
+    with open(os.path.join(directory, "config.json"), "w") as f:
+        json.dump(cfg, f, indent=2)
+    stored = save_model(directory, w, torch.float16)
+    ids = torch.randint(0, vocab, (1, 16))
+    logits = neox_logits(stored, cfg, ids)
+    write_safetensors(os.path.join(directory, "expected.safetensors"), {"input_ids": ids.int(), "logits": logits})
+    print(f"wrote fixtures/hf/{name}")
+
+
 if __name__ == "__main__":
     import sys
+
+    if sys.argv[1:] == ["neox"]:  # only the GPT-NeoX directory
+        write_neox("neox-fp16")
+        sys.exit(0)
 
     if sys.argv[1:] == ["llama31"]:  # only the Llama 3.1-style directory
         write_llama31("llama31-rope-scaled")
@@ -1088,3 +1201,4 @@ if __name__ == "__main__":
     write_gemma3_multimodal("gemma3-multimodal-bf16", "gemma3-bf16")
     write_gemma2("gemma2-bf16", "gemma3-bf16")
     write_gemma1("gemma-bf16", "gemma3-bf16")
+    write_neox("neox-fp16")

@@ -5,16 +5,19 @@
 // computation with fused projections), Gemma 3 (Gemma3ForCausalLM: GeGLU, scaled embeddings,
 // norms after attention and FFN too, local sliding-window layers between global ones) and Gemma 2
 // (Gemma2ForCausalLM: Gemma 3's layout without head norms, with soft-capped scores and logits,
-// local and global layers alternating). Every field is either mapped, known not to change the
+// local and global layers alternating) and GPT-NeoX / Pythia (GPTNeoXForCausalLM: LayerNorm with
+// biases, attention and FFN in parallel, rotary embeddings on a quarter of each head, exact GELU).
+// Every field is either mapped, known not to change the
 // computation (dropout rates, token ids, bookkeeping), or refused by name: a config that asks for
 // something this runtime does not compute (rope scaling other than Llama 3.1's, per-layer sliding
 // windows, another activation, biases) is never silently imported as a different model.
 import { headSize, resolveConfig, type ModelConfig } from '../../model/config.js';
 
-export type HfFamily = 'gpt2' | 'llama' | 'qwen2' | 'qwen3' | 'phi3' | 'gemma' | 'gemma2' | 'gemma3';
+export type HfFamily = 'gpt2' | 'gpt_neox' | 'llama' | 'qwen2' | 'qwen3' | 'phi3' | 'gemma' | 'gemma2' | 'gemma3';
 
 export const SUPPORTED_ARCHITECTURES: Record<string, HfFamily> = {
   GPT2LMHeadModel: 'gpt2',
+  GPTNeoXForCausalLM: 'gpt_neox',
   LlamaForCausalLM: 'llama',
   MistralForCausalLM: 'llama',
   Qwen2ForCausalLM: 'qwen2',
@@ -30,6 +33,7 @@ export const SUPPORTED_ARCHITECTURES: Record<string, HfFamily> = {
 /** The stock class each family exports to. */
 export const FAMILY_ARCHITECTURE: Record<HfFamily, string> = {
   gpt2: 'GPT2LMHeadModel',
+  gpt_neox: 'GPTNeoXForCausalLM',
   llama: 'LlamaForCausalLM',
   qwen2: 'Qwen2ForCausalLM',
   qwen3: 'Qwen3ForCausalLM',
@@ -89,7 +93,7 @@ const HARMLESS = new Set([
 ]);
 
 type Json = Record<string, unknown>;
-type LlamaFamily = Exclude<HfFamily, 'gpt2' | 'gemma' | 'gemma2' | 'gemma3'>;
+type LlamaFamily = Exclude<HfFamily, 'gpt2' | 'gpt_neox' | 'gemma' | 'gemma2' | 'gemma3'>;
 
 function field<T>(
   cfg: Json,
@@ -174,6 +178,96 @@ function gpt2Config(cfg: Json, source: string): Partial<ModelConfig> {
     positions: 'learned',
     bias: true,
     tieEmbeddings: field(cfg, 'tie_word_embeddings', source, isBool, 'true or false', true),
+  };
+}
+
+const NEOX_FIELDS = new Set([
+  'vocab_size',
+  'hidden_size',
+  'num_hidden_layers',
+  'num_attention_heads',
+  'intermediate_size',
+  'hidden_act',
+  'rotary_pct',
+  'rotary_emb_base',
+  'rope_scaling',
+  'rope_parameters',
+  'max_position_embeddings',
+  'layer_norm_eps',
+  'use_parallel_residual',
+  'attention_bias',
+  'tie_word_embeddings',
+  'hidden_dropout',
+  'classifier_dropout',
+  'attention_dropout',
+]);
+
+/**
+ * GPT-NeoX / Pythia: LayerNorm with biases before attention and before the FFN, which read the
+ * same input when use_parallel_residual (every Pythia) and add both to it; Q, K, V fused per head;
+ * rotary embeddings on the first int(head size · rotary_pct) dimensions (transformers 5 keeps the
+ * fraction and the base in rope_parameters); GELU exact ("gelu") or in its tanh form.
+ */
+function neoxConfig(cfg: Json, source: string): Partial<ModelConfig> {
+  refuseUnknown(cfg, NEOX_FIELDS, source);
+  const d = field(cfg, 'hidden_size', source, isPosInt, 'a positive integer');
+  const heads = field(cfg, 'num_attention_heads', source, isPosInt, 'a positive integer');
+  if (d % heads !== 0)
+    throw new HfImportError(`${source}: "hidden_size" ${d} is not divisible by "num_attention_heads" ${heads}`);
+  const tanh = ['gelu_new', 'gelu_pytorch_tanh', 'gelu_fast'];
+  supported(
+    cfg,
+    'hidden_act',
+    (v) => v === 'gelu' || tanh.includes(v as string),
+    'GELU, exact ("gelu") or in its tanh form (gelu_new, gelu_pytorch_tanh, gelu_fast)',
+    source,
+  );
+  supported(cfg, 'attention_bias', (v) => v === true, 'GPT-NeoX with biases on every linear layer', source);
+  const params = cfg.rope_parameters;
+  const inOne = params !== undefined && params !== null && typeof params === 'object' && !Array.isArray(params);
+  const { partial_rotary_factor: factor, ...rest } = inOne ? (params as Json) : ({} as Json);
+  const fraction = inOne
+    ? field(
+        { factor },
+        'factor',
+        `${source} rope_parameters.partial_rotary_factor`,
+        isPosNum,
+        'a number in (0, 1]',
+        0.25,
+      )
+    : field(cfg, 'rotary_pct', source, isPosNum, 'a number in (0, 1]', 0.25);
+  const rope = inOne
+    ? rotary({ rope_parameters: rest }, source)
+    : rotary(
+        {
+          rope_theta: field(cfg, 'rotary_emb_base', source, isPosNum, 'a positive number', 10000),
+          rope_scaling: cfg.rope_scaling,
+        },
+        source,
+      );
+  const hd = d / heads,
+    rotated = Math.floor(hd * fraction);
+  if (fraction > 1 || rotated % 2 !== 0 || rotated === 0)
+    throw new HfImportError(
+      `${source}: a rotary fraction of ${fraction} rotates ${rotated} of each head's ${hd} dimensions; shareformer rotates an even number from 2 to the whole head`,
+    );
+  return {
+    vocabSize: field(cfg, 'vocab_size', source, isPosInt, 'a positive integer'),
+    layers: field(cfg, 'num_hidden_layers', source, isPosInt, 'a positive integer'),
+    dModel: d,
+    heads,
+    context: field(cfg, 'max_position_embeddings', source, isPosInt, 'a positive integer'),
+    ffn: 'gelu',
+    geluExact: (cfg.hidden_act ?? 'gelu') === 'gelu',
+    parallelBlocks: field(cfg, 'use_parallel_residual', source, isBool, 'true or false', true),
+    ffnHidden: field(cfg, 'intermediate_size', source, isPosInt, 'a positive integer'),
+    norm: 'layernorm',
+    normEps: field(cfg, 'layer_norm_eps', source, isPosNum, 'a positive number', 1e-5),
+    positions: 'rope',
+    ...rope,
+    ropeDims: rotated === hd ? 0 : rotated,
+    bias: true,
+    tieEmbeddings: field(cfg, 'tie_word_embeddings', source, isBool, 'true or false', false),
   };
 }
 
@@ -561,13 +655,15 @@ export function modelConfigFromHf(json: unknown, source: string): HfModelConfig 
   const partial =
     family === 'gpt2'
       ? gpt2Config(cfg, source)
-      : family === 'gemma3'
-        ? gemmaConfig(architecture === 'Gemma3ForConditionalGeneration' ? gemma3TextOf(cfg, source) : cfg, source, 3)
-        : family === 'gemma2'
-          ? gemmaConfig(cfg, source, 2)
-          : family === 'gemma'
-            ? gemma1Config(cfg, source)
-            : llamaConfig(cfg, source, family);
+      : family === 'gpt_neox'
+        ? neoxConfig(cfg, source)
+        : family === 'gemma3'
+          ? gemmaConfig(architecture === 'Gemma3ForConditionalGeneration' ? gemma3TextOf(cfg, source) : cfg, source, 3)
+          : family === 'gemma2'
+            ? gemmaConfig(cfg, source, 2)
+            : family === 'gemma'
+              ? gemma1Config(cfg, source)
+              : llamaConfig(cfg, source, family);
   try {
     return { architecture, family, config: resolveConfig(partial) };
   } catch (e) {

@@ -1,5 +1,5 @@
 // Hugging Face checkpoints come in with their meaning intact: the logits of every fixture model
-// (GPT-2, Llama / Mistral, Llama 3.1's rope scaling, Qwen2, Qwen3, Phi-3 and Gemma 3; Hub and save_pretrained layouts; fp32, fp16, bf16; single and
+// (GPT-2, GPT-NeoX, Llama / Mistral, Llama 3.1's rope scaling, Qwen2, Qwen3, Phi-3 and Gemma 1, 2, 3; Hub and save_pretrained layouts; fp32, fp16, bf16; single and
 // sharded) match PyTorch's, computed from the published model definitions, to 1e-5; the written
 // checkpoint loads bit-exactly; and bad directories are refused with the file and tensor named.
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -42,6 +42,7 @@ describe.each([
   ['gemma3-multimodal-bf16', 'Gemma3ForConditionalGeneration', 'BF16'],
   ['gemma2-bf16', 'Gemma2ForCausalLM', 'BF16'],
   ['gemma-bf16', 'GemmaForCausalLM', 'BF16'],
+  ['neox-fp16', 'GPTNeoXForCausalLM', 'F16'],
 ])('%s', (dir, architecture, dtype) => {
   const { ids, logits } = expected(dir);
 
@@ -100,7 +101,7 @@ describe('bad model directories are refused, naming the file and what is wrong',
       'an unknown architecture',
       'gpt2-hub',
       editJSON('config.json', (j) => (j.architectures = ['BertForMaskedLM'])),
-      /config\.json: "architectures" is \["BertForMaskedLM"\]; supported: GPT2LMHeadModel, LlamaForCausalLM, MistralForCausalLM, Qwen2ForCausalLM, Qwen3ForCausalLM, Phi3ForCausalLM/,
+      /config\.json: "architectures" is \["BertForMaskedLM"\]; supported: GPT2LMHeadModel, GPTNeoXForCausalLM, LlamaForCausalLM, MistralForCausalLM, Qwen2ForCausalLM, Qwen3ForCausalLM, Phi3ForCausalLM/,
     ],
     [
       'dynamic rope scaling',
@@ -183,6 +184,35 @@ describe('bad model directories are refused, naming the file and what is wrong',
       'gemma-bf16',
       editJSON('config.json', (j) => (j.hidden_activation = 'gelu')),
       /config\.json: "hidden_activation": "gelu" is not supported \(the GeGLU feed-forward uses GELU in its tanh form\)/,
+    ],
+    [
+      'a GPT-NeoX rotary fraction that leaves an odd number of dimensions',
+      'neox-fp16',
+      editJSON('config.json', (j) => (j.rotary_pct = 0.2)),
+      /config\.json: a rotary fraction of 0\.2 rotates 3 of each head's 16 dimensions; shareformer rotates an even number/,
+    ],
+    [
+      'a GPT-NeoX with another activation',
+      'neox-fp16',
+      editJSON('config.json', (j) => (j.hidden_act = 'relu')),
+      /config\.json: "hidden_act": "relu" is not supported \(GELU, exact \("gelu"\) or in its tanh form/,
+    ],
+    [
+      'a GPT-NeoX without attention biases',
+      'neox-fp16',
+      editJSON('config.json', (j) => (j.attention_bias = false)),
+      /config\.json: "attention_bias": false is not supported/,
+    ],
+    [
+      "a GPT-NeoX checkpoint without a layer's fused Q/K/V bias",
+      'neox-fp16',
+      (d) =>
+        editHeader(
+          join(d, 'model.safetensors'),
+          'layers.2.attention.query_key_value.bias',
+          'layers.2.attention.query_key_value.bixs',
+        ),
+      /missing tensor "gpt_neox\.layers\.2\.attention\.query_key_value\.bias" \(needed for layers\.2\.attn\.q\.bias \[32\]\)/,
     ],
     [
       "Gemma 3's pattern field in a Gemma 2 config",
@@ -417,6 +447,45 @@ describe('bad model directories are refused, naming the file and what is wrong',
       (j) => (j.layer_types = ['sliding_attention', 'full_attention', 'sliding_attention', 'full_attention']),
     )(dir);
     expect(importHuggingFace(directoryReader(dir)).lm.config).toEqual(gemma.lm.config);
+  });
+
+  it("GPT-NeoX's parallel blocks, exact GELU and partial rotary are the model's; transformers 5's rope_parameters say the same", () => {
+    const neox = importHuggingFace(directoryReader(join(FIXTURES, 'neox-fp16')));
+    expect(neox.lm.config).toMatchObject({
+      parallelBlocks: true,
+      geluExact: true,
+      ropeDims: 4,
+      positions: 'rope',
+      norm: 'layernorm',
+      bias: true,
+      ffn: 'gelu',
+      tieEmbeddings: false,
+    });
+    // The embedding's padded rows (Pythia: 50,304 for 50,277 tokens) get placeholder tokens.
+    expect(neox.tokenizer.vocabSize).toBe(neox.lm.config.vocabSize);
+    const { ids, logits } = expected('neox-fp16');
+    const weights = new Map([...neox.lm.params].map(([n, t]) => [n, t.data]));
+    const variant = (over: Partial<ModelConfig>) => {
+      const lm = new TransformerLM({ ...neox.lm.config, ...over }, null);
+      lm.loadWeights(weights);
+      return relativeDiff(noGrad(() => lm.forward(ids, 1)).data, Float32Array.from(logits));
+    };
+    expect(variant({})).toBeLessThan(1e-5);
+    expect(variant({ parallelBlocks: false })).toBeGreaterThan(1e-3);
+    expect(variant({ geluExact: false })).toBeGreaterThan(1e-4);
+    expect(variant({ ropeDims: 0 })).toBeGreaterThan(1e-3);
+    // transformers 5 writes the base and the fraction into rope_parameters: the same model.
+    const dir = join(root, 'neox-rope-parameters');
+    cpSync(join(FIXTURES, 'neox-fp16'), dir, { recursive: true });
+    editJSON('config.json', (j) => {
+      j.rope_parameters = { rope_type: 'default', rope_theta: j.rotary_emb_base, partial_rotary_factor: j.rotary_pct };
+      delete j.rotary_emb_base;
+      delete j.rotary_pct;
+    })(dir);
+    expect(importHuggingFace(directoryReader(dir)).lm.config).toEqual(neox.lm.config);
+    // Without parallel residual the FFN reads the attention's sum (GPT-NeoX's other layout).
+    editJSON('config.json', (j) => (j.use_parallel_residual = false))(dir);
+    expect(importHuggingFace(directoryReader(dir)).lm.config.parallelBlocks).toBe(false);
   });
 
   it("Gemma 3 27B's score scale comes in: 1/√query_pre_attn_scalar, not 1/√head_dim", () => {

@@ -2,7 +2,8 @@
 // transposed ([in, out]) and Q, K, V fused in c_attn; Llama, Qwen2 and Qwen3 store [out, in] like
 // shareformer (Qwen2 with Q/K/V biases, Qwen3 with q_norm / k_norm per layer); Phi-3 stores Llama's
 // matrices with Q, K, V fused in qkv_proj and the gate and up projections in gate_up_proj; Gemma 3
-// stores four norms per layer whose gain is 1 + the stored weight (shareformer keeps the gain).
+// stores four norms per layer whose gain is 1 + the stored weight (shareformer keeps the gain);
+// GPT-NeoX fuses Q, K, V head by head (each head's query, key and value rows in turn).
 // Both layouts people have are accepted: as published on the Hub (GPT-2 without the
 // `transformer.` prefix, with the causal-mask buffers `h.N.attn.bias`, which are not parameters)
 // and as `save_pretrained` writes them (`transformer.` / `model.` prefixes, `lm_head.weight` when
@@ -25,10 +26,19 @@ export interface Recipe {
   fused?: string;
   /** Gemma's RMSNorm multiplies by 1 + weight: the gain is the stored value plus one. */
   plusOne?: boolean;
+  /**
+   * GPT-NeoX's fused Q/K/V holds `parts` blocks of `size` rows per head, head after head: this
+   * parameter is block `part` of every head (rows then spans the parameter's own rows).
+   */
+  perHead?: { heads: number; size: number; part: number; parts: number };
 }
 
 /** Tensors in Hugging Face files that are buffers, not parameters. */
-const BUFFERS = [/(^|\.)h\.\d+\.attn\.(bias|masked_bias)$/, /\.rotary_emb\.inv_freq$/];
+const BUFFERS = [
+  /(^|\.)h\.\d+\.attn\.(bias|masked_bias)$/,
+  /(^|\.)layers\.\d+\.attention\.(bias|masked_bias)$/,
+  /\.rotary_emb\.inv_freq$/,
+];
 
 export interface TensorInfo {
   dtype: Dtype;
@@ -43,7 +53,11 @@ export interface TensorInfo {
 function prefixOf(family: HfFamily, names: Iterable<string>): string {
   const list = [...names];
   const candidates =
-    family === 'gpt2' ? ['transformer.'] : ['model.language_model.', 'language_model.model.', 'model.'];
+    family === 'gpt2'
+      ? ['transformer.']
+      : family === 'gpt_neox'
+        ? ['gpt_neox.']
+        : ['model.language_model.', 'language_model.model.', 'model.'];
   return candidates.find((c) => list.some((n) => n.startsWith(c))) ?? '';
 }
 
@@ -80,6 +94,38 @@ function gpt2Recipe(name: string, c: ModelConfig, p: string): Recipe | null {
   };
   const from = map[part];
   return from ? direct(`${h}${from}.${kind}`, kind === 'weight' && part !== 'norm1' && part !== 'norm2') : null;
+}
+
+/** GPT-NeoX: its own names; Q, K, V fused head by head in query_key_value (weights and biases). */
+function neoxRecipe(name: string, c: ModelConfig, p: string): Recipe | null {
+  const direct = (from: string): Recipe => ({ from: p + from, transpose: false });
+  if (name === 'embed.weight') return direct('embed_in.weight');
+  if (name === 'norm.weight') return direct('final_layer_norm.weight');
+  if (name === 'norm.bias') return direct('final_layer_norm.bias');
+  if (name === 'head.weight') return { from: 'embed_out.weight', transpose: false };
+  const m = /^layers\.(\d+)\.(.+)\.(weight|bias)$/.exec(name);
+  if (!m) return null;
+  const [, layer, part, kind] = m as unknown as [string, string, string, string];
+  const qkv = { 'attn.q': 0, 'attn.k': 1, 'attn.v': 2 } as Record<string, number>;
+  if (part in qkv) {
+    const hd = headSize(c);
+    return {
+      ...direct(`layers.${layer}.attention.query_key_value.${kind}`),
+      rows: [0, c.heads * hd],
+      fusedRows: 3 * c.heads * hd,
+      fused: 'Q/K/V (per head)',
+      perHead: { heads: c.heads, size: hd, part: qkv[part]!, parts: 3 },
+    };
+  }
+  const map: Record<string, string> = {
+    norm1: 'input_layernorm',
+    norm2: 'post_attention_layernorm',
+    'attn.o': 'attention.dense',
+    'ffn.up': 'mlp.dense_h_to_4h',
+    'ffn.down': 'mlp.dense_4h_to_h',
+  };
+  const from = map[part];
+  return from ? direct(`layers.${layer}.${from}.${kind}`) : null;
 }
 
 function llamaRecipe(name: string, p: string): Recipe | null {
@@ -161,6 +207,7 @@ function gemma1Recipe(name: string, p: string): Recipe | null {
 
 const FAMILY_NAME: Record<HfFamily, string> = {
   gpt2: 'GPT-2',
+  gpt_neox: 'GPT-NeoX',
   llama: 'Llama',
   qwen2: 'Qwen2',
   qwen3: 'Qwen3',
@@ -193,13 +240,15 @@ export function planImport(
     const recipe =
       family === 'gpt2'
         ? gpt2Recipe(name, config, p)
-        : family === 'phi3'
-          ? phi3Recipe(name, config, p)
-          : family === 'gemma3' || family === 'gemma2'
-            ? gemmaRecipe(name, p)
-            : family === 'gemma'
-              ? gemma1Recipe(name, p)
-              : llamaRecipe(name, p);
+        : family === 'gpt_neox'
+          ? neoxRecipe(name, config, p)
+          : family === 'phi3'
+            ? phi3Recipe(name, config, p)
+            : family === 'gemma3' || family === 'gemma2'
+              ? gemmaRecipe(name, p)
+              : family === 'gemma'
+                ? gemma1Recipe(name, p)
+                : llamaRecipe(name, p);
     if (!recipe) throw new HfImportError(`${source}: no Hugging Face tensor corresponds to shareformer's "${name}"`);
     const info = tensors.get(recipe.from);
     if (!info)
@@ -215,7 +264,7 @@ export function planImport(
   const extra: string[] = [];
   for (const name of tensors.keys()) {
     if (used.has(name)) continue;
-    const tiedHead = config.tieEmbeddings && /^(language_model\.)?lm_head\.weight$/.test(name);
+    const tiedHead = config.tieEmbeddings && /^((language_model\.)?lm_head|embed_out)\.weight$/.test(name);
     const vision = family === 'gemma3' && VISION.test(name);
     if (tiedHead || vision || BUFFERS.some((re) => re.test(name))) ignored.push(name);
     else extra.push(name);
@@ -256,6 +305,17 @@ function checkDtype(name: string, dtype: Dtype, source: string): void {
 export function applyRecipe(r: Recipe, t: StoredTensor): Float32Array {
   const data = toFloat32(t, r.from);
   if (r.plusOne) return data.map((w) => w + 1);
+  if (r.perHead) {
+    // Rows [(h·parts + part)·size, +size) of each head h, in head order.
+    const { heads, size, part, parts } = r.perHead;
+    const width = t.shape.length > 1 ? t.shape[1]! : 1;
+    const out = new Float32Array(heads * size * width);
+    for (let h = 0; h < heads; h++) {
+      const from = (h * parts + part) * size * width;
+      out.set(data.subarray(from, from + size * width), h * size * width);
+    }
+    return out;
+  }
   if (!r.transpose) {
     // The tensor was read for this parameter alone: its float32 data is used as it is.
     if (!r.rows) return data;
