@@ -38,6 +38,15 @@ describe('published parameter counts', () => {
     ['qwen3-1.7b', 1_720_574_976],
     // Gemma: two norms per layer; Gemma 2 and 3: four (Gemma 3: and head norms) (Keras Hub's counts).
     ['gemma-2b', 2_506_172_416],
+    // Pythia (GPT-NeoX): the Pythia suite's published totals, embeddings and untied head included.
+    ['pythia-70m', 70_426_624],
+    ['pythia-160m', 162_322_944],
+    ['pythia-410m', 405_334_016],
+    ['pythia-1b', 1_011_781_632],
+    ['pythia-1.4b', 1_414_647_808],
+    ['pythia-2.8b', 2_775_208_960],
+    ['pythia-6.9b', 6_857_302_016],
+    ['pythia-12b', 11_846_072_320],
     ['gemma-7b', 8_537_680_896],
     ['gemma2-2b', 2_614_341_888],
     ['gemma2-9b', 9_241_705_984],

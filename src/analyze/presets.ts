@@ -24,6 +24,26 @@ const gpt2 = (layers: number, dModel: number, heads: number): Partial<ModelConfi
   bias: true,
   tieEmbeddings: true,
 });
+/**
+ * Pythia (GPT-NeoX): LayerNorm with biases, attention and FFN in parallel, exact GELU, rotary
+ * embeddings on a quarter of each head, an untied head, the vocabulary padded per size.
+ */
+const pythia = (layers: number, dModel: number, heads: number, vocabSize = 50304): Partial<ModelConfig> => ({
+  vocabSize,
+  layers,
+  dModel,
+  heads,
+  context: 2048,
+  ffn: 'gelu',
+  geluExact: true,
+  parallelBlocks: true,
+  ffnHidden: 4 * dModel,
+  norm: 'layernorm',
+  positions: 'rope',
+  ropeDims: dModel / heads / 4,
+  bias: true,
+  tieEmbeddings: false,
+});
 /** Gemma 3 4B and larger: a 128k context and windows of 1,024. */
 const LONG_GEMMA: Partial<ModelConfig> = { context: 131072, slidingWindow: 1024 };
 
@@ -79,6 +99,17 @@ export const ANALYZER_PRESETS: Record<string, AnalyzerPreset> = {
   'gpt2-medium': { description: 'GPT-2 medium (355M)', config: gpt2(24, 1024, 16) },
   'gpt2-large': { description: 'GPT-2 large (774M)', config: gpt2(36, 1280, 20) },
   'gpt2-xl': { description: 'GPT-2 XL (1.5B)', config: gpt2(48, 1600, 25) },
+  'pythia-70m': {
+    description: 'Pythia 70M (GPT-NeoX: parallel blocks, RoPE on 16 of 64 head dimensions)',
+    config: pythia(6, 512, 8),
+  },
+  'pythia-160m': { description: 'Pythia 160M', config: pythia(12, 768, 12) },
+  'pythia-410m': { description: 'Pythia 410M', config: pythia(24, 1024, 16) },
+  'pythia-1b': { description: 'Pythia 1B (8 heads of 256)', config: pythia(16, 2048, 8) },
+  'pythia-1.4b': { description: 'Pythia 1.4B', config: pythia(24, 2048, 16) },
+  'pythia-2.8b': { description: 'Pythia 2.8B (32 heads of 80, RoPE on 20)', config: pythia(32, 2560, 32) },
+  'pythia-6.9b': { description: 'Pythia 6.9B', config: pythia(32, 4096, 32, 50432) },
+  'pythia-12b': { description: 'Pythia 12B (40 heads of 128)', config: pythia(36, 5120, 40, 50688) },
   'llama-2-7b': { description: 'Llama 2 7B', config: llama({}) },
   'llama-2-13b': {
     description: 'Llama 2 13B',

@@ -64,6 +64,11 @@ describe('import', () => {
       /^tokenizer: sentencepiece BPE \(no dummy prefix\), 384 tokens$/m,
     ],
     [
+      'neox-fp16',
+      /^GPTNeoXForCausalLM: 3 layers, d 32, 2 heads \/ 2 KV heads, RoPE on 4 of 16 head dimensions, attention and FFN in parallel, exact GELU, context 24,.*\n.*\nignored 9 tensors that are not parameters \(gpt_neox\.layers\.0\.attention\.bias, gpt_neox\.layers\.0\.attention\.masked_bias, \.\.\.\)/m,
+      /^tokenizer: byte-level BPE \(NFC, 3 added tokens found in text\), 304 tokens$/m,
+    ],
+    [
       'llama31-rope-scaled',
       /^LlamaForCausalLM: .*context 1,024, RoPE rescaled as Llama 3\.1 \(×8 beyond 512\),/m,
       /^tokenizer: byte-level BPE \(its own split\), 300 tokens$/m,

@@ -46,6 +46,7 @@ describe.each([
   'gemma3-multimodal-bf16',
   'gemma2-bf16',
   'gemma-bf16',
+  'neox-fp16',
 ])('%s: import, export, import', (dir) => {
   it('gives bit-identical logits and the same token ids', () => {
     const first = importHuggingFace(directoryReader(join(FIXTURES, dir)));
@@ -176,6 +177,28 @@ it('Gemma (1) goes out as Gemma: two norms per layer stored minus one, no post-n
   );
 });
 
+it('GPT-NeoX goes out as GPT-NeoX: Q/K/V fused head by head again, its rotary fraction and parallel residual', () => {
+  const first = importHuggingFace(directoryReader(join(FIXTURES, 'neox-fp16')));
+  const out = exportHuggingFace(first.lm, first.tokenizer);
+  expect(JSON.parse(out.files['config.json'] as string)).toMatchObject({
+    architectures: ['GPTNeoXForCausalLM'],
+    model_type: 'gpt_neox',
+    hidden_act: 'gelu',
+    rotary_pct: 0.25,
+    use_parallel_residual: true,
+    tie_word_embeddings: false,
+  });
+  const original = readSafetensors(new Uint8Array(readFileSync(join(FIXTURES, 'neox-fp16', 'model.safetensors'))));
+  const written = readSafetensors(out.files['model.safetensors'] as Uint8Array);
+  // The original's parameters under their own names (its mask and inv_freq buffers are not parameters).
+  const parameters = [...original.tensors.keys()].filter(
+    (n) => !/attention\.(bias|masked_bias|rotary_emb\..*)$/.test(n),
+  );
+  expect([...written.tensors.keys()].sort()).toEqual(parameters.sort());
+  const name = 'gpt_neox.layers.1.attention.query_key_value.weight';
+  expect([...toFloat32(written.tensors.get(name)!, name)]).toEqual([...toFloat32(original.tensors.get(name)!, name)]);
+});
+
 describe('shareformer models out to Hugging Face', () => {
   const chars = CharTokenizer.fromText('abcdefghij ,.');
   const gpt2Like = { vocabSize: chars.vocabSize, layers: 4, dModel: 16, heads: 2, context: 16 };
@@ -243,9 +266,14 @@ describe('shareformer models out to Hugging Face', () => {
     ['attention-weight sharing', { shareAttention: 'group:2' }, /every layer compute its own attention probabilities/],
     ['a factorized embedding', { embedDim: 8 }, /factorized embedding \(embedDim 8\) has no place/],
     [
-      'a mix of the two families',
-      { positions: 'rope' },
-      /no stock architecture matches norm layernorm, positions rope/,
+      'a mix of the families',
+      { positions: 'rope', kvHeads: 1 },
+      /export as GPTNeoXForCausalLM, which has layernorm, .*; this model lacks as many K\/V heads as heads/,
+    ],
+    [
+      'parallel blocks with learned positions',
+      { parallelBlocks: true },
+      /export as GPTNeoXForCausalLM, .*; this model lacks rope/,
     ],
     ['GPT-2 with heads wider than d / heads', { headDim: 16 }, /GPT-2 needs .* heads of dModel \/ heads/],
     ['GPT-2 with head norms', { qkNorm: true }, /--qk-norm exports as Qwen3ForCausalLM/],

@@ -1,11 +1,11 @@
-// shareformer → Hugging Face: the GPT-2, Llama, Mistral, Qwen2, Qwen3, Gemma 2 or Gemma 3 layout
+// shareformer → Hugging Face: the GPT-2, GPT-NeoX, Llama, Mistral, Qwen2, Qwen3, Gemma 2 or Gemma 3 layout
 // that matches the config, with a config.json a Hugging Face user loads unchanged (GPT2LMHeadModel,
 // LlamaForCausalLM, …, Gemma3ForCausalLM) and the tokenizer files. The stock classes have one set of weights per layer and every layer computes
 // its own keys, values and attention, so cross-layer weight sharing is exported by writing each
 // layer's tensors (the files grow; the caller is told by how much), while K/V sharing, attention
 // sharing and factorized embeddings, which they cannot express, are refused with the reason.
 // Runs in browsers: it returns the files' contents.
-import { headSize, layerWindow, type ModelConfig } from '../../model/config.js';
+import { headSize, layerWindow, rotaryDims, type ModelConfig } from '../../model/config.js';
 import { withLowRankDelta } from '../../model/parameters.js';
 import type { TransformerLM } from '../../model/transformer.js';
 import { HfBpeTokenizer } from '../../text/hf-bpe.js';
@@ -89,7 +89,14 @@ export function exportFamily(c: ModelConfig): HfFamily {
       `the factorized embedding (embedDim ${c.embedDim}) has no place in GPT-2's or Llama's layout`,
     );
   const gemma = c.ffn === 'geglu' || c.postNorms || c.embedScale;
-  if (gemma) return gemmaFamily(c);
+  if (gemma) {
+    if (c.parallelBlocks)
+      throw new HfExportError('Gemma has no parallel blocks (--parallel-blocks exports as GPTNeoXForCausalLM only)');
+    return gemmaFamily(c);
+  }
+  const neox = c.parallelBlocks || c.ropeDims > 0 || c.geluExact;
+  const neoxLayout = c.norm === 'layernorm' && c.positions === 'rope' && c.ffn === 'gelu' && c.bias;
+  if (neox || neoxLayout) return neoxFamily(c);
   if (c.attentionSoftcap > 0 || c.logitSoftcap > 0)
     throw new HfExportError(
       'soft-capped scores or logits (--attention-softcap, --logit-softcap) export as Gemma2ForCausalLM (or Gemma3ForCausalLM) only, which need GeGLU, post-norms and scaled embeddings',
@@ -120,6 +127,34 @@ export function exportFamily(c: ModelConfig): HfFamily {
   throw new HfExportError(
     `no stock architecture matches norm ${c.norm}, positions ${c.positions}, ffn ${c.ffn}, bias ${c.bias}, kvHeads ${c.kvHeads}/${c.heads}, heads of ${headSize(c)} on d ${c.dModel}${c.qkNorm ? ', head norms' : ''}: GPT-2 needs layernorm, learned, gelu, biases, as many K/V heads as heads, heads of dModel / heads and no head norms; Llama (Qwen2 with --qkv-bias, Qwen3 with --qk-norm) needs rmsnorm, rope, swiglu and no biases`,
   );
+}
+
+/**
+ * GPT-NeoX's layout: LayerNorm with biases, rope (maybe partial), a GELU MLP, biases everywhere,
+ * one K/V head per head; parallel blocks or not, exact or tanh GELU.
+ */
+function neoxFamily(c: ModelConfig): HfFamily {
+  const need = {
+    layernorm: c.norm === 'layernorm',
+    rope: c.positions === 'rope',
+    'ffn gelu': c.ffn === 'gelu',
+    biases: c.bias,
+    'as many K/V heads as heads': c.kvHeads === c.heads,
+    'heads of dModel / heads': headSize(c) * c.heads === c.dModel,
+  };
+  const missing = Object.entries(need).flatMap(([k, ok]) => (ok ? [] : [k]));
+  const extra = {
+    'head norms': c.qkNorm,
+    'a sliding window': c.slidingWindow > 0,
+    'soft-capping': c.attentionSoftcap > 0 || c.logitSoftcap > 0,
+    'a score scalar': c.attentionScalar > 0 && c.attentionScalar !== headSize(c),
+  };
+  const has = Object.entries(extra).flatMap(([k, on]) => (on ? [k] : []));
+  if (missing.length > 0 || has.length > 0)
+    throw new HfExportError(
+      `parallel blocks, partial rotary, exact GELU or LayerNorm with rope export as GPTNeoXForCausalLM, which has ${Object.keys(need).join(', ')} and none of ${Object.keys(extra).join(', ')}; this model ${[...(missing.length ? [`lacks ${missing.join(', ')}`] : []), ...(has.length ? [`has ${has.join(', ')}`] : [])].join(' and ')}`,
+    );
+  return 'gpt_neox';
 }
 
 const transpose = (w: Float32Array, rows: number, cols: number): Float32Array => {
@@ -180,6 +215,92 @@ function gpt2Tensors(lm: TransformerLM): Record<string, TensorToWrite> {
   t['transformer.ln_f.bias'] = { shape: [d], data: w('norm.bias') };
   if (!c.tieEmbeddings) t['lm_head.weight'] = { shape: [c.vocabSize, d], data: w('head.weight') };
   return t;
+}
+
+/** GPT-NeoX's names; Q, K, V fused head by head (each head's query, key and value rows in turn). */
+function neoxTensors(lm: TransformerLM): Record<string, TensorToWrite> {
+  const c = lm.config,
+    d = c.dModel,
+    hd = headSize(c),
+    f = c.ffnHidden;
+  const w = (name: string) => lm.params.get(name)!.data;
+  const byHead = (parts: Float32Array[], width: number) => {
+    const out = new Float32Array(3 * d * width),
+      block = hd * width;
+    for (let h = 0; h < c.heads; h++)
+      parts.forEach((p, k) => out.set(p.subarray(h * block, (h + 1) * block), (3 * h + k) * block));
+    return out;
+  };
+  const t: Record<string, TensorToWrite> = {
+    'gpt_neox.embed_in.weight': { shape: [c.vocabSize, d], data: w('embed.weight') },
+  };
+  for (let i = 0; i < c.layers; i++) {
+    const a = `layers.${lm.plan.attnSet[i]}`,
+      m = `layers.${lm.plan.ffnSet[i]}`,
+      l = `gpt_neox.layers.${i}`;
+    t[`${l}.input_layernorm.weight`] = { shape: [d], data: w(`${a}.norm1.weight`) };
+    t[`${l}.input_layernorm.bias`] = { shape: [d], data: w(`${a}.norm1.bias`) };
+    const qkv = ['q', 'k', 'v'];
+    t[`${l}.attention.query_key_value.weight`] = {
+      shape: [3 * d, d],
+      data: byHead(
+        qkv.map((p) => layerMatrix(lm, i, `attn.${p}`)),
+        d,
+      ),
+    };
+    t[`${l}.attention.query_key_value.bias`] = {
+      shape: [3 * d],
+      data: byHead(
+        qkv.map((p) => w(`${a}.attn.${p}.bias`)),
+        1,
+      ),
+    };
+    t[`${l}.attention.dense.weight`] = { shape: [d, d], data: layerMatrix(lm, i, 'attn.o') };
+    t[`${l}.attention.dense.bias`] = { shape: [d], data: w(`${a}.attn.o.bias`) };
+    t[`${l}.post_attention_layernorm.weight`] = { shape: [d], data: w(`${m}.norm2.weight`) };
+    t[`${l}.post_attention_layernorm.bias`] = { shape: [d], data: w(`${m}.norm2.bias`) };
+    t[`${l}.mlp.dense_h_to_4h.weight`] = { shape: [f, d], data: layerMatrix(lm, i, 'ffn.up') };
+    t[`${l}.mlp.dense_h_to_4h.bias`] = { shape: [f], data: w(`${m}.ffn.up.bias`) };
+    t[`${l}.mlp.dense_4h_to_h.weight`] = { shape: [d, f], data: layerMatrix(lm, i, 'ffn.down') };
+    t[`${l}.mlp.dense_4h_to_h.bias`] = { shape: [d], data: w(`${m}.ffn.down.bias`) };
+  }
+  t['gpt_neox.final_layer_norm.weight'] = { shape: [d], data: w('norm.weight') };
+  t['gpt_neox.final_layer_norm.bias'] = { shape: [d], data: w('norm.bias') };
+  t['embed_out.weight'] = { shape: [c.vocabSize, d], data: w(c.tieEmbeddings ? 'embed.weight' : 'head.weight') };
+  return t;
+}
+
+/** rotary_pct such that transformers' int(head size · rotary_pct) gives back the rotated dimensions. */
+function rotaryFraction(c: ModelConfig): number {
+  const r = rotaryDims(c),
+    hd = headSize(c);
+  let pct = r / hd;
+  while (Math.floor(hd * pct) < r) pct *= 1 + Number.EPSILON;
+  return pct;
+}
+
+/** Pythia's config.json, in transformers 4's fields (transformers 5 reads them too). */
+function neoxConfig(c: ModelConfig, rope_scaling: unknown, ids: Record<string, unknown>): Record<string, unknown> {
+  return {
+    architectures: ['GPTNeoXForCausalLM'],
+    model_type: 'gpt_neox',
+    hidden_act: c.geluExact ? 'gelu' : 'gelu_new',
+    hidden_size: c.dModel,
+    intermediate_size: c.ffnHidden,
+    num_hidden_layers: c.layers,
+    num_attention_heads: c.heads,
+    max_position_embeddings: c.context,
+    layer_norm_eps: c.normEps,
+    rotary_emb_base: c.ropeBase,
+    rotary_pct: rotaryFraction(c),
+    rope_scaling,
+    use_parallel_residual: c.parallelBlocks,
+    attention_bias: true,
+    vocab_size: c.vocabSize,
+    tie_word_embeddings: c.tieEmbeddings,
+    torch_dtype: 'float32',
+    ...ids,
+  };
 }
 
 function llamaTensors(lm: TransformerLM): Record<string, TensorToWrite> {
@@ -355,6 +476,7 @@ function hfConfig(family: HfFamily, c: ModelConfig, tokenizer: Tokenizer): Recor
           original_max_position_embeddings: r.originalContext,
         });
   if (family === 'gemma3' || family === 'gemma2') return gemmaConfig(family, c, rope_scaling, ids);
+  if (family === 'gpt_neox') return neoxConfig(c, rope_scaling, ids);
   if (family === 'gemma') return gemma1Config(c, ids);
   const llamaOnly = { rope_scaling, attention_bias: false, mlp_bias: false };
   const windowed = family === 'llama' && c.slidingWindow > 0;
@@ -396,9 +518,11 @@ export function exportHuggingFace(lm: TransformerLM, tokenizer: Tokenizer): HfEx
   const tensors =
     family === 'gpt2'
       ? gpt2Tensors(lm)
-      : family === 'gemma3' || family === 'gemma2' || family === 'gemma'
-        ? gemmaTensors(lm)
-        : llamaTensors(lm);
+      : family === 'gpt_neox'
+        ? neoxTensors(lm)
+        : family === 'gemma3' || family === 'gemma2' || family === 'gemma'
+          ? gemmaTensors(lm)
+          : llamaTensors(lm);
   const exportedParameters = Object.values(tensors).reduce((n, t) => n + t.data.length, 0);
   const uniqueParameters = lm.parameterCount().total;
   const notes: string[] = [];
