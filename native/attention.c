@@ -55,26 +55,6 @@ static float *scratch(size_t n) {
   return buf;
 }
 
-/* expf by range reduction and a degree-5 polynomial (Cephes), within 2 ulp; unlike expf it
- * vectorises. Inputs here are ≤ 0 (the row maximum is subtracted); below −87 it returns ~1e-38. */
-static inline float exp_approx(float x) {
-  x = x < -87.0f ? -87.0f : (x > 88.0f ? 88.0f : x);
-  const float n = __builtin_rintf(x * 1.44269504088896341f);
-  const float r = (x - n * 0.693359375f) + n * 2.12194440e-4f;
-  float p = 1.9875691500e-4f;
-  p = p * r + 1.3981999507e-3f;
-  p = p * r + 8.3334519073e-3f;
-  p = p * r + 4.1665795894e-2f;
-  p = p * r + 1.6666665459e-1f;
-  p = p * r + 5.0000001201e-1f;
-  const float e = p * r * r + r + 1.0f;
-  union {
-    uint32_t u;
-    float f;
-  } s = {(uint32_t)((int32_t)n + 127) << 23};
-  return e * s.f;
-}
-
 /* Softmax over the first `valid` entries of a row of `len`; the rest become exact zeros. */
 void softmax_row(float *row, int64_t valid, int64_t len) {
   float max = -INFINITY;

@@ -134,6 +134,26 @@ static inline bool is_null(napi_env env, napi_value v) {
   return t == napi_null;
 }
 
+/* expf by range reduction and a degree-5 polynomial (Cephes), within 2 ulp; unlike expf it
+ * vectorises. Inputs here are ≤ 0 (the row maximum is subtracted); below −87 it returns ~1e-38. */
+static inline float exp_approx(float x) {
+  x = x < -87.0f ? -87.0f : (x > 88.0f ? 88.0f : x);
+  const float n = __builtin_rintf(x * 1.44269504088896341f);
+  const float r = (x - n * 0.693359375f) + n * 2.12194440e-4f;
+  float p = 1.9875691500e-4f;
+  p = p * r + 1.3981999507e-3f;
+  p = p * r + 8.3334519073e-3f;
+  p = p * r + 4.1665795894e-2f;
+  p = p * r + 1.6666665459e-1f;
+  p = p * r + 5.0000001201e-1f;
+  const float e = p * r * r + r + 1.0f;
+  union {
+    uint32_t u;
+    float f;
+  } s = {(uint32_t)((int32_t)n + 127) << 23};
+  return e * s.f;
+}
+
 /* tanh as a clamped rational minimax approximation (Eigen's float tanh, within a few ulp): unlike
  * tanhf and expf it vectorises. GELU uses it, and SiLU through σ(v) = (1 + tanh(v/2)) / 2. */
 static inline float fast_tanh(float x) {
@@ -170,6 +190,8 @@ napi_value attend_values(napi_env env, napi_callback_info info);
 napi_value attend_values_backward(napi_env env, napi_callback_info info);
 napi_value gelu_tanh(napi_env env, napi_callback_info info);
 napi_value gelu_tanh_backward(napi_env env, napi_callback_info info);
+napi_value gelu_erf(napi_env env, napi_callback_info info);
+napi_value gelu_erf_backward(napi_env env, napi_callback_info info);
 napi_value swap12(napi_env env, napi_callback_info info);
 napi_value scale(napi_env env, napi_callback_info info);
 napi_value binary(napi_env env, napi_callback_info info);

@@ -24,6 +24,8 @@ static napi_value init(napi_env env, napi_value exports) {
       {"attendValuesBackward", NULL, attend_values_backward, NULL, NULL, NULL, napi_default, NULL},
       {"geluTanh", NULL, gelu_tanh, NULL, NULL, NULL, napi_default, NULL},
       {"geluTanhBackward", NULL, gelu_tanh_backward, NULL, NULL, NULL, napi_default, NULL},
+      {"geluErf", NULL, gelu_erf, NULL, NULL, NULL, napi_default, NULL},
+      {"geluErfBackward", NULL, gelu_erf_backward, NULL, NULL, NULL, napi_default, NULL},
       {"binary", NULL, binary, NULL, NULL, NULL, napi_default, NULL},
       {"swap12", NULL, swap12, NULL, NULL, NULL, napi_default, NULL},
       {"scale", NULL, scale, NULL, NULL, NULL, napi_default, NULL},

@@ -240,6 +240,10 @@ describe.each(present)('%s pointwise kernels match the reference on large inputs
   it('GELU and its backward', () => {
     expect(compare(be, [new Float32Array(n)], (b, [o]) => b.gelu(x, 'tanh', o!))).toBeLessThan(1e-5);
     expect(compare(be, [random(rng, n)], (b, [dx]) => b.geluBackward(x, 'tanh', g, dx!))).toBeLessThan(1e-5);
+    // The exact form (GPT-NeoX) over inputs wide enough to reach both tails of Φ.
+    const wide = x.map((v) => 6 * v);
+    expect(compare(be, [new Float32Array(n)], (b, [o]) => b.gelu(wide, 'none', o!))).toBeLessThan(1e-5);
+    expect(compare(be, [random(rng, n)], (b, [dx]) => b.geluBackward(wide, 'none', g, dx!))).toBeLessThan(1e-5);
   });
 
   it('broadcasting add, sub and mul, and their gradients (a bias gradient sums every row)', () => {

@@ -33,6 +33,8 @@ interface Addon {
   attendValuesBackward(...args: AttnArgs): void;
   geluTanh(x: Float32Array, out: Float32Array): void;
   geluTanhBackward(x: Float32Array, g: Float32Array, dx: Float32Array): void;
+  geluErf(x: Float32Array, out: Float32Array): void;
+  geluErfBackward(x: Float32Array, g: Float32Array, dx: Float32Array): void;
   binary(op: number, a: Float32Array, b: Float32Array, out: Float32Array): void;
   swap12(x: Float32Array, a: number, b: number, c: number, d: number, out: Float32Array, accumulate: boolean): void;
   scale(x: Float32Array, s: number, out: Float32Array, accumulate: boolean): void;
@@ -208,10 +210,9 @@ export function loadNativeBackend(): NativeLoad {
         addon.attentionProbsBackward(...dimsOf(d), q, k, probs, g, dq, dk),
       attendValues: (probs, v, d, out) => addon.attendValues(...dimsOf(d), probs, v, out),
       attendValuesBackward: (probs, v, g, d, dp, dv) => addon.attendValuesBackward(...dimsOf(d), probs, v, g, dp, dv),
-      gelu: (x, approximate, out) =>
-        approximate === 'tanh' ? addon.geluTanh(x, out) : jsBackend.gelu(x, approximate, out),
+      gelu: (x, approximate, out) => (approximate === 'tanh' ? addon.geluTanh(x, out) : addon.geluErf(x, out)),
       geluBackward: (x, approximate, g, dx) =>
-        approximate === 'tanh' ? addon.geluTanhBackward(x, g, dx) : jsBackend.geluBackward(x, approximate, g, dx),
+        approximate === 'tanh' ? addon.geluTanhBackward(x, g, dx) : addon.geluErfBackward(x, g, dx),
       binary: (op, a, b, out) => addon.binary(OPS[op], a, b, out),
       binaryBackward: (op, which, a, b, g, dx) => addon.binaryBackward(OPS[op], which === 'a' ? 0 : 1, a, b, g, dx),
       scale: (x, s, out, accumulate) => addon.scale(x, s, out, accumulate),
