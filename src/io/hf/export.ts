@@ -228,7 +228,7 @@ function neoxTensors(lm: TransformerLM): Record<string, TensorToWrite> {
     const out = new Float32Array(3 * d * width),
       block = hd * width;
     for (let h = 0; h < c.heads; h++)
-      parts.forEach((p, k) => out.set(p.subarray(h * block, (h + 1) * block), (3 * h + k) * block));
+      for (const [k, p] of parts.entries()) out.set(p.subarray(h * block, (h + 1) * block), (3 * h + k) * block);
     return out;
   };
   const t: Record<string, TensorToWrite> = {
