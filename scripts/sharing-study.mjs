@@ -322,10 +322,10 @@ const lines = [
   ...summaries.map((s) => {
     const c = compare(s.plan, 'none');
     const sp = speeds(s.plan);
-    return `| ${s.plan} | ${s.dModel} × ${s.layers} | ${s.parameters.toLocaleString('en')} | ${(s.vsBaseline?.parameters ?? 1).toFixed(2)}× | ${s.kvBytesPerToken.toLocaleString('en')} | ${(s.vsBaseline?.kvBytes ?? 1).toFixed(2)}× | ${pm(s.valLoss, 4)} | ${pm(s.valBpc, 3)} | ${s.vsBaseline ? `${f4(c.diff)}${c.t === null ? '' : ` ± ${c.sd.toFixed(4)}`}` : '—'} | ${s.vsBaseline && c.t !== null ? `${tNum(c.t)}${c.beyond ? ' *' : ''}` : '—'} | ${pm(trainLosses(s.plan), 4)} | ${f4(lastStretch(s.plan).mean)} | ${pm(sp, 0)} | ${(sp.mean / speeds('none').mean).toFixed(2)}× |`;
+    return `| ${s.plan} | ${s.dModel} × ${s.layers} | ${s.parameters.toLocaleString('en')} | ${(s.vsBaseline?.parameters ?? 1).toFixed(2)}× | ${s.kvBytesPerToken.toLocaleString('en')} | ${(s.vsBaseline?.kvBytes ?? 1).toFixed(2)}× | ${pm(s.valLoss, 4)} | ${pm(s.valBpc, 3)} | ${s.vsBaseline ? `${f4(c.diff)}${c.t === null ? '' : ` ± ${c.sd.toFixed(4)}`}` : '—'} | ${s.vsBaseline && c.t !== null ? `${tNum(c.t)}${c.beyond ? ' *' : ''}` : '—'} | ${pm(trainLosses(s.plan), 4)} | ${f4(lastStretch(s.plan).mean)} | ${quick ? '—' : pm(sp, 0)} | ${quick ? '—' : `${(sp.mean / speeds('none').mean).toFixed(2)}×`} |`;
   }),
   '',
-  `Seeds per plan: ${[...new Set(summaries.map((s) => s.runs))].join(', ')}. Validation loss: nats per character over ${quick ? "the sweep's 64 evaluation windows of 128 of each run's validation split (--quick: not the whole split)" : `each run's whole validation split (${[...new Set(runs.map((r) => r.valWindows ?? 64))].join(', ')} windows of 128; which passages are held out depends on the seed)`}. Δ vs none: the mean over seeds of each seed's difference from the unshared run of the same seed (same split, batches and validation text) ± its standard deviation; t = Δ / (sd / √seeds), * when |t| exceeds Student's two-sided 95% value (${tCritical95(2).toFixed(2)} for 3 seeds). Train loss: mean over the last 100 steps (each a batch of 16 × 128 tokens). Last 250 steps: how much the 64-window validation loss still moved over the last 250 steps (mean over seeds): near 0 when training has flattened. Decoding: batch 1, KV cache, ${DECODE_TOKENS} tokens after an 8-character prompt, median of 5 timed runs after a warm-up, native backend, measured by this script.`,
+  `Seeds per plan: ${[...new Set(summaries.map((s) => s.runs))].join(', ')}. Validation loss: nats per character over ${runs.some((r) => !r.valWindows) ? "the sweep's 64 evaluation windows of 128 of each run's validation split (--quick, for runs not yet evaluated on the whole split)" : `each run's whole validation split (${[...new Set(runs.map((r) => r.valWindows ?? 64))].join(', ')} windows of 128; which passages are held out depends on the seed)`}. Δ vs none: the mean over seeds of each seed's difference from the unshared run of the same seed (same split, batches and validation text) ± its standard deviation; t = Δ / (sd / √seeds), * when |t| exceeds Student's two-sided 95% value (${tCritical95(2).toFixed(2)} for 3 seeds). Train loss: mean over the last 100 steps (each a batch of 16 × 128 tokens). Last 250 steps: how much the 64-window validation loss still moved over the last 250 steps (mean over seeds): near 0 when training has flattened. Decoding: ${quick ? 'not timed yet (--quick; it is timed on a quiet machine when the study is complete)' : `batch 1, KV cache, ${DECODE_TOKENS} tokens after an 8-character prompt, median of 5 timed runs after a warm-up, native backend, measured by this script`}.`,
   '',
   '| published direction | here | verdict |',
   '|---|---|---|',
@@ -341,7 +341,8 @@ writeFileSync(
 const specs = {
   'loss-vs-parameters': paretoSpec(summaries, 'parameters'),
   'loss-vs-kv-bytes': paretoSpec(summaries, 'kvBytesPerToken'),
-  'loss-vs-decoding-speed': paretoSpec(summaries, 'decodeTokensPerS'),
+  // Decoding is timed only without --quick: no chart of speeds not measured.
+  'loss-vs-decoding-speed': quick ? null : paretoSpec(summaries, 'decodeTokensPerS'),
   'validation-curves': curveSpec(plans, runs),
 };
 for (const [name, spec] of Object.entries(specs))
@@ -351,10 +352,20 @@ for (const [name, spec] of Object.entries(specs))
 const doc = join(ROOT, 'docs', 'sharing-study.md');
 if (!tag && existsSync(doc)) {
   const total = PLANS.length * SEEDS;
+  // Where the runs trained: a seed's trajectory depends on the CPU's float rounding.
+  const machines = new Map();
+  for (const r of runs) {
+    const f = join(r.dir, 'machine.json');
+    const m = existsSync(f) ? JSON.parse(readFileSync(f, 'utf8')) : null;
+    const key = m ? `${m.cpu} (${m.simd}, ${m.cores} cores)` : 'unrecorded';
+    machines.set(key, (machines.get(key) ?? 0) + 1);
+  }
+  const where = `Trained on ${[...machines].map(([k, n]) => `${k}: ${n} run${n > 1 ? 's' : ''}`).join('; ')}.`;
   const status =
     runs.length < total
       ? `**In progress: ${runs.length} of ${total} runs trained** (${PLANS.length} plans × ${SEEDS} seeds; seeds per plan so far: ${plans.map((p) => runs.filter((r) => r.plan === p).length).join(', ')}). The numbers below are the runs trained so far and change as the rest land; a verdict needs every seed.`
       : `All ${total} runs trained (${PLANS.length} plans × ${SEEDS} seeds).`;
+  const statusLine = `${status} ${where}`;
   const charts = Object.entries(specs)
     .filter(([, spec]) => spec)
     .map(([name]) => `![${name.replace(/-/g, ' ')}](sharing-study/${name}.svg)`);
@@ -364,6 +375,6 @@ if (!tag && existsSync(doc)) {
       new RegExp(`<!-- study:${marker} -->[\\s\\S]*<!-- /study:${marker} -->`),
       `<!-- study:${marker} -->\n${body.trimEnd()}\n<!-- /study:${marker} -->`,
     );
-  writeFileSync(doc, fill(fill(readFileSync(doc, 'utf8'), 'status', status), 'results', results.join('\n')));
+  writeFileSync(doc, fill(fill(readFileSync(doc, 'utf8'), 'status', statusLine), 'results', results.join('\n')));
 }
 console.log(lines.join('\n'));

@@ -8,6 +8,7 @@
 // time decoding on a fresh model of the plan when a run has none.
 //   node scripts/study-records.mjs save|restore SWEEP_DIR [RECORDS]
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -18,6 +19,19 @@ if (!['save', 'restore'].includes(verb) || !sweep) {
   process.exit(2);
 }
 const TAIL_STEPS = 100;
+
+/** The machine a run trained on: CPU model, SIMD width OpenBLAS can use, cores, Node. */
+function machine() {
+  const flags = existsSync('/proc/cpuinfo') ? readFileSync('/proc/cpuinfo', 'utf8') : '';
+  const simd = /\bavx512f\b/.test(flags) ? 'AVX-512' : /\bavx2\b/.test(flags) ? 'AVX2' : 'other';
+  return {
+    cpu: cpus()[0]?.model ?? 'unknown',
+    simd,
+    cores: cpus().length,
+    node: process.version,
+    saved: new Date().toISOString().slice(0, 10),
+  };
+}
 
 /** A run is kept once the sweep has trained it and evaluated its whole validation split. */
 const evaluated = (dir) => {
@@ -52,6 +66,11 @@ for (const run of readdirSync(join(from, 'runs'))) {
   // Restoring over a half-trained run replaces its log and checkpoint-less state with the record's.
   writeFileSync(join(dst, 'log.jsonl'), verb === 'save' ? thinLog(log, JSON.parse(trained).summary.steps) : log);
   writeFileSync(join(dst, 'sweep-trained.json'), trained);
+  // Float rounding differs between CPUs (OpenBLAS picks kernels by SIMD width), so a seed's run on
+  // another machine follows another trajectory: each record says where it trained.
+  if (verb === 'save' && !existsSync(join(src, 'machine.json')))
+    writeFileSync(join(dst, 'machine.json'), `${JSON.stringify(machine())}\n`);
+  else if (existsSync(join(src, 'machine.json'))) copyFileSync(join(src, 'machine.json'), join(dst, 'machine.json'));
   copied++;
   console.error(`${verb === 'save' ? 'kept' : 'restored'} ${run}`);
 }
