@@ -136,6 +136,10 @@ describe.skipIf(noTorch)('the PyTorch package (python/shareformer)', () => {
       }),
     },
     {
+      file: 'Phi-2-style: a biased output head',
+      config: resolveConfig({ ...qwen2Style, headBias: true }),
+    },
+    {
       file: "Llama 3.1's rope scaling",
       config: resolveConfig({
         ...qwen2Style,

@@ -24,6 +24,7 @@ DEFAULT_CONFIG = {
     "ffn": "gelu",
     "geluExact": False,
     "parallelBlocks": False,
+    "headBias": False,
     "ffnHidden": 512,
     "norm": "layernorm",
     "normEps": 1e-5,
@@ -185,6 +186,8 @@ def parameter_shapes(c, plan):
     norm("norm")
     if not c["tieEmbeddings"]:
         out.append(("head.weight", [c["vocabSize"], d]))
+    if c["headBias"]:
+        out.append(("head.bias", [c["vocabSize"]]))
     out.extend(relaxation_shapes(c, plan))
     return out
 

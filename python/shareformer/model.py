@@ -207,11 +207,14 @@ class ShareformerLM(nn.Module):
         return cap * torch.tanh(logits / cap) if cap else logits
 
     def _logits(self, x):
-        if not self.config["tieEmbeddings"]:
-            return x @ self.p("head.weight").T
-        if self.config["embedDim"]:
-            x = x @ self.p("embed.proj.weight")
-        return x @ self.p("embed.weight").T
+        c = self.config
+        if not c["tieEmbeddings"]:
+            logits = x @ self.p("head.weight").T
+        else:
+            if c["embedDim"]:
+                x = x @ self.p("embed.proj.weight")
+            logits = x @ self.p("embed.weight").T
+        return logits + self.p("head.bias") if c["headBias"] else logits
 
     def param_groups(self, weight_decay):
         """Matrices decay, gains and biases do not (as shareformer's AdamW groups)."""

@@ -50,6 +50,8 @@ export interface ModelConfig {
    * use_parallel_residual, GPT-J, Phi-2), instead of the FFN reading x + attn(norm1(x)).
    */
   parallelBlocks: boolean;
+  /** A bias on the output head, one per vocabulary entry (Phi-1.5, Phi-2). */
+  headBias: boolean;
   /** Hidden width of the feed-forward block. */
   ffnHidden: number;
   norm: 'layernorm' | 'rmsnorm';
@@ -110,6 +112,7 @@ export const DEFAULT_CONFIG: ModelConfig = {
   ffn: 'gelu',
   geluExact: false,
   parallelBlocks: false,
+  headBias: false,
   ffnHidden: 512,
   norm: 'layernorm',
   normEps: 1e-5,
@@ -173,6 +176,7 @@ export const modelConfigSchema = z.strictObject({
   ffn: z.enum(['gelu', 'swiglu', 'geglu']),
   geluExact: z.boolean(),
   parallelBlocks: z.boolean(),
+  headBias: z.boolean(),
   ffnHidden: size(CONFIG_LIMITS.ffnHidden),
   norm: z.enum(['layernorm', 'rmsnorm']),
   normEps: z.number().gt(0).lt(1),

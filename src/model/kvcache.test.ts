@@ -70,6 +70,10 @@ const MODES: Array<[string, Partial<ModelConfig>]> = [
     { ...tiny, positions: 'rope', ropeDims: 2, parallelBlocks: true, geluExact: true },
   ],
   [
+    'Phi-2-style: parallel blocks, partial rotary, a biased head',
+    { ...tiny, positions: 'rope', ropeDims: 2, parallelBlocks: true, headBias: true },
+  ],
+  [
     'mixed',
     { ...llama, shareWeights: 'repeat:2', kvHeads: 2, shareKv: 'cla:2', shareAttention: [0, 1, 2, 2], embedDim: 8 },
   ],

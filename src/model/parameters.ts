@@ -86,6 +86,7 @@ export function parameterLayout(c: ModelConfig, plan: SharingPlan = planOf(c)): 
   }
   norm('norm');
   if (!c.tieEmbeddings) out.push({ name: 'head.weight', shape: [c.vocabSize, d], component: 'head' });
+  if (c.headBias) out.push({ name: 'head.bias', shape: [c.vocabSize], component: 'head' });
   out.push(...relaxationLayout(c, plan));
   return out;
 }

@@ -343,10 +343,11 @@ export class TransformerLM {
   }
 
   private logits(x: Tensor): Tensor {
-    if (!this.config.tieEmbeddings) return this.head(x, 'head.weight');
+    const c = this.config;
     // Tied: the output reuses the embedding; a factorized one also reuses its projection, transposed.
-    if (this.config.embedDim > 0) x = matmul(x, this.p('embed.proj.weight'));
-    return this.head(x, 'embed.weight');
+    if (c.tieEmbeddings && c.embedDim > 0) x = matmul(x, this.p('embed.proj.weight'));
+    const logits = this.head(x, c.tieEmbeddings ? 'embed.weight' : 'head.weight');
+    return c.headBias ? add(logits, this.p('head.bias')) : logits;
   }
 
   /** Mean next-token cross-entropy of `targets` (same layout as ids). */

@@ -57,6 +57,11 @@ const fixtures: Array<[string, string, Partial<ModelConfig>]> = [
     { positions: 'rope', ropeDims: 4, parallelBlocks: true, geluExact: true },
   ],
   [
+    'Phi-2-style: a biased head (and soft-capped logits after it)',
+    'gpt.safetensors',
+    { headBias: true, logitSoftcap: 5 },
+  ],
+  [
     "Llama 3.1's rope scaling",
     'llama.safetensors',
     { ropeScaling: { type: 'llama3', factor: 8, lowFreqFactor: 1, highFreqFactor: 4, originalContext: 16 } },

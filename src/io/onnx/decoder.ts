@@ -162,8 +162,8 @@ class DecoderGraph {
       x = g.op('Add', [attended, post(this.linear(ff, `${f}.ffn.down`, i), `${f}.postnorm2`)]);
     }
     x = this.norm(x, 'norm');
-    // Gemma 2 soft-caps the logits; the graph's output is named logits either way.
-    const name = c.logitSoftcap ? undefined : 'logits';
+    // Gemma 2 soft-caps the logits, Phi adds a bias; the graph's output is named logits either way.
+    const name = c.logitSoftcap || c.headBias ? undefined : 'logits';
     let logits: string;
     if (!c.tieEmbeddings) logits = g.op('MatMul', [x, this.t('head.weight')], {}, name);
     else {
@@ -171,6 +171,7 @@ class DecoderGraph {
       if (c.embedDim > 0) x = g.op('MatMul', [x, 'embed.proj.weight']);
       logits = g.op('MatMul', [x, this.t('embed.weight')], {}, name);
     }
+    if (c.headBias) logits = g.op('Add', [logits, 'head.bias'], {}, c.logitSoftcap ? undefined : 'logits');
     if (c.logitSoftcap) logits = this.softcap(logits, c.logitSoftcap, 'logits');
     g.output(logits, 'float', [B, S, c.vocabSize]);
   }
