@@ -1146,8 +1146,107 @@ def write_neox(name):
     print(f"wrote fixtures/hf/{name}")
 
 
+# ---------------------------------------------------------------- Phi-1.5 / Phi-2 (modeling_phi.py)
+def phi_logits(w, cfg, ids):
+    """PhiForCausalLM forward in float64: one LayerNorm per layer read by attention and MLP alike,
+    both added to the input; rotary embeddings on int(head_dim · partial_rotary_factor) dimensions;
+    gelu_new; a biased lm_head."""
+    p = lambda name: w["model." + name].double()
+    d, H, T = cfg["hidden_size"], cfg["num_attention_heads"], ids.shape[1]
+    hd, eps = d // H, cfg["layer_norm_eps"]
+    rot = int(hd * cfg["partial_rotary_factor"])
+    inv = cfg["rope_theta"] ** (-torch.arange(0, rot, 2, dtype=torch.float64) / rot)
+    ang = torch.arange(T, dtype=torch.float64)[:, None] * inv[None, :]
+    cos, sin = torch.cat([ang.cos()] * 2, -1), torch.cat([ang.sin()] * 2, -1)
+    rope = lambda t: torch.cat([t[..., :rot] * cos + rotate_half(t[..., :rot]) * sin, t[..., rot:]], -1)
+    mask = torch.tril(torch.ones(T, T, dtype=torch.bool))
+    lin = lambda x, name: x @ p(name + ".weight").T + p(name + ".bias")
+    x = p("embed_tokens.weight")[ids]
+    for i in range(cfg["num_hidden_layers"]):
+        l = f"layers.{i}."
+        h = F.layer_norm(x, (d,), p(l + "input_layernorm.weight"), p(l + "input_layernorm.bias"), eps)
+        heads = lambda t: t.view(1, T, H, hd).transpose(1, 2)
+        q, k, v = (
+            rope(heads(lin(h, l + "self_attn.q_proj"))),
+            rope(heads(lin(h, l + "self_attn.k_proj"))),
+            heads(lin(h, l + "self_attn.v_proj")),
+        )
+        s = (q @ k.transpose(-1, -2)) / math.sqrt(hd)
+        o = (s.masked_fill(~mask, float("-inf")).softmax(-1) @ v).transpose(1, 2).reshape(1, T, d)
+        x = x + lin(o, l + "self_attn.dense") + lin(gelu_new(lin(h, l + "mlp.fc1")), l + "mlp.fc2")
+    x = F.layer_norm(x, (d,), p("final_layernorm.weight"), p("final_layernorm.bias"), eps)
+    return x @ w["lm_head.weight"].double().T + w["lm_head.bias"].double()
+
+
+def write_phi(name):
+    """A Phi-2-style model as microsoft/phi-2 lays it out: 2 layers, d 40, 2 heads of 20 whose first 8
+    dimensions rotate (partial_rotary_factor 0.4), one LayerNorm per layer, gelu_new, a biased
+    lm_head, bf16, the CodeGen tokenizer files (GPT-2's vocab.json and merges.txt), vocab padded."""
+    torch.manual_seed(2702)
+    directory = os.path.join(OUT, name)
+    os.makedirs(directory, exist_ok=True)
+    vocab = gpt2_tokenizer(directory, 43, False)
+    padded = (vocab + 7) // 8 * 8
+    d, L, f_, T = 40, 2, 160, 24
+    cfg = {
+        "architectures": ["PhiForCausalLM"],
+        "attention_dropout": 0.0,
+        "bos_token_id": vocab - 1,
+        "embd_pdrop": 0.0,
+        "eos_token_id": vocab - 1,
+        "hidden_act": "gelu_new",
+        "hidden_size": d,
+        "initializer_range": 0.02,
+        "intermediate_size": f_,
+        "layer_norm_eps": 1e-05,
+        "max_position_embeddings": T,
+        "model_type": "phi",
+        "num_attention_heads": 2,
+        "num_hidden_layers": L,
+        "num_key_value_heads": 2,
+        "partial_rotary_factor": 0.4,
+        "qk_layernorm": False,
+        "resid_pdrop": 0.1,
+        "rope_scaling": None,
+        "rope_theta": 10000.0,
+        "tie_word_embeddings": False,
+        "torch_dtype": "bfloat16",
+        "transformers_version": "4.37.0",
+        "use_cache": True,
+        "vocab_size": padded,
+    }
+    rnd = lambda *s, std=0.08: torch.randn(*s) * std
+    w = {"model.embed_tokens.weight": rnd(padded, d, std=0.3)}
+    for i in range(L):
+        l = f"model.layers.{i}."
+        w[l + "input_layernorm.weight"] = 1 + rnd(d, std=0.1)
+        w[l + "input_layernorm.bias"] = rnd(d, std=0.05)
+        for proj in ("q_proj", "k_proj", "v_proj", "dense"):
+            w[l + f"self_attn.{proj}.weight"] = rnd(d, d, std=0.25 if proj != "dense" else 0.15)
+            w[l + f"self_attn.{proj}.bias"] = rnd(d, std=0.05)
+        w[l + "mlp.fc1.weight"] = rnd(f_, d, std=0.2)
+        w[l + "mlp.fc1.bias"] = rnd(f_, std=0.05)
+        w[l + "mlp.fc2.weight"] = rnd(d, f_, std=0.1)
+        w[l + "mlp.fc2.bias"] = rnd(d, std=0.05)
+    w["model.final_layernorm.weight"] = 1 + rnd(d, std=0.1)
+    w["model.final_layernorm.bias"] = rnd(d, std=0.05)
+    w["lm_head.weight"] = rnd(padded, d, std=0.2)
+    w["lm_head.bias"] = rnd(padded, std=0.5)
+    with open(os.path.join(directory, "config.json"), "w") as f:
+        json.dump(cfg, f, indent=2)
+    stored = save_model(directory, w, torch.bfloat16)
+    ids = torch.randint(0, vocab, (1, 16))
+    logits = phi_logits(stored, cfg, ids)
+    write_safetensors(os.path.join(directory, "expected.safetensors"), {"input_ids": ids.int(), "logits": logits})
+    print(f"wrote fixtures/hf/{name}")
+
+
 if __name__ == "__main__":
     import sys
+
+    if sys.argv[1:] == ["phi"]:  # only the Phi-2-style directory
+        write_phi("phi2-bf16")
+        sys.exit(0)
 
     if sys.argv[1:] == ["neox"]:  # only the GPT-NeoX directory
         write_neox("neox-fp16")
@@ -1202,3 +1301,4 @@ if __name__ == "__main__":
     write_gemma2("gemma2-bf16", "gemma3-bf16")
     write_gemma1("gemma-bf16", "gemma3-bf16")
     write_neox("neox-fp16")
+    write_phi("phi2-bf16")

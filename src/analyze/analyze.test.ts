@@ -47,6 +47,10 @@ describe('published parameter counts', () => {
     ['pythia-2.8b', 2_775_208_960],
     ['pythia-6.9b', 6_857_302_016],
     ['pythia-12b', 11_846_072_320],
+    // Phi's one LayerNorm per layer is held as two equal ones (shareformer's parallel block has
+    // two): Hugging Face's 1,418,270,720 and 2,779,683,840 plus 2·d per layer.
+    ['phi-1.5', 1_418_270_720 + 24 * 2 * 2048],
+    ['phi-2', 2_779_683_840 + 32 * 2 * 2560],
     ['gemma-7b', 8_537_680_896],
     ['gemma2-2b', 2_614_341_888],
     ['gemma2-9b', 9_241_705_984],

@@ -44,6 +44,23 @@ const pythia = (layers: number, dModel: number, heads: number, vocabSize = 50304
   bias: true,
   tieEmbeddings: false,
 });
+/** Phi-1.5 / Phi-2: Pythia's parallel block on one LayerNorm, RoPE on 0.4 of each head, GELU's tanh form, a biased head. */
+const phi = (layers: number, dModel: number): Partial<ModelConfig> => ({
+  vocabSize: 51200,
+  layers,
+  dModel,
+  heads: 32,
+  context: 2048,
+  ffn: 'gelu',
+  parallelBlocks: true,
+  headBias: true,
+  ffnHidden: 4 * dModel,
+  norm: 'layernorm',
+  positions: 'rope',
+  ropeDims: 32,
+  bias: true,
+  tieEmbeddings: false,
+});
 /** Gemma 3 4B and larger: a 128k context and windows of 1,024. */
 const LONG_GEMMA: Partial<ModelConfig> = { context: 131072, slidingWindow: 1024 };
 
@@ -110,6 +127,11 @@ export const ANALYZER_PRESETS: Record<string, AnalyzerPreset> = {
   'pythia-2.8b': { description: 'Pythia 2.8B (32 heads of 80, RoPE on 20)', config: pythia(32, 2560, 32) },
   'pythia-6.9b': { description: 'Pythia 6.9B', config: pythia(32, 4096, 32, 50432) },
   'pythia-12b': { description: 'Pythia 12B (40 heads of 128)', config: pythia(36, 5120, 40, 50688) },
+  'phi-1.5': {
+    description: 'Phi-1.5 (parallel blocks on one LayerNorm, held here as two equal ones; RoPE on 32 of 64)',
+    config: phi(24, 2048),
+  },
+  'phi-2': { description: 'Phi-2 (32 heads of 80, RoPE on 32 of them)', config: phi(32, 2560) },
   'llama-2-7b': { description: 'Llama 2 7B', config: llama({}) },
   'llama-2-13b': {
     description: 'Llama 2 13B',

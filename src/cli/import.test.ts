@@ -69,6 +69,11 @@ describe('import', () => {
       /^tokenizer: byte-level BPE \(NFC, 3 added tokens found in text\), 304 tokens$/m,
     ],
     [
+      'phi2-bf16',
+      /^PhiForCausalLM: 2 layers, d 40, 2 heads \/ 2 KV heads, RoPE on 8 of 20 head dimensions, attention and FFN in parallel, a biased output head, context 24,/m,
+      /^tokenizer: byte-level BPE, 304 tokens$/m,
+    ],
+    [
       'llama31-rope-scaled',
       /^LlamaForCausalLM: .*context 1,024, RoPE rescaled as Llama 3\.1 \(×8 beyond 512\),/m,
       /^tokenizer: byte-level BPE \(its own split\), 300 tokens$/m,

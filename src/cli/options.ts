@@ -89,6 +89,7 @@ export function addModelOptions(
       '--gelu-exact',
       "the gelu and geglu FFNs' GELU in its exact form x·Φ(x) (as GPT-NeoX), not the tanh approximation",
     )
+    .option('--head-bias', 'a bias on the output head (as Phi-2)')
     .option(
       '--parallel-blocks',
       'attention and FFN both read the block input: x + attn(norm1(x)) + ffn(norm2(x)) (as GPT-NeoX/Pythia)',
@@ -178,6 +179,7 @@ const MODEL_FLAGS: Record<string, keyof ModelConfig> = {
   ffnHidden: 'ffnHidden',
   geluExact: 'geluExact',
   parallelBlocks: 'parallelBlocks',
+  headBias: 'headBias',
   norm: 'norm',
   positions: 'positions',
   ropeDims: 'ropeDims',

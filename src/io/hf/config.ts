@@ -6,18 +6,31 @@
 // norms after attention and FFN too, local sliding-window layers between global ones) and Gemma 2
 // (Gemma2ForCausalLM: Gemma 3's layout without head norms, with soft-capped scores and logits,
 // local and global layers alternating) and GPT-NeoX / Pythia (GPTNeoXForCausalLM: LayerNorm with
-// biases, attention and FFN in parallel, rotary embeddings on a quarter of each head, exact GELU).
+// biases, attention and FFN in parallel, rotary embeddings on a quarter of each head, exact GELU)
+// and Phi-1.5 / Phi-2 (PhiForCausalLM: the same parallel block reading one LayerNorm, rotary
+// embeddings on 0.4 of each head, GELU's tanh form, a biased output head).
 // Every field is either mapped, known not to change the
 // computation (dropout rates, token ids, bookkeeping), or refused by name: a config that asks for
 // something this runtime does not compute (rope scaling other than Llama 3.1's, per-layer sliding
 // windows, another activation, biases) is never silently imported as a different model.
 import { headSize, resolveConfig, type ModelConfig } from '../../model/config.js';
 
-export type HfFamily = 'gpt2' | 'gpt_neox' | 'llama' | 'qwen2' | 'qwen3' | 'phi3' | 'gemma' | 'gemma2' | 'gemma3';
+export type HfFamily =
+  | 'gpt2'
+  | 'gpt_neox'
+  | 'phi'
+  | 'llama'
+  | 'qwen2'
+  | 'qwen3'
+  | 'phi3'
+  | 'gemma'
+  | 'gemma2'
+  | 'gemma3';
 
 export const SUPPORTED_ARCHITECTURES: Record<string, HfFamily> = {
   GPT2LMHeadModel: 'gpt2',
   GPTNeoXForCausalLM: 'gpt_neox',
+  PhiForCausalLM: 'phi',
   LlamaForCausalLM: 'llama',
   MistralForCausalLM: 'llama',
   Qwen2ForCausalLM: 'qwen2',
@@ -34,6 +47,7 @@ export const SUPPORTED_ARCHITECTURES: Record<string, HfFamily> = {
 export const FAMILY_ARCHITECTURE: Record<HfFamily, string> = {
   gpt2: 'GPT2LMHeadModel',
   gpt_neox: 'GPTNeoXForCausalLM',
+  phi: 'PhiForCausalLM',
   llama: 'LlamaForCausalLM',
   qwen2: 'Qwen2ForCausalLM',
   qwen3: 'Qwen3ForCausalLM',
@@ -93,7 +107,7 @@ const HARMLESS = new Set([
 ]);
 
 type Json = Record<string, unknown>;
-type LlamaFamily = Exclude<HfFamily, 'gpt2' | 'gpt_neox' | 'gemma' | 'gemma2' | 'gemma3'>;
+type LlamaFamily = Exclude<HfFamily, 'gpt2' | 'gpt_neox' | 'phi' | 'gemma' | 'gemma2' | 'gemma3'>;
 
 function field<T>(
   cfg: Json,
@@ -223,34 +237,7 @@ function neoxConfig(cfg: Json, source: string): Partial<ModelConfig> {
     source,
   );
   supported(cfg, 'attention_bias', (v) => v === true, 'GPT-NeoX with biases on every linear layer', source);
-  const params = cfg.rope_parameters;
-  const inOne = params !== undefined && params !== null && typeof params === 'object' && !Array.isArray(params);
-  const { partial_rotary_factor: factor, ...rest } = inOne ? (params as Json) : ({} as Json);
-  const fraction = inOne
-    ? field(
-        { factor },
-        'factor',
-        `${source} rope_parameters.partial_rotary_factor`,
-        isPosNum,
-        'a number in (0, 1]',
-        0.25,
-      )
-    : field(cfg, 'rotary_pct', source, isPosNum, 'a number in (0, 1]', 0.25);
-  const rope = inOne
-    ? rotary({ rope_parameters: rest }, source)
-    : rotary(
-        {
-          rope_theta: field(cfg, 'rotary_emb_base', source, isPosNum, 'a positive number', 10000),
-          rope_scaling: cfg.rope_scaling,
-        },
-        source,
-      );
-  const hd = d / heads,
-    rotated = Math.floor(hd * fraction);
-  if (fraction > 1 || rotated % 2 !== 0 || rotated === 0)
-    throw new HfImportError(
-      `${source}: a rotary fraction of ${fraction} rotates ${rotated} of each head's ${hd} dimensions; shareformer rotates an even number from 2 to the whole head`,
-    );
+  const rope = partialRotary(cfg, source, d / heads, { fraction: 'rotary_pct', base: 'rotary_emb_base' }, 0.25);
   return {
     vocabSize: field(cfg, 'vocab_size', source, isPosInt, 'a positive integer'),
     layers: field(cfg, 'num_hidden_layers', source, isPosInt, 'a positive integer'),
@@ -265,7 +252,93 @@ function neoxConfig(cfg: Json, source: string): Partial<ModelConfig> {
     normEps: field(cfg, 'layer_norm_eps', source, isPosNum, 'a positive number', 1e-5),
     positions: 'rope',
     ...rope,
-    ropeDims: rotated === hd ? 0 : rotated,
+    bias: true,
+    tieEmbeddings: field(cfg, 'tie_word_embeddings', source, isBool, 'true or false', false),
+  };
+}
+
+/**
+ * Rotary embeddings on the first int(head size · fraction) dimensions: the fraction and base under
+ * the family's transformers 4 names, or both in transformers 5's rope_parameters.
+ */
+function partialRotary(
+  cfg: Json,
+  source: string,
+  hd: number,
+  keys: { fraction: string; base: string },
+  defaultFraction: number,
+): Pick<ModelConfig, 'ropeBase' | 'ropeScaling' | 'ropeDims'> {
+  const params = cfg.rope_parameters;
+  const inOne = params !== undefined && params !== null && typeof params === 'object' && !Array.isArray(params);
+  const { partial_rotary_factor: factor, ...rest } = inOne ? (params as Json) : ({} as Json);
+  const where = `${source} rope_parameters.partial_rotary_factor`;
+  const fraction = inOne
+    ? field({ factor }, 'factor', where, isPosNum, 'a number in (0, 1]', defaultFraction)
+    : field(cfg, keys.fraction, source, isPosNum, 'a number in (0, 1]', defaultFraction);
+  const rope = inOne
+    ? rotary({ rope_parameters: rest }, source)
+    : rotary(
+        {
+          rope_theta: field(cfg, keys.base, source, isPosNum, 'a positive number', 10000),
+          rope_scaling: cfg.rope_scaling,
+        },
+        source,
+      );
+  const rotated = Math.floor(hd * fraction);
+  if (fraction > 1 || rotated % 2 !== 0 || rotated === 0)
+    throw new HfImportError(
+      `${source}: a rotary fraction of ${fraction} rotates ${rotated} of each head's ${hd} dimensions; shareformer rotates an even number from 2 to the whole head`,
+    );
+  return { ...rope, ropeDims: rotated === hd ? 0 : rotated };
+}
+
+const PHI_FIELDS = new Set([
+  'vocab_size',
+  'hidden_size',
+  'intermediate_size',
+  'num_hidden_layers',
+  'num_attention_heads',
+  'num_key_value_heads',
+  'hidden_act',
+  'max_position_embeddings',
+  'layer_norm_eps',
+  'tie_word_embeddings',
+  'rope_theta',
+  'rope_scaling',
+  'rope_parameters',
+  'partial_rotary_factor',
+  'qk_layernorm',
+  'resid_pdrop',
+  'embd_pdrop',
+]);
+
+/**
+ * Phi-1.5 / Phi-2: one LayerNorm per layer that attention and FFN both read (imported as both of
+ * shareformer's norms, equal), their outputs added to the input; Q, K, V, dense and the MLP with
+ * biases; rotary embeddings on partial_rotary_factor of each head; a biased output head.
+ */
+function phiConfig(cfg: Json, source: string): Partial<ModelConfig> {
+  refuseUnknown(cfg, PHI_FIELDS, source);
+  const shape = llamaShape(cfg, source);
+  supported(
+    cfg,
+    'hidden_act',
+    (v) => v === 'gelu' || v === 'gelu_new' || v === 'gelu_pytorch_tanh' || v === 'gelu_fast',
+    'GELU, exact ("gelu") or in its tanh form (gelu_new, gelu_pytorch_tanh, gelu_fast)',
+    source,
+  );
+  supported(cfg, 'qk_layernorm', (v) => v === false, 'no query/key LayerNorms', source);
+  return {
+    ...shape,
+    ffn: 'gelu',
+    geluExact: (cfg.hidden_act ?? 'gelu_new') === 'gelu',
+    parallelBlocks: true,
+    headBias: true,
+    ffnHidden: field(cfg, 'intermediate_size', source, isPosInt, 'a positive integer'),
+    norm: 'layernorm',
+    normEps: field(cfg, 'layer_norm_eps', source, isPosNum, 'a positive number', 1e-5),
+    positions: 'rope',
+    ...partialRotary(cfg, source, headSize(shape), { fraction: 'partial_rotary_factor', base: 'rope_theta' }, 0.5),
     bias: true,
     tieEmbeddings: field(cfg, 'tie_word_embeddings', source, isBool, 'true or false', false),
   };
@@ -657,13 +730,19 @@ export function modelConfigFromHf(json: unknown, source: string): HfModelConfig 
       ? gpt2Config(cfg, source)
       : family === 'gpt_neox'
         ? neoxConfig(cfg, source)
-        : family === 'gemma3'
-          ? gemmaConfig(architecture === 'Gemma3ForConditionalGeneration' ? gemma3TextOf(cfg, source) : cfg, source, 3)
-          : family === 'gemma2'
-            ? gemmaConfig(cfg, source, 2)
-            : family === 'gemma'
-              ? gemma1Config(cfg, source)
-              : llamaConfig(cfg, source, family);
+        : family === 'phi'
+          ? phiConfig(cfg, source)
+          : family === 'gemma3'
+            ? gemmaConfig(
+                architecture === 'Gemma3ForConditionalGeneration' ? gemma3TextOf(cfg, source) : cfg,
+                source,
+                3,
+              )
+            : family === 'gemma2'
+              ? gemmaConfig(cfg, source, 2)
+              : family === 'gemma'
+                ? gemma1Config(cfg, source)
+                : llamaConfig(cfg, source, family);
   try {
     return { architecture, family, config: resolveConfig(partial) };
   } catch (e) {

@@ -47,6 +47,7 @@ describe.each([
   'gemma2-bf16',
   'gemma-bf16',
   'neox-fp16',
+  'phi2-bf16',
 ])('%s: import, export, import', (dir) => {
   it('gives bit-identical logits and the same token ids', () => {
     const first = importHuggingFace(directoryReader(join(FIXTURES, dir)));
@@ -199,6 +200,25 @@ it('GPT-NeoX goes out as GPT-NeoX: Q/K/V fused head by head again, its rotary fr
   expect([...toFloat32(written.tensors.get(name)!, name)]).toEqual([...toFloat32(original.tensors.get(name)!, name)]);
 });
 
+it('Phi goes out as Phi: one LayerNorm per layer, a biased head, its rotary fraction; two different norms cannot', () => {
+  const first = importHuggingFace(directoryReader(join(FIXTURES, 'phi2-bf16')));
+  expect(first.lm.config).toMatchObject({ parallelBlocks: true, headBias: true, ropeDims: 8, geluExact: false });
+  const out = exportHuggingFace(first.lm, first.tokenizer);
+  expect(JSON.parse(out.files['config.json'] as string)).toMatchObject({
+    architectures: ['PhiForCausalLM'],
+    partial_rotary_factor: 0.4,
+    hidden_act: 'gelu_new',
+  });
+  const original = readSafetensors(new Uint8Array(readFileSync(join(FIXTURES, 'phi2-bf16', 'model.safetensors'))));
+  const written = readSafetensors(out.files['model.safetensors'] as Uint8Array);
+  expect([...written.tensors.keys()].sort()).toEqual([...original.tensors.keys()].sort());
+  const lm = new TransformerLM(first.lm.config, 1);
+  lm.params.get('layers.1.norm2.bias')!.data[0] = 0.5;
+  expect(() => exportHuggingFace(lm, first.tokenizer)).toThrow(
+    /PhiForCausalLM has one LayerNorm per layer for attention and MLP; layer 1's norm1\.bias and norm2\.bias differ/,
+  );
+});
+
 describe('shareformer models out to Hugging Face', () => {
   const chars = CharTokenizer.fromText('abcdefghij ,.');
   const gpt2Like = { vocabSize: chars.vocabSize, layers: 4, dModel: 16, heads: 2, context: 16 };
@@ -269,6 +289,11 @@ describe('shareformer models out to Hugging Face', () => {
       'a mix of the families',
       { positions: 'rope', kvHeads: 1 },
       /export as GPTNeoXForCausalLM, which has layernorm, .*; this model lacks as many K\/V heads as heads/,
+    ],
+    [
+      'a biased head on a GPT-2 layout',
+      { headBias: true },
+      /a biased output head \(headBias\) exports as PhiForCausalLM, .*; this model lacks parallel blocks, rope$/,
     ],
     [
       'parallel blocks with learned positions',

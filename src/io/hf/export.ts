@@ -88,6 +88,8 @@ export function exportFamily(c: ModelConfig): HfFamily {
     throw new HfExportError(
       `the factorized embedding (embedDim ${c.embedDim}) has no place in GPT-2's or Llama's layout`,
     );
+  // Only Phi's class has a biased output head.
+  if (c.headBias) return phiFamily(c);
   const gemma = c.ffn === 'geglu' || c.postNorms || c.embedScale;
   if (gemma) {
     if (c.parallelBlocks)
@@ -127,6 +129,32 @@ export function exportFamily(c: ModelConfig): HfFamily {
   throw new HfExportError(
     `no stock architecture matches norm ${c.norm}, positions ${c.positions}, ffn ${c.ffn}, bias ${c.bias}, kvHeads ${c.kvHeads}/${c.heads}, heads of ${headSize(c)} on d ${c.dModel}${c.qkNorm ? ', head norms' : ''}: GPT-2 needs layernorm, learned, gelu, biases, as many K/V heads as heads, heads of dModel / heads and no head norms; Llama (Qwen2 with --qkv-bias, Qwen3 with --qk-norm) needs rmsnorm, rope, swiglu and no biases`,
   );
+}
+
+/** A biased output head is Phi's (Phi-1.5, Phi-2): parallel blocks on one LayerNorm, rope, a GELU MLP, biases. */
+function phiFamily(c: ModelConfig): HfFamily {
+  const need = {
+    'parallel blocks': c.parallelBlocks,
+    layernorm: c.norm === 'layernorm',
+    rope: c.positions === 'rope',
+    'ffn gelu': c.ffn === 'gelu',
+    biases: c.bias,
+    'heads of dModel / heads': headSize(c) * c.heads === c.dModel,
+  };
+  const missing = Object.entries(need).flatMap(([k, ok]) => (ok ? [] : [k]));
+  const extra = {
+    'head norms': c.qkNorm,
+    'a sliding window': c.slidingWindow > 0,
+    'soft-capping': c.attentionSoftcap > 0 || c.logitSoftcap > 0,
+    'a score scalar': c.attentionScalar > 0 && c.attentionScalar !== headSize(c),
+    'tied embeddings': c.tieEmbeddings,
+  };
+  const has = Object.entries(extra).flatMap(([k, on]) => (on ? [k] : []));
+  if (missing.length > 0 || has.length > 0)
+    throw new HfExportError(
+      `a biased output head (headBias) exports as PhiForCausalLM, which has ${Object.keys(need).join(', ')} and none of ${Object.keys(extra).join(', ')}; this model ${[...(missing.length ? [`lacks ${missing.join(', ')}`] : []), ...(has.length ? [`has ${has.join(', ')}`] : [])].join(' and ')}`,
+    );
+  return 'phi';
 }
 
 /**
@@ -277,6 +305,78 @@ function rotaryFraction(c: ModelConfig): number {
   let pct = r / hd;
   while (Math.floor(hd * pct) < r) pct *= 1 + Number.EPSILON;
   return pct;
+}
+
+/**
+ * Phi's names: one input_layernorm per layer, which both of shareformer's norms must equal (an
+ * imported Phi has them equal; a model trained with two norms exports as GPT-NeoX, without the head bias).
+ */
+function phiTensors(lm: TransformerLM): Record<string, TensorToWrite> {
+  const c = lm.config,
+    d = c.dModel,
+    kv = c.kvHeads * headSize(c),
+    f = c.ffnHidden;
+  const w = (name: string) => lm.params.get(name)!.data;
+  const t: Record<string, TensorToWrite> = {
+    'model.embed_tokens.weight': { shape: [c.vocabSize, d], data: w('embed.weight') },
+  };
+  for (let i = 0; i < c.layers; i++) {
+    const a = `layers.${lm.plan.attnSet[i]}`,
+      m = `layers.${lm.plan.ffnSet[i]}`,
+      l = `model.layers.${i}`;
+    for (const kind of ['weight', 'bias'] as const) {
+      const one = w(`${a}.norm1.${kind}`),
+        two = w(`${m}.norm2.${kind}`);
+      if (one.some((v, k) => v !== two[k]))
+        throw new HfExportError(
+          `PhiForCausalLM has one LayerNorm per layer for attention and MLP; layer ${i}'s norm1.${kind} and norm2.${kind} differ (no stock class holds two norms with a head bias; without --head-bias such a model exports as GPTNeoXForCausalLM)`,
+        );
+      t[`${l}.input_layernorm.${kind}`] = { shape: [d], data: one };
+    }
+    const rows = { q: d, k: kv, v: kv, o: d } as Record<string, number>;
+    for (const [p, proj] of [
+      ['q', 'q_proj'],
+      ['k', 'k_proj'],
+      ['v', 'v_proj'],
+      ['o', 'dense'],
+    ] as const) {
+      t[`${l}.self_attn.${proj}.weight`] = { shape: [rows[p]!, d], data: layerMatrix(lm, i, `attn.${p}`) };
+      t[`${l}.self_attn.${proj}.bias`] = { shape: [rows[p]!], data: w(`${a}.attn.${p}.bias`) };
+    }
+    t[`${l}.mlp.fc1.weight`] = { shape: [f, d], data: layerMatrix(lm, i, 'ffn.up') };
+    t[`${l}.mlp.fc1.bias`] = { shape: [f], data: w(`${m}.ffn.up.bias`) };
+    t[`${l}.mlp.fc2.weight`] = { shape: [d, f], data: layerMatrix(lm, i, 'ffn.down') };
+    t[`${l}.mlp.fc2.bias`] = { shape: [d], data: w(`${m}.ffn.down.bias`) };
+  }
+  t['model.final_layernorm.weight'] = { shape: [d], data: w('norm.weight') };
+  t['model.final_layernorm.bias'] = { shape: [d], data: w('norm.bias') };
+  t['lm_head.weight'] = { shape: [c.vocabSize, d], data: w('head.weight') };
+  t['lm_head.bias'] = { shape: [c.vocabSize], data: w('head.bias') };
+  return t;
+}
+
+/** Phi-2's config.json. */
+function phiConfig(c: ModelConfig, rope_scaling: unknown, ids: Record<string, unknown>): Record<string, unknown> {
+  return {
+    architectures: ['PhiForCausalLM'],
+    model_type: 'phi',
+    hidden_act: c.geluExact ? 'gelu' : 'gelu_new',
+    hidden_size: c.dModel,
+    intermediate_size: c.ffnHidden,
+    num_hidden_layers: c.layers,
+    num_attention_heads: c.heads,
+    num_key_value_heads: c.kvHeads,
+    max_position_embeddings: c.context,
+    layer_norm_eps: c.normEps,
+    rope_theta: c.ropeBase,
+    rope_scaling,
+    partial_rotary_factor: rotaryFraction(c),
+    qk_layernorm: false,
+    vocab_size: c.vocabSize,
+    tie_word_embeddings: false,
+    torch_dtype: 'float32',
+    ...ids,
+  };
 }
 
 /** Pythia's config.json, in transformers 4's fields (transformers 5 reads them too). */
@@ -477,6 +577,7 @@ function hfConfig(family: HfFamily, c: ModelConfig, tokenizer: Tokenizer): Recor
         });
   if (family === 'gemma3' || family === 'gemma2') return gemmaConfig(family, c, rope_scaling, ids);
   if (family === 'gpt_neox') return neoxConfig(c, rope_scaling, ids);
+  if (family === 'phi') return phiConfig(c, rope_scaling, ids);
   if (family === 'gemma') return gemma1Config(c, ids);
   const llamaOnly = { rope_scaling, attention_bias: false, mlp_bias: false };
   const windowed = family === 'llama' && c.slidingWindow > 0;
@@ -520,9 +621,11 @@ export function exportHuggingFace(lm: TransformerLM, tokenizer: Tokenizer): HfEx
       ? gpt2Tensors(lm)
       : family === 'gpt_neox'
         ? neoxTensors(lm)
-        : family === 'gemma3' || family === 'gemma2' || family === 'gemma'
-          ? gemmaTensors(lm)
-          : llamaTensors(lm);
+        : family === 'phi'
+          ? phiTensors(lm)
+          : family === 'gemma3' || family === 'gemma2' || family === 'gemma'
+            ? gemmaTensors(lm)
+            : llamaTensors(lm);
   const exportedParameters = Object.values(tensors).reduce((n, t) => n + t.data.length, 0);
   const uniqueParameters = lm.parameterCount().total;
   const notes: string[] = [];

@@ -3,7 +3,8 @@
 // shareformer (Qwen2 with Q/K/V biases, Qwen3 with q_norm / k_norm per layer); Phi-3 stores Llama's
 // matrices with Q, K, V fused in qkv_proj and the gate and up projections in gate_up_proj; Gemma 3
 // stores four norms per layer whose gain is 1 + the stored weight (shareformer keeps the gain);
-// GPT-NeoX fuses Q, K, V head by head (each head's query, key and value rows in turn).
+// GPT-NeoX fuses Q, K, V head by head (each head's query, key and value rows in turn); Phi-2's one
+// LayerNorm per layer fills both of shareformer's, and its head has a bias.
 // Both layouts people have are accepted: as published on the Hub (GPT-2 without the
 // `transformer.` prefix, with the causal-mask buffers `h.N.attn.bias`, which are not parameters)
 // and as `save_pretrained` writes them (`transformer.` / `model.` prefixes, `lm_head.weight` when
@@ -128,6 +129,28 @@ function neoxRecipe(name: string, c: ModelConfig, p: string): Recipe | null {
   return from ? direct(`layers.${layer}.${from}.${kind}`) : null;
 }
 
+/** Phi-1.5 / Phi-2: one input_layernorm per layer for both of shareformer's norms; dense, fc1, fc2; lm_head with a bias. */
+function phiRecipe(name: string, p: string): Recipe | null {
+  const direct = (from: string): Recipe => ({ from: p + from, transpose: false });
+  if (name === 'embed.weight') return direct('embed_tokens.weight');
+  if (name === 'norm.weight' || name === 'norm.bias') return direct(`final_layernorm.${name.slice(5)}`);
+  if (name === 'head.weight' || name === 'head.bias') return { from: `lm_head.${name.slice(5)}`, transpose: false };
+  const m = /^layers\.(\d+)\.(.+)\.(weight|bias)$/.exec(name);
+  if (!m) return null;
+  const map: Record<string, string> = {
+    norm1: 'input_layernorm',
+    norm2: 'input_layernorm',
+    'attn.q': 'self_attn.q_proj',
+    'attn.k': 'self_attn.k_proj',
+    'attn.v': 'self_attn.v_proj',
+    'attn.o': 'self_attn.dense',
+    'ffn.up': 'mlp.fc1',
+    'ffn.down': 'mlp.fc2',
+  };
+  const from = map[m[2]!];
+  return from ? direct(`layers.${m[1]}.${from}.${m[3]}`) : null;
+}
+
 function llamaRecipe(name: string, p: string): Recipe | null {
   const direct = (from: string): Recipe => ({ from: p + from, transpose: false });
   if (name === 'embed.weight') return direct('embed_tokens.weight');
@@ -208,6 +231,7 @@ function gemma1Recipe(name: string, p: string): Recipe | null {
 const FAMILY_NAME: Record<HfFamily, string> = {
   gpt2: 'GPT-2',
   gpt_neox: 'GPT-NeoX',
+  phi: 'Phi',
   llama: 'Llama',
   qwen2: 'Qwen2',
   qwen3: 'Qwen3',
@@ -242,13 +266,15 @@ export function planImport(
         ? gpt2Recipe(name, config, p)
         : family === 'gpt_neox'
           ? neoxRecipe(name, config, p)
-          : family === 'phi3'
-            ? phi3Recipe(name, config, p)
-            : family === 'gemma3' || family === 'gemma2'
-              ? gemmaRecipe(name, p)
-              : family === 'gemma'
-                ? gemma1Recipe(name, p)
-                : llamaRecipe(name, p);
+          : family === 'phi'
+            ? phiRecipe(name, p)
+            : family === 'phi3'
+              ? phi3Recipe(name, config, p)
+              : family === 'gemma3' || family === 'gemma2'
+                ? gemmaRecipe(name, p)
+                : family === 'gemma'
+                  ? gemma1Recipe(name, p)
+                  : llamaRecipe(name, p);
     if (!recipe) throw new HfImportError(`${source}: no Hugging Face tensor corresponds to shareformer's "${name}"`);
     const info = tensors.get(recipe.from);
     if (!info)
