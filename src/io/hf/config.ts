@@ -228,14 +228,6 @@ function neoxConfig(cfg: Json, source: string): Partial<ModelConfig> {
   const heads = field(cfg, 'num_attention_heads', source, isPosInt, 'a positive integer');
   if (d % heads !== 0)
     throw new HfImportError(`${source}: "hidden_size" ${d} is not divisible by "num_attention_heads" ${heads}`);
-  const tanh = ['gelu_new', 'gelu_pytorch_tanh', 'gelu_fast'];
-  supported(
-    cfg,
-    'hidden_act',
-    (v) => v === 'gelu' || tanh.includes(v as string),
-    'GELU, exact ("gelu") or in its tanh form (gelu_new, gelu_pytorch_tanh, gelu_fast)',
-    source,
-  );
   supported(cfg, 'attention_bias', (v) => v === true, 'GPT-NeoX with biases on every linear layer', source);
   const rope = partialRotary(cfg, source, d / heads, { fraction: 'rotary_pct', base: 'rotary_emb_base' }, 0.25);
   return {
@@ -245,7 +237,7 @@ function neoxConfig(cfg: Json, source: string): Partial<ModelConfig> {
     heads,
     context: field(cfg, 'max_position_embeddings', source, isPosInt, 'a positive integer'),
     ffn: 'gelu',
-    geluExact: (cfg.hidden_act ?? 'gelu') === 'gelu',
+    geluExact: geluExact(cfg, source, 'gelu'),
     parallelBlocks: field(cfg, 'use_parallel_residual', source, isBool, 'true or false', true),
     ffnHidden: field(cfg, 'intermediate_size', source, isPosInt, 'a positive integer'),
     norm: 'layernorm',
@@ -255,6 +247,22 @@ function neoxConfig(cfg: Json, source: string): Partial<ModelConfig> {
     bias: true,
     tieEmbeddings: field(cfg, 'tie_word_embeddings', source, isBool, 'true or false', false),
   };
+}
+
+/**
+ * Whether hidden_act (default `fallback`) asks for the exact GELU ("gelu", as transformers' ACT2FN
+ * reads it) rather than its tanh form (gelu_new, gelu_pytorch_tanh, gelu_fast); anything else is refused.
+ */
+function geluExact(cfg: Json, source: string, fallback: string): boolean {
+  const tanh = ['gelu_new', 'gelu_pytorch_tanh', 'gelu_fast'];
+  supported(
+    cfg,
+    'hidden_act',
+    (v) => v === 'gelu' || tanh.includes(v as string),
+    'GELU, exact ("gelu") or in its tanh form (gelu_new, gelu_pytorch_tanh, gelu_fast)',
+    source,
+  );
+  return (cfg.hidden_act ?? fallback) === 'gelu';
 }
 
 /**
@@ -320,18 +328,11 @@ const PHI_FIELDS = new Set([
 function phiConfig(cfg: Json, source: string): Partial<ModelConfig> {
   refuseUnknown(cfg, PHI_FIELDS, source);
   const shape = llamaShape(cfg, source);
-  supported(
-    cfg,
-    'hidden_act',
-    (v) => v === 'gelu' || v === 'gelu_new' || v === 'gelu_pytorch_tanh' || v === 'gelu_fast',
-    'GELU, exact ("gelu") or in its tanh form (gelu_new, gelu_pytorch_tanh, gelu_fast)',
-    source,
-  );
   supported(cfg, 'qk_layernorm', (v) => v === false, 'no query/key LayerNorms', source);
   return {
     ...shape,
     ffn: 'gelu',
-    geluExact: (cfg.hidden_act ?? 'gelu_new') === 'gelu',
+    geluExact: geluExact(cfg, source, 'gelu_new'),
     parallelBlocks: true,
     headBias: true,
     ffnHidden: field(cfg, 'intermediate_size', source, isPosInt, 'a positive integer'),

@@ -131,29 +131,42 @@ export function exportFamily(c: ModelConfig): HfFamily {
   );
 }
 
+/** What neither GPT-NeoX's nor Phi's class computes. */
+const parallelExtras = (c: ModelConfig) => ({
+  'head norms': c.qkNorm,
+  'a sliding window': c.slidingWindow > 0,
+  'soft-capping': c.attentionSoftcap > 0 || c.logitSoftcap > 0,
+  'a score scalar': c.attentionScalar > 0 && c.attentionScalar !== headSize(c),
+});
+
+/** Refuses, naming what the class needs and lacks and what it cannot hold, unless the model fits. */
+function requireLayout(what: string, need: Record<string, boolean>, extra: Record<string, boolean>): void {
+  const missing = Object.entries(need).flatMap(([k, ok]) => (ok ? [] : [k]));
+  const has = Object.entries(extra).flatMap(([k, on]) => (on ? [k] : []));
+  if (missing.length === 0 && has.length === 0) return;
+  const why = [
+    ...(missing.length ? [`lacks ${missing.join(', ')}`] : []),
+    ...(has.length ? [`has ${has.join(', ')}`] : []),
+  ];
+  throw new HfExportError(
+    `${what}, which has ${Object.keys(need).join(', ')} and none of ${Object.keys(extra).join(', ')}; this model ${why.join(' and ')}`,
+  );
+}
+
 /** A biased output head is Phi's (Phi-1.5, Phi-2): parallel blocks on one LayerNorm, rope, a GELU MLP, biases. */
 function phiFamily(c: ModelConfig): HfFamily {
-  const need = {
-    'parallel blocks': c.parallelBlocks,
-    layernorm: c.norm === 'layernorm',
-    rope: c.positions === 'rope',
-    'ffn gelu': c.ffn === 'gelu',
-    biases: c.bias,
-    'heads of dModel / heads': headSize(c) * c.heads === c.dModel,
-  };
-  const missing = Object.entries(need).flatMap(([k, ok]) => (ok ? [] : [k]));
-  const extra = {
-    'head norms': c.qkNorm,
-    'a sliding window': c.slidingWindow > 0,
-    'soft-capping': c.attentionSoftcap > 0 || c.logitSoftcap > 0,
-    'a score scalar': c.attentionScalar > 0 && c.attentionScalar !== headSize(c),
-    'tied embeddings': c.tieEmbeddings,
-  };
-  const has = Object.entries(extra).flatMap(([k, on]) => (on ? [k] : []));
-  if (missing.length > 0 || has.length > 0)
-    throw new HfExportError(
-      `a biased output head (headBias) exports as PhiForCausalLM, which has ${Object.keys(need).join(', ')} and none of ${Object.keys(extra).join(', ')}; this model ${[...(missing.length ? [`lacks ${missing.join(', ')}`] : []), ...(has.length ? [`has ${has.join(', ')}`] : [])].join(' and ')}`,
-    );
+  requireLayout(
+    'a biased output head (headBias) exports as PhiForCausalLM',
+    {
+      'parallel blocks': c.parallelBlocks,
+      layernorm: c.norm === 'layernorm',
+      rope: c.positions === 'rope',
+      'ffn gelu': c.ffn === 'gelu',
+      biases: c.bias,
+      'heads of dModel / heads': headSize(c) * c.heads === c.dModel,
+    },
+    { ...parallelExtras(c), 'tied embeddings': c.tieEmbeddings },
+  );
   return 'phi';
 }
 
@@ -162,26 +175,18 @@ function phiFamily(c: ModelConfig): HfFamily {
  * one K/V head per head; parallel blocks or not, exact or tanh GELU.
  */
 function neoxFamily(c: ModelConfig): HfFamily {
-  const need = {
-    layernorm: c.norm === 'layernorm',
-    rope: c.positions === 'rope',
-    'ffn gelu': c.ffn === 'gelu',
-    biases: c.bias,
-    'as many K/V heads as heads': c.kvHeads === c.heads,
-    'heads of dModel / heads': headSize(c) * c.heads === c.dModel,
-  };
-  const missing = Object.entries(need).flatMap(([k, ok]) => (ok ? [] : [k]));
-  const extra = {
-    'head norms': c.qkNorm,
-    'a sliding window': c.slidingWindow > 0,
-    'soft-capping': c.attentionSoftcap > 0 || c.logitSoftcap > 0,
-    'a score scalar': c.attentionScalar > 0 && c.attentionScalar !== headSize(c),
-  };
-  const has = Object.entries(extra).flatMap(([k, on]) => (on ? [k] : []));
-  if (missing.length > 0 || has.length > 0)
-    throw new HfExportError(
-      `parallel blocks, partial rotary, exact GELU or LayerNorm with rope export as GPTNeoXForCausalLM, which has ${Object.keys(need).join(', ')} and none of ${Object.keys(extra).join(', ')}; this model ${[...(missing.length ? [`lacks ${missing.join(', ')}`] : []), ...(has.length ? [`has ${has.join(', ')}`] : [])].join(' and ')}`,
-    );
+  requireLayout(
+    'parallel blocks, partial rotary, exact GELU or LayerNorm with rope export as GPTNeoXForCausalLM',
+    {
+      layernorm: c.norm === 'layernorm',
+      rope: c.positions === 'rope',
+      'ffn gelu': c.ffn === 'gelu',
+      biases: c.bias,
+      'as many K/V heads as heads': c.kvHeads === c.heads,
+      'heads of dModel / heads': headSize(c) * c.heads === c.dModel,
+    },
+    parallelExtras(c),
+  );
   return 'gpt_neox';
 }
 
