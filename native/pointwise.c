@@ -33,22 +33,33 @@ static void gelu_backward_range(void *p, int64_t i0, int64_t i1) {
   }
 }
 
-napi_value gelu_tanh(napi_env env, napi_callback_info info) {
+/* f(x, out): one pointwise forward kernel over x, after checking out covers it. */
+static napi_value pointwise_forward(napi_env env, napi_callback_info info, const char *name,
+                                    void (*range)(void *, int64_t, int64_t)) {
   ARGS(2) size_t n, on;
   Pw w = {f32(env, argv[0], &n), NULL, f32(env, argv[1], &on), 0, false, 0, 0, 0};
-  if (!w.x || !w.out || !covers(env, "geluTanh", "out", on, (int64_t)n)) return NULL;
-  pool_range((int64_t)n, GRAIN, 16, gelu_range, &w);
+  if (!w.x || !w.out || !covers(env, name, "out", on, (int64_t)n)) return NULL;
+  pool_range((int64_t)n, GRAIN, 16, range, &w);
   return NULL;
 }
 
-napi_value gelu_tanh_backward(napi_env env, napi_callback_info info) {
+/* f(x, g, dx): its backward, adding into dx, after checking g and dx cover x. */
+static napi_value pointwise_backward(napi_env env, napi_callback_info info, const char *name,
+                                     void (*range)(void *, int64_t, int64_t)) {
   ARGS(3) size_t n, gn, dn;
   Pw w = {f32(env, argv[0], &n), f32(env, argv[1], &gn), f32(env, argv[2], &dn), 0, false, 0, 0, 0};
-  if (!w.x || !w.g || !w.out || !covers(env, "geluTanhBackward", "g", gn, (int64_t)n) ||
-      !covers(env, "geluTanhBackward", "dx", dn, (int64_t)n))
+  if (!w.x || !w.g || !w.out || !covers(env, name, "g", gn, (int64_t)n) || !covers(env, name, "dx", dn, (int64_t)n))
     return NULL;
-  pool_range((int64_t)n, GRAIN, 16, gelu_backward_range, &w);
+  pool_range((int64_t)n, GRAIN, 16, range, &w);
   return NULL;
+}
+
+napi_value gelu_tanh(napi_env env, napi_callback_info info) {
+  return pointwise_forward(env, info, "geluTanh", gelu_range);
+}
+
+napi_value gelu_tanh_backward(napi_env env, napi_callback_info info) {
+  return pointwise_backward(env, info, "geluTanhBackward", gelu_backward_range);
 }
 
 /* Φ(v), the standard normal CDF, through erfc(z) = t·exp(−z² + P(t)) with t = 1/(1 + z/2)
@@ -88,21 +99,11 @@ static void gelu_erf_backward_range(void *p, int64_t i0, int64_t i1) {
 }
 
 napi_value gelu_erf(napi_env env, napi_callback_info info) {
-  ARGS(2) size_t n, on;
-  Pw w = {f32(env, argv[0], &n), NULL, f32(env, argv[1], &on), 0, false, 0, 0, 0};
-  if (!w.x || !w.out || !covers(env, "geluErf", "out", on, (int64_t)n)) return NULL;
-  pool_range((int64_t)n, GRAIN, 16, gelu_erf_range, &w);
-  return NULL;
+  return pointwise_forward(env, info, "geluErf", gelu_erf_range);
 }
 
 napi_value gelu_erf_backward(napi_env env, napi_callback_info info) {
-  ARGS(3) size_t n, gn, dn;
-  Pw w = {f32(env, argv[0], &n), f32(env, argv[1], &gn), f32(env, argv[2], &dn), 0, false, 0, 0, 0};
-  if (!w.x || !w.g || !w.out || !covers(env, "geluErfBackward", "g", gn, (int64_t)n) ||
-      !covers(env, "geluErfBackward", "dx", dn, (int64_t)n))
-    return NULL;
-  pool_range((int64_t)n, GRAIN, 16, gelu_erf_backward_range, &w);
-  return NULL;
+  return pointwise_backward(env, info, "geluErfBackward", gelu_erf_backward_range);
 }
 
 /* swap12(x, a, b, c, d, out, accumulate): out[a][c][b][d] (+)= x[a][b][c][d] — the head split/merge permute. */
