@@ -34,6 +34,7 @@ ST_DTYPES = {
     torch.float16: "F16",
     torch.bfloat16: "BF16",
     torch.int32: "I32",
+    torch.bool: "BOOL",
 }
 
 
@@ -1241,8 +1242,116 @@ def write_phi(name):
     print(f"wrote fixtures/hf/{name}")
 
 
+# ---------------------------------------------------------------- GPT-J (modeling_gptj.py)
+def rotate_every_two(x):
+    return torch.stack((-x[..., 1::2], x[..., ::2]), dim=-1).flatten(-2)
+
+
+def gptj_logits(w, cfg, ids):
+    """GPTJForCausalLM forward in float64: one ln_1 per layer read by attention and MLP alike, both
+    added to the input; no attention biases; rotary embeddings on the first rotary_dim dimensions of
+    each head, rotated in adjacent pairs (rotate_every_two, sin/cos repeated pairwise); gelu_new;
+    a biased lm_head."""
+    p = lambda name: w["transformer." + name].double()
+    d, H, T = cfg["n_embd"], cfg["n_head"], ids.shape[1]
+    hd, eps, rot = d // H, cfg["layer_norm_epsilon"], cfg["rotary_dim"]
+    inv = 1.0 / (10000 ** (torch.arange(0, rot, 2, dtype=torch.float64) / rot))
+    ang = torch.arange(T, dtype=torch.float64)[:, None] * inv[None, :]
+    sin, cos = ang.sin().repeat_interleave(2, -1), ang.cos().repeat_interleave(2, -1)
+    rope = lambda t: torch.cat([t[..., :rot] * cos + rotate_every_two(t[..., :rot]) * sin, t[..., rot:]], -1)
+    mask = torch.tril(torch.ones(T, T, dtype=torch.bool))
+    x = p("wte.weight")[ids]
+    for i in range(cfg["n_layer"]):
+        l = f"h.{i}."
+        h = F.layer_norm(x, (d,), p(l + "ln_1.weight"), p(l + "ln_1.bias"), eps)
+        heads = lambda t: t.view(1, T, H, hd).transpose(1, 2)
+        q = rope(heads(h @ p(l + "attn.q_proj.weight").T))
+        k = rope(heads(h @ p(l + "attn.k_proj.weight").T))
+        v = heads(h @ p(l + "attn.v_proj.weight").T)
+        s = (q @ k.transpose(-1, -2)) / math.sqrt(hd)
+        o = (s.masked_fill(~mask, float("-inf")).softmax(-1) @ v).transpose(1, 2).reshape(1, T, d)
+        ff = gelu_new(h @ p(l + "mlp.fc_in.weight").T + p(l + "mlp.fc_in.bias"))
+        x = x + o @ p(l + "attn.out_proj.weight").T + ff @ p(l + "mlp.fc_out.weight").T + p(l + "mlp.fc_out.bias")
+    x = F.layer_norm(x, (d,), p("ln_f.weight"), p("ln_f.bias"), eps)
+    return x @ w["lm_head.weight"].double().T + w["lm_head.bias"].double()
+
+
+def write_gptj(name):
+    """A GPT-J-style model as EleutherAI/gpt-j-6b lays it out: 2 layers, d 48, 3 heads of 16 whose
+    first 10 dimensions rotate in adjacent pairs, n_inner null (4·d), one ln_1 per layer, no
+    attention biases, the causal-mask buffers in the file, gelu_new, a biased lm_head, fp16,
+    GPT-2's vocab.json and merges.txt, the vocabulary padded as gpt-j-6b's 50,400."""
+    torch.manual_seed(6006)
+    directory = os.path.join(OUT, name)
+    os.makedirs(directory, exist_ok=True)
+    vocab = gpt2_tokenizer(directory, 43, False)
+    padded = (vocab + 7) // 8 * 8
+    d, L, T = 48, 2, 24
+    cfg = {
+        "activation_function": "gelu_new",
+        "architectures": ["GPTJForCausalLM"],
+        "attn_pdrop": 0.0,
+        "bos_token_id": vocab - 1,
+        "embd_pdrop": 0.0,
+        "eos_token_id": vocab - 1,
+        "gradient_checkpointing": False,
+        "initializer_range": 0.02,
+        "layer_norm_epsilon": 1e-05,
+        "model_type": "gptj",
+        "n_embd": d,
+        "n_head": 3,
+        "n_inner": None,
+        "n_layer": L,
+        "n_positions": T,
+        "resid_pdrop": 0.0,
+        "rotary": True,
+        "rotary_dim": 10,
+        "scale_attn_weights": True,
+        "summary_activation": None,
+        "summary_first_dropout": 0.1,
+        "summary_proj_to_labels": True,
+        "summary_type": "cls_index",
+        "summary_use_proj": True,
+        "tie_word_embeddings": False,
+        "tokenizer_class": "GPT2Tokenizer",
+        "torch_dtype": "float16",
+        "transformers_version": "4.18.0.dev0",
+        "use_cache": True,
+        "vocab_size": padded,
+    }
+    rnd = lambda *s, std=0.08: torch.randn(*s) * std
+    w = {"transformer.wte.weight": rnd(padded, d, std=0.3)}
+    for i in range(L):
+        l = f"transformer.h.{i}."
+        w[l + "ln_1.weight"] = 1 + rnd(d, std=0.1)
+        w[l + "ln_1.bias"] = rnd(d, std=0.05)
+        for proj in ("q_proj", "k_proj", "v_proj", "out_proj"):
+            w[l + f"attn.{proj}.weight"] = rnd(d, d, std=0.3 if proj != "out_proj" else 0.15)
+        w[l + "attn.bias"] = torch.tril(torch.ones(T, T, dtype=torch.bool)).view(1, 1, T, T)
+        w[l + "attn.masked_bias"] = torch.tensor(-1e4)
+        w[l + "mlp.fc_in.weight"] = rnd(4 * d, d, std=0.2)
+        w[l + "mlp.fc_in.bias"] = rnd(4 * d, std=0.05)
+        w[l + "mlp.fc_out.weight"] = rnd(d, 4 * d, std=0.1)
+        w[l + "mlp.fc_out.bias"] = rnd(d, std=0.05)
+    w["transformer.ln_f.weight"] = 1 + rnd(d, std=0.1)
+    w["transformer.ln_f.bias"] = rnd(d, std=0.05)
+    w["lm_head.weight"] = rnd(padded, d, std=0.2)
+    w["lm_head.bias"] = rnd(padded, std=0.5)
+    with open(os.path.join(directory, "config.json"), "w") as f:
+        json.dump(cfg, f, indent=2)
+    stored = save_model(directory, w, torch.float16)
+    ids = torch.randint(0, vocab, (1, 16))
+    logits = gptj_logits(stored, cfg, ids)
+    write_safetensors(os.path.join(directory, "expected.safetensors"), {"input_ids": ids.int(), "logits": logits})
+    print(f"wrote fixtures/hf/{name}")
+
+
 if __name__ == "__main__":
     import sys
+
+    if sys.argv[1:] == ["gptj"]:  # only the GPT-J directory
+        write_gptj("gptj-fp16")
+        sys.exit(0)
 
     if sys.argv[1:] == ["phi"]:  # only the Phi-2-style directory
         write_phi("phi2-bf16")
@@ -1302,3 +1411,4 @@ if __name__ == "__main__":
     write_gemma1("gemma-bf16", "gemma3-bf16")
     write_neox("neox-fp16")
     write_phi("phi2-bf16")
+    write_gptj("gptj-fp16")

@@ -140,6 +140,24 @@ describe.skipIf(noTorch)('the PyTorch package (python/shareformer)', () => {
       config: resolveConfig({ ...qwen2Style, headBias: true }),
     },
     {
+      // The same parameter names in both implementations: no q/k/v/o biases, FFN and norm biases kept.
+      file: 'GPT-J-style: biases on the FFN and norms but not the attention, partial rotary, parallel blocks',
+      config: resolveConfig({
+        ...qwen2Style,
+        dModel: 32,
+        heads: 2,
+        kvHeads: 2,
+        ropeDims: 6,
+        ffn: 'gelu',
+        norm: 'layernorm',
+        bias: true,
+        attentionBias: false,
+        qkvBias: false,
+        parallelBlocks: true,
+        headBias: true,
+      }),
+    },
+    {
       file: "Llama 3.1's rope scaling",
       config: resolveConfig({
         ...qwen2Style,

@@ -34,6 +34,7 @@ DEFAULT_CONFIG = {
     "ropeDims": 0,
     "ropeScaling": None,
     "bias": True,
+    "attentionBias": True,
     "qkvBias": False,
     "qkNorm": False,
     "embedScale": False,
@@ -70,6 +71,10 @@ def resolve_config(model):
         raise ConfigError(
             f"config.ropeDims: rotates the first dimensions of each head: it needs positions rope and an even"
             f" number up to the head size {head}, got {c['ropeDims']}"
+        )
+    if not c["attentionBias"] and not c["bias"]:
+        raise ConfigError(
+            "config.attentionBias: false leaves the attention without the biases of bias, but bias is false too"
         )
     if c["relaxRank"] >= c["dModel"]:
         raise ConfigError(f"config.relaxRank: must be below dModel {c['dModel']}, got {c['relaxRank']}")
@@ -149,7 +154,9 @@ def parameter_shapes(c, plan):
 
     def linear(name, o, i):
         out.append((f"{name}.weight", [o, i]))
-        if c["bias"] or (c["qkvBias"] and name.rsplit(".", 1)[-1] in ("q", "k", "v")):
+        part = name.rsplit(".", 1)[-1]
+        attention = name.split(".")[-2] == "attn"
+        if (c["bias"] and (c["attentionBias"] or not attention)) or (c["qkvBias"] and part in ("q", "k", "v")):
             out.append((f"{name}.bias", [o]))
 
     n = c["layers"]

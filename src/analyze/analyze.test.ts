@@ -51,6 +51,9 @@ describe('published parameter counts', () => {
     // two): Hugging Face's 1,418,270,720 and 2,779,683,840 plus 2·d per layer.
     ['phi-1.5', 1_418_270_720 + 24 * 2 * 2048],
     ['phi-2', 2_779_683_840 + 32 * 2 * 2560],
+    // gpt-j-6b's tensors sum to 6,050,882,784 (its model card's table says 6,053,381,344); plus
+    // its one ln_1 per layer held as two.
+    ['gpt-j-6b', 6_050_882_784 + 28 * 2 * 4096],
     ['gemma-7b', 8_537_680_896],
     ['gemma2-2b', 2_614_341_888],
     ['gemma2-9b', 9_241_705_984],

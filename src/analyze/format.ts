@@ -52,9 +52,10 @@ export function capsText(c: ModelConfig): string {
   return caps.length ? `, soft-capped ${caps.join(' and ')}` : '';
 }
 
-/** GPT-NeoX's and Phi's block shape, as the summary lines name it: ", attention and FFN in parallel, exact GELU" or nothing. */
+/** GPT-NeoX's, Phi's and GPT-J's block shape, as the summary lines name it: ", attention and FFN in parallel, exact GELU" or nothing. */
 export function blockText(c: ModelConfig): string {
-  return `${c.parallelBlocks ? ', attention and FFN in parallel' : ''}${c.geluExact ? ', exact GELU' : ''}${c.headBias ? ', a biased output head' : ''}`;
+  const attentionBias = c.bias && !c.attentionBias ? ', no attention biases' : '';
+  return `${c.parallelBlocks ? ', attention and FFN in parallel' : ''}${c.geluExact ? ', exact GELU' : ''}${attentionBias}${c.headBias ? ', a biased output head' : ''}`;
 }
 
 /** GPT-NeoX's partial rotary, as the summary lines name it: ", RoPE on 16 of 64 head dimensions" or nothing. */

@@ -132,6 +132,11 @@ export const ANALYZER_PRESETS: Record<string, AnalyzerPreset> = {
     config: phi(24, 2048),
   },
   'phi-2': { description: 'Phi-2 (32 heads of 80, RoPE on 32 of them)', config: phi(32, 2560) },
+  'gpt-j-6b': {
+    description:
+      'GPT-J 6B (parallel blocks on one LayerNorm, held here as two equal ones; no attention biases; RoPE on 64 of 256)',
+    config: { ...phi(28, 4096), vocabSize: 50400, heads: 16, ropeDims: 64, attentionBias: false },
+  },
   'llama-2-7b': { description: 'Llama 2 7B', config: llama({}) },
   'llama-2-13b': {
     description: 'Llama 2 13B',

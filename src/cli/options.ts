@@ -107,6 +107,10 @@ export function addModelOptions(
       num((n) => n >= 0 && n < 1, 'a number in [0, 1)'),
     )
     .option('--no-bias', 'no biases in linear layers and LayerNorm')
+    .option(
+      '--no-attention-bias',
+      'no biases on the attention projections, keeping those of the FFN and norms (as GPT-J)',
+    )
     .option('--qkv-bias', 'biases on the query, key and value projections even with --no-bias (as Qwen2)')
     .option('--qk-norm', 'RMSNorm of each query and key head before RoPE (as Qwen3)')
     .option('--embed-scale', 'multiply token embeddings by √d-model (as Gemma)')
@@ -222,5 +226,6 @@ export function modelConfigFrom(
   for (const [k, v] of Object.entries(fileConfig)) if (MODEL_FILE_KEYS.has(k)) out[k] = v;
   for (const [flag, field] of Object.entries(MODEL_FLAGS)) if (opts[flag] !== undefined) out[field] = opts[flag];
   if (opts.bias === false) out.bias = false;
+  if (opts.attentionBias === false) out.attentionBias = false;
   return out as Partial<ModelConfig>;
 }

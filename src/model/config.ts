@@ -69,6 +69,11 @@ export interface ModelConfig {
   ropeScaling: RopeScaling | null;
   /** Biases on every linear layer (and LayerNorm). */
   bias: boolean;
+  /**
+   * With `bias`, biases on the attention's query, key, value and output projections too; false
+   * keeps them on the FFN and the norms only (GPT-J's layout).
+   */
+  attentionBias: boolean;
   /** Biases on the query, key and value projections even when `bias` is off (Qwen2's layout). */
   qkvBias: boolean;
   /** RMSNorm of every query and key head before RoPE, one gain per head dimension (Qwen3's layout). */
@@ -122,6 +127,7 @@ export const DEFAULT_CONFIG: ModelConfig = {
   ropeDims: 0,
   ropeScaling: null,
   bias: true,
+  attentionBias: true,
   qkvBias: false,
   qkNorm: false,
   embedScale: false,
@@ -197,6 +203,7 @@ export const modelConfigSchema = z.strictObject({
     ])
     .nullable(),
   bias: z.boolean(),
+  attentionBias: z.boolean(),
   qkvBias: z.boolean(),
   qkNorm: z.boolean(),
   embedScale: z.boolean(),
@@ -240,6 +247,11 @@ export function resolveConfig(partial: Partial<ModelConfig> = {}): ModelConfig {
     throw new ConfigError(
       'ropeDims',
       `rotates the first dimensions of each head: it needs positions rope and an even number up to the head size ${headSize(c)}, got ${c.ropeDims}`,
+    );
+  if (!c.attentionBias && !c.bias)
+    throw new ConfigError(
+      'attentionBias',
+      'false leaves the attention without the biases of bias, but bias is false too',
     );
   if (c.geluExact && c.ffn === 'swiglu')
     throw new ConfigError('geluExact', 'chooses the GELU of the gelu and geglu FFNs, but ffn is swiglu');

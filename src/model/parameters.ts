@@ -47,7 +47,9 @@ export function parameterLayout(c: ModelConfig, plan: SharingPlan = planOf(c)): 
   const linear = (name: string, o: number, i: number, component: Component, set: ParameterSpec['set']) => {
     out.push({ name: `${name}.weight`, shape: [o, i], component, ...(set && { set }) });
     const qkv = component === 'q' || component === 'k' || component === 'v';
-    if (c.bias || (c.qkvBias && qkv)) out.push({ name: `${name}.bias`, shape: [o], component, ...(set && { set }) });
+    const attention = qkv || component === 'o';
+    if ((c.bias && (c.attentionBias || !attention)) || (c.qkvBias && qkv))
+      out.push({ name: `${name}.bias`, shape: [o], component, ...(set && { set }) });
   };
   // A set owns a projection when at least one layer using it computes that projection. One pass
   // over the layers, so the layout of a very deep model costs time linear in its depth.

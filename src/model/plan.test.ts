@@ -131,6 +131,11 @@ describe('plans that make no sense are rejected, naming the layer and the rule',
     ],
     ['partial rotary of an odd width', { positions: 'rope', ropeDims: 7 }, /config\.ropeDims: .* got 7/],
     ['exact GELU in a SiLU-gated FFN', { ffn: 'swiglu', geluExact: true }, /config\.geluExact: .* but ffn is swiglu/],
+    [
+      'no attention biases in a model without biases',
+      { bias: false, attentionBias: false },
+      /config\.attentionBias: false leaves the attention without the biases of bias, but bias is false too/,
+    ],
     ['partial rotary wider than the head', { positions: 'rope', ropeDims: 34 }, /up to the head size 32, got 34/],
   ])('%s', (_name, over, message) => {
     expect(config(over)).toThrow(message);

@@ -8,7 +8,8 @@
 // local and global layers alternating) and GPT-NeoX / Pythia (GPTNeoXForCausalLM: LayerNorm with
 // biases, attention and FFN in parallel, rotary embeddings on a quarter of each head, exact GELU)
 // and Phi-1.5 / Phi-2 (PhiForCausalLM: the same parallel block reading one LayerNorm, rotary
-// embeddings on 0.4 of each head, GELU's tanh form, a biased output head).
+// embeddings on 0.4 of each head, GELU's tanh form, a biased output head) and GPT-J (GPTJForCausalLM:
+// Phi's block without attention biases, rotary embeddings on rotary_dim dimensions in adjacent pairs).
 // Every field is either mapped, known not to change the
 // computation (dropout rates, token ids, bookkeeping), or refused by name: a config that asks for
 // something this runtime does not compute (rope scaling other than Llama 3.1's, per-layer sliding
@@ -19,6 +20,7 @@ export type HfFamily =
   | 'gpt2'
   | 'gpt_neox'
   | 'phi'
+  | 'gptj'
   | 'llama'
   | 'qwen2'
   | 'qwen3'
@@ -31,6 +33,7 @@ export const SUPPORTED_ARCHITECTURES: Record<string, HfFamily> = {
   GPT2LMHeadModel: 'gpt2',
   GPTNeoXForCausalLM: 'gpt_neox',
   PhiForCausalLM: 'phi',
+  GPTJForCausalLM: 'gptj',
   LlamaForCausalLM: 'llama',
   MistralForCausalLM: 'llama',
   Qwen2ForCausalLM: 'qwen2',
@@ -48,6 +51,7 @@ export const FAMILY_ARCHITECTURE: Record<HfFamily, string> = {
   gpt2: 'GPT2LMHeadModel',
   gpt_neox: 'GPTNeoXForCausalLM',
   phi: 'PhiForCausalLM',
+  gptj: 'GPTJForCausalLM',
   llama: 'LlamaForCausalLM',
   qwen2: 'Qwen2ForCausalLM',
   qwen3: 'Qwen3ForCausalLM',
@@ -107,7 +111,7 @@ const HARMLESS = new Set([
 ]);
 
 type Json = Record<string, unknown>;
-type LlamaFamily = Exclude<HfFamily, 'gpt2' | 'gpt_neox' | 'phi' | 'gemma' | 'gemma2' | 'gemma3'>;
+type LlamaFamily = Exclude<HfFamily, 'gpt2' | 'gpt_neox' | 'phi' | 'gptj' | 'gemma' | 'gemma2' | 'gemma3'>;
 
 function field<T>(
   cfg: Json,
@@ -250,19 +254,20 @@ function neoxConfig(cfg: Json, source: string): Partial<ModelConfig> {
 }
 
 /**
- * Whether hidden_act (default `fallback`) asks for the exact GELU ("gelu", as transformers' ACT2FN
- * reads it) rather than its tanh form (gelu_new, gelu_pytorch_tanh, gelu_fast); anything else is refused.
+ * Whether the activation field (hidden_act; GPT-J: activation_function; default `fallback`) asks for
+ * the exact GELU ("gelu", as transformers' ACT2FN reads it) rather than its tanh form (gelu_new,
+ * gelu_pytorch_tanh, gelu_fast); anything else is refused.
  */
-function geluExact(cfg: Json, source: string, fallback: string): boolean {
+function geluExact(cfg: Json, source: string, fallback: string, key = 'hidden_act'): boolean {
   const tanh = ['gelu_new', 'gelu_pytorch_tanh', 'gelu_fast'];
   supported(
     cfg,
-    'hidden_act',
+    key,
     (v) => v === 'gelu' || tanh.includes(v as string),
     'GELU, exact ("gelu") or in its tanh form (gelu_new, gelu_pytorch_tanh, gelu_fast)',
     source,
   );
-  return (cfg.hidden_act ?? fallback) === 'gelu';
+  return (cfg[key] ?? fallback) === 'gelu';
 }
 
 /**
@@ -341,6 +346,67 @@ function phiConfig(cfg: Json, source: string): Partial<ModelConfig> {
     positions: 'rope',
     ...partialRotary(cfg, source, headSize(shape), { fraction: 'partial_rotary_factor', base: 'rope_theta' }, 0.5),
     bias: true,
+    tieEmbeddings: field(cfg, 'tie_word_embeddings', source, isBool, 'true or false', false),
+  };
+}
+
+const GPTJ_FIELDS = new Set([
+  'vocab_size',
+  'n_embd',
+  'n_layer',
+  'n_head',
+  'n_positions',
+  'n_inner',
+  'rotary_dim',
+  'activation_function',
+  'layer_norm_epsilon',
+  'tie_word_embeddings',
+  // GPTJAttention reads neither: it always rotates and always scales scores by 1/√(head size).
+  'rotary',
+  'scale_attn_weights',
+]);
+
+/**
+ * GPT-J: Phi's parallel block on one LayerNorm (imported as both of shareformer's norms, equal),
+ * without biases on Q, K, V and out_proj; rotary embeddings at base 10,000 on the first rotary_dim
+ * dimensions of each head (null: all), rotated in adjacent pairs (imported into shareformer's
+ * rotate-half order by permuting the query and key rows; see tensors.ts); a biased lm_head.
+ */
+function gptjConfig(cfg: Json, source: string): Partial<ModelConfig> {
+  refuseUnknown(cfg, GPTJ_FIELDS, source);
+  const d = field(cfg, 'n_embd', source, isPosInt, 'a positive integer');
+  const heads = field(cfg, 'n_head', source, isPosInt, 'a positive integer');
+  if (d % heads !== 0) throw new HfImportError(`${source}: "n_embd" ${d} is not divisible by "n_head" ${heads}`);
+  const hd = d / heads;
+  // GPTJAttention sizes its sin/cos table by rotary_dim, or by n_embd when it is null: only a
+  // one-head model rotates whole heads that way.
+  if ((cfg.rotary_dim === null || cfg.rotary_dim === undefined) && heads > 1)
+    throw new HfImportError(
+      `${source}: "rotary_dim" is ${JSON.stringify(cfg.rotary_dim ?? null)}, which transformers' GPT-J reads as n_embd (${d}) rotary dimensions, more than a head of ${hd} holds; set it to the dimensions each head rotates`,
+    );
+  const rotated = field(cfg, 'rotary_dim', source, isPosInt, 'a positive integer or null', hd);
+  if (rotated % 2 !== 0 || rotated > hd)
+    throw new HfImportError(
+      `${source}: "rotary_dim" ${rotated} must be even and at most the head size ${hd} (n_embd / n_head)`,
+    );
+  return {
+    vocabSize: field(cfg, 'vocab_size', source, isPosInt, 'a positive integer'),
+    layers: field(cfg, 'n_layer', source, isPosInt, 'a positive integer'),
+    dModel: d,
+    heads,
+    context: field(cfg, 'n_positions', source, isPosInt, 'a positive integer'),
+    ffn: 'gelu',
+    geluExact: geluExact(cfg, source, 'gelu_new', 'activation_function'),
+    parallelBlocks: true,
+    headBias: true,
+    ffnHidden: field(cfg, 'n_inner', source, isPosInt, 'a positive integer or null', 4 * d),
+    norm: 'layernorm',
+    normEps: field(cfg, 'layer_norm_epsilon', source, isPosNum, 'a positive number', 1e-5),
+    positions: 'rope',
+    ropeBase: 10000,
+    ropeDims: rotated === hd ? 0 : rotated,
+    bias: true,
+    attentionBias: false,
     tieEmbeddings: field(cfg, 'tie_word_embeddings', source, isBool, 'true or false', false),
   };
 }
@@ -733,17 +799,19 @@ export function modelConfigFromHf(json: unknown, source: string): HfModelConfig 
         ? neoxConfig(cfg, source)
         : family === 'phi'
           ? phiConfig(cfg, source)
-          : family === 'gemma3'
-            ? gemmaConfig(
-                architecture === 'Gemma3ForConditionalGeneration' ? gemma3TextOf(cfg, source) : cfg,
-                source,
-                3,
-              )
-            : family === 'gemma2'
-              ? gemmaConfig(cfg, source, 2)
-              : family === 'gemma'
-                ? gemma1Config(cfg, source)
-                : llamaConfig(cfg, source, family);
+          : family === 'gptj'
+            ? gptjConfig(cfg, source)
+            : family === 'gemma3'
+              ? gemmaConfig(
+                  architecture === 'Gemma3ForConditionalGeneration' ? gemma3TextOf(cfg, source) : cfg,
+                  source,
+                  3,
+                )
+              : family === 'gemma2'
+                ? gemmaConfig(cfg, source, 2)
+                : family === 'gemma'
+                  ? gemma1Config(cfg, source)
+                  : llamaConfig(cfg, source, family);
   try {
     return { architecture, family, config: resolveConfig(partial) };
   } catch (e) {

@@ -48,6 +48,7 @@ describe.each([
   'gemma-bf16',
   'neox-fp16',
   'phi2-bf16',
+  'gptj-fp16',
 ])('%s: import, export, import', (dir) => {
   it('gives bit-identical logits and the same token ids', () => {
     const first = importHuggingFace(directoryReader(join(FIXTURES, dir)));
@@ -219,6 +220,27 @@ it('Phi goes out as Phi: one LayerNorm per layer, a biased head, its rotary frac
   );
 });
 
+it("GPT-J goes out as GPT-J: the original's tensors and values, its query and key rows back in adjacent pairs", () => {
+  const first = importHuggingFace(directoryReader(join(FIXTURES, 'gptj-fp16')));
+  const out = exportHuggingFace(first.lm, first.tokenizer);
+  expect(JSON.parse(out.files['config.json'] as string)).toMatchObject({
+    architectures: ['GPTJForCausalLM'],
+    model_type: 'gptj',
+    rotary_dim: 10,
+    activation_function: 'gelu_new',
+    n_inner: 192,
+    tie_word_embeddings: false,
+  });
+  const original = readSafetensors(new Uint8Array(readFileSync(join(FIXTURES, 'gptj-fp16', 'model.safetensors'))));
+  const written = readSafetensors(out.files['model.safetensors'] as Uint8Array);
+  const parameters = [...original.tensors.keys()].filter((n) => !/attn\.(bias|masked_bias)$/.test(n));
+  expect([...written.tensors.keys()].sort()).toEqual(parameters.sort());
+  for (const name of parameters)
+    expect([...toFloat32(written.tensors.get(name)!, name)], name).toEqual([
+      ...toFloat32(original.tensors.get(name)!, name),
+    ]);
+});
+
 describe('shareformer models out to Hugging Face', () => {
   const chars = CharTokenizer.fromText('abcdefghij ,.');
   const gpt2Like = { vocabSize: chars.vocabSize, layers: 4, dModel: 16, heads: 2, context: 16 };
@@ -253,6 +275,33 @@ describe('shareformer models out to Hugging Face', () => {
     expect(out.exportedParameters).toBeGreaterThan(out.uniqueParameters);
     expect(logits(back.lm)).toEqual(logits(lm));
     expect([...back.tokenizer.encode('abc, def. xyz')]).toEqual([...chars.encode('abc, def. xyz')]);
+  });
+
+  it('a GPT-J layout trained here (one norm, tied embeddings, no head bias) goes out as GPT-J with a zero head bias', () => {
+    const lm = new TransformerLM(
+      {
+        ...gpt2Like,
+        heads: 2,
+        positions: 'rope',
+        ropeDims: 4,
+        parallelBlocks: true,
+        attentionBias: false,
+        tieEmbeddings: true,
+      },
+      5,
+    );
+    for (const l of [0, 1, 2, 3])
+      lm.params.get(`layers.${l}.norm2.weight`)!.data.set(lm.params.get(`layers.${l}.norm1.weight`)!.data);
+    const { out, back } = roundTrip(lm, chars);
+    expect(out.architecture).toBe('GPTJForCausalLM');
+    expect(back.lm.config).toMatchObject({ headBias: true, attentionBias: false, ropeDims: 4, tieEmbeddings: true });
+    expect([...back.lm.params.get('head.bias')!.data].every((v) => v === 0)).toBe(true);
+    expect(logits(back.lm)).toEqual(logits(lm));
+    // Two different norms have no place in GPT-J's one ln_1.
+    lm.params.get('layers.2.norm2.weight')!.data[3] += 0.25;
+    expect(() => exportHuggingFace(lm, chars)).toThrow(
+      /GPTJForCausalLM has one LayerNorm per layer for attention and MLP; layer 2's norm1\.weight and norm2\.weight differ/,
+    );
   });
 
   it('Llama layout with GQA, an untied head and the byte tokenizer', () => {
@@ -299,6 +348,16 @@ describe('shareformer models out to Hugging Face', () => {
       'parallel blocks with learned positions',
       { parallelBlocks: true },
       /export as GPTNeoXForCausalLM, .*; this model lacks rope/,
+    ],
+    [
+      'attention without biases on a GPT-2 layout',
+      { attentionBias: false },
+      /biases without attention biases \(--no-attention-bias\) export as GPTJForCausalLM, .*; this model lacks parallel blocks, rope$/,
+    ],
+    [
+      'a GPT-J layout at another RoPE base',
+      { attentionBias: false, parallelBlocks: true, positions: 'rope', ropeBase: 500000 },
+      /export as GPTJForCausalLM, .*; this model lacks rope base 10000$/,
     ],
     ['GPT-2 with heads wider than d / heads', { headDim: 16 }, /GPT-2 needs .* heads of dModel \/ heads/],
     ['GPT-2 with head norms', { qkNorm: true }, /--qk-norm exports as Qwen3ForCausalLM/],

@@ -1,4 +1,4 @@
-// shareformer → Hugging Face: the GPT-2, GPT-NeoX, Llama, Mistral, Qwen2, Qwen3, Gemma 2 or Gemma 3 layout
+// shareformer → Hugging Face: the GPT-2, GPT-NeoX, Phi, GPT-J, Llama, Mistral, Qwen2, Qwen3, Gemma 2 or Gemma 3 layout
 // that matches the config, with a config.json a Hugging Face user loads unchanged (GPT2LMHeadModel,
 // LlamaForCausalLM, …, Gemma3ForCausalLM) and the tokenizer files. The stock classes have one set of weights per layer and every layer computes
 // its own keys, values and attention, so cross-layer weight sharing is exported by writing each
@@ -12,6 +12,7 @@ import { HfBpeTokenizer } from '../../text/hf-bpe.js';
 import { ByteTokenizer, CharTokenizer, type Tokenizer } from '../../text/tokenizer.js';
 import { writeSafetensors, type TensorToWrite } from '../safetensors.js';
 import { FAMILY_ARCHITECTURE, HfImportError, type HfFamily } from './config.js';
+import { pairRow } from './tensors.js';
 import { byteLevelTokenizerJson, charTokenizerJson, hfTokenizerFiles } from './tokenizer-files.js';
 
 export class HfExportError extends HfImportError {
@@ -88,7 +89,8 @@ export function exportFamily(c: ModelConfig): HfFamily {
     throw new HfExportError(
       `the factorized embedding (embedDim ${c.embedDim}) has no place in GPT-2's or Llama's layout`,
     );
-  // Only Phi's class has a biased output head.
+  // GPT-J's class has no attention biases (and a biased head); Phi's has both.
+  if (c.bias && !c.attentionBias) return gptjFamily(c);
   if (c.headBias) return phiFamily(c);
   const gemma = c.ffn === 'geglu' || c.postNorms || c.embedScale;
   if (gemma) {
@@ -168,6 +170,27 @@ function phiFamily(c: ModelConfig): HfFamily {
     { ...parallelExtras(c), 'tied embeddings': c.tieEmbeddings },
   );
   return 'phi';
+}
+
+/**
+ * Biases on the FFN and norms but not the attention are GPT-J's: parallel blocks on one LayerNorm,
+ * rope at base 10,000 (whole or partial), a GELU MLP, a biased head (zeros when the model has none).
+ */
+function gptjFamily(c: ModelConfig): HfFamily {
+  requireLayout(
+    'biases without attention biases (--no-attention-bias) export as GPTJForCausalLM',
+    {
+      'parallel blocks': c.parallelBlocks,
+      layernorm: c.norm === 'layernorm',
+      rope: c.positions === 'rope',
+      'rope base 10000': c.ropeBase === 10000,
+      'ffn gelu': c.ffn === 'gelu',
+      'as many K/V heads as heads': c.kvHeads === c.heads,
+      'heads of dModel / heads': headSize(c) * c.heads === c.dModel,
+    },
+    { ...parallelExtras(c), 'rope scaling': c.ropeScaling !== null, 'Q/K/V biases': c.qkvBias },
+  );
+  return 'gptj';
 }
 
 /**
@@ -312,6 +335,85 @@ function rotaryFraction(c: ModelConfig): number {
   return pct;
 }
 
+/** Layer i's one LayerNorm of a class with one per parallel block: norm1 and norm2 must be equal. */
+function oneNorm(lm: TransformerLM, i: number, kind: 'weight' | 'bias', cls: string, instead: string): Float32Array {
+  const one = lm.params.get(`layers.${lm.plan.attnSet[i]}.norm1.${kind}`)!.data,
+    two = lm.params.get(`layers.${lm.plan.ffnSet[i]}.norm2.${kind}`)!.data;
+  if (one.some((v, k) => v !== two[k]))
+    throw new HfExportError(
+      `${cls} has one LayerNorm per layer for attention and MLP; layer ${i}'s norm1.${kind} and norm2.${kind} differ (${instead})`,
+    );
+  return one;
+}
+
+/**
+ * GPT-J's names; its query and key rows go back to adjacent-pair order (the inverse of the
+ * import's permutation), and its head bias is zero when the model has none.
+ */
+function gptjTensors(lm: TransformerLM): Record<string, TensorToWrite> {
+  const c = lm.config,
+    d = c.dModel,
+    hd = headSize(c),
+    rotated = rotaryDims(c),
+    f = c.ffnHidden;
+  const w = (name: string) => lm.params.get(name)!.data;
+  const toPairs = (m: Float32Array) => {
+    const out = new Float32Array(m.length);
+    for (let h = 0; h < c.heads; h++)
+      for (let i = 0; i < hd; i++)
+        out.set(m.subarray((h * hd + i) * d, (h * hd + i + 1) * d), (h * hd + pairRow(i, rotated)) * d);
+    return out;
+  };
+  const t: Record<string, TensorToWrite> = {
+    'transformer.wte.weight': { shape: [c.vocabSize, d], data: w('embed.weight') },
+  };
+  for (let i = 0; i < c.layers; i++) {
+    const m = `layers.${lm.plan.ffnSet[i]}`,
+      h = `transformer.h.${i}`;
+    for (const kind of ['weight', 'bias'] as const)
+      t[`${h}.ln_1.${kind}`] = {
+        shape: [d],
+        data: oneNorm(lm, i, kind, 'GPTJForCausalLM', 'no stock class holds two norms without attention biases'),
+      };
+    t[`${h}.attn.q_proj.weight`] = { shape: [d, d], data: toPairs(layerMatrix(lm, i, 'attn.q')) };
+    t[`${h}.attn.k_proj.weight`] = { shape: [d, d], data: toPairs(layerMatrix(lm, i, 'attn.k')) };
+    t[`${h}.attn.v_proj.weight`] = { shape: [d, d], data: layerMatrix(lm, i, 'attn.v') };
+    t[`${h}.attn.out_proj.weight`] = { shape: [d, d], data: layerMatrix(lm, i, 'attn.o') };
+    t[`${h}.mlp.fc_in.weight`] = { shape: [f, d], data: layerMatrix(lm, i, 'ffn.up') };
+    t[`${h}.mlp.fc_in.bias`] = { shape: [f], data: w(`${m}.ffn.up.bias`) };
+    t[`${h}.mlp.fc_out.weight`] = { shape: [d, f], data: layerMatrix(lm, i, 'ffn.down') };
+    t[`${h}.mlp.fc_out.bias`] = { shape: [d], data: w(`${m}.ffn.down.bias`) };
+  }
+  t['transformer.ln_f.weight'] = { shape: [d], data: w('norm.weight') };
+  t['transformer.ln_f.bias'] = { shape: [d], data: w('norm.bias') };
+  t['lm_head.weight'] = { shape: [c.vocabSize, d], data: w(c.tieEmbeddings ? 'embed.weight' : 'head.weight') };
+  t['lm_head.bias'] = { shape: [c.vocabSize], data: c.headBias ? w('head.bias') : new Float32Array(c.vocabSize) };
+  return t;
+}
+
+/** GPT-J-6B's config.json fields. */
+function gptjConfig(c: ModelConfig, ids: Record<string, unknown>): Record<string, unknown> {
+  return {
+    architectures: ['GPTJForCausalLM'],
+    model_type: 'gptj',
+    activation_function: c.geluExact ? 'gelu' : 'gelu_new',
+    n_embd: c.dModel,
+    n_layer: c.layers,
+    n_head: c.heads,
+    n_inner: c.ffnHidden,
+    n_positions: c.context,
+    rotary_dim: rotaryDims(c),
+    layer_norm_epsilon: c.normEps,
+    attn_pdrop: 0,
+    embd_pdrop: 0,
+    resid_pdrop: 0,
+    vocab_size: c.vocabSize,
+    tie_word_embeddings: c.tieEmbeddings,
+    torch_dtype: 'float32',
+    ...ids,
+  };
+}
+
 /**
  * Phi's names: one input_layernorm per layer, which both of shareformer's norms must equal (an
  * imported Phi has them equal; a model trained with two norms exports as GPT-NeoX, without the head bias).
@@ -329,15 +431,11 @@ function phiTensors(lm: TransformerLM): Record<string, TensorToWrite> {
     const a = `layers.${lm.plan.attnSet[i]}`,
       m = `layers.${lm.plan.ffnSet[i]}`,
       l = `model.layers.${i}`;
-    for (const kind of ['weight', 'bias'] as const) {
-      const one = w(`${a}.norm1.${kind}`),
-        two = w(`${m}.norm2.${kind}`);
-      if (one.some((v, k) => v !== two[k]))
-        throw new HfExportError(
-          `PhiForCausalLM has one LayerNorm per layer for attention and MLP; layer ${i}'s norm1.${kind} and norm2.${kind} differ (no stock class holds two norms with a head bias; without --head-bias such a model exports as GPTNeoXForCausalLM)`,
-        );
-      t[`${l}.input_layernorm.${kind}`] = { shape: [d], data: one };
-    }
+    for (const kind of ['weight', 'bias'] as const)
+      t[`${l}.input_layernorm.${kind}`] = {
+        shape: [d],
+        data: oneNorm(lm, i, kind, 'PhiForCausalLM', 'without --head-bias such a model exports as GPTNeoXForCausalLM'),
+      };
     const rows = { q: d, k: kv, v: kv, o: d } as Record<string, number>;
     for (const [p, proj] of [
       ['q', 'q_proj'],
@@ -583,6 +681,7 @@ function hfConfig(family: HfFamily, c: ModelConfig, tokenizer: Tokenizer): Recor
   if (family === 'gemma3' || family === 'gemma2') return gemmaConfig(family, c, rope_scaling, ids);
   if (family === 'gpt_neox') return neoxConfig(c, rope_scaling, ids);
   if (family === 'phi') return phiConfig(c, rope_scaling, ids);
+  if (family === 'gptj') return gptjConfig(c, ids);
   if (family === 'gemma') return gemma1Config(c, ids);
   const llamaOnly = { rope_scaling, attention_bias: false, mlp_bias: false };
   const windowed = family === 'llama' && c.slidingWindow > 0;
@@ -628,9 +727,11 @@ export function exportHuggingFace(lm: TransformerLM, tokenizer: Tokenizer): HfEx
         ? neoxTensors(lm)
         : family === 'phi'
           ? phiTensors(lm)
-          : family === 'gemma3' || family === 'gemma2' || family === 'gemma'
-            ? gemmaTensors(lm)
-            : llamaTensors(lm);
+          : family === 'gptj'
+            ? gptjTensors(lm)
+            : family === 'gemma3' || family === 'gemma2' || family === 'gemma'
+              ? gemmaTensors(lm)
+              : llamaTensors(lm);
   const exportedParameters = Object.values(tensors).reduce((n, t) => n + t.data.length, 0);
   const uniqueParameters = lm.parameterCount().total;
   const notes: string[] = [];

@@ -1,5 +1,5 @@
 // Hugging Face checkpoints come in with their meaning intact: the logits of every fixture model
-// (GPT-2, GPT-NeoX, Llama / Mistral, Llama 3.1's rope scaling, Qwen2, Qwen3, Phi-3 and Gemma 1, 2, 3; Hub and save_pretrained layouts; fp32, fp16, bf16; single and
+// (GPT-2, GPT-NeoX, Phi-2, GPT-J, Llama / Mistral, Llama 3.1's rope scaling, Qwen2, Qwen3, Phi-3 and Gemma 1, 2, 3; Hub and save_pretrained layouts; fp32, fp16, bf16; single and
 // sharded) match PyTorch's, computed from the published model definitions, to 1e-5; the written
 // checkpoint loads bit-exactly; and bad directories are refused with the file and tensor named.
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -16,6 +16,7 @@ import { readSafetensors } from '../safetensors.js';
 import { directoryReader } from './files-node.js';
 import { importHuggingFace } from './import.js';
 import { openHfModel } from './model.js';
+import { pairRow } from './tensors.js';
 import { DEFAULT_TRAIN } from '../../train/trainer.js';
 
 const FIXTURES = fileURLToPath(new URL('../../../fixtures/hf/', import.meta.url));
@@ -44,6 +45,7 @@ describe.each([
   ['gemma-bf16', 'GemmaForCausalLM', 'BF16'],
   ['neox-fp16', 'GPTNeoXForCausalLM', 'F16'],
   ['phi2-bf16', 'PhiForCausalLM', 'BF16'],
+  ['gptj-fp16', 'GPTJForCausalLM', 'F16'],
 ])('%s', (dir, architecture, dtype) => {
   const { ids, logits } = expected(dir);
 
@@ -102,7 +104,7 @@ describe('bad model directories are refused, naming the file and what is wrong',
       'an unknown architecture',
       'gpt2-hub',
       editJSON('config.json', (j) => (j.architectures = ['BertForMaskedLM'])),
-      /config\.json: "architectures" is \["BertForMaskedLM"\]; supported: GPT2LMHeadModel, GPTNeoXForCausalLM, PhiForCausalLM, LlamaForCausalLM, MistralForCausalLM, Qwen2ForCausalLM, Qwen3ForCausalLM, Phi3ForCausalLM/,
+      /config\.json: "architectures" is \["BertForMaskedLM"\]; supported: GPT2LMHeadModel, GPTNeoXForCausalLM, PhiForCausalLM, GPTJForCausalLM, LlamaForCausalLM, MistralForCausalLM, Qwen2ForCausalLM, Qwen3ForCausalLM, Phi3ForCausalLM/,
     ],
     [
       'dynamic rope scaling',
@@ -214,6 +216,30 @@ describe('bad model directories are refused, naming the file and what is wrong',
           'layers.2.attention.query_key_value.bixs',
         ),
       /missing tensor "gpt_neox\.layers\.2\.attention\.query_key_value\.bias" \(needed for layers\.2\.attn\.q\.bias \[32\]\)/,
+    ],
+    [
+      'a GPT-J whose rotary_dim is null on several heads (transformers would size the rotation by n_embd)',
+      'gptj-fp16',
+      editJSON('config.json', (j) => (j.rotary_dim = null)),
+      /config\.json: "rotary_dim" is null, which transformers' GPT-J reads as n_embd \(48\) rotary dimensions, more than a head of 16 holds/,
+    ],
+    [
+      'a GPT-J rotating an odd number of dimensions',
+      'gptj-fp16',
+      editJSON('config.json', (j) => (j.rotary_dim = 9)),
+      /config\.json: "rotary_dim" 9 must be even and at most the head size 16/,
+    ],
+    [
+      'a GPT-J with another activation',
+      'gptj-fp16',
+      editJSON('config.json', (j) => (j.activation_function = 'relu')),
+      /config\.json: "activation_function": "relu" is not supported \(GELU, exact/,
+    ],
+    [
+      'a GPT-J checkpoint with attention biases its class does not have',
+      'gptj-fp16',
+      (d) => editHeader(join(d, 'model.safetensors'), 'h.1.attn.masked_bias', 'h.1.attn.q_proj.bias'),
+      /unexpected tensor "transformer\.h\.1\.attn\.q_proj\.bias" \(not part of a GPT-J model with this config\.json\)/,
     ],
     [
       "Gemma 3's pattern field in a Gemma 2 config",
@@ -487,6 +513,56 @@ describe('bad model directories are refused, naming the file and what is wrong',
     // Without parallel residual the FFN reads the attention's sum (GPT-NeoX's other layout).
     editJSON('config.json', (j) => (j.use_parallel_residual = false))(dir);
     expect(importHuggingFace(directoryReader(dir)).lm.config.parallelBlocks).toBe(false);
+  });
+
+  it("GPT-J's adjacent-pair rotary, partial rotation, missing attention biases and one LayerNorm are the model's", () => {
+    const gptj = importHuggingFace(directoryReader(join(FIXTURES, 'gptj-fp16')));
+    expect(gptj.lm.config).toMatchObject({
+      parallelBlocks: true,
+      ropeDims: 10,
+      ropeBase: 10000,
+      bias: true,
+      attentionBias: false,
+      headBias: true,
+      ffnHidden: 4 * 48,
+    });
+    // Attention has no biases: 4·d per layer fewer parameters than Phi's layout.
+    const names = [...gptj.lm.params.keys()];
+    expect(names.filter((n) => /attn\.[qkvo]\.bias$/.test(n))).toEqual([]);
+    expect(names).toContain('layers.1.ffn.up.bias');
+    expect(openHfModel(directoryReader(join(FIXTURES, 'gptj-fp16'))).plan.ignored).toEqual([
+      'transformer.h.0.attn.bias',
+      'transformer.h.0.attn.masked_bias',
+      'transformer.h.1.attn.bias',
+      'transformer.h.1.attn.masked_bias',
+    ]);
+    const { ids, logits } = expected('gptj-fp16');
+    const variant = (edit: (w: Map<string, Float32Array>) => void) => {
+      const weights = new Map([...gptj.lm.params].map(([n, t]) => [n, t.data.slice()]));
+      edit(weights);
+      const lm = new TransformerLM(gptj.lm.config, null);
+      lm.loadWeights(weights);
+      return relativeDiff(noGrad(() => lm.forward(ids, 1)).data, Float32Array.from(logits));
+    };
+    expect(variant(() => {})).toBeLessThan(1e-5);
+    // The query and key rows as the file stores them (adjacent pairs), read as rotate-half: the
+    // heads rotate the wrong pairs of dimensions.
+    const asStored = (m: Float32Array) => {
+      const out = new Float32Array(m.length);
+      for (let h = 0; h < 3; h++)
+        for (let i = 0; i < 16; i++)
+          out.set(m.subarray((h * 16 + i) * 48, (h * 16 + i + 1) * 48), (h * 16 + pairRow(i, 10)) * 48);
+      return out;
+    };
+    const unpermuted = variant((w) => {
+      for (const name of [...w.keys()].filter((n) => /attn\.[qk]\.weight$/.test(n)))
+        w.set(name, asStored(w.get(name)!));
+    });
+    expect(unpermuted).toBeGreaterThan(1e-3);
+    // Each layer's one ln_1 fills both norms; the attention has no bias to add.
+    expect([...gptj.lm.params.get('layers.0.norm2.weight')!.data]).toEqual([
+      ...gptj.lm.params.get('layers.0.norm1.weight')!.data,
+    ]);
   });
 
   it("Gemma 3 27B's score scale comes in: 1/√query_pre_attn_scalar, not 1/√head_dim", () => {

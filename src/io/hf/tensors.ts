@@ -4,12 +4,14 @@
 // matrices with Q, K, V fused in qkv_proj and the gate and up projections in gate_up_proj; Gemma 3
 // stores four norms per layer whose gain is 1 + the stored weight (shareformer keeps the gain);
 // GPT-NeoX fuses Q, K, V head by head (each head's query, key and value rows in turn); Phi-2's one
-// LayerNorm per layer fills both of shareformer's, and its head has a bias.
+// LayerNorm per layer fills both of shareformer's, and its head has a bias; GPT-J has Phi's shape
+// under GPT-2's prefix and rotates adjacent pairs of each query and key head, which shareformer's
+// rotate-half kernels compute after a permutation of those rows.
 // Both layouts people have are accepted: as published on the Hub (GPT-2 without the
 // `transformer.` prefix, with the causal-mask buffers `h.N.attn.bias`, which are not parameters)
 // and as `save_pretrained` writes them (`transformer.` / `model.` prefixes, `lm_head.weight` when
 // untied). Runs in browsers: it names tensors and reshapes arrays, it reads no files.
-import { headSize, type ModelConfig } from '../../model/config.js';
+import { headSize, rotaryDims, type ModelConfig } from '../../model/config.js';
 import { parameterLayout } from '../../model/parameters.js';
 import { toFloat32, type Dtype, type StoredTensor } from '../safetensors.js';
 import { HfImportError, type HfFamily } from './config.js';
@@ -32,6 +34,12 @@ export interface Recipe {
    * parameter is block `part` of every head (rows then spans the parameter's own rows).
    */
   perHead?: { heads: number; size: number; part: number; parts: number };
+  /**
+   * GPT-J rotates dimensions (2i, 2i + 1) of a head's first `rotated`; shareformer rotates (i, i + rotated/2)
+   * at the same frequency. Taking row 2i of each head to row i and row 2i + 1 to row rotated/2 + i
+   * turns one into the other (scores q·k are unchanged by permuting q and k alike).
+   */
+  pairsToHalves?: { size: number; rotated: number };
 }
 
 /** Tensors in Hugging Face files that are buffers, not parameters. */
@@ -54,7 +62,7 @@ export interface TensorInfo {
 function prefixOf(family: HfFamily, names: Iterable<string>): string {
   const list = [...names];
   const candidates =
-    family === 'gpt2'
+    family === 'gpt2' || family === 'gptj'
       ? ['transformer.']
       : family === 'gpt_neox'
         ? ['gpt_neox.']
@@ -151,6 +159,43 @@ function phiRecipe(name: string, p: string): Recipe | null {
   return from ? direct(`layers.${m[1]}.${from}.${m[3]}`) : null;
 }
 
+/** GPT-J: GPT-2's prefix and ln_1, Phi's parallel block without attention biases, Q and K rows permuted. */
+function gptjRecipe(name: string, c: ModelConfig, p: string): Recipe | null {
+  const direct = (from: string): Recipe => ({ from: p + from, transpose: false });
+  if (name === 'embed.weight') return direct('wte.weight');
+  if (name === 'norm.weight' || name === 'norm.bias') return direct(`ln_f.${name.slice(5)}`);
+  if (name === 'head.weight' || name === 'head.bias') return { from: `lm_head.${name.slice(5)}`, transpose: false };
+  const m = /^layers\.(\d+)\.(.+)\.(weight|bias)$/.exec(name);
+  if (!m) return null;
+  const map: Record<string, string> = {
+    norm1: 'ln_1',
+    norm2: 'ln_1',
+    'attn.q': 'attn.q_proj',
+    'attn.k': 'attn.k_proj',
+    'attn.v': 'attn.v_proj',
+    'attn.o': 'attn.out_proj',
+    'ffn.up': 'mlp.fc_in',
+    'ffn.down': 'mlp.fc_out',
+  };
+  const from = map[m[2]!];
+  if (!from) return null;
+  const r = direct(`h.${m[1]}.${from}.${m[3]}`);
+  return m[2] === 'attn.q' || m[2] === 'attn.k' ? { ...r, pairsToHalves: pairsToHalves(c) } : r;
+}
+
+/** The rows GPT-J's rotary pairs span in each head. */
+const pairsToHalves = (c: ModelConfig) => ({ size: headSize(c), rotated: rotaryDims(c) });
+
+/**
+ * Row `i` of a head in rotate-half order is row `pairRow(i)` in adjacent-pair order (rows past
+ * `rotated` stay where they are). Export uses it the other way round.
+ */
+export function pairRow(i: number, rotated: number): number {
+  if (i >= rotated) return i;
+  const half = rotated / 2;
+  return i < half ? 2 * i : 2 * (i - half) + 1;
+}
+
 function llamaRecipe(name: string, p: string): Recipe | null {
   const direct = (from: string): Recipe => ({ from: p + from, transpose: false });
   if (name === 'embed.weight') return direct('embed_tokens.weight');
@@ -232,6 +277,7 @@ const FAMILY_NAME: Record<HfFamily, string> = {
   gpt2: 'GPT-2',
   gpt_neox: 'GPT-NeoX',
   phi: 'Phi',
+  gptj: 'GPT-J',
   llama: 'Llama',
   qwen2: 'Qwen2',
   qwen3: 'Qwen3',
@@ -268,13 +314,15 @@ export function planImport(
           ? neoxRecipe(name, config, p)
           : family === 'phi'
             ? phiRecipe(name, p)
-            : family === 'phi3'
-              ? phi3Recipe(name, config, p)
-              : family === 'gemma3' || family === 'gemma2'
-                ? gemmaRecipe(name, p)
-                : family === 'gemma'
-                  ? gemma1Recipe(name, p)
-                  : llamaRecipe(name, p);
+            : family === 'gptj'
+              ? gptjRecipe(name, config, p)
+              : family === 'phi3'
+                ? phi3Recipe(name, config, p)
+                : family === 'gemma3' || family === 'gemma2'
+                  ? gemmaRecipe(name, p)
+                  : family === 'gemma'
+                    ? gemma1Recipe(name, p)
+                    : llamaRecipe(name, p);
     if (!recipe) throw new HfImportError(`${source}: no Hugging Face tensor corresponds to shareformer's "${name}"`);
     const info = tensors.get(recipe.from);
     if (!info)
@@ -331,6 +379,17 @@ function checkDtype(name: string, dtype: Dtype, source: string): void {
 export function applyRecipe(r: Recipe, t: StoredTensor): Float32Array {
   const data = toFloat32(t, r.from);
   if (r.plusOne) return data.map((w) => w + 1);
+  if (r.pairsToHalves) {
+    const { size, rotated } = r.pairsToHalves;
+    const width = t.shape[1]!,
+      out = new Float32Array(data.length);
+    for (let h = 0; h < t.shape[0]! / size; h++)
+      for (let i = 0; i < size; i++) {
+        const from = (h * size + pairRow(i, rotated)) * width;
+        out.set(data.subarray(from, from + width), (h * size + i) * width);
+      }
+    return out;
+  }
   if (r.perHead) {
     // Rows [(h·parts + part)·size, +size) of each head h, in head order.
     const { heads, size, part, parts } = r.perHead;

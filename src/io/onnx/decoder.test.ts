@@ -62,6 +62,11 @@ const fixtures: Array<[string, string, Partial<ModelConfig>]> = [
     { headBias: true, logitSoftcap: 5 },
   ],
   [
+    'GPT-J-style: no attention biases, the FFN and norms keep theirs',
+    'gpt.safetensors',
+    { positions: 'rope', ropeDims: 4, parallelBlocks: true, attentionBias: false, headBias: true },
+  ],
+  [
     "Llama 3.1's rope scaling",
     'llama.safetensors',
     { ropeScaling: { type: 'llama3', factor: 8, lowFreqFactor: 1, highFreqFactor: 4, originalContext: 16 } },
