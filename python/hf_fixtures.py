@@ -1346,8 +1346,125 @@ def write_gptj(name):
     print(f"wrote fixtures/hf/{name}")
 
 
+# ---------------------------------------------------------------- Falcon (modeling_falcon.py)
+def falcon_logits(w, cfg, ids):
+    """FalconForCausalLM forward in float64, splitting query_key_value as FalconAttention._split_heads
+    does: group by group under new_decoder_architecture (each key/value group's query heads, then its
+    key and value), all queries then one key and value under multi_query; attention and MLP in
+    parallel on one input_layernorm or on ln_attn and ln_mlp; rotate-half rotary; exact GELU; no
+    linear biases; the head tied to the embedding unless tie_word_embeddings is false."""
+    p = lambda name: w["transformer." + name].double()
+    d, H, T = cfg["hidden_size"], cfg["num_attention_heads"], ids.shape[1]
+    hd, eps = d // H, cfg["layer_norm_epsilon"]
+    new = cfg.get("new_decoder_architecture", False)
+    KV = cfg["num_kv_heads"] if new else (1 if cfg.get("multi_query", True) else H)
+    two_norms = new and (cfg.get("num_ln_in_parallel_attn") or 2) == 2
+    inv = cfg.get("rope_theta", 10000.0) ** (-torch.arange(0, hd, 2, dtype=torch.float64) / hd)
+    ang = torch.arange(T, dtype=torch.float64)[:, None] * inv[None, :]
+    cos, sin = torch.cat([ang.cos()] * 2, -1), torch.cat([ang.sin()] * 2, -1)
+    rope = lambda t: t * cos + rotate_half(t) * sin
+    mask = torch.tril(torch.ones(T, T, dtype=torch.bool))
+    ln = lambda x, name: F.layer_norm(x, (d,), p(name + ".weight"), p(name + ".bias"), eps)
+    x = p("word_embeddings.weight")[ids]
+    for i in range(cfg["num_hidden_layers"]):
+        l = f"h.{i}."
+        ha = ln(x, l + ("ln_attn" if two_norms else "input_layernorm"))
+        fused = ha @ p(l + "self_attention.query_key_value.weight").T
+        if new:
+            g = fused.view(1, T, KV, H // KV + 2, hd)
+            q, k, v = g[:, :, :, :-2].reshape(1, T, H, hd), g[:, :, :, -2], g[:, :, :, -1]
+        elif KV == 1:
+            g = fused.view(1, T, H + 2, hd)
+            q, k, v = g[:, :, :-2], g[:, :, -2:-1], g[:, :, -1:]
+        else:
+            g = fused.view(1, T, H, 3, hd)
+            q, k, v = g[..., 0, :], g[..., 1, :], g[..., 2, :]
+        q, k, v = (t.transpose(1, 2) for t in (q, k, v))
+        k, v = k.repeat_interleave(H // KV, dim=1), v.repeat_interleave(H // KV, dim=1)
+        s = (rope(q) @ rope(k).transpose(-1, -2)) / math.sqrt(hd)
+        o = (s.masked_fill(~mask, float("-inf")).softmax(-1) @ v).transpose(1, 2).reshape(1, T, d)
+        o = o @ p(l + "self_attention.dense.weight").T
+        mlp = lambda h: F.gelu(h @ p(l + "mlp.dense_h_to_4h.weight").T) @ p(l + "mlp.dense_4h_to_h.weight").T
+        if new or cfg.get("parallel_attn", True):
+            x = x + o + mlp(ln(x, l + "ln_mlp") if two_norms else ha)
+        else:
+            x = x + o
+            x = x + mlp(ln(x, l + "post_attention_layernorm"))
+    x = ln(x, "ln_f")
+    head = w["lm_head.weight"] if not cfg.get("tie_word_embeddings", True) else w["transformer.word_embeddings.weight"]
+    return x @ head.double().T
+
+
+def write_falcon(name, new_arch):
+    """Falcon-7B's layout (the first uploads: multi_query, all query heads then one key and one value
+    in query_key_value, one input_layernorm for the parallel attention and MLP, the head tied, bf16,
+    2 layers, 4 heads of 8) or Falcon-40B's (new_decoder_architecture: 6 heads of 8 in 2 key/value
+    groups fused group by group, ln_attn and ln_mlp, an untied lm_head, fp16, Falcon 2's RoPE base);
+    LayerNorm biases and no linear ones; GPT-2's byte-level BPE in a tokenizer.json."""
+    torch.manual_seed(7040 if new_arch else 7007)
+    directory = os.path.join(OUT, name)
+    os.makedirs(directory, exist_ok=True)
+    vocab = gpt2_tokenizer(directory, 43, True)
+    H, KV, hd, L, T = (6, 2, 8, 2, 24) if new_arch else (4, 1, 8, 2, 24)
+    d = H * hd
+    cfg = {
+        "alibi": False,
+        "apply_residual_connection_post_layernorm": False,
+        "architectures": ["FalconForCausalLM"],
+        "attention_dropout": 0.0,
+        "bias": False,
+        "bos_token_id": vocab - 1,
+        "eos_token_id": vocab - 1,
+        "hidden_dropout": 0.0,
+        "hidden_size": d,
+        "initializer_range": 0.02,
+        "layer_norm_epsilon": 1e-05,
+        "model_type": "falcon",
+        "multi_query": True,
+        "new_decoder_architecture": new_arch,
+        "num_attention_heads": H,
+        "num_hidden_layers": L,
+        "num_kv_heads": KV if new_arch else H,
+        "parallel_attn": True,
+        "max_position_embeddings": T,
+        "torch_dtype": "float16" if new_arch else "bfloat16",
+        "transformers_version": "4.33.0",
+        "use_cache": True,
+        "vocab_size": vocab,
+    }
+    if new_arch:
+        cfg.update({"num_ln_in_parallel_attn": None, "rope_theta": 500042.0, "tie_word_embeddings": False})
+    rnd = lambda *s, std=0.08: torch.randn(*s) * std
+    w = {"transformer.word_embeddings.weight": rnd(vocab, d, std=0.3)}
+    for i in range(L):
+        l = f"transformer.h.{i}."
+        for norm in ("ln_attn", "ln_mlp") if new_arch else ("input_layernorm",):
+            w[l + norm + ".weight"] = 1 + rnd(d, std=0.1)
+            w[l + norm + ".bias"] = rnd(d, std=0.05)
+        w[l + "self_attention.query_key_value.weight"] = rnd((H + 2 * KV) * hd, d, std=0.3)
+        w[l + "self_attention.dense.weight"] = rnd(d, d, std=0.15)
+        w[l + "mlp.dense_h_to_4h.weight"] = rnd(4 * d, d, std=0.2)
+        w[l + "mlp.dense_4h_to_h.weight"] = rnd(d, 4 * d, std=0.1)
+    w["transformer.ln_f.weight"] = 1 + rnd(d, std=0.1)
+    w["transformer.ln_f.bias"] = rnd(d, std=0.05)
+    if new_arch:
+        w["lm_head.weight"] = rnd(vocab, d, std=0.2)
+    with open(os.path.join(directory, "config.json"), "w") as f:
+        json.dump(cfg, f, indent=2)
+    stored = save_model(directory, w, torch.float16 if new_arch else torch.bfloat16)
+    ids = torch.randint(0, vocab, (1, 16))
+    logits = falcon_logits(stored, cfg, ids)
+    write_safetensors(os.path.join(directory, "expected.safetensors"), {"input_ids": ids.int(), "logits": logits})
+    print(f"wrote fixtures/hf/{name}")
+
+
 if __name__ == "__main__":
     import sys
+
+    if sys.argv[1:] == ["falcon"]:  # only the Falcon directories
+        write_falcon("falcon-bf16", False)
+        write_falcon("falcon-new-fp16", True)
+        sys.exit(0)
 
     if sys.argv[1:] == ["gptj"]:  # only the GPT-J directory
         write_gptj("gptj-fp16")
@@ -1412,3 +1529,5 @@ if __name__ == "__main__":
     write_neox("neox-fp16")
     write_phi("phi2-bf16")
     write_gptj("gptj-fp16")
+    write_falcon("falcon-bf16", False)
+    write_falcon("falcon-new-fp16", True)

@@ -158,6 +158,21 @@ describe.skipIf(noTorch)('the PyTorch package (python/shareformer)', () => {
       }),
     },
     {
+      // LayerNorm biases with no linear ones: normBias must reach the package's parameter list.
+      file: 'Falcon-style: LayerNorm biases without linear ones, parallel blocks, one K/V head',
+      config: resolveConfig({
+        ...qwen2Style,
+        kvHeads: 1,
+        ffn: 'gelu',
+        geluExact: true,
+        norm: 'layernorm',
+        bias: false,
+        normBias: true,
+        qkvBias: false,
+        parallelBlocks: true,
+      }),
+    },
+    {
       file: "Llama 3.1's rope scaling",
       config: resolveConfig({
         ...qwen2Style,

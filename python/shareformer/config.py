@@ -34,6 +34,7 @@ DEFAULT_CONFIG = {
     "ropeDims": 0,
     "ropeScaling": None,
     "bias": True,
+    "normBias": True,
     "attentionBias": True,
     "qkvBias": False,
     "qkNorm": False,
@@ -60,6 +61,7 @@ def resolve_config(model):
     if unknown:
         raise ConfigError(f"config.{sorted(unknown)[0]}: unknown field (known: {', '.join(DEFAULT_CONFIG)})")
     c = {**DEFAULT_CONFIG, "kvHeads": model.get("heads", DEFAULT_CONFIG["heads"])}
+    c["normBias"] = model.get("bias", DEFAULT_CONFIG["bias"])
     c["ffnHidden"] = 4 * model.get("dModel", DEFAULT_CONFIG["dModel"])
     c.update(model)
     if not c["headDim"] and c["dModel"] % c["heads"]:
@@ -149,7 +151,7 @@ def parameter_shapes(c, plan):
 
     def norm(name):
         out.append((f"{name}.weight", [d]))
-        if c["norm"] == "layernorm" and c["bias"]:
+        if c["norm"] == "layernorm" and c["normBias"]:
             out.append((f"{name}.bias", [d]))
 
     def linear(name, o, i):

@@ -54,6 +54,10 @@ describe('published parameter counts', () => {
     // gpt-j-6b's tensors sum to 6,050,882,784 (its model card's table says 6,053,381,344); plus
     // its one ln_1 per layer held as two.
     ['gpt-j-6b', 6_050_882_784 + 28 * 2 * 4096],
+    // Falcon: its config's tensors summed (7B: 6,921,720,704 with its one LayerNorm per layer, here
+    // held as two; 40B: 41,303,293,952, already two), the head tied to the embedding.
+    ['falcon-7b', 6_921_720_704 + 32 * 2 * 4544],
+    ['falcon-40b', 41_303_293_952],
     ['gemma-7b', 8_537_680_896],
     ['gemma2-2b', 2_614_341_888],
     ['gemma2-9b', 9_241_705_984],

@@ -54,7 +54,12 @@ export function capsText(c: ModelConfig): string {
 
 /** GPT-NeoX's, Phi's and GPT-J's block shape, as the summary lines name it: ", attention and FFN in parallel, exact GELU" or nothing. */
 export function blockText(c: ModelConfig): string {
-  const attentionBias = c.bias && !c.attentionBias ? ', no attention biases' : '';
+  const attentionBias =
+    c.bias && !c.attentionBias
+      ? ', no attention biases'
+      : !c.bias && c.normBias && c.norm === 'layernorm'
+        ? ', biases on the LayerNorms only'
+        : '';
   return `${c.parallelBlocks ? ', attention and FFN in parallel' : ''}${c.geluExact ? ', exact GELU' : ''}${attentionBias}${c.headBias ? ', a biased output head' : ''}`;
 }
 

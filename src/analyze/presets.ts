@@ -61,6 +61,23 @@ const phi = (layers: number, dModel: number): Partial<ModelConfig> => ({
   bias: true,
   tieEmbeddings: false,
 });
+/** Falcon: parallel blocks, LayerNorm biases and no linear ones, rope over whole heads, exact GELU. */
+const falcon = (layers: number, dModel: number, heads: number, kvHeads: number): Partial<ModelConfig> => ({
+  vocabSize: 65024,
+  layers,
+  dModel,
+  heads,
+  kvHeads,
+  context: 2048,
+  ffn: 'gelu',
+  geluExact: true,
+  parallelBlocks: true,
+  ffnHidden: 4 * dModel,
+  norm: 'layernorm',
+  positions: 'rope',
+  bias: false,
+  normBias: true,
+});
 /** Gemma 3 4B and larger: a 128k context and windows of 1,024. */
 const LONG_GEMMA: Partial<ModelConfig> = { context: 131072, slidingWindow: 1024 };
 
@@ -132,6 +149,15 @@ export const ANALYZER_PRESETS: Record<string, AnalyzerPreset> = {
     config: phi(24, 2048),
   },
   'phi-2': { description: 'Phi-2 (32 heads of 80, RoPE on 32 of them)', config: phi(32, 2560) },
+  'falcon-7b': {
+    description:
+      'Falcon 7B (multi-query: 71 heads of 64, one K/V head; parallel blocks on one LayerNorm, held here as two equal ones)',
+    config: { ...falcon(32, 4544, 71, 1), tieEmbeddings: true },
+  },
+  'falcon-40b': {
+    description: 'Falcon 40B (128 heads of 64 in 8 key/value groups; ln_attn and ln_mlp)',
+    config: { ...falcon(60, 8192, 128, 8), tieEmbeddings: true },
+  },
   'gpt-j-6b': {
     description:
       'GPT-J 6B (parallel blocks on one LayerNorm, held here as two equal ones; no attention biases; RoPE on 64 of 256)',

@@ -197,6 +197,7 @@ const MODEL_FLAGS: Record<string, keyof ModelConfig> = {
   embedDim: 'embedDim',
   relaxRank: 'relaxRank',
   qkvBias: 'qkvBias',
+  normBias: 'normBias',
   qkNorm: 'qkNorm',
   embedScale: 'embedScale',
   postNorms: 'postNorms',

@@ -70,6 +70,11 @@ export interface ModelConfig {
   /** Biases on every linear layer (and LayerNorm). */
   bias: boolean;
   /**
+   * LayerNorm with a bias; unless given, as `bias` says. Falcon: biases on its norms and none on
+   * its linear layers (bias false, normBias true).
+   */
+  normBias: boolean;
+  /**
    * With `bias`, biases on the attention's query, key, value and output projections too; false
    * keeps them on the FFN and the norms only (GPT-J's layout).
    */
@@ -127,6 +132,7 @@ export const DEFAULT_CONFIG: ModelConfig = {
   ropeDims: 0,
   ropeScaling: null,
   bias: true,
+  normBias: true,
   attentionBias: true,
   qkvBias: false,
   qkNorm: false,
@@ -203,6 +209,7 @@ export const modelConfigSchema = z.strictObject({
     ])
     .nullable(),
   bias: z.boolean(),
+  normBias: z.boolean(),
   attentionBias: z.boolean(),
   qkvBias: z.boolean(),
   qkNorm: z.boolean(),
@@ -218,7 +225,7 @@ export const modelConfigSchema = z.strictObject({
   relaxRank: z.number().int().min(0).max(CONFIG_LIMITS.dModel),
 });
 
-/** Fills defaults (kvHeads follows heads, ffnHidden is 4·dModel unless given) and validates. */
+/** Fills defaults (kvHeads follows heads, normBias follows bias, ffnHidden is 4·dModel unless given) and validates. */
 export function resolveConfig(partial: Partial<ModelConfig> = {}): ModelConfig {
   if (partial === null || typeof partial !== 'object' || Array.isArray(partial)) {
     throw new ConfigError('', `must be an object of model fields, got ${JSON.stringify(partial)}`);
@@ -230,6 +237,7 @@ export function resolveConfig(partial: Partial<ModelConfig> = {}): ModelConfig {
   const merged = {
     ...DEFAULT_CONFIG,
     kvHeads: partial.heads ?? DEFAULT_CONFIG.heads,
+    normBias: partial.bias ?? DEFAULT_CONFIG.bias,
     ffnHidden: 4 * (typeof partial.dModel === 'number' ? partial.dModel : DEFAULT_CONFIG.dModel),
     ...partial,
   };

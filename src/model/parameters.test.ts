@@ -98,6 +98,32 @@ describe('parameterCount matches the formula for every strategy', () => {
   });
 });
 
+describe('biases follow bias, normBias and attentionBias', () => {
+  const biases = (over: Partial<ModelConfig>) =>
+    parameterLayout(resolveConfig({ layers: 1, dModel: 8, heads: 2, ...over }))
+      .map((p) => p.name)
+      .filter((n) => n.endsWith('.bias'));
+  it('LayerNorm biases follow bias unless normBias says otherwise (Falcon: on its norms only)', () => {
+    expect(biases({ bias: false })).toEqual([]);
+    expect(biases({ bias: false, normBias: true })).toEqual([
+      'layers.0.norm1.bias',
+      'layers.0.norm2.bias',
+      'norm.bias',
+    ]);
+    expect(biases({ bias: true, normBias: false })).not.toContain('norm.bias');
+    expect(biases({ bias: false, normBias: true, norm: 'rmsnorm' })).toEqual([]);
+  });
+  it("attentionBias false keeps the FFN and norm biases and drops the four projections' (GPT-J)", () => {
+    expect(biases({ attentionBias: false })).toEqual([
+      'layers.0.norm1.bias',
+      'layers.0.norm2.bias',
+      'layers.0.ffn.up.bias',
+      'layers.0.ffn.down.bias',
+      'norm.bias',
+    ]);
+  });
+});
+
 describe('relaxed sharing adds rank-r deltas only where a layer shares a set', () => {
   it('counts r·(in + out) per relaxed matrix, as the relaxation component, and nothing for unshared layers', () => {
     const r = 3;

@@ -41,7 +41,7 @@ export function parameterLayout(c: ModelConfig, plan: SharingPlan = planOf(c)): 
   if (c.positions === 'learned') out.push({ name: 'pos.weight', shape: [c.context, d], component: 'positions' });
   const norm = (name: string, set?: ParameterSpec['set']) => {
     out.push({ name: `${name}.weight`, shape: [d], component: 'norm', ...(set && { set }) });
-    if (c.norm === 'layernorm' && c.bias)
+    if (c.norm === 'layernorm' && c.normBias)
       out.push({ name: `${name}.bias`, shape: [d], component: 'norm', ...(set && { set }) });
   };
   const linear = (name: string, o: number, i: number, component: Component, set: ParameterSpec['set']) => {

@@ -9,7 +9,9 @@
 // biases, attention and FFN in parallel, rotary embeddings on a quarter of each head, exact GELU)
 // and Phi-1.5 / Phi-2 (PhiForCausalLM: the same parallel block reading one LayerNorm, rotary
 // embeddings on 0.4 of each head, GELU's tanh form, a biased output head) and GPT-J (GPTJForCausalLM:
-// Phi's block without attention biases, rotary embeddings on rotary_dim dimensions in adjacent pairs).
+// Phi's block without attention biases, rotary embeddings on rotary_dim dimensions in adjacent pairs)
+// and Falcon (FalconForCausalLM: parallel blocks on one LayerNorm or two, MQA or GQA with Q/K/V fused
+// group by group, LayerNorm biases without linear ones).
 // Every field is either mapped, known not to change the
 // computation (dropout rates, token ids, bookkeeping), or refused by name: a config that asks for
 // something this runtime does not compute (rope scaling other than Llama 3.1's, per-layer sliding
@@ -21,6 +23,7 @@ export type HfFamily =
   | 'gpt_neox'
   | 'phi'
   | 'gptj'
+  | 'falcon'
   | 'llama'
   | 'qwen2'
   | 'qwen3'
@@ -34,6 +37,7 @@ export const SUPPORTED_ARCHITECTURES: Record<string, HfFamily> = {
   GPTNeoXForCausalLM: 'gpt_neox',
   PhiForCausalLM: 'phi',
   GPTJForCausalLM: 'gptj',
+  FalconForCausalLM: 'falcon',
   LlamaForCausalLM: 'llama',
   MistralForCausalLM: 'llama',
   Qwen2ForCausalLM: 'qwen2',
@@ -52,6 +56,7 @@ export const FAMILY_ARCHITECTURE: Record<HfFamily, string> = {
   gpt_neox: 'GPTNeoXForCausalLM',
   phi: 'PhiForCausalLM',
   gptj: 'GPTJForCausalLM',
+  falcon: 'FalconForCausalLM',
   llama: 'LlamaForCausalLM',
   qwen2: 'Qwen2ForCausalLM',
   qwen3: 'Qwen3ForCausalLM',
@@ -111,7 +116,7 @@ const HARMLESS = new Set([
 ]);
 
 type Json = Record<string, unknown>;
-type LlamaFamily = Exclude<HfFamily, 'gpt2' | 'gpt_neox' | 'phi' | 'gptj' | 'gemma' | 'gemma2' | 'gemma3'>;
+type LlamaFamily = Exclude<HfFamily, 'gpt2' | 'gpt_neox' | 'phi' | 'gptj' | 'falcon' | 'gemma' | 'gemma2' | 'gemma3'>;
 
 function field<T>(
   cfg: Json,
@@ -408,6 +413,127 @@ function gptjConfig(cfg: Json, source: string): Partial<ModelConfig> {
     bias: true,
     attentionBias: false,
     tieEmbeddings: field(cfg, 'tie_word_embeddings', source, isBool, 'true or false', false),
+  };
+}
+
+const FALCON_FIELDS = new Set([
+  'vocab_size',
+  'hidden_size',
+  'num_hidden_layers',
+  'num_attention_heads',
+  'num_kv_heads',
+  'new_decoder_architecture',
+  'multi_query',
+  'parallel_attn',
+  'num_ln_in_parallel_attn',
+  'alibi',
+  'bias',
+  'activation',
+  'ffn_hidden_size',
+  'layer_norm_epsilon',
+  'max_position_embeddings',
+  'rope_theta',
+  'rope_scaling',
+  'tie_word_embeddings',
+  'apply_residual_connection_post_layernorm',
+  'hidden_dropout',
+  // The remote-code classes of the first uploads; architectures names transformers' own.
+  'auto_map',
+]);
+
+/**
+ * How Falcon's layer reads its input: the first uploads (7B) fuse Q/K/V as all query heads then one
+ * key and one value head (multi_query) or head by head, and run attention and MLP in parallel on
+ * one input_layernorm (parallel_attn) or in sequence; new_decoder_architecture (40B, 180B, 11B)
+ * always runs them in parallel, on ln_attn and ln_mlp (num_ln_in_parallel_attn 2, its default) or
+ * one input_layernorm, with num_kv_heads key/value heads.
+ */
+export function falconLayout(
+  cfg: Json,
+  source: string,
+  heads: number,
+): { kvHeads: number; parallel: boolean; norms: 1 | 2 } {
+  const isBoolOrNull = (v: unknown) => v === null || typeof v === 'boolean';
+  for (const key of ['new_decoder_architecture', 'multi_query', 'parallel_attn'])
+    supported(cfg, key, isBoolOrNull, 'true or false', source);
+  const newArch = cfg.new_decoder_architecture === true;
+  const kv = field(cfg, 'num_kv_heads', source, isPosInt, 'a positive integer or null', heads);
+  if (newArch) {
+    if (heads % kv !== 0)
+      throw new HfImportError(`${source}: "num_attention_heads" ${heads} is not divisible by "num_kv_heads" ${kv}`);
+    supported(
+      cfg,
+      'parallel_attn',
+      (v) => v !== false,
+      'new_decoder_architecture runs attention and MLP in parallel',
+      source,
+    );
+    const norms = field(
+      cfg,
+      'num_ln_in_parallel_attn',
+      source,
+      (v): v is number => v === 1 || v === 2,
+      '1, 2 or null',
+      2,
+    );
+    return { kvHeads: kv, parallel: true, norms: norms as 1 | 2 };
+  }
+  const mqa = cfg.multi_query !== false;
+  // Without multi_query the first layout splits Q/K/V head by head, so it has as many as heads.
+  if (!mqa && kv !== heads)
+    throw new HfImportError(
+      `${source}: "num_kv_heads" ${kv} with multi_query false and no new_decoder_architecture: transformers' Falcon then splits Q/K/V head by head, which needs ${heads}`,
+    );
+  const parallel = cfg.parallel_attn !== false;
+  return { kvHeads: mqa ? 1 : heads, parallel, norms: parallel ? 1 : 2 };
+}
+
+/**
+ * Falcon: LayerNorm with biases, linear layers with biases only when "bias" (none in the released
+ * models), rotary embeddings over whole heads, exact GELU, a head tied to the embedding unless
+ * tie_word_embeddings is false; one parallel LayerNorm is imported as both of shareformer's norms.
+ * ALiBi (Falcon-RW) is refused by name.
+ */
+function falconConfig(cfg: Json, source: string): Partial<ModelConfig> {
+  refuseUnknown(cfg, FALCON_FIELDS, source);
+  supported(
+    cfg,
+    'alibi',
+    (v) => v === false,
+    'ALiBi position biases: shareformer has learned and rotary positions',
+    source,
+  );
+  supported(
+    cfg,
+    'apply_residual_connection_post_layernorm',
+    (v) => v === false,
+    "the residual is the layer's input (transformers' Falcon does not read this field, so a model trained with it would not compute as its authors meant)",
+    source,
+  );
+  const d = field(cfg, 'hidden_size', source, isPosInt, 'a positive integer');
+  const heads = field(cfg, 'num_attention_heads', source, isPosInt, 'a positive integer');
+  if (d % heads !== 0)
+    throw new HfImportError(`${source}: "hidden_size" ${d} is not divisible by "num_attention_heads" ${heads}`);
+  const layout = falconLayout(cfg, source, heads);
+  const bias = field(cfg, 'bias', source, isBool, 'true or false', false);
+  return {
+    vocabSize: field(cfg, 'vocab_size', source, isPosInt, 'a positive integer'),
+    layers: field(cfg, 'num_hidden_layers', source, isPosInt, 'a positive integer'),
+    dModel: d,
+    heads,
+    kvHeads: layout.kvHeads,
+    context: field(cfg, 'max_position_embeddings', source, isPosInt, 'a positive integer', 2048),
+    ffn: 'gelu',
+    geluExact: geluExact(cfg, source, 'gelu', 'activation'),
+    parallelBlocks: layout.parallel,
+    ffnHidden: field(cfg, 'ffn_hidden_size', source, isPosInt, 'a positive integer or null', 4 * d),
+    norm: 'layernorm',
+    normEps: field(cfg, 'layer_norm_epsilon', source, isPosNum, 'a positive number', 1e-5),
+    positions: 'rope',
+    ...rotary(cfg, source),
+    bias,
+    normBias: true,
+    tieEmbeddings: field(cfg, 'tie_word_embeddings', source, isBool, 'true or false', true),
   };
 }
 
@@ -777,6 +903,8 @@ export interface HfModelConfig {
   architecture: string;
   family: HfFamily;
   config: ModelConfig;
+  /** LayerNorms per layer in the files when the model's two norms may be one tensor (Falcon's parallel layers). */
+  norms?: 1 | 2;
 }
 
 /** Maps a Hugging Face config.json; errors name the file and the field. */
@@ -801,19 +929,22 @@ export function modelConfigFromHf(json: unknown, source: string): HfModelConfig 
           ? phiConfig(cfg, source)
           : family === 'gptj'
             ? gptjConfig(cfg, source)
-            : family === 'gemma3'
-              ? gemmaConfig(
-                  architecture === 'Gemma3ForConditionalGeneration' ? gemma3TextOf(cfg, source) : cfg,
-                  source,
-                  3,
-                )
-              : family === 'gemma2'
-                ? gemmaConfig(cfg, source, 2)
-                : family === 'gemma'
-                  ? gemma1Config(cfg, source)
-                  : llamaConfig(cfg, source, family);
+            : family === 'falcon'
+              ? falconConfig(cfg, source)
+              : family === 'gemma3'
+                ? gemmaConfig(
+                    architecture === 'Gemma3ForConditionalGeneration' ? gemma3TextOf(cfg, source) : cfg,
+                    source,
+                    3,
+                  )
+                : family === 'gemma2'
+                  ? gemmaConfig(cfg, source, 2)
+                  : family === 'gemma'
+                    ? gemma1Config(cfg, source)
+                    : llamaConfig(cfg, source, family);
+  const norms = family === 'falcon' ? falconLayout(cfg, source, partial.heads!).norms : undefined;
   try {
-    return { architecture, family, config: resolveConfig(partial) };
+    return { architecture, family, config: resolveConfig(partial), ...(norms && { norms }) };
   } catch (e) {
     throw new HfImportError(`${source}: ${(e as Error).message}`);
   }

@@ -49,6 +49,8 @@ describe.each([
   'neox-fp16',
   'phi2-bf16',
   'gptj-fp16',
+  'falcon-bf16',
+  'falcon-new-fp16',
 ])('%s: import, export, import', (dir) => {
   it('gives bit-identical logits and the same token ids', () => {
     const first = importHuggingFace(directoryReader(join(FIXTURES, dir)));
@@ -241,6 +243,27 @@ it("GPT-J goes out as GPT-J: the original's tensors and values, its query and ke
     ]);
 });
 
+it.each([
+  ['falcon-bf16', { new_decoder_architecture: false, multi_query: true, parallel_attn: true }],
+  ['falcon-new-fp16', { new_decoder_architecture: true, num_kv_heads: 2, num_ln_in_parallel_attn: 2 }],
+])("Falcon goes out in the layout it came in (%s): the original's tensors and values", (dir, fields) => {
+  const first = importHuggingFace(directoryReader(join(FIXTURES, dir)));
+  const out = exportHuggingFace(first.lm, first.tokenizer);
+  expect(JSON.parse(out.files['config.json'] as string)).toMatchObject({
+    architectures: ['FalconForCausalLM'],
+    bias: false,
+    alibi: false,
+    ...fields,
+  });
+  const original = readSafetensors(new Uint8Array(readFileSync(join(FIXTURES, dir, 'model.safetensors'))));
+  const written = readSafetensors(out.files['model.safetensors'] as Uint8Array);
+  expect([...written.tensors.keys()].sort()).toEqual([...original.tensors.keys()].sort());
+  for (const name of original.tensors.keys())
+    expect([...toFloat32(written.tensors.get(name)!, name)], name).toEqual([
+      ...toFloat32(original.tensors.get(name)!, name),
+    ]);
+});
+
 describe('shareformer models out to Hugging Face', () => {
   const chars = CharTokenizer.fromText('abcdefghij ,.');
   const gpt2Like = { vocabSize: chars.vocabSize, layers: 4, dModel: 16, heads: 2, context: 16 };
@@ -304,6 +327,24 @@ describe('shareformer models out to Hugging Face', () => {
     );
   });
 
+  it('LayerNorm biases without linear ones go out as Falcon: sequential layers in its first layout, GQA in its new one', () => {
+    const falconLike = { ...gpt2Like, heads: 4, positions: 'rope', bias: false, normBias: true } as const;
+    for (const [over, newArch] of [
+      [{ kvHeads: 1 }, false],
+      [{ kvHeads: 4, geluExact: true }, false],
+      [{ kvHeads: 2, parallelBlocks: true }, true],
+    ] as const) {
+      const lm = new TransformerLM({ ...falconLike, ...over }, 6);
+      for (const [name, t] of lm.params)
+        if (name.endsWith('norm1.bias')) t.data.set(t.data.map((_, i) => 0.01 * (i % 5)));
+      const { out, back } = roundTrip(lm, chars);
+      expect(out.architecture).toBe('FalconForCausalLM');
+      expect(JSON.parse(out.files['config.json'] as string).new_decoder_architecture).toBe(newArch);
+      expect(back.lm.config).toMatchObject({ kvHeads: over.kvHeads, normBias: true, bias: false });
+      expect(logits(back.lm)).toEqual(logits(lm));
+    }
+  });
+
   it('Llama layout with GQA, an untied head and the byte tokenizer', () => {
     const lm = new TransformerLM(
       {
@@ -358,6 +399,11 @@ describe('shareformer models out to Hugging Face', () => {
       'a GPT-J layout at another RoPE base',
       { attentionBias: false, parallelBlocks: true, positions: 'rope', ropeBase: 500000 },
       /export as GPTJForCausalLM, .*; this model lacks rope base 10000$/,
+    ],
+    [
+      'sequential Falcon layers with grouped K/V heads',
+      { heads: 4, kvHeads: 2, positions: 'rope', bias: false, normBias: true },
+      /export as FalconForCausalLM, .*; this model lacks parallel blocks or 1 or heads K\/V heads$/,
     ],
     ['GPT-2 with heads wider than d / heads', { headDim: 16 }, /GPT-2 needs .* heads of dModel \/ heads/],
     ['GPT-2 with head norms', { qkNorm: true }, /--qk-norm exports as Qwen3ForCausalLM/],

@@ -1,4 +1,4 @@
-// shareformer → Hugging Face: the GPT-2, GPT-NeoX, Phi, GPT-J, Llama, Mistral, Qwen2, Qwen3, Gemma 2 or Gemma 3 layout
+// shareformer → Hugging Face: the GPT-2, GPT-NeoX, Phi, GPT-J, Falcon, Llama, Mistral, Qwen2, Qwen3, Gemma 2 or Gemma 3 layout
 // that matches the config, with a config.json a Hugging Face user loads unchanged (GPT2LMHeadModel,
 // LlamaForCausalLM, …, Gemma3ForCausalLM) and the tokenizer files. The stock classes have one set of weights per layer and every layer computes
 // its own keys, values and attention, so cross-layer weight sharing is exported by writing each
@@ -91,6 +91,8 @@ export function exportFamily(c: ModelConfig): HfFamily {
     );
   // GPT-J's class has no attention biases (and a biased head); Phi's has both.
   if (c.bias && !c.attentionBias) return gptjFamily(c);
+  // Falcon's is the one with biases on its LayerNorms and none on its linear layers.
+  if (c.norm === 'layernorm' && c.normBias && !c.bias) return falconFamily(c);
   if (c.headBias) return phiFamily(c);
   const gemma = c.ffn === 'geglu' || c.postNorms || c.embedScale;
   if (gemma) {
@@ -191,6 +193,27 @@ function gptjFamily(c: ModelConfig): HfFamily {
     { ...parallelExtras(c), 'rope scaling': c.ropeScaling !== null, 'Q/K/V biases': c.qkvBias },
   );
   return 'gptj';
+}
+
+/** LayerNorm biases without linear ones are Falcon's: rope over whole heads, a GELU MLP, MQA, GQA or MHA. */
+function falconFamily(c: ModelConfig): HfFamily {
+  requireLayout(
+    'LayerNorm biases without linear ones (--no-bias --norm-bias) export as FalconForCausalLM',
+    {
+      rope: c.positions === 'rope',
+      'ffn gelu': c.ffn === 'gelu',
+      'heads of dModel / heads': headSize(c) * c.heads === c.dModel,
+      // Sequential layers exist only in Falcon's first layout, which has one K/V head or one per head.
+      'parallel blocks or 1 or heads K/V heads': c.parallelBlocks || c.kvHeads === 1 || c.kvHeads === c.heads,
+    },
+    {
+      ...parallelExtras(c),
+      'partial rotary': c.ropeDims > 0,
+      'Q/K/V biases': c.qkvBias,
+      'a biased output head': c.headBias,
+    },
+  );
+  return 'falcon';
 }
 
 /**
@@ -389,6 +412,99 @@ function gptjTensors(lm: TransformerLM): Record<string, TensorToWrite> {
   t['lm_head.weight'] = { shape: [c.vocabSize, d], data: w(c.tieEmbeddings ? 'embed.weight' : 'head.weight') };
   t['lm_head.bias'] = { shape: [c.vocabSize], data: c.headBias ? w('head.bias') : new Float32Array(c.vocabSize) };
   return t;
+}
+
+/** How a Falcon goes out: its first layout (Falcon-7B) when it can hold the model, else new_decoder_architecture. */
+function falconShape(lm: TransformerLM): { newArch: boolean; norms: 1 | 2 } {
+  const c = lm.config;
+  const equal = (kind: string) =>
+    Array.from({ length: c.layers }, (_, i) => i).every((i) => {
+      const one = lm.params.get(`layers.${lm.plan.attnSet[i]}.norm1.${kind}`)!.data,
+        two = lm.params.get(`layers.${lm.plan.ffnSet[i]}.norm2.${kind}`)!.data;
+      return one.every((v, k) => v === two[k]);
+    });
+  const norms = c.parallelBlocks && equal('weight') && equal('bias') ? 1 : 2;
+  const firstLayout = !c.parallelBlocks || (norms === 1 && (c.kvHeads === 1 || c.kvHeads === c.heads));
+  return { newArch: !firstLayout, norms };
+}
+
+/** Falcon's names; Q/K/V fused group by group (each key/value group's query heads, its key, its value). */
+function falconTensors(lm: TransformerLM): Record<string, TensorToWrite> {
+  const c = lm.config,
+    d = c.dModel,
+    hd = headSize(c),
+    f = c.ffnHidden,
+    group = c.heads / c.kvHeads;
+  const { norms } = falconShape(lm);
+  const w = (name: string) => lm.params.get(name)!.data;
+  const [one, two] = !c.parallelBlocks
+    ? ['input_layernorm', 'post_attention_layernorm']
+    : norms === 2
+      ? ['ln_attn', 'ln_mlp']
+      : ['input_layernorm', null];
+  const t: Record<string, TensorToWrite> = {
+    'transformer.word_embeddings.weight': { shape: [c.vocabSize, d], data: w('embed.weight') },
+  };
+  const block = hd * d;
+  for (let i = 0; i < c.layers; i++) {
+    const a = `layers.${lm.plan.attnSet[i]}`,
+      m = `layers.${lm.plan.ffnSet[i]}`,
+      h = `transformer.h.${i}`;
+    for (const kind of ['weight', 'bias'] as const) {
+      t[`${h}.${one}.${kind}`] = { shape: [d], data: w(`${a}.norm1.${kind}`) };
+      if (two) t[`${h}.${two}.${kind}`] = { shape: [d], data: w(`${m}.norm2.${kind}`) };
+    }
+    const [q, k, v] = ['q', 'k', 'v'].map((p) => layerMatrix(lm, i, `attn.${p}`)) as [
+      Float32Array,
+      Float32Array,
+      Float32Array,
+    ];
+    const fused = new Float32Array((c.heads + 2 * c.kvHeads) * block);
+    for (let g = 0; g < c.kvHeads; g++) {
+      const at = g * (group + 2) * block;
+      fused.set(q.subarray(g * group * block, (g + 1) * group * block), at);
+      fused.set(k.subarray(g * block, (g + 1) * block), at + group * block);
+      fused.set(v.subarray(g * block, (g + 1) * block), at + (group + 1) * block);
+    }
+    t[`${h}.self_attention.query_key_value.weight`] = { shape: [(c.heads + 2 * c.kvHeads) * hd, d], data: fused };
+    t[`${h}.self_attention.dense.weight`] = { shape: [d, d], data: layerMatrix(lm, i, 'attn.o') };
+    t[`${h}.mlp.dense_h_to_4h.weight`] = { shape: [f, d], data: layerMatrix(lm, i, 'ffn.up') };
+    t[`${h}.mlp.dense_4h_to_h.weight`] = { shape: [d, f], data: layerMatrix(lm, i, 'ffn.down') };
+  }
+  t['transformer.ln_f.weight'] = { shape: [d], data: w('norm.weight') };
+  t['transformer.ln_f.bias'] = { shape: [d], data: w('norm.bias') };
+  if (!c.tieEmbeddings) t['lm_head.weight'] = { shape: [c.vocabSize, d], data: w('head.weight') };
+  return t;
+}
+
+/** Falcon's config.json: Falcon-7B's fields, or Falcon-40B's with new_decoder_architecture. */
+function falconConfig(lm: TransformerLM, rope_scaling: unknown, ids: Record<string, unknown>): Record<string, unknown> {
+  const c = lm.config,
+    { newArch, norms } = falconShape(lm);
+  return {
+    architectures: ['FalconForCausalLM'],
+    model_type: 'falcon',
+    activation: c.geluExact ? 'gelu' : 'gelu_new',
+    hidden_size: c.dModel,
+    ffn_hidden_size: c.ffnHidden,
+    num_hidden_layers: c.layers,
+    num_attention_heads: c.heads,
+    num_kv_heads: c.kvHeads,
+    new_decoder_architecture: newArch,
+    multi_query: c.kvHeads === 1,
+    parallel_attn: c.parallelBlocks,
+    ...(newArch && { num_ln_in_parallel_attn: norms }),
+    alibi: false,
+    bias: false,
+    max_position_embeddings: c.context,
+    layer_norm_epsilon: c.normEps,
+    rope_theta: c.ropeBase,
+    rope_scaling,
+    vocab_size: c.vocabSize,
+    tie_word_embeddings: c.tieEmbeddings,
+    torch_dtype: 'float32',
+    ...ids,
+  };
 }
 
 /** GPT-J-6B's config.json fields. */
@@ -640,7 +756,8 @@ function gemma1Config(c: ModelConfig, ids: Record<string, unknown>): Record<stri
   };
 }
 
-function hfConfig(family: HfFamily, c: ModelConfig, tokenizer: Tokenizer): Record<string, unknown> {
+function hfConfig(family: HfFamily, lm: TransformerLM, tokenizer: Tokenizer): Record<string, unknown> {
+  const c = lm.config;
   const ids = { bos_token_id: tokenizer.bosId ?? tokenizer.eosId ?? null, eos_token_id: tokenizer.eosId ?? null };
   if (family === 'gpt2') {
     return {
@@ -682,6 +799,7 @@ function hfConfig(family: HfFamily, c: ModelConfig, tokenizer: Tokenizer): Recor
   if (family === 'gpt_neox') return neoxConfig(c, rope_scaling, ids);
   if (family === 'phi') return phiConfig(c, rope_scaling, ids);
   if (family === 'gptj') return gptjConfig(c, ids);
+  if (family === 'falcon') return falconConfig(lm, rope_scaling, ids);
   if (family === 'gemma') return gemma1Config(c, ids);
   const llamaOnly = { rope_scaling, attention_bias: false, mlp_bias: false };
   const windowed = family === 'llama' && c.slidingWindow > 0;
@@ -729,9 +847,11 @@ export function exportHuggingFace(lm: TransformerLM, tokenizer: Tokenizer): HfEx
           ? phiTensors(lm)
           : family === 'gptj'
             ? gptjTensors(lm)
-            : family === 'gemma3' || family === 'gemma2' || family === 'gemma'
-              ? gemmaTensors(lm)
-              : llamaTensors(lm);
+            : family === 'falcon'
+              ? falconTensors(lm)
+              : family === 'gemma3' || family === 'gemma2' || family === 'gemma'
+                ? gemmaTensors(lm)
+                : llamaTensors(lm);
   const exportedParameters = Object.values(tensors).reduce((n, t) => n + t.data.length, 0);
   const uniqueParameters = lm.parameterCount().total;
   const notes: string[] = [];
@@ -741,7 +861,7 @@ export function exportHuggingFace(lm: TransformerLM, tokenizer: Tokenizer): HfEx
     );
   }
   const files: Record<string, Uint8Array | string> = {
-    'config.json': `${JSON.stringify(hfConfig(family, lm.config, tokenizer), null, 2)}\n`,
+    'config.json': `${JSON.stringify(hfConfig(family, lm, tokenizer), null, 2)}\n`,
     'model.safetensors': writeSafetensors(tensors, { format: 'pt' }),
   };
   Object.assign(files, tokenizerFiles(tokenizer, notes));

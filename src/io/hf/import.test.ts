@@ -1,5 +1,5 @@
 // Hugging Face checkpoints come in with their meaning intact: the logits of every fixture model
-// (GPT-2, GPT-NeoX, Phi-2, GPT-J, Llama / Mistral, Llama 3.1's rope scaling, Qwen2, Qwen3, Phi-3 and Gemma 1, 2, 3; Hub and save_pretrained layouts; fp32, fp16, bf16; single and
+// (GPT-2, GPT-NeoX, Phi-2, GPT-J, Falcon, Llama / Mistral, Llama 3.1's rope scaling, Qwen2, Qwen3, Phi-3 and Gemma 1, 2, 3; Hub and save_pretrained layouts; fp32, fp16, bf16; single and
 // sharded) match PyTorch's, computed from the published model definitions, to 1e-5; the written
 // checkpoint loads bit-exactly; and bad directories are refused with the file and tensor named.
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -46,6 +46,8 @@ describe.each([
   ['neox-fp16', 'GPTNeoXForCausalLM', 'F16'],
   ['phi2-bf16', 'PhiForCausalLM', 'BF16'],
   ['gptj-fp16', 'GPTJForCausalLM', 'F16'],
+  ['falcon-bf16', 'FalconForCausalLM', 'BF16'],
+  ['falcon-new-fp16', 'FalconForCausalLM', 'F16'],
 ])('%s', (dir, architecture, dtype) => {
   const { ids, logits } = expected(dir);
 
@@ -104,7 +106,7 @@ describe('bad model directories are refused, naming the file and what is wrong',
       'an unknown architecture',
       'gpt2-hub',
       editJSON('config.json', (j) => (j.architectures = ['BertForMaskedLM'])),
-      /config\.json: "architectures" is \["BertForMaskedLM"\]; supported: GPT2LMHeadModel, GPTNeoXForCausalLM, PhiForCausalLM, GPTJForCausalLM, LlamaForCausalLM, MistralForCausalLM, Qwen2ForCausalLM, Qwen3ForCausalLM, Phi3ForCausalLM/,
+      /config\.json: "architectures" is \["BertForMaskedLM"\]; supported: GPT2LMHeadModel, GPTNeoXForCausalLM, PhiForCausalLM, GPTJForCausalLM, FalconForCausalLM, LlamaForCausalLM, MistralForCausalLM, Qwen2ForCausalLM, Qwen3ForCausalLM, Phi3ForCausalLM/,
     ],
     [
       'dynamic rope scaling',
@@ -240,6 +242,39 @@ describe('bad model directories are refused, naming the file and what is wrong',
       'gptj-fp16',
       (d) => editHeader(join(d, 'model.safetensors'), 'h.1.attn.masked_bias', 'h.1.attn.q_proj.bias'),
       /unexpected tensor "transformer\.h\.1\.attn\.q_proj\.bias" \(not part of a GPT-J model with this config\.json\)/,
+    ],
+    [
+      'a Falcon with ALiBi (Falcon-RW)',
+      'falcon-bf16',
+      editJSON('config.json', (j) => (j.alibi = true)),
+      /config\.json: "alibi": true is not supported \(ALiBi position biases/,
+    ],
+    [
+      'a Falcon whose residual is the LayerNorm output',
+      'falcon-bf16',
+      editJSON('config.json', (j) => (j.apply_residual_connection_post_layernorm = true)),
+      /"apply_residual_connection_post_layernorm": true is not supported/,
+    ],
+    [
+      'a Falcon whose key/value groups do not divide its heads',
+      'falcon-new-fp16',
+      editJSON('config.json', (j) => (j.num_kv_heads = 4)),
+      /config\.json: "num_attention_heads" 6 is not divisible by "num_kv_heads" 4/,
+    ],
+    [
+      'a first-layout Falcon without multi_query but fewer key/value heads',
+      'falcon-bf16',
+      editJSON('config.json', (j) => {
+        j.multi_query = false;
+        j.num_kv_heads = 2;
+      }),
+      /"num_kv_heads" 2 with multi_query false and no new_decoder_architecture: transformers' Falcon then splits Q\/K\/V head by head, which needs 4/,
+    ],
+    [
+      'a Falcon whose files hold one LayerNorm where config.json says two',
+      'falcon-new-fp16',
+      (d) => editHeader(join(d, 'model.safetensors'), 'h.1.ln_mlp.bias', 'h.1.ln_mlx.bias'),
+      /missing tensor "transformer\.h\.1\.ln_mlp\.bias" \(needed for layers\.1\.norm2\.bias \[48\]\)/,
     ],
     [
       "Gemma 3's pattern field in a Gemma 2 config",
@@ -563,6 +598,50 @@ describe('bad model directories are refused, naming the file and what is wrong',
     expect([...gptj.lm.params.get('layers.0.norm2.weight')!.data]).toEqual([
       ...gptj.lm.params.get('layers.0.norm1.weight')!.data,
     ]);
+  });
+
+  it("Falcon's multi-query and grouped layouts, its one or two LayerNorms and its norm-only biases are the model's", () => {
+    const seven = importHuggingFace(directoryReader(join(FIXTURES, 'falcon-bf16')));
+    // Falcon-7B's config says num_kv_heads 71 beside multi_query, which its class ignores: one K/V head.
+    expect(seven.lm.config).toMatchObject({
+      kvHeads: 1,
+      parallelBlocks: true,
+      bias: false,
+      normBias: true,
+      geluExact: true,
+      tieEmbeddings: true,
+    });
+    const forty = importHuggingFace(directoryReader(join(FIXTURES, 'falcon-new-fp16')));
+    expect(forty.lm.config).toMatchObject({ heads: 6, kvHeads: 2, ropeBase: 500042, tieEmbeddings: false });
+    expect([...forty.lm.params.keys()].filter((n) => n.endsWith('.bias'))).toEqual([
+      'layers.0.norm1.bias',
+      'layers.0.norm2.bias',
+      'layers.1.norm1.bias',
+      'layers.1.norm2.bias',
+      'norm.bias',
+    ]);
+    const { ids, logits } = expected('falcon-new-fp16');
+    const variant = (over: Partial<ModelConfig>, edit: (w: Map<string, Float32Array>) => void = () => {}) => {
+      const weights = new Map([...forty.lm.params].map(([n, t]) => [n, t.data.slice()]));
+      edit(weights);
+      const lm = new TransformerLM({ ...forty.lm.config, ...over }, null);
+      lm.loadWeights(weights);
+      return relativeDiff(noGrad(() => lm.forward(ids, 1)).data, Float32Array.from(logits));
+    };
+    expect(variant({})).toBeLessThan(1e-5);
+    // ln_mlp is its own norm: the MLP reading ln_attn's output computes something else.
+    expect(
+      variant({}, (w) => {
+        for (const k of ['weight', 'bias'])
+          for (const l of [0, 1]) w.set(`layers.${l}.norm2.${k}`, w.get(`layers.${l}.norm1.${k}`)!);
+      }),
+    ).toBeGreaterThan(1e-3);
+    // Without the LayerNorm biases (as bias false alone would leave it) the logits move.
+    expect(
+      variant({}, (w) => {
+        for (const [n, t] of w) if (/norm[12]?\.bias$/.test(n)) t.fill(0);
+      }),
+    ).toBeGreaterThan(1e-3);
   });
 
   it("Gemma 3 27B's score scale comes in: 1/√query_pre_attn_scalar, not 1/√head_dim", () => {

@@ -177,12 +177,12 @@ export function openHfModel(reader: HfFileReader): HfModel {
   if (!reader.has('config.json'))
     throw new HfImportError(`${reader.source}: no config.json (is this a Hugging Face model directory?)`);
   const notes: string[] = [];
-  const { architecture, family, config } = modelConfigFromHf(
+  const { architecture, family, config, norms } = modelConfigFromHf(
     readJSON(reader, 'config.json'),
     `${reader.source}/config.json`,
   );
   const tensors = locateTensors(reader);
-  const plan = planImport(family, config, tensors, reader.source);
+  const plan = planImport(family, config, tensors, reader.source, norms);
   const read0 = readTokenizer(reader, family);
   const tokenizer = padVocabulary(read0, config.vocabSize);
   if (tokenizer !== read0)

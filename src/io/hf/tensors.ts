@@ -31,9 +31,11 @@ export interface Recipe {
   plusOne?: boolean;
   /**
    * GPT-NeoX's fused Q/K/V holds `parts` blocks of `size` rows per head, head after head: this
-   * parameter is block `part` of every head (rows then spans the parameter's own rows).
+   * parameter is block `part` of every head (rows then spans the parameter's own rows). Falcon's
+   * holds each key/value group's query heads, then its key and value: `heads` counts the groups
+   * and the queries take `span` blocks of each.
    */
-  perHead?: { heads: number; size: number; part: number; parts: number };
+  perHead?: { heads: number; size: number; part: number; parts: number; span?: number };
   /**
    * GPT-J rotates dimensions (2i, 2i + 1) of a head's first `rotated`; shareformer rotates (i, i + rotated/2)
    * at the same frequency. Taking row 2i of each head to row i and row 2i + 1 to row rotated/2 + i
@@ -62,7 +64,7 @@ export interface TensorInfo {
 function prefixOf(family: HfFamily, names: Iterable<string>): string {
   const list = [...names];
   const candidates =
-    family === 'gpt2' || family === 'gptj'
+    family === 'gpt2' || family === 'gptj' || family === 'falcon'
       ? ['transformer.']
       : family === 'gpt_neox'
         ? ['gpt_neox.']
@@ -183,6 +185,54 @@ function gptjRecipe(name: string, c: ModelConfig, p: string): Recipe | null {
   return m[2] === 'attn.q' || m[2] === 'attn.k' ? { ...r, pairsToHalves: pairsToHalves(c) } : r;
 }
 
+/**
+ * Falcon: word_embeddings, ln_f; Q/K/V fused group by group in self_attention.query_key_value (each
+ * key/value group's query heads, its key head, its value head: all queries then one key and value
+ * under multi_query, head by head without); its norms named by the layer's shape.
+ */
+function falconRecipe(name: string, c: ModelConfig, p: string, norms: 1 | 2): Recipe | null {
+  const direct = (from: string): Recipe => ({ from: p + from, transpose: false });
+  if (name === 'embed.weight') return direct('word_embeddings.weight');
+  if (name === 'norm.weight' || name === 'norm.bias') return direct(`ln_f.${name.slice(5)}`);
+  if (name === 'head.weight') return { from: 'lm_head.weight', transpose: false };
+  const m = /^layers\.(\d+)\.(.+)\.(weight|bias)$/.exec(name);
+  if (!m) return null;
+  const [, layer, part, kind] = m as unknown as [string, string, string, string];
+  const qkv = { 'attn.q': 0, 'attn.k': 1, 'attn.v': 2 } as Record<string, number>;
+  if (part in qkv) {
+    const hd = headSize(c),
+      group = c.heads / c.kvHeads;
+    const which = qkv[part]!;
+    return {
+      ...direct(`h.${layer}.self_attention.query_key_value.${kind}`),
+      rows: [0, (which === 0 ? c.heads : c.kvHeads) * hd],
+      fusedRows: (c.heads + 2 * c.kvHeads) * hd,
+      fused: 'Q/K/V (per key/value group)',
+      perHead: {
+        heads: c.kvHeads,
+        size: hd,
+        part: which === 0 ? 0 : group + which - 1,
+        parts: group + 2,
+        span: which === 0 ? group : 1,
+      },
+    };
+  }
+  const [one, two] = !c.parallelBlocks
+    ? ['input_layernorm', 'post_attention_layernorm']
+    : norms === 2
+      ? ['ln_attn', 'ln_mlp']
+      : ['input_layernorm', 'input_layernorm'];
+  const map: Record<string, string> = {
+    norm1: one!,
+    norm2: two!,
+    'attn.o': 'self_attention.dense',
+    'ffn.up': 'mlp.dense_h_to_4h',
+    'ffn.down': 'mlp.dense_4h_to_h',
+  };
+  const from = map[part];
+  return from ? direct(`h.${layer}.${from}.${kind}`) : null;
+}
+
 /** The rows GPT-J's rotary pairs span in each head. */
 const pairsToHalves = (c: ModelConfig) => ({ size: headSize(c), rotated: rotaryDims(c) });
 
@@ -278,6 +328,7 @@ const FAMILY_NAME: Record<HfFamily, string> = {
   gpt_neox: 'GPT-NeoX',
   phi: 'Phi',
   gptj: 'GPT-J',
+  falcon: 'Falcon',
   llama: 'Llama',
   qwen2: 'Qwen2',
   qwen3: 'Qwen3',
@@ -303,6 +354,7 @@ export function planImport(
   config: ModelConfig,
   tensors: Map<string, TensorInfo>,
   source: string,
+  norms: 1 | 2 = 2,
 ): ImportPlan {
   const p = prefixOf(family, tensors.keys());
   const used = new Set<string>();
@@ -316,13 +368,15 @@ export function planImport(
             ? phiRecipe(name, p)
             : family === 'gptj'
               ? gptjRecipe(name, config, p)
-              : family === 'phi3'
-                ? phi3Recipe(name, config, p)
-                : family === 'gemma3' || family === 'gemma2'
-                  ? gemmaRecipe(name, p)
-                  : family === 'gemma'
-                    ? gemma1Recipe(name, p)
-                    : llamaRecipe(name, p);
+              : family === 'falcon'
+                ? falconRecipe(name, config, p, norms)
+                : family === 'phi3'
+                  ? phi3Recipe(name, config, p)
+                  : family === 'gemma3' || family === 'gemma2'
+                    ? gemmaRecipe(name, p)
+                    : family === 'gemma'
+                      ? gemma1Recipe(name, p)
+                      : llamaRecipe(name, p);
     if (!recipe) throw new HfImportError(`${source}: no Hugging Face tensor corresponds to shareformer's "${name}"`);
     const info = tensors.get(recipe.from);
     if (!info)
@@ -391,13 +445,14 @@ export function applyRecipe(r: Recipe, t: StoredTensor): Float32Array {
     return out;
   }
   if (r.perHead) {
-    // Rows [(h·parts + part)·size, +size) of each head h, in head order.
-    const { heads, size, part, parts } = r.perHead;
-    const width = t.shape.length > 1 ? t.shape[1]! : 1;
-    const out = new Float32Array(heads * size * width);
+    // Rows [(h·parts + part)·size, +span·size) of each head (or group) h, in order.
+    const { heads, size, part, parts, span = 1 } = r.perHead;
+    const width = t.shape.length > 1 ? t.shape[1]! : 1,
+      block = span * size * width;
+    const out = new Float32Array(heads * block);
     for (let h = 0; h < heads; h++) {
       const from = (h * parts + part) * size * width;
-      out.set(data.subarray(from, from + size * width), h * size * width);
+      out.set(data.subarray(from, from + block), h * block);
     }
     return out;
   }

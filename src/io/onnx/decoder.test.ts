@@ -67,6 +67,11 @@ const fixtures: Array<[string, string, Partial<ModelConfig>]> = [
     { positions: 'rope', ropeDims: 4, parallelBlocks: true, attentionBias: false, headBias: true },
   ],
   [
+    'Falcon-style: LayerNorm biases without linear ones, parallel blocks, one K/V head',
+    'gpt.safetensors',
+    { positions: 'rope', parallelBlocks: true, geluExact: true, bias: false, normBias: true, kvHeads: 1 },
+  ],
+  [
     "Llama 3.1's rope scaling",
     'llama.safetensors',
     { ropeScaling: { type: 'llama3', factor: 8, lowFreqFactor: 1, highFreqFactor: 4, originalContext: 16 } },
