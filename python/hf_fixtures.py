@@ -1458,8 +1458,110 @@ def write_falcon(name, new_arch):
     print(f"wrote fixtures/hf/{name}")
 
 
+# ---------------------------------------------------------------- StableLM (modeling_stablelm.py)
+def stablelm_logits(w, cfg, ids):
+    """StableLmForCausalLM forward in float64: LayerNorms with biases; Q/K/V biases when use_qkv_bias,
+    none on o_proj or the MLP; rotary embeddings on int(head_dim · partial_rotary_factor) dimensions;
+    GQA by repeat_kv; SwiGLU; sequential layers (use_parallel_residual false)."""
+    p = lambda name: w["model." + name].double()
+    d, H, KV, T = cfg["hidden_size"], cfg["num_attention_heads"], cfg["num_key_value_heads"], ids.shape[1]
+    hd, eps = d // H, cfg["layer_norm_eps"]
+    rot = int(hd * cfg["partial_rotary_factor"])
+    inv = cfg["rope_theta"] ** (-torch.arange(0, rot, 2, dtype=torch.float64) / rot)
+    ang = torch.arange(T, dtype=torch.float64)[:, None] * inv[None, :]
+    cos, sin = torch.cat([ang.cos()] * 2, -1), torch.cat([ang.sin()] * 2, -1)
+    rope = lambda t: torch.cat([t[..., :rot] * cos + rotate_half(t[..., :rot]) * sin, t[..., rot:]], -1)
+    mask = torch.tril(torch.ones(T, T, dtype=torch.bool))
+    ln = lambda x, name: F.layer_norm(x, (d,), p(name + ".weight"), p(name + ".bias"), eps)
+    proj = lambda x, name: x @ p(name + ".weight").T + (p(name + ".bias") if cfg["use_qkv_bias"] else 0)
+    x = p("embed_tokens.weight")[ids]
+    for i in range(cfg["num_hidden_layers"]):
+        l = f"layers.{i}."
+        h = ln(x, l + "input_layernorm")
+        heads = lambda t, n: t.view(1, T, n, hd).transpose(1, 2)
+        q = rope(heads(proj(h, l + "self_attn.q_proj"), H))
+        k = rope(heads(proj(h, l + "self_attn.k_proj"), KV)).repeat_interleave(H // KV, dim=1)
+        v = heads(proj(h, l + "self_attn.v_proj"), KV).repeat_interleave(H // KV, dim=1)
+        s = (q @ k.transpose(-1, -2)) / math.sqrt(hd)
+        o = (s.masked_fill(~mask, float("-inf")).softmax(-1) @ v).transpose(1, 2).reshape(1, T, d)
+        x = x + o @ p(l + "self_attn.o_proj.weight").T
+        m = ln(x, l + "post_attention_layernorm")
+        g = F.silu(m @ p(l + "mlp.gate_proj.weight").T) * (m @ p(l + "mlp.up_proj.weight").T)
+        x = x + g @ p(l + "mlp.down_proj.weight").T
+    x = ln(x, "norm")
+    return x @ w["lm_head.weight"].double().T
+
+
+def write_stablelm(name):
+    """A StableLM 2-style model as stabilityai/stablelm-2-1_6b lays it out: 2 layers, d 32, 4 heads of
+    8 with 2 key/value heads, RoPE on the first quarter of each head, Q/K/V biases, LayerNorms with
+    biases, SwiGLU, an untied head, bf16, a tokenizer.json."""
+    torch.manual_seed(1616)
+    directory = os.path.join(OUT, name)
+    os.makedirs(directory, exist_ok=True)
+    vocab = gpt2_tokenizer(directory, 43, True)
+    H, KV, hd, L, T, f_ = 4, 2, 8, 2, 24, 88
+    d = H * hd
+    cfg = {
+        "architectures": ["StableLmForCausalLM"],
+        "attention_dropout": 0.0,
+        "bos_token_id": vocab - 1,
+        "eos_token_id": vocab - 1,
+        "hidden_act": "silu",
+        "hidden_dropout": 0.0,
+        "hidden_size": d,
+        "initializer_range": 0.02,
+        "intermediate_size": f_,
+        "layer_norm_eps": 1e-05,
+        "max_position_embeddings": T,
+        "model_type": "stablelm",
+        "num_attention_heads": H,
+        "num_hidden_layers": L,
+        "num_key_value_heads": KV,
+        "partial_rotary_factor": 0.25,
+        "qk_layernorm": False,
+        "rope_scaling": None,
+        "rope_theta": 10000,
+        "tie_word_embeddings": False,
+        "torch_dtype": "bfloat16",
+        "transformers_version": "4.38.0",
+        "use_cache": True,
+        "use_parallel_residual": False,
+        "use_qkv_bias": True,
+        "vocab_size": vocab,
+    }
+    rnd = lambda *s, std=0.08: torch.randn(*s) * std
+    w = {"model.embed_tokens.weight": rnd(vocab, d, std=0.3)}
+    for i in range(L):
+        l = f"model.layers.{i}."
+        for norm in ("input_layernorm", "post_attention_layernorm"):
+            w[l + norm + ".weight"] = 1 + rnd(d, std=0.1)
+            w[l + norm + ".bias"] = rnd(d, std=0.05)
+        for proj, rows in (("q_proj", H * hd), ("k_proj", KV * hd), ("v_proj", KV * hd)):
+            w[l + f"self_attn.{proj}.weight"] = rnd(rows, d, std=0.3)
+            w[l + f"self_attn.{proj}.bias"] = rnd(rows, std=0.1)
+        w[l + "self_attn.o_proj.weight"] = rnd(d, d, std=0.15)
+        w[l + "mlp.gate_proj.weight"] = rnd(f_, d, std=0.2)
+        w[l + "mlp.up_proj.weight"] = rnd(f_, d, std=0.2)
+        w[l + "mlp.down_proj.weight"] = rnd(d, f_, std=0.1)
+    w["model.norm.weight"] = 1 + rnd(d, std=0.1)
+    w["model.norm.bias"] = rnd(d, std=0.05)
+    w["lm_head.weight"] = rnd(vocab, d, std=0.2)
+    with open(os.path.join(directory, "config.json"), "w") as f:
+        json.dump(cfg, f, indent=2)
+    stored = save_model(directory, w, torch.bfloat16)
+    ids = torch.randint(0, vocab, (1, 16))
+    logits = stablelm_logits(stored, cfg, ids)
+    write_safetensors(os.path.join(directory, "expected.safetensors"), {"input_ids": ids.int(), "logits": logits})
+    print(f"wrote fixtures/hf/{name}")
+
+
 if __name__ == "__main__":
     import sys
+
+    if sys.argv[1:] == ["stablelm"]:  # only the StableLM directory
+        write_stablelm("stablelm-bf16")
+        sys.exit(0)
 
     if sys.argv[1:] == ["falcon"]:  # only the Falcon directories
         write_falcon("falcon-bf16", False)
@@ -1531,3 +1633,4 @@ if __name__ == "__main__":
     write_gptj("gptj-fp16")
     write_falcon("falcon-bf16", False)
     write_falcon("falcon-new-fp16", True)
+    write_stablelm("stablelm-bf16")

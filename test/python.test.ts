@@ -173,6 +173,10 @@ describe.skipIf(noTorch)('the PyTorch package (python/shareformer)', () => {
       }),
     },
     {
+      file: 'StableLM-style: SwiGLU on LayerNorms with biases, Q/K/V biases, a quarter of each head rotated',
+      config: resolveConfig({ ...qwen2Style, dModel: 32, norm: 'layernorm', normBias: true, ropeDims: 2 }),
+    },
+    {
       file: "Llama 3.1's rope scaling",
       config: resolveConfig({
         ...qwen2Style,

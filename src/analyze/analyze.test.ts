@@ -58,6 +58,10 @@ describe('published parameter counts', () => {
     // held as two; 40B: 41,303,293,952, already two), the head tied to the embedding.
     ['falcon-7b', 6_921_720_704 + 32 * 2 * 4544],
     ['falcon-40b', 41_303_293_952],
+    // StableLM-3B-4E1T's model card; StableLM 2 1.6B: its config's tensors (its card's table says
+    // 1,644,417,024, 4,096 fewer a layer than its config's LayerNorm and Q/K/V biases give).
+    ['stablelm-3b-4e1t', 2_795_443_200],
+    ['stablelm-2-1.6b', 1_644_515_328],
     ['gemma-7b', 8_537_680_896],
     ['gemma2-2b', 2_614_341_888],
     ['gemma2-9b', 9_241_705_984],

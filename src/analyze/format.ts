@@ -58,7 +58,9 @@ export function blockText(c: ModelConfig): string {
     c.bias && !c.attentionBias
       ? ', no attention biases'
       : !c.bias && c.normBias && c.norm === 'layernorm'
-        ? ', biases on the LayerNorms only'
+        ? c.qkvBias
+          ? ', LayerNorm biases'
+          : ', biases on the LayerNorms only'
         : '';
   return `${c.parallelBlocks ? ', attention and FFN in parallel' : ''}${c.geluExact ? ', exact GELU' : ''}${attentionBias}${c.headBias ? ', a biased output head' : ''}`;
 }

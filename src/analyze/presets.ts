@@ -78,6 +78,23 @@ const falcon = (layers: number, dModel: number, heads: number, kvHeads: number):
   bias: false,
   normBias: true,
 });
+/** StableLM: Llama's SwiGLU on LayerNorms with biases, RoPE on a quarter of each head, an untied head. */
+const stablelm = (layers: number, dModel: number, ffnHidden: number, vocabSize: number, qkvBias: boolean) => ({
+  vocabSize,
+  layers,
+  dModel,
+  heads: 32,
+  context: 4096,
+  ffn: 'swiglu' as const,
+  ffnHidden,
+  norm: 'layernorm' as const,
+  positions: 'rope' as const,
+  ropeDims: dModel / 32 / 4,
+  bias: false,
+  normBias: true,
+  qkvBias,
+  tieEmbeddings: false,
+});
 /** Gemma 3 4B and larger: a 128k context and windows of 1,024. */
 const LONG_GEMMA: Partial<ModelConfig> = { context: 131072, slidingWindow: 1024 };
 
@@ -157,6 +174,14 @@ export const ANALYZER_PRESETS: Record<string, AnalyzerPreset> = {
   'falcon-40b': {
     description: 'Falcon 40B (128 heads of 64 in 8 key/value groups; ln_attn and ln_mlp)',
     config: { ...falcon(60, 8192, 128, 8), tieEmbeddings: true },
+  },
+  'stablelm-3b-4e1t': {
+    description: 'StableLM-3B-4E1T (SwiGLU on LayerNorms with biases, RoPE on 20 of 80)',
+    config: stablelm(32, 2560, 6912, 50304, false),
+  },
+  'stablelm-2-1.6b': {
+    description: 'StableLM 2 1.6B (Q/K/V biases, RoPE on 16 of 64)',
+    config: stablelm(24, 2048, 5632, 100352, true),
   },
   'gpt-j-6b': {
     description:

@@ -11,7 +11,8 @@
 // embeddings on 0.4 of each head, GELU's tanh form, a biased output head) and GPT-J (GPTJForCausalLM:
 // Phi's block without attention biases, rotary embeddings on rotary_dim dimensions in adjacent pairs)
 // and Falcon (FalconForCausalLM: parallel blocks on one LayerNorm or two, MQA or GQA with Q/K/V fused
-// group by group, LayerNorm biases without linear ones).
+// group by group, LayerNorm biases without linear ones) and StableLM (StableLmForCausalLM: Llama's
+// names and SwiGLU on LayerNorms with biases, RoPE on a quarter of each head, Q/K/V biases or not).
 // Every field is either mapped, known not to change the
 // computation (dropout rates, token ids, bookkeeping), or refused by name: a config that asks for
 // something this runtime does not compute (rope scaling other than Llama 3.1's, per-layer sliding
@@ -24,6 +25,7 @@ export type HfFamily =
   | 'phi'
   | 'gptj'
   | 'falcon'
+  | 'stablelm'
   | 'llama'
   | 'qwen2'
   | 'qwen3'
@@ -38,6 +40,7 @@ export const SUPPORTED_ARCHITECTURES: Record<string, HfFamily> = {
   PhiForCausalLM: 'phi',
   GPTJForCausalLM: 'gptj',
   FalconForCausalLM: 'falcon',
+  StableLmForCausalLM: 'stablelm',
   LlamaForCausalLM: 'llama',
   MistralForCausalLM: 'llama',
   Qwen2ForCausalLM: 'qwen2',
@@ -57,6 +60,7 @@ export const FAMILY_ARCHITECTURE: Record<HfFamily, string> = {
   phi: 'PhiForCausalLM',
   gptj: 'GPTJForCausalLM',
   falcon: 'FalconForCausalLM',
+  stablelm: 'StableLmForCausalLM',
   llama: 'LlamaForCausalLM',
   qwen2: 'Qwen2ForCausalLM',
   qwen3: 'Qwen3ForCausalLM',
@@ -116,7 +120,10 @@ const HARMLESS = new Set([
 ]);
 
 type Json = Record<string, unknown>;
-type LlamaFamily = Exclude<HfFamily, 'gpt2' | 'gpt_neox' | 'phi' | 'gptj' | 'falcon' | 'gemma' | 'gemma2' | 'gemma3'>;
+type LlamaFamily = Exclude<
+  HfFamily,
+  'gpt2' | 'gpt_neox' | 'phi' | 'gptj' | 'falcon' | 'stablelm' | 'gemma' | 'gemma2' | 'gemma3'
+>;
 
 function field<T>(
   cfg: Json,
@@ -537,6 +544,62 @@ function falconConfig(cfg: Json, source: string): Partial<ModelConfig> {
   };
 }
 
+const STABLELM_FIELDS = new Set([
+  'vocab_size',
+  'hidden_size',
+  'intermediate_size',
+  'num_hidden_layers',
+  'num_attention_heads',
+  'num_key_value_heads',
+  'hidden_act',
+  'max_position_embeddings',
+  'layer_norm_eps',
+  'tie_word_embeddings',
+  'rope_theta',
+  'rope_scaling',
+  'rope_parameters',
+  'partial_rotary_factor',
+  'use_qkv_bias',
+  'qk_layernorm',
+  'use_parallel_residual',
+  'hidden_dropout',
+  'attention_dropout',
+]);
+
+/**
+ * StableLM (StableLM-3B-4E1T, StableLM 2): Llama's names and SwiGLU MLP on LayerNorms with biases,
+ * rotary embeddings on the first partial_rotary_factor of each head (a quarter), biases on Q, K and
+ * V when use_qkv_bias and on no other linear layer; attention and MLP in parallel on the one
+ * input_layernorm when use_parallel_residual (held as both of shareformer's norms). Its per-head
+ * LayerNorms of queries and keys (qk_layernorm, StableLM 2 12B) are refused by name.
+ */
+function stablelmConfig(cfg: Json, source: string): Partial<ModelConfig> {
+  refuseUnknown(cfg, STABLELM_FIELDS, source);
+  const shape = llamaShape(cfg, source);
+  supported(cfg, 'hidden_act', (v) => v === 'silu', 'the SwiGLU feed-forward uses SiLU', source);
+  supported(
+    cfg,
+    'qk_layernorm',
+    (v) => v === false,
+    "no per-head LayerNorms of queries and keys (shareformer's head norms are RMSNorms shared by the heads)",
+    source,
+  );
+  return {
+    ...shape,
+    ffn: 'swiglu',
+    ffnHidden: field(cfg, 'intermediate_size', source, isPosInt, 'a positive integer'),
+    parallelBlocks: field(cfg, 'use_parallel_residual', source, isBool, 'true or false', false),
+    norm: 'layernorm',
+    normEps: field(cfg, 'layer_norm_eps', source, isPosNum, 'a positive number', 1e-5),
+    positions: 'rope',
+    ...partialRotary(cfg, source, headSize(shape), { fraction: 'partial_rotary_factor', base: 'rope_theta' }, 0.25),
+    bias: false,
+    normBias: true,
+    qkvBias: field(cfg, 'use_qkv_bias', source, isBool, 'true or false', false),
+    tieEmbeddings: field(cfg, 'tie_word_embeddings', source, isBool, 'true or false', false),
+  };
+}
+
 const LLAMA_FIELDS = new Set([
   'vocab_size',
   'hidden_size',
@@ -931,17 +994,19 @@ export function modelConfigFromHf(json: unknown, source: string): HfModelConfig 
             ? gptjConfig(cfg, source)
             : family === 'falcon'
               ? falconConfig(cfg, source)
-              : family === 'gemma3'
-                ? gemmaConfig(
-                    architecture === 'Gemma3ForConditionalGeneration' ? gemma3TextOf(cfg, source) : cfg,
-                    source,
-                    3,
-                  )
-                : family === 'gemma2'
-                  ? gemmaConfig(cfg, source, 2)
-                  : family === 'gemma'
-                    ? gemma1Config(cfg, source)
-                    : llamaConfig(cfg, source, family);
+              : family === 'stablelm'
+                ? stablelmConfig(cfg, source)
+                : family === 'gemma3'
+                  ? gemmaConfig(
+                      architecture === 'Gemma3ForConditionalGeneration' ? gemma3TextOf(cfg, source) : cfg,
+                      source,
+                      3,
+                    )
+                  : family === 'gemma2'
+                    ? gemmaConfig(cfg, source, 2)
+                    : family === 'gemma'
+                      ? gemma1Config(cfg, source)
+                      : llamaConfig(cfg, source, family);
   const norms = family === 'falcon' ? falconLayout(cfg, source, partial.heads!).norms : undefined;
   try {
     return { architecture, family, config: resolveConfig(partial), ...(norms && { norms }) };

@@ -51,6 +51,7 @@ describe.each([
   'gptj-fp16',
   'falcon-bf16',
   'falcon-new-fp16',
+  'stablelm-bf16',
 ])('%s: import, export, import', (dir) => {
   it('gives bit-identical logits and the same token ids', () => {
     const first = importHuggingFace(directoryReader(join(FIXTURES, dir)));
@@ -343,6 +344,40 @@ describe('shareformer models out to Hugging Face', () => {
       expect(back.lm.config).toMatchObject({ kvHeads: over.kvHeads, normBias: true, bias: false });
       expect(logits(back.lm)).toEqual(logits(lm));
     }
+  });
+
+  it('SwiGLU on LayerNorms goes out as StableLM, sequential or parallel on one input_layernorm', () => {
+    const stable = {
+      ...gpt2Like,
+      heads: 4,
+      kvHeads: 2,
+      ffn: 'swiglu',
+      positions: 'rope',
+      ropeDims: 2,
+      bias: false,
+      normBias: true,
+    } as const;
+    for (const parallelBlocks of [false, true]) {
+      const lm = new TransformerLM({ ...stable, parallelBlocks, qkvBias: !parallelBlocks }, 7);
+      for (const [name, t] of lm.params)
+        if (name.endsWith('.bias')) t.data.set(t.data.map((_, i) => 0.02 * ((i % 7) - 3)));
+      if (parallelBlocks)
+        for (const l of [0, 1, 2, 3])
+          for (const k of ['weight', 'bias'])
+            lm.params.get(`layers.${l}.norm2.${k}`)!.data.set(lm.params.get(`layers.${l}.norm1.${k}`)!.data);
+      const { out, back } = roundTrip(lm, chars);
+      expect(out.architecture).toBe('StableLmForCausalLM');
+      expect(JSON.parse(out.files['config.json'] as string)).toMatchObject({
+        use_parallel_residual: parallelBlocks,
+        partial_rotary_factor: 0.5,
+      });
+      expect(logits(back.lm)).toEqual(logits(lm));
+    }
+    const two = new TransformerLM({ ...stable, parallelBlocks: true }, 7);
+    two.params.get('layers.0.norm2.weight')!.data[1] = 1.5;
+    expect(() => exportHuggingFace(two, chars)).toThrow(
+      /StableLmForCausalLM has one LayerNorm per layer for attention and MLP; layer 0's norm1\.weight and norm2\.weight differ/,
+    );
   });
 
   it('Llama layout with GQA, an untied head and the byte tokenizer', () => {

@@ -1,4 +1,4 @@
-// shareformer → Hugging Face: the GPT-2, GPT-NeoX, Phi, GPT-J, Falcon, Llama, Mistral, Qwen2, Qwen3, Gemma 2 or Gemma 3 layout
+// shareformer → Hugging Face: the GPT-2, GPT-NeoX, Phi, GPT-J, Falcon, StableLM, Llama, Mistral, Qwen2, Qwen3, Gemma 2 or Gemma 3 layout
 // that matches the config, with a config.json a Hugging Face user loads unchanged (GPT2LMHeadModel,
 // LlamaForCausalLM, …, Gemma3ForCausalLM) and the tokenizer files. The stock classes have one set of weights per layer and every layer computes
 // its own keys, values and attention, so cross-layer weight sharing is exported by writing each
@@ -91,6 +91,8 @@ export function exportFamily(c: ModelConfig): HfFamily {
     );
   // GPT-J's class has no attention biases (and a biased head); Phi's has both.
   if (c.bias && !c.attentionBias) return gptjFamily(c);
+  // SwiGLU on LayerNorms is StableLM's.
+  if (c.ffn === 'swiglu' && c.norm === 'layernorm') return stablelmFamily(c);
   // Falcon's is the one with biases on its LayerNorms and none on its linear layers.
   if (c.norm === 'layernorm' && c.normBias && !c.bias) return falconFamily(c);
   if (c.headBias) return phiFamily(c);
@@ -193,6 +195,21 @@ function gptjFamily(c: ModelConfig): HfFamily {
     { ...parallelExtras(c), 'rope scaling': c.ropeScaling !== null, 'Q/K/V biases': c.qkvBias },
   );
   return 'gptj';
+}
+
+/** SwiGLU on LayerNorms is StableLM's: LayerNorm biases, rope (a part of each head or all), Q/K/V biases or none. */
+function stablelmFamily(c: ModelConfig): HfFamily {
+  requireLayout(
+    'SwiGLU with LayerNorm exports as StableLmForCausalLM',
+    {
+      rope: c.positions === 'rope',
+      'LayerNorm biases': c.normBias,
+      'no linear biases but Q/K/V ones': !c.bias,
+      'heads of dModel / heads': headSize(c) * c.heads === c.dModel,
+    },
+    { ...parallelExtras(c), 'a biased output head': c.headBias },
+  );
+  return 'stablelm';
 }
 
 /** LayerNorm biases without linear ones are Falcon's: rope over whole heads, a GELU MLP, MQA, GQA or MHA. */
@@ -662,6 +679,49 @@ function llamaTensors(lm: TransformerLM): Record<string, TensorToWrite> {
 }
 
 /**
+ * StableLM's names: Llama's with the LayerNorms' biases; parallel layers have one input_layernorm,
+ * which both of shareformer's norms must equal.
+ */
+function stablelmTensors(lm: TransformerLM): Record<string, TensorToWrite> {
+  const c = lm.config,
+    d = c.dModel;
+  const t = llamaTensors(lm);
+  const w = (name: string) => lm.params.get(name)!.data;
+  for (let i = 0; i < c.layers; i++) {
+    const l = `model.layers.${i}`;
+    t[`${l}.input_layernorm.bias`] = { shape: [d], data: w(`layers.${lm.plan.attnSet[i]}.norm1.bias`) };
+    if (c.parallelBlocks) {
+      delete t[`${l}.post_attention_layernorm.weight`];
+      for (const kind of ['weight', 'bias'] as const)
+        oneNorm(lm, i, kind, 'StableLmForCausalLM', 'use_parallel_residual reads one input_layernorm');
+    } else t[`${l}.post_attention_layernorm.bias`] = { shape: [d], data: w(`layers.${lm.plan.ffnSet[i]}.norm2.bias`) };
+  }
+  t['model.norm.bias'] = { shape: [d], data: w('norm.bias') };
+  return t;
+}
+
+/** StableLM 2's config.json. */
+function stablelmConfig(c: ModelConfig, rope_scaling: unknown, ids: Record<string, unknown>): Record<string, unknown> {
+  const { rms_norm_eps: _, head_dim: __, ...sizes } = llamaSizes(c);
+  return {
+    architectures: ['StableLmForCausalLM'],
+    model_type: 'stablelm',
+    hidden_act: 'silu',
+    ...sizes,
+    layer_norm_eps: c.normEps,
+    partial_rotary_factor: rotaryFraction(c),
+    rope_scaling,
+    use_qkv_bias: c.qkvBias,
+    qk_layernorm: false,
+    use_parallel_residual: c.parallelBlocks,
+    vocab_size: c.vocabSize,
+    tie_word_embeddings: c.tieEmbeddings,
+    torch_dtype: 'float32',
+    ...ids,
+  };
+}
+
+/**
  * Gemma's names: Llama's, each norm stored as its gain minus one — Gemma 1's two per layer, Gemma
  * 2's and 3's four (and Gemma 3's head norms).
  */
@@ -800,6 +860,7 @@ function hfConfig(family: HfFamily, lm: TransformerLM, tokenizer: Tokenizer): Re
   if (family === 'phi') return phiConfig(c, rope_scaling, ids);
   if (family === 'gptj') return gptjConfig(c, ids);
   if (family === 'falcon') return falconConfig(lm, rope_scaling, ids);
+  if (family === 'stablelm') return stablelmConfig(c, rope_scaling, ids);
   if (family === 'gemma') return gemma1Config(c, ids);
   const llamaOnly = { rope_scaling, attention_bias: false, mlp_bias: false };
   const windowed = family === 'llama' && c.slidingWindow > 0;
@@ -849,9 +910,11 @@ export function exportHuggingFace(lm: TransformerLM, tokenizer: Tokenizer): HfEx
             ? gptjTensors(lm)
             : family === 'falcon'
               ? falconTensors(lm)
-              : family === 'gemma3' || family === 'gemma2' || family === 'gemma'
-                ? gemmaTensors(lm)
-                : llamaTensors(lm);
+              : family === 'stablelm'
+                ? stablelmTensors(lm)
+                : family === 'gemma3' || family === 'gemma2' || family === 'gemma'
+                  ? gemmaTensors(lm)
+                  : llamaTensors(lm);
   const exportedParameters = Object.values(tensors).reduce((n, t) => n + t.data.length, 0);
   const uniqueParameters = lm.parameterCount().total;
   const notes: string[] = [];

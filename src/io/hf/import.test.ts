@@ -1,5 +1,5 @@
 // Hugging Face checkpoints come in with their meaning intact: the logits of every fixture model
-// (GPT-2, GPT-NeoX, Phi-2, GPT-J, Falcon, Llama / Mistral, Llama 3.1's rope scaling, Qwen2, Qwen3, Phi-3 and Gemma 1, 2, 3; Hub and save_pretrained layouts; fp32, fp16, bf16; single and
+// (GPT-2, GPT-NeoX, Phi-2, GPT-J, Falcon, StableLM, Llama / Mistral, Llama 3.1's rope scaling, Qwen2, Qwen3, Phi-3 and Gemma 1, 2, 3; Hub and save_pretrained layouts; fp32, fp16, bf16; single and
 // sharded) match PyTorch's, computed from the published model definitions, to 1e-5; the written
 // checkpoint loads bit-exactly; and bad directories are refused with the file and tensor named.
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -48,6 +48,7 @@ describe.each([
   ['gptj-fp16', 'GPTJForCausalLM', 'F16'],
   ['falcon-bf16', 'FalconForCausalLM', 'BF16'],
   ['falcon-new-fp16', 'FalconForCausalLM', 'F16'],
+  ['stablelm-bf16', 'StableLmForCausalLM', 'BF16'],
 ])('%s', (dir, architecture, dtype) => {
   const { ids, logits } = expected(dir);
 
@@ -106,7 +107,7 @@ describe('bad model directories are refused, naming the file and what is wrong',
       'an unknown architecture',
       'gpt2-hub',
       editJSON('config.json', (j) => (j.architectures = ['BertForMaskedLM'])),
-      /config\.json: "architectures" is \["BertForMaskedLM"\]; supported: GPT2LMHeadModel, GPTNeoXForCausalLM, PhiForCausalLM, GPTJForCausalLM, FalconForCausalLM, LlamaForCausalLM, MistralForCausalLM, Qwen2ForCausalLM, Qwen3ForCausalLM, Phi3ForCausalLM/,
+      /config\.json: "architectures" is \["BertForMaskedLM"\]; supported: GPT2LMHeadModel, GPTNeoXForCausalLM, PhiForCausalLM, GPTJForCausalLM, FalconForCausalLM, StableLmForCausalLM, LlamaForCausalLM, MistralForCausalLM, Qwen2ForCausalLM, Qwen3ForCausalLM, Phi3ForCausalLM/,
     ],
     [
       'dynamic rope scaling',
@@ -275,6 +276,12 @@ describe('bad model directories are refused, naming the file and what is wrong',
       'falcon-new-fp16',
       (d) => editHeader(join(d, 'model.safetensors'), 'h.1.ln_mlp.bias', 'h.1.ln_mlx.bias'),
       /missing tensor "transformer\.h\.1\.ln_mlp\.bias" \(needed for layers\.1\.norm2\.bias \[48\]\)/,
+    ],
+    [
+      "StableLM 2 12B's per-head query and key LayerNorms",
+      'stablelm-bf16',
+      editJSON('config.json', (j) => (j.qk_layernorm = true)),
+      /config\.json: "qk_layernorm": true is not supported \(no per-head LayerNorms of queries and keys/,
     ],
     [
       "Gemma 3's pattern field in a Gemma 2 config",
@@ -640,6 +647,34 @@ describe('bad model directories are refused, naming the file and what is wrong',
     expect(
       variant({}, (w) => {
         for (const [n, t] of w) if (/norm[12]?\.bias$/.test(n)) t.fill(0);
+      }),
+    ).toBeGreaterThan(1e-3);
+  });
+
+  it("StableLM's LayerNorm biases, Q/K/V-only biases and quarter rotary are the model's", () => {
+    const lm = importHuggingFace(directoryReader(join(FIXTURES, 'stablelm-bf16'))).lm;
+    expect(lm.config).toMatchObject({
+      ffn: 'swiglu',
+      norm: 'layernorm',
+      bias: false,
+      normBias: true,
+      qkvBias: true,
+      ropeDims: 2,
+      kvHeads: 2,
+    });
+    const { ids, logits } = expected('stablelm-bf16');
+    const variant = (over: Partial<ModelConfig>, edit: (w: Map<string, Float32Array>) => void = () => {}) => {
+      const weights = new Map([...lm.params].map(([n, t]) => [n, t.data.slice()]));
+      edit(weights);
+      const other = new TransformerLM({ ...lm.config, ...over }, null);
+      other.loadWeights(weights);
+      return relativeDiff(noGrad(() => other.forward(ids, 1)).data, Float32Array.from(logits));
+    };
+    expect(variant({})).toBeLessThan(1e-5);
+    expect(variant({ ropeDims: 0 })).toBeGreaterThan(1e-3);
+    expect(
+      variant({}, (w) => {
+        for (const [n, t] of w) if (n.endsWith('norm1.bias')) t.fill(0);
       }),
     ).toBeGreaterThan(1e-3);
   });

@@ -233,6 +233,14 @@ function falconRecipe(name: string, c: ModelConfig, p: string, norms: 1 | 2): Re
   return from ? direct(`h.${layer}.${from}.${kind}`) : null;
 }
 
+/** StableLM: Llama's names, LayerNorm biases (model.norm's too), one input_layernorm for parallel layers. */
+function stablelmRecipe(name: string, c: ModelConfig, p: string): Recipe | null {
+  if (name === 'norm.bias') return { from: `${p}norm.bias`, transpose: false };
+  const m = /^layers\.(\d+)\.norm2\.(weight|bias)$/.exec(name);
+  if (m && c.parallelBlocks) return { from: `${p}layers.${m[1]}.input_layernorm.${m[2]}`, transpose: false };
+  return llamaRecipe(name, p);
+}
+
 /** The rows GPT-J's rotary pairs span in each head. */
 const pairsToHalves = (c: ModelConfig) => ({ size: headSize(c), rotated: rotaryDims(c) });
 
@@ -329,6 +337,7 @@ const FAMILY_NAME: Record<HfFamily, string> = {
   phi: 'Phi',
   gptj: 'GPT-J',
   falcon: 'Falcon',
+  stablelm: 'StableLM',
   llama: 'Llama',
   qwen2: 'Qwen2',
   qwen3: 'Qwen3',
@@ -370,13 +379,15 @@ export function planImport(
               ? gptjRecipe(name, config, p)
               : family === 'falcon'
                 ? falconRecipe(name, config, p, norms)
-                : family === 'phi3'
-                  ? phi3Recipe(name, config, p)
-                  : family === 'gemma3' || family === 'gemma2'
-                    ? gemmaRecipe(name, p)
-                    : family === 'gemma'
-                      ? gemma1Recipe(name, p)
-                      : llamaRecipe(name, p);
+                : family === 'stablelm'
+                  ? stablelmRecipe(name, config, p)
+                  : family === 'phi3'
+                    ? phi3Recipe(name, config, p)
+                    : family === 'gemma3' || family === 'gemma2'
+                      ? gemmaRecipe(name, p)
+                      : family === 'gemma'
+                        ? gemma1Recipe(name, p)
+                        : llamaRecipe(name, p);
     if (!recipe) throw new HfImportError(`${source}: no Hugging Face tensor corresponds to shareformer's "${name}"`);
     const info = tensors.get(recipe.from);
     if (!info)

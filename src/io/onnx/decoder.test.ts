@@ -72,6 +72,11 @@ const fixtures: Array<[string, string, Partial<ModelConfig>]> = [
     { positions: 'rope', parallelBlocks: true, geluExact: true, bias: false, normBias: true, kvHeads: 1 },
   ],
   [
+    'StableLM-style: SwiGLU on LayerNorms with biases, Q/K/V biases, partial rotary',
+    'llama.safetensors',
+    { norm: 'layernorm', normBias: true, qkvBias: true, ropeDims: 4 },
+  ],
+  [
     "Llama 3.1's rope scaling",
     'llama.safetensors',
     { ropeScaling: { type: 'llama3', factor: 8, lowFreqFactor: 1, highFreqFactor: 4, originalContext: 16 } },
