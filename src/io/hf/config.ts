@@ -143,6 +143,14 @@ const isPosInt = (v: unknown): v is number => Number.isSafeInteger(v) && (v as n
 const isPosNum = (v: unknown): v is number => typeof v === 'number' && v > 0 && Number.isFinite(v);
 const isBool = (v: unknown): v is boolean => typeof v === 'boolean';
 
+/** The model width and head count under the family's names; heads must divide the width. */
+function widthAndHeads(cfg: Json, source: string, dKey: string, headsKey: string): { d: number; heads: number } {
+  const d = field(cfg, dKey, source, isPosInt, 'a positive integer');
+  const heads = field(cfg, headsKey, source, isPosInt, 'a positive integer');
+  if (d % heads !== 0) throw new HfImportError(`${source}: "${dKey}" ${d} is not divisible by "${headsKey}" ${heads}`);
+  return { d, heads };
+}
+
 /** Refuses a field whose value asks for a computation this runtime does not do. */
 function supported(cfg: Json, name: string, ok: (v: unknown) => boolean, why: string, source: string): void {
   if (cfg[name] !== undefined && !ok(cfg[name])) {
@@ -240,10 +248,7 @@ const NEOX_FIELDS = new Set([
  */
 function neoxConfig(cfg: Json, source: string): Partial<ModelConfig> {
   refuseUnknown(cfg, NEOX_FIELDS, source);
-  const d = field(cfg, 'hidden_size', source, isPosInt, 'a positive integer');
-  const heads = field(cfg, 'num_attention_heads', source, isPosInt, 'a positive integer');
-  if (d % heads !== 0)
-    throw new HfImportError(`${source}: "hidden_size" ${d} is not divisible by "num_attention_heads" ${heads}`);
+  const { d, heads } = widthAndHeads(cfg, source, 'hidden_size', 'num_attention_heads');
   supported(cfg, 'attention_bias', (v) => v === true, 'GPT-NeoX with biases on every linear layer', source);
   const rope = partialRotary(cfg, source, d / heads, { fraction: 'rotary_pct', base: 'rotary_emb_base' }, 0.25);
   return {
@@ -386,9 +391,7 @@ const GPTJ_FIELDS = new Set([
  */
 function gptjConfig(cfg: Json, source: string): Partial<ModelConfig> {
   refuseUnknown(cfg, GPTJ_FIELDS, source);
-  const d = field(cfg, 'n_embd', source, isPosInt, 'a positive integer');
-  const heads = field(cfg, 'n_head', source, isPosInt, 'a positive integer');
-  if (d % heads !== 0) throw new HfImportError(`${source}: "n_embd" ${d} is not divisible by "n_head" ${heads}`);
+  const { d, heads } = widthAndHeads(cfg, source, 'n_embd', 'n_head');
   const hd = d / heads;
   // GPTJAttention sizes its sin/cos table by rotary_dim, or by n_embd when it is null: only a
   // one-head model rotates whole heads that way.
@@ -517,10 +520,7 @@ function falconConfig(cfg: Json, source: string): Partial<ModelConfig> {
     "the residual is the layer's input (transformers' Falcon does not read this field, so a model trained with it would not compute as its authors meant)",
     source,
   );
-  const d = field(cfg, 'hidden_size', source, isPosInt, 'a positive integer');
-  const heads = field(cfg, 'num_attention_heads', source, isPosInt, 'a positive integer');
-  if (d % heads !== 0)
-    throw new HfImportError(`${source}: "hidden_size" ${d} is not divisible by "num_attention_heads" ${heads}`);
+  const { d, heads } = widthAndHeads(cfg, source, 'hidden_size', 'num_attention_heads');
   const layout = falconLayout(cfg, source, heads);
   const bias = field(cfg, 'bias', source, isBool, 'true or false', false);
   return {
