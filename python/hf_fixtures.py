@@ -1556,8 +1556,138 @@ def write_stablelm(name):
     print(f"wrote fixtures/hf/{name}")
 
 
+# ---------------------------------------------------------------- PyTorch checkpoints (torch.save)
+def read_safetensors(path):
+    """A safetensors file's tensors (the fixtures' own, so the .bin copies hold the same values)."""
+    dtypes = {"F32": torch.float32, "F16": torch.float16, "BF16": torch.bfloat16, "BOOL": torch.bool}
+    with open(path, "rb") as f:
+        n = struct.unpack("<Q", f.read(8))[0]
+        header, data = json.loads(f.read(n)), f.read()
+    out = {}
+    for name, e in header.items():
+        if name != "__metadata__":
+            a, b = e["data_offsets"]
+            out[name] = torch.frombuffer(bytearray(data[a:b]), dtype=dtypes[e["dtype"]]).reshape(e["shape"]).clone()
+    return out
+
+
+def zip64_copy(src, directory):
+    """The same archive with every size and offset in zip64 fields (as torch.save writes past 4 GB):
+    each central-directory entry holds 0xFFFFFFFF and the values in extra field 1, and a zip64 end
+    record and locator come before the end record."""
+    import shutil
+    import zipfile
+
+    os.makedirs(directory, exist_ok=True)
+    for f in ("config.json", "vocab.json", "merges.txt", "expected.safetensors"):
+        shutil.copy(os.path.join(os.path.dirname(src), f), os.path.join(directory, f))
+    out, central = bytearray(), bytearray()
+    with zipfile.ZipFile(src) as z:
+        infos = z.infolist()
+        for info in infos:
+            data, name = z.read(info), info.filename.encode()
+            offset = len(out)
+            pad = -(len(out) + 30 + len(name) + 4) % 64  # torch aligns data to 64 bytes
+            extra = struct.pack("<HH", 0x4B50, pad) + b"\0" * pad
+            out += struct.pack(
+                "<IHHHHHIIIHH",
+                0x04034B50,
+                45,
+                0,
+                0,
+                0,
+                0,
+                zipfile.crc32(data),
+                len(data),
+                len(data),
+                len(name),
+                len(extra),
+            )
+            out += name + extra + data
+            x = struct.pack("<HHQQQ", 1, 24, len(data), len(data), offset)
+            central += struct.pack(
+                "<IHHHHHHIIIHHHHHII",
+                0x02014B50,
+                45,
+                45,
+                0,
+                0,
+                0,
+                0,
+                zipfile.crc32(data),
+                0xFFFFFFFF,
+                0xFFFFFFFF,
+                len(name),
+                len(x),
+                0,
+                0,
+                0,
+                0,
+                0xFFFFFFFF,
+            )
+            central += name + x
+    start = len(out)
+    out += central
+    end64 = len(out)
+    out += struct.pack("<IQHHIIQQQQ", 0x06064B50, 44, 45, 45, 0, 0, len(infos), len(infos), len(central), start)
+    out += struct.pack("<IIQI", 0x07064B50, 0, end64, 1)
+    out += struct.pack("<IHHHHIIH", 0x06054B50, 0, 0, 0xFFFF, 0xFFFF, 0xFFFFFFFF, 0xFFFFFFFF, 0)
+    with open(os.path.join(directory, "pytorch_model.bin"), "wb") as f:
+        f.write(out)
+
+
+def write_torch_bins():
+    """The GPT-J fixture as one pytorch_model.bin (its bool mask buffers too), the Falcon-7B one with
+    lm_head.weight saved as the same storage as the embedding (as tied models save it), the Falcon-40B
+    one in two shards with pytorch_model.bin.index.json; and small files a reader must refuse."""
+    import collections
+    import datetime
+    import shutil
+
+    def copy(src, dst, keep):
+        os.makedirs(os.path.join(OUT, dst), exist_ok=True)
+        for f in os.listdir(os.path.join(OUT, src)):
+            if f in keep:
+                shutil.copy(os.path.join(OUT, src, f), os.path.join(OUT, dst, f))
+        return read_safetensors(os.path.join(OUT, src, "model.safetensors"))
+
+    w = copy("gptj-fp16", "gptj-bin", {"config.json", "vocab.json", "merges.txt", "expected.safetensors"})
+    torch.save(collections.OrderedDict(w), os.path.join(OUT, "gptj-bin", "pytorch_model.bin"))
+    w = copy("falcon-bf16", "falcon-bin", {"config.json", "tokenizer.json", "expected.safetensors"})
+    w["lm_head.weight"] = w["transformer.word_embeddings.weight"]
+    torch.save(collections.OrderedDict(w), os.path.join(OUT, "falcon-bin", "pytorch_model.bin"))
+    w = copy("falcon-new-fp16", "falcon-new-bin-sharded", {"config.json", "tokenizer.json", "expected.safetensors"})
+    names = list(w)
+    shards = [names[: len(names) // 2], names[len(names) // 2 :]]
+    weight_map = {}
+    for i, part in enumerate(shards):
+        file = f"pytorch_model-{i + 1:05d}-of-00002.bin"
+        torch.save(collections.OrderedDict((n, w[n]) for n in part), os.path.join(OUT, "falcon-new-bin-sharded", file))
+        weight_map.update({n: file for n in part})
+    with open(os.path.join(OUT, "falcon-new-bin-sharded", "pytorch_model.bin.index.json"), "w") as f:
+        json.dump(
+            {
+                "metadata": {"total_size": sum(t.numel() * t.element_size() for t in w.values())},
+                "weight_map": weight_map,
+            },
+            f,
+            indent=2,
+        )
+    zip64_copy(os.path.join(OUT, "gptj-bin", "pytorch_model.bin"), os.path.join(OUT, "gptj-bin-zip64"))
+    bad = os.path.join(ROOT, "fixtures", "torch")
+    os.makedirs(bad, exist_ok=True)
+    torch.save({"w": torch.arange(12.0).reshape(3, 4).t()}, os.path.join(bad, "strided.bin"))
+    torch.save({"w": torch.zeros(2)}, os.path.join(bad, "legacy.bin"), _use_new_zipfile_serialization=False)
+    torch.save({"w": torch.zeros(2), "saved": datetime.date(2024, 1, 1)}, os.path.join(bad, "object.bin"))
+    print("wrote fixtures/hf/gptj-bin, falcon-bin, falcon-new-bin-sharded and fixtures/torch")
+
+
 if __name__ == "__main__":
     import sys
+
+    if sys.argv[1:] == ["torch"]:  # only the pytorch_model.bin copies (after the safetensors fixtures)
+        write_torch_bins()
+        sys.exit(0)
 
     if sys.argv[1:] == ["stablelm"]:  # only the StableLM directory
         write_stablelm("stablelm-bf16")
@@ -1634,3 +1764,4 @@ if __name__ == "__main__":
     write_falcon("falcon-bf16", False)
     write_falcon("falcon-new-fp16", True)
     write_stablelm("stablelm-bf16")
+    write_torch_bins()

@@ -22,11 +22,11 @@ interface ImportOpts {
 export function importCommand(): Command {
   return new Command('import')
     .description(
-      'import a Hugging Face model directory (GPT-2, Llama, Mistral, Qwen2, Qwen3, Phi-3, Gemma 3; safetensors) as a shareformer checkpoint',
+      'import a Hugging Face model directory (GPT-2, GPT-NeoX/Pythia, Phi, GPT-J, Falcon, StableLM, Llama, Mistral, Qwen2/3, Phi-3, Gemma 1/2/3; safetensors or pytorch_model.bin) as a shareformer checkpoint',
     )
     .requiredOption(
       '--from <dir>',
-      'Hugging Face model directory: config.json, model.safetensors (or shards + index), tokenizer files',
+      'Hugging Face model directory: config.json, model.safetensors or pytorch_model.bin (or shards + index), tokenizer files',
     )
     .requiredOption('--out <run>', 'run directory to write (its checkpoint/ holds the model)')
     .option('--force', 'replace a checkpoint already in --out')

@@ -49,6 +49,11 @@ describe.each([
   ['falcon-bf16', 'FalconForCausalLM', 'BF16'],
   ['falcon-new-fp16', 'FalconForCausalLM', 'F16'],
   ['stablelm-bf16', 'StableLmForCausalLM', 'BF16'],
+  // The same weights as PyTorch checkpoints (torch.save's zip of a pickled state dict).
+  ['gptj-bin', 'GPTJForCausalLM', 'F16'],
+  ['gptj-bin-zip64', 'GPTJForCausalLM', 'F16'],
+  ['falcon-bin', 'FalconForCausalLM', 'BF16'],
+  ['falcon-new-bin-sharded', 'FalconForCausalLM', 'F16'],
 ])('%s', (dir, architecture, dtype) => {
   const { ids, logits } = expected(dir);
 
@@ -374,7 +379,19 @@ describe('bad model directories are refused, naming the file and what is wrong',
       'no weights',
       'gpt2-hub',
       (d) => rmSync(join(d, 'model.safetensors')),
-      /no model\.safetensors or model\.safetensors\.index\.json/,
+      /no model\.safetensors, pytorch_model\.bin or an index of their shards/,
+    ],
+    [
+      'a pytorch_model.bin that pickles an object besides its tensors',
+      'gptj-bin',
+      (d) => cpSync(join(FIXTURES, '..', 'torch', 'object.bin'), join(d, 'pytorch_model.bin')),
+      /pytorch_model\.bin: the pickle calls datetime\.date, which a state dict of tensors does not need/,
+    ],
+    [
+      'a sharded pytorch_model.bin whose index lists a missing shard',
+      'falcon-new-bin-sharded',
+      (d) => rmSync(join(d, 'pytorch_model-00002-of-00002.bin')),
+      /pytorch_model\.bin\.index\.json: lists pytorch_model-00002-of-00002\.bin, which is not in the directory/,
     ],
     [
       'no tokenizer',

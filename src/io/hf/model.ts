@@ -1,5 +1,5 @@
-// Opening a Hugging Face model directory: config.json, the safetensors weights (one file, or shards
-// listed by model.safetensors.index.json), and the tokenizer (tokenizer.json, or GPT-2's vocab.json
+// Opening a Hugging Face model directory: config.json, the weights (safetensors, or PyTorch's
+// pytorch_model.bin read without unpickling code — one file, or shards listed by their index), and the tokenizer (tokenizer.json, or GPT-2's vocab.json
 // + merges.txt). Works on any file reader: Node reads files tensor by tensor (files-node.ts), a
 // page reads the user's File objects or fetched ArrayBuffers (fromBuffers). Nothing is read until
 // asked, and each tensor is read once, so a large file never sits in memory whole.
@@ -8,6 +8,7 @@ import type { ModelConfig } from '../../model/config.js';
 import { parseWith } from '../../schema/validate.js';
 import { HfBpeTokenizer, tokenizerFromHfJson, tokenizerFromVocabMerges } from '../../text/hf-bpe.js';
 import { headerLength, parseSafetensorsHeader, tensorFromBytes, type TensorEntry } from '../safetensors.js';
+import { readTorchCheckpoint, TorchPickleError } from '../torch-pickle.js';
 import { HfImportError, modelConfigFromHf, type HfFamily } from './config.js';
 import { applyRecipe, planImport, type ImportPlan } from './tensors.js';
 
@@ -52,46 +53,71 @@ interface Located extends TensorEntry {
 
 const indexSchema = z.looseObject({ weight_map: z.record(z.string(), z.string()) });
 
+/** The weight files: safetensors (one, or shards by their index), else PyTorch's pytorch_model.bin the same way. */
+function weightFiles(reader: HfFileReader): {
+  files: string[];
+  index: string | null;
+  claimed: Record<string, string> | null;
+} {
+  for (const [index, single] of [
+    ['model.safetensors.index.json', 'model.safetensors'],
+    ['pytorch_model.bin.index.json', 'pytorch_model.bin'],
+  ] as const) {
+    if (reader.has(index)) {
+      const where = `${reader.source}/${index}`;
+      const claimed = parseWith(indexSchema, readJSON(reader, index), where).weight_map;
+      const files = [...new Set(Object.values(claimed))];
+      for (const f of files)
+        if (!reader.has(f)) throw new HfImportError(`${where}: lists ${f}, which is not in the directory`);
+      return { files, index, claimed };
+    }
+    if (reader.has(single)) return { files: [single], index: null, claimed: null };
+  }
+  throw new HfImportError(
+    `${reader.source}: no model.safetensors, pytorch_model.bin or an index of their shards (model.safetensors.index.json, pytorch_model.bin.index.json)`,
+  );
+}
+
+/** A weight file's tensors as byte ranges: a safetensors header, or a PyTorch zip's pickled state dict. */
+function tensorsOf(reader: HfFileReader, file: string): Array<[string, TensorEntry & { dataStart: number }]> {
+  const where = `${reader.source}/${file}`;
+  const size = reader.size(file);
+  if (file.endsWith('.bin')) {
+    try {
+      const read = (start: number, end: number) => reader.read(file, start, end);
+      return [...readTorchCheckpoint(read, size, where)].map(([n, e]) => [n, { ...e, dataStart: 0 }]);
+    } catch (e) {
+      if (e instanceof TorchPickleError) throw new HfImportError(e.message);
+      throw e;
+    }
+  }
+  const len = headerLength(reader.read(file, 0, Math.min(8, size)), size, where);
+  const header = parseSafetensorsHeader(reader.read(file, 8, 8 + len), size, where);
+  return [...header.entries].map(([n, e]) => [n, { ...e, dataStart: header.dataStart }]);
+}
+
 /** Every tensor of every weight file, from the headers alone. */
 function locateTensors(reader: HfFileReader): Map<string, Located> {
-  let files: string[];
-  let claimed: Record<string, string> | null = null;
-  if (reader.has('model.safetensors.index.json')) {
-    const where = `${reader.source}/model.safetensors.index.json`;
-    claimed = parseWith(indexSchema, readJSON(reader, 'model.safetensors.index.json'), where).weight_map;
-    files = [...new Set(Object.values(claimed))];
-    for (const f of files)
-      if (!reader.has(f)) throw new HfImportError(`${where}: lists ${f}, which is not in the directory`);
-  } else if (reader.has('model.safetensors')) {
-    files = ['model.safetensors'];
-  } else {
-    const bin = reader.has('pytorch_model.bin')
-      ? ' (pytorch_model.bin is a pickle, which shareformer does not load: save the model with safe_serialization=True)'
-      : '';
-    throw new HfImportError(`${reader.source}: no model.safetensors or model.safetensors.index.json${bin}`);
-  }
+  const { files, index, claimed } = weightFiles(reader);
   const tensors = new Map<string, Located>();
   for (const file of files) {
     const where = `${reader.source}/${file}`;
-    const size = reader.size(file);
-    const len = headerLength(reader.read(file, 0, Math.min(8, size)), size, where);
-    const header = parseSafetensorsHeader(reader.read(file, 8, 8 + len), size, where);
-    for (const [name, entry] of header.entries) {
+    for (const [name, entry] of tensorsOf(reader, file)) {
       if (tensors.has(name))
         throw new HfImportError(`${where}: tensor "${name}" is also in ${tensors.get(name)!.file}`);
       if (claimed && claimed[name] !== file) {
         throw new HfImportError(
-          `${reader.source}/model.safetensors.index.json: puts "${name}" in ${claimed[name] ?? 'no file'}, but it is in ${file}`,
+          `${reader.source}/${index}: puts "${name}" in ${claimed[name] ?? 'no file'}, but it is in ${file}`,
         );
       }
-      tensors.set(name, { ...entry, file, dataStart: header.dataStart });
+      tensors.set(name, { ...entry, file });
     }
   }
   if (claimed)
     for (const name of Object.keys(claimed)) {
       if (!tensors.has(name))
         throw new HfImportError(
-          `${reader.source}/model.safetensors.index.json: lists "${name}" in ${claimed[name]}, which does not contain it`,
+          `${reader.source}/${index}: lists "${name}" in ${claimed[name]}, which does not contain it`,
         );
     }
   return tensors;
