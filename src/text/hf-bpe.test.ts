@@ -92,6 +92,13 @@ const PRE_TOKENIZERS: Record<string, unknown[]> = {
   'Qwen2 (with NFC)': [split(SPLITS['Qwen2 (with NFC)']), byteLevel(false)],
   'GPT-4o': [split(SPLITS['GPT-4o']), byteLevel(false)],
   "SmolLM2: single digits, then GPT-2's split": [{ type: 'Digits', individual_digits: true }, byteLevel(true)],
+  // Falcon: its digit stages come after ByteLevel, on the byte-mapped text.
+  "Falcon: punctuation runs, GPT-2's split, then digit runs and triples on the mapped bytes": [
+    { type: 'Punctuation', behavior: 'Contiguous' },
+    byteLevel(true),
+    { type: 'Digits', individual_digits: false },
+    split('[0-9][0-9][0-9]'),
+  ],
 };
 
 /** GPT-2's vocabulary and merges behind another model's pre-tokenizer, as a tokenizer.json. */
@@ -123,10 +130,38 @@ function splitTokenizerJson(steps: unknown[], nfc: boolean) {
   };
 }
 
+it("Falcon's digit stages cut the byte-mapped text: м (D0 BC) is Ð then ¼, as Hugging Face's tokenizers give it", () => {
+  const json = splitTokenizerJson(
+    PRE_TOKENIZERS[Object.keys(PRE_TOKENIZERS).find((k) => k.startsWith('Falcon'))!]!,
+    false,
+  );
+  const falcon = tokenizerFromHfJson(json, 'falcon/tokenizer.json', { eos: '<|endoftext|>' });
+  const vocab = json.model.vocab as Record<string, number>;
+  expect([...falcon.encode('м')]).toEqual([vocab['Ð'], vocab['¼']]);
+  // Without the mapped stages (GPT-2's pre-tokenizer) the two bytes merge into one token.
+  expect(falcon.encode('м').length).toBeGreaterThan(gpt2.encode('м').length);
+  expect(falcon.describe()).toBe(
+    'byte-level BPE (its own split in 2 stages, 2 after the byte mapping, 4 added tokens found in text)',
+  );
+});
+
+/** The same tokenizer.json with each Digits stage as the Split Rust's Digits amounts to. */
+function rustDigits<T extends { pre_tokenizer?: unknown }>(json: T): T {
+  const pre = json.pre_tokenizer as { pretokenizers?: unknown[] } | null | undefined;
+  if (!Array.isArray(pre?.pretokenizers)) return json;
+  const steps = pre.pretokenizers.map((p) => {
+    const d = p as { type?: string; individual_digits?: boolean };
+    return d.type === 'Digits' ? split(d.individual_digits ? String.raw`\p{N}` : String.raw`\p{N}+`) : p;
+  });
+  return { ...json, pre_tokenizer: { ...pre, pretokenizers: steps } };
+}
+
 describe.each(Object.entries(PRE_TOKENIZERS))('byte-level BPE pre-tokenized as %s', (name, steps) => {
   const json = splitTokenizerJson(steps, name.includes('NFC'));
   const ours = tokenizerFromHfJson(json, `${name}/tokenizer.json`, { eos: '<|endoftext|>' });
-  const reference = new HfTokenizersJs(json, {});
+  // tokenizers.js's Digits matches \d (ASCII digits); Rust's, char::is_numeric (\p{N}: ½, ², and the
+  // byte-mapped ¼ in м's D0 BC). The reference runs Rust's rule as the equivalent Split.
+  const reference = new HfTokenizersJs(rustDigits(json), {});
   const theirs = (text: string) => reference.encode(text, { add_special_tokens: false }).ids;
 
   it.each([
@@ -137,6 +172,9 @@ describe.each(Object.entries(PRE_TOKENIZERS))('byte-level BPE pre-tokenized as %
     ['unicode', 'naïve café, Straße, Ελληνικά, русский, 漢字かな交じり文, CamelCaseWords'],
     ['decomposed accents (NFC composes them)', 'cafe\u0301 and e\u0301te\u0301'],
     ['emoji and symbols', 'smile 😀, family 👨‍👩‍👧‍👦, flags 🇫🇷🇯🇵, ✓✗ --> ... /path/to/file'],
+    // ½ is C2 BD and м is D0 BC: bytes whose mapped characters are numbers.
+    ['digits inside characters', 'price: 12,345.67; 1234567; 12½3456; ½6789; м and мир 999; x² + y³ ≥ ¼'],
+    ['punctuation runs', 'wait!!! ...what?! (yes) -- "quoted" $5 + 3 <= 8 | ~tilde~ @user #tag «guillemets» 【括号】'],
   ])("%s: the ids of Hugging Face's tokenizers.js, and back", (_case, text) => {
     const ids = [...ours.encode(text)];
     expect(ids).toEqual(theirs(text));
@@ -183,7 +221,9 @@ describe("GPT-NeoX's layout (Pythia): NFC, GPT-2's ByteLevel alone, runs of spac
     ],
   };
   const ours = tokenizerFromHfJson(json, 'gpt-neox/tokenizer.json', { eos: '<|endoftext|>' });
-  const reference = new HfTokenizersJs(json, {});
+  // tokenizers.js's Digits matches \d (ASCII digits); Rust's, char::is_numeric (\p{N}: ½, ², and the
+  // byte-mapped ¼ in м's D0 BC). The reference runs Rust's rule as the equivalent Split.
+  const reference = new HfTokenizersJs(rustDigits(json), {});
   it.each([
     ['indented code', 'def f(x):\n    return x  # two spaces\n        deeper\n' + ' '.repeat(30) + 'wide'],
     ['decomposed accents', 'cafe\u0301  and   e\u0301te\u0301'],
@@ -253,7 +293,9 @@ describe("Gemma's SentencePiece BPE: no dummy prefix (tokenizer.json)", () => {
   const dir = new URL('gemma3-bf16/', FIXTURES);
   const json = JSON.parse(readFileSync(new URL('tokenizer.json', dir), 'utf8'));
   const gemma = tokenizerFromHfJson(json, 'gemma3-bf16/tokenizer.json', { bos: '<bos>', eos: '<eos>' });
-  const reference = new HfTokenizersJs(json, {});
+  // tokenizers.js's Digits matches \d (ASCII digits); Rust's, char::is_numeric (\p{N}: ½, ², and the
+  // byte-mapped ¼ in м's D0 BC). The reference runs Rust's rule as the equivalent Split.
+  const reference = new HfTokenizersJs(rustDigits(json), {});
   const cases = JSON.parse(readFileSync(new URL('sentencepiece-ids.json', dir), 'utf8')) as Array<{
     text: string;
     ids: number[];

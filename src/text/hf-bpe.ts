@@ -31,6 +31,12 @@ export interface HfBpeJSON {
    * them (Split "Isolated"; Digits is `\p{N}` or `\p{N}+`; ByteLevel's own regex is GPT2_SPLIT).
    */
   splits?: string[];
+  /**
+   * byte-level mode: stages after ByteLevel (Falcon's Digits and three-digit Split), which cut the
+   * byte-mapped text of each piece, so a byte whose mapped character is a digit (the ½ in C2 BD)
+   * splits inside a character, as Hugging Face's tokenizers do.
+   */
+  mappedSplits?: string[];
   /** byte-level mode: Unicode normalization applied before splitting. */
   normalizer?: 'NFC';
   /** byte-level mode: a piece that is itself a token is that token, whatever the merges say (Llama 3). */
@@ -73,6 +79,7 @@ export const hfBpeSchema = z.strictObject({
   eosId: z.number().int().min(0).nullable(),
   unkId: z.number().int().min(0).nullable().optional(),
   splits: z.array(z.string().max(MAX_PATTERN)).min(1).max(MAX_SPLITS).optional(),
+  mappedSplits: z.array(z.string().max(MAX_PATTERN)).min(1).max(MAX_SPLITS).optional(),
   ignoreMerges: z.boolean().optional(),
   dummyPrefix: z.literal(false).optional(),
   normalizer: z.literal('NFC').optional(),
@@ -173,11 +180,13 @@ export class HfBpeTokenizer implements Tokenizer {
   private readonly cache = new Map<string, number[]>();
   private readonly byteIds: number[] = [];
   private readonly splits: RegExp[] | null;
+  private readonly mappedSplits: RegExp[];
   private readonly addedTokens: AddedToken[];
   private readonly addedPattern: RegExp | null;
 
   constructor(readonly json: HfBpeJSON) {
     this.splits = json.splits?.map(compilePattern) ?? null;
+    this.mappedSplits = json.mappedSplits?.map(compilePattern) ?? [];
     // Longest first, so "<tool_call>" is not cut short by a token that is its prefix.
     this.addedTokens = [...(json.added ?? [])].sort((a, b) => b.content.length - a.content.length);
     this.addedPattern = addedTokenPattern(this.addedTokens);
@@ -253,9 +262,13 @@ export class HfBpeTokenizer implements Tokenizer {
     for (const word of this.pieces(text)) {
       let ids = this.cache.get(word);
       if (!ids) {
-        const chars = Array.from(utf8.encode(word), (b) => BYTE_CHAR[b]!);
-        const whole = this.json.ignoreMerges ? this.ids.get(chars.join('')) : undefined;
-        ids = whole !== undefined ? [whole] : this.bpe(chars).map((t) => this.idOf(t));
+        const mapped = Array.from(utf8.encode(word), (b) => BYTE_CHAR[b]!).join('');
+        let parts = [mapped];
+        for (const re of this.mappedSplits) parts = parts.flatMap((p) => [...isolatedPieces(p, re)]);
+        ids = parts.flatMap((part) => {
+          const whole = this.json.ignoreMerges ? this.ids.get(part) : undefined;
+          return whole !== undefined ? [whole] : this.bpe(Array.from(part)).map((t) => this.idOf(t));
+        });
         if (this.cache.size < 100_000) this.cache.set(word, ids);
       }
       out.push(...ids);
@@ -368,6 +381,7 @@ export class HfBpeTokenizer implements Tokenizer {
     const j = this.json;
     const notes = [
       j.splits && `its own split${j.splits.length > 1 ? ` in ${j.splits.length} stages` : ''}`,
+      j.mappedSplits && `${j.mappedSplits.length} after the byte mapping`,
       j.normalizer,
       j.ignoreMerges && 'whole-piece tokens first',
       j.dummyPrefix === false && 'no dummy prefix',
@@ -437,13 +451,19 @@ function parseMerges(merges: Array<string | [string, string]>, source: string): 
 
 interface ByteLevelSplit {
   splits?: string[];
+  mappedSplits?: string[];
   normalizer?: 'NFC';
 }
 
-/** A pre-tokenizer stage before the final ByteLevel, as a regex; null if it is not one we split by. */
+/** Rust's is_punc: ASCII punctuation (symbols such as $ + < = > ^ ` | ~ included) or Unicode's P categories. */
+const PUNCTUATION = '[\\p{P}!-/:-@\\[-`{-~]';
+
+/** A pre-tokenizer stage beside ByteLevel, as a regex; null if it is not one we split by. */
 function stagePattern(step: unknown): string | null {
   const s = step as { type?: unknown; pattern?: { Regex?: unknown }; behavior?: unknown; invert?: unknown };
   if (s?.type === 'Digits') return (step as { individual_digits?: unknown }).individual_digits ? '\\p{N}' : '\\p{N}+';
+  if (s?.type === 'Punctuation')
+    return s.behavior === 'Contiguous' ? `${PUNCTUATION}+` : s.behavior === 'Isolated' ? PUNCTUATION : null;
   const regex = s?.pattern?.Regex;
   if (s?.type === 'Split' && typeof regex === 'string' && regex.length <= MAX_PATTERN)
     return s.behavior === 'Isolated' && s.invert !== true ? regex : null;
@@ -468,11 +488,21 @@ function byteLevelSplit(j: z.output<typeof hfTokenizerJsonSchema>): ByteLevelSpl
   const alone = byteLevel(pre);
   if (alone?.regex) return normalizer ? { normalizer } : {};
   const steps = pre?.type === 'Sequence' && Array.isArray(pre.pretokenizers) ? pre.pretokenizers : [];
-  const last = byteLevel(steps.at(-1));
-  const stages = steps.slice(0, -1).map(stagePattern);
-  if (!last || stages.length === 0 || stages.length >= MAX_SPLITS || stages.some((p) => p === null)) return null;
-  const splits = [...(stages as string[]), ...(last.regex ? [GPT2_SPLIT] : [])];
-  return { splits, ...(normalizer && { normalizer }) };
+  // One ByteLevel, with regex stages before it (on the text) and after it (on the byte-mapped text: Falcon).
+  const at = steps.findIndex((p) => byteLevel(p) !== null);
+  if (at < 0) return null;
+  const before = steps.slice(0, at).map(stagePattern),
+    after = steps.slice(at + 1).map(stagePattern);
+  const last = byteLevel(steps[at])!;
+  if (before.length + after.length === 0 || before.length + after.length >= MAX_SPLITS) return null;
+  if ([...before, ...after].some((p) => p === null)) return null;
+  const splits = [...(before as string[]), ...(last.regex ? [GPT2_SPLIT] : [])];
+  if (splits.length === 0) return null;
+  return {
+    splits,
+    ...(after.length > 0 && { mappedSplits: after as string[] }),
+    ...(normalizer && { normalizer }),
+  };
 }
 
 /** Which supported BPE family a tokenizer.json describes. */
