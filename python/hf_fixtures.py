@@ -1556,6 +1556,91 @@ def write_stablelm(name):
     print(f"wrote fixtures/hf/{name}")
 
 
+# ---------------------------------------------------------------- Cohere (modeling_cohere.py)
+def cohere_logits(w, cfg, ids):
+    """CohereForCausalLM forward in float64: attention and SwiGLU MLP in parallel on one LayerNorm
+    without bias; rotary embeddings over whole heads in adjacent pairs (Cohere's rotate_half is
+    GPT-J's rotate_every_two, its frequencies repeat_interleave'd); GQA; logits times logit_scale
+    from the tied embedding."""
+    p = lambda name: w["model." + name].double()
+    d, H, KV, T = cfg["hidden_size"], cfg["num_attention_heads"], cfg["num_key_value_heads"], ids.shape[1]
+    hd, eps = d // H, cfg["layer_norm_eps"]
+    inv = cfg["rope_theta"] ** (-torch.arange(0, hd, 2, dtype=torch.float64) / hd)
+    ang = torch.arange(T, dtype=torch.float64)[:, None] * inv[None, :]
+    cos, sin = ang.cos().repeat_interleave(2, -1), ang.sin().repeat_interleave(2, -1)
+    rope = lambda t: t * cos + rotate_every_two(t) * sin
+    mask = torch.tril(torch.ones(T, T, dtype=torch.bool))
+    x = p("embed_tokens.weight")[ids]
+    for i in range(cfg["num_hidden_layers"]):
+        l = f"layers.{i}."
+        h = F.layer_norm(x, (d,), p(l + "input_layernorm.weight"), None, eps)
+        heads = lambda t, n: t.view(1, T, n, hd).transpose(1, 2)
+        q = rope(heads(h @ p(l + "self_attn.q_proj.weight").T, H))
+        k = rope(heads(h @ p(l + "self_attn.k_proj.weight").T, KV)).repeat_interleave(H // KV, dim=1)
+        v = heads(h @ p(l + "self_attn.v_proj.weight").T, KV).repeat_interleave(H // KV, dim=1)
+        s = (q @ k.transpose(-1, -2)) / math.sqrt(hd)
+        o = (s.masked_fill(~mask, float("-inf")).softmax(-1) @ v).transpose(1, 2).reshape(1, T, d)
+        g = F.silu(h @ p(l + "mlp.gate_proj.weight").T) * (h @ p(l + "mlp.up_proj.weight").T)
+        x = x + o @ p(l + "self_attn.o_proj.weight").T + g @ p(l + "mlp.down_proj.weight").T
+    x = F.layer_norm(x, (d,), p("norm.weight"), None, eps)
+    return (x @ p("embed_tokens.weight").T) * cfg["logit_scale"]
+
+
+def write_cohere(name):
+    """An Aya 23-style model as CohereForCausalLM lays it out: 2 layers, d 32, 4 heads of 8 with 2
+    key/value heads, rotary in adjacent pairs, one LayerNorm without bias per layer, SwiGLU, the head
+    tied, logit_scale 0.125, bf16, a tokenizer.json."""
+    torch.manual_seed(2323)
+    directory = os.path.join(OUT, name)
+    os.makedirs(directory, exist_ok=True)
+    vocab = gpt2_tokenizer(directory, 43, True)
+    H, KV, hd, L, T, f_ = 4, 2, 8, 2, 24, 80
+    d = H * hd
+    cfg = {
+        "architectures": ["CohereForCausalLM"],
+        "attention_bias": False,
+        "attention_dropout": 0.0,
+        "bos_token_id": vocab - 1,
+        "eos_token_id": vocab - 1,
+        "hidden_act": "silu",
+        "hidden_size": d,
+        "initializer_range": 0.02,
+        "intermediate_size": f_,
+        "layer_norm_eps": 1e-05,
+        "logit_scale": 0.125,
+        "max_position_embeddings": T,
+        "model_type": "cohere",
+        "num_attention_heads": H,
+        "num_hidden_layers": L,
+        "num_key_value_heads": KV,
+        "pad_token_id": 0,
+        "rope_theta": 10000.0,
+        "torch_dtype": "bfloat16",
+        "transformers_version": "4.40.0",
+        "use_cache": True,
+        "use_qk_norm": False,
+        "vocab_size": vocab,
+    }
+    rnd = lambda *s, std=0.08: torch.randn(*s) * std
+    w = {"model.embed_tokens.weight": rnd(vocab, d, std=0.8)}
+    for i in range(L):
+        l = f"model.layers.{i}."
+        w[l + "input_layernorm.weight"] = 1 + rnd(d, std=0.1)
+        for proj, rows in (("q_proj", H * hd), ("k_proj", KV * hd), ("v_proj", KV * hd), ("o_proj", d)):
+            w[l + f"self_attn.{proj}.weight"] = rnd(rows, d, std=0.3 if proj != "o_proj" else 0.15)
+        w[l + "mlp.gate_proj.weight"] = rnd(f_, d, std=0.2)
+        w[l + "mlp.up_proj.weight"] = rnd(f_, d, std=0.2)
+        w[l + "mlp.down_proj.weight"] = rnd(d, f_, std=0.1)
+    w["model.norm.weight"] = 1 + rnd(d, std=0.1)
+    with open(os.path.join(directory, "config.json"), "w") as f:
+        json.dump(cfg, f, indent=2)
+    stored = save_model(directory, w, torch.bfloat16)
+    ids = torch.randint(0, vocab, (1, 16))
+    logits = cohere_logits(stored, cfg, ids)
+    write_safetensors(os.path.join(directory, "expected.safetensors"), {"input_ids": ids.int(), "logits": logits})
+    print(f"wrote fixtures/hf/{name}")
+
+
 # ---------------------------------------------------------------- PyTorch checkpoints (torch.save)
 def read_safetensors(path):
     """A safetensors file's tensors (the fixtures' own, so the .bin copies hold the same values)."""
@@ -1685,6 +1770,9 @@ def write_torch_bins():
 if __name__ == "__main__":
     import sys
 
+    if sys.argv[1:] == ["cohere"]:  # only the Cohere directory
+        write_cohere("cohere-bf16")
+        sys.exit(0)
     if sys.argv[1:] == ["torch"]:  # only the pytorch_model.bin copies (after the safetensors fixtures)
         write_torch_bins()
         sys.exit(0)
@@ -1764,4 +1852,5 @@ if __name__ == "__main__":
     write_falcon("falcon-bf16", False)
     write_falcon("falcon-new-fp16", True)
     write_stablelm("stablelm-bf16")
+    write_cohere("cohere-bf16")
     write_torch_bins()

@@ -177,6 +177,16 @@ describe.skipIf(noTorch)('the PyTorch package (python/shareformer)', () => {
       config: resolveConfig({ ...qwen2Style, dModel: 32, norm: 'layernorm', normBias: true, ropeDims: 2 }),
     },
     {
+      file: 'Cohere-style: parallel SwiGLU on one bias-free LayerNorm, scaled logits',
+      config: resolveConfig({
+        ...qwen2Style,
+        qkvBias: false,
+        norm: 'layernorm',
+        parallelBlocks: true,
+        logitScale: 0.25,
+      }),
+    },
+    {
       file: "Llama 3.1's rope scaling",
       config: resolveConfig({
         ...qwen2Style,

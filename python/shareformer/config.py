@@ -33,6 +33,7 @@ DEFAULT_CONFIG = {
     "ropeLocalBase": 0,
     "ropeDims": 0,
     "ropeScaling": None,
+    "logitScale": 1,
     "bias": True,
     "normBias": True,
     "attentionBias": True,

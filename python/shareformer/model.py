@@ -202,7 +202,7 @@ class ShareformerLM(nn.Module):
             x = attended + F.dropout(post(self._linear(ff, f"{f}.ffn.down", i), f"{f}.postnorm2"), drop)
         if cache is not None:
             cache["length"] = past + T
-        logits = self._logits(self._norm(x, "norm"))
+        logits = self._logits(self._norm(x, "norm")) * c["logitScale"]
         cap = c["logitSoftcap"]
         return cap * torch.tanh(logits / cap) if cap else logits
 

@@ -62,6 +62,10 @@ describe('published parameter counts', () => {
     // 1,644,417,024, 4,096 fewer a layer than its config's LayerNorm and Q/K/V biases give).
     ['stablelm-3b-4e1t', 2_795_443_200],
     ['stablelm-2-1.6b', 1_644_515_328],
+    // Cohere: its config's tensors (Aya 23 8B 8,028,033,024; Command R 34,980,831,232) plus the
+    // one LayerNorm per layer, held as two.
+    ['aya-23-8b', 8_028_033_024 + 32 * 4096],
+    ['command-r', 34_980_831_232 + 40 * 8192],
     ['gemma-7b', 8_537_680_896],
     ['gemma2-2b', 2_614_341_888],
     ['gemma2-9b', 9_241_705_984],

@@ -49,7 +49,8 @@ export function capsText(c: ModelConfig): string {
     ...(c.attentionSoftcap ? [`scores at ${fmtInt(c.attentionSoftcap)}`] : []),
     ...(c.logitSoftcap ? [`logits at ${fmtInt(c.logitSoftcap)}`] : []),
   ];
-  return caps.length ? `, soft-capped ${caps.join(' and ')}` : '';
+  const scaled = c.logitScale !== 1 ? `, logits scaled by ${c.logitScale}` : '';
+  return `${scaled}${caps.length ? `, soft-capped ${caps.join(' and ')}` : ''}`;
 }
 
 /** GPT-NeoX's, Phi's and GPT-J's block shape, as the summary lines name it: ", attention and FFN in parallel, exact GELU" or nothing. */

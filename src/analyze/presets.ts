@@ -95,6 +95,33 @@ const stablelm = (layers: number, dModel: number, ffnHidden: number, vocabSize: 
   qkvBias,
   tieEmbeddings: false,
 });
+/** Cohere (Command R, Aya 23): parallel SwiGLU on one bias-free LayerNorm (held as two), tied head, scaled logits. */
+const cohere = (
+  layers: number,
+  dModel: number,
+  heads: number,
+  kvHeads: number,
+  ffnHidden: number,
+  context: number,
+  ropeBase: number,
+): Partial<ModelConfig> => ({
+  vocabSize: 256000,
+  layers,
+  dModel,
+  heads,
+  kvHeads,
+  context,
+  ffn: 'swiglu',
+  ffnHidden,
+  parallelBlocks: true,
+  norm: 'layernorm',
+  positions: 'rope',
+  ropeBase,
+  bias: false,
+  normBias: false,
+  logitScale: 0.0625,
+  tieEmbeddings: true,
+});
 /** Gemma 3 4B and larger: a 128k context and windows of 1,024. */
 const LONG_GEMMA: Partial<ModelConfig> = { context: 131072, slidingWindow: 1024 };
 
@@ -182,6 +209,14 @@ export const ANALYZER_PRESETS: Record<string, AnalyzerPreset> = {
   'stablelm-2-1.6b': {
     description: 'StableLM 2 1.6B (Q/K/V biases, RoPE on 16 of 64)',
     config: stablelm(24, 2048, 5632, 100352, true),
+  },
+  'aya-23-8b': {
+    description: 'Aya 23 8B (Cohere: parallel SwiGLU on one LayerNorm without bias, GQA 32/8, logits × 0.0625)',
+    config: cohere(32, 4096, 32, 8, 14336, 8192, 10000),
+  },
+  'command-r': {
+    description: 'Command R v01 (Cohere, 35B: 64 heads and as many K/V heads, a 128k context)',
+    config: cohere(40, 8192, 64, 64, 22528, 131072, 8000000),
   },
   'gpt-j-6b': {
     description:

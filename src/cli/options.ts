@@ -111,6 +111,12 @@ export function addModelOptions(
       '--no-attention-bias',
       'no biases on the attention projections, keeping those of the FFN and norms (as GPT-J)',
     )
+    .option('--norm-bias', 'LayerNorm biases even with --no-bias (as Falcon, StableLM)')
+    .option(
+      '--logit-scale <x>',
+      'multiply the output logits by x (as Cohere: 0.0625)',
+      num((n) => n > 0 && Number.isFinite(n), 'a positive number'),
+    )
     .option('--qkv-bias', 'biases on the query, key and value projections even with --no-bias (as Qwen2)')
     .option('--qk-norm', 'RMSNorm of each query and key head before RoPE (as Qwen3)')
     .option('--embed-scale', 'multiply token embeddings by √d-model (as Gemma)')
@@ -198,6 +204,7 @@ const MODEL_FLAGS: Record<string, keyof ModelConfig> = {
   relaxRank: 'relaxRank',
   qkvBias: 'qkvBias',
   normBias: 'normBias',
+  logitScale: 'logitScale',
   qkNorm: 'qkNorm',
   embedScale: 'embedScale',
   postNorms: 'postNorms',

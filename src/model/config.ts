@@ -27,6 +27,8 @@ export interface ModelConfig {
   attentionSoftcap: number;
   /** Soft-capping of the output logits (Gemma 2: 30): cap·tanh(logit / cap); 0 = none. */
   logitSoftcap: number;
+  /** The output logits multiplied by this (Cohere's logit_scale: 0.0625), before any soft-cap; 1 = none. */
+  logitScale: number;
   /** Key/value heads; heads for MHA, 1 for MQA, anything dividing heads for GQA. */
   kvHeads: number;
   /** Maximum sequence length (the learned position table's size). */
@@ -115,6 +117,7 @@ export const DEFAULT_CONFIG: ModelConfig = {
   attentionScalar: 0,
   attentionSoftcap: 0,
   logitSoftcap: 0,
+  logitScale: 1,
   kvHeads: 4,
   context: 128,
   slidingWindow: 0,
@@ -181,6 +184,7 @@ export const modelConfigSchema = z.strictObject({
   attentionScalar: z.number().min(0).max(1e9),
   attentionSoftcap: z.number().min(0).max(1e9),
   logitSoftcap: z.number().min(0).max(1e9),
+  logitScale: z.number().gt(0).max(1e9),
   kvHeads: size(CONFIG_LIMITS.heads),
   context: size(CONFIG_LIMITS.context),
   slidingWindow: z.number().int().min(0).max(CONFIG_LIMITS.context),

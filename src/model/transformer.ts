@@ -338,7 +338,8 @@ export class TransformerLM {
     }
     if (cache) cache.advance(T);
     x = this.norm(x, 'norm');
-    const logits = this.logits(x);
+    const raw = this.logits(x);
+    const logits = c.logitScale !== 1 ? scale(raw, c.logitScale) : raw;
     return c.logitSoftcap ? softcapOp(logits, c.logitSoftcap) : logits;
   }
 

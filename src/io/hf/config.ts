@@ -12,7 +12,9 @@
 // Phi's block without attention biases, rotary embeddings on rotary_dim dimensions in adjacent pairs)
 // and Falcon (FalconForCausalLM: parallel blocks on one LayerNorm or two, MQA or GQA with Q/K/V fused
 // group by group, LayerNorm biases without linear ones) and StableLM (StableLmForCausalLM: Llama's
-// names and SwiGLU on LayerNorms with biases, RoPE on a quarter of each head, Q/K/V biases or not).
+// names and SwiGLU on LayerNorms with biases, RoPE on a quarter of each head, Q/K/V biases or not)
+// and Cohere (CohereForCausalLM: Command R, Aya 23: parallel SwiGLU blocks on one LayerNorm without
+// bias, rotary embeddings in adjacent pairs, scaled logits).
 // Every field is either mapped, known not to change the
 // computation (dropout rates, token ids, bookkeeping), or refused by name: a config that asks for
 // something this runtime does not compute (rope scaling other than Llama 3.1's, per-layer sliding
@@ -26,6 +28,7 @@ export type HfFamily =
   | 'gptj'
   | 'falcon'
   | 'stablelm'
+  | 'cohere'
   | 'llama'
   | 'qwen2'
   | 'qwen3'
@@ -41,6 +44,7 @@ export const SUPPORTED_ARCHITECTURES: Record<string, HfFamily> = {
   GPTJForCausalLM: 'gptj',
   FalconForCausalLM: 'falcon',
   StableLmForCausalLM: 'stablelm',
+  CohereForCausalLM: 'cohere',
   LlamaForCausalLM: 'llama',
   MistralForCausalLM: 'llama',
   Qwen2ForCausalLM: 'qwen2',
@@ -61,6 +65,7 @@ export const FAMILY_ARCHITECTURE: Record<HfFamily, string> = {
   gptj: 'GPTJForCausalLM',
   falcon: 'FalconForCausalLM',
   stablelm: 'StableLmForCausalLM',
+  cohere: 'CohereForCausalLM',
   llama: 'LlamaForCausalLM',
   qwen2: 'Qwen2ForCausalLM',
   qwen3: 'Qwen3ForCausalLM',
@@ -122,7 +127,7 @@ const HARMLESS = new Set([
 type Json = Record<string, unknown>;
 type LlamaFamily = Exclude<
   HfFamily,
-  'gpt2' | 'gpt_neox' | 'phi' | 'gptj' | 'falcon' | 'stablelm' | 'gemma' | 'gemma2' | 'gemma3'
+  'gpt2' | 'gpt_neox' | 'phi' | 'gptj' | 'falcon' | 'stablelm' | 'cohere' | 'gemma' | 'gemma2' | 'gemma3'
 >;
 
 function field<T>(
@@ -600,6 +605,53 @@ function stablelmConfig(cfg: Json, source: string): Partial<ModelConfig> {
   };
 }
 
+const COHERE_FIELDS = new Set([
+  'vocab_size',
+  'hidden_size',
+  'intermediate_size',
+  'num_hidden_layers',
+  'num_attention_heads',
+  'num_key_value_heads',
+  'hidden_act',
+  'max_position_embeddings',
+  'layer_norm_eps',
+  'logit_scale',
+  'tie_word_embeddings',
+  'rope_theta',
+  'rope_scaling',
+  'rope_parameters',
+  'attention_bias',
+  'use_qk_norm',
+]);
+
+/**
+ * Cohere (Command R, Aya 23): attention and SwiGLU MLP in parallel on one LayerNorm without bias
+ * (imported as both of shareformer's norms), rotary embeddings over whole heads in adjacent pairs
+ * (imported by permuting the query and key rows, as GPT-J's), logits times logit_scale, the head
+ * tied to the embedding. Command R+'s per-head query/key LayerNorms (use_qk_norm) are refused.
+ */
+function cohereConfig(cfg: Json, source: string): Partial<ModelConfig> {
+  refuseUnknown(cfg, COHERE_FIELDS, source);
+  const shape = llamaShape(cfg, source);
+  supported(cfg, 'hidden_act', (v) => v === 'silu', 'the SwiGLU feed-forward uses SiLU', source);
+  supported(cfg, 'attention_bias', (v) => v === false, 'no attention biases', source);
+  supported(cfg, 'use_qk_norm', (v) => v === false, 'no per-head LayerNorms of queries and keys', source);
+  return {
+    ...shape,
+    ffn: 'swiglu',
+    ffnHidden: field(cfg, 'intermediate_size', source, isPosInt, 'a positive integer'),
+    parallelBlocks: true,
+    norm: 'layernorm',
+    normEps: field(cfg, 'layer_norm_eps', source, isPosNum, 'a positive number', 1e-5),
+    positions: 'rope',
+    ...rotary(cfg, source),
+    bias: false,
+    normBias: false,
+    logitScale: field(cfg, 'logit_scale', source, isPosNum, 'a positive number', 0.0625),
+    tieEmbeddings: field(cfg, 'tie_word_embeddings', source, isBool, 'true or false', true),
+  };
+}
+
 const LLAMA_FIELDS = new Set([
   'vocab_size',
   'hidden_size',
@@ -996,17 +1048,19 @@ export function modelConfigFromHf(json: unknown, source: string): HfModelConfig 
               ? falconConfig(cfg, source)
               : family === 'stablelm'
                 ? stablelmConfig(cfg, source)
-                : family === 'gemma3'
-                  ? gemmaConfig(
-                      architecture === 'Gemma3ForConditionalGeneration' ? gemma3TextOf(cfg, source) : cfg,
-                      source,
-                      3,
-                    )
-                  : family === 'gemma2'
-                    ? gemmaConfig(cfg, source, 2)
-                    : family === 'gemma'
-                      ? gemma1Config(cfg, source)
-                      : llamaConfig(cfg, source, family);
+                : family === 'cohere'
+                  ? cohereConfig(cfg, source)
+                  : family === 'gemma3'
+                    ? gemmaConfig(
+                        architecture === 'Gemma3ForConditionalGeneration' ? gemma3TextOf(cfg, source) : cfg,
+                        source,
+                        3,
+                      )
+                    : family === 'gemma2'
+                      ? gemmaConfig(cfg, source, 2)
+                      : family === 'gemma'
+                        ? gemma1Config(cfg, source)
+                        : llamaConfig(cfg, source, family);
   const norms = family === 'falcon' ? falconLayout(cfg, source, partial.heads!).norms : undefined;
   try {
     return { architecture, family, config: resolveConfig(partial), ...(norms && { norms }) };

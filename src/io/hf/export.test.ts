@@ -52,6 +52,7 @@ describe.each([
   'falcon-bf16',
   'falcon-new-fp16',
   'stablelm-bf16',
+  'cohere-bf16',
 ])('%s: import, export, import', (dir) => {
   it('gives bit-identical logits and the same token ids', () => {
     const first = importHuggingFace(directoryReader(join(FIXTURES, dir)));
@@ -265,6 +266,22 @@ it.each([
     ]);
 });
 
+it("Cohere goes out as Cohere: the original's tensors and values, its logit scale", () => {
+  const first = importHuggingFace(directoryReader(join(FIXTURES, 'cohere-bf16')));
+  const out = exportHuggingFace(first.lm, first.tokenizer);
+  expect(JSON.parse(out.files['config.json'] as string)).toMatchObject({
+    architectures: ['CohereForCausalLM'],
+    logit_scale: 0.125,
+  });
+  const original = readSafetensors(new Uint8Array(readFileSync(join(FIXTURES, 'cohere-bf16', 'model.safetensors'))));
+  const written = readSafetensors(out.files['model.safetensors'] as Uint8Array);
+  expect([...written.tensors.keys()].sort()).toEqual([...original.tensors.keys()].sort());
+  for (const name of original.tensors.keys())
+    expect([...toFloat32(written.tensors.get(name)!, name)], name).toEqual([
+      ...toFloat32(original.tensors.get(name)!, name),
+    ]);
+});
+
 describe('shareformer models out to Hugging Face', () => {
   const chars = CharTokenizer.fromText('abcdefghij ,.');
   const gpt2Like = { vocabSize: chars.vocabSize, layers: 4, dModel: 16, heads: 2, context: 16 };
@@ -439,6 +456,11 @@ describe('shareformer models out to Hugging Face', () => {
       'sequential Falcon layers with grouped K/V heads',
       { heads: 4, kvHeads: 2, positions: 'rope', bias: false, normBias: true },
       /export as FalconForCausalLM, .*; this model lacks parallel blocks or 1 or heads K\/V heads$/,
+    ],
+    [
+      'scaled logits on a GPT-2 layout',
+      { logitScale: 0.5 },
+      /export as CohereForCausalLM, .*; this model lacks parallel blocks, ffn swiglu, rope, no biases$/,
     ],
     ['GPT-2 with heads wider than d / heads', { headDim: 16 }, /GPT-2 needs .* heads of dModel \/ heads/],
     ['GPT-2 with head norms', { qkNorm: true }, /--qk-norm exports as Qwen3ForCausalLM/],

@@ -1,4 +1,4 @@
-// shareformer → Hugging Face: the GPT-2, GPT-NeoX, Phi, GPT-J, Falcon, StableLM, Llama, Mistral, Qwen2, Qwen3, Gemma 2 or Gemma 3 layout
+// shareformer → Hugging Face: the GPT-2, GPT-NeoX, Phi, GPT-J, Falcon, StableLM, Cohere, Llama, Mistral, Qwen2, Qwen3, Gemma 2 or Gemma 3 layout
 // that matches the config, with a config.json a Hugging Face user loads unchanged (GPT2LMHeadModel,
 // LlamaForCausalLM, …, Gemma3ForCausalLM) and the tokenizer files. The stock classes have one set of weights per layer and every layer computes
 // its own keys, values and attention, so cross-layer weight sharing is exported by writing each
@@ -91,8 +91,9 @@ export function exportFamily(c: ModelConfig): HfFamily {
     );
   // GPT-J's class has no attention biases (and a biased head); Phi's has both.
   if (c.bias && !c.attentionBias) return gptjFamily(c);
-  // SwiGLU on LayerNorms is StableLM's.
-  if (c.ffn === 'swiglu' && c.norm === 'layernorm') return stablelmFamily(c);
+  // Scaled logits are Cohere's; SwiGLU on LayerNorms is StableLM's with norm biases, Cohere's without.
+  if (c.logitScale !== 1) return cohereFamily(c);
+  if (c.ffn === 'swiglu' && c.norm === 'layernorm') return c.normBias ? stablelmFamily(c) : cohereFamily(c);
   // Falcon's is the one with biases on its LayerNorms and none on its linear layers.
   if (c.norm === 'layernorm' && c.normBias && !c.bias) return falconFamily(c);
   if (c.headBias) return phiFamily(c);
@@ -210,6 +211,23 @@ function stablelmFamily(c: ModelConfig): HfFamily {
     { ...parallelExtras(c), 'a biased output head': c.headBias },
   );
   return 'stablelm';
+}
+
+/** Cohere's: parallel SwiGLU blocks on one LayerNorm without bias, rope over whole heads, scaled logits. */
+function cohereFamily(c: ModelConfig): HfFamily {
+  requireLayout(
+    'scaled logits, or SwiGLU on LayerNorms without bias, export as CohereForCausalLM',
+    {
+      'parallel blocks': c.parallelBlocks,
+      layernorm: c.norm === 'layernorm',
+      'ffn swiglu': c.ffn === 'swiglu',
+      rope: c.positions === 'rope',
+      'no biases': !c.bias && !c.normBias && !c.qkvBias,
+      'heads of dModel / heads': headSize(c) * c.heads === c.dModel,
+    },
+    { ...parallelExtras(c), 'partial rotary': c.ropeDims > 0, 'a biased output head': c.headBias },
+  );
+  return 'cohere';
 }
 
 /** LayerNorm biases without linear ones are Falcon's: rope over whole heads, a GELU MLP, MQA, GQA or MHA. */
@@ -700,6 +718,52 @@ function stablelmTensors(lm: TransformerLM): Record<string, TensorToWrite> {
   return t;
 }
 
+/**
+ * Cohere's names: Llama's with one input_layernorm per layer (both norms must equal it) and the
+ * query and key rows back in adjacent-pair order.
+ */
+function cohereTensors(lm: TransformerLM): Record<string, TensorToWrite> {
+  const c = lm.config,
+    hd = headSize(c);
+  const t = llamaTensors(lm);
+  const toPairs = (m: Float32Array, heads: number) => {
+    const out = new Float32Array(m.length),
+      d = c.dModel;
+    for (let h = 0; h < heads; h++)
+      for (let i = 0; i < hd; i++)
+        out.set(m.subarray((h * hd + i) * d, (h * hd + i + 1) * d), (h * hd + pairRow(i, hd)) * d);
+    return out;
+  };
+  for (let i = 0; i < c.layers; i++) {
+    const l = `model.layers.${i}`;
+    delete t[`${l}.post_attention_layernorm.weight`];
+    oneNorm(lm, i, 'weight', 'CohereForCausalLM', 'its parallel block reads one input_layernorm');
+    t[`${l}.self_attn.q_proj.weight`]!.data = toPairs(layerMatrix(lm, i, 'attn.q'), c.heads);
+    t[`${l}.self_attn.k_proj.weight`]!.data = toPairs(layerMatrix(lm, i, 'attn.k'), c.kvHeads);
+  }
+  return t;
+}
+
+/** Aya 23's config.json fields. */
+function cohereConfig(c: ModelConfig, rope_scaling: unknown, ids: Record<string, unknown>): Record<string, unknown> {
+  const { rms_norm_eps: _, head_dim: __, ...sizes } = llamaSizes(c);
+  return {
+    architectures: ['CohereForCausalLM'],
+    model_type: 'cohere',
+    hidden_act: 'silu',
+    ...sizes,
+    layer_norm_eps: c.normEps,
+    logit_scale: c.logitScale,
+    rope_scaling,
+    attention_bias: false,
+    use_qk_norm: false,
+    vocab_size: c.vocabSize,
+    tie_word_embeddings: c.tieEmbeddings,
+    torch_dtype: 'float32',
+    ...ids,
+  };
+}
+
 /** StableLM 2's config.json. */
 function stablelmConfig(c: ModelConfig, rope_scaling: unknown, ids: Record<string, unknown>): Record<string, unknown> {
   const { rms_norm_eps: _, head_dim: __, ...sizes } = llamaSizes(c);
@@ -861,6 +925,7 @@ function hfConfig(family: HfFamily, lm: TransformerLM, tokenizer: Tokenizer): Re
   if (family === 'gptj') return gptjConfig(c, ids);
   if (family === 'falcon') return falconConfig(lm, rope_scaling, ids);
   if (family === 'stablelm') return stablelmConfig(c, rope_scaling, ids);
+  if (family === 'cohere') return cohereConfig(c, rope_scaling, ids);
   if (family === 'gemma') return gemma1Config(c, ids);
   const llamaOnly = { rope_scaling, attention_bias: false, mlp_bias: false };
   const windowed = family === 'llama' && c.slidingWindow > 0;
@@ -912,9 +977,11 @@ export function exportHuggingFace(lm: TransformerLM, tokenizer: Tokenizer): HfEx
               ? falconTensors(lm)
               : family === 'stablelm'
                 ? stablelmTensors(lm)
-                : family === 'gemma3' || family === 'gemma2' || family === 'gemma'
-                  ? gemmaTensors(lm)
-                  : llamaTensors(lm);
+                : family === 'cohere'
+                  ? cohereTensors(lm)
+                  : family === 'gemma3' || family === 'gemma2' || family === 'gemma'
+                    ? gemmaTensors(lm)
+                    : llamaTensors(lm);
   const exportedParameters = Object.values(tensors).reduce((n, t) => n + t.data.length, 0);
   const uniqueParameters = lm.parameterCount().total;
   const notes: string[] = [];

@@ -1,5 +1,5 @@
 // Hugging Face checkpoints come in with their meaning intact: the logits of every fixture model
-// (GPT-2, GPT-NeoX, Phi-2, GPT-J, Falcon, StableLM, Llama / Mistral, Llama 3.1's rope scaling, Qwen2, Qwen3, Phi-3 and Gemma 1, 2, 3; Hub and save_pretrained layouts; fp32, fp16, bf16; single and
+// (GPT-2, GPT-NeoX, Phi-2, GPT-J, Falcon, StableLM, Cohere, Llama / Mistral, Llama 3.1's rope scaling, Qwen2, Qwen3, Phi-3 and Gemma 1, 2, 3; Hub and save_pretrained layouts; fp32, fp16, bf16; single and
 // sharded) match PyTorch's, computed from the published model definitions, to 1e-5; the written
 // checkpoint loads bit-exactly; and bad directories are refused with the file and tensor named.
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -49,6 +49,7 @@ describe.each([
   ['falcon-bf16', 'FalconForCausalLM', 'BF16'],
   ['falcon-new-fp16', 'FalconForCausalLM', 'F16'],
   ['stablelm-bf16', 'StableLmForCausalLM', 'BF16'],
+  ['cohere-bf16', 'CohereForCausalLM', 'BF16'],
   // The same weights as PyTorch checkpoints (torch.save's zip of a pickled state dict).
   ['gptj-bin', 'GPTJForCausalLM', 'F16'],
   ['gptj-bin-zip64', 'GPTJForCausalLM', 'F16'],
@@ -112,7 +113,7 @@ describe('bad model directories are refused, naming the file and what is wrong',
       'an unknown architecture',
       'gpt2-hub',
       editJSON('config.json', (j) => (j.architectures = ['BertForMaskedLM'])),
-      /config\.json: "architectures" is \["BertForMaskedLM"\]; supported: GPT2LMHeadModel, GPTNeoXForCausalLM, PhiForCausalLM, GPTJForCausalLM, FalconForCausalLM, StableLmForCausalLM, LlamaForCausalLM, MistralForCausalLM, Qwen2ForCausalLM, Qwen3ForCausalLM, Phi3ForCausalLM/,
+      /config\.json: "architectures" is \["BertForMaskedLM"\]; supported: GPT2LMHeadModel, GPTNeoXForCausalLM, PhiForCausalLM, GPTJForCausalLM, FalconForCausalLM, StableLmForCausalLM, CohereForCausalLM, LlamaForCausalLM, MistralForCausalLM, Qwen2ForCausalLM, Qwen3ForCausalLM, Phi3ForCausalLM/,
     ],
     [
       'dynamic rope scaling',
@@ -281,6 +282,12 @@ describe('bad model directories are refused, naming the file and what is wrong',
       'falcon-new-fp16',
       (d) => editHeader(join(d, 'model.safetensors'), 'h.1.ln_mlp.bias', 'h.1.ln_mlx.bias'),
       /missing tensor "transformer\.h\.1\.ln_mlp\.bias" \(needed for layers\.1\.norm2\.bias \[48\]\)/,
+    ],
+    [
+      "Command R+'s per-head query and key LayerNorms",
+      'cohere-bf16',
+      editJSON('config.json', (j) => (j.use_qk_norm = true)),
+      /config\.json: "use_qk_norm": true is not supported \(no per-head LayerNorms of queries and keys\)/,
     ],
     [
       "StableLM 2 12B's per-head query and key LayerNorms",
@@ -694,6 +701,39 @@ describe('bad model directories are refused, naming the file and what is wrong',
         for (const [n, t] of w) if (n.endsWith('norm1.bias')) t.fill(0);
       }),
     ).toBeGreaterThan(1e-3);
+  });
+
+  it("Cohere's logit scale, adjacent-pair rotary and one bias-free LayerNorm are the model's", () => {
+    const lm = importHuggingFace(directoryReader(join(FIXTURES, 'cohere-bf16'))).lm;
+    expect(lm.config).toMatchObject({
+      logitScale: 0.125,
+      parallelBlocks: true,
+      normBias: false,
+      bias: false,
+      tieEmbeddings: true,
+    });
+    const { ids, logits } = expected('cohere-bf16');
+    const variant = (over: Partial<ModelConfig>, edit: (w: Map<string, Float32Array>) => void = () => {}) => {
+      const weights = new Map([...lm.params].map(([n, t]) => [n, t.data.slice()]));
+      edit(weights);
+      const other = new TransformerLM({ ...lm.config, ...over }, null);
+      other.loadWeights(weights);
+      return relativeDiff(noGrad(() => other.forward(ids, 1)).data, Float32Array.from(logits));
+    };
+    expect(variant({})).toBeLessThan(1e-5);
+    expect(variant({ logitScale: 1 })).toBeGreaterThan(1e-3);
+    const asStored = (m: Float32Array, heads: number) => {
+      const out = new Float32Array(m.length);
+      for (let h = 0; h < heads; h++)
+        for (let i = 0; i < 8; i++)
+          out.set(m.subarray((h * 8 + i) * 32, (h * 8 + i + 1) * 32), (h * 8 + pairRow(i, 8)) * 32);
+      return out;
+    };
+    const unpermuted = variant({}, (w) => {
+      for (const name of [...w.keys()].filter((n) => /attn\.[qk]\.weight$/.test(n)))
+        w.set(name, asStored(w.get(name)!, name.endsWith('q.weight') ? 4 : 2));
+    });
+    expect(unpermuted).toBeGreaterThan(1e-3);
   });
 
   it("Gemma 3 27B's score scale comes in: 1/√query_pre_attn_scalar, not 1/√head_dim", () => {

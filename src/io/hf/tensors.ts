@@ -241,6 +241,14 @@ function stablelmRecipe(name: string, c: ModelConfig, p: string): Recipe | null 
   return llamaRecipe(name, p);
 }
 
+/** Cohere: Llama's names, one input_layernorm per layer for both norms, Q and K rows permuted as GPT-J's. */
+function cohereRecipe(name: string, c: ModelConfig, p: string): Recipe | null {
+  const m = /^layers\.(\d+)\.(norm2|attn\.q|attn\.k)\.weight$/.exec(name);
+  if (m?.[2] === 'norm2') return { from: `${p}layers.${m[1]}.input_layernorm.weight`, transpose: false };
+  const r = llamaRecipe(name, p);
+  return r && m ? { ...r, pairsToHalves: pairsToHalves(c) } : r;
+}
+
 /** The rows GPT-J's rotary pairs span in each head. */
 const pairsToHalves = (c: ModelConfig) => ({ size: headSize(c), rotated: rotaryDims(c) });
 
@@ -338,6 +346,7 @@ const FAMILY_NAME: Record<HfFamily, string> = {
   gptj: 'GPT-J',
   falcon: 'Falcon',
   stablelm: 'StableLM',
+  cohere: 'Cohere',
   llama: 'Llama',
   qwen2: 'Qwen2',
   qwen3: 'Qwen3',
@@ -381,13 +390,15 @@ export function planImport(
                 ? falconRecipe(name, config, p, norms)
                 : family === 'stablelm'
                   ? stablelmRecipe(name, config, p)
-                  : family === 'phi3'
-                    ? phi3Recipe(name, config, p)
-                    : family === 'gemma3' || family === 'gemma2'
-                      ? gemmaRecipe(name, p)
-                      : family === 'gemma'
-                        ? gemma1Recipe(name, p)
-                        : llamaRecipe(name, p);
+                  : family === 'cohere'
+                    ? cohereRecipe(name, config, p)
+                    : family === 'phi3'
+                      ? phi3Recipe(name, config, p)
+                      : family === 'gemma3' || family === 'gemma2'
+                        ? gemmaRecipe(name, p)
+                        : family === 'gemma'
+                          ? gemma1Recipe(name, p)
+                          : llamaRecipe(name, p);
     if (!recipe) throw new HfImportError(`${source}: no Hugging Face tensor corresponds to shareformer's "${name}"`);
     const info = tensors.get(recipe.from);
     if (!info)

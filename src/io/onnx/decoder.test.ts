@@ -77,6 +77,11 @@ const fixtures: Array<[string, string, Partial<ModelConfig>]> = [
     { norm: 'layernorm', normBias: true, qkvBias: true, ropeDims: 4 },
   ],
   [
+    'Cohere-style: scaled logits (before a soft-cap), parallel SwiGLU on LayerNorm',
+    'llama.safetensors',
+    { norm: 'layernorm', parallelBlocks: true, logitScale: 0.25, logitSoftcap: 3 },
+  ],
+  [
     "Llama 3.1's rope scaling",
     'llama.safetensors',
     { ropeScaling: { type: 'llama3', factor: 8, lowFreqFactor: 1, highFreqFactor: 4, originalContext: 16 } },

@@ -163,7 +163,8 @@ class DecoderGraph {
     }
     x = this.norm(x, 'norm');
     // Gemma 2 soft-caps the logits, Phi adds a bias; the graph's output is named logits either way.
-    const name = c.logitSoftcap || c.headBias ? undefined : 'logits';
+    const scaled = c.logitScale !== 1;
+    const name = c.logitSoftcap || c.headBias || scaled ? undefined : 'logits';
     let logits: string;
     if (!c.tieEmbeddings) logits = g.op('MatMul', [x, this.t('head.weight')], {}, name);
     else {
@@ -171,7 +172,9 @@ class DecoderGraph {
       if (c.embedDim > 0) x = g.op('MatMul', [x, 'embed.proj.weight']);
       logits = g.op('MatMul', [x, this.t('embed.weight')], {}, name);
     }
-    if (c.headBias) logits = g.op('Add', [logits, 'head.bias'], {}, c.logitSoftcap ? undefined : 'logits');
+    if (c.headBias) logits = g.op('Add', [logits, 'head.bias'], {}, c.logitSoftcap || scaled ? undefined : 'logits');
+    if (scaled)
+      logits = g.op('Mul', [logits, g.constant('float', [c.logitScale])], {}, c.logitSoftcap ? undefined : 'logits');
     if (c.logitSoftcap) logits = this.softcap(logits, c.logitSoftcap, 'logits');
     g.output(logits, 'float', [B, S, c.vocabSize]);
   }
