@@ -174,7 +174,7 @@ export function readConfigFile(path: string): Record<string, unknown> {
   }
 }
 
-const MODEL_FLAGS: Record<string, keyof ModelConfig> = {
+export const MODEL_FLAGS: Record<string, keyof ModelConfig> = {
   layers: 'layers',
   dModel: 'dModel',
   heads: 'heads',
