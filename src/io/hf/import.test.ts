@@ -28,6 +28,33 @@ const expected = (dir: string) => {
   return { ids: f.tensors.get('input_ids')!.data as Int32Array, logits: f.tensors.get('logits')!.data as Float64Array };
 };
 
+/**
+ * How far a variant of an imported model — config fields changed, weights edited — is from the
+ * fixture's PyTorch logits: what proves each layout feature is the model's.
+ */
+function variantDiff(
+  lm: TransformerLM,
+  dir: string,
+  over: Partial<ModelConfig> = {},
+  edit: (w: Map<string, Float32Array>) => void = () => {},
+): number {
+  const { ids, logits } = expected(dir);
+  const weights = new Map([...lm.params].map(([n, t]) => [n, t.data.slice()]));
+  edit(weights);
+  const other = new TransformerLM({ ...lm.config, ...over }, null);
+  other.loadWeights(weights);
+  return relativeDiff(noGrad(() => other.forward(ids, 1)).data, Float32Array.from(logits));
+}
+
+/** Query or key rows back in the adjacent-pair order GPT-J's and Cohere's files hold (each head `hd` rows of `width`). */
+function asStored(m: Float32Array, hd: number, width: number, rotated: number): Float32Array {
+  const out = new Float32Array(m.length);
+  for (let h = 0; h < m.length / (hd * width); h++)
+    for (let i = 0; i < hd; i++)
+      out.set(m.subarray((h * hd + i) * width, (h * hd + i + 1) * width), (h * hd + pairRow(i, rotated)) * width);
+  return out;
+}
+
 describe.each([
   ['gpt2-hub', 'GPT2LMHeadModel', 'F32'],
   ['gpt2-pretrained-fp16', 'GPT2LMHeadModel', 'F16'],
@@ -468,13 +495,7 @@ describe('bad model directories are refused, naming the file and what is wrong',
       tieEmbeddings: true,
     });
     expect(gemma.tokenizer.bosId).toBe(2); // GemmaTokenizer adds <bos>
-    const { ids, logits } = expected('gemma3-bf16');
-    const weights = new Map([...gemma.lm.params].map(([n, t]) => [n, t.data]));
-    const variant = (over: Partial<ModelConfig>) => {
-      const lm = new TransformerLM({ ...gemma.lm.config, ...over }, null);
-      lm.loadWeights(weights);
-      return relativeDiff(noGrad(() => lm.forward(ids, 1)).data, Float32Array.from(logits));
-    };
+    const variant = (over: Partial<ModelConfig>) => variantDiff(gemma.lm, 'gemma3-bf16', over);
     // Each feature changes the logits: no window, one RoPE base, every layer windowed.
     expect(variant({ slidingWindow: 0, fullAttentionEvery: 0, ropeLocalBase: 0 })).toBeGreaterThan(1e-3);
     expect(variant({ ropeLocalBase: 0 })).toBeGreaterThan(1e-3);
@@ -520,13 +541,7 @@ describe('bad model directories are refused, naming the file and what is wrong',
       kvHeads: 2,
       tieEmbeddings: true,
     });
-    const { ids, logits } = expected('gemma2-bf16');
-    const weights = new Map([...gemma.lm.params].map(([n, t]) => [n, t.data]));
-    const variant = (over: Partial<ModelConfig>) => {
-      const lm = new TransformerLM({ ...gemma.lm.config, ...over }, null);
-      lm.loadWeights(weights);
-      return relativeDiff(noGrad(() => lm.forward(ids, 1)).data, Float32Array.from(logits));
-    };
+    const variant = (over: Partial<ModelConfig>) => variantDiff(gemma.lm, 'gemma2-bf16', over);
     // Each feature changes the logits: either cap left out, every layer windowed, no window.
     expect(variant({ attentionSoftcap: 0 })).toBeGreaterThan(1e-3);
     expect(variant({ logitSoftcap: 0 })).toBeGreaterThan(1e-3);
@@ -556,13 +571,7 @@ describe('bad model directories are refused, naming the file and what is wrong',
     });
     // The embedding's padded rows (Pythia: 50,304 for 50,277 tokens) get placeholder tokens.
     expect(neox.tokenizer.vocabSize).toBe(neox.lm.config.vocabSize);
-    const { ids, logits } = expected('neox-fp16');
-    const weights = new Map([...neox.lm.params].map(([n, t]) => [n, t.data]));
-    const variant = (over: Partial<ModelConfig>) => {
-      const lm = new TransformerLM({ ...neox.lm.config, ...over }, null);
-      lm.loadWeights(weights);
-      return relativeDiff(noGrad(() => lm.forward(ids, 1)).data, Float32Array.from(logits));
-    };
+    const variant = (over: Partial<ModelConfig>) => variantDiff(neox.lm, 'neox-fp16', over);
     expect(variant({})).toBeLessThan(1e-5);
     expect(variant({ parallelBlocks: false })).toBeGreaterThan(1e-3);
     expect(variant({ geluExact: false })).toBeGreaterThan(1e-4);
@@ -602,27 +611,13 @@ describe('bad model directories are refused, naming the file and what is wrong',
       'transformer.h.1.attn.bias',
       'transformer.h.1.attn.masked_bias',
     ]);
-    const { ids, logits } = expected('gptj-fp16');
-    const variant = (edit: (w: Map<string, Float32Array>) => void) => {
-      const weights = new Map([...gptj.lm.params].map(([n, t]) => [n, t.data.slice()]));
-      edit(weights);
-      const lm = new TransformerLM(gptj.lm.config, null);
-      lm.loadWeights(weights);
-      return relativeDiff(noGrad(() => lm.forward(ids, 1)).data, Float32Array.from(logits));
-    };
+    const variant = (edit: (w: Map<string, Float32Array>) => void) => variantDiff(gptj.lm, 'gptj-fp16', {}, edit);
     expect(variant(() => {})).toBeLessThan(1e-5);
     // The query and key rows as the file stores them (adjacent pairs), read as rotate-half: the
     // heads rotate the wrong pairs of dimensions.
-    const asStored = (m: Float32Array) => {
-      const out = new Float32Array(m.length);
-      for (let h = 0; h < 3; h++)
-        for (let i = 0; i < 16; i++)
-          out.set(m.subarray((h * 16 + i) * 48, (h * 16 + i + 1) * 48), (h * 16 + pairRow(i, 10)) * 48);
-      return out;
-    };
     const unpermuted = variant((w) => {
       for (const name of [...w.keys()].filter((n) => /attn\.[qk]\.weight$/.test(n)))
-        w.set(name, asStored(w.get(name)!));
+        w.set(name, asStored(w.get(name)!, 16, 48, 10));
     });
     expect(unpermuted).toBeGreaterThan(1e-3);
     // Each layer's one ln_1 fills both norms; the attention has no bias to add.
@@ -651,14 +646,8 @@ describe('bad model directories are refused, naming the file and what is wrong',
       'layers.1.norm2.bias',
       'norm.bias',
     ]);
-    const { ids, logits } = expected('falcon-new-fp16');
-    const variant = (over: Partial<ModelConfig>, edit: (w: Map<string, Float32Array>) => void = () => {}) => {
-      const weights = new Map([...forty.lm.params].map(([n, t]) => [n, t.data.slice()]));
-      edit(weights);
-      const lm = new TransformerLM({ ...forty.lm.config, ...over }, null);
-      lm.loadWeights(weights);
-      return relativeDiff(noGrad(() => lm.forward(ids, 1)).data, Float32Array.from(logits));
-    };
+    const variant = (over: Partial<ModelConfig>, edit?: (w: Map<string, Float32Array>) => void) =>
+      variantDiff(forty.lm, 'falcon-new-fp16', over, edit);
     expect(variant({})).toBeLessThan(1e-5);
     // ln_mlp is its own norm: the MLP reading ln_attn's output computes something else.
     expect(
@@ -686,14 +675,8 @@ describe('bad model directories are refused, naming the file and what is wrong',
       ropeDims: 2,
       kvHeads: 2,
     });
-    const { ids, logits } = expected('stablelm-bf16');
-    const variant = (over: Partial<ModelConfig>, edit: (w: Map<string, Float32Array>) => void = () => {}) => {
-      const weights = new Map([...lm.params].map(([n, t]) => [n, t.data.slice()]));
-      edit(weights);
-      const other = new TransformerLM({ ...lm.config, ...over }, null);
-      other.loadWeights(weights);
-      return relativeDiff(noGrad(() => other.forward(ids, 1)).data, Float32Array.from(logits));
-    };
+    const variant = (over: Partial<ModelConfig>, edit?: (w: Map<string, Float32Array>) => void) =>
+      variantDiff(lm, 'stablelm-bf16', over, edit);
     expect(variant({})).toBeLessThan(1e-5);
     expect(variant({ ropeDims: 0 })).toBeGreaterThan(1e-3);
     expect(
@@ -712,26 +695,13 @@ describe('bad model directories are refused, naming the file and what is wrong',
       bias: false,
       tieEmbeddings: true,
     });
-    const { ids, logits } = expected('cohere-bf16');
-    const variant = (over: Partial<ModelConfig>, edit: (w: Map<string, Float32Array>) => void = () => {}) => {
-      const weights = new Map([...lm.params].map(([n, t]) => [n, t.data.slice()]));
-      edit(weights);
-      const other = new TransformerLM({ ...lm.config, ...over }, null);
-      other.loadWeights(weights);
-      return relativeDiff(noGrad(() => other.forward(ids, 1)).data, Float32Array.from(logits));
-    };
+    const variant = (over: Partial<ModelConfig>, edit?: (w: Map<string, Float32Array>) => void) =>
+      variantDiff(lm, 'cohere-bf16', over, edit);
     expect(variant({})).toBeLessThan(1e-5);
     expect(variant({ logitScale: 1 })).toBeGreaterThan(1e-3);
-    const asStored = (m: Float32Array, heads: number) => {
-      const out = new Float32Array(m.length);
-      for (let h = 0; h < heads; h++)
-        for (let i = 0; i < 8; i++)
-          out.set(m.subarray((h * 8 + i) * 32, (h * 8 + i + 1) * 32), (h * 8 + pairRow(i, 8)) * 32);
-      return out;
-    };
     const unpermuted = variant({}, (w) => {
       for (const name of [...w.keys()].filter((n) => /attn\.[qk]\.weight$/.test(n)))
-        w.set(name, asStored(w.get(name)!, name.endsWith('q.weight') ? 4 : 2));
+        w.set(name, asStored(w.get(name)!, 8, 32, 8));
     });
     expect(unpermuted).toBeGreaterThan(1e-3);
   });
