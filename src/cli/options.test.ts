@@ -5,7 +5,14 @@ import { Command } from 'commander';
 import { describe, expect, it } from 'vitest';
 import { addModelOptions, MODEL_FLAGS, modelConfigFrom } from './options.js';
 
-const command = () => addModelOptions(new Command('train').exitOverride());
+// exitOverride: a bad flag throws; configureOutput: its message is the error's, not also stderr's.
+const command = () =>
+  addModelOptions(
+    new Command('train').exitOverride().configureOutput({
+      writeErr: () => {},
+      writeOut: () => {},
+    }),
+  );
 
 describe('model flags', () => {
   it('each field mapped from a flag has its option', () => {
