@@ -77,7 +77,7 @@ export function exportFamily(c: ModelConfig): HfFamily {
   const plan = `--share-kv ${JSON.stringify(c.shareKv)}, --share-attention ${JSON.stringify(c.shareAttention)}`;
   if (c.shareKv !== 'none' && !(Array.isArray(c.shareKv) && c.shareKv.every((v, i) => v === i))) {
     throw new HfExportError(
-      `Hugging Face's GPT2LMHeadModel and LlamaForCausalLM have every layer compute its own keys and values; this model's layers share them across layers (${plan}), which those classes cannot express. Keep it as a shareformer checkpoint, or export to a runtime that takes the plan`,
+      `Hugging Face's stock causal-LM classes (GPT-2, GPT-NeoX, Llama, Qwen, Gemma, Falcon, …) have every layer compute its own keys and values; this model's layers share them across layers (${plan}), which those classes cannot express. Keep it as a shareformer checkpoint, or export to a runtime that takes the plan`,
     );
   }
   if (c.shareAttention !== 'none' && !(Array.isArray(c.shareAttention) && c.shareAttention.every((v, i) => v === i))) {
@@ -87,7 +87,7 @@ export function exportFamily(c: ModelConfig): HfFamily {
   }
   if (c.embedDim > 0)
     throw new HfExportError(
-      `the factorized embedding (embedDim ${c.embedDim}) has no place in GPT-2's or Llama's layout`,
+      `the factorized embedding (embedDim ${c.embedDim}) has no place in a stock Hugging Face layout (each has one token-embedding matrix of the model's width)`,
     );
   // GPT-J's class has no attention biases (and a biased head); Phi's has both.
   if (c.bias && !c.attentionBias) return gptjFamily(c);
