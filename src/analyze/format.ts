@@ -62,7 +62,9 @@ export function blockText(c: ModelConfig): string {
         ? c.qkvBias
           ? ', LayerNorm biases'
           : ', biases on the LayerNorms only'
-        : '';
+        : c.bias && !c.normBias && c.norm === 'layernorm'
+          ? ', no LayerNorm biases'
+          : '';
   return `${c.parallelBlocks ? ', attention and FFN in parallel' : ''}${c.geluExact ? ', exact GELU' : ''}${attentionBias}${c.headBias ? ', a biased output head' : ''}`;
 }
 

@@ -458,6 +458,11 @@ describe('shareformer models out to Hugging Face', () => {
       /export as FalconForCausalLM, .*; this model lacks parallel blocks or 1 or heads K\/V heads$/,
     ],
     [
+      'LayerNorm without bias on a GPT-2 layout',
+      { normBias: false },
+      /export as CohereForCausalLM, .*; this model lacks parallel blocks, ffn swiglu, rope, no biases$/,
+    ],
+    [
       'scaled logits on a GPT-2 layout',
       { logitScale: 0.5 },
       /export as CohereForCausalLM, .*; this model lacks parallel blocks, ffn swiglu, rope, no biases$/,

@@ -93,6 +93,8 @@ export function exportFamily(c: ModelConfig): HfFamily {
   if (c.bias && !c.attentionBias) return gptjFamily(c);
   // Scaled logits are Cohere's; SwiGLU on LayerNorms is StableLM's with norm biases, Cohere's without.
   if (c.logitScale !== 1) return cohereFamily(c);
+  // Every other stock class with LayerNorm gives it a bias; Cohere's has none.
+  if (c.norm === 'layernorm' && !c.normBias) return cohereFamily(c);
   if (c.ffn === 'swiglu' && c.norm === 'layernorm') return c.normBias ? stablelmFamily(c) : cohereFamily(c);
   // Falcon's is the one with biases on its LayerNorms and none on its linear layers.
   if (c.norm === 'layernorm' && c.normBias && !c.bias) return falconFamily(c);
