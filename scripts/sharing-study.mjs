@@ -273,7 +273,16 @@ if (has('none', 'share-kv=cla:2', 'kv-heads=2')) {
   directions.push({
     claim:
       'CLA: a better loss for its KV cache than grouping K/V heads (Brandon et al.: a Pareto improvement over GQA/MQA)',
-    evidence: `cla:2 at ${kv('share-kv=cla:2').toFixed(2)}× KV bytes − GQA-2 at ${kv('kv-heads=2').toFixed(2)}× = ${f4(c.diff)} nats${zText(c)}`,
+    evidence: `cla:2 at ${kv('share-kv=cla:2').toFixed(2)}× KV bytes − GQA-2 at ${kv('kv-heads=2').toFixed(2)}× = ${f4(c.diff)} nats${zText(c)}${
+      has('share-kv=cla:3')
+        ? (
+            () => {
+              const e = compare('share-kv=cla:3', 'kv-heads=2');
+              return `; at the same ${kv('share-kv=cla:3').toFixed(2)}×, cla:3 − GQA-2 = ${f4(e.diff)}${zText(e)}`;
+            }
+          )()
+        : ''
+    }`,
     verdict:
       c.t === null
         ? 'one seed: no spread yet'
