@@ -12,7 +12,7 @@ import { HfBpeTokenizer } from '../../text/hf-bpe.js';
 import { ByteTokenizer, CharTokenizer, type Tokenizer } from '../../text/tokenizer.js';
 import { writeSafetensors, type TensorToWrite } from '../safetensors.js';
 import { FAMILY_ARCHITECTURE, HfImportError, type HfFamily } from './config.js';
-import { pairRow } from './tensors.js';
+import { reorderRotaryRows } from './tensors.js';
 import { byteLevelTokenizerJson, charTokenizerJson, hfTokenizerFiles } from './tokenizer-files.js';
 
 export class HfExportError extends HfImportError {
@@ -417,13 +417,7 @@ function gptjTensors(lm: TransformerLM): Record<string, TensorToWrite> {
     rotated = rotaryDims(c),
     f = c.ffnHidden;
   const w = (name: string) => lm.params.get(name)!.data;
-  const toPairs = (m: Float32Array) => {
-    const out = new Float32Array(m.length);
-    for (let h = 0; h < c.heads; h++)
-      for (let i = 0; i < hd; i++)
-        out.set(m.subarray((h * hd + i) * d, (h * hd + i + 1) * d), (h * hd + pairRow(i, rotated)) * d);
-    return out;
-  };
+  const toPairs = (m: Float32Array) => reorderRotaryRows(m, hd, d, rotated, true);
   const t: Record<string, TensorToWrite> = {
     'transformer.wte.weight': { shape: [c.vocabSize, d], data: w('embed.weight') },
   };
@@ -728,20 +722,13 @@ function cohereTensors(lm: TransformerLM): Record<string, TensorToWrite> {
   const c = lm.config,
     hd = headSize(c);
   const t = llamaTensors(lm);
-  const toPairs = (m: Float32Array, heads: number) => {
-    const out = new Float32Array(m.length),
-      d = c.dModel;
-    for (let h = 0; h < heads; h++)
-      for (let i = 0; i < hd; i++)
-        out.set(m.subarray((h * hd + i) * d, (h * hd + i + 1) * d), (h * hd + pairRow(i, hd)) * d);
-    return out;
-  };
+  const toPairs = (m: Float32Array) => reorderRotaryRows(m, hd, c.dModel, hd, true);
   for (let i = 0; i < c.layers; i++) {
     const l = `model.layers.${i}`;
     delete t[`${l}.post_attention_layernorm.weight`];
     oneNorm(lm, i, 'weight', 'CohereForCausalLM', 'its parallel block reads one input_layernorm');
-    t[`${l}.self_attn.q_proj.weight`]!.data = toPairs(layerMatrix(lm, i, 'attn.q'), c.heads);
-    t[`${l}.self_attn.k_proj.weight`]!.data = toPairs(layerMatrix(lm, i, 'attn.k'), c.kvHeads);
+    t[`${l}.self_attn.q_proj.weight`]!.data = toPairs(layerMatrix(lm, i, 'attn.q'));
+    t[`${l}.self_attn.k_proj.weight`]!.data = toPairs(layerMatrix(lm, i, 'attn.k'));
   }
   return t;
 }

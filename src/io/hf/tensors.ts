@@ -254,12 +254,28 @@ const pairsToHalves = (c: ModelConfig) => ({ size: headSize(c), rotated: rotaryD
 
 /**
  * Row `i` of a head in rotate-half order is row `pairRow(i)` in adjacent-pair order (rows past
- * `rotated` stay where they are). Export uses it the other way round.
+ * `rotated` stay where they are).
  */
 export function pairRow(i: number, rotated: number): number {
   if (i >= rotated) return i;
   const half = rotated / 2;
   return i < half ? 2 * i : 2 * (i - half) + 1;
+}
+
+/**
+ * Each head's rows (`size` rows of `width`) from GPT-J's and Cohere's adjacent-pair order into the
+ * rotate-half order the kernels compute (import), or back (`toPairs`, export).
+ */
+export function reorderRotaryRows(m: Float32Array, size: number, width: number, rotated: number, toPairs = false) {
+  const out = new Float32Array(m.length);
+  for (let h = 0; h < m.length / (size * width); h++)
+    for (let i = 0; i < size; i++) {
+      const half = (h * size + i) * width,
+        pair = (h * size + pairRow(i, rotated)) * width;
+      const [from, to] = toPairs ? [half, pair] : [pair, half];
+      out.set(m.subarray(from, from + width), to);
+    }
+  return out;
 }
 
 function llamaRecipe(name: string, p: string): Recipe | null {
@@ -455,17 +471,7 @@ function checkDtype(name: string, dtype: Dtype, source: string): void {
 export function applyRecipe(r: Recipe, t: StoredTensor): Float32Array {
   const data = toFloat32(t, r.from);
   if (r.plusOne) return data.map((w) => w + 1);
-  if (r.pairsToHalves) {
-    const { size, rotated } = r.pairsToHalves;
-    const width = t.shape[1]!,
-      out = new Float32Array(data.length);
-    for (let h = 0; h < t.shape[0]! / size; h++)
-      for (let i = 0; i < size; i++) {
-        const from = (h * size + pairRow(i, rotated)) * width;
-        out.set(data.subarray(from, from + width), (h * size + i) * width);
-      }
-    return out;
-  }
+  if (r.pairsToHalves) return reorderRotaryRows(data, r.pairsToHalves.size, t.shape[1]!, r.pairsToHalves.rotated);
   if (r.perHead) {
     // Rows [(h·parts + part)·size, +span·size) of each head (or group) h, in order.
     const { heads, size, part, parts, span = 1 } = r.perHead;
