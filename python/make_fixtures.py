@@ -340,6 +340,12 @@ def op_cases():
             {"x": f32(1, 2, 4, 12)},
             params={"offset": 5, "rotary": 8},
         )
+    # OPT's ReLU, with exact zeros among the inputs: PyTorch's gradient there is 0.
+    with torch.random.fork_rng():
+        torch.manual_seed(4324)
+        x = f32(4, 25, scale=3.0)
+        x[:, ::7] = 0
+        case("relu", "relu", lambda x: F.relu(x), {"x": x})
 
 
 def write_ops():

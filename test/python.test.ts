@@ -140,6 +140,21 @@ describe.skipIf(noTorch)('the PyTorch package (python/shareformer)', () => {
       config: resolveConfig({ ...qwen2Style, headBias: true }),
     },
     {
+      // OPT: two FFN matrices, as GELU's; only the activation differs.
+      file: 'OPT-style: a ReLU MLP, LayerNorm with biases, learned positions',
+      config: resolveConfig({
+        ...qwen2Style,
+        dModel: 32,
+        heads: 2,
+        kvHeads: 2,
+        ffn: 'relu',
+        norm: 'layernorm',
+        positions: 'learned',
+        bias: true,
+        qkvBias: false,
+      }),
+    },
+    {
       // The same parameter names in both implementations: no q/k/v/o biases, FFN and norm biases kept.
       file: 'GPT-J-style: biases on the FFN and norms but not the attention, partial rotary, parallel blocks',
       config: resolveConfig({

@@ -47,7 +47,7 @@ export const FIELDS: readonly Field[] = [
     label: 'FFN',
     group: 'shape',
     kind: 'choice',
-    choices: ['gelu', 'swiglu', 'geglu'],
+    choices: ['gelu', 'relu', 'swiglu', 'geglu'],
     default: 'gelu',
     model: 'ffn',
     help: 'feed-forward block',

@@ -187,7 +187,7 @@ def parameter_shapes(c, plan):
                 out.append((f"{p}.attn.knorm.weight", [hd]))
         if s in plan.ffn_set:
             norm(f"{p}.norm2")
-            if c["ffn"] != "gelu":
+            if c["ffn"] in ("swiglu", "geglu"):
                 linear(f"{p}.ffn.gate", f, d)
             linear(f"{p}.ffn.up", f, d)
             linear(f"{p}.ffn.down", d, f)
@@ -225,7 +225,7 @@ def relaxation_shapes(c, plan):
                 delta(l, "attn.v", kv, d)
             delta(l, "attn.o", d, qw)
         if plan.ffn_set.count(plan.ffn_set[l]) > 1:
-            if c["ffn"] != "gelu":
+            if c["ffn"] in ("swiglu", "geglu"):
                 delta(l, "ffn.gate", f, d)
             delta(l, "ffn.up", f, d)
             delta(l, "ffn.down", d, f)

@@ -197,6 +197,8 @@ class ShareformerLM(nn.Module):
             elif c["ffn"] == "geglu":
                 gate = F.gelu(self._linear(h2, f"{f}.ffn.gate", i), approximate=approximate)
                 ff = gate * self._linear(h2, f"{f}.ffn.up", i)
+            elif c["ffn"] == "relu":
+                ff = F.relu(self._linear(h2, f"{f}.ffn.up", i))
             else:
                 ff = F.gelu(self._linear(h2, f"{f}.ffn.up", i), approximate=approximate)
             x = attended + F.dropout(post(self._linear(ff, f"{f}.ffn.down", i), f"{f}.postnorm2"), drop)

@@ -1,7 +1,15 @@
 // The analyzer: parameters, memory, KV cache and FLOPs of any configuration and sharing plan,
 // computed from the config alone (nothing is allocated), so it works for 70B-parameter presets.
 // Parameter and KV figures come from the same functions the runtime uses (model/parameters.ts).
-import { headSize, layerWindow, planOf, resolveConfig, withoutKvSharing, type ModelConfig } from '../model/config.js';
+import {
+  gatedFfn,
+  headSize,
+  layerWindow,
+  planOf,
+  resolveConfig,
+  withoutKvSharing,
+  type ModelConfig,
+} from '../model/config.js';
 import {
   countParameters,
   DTYPE_BYTES,
@@ -139,7 +147,7 @@ export function forwardFlops(
     if (plan.computesQ[i]) scores += 2 * keysAt(i) * qw;
     values += 2 * keysAt(i) * qw;
   }
-  const ffn = c.layers * 2 * d * f * (c.ffn === 'gelu' ? 2 : 3);
+  const ffn = c.layers * 2 * d * f * (gatedFfn(c) ? 3 : 2);
   const e = c.embedDim;
   const embedAndHead =
     (e > 0 ? 2 * e * d : 0) + (c.tieEmbeddings && e > 0 ? 2 * d * e + 2 * e * c.vocabSize : 2 * d * c.vocabSize);
@@ -218,7 +226,7 @@ export function analyze(config: ModelConfig, options: AnalyzeOptions = {}, encod
       (8 * d +
         2 * (plan.computesQ[i] ? qw : 0) +
         2 * kvw * ((plan.computesK[i] ? 1 : 0) + (plan.computesV[i] ? 1 : 0)) +
-        c.ffnHidden * (c.ffn === 'gelu' ? 2 : 4));
+        c.ffnHidden * (gatedFfn(c) ? 4 : 2));
     if (plan.computesQ[i]) activations += batch * c.heads * context * context;
   }
   const P = count.total;

@@ -78,11 +78,10 @@ export function addModelOptions(
       int(0),
     )
     .addOption(
-      new Option('--ffn <type>', 'feed-forward block: GELU MLP, SiLU-gated (Llama), GELU-gated (Gemma)').choices([
-        'gelu',
-        'swiglu',
-        'geglu',
-      ]),
+      new Option(
+        '--ffn <type>',
+        'feed-forward block: GELU MLP, ReLU MLP (OPT), SiLU-gated (Llama), GELU-gated (Gemma)',
+      ).choices(['gelu', 'relu', 'swiglu', 'geglu']),
     )
     .option('--ffn-hidden <n>', 'feed-forward width (default 4 × d-model)', int(1))
     .option(

@@ -43,8 +43,8 @@ export interface ModelConfig {
    * (Gemma 3: 6, five local layers to one global; Gemma 2: 2); 0 = every layer is windowed.
    */
   fullAttentionEvery: number;
-  /** FFN: GELU MLP (GPT-2), SiLU-gated (SwiGLU, Llama) or GELU-gated (GeGLU, Gemma). */
-  ffn: 'gelu' | 'swiglu' | 'geglu';
+  /** FFN: GELU MLP (GPT-2), ReLU MLP (OPT), SiLU-gated (SwiGLU, Llama) or GELU-gated (GeGLU, Gemma). */
+  ffn: 'gelu' | 'relu' | 'swiglu' | 'geglu';
   /** GELU in its exact form, x·Φ(x) (GPT-NeoX/Pythia, BERT), in the gelu and geglu FFNs; false: the tanh approximation (GPT-2, Gemma). */
   geluExact: boolean;
   /**
@@ -151,6 +151,9 @@ export const DEFAULT_CONFIG: ModelConfig = {
   relaxRank: 0,
 };
 
+/** Whether the FFN has a gate projection beside its up projection (SwiGLU, GeGLU): three matrices, not two. */
+export const gatedFfn = (c: Pick<ModelConfig, 'ffn'>): boolean => c.ffn === 'swiglu' || c.ffn === 'geglu';
+
 export class ConfigError extends Error {
   constructor(field: string, message: string) {
     super(`config${field ? `.${field}` : ''}: ${message}`);
@@ -189,7 +192,7 @@ export const modelConfigSchema = z.strictObject({
   context: size(CONFIG_LIMITS.context),
   slidingWindow: z.number().int().min(0).max(CONFIG_LIMITS.context),
   fullAttentionEvery: z.number().int().min(0).max(CONFIG_LIMITS.layers),
-  ffn: z.enum(['gelu', 'swiglu', 'geglu']),
+  ffn: z.enum(['gelu', 'relu', 'swiglu', 'geglu']),
   geluExact: z.boolean(),
   parallelBlocks: z.boolean(),
   headBias: z.boolean(),
@@ -265,8 +268,8 @@ export function resolveConfig(partial: Partial<ModelConfig> = {}): ModelConfig {
       'attentionBias',
       'false leaves the attention without the biases of bias, but bias is false too',
     );
-  if (c.geluExact && c.ffn === 'swiglu')
-    throw new ConfigError('geluExact', 'chooses the GELU of the gelu and geglu FFNs, but ffn is swiglu');
+  if (c.geluExact && c.ffn !== 'gelu' && c.ffn !== 'geglu')
+    throw new ConfigError('geluExact', `chooses the GELU of the gelu and geglu FFNs, but ffn is ${c.ffn}`);
   if (c.ropeScaling && c.positions !== 'rope')
     throw new ConfigError('ropeScaling', `rescales rotary embeddings, but positions is ${c.positions}`);
   if (c.ropeScaling?.type === 'llama3' && c.ropeScaling.highFreqFactor <= c.ropeScaling.lowFreqFactor)

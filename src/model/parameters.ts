@@ -2,7 +2,7 @@
 // Derived from the config alone, so the model, checkpoints, parameter counts and the analyzer
 // all agree, and it works for configurations far too large to instantiate.
 import type { ModelConfig } from './config.js';
-import { headSize, planOf } from './config.js';
+import { gatedFfn, headSize, planOf } from './config.js';
 import type { SharingPlan } from './plan.js';
 import type { StorageDtype } from '../tensor/precision.js';
 
@@ -80,7 +80,7 @@ export function parameterLayout(c: ModelConfig, plan: SharingPlan = planOf(c)): 
     if (ffnSets.has(s)) {
       const set = { kind: 'ffn' as const, index: s };
       norm(`${p}.norm2`, set);
-      if (c.ffn !== 'gelu') linear(`${p}.ffn.gate`, f, d, 'ffn', set);
+      if (gatedFfn(c)) linear(`${p}.ffn.gate`, f, d, 'ffn', set);
       linear(`${p}.ffn.up`, f, d, 'ffn', set);
       linear(`${p}.ffn.down`, d, f, 'ffn', set);
       if (c.postNorms) norm(`${p}.postnorm2`, set);
@@ -126,7 +126,7 @@ export function relaxationLayout(c: ModelConfig, plan: SharingPlan): ParameterSp
       delta(l, 'attn.o', d, qw);
     }
     if (ffnShared(l)) {
-      if (c.ffn !== 'gelu') delta(l, 'ffn.gate', f, d);
+      if (gatedFfn(c)) delta(l, 'ffn.gate', f, d);
       delta(l, 'ffn.up', f, d);
       delta(l, 'ffn.down', d, f);
     }

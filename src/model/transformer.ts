@@ -20,6 +20,7 @@ import {
   rmsNorm,
   rope,
   scale,
+  relu,
   silu,
   softcap as softcapOp,
 } from '../tensor/ops/index.js';
@@ -333,7 +334,9 @@ export class TransformerLM {
           ? gate(silu)
           : c.ffn === 'geglu'
             ? gate((t) => gelu(t, approximate))
-            : gelu(this.linear(h2, `${f}.ffn.up`, i), approximate);
+            : c.ffn === 'relu'
+              ? relu(this.linear(h2, `${f}.ffn.up`, i))
+              : gelu(this.linear(h2, `${f}.ffn.up`, i), approximate);
       x = add(attended, this.drop(post(this.linear(ff, `${f}.ffn.down`, i), `${f}.postnorm2`), options));
     }
     if (cache) cache.advance(T);

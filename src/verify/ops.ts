@@ -34,6 +34,7 @@ export const OP_CALLS: Record<string, OpCall> = {
   rmsNorm: (t, _i, p) => ops.rmsNorm(t.x!, t.gamma!, p.eps as number),
   gelu: (t, _i, p) => ops.gelu(t.x!, p.approximate as 'tanh' | 'none'),
   silu: (t) => ops.silu(t.x!),
+  relu: (t) => ops.relu(t.x!),
   softmax: (t) => ops.softmax(t.x!),
   softcap: (t, _i, p) => ops.softcap(t.x!, p.cap as number),
   attention: (t, _i, p) => ops.attention(t.q!, t.k!, t.v!, { causal: p.causal as boolean }),

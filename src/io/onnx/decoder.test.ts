@@ -61,6 +61,7 @@ const fixtures: Array<[string, string, Partial<ModelConfig>]> = [
     'gpt.safetensors',
     { headBias: true, logitSoftcap: 5 },
   ],
+  ['OPT-style: a ReLU MLP on learned positions', 'gpt.safetensors', { ffn: 'relu' }],
   [
     'GPT-J-style: no attention biases, the FFN and norms keep theirs',
     'gpt.safetensors',

@@ -158,7 +158,9 @@ class DecoderGraph {
           ? gated(this.silu(this.linear(h2, `${f}.ffn.gate`, i)))
           : c.ffn === 'geglu'
             ? gated(gelu(this.linear(h2, `${f}.ffn.gate`, i)))
-            : gelu(this.linear(h2, `${f}.ffn.up`, i));
+            : c.ffn === 'relu'
+              ? g.op('Relu', [this.linear(h2, `${f}.ffn.up`, i)])
+              : gelu(this.linear(h2, `${f}.ffn.up`, i));
       x = g.op('Add', [attended, post(this.linear(ff, `${f}.ffn.down`, i), `${f}.postnorm2`)]);
     }
     x = this.norm(x, 'norm');

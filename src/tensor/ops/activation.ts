@@ -1,4 +1,4 @@
-// Pointwise activations (GELU tanh/exact, SiLU) and softmax over the last axis.
+// Pointwise activations (GELU tanh/exact, SiLU, ReLU) and softmax over the last axis.
 import { backend, type GeluApproximation } from '../../backend/backend.js';
 import { takeBuffer } from '../pool.js';
 import { OpError, type Tensor, expectTensors, formatShape, result } from '../tensor.js';
@@ -20,6 +20,21 @@ export function silu(x: Tensor): Tensor {
   const out = takeBuffer(x.size);
   be.silu(x.data, out);
   return result(out, x.shape, [x], (g) => be.siluBackward(x.data, g, x.gradBuffer()));
+}
+
+/**
+ * ReLU (OPT's FFN): max(x, 0), gradient 1 where x > 0 and 0 elsewhere (at 0 too, as PyTorch).
+ * One comparison per element: a plain loop, memory-bound on every backend.
+ */
+export function relu(x: Tensor): Tensor {
+  expectTensors('relu', { x });
+  const out = takeBuffer(x.size),
+    xs = x.data;
+  for (let i = 0; i < out.length; i++) out[i] = xs[i]! > 0 ? xs[i]! : 0;
+  return result(out, x.shape, [x], (g) => {
+    const dx = x.gradBuffer();
+    for (let i = 0; i < out.length; i++) if (xs[i]! > 0) dx[i]! += g[i]!;
+  });
 }
 
 /**

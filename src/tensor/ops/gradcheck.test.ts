@@ -44,6 +44,7 @@ const CHECKS: Array<[string, (t: Record<string, Tensor>) => Tensor | Tensor[], (
   ['gelu tanh', (t) => ops.gelu(t.x!, 'tanh'), () => ({ x: randn([20], 2) })],
   ['gelu exact', (t) => ops.gelu(t.x!, 'none'), () => ({ x: randn([20], 2) })],
   ['silu', (t) => ops.silu(t.x!), () => ({ x: randn([20], 2) })],
+  ['relu', (t) => ops.relu(t.x!), () => ({ x: randn([20], 2) })],
   ['softmax', (t) => ops.softmax(t.x!), () => ({ x: randn([3, 7]) })],
   ['softcap at 1.5 (most values bend)', (t) => ops.softcap(t.x!, 1.5), () => ({ x: randn([20], 2) })],
   [
