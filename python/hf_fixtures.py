@@ -1346,6 +1346,121 @@ def write_gptj(name):
     print(f"wrote fixtures/hf/{name}")
 
 
+# ---------------------------------------------------------------- OPT (modeling_opt.py)
+def opt_tokenizer(directory):
+    """OPT's GPT2Tokenizer files: fairseq's four specials (<s> <pad> </s> <unk>) at ids 0-3, then
+    GPT-2's bytes and first 43 merges; tokenizer_config.json asks for </s> before every text."""
+    vocab_count = gpt2_tokenizer(directory, 43, False)
+    with open(os.path.join(directory, "vocab.json"), encoding="utf-8") as f:
+        gpt2 = json.load(f)
+    del gpt2["<|endoftext|>"]
+    vocab = {"<s>": 0, "<pad>": 1, "</s>": 2, "<unk>": 3, **{t: i + 4 for t, i in gpt2.items()}}
+    with open(os.path.join(directory, "vocab.json"), "w", encoding="utf-8") as f:
+        json.dump(vocab, f, ensure_ascii=False)
+    tc = {
+        "add_bos_token": True,
+        "bos_token": {"content": "</s>", "lstrip": False, "normalized": True, "rstrip": False, "single_word": False},
+        "eos_token": {"content": "</s>", "lstrip": False, "normalized": True, "rstrip": False, "single_word": False},
+        "unk_token": {"content": "</s>", "lstrip": False, "normalized": True, "rstrip": False, "single_word": False},
+        "pad_token": {"content": "<pad>", "lstrip": False, "normalized": True, "rstrip": False, "single_word": False},
+        "errors": "replace",
+        "tokenizer_class": "GPT2Tokenizer",
+    }
+    with open(os.path.join(directory, "tokenizer_config.json"), "w") as f:
+        json.dump(tc, f, indent=2)
+    assert len(vocab) == vocab_count + 3
+    return len(vocab)
+
+
+def opt_logits(w, cfg, ids, prefix):
+    """OPTForCausalLM forward in float64: token embeddings plus position rows t + 2 (the padding
+    offset), LayerNorm before attention (queries scaled by 1/√(head size) before q·k) and before a
+    ReLU MLP, biases on every linear layer, a final LayerNorm, the head tied to the embedding."""
+    p = lambda name: w[prefix + name].double()
+    d, H, T = cfg["hidden_size"], cfg["num_attention_heads"], ids.shape[1]
+    hd = d // H
+    mask = torch.tril(torch.ones(T, T, dtype=torch.bool))
+    lin = lambda t, name: t @ p(name + ".weight").T + p(name + ".bias")
+    x = p("embed_tokens.weight")[ids] + p("embed_positions.weight")[torch.arange(T) + 2]
+    for i in range(cfg["num_hidden_layers"]):
+        l = f"layers.{i}."
+        h = F.layer_norm(x, (d,), p(l + "self_attn_layer_norm.weight"), p(l + "self_attn_layer_norm.bias"), 1e-5)
+        heads = lambda t: t.view(1, T, H, hd).transpose(1, 2)
+        q = heads(lin(h, l + "self_attn.q_proj") * hd**-0.5)
+        k, v = heads(lin(h, l + "self_attn.k_proj")), heads(lin(h, l + "self_attn.v_proj"))
+        o = ((q @ k.transpose(-1, -2)).masked_fill(~mask, float("-inf")).softmax(-1) @ v).transpose(1, 2)
+        x = x + lin(o.reshape(1, T, d), l + "self_attn.out_proj")
+        h = F.layer_norm(x, (d,), p(l + "final_layer_norm.weight"), p(l + "final_layer_norm.bias"), 1e-5)
+        x = x + lin(F.relu(lin(h, l + "fc1")), l + "fc2")
+    x = F.layer_norm(x, (d,), p("final_layer_norm.weight"), p("final_layer_norm.bias"), 1e-5)
+    return x @ p("embed_tokens.weight").T
+
+
+def write_opt(name):
+    """An OPT-style model as save_pretrained writes facebook/opt-125m (model.decoder. prefix, tied
+    head not stored): 2 layers, d 32, 4 heads, ffn_dim 96, ReLU, 24 positions in a table of 26 rows
+    whose first two are random here (they must not be read), fp16, the vocabulary padded to a
+    multiple of 8 as OPT's 50,272 pads its 50,265 tokens."""
+    torch.manual_seed(125)
+    directory = os.path.join(OUT, name)
+    os.makedirs(directory, exist_ok=True)
+    vocab = opt_tokenizer(directory)
+    padded = (vocab + 7) // 8 * 8
+    d, L, T, f_ = 32, 2, 24, 96
+    cfg = {
+        "_name_or_path": "facebook/opt-125m",
+        "_remove_final_layer_norm": False,
+        "activation_dropout": 0.0,
+        "activation_function": "relu",
+        "architectures": ["OPTForCausalLM"],
+        "attention_dropout": 0.0,
+        "bos_token_id": 2,
+        "do_layer_norm_before": True,
+        "dropout": 0.1,
+        "enable_bias": True,
+        "eos_token_id": 2,
+        "ffn_dim": f_,
+        "hidden_size": d,
+        "init_std": 0.02,
+        "layer_norm_elementwise_affine": True,
+        "layerdrop": 0.0,
+        "max_position_embeddings": T,
+        "model_type": "opt",
+        "num_attention_heads": 4,
+        "num_hidden_layers": L,
+        "pad_token_id": 1,
+        "prefix": "</s>",
+        "torch_dtype": "float16",
+        "transformers_version": "4.21.0.dev0",
+        "use_cache": True,
+        "vocab_size": padded,
+        "word_embed_proj_dim": d,
+    }
+    rnd = lambda *s, std=0.08: torch.randn(*s) * std
+    w = {"embed_tokens.weight": rnd(padded, d, std=0.3), "embed_positions.weight": rnd(T + 2, d, std=0.2)}
+    for i in range(L):
+        l = f"layers.{i}."
+        for proj in ("q_proj", "k_proj", "v_proj", "out_proj"):
+            w[l + f"self_attn.{proj}.weight"] = rnd(d, d, std=0.3 if proj != "out_proj" else 0.15)
+            w[l + f"self_attn.{proj}.bias"] = rnd(d, std=0.05)
+        for norm in ("self_attn_layer_norm", "final_layer_norm"):
+            w[l + f"{norm}.weight"] = 1 + rnd(d, std=0.1)
+            w[l + f"{norm}.bias"] = rnd(d, std=0.05)
+        w[l + "fc1.weight"] = rnd(f_, d, std=0.2)
+        w[l + "fc1.bias"] = rnd(f_, std=0.05)
+        w[l + "fc2.weight"] = rnd(d, f_, std=0.1)
+        w[l + "fc2.bias"] = rnd(d, std=0.05)
+    w["final_layer_norm.weight"] = 1 + rnd(d, std=0.1)
+    w["final_layer_norm.bias"] = rnd(d, std=0.05)
+    with open(os.path.join(directory, "config.json"), "w") as f:
+        json.dump(cfg, f, indent=2)
+    stored = save_model(directory, {"model.decoder." + k: v for k, v in w.items()}, torch.float16)
+    ids = torch.cat([torch.tensor([[2]]), torch.randint(4, vocab, (1, 15))], 1)
+    logits = opt_logits(stored, cfg, ids, "model.decoder.")
+    write_safetensors(os.path.join(directory, "expected.safetensors"), {"input_ids": ids.int(), "logits": logits})
+    print(f"wrote fixtures/hf/{name}")
+
+
 # ---------------------------------------------------------------- Falcon (modeling_falcon.py)
 def falcon_logits(w, cfg, ids):
     """FalconForCausalLM forward in float64, splitting query_key_value as FalconAttention._split_heads
@@ -1721,6 +1836,19 @@ def zip64_copy(src, directory):
         f.write(out)
 
 
+def write_opt_bin():
+    """facebook/opt-*'s pytorch_model.bin: OPTModel's names (decoder., no model.), no lm_head."""
+    import collections
+    import shutil
+
+    os.makedirs(os.path.join(OUT, "opt-bin"), exist_ok=True)
+    for f in ("config.json", "vocab.json", "merges.txt", "tokenizer_config.json", "expected.safetensors"):
+        shutil.copy(os.path.join(OUT, "opt-fp16", f), os.path.join(OUT, "opt-bin", f))
+    w = read_safetensors(os.path.join(OUT, "opt-fp16", "model.safetensors"))
+    w = collections.OrderedDict((n.removeprefix("model."), t) for n, t in w.items())
+    torch.save(w, os.path.join(OUT, "opt-bin", "pytorch_model.bin"))
+
+
 def write_torch_bins():
     """The GPT-J fixture as one pytorch_model.bin (its bool mask buffers too), the Falcon-7B one with
     lm_head.weight saved as the same storage as the embedding (as tied models save it), the Falcon-40B
@@ -1758,18 +1886,23 @@ def write_torch_bins():
             f,
             indent=2,
         )
+    write_opt_bin()
     zip64_copy(os.path.join(OUT, "gptj-bin", "pytorch_model.bin"), os.path.join(OUT, "gptj-bin-zip64"))
     bad = os.path.join(ROOT, "fixtures", "torch")
     os.makedirs(bad, exist_ok=True)
     torch.save({"w": torch.arange(12.0).reshape(3, 4).t()}, os.path.join(bad, "strided.bin"))
     torch.save({"w": torch.zeros(2)}, os.path.join(bad, "legacy.bin"), _use_new_zipfile_serialization=False)
     torch.save({"w": torch.zeros(2), "saved": datetime.date(2024, 1, 1)}, os.path.join(bad, "object.bin"))
-    print("wrote fixtures/hf/gptj-bin, falcon-bin, falcon-new-bin-sharded and fixtures/torch")
+    print("wrote fixtures/hf/gptj-bin, falcon-bin, falcon-new-bin-sharded, opt-bin and fixtures/torch")
 
 
 if __name__ == "__main__":
     import sys
 
+    if sys.argv[1:] == ["opt"]:  # only the OPT directory
+        write_opt("opt-fp16")
+        write_opt_bin()
+        sys.exit(0)
     if sys.argv[1:] == ["cohere"]:  # only the Cohere directory
         write_cohere("cohere-bf16")
         sys.exit(0)

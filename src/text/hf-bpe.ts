@@ -534,6 +534,11 @@ function addedOf(j: z.output<typeof hfTokenizerJsonSchema>): { added?: AddedToke
 export interface SpecialTokens {
   bos?: string | null;
   eos?: string | null;
+  /**
+   * Further special tokens tokenizer_config.json names (unk, pad): with vocab.json + merges.txt,
+   * which do not mark them, they are matched whole in text as Hugging Face's tokenizers match them.
+   */
+  others?: readonly string[];
 }
 
 /** From a Hugging Face tokenizer.json (BPE model). */
@@ -584,7 +589,8 @@ export function tokenizerFromVocabMerges(
     `${source} vocab.json`,
   );
   const lines = mergesTxt.split('\n').filter((l) => l.trim() !== '' && !l.startsWith('#version'));
-  const special = vocab.map((t, i) => (/^<\|.*\|>$/.test(t) ? i : -1)).filter((i) => i >= 0);
+  const named = new Set([specials.bos, specials.eos, ...(specials.others ?? [])].filter((t) => t));
+  const special = vocab.map((t, i) => (/^<\|.*\|>$/.test(t) || named.has(t) ? i : -1)).filter((i) => i >= 0);
   return build('byte-level', vocab, parseMerges(lines, `${source} merges.txt`), special, specials, source);
 }
 

@@ -14,7 +14,8 @@
 // group by group, LayerNorm biases without linear ones) and StableLM (StableLmForCausalLM: Llama's
 // names and SwiGLU on LayerNorms with biases, RoPE on a quarter of each head, Q/K/V biases or not)
 // and Cohere (CohereForCausalLM: Command R, Aya 23: parallel SwiGLU blocks on one LayerNorm without
-// bias, rotary embeddings in adjacent pairs, scaled logits).
+// bias, rotary embeddings in adjacent pairs, scaled logits) and OPT (OPTForCausalLM: GPT-2's block
+// with a ReLU MLP and separate projections, learned positions behind a two-row offset).
 // Every field is either mapped, known not to change the
 // computation (dropout rates, token ids, bookkeeping), or refused by name: a config that asks for
 // something this runtime does not compute (rope scaling other than Llama 3.1's, per-layer sliding
@@ -23,6 +24,7 @@ import { headSize, resolveConfig, type ModelConfig } from '../../model/config.js
 
 export type HfFamily =
   | 'gpt2'
+  | 'opt'
   | 'gpt_neox'
   | 'phi'
   | 'gptj'
@@ -39,6 +41,7 @@ export type HfFamily =
 
 export const SUPPORTED_ARCHITECTURES: Record<string, HfFamily> = {
   GPT2LMHeadModel: 'gpt2',
+  OPTForCausalLM: 'opt',
   GPTNeoXForCausalLM: 'gpt_neox',
   PhiForCausalLM: 'phi',
   GPTJForCausalLM: 'gptj',
@@ -60,6 +63,7 @@ export const SUPPORTED_ARCHITECTURES: Record<string, HfFamily> = {
 /** The stock class each family exports to. */
 export const FAMILY_ARCHITECTURE: Record<HfFamily, string> = {
   gpt2: 'GPT2LMHeadModel',
+  opt: 'OPTForCausalLM',
   gpt_neox: 'GPTNeoXForCausalLM',
   phi: 'PhiForCausalLM',
   gptj: 'GPTJForCausalLM',
@@ -127,7 +131,7 @@ const HARMLESS = new Set([
 type Json = Record<string, unknown>;
 type LlamaFamily = Exclude<
   HfFamily,
-  'gpt2' | 'gpt_neox' | 'phi' | 'gptj' | 'falcon' | 'stablelm' | 'cohere' | 'gemma' | 'gemma2' | 'gemma3'
+  'gpt2' | 'opt' | 'gpt_neox' | 'phi' | 'gptj' | 'falcon' | 'stablelm' | 'cohere' | 'gemma' | 'gemma2' | 'gemma3'
 >;
 
 function field<T>(
@@ -428,6 +432,82 @@ function gptjConfig(cfg: Json, source: string): Partial<ModelConfig> {
     bias: true,
     attentionBias: false,
     tieEmbeddings: field(cfg, 'tie_word_embeddings', source, isBool, 'true or false', false),
+  };
+}
+
+const OPT_FIELDS = new Set([
+  'vocab_size',
+  'hidden_size',
+  'num_hidden_layers',
+  'num_attention_heads',
+  'ffn_dim',
+  'max_position_embeddings',
+  'word_embed_proj_dim',
+  'do_layer_norm_before',
+  '_remove_final_layer_norm',
+  'activation_function',
+  'enable_bias',
+  'layer_norm_elementwise_affine',
+  'tie_word_embeddings',
+  // Dropout rates, LayerDrop (training only) and initialisation: nothing inference or fine-tuning here computes.
+  'dropout',
+  'activation_dropout',
+  'attention_dropout',
+  'layerdrop',
+  'init_std',
+  'decoder_start_token_id',
+]);
+
+/**
+ * OPT (125M … 66B): LayerNorm (with biases, eps 1e-5, not configurable) before attention and
+ * before a ReLU MLP, biases on every linear layer unless enable_bias is false, learned positions
+ * whose table has two rows more than max_position_embeddings (fairseq's padding offset: position
+ * t reads row t + 2), a tied head. OPT-350M's post-norm layers and its 512-wide embedding
+ * projection are refused by name.
+ */
+function optConfig(cfg: Json, source: string): Partial<ModelConfig> {
+  refuseUnknown(cfg, OPT_FIELDS, source);
+  const { d, heads } = widthAndHeads(cfg, source, 'hidden_size', 'num_attention_heads');
+  supported(
+    cfg,
+    'do_layer_norm_before',
+    (v) => v === true,
+    "OPT-350M's LayerNorms after each residual add (post-norm); shareformer's layers norm before attention and the FFN",
+    source,
+  );
+  supported(
+    cfg,
+    'word_embed_proj_dim',
+    (v) => v === d,
+    `an embedding as wide as hidden_size ${d}; OPT-350M's project_in / project_out are not`,
+    source,
+  );
+  supported(cfg, '_remove_final_layer_norm', (v) => v === false, 'a final LayerNorm', source);
+  supported(cfg, 'layer_norm_elementwise_affine', (v) => v === true, 'LayerNorms with a gain and a bias', source);
+  supported(
+    cfg,
+    'activation_function',
+    (v) => v === 'relu' || v === 'gelu' || v === 'gelu_new' || v === 'gelu_pytorch_tanh',
+    'ReLU, or GELU exact ("gelu") or in its tanh form (gelu_new, gelu_pytorch_tanh)',
+    source,
+  );
+  const act = cfg.activation_function ?? 'relu';
+  const bias = field(cfg, 'enable_bias', source, isBool, 'true or false', true);
+  return {
+    vocabSize: field(cfg, 'vocab_size', source, isPosInt, 'a positive integer'),
+    layers: field(cfg, 'num_hidden_layers', source, isPosInt, 'a positive integer'),
+    dModel: d,
+    heads,
+    context: field(cfg, 'max_position_embeddings', source, isPosInt, 'a positive integer'),
+    ffn: act === 'relu' ? 'relu' : 'gelu',
+    geluExact: act === 'gelu',
+    ffnHidden: field(cfg, 'ffn_dim', source, isPosInt, 'a positive integer'),
+    norm: 'layernorm',
+    normEps: 1e-5,
+    positions: 'learned',
+    bias,
+    normBias: true,
+    tieEmbeddings: field(cfg, 'tie_word_embeddings', source, isBool, 'true or false', true),
   };
 }
 
@@ -1038,29 +1118,31 @@ export function modelConfigFromHf(json: unknown, source: string): HfModelConfig 
   const partial =
     family === 'gpt2'
       ? gpt2Config(cfg, source)
-      : family === 'gpt_neox'
-        ? neoxConfig(cfg, source)
-        : family === 'phi'
-          ? phiConfig(cfg, source)
-          : family === 'gptj'
-            ? gptjConfig(cfg, source)
-            : family === 'falcon'
-              ? falconConfig(cfg, source)
-              : family === 'stablelm'
-                ? stablelmConfig(cfg, source)
-                : family === 'cohere'
-                  ? cohereConfig(cfg, source)
-                  : family === 'gemma3'
-                    ? gemmaConfig(
-                        architecture === 'Gemma3ForConditionalGeneration' ? gemma3TextOf(cfg, source) : cfg,
-                        source,
-                        3,
-                      )
-                    : family === 'gemma2'
-                      ? gemmaConfig(cfg, source, 2)
-                      : family === 'gemma'
-                        ? gemma1Config(cfg, source)
-                        : llamaConfig(cfg, source, family);
+      : family === 'opt'
+        ? optConfig(cfg, source)
+        : family === 'gpt_neox'
+          ? neoxConfig(cfg, source)
+          : family === 'phi'
+            ? phiConfig(cfg, source)
+            : family === 'gptj'
+              ? gptjConfig(cfg, source)
+              : family === 'falcon'
+                ? falconConfig(cfg, source)
+                : family === 'stablelm'
+                  ? stablelmConfig(cfg, source)
+                  : family === 'cohere'
+                    ? cohereConfig(cfg, source)
+                    : family === 'gemma3'
+                      ? gemmaConfig(
+                          architecture === 'Gemma3ForConditionalGeneration' ? gemma3TextOf(cfg, source) : cfg,
+                          source,
+                          3,
+                        )
+                      : family === 'gemma2'
+                        ? gemmaConfig(cfg, source, 2)
+                        : family === 'gemma'
+                          ? gemma1Config(cfg, source)
+                          : llamaConfig(cfg, source, family);
   const norms = family === 'falcon' ? falconLayout(cfg, source, partial.heads!).norms : undefined;
   try {
     return { architecture, family, config: resolveConfig(partial), ...(norms && { norms }) };

@@ -1,5 +1,5 @@
 // Hugging Face checkpoints come in with their meaning intact: the logits of every fixture model
-// (GPT-2, GPT-NeoX, Phi-2, GPT-J, Falcon, StableLM, Cohere, Llama / Mistral, Llama 3.1's rope scaling, Qwen2, Qwen3, Phi-3 and Gemma 1, 2, 3; Hub and save_pretrained layouts; fp32, fp16, bf16; single and
+// (GPT-2, OPT, GPT-NeoX, Phi-2, GPT-J, Falcon, StableLM, Cohere, Llama / Mistral, Llama 3.1's rope scaling, Qwen2, Qwen3, Phi-3 and Gemma 1, 2, 3; Hub and save_pretrained layouts; fp32, fp16, bf16; single and
 // sharded) match PyTorch's, computed from the published model definitions, to 1e-5; the written
 // checkpoint loads bit-exactly; and bad directories are refused with the file and tensor named.
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -12,7 +12,7 @@ import { TransformerLM } from '../../model/transformer.js';
 import { noGrad } from '../../tensor/tensor.js';
 import { relativeDiff } from '../../verify/fixture.js';
 import { loadCheckpoint, saveWeightsCheckpoint } from '../checkpoint.js';
-import { readSafetensors } from '../safetensors.js';
+import { readSafetensors, toFloat32 } from '../safetensors.js';
 import { directoryReader } from './files-node.js';
 import { importHuggingFace } from './import.js';
 import { openHfModel } from './model.js';
@@ -77,11 +77,13 @@ describe.each([
   ['falcon-new-fp16', 'FalconForCausalLM', 'F16'],
   ['stablelm-bf16', 'StableLmForCausalLM', 'BF16'],
   ['cohere-bf16', 'CohereForCausalLM', 'BF16'],
+  ['opt-fp16', 'OPTForCausalLM', 'F16'],
   // The same weights as PyTorch checkpoints (torch.save's zip of a pickled state dict).
   ['gptj-bin', 'GPTJForCausalLM', 'F16'],
   ['gptj-bin-zip64', 'GPTJForCausalLM', 'F16'],
   ['falcon-bin', 'FalconForCausalLM', 'BF16'],
   ['falcon-new-bin-sharded', 'FalconForCausalLM', 'F16'],
+  ['opt-bin', 'OPTForCausalLM', 'F16'],
 ])('%s', (dir, architecture, dtype) => {
   const { ids, logits } = expected(dir);
 
@@ -140,7 +142,7 @@ describe('bad model directories are refused, naming the file and what is wrong',
       'an unknown architecture',
       'gpt2-hub',
       editJSON('config.json', (j) => (j.architectures = ['BertForMaskedLM'])),
-      /config\.json: "architectures" is \["BertForMaskedLM"\]; supported: GPT2LMHeadModel, GPTNeoXForCausalLM, PhiForCausalLM, GPTJForCausalLM, FalconForCausalLM, StableLmForCausalLM, CohereForCausalLM, LlamaForCausalLM, MistralForCausalLM, Qwen2ForCausalLM, Qwen3ForCausalLM, Phi3ForCausalLM/,
+      /config\.json: "architectures" is \["BertForMaskedLM"\]; supported: GPT2LMHeadModel, OPTForCausalLM, GPTNeoXForCausalLM, PhiForCausalLM, GPTJForCausalLM, FalconForCausalLM, StableLmForCausalLM, CohereForCausalLM, LlamaForCausalLM, MistralForCausalLM, Qwen2ForCausalLM, Qwen3ForCausalLM, Phi3ForCausalLM/,
     ],
     [
       'dynamic rope scaling',
@@ -276,6 +278,24 @@ describe('bad model directories are refused, naming the file and what is wrong',
       'gptj-fp16',
       (d) => editHeader(join(d, 'model.safetensors'), 'h.1.attn.masked_bias', 'h.1.attn.q_proj.bias'),
       /unexpected tensor "transformer\.h\.1\.attn\.q_proj\.bias" \(not part of a GPT-J model with this config\.json\)/,
+    ],
+    [
+      "OPT-350M's post-norm layers",
+      'opt-fp16',
+      editJSON('config.json', (j) => (j.do_layer_norm_before = false)),
+      /config\.json: "do_layer_norm_before": false is not supported \(OPT-350M's LayerNorms after each residual add/,
+    ],
+    [
+      "OPT-350M's narrower embedding with its projections",
+      'opt-fp16',
+      editJSON('config.json', (j) => (j.word_embed_proj_dim = 16)),
+      /config\.json: "word_embed_proj_dim": 16 is not supported \(an embedding as wide as hidden_size 32/,
+    ],
+    [
+      'an OPT position table without the two offset rows',
+      'opt-bin',
+      editJSON('config.json', (j) => (j.max_position_embeddings = 26)),
+      /tensor "decoder\.embed_positions\.weight" has shape \[26, 32\], but config\.json implies a fused position table \(max_position_embeddings \+ the 2 rows of its padding offset\) of 28 rows/,
     ],
     [
       'a Falcon with ALiBi (Falcon-RW)',
@@ -624,6 +644,37 @@ describe('bad model directories are refused, naming the file and what is wrong',
     expect([...gptj.lm.params.get('layers.0.norm2.weight')!.data]).toEqual([
       ...gptj.lm.params.get('layers.0.norm1.weight')!.data,
     ]);
+  });
+
+  it("OPT's ReLU, its position table's two offset rows and its tokenizer's </s> before every text are the model's", () => {
+    const opt = importHuggingFace(directoryReader(join(FIXTURES, 'opt-fp16')));
+    expect(opt.lm.config).toMatchObject({
+      ffn: 'relu',
+      positions: 'learned',
+      context: 24,
+      bias: true,
+      normBias: true,
+      tieEmbeddings: true,
+      parallelBlocks: false,
+    });
+    expect(opt.lm.params.get('pos.weight')!.shape).toEqual([24, 32]);
+    const variant = (over: Partial<ModelConfig>, edit?: (w: Map<string, Float32Array>) => void) =>
+      variantDiff(opt.lm, 'opt-fp16', over, edit);
+    expect(variant({})).toBeLessThan(1e-5);
+    expect(variant({ ffn: 'gelu' })).toBeGreaterThan(1e-3);
+    // Position t is row t + 2 of the file's table: reading it from row t moves every logit.
+    const table = readSafetensors(new Uint8Array(readFileSync(join(FIXTURES, 'opt-fp16', 'model.safetensors'))));
+    const stored = table.tensors.get('model.decoder.embed_positions.weight')!;
+    expect(variant({}, (w) => w.set('pos.weight', toFloat32(stored, 'positions').slice(0, 24 * 32)))).toBeGreaterThan(
+      1e-3,
+    );
+    // GPT2Tokenizer as OPT configures it: </s> (id 2) starts every text and ends it; it and <pad>,
+    // named in tokenizer_config.json, are special (no text in decoding).
+    expect(opt.tokenizer.bosId).toBe(2);
+    expect(opt.tokenizer.eosId).toBe(2);
+    expect(opt.tokenizer.toJSON().special).toEqual(expect.arrayContaining([1, 2]));
+    expect(opt.tokenizer.decode(Int32Array.from([2, ...opt.tokenizer.encode('the'), 1]))).toBe('the');
+    expect(opt.tokenizer.vocabSize).toBe(opt.lm.config.vocabSize);
   });
 
   it("Falcon's multi-query and grouped layouts, its one or two LayerNorms and its norm-only biases are the model's", () => {

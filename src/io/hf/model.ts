@@ -6,7 +6,12 @@
 import { z } from 'zod';
 import type { ModelConfig } from '../../model/config.js';
 import { parseWith } from '../../schema/validate.js';
-import { HfBpeTokenizer, tokenizerFromHfJson, tokenizerFromVocabMerges } from '../../text/hf-bpe.js';
+import {
+  HfBpeTokenizer,
+  tokenizerFromHfJson,
+  tokenizerFromVocabMerges,
+  type SpecialTokens,
+} from '../../text/hf-bpe.js';
 import { headerLength, parseSafetensorsHeader, tensorFromBytes, type TensorEntry } from '../safetensors.js';
 import { readTorchCheckpoint, TorchPickleError } from '../torch-pickle.js';
 import { HfImportError, modelConfigFromHf, type HfFamily } from './config.js';
@@ -127,6 +132,8 @@ const tokenizerConfigSchema = z.looseObject({
   add_bos_token: z.boolean().optional(),
   bos_token: z.unknown().optional(),
   eos_token: z.unknown().optional(),
+  unk_token: z.unknown().optional(),
+  pad_token: z.unknown().optional(),
 });
 const tokenText = (t: unknown): string | null =>
   typeof t === 'string'
@@ -140,19 +147,23 @@ function readTokenizer(reader: HfFileReader, family: HfFamily): HfBpeTokenizer {
   // Gemma's (GemmaTokenizer) <bos>.
   const gemma = family === 'gemma' || family === 'gemma2' || family === 'gemma3';
   const llamaTokenizer = family === 'llama' || family === 'phi3' || gemma;
-  let specials: { bos: string | null; eos: string | null } = gemma
+  // OPT's GPT2Tokenizer starts every text with </s>, which also ends it.
+  let specials: SpecialTokens = gemma
     ? { bos: '<bos>', eos: '<eos>' }
     : llamaTokenizer
       ? { bos: '<s>', eos: '</s>' }
-      : { bos: null, eos: '<|endoftext|>' };
+      : family === 'opt'
+        ? { bos: '</s>', eos: '</s>', others: ['<pad>'] }
+        : { bos: null, eos: '<|endoftext|>' };
   if (reader.has('tokenizer_config.json')) {
     const where = `${reader.source}/tokenizer_config.json`;
     const tc = parseWith(tokenizerConfigSchema, readJSON(reader, 'tokenizer_config.json'), where);
     const bos = tokenText(tc.bos_token);
     // GPT-2's and Qwen's tokenizers add nothing; Llama's adds <s> unless add_bos_token is false.
     specials = {
-      bos: (tc.add_bos_token ?? llamaTokenizer) ? (bos ?? specials.bos) : null,
-      eos: tokenText(tc.eos_token) ?? specials.eos,
+      bos: (tc.add_bos_token ?? (llamaTokenizer || family === 'opt')) ? (bos ?? specials.bos ?? null) : null,
+      eos: tokenText(tc.eos_token) ?? specials.eos ?? null,
+      others: [tc.unk_token, tc.pad_token].map(tokenText).filter((t): t is string => t !== null),
     };
   }
   if (reader.has('tokenizer.json'))
@@ -211,9 +222,15 @@ export function openHfModel(reader: HfFileReader): HfModel {
   const plan = planImport(family, config, tensors, reader.source, norms);
   const read0 = readTokenizer(reader, family);
   const tokenizer = padVocabulary(read0, config.vocabSize);
-  if (tokenizer !== read0)
+  if (tokenizer !== read0) {
+    const extra = config.vocabSize - read0.vocabSize;
     notes.push(
-      `vocab_size ${config.vocabSize.toLocaleString('en-US')} exceeds the tokenizer's ${read0.vocabSize.toLocaleString('en-US')} tokens: the ${(config.vocabSize - read0.vocabSize).toLocaleString('en-US')} extra embedding rows get placeholder tokens that no text encodes to`,
+      `vocab_size ${config.vocabSize.toLocaleString('en-US')} exceeds the tokenizer's ${read0.vocabSize.toLocaleString('en-US')} tokens: the ${extra.toLocaleString('en-US')} extra embedding ${extra === 1 ? 'row gets a placeholder token' : 'rows get placeholder tokens'} that no text encodes to`,
+    );
+  }
+  if (family === 'opt')
+    notes.push(
+      "embed_positions' first 2 rows (OPT's padding offset: position t reads row t + 2, so no unpadded position reads them) are left out; an export writes them as zeros",
     );
   if (tokenizer.vocabSize > config.vocabSize) {
     throw new HfImportError(

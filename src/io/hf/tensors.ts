@@ -6,7 +6,8 @@
 // GPT-NeoX fuses Q, K, V head by head (each head's query, key and value rows in turn); Phi-2's one
 // LayerNorm per layer fills both of shareformer's, and its head has a bias; GPT-J has Phi's shape
 // under GPT-2's prefix and rotates adjacent pairs of each query and key head, which shareformer's
-// rotate-half kernels compute after a permutation of those rows.
+// rotate-half kernels compute after a permutation of those rows; OPT keeps two padding rows before
+// its position table.
 // Both layouts people have are accepted: as published on the Hub (GPT-2 without the
 // `transformer.` prefix, with the causal-mask buffers `h.N.attn.bias`, which are not parameters)
 // and as `save_pretrained` writes them (`transformer.` / `model.` prefixes, `lm_head.weight` when
@@ -68,7 +69,9 @@ function prefixOf(family: HfFamily, names: Iterable<string>): string {
       ? ['transformer.']
       : family === 'gpt_neox'
         ? ['gpt_neox.']
-        : ['model.language_model.', 'language_model.model.', 'model.'];
+        : family === 'opt'
+          ? ['model.decoder.', 'decoder.']
+          : ['model.language_model.', 'language_model.model.', 'model.'];
   return candidates.find((c) => list.some((n) => n.startsWith(c))) ?? '';
 }
 
@@ -106,6 +109,42 @@ function gpt2Recipe(name: string, c: ModelConfig, p: string): Recipe | null {
   const from = map[part];
   return from ? direct(`${h}${from}.${kind}`, kind === 'weight' && part !== 'norm1' && part !== 'norm2') : null;
 }
+
+/**
+ * OPT: fairseq's names under decoder. (the Hub's files) or model.decoder. (save_pretrained); its
+ * position table's first two rows are the padding offset no unpadded position reads, so the
+ * parameter is the rows after them.
+ */
+function optRecipe(name: string, c: ModelConfig, p: string): Recipe | null {
+  const direct = (from: string): Recipe => ({ from: p + from, transpose: false });
+  if (name === 'embed.weight') return direct('embed_tokens.weight');
+  if (name === 'pos.weight')
+    return {
+      ...direct('embed_positions.weight'),
+      rows: [OPT_POSITION_OFFSET, OPT_POSITION_OFFSET + c.context],
+      fusedRows: OPT_POSITION_OFFSET + c.context,
+      fused: 'position table (max_position_embeddings + the 2 rows of its padding offset)',
+    };
+  if (name === 'norm.weight' || name === 'norm.bias') return direct(`final_layer_norm.${name.slice(5)}`);
+  if (name === 'head.weight') return { from: 'lm_head.weight', transpose: false };
+  const m = /^layers\.(\d+)\.(.+)\.(weight|bias)$/.exec(name);
+  if (!m) return null;
+  const map: Record<string, string> = {
+    norm1: 'self_attn_layer_norm',
+    norm2: 'final_layer_norm',
+    'attn.q': 'self_attn.q_proj',
+    'attn.k': 'self_attn.k_proj',
+    'attn.v': 'self_attn.v_proj',
+    'attn.o': 'self_attn.out_proj',
+    'ffn.up': 'fc1',
+    'ffn.down': 'fc2',
+  };
+  const from = map[m[2]!];
+  return from ? direct(`layers.${m[1]}.${from}.${m[3]}`) : null;
+}
+
+/** Rows before position 0 in OPT's learned position table (fairseq's padding_idx + 1). */
+export const OPT_POSITION_OFFSET = 2;
 
 /** GPT-NeoX: its own names; Q, K, V fused head by head in query_key_value (weights and biases). */
 function neoxRecipe(name: string, c: ModelConfig, p: string): Recipe | null {
@@ -357,6 +396,7 @@ function gemma1Recipe(name: string, p: string): Recipe | null {
 
 const FAMILY_NAME: Record<HfFamily, string> = {
   gpt2: 'GPT-2',
+  opt: 'OPT',
   gpt_neox: 'GPT-NeoX',
   phi: 'Phi',
   gptj: 'GPT-J',
@@ -396,25 +436,27 @@ export function planImport(
     const recipe =
       family === 'gpt2'
         ? gpt2Recipe(name, config, p)
-        : family === 'gpt_neox'
-          ? neoxRecipe(name, config, p)
-          : family === 'phi'
-            ? phiRecipe(name, p)
-            : family === 'gptj'
-              ? gptjRecipe(name, config, p)
-              : family === 'falcon'
-                ? falconRecipe(name, config, p, norms)
-                : family === 'stablelm'
-                  ? stablelmRecipe(name, config, p)
-                  : family === 'cohere'
-                    ? cohereRecipe(name, config, p)
-                    : family === 'phi3'
-                      ? phi3Recipe(name, config, p)
-                      : family === 'gemma3' || family === 'gemma2'
-                        ? gemmaRecipe(name, p)
-                        : family === 'gemma'
-                          ? gemma1Recipe(name, p)
-                          : llamaRecipe(name, p);
+        : family === 'opt'
+          ? optRecipe(name, config, p)
+          : family === 'gpt_neox'
+            ? neoxRecipe(name, config, p)
+            : family === 'phi'
+              ? phiRecipe(name, p)
+              : family === 'gptj'
+                ? gptjRecipe(name, config, p)
+                : family === 'falcon'
+                  ? falconRecipe(name, config, p, norms)
+                  : family === 'stablelm'
+                    ? stablelmRecipe(name, config, p)
+                    : family === 'cohere'
+                      ? cohereRecipe(name, config, p)
+                      : family === 'phi3'
+                        ? phi3Recipe(name, config, p)
+                        : family === 'gemma3' || family === 'gemma2'
+                          ? gemmaRecipe(name, p)
+                          : family === 'gemma'
+                            ? gemma1Recipe(name, p)
+                            : llamaRecipe(name, p);
     if (!recipe) throw new HfImportError(`${source}: no Hugging Face tensor corresponds to shareformer's "${name}"`);
     const info = tensors.get(recipe.from);
     if (!info)
