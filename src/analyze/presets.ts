@@ -25,6 +25,16 @@ const gpt2 = (layers: number, dModel: number, heads: number): Partial<ModelConfi
   tieEmbeddings: true,
 });
 /**
+ * OPT: GPT-2's block with a ReLU MLP, learned positions for 2,048 tokens (the files' table has 2
+ * rows more: fairseq's padding offset, which no unpadded position reads), a tied head.
+ */
+const opt = (layers: number, dModel: number, heads: number): Partial<ModelConfig> => ({
+  ...gpt2(layers, dModel, heads),
+  vocabSize: 50272,
+  context: 2048,
+  ffn: 'relu',
+});
+/**
  * Pythia (GPT-NeoX): LayerNorm with biases, attention and FFN in parallel, exact GELU, rotary
  * embeddings on a quarter of each head, an untied head, the vocabulary padded per size.
  */
@@ -177,6 +187,13 @@ export const ANALYZER_PRESETS: Record<string, AnalyzerPreset> = {
   'gpt2-medium': { description: 'GPT-2 medium (355M)', config: gpt2(24, 1024, 16) },
   'gpt2-large': { description: 'GPT-2 large (774M)', config: gpt2(36, 1280, 20) },
   'gpt2-xl': { description: 'GPT-2 XL (1.5B)', config: gpt2(48, 1600, 25) },
+  'opt-125m': { description: 'OPT 125M (ReLU MLP, learned positions)', config: opt(12, 768, 12) },
+  'opt-1.3b': { description: 'OPT 1.3B', config: opt(24, 2048, 32) },
+  'opt-2.7b': { description: 'OPT 2.7B (32 heads of 80)', config: opt(32, 2560, 32) },
+  'opt-6.7b': { description: 'OPT 6.7B', config: opt(32, 4096, 32) },
+  'opt-13b': { description: 'OPT 13B (40 heads of 128)', config: opt(40, 5120, 40) },
+  'opt-30b': { description: 'OPT 30B (56 heads of 128)', config: opt(48, 7168, 56) },
+  'opt-66b': { description: 'OPT 66B (72 heads of 128)', config: opt(64, 9216, 72) },
   'pythia-70m': {
     description: 'Pythia 70M (GPT-NeoX: parallel blocks, RoPE on 16 of 64 head dimensions)',
     config: pythia(6, 512, 8),

@@ -53,11 +53,14 @@ describe.each([
   'falcon-new-fp16',
   'stablelm-bf16',
   'cohere-bf16',
+  'opt-fp16',
+  'opt-bin',
 ])('%s: import, export, import', (dir) => {
   it('gives bit-identical logits and the same token ids', () => {
     const first = importHuggingFace(directoryReader(join(FIXTURES, dir)));
     const { out, back } = roundTrip(first.lm, first.tokenizer);
-    expect(out.notes).toEqual([]);
+    // OPT's position table goes out with its 2 offset rows, which the import left out, as zeros.
+    expect(out.notes).toEqual(dir.startsWith('opt') ? [expect.stringMatching(/first 2 rows .* as zeros$/)] : []);
     expect(logits(back.lm)).toEqual(logits(first.lm));
     expect([...back.tokenizer.encode(SAMPLE)]).toEqual([...first.tokenizer.encode(SAMPLE)]);
     expect(back.tokenizer.bosId).toBe(first.tokenizer.bosId);
@@ -282,6 +285,28 @@ it("Cohere goes out as Cohere: the original's tensors and values, its logit scal
     ]);
 });
 
+it("OPT goes out as OPT: the original's tensors and values but the position table's 2 offset rows, zeros", () => {
+  const first = importHuggingFace(directoryReader(join(FIXTURES, 'opt-fp16')));
+  const out = exportHuggingFace(first.lm, first.tokenizer);
+  expect(JSON.parse(out.files['config.json'] as string)).toMatchObject({
+    architectures: ['OPTForCausalLM'],
+    activation_function: 'relu',
+    max_position_embeddings: 24,
+    do_layer_norm_before: true,
+    enable_bias: true,
+    word_embed_proj_dim: 32,
+  });
+  const original = readSafetensors(new Uint8Array(readFileSync(join(FIXTURES, 'opt-fp16', 'model.safetensors'))));
+  const written = readSafetensors(out.files['model.safetensors'] as Uint8Array);
+  expect([...written.tensors.keys()].sort()).toEqual([...original.tensors.keys()].sort());
+  for (const name of original.tensors.keys()) {
+    const want = toFloat32(original.tensors.get(name)!, name);
+    if (name.endsWith('embed_positions.weight')) want.fill(0, 0, 2 * 32);
+    expect([...toFloat32(written.tensors.get(name)!, name)], name).toEqual([...want]);
+  }
+  expect(out.exportedParameters).toBe(out.uniqueParameters + 2 * 32);
+});
+
 describe('shareformer models out to Hugging Face', () => {
   const chars = CharTokenizer.fromText('abcdefghij ,.');
   const gpt2Like = { vocabSize: chars.vocabSize, layers: 4, dModel: 16, heads: 2, context: 16 };
@@ -343,6 +368,17 @@ describe('shareformer models out to Hugging Face', () => {
     expect(() => exportHuggingFace(lm, chars)).toThrow(
       /GPTJForCausalLM has one LayerNorm per layer for attention and MLP; layer 2's norm1\.weight and norm2\.weight differ/,
     );
+  });
+
+  it('a ReLU MLP trained here goes out as OPT, with biases or without (enable_bias)', () => {
+    for (const bias of [true, false]) {
+      const lm = new TransformerLM({ ...gpt2Like, ffn: 'relu', bias, normBias: true, tieEmbeddings: !bias }, 5);
+      const { out, back } = roundTrip(lm, chars);
+      expect(out.architecture).toBe('OPTForCausalLM');
+      expect(JSON.parse(out.files['config.json'] as string)).toMatchObject({ enable_bias: bias });
+      expect(back.lm.config).toMatchObject({ ffn: 'relu', bias, tieEmbeddings: !bias });
+      expect(logits(back.lm)).toEqual(logits(lm));
+    }
   });
 
   it('LayerNorm biases without linear ones go out as Falcon: sequential layers in its first layout, GQA in its new one', () => {
@@ -466,6 +502,16 @@ describe('shareformer models out to Hugging Face', () => {
       'scaled logits on a GPT-2 layout',
       { logitScale: 0.5 },
       /export as CohereForCausalLM, .*; this model lacks parallel blocks, ffn swiglu, rope, no biases$/,
+    ],
+    [
+      'a ReLU MLP on rotary positions',
+      { ffn: 'relu', positions: 'rope' },
+      /a ReLU MLP exports as OPTForCausalLM, .*; this model lacks learned positions$/,
+    ],
+    [
+      'a ReLU MLP with LayerNorm at another eps',
+      { ffn: 'relu', normEps: 1e-6, kvHeads: 1 },
+      /a ReLU MLP exports as OPTForCausalLM, .*; this model lacks LayerNorm eps 1e-5, as many K\/V heads as heads$/,
     ],
     ['GPT-2 with heads wider than d / heads', { headDim: 16 }, /GPT-2 needs .* heads of dModel \/ heads/],
     ['GPT-2 with head norms', { qkNorm: true }, /--qk-norm exports as Qwen3ForCausalLM/],

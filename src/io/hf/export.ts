@@ -1,4 +1,4 @@
-// shareformer → Hugging Face: the GPT-2, GPT-NeoX, Phi, GPT-J, Falcon, StableLM, Cohere, Llama, Mistral, Qwen2, Qwen3, Gemma 2 or Gemma 3 layout
+// shareformer → Hugging Face: the GPT-2, OPT, GPT-NeoX, Phi, GPT-J, Falcon, StableLM, Cohere, Llama, Mistral, Qwen2, Qwen3, Gemma 2 or Gemma 3 layout
 // that matches the config, with a config.json a Hugging Face user loads unchanged (GPT2LMHeadModel,
 // LlamaForCausalLM, …, Gemma3ForCausalLM) and the tokenizer files. The stock classes have one set of weights per layer and every layer computes
 // its own keys, values and attention, so cross-layer weight sharing is exported by writing each
@@ -12,7 +12,7 @@ import { HfBpeTokenizer } from '../../text/hf-bpe.js';
 import { ByteTokenizer, CharTokenizer, type Tokenizer } from '../../text/tokenizer.js';
 import { writeSafetensors, type TensorToWrite } from '../safetensors.js';
 import { FAMILY_ARCHITECTURE, HfImportError, type HfFamily } from './config.js';
-import { reorderRotaryRows } from './tensors.js';
+import { OPT_POSITION_OFFSET, reorderRotaryRows } from './tensors.js';
 import { byteLevelTokenizerJson, charTokenizerJson, hfTokenizerFiles } from './tokenizer-files.js';
 
 export class HfExportError extends HfImportError {
@@ -89,6 +89,8 @@ export function exportFamily(c: ModelConfig): HfFamily {
     throw new HfExportError(
       `the factorized embedding (embedDim ${c.embedDim}) has no place in a stock Hugging Face layout (each has one token-embedding matrix of the model's width)`,
     );
+  // A ReLU MLP is OPT's.
+  if (c.ffn === 'relu') return optFamily(c);
   // GPT-J's class has no attention biases (and a biased head); Phi's has both.
   if (c.bias && !c.attentionBias) return gptjFamily(c);
   // Scaled logits are Cohere's; SwiGLU on LayerNorms is StableLM's with norm biases, Cohere's without.
@@ -160,6 +162,33 @@ function requireLayout(what: string, need: Record<string, boolean>, extra: Recor
   throw new HfExportError(
     `${what}, which has ${Object.keys(need).join(', ')} and none of ${Object.keys(extra).join(', ')}; this model ${why.join(' and ')}`,
   );
+}
+
+/**
+ * A ReLU MLP is OPT's: sequential blocks on LayerNorms with biases at eps 1e-5 (its nn.LayerNorm
+ * default, which config.json cannot change), learned positions, one K/V head per head, biases on
+ * every linear layer or on none (enable_bias).
+ */
+function optFamily(c: ModelConfig): HfFamily {
+  requireLayout(
+    'a ReLU MLP exports as OPTForCausalLM',
+    {
+      layernorm: c.norm === 'layernorm',
+      'LayerNorm biases': c.normBias,
+      'LayerNorm eps 1e-5': c.normEps === 1e-5,
+      'learned positions': c.positions === 'learned',
+      'biases on every linear layer or none': c.bias ? c.attentionBias : !c.qkvBias,
+      'as many K/V heads as heads': c.kvHeads === c.heads,
+      'heads of dModel / heads': headSize(c) * c.heads === c.dModel,
+    },
+    {
+      ...parallelExtras(c),
+      'parallel blocks': c.parallelBlocks,
+      'a biased output head': c.headBias,
+      'scaled logits': c.logitScale !== 1,
+    },
+  );
+  return 'opt';
 }
 
 /** A biased output head is Phi's (Phi-1.5, Phi-2): parallel blocks on one LayerNorm, rope, a GELU MLP, biases. */
@@ -443,6 +472,74 @@ function gptjTensors(lm: TransformerLM): Record<string, TensorToWrite> {
   t['lm_head.weight'] = { shape: [c.vocabSize, d], data: w(c.tieEmbeddings ? 'embed.weight' : 'head.weight') };
   t['lm_head.bias'] = { shape: [c.vocabSize], data: c.headBias ? w('head.bias') : new Float32Array(c.vocabSize) };
   return t;
+}
+
+/** OPT's names under model.decoder.; the position table gets back the 2 rows of its padding offset, as zeros. */
+function optTensors(lm: TransformerLM): Record<string, TensorToWrite> {
+  const c = lm.config,
+    d = c.dModel,
+    f = c.ffnHidden,
+    p = 'model.decoder.';
+  const w = (name: string) => lm.params.get(name)!.data;
+  const positions = new Float32Array((OPT_POSITION_OFFSET + c.context) * d);
+  positions.set(w('pos.weight'), OPT_POSITION_OFFSET * d);
+  const t: Record<string, TensorToWrite> = {
+    [`${p}embed_tokens.weight`]: { shape: [c.vocabSize, d], data: w('embed.weight') },
+    [`${p}embed_positions.weight`]: { shape: [OPT_POSITION_OFFSET + c.context, d], data: positions },
+  };
+  for (let i = 0; i < c.layers; i++) {
+    const a = `layers.${lm.plan.attnSet[i]}`,
+      m = `layers.${lm.plan.ffnSet[i]}`,
+      l = `${p}layers.${i}`;
+    const linear = (name: string, from: string, set: string, shape: [number, number]) => {
+      t[`${l}.${name}.weight`] = { shape, data: layerMatrix(lm, i, from) };
+      if (c.bias) t[`${l}.${name}.bias`] = { shape: [shape[0]], data: w(`${set}.${from}.bias`) };
+    };
+    for (const kind of ['weight', 'bias'] as const) {
+      t[`${l}.self_attn_layer_norm.${kind}`] = { shape: [d], data: w(`${a}.norm1.${kind}`) };
+      t[`${l}.final_layer_norm.${kind}`] = { shape: [d], data: w(`${m}.norm2.${kind}`) };
+    }
+    for (const [name, from] of [
+      ['q_proj', 'attn.q'],
+      ['k_proj', 'attn.k'],
+      ['v_proj', 'attn.v'],
+      ['out_proj', 'attn.o'],
+    ] as const)
+      linear(`self_attn.${name}`, from, a, [d, d]);
+    linear('fc1', 'ffn.up', m, [f, d]);
+    linear('fc2', 'ffn.down', m, [d, f]);
+  }
+  t[`${p}final_layer_norm.weight`] = { shape: [d], data: w('norm.weight') };
+  t[`${p}final_layer_norm.bias`] = { shape: [d], data: w('norm.bias') };
+  if (!c.tieEmbeddings) t['lm_head.weight'] = { shape: [c.vocabSize, d], data: w('head.weight') };
+  return t;
+}
+
+/** OPT-125M's config.json fields. */
+function optConfig(c: ModelConfig, ids: Record<string, unknown>): Record<string, unknown> {
+  return {
+    architectures: ['OPTForCausalLM'],
+    model_type: 'opt',
+    activation_function: 'relu',
+    hidden_size: c.dModel,
+    word_embed_proj_dim: c.dModel,
+    num_hidden_layers: c.layers,
+    num_attention_heads: c.heads,
+    ffn_dim: c.ffnHidden,
+    max_position_embeddings: c.context,
+    do_layer_norm_before: true,
+    _remove_final_layer_norm: false,
+    enable_bias: c.bias,
+    layer_norm_elementwise_affine: true,
+    dropout: 0,
+    attention_dropout: 0,
+    activation_dropout: 0,
+    layerdrop: 0,
+    vocab_size: c.vocabSize,
+    tie_word_embeddings: c.tieEmbeddings,
+    torch_dtype: 'float32',
+    ...ids,
+  };
 }
 
 /** How a Falcon goes out: its first layout (Falcon-7B) when it can hold the model, else new_decoder_architecture. */
@@ -912,6 +1009,7 @@ function hfConfig(family: HfFamily, lm: TransformerLM, tokenizer: Tokenizer): Re
   if (family === 'gpt_neox') return neoxConfig(c, rope_scaling, ids);
   if (family === 'phi') return phiConfig(c, rope_scaling, ids);
   if (family === 'gptj') return gptjConfig(c, ids);
+  if (family === 'opt') return optConfig(c, ids);
   if (family === 'falcon') return falconConfig(lm, rope_scaling, ids);
   if (family === 'stablelm') return stablelmConfig(c, rope_scaling, ids);
   if (family === 'cohere') return cohereConfig(c, rope_scaling, ids);
@@ -956,25 +1054,33 @@ export function exportHuggingFace(lm: TransformerLM, tokenizer: Tokenizer): HfEx
   const tensors =
     family === 'gpt2'
       ? gpt2Tensors(lm)
-      : family === 'gpt_neox'
-        ? neoxTensors(lm)
-        : family === 'phi'
-          ? phiTensors(lm)
-          : family === 'gptj'
-            ? gptjTensors(lm)
-            : family === 'falcon'
-              ? falconTensors(lm)
-              : family === 'stablelm'
-                ? stablelmTensors(lm)
-                : family === 'cohere'
-                  ? cohereTensors(lm)
-                  : family === 'gemma3' || family === 'gemma2' || family === 'gemma'
-                    ? gemmaTensors(lm)
-                    : llamaTensors(lm);
+      : family === 'opt'
+        ? optTensors(lm)
+        : family === 'gpt_neox'
+          ? neoxTensors(lm)
+          : family === 'phi'
+            ? phiTensors(lm)
+            : family === 'gptj'
+              ? gptjTensors(lm)
+              : family === 'falcon'
+                ? falconTensors(lm)
+                : family === 'stablelm'
+                  ? stablelmTensors(lm)
+                  : family === 'cohere'
+                    ? cohereTensors(lm)
+                    : family === 'gemma3' || family === 'gemma2' || family === 'gemma'
+                      ? gemmaTensors(lm)
+                      : llamaTensors(lm);
   const exportedParameters = Object.values(tensors).reduce((n, t) => n + t.data.length, 0);
   const uniqueParameters = lm.parameterCount().total;
   const notes: string[] = [];
-  if (exportedParameters > uniqueParameters) {
+  if (family === 'opt')
+    notes.push(
+      "embed_positions' first 2 rows (OPT's padding offset, which no unpadded position reads) are written as zeros",
+    );
+  // Other differences (GPT-J's zero head bias, Phi's one norm for two, OPT's offset rows) are not sharing.
+  const shares = [lm.plan.attnSet, lm.plan.ffnSet].some((sets) => sets.some((set, i) => set !== i));
+  if (shares && exportedParameters > uniqueParameters) {
     notes.push(
       `cross-layer weight sharing (${JSON.stringify(lm.config.shareWeights)}, scope ${lm.config.shareScope}) is written out layer by layer: ${exportedParameters.toLocaleString()} parameters in the files for ${uniqueParameters.toLocaleString()} unique ones (${(exportedParameters / uniqueParameters).toFixed(2)}×)`,
     );
