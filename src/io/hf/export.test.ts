@@ -360,6 +360,9 @@ describe('shareformer models out to Hugging Face', () => {
       lm.params.get(`layers.${l}.norm2.weight`)!.data.set(lm.params.get(`layers.${l}.norm1.weight`)!.data);
     const { out, back } = roundTrip(lm, chars);
     expect(out.architecture).toBe('GPTJForCausalLM');
+    // More parameters in the files (the zero head bias, the tied head written out), but no sharing to speak of.
+    expect(out.exportedParameters).toBeGreaterThan(out.uniqueParameters);
+    expect(out.notes).toEqual([]);
     expect(back.lm.config).toMatchObject({ headBias: true, attentionBias: false, ropeDims: 4, tieEmbeddings: true });
     expect([...back.lm.params.get('head.bias')!.data].every((v) => v === 0)).toBe(true);
     expect(logits(back.lm)).toEqual(logits(lm));
