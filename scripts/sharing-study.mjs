@@ -222,7 +222,7 @@ if (has('none', ALL)) {
   directions.push({
     claim: 'ALBERT: all layers shared keeps most of the quality at a fraction of the parameters',
     evidence: `${byPlan.get(ALL).vsBaseline.parameters.toFixed(2)}× the parameters; ${f4(c.diff)} nats${zText(c)} (${pct(c)}); keeps ${(100 * kept).toFixed(1)}% of the baseline's gain over character frequencies alone (${unigram.toFixed(3)} nats)`,
-    verdict: kept > 0.9 ? 'holds' : 'does not hold',
+    verdict: `${c.t === null ? 'one seed: ' : ''}${kept > 0.9 ? 'holds' : 'does not hold'}`,
   });
 }
 if (has('none', 'tie-embeddings=true,embed-dim=64')) {
