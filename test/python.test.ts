@@ -140,6 +140,28 @@ describe.skipIf(noTorch)('the PyTorch package (python/shareformer)', () => {
       config: resolveConfig({ ...qwen2Style, headBias: true }),
     },
     {
+      // GPT-Neo: an output bias without Q/K/V ones must reach the package's parameter list, and
+      // its windows must fall on the odd layers.
+      file: 'GPT-Neo-style: global and local layers from a global one, unscaled scores, no Q/K/V biases',
+      config: resolveConfig({
+        ...qwen2Style,
+        dModel: 32,
+        heads: 2,
+        kvHeads: 2,
+        ffn: 'gelu',
+        norm: 'layernorm',
+        positions: 'learned',
+        bias: true,
+        qkvBias: false,
+        attentionBias: false,
+        attentionOutBias: true,
+        attentionScalar: 1,
+        slidingWindow: 3,
+        fullAttentionEvery: 2,
+        fullAttentionFirst: true,
+      }),
+    },
+    {
       // OPT: two FFN matrices, as GELU's; only the activation differs.
       file: 'OPT-style: a ReLU MLP, LayerNorm with biases, learned positions',
       config: resolveConfig({

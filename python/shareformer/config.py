@@ -21,6 +21,7 @@ DEFAULT_CONFIG = {
     "context": 128,
     "slidingWindow": 0,
     "fullAttentionEvery": 0,
+    "fullAttentionFirst": False,
     "ffn": "gelu",
     "geluExact": False,
     "parallelBlocks": False,
@@ -37,6 +38,7 @@ DEFAULT_CONFIG = {
     "bias": True,
     "normBias": True,
     "attentionBias": True,
+    "attentionOutBias": False,
     "qkvBias": False,
     "qkNorm": False,
     "embedScale": False,
@@ -87,7 +89,8 @@ def resolve_config(model):
 def layer_window(c, i):
     """The sliding window layer i attends within, 0 for the whole context (src/model/config.ts)."""
     every = c["fullAttentionEvery"]
-    return 0 if every and (i + 1) % every == 0 else c["slidingWindow"]
+    full = every and (i % every == 0 if c["fullAttentionFirst"] else (i + 1) % every == 0)
+    return 0 if full else c["slidingWindow"]
 
 
 def head_size(c):
@@ -159,7 +162,10 @@ def parameter_shapes(c, plan):
         out.append((f"{name}.weight", [o, i]))
         part = name.rsplit(".", 1)[-1]
         attention = name.split(".")[-2] == "attn"
-        if (c["bias"] and (c["attentionBias"] or not attention)) or (c["qkvBias"] and part in ("q", "k", "v")):
+        out_bias = part == "o" and c["attentionOutBias"]
+        if (c["bias"] and (c["attentionBias"] or not attention or out_bias)) or (
+            c["qkvBias"] and part in ("q", "k", "v")
+        ):
             out.append((f"{name}.bias", [o]))
 
     n = c["layers"]

@@ -57,7 +57,9 @@ export function capsText(c: ModelConfig): string {
 export function blockText(c: ModelConfig): string {
   const attentionBias =
     c.bias && !c.attentionBias
-      ? ', no attention biases'
+      ? c.attentionOutBias
+        ? ', no Q/K/V biases'
+        : ', no attention biases'
       : !c.bias && c.normBias && c.norm === 'layernorm'
         ? c.qkvBias
           ? ', LayerNorm biases'
@@ -77,7 +79,11 @@ export function rotaryText(c: ModelConfig): string {
 export function windowText(c: ModelConfig): string {
   if (!c.slidingWindow) return '';
   const every = c.fullAttentionEvery;
-  const full = every > 0 && every <= c.layers ? ` (every ${every === 2 ? 'other' : ordinal(every)} layer full)` : '';
+  const from = c.fullAttentionFirst ? ', from the first' : '';
+  const full =
+    every > 0 && (every <= c.layers || c.fullAttentionFirst)
+      ? ` (every ${every === 2 ? 'other' : ordinal(every)} layer full${from})`
+      : '';
   return `, sliding window ${fmtInt(c.slidingWindow)}${full}`;
 }
 
@@ -119,7 +125,7 @@ export function formatAnalysis(title: string, a: Analysis, scaling: ScalingRow[]
   );
   const kv = a.kvCache;
   const held = kv.bytes / (kv.bytesPerToken * a.batch);
-  const mixed = c.fullAttentionEvery > 0 && c.fullAttentionEvery <= c.layers;
+  const mixed = c.fullAttentionEvery > 0 && (c.fullAttentionEvery <= c.layers || c.fullAttentionFirst);
   const window =
     held >= a.context
       ? ''

@@ -77,6 +77,10 @@ export function addModelOptions(
       'with --sliding-window, every Nth layer attends to the whole context (Gemma 3: 6; 0: none)',
       int(0),
     )
+    .option(
+      '--full-attention-first',
+      "with --full-attention-every N, the full layers are the first of each N (0, N, …: GPT-Neo's global, local, …), not the last",
+    )
     .addOption(
       new Option(
         '--ffn <type>',
@@ -109,6 +113,10 @@ export function addModelOptions(
     .option(
       '--no-attention-bias',
       'no biases on the attention projections, keeping those of the FFN and norms (as GPT-J)',
+    )
+    .option(
+      '--attention-out-bias',
+      "with --no-attention-bias, keep the output projection's bias (as GPT-Neo: none on Q/K/V, one on out_proj)",
     )
     .option('--norm-bias', 'LayerNorm biases even with --no-bias (as Falcon, StableLM)')
     .option(
@@ -184,6 +192,7 @@ export const MODEL_FLAGS: Record<string, keyof ModelConfig> = {
   context: 'context',
   slidingWindow: 'slidingWindow',
   fullAttentionEvery: 'fullAttentionEvery',
+  fullAttentionFirst: 'fullAttentionFirst',
   ffn: 'ffn',
   ffnHidden: 'ffnHidden',
   geluExact: 'geluExact',
@@ -203,6 +212,7 @@ export const MODEL_FLAGS: Record<string, keyof ModelConfig> = {
   relaxRank: 'relaxRank',
   qkvBias: 'qkvBias',
   normBias: 'normBias',
+  attentionOutBias: 'attentionOutBias',
   logitScale: 'logitScale',
   qkNorm: 'qkNorm',
   embedScale: 'embedScale',

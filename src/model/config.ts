@@ -43,6 +43,11 @@ export interface ModelConfig {
    * (Gemma 3: 6, five local layers to one global; Gemma 2: 2); 0 = every layer is windowed.
    */
   fullAttentionEvery: number;
+  /**
+   * With fullAttentionEvery N, the full layers are the first of each N (0, N, 2N, …: GPT-Neo's
+   * global, local, global, …) instead of the last.
+   */
+  fullAttentionFirst: boolean;
   /** FFN: GELU MLP (GPT-2), ReLU MLP (OPT), SiLU-gated (SwiGLU, Llama) or GELU-gated (GeGLU, Gemma). */
   ffn: 'gelu' | 'relu' | 'swiglu' | 'geglu';
   /** GELU in its exact form, x·Φ(x) (GPT-NeoX/Pythia, BERT), in the gelu and geglu FFNs; false: the tanh approximation (GPT-2, Gemma). */
@@ -81,6 +86,11 @@ export interface ModelConfig {
    * keeps them on the FFN and the norms only (GPT-J's layout).
    */
   attentionBias: boolean;
+  /**
+   * With attentionBias false, the output projection keeps its bias while the query, key and value
+   * projections have none (GPT-Neo's layout).
+   */
+  attentionOutBias: boolean;
   /** Biases on the query, key and value projections even when `bias` is off (Qwen2's layout). */
   qkvBias: boolean;
   /** RMSNorm of every query and key head before RoPE, one gain per head dimension (Qwen3's layout). */
@@ -122,6 +132,7 @@ export const DEFAULT_CONFIG: ModelConfig = {
   context: 128,
   slidingWindow: 0,
   fullAttentionEvery: 0,
+  fullAttentionFirst: false,
   ffn: 'gelu',
   geluExact: false,
   parallelBlocks: false,
@@ -137,6 +148,7 @@ export const DEFAULT_CONFIG: ModelConfig = {
   bias: true,
   normBias: true,
   attentionBias: true,
+  attentionOutBias: false,
   qkvBias: false,
   qkNorm: false,
   embedScale: false,
@@ -192,6 +204,7 @@ export const modelConfigSchema = z.strictObject({
   context: size(CONFIG_LIMITS.context),
   slidingWindow: z.number().int().min(0).max(CONFIG_LIMITS.context),
   fullAttentionEvery: z.number().int().min(0).max(CONFIG_LIMITS.layers),
+  fullAttentionFirst: z.boolean(),
   ffn: z.enum(['gelu', 'relu', 'swiglu', 'geglu']),
   geluExact: z.boolean(),
   parallelBlocks: z.boolean(),
@@ -218,6 +231,7 @@ export const modelConfigSchema = z.strictObject({
   bias: z.boolean(),
   normBias: z.boolean(),
   attentionBias: z.boolean(),
+  attentionOutBias: z.boolean(),
   qkvBias: z.boolean(),
   qkNorm: z.boolean(),
   embedScale: z.boolean(),
@@ -274,6 +288,13 @@ export function resolveConfig(partial: Partial<ModelConfig> = {}): ModelConfig {
     throw new ConfigError('ropeScaling', `rescales rotary embeddings, but positions is ${c.positions}`);
   if (c.ropeScaling?.type === 'llama3' && c.ropeScaling.highFreqFactor <= c.ropeScaling.lowFreqFactor)
     throw new ConfigError('ropeScaling', 'highFreqFactor must exceed lowFreqFactor');
+  if (c.attentionOutBias && (c.attentionBias || !c.bias))
+    throw new ConfigError(
+      'attentionOutBias',
+      "keeps the output projection's bias when attentionBias is false; it needs bias true and attentionBias false",
+    );
+  if (c.fullAttentionFirst && c.fullAttentionEvery === 0)
+    throw new ConfigError('fullAttentionFirst', 'places the full layers of fullAttentionEvery, but it is 0');
   if (c.fullAttentionEvery > 0 && c.slidingWindow === 0)
     throw new ConfigError('fullAttentionEvery', 'chooses the layers without a window, but slidingWindow is 0');
   if (c.ropeLocalBase > 0 && (c.positions !== 'rope' || c.slidingWindow === 0))
@@ -313,13 +334,14 @@ export const scoreScale = (c: ModelConfig): number => 1 / Math.sqrt(c.attentionS
 
 /** The sliding window layer `i` attends within, 0 for the whole context (see fullAttentionEvery). */
 export function layerWindow(c: ModelConfig, i: number): number {
-  const full = c.fullAttentionEvery > 0 && (i + 1) % c.fullAttentionEvery === 0;
+  const every = c.fullAttentionEvery;
+  const full = every > 0 && (c.fullAttentionFirst ? i % every === 0 : (i + 1) % every === 0);
   return full ? 0 : c.slidingWindow;
 }
 
 /** True when every layer attends within the sliding window (what bounds a generation cache). */
 export const everyLayerWindowed = (c: ModelConfig): boolean =>
-  c.slidingWindow > 0 && (c.fullAttentionEvery === 0 || c.fullAttentionEvery > c.layers);
+  c.slidingWindow > 0 && (c.fullAttentionEvery === 0 || (!c.fullAttentionFirst && c.fullAttentionEvery > c.layers));
 
 /** The validated sharing plan of a resolved config. */
 export function planOf(c: ModelConfig): SharingPlan {

@@ -21,6 +21,18 @@ const MODES: Array<[string, Partial<ModelConfig>]> = [
   ['cycle-rev:2, attention scope', { ...tiny, shareWeights: 'cycle-rev:2', shareScope: 'attention' }],
   ['factorized, untied', { ...llama, embedDim: 8, tieEmbeddings: false }],
   ['GQA', { ...llama, kvHeads: 2 }],
+  [
+    'GPT-Neo-style: global, local, global, local on learned positions, unscaled scores, no Q/K/V biases',
+    {
+      ...tiny,
+      slidingWindow: 3,
+      fullAttentionEvery: 2,
+      fullAttentionFirst: true,
+      attentionScalar: 1,
+      attentionBias: false,
+      attentionOutBias: true,
+    },
+  ],
   ['MQA', { ...llama, kvHeads: 1 }],
   ['cla:2', { ...tiny, shareKv: 'cla:2' }],
   ['yoco:2 with rope', { ...llama, shareKv: 'yoco:2' }],

@@ -115,6 +115,16 @@ describe('biases follow bias, normBias and attentionBias', () => {
     expect(biases({ bias: true, normBias: false })).not.toContain('norm.bias');
     expect(biases({ bias: false, normBias: true, norm: 'rmsnorm' })).toEqual([]);
   });
+  it("attentionOutBias keeps the output projection's bias, and only it, of the four (GPT-Neo)", () => {
+    expect(biases({ attentionBias: false, attentionOutBias: true })).toEqual([
+      'layers.0.norm1.bias',
+      'layers.0.attn.o.bias',
+      'layers.0.norm2.bias',
+      'layers.0.ffn.up.bias',
+      'layers.0.ffn.down.bias',
+      'norm.bias',
+    ]);
+  });
   it("attentionBias false keeps the FFN and norm biases and drops the four projections' (GPT-J)", () => {
     expect(biases({ attentionBias: false })).toEqual([
       'layers.0.norm1.bias',

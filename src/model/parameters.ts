@@ -48,7 +48,8 @@ export function parameterLayout(c: ModelConfig, plan: SharingPlan = planOf(c)): 
     out.push({ name: `${name}.weight`, shape: [o, i], component, ...(set && { set }) });
     const qkv = component === 'q' || component === 'k' || component === 'v';
     const attention = qkv || component === 'o';
-    if ((c.bias && (c.attentionBias || !attention)) || (c.qkvBias && qkv))
+    const outBias = component === 'o' && c.attentionOutBias;
+    if ((c.bias && (c.attentionBias || !attention || outBias)) || (c.qkvBias && qkv))
       out.push({ name: `${name}.bias`, shape: [o], component, ...(set && { set }) });
   };
   // A set owns a projection when at least one layer using it computes that projection. One pass

@@ -1,7 +1,7 @@
 // The sharing plan: each named strategy's exact map, and the rules that reject plans that make no sense.
 import { describe, expect, it } from 'vitest';
 import { attentionMap, buildPlan, kvMap, NO_SHARING, weightMap } from './plan.js';
-import { resolveConfig } from './config.js';
+import { everyLayerWindowed, layerWindow, resolveConfig } from './config.js';
 import { parameterLayout } from './parameters.js';
 
 describe('weight strategies (layer → parameter set)', () => {
@@ -65,6 +65,22 @@ describe('roles derived from the maps', () => {
       [0, 1, 2],
       [0, 0, 0],
     ]);
+  });
+});
+
+describe('which layers attend within the sliding window', () => {
+  const windows = (over: object) => {
+    const c = resolveConfig({ layers: 6, slidingWindow: 4, ...over });
+    return { windows: Array.from({ length: 6 }, (_, i) => layerWindow(c, i)), bounded: everyLayerWindowed(c) };
+  };
+  it('every Nth layer is full, the last of each N (Gemma 2 and 3)', () => {
+    expect(windows({ fullAttentionEvery: 2 })).toEqual({ windows: [4, 0, 4, 0, 4, 0], bounded: false });
+    expect(windows({ fullAttentionEvery: 8 })).toEqual({ windows: [4, 4, 4, 4, 4, 4], bounded: true });
+  });
+  it("or the first of each N (GPT-Neo's global, local, …), so layer 0 is full however large N is", () => {
+    const first = { fullAttentionFirst: true };
+    expect(windows({ fullAttentionEvery: 2, ...first })).toEqual({ windows: [0, 4, 0, 4, 0, 4], bounded: false });
+    expect(windows({ fullAttentionEvery: 8, ...first })).toEqual({ windows: [0, 4, 4, 4, 4, 4], bounded: false });
   });
 });
 
@@ -137,6 +153,16 @@ describe('plans that make no sense are rejected, naming the layer and the rule',
       /config\.attentionBias: false leaves the attention without the biases of bias, but bias is false too/,
     ],
     ['partial rotary wider than the head', { positions: 'rope', ropeDims: 34 }, /up to the head size 32, got 34/],
+    [
+      'an output bias without dropping the attention biases',
+      { attentionOutBias: true },
+      /config\.attentionOutBias: keeps the output projection's bias when attentionBias is false; it needs bias true and attentionBias false/,
+    ],
+    [
+      'full layers first without full layers',
+      { fullAttentionFirst: true },
+      /config\.fullAttentionFirst: places the full layers of fullAttentionEvery, but it is 0/,
+    ],
   ])('%s', (_name, over, message) => {
     expect(config(over)).toThrow(message);
   });

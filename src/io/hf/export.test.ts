@@ -156,9 +156,10 @@ it('Gemma 2 goes out as Gemma 2: its caps, alternating layer types and score sca
   for (const [over, message] of [
     [
       { fullAttentionEvery: 0 },
-      /whose local and global layers alternate \(--full-attention-every 2\); this one has every layer windowed/,
+      /whose local and global layers alternate from a local one \(--full-attention-every 2\); this one has every layer windowed/,
     ],
     [{ fullAttentionEvery: 4 }, /this one has full attention every 4 layers/],
+    [{ fullAttentionFirst: true }, /this one has full attention every 2 layers, from the first/],
     [{ ropeLocalBase: 1e6 }, /all rotate at one unscaled RoPE base; this one has ropeLocalBase or ropeScaling/],
   ] as const) {
     const lm = new TransformerLM({ ...gemma2, ...over }, 1);

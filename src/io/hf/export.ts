@@ -65,9 +65,9 @@ function gemmaFamily(c: ModelConfig): HfFamily {
     throw new HfExportError(
       'a Gemma-style model without head norms exports as Gemma2ForCausalLM, whose layers all rotate at one unscaled RoPE base; this one has ropeLocalBase or ropeScaling (Gemma3ForCausalLM has both, with --qk-norm)',
     );
-  if (c.slidingWindow > 0 && c.fullAttentionEvery !== 2)
+  if (c.slidingWindow > 0 && (c.fullAttentionEvery !== 2 || c.fullAttentionFirst))
     throw new HfExportError(
-      `a Gemma-style model without head norms exports as Gemma2ForCausalLM, whose local and global layers alternate (--full-attention-every 2); this one has ${c.fullAttentionEvery ? `full attention every ${c.fullAttentionEvery} layers` : 'every layer windowed'}`,
+      `a Gemma-style model without head norms exports as Gemma2ForCausalLM, whose local and global layers alternate from a local one (--full-attention-every 2); this one has ${c.fullAttentionEvery ? `full attention every ${c.fullAttentionEvery} layers${c.fullAttentionFirst ? ', from the first' : ''}` : 'every layer windowed'}`,
     );
   return 'gemma2';
 }

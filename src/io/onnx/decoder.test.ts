@@ -63,6 +63,11 @@ const fixtures: Array<[string, string, Partial<ModelConfig>]> = [
   ],
   ['OPT-style: a ReLU MLP on learned positions', 'gpt.safetensors', { ffn: 'relu' }],
   [
+    'GPT-Neo-style: global and local layers from a global one, unscaled scores',
+    'gpt.safetensors',
+    { slidingWindow: 8, fullAttentionEvery: 2, fullAttentionFirst: true, attentionScalar: 1 },
+  ],
+  [
     'GPT-J-style: no attention biases, the FFN and norms keep theirs',
     'gpt.safetensors',
     { positions: 'rope', ropeDims: 4, parallelBlocks: true, attentionBias: false, headBias: true },
