@@ -1346,6 +1346,108 @@ def write_gptj(name):
     print(f"wrote fixtures/hf/{name}")
 
 
+# ---------------------------------------------------------------- GPT-Neo (modeling_gpt_neo.py)
+def gptneo_logits(w, cfg, ids):
+    """GPTNeoForCausalLM forward in float64: GPT-2's block with separate projections, no biases on
+    q/k/v, scores q·k not scaled at all, every layer's causal mask cut to the newest window_size
+    positions when it is "local" (GPTNeoSelfAttention: bias ^ tril(bias, -window_size)), gelu_new,
+    the head tied to wte."""
+    p = lambda name: w["transformer." + name].double()
+    d, H, T = cfg["hidden_size"], cfg["num_heads"], ids.shape[1]
+    hd, eps = d // H, cfg["layer_norm_epsilon"]
+    causal = torch.tril(torch.ones(T, T, dtype=torch.bool))
+    local = causal ^ torch.tril(causal, -cfg["window_size"])
+    x = p("wte.weight")[ids] + p("wpe.weight")[torch.arange(T)]
+    for i, kind in enumerate(cfg["attention_layers"]):
+        l = f"h.{i}."
+        a = l + "attn.attention."
+        h = F.layer_norm(x, (d,), p(l + "ln_1.weight"), p(l + "ln_1.bias"), eps)
+        heads = lambda t: t.view(1, T, H, hd).transpose(1, 2)
+        q, k, v = (heads(h @ p(a + f"{n}_proj.weight").T) for n in "qkv")
+        mask = local if kind == "local" else causal
+        o = ((q @ k.transpose(-1, -2)).masked_fill(~mask, float("-inf")).softmax(-1) @ v).transpose(1, 2)
+        x = x + o.reshape(1, T, d) @ p(a + "out_proj.weight").T + p(a + "out_proj.bias")
+        h = F.layer_norm(x, (d,), p(l + "ln_2.weight"), p(l + "ln_2.bias"), eps)
+        m = gelu_new(h @ p(l + "mlp.c_fc.weight").T + p(l + "mlp.c_fc.bias"))
+        x = x + m @ p(l + "mlp.c_proj.weight").T + p(l + "mlp.c_proj.bias")
+    x = F.layer_norm(x, (d,), p("ln_f.weight"), p("ln_f.bias"), eps)
+    return x @ p("wte.weight").T
+
+
+def write_gptneo(name):
+    """A TinyStories-style GPT-Neo (roneneldan/TinyStories-33M's config.json shape: global and local
+    layers alternating from a global one, window_size, intermediate_size null): 4 layers, d 32, 4
+    heads, a window of 5 that 16 tokens outrun, the causal-mask buffers and the tied lm_head in the
+    file as older checkpoints keep them, fp32, GPT-2's tokenizer.json."""
+    torch.manual_seed(33)
+    directory = os.path.join(OUT, name)
+    os.makedirs(directory, exist_ok=True)
+    vocab = gpt2_tokenizer(directory, 43, True)
+    d, L, T, W = 32, 4, 24, 5
+    cfg = {
+        "activation_function": "gelu_new",
+        "architectures": ["GPTNeoForCausalLM"],
+        "attention_dropout": 0,
+        "attention_layers": ["global", "local", "global", "local"],
+        "attention_types": [[["global", "local"], 2]],
+        "bos_token_id": vocab - 1,
+        "embed_dropout": 0,
+        "eos_token_id": vocab - 1,
+        "gradient_checkpointing": False,
+        "hidden_size": d,
+        "initializer_range": 0.02,
+        "intermediate_size": None,
+        "layer_norm_epsilon": 1e-05,
+        "max_position_embeddings": T,
+        "model_type": "gpt_neo",
+        "num_heads": 4,
+        "num_layers": L,
+        "resid_dropout": 0,
+        "summary_activation": None,
+        "summary_first_dropout": 0.1,
+        "summary_proj_to_labels": True,
+        "summary_type": "cls_index",
+        "summary_use_proj": True,
+        "torch_dtype": "float32",
+        "transformers_version": "4.28.0",
+        "use_cache": True,
+        "vocab_size": vocab,
+        "window_size": W,
+    }
+    rnd = lambda *s, std=0.08: torch.randn(*s) * std
+    w = {"transformer.wte.weight": rnd(vocab, d, std=0.3), "transformer.wpe.weight": rnd(T, d, std=0.2)}
+    causal = torch.tril(torch.ones(T, T, dtype=torch.bool))
+    for i, kind in enumerate(cfg["attention_layers"]):
+        l = f"transformer.h.{i}."
+        a = l + "attn.attention."
+        w[l + "ln_1.weight"] = 1 + rnd(d, std=0.1)
+        w[l + "ln_1.bias"] = rnd(d, std=0.05)
+        for n in "qkv":
+            # Unscaled scores: small weights keep them in softmax's useful range.
+            w[a + f"{n}_proj.weight"] = rnd(d, d, std=0.12)
+        w[a + "out_proj.weight"] = rnd(d, d, std=0.15)
+        w[a + "out_proj.bias"] = rnd(d, std=0.05)
+        mask = causal ^ torch.tril(causal, -W) if kind == "local" else causal
+        w[a + "bias"] = mask.view(1, 1, T, T)
+        w[a + "masked_bias"] = torch.tensor(-1e9)
+        w[l + "ln_2.weight"] = 1 + rnd(d, std=0.1)
+        w[l + "ln_2.bias"] = rnd(d, std=0.05)
+        w[l + "mlp.c_fc.weight"] = rnd(4 * d, d, std=0.2)
+        w[l + "mlp.c_fc.bias"] = rnd(4 * d, std=0.05)
+        w[l + "mlp.c_proj.weight"] = rnd(d, 4 * d, std=0.1)
+        w[l + "mlp.c_proj.bias"] = rnd(d, std=0.05)
+    w["transformer.ln_f.weight"] = 1 + rnd(d, std=0.1)
+    w["transformer.ln_f.bias"] = rnd(d, std=0.05)
+    w["lm_head.weight"] = w["transformer.wte.weight"].clone()
+    with open(os.path.join(directory, "config.json"), "w") as f:
+        json.dump(cfg, f, indent=2)
+    stored = save_model(directory, w, torch.float32)
+    ids = torch.randint(0, vocab, (1, 16))
+    logits = gptneo_logits(stored, cfg, ids)
+    write_safetensors(os.path.join(directory, "expected.safetensors"), {"input_ids": ids.int(), "logits": logits})
+    print(f"wrote fixtures/hf/{name}")
+
+
 # ---------------------------------------------------------------- OPT (modeling_opt.py)
 def opt_tokenizer(directory):
     """OPT's GPT2Tokenizer files: fairseq's four specials (<s> <pad> </s> <unk>) at ids 0-3, then
@@ -1899,6 +2001,9 @@ def write_torch_bins():
 if __name__ == "__main__":
     import sys
 
+    if sys.argv[1:] == ["gptneo"]:  # only the GPT-Neo directory
+        write_gptneo("gptneo-tinystories")
+        sys.exit(0)
     if sys.argv[1:] == ["opt"]:  # only the OPT directory
         write_opt("opt-fp16")
         write_opt_bin()

@@ -38,6 +38,9 @@ describe('published parameter counts', () => {
     ['qwen3-1.7b', 1_720_574_976],
     // Gemma: two norms per layer; Gemma 2 and 3: four (Gemma 3: and head norms) (Keras Hub's counts).
     ['gemma-2b', 2_506_172_416],
+    // GPT-Neo: the sum of EleutherAI/gpt-neo-125M's tensors; TinyStories-33M's (68.5M with embeddings).
+    ['gpt-neo-125m', 125_198_592],
+    ['tinystories-33m', 68_514_048],
     // OPT: transformers' counts (125,239,296 and 1,315,758,080) less the position table's 2 offset rows.
     ['opt-125m', 125_239_296 - 2 * 768],
     ['opt-1.3b', 1_315_758_080 - 2 * 2048],

@@ -67,7 +67,13 @@ export function blockText(c: ModelConfig): string {
         : c.bias && !c.normBias && c.norm === 'layernorm'
           ? ', no LayerNorm biases'
           : '';
-  return `${c.parallelBlocks ? ', attention and FFN in parallel' : ''}${c.geluExact ? ', exact GELU' : ''}${attentionBias}${c.headBias ? ', a biased output head' : ''}`;
+  const scores =
+    c.attentionScalar === 1
+      ? ', scores unscaled'
+      : c.attentionScalar > 0 && c.attentionScalar !== headSize(c)
+        ? `, scores scaled by 1/√${fmtInt(c.attentionScalar)}`
+        : '';
+  return `${scores}${c.parallelBlocks ? ', attention and FFN in parallel' : ''}${c.geluExact ? ', exact GELU' : ''}${attentionBias}${c.headBias ? ', a biased output head' : ''}`;
 }
 
 /** GPT-NeoX's partial rotary, as the summary lines name it: ", RoPE on 16 of 64 head dimensions" or nothing. */

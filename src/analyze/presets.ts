@@ -25,6 +25,20 @@ const gpt2 = (layers: number, dModel: number, heads: number): Partial<ModelConfi
   tieEmbeddings: true,
 });
 /**
+ * GPT-Neo: GPT-2's block without Q/K/V biases, scores unscaled, global and local (256-token window)
+ * layers alternating from a global one, a tied head.
+ */
+const gptNeo = (layers: number, dModel: number, heads: number): Partial<ModelConfig> => ({
+  ...gpt2(layers, dModel, heads),
+  context: 2048,
+  attentionScalar: 1,
+  attentionBias: false,
+  attentionOutBias: true,
+  slidingWindow: 256,
+  fullAttentionEvery: 2,
+  fullAttentionFirst: true,
+});
+/**
  * OPT: GPT-2's block with a ReLU MLP, learned positions for 2,048 tokens (the files' table has 2
  * rows more: fairseq's padding offset, which no unpadded position reads), a tied head.
  */
@@ -187,6 +201,16 @@ export const ANALYZER_PRESETS: Record<string, AnalyzerPreset> = {
   'gpt2-medium': { description: 'GPT-2 medium (355M)', config: gpt2(24, 1024, 16) },
   'gpt2-large': { description: 'GPT-2 large (774M)', config: gpt2(36, 1280, 20) },
   'gpt2-xl': { description: 'GPT-2 XL (1.5B)', config: gpt2(48, 1600, 25) },
+  'gpt-neo-125m': {
+    description: 'GPT-Neo 125M (unscaled scores; global and 256-token local layers alternating)',
+    config: gptNeo(12, 768, 12),
+  },
+  'gpt-neo-1.3b': { description: 'GPT-Neo 1.3B (16 heads of 128)', config: gptNeo(24, 2048, 16) },
+  'gpt-neo-2.7b': { description: 'GPT-Neo 2.7B (20 heads of 128)', config: gptNeo(32, 2560, 20) },
+  'tinystories-33m': {
+    description: 'TinyStories-33M (GPT-Neo: 4 layers of 16 heads of 48; the 33M excludes the embeddings)',
+    config: gptNeo(4, 768, 16),
+  },
   'opt-125m': { description: 'OPT 125M (ReLU MLP, learned positions)', config: opt(12, 768, 12) },
   'opt-1.3b': { description: 'OPT 1.3B', config: opt(24, 2048, 32) },
   'opt-2.7b': { description: 'OPT 2.7B (32 heads of 80)', config: opt(32, 2560, 32) },

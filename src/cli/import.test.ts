@@ -55,7 +55,7 @@ describe('import', () => {
     ],
     [
       'gemma2-bf16',
-      /^Gemma2ForCausalLM: 4 layers, d 32, 4 heads of 16 \/ 2 KV heads, sliding window 8 \(every other layer full\), scaled embeddings, norms after attention and FFN, soft-capped scores at 2 and logits at 3, context 64,/m,
+      /^Gemma2ForCausalLM: 4 layers, d 32, 4 heads of 16 \/ 2 KV heads, sliding window 8 \(every other layer full\), scaled embeddings, norms after attention and FFN, scores scaled by 1\/√24, soft-capped scores at 2 and logits at 3, context 64,/m,
       /^tokenizer: sentencepiece BPE \(no dummy prefix\), 384 tokens$/m,
     ],
     [
@@ -67,6 +67,16 @@ describe('import', () => {
       'neox-fp16',
       /^GPTNeoXForCausalLM: 3 layers, d 32, 2 heads \/ 2 KV heads, RoPE on 4 of 16 head dimensions, attention and FFN in parallel, exact GELU, context 24,.*\n.*\nignored 9 tensors that are not parameters \(gpt_neox\.layers\.0\.attention\.bias, gpt_neox\.layers\.0\.attention\.masked_bias, \.\.\.\)/m,
       /^tokenizer: byte-level BPE \(NFC, 3 added tokens found in text\), 304 tokens$/m,
+    ],
+    [
+      'gptneo-tinystories',
+      /^GPTNeoForCausalLM: 4 layers, d 32, 4 heads \/ 4 KV heads, sliding window 5 \(every other layer full, from the first\), scores unscaled, no Q\/K\/V biases, context 24,/m,
+      /^tokenizer: byte-level BPE, 300 tokens$/m,
+    ],
+    [
+      'opt-bin',
+      /^OPTForCausalLM: 2 layers, d 32, 4 heads \/ 4 KV heads, a ReLU MLP, context 24, vocabulary 304; 31,808 parameters \(F16 → F32\) from pytorch_model\.bin\n.*\nnote: embed_positions' first 2 rows/m,
+      /^tokenizer: byte-level BPE, 304 tokens$/m,
     ],
     [
       'phi2-bf16',

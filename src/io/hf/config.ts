@@ -13,17 +13,19 @@
 // and Falcon (FalconForCausalLM: parallel blocks on one LayerNorm or two, MQA or GQA with Q/K/V fused
 // group by group, LayerNorm biases without linear ones) and StableLM (StableLmForCausalLM: Llama's
 // names and SwiGLU on LayerNorms with biases, RoPE on a quarter of each head, Q/K/V biases or not)
-// and Cohere (CohereForCausalLM: Command R, Aya 23: parallel SwiGLU blocks on one LayerNorm without
+// and GPT-Neo (GPTNeoForCausalLM: GPT-2's block without q/k/v biases, unscaled scores, global and
+// local layers) and Cohere (CohereForCausalLM: Command R, Aya 23: parallel SwiGLU blocks on one LayerNorm without
 // bias, rotary embeddings in adjacent pairs, scaled logits) and OPT (OPTForCausalLM: GPT-2's block
 // with a ReLU MLP and separate projections, learned positions behind a two-row offset).
 // Every field is either mapped, known not to change the
 // computation (dropout rates, token ids, bookkeeping), or refused by name: a config that asks for
 // something this runtime does not compute (rope scaling other than Llama 3.1's, per-layer sliding
 // windows, another activation, biases) is never silently imported as a different model.
-import { headSize, resolveConfig, type ModelConfig } from '../../model/config.js';
+import { headSize, layerWindow, resolveConfig, type ModelConfig } from '../../model/config.js';
 
 export type HfFamily =
   | 'gpt2'
+  | 'gpt_neo'
   | 'opt'
   | 'gpt_neox'
   | 'phi'
@@ -41,6 +43,7 @@ export type HfFamily =
 
 export const SUPPORTED_ARCHITECTURES: Record<string, HfFamily> = {
   GPT2LMHeadModel: 'gpt2',
+  GPTNeoForCausalLM: 'gpt_neo',
   OPTForCausalLM: 'opt',
   GPTNeoXForCausalLM: 'gpt_neox',
   PhiForCausalLM: 'phi',
@@ -63,6 +66,7 @@ export const SUPPORTED_ARCHITECTURES: Record<string, HfFamily> = {
 /** The stock class each family exports to. */
 export const FAMILY_ARCHITECTURE: Record<HfFamily, string> = {
   gpt2: 'GPT2LMHeadModel',
+  gpt_neo: 'GPTNeoForCausalLM',
   opt: 'OPTForCausalLM',
   gpt_neox: 'GPTNeoXForCausalLM',
   phi: 'PhiForCausalLM',
@@ -131,7 +135,18 @@ const HARMLESS = new Set([
 type Json = Record<string, unknown>;
 type LlamaFamily = Exclude<
   HfFamily,
-  'gpt2' | 'opt' | 'gpt_neox' | 'phi' | 'gptj' | 'falcon' | 'stablelm' | 'cohere' | 'gemma' | 'gemma2' | 'gemma3'
+  | 'gpt2'
+  | 'gpt_neo'
+  | 'opt'
+  | 'gpt_neox'
+  | 'phi'
+  | 'gptj'
+  | 'falcon'
+  | 'stablelm'
+  | 'cohere'
+  | 'gemma'
+  | 'gemma2'
+  | 'gemma3'
 >;
 
 function field<T>(
@@ -432,6 +447,111 @@ function gptjConfig(cfg: Json, source: string): Partial<ModelConfig> {
     bias: true,
     attentionBias: false,
     tieEmbeddings: field(cfg, 'tie_word_embeddings', source, isBool, 'true or false', false),
+  };
+}
+
+const GPT_NEO_FIELDS = new Set([
+  'vocab_size',
+  'hidden_size',
+  'num_layers',
+  'num_heads',
+  'intermediate_size',
+  'max_position_embeddings',
+  'attention_types',
+  'attention_layers',
+  'window_size',
+  'activation_function',
+  'layer_norm_epsilon',
+  'tie_word_embeddings',
+  'embed_dropout',
+  'resid_dropout',
+  'classifier_dropout',
+]);
+
+const isStringArray = (v: unknown): v is string[] => Array.isArray(v) && v.every((t) => typeof t === 'string');
+
+/** GPT-Neo's attention_types, [[["global", "local"], 12]], spelled out layer by layer as transformers does. */
+function gptNeoLayers(cfg: Json, source: string, layers: number): string[] {
+  const types = cfg.attention_types;
+  const ok =
+    Array.isArray(types) &&
+    types.every((t) => Array.isArray(t) && t.length === 2 && isStringArray(t[0]) && Number.isSafeInteger(t[1]));
+  if (!ok)
+    throw new HfImportError(
+      `${source}: "attention_types" must be a list of [[kinds…], repeats], got ${JSON.stringify(types)}`,
+    );
+  const spelled = (types as Array<[string[], number]>).flatMap(([kinds, n]) =>
+    Array.from({ length: n }, () => kinds).flat(),
+  );
+  const bad = spelled.find((k) => k !== 'global' && k !== 'local');
+  if (bad !== undefined)
+    throw new HfImportError(`${source}: "attention_types" names "${bad}"; GPT-Neo's layers are "global" or "local"`);
+  if (spelled.length !== layers)
+    throw new HfImportError(
+      `${source}: "attention_types" spells out ${spelled.length} layers, but "num_layers" is ${layers}`,
+    );
+  if (cfg.attention_layers !== undefined && JSON.stringify(cfg.attention_layers) !== JSON.stringify(spelled))
+    throw new HfImportError(
+      `${source}: "attention_layers" ${JSON.stringify(cfg.attention_layers)} disagrees with "attention_types", which spell out ${JSON.stringify(spelled)}`,
+    );
+  return spelled;
+}
+
+/**
+ * Which layers are global, as shareformer's window fields say it: none windowed, all windowed, or
+ * every Nth global counting from the first layer or ending each N; any other pattern is refused.
+ */
+function gptNeoWindows(
+  kinds: string[],
+  window: number,
+  source: string,
+): Pick<ModelConfig, 'slidingWindow' | 'fullAttentionEvery' | 'fullAttentionFirst'> {
+  const globals = kinds.flatMap((k, i) => (k === 'global' ? [i] : []));
+  if (globals.length === kinds.length) return { slidingWindow: 0, fullAttentionEvery: 0, fullAttentionFirst: false };
+  if (globals.length === 0) return { slidingWindow: window, fullAttentionEvery: 0, fullAttentionFirst: false };
+  const first = globals[0] === 0;
+  const every = first ? (globals.length > 1 ? globals[1]! : kinds.length) : globals[0]! + 1;
+  const c = { slidingWindow: window, fullAttentionEvery: every, fullAttentionFirst: first };
+  const expected = kinds.map((_, i) =>
+    layerWindow(resolveConfig({ ...c, layers: kinds.length }), i) ? 'local' : 'global',
+  );
+  if (expected.join() !== kinds.join())
+    throw new HfImportError(
+      `${source}: attention layers ${JSON.stringify(kinds)} are not global every Nth layer (from the first or ending each N), which is what shareformer's window fields express`,
+    );
+  return c;
+}
+
+/**
+ * GPT-Neo (125M, 1.3B, 2.7B; TinyStories): GPT-2's block with separate projections, no biases on
+ * q/k/v (one on out_proj: attentionOutBias), scores q·k not scaled (attentionScalar 1), layers
+ * global or local (the newest window_size positions) by attention_types, gelu_new, a tied head.
+ */
+function gptNeoConfig(cfg: Json, source: string): Partial<ModelConfig> {
+  refuseUnknown(cfg, GPT_NEO_FIELDS, source);
+  const { d, heads } = widthAndHeads(cfg, source, 'hidden_size', 'num_heads');
+  const layers = field(cfg, 'num_layers', source, isPosInt, 'a positive integer');
+  const context = field(cfg, 'max_position_embeddings', source, isPosInt, 'a positive integer');
+  const kinds = gptNeoLayers(cfg, source, layers);
+  const window = kinds.includes('local') ? field(cfg, 'window_size', source, isPosInt, 'a positive integer') : 0;
+  return {
+    vocabSize: field(cfg, 'vocab_size', source, isPosInt, 'a positive integer'),
+    layers,
+    dModel: d,
+    heads,
+    context,
+    attentionScalar: 1,
+    ...gptNeoWindows(kinds, Math.min(window, context), source),
+    ffn: 'gelu',
+    geluExact: geluExact(cfg, source, 'gelu_new', 'activation_function'),
+    ffnHidden: field(cfg, 'intermediate_size', source, isPosInt, 'a positive integer or null', 4 * d),
+    norm: 'layernorm',
+    normEps: field(cfg, 'layer_norm_epsilon', source, isPosNum, 'a positive number', 1e-5),
+    positions: 'learned',
+    bias: true,
+    attentionBias: false,
+    attentionOutBias: true,
+    tieEmbeddings: field(cfg, 'tie_word_embeddings', source, isBool, 'true or false', true),
   };
 }
 
@@ -1118,31 +1238,33 @@ export function modelConfigFromHf(json: unknown, source: string): HfModelConfig 
   const partial =
     family === 'gpt2'
       ? gpt2Config(cfg, source)
-      : family === 'opt'
-        ? optConfig(cfg, source)
-        : family === 'gpt_neox'
-          ? neoxConfig(cfg, source)
-          : family === 'phi'
-            ? phiConfig(cfg, source)
-            : family === 'gptj'
-              ? gptjConfig(cfg, source)
-              : family === 'falcon'
-                ? falconConfig(cfg, source)
-                : family === 'stablelm'
-                  ? stablelmConfig(cfg, source)
-                  : family === 'cohere'
-                    ? cohereConfig(cfg, source)
-                    : family === 'gemma3'
-                      ? gemmaConfig(
-                          architecture === 'Gemma3ForConditionalGeneration' ? gemma3TextOf(cfg, source) : cfg,
-                          source,
-                          3,
-                        )
-                      : family === 'gemma2'
-                        ? gemmaConfig(cfg, source, 2)
-                        : family === 'gemma'
-                          ? gemma1Config(cfg, source)
-                          : llamaConfig(cfg, source, family);
+      : family === 'gpt_neo'
+        ? gptNeoConfig(cfg, source)
+        : family === 'opt'
+          ? optConfig(cfg, source)
+          : family === 'gpt_neox'
+            ? neoxConfig(cfg, source)
+            : family === 'phi'
+              ? phiConfig(cfg, source)
+              : family === 'gptj'
+                ? gptjConfig(cfg, source)
+                : family === 'falcon'
+                  ? falconConfig(cfg, source)
+                  : family === 'stablelm'
+                    ? stablelmConfig(cfg, source)
+                    : family === 'cohere'
+                      ? cohereConfig(cfg, source)
+                      : family === 'gemma3'
+                        ? gemmaConfig(
+                            architecture === 'Gemma3ForConditionalGeneration' ? gemma3TextOf(cfg, source) : cfg,
+                            source,
+                            3,
+                          )
+                        : family === 'gemma2'
+                          ? gemmaConfig(cfg, source, 2)
+                          : family === 'gemma'
+                            ? gemma1Config(cfg, source)
+                            : llamaConfig(cfg, source, family);
   const norms = family === 'falcon' ? falconLayout(cfg, source, partial.heads!).norms : undefined;
   try {
     return { architecture, family, config: resolveConfig(partial), ...(norms && { norms }) };

@@ -55,6 +55,7 @@ describe.each([
   'cohere-bf16',
   'opt-fp16',
   'opt-bin',
+  'gptneo-tinystories',
 ])('%s: import, export, import', (dir) => {
   it('gives bit-identical logits and the same token ids', () => {
     const first = importHuggingFace(directoryReader(join(FIXTURES, dir)));
@@ -65,7 +66,7 @@ describe.each([
     expect([...back.tokenizer.encode(SAMPLE)]).toEqual([...first.tokenizer.encode(SAMPLE)]);
     expect(back.tokenizer.bosId).toBe(first.tokenizer.bosId);
     // Mistral without a window is Llama; Phi-3 (whose fixture has one) goes out as Mistral.
-    const windowedLlama = first.lm.config.slidingWindow && !first.architecture.startsWith('Gemma');
+    const windowedLlama = first.lm.config.slidingWindow && /^(Mistral|Phi3)/.test(first.architecture);
     // A multimodal Gemma 3 goes out as its text model.
     expect(back.architecture).toBe(
       windowedLlama
@@ -286,6 +287,29 @@ it("Cohere goes out as Cohere: the original's tensors and values, its logit scal
     ]);
 });
 
+it("GPT-Neo goes out as GPT-Neo: the original's tensors and values, its layers' kinds and window", () => {
+  const first = importHuggingFace(directoryReader(join(FIXTURES, 'gptneo-tinystories')));
+  const out = exportHuggingFace(first.lm, first.tokenizer);
+  expect(JSON.parse(out.files['config.json'] as string)).toMatchObject({
+    architectures: ['GPTNeoForCausalLM'],
+    attention_layers: ['global', 'local', 'global', 'local'],
+    attention_types: [[['global', 'local', 'global', 'local'], 1]],
+    window_size: 5,
+    activation_function: 'gelu_new',
+  });
+  const original = readSafetensors(
+    new Uint8Array(readFileSync(join(FIXTURES, 'gptneo-tinystories', 'model.safetensors'))),
+  );
+  const written = readSafetensors(out.files['model.safetensors'] as Uint8Array);
+  // The mask buffers and the tied head's copy are not parameters.
+  const parameters = [...original.tensors.keys()].filter((n) => !/attention\.(bias|masked_bias)$|^lm_head/.test(n));
+  expect([...written.tensors.keys()].sort()).toEqual(parameters.sort());
+  for (const name of parameters)
+    expect([...toFloat32(written.tensors.get(name)!, name)], name).toEqual([
+      ...toFloat32(original.tensors.get(name)!, name),
+    ]);
+});
+
 it("OPT goes out as OPT: the original's tensors and values but the position table's 2 offset rows, zeros", () => {
   const first = importHuggingFace(directoryReader(join(FIXTURES, 'opt-fp16')));
   const out = exportHuggingFace(first.lm, first.tokenizer);
@@ -372,6 +396,31 @@ describe('shareformer models out to Hugging Face', () => {
     expect(() => exportHuggingFace(lm, chars)).toThrow(
       /GPTJForCausalLM has one LayerNorm per layer for attention and MLP; layer 2's norm1\.weight and norm2\.weight differ/,
     );
+  });
+
+  it("unscaled scores trained here go out as GPT-Neo, windows on any layers (Gemma's last-of-each-N too)", () => {
+    const lm = new TransformerLM(
+      {
+        ...gpt2Like,
+        attentionScalar: 1,
+        attentionBias: false,
+        attentionOutBias: true,
+        slidingWindow: 4,
+        fullAttentionEvery: 2,
+      },
+      5,
+    );
+    const { out, back } = roundTrip(lm, chars);
+    expect(out.architecture).toBe('GPTNeoForCausalLM');
+    expect(JSON.parse(out.files['config.json'] as string).attention_layers).toEqual([
+      'local',
+      'global',
+      'local',
+      'global',
+    ]);
+    // Back in as the pattern's other reading: the last of each 2 is global.
+    expect(back.lm.config).toMatchObject({ fullAttentionEvery: 2, fullAttentionFirst: false, slidingWindow: 4 });
+    expect(logits(back.lm)).toEqual(logits(lm));
   });
 
   it('a ReLU MLP trained here goes out as OPT, with biases or without (enable_bias)', () => {
@@ -506,6 +555,11 @@ describe('shareformer models out to Hugging Face', () => {
       'scaled logits on a GPT-2 layout',
       { logitScale: 0.5 },
       /export as CohereForCausalLM, .*; this model lacks parallel blocks, ffn swiglu, rope, no biases$/,
+    ],
+    [
+      'an output bias without Q/K/V ones, on scaled scores',
+      { attentionBias: false, attentionOutBias: true },
+      /export as GPTNeoForCausalLM, .*; this model lacks unscaled scores$/,
     ],
     [
       'a ReLU MLP on rotary positions',

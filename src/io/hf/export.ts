@@ -1,4 +1,4 @@
-// shareformer → Hugging Face: the GPT-2, OPT, GPT-NeoX, Phi, GPT-J, Falcon, StableLM, Cohere, Llama, Mistral, Qwen2, Qwen3, Gemma 2 or Gemma 3 layout
+// shareformer → Hugging Face: the GPT-2, GPT-Neo, OPT, GPT-NeoX, Phi, GPT-J, Falcon, StableLM, Cohere, Llama, Mistral, Qwen2, Qwen3, Gemma 2 or Gemma 3 layout
 // that matches the config, with a config.json a Hugging Face user loads unchanged (GPT2LMHeadModel,
 // LlamaForCausalLM, …, Gemma3ForCausalLM) and the tokenizer files. The stock classes have one set of weights per layer and every layer computes
 // its own keys, values and attention, so cross-layer weight sharing is exported by writing each
@@ -89,8 +89,9 @@ export function exportFamily(c: ModelConfig): HfFamily {
     throw new HfExportError(
       `the factorized embedding (embedDim ${c.embedDim}) has no place in a stock Hugging Face layout (each has one token-embedding matrix of the model's width)`,
     );
-  // A ReLU MLP is OPT's.
+  // A ReLU MLP is OPT's; unscaled scores, or an output bias without Q/K/V ones, GPT-Neo's.
   if (c.ffn === 'relu') return optFamily(c);
+  if (c.attentionOutBias || c.attentionScalar === 1) return gptNeoFamily(c);
   // GPT-J's class has no attention biases (and a biased head); Phi's has both.
   if (c.bias && !c.attentionBias) return gptjFamily(c);
   // Scaled logits are Cohere's; SwiGLU on LayerNorms is StableLM's with norm biases, Cohere's without.
@@ -162,6 +163,36 @@ function requireLayout(what: string, need: Record<string, boolean>, extra: Recor
   throw new HfExportError(
     `${what}, which has ${Object.keys(need).join(', ')} and none of ${Object.keys(extra).join(', ')}; this model ${why.join(' and ')}`,
   );
+}
+
+/**
+ * GPT-Neo's: GPT-2's block with separate projections, no Q/K/V biases and an output one, scores
+ * q·k unscaled, each layer global or windowed (attention_types spells out any pattern).
+ */
+function gptNeoFamily(c: ModelConfig): HfFamily {
+  requireLayout(
+    'unscaled scores (--attention-scalar 1) or an output bias without Q/K/V ones (--attention-out-bias) export as GPTNeoForCausalLM',
+    {
+      layernorm: c.norm === 'layernorm',
+      'LayerNorm biases': c.normBias,
+      'learned positions': c.positions === 'learned',
+      'ffn gelu': c.ffn === 'gelu',
+      'unscaled scores': c.attentionScalar === 1,
+      'an output bias without Q/K/V ones': c.bias && !c.attentionBias && c.attentionOutBias,
+      'as many K/V heads as heads': c.kvHeads === c.heads,
+      'heads of dModel / heads': headSize(c) * c.heads === c.dModel,
+    },
+    {
+      'head norms': c.qkNorm,
+      'soft-capping': c.attentionSoftcap > 0 || c.logitSoftcap > 0,
+      'parallel blocks': c.parallelBlocks,
+      'a biased output head': c.headBias,
+      'scaled logits': c.logitScale !== 1,
+      'post-norms': c.postNorms,
+      'scaled embeddings': c.embedScale,
+    },
+  );
+  return 'gpt_neo';
 }
 
 /**
@@ -472,6 +503,66 @@ function gptjTensors(lm: TransformerLM): Record<string, TensorToWrite> {
   t['lm_head.weight'] = { shape: [c.vocabSize, d], data: w(c.tieEmbeddings ? 'embed.weight' : 'head.weight') };
   t['lm_head.bias'] = { shape: [c.vocabSize], data: c.headBias ? w('head.bias') : new Float32Array(c.vocabSize) };
   return t;
+}
+
+/** GPT-Neo's names: GPT-2's prefix and norms, attn.attention's separate projections, nn.Linear MLP. */
+function gptNeoTensors(lm: TransformerLM): Record<string, TensorToWrite> {
+  const c = lm.config,
+    d = c.dModel,
+    f = c.ffnHidden;
+  const w = (name: string) => lm.params.get(name)!.data;
+  const t: Record<string, TensorToWrite> = {
+    'transformer.wte.weight': { shape: [c.vocabSize, d], data: w('embed.weight') },
+    'transformer.wpe.weight': { shape: [c.context, d], data: w('pos.weight') },
+  };
+  for (let i = 0; i < c.layers; i++) {
+    const a = `layers.${lm.plan.attnSet[i]}`,
+      m = `layers.${lm.plan.ffnSet[i]}`,
+      h = `transformer.h.${i}`;
+    for (const kind of ['weight', 'bias'] as const) {
+      t[`${h}.ln_1.${kind}`] = { shape: [d], data: w(`${a}.norm1.${kind}`) };
+      t[`${h}.ln_2.${kind}`] = { shape: [d], data: w(`${m}.norm2.${kind}`) };
+    }
+    for (const p of ['q', 'k', 'v'] as const)
+      t[`${h}.attn.attention.${p}_proj.weight`] = { shape: [d, d], data: layerMatrix(lm, i, `attn.${p}`) };
+    t[`${h}.attn.attention.out_proj.weight`] = { shape: [d, d], data: layerMatrix(lm, i, 'attn.o') };
+    t[`${h}.attn.attention.out_proj.bias`] = { shape: [d], data: w(`${a}.attn.o.bias`) };
+    t[`${h}.mlp.c_fc.weight`] = { shape: [f, d], data: layerMatrix(lm, i, 'ffn.up') };
+    t[`${h}.mlp.c_fc.bias`] = { shape: [f], data: w(`${m}.ffn.up.bias`) };
+    t[`${h}.mlp.c_proj.weight`] = { shape: [d, f], data: layerMatrix(lm, i, 'ffn.down') };
+    t[`${h}.mlp.c_proj.bias`] = { shape: [d], data: w(`${m}.ffn.down.bias`) };
+  }
+  t['transformer.ln_f.weight'] = { shape: [d], data: w('norm.weight') };
+  t['transformer.ln_f.bias'] = { shape: [d], data: w('norm.bias') };
+  if (!c.tieEmbeddings) t['lm_head.weight'] = { shape: [c.vocabSize, d], data: w('head.weight') };
+  return t;
+}
+
+/** GPT-Neo's config.json: every layer's kind spelled out (attention_types as one group, and attention_layers). */
+function gptNeoConfig(c: ModelConfig, ids: Record<string, unknown>): Record<string, unknown> {
+  const kinds = Array.from({ length: c.layers }, (_, i) => (layerWindow(c, i) > 0 ? 'local' : 'global'));
+  return {
+    architectures: ['GPTNeoForCausalLM'],
+    model_type: 'gpt_neo',
+    activation_function: c.geluExact ? 'gelu' : 'gelu_new',
+    hidden_size: c.dModel,
+    num_layers: c.layers,
+    num_heads: c.heads,
+    intermediate_size: c.ffnHidden,
+    max_position_embeddings: c.context,
+    attention_types: [[kinds, 1]],
+    attention_layers: kinds,
+    // Read only by local layers; GPT-Neo's default when there are none.
+    window_size: c.slidingWindow || 256,
+    layer_norm_epsilon: c.normEps,
+    embed_dropout: 0,
+    resid_dropout: 0,
+    attention_dropout: 0,
+    vocab_size: c.vocabSize,
+    tie_word_embeddings: c.tieEmbeddings,
+    torch_dtype: 'float32',
+    ...ids,
+  };
 }
 
 /** OPT's names under model.decoder.; the position table gets back the 2 rows of its padding offset, as zeros. */
@@ -1010,6 +1101,7 @@ function hfConfig(family: HfFamily, lm: TransformerLM, tokenizer: Tokenizer): Re
   if (family === 'phi') return phiConfig(c, rope_scaling, ids);
   if (family === 'gptj') return gptjConfig(c, ids);
   if (family === 'opt') return optConfig(c, ids);
+  if (family === 'gpt_neo') return gptNeoConfig(c, ids);
   if (family === 'falcon') return falconConfig(lm, rope_scaling, ids);
   if (family === 'stablelm') return stablelmConfig(c, rope_scaling, ids);
   if (family === 'cohere') return cohereConfig(c, rope_scaling, ids);
@@ -1054,23 +1146,25 @@ export function exportHuggingFace(lm: TransformerLM, tokenizer: Tokenizer): HfEx
   const tensors =
     family === 'gpt2'
       ? gpt2Tensors(lm)
-      : family === 'opt'
-        ? optTensors(lm)
-        : family === 'gpt_neox'
-          ? neoxTensors(lm)
-          : family === 'phi'
-            ? phiTensors(lm)
-            : family === 'gptj'
-              ? gptjTensors(lm)
-              : family === 'falcon'
-                ? falconTensors(lm)
-                : family === 'stablelm'
-                  ? stablelmTensors(lm)
-                  : family === 'cohere'
-                    ? cohereTensors(lm)
-                    : family === 'gemma3' || family === 'gemma2' || family === 'gemma'
-                      ? gemmaTensors(lm)
-                      : llamaTensors(lm);
+      : family === 'gpt_neo'
+        ? gptNeoTensors(lm)
+        : family === 'opt'
+          ? optTensors(lm)
+          : family === 'gpt_neox'
+            ? neoxTensors(lm)
+            : family === 'phi'
+              ? phiTensors(lm)
+              : family === 'gptj'
+                ? gptjTensors(lm)
+                : family === 'falcon'
+                  ? falconTensors(lm)
+                  : family === 'stablelm'
+                    ? stablelmTensors(lm)
+                    : family === 'cohere'
+                      ? cohereTensors(lm)
+                      : family === 'gemma3' || family === 'gemma2' || family === 'gemma'
+                        ? gemmaTensors(lm)
+                        : llamaTensors(lm);
   const exportedParameters = Object.values(tensors).reduce((n, t) => n + t.data.length, 0);
   const uniqueParameters = lm.parameterCount().total;
   const notes: string[] = [];

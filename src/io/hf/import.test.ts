@@ -1,5 +1,5 @@
 // Hugging Face checkpoints come in with their meaning intact: the logits of every fixture model
-// (GPT-2, OPT, GPT-NeoX, Phi-2, GPT-J, Falcon, StableLM, Cohere, Llama / Mistral, Llama 3.1's rope scaling, Qwen2, Qwen3, Phi-3 and Gemma 1, 2, 3; Hub and save_pretrained layouts; fp32, fp16, bf16; single and
+// (GPT-2, GPT-Neo, OPT, GPT-NeoX, Phi-2, GPT-J, Falcon, StableLM, Cohere, Llama / Mistral, Llama 3.1's rope scaling, Qwen2, Qwen3, Phi-3 and Gemma 1, 2, 3; Hub and save_pretrained layouts; fp32, fp16, bf16; single and
 // sharded) match PyTorch's, computed from the published model definitions, to 1e-5; the written
 // checkpoint loads bit-exactly; and bad directories are refused with the file and tensor named.
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -78,6 +78,7 @@ describe.each([
   ['stablelm-bf16', 'StableLmForCausalLM', 'BF16'],
   ['cohere-bf16', 'CohereForCausalLM', 'BF16'],
   ['opt-fp16', 'OPTForCausalLM', 'F16'],
+  ['gptneo-tinystories', 'GPTNeoForCausalLM', 'F32'],
   // The same weights as PyTorch checkpoints (torch.save's zip of a pickled state dict).
   ['gptj-bin', 'GPTJForCausalLM', 'F16'],
   ['gptj-bin-zip64', 'GPTJForCausalLM', 'F16'],
@@ -142,7 +143,7 @@ describe('bad model directories are refused, naming the file and what is wrong',
       'an unknown architecture',
       'gpt2-hub',
       editJSON('config.json', (j) => (j.architectures = ['BertForMaskedLM'])),
-      /config\.json: "architectures" is \["BertForMaskedLM"\]; supported: GPT2LMHeadModel, OPTForCausalLM, GPTNeoXForCausalLM, PhiForCausalLM, GPTJForCausalLM, FalconForCausalLM, StableLmForCausalLM, CohereForCausalLM, LlamaForCausalLM, MistralForCausalLM, Qwen2ForCausalLM, Qwen3ForCausalLM, Phi3ForCausalLM/,
+      /config\.json: "architectures" is \["BertForMaskedLM"\]; supported: GPT2LMHeadModel, GPTNeoForCausalLM, OPTForCausalLM, GPTNeoXForCausalLM, PhiForCausalLM, GPTJForCausalLM, FalconForCausalLM, StableLmForCausalLM, CohereForCausalLM, LlamaForCausalLM, MistralForCausalLM, Qwen2ForCausalLM, Qwen3ForCausalLM, Phi3ForCausalLM/,
     ],
     [
       'dynamic rope scaling',
@@ -278,6 +279,21 @@ describe('bad model directories are refused, naming the file and what is wrong',
       'gptj-fp16',
       (d) => editHeader(join(d, 'model.safetensors'), 'h.1.attn.masked_bias', 'h.1.attn.q_proj.bias'),
       /unexpected tensor "transformer\.h\.1\.attn\.q_proj\.bias" \(not part of a GPT-J model with this config\.json\)/,
+    ],
+    [
+      'a GPT-Neo whose global layers are not every Nth',
+      'gptneo-tinystories',
+      editJSON('config.json', (j) => {
+        j.attention_types = [[['global', 'global', 'local', 'local'], 1]];
+        delete j.attention_layers;
+      }),
+      /attention layers \["global","global","local","local"\] are not global every Nth layer/,
+    ],
+    [
+      'a GPT-Neo whose attention_layers disagree with its attention_types',
+      'gptneo-tinystories',
+      editJSON('config.json', (j) => (j.attention_layers = ['local', 'global', 'local', 'global'])),
+      /"attention_layers" \["local","global","local","global"\] disagrees with "attention_types", which spell out \["global","local","global","local"\]/,
     ],
     [
       "OPT-350M's post-norm layers",
@@ -644,6 +660,40 @@ describe('bad model directories are refused, naming the file and what is wrong',
     expect([...gptj.lm.params.get('layers.0.norm2.weight')!.data]).toEqual([
       ...gptj.lm.params.get('layers.0.norm1.weight')!.data,
     ]);
+  });
+
+  it("GPT-Neo's unscaled scores, local layers between global ones from the first and bias on out_proj only are the model's", () => {
+    const neo = importHuggingFace(directoryReader(join(FIXTURES, 'gptneo-tinystories')));
+    expect(neo.lm.config).toMatchObject({
+      attentionScalar: 1,
+      slidingWindow: 5,
+      fullAttentionEvery: 2,
+      fullAttentionFirst: true,
+      attentionBias: false,
+      attentionOutBias: true,
+      tieEmbeddings: true,
+    });
+    const names = [...neo.lm.params.keys()];
+    expect(names.filter((n) => /attn\.[qkvo]\.bias$/.test(n))).toEqual([
+      'layers.0.attn.o.bias',
+      'layers.1.attn.o.bias',
+      'layers.2.attn.o.bias',
+      'layers.3.attn.o.bias',
+    ]);
+    expect(openHfModel(directoryReader(join(FIXTURES, 'gptneo-tinystories'))).plan.ignored).toEqual([
+      ...[0, 1, 2, 3].flatMap((i) => [
+        `transformer.h.${i}.attn.attention.bias`,
+        `transformer.h.${i}.attn.attention.masked_bias`,
+      ]),
+      'lm_head.weight',
+    ]);
+    const variant = (over: Partial<ModelConfig>) => variantDiff(neo.lm, 'gptneo-tinystories', over);
+    expect(variant({})).toBeLessThan(1e-5);
+    // Scores scaled by 1/√(head size), as every other family's: not GPT-Neo.
+    expect(variant({ attentionScalar: 0 })).toBeGreaterThan(1e-3);
+    // The windows on layers 0 and 2 instead of 1 and 3, or on none: the 16 positions outrun the window of 5.
+    expect(variant({ fullAttentionFirst: false })).toBeGreaterThan(1e-3);
+    expect(variant({ slidingWindow: 0, fullAttentionEvery: 0, fullAttentionFirst: false })).toBeGreaterThan(1e-3);
   });
 
   it("OPT's ReLU, its position table's two offset rows and its tokenizer's </s> before every text are the model's", () => {

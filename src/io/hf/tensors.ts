@@ -7,7 +7,7 @@
 // LayerNorm per layer fills both of shareformer's, and its head has a bias; GPT-J has Phi's shape
 // under GPT-2's prefix and rotates adjacent pairs of each query and key head, which shareformer's
 // rotate-half kernels compute after a permutation of those rows; OPT keeps two padding rows before
-// its position table.
+// its position table; GPT-Neo keeps each layer's causal (or local) mask as a buffer.
 // Both layouts people have are accepted: as published on the Hub (GPT-2 without the
 // `transformer.` prefix, with the causal-mask buffers `h.N.attn.bias`, which are not parameters)
 // and as `save_pretrained` writes them (`transformer.` / `model.` prefixes, `lm_head.weight` when
@@ -50,6 +50,7 @@ const BUFFERS = [
   /(^|\.)h\.\d+\.attn\.(bias|masked_bias)$/,
   /(^|\.)layers\.\d+\.attention\.(bias|masked_bias)$/,
   /\.rotary_emb\.inv_freq$/,
+  /(^|\.)h\.\d+\.attn\.attention\.(bias|masked_bias)$/,
 ];
 
 export interface TensorInfo {
@@ -65,7 +66,7 @@ export interface TensorInfo {
 function prefixOf(family: HfFamily, names: Iterable<string>): string {
   const list = [...names];
   const candidates =
-    family === 'gpt2' || family === 'gptj' || family === 'falcon'
+    family === 'gpt2' || family === 'gpt_neo' || family === 'gptj' || family === 'falcon'
       ? ['transformer.']
       : family === 'gpt_neox'
         ? ['gpt_neox.']
@@ -108,6 +109,29 @@ function gpt2Recipe(name: string, c: ModelConfig, p: string): Recipe | null {
   };
   const from = map[part];
   return from ? direct(`${h}${from}.${kind}`, kind === 'weight' && part !== 'norm1' && part !== 'norm2') : null;
+}
+
+/** GPT-Neo: GPT-2's prefix, ln_1 / ln_2 and wpe; attn.attention's separate projections; mlp.c_fc / c_proj as [out, in]. */
+function gptNeoRecipe(name: string, p: string): Recipe | null {
+  const direct = (from: string): Recipe => ({ from: p + from, transpose: false });
+  if (name === 'embed.weight') return direct('wte.weight');
+  if (name === 'pos.weight') return direct('wpe.weight');
+  if (name === 'norm.weight' || name === 'norm.bias') return direct(`ln_f.${name.slice(5)}`);
+  if (name === 'head.weight') return { from: 'lm_head.weight', transpose: false };
+  const m = /^layers\.(\d+)\.(.+)\.(weight|bias)$/.exec(name);
+  if (!m) return null;
+  const map: Record<string, string> = {
+    norm1: 'ln_1',
+    norm2: 'ln_2',
+    'attn.q': 'attn.attention.q_proj',
+    'attn.k': 'attn.attention.k_proj',
+    'attn.v': 'attn.attention.v_proj',
+    'attn.o': 'attn.attention.out_proj',
+    'ffn.up': 'mlp.c_fc',
+    'ffn.down': 'mlp.c_proj',
+  };
+  const from = map[m[2]!];
+  return from ? direct(`h.${m[1]}.${from}.${m[3]}`) : null;
 }
 
 /**
@@ -396,6 +420,7 @@ function gemma1Recipe(name: string, p: string): Recipe | null {
 
 const FAMILY_NAME: Record<HfFamily, string> = {
   gpt2: 'GPT-2',
+  gpt_neo: 'GPT-Neo',
   opt: 'OPT',
   gpt_neox: 'GPT-NeoX',
   phi: 'Phi',
@@ -436,27 +461,29 @@ export function planImport(
     const recipe =
       family === 'gpt2'
         ? gpt2Recipe(name, config, p)
-        : family === 'opt'
-          ? optRecipe(name, config, p)
-          : family === 'gpt_neox'
-            ? neoxRecipe(name, config, p)
-            : family === 'phi'
-              ? phiRecipe(name, p)
-              : family === 'gptj'
-                ? gptjRecipe(name, config, p)
-                : family === 'falcon'
-                  ? falconRecipe(name, config, p, norms)
-                  : family === 'stablelm'
-                    ? stablelmRecipe(name, config, p)
-                    : family === 'cohere'
-                      ? cohereRecipe(name, config, p)
-                      : family === 'phi3'
-                        ? phi3Recipe(name, config, p)
-                        : family === 'gemma3' || family === 'gemma2'
-                          ? gemmaRecipe(name, p)
-                          : family === 'gemma'
-                            ? gemma1Recipe(name, p)
-                            : llamaRecipe(name, p);
+        : family === 'gpt_neo'
+          ? gptNeoRecipe(name, p)
+          : family === 'opt'
+            ? optRecipe(name, config, p)
+            : family === 'gpt_neox'
+              ? neoxRecipe(name, config, p)
+              : family === 'phi'
+                ? phiRecipe(name, p)
+                : family === 'gptj'
+                  ? gptjRecipe(name, config, p)
+                  : family === 'falcon'
+                    ? falconRecipe(name, config, p, norms)
+                    : family === 'stablelm'
+                      ? stablelmRecipe(name, config, p)
+                      : family === 'cohere'
+                        ? cohereRecipe(name, config, p)
+                        : family === 'phi3'
+                          ? phi3Recipe(name, config, p)
+                          : family === 'gemma3' || family === 'gemma2'
+                            ? gemmaRecipe(name, p)
+                            : family === 'gemma'
+                              ? gemma1Recipe(name, p)
+                              : llamaRecipe(name, p);
     if (!recipe) throw new HfImportError(`${source}: no Hugging Face tensor corresponds to shareformer's "${name}"`);
     const info = tensors.get(recipe.from);
     if (!info)
