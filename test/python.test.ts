@@ -162,6 +162,18 @@ describe.skipIf(noTorch)('the PyTorch package (python/shareformer)', () => {
       }),
     },
     {
+      // Granite: multipliers on the embeddings and on every block output, scores and logits scaled.
+      file: 'Granite-style: embeddings ×12, block outputs ×0.22, scores ×1/16, logits ÷8',
+      config: resolveConfig({
+        ...qwen2Style,
+        qkvBias: false,
+        embedMultiplier: 12,
+        residualMultiplier: 0.22,
+        attentionScalar: 256,
+        logitScale: 0.125,
+      }),
+    },
+    {
       // OPT: two FFN matrices, as GELU's; only the activation differs.
       file: 'OPT-style: a ReLU MLP, LayerNorm with biases, learned positions',
       config: resolveConfig({

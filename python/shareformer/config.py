@@ -39,6 +39,8 @@ DEFAULT_CONFIG = {
     "normBias": True,
     "attentionBias": True,
     "attentionOutBias": False,
+    "embedMultiplier": 1,
+    "residualMultiplier": 1,
     "qkvBias": False,
     "qkNorm": False,
     "embedScale": False,

@@ -147,6 +147,7 @@ class ShareformerLM(nn.Module):
             x = x @ self.p("embed.proj.weight").T
         if c["embedScale"]:
             x = x * math.sqrt(d)
+        x = x * c["embedMultiplier"]
         if c["positions"] == "learned":
             x = x + self.p("pos.weight")[past : past + T]
         x = F.dropout(x, drop)
@@ -159,7 +160,7 @@ class ShareformerLM(nn.Module):
             w = layer_window(c, i)
             return causal & torch.ones_like(causal).triu(past - w + 1) if w else causal
 
-        post = lambda t, name: self._norm(t, name) if c["postNorms"] else t
+        post = lambda t, name: (self._norm(t, name) if c["postNorms"] else t) * c["residualMultiplier"]
 
         def cached(kind, i, t):
             if cache is None:

@@ -127,6 +127,16 @@ export function addModelOptions(
     .option('--qkv-bias', 'biases on the query, key and value projections even with --no-bias (as Qwen2)')
     .option('--qk-norm', 'RMSNorm of each query and key head before RoPE (as Qwen3)')
     .option('--embed-scale', 'multiply token embeddings by √d-model (as Gemma)')
+    .option(
+      '--embed-multiplier <x>',
+      'multiply token embeddings by x (as Granite: 12)',
+      num((n) => n > 0 && Number.isFinite(n), 'a positive number'),
+    )
+    .option(
+      '--residual-multiplier <x>',
+      'multiply each attention and FFN output by x before its residual add (as Granite: 0.22)',
+      num((n) => n > 0 && Number.isFinite(n), 'a positive number'),
+    )
     .option('--post-norms', 'also normalise the attention and FFN outputs before each residual add (as Gemma 2 / 3)')
     .option(
       '--share-weights <strategy>',
@@ -216,6 +226,8 @@ export const MODEL_FLAGS: Record<string, keyof ModelConfig> = {
   logitScale: 'logitScale',
   qkNorm: 'qkNorm',
   embedScale: 'embedScale',
+  embedMultiplier: 'embedMultiplier',
+  residualMultiplier: 'residualMultiplier',
   postNorms: 'postNorms',
 };
 

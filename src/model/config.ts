@@ -97,6 +97,13 @@ export interface ModelConfig {
   qkNorm: boolean;
   /** Token embeddings multiplied by √dModel before the first layer (Gemma). */
   embedScale: boolean;
+  /** Token embeddings multiplied by this before the first layer (Granite's embedding_multiplier: 12); 1 = none. */
+  embedMultiplier: number;
+  /**
+   * Each attention and FFN output multiplied by this before its residual add (Granite's
+   * residual_multiplier: 0.22); 1 = none.
+   */
+  residualMultiplier: number;
   /** A norm on the attention and FFN outputs before each residual add, besides the one before (Gemma 2 / 3). */
   postNorms: boolean;
   /** Reuse the input embedding as the output projection. */
@@ -152,6 +159,8 @@ export const DEFAULT_CONFIG: ModelConfig = {
   qkvBias: false,
   qkNorm: false,
   embedScale: false,
+  embedMultiplier: 1,
+  residualMultiplier: 1,
   postNorms: false,
   tieEmbeddings: false,
   embedDim: 0,
@@ -235,6 +244,8 @@ export const modelConfigSchema = z.strictObject({
   qkvBias: z.boolean(),
   qkNorm: z.boolean(),
   embedScale: z.boolean(),
+  embedMultiplier: z.number().gt(0).max(1e9),
+  residualMultiplier: z.number().gt(0).max(1e9),
   postNorms: z.boolean(),
   tieEmbeddings: z.boolean(),
   embedDim: z.number().int().min(0).max(CONFIG_LIMITS.dModel),

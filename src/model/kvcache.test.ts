@@ -22,6 +22,10 @@ const MODES: Array<[string, Partial<ModelConfig>]> = [
   ['factorized, untied', { ...llama, embedDim: 8, tieEmbeddings: false }],
   ['GQA', { ...llama, kvHeads: 2 }],
   [
+    'Granite-style: embeddings ×12, block outputs ×0.22, scores ×1/16, logits ÷8, GQA',
+    { ...llama, kvHeads: 2, embedMultiplier: 12, residualMultiplier: 0.22, attentionScalar: 256, logitScale: 0.125 },
+  ],
+  [
     'GPT-Neo-style: global, local, global, local on learned positions, unscaled scores, no Q/K/V biases',
     {
       ...tiny,

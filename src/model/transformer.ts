@@ -257,6 +257,7 @@ export class TransformerLM {
     let x = this.lookup('embed.weight', ids, [batch, T]);
     if (c.embedDim > 0) x = matmul(x, this.p('embed.proj.weight'), { transB: true });
     if (c.embedScale) x = scale(x, Math.sqrt(c.dModel));
+    if (c.embedMultiplier !== 1) x = scale(x, c.embedMultiplier);
     if (c.positions === 'learned') {
       x = add(
         x,
@@ -275,8 +276,11 @@ export class TransformerLM {
     // A layer's queries turn with the frequencies of the layer whose keys they meet (CLA, YOCO).
     const inv = this.ropeFrequencies;
     const positioned = (t: Tensor, layer: number) => (inv ? rope(t, { offset: absolute, invFreq: inv[layer]! }) : t);
-    // Gemma's norms on each block's output, before the residual add.
-    const post = (t: Tensor, name: string) => (c.postNorms ? this.norm(t, name) : t);
+    // Gemma's norms on each block's output, then Granite's multiplier, before the residual add.
+    const post = (t: Tensor, name: string) => {
+      const normed = c.postNorms ? this.norm(t, name) : t;
+      return c.residualMultiplier !== 1 ? scale(normed, c.residualMultiplier) : normed;
+    };
     const keys: Array<Tensor | null> = [],
       values: Array<Tensor | null> = [],
       probs: Array<Tensor | null> = [];

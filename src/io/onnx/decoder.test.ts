@@ -63,6 +63,11 @@ const fixtures: Array<[string, string, Partial<ModelConfig>]> = [
   ],
   ['OPT-style: a ReLU MLP on learned positions', 'gpt.safetensors', { ffn: 'relu' }],
   [
+    'Granite-style: embeddings ×12, block outputs ×0.22, scores ×1/16, logits ÷8',
+    'llama.safetensors',
+    { embedMultiplier: 12, residualMultiplier: 0.22, attentionScalar: 256, logitScale: 0.125 },
+  ],
+  [
     'GPT-Neo-style: global and local layers from a global one, unscaled scores',
     'gpt.safetensors',
     { slidingWindow: 8, fullAttentionEvery: 2, fullAttentionFirst: true, attentionScalar: 1 },

@@ -89,6 +89,7 @@ class DecoderGraph {
     let x = g.op('Gather', ['embed.weight', ids], { axis: 0 });
     if (c.embedDim > 0) x = g.op('MatMul', [x, this.t('embed.proj.weight')]);
     if (c.embedScale) x = g.op('Mul', [x, g.scalar('float', Math.sqrt(c.dModel))]);
+    if (c.embedMultiplier !== 1) x = g.op('Mul', [x, g.scalar('float', c.embedMultiplier)]);
     if (c.positions === 'learned') x = g.op('Add', [x, g.op('Gather', ['pos.weight', positions], { axis: 0 })]);
     // One cos/sin pair and one mask per distinct base and window (Gemma 3: local and global layers).
     const rotaries = new Map<number, { cos: string; sin: string }>(),
@@ -104,7 +105,10 @@ class DecoderGraph {
       return masks.get(w)!;
     };
     const rope = c.positions === 'rope';
-    const post = (t: string, name: string) => (c.postNorms ? this.norm(t, name) : t);
+    const post = (t: string, name: string) => {
+      const normed = c.postNorms ? this.norm(t, name) : t;
+      return c.residualMultiplier !== 1 ? g.op('Mul', [normed, g.scalar('float', c.residualMultiplier)]) : normed;
+    };
 
     const keys: Array<string | null> = [],
       values: Array<string | null> = [],
