@@ -272,7 +272,10 @@ def llama_logits(w, cfg, ids):
     if cfg.get("sliding_window"):  # transformers' sliding_window_overlay: key k is seen from q when k > q − window
         q_idx, k_idx = torch.arange(T)[:, None], torch.arange(T)[None, :]
         mask &= k_idx > q_idx - cfg["sliding_window"]
-    x = p("model.embed_tokens.weight")[ids]
+    # Granite (modeling_granite.py) multiplies embeddings, block outputs, scores and logits.
+    residual = cfg.get("residual_multiplier", 1.0)
+    bias = lambda name: p(name) if name in w else 0
+    x = p("model.embed_tokens.weight")[ids] * cfg.get("embedding_multiplier", 1.0)
     for i in range(cfg["num_hidden_layers"]):
         l = f"model.layers.{i}."
         a = rms_norm(x, p(l + "input_layernorm.weight"), eps)
@@ -290,15 +293,15 @@ def llama_logits(w, cfg, ids):
         v = proj("v_proj").view(1, T, G, hd).transpose(1, 2)
         q, k = q * cos + rotate_half(q) * sin, k * cos + rotate_half(k) * sin
         k, v = k.repeat_interleave(H // G, dim=1), v.repeat_interleave(H // G, dim=1)
-        s = (q @ k.transpose(-1, -2)) / math.sqrt(hd)
+        s = (q @ k.transpose(-1, -2)) * cfg.get("attention_multiplier", 1 / math.sqrt(hd))
         o = (s.masked_fill(~mask, float("-inf")).softmax(-1) @ v).transpose(1, 2).reshape(1, T, H * hd)
-        x = x + o @ p(l + "self_attn.o_proj.weight").T
+        x = x + (o @ p(l + "self_attn.o_proj.weight").T + bias(l + "self_attn.o_proj.bias")) * residual
         m = rms_norm(x, p(l + "post_attention_layernorm.weight"), eps)
-        gate, up = m @ p(l + "mlp.gate_proj.weight").T, m @ p(l + "mlp.up_proj.weight").T
-        x = x + (F.silu(gate) * up) @ p(l + "mlp.down_proj.weight").T
+        mlp = lambda n, t: t @ p(l + f"mlp.{n}.weight").T + bias(l + f"mlp.{n}.bias")
+        x = x + mlp("down_proj", F.silu(mlp("gate_proj", m)) * mlp("up_proj", m)) * residual
     x = rms_norm(x, p("model.norm.weight"), eps)
     head = p("lm_head.weight") if "lm_head.weight" in w else p("model.embed_tokens.weight")
-    return x @ head.T
+    return x @ head.T / cfg.get("logits_scaling", 1.0)
 
 
 def llama_weights(cfg, qkv_bias, qk_std, qk_norm=False):
@@ -575,6 +578,42 @@ def write_qwen2(name):
         use_sliding_window=False,
     )
     w = llama_weights(cfg, qkv_bias=True, qk_std=0.2)
+    save_llama_family(name, cfg, w, torch.bfloat16, torch.randint(0, vocab - 1, (1, 16)))
+
+
+def write_granite(name):
+    """A Granite 3-style model (GraniteForCausalLM): Llama's layout with μP's multipliers —
+    embeddings ×12, block outputs ×0.22, scores ×1/16 (not 1/√8), logits ÷8 — biases on every
+    projection (attention_bias, mlp_bias), GQA 4/2, tied embeddings, bf16, GPT-2's tokenizer.json."""
+    torch.manual_seed(3003)
+    directory = os.path.join(OUT, name)
+    os.makedirs(directory, exist_ok=True)
+    vocab = gpt2_tokenizer(directory, 43, True)
+    cfg = llama_family_config(
+        "GraniteForCausalLM",
+        "granite",
+        vocab,
+        attention_bias=True,
+        attention_multiplier=0.0625,
+        bos_token_id=vocab - 1,
+        embedding_multiplier=12.0,
+        eos_token_id=vocab - 1,
+        logits_scaling=8.0,
+        mlp_bias=True,
+        residual_multiplier=0.22,
+        rms_norm_eps=1e-5,
+        rope_theta=10000.0,
+        tie_word_embeddings=True,
+        torch_dtype="bfloat16",
+        transformers_version="4.46.0",
+    )
+    w = llama_weights(cfg, qkv_bias=True, qk_std=0.4)
+    d, f_ = cfg["hidden_size"], cfg["intermediate_size"]
+    for i in range(cfg["num_hidden_layers"]):
+        l = f"model.layers.{i}."
+        w[l + "self_attn.o_proj.bias"] = torch.randn(d) * 0.1
+        for n, rows in (("gate_proj", f_), ("up_proj", f_), ("down_proj", d)):
+            w[l + f"mlp.{n}.bias"] = torch.randn(rows) * 0.1
     save_llama_family(name, cfg, w, torch.bfloat16, torch.randint(0, vocab - 1, (1, 16)))
 
 
@@ -2001,6 +2040,9 @@ def write_torch_bins():
 if __name__ == "__main__":
     import sys
 
+    if sys.argv[1:] == ["granite"]:  # only the Granite directory
+        write_granite("granite-bf16")
+        sys.exit(0)
     if sys.argv[1:] == ["gptneo"]:  # only the GPT-Neo directory
         write_gptneo("gptneo-tinystories")
         sys.exit(0)

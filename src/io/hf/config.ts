@@ -15,7 +15,8 @@
 // names and SwiGLU on LayerNorms with biases, RoPE on a quarter of each head, Q/K/V biases or not)
 // and GPT-Neo (GPTNeoForCausalLM: GPT-2's block without q/k/v biases, unscaled scores, global and
 // local layers) and Cohere (CohereForCausalLM: Command R, Aya 23: parallel SwiGLU blocks on one LayerNorm without
-// bias, rotary embeddings in adjacent pairs, scaled logits) and OPT (OPTForCausalLM: GPT-2's block
+// bias, rotary embeddings in adjacent pairs, scaled logits) and Granite (GraniteForCausalLM: Llama's
+// computation with multipliers on embeddings, block outputs, scores and logits) and OPT (OPTForCausalLM: GPT-2's block
 // with a ReLU MLP and separate projections, learned positions behind a two-row offset).
 // Every field is either mapped, known not to change the
 // computation (dropout rates, token ids, bookkeeping), or refused by name: a config that asks for
@@ -33,6 +34,7 @@ export type HfFamily =
   | 'falcon'
   | 'stablelm'
   | 'cohere'
+  | 'granite'
   | 'llama'
   | 'qwen2'
   | 'qwen3'
@@ -51,6 +53,7 @@ export const SUPPORTED_ARCHITECTURES: Record<string, HfFamily> = {
   FalconForCausalLM: 'falcon',
   StableLmForCausalLM: 'stablelm',
   CohereForCausalLM: 'cohere',
+  GraniteForCausalLM: 'granite',
   LlamaForCausalLM: 'llama',
   MistralForCausalLM: 'llama',
   Qwen2ForCausalLM: 'qwen2',
@@ -74,6 +77,7 @@ export const FAMILY_ARCHITECTURE: Record<HfFamily, string> = {
   falcon: 'FalconForCausalLM',
   stablelm: 'StableLmForCausalLM',
   cohere: 'CohereForCausalLM',
+  granite: 'GraniteForCausalLM',
   llama: 'LlamaForCausalLM',
   qwen2: 'Qwen2ForCausalLM',
   qwen3: 'Qwen3ForCausalLM',
@@ -144,6 +148,7 @@ type LlamaFamily = Exclude<
   | 'falcon'
   | 'stablelm'
   | 'cohere'
+  | 'granite'
   | 'gemma'
   | 'gemma2'
   | 'gemma3'
@@ -1011,6 +1016,35 @@ function llamaConfig(cfg: Json, source: string, family: LlamaFamily): Partial<Mo
   };
 }
 
+const GRANITE_MULTIPLIERS = ['embedding_multiplier', 'residual_multiplier', 'attention_multiplier', 'logits_scaling'];
+
+/**
+ * Granite (IBM Granite 3.x): Llama's computation with μP's multipliers — token embeddings ×
+ * embedding_multiplier, each attention and MLP output × residual_multiplier before its residual
+ * add, scores q·k × attention_multiplier (held as attentionScalar 1/m², since the model scales by
+ * 1/√attentionScalar), logits ÷ logits_scaling — and biases on every projection or on none.
+ */
+function graniteConfig(cfg: Json, source: string): Partial<ModelConfig> {
+  const llama = Object.fromEntries(
+    Object.entries(cfg).filter(([k]) => !GRANITE_MULTIPLIERS.includes(k) && k !== 'attention_bias' && k !== 'mlp_bias'),
+  );
+  const attentionBias = field(cfg, 'attention_bias', source, isBool, 'true or false', false);
+  const mlpBias = field(cfg, 'mlp_bias', source, isBool, 'true or false', false);
+  if (attentionBias !== mlpBias)
+    throw new HfImportError(
+      `${source}: "attention_bias" ${attentionBias} with "mlp_bias" ${mlpBias} is not supported (biases on every projection or on none)`,
+    );
+  const m = (name: string) => field(cfg, name, source, isPosNum, 'a positive number', 1);
+  return {
+    ...llamaConfig(llama, source, 'llama'),
+    bias: attentionBias,
+    embedMultiplier: m('embedding_multiplier'),
+    residualMultiplier: m('residual_multiplier'),
+    attentionScalar: 1 / m('attention_multiplier') ** 2,
+    logitScale: 1 / m('logits_scaling'),
+  };
+}
+
 const GEMMA3_FIELDS = new Set([
   ...LLAMA_FIELDS,
   'hidden_activation',
@@ -1222,6 +1256,27 @@ export interface HfModelConfig {
   norms?: 1 | 2;
 }
 
+/** Each family's config.json reader. */
+const FAMILY_CONFIG: Record<HfFamily, (cfg: Json, source: string) => Partial<ModelConfig>> = {
+  gpt2: gpt2Config,
+  gpt_neo: gptNeoConfig,
+  opt: optConfig,
+  gpt_neox: neoxConfig,
+  phi: phiConfig,
+  gptj: gptjConfig,
+  falcon: falconConfig,
+  stablelm: stablelmConfig,
+  cohere: cohereConfig,
+  granite: graniteConfig,
+  llama: (cfg, source) => llamaConfig(cfg, source, 'llama'),
+  qwen2: (cfg, source) => llamaConfig(cfg, source, 'qwen2'),
+  qwen3: (cfg, source) => llamaConfig(cfg, source, 'qwen3'),
+  phi3: (cfg, source) => llamaConfig(cfg, source, 'phi3'),
+  gemma: gemma1Config,
+  gemma2: (cfg, source) => gemmaConfig(cfg, source, 2),
+  gemma3: (cfg, source) => gemmaConfig(cfg, source, 3),
+};
+
 /** Maps a Hugging Face config.json; errors name the file and the field. */
 export function modelConfigFromHf(json: unknown, source: string): HfModelConfig {
   if (json === null || typeof json !== 'object' || Array.isArray(json))
@@ -1235,36 +1290,10 @@ export function modelConfigFromHf(json: unknown, source: string): HfModelConfig 
       `${source}: "architectures" is ${JSON.stringify(archs)}; supported: ${Object.keys(SUPPORTED_ARCHITECTURES).join(', ')}`,
     );
   }
-  const partial =
-    family === 'gpt2'
-      ? gpt2Config(cfg, source)
-      : family === 'gpt_neo'
-        ? gptNeoConfig(cfg, source)
-        : family === 'opt'
-          ? optConfig(cfg, source)
-          : family === 'gpt_neox'
-            ? neoxConfig(cfg, source)
-            : family === 'phi'
-              ? phiConfig(cfg, source)
-              : family === 'gptj'
-                ? gptjConfig(cfg, source)
-                : family === 'falcon'
-                  ? falconConfig(cfg, source)
-                  : family === 'stablelm'
-                    ? stablelmConfig(cfg, source)
-                    : family === 'cohere'
-                      ? cohereConfig(cfg, source)
-                      : family === 'gemma3'
-                        ? gemmaConfig(
-                            architecture === 'Gemma3ForConditionalGeneration' ? gemma3TextOf(cfg, source) : cfg,
-                            source,
-                            3,
-                          )
-                        : family === 'gemma2'
-                          ? gemmaConfig(cfg, source, 2)
-                          : family === 'gemma'
-                            ? gemma1Config(cfg, source)
-                            : llamaConfig(cfg, source, family);
+  const partial = FAMILY_CONFIG[family](
+    architecture === 'Gemma3ForConditionalGeneration' ? gemma3TextOf(cfg, source) : cfg,
+    source,
+  );
   const norms = family === 'falcon' ? falconLayout(cfg, source, partial.heads!).norms : undefined;
   try {
     return { architecture, family, config: resolveConfig(partial), ...(norms && { norms }) };

@@ -56,6 +56,7 @@ describe.each([
   'opt-fp16',
   'opt-bin',
   'gptneo-tinystories',
+  'granite-bf16',
 ])('%s: import, export, import', (dir) => {
   it('gives bit-identical logits and the same token ids', () => {
     const first = importHuggingFace(directoryReader(join(FIXTURES, dir)));
@@ -310,6 +311,27 @@ it("GPT-Neo goes out as GPT-Neo: the original's tensors and values, its layers' 
     ]);
 });
 
+it("Granite goes out as Granite: the original's tensors and values, its multipliers", () => {
+  const first = importHuggingFace(directoryReader(join(FIXTURES, 'granite-bf16')));
+  const out = exportHuggingFace(first.lm, first.tokenizer);
+  expect(JSON.parse(out.files['config.json'] as string)).toMatchObject({
+    architectures: ['GraniteForCausalLM'],
+    embedding_multiplier: 12,
+    residual_multiplier: 0.22,
+    attention_multiplier: 0.0625,
+    logits_scaling: 8,
+    attention_bias: true,
+    mlp_bias: true,
+  });
+  const original = readSafetensors(new Uint8Array(readFileSync(join(FIXTURES, 'granite-bf16', 'model.safetensors'))));
+  const written = readSafetensors(out.files['model.safetensors'] as Uint8Array);
+  expect([...written.tensors.keys()].sort()).toEqual([...original.tensors.keys()].sort());
+  for (const name of original.tensors.keys())
+    expect([...toFloat32(written.tensors.get(name)!, name)], name).toEqual([
+      ...toFloat32(original.tensors.get(name)!, name),
+    ]);
+});
+
 it("OPT goes out as OPT: the original's tensors and values but the position table's 2 offset rows, zeros", () => {
   const first = importHuggingFace(directoryReader(join(FIXTURES, 'opt-fp16')));
   const out = exportHuggingFace(first.lm, first.tokenizer);
@@ -421,6 +443,21 @@ describe('shareformer models out to Hugging Face', () => {
     // Back in as the pattern's other reading: the last of each 2 is global.
     expect(back.lm.config).toMatchObject({ fullAttentionEvery: 2, fullAttentionFirst: false, slidingWindow: 4 });
     expect(logits(back.lm)).toEqual(logits(lm));
+  });
+
+  it('a Llama layout with scaled logits or scores, or multipliers, goes out as Granite', () => {
+    const llamaLike = { ...gpt2Like, ffn: 'swiglu', norm: 'rmsnorm', positions: 'rope', bias: false } as const;
+    for (const over of [
+      { logitScale: 0.5 },
+      { attentionScalar: 64 },
+      { embedMultiplier: 4, residualMultiplier: 0.5 },
+    ]) {
+      const lm = new TransformerLM({ ...llamaLike, ...over }, 5);
+      const { out, back } = roundTrip(lm, chars);
+      expect(out.architecture).toBe('GraniteForCausalLM');
+      expect(back.lm.config).toMatchObject(over);
+      expect(logits(back.lm)).toEqual(logits(lm));
+    }
   });
 
   it('a ReLU MLP trained here goes out as OPT, with biases or without (enable_bias)', () => {

@@ -91,7 +91,11 @@ export function exportFamily(c: ModelConfig): HfFamily {
     );
   // A ReLU MLP is OPT's; unscaled scores, or an output bias without Q/K/V ones, GPT-Neo's.
   if (c.ffn === 'relu') return optFamily(c);
-  if (c.attentionOutBias || c.attentionScalar === 1) return gptNeoFamily(c);
+  if (c.attentionOutBias || (c.attentionScalar === 1 && c.norm === 'layernorm')) return gptNeoFamily(c);
+  // μP's multipliers on a Llama layout are Granite's, and so are scaled scores or logits there.
+  const scaled = c.logitScale !== 1 || (c.attentionScalar > 0 && c.attentionScalar !== headSize(c));
+  const llamaScaled = c.norm === 'rmsnorm' && c.ffn === 'swiglu' && scaled;
+  if (c.embedMultiplier !== 1 || c.residualMultiplier !== 1 || llamaScaled) return graniteFamily(c);
   // GPT-J's class has no attention biases (and a biased head); Phi's has both.
   if (c.bias && !c.attentionBias) return gptjFamily(c);
   // Scaled logits are Cohere's; SwiGLU on LayerNorms is StableLM's with norm biases, Cohere's without.
@@ -163,6 +167,33 @@ function requireLayout(what: string, need: Record<string, boolean>, extra: Recor
   throw new HfExportError(
     `${what}, which has ${Object.keys(need).join(', ')} and none of ${Object.keys(extra).join(', ')}; this model ${why.join(' and ')}`,
   );
+}
+
+/**
+ * Granite's: Llama's layout (RMSNorm, rope, SwiGLU, heads of dModel / heads) with multipliers on
+ * embeddings, block outputs, scores and logits, and biases on every projection or none.
+ */
+function graniteFamily(c: ModelConfig): HfFamily {
+  requireLayout(
+    'embedding or residual multipliers, or scaled scores or logits on a Llama layout, export as GraniteForCausalLM',
+    {
+      rmsnorm: c.norm === 'rmsnorm',
+      rope: c.positions === 'rope',
+      'ffn swiglu': c.ffn === 'swiglu',
+      'biases on every projection or none': c.bias ? c.attentionBias : !c.qkvBias,
+      'heads of dModel / heads': headSize(c) * c.heads === c.dModel,
+    },
+    {
+      ...parallelExtras(c),
+      'a score scalar': false,
+      'parallel blocks': c.parallelBlocks,
+      'partial rotary': c.ropeDims > 0,
+      'post-norms': c.postNorms,
+      'scaled embeddings (√d)': c.embedScale,
+      'a biased output head': c.headBias,
+    },
+  );
+  return 'granite';
 }
 
 /**
@@ -538,6 +569,28 @@ function gptNeoTensors(lm: TransformerLM): Record<string, TensorToWrite> {
   return t;
 }
 
+/** Granite 3's config.json: Llama's fields, its four multipliers, and one switch each for attention and MLP biases. */
+function graniteConfig(c: ModelConfig, rope_scaling: unknown, ids: Record<string, unknown>): Record<string, unknown> {
+  const { head_dim: _, ...sizes } = llamaSizes(c);
+  return {
+    architectures: ['GraniteForCausalLM'],
+    model_type: 'granite',
+    hidden_act: 'silu',
+    ...sizes,
+    rope_scaling,
+    attention_bias: c.bias,
+    mlp_bias: c.bias,
+    embedding_multiplier: c.embedMultiplier,
+    residual_multiplier: c.residualMultiplier,
+    attention_multiplier: 1 / Math.sqrt(c.attentionScalar || headSize(c)),
+    logits_scaling: 1 / c.logitScale,
+    vocab_size: c.vocabSize,
+    tie_word_embeddings: c.tieEmbeddings,
+    torch_dtype: 'float32',
+    ...ids,
+  };
+}
+
 /** GPT-Neo's config.json: every layer's kind spelled out (attention_types as one group, and attention_layers). */
 function gptNeoConfig(c: ModelConfig, ids: Record<string, unknown>): Record<string, unknown> {
   const kinds = Array.from({ length: c.layers }, (_, i) => (layerWindow(c, i) > 0 ? 'local' : 'global'));
@@ -860,12 +913,19 @@ function llamaTensors(lm: TransformerLM): Record<string, TensorToWrite> {
     t[`${l}.self_attn.q_proj.weight`] = { shape: [qw, d], data: layerMatrix(lm, i, 'attn.q') };
     t[`${l}.self_attn.k_proj.weight`] = { shape: [kv, d], data: layerMatrix(lm, i, 'attn.k') };
     t[`${l}.self_attn.v_proj.weight`] = { shape: [kv, d], data: layerMatrix(lm, i, 'attn.v') };
-    if (c.qkvBias) {
-      t[`${l}.self_attn.q_proj.bias`] = { shape: [qw], data: w(`${a}.attn.q.bias`) };
-      t[`${l}.self_attn.k_proj.bias`] = { shape: [kv], data: w(`${a}.attn.k.bias`) };
-      t[`${l}.self_attn.v_proj.bias`] = { shape: [kv], data: w(`${a}.attn.v.bias`) };
-    }
     t[`${l}.self_attn.o_proj.weight`] = { shape: [d, qw], data: layerMatrix(lm, i, 'attn.o') };
+    // Qwen2's Q/K/V biases; Granite's on every projection.
+    for (const [hf, ours, set, rows] of [
+      ['self_attn.q_proj', 'attn.q', a, qw],
+      ['self_attn.k_proj', 'attn.k', a, kv],
+      ['self_attn.v_proj', 'attn.v', a, kv],
+      ['self_attn.o_proj', 'attn.o', a, d],
+      ['mlp.gate_proj', 'ffn.gate', m, f],
+      ['mlp.up_proj', 'ffn.up', m, f],
+      ['mlp.down_proj', 'ffn.down', m, d],
+    ] as const)
+      if (lm.params.has(`${set}.${ours}.bias`))
+        t[`${l}.${hf}.bias`] = { shape: [rows], data: w(`${set}.${ours}.bias`) };
     if (c.qkNorm) {
       t[`${l}.self_attn.q_norm.weight`] = { shape: [hd], data: w(`${a}.attn.qnorm.weight`) };
       t[`${l}.self_attn.k_norm.weight`] = { shape: [hd], data: w(`${a}.attn.knorm.weight`) };
@@ -1102,6 +1162,7 @@ function hfConfig(family: HfFamily, lm: TransformerLM, tokenizer: Tokenizer): Re
   if (family === 'gptj') return gptjConfig(c, ids);
   if (family === 'opt') return optConfig(c, ids);
   if (family === 'gpt_neo') return gptNeoConfig(c, ids);
+  if (family === 'granite') return graniteConfig(c, rope_scaling, ids);
   if (family === 'falcon') return falconConfig(lm, rope_scaling, ids);
   if (family === 'stablelm') return stablelmConfig(c, rope_scaling, ids);
   if (family === 'cohere') return cohereConfig(c, rope_scaling, ids);

@@ -1,5 +1,5 @@
 // Hugging Face checkpoints come in with their meaning intact: the logits of every fixture model
-// (GPT-2, GPT-Neo, OPT, GPT-NeoX, Phi-2, GPT-J, Falcon, StableLM, Cohere, Llama / Mistral, Llama 3.1's rope scaling, Qwen2, Qwen3, Phi-3 and Gemma 1, 2, 3; Hub and save_pretrained layouts; fp32, fp16, bf16; single and
+// (GPT-2, GPT-Neo, OPT, GPT-NeoX, Phi-2, GPT-J, Falcon, StableLM, Cohere, Granite, Llama / Mistral, Llama 3.1's rope scaling, Qwen2, Qwen3, Phi-3 and Gemma 1, 2, 3; Hub and save_pretrained layouts; fp32, fp16, bf16; single and
 // sharded) match PyTorch's, computed from the published model definitions, to 1e-5; the written
 // checkpoint loads bit-exactly; and bad directories are refused with the file and tensor named.
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -79,6 +79,7 @@ describe.each([
   ['cohere-bf16', 'CohereForCausalLM', 'BF16'],
   ['opt-fp16', 'OPTForCausalLM', 'F16'],
   ['gptneo-tinystories', 'GPTNeoForCausalLM', 'F32'],
+  ['granite-bf16', 'GraniteForCausalLM', 'BF16'],
   // The same weights as PyTorch checkpoints (torch.save's zip of a pickled state dict).
   ['gptj-bin', 'GPTJForCausalLM', 'F16'],
   ['gptj-bin-zip64', 'GPTJForCausalLM', 'F16'],
@@ -143,7 +144,7 @@ describe('bad model directories are refused, naming the file and what is wrong',
       'an unknown architecture',
       'gpt2-hub',
       editJSON('config.json', (j) => (j.architectures = ['BertForMaskedLM'])),
-      /config\.json: "architectures" is \["BertForMaskedLM"\]; supported: GPT2LMHeadModel, GPTNeoForCausalLM, OPTForCausalLM, GPTNeoXForCausalLM, PhiForCausalLM, GPTJForCausalLM, FalconForCausalLM, StableLmForCausalLM, CohereForCausalLM, LlamaForCausalLM, MistralForCausalLM, Qwen2ForCausalLM, Qwen3ForCausalLM, Phi3ForCausalLM/,
+      /config\.json: "architectures" is \["BertForMaskedLM"\]; supported: GPT2LMHeadModel, GPTNeoForCausalLM, OPTForCausalLM, GPTNeoXForCausalLM, PhiForCausalLM, GPTJForCausalLM, FalconForCausalLM, StableLmForCausalLM, CohereForCausalLM, GraniteForCausalLM, LlamaForCausalLM, MistralForCausalLM, Qwen2ForCausalLM, Qwen3ForCausalLM, Phi3ForCausalLM/,
     ],
     [
       'dynamic rope scaling',
@@ -294,6 +295,12 @@ describe('bad model directories are refused, naming the file and what is wrong',
       'gptneo-tinystories',
       editJSON('config.json', (j) => (j.attention_layers = ['local', 'global', 'local', 'global'])),
       /"attention_layers" \["local","global","local","global"\] disagrees with "attention_types", which spell out \["global","local","global","local"\]/,
+    ],
+    [
+      'a Granite with attention biases but none on its MLP',
+      'granite-bf16',
+      editJSON('config.json', (j) => (j.mlp_bias = false)),
+      /"attention_bias" true with "mlp_bias" false is not supported \(biases on every projection or on none\)/,
     ],
     [
       "OPT-350M's post-norm layers",
@@ -694,6 +701,24 @@ describe('bad model directories are refused, naming the file and what is wrong',
     // The windows on layers 0 and 2 instead of 1 and 3, or on none: the 16 positions outrun the window of 5.
     expect(variant({ fullAttentionFirst: false })).toBeGreaterThan(1e-3);
     expect(variant({ slidingWindow: 0, fullAttentionEvery: 0, fullAttentionFirst: false })).toBeGreaterThan(1e-3);
+  });
+
+  it("Granite's four multipliers and its biases on every projection are the model's", () => {
+    const lm = importHuggingFace(directoryReader(join(FIXTURES, 'granite-bf16'))).lm;
+    expect(lm.config).toMatchObject({
+      embedMultiplier: 12,
+      residualMultiplier: 0.22,
+      attentionScalar: 256,
+      logitScale: 0.125,
+      bias: true,
+      norm: 'rmsnorm',
+      kvHeads: 2,
+    });
+    expect(lm.params.has('layers.1.ffn.gate.bias')).toBe(true);
+    const variant = (over: Partial<ModelConfig>) => variantDiff(lm, 'granite-bf16', over);
+    expect(variant({})).toBeLessThan(1e-5);
+    for (const over of [{ embedMultiplier: 1 }, { residualMultiplier: 1 }, { attentionScalar: 0 }, { logitScale: 1 }])
+      expect(variant(over), JSON.stringify(over)).toBeGreaterThan(1e-3);
   });
 
   it("OPT's ReLU, its position table's two offset rows and its tokenizer's </s> before every text are the model's", () => {

@@ -428,6 +428,7 @@ const FAMILY_NAME: Record<HfFamily, string> = {
   falcon: 'Falcon',
   stablelm: 'StableLM',
   cohere: 'Cohere',
+  granite: 'Granite',
   llama: 'Llama',
   qwen2: 'Qwen2',
   qwen3: 'Qwen3',
