@@ -66,7 +66,9 @@ export function blockText(c: ModelConfig): string {
           : ', biases on the LayerNorms only'
         : c.bias && !c.normBias && c.norm === 'layernorm'
           ? ', no LayerNorm biases'
-          : '';
+          : c.bias && c.norm === 'rmsnorm'
+            ? ', biases on every projection'
+            : '';
   const scores =
     c.attentionScalar === 1
       ? ', scores unscaled'
