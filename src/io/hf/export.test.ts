@@ -13,7 +13,7 @@ import { ByteTokenizer, CharTokenizer } from '../../text/tokenizer.js';
 import { HfBpeTokenizer, tokenizerFromHfJson } from '../../text/hf-bpe.js';
 import { readSafetensors, toFloat32 } from '../safetensors.js';
 import { directoryReader } from './files-node.js';
-import { exportHuggingFace } from './export.js';
+import { exportHuggingFace, sameModelOnImport } from './export.js';
 import { importHuggingFace } from './import.js';
 import { byteLevelTokenizerJson, hfTokenizerFiles } from './tokenizer-files.js';
 
@@ -354,6 +354,18 @@ it("OPT goes out as OPT: the original's tensors and values but the position tabl
   expect(out.exportedParameters).toBe(out.uniqueParameters + 2 * 32);
 });
 
+it('a config.json that would import as another model is refused, naming what differs', () => {
+  const first = importHuggingFace(directoryReader(join(FIXTURES, 'qwen2-bf16')));
+  const config = JSON.parse(exportHuggingFace(first.lm, first.tokenizer).files['config.json'] as string);
+  expect(() => sameModelOnImport(first.lm.config, config)).not.toThrow();
+  expect(() => sameModelOnImport(first.lm.config, { ...config, rope_theta: 10000 })).toThrow(
+    /Qwen2ForCausalLM cannot hold this model: its config\.json would import with ropeBase 10000 \(this model: 1000000\)/,
+  );
+  expect(() => sameModelOnImport(first.lm.config, { ...config, num_key_value_heads: 4 })).toThrow(
+    /would import with kvHeads 4 \(this model: 2\)/,
+  );
+});
+
 describe('shareformer models out to Hugging Face', () => {
   const chars = CharTokenizer.fromText('abcdefghij ,.');
   const gpt2Like = { vocabSize: chars.vocabSize, layers: 4, dModel: 16, heads: 2, context: 16 };
@@ -597,6 +609,11 @@ describe('shareformer models out to Hugging Face', () => {
       'an output bias without Q/K/V ones, on scaled scores',
       { attentionBias: false, attentionOutBias: true },
       /export as GPTNeoForCausalLM, .*; this model lacks unscaled scores$/,
+    ],
+    [
+      'a ReLU MLP with a residual multiplier',
+      { ffn: 'relu', residualMultiplier: 0.5 },
+      /a ReLU MLP exports as OPTForCausalLM, .*; this model has embedding or residual multipliers$/,
     ],
     [
       'a ReLU MLP on rotary positions',

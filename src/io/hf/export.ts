@@ -5,13 +5,13 @@
 // layer's tensors (the files grow; the caller is told by how much), while K/V sharing, attention
 // sharing and factorized embeddings, which they cannot express, are refused with the reason.
 // Runs in browsers: it returns the files' contents.
-import { headSize, layerWindow, rotaryDims, type ModelConfig } from '../../model/config.js';
+import { headSize, layerWindow, rotaryDims, scoreScale, type ModelConfig } from '../../model/config.js';
 import { withLowRankDelta } from '../../model/parameters.js';
 import type { TransformerLM } from '../../model/transformer.js';
 import { HfBpeTokenizer } from '../../text/hf-bpe.js';
 import { ByteTokenizer, CharTokenizer, type Tokenizer } from '../../text/tokenizer.js';
 import { writeSafetensors, type TensorToWrite } from '../safetensors.js';
-import { FAMILY_ARCHITECTURE, HfImportError, type HfFamily } from './config.js';
+import { FAMILY_ARCHITECTURE, HfImportError, modelConfigFromHf, type HfFamily } from './config.js';
 import { OPT_POSITION_OFFSET, reorderRotaryRows } from './tensors.js';
 import { byteLevelTokenizerJson, charTokenizerJson, hfTokenizerFiles } from './tokenizer-files.js';
 
@@ -221,6 +221,7 @@ function gptNeoFamily(c: ModelConfig): HfFamily {
       'scaled logits': c.logitScale !== 1,
       'post-norms': c.postNorms,
       'scaled embeddings': c.embedScale,
+      'embedding or residual multipliers': c.embedMultiplier !== 1 || c.residualMultiplier !== 1,
     },
   );
   return 'gpt_neo';
@@ -248,6 +249,7 @@ function optFamily(c: ModelConfig): HfFamily {
       'parallel blocks': c.parallelBlocks,
       'a biased output head': c.headBias,
       'scaled logits': c.logitScale !== 1,
+      'embedding or residual multipliers': c.embedMultiplier !== 1 || c.residualMultiplier !== 1,
     },
   );
   return 'opt';
@@ -1240,8 +1242,10 @@ export function exportHuggingFace(lm: TransformerLM, tokenizer: Tokenizer): HfEx
       `cross-layer weight sharing (${JSON.stringify(lm.config.shareWeights)}, scope ${lm.config.shareScope}) is written out layer by layer: ${exportedParameters.toLocaleString()} parameters in the files for ${uniqueParameters.toLocaleString()} unique ones (${(exportedParameters / uniqueParameters).toFixed(2)}×)`,
     );
   }
+  const config = hfConfig(family, lm, tokenizer);
+  sameModelOnImport(lm.config, config);
   const files: Record<string, Uint8Array | string> = {
-    'config.json': `${JSON.stringify(hfConfig(family, lm, tokenizer), null, 2)}\n`,
+    'config.json': `${JSON.stringify(config, null, 2)}\n`,
     'model.safetensors': writeSafetensors(tensors, { format: 'pt' }),
   };
   Object.assign(files, tokenizerFiles(tokenizer, notes));
@@ -1253,6 +1257,78 @@ export function exportHuggingFace(lm: TransformerLM, tokenizer: Tokenizer): HfEx
     uniqueParameters,
     notes,
   };
+}
+
+/**
+ * What a config computes, with each choice in one canonical form (a window as wide as the context
+ * is none; the score factor rather than the scalar that gives it; the head's width and rotated
+ * dimensions rather than their 0 defaults; fields that only matter beside others dropped).
+ * Sharing is left out: the export writes it out layer by layer or refuses it.
+ */
+function computation(c: ModelConfig): Record<string, unknown> {
+  const { shareWeights, shareScope, shareKv, shareAttention, relaxRank, dropout, ...rest } = c;
+  const {
+    slidingWindow,
+    fullAttentionEvery,
+    fullAttentionFirst,
+    attentionScalar,
+    headDim,
+    ropeDims,
+    ropeLocalBase,
+    headBias,
+    normBias,
+    qkvBias,
+    attentionBias,
+    attentionOutBias,
+    geluExact,
+    ropeBase,
+    ropeScaling,
+    ...plain
+  } = rest;
+  const rope = c.positions === 'rope';
+  const windows = Array.from({ length: c.layers }, (_, i) => {
+    const w = layerWindow(c, i);
+    return w >= c.context ? 0 : w;
+  });
+  return {
+    ...plain,
+    windows,
+    scoreScale: scoreScale(c),
+    headSize: headSize(c),
+    ...(rope && {
+      ropeBase,
+      ropeScaling,
+      rotated: rotaryDims(c),
+      localBase: windows.some((w) => w > 0) ? ropeLocalBase || ropeBase : 0,
+    }),
+    ...(c.norm === 'layernorm' && { normBias }),
+    ...(c.bias && { attentionBias }),
+    ...(c.bias && !c.attentionBias && { attentionOutBias }),
+    ...((!c.bias || !c.attentionBias) && { qkvBias }),
+    ...((c.ffn === 'gelu' || c.ffn === 'geglu') && { geluExact }),
+  };
+}
+
+/**
+ * The config.json written must import as this model: a layout the family's writer does not hold
+ * is an error here, not a different model in the files. GPT-J's class always has a head bias
+ * (written as zeros when the model has none), so a missing one is the one difference allowed.
+ */
+export function sameModelOnImport(c: ModelConfig, config: Record<string, unknown>): void {
+  const back = modelConfigFromHf(config, 'config.json').config;
+  const ours = computation(c),
+    theirs = computation(back);
+  const same = (a: unknown, b: unknown) =>
+    typeof a === 'number' && typeof b === 'number'
+      ? Math.abs(a - b) <= 1e-12 * Math.max(Math.abs(a), Math.abs(b))
+      : JSON.stringify(a) === JSON.stringify(b);
+  const keys = [...new Set([...Object.keys(ours), ...Object.keys(theirs)])];
+  const differ = keys.filter((k) => !same(ours[k], theirs[k]));
+  if (c.headBias && !back.headBias) differ.push('headBias');
+  if (differ.length > 0)
+    throw new HfExportError(
+      `${String((config.architectures as string[])[0])} cannot hold this model: its config.json would import with ${differ.map((k) => `${k} ${JSON.stringify(theirs[k] ?? back[k as keyof ModelConfig])} (this model: ${JSON.stringify(ours[k] ?? c[k as keyof ModelConfig])})`).join(', ')}`,
+    );
 }
 
 function tokenizerFiles(tokenizer: Tokenizer, notes: string[]): Record<string, string> {
