@@ -1,6 +1,6 @@
 // The sweep report's judgement of whether plans were compared after their loss flattened.
 import { describe, expect, it } from 'vitest';
-import { lateImprovement, stillImproving, type RunResult } from './report.js';
+import { labelPositions, lateImprovement, stillImproving, type RunResult } from './report.js';
 
 const run = (plan: string, seed: number, curve: Array<[number, number]>): RunResult => ({
   plan,
@@ -44,5 +44,25 @@ describe('flatness', () => {
       /Still improving by more than 1% .*: share-weights=all \(-0\.0500\)\.$/,
     );
     expect(stillImproving(['none'], runs)).toMatch(/^Every plan moved less than 1%/);
+  });
+});
+
+describe('Pareto chart labels', () => {
+  // 15 points over a y range of 0.1 on a 320-pixel plot: 0.0034 in y is one 11-pixel line.
+  const points = [
+    { x: 1_384_896, y: 1.3719, text: 'share-weights=cycle:3' },
+    { x: 1_384_896, y: 1.37, text: 'share-weights=cycle-rev:3' },
+    { x: 495_168, y: 1.4312, text: 'share-weights=all' },
+    { x: 2_719_488, y: 1.3558, text: 'none' },
+  ];
+  it('sit beside their points when nothing is in the way', () => {
+    const y = labelPositions(points);
+    expect(y[2]).toBe(1.4312);
+    expect(y[3]).toBe(1.3558);
+  });
+  it('move apart by a line when two points nearly coincide (cycle:3 and cycle-rev:3)', () => {
+    const [a, b] = labelPositions(points);
+    const line = (11 * (1.4312 - 1.3558)) / 320;
+    expect(Math.abs(a! - b!)).toBeGreaterThanOrEqual(line - 1e-12);
   });
 });

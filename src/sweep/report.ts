@@ -138,6 +138,39 @@ export function markdownReport(title: string, setup: string, summaries: readonly
 
 type Spec = Record<string, unknown>;
 
+const WIDTH = 520,
+  HEIGHT = 320;
+
+/**
+ * Where each point's label goes, in data units: beside its point unless that overlaps a label
+ * already placed, then moved down (and failing that up) by a line until it is clear. Plans that
+ * land close together (cycle:3 and cycle-rev:3, cla:2 and yoco:3) stay readable.
+ */
+export function labelPositions(points: ReadonlyArray<{ x: number; y: number; text: string }>): number[] {
+  const span = (vs: number[]) => Math.max(...vs) - Math.min(...vs) || 1;
+  const xs = points.map((p) => p.x),
+    ys = points.map((p) => p.y);
+  const px = WIDTH / span(xs),
+    py = HEIGHT / span(ys);
+  const line = 11,
+    charWidth = 5.2;
+  const placed: Array<{ left: number; right: number; top: number }> = [];
+  const out = new Array<number>(points.length);
+  const order = points.map((_, i) => i).sort((a, b) => ys[b]! - ys[a]!);
+  for (const i of order) {
+    const left = (xs[i]! - Math.min(...xs)) * px,
+      right = left + 7 + points[i]!.text.length * charWidth;
+    const clash = (top: number) => placed.some((q) => q.left < right && left < q.right && Math.abs(q.top - top) < line);
+    // Screen y grows downward: top = (max − y)·py.
+    const natural = (Math.max(...ys) - ys[i]!) * py;
+    let top = natural;
+    for (let k = 1; clash(top) && k < 20; k++) top = natural + (k % 2 ? 1 : -1) * Math.ceil(k / 2) * line;
+    placed.push({ left, right, top });
+    out[i] = ys[i]! - (top - natural) / py;
+  }
+  return out;
+}
+
 /** Validation loss against a cost, one point per plan with its seed spread; lower-left is better. */
 export function paretoSpec(
   summaries: readonly PlanSummary[],
@@ -148,18 +181,20 @@ export function paretoSpec(
     kvBytesPerToken: 'KV-cache bytes per token',
     decodeTokensPerS: 'decoding tokens/s (higher is better)',
   };
-  const values = summaries.map((s) => ({
+  const points = summaries.map((s) => ({
     plan: s.plan,
     x: x === 'decodeTokensPerS' ? s.decodeTokensPerS.mean : s[x],
     loss: s.valLoss.mean,
     low: s.valLoss.mean - s.valLoss.std,
     high: s.valLoss.mean + s.valLoss.std,
   }));
+  const labels = labelPositions(points.map((p) => ({ x: p.x, y: p.loss, text: p.plan })));
+  const values = points.map((p, i) => ({ ...p, labelLoss: labels[i] }));
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
     title: `Validation loss against ${titles[x]}`,
-    width: 520,
-    height: 320,
+    width: WIDTH,
+    height: HEIGHT,
     data: { values },
     layer: [
       {
@@ -191,7 +226,7 @@ export function paretoSpec(
         mark: { type: 'text', align: 'left', dx: 7, dy: -6, fontSize: 9, color: '#333' },
         encoding: {
           x: { field: 'x', type: 'quantitative' },
-          y: { field: 'loss', type: 'quantitative' },
+          y: { field: 'labelLoss', type: 'quantitative' },
           text: { field: 'plan' },
         },
       },
