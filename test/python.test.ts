@@ -174,6 +174,11 @@ describe.skipIf(noTorch)('the PyTorch package (python/shareformer)', () => {
       }),
     },
     {
+      // SmolLM3: the NoPE layers' keys and queries stay unrotated, in the package as here.
+      file: 'SmolLM3-style: every 2nd layer without RoPE',
+      config: resolveConfig({ ...qwen2Style, qkvBias: false, noRopeEvery: 2 }),
+    },
+    {
       // OPT: two FFN matrices, as GELU's; only the activation differs.
       file: 'OPT-style: a ReLU MLP, LayerNorm with biases, learned positions',
       config: resolveConfig({

@@ -40,6 +40,7 @@ DEFAULT_CONFIG = {
     "attentionBias": True,
     "attentionOutBias": False,
     "embedMultiplier": 1,
+    "noRopeEvery": 0,
     "residualMultiplier": 1,
     "qkvBias": False,
     "qkNorm": False,

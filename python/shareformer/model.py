@@ -153,7 +153,10 @@ class ShareformerLM(nn.Module):
         x = F.dropout(x, drop)
         # Layer i's keys (and the queries that meet them) turn at the local base when it is windowed.
         local = lambda i: bool(c["ropeLocalBase"]) and layer_window(c, i) > 0
-        pos = (lambda t, i: self._rope(t, past, local(i))) if c["positions"] == "rope" else (lambda t, i: t)
+        # SmolLM3's NoPE layers: every noRopeEvery-th layer's keys (and the queries meeting them) do not turn.
+        every = c["noRopeEvery"]
+        rotates = lambda i: c["positions"] == "rope" and not (every and (i + 1) % every == 0)
+        pos = lambda t, i: self._rope(t, past, local(i)) if rotates(i) else t
         causal = torch.ones(T, past + T, dtype=torch.bool, device=ids.device).tril(past)
 
         def mask(i):  # position past + t sees the newest window positions up to itself

@@ -81,7 +81,11 @@ export function blockText(c: ModelConfig): string {
 
 /** GPT-NeoX's partial rotary, as the summary lines name it: ", RoPE on 16 of 64 head dimensions" or nothing. */
 export function rotaryText(c: ModelConfig): string {
-  return c.ropeDims > 0 && c.ropeDims < headSize(c) ? `, RoPE on ${c.ropeDims} of ${headSize(c)} head dimensions` : '';
+  const partial =
+    c.ropeDims > 0 && c.ropeDims < headSize(c) ? `, RoPE on ${c.ropeDims} of ${headSize(c)} head dimensions` : '';
+  const nope =
+    c.noRopeEvery > 0 ? `, every ${c.noRopeEvery === 2 ? 'other' : ordinal(c.noRopeEvery)} layer without RoPE` : '';
+  return partial + nope;
 }
 
 /** ", sliding window 512 (every 6th layer full)" or nothing. */

@@ -105,6 +105,11 @@ export function addModelOptions(
       int(0),
     )
     .option(
+      '--nope-every <n>',
+      'with --positions rope, every Nth layer has no rotary embedding, a NoPE layer (SmolLM3: 4; 0: none)',
+      int(0),
+    )
+    .option(
       '--dropout <p>',
       'dropout probability',
       num((n) => n >= 0 && n < 1, 'a number in [0, 1)'),
@@ -211,6 +216,7 @@ export const MODEL_FLAGS: Record<string, keyof ModelConfig> = {
   norm: 'norm',
   positions: 'positions',
   ropeDims: 'ropeDims',
+  nopeEvery: 'noRopeEvery',
   dropout: 'dropout',
   shareWeights: 'shareWeights',
   shareScope: 'shareScope',

@@ -72,6 +72,11 @@ export interface ModelConfig {
    * (GPT-NeoX/Pythia: a quarter of the head, Phi-2: 0.4); 0 = the whole head.
    */
   ropeDims: number;
+  /**
+   * Every Nth layer (N − 1, 2N − 1, …) has no rotary embedding: its keys and the queries that meet
+   * them carry no position (SmolLM3's NoPE layers: 4); 0 = every layer rotates.
+   */
+  noRopeEvery: number;
   /** Long-context rescaling of RoPE (Llama 3.1's "llama3", or "linear"); null = plain base^(−2i/D). */
   ropeScaling: RopeScaling | null;
   /** Biases on every linear layer (and LayerNorm). */
@@ -151,6 +156,7 @@ export const DEFAULT_CONFIG: ModelConfig = {
   ropeBase: 10000,
   ropeLocalBase: 0,
   ropeDims: 0,
+  noRopeEvery: 0,
   ropeScaling: null,
   bias: true,
   normBias: true,
@@ -225,6 +231,7 @@ export const modelConfigSchema = z.strictObject({
   ropeBase: z.number().gt(1).max(1e12),
   ropeLocalBase: z.union([z.literal(0), z.number().gt(1).max(1e12)]),
   ropeDims: z.number().int().min(0).max(CONFIG_LIMITS.dModel),
+  noRopeEvery: z.number().int().min(0).max(CONFIG_LIMITS.layers),
   ropeScaling: z
     .discriminatedUnion('type', [
       z.strictObject({
@@ -295,6 +302,11 @@ export function resolveConfig(partial: Partial<ModelConfig> = {}): ModelConfig {
     );
   if (c.geluExact && c.ffn !== 'gelu' && c.ffn !== 'geglu')
     throw new ConfigError('geluExact', `chooses the GELU of the gelu and geglu FFNs, but ffn is ${c.ffn}`);
+  if (c.noRopeEvery > 0 && c.positions !== 'rope')
+    throw new ConfigError(
+      'noRopeEvery',
+      `leaves some layers without rotary embeddings, but positions is ${c.positions}`,
+    );
   if (c.ropeScaling && c.positions !== 'rope')
     throw new ConfigError('ropeScaling', `rescales rotary embeddings, but positions is ${c.positions}`);
   if (c.ropeScaling?.type === 'llama3' && c.ropeScaling.highFreqFactor <= c.ropeScaling.lowFreqFactor)
@@ -349,6 +361,10 @@ export function layerWindow(c: ModelConfig, i: number): number {
   const full = every > 0 && (c.fullAttentionFirst ? i % every === 0 : (i + 1) % every === 0);
   return full ? 0 : c.slidingWindow;
 }
+
+/** Whether layer `i`'s keys (and the queries that meet them) carry rotary positions (see noRopeEvery). */
+export const layerRotates = (c: ModelConfig, i: number): boolean =>
+  c.positions === 'rope' && !(c.noRopeEvery > 0 && (i + 1) % c.noRopeEvery === 0);
 
 /** True when every layer attends within the sliding window (what bounds a generation cache). */
 export const everyLayerWindowed = (c: ModelConfig): boolean =>

@@ -21,6 +21,11 @@ const MODES: Array<[string, Partial<ModelConfig>]> = [
   ['cycle-rev:2, attention scope', { ...tiny, shareWeights: 'cycle-rev:2', shareScope: 'attention' }],
   ['factorized, untied', { ...llama, embedDim: 8, tieEmbeddings: false }],
   ['GQA', { ...llama, kvHeads: 2 }],
+  ['SmolLM3-style: every 2nd layer without RoPE, GQA', { ...llama, kvHeads: 2, noRopeEvery: 2 }],
+  [
+    'NoPE layers under CLA: a consumer meets its producer’s unrotated keys',
+    { ...llama, noRopeEvery: 2, shareKv: [0, 1, 1, 3] },
+  ],
   [
     'Granite-style: embeddings ×12, block outputs ×0.22, scores ×1/16, logits ÷8, GQA',
     { ...llama, kvHeads: 2, embedMultiplier: 12, residualMultiplier: 0.22, attentionScalar: 256, logitScale: 0.125 },

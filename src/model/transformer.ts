@@ -34,7 +34,16 @@ import {
 } from '../tensor/ops/quantized.js';
 import { ropeInverseFrequencies } from '../tensor/ops/rope.js';
 import type { ParamGroup } from '../train/adamw.js';
-import { headSize, layerWindow, planOf, resolveConfig, rotaryDims, scoreScale, type ModelConfig } from './config.js';
+import {
+  headSize,
+  layerRotates,
+  layerWindow,
+  planOf,
+  resolveConfig,
+  rotaryDims,
+  scoreScale,
+  type ModelConfig,
+} from './config.js';
 import { KVCache, type CacheOptions } from './kvcache.js';
 import { countParameters, parameterLayout, type ParameterCount, type ParameterSpec } from './parameters.js';
 import type { SharingPlan } from './plan.js';
@@ -62,7 +71,8 @@ export class TransformerLM {
   readonly quantized = new Map<string, QuantizedWeight>();
 
   /** RoPE's per-pair inverse frequencies of each layer (null with learned positions). */
-  private readonly ropeFrequencies: Array<Float64Array> | null;
+  /** Per layer; null for a layer without rotary positions (SmolLM3's NoPE layers), all null without RoPE. */
+  private readonly ropeFrequencies: Array<Float64Array | null> | null;
 
   /** `seed` null: parameters start as zeros, for a model whose weights are loaded next. */
   constructor(config: Partial<ModelConfig> = {}, seed: number | null = 0) {
@@ -75,7 +85,9 @@ export class TransformerLM {
       const full = ropeInverseFrequencies(rotaryDims(c), c.ropeBase, c.ropeScaling);
       // Gemma 3's windowed layers rotate at their own base, unscaled; the full ones at ropeBase.
       const local = c.ropeLocalBase > 0 ? ropeInverseFrequencies(rotaryDims(c), c.ropeLocalBase) : full;
-      this.ropeFrequencies = Array.from({ length: c.layers }, (_, i) => (layerWindow(c, i) > 0 ? local : full));
+      this.ropeFrequencies = Array.from({ length: c.layers }, (_, i) =>
+        !layerRotates(c, i) ? null : layerWindow(c, i) > 0 ? local : full,
+      );
     } else this.ropeFrequencies = null;
     this.initParameters(seed === null ? null : new Rng(seed));
   }
@@ -275,7 +287,10 @@ export class TransformerLM {
     const headNorm = (t: Tensor, name: string) => (c.qkNorm ? rmsNorm(t, this.p(`${name}.weight`), c.normEps) : t);
     // A layer's queries turn with the frequencies of the layer whose keys they meet (CLA, YOCO).
     const inv = this.ropeFrequencies;
-    const positioned = (t: Tensor, layer: number) => (inv ? rope(t, { offset: absolute, invFreq: inv[layer]! }) : t);
+    const positioned = (t: Tensor, layer: number) => {
+      const freqs = inv?.[layer];
+      return freqs ? rope(t, { offset: absolute, invFreq: freqs }) : t;
+    };
     // Gemma's norms on each block's output, then Granite's multiplier, before the residual add.
     const post = (t: Tensor, name: string) => {
       const normed = c.postNorms ? this.norm(t, name) : t;

@@ -62,6 +62,7 @@ const fixtures: Array<[string, string, Partial<ModelConfig>]> = [
     { headBias: true, logitSoftcap: 5 },
   ],
   ['OPT-style: a ReLU MLP on learned positions', 'gpt.safetensors', { ffn: 'relu' }],
+  ['SmolLM3-style: every 2nd layer without RoPE (NoPE)', 'llama.safetensors', { noRopeEvery: 2 }],
   [
     'Granite-style: embeddings ×12, block outputs ×0.22, scores ×1/16, logits ÷8',
     'llama.safetensors',

@@ -5,7 +5,7 @@
 // (value): CLA/YOCO consumers read their producer's inside the graph, attention-sharing consumers
 // reuse the producer's probabilities, GQA keys stay kvHeads wide, and each unique weight is one
 // initializer that every layer using it reads. Runs in browsers: it returns the file's bytes.
-import { headSize, layerWindow, rotaryDims, scoreScale, type ModelConfig } from '../../model/config.js';
+import { headSize, layerRotates, layerWindow, rotaryDims, scoreScale, type ModelConfig } from '../../model/config.js';
 import type { SharingPlan } from '../../model/plan.js';
 import type { TransformerLM } from '../../model/transformer.js';
 import { ropeInverseFrequencies } from '../../tensor/ops/rope.js';
@@ -104,7 +104,6 @@ class DecoderGraph {
       if (!masks.has(w)) masks.set(w, this.allowed(ids, mask, w));
       return masks.get(w)!;
     };
-    const rope = c.positions === 'rope';
     const post = (t: string, name: string) => {
       const normed = c.postNorms ? this.norm(t, name) : t;
       return c.residualMultiplier !== 1 ? g.op('Mul', [normed, g.scalar('float', c.residualMultiplier)]) : normed;
@@ -121,7 +120,7 @@ class DecoderGraph {
         v: string | null = null;
       if (plan.computesK[i]) {
         k = this.headNorm(this.heads(this.linear(h, `${a}.attn.k`, i), c.kvHeads), `${a}.attn.knorm`);
-        if (rope) k = this.rope(k, rotaryOf(i));
+        if (layerRotates(c, i)) k = this.rope(k, rotaryOf(i));
         k = g.op('Concat', [pastName(i, 'key'), k], { axis: 2 }, presentName(i, 'key'));
         g.output(k, 'float', [B, c.kvHeads, L, this.hd]);
       }
@@ -136,7 +135,7 @@ class DecoderGraph {
       if (plan.computesQ[i]) {
         let q = this.headNorm(this.heads(this.linear(h, `${a}.attn.q`, i), c.heads), `${a}.attn.qnorm`);
         // Queries turn with the frequencies of the layer whose keys they meet, as the model does.
-        if (rope) q = this.rope(q, rotaryOf(plan.kv[i]!));
+        if (layerRotates(c, plan.kv[i]!)) q = this.rope(q, rotaryOf(plan.kv[i]!));
         p = this.probabilities(q, keys[plan.kv[i]!]!, allowedIn(i));
       }
       probs.push(p);
