@@ -269,7 +269,9 @@ def llama_logits(w, cfg, ids):
     emb = torch.cat((freqs, freqs), dim=-1)
     cos, sin = emb.cos(), emb.sin()
     mask = torch.tril(torch.ones(T, T, dtype=torch.bool))
-    if cfg.get("sliding_window"):  # transformers' sliding_window_overlay: key k is seen from q when k > q − window
+    # transformers' sliding_window_overlay: key k is seen from q when k > q − window (Qwen2 and SmolLM3
+    # only when use_sliding_window).
+    if cfg.get("sliding_window") and cfg.get("use_sliding_window", True):
         q_idx, k_idx = torch.arange(T)[:, None], torch.arange(T)[None, :]
         mask &= k_idx > q_idx - cfg["sliding_window"]
     # Granite (modeling_granite.py) multiplies embeddings, block outputs, scores and logits.
@@ -291,7 +293,9 @@ def llama_logits(w, cfg, ids):
             k = rms_norm(k, p(l + "self_attn.k_norm.weight"), eps)
         q, k = q.transpose(1, 2), k.transpose(1, 2)
         v = proj("v_proj").view(1, T, G, hd).transpose(1, 2)
-        q, k = q * cos + rotate_half(q) * sin, k * cos + rotate_half(k) * sin
+        # SmolLM3 (modeling_smollm3.py): a layer marked 0 in no_rope_layers rotates neither.
+        if cfg.get("no_rope_layers", [1] * (i + 1))[i]:
+            q, k = q * cos + rotate_half(q) * sin, k * cos + rotate_half(k) * sin
         k, v = k.repeat_interleave(H // G, dim=1), v.repeat_interleave(H // G, dim=1)
         s = (q @ k.transpose(-1, -2)) * cfg.get("attention_multiplier", 1 / math.sqrt(hd))
         o = (s.masked_fill(~mask, float("-inf")).softmax(-1) @ v).transpose(1, 2).reshape(1, T, H * hd)
@@ -614,6 +618,39 @@ def write_granite(name):
         w[l + "self_attn.o_proj.bias"] = torch.randn(d) * 0.1
         for n, rows in (("gate_proj", f_), ("up_proj", f_), ("down_proj", d)):
             w[l + f"mlp.{n}.bias"] = torch.randn(rows) * 0.1
+    save_llama_family(name, cfg, w, torch.bfloat16, torch.randint(0, vocab - 1, (1, 16)))
+
+
+def write_smollm3(name):
+    """A SmolLM3-style model (SmolLM3ForCausalLM): Llama's layout over 4 layers with layer 3 unrotated
+    (no_rope_layers [1, 1, 1, 0], as no_rope_layer_interval 4 gives), GQA 4/2, rope_theta 2e6, a
+    sliding_window that use_sliding_window false leaves unused, tied embeddings, bf16."""
+    torch.manual_seed(3300)
+    directory = os.path.join(OUT, name)
+    os.makedirs(directory, exist_ok=True)
+    tc = {"add_bos_token": False, "bos_token": None, "eos_token": "<|endoftext|>"}
+    vocab = split_tokenizer(directory, QWEN2_SPLIT, False, tc)
+    cfg = llama_family_config(
+        "SmolLM3ForCausalLM",
+        "smollm3",
+        vocab,
+        attention_bias=False,
+        bos_token_id=None,
+        eos_token_id=vocab - 1,
+        layer_types=["full_attention"] * 4,
+        mlp_bias=False,
+        no_rope_layer_interval=4,
+        no_rope_layers=[1, 1, 1, 0],
+        num_hidden_layers=4,
+        rms_norm_eps=1e-6,
+        rope_theta=2000000.0,
+        sliding_window=8,
+        tie_word_embeddings=True,
+        torch_dtype="bfloat16",
+        transformers_version="4.53.0",
+        use_sliding_window=False,
+    )
+    w = llama_weights(cfg, qkv_bias=False, qk_std=0.4)
     save_llama_family(name, cfg, w, torch.bfloat16, torch.randint(0, vocab - 1, (1, 16)))
 
 
@@ -2040,6 +2077,9 @@ def write_torch_bins():
 if __name__ == "__main__":
     import sys
 
+    if sys.argv[1:] == ["smollm3"]:  # only the SmolLM3 directory
+        write_smollm3("smollm3-bf16")
+        sys.exit(0)
     if sys.argv[1:] == ["granite"]:  # only the Granite directory
         write_granite("granite-bf16")
         sys.exit(0)

@@ -16,7 +16,8 @@
 // and GPT-Neo (GPTNeoForCausalLM: GPT-2's block without q/k/v biases, unscaled scores, global and
 // local layers) and Cohere (CohereForCausalLM: Command R, Aya 23: parallel SwiGLU blocks on one LayerNorm without
 // bias, rotary embeddings in adjacent pairs, scaled logits) and Granite (GraniteForCausalLM: Llama's
-// computation with multipliers on embeddings, block outputs, scores and logits) and OPT (OPTForCausalLM: GPT-2's block
+// computation with multipliers on embeddings, block outputs, scores and logits) and SmolLM3
+// (SmolLM3ForCausalLM: Llama's with every Nth layer unrotated) and OPT (OPTForCausalLM: GPT-2's block
 // with a ReLU MLP and separate projections, learned positions behind a two-row offset).
 // Every field is either mapped, known not to change the
 // computation (dropout rates, token ids, bookkeeping), or refused by name: a config that asks for
@@ -35,6 +36,7 @@ export type HfFamily =
   | 'stablelm'
   | 'cohere'
   | 'granite'
+  | 'smollm3'
   | 'llama'
   | 'qwen2'
   | 'qwen3'
@@ -54,6 +56,7 @@ export const SUPPORTED_ARCHITECTURES: Record<string, HfFamily> = {
   StableLmForCausalLM: 'stablelm',
   CohereForCausalLM: 'cohere',
   GraniteForCausalLM: 'granite',
+  SmolLM3ForCausalLM: 'smollm3',
   LlamaForCausalLM: 'llama',
   MistralForCausalLM: 'llama',
   Qwen2ForCausalLM: 'qwen2',
@@ -78,6 +81,7 @@ export const FAMILY_ARCHITECTURE: Record<HfFamily, string> = {
   stablelm: 'StableLmForCausalLM',
   cohere: 'CohereForCausalLM',
   granite: 'GraniteForCausalLM',
+  smollm3: 'SmolLM3ForCausalLM',
   llama: 'LlamaForCausalLM',
   qwen2: 'Qwen2ForCausalLM',
   qwen3: 'Qwen3ForCausalLM',
@@ -149,6 +153,7 @@ type LlamaFamily = Exclude<
   | 'stablelm'
   | 'cohere'
   | 'granite'
+  | 'smollm3'
   | 'gemma'
   | 'gemma2'
   | 'gemma3'
@@ -1045,6 +1050,34 @@ function graniteConfig(cfg: Json, source: string): Partial<ModelConfig> {
   };
 }
 
+/**
+ * SmolLM3: Llama's computation with NoPE layers — no_rope_layers marks each layer 1 (rotates) or
+ * 0 (no positions), by default every no_rope_layer_interval-th layer 0 — held as noRopeEvery when
+ * the zeros fall on every Nth layer, refused otherwise; its sliding window is off unless
+ * use_sliding_window (refused) turns it on, as in Qwen2.
+ */
+function smolLM3Config(cfg: Json, source: string): Partial<ModelConfig> {
+  const { no_rope_layers: marks, no_rope_layer_interval: _, ...llama } = cfg;
+  const base = llamaConfig(llama, source, 'llama');
+  const layers = base.layers!;
+  const interval = field(cfg, 'no_rope_layer_interval', source, isPosInt, 'a positive integer', 4);
+  const given = marks !== undefined && marks !== null;
+  if (given && !(Array.isArray(marks) && marks.length >= layers && marks.every((m) => m === 0 || m === 1)))
+    throw new HfImportError(
+      `${source}: "no_rope_layers" must list 1 (RoPE) or 0 (none) for each of the ${layers} layers, got ${JSON.stringify(marks)}`,
+    );
+  const rotates = given
+    ? (marks as number[]).slice(0, layers).map((m) => m === 1)
+    : Array.from({ length: layers }, (_, i) => (i + 1) % interval !== 0);
+  const first = rotates.indexOf(false);
+  const noRopeEvery = first < 0 ? 0 : first + 1;
+  if (rotates.some((r, i) => r !== !(noRopeEvery > 0 && (i + 1) % noRopeEvery === 0)))
+    throw new HfImportError(
+      `${source}: "no_rope_layers" ${JSON.stringify(marks)} does not put a NoPE layer at every Nth layer (N − 1, 2N − 1, …), which is what shareformer's noRopeEvery expresses`,
+    );
+  return { ...base, slidingWindow: 0, noRopeEvery };
+}
+
 const GEMMA3_FIELDS = new Set([
   ...LLAMA_FIELDS,
   'hidden_activation',
@@ -1268,6 +1301,7 @@ const FAMILY_CONFIG: Record<HfFamily, (cfg: Json, source: string) => Partial<Mod
   stablelm: stablelmConfig,
   cohere: cohereConfig,
   granite: graniteConfig,
+  smollm3: smolLM3Config,
   llama: (cfg, source) => llamaConfig(cfg, source, 'llama'),
   qwen2: (cfg, source) => llamaConfig(cfg, source, 'qwen2'),
   qwen3: (cfg, source) => llamaConfig(cfg, source, 'qwen3'),

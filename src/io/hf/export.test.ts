@@ -57,6 +57,7 @@ describe.each([
   'opt-bin',
   'gptneo-tinystories',
   'granite-bf16',
+  'smollm3-bf16',
 ])('%s: import, export, import', (dir) => {
   it('gives bit-identical logits and the same token ids', () => {
     const first = importHuggingFace(directoryReader(join(FIXTURES, dir)));
@@ -455,6 +456,22 @@ describe('shareformer models out to Hugging Face', () => {
     // Back in as the pattern's other reading: the last of each 2 is global.
     expect(back.lm.config).toMatchObject({ fullAttentionEvery: 2, fullAttentionFirst: false, slidingWindow: 4 });
     expect(logits(back.lm)).toEqual(logits(lm));
+  });
+
+  it('NoPE layers on a Llama layout go out as SmolLM3, each layer marked', () => {
+    const lm = new TransformerLM(
+      { ...gpt2Like, ffn: 'swiglu', norm: 'rmsnorm', positions: 'rope', bias: false, noRopeEvery: 2 },
+      5,
+    );
+    const { out, back } = roundTrip(lm, chars);
+    expect(out.architecture).toBe('SmolLM3ForCausalLM');
+    expect(JSON.parse(out.files['config.json'] as string).no_rope_layers).toEqual([1, 0, 1, 0]);
+    expect(back.lm.config.noRopeEvery).toBe(2);
+    expect(logits(back.lm)).toEqual(logits(lm));
+    // Another family's writer would drop them: the written config.json is checked to import as this model.
+    expect(() => exportHuggingFace(new TransformerLM({ ...lm.config, logitScale: 0.5 }, 5), chars)).toThrow(
+      /GraniteForCausalLM cannot hold this model: its config\.json would import with noRopeEvery 0 \(this model: 2\)/,
+    );
   });
 
   it('a Llama layout with scaled logits or scores, or multipliers, goes out as Granite', () => {

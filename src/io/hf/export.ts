@@ -5,7 +5,7 @@
 // layer's tensors (the files grow; the caller is told by how much), while K/V sharing, attention
 // sharing and factorized embeddings, which they cannot express, are refused with the reason.
 // Runs in browsers: it returns the files' contents.
-import { headSize, layerWindow, rotaryDims, scoreScale, type ModelConfig } from '../../model/config.js';
+import { headSize, layerRotates, layerWindow, rotaryDims, scoreScale, type ModelConfig } from '../../model/config.js';
 import { withLowRankDelta } from '../../model/parameters.js';
 import type { TransformerLM } from '../../model/transformer.js';
 import { HfBpeTokenizer } from '../../text/hf-bpe.js';
@@ -138,6 +138,14 @@ export function exportFamily(c: ModelConfig): HfFamily {
       throw new HfExportError(
         'Qwen3ForCausalLM norms query and key heads but has no Q/K/V-only biases, and Qwen2ForCausalLM has no head norms: no stock class holds --qk-norm with --qkv-bias',
       );
+    if (c.noRopeEvery > 0) {
+      requireLayout(
+        'NoPE layers (--nope-every) export as SmolLM3ForCausalLM',
+        { 'rope over whole heads': c.ropeDims === 0, 'heads of dModel / heads': headSize(c) * c.heads === c.dModel },
+        { 'head norms': c.qkNorm, 'Q/K/V biases': c.qkvBias, 'a sliding window': c.slidingWindow > 0 },
+      );
+      return 'smollm3';
+    }
     return c.qkNorm ? 'qwen3' : c.qkvBias ? 'qwen2' : 'llama';
   }
   if (c.qkNorm)
@@ -586,6 +594,28 @@ function graniteConfig(c: ModelConfig, rope_scaling: unknown, ids: Record<string
     residual_multiplier: c.residualMultiplier,
     attention_multiplier: 1 / Math.sqrt(c.attentionScalar || headSize(c)),
     logits_scaling: 1 / c.logitScale,
+    vocab_size: c.vocabSize,
+    tie_word_embeddings: c.tieEmbeddings,
+    torch_dtype: 'float32',
+    ...ids,
+  };
+}
+
+/** SmolLM3-3B's config.json: Llama's fields and each layer's RoPE mark spelled out. */
+function smolLM3Config(c: ModelConfig, rope_scaling: unknown, ids: Record<string, unknown>): Record<string, unknown> {
+  const { head_dim: _, ...sizes } = llamaSizes(c);
+  return {
+    architectures: ['SmolLM3ForCausalLM'],
+    model_type: 'smollm3',
+    hidden_act: 'silu',
+    ...sizes,
+    rope_scaling,
+    attention_bias: false,
+    mlp_bias: false,
+    no_rope_layers: Array.from({ length: c.layers }, (_, i) => (layerRotates(c, i) ? 1 : 0)),
+    no_rope_layer_interval: c.noRopeEvery,
+    use_sliding_window: false,
+    sliding_window: null,
     vocab_size: c.vocabSize,
     tie_word_embeddings: c.tieEmbeddings,
     torch_dtype: 'float32',
@@ -1165,6 +1195,7 @@ function hfConfig(family: HfFamily, lm: TransformerLM, tokenizer: Tokenizer): Re
   if (family === 'opt') return optConfig(c, ids);
   if (family === 'gpt_neo') return gptNeoConfig(c, ids);
   if (family === 'granite') return graniteConfig(c, rope_scaling, ids);
+  if (family === 'smollm3') return smolLM3Config(c, rope_scaling, ids);
   if (family === 'falcon') return falconConfig(lm, rope_scaling, ids);
   if (family === 'stablelm') return stablelmConfig(c, rope_scaling, ids);
   if (family === 'cohere') return cohereConfig(c, rope_scaling, ids);

@@ -1,5 +1,5 @@
 // Hugging Face checkpoints come in with their meaning intact: the logits of every fixture model
-// (GPT-2, GPT-Neo, OPT, GPT-NeoX, Phi-2, GPT-J, Falcon, StableLM, Cohere, Granite, Llama / Mistral, Llama 3.1's rope scaling, Qwen2, Qwen3, Phi-3 and Gemma 1, 2, 3; Hub and save_pretrained layouts; fp32, fp16, bf16; single and
+// (GPT-2, GPT-Neo, OPT, GPT-NeoX, Phi-2, GPT-J, Falcon, StableLM, Cohere, Granite, SmolLM3, Llama / Mistral, Llama 3.1's rope scaling, Qwen2, Qwen3, Phi-3 and Gemma 1, 2, 3; Hub and save_pretrained layouts; fp32, fp16, bf16; single and
 // sharded) match PyTorch's, computed from the published model definitions, to 1e-5; the written
 // checkpoint loads bit-exactly; and bad directories are refused with the file and tensor named.
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -80,6 +80,7 @@ describe.each([
   ['opt-fp16', 'OPTForCausalLM', 'F16'],
   ['gptneo-tinystories', 'GPTNeoForCausalLM', 'F32'],
   ['granite-bf16', 'GraniteForCausalLM', 'BF16'],
+  ['smollm3-bf16', 'SmolLM3ForCausalLM', 'BF16'],
   // The same weights as PyTorch checkpoints (torch.save's zip of a pickled state dict).
   ['gptj-bin', 'GPTJForCausalLM', 'F16'],
   ['gptj-bin-zip64', 'GPTJForCausalLM', 'F16'],
@@ -144,7 +145,7 @@ describe('bad model directories are refused, naming the file and what is wrong',
       'an unknown architecture',
       'gpt2-hub',
       editJSON('config.json', (j) => (j.architectures = ['BertForMaskedLM'])),
-      /config\.json: "architectures" is \["BertForMaskedLM"\]; supported: GPT2LMHeadModel, GPTNeoForCausalLM, OPTForCausalLM, GPTNeoXForCausalLM, PhiForCausalLM, GPTJForCausalLM, FalconForCausalLM, StableLmForCausalLM, CohereForCausalLM, GraniteForCausalLM, LlamaForCausalLM, MistralForCausalLM, Qwen2ForCausalLM, Qwen3ForCausalLM, Phi3ForCausalLM/,
+      /config\.json: "architectures" is \["BertForMaskedLM"\]; supported: GPT2LMHeadModel, GPTNeoForCausalLM, OPTForCausalLM, GPTNeoXForCausalLM, PhiForCausalLM, GPTJForCausalLM, FalconForCausalLM, StableLmForCausalLM, CohereForCausalLM, GraniteForCausalLM, SmolLM3ForCausalLM, LlamaForCausalLM, MistralForCausalLM, Qwen2ForCausalLM, Qwen3ForCausalLM, Phi3ForCausalLM/,
     ],
     [
       'dynamic rope scaling',
@@ -295,6 +296,12 @@ describe('bad model directories are refused, naming the file and what is wrong',
       'gptneo-tinystories',
       editJSON('config.json', (j) => (j.attention_layers = ['local', 'global', 'local', 'global'])),
       /"attention_layers" \["local","global","local","global"\] disagrees with "attention_types", which spell out \["global","local","global","local"\]/,
+    ],
+    [
+      'a SmolLM3 whose NoPE layers are not every Nth',
+      'smollm3-bf16',
+      editJSON('config.json', (j) => (j.no_rope_layers = [1, 0, 0, 1])),
+      /"no_rope_layers" \[1,0,0,1\] does not put a NoPE layer at every Nth layer/,
     ],
     [
       'a Granite with attention biases but none on its MLP',
@@ -701,6 +708,15 @@ describe('bad model directories are refused, naming the file and what is wrong',
     // The windows on layers 0 and 2 instead of 1 and 3, or on none: the 16 positions outrun the window of 5.
     expect(variant({ fullAttentionFirst: false })).toBeGreaterThan(1e-3);
     expect(variant({ slidingWindow: 0, fullAttentionEvery: 0, fullAttentionFirst: false })).toBeGreaterThan(1e-3);
+  });
+
+  it("SmolLM3's NoPE layer is the model's, and its unused sliding window is not", () => {
+    const lm = importHuggingFace(directoryReader(join(FIXTURES, 'smollm3-bf16'))).lm;
+    expect(lm.config).toMatchObject({ noRopeEvery: 4, slidingWindow: 0, ropeBase: 2e6, kvHeads: 2 });
+    const variant = (over: Partial<ModelConfig>) => variantDiff(lm, 'smollm3-bf16', over);
+    expect(variant({})).toBeLessThan(1e-5);
+    expect(variant({ noRopeEvery: 0 })).toBeGreaterThan(1e-3);
+    expect(variant({ slidingWindow: 8 })).toBeGreaterThan(1e-3);
   });
 
   it("Granite's four multipliers and its biases on every projection are the model's", () => {

@@ -429,6 +429,7 @@ const FAMILY_NAME: Record<HfFamily, string> = {
   stablelm: 'StableLM',
   cohere: 'Cohere',
   granite: 'Granite',
+  smollm3: 'SmolLM3',
   llama: 'Llama',
   qwen2: 'Qwen2',
   qwen3: 'Qwen3',
