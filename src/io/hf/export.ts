@@ -1223,6 +1223,28 @@ function hfConfig(family: HfFamily, lm: TransformerLM, tokenizer: Tokenizer): Re
   };
 }
 
+/** Each family's tensors; Llama's names serve Mistral, Qwen2, Qwen3, Granite and SmolLM3 (Phi-3 goes out as Mistral). */
+const FAMILY_TENSORS: Record<HfFamily, (lm: TransformerLM) => Record<string, TensorToWrite>> = {
+  gpt2: gpt2Tensors,
+  gpt_neo: gptNeoTensors,
+  opt: optTensors,
+  gpt_neox: neoxTensors,
+  phi: phiTensors,
+  gptj: gptjTensors,
+  falcon: falconTensors,
+  stablelm: stablelmTensors,
+  cohere: cohereTensors,
+  gemma: gemmaTensors,
+  gemma2: gemmaTensors,
+  gemma3: gemmaTensors,
+  llama: llamaTensors,
+  qwen2: llamaTensors,
+  qwen3: llamaTensors,
+  phi3: llamaTensors,
+  granite: llamaTensors,
+  smollm3: llamaTensors,
+};
+
 export interface HfExport {
   family: HfFamily;
   architecture: string;
@@ -1237,28 +1259,7 @@ export interface HfExport {
 /** The files of a Hugging Face model directory for this model and tokenizer. */
 export function exportHuggingFace(lm: TransformerLM, tokenizer: Tokenizer): HfExport {
   const family = exportFamily(lm.config);
-  const tensors =
-    family === 'gpt2'
-      ? gpt2Tensors(lm)
-      : family === 'gpt_neo'
-        ? gptNeoTensors(lm)
-        : family === 'opt'
-          ? optTensors(lm)
-          : family === 'gpt_neox'
-            ? neoxTensors(lm)
-            : family === 'phi'
-              ? phiTensors(lm)
-              : family === 'gptj'
-                ? gptjTensors(lm)
-                : family === 'falcon'
-                  ? falconTensors(lm)
-                  : family === 'stablelm'
-                    ? stablelmTensors(lm)
-                    : family === 'cohere'
-                      ? cohereTensors(lm)
-                      : family === 'gemma3' || family === 'gemma2' || family === 'gemma'
-                        ? gemmaTensors(lm)
-                        : llamaTensors(lm);
+  const tensors = FAMILY_TENSORS[family](lm);
   const exportedParameters = Object.values(tensors).reduce((n, t) => n + t.data.length, 0);
   const uniqueParameters = lm.parameterCount().total;
   const notes: string[] = [];

@@ -439,6 +439,30 @@ const FAMILY_NAME: Record<HfFamily, string> = {
   gemma3: 'Gemma 3',
 };
 
+type RecipeOf = (name: string, c: ModelConfig, prefix: string, norms: 1 | 2) => Recipe | null;
+
+/** Each family's tensor names; Llama's serve Mistral, Qwen2, Qwen3, Granite and SmolLM3. */
+const FAMILY_RECIPE: Record<HfFamily, RecipeOf> = {
+  gpt2: gpt2Recipe,
+  gpt_neo: (name, _c, p) => gptNeoRecipe(name, p),
+  opt: optRecipe,
+  gpt_neox: neoxRecipe,
+  phi: (name, _c, p) => phiRecipe(name, p),
+  gptj: gptjRecipe,
+  falcon: falconRecipe,
+  stablelm: stablelmRecipe,
+  cohere: cohereRecipe,
+  phi3: phi3Recipe,
+  gemma: (name, _c, p) => gemma1Recipe(name, p),
+  gemma2: (name, _c, p) => gemmaRecipe(name, p),
+  gemma3: (name, _c, p) => gemmaRecipe(name, p),
+  llama: (name, _c, p) => llamaRecipe(name, p),
+  qwen2: (name, _c, p) => llamaRecipe(name, p),
+  qwen3: (name, _c, p) => llamaRecipe(name, p),
+  granite: (name, _c, p) => llamaRecipe(name, p),
+  smollm3: (name, _c, p) => llamaRecipe(name, p),
+};
+
 export interface ImportPlan {
   /** Each shareformer parameter, in layout order, with its recipe and shape. */
   params: Array<{ name: string; shape: number[]; recipe: Recipe }>;
@@ -460,32 +484,7 @@ export function planImport(
   const p = prefixOf(family, tensors.keys());
   const used = new Set<string>();
   const params = parameterLayout(config).map(({ name, shape }) => {
-    const recipe =
-      family === 'gpt2'
-        ? gpt2Recipe(name, config, p)
-        : family === 'gpt_neo'
-          ? gptNeoRecipe(name, p)
-          : family === 'opt'
-            ? optRecipe(name, config, p)
-            : family === 'gpt_neox'
-              ? neoxRecipe(name, config, p)
-              : family === 'phi'
-                ? phiRecipe(name, p)
-                : family === 'gptj'
-                  ? gptjRecipe(name, config, p)
-                  : family === 'falcon'
-                    ? falconRecipe(name, config, p, norms)
-                    : family === 'stablelm'
-                      ? stablelmRecipe(name, config, p)
-                      : family === 'cohere'
-                        ? cohereRecipe(name, config, p)
-                        : family === 'phi3'
-                          ? phi3Recipe(name, config, p)
-                          : family === 'gemma3' || family === 'gemma2'
-                            ? gemmaRecipe(name, p)
-                            : family === 'gemma'
-                              ? gemma1Recipe(name, p)
-                              : llamaRecipe(name, p);
+    const recipe = FAMILY_RECIPE[family](name, config, p, norms);
     if (!recipe) throw new HfImportError(`${source}: no Hugging Face tensor corresponds to shareformer's "${name}"`);
     const info = tensors.get(recipe.from);
     if (!info)
