@@ -577,21 +577,39 @@ export function tokenizerFromHfJson(json: unknown, source: string, specials: Spe
   );
 }
 
-/** From GPT-2's vocab.json and merges.txt. */
+/**
+ * From GPT-2's vocab.json and merges.txt, and added_tokens.json when the directory has one (GPT-J's
+ * 143 <|extratoken_N|>): content → id past the vocabulary, found whole in text as transformers'
+ * GPT2Tokenizer finds them, and not special unless a special-token name says so.
+ */
 export function tokenizerFromVocabMerges(
   vocabJson: unknown,
   mergesTxt: string,
   source: string,
   specials: SpecialTokens = {},
+  addedJson?: unknown,
 ): HfBpeTokenizer {
-  const vocab = vocabArray(
-    parseWith(z.record(z.string(), z.number().int().min(0)), vocabJson, `${source} vocab.json`),
-    `${source} vocab.json`,
-  );
+  const ids = z.record(z.string(), z.number().int().min(0));
+  const own = parseWith(ids, vocabJson, `${source} vocab.json`);
+  const extra = addedJson === undefined ? {} : parseWith(ids, addedJson, `${source} added_tokens.json`);
+  for (const [content, id] of Object.entries(extra))
+    if (own[content] !== undefined && own[content] !== id)
+      throw new TokenizerError(
+        `${source} added_tokens.json: ${JSON.stringify(content)} is ${id} there but ${own[content]} in vocab.json`,
+      );
+  const vocab = vocabArray({ ...own, ...extra }, `${source} vocab.json with added_tokens.json`);
   const lines = mergesTxt.split('\n').filter((l) => l.trim() !== '' && !l.startsWith('#version'));
   const named = new Set([specials.bos, specials.eos, ...(specials.others ?? [])].filter((t) => t));
-  const special = vocab.map((t, i) => (/^<\|.*\|>$/.test(t) || named.has(t) ? i : -1)).filter((i) => i >= 0);
-  return build('byte-level', vocab, parseMerges(lines, `${source} merges.txt`), special, specials, source);
+  const isAdded = (t: string) => extra[t] !== undefined && own[t] === undefined;
+  const special = vocab
+    .map((t, i) => ((/^<\|.*\|>$/.test(t) && !isAdded(t)) || named.has(t) ? i : -1))
+    .filter((i) => i >= 0);
+  const added = Object.entries(extra)
+    .filter(([t]) => isAdded(t) && !named.has(t))
+    .map(([content, id]) => ({ id, content }));
+  return build('byte-level', vocab, parseMerges(lines, `${source} merges.txt`), special, specials, source, null, {
+    ...(added.length > 0 && { added }),
+  });
 }
 
 function build(

@@ -911,6 +911,24 @@ describe('bad model directories are refused, naming the file and what is wrong',
     expect(model.tokenizer.toJSON().vocab.at(-1)).toBe('<|padding 383|>');
   });
 
+  it("GPT-J's added_tokens.json fills the rows past vocab.json: its tokens are found in text, not placeholders", () => {
+    const dir = join(root, 'gptj-added');
+    cpSync(join(FIXTURES, 'gptj-fp16'), dir, { recursive: true });
+    const added = Object.fromEntries([1, 2, 3, 4].map((n) => [`<|extratoken_${n}|>`, 299 + n]));
+    writeFileSync(join(dir, 'added_tokens.json'), JSON.stringify(added));
+    const model = importHuggingFace(directoryReader(dir));
+    expect(model.notes.filter((n) => n.includes('placeholder'))).toEqual([]);
+    expect(model.tokenizer.vocabSize).toBe(304);
+    const ids = [...model.tokenizer.encode('ab<|extratoken_2|>c')];
+    expect(ids).toContain(301);
+    expect(model.tokenizer.decode(Int32Array.from(ids))).toBe('ab<|extratoken_2|>c');
+    // An id that vocab.json gives another token is refused, naming both files.
+    writeFileSync(join(dir, 'added_tokens.json'), JSON.stringify({ '<|endoftext|>': 300 }));
+    expect(() => importHuggingFace(directoryReader(dir))).toThrow(
+      /added_tokens\.json: "<\|endoftext\|>" is 300 there but 299 in vocab\.json/,
+    );
+  });
+
   it('a non-float dtype, by name', () => {
     const dir = join(root, 'broken', 'int');
     cpSync(join(FIXTURES, 'gpt2-hub'), dir, { recursive: true });

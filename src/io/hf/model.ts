@@ -174,6 +174,7 @@ function readTokenizer(reader: HfFileReader, family: HfFamily): HfBpeTokenizer {
       readText(reader, 'merges.txt'),
       reader.source,
       specials,
+      reader.has('added_tokens.json') ? readJSON(reader, 'added_tokens.json') : undefined,
     );
   }
   throw new HfImportError(`${reader.source}: no tokenizer.json, and no vocab.json + merges.txt`);
