@@ -179,6 +179,18 @@ describe.skipIf(noTorch)('the PyTorch package (python/shareformer)', () => {
       config: resolveConfig({ ...qwen2Style, qkvBias: false, noRopeEvery: 2 }),
     },
     {
+      // OLMo 2: no norm1/norm2 parameters, query/key gains as wide as their projections.
+      file: 'OLMo 2-style: post-norms only, query/key norms over whole projections',
+      config: resolveConfig({
+        ...qwen2Style,
+        qkvBias: false,
+        preNorms: false,
+        postNorms: true,
+        qkNorm: true,
+        qkNormFull: true,
+      }),
+    },
+    {
       // OPT: two FFN matrices, as GELU's; only the activation differs.
       file: 'OPT-style: a ReLU MLP, LayerNorm with biases, learned positions',
       config: resolveConfig({

@@ -41,6 +41,8 @@ DEFAULT_CONFIG = {
     "attentionOutBias": False,
     "embedMultiplier": 1,
     "noRopeEvery": 0,
+    "qkNormFull": False,
+    "preNorms": True,
     "residualMultiplier": 1,
     "qkvBias": False,
     "qkNorm": False,
@@ -180,7 +182,8 @@ def parameter_shapes(c, plan):
     for s in range(n):
         p = f"layers.{s}"
         if s in plan.attn_set:
-            norm(f"{p}.norm1")
+            if c["preNorms"]:
+                norm(f"{p}.norm1")
             if owns["q"][s]:
                 linear(f"{p}.attn.q", qw, d)
             if owns["k"][s]:
@@ -190,12 +193,15 @@ def parameter_shapes(c, plan):
             linear(f"{p}.attn.o", d, qw)
             if c["postNorms"]:
                 norm(f"{p}.postnorm1")
+            # Qwen3's gains span one head; OLMo 2's the whole projection.
+            qn, kn = (qw, kv) if c["qkNormFull"] else (hd, hd)
             if c["qkNorm"] and owns["q"][s]:
-                out.append((f"{p}.attn.qnorm.weight", [hd]))
+                out.append((f"{p}.attn.qnorm.weight", [qn]))
             if c["qkNorm"] and owns["k"][s]:
-                out.append((f"{p}.attn.knorm.weight", [hd]))
+                out.append((f"{p}.attn.knorm.weight", [kn]))
         if s in plan.ffn_set:
-            norm(f"{p}.norm2")
+            if c["preNorms"]:
+                norm(f"{p}.norm2")
             if c["ffn"] in ("swiglu", "geglu"):
                 linear(f"{p}.ffn.gate", f, d)
             linear(f"{p}.ffn.up", f, d)

@@ -176,15 +176,21 @@ class ShareformerLM(nn.Module):
         keys, values, probs = {}, {}, {}
         for i in range(c["layers"]):
             a, f = f"layers.{plan.attn_set[i]}", f"layers.{plan.ffn_set[i]}"
-            h = self._norm(x, f"{a}.norm1")
+            h = self._norm(x, f"{a}.norm1") if c["preNorms"] else x
+
+            def qk(name, n):
+                # Qwen3 norms each head; OLMo 2 the whole projection, before the split into heads.
+                t = self._linear(h, f"{a}.attn.{name}", i)
+                if c["qkNormFull"]:
+                    return self._rms(t, f"{a}.attn.{name}norm.weight").view(B, T, n, hd).transpose(1, 2)
+                return self._head_norm(t.view(B, T, n, hd).transpose(1, 2), f"{a}.attn.{name}norm")
+
             if plan.computes_k(i):
-                k = self._linear(h, f"{a}.attn.k", i).view(B, T, G, hd).transpose(1, 2)
-                keys[i] = cached("k", i, pos(self._head_norm(k, f"{a}.attn.knorm"), i))
+                keys[i] = cached("k", i, pos(qk("k", G), i))
             if plan.computes_v(i):
                 values[i] = cached("v", i, self._linear(h, f"{a}.attn.v", i).view(B, T, G, hd).transpose(1, 2))
             if plan.computes_q(i):
-                q = self._linear(h, f"{a}.attn.q", i).view(B, T, H, hd).transpose(1, 2)
-                q = pos(self._head_norm(q, f"{a}.attn.qnorm"), plan.kv[i])
+                q = pos(qk("q", H), plan.kv[i])
                 k = keys[plan.kv[i]].repeat_interleave(H // G, dim=1)
                 s = (q @ k.transpose(-1, -2)) * (1 / math.sqrt(c["attentionScalar"] or hd))
                 if c["attentionSoftcap"]:  # Gemma 2: before the mask and softmax
@@ -194,7 +200,8 @@ class ShareformerLM(nn.Module):
             o = (probs[plan.attention[i]] @ v).transpose(1, 2).reshape(B, T, H * hd)
             attended = x + F.dropout(post(self._linear(o, f"{a}.attn.o", i), f"{a}.postnorm1"), drop)
             # A parallel block's FFN reads the block's input, not the sum with attention (GPT-NeoX).
-            h2 = self._norm(x if c["parallelBlocks"] else attended, f"{f}.norm2")
+            h2 = x if c["parallelBlocks"] else attended
+            h2 = self._norm(h2, f"{f}.norm2") if c["preNorms"] else h2
             approximate = "none" if c["geluExact"] else "tanh"
             if c["ffn"] == "swiglu":
                 ff = F.silu(self._linear(h2, f"{f}.ffn.gate", i)) * self._linear(h2, f"{f}.ffn.up", i)

@@ -75,8 +75,9 @@ export function blockText(c: ModelConfig): string {
       : c.attentionScalar > 0 && c.attentionScalar !== headSize(c)
         ? `, scores scaled by 1/√${fmtInt(c.attentionScalar)}`
         : '';
+  const norms = `${c.qkNorm && c.qkNormFull ? ', query/key norms over whole projections' : ''}${c.preNorms ? '' : ', no norms before attention and FFN'}`;
   const multipliers = `${c.embedMultiplier !== 1 ? `, embeddings ×${c.embedMultiplier}` : ''}${c.residualMultiplier !== 1 ? `, block outputs ×${c.residualMultiplier}` : ''}`;
-  return `${scores}${multipliers}${c.parallelBlocks ? ', attention and FFN in parallel' : ''}${c.geluExact ? ', exact GELU' : ''}${attentionBias}${c.headBias ? ', a biased output head' : ''}`;
+  return `${scores}${norms}${multipliers}${c.parallelBlocks ? ', attention and FFN in parallel' : ''}${c.geluExact ? ', exact GELU' : ''}${attentionBias}${c.headBias ? ', a biased output head' : ''}`;
 }
 
 /** GPT-NeoX's partial rotary, as the summary lines name it: ", RoPE on 16 of 64 head dimensions" or nothing. */

@@ -36,6 +36,9 @@ describe('model flags', () => {
     expect(modelConfigFrom(command().parse(['--no-attention-bias'], { from: 'user' }).opts())).toMatchObject({
       attentionBias: false,
     });
+    expect(
+      modelConfigFrom(command().parse(['--no-pre-norms', '--qk-norm', '--qk-norm-full'], { from: 'user' }).opts()),
+    ).toMatchObject({ preNorms: false, qkNorm: true, qkNormFull: true });
   });
 
   it('refuses a logit scale that is not a positive number, naming the flag', () => {

@@ -131,6 +131,8 @@ export function addModelOptions(
     )
     .option('--qkv-bias', 'biases on the query, key and value projections even with --no-bias (as Qwen2)')
     .option('--qk-norm', 'RMSNorm of each query and key head before RoPE (as Qwen3)')
+    .option('--qk-norm-full', 'with --qk-norm, one RMSNorm over the whole query and key projections (as OLMo 2)')
+    .option('--no-pre-norms', 'no norm before attention and the FFN, only --post-norms after them (as OLMo 2)')
     .option('--embed-scale', 'multiply token embeddings by √d-model (as Gemma)')
     .option(
       '--embed-multiplier <x>',
@@ -231,6 +233,7 @@ export const MODEL_FLAGS: Record<string, keyof ModelConfig> = {
   attentionOutBias: 'attentionOutBias',
   logitScale: 'logitScale',
   qkNorm: 'qkNorm',
+  qkNormFull: 'qkNormFull',
   embedScale: 'embedScale',
   embedMultiplier: 'embedMultiplier',
   residualMultiplier: 'residualMultiplier',
@@ -262,5 +265,6 @@ export function modelConfigFrom(
   for (const [flag, field] of Object.entries(MODEL_FLAGS)) if (opts[flag] !== undefined) out[field] = opts[flag];
   if (opts.bias === false) out.bias = false;
   if (opts.attentionBias === false) out.attentionBias = false;
+  if (opts.preNorms === false) out.preNorms = false;
   return out as Partial<ModelConfig>;
 }

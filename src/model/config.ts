@@ -100,6 +100,13 @@ export interface ModelConfig {
   qkvBias: boolean;
   /** RMSNorm of every query and key head before RoPE, one gain per head dimension (Qwen3's layout). */
   qkNorm: boolean;
+  /**
+   * With qkNorm, the RMSNorm spans the whole query (and key) projection, one gain per channel,
+   * before the split into heads (OLMo 2's layout), instead of each head.
+   */
+  qkNormFull: boolean;
+  /** A norm before attention and before the FFN; false leaves only the post-norms (OLMo 2). */
+  preNorms: boolean;
   /** Token embeddings multiplied by √dModel before the first layer (Gemma). */
   embedScale: boolean;
   /** Token embeddings multiplied by this before the first layer (Granite's embedding_multiplier: 12); 1 = none. */
@@ -164,6 +171,8 @@ export const DEFAULT_CONFIG: ModelConfig = {
   attentionOutBias: false,
   qkvBias: false,
   qkNorm: false,
+  qkNormFull: false,
+  preNorms: true,
   embedScale: false,
   embedMultiplier: 1,
   residualMultiplier: 1,
@@ -250,6 +259,8 @@ export const modelConfigSchema = z.strictObject({
   attentionOutBias: z.boolean(),
   qkvBias: z.boolean(),
   qkNorm: z.boolean(),
+  qkNormFull: z.boolean(),
+  preNorms: z.boolean(),
   embedScale: z.boolean(),
   embedMultiplier: z.number().gt(0).max(1e9),
   residualMultiplier: z.number().gt(0).max(1e9),
@@ -302,6 +313,10 @@ export function resolveConfig(partial: Partial<ModelConfig> = {}): ModelConfig {
     );
   if (c.geluExact && c.ffn !== 'gelu' && c.ffn !== 'geglu')
     throw new ConfigError('geluExact', `chooses the GELU of the gelu and geglu FFNs, but ffn is ${c.ffn}`);
+  if (c.qkNormFull && !c.qkNorm)
+    throw new ConfigError('qkNormFull', 'widens the query/key norms of qkNorm, but qkNorm is false');
+  if (!c.preNorms && !c.postNorms)
+    throw new ConfigError('preNorms', 'false leaves the blocks without norms unless postNorms is true');
   if (c.noRopeEvery > 0 && c.positions !== 'rope')
     throw new ConfigError(
       'noRopeEvery',

@@ -21,6 +21,10 @@ const MODES: Array<[string, Partial<ModelConfig>]> = [
   ['cycle-rev:2, attention scope', { ...tiny, shareWeights: 'cycle-rev:2', shareScope: 'attention' }],
   ['factorized, untied', { ...llama, embedDim: 8, tieEmbeddings: false }],
   ['GQA', { ...llama, kvHeads: 2 }],
+  [
+    'OLMo 2-style: norms after attention and FFN only, query/key norms over whole projections, GQA',
+    { ...llama, kvHeads: 2, preNorms: false, postNorms: true, qkNorm: true, qkNormFull: true },
+  ],
   ['SmolLM3-style: every 2nd layer without RoPE, GQA', { ...llama, kvHeads: 2, noRopeEvery: 2 }],
   [
     'NoPE layers under CLA: a consumer meets its producer’s unrotated keys',

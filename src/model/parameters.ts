@@ -69,18 +69,20 @@ export function parameterLayout(c: ModelConfig, plan: SharingPlan = planOf(c)): 
     const p = `layers.${s}`;
     if (attnSets.has(s)) {
       const set = { kind: 'attention' as const, index: s };
-      norm(`${p}.norm1`, set);
+      if (c.preNorms) norm(`${p}.norm1`, set);
       if (uses(s, ownsQ)) linear(`${p}.attn.q`, qw, d, 'q', set);
       if (uses(s, ownsK)) linear(`${p}.attn.k`, kv, d, 'k', set);
       if (uses(s, ownsV)) linear(`${p}.attn.v`, kv, d, 'v', set);
       linear(`${p}.attn.o`, d, qw, 'o', set);
       if (c.postNorms) norm(`${p}.postnorm1`, set);
-      if (c.qkNorm && uses(s, ownsQ)) out.push({ name: `${p}.attn.qnorm.weight`, shape: [hd], component: 'norm', set });
-      if (c.qkNorm && uses(s, ownsK)) out.push({ name: `${p}.attn.knorm.weight`, shape: [hd], component: 'norm', set });
+      // Qwen3's gains span one head; OLMo 2's the whole projection.
+      const [qn, kn] = c.qkNormFull ? [qw, kv] : [hd, hd];
+      if (c.qkNorm && uses(s, ownsQ)) out.push({ name: `${p}.attn.qnorm.weight`, shape: [qn], component: 'norm', set });
+      if (c.qkNorm && uses(s, ownsK)) out.push({ name: `${p}.attn.knorm.weight`, shape: [kn], component: 'norm', set });
     }
     if (ffnSets.has(s)) {
       const set = { kind: 'ffn' as const, index: s };
-      norm(`${p}.norm2`, set);
+      if (c.preNorms) norm(`${p}.norm2`, set);
       if (gatedFfn(c)) linear(`${p}.ffn.gate`, f, d, 'ffn', set);
       linear(`${p}.ffn.up`, f, d, 'ffn', set);
       linear(`${p}.ffn.down`, d, f, 'ffn', set);

@@ -159,6 +159,11 @@ describe('plans that make no sense are rejected, naming the layer and the rule',
       /config\.attentionOutBias: keeps the output projection's bias when attentionBias is false; it needs bias true and attentionBias false/,
     ],
     [
+      'blocks without any norms',
+      { preNorms: false },
+      /config\.preNorms: false leaves the blocks without norms unless postNorms is true/,
+    ],
+    [
       'NoPE layers without rotary embeddings',
       { noRopeEvery: 4 },
       /config\.noRopeEvery: leaves some layers without rotary embeddings, but positions is learned/,

@@ -309,12 +309,17 @@ export class TransformerLM {
     for (let i = 0; i < c.layers; i++) {
       const a = `layers.${plan.attnSet[i]}`,
         f = `layers.${plan.ffnSet[i]}`;
-      const h = this.norm(x, `${a}.norm1`);
+      const h = c.preNorms ? this.norm(x, `${a}.norm1`) : x;
+      // Qwen3 norms each head; OLMo 2 the whole projection, before the split into heads.
+      const qk = (name: string, n: number) => {
+        const t = this.linear(h, `${a}.attn.${name}`, i);
+        if (!c.qkNormFull) return headNorm(heads(t, n), `${a}.attn.${name}norm`);
+        return heads(rmsNorm(t, this.p(`${a}.attn.${name}norm.weight`), c.normEps), n);
+      };
       // Producers compute K/V from their own input; consumers read a producer's (CLA, YOCO).
       let k: Tensor | null = null,
         v: Tensor | null = null;
-      if (plan.computesK[i])
-        k = positioned(headNorm(heads(this.linear(h, `${a}.attn.k`, i), c.kvHeads), `${a}.attn.knorm`), i);
+      if (plan.computesK[i]) k = positioned(qk('k', c.kvHeads), i);
       if (plan.computesV[i]) v = heads(this.linear(h, `${a}.attn.v`, i), c.kvHeads);
       // An int8 cache is read by int8 attention kernels; the others hand attention float32 rows.
       const int8 = cache?.dtype === 'int8';
@@ -325,10 +330,7 @@ export class TransformerLM {
       // Attention producers compute softmax(QKᵀ/√d); consumers reuse a producer's probabilities.
       let p: Tensor | null = null;
       if (plan.computesQ[i]) {
-        const q = positioned(
-          headNorm(heads(this.linear(h, `${a}.attn.q`, i), c.heads), `${a}.attn.qnorm`),
-          plan.kv[i]!,
-        );
+        const q = positioned(qk('q', c.heads), plan.kv[i]!);
         const window = layerWindow(c, i),
           keyLength = keysOf(plan.kv[i]!);
         p = int8
@@ -344,7 +346,8 @@ export class TransformerLM {
       const attended = add(x, this.drop(post(this.linear(merged, `${a}.attn.o`, i), `${a}.postnorm1`), options));
 
       // A parallel block's FFN reads the block's input, not the sum with attention (GPT-NeoX).
-      const h2 = this.norm(c.parallelBlocks ? x : attended, `${f}.norm2`);
+      const h2in = c.parallelBlocks ? x : attended;
+      const h2 = c.preNorms ? this.norm(h2in, `${f}.norm2`) : h2in;
       const gate = (act: (t: Tensor) => Tensor) =>
         mul(act(this.linear(h2, `${f}.ffn.gate`, i)), this.linear(h2, `${f}.ffn.up`, i));
       const approximate = c.geluExact ? 'none' : 'tanh';

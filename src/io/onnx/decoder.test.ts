@@ -64,6 +64,11 @@ const fixtures: Array<[string, string, Partial<ModelConfig>]> = [
   ['OPT-style: a ReLU MLP on learned positions', 'gpt.safetensors', { ffn: 'relu' }],
   ['SmolLM3-style: every 2nd layer without RoPE (NoPE)', 'llama.safetensors', { noRopeEvery: 2 }],
   [
+    'OLMo 2-style: post-norms only, query/key norms over whole projections',
+    'llama.safetensors',
+    { preNorms: false, postNorms: true, qkNorm: true, qkNormFull: true },
+  ],
+  [
     'Granite-style: embeddings ×12, block outputs ×0.22, scores ×1/16, logits ÷8',
     'llama.safetensors',
     { embedMultiplier: 12, residualMultiplier: 0.22, attentionScalar: 256, logitScale: 0.125 },

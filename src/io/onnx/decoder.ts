@@ -115,11 +115,18 @@ class DecoderGraph {
     for (let i = 0; i < c.layers; i++) {
       const a = `layers.${plan.attnSet[i]}`,
         f = `layers.${plan.ffnSet[i]}`;
-      const h = this.norm(x, `${a}.norm1`);
+      const h = c.preNorms ? this.norm(x, `${a}.norm1`) : x;
+      // Qwen3 norms each head; OLMo 2 the whole projection, before the split into heads.
+      const qk = (name: string, n: number) => {
+        const t = this.linear(h, `${a}.attn.${name}`, i);
+        return c.qkNormFull
+          ? this.heads(this.rmsNorm(t, `${a}.attn.${name}norm.weight`), n)
+          : this.headNorm(this.heads(t, n), `${a}.attn.${name}norm`);
+      };
       let k: string | null = null,
         v: string | null = null;
       if (plan.computesK[i]) {
-        k = this.headNorm(this.heads(this.linear(h, `${a}.attn.k`, i), c.kvHeads), `${a}.attn.knorm`);
+        k = qk('k', c.kvHeads);
         if (layerRotates(c, i)) k = this.rope(k, rotaryOf(i));
         k = g.op('Concat', [pastName(i, 'key'), k], { axis: 2 }, presentName(i, 'key'));
         g.output(k, 'float', [B, c.kvHeads, L, this.hd]);
@@ -133,7 +140,7 @@ class DecoderGraph {
       values.push(v);
       let p: string | null = null;
       if (plan.computesQ[i]) {
-        let q = this.headNorm(this.heads(this.linear(h, `${a}.attn.q`, i), c.heads), `${a}.attn.qnorm`);
+        let q = qk('q', c.heads);
         // Queries turn with the frequencies of the layer whose keys they meet, as the model does.
         if (layerRotates(c, plan.kv[i]!)) q = this.rope(q, rotaryOf(plan.kv[i]!));
         p = this.probabilities(q, keys[plan.kv[i]!]!, allowedIn(i));
@@ -153,7 +160,8 @@ class DecoderGraph {
       const attended = g.op('Add', [x, post(this.linear(merged, `${a}.attn.o`, i), `${a}.postnorm1`)]);
 
       // A parallel block's FFN reads the block's input, not the sum with attention (GPT-NeoX).
-      const h2 = this.norm(c.parallelBlocks ? x : attended, `${f}.norm2`);
+      const h2in = c.parallelBlocks ? x : attended;
+      const h2 = c.preNorms ? this.norm(h2in, `${f}.norm2`) : h2in;
       const gated = (act: string) => g.op('Mul', [act, this.linear(h2, `${f}.ffn.up`, i)]);
       const gelu = (t: string) => (c.geluExact ? this.geluExact(t) : this.geluTanh(t));
       const ff =
