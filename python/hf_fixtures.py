@@ -654,6 +654,84 @@ def write_smollm3(name):
     save_llama_family(name, cfg, w, torch.bfloat16, torch.randint(0, vocab - 1, (1, 16)))
 
 
+def olmo2_logits(w, cfg, ids):
+    """Olmo2ForCausalLM forward in float64 (modeling_olmo2.py): no norm before attention or the MLP;
+    q_norm / k_norm are RMSNorms over the whole q_proj / k_proj outputs, before the split into heads
+    and RoPE; post_attention_layernorm and post_feedforward_layernorm norm each block's output before
+    its residual add."""
+    p = lambda name: w[name].double()
+    d, H, G = cfg["hidden_size"], cfg["num_attention_heads"], cfg["num_key_value_heads"]
+    hd, T, eps = d // H, ids.shape[1], cfg["rms_norm_eps"]
+    inv = 1.0 / (cfg["rope_theta"] ** (torch.arange(0, hd, 2, dtype=torch.float64) / hd))
+    emb = torch.cat((torch.outer(torch.arange(T, dtype=torch.float64), inv),) * 2, dim=-1)
+    cos, sin = emb.cos(), emb.sin()
+    mask = torch.tril(torch.ones(T, T, dtype=torch.bool))
+    x = p("model.embed_tokens.weight")[ids]
+    for i in range(cfg["num_hidden_layers"]):
+        l = f"model.layers.{i}."
+        q = rms_norm(x @ p(l + "self_attn.q_proj.weight").T, p(l + "self_attn.q_norm.weight"), eps)
+        k = rms_norm(x @ p(l + "self_attn.k_proj.weight").T, p(l + "self_attn.k_norm.weight"), eps)
+        q, k = q.view(1, T, H, hd).transpose(1, 2), k.view(1, T, G, hd).transpose(1, 2)
+        v = (x @ p(l + "self_attn.v_proj.weight").T).view(1, T, G, hd).transpose(1, 2)
+        q, k = q * cos + rotate_half(q) * sin, k * cos + rotate_half(k) * sin
+        k, v = k.repeat_interleave(H // G, dim=1), v.repeat_interleave(H // G, dim=1)
+        s = (q @ k.transpose(-1, -2)) / math.sqrt(hd)
+        o = (s.masked_fill(~mask, float("-inf")).softmax(-1) @ v).transpose(1, 2).reshape(1, T, d)
+        x = x + rms_norm(o @ p(l + "self_attn.o_proj.weight").T, p(l + "post_attention_layernorm.weight"), eps)
+        gate, up = x @ p(l + "mlp.gate_proj.weight").T, x @ p(l + "mlp.up_proj.weight").T
+        m = (F.silu(gate) * up) @ p(l + "mlp.down_proj.weight").T
+        x = x + rms_norm(m, p(l + "post_feedforward_layernorm.weight"), eps)
+    x = rms_norm(x, p("model.norm.weight"), eps)
+    head = p("lm_head.weight") if "lm_head.weight" in w else p("model.embed_tokens.weight")
+    return x @ head.T
+
+
+def write_olmo2(name):
+    """An OLMo 2-style model (Olmo2ForCausalLM, as OLMo-2-1124-7B lays it out): 2 layers, d 32, GQA
+    4/2, norms after attention and the MLP only, q_norm over 32 and k_norm over 16 channels, an
+    untied head, rope_theta 500,000, bf16."""
+    torch.manual_seed(2124)
+    directory = os.path.join(OUT, name)
+    os.makedirs(directory, exist_ok=True)
+    tc = {"bos_token": None, "eos_token": "<|endoftext|>"}
+    vocab = split_tokenizer(directory, QWEN2_SPLIT, False, tc)
+    cfg = llama_family_config(
+        "Olmo2ForCausalLM",
+        "olmo2",
+        vocab,
+        attention_bias=False,
+        bos_token_id=None,
+        eos_token_id=vocab - 1,
+        pad_token_id=vocab - 1,
+        rms_norm_eps=1e-6,
+        rope_scaling=None,
+        rope_theta=500000.0,
+        tie_word_embeddings=False,
+        torch_dtype="bfloat16",
+        transformers_version="4.47.0",
+    )
+    d, f_, L = cfg["hidden_size"], cfg["intermediate_size"], cfg["num_hidden_layers"]
+    hd = d // cfg["num_attention_heads"]
+    kv = cfg["num_key_value_heads"] * hd
+    rnd = lambda *s, std=0.1: torch.randn(*s) * std
+    w = {"model.embed_tokens.weight": rnd(vocab, d, std=0.3)}
+    for i in range(L):
+        l = f"model.layers.{i}."
+        for n, rows in (("q", d), ("k", kv), ("v", kv)):
+            w[l + f"self_attn.{n}_proj.weight"] = rnd(rows, d, std=0.3)
+        w[l + "self_attn.o_proj.weight"] = rnd(d, d, std=0.2)
+        w[l + "self_attn.q_norm.weight"] = 1 + rnd(d, std=0.3)
+        w[l + "self_attn.k_norm.weight"] = 1 + rnd(kv, std=0.3)
+        w[l + "post_attention_layernorm.weight"] = 1 + rnd(d, std=0.3)
+        w[l + "mlp.gate_proj.weight"] = rnd(f_, d, std=0.2)
+        w[l + "mlp.up_proj.weight"] = rnd(f_, d, std=0.2)
+        w[l + "mlp.down_proj.weight"] = rnd(d, f_, std=0.2)
+        w[l + "post_feedforward_layernorm.weight"] = 1 + rnd(d, std=0.3)
+    w["model.norm.weight"] = 1 + rnd(d)
+    w["lm_head.weight"] = rnd(vocab, d, std=0.3)
+    save_llama_family(name, cfg, w, torch.bfloat16, torch.randint(0, vocab - 1, (1, 16)), logits=olmo2_logits)
+
+
 def write_qwen3(name):
     """A Qwen3-style model: q_norm / k_norm on each head, head_dim 16 on hidden_size 32 with 4 heads
     (queries 64 wide, as Qwen3-0.6B's 16 × 128 on 1,024), GQA, tied, rope_theta 1e6, bf16, no
@@ -2077,6 +2155,9 @@ def write_torch_bins():
 if __name__ == "__main__":
     import sys
 
+    if sys.argv[1:] == ["olmo2"]:  # only the OLMo 2 directory
+        write_olmo2("olmo2-bf16")
+        sys.exit(0)
     if sys.argv[1:] == ["smollm3"]:  # only the SmolLM3 directory
         write_smollm3("smollm3-bf16")
         sys.exit(0)

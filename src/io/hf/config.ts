@@ -17,7 +17,8 @@
 // local layers) and Cohere (CohereForCausalLM: Command R, Aya 23: parallel SwiGLU blocks on one LayerNorm without
 // bias, rotary embeddings in adjacent pairs, scaled logits) and Granite (GraniteForCausalLM: Llama's
 // computation with multipliers on embeddings, block outputs, scores and logits) and SmolLM3
-// (SmolLM3ForCausalLM: Llama's with every Nth layer unrotated) and OPT (OPTForCausalLM: GPT-2's block
+// (SmolLM3ForCausalLM: Llama's with every Nth layer unrotated) and OLMo 2 (Olmo2ForCausalLM: Llama's
+// with norms after attention and MLP only, query/key norms over whole projections) and OPT (OPTForCausalLM: GPT-2's block
 // with a ReLU MLP and separate projections, learned positions behind a two-row offset).
 // Every field is either mapped, known not to change the
 // computation (dropout rates, token ids, bookkeeping), or refused by name: a config that asks for
@@ -37,6 +38,7 @@ export type HfFamily =
   | 'cohere'
   | 'granite'
   | 'smollm3'
+  | 'olmo2'
   | 'llama'
   | 'qwen2'
   | 'qwen3'
@@ -57,6 +59,7 @@ export const SUPPORTED_ARCHITECTURES: Record<string, HfFamily> = {
   CohereForCausalLM: 'cohere',
   GraniteForCausalLM: 'granite',
   SmolLM3ForCausalLM: 'smollm3',
+  Olmo2ForCausalLM: 'olmo2',
   LlamaForCausalLM: 'llama',
   MistralForCausalLM: 'llama',
   Qwen2ForCausalLM: 'qwen2',
@@ -82,6 +85,7 @@ export const FAMILY_ARCHITECTURE: Record<HfFamily, string> = {
   cohere: 'CohereForCausalLM',
   granite: 'GraniteForCausalLM',
   smollm3: 'SmolLM3ForCausalLM',
+  olmo2: 'Olmo2ForCausalLM',
   llama: 'LlamaForCausalLM',
   qwen2: 'Qwen2ForCausalLM',
   qwen3: 'Qwen3ForCausalLM',
@@ -154,6 +158,7 @@ type LlamaFamily = Exclude<
   | 'cohere'
   | 'granite'
   | 'smollm3'
+  | 'olmo2'
   | 'gemma'
   | 'gemma2'
   | 'gemma3'
@@ -1302,6 +1307,15 @@ const FAMILY_CONFIG: Record<HfFamily, (cfg: Json, source: string) => Partial<Mod
   cohere: cohereConfig,
   granite: graniteConfig,
   smollm3: smolLM3Config,
+  olmo2: (cfg, source) => ({
+    // OLMo 2: Llama's fields; its norms follow attention and the MLP instead of preceding them, and
+    // its query and key norms span the whole projections.
+    ...llamaConfig(cfg, source, 'llama'),
+    preNorms: false,
+    postNorms: true,
+    qkNorm: true,
+    qkNormFull: true,
+  }),
   llama: (cfg, source) => llamaConfig(cfg, source, 'llama'),
   qwen2: (cfg, source) => llamaConfig(cfg, source, 'qwen2'),
   qwen3: (cfg, source) => llamaConfig(cfg, source, 'qwen3'),

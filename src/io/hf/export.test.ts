@@ -58,6 +58,7 @@ describe.each([
   'gptneo-tinystories',
   'granite-bf16',
   'smollm3-bf16',
+  'olmo2-bf16',
 ])('%s: import, export, import', (dir) => {
   it('gives bit-identical logits and the same token ids', () => {
     const first = importHuggingFace(directoryReader(join(FIXTURES, dir)));
@@ -456,6 +457,27 @@ describe('shareformer models out to Hugging Face', () => {
     // Back in as the pattern's other reading: the last of each 2 is global.
     expect(back.lm.config).toMatchObject({ fullAttentionEvery: 2, fullAttentionFirst: false, slidingWindow: 4 });
     expect(logits(back.lm)).toEqual(logits(lm));
+  });
+
+  it('post-norms only with query/key norms over whole projections go out as OLMo 2; half of it cannot', () => {
+    const olmo = {
+      ...gpt2Like,
+      ffn: 'swiglu',
+      norm: 'rmsnorm',
+      positions: 'rope',
+      bias: false,
+      preNorms: false,
+      postNorms: true,
+      qkNorm: true,
+      qkNormFull: true,
+    } as const;
+    const lm = new TransformerLM(olmo, 5);
+    const { out, back } = roundTrip(lm, chars);
+    expect(out.architecture).toBe('Olmo2ForCausalLM');
+    expect(logits(back.lm)).toEqual(logits(lm));
+    expect(() => exportHuggingFace(new TransformerLM({ ...olmo, qkNormFull: false }, 5), chars)).toThrow(
+      /export as Olmo2ForCausalLM, .*; this model lacks query\/key norms over whole projections$/,
+    );
   });
 
   it('NoPE layers on a Llama layout go out as SmolLM3, each layer marked', () => {

@@ -106,6 +106,8 @@ export function exportFamily(c: ModelConfig): HfFamily {
   // Falcon's is the one with biases on its LayerNorms and none on its linear layers.
   if (c.norm === 'layernorm' && c.normBias && !c.bias) return falconFamily(c);
   if (c.headBias) return phiFamily(c);
+  // Norms only after attention and the FFN, or query/key norms over whole projections, are OLMo 2's.
+  if (!c.preNorms || c.qkNormFull) return olmo2Family(c);
   const gemma = c.ffn === 'geglu' || c.postNorms || c.embedScale;
   if (gemma) {
     if (c.parallelBlocks)
@@ -202,6 +204,33 @@ function graniteFamily(c: ModelConfig): HfFamily {
     },
   );
   return 'granite';
+}
+
+/** OLMo 2's: Llama's layout with RMSNorms after attention and the MLP only and query/key norms over whole projections. */
+function olmo2Family(c: ModelConfig): HfFamily {
+  requireLayout(
+    'norms only after attention and the FFN (--no-pre-norms), or query/key norms over whole projections (--qk-norm-full), export as Olmo2ForCausalLM',
+    {
+      rmsnorm: c.norm === 'rmsnorm',
+      rope: c.positions === 'rope',
+      'ffn swiglu': c.ffn === 'swiglu',
+      'no biases': !c.bias && !c.qkvBias,
+      'post-norms only': c.postNorms && !c.preNorms,
+      'query/key norms over whole projections': c.qkNorm && c.qkNormFull,
+      'heads of dModel / heads': headSize(c) * c.heads === c.dModel,
+    },
+    {
+      ...parallelExtras(c),
+      'head norms': false,
+      'parallel blocks': c.parallelBlocks,
+      'partial rotary': c.ropeDims > 0,
+      'NoPE layers': c.noRopeEvery > 0,
+      'scaled embeddings': c.embedScale || c.embedMultiplier !== 1,
+      'residual multipliers': c.residualMultiplier !== 1,
+      'scaled logits': c.logitScale !== 1,
+    },
+  );
+  return 'olmo2';
 }
 
 /**
@@ -601,6 +630,23 @@ function graniteConfig(c: ModelConfig, rope_scaling: unknown, ids: Record<string
   };
 }
 
+/** OLMo 2's config.json: Llama's fields (no head_dim: OLMo 2's heads are hidden_size / heads). */
+function olmo2Config(c: ModelConfig, rope_scaling: unknown, ids: Record<string, unknown>): Record<string, unknown> {
+  const { head_dim: _, ...sizes } = llamaSizes(c);
+  return {
+    architectures: ['Olmo2ForCausalLM'],
+    model_type: 'olmo2',
+    hidden_act: 'silu',
+    ...sizes,
+    rope_scaling,
+    attention_bias: false,
+    vocab_size: c.vocabSize,
+    tie_word_embeddings: c.tieEmbeddings,
+    torch_dtype: 'float32',
+    ...ids,
+  };
+}
+
 /** SmolLM3-3B's config.json: Llama's fields and each layer's RoPE mark spelled out. */
 function smolLM3Config(c: ModelConfig, rope_scaling: unknown, ids: Record<string, unknown>): Record<string, unknown> {
   const { head_dim: _, ...sizes } = llamaSizes(c);
@@ -941,7 +987,14 @@ function llamaTensors(lm: TransformerLM): Record<string, TensorToWrite> {
     const a = `layers.${lm.plan.attnSet[i]}`,
       m = `layers.${lm.plan.ffnSet[i]}`,
       l = `model.layers.${i}`;
-    t[`${l}.input_layernorm.weight`] = { shape: [d], data: w(`${a}.norm1.weight`) };
+    // Llama's norms precede attention and the MLP; OLMo 2's follow them.
+    if (c.preNorms) {
+      t[`${l}.input_layernorm.weight`] = { shape: [d], data: w(`${a}.norm1.weight`) };
+      t[`${l}.post_attention_layernorm.weight`] = { shape: [d], data: w(`${m}.norm2.weight`) };
+    } else {
+      t[`${l}.post_attention_layernorm.weight`] = { shape: [d], data: w(`${a}.postnorm1.weight`) };
+      t[`${l}.post_feedforward_layernorm.weight`] = { shape: [d], data: w(`${m}.postnorm2.weight`) };
+    }
     t[`${l}.self_attn.q_proj.weight`] = { shape: [qw, d], data: layerMatrix(lm, i, 'attn.q') };
     t[`${l}.self_attn.k_proj.weight`] = { shape: [kv, d], data: layerMatrix(lm, i, 'attn.k') };
     t[`${l}.self_attn.v_proj.weight`] = { shape: [kv, d], data: layerMatrix(lm, i, 'attn.v') };
@@ -959,10 +1012,10 @@ function llamaTensors(lm: TransformerLM): Record<string, TensorToWrite> {
       if (lm.params.has(`${set}.${ours}.bias`))
         t[`${l}.${hf}.bias`] = { shape: [rows], data: w(`${set}.${ours}.bias`) };
     if (c.qkNorm) {
-      t[`${l}.self_attn.q_norm.weight`] = { shape: [hd], data: w(`${a}.attn.qnorm.weight`) };
-      t[`${l}.self_attn.k_norm.weight`] = { shape: [hd], data: w(`${a}.attn.knorm.weight`) };
+      const [qn, kn] = c.qkNormFull ? [qw, kv] : [hd, hd];
+      t[`${l}.self_attn.q_norm.weight`] = { shape: [qn], data: w(`${a}.attn.qnorm.weight`) };
+      t[`${l}.self_attn.k_norm.weight`] = { shape: [kn], data: w(`${a}.attn.knorm.weight`) };
     }
-    t[`${l}.post_attention_layernorm.weight`] = { shape: [d], data: w(`${m}.norm2.weight`) };
     t[`${l}.mlp.gate_proj.weight`] = { shape: [f, d], data: layerMatrix(lm, i, 'ffn.gate') };
     t[`${l}.mlp.up_proj.weight`] = { shape: [f, d], data: layerMatrix(lm, i, 'ffn.up') };
     t[`${l}.mlp.down_proj.weight`] = { shape: [d, f], data: layerMatrix(lm, i, 'ffn.down') };
@@ -1196,6 +1249,7 @@ function hfConfig(family: HfFamily, lm: TransformerLM, tokenizer: Tokenizer): Re
   if (family === 'gpt_neo') return gptNeoConfig(c, ids);
   if (family === 'granite') return graniteConfig(c, rope_scaling, ids);
   if (family === 'smollm3') return smolLM3Config(c, rope_scaling, ids);
+  if (family === 'olmo2') return olmo2Config(c, rope_scaling, ids);
   if (family === 'falcon') return falconConfig(lm, rope_scaling, ids);
   if (family === 'stablelm') return stablelmConfig(c, rope_scaling, ids);
   if (family === 'cohere') return cohereConfig(c, rope_scaling, ids);
@@ -1243,6 +1297,7 @@ const FAMILY_TENSORS: Record<HfFamily, (lm: TransformerLM) => Record<string, Ten
   phi3: llamaTensors,
   granite: llamaTensors,
   smollm3: llamaTensors,
+  olmo2: llamaTensors,
 };
 
 export interface HfExport {

@@ -1,5 +1,5 @@
 // Hugging Face checkpoints come in with their meaning intact: the logits of every fixture model
-// (GPT-2, GPT-Neo, OPT, GPT-NeoX, Phi-2, GPT-J, Falcon, StableLM, Cohere, Granite, SmolLM3, Llama / Mistral, Llama 3.1's rope scaling, Qwen2, Qwen3, Phi-3 and Gemma 1, 2, 3; Hub and save_pretrained layouts; fp32, fp16, bf16; single and
+// (GPT-2, GPT-Neo, OPT, GPT-NeoX, Phi-2, GPT-J, Falcon, StableLM, Cohere, Granite, SmolLM3, OLMo 2, Llama / Mistral, Llama 3.1's rope scaling, Qwen2, Qwen3, Phi-3 and Gemma 1, 2, 3; Hub and save_pretrained layouts; fp32, fp16, bf16; single and
 // sharded) match PyTorch's, computed from the published model definitions, to 1e-5; the written
 // checkpoint loads bit-exactly; and bad directories are refused with the file and tensor named.
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -81,6 +81,7 @@ describe.each([
   ['gptneo-tinystories', 'GPTNeoForCausalLM', 'F32'],
   ['granite-bf16', 'GraniteForCausalLM', 'BF16'],
   ['smollm3-bf16', 'SmolLM3ForCausalLM', 'BF16'],
+  ['olmo2-bf16', 'Olmo2ForCausalLM', 'BF16'],
   // The same weights as PyTorch checkpoints (torch.save's zip of a pickled state dict).
   ['gptj-bin', 'GPTJForCausalLM', 'F16'],
   ['gptj-bin-zip64', 'GPTJForCausalLM', 'F16'],
@@ -145,7 +146,7 @@ describe('bad model directories are refused, naming the file and what is wrong',
       'an unknown architecture',
       'gpt2-hub',
       editJSON('config.json', (j) => (j.architectures = ['BertForMaskedLM'])),
-      /config\.json: "architectures" is \["BertForMaskedLM"\]; supported: GPT2LMHeadModel, GPTNeoForCausalLM, OPTForCausalLM, GPTNeoXForCausalLM, PhiForCausalLM, GPTJForCausalLM, FalconForCausalLM, StableLmForCausalLM, CohereForCausalLM, GraniteForCausalLM, SmolLM3ForCausalLM, LlamaForCausalLM, MistralForCausalLM, Qwen2ForCausalLM, Qwen3ForCausalLM, Phi3ForCausalLM/,
+      /config\.json: "architectures" is \["BertForMaskedLM"\]; supported: GPT2LMHeadModel, GPTNeoForCausalLM, OPTForCausalLM, GPTNeoXForCausalLM, PhiForCausalLM, GPTJForCausalLM, FalconForCausalLM, StableLmForCausalLM, CohereForCausalLM, GraniteForCausalLM, SmolLM3ForCausalLM, Olmo2ForCausalLM, LlamaForCausalLM, MistralForCausalLM, Qwen2ForCausalLM, Qwen3ForCausalLM, Phi3ForCausalLM/,
     ],
     [
       'dynamic rope scaling',
@@ -708,6 +709,23 @@ describe('bad model directories are refused, naming the file and what is wrong',
     // The windows on layers 0 and 2 instead of 1 and 3, or on none: the 16 positions outrun the window of 5.
     expect(variant({ fullAttentionFirst: false })).toBeGreaterThan(1e-3);
     expect(variant({ slidingWindow: 0, fullAttentionEvery: 0, fullAttentionFirst: false })).toBeGreaterThan(1e-3);
+  });
+
+  it("OLMo 2's norms after attention and MLP only, and its query/key norms over whole projections, are the model's", () => {
+    const lm = importHuggingFace(directoryReader(join(FIXTURES, 'olmo2-bf16'))).lm;
+    expect(lm.config).toMatchObject({ preNorms: false, postNorms: true, qkNorm: true, qkNormFull: true, kvHeads: 2 });
+    expect(lm.params.get('layers.0.attn.knorm.weight')!.shape).toEqual([16]);
+    expect([...lm.params.keys()].some((n) => /\.norm[12]\./.test(n))).toBe(false);
+    const variant = (edit: (w: Map<string, Float32Array>) => void) => variantDiff(lm, 'olmo2-bf16', {}, edit);
+    expect(variant(() => {})).toBeLessThan(1e-5);
+    // Normed head by head (the same gains per head) instead of over the projection: other scores.
+    const perHead = new TransformerLM({ ...lm.config, qkNormFull: false }, null);
+    expect(perHead.params.get('layers.0.attn.qnorm.weight')!.shape).toEqual([8]);
+    expect(
+      variant((w) => {
+        for (const [n, t] of w) if (n.endsWith('postnorm2.weight')) t.fill(1);
+      }),
+    ).toBeGreaterThan(1e-3);
   });
 
   it("SmolLM3's NoPE layer is the model's, and its unused sliding window is not", () => {

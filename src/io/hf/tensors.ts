@@ -365,6 +365,14 @@ function llamaRecipe(name: string, p: string): Recipe | null {
   return from ? direct(`layers.${m[1]}.${from}.${m[3]}`) : null;
 }
 
+/** OLMo 2: Llama's names, with its two norms after attention and after the MLP. */
+function olmo2Recipe(name: string, p: string): Recipe | null {
+  const m = /^layers\.(\d+)\.(postnorm1|postnorm2)\.weight$/.exec(name);
+  if (!m) return llamaRecipe(name, p);
+  const norm = m[2] === 'postnorm1' ? 'post_attention_layernorm' : 'post_feedforward_layernorm';
+  return { from: `${p}layers.${m[1]}.${norm}.weight`, transpose: false };
+}
+
 /** Phi-3: Llama's names, but Q/K/V in one qkv_proj and the gate above the up projection in gate_up_proj. */
 function phi3Recipe(name: string, c: ModelConfig, p: string): Recipe | null {
   const m = /^layers\.(\d+)\.(attn\.[qkv]|ffn\.gate|ffn\.up)\.weight$/.exec(name);
@@ -430,6 +438,7 @@ const FAMILY_NAME: Record<HfFamily, string> = {
   cohere: 'Cohere',
   granite: 'Granite',
   smollm3: 'SmolLM3',
+  olmo2: 'OLMo 2',
   llama: 'Llama',
   qwen2: 'Qwen2',
   qwen3: 'Qwen3',
@@ -461,6 +470,7 @@ const FAMILY_RECIPE: Record<HfFamily, RecipeOf> = {
   qwen3: (name, _c, p) => llamaRecipe(name, p),
   granite: (name, _c, p) => llamaRecipe(name, p),
   smollm3: (name, _c, p) => llamaRecipe(name, p),
+  olmo2: (name, _c, p) => olmo2Recipe(name, p),
 };
 
 export interface ImportPlan {
