@@ -110,7 +110,7 @@ export function formatAnalysis(title: string, a: Analysis, scaling: ScalingRow[]
   const shared = (m: readonly number[]) => m.some((v, i) => v !== i);
   out.push(title);
   out.push(
-    `${c.layers} layers, d ${c.dModel}, ${c.heads} heads${c.headDim ? ` of ${c.headDim}` : ''} / ${c.kvHeads} KV heads${c.qkNorm ? ', query/key head norms' : ''}${rotaryText(c)}${windowText(c)}, ${FFN_NAMES[c.ffn]} FFN ${c.ffnHidden}${c.postNorms ? ' (norms after attention and FFN too)' : ''}${blockText(c)}, vocabulary ${fmtInt(c.vocabSize)}${c.embedDim ? `, factorized embedding E=${c.embedDim}` : ''}${c.tieEmbeddings ? ', tied output head' : ''}${capsText(c)}${a.encoder ? ', encoder' : ''}`,
+    `${c.layers} layers, d ${c.dModel}, ${c.heads} heads${c.headDim ? ` of ${c.headDim}` : ''} / ${c.kvHeads} KV heads${c.qkNorm && !c.qkNormFull ? ', query/key head norms' : ''}${rotaryText(c)}${windowText(c)}, ${FFN_NAMES[c.ffn]} FFN ${c.ffnHidden}${c.postNorms && c.preNorms ? ' (norms after attention and FFN too)' : ''}${blockText(c)}, vocabulary ${fmtInt(c.vocabSize)}${c.embedDim ? `, factorized embedding E=${c.embedDim}` : ''}${c.tieEmbeddings ? ', tied output head' : ''}${capsText(c)}${a.encoder ? ', encoder' : ''}`,
   );
   const plans = [
     shared(a.plan.attnSet) && `attention sets ${mapText(a.plan.attnSet)}`,
