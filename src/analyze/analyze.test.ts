@@ -41,6 +41,8 @@ describe('published parameter counts', () => {
     // GPT-Neo: the sum of EleutherAI/gpt-neo-125M's tensors; TinyStories-33M's (68.5M with embeddings).
     ['gpt-neo-125m', 125_198_592],
     ['tinystories-33m', 68_514_048],
+    // OLMo 2 7B: its config's tensors (untied head, query/key gains of 4,096 per layer).
+    ['olmo-2-7b', 7_298_617_344],
     // SmolLM3-3B: its config's tensors (the head tied).
     ['smollm3-3b', 3_075_098_624],
     // OPT: transformers' counts (125,239,296 and 1,315,758,080) less the position table's 2 offset rows.

@@ -218,6 +218,28 @@ export const ANALYZER_PRESETS: Record<string, AnalyzerPreset> = {
   'opt-13b': { description: 'OPT 13B (40 heads of 128)', config: opt(40, 5120, 40) },
   'opt-30b': { description: 'OPT 30B (56 heads of 128)', config: opt(48, 7168, 56) },
   'opt-66b': { description: 'OPT 66B (72 heads of 128)', config: opt(64, 9216, 72) },
+  'olmo-2-7b': {
+    description: 'OLMo 2 7B (1124): norms after attention and MLP only, query/key norms over whole projections; MHA',
+    config: {
+      vocabSize: 100352,
+      layers: 32,
+      dModel: 4096,
+      heads: 32,
+      context: 4096,
+      ffn: 'swiglu',
+      ffnHidden: 11008,
+      norm: 'rmsnorm',
+      normEps: 1e-6,
+      positions: 'rope',
+      ropeBase: 500000,
+      preNorms: false,
+      postNorms: true,
+      qkNorm: true,
+      qkNormFull: true,
+      bias: false,
+      tieEmbeddings: false,
+    },
+  },
   'smollm3-3b': {
     description: 'SmolLM3 3B (every 4th layer without RoPE; GQA, 4 KV heads; tied head)',
     config: {
