@@ -299,6 +299,39 @@ describe('bad model directories are refused, naming the file and what is wrong',
       /"attention_layers" \["local","global","local","global"\] disagrees with "attention_types", which spell out \["global","local","global","local"\]/,
     ],
     [
+      'an OPT with another activation',
+      'opt-fp16',
+      editJSON('config.json', (j) => (j.activation_function = 'silu')),
+      /"activation_function": "silu" is not supported \(ReLU, or GELU exact/,
+    ],
+    [
+      'a GPT-Neo whose attention_types is not a list of [kinds, repeats]',
+      'gptneo-tinystories',
+      editJSON('config.json', (j) => (j.attention_types = [['global', 2]])),
+      /"attention_types" must be a list of \[\[kinds…\], repeats\], got \[\["global",2\]\]/,
+    ],
+    [
+      'a GPT-Neo whose attention_types spell out another number of layers',
+      'gptneo-tinystories',
+      editJSON('config.json', (j) => {
+        j.attention_types = [[['global', 'local'], 3]];
+        delete j.attention_layers;
+      }),
+      /"attention_types" spells out 6 layers, but "num_layers" is 4/,
+    ],
+    [
+      'a Granite with a negative residual multiplier',
+      'granite-bf16',
+      editJSON('config.json', (j) => (j.residual_multiplier = -0.22)),
+      /"residual_multiplier" must be a positive number, got -0\.22/,
+    ],
+    [
+      'a SmolLM3 whose no_rope_layers is shorter than its layers',
+      'smollm3-bf16',
+      editJSON('config.json', (j) => (j.no_rope_layers = [1, 1])),
+      /"no_rope_layers" must list 1 \(RoPE\) or 0 \(none\) for each of the 4 layers, got \[1,1\]/,
+    ],
+    [
       'a SmolLM3 whose NoPE layers are not every Nth',
       'smollm3-bf16',
       editJSON('config.json', (j) => (j.no_rope_layers = [1, 0, 0, 1])),
