@@ -732,6 +732,89 @@ def write_olmo2(name):
     save_llama_family(name, cfg, w, torch.bfloat16, torch.randint(0, vocab - 1, (1, 16)), logits=olmo2_logits)
 
 
+def starcoder2_logits(w, cfg, ids):
+    """Starcoder2ForCausalLM forward in float64 (modeling_starcoder2.py): LayerNorm with biases before
+    attention and before the MLP, biased q/k/v/o and c_fc/c_proj, GQA, RoPE over whole heads, every
+    layer's keys limited to the newest sliding_window positions, gelu_pytorch_tanh, a tied head."""
+    p = lambda name: w[name].double()
+    d, H, G = cfg["hidden_size"], cfg["num_attention_heads"], cfg["num_key_value_heads"]
+    hd, T, eps = d // H, ids.shape[1], cfg["norm_epsilon"]
+    inv = 1.0 / (cfg["rope_theta"] ** (torch.arange(0, hd, 2, dtype=torch.float64) / hd))
+    emb = torch.cat((torch.outer(torch.arange(T, dtype=torch.float64), inv),) * 2, dim=-1)
+    cos, sin = emb.cos(), emb.sin()
+    q_idx, k_idx = torch.arange(T)[:, None], torch.arange(T)[None, :]
+    mask = (k_idx <= q_idx) & (k_idx > q_idx - cfg["sliding_window"])
+    lin = lambda t, name: t @ p(name + ".weight").T + p(name + ".bias")
+    ln = lambda t, name: F.layer_norm(t, (d,), p(name + ".weight"), p(name + ".bias"), eps)
+    x = p("model.embed_tokens.weight")[ids]
+    for i in range(cfg["num_hidden_layers"]):
+        l = f"model.layers.{i}."
+        h = ln(x, l + "input_layernorm")
+        q = lin(h, l + "self_attn.q_proj").view(1, T, H, hd).transpose(1, 2)
+        k = lin(h, l + "self_attn.k_proj").view(1, T, G, hd).transpose(1, 2)
+        v = lin(h, l + "self_attn.v_proj").view(1, T, G, hd).transpose(1, 2)
+        q, k = q * cos + rotate_half(q) * sin, k * cos + rotate_half(k) * sin
+        k, v = k.repeat_interleave(H // G, dim=1), v.repeat_interleave(H // G, dim=1)
+        s = (q @ k.transpose(-1, -2)) / math.sqrt(hd)
+        o = (s.masked_fill(~mask, float("-inf")).softmax(-1) @ v).transpose(1, 2).reshape(1, T, d)
+        x = x + lin(o, l + "self_attn.o_proj")
+        h = ln(x, l + "post_attention_layernorm")
+        x = x + lin(F.gelu(lin(h, l + "mlp.c_fc"), approximate="tanh"), l + "mlp.c_proj")
+    x = ln(x, "model.norm")
+    return x @ p("model.embed_tokens.weight").T
+
+
+def write_starcoder2(name):
+    """A StarCoder2-style model (Starcoder2ForCausalLM, as starcoder2-3b's config.json lays it out,
+    mlp_type and norm_type included): 2 layers, d 32, GQA 4/1, a sliding window of 6 that 16 tokens
+    outrun, biases everywhere, a tied head, rope_theta 999999.44, fp16, GPT-2's vocab.json + merges.txt."""
+    torch.manual_seed(2048)
+    directory = os.path.join(OUT, name)
+    os.makedirs(directory, exist_ok=True)
+    vocab = gpt2_tokenizer(directory, 43, False)
+    cfg = llama_family_config(
+        "Starcoder2ForCausalLM",
+        "starcoder2",
+        vocab,
+        attention_dropout=0.1,
+        bos_token_id=vocab - 1,
+        embedding_dropout=0.1,
+        eos_token_id=vocab - 1,
+        hidden_act="gelu_pytorch_tanh",
+        intermediate_size=128,
+        mlp_type="default",
+        norm_epsilon=1e-5,
+        norm_type="layer_norm",
+        num_key_value_heads=1,
+        residual_dropout=0.1,
+        rope_theta=999999.4420358813,
+        sliding_window=6,
+        torch_dtype="float16",
+        transformers_version="4.37.0.dev0",
+        use_bias=True,
+    )
+    d, f_, L = cfg["hidden_size"], cfg["intermediate_size"], cfg["num_hidden_layers"]
+    kv = d // cfg["num_attention_heads"]
+    rnd = lambda *s, std=0.1: torch.randn(*s) * std
+    w = {"model.embed_tokens.weight": rnd(vocab, d, std=0.3)}
+    for i in range(L):
+        l = f"model.layers.{i}."
+        for norm in ("input_layernorm", "post_attention_layernorm"):
+            w[l + f"{norm}.weight"] = 1 + rnd(d)
+            w[l + f"{norm}.bias"] = rnd(d, std=0.05)
+        for n, rows in (("q_proj", d), ("k_proj", kv), ("v_proj", kv), ("o_proj", d)):
+            w[l + f"self_attn.{n}.weight"] = rnd(rows, d, std=0.3)
+            w[l + f"self_attn.{n}.bias"] = rnd(rows, std=0.05)
+        w[l + "mlp.c_fc.weight"] = rnd(f_, d, std=0.2)
+        w[l + "mlp.c_fc.bias"] = rnd(f_, std=0.05)
+        w[l + "mlp.c_proj.weight"] = rnd(d, f_, std=0.1)
+        w[l + "mlp.c_proj.bias"] = rnd(d, std=0.05)
+    w["model.norm.weight"] = 1 + rnd(d)
+    w["model.norm.bias"] = rnd(d, std=0.05)
+    cfg["tie_word_embeddings"] = True
+    save_llama_family(name, cfg, w, torch.float16, torch.randint(0, vocab - 1, (1, 16)), logits=starcoder2_logits)
+
+
 def write_qwen3(name):
     """A Qwen3-style model: q_norm / k_norm on each head, head_dim 16 on hidden_size 32 with 4 heads
     (queries 64 wide, as Qwen3-0.6B's 16 × 128 on 1,024), GQA, tied, rope_theta 1e6, bf16, no
@@ -2155,6 +2238,9 @@ def write_torch_bins():
 if __name__ == "__main__":
     import sys
 
+    if sys.argv[1:] == ["starcoder2"]:  # only the StarCoder2 directory
+        write_starcoder2("starcoder2-fp16")
+        sys.exit(0)
     if sys.argv[1:] == ["olmo2"]:  # only the OLMo 2 directory
         write_olmo2("olmo2-bf16")
         sys.exit(0)

@@ -1,5 +1,5 @@
 // `shareformer export`: a checkpoint as a Hugging Face model directory (--to hf: the stock family's
-// layout that matches the config — GPT-2, GPT-Neo, OPT, GPT-NeoX, Phi, GPT-J, Falcon, StableLM, Cohere, Granite, SmolLM3, OLMo 2, Llama /
+// layout that matches the config — GPT-2, GPT-Neo, OPT, GPT-NeoX, Phi, GPT-J, Falcon, StableLM, Cohere, Granite, SmolLM3, OLMo 2, StarCoder2, Llama /
 // Mistral, Qwen2 / Qwen3, Gemma 1 / 2 / 3 — which transformers loads unchanged) or as one ONNX file with a KV cache for onnxruntime
 // (--to onnx: any sharing plan).
 import { existsSync, mkdirSync, readdirSync } from 'node:fs';
@@ -22,7 +22,7 @@ export function exportCommand(): Command {
   return new Command('export')
     .summary('export a checkpoint to Hugging Face (--to hf) or ONNX (--to onnx)')
     .description(
-      'export a checkpoint for other tools: --to hf writes a Hugging Face model directory in the stock layout that matches the config (GPT-2, GPT-Neo, OPT, GPT-NeoX, Phi, GPT-J, Falcon, StableLM, Cohere, Granite, SmolLM3, OLMo 2, Llama/Mistral, Qwen2/3, Gemma 1/2/3); --to onnx writes one ONNX decoder file with a KV cache, for onnxruntime (any sharing plan)',
+      'export a checkpoint for other tools: --to hf writes a Hugging Face model directory in the stock layout that matches the config (GPT-2, GPT-Neo, OPT, GPT-NeoX, Phi, GPT-J, Falcon, StableLM, Cohere, Granite, SmolLM3, OLMo 2, StarCoder2, Llama/Mistral, Qwen2/3, Gemma 1/2/3); --to onnx writes one ONNX decoder file with a KV cache, for onnxruntime (any sharing plan)',
     )
     .requiredOption('--checkpoint <run>', 'run directory, checkpoint directory, or a .zip of one')
     .addOption(

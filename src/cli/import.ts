@@ -22,7 +22,7 @@ interface ImportOpts {
 export function importCommand(): Command {
   return new Command('import')
     .description(
-      'import a Hugging Face model directory (GPT-2, GPT-Neo/TinyStories, OPT, GPT-NeoX/Pythia, Phi, GPT-J, Falcon, StableLM, Cohere, Granite, SmolLM3, OLMo 2, Llama, Mistral, Qwen2/3, Phi-3, Gemma 1/2/3; safetensors or pytorch_model.bin) as a shareformer checkpoint',
+      'import a Hugging Face model directory (GPT-2, GPT-Neo/TinyStories, OPT, GPT-NeoX/Pythia, Phi, GPT-J, Falcon, StableLM, Cohere, Granite, SmolLM3, OLMo 2, StarCoder2, Llama, Mistral, Qwen2/3, Phi-3, Gemma 1/2/3; safetensors or pytorch_model.bin) as a shareformer checkpoint',
     )
     .requiredOption(
       '--from <dir>',

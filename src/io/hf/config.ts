@@ -18,7 +18,8 @@
 // bias, rotary embeddings in adjacent pairs, scaled logits) and Granite (GraniteForCausalLM: Llama's
 // computation with multipliers on embeddings, block outputs, scores and logits) and SmolLM3
 // (SmolLM3ForCausalLM: Llama's with every Nth layer unrotated) and OLMo 2 (Olmo2ForCausalLM: Llama's
-// with norms after attention and MLP only, query/key norms over whole projections) and OPT (OPTForCausalLM: GPT-2's block
+// with norms after attention and MLP only, query/key norms over whole projections) and StarCoder2
+// (Starcoder2ForCausalLM: LayerNorm, GQA, RoPE, a GELU MLP, biases, a sliding window) and OPT (OPTForCausalLM: GPT-2's block
 // with a ReLU MLP and separate projections, learned positions behind a two-row offset).
 // Every field is either mapped, known not to change the
 // computation (dropout rates, token ids, bookkeeping), or refused by name: a config that asks for
@@ -39,6 +40,7 @@ export type HfFamily =
   | 'granite'
   | 'smollm3'
   | 'olmo2'
+  | 'starcoder2'
   | 'llama'
   | 'qwen2'
   | 'qwen3'
@@ -60,6 +62,7 @@ export const SUPPORTED_ARCHITECTURES: Record<string, HfFamily> = {
   GraniteForCausalLM: 'granite',
   SmolLM3ForCausalLM: 'smollm3',
   Olmo2ForCausalLM: 'olmo2',
+  Starcoder2ForCausalLM: 'starcoder2',
   LlamaForCausalLM: 'llama',
   MistralForCausalLM: 'llama',
   Qwen2ForCausalLM: 'qwen2',
@@ -86,6 +89,7 @@ export const FAMILY_ARCHITECTURE: Record<HfFamily, string> = {
   granite: 'GraniteForCausalLM',
   smollm3: 'SmolLM3ForCausalLM',
   olmo2: 'Olmo2ForCausalLM',
+  starcoder2: 'Starcoder2ForCausalLM',
   llama: 'LlamaForCausalLM',
   qwen2: 'Qwen2ForCausalLM',
   qwen3: 'Qwen3ForCausalLM',
@@ -159,6 +163,7 @@ type LlamaFamily = Exclude<
   | 'granite'
   | 'smollm3'
   | 'olmo2'
+  | 'starcoder2'
   | 'gemma'
   | 'gemma2'
   | 'gemma3'
@@ -1083,6 +1088,58 @@ function smolLM3Config(cfg: Json, source: string): Partial<ModelConfig> {
   return { ...base, slidingWindow: 0, noRopeEvery };
 }
 
+const STARCODER2_FIELDS = new Set([
+  'vocab_size',
+  'hidden_size',
+  'intermediate_size',
+  'num_hidden_layers',
+  'num_attention_heads',
+  'num_key_value_heads',
+  'max_position_embeddings',
+  'hidden_act',
+  'norm_epsilon',
+  'rope_theta',
+  'rope_scaling',
+  'rope_parameters',
+  'sliding_window',
+  'use_bias',
+  'tie_word_embeddings',
+  'mlp_type',
+  'norm_type',
+  'embedding_dropout',
+  'residual_dropout',
+  'attention_dropout',
+]);
+
+/**
+ * StarCoder2 (3B, 7B, 15B): LayerNorm with biases before attention and before a GELU MLP (c_fc,
+ * c_proj), GQA, RoPE over whole heads, a sliding window in every layer when sliding_window is
+ * narrower than the context, biases on every linear layer unless use_bias is false.
+ */
+function starcoder2Config(cfg: Json, source: string): Partial<ModelConfig> {
+  refuseUnknown(cfg, STARCODER2_FIELDS, source);
+  supported(cfg, 'mlp_type', (v) => v === 'default', 'the plain two-matrix MLP', source);
+  supported(cfg, 'norm_type', (v) => v === 'layer_norm', 'LayerNorm', source);
+  const shape = llamaShape(cfg, source);
+  const w = cfg.sliding_window;
+  if (w !== undefined && w !== null && !isPosInt(w))
+    throw new HfImportError(`${source}: "sliding_window" must be a positive integer or null, got ${JSON.stringify(w)}`);
+  return {
+    ...shape,
+    slidingWindow: isPosInt(w) && w < shape.context ? w : 0,
+    ffn: 'gelu',
+    geluExact: geluExact(cfg, source, 'gelu_pytorch_tanh'),
+    ffnHidden: field(cfg, 'intermediate_size', source, isPosInt, 'a positive integer'),
+    norm: 'layernorm',
+    normEps: field(cfg, 'norm_epsilon', source, isPosNum, 'a positive number', 1e-5),
+    positions: 'rope',
+    ...rotary(cfg, source),
+    bias: field(cfg, 'use_bias', source, isBool, 'true or false', true),
+    normBias: true,
+    tieEmbeddings: field(cfg, 'tie_word_embeddings', source, isBool, 'true or false', true),
+  };
+}
+
 const GEMMA3_FIELDS = new Set([
   ...LLAMA_FIELDS,
   'hidden_activation',
@@ -1307,6 +1364,7 @@ const FAMILY_CONFIG: Record<HfFamily, (cfg: Json, source: string) => Partial<Mod
   cohere: cohereConfig,
   granite: graniteConfig,
   smollm3: smolLM3Config,
+  starcoder2: starcoder2Config,
   olmo2: (cfg, source) => ({
     // OLMo 2: Llama's fields; its norms follow attention and the MLP instead of preceding them, and
     // its query and key norms span the whole projections.

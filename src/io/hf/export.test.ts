@@ -59,6 +59,7 @@ describe.each([
   'granite-bf16',
   'smollm3-bf16',
   'olmo2-bf16',
+  'starcoder2-fp16',
 ])('%s: import, export, import', (dir) => {
   it('gives bit-identical logits and the same token ids', () => {
     const first = importHuggingFace(directoryReader(join(FIXTURES, dir)));
@@ -480,6 +481,16 @@ describe('shareformer models out to Hugging Face', () => {
     );
   });
 
+  it('LayerNorm, rope and a GELU MLP with grouped K/V heads go out as StarCoder2, a window too', () => {
+    for (const over of [{ kvHeads: 1 }, { slidingWindow: 4 }]) {
+      const lm = new TransformerLM({ ...gpt2Like, positions: 'rope', ...over }, 5);
+      const { out, back } = roundTrip(lm, chars);
+      expect(out.architecture).toBe('Starcoder2ForCausalLM');
+      expect(back.lm.config).toMatchObject(over);
+      expect(logits(back.lm)).toEqual(logits(lm));
+    }
+  });
+
   it('NoPE layers on a Llama layout go out as SmolLM3, each layer marked', () => {
     const lm = new TransformerLM(
       { ...gpt2Like, ffn: 'swiglu', norm: 'rmsnorm', positions: 'rope', bias: false, noRopeEvery: 2 },
@@ -605,8 +616,8 @@ describe('shareformer models out to Hugging Face', () => {
     ['attention-weight sharing', { shareAttention: 'group:2' }, /every layer compute its own attention probabilities/],
     ['a factorized embedding', { embedDim: 8 }, /factorized embedding \(embedDim 8\) has no place/],
     [
-      'a mix of the families',
-      { positions: 'rope', kvHeads: 1 },
+      'a mix of the families (parallel blocks with one K/V head)',
+      { positions: 'rope', kvHeads: 1, parallelBlocks: true, ropeDims: 4 },
       /export as GPTNeoXForCausalLM, which has layernorm, .*; this model lacks as many K\/V heads as heads/,
     ],
     [

@@ -114,6 +114,9 @@ export function exportFamily(c: ModelConfig): HfFamily {
       throw new HfExportError('Gemma has no parallel blocks (--parallel-blocks exports as GPTNeoXForCausalLM only)');
     return gemmaFamily(c);
   }
+  // LayerNorm, rope and a GELU MLP in sequence with grouped K/V heads or a window are StarCoder2's.
+  const sequentialNeox = c.norm === 'layernorm' && c.positions === 'rope' && c.ffn === 'gelu' && !c.parallelBlocks;
+  if (sequentialNeox && (c.kvHeads !== c.heads || c.slidingWindow > 0)) return starcoder2Family(c);
   const neox = c.parallelBlocks || c.ropeDims > 0 || c.geluExact;
   const neoxLayout = c.norm === 'layernorm' && c.positions === 'rope' && c.ffn === 'gelu' && c.bias;
   if (neox || neoxLayout) return neoxFamily(c);
@@ -204,6 +207,27 @@ function graniteFamily(c: ModelConfig): HfFamily {
     },
   );
   return 'granite';
+}
+
+/** StarCoder2's: LayerNorm with biases, rope over whole heads, a GELU MLP, GQA, a window in every layer or none. */
+function starcoder2Family(c: ModelConfig): HfFamily {
+  requireLayout(
+    'LayerNorm, rope and a GELU MLP with grouped K/V heads or a sliding window export as Starcoder2ForCausalLM',
+    {
+      'LayerNorm biases': c.normBias,
+      'biases on every linear layer or none': c.bias ? c.attentionBias : !c.qkvBias,
+      'heads of dModel / heads': headSize(c) * c.heads === c.dModel,
+    },
+    {
+      ...parallelExtras(c),
+      'a sliding window': false,
+      'partial rotary': c.ropeDims > 0,
+      'NoPE layers': c.noRopeEvery > 0,
+      'full-attention layers between windowed ones': c.fullAttentionEvery > 0,
+      'a biased output head': c.headBias,
+    },
+  );
+  return 'starcoder2';
 }
 
 /** OLMo 2's: Llama's layout with RMSNorms after attention and the MLP only and query/key norms over whole projections. */
@@ -623,6 +647,69 @@ function graniteConfig(c: ModelConfig, rope_scaling: unknown, ids: Record<string
     residual_multiplier: c.residualMultiplier,
     attention_multiplier: 1 / Math.sqrt(c.attentionScalar || headSize(c)),
     logits_scaling: 1 / c.logitScale,
+    vocab_size: c.vocabSize,
+    tie_word_embeddings: c.tieEmbeddings,
+    torch_dtype: 'float32',
+    ...ids,
+  };
+}
+
+/** StarCoder2's names: Llama's for attention and norms, each with its bias; mlp.c_fc and c_proj. */
+function starcoder2Tensors(lm: TransformerLM): Record<string, TensorToWrite> {
+  const c = lm.config,
+    d = c.dModel,
+    hd = headSize(c),
+    kv = c.kvHeads * hd,
+    f = c.ffnHidden;
+  const w = (name: string) => lm.params.get(name)!.data;
+  const t: Record<string, TensorToWrite> = {
+    'model.embed_tokens.weight': { shape: [c.vocabSize, d], data: w('embed.weight') },
+  };
+  for (let i = 0; i < c.layers; i++) {
+    const a = `layers.${lm.plan.attnSet[i]}`,
+      m = `layers.${lm.plan.ffnSet[i]}`,
+      l = `model.layers.${i}`;
+    for (const kind of ['weight', 'bias'] as const) {
+      t[`${l}.input_layernorm.${kind}`] = { shape: [d], data: w(`${a}.norm1.${kind}`) };
+      t[`${l}.post_attention_layernorm.${kind}`] = { shape: [d], data: w(`${m}.norm2.${kind}`) };
+    }
+    for (const [hf, ours, set, rows, cols] of [
+      ['self_attn.q_proj', 'attn.q', a, d, d],
+      ['self_attn.k_proj', 'attn.k', a, kv, d],
+      ['self_attn.v_proj', 'attn.v', a, kv, d],
+      ['self_attn.o_proj', 'attn.o', a, d, d],
+      ['mlp.c_fc', 'ffn.up', m, f, d],
+      ['mlp.c_proj', 'ffn.down', m, d, f],
+    ] as const) {
+      t[`${l}.${hf}.weight`] = { shape: [rows, cols], data: layerMatrix(lm, i, ours) };
+      if (c.bias) t[`${l}.${hf}.bias`] = { shape: [rows], data: w(`${set}.${ours}.bias`) };
+    }
+  }
+  t['model.norm.weight'] = { shape: [d], data: w('norm.weight') };
+  t['model.norm.bias'] = { shape: [d], data: w('norm.bias') };
+  if (!c.tieEmbeddings) t['lm_head.weight'] = { shape: [c.vocabSize, d], data: w('head.weight') };
+  return t;
+}
+
+/** StarCoder2-7B's config.json fields. */
+function starcoder2Config(
+  c: ModelConfig,
+  rope_scaling: unknown,
+  ids: Record<string, unknown>,
+): Record<string, unknown> {
+  const { head_dim: _, rms_norm_eps: __, ...sizes } = llamaSizes(c);
+  return {
+    architectures: ['Starcoder2ForCausalLM'],
+    model_type: 'starcoder2',
+    hidden_act: c.geluExact ? 'gelu' : 'gelu_pytorch_tanh',
+    ...sizes,
+    norm_epsilon: c.normEps,
+    rope_scaling,
+    sliding_window: c.slidingWindow || null,
+    use_bias: c.bias,
+    embedding_dropout: 0,
+    residual_dropout: 0,
+    attention_dropout: 0,
     vocab_size: c.vocabSize,
     tie_word_embeddings: c.tieEmbeddings,
     torch_dtype: 'float32',
@@ -1250,6 +1337,7 @@ function hfConfig(family: HfFamily, lm: TransformerLM, tokenizer: Tokenizer): Re
   if (family === 'granite') return graniteConfig(c, rope_scaling, ids);
   if (family === 'smollm3') return smolLM3Config(c, rope_scaling, ids);
   if (family === 'olmo2') return olmo2Config(c, rope_scaling, ids);
+  if (family === 'starcoder2') return starcoder2Config(c, rope_scaling, ids);
   if (family === 'falcon') return falconConfig(lm, rope_scaling, ids);
   if (family === 'stablelm') return stablelmConfig(c, rope_scaling, ids);
   if (family === 'cohere') return cohereConfig(c, rope_scaling, ids);
@@ -1298,6 +1386,7 @@ const FAMILY_TENSORS: Record<HfFamily, (lm: TransformerLM) => Record<string, Ten
   granite: llamaTensors,
   smollm3: llamaTensors,
   olmo2: llamaTensors,
+  starcoder2: starcoder2Tensors,
 };
 
 export interface HfExport {

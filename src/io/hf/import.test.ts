@@ -1,5 +1,5 @@
 // Hugging Face checkpoints come in with their meaning intact: the logits of every fixture model
-// (GPT-2, GPT-Neo, OPT, GPT-NeoX, Phi-2, GPT-J, Falcon, StableLM, Cohere, Granite, SmolLM3, OLMo 2, Llama / Mistral, Llama 3.1's rope scaling, Qwen2, Qwen3, Phi-3 and Gemma 1, 2, 3; Hub and save_pretrained layouts; fp32, fp16, bf16; single and
+// (GPT-2, GPT-Neo, OPT, GPT-NeoX, Phi-2, GPT-J, Falcon, StableLM, Cohere, Granite, SmolLM3, OLMo 2, StarCoder2, Llama / Mistral, Llama 3.1's rope scaling, Qwen2, Qwen3, Phi-3 and Gemma 1, 2, 3; Hub and save_pretrained layouts; fp32, fp16, bf16; single and
 // sharded) match PyTorch's, computed from the published model definitions, to 1e-5; the written
 // checkpoint loads bit-exactly; and bad directories are refused with the file and tensor named.
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -82,6 +82,7 @@ describe.each([
   ['granite-bf16', 'GraniteForCausalLM', 'BF16'],
   ['smollm3-bf16', 'SmolLM3ForCausalLM', 'BF16'],
   ['olmo2-bf16', 'Olmo2ForCausalLM', 'BF16'],
+  ['starcoder2-fp16', 'Starcoder2ForCausalLM', 'F16'],
   // The same weights as PyTorch checkpoints (torch.save's zip of a pickled state dict).
   ['gptj-bin', 'GPTJForCausalLM', 'F16'],
   ['gptj-bin-zip64', 'GPTJForCausalLM', 'F16'],
@@ -146,7 +147,7 @@ describe('bad model directories are refused, naming the file and what is wrong',
       'an unknown architecture',
       'gpt2-hub',
       editJSON('config.json', (j) => (j.architectures = ['BertForMaskedLM'])),
-      /config\.json: "architectures" is \["BertForMaskedLM"\]; supported: GPT2LMHeadModel, GPTNeoForCausalLM, OPTForCausalLM, GPTNeoXForCausalLM, PhiForCausalLM, GPTJForCausalLM, FalconForCausalLM, StableLmForCausalLM, CohereForCausalLM, GraniteForCausalLM, SmolLM3ForCausalLM, Olmo2ForCausalLM, LlamaForCausalLM, MistralForCausalLM, Qwen2ForCausalLM, Qwen3ForCausalLM, Phi3ForCausalLM/,
+      /config\.json: "architectures" is \["BertForMaskedLM"\]; supported: GPT2LMHeadModel, GPTNeoForCausalLM, OPTForCausalLM, GPTNeoXForCausalLM, PhiForCausalLM, GPTJForCausalLM, FalconForCausalLM, StableLmForCausalLM, CohereForCausalLM, GraniteForCausalLM, SmolLM3ForCausalLM, Olmo2ForCausalLM, Starcoder2ForCausalLM, LlamaForCausalLM, MistralForCausalLM, Qwen2ForCausalLM, Qwen3ForCausalLM, Phi3ForCausalLM/,
     ],
     [
       'dynamic rope scaling',
@@ -757,6 +758,21 @@ describe('bad model directories are refused, naming the file and what is wrong',
     expect(
       variant((w) => {
         for (const [n, t] of w) if (n.endsWith('postnorm2.weight')) t.fill(1);
+      }),
+    ).toBeGreaterThan(1e-3);
+  });
+
+  it("StarCoder2's grouped K/V heads, window, LayerNorm and MLP biases are the model's", () => {
+    const lm = importHuggingFace(directoryReader(join(FIXTURES, 'starcoder2-fp16'))).lm;
+    expect(lm.config).toMatchObject({ kvHeads: 1, slidingWindow: 6, norm: 'layernorm', ffn: 'gelu', bias: true });
+    const variant = (over: Partial<ModelConfig>, edit?: (w: Map<string, Float32Array>) => void) =>
+      variantDiff(lm, 'starcoder2-fp16', over, edit);
+    expect(variant({})).toBeLessThan(1e-5);
+    expect(variant({ slidingWindow: 0 })).toBeGreaterThan(1e-3);
+    expect(variant({ geluExact: true })).toBeGreaterThan(1e-5);
+    expect(
+      variant({}, (w) => {
+        for (const [n, t] of w) if (n.endsWith('ffn.up.bias')) t.fill(0);
       }),
     ).toBeGreaterThan(1e-3);
   });

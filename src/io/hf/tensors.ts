@@ -365,6 +365,14 @@ function llamaRecipe(name: string, p: string): Recipe | null {
   return from ? direct(`layers.${m[1]}.${from}.${m[3]}`) : null;
 }
 
+/** StarCoder2: Llama's names for attention and norms (with biases), mlp.c_fc / c_proj for the MLP. */
+function starcoder2Recipe(name: string, p: string): Recipe | null {
+  if (name === 'norm.bias') return { from: `${p}norm.bias`, transpose: false };
+  const m = /^layers\.(\d+)\.ffn\.(up|down)\.(weight|bias)$/.exec(name);
+  if (!m) return llamaRecipe(name, p);
+  return { from: `${p}layers.${m[1]}.mlp.${m[2] === 'up' ? 'c_fc' : 'c_proj'}.${m[3]}`, transpose: false };
+}
+
 /** OLMo 2: Llama's names, with its two norms after attention and after the MLP. */
 function olmo2Recipe(name: string, p: string): Recipe | null {
   const m = /^layers\.(\d+)\.(postnorm1|postnorm2)\.weight$/.exec(name);
@@ -439,6 +447,7 @@ const FAMILY_NAME: Record<HfFamily, string> = {
   granite: 'Granite',
   smollm3: 'SmolLM3',
   olmo2: 'OLMo 2',
+  starcoder2: 'StarCoder2',
   llama: 'Llama',
   qwen2: 'Qwen2',
   qwen3: 'Qwen3',
@@ -471,6 +480,7 @@ const FAMILY_RECIPE: Record<HfFamily, RecipeOf> = {
   granite: (name, _c, p) => llamaRecipe(name, p),
   smollm3: (name, _c, p) => llamaRecipe(name, p),
   olmo2: (name, _c, p) => olmo2Recipe(name, p),
+  starcoder2: (name, _c, p) => starcoder2Recipe(name, p),
 };
 
 export interface ImportPlan {
