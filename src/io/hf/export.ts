@@ -632,6 +632,14 @@ function gptNeoTensors(lm: TransformerLM): Record<string, TensorToWrite> {
   return t;
 }
 
+/** The fields every config.json ends with: the vocabulary, the head's tying, the dtype written, the token ids. */
+const closing = (c: ModelConfig, ids: Record<string, unknown>) => ({
+  vocab_size: c.vocabSize,
+  tie_word_embeddings: c.tieEmbeddings,
+  torch_dtype: 'float32',
+  ...ids,
+});
+
 /** Granite 3's config.json: Llama's fields, its four multipliers, and one switch each for attention and MLP biases. */
 function graniteConfig(c: ModelConfig, rope_scaling: unknown, ids: Record<string, unknown>): Record<string, unknown> {
   const { head_dim: _, ...sizes } = llamaSizes(c);
@@ -647,10 +655,7 @@ function graniteConfig(c: ModelConfig, rope_scaling: unknown, ids: Record<string
     residual_multiplier: c.residualMultiplier,
     attention_multiplier: 1 / Math.sqrt(c.attentionScalar || headSize(c)),
     logits_scaling: 1 / c.logitScale,
-    vocab_size: c.vocabSize,
-    tie_word_embeddings: c.tieEmbeddings,
-    torch_dtype: 'float32',
-    ...ids,
+    ...closing(c, ids),
   };
 }
 
@@ -710,10 +715,7 @@ function starcoder2Config(
     embedding_dropout: 0,
     residual_dropout: 0,
     attention_dropout: 0,
-    vocab_size: c.vocabSize,
-    tie_word_embeddings: c.tieEmbeddings,
-    torch_dtype: 'float32',
-    ...ids,
+    ...closing(c, ids),
   };
 }
 
@@ -727,10 +729,7 @@ function olmo2Config(c: ModelConfig, rope_scaling: unknown, ids: Record<string, 
     ...sizes,
     rope_scaling,
     attention_bias: false,
-    vocab_size: c.vocabSize,
-    tie_word_embeddings: c.tieEmbeddings,
-    torch_dtype: 'float32',
-    ...ids,
+    ...closing(c, ids),
   };
 }
 
@@ -749,10 +748,7 @@ function smolLM3Config(c: ModelConfig, rope_scaling: unknown, ids: Record<string
     no_rope_layer_interval: c.noRopeEvery,
     use_sliding_window: false,
     sliding_window: null,
-    vocab_size: c.vocabSize,
-    tie_word_embeddings: c.tieEmbeddings,
-    torch_dtype: 'float32',
-    ...ids,
+    ...closing(c, ids),
   };
 }
 
@@ -776,10 +772,7 @@ function gptNeoConfig(c: ModelConfig, ids: Record<string, unknown>): Record<stri
     embed_dropout: 0,
     resid_dropout: 0,
     attention_dropout: 0,
-    vocab_size: c.vocabSize,
-    tie_word_embeddings: c.tieEmbeddings,
-    torch_dtype: 'float32',
-    ...ids,
+    ...closing(c, ids),
   };
 }
 
@@ -844,10 +837,7 @@ function optConfig(c: ModelConfig, ids: Record<string, unknown>): Record<string,
     attention_dropout: 0,
     activation_dropout: 0,
     layerdrop: 0,
-    vocab_size: c.vocabSize,
-    tie_word_embeddings: c.tieEmbeddings,
-    torch_dtype: 'float32',
-    ...ids,
+    ...closing(c, ids),
   };
 }
 
@@ -937,10 +927,7 @@ function falconConfig(lm: TransformerLM, rope_scaling: unknown, ids: Record<stri
     layer_norm_epsilon: c.normEps,
     rope_theta: c.ropeBase,
     rope_scaling,
-    vocab_size: c.vocabSize,
-    tie_word_embeddings: c.tieEmbeddings,
-    torch_dtype: 'float32',
-    ...ids,
+    ...closing(c, ids),
   };
 }
 
@@ -960,10 +947,7 @@ function gptjConfig(c: ModelConfig, ids: Record<string, unknown>): Record<string
     attn_pdrop: 0,
     embd_pdrop: 0,
     resid_pdrop: 0,
-    vocab_size: c.vocabSize,
-    tie_word_embeddings: c.tieEmbeddings,
-    torch_dtype: 'float32',
-    ...ids,
+    ...closing(c, ids),
   };
 }
 
@@ -1052,10 +1036,7 @@ function neoxConfig(c: ModelConfig, rope_scaling: unknown, ids: Record<string, u
     rope_scaling,
     use_parallel_residual: c.parallelBlocks,
     attention_bias: true,
-    vocab_size: c.vocabSize,
-    tie_word_embeddings: c.tieEmbeddings,
-    torch_dtype: 'float32',
-    ...ids,
+    ...closing(c, ids),
   };
 }
 
@@ -1166,10 +1147,7 @@ function cohereConfig(c: ModelConfig, rope_scaling: unknown, ids: Record<string,
     rope_scaling,
     attention_bias: false,
     use_qk_norm: false,
-    vocab_size: c.vocabSize,
-    tie_word_embeddings: c.tieEmbeddings,
-    torch_dtype: 'float32',
-    ...ids,
+    ...closing(c, ids),
   };
 }
 
@@ -1187,10 +1165,7 @@ function stablelmConfig(c: ModelConfig, rope_scaling: unknown, ids: Record<strin
     use_qkv_bias: c.qkvBias,
     qk_layernorm: false,
     use_parallel_residual: c.parallelBlocks,
-    vocab_size: c.vocabSize,
-    tie_word_embeddings: c.tieEmbeddings,
-    torch_dtype: 'float32',
-    ...ids,
+    ...closing(c, ids),
   };
 }
 
@@ -1266,10 +1241,7 @@ function gemmaConfig(
     attn_logit_softcapping: c.attentionSoftcap || null,
     final_logit_softcapping: c.logitSoftcap || null,
     ...(gemma3 ? { use_bidirectional_attention: false } : { cache_implementation: 'hybrid' }),
-    vocab_size: c.vocabSize,
-    tie_word_embeddings: c.tieEmbeddings,
-    torch_dtype: 'float32',
-    ...ids,
+    ...closing(c, ids),
   };
 }
 
@@ -1282,10 +1254,7 @@ function gemma1Config(c: ModelConfig, ids: Record<string, unknown>): Record<stri
     hidden_activation: 'gelu_pytorch_tanh',
     ...llamaSizes(c),
     attention_bias: false,
-    vocab_size: c.vocabSize,
-    tie_word_embeddings: c.tieEmbeddings,
-    torch_dtype: 'float32',
-    ...ids,
+    ...closing(c, ids),
   };
 }
 
@@ -1358,10 +1327,7 @@ function hfConfig(family: HfFamily, lm: TransformerLM, tokenizer: Tokenizer): Re
     ...llamaSizes(c),
     ...(family === 'llama' ? llamaOnly : qwenOnly),
     ...(windowed && { sliding_window: c.slidingWindow }),
-    vocab_size: c.vocabSize,
-    tie_word_embeddings: c.tieEmbeddings,
-    torch_dtype: 'float32',
-    ...ids,
+    ...closing(c, ids),
   };
 }
 
