@@ -293,7 +293,7 @@ const NEOX_FIELDS = new Set([
 function neoxConfig(cfg: Json, source: string): Partial<ModelConfig> {
   refuseUnknown(cfg, NEOX_FIELDS, source);
   const { d, heads } = widthAndHeads(cfg, source, 'hidden_size', 'num_attention_heads');
-  supported(cfg, 'attention_bias', (v) => v === true, 'GPT-NeoX with biases on every linear layer', source);
+
   const rope = partialRotary(cfg, source, d / heads, { fraction: 'rotary_pct', base: 'rotary_emb_base' }, 0.25);
   return {
     vocabSize: field(cfg, 'vocab_size', source, isPosInt, 'a positive integer'),
@@ -310,6 +310,8 @@ function neoxConfig(cfg: Json, source: string): Partial<ModelConfig> {
     positions: 'rope',
     ...rope,
     bias: true,
+    // transformers' attention_bias: on query_key_value and dense, or on neither.
+    attentionBias: field(cfg, 'attention_bias', source, isBool, 'true or false', true),
     tieEmbeddings: field(cfg, 'tie_word_embeddings', source, isBool, 'true or false', false),
   };
 }

@@ -428,10 +428,23 @@ describe('shareformer models out to Hugging Face', () => {
     expect(back.lm.config).toMatchObject({ headBias: true, attentionBias: false, ropeDims: 4, tieEmbeddings: true });
     expect([...back.lm.params.get('head.bias')!.data].every((v) => v === 0)).toBe(true);
     expect(logits(back.lm)).toEqual(logits(lm));
-    // Two different norms have no place in GPT-J's one ln_1.
+    // Two different norms have no place in GPT-J's one ln_1: GPT-NeoX's class, with attention_bias
+    // false, holds them (and no head bias; this model has none).
     lm.params.get('layers.2.norm2.weight')!.data[3] += 0.25;
-    expect(() => exportHuggingFace(lm, chars)).toThrow(
-      /GPTJForCausalLM has one LayerNorm per layer for attention and MLP; layer 2's norm1\.weight and norm2\.weight differ/,
+    const neox = roundTrip(lm, chars);
+    expect(neox.out.architecture).toBe('GPTNeoXForCausalLM');
+    expect(JSON.parse(neox.out.files['config.json'] as string)).toMatchObject({ attention_bias: false });
+    expect(neox.back.lm.config).toMatchObject({ attentionBias: false, headBias: false });
+    expect(logits(neox.back.lm)).toEqual(logits(lm));
+    // GPT-J's fixed RoPE base cannot hold another; GPT-NeoX's rotary_emb_base can.
+    const based = roundTrip(new TransformerLM({ ...lm.config, ropeBase: 500000 }, 5), chars);
+    expect(based.out.architecture).toBe('GPTNeoXForCausalLM');
+    expect(based.back.lm.config.ropeBase).toBe(500000);
+    // Neither holds them with one K/V head.
+    const mqa = new TransformerLM({ ...lm.config, kvHeads: 1 }, 5);
+    mqa.params.get('layers.2.norm2.weight')!.data[3] += 0.25;
+    expect(() => exportHuggingFace(mqa, chars)).toThrow(
+      /export as GPTNeoXForCausalLM, .*lacks as many K\/V heads as heads/,
     );
   });
 
@@ -633,12 +646,7 @@ describe('shareformer models out to Hugging Face', () => {
     [
       'attention without biases on a GPT-2 layout',
       { attentionBias: false },
-      /biases without attention biases \(--no-attention-bias\) export as GPTJForCausalLM, .*; this model lacks parallel blocks, rope$/,
-    ],
-    [
-      'a GPT-J layout at another RoPE base',
-      { attentionBias: false, parallelBlocks: true, positions: 'rope', ropeBase: 500000 },
-      /export as GPTJForCausalLM, .*; this model lacks rope base 10000$/,
+      /export as GPTJForCausalLM or as GPTNeoXForCausalLM with attention_bias false; neither holds this model\. .*GPTNeoXForCausalLM, .*; this model lacks rope$/,
     ],
     [
       'sequential Falcon layers with grouped K/V heads',

@@ -96,8 +96,18 @@ export function exportFamily(c: ModelConfig): HfFamily {
   const scaled = c.logitScale !== 1 || (c.attentionScalar > 0 && c.attentionScalar !== headSize(c));
   const llamaScaled = c.norm === 'rmsnorm' && c.ffn === 'swiglu' && scaled;
   if (c.embedMultiplier !== 1 || c.residualMultiplier !== 1 || llamaScaled) return graniteFamily(c);
-  // GPT-J's class has no attention biases (and a biased head); Phi's has both.
-  if (c.bias && !c.attentionBias) return gptjFamily(c);
+  // GPT-J's class has no attention biases (and a biased head), and GPT-NeoX's with attention_bias
+  // false; GPT-J's unless its layout cannot hold the model (exportHuggingFace also looks at the norms).
+  if (c.bias && !c.attentionBias) {
+    if (gptjHolds(c)) return 'gptj';
+    try {
+      return neoxFamily(c);
+    } catch (e) {
+      throw new HfExportError(
+        `biases without attention biases (--no-attention-bias) export as GPTJForCausalLM or as GPTNeoXForCausalLM with attention_bias false; neither holds this model. ${(e as Error).message}`,
+      );
+    }
+  }
   // Scaled logits are Cohere's; SwiGLU on LayerNorms is StableLM's with norm biases, Cohere's without.
   if (c.logitScale !== 1) return cohereFamily(c);
   // Every other stock class with LayerNorm gives it a bias; Cohere's has none.
@@ -333,6 +343,17 @@ function phiFamily(c: ModelConfig): HfFamily {
   return 'phi';
 }
 
+/** Whether GPT-J's class holds this layout (its one LayerNorm per layer is checked on the weights). */
+function gptjHolds(c: ModelConfig): boolean {
+  try {
+    gptjFamily(c);
+    return true;
+  } catch (e) {
+    if (e instanceof HfExportError) return false;
+    throw e;
+  }
+}
+
 /**
  * Biases on the FFN and norms but not the attention are GPT-J's: parallel blocks on one LayerNorm,
  * rope at base 10,000 (whole or partial), a GELU MLP, a biased head (zeros when the model has none).
@@ -518,15 +539,18 @@ function neoxTensors(lm: TransformerLM): Record<string, TensorToWrite> {
         d,
       ),
     };
-    t[`${l}.attention.query_key_value.bias`] = {
-      shape: [3 * d],
-      data: byHead(
-        qkv.map((p) => w(`${a}.attn.${p}.bias`)),
-        1,
-      ),
-    };
     t[`${l}.attention.dense.weight`] = { shape: [d, d], data: layerMatrix(lm, i, 'attn.o') };
-    t[`${l}.attention.dense.bias`] = { shape: [d], data: w(`${a}.attn.o.bias`) };
+    // attention_bias false: none on query_key_value and dense.
+    if (c.attentionBias) {
+      t[`${l}.attention.query_key_value.bias`] = {
+        shape: [3 * d],
+        data: byHead(
+          qkv.map((p) => w(`${a}.attn.${p}.bias`)),
+          1,
+        ),
+      };
+      t[`${l}.attention.dense.bias`] = { shape: [d], data: w(`${a}.attn.o.bias`) };
+    }
     t[`${l}.post_attention_layernorm.weight`] = { shape: [d], data: w(`${m}.norm2.weight`) };
     t[`${l}.post_attention_layernorm.bias`] = { shape: [d], data: w(`${m}.norm2.bias`) };
     t[`${l}.mlp.dense_h_to_4h.weight`] = { shape: [f, d], data: layerMatrix(lm, i, 'ffn.up') };
@@ -558,6 +582,18 @@ function oneNorm(lm: TransformerLM, i: number, kind: 'weight' | 'bias', cls: str
       `${cls} has one LayerNorm per layer for attention and MLP; layer ${i}'s norm1.${kind} and norm2.${kind} differ (${instead})`,
     );
   return one;
+}
+
+/** Whether every layer's two norms are equal (one LayerNorm in GPT-J's and Phi's files). */
+function oneNormPerLayer(lm: TransformerLM): boolean {
+  const kinds = lm.config.normBias ? (['weight', 'bias'] as const) : (['weight'] as const);
+  return Array.from({ length: lm.config.layers }, (_, i) => i).every((i) =>
+    kinds.every((kind) => {
+      const one = lm.params.get(`layers.${lm.plan.attnSet[i]}.norm1.${kind}`)!.data,
+        two = lm.params.get(`layers.${lm.plan.ffnSet[i]}.norm2.${kind}`)!.data;
+      return one.every((v, k) => v === two[k]);
+    }),
+  );
 }
 
 /**
@@ -1035,7 +1071,7 @@ function neoxConfig(c: ModelConfig, rope_scaling: unknown, ids: Record<string, u
     rotary_pct: rotaryFraction(c),
     rope_scaling,
     use_parallel_residual: c.parallelBlocks,
-    attention_bias: true,
+    attention_bias: c.attentionBias,
     ...closing(c, ids),
   };
 }
@@ -1368,7 +1404,9 @@ export interface HfExport {
 
 /** The files of a Hugging Face model directory for this model and tokenizer. */
 export function exportHuggingFace(lm: TransformerLM, tokenizer: Tokenizer): HfExport {
-  const family = exportFamily(lm.config);
+  let family = exportFamily(lm.config);
+  // GPT-J's one ln_1 cannot hold two different norms; GPT-NeoX (attention_bias false) can.
+  if (family === 'gptj' && !oneNormPerLayer(lm)) family = neoxFamily(lm.config);
   const tensors = FAMILY_TENSORS[family](lm);
   const exportedParameters = Object.values(tensors).reduce((n, t) => n + t.data.length, 0);
   const uniqueParameters = lm.parameterCount().total;

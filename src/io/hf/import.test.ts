@@ -244,10 +244,10 @@ describe('bad model directories are refused, naming the file and what is wrong',
       /config\.json: "hidden_act": "relu" is not supported \(GELU, exact \("gelu"\) or in its tanh form/,
     ],
     [
-      'a GPT-NeoX without attention biases',
+      'a GPT-NeoX whose config.json says attention_bias false while its file has them',
       'neox-fp16',
       editJSON('config.json', (j) => (j.attention_bias = false)),
-      /config\.json: "attention_bias": false is not supported/,
+      /unexpected tensors "gpt_neox\.layers\.0\.attention\.query_key_value\.bias", .* \(not part of a GPT-NeoX model with this config\.json\)/,
     ],
     [
       "a GPT-NeoX checkpoint without a layer's fused Q/K/V bias",
