@@ -573,26 +573,27 @@ function rotaryFraction(c: ModelConfig): number {
   return pct;
 }
 
-/** Layer i's one LayerNorm of a class with one per parallel block: norm1 and norm2 must be equal. */
-function oneNorm(lm: TransformerLM, i: number, kind: 'weight' | 'bias', cls: string, instead: string): Float32Array {
+/** Whether layer i's norm1 and norm2 hold the same values (one LayerNorm in the exported file). */
+function normsEqual(lm: TransformerLM, i: number, kind: 'weight' | 'bias'): boolean {
   const one = lm.params.get(`layers.${lm.plan.attnSet[i]}.norm1.${kind}`)!.data,
     two = lm.params.get(`layers.${lm.plan.ffnSet[i]}.norm2.${kind}`)!.data;
-  if (one.some((v, k) => v !== two[k]))
+  return one.every((v, k) => v === two[k]);
+}
+
+/** Layer i's one LayerNorm of a class with one per parallel block: norm1 and norm2 must be equal. */
+function oneNorm(lm: TransformerLM, i: number, kind: 'weight' | 'bias', cls: string, instead: string): Float32Array {
+  if (!normsEqual(lm, i, kind))
     throw new HfExportError(
       `${cls} has one LayerNorm per layer for attention and MLP; layer ${i}'s norm1.${kind} and norm2.${kind} differ (${instead})`,
     );
-  return one;
+  return lm.params.get(`layers.${lm.plan.attnSet[i]}.norm1.${kind}`)!.data;
 }
 
 /** Whether every layer's two norms are equal (one LayerNorm in GPT-J's and Phi's files). */
 function oneNormPerLayer(lm: TransformerLM): boolean {
   const kinds = lm.config.normBias ? (['weight', 'bias'] as const) : (['weight'] as const);
   return Array.from({ length: lm.config.layers }, (_, i) => i).every((i) =>
-    kinds.every((kind) => {
-      const one = lm.params.get(`layers.${lm.plan.attnSet[i]}.norm1.${kind}`)!.data,
-        two = lm.params.get(`layers.${lm.plan.ffnSet[i]}.norm2.${kind}`)!.data;
-      return one.every((v, k) => v === two[k]);
-    }),
+    kinds.every((kind) => normsEqual(lm, i, kind)),
   );
 }
 
@@ -693,43 +694,6 @@ function graniteConfig(c: ModelConfig, rope_scaling: unknown, ids: Record<string
     logits_scaling: 1 / c.logitScale,
     ...closing(c, ids),
   };
-}
-
-/** StarCoder2's names: Llama's for attention and norms, each with its bias; mlp.c_fc and c_proj. */
-function starcoder2Tensors(lm: TransformerLM): Record<string, TensorToWrite> {
-  const c = lm.config,
-    d = c.dModel,
-    hd = headSize(c),
-    kv = c.kvHeads * hd,
-    f = c.ffnHidden;
-  const w = (name: string) => lm.params.get(name)!.data;
-  const t: Record<string, TensorToWrite> = {
-    'model.embed_tokens.weight': { shape: [c.vocabSize, d], data: w('embed.weight') },
-  };
-  for (let i = 0; i < c.layers; i++) {
-    const a = `layers.${lm.plan.attnSet[i]}`,
-      m = `layers.${lm.plan.ffnSet[i]}`,
-      l = `model.layers.${i}`;
-    for (const kind of ['weight', 'bias'] as const) {
-      t[`${l}.input_layernorm.${kind}`] = { shape: [d], data: w(`${a}.norm1.${kind}`) };
-      t[`${l}.post_attention_layernorm.${kind}`] = { shape: [d], data: w(`${m}.norm2.${kind}`) };
-    }
-    for (const [hf, ours, set, rows, cols] of [
-      ['self_attn.q_proj', 'attn.q', a, d, d],
-      ['self_attn.k_proj', 'attn.k', a, kv, d],
-      ['self_attn.v_proj', 'attn.v', a, kv, d],
-      ['self_attn.o_proj', 'attn.o', a, d, d],
-      ['mlp.c_fc', 'ffn.up', m, f, d],
-      ['mlp.c_proj', 'ffn.down', m, d, f],
-    ] as const) {
-      t[`${l}.${hf}.weight`] = { shape: [rows, cols], data: layerMatrix(lm, i, ours) };
-      if (c.bias) t[`${l}.${hf}.bias`] = { shape: [rows], data: w(`${set}.${ours}.bias`) };
-    }
-  }
-  t['model.norm.weight'] = { shape: [d], data: w('norm.weight') };
-  t['model.norm.bias'] = { shape: [d], data: w('norm.bias') };
-  if (!c.tieEmbeddings) t['lm_head.weight'] = { shape: [c.vocabSize, d], data: w('head.weight') };
-  return t;
 }
 
 /** StarCoder2-7B's config.json fields. */
@@ -1076,7 +1040,26 @@ function neoxConfig(c: ModelConfig, rope_scaling: unknown, ids: Record<string, u
   };
 }
 
-function llamaTensors(lm: TransformerLM): Record<string, TensorToWrite> {
+/** The MLP's Hugging Face names against shareformer's: Llama's gated three, StarCoder2's two. */
+const LLAMA_MLP = [
+  ['mlp.gate_proj', 'ffn.gate'],
+  ['mlp.up_proj', 'ffn.up'],
+  ['mlp.down_proj', 'ffn.down'],
+] as const;
+const STARCODER2_MLP = [
+  ['mlp.c_fc', 'ffn.up'],
+  ['mlp.c_proj', 'ffn.down'],
+] as const;
+
+/**
+ * Llama's names, which most decoder families since share: every bias the model holds (Qwen2's on
+ * Q/K/V, Granite's and StarCoder2's everywhere, LayerNorms' in StableLM and StarCoder2) is written
+ * under the weight's name.
+ */
+function llamaTensors(
+  lm: TransformerLM,
+  mlp: ReadonlyArray<readonly [string, string]> = LLAMA_MLP,
+): Record<string, TensorToWrite> {
   const c = lm.config,
     d = c.dModel,
     hd = headSize(c),
@@ -1087,44 +1070,45 @@ function llamaTensors(lm: TransformerLM): Record<string, TensorToWrite> {
   const t: Record<string, TensorToWrite> = {
     'model.embed_tokens.weight': { shape: [c.vocabSize, d], data: w('embed.weight') },
   };
+  const vector = (hf: string, ours: string) => {
+    if (lm.params.has(ours)) t[hf] = { shape: [d], data: w(ours) };
+  };
   for (let i = 0; i < c.layers; i++) {
     const a = `layers.${lm.plan.attnSet[i]}`,
       m = `layers.${lm.plan.ffnSet[i]}`,
       l = `model.layers.${i}`;
-    // Llama's norms precede attention and the MLP; OLMo 2's follow them.
-    if (c.preNorms) {
-      t[`${l}.input_layernorm.weight`] = { shape: [d], data: w(`${a}.norm1.weight`) };
-      t[`${l}.post_attention_layernorm.weight`] = { shape: [d], data: w(`${m}.norm2.weight`) };
-    } else {
-      t[`${l}.post_attention_layernorm.weight`] = { shape: [d], data: w(`${a}.postnorm1.weight`) };
-      t[`${l}.post_feedforward_layernorm.weight`] = { shape: [d], data: w(`${m}.postnorm2.weight`) };
+    for (const kind of ['weight', 'bias'] as const) {
+      // Llama's norms precede attention and the MLP; OLMo 2's follow them.
+      if (c.preNorms) {
+        vector(`${l}.input_layernorm.${kind}`, `${a}.norm1.${kind}`);
+        vector(`${l}.post_attention_layernorm.${kind}`, `${m}.norm2.${kind}`);
+      } else {
+        vector(`${l}.post_attention_layernorm.${kind}`, `${a}.postnorm1.${kind}`);
+        vector(`${l}.post_feedforward_layernorm.${kind}`, `${m}.postnorm2.${kind}`);
+      }
     }
-    t[`${l}.self_attn.q_proj.weight`] = { shape: [qw, d], data: layerMatrix(lm, i, 'attn.q') };
-    t[`${l}.self_attn.k_proj.weight`] = { shape: [kv, d], data: layerMatrix(lm, i, 'attn.k') };
-    t[`${l}.self_attn.v_proj.weight`] = { shape: [kv, d], data: layerMatrix(lm, i, 'attn.v') };
-    t[`${l}.self_attn.o_proj.weight`] = { shape: [d, qw], data: layerMatrix(lm, i, 'attn.o') };
-    // Qwen2's Q/K/V biases; Granite's on every projection.
-    for (const [hf, ours, set, rows] of [
-      ['self_attn.q_proj', 'attn.q', a, qw],
-      ['self_attn.k_proj', 'attn.k', a, kv],
-      ['self_attn.v_proj', 'attn.v', a, kv],
-      ['self_attn.o_proj', 'attn.o', a, d],
-      ['mlp.gate_proj', 'ffn.gate', m, f],
-      ['mlp.up_proj', 'ffn.up', m, f],
-      ['mlp.down_proj', 'ffn.down', m, d],
-    ] as const)
+    const projections: [string, string, string, number, number][] = [
+      ['self_attn.q_proj', 'attn.q', a, qw, d],
+      ['self_attn.k_proj', 'attn.k', a, kv, d],
+      ['self_attn.v_proj', 'attn.v', a, kv, d],
+      ['self_attn.o_proj', 'attn.o', a, d, qw],
+      ...mlp.map(([hf, ours]): [string, string, string, number, number] =>
+        ours === 'ffn.down' ? [hf, ours, m, d, f] : [hf, ours, m, f, d],
+      ),
+    ];
+    for (const [hf, ours, set, rows, cols] of projections) {
+      t[`${l}.${hf}.weight`] = { shape: [rows, cols], data: layerMatrix(lm, i, ours) };
       if (lm.params.has(`${set}.${ours}.bias`))
         t[`${l}.${hf}.bias`] = { shape: [rows], data: w(`${set}.${ours}.bias`) };
+    }
     if (c.qkNorm) {
       const [qn, kn] = c.qkNormFull ? [qw, kv] : [hd, hd];
       t[`${l}.self_attn.q_norm.weight`] = { shape: [qn], data: w(`${a}.attn.qnorm.weight`) };
       t[`${l}.self_attn.k_norm.weight`] = { shape: [kn], data: w(`${a}.attn.knorm.weight`) };
     }
-    t[`${l}.mlp.gate_proj.weight`] = { shape: [f, d], data: layerMatrix(lm, i, 'ffn.gate') };
-    t[`${l}.mlp.up_proj.weight`] = { shape: [f, d], data: layerMatrix(lm, i, 'ffn.up') };
-    t[`${l}.mlp.down_proj.weight`] = { shape: [d, f], data: layerMatrix(lm, i, 'ffn.down') };
   }
-  t['model.norm.weight'] = { shape: [d], data: w('norm.weight') };
+  vector('model.norm.weight', 'norm.weight');
+  vector('model.norm.bias', 'norm.bias');
   if (!c.tieEmbeddings) t['lm_head.weight'] = { shape: [c.vocabSize, d], data: w('head.weight') };
   return t;
 }
@@ -1134,20 +1118,13 @@ function llamaTensors(lm: TransformerLM): Record<string, TensorToWrite> {
  * which both of shareformer's norms must equal.
  */
 function stablelmTensors(lm: TransformerLM): Record<string, TensorToWrite> {
-  const c = lm.config,
-    d = c.dModel;
   const t = llamaTensors(lm);
-  const w = (name: string) => lm.params.get(name)!.data;
-  for (let i = 0; i < c.layers; i++) {
-    const l = `model.layers.${i}`;
-    t[`${l}.input_layernorm.bias`] = { shape: [d], data: w(`layers.${lm.plan.attnSet[i]}.norm1.bias`) };
-    if (c.parallelBlocks) {
-      delete t[`${l}.post_attention_layernorm.weight`];
-      for (const kind of ['weight', 'bias'] as const)
+  if (lm.config.parallelBlocks)
+    for (let i = 0; i < lm.config.layers; i++)
+      for (const kind of ['weight', 'bias'] as const) {
         oneNorm(lm, i, kind, 'StableLmForCausalLM', 'use_parallel_residual reads one input_layernorm');
-    } else t[`${l}.post_attention_layernorm.bias`] = { shape: [d], data: w(`layers.${lm.plan.ffnSet[i]}.norm2.bias`) };
-  }
-  t['model.norm.bias'] = { shape: [d], data: w('norm.bias') };
+        delete t[`model.layers.${i}.post_attention_layernorm.${kind}`];
+      }
   return t;
 }
 
@@ -1388,7 +1365,7 @@ const FAMILY_TENSORS: Record<HfFamily, (lm: TransformerLM) => Record<string, Ten
   granite: llamaTensors,
   smollm3: llamaTensors,
   olmo2: llamaTensors,
-  starcoder2: starcoder2Tensors,
+  starcoder2: (lm) => llamaTensors(lm, STARCODER2_MLP),
 };
 
 export interface HfExport {
