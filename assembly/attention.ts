@@ -142,6 +142,26 @@ export function softcapRows(p: usize, rows: i32, width: i32, ld: i32, first: i32
   }
 }
 
+/** ALiBi, in place before softmaxRows (then called with scale 1): each visible entry x of row t
+ * becomes scale · x + slope · (s − (first + t)), the head's slope times how far key s lies before
+ * the row's query (a constant per row to the softmax, so the gradient kernels never see it). */
+export function alibiRows(p: usize, rows: i32, width: i32, ld: i32, first: i32, causal: bool, scale: f32, window: i32, slope: f32): void {
+  const sc4 = f32x4.splat(scale), m4 = f32x4.splat(slope), four = f32x4.splat(4);
+  for (let t = 0; t < rows; t++) {
+    const row = p + (<usize>(t * ld) << 2);
+    const valid = causal ? min(first + t + 1, width) : width;
+    const lo = window > 0 ? max(0, valid - window) : 0;
+    const v4 = lo + ((valid - lo) & ~3);
+    const d0 = <f32>(lo - (first + t));
+    let d4 = f32x4.replace_lane(f32x4.replace_lane(f32x4.replace_lane(f32x4.splat(d0), 1, d0 + 1), 2, d0 + 2), 3, d0 + 3);
+    for (let s = lo; s < v4; s += 4) {
+      v128.store(at(row, s), f32x4.add(f32x4.mul(v128.load(at(row, s)), sc4), f32x4.mul(m4, d4)));
+      d4 = f32x4.add(d4, four);
+    }
+    for (let s = v4; s < valid; s++) store<f32>(at(row, s), load<f32>(at(row, s)) * scale + slope * <f32>(s - (first + t)));
+  }
+}
+
 /** The cap's derivative on a softmax gradient: ds[t, s] *= 1 − tanh²(scale · x[t, s] / cap) for the
  * raw products x = q·k, over each row's visible keys. */
 export function softcapBackwardRows(ds: usize, x: usize, rows: i32, width: i32, ld: i32, first: i32, causal: bool, scale: f32, cap: f32): void {

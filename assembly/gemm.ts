@@ -200,5 +200,5 @@ export function gemmStrided(a: usize, b: usize, c: usize, m: i32, n: i32, k: i32
 }
 
 export { geluTanh, geluTanhBackward } from './pointwise';
-export { softmaxRows, softmaxBackwardRows, softcapRows, softcapBackwardRows, maskRows, addRows } from './attention';
+export { softmaxRows, softmaxBackwardRows, softcapRows, alibiRows, softcapBackwardRows, maskRows, addRows } from './attention';
 export { gemvRows, gemvCols, gemvRowsInt8, gemvColsInt8 } from './gemv';

@@ -15,7 +15,8 @@ typedef struct {
   float scale;
   bool causal;
   int64_t window;
-  float softcap; /* Gemma 2: scores become softcap·tanh(score / softcap); 0: none */
+  float softcap;      /* Gemma 2: scores become softcap·tanh(score / softcap); 0: none */
+  const float *alibi; /* ALiBi: per-head slopes m, scores gain m·(s − query position); NULL: none */
 } Dims;
 
 static bool dims(napi_env env, napi_value *argv, Dims *o) {
@@ -34,7 +35,17 @@ static bool dims(napi_env env, napi_value *argv, Dims *o) {
   double softcap;
   napi_get_value_double(env, argv[10], &softcap);
   o->softcap = (float)softcap;
-  return o->kvHeads > 0 && o->heads % o->kvHeads == 0 && o->window >= 0 && softcap >= 0 && isfinite(softcap);
+  size_t slopes = 0;
+  o->alibi = opt_f32(env, argv[11], &slopes);
+  if (!o->alibi && !is_null(env, argv[11])) return false;
+  return o->kvHeads > 0 && o->heads % o->kvHeads == 0 && o->window >= 0 && softcap >= 0 && isfinite(softcap) &&
+         (!o->alibi || (int64_t)slopes == o->heads);
+}
+
+/* ALiBi's bias over a row of scores for keys first .. valid − 1 of the query at position pos. */
+void alibi_row(float *row, int64_t first, int64_t valid, float slope, int64_t pos) {
+#pragma omp simd
+  for (int64_t s = first; s < valid; s++) row[s] += slope * (float)(s - pos);
 }
 
 static inline int64_t last_key(const Dims *d, int64_t t) { return d->causal ? d->tk - d->tq + t : d->tk - 1; }
@@ -102,7 +113,7 @@ typedef struct {
 
 /* One (head, row block) of a task: where its query rows, probability rows and K/V head start. */
 typedef struct {
-  int64_t kvo, qo, po, r0, rows, width;
+  int64_t h, kvo, qo, po, r0, rows, width;
 } Block;
 typedef void (*block_fn)(const Attn *A, const Block *k, float *tmp);
 
@@ -115,6 +126,7 @@ static void for_blocks(const Attn *A, int64_t task, block_fn fn, size_t scratch_
   Block k;
   k.kvo = (b * D->kvHeads + kh) * D->kvStride * D->d;
   for (int64_t h = kh * group; h < (kh + 1) * group; h++) {
+    k.h = h;
     k.qo = (b * D->heads + h) * D->tq * D->d;
     k.po = (b * D->heads + h) * D->tq * D->tk;
     for (k.r0 = 0; k.r0 < D->tq; k.r0 += ROWS) {
@@ -149,6 +161,7 @@ static void probs_block(const Attn *A, const Block *k, float *tmp) {
 #pragma omp simd
     for (int64_t j = first; j < valid; j++) row[j] *= sc;
     if (D->softcap > 0) cap_row(row + first, valid - first, D->softcap);
+    if (D->alibi) alibi_row(row, first, valid, D->alibi[k->h], D->tk - D->tq + k->r0 + t);
     if (first > 0) memset(row, 0, sizeof(float) * (size_t)first);
     softmax_row(row + first, valid - first, D->tk - first);
   }
@@ -230,14 +243,15 @@ static void values_backward_task(void *p, int64_t task) {
 
 enum { Q, K, V, P, G, OUT, DQ, DK, DP, DV };
 
-/* Every attention entry point: dims (11 values) then `count` arrays, null where not wanted. */
+/* Every attention entry point: dims (11 values and the ALiBi slopes or null) then `count` arrays, null
+ * where not wanted. */
 static napi_value attention(napi_env env, napi_callback_info info, int count, pool_task task, const int *slots) {
-  size_t argc = 17;
-  napi_value argv[17];
+  size_t argc = 18;
+  napi_value argv[18];
   CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
   Attn A;
   memset(&A, 0, sizeof A);
-  if ((int)argc != 11 + count || !dims(env, argv, &A.D)) {
+  if ((int)argc != 12 + count || !dims(env, argv, &A.D)) {
     napi_throw_error(env, NULL, "shareformer native attention: bad arguments");
     return NULL;
   }
@@ -258,8 +272,8 @@ static napi_value attention(napi_env env, napi_callback_info info, int count, po
                       &A.out,         &A.dq,          &A.dk,          &A.dp,          &A.dv};
   for (int i = 0; i < count; i++) {
     size_t len;
-    *fields[slots[i]] = opt_f32(env, argv[11 + i], &len);
-    if (!*fields[slots[i]] && !is_null(env, argv[11 + i])) return NULL;
+    *fields[slots[i]] = opt_f32(env, argv[12 + i], &len);
+    if (!*fields[slots[i]] && !is_null(env, argv[12 + i])) return NULL;
     if (*fields[slots[i]] && !covers(env, "attention", names[slots[i]], len, need[slots[i]])) return NULL;
   }
   /* A decoding step's attention (one query row) is too little work to be worth waking a thread. */

@@ -110,6 +110,7 @@ typedef struct {
   int64_t batch, heads, kv_heads, tq, tk, stride, d, window;
   float scale, softcap;
   bool causal;
+  const float *alibi; /* per-head slopes or NULL, as the float kernels' */
   const float *q, *kscale, *vscale, *probs;
   const int8_t *k, *v;
   float *out;
@@ -163,6 +164,7 @@ static void int8_probs_task(void *ctx, int64_t task) {
                 p + first_s);
     /* The float kernels' vectorised tanh and exp, over the keys this query sees; zeros after them. */
     if (a->softcap > 0) cap_row(p + first_s, last + 1 - first_s, a->softcap);
+    if (a->alibi) alibi_row(p, first_s, last + 1, a->alibi[h], a->tk - a->tq + t);
     softmax_row(p + first_s, last + 1 - first_s, a->tk - first_s);
   }
 }
@@ -186,11 +188,12 @@ static void int8_values_task(void *ctx, int64_t task) {
   }
 }
 
-/* attentionProbsInt8(batch, heads, kvHeads, tq, tk, kvStride, d, scale, causal, window, softcap, q, kq, kScales, probs)
- * attendValuesInt8(batch, heads, kvHeads, tq, tk, kvStride, d, scale, causal, window, softcap, probs, vq, vScales, out)
+/* attentionProbsInt8(batch, heads, kvHeads, tq, tk, kvStride, d, scale, causal, window, softcap, alibi, q, kq, kScales,
+ * probs) attendValuesInt8(batch, heads, kvHeads, tq, tk, kvStride, d, scale, causal, window, softcap, alibi, probs, vq,
+ * vScales, out)
  */
 static napi_value int8_attention(napi_env env, napi_callback_info info, bool values) {
-  ARGS(15) Int8Attn a;
+  ARGS(16) Int8Attn a;
   memset(&a, 0, sizeof a);
   a.batch = num(env, argv[0]);
   a.heads = num(env, argv[1]);
@@ -203,6 +206,13 @@ static napi_value int8_attention(napi_env env, napi_callback_info info, bool val
   napi_get_value_bool(env, argv[8], &a.causal);
   a.window = num(env, argv[9]);
   a.softcap = (float)dbl(env, argv[10]);
+  size_t slopes = 0;
+  a.alibi = opt_f32(env, argv[11], &slopes);
+  if (!a.alibi && !is_null(env, argv[11])) return NULL;
+  if (a.alibi && (int64_t)slopes != a.heads) {
+    napi_throw_range_error(env, NULL, "shareformer native int8 attention: one ALiBi slope per head");
+    return NULL;
+  }
   if (!(a.softcap >= 0 && isfinite(a.softcap)) || a.window < 0 || a.batch < 0 || a.heads < 0 || a.kv_heads <= 0 ||
       a.heads % a.kv_heads != 0 || a.tq < 0 || a.tk < a.tq || a.stride < a.tk || a.d < 0) {
     napi_throw_range_error(env, NULL,
@@ -210,13 +220,13 @@ static napi_value int8_attention(napi_env env, napi_callback_info info, bool val
     return NULL;
   }
   size_t n0, n1, n2, n3;
-  const float *first = f32(env, argv[11], &n0);
+  const float *first = f32(env, argv[12], &n0);
   if (!first) return NULL;
-  const int8_t *rows = i8(env, argv[12], &n1);
+  const int8_t *rows = i8(env, argv[13], &n1);
   if (!rows) return NULL;
-  const float *scales = f32(env, argv[13], &n2);
+  const float *scales = f32(env, argv[14], &n2);
   if (!scales) return NULL;
-  a.out = f32(env, argv[14], &n3);
+  a.out = f32(env, argv[15], &n3);
   if (!a.out) return NULL;
   const char *kernel = values ? "attendValuesInt8" : "attentionProbsInt8";
   const int64_t qs = mul4(a.batch, a.heads, a.tq, a.d), ps = mul4(a.batch, a.heads, a.tq, a.tk);

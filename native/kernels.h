@@ -181,6 +181,7 @@ void sgemm_block(bool ta, bool tb, int64_t m, int64_t n, int64_t k, const float 
 /* attention.c: softmax over a row's first `valid` entries, exact zeros after, up to `len`. */
 void softmax_row(float *row, int64_t valid, int64_t len);
 void cap_row(float *row, int64_t n, float cap);
+void alibi_row(float *row, int64_t first, int64_t valid, float slope, int64_t pos);
 
 /* The bindings, registered by shareformer.c. */
 napi_value gemm(napi_env env, napi_callback_info info);

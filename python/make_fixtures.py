@@ -20,6 +20,7 @@ sys.path.insert(0, os.path.join(ROOT, "python"))
 from shareformer import ShareformerLM  # noqa: E402  (the model fixtures are computed by the package)
 from shareformer.config import Plan, parameter_shapes, resolve_config  # noqa: E402
 from shareformer.strategies import plan_json  # noqa: E402
+from shareformer.model import alibi_slopes  # noqa: E402
 
 OUT = os.environ.get("SHAREFORMER_FIXTURES_OUT", os.path.join(ROOT, "fixtures"))
 torch.manual_seed(1234)
@@ -73,13 +74,17 @@ def rope_ref(x, offset=0, base=10000.0):
     return x * cos + rotate_half(x) * sin
 
 
-def attn_probs_ref(q, k, causal=True, scale=None, softcap=0.0):
+def attn_probs_ref(q, k, causal=True, scale=None, softcap=0.0, alibi=None):
     h, g = q.shape[1], k.shape[1]
     k = k.repeat_interleave(h // g, dim=1)
     scale = 1 / math.sqrt(q.shape[-1]) if scale is None else scale
     s = q @ k.transpose(-1, -2) * scale
     if softcap:
         s = softcap * torch.tanh(s / softcap)
+    if alibi is not None:  # slope_h · (key position − query position); the queries are the last tq
+        tq, tk = q.shape[-2], k.shape[-2]
+        distance = torch.arange(tk)[None, :] - (torch.arange(tq)[:, None] + tk - tq)
+        s = s + torch.tensor(alibi, dtype=s.dtype)[:, None, None] * distance
     if causal:
         tq, tk = q.shape[-2], k.shape[-2]
         mask = torch.arange(tk)[None, :] > (torch.arange(tq)[:, None] + tk - tq)
@@ -346,6 +351,17 @@ def op_cases():
         x = f32(4, 25, scale=3.0)
         x[:, ::7] = 0
         case("relu", "relu", lambda x: F.relu(x), {"x": x})
+    # ALiBi (BLOOM, MPT) over 6 heads, whose last two slopes come from the next power of two's
+    # sequence; 5 queries after 2 cached keys, so the biases reach back 6 positions.
+    with torch.random.fork_rng():
+        torch.manual_seed(4325)
+        case(
+            "attention_probs_alibi",
+            "attentionProbs",
+            lambda q, k, causal, alibi: attn_probs_ref(q, k, causal, alibi=alibi),
+            {"q": f32(1, 6, 5, 8, scale=2.0), "k": f32(1, 3, 7, 8, scale=2.0)},
+            params={"causal": True, "alibi": alibi_slopes(6).tolist()},
+        )
 
 
 def write_ops():
@@ -509,6 +525,9 @@ LLAMA = {
     "dropout": 0,
 }
 
+# BLOOM-style: ALiBi instead of learned positions, 6 heads (slopes past a power of two) over 3 K/V heads.
+ALIBI = {**GPT, "positions": "alibi", "heads": 6, "kvHeads": 3, "headDim": 8}
+
 # Every sharing mode on a 4-layer model small enough to keep the fixtures at ~100 KB each.
 TINY = {
     "vocabSize": 17,
@@ -568,4 +587,5 @@ if __name__ == "__main__":
     write_gpt("llama.safetensors", LLAMA, TRAIN)
     for mode, cfg in SHARING.items():
         write_gpt(os.path.join("sharing", f"{mode}.safetensors"), cfg, TRAIN, final_dtype=torch.float32)
+    write_gpt("alibi.safetensors", ALIBI, TRAIN)
     sys.exit(0)

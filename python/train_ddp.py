@@ -79,7 +79,7 @@ def parse_args(argv):
         p.add_argument(f"--{name.replace('_', '-')}", type=kind)
     p.add_argument("--ffn", choices=["gelu", "swiglu"])
     p.add_argument("--norm", choices=["layernorm", "rmsnorm"])
-    p.add_argument("--positions", choices=["learned", "rope"])
+    p.add_argument("--positions", choices=["learned", "rope", "alibi"])
     p.add_argument("--no-bias", action="store_true")
     p.add_argument("--tie-embeddings", action="store_true")
     p.add_argument("--share-weights")

@@ -76,10 +76,10 @@ export const FIELDS: readonly Field[] = [
     label: 'positions',
     group: 'shape',
     kind: 'choice',
-    choices: ['learned', 'rope'],
+    choices: ['learned', 'rope', 'alibi'],
     default: 'learned',
     model: 'positions',
-    help: 'position encoding',
+    help: 'position encoding: learned embeddings, rotary (RoPE) or ALiBi score biases',
   },
   {
     flag: 'share-weights',

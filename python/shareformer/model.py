@@ -17,6 +17,18 @@ def _key(name):
     return name.replace(".", "__")
 
 
+def alibi_slopes(heads):
+    """ALiBi's per-head slopes as BLOOM's build_alibi_tensor computes them (Press et al.): a geometric
+    sequence over the largest power of two of heads, the rest from the next power's odd terms."""
+    closest = 2 ** math.floor(math.log2(heads))
+    base = 2 ** (-(2 ** -(math.log2(closest) - 3)))
+    slopes = [base**k for k in range(1, closest + 1)]
+    if closest != heads:
+        extra = 2 ** (-(2 ** -(math.log2(2 * closest) - 3)))
+        slopes += [extra**k for k in range(1, 1 + 2 * min(closest, heads - closest), 2)]
+    return torch.tensor(slopes, dtype=torch.float64)
+
+
 class ShareformerLM(nn.Module):
     def __init__(self, config, plan, seed=0):
         """config: config.json's "model"; plan: a Plan or config.json's "plan"; seed None: zeros."""
@@ -158,6 +170,10 @@ class ShareformerLM(nn.Module):
         rotates = lambda i: c["positions"] == "rope" and not (every and (i + 1) % every == 0)
         pos = lambda t, i: self._rope(t, past, local(i)) if rotates(i) else t
         causal = torch.ones(T, past + T, dtype=torch.bool, device=ids.device).tril(past)
+        distance = (
+            torch.arange(past + T, device=ids.device)[None, :]
+            - torch.arange(past, past + T, device=ids.device)[:, None]
+        )
 
         def mask(i):  # position past + t sees the newest window positions up to itself
             w = layer_window(c, i)
@@ -195,6 +211,8 @@ class ShareformerLM(nn.Module):
                 s = (q @ k.transpose(-1, -2)) * (1 / math.sqrt(c["attentionScalar"] or hd))
                 if c["attentionSoftcap"]:  # Gemma 2: before the mask and softmax
                     s = c["attentionSoftcap"] * torch.tanh(s / c["attentionSoftcap"])
+                if c["positions"] == "alibi":  # BLOOM, MPT: slope_h · (key position − query position)
+                    s = s + alibi_slopes(H).to(s)[:, None, None] * distance.to(s)
                 probs[i] = s.masked_fill(~mask(i), float("-inf")).softmax(-1)
             v = values[plan.kv[i]].repeat_interleave(H // G, dim=1)
             o = (probs[plan.attention[i]] @ v).transpose(1, 2).reshape(B, T, H * hd)

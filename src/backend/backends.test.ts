@@ -1,6 +1,7 @@
 // Every backend's kernels agree with the reference on sizes large enough to take the blocked,
 // packed, row-block and multi-threaded paths (the op fixtures are too small to reach them).
 import { ropeInverseFrequencies } from '../tensor/ops/rope.js';
+import { alibiSlopes } from '../tensor/ops/attention.js';
 import { describe, expect, it } from 'vitest';
 import { jsBackend } from './js/index.js';
 import { loadWasmBackend } from './wasm/index.js';
@@ -126,6 +127,40 @@ const attentionCases: Array<[string, Omit<AttentionDims, 'scale'>]> = [
   [
     'one decoding query soft-capped at 1',
     { batch: 1, heads: 6, kvHeads: 6, tq: 1, tk: 90, kvStride: 128, headDim: 32, causal: true, softcap: 1 },
+  ],
+  // ALiBi's slopes (BLOOM, MPT) at a few heads: 1/4 … 1/256 bend scores by up to 37 over 150 keys.
+  [
+    'ALiBi over 4 heads, 150 positions (three row blocks)',
+    {
+      batch: 2,
+      heads: 4,
+      kvHeads: 2,
+      tq: 150,
+      tk: 150,
+      kvStride: 150,
+      headDim: 16,
+      causal: true,
+      alibi: alibiSlopes(4),
+    },
+  ],
+  [
+    'ALiBi over 3 heads in a window of 16, 70 new queries after 130 cached keys',
+    {
+      batch: 1,
+      heads: 3,
+      kvHeads: 1,
+      tq: 70,
+      tk: 200,
+      kvStride: 256,
+      headDim: 8,
+      causal: true,
+      window: 16,
+      alibi: alibiSlopes(3),
+    },
+  ],
+  [
+    'one decoding query with ALiBi over 6 heads',
+    { batch: 1, heads: 6, kvHeads: 6, tq: 1, tk: 90, kvStride: 128, headDim: 32, causal: true, alibi: alibiSlopes(6) },
   ],
   [
     'bidirectional, 100 positions',

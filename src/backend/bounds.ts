@@ -47,6 +47,8 @@ export function checkAttentionDims(kernel: string, d: AttentionDims): { q: numbe
     throw new KernelBoundsError(`${kernel}: window ${d.window} must be a whole number of keys (0: none)`);
   if (d.softcap !== undefined && !(Number.isFinite(d.softcap) && d.softcap >= 0))
     throw new KernelBoundsError(`${kernel}: softcap ${d.softcap} must be a finite number ≥ 0 (0: none)`);
+  if (d.alibi !== undefined && (d.alibi.length !== heads || !d.alibi.every(Number.isFinite)))
+    throw new KernelBoundsError(`${kernel}: alibi needs ${heads} finite slopes, one per head, got ${d.alibi.length}`);
   return { q: batch * heads * tq * headDim, kv: batch * kvHeads * kvStride * headDim, probs: batch * heads * tq * tk };
 }
 

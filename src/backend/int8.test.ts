@@ -7,6 +7,7 @@ import { Rng } from '../tensor/random.js';
 import { relativeDiff } from '../verify/fixture.js';
 import { setBackend } from './backend.js';
 import { jsBackend } from './js/index.js';
+import { alibiSlopes } from '../tensor/ops/attention.js';
 
 function operands(rows: number, n: number, k: number) {
   const rng = new Rng(rows * 1000 + n);
@@ -68,9 +69,11 @@ describe.each(BACKENDS)('attention over an int8 KV cache on %s', (name) => {
     [1, 6, 6, 1, 256, 320, 64, 100],
     [1, 4, 2, 9, 30, 32, 8, 0, 0.5],
     [1, 6, 6, 1, 256, 320, 64, 100, 0.7],
+    [1, 6, 3, 9, 30, 32, 8, 6, 0, true],
+    [1, 8, 8, 1, 256, 320, 64, 0, 0, true],
   ] as const)(
-    'batch %i, heads %i over %i, tq %i, tk %i (stride %i), head size %i, sliding window %i, soft-cap %s',
-    (batch, heads, kvHeads, tq, tk, stride, D, window, softcap: number = 0) => {
+    'batch %i, heads %i over %i, tq %i, tk %i (stride %i), head size %i, sliding window %i, soft-cap %s, ALiBi %s',
+    (batch, heads, kvHeads, tq, tk, stride, D, window, softcap: number = 0, alibi: boolean = false) => {
       const be = setBackend(name);
       const rng = new Rng(tk);
       const dims = {
@@ -85,6 +88,7 @@ describe.each(BACKENDS)('attention over an int8 KV cache on %s', (name) => {
         causal: true,
         window,
         softcap,
+        alibi: alibi ? alibiSlopes(heads) : undefined,
       };
       const q = new Float32Array(batch * heads * tq * D);
       rng.fillNormal(q);

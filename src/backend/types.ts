@@ -47,6 +47,12 @@ export interface AttentionDims {
    * q·k to take the cap's derivative 1 − tanh².
    */
   softcap?: number;
+  /**
+   * ALiBi (Press et al. 2022; BLOOM, MPT): one slope m per query head; query t's score for key s
+   * gains m·(s − p), p = tk − tq + t its position, after any cap and before the mask and softmax.
+   * Absent: none. A constant per row to the softmax, so no backward kernel reads it.
+   */
+  alibi?: Float32Array;
 }
 
 export interface AdamWArgs {

@@ -98,7 +98,12 @@ export function addModelOptions(
       'attention and FFN both read the block input: x + attn(norm1(x)) + ffn(norm2(x)) (as GPT-NeoX/Pythia)',
     )
     .addOption(new Option('--norm <type>', 'normalisation').choices(['layernorm', 'rmsnorm']))
-    .addOption(new Option('--positions <type>', 'position encoding').choices(['learned', 'rope']))
+    .addOption(
+      new Option(
+        '--positions <type>',
+        'position encoding (alibi: per-head linear score biases, as BLOOM and MPT)',
+      ).choices(['learned', 'rope', 'alibi']),
+    )
     .option(
       '--rope-dims <n>',
       'with --positions rope, rotate only the first N dimensions of each head (GPT-NeoX/Pythia: a quarter; 0: all)',

@@ -63,7 +63,11 @@ export interface ModelConfig {
   ffnHidden: number;
   norm: 'layernorm' | 'rmsnorm';
   normEps: number;
-  positions: 'learned' | 'rope';
+  /**
+   * How tokens know their place: learned absolute embeddings (GPT-2), rotary (RoPE), or ALiBi's
+   * per-head linear biases on the attention scores (BLOOM, MPT: no parameters, no cache rotation).
+   */
+  positions: 'learned' | 'rope' | 'alibi';
   ropeBase: number;
   /** RoPE base of the windowed layers when they differ from the full ones (Gemma 3: 10,000 against 1,000,000); 0 = ropeBase. */
   ropeLocalBase: number;
@@ -236,7 +240,7 @@ export const modelConfigSchema = z.strictObject({
   ffnHidden: size(CONFIG_LIMITS.ffnHidden),
   norm: z.enum(['layernorm', 'rmsnorm']),
   normEps: z.number().gt(0).lt(1),
-  positions: z.enum(['learned', 'rope']),
+  positions: z.enum(['learned', 'rope', 'alibi']),
   ropeBase: z.number().gt(1).max(1e12),
   ropeLocalBase: z.union([z.literal(0), z.number().gt(1).max(1e12)]),
   ropeDims: z.number().int().min(0).max(CONFIG_LIMITS.dModel),

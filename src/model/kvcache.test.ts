@@ -47,6 +47,15 @@ const MODES: Array<[string, Partial<ModelConfig>]> = [
     },
   ],
   ['MQA', { ...llama, kvHeads: 1 }],
+  // Slopes 1/2 … 1/256 over 3 heads (BLOOM's rule past a power of two) bend initial scores of ~0.01 hard.
+  [
+    'BLOOM-style ALiBi, 3 heads, GQA-free, cla:2',
+    { ...tiny, heads: 3, dModel: 18, positions: 'alibi', shareKv: 'cla:2' },
+  ],
+  [
+    'MPT-style ALiBi with a window of 4 and attention group:2',
+    { ...llama, positions: 'alibi', slidingWindow: 4, shareAttention: 'group:2' },
+  ],
   ['cla:2', { ...tiny, shareKv: 'cla:2' }],
   ['yoco:2 with rope', { ...llama, shareKv: 'yoco:2' }],
   ['attention group:2', { ...tiny, shareAttention: 'group:2' }],

@@ -1,15 +1,17 @@
-// The small GPT (LayerNorm, GELU, learned positions, tied embeddings) and Llama-style model
-// (RMSNorm, SwiGLU, RoPE, GQA, untied) against PyTorch float64: logits, loss, every parameter
-// gradient, and ten AdamW steps with gradient clipping and the warmup-cosine schedule.
+// The reference models — a small GPT (LayerNorm, GELU, learned positions, tied embeddings), a
+// Llama-style one (RMSNorm, SwiGLU, RoPE, GQA, untied) and a BLOOM-style one (ALiBi) — against
+// PyTorch float64: logits, loss, every parameter gradient, and ten AdamW steps with gradient
+// clipping and the warmup-cosine schedule.
 import { afterAll, describe, expect, it } from 'vitest';
 import { setBackend } from '../backend/backend.js';
 import { BACKENDS } from '../testing/backends.js';
 import { DiffReport } from '../testing/report.js';
+import { REFERENCE_MODELS } from '../verify/catalog.js';
 import { loadFixture } from '../verify/load.js';
 import { modelFromFixture, verifyModelForward, verifyModelTraining } from '../verify/models.js';
 
 describe.each(BACKENDS)('reference models on the %s backend match PyTorch', (backendName) => {
-  describe.each(['gpt', 'llama'])('%s', (model) => {
+  describe.each(Object.keys(REFERENCE_MODELS))('%s', (model) => {
     const fx = loadFixture(`${model}.safetensors`);
     const report = new DiffReport(`${model} vs PyTorch float64 (${backendName} backend)`);
     afterAll(() => report.print());

@@ -33,6 +33,7 @@ import {
   type QuantizedWeight,
 } from '../tensor/ops/quantized.js';
 import { ropeInverseFrequencies } from '../tensor/ops/rope.js';
+import { alibiSlopes } from '../tensor/ops/attention.js';
 import type { ParamGroup } from '../train/adamw.js';
 import {
   headSize,
@@ -73,6 +74,8 @@ export class TransformerLM {
   /** RoPE's per-pair inverse frequencies of each layer (null with learned positions). */
   /** Per layer; null for a layer without rotary positions (SmolLM3's NoPE layers), all null without RoPE. */
   private readonly ropeFrequencies: Array<Float64Array | null> | null;
+  /** ALiBi's per-head slopes (positions alibi), else undefined. */
+  private readonly alibi: Float32Array | undefined;
 
   /** `seed` null: parameters start as zeros, for a model whose weights are loaded next. */
   constructor(config: Partial<ModelConfig> = {}, seed: number | null = 0) {
@@ -89,6 +92,7 @@ export class TransformerLM {
         !layerRotates(c, i) ? null : layerWindow(c, i) > 0 ? local : full,
       );
     } else this.ropeFrequencies = null;
+    this.alibi = c.positions === 'alibi' ? alibiSlopes(c.heads) : undefined;
     this.initParameters(seed === null ? null : new Rng(seed));
   }
 
@@ -332,10 +336,22 @@ export class TransformerLM {
       if (plan.computesQ[i]) {
         const q = positioned(qk('q', c.heads), plan.kv[i]!);
         const window = layerWindow(c, i),
-          keyLength = keysOf(plan.kv[i]!);
+          keyLength = keysOf(plan.kv[i]!),
+          alibi = this.alibi;
         p = int8
-          ? attentionProbsInt8(q, cache!.int8Rows('keys', plan.kv[i]!), keyLength, { window, scale: scores, softcap })
-          : attentionProbs(q, stored('keys', keys, plan.kv[i]!, i), { keyLength, window, scale: scores, softcap });
+          ? attentionProbsInt8(q, cache!.int8Rows('keys', plan.kv[i]!), keyLength, {
+              window,
+              scale: scores,
+              softcap,
+              alibi,
+            })
+          : attentionProbs(q, stored('keys', keys, plan.kv[i]!, i), {
+              keyLength,
+              window,
+              scale: scores,
+              softcap,
+              alibi,
+            });
       }
       probs.push(p);
       options.observe?.(i, { keys: k, values: v, probs: p });

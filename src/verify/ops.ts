@@ -39,7 +39,11 @@ export const OP_CALLS: Record<string, OpCall> = {
   softcap: (t, _i, p) => ops.softcap(t.x!, p.cap as number),
   attention: (t, _i, p) => ops.attention(t.q!, t.k!, t.v!, { causal: p.causal as boolean }),
   attentionProbs: (t, _i, p) =>
-    ops.attentionProbs(t.q!, t.k!, { causal: p.causal as boolean, softcap: (p.softcap as number | undefined) ?? 0 }),
+    ops.attentionProbs(t.q!, t.k!, {
+      causal: p.causal as boolean,
+      softcap: (p.softcap as number | undefined) ?? 0,
+      alibi: p.alibi ? Float32Array.from(p.alibi as number[]) : undefined,
+    }),
   attendValues: (t, _i, p) => ops.attendValues(t.probs!, t.v!, { causal: p.causal as boolean }),
   rope: (t, _i, p) =>
     ops.rope(t.x!, {

@@ -12,6 +12,11 @@ export function capped(x: number, cap: number | undefined): number {
   return cap ? cap * Math.tanh(x / cap) : x;
 }
 
+/** ALiBi's bias on head h's score of query t for key s: slope·(s − query position), or 0. */
+export function alibiBias(d: AttentionDims, h: number, t: number, s: number): number {
+  return d.alibi ? d.alibi[h]! * (s - (d.tk - d.tq + t)) : 0;
+}
+
 /** First key position query t may see: the start of its sliding window, or 0. */
 export function firstKey(d: AttentionDims, t: number): number {
   return d.window ? Math.max(0, lastKey(d, t) - d.window + 1) : 0;
@@ -34,7 +39,7 @@ export function attentionProbs(q: Float32Array, k: Float32Array, d: AttentionDim
           const ko = kBase + s * D;
           let dot = 0;
           for (let j = 0; j < D; j++) dot += q[qo + j]! * k[ko + j]!;
-          row[s] = capped(dot * scale, d.softcap);
+          row[s] = capped(dot * scale, d.softcap) + alibiBias(d, h, t, s);
           if (row[s]! > max) max = row[s]!;
         }
         let sum = 0;

@@ -2,7 +2,7 @@
 // widening of int8 rows, and attention over an int8 KV cache. They define the numbers the faster
 // kernels must reproduce (sums in float64, then one rounding).
 import type { AttentionDims } from '../types.js';
-import { capped, firstKey, lastKey } from './attention.js';
+import { alibiBias, capped, firstKey, lastKey } from './attention.js';
 
 export function gemmInt8(
   x: Float32Array,
@@ -70,7 +70,7 @@ export function attentionProbsInt8(
           const ko = (kRow + s) * D;
           let dot = 0;
           for (let j = 0; j < D; j++) dot += q[qo + j]! * kq[ko + j]!;
-          row[s] = capped(dot * kScales[kRow + s]! * scale, d.softcap);
+          row[s] = capped(dot * kScales[kRow + s]! * scale, d.softcap) + alibiBias(d, h, t, s);
           if (row[s]! > max) max = row[s]!;
         }
         let sum = 0;

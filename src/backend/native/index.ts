@@ -155,11 +155,12 @@ type AttnArgs = [
   boolean,
   number,
   number,
+  Float32Array | null,
   ...Array<Float32Array | null>,
 ];
 const dimsOf = (
   d: AttentionDims,
-): [number, number, number, number, number, number, number, number, boolean, number, number] => [
+): [number, number, number, number, number, number, number, number, boolean, number, number, Float32Array | null] => [
   d.batch,
   d.heads,
   d.kvHeads,
@@ -171,6 +172,7 @@ const dimsOf = (
   d.causal,
   d.window ?? 0,
   d.softcap ?? 0,
+  d.alibi ?? null,
 ];
 const OPS: Record<BinaryOp, number> = { add: 0, sub: 1, mul: 2 };
 

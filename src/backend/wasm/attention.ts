@@ -31,11 +31,21 @@ function check(kernel: string, d: AttentionDims, arrays: Arrays): void {
   for (const [name, a] of Object.entries(arrays)) covers(kernel, name, a ?? null, need[name as keyof typeof need]);
 }
 
-/** Scaled, soft-capped (Gemma 2), windowed softmax of `rows` rows of products at byte offset p. */
-function scoreSoftmax(kernels: Kernels, p: number, d: AttentionDims, rows: number, from: number): void {
-  const causal = d.causal ? 1 : 0;
-  if (d.softcap) kernels.softcapRows(p, rows, d.tk, d.tk, from, causal, d.scale, d.window ?? 0, d.softcap);
-  kernels.softmaxRows(p, rows, d.tk, d.tk, from, causal, d.softcap ? 1 : d.scale, d.window ?? 0);
+/** Scaled, soft-capped (Gemma 2), ALiBi-biased (head h's slope), windowed softmax of `rows` rows of
+ * products at byte offset p: each step scales what it reads, then hands on scale 1. */
+function scoreSoftmax(kernels: Kernels, p: number, d: AttentionDims, rows: number, from: number, h: number): void {
+  const causal = d.causal ? 1 : 0,
+    window = d.window ?? 0;
+  let scale = d.scale;
+  if (d.softcap) {
+    kernels.softcapRows(p, rows, d.tk, d.tk, from, causal, scale, window, d.softcap);
+    scale = 1;
+  }
+  if (d.alibi) {
+    kernels.alibiRows(p, rows, d.tk, d.tk, from, causal, scale, window, d.alibi[h]!);
+    scale = 1;
+  }
+  kernels.softmaxRows(p, rows, d.tk, d.tk, from, causal, scale, window);
 }
 
 export function attentionInModule(
@@ -48,7 +58,7 @@ export function attentionInModule(
   const groups = (
     d: AttentionDims,
     perGroup: (kvo: number) => void,
-    perHead: (qo: number, po: number) => void,
+    perHead: (qo: number, po: number, h: number) => void,
     endGroup: (kvo: number) => void,
   ) => {
     const group = d.heads / d.kvHeads;
@@ -57,7 +67,7 @@ export function attentionInModule(
         const kvo = (b * d.kvHeads + g) * d.kvStride * d.headDim;
         perGroup(kvo);
         for (let h = g * group; h < (g + 1) * group; h++)
-          perHead((b * d.heads + h) * d.tq * d.headDim, (b * d.heads + h) * d.tq * d.tk);
+          perHead((b * d.heads + h) * d.tq * d.headDim, (b * d.heads + h) * d.tq * d.tk, h);
         endGroup(kvo);
       }
   };
@@ -70,10 +80,10 @@ export function attentionInModule(
       groups(
         d,
         (kvo) => mem.copyIn(keys, kvo, d.tk * D, oK),
-        (qo, po) => {
+        (qo, po, h) => {
           mem.copyIn(q, qo, d.tq * D, oQ);
           product(oQ * 4, oK * 4, oP * 4, d.tq, d.tk, D, false, true, false);
-          scoreSoftmax(kernels, oP * 4, d, d.tq, first(d));
+          scoreSoftmax(kernels, oP * 4, d, d.tq, first(d), h);
           mem.copyOut(probs, po, d.tq * d.tk, oP);
         },
         () => {},
@@ -229,7 +239,7 @@ export function int8AttentionInModule(
         mem.copyIn(q, bh * d.tq * D, d.tq * D, oQ!);
         for (let t = 0; t < d.tq; t++)
           kernels.gemvRowsInt8(oK! * 4, oS! * 4, (oQ! + t * D) * 4, (oP! + t * d.tk) * 4, d.tk, D, 0);
-        scoreSoftmax(kernels, oP! * 4, d, d.tq, d.tk - d.tq);
+        scoreSoftmax(kernels, oP! * 4, d, d.tq, d.tk - d.tq, bh % d.heads);
         mem.copyOut(probs, bh * d.tq * d.tk, d.tq * d.tk, oP!);
       });
     },

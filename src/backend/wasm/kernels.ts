@@ -72,6 +72,17 @@ export interface Kernels {
     window: number,
     cap: number,
   ): void;
+  alibiRows(
+    p: number,
+    rows: number,
+    width: number,
+    ld: number,
+    first: number,
+    causal: number,
+    scale: number,
+    window: number,
+    slope: number,
+  ): void;
   softcapBackwardRows(
     ds: number,
     x: number,

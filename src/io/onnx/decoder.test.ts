@@ -62,6 +62,16 @@ const fixtures: Array<[string, string, Partial<ModelConfig>]> = [
     { headBias: true, logitSoftcap: 5 },
   ],
   ['OPT-style: a ReLU MLP on learned positions', 'gpt.safetensors', { ffn: 'relu' }],
+  [
+    'BLOOM-style: ALiBi instead of learned positions, its biases on scores in every layer',
+    'gpt.safetensors',
+    { positions: 'alibi' },
+  ],
+  [
+    'MPT-style: ALiBi with a sliding window of 8 and grouped K/V heads',
+    'llama.safetensors',
+    { positions: 'alibi', slidingWindow: 8 },
+  ],
   ['SmolLM3-style: every 2nd layer without RoPE (NoPE)', 'llama.safetensors', { noRopeEvery: 2 }],
   [
     'OLMo 2-style: post-norms only, query/key norms over whole projections',

@@ -8,6 +8,7 @@
 import { headSize, layerRotates, layerWindow, rotaryDims, scoreScale, type ModelConfig } from '../../model/config.js';
 import type { SharingPlan } from '../../model/plan.js';
 import type { TransformerLM } from '../../model/transformer.js';
+import { alibiSlopes } from '../../tensor/ops/attention.js';
 import { ropeInverseFrequencies } from '../../tensor/ops/rope.js';
 import { GraphBuilder } from './graph.js';
 
@@ -65,6 +66,8 @@ class DecoderGraph {
   private readonly hd: number;
   private readonly group: number;
   private readonly transposed = new Map<string, string>();
+  /** The [S, L] key-minus-query distances, built once and shared by every mask and the ALiBi bias. */
+  private distanceNode: string | null = null;
 
   constructor(
     private readonly g: GraphBuilder,
@@ -99,6 +102,8 @@ class DecoderGraph {
       if (!rotaries.has(Number(local))) rotaries.set(Number(local), this.rotary(positions, local));
       return rotaries.get(Number(local))!;
     };
+    // ALiBi's bias, one for every layer: [kvH, group, S, L], broadcast over the batch.
+    const alibi = c.positions === 'alibi' ? this.alibiBias(ids, mask) : null;
     const allowedIn = (layer: number) => {
       const w = layerWindow(c, layer);
       if (!masks.has(w)) masks.set(w, this.allowed(ids, mask, w));
@@ -143,7 +148,7 @@ class DecoderGraph {
         let q = qk('q', c.heads);
         // Queries turn with the frequencies of the layer whose keys they meet, as the model does.
         if (layerRotates(c, plan.kv[i]!)) q = this.rope(q, rotaryOf(plan.kv[i]!));
-        p = this.probabilities(q, keys[plan.kv[i]!]!, allowedIn(i));
+        p = this.probabilities(q, keys[plan.kv[i]!]!, allowedIn(i), alibi);
       }
       probs.push(p);
       // [B, kvH, group, S, hd] → [B, S, heads·hd]
@@ -264,36 +269,50 @@ class DecoderGraph {
     return g.op('Concat', pass ? [y1, y2, pass] : [y1, y2], { axis: -1 });
   }
 
+  /** [S, L] int64: key j's position minus query q's, j − (past + q), for the last S of L positions. */
+  private distances(ids: string, mask: string): string {
+    if (this.distanceNode) return this.distanceNode;
+    const { g } = this;
+    const dim = (t: string, axis: number) => g.op('Gather', [g.op('Shape', [t]), g.scalar('int64', axis)], { axis: 0 });
+    const total = dim(mask, 1),
+      seq = dim(ids, 1);
+    const j = g.op('Range', [g.scalar('int64', 0), total, g.scalar('int64', 1)]);
+    const q = g.op('Range', [g.op('Sub', [total, seq]), total, g.scalar('int64', 1)]);
+    this.distanceNode = g.op('Sub', [
+      g.op('Unsqueeze', [j, g.constant('int64', [0])]),
+      g.op('Unsqueeze', [q, g.constant('int64', [1])]),
+    ]);
+    return this.distanceNode;
+  }
+
   /**
    * [B, 1, 1, S, L] booleans: query q (the last S of L positions) may see key j when j ≤ past + q
    * (and j > past + q − window with a sliding window) and attention_mask[b, j] is 1.
    */
   private allowed(ids: string, mask: string, window: number): string {
     const { g } = this;
-    const dim = (t: string, axis: number) => g.op('Gather', [g.op('Shape', [t]), g.scalar('int64', axis)], { axis: 0 });
-    const total = dim(mask, 1),
-      seq = dim(ids, 1);
-    const j = g.op('Range', [g.scalar('int64', 0), total, g.scalar('int64', 1)]);
-    const q = g.op('Range', [g.scalar('int64', 0), seq, g.scalar('int64', 1)]);
-    const diff = g.op('Sub', [
-      g.op('Unsqueeze', [j, g.constant('int64', [0])]),
-      g.op('Unsqueeze', [q, g.constant('int64', [1])]),
-    ]);
-    const past = g.op('Sub', [total, seq]);
-    let visible = g.op('LessOrEqual', [diff, past]);
-    if (window > 0)
-      visible = g.op('And', [visible, g.op('Greater', [diff, g.op('Sub', [past, g.scalar('int64', window)])])]);
+    const distance = this.distances(ids, mask);
+    let visible = g.op('LessOrEqual', [distance, g.scalar('int64', 0)]);
+    if (window > 0) visible = g.op('And', [visible, g.op('Greater', [distance, g.scalar('int64', -window)])]);
     const padded = g.op('Unsqueeze', [g.op('Cast', [mask], { to: 9 }), g.constant('int64', [1, 2, 3])]);
     return g.op('And', [visible, padded]);
   }
 
+  /** ALiBi: slope_h · (j − (past + q)) as [kvH, group, S, L], the heads in the scores' grouping. */
+  private alibiBias(ids: string, mask: string): string {
+    const { g, c } = this;
+    const slopes = g.constant('float', Array.from(alibiSlopes(c.heads)), [c.kvHeads, this.group, 1, 1]);
+    return g.op('Mul', [slopes, g.op('Cast', [this.distances(ids, mask)], { to: 1 })]);
+  }
+
   /** softmax(QKᵀ/√hd, or the config's scalar) over allowed keys, as [B, kvH, group, S, L] so GQA keys are not repeated. */
-  private probabilities(q: string, k: string, allowed: string): string {
+  private probabilities(q: string, k: string, allowed: string, alibi: string | null): string {
     const { g, c } = this;
     const q5 = g.op('Reshape', [q, g.constant('int64', [0, c.kvHeads, this.group, -1, this.hd])]);
     const kT = g.op('Unsqueeze', [g.op('Transpose', [k], { perm: [0, 1, 3, 2] }), g.constant('int64', [2])]);
     let scores = g.op('Mul', [g.op('MatMul', [q5, kT]), g.scalar('float', scoreScale(c))]);
     if (c.attentionSoftcap) scores = this.softcap(scores, c.attentionSoftcap);
+    if (alibi) scores = g.op('Add', [scores, alibi]);
     const masked = g.op('Where', [allowed, scores, g.scalar('float', -3.4028234663852886e38)]);
     return g.op('Softmax', [masked], { axis: -1 });
   }

@@ -17,6 +17,27 @@ export interface AttentionOptions {
   window?: number;
   /** Soft-capping (Gemma 2): scores become softcap·tanh(score / softcap) before the softmax (0 or absent: none). */
   softcap?: number;
+  /** ALiBi (BLOOM, MPT): one slope per query head; scores gain slope·(key position − query position). */
+  alibi?: Float32Array;
+}
+
+/**
+ * ALiBi's slopes for `heads` heads (Press et al. 2022, as BLOOM's build_alibi_tensor and MPT's
+ * gen_slopes at alibi_bias_max 8): 2^(−8k/n) for k = 1..n over the largest power of two n ≤ heads,
+ * then the odd k of the next power of two's sequence for the remaining heads.
+ */
+export function alibiSlopes(heads: number): Float32Array {
+  const n = 2 ** Math.floor(Math.log2(heads));
+  const geometric = (m: number) => Array.from({ length: m }, (_, k) => 2 ** ((-8 * (k + 1)) / m));
+  const extra = geometric(2 * n).filter((_, k) => k % 2 === 0);
+  return Float32Array.from([...geometric(n), ...extra.slice(0, heads - n)]);
+}
+
+/** ALiBi slopes as the kernels take them: one finite slope per query head, or none. */
+export function alibiOf(op: string, alibi: Float32Array | undefined, heads: number): Float32Array | undefined {
+  if (alibi && (alibi.length !== heads || !alibi.every(Number.isFinite)))
+    throw new OpError(op, `alibi needs one finite slope per query head (${heads}), got ${alibi.length} slopes`);
+  return alibi;
 }
 
 /** A soft-cap as the kernels take it: a finite number ≥ 0, 0 for none. */
@@ -66,6 +87,7 @@ function dimsOf(op: string, q: Tensor, k: Tensor, options: AttentionOptions): At
     causal,
     window: windowOf(op, options.window),
     softcap: softcapOf(op, options.softcap),
+    alibi: alibiOf(op, options.alibi, heads),
   };
 }
 

@@ -64,6 +64,11 @@ const CHECKS: Array<[string, (t: Record<string, Tensor>) => Tensor | Tensor[], (
     () => ({ q: randn([1, 2, 5, 4], 1.5), k: randn([1, 1, 5, 4], 1.5) }),
   ],
   [
+    'attentionProbs with ALiBi over 3 heads, 3 queries after 3 cached keys',
+    (t) => ops.attentionProbs(t.q!, t.k!, { alibi: Float32Array.of(0.5, 0.25, 0.125) }),
+    () => ({ q: randn([1, 3, 3, 4]), k: randn([1, 1, 6, 4]) }),
+  ],
+  [
     'attendValues bidirectional',
     (t) => ops.attendValues(t.p!, t.v!, { causal: false }),
     () => ({ p: randn([1, 2, 3, 4]), v: randn([1, 1, 4, 3]) }),

@@ -5,7 +5,7 @@ import { backend, type AttentionDims } from '../../backend/backend.js';
 import { takeBuffer } from '../pool.js';
 import { quantizeRows } from '../precision.js';
 import { OpError, Tensor, expectInt32, formatShape, type Shape } from '../tensor.js';
-import { softcapOf, windowOf } from './attention.js';
+import { alibiOf, softcapOf, windowOf } from './attention.js';
 
 /** A weight [out, in] as int8 rows with one scale each: W[o, j] ≈ q[o, j] · scales[o]. */
 export interface QuantizedWeight {
@@ -91,18 +91,20 @@ function int8Dims(op: string, q: Tensor, k: Int8Rows, keyLength: number, scale?:
 
 /**
  * Causal softmax(scale · QKᵀ) over keys read from int8 rows (inference: no gradient); scale
- * defaults to 1/√D; `window` and `softcap`: see AttentionOptions.
+ * defaults to 1/√D; `window`, `softcap` and `alibi`: see AttentionOptions.
  */
 export function attentionProbsInt8(
   q: Tensor,
   k: Int8Rows,
   keyLength: number,
-  options: { window?: number; scale?: number; softcap?: number } = {},
+  options: { window?: number; scale?: number; softcap?: number; alibi?: Float32Array } = {},
 ): Tensor {
+  const dims = int8Dims('attentionProbsInt8', q, k, keyLength, options.scale);
   const d = {
-    ...int8Dims('attentionProbsInt8', q, k, keyLength, options.scale),
+    ...dims,
     window: windowOf('attentionProbsInt8', options.window),
     softcap: softcapOf('attentionProbsInt8', options.softcap),
+    alibi: alibiOf('attentionProbsInt8', options.alibi, dims.heads),
   };
   const probs = takeBuffer(d.batch * d.heads * d.tq * d.tk);
   backend().attentionProbsInt8(q.data, k.q, k.scales, d, probs);
