@@ -525,8 +525,9 @@ LLAMA = {
     "dropout": 0,
 }
 
-# BLOOM-style: ALiBi instead of learned positions, 6 heads (slopes past a power of two) over 3 K/V heads.
-ALIBI = {**GPT, "positions": "alibi", "heads": 6, "kvHeads": 3, "headDim": 8}
+# BLOOM-style: ALiBi instead of learned positions, a LayerNorm on the embeddings, 6 heads (slopes past a
+# power of two) over 3 K/V heads.
+ALIBI = {**GPT, "positions": "alibi", "heads": 6, "kvHeads": 3, "headDim": 8, "embedNorm": True}
 
 # Every sharing mode on a 4-layer model small enough to keep the fixtures at ~100 KB each.
 TINY = {

@@ -47,6 +47,7 @@ DEFAULT_CONFIG = {
     "qkvBias": False,
     "qkNorm": False,
     "embedScale": False,
+    "embedNorm": False,
     "postNorms": False,
     "tieEmbeddings": False,
     "embedDim": 0,
@@ -162,6 +163,9 @@ def parameter_shapes(c, plan):
         out.append((f"{name}.weight", [d]))
         if c["norm"] == "layernorm" and c["normBias"]:
             out.append((f"{name}.bias", [d]))
+
+    if c["embedNorm"]:
+        norm("embed.norm")
 
     def linear(name, o, i):
         out.append((f"{name}.weight", [o, i]))

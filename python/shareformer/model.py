@@ -162,6 +162,8 @@ class ShareformerLM(nn.Module):
         x = x * c["embedMultiplier"]
         if c["positions"] == "learned":
             x = x + self.p("pos.weight")[past : past + T]
+        if c["embedNorm"]:  # BLOOM's word_embeddings_layernorm
+            x = self._norm(x, "embed.norm")
         x = F.dropout(x, drop)
         # Layer i's keys (and the queries that meet them) turn at the local base when it is windowed.
         local = lambda i: bool(c["ropeLocalBase"]) and layer_window(c, i) > 0

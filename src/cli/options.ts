@@ -139,6 +139,7 @@ export function addModelOptions(
     .option('--qk-norm-full', 'with --qk-norm, one RMSNorm over the whole query and key projections (as OLMo 2)')
     .option('--no-pre-norms', 'no norm before attention and the FFN, only --post-norms after them (as OLMo 2)')
     .option('--embed-scale', 'multiply token embeddings by √d-model (as Gemma)')
+    .option('--embed-norm', 'a norm on the input embeddings before the first layer (as BLOOM)')
     .option(
       '--embed-multiplier <x>',
       'multiply token embeddings by x (as Granite: 12)',
@@ -240,6 +241,7 @@ export const MODEL_FLAGS: Record<string, keyof ModelConfig> = {
   qkNorm: 'qkNorm',
   qkNormFull: 'qkNormFull',
   embedScale: 'embedScale',
+  embedNorm: 'embedNorm',
   embedMultiplier: 'embedMultiplier',
   residualMultiplier: 'residualMultiplier',
   postNorms: 'postNorms',

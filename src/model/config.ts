@@ -113,6 +113,8 @@ export interface ModelConfig {
   preNorms: boolean;
   /** Token embeddings multiplied by √dModel before the first layer (Gemma). */
   embedScale: boolean;
+  /** A norm (of the norm kind) on the input embeddings before the first layer (BLOOM's word_embeddings_layernorm). */
+  embedNorm: boolean;
   /** Token embeddings multiplied by this before the first layer (Granite's embedding_multiplier: 12); 1 = none. */
   embedMultiplier: number;
   /**
@@ -178,6 +180,7 @@ export const DEFAULT_CONFIG: ModelConfig = {
   qkNormFull: false,
   preNorms: true,
   embedScale: false,
+  embedNorm: false,
   embedMultiplier: 1,
   residualMultiplier: 1,
   postNorms: false,
@@ -266,6 +269,7 @@ export const modelConfigSchema = z.strictObject({
   qkNormFull: z.boolean(),
   preNorms: z.boolean(),
   embedScale: z.boolean(),
+  embedNorm: z.boolean(),
   embedMultiplier: z.number().gt(0).max(1e9),
   residualMultiplier: z.number().gt(0).max(1e9),
   postNorms: z.boolean(),

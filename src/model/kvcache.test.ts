@@ -49,8 +49,8 @@ const MODES: Array<[string, Partial<ModelConfig>]> = [
   ['MQA', { ...llama, kvHeads: 1 }],
   // Slopes 1/2 … 1/256 over 3 heads (BLOOM's rule past a power of two) bend initial scores of ~0.01 hard.
   [
-    'BLOOM-style ALiBi, 3 heads, GQA-free, cla:2',
-    { ...tiny, heads: 3, dModel: 18, positions: 'alibi', shareKv: 'cla:2' },
+    'BLOOM-style: ALiBi over 3 heads, a LayerNorm on the embeddings, cla:2',
+    { ...tiny, heads: 3, dModel: 18, positions: 'alibi', embedNorm: true, shareKv: 'cla:2' },
   ],
   [
     'MPT-style ALiBi with a window of 4 and attention group:2',

@@ -44,6 +44,7 @@ export function parameterLayout(c: ModelConfig, plan: SharingPlan = planOf(c)): 
     if (c.norm === 'layernorm' && c.normBias)
       out.push({ name: `${name}.bias`, shape: [d], component: 'norm', ...(set && { set }) });
   };
+  if (c.embedNorm) norm('embed.norm');
   const linear = (name: string, o: number, i: number, component: Component, set: ParameterSpec['set']) => {
     out.push({ name: `${name}.weight`, shape: [o, i], component, ...(set && { set }) });
     const qkv = component === 'q' || component === 'k' || component === 'v';

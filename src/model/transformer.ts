@@ -284,6 +284,7 @@ export class TransformerLM {
         ),
       );
     }
+    if (c.embedNorm) x = this.norm(x, 'embed.norm');
     x = this.drop(x, options);
 
     const heads = (t: Tensor, n: number) => permute(reshape(t, [batch, T, n, hd]), [0, 2, 1, 3]);

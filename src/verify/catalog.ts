@@ -3,7 +3,7 @@
 export const REFERENCE_MODELS: Record<string, string> = {
   gpt: 'GPT: LayerNorm, GELU, learned positions, tied embeddings',
   llama: 'Llama-style: RMSNorm, SwiGLU, RoPE, GQA (4 heads, 2 KV heads), untied',
-  alibi: 'BLOOM-style: ALiBi instead of positions, 6 heads (slopes past a power of two) over 3 KV heads',
+  alibi: 'BLOOM-style: ALiBi instead of positions, a LayerNorm on the embeddings, 6 heads over 3 KV heads',
 };
 
 /** fixtures/sharing/<mode>.safetensors: 4-layer models, one per sharing mode. */

@@ -63,9 +63,9 @@ const fixtures: Array<[string, string, Partial<ModelConfig>]> = [
   ],
   ['OPT-style: a ReLU MLP on learned positions', 'gpt.safetensors', { ffn: 'relu' }],
   [
-    'BLOOM-style: ALiBi instead of learned positions, its biases on scores in every layer',
+    'BLOOM-style: ALiBi instead of learned positions, a LayerNorm on the embeddings',
     'gpt.safetensors',
-    { positions: 'alibi' },
+    { positions: 'alibi', embedNorm: true },
   ],
   [
     'MPT-style: ALiBi with a sliding window of 8 and grouped K/V heads',

@@ -94,6 +94,7 @@ class DecoderGraph {
     if (c.embedScale) x = g.op('Mul', [x, g.scalar('float', Math.sqrt(c.dModel))]);
     if (c.embedMultiplier !== 1) x = g.op('Mul', [x, g.scalar('float', c.embedMultiplier)]);
     if (c.positions === 'learned') x = g.op('Add', [x, g.op('Gather', ['pos.weight', positions], { axis: 0 })]);
+    if (c.embedNorm) x = this.norm(x, 'embed.norm');
     // One cos/sin pair and one mask per distinct base and window (Gemma 3: local and global layers).
     const rotaries = new Map<number, { cos: string; sin: string }>(),
       masks = new Map<number, string>();
