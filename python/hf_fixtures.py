@@ -1384,6 +1384,121 @@ def write_neox(name):
     print(f"wrote fixtures/hf/{name}")
 
 
+# ---------------------------------------------------------------- BLOOM (modeling_bloom.py)
+BLOOM_SPLIT = " ?[^(\\s|[.,!?…。，、।۔،])]+"
+
+
+def bloom_alibi(attention_mask, n_head):
+    """build_alibi_tensor: slopes (float32, as transformers computes them) times each key's position
+    counted over the unpadded tokens, [batch, heads, 1, keys]."""
+    closest = 2 ** math.floor(math.log2(n_head))
+    base = torch.tensor(2 ** (-(2 ** -(math.log2(closest) - 3))), dtype=torch.float32)
+    slopes = torch.pow(base, torch.arange(1, 1 + closest, dtype=torch.int32))
+    if closest != n_head:
+        extra = torch.tensor(2 ** (-(2 ** -(math.log2(2 * closest) - 3))), dtype=torch.float32)
+        remaining = min(closest, n_head - closest)
+        slopes = torch.cat([slopes, torch.pow(extra, torch.arange(1, 1 + 2 * remaining, 2, dtype=torch.int32))])
+    positions = ((attention_mask.cumsum(-1) - 1) * attention_mask)[:, None, :]
+    return (slopes[..., None] * positions).double()[:, :, None, :]
+
+
+def bloom_logits(w, cfg, ids):
+    """BloomForCausalLM forward in float64: word_embeddings then word_embeddings_layernorm, Q/K/V fused
+    head by head, scores baddbmm(alibi, q, kᵀ, beta=1/L, alpha=1/(√hd·L)) times L (layer number L),
+    BLOOM's tanh GELU, LayerNorms with biases, the head tied to the embedding."""
+    p = lambda name: w[name].double()
+    d, H, T = cfg["hidden_size"], cfg["n_head"], ids.shape[1]
+    hd, eps = d // H, cfg["layer_norm_epsilon"]
+    alibi = bloom_alibi(torch.ones(1, T, dtype=torch.int64), H)
+    mask = torch.tril(torch.ones(T, T, dtype=torch.bool))
+    ln = lambda x, name: F.layer_norm(x, (d,), p(name + ".weight"), p(name + ".bias"), eps)
+    gelu = lambda x: x * 0.5 * (1.0 + torch.tanh(0.79788456 * x * (1 + 0.044715 * x * x)))
+    x = ln(p("word_embeddings.weight")[ids], "word_embeddings_layernorm")
+    for i in range(cfg["n_layer"]):
+        l, number = f"h.{i}.", max(1, i)
+        a = ln(x, l + "input_layernorm")
+        qkv = a @ p(l + "self_attention.query_key_value.weight").T + p(l + "self_attention.query_key_value.bias")
+        qkv = qkv.view(1, T, H, 3 * hd).transpose(1, 2)
+        q, k, v = qkv[..., :hd], qkv[..., hd : 2 * hd], qkv[..., 2 * hd :]
+        s = (alibi / number + (q @ k.transpose(-1, -2)) / (math.sqrt(hd) * number)) * number
+        o = (s.masked_fill(~mask, float("-inf")).softmax(-1) @ v).transpose(1, 2).reshape(1, T, d)
+        x = x + o @ p(l + "self_attention.dense.weight").T + p(l + "self_attention.dense.bias")
+        m = gelu(
+            ln(x, l + "post_attention_layernorm") @ p(l + "mlp.dense_h_to_4h.weight").T
+            + p(l + "mlp.dense_h_to_4h.bias")
+        )
+        x = x + m @ p(l + "mlp.dense_4h_to_h.weight").T + p(l + "mlp.dense_4h_to_h.bias")
+    return ln(x, "ln_f") @ p("word_embeddings.weight").T
+
+
+def write_bloom(name):
+    """A BLOOM-style model as bigscience's checkpoints lay it out: no prefix, 3 layers, d 48, 6 heads
+    of 8 (ALiBi slopes past a power of two), the embedding LayerNorm, 4·d MLP, tied head, bf16, the
+    legacy Megatron fields bloom-560m's config.json still carries, and BLOOM's tokenizer.json layout
+    (its split regex, then ByteLevel) over GPT-2's first merges."""
+    torch.manual_seed(2801)
+    directory = os.path.join(OUT, name)
+    os.makedirs(directory, exist_ok=True)
+    tc = {"bos_token": "<s>", "eos_token": "</s>", "unk_token": "<unk>", "pad_token": "<pad>"}
+    vocab = split_tokenizer(directory, BLOOM_SPLIT, False, tc)
+    d, L, H = 48, 3, 6
+    cfg = {
+        "apply_residual_connection_post_layernorm": False,
+        "architectures": ["BloomForCausalLM"],
+        "attention_dropout": 0.0,
+        "attention_softmax_in_fp32": True,
+        "bias_dropout_fusion": True,
+        "bos_token_id": 1,
+        "eos_token_id": 2,
+        "hidden_dropout": 0.0,
+        "hidden_size": d,
+        "initializer_range": 0.02,
+        "layer_norm_epsilon": 1e-05,
+        "masked_softmax_fusion": True,
+        "model_type": "bloom",
+        "n_head": H,
+        "n_inner": None,
+        "n_layer": L,
+        "offset_alibi": 100,
+        "pad_token_id": 3,
+        "pretraining_tp": 1,
+        "skip_bias_add": True,
+        "skip_bias_add_qkv": False,
+        "slow_but_exact": False,
+        "torch_dtype": "bfloat16",
+        "transformers_version": "4.27.0.dev0",
+        "unk_token_id": 0,
+        "use_cache": True,
+        "vocab_size": vocab,
+    }
+    rnd = lambda *s, std=0.08: torch.randn(*s) * std
+    w = {"word_embeddings.weight": rnd(vocab, d, std=0.3)}
+    w["word_embeddings_layernorm.weight"] = 1 + rnd(d, std=0.1)
+    w["word_embeddings_layernorm.bias"] = rnd(d, std=0.05)
+    for i in range(L):
+        l = f"h.{i}."
+        for norm in ("input_layernorm", "post_attention_layernorm"):
+            w[l + norm + ".weight"] = 1 + rnd(d, std=0.1)
+            w[l + norm + ".bias"] = rnd(d, std=0.05)
+        w[l + "self_attention.query_key_value.weight"] = rnd(3 * d, d, std=0.3)
+        w[l + "self_attention.query_key_value.bias"] = rnd(3 * d, std=0.05)
+        w[l + "self_attention.dense.weight"] = rnd(d, d, std=0.15)
+        w[l + "self_attention.dense.bias"] = rnd(d, std=0.05)
+        w[l + "mlp.dense_h_to_4h.weight"] = rnd(4 * d, d, std=0.2)
+        w[l + "mlp.dense_h_to_4h.bias"] = rnd(4 * d, std=0.05)
+        w[l + "mlp.dense_4h_to_h.weight"] = rnd(d, 4 * d, std=0.1)
+        w[l + "mlp.dense_4h_to_h.bias"] = rnd(d, std=0.05)
+    w["ln_f.weight"] = 1 + rnd(d, std=0.1)
+    w["ln_f.bias"] = rnd(d, std=0.05)
+    with open(os.path.join(directory, "config.json"), "w") as f:
+        json.dump(cfg, f, indent=2)
+    stored = save_model(directory, w, torch.bfloat16)
+    ids = torch.randint(0, vocab, (1, 16))
+    logits = bloom_logits(stored, cfg, ids)
+    write_safetensors(os.path.join(directory, "expected.safetensors"), {"input_ids": ids.int(), "logits": logits})
+    print(f"wrote fixtures/hf/{name}")
+
+
 # ---------------------------------------------------------------- Phi-1.5 / Phi-2 (modeling_phi.py)
 def phi_logits(w, cfg, ids):
     """PhiForCausalLM forward in float64: one LayerNorm per layer read by attention and MLP alike,
@@ -2238,6 +2353,9 @@ def write_torch_bins():
 if __name__ == "__main__":
     import sys
 
+    if sys.argv[1:] == ["bloom"]:  # only the BLOOM directory
+        write_bloom("bloom-bf16")
+        sys.exit(0)
     if sys.argv[1:] == ["starcoder2"]:  # only the StarCoder2 directory
         write_starcoder2("starcoder2-fp16")
         sys.exit(0)
@@ -2340,4 +2458,5 @@ if __name__ == "__main__":
     write_falcon("falcon-new-fp16", True)
     write_stablelm("stablelm-bf16")
     write_cohere("cohere-bf16")
+    write_bloom("bloom-bf16")
     write_torch_bins()

@@ -45,6 +45,11 @@ describe('published parameter counts', () => {
     ['olmo-2-7b', 7_298_617_344],
     // SmolLM3-3B: its config's tensors (the head tied).
     ['smollm3-3b', 3_075_098_624],
+    // BLOOM: the BigScience model cards' totals (the head tied to the embedding).
+    ['bloom-560m', 559_214_592],
+    ['bloom-1b7', 1_722_408_960],
+    ['bloom-7b1', 7_069_016_064],
+    ['bloom', 176_247_271_424],
     // OPT: transformers' counts (125,239,296 and 1,315,758,080) less the position table's 2 offset rows.
     ['opt-125m', 125_239_296 - 2 * 768],
     ['opt-1.3b', 1_315_758_080 - 2 * 2048],

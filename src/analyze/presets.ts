@@ -49,6 +49,25 @@ const opt = (layers: number, dModel: number, heads: number): Partial<ModelConfig
   ffn: 'relu',
 });
 /**
+ * BLOOM: ALiBi instead of positions, a LayerNorm on the embeddings, LayerNorms and linear layers
+ * with biases, a 4·d tanh-GELU MLP, MHA, the 250,880-row vocabulary tied to the head; trained on
+ * 2,048 positions (ALiBi sets no limit: the analyzer's --context goes further).
+ */
+const bloom = (layers: number, dModel: number, heads: number): Partial<ModelConfig> => ({
+  vocabSize: 250880,
+  layers,
+  dModel,
+  heads,
+  context: 2048,
+  ffn: 'gelu',
+  ffnHidden: 4 * dModel,
+  norm: 'layernorm',
+  positions: 'alibi',
+  embedNorm: true,
+  bias: true,
+  tieEmbeddings: true,
+});
+/**
  * Pythia (GPT-NeoX): LayerNorm with biases, attention and FFN in parallel, exact GELU, rotary
  * embeddings on a quarter of each head, an untied head, the vocabulary padded per size.
  */
@@ -210,6 +229,13 @@ export const ANALYZER_PRESETS: Record<string, AnalyzerPreset> = {
   'tinystories-33m': {
     description: 'TinyStories-33M (GPT-Neo: 4 layers of 16 heads of 48; the 33M excludes the embeddings)',
     config: gptNeo(4, 768, 16),
+  },
+  'bloom-560m': { description: 'BLOOM 560M (ALiBi, an embedding LayerNorm, MHA)', config: bloom(24, 1024, 16) },
+  'bloom-1b7': { description: 'BLOOM 1.7B', config: bloom(24, 2048, 16) },
+  'bloom-7b1': { description: 'BLOOM 7.1B (32 heads of 128)', config: bloom(30, 4096, 32) },
+  bloom: {
+    description: 'BLOOM 176B (112 heads of 128: ALiBi slopes past a power of two)',
+    config: bloom(70, 14336, 112),
   },
   'opt-125m': { description: 'OPT 125M (ReLU MLP, learned positions)', config: opt(12, 768, 12) },
   'opt-1.3b': { description: 'OPT 1.3B', config: opt(24, 2048, 32) },

@@ -84,6 +84,8 @@ const byteLevel = (useRegex: boolean) => ({
 const SPLITS = {
   'Llama 3': String.raw`(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}{1,3}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+`,
   'Qwen2 (with NFC)': String.raw`(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+`,
+  // Oniguruma reads its inner [...] as a union with the outer class, where ( | ) are literals.
+  BLOOM: String.raw` ?[^(\s|[.,!?…。，、।۔،])]+`,
   'GPT-4o': String.raw`[^\r\n\p{L}\p{N}]?[\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}]*[\p{Ll}\p{Lm}\p{Lo}\p{M}]+(?i:'s|'t|'re|'ve|'m|'ll|'d)?|[^\r\n\p{L}\p{N}]?[\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}]+[\p{Ll}\p{Lm}\p{Lo}\p{M}]*(?i:'s|'t|'re|'ve|'m|'ll|'d)?|\p{N}{1,3}| ?[^\s\p{L}\p{N}]+[\r\n/]*|\s*[\r\n]+|\s+(?!\S)|\s+`,
 };
 /** Pre-tokenizer sequences of tokenizer.json files on the Hub (GPT-2's vocabulary stands in for theirs). */
@@ -91,6 +93,7 @@ const PRE_TOKENIZERS: Record<string, unknown[]> = {
   'Llama 3': [split(SPLITS['Llama 3']), byteLevel(false)],
   'Qwen2 (with NFC)': [split(SPLITS['Qwen2 (with NFC)']), byteLevel(false)],
   'GPT-4o': [split(SPLITS['GPT-4o']), byteLevel(false)],
+  BLOOM: [split(SPLITS.BLOOM), byteLevel(false)],
   "SmolLM2: single digits, then GPT-2's split": [{ type: 'Digits', individual_digits: true }, byteLevel(true)],
   // Falcon: its digit stages come after ByteLevel, on the byte-mapped text.
   "Falcon: punctuation runs, GPT-2's split, then digit runs and triples on the mapped bytes": [
@@ -145,12 +148,17 @@ it("Falcon's digit stages cut the byte-mapped text: м (D0 BC) is Ð then ¼, as
   );
 });
 
-/** The same tokenizer.json with each Digits stage as the Split Rust's Digits amounts to. */
+/**
+ * The same tokenizer.json with each Digits stage as the Split Rust's Digits amounts to, and BLOOM's
+ * nested class written flat as Oniguruma reads it (tokenizers.js swaps in a pattern that drops the
+ * literal ( | ) from the class, which splits "f(x)" unlike Hugging Face's Rust tokenizers).
+ */
 function rustDigits<T extends { pre_tokenizer?: unknown }>(json: T): T {
   const pre = json.pre_tokenizer as { pretokenizers?: unknown[] } | null | undefined;
   if (!Array.isArray(pre?.pretokenizers)) return json;
   const steps = pre.pretokenizers.map((p) => {
-    const d = p as { type?: string; individual_digits?: boolean };
+    const d = p as { type?: string; individual_digits?: boolean; pattern?: { Regex?: string } };
+    if (d.pattern?.Regex === SPLITS.BLOOM) return split(String.raw` ?[^(\s|.,!?…。，、।۔،)]+`);
     return d.type === 'Digits' ? split(d.individual_digits ? String.raw`\p{N}` : String.raw`\p{N}+`) : p;
   });
   return { ...json, pre_tokenizer: { ...pre, pretokenizers: steps } };
@@ -199,7 +207,7 @@ describe.each(Object.entries(PRE_TOKENIZERS))('byte-level BPE pre-tokenized as %
 
   it('keeps its split through the checkpoint JSON and differs from GPT-2 where the regex does', () => {
     const back = tokenizerFromJSON(JSON.parse(JSON.stringify(ours.toJSON())), 'tokenizer.json');
-    const text = "IT'S 2025: 12345 tokens";
+    const text = "IT'S 2025: 12345 tokens\n\nend";
     expect([...back.encode(text)]).toEqual(theirs(text));
     expect([...back.encode(text)]).not.toEqual([...gpt2.encode(text)]);
   });

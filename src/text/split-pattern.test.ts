@@ -24,6 +24,24 @@ describe('split patterns', () => {
     expect(split(String.raw`\p{L}+`, text).join('')).toBe(text);
   });
 
+  it("reads a class inside a class as Oniguruma does, as their union (BLOOM's pattern): ( and | are literals there", () => {
+    const bloom = ' ?[^(\\s|[.,!?…。，、।۔،])]+';
+    expect(translatePattern(bloom)).toBe(' ?[^(\\p{White_Space}|.,!?…。，、।۔،)]+');
+    expect(split(bloom, 'Hello, world! f(x)|y 你好。')).toEqual([
+      'Hello',
+      ',',
+      ' world',
+      '!',
+      ' f',
+      '(',
+      'x',
+      ')|',
+      'y',
+      ' 你好',
+      '。',
+    ]);
+  });
+
   it('lets the dot cross \\r but not \\n, as Oniguruma does', () => {
     expect(split('a.', 'a\rxa\n')).toEqual(['a\r', 'xa\n']);
   });
@@ -33,7 +51,7 @@ describe('split patterns', () => {
     ['the escape "\\b"', String.raw`\bword`],
     ['the group "(?<n"', '(?<name>a)'],
     ['the possessive quantifier "++"', String.raw`\p{L}++`],
-    ['a nested character class', '[a[b]]'],
+    ['a negated nested character class', '[a[^b]]'],
     ['class intersection "&&"', '[a-z&&[^x]]'],
     ['a letter range inside (?i:...)', '(?i:[a-z])'],
     ['an unclosed group', '(a|b'],

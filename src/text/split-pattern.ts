@@ -1,7 +1,7 @@
 // The pre-tokenization regexes of Hugging Face tokenizer.json files (a Split pre-tokenizer's
 // pattern, written for the Oniguruma engine the Rust tokenizers use) as JavaScript RegExps, and
 // the "Isolated" split they drive. Only the syntax those patterns use is translated (Llama 3's,
-// Qwen2's, GPT-4-style ones): anything else is refused by name rather than approximated, since a
+// Qwen2's, BLOOM's, GPT-4-style ones): anything else is refused by name rather than approximated, since a
 // regex that matches differently would give other token ids without any error.
 import { TokenizerError } from './errors.js';
 
@@ -54,7 +54,15 @@ function charClass(pattern: string, start: number, fold: boolean): [string, numb
   }
   for (; i < pattern.length && pattern[i] !== ']'; ) {
     const c = pattern[i]!;
-    if (c === '[') refuse(pattern, i, 'a nested character class');
+    if (c === '[') {
+      // Oniguruma reads a class inside a class as their union (BLOOM's split pattern has one); a
+      // negated one would need JavaScript's "v" mode.
+      if (pattern[i + 1] === '^') refuse(pattern, i, 'a negated nested character class');
+      const [inner, next] = charClass(pattern, i, fold);
+      out += inner.slice(1, -1);
+      i = next;
+      continue;
+    }
     if (c === '&' && pattern[i + 1] === '&') refuse(pattern, i, 'class intersection "&&"');
     if (c === '\\') {
       const [js, next] = escapeAt(pattern, i, true);

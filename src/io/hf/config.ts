@@ -20,7 +20,8 @@
 // (SmolLM3ForCausalLM: Llama's with every Nth layer unrotated) and OLMo 2 (Olmo2ForCausalLM: Llama's
 // with norms after attention and MLP only, query/key norms over whole projections) and StarCoder2
 // (Starcoder2ForCausalLM: LayerNorm, GQA, RoPE, a GELU MLP, biases, a sliding window) and OPT (OPTForCausalLM: GPT-2's block
-// with a ReLU MLP and separate projections, learned positions behind a two-row offset).
+// with a ReLU MLP and separate projections, learned positions behind a two-row offset) and BLOOM
+// (BloomForCausalLM: ALiBi instead of positions, a LayerNorm on the embeddings, Q/K/V fused head by head).
 // Every field is either mapped, known not to change the
 // computation (dropout rates, token ids, bookkeeping), or refused by name: a config that asks for
 // something this runtime does not compute (rope scaling other than Llama 3.1's, per-layer sliding
@@ -29,6 +30,7 @@ import { headSize, layerWindow, resolveConfig, type ModelConfig } from '../../mo
 
 export type HfFamily =
   | 'gpt2'
+  | 'bloom'
   | 'gpt_neo'
   | 'opt'
   | 'gpt_neox'
@@ -51,6 +53,7 @@ export type HfFamily =
 
 export const SUPPORTED_ARCHITECTURES: Record<string, HfFamily> = {
   GPT2LMHeadModel: 'gpt2',
+  BloomForCausalLM: 'bloom',
   GPTNeoForCausalLM: 'gpt_neo',
   OPTForCausalLM: 'opt',
   GPTNeoXForCausalLM: 'gpt_neox',
@@ -78,6 +81,7 @@ export const SUPPORTED_ARCHITECTURES: Record<string, HfFamily> = {
 /** The stock class each family exports to. */
 export const FAMILY_ARCHITECTURE: Record<HfFamily, string> = {
   gpt2: 'GPT2LMHeadModel',
+  bloom: 'BloomForCausalLM',
   gpt_neo: 'GPTNeoForCausalLM',
   opt: 'OPTForCausalLM',
   gpt_neox: 'GPTNeoXForCausalLM',
@@ -152,6 +156,7 @@ type Json = Record<string, unknown>;
 type LlamaFamily = Exclude<
   HfFamily,
   | 'gpt2'
+  | 'bloom'
   | 'gpt_neo'
   | 'opt'
   | 'gpt_neox'
@@ -258,6 +263,64 @@ function gpt2Config(cfg: Json, source: string): Partial<ModelConfig> {
     norm: 'layernorm',
     normEps: field(cfg, 'layer_norm_epsilon', source, isPosNum, 'a positive number', 1e-5),
     positions: 'learned',
+    bias: true,
+    tieEmbeddings: field(cfg, 'tie_word_embeddings', source, isBool, 'true or false', true),
+  };
+}
+
+const BLOOM_FIELDS = new Set([
+  'vocab_size',
+  'hidden_size',
+  'n_embed',
+  'n_layer',
+  'n_head',
+  'n_inner',
+  'layer_norm_epsilon',
+  'apply_residual_connection_post_layernorm',
+  'hidden_dropout',
+  'attention_dropout',
+  'tie_word_embeddings',
+  'seq_length',
+  'slow_but_exact',
+  // Megatron-DeepSpeed's training switches, still in bloom-560m's config.json; BloomModel reads none.
+  'attention_softmax_in_fp32',
+  'bias_dropout_fusion',
+  'masked_softmax_fusion',
+  'offset_alibi',
+  'skip_bias_add',
+  'skip_bias_add_qkv',
+  'unk_token_id',
+]);
+
+/**
+ * BLOOM (bloom-560m … bloom 176B, BLOOMZ): word_embeddings then word_embeddings_layernorm, ALiBi on
+ * every layer's scores instead of positions, LayerNorms and linear layers with biases, Q/K/V fused
+ * head by head as GPT-NeoX's, a 4·d MLP on BLOOM's tanh GELU (n_inner is not read), the head tied.
+ * It has no position limit: the context is seq_length when given, else 2,048 (BLOOM's training length).
+ */
+function bloomConfig(cfg: Json, source: string): Partial<ModelConfig> {
+  refuseUnknown(cfg, BLOOM_FIELDS, source);
+  const dKey = cfg.hidden_size === undefined && cfg.n_embed !== undefined ? 'n_embed' : 'hidden_size';
+  const { d, heads } = widthAndHeads(cfg, source, dKey, 'n_head');
+  supported(
+    cfg,
+    'apply_residual_connection_post_layernorm',
+    (v) => v === false,
+    'each residual adds to the layer input, not to its LayerNorm output',
+    source,
+  );
+  return {
+    vocabSize: field(cfg, 'vocab_size', source, isPosInt, 'a positive integer'),
+    layers: field(cfg, 'n_layer', source, isPosInt, 'a positive integer'),
+    dModel: d,
+    heads,
+    context: field(cfg, 'seq_length', source, isPosInt, 'a positive integer', 2048),
+    ffn: 'gelu',
+    ffnHidden: 4 * d,
+    norm: 'layernorm',
+    normEps: field(cfg, 'layer_norm_epsilon', source, isPosNum, 'a positive number', 1e-5),
+    positions: 'alibi',
+    embedNorm: true,
     bias: true,
     tieEmbeddings: field(cfg, 'tie_word_embeddings', source, isBool, 'true or false', true),
   };
@@ -729,7 +792,7 @@ export function falconLayout(
  * Falcon: LayerNorm with biases, linear layers with biases only when "bias" (none in the released
  * models), rotary embeddings over whole heads, exact GELU, a head tied to the embedding unless
  * tie_word_embeddings is false; one parallel LayerNorm is imported as both of shareformer's norms.
- * ALiBi (Falcon-RW) is refused by name.
+ * Falcon-RW's ALiBi (its biases scaled with the scores, unlike BLOOM's) is refused by name.
  */
 function falconConfig(cfg: Json, source: string): Partial<ModelConfig> {
   refuseUnknown(cfg, FALCON_FIELDS, source);
@@ -737,7 +800,7 @@ function falconConfig(cfg: Json, source: string): Partial<ModelConfig> {
     cfg,
     'alibi',
     (v) => v === false,
-    'ALiBi position biases: shareformer has learned and rotary positions',
+    "Falcon-RW's ALiBi adds its biases before the 1/√(head size) scaling, shrinking every slope by it; shareformer's ALiBi is BLOOM's, added after",
     source,
   );
   supported(
@@ -1356,6 +1419,7 @@ export interface HfModelConfig {
 /** Each family's config.json reader. */
 const FAMILY_CONFIG: Record<HfFamily, (cfg: Json, source: string) => Partial<ModelConfig>> = {
   gpt2: gpt2Config,
+  bloom: bloomConfig,
   gpt_neo: gptNeoConfig,
   opt: optConfig,
   gpt_neox: neoxConfig,

@@ -60,6 +60,7 @@ describe.each([
   'smollm3-bf16',
   'olmo2-bf16',
   'starcoder2-fp16',
+  'bloom-bf16',
 ])('%s: import, export, import', (dir) => {
   it('gives bit-identical logits and the same token ids', () => {
     const first = importHuggingFace(directoryReader(join(FIXTURES, dir)));
@@ -104,6 +105,7 @@ it.each([
   'smollm3-bf16',
   'olmo2-bf16',
   'starcoder2-fp16',
+  'bloom-bf16',
 ])("%s goes out with the original's tensors: every parameter under its own name, bit for bit", (dir) => {
   const first = importHuggingFace(directoryReader(join(FIXTURES, dir)));
   const out = exportHuggingFace(first.lm, first.tokenizer);

@@ -89,6 +89,8 @@ export function exportFamily(c: ModelConfig): HfFamily {
     throw new HfExportError(
       `the factorized embedding (embedDim ${c.embedDim}) has no place in a stock Hugging Face layout (each has one token-embedding matrix of the model's width)`,
     );
+  // ALiBi and a LayerNorm on the embeddings are BLOOM's, which has both (no other stock class has either).
+  if (c.positions === 'alibi' || c.embedNorm) return bloomFamily(c);
   // A ReLU MLP is OPT's; unscaled scores, or an output bias without Q/K/V ones, GPT-Neo's.
   if (c.ffn === 'relu') return optFamily(c);
   if (c.attentionOutBias || (c.attentionScalar === 1 && c.norm === 'layernorm')) return gptNeoFamily(c);
@@ -168,6 +170,31 @@ export function exportFamily(c: ModelConfig): HfFamily {
   throw new HfExportError(
     `no stock architecture matches norm ${c.norm}, positions ${c.positions}, ffn ${c.ffn}, bias ${c.bias}, kvHeads ${c.kvHeads}/${c.heads}, heads of ${headSize(c)} on d ${c.dModel}${c.qkNorm ? ', head norms' : ''}: GPT-2 needs layernorm, learned, gelu, biases, as many K/V heads as heads, heads of dModel / heads and no head norms; Llama (Qwen2 with --qkv-bias, Qwen3 with --qk-norm) needs rmsnorm, rope, swiglu and no biases`,
   );
+}
+
+/** BLOOM's: ALiBi, the embedding LayerNorm, LayerNorms and linear layers with biases, a 4·d tanh-GELU MLP, MHA. */
+function bloomFamily(c: ModelConfig): HfFamily {
+  requireLayout(
+    'ALiBi and an embedding LayerNorm (--embed-norm) export as BloomForCausalLM',
+    {
+      alibi: c.positions === 'alibi',
+      'an embedding LayerNorm': c.embedNorm,
+      'layernorm with biases': c.norm === 'layernorm' && c.normBias,
+      'ffn gelu in its tanh form, 4 · dModel wide': c.ffn === 'gelu' && !c.geluExact && c.ffnHidden === 4 * c.dModel,
+      'biases everywhere': c.bias && c.attentionBias,
+      'as many K/V heads as heads': c.kvHeads === c.heads,
+      'heads of dModel / heads': headSize(c) * c.heads === c.dModel,
+    },
+    {
+      ...parallelExtras(c),
+      'parallel blocks': c.parallelBlocks,
+      'post-norms': c.postNorms || !c.preNorms,
+      'scaled embeddings': c.embedScale || c.embedMultiplier !== 1,
+      'scaled block outputs or logits': c.residualMultiplier !== 1 || c.logitScale !== 1,
+      'a biased output head': c.headBias,
+    },
+  );
+  return 'bloom';
 }
 
 /** What neither GPT-NeoX's nor Phi's class computes. */
@@ -508,20 +535,81 @@ function gpt2Tensors(lm: TransformerLM): Record<string, TensorToWrite> {
   return t;
 }
 
+/** Q, K and V rows (or biases: width 1) fused head by head, each head's query, key and value in turn (GPT-NeoX, BLOOM). */
+function fusedByHead(c: ModelConfig, parts: Float32Array[], width: number): Float32Array {
+  const hd = headSize(c),
+    out = new Float32Array(3 * c.heads * hd * width),
+    block = hd * width;
+  for (let h = 0; h < c.heads; h++)
+    for (const [k, p] of parts.entries()) out.set(p.subarray(h * block, (h + 1) * block), (3 * h + k) * block);
+  return out;
+}
+
+/** BLOOM's names, as bigscience's files hold them (no prefix); Q, K, V fused head by head as GPT-NeoX's. */
+function bloomTensors(lm: TransformerLM): Record<string, TensorToWrite> {
+  const c = lm.config,
+    d = c.dModel,
+    f = c.ffnHidden;
+  const w = (name: string) => lm.params.get(name)!.data;
+  const t: Record<string, TensorToWrite> = {
+    'word_embeddings.weight': { shape: [c.vocabSize, d], data: w('embed.weight') },
+    'word_embeddings_layernorm.weight': { shape: [d], data: w('embed.norm.weight') },
+    'word_embeddings_layernorm.bias': { shape: [d], data: w('embed.norm.bias') },
+  };
+  const qkv = ['q', 'k', 'v'];
+  for (let i = 0; i < c.layers; i++) {
+    const a = `layers.${lm.plan.attnSet[i]}`,
+      m = `layers.${lm.plan.ffnSet[i]}`,
+      h = `h.${i}`;
+    for (const kind of ['weight', 'bias'] as const) {
+      t[`${h}.input_layernorm.${kind}`] = { shape: [d], data: w(`${a}.norm1.${kind}`) };
+      t[`${h}.post_attention_layernorm.${kind}`] = { shape: [d], data: w(`${m}.norm2.${kind}`) };
+    }
+    const matrices = qkv.map((p) => layerMatrix(lm, i, `attn.${p}`));
+    t[`${h}.self_attention.query_key_value.weight`] = { shape: [3 * d, d], data: fusedByHead(c, matrices, d) };
+    const biases = qkv.map((p) => w(`${a}.attn.${p}.bias`));
+    t[`${h}.self_attention.query_key_value.bias`] = { shape: [3 * d], data: fusedByHead(c, biases, 1) };
+    for (const [hf, ours, set, rows, cols] of [
+      ['self_attention.dense', 'attn.o', a, d, d],
+      ['mlp.dense_h_to_4h', 'ffn.up', m, f, d],
+      ['mlp.dense_4h_to_h', 'ffn.down', m, d, f],
+    ] as const) {
+      t[`${h}.${hf}.weight`] = { shape: [rows, cols], data: layerMatrix(lm, i, ours) };
+      t[`${h}.${hf}.bias`] = { shape: [rows], data: w(`${set}.${ours}.bias`) };
+    }
+  }
+  t['ln_f.weight'] = { shape: [d], data: w('norm.weight') };
+  t['ln_f.bias'] = { shape: [d], data: w('norm.bias') };
+  if (!c.tieEmbeddings) t['lm_head.weight'] = { shape: [c.vocabSize, d], data: w('head.weight') };
+  return t;
+}
+
+/** bloom-560m's config.json fields (BLOOM has no position limit: the context goes out as seq_length). */
+function bloomConfig(c: ModelConfig, ids: Record<string, unknown>): Record<string, unknown> {
+  return {
+    architectures: ['BloomForCausalLM'],
+    model_type: 'bloom',
+    hidden_size: c.dModel,
+    n_layer: c.layers,
+    n_head: c.heads,
+    layer_norm_epsilon: c.normEps,
+    apply_residual_connection_post_layernorm: false,
+    hidden_dropout: 0,
+    attention_dropout: 0,
+    pretraining_tp: 1,
+    slow_but_exact: false,
+    seq_length: c.context,
+    ...closing(c, ids),
+  };
+}
+
 /** GPT-NeoX's names; Q, K, V fused head by head (each head's query, key and value rows in turn). */
 function neoxTensors(lm: TransformerLM): Record<string, TensorToWrite> {
   const c = lm.config,
     d = c.dModel,
-    hd = headSize(c),
     f = c.ffnHidden;
   const w = (name: string) => lm.params.get(name)!.data;
-  const byHead = (parts: Float32Array[], width: number) => {
-    const out = new Float32Array(3 * d * width),
-      block = hd * width;
-    for (let h = 0; h < c.heads; h++)
-      for (const [k, p] of parts.entries()) out.set(p.subarray(h * block, (h + 1) * block), (3 * h + k) * block);
-    return out;
-  };
+  const byHead = (parts: Float32Array[], width: number) => fusedByHead(c, parts, width);
   const t: Record<string, TensorToWrite> = {
     'gpt_neox.embed_in.weight': { shape: [c.vocabSize, d], data: w('embed.weight') },
   };
@@ -1312,6 +1400,7 @@ function hfConfig(family: HfFamily, lm: TransformerLM, tokenizer: Tokenizer): Re
         });
   if (family === 'gemma3' || family === 'gemma2') return gemmaConfig(family, c, rope_scaling, ids);
   if (family === 'gpt_neox') return neoxConfig(c, rope_scaling, ids);
+  if (family === 'bloom') return bloomConfig(c, ids);
   if (family === 'phi') return phiConfig(c, rope_scaling, ids);
   if (family === 'gptj') return gptjConfig(c, ids);
   if (family === 'opt') return optConfig(c, ids);
@@ -1366,6 +1455,7 @@ const FAMILY_TENSORS: Record<HfFamily, (lm: TransformerLM) => Record<string, Ten
   smollm3: llamaTensors,
   olmo2: llamaTensors,
   starcoder2: (lm) => llamaTensors(lm, STARCODER2_MLP),
+  bloom: bloomTensors,
 };
 
 export interface HfExport {

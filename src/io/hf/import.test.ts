@@ -83,6 +83,7 @@ describe.each([
   ['smollm3-bf16', 'SmolLM3ForCausalLM', 'BF16'],
   ['olmo2-bf16', 'Olmo2ForCausalLM', 'BF16'],
   ['starcoder2-fp16', 'Starcoder2ForCausalLM', 'F16'],
+  ['bloom-bf16', 'BloomForCausalLM', 'BF16'],
   // The same weights as PyTorch checkpoints (torch.save's zip of a pickled state dict).
   ['gptj-bin', 'GPTJForCausalLM', 'F16'],
   ['gptj-bin-zip64', 'GPTJForCausalLM', 'F16'],
@@ -147,7 +148,7 @@ describe('bad model directories are refused, naming the file and what is wrong',
       'an unknown architecture',
       'gpt2-hub',
       editJSON('config.json', (j) => (j.architectures = ['BertForMaskedLM'])),
-      /config\.json: "architectures" is \["BertForMaskedLM"\]; supported: GPT2LMHeadModel, GPTNeoForCausalLM, OPTForCausalLM, GPTNeoXForCausalLM, PhiForCausalLM, GPTJForCausalLM, FalconForCausalLM, StableLmForCausalLM, CohereForCausalLM, GraniteForCausalLM, SmolLM3ForCausalLM, Olmo2ForCausalLM, Starcoder2ForCausalLM, LlamaForCausalLM, MistralForCausalLM, Qwen2ForCausalLM, Qwen3ForCausalLM, Phi3ForCausalLM/,
+      /config\.json: "architectures" is \["BertForMaskedLM"\]; supported: GPT2LMHeadModel, BloomForCausalLM, GPTNeoForCausalLM, OPTForCausalLM, GPTNeoXForCausalLM, PhiForCausalLM, GPTJForCausalLM, FalconForCausalLM, StableLmForCausalLM, CohereForCausalLM, GraniteForCausalLM, SmolLM3ForCausalLM, Olmo2ForCausalLM, Starcoder2ForCausalLM, LlamaForCausalLM, MistralForCausalLM, Qwen2ForCausalLM, Qwen3ForCausalLM, Phi3ForCausalLM/,
     ],
     [
       'dynamic rope scaling',
@@ -366,7 +367,7 @@ describe('bad model directories are refused, naming the file and what is wrong',
       'a Falcon with ALiBi (Falcon-RW)',
       'falcon-bf16',
       editJSON('config.json', (j) => (j.alibi = true)),
-      /config\.json: "alibi": true is not supported \(ALiBi position biases/,
+      /config\.json: "alibi": true is not supported \(Falcon-RW.s ALiBi adds its biases before the 1\/√\(head size\) scaling/,
     ],
     [
       'a Falcon whose residual is the LayerNorm output',
@@ -756,6 +757,21 @@ describe('bad model directories are refused, naming the file and what is wrong',
     expect(
       variant((w) => {
         for (const [n, t] of w) if (n.endsWith('postnorm2.weight')) t.fill(1);
+      }),
+    ).toBeGreaterThan(1e-3);
+  });
+
+  it("BLOOM's ALiBi slopes and embedding LayerNorm are the model's", () => {
+    const lm = importHuggingFace(directoryReader(join(FIXTURES, 'bloom-bf16'))).lm;
+    expect(lm.config).toMatchObject({ positions: 'alibi', embedNorm: true, heads: 6, context: 2048, ffnHidden: 192 });
+    const variant = (over: Partial<ModelConfig>, edit?: (w: Map<string, Float32Array>) => void) =>
+      variantDiff(lm, 'bloom-bf16', over, edit);
+    expect(variant({})).toBeLessThan(1e-5);
+    // Without ALiBi (no positions at all) the 16 positions attend alike.
+    expect(variant({ positions: 'rope' })).toBeGreaterThan(1e-3);
+    expect(
+      variant({}, (w) => {
+        w.get('embed.norm.weight')!.fill(1);
       }),
     ).toBeGreaterThan(1e-3);
   });

@@ -66,7 +66,7 @@ export interface TensorInfo {
 function prefixOf(family: HfFamily, names: Iterable<string>): string {
   const list = [...names];
   const candidates =
-    family === 'gpt2' || family === 'gpt_neo' || family === 'gptj' || family === 'falcon'
+    family === 'gpt2' || family === 'gpt_neo' || family === 'gptj' || family === 'falcon' || family === 'bloom'
       ? ['transformer.']
       : family === 'gpt_neox'
         ? ['gpt_neox.']
@@ -170,6 +170,21 @@ function optRecipe(name: string, c: ModelConfig, p: string): Recipe | null {
 /** Rows before position 0 in OPT's learned position table (fairseq's padding_idx + 1). */
 export const OPT_POSITION_OFFSET = 2;
 
+/** Q, K or V (part 0, 1, 2) of a tensor fusing them head by head (GPT-NeoX, BLOOM). */
+function perHeadQkv(from: string, c: ModelConfig, part: number): Recipe {
+  const hd = headSize(c);
+  return {
+    from,
+    transpose: false,
+    rows: [0, c.heads * hd],
+    fusedRows: 3 * c.heads * hd,
+    fused: 'Q/K/V (per head)',
+    perHead: { heads: c.heads, size: hd, part, parts: 3 },
+  };
+}
+
+const QKV_PART = { 'attn.q': 0, 'attn.k': 1, 'attn.v': 2 } as Record<string, number>;
+
 /** GPT-NeoX: its own names; Q, K, V fused head by head in query_key_value (weights and biases). */
 function neoxRecipe(name: string, c: ModelConfig, p: string): Recipe | null {
   const direct = (from: string): Recipe => ({ from: p + from, transpose: false });
@@ -180,17 +195,7 @@ function neoxRecipe(name: string, c: ModelConfig, p: string): Recipe | null {
   const m = /^layers\.(\d+)\.(.+)\.(weight|bias)$/.exec(name);
   if (!m) return null;
   const [, layer, part, kind] = m as unknown as [string, string, string, string];
-  const qkv = { 'attn.q': 0, 'attn.k': 1, 'attn.v': 2 } as Record<string, number>;
-  if (part in qkv) {
-    const hd = headSize(c);
-    return {
-      ...direct(`layers.${layer}.attention.query_key_value.${kind}`),
-      rows: [0, c.heads * hd],
-      fusedRows: 3 * c.heads * hd,
-      fused: 'Q/K/V (per head)',
-      perHead: { heads: c.heads, size: hd, part: qkv[part]!, parts: 3 },
-    };
-  }
+  if (part in QKV_PART) return perHeadQkv(`${p}layers.${layer}.attention.query_key_value.${kind}`, c, QKV_PART[part]!);
   const map: Record<string, string> = {
     norm1: 'input_layernorm',
     norm2: 'post_attention_layernorm',
@@ -200,6 +205,28 @@ function neoxRecipe(name: string, c: ModelConfig, p: string): Recipe | null {
   };
   const from = map[part];
   return from ? direct(`layers.${layer}.${from}.${kind}`) : null;
+}
+
+/** BLOOM: word_embeddings and its LayerNorm, h.N, ln_f; Q, K, V fused head by head as GPT-NeoX's. */
+function bloomRecipe(name: string, c: ModelConfig, p: string): Recipe | null {
+  const direct = (from: string): Recipe => ({ from: p + from, transpose: false });
+  if (name === 'embed.weight') return direct('word_embeddings.weight');
+  if (name.startsWith('embed.norm.')) return direct(`word_embeddings_layernorm.${name.slice('embed.norm.'.length)}`);
+  if (name === 'norm.weight' || name === 'norm.bias') return direct(`ln_f.${name.slice(5)}`);
+  if (name === 'head.weight') return { from: 'lm_head.weight', transpose: false };
+  const m = /^layers\.(\d+)\.(.+)\.(weight|bias)$/.exec(name);
+  if (!m) return null;
+  const [, layer, part, kind] = m as unknown as [string, string, string, string];
+  if (part in QKV_PART) return perHeadQkv(`${p}h.${layer}.self_attention.query_key_value.${kind}`, c, QKV_PART[part]!);
+  const map: Record<string, string> = {
+    norm1: 'input_layernorm',
+    norm2: 'post_attention_layernorm',
+    'attn.o': 'self_attention.dense',
+    'ffn.up': 'mlp.dense_h_to_4h',
+    'ffn.down': 'mlp.dense_4h_to_h',
+  };
+  const from = map[part];
+  return from ? direct(`h.${layer}.${from}.${kind}`) : null;
 }
 
 /** Phi-1.5 / Phi-2: one input_layernorm per layer for both of shareformer's norms; dense, fc1, fc2; lm_head with a bias. */
@@ -436,6 +463,7 @@ function gemma1Recipe(name: string, p: string): Recipe | null {
 
 const FAMILY_NAME: Record<HfFamily, string> = {
   gpt2: 'GPT-2',
+  bloom: 'BLOOM',
   gpt_neo: 'GPT-Neo',
   opt: 'OPT',
   gpt_neox: 'GPT-NeoX',
@@ -462,6 +490,7 @@ type RecipeOf = (name: string, c: ModelConfig, prefix: string, norms: 1 | 2) => 
 /** Each family's tensor names; Llama's serve Mistral, Qwen2, Qwen3, Granite and SmolLM3. */
 const FAMILY_RECIPE: Record<HfFamily, RecipeOf> = {
   gpt2: gpt2Recipe,
+  bloom: bloomRecipe,
   gpt_neo: (name, _c, p) => gptNeoRecipe(name, p),
   opt: optRecipe,
   gpt_neox: neoxRecipe,
