@@ -1499,6 +1499,119 @@ def write_bloom(name):
     print(f"wrote fixtures/hf/{name}")
 
 
+# ---------------------------------------------------------------- MPT (modeling_mpt.py)
+def mpt_slopes(n_heads, alibi_bias_max=8):
+    """gen_slopes: over the next power of two of heads, odd-indexed slopes first when heads fall short."""
+    n = 2 ** math.ceil(math.log2(n_heads))
+    m = torch.arange(1, n + 1, dtype=torch.float32) * (alibi_bias_max / n)
+    slopes = 1.0 / torch.pow(2, m)
+    if n != n_heads:
+        slopes = torch.concat([slopes[1::2], slopes[::2]])[:n_heads]
+    return slopes.double()
+
+
+def mpt_logits(w, cfg, ids):
+    """MptForCausalLM forward in float64: wte, LayerNorms without biases, Wqkv chunked into Q, K, V,
+    scores × softmax_scale plus build_alibi_bias's slope · (key − last position), an exact-GELU MLP
+    without biases, norm_f, the head tied to wte."""
+    p = lambda name: w["transformer." + name].double()
+    d, H, T = cfg["d_model"], cfg["n_heads"], ids.shape[1]
+    hd, eps = d // H, cfg.get("layer_norm_epsilon", 1e-5)  # MptConfig's default; MPT-7B's file leaves it out
+    bias = (
+        torch.arange(1 - T, 1, dtype=torch.float64)[None, :]
+        * mpt_slopes(H, cfg["attn_config"]["alibi_bias_max"])[:, None]
+    )
+    mask = torch.tril(torch.ones(T, T, dtype=torch.bool))
+    ln = lambda x, name: F.layer_norm(x, (d,), p(name + ".weight"), None, eps)
+    x = p("wte.weight")[ids]
+    for i in range(cfg["n_layers"]):
+        l = f"blocks.{i}."
+        q, k, v = (ln(x, l + "norm_1") @ p(l + "attn.Wqkv.weight").T).chunk(3, dim=2)
+        q, k, v = (t.reshape(1, T, H, hd).transpose(1, 2) for t in (q, k, v))
+        s = (q @ k.transpose(-1, -2)) / math.sqrt(hd) + bias[:, None, :]
+        o = (s.masked_fill(~mask, float("-inf")).softmax(-1) @ v).transpose(1, 2).reshape(1, T, d)
+        x = x + o @ p(l + "attn.out_proj.weight").T
+        m = F.gelu(ln(x, l + "norm_2") @ p(l + "ffn.up_proj.weight").T)
+        x = x + m @ p(l + "ffn.down_proj.weight").T
+    return ln(x, "norm_f") @ p("wte.weight").T
+
+
+def write_mpt(name):
+    """An MPT-7B-style model as MosaicML's checkpoints lay it out: MPTForCausalLM's config.json (attn_config,
+    learned_pos_emb true yet no position table, init_config, auto_map), 3 layers, d 48, 6 heads (gen_slopes
+    past a power of two), no biases, LayerNorms without biases, bf16, GPT-NeoX's tokenizer layout."""
+    torch.manual_seed(2901)
+    directory = os.path.join(OUT, name)
+    os.makedirs(directory, exist_ok=True)
+    vocab = gpt2_tokenizer(directory, 43, True)
+    with open(os.path.join(directory, "tokenizer.json"), encoding="utf-8") as f:
+        tok = json.load(f)
+    tok["normalizer"] = {"type": "NFC"}
+    with open(os.path.join(directory, "tokenizer.json"), "w", encoding="utf-8") as f:
+        json.dump(tok, f, ensure_ascii=False)
+    with open(os.path.join(directory, "tokenizer_config.json"), "w") as f:
+        json.dump({"bos_token": "<|endoftext|>", "eos_token": "<|endoftext|>", "unk_token": "<|endoftext|>"}, f)
+    d, L, H = 48, 3, 6
+    cfg = {
+        "architectures": ["MPTForCausalLM"],
+        "attn_config": {
+            "alibi": True,
+            "alibi_bias_max": 8,
+            "attn_impl": "torch",
+            "attn_pdrop": 0,
+            "attn_type": "multihead_attention",
+            "attn_uses_sequence_id": False,
+            "clip_qkv": None,
+            "prefix_lm": False,
+            "qk_ln": False,
+            "softmax_scale": None,
+        },
+        "auto_map": {
+            "AutoConfig": "configuration_mpt.MPTConfig",
+            "AutoModelForCausalLM": "modeling_mpt.MPTForCausalLM",
+        },
+        "d_model": d,
+        "emb_pdrop": 0,
+        "embedding_fraction": 1.0,
+        "expansion_ratio": 4,
+        "init_config": {"init_div_is_residual": True, "init_nonlinearity": "relu", "name": "kaiming_normal_"},
+        "init_device": "cpu",
+        "learned_pos_emb": True,
+        "logit_scale": None,
+        "max_seq_len": 24,
+        "model_type": "mpt",
+        "n_heads": H,
+        "n_layers": L,
+        "no_bias": True,
+        "norm_type": "low_precision_layernorm",
+        "resid_pdrop": 0,
+        "tokenizer_name": "EleutherAI/gpt-neox-20b",
+        "torch_dtype": "bfloat16",
+        "transformers_version": "4.28.1",
+        "use_cache": False,
+        "verbose": 0,
+        "vocab_size": vocab,
+    }
+    rnd = lambda *s, std=0.08: torch.randn(*s) * std
+    w = {"transformer.wte.weight": rnd(vocab, d, std=0.3)}
+    for i in range(L):
+        l = f"transformer.blocks.{i}."
+        w[l + "norm_1.weight"] = 1 + rnd(d, std=0.1)
+        w[l + "attn.Wqkv.weight"] = rnd(3 * d, d, std=0.3)
+        w[l + "attn.out_proj.weight"] = rnd(d, d, std=0.15)
+        w[l + "norm_2.weight"] = 1 + rnd(d, std=0.1)
+        w[l + "ffn.up_proj.weight"] = rnd(4 * d, d, std=0.2)
+        w[l + "ffn.down_proj.weight"] = rnd(d, 4 * d, std=0.1)
+    w["transformer.norm_f.weight"] = 1 + rnd(d, std=0.1)
+    with open(os.path.join(directory, "config.json"), "w") as f:
+        json.dump(cfg, f, indent=2)
+    stored = save_model(directory, w, torch.bfloat16)
+    ids = torch.randint(0, vocab, (1, 16))
+    logits = mpt_logits(stored, cfg, ids)
+    write_safetensors(os.path.join(directory, "expected.safetensors"), {"input_ids": ids.int(), "logits": logits})
+    print(f"wrote fixtures/hf/{name}")
+
+
 # ---------------------------------------------------------------- Phi-1.5 / Phi-2 (modeling_phi.py)
 def phi_logits(w, cfg, ids):
     """PhiForCausalLM forward in float64: one LayerNorm per layer read by attention and MLP alike,
@@ -2353,6 +2466,9 @@ def write_torch_bins():
 if __name__ == "__main__":
     import sys
 
+    if sys.argv[1:] == ["mpt"]:  # only the MPT directory
+        write_mpt("mpt-bf16")
+        sys.exit(0)
     if sys.argv[1:] == ["bloom"]:  # only the BLOOM directory
         write_bloom("bloom-bf16")
         sys.exit(0)
@@ -2459,4 +2575,5 @@ if __name__ == "__main__":
     write_stablelm("stablelm-bf16")
     write_cohere("cohere-bf16")
     write_bloom("bloom-bf16")
+    write_mpt("mpt-bf16")
     write_torch_bins()

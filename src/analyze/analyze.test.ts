@@ -50,6 +50,9 @@ describe('published parameter counts', () => {
     ['bloom-1b7', 1_722_408_960],
     ['bloom-7b1', 7_069_016_064],
     ['bloom', 176_247_271_424],
+    // MPT: the sums of their config's tensors (MosaicML: 6.7B and 30B).
+    ['mpt-7b', 6_649_286_656],
+    ['mpt-30b', 29_957_200_896],
     // OPT: transformers' counts (125,239,296 and 1,315,758,080) less the position table's 2 offset rows.
     ['opt-125m', 125_239_296 - 2 * 768],
     ['opt-1.3b', 1_315_758_080 - 2 * 2048],

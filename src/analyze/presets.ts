@@ -67,6 +67,22 @@ const bloom = (layers: number, dModel: number, heads: number): Partial<ModelConf
   bias: true,
   tieEmbeddings: true,
 });
+/** MPT: ALiBi, LayerNorms without biases, no biases, a 4·d exact-GELU MLP, MHA, GPT-NeoX's vocabulary padded to 50,432, tied. */
+const mpt = (layers: number, dModel: number, heads: number, context: number): Partial<ModelConfig> => ({
+  vocabSize: 50432,
+  layers,
+  dModel,
+  heads,
+  context,
+  ffn: 'gelu',
+  geluExact: true,
+  ffnHidden: 4 * dModel,
+  norm: 'layernorm',
+  normBias: false,
+  positions: 'alibi',
+  bias: false,
+  tieEmbeddings: true,
+});
 /**
  * Pythia (GPT-NeoX): LayerNorm with biases, attention and FFN in parallel, exact GELU, rotary
  * embeddings on a quarter of each head, an untied head, the vocabulary padded per size.
@@ -237,6 +253,8 @@ export const ANALYZER_PRESETS: Record<string, AnalyzerPreset> = {
     description: 'BLOOM 176B (112 heads of 128: ALiBi slopes past a power of two)',
     config: bloom(70, 14336, 112),
   },
+  'mpt-7b': { description: 'MPT-7B (ALiBi, no biases, MHA)', config: mpt(32, 4096, 32, 2048) },
+  'mpt-30b': { description: 'MPT-30B (64 heads of 112, trained at 8k)', config: mpt(48, 7168, 64, 8192) },
   'opt-125m': { description: 'OPT 125M (ReLU MLP, learned positions)', config: opt(12, 768, 12) },
   'opt-1.3b': { description: 'OPT 1.3B', config: opt(24, 2048, 32) },
   'opt-2.7b': { description: 'OPT 2.7B (32 heads of 80)', config: opt(32, 2560, 32) },

@@ -21,7 +21,8 @@
 // with norms after attention and MLP only, query/key norms over whole projections) and StarCoder2
 // (Starcoder2ForCausalLM: LayerNorm, GQA, RoPE, a GELU MLP, biases, a sliding window) and OPT (OPTForCausalLM: GPT-2's block
 // with a ReLU MLP and separate projections, learned positions behind a two-row offset) and BLOOM
-// (BloomForCausalLM: ALiBi instead of positions, a LayerNorm on the embeddings, Q/K/V fused head by head).
+// (BloomForCausalLM: ALiBi instead of positions, a LayerNorm on the embeddings, Q/K/V fused head by head)
+// and MPT (MptForCausalLM, MosaicML's MPTForCausalLM: ALiBi, LayerNorms without biases, no biases).
 // Every field is either mapped, known not to change the
 // computation (dropout rates, token ids, bookkeeping), or refused by name: a config that asks for
 // something this runtime does not compute (rope scaling other than Llama 3.1's, per-layer sliding
@@ -31,6 +32,7 @@ import { headSize, layerWindow, resolveConfig, type ModelConfig } from '../../mo
 export type HfFamily =
   | 'gpt2'
   | 'bloom'
+  | 'mpt'
   | 'gpt_neo'
   | 'opt'
   | 'gpt_neox'
@@ -54,6 +56,9 @@ export type HfFamily =
 export const SUPPORTED_ARCHITECTURES: Record<string, HfFamily> = {
   GPT2LMHeadModel: 'gpt2',
   BloomForCausalLM: 'bloom',
+  MptForCausalLM: 'mpt',
+  // MosaicML's own class (trust_remote_code): the same tensors and config.json.
+  MPTForCausalLM: 'mpt',
   GPTNeoForCausalLM: 'gpt_neo',
   OPTForCausalLM: 'opt',
   GPTNeoXForCausalLM: 'gpt_neox',
@@ -82,6 +87,7 @@ export const SUPPORTED_ARCHITECTURES: Record<string, HfFamily> = {
 export const FAMILY_ARCHITECTURE: Record<HfFamily, string> = {
   gpt2: 'GPT2LMHeadModel',
   bloom: 'BloomForCausalLM',
+  mpt: 'MptForCausalLM',
   gpt_neo: 'GPTNeoForCausalLM',
   opt: 'OPTForCausalLM',
   gpt_neox: 'GPTNeoXForCausalLM',
@@ -157,6 +163,7 @@ type LlamaFamily = Exclude<
   HfFamily,
   | 'gpt2'
   | 'bloom'
+  | 'mpt'
   | 'gpt_neo'
   | 'opt'
   | 'gpt_neox'
@@ -323,6 +330,102 @@ function bloomConfig(cfg: Json, source: string): Partial<ModelConfig> {
     embedNorm: true,
     bias: true,
     tieEmbeddings: field(cfg, 'tie_word_embeddings', source, isBool, 'true or false', true),
+  };
+}
+
+const MPT_FIELDS = new Set([
+  'vocab_size',
+  'd_model',
+  'n_heads',
+  'n_layers',
+  'expansion_ratio',
+  'max_seq_len',
+  'layer_norm_epsilon',
+  'attn_config',
+  'no_bias',
+  'norm_type',
+  'logit_scale',
+  'learned_pos_emb',
+  'embedding_fraction',
+  'resid_pdrop',
+  'emb_pdrop',
+  'tie_word_embeddings',
+  // MosaicML's bookkeeping: how to initialise and where, which tokenizer, how chatty.
+  'init_config',
+  'init_device',
+  'auto_map',
+  'tokenizer_name',
+  'verbose',
+  'fc_type',
+  'ffn_config',
+  'use_pad_tok_in_ffn',
+]);
+
+const MPT_ATTN_FIELDS = new Set([
+  'alibi',
+  'alibi_bias_max',
+  'attn_type',
+  'attn_impl',
+  'attn_pdrop',
+  'clip_qkv',
+  'qk_ln',
+  'softmax_scale',
+  'prefix_lm',
+  'attn_uses_sequence_id',
+  'sliding_window_size',
+  'rope',
+  'kv_n_heads',
+]);
+
+/**
+ * MPT (MPT-7B, MPT-30B and their instruct/chat/storywriter tunes): ALiBi at alibi_bias_max 8 (its
+ * slopes then equal BLOOM's for any head count), LayerNorms without biases, no biases anywhere, Q/K/V
+ * stacked in Wqkv, an exact-GELU MLP of expansion_ratio · d, the head tied to wte. What transformers'
+ * MptForCausalLM does not compute (clip_qkv, qk_ln, a logit_scale, GQA, RoPE, another bias max) is refused.
+ */
+function mptConfig(cfg: Json, source: string): Partial<ModelConfig> {
+  refuseUnknown(cfg, MPT_FIELDS, source);
+  const attn = (cfg.attn_config ?? {}) as Json;
+  if (typeof attn !== 'object' || Array.isArray(attn))
+    throw new HfImportError(`${source}: "attn_config" must be an object, got ${JSON.stringify(cfg.attn_config)}`);
+  const where = `${source} attn_config`;
+  refuseUnknown(attn, MPT_ATTN_FIELDS, where);
+  const { d, heads } = widthAndHeads(cfg, source, 'd_model', 'n_heads');
+  supported(cfg, 'no_bias', (v) => v === true, 'MPT without biases', source);
+  supported(cfg, 'norm_type', (v) => v === 'low_precision_layernorm' || v === 'layernorm', 'LayerNorm', source);
+  supported(cfg, 'logit_scale', (v) => v === null, 'logits as they are (transformers does not read it)', source);
+  supported(cfg, 'embedding_fraction', (v) => v === 1, 'the whole embedding gradient', source);
+  supported(cfg, 'tie_word_embeddings', (v) => v === true, "MPT's head is its embedding", source);
+  supported(attn, 'alibi', (v) => v === true, 'ALiBi: MPT has no other positions here', where);
+  supported(attn, 'alibi_bias_max', (v) => v === 8, "ALiBi's slopes at their usual maximum of 8", where);
+  supported(attn, 'attn_type', (v) => v === 'multihead_attention', 'multi-head attention', where);
+  supported(attn, 'clip_qkv', (v) => v === null, 'unclipped queries, keys and values', where);
+  supported(attn, 'qk_ln', (v) => v === false, 'no LayerNorm on queries and keys', where);
+  supported(attn, 'prefix_lm', (v) => v === false, 'causal attention', where);
+  supported(attn, 'rope', (v) => v === false, 'ALiBi, not rotary embeddings', where);
+  supported(attn, 'sliding_window_size', (v) => v === -1, 'no sliding window', where);
+  const scale = attn.softmax_scale;
+  if (scale !== undefined && scale !== null && !isPosNum(scale))
+    throw new HfImportError(
+      `${where}: "softmax_scale" must be a positive number or null, got ${JSON.stringify(scale)}`,
+    );
+  return {
+    vocabSize: field(cfg, 'vocab_size', source, isPosInt, 'a positive integer'),
+    layers: field(cfg, 'n_layers', source, isPosInt, 'a positive integer'),
+    dModel: d,
+    heads,
+    context: field(cfg, 'max_seq_len', source, isPosInt, 'a positive integer', 2048),
+    ffn: 'gelu',
+    geluExact: true,
+    ffnHidden: field(cfg, 'expansion_ratio', source, isPosInt, 'a positive integer', 4) * d,
+    norm: 'layernorm',
+    normBias: false,
+    normEps: field(cfg, 'layer_norm_epsilon', source, isPosNum, 'a positive number', 1e-5),
+    positions: 'alibi',
+    // softmax_scale s multiplies q·k: shareformer's attentionScalar a scales by 1/√a.
+    ...(typeof scale === 'number' && { attentionScalar: 1 / scale ** 2 }),
+    bias: false,
+    tieEmbeddings: true,
   };
 }
 
@@ -1420,6 +1523,7 @@ export interface HfModelConfig {
 const FAMILY_CONFIG: Record<HfFamily, (cfg: Json, source: string) => Partial<ModelConfig>> = {
   gpt2: gpt2Config,
   bloom: bloomConfig,
+  mpt: mptConfig,
   gpt_neo: gptNeoConfig,
   opt: optConfig,
   gpt_neox: neoxConfig,

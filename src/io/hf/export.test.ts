@@ -61,6 +61,7 @@ describe.each([
   'olmo2-bf16',
   'starcoder2-fp16',
   'bloom-bf16',
+  'mpt-bf16',
 ])('%s: import, export, import', (dir) => {
   it('gives bit-identical logits and the same token ids', () => {
     const first = importHuggingFace(directoryReader(join(FIXTURES, dir)));
@@ -76,7 +77,10 @@ describe.each([
     expect(back.architecture).toBe(
       windowedLlama
         ? 'MistralForCausalLM'
-        : first.architecture.replace(/^Mistral/, 'Llama').replace('ForConditionalGeneration', 'ForCausalLM'),
+        : first.architecture
+            .replace(/^Mistral/, 'Llama')
+            .replace(/^MPT/, 'Mpt')
+            .replace('ForConditionalGeneration', 'ForCausalLM'),
     );
   });
 });
@@ -106,6 +110,7 @@ it.each([
   'olmo2-bf16',
   'starcoder2-fp16',
   'bloom-bf16',
+  'mpt-bf16',
 ])("%s goes out with the original's tensors: every parameter under its own name, bit for bit", (dir) => {
   const first = importHuggingFace(directoryReader(join(FIXTURES, dir)));
   const out = exportHuggingFace(first.lm, first.tokenizer);

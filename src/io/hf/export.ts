@@ -89,8 +89,9 @@ export function exportFamily(c: ModelConfig): HfFamily {
     throw new HfExportError(
       `the factorized embedding (embedDim ${c.embedDim}) has no place in a stock Hugging Face layout (each has one token-embedding matrix of the model's width)`,
     );
-  // ALiBi and a LayerNorm on the embeddings are BLOOM's, which has both (no other stock class has either).
-  if (c.positions === 'alibi' || c.embedNorm) return bloomFamily(c);
+  // ALiBi is BLOOM's (with biases and a LayerNorm on the embeddings, which only BLOOM has) or MPT's.
+  if (c.embedNorm || (c.positions === 'alibi' && c.bias)) return bloomFamily(c);
+  if (c.positions === 'alibi') return mptFamily(c);
   // A ReLU MLP is OPT's; unscaled scores, or an output bias without Q/K/V ones, GPT-Neo's.
   if (c.ffn === 'relu') return optFamily(c);
   if (c.attentionOutBias || (c.attentionScalar === 1 && c.norm === 'layernorm')) return gptNeoFamily(c);
@@ -195,6 +196,33 @@ function bloomFamily(c: ModelConfig): HfFamily {
     },
   );
   return 'bloom';
+}
+
+/** MPT's (transformers' MptForCausalLM): ALiBi, LayerNorms without biases, no biases, a 4·d exact-GELU MLP, MHA, tied. */
+function mptFamily(c: ModelConfig): HfFamily {
+  requireLayout(
+    'ALiBi without biases exports as MptForCausalLM',
+    {
+      alibi: c.positions === 'alibi',
+      'layernorm without biases': c.norm === 'layernorm' && !c.normBias,
+      'exact GELU, 4 · dModel wide': c.ffn === 'gelu' && c.geluExact && c.ffnHidden === 4 * c.dModel,
+      'no biases': !c.bias && !c.qkvBias,
+      'as many K/V heads as heads': c.kvHeads === c.heads,
+      'heads of dModel / heads': headSize(c) * c.heads === c.dModel,
+      'the head tied to the embedding': c.tieEmbeddings,
+    },
+    {
+      'head norms': c.qkNorm,
+      'a sliding window': c.slidingWindow > 0,
+      'soft-capping': c.attentionSoftcap > 0 || c.logitSoftcap > 0,
+      'parallel blocks': c.parallelBlocks,
+      'post-norms': c.postNorms || !c.preNorms,
+      'scaled embeddings': c.embedScale || c.embedMultiplier !== 1,
+      'scaled block outputs or logits': c.residualMultiplier !== 1 || c.logitScale !== 1,
+      'a biased output head': c.headBias,
+    },
+  );
+  return 'mpt';
 }
 
 /** What neither GPT-NeoX's nor Phi's class computes. */
@@ -582,6 +610,61 @@ function bloomTensors(lm: TransformerLM): Record<string, TensorToWrite> {
   t['ln_f.bias'] = { shape: [d], data: w('norm.bias') };
   if (!c.tieEmbeddings) t['lm_head.weight'] = { shape: [c.vocabSize, d], data: w('head.weight') };
   return t;
+}
+
+/** MPT's names; Q, K, V stacked in Wqkv; no biases, the head tied to wte. */
+function mptTensors(lm: TransformerLM): Record<string, TensorToWrite> {
+  const c = lm.config,
+    d = c.dModel,
+    f = c.ffnHidden;
+  const w = (name: string) => lm.params.get(name)!.data;
+  const t: Record<string, TensorToWrite> = {
+    'transformer.wte.weight': { shape: [c.vocabSize, d], data: w('embed.weight') },
+  };
+  for (let i = 0; i < c.layers; i++) {
+    const a = `layers.${lm.plan.attnSet[i]}`,
+      m = `layers.${lm.plan.ffnSet[i]}`,
+      b = `transformer.blocks.${i}`;
+    t[`${b}.norm_1.weight`] = { shape: [d], data: w(`${a}.norm1.weight`) };
+    t[`${b}.norm_2.weight`] = { shape: [d], data: w(`${m}.norm2.weight`) };
+    const qkv = ['q', 'k', 'v'].map((p) => layerMatrix(lm, i, `attn.${p}`));
+    t[`${b}.attn.Wqkv.weight`] = { shape: [3 * d, d], data: concat(qkv) };
+    t[`${b}.attn.out_proj.weight`] = { shape: [d, d], data: layerMatrix(lm, i, 'attn.o') };
+    t[`${b}.ffn.up_proj.weight`] = { shape: [f, d], data: layerMatrix(lm, i, 'ffn.up') };
+    t[`${b}.ffn.down_proj.weight`] = { shape: [d, f], data: layerMatrix(lm, i, 'ffn.down') };
+  }
+  t['transformer.norm_f.weight'] = { shape: [d], data: w('norm.weight') };
+  return t;
+}
+
+/** transformers' MptConfig fields (MosaicML's class reads the same ones). */
+function mptConfig(c: ModelConfig, ids: Record<string, unknown>): Record<string, unknown> {
+  const scaled = c.attentionScalar > 0 && c.attentionScalar !== headSize(c);
+  return {
+    architectures: ['MptForCausalLM'],
+    model_type: 'mpt',
+    d_model: c.dModel,
+    n_heads: c.heads,
+    n_layers: c.layers,
+    expansion_ratio: c.ffnHidden / c.dModel,
+    max_seq_len: c.context,
+    layer_norm_epsilon: c.normEps,
+    no_bias: true,
+    norm_type: 'low_precision_layernorm',
+    learned_pos_emb: false,
+    logit_scale: null,
+    attn_config: {
+      alibi: true,
+      alibi_bias_max: 8,
+      attn_type: 'multihead_attention',
+      attn_pdrop: 0,
+      clip_qkv: null,
+      qk_ln: false,
+      softmax_scale: scaled ? 1 / Math.sqrt(c.attentionScalar) : null,
+      prefix_lm: false,
+    },
+    ...closing(c, ids),
+  };
 }
 
 /** bloom-560m's config.json fields (BLOOM has no position limit: the context goes out as seq_length). */
@@ -1401,6 +1484,7 @@ function hfConfig(family: HfFamily, lm: TransformerLM, tokenizer: Tokenizer): Re
   if (family === 'gemma3' || family === 'gemma2') return gemmaConfig(family, c, rope_scaling, ids);
   if (family === 'gpt_neox') return neoxConfig(c, rope_scaling, ids);
   if (family === 'bloom') return bloomConfig(c, ids);
+  if (family === 'mpt') return mptConfig(c, ids);
   if (family === 'phi') return phiConfig(c, rope_scaling, ids);
   if (family === 'gptj') return gptjConfig(c, ids);
   if (family === 'opt') return optConfig(c, ids);
@@ -1456,6 +1540,7 @@ const FAMILY_TENSORS: Record<HfFamily, (lm: TransformerLM) => Record<string, Ten
   olmo2: llamaTensors,
   starcoder2: (lm) => llamaTensors(lm, STARCODER2_MLP),
   bloom: bloomTensors,
+  mpt: mptTensors,
 };
 
 export interface HfExport {

@@ -66,7 +66,12 @@ export interface TensorInfo {
 function prefixOf(family: HfFamily, names: Iterable<string>): string {
   const list = [...names];
   const candidates =
-    family === 'gpt2' || family === 'gpt_neo' || family === 'gptj' || family === 'falcon' || family === 'bloom'
+    family === 'gpt2' ||
+    family === 'gpt_neo' ||
+    family === 'gptj' ||
+    family === 'falcon' ||
+    family === 'bloom' ||
+    family === 'mpt'
       ? ['transformer.']
       : family === 'gpt_neox'
         ? ['gpt_neox.']
@@ -227,6 +232,35 @@ function bloomRecipe(name: string, c: ModelConfig, p: string): Recipe | null {
   };
   const from = map[part];
   return from ? direct(`h.${layer}.${from}.${kind}`) : null;
+}
+
+/** MPT: wte, blocks.N, norm_f; Q, K, V stacked in Wqkv; no biases; the head is wte. */
+function mptRecipe(name: string, c: ModelConfig, p: string): Recipe | null {
+  const direct = (from: string): Recipe => ({ from: p + from, transpose: false });
+  if (name === 'embed.weight') return direct('wte.weight');
+  if (name === 'norm.weight') return direct('norm_f.weight');
+  const m = /^layers\.(\d+)\.(.+)\.weight$/.exec(name);
+  if (!m) return null;
+  const [, layer, part] = m as unknown as [string, string, string];
+  const d = c.dModel;
+  if (part in QKV_PART) {
+    const k = QKV_PART[part]!;
+    return {
+      ...direct(`blocks.${layer}.attn.Wqkv.weight`),
+      rows: [k * d, (k + 1) * d],
+      fusedRows: 3 * d,
+      fused: 'Q/K/V',
+    };
+  }
+  const map: Record<string, string> = {
+    norm1: 'norm_1',
+    norm2: 'norm_2',
+    'attn.o': 'attn.out_proj',
+    'ffn.up': 'ffn.up_proj',
+    'ffn.down': 'ffn.down_proj',
+  };
+  const from = map[part];
+  return from ? direct(`blocks.${layer}.${from}.weight`) : null;
 }
 
 /** Phi-1.5 / Phi-2: one input_layernorm per layer for both of shareformer's norms; dense, fc1, fc2; lm_head with a bias. */
@@ -464,6 +498,7 @@ function gemma1Recipe(name: string, p: string): Recipe | null {
 const FAMILY_NAME: Record<HfFamily, string> = {
   gpt2: 'GPT-2',
   bloom: 'BLOOM',
+  mpt: 'MPT',
   gpt_neo: 'GPT-Neo',
   opt: 'OPT',
   gpt_neox: 'GPT-NeoX',
@@ -491,6 +526,7 @@ type RecipeOf = (name: string, c: ModelConfig, prefix: string, norms: 1 | 2) => 
 const FAMILY_RECIPE: Record<HfFamily, RecipeOf> = {
   gpt2: gpt2Recipe,
   bloom: bloomRecipe,
+  mpt: mptRecipe,
   gpt_neo: (name, _c, p) => gptNeoRecipe(name, p),
   opt: optRecipe,
   gpt_neox: neoxRecipe,
