@@ -2033,8 +2033,9 @@ def falcon_logits(w, cfg, ids):
     """FalconForCausalLM forward in float64, splitting query_key_value as FalconAttention._split_heads
     does: group by group under new_decoder_architecture (each key/value group's query heads, then its
     key and value), all queries then one key and value under multi_query; attention and MLP in
-    parallel on one input_layernorm or on ln_attn and ln_mlp; rotate-half rotary; exact GELU; no
-    linear biases; the head tied to the embedding unless tie_word_embeddings is false."""
+    parallel on one input_layernorm or on ln_attn and ln_mlp; rotate-half rotary, or with alibi
+    (Falcon-RW) build_alibi_tensor's biases added to q·k before the 1/√(head size) scaling; exact GELU;
+    linear biases when bias is true; the head tied to the embedding unless tie_word_embeddings is false."""
     p = lambda name: w["transformer." + name].double()
     d, H, T = cfg["hidden_size"], cfg["num_attention_heads"], ids.shape[1]
     hd, eps = d // H, cfg["layer_norm_epsilon"]
@@ -2045,13 +2046,18 @@ def falcon_logits(w, cfg, ids):
     ang = torch.arange(T, dtype=torch.float64)[:, None] * inv[None, :]
     cos, sin = torch.cat([ang.cos()] * 2, -1), torch.cat([ang.sin()] * 2, -1)
     rope = lambda t: t * cos + rotate_half(t) * sin
+    alibi = cfg.get("alibi", False)
+    if alibi:
+        rope = lambda t: t
+        position_bias = bloom_alibi(torch.ones(1, T, dtype=torch.int64), H)
     mask = torch.tril(torch.ones(T, T, dtype=torch.bool))
     ln = lambda x, name: F.layer_norm(x, (d,), p(name + ".weight"), p(name + ".bias"), eps)
+    linear = lambda h, name: h @ p(name + ".weight").T + (p(name + ".bias") if cfg.get("bias") else 0)
     x = p("word_embeddings.weight")[ids]
     for i in range(cfg["num_hidden_layers"]):
         l = f"h.{i}."
         ha = ln(x, l + ("ln_attn" if two_norms else "input_layernorm"))
-        fused = ha @ p(l + "self_attention.query_key_value.weight").T
+        fused = linear(ha, l + "self_attention.query_key_value")
         if new:
             g = fused.view(1, T, KV, H // KV + 2, hd)
             q, k, v = g[:, :, :, :-2].reshape(1, T, H, hd), g[:, :, :, -2], g[:, :, :, -1]
@@ -2063,10 +2069,11 @@ def falcon_logits(w, cfg, ids):
             q, k, v = g[..., 0, :], g[..., 1, :], g[..., 2, :]
         q, k, v = (t.transpose(1, 2) for t in (q, k, v))
         k, v = k.repeat_interleave(H // KV, dim=1), v.repeat_interleave(H // KV, dim=1)
-        s = (rope(q) @ rope(k).transpose(-1, -2)) / math.sqrt(hd)
+        s = rope(q) @ rope(k).transpose(-1, -2)
+        s = (s + position_bias if alibi else s) / math.sqrt(hd)
         o = (s.masked_fill(~mask, float("-inf")).softmax(-1) @ v).transpose(1, 2).reshape(1, T, d)
-        o = o @ p(l + "self_attention.dense.weight").T
-        mlp = lambda h: F.gelu(h @ p(l + "mlp.dense_h_to_4h.weight").T) @ p(l + "mlp.dense_4h_to_h.weight").T
+        o = linear(o, l + "self_attention.dense")
+        mlp = lambda h: linear(F.gelu(linear(h, l + "mlp.dense_h_to_4h")), l + "mlp.dense_4h_to_h")
         if new or cfg.get("parallel_attn", True):
             x = x + o + mlp(ln(x, l + "ln_mlp") if two_norms else ha)
         else:
@@ -2134,6 +2141,65 @@ def write_falcon(name, new_arch):
     with open(os.path.join(directory, "config.json"), "w") as f:
         json.dump(cfg, f, indent=2)
     stored = save_model(directory, w, torch.float16 if new_arch else torch.bfloat16)
+    ids = torch.randint(0, vocab, (1, 16))
+    logits = falcon_logits(stored, cfg, ids)
+    write_safetensors(os.path.join(directory, "expected.safetensors"), {"input_ids": ids.int(), "logits": logits})
+    print(f"wrote fixtures/hf/{name}")
+
+
+def write_falcon_rw(name):
+    """Falcon-RW-1B's layout: alibi and bias true, sequential layers on input_layernorm and
+    post_attention_layernorm, Q/K/V fused head by head (multi_query false, the first architecture),
+    4 heads of 8, 2 layers, the head tied, bf16."""
+    torch.manual_seed(7011)
+    directory = os.path.join(OUT, name)
+    os.makedirs(directory, exist_ok=True)
+    vocab = gpt2_tokenizer(directory, 43, True)
+    H, hd, L = 4, 8, 2
+    d = H * hd
+    cfg = {
+        "alibi": True,
+        "apply_residual_connection_post_layernorm": False,
+        "architectures": ["FalconForCausalLM"],
+        "attention_dropout": 0.0,
+        "bias": True,
+        "bos_token_id": 1,
+        "eos_token_id": 2,
+        "hidden_dropout": 0.0,
+        "hidden_size": d,
+        "initializer_range": 0.02,
+        "layer_norm_epsilon": 1e-05,
+        "model_type": "falcon",
+        "multi_query": False,
+        "new_decoder_architecture": False,
+        "num_attention_heads": H,
+        "num_hidden_layers": L,
+        "parallel_attn": False,
+        "torch_dtype": "bfloat16",
+        "transformers_version": "4.27.4",
+        "use_cache": True,
+        "vocab_size": vocab,
+    }
+    rnd = lambda *s, std=0.08: torch.randn(*s) * std
+    w = {"transformer.word_embeddings.weight": rnd(vocab, d, std=0.3)}
+    for i in range(L):
+        l = f"transformer.h.{i}."
+        for norm in ("input_layernorm", "post_attention_layernorm"):
+            w[l + norm + ".weight"] = 1 + rnd(d, std=0.1)
+            w[l + norm + ".bias"] = rnd(d, std=0.05)
+        for part, rows, cols in (
+            ("self_attention.query_key_value", 3 * d, d),
+            ("self_attention.dense", d, d),
+            ("mlp.dense_h_to_4h", 4 * d, d),
+            ("mlp.dense_4h_to_h", d, 4 * d),
+        ):
+            w[l + part + ".weight"] = rnd(rows, cols, std=0.3 if rows == 3 * d else 0.15)
+            w[l + part + ".bias"] = rnd(rows, std=0.05)
+    w["transformer.ln_f.weight"] = 1 + rnd(d, std=0.1)
+    w["transformer.ln_f.bias"] = rnd(d, std=0.05)
+    with open(os.path.join(directory, "config.json"), "w") as f:
+        json.dump(cfg, f, indent=2)
+    stored = save_model(directory, w, torch.bfloat16)
     ids = torch.randint(0, vocab, (1, 16))
     logits = falcon_logits(stored, cfg, ids)
     write_safetensors(os.path.join(directory, "expected.safetensors"), {"input_ids": ids.int(), "logits": logits})
@@ -2466,6 +2532,9 @@ def write_torch_bins():
 if __name__ == "__main__":
     import sys
 
+    if sys.argv[1:] == ["falcon-rw"]:  # only the Falcon-RW directory
+        write_falcon_rw("falcon-rw-bf16")
+        sys.exit(0)
     if sys.argv[1:] == ["mpt"]:  # only the MPT directory
         write_mpt("mpt-bf16")
         sys.exit(0)
@@ -2505,6 +2574,7 @@ if __name__ == "__main__":
     if sys.argv[1:] == ["falcon"]:  # only the Falcon directories
         write_falcon("falcon-bf16", False)
         write_falcon("falcon-new-fp16", True)
+        write_falcon_rw("falcon-rw-bf16")
         sys.exit(0)
 
     if sys.argv[1:] == ["gptj"]:  # only the GPT-J directory
@@ -2572,6 +2642,7 @@ if __name__ == "__main__":
     write_gptj("gptj-fp16")
     write_falcon("falcon-bf16", False)
     write_falcon("falcon-new-fp16", True)
+    write_falcon_rw("falcon-rw-bf16")
     write_stablelm("stablelm-bf16")
     write_cohere("cohere-bf16")
     write_bloom("bloom-bf16")

@@ -30,6 +30,7 @@ DEFAULT_CONFIG = {
     "norm": "layernorm",
     "normEps": 1e-5,
     "positions": "learned",
+    "alibiScale": 1.0,
     "ropeBase": 10000,
     "ropeLocalBase": 0,
     "ropeDims": 0,

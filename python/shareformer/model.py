@@ -214,7 +214,7 @@ class ShareformerLM(nn.Module):
                 if c["attentionSoftcap"]:  # Gemma 2: before the mask and softmax
                     s = c["attentionSoftcap"] * torch.tanh(s / c["attentionSoftcap"])
                 if c["positions"] == "alibi":  # BLOOM, MPT: slope_h · (key position − query position)
-                    s = s + alibi_slopes(H).to(s)[:, None, None] * distance.to(s)
+                    s = s + (alibi_slopes(H) * c["alibiScale"]).to(s)[:, None, None] * distance.to(s)
                 probs[i] = s.masked_fill(~mask(i), float("-inf")).softmax(-1)
             v = values[plan.kv[i]].repeat_interleave(H // G, dim=1)
             o = (probs[plan.attention[i]] @ v).transpose(1, 2).reshape(B, T, H * hd)

@@ -76,6 +76,8 @@ describe('published parameter counts', () => {
     // held as two; 40B: 41,303,293,952, already two), the head tied to the embedding.
     ['falcon-7b', 6_921_720_704 + 32 * 2 * 4544],
     ['falcon-40b', 41_303_293_952],
+    // Falcon-RW-1B: the sum of its config's tensors (the model card's 1.3B).
+    ['falcon-rw-1b', 1_311_625_216],
     // StableLM-3B-4E1T's model card; StableLM 2 1.6B: its config's tensors (its card's table says
     // 1,644,417,024, 4,096 fewer a layer than its config's LayerNorm and Q/K/V biases give).
     ['stablelm-3b-4e1t', 2_795_443_200],

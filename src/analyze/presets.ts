@@ -329,6 +329,25 @@ export const ANALYZER_PRESETS: Record<string, AnalyzerPreset> = {
     description: 'Falcon 40B (128 heads of 64 in 8 key/value groups; ln_attn and ln_mlp)',
     config: { ...falcon(60, 8192, 128, 8), tieEmbeddings: true },
   },
+  'falcon-rw-1b': {
+    description:
+      "Falcon-RW-1B (ALiBi scaled with its scores, biases everywhere, sequential layers; RefinedWeb's ablation model)",
+    config: {
+      vocabSize: 50304,
+      layers: 24,
+      dModel: 2048,
+      heads: 32,
+      context: 2048,
+      ffn: 'gelu',
+      geluExact: true,
+      ffnHidden: 8192,
+      norm: 'layernorm',
+      positions: 'alibi',
+      alibiScale: 1 / 8,
+      bias: true,
+      tieEmbeddings: true,
+    },
+  },
   'stablelm-3b-4e1t': {
     description: 'StableLM-3B-4E1T (SwiGLU on LayerNorms with biases, RoPE on 20 of 80)',
     config: stablelm(32, 2560, 6912, 50304, false),

@@ -141,6 +141,11 @@ export function addModelOptions(
     .option('--embed-scale', 'multiply token embeddings by √d-model (as Gemma)')
     .option('--embed-norm', 'a norm on the input embeddings before the first layer (as BLOOM)')
     .option(
+      '--alibi-scale <x>',
+      "with --positions alibi, multiply ALiBi's slopes by x (as Falcon-RW: 1/√head size)",
+      num((n) => n > 0 && Number.isFinite(n), 'a positive number'),
+    )
+    .option(
       '--embed-multiplier <x>',
       'multiply token embeddings by x (as Granite: 12)',
       num((n) => n > 0 && Number.isFinite(n), 'a positive number'),
@@ -242,6 +247,7 @@ export const MODEL_FLAGS: Record<string, keyof ModelConfig> = {
   qkNormFull: 'qkNormFull',
   embedScale: 'embedScale',
   embedNorm: 'embedNorm',
+  alibiScale: 'alibiScale',
   embedMultiplier: 'embedMultiplier',
   residualMultiplier: 'residualMultiplier',
   postNorms: 'postNorms',

@@ -68,6 +68,8 @@ export interface ModelConfig {
    * per-head linear biases on the attention scores (BLOOM, MPT: no parameters, no cache rotation).
    */
   positions: 'learned' | 'rope' | 'alibi';
+  /** ALiBi's slopes multiplied by this (Falcon-RW adds them before the 1/√(head size) scaling: 1/√hd); 1 = BLOOM's. */
+  alibiScale: number;
   ropeBase: number;
   /** RoPE base of the windowed layers when they differ from the full ones (Gemma 3: 10,000 against 1,000,000); 0 = ropeBase. */
   ropeLocalBase: number;
@@ -166,6 +168,7 @@ export const DEFAULT_CONFIG: ModelConfig = {
   norm: 'layernorm',
   normEps: 1e-5,
   positions: 'learned',
+  alibiScale: 1,
   ropeBase: 10000,
   ropeLocalBase: 0,
   ropeDims: 0,
@@ -244,6 +247,7 @@ export const modelConfigSchema = z.strictObject({
   norm: z.enum(['layernorm', 'rmsnorm']),
   normEps: z.number().gt(0).lt(1),
   positions: z.enum(['learned', 'rope', 'alibi']),
+  alibiScale: z.number().gt(0).lt(1e6),
   ropeBase: z.number().gt(1).max(1e12),
   ropeLocalBase: z.union([z.literal(0), z.number().gt(1).max(1e12)]),
   ropeDims: z.number().int().min(0).max(CONFIG_LIMITS.dModel),
@@ -330,6 +334,8 @@ export function resolveConfig(partial: Partial<ModelConfig> = {}): ModelConfig {
       'noRopeEvery',
       `leaves some layers without rotary embeddings, but positions is ${c.positions}`,
     );
+  if (c.alibiScale !== 1 && c.positions !== 'alibi')
+    throw new ConfigError('alibiScale', `scales ALiBi's slopes, but positions is ${c.positions}`);
   if (c.ropeScaling && c.positions !== 'rope')
     throw new ConfigError('ropeScaling', `rescales rotary embeddings, but positions is ${c.positions}`);
   if (c.ropeScaling?.type === 'llama3' && c.ropeScaling.highFreqFactor <= c.ropeScaling.lowFreqFactor)

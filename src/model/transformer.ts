@@ -92,7 +92,7 @@ export class TransformerLM {
         !layerRotates(c, i) ? null : layerWindow(c, i) > 0 ? local : full,
       );
     } else this.ropeFrequencies = null;
-    this.alibi = c.positions === 'alibi' ? alibiSlopes(c.heads) : undefined;
+    this.alibi = c.positions === 'alibi' ? alibiSlopes(c.heads).map((m) => m * c.alibiScale) : undefined;
     this.initParameters(seed === null ? null : new Rng(seed));
   }
 

@@ -895,17 +895,11 @@ export function falconLayout(
  * Falcon: LayerNorm with biases, linear layers with biases only when "bias" (none in the released
  * models), rotary embeddings over whole heads, exact GELU, a head tied to the embedding unless
  * tie_word_embeddings is false; one parallel LayerNorm is imported as both of shareformer's norms.
- * Falcon-RW's ALiBi (its biases scaled with the scores, unlike BLOOM's) is refused by name.
+ * Falcon-RW's ALiBi (alibi: true) is BLOOM's, its slopes scaled by 1/√(head size) with the scores.
  */
 function falconConfig(cfg: Json, source: string): Partial<ModelConfig> {
   refuseUnknown(cfg, FALCON_FIELDS, source);
-  supported(
-    cfg,
-    'alibi',
-    (v) => v === false,
-    "Falcon-RW's ALiBi adds its biases before the 1/√(head size) scaling, shrinking every slope by it; shareformer's ALiBi is BLOOM's, added after",
-    source,
-  );
+  const alibi = field(cfg, 'alibi', source, isBool, 'true or false', false);
   supported(
     cfg,
     'apply_residual_connection_post_layernorm',
@@ -929,8 +923,10 @@ function falconConfig(cfg: Json, source: string): Partial<ModelConfig> {
     ffnHidden: field(cfg, 'ffn_hidden_size', source, isPosInt, 'a positive integer or null', 4 * d),
     norm: 'layernorm',
     normEps: field(cfg, 'layer_norm_epsilon', source, isPosNum, 'a positive number', 1e-5),
-    positions: 'rope',
-    ...rotary(cfg, source),
+    // Falcon-RW: ALiBi added to q·k before the 1/√(head size) scaling, so its slopes shrink by it too.
+    ...(alibi
+      ? { positions: 'alibi' as const, alibiScale: 1 / Math.sqrt(d / heads) }
+      : { positions: 'rope' as const, ...rotary(cfg, source) }),
     bias,
     normBias: true,
     tieEmbeddings: field(cfg, 'tie_word_embeddings', source, isBool, 'true or false', true),

@@ -89,7 +89,9 @@ export function exportFamily(c: ModelConfig): HfFamily {
     throw new HfExportError(
       `the factorized embedding (embedDim ${c.embedDim}) has no place in a stock Hugging Face layout (each has one token-embedding matrix of the model's width)`,
     );
-  // ALiBi is BLOOM's (with biases and a LayerNorm on the embeddings, which only BLOOM has) or MPT's.
+  // ALiBi scaled with the scores is Falcon-RW's; else BLOOM's (with biases and a LayerNorm on the
+  // embeddings, which only BLOOM has) or MPT's.
+  if (c.positions === 'alibi' && c.alibiScale !== 1) return falconFamily(c);
   if (c.embedNorm || (c.positions === 'alibi' && c.bias)) return bloomFamily(c);
   if (c.positions === 'alibi') return mptFamily(c);
   // A ReLU MLP is OPT's; unscaled scores, or an output bias without Q/K/V ones, GPT-Neo's.
@@ -463,11 +465,16 @@ function cohereFamily(c: ModelConfig): HfFamily {
 }
 
 /** LayerNorm biases without linear ones are Falcon's: rope over whole heads, a GELU MLP, MQA, GQA or MHA. */
+/** Falcon-RW's ALiBi: slopes scaled by 1/√(head size), as its scores are after the bias is added. */
+const falconAlibi = (c: ModelConfig) => Math.abs(c.alibiScale * Math.sqrt(headSize(c)) - 1) < 1e-9;
+
 function falconFamily(c: ModelConfig): HfFamily {
   requireLayout(
-    'LayerNorm biases without linear ones (--no-bias --norm-bias) export as FalconForCausalLM',
+    'LayerNorm biases without linear ones (--no-bias --norm-bias), or ALiBi scaled with the scores, export as FalconForCausalLM',
     {
-      rope: c.positions === 'rope',
+      'rope, or ALiBi scaled by 1/√(head size) (Falcon-RW)':
+        c.positions === 'rope' || (c.positions === 'alibi' && falconAlibi(c)),
+      'LayerNorm biases': c.norm === 'layernorm' && c.normBias,
       'ffn gelu': c.ffn === 'gelu',
       'heads of dModel / heads': headSize(c) * c.heads === c.dModel,
       // Sequential layers exist only in Falcon's first layout, which has one K/V head or one per head.
@@ -476,7 +483,9 @@ function falconFamily(c: ModelConfig): HfFamily {
     {
       ...parallelExtras(c),
       'partial rotary': c.ropeDims > 0,
-      'Q/K/V biases': c.qkvBias,
+      'Q/K/V biases alone': c.qkvBias && !c.bias,
+      'biases on the MLP only': c.bias && !c.attentionBias,
+      'an embedding LayerNorm': c.embedNorm,
       'a biased output head': c.headBias,
     },
   );
@@ -1052,22 +1061,37 @@ function falconTensors(lm: TransformerLM): Record<string, TensorToWrite> {
       t[`${h}.${one}.${kind}`] = { shape: [d], data: w(`${a}.norm1.${kind}`) };
       if (two) t[`${h}.${two}.${kind}`] = { shape: [d], data: w(`${m}.norm2.${kind}`) };
     }
-    const [q, k, v] = ['q', 'k', 'v'].map((p) => layerMatrix(lm, i, `attn.${p}`)) as [
-      Float32Array,
-      Float32Array,
-      Float32Array,
-    ];
-    const fused = new Float32Array((c.heads + 2 * c.kvHeads) * block);
-    for (let g = 0; g < c.kvHeads; g++) {
-      const at = g * (group + 2) * block;
-      fused.set(q.subarray(g * group * block, (g + 1) * group * block), at);
-      fused.set(k.subarray(g * block, (g + 1) * block), at + group * block);
-      fused.set(v.subarray(g * block, (g + 1) * block), at + (group + 1) * block);
-    }
-    t[`${h}.self_attention.query_key_value.weight`] = { shape: [(c.heads + 2 * c.kvHeads) * hd, d], data: fused };
+    // Each key/value group's query heads, then its key and its value (block: one head's rows).
+    const byGroup = ([q, k, v]: Float32Array[], block: number) => {
+      const fused = new Float32Array((c.heads + 2 * c.kvHeads) * block);
+      for (let g = 0; g < c.kvHeads; g++) {
+        const at = g * (group + 2) * block;
+        fused.set(q!.subarray(g * group * block, (g + 1) * group * block), at);
+        fused.set(k!.subarray(g * block, (g + 1) * block), at + group * block);
+        fused.set(v!.subarray(g * block, (g + 1) * block), at + (group + 1) * block);
+      }
+      return fused;
+    };
+    const rows = (c.heads + 2 * c.kvHeads) * hd;
+    const qkv = ['q', 'k', 'v'];
+    t[`${h}.self_attention.query_key_value.weight`] = {
+      shape: [rows, d],
+      data: byGroup(
+        qkv.map((p) => layerMatrix(lm, i, `attn.${p}`)),
+        block,
+      ),
+    };
     t[`${h}.self_attention.dense.weight`] = { shape: [d, d], data: layerMatrix(lm, i, 'attn.o') };
     t[`${h}.mlp.dense_h_to_4h.weight`] = { shape: [f, d], data: layerMatrix(lm, i, 'ffn.up') };
     t[`${h}.mlp.dense_4h_to_h.weight`] = { shape: [d, f], data: layerMatrix(lm, i, 'ffn.down') };
+    // Falcon-RW's bias: true puts one on every linear layer.
+    if (c.bias) {
+      const biases = qkv.map((p) => w(`${a}.attn.${p}.bias`));
+      t[`${h}.self_attention.query_key_value.bias`] = { shape: [rows], data: byGroup(biases, hd) };
+      t[`${h}.self_attention.dense.bias`] = { shape: [d], data: w(`${a}.attn.o.bias`) };
+      t[`${h}.mlp.dense_h_to_4h.bias`] = { shape: [f], data: w(`${m}.ffn.up.bias`) };
+      t[`${h}.mlp.dense_4h_to_h.bias`] = { shape: [d], data: w(`${m}.ffn.down.bias`) };
+    }
   }
   t['transformer.ln_f.weight'] = { shape: [d], data: w('norm.weight') };
   t['transformer.ln_f.bias'] = { shape: [d], data: w('norm.bias') };
@@ -1092,8 +1116,8 @@ function falconConfig(lm: TransformerLM, rope_scaling: unknown, ids: Record<stri
     multi_query: c.kvHeads === 1,
     parallel_attn: c.parallelBlocks,
     ...(newArch && { num_ln_in_parallel_attn: norms }),
-    alibi: false,
-    bias: false,
+    alibi: c.positions === 'alibi',
+    bias: c.bias,
     max_position_embeddings: c.context,
     layer_norm_epsilon: c.normEps,
     rope_theta: c.ropeBase,

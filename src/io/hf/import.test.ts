@@ -85,6 +85,7 @@ describe.each([
   ['starcoder2-fp16', 'Starcoder2ForCausalLM', 'F16'],
   ['bloom-bf16', 'BloomForCausalLM', 'BF16'],
   ['mpt-bf16', 'MPTForCausalLM', 'BF16'],
+  ['falcon-rw-bf16', 'FalconForCausalLM', 'BF16'],
   // The same weights as PyTorch checkpoints (torch.save's zip of a pickled state dict).
   ['gptj-bin', 'GPTJForCausalLM', 'F16'],
   ['gptj-bin-zip64', 'GPTJForCausalLM', 'F16'],
@@ -363,12 +364,6 @@ describe('bad model directories are refused, naming the file and what is wrong',
       'opt-bin',
       editJSON('config.json', (j) => (j.max_position_embeddings = 26)),
       /tensor "decoder\.embed_positions\.weight" has shape \[26, 32\], but config\.json implies a fused position table \(max_position_embeddings \+ the 2 rows of its padding offset\) of 28 rows/,
-    ],
-    [
-      'a Falcon with ALiBi (Falcon-RW)',
-      'falcon-bf16',
-      editJSON('config.json', (j) => (j.alibi = true)),
-      /config\.json: "alibi": true is not supported \(Falcon-RW.s ALiBi adds its biases before the 1\/√\(head size\) scaling/,
     ],
     [
       'a Falcon whose residual is the LayerNorm output',
@@ -772,6 +767,20 @@ describe('bad model directories are refused, naming the file and what is wrong',
         for (const [n, t] of w) if (n.endsWith('postnorm2.weight')) t.fill(1);
       }),
     ).toBeGreaterThan(1e-3);
+  });
+
+  it("Falcon-RW's ALiBi is scaled with its scores, and its biases are the model's", () => {
+    const lm = importHuggingFace(directoryReader(join(FIXTURES, 'falcon-rw-bf16'))).lm;
+    expect(lm.config).toMatchObject({
+      positions: 'alibi',
+      alibiScale: 1 / Math.sqrt(8),
+      bias: true,
+      parallelBlocks: false,
+    });
+    const variant = (over: Partial<ModelConfig>) => variantDiff(lm, 'falcon-rw-bf16', over);
+    expect(variant({})).toBeLessThan(1e-5);
+    // BLOOM's unscaled slopes bend the 16 positions' scores √8 times harder.
+    expect(variant({ alibiScale: 1 })).toBeGreaterThan(1e-3);
   });
 
   it("BLOOM's ALiBi slopes and embedding LayerNorm are the model's", () => {

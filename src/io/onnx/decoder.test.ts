@@ -72,6 +72,11 @@ const fixtures: Array<[string, string, Partial<ModelConfig>]> = [
     'llama.safetensors',
     { positions: 'alibi', slidingWindow: 8 },
   ],
+  [
+    'Falcon-RW-style: ALiBi slopes scaled by 1/√(head size)',
+    'gpt.safetensors',
+    { positions: 'alibi', alibiScale: 0.25 },
+  ],
   ['SmolLM3-style: every 2nd layer without RoPE (NoPE)', 'llama.safetensors', { noRopeEvery: 2 }],
   [
     'OLMo 2-style: post-norms only, query/key norms over whole projections',

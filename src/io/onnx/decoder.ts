@@ -302,7 +302,12 @@ class DecoderGraph {
   /** ALiBi: slope_h · (j − (past + q)) as [kvH, group, S, L], the heads in the scores' grouping. */
   private alibiBias(ids: string, mask: string): string {
     const { g, c } = this;
-    const slopes = g.constant('float', Array.from(alibiSlopes(c.heads)), [c.kvHeads, this.group, 1, 1]);
+    const slopes = g.constant('float', Array.from(alibiSlopes(c.heads).map((m) => m * c.alibiScale)), [
+      c.kvHeads,
+      this.group,
+      1,
+      1,
+    ]);
     return g.op('Mul', [slopes, g.op('Cast', [this.distances(ids, mask)], { to: 1 })]);
   }
 
