@@ -206,6 +206,24 @@ describe.skipIf(noTorch)('the PyTorch package (python/shareformer)', () => {
       }),
     },
     {
+      // ALiBi with Falcon-RW's scale (slopes ×1/√(head size)), over 3 heads: the third slope comes
+      // from the next power of two's sequence; and BLOOM's LayerNorm on the embeddings.
+      file: 'Falcon-RW / BLOOM-style: scaled ALiBi over 3 heads, a LayerNorm on the embeddings, biases',
+      config: resolveConfig({
+        ...qwen2Style,
+        dModel: 24,
+        heads: 3,
+        kvHeads: 3,
+        ffn: 'gelu',
+        norm: 'layernorm',
+        positions: 'alibi',
+        alibiScale: 1 / Math.sqrt(8),
+        embedNorm: true,
+        bias: true,
+        qkvBias: false,
+      }),
+    },
+    {
       // The same parameter names in both implementations: no q/k/v/o biases, FFN and norm biases kept.
       file: 'GPT-J-style: biases on the FFN and norms but not the attention, partial rotary, parallel blocks',
       config: resolveConfig({
