@@ -2308,8 +2308,9 @@ def write_stablelm(name):
 def cohere_logits(w, cfg, ids):
     """CohereForCausalLM forward in float64: attention and SwiGLU MLP in parallel on one LayerNorm
     without bias; rotary embeddings over whole heads in adjacent pairs (Cohere's rotate_half is
-    GPT-J's rotate_every_two, its frequencies repeat_interleave'd); GQA; logits times logit_scale
-    from the tied embedding."""
+    GPT-J's rotate_every_two, its frequencies repeat_interleave'd); GQA; with use_qk_norm (Command R+)
+    CohereLayerNorm on each query and key head before the rotation, gains [heads, head size]; logits
+    times logit_scale from the tied embedding."""
     p = lambda name: w["model." + name].double()
     d, H, KV, T = cfg["hidden_size"], cfg["num_attention_heads"], cfg["num_key_value_heads"], ids.shape[1]
     hd, eps = d // H, cfg["layer_norm_eps"]
@@ -2323,8 +2324,17 @@ def cohere_logits(w, cfg, ids):
         l = f"layers.{i}."
         h = F.layer_norm(x, (d,), p(l + "input_layernorm.weight"), None, eps)
         heads = lambda t, n: t.view(1, T, n, hd).transpose(1, 2)
-        q = rope(heads(h @ p(l + "self_attn.q_proj.weight").T, H))
-        k = rope(heads(h @ p(l + "self_attn.k_proj.weight").T, KV)).repeat_interleave(H // KV, dim=1)
+
+        def normed(t, n, name):  # CohereLayerNorm over each head's dimensions, then its own gains
+            if not cfg.get("use_qk_norm"):
+                return t
+            t = t.view(1, T, n, hd)
+            t = (t - t.mean(-1, keepdim=True)) * torch.rsqrt(t.var(-1, unbiased=False, keepdim=True) + eps)
+            return (t * p(l + name + ".weight")).reshape(1, T, n * hd)
+
+        q = rope(heads(normed(h @ p(l + "self_attn.q_proj.weight").T, H, "self_attn.q_norm"), H))
+        k = heads(normed(h @ p(l + "self_attn.k_proj.weight").T, KV, "self_attn.k_norm"), KV)
+        k = rope(k).repeat_interleave(H // KV, dim=1)
         v = heads(h @ p(l + "self_attn.v_proj.weight").T, KV).repeat_interleave(H // KV, dim=1)
         s = (q @ k.transpose(-1, -2)) / math.sqrt(hd)
         o = (s.masked_fill(~mask, float("-inf")).softmax(-1) @ v).transpose(1, 2).reshape(1, T, d)
@@ -2334,11 +2344,12 @@ def cohere_logits(w, cfg, ids):
     return (x @ p("embed_tokens.weight").T) * cfg["logit_scale"]
 
 
-def write_cohere(name):
+def write_cohere(name, qk_norm=False):
     """An Aya 23-style model as CohereForCausalLM lays it out: 2 layers, d 32, 4 heads of 8 with 2
     key/value heads, rotary in adjacent pairs, one LayerNorm without bias per layer, SwiGLU, the head
-    tied, logit_scale 0.125, bf16, a tokenizer.json."""
-    torch.manual_seed(2323)
+    tied, logit_scale 0.125, bf16, a tokenizer.json; with qk_norm, Command R+'s per-head query and key
+    LayerNorms (use_qk_norm, gains [heads, head size])."""
+    torch.manual_seed(2324 if qk_norm else 2323)
     directory = os.path.join(OUT, name)
     os.makedirs(directory, exist_ok=True)
     vocab = gpt2_tokenizer(directory, 43, True)
@@ -2366,7 +2377,7 @@ def write_cohere(name):
         "torch_dtype": "bfloat16",
         "transformers_version": "4.40.0",
         "use_cache": True,
-        "use_qk_norm": False,
+        "use_qk_norm": qk_norm,
         "vocab_size": vocab,
     }
     rnd = lambda *s, std=0.08: torch.randn(*s) * std
@@ -2379,6 +2390,9 @@ def write_cohere(name):
         w[l + "mlp.gate_proj.weight"] = rnd(f_, d, std=0.2)
         w[l + "mlp.up_proj.weight"] = rnd(f_, d, std=0.2)
         w[l + "mlp.down_proj.weight"] = rnd(d, f_, std=0.1)
+        if qk_norm:
+            w[l + "self_attn.q_norm.weight"] = 1 + rnd(H, hd, std=0.3)
+            w[l + "self_attn.k_norm.weight"] = 1 + rnd(KV, hd, std=0.3)
     w["model.norm.weight"] = 1 + rnd(d, std=0.1)
     with open(os.path.join(directory, "config.json"), "w") as f:
         json.dump(cfg, f, indent=2)
@@ -2560,8 +2574,9 @@ if __name__ == "__main__":
         write_opt("opt-fp16")
         write_opt_bin()
         sys.exit(0)
-    if sys.argv[1:] == ["cohere"]:  # only the Cohere directory
+    if sys.argv[1:] == ["cohere"]:  # only the Cohere directories
         write_cohere("cohere-bf16")
+        write_cohere("cohere-qknorm-bf16", qk_norm=True)
         sys.exit(0)
     if sys.argv[1:] == ["torch"]:  # only the pytorch_model.bin copies (after the safetensors fixtures)
         write_torch_bins()
@@ -2645,6 +2660,7 @@ if __name__ == "__main__":
     write_falcon_rw("falcon-rw-bf16")
     write_stablelm("stablelm-bf16")
     write_cohere("cohere-bf16")
+    write_cohere("cohere-qknorm-bf16", qk_norm=True)
     write_bloom("bloom-bf16")
     write_mpt("mpt-bf16")
     write_torch_bins()

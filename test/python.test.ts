@@ -206,6 +206,11 @@ describe.skipIf(noTorch)('the PyTorch package (python/shareformer)', () => {
       }),
     },
     {
+      // Command R+: each query and key head LayerNorm-ed (no bias) with gains of its own.
+      file: 'Command R+-style: a LayerNorm per query and key head, GQA',
+      config: resolveConfig({ ...qwen2Style, qkvBias: false, qkNorm: true, qkLayerNorm: true, norm: 'layernorm' }),
+    },
+    {
       // ALiBi with Falcon-RW's scale (slopes ×1/√(head size)), over 3 heads: the third slope comes
       // from the next power of two's sequence; and BLOOM's LayerNorm on the embeddings.
       file: 'Falcon-RW / BLOOM-style: scaled ALiBi over 3 heads, a LayerNorm on the embeddings, biases',

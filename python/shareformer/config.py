@@ -43,6 +43,7 @@ DEFAULT_CONFIG = {
     "embedMultiplier": 1,
     "noRopeEvery": 0,
     "qkNormFull": False,
+    "qkLayerNorm": False,
     "preNorms": True,
     "residualMultiplier": 1,
     "qkvBias": False,
@@ -199,7 +200,7 @@ def parameter_shapes(c, plan):
             if c["postNorms"]:
                 norm(f"{p}.postnorm1")
             # Qwen3's gains span one head; OLMo 2's the whole projection.
-            qn, kn = (qw, kv) if c["qkNormFull"] else (hd, hd)
+            qn, kn = (qw, kv) if c["qkNormFull"] or c["qkLayerNorm"] else (hd, hd)
             if c["qkNorm"] and owns["q"][s]:
                 out.append((f"{p}.attn.qnorm.weight", [qn]))
             if c["qkNorm"] and owns["k"][s]:

@@ -199,6 +199,10 @@ class ShareformerLM(nn.Module):
             def qk(name, n):
                 # Qwen3 norms each head; OLMo 2 the whole projection, before the split into heads.
                 t = self._linear(h, f"{a}.attn.{name}", i)
+                if c["qkLayerNorm"]:  # Command R+: a LayerNorm per head, each with its own gains
+                    t = t.view(B, T, n, hd)
+                    normed = F.layer_norm(t, (hd,), None, None, c["normEps"])
+                    return (normed * self.p(f"{a}.attn.{name}norm.weight").view(n, hd)).transpose(1, 2)
                 if c["qkNormFull"]:
                     return self._rms(t, f"{a}.attn.{name}norm.weight").view(B, T, n, hd).transpose(1, 2)
                 return self._head_norm(t.view(B, T, n, hd).transpose(1, 2), f"{a}.attn.{name}norm")

@@ -86,6 +86,8 @@ describe('published parameter counts', () => {
     // one LayerNorm per layer, held as two.
     ['aya-23-8b', 8_028_033_024 + 32 * 4096],
     ['command-r', 34_980_831_232 + 40 * 8192],
+    // Command R+: its config's tensors (head norms of 96·128 and 8·128 gains per layer) + the second norm.
+    ['command-r-plus', 103_810_674_688 + 64 * 12288],
     ['gemma-7b', 8_537_680_896],
     ['gemma2-2b', 2_614_341_888],
     ['gemma2-9b', 9_241_705_984],

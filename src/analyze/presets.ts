@@ -364,6 +364,15 @@ export const ANALYZER_PRESETS: Record<string, AnalyzerPreset> = {
     description: 'Command R v01 (Cohere, 35B: 64 heads and as many K/V heads, a 128k context)',
     config: cohere(40, 8192, 64, 64, 22528, 131072, 8000000),
   },
+  'command-r-plus': {
+    description: 'Command R+ (Cohere, 104B: 96 heads over 8 K/V heads, each query and key head LayerNorm-ed, 128k)',
+    config: {
+      ...cohere(64, 12288, 96, 8, 33792, 131072, 75000000),
+      qkNorm: true,
+      qkLayerNorm: true,
+      logitScale: 0.8333333,
+    },
+  },
   'gpt-j-6b': {
     description:
       'GPT-J 6B (parallel blocks on one LayerNorm, held here as two equal ones; no attention biases; RoPE on 64 of 256)',

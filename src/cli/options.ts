@@ -137,6 +137,7 @@ export function addModelOptions(
     .option('--qkv-bias', 'biases on the query, key and value projections even with --no-bias (as Qwen2)')
     .option('--qk-norm', 'RMSNorm of each query and key head before RoPE (as Qwen3)')
     .option('--qk-norm-full', 'with --qk-norm, one RMSNorm over the whole query and key projections (as OLMo 2)')
+    .option('--qk-layer-norm', 'with --qk-norm, a LayerNorm per query and key head with its own gains (as Command R+)')
     .option('--no-pre-norms', 'no norm before attention and the FFN, only --post-norms after them (as OLMo 2)')
     .option('--embed-scale', 'multiply token embeddings by √d-model (as Gemma)')
     .option('--embed-norm', 'a norm on the input embeddings before the first layer (as BLOOM)')
@@ -245,6 +246,7 @@ export const MODEL_FLAGS: Record<string, keyof ModelConfig> = {
   logitScale: 'logitScale',
   qkNorm: 'qkNorm',
   qkNormFull: 'qkNormFull',
+  qkLayerNorm: 'qkLayerNorm',
   embedScale: 'embedScale',
   embedNorm: 'embedNorm',
   alibiScale: 'alibiScale',

@@ -111,6 +111,11 @@ export interface ModelConfig {
    * before the split into heads (OLMo 2's layout), instead of each head.
    */
   qkNormFull: boolean;
+  /**
+   * With qkNorm, each query and key head goes through a LayerNorm (mean-centred, without bias) with
+   * its own gain per head and dimension (Command R+, StableLM 2 12B), instead of a shared RMSNorm.
+   */
+  qkLayerNorm: boolean;
   /** A norm before attention and before the FFN; false leaves only the post-norms (OLMo 2). */
   preNorms: boolean;
   /** Token embeddings multiplied by √dModel before the first layer (Gemma). */
@@ -181,6 +186,7 @@ export const DEFAULT_CONFIG: ModelConfig = {
   qkvBias: false,
   qkNorm: false,
   qkNormFull: false,
+  qkLayerNorm: false,
   preNorms: true,
   embedScale: false,
   embedNorm: false,
@@ -271,6 +277,7 @@ export const modelConfigSchema = z.strictObject({
   qkvBias: z.boolean(),
   qkNorm: z.boolean(),
   qkNormFull: z.boolean(),
+  qkLayerNorm: z.boolean(),
   preNorms: z.boolean(),
   embedScale: z.boolean(),
   embedNorm: z.boolean(),
@@ -327,6 +334,11 @@ export function resolveConfig(partial: Partial<ModelConfig> = {}): ModelConfig {
     throw new ConfigError('geluExact', `chooses the GELU of the gelu and geglu FFNs, but ffn is ${c.ffn}`);
   if (c.qkNormFull && !c.qkNorm)
     throw new ConfigError('qkNormFull', 'widens the query/key norms of qkNorm, but qkNorm is false');
+  if (c.qkLayerNorm && (!c.qkNorm || c.qkNormFull))
+    throw new ConfigError(
+      'qkLayerNorm',
+      'makes the per-head query/key norms of qkNorm LayerNorms: it needs qkNorm true and qkNormFull false',
+    );
   if (!c.preNorms && !c.postNorms)
     throw new ConfigError('preNorms', 'false leaves the blocks without norms unless postNorms is true');
   if (c.noRopeEvery > 0 && c.positions !== 'rope')

@@ -62,6 +62,10 @@ const MODES: Array<[string, Partial<ModelConfig>]> = [
   ['attention group:2 with rope', { ...llama, shareAttention: 'group:2' }],
   ['Qwen3-style: head norms, heads of 8 on d 16, GQA', { ...llama, headDim: 8, qkNorm: true, kvHeads: 2 }],
   [
+    'Command R+-style: a LayerNorm per query and key head, parallel blocks on one LayerNorm, GQA',
+    { ...llama, qkNorm: true, qkLayerNorm: true, kvHeads: 2, norm: 'layernorm', normBias: false, parallelBlocks: true },
+  ],
+  [
     'Mistral 7B v0.1-style: a sliding window of 4 (the 11 positions outrun it), GQA',
     { ...llama, slidingWindow: 4, kvHeads: 2 },
   ],

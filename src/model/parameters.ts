@@ -76,8 +76,8 @@ export function parameterLayout(c: ModelConfig, plan: SharingPlan = planOf(c)): 
       if (uses(s, ownsV)) linear(`${p}.attn.v`, kv, d, 'v', set);
       linear(`${p}.attn.o`, d, qw, 'o', set);
       if (c.postNorms) norm(`${p}.postnorm1`, set);
-      // Qwen3's gains span one head; OLMo 2's the whole projection.
-      const [qn, kn] = c.qkNormFull ? [qw, kv] : [hd, hd];
+      // Qwen3's gains span one head; OLMo 2's the whole projection; Command R+'s one per head and dimension.
+      const [qn, kn] = c.qkNormFull || c.qkLayerNorm ? [qw, kv] : [hd, hd];
       if (c.qkNorm && uses(s, ownsQ)) out.push({ name: `${p}.attn.qnorm.weight`, shape: [qn], component: 'norm', set });
       if (c.qkNorm && uses(s, ownsK)) out.push({ name: `${p}.attn.knorm.weight`, shape: [kn], component: 'norm', set });
     }

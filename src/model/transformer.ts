@@ -241,6 +241,17 @@ export class TransformerLM {
       : rmsNorm(x, this.p(`${name}.weight`), c.normEps);
   }
 
+  /**
+   * Each of n heads of t [B, T, n·hd] normalised over its own dimensions (mean-centred, no bias),
+   * then scaled by its own gains (n·hd of them): Command R+'s and StableLM 2 12B's query/key norms.
+   */
+  private perHeadLayerNorm(t: Tensor, gain: Tensor, batch: number, T: number, n: number): Tensor {
+    const hd = headSize(this.config);
+    const unit = new Tensor(new Float32Array(hd).fill(1), [hd]);
+    const normed = layerNorm(reshape(t, [batch, T, n, hd]), unit, null, this.config.normEps);
+    return reshape(mul(normed, reshape(gain, [n, hd])), [batch, T, n * hd]);
+  }
+
   private drop(x: Tensor, o: ForwardOptions): Tensor {
     const p = this.config.dropout;
     if (!o.training || p === 0) return x;
@@ -315,11 +326,14 @@ export class TransformerLM {
       const a = `layers.${plan.attnSet[i]}`,
         f = `layers.${plan.ffnSet[i]}`;
       const h = c.preNorms ? this.norm(x, `${a}.norm1`) : x;
-      // Qwen3 norms each head; OLMo 2 the whole projection, before the split into heads.
+      // Qwen3 norms each head; OLMo 2 the whole projection, before the split into heads; Command R+
+      // each head with a LayerNorm of its own gains.
       const qk = (name: string, n: number) => {
         const t = this.linear(h, `${a}.attn.${name}`, i);
+        const gain = `${a}.attn.${name}norm.weight`;
+        if (c.qkLayerNorm) return heads(this.perHeadLayerNorm(t, this.p(gain), batch, T, n), n);
         if (!c.qkNormFull) return headNorm(heads(t, n), `${a}.attn.${name}norm`);
-        return heads(rmsNorm(t, this.p(`${a}.attn.${name}norm.weight`), c.normEps), n);
+        return heads(rmsNorm(t, this.p(gain), c.normEps), n);
       };
       // Producers compute K/V from their own input; consumers read a producer's (CLA, YOCO).
       let k: Tensor | null = null,

@@ -1019,7 +1019,7 @@ function cohereConfig(cfg: Json, source: string): Partial<ModelConfig> {
   const shape = llamaShape(cfg, source);
   supported(cfg, 'hidden_act', (v) => v === 'silu', 'the SwiGLU feed-forward uses SiLU', source);
   supported(cfg, 'attention_bias', (v) => v === false, 'no attention biases', source);
-  supported(cfg, 'use_qk_norm', (v) => v === false, 'no per-head LayerNorms of queries and keys', source);
+  const qkNorm = field(cfg, 'use_qk_norm', source, isBool, 'true or false', false);
   return {
     ...shape,
     ffn: 'swiglu',
@@ -1031,6 +1031,8 @@ function cohereConfig(cfg: Json, source: string): Partial<ModelConfig> {
     ...rotary(cfg, source),
     bias: false,
     normBias: false,
+    // Command R+: a LayerNorm per query and key head, with gains of shape [heads, head size].
+    ...(qkNorm && { qkNorm: true, qkLayerNorm: true }),
     logitScale: field(cfg, 'logit_scale', source, isPosNum, 'a positive number', 0.0625),
     tieEmbeddings: field(cfg, 'tie_word_embeddings', source, isBool, 'true or false', true),
   };

@@ -94,6 +94,8 @@ export function exportFamily(c: ModelConfig): HfFamily {
   if (c.positions === 'alibi' && c.alibiScale !== 1) return falconFamily(c);
   if (c.embedNorm || (c.positions === 'alibi' && c.bias)) return bloomFamily(c);
   if (c.positions === 'alibi') return mptFamily(c);
+  // A LayerNorm per query and key head is Command R+'s.
+  if (c.qkLayerNorm) return cohereFamily(c);
   // A ReLU MLP is OPT's; unscaled scores, or an output bias without Q/K/V ones, GPT-Neo's.
   if (c.ffn === 'relu') return optFamily(c);
   if (c.attentionOutBias || (c.attentionScalar === 1 && c.norm === 'layernorm')) return gptNeoFamily(c);
@@ -459,15 +461,21 @@ function cohereFamily(c: ModelConfig): HfFamily {
       'no biases': !c.bias && !c.normBias && !c.qkvBias,
       'heads of dModel / heads': headSize(c) * c.heads === c.dModel,
     },
-    { ...parallelExtras(c), 'partial rotary': c.ropeDims > 0, 'a biased output head': c.headBias },
+    {
+      ...parallelExtras(c),
+      // Command R+'s per-head LayerNorms are Cohere's; a shared RMSNorm per head is not.
+      'head norms': c.qkNorm && !c.qkLayerNorm,
+      'partial rotary': c.ropeDims > 0,
+      'a biased output head': c.headBias,
+    },
   );
   return 'cohere';
 }
 
-/** LayerNorm biases without linear ones are Falcon's: rope over whole heads, a GELU MLP, MQA, GQA or MHA. */
 /** Falcon-RW's ALiBi: slopes scaled by 1/√(head size), as its scores are after the bias is added. */
 const falconAlibi = (c: ModelConfig) => Math.abs(c.alibiScale * Math.sqrt(headSize(c)) - 1) < 1e-9;
 
+/** LayerNorm biases without linear ones are Falcon's: rope over whole heads, a GELU MLP, MQA, GQA or MHA. */
 function falconFamily(c: ModelConfig): HfFamily {
   requireLayout(
     'LayerNorm biases without linear ones (--no-bias --norm-bias), or ALiBi scaled with the scores, export as FalconForCausalLM',
@@ -1297,9 +1305,17 @@ function llamaTensors(
         t[`${l}.${hf}.bias`] = { shape: [rows], data: w(`${set}.${ours}.bias`) };
     }
     if (c.qkNorm) {
-      const [qn, kn] = c.qkNormFull ? [qw, kv] : [hd, hd];
-      t[`${l}.self_attn.q_norm.weight`] = { shape: [qn], data: w(`${a}.attn.qnorm.weight`) };
-      t[`${l}.self_attn.k_norm.weight`] = { shape: [kn], data: w(`${a}.attn.knorm.weight`) };
+      // Qwen3's gains span one head, OLMo 2's a whole projection, Command R+'s [heads, head size].
+      const [qn, kn] = c.qkNormFull
+        ? [[qw], [kv]]
+        : c.qkLayerNorm
+          ? [
+              [c.heads, hd],
+              [c.kvHeads, hd],
+            ]
+          : [[hd], [hd]];
+      t[`${l}.self_attn.q_norm.weight`] = { shape: qn!, data: w(`${a}.attn.qnorm.weight`) };
+      t[`${l}.self_attn.k_norm.weight`] = { shape: kn!, data: w(`${a}.attn.knorm.weight`) };
     }
   }
   vector('model.norm.weight', 'norm.weight');
@@ -1338,6 +1354,15 @@ function cohereTensors(lm: TransformerLM): Record<string, TensorToWrite> {
     oneNorm(lm, i, 'weight', 'CohereForCausalLM', 'its parallel block reads one input_layernorm');
     t[`${l}.self_attn.q_proj.weight`]!.data = toPairs(layerMatrix(lm, i, 'attn.q'));
     t[`${l}.self_attn.k_proj.weight`]!.data = toPairs(layerMatrix(lm, i, 'attn.k'));
+    // The head norms' gains follow their heads' dimensions back into pair order.
+    if (c.qkNorm)
+      for (const [hf, ours] of [
+        ['q_norm', 'qnorm'],
+        ['k_norm', 'knorm'],
+      ] as const) {
+        const gains = lm.params.get(`layers.${lm.plan.attnSet[i]}.attn.${ours}.weight`)!.data;
+        t[`${l}.self_attn.${hf}.weight`]!.data = reorderRotaryRows(gains, hd, 1, hd, true);
+      }
   }
   return t;
 }
@@ -1354,7 +1379,7 @@ function cohereConfig(c: ModelConfig, rope_scaling: unknown, ids: Record<string,
     logit_scale: c.logitScale,
     rope_scaling,
     attention_bias: false,
-    use_qk_norm: false,
+    use_qk_norm: c.qkLayerNorm,
     ...closing(c, ids),
   };
 }

@@ -16,7 +16,7 @@ import { readSafetensors, toFloat32 } from '../safetensors.js';
 import { directoryReader } from './files-node.js';
 import { importHuggingFace } from './import.js';
 import { openHfModel } from './model.js';
-import { pairRow } from './tensors.js';
+import { pairRow, reorderRotaryRows } from './tensors.js';
 import { DEFAULT_TRAIN } from '../../train/trainer.js';
 
 const FIXTURES = fileURLToPath(new URL('../../../fixtures/hf/', import.meta.url));
@@ -86,6 +86,7 @@ describe.each([
   ['bloom-bf16', 'BloomForCausalLM', 'BF16'],
   ['mpt-bf16', 'MPTForCausalLM', 'BF16'],
   ['falcon-rw-bf16', 'FalconForCausalLM', 'BF16'],
+  ['cohere-qknorm-bf16', 'CohereForCausalLM', 'BF16'],
   // The same weights as PyTorch checkpoints (torch.save's zip of a pickled state dict).
   ['gptj-bin', 'GPTJForCausalLM', 'F16'],
   ['gptj-bin-zip64', 'GPTJForCausalLM', 'F16'],
@@ -405,10 +406,10 @@ describe('bad model directories are refused, naming the file and what is wrong',
       /attn_config: "alibi_bias_max": 16 is not supported/,
     ],
     [
-      "Command R+'s per-head query and key LayerNorms",
+      'a Cohere with use_qk_norm whose files hold no head norms',
       'cohere-bf16',
       editJSON('config.json', (j) => (j.use_qk_norm = true)),
-      /config\.json: "use_qk_norm": true is not supported \(no per-head LayerNorms of queries and keys\)/,
+      /missing tensor "model\.layers\.0\.self_attn\.q_norm\.weight"/,
     ],
     [
       "StableLM 2 12B's per-head query and key LayerNorms",
@@ -765,6 +766,25 @@ describe('bad model directories are refused, naming the file and what is wrong',
     expect(
       variant((w) => {
         for (const [n, t] of w) if (n.endsWith('postnorm2.weight')) t.fill(1);
+      }),
+    ).toBeGreaterThan(1e-3);
+  });
+
+  it("Command R+'s per-head LayerNorms of queries and keys are the model's, their gains in rotate-half order", () => {
+    const lm = importHuggingFace(directoryReader(join(FIXTURES, 'cohere-qknorm-bf16'))).lm;
+    expect(lm.config).toMatchObject({ qkNorm: true, qkLayerNorm: true, kvHeads: 2 });
+    expect(lm.params.get('layers.0.attn.qnorm.weight')!.shape).toEqual([32]);
+    const variant = (edit: (w: Map<string, Float32Array>) => void) => variantDiff(lm, 'cohere-qknorm-bf16', {}, edit);
+    expect(variant(() => {})).toBeLessThan(1e-5);
+    expect(
+      variant((w) => {
+        for (const [n, t] of w) if (n.endsWith('knorm.weight')) t.fill(1);
+      }),
+    ).toBeGreaterThan(1e-3);
+    // The gains left in pair order (not permuted with their rows) give another model.
+    expect(
+      variant((w) => {
+        for (const [n, t] of w) if (n.endsWith('qnorm.weight')) t.set(reorderRotaryRows(t, 8, 1, 8, true));
       }),
     ).toBeGreaterThan(1e-3);
   });

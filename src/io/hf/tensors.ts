@@ -43,6 +43,8 @@ export interface Recipe {
    * turns one into the other (scores q·k are unchanged by permuting q and k alike).
    */
   pairsToHalves?: { size: number; rotated: number };
+  /** Stored with more dimensions than the parameter (Command R+'s [heads, head size] gains): same elements, in order. */
+  flatten?: boolean;
 }
 
 /** Tensors in Hugging Face files that are buffers, not parameters. */
@@ -367,10 +369,12 @@ function stablelmRecipe(name: string, c: ModelConfig, p: string): Recipe | null 
 
 /** Cohere: Llama's names, one input_layernorm per layer for both norms, Q and K rows permuted as GPT-J's. */
 function cohereRecipe(name: string, c: ModelConfig, p: string): Recipe | null {
-  const m = /^layers\.(\d+)\.(norm2|attn\.q|attn\.k)\.weight$/.exec(name);
+  const m = /^layers\.(\d+)\.(norm2|attn\.q|attn\.k|attn\.qnorm|attn\.knorm)\.weight$/.exec(name);
   if (m?.[2] === 'norm2') return { from: `${p}layers.${m[1]}.input_layernorm.weight`, transpose: false };
   const r = llamaRecipe(name, p);
-  return r && m ? { ...r, pairsToHalves: pairsToHalves(c) } : r;
+  // Command R+'s head norms: [heads, head size] gains, their dimensions in pair order as the rows'.
+  const norms = m?.[2]?.endsWith('norm') ?? false;
+  return r && m ? { ...r, pairsToHalves: pairsToHalves(c), ...(norms && { flatten: true }) } : r;
 }
 
 /** The rows GPT-J's rotary pairs span in each head. */
@@ -605,6 +609,7 @@ export function planImport(
 
 function checkShape(r: Recipe, info: TensorInfo, shape: number[], source: string): void {
   let stored = r.transpose ? [...info.shape].reverse() : [...info.shape];
+  if (r.flatten) stored = [stored.reduce((a, b) => a * b, 1)];
   if (r.rows) stored = [r.rows[1] - r.rows[0], ...stored.slice(1)];
   const wholeRows = !r.rows || (r.transpose ? info.shape[info.shape.length - 1] : info.shape[0]) === r.fusedRows;
   if (stored.join() !== shape.join() || !wholeRows) {
@@ -626,7 +631,10 @@ function checkDtype(name: string, dtype: Dtype, source: string): void {
 export function applyRecipe(r: Recipe, t: StoredTensor): Float32Array {
   const data = toFloat32(t, r.from);
   if (r.plusOne) return data.map((w) => w + 1);
-  if (r.pairsToHalves) return reorderRotaryRows(data, r.pairsToHalves.size, t.shape[1]!, r.pairsToHalves.rotated);
+  if (r.pairsToHalves) {
+    const width = r.flatten ? 1 : t.shape[1]!;
+    return reorderRotaryRows(data, r.pairsToHalves.size, width, r.pairsToHalves.rotated);
+  }
   if (r.perHead) {
     // Rows [(h·parts + part)·size, +span·size) of each head (or group) h, in order.
     const { heads, size, part, parts, span = 1 } = r.perHead;

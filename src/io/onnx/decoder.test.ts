@@ -79,6 +79,11 @@ const fixtures: Array<[string, string, Partial<ModelConfig>]> = [
   ],
   ['SmolLM3-style: every 2nd layer without RoPE (NoPE)', 'llama.safetensors', { noRopeEvery: 2 }],
   [
+    'Command R+-style: a LayerNorm per query and key head with its own gains',
+    'llama.safetensors',
+    { qkNorm: true, qkLayerNorm: true, norm: 'layernorm', parallelBlocks: true },
+  ],
+  [
     'OLMo 2-style: post-norms only, query/key norms over whole projections',
     'llama.safetensors',
     { preNorms: false, postNorms: true, qkNorm: true, qkNormFull: true },

@@ -122,9 +122,11 @@ class DecoderGraph {
       const a = `layers.${plan.attnSet[i]}`,
         f = `layers.${plan.ffnSet[i]}`;
       const h = c.preNorms ? this.norm(x, `${a}.norm1`) : x;
-      // Qwen3 norms each head; OLMo 2 the whole projection, before the split into heads.
+      // Qwen3 norms each head; OLMo 2 the whole projection, before the split into heads; Command R+
+      // each head with a LayerNorm of its own gains.
       const qk = (name: string, n: number) => {
         const t = this.linear(h, `${a}.attn.${name}`, i);
+        if (c.qkLayerNorm) return this.heads(this.perHeadLayerNorm(t, `${a}.attn.${name}norm.weight`, n), n);
         return c.qkNormFull
           ? this.heads(this.rmsNorm(t, `${a}.attn.${name}norm.weight`), n)
           : this.headNorm(this.heads(t, n), `${a}.attn.${name}norm`);
@@ -233,6 +235,17 @@ class DecoderGraph {
     const ms = g.op('ReduceMean', [g.op('Mul', [x, x])], { axes: [-1], keepdims: 1 });
     const rms = g.op('Sqrt', [g.op('Add', [ms, g.scalar('float', c.normEps)])]);
     return g.op('Mul', [g.op('Div', [x, rms]), weight]);
+  }
+
+  /** [B, S, n·hd] with each head LayerNorm-ed over its dimensions (no bias), times its own gains. */
+  private perHeadLayerNorm(x: string, gain: string, n: number): string {
+    const { g, c } = this;
+    const x4 = g.op('Reshape', [x, g.constant('int64', [0, 0, n, this.hd])]);
+    const unit = g.constant('float', new Array(this.hd).fill(1)),
+      zero = g.constant('float', new Array(this.hd).fill(0));
+    const normed = g.op('LayerNormalization', [x4, unit, zero], { axis: -1, epsilon: { float: c.normEps } });
+    const scaled = g.op('Mul', [normed, g.op('Reshape', [gain, g.constant('int64', [n, this.hd])])]);
+    return g.op('Reshape', [scaled, g.constant('int64', [0, 0, n * this.hd])]);
   }
 
   /** Qwen3's RMSNorm of each query or key head [B, n, S, hd], before RoPE. */
