@@ -2210,7 +2210,9 @@ def write_falcon_rw(name):
 def stablelm_logits(w, cfg, ids):
     """StableLmForCausalLM forward in float64: LayerNorms with biases; Q/K/V biases when use_qkv_bias,
     none on o_proj or the MLP; rotary embeddings on int(head_dim · partial_rotary_factor) dimensions;
-    GQA by repeat_kv; SwiGLU; sequential layers (use_parallel_residual false)."""
+    GQA by repeat_kv; SwiGLU; sequential layers, or with use_parallel_residual attention and MLP both
+    on input_layernorm; with qk_layernorm (StableLM 2 12B) StableLmLayerNormPerHead on each query and
+    key head before the rotation: one bias-free LayerNorm per head, norms.h.weight."""
     p = lambda name: w["model." + name].double()
     d, H, KV, T = cfg["hidden_size"], cfg["num_attention_heads"], cfg["num_key_value_heads"], ids.shape[1]
     hd, eps = d // H, cfg["layer_norm_eps"]
@@ -2227,24 +2229,39 @@ def stablelm_logits(w, cfg, ids):
         l = f"layers.{i}."
         h = ln(x, l + "input_layernorm")
         heads = lambda t, n: t.view(1, T, n, hd).transpose(1, 2)
-        q = rope(heads(proj(h, l + "self_attn.q_proj"), H))
-        k = rope(heads(proj(h, l + "self_attn.k_proj"), KV)).repeat_interleave(H // KV, dim=1)
+
+        def per_head(t, n, name):
+            if not cfg["qk_layernorm"]:
+                return t
+            return torch.cat(
+                [
+                    F.layer_norm(t[:, j : j + 1], (hd,), p(f"{l}self_attn.{name}.norms.{j}.weight"), None, eps)
+                    for j in range(n)
+                ],
+                dim=1,
+            )
+
+        q = rope(per_head(heads(proj(h, l + "self_attn.q_proj"), H), H, "q_layernorm"))
+        k = rope(per_head(heads(proj(h, l + "self_attn.k_proj"), KV), KV, "k_layernorm")).repeat_interleave(
+            H // KV, dim=1
+        )
         v = heads(proj(h, l + "self_attn.v_proj"), KV).repeat_interleave(H // KV, dim=1)
         s = (q @ k.transpose(-1, -2)) / math.sqrt(hd)
         o = (s.masked_fill(~mask, float("-inf")).softmax(-1) @ v).transpose(1, 2).reshape(1, T, d)
-        x = x + o @ p(l + "self_attn.o_proj.weight").T
-        m = ln(x, l + "post_attention_layernorm")
+        attn = o @ p(l + "self_attn.o_proj.weight").T
+        m = h if cfg["use_parallel_residual"] else ln(x + attn, l + "post_attention_layernorm")
         g = F.silu(m @ p(l + "mlp.gate_proj.weight").T) * (m @ p(l + "mlp.up_proj.weight").T)
-        x = x + g @ p(l + "mlp.down_proj.weight").T
+        x = x + attn + g @ p(l + "mlp.down_proj.weight").T
     x = ln(x, "norm")
     return x @ w["lm_head.weight"].double().T
 
 
-def write_stablelm(name):
+def write_stablelm(name, twelve_b=False):
     """A StableLM 2-style model as stabilityai/stablelm-2-1_6b lays it out: 2 layers, d 32, 4 heads of
     8 with 2 key/value heads, RoPE on the first quarter of each head, Q/K/V biases, LayerNorms with
-    biases, SwiGLU, an untied head, bf16, a tokenizer.json."""
-    torch.manual_seed(1616)
+    biases, SwiGLU, an untied head, bf16, a tokenizer.json; twelve_b: StableLM 2 12B's parallel layers
+    on input_layernorm, a LayerNorm per query and key head (qk_layernorm), no Q/K/V biases."""
+    torch.manual_seed(1212 if twelve_b else 1616)
     directory = os.path.join(OUT, name)
     os.makedirs(directory, exist_ok=True)
     vocab = gpt2_tokenizer(directory, 43, True)
@@ -2267,28 +2284,33 @@ def write_stablelm(name):
         "num_hidden_layers": L,
         "num_key_value_heads": KV,
         "partial_rotary_factor": 0.25,
-        "qk_layernorm": False,
+        "qk_layernorm": twelve_b,
         "rope_scaling": None,
         "rope_theta": 10000,
         "tie_word_embeddings": False,
         "torch_dtype": "bfloat16",
         "transformers_version": "4.38.0",
         "use_cache": True,
-        "use_parallel_residual": False,
-        "use_qkv_bias": True,
+        "use_parallel_residual": twelve_b,
+        "use_qkv_bias": not twelve_b,
         "vocab_size": vocab,
     }
     rnd = lambda *s, std=0.08: torch.randn(*s) * std
     w = {"model.embed_tokens.weight": rnd(vocab, d, std=0.3)}
     for i in range(L):
         l = f"model.layers.{i}."
-        for norm in ("input_layernorm", "post_attention_layernorm"):
+        for norm in ("input_layernorm",) if twelve_b else ("input_layernorm", "post_attention_layernorm"):
             w[l + norm + ".weight"] = 1 + rnd(d, std=0.1)
             w[l + norm + ".bias"] = rnd(d, std=0.05)
         for proj, rows in (("q_proj", H * hd), ("k_proj", KV * hd), ("v_proj", KV * hd)):
             w[l + f"self_attn.{proj}.weight"] = rnd(rows, d, std=0.3)
-            w[l + f"self_attn.{proj}.bias"] = rnd(rows, std=0.1)
+            if not twelve_b:
+                w[l + f"self_attn.{proj}.bias"] = rnd(rows, std=0.1)
         w[l + "self_attn.o_proj.weight"] = rnd(d, d, std=0.15)
+        if twelve_b:
+            for name_, n in (("q_layernorm", H), ("k_layernorm", KV)):
+                for j in range(n):
+                    w[l + f"self_attn.{name_}.norms.{j}.weight"] = 1 + rnd(hd, std=0.3)
         w[l + "mlp.gate_proj.weight"] = rnd(f_, d, std=0.2)
         w[l + "mlp.up_proj.weight"] = rnd(f_, d, std=0.2)
         w[l + "mlp.down_proj.weight"] = rnd(d, f_, std=0.1)
@@ -2582,8 +2604,9 @@ if __name__ == "__main__":
         write_torch_bins()
         sys.exit(0)
 
-    if sys.argv[1:] == ["stablelm"]:  # only the StableLM directory
+    if sys.argv[1:] == ["stablelm"]:  # only the StableLM directories
         write_stablelm("stablelm-bf16")
+        write_stablelm("stablelm-12b-bf16", twelve_b=True)
         sys.exit(0)
 
     if sys.argv[1:] == ["falcon"]:  # only the Falcon directories
@@ -2659,6 +2682,7 @@ if __name__ == "__main__":
     write_falcon("falcon-new-fp16", True)
     write_falcon_rw("falcon-rw-bf16")
     write_stablelm("stablelm-bf16")
+    write_stablelm("stablelm-12b-bf16", twelve_b=True)
     write_cohere("cohere-bf16")
     write_cohere("cohere-qknorm-bf16", qk_norm=True)
     write_bloom("bloom-bf16")

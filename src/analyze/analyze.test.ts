@@ -82,6 +82,8 @@ describe('published parameter counts', () => {
     // 1,644,417,024, 4,096 fewer a layer than its config's LayerNorm and Q/K/V biases give).
     ['stablelm-3b-4e1t', 2_795_443_200],
     ['stablelm-2-1.6b', 1_644_515_328],
+    // StableLM 2 12B: its config's tensors, + its one norm per layer held as two.
+    ['stablelm-2-12b', 12_143_185_920 + 40 * 2 * 5120],
     // Cohere: its config's tensors (Aya 23 8B 8,028,033,024; Command R 34,980,831,232) plus the
     // one LayerNorm per layer, held as two.
     ['aya-23-8b', 8_028_033_024 + 32 * 4096],

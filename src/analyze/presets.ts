@@ -352,6 +352,17 @@ export const ANALYZER_PRESETS: Record<string, AnalyzerPreset> = {
     description: 'StableLM-3B-4E1T (SwiGLU on LayerNorms with biases, RoPE on 20 of 80)',
     config: stablelm(32, 2560, 6912, 50304, false),
   },
+  'stablelm-2-12b': {
+    description:
+      'StableLM 2 12B (parallel blocks on one LayerNorm, held as two; GQA 32/8; a LayerNorm per query and key head)',
+    config: {
+      ...stablelm(40, 5120, 13824, 100352, false),
+      kvHeads: 8,
+      parallelBlocks: true,
+      qkNorm: true,
+      qkLayerNorm: true,
+    },
+  },
   'stablelm-2-1.6b': {
     description: 'StableLM 2 1.6B (Q/K/V biases, RoPE on 16 of 64)',
     config: stablelm(24, 2048, 5632, 100352, true),

@@ -959,20 +959,15 @@ const STABLELM_FIELDS = new Set([
  * StableLM (StableLM-3B-4E1T, StableLM 2): Llama's names and SwiGLU MLP on LayerNorms with biases,
  * rotary embeddings on the first partial_rotary_factor of each head (a quarter), biases on Q, K and
  * V when use_qkv_bias and on no other linear layer; attention and MLP in parallel on the one
- * input_layernorm when use_parallel_residual (held as both of shareformer's norms). Its per-head
- * LayerNorms of queries and keys (qk_layernorm, StableLM 2 12B) are refused by name.
+ * input_layernorm when use_parallel_residual (held as both of shareformer's norms), and StableLM 2
+ * 12B's LayerNorm per query and key head (qk_layernorm: qkLayerNorm).
  */
 function stablelmConfig(cfg: Json, source: string): Partial<ModelConfig> {
   refuseUnknown(cfg, STABLELM_FIELDS, source);
   const shape = llamaShape(cfg, source);
   supported(cfg, 'hidden_act', (v) => v === 'silu', 'the SwiGLU feed-forward uses SiLU', source);
-  supported(
-    cfg,
-    'qk_layernorm',
-    (v) => v === false,
-    "no per-head LayerNorms of queries and keys (shareformer's head norms are RMSNorms shared by the heads)",
-    source,
-  );
+  // StableLM 2 12B: a LayerNorm per query and key head (qkLayerNorm).
+  const qkNorm = field(cfg, 'qk_layernorm', source, isBool, 'true or false', false);
   return {
     ...shape,
     ffn: 'swiglu',
@@ -985,6 +980,7 @@ function stablelmConfig(cfg: Json, source: string): Partial<ModelConfig> {
     bias: false,
     normBias: true,
     qkvBias: field(cfg, 'use_qkv_bias', source, isBool, 'true or false', false),
+    ...(qkNorm && { qkNorm: true, qkLayerNorm: true }),
     tieEmbeddings: field(cfg, 'tie_word_embeddings', source, isBool, 'true or false', false),
   };
 }

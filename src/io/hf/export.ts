@@ -94,8 +94,8 @@ export function exportFamily(c: ModelConfig): HfFamily {
   if (c.positions === 'alibi' && c.alibiScale !== 1) return falconFamily(c);
   if (c.embedNorm || (c.positions === 'alibi' && c.bias)) return bloomFamily(c);
   if (c.positions === 'alibi') return mptFamily(c);
-  // A LayerNorm per query and key head is Command R+'s.
-  if (c.qkLayerNorm) return cohereFamily(c);
+  // A LayerNorm per query and key head is StableLM 2 12B's (LayerNorm biases) or Command R+'s.
+  if (c.qkLayerNorm) return c.normBias ? stablelmFamily(c) : cohereFamily(c);
   // A ReLU MLP is OPT's; unscaled scores, or an output bias without Q/K/V ones, GPT-Neo's.
   if (c.ffn === 'relu') return optFamily(c);
   if (c.attentionOutBias || (c.attentionScalar === 1 && c.norm === 'layernorm')) return gptNeoFamily(c);
@@ -444,7 +444,7 @@ function stablelmFamily(c: ModelConfig): HfFamily {
       'no linear biases but Q/K/V ones': !c.bias,
       'heads of dModel / heads': headSize(c) * c.heads === c.dModel,
     },
-    { ...parallelExtras(c), 'a biased output head': c.headBias },
+    { ...parallelExtras(c), 'head norms': c.qkNorm && !c.qkLayerNorm, 'a biased output head': c.headBias },
   );
   return 'stablelm';
 }
@@ -1330,6 +1330,17 @@ function llamaTensors(
  */
 function stablelmTensors(lm: TransformerLM): Record<string, TensorToWrite> {
   const t = llamaTensors(lm);
+  // StableLM 2 12B: its per-head LayerNorms are modules of their own, norms.0 … norms.{n-1}.
+  const hd = headSize(lm.config);
+  if (lm.config.qkNorm)
+    for (let i = 0; i < lm.config.layers; i++)
+      for (const p of ['q', 'k'] as const) {
+        const l = `model.layers.${i}.self_attn`,
+          gains = t[`${l}.${p}_norm.weight`]!.data;
+        delete t[`${l}.${p}_norm.weight`];
+        for (let h = 0; h < gains.length / hd; h++)
+          t[`${l}.${p}_layernorm.norms.${h}.weight`] = { shape: [hd], data: gains.subarray(h * hd, (h + 1) * hd) };
+      }
   if (lm.config.parallelBlocks)
     for (let i = 0; i < lm.config.layers; i++)
       for (const kind of ['weight', 'bias'] as const) {
@@ -1396,7 +1407,7 @@ function stablelmConfig(c: ModelConfig, rope_scaling: unknown, ids: Record<strin
     partial_rotary_factor: rotaryFraction(c),
     rope_scaling,
     use_qkv_bias: c.qkvBias,
-    qk_layernorm: false,
+    qk_layernorm: c.qkLayerNorm,
     use_parallel_residual: c.parallelBlocks,
     ...closing(c, ids),
   };

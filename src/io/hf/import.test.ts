@@ -87,6 +87,7 @@ describe.each([
   ['mpt-bf16', 'MPTForCausalLM', 'BF16'],
   ['falcon-rw-bf16', 'FalconForCausalLM', 'BF16'],
   ['cohere-qknorm-bf16', 'CohereForCausalLM', 'BF16'],
+  ['stablelm-12b-bf16', 'StableLmForCausalLM', 'BF16'],
   // The same weights as PyTorch checkpoints (torch.save's zip of a pickled state dict).
   ['gptj-bin', 'GPTJForCausalLM', 'F16'],
   ['gptj-bin-zip64', 'GPTJForCausalLM', 'F16'],
@@ -412,10 +413,10 @@ describe('bad model directories are refused, naming the file and what is wrong',
       /missing tensor "model\.layers\.0\.self_attn\.q_norm\.weight"/,
     ],
     [
-      "StableLM 2 12B's per-head query and key LayerNorms",
-      'stablelm-bf16',
-      editJSON('config.json', (j) => (j.qk_layernorm = true)),
-      /config\.json: "qk_layernorm": true is not supported \(no per-head LayerNorms of queries and keys/,
+      'a StableLM 2 12B missing one head of its per-head LayerNorms',
+      'stablelm-12b-bf16',
+      (d) => editHeader(join(d, 'model.safetensors'), 'k_layernorm.norms.1.weight', 'k_layernorm.norms.9.weight'),
+      /missing tensor "model\.layers\.\d\.self_attn\.k_layernorm\.norms\.1\.weight" \(needed for layers\.\d\.attn\.knorm\.weight \[16\]\)/,
     ],
     [
       "Gemma 3's pattern field in a Gemma 2 config",

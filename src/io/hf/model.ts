@@ -12,7 +12,7 @@ import {
   tokenizerFromVocabMerges,
   type SpecialTokens,
 } from '../../text/hf-bpe.js';
-import { headerLength, parseSafetensorsHeader, tensorFromBytes, type TensorEntry } from '../safetensors.js';
+import { headerLength, parseSafetensorsHeader, tensorFromBytes, toFloat32, type TensorEntry } from '../safetensors.js';
 import { readTorchCheckpoint, TorchPickleError } from '../torch-pickle.js';
 import { HfImportError, modelConfigFromHf, type HfFamily } from './config.js';
 import { applyRecipe, planImport, type ImportPlan } from './tensors.js';
@@ -244,6 +244,21 @@ export function openHfModel(reader: HfFileReader): HfModel {
   const read = (name: string): Float32Array => {
     const recipe = recipes.get(name);
     if (!recipe) throw new HfImportError(`${reader.source}: no parameter "${name}" in this model`);
+    if (recipe.also) {
+      // A parameter made of several tensors (one norm per head): each read and laid end to end.
+      const parts = [recipe.from, ...recipe.also].map((from) => {
+        const t = tensors.get(from)!;
+        const stored = tensorFromBytes(
+          t,
+          reader.read(t.file, t.dataStart + t.begin, t.dataStart + t.end),
+          reader.freshReads,
+        );
+        return toFloat32(stored, from);
+      });
+      const out = new Float32Array(parts.reduce((n, p) => n + p.length, 0));
+      parts.reduce((at, p) => (out.set(p, at), at + p.length), 0);
+      return out;
+    }
     if (last?.name !== recipe.from) {
       const t = tensors.get(recipe.from)!;
       last = {

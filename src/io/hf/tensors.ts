@@ -45,6 +45,8 @@ export interface Recipe {
   pairsToHalves?: { size: number; rotated: number };
   /** Stored with more dimensions than the parameter (Command R+'s [heads, head size] gains): same elements, in order. */
   flatten?: boolean;
+  /** Tensors whose elements follow `from`'s in the parameter (StableLM 2 12B's one LayerNorm per head: norms.1, norms.2, …). */
+  also?: string[];
 }
 
 /** Tensors in Hugging Face files that are buffers, not parameters. */
@@ -362,6 +364,16 @@ function falconRecipe(name: string, c: ModelConfig, p: string, norms: 1 | 2): Re
 /** StableLM: Llama's names, LayerNorm biases (model.norm's too), one input_layernorm for parallel layers. */
 function stablelmRecipe(name: string, c: ModelConfig, p: string): Recipe | null {
   if (name === 'norm.bias') return { from: `${p}norm.bias`, transpose: false };
+  // StableLM 2 12B: a LayerNorm per query and key head, each its own module (norms.h), one parameter here.
+  const qk = /^layers\.(\d+)\.attn\.(q|k)norm\.weight$/.exec(name);
+  if (qk) {
+    const n = qk[2] === 'q' ? c.heads : c.kvHeads;
+    const [first, ...rest] = Array.from(
+      { length: n },
+      (_, h) => `${p}layers.${qk[1]}.self_attn.${qk[2]}_layernorm.norms.${h}.weight`,
+    );
+    return { from: first!, transpose: false, flatten: true, also: rest };
+  }
   const m = /^layers\.(\d+)\.norm2\.(weight|bias)$/.exec(name);
   if (m && c.parallelBlocks) return { from: `${p}layers.${m[1]}.input_layernorm.${m[2]}`, transpose: false };
   return llamaRecipe(name, p);
@@ -575,14 +587,16 @@ export function planImport(
   const params = parameterLayout(config).map(({ name, shape }) => {
     const recipe = FAMILY_RECIPE[family](name, config, p, norms);
     if (!recipe) throw new HfImportError(`${source}: no Hugging Face tensor corresponds to shareformer's "${name}"`);
-    const info = tensors.get(recipe.from);
-    if (!info)
-      throw new HfImportError(
-        `${source}: missing tensor "${recipe.from}" (needed for ${name} ${JSON.stringify(shape)})`,
-      );
-    checkShape(recipe, info, shape, source);
-    checkDtype(recipe.from, info.dtype, source);
-    used.add(recipe.from);
+    const infos = [recipe.from, ...(recipe.also ?? [])].map((from) => {
+      const info = tensors.get(from);
+      if (!info)
+        throw new HfImportError(`${source}: missing tensor "${from}" (needed for ${name} ${JSON.stringify(shape)})`);
+      checkDtype(from, info.dtype, source);
+      used.add(from);
+      return info;
+    });
+    if (recipe.also) checkParts(recipe, infos, shape, source);
+    else checkShape(recipe, infos[0]!, shape, source);
     return { name, shape, recipe };
   });
   const ignored: string[] = [];
@@ -617,6 +631,16 @@ function checkShape(r: Recipe, info: TensorInfo, shape: number[], source: string
       `${source}: tensor "${r.from}" has shape [${info.shape.join(', ')}], but config.json implies ${r.rows ? `a fused ${r.fused} of ${r.fusedRows} rows for ` : ''}[${(r.transpose && !r.rows ? [...shape].reverse() : shape).join(', ')}]`,
     );
   }
+}
+
+/** Parts that together fill a parameter: as many elements in all as it has. */
+function checkParts(r: Recipe, infos: TensorInfo[], shape: number[], source: string): void {
+  const count = (s: number[]) => s.reduce((a, b) => a * b, 1);
+  const total = infos.reduce((n, info) => n + count(info.shape), 0);
+  if (total !== count(shape))
+    throw new HfImportError(
+      `${source}: tensors "${r.from}" and the ${r.also!.length} after it hold ${total} values, but config.json implies [${shape.join(', ')}]`,
+    );
 }
 
 function checkDtype(name: string, dtype: Dtype, source: string): void {
