@@ -1499,6 +1499,108 @@ def write_bloom(name):
     print(f"wrote fixtures/hf/{name}")
 
 
+# ---------------------------------------------------------------- GPTBigCode (modeling_gpt_bigcode.py)
+def bigcode_logits(w, cfg, ids):
+    """GPTBigCodeForCausalLM forward in float64: GPT-2's block with nn.Linear layers; c_attn split into
+    the queries and one key/value head (multi_query), scores scaled by 1/√(head size), GELU's tanh
+    form, learned positions, the head tied to wte."""
+    p = lambda name: w["transformer." + name].double()
+    d, H, T = cfg["n_embd"], cfg["n_head"], ids.shape[1]
+    hd, eps = d // H, cfg["layer_norm_epsilon"]
+    mask = torch.tril(torch.ones(T, T, dtype=torch.bool))
+    ln = lambda x, name: F.layer_norm(x, (d,), p(name + ".weight"), p(name + ".bias"), eps)
+    linear = lambda x, name: x @ p(name + ".weight").T + p(name + ".bias")
+    x = p("wte.weight")[ids] + p("wpe.weight")[:T]
+    for i in range(cfg["n_layer"]):
+        l = f"h.{i}."
+        q, k, v = linear(ln(x, l + "ln_1"), l + "attn.c_attn").split((d, hd, hd), dim=2)
+        q = q.view(1, T, H, hd).transpose(1, 2)
+        s = (q @ k[:, None].transpose(-1, -2)) / math.sqrt(hd)
+        o = (s.masked_fill(~mask, float("-inf")).softmax(-1) @ v[:, None]).transpose(1, 2).reshape(1, T, d)
+        x = x + linear(o, l + "attn.c_proj")
+        x = x + linear(gelu_new(linear(ln(x, l + "ln_2"), l + "mlp.c_fc")), l + "mlp.c_proj")
+    return ln(x, "ln_f") @ p("wte.weight").T
+
+
+def write_bigcode(name):
+    """A StarCoder-style model as bigcode's checkpoints lay it out: 2 layers, d 32, 4 heads of 8 over one
+    key/value head (multi_query), learned positions, gelu_pytorch_tanh, the inference-runner fields
+    StarCoder's config.json carries, fp16, and StarCoder's tokenizer layout (single digits, then
+    GPT-2's ByteLevel) over GPT-2's first merges."""
+    torch.manual_seed(1515)
+    directory = os.path.join(OUT, name)
+    os.makedirs(directory, exist_ok=True)
+    vocab = gpt2_tokenizer(directory, 43, True)
+    with open(os.path.join(directory, "tokenizer.json"), encoding="utf-8") as f:
+        tok = json.load(f)
+    tok["pre_tokenizer"] = {
+        "type": "Sequence",
+        "pretokenizers": [
+            {"type": "Digits", "individual_digits": True},
+            {"type": "ByteLevel", "add_prefix_space": False, "trim_offsets": True, "use_regex": True},
+        ],
+    }
+    with open(os.path.join(directory, "tokenizer.json"), "w", encoding="utf-8") as f:
+        json.dump(tok, f, ensure_ascii=False)
+    d, L, H, T = 32, 2, 4, 24
+    hd = d // H
+    cfg = {
+        "activation_function": "gelu_pytorch_tanh",
+        "architectures": ["GPTBigCodeForCausalLM"],
+        "attention_softmax_in_fp32": True,
+        "attn_pdrop": 0.1,
+        "bos_token_id": vocab - 1,
+        "embd_pdrop": 0.1,
+        "eos_token_id": vocab - 1,
+        "inference_runner": 0,
+        "initializer_range": 0.02,
+        "layer_norm_epsilon": 1e-05,
+        "max_batch_size": None,
+        "max_sequence_length": None,
+        "model_type": "gpt_bigcode",
+        "multi_query": True,
+        "n_embd": d,
+        "n_head": H,
+        "n_inner": 4 * d,
+        "n_layer": L,
+        "n_positions": T,
+        "pad_key_length": True,
+        "pre_allocate_kv_cache": False,
+        "resid_pdrop": 0.1,
+        "scale_attention_softmax_in_fp32": True,
+        "scale_attn_weights": True,
+        "torch_dtype": "float16",
+        "transformers_version": "4.28.1",
+        "use_cache": True,
+        "validate_runner_input": True,
+        "vocab_size": vocab,
+    }
+    rnd = lambda *s, std=0.08: torch.randn(*s) * std
+    w = {"transformer.wte.weight": rnd(vocab, d, std=0.3), "transformer.wpe.weight": rnd(T, d, std=0.1)}
+    for i in range(L):
+        l = f"transformer.h.{i}."
+        for norm in ("ln_1", "ln_2"):
+            w[l + norm + ".weight"] = 1 + rnd(d, std=0.1)
+            w[l + norm + ".bias"] = rnd(d, std=0.05)
+        for part, rows, cols in (
+            ("attn.c_attn", d + 2 * hd, d),
+            ("attn.c_proj", d, d),
+            ("mlp.c_fc", 4 * d, d),
+            ("mlp.c_proj", d, 4 * d),
+        ):
+            w[l + part + ".weight"] = rnd(rows, cols, std=0.3 if part == "attn.c_attn" else 0.15)
+            w[l + part + ".bias"] = rnd(rows, std=0.05)
+    w["transformer.ln_f.weight"] = 1 + rnd(d, std=0.1)
+    w["transformer.ln_f.bias"] = rnd(d, std=0.05)
+    with open(os.path.join(directory, "config.json"), "w") as f:
+        json.dump(cfg, f, indent=2)
+    stored = save_model(directory, w, torch.float16)
+    ids = torch.randint(0, vocab, (1, 16))
+    logits = bigcode_logits(stored, cfg, ids)
+    write_safetensors(os.path.join(directory, "expected.safetensors"), {"input_ids": ids.int(), "logits": logits})
+    print(f"wrote fixtures/hf/{name}")
+
+
 # ---------------------------------------------------------------- MPT (modeling_mpt.py)
 def mpt_slopes(n_heads, alibi_bias_max=8):
     """gen_slopes: over the next power of two of heads, odd-indexed slopes first when heads fall short."""
@@ -2568,6 +2670,9 @@ def write_torch_bins():
 if __name__ == "__main__":
     import sys
 
+    if sys.argv[1:] == ["bigcode"]:  # only the GPTBigCode directory
+        write_bigcode("bigcode-fp16")
+        sys.exit(0)
     if sys.argv[1:] == ["falcon-rw"]:  # only the Falcon-RW directory
         write_falcon_rw("falcon-rw-bf16")
         sys.exit(0)
@@ -2687,4 +2792,5 @@ if __name__ == "__main__":
     write_cohere("cohere-qknorm-bf16", qk_norm=True)
     write_bloom("bloom-bf16")
     write_mpt("mpt-bf16")
+    write_bigcode("bigcode-fp16")
     write_torch_bins()

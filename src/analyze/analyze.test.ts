@@ -50,6 +50,9 @@ describe('published parameter counts', () => {
     ['bloom-1b7', 1_722_408_960],
     ['bloom-7b1', 7_069_016_064],
     ['bloom', 176_247_271_424],
+    // GPTBigCode: the sums of their config's tensors (bigcode: 15.5B and 1.1B).
+    ['starcoder', 15_517_456_384],
+    ['santacoder', 1_124_886_528],
     // MPT: the sums of their config's tensors (MosaicML: 6.7B and 30B).
     ['mpt-7b', 6_649_286_656],
     ['mpt-30b', 29_957_200_896],

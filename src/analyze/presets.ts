@@ -67,6 +67,19 @@ const bloom = (layers: number, dModel: number, heads: number): Partial<ModelConf
   bias: true,
   tieEmbeddings: true,
 });
+/** GPTBigCode (StarCoder 1, SantaCoder): GPT-2's block with one K/V head (MQA), learned positions, tied. */
+const bigcode = (
+  layers: number,
+  dModel: number,
+  heads: number,
+  context: number,
+  vocabSize: number,
+): Partial<ModelConfig> => ({
+  ...gpt2(layers, dModel, heads),
+  vocabSize,
+  context,
+  kvHeads: 1,
+});
 /** MPT: ALiBi, LayerNorms without biases, no biases, a 4·d exact-GELU MLP, MHA, GPT-NeoX's vocabulary padded to 50,432, tied. */
 const mpt = (layers: number, dModel: number, heads: number, context: number): Partial<ModelConfig> => ({
   vocabSize: 50432,
@@ -252,6 +265,14 @@ export const ANALYZER_PRESETS: Record<string, AnalyzerPreset> = {
   bloom: {
     description: 'BLOOM 176B (112 heads of 128: ALiBi slopes past a power of two)',
     config: bloom(70, 14336, 112),
+  },
+  starcoder: {
+    description: 'StarCoder 15.5B (GPTBigCode: MQA, 48 heads of 128 over one K/V head, 8k)',
+    config: bigcode(40, 6144, 48, 8192, 49152),
+  },
+  santacoder: {
+    description: 'SantaCoder 1.1B (GPTBigCode: MQA, 16 heads of 128)',
+    config: bigcode(24, 2048, 16, 2048, 49280),
   },
   'mpt-7b': { description: 'MPT-7B (ALiBi, no biases, MHA)', config: mpt(32, 4096, 32, 2048) },
   'mpt-30b': { description: 'MPT-30B (64 heads of 112, trained at 8k)', config: mpt(48, 7168, 64, 8192) },

@@ -22,7 +22,8 @@
 // (Starcoder2ForCausalLM: LayerNorm, GQA, RoPE, a GELU MLP, biases, a sliding window) and OPT (OPTForCausalLM: GPT-2's block
 // with a ReLU MLP and separate projections, learned positions behind a two-row offset) and BLOOM
 // (BloomForCausalLM: ALiBi instead of positions, a LayerNorm on the embeddings, Q/K/V fused head by head)
-// and MPT (MptForCausalLM, MosaicML's MPTForCausalLM: ALiBi, LayerNorms without biases, no biases).
+// and MPT (MptForCausalLM, MosaicML's MPTForCausalLM: ALiBi, LayerNorms without biases, no biases)
+// and GPTBigCode (GPTBigCodeForCausalLM: StarCoder 1, SantaCoder: GPT-2's block with MQA and Linear layers).
 // Every field is either mapped, known not to change the
 // computation (dropout rates, token ids, bookkeeping), or refused by name: a config that asks for
 // something this runtime does not compute (rope scaling other than Llama 3.1's, per-layer sliding
@@ -33,6 +34,8 @@ export type HfFamily =
   | 'gpt2'
   | 'bloom'
   | 'mpt'
+  | 'gpt_bigcode'
+  | 'gpt_bigcode'
   | 'gpt_neo'
   | 'opt'
   | 'gpt_neox'
@@ -59,6 +62,7 @@ export const SUPPORTED_ARCHITECTURES: Record<string, HfFamily> = {
   MptForCausalLM: 'mpt',
   // MosaicML's own class (trust_remote_code): the same tensors and config.json.
   MPTForCausalLM: 'mpt',
+  GPTBigCodeForCausalLM: 'gpt_bigcode',
   GPTNeoForCausalLM: 'gpt_neo',
   OPTForCausalLM: 'opt',
   GPTNeoXForCausalLM: 'gpt_neox',
@@ -88,6 +92,7 @@ export const FAMILY_ARCHITECTURE: Record<HfFamily, string> = {
   gpt2: 'GPT2LMHeadModel',
   bloom: 'BloomForCausalLM',
   mpt: 'MptForCausalLM',
+  gpt_bigcode: 'GPTBigCodeForCausalLM',
   gpt_neo: 'GPTNeoForCausalLM',
   opt: 'OPTForCausalLM',
   gpt_neox: 'GPTNeoXForCausalLM',
@@ -238,6 +243,50 @@ const GPT2_FIELDS = new Set([
   'add_cross_attention',
   'tie_word_embeddings',
 ]);
+
+const BIGCODE_FIELDS = new Set([
+  ...GPT2_FIELDS,
+  'multi_query',
+  'attention_softmax_in_fp32',
+  'scale_attention_softmax_in_fp32',
+  // StarCoder's and SantaCoder's files carry the inference runner's settings; GPTBigCodeModel reads none.
+  'inference_runner',
+  'max_batch_size',
+  'max_sequence_length',
+  'pad_key_length',
+  'pre_allocate_kv_cache',
+  'validate_runner_input',
+]);
+
+/**
+ * GPTBigCode (StarCoder, StarCoderBase, SantaCoder, WizardCoder): GPT-2's block with nn.Linear
+ * layers ([out, in]) and one key/value head under multi_query (Q rows, then one key and one value
+ * head in c_attn; without it, Q/K/V fused head by head); learned positions, a tied head. Its
+ * fp32-softmax switches only change precision.
+ */
+function bigcodeConfig(cfg: Json, source: string): Partial<ModelConfig> {
+  refuseUnknown(cfg, BIGCODE_FIELDS, source);
+  // GPT-2's fields as GPT-2 reads them; the activation and score scaling are read here.
+  const own = new Set(['activation_function', 'scale_attn_weights']);
+  const gpt2Part = Object.fromEntries(
+    Object.entries(cfg).filter(([k]) => (GPT2_FIELDS.has(k) || HARMLESS.has(k)) && !own.has(k)),
+  );
+  const partial = gpt2Config(gpt2Part, source);
+  supported(
+    cfg,
+    'activation_function',
+    (v) => v === 'gelu' || v === 'gelu_new' || v === 'gelu_pytorch_tanh',
+    'GELU, exact or in its tanh form',
+    source,
+  );
+  return {
+    ...partial,
+    kvHeads: field(cfg, 'multi_query', source, isBool, 'true or false', true) ? 1 : partial.heads!,
+    geluExact: cfg.activation_function === 'gelu',
+    // scale_attn_weights false: scores q·k unscaled (shareformer's attentionScalar 1).
+    ...(field(cfg, 'scale_attn_weights', source, isBool, 'true or false', true) ? {} : { attentionScalar: 1 }),
+  };
+}
 
 function gpt2Config(cfg: Json, source: string): Partial<ModelConfig> {
   refuseUnknown(cfg, GPT2_FIELDS, source);
@@ -1518,6 +1567,7 @@ const FAMILY_CONFIG: Record<HfFamily, (cfg: Json, source: string) => Partial<Mod
   gpt2: gpt2Config,
   bloom: bloomConfig,
   mpt: mptConfig,
+  gpt_bigcode: bigcodeConfig,
   gpt_neo: gptNeoConfig,
   opt: optConfig,
   gpt_neox: neoxConfig,

@@ -65,6 +65,7 @@ describe.each([
   'falcon-rw-bf16',
   'cohere-qknorm-bf16',
   'stablelm-12b-bf16',
+  'bigcode-fp16',
 ])('%s: import, export, import', (dir) => {
   it('gives bit-identical logits and the same token ids', () => {
     const first = importHuggingFace(directoryReader(join(FIXTURES, dir)));
@@ -117,6 +118,7 @@ it.each([
   'falcon-rw-bf16',
   'cohere-qknorm-bf16',
   'stablelm-12b-bf16',
+  'bigcode-fp16',
 ])("%s goes out with the original's tensors: every parameter under its own name, bit for bit", (dir) => {
   const first = importHuggingFace(directoryReader(join(FIXTURES, dir)));
   const out = exportHuggingFace(first.lm, first.tokenizer);

@@ -98,6 +98,8 @@ export function exportFamily(c: ModelConfig): HfFamily {
   if (c.qkLayerNorm) return c.normBias ? stablelmFamily(c) : cohereFamily(c);
   // A ReLU MLP is OPT's; unscaled scores, or an output bias without Q/K/V ones, GPT-Neo's.
   if (c.ffn === 'relu') return optFamily(c);
+  // Learned positions with one K/V head are GPTBigCode's (StarCoder, SantaCoder).
+  if (c.positions === 'learned' && c.kvHeads === 1) return bigcodeFamily(c);
   if (c.attentionOutBias || (c.attentionScalar === 1 && c.norm === 'layernorm')) return gptNeoFamily(c);
   // μP's multipliers on a Llama layout are Granite's, and so are scaled scores or logits there.
   const scaled = c.logitScale !== 1 || (c.attentionScalar > 0 && c.attentionScalar !== headSize(c));
@@ -227,6 +229,34 @@ function mptFamily(c: ModelConfig): HfFamily {
     },
   );
   return 'mpt';
+}
+
+/** GPTBigCode's: GPT-2's block with one K/V head (or one per head), scaled scores or not, exact or tanh GELU, tied. */
+function bigcodeFamily(c: ModelConfig): HfFamily {
+  requireLayout(
+    'learned positions with one K/V head export as GPTBigCodeForCausalLM',
+    {
+      'layernorm with biases': c.norm === 'layernorm' && c.normBias,
+      learned: c.positions === 'learned',
+      'ffn gelu': c.ffn === 'gelu',
+      'biases everywhere': c.bias && c.attentionBias,
+      'one K/V head, or one per head': c.kvHeads === 1 || c.kvHeads === c.heads,
+      'heads of dModel / heads': headSize(c) * c.heads === c.dModel,
+      'the head tied to the embedding': c.tieEmbeddings,
+    },
+    {
+      'head norms': c.qkNorm,
+      'a sliding window': c.slidingWindow > 0,
+      'soft-capping': c.attentionSoftcap > 0 || c.logitSoftcap > 0,
+      'a score scalar other than 1 or the head size': ![0, 1, headSize(c)].includes(c.attentionScalar),
+      'parallel blocks': c.parallelBlocks,
+      'post-norms': c.postNorms || !c.preNorms,
+      'scaled embeddings': c.embedScale || c.embedMultiplier !== 1,
+      'scaled block outputs or logits': c.residualMultiplier !== 1 || c.logitScale !== 1,
+      'a biased output head': c.headBias,
+    },
+  );
+  return 'gpt_bigcode';
 }
 
 /** What neither GPT-NeoX's nor Phi's class computes. */
@@ -627,6 +657,74 @@ function bloomTensors(lm: TransformerLM): Record<string, TensorToWrite> {
   t['ln_f.bias'] = { shape: [d], data: w('norm.bias') };
   if (!c.tieEmbeddings) t['lm_head.weight'] = { shape: [c.vocabSize, d], data: w('head.weight') };
   return t;
+}
+
+/** GPTBigCode's names (GPT-2's, with [out, in] Linear weights); c_attn: queries then one key and value head, or head by head. */
+function bigcodeTensors(lm: TransformerLM): Record<string, TensorToWrite> {
+  const c = lm.config,
+    d = c.dModel,
+    f = c.ffnHidden,
+    rows = d + 2 * c.kvHeads * headSize(c);
+  const w = (name: string) => lm.params.get(name)!.data;
+  const fuse = (parts: Float32Array[], width: number) =>
+    c.kvHeads === 1 ? concat(parts) : fusedByHead(c, parts, width);
+  const t: Record<string, TensorToWrite> = {
+    'transformer.wte.weight': { shape: [c.vocabSize, d], data: w('embed.weight') },
+    'transformer.wpe.weight': { shape: [c.context, d], data: w('pos.weight') },
+  };
+  const qkv = ['q', 'k', 'v'];
+  for (let i = 0; i < c.layers; i++) {
+    const a = `layers.${lm.plan.attnSet[i]}`,
+      m = `layers.${lm.plan.ffnSet[i]}`,
+      h = `transformer.h.${i}`;
+    for (const kind of ['weight', 'bias'] as const) {
+      t[`${h}.ln_1.${kind}`] = { shape: [d], data: w(`${a}.norm1.${kind}`) };
+      t[`${h}.ln_2.${kind}`] = { shape: [d], data: w(`${m}.norm2.${kind}`) };
+    }
+    const weights = qkv.map((p) => layerMatrix(lm, i, `attn.${p}`));
+    t[`${h}.attn.c_attn.weight`] = { shape: [rows, d], data: fuse(weights, d) };
+    t[`${h}.attn.c_attn.bias`] = {
+      shape: [rows],
+      data: fuse(
+        qkv.map((p) => w(`${a}.attn.${p}.bias`)),
+        1,
+      ),
+    };
+    for (const [hf, ours, set, r, cols] of [
+      ['attn.c_proj', 'attn.o', a, d, d],
+      ['mlp.c_fc', 'ffn.up', m, f, d],
+      ['mlp.c_proj', 'ffn.down', m, d, f],
+    ] as const) {
+      t[`${h}.${hf}.weight`] = { shape: [r, cols], data: layerMatrix(lm, i, ours) };
+      t[`${h}.${hf}.bias`] = { shape: [r], data: w(`${set}.${ours}.bias`) };
+    }
+  }
+  t['transformer.ln_f.weight'] = { shape: [d], data: w('norm.weight') };
+  t['transformer.ln_f.bias'] = { shape: [d], data: w('norm.bias') };
+  return t;
+}
+
+/** StarCoder's config.json fields (transformers' GPTBigCodeConfig). */
+function bigcodeConfig(c: ModelConfig, ids: Record<string, unknown>): Record<string, unknown> {
+  return {
+    architectures: ['GPTBigCodeForCausalLM'],
+    model_type: 'gpt_bigcode',
+    activation_function: c.geluExact ? 'gelu' : 'gelu_pytorch_tanh',
+    n_embd: c.dModel,
+    n_layer: c.layers,
+    n_head: c.heads,
+    n_positions: c.context,
+    n_inner: c.ffnHidden,
+    layer_norm_epsilon: c.normEps,
+    multi_query: c.kvHeads === 1,
+    scale_attn_weights: c.attentionScalar !== 1,
+    attention_softmax_in_fp32: true,
+    scale_attention_softmax_in_fp32: true,
+    attn_pdrop: 0,
+    embd_pdrop: 0,
+    resid_pdrop: 0,
+    ...closing(c, ids),
+  };
 }
 
 /** MPT's names; Q, K, V stacked in Wqkv; no biases, the head tied to wte. */
@@ -1545,6 +1643,7 @@ function hfConfig(family: HfFamily, lm: TransformerLM, tokenizer: Tokenizer): Re
   if (family === 'gpt_neox') return neoxConfig(c, rope_scaling, ids);
   if (family === 'bloom') return bloomConfig(c, ids);
   if (family === 'mpt') return mptConfig(c, ids);
+  if (family === 'gpt_bigcode') return bigcodeConfig(c, ids);
   if (family === 'phi') return phiConfig(c, rope_scaling, ids);
   if (family === 'gptj') return gptjConfig(c, ids);
   if (family === 'opt') return optConfig(c, ids);
@@ -1601,6 +1700,7 @@ const FAMILY_TENSORS: Record<HfFamily, (lm: TransformerLM) => Record<string, Ten
   starcoder2: (lm) => llamaTensors(lm, STARCODER2_MLP),
   bloom: bloomTensors,
   mpt: mptTensors,
+  gpt_bigcode: bigcodeTensors,
 };
 
 export interface HfExport {

@@ -75,7 +75,8 @@ function prefixOf(family: HfFamily, names: Iterable<string>): string {
     family === 'gptj' ||
     family === 'falcon' ||
     family === 'bloom' ||
-    family === 'mpt'
+    family === 'mpt' ||
+    family === 'gpt_bigcode'
       ? ['transformer.']
       : family === 'gpt_neox'
         ? ['gpt_neox.']
@@ -236,6 +237,23 @@ function bloomRecipe(name: string, c: ModelConfig, p: string): Recipe | null {
   };
   const from = map[part];
   return from ? direct(`h.${layer}.${from}.${kind}`) : null;
+}
+
+/**
+ * GPTBigCode: GPT-2's names with nn.Linear layers ([out, in], no transposing); c_attn holds the
+ * queries, then one key and one value head under multi_query, or Q/K/V head by head without.
+ */
+function bigcodeRecipe(name: string, c: ModelConfig, p: string): Recipe | null {
+  const r = gpt2Recipe(name, c, p);
+  if (!r) return null;
+  const m = /^layers\.\d+\.attn\.([qkv])\.(weight|bias)$/.exec(name);
+  if (!m) return { ...r, transpose: false };
+  const part = QKV_PART[`attn.${m[1]}`]!;
+  if (c.kvHeads !== 1) return perHeadQkv(r.from, c, part);
+  const d = c.dModel,
+    hd = headSize(c);
+  const rows: [number, number] = part === 0 ? [0, d] : [d + (part - 1) * hd, d + part * hd];
+  return { from: r.from, transpose: false, rows, fusedRows: d + 2 * hd, fused: 'Q/K/V (multi-query)' };
 }
 
 /** MPT: wte, blocks.N, norm_f; Q, K, V stacked in Wqkv; no biases; the head is wte. */
@@ -514,6 +532,7 @@ function gemma1Recipe(name: string, p: string): Recipe | null {
 const FAMILY_NAME: Record<HfFamily, string> = {
   gpt2: 'GPT-2',
   bloom: 'BLOOM',
+  gpt_bigcode: 'GPTBigCode',
   mpt: 'MPT',
   gpt_neo: 'GPT-Neo',
   opt: 'OPT',
@@ -542,6 +561,7 @@ type RecipeOf = (name: string, c: ModelConfig, prefix: string, norms: 1 | 2) => 
 const FAMILY_RECIPE: Record<HfFamily, RecipeOf> = {
   gpt2: gpt2Recipe,
   bloom: bloomRecipe,
+  gpt_bigcode: bigcodeRecipe,
   mpt: mptRecipe,
   gpt_neo: (name, _c, p) => gptNeoRecipe(name, p),
   opt: optRecipe,
