@@ -1,6 +1,7 @@
 // `shareformer eval`: loss, perplexity and bits per character of a checkpoint on a text.
 import { Command, Option } from 'commander';
 import { loadCheckpoint } from '../io/checkpoint.js';
+import { withContext } from '../model/context.js';
 import { readCorpus } from '../io/corpus.js';
 import { evalBatches } from '../train/data.js';
 import { evaluate } from '../train/trainer.js';
@@ -18,6 +19,11 @@ export function evalCommand(): Command {
     .requiredOption('--data <source>', 'text file, directory of text files, or synthetic:NAME')
     .option('--batch <n>', 'sequences per forward pass', int(1), 8)
     .option('--max-windows <n>', 'evaluate at most this many context-length windows', int(1), 512)
+    .option(
+      '--context <n>',
+      "windows of n tokens: shorter than the trained context for any model, longer for RoPE and ALiBi models (ALiBi's train short, test long)",
+      int(1),
+    )
     .addOption(
       new Option(
         '--kv-dtype <dtype>',
@@ -34,12 +40,16 @@ export function evalCommand(): Command {
       data: string;
       batch: number;
       maxWindows: number;
+      context?: number;
       kvDtype: StorageDtype;
       json?: boolean;
       backend?: string;
     }) => {
       selectBackend(opts.backend, Boolean(opts.json));
-      const { lm, tokenizer } = loadCheckpoint(opts.checkpoint);
+      const loaded = loadCheckpoint(opts.checkpoint);
+      const { tokenizer } = loaded;
+      const trained = loaded.lm.config.context;
+      const lm = opts.context ? withContext(loaded.lm, opts.context, opts.checkpoint, true) : loaded.lm;
       const corpus = readCorpus(opts.data);
       let tokens: Int32Array;
       try {
@@ -68,12 +78,14 @@ export function evalCommand(): Command {
         tokens_per_s: r.tokens / seconds,
         unknown_chars: unknown,
         kv_dtype: opts.kvDtype,
+        context,
+        trained_context: trained,
         data: corpus.source,
       };
       if (opts.json) console.log(JSON.stringify(out));
       else {
         console.log(
-          `${corpus.source}: ${r.tokens.toLocaleString()} tokens in ${batches.length} batches of context ${context}`,
+          `${corpus.source}: ${r.tokens.toLocaleString()} tokens in ${batches.length} batches of context ${context}${context !== trained ? ` (trained at ${trained})` : ''}`,
         );
         if (unknown > 0)
           console.log(

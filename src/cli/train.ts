@@ -6,6 +6,7 @@ import { Command, Option } from 'commander';
 import cliProgress from 'cli-progress';
 import { resolveConfig } from '../model/config.js';
 import { kvBytesPerToken } from '../model/parameters.js';
+import { withContext } from '../model/context.js';
 import { TransformerLM } from '../model/transformer.js';
 import { analyze } from '../analyze/analyze.js';
 import { completeVersion } from '../io/atomic-dir.js';
@@ -270,21 +271,7 @@ function initialWeights(opts: TrainOpts, file: Record<string, unknown>): { token
   const start = loadCheckpoint(opts.initFrom!);
   if (start.lm.quantized.size > 0) throw int8Refusal(opts.initFrom!);
   if (context === undefined || context === start.lm.config.context) return start;
-  return { tokenizer: start.tokenizer, lm: withShorterContext(start.lm, context, opts.initFrom!) };
-}
-
-function withShorterContext(lm: TransformerLM, context: number, source: string): TransformerLM {
-  const trained = lm.config.context;
-  if (context > trained)
-    throw new Error(
-      `--context ${context}: ${source} was trained with a context of ${trained}; a fine-tune can use shorter windows, not longer ones (${lm.config.positions === 'learned' ? 'no positions past it were learned' : 'RoPE was never trained at those distances'})`,
-    );
-  const short = new TransformerLM({ ...lm.config, context }, null);
-  const weights = new Map([...lm.params].map(([name, t]) => [name, t.data]));
-  const pos = weights.get('pos.weight');
-  if (pos) weights.set('pos.weight', pos.subarray(0, context * lm.config.dModel));
-  short.loadWeights(weights, source, { adopt: true });
-  return short;
+  return { tokenizer: start.tokenizer, lm: withContext(start.lm, context, opts.initFrom!, false) };
 }
 
 function encodeCorpus(tokenizer: Tokenizer, corpus: Corpus): Int32Array {
