@@ -310,6 +310,14 @@ describe.skipIf(why !== null)('playground in Chromium', () => {
     await expect
       .poll(() => page.getByTestId('open-note').textContent())
       .toMatch(/^Phi3ForCausalLM: vocab_size 400 exceeds the tokenizer's 384 tokens: the 16 extra embedding rows/);
+    // Its whole architecture, the fields the plan builder has no input for included.
+    await page.locator('[data-testid^=details-opened]').click();
+    const config = await page.locator('[data-testid^=config-opened]').textContent();
+    expect(config).toMatch(/vocabSize 400/);
+    expect(config).toMatch(/positions rope/);
+    expect(config).toMatch(/slidingWindow 16/);
+    expect(config).toMatch(/norm rmsnorm/);
+    await page.getByTestId('runs').screenshot({ path: join(SHOTS, 'opened-model-config.png') });
     await page.getByTestId('gen-prompt').fill('ROMEO');
     await page.getByTestId('generate').click();
     await page.locator('[data-testid=gen-output][data-done=true]').waitFor({ timeout: 30_000 });

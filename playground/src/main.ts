@@ -59,6 +59,10 @@ function redraw(): void {
     download: (r) =>
       void runs.files(r).then((files) => downloadZip(r.label.replace(/^#(\d+) .*/, 'shareformer-run-$1'), files)),
     remove: (r) => void runs.remove(r).then(redraw),
+    toggleDetails: (r) => {
+      if (!runs.expanded.delete(r.id)) runs.expanded.add(r.id);
+      redraw();
+    },
   });
 }
 
@@ -199,6 +203,7 @@ function onEvent(e: WorkerEvent): void {
     }
     case 'started':
       runs.inWorker.add(r.id);
+      r.config = e.config;
       if (r.conversion) {
         r.settings = settingsOf(e.config, r.settings);
         r.layers = e.config.layers;

@@ -39,6 +39,7 @@ export function mountOpenCheckpoint(
         parameters: info.parameters,
         kvBytesPerToken: info.kvBytesPerToken,
         layers: info.config.layers,
+        config: info.config,
         train: [],
         val: [],
         steps: info.steps,

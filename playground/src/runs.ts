@@ -29,6 +29,8 @@ export class Runs {
   readonly list: RunRecord[] = [];
   /** Runs whose model the Worker holds (others are opened from their stored files). */
   readonly inWorker = new Set<string>();
+  /** Runs whose architecture the table shows (kept across redraws). */
+  readonly expanded = new Set<string>();
 
   constructor(private readonly client: WorkerClient) {}
 

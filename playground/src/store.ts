@@ -2,6 +2,7 @@
 // checkpoint files (kept separately by the Worker, files-store.ts), so a reloaded page can still
 // compare and generate.
 import { createStore, del, entries, set } from 'idb-keyval';
+import type { ModelConfig } from 'shareformer';
 import type { Settings } from './fields.js';
 
 export interface RunRecord {
@@ -12,6 +13,8 @@ export interface RunRecord {
   parameters: number;
   kvBytesPerToken: number;
   layers: number;
+  /** The model's whole config, as the Worker reports it (opened, converted and trained runs). */
+  config?: ModelConfig;
   train: Array<[number, number]>;
   val: Array<[number, number]>;
   steps: number;
