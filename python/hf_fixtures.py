@@ -472,6 +472,85 @@ def sentencepiece_tokenizer(directory):
     return sp
 
 
+def write_sentencepiece_models():
+    """tokenizer.model files, read by the importer without a tokenizer.json: fixtures/hf/llama-spm
+    (the Llama fixture's model with the SentencePiece model its tokenizer.json was converted from,
+    and no tokenizer.json), and in fixtures/sentencepiece a BPE model without byte fallback or dummy
+    prefix but with user-defined symbols, with the ids SentencePiece gives, and a unigram model the
+    importer refuses."""
+    import shutil
+
+    import sentencepiece as spm
+
+    sp = train_sentencepiece(unk_id=0, bos_id=1, eos_id=2, pad_id=-1, add_dummy_prefix=True)
+    with open(os.path.join(OUT, "llama", "tokenizer.json"), encoding="utf-8") as f:
+        converted = json.load(f)["model"]
+    vocab, merges = sentencepiece_merges(sp)
+    assert (vocab, merges) == (converted["vocab"], converted["merges"]), "not the model llama/ was converted from"
+    directory = os.path.join(OUT, "llama-spm")
+    os.makedirs(directory, exist_ok=True)
+    for f in ("config.json", "model.safetensors", "expected.safetensors", "tokenizer_config.json"):
+        shutil.copyfile(os.path.join(OUT, "llama", f), os.path.join(directory, f))
+    with open(os.path.join(directory, "tokenizer.model"), "wb") as f:
+        f.write(sp.serialized_model_proto())
+    print("wrote fixtures/hf/llama-spm")
+
+    own = os.path.join(ROOT, "fixtures", "sentencepiece")
+    os.makedirs(own, exist_ok=True)
+    with open(os.path.join(ROOT, "..", "shared", "data", "tinyshakespeare.txt"), encoding="utf-8") as f:
+        text = f.read()
+    with tempfile.TemporaryDirectory() as tmp:
+        corpus = os.path.join(tmp, "corpus.txt")
+        with open(corpus, "w", encoding="utf-8") as f:
+            f.write(text[:100_000] + "\nnaïve café déjà vu über straße\n" * 3)
+        spm.SentencePieceTrainer.train(
+            input=corpus,
+            model_prefix=os.path.join(tmp, "plain"),
+            model_type="bpe",
+            vocab_size=320,
+            byte_fallback=False,
+            character_coverage=0.9995,
+            add_dummy_prefix=False,
+            normalization_rule_name="identity",
+            remove_extra_whitespaces=False,
+            user_defined_symbols=["<|im_start|>", "<|im_end|>"],
+            unk_id=0,
+            bos_id=1,
+            eos_id=2,
+            pad_id=-1,
+            minloglevel=2,
+        )
+        spm.SentencePieceTrainer.train(
+            input=corpus,
+            model_prefix=os.path.join(tmp, "unigram"),
+            model_type="unigram",
+            vocab_size=120,
+            normalization_rule_name="identity",
+            minloglevel=2,
+        )
+        plain = spm.SentencePieceProcessor(model_file=os.path.join(tmp, "plain.model"))
+        for name in ("plain", "unigram"):
+            shutil.copyfile(os.path.join(tmp, f"{name}.model"), os.path.join(own, f"{name}.model"))
+    samples = [
+        SAMPLE,
+        text[300_000:304_000],
+        "  leading spaces",
+        "trailing  ",
+        "naïve café déjà vu über straße",
+        "unknown: ✓ 漢字 ßß",
+        "<|im_start|>user\nHello<|im_end|>",
+        "",
+    ]
+    pieces = [
+        {"piece": plain.id_to_piece(i), "score": plain.get_score(i), "control": plain.is_control(i)}
+        for i in range(plain.get_piece_size())
+    ]
+    with open(os.path.join(own, "plain-ids.json"), "w", encoding="utf-8") as f:
+        cases = [{"text": t, "ids": plain.encode(t), "decoded": plain.decode(plain.encode(t))} for t in samples]
+        json.dump({"pieces": pieces, "cases": cases}, f, ensure_ascii=False)
+    print("wrote fixtures/sentencepiece")
+
+
 def llama_family_config(arch, model_type, vocab, **fields):
     """config.json of a small Llama-family fixture: the fields they all share, overridden and extended
     by each one's own, in transformers' order (architectures, model_type, then alphabetical)."""
@@ -2696,6 +2775,9 @@ if __name__ == "__main__":
         sys.exit(0)
     if sys.argv[1:] == ["gptneo"]:  # only the GPT-Neo directory
         write_gptneo("gptneo-tinystories")
+        sys.exit(0)
+    if sys.argv[1:] == ["spm"]:  # only the tokenizer.model fixtures
+        write_sentencepiece_models()
         sys.exit(0)
     if sys.argv[1:] == ["opt"]:  # only the OPT directory
         write_opt("opt-fp16")

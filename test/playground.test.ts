@@ -321,6 +321,7 @@ describe.skipIf(why !== null)('playground in Chromium', () => {
     await page.getByTestId('gen-prompt').fill('ROMEO');
     await page.getByTestId('generate').click();
     await page.locator('[data-testid=gen-output][data-done=true]').waitFor({ timeout: 30_000 });
+    expect(await page.getByTestId('gen-output').textContent()).toMatch(/^ROMEO/);
     // Its window of 16 bounds the cache to 16 positions and a stride of 2, as it would the model
     // without GQA, so the gauge's ratio is GQA's alone: 2 KV heads for 4.
     expect(await page.getByTestId('kv-gauge').textContent()).toMatch(/allocated for 18 positions .*— 0\.50×/);
@@ -344,6 +345,25 @@ describe.skipIf(why !== null)('playground in Chromium', () => {
     expect(gauge).toMatch(/windowed layers hold 9\); without sharing .* — 0\.25×/);
     expect(gauge).toMatch(/L0.*· 9 positions/);
     await page.getByTestId('kv-gauge').screenshot({ path: join(SHOTS, 'gemma3-kv-gauge.png') });
+    await page.close();
+  });
+
+  it("opens a Llama directory whose tokenizer is SentencePiece's tokenizer.model, and generates from it", async () => {
+    const dir = fileURLToPath(new URL('../fixtures/hf/llama-spm/', import.meta.url));
+    const files = ['config.json', 'model.safetensors', 'tokenizer.model', 'tokenizer_config.json'].map((f) =>
+      join(dir, f),
+    );
+    const page = await open('/');
+    await page.getByTestId('open-checkpoint').setInputFiles(files);
+    await page.waitForFunction(() =>
+      /LlamaForCausalLM \(uploaded checkpoint\).*opened/.test(
+        document.querySelector('[data-testid=runs]')?.textContent ?? '',
+      ),
+    );
+    await page.getByTestId('gen-prompt').fill('ROMEO: soft');
+    await page.getByTestId('generate').click();
+    await page.locator('[data-testid=gen-output][data-done=true]').waitFor({ timeout: 30_000 });
+    expect(await page.getByTestId('gen-output').textContent()).toMatch(/^ROMEO: soft./s);
     await page.close();
   });
 

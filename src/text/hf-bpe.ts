@@ -47,6 +47,12 @@ export interface HfBpeJSON {
    */
   dummyPrefix?: false;
   /**
+   * sentencepiece mode: false for a model without byte pieces (SentencePiece trained without
+   * byte_fallback): a character no piece covers becomes the unknown token, a run of them one
+   * unknown token (Hugging Face's fuse_unk).
+   */
+  byteFallback?: false;
+  /**
    * Added tokens that are not special (Qwen2.5's <tool_call>, say): Hugging Face finds them in the
    * text before anything else and gives each its id; lstrip / rstrip absorb the whitespace beside
    * them, singleWord matches only where no letter, digit or underscore touches them.
@@ -82,6 +88,7 @@ export const hfBpeSchema = z.strictObject({
   mappedSplits: z.array(z.string().max(MAX_PATTERN)).min(1).max(MAX_SPLITS).optional(),
   ignoreMerges: z.boolean().optional(),
   dummyPrefix: z.literal(false).optional(),
+  byteFallback: z.literal(false).optional(),
   normalizer: z.literal('NFC').optional(),
   added: z
     .array(
@@ -196,7 +203,10 @@ export class HfBpeTokenizer implements Tokenizer {
       if (!this.ranks.has(key)) this.ranks.set(key, r);
     });
     this.specialSet = new Set(json.special);
-    if (json.mode === 'sentencepiece') {
+    if (json.mode === 'sentencepiece' && json.byteFallback === false) {
+      if (json.unkId === null || json.unkId === undefined)
+        throw new TokenizerError('hf-bpe tokenizer: sentencepiece mode without byte fallback needs an unknown token');
+    } else if (json.mode === 'sentencepiece') {
       for (let b = 0; b < 256; b++) {
         const id = this.ids.get(`<0x${b.toString(16).toUpperCase().padStart(2, '0')}>`);
         if (id === undefined)
@@ -280,10 +290,12 @@ export class HfBpeTokenizer implements Tokenizer {
     if (text === '') return [];
     const normalized = `${this.json.dummyPrefix === false ? '' : '▁'}${text.replaceAll(' ', '▁')}`;
     const out: number[] = [];
+    const unk = this.json.byteFallback === false ? this.json.unkId! : null;
     for (const piece of this.bpe(Array.from(normalized))) {
       const id = this.ids.get(piece);
       if (id !== undefined) out.push(id);
-      else for (const b of utf8.encode(piece)) out.push(this.byteIds[b]!);
+      else if (unk === null) for (const b of utf8.encode(piece)) out.push(this.byteIds[b]!);
+      else if (out.at(-1) !== unk) out.push(unk);
     }
     return out;
   }
@@ -385,6 +397,7 @@ export class HfBpeTokenizer implements Tokenizer {
       j.normalizer,
       j.ignoreMerges && 'whole-piece tokens first',
       j.dummyPrefix === false && 'no dummy prefix',
+      j.byteFallback === false && 'no byte fallback',
       j.added && `${j.added.length} added token${j.added.length > 1 ? 's' : ''} found in text`,
     ].filter(Boolean);
     return `${j.mode} BPE${notes.length > 0 ? ` (${notes.join(', ')})` : ''}`;
@@ -509,11 +522,12 @@ function byteLevelSplit(j: z.output<typeof hfTokenizerJsonSchema>): ByteLevelSpl
 function modeOf(j: z.output<typeof hfTokenizerJsonSchema>, source: string): HfBpeMode {
   const pre = JSON.stringify(j.pre_tokenizer ?? null);
   if (byteLevelSplit(j)) return 'byte-level';
-  if (j.model.byte_fallback && JSON.stringify(j.normalizer ?? null).includes('▁')) return 'sentencepiece';
+  if ((j.model.byte_fallback || j.model.unk_token) && JSON.stringify(j.normalizer ?? null).includes('▁'))
+    return 'sentencepiece';
   if (pre === 'null' && (j.normalizer ?? null) === null && !j.model.byte_fallback && j.model.merges.length === 0)
     return 'chars';
   throw new TokenizerError(
-    `${source}: unsupported tokenizer (normalizer ${JSON.stringify(j.normalizer ?? null)}, pre_tokenizer ${pre}); supported are byte-level BPE (GPT-2's, or a regex Split then ByteLevel as Llama 3 and Qwen2), Llama's SentencePiece BPE with byte fallback, and character vocabularies`,
+    `${source}: unsupported tokenizer (normalizer ${JSON.stringify(j.normalizer ?? null)}, pre_tokenizer ${pre}); supported are byte-level BPE (GPT-2's, or a regex Split then ByteLevel as Llama 3 and Qwen2), Llama's SentencePiece BPE (byte fallback or an unknown token), and character vocabularies`,
   );
 }
 
@@ -572,6 +586,7 @@ export function tokenizerFromHfJson(json: unknown, source: string, specials: Spe
       // Llama 2 prepends ▁ in its normalizer; Gemma only replaces spaces.
       ...(mode === 'sentencepiece' &&
         !JSON.stringify(j.normalizer).includes('"Prepend"') && { dummyPrefix: false as const }),
+      ...(mode === 'sentencepiece' && !j.model.byte_fallback && { byteFallback: false as const }),
       ...addedOf(j),
     },
   );

@@ -60,6 +60,8 @@ describe.each([
   ['gpt2-pretrained-fp16', 'GPT2LMHeadModel', 'F16'],
   ['gpt2-sharded-bf16', 'GPT2LMHeadModel', 'BF16'],
   ['llama', 'LlamaForCausalLM', 'F32'],
+  // llama's model with SentencePiece's tokenizer.model instead of tokenizer.json.
+  ['llama-spm', 'LlamaForCausalLM', 'F32'],
   ['llama-tied-bf16-sharded', 'LlamaForCausalLM', 'BF16'],
   ['mistral-fp16', 'MistralForCausalLM', 'F16'],
   ['qwen2-bf16', 'Qwen2ForCausalLM', 'BF16'],
@@ -534,7 +536,13 @@ describe('bad model directories are refused, naming the file and what is wrong',
       'no tokenizer',
       'gpt2-hub',
       (d) => rmSync(join(d, 'vocab.json')),
-      /no tokenizer\.json, and no vocab\.json \+ merges\.txt/,
+      /no tokenizer\.json, vocab\.json \+ merges\.txt or tokenizer\.model/,
+    ],
+    [
+      'a damaged tokenizer.model',
+      'llama-spm',
+      (d) => writeFileSync(join(d, 'tokenizer.model'), readFileSync(join(d, 'tokenizer.model')).subarray(0, 100)),
+      /\/tokenizer\.model: not a SentencePiece model, or a damaged one \(protobuf: index out of range\)/,
     ],
   ])('%s', (name, from, damage, message) => {
     expect(broken(name.replace(/\W+/g, '-'), from, damage)).toThrow(message);

@@ -1,6 +1,6 @@
 // Opening a Hugging Face model directory: config.json, the weights (safetensors, or PyTorch's
 // pytorch_model.bin read without unpickling code — one file, or shards listed by their index), and the tokenizer (tokenizer.json, or GPT-2's vocab.json
-// + merges.txt). Works on any file reader: Node reads files tensor by tensor (files-node.ts), a
+// + merges.txt, or SentencePiece's tokenizer.model). Works on any file reader: Node reads files tensor by tensor (files-node.ts), a
 // page reads the user's File objects or fetched ArrayBuffers (fromBuffers). Nothing is read until
 // asked, and each tensor is read once, so a large file never sits in memory whole.
 import { z } from 'zod';
@@ -14,6 +14,7 @@ import {
 } from '../../text/hf-bpe.js';
 import { headerLength, parseSafetensorsHeader, tensorFromBytes, toFloat32, type TensorEntry } from '../safetensors.js';
 import { readTorchCheckpoint, TorchPickleError } from '../torch-pickle.js';
+import { tokenizerFromSentencePiece } from '../../text/sentencepiece-model.js';
 import { HfImportError, modelConfigFromHf, type HfFamily } from './config.js';
 import { applyRecipe, planImport, type ImportPlan } from './tensors.js';
 
@@ -177,7 +178,14 @@ function readTokenizer(reader: HfFileReader, family: HfFamily): HfBpeTokenizer {
       reader.has('added_tokens.json') ? readJSON(reader, 'added_tokens.json') : undefined,
     );
   }
-  throw new HfImportError(`${reader.source}: no tokenizer.json, and no vocab.json + merges.txt`);
+  // Many Llama-family checkpoints ship only SentencePiece's own model, as transformers' slow tokenizer reads it.
+  if (reader.has('tokenizer.model'))
+    return tokenizerFromSentencePiece(
+      reader.read('tokenizer.model', 0, reader.size('tokenizer.model')),
+      `${reader.source}/tokenizer.model`,
+      specials,
+    );
+  throw new HfImportError(`${reader.source}: no tokenizer.json, vocab.json + merges.txt or tokenizer.model`);
 }
 
 /**

@@ -106,7 +106,7 @@ export function hfTokenizerFiles(j: HfBpeJSON): Record<string, string> {
               dropout: null,
               unk_token: j.unkId === null || j.unkId === undefined ? null : j.vocab[j.unkId],
               fuse_unk: true,
-              byte_fallback: true,
+              byte_fallback: j.byteFallback !== false,
               vocab: vocabObject(j.vocab),
               merges,
             },

@@ -1,0 +1,165 @@
+// SentencePiece's own model file (tokenizer.model, a protobuf ModelProto), for the many Llama-family
+// checkpoints that ship it without a tokenizer.json: read as transformers' LlamaConverter reads it
+// into a fast tokenizer — the pieces in id order, merges derived from the pieces' scores, the ▁
+// space marker, byte fallback or the unknown token — so ids equal SentencePiece's and Hugging Face's.
+import protobuf from 'protobufjs/light.js';
+import { TokenizerError } from './errors.js';
+import { type AddedToken, HfBpeTokenizer, type SpecialTokens } from './hf-bpe.js';
+
+// The fields of sentencepiece_model.proto this reader needs, with proto2's declared defaults.
+const PROTO = protobuf.Root.fromJSON({
+  nested: {
+    ModelProto: {
+      fields: {
+        pieces: { rule: 'repeated', type: 'Piece', id: 1 },
+        trainerSpec: { type: 'TrainerSpec', id: 2 },
+        normalizerSpec: { type: 'NormalizerSpec', id: 3 },
+      },
+    },
+    Piece: {
+      fields: {
+        piece: { type: 'string', id: 1 },
+        score: { type: 'float', id: 2 },
+        type: { type: 'PieceType', id: 3, options: { default: 'NORMAL' } },
+      },
+    },
+    PieceType: { values: { NORMAL: 1, UNKNOWN: 2, CONTROL: 3, USER_DEFINED: 4, UNUSED: 5, BYTE: 6 } },
+    TrainerSpec: {
+      fields: {
+        modelType: { type: 'ModelType', id: 3, options: { default: 'UNIGRAM' } },
+        treatWhitespaceAsSuffix: { type: 'bool', id: 24 },
+        byteFallback: { type: 'bool', id: 35 },
+        unkId: { type: 'int32', id: 40, options: { default: 0 } },
+        bosId: { type: 'int32', id: 41, options: { default: 1 } },
+        eosId: { type: 'int32', id: 42, options: { default: 2 } },
+      },
+    },
+    ModelType: { values: { UNIGRAM: 1, BPE: 2, WORD: 3, CHAR: 4 } },
+    NormalizerSpec: {
+      fields: {
+        name: { type: 'string', id: 1 },
+        precompiledCharsmap: { type: 'bytes', id: 2 },
+        addDummyPrefix: { type: 'bool', id: 3, options: { default: true } },
+        removeExtraWhitespaces: { type: 'bool', id: 4, options: { default: true } },
+        escapeWhitespaces: { type: 'bool', id: 5, options: { default: true } },
+      },
+    },
+  },
+}).lookupType('ModelProto');
+
+interface Piece {
+  piece: string;
+  score: number;
+  type: string;
+}
+interface ModelProto {
+  pieces: Piece[];
+  trainerSpec: {
+    modelType: string;
+    treatWhitespaceAsSuffix: boolean;
+    byteFallback: boolean;
+    unkId: number;
+    bosId: number;
+    eosId: number;
+  };
+  normalizerSpec: {
+    name: string;
+    precompiledCharsmap: Uint8Array;
+    addDummyPrefix: boolean;
+    removeExtraWhitespaces: boolean;
+    escapeWhitespaces: boolean;
+  };
+}
+
+function decodeModel(bytes: Uint8Array, source: string): ModelProto {
+  let message: protobuf.Message;
+  try {
+    message = PROTO.decode(bytes);
+  } catch (e) {
+    throw new TokenizerError(
+      `${source}: not a SentencePiece model, or a damaged one (protobuf: ${(e as Error).message})`,
+    );
+  }
+  const m = PROTO.toObject(message, { enums: String, defaults: true }) as ModelProto;
+  if (m.pieces.length === 0) throw new TokenizerError(`${source}: not a SentencePiece model (no pieces)`);
+  return m;
+}
+
+/** What this reader cannot reproduce, named by the model's own field. */
+function refusal(m: ModelProto): string | null {
+  const t = m.trainerSpec,
+    n = m.normalizerSpec;
+  if (t.modelType !== 'BPE')
+    return `trainer_spec.model_type is ${t.modelType}: only BPE models (Llama, Mistral, Baichuan, InternLM) are read, not unigram ones (T5, ALBERT)`;
+  if (n.precompiledCharsmap.length > 0 || !['', 'identity'].includes(n.name))
+    return `normalizer_spec.name is ${JSON.stringify(n.name)}: only the identity normalizer is read`;
+  if (n.removeExtraWhitespaces) return 'normalizer_spec.remove_extra_whitespaces is true: runs of spaces would be cut';
+  if (!n.escapeWhitespaces) return 'normalizer_spec.escape_whitespaces is false: spaces are not ▁ there';
+  if (t.treatWhitespaceAsSuffix) return 'trainer_spec.treat_whitespace_as_suffix is true: ▁ ends pieces there';
+  return null;
+}
+
+/**
+ * The merges transformers' SentencePieceExtractor derives: every split of a piece into two pieces,
+ * ordered by the merged piece's score (highest first), ties by the two parts' ids.
+ */
+export function mergesFromScores(pieces: readonly Piece[]): Array<[string, string]> {
+  const ids = new Map(pieces.map((p, i) => [p.piece, i]));
+  const merges: Array<{ pair: [string, string]; score: number }> = [];
+  for (const { piece, score } of pieces) {
+    const chars = Array.from(piece);
+    const local: Array<[string, string]> = [];
+    for (let k = 1; k < chars.length; k++) {
+      const left = chars.slice(0, k).join(''),
+        right = chars.slice(k).join('');
+      if (ids.has(left) && ids.has(right)) local.push([left, right]);
+    }
+    local.sort((a, b) => ids.get(a[0])! - ids.get(b[0])! || ids.get(a[1])! - ids.get(b[1])!);
+    for (const pair of local) merges.push({ pair, score });
+  }
+  // Array.prototype.sort is stable, as Python's sorted is.
+  merges.sort((a, b) => b.score - a.score);
+  return merges.map((m) => m.pair);
+}
+
+/**
+ * A tokenizer from tokenizer.model's bytes. `specials` names the first token and the end token
+ * (from tokenizer_config.json); without an end token there, the model's own eos_id is used.
+ */
+export function tokenizerFromSentencePiece(
+  bytes: Uint8Array,
+  source: string,
+  specials: SpecialTokens = {},
+): HfBpeTokenizer {
+  const m = decodeModel(bytes, source);
+  const why = refusal(m);
+  if (why) throw new TokenizerError(`${source}: ${why}`);
+  const vocab = m.pieces.map((p) => p.piece);
+  const ids = new Map<string, number>();
+  vocab.forEach((p, i) => {
+    if (ids.has(p)) throw new TokenizerError(`${source}: piece ${JSON.stringify(p)} is both ${ids.get(p)} and ${i}`);
+    ids.set(p, i);
+  });
+  const ofType = (type: string) => m.pieces.flatMap((p, i) => (p.type === type ? [i] : []));
+  const unkId = ofType('UNKNOWN')[0] ?? null;
+  const added: AddedToken[] = ofType('USER_DEFINED').map((id) => ({ id, content: vocab[id]! }));
+  const own = (id: number) => (id >= 0 && id < vocab.length ? id : null);
+  const idOf = (t: string | null | undefined) => (t ? (ids.get(t) ?? null) : null);
+  try {
+    return new HfBpeTokenizer({
+      kind: 'hf-bpe',
+      mode: 'sentencepiece',
+      vocab,
+      merges: mergesFromScores(m.pieces),
+      special: [...ofType('CONTROL'), ...ofType('UNKNOWN')].sort((a, b) => a - b),
+      bosId: specials.bos === undefined ? own(m.trainerSpec.bosId) : idOf(specials.bos),
+      eosId: idOf(specials.eos) ?? own(m.trainerSpec.eosId),
+      unkId,
+      ...(!m.normalizerSpec.addDummyPrefix && { dummyPrefix: false as const }),
+      ...(!m.trainerSpec.byteFallback && { byteFallback: false as const }),
+      ...(added.length > 0 && { added }),
+    });
+  } catch (e) {
+    throw new TokenizerError(`${source}: ${(e as Error).message}`);
+  }
+}
