@@ -15,6 +15,7 @@ transformers' LlamaConverter does, with the ids SentencePiece itself gives for a
 
 Run with Debian's python3-torch and python3-sentencepiece:  /usr/bin/python3 python/hf_fixtures.py
 """
+import contextlib
 import json
 import math
 import os
@@ -361,19 +362,30 @@ def split_tokenizer(directory, pattern, nfc, tokenizer_config):
     return vocab
 
 
+@contextlib.contextmanager
+def working_directory(path):
+    before = os.getcwd()
+    os.chdir(path)
+    try:
+        yield
+    finally:
+        os.chdir(before)
+
+
 def train_sentencepiece(**options):
     """A small SentencePiece BPE model (byte fallback) trained on tinyshakespeare; returns the processor."""
     import sentencepiece as spm
 
     with open(os.path.join(ROOT, "..", "shared", "data", "tinyshakespeare.txt"), encoding="utf-8") as f:
         text = f.read()[:200_000]
-    with tempfile.TemporaryDirectory() as tmp:
-        corpus = os.path.join(tmp, "corpus.txt")
-        with open(corpus, "w", encoding="utf-8") as f:
+    # Relative paths inside the temporary directory: the model records its trainer's input and
+    # prefix, so a rerun writes the same bytes.
+    with tempfile.TemporaryDirectory() as tmp, working_directory(tmp):
+        with open("corpus.txt", "w", encoding="utf-8") as f:
             f.write(text)
         spm.SentencePieceTrainer.train(
-            input=corpus,
-            model_prefix=os.path.join(tmp, "sp"),
+            input="corpus.txt",
+            model_prefix="sp",
             model_type="bpe",
             vocab_size=384,
             byte_fallback=True,
@@ -384,7 +396,7 @@ def train_sentencepiece(**options):
             minloglevel=2,
             **options,
         )
-        return spm.SentencePieceProcessor(model_file=os.path.join(tmp, "sp.model"))
+        return spm.SentencePieceProcessor(model_file=os.path.abspath("sp.model"))
 
 
 def sentencepiece_merges(sp):
@@ -499,13 +511,12 @@ def write_sentencepiece_models():
     os.makedirs(own, exist_ok=True)
     with open(os.path.join(ROOT, "..", "shared", "data", "tinyshakespeare.txt"), encoding="utf-8") as f:
         text = f.read()
-    with tempfile.TemporaryDirectory() as tmp:
-        corpus = os.path.join(tmp, "corpus.txt")
-        with open(corpus, "w", encoding="utf-8") as f:
+    with tempfile.TemporaryDirectory() as tmp, working_directory(tmp):
+        with open("corpus.txt", "w", encoding="utf-8") as f:
             f.write(text[:100_000] + "\nnaïve café déjà vu über straße\n" * 3)
         spm.SentencePieceTrainer.train(
-            input=corpus,
-            model_prefix=os.path.join(tmp, "plain"),
+            input="corpus.txt",
+            model_prefix="plain",
             model_type="bpe",
             vocab_size=320,
             byte_fallback=False,
@@ -521,16 +532,16 @@ def write_sentencepiece_models():
             minloglevel=2,
         )
         spm.SentencePieceTrainer.train(
-            input=corpus,
-            model_prefix=os.path.join(tmp, "unigram"),
+            input="corpus.txt",
+            model_prefix="unigram",
             model_type="unigram",
             vocab_size=120,
             normalization_rule_name="identity",
             minloglevel=2,
         )
-        plain = spm.SentencePieceProcessor(model_file=os.path.join(tmp, "plain.model"))
+        plain = spm.SentencePieceProcessor(model_file=os.path.abspath("plain.model"))
         for name in ("plain", "unigram"):
-            shutil.copyfile(os.path.join(tmp, f"{name}.model"), os.path.join(own, f"{name}.model"))
+            shutil.copyfile(f"{name}.model", os.path.join(own, f"{name}.model"))
     samples = [
         SAMPLE,
         text[300_000:304_000],
@@ -549,6 +560,114 @@ def write_sentencepiece_models():
         cases = [{"text": t, "ids": plain.encode(t), "decoded": plain.decode(plain.encode(t))} for t in samples]
         json.dump({"pieces": pieces, "cases": cases}, f, ensure_ascii=False)
     print("wrote fixtures/sentencepiece")
+
+
+def write_internlm2(name):
+    """An InternLM2-style model (modeling_internlm2.py, trust_remote_code): Llama's computation under
+    its own names, Q/K/V fused in attention.wqkv key/value group by group (each group's query heads,
+    then its key head, then its value head: the file's rearrange "(h gs d)" with gs = groups + 2),
+    GQA, bf16, and rope_scaling "dynamic", whose NTK base changes only past max_position_embeddings
+    (the expected logits cover 24 positions of 64). Its tokenizer is SentencePiece's tokenizer.model
+    alone, as InternLM2's repositories ship it."""
+    import shutil
+
+    torch.manual_seed(3311)
+    directory = os.path.join(OUT, name)
+    os.makedirs(directory, exist_ok=True)
+    shutil.copyfile(os.path.join(OUT, "llama-spm", "tokenizer.model"), os.path.join(directory, "tokenizer.model"))
+    with open(os.path.join(directory, "tokenizer_config.json"), "w") as f:
+        json.dump(
+            {
+                "add_bos_token": True,
+                "add_eos_token": False,
+                "auto_map": {"AutoTokenizer": ["tokenization_internlm2.InternLM2Tokenizer", None]},
+                "bos_token": "<s>",
+                "eos_token": "</s>",
+                "pad_token": "</s>",
+                "tokenizer_class": "InternLM2Tokenizer",
+                "unk_token": "<unk>",
+            },
+            f,
+        )
+    H, G, hd, d = 4, 2, 8, 32
+    cfg = {
+        "architectures": ["InternLM2ForCausalLM"],
+        "attn_implementation": "eager",
+        "auto_map": {
+            "AutoConfig": "configuration_internlm2.InternLM2Config",
+            "AutoModel": "modeling_internlm2.InternLM2ForCausalLM",
+            "AutoModelForCausalLM": "modeling_internlm2.InternLM2ForCausalLM",
+        },
+        "bias": False,
+        "bos_token_id": 1,
+        "eos_token_id": 2,
+        "hidden_act": "silu",
+        "hidden_size": d,
+        "initializer_range": 0.02,
+        "intermediate_size": 48,
+        "max_position_embeddings": 64,
+        "model_type": "internlm2",
+        "num_attention_heads": H,
+        "num_hidden_layers": 2,
+        "num_key_value_heads": G,
+        "pad_token_id": 2,
+        "pretraining_tp": 1,
+        "rms_norm_eps": 1e-5,
+        "rope_scaling": {"type": "dynamic", "factor": 2.0},
+        "rope_theta": 1000000,
+        "tie_word_embeddings": False,
+        "torch_dtype": "bfloat16",
+        "transformers_version": "4.41.0",
+        "use_cache": True,
+        "vocab_size": 384,
+    }
+    w = llama_weights(cfg, qkv_bias=False, qk_std=0.3)
+    groups = H // G
+    names = {
+        "input_layernorm": "attention_norm",
+        "post_attention_layernorm": "ffn_norm",
+        "self_attn.o_proj": "attention.wo",
+        "mlp.gate_proj": "feed_forward.w1",
+        "mlp.up_proj": "feed_forward.w3",
+        "mlp.down_proj": "feed_forward.w2",
+    }
+    stored = {
+        "model.tok_embeddings.weight": w["model.embed_tokens.weight"],
+        "model.norm.weight": w["model.norm.weight"],
+    }
+    stored["output.weight"] = w["lm_head.weight"]
+    for i in range(cfg["num_hidden_layers"]):
+        l = f"model.layers.{i}."
+        q = w[l + "self_attn.q_proj.weight"].view(G, groups, hd, d)
+        k = w[l + "self_attn.k_proj.weight"].view(G, 1, hd, d)
+        v = w[l + "self_attn.v_proj.weight"].view(G, 1, hd, d)
+        stored[l + "attention.wqkv.weight"] = torch.cat([q, k, v], dim=1).reshape(-1, d)
+        for llama, own in names.items():
+            stored[l + own + ".weight"] = w[l + llama + ".weight"]
+
+    def as_llama(t):
+        """The stored tensors under Llama's names, Q/K/V taken apart as modeling_internlm2.py does."""
+        back = {
+            "model.embed_tokens.weight": t["model.tok_embeddings.weight"],
+            "model.norm.weight": t["model.norm.weight"],
+            "lm_head.weight": t["output.weight"],
+        }
+        for i in range(cfg["num_hidden_layers"]):
+            l = f"model.layers.{i}."
+            qkv = t[l + "attention.wqkv.weight"].view(G, groups + 2, hd, d)
+            back[l + "self_attn.q_proj.weight"] = qkv[:, :groups].reshape(-1, d)
+            back[l + "self_attn.k_proj.weight"] = qkv[:, -2].reshape(-1, d)
+            back[l + "self_attn.v_proj.weight"] = qkv[:, -1].reshape(-1, d)
+            for llama, own in names.items():
+                back[l + llama + ".weight"] = t[l + own + ".weight"]
+        return back
+
+    def logits(weights, c, ids):
+        # InternLM2DynamicNTKScalingRotaryEmbedding recomputes its base only when seq_len > max_position_embeddings.
+        assert ids.shape[1] <= c["max_position_embeddings"]
+        return llama_logits(weights, {**c, "rope_scaling": None}, ids)
+
+    save_llama_family(name, cfg, stored, torch.bfloat16, torch.randint(0, 384, (1, 24)), as_llama, logits)
 
 
 def llama_family_config(arch, model_type, vocab, **fields):
@@ -2778,6 +2897,7 @@ if __name__ == "__main__":
         sys.exit(0)
     if sys.argv[1:] == ["spm"]:  # only the tokenizer.model fixtures
         write_sentencepiece_models()
+        write_internlm2("internlm2-bf16")
         sys.exit(0)
     if sys.argv[1:] == ["opt"]:  # only the OPT directory
         write_opt("opt-fp16")
@@ -2875,4 +2995,6 @@ if __name__ == "__main__":
     write_bloom("bloom-bf16")
     write_mpt("mpt-bf16")
     write_bigcode("bigcode-fp16")
+    write_sentencepiece_models()
+    write_internlm2("internlm2-bf16")
     write_torch_bins()

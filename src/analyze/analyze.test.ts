@@ -50,6 +50,10 @@ describe('published parameter counts', () => {
     ['bloom-1b7', 1_722_408_960],
     ['bloom-7b1', 7_069_016_064],
     ['bloom', 176_247_271_424],
+    // InternLM2: the sums of their config's tensors (InternLM: 1.89B, 7.74B, 19.86B).
+    ['internlm2-1.8b', 1_889_110_016],
+    ['internlm2-7b', 7_737_708_544],
+    ['internlm2-20b', 19_861_149_696],
     // GPTBigCode: the sums of their config's tensors (bigcode: 15.5B and 1.1B).
     ['starcoder', 15_517_456_384],
     ['santacoder', 1_124_886_528],

@@ -536,6 +536,45 @@ export const ANALYZER_PRESETS: Record<string, AnalyzerPreset> = {
       tieEmbeddings: true,
     }),
   },
+  'internlm2-1.8b': {
+    description: 'InternLM2 1.8B (GQA 8 KV heads, untied; InternLM2ForCausalLM)',
+    config: llama({
+      vocabSize: 92544,
+      layers: 24,
+      dModel: 2048,
+      heads: 16,
+      kvHeads: 8,
+      ffnHidden: 8192,
+      context: 32768,
+      ropeBase: 1000000,
+    }),
+  },
+  'internlm2-7b': {
+    description: 'InternLM2 / 2.5 7B (GQA 8 KV heads, untied; InternLM2ForCausalLM)',
+    config: llama({
+      vocabSize: 92544,
+      layers: 32,
+      dModel: 4096,
+      heads: 32,
+      kvHeads: 8,
+      ffnHidden: 14336,
+      context: 32768,
+      ropeBase: 1000000,
+    }),
+  },
+  'internlm2-20b': {
+    description: 'InternLM2 / 2.5 20B (48 heads, GQA 8 KV heads, untied; InternLM2ForCausalLM)',
+    config: llama({
+      vocabSize: 92544,
+      layers: 48,
+      dModel: 6144,
+      heads: 48,
+      kvHeads: 8,
+      ffnHidden: 16384,
+      context: 32768,
+      ropeBase: 1000000,
+    }),
+  },
   'qwen3-0.6b': {
     description: 'Qwen3 0.6B (16 heads of 128 on d 1,024, query/key head norms, GQA 8 KV heads, tied)',
     config: llama({

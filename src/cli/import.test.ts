@@ -49,6 +49,11 @@ describe('import', () => {
       /^tokenizer: sentencepiece BPE, 400 tokens$/m, // 384 and the 16 placeholders
     ],
     [
+      'internlm2-bf16',
+      /^InternLM2ForCausalLM: 2 layers, d 32, 4 heads \/ 2 KV heads, context 64, .*\nnote: rope scaling "dynamic" changes the rotary base only past 64 positions/m,
+      /^tokenizer: sentencepiece BPE, 384 tokens$/m, // from tokenizer.model alone
+    ],
+    [
       'gemma3-bf16',
       /^Gemma3ForCausalLM: 6 layers, d 32, 4 heads of 16 \/ 1 KV heads, query\/key head norms, sliding window 8 \(every 6th layer full\), scaled embeddings, norms after attention and FFN, context 64,/m,
       /^tokenizer: sentencepiece BPE \(no dummy prefix\), 384 tokens$/m,

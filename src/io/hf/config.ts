@@ -23,10 +23,12 @@
 // with a ReLU MLP and separate projections, learned positions behind a two-row offset) and BLOOM
 // (BloomForCausalLM: ALiBi instead of positions, a LayerNorm on the embeddings, Q/K/V fused head by head)
 // and MPT (MptForCausalLM, MosaicML's MPTForCausalLM: ALiBi, LayerNorms without biases, no biases)
-// and GPTBigCode (GPTBigCodeForCausalLM: StarCoder 1, SantaCoder: GPT-2's block with MQA and Linear layers).
+// and GPTBigCode (GPTBigCodeForCausalLM: StarCoder 1, SantaCoder: GPT-2's block with MQA and Linear layers)
+// and InternLM2 (InternLM2ForCausalLM: Llama's computation, Q/K/V fused by key/value group).
 // Every field is either mapped, known not to change the
 // computation (dropout rates, token ids, bookkeeping), or refused by name: a config that asks for
-// something this runtime does not compute (rope scaling other than Llama 3.1's, per-layer sliding
+// something this runtime does not compute (rope scaling other than linear, Llama 3.1's or dynamic NTK
+// that never engages within the context, per-layer sliding
 // windows, another activation, biases) is never silently imported as a different model.
 import { headSize, layerWindow, resolveConfig, type ModelConfig } from '../../model/config.js';
 
@@ -54,7 +56,8 @@ export type HfFamily =
   | 'phi3'
   | 'gemma'
   | 'gemma2'
-  | 'gemma3';
+  | 'gemma3'
+  | 'internlm2';
 
 export const SUPPORTED_ARCHITECTURES: Record<string, HfFamily> = {
   GPT2LMHeadModel: 'gpt2',
@@ -78,6 +81,8 @@ export const SUPPORTED_ARCHITECTURES: Record<string, HfFamily> = {
   LlamaForCausalLM: 'llama',
   MistralForCausalLM: 'llama',
   Qwen2ForCausalLM: 'qwen2',
+  // InternLM's own class (trust_remote_code): Llama's computation under its own tensor names.
+  InternLM2ForCausalLM: 'internlm2',
   Qwen3ForCausalLM: 'qwen3',
   Phi3ForCausalLM: 'phi3',
   GemmaForCausalLM: 'gemma',
@@ -90,6 +95,7 @@ export const SUPPORTED_ARCHITECTURES: Record<string, HfFamily> = {
 /** The stock class each family exports to. */
 export const FAMILY_ARCHITECTURE: Record<HfFamily, string> = {
   gpt2: 'GPT2LMHeadModel',
+  internlm2: 'InternLM2ForCausalLM',
   bloom: 'BloomForCausalLM',
   mpt: 'MptForCausalLM',
   gpt_bigcode: 'GPTBigCodeForCausalLM',
@@ -184,6 +190,7 @@ type LlamaFamily = Exclude<
   | 'gemma'
   | 'gemma2'
   | 'gemma3'
+  | 'internlm2'
 >;
 
 function field<T>(
@@ -1150,9 +1157,24 @@ function rotary(cfg: Json, source: string): Pick<ModelConfig, 'ropeBase' | 'rope
       ropeScaling: { type: 'linear', factor: field(s, 'factor', where, isPosNum, 'a positive number') },
     };
   }
+  if (type === 'dynamic') {
+    // Dynamic NTK scaling raises the base only for sequences longer than the original context,
+    // which is the imported model's context: within it the frequencies are RoPE's own.
+    for (const k of ['factor', 'original_max_position_embeddings']) known.add(k);
+    const extra = Object.keys(s).filter((k) => !known.has(k));
+    if (extra.length > 0) refuse(`unknown field ${JSON.stringify(extra[0])} for dynamic scaling`);
+    field(s, 'factor', where, isPosNum, 'a positive number');
+    const context = cfg.max_position_embeddings;
+    const original = s.original_max_position_embeddings ?? context;
+    if (!isPosInt(original) || (isPosInt(context) && original < context))
+      refuse(
+        `its frequencies change past original_max_position_embeddings ${JSON.stringify(original)}, inside the context of ${JSON.stringify(context)}`,
+      );
+    return { ropeBase, ropeScaling: null };
+  }
   if (type !== 'llama3')
     refuse(
-      'rotary embeddings without scaling, with "linear" position interpolation or Llama 3.1\'s "llama3" rescaling',
+      'rotary embeddings without scaling, with "linear" position interpolation, Llama 3.1\'s "llama3" rescaling or "dynamic" NTK scaling within the original context',
     );
   for (const k of ['factor', 'low_freq_factor', 'high_freq_factor', 'original_max_position_embeddings']) known.add(k);
   const extra = Object.keys(s).filter((k) => !known.has(k));
@@ -1240,6 +1262,54 @@ function llamaConfig(cfg: Json, source: string, family: LlamaFamily): Partial<Mo
     qkNorm: family === 'qwen3',
     tieEmbeddings: field(cfg, 'tie_word_embeddings', source, isBool, 'true or false', false),
   };
+}
+
+const INTERNLM2_FIELDS = new Set([
+  'vocab_size',
+  'hidden_size',
+  'intermediate_size',
+  'num_hidden_layers',
+  'num_attention_heads',
+  'num_key_value_heads',
+  'max_position_embeddings',
+  'rms_norm_eps',
+  'rope_theta',
+  'rope_scaling',
+  'hidden_act',
+  'bias',
+  'tie_word_embeddings',
+  'auto_map',
+  'attn_implementation',
+]);
+
+/**
+ * InternLM2 and 2.5 (InternLM2ForCausalLM, remote code): Llama's computation — RMSNorm, SwiGLU,
+ * GQA, RoPE — under its own names. Its config class defaults `bias` to true (biases on wqkv and wo),
+ * which no released checkpoint uses: a config must say false.
+ */
+function internlm2Config(cfg: Json, source: string): Partial<ModelConfig> {
+  refuseUnknown(cfg, INTERNLM2_FIELDS, source);
+  if (field(cfg, 'bias', source, isBool, 'true or false', true))
+    throw new HfImportError(
+      `${source}: "bias": ${JSON.stringify(cfg.bias ?? null)} is not supported (InternLM2's config defaults to biases on wqkv and wo, which no released model has; a model without them says false)`,
+    );
+  const llama = Object.fromEntries(
+    Object.entries(cfg).filter(([k]) => !['bias', 'auto_map', 'attn_implementation'].includes(k)),
+  );
+  return llamaConfig(llama, source, 'llama');
+}
+
+/**
+ * What an import computes differently from how config.json might read, said to the user: dynamic
+ * rotary scaling that never engages within the imported context.
+ */
+export function configNotes(json: unknown): string[] {
+  const cfg = (json ?? {}) as Json;
+  const scaling = (cfg.rope_parameters ?? cfg.rope_scaling) as Json | null | undefined;
+  if ((scaling?.rope_type ?? scaling?.type) !== 'dynamic') return [];
+  return [
+    `rope scaling "dynamic" changes the rotary base only past ${String(cfg.max_position_embeddings)} positions, the imported context: within it the model computes plain RoPE, as here`,
+  ];
 }
 
 const GRANITE_MULTIPLIERS = ['embedding_multiplier', 'residual_multiplier', 'attention_multiplier', 'logits_scaling'];
@@ -1592,6 +1662,7 @@ const FAMILY_CONFIG: Record<HfFamily, (cfg: Json, source: string) => Partial<Mod
   qwen2: (cfg, source) => llamaConfig(cfg, source, 'qwen2'),
   qwen3: (cfg, source) => llamaConfig(cfg, source, 'qwen3'),
   phi3: (cfg, source) => llamaConfig(cfg, source, 'phi3'),
+  internlm2: internlm2Config,
   gemma: gemma1Config,
   gemma2: (cfg, source) => gemmaConfig(cfg, source, 2),
   gemma3: (cfg, source) => gemmaConfig(cfg, source, 3),

@@ -68,6 +68,9 @@ describe.each([
   'llama-tied-bf16-sharded',
   'phi3-bf16',
   'gemma3-multimodal-bf16',
+  // InternLM2 goes out as Llama; llama-spm's tokenizer.model as the tokenizer.json transformers converts it to.
+  'internlm2-bf16',
+  'llama-spm',
   'opt-fp16',
   'opt-bin',
   ...SAME_FILES,
@@ -89,6 +92,7 @@ describe.each([
         : first.architecture
             .replace(/^Mistral/, 'Llama')
             .replace(/^MPT/, 'Mpt')
+            .replace(/^InternLM2/, 'Llama')
             .replace('ForConditionalGeneration', 'ForCausalLM'),
     );
   });

@@ -1694,6 +1694,8 @@ const FAMILY_TENSORS: Record<HfFamily, (lm: TransformerLM) => Record<string, Ten
   qwen2: llamaTensors,
   qwen3: llamaTensors,
   phi3: llamaTensors,
+  // Never chosen by exportFamily: an imported InternLM2 goes out as LlamaForCausalLM.
+  internlm2: llamaTensors,
   granite: llamaTensors,
   smollm3: llamaTensors,
   olmo2: llamaTensors,

@@ -15,7 +15,7 @@ import {
 import { headerLength, parseSafetensorsHeader, tensorFromBytes, toFloat32, type TensorEntry } from '../safetensors.js';
 import { readTorchCheckpoint, TorchPickleError } from '../torch-pickle.js';
 import { tokenizerFromSentencePiece } from '../../text/sentencepiece-model.js';
-import { HfImportError, modelConfigFromHf, type HfFamily } from './config.js';
+import { configNotes, HfImportError, modelConfigFromHf, type HfFamily } from './config.js';
 import { applyRecipe, planImport, type ImportPlan } from './tensors.js';
 
 /** Synchronous access to the files of a model directory. */
@@ -144,10 +144,10 @@ const tokenText = (t: unknown): string | null =>
       : null;
 
 function readTokenizer(reader: HfFileReader, family: HfFamily): HfBpeTokenizer {
-  // Llama's and Phi-3's SentencePiece tokenizers (LlamaTokenizer) add <s> unless told not to,
+  // Llama's, Phi-3's and InternLM2's SentencePiece tokenizers add <s> unless told not to,
   // Gemma's (GemmaTokenizer) <bos>.
   const gemma = family === 'gemma' || family === 'gemma2' || family === 'gemma3';
-  const llamaTokenizer = family === 'llama' || family === 'phi3' || gemma;
+  const llamaTokenizer = family === 'llama' || family === 'phi3' || family === 'internlm2' || gemma;
   // OPT's GPT2Tokenizer starts every text with </s>, which also ends it.
   let specials: SpecialTokens = gemma
     ? { bos: '<bos>', eos: '<eos>' }
@@ -222,11 +222,9 @@ export interface HfModel {
 export function openHfModel(reader: HfFileReader): HfModel {
   if (!reader.has('config.json'))
     throw new HfImportError(`${reader.source}: no config.json (is this a Hugging Face model directory?)`);
-  const notes: string[] = [];
-  const { architecture, family, config, norms } = modelConfigFromHf(
-    readJSON(reader, 'config.json'),
-    `${reader.source}/config.json`,
-  );
+  const json = readJSON(reader, 'config.json');
+  const { architecture, family, config, norms } = modelConfigFromHf(json, `${reader.source}/config.json`);
+  const notes = configNotes(json);
   const tensors = locateTensors(reader);
   const plan = planImport(family, config, tensors, reader.source, norms);
   const read0 = readTokenizer(reader, family);

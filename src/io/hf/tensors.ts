@@ -7,7 +7,8 @@
 // LayerNorm per layer fills both of shareformer's, and its head has a bias; GPT-J has Phi's shape
 // under GPT-2's prefix and rotates adjacent pairs of each query and key head, which shareformer's
 // rotate-half kernels compute after a permutation of those rows; OPT keeps two padding rows before
-// its position table; GPT-Neo keeps each layer's causal (or local) mask as a buffer.
+// its position table; GPT-Neo keeps each layer's causal (or local) mask as a buffer; InternLM2
+// fuses Q/K/V key/value group by group, as Falcon does.
 // Both layouts people have are accepted: as published on the Hub (GPT-2 without the
 // `transformer.` prefix, with the causal-mask buffers `h.N.attn.bias`, which are not parameters)
 // and as `save_pretrained` writes them (`transformer.` / `model.` prefixes, `lm_head.weight` when
@@ -336,6 +337,52 @@ function gptjRecipe(name: string, c: ModelConfig, p: string): Recipe | null {
  * key/value group's query heads, its key head, its value head: all queries then one key and value
  * under multi_query, head by head without); its norms named by the layer's shape.
  */
+const QKV = { 'attn.q': 0, 'attn.k': 1, 'attn.v': 2 } as Record<string, number>;
+
+/**
+ * Q, K or V (`part`) from a tensor fused key/value group by group — each group's query heads, then
+ * its key head and its value head (Falcon's query_key_value, InternLM2's wqkv).
+ */
+function groupedQkv(tensor: Recipe, c: ModelConfig, part: string): Recipe {
+  const hd = headSize(c),
+    group = c.heads / c.kvHeads;
+  const which = QKV[part]!;
+  return {
+    ...tensor,
+    rows: [0, (which === 0 ? c.heads : c.kvHeads) * hd],
+    fusedRows: (c.heads + 2 * c.kvHeads) * hd,
+    fused: 'Q/K/V (per key/value group)',
+    perHead: {
+      heads: c.kvHeads,
+      size: hd,
+      part: which === 0 ? 0 : group + which - 1,
+      parts: group + 2,
+      span: which === 0 ? group : 1,
+    },
+  };
+}
+
+/** InternLM2: tok_embeddings, attention.wqkv fused by key/value group, feed_forward.w1 / w3 / w2, output. */
+function internlm2Recipe(name: string, c: ModelConfig, p: string): Recipe | null {
+  const direct = (from: string): Recipe => ({ from: p + from, transpose: false });
+  if (name === 'embed.weight') return direct('tok_embeddings.weight');
+  if (name === 'norm.weight') return direct('norm.weight');
+  if (name === 'head.weight') return { from: 'output.weight', transpose: false };
+  const m = /^layers\.(\d+)\.(.+)\.weight$/.exec(name);
+  if (!m) return null;
+  if (m[2]! in QKV) return groupedQkv(direct(`layers.${m[1]}.attention.wqkv.weight`), c, m[2]!);
+  const map: Record<string, string> = {
+    norm1: 'attention_norm',
+    norm2: 'ffn_norm',
+    'attn.o': 'attention.wo',
+    'ffn.gate': 'feed_forward.w1',
+    'ffn.up': 'feed_forward.w3',
+    'ffn.down': 'feed_forward.w2',
+  };
+  const from = map[m[2]!];
+  return from ? direct(`layers.${m[1]}.${from}.weight`) : null;
+}
+
 function falconRecipe(name: string, c: ModelConfig, p: string, norms: 1 | 2): Recipe | null {
   const direct = (from: string): Recipe => ({ from: p + from, transpose: false });
   if (name === 'embed.weight') return direct('word_embeddings.weight');
@@ -344,25 +391,7 @@ function falconRecipe(name: string, c: ModelConfig, p: string, norms: 1 | 2): Re
   const m = /^layers\.(\d+)\.(.+)\.(weight|bias)$/.exec(name);
   if (!m) return null;
   const [, layer, part, kind] = m as unknown as [string, string, string, string];
-  const qkv = { 'attn.q': 0, 'attn.k': 1, 'attn.v': 2 } as Record<string, number>;
-  if (part in qkv) {
-    const hd = headSize(c),
-      group = c.heads / c.kvHeads;
-    const which = qkv[part]!;
-    return {
-      ...direct(`h.${layer}.self_attention.query_key_value.${kind}`),
-      rows: [0, (which === 0 ? c.heads : c.kvHeads) * hd],
-      fusedRows: (c.heads + 2 * c.kvHeads) * hd,
-      fused: 'Q/K/V (per key/value group)',
-      perHead: {
-        heads: c.kvHeads,
-        size: hd,
-        part: which === 0 ? 0 : group + which - 1,
-        parts: group + 2,
-        span: which === 0 ? group : 1,
-      },
-    };
-  }
+  if (part in QKV) return groupedQkv(direct(`h.${layer}.self_attention.query_key_value.${kind}`), c, part);
   const [one, two] = !c.parallelBlocks
     ? ['input_layernorm', 'post_attention_layernorm']
     : norms === 2
@@ -553,6 +582,7 @@ const FAMILY_NAME: Record<HfFamily, string> = {
   gemma: 'Gemma',
   gemma2: 'Gemma 2',
   gemma3: 'Gemma 3',
+  internlm2: 'InternLM2',
 };
 
 type RecipeOf = (name: string, c: ModelConfig, prefix: string, norms: 1 | 2) => Recipe | null;
@@ -572,6 +602,7 @@ const FAMILY_RECIPE: Record<HfFamily, RecipeOf> = {
   stablelm: stablelmRecipe,
   cohere: cohereRecipe,
   phi3: phi3Recipe,
+  internlm2: internlm2Recipe,
   gemma: (name, _c, p) => gemma1Recipe(name, p),
   gemma2: (name, _c, p) => gemmaRecipe(name, p),
   gemma3: (name, _c, p) => gemmaRecipe(name, p),
