@@ -1090,7 +1090,8 @@ function cohereConfig(cfg: Json, source: string): Partial<ModelConfig> {
   };
 }
 
-const LLAMA_FIELDS = new Set([
+/** What every Llama-style config.json states: sizes, heads, context, norm, rotary base and scaling, activation. */
+const LLAMA_CORE = [
   'vocab_size',
   'hidden_size',
   'intermediate_size',
@@ -1101,12 +1102,16 @@ const LLAMA_FIELDS = new Set([
   'rms_norm_eps',
   'rope_theta',
   'rope_scaling',
-  'rope_parameters',
   'hidden_act',
+  'tie_word_embeddings',
+];
+
+const LLAMA_FIELDS = new Set([
+  ...LLAMA_CORE,
+  'rope_parameters',
   'attention_bias',
   'mlp_bias',
   'head_dim',
-  'tie_word_embeddings',
   'sliding_window',
   'use_sliding_window',
   'max_window_layers',
@@ -1264,23 +1269,7 @@ function llamaConfig(cfg: Json, source: string, family: LlamaFamily): Partial<Mo
   };
 }
 
-const INTERNLM2_FIELDS = new Set([
-  'vocab_size',
-  'hidden_size',
-  'intermediate_size',
-  'num_hidden_layers',
-  'num_attention_heads',
-  'num_key_value_heads',
-  'max_position_embeddings',
-  'rms_norm_eps',
-  'rope_theta',
-  'rope_scaling',
-  'hidden_act',
-  'bias',
-  'tie_word_embeddings',
-  'auto_map',
-  'attn_implementation',
-]);
+const INTERNLM2_FIELDS = new Set([...LLAMA_CORE, 'bias', 'auto_map', 'attn_implementation']);
 
 /**
  * InternLM2 and 2.5 (InternLM2ForCausalLM, remote code): Llama's computation — RMSNorm, SwiGLU,
