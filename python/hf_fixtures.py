@@ -259,7 +259,7 @@ def llama3_inv_freq(inv_freq, rs):
     return torch.where(is_medium_freq, smoothed_inv_freq, inv_freq_llama)
 
 
-def llama_logits(w, cfg, ids):
+def llama_logits(w, cfg, ids, alibi=None):
     p = lambda name: w[name].double()
     d, H, G = cfg["hidden_size"], cfg["num_attention_heads"], cfg["num_key_value_heads"]
     hd, T, eps = cfg.get("head_dim", d // H), ids.shape[1], cfg["rms_norm_eps"]
@@ -295,10 +295,12 @@ def llama_logits(w, cfg, ids):
         q, k = q.transpose(1, 2), k.transpose(1, 2)
         v = proj("v_proj").view(1, T, G, hd).transpose(1, 2)
         # SmolLM3 (modeling_smollm3.py): a layer marked 0 in no_rope_layers rotates neither.
-        if cfg.get("no_rope_layers", [1] * (i + 1))[i]:
+        if alibi is None and cfg.get("no_rope_layers", [1] * (i + 1))[i]:
             q, k = q * cos + rotate_half(q) * sin, k * cos + rotate_half(k) * sin
         k, v = k.repeat_interleave(H // G, dim=1), v.repeat_interleave(H // G, dim=1)
         s = (q @ k.transpose(-1, -2)) * cfg.get("attention_multiplier", 1 / math.sqrt(hd))
+        if alibi is not None:  # [H, T] biases by key position, added after the scaling
+            s = s + alibi.double()[None, :, None, :]
         o = (s.masked_fill(~mask, float("-inf")).softmax(-1) @ v).transpose(1, 2).reshape(1, T, H * hd)
         x = x + (o @ p(l + "self_attn.o_proj.weight").T + bias(l + "self_attn.o_proj.bias")) * residual
         m = rms_norm(x, p(l + "post_attention_layernorm.weight"), eps)
@@ -668,6 +670,108 @@ def write_internlm2(name):
         return llama_logits(weights, {**c, "rope_scaling": None}, ids)
 
     save_llama_family(name, cfg, stored, torch.bfloat16, torch.randint(0, 384, (1, 24)), as_llama, logits)
+
+
+def baichuan_interleave(n):
+    """modeling_baichuan.py's _get_interleave: ALiBi's slopes, past a power of two the next one's odd terms."""
+
+    def power_of_2(n):
+        start = 2 ** (-(2 ** -(math.log2(n) - 3)))
+        return [start * start**i for i in range(n)]
+
+    if math.log2(n).is_integer():
+        return power_of_2(n)
+    closest = 2 ** math.floor(math.log2(n))
+    return power_of_2(closest) + baichuan_interleave(2 * closest)[0::2][: n - closest]
+
+
+def write_baichuan(name, architecture):
+    """Baichuan models (modeling_baichuan.py, trust_remote_code): Llama's computation with Q, K and V
+    stacked in self_attn.W_pack, multi-head attention, and either rotary embeddings (BaiChuanForCausalLM,
+    Baichuan-7B) or, for BaichuanForCausalLM with another width than 4,096 (the 13B models, as vLLM
+    tells them apart), ALiBi: _gen_alibi_mask's slopes × key position added to the scaled scores
+    (6 heads here, so two slopes come from the next power of two). SentencePiece's tokenizer.model."""
+    import shutil
+
+    rope = architecture == "BaiChuanForCausalLM"
+    torch.manual_seed(3321 if rope else 3322)
+    directory = os.path.join(OUT, name)
+    os.makedirs(directory, exist_ok=True)
+    shutil.copyfile(os.path.join(OUT, "llama-spm", "tokenizer.model"), os.path.join(directory, "tokenizer.model"))
+    with open(os.path.join(directory, "tokenizer_config.json"), "w") as f:
+        json.dump(
+            {
+                "add_bos_token": False,
+                "add_eos_token": False,
+                "auto_map": {"AutoTokenizer": ["tokenization_baichuan.BaichuanTokenizer", None]},
+                "bos_token": "<s>",
+                "eos_token": "</s>",
+                "tokenizer_class": "BaichuanTokenizer",
+                "unk_token": "<unk>",
+            },
+            f,
+        )
+    H, d = (4, 32) if rope else (6, 48)
+    cfg = {
+        "architectures": [architecture],
+        "auto_map": {
+            "AutoConfig": "configuration_baichuan.BaichuanConfig",
+            "AutoModelForCausalLM": "modeling_baichuan." + architecture,
+        },
+        "bos_token_id": 1,
+        "eos_token_id": 2,
+        "hidden_act": "silu",
+        "hidden_size": d,
+        "initializer_range": 0.02,
+        "intermediate_size": 64,
+        **({"max_position_embeddings": 64} if rope else {"gradient_checkpointing": [False]}),
+        "model_max_length": 64,
+        "model_type": "baichuan",
+        "num_attention_heads": H,
+        "num_hidden_layers": 2,
+        "pad_token_id": 0,
+        "rms_norm_eps": 1e-06,
+        "tie_word_embeddings": False,
+        "torch_dtype": "float16" if rope else "bfloat16",
+        "transformers_version": "4.29.2",
+        "use_cache": True,
+        "vocab_size": 384,
+        **({} if rope else {"z_loss_weight": 0}),
+    }
+    # The reference reads Llama's names and fields: MHA, and the rotary base Baichuan hard-codes.
+    as_cfg = {**cfg, "num_key_value_heads": H, "rope_theta": 10000.0, "max_position_embeddings": 64}
+    w = llama_weights(as_cfg, qkv_bias=False, qk_std=0.3)
+    stored = {}
+    for n, t in w.items():
+        if ".self_attn.q_proj." in n:
+            l = n.split("self_attn.")[0]
+            stored[l + "self_attn.W_pack.weight"] = torch.cat(
+                [t, w[l + "self_attn.k_proj.weight"], w[l + "self_attn.v_proj.weight"]]
+            )
+        elif ".self_attn.k_proj." not in n and ".self_attn.v_proj." not in n:
+            stored[n] = t
+
+    def as_llama(t):
+        """W_pack taken apart as the modeling file does: proj.unflatten(-1, (3, hidden_size))."""
+        back = {}
+        for n, x in t.items():
+            if n.endswith("W_pack.weight"):
+                l = n.split("self_attn.")[0]
+                q, k, v = x.view(3, d, d)
+                back.update({l + "self_attn.q_proj.weight": q, l + "self_attn.k_proj.weight": k})
+                back[l + "self_attn.v_proj.weight"] = v
+            else:
+                back[n] = x
+        return back
+
+    def logits(weights, _c, ids):
+        T = ids.shape[1]
+        slopes = torch.tensor(baichuan_interleave(H), dtype=torch.float64)
+        alibi = None if rope else slopes[:, None] * torch.arange(T, dtype=torch.float64)[None, :]
+        return llama_logits(weights, as_cfg, ids, alibi=alibi)
+
+    dtype = torch.float16 if rope else torch.bfloat16
+    save_llama_family(name, cfg, stored, dtype, torch.randint(0, 384, (1, 24)), as_llama, logits)
 
 
 def llama_family_config(arch, model_type, vocab, **fields):
@@ -2899,6 +3003,10 @@ if __name__ == "__main__":
         write_sentencepiece_models()
         write_internlm2("internlm2-bf16")
         sys.exit(0)
+    if sys.argv[1:] == ["baichuan"]:  # only the Baichuan directories
+        write_baichuan("baichuan-7b-fp16", "BaiChuanForCausalLM")
+        write_baichuan("baichuan-13b-bf16", "BaichuanForCausalLM")
+        sys.exit(0)
     if sys.argv[1:] == ["opt"]:  # only the OPT directory
         write_opt("opt-fp16")
         write_opt_bin()
@@ -2997,4 +3105,6 @@ if __name__ == "__main__":
     write_bigcode("bigcode-fp16")
     write_sentencepiece_models()
     write_internlm2("internlm2-bf16")
+    write_baichuan("baichuan-7b-fp16", "BaiChuanForCausalLM")
+    write_baichuan("baichuan-13b-bf16", "BaichuanForCausalLM")
     write_torch_bins()

@@ -50,6 +50,9 @@ describe('published parameter counts', () => {
     ['bloom-1b7', 1_722_408_960],
     ['bloom-7b1', 7_069_016_064],
     ['bloom', 176_247_271_424],
+    // Baichuan 2: the sums of their config's tensors (Baichuan: 7.51B and 13.9B).
+    ['baichuan2-7b', 7_505_973_248],
+    ['baichuan2-13b', 13_896_668_160],
     // InternLM2: the sums of their config's tensors (InternLM: 1.89B, 7.74B, 19.86B).
     ['internlm2-1.8b', 1_889_110_016],
     ['internlm2-7b', 7_737_708_544],

@@ -536,6 +536,31 @@ export const ANALYZER_PRESETS: Record<string, AnalyzerPreset> = {
       tieEmbeddings: true,
     }),
   },
+  'baichuan2-7b': {
+    description: 'Baichuan 2 7B (MHA, RoPE, untied NormHead; BaichuanForCausalLM)',
+    config: llama({
+      vocabSize: 125696,
+      layers: 32,
+      dModel: 4096,
+      heads: 32,
+      kvHeads: 32,
+      ffnHidden: 11008,
+      normEps: 1e-6,
+    }),
+  },
+  'baichuan2-13b': {
+    description: 'Baichuan 2 13B (MHA, ALiBi, untied NormHead; BaichuanForCausalLM)',
+    config: llama({
+      vocabSize: 125696,
+      layers: 40,
+      dModel: 5120,
+      heads: 40,
+      kvHeads: 40,
+      ffnHidden: 13696,
+      normEps: 1e-6,
+      positions: 'alibi',
+    }),
+  },
   'internlm2-1.8b': {
     description: 'InternLM2 1.8B (GQA 8 KV heads, untied; InternLM2ForCausalLM)',
     config: llama({

@@ -24,7 +24,8 @@
 // (BloomForCausalLM: ALiBi instead of positions, a LayerNorm on the embeddings, Q/K/V fused head by head)
 // and MPT (MptForCausalLM, MosaicML's MPTForCausalLM: ALiBi, LayerNorms without biases, no biases)
 // and GPTBigCode (GPTBigCodeForCausalLM: StarCoder 1, SantaCoder: GPT-2's block with MQA and Linear layers)
-// and InternLM2 (InternLM2ForCausalLM: Llama's computation, Q/K/V fused by key/value group).
+// and InternLM2 (InternLM2ForCausalLM: Llama's computation, Q/K/V fused by key/value group)
+// and Baichuan (BaichuanForCausalLM, BaiChuanForCausalLM: MHA with Q/K/V in W_pack, RoPE or ALiBi).
 // Every field is either mapped, known not to change the
 // computation (dropout rates, token ids, bookkeeping), or refused by name: a config that asks for
 // something this runtime does not compute (rope scaling other than linear, Llama 3.1's or dynamic NTK
@@ -57,7 +58,8 @@ export type HfFamily =
   | 'gemma'
   | 'gemma2'
   | 'gemma3'
-  | 'internlm2';
+  | 'internlm2'
+  | 'baichuan';
 
 export const SUPPORTED_ARCHITECTURES: Record<string, HfFamily> = {
   GPT2LMHeadModel: 'gpt2',
@@ -83,6 +85,9 @@ export const SUPPORTED_ARCHITECTURES: Record<string, HfFamily> = {
   Qwen2ForCausalLM: 'qwen2',
   // InternLM's own class (trust_remote_code): Llama's computation under its own tensor names.
   InternLM2ForCausalLM: 'internlm2',
+  // Baichuan's classes (remote code): Baichuan-7B's BaiChuanForCausalLM, the 13B models' and Baichuan 2's BaichuanForCausalLM.
+  BaichuanForCausalLM: 'baichuan',
+  BaiChuanForCausalLM: 'baichuan',
   Qwen3ForCausalLM: 'qwen3',
   Phi3ForCausalLM: 'phi3',
   GemmaForCausalLM: 'gemma',
@@ -96,6 +101,7 @@ export const SUPPORTED_ARCHITECTURES: Record<string, HfFamily> = {
 export const FAMILY_ARCHITECTURE: Record<HfFamily, string> = {
   gpt2: 'GPT2LMHeadModel',
   internlm2: 'InternLM2ForCausalLM',
+  baichuan: 'BaichuanForCausalLM',
   bloom: 'BloomForCausalLM',
   mpt: 'MptForCausalLM',
   gpt_bigcode: 'GPTBigCodeForCausalLM',
@@ -191,6 +197,7 @@ type LlamaFamily = Exclude<
   | 'gemma2'
   | 'gemma3'
   | 'internlm2'
+  | 'baichuan'
 >;
 
 function field<T>(
@@ -1288,12 +1295,74 @@ function internlm2Config(cfg: Json, source: string): Partial<ModelConfig> {
   return llamaConfig(llama, source, 'llama');
 }
 
+const BAICHUAN_FIELDS = new Set([
+  ...LLAMA_CORE.filter((k) => !k.startsWith('rope_') && k !== 'num_key_value_heads'),
+  'model_max_length',
+  'auto_map',
+  'z_loss_weight',
+  '_from_model_config',
+]);
+
+/** Baichuan 2's vocabulary: its checkpoints (and only they) normalize the output head's rows (NormHead). */
+export const BAICHUAN2_VOCAB = 125696;
+
+/** Baichuan-7B's class, or BaichuanForCausalLM 4,096 wide (Baichuan 2 7B): rotary; the 13B models: ALiBi. */
+const baichuanRotary = (cfg: Json) =>
+  (cfg.architectures as unknown[] | undefined)?.[0] === 'BaiChuanForCausalLM' || cfg.hidden_size === 4096;
+
+/**
+ * Baichuan (remote code): Llama's computation with multi-head attention and Q/K/V stacked in
+ * W_pack. Which positions is not in config.json but in the modeling file each repository ships:
+ * rotary embeddings (base 10,000) for Baichuan-7B (BaiChuanForCausalLM) and Baichuan 2 7B, ALiBi for
+ * the 13B models — told apart, as vLLM tells them, by BaichuanForCausalLM's width (4,096: 7B).
+ * z_loss_weight only adds a training loss term.
+ */
+function baichuanConfig(cfg: Json, source: string): Partial<ModelConfig> {
+  refuseUnknown(cfg, BAICHUAN_FIELDS, source);
+  supported(cfg, 'hidden_act', (v) => v === 'silu', 'the SwiGLU feed-forward uses SiLU', source);
+  const { d, heads } = widthAndHeads(cfg, source, 'hidden_size', 'num_attention_heads');
+  const rope = baichuanRotary(cfg);
+  const context =
+    cfg.max_position_embeddings === undefined
+      ? field(cfg, 'model_max_length', source, isPosInt, 'a positive integer')
+      : field(cfg, 'max_position_embeddings', source, isPosInt, 'a positive integer');
+  return {
+    vocabSize: field(cfg, 'vocab_size', source, isPosInt, 'a positive integer'),
+    layers: field(cfg, 'num_hidden_layers', source, isPosInt, 'a positive integer'),
+    dModel: d,
+    heads,
+    kvHeads: heads,
+    context,
+    ffn: 'swiglu',
+    ffnHidden: field(cfg, 'intermediate_size', source, isPosInt, 'a positive integer'),
+    norm: 'rmsnorm',
+    normEps: field(cfg, 'rms_norm_eps', source, isPosNum, 'a positive number', 1e-6),
+    positions: rope ? 'rope' : 'alibi',
+    ...(rope && { ropeBase: 10000, ropeScaling: null }),
+    bias: false,
+    tieEmbeddings: field(cfg, 'tie_word_embeddings', source, isBool, 'true or false', false),
+  };
+}
+
 /**
  * What an import computes differently from how config.json might read, said to the user: dynamic
  * rotary scaling that never engages within the imported context.
  */
 export function configNotes(json: unknown): string[] {
   const cfg = (json ?? {}) as Json;
+  const notes: string[] = [];
+  if (cfg.model_type === 'baichuan') {
+    const rope = baichuanRotary(cfg);
+    notes.push(
+      `Baichuan's config.json does not say its positions: ${rope ? 'rotary embeddings (base 10,000)' : 'ALiBi'}, as its modeling file for ${rope ? 'the 7B models' : 'the 13B models (width other than 4,096)'} computes them`,
+    );
+    if (cfg.vocab_size === BAICHUAN2_VOCAB)
+      notes.push("Baichuan 2's NormHead: the output head's rows are divided by their length, as its forward pass does");
+  }
+  return [...notes, ...rotaryNotes(cfg)];
+}
+
+function rotaryNotes(cfg: Json): string[] {
   const scaling = (cfg.rope_parameters ?? cfg.rope_scaling) as Json | null | undefined;
   if ((scaling?.rope_type ?? scaling?.type) !== 'dynamic') return [];
   return [
@@ -1652,6 +1721,7 @@ const FAMILY_CONFIG: Record<HfFamily, (cfg: Json, source: string) => Partial<Mod
   qwen3: (cfg, source) => llamaConfig(cfg, source, 'qwen3'),
   phi3: (cfg, source) => llamaConfig(cfg, source, 'phi3'),
   internlm2: internlm2Config,
+  baichuan: baichuanConfig,
   gemma: gemma1Config,
   gemma2: (cfg, source) => gemmaConfig(cfg, source, 2),
   gemma3: (cfg, source) => gemmaConfig(cfg, source, 3),

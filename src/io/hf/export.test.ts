@@ -71,6 +71,7 @@ describe.each([
   // InternLM2 goes out as Llama; llama-spm's tokenizer.model as the tokenizer.json transformers converts it to.
   'internlm2-bf16',
   'llama-spm',
+  'baichuan-7b-fp16',
   'opt-fp16',
   'opt-bin',
   ...SAME_FILES,
@@ -92,7 +93,7 @@ describe.each([
         : first.architecture
             .replace(/^Mistral/, 'Llama')
             .replace(/^MPT/, 'Mpt')
-            .replace(/^InternLM2/, 'Llama')
+            .replace(/^(InternLM2|BaiChuan)/, 'Llama')
             .replace('ForConditionalGeneration', 'ForCausalLM'),
     );
   });

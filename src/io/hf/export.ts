@@ -1696,6 +1696,8 @@ const FAMILY_TENSORS: Record<HfFamily, (lm: TransformerLM) => Record<string, Ten
   phi3: llamaTensors,
   // Never chosen by exportFamily: an imported InternLM2 goes out as LlamaForCausalLM.
   internlm2: llamaTensors,
+  // Likewise: a Baichuan with rotary embeddings goes out as LlamaForCausalLM, its NormHead applied.
+  baichuan: llamaTensors,
   granite: llamaTensors,
   smollm3: llamaTensors,
   olmo2: llamaTensors,

@@ -12,10 +12,11 @@ import { TransformerLM } from '../../model/transformer.js';
 import { noGrad } from '../../tensor/tensor.js';
 import { relativeDiff } from '../../verify/fixture.js';
 import { loadCheckpoint, saveWeightsCheckpoint } from '../checkpoint.js';
-import { readSafetensors, toFloat32 } from '../safetensors.js';
+import { readSafetensors, toFloat32, writeSafetensors } from '../safetensors.js';
 import { directoryReader } from './files-node.js';
 import { importHuggingFace } from './import.js';
-import { openHfModel } from './model.js';
+import { fromBuffers, openHfModel } from './model.js';
+import { modelConfigFromHf } from './config.js';
 import { pairRow, reorderRotaryRows } from './tensors.js';
 import { DEFAULT_TRAIN } from '../../train/trainer.js';
 
@@ -92,6 +93,8 @@ describe.each([
   ['stablelm-12b-bf16', 'StableLmForCausalLM', 'BF16'],
   ['bigcode-fp16', 'GPTBigCodeForCausalLM', 'F16'],
   ['internlm2-bf16', 'InternLM2ForCausalLM', 'BF16'],
+  ['baichuan-7b-fp16', 'BaiChuanForCausalLM', 'F16'],
+  ['baichuan-13b-bf16', 'BaichuanForCausalLM', 'BF16'],
   // The same weights as PyTorch checkpoints (torch.save's zip of a pickled state dict).
   ['gptj-bin', 'GPTJForCausalLM', 'F16'],
   ['gptj-bin-zip64', 'GPTJForCausalLM', 'F16'],
@@ -156,7 +159,7 @@ describe('bad model directories are refused, naming the file and what is wrong',
       'an unknown architecture',
       'gpt2-hub',
       editJSON('config.json', (j) => (j.architectures = ['BertForMaskedLM'])),
-      /config\.json: "architectures" is \["BertForMaskedLM"\]; supported: GPT2LMHeadModel, BloomForCausalLM, MptForCausalLM, MPTForCausalLM, GPTBigCodeForCausalLM, GPTNeoForCausalLM, OPTForCausalLM, GPTNeoXForCausalLM, PhiForCausalLM, GPTJForCausalLM, FalconForCausalLM, StableLmForCausalLM, CohereForCausalLM, GraniteForCausalLM, SmolLM3ForCausalLM, Olmo2ForCausalLM, Starcoder2ForCausalLM, LlamaForCausalLM, MistralForCausalLM, Qwen2ForCausalLM, InternLM2ForCausalLM, Qwen3ForCausalLM, Phi3ForCausalLM/,
+      /config\.json: "architectures" is \["BertForMaskedLM"\]; supported: GPT2LMHeadModel, BloomForCausalLM, MptForCausalLM, MPTForCausalLM, GPTBigCodeForCausalLM, GPTNeoForCausalLM, OPTForCausalLM, GPTNeoXForCausalLM, PhiForCausalLM, GPTJForCausalLM, FalconForCausalLM, StableLmForCausalLM, CohereForCausalLM, GraniteForCausalLM, SmolLM3ForCausalLM, Olmo2ForCausalLM, Starcoder2ForCausalLM, LlamaForCausalLM, MistralForCausalLM, Qwen2ForCausalLM, InternLM2ForCausalLM, BaichuanForCausalLM, BaiChuanForCausalLM, Qwen3ForCausalLM, Phi3ForCausalLM/,
     ],
     [
       'dynamic rope scaling that engages inside the context',
@@ -1103,5 +1106,110 @@ describe('bad model directories are refused, naming the file and what is wrong',
     expect(() => importHuggingFace(directoryReader(dir))).toThrow(
       /tensor "wte\.weight" has dtype I32; only floating-point weights/,
     );
+  });
+});
+
+describe("Baichuan 2's NormHead", () => {
+  // Baichuan 2 is told by its vocabulary (125,696, as vLLM tells it): a one-layer model that size.
+  const d = 16,
+    vocab = 125_696;
+  const random = (n: number, seed: number) => Float32Array.from({ length: n }, (_, i) => Math.sin(i * 12.9898 + seed));
+  const shapes: Record<string, number[]> = {
+    'model.embed_tokens.weight': [vocab, d],
+    'model.layers.0.input_layernorm.weight': [d],
+    'model.layers.0.self_attn.W_pack.weight': [3 * d, d],
+    'model.layers.0.self_attn.o_proj.weight': [d, d],
+    'model.layers.0.post_attention_layernorm.weight': [d],
+    'model.layers.0.mlp.gate_proj.weight': [32, d],
+    'model.layers.0.mlp.up_proj.weight': [32, d],
+    'model.layers.0.mlp.down_proj.weight': [d, 32],
+    'model.norm.weight': [d],
+    'lm_head.weight': [vocab, d],
+  };
+  const tensors = Object.fromEntries(
+    Object.entries(shapes).map(([name, shape], i) => [
+      name,
+      {
+        shape,
+        data: random(
+          shape.reduce((a, b) => a * b),
+          i,
+        ),
+        dtype: 'F32' as const,
+      },
+    ]),
+  );
+  const config = {
+    architectures: ['BaichuanForCausalLM'],
+    model_type: 'baichuan',
+    hidden_act: 'silu',
+    hidden_size: d,
+    intermediate_size: 32,
+    model_max_length: 16,
+    num_attention_heads: 2,
+    num_hidden_layers: 1,
+    rms_norm_eps: 1e-6,
+    tie_word_embeddings: false,
+    vocab_size: vocab,
+  };
+  const model = openHfModel(
+    fromBuffers({
+      'config.json': new TextEncoder().encode(JSON.stringify(config)),
+      'model.safetensors': writeSafetensors(tensors),
+      'tokenizer.model': readFileSync(join(FIXTURES, 'llama-spm', 'tokenizer.model')),
+    }),
+  );
+
+  it('divides each row of the output head by its length, as its forward pass does', () => {
+    const head = model.read('head.weight'),
+      stored = tensors['lm_head.weight'].data;
+    for (const row of [0, 1, 4_000, vocab - 1]) {
+      const r = stored.subarray(row * d, (row + 1) * d);
+      const length = Math.hypot(...r);
+      expect([...head.subarray(row * d, (row + 1) * d)].map((x) => x * length)).toEqual(
+        [...r].map((x) => expect.closeTo(x, 6)),
+      );
+    }
+    expect(model.notes).toContain(
+      "Baichuan 2's NormHead: the output head's rows are divided by their length, as its forward pass does",
+    );
+  });
+
+  it("reads rotary embeddings for BaichuanForCausalLM 4,096 wide (Baichuan 2 7B's config.json)", () => {
+    const seven = modelConfigFromHf(
+      {
+        architectures: ['BaichuanForCausalLM'],
+        auto_map: { AutoConfig: 'configuration_baichuan.BaichuanConfig' },
+        bos_token_id: 1,
+        eos_token_id: 2,
+        hidden_act: 'silu',
+        hidden_size: 4096,
+        initializer_range: 0.02,
+        intermediate_size: 11008,
+        max_position_embeddings: 4096,
+        model_max_length: 4096,
+        model_type: 'baichuan',
+        num_attention_heads: 32,
+        num_hidden_layers: 32,
+        pad_token_id: 0,
+        rms_norm_eps: 1e-6,
+        tie_word_embeddings: false,
+        tokenizer_class: 'BaichuanTokenizer',
+        torch_dtype: 'bfloat16',
+        transformers_version: '4.29.2',
+        use_cache: true,
+        vocab_size: 125696,
+        z_loss_weight: 0,
+      },
+      'config.json',
+    );
+    expect(seven.config).toMatchObject({ positions: 'rope', ropeBase: 10000, kvHeads: 32, context: 4096 });
+  });
+
+  it('reads ALiBi for a width other than 4,096, and only the head is normalized', () => {
+    expect(model.config.positions).toBe('alibi');
+    expect([...model.read('embed.weight').subarray(0, d)]).toEqual([
+      ...tensors['model.embed_tokens.weight'].data.subarray(0, d),
+    ]);
   });
 });

@@ -144,10 +144,10 @@ const tokenText = (t: unknown): string | null =>
       : null;
 
 function readTokenizer(reader: HfFileReader, family: HfFamily): HfBpeTokenizer {
-  // Llama's, Phi-3's and InternLM2's SentencePiece tokenizers add <s> unless told not to,
+  // Llama's, Phi-3's, InternLM2's and Baichuan's SentencePiece tokenizers add <s> unless told not to,
   // Gemma's (GemmaTokenizer) <bos>.
   const gemma = family === 'gemma' || family === 'gemma2' || family === 'gemma3';
-  const llamaTokenizer = family === 'llama' || family === 'phi3' || family === 'internlm2' || gemma;
+  const llamaTokenizer = ['llama', 'phi3', 'internlm2', 'baichuan'].includes(family) || gemma;
   // OPT's GPT2Tokenizer starts every text with </s>, which also ends it.
   let specials: SpecialTokens = gemma
     ? { bos: '<bos>', eos: '<eos>' }

@@ -16,7 +16,7 @@
 import { headSize, rotaryDims, type ModelConfig } from '../../model/config.js';
 import { parameterLayout } from '../../model/parameters.js';
 import { toFloat32, type Dtype, type StoredTensor } from '../safetensors.js';
-import { HfImportError, type HfFamily } from './config.js';
+import { BAICHUAN2_VOCAB, HfImportError, type HfFamily } from './config.js';
 
 /** Where one shareformer parameter comes from: a tensor, maybe transposed, maybe a block of its rows. */
 export interface Recipe {
@@ -46,6 +46,8 @@ export interface Recipe {
   pairsToHalves?: { size: number; rotated: number };
   /** Stored with more dimensions than the parameter (Command R+'s [heads, head size] gains): same elements, in order. */
   flatten?: boolean;
+  /** Baichuan 2's NormHead: each row divided by its Euclidean length (torch's F.normalize, eps 1e-12). */
+  unitRows?: boolean;
   /** Tensors whose elements follow `from`'s in the parameter (StableLM 2 12B's one LayerNorm per head: norms.1, norms.2, …). */
   also?: string[];
 }
@@ -383,6 +385,23 @@ function internlm2Recipe(name: string, c: ModelConfig, p: string): Recipe | null
   return from ? direct(`layers.${m[1]}.${from}.weight`) : null;
 }
 
+/** Baichuan: Llama's names, Q/K/V stacked in self_attn.W_pack, Baichuan 2's head normalized row by row. */
+function baichuanRecipe(name: string, c: ModelConfig, p: string): Recipe | null {
+  if (name === 'head.weight')
+    return { from: 'lm_head.weight', transpose: false, ...(c.vocabSize === BAICHUAN2_VOCAB && { unitRows: true }) };
+  const m = /^layers\.(\d+)\.attn\.([qkv])\.weight$/.exec(name);
+  if (!m) return llamaRecipe(name, p);
+  const d = c.dModel,
+    at = 'qkv'.indexOf(m[2]!);
+  return {
+    from: `${p}layers.${m[1]}.self_attn.W_pack.weight`,
+    transpose: false,
+    rows: [at * d, (at + 1) * d],
+    fusedRows: 3 * d,
+    fused: 'Q/K/V',
+  };
+}
+
 function falconRecipe(name: string, c: ModelConfig, p: string, norms: 1 | 2): Recipe | null {
   const direct = (from: string): Recipe => ({ from: p + from, transpose: false });
   if (name === 'embed.weight') return direct('word_embeddings.weight');
@@ -583,6 +602,7 @@ const FAMILY_NAME: Record<HfFamily, string> = {
   gemma2: 'Gemma 2',
   gemma3: 'Gemma 3',
   internlm2: 'InternLM2',
+  baichuan: 'Baichuan',
 };
 
 type RecipeOf = (name: string, c: ModelConfig, prefix: string, norms: 1 | 2) => Recipe | null;
@@ -603,6 +623,7 @@ const FAMILY_RECIPE: Record<HfFamily, RecipeOf> = {
   cohere: cohereRecipe,
   phi3: phi3Recipe,
   internlm2: internlm2Recipe,
+  baichuan: baichuanRecipe,
   gemma: (name, _c, p) => gemma1Recipe(name, p),
   gemma2: (name, _c, p) => gemmaRecipe(name, p),
   gemma3: (name, _c, p) => gemmaRecipe(name, p),
@@ -703,9 +724,23 @@ function checkDtype(name: string, dtype: Dtype, source: string): void {
 }
 
 /** Applies a recipe to the stored tensor: float32, transposed and sliced as shareformer stores it. */
+/** Each row of a [rows, width] matrix over its length, as torch.nn.functional.normalize (eps 1e-12). */
+function unitRows(data: Float32Array, width: number): Float32Array {
+  const out = new Float32Array(data.length);
+  for (let at = 0; at < data.length; at += width) {
+    const row = data.subarray(at, at + width);
+    let sum = 0;
+    for (const x of row) sum += x * x;
+    const scale = 1 / Math.max(Math.sqrt(sum), 1e-12);
+    for (let i = 0; i < width; i++) out[at + i] = row[i]! * scale;
+  }
+  return out;
+}
+
 export function applyRecipe(r: Recipe, t: StoredTensor): Float32Array {
   const data = toFloat32(t, r.from);
   if (r.plusOne) return data.map((w) => w + 1);
+  if (r.unitRows) return unitRows(data, t.shape[1]!);
   if (r.pairsToHalves) {
     const width = r.flatten ? 1 : t.shape[1]!;
     return reorderRotaryRows(data, r.pairsToHalves.size, width, r.pairsToHalves.rotated);
