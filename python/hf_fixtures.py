@@ -264,11 +264,20 @@ def llama_logits(w, cfg, ids, alibi=None):
     d, H, G = cfg["hidden_size"], cfg["num_attention_heads"], cfg["num_key_value_heads"]
     hd, T, eps = cfg.get("head_dim", d // H), ids.shape[1], cfg["rms_norm_eps"]
     inv = 1.0 / (cfg["rope_theta"] ** (torch.arange(0, hd, 2, dtype=torch.float64) / hd))
-    if cfg.get("rope_scaling"):
-        inv = llama3_inv_freq(inv, cfg["rope_scaling"])
+    scaling, mscale = cfg.get("rope_scaling"), 1.0
+    if scaling and scaling.get("type") == "longrope":
+        # transformers' _compute_longrope_parameters within the original context: the short factors,
+        # and cos and sin multiplied by the attention factor.
+        original = cfg["original_max_position_embeddings"]
+        assert T <= original
+        factor = cfg["max_position_embeddings"] / original
+        mscale = math.sqrt(1 + math.log(factor) / math.log(original)) if factor > 1 else 1.0
+        inv = inv / torch.tensor(scaling["short_factor"], dtype=torch.float64)
+    elif scaling:
+        inv = llama3_inv_freq(inv, scaling)
     freqs = torch.outer(torch.arange(T, dtype=torch.float64), inv)
     emb = torch.cat((freqs, freqs), dim=-1)
-    cos, sin = emb.cos(), emb.sin()
+    cos, sin = emb.cos() * mscale, emb.sin() * mscale
     mask = torch.tril(torch.ones(T, T, dtype=torch.bool))
     # transformers' sliding_window_overlay: key k is seen from q when k > q − window (Qwen2 and SmolLM3
     # only when use_sliding_window).
@@ -1149,13 +1158,15 @@ def write_qwen3(name):
     save_llama_family(name, cfg, w, torch.bfloat16, torch.randint(0, vocab - 1, (1, 24)))
 
 
-def write_phi3(name):
+def write_phi3(name, longrope=False):
     """A Phi-3-style model (modeling_phi3.py): Llama's computation with Q, K, V fused in qkv_proj and
     gate over up in gate_up_proj, GQA, untied, bf16, a sliding_window of 16 over 24 tokens (the
     expected logits apply transformers' window mask, so the last 8 positions no longer see the
     first), and an embedding padded past the tokenizer (400 rows for 384 tokens, as Phi-3's 32,064
-    for 32,011). Llama's SentencePiece tokenizer files, as Phi-3 uses them."""
-    torch.manual_seed(3301)
+    for 32,011). Llama's SentencePiece tokenizer files, as Phi-3 uses them. longrope: Phi-3.5-mini's
+    LongRoPE instead of a window, its original context 32 of 128 (the expected logits use the short
+    factors and the attention factor √(1 + ln 4 / ln 32), as transformers does within 32 positions)."""
+    torch.manual_seed(3331 if longrope else 3301)
     directory = os.path.join(OUT, name)
     os.makedirs(directory, exist_ok=True)
     for f in ("tokenizer.json", "tokenizer_config.json"):
@@ -1172,13 +1183,17 @@ def write_phi3(name):
         bos_token_id=1,
         embd_pdrop=0.0,
         eos_token_id=2,
-        original_max_position_embeddings=64,
+        **({"max_position_embeddings": 128} if longrope else {}),
+        original_max_position_embeddings=32 if longrope else 64,
         pad_token_id=0,
         resid_pdrop=0.0,
         rms_norm_eps=1e-5,
-        rope_scaling=None,
+        # Phi-3.5-mini's kind of LongRoPE: factors per frequency (4 for heads of 8), 4× the context.
+        rope_scaling={"long_factor": [1.0, 2.5, 9.0, 30.0], "short_factor": [1.0, 1.25, 1.6, 3.2], "type": "longrope"}
+        if longrope
+        else None,
         rope_theta=10000.0,
-        sliding_window=16,
+        sliding_window=256 if longrope else 16,
         tie_word_embeddings=False,
         torch_dtype="bfloat16",
         transformers_version="4.40.2",
@@ -3055,8 +3070,9 @@ if __name__ == "__main__":
     if sys.argv[1:] == ["gemma1"]:  # only the Gemma (1) directory
         write_gemma1("gemma-bf16", "gemma3-bf16")
         sys.exit(0)
-    if sys.argv[1:] == ["phi3"]:  # only the Phi-3 directory
+    if sys.argv[1:] == ["phi3"]:  # only the Phi-3 directories
         write_phi3("phi3-bf16")
+        write_phi3("phi35-longrope-bf16", longrope=True)
         sys.exit(0)
     if sys.argv[1:] == ["qwen3"]:  # only the Qwen3 directory
         write_qwen3("qwen3-bf16")
@@ -3086,6 +3102,7 @@ if __name__ == "__main__":
     write_llama31("llama31-rope-scaled")
     write_qwen3("qwen3-bf16")
     write_phi3("phi3-bf16")
+    write_phi3("phi35-longrope-bf16", longrope=True)
     write_gemma3("gemma3-bf16")
     write_gemma3_multimodal("gemma3-multimodal-bf16", "gemma3-bf16")
     write_gemma2("gemma2-bf16", "gemma3-bf16")

@@ -285,6 +285,16 @@ describe.skipIf(noTorch)('the PyTorch package (python/shareformer)', () => {
         ropeScaling: { type: 'llama3', factor: 8, lowFreqFactor: 1, highFreqFactor: 64, originalContext: 512 },
       }),
     },
+    {
+      file: "Phi-3.5's LongRoPE within its original context",
+      config: resolveConfig({
+        ...qwen2Style,
+        qkvBias: false,
+        dModel: 32,
+        ropeScaling: { type: 'longrope', factors: [1, 1.5, 4, 12] },
+        attentionScalar: 4,
+      }),
+    },
   ].map(({ file, config }) => {
     const plan = planOf(config);
     return {

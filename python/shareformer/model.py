@@ -114,7 +114,7 @@ class ShareformerLM(nn.Module):
         return self._rms(t, f"{name}.weight") if self.config["qkNorm"] else t
 
     def _inverse_frequencies(self, d, device, local=False):
-        """base^(-2i/d), rescaled as the config asks (transformers' llama3 or linear rope);
+        """base^(-2i/d), rescaled as the config asks (transformers' llama3, linear or longrope);
         local: the windowed layers' own base, unscaled (Gemma 3)."""
         base = self.config["ropeLocalBase"] if local else self.config["ropeBase"]
         inv = base ** (-torch.arange(0, d, 2, dtype=torch.float64, device=device) / d)
@@ -123,6 +123,8 @@ class ShareformerLM(nn.Module):
             return inv
         if s["type"] == "linear":  # position interpolation: every frequency divided by the factor
             return inv / s["factor"]
+        if s["type"] == "longrope":  # Phi-3's short factors, one per frequency
+            return inv / torch.tensor(s["factors"], dtype=torch.float64, device=device)
         old, low, high, factor = s["originalContext"], s["lowFreqFactor"], s["highFreqFactor"], s["factor"]
         wavelength = 2 * math.pi / inv
         smooth = (old / wavelength - low) / (high - low)

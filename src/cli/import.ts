@@ -77,7 +77,9 @@ function runImport(opts: ImportOpts): void {
         ? ''
         : r.type === 'linear'
           ? `, RoPE positions interpolated ×${r.factor}${config.ropeLocalBase ? ' in the full-attention layers' : ''}`
-          : `, RoPE rescaled as Llama 3.1 (×${r.factor} beyond ${r.originalContext.toLocaleString()})`;
+          : r.type === 'longrope'
+            ? ", LongRoPE's short factors"
+            : `, RoPE rescaled as Llama 3.1 (×${r.factor} beyond ${r.originalContext.toLocaleString()})`;
       const width = config.headDim ? ` of ${config.headDim}` : '';
       const qkv = `${config.qkvBias && !config.bias ? ', Q/K/V biases' : ''}${config.qkNorm && !config.qkNormFull ? ', query/key head norms' : ''}${rotaryText(config)}${windowText(config)}${config.embedScale ? ', scaled embeddings' : ''}${config.embedNorm ? ', a LayerNorm on the embeddings' : ''}${config.positions === 'alibi' ? ', ALiBi' : ''}${config.postNorms ? ', norms after attention and FFN' : ''}${config.ffn === 'relu' ? ', a ReLU MLP' : ''}${blockText(config)}${capsText(config)}`;
       console.log(

@@ -268,6 +268,10 @@ export const modelConfigSchema = z.strictObject({
         originalContext: z.number().int().min(1).max(CONFIG_LIMITS.context),
       }),
       z.strictObject({ type: z.literal('linear'), factor: z.number().gt(0).max(1e6) }),
+      z.strictObject({
+        type: z.literal('longrope'),
+        factors: z.array(z.number().gt(0).max(1e6)).min(1).max(CONFIG_LIMITS.dModel),
+      }),
     ])
     .nullable(),
   bias: z.boolean(),
@@ -350,6 +354,11 @@ export function resolveConfig(partial: Partial<ModelConfig> = {}): ModelConfig {
     throw new ConfigError('alibiScale', `scales ALiBi's slopes, but positions is ${c.positions}`);
   if (c.ropeScaling && c.positions !== 'rope')
     throw new ConfigError('ropeScaling', `rescales rotary embeddings, but positions is ${c.positions}`);
+  if (c.ropeScaling?.type === 'longrope' && c.ropeScaling.factors.length * 2 !== rotaryDims(c))
+    throw new ConfigError(
+      'ropeScaling',
+      `has ${c.ropeScaling.factors.length} LongRoPE factors; the ${rotaryDims(c)} rotated dimensions of a head need ${rotaryDims(c) / 2}`,
+    );
   if (c.ropeScaling?.type === 'llama3' && c.ropeScaling.highFreqFactor <= c.ropeScaling.lowFreqFactor)
     throw new ConfigError('ropeScaling', 'highFreqFactor must exceed lowFreqFactor');
   if (c.attentionOutBias && (c.attentionBias || !c.bias))

@@ -1135,7 +1135,12 @@ const PHI3_FIELDS = new Set([...LLAMA_FIELDS, 'original_max_position_embeddings'
  * (all four numbers given). Dynamic, YaRN and the rest compute other frequencies or scale
  * attention: refused by name, as is a partial rotary factor.
  */
-function rotary(cfg: Json, source: string): Pick<ModelConfig, 'ropeBase' | 'ropeScaling'> {
+function rotary(
+  cfg: Json,
+  source: string,
+  // LongRoPE's context and score scale are read by Llama-style configs only (Phi-3's).
+  longrope = false,
+): Pick<ModelConfig, 'ropeBase' | 'ropeScaling'> & Partial<Pick<ModelConfig, 'context' | 'attentionScalar'>> {
   const inOne = cfg.rope_parameters !== undefined && cfg.rope_parameters !== null;
   const name = inOne ? 'rope_parameters' : 'rope_scaling';
   const v = inOne ? cfg.rope_parameters : cfg.rope_scaling;
@@ -1184,9 +1189,10 @@ function rotary(cfg: Json, source: string): Pick<ModelConfig, 'ropeBase' | 'rope
       );
     return { ropeBase, ropeScaling: null };
   }
+  if (type === 'longrope' && longrope) return longRope(cfg, s, where, ropeBase, refuse);
   if (type !== 'llama3')
     refuse(
-      'rotary embeddings without scaling, with "linear" position interpolation, Llama 3.1\'s "llama3" rescaling or "dynamic" NTK scaling within the original context',
+      'rotary embeddings without scaling, with "linear" position interpolation, Llama 3.1\'s "llama3" rescaling, or "dynamic" NTK or "longrope" scaling within the original context',
     );
   for (const k of ['factor', 'low_freq_factor', 'high_freq_factor', 'original_max_position_embeddings']) known.add(k);
   const extra = Object.keys(s).filter((k) => !known.has(k));
@@ -1200,6 +1206,73 @@ function rotary(cfg: Json, source: string): Pick<ModelConfig, 'ropeBase' | 'rope
       highFreqFactor: field(s, 'high_freq_factor', where, isPosNum, 'a positive number'),
       originalContext: field(s, 'original_max_position_embeddings', where, isPosInt, 'a positive integer'),
     },
+  };
+}
+
+/**
+ * Phi-3's LongRoPE (Phi-3 128k, Phi-3.5-mini) read for its original context, where transformers uses
+ * the short factors: each inverse frequency divided by its factor, and cos and sin multiplied by the
+ * attention factor — on a fully rotated head, the scores by its square, which is what attentionScalar
+ * holds. The long factors, used only past original_max_position_embeddings, are not computed: the
+ * imported context is the original one.
+ */
+function longRope(
+  cfg: Json,
+  s: Json,
+  where: string,
+  ropeBase: number,
+  refuse: (why: string) => never,
+): Pick<ModelConfig, 'ropeBase' | 'ropeScaling' | 'context'> & Partial<Pick<ModelConfig, 'attentionScalar'>> {
+  const known = new Set([
+    'rope_type',
+    'type',
+    'rope_theta',
+    'short_factor',
+    'long_factor',
+    'factor',
+    'attention_factor',
+    'original_max_position_embeddings',
+  ]);
+  const extra = Object.keys(s).filter((k) => !known.has(k));
+  if (extra.length > 0) refuse(`unknown field ${JSON.stringify(extra[0])} for LongRoPE`);
+  if (cfg.partial_rotary_factor !== undefined && cfg.partial_rotary_factor !== 1)
+    refuse('LongRoPE on part of each head scales only its rotated dimensions, which this runtime does not compute');
+  const factors = (name: string) => {
+    const v = s[name];
+    if (!Array.isArray(v) || v.length === 0 || !v.every(isPosNum))
+      refuse(`"${name}" must be a list of positive numbers`);
+    return v as number[];
+  };
+  const short = factors('short_factor');
+  factors('long_factor');
+  const original = field(
+    { original_max_position_embeddings: s.original_max_position_embeddings ?? cfg.original_max_position_embeddings },
+    'original_max_position_embeddings',
+    where,
+    isPosInt,
+    'a positive integer',
+  );
+  const longest = field(cfg, 'max_position_embeddings', where, isPosInt, 'a positive integer');
+  const factor = longest / original;
+  const attention =
+    s.attention_factor !== undefined && s.attention_factor !== null
+      ? field(s, 'attention_factor', where, isPosNum, 'a positive number')
+      : factor <= 1
+        ? 1
+        : Math.sqrt(1 + Math.log(factor) / Math.log(original));
+  const width =
+    typeof cfg.head_dim === 'number' ? cfg.head_dim : Number(cfg.hidden_size) / Number(cfg.num_attention_heads);
+  for (const name of ['short_factor', 'long_factor'])
+    if ((s[name] as number[]).length * 2 !== width)
+      refuse(
+        `"${name}" has ${(s[name] as number[]).length} factors; heads of ${width} need ${width / 2}, one per rotated pair`,
+      );
+  return {
+    ropeBase,
+    ropeScaling: { type: 'longrope', factors: short },
+    context: Math.min(original, longest),
+    // Scores are scaled by 1/√attentionScalar; the rotated q and k each carry the factor: m² in all.
+    ...(attention !== 1 && { attentionScalar: width / attention ** 4 }),
   };
 }
 
@@ -1247,10 +1320,12 @@ function llamaShape(cfg: Json, source: string, defaultHeadDim?: number): Shape {
 function llamaConfig(cfg: Json, source: string, family: LlamaFamily): Partial<ModelConfig> {
   refuseUnknown(cfg, family === 'phi3' ? PHI3_FIELDS : LLAMA_FIELDS, source);
   const shape = llamaShape(cfg, source);
-  const { layers, context } = shape;
   supported(cfg, 'partial_rotary_factor', (v) => v === 1, 'rotary embeddings over the whole head', source);
   supported(cfg, 'hidden_act', (v) => v === 'silu', 'the SwiGLU feed-forward uses SiLU', source);
-  const rope = rotary(cfg, source);
+  const rope = rotary(cfg, source, true);
+  // LongRoPE's models are imported for their original context.
+  const { layers } = shape,
+    context = rope.context ?? shape.context;
   supported(cfg, 'attention_bias', (v) => v === false, 'Llama-style models have no attention biases here', source);
   supported(cfg, 'mlp_bias', (v) => v === false, 'Llama-style models have no feed-forward biases here', source);
   supported(
@@ -1364,7 +1439,14 @@ export function configNotes(json: unknown): string[] {
 
 function rotaryNotes(cfg: Json): string[] {
   const scaling = (cfg.rope_parameters ?? cfg.rope_scaling) as Json | null | undefined;
-  if ((scaling?.rope_type ?? scaling?.type) !== 'dynamic') return [];
+  const type = scaling?.rope_type ?? scaling?.type;
+  if (type === 'longrope') {
+    const original = scaling?.original_max_position_embeddings ?? cfg.original_max_position_embeddings;
+    return [
+      `LongRoPE: imported for its original context of ${String(original)} positions, where transformers applies its short factors and attention factor, as here; the long factors (to max_position_embeddings ${String(cfg.max_position_embeddings)}) are not computed`,
+    ];
+  }
+  if (type !== 'dynamic') return [];
   return [
     `rope scaling "dynamic" changes the rotary base only past ${String(cfg.max_position_embeddings)} positions, the imported context: within it the model computes plain RoPE, as here`,
   ];

@@ -717,3 +717,10 @@ it('a byte-level tokenizer keeps its split, NFC and non-special added tokens thr
   expect([...tokenizer.encode(text)]).toContain(256);
   expect(back.toJSON()).toEqual({ ...tokenizer.toJSON(), unkId: null });
 });
+
+it('refuses to export a LongRoPE import, which holds only the original context’s short factors', () => {
+  const first = importHuggingFace(directoryReader(join(FIXTURES, 'phi35-longrope-bf16')));
+  expect(() => exportHuggingFace(first.lm, first.tokenizer)).toThrow(
+    /^LongRoPE was imported for the original context only \(its short factors; the long ones are not kept\)/,
+  );
+});

@@ -85,6 +85,10 @@ export function exportFamily(c: ModelConfig): HfFamily {
       `Hugging Face's stock classes have every layer compute its own attention probabilities; this model reuses them across layers (${plan}), which they cannot express`,
     );
   }
+  if (c.ropeScaling?.type === 'longrope')
+    throw new HfExportError(
+      "LongRoPE was imported for the original context only (its short factors; the long ones are not kept), so no config.json written from it would extend the context as the original's does: keep it as a shareformer checkpoint, or export the original model's files",
+    );
   if (c.embedDim > 0)
     throw new HfExportError(
       `the factorized embedding (embedDim ${c.embedDim}) has no place in a stock Hugging Face layout (each has one token-embedding matrix of the model's width)`,
@@ -1628,8 +1632,10 @@ function hfConfig(family: HfFamily, lm: TransformerLM, tokenizer: Tokenizer): Re
     };
   }
   const r = c.ropeScaling;
+  // exportFamily refused LongRoPE already.
   const rope_scaling =
     r &&
+    r.type !== 'longrope' &&
     (r.type === 'linear'
       ? { rope_type: 'linear', factor: r.factor }
       : {

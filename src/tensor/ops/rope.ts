@@ -1,6 +1,6 @@
 // Rotary position embedding (rotate-half convention, as GPT-NeoX and Llama) on [B, H, T, D] — over
 // the whole head or its first R dimensions (partial rotary) — and its inverse frequencies:
-// base^(−2i/R), optionally rescaled as Llama 3.1+ does for long contexts.
+// base^(−2i/R), optionally rescaled as Llama 3.1+ (or Phi-3's LongRoPE) does for long contexts.
 import { backend } from '../../backend/backend.js';
 import { takeBuffer } from '../pool.js';
 import { OpError, type Tensor, expectTensors, formatShape, result } from '../tensor.js';
@@ -24,13 +24,24 @@ export interface LinearScaling {
   factor: number;
 }
 
-export type RopeScaling = Llama3Scaling | LinearScaling;
+/**
+ * Phi-3's LongRoPE ("rope_type": "longrope") within its original context: inverse frequency i
+ * divided by factors[i] (config.json's short_factor). Its attention factor, which multiplies every
+ * rotated query and key, is the model's attentionScalar (full-head rotary only).
+ */
+export interface LongRopeScaling {
+  type: 'longrope';
+  factors: number[];
+}
+
+export type RopeScaling = Llama3Scaling | LinearScaling | LongRopeScaling;
 
 /** The D/2 inverse frequencies pair i rotates by, per position. */
 export function ropeInverseFrequencies(dim: number, base: number, scaling: RopeScaling | null = null): Float64Array {
   const inv = Float64Array.from({ length: dim / 2 }, (_, i) => base ** ((-2 * i) / dim));
   if (!scaling) return inv;
   if (scaling.type === 'linear') return inv.map((f) => f / scaling.factor);
+  if (scaling.type === 'longrope') return inv.map((f, i) => f / scaling.factors[i]!);
   const { factor, lowFreqFactor: low, highFreqFactor: high, originalContext: old } = scaling;
   return inv.map((f) => {
     const wavelength = (2 * Math.PI) / f;
