@@ -1189,7 +1189,8 @@ function rotary(
       );
     return { ropeBase, ropeScaling: null };
   }
-  if (type === 'longrope' && longrope) return longRope(cfg, s, where, ropeBase, refuse);
+  // "su" is LongRoPE's first name, in Phi-3 128k's configs before transformers 4.42.
+  if ((type === 'longrope' || type === 'su') && longrope) return longRope(cfg, s, where, ropeBase, refuse);
   if (type !== 'llama3')
     refuse(
       'rotary embeddings without scaling, with "linear" position interpolation, Llama 3.1\'s "llama3" rescaling, or "dynamic" NTK or "longrope" scaling within the original context',
@@ -1440,7 +1441,7 @@ export function configNotes(json: unknown): string[] {
 function rotaryNotes(cfg: Json): string[] {
   const scaling = (cfg.rope_parameters ?? cfg.rope_scaling) as Json | null | undefined;
   const type = scaling?.rope_type ?? scaling?.type;
-  if (type === 'longrope') {
+  if (type === 'longrope' || type === 'su') {
     const original = scaling?.original_max_position_embeddings ?? cfg.original_max_position_embeddings;
     return [
       `LongRoPE: imported for its original context of ${String(original)} positions, where transformers applies its short factors and attention factor, as here; the long factors (to max_position_embeddings ${String(cfg.max_position_embeddings)}) are not computed`,

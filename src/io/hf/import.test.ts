@@ -230,6 +230,15 @@ describe('bad model directories are refused, naming the file and what is wrong',
       /config\.json: "rope_scaling": .* is not supported \("short_factor" has 1 factors; heads of 8 need 4, one per rotated pair\)/,
     ],
     [
+      'LongRoPE under its first name, "su", with a field it does not have',
+      'phi35-longrope-bf16',
+      editJSON('config.json', (j) => {
+        (j.rope_scaling as Record<string, unknown>).type = 'su';
+        (j.rope_scaling as Record<string, unknown>).mscale = 2;
+      }),
+      /config\.json: "rope_scaling": .* is not supported \(unknown field "mscale" for LongRoPE\)/,
+    ],
+    [
       'LongRoPE in a family that does not read it',
       'neox-fp16',
       editJSON('config.json', (j) => (j.rope_scaling = { type: 'longrope', long_factor: [1], short_factor: [1] })),
