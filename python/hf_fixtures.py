@@ -783,6 +783,112 @@ def write_baichuan(name, architecture):
     save_llama_family(name, cfg, stored, dtype, torch.randint(0, 384, (1, 24)), as_llama, logits)
 
 
+def glm_logits(w, cfg, ids):
+    """GLM-4 (modular_glm.py) and GLM-4-0414 (modular_glm4.py), in float64: Llama's block with Q/K/V
+    biases and no o_proj bias, gate over up in gate_up_proj, rotary embeddings on the first
+    head_dim × partial_rotary_factor dimensions in adjacent pairs (cos and sin repeat_interleave'd),
+    and for Glm4 an RMSNorm on the attention output and on the MLP output before each residual add."""
+    p = lambda name: w[name].double()
+    d, H, G, hd = cfg["hidden_size"], cfg["num_attention_heads"], cfg["num_key_value_heads"], cfg["head_dim"]
+    T, eps, R = ids.shape[1], cfg["rms_norm_eps"], int(cfg["head_dim"] * cfg["partial_rotary_factor"])
+    inv = 1.0 / (cfg["rope_theta"] ** (torch.arange(0, R, 2, dtype=torch.float64) / R))
+    freqs = torch.outer(torch.arange(T, dtype=torch.float64), inv)
+    emb = torch.cat((freqs, freqs), dim=-1)
+    cos = emb.cos()[..., : R // 2].repeat_interleave(2, dim=-1)
+    sin = emb.sin()[..., : R // 2].repeat_interleave(2, dim=-1)
+
+    def rotate_pairs(x):
+        return torch.stack((-x[..., 1::2], x[..., 0::2]), dim=-1).flatten(-2)
+
+    def rope(x):
+        rot, rest = x[..., :R], x[..., R:]
+        return torch.cat([rot * cos + rotate_pairs(rot) * sin, rest], dim=-1)
+
+    mask = torch.tril(torch.ones(T, T, dtype=torch.bool))
+    x = p("model.embed_tokens.weight")[ids]
+    glm4 = cfg["model_type"] == "glm4"
+    for i in range(cfg["num_hidden_layers"]):
+        l = f"model.layers.{i}."
+        a = rms_norm(x, p(l + "input_layernorm.weight"), eps)
+        proj = lambda n: a @ p(l + f"self_attn.{n}.weight").T + p(l + f"self_attn.{n}.bias")
+        q = rope(proj("q_proj").view(1, T, H, hd).transpose(1, 2))
+        k = rope(proj("k_proj").view(1, T, G, hd).transpose(1, 2))
+        v = proj("v_proj").view(1, T, G, hd).transpose(1, 2)
+        k, v = k.repeat_interleave(H // G, dim=1), v.repeat_interleave(H // G, dim=1)
+        s = (q @ k.transpose(-1, -2)) / math.sqrt(hd)
+        o = (s.masked_fill(~mask, float("-inf")).softmax(-1) @ v).transpose(1, 2).reshape(1, T, H * hd)
+        o = o @ p(l + "self_attn.o_proj.weight").T
+        if glm4:
+            o = rms_norm(o, p(l + "post_self_attn_layernorm.weight"), eps)
+        x = x + o
+        m = rms_norm(x, p(l + "post_attention_layernorm.weight"), eps)
+        gate, up = (m @ p(l + "mlp.gate_up_proj.weight").T).chunk(2, dim=-1)
+        f = (up * F.silu(gate)) @ p(l + "mlp.down_proj.weight").T
+        if glm4:
+            f = rms_norm(f, p(l + "post_mlp_layernorm.weight"), eps)
+        x = x + f
+    x = rms_norm(x, p("model.norm.weight"), eps)
+    return x @ p("lm_head.weight").T
+
+
+def write_glm(name, glm4):
+    """GLM-4-9B (GlmForCausalLM) or GLM-4-0414 (Glm4ForCausalLM): GQA with Q/K/V biases, heads of 16
+    rotated on their first 8 dimensions in adjacent pairs (partial_rotary_factor 0.5), gate/up fused,
+    bf16, and Glm4's two extra norms; Qwen2's byte-level tokenizer files (GLM-4's is byte-level BPE too)."""
+    torch.manual_seed(3341 if glm4 else 3340)
+    directory = os.path.join(OUT, name)
+    os.makedirs(directory, exist_ok=True)
+    for f in ("tokenizer.json", "tokenizer_config.json"):
+        with open(os.path.join(OUT, "qwen2-bf16", f), encoding="utf-8") as src, open(
+            os.path.join(directory, f), "w", encoding="utf-8"
+        ) as dst:
+            dst.write(src.read())
+    vocab = 300
+    cfg = {
+        "architectures": ["Glm4ForCausalLM" if glm4 else "GlmForCausalLM"],
+        "model_type": "glm4" if glm4 else "glm",
+        "attention_bias": True,
+        "attention_dropout": 0.0,
+        "eos_token_id": [vocab - 1],
+        "head_dim": 16,
+        "hidden_act": "silu",
+        "hidden_size": 32,
+        "initializer_range": 0.02,
+        "intermediate_size": 48,
+        "max_position_embeddings": 64,
+        "num_attention_heads": 4,
+        "num_hidden_layers": 2,
+        "num_key_value_heads": 2,
+        "pad_token_id": vocab - 1,
+        "partial_rotary_factor": 0.5,
+        "rms_norm_eps": 1.5625e-07,
+        "rope_theta": 10000.0,
+        "tie_word_embeddings": False,
+        "torch_dtype": "bfloat16",
+        "transformers_version": "4.51.3" if glm4 else "4.46.0",
+        "use_cache": True,
+        "vocab_size": vocab,
+    }
+    rnd = lambda *shape, std=0.1: torch.randn(*shape) * std
+    w = {"model.embed_tokens.weight": rnd(vocab, 32, std=0.3)}
+    for i in range(2):
+        l = f"model.layers.{i}."
+        w[l + "input_layernorm.weight"] = 1 + rnd(32)
+        for n, rows in (("q", 64), ("k", 32), ("v", 32)):
+            w[l + f"self_attn.{n}_proj.weight"] = rnd(rows, 32, std=0.3)
+            w[l + f"self_attn.{n}_proj.bias"] = rnd(rows, std=0.5)
+        w[l + "self_attn.o_proj.weight"] = rnd(32, 64, std=0.2)
+        w[l + "post_attention_layernorm.weight"] = 1 + rnd(32)
+        w[l + "mlp.gate_up_proj.weight"] = rnd(96, 32, std=0.2)
+        w[l + "mlp.down_proj.weight"] = rnd(32, 48, std=0.2)
+        if glm4:
+            w[l + "post_self_attn_layernorm.weight"] = 1 + rnd(32)
+            w[l + "post_mlp_layernorm.weight"] = 1 + rnd(32)
+    w["model.norm.weight"] = 1 + rnd(32)
+    w["lm_head.weight"] = rnd(vocab, 32, std=0.3)
+    save_llama_family(name, cfg, w, torch.bfloat16, torch.randint(0, vocab - 1, (1, 24)), logits=glm_logits)
+
+
 def llama_family_config(arch, model_type, vocab, **fields):
     """config.json of a small Llama-family fixture: the fields they all share, overridden and extended
     by each one's own, in transformers' order (architectures, model_type, then alphabetical)."""
@@ -3018,6 +3124,10 @@ if __name__ == "__main__":
         write_sentencepiece_models()
         write_internlm2("internlm2-bf16")
         sys.exit(0)
+    if sys.argv[1:] == ["glm"]:  # only the GLM-4 directories
+        write_glm("glm-bf16", glm4=False)
+        write_glm("glm4-bf16", glm4=True)
+        sys.exit(0)
     if sys.argv[1:] == ["baichuan"]:  # only the Baichuan directories
         write_baichuan("baichuan-7b-fp16", "BaiChuanForCausalLM")
         write_baichuan("baichuan-13b-bf16", "BaichuanForCausalLM")
@@ -3124,4 +3234,6 @@ if __name__ == "__main__":
     write_internlm2("internlm2-bf16")
     write_baichuan("baichuan-7b-fp16", "BaiChuanForCausalLM")
     write_baichuan("baichuan-13b-bf16", "BaichuanForCausalLM")
+    write_glm("glm-bf16", glm4=False)
+    write_glm("glm4-bf16", glm4=True)
     write_torch_bins()

@@ -536,6 +536,21 @@ export const ANALYZER_PRESETS: Record<string, AnalyzerPreset> = {
       tieEmbeddings: true,
     }),
   },
+  'glm-4-9b': {
+    description: 'GLM-4 9B (Q/K/V biases, half of each head rotated, GQA 2 KV heads, 128k; GlmForCausalLM)',
+    config: llama({
+      vocabSize: 151552,
+      layers: 40,
+      dModel: 4096,
+      heads: 32,
+      kvHeads: 2,
+      ffnHidden: 13696,
+      context: 131072,
+      normEps: 1.5625e-7,
+      ropeDims: 64,
+      qkvBias: true,
+    }),
+  },
   'baichuan2-7b': {
     description: 'Baichuan 2 7B (MHA, RoPE, untied NormHead; BaichuanForCausalLM)',
     config: llama({

@@ -25,7 +25,8 @@
 // and MPT (MptForCausalLM, MosaicML's MPTForCausalLM: ALiBi, LayerNorms without biases, no biases)
 // and GPTBigCode (GPTBigCodeForCausalLM: StarCoder 1, SantaCoder: GPT-2's block with MQA and Linear layers)
 // and InternLM2 (InternLM2ForCausalLM: Llama's computation, Q/K/V fused by key/value group)
-// and Baichuan (BaichuanForCausalLM, BaiChuanForCausalLM: MHA with Q/K/V in W_pack, RoPE or ALiBi).
+// and Baichuan (BaichuanForCausalLM, BaiChuanForCausalLM: MHA with Q/K/V in W_pack, RoPE or ALiBi)
+// and GLM-4 (GlmForCausalLM, Glm4ForCausalLM: Q/K/V biases, half of each head rotated in pairs).
 // Every field is either mapped, known not to change the
 // computation (dropout rates, token ids, bookkeeping), or refused by name: a config that asks for
 // something this runtime does not compute (rope scaling other than linear, Llama 3.1's or dynamic NTK
@@ -59,7 +60,9 @@ export type HfFamily =
   | 'gemma2'
   | 'gemma3'
   | 'internlm2'
-  | 'baichuan';
+  | 'baichuan'
+  | 'glm'
+  | 'glm4';
 
 export const SUPPORTED_ARCHITECTURES: Record<string, HfFamily> = {
   GPT2LMHeadModel: 'gpt2',
@@ -88,6 +91,8 @@ export const SUPPORTED_ARCHITECTURES: Record<string, HfFamily> = {
   // Baichuan's classes (remote code): Baichuan-7B's BaiChuanForCausalLM, the 13B models' and Baichuan 2's BaichuanForCausalLM.
   BaichuanForCausalLM: 'baichuan',
   BaiChuanForCausalLM: 'baichuan',
+  GlmForCausalLM: 'glm',
+  Glm4ForCausalLM: 'glm4',
   Qwen3ForCausalLM: 'qwen3',
   Phi3ForCausalLM: 'phi3',
   GemmaForCausalLM: 'gemma',
@@ -102,6 +107,8 @@ export const FAMILY_ARCHITECTURE: Record<HfFamily, string> = {
   gpt2: 'GPT2LMHeadModel',
   internlm2: 'InternLM2ForCausalLM',
   baichuan: 'BaichuanForCausalLM',
+  glm: 'GlmForCausalLM',
+  glm4: 'Glm4ForCausalLM',
   bloom: 'BloomForCausalLM',
   mpt: 'MptForCausalLM',
   gpt_bigcode: 'GPTBigCodeForCausalLM',
@@ -198,6 +205,8 @@ type LlamaFamily = Exclude<
   | 'gemma3'
   | 'internlm2'
   | 'baichuan'
+  | 'glm'
+  | 'glm4'
 >;
 
 function field<T>(
@@ -1371,6 +1380,36 @@ function internlm2Config(cfg: Json, source: string): Partial<ModelConfig> {
   return llamaConfig(llama, source, 'llama');
 }
 
+const GLM_FIELDS = new Set([...LLAMA_CORE, 'head_dim', 'partial_rotary_factor', 'attention_bias']);
+
+/**
+ * GLM-4 (GlmForCausalLM) and GLM-4-0414 (Glm4ForCausalLM): Llama's computation with Q/K/V biases
+ * (attention_bias, true unless said), rotary embeddings on the first head_dim × partial_rotary_factor
+ * (0.5 unless said) dimensions in adjacent pairs — permuted into rotate-half order on import — and
+ * for Glm4 a norm on the attention and MLP outputs before each residual add (postNorms).
+ */
+function glmConfig(cfg: Json, source: string, glm4: boolean): Partial<ModelConfig> {
+  refuseUnknown(cfg, GLM_FIELDS, source);
+  const factor = field(cfg, 'partial_rotary_factor', source, isPosNum, 'a positive number', 0.5);
+  const llama = llamaConfig(
+    Object.fromEntries(Object.entries(cfg).filter(([k]) => !['partial_rotary_factor', 'attention_bias'].includes(k))),
+    source,
+    'llama',
+  );
+  const width = llama.headDim || llama.dModel! / llama.heads!;
+  const rotated = width * factor;
+  if (factor > 1 || !Number.isInteger(rotated / 2))
+    throw new HfImportError(
+      `${source}: "partial_rotary_factor": ${factor} is not supported (heads of ${width} need an even number of rotated dimensions, at most all of them)`,
+    );
+  return {
+    ...llama,
+    ropeDims: rotated === width ? 0 : rotated,
+    qkvBias: field(cfg, 'attention_bias', source, isBool, 'true or false', true),
+    postNorms: glm4,
+  };
+}
+
 const BAICHUAN_FIELDS = new Set([
   ...LLAMA_CORE.filter((k) => !k.startsWith('rope_') && k !== 'num_key_value_heads'),
   'model_max_length',
@@ -1805,6 +1844,8 @@ const FAMILY_CONFIG: Record<HfFamily, (cfg: Json, source: string) => Partial<Mod
   phi3: (cfg, source) => llamaConfig(cfg, source, 'phi3'),
   internlm2: internlm2Config,
   baichuan: baichuanConfig,
+  glm: (cfg, source) => glmConfig(cfg, source, false),
+  glm4: (cfg, source) => glmConfig(cfg, source, true),
   gemma: gemma1Config,
   gemma2: (cfg, source) => gemmaConfig(cfg, source, 2),
   gemma3: (cfg, source) => gemmaConfig(cfg, source, 3),

@@ -60,6 +60,8 @@ const SAME_FILES = [
   'cohere-qknorm-bf16',
   'stablelm-12b-bf16',
   'bigcode-fp16',
+  'glm-bf16',
+  'glm4-bf16',
 ];
 
 describe.each([

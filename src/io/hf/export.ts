@@ -1,4 +1,4 @@
-// shareformer → Hugging Face: the GPT-2, GPT-Neo, OPT, GPT-NeoX, Phi, GPT-J, Falcon, StableLM, Cohere, Llama, Mistral, Qwen2, Qwen3, Gemma 2 or Gemma 3 layout
+// shareformer → Hugging Face: the GPT-2, GPT-Neo, OPT, GPT-NeoX, Phi, GPT-J, Falcon, StableLM, Cohere, Llama, Mistral, Qwen2, Qwen3, GLM-4, Gemma 2 or Gemma 3 layout
 // that matches the config, with a config.json a Hugging Face user loads unchanged (GPT2LMHeadModel,
 // LlamaForCausalLM, …, Gemma3ForCausalLM) and the tokenizer files. The stock classes have one set of weights per layer and every layer computes
 // its own keys, values and attention, so cross-layer weight sharing is exported by writing each
@@ -131,6 +131,8 @@ export function exportFamily(c: ModelConfig): HfFamily {
   if (c.headBias) return phiFamily(c);
   // Norms only after attention and the FFN, or query/key norms over whole projections, are OLMo 2's.
   if (!c.preNorms || c.qkNormFull) return olmo2Family(c);
+  // Part of each head rotated under RMSNorm and SwiGLU is GLM-4's.
+  if (c.norm === 'rmsnorm' && c.ffn === 'swiglu' && c.positions === 'rope' && c.ropeDims > 0) return glmFamily(c);
   const gemma = c.ffn === 'geglu' || c.postNorms || c.embedScale;
   if (gemma) {
     if (c.parallelBlocks)
@@ -331,6 +333,30 @@ function starcoder2Family(c: ModelConfig): HfFamily {
     },
   );
   return 'starcoder2';
+}
+
+/**
+ * GLM-4's: Llama's layout (RMSNorm, SwiGLU) rotating part of each head (in adjacent pairs there,
+ * permuted on the way out), with Q/K/V biases or none; norms after attention and the MLP too are
+ * GLM-4-0414's (Glm4ForCausalLM).
+ */
+function glmFamily(c: ModelConfig): HfFamily {
+  requireLayout(
+    'RMSNorm, SwiGLU and rope on part of each head export as GlmForCausalLM (Glm4ForCausalLM with post-norms)',
+    {
+      'no biases but Q/K/V ones': !c.bias,
+      'norms before attention and the FFN': c.preNorms,
+    },
+    {
+      ...parallelExtras(c),
+      'parallel blocks': c.parallelBlocks,
+      'scaled embeddings': c.embedScale,
+      'rope scaling': c.ropeScaling !== null,
+      'NoPE layers': c.noRopeEvery > 0,
+      'a biased output head': c.headBias,
+    },
+  );
+  return c.postNorms ? 'glm4' : 'glm';
 }
 
 /** OLMo 2's: Llama's layout with RMSNorms after attention and the MLP only and query/key norms over whole projections. */
@@ -1480,6 +1506,54 @@ function cohereTensors(lm: TransformerLM): Record<string, TensorToWrite> {
   return t;
 }
 
+/** GLM-4's names: Llama's, gate over up in gate_up_proj, the rotated query and key rows in adjacent pairs, Glm4's post-norms. */
+function glmTensors(lm: TransformerLM): Record<string, TensorToWrite> {
+  const c = lm.config,
+    hd = headSize(c),
+    rotated = rotaryDims(c);
+  const t = llamaTensors(lm);
+  const toPairs = (m: Float32Array, width: number) => reorderRotaryRows(m, hd, width, rotated, true);
+  for (let i = 0; i < c.layers; i++) {
+    const l = `model.layers.${i}`,
+      a = `layers.${lm.plan.attnSet[i]}`,
+      m = `layers.${lm.plan.ffnSet[i]}`;
+    for (const p of ['q', 'k']) {
+      t[`${l}.self_attn.${p}_proj.weight`]!.data = toPairs(layerMatrix(lm, i, `attn.${p}`), c.dModel);
+      const bias = t[`${l}.self_attn.${p}_proj.bias`];
+      if (bias) bias.data = toPairs(lm.params.get(`${a}.attn.${p}.bias`)!.data, 1);
+    }
+    const gate = t[`${l}.mlp.gate_proj.weight`]!,
+      up = t[`${l}.mlp.up_proj.weight`]!;
+    const fused = new Float32Array(gate.data.length + up.data.length);
+    fused.set(gate.data as Float32Array);
+    fused.set(up.data as Float32Array, gate.data.length);
+    t[`${l}.mlp.gate_up_proj.weight`] = { shape: [2 * c.ffnHidden, c.dModel], data: fused };
+    delete t[`${l}.mlp.gate_proj.weight`];
+    delete t[`${l}.mlp.up_proj.weight`];
+    if (c.postNorms) {
+      t[`${l}.post_self_attn_layernorm.weight`] = {
+        shape: [c.dModel],
+        data: lm.params.get(`${a}.postnorm1.weight`)!.data,
+      };
+      t[`${l}.post_mlp_layernorm.weight`] = { shape: [c.dModel], data: lm.params.get(`${m}.postnorm2.weight`)!.data };
+    }
+  }
+  return t;
+}
+
+/** GLM-4's and GLM-4-0414's config.json fields. */
+function glmConfig(family: 'glm' | 'glm4', c: ModelConfig, ids: Record<string, unknown>): Record<string, unknown> {
+  return {
+    architectures: [FAMILY_ARCHITECTURE[family]],
+    model_type: family,
+    hidden_act: 'silu',
+    ...llamaSizes(c),
+    attention_bias: c.qkvBias,
+    partial_rotary_factor: rotaryDims(c) / headSize(c),
+    ...closing(c, ids),
+  };
+}
+
 /** Aya 23's config.json fields. */
 function cohereConfig(c: ModelConfig, rope_scaling: unknown, ids: Record<string, unknown>): Record<string, unknown> {
   const { rms_norm_eps: _, head_dim: __, ...sizes } = llamaSizes(c);
@@ -1645,6 +1719,7 @@ function hfConfig(family: HfFamily, lm: TransformerLM, tokenizer: Tokenizer): Re
           high_freq_factor: r.highFreqFactor,
           original_max_position_embeddings: r.originalContext,
         });
+  if (family === 'glm' || family === 'glm4') return glmConfig(family, c, ids);
   if (family === 'gemma3' || family === 'gemma2') return gemmaConfig(family, c, rope_scaling, ids);
   if (family === 'gpt_neox') return neoxConfig(c, rope_scaling, ids);
   if (family === 'bloom') return bloomConfig(c, ids);
@@ -1704,6 +1779,8 @@ const FAMILY_TENSORS: Record<HfFamily, (lm: TransformerLM) => Record<string, Ten
   internlm2: llamaTensors,
   // Likewise: a Baichuan with rotary embeddings goes out as LlamaForCausalLM, its NormHead applied.
   baichuan: llamaTensors,
+  glm: glmTensors,
+  glm4: glmTensors,
   granite: llamaTensors,
   smollm3: llamaTensors,
   olmo2: llamaTensors,

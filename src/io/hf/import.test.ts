@@ -97,6 +97,8 @@ describe.each([
   ['internlm2-bf16', 'InternLM2ForCausalLM', 'BF16'],
   ['baichuan-7b-fp16', 'BaiChuanForCausalLM', 'F16'],
   ['baichuan-13b-bf16', 'BaichuanForCausalLM', 'BF16'],
+  ['glm-bf16', 'GlmForCausalLM', 'BF16'],
+  ['glm4-bf16', 'Glm4ForCausalLM', 'BF16'],
   // The same weights as PyTorch checkpoints (torch.save's zip of a pickled state dict).
   ['gptj-bin', 'GPTJForCausalLM', 'F16'],
   ['gptj-bin-zip64', 'GPTJForCausalLM', 'F16'],
@@ -161,7 +163,7 @@ describe('bad model directories are refused, naming the file and what is wrong',
       'an unknown architecture',
       'gpt2-hub',
       editJSON('config.json', (j) => (j.architectures = ['BertForMaskedLM'])),
-      /config\.json: "architectures" is \["BertForMaskedLM"\]; supported: GPT2LMHeadModel, BloomForCausalLM, MptForCausalLM, MPTForCausalLM, GPTBigCodeForCausalLM, GPTNeoForCausalLM, OPTForCausalLM, GPTNeoXForCausalLM, PhiForCausalLM, GPTJForCausalLM, FalconForCausalLM, StableLmForCausalLM, CohereForCausalLM, GraniteForCausalLM, SmolLM3ForCausalLM, Olmo2ForCausalLM, Starcoder2ForCausalLM, LlamaForCausalLM, MistralForCausalLM, Qwen2ForCausalLM, InternLM2ForCausalLM, BaichuanForCausalLM, BaiChuanForCausalLM, Qwen3ForCausalLM, Phi3ForCausalLM/,
+      /config\.json: "architectures" is \["BertForMaskedLM"\]; supported: GPT2LMHeadModel, BloomForCausalLM, MptForCausalLM, MPTForCausalLM, GPTBigCodeForCausalLM, GPTNeoForCausalLM, OPTForCausalLM, GPTNeoXForCausalLM, PhiForCausalLM, GPTJForCausalLM, FalconForCausalLM, StableLmForCausalLM, CohereForCausalLM, GraniteForCausalLM, SmolLM3ForCausalLM, Olmo2ForCausalLM, Starcoder2ForCausalLM, LlamaForCausalLM, MistralForCausalLM, Qwen2ForCausalLM, InternLM2ForCausalLM, BaichuanForCausalLM, BaiChuanForCausalLM, GlmForCausalLM, Glm4ForCausalLM, Qwen3ForCausalLM, Phi3ForCausalLM/,
     ],
     [
       'dynamic rope scaling that engages inside the context',

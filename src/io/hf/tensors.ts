@@ -8,7 +8,8 @@
 // under GPT-2's prefix and rotates adjacent pairs of each query and key head, which shareformer's
 // rotate-half kernels compute after a permutation of those rows; OPT keeps two padding rows before
 // its position table; GPT-Neo keeps each layer's causal (or local) mask as a buffer; InternLM2
-// fuses Q/K/V key/value group by group, as Falcon does.
+// fuses Q/K/V key/value group by group, as Falcon does; GLM-4 rotates half of each head in
+// adjacent pairs, as GPT-J does.
 // Both layouts people have are accepted: as published on the Hub (GPT-2 without the
 // `transformer.` prefix, with the causal-mask buffers `h.N.attn.bias`, which are not parameters)
 // and as `save_pretrained` writes them (`transformer.` / `model.` prefixes, `lm_head.weight` when
@@ -385,6 +386,24 @@ function internlm2Recipe(name: string, c: ModelConfig, p: string): Recipe | null
   return from ? direct(`layers.${m[1]}.${from}.weight`) : null;
 }
 
+/**
+ * GLM-4: Llama's names with Q/K/V biases, gate over up in gate_up_proj (as Phi-3), query and key rows
+ * (and biases) in adjacent-pair order on the rotated part of each head (as GPT-J), and for Glm4 the
+ * norms after attention and MLP.
+ */
+function glmRecipe(name: string, c: ModelConfig, p: string): Recipe | null {
+  if (/^layers\.\d+\.ffn\.(gate|up)\.weight$/.test(name)) return phi3Recipe(name, c, p);
+  const post = /^layers\.(\d+)\.(postnorm1|postnorm2)\.weight$/.exec(name);
+  if (post)
+    return {
+      from: `${p}layers.${post[1]}.${post[2] === 'postnorm1' ? 'post_self_attn_layernorm' : 'post_mlp_layernorm'}.weight`,
+      transpose: false,
+    };
+  const r = llamaRecipe(name, p);
+  const qk = /^layers\.\d+\.attn\.[qk]\.(weight|bias)$/.exec(name);
+  return r && qk ? { ...r, pairsToHalves: pairsToHalves(c), ...(qk[1] === 'bias' && { flatten: true }) } : r;
+}
+
 /** Baichuan: Llama's names, Q/K/V stacked in self_attn.W_pack, Baichuan 2's head normalized row by row. */
 function baichuanRecipe(name: string, c: ModelConfig, p: string): Recipe | null {
   if (name === 'head.weight')
@@ -603,6 +622,8 @@ const FAMILY_NAME: Record<HfFamily, string> = {
   gemma3: 'Gemma 3',
   internlm2: 'InternLM2',
   baichuan: 'Baichuan',
+  glm: 'GLM',
+  glm4: 'GLM-4-0414',
 };
 
 type RecipeOf = (name: string, c: ModelConfig, prefix: string, norms: 1 | 2) => Recipe | null;
@@ -624,6 +645,8 @@ const FAMILY_RECIPE: Record<HfFamily, RecipeOf> = {
   phi3: phi3Recipe,
   internlm2: internlm2Recipe,
   baichuan: baichuanRecipe,
+  glm: glmRecipe,
+  glm4: glmRecipe,
   gemma: (name, _c, p) => gemma1Recipe(name, p),
   gemma2: (name, _c, p) => gemmaRecipe(name, p),
   gemma3: (name, _c, p) => gemmaRecipe(name, p),
