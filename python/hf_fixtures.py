@@ -263,9 +263,11 @@ def llama_logits(w, cfg, ids, alibi=None):
     p = lambda name: w[name].double()
     d, H, G = cfg["hidden_size"], cfg["num_attention_heads"], cfg["num_key_value_heads"]
     hd, T, eps = cfg.get("head_dim", d // H), ids.shape[1], cfg["rms_norm_eps"]
-    inv = 1.0 / (cfg["rope_theta"] ** (torch.arange(0, hd, 2, dtype=torch.float64) / hd))
+    # Phi-3's class rotates the first int(head_dim · partial_rotary_factor) dimensions (Phi-4-mini: 0.75).
+    R = int(hd * cfg.get("partial_rotary_factor", 1.0))
+    inv = 1.0 / (cfg["rope_theta"] ** (torch.arange(0, R, 2, dtype=torch.float64) / R))
     scaling, mscale = cfg.get("rope_scaling"), 1.0
-    if scaling and scaling.get("type") == "longrope":
+    if scaling and scaling.get("rope_type", scaling.get("type")) == "longrope":
         # transformers' _compute_longrope_parameters within the original context: the short factors,
         # and cos and sin multiplied by the attention factor.
         original = cfg["original_max_position_embeddings"]
@@ -305,7 +307,8 @@ def llama_logits(w, cfg, ids, alibi=None):
         v = proj("v_proj").view(1, T, G, hd).transpose(1, 2)
         # SmolLM3 (modeling_smollm3.py): a layer marked 0 in no_rope_layers rotates neither.
         if alibi is None and cfg.get("no_rope_layers", [1] * (i + 1))[i]:
-            q, k = q * cos + rotate_half(q) * sin, k * cos + rotate_half(k) * sin
+            rot = lambda t: torch.cat([t[..., :R] * cos + rotate_half(t[..., :R]) * sin, t[..., R:]], dim=-1)
+            q, k = rot(q), rot(k)
         k, v = k.repeat_interleave(H // G, dim=1), v.repeat_interleave(H // G, dim=1)
         s = (q @ k.transpose(-1, -2)) * cfg.get("attention_multiplier", 1 / math.sqrt(hd))
         if alibi is not None:  # [H, T] biases by key position, added after the scaling
@@ -1264,15 +1267,16 @@ def write_qwen3(name):
     save_llama_family(name, cfg, w, torch.bfloat16, torch.randint(0, vocab - 1, (1, 24)))
 
 
-def write_phi3(name, longrope=False):
+def write_phi3(name, longrope=False, partial=1.0):
     """A Phi-3-style model (modeling_phi3.py): Llama's computation with Q, K, V fused in qkv_proj and
     gate over up in gate_up_proj, GQA, untied, bf16, a sliding_window of 16 over 24 tokens (the
     expected logits apply transformers' window mask, so the last 8 positions no longer see the
     first), and an embedding padded past the tokenizer (400 rows for 384 tokens, as Phi-3's 32,064
     for 32,011). Llama's SentencePiece tokenizer files, as Phi-3 uses them. longrope: Phi-3.5-mini's
     LongRoPE instead of a window, its original context 32 of 128 (the expected logits use the short
-    factors and the attention factor √(1 + ln 4 / ln 32), as transformers does within 32 positions)."""
-    torch.manual_seed(3331 if longrope else 3301)
+    factors and the attention factor √(1 + ln 4 / ln 32), as transformers does within 32 positions).
+    partial: Phi-4-mini's rotary fraction (0.75: 6 of each head's 8 dimensions, 3 factors)."""
+    torch.manual_seed(3351 if partial < 1 else 3331 if longrope else 3301)
     directory = os.path.join(OUT, name)
     os.makedirs(directory, exist_ok=True)
     for f in ("tokenizer.json", "tokenizer_config.json"):
@@ -1295,9 +1299,14 @@ def write_phi3(name, longrope=False):
         resid_pdrop=0.0,
         rms_norm_eps=1e-5,
         # Phi-3.5-mini's kind of LongRoPE: factors per frequency (4 for heads of 8), 4× the context.
-        rope_scaling={"long_factor": [1.0, 2.5, 9.0, 30.0], "short_factor": [1.0, 1.25, 1.6, 3.2], "type": "longrope"}
+        rope_scaling=(
+            {"long_factor": [1.0, 4.0, 20.0], "short_factor": [1.0, 1.5, 2.5], "rope_type": "longrope"}
+            if partial < 1
+            else {"long_factor": [1.0, 2.5, 9.0, 30.0], "short_factor": [1.0, 1.25, 1.6, 3.2], "type": "longrope"}
+        )
         if longrope
         else None,
+        **({"partial_rotary_factor": partial} if partial < 1 else {}),
         rope_theta=10000.0,
         sliding_window=256 if longrope else 16,
         tie_word_embeddings=False,
@@ -3183,6 +3192,7 @@ if __name__ == "__main__":
     if sys.argv[1:] == ["phi3"]:  # only the Phi-3 directories
         write_phi3("phi3-bf16")
         write_phi3("phi35-longrope-bf16", longrope=True)
+        write_phi3("phi4-mini-bf16", longrope=True, partial=0.75)
         sys.exit(0)
     if sys.argv[1:] == ["qwen3"]:  # only the Qwen3 directory
         write_qwen3("qwen3-bf16")
@@ -3213,6 +3223,7 @@ if __name__ == "__main__":
     write_qwen3("qwen3-bf16")
     write_phi3("phi3-bf16")
     write_phi3("phi35-longrope-bf16", longrope=True)
+    write_phi3("phi4-mini-bf16", longrope=True, partial=0.75)
     write_gemma3("gemma3-bf16")
     write_gemma3_multimodal("gemma3-multimodal-bf16", "gemma3-bf16")
     write_gemma2("gemma2-bf16", "gemma3-bf16")

@@ -50,6 +50,8 @@ describe('published parameter counts', () => {
     ['bloom-1b7', 1_722_408_960],
     ['bloom-7b1', 7_069_016_064],
     ['bloom', 176_247_271_424],
+    // Phi-4-mini: its config's tensors, the head tied (Microsoft: 3.8B).
+    ['phi-4-mini', 3_836_021_760],
     // GLM-4 9B: its config's tensors (THUDM: 9.4B).
     ['glm-4-9b', 9_399_951_360],
     // Baichuan 2: the sums of their config's tensors (Baichuan: 7.51B and 13.9B).

@@ -536,6 +536,20 @@ export const ANALYZER_PRESETS: Record<string, AnalyzerPreset> = {
       tieEmbeddings: true,
     }),
   },
+  'phi-4-mini': {
+    description: 'Phi-4-mini 3.8B (24 heads, GQA 8 KV heads, 96 of 128 dimensions rotated, tied; Phi3ForCausalLM)',
+    config: llama({
+      vocabSize: 200064,
+      layers: 32,
+      dModel: 3072,
+      heads: 24,
+      kvHeads: 8,
+      ffnHidden: 8192,
+      context: 131072,
+      ropeDims: 96,
+      tieEmbeddings: true,
+    }),
+  },
   'glm-4-9b': {
     description: 'GLM-4 9B (Q/K/V biases, half of each head rotated, GQA 2 KV heads, 128k; GlmForCausalLM)',
     config: llama({

@@ -598,12 +598,17 @@ function partialRotary(
         },
         source,
       );
+  return { ...rope, ropeDims: rotatedDims(hd, fraction, source) };
+}
+
+/** int(head size · fraction) rotated dimensions, as transformers counts them: ropeDims (0 for all). */
+function rotatedDims(hd: number, fraction: number, source: string): number {
   const rotated = Math.floor(hd * fraction);
   if (fraction > 1 || rotated % 2 !== 0 || rotated === 0)
     throw new HfImportError(
       `${source}: a rotary fraction of ${fraction} rotates ${rotated} of each head's ${hd} dimensions; shareformer rotates an even number from 2 to the whole head`,
     );
-  return { ...rope, ropeDims: rotated === hd ? 0 : rotated };
+  return rotated === hd ? 0 : rotated;
 }
 
 const PHI_FIELDS = new Set([
@@ -1220,11 +1225,11 @@ function rotary(
 }
 
 /**
- * Phi-3's LongRoPE (Phi-3 128k, Phi-3.5-mini) read for its original context, where transformers uses
- * the short factors: each inverse frequency divided by its factor, and cos and sin multiplied by the
- * attention factor — on a fully rotated head, the scores by its square, which is what attentionScalar
- * holds. The long factors, used only past original_max_position_embeddings, are not computed: the
- * imported context is the original one.
+ * Phi-3's LongRoPE (Phi-3 128k, Phi-3.5-mini, Phi-4-mini) read for its original context, where
+ * transformers uses the short factors: each inverse frequency divided by its factor, and cos and
+ * sin multiplied by the attention factor (rotaryScaleOf, folded into the weights on import). The
+ * long factors, used only past original_max_position_embeddings, are not computed: the imported
+ * context is the original one.
  */
 function longRope(
   cfg: Json,
@@ -1232,7 +1237,7 @@ function longRope(
   where: string,
   ropeBase: number,
   refuse: (why: string) => never,
-): Pick<ModelConfig, 'ropeBase' | 'ropeScaling' | 'context'> & Partial<Pick<ModelConfig, 'attentionScalar'>> {
+): Pick<ModelConfig, 'ropeBase' | 'ropeScaling' | 'context'> {
   const known = new Set([
     'rope_type',
     'type',
@@ -1245,16 +1250,29 @@ function longRope(
   ]);
   const extra = Object.keys(s).filter((k) => !known.has(k));
   if (extra.length > 0) refuse(`unknown field ${JSON.stringify(extra[0])} for LongRoPE`);
-  if (cfg.partial_rotary_factor !== undefined && cfg.partial_rotary_factor !== 1)
-    refuse('LongRoPE on part of each head scales only its rotated dimensions, which this runtime does not compute');
-  const factors = (name: string) => {
+  const { original, longest } = longRopeContexts(cfg, s, where);
+  const width =
+    typeof cfg.head_dim === 'number' ? cfg.head_dim : Number(cfg.hidden_size) / Number(cfg.num_attention_heads);
+  const rotated = Math.round(width * (typeof cfg.partial_rotary_factor === 'number' ? cfg.partial_rotary_factor : 1));
+  for (const name of ['short_factor', 'long_factor']) {
     const v = s[name];
     if (!Array.isArray(v) || v.length === 0 || !v.every(isPosNum))
       refuse(`"${name}" must be a list of positive numbers`);
-    return v as number[];
+    if ((v as number[]).length * 2 !== rotated)
+      refuse(
+        `"${name}" has ${(v as number[]).length} factors; ${rotated} rotated dimensions per head need ${rotated / 2}, one per pair`,
+      );
+  }
+  if (s.attention_factor !== undefined && s.attention_factor !== null)
+    field(s, 'attention_factor', where, isPosNum, 'a positive number');
+  return {
+    ropeBase,
+    ropeScaling: { type: 'longrope', factors: s.short_factor as number[] },
+    context: Math.min(original, longest),
   };
-  const short = factors('short_factor');
-  factors('long_factor');
+}
+
+function longRopeContexts(cfg: Json, s: Json, where: string): { original: number; longest: number } {
   const original = field(
     { original_max_position_embeddings: s.original_max_position_embeddings ?? cfg.original_max_position_embeddings },
     'original_max_position_embeddings',
@@ -1262,28 +1280,24 @@ function longRope(
     isPosInt,
     'a positive integer',
   );
-  const longest = field(cfg, 'max_position_embeddings', where, isPosInt, 'a positive integer');
+  return { original, longest: field(cfg, 'max_position_embeddings', where, isPosInt, 'a positive integer') };
+}
+
+/**
+ * LongRoPE's attention factor, which multiplies cos and sin: config.json's, or transformers'
+ * √(1 + ln(max / original) / ln original). The import folds it into the rotated rows of the query
+ * and key projections (both, so the scores' rotated part grows by its square, as there). 1 for any
+ * other positions.
+ */
+export function rotaryScaleOf(json: unknown): number {
+  const cfg = (json ?? {}) as Json;
+  const s = (cfg.rope_parameters ?? cfg.rope_scaling) as Json | null | undefined;
+  const type = s?.rope_type ?? s?.type;
+  if (!s || (type !== 'longrope' && type !== 'su')) return 1;
+  if (typeof s.attention_factor === 'number') return s.attention_factor;
+  const { original, longest } = longRopeContexts(cfg, s, 'config.json');
   const factor = longest / original;
-  const attention =
-    s.attention_factor !== undefined && s.attention_factor !== null
-      ? field(s, 'attention_factor', where, isPosNum, 'a positive number')
-      : factor <= 1
-        ? 1
-        : Math.sqrt(1 + Math.log(factor) / Math.log(original));
-  const width =
-    typeof cfg.head_dim === 'number' ? cfg.head_dim : Number(cfg.hidden_size) / Number(cfg.num_attention_heads);
-  for (const name of ['short_factor', 'long_factor'])
-    if ((s[name] as number[]).length * 2 !== width)
-      refuse(
-        `"${name}" has ${(s[name] as number[]).length} factors; heads of ${width} need ${width / 2}, one per rotated pair`,
-      );
-  return {
-    ropeBase,
-    ropeScaling: { type: 'longrope', factors: short },
-    context: Math.min(original, longest),
-    // Scores are scaled by 1/√attentionScalar; the rotated q and k each carry the factor: m² in all.
-    ...(attention !== 1 && { attentionScalar: width / attention ** 4 }),
-  };
+  return factor <= 1 ? 1 : Math.sqrt(1 + Math.log(factor) / Math.log(original));
 }
 
 /**
@@ -1330,7 +1344,11 @@ function llamaShape(cfg: Json, source: string, defaultHeadDim?: number): Shape {
 function llamaConfig(cfg: Json, source: string, family: LlamaFamily): Partial<ModelConfig> {
   refuseUnknown(cfg, family === 'phi3' ? PHI3_FIELDS : LLAMA_FIELDS, source);
   const shape = llamaShape(cfg, source);
-  supported(cfg, 'partial_rotary_factor', (v) => v === 1, 'rotary embeddings over the whole head', source);
+  // Phi-3's class rotates the first int(head size · partial_rotary_factor) dimensions (Phi-4-mini: 0.75).
+  const fraction =
+    family === 'phi3' ? field(cfg, 'partial_rotary_factor', source, isPosNum, 'a number in (0, 1]', 1) : 1;
+  if (family !== 'phi3')
+    supported(cfg, 'partial_rotary_factor', (v) => v === 1, 'rotary embeddings over the whole head', source);
   supported(cfg, 'hidden_act', (v) => v === 'silu', 'the SwiGLU feed-forward uses SiLU', source);
   const rope = rotary(cfg, source, true);
   // LongRoPE's models are imported for their original context.
@@ -1354,6 +1372,7 @@ function llamaConfig(cfg: Json, source: string, family: LlamaFamily): Partial<Mo
     normEps: field(cfg, 'rms_norm_eps', source, isPosNum, 'a positive number', 1e-6),
     positions: 'rope',
     ...rope,
+    ropeDims: rotatedDims(shape.headDim || shape.dModel / shape.heads, fraction, source),
     bias: false,
     qkvBias: family === 'qwen2',
     qkNorm: family === 'qwen3',
@@ -1483,7 +1502,7 @@ function rotaryNotes(cfg: Json): string[] {
   if (type === 'longrope' || type === 'su') {
     const original = scaling?.original_max_position_embeddings ?? cfg.original_max_position_embeddings;
     return [
-      `LongRoPE: imported for its original context of ${String(original)} positions, where transformers applies its short factors and attention factor, as here; the long factors (to max_position_embeddings ${String(cfg.max_position_embeddings)}) are not computed`,
+      `LongRoPE: imported for its original context of ${String(original)} positions, where transformers applies its short factors and its attention factor (${rotaryScaleOf(cfg).toFixed(4)}, folded into the rotated rows of the query and key projections), as here; the long factors (to max_position_embeddings ${String(cfg.max_position_embeddings)}) are not computed`,
     ];
   }
   if (type !== 'dynamic') return [];
@@ -1808,6 +1827,8 @@ export interface HfModelConfig {
   architecture: string;
   family: HfFamily;
   config: ModelConfig;
+  /** LongRoPE's attention factor, folded into the rotated rows of the query and key projections (1: none). */
+  rotaryScale: number;
   /** LayerNorms per layer in the files when the model's two norms may be one tensor (Falcon's parallel layers). */
   norms?: 1 | 2;
 }
@@ -1870,7 +1891,9 @@ export function modelConfigFromHf(json: unknown, source: string): HfModelConfig 
   );
   const norms = family === 'falcon' ? falconLayout(cfg, source, partial.heads!).norms : undefined;
   try {
-    return { architecture, family, config: resolveConfig(partial), ...(norms && { norms }) };
+    const config = resolveConfig(partial);
+    const rotaryScale = config.ropeScaling?.type === 'longrope' ? rotaryScaleOf(cfg) : 1;
+    return { architecture, family, config, rotaryScale, ...(norms && { norms }) };
   } catch (e) {
     throw new HfImportError(`${source}: ${(e as Error).message}`);
   }

@@ -71,6 +71,8 @@ describe.each([
   ['phi3-bf16', 'Phi3ForCausalLM', 'BF16'],
   // LongRoPE within its original context (the short factors, the attention factor on the scores).
   ['phi35-longrope-bf16', 'Phi3ForCausalLM', 'BF16'],
+  // Phi-4-mini's: LongRoPE on three quarters of each head, its attention factor folded into those rows.
+  ['phi4-mini-bf16', 'Phi3ForCausalLM', 'BF16'],
   ['gemma3-bf16', 'Gemma3ForCausalLM', 'BF16'],
   ['gemma3-multimodal-bf16', 'Gemma3ForConditionalGeneration', 'BF16'],
   ['gemma2-bf16', 'Gemma2ForCausalLM', 'BF16'],
@@ -229,7 +231,7 @@ describe('bad model directories are refused, naming the file and what is wrong',
       'LongRoPE with a factor list the heads do not have',
       'phi35-longrope-bf16',
       editJSON('config.json', (j) => (j.rope_scaling = { type: 'longrope', long_factor: [1], short_factor: [1] })),
-      /config\.json: "rope_scaling": .* is not supported \("short_factor" has 1 factors; heads of 8 need 4, one per rotated pair\)/,
+      /config\.json: "rope_scaling": .* is not supported \("short_factor" has 1 factors; 8 rotated dimensions per head need 4, one per pair\)/,
     ],
     [
       'LongRoPE under its first name, "su", with a field it does not have',
@@ -247,10 +249,16 @@ describe('bad model directories are refused, naming the file and what is wrong',
       /"rope_scaling": .* is not supported \(rotary embeddings without scaling, with "linear" position interpolation, Llama 3\.1's "llama3" rescaling, or "dynamic" NTK or "longrope" scaling within the original context\)/,
     ],
     [
-      "Phi-4-mini's partial rotary embeddings",
+      'a partial rotary factor that rotates an odd number of dimensions',
       'phi3-bf16',
+      editJSON('config.json', (j) => (j.partial_rotary_factor = 0.2)),
+      /config\.json: a rotary fraction of 0\.2 rotates 1 of each head's 8 dimensions/,
+    ],
+    [
+      'a partial rotary factor in Llama, whose class has none',
+      'llama',
       editJSON('config.json', (j) => (j.partial_rotary_factor = 0.75)),
-      /config\.json: "partial_rotary_factor": 0\.75 is not supported \(rotary embeddings over the whole head\)/,
+      /config\.json: unsupported field "partial_rotary_factor"/,
     ],
     [
       'a fused Q/K/V with the wrong number of rows',

@@ -223,10 +223,10 @@ export function openHfModel(reader: HfFileReader): HfModel {
   if (!reader.has('config.json'))
     throw new HfImportError(`${reader.source}: no config.json (is this a Hugging Face model directory?)`);
   const json = readJSON(reader, 'config.json');
-  const { architecture, family, config, norms } = modelConfigFromHf(json, `${reader.source}/config.json`);
+  const { architecture, family, config, norms, rotaryScale } = modelConfigFromHf(json, `${reader.source}/config.json`);
   const notes = configNotes(json);
   const tensors = locateTensors(reader);
-  const plan = planImport(family, config, tensors, reader.source, norms);
+  const plan = planImport(family, config, tensors, reader.source, norms, rotaryScale);
   const read0 = readTokenizer(reader, family);
   const tokenizer = padVocabulary(read0, config.vocabSize);
   if (tokenizer !== read0) {

@@ -47,6 +47,11 @@ export interface Recipe {
   pairsToHalves?: { size: number; rotated: number };
   /** Stored with more dimensions than the parameter (Command R+'s [heads, head size] gains): same elements, in order. */
   flatten?: boolean;
+  /**
+   * LongRoPE's attention factor, which transformers applies to cos and sin: the first `rotated` rows
+   * of each head (`size` rows) multiplied by `factor` — the same rotation of a scaled query or key.
+   */
+  scaleRotated?: { size: number; rotated: number; factor: number };
   /** Baichuan 2's NormHead: each row divided by its Euclidean length (torch's F.normalize, eps 1e-12). */
   unitRows?: boolean;
   /** Tensors whose elements follow `from`'s in the parameter (StableLM 2 12B's one LayerNorm per head: norms.1, norms.2, …). */
@@ -676,12 +681,16 @@ export function planImport(
   tensors: Map<string, TensorInfo>,
   source: string,
   norms: 1 | 2 = 2,
+  rotaryScale = 1,
 ): ImportPlan {
   const p = prefixOf(family, tensors.keys());
   const used = new Set<string>();
+  const scaleRotated = { size: headSize(config), rotated: rotaryDims(config), factor: rotaryScale };
   const params = parameterLayout(config).map(({ name, shape }) => {
-    const recipe = FAMILY_RECIPE[family](name, config, p, norms);
-    if (!recipe) throw new HfImportError(`${source}: no Hugging Face tensor corresponds to shareformer's "${name}"`);
+    const found = FAMILY_RECIPE[family](name, config, p, norms);
+    if (!found) throw new HfImportError(`${source}: no Hugging Face tensor corresponds to shareformer's "${name}"`);
+    const scaled = rotaryScale !== 1 && /\.attn\.[qk]\.(weight|bias)$/.test(name);
+    const recipe = scaled ? { ...found, scaleRotated } : found;
     const infos = [recipe.from, ...(recipe.also ?? [])].map((from) => {
       const info = tensors.get(from);
       if (!info)
@@ -761,6 +770,17 @@ function unitRows(data: Float32Array, width: number): Float32Array {
 }
 
 export function applyRecipe(r: Recipe, t: StoredTensor): Float32Array {
+  if (!r.scaleRotated) return extract(r, t);
+  // A copy: the extracted rows may be the stored tensor's own array, which a fused Q/K/V read reuses.
+  const out = extract(r, t).slice();
+  const { size, rotated, factor } = r.scaleRotated;
+  const width = t.shape.length > 1 ? t.shape[r.transpose ? 0 : 1]! : 1;
+  for (let row = 0; row < out.length / width; row++)
+    if (row % size < rotated) for (let i = row * width; i < (row + 1) * width; i++) out[i]! *= factor;
+  return out;
+}
+
+function extract(r: Recipe, t: StoredTensor): Float32Array {
   const data = toFloat32(t, r.from);
   if (r.plusOne) return data.map((w) => w + 1);
   if (r.unitRows) return unitRows(data, t.shape[1]!);
