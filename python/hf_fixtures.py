@@ -892,6 +892,103 @@ def write_glm(name, glm4):
     save_llama_family(name, cfg, w, torch.bfloat16, torch.randint(0, vocab - 1, (1, 24)), logits=glm_logits)
 
 
+def write_exaone(name):
+    """An EXAONE 3 / 3.5-style model (ExaoneForCausalLM, trust_remote_code): Llama's computation under
+    GPT-2-like names (transformer.wte, h.N.ln_1, attn.attention.q/k/v/out_proj, mlp.c_fc_0 the gate,
+    c_fc_1 the up projection, c_proj, ln_f) and its own config fields (num_layers,
+    layer_norm_epsilon for the RMSNorms, activation_function), GQA, llama3 rope scaling, bf16;
+    Qwen2's byte-level tokenizer files (EXAONE's is byte-level BPE too)."""
+    torch.manual_seed(3361)
+    directory = os.path.join(OUT, name)
+    os.makedirs(directory, exist_ok=True)
+    for f in ("tokenizer.json", "tokenizer_config.json"):
+        with open(os.path.join(OUT, "qwen2-bf16", f), encoding="utf-8") as src, open(
+            os.path.join(directory, f), "w", encoding="utf-8"
+        ) as dst:
+            dst.write(src.read())
+    vocab = 300
+    rope_scaling = {
+        "factor": 8.0,
+        "high_freq_factor": 4.0,
+        "low_freq_factor": 1.0,
+        "original_max_position_embeddings": 16,
+        "rope_type": "llama3",
+    }
+    cfg = {
+        "activation_function": "silu",
+        "architectures": ["ExaoneForCausalLM"],
+        "attention_dropout": 0.0,
+        "auto_map": {
+            "AutoConfig": "configuration_exaone.ExaoneConfig",
+            "AutoModelForCausalLM": "modeling_exaone.ExaoneForCausalLM",
+        },
+        "bos_token_id": 1,
+        "embed_dropout": 0.0,
+        "eos_token_id": vocab - 1,
+        "head_dim": 8,
+        "hidden_size": 32,
+        "initializer_range": 0.02,
+        "intermediate_size": 48,
+        "layer_norm_epsilon": 1e-05,
+        "max_position_embeddings": 64,
+        "model_type": "exaone",
+        "num_attention_heads": 4,
+        "num_key_value_heads": 2,
+        "num_layers": 2,
+        "pad_token_id": 0,
+        "rope_scaling": rope_scaling,
+        "rope_theta": 1000000.0,
+        "tie_word_embeddings": False,
+        "torch_dtype": "bfloat16",
+        "transformers_version": "4.43.0",
+        "use_cache": True,
+        "vocab_size": vocab,
+    }
+    # The reference reads Llama's names and fields.
+    as_cfg = llama_family_config(
+        "LlamaForCausalLM",
+        "llama",
+        vocab,
+        rms_norm_eps=1e-5,
+        rope_scaling=rope_scaling,
+        rope_theta=1000000.0,
+        tie_word_embeddings=False,
+    )
+    w = llama_weights(as_cfg, qkv_bias=False, qk_std=0.3)
+    names = {
+        "input_layernorm": "ln_1",
+        "post_attention_layernorm": "ln_2",
+        "self_attn.q_proj": "attn.attention.q_proj",
+        "self_attn.k_proj": "attn.attention.k_proj",
+        "self_attn.v_proj": "attn.attention.v_proj",
+        "self_attn.o_proj": "attn.attention.out_proj",
+        "mlp.gate_proj": "mlp.c_fc_0",
+        "mlp.up_proj": "mlp.c_fc_1",
+        "mlp.down_proj": "mlp.c_proj",
+    }
+    outer = {"model.embed_tokens.weight": "transformer.wte.weight", "model.norm.weight": "transformer.ln_f.weight"}
+
+    def own(n):
+        if n in outer:
+            return outer[n]
+        if n == "lm_head.weight":
+            return n
+        i, rest = n[len("model.layers.") :].split(".", 1)
+        return f"transformer.h.{i}.{names[rest[: -len('.weight')]]}.weight"
+
+    stored = {own(n): t for n, t in w.items()}
+    back = {own(n): n for n in w}
+    save_llama_family(
+        name,
+        cfg,
+        stored,
+        torch.bfloat16,
+        torch.randint(0, vocab - 1, (1, 24)),
+        lambda t: {back[n]: x for n, x in t.items()},
+        lambda weights, _c, ids: llama_logits(weights, as_cfg, ids),
+    )
+
+
 def llama_family_config(arch, model_type, vocab, **fields):
     """config.json of a small Llama-family fixture: the fields they all share, overridden and extended
     by each one's own, in transformers' order (architectures, model_type, then alphabetical)."""
@@ -3133,6 +3230,9 @@ if __name__ == "__main__":
         write_sentencepiece_models()
         write_internlm2("internlm2-bf16")
         sys.exit(0)
+    if sys.argv[1:] == ["exaone"]:  # only the EXAONE directory
+        write_exaone("exaone-bf16")
+        sys.exit(0)
     if sys.argv[1:] == ["glm"]:  # only the GLM-4 directories
         write_glm("glm-bf16", glm4=False)
         write_glm("glm4-bf16", glm4=True)
@@ -3247,4 +3347,5 @@ if __name__ == "__main__":
     write_baichuan("baichuan-13b-bf16", "BaichuanForCausalLM")
     write_glm("glm-bf16", glm4=False)
     write_glm("glm4-bf16", glm4=True)
+    write_exaone("exaone-bf16")
     write_torch_bins()

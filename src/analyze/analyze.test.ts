@@ -50,6 +50,9 @@ describe('published parameter counts', () => {
     ['bloom-1b7', 1_722_408_960],
     ['bloom-7b1', 7_069_016_064],
     ['bloom', 176_247_271_424],
+    // EXAONE 3.5: their configs' tensors (LG: 2.4B and 7.8B).
+    ['exaone-3.5-2.4b', 2_405_327_360],
+    ['exaone-3.5-7.8b', 7_818_448_896],
     // Phi-4-mini: its config's tensors, the head tied (Microsoft: 3.8B).
     ['phi-4-mini', 3_836_021_760],
     // GLM-4 9B: its config's tensors (THUDM: 9.4B).

@@ -536,6 +536,33 @@ export const ANALYZER_PRESETS: Record<string, AnalyzerPreset> = {
       tieEmbeddings: true,
     }),
   },
+  'exaone-3.5-2.4b': {
+    description: 'EXAONE 3.5 2.4B (32 heads of 80, GQA 8 KV heads, tied; ExaoneForCausalLM)',
+    config: llama({
+      vocabSize: 102400,
+      layers: 30,
+      dModel: 2560,
+      heads: 32,
+      kvHeads: 8,
+      ffnHidden: 7168,
+      context: 32768,
+      ropeBase: 1000000,
+      tieEmbeddings: true,
+    }),
+  },
+  'exaone-3.5-7.8b': {
+    description: 'EXAONE 3.5 7.8B (GQA 8 KV heads, untied; ExaoneForCausalLM)',
+    config: llama({
+      vocabSize: 102400,
+      layers: 32,
+      dModel: 4096,
+      heads: 32,
+      kvHeads: 8,
+      ffnHidden: 14336,
+      context: 32768,
+      ropeBase: 1000000,
+    }),
+  },
   'phi-4-mini': {
     description: 'Phi-4-mini 3.8B (24 heads, GQA 8 KV heads, 96 of 128 dimensions rotated, tied; Phi3ForCausalLM)',
     config: llama({

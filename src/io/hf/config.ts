@@ -26,7 +26,8 @@
 // and GPTBigCode (GPTBigCodeForCausalLM: StarCoder 1, SantaCoder: GPT-2's block with MQA and Linear layers)
 // and InternLM2 (InternLM2ForCausalLM: Llama's computation, Q/K/V fused by key/value group)
 // and Baichuan (BaichuanForCausalLM, BaiChuanForCausalLM: MHA with Q/K/V in W_pack, RoPE or ALiBi)
-// and GLM-4 (GlmForCausalLM, Glm4ForCausalLM: Q/K/V biases, half of each head rotated in pairs).
+// and GLM-4 (GlmForCausalLM, Glm4ForCausalLM: Q/K/V biases, half of each head rotated in pairs)
+// and EXAONE (ExaoneForCausalLM: Llama's computation under GPT-2-like names).
 // Every field is either mapped, known not to change the
 // computation (dropout rates, token ids, bookkeeping), or refused by name: a config that asks for
 // something this runtime does not compute (rope scaling other than linear, Llama 3.1's or dynamic NTK
@@ -62,7 +63,8 @@ export type HfFamily =
   | 'internlm2'
   | 'baichuan'
   | 'glm'
-  | 'glm4';
+  | 'glm4'
+  | 'exaone';
 
 export const SUPPORTED_ARCHITECTURES: Record<string, HfFamily> = {
   GPT2LMHeadModel: 'gpt2',
@@ -93,6 +95,8 @@ export const SUPPORTED_ARCHITECTURES: Record<string, HfFamily> = {
   BaiChuanForCausalLM: 'baichuan',
   GlmForCausalLM: 'glm',
   Glm4ForCausalLM: 'glm4',
+  // LG's class (remote code): EXAONE 3 and 3.5.
+  ExaoneForCausalLM: 'exaone',
   Qwen3ForCausalLM: 'qwen3',
   Phi3ForCausalLM: 'phi3',
   GemmaForCausalLM: 'gemma',
@@ -109,6 +113,7 @@ export const FAMILY_ARCHITECTURE: Record<HfFamily, string> = {
   baichuan: 'BaichuanForCausalLM',
   glm: 'GlmForCausalLM',
   glm4: 'Glm4ForCausalLM',
+  exaone: 'ExaoneForCausalLM',
   bloom: 'BloomForCausalLM',
   mpt: 'MptForCausalLM',
   gpt_bigcode: 'GPTBigCodeForCausalLM',
@@ -207,6 +212,7 @@ type LlamaFamily = Exclude<
   | 'baichuan'
   | 'glm'
   | 'glm4'
+  | 'exaone'
 >;
 
 function field<T>(
@@ -1429,6 +1435,30 @@ function glmConfig(cfg: Json, source: string, glm4: boolean): Partial<ModelConfi
   };
 }
 
+/** EXAONE's config.json names for Llama's fields. */
+const EXAONE_NAMES: Record<string, string> = {
+  num_layers: 'num_hidden_layers',
+  layer_norm_epsilon: 'rms_norm_eps',
+  activation_function: 'hidden_act',
+};
+
+/**
+ * EXAONE 3 / 3.5 (ExaoneForCausalLM, remote code): Llama's computation — RMSNorm (ln_1, ln_2, ln_f,
+ * whose eps is layer_norm_epsilon), SwiGLU, GQA, RoPE with Llama 3.1's scaling — under its own names;
+ * embed_dropout is a training rate.
+ */
+function exaoneConfig(cfg: Json, source: string): Partial<ModelConfig> {
+  const known = new Set([...Object.keys(EXAONE_NAMES), ...LLAMA_FIELDS, 'auto_map', 'embed_dropout']);
+  for (const llama of Object.values(EXAONE_NAMES)) known.delete(llama);
+  refuseUnknown(cfg, known, source);
+  const renamed = Object.fromEntries(
+    Object.entries(cfg)
+      .filter(([k]) => k !== 'auto_map' && k !== 'embed_dropout')
+      .map(([k, v]) => [EXAONE_NAMES[k] ?? k, v]),
+  );
+  return llamaConfig(renamed, source, 'llama');
+}
+
 const BAICHUAN_FIELDS = new Set([
   ...LLAMA_CORE.filter((k) => !k.startsWith('rope_') && k !== 'num_key_value_heads'),
   'model_max_length',
@@ -1867,6 +1897,7 @@ const FAMILY_CONFIG: Record<HfFamily, (cfg: Json, source: string) => Partial<Mod
   baichuan: baichuanConfig,
   glm: (cfg, source) => glmConfig(cfg, source, false),
   glm4: (cfg, source) => glmConfig(cfg, source, true),
+  exaone: exaoneConfig,
   gemma: gemma1Config,
   gemma2: (cfg, source) => gemmaConfig(cfg, source, 2),
   gemma3: (cfg, source) => gemmaConfig(cfg, source, 3),

@@ -74,6 +74,7 @@ describe.each([
   'internlm2-bf16',
   'llama-spm',
   'baichuan-7b-fp16',
+  'exaone-bf16',
   'opt-fp16',
   'opt-bin',
   ...SAME_FILES,
@@ -95,7 +96,7 @@ describe.each([
         : first.architecture
             .replace(/^Mistral/, 'Llama')
             .replace(/^MPT/, 'Mpt')
-            .replace(/^(InternLM2|BaiChuan)/, 'Llama')
+            .replace(/^(InternLM2|BaiChuan|Exaone)/, 'Llama')
             .replace('ForConditionalGeneration', 'ForCausalLM'),
     );
   });

@@ -1781,6 +1781,8 @@ const FAMILY_TENSORS: Record<HfFamily, (lm: TransformerLM) => Record<string, Ten
   baichuan: llamaTensors,
   glm: glmTensors,
   glm4: glmTensors,
+  // Never chosen: an imported EXAONE goes out as LlamaForCausalLM.
+  exaone: llamaTensors,
   granite: llamaTensors,
   smollm3: llamaTensors,
   olmo2: llamaTensors,

@@ -85,7 +85,8 @@ function prefixOf(family: HfFamily, names: Iterable<string>): string {
     family === 'falcon' ||
     family === 'bloom' ||
     family === 'mpt' ||
-    family === 'gpt_bigcode'
+    family === 'gpt_bigcode' ||
+    family === 'exaone'
       ? ['transformer.']
       : family === 'gpt_neox'
         ? ['gpt_neox.']
@@ -409,6 +410,29 @@ function glmRecipe(name: string, c: ModelConfig, p: string): Recipe | null {
   return r && qk ? { ...r, pairsToHalves: pairsToHalves(c), ...(qk[1] === 'bias' && { flatten: true }) } : r;
 }
 
+/** EXAONE: GPT-2-like names for Llama's tensors (wte, h.N.ln_1, attn.attention.*, mlp.c_fc_0 / c_fc_1 / c_proj, ln_f). */
+function exaoneRecipe(name: string, p: string): Recipe | null {
+  const direct = (from: string): Recipe => ({ from: p + from, transpose: false });
+  if (name === 'embed.weight') return direct('wte.weight');
+  if (name === 'norm.weight') return direct('ln_f.weight');
+  if (name === 'head.weight') return { from: 'lm_head.weight', transpose: false };
+  const m = /^layers\.(\d+)\.(.+)\.weight$/.exec(name);
+  if (!m) return null;
+  const map: Record<string, string> = {
+    norm1: 'ln_1',
+    norm2: 'ln_2',
+    'attn.q': 'attn.attention.q_proj',
+    'attn.k': 'attn.attention.k_proj',
+    'attn.v': 'attn.attention.v_proj',
+    'attn.o': 'attn.attention.out_proj',
+    'ffn.gate': 'mlp.c_fc_0',
+    'ffn.up': 'mlp.c_fc_1',
+    'ffn.down': 'mlp.c_proj',
+  };
+  const from = map[m[2]!];
+  return from ? direct(`h.${m[1]}.${from}.weight`) : null;
+}
+
 /** Baichuan: Llama's names, Q/K/V stacked in self_attn.W_pack, Baichuan 2's head normalized row by row. */
 function baichuanRecipe(name: string, c: ModelConfig, p: string): Recipe | null {
   if (name === 'head.weight')
@@ -629,6 +653,7 @@ const FAMILY_NAME: Record<HfFamily, string> = {
   baichuan: 'Baichuan',
   glm: 'GLM',
   glm4: 'GLM-4-0414',
+  exaone: 'EXAONE',
 };
 
 type RecipeOf = (name: string, c: ModelConfig, prefix: string, norms: 1 | 2) => Recipe | null;
@@ -652,6 +677,7 @@ const FAMILY_RECIPE: Record<HfFamily, RecipeOf> = {
   baichuan: baichuanRecipe,
   glm: glmRecipe,
   glm4: glmRecipe,
+  exaone: (name, _c, p) => exaoneRecipe(name, p),
   gemma: (name, _c, p) => gemma1Recipe(name, p),
   gemma2: (name, _c, p) => gemmaRecipe(name, p),
   gemma3: (name, _c, p) => gemmaRecipe(name, p),
