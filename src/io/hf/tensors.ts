@@ -371,25 +371,42 @@ function groupedQkv(tensor: Recipe, c: ModelConfig, part: string): Recipe {
   };
 }
 
+/**
+ * A family whose tensors are Llama's under other names: the embedding, final norm and head, and a
+ * table from each layer's parameter to its name under `layer` + the layer index.
+ */
+function renamedRecipe(
+  name: string,
+  p: string,
+  names: { embed: string; norm: string; head: string; layer: string },
+  table: Record<string, string>,
+): Recipe | null {
+  const direct = (from: string): Recipe => ({ from: p + from, transpose: false });
+  if (name === 'embed.weight') return direct(names.embed);
+  if (name === 'norm.weight') return direct(names.norm);
+  if (name === 'head.weight') return { from: names.head, transpose: false };
+  const m = /^layers\.(\d+)\.(.+)\.weight$/.exec(name);
+  const from = m && table[m[2]!];
+  return from ? direct(`${names.layer}${m[1]}.${from}.weight`) : null;
+}
+
 /** InternLM2: tok_embeddings, attention.wqkv fused by key/value group, feed_forward.w1 / w3 / w2, output. */
 function internlm2Recipe(name: string, c: ModelConfig, p: string): Recipe | null {
-  const direct = (from: string): Recipe => ({ from: p + from, transpose: false });
-  if (name === 'embed.weight') return direct('tok_embeddings.weight');
-  if (name === 'norm.weight') return direct('norm.weight');
-  if (name === 'head.weight') return { from: 'output.weight', transpose: false };
-  const m = /^layers\.(\d+)\.(.+)\.weight$/.exec(name);
-  if (!m) return null;
-  if (m[2]! in QKV) return groupedQkv(direct(`layers.${m[1]}.attention.wqkv.weight`), c, m[2]!);
-  const map: Record<string, string> = {
-    norm1: 'attention_norm',
-    norm2: 'ffn_norm',
-    'attn.o': 'attention.wo',
-    'ffn.gate': 'feed_forward.w1',
-    'ffn.up': 'feed_forward.w3',
-    'ffn.down': 'feed_forward.w2',
-  };
-  const from = map[m[2]!];
-  return from ? direct(`layers.${m[1]}.${from}.weight`) : null;
+  const qkv = /^layers\.(\d+)\.(attn\.[qkv])\.weight$/.exec(name);
+  if (qkv) return groupedQkv({ from: `${p}layers.${qkv[1]}.attention.wqkv.weight`, transpose: false }, c, qkv[2]!);
+  return renamedRecipe(
+    name,
+    p,
+    { embed: 'tok_embeddings.weight', norm: 'norm.weight', head: 'output.weight', layer: 'layers.' },
+    {
+      norm1: 'attention_norm',
+      norm2: 'ffn_norm',
+      'attn.o': 'attention.wo',
+      'ffn.gate': 'feed_forward.w1',
+      'ffn.up': 'feed_forward.w3',
+      'ffn.down': 'feed_forward.w2',
+    },
+  );
 }
 
 /**
@@ -412,25 +429,22 @@ function glmRecipe(name: string, c: ModelConfig, p: string): Recipe | null {
 
 /** EXAONE: GPT-2-like names for Llama's tensors (wte, h.N.ln_1, attn.attention.*, mlp.c_fc_0 / c_fc_1 / c_proj, ln_f). */
 function exaoneRecipe(name: string, p: string): Recipe | null {
-  const direct = (from: string): Recipe => ({ from: p + from, transpose: false });
-  if (name === 'embed.weight') return direct('wte.weight');
-  if (name === 'norm.weight') return direct('ln_f.weight');
-  if (name === 'head.weight') return { from: 'lm_head.weight', transpose: false };
-  const m = /^layers\.(\d+)\.(.+)\.weight$/.exec(name);
-  if (!m) return null;
-  const map: Record<string, string> = {
-    norm1: 'ln_1',
-    norm2: 'ln_2',
-    'attn.q': 'attn.attention.q_proj',
-    'attn.k': 'attn.attention.k_proj',
-    'attn.v': 'attn.attention.v_proj',
-    'attn.o': 'attn.attention.out_proj',
-    'ffn.gate': 'mlp.c_fc_0',
-    'ffn.up': 'mlp.c_fc_1',
-    'ffn.down': 'mlp.c_proj',
-  };
-  const from = map[m[2]!];
-  return from ? direct(`h.${m[1]}.${from}.weight`) : null;
+  return renamedRecipe(
+    name,
+    p,
+    { embed: 'wte.weight', norm: 'ln_f.weight', head: 'lm_head.weight', layer: 'h.' },
+    {
+      norm1: 'ln_1',
+      norm2: 'ln_2',
+      'attn.q': 'attn.attention.q_proj',
+      'attn.k': 'attn.attention.k_proj',
+      'attn.v': 'attn.attention.v_proj',
+      'attn.o': 'attn.attention.out_proj',
+      'ffn.gate': 'mlp.c_fc_0',
+      'ffn.up': 'mlp.c_fc_1',
+      'ffn.down': 'mlp.c_proj',
+    },
+  );
 }
 
 /** Baichuan: Llama's names, Q/K/V stacked in self_attn.W_pack, Baichuan 2's head normalized row by row. */
