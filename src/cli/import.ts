@@ -8,6 +8,7 @@ import { completeVersion } from '../io/atomic-dir.js';
 import { saveWeightsCheckpoint } from '../io/checkpoint.js';
 import { directoryReader } from '../io/hf/files-node.js';
 import { openHfModel } from '../io/hf/model.js';
+import { FAMILY_NAME } from '../io/hf/tensors.js';
 import { lockRunDir } from '../io/run-dir.js';
 import { importedMeta } from '../io/hf/import.js';
 import { blockText, capsText, rotaryText, windowText } from '../analyze/format.js';
@@ -22,11 +23,11 @@ interface ImportOpts {
 export function importCommand(): Command {
   return new Command('import')
     .description(
-      'import a Hugging Face model directory (GPT-2, GPT-Neo/TinyStories, OPT, GPT-NeoX/Pythia, Phi, GPT-J, Falcon, StableLM, Cohere, Granite, SmolLM3, OLMo 2, StarCoder2, Llama, Mistral, Qwen2/3, Phi-3, Gemma 1/2/3; safetensors or pytorch_model.bin) as a shareformer checkpoint',
+      `import a Hugging Face model directory (${[...new Set(Object.values(FAMILY_NAME))].join(', ')}; safetensors or pytorch_model.bin; tokenizer.json, vocab.json + merges.txt or SentencePiece's tokenizer.model) as a shareformer checkpoint`,
     )
     .requiredOption(
       '--from <dir>',
-      'Hugging Face model directory: config.json, model.safetensors or pytorch_model.bin (or shards + index), tokenizer files',
+      'Hugging Face model directory: config.json, model.safetensors or pytorch_model.bin (or shards + index), tokenizer files (tokenizer.json, vocab.json + merges.txt, or tokenizer.model)',
     )
     .requiredOption('--out <run>', 'run directory to write (its checkpoint/ holds the model)')
     .option('--force', 'replace a checkpoint already in --out')

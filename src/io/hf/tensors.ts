@@ -639,7 +639,8 @@ function gemma1Recipe(name: string, p: string): Recipe | null {
   return r && /(^|\.)norm[12]?\.weight$/.test(name) ? { ...r, plusOne: true } : r;
 }
 
-const FAMILY_NAME: Record<HfFamily, string> = {
+/** Each family's name for messages and help text. */
+export const FAMILY_NAME: Record<HfFamily, string> = {
   gpt2: 'GPT-2',
   bloom: 'BLOOM',
   gpt_bigcode: 'GPTBigCode',
