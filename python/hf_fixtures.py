@@ -989,6 +989,73 @@ def write_exaone(name):
     )
 
 
+def olmo_logits(w, cfg, ids):
+    """OLMo (modular_olmo.py), in float64: Llama's block whose LayerNorms have no weight or bias
+    (F.layer_norm with eps 1e-5), GQA, RoPE, SwiGLU."""
+    p = lambda name: w[name].double()
+    d, H, G = cfg["hidden_size"], cfg["num_attention_heads"], cfg["num_key_value_heads"]
+    hd, T = d // H, ids.shape[1]
+    norm = lambda x: F.layer_norm(x, (d,), None, None, eps=1e-5)
+    inv = 1.0 / (cfg["rope_theta"] ** (torch.arange(0, hd, 2, dtype=torch.float64) / hd))
+    freqs = torch.outer(torch.arange(T, dtype=torch.float64), inv)
+    emb = torch.cat((freqs, freqs), dim=-1)
+    cos, sin = emb.cos(), emb.sin()
+    mask = torch.tril(torch.ones(T, T, dtype=torch.bool))
+    x = p("model.embed_tokens.weight")[ids]
+    for i in range(cfg["num_hidden_layers"]):
+        l = f"model.layers.{i}."
+        a = norm(x)
+        q = (a @ p(l + "self_attn.q_proj.weight").T).view(1, T, H, hd).transpose(1, 2)
+        k = (a @ p(l + "self_attn.k_proj.weight").T).view(1, T, G, hd).transpose(1, 2)
+        v = (a @ p(l + "self_attn.v_proj.weight").T).view(1, T, G, hd).transpose(1, 2)
+        q, k = q * cos + rotate_half(q) * sin, k * cos + rotate_half(k) * sin
+        k, v = k.repeat_interleave(H // G, dim=1), v.repeat_interleave(H // G, dim=1)
+        s = (q @ k.transpose(-1, -2)) / math.sqrt(hd)
+        o = (s.masked_fill(~mask, float("-inf")).softmax(-1) @ v).transpose(1, 2).reshape(1, T, d)
+        x = x + o @ p(l + "self_attn.o_proj.weight").T
+        m = norm(x)
+        mlp = lambda n, t: t @ p(l + f"mlp.{n}.weight").T
+        x = x + mlp("down_proj", F.silu(mlp("gate_proj", m)) * mlp("up_proj", m))
+    x = norm(x)
+    head = p("lm_head.weight") if "lm_head.weight" in w else p("model.embed_tokens.weight")
+    return x @ head.T
+
+
+def write_olmo(name):
+    """An OLMo (1)-style model (OlmoForCausalLM): Llama's names and computation with LayerNorms that
+    have no parameters at all, GQA, an embedding padded past the tokenizer (OLMo's 50,304 rows for
+    50,280 tokens), tied, fp16; GPT-2's byte-level tokenizer files (OLMo's is GPT-NeoX's, byte-level)."""
+    torch.manual_seed(3371)
+    directory = os.path.join(OUT, name)
+    os.makedirs(directory, exist_ok=True)
+    for f in ("tokenizer.json", "tokenizer_config.json"):
+        with open(os.path.join(OUT, "qwen2-bf16", f), encoding="utf-8") as src, open(
+            os.path.join(directory, f), "w", encoding="utf-8"
+        ) as dst:
+            dst.write(src.read())
+    vocab = 320
+    cfg = llama_family_config(
+        "OlmoForCausalLM",
+        "olmo",
+        vocab,
+        attention_bias=False,
+        clip_qkv=None,
+        eos_token_id=vocab - 21,
+        pad_token_id=1,
+        rope_scaling=None,
+        rope_theta=10000.0,
+        tie_word_embeddings=True,
+        torch_dtype="float16",
+        transformers_version="4.40.0",
+    )
+    w = {
+        n: t
+        for n, t in llama_weights({**cfg, "rms_norm_eps": 1e-5}, qkv_bias=False, qk_std=0.3).items()
+        if "layernorm" not in n and n != "model.norm.weight"
+    }
+    save_llama_family(name, cfg, w, torch.float16, torch.randint(0, vocab - 21, (1, 24)), logits=olmo_logits)
+
+
 def llama_family_config(arch, model_type, vocab, **fields):
     """config.json of a small Llama-family fixture: the fields they all share, overridden and extended
     by each one's own, in transformers' order (architectures, model_type, then alphabetical)."""
@@ -3230,6 +3297,9 @@ if __name__ == "__main__":
         write_sentencepiece_models()
         write_internlm2("internlm2-bf16")
         sys.exit(0)
+    if sys.argv[1:] == ["olmo"]:  # only the OLMo (1) directory
+        write_olmo("olmo-fp16")
+        sys.exit(0)
     if sys.argv[1:] == ["exaone"]:  # only the EXAONE directory
         write_exaone("exaone-bf16")
         sys.exit(0)
@@ -3348,4 +3418,5 @@ if __name__ == "__main__":
     write_glm("glm-bf16", glm4=False)
     write_glm("glm4-bf16", glm4=True)
     write_exaone("exaone-bf16")
+    write_olmo("olmo-fp16")
     write_torch_bins()

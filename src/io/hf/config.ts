@@ -27,7 +27,8 @@
 // and InternLM2 (InternLM2ForCausalLM: Llama's computation, Q/K/V fused by key/value group)
 // and Baichuan (BaichuanForCausalLM, BaiChuanForCausalLM: MHA with Q/K/V in W_pack, RoPE or ALiBi)
 // and GLM-4 (GlmForCausalLM, Glm4ForCausalLM: Q/K/V biases, half of each head rotated in pairs)
-// and EXAONE (ExaoneForCausalLM: Llama's computation under GPT-2-like names).
+// and EXAONE (ExaoneForCausalLM: Llama's computation under GPT-2-like names) and OLMo (1)
+// (OlmoForCausalLM: Llama's with LayerNorms that have no parameters).
 // Every field is either mapped, known not to change the
 // computation (dropout rates, token ids, bookkeeping), or refused by name: a config that asks for
 // something this runtime does not compute (rope scaling other than linear, Llama 3.1's or dynamic NTK
@@ -64,7 +65,8 @@ export type HfFamily =
   | 'baichuan'
   | 'glm'
   | 'glm4'
-  | 'exaone';
+  | 'exaone'
+  | 'olmo';
 
 export const SUPPORTED_ARCHITECTURES: Record<string, HfFamily> = {
   GPT2LMHeadModel: 'gpt2',
@@ -97,6 +99,7 @@ export const SUPPORTED_ARCHITECTURES: Record<string, HfFamily> = {
   Glm4ForCausalLM: 'glm4',
   // LG's class (remote code): EXAONE 3 and 3.5.
   ExaoneForCausalLM: 'exaone',
+  OlmoForCausalLM: 'olmo',
   Qwen3ForCausalLM: 'qwen3',
   Phi3ForCausalLM: 'phi3',
   GemmaForCausalLM: 'gemma',
@@ -114,6 +117,7 @@ export const FAMILY_ARCHITECTURE: Record<HfFamily, string> = {
   glm: 'GlmForCausalLM',
   glm4: 'Glm4ForCausalLM',
   exaone: 'ExaoneForCausalLM',
+  olmo: 'OlmoForCausalLM',
   bloom: 'BloomForCausalLM',
   mpt: 'MptForCausalLM',
   gpt_bigcode: 'GPTBigCodeForCausalLM',
@@ -213,6 +217,7 @@ type LlamaFamily = Exclude<
   | 'glm'
   | 'glm4'
   | 'exaone'
+  | 'olmo'
 >;
 
 function field<T>(
@@ -1435,6 +1440,26 @@ function glmConfig(cfg: Json, source: string, glm4: boolean): Partial<ModelConfi
   };
 }
 
+const OLMO_FIELDS = new Set([...LLAMA_CORE.filter((k) => k !== 'rms_norm_eps'), 'attention_bias', 'clip_qkv']);
+
+/**
+ * OLMo (1) (OlmoForCausalLM: OLMo-1B, 7B, 7B-0424/0724): Llama's computation with LayerNorms that
+ * have no weight or bias (eps 1e-5, fixed in its class). clip_qkv, which clamps the projections, is
+ * refused.
+ */
+function olmoConfig(cfg: Json, source: string): Partial<ModelConfig> {
+  refuseUnknown(cfg, OLMO_FIELDS, source);
+  supported(
+    cfg,
+    'clip_qkv',
+    (v) => v === null,
+    'clamping the query, key and value projections is not computed here',
+    source,
+  );
+  const llama = Object.fromEntries(Object.entries(cfg).filter(([k]) => k !== 'clip_qkv'));
+  return { ...llamaConfig(llama, source, 'llama'), norm: 'layernorm', normBias: false, normEps: 1e-5 };
+}
+
 /** EXAONE's config.json names for Llama's fields. */
 const EXAONE_NAMES: Record<string, string> = {
   num_layers: 'num_hidden_layers',
@@ -1898,6 +1923,7 @@ const FAMILY_CONFIG: Record<HfFamily, (cfg: Json, source: string) => Partial<Mod
   glm: (cfg, source) => glmConfig(cfg, source, false),
   glm4: (cfg, source) => glmConfig(cfg, source, true),
   exaone: exaoneConfig,
+  olmo: olmoConfig,
   gemma: gemma1Config,
   gemma2: (cfg, source) => gemmaConfig(cfg, source, 2),
   gemma3: (cfg, source) => gemmaConfig(cfg, source, 3),

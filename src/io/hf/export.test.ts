@@ -62,6 +62,7 @@ const SAME_FILES = [
   'bigcode-fp16',
   'glm-bf16',
   'glm4-bf16',
+  'olmo-fp16',
 ];
 
 describe.each([
@@ -725,5 +726,13 @@ it('refuses to export a LongRoPE import, which holds only the original contextâ€
   const first = importHuggingFace(directoryReader(join(FIXTURES, 'phi35-longrope-bf16')));
   expect(() => exportHuggingFace(first.lm, first.tokenizer)).toThrow(
     /^LongRoPE was imported for the original context only \(its short factors; the long ones are not kept\)/,
+  );
+});
+
+it('refuses to export OLMo once its LayerNorm gains moved from 1, naming the parameter', () => {
+  const first = importHuggingFace(directoryReader(join(FIXTURES, 'olmo-fp16')));
+  first.lm.params.get('layers.1.norm2.weight')!.data[3] = 1.5;
+  expect(() => exportHuggingFace(first.lm, first.tokenizer)).toThrow(
+    /^OlmoForCausalLM's LayerNorms have no gains, but this model's layers\.1\.norm2\.weight is not all 1/,
   );
 });

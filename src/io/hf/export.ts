@@ -123,7 +123,9 @@ export function exportFamily(c: ModelConfig): HfFamily {
   }
   // Scaled logits are Cohere's; SwiGLU on LayerNorms is StableLM's with norm biases, Cohere's without.
   if (c.logitScale !== 1) return cohereFamily(c);
-  // Every other stock class with LayerNorm gives it a bias; Cohere's has none.
+  // LayerNorms without biases in sequence are OLMo's (whose norms have no gains either); in
+  // parallel, Cohere's. Every other stock class with LayerNorm gives it a bias.
+  if (c.norm === 'layernorm' && !c.normBias && !c.parallelBlocks && c.ffn === 'swiglu') return olmoFamily(c);
   if (c.norm === 'layernorm' && !c.normBias) return cohereFamily(c);
   if (c.ffn === 'swiglu' && c.norm === 'layernorm') return c.normBias ? stablelmFamily(c) : cohereFamily(c);
   // Falcon's is the one with biases on its LayerNorms and none on its linear layers.
@@ -333,6 +335,26 @@ function starcoder2Family(c: ModelConfig): HfFamily {
     },
   );
   return 'starcoder2';
+}
+
+/** OLMo's: Llama's layout with LayerNorms that have no parameters (olmoTensors checks the gains are still 1). */
+function olmoFamily(c: ModelConfig): HfFamily {
+  requireLayout(
+    'LayerNorms without biases before a SwiGLU export as OlmoForCausalLM',
+    {
+      rope: c.positions === 'rope',
+      'no biases': !c.bias && !c.qkvBias,
+      'heads of dModel / heads': headSize(c) * c.heads === c.dModel,
+      'norms before attention and the FFN only': c.preNorms && !c.postNorms,
+    },
+    {
+      ...parallelExtras(c),
+      'partial rotary': c.ropeDims > 0,
+      'scaled embeddings': c.embedScale,
+      'a biased output head': c.headBias,
+    },
+  );
+  return 'olmo';
 }
 
 /**
@@ -1506,6 +1528,18 @@ function cohereTensors(lm: TransformerLM): Record<string, TensorToWrite> {
   return t;
 }
 
+/** OLMo's names: Llama's without any norm tensor — its LayerNorms have no gains, so this model's must all be 1. */
+function olmoTensors(lm: TransformerLM): Record<string, TensorToWrite> {
+  for (const [name, p] of lm.params)
+    if (/(^|\.)(norm[12]?|postnorm[12])\.weight$/.test(name) && p.data.some((g) => g !== 1))
+      throw new HfExportError(
+        `OlmoForCausalLM's LayerNorms have no gains, but this model's ${name} is not all 1 (trained here?): it has no stock class that holds it`,
+      );
+  const t = llamaTensors(lm);
+  for (const name of Object.keys(t)) if (/layernorm|^model\.norm\./.test(name)) delete t[name];
+  return t;
+}
+
 /** GLM-4's names: Llama's, gate over up in gate_up_proj, the rotated query and key rows in adjacent pairs, Glm4's post-norms. */
 function glmTensors(lm: TransformerLM): Record<string, TensorToWrite> {
   const c = lm.config,
@@ -1720,6 +1754,19 @@ function hfConfig(family: HfFamily, lm: TransformerLM, tokenizer: Tokenizer): Re
           original_max_position_embeddings: r.originalContext,
         });
   if (family === 'glm' || family === 'glm4') return glmConfig(family, c, ids);
+  if (family === 'olmo') {
+    const { rms_norm_eps: _, head_dim: __, ...sizes } = llamaSizes(c);
+    return {
+      architectures: ['OlmoForCausalLM'],
+      model_type: 'olmo',
+      hidden_act: 'silu',
+      ...sizes,
+      rope_scaling,
+      attention_bias: false,
+      clip_qkv: null,
+      ...closing(c, ids),
+    };
+  }
   if (family === 'gemma3' || family === 'gemma2') return gemmaConfig(family, c, rope_scaling, ids);
   if (family === 'gpt_neox') return neoxConfig(c, rope_scaling, ids);
   if (family === 'bloom') return bloomConfig(c, ids);
@@ -1783,6 +1830,7 @@ const FAMILY_TENSORS: Record<HfFamily, (lm: TransformerLM) => Record<string, Ten
   glm4: glmTensors,
   // Never chosen: an imported EXAONE goes out as LlamaForCausalLM.
   exaone: llamaTensors,
+  olmo: olmoTensors,
   granite: llamaTensors,
   smollm3: llamaTensors,
   olmo2: llamaTensors,

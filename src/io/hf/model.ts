@@ -235,6 +235,10 @@ export function openHfModel(reader: HfFileReader): HfModel {
       `vocab_size ${config.vocabSize.toLocaleString('en-US')} exceeds the tokenizer's ${read0.vocabSize.toLocaleString('en-US')} tokens: the ${extra.toLocaleString('en-US')} extra embedding ${extra === 1 ? 'row gets a placeholder token' : 'rows get placeholder tokens'} that no text encodes to`,
     );
   }
+  if (family === 'olmo')
+    notes.push(
+      "OLMo's LayerNorms have no gains or biases: imported as gains of 1, which fine-tuning here may move (an export as OlmoForCausalLM needs them still 1)",
+    );
   if (family === 'opt')
     notes.push(
       "embed_positions' first 2 rows (OPT's padding offset: position t reads row t + 2, so no unpadded position reads them) are left out; an export writes them as zeros",
@@ -245,11 +249,13 @@ export function openHfModel(reader: HfFileReader): HfModel {
     );
   }
   const recipes = new Map(plan.params.map((p) => [p.name, p.recipe]));
+  const sizes = new Map(plan.params.map((p) => [p.name, p.shape.reduce((a, b) => a * b, 1)]));
   // c_attn feeds Q, K and V in turn: the last tensor read is kept for the next parameter.
   let last: { name: string; tensor: ReturnType<typeof tensorFromBytes> } | null = null;
   const read = (name: string): Float32Array => {
     const recipe = recipes.get(name);
     if (!recipe) throw new HfImportError(`${reader.source}: no parameter "${name}" in this model`);
+    if (recipe.fill !== undefined) return new Float32Array(sizes.get(name)!).fill(recipe.fill);
     if (recipe.also) {
       // A parameter made of several tensors (one norm per head): each read and laid end to end.
       const parts = [recipe.from, ...recipe.also].map((from) => {
@@ -274,7 +280,9 @@ export function openHfModel(reader: HfFileReader): HfModel {
     }
     return applyRecipe(recipe, last.tensor);
   };
-  const dtypes = [...new Set(plan.params.map((p) => tensors.get(p.recipe.from)!.dtype))];
+  const dtypes = [
+    ...new Set(plan.params.flatMap((p) => (p.recipe.fill === undefined ? [tensors.get(p.recipe.from)!.dtype] : []))),
+  ];
   return {
     architecture,
     family,

@@ -21,7 +21,10 @@ import { BAICHUAN2_VOCAB, HfImportError, type HfFamily } from './config.js';
 
 /** Where one shareformer parameter comes from: a tensor, maybe transposed, maybe a block of its rows. */
 export interface Recipe {
+  /** The tensor; empty for a parameter the files do not store (see `fill`). */
   from: string;
+  /** No tensor: every element is this value (OLMo's LayerNorms have no gains: 1). */
+  fill?: number;
   /** Conv1D weights are [in, out]: transpose to [out, in]. */
   transpose: boolean;
   /** After transposing, rows [start, end) (or elements of a vector) of a fused tensor: one of Q, K, V in c_attn. */
@@ -427,6 +430,12 @@ function glmRecipe(name: string, c: ModelConfig, p: string): Recipe | null {
   return r && qk ? { ...r, pairsToHalves: pairsToHalves(c), ...(qk[1] === 'bias' && { flatten: true }) } : r;
 }
 
+/** OLMo (1): Llama's names; its LayerNorms have no parameters, so their gains are ones. */
+function olmoRecipe(name: string, p: string): Recipe | null {
+  if (/(^|\.)norm[12]?\.weight$/.test(name)) return { from: '', transpose: false, fill: 1 };
+  return llamaRecipe(name, p);
+}
+
 /** EXAONE: GPT-2-like names for Llama's tensors (wte, h.N.ln_1, attn.attention.*, mlp.c_fc_0 / c_fc_1 / c_proj, ln_f). */
 function exaoneRecipe(name: string, p: string): Recipe | null {
   return renamedRecipe(
@@ -669,6 +678,7 @@ export const FAMILY_NAME: Record<HfFamily, string> = {
   glm: 'GLM',
   glm4: 'GLM-4-0414',
   exaone: 'EXAONE',
+  olmo: 'OLMo',
 };
 
 type RecipeOf = (name: string, c: ModelConfig, prefix: string, norms: 1 | 2) => Recipe | null;
@@ -693,6 +703,7 @@ const FAMILY_RECIPE: Record<HfFamily, RecipeOf> = {
   glm: glmRecipe,
   glm4: glmRecipe,
   exaone: (name, _c, p) => exaoneRecipe(name, p),
+  olmo: (name, _c, p) => olmoRecipe(name, p),
   gemma: (name, _c, p) => gemma1Recipe(name, p),
   gemma2: (name, _c, p) => gemmaRecipe(name, p),
   gemma3: (name, _c, p) => gemmaRecipe(name, p),
@@ -732,6 +743,7 @@ export function planImport(
     if (!found) throw new HfImportError(`${source}: no Hugging Face tensor corresponds to shareformer's "${name}"`);
     const scaled = rotaryScale !== 1 && /\.attn\.[qk]\.(weight|bias)$/.test(name);
     const recipe = scaled ? { ...found, scaleRotated } : found;
+    if (recipe.fill !== undefined) return { name, shape, recipe };
     const infos = [recipe.from, ...(recipe.also ?? [])].map((from) => {
       const info = tensors.get(from);
       if (!info)
