@@ -1056,6 +1056,94 @@ def write_olmo(name):
     save_llama_family(name, cfg, w, torch.float16, torch.randint(0, vocab - 21, (1, 24)), logits=olmo_logits)
 
 
+def nemotron_logits(w, cfg, ids):
+    """Nemotron (modeling_nemotron.py), in float64: LayerNorm1P (gain = weight + 1, with a bias),
+    GQA, rotary embeddings on the first head_dim × partial_rotary_factor dimensions (rotate-half),
+    and an ungated MLP with squared ReLU."""
+    p = lambda name: w[name].double()
+    d, H, G, hd = cfg["hidden_size"], cfg["num_attention_heads"], cfg["num_key_value_heads"], cfg["head_dim"]
+    T, R = ids.shape[1], int(cfg["head_dim"] * cfg["partial_rotary_factor"])
+    norm = lambda x, n: F.layer_norm(x, (d,), p(n + ".weight") + 1, p(n + ".bias"), eps=cfg["norm_eps"])
+    inv = 1.0 / (cfg["rope_theta"] ** (torch.arange(0, R, 2, dtype=torch.float64) / R))
+    freqs = torch.outer(torch.arange(T, dtype=torch.float64), inv)
+    emb = torch.cat((freqs, freqs), dim=-1)
+    cos, sin = emb.cos(), emb.sin()
+    rot = lambda t: torch.cat([t[..., :R] * cos + rotate_half(t[..., :R]) * sin, t[..., R:]], dim=-1)
+    mask = torch.tril(torch.ones(T, T, dtype=torch.bool))
+    x = p("model.embed_tokens.weight")[ids]
+    for i in range(cfg["num_hidden_layers"]):
+        l = f"model.layers.{i}."
+        a = norm(x, l + "input_layernorm")
+        q = rot((a @ p(l + "self_attn.q_proj.weight").T).view(1, T, H, hd).transpose(1, 2))
+        k = rot((a @ p(l + "self_attn.k_proj.weight").T).view(1, T, G, hd).transpose(1, 2))
+        v = (a @ p(l + "self_attn.v_proj.weight").T).view(1, T, G, hd).transpose(1, 2)
+        k, v = k.repeat_interleave(H // G, dim=1), v.repeat_interleave(H // G, dim=1)
+        s = (q @ k.transpose(-1, -2)) / math.sqrt(hd)
+        o = (s.masked_fill(~mask, float("-inf")).softmax(-1) @ v).transpose(1, 2).reshape(1, T, H * hd)
+        x = x + o @ p(l + "self_attn.o_proj.weight").T
+        m = norm(x, l + "post_attention_layernorm")
+        x = x + F.relu(m @ p(l + "mlp.up_proj.weight").T).square() @ p(l + "mlp.down_proj.weight").T
+    x = norm(x, "model.norm")
+    return x @ p("lm_head.weight").T
+
+
+def write_nemotron(name):
+    """A Nemotron / Minitron-style model (NemotronForCausalLM): LayerNorm1P with biases (stored
+    gain − 1), GQA with heads of 16 on d 32 (head_dim apart from the width), half of each head rotated,
+    a squared-ReLU MLP, no linear biases, untied, bf16; Qwen2's byte-level tokenizer files."""
+    torch.manual_seed(3381)
+    directory = os.path.join(OUT, name)
+    os.makedirs(directory, exist_ok=True)
+    for f in ("tokenizer.json", "tokenizer_config.json"):
+        with open(os.path.join(OUT, "qwen2-bf16", f), encoding="utf-8") as src, open(
+            os.path.join(directory, f), "w", encoding="utf-8"
+        ) as dst:
+            dst.write(src.read())
+    vocab, d, H, G, hd, f_ = 300, 32, 4, 2, 16, 96
+    cfg = {
+        "architectures": ["NemotronForCausalLM"],
+        "model_type": "nemotron",
+        "attention_bias": False,
+        "attention_dropout": 0.0,
+        "bos_token_id": 2,
+        "eos_token_id": vocab - 1,
+        "head_dim": hd,
+        "hidden_act": "relu2",
+        "hidden_size": d,
+        "initializer_range": 0.0134,
+        "intermediate_size": f_,
+        "max_position_embeddings": 64,
+        "mlp_bias": False,
+        "norm_eps": 1e-05,
+        "num_attention_heads": H,
+        "num_hidden_layers": 2,
+        "num_key_value_heads": G,
+        "partial_rotary_factor": 0.5,
+        "rope_scaling": None,
+        "rope_theta": 10000,
+        "tie_word_embeddings": False,
+        "torch_dtype": "bfloat16",
+        "transformers_version": "4.44.0",
+        "use_cache": True,
+        "vocab_size": vocab,
+    }
+    rnd = lambda *shape, std=0.1: torch.randn(*shape) * std
+    w = {"model.embed_tokens.weight": rnd(vocab, d, std=0.3)}
+    for i in range(2):
+        l = f"model.layers.{i}."
+        for n in ("input_layernorm", "post_attention_layernorm"):
+            w[l + n + ".weight"], w[l + n + ".bias"] = rnd(d, std=0.2), rnd(d, std=0.1)
+        w[l + "self_attn.q_proj.weight"] = rnd(H * hd, d, std=0.3)
+        w[l + "self_attn.k_proj.weight"] = rnd(G * hd, d, std=0.3)
+        w[l + "self_attn.v_proj.weight"] = rnd(G * hd, d, std=0.2)
+        w[l + "self_attn.o_proj.weight"] = rnd(d, H * hd, std=0.2)
+        w[l + "mlp.up_proj.weight"] = rnd(f_, d, std=0.3)
+        w[l + "mlp.down_proj.weight"] = rnd(d, f_, std=0.2)
+    w["model.norm.weight"], w["model.norm.bias"] = rnd(d, std=0.2), rnd(d, std=0.1)
+    w["lm_head.weight"] = rnd(vocab, d, std=0.3)
+    save_llama_family(name, cfg, w, torch.bfloat16, torch.randint(0, vocab - 1, (1, 24)), logits=nemotron_logits)
+
+
 def llama_family_config(arch, model_type, vocab, **fields):
     """config.json of a small Llama-family fixture: the fields they all share, overridden and extended
     by each one's own, in transformers' order (architectures, model_type, then alphabetical)."""
@@ -3297,6 +3385,9 @@ if __name__ == "__main__":
         write_sentencepiece_models()
         write_internlm2("internlm2-bf16")
         sys.exit(0)
+    if sys.argv[1:] == ["nemotron"]:  # only the Nemotron directory
+        write_nemotron("nemotron-bf16")
+        sys.exit(0)
     if sys.argv[1:] == ["olmo"]:  # only the OLMo (1) directory
         write_olmo("olmo-fp16")
         sys.exit(0)
@@ -3419,4 +3510,5 @@ if __name__ == "__main__":
     write_glm("glm4-bf16", glm4=True)
     write_exaone("exaone-bf16")
     write_olmo("olmo-fp16")
+    write_nemotron("nemotron-bf16")
     write_torch_bins()

@@ -286,6 +286,18 @@ describe.skipIf(noTorch)('the PyTorch package (python/shareformer)', () => {
       }),
     },
     {
+      file: 'Nemotron-style: squared-ReLU MLP, LayerNorms with biases, half of each head rotated',
+      config: resolveConfig({
+        ...qwen2Style,
+        qkvBias: false,
+        dModel: 32,
+        ffn: 'relu2',
+        norm: 'layernorm',
+        normBias: true,
+        ropeDims: 4,
+      }),
+    },
+    {
       file: "Phi-3.5's LongRoPE within its original context",
       config: resolveConfig({
         ...qwen2Style,

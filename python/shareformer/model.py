@@ -236,6 +236,8 @@ class ShareformerLM(nn.Module):
                 ff = gate * self._linear(h2, f"{f}.ffn.up", i)
             elif c["ffn"] == "relu":
                 ff = F.relu(self._linear(h2, f"{f}.ffn.up", i))
+            elif c["ffn"] == "relu2":  # Nemotron's squared ReLU
+                ff = F.relu(self._linear(h2, f"{f}.ffn.up", i)).square()
             else:
                 ff = F.gelu(self._linear(h2, f"{f}.ffn.up", i), approximate=approximate)
             x = attended + F.dropout(post(self._linear(ff, f"{f}.ffn.down", i), f"{f}.postnorm2"), drop)

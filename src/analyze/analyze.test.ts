@@ -53,6 +53,8 @@ describe('published parameter counts', () => {
     // EXAONE 3.5: their configs' tensors (LG: 2.4B and 7.8B).
     ['exaone-3.5-2.4b', 2_405_327_360],
     ['exaone-3.5-7.8b', 7_818_448_896],
+    // Minitron 4B: its config's tensors (NVIDIA: 4.19B).
+    ['minitron-4b', 4_190_509_056],
     // Phi-4-mini: its config's tensors, the head tied (Microsoft: 3.8B).
     ['phi-4-mini', 3_836_021_760],
     // GLM-4 9B: its config's tensors (THUDM: 9.4B).

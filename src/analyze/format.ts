@@ -41,7 +41,13 @@ const pct = (a: number, b: number) => `${((100 * a) / b).toFixed(1)}%`;
 /** Runs of equal values as "0-3: 0, 4-5: 1" would hide the pattern; a plain list is clearest up to ~48 layers. */
 const mapText = (m: readonly number[]) => (m.length <= 48 ? `[${m.join(',')}]` : `[${m.slice(0, 24).join(',')}, …]`);
 
-const FFN_NAMES: Record<ModelConfig['ffn'], string> = { gelu: 'GELU', relu: 'ReLU', swiglu: 'SwiGLU', geglu: 'GeGLU' };
+const FFN_NAMES: Record<ModelConfig['ffn'], string> = {
+  gelu: 'GELU',
+  relu: 'ReLU',
+  relu2: 'squared-ReLU',
+  swiglu: 'SwiGLU',
+  geglu: 'GeGLU',
+};
 
 /** Gemma 2's soft-caps, as the summary lines name them: ", soft-capped scores at 50 and logits at 30" or nothing. */
 export function capsText(c: ModelConfig): string {

@@ -563,6 +563,23 @@ export const ANALYZER_PRESETS: Record<string, AnalyzerPreset> = {
       ropeBase: 1000000,
     }),
   },
+  'minitron-4b': {
+    description:
+      'Minitron 4B (squared-ReLU MLP, LayerNorm1P with biases, half of each head rotated; NemotronForCausalLM)',
+    config: llama({
+      vocabSize: 256000,
+      layers: 32,
+      dModel: 3072,
+      heads: 24,
+      kvHeads: 8,
+      headDim: 128,
+      ffn: 'relu2',
+      ffnHidden: 9216,
+      norm: 'layernorm',
+      normBias: true,
+      ropeDims: 64,
+    }),
+  },
   'phi-4-mini': {
     description: 'Phi-4-mini 3.8B (24 heads, GQA 8 KV heads, 96 of 128 dimensions rotated, tied; Phi3ForCausalLM)',
     config: llama({

@@ -82,7 +82,7 @@ function runImport(opts: ImportOpts): void {
             ? ", LongRoPE's short factors"
             : `, RoPE rescaled as Llama 3.1 (×${r.factor} beyond ${r.originalContext.toLocaleString()})`;
       const width = config.headDim ? ` of ${config.headDim}` : '';
-      const qkv = `${config.qkvBias && !config.bias ? ', Q/K/V biases' : ''}${config.qkNorm && !config.qkNormFull ? ', query/key head norms' : ''}${rotaryText(config)}${windowText(config)}${config.embedScale ? ', scaled embeddings' : ''}${config.embedNorm ? ', a LayerNorm on the embeddings' : ''}${config.positions === 'alibi' ? ', ALiBi' : ''}${config.postNorms ? ', norms after attention and FFN' : ''}${config.ffn === 'relu' ? ', a ReLU MLP' : ''}${blockText(config)}${capsText(config)}`;
+      const qkv = `${config.qkvBias && !config.bias ? ', Q/K/V biases' : ''}${config.qkNorm && !config.qkNormFull ? ', query/key head norms' : ''}${rotaryText(config)}${windowText(config)}${config.embedScale ? ', scaled embeddings' : ''}${config.embedNorm ? ', a LayerNorm on the embeddings' : ''}${config.positions === 'alibi' ? ', ALiBi' : ''}${config.postNorms ? ', norms after attention and FFN' : ''}${config.ffn === 'relu' ? ', a ReLU MLP' : config.ffn === 'relu2' ? ', a squared-ReLU MLP' : ''}${blockText(config)}${capsText(config)}`;
       console.log(
         `${model.architecture}: ${config.layers} layers, d ${config.dModel}, ${config.heads} heads${width} / ${config.kvHeads} KV heads${qkv}, context ${config.context.toLocaleString()}${rope}, vocabulary ${config.vocabSize}; ${parameters.toLocaleString()} parameters (${model.dtypes.join(', ')} → F32) from ${model.files.join(', ')}`,
       );

@@ -84,8 +84,8 @@ export function addModelOptions(
     .addOption(
       new Option(
         '--ffn <type>',
-        'feed-forward block: GELU MLP, ReLU MLP (OPT), SiLU-gated (Llama), GELU-gated (Gemma)',
-      ).choices(['gelu', 'relu', 'swiglu', 'geglu']),
+        'feed-forward block: GELU MLP, ReLU MLP (OPT), squared-ReLU MLP (Nemotron), SiLU-gated (Llama), GELU-gated (Gemma)',
+      ).choices(['gelu', 'relu', 'relu2', 'swiglu', 'geglu']),
     )
     .option('--ffn-hidden <n>', 'feed-forward width (default 4 × d-model)', int(1))
     .option(

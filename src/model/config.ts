@@ -49,7 +49,8 @@ export interface ModelConfig {
    */
   fullAttentionFirst: boolean;
   /** FFN: GELU MLP (GPT-2), ReLU MLP (OPT), SiLU-gated (SwiGLU, Llama) or GELU-gated (GeGLU, Gemma). */
-  ffn: 'gelu' | 'relu' | 'swiglu' | 'geglu';
+  /** relu2: ReLU squared, ungated (Nemotron, Primer). */
+  ffn: 'gelu' | 'relu' | 'relu2' | 'swiglu' | 'geglu';
   /** GELU in its exact form, x·Φ(x) (GPT-NeoX/Pythia, BERT), in the gelu and geglu FFNs; false: the tanh approximation (GPT-2, Gemma). */
   geluExact: boolean;
   /**
@@ -245,7 +246,7 @@ export const modelConfigSchema = z.strictObject({
   slidingWindow: z.number().int().min(0).max(CONFIG_LIMITS.context),
   fullAttentionEvery: z.number().int().min(0).max(CONFIG_LIMITS.layers),
   fullAttentionFirst: z.boolean(),
-  ffn: z.enum(['gelu', 'relu', 'swiglu', 'geglu']),
+  ffn: z.enum(['gelu', 'relu', 'relu2', 'swiglu', 'geglu']),
   geluExact: z.boolean(),
   parallelBlocks: z.boolean(),
   headBias: z.boolean(),

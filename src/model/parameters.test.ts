@@ -69,6 +69,7 @@ describe('parameterCount matches the formula for every strategy', () => {
     ['factorized E=8, tied', { embedDim: 8 }, V * 8 + D * 8 + T * D + L * (attn(H) + FFN) + FINAL],
     // OPT's ReLU MLP has GELU's two matrices; the gated FFNs have three.
     ['relu FFN', { ffn: 'relu' }, EMBED + L * (attn(H) + FFN) + FINAL],
+    ['squared-relu FFN (Nemotron)', { ffn: 'relu2' }, EMBED + L * (attn(H) + FFN) + FINAL],
     // GPT-J: biases on the FFN and norms only, none on the four attention projections.
     ['no attention biases', { attentionBias: false }, EMBED + L * (attn(H) - 4 * D + FFN) + FINAL],
   ])('%s', (_name, over, expected) => {

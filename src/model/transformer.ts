@@ -49,6 +49,9 @@ import { KVCache, type CacheOptions } from './kvcache.js';
 import { countParameters, parameterLayout, type ParameterCount, type ParameterSpec } from './parameters.js';
 import type { SharingPlan } from './plan.js';
 
+/** x², by the multiply kernel (its gradient 2x follows from mul's): Nemotron's squared ReLU. */
+const squared = (x: Tensor): Tensor => mul(x, x);
+
 export interface ForwardOptions {
   /** Enables dropout (with `rng`). */
   training?: boolean;
@@ -389,7 +392,9 @@ export class TransformerLM {
             ? gate((t) => gelu(t, approximate))
             : c.ffn === 'relu'
               ? relu(this.linear(h2, `${f}.ffn.up`, i))
-              : gelu(this.linear(h2, `${f}.ffn.up`, i), approximate);
+              : c.ffn === 'relu2'
+                ? squared(relu(this.linear(h2, `${f}.ffn.up`, i)))
+                : gelu(this.linear(h2, `${f}.ffn.up`, i), approximate);
       x = add(attended, this.drop(post(this.linear(ff, `${f}.ffn.down`, i), `${f}.postnorm2`), options));
     }
     if (cache) cache.advance(T);

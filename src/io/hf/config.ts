@@ -28,7 +28,8 @@
 // and Baichuan (BaichuanForCausalLM, BaiChuanForCausalLM: MHA with Q/K/V in W_pack, RoPE or ALiBi)
 // and GLM-4 (GlmForCausalLM, Glm4ForCausalLM: Q/K/V biases, half of each head rotated in pairs)
 // and EXAONE (ExaoneForCausalLM: Llama's computation under GPT-2-like names) and OLMo (1)
-// (OlmoForCausalLM: Llama's with LayerNorms that have no parameters).
+// (OlmoForCausalLM: Llama's with LayerNorms that have no parameters) and Nemotron
+// (NemotronForCausalLM: LayerNorm1P, squared ReLU, partial rotary).
 // Every field is either mapped, known not to change the
 // computation (dropout rates, token ids, bookkeeping), or refused by name: a config that asks for
 // something this runtime does not compute (rope scaling other than linear, Llama 3.1's or dynamic NTK
@@ -66,7 +67,8 @@ export type HfFamily =
   | 'glm'
   | 'glm4'
   | 'exaone'
-  | 'olmo';
+  | 'olmo'
+  | 'nemotron';
 
 export const SUPPORTED_ARCHITECTURES: Record<string, HfFamily> = {
   GPT2LMHeadModel: 'gpt2',
@@ -100,6 +102,7 @@ export const SUPPORTED_ARCHITECTURES: Record<string, HfFamily> = {
   // LG's class (remote code): EXAONE 3 and 3.5.
   ExaoneForCausalLM: 'exaone',
   OlmoForCausalLM: 'olmo',
+  NemotronForCausalLM: 'nemotron',
   Qwen3ForCausalLM: 'qwen3',
   Phi3ForCausalLM: 'phi3',
   GemmaForCausalLM: 'gemma',
@@ -118,6 +121,7 @@ export const FAMILY_ARCHITECTURE: Record<HfFamily, string> = {
   glm4: 'Glm4ForCausalLM',
   exaone: 'ExaoneForCausalLM',
   olmo: 'OlmoForCausalLM',
+  nemotron: 'NemotronForCausalLM',
   bloom: 'BloomForCausalLM',
   mpt: 'MptForCausalLM',
   gpt_bigcode: 'GPTBigCodeForCausalLM',
@@ -218,6 +222,7 @@ type LlamaFamily = Exclude<
   | 'glm4'
   | 'exaone'
   | 'olmo'
+  | 'nemotron'
 >;
 
 function field<T>(
@@ -1460,6 +1465,50 @@ function olmoConfig(cfg: Json, source: string): Partial<ModelConfig> {
   return { ...llamaConfig(llama, source, 'llama'), norm: 'layernorm', normBias: false, normEps: 1e-5 };
 }
 
+const NEMOTRON_FIELDS = new Set([
+  ...LLAMA_CORE.filter((k) => k !== 'rms_norm_eps'),
+  'head_dim',
+  'norm_eps',
+  'partial_rotary_factor',
+  'rope_percent',
+  'rope_percentage',
+  'attention_bias',
+  'mlp_bias',
+]);
+
+/**
+ * Nemotron (NemotronForCausalLM: Nemotron-4, Minitron, Nemotron-Mini): LayerNorm1P — a LayerNorm
+ * with a bias whose gain is 1 + the stored weight — an ungated MLP with squared ReLU, GQA, rotary
+ * embeddings on the first part of each head (partial_rotary_factor, earlier rope_percent), no
+ * linear biases.
+ */
+function nemotronConfig(cfg: Json, source: string): Partial<ModelConfig> {
+  refuseUnknown(cfg, NEMOTRON_FIELDS, source);
+  supported(cfg, 'hidden_act', (v) => v === 'relu2', 'its MLP squares a ReLU', source);
+  for (const bias of ['attention_bias', 'mlp_bias'])
+    supported(cfg, bias, (v) => v === false, 'Nemotron models have no linear biases here', source);
+  const shape = llamaShape(cfg, source);
+  const fractionKey = ['partial_rotary_factor', 'rope_percent', 'rope_percentage'].find((k) => cfg[k] != null);
+  return {
+    ...shape,
+    ffn: 'relu2',
+    ffnHidden: field(cfg, 'intermediate_size', source, isPosInt, 'a positive integer'),
+    norm: 'layernorm',
+    normBias: true,
+    normEps: field(cfg, 'norm_eps', source, isPosNum, 'a positive number', 1e-5),
+    positions: 'rope',
+    ...partialRotary(
+      cfg,
+      source,
+      shape.headDim || shape.dModel / shape.heads,
+      { fraction: fractionKey ?? 'partial_rotary_factor', base: 'rope_theta' },
+      0.5,
+    ),
+    bias: false,
+    tieEmbeddings: field(cfg, 'tie_word_embeddings', source, isBool, 'true or false', false),
+  };
+}
+
 /** EXAONE's config.json names for Llama's fields. */
 const EXAONE_NAMES: Record<string, string> = {
   num_layers: 'num_hidden_layers',
@@ -1924,6 +1973,7 @@ const FAMILY_CONFIG: Record<HfFamily, (cfg: Json, source: string) => Partial<Mod
   glm4: (cfg, source) => glmConfig(cfg, source, true),
   exaone: exaoneConfig,
   olmo: olmoConfig,
+  nemotron: nemotronConfig,
   gemma: gemma1Config,
   gemma2: (cfg, source) => gemmaConfig(cfg, source, 2),
   gemma3: (cfg, source) => gemmaConfig(cfg, source, 3),

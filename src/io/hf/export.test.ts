@@ -63,6 +63,7 @@ const SAME_FILES = [
   'glm-bf16',
   'glm4-bf16',
   'olmo-fp16',
+  'nemotron-bf16',
 ];
 
 describe.each([

@@ -102,6 +102,7 @@ export function exportFamily(c: ModelConfig): HfFamily {
   if (c.qkLayerNorm) return c.normBias ? stablelmFamily(c) : cohereFamily(c);
   // A ReLU MLP is OPT's; unscaled scores, or an output bias without Q/K/V ones, GPT-Neo's.
   if (c.ffn === 'relu') return optFamily(c);
+  if (c.ffn === 'relu2') return nemotronFamily(c);
   // Learned positions with one K/V head are GPTBigCode's (StarCoder, SantaCoder).
   if (c.positions === 'learned' && c.kvHeads === 1) return bigcodeFamily(c);
   if (c.attentionOutBias || (c.attentionScalar === 1 && c.norm === 'layernorm')) return gptNeoFamily(c);
@@ -335,6 +336,27 @@ function starcoder2Family(c: ModelConfig): HfFamily {
     },
   );
   return 'starcoder2';
+}
+
+/** Nemotron's: LayerNorm with biases, a squared-ReLU MLP, rope, no linear biases. */
+function nemotronFamily(c: ModelConfig): HfFamily {
+  requireLayout(
+    'a squared-ReLU MLP exports as NemotronForCausalLM',
+    {
+      'layernorm with biases': c.norm === 'layernorm' && c.normBias,
+      rope: c.positions === 'rope',
+      'no linear biases': !c.bias && !c.qkvBias,
+      'norms before attention and the FFN only': c.preNorms && !c.postNorms,
+      'rope unscaled or linear': c.ropeScaling === null || c.ropeScaling.type === 'linear',
+    },
+    {
+      ...parallelExtras(c),
+      'parallel blocks': c.parallelBlocks,
+      'scaled embeddings': c.embedScale,
+      'a biased output head': c.headBias,
+    },
+  );
+  return 'nemotron';
 }
 
 /** OLMo's: Llama's layout with LayerNorms that have no parameters (olmoTensors checks the gains are still 1). */
@@ -1399,6 +1421,12 @@ const LLAMA_MLP = [
   ['mlp.up_proj', 'ffn.up'],
   ['mlp.down_proj', 'ffn.down'],
 ] as const;
+/** Nemotron's ungated MLP. */
+const NEMOTRON_MLP = [
+  ['mlp.up_proj', 'ffn.up'],
+  ['mlp.down_proj', 'ffn.down'],
+] as const;
+
 const STARCODER2_MLP = [
   ['mlp.c_fc', 'ffn.up'],
   ['mlp.c_proj', 'ffn.down'],
@@ -1525,6 +1553,14 @@ function cohereTensors(lm: TransformerLM): Record<string, TensorToWrite> {
         t[`${l}.self_attn.${hf}.weight`]!.data = reorderRotaryRows(gains, hd, 1, hd, true);
       }
   }
+  return t;
+}
+
+/** Nemotron's names: Llama's with LayerNorm biases, the gains written minus one (LayerNorm1P), up/down MLP. */
+function nemotronTensors(lm: TransformerLM): Record<string, TensorToWrite> {
+  const t = llamaTensors(lm, NEMOTRON_MLP);
+  for (const [name, tensor] of Object.entries(t))
+    if (/(layernorm|^model\.norm)\.weight$/.test(name)) tensor.data = (tensor.data as Float32Array).map((g) => g - 1);
   return t;
 }
 
@@ -1754,6 +1790,21 @@ function hfConfig(family: HfFamily, lm: TransformerLM, tokenizer: Tokenizer): Re
           original_max_position_embeddings: r.originalContext,
         });
   if (family === 'glm' || family === 'glm4') return glmConfig(family, c, ids);
+  if (family === 'nemotron') {
+    const { rms_norm_eps: _, ...sizes } = llamaSizes(c);
+    return {
+      architectures: ['NemotronForCausalLM'],
+      model_type: 'nemotron',
+      hidden_act: 'relu2',
+      ...sizes,
+      norm_eps: c.normEps,
+      partial_rotary_factor: rotaryDims(c) / headSize(c),
+      rope_scaling,
+      attention_bias: false,
+      mlp_bias: false,
+      ...closing(c, ids),
+    };
+  }
   if (family === 'olmo') {
     const { rms_norm_eps: _, head_dim: __, ...sizes } = llamaSizes(c);
     return {
@@ -1831,6 +1882,7 @@ const FAMILY_TENSORS: Record<HfFamily, (lm: TransformerLM) => Record<string, Ten
   // Never chosen: an imported EXAONE goes out as LlamaForCausalLM.
   exaone: llamaTensors,
   olmo: olmoTensors,
+  nemotron: nemotronTensors,
   granite: llamaTensors,
   smollm3: llamaTensors,
   olmo2: llamaTensors,

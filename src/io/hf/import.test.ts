@@ -103,6 +103,7 @@ describe.each([
   ['glm4-bf16', 'Glm4ForCausalLM', 'BF16'],
   ['exaone-bf16', 'ExaoneForCausalLM', 'BF16'],
   ['olmo-fp16', 'OlmoForCausalLM', 'F16'],
+  ['nemotron-bf16', 'NemotronForCausalLM', 'BF16'],
   // The same weights as PyTorch checkpoints (torch.save's zip of a pickled state dict).
   ['gptj-bin', 'GPTJForCausalLM', 'F16'],
   ['gptj-bin-zip64', 'GPTJForCausalLM', 'F16'],
@@ -167,7 +168,7 @@ describe('bad model directories are refused, naming the file and what is wrong',
       'an unknown architecture',
       'gpt2-hub',
       editJSON('config.json', (j) => (j.architectures = ['BertForMaskedLM'])),
-      /config\.json: "architectures" is \["BertForMaskedLM"\]; supported: GPT2LMHeadModel, BloomForCausalLM, MptForCausalLM, MPTForCausalLM, GPTBigCodeForCausalLM, GPTNeoForCausalLM, OPTForCausalLM, GPTNeoXForCausalLM, PhiForCausalLM, GPTJForCausalLM, FalconForCausalLM, StableLmForCausalLM, CohereForCausalLM, GraniteForCausalLM, SmolLM3ForCausalLM, Olmo2ForCausalLM, Starcoder2ForCausalLM, LlamaForCausalLM, MistralForCausalLM, Qwen2ForCausalLM, InternLM2ForCausalLM, BaichuanForCausalLM, BaiChuanForCausalLM, GlmForCausalLM, Glm4ForCausalLM, ExaoneForCausalLM, OlmoForCausalLM, Qwen3ForCausalLM, Phi3ForCausalLM/,
+      /config\.json: "architectures" is \["BertForMaskedLM"\]; supported: GPT2LMHeadModel, BloomForCausalLM, MptForCausalLM, MPTForCausalLM, GPTBigCodeForCausalLM, GPTNeoForCausalLM, OPTForCausalLM, GPTNeoXForCausalLM, PhiForCausalLM, GPTJForCausalLM, FalconForCausalLM, StableLmForCausalLM, CohereForCausalLM, GraniteForCausalLM, SmolLM3ForCausalLM, Olmo2ForCausalLM, Starcoder2ForCausalLM, LlamaForCausalLM, MistralForCausalLM, Qwen2ForCausalLM, InternLM2ForCausalLM, BaichuanForCausalLM, BaiChuanForCausalLM, GlmForCausalLM, Glm4ForCausalLM, ExaoneForCausalLM, OlmoForCausalLM, NemotronForCausalLM, Qwen3ForCausalLM, Phi3ForCausalLM/,
     ],
     [
       'dynamic rope scaling that engages inside the context',

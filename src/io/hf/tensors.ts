@@ -430,6 +430,13 @@ function glmRecipe(name: string, c: ModelConfig, p: string): Recipe | null {
   return r && qk ? { ...r, pairsToHalves: pairsToHalves(c), ...(qk[1] === 'bias' && { flatten: true }) } : r;
 }
 
+/** Nemotron: Llama's names, LayerNorm1P's gains stored minus one (Gemma's convention) with biases, up/down MLP. */
+function nemotronRecipe(name: string, p: string): Recipe | null {
+  if (name === 'norm.bias') return { from: `${p}norm.bias`, transpose: false };
+  const r = llamaRecipe(name, p);
+  return r && /(^|\.)norm[12]?\.weight$/.test(name) ? { ...r, plusOne: true } : r;
+}
+
 /** OLMo (1): Llama's names; its LayerNorms have no parameters, so their gains are ones. */
 function olmoRecipe(name: string, p: string): Recipe | null {
   if (/(^|\.)norm[12]?\.weight$/.test(name)) return { from: '', transpose: false, fill: 1 };
@@ -679,6 +686,7 @@ export const FAMILY_NAME: Record<HfFamily, string> = {
   glm4: 'GLM-4-0414',
   exaone: 'EXAONE',
   olmo: 'OLMo',
+  nemotron: 'Nemotron',
 };
 
 type RecipeOf = (name: string, c: ModelConfig, prefix: string, norms: 1 | 2) => Recipe | null;
@@ -704,6 +712,7 @@ const FAMILY_RECIPE: Record<HfFamily, RecipeOf> = {
   glm4: glmRecipe,
   exaone: (name, _c, p) => exaoneRecipe(name, p),
   olmo: (name, _c, p) => olmoRecipe(name, p),
+  nemotron: (name, _c, p) => nemotronRecipe(name, p),
   gemma: (name, _c, p) => gemma1Recipe(name, p),
   gemma2: (name, _c, p) => gemmaRecipe(name, p),
   gemma3: (name, _c, p) => gemmaRecipe(name, p),

@@ -63,6 +63,11 @@ const fixtures: Array<[string, string, Partial<ModelConfig>]> = [
   ],
   ['OPT-style: a ReLU MLP on learned positions', 'gpt.safetensors', { ffn: 'relu' }],
   [
+    'Nemotron-style: a squared-ReLU MLP, half of each head rotated',
+    'gpt.safetensors',
+    { ffn: 'relu2', positions: 'rope', ropeDims: 4 },
+  ],
+  [
     'BLOOM-style: ALiBi instead of learned positions, a LayerNorm on the embeddings',
     'gpt.safetensors',
     { positions: 'alibi', embedNorm: true },

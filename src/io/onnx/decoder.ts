@@ -179,7 +179,9 @@ class DecoderGraph {
             ? gated(gelu(this.linear(h2, `${f}.ffn.gate`, i)))
             : c.ffn === 'relu'
               ? g.op('Relu', [this.linear(h2, `${f}.ffn.up`, i)])
-              : gelu(this.linear(h2, `${f}.ffn.up`, i));
+              : c.ffn === 'relu2'
+                ? this.squared(g.op('Relu', [this.linear(h2, `${f}.ffn.up`, i)]))
+                : gelu(this.linear(h2, `${f}.ffn.up`, i));
       x = g.op('Add', [attended, post(this.linear(ff, `${f}.ffn.down`, i), `${f}.postnorm2`)]);
     }
     x = this.norm(x, 'norm');
@@ -345,6 +347,10 @@ class DecoderGraph {
 
   private silu(x: string): string {
     return this.g.op('Mul', [x, this.g.op('Sigmoid', [x])]);
+  }
+
+  private squared(x: string): string {
+    return this.g.op('Mul', [x, x]);
   }
 
   /** 0.5·x·(1 + erf(x / √2)), the exact GELU (GPT-NeoX; opset 17 has no Gelu). */
