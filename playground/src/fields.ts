@@ -47,7 +47,7 @@ export const FIELDS: readonly Field[] = [
     label: 'FFN',
     group: 'shape',
     kind: 'choice',
-    choices: ['gelu', 'relu', 'swiglu', 'geglu'],
+    choices: ['gelu', 'relu', 'relu2', 'swiglu', 'geglu'],
     default: 'gelu',
     model: 'ffn',
     help: 'feed-forward block',
