@@ -3125,11 +3125,18 @@ def cohere_logits(w, cfg, ids):
     inv = cfg["rope_theta"] ** (-torch.arange(0, hd, 2, dtype=torch.float64) / hd)
     ang = torch.arange(T, dtype=torch.float64)[:, None] * inv[None, :]
     cos, sin = ang.cos().repeat_interleave(2, -1), ang.sin().repeat_interleave(2, -1)
-    rope = lambda t: t * cos + rotate_every_two(t) * sin
-    mask = torch.tril(torch.ones(T, T, dtype=torch.bool))
+    rotate = lambda t: t * cos + rotate_every_two(t) * sin
+    causal = torch.tril(torch.ones(T, T, dtype=torch.bool))
+    # Cohere2 (modular_cohere2.py): layer i attends to a sliding window with rotary embeddings unless
+    # (i + 1) % sliding_window_pattern == 0, which attends to everything without them.
+    pattern = cfg.get("sliding_window_pattern")
+    q_idx, k_idx = torch.arange(T)[:, None], torch.arange(T)[None, :]
     x = p("embed_tokens.weight")[ids]
     for i in range(cfg["num_hidden_layers"]):
         l = f"layers.{i}."
+        sliding = pattern is not None and (i + 1) % pattern != 0
+        rope = rotate if pattern is None or sliding else (lambda t: t)
+        mask = causal & (k_idx > q_idx - cfg["sliding_window"]) if sliding else causal
         h = F.layer_norm(x, (d,), p(l + "input_layernorm.weight"), None, eps)
         heads = lambda t, n: t.view(1, T, n, hd).transpose(1, 2)
 
@@ -3206,6 +3213,72 @@ def write_cohere(name, qk_norm=False):
         json.dump(cfg, f, indent=2)
     stored = save_model(directory, w, torch.bfloat16)
     ids = torch.randint(0, vocab, (1, 16))
+    logits = cohere_logits(stored, cfg, ids)
+    write_safetensors(os.path.join(directory, "expected.safetensors"), {"input_ids": ids.int(), "logits": logits})
+    print(f"wrote fixtures/hf/{name}")
+
+
+def write_cohere2(name):
+    """A Command R7B-style model (Cohere2ForCausalLM): Cohere's parallel block, and every fourth layer
+    attending to the whole context without rotary embeddings while the others attend to a window of
+    8 with them (sliding_window_pattern 4, as Command R7B's config.json gives it), 4 layers of d 32,
+    bf16, over 24 positions."""
+    torch.manual_seed(2325)
+    directory = os.path.join(OUT, name)
+    os.makedirs(directory, exist_ok=True)
+    vocab = gpt2_tokenizer(directory, 43, True)
+    H, KV, hd, L, f_ = 4, 2, 8, 4, 80
+    d = H * hd
+    cfg = {
+        "architectures": ["Cohere2ForCausalLM"],
+        "attention_bias": False,
+        "attention_dropout": 0.0,
+        "bos_token_id": vocab - 1,
+        "cache_implementation": "hybrid",
+        "eos_token_id": vocab - 1,
+        "hidden_act": "silu",
+        "hidden_size": d,
+        "initializer_range": 0.02,
+        "intermediate_size": f_,
+        "layer_norm_eps": 1e-05,
+        "logit_scale": 0.25,
+        "max_position_embeddings": 64,
+        "model_type": "cohere2",
+        "num_attention_heads": H,
+        "num_hidden_layers": L,
+        "num_key_value_heads": KV,
+        "order_of_interleaved_layers": "local_attn_first",
+        "pad_token_id": 0,
+        "position_embedding_type": "rope_gptj",
+        "rope_scaling": None,
+        "rope_theta": 50000.0,
+        "rotary_pct": 1.0,
+        "sliding_window": 8,
+        "sliding_window_pattern": 4,
+        "torch_dtype": "bfloat16",
+        "transformers_version": "4.48.0",
+        "use_cache": True,
+        "use_embedding_sharing": True,
+        "use_gated_activation": True,
+        "use_parallel_block": True,
+        "use_parallel_embedding": True,
+        "vocab_size": vocab,
+    }
+    rnd = lambda *s, std=0.08: torch.randn(*s) * std
+    w = {"model.embed_tokens.weight": rnd(vocab, d, std=0.8)}
+    for i in range(L):
+        l = f"model.layers.{i}."
+        w[l + "input_layernorm.weight"] = 1 + rnd(d, std=0.1)
+        for proj, rows in (("q_proj", H * hd), ("k_proj", KV * hd), ("v_proj", KV * hd), ("o_proj", d)):
+            w[l + f"self_attn.{proj}.weight"] = rnd(rows, d, std=0.3 if proj != "o_proj" else 0.15)
+        w[l + "mlp.gate_proj.weight"] = rnd(f_, d, std=0.2)
+        w[l + "mlp.up_proj.weight"] = rnd(f_, d, std=0.2)
+        w[l + "mlp.down_proj.weight"] = rnd(d, f_, std=0.1)
+    w["model.norm.weight"] = 1 + rnd(d, std=0.1)
+    with open(os.path.join(directory, "config.json"), "w") as f:
+        json.dump(cfg, f, indent=2)
+    stored = save_model(directory, w, torch.bfloat16)
+    ids = torch.randint(0, vocab, (1, 24))
     logits = cohere_logits(stored, cfg, ids)
     write_safetensors(os.path.join(directory, "expected.safetensors"), {"input_ids": ids.int(), "logits": logits})
     print(f"wrote fixtures/hf/{name}")
@@ -3409,6 +3482,7 @@ if __name__ == "__main__":
     if sys.argv[1:] == ["cohere"]:  # only the Cohere directories
         write_cohere("cohere-bf16")
         write_cohere("cohere-qknorm-bf16", qk_norm=True)
+        write_cohere2("cohere2-bf16")
         sys.exit(0)
     if sys.argv[1:] == ["torch"]:  # only the pytorch_model.bin copies (after the safetensors fixtures)
         write_torch_bins()
@@ -3499,6 +3573,7 @@ if __name__ == "__main__":
     write_stablelm("stablelm-12b-bf16", twelve_b=True)
     write_cohere("cohere-bf16")
     write_cohere("cohere-qknorm-bf16", qk_norm=True)
+    write_cohere2("cohere2-bf16")
     write_bloom("bloom-bf16")
     write_mpt("mpt-bf16")
     write_bigcode("bigcode-fp16")

@@ -29,7 +29,8 @@
 // and GLM-4 (GlmForCausalLM, Glm4ForCausalLM: Q/K/V biases, half of each head rotated in pairs)
 // and EXAONE (ExaoneForCausalLM: Llama's computation under GPT-2-like names) and OLMo (1)
 // (OlmoForCausalLM: Llama's with LayerNorms that have no parameters) and Nemotron
-// (NemotronForCausalLM: LayerNorm1P, squared ReLU, partial rotary).
+// (NemotronForCausalLM: LayerNorm1P, squared ReLU, partial rotary) and Cohere2
+// (Cohere2ForCausalLM: Cohere's block, windowed layers with RoPE and every Nth full without it).
 // Every field is either mapped, known not to change the
 // computation (dropout rates, token ids, bookkeeping), or refused by name: a config that asks for
 // something this runtime does not compute (rope scaling other than linear, Llama 3.1's or dynamic NTK
@@ -68,7 +69,8 @@ export type HfFamily =
   | 'glm4'
   | 'exaone'
   | 'olmo'
-  | 'nemotron';
+  | 'nemotron'
+  | 'cohere2';
 
 export const SUPPORTED_ARCHITECTURES: Record<string, HfFamily> = {
   GPT2LMHeadModel: 'gpt2',
@@ -103,6 +105,7 @@ export const SUPPORTED_ARCHITECTURES: Record<string, HfFamily> = {
   ExaoneForCausalLM: 'exaone',
   OlmoForCausalLM: 'olmo',
   NemotronForCausalLM: 'nemotron',
+  Cohere2ForCausalLM: 'cohere2',
   Qwen3ForCausalLM: 'qwen3',
   Phi3ForCausalLM: 'phi3',
   GemmaForCausalLM: 'gemma',
@@ -122,6 +125,7 @@ export const FAMILY_ARCHITECTURE: Record<HfFamily, string> = {
   exaone: 'ExaoneForCausalLM',
   olmo: 'OlmoForCausalLM',
   nemotron: 'NemotronForCausalLM',
+  cohere2: 'Cohere2ForCausalLM',
   bloom: 'BloomForCausalLM',
   mpt: 'MptForCausalLM',
   gpt_bigcode: 'GPTBigCodeForCausalLM',
@@ -223,6 +227,7 @@ type LlamaFamily = Exclude<
   | 'exaone'
   | 'olmo'
   | 'nemotron'
+  | 'cohere2'
 >;
 
 function field<T>(
@@ -1127,6 +1132,61 @@ function cohereConfig(cfg: Json, source: string): Partial<ModelConfig> {
   };
 }
 
+/** Fields of Command R7B's config.json from Cohere's own code, which transformers' Cohere2Config does not read. */
+const COHERE2_UNREAD = [
+  'order_of_interleaved_layers',
+  'position_embedding_type',
+  'rotary_pct',
+  'use_embedding_sharing',
+  'use_gated_activation',
+  'use_parallel_block',
+  'use_parallel_embedding',
+  'cache_implementation',
+];
+const COHERE2_WINDOWS = ['sliding_window', 'sliding_window_pattern', 'layer_types'];
+
+/**
+ * Cohere2 (Command R7B, Command A): Cohere's parallel block with windowed layers and, every
+ * sliding_window_pattern-th layer (the last of each group), one that attends to everything without
+ * rotary embeddings — shareformer's fullAttentionEvery and noRopeEvery of the same period. A
+ * layer_types list is read when it follows such a period.
+ */
+function cohere2Config(cfg: Json, source: string): Partial<ModelConfig> {
+  refuseUnknown(
+    cfg,
+    new Set([...COHERE_FIELDS, ...COHERE2_WINDOWS, ...COHERE2_UNREAD].filter((k) => k !== 'use_qk_norm')),
+    source,
+  );
+  const cohere = cohereConfig(
+    Object.fromEntries(
+      Object.entries(cfg).filter(([k]) => !COHERE2_WINDOWS.includes(k) && !COHERE2_UNREAD.includes(k)),
+    ),
+    source,
+  );
+  const layers = cohere.layers!;
+  let period = field(cfg, 'sliding_window_pattern', source, isPosInt, 'a positive integer', 4);
+  if (cfg.layer_types != null) {
+    const types = cfg.layer_types;
+    const full = Array.isArray(types) ? types.indexOf('full_attention') : -1;
+    period = full + 1;
+    const expected = Array.from({ length: layers }, (_, i) =>
+      (i + 1) % period ? 'sliding_attention' : 'full_attention',
+    );
+    if (full < 0 || JSON.stringify(types) !== JSON.stringify(expected))
+      throw new HfImportError(
+        `${source}: "layer_types" is not supported unless every Nth layer (the last of each N) is "full_attention" and the rest "sliding_attention"`,
+      );
+  }
+  const window = field(cfg, 'sliding_window', source, isPosInt, 'a positive integer');
+  const windowed = window < cohere.context! && period > 1;
+  return {
+    ...cohere,
+    slidingWindow: windowed ? window : 0,
+    fullAttentionEvery: windowed ? period : 0,
+    noRopeEvery: period,
+  };
+}
+
 /** What every Llama-style config.json states: sizes, heads, context, norm, rotary base and scaling, activation. */
 const LLAMA_CORE = [
   'vocab_size',
@@ -1974,6 +2034,7 @@ const FAMILY_CONFIG: Record<HfFamily, (cfg: Json, source: string) => Partial<Mod
   exaone: exaoneConfig,
   olmo: olmoConfig,
   nemotron: nemotronConfig,
+  cohere2: cohere2Config,
   gemma: gemma1Config,
   gemma2: (cfg, source) => gemmaConfig(cfg, source, 2),
   gemma3: (cfg, source) => gemmaConfig(cfg, source, 3),

@@ -1883,6 +1883,8 @@ const FAMILY_TENSORS: Record<HfFamily, (lm: TransformerLM) => Record<string, Ten
   exaone: llamaTensors,
   olmo: olmoTensors,
   nemotron: nemotronTensors,
+  // Never chosen: NoPE layers between windowed ones have no stock class here (refused by name).
+  cohere2: cohereTensors,
   granite: llamaTensors,
   smollm3: llamaTensors,
   olmo2: llamaTensors,

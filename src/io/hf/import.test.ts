@@ -104,6 +104,7 @@ describe.each([
   ['exaone-bf16', 'ExaoneForCausalLM', 'BF16'],
   ['olmo-fp16', 'OlmoForCausalLM', 'F16'],
   ['nemotron-bf16', 'NemotronForCausalLM', 'BF16'],
+  ['cohere2-bf16', 'Cohere2ForCausalLM', 'BF16'],
   // The same weights as PyTorch checkpoints (torch.save's zip of a pickled state dict).
   ['gptj-bin', 'GPTJForCausalLM', 'F16'],
   ['gptj-bin-zip64', 'GPTJForCausalLM', 'F16'],
@@ -168,7 +169,7 @@ describe('bad model directories are refused, naming the file and what is wrong',
       'an unknown architecture',
       'gpt2-hub',
       editJSON('config.json', (j) => (j.architectures = ['BertForMaskedLM'])),
-      /config\.json: "architectures" is \["BertForMaskedLM"\]; supported: GPT2LMHeadModel, BloomForCausalLM, MptForCausalLM, MPTForCausalLM, GPTBigCodeForCausalLM, GPTNeoForCausalLM, OPTForCausalLM, GPTNeoXForCausalLM, PhiForCausalLM, GPTJForCausalLM, FalconForCausalLM, StableLmForCausalLM, CohereForCausalLM, GraniteForCausalLM, SmolLM3ForCausalLM, Olmo2ForCausalLM, Starcoder2ForCausalLM, LlamaForCausalLM, MistralForCausalLM, Qwen2ForCausalLM, InternLM2ForCausalLM, BaichuanForCausalLM, BaiChuanForCausalLM, GlmForCausalLM, Glm4ForCausalLM, ExaoneForCausalLM, OlmoForCausalLM, NemotronForCausalLM, Qwen3ForCausalLM, Phi3ForCausalLM/,
+      /config\.json: "architectures" is \["BertForMaskedLM"\]; supported: GPT2LMHeadModel, BloomForCausalLM, MptForCausalLM, MPTForCausalLM, GPTBigCodeForCausalLM, GPTNeoForCausalLM, OPTForCausalLM, GPTNeoXForCausalLM, PhiForCausalLM, GPTJForCausalLM, FalconForCausalLM, StableLmForCausalLM, CohereForCausalLM, GraniteForCausalLM, SmolLM3ForCausalLM, Olmo2ForCausalLM, Starcoder2ForCausalLM, LlamaForCausalLM, MistralForCausalLM, Qwen2ForCausalLM, InternLM2ForCausalLM, BaichuanForCausalLM, BaiChuanForCausalLM, GlmForCausalLM, Glm4ForCausalLM, ExaoneForCausalLM, OlmoForCausalLM, NemotronForCausalLM, Cohere2ForCausalLM, Qwen3ForCausalLM, Phi3ForCausalLM/,
     ],
     [
       'dynamic rope scaling that engages inside the context',
@@ -202,6 +203,15 @@ describe('bad model directories are refused, naming the file and what is wrong',
       'exaone-bf16',
       editJSON('config.json', (j) => (j.rms_norm_eps = 1e-6)),
       /config\.json: unsupported field "rms_norm_eps"/,
+    ],
+    [
+      'Cohere2 with full-attention layers that do not follow a period',
+      'cohere2-bf16',
+      editJSON(
+        'config.json',
+        (j) => (j.layer_types = ['sliding_attention', 'full_attention', 'full_attention', 'sliding_attention']),
+      ),
+      /config\.json: "layer_types" is not supported unless every Nth layer \(the last of each N\) is "full_attention"/,
     ],
     [
       'YaRN rope scaling',

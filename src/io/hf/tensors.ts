@@ -687,6 +687,7 @@ export const FAMILY_NAME: Record<HfFamily, string> = {
   exaone: 'EXAONE',
   olmo: 'OLMo',
   nemotron: 'Nemotron',
+  cohere2: 'Cohere2',
 };
 
 type RecipeOf = (name: string, c: ModelConfig, prefix: string, norms: 1 | 2) => Recipe | null;
@@ -713,6 +714,7 @@ const FAMILY_RECIPE: Record<HfFamily, RecipeOf> = {
   exaone: (name, _c, p) => exaoneRecipe(name, p),
   olmo: (name, _c, p) => olmoRecipe(name, p),
   nemotron: (name, _c, p) => nemotronRecipe(name, p),
+  cohere2: cohereRecipe,
   gemma: (name, _c, p) => gemma1Recipe(name, p),
   gemma2: (name, _c, p) => gemmaRecipe(name, p),
   gemma3: (name, _c, p) => gemmaRecipe(name, p),
