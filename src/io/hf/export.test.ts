@@ -64,6 +64,7 @@ const SAME_FILES = [
   'glm4-bf16',
   'olmo-fp16',
   'nemotron-bf16',
+  'cohere2-bf16',
 ];
 
 describe.each([

@@ -555,6 +555,9 @@ function stablelmFamily(c: ModelConfig): HfFamily {
 
 /** Cohere's: parallel SwiGLU blocks on one LayerNorm without bias, rope over whole heads, scaled logits. */
 function cohereFamily(c: ModelConfig): HfFamily {
+  // Windowed layers with every Nth full and unrotated are Command R7B's class.
+  const cohere2 =
+    c.slidingWindow > 0 && c.fullAttentionEvery > 1 && c.noRopeEvery === c.fullAttentionEvery && !c.fullAttentionFirst;
   requireLayout(
     'scaled logits, or SwiGLU on LayerNorms without bias, export as CohereForCausalLM',
     {
@@ -568,12 +571,15 @@ function cohereFamily(c: ModelConfig): HfFamily {
     {
       ...parallelExtras(c),
       // Command R+'s per-head LayerNorms are Cohere's; a shared RMSNorm per head is not.
-      'head norms': c.qkNorm && !c.qkLayerNorm,
+      'head norms': c.qkNorm && !(c.qkLayerNorm && !cohere2),
+      // Cohere2ForCausalLM's windows: three in four layers, the fourth full without rotary embeddings.
+      'a sliding window': c.slidingWindow > 0 && !cohere2,
+      'NoPE layers': c.noRopeEvery > 0 && !cohere2,
       'partial rotary': c.ropeDims > 0,
       'a biased output head': c.headBias,
     },
   );
-  return 'cohere';
+  return cohere2 ? 'cohere2' : 'cohere';
 }
 
 /** Falcon-RW's ALiBi: slopes scaled by 1/√(head size), as its scores are after the bias is added. */
@@ -1834,6 +1840,18 @@ function hfConfig(family: HfFamily, lm: TransformerLM, tokenizer: Tokenizer): Re
   if (family === 'falcon') return falconConfig(lm, rope_scaling, ids);
   if (family === 'stablelm') return stablelmConfig(c, rope_scaling, ids);
   if (family === 'cohere') return cohereConfig(c, rope_scaling, ids);
+  if (family === 'cohere2') {
+    const { use_qk_norm: _, ...cohere } = cohereConfig(c, rope_scaling, ids);
+    return {
+      ...cohere,
+      architectures: ['Cohere2ForCausalLM'],
+      model_type: 'cohere2',
+      sliding_window: c.slidingWindow,
+      layer_types: Array.from({ length: c.layers }, (_, i) =>
+        (i + 1) % c.fullAttentionEvery ? 'sliding_attention' : 'full_attention',
+      ),
+    };
+  }
   if (family === 'gemma') return gemma1Config(c, ids);
   const llamaOnly = { rope_scaling, attention_bias: false, mlp_bias: false };
   const windowed = family === 'llama' && c.slidingWindow > 0;
@@ -1883,7 +1901,6 @@ const FAMILY_TENSORS: Record<HfFamily, (lm: TransformerLM) => Record<string, Ten
   exaone: llamaTensors,
   olmo: olmoTensors,
   nemotron: nemotronTensors,
-  // Never chosen: NoPE layers between windowed ones have no stock class here (refused by name).
   cohere2: cohereTensors,
   granite: llamaTensors,
   smollm3: llamaTensors,
