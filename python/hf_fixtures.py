@@ -3159,19 +3159,10 @@ def cohere_logits(w, cfg, ids):
     return (x @ p("embed_tokens.weight").T) * cfg["logit_scale"]
 
 
-def write_cohere(name, qk_norm=False):
-    """An Aya 23-style model as CohereForCausalLM lays it out: 2 layers, d 32, 4 heads of 8 with 2
-    key/value heads, rotary in adjacent pairs, one LayerNorm without bias per layer, SwiGLU, the head
-    tied, logit_scale 0.125, bf16, a tokenizer.json; with qk_norm, Command R+'s per-head query and key
-    LayerNorms (use_qk_norm, gains [heads, head size])."""
-    torch.manual_seed(2324 if qk_norm else 2323)
-    directory = os.path.join(OUT, name)
-    os.makedirs(directory, exist_ok=True)
-    vocab = gpt2_tokenizer(directory, 43, True)
-    H, KV, hd, L, T, f_ = 4, 2, 8, 2, 24, 80
-    d = H * hd
+def cohere_config(vocab, d, H, KV, L, f_, qk_norm, cohere2):
+    """config.json for Aya 23 / Command R+ (CohereForCausalLM) or Command R7B (Cohere2ForCausalLM)."""
     cfg = {
-        "architectures": ["CohereForCausalLM"],
+        "architectures": ["Cohere2ForCausalLM" if cohere2 else "CohereForCausalLM"],
         "attention_bias": False,
         "attention_dropout": 0.0,
         "bos_token_id": vocab - 1,
@@ -3181,20 +3172,56 @@ def write_cohere(name, qk_norm=False):
         "initializer_range": 0.02,
         "intermediate_size": f_,
         "layer_norm_eps": 1e-05,
-        "logit_scale": 0.125,
-        "max_position_embeddings": T,
-        "model_type": "cohere",
+        "logit_scale": 0.25 if cohere2 else 0.125,
+        "max_position_embeddings": 64 if cohere2 else 24,
+        "model_type": "cohere2" if cohere2 else "cohere",
         "num_attention_heads": H,
         "num_hidden_layers": L,
         "num_key_value_heads": KV,
         "pad_token_id": 0,
-        "rope_theta": 10000.0,
+        "rope_theta": 50000.0 if cohere2 else 10000.0,
         "torch_dtype": "bfloat16",
-        "transformers_version": "4.40.0",
+        "transformers_version": "4.48.0" if cohere2 else "4.40.0",
         "use_cache": True,
-        "use_qk_norm": qk_norm,
         "vocab_size": vocab,
     }
+    if not cohere2:
+        cfg["use_qk_norm"] = qk_norm
+        return dict(sorted(cfg.items()))
+    # Command R7B's config.json carries these too; the importer must read or ignore each.
+    cfg.update(
+        {
+            "cache_implementation": "hybrid",
+            "order_of_interleaved_layers": "local_attn_first",
+            "position_embedding_type": "rope_gptj",
+            "rope_scaling": None,
+            "rotary_pct": 1.0,
+            "sliding_window": 8,
+            "sliding_window_pattern": 4,
+            "use_embedding_sharing": True,
+            "use_gated_activation": True,
+            "use_parallel_block": True,
+            "use_parallel_embedding": True,
+        }
+    )
+    return dict(sorted(cfg.items()))
+
+
+def write_cohere(name, qk_norm=False, cohere2=False):
+    """An Aya 23-style model as CohereForCausalLM lays it out: 2 layers, d 32, 4 heads of 8 with 2
+    key/value heads, rotary in adjacent pairs, one LayerNorm without bias per layer, SwiGLU, the head
+    tied, logit_scale 0.125, bf16, a tokenizer.json; with qk_norm, Command R+'s per-head query and key
+    LayerNorms (use_qk_norm, gains [heads, head size]). With cohere2, a Command R7B-style model
+    (Cohere2ForCausalLM): every fourth of 4 layers attends to the whole context without rotary
+    embeddings while the others attend to a window of 8 with them (sliding_window_pattern 4, as
+    Command R7B's config.json gives it), over 24 positions."""
+    torch.manual_seed(2325 if cohere2 else 2324 if qk_norm else 2323)
+    directory = os.path.join(OUT, name)
+    os.makedirs(directory, exist_ok=True)
+    vocab = gpt2_tokenizer(directory, 43, True)
+    H, KV, hd, L, T, f_ = 4, 2, 8, 4 if cohere2 else 2, 24, 80
+    d = H * hd
+    cfg = cohere_config(vocab, d, H, KV, L, f_, qk_norm, cohere2)
     rnd = lambda *s, std=0.08: torch.randn(*s) * std
     w = {"model.embed_tokens.weight": rnd(vocab, d, std=0.8)}
     for i in range(L):
@@ -3212,73 +3239,7 @@ def write_cohere(name, qk_norm=False):
     with open(os.path.join(directory, "config.json"), "w") as f:
         json.dump(cfg, f, indent=2)
     stored = save_model(directory, w, torch.bfloat16)
-    ids = torch.randint(0, vocab, (1, 16))
-    logits = cohere_logits(stored, cfg, ids)
-    write_safetensors(os.path.join(directory, "expected.safetensors"), {"input_ids": ids.int(), "logits": logits})
-    print(f"wrote fixtures/hf/{name}")
-
-
-def write_cohere2(name):
-    """A Command R7B-style model (Cohere2ForCausalLM): Cohere's parallel block, and every fourth layer
-    attending to the whole context without rotary embeddings while the others attend to a window of
-    8 with them (sliding_window_pattern 4, as Command R7B's config.json gives it), 4 layers of d 32,
-    bf16, over 24 positions."""
-    torch.manual_seed(2325)
-    directory = os.path.join(OUT, name)
-    os.makedirs(directory, exist_ok=True)
-    vocab = gpt2_tokenizer(directory, 43, True)
-    H, KV, hd, L, f_ = 4, 2, 8, 4, 80
-    d = H * hd
-    cfg = {
-        "architectures": ["Cohere2ForCausalLM"],
-        "attention_bias": False,
-        "attention_dropout": 0.0,
-        "bos_token_id": vocab - 1,
-        "cache_implementation": "hybrid",
-        "eos_token_id": vocab - 1,
-        "hidden_act": "silu",
-        "hidden_size": d,
-        "initializer_range": 0.02,
-        "intermediate_size": f_,
-        "layer_norm_eps": 1e-05,
-        "logit_scale": 0.25,
-        "max_position_embeddings": 64,
-        "model_type": "cohere2",
-        "num_attention_heads": H,
-        "num_hidden_layers": L,
-        "num_key_value_heads": KV,
-        "order_of_interleaved_layers": "local_attn_first",
-        "pad_token_id": 0,
-        "position_embedding_type": "rope_gptj",
-        "rope_scaling": None,
-        "rope_theta": 50000.0,
-        "rotary_pct": 1.0,
-        "sliding_window": 8,
-        "sliding_window_pattern": 4,
-        "torch_dtype": "bfloat16",
-        "transformers_version": "4.48.0",
-        "use_cache": True,
-        "use_embedding_sharing": True,
-        "use_gated_activation": True,
-        "use_parallel_block": True,
-        "use_parallel_embedding": True,
-        "vocab_size": vocab,
-    }
-    rnd = lambda *s, std=0.08: torch.randn(*s) * std
-    w = {"model.embed_tokens.weight": rnd(vocab, d, std=0.8)}
-    for i in range(L):
-        l = f"model.layers.{i}."
-        w[l + "input_layernorm.weight"] = 1 + rnd(d, std=0.1)
-        for proj, rows in (("q_proj", H * hd), ("k_proj", KV * hd), ("v_proj", KV * hd), ("o_proj", d)):
-            w[l + f"self_attn.{proj}.weight"] = rnd(rows, d, std=0.3 if proj != "o_proj" else 0.15)
-        w[l + "mlp.gate_proj.weight"] = rnd(f_, d, std=0.2)
-        w[l + "mlp.up_proj.weight"] = rnd(f_, d, std=0.2)
-        w[l + "mlp.down_proj.weight"] = rnd(d, f_, std=0.1)
-    w["model.norm.weight"] = 1 + rnd(d, std=0.1)
-    with open(os.path.join(directory, "config.json"), "w") as f:
-        json.dump(cfg, f, indent=2)
-    stored = save_model(directory, w, torch.bfloat16)
-    ids = torch.randint(0, vocab, (1, 24))
+    ids = torch.randint(0, vocab, (1, T if cohere2 else 16))
     logits = cohere_logits(stored, cfg, ids)
     write_safetensors(os.path.join(directory, "expected.safetensors"), {"input_ids": ids.int(), "logits": logits})
     print(f"wrote fixtures/hf/{name}")
@@ -3482,7 +3443,7 @@ if __name__ == "__main__":
     if sys.argv[1:] == ["cohere"]:  # only the Cohere directories
         write_cohere("cohere-bf16")
         write_cohere("cohere-qknorm-bf16", qk_norm=True)
-        write_cohere2("cohere2-bf16")
+        write_cohere("cohere2-bf16", cohere2=True)
         sys.exit(0)
     if sys.argv[1:] == ["torch"]:  # only the pytorch_model.bin copies (after the safetensors fixtures)
         write_torch_bins()
@@ -3573,7 +3534,7 @@ if __name__ == "__main__":
     write_stablelm("stablelm-12b-bf16", twelve_b=True)
     write_cohere("cohere-bf16")
     write_cohere("cohere-qknorm-bf16", qk_norm=True)
-    write_cohere2("cohere2-bf16")
+    write_cohere("cohere2-bf16", cohere2=True)
     write_bloom("bloom-bf16")
     write_mpt("mpt-bf16")
     write_bigcode("bigcode-fp16")
