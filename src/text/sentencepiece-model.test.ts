@@ -103,6 +103,15 @@ describe('what it refuses, naming the field', () => {
     );
   });
 
+  it('a piece whose score is NaN (the merges would have no order)', () => {
+    // One more piece (field 1): piece "zz" (field 1), score NaN (field 2, float 0x7fc00000).
+    const model = bytes(new URL('plain.model', OWN));
+    const nan = [0x0a, 0x09, 0x0a, 0x02, 0x7a, 0x7a, 0x15, 0x00, 0x00, 0xc0, 0x7f];
+    expect(() => tokenizerFromSentencePiece(new Uint8Array([...model, ...nan]), 'x.model')).toThrow(
+      /^x\.model: pieces\[\d+\] \("zz"\) has score NaN: merges are ordered by score$/,
+    );
+  });
+
   it('bytes that are not a SentencePiece model', () => {
     expect(() => tokenizerFromSentencePiece(new Uint8Array([0x0a, 0xff, 0x01]), 'x.model')).toThrow(
       /^x\.model: not a SentencePiece model, or a damaged one \(protobuf: /,

@@ -96,6 +96,10 @@ function refusal(m: ModelProto): string | null {
   if (n.removeExtraWhitespaces) return 'normalizer_spec.remove_extra_whitespaces is true: runs of spaces would be cut';
   if (!n.escapeWhitespaces) return 'normalizer_spec.escape_whitespaces is false: spaces are not ▁ there';
   if (t.treatWhitespaceAsSuffix) return 'trainer_spec.treat_whitespace_as_suffix is true: ▁ ends pieces there';
+  // A NaN score would leave the merges' order to the sort's whim: a silently different tokenizer.
+  const bad = m.pieces.findIndex((p) => Number.isNaN(p.score));
+  if (bad >= 0)
+    return `pieces[${bad}] (${JSON.stringify(m.pieces[bad]!.piece)}) has score NaN: merges are ordered by score`;
   return null;
 }
 
