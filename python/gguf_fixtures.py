@@ -1,0 +1,319 @@
+#!/usr/bin/env python3
+"""Writes the GGUF files that shareformer's GGUF import tests read (fixtures/gguf).
+
+quants.gguf holds one matrix per ggml type the importer reads (F32, F16, BF16, Q4_0, Q4_1, Q5_0,
+Q5_1, Q8_0, Q2_K, Q3_K, Q4_K, Q5_K, Q6_K), each quantized by ggml itself (ggml_quantize_chunk);
+quants-expected.safetensors holds what ggml's own dequantizer (the type's to_float) gives back, so
+the test compares shareformer's dequantization with ggml's, bit for bit.
+
+The model files are Hugging Face fixtures (fixtures/hf, written by hf_fixtures.py with logits from
+PyTorch) converted as llama.cpp's convert_hf_to_gguf.py converts them: GGUF's tensor names and
+metadata keys, Llama's query and key rows permuted into rotary pairs, Llama 3.1's rope scaling as a
+rope_freqs tensor of per-frequency factors, SentencePiece vocabularies as tokens + scores + token
+types, byte-level BPE ones as tokens + merges + a pre-tokenizer name. The test checks that the
+import computes the Hugging Face fixture's logits and tokenizes as its tokenizer does.
+
+ggml comes from llama.cpp's prebuilt CPU libraries in the npm package @node-llama-cpp/linux-x64
+(3.22.1), which is not a dependency of shareformer; fetch it once with
+  mkdir -p /tmp/ggml && cd /tmp/ggml && npm pack @node-llama-cpp/linux-x64@3.22.1 && tar xzf *.tgz
+then run with Debian's python3-torch and python3-sentencepiece:
+  GGML_LIB=/tmp/ggml/package/bins/linux-x64 /usr/bin/python3 python/gguf_fixtures.py
+"""
+
+import ctypes
+import json
+import math
+import os
+import struct
+import sys
+
+import numpy as np
+import torch
+
+sys.path.insert(0, os.path.dirname(__file__))
+from hf_fixtures import read_safetensors, write_safetensors  # noqa: E402
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+HF = os.path.join(ROOT, "fixtures", "hf")
+OUT = os.path.join(ROOT, "fixtures", "gguf")
+ALIGNMENT = 32
+
+# ggml_type numbers (ggml.h) of the types written here.
+GGML = {"F32": 0, "F16": 1, "Q4_0": 2, "Q4_1": 3, "Q5_0": 6, "Q5_1": 7, "Q8_0": 8, "Q2_K": 10}
+GGML.update({"Q3_K": 11, "Q4_K": 12, "Q5_K": 13, "Q6_K": 14, "BF16": 30})
+
+# GGUF metadata value types (gguf.md).
+U8, I8, U16, I16, U32, I32, F32, BOOL, STRING, ARRAY, U64, I64, F64 = range(13)
+
+
+# ---------------------------------------------------------------- ggml, through its C ABI
+class TypeTraits(ctypes.Structure):
+    _fields_ = [
+        ("type_name", ctypes.c_char_p),
+        ("blck_size", ctypes.c_int64),
+        ("blck_size_interleave", ctypes.c_int64),
+        ("type_size", ctypes.c_size_t),
+        ("is_quantized", ctypes.c_bool),
+        ("to_float", ctypes.c_void_p),
+        ("from_float_ref", ctypes.c_void_p),
+    ]
+
+
+def load_ggml():
+    lib_dir = os.environ.get("GGML_LIB")
+    if not lib_dir:
+        sys.exit("set GGML_LIB to the directory holding libggml-base.so (see this script's docstring)")
+    g = ctypes.CDLL(os.path.join(lib_dir, "libggml-base.so"))
+    g.ggml_get_type_traits.restype = ctypes.POINTER(TypeTraits)
+    g.ggml_quantize_chunk.restype = ctypes.c_size_t
+    g.ggml_quantize_chunk.argtypes = [ctypes.c_int, ctypes.c_void_p, ctypes.c_void_p] + [ctypes.c_int64] * 3
+    g.ggml_quantize_chunk.argtypes += [ctypes.c_void_p]
+    return g
+
+
+def quantize(g, name, x):
+    """ggml's bytes for the float32 matrix x [rows, n], and what ggml's dequantizer gives back."""
+    t = GGML[name]
+    x = np.ascontiguousarray(x, dtype=np.float32)
+    rows, n = x.shape
+    if name == "F32":
+        return x.tobytes(), x.copy()
+    traits = g.ggml_get_type_traits(t).contents
+    size = rows * (n // traits.blck_size) * traits.type_size
+    dst = ctypes.create_string_buffer(size)
+    written = g.ggml_quantize_chunk(t, x.ctypes.data, dst, 0, rows, n, None)
+    assert written == size, (name, written, size)
+    back = np.zeros(rows * n, dtype=np.float32)
+    to_float = ctypes.CFUNCTYPE(None, ctypes.c_void_p, ctypes.c_void_p, ctypes.c_int64)(traits.to_float)
+    to_float(ctypes.addressof(dst), back.ctypes.data, rows * n)
+    return dst.raw, back.reshape(rows, n)
+
+
+# ---------------------------------------------------------------- the GGUF container (gguf.md, version 3)
+def gguf_string(s):
+    b = s.encode() if isinstance(s, str) else s
+    return struct.pack("<Q", len(b)) + b
+
+
+def gguf_value(kind, v):
+    if kind == STRING:
+        return gguf_string(v)
+    if kind == ARRAY:
+        inner, items = v
+        return struct.pack("<IQ", inner, len(items)) + b"".join(gguf_value(inner, i) for i in items)
+    fmt = {U8: "<B", I8: "<b", U16: "<H", I16: "<h", U32: "<I", I32: "<i", F32: "<f"}
+    fmt.update({BOOL: "<?", U64: "<Q", I64: "<q", F64: "<d"})
+    return struct.pack(fmt[kind], v)
+
+
+def write_gguf(path, metadata, tensors):
+    """metadata: key → (type, value); tensors: (name, shape as PyTorch gives it, ggml type name, bytes)."""
+    out = bytearray(b"GGUF" + struct.pack("<IQQ", 3, len(tensors), len(metadata)))
+    for key, (kind, v) in metadata.items():
+        out += gguf_string(key) + struct.pack("<I", kind) + gguf_value(kind, v)
+    offset, blobs = 0, []
+    for name, shape, kind, raw in tensors:
+        # ne[0] is the innermost (fastest-varying) dimension: PyTorch's shape reversed.
+        out += gguf_string(name) + struct.pack("<I", len(shape)) + b"".join(struct.pack("<Q", d) for d in shape[::-1])
+        out += struct.pack("<IQ", GGML[kind], offset)
+        blobs.append((offset, raw))
+        offset += len(raw) + (-len(raw) % ALIGNMENT)
+    out += b"\0" * (-len(out) % ALIGNMENT)
+    start = len(out)
+    for at, raw in blobs:
+        out += b"\0" * (start + at - len(out)) + raw
+    with open(path, "wb") as f:
+        f.write(out)
+    print(f"wrote {os.path.relpath(path, ROOT)} ({len(out):,} bytes)")
+
+
+# ---------------------------------------------------------------- one matrix per type
+def write_quants(g):
+    """Rows with block-to-block scale changes, exact zeros and an outlier: what quantizers are sensitive to."""
+    gen = torch.Generator().manual_seed(4040)
+    x = torch.randn(3, 512, generator=gen) * torch.linspace(0.05, 3.0, 512).repeat(3, 1)
+    x[1, 256:288] = 0
+    x[2, 7] = 40.0
+    x = x.numpy()
+    tensors, expected = [], {}
+    for name in GGML:
+        raw, back = quantize(g, name, x)
+        tensors.append((name.lower(), list(x.shape), name, raw))
+        expected[name.lower()] = torch.from_numpy(back)
+    meta = {"general.architecture": (STRING, "quants"), "general.alignment": (U32, ALIGNMENT)}
+    write_gguf(os.path.join(OUT, "quants.gguf"), meta, tensors)
+    write_safetensors(os.path.join(OUT, "quants-expected.safetensors"), expected)
+
+
+# ---------------------------------------------------------------- Hugging Face fixtures as convert_hf_to_gguf.py writes them
+def permute(w, heads):
+    """convert_hf_to_gguf.py's LlamaModel.permute: each head's rotate-half rows into adjacent pairs."""
+    return w.reshape(heads, 2, w.shape[0] // heads // 2, *w.shape[1:]).swapaxes(1, 2).reshape(w.shape)
+
+
+NAMES = {
+    "self_attn.q_proj": "attn_q",
+    "self_attn.k_proj": "attn_k",
+    "self_attn.v_proj": "attn_v",
+    "self_attn.o_proj": "attn_output",
+    "self_attn.q_norm": "attn_q_norm",
+    "self_attn.k_norm": "attn_k_norm",
+    "mlp.gate_proj": "ffn_gate",
+    "mlp.up_proj": "ffn_up",
+    "mlp.down_proj": "ffn_down",
+    "input_layernorm": "attn_norm",
+    "post_attention_layernorm": "ffn_norm",
+}
+
+
+def gguf_name(hf):
+    if hf == "model.embed_tokens.weight":
+        return "token_embd.weight"
+    if hf == "model.norm.weight":
+        return "output_norm.weight"
+    if hf == "lm_head.weight":
+        return "output.weight"
+    _, _, i, rest = hf.split(".", 3)
+    module, kind = rest.rsplit(".", 1)
+    return f"blk.{i}.{NAMES[module]}.{kind}"
+
+
+def stored_type(t):
+    return {torch.float32: "F32", torch.float16: "F16", torch.bfloat16: "BF16"}[t.dtype]
+
+
+def raw(t):
+    return t.contiguous().view(torch.int16).numpy().tobytes() if t.dtype == torch.bfloat16 else t.numpy().tobytes()
+
+
+def model_tensors(src, arch, cfg):
+    heads, kv = cfg["num_attention_heads"], cfg["num_key_value_heads"]
+    out = []
+    for name, t in read_safetensors(os.path.join(HF, src, "model.safetensors")).items():
+        if arch == "llama" and name.endswith("q_proj.weight"):
+            t = permute(t, heads)
+        if arch == "llama" and name.endswith("k_proj.weight"):
+            t = permute(t, kv)
+        out.append((gguf_name(name), list(t.shape), stored_type(t), raw(t)))
+    return out
+
+
+def llama3_rope_factors(cfg):
+    """convert_hf_to_gguf.py's rope_freqs for Llama 3.1's rope scaling: a factor per frequency."""
+    s, base = cfg["rope_scaling"], cfg["rope_theta"]
+    dim = cfg.get("head_dim") or cfg["hidden_size"] // cfg["num_attention_heads"]
+    low_wavelen = s["original_max_position_embeddings"] / s["low_freq_factor"]
+    high_wavelen = s["original_max_position_embeddings"] / s["high_freq_factor"]
+    factors = []
+    for i in range(0, dim, 2):
+        wavelen = 2 * math.pi / (1.0 / base ** (i / dim))
+        if wavelen < high_wavelen:
+            factors.append(1.0)
+        elif wavelen > low_wavelen:
+            factors.append(s["factor"])
+        else:
+            smooth = (s["original_max_position_embeddings"] / wavelen - s["low_freq_factor"]) / (
+                s["high_freq_factor"] - s["low_freq_factor"]
+            )
+            factors.append(1 / ((1 - smooth) / s["factor"] + smooth))
+    return np.array(factors, dtype=np.float32)
+
+
+def model_metadata(arch, cfg, name):
+    heads = cfg["num_attention_heads"]
+    head_dim = cfg.get("head_dim") or cfg["hidden_size"] // heads
+    meta = {
+        "general.architecture": (STRING, arch),
+        "general.name": (STRING, name),
+        "general.file_type": (U32, 0 if cfg["torch_dtype"] == "float32" else 32),
+        f"{arch}.context_length": (U32, cfg["max_position_embeddings"]),
+        f"{arch}.embedding_length": (U32, cfg["hidden_size"]),
+        f"{arch}.block_count": (U32, cfg["num_hidden_layers"]),
+        f"{arch}.feed_forward_length": (U32, cfg["intermediate_size"]),
+        f"{arch}.attention.head_count": (U32, heads),
+        f"{arch}.attention.head_count_kv": (U32, cfg["num_key_value_heads"]),
+        f"{arch}.rope.freq_base": (F32, cfg["rope_theta"]),
+        f"{arch}.attention.layer_norm_rms_epsilon": (F32, cfg["rms_norm_eps"]),
+        f"{arch}.rope.dimension_count": (U32, head_dim),
+        f"{arch}.vocab_size": (U32, cfg["vocab_size"]),
+    }
+    if head_dim != cfg["hidden_size"] // heads:
+        meta[f"{arch}.attention.key_length"] = (U32, head_dim)
+        meta[f"{arch}.attention.value_length"] = (U32, head_dim)
+    return meta
+
+
+def sentencepiece_vocab(src):
+    """convert_hf_to_gguf.py's _create_vocab_sentencepiece: tokens, scores and token types."""
+    from sentencepiece import SentencePieceProcessor
+
+    sp = SentencePieceProcessor()
+    sp.LoadFromFile(os.path.join(HF, src, "tokenizer.model"))
+    tokens, scores, types = [], [], []
+    for i in range(sp.vocab_size()):
+        tokens.append(sp.IdToPiece(i))
+        scores.append(sp.GetScore(i))
+        types.append(
+            2 if sp.IsUnknown(i) else 3 if sp.IsControl(i) else 5 if sp.IsUnused(i) else 6 if sp.IsByte(i) else 1
+        )
+    tc = json.load(open(os.path.join(HF, src, "tokenizer_config.json")))
+    ids = {t: i for i, t in enumerate(tokens)}
+    return {
+        "tokenizer.ggml.model": (STRING, "llama"),
+        "tokenizer.ggml.pre": (STRING, "default"),
+        "tokenizer.ggml.tokens": (ARRAY, (STRING, tokens)),
+        "tokenizer.ggml.scores": (ARRAY, (F32, scores)),
+        "tokenizer.ggml.token_type": (ARRAY, (I32, types)),
+        "tokenizer.ggml.bos_token_id": (U32, ids[tc["bos_token"]]),
+        "tokenizer.ggml.eos_token_id": (U32, ids[tc["eos_token"]]),
+        "tokenizer.ggml.unknown_token_id": (U32, ids[tc["unk_token"]]),
+        "tokenizer.ggml.add_bos_token": (BOOL, tc["add_bos_token"]),
+        "tokenizer.ggml.add_eos_token": (BOOL, tc["add_eos_token"]),
+    }
+
+
+def bpe_vocab(src, pre, add_bos):
+    """convert_hf_to_gguf.py's _set_vocab_gpt2: tokens, token types, merges and the pre-tokenizer's name."""
+    tj = json.load(open(os.path.join(HF, src, "tokenizer.json")))
+    vocab = tj["model"]["vocab"]
+    tokens = sorted(vocab, key=vocab.get)
+    special = {t["id"] for t in tj["added_tokens"] if t["special"]}
+    merges = [m if isinstance(m, str) else " ".join(m) for m in tj["model"]["merges"]]
+    tc = json.load(open(os.path.join(HF, src, "tokenizer_config.json")))
+    ids = {t: i for i, t in enumerate(tokens)}
+    meta = {
+        "tokenizer.ggml.model": (STRING, "gpt2"),
+        "tokenizer.ggml.pre": (STRING, pre),
+        "tokenizer.ggml.tokens": (ARRAY, (STRING, tokens)),
+        "tokenizer.ggml.token_type": (ARRAY, (I32, [3 if i in special else 1 for i in range(len(tokens))])),
+        "tokenizer.ggml.merges": (ARRAY, (STRING, merges)),
+        "tokenizer.ggml.eos_token_id": (U32, ids[tc["eos_token"]]),
+        "tokenizer.ggml.add_bos_token": (BOOL, add_bos),
+    }
+    if tc.get("bos_token"):
+        meta["tokenizer.ggml.bos_token_id"] = (U32, ids[tc["bos_token"]])
+    return meta
+
+
+def write_model(out, src, arch, vocab, extra=()):
+    cfg = json.load(open(os.path.join(HF, src, "config.json")))
+    meta = {**model_metadata(arch, cfg, src), **vocab}
+    tensors = model_tensors(src, arch, cfg) + list(extra)
+    write_gguf(os.path.join(OUT, out), meta, tensors)
+
+
+def write_models():
+    write_model("llama-spm.gguf", "llama-spm", "llama", sentencepiece_vocab("llama-spm"))
+    write_model("qwen2-bf16.gguf", "qwen2-bf16", "qwen2", bpe_vocab("qwen2-bf16", "qwen2", False))
+    write_model("qwen3-bf16.gguf", "qwen3-bf16", "qwen3", bpe_vocab("qwen3-bf16", "qwen2", False))
+    cfg = json.load(open(os.path.join(HF, "llama31-rope-scaled", "config.json")))
+    factors = llama3_rope_factors(cfg)
+    rope_freqs = ("rope_freqs.weight", [len(factors)], "F32", factors.tobytes())
+    vocab = bpe_vocab("llama31-rope-scaled", "llama-bpe", True)
+    write_model("llama31-rope-scaled.gguf", "llama31-rope-scaled", "llama", vocab, [rope_freqs])
+
+
+if __name__ == "__main__":
+    os.makedirs(OUT, exist_ok=True)
+    write_quants(load_ggml())
+    write_models()

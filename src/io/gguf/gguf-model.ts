@@ -1,0 +1,373 @@
+// A GGUF model (llama.cpp's format) read as the Hugging Face directory it was converted from: the
+// metadata becomes config.json, the vocabulary tokenizer.json, and the tensors a model.safetensors
+// that exists only as byte ranges — each tensor dequantized to float32, and Llama's query/key rows
+// put back from GGUF's rotary pairs into halves, when the Hugging Face import asks for it. So one
+// import path (its checks, notes, plans and export) serves both, and memory holds one tensor at a
+// time. Architectures: llama (Llama 1-3, Mistral, SmolLM, TinyLlama …), qwen2, qwen3.
+import { mergesFromScores } from '../../text/sentencepiece-model.js';
+import type { HfBpeJSON } from '../../text/hf-bpe.js';
+import { HfImportError } from '../hf/config.js';
+import { openHfModel, type HfFileReader, type HfModel } from '../hf/model.js';
+import { hfTokenizerFiles } from '../hf/tokenizer-files.js';
+import { dequantize, ggmlTypeName } from './dequantize.js';
+import { GgufError, readGgufHeader, type GgufFile, type GgufTensorInfo, type GgufValue } from './gguf-file.js';
+
+const ARCHITECTURES: Record<string, { architecture: string; modelType: string; pairs: boolean }> = {
+  // llama.cpp rotates Llama's adjacent pairs, so convert_hf_to_gguf.py permuted its query/key rows.
+  llama: { architecture: 'LlamaForCausalLM', modelType: 'llama', pairs: true },
+  qwen2: { architecture: 'Qwen2ForCausalLM', modelType: 'qwen2', pairs: false },
+  qwen3: { architecture: 'Qwen3ForCausalLM', modelType: 'qwen3', pairs: false },
+};
+
+/** GGUF's per-layer tensor names → transformers' module names. */
+const LAYER_NAMES: Record<string, string> = {
+  attn_q: 'self_attn.q_proj',
+  attn_k: 'self_attn.k_proj',
+  attn_v: 'self_attn.v_proj',
+  attn_output: 'self_attn.o_proj',
+  attn_q_norm: 'self_attn.q_norm',
+  attn_k_norm: 'self_attn.k_norm',
+  ffn_gate: 'mlp.gate_proj',
+  ffn_up: 'mlp.up_proj',
+  ffn_down: 'mlp.down_proj',
+  attn_norm: 'input_layernorm',
+  ffn_norm: 'post_attention_layernorm',
+};
+const GLOBAL_NAMES: Record<string, string> = {
+  'token_embd.weight': 'model.embed_tokens.weight',
+  'output_norm.weight': 'model.norm.weight',
+  'output.weight': 'lm_head.weight',
+};
+
+/** The pre-tokenizers (tokenizer.ggml.pre) whose splitting this reader reproduces exactly. */
+const PRE_TOKENIZERS: Record<string, Pick<HfBpeJSON, 'splits' | 'normalizer' | 'ignoreMerges'>> = {
+  'gpt-2': {},
+  'llama-bpe': {
+    splits: [
+      "(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}{1,3}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+",
+    ],
+    ignoreMerges: true,
+  },
+  qwen2: {
+    splits: [
+      "(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+",
+    ],
+    normalizer: 'NFC',
+  },
+};
+
+/** Metadata access that names the file and key in every error. */
+class Metadata {
+  constructor(
+    private readonly m: Map<string, GgufValue>,
+    readonly source: string,
+  ) {}
+  has(key: string): boolean {
+    return this.m.has(key);
+  }
+  private fail(key: string, what: string): never {
+    throw new GgufError(`${this.source}: metadata "${key}" ${what}`);
+  }
+  uint(key: string, fallback?: number): number {
+    const v = this.m.get(key);
+    if (v === undefined) return fallback ?? this.fail(key, 'is missing');
+    if (Array.isArray(v)) this.fail(key, 'varies by layer, which this import does not take');
+    const n = typeof v === 'bigint' ? Number(v) : v;
+    if (typeof n !== 'number' || !Number.isSafeInteger(n) || n < 0)
+      this.fail(key, `is ${String(v)}, not a non-negative integer`);
+    return n;
+  }
+  float(key: string, fallback?: number): number {
+    const v = this.m.get(key);
+    if (v === undefined) return fallback ?? this.fail(key, 'is missing');
+    if (typeof v !== 'number' || !Number.isFinite(v)) this.fail(key, `is ${String(v)}, not a finite number`);
+    return v;
+  }
+  bool(key: string, fallback: boolean): boolean {
+    const v = this.m.get(key);
+    if (v === undefined) return fallback;
+    if (typeof v !== 'boolean') this.fail(key, `is ${String(v)}, not a bool`);
+    return v;
+  }
+  string(key: string, fallback?: string): string {
+    const v = this.m.get(key);
+    if (v === undefined) return fallback ?? this.fail(key, 'is missing');
+    if (typeof v !== 'string') this.fail(key, `is ${String(v)}, not a string`);
+    return v;
+  }
+  strings(key: string): string[] {
+    const v = this.m.get(key);
+    if (!Array.isArray(v) || v.some((s) => typeof s !== 'string'))
+      this.fail(key, 'is missing or not an array of strings');
+    return v as string[];
+  }
+  numbers(key: string, length: number): number[] | null {
+    const v = this.m.get(key);
+    if (v === undefined) return null;
+    if (!Array.isArray(v) || v.length !== length || v.some((s) => typeof s !== 'number'))
+      this.fail(key, `is not an array of ${length} numbers (one per token)`);
+    return v as number[];
+  }
+}
+
+/** config.json as transformers would have it, from the architecture's metadata keys. */
+function hfConfig(md: Metadata, arch: string, tensors: Map<string, GgufTensorInfo>, vocab: number) {
+  const k = (key: string) => `${arch}.${key}`;
+  const d = md.uint(k('embedding_length'));
+  const heads = md.uint(k('attention.head_count'));
+  const headDim = md.uint(k('attention.key_length'), d / heads);
+  if (md.uint(k('attention.value_length'), headDim) !== headDim)
+    throw new GgufError(`${md.source}: ${k('attention.value_length')} differs from the key length ${headDim}`);
+  const rotary = md.uint(k('rope.dimension_count'), headDim);
+  if (rotary !== headDim)
+    throw new GgufError(
+      `${md.source}: ${k('rope.dimension_count')} is ${rotary}: partial rotary embeddings (of ${headDim}) are not read for ${arch}`,
+    );
+  const scaling = md.string(k('rope.scaling.type'), 'none');
+  if (scaling !== 'none' && scaling !== 'linear')
+    throw new GgufError(
+      `${md.source}: ${k('rope.scaling.type')} is "${scaling}": only no scaling and "linear" are read (with rope_freqs for Llama 3.1's)`,
+    );
+  const { architecture, modelType } = ARCHITECTURES[arch]!;
+  return {
+    architectures: [architecture],
+    model_type: modelType,
+    hidden_act: 'silu',
+    hidden_size: d,
+    intermediate_size: md.uint(k('feed_forward_length')),
+    num_hidden_layers: md.uint(k('block_count')),
+    num_attention_heads: heads,
+    num_key_value_heads: md.uint(k('attention.head_count_kv'), heads),
+    head_dim: headDim,
+    max_position_embeddings: md.uint(k('context_length')),
+    rms_norm_eps: md.float(k('attention.layer_norm_rms_epsilon')),
+    rope_theta: md.float(k('rope.freq_base'), 10000),
+    rope_scaling: scaling === 'linear' ? { rope_type: 'linear', factor: md.float(k('rope.scaling.factor')) } : null,
+    vocab_size: md.uint(k('vocab_size'), vocab),
+    tie_word_embeddings: !tensors.has('output.weight'),
+    ...(arch === 'llama' && { attention_bias: tensors.has('blk.0.attn_q.bias'), mlp_bias: false }),
+    ...(arch === 'qwen2' && { use_sliding_window: false }),
+    ...(arch === 'qwen3' && { attention_bias: false }),
+    torch_dtype: 'float32',
+  };
+}
+
+/** The tokenizer as our own JSON, from tokenizer.ggml.* (SentencePiece "llama" or byte-level "gpt2"). */
+function tokenizerJson(md: Metadata): HfBpeJSON {
+  const model = md.string('tokenizer.ggml.model');
+  const tokens = md.strings('tokenizer.ggml.tokens');
+  const types = md.numbers('tokenizer.ggml.token_type', tokens.length) ?? tokens.map(() => 1);
+  const ofType = (t: number) => types.flatMap((x, i) => (x === t ? [i] : []));
+  const id = (key: string) => {
+    if (!md.has(key)) return null;
+    const v = md.uint(key);
+    if (v >= tokens.length) throw new GgufError(`${md.source}: ${key} is ${v}, past the ${tokens.length} tokens`);
+    return v;
+  };
+  const bos = id('tokenizer.ggml.bos_token_id');
+  const added = ofType(4).map((i) => ({ id: i, content: tokens[i]! }));
+  const common = {
+    kind: 'hf-bpe' as const,
+    vocab: tokens,
+    eosId: id('tokenizer.ggml.eos_token_id'),
+    ...(added.length > 0 && { added }),
+  };
+  if (model === 'llama') {
+    const scores = md.numbers('tokenizer.ggml.scores', tokens.length);
+    if (!scores) throw new GgufError(`${md.source}: a SentencePiece vocabulary without tokenizer.ggml.scores`);
+    const nan = scores.findIndex((s) => Number.isNaN(s));
+    if (nan >= 0)
+      throw new GgufError(`${md.source}: tokenizer.ggml.scores[${nan}] is NaN: merges are ordered by score`);
+    return {
+      ...common,
+      mode: 'sentencepiece',
+      merges: mergesFromScores(tokens.map((piece, i) => ({ piece, score: scores[i]!, type: '' }))),
+      special: [...ofType(3), ...ofType(2)].sort((a, b) => a - b),
+      bosId: md.bool('tokenizer.ggml.add_bos_token', true) ? bos : null,
+      unkId: id('tokenizer.ggml.unknown_token_id') ?? ofType(2)[0] ?? null,
+      ...(!md.bool('tokenizer.ggml.add_space_prefix', true) && { dummyPrefix: false as const }),
+      ...(ofType(6).length === 0 && { byteFallback: false as const }),
+    };
+  }
+  if (model === 'gpt2') {
+    const pre = md.string('tokenizer.ggml.pre', 'gpt-2');
+    const split = PRE_TOKENIZERS[pre];
+    if (!split)
+      throw new GgufError(
+        `${md.source}: tokenizer.ggml.pre is "${pre}": the pre-tokenizers read are ${Object.keys(PRE_TOKENIZERS).join(', ')} (another would split text differently)`,
+      );
+    const merges = md.strings('tokenizer.ggml.merges').map((m, i): [string, string] => {
+      const parts = m.split(' ');
+      if (parts.length !== 2)
+        throw new GgufError(`${md.source}: tokenizer.ggml.merges[${i}] is not two tokens: "${m}"`);
+      return [parts[0]!, parts[1]!];
+    });
+    return {
+      ...common,
+      mode: 'byte-level',
+      merges,
+      special: ofType(3),
+      bosId: md.bool('tokenizer.ggml.add_bos_token', pre === 'llama-bpe') ? bos : null,
+      ...split,
+    };
+  }
+  throw new GgufError(
+    `${md.source}: tokenizer.ggml.model is "${model}": SentencePiece ("llama") and byte-level BPE ("gpt2") vocabularies are read`,
+  );
+}
+
+/** Where each Hugging Face tensor comes from, and how its rows are reordered on the way. */
+interface Source {
+  info: GgufTensorInfo;
+  /** Heads whose rotary pairs become halves (Llama's q_proj / k_proj), or 0. */
+  unpairHeads: number;
+}
+
+function hfName(name: string, source: string): string | null {
+  if (GLOBAL_NAMES[name]) return GLOBAL_NAMES[name];
+  const m = /^blk\.(\d+)\.([a-z_]+)\.(weight|bias)$/.exec(name);
+  const module = m && LAYER_NAMES[m[2]!];
+  if (m && module) return `model.layers.${m[1]}.${module}.${m[3]}`;
+  if (name === 'rope_freqs.weight') return null;
+  throw new GgufError(
+    `${source}: tensor "${name}" is not one this import reads${/_exps\./.test(name) ? ' (mixture-of-experts layers are not supported)' : ''}`,
+  );
+}
+
+/** GGUF's adjacent rotary pairs → transformers' halves, head by head: row 2i + h of a head → row h·size/2 + i. */
+function unpair(m: Float32Array, heads: number, cols: number): Float32Array {
+  const rows = m.length / cols,
+    size = rows / heads,
+    out = new Float32Array(m.length);
+  for (let r = 0; r < rows; r++) {
+    const head = Math.floor(r / size),
+      i = r % size;
+    const to = head * size + (i % 2) * (size / 2) + (i >> 1);
+    out.set(m.subarray(r * cols, (r + 1) * cols), to * cols);
+  }
+  return out;
+}
+
+export interface GgufDirectory {
+  /** The files a Hugging Face import reads, made from the GGUF file on request. */
+  reader: HfFileReader;
+  architecture: string;
+  /** ggml types of the weights, with counts ("Q4_K ×97"). */
+  types: string[];
+  notes: string[];
+  /** Llama 3.1's rope scaling as per-frequency factors (rope_freqs.weight), when present. */
+  ropeFactors: number[] | null;
+}
+
+/** The GGUF file `file` of `files` seen as a Hugging Face model directory. */
+export function ggufDirectory(files: HfFileReader, file: string): GgufDirectory {
+  const source = `${files.source}/${file}`;
+  const read = (start: number, end: number) => files.read(file, start, end);
+  const gguf: GgufFile = readGgufHeader(read, files.size(file), source);
+  const md = new Metadata(gguf.metadata, source);
+  const arch = md.string('general.architecture');
+  const spec = ARCHITECTURES[arch];
+  if (!spec)
+    throw new GgufError(
+      `${source}: general.architecture is "${arch}": the architectures read are ${Object.keys(ARCHITECTURES).join(', ')}`,
+    );
+  const tok = tokenizerJson(md);
+  const config = hfConfig(md, arch, gguf.tensors, tok.vocab.length);
+  const sources = new Map<string, Source>();
+  let ropeFactors: number[] | null = null;
+  for (const info of gguf.tensors.values()) {
+    const name = hfName(info.name, source);
+    if (name === null) {
+      ropeFactors = [...dequantize(info.type, read(info.start, info.end), info.shape[0]!)];
+      continue;
+    }
+    // convert_hf_to_gguf.py permutes Llama's query/key biases as it does their weights.
+    const q = /q_proj\.(weight|bias)$/.test(name),
+      k = /k_proj\.(weight|bias)$/.test(name);
+    const unpairHeads = spec.pairs && (q || k) ? (q ? config.num_attention_heads : config.num_key_value_heads) : 0;
+    sources.set(name, { info, unpairHeads });
+  }
+  const counts = new Map<string, number>();
+  for (const s of sources.values())
+    counts.set(ggmlTypeName(s.info.type), (counts.get(ggmlTypeName(s.info.type)) ?? 0) + 1);
+  const types = [...counts].map(([t, n]) => `${t} ×${n}`);
+  const notes = [`read from GGUF (${arch}): ${types.join(', ')}, dequantized to float32`];
+  if (spec.pairs) notes.push("query and key rows put back from GGUF's rotary pairs into transformers' halves");
+  if (ropeFactors)
+    notes.push(
+      "rope_freqs.weight (Llama 3.1's rope scaling, one factor per frequency) read as LongRoPE-style factors; an export to Hugging Face refuses it",
+    );
+  const text = hfTokenizerFiles(tok);
+  const virtualFiles: Record<string, Uint8Array> = {
+    'config.json': new TextEncoder().encode(JSON.stringify(config)),
+    'tokenizer.json': new TextEncoder().encode(text['tokenizer.json']!),
+    'tokenizer_config.json': new TextEncoder().encode(text['tokenizer_config.json']!),
+  };
+  const weights = virtualSafetensors(sources, read);
+  return {
+    reader: {
+      source,
+      freshReads: true,
+      has: (f) => f in virtualFiles || f === 'model.safetensors',
+      size: (f) => (f === 'model.safetensors' ? weights.size : (virtualFiles[f]?.length ?? 0)),
+      read: (f, start, end) =>
+        f === 'model.safetensors' ? weights.read(start, end) : virtualFiles[f]!.slice(start, end),
+    },
+    architecture: spec.architecture,
+    types,
+    notes,
+    ropeFactors,
+  };
+}
+
+/** A float32 safetensors file of the mapped tensors, each dequantized only when its bytes are read. */
+function virtualSafetensors(sources: Map<string, Source>, read: (start: number, end: number) => Uint8Array) {
+  const header: Record<string, { dtype: 'F32'; shape: number[]; data_offsets: [number, number] }> = {};
+  let offset = 0;
+  for (const [name, s] of sources) {
+    const bytes = 4 * s.info.shape.reduce((a, b) => a * b, 1);
+    header[name] = { dtype: 'F32', shape: s.info.shape, data_offsets: [offset, offset + bytes] };
+    offset += bytes;
+  }
+  let json = JSON.stringify(header);
+  json += ' '.repeat((8 - (json.length % 8)) % 8);
+  const head = new Uint8Array(8 + json.length);
+  new DataView(head.buffer).setBigUint64(0, BigInt(json.length), true);
+  head.set(new TextEncoder().encode(json), 8);
+  const byStart = new Map([...sources].map(([name, s]) => [head.length + header[name]!.data_offsets[0], s]));
+  return {
+    size: head.length + offset,
+    read(start: number, end: number): Uint8Array {
+      if (end <= head.length) return head.slice(start, end);
+      const s = byStart.get(start);
+      if (!s) throw new Error(`GGUF: bytes ${start}-${end} of the virtual model.safetensors are not one tensor`);
+      const count = s.info.shape.reduce((a, b) => a * b, 1);
+      let values = dequantize(s.info.type, read(s.info.start, s.info.end), count);
+      if (s.unpairHeads) values = unpair(values, s.unpairHeads, s.info.shape[1] ?? 1);
+      return new Uint8Array(values.buffer);
+    },
+  };
+}
+
+/** Opens a GGUF file as openHfModel opens a directory: everything checked before any weight is read. */
+export function openGgufModel(files: HfFileReader, file: string): HfModel {
+  const dir = ggufDirectory(files, file);
+  let model: HfModel;
+  try {
+    model = openHfModel(dir.reader);
+  } catch (e) {
+    if (e instanceof HfImportError) throw new GgufError(e.message);
+    throw e;
+  }
+  const config = dir.ropeFactors
+    ? { ...model.config, ropeScaling: { type: 'longrope' as const, factors: dir.ropeFactors } }
+    : model.config;
+  return {
+    ...model,
+    config,
+    architecture: dir.architecture,
+    dtypes: dir.types,
+    files: [file],
+    notes: [...dir.notes, ...model.notes],
+  };
+}

@@ -1,0 +1,182 @@
+// GGUF files read as llama.cpp writes them: every ggml type dequantized to ggml's own values bit
+// for bit, the container read as Hugging Face's GGUF parser reads it, and models converted as
+// convert_hf_to_gguf.py converts them computing the PyTorch logits of the Hugging Face fixture
+// they came from, with its tokenizer's ids. Fixtures: python/gguf_fixtures.py.
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { gguf as hfGguf } from '@huggingface/gguf';
+import { describe, expect, it } from 'vitest';
+import { TransformerLM } from '../../model/transformer.js';
+import { noGrad } from '../../tensor/tensor.js';
+import { relativeDiff } from '../../verify/fixture.js';
+import { directoryReader } from '../hf/files-node.js';
+import { fromBuffers, openHfModel } from '../hf/model.js';
+import { readSafetensors } from '../safetensors.js';
+import { dequantize, ggmlTypeName } from './dequantize.js';
+import { readGgufHeader } from './gguf-file.js';
+import { openGgufModel } from './gguf-model.js';
+
+const GGUF = fileURLToPath(new URL('../../../fixtures/gguf/', import.meta.url));
+const HF = fileURLToPath(new URL('../../../fixtures/hf/', import.meta.url));
+const bytes = (file: string) => new Uint8Array(readFileSync(`${GGUF}${file}`));
+const header = (b: Uint8Array, source = 'x.gguf') => readGgufHeader((s, e) => b.slice(s, e), b.length, source);
+const open = (b: Uint8Array) => openGgufModel(fromBuffers({ 'm.gguf': b }, 'dir'), 'm.gguf');
+
+const expected = (dir: string) => {
+  const f = readSafetensors(new Uint8Array(readFileSync(`${HF}${dir}/expected.safetensors`)));
+  return { ids: f.tensors.get('input_ids')!.data as Int32Array, logits: f.tensors.get('logits')!.data as Float64Array };
+};
+
+/** A copy of `b` with its bytes from `at` replaced. */
+function patched(b: Uint8Array, at: number, put: number[]): Uint8Array {
+  const out = b.slice();
+  out.set(put, at);
+  return out;
+}
+
+/** The byte offset of the first occurrence of `text` in `b`. */
+function offsetOf(b: Uint8Array, text: string): number {
+  const at = Buffer.from(b).indexOf(text);
+  if (at < 0) throw new Error(`"${text}" not in the file`);
+  return at;
+}
+
+describe('dequantization, against ggml itself', () => {
+  const file = bytes('quants.gguf');
+  const { tensors } = header(file);
+  const want = readSafetensors(bytes('quants-expected.safetensors')).tensors;
+
+  it.each([...tensors.values()].map((t) => [ggmlTypeName(t.type), t] as const))(
+    '%s gives the values ggml_get_type_traits(type)->to_float gives, bit for bit',
+    (_, t) => {
+      const got = dequantize(t.type, file.subarray(t.start, t.end), t.shape[0]! * t.shape[1]!);
+      const ref = want.get(t.name)!.data as Float32Array;
+      expect(new Uint32Array(got.buffer)).toEqual(new Uint32Array(ref.buffer, ref.byteOffset, ref.length));
+    },
+  );
+
+  it('covers the 13 types of the common presets (Q4_K_M is Q4_K + Q6_K; Q5_K_M Q5_K + Q6_K)', () => {
+    expect([...tensors.values()].map((t) => ggmlTypeName(t.type))).toEqual([
+      'F32',
+      'F16',
+      'Q4_0',
+      'Q4_1',
+      'Q5_0',
+      'Q5_1',
+      'Q8_0',
+      'Q2_K',
+      'Q3_K',
+      'Q4_K',
+      'Q5_K',
+      'Q6_K',
+      'BF16',
+    ]);
+  });
+});
+
+describe("the container, as Hugging Face's GGUF parser (@huggingface/gguf) reads it", () => {
+  it.each(['quants.gguf', 'llama-spm.gguf', 'llama31-rope-scaled.gguf'])(
+    '%s: metadata and tensor infos',
+    async (name) => {
+      const ours = header(bytes(name));
+      const theirs = await hfGguf(`${GGUF}${name}`, { allowLocalFile: true });
+      const { version, tensor_count, kv_count, ...metadata } = theirs.metadata as Record<string, unknown>;
+      expect(ours.version).toBe(version);
+      expect(ours.tensors.size).toBe(Number(tensor_count));
+      expect(ours.metadata.size).toBe(Number(kv_count));
+      for (const [k, v] of Object.entries(metadata)) expect(ours.metadata.get(k), k).toEqual(v);
+      for (const t of theirs.tensorInfos) {
+        const mine = ours.tensors.get(t.name)!;
+        expect(mine.shape, t.name).toEqual(t.shape.map(Number).reverse());
+        expect(mine.type, t.name).toBe(t.dtype);
+        expect(mine.start, t.name).toBe(Number(theirs.tensorDataOffset) + Number(t.offset));
+      }
+    },
+  );
+});
+
+describe('models converted by convert_hf_to_gguf.py compute their Hugging Face logits', () => {
+  it.each([
+    ['llama-spm', 'Llama, SentencePiece vocabulary, query/key rows in rotary pairs'],
+    ['qwen2-bf16', 'Qwen2, bf16, Q/K/V biases, tied head'],
+    ['qwen3-bf16', 'Qwen3, bf16, query/key norms, head size 16 over d 32'],
+    ['llama31-rope-scaled', "Llama 3.1's rope scaling as rope_freqs factors, byte-level BPE"],
+  ])('%s (%s)', (fixture) => {
+    const model = open(bytes(`${fixture}.gguf`));
+    const lm = new TransformerLM(model.config, null);
+    lm.loadWeights(new Map(model.plan.params.map((p) => [p.name, model.read(p.name)])));
+    const { ids, logits } = expected(fixture);
+    expect(relativeDiff(noGrad(() => lm.forward(ids, 1)).data, Float32Array.from(logits))).toBeLessThan(1e-5);
+  });
+
+  it("each conversion step matters: Llama's query/key rows are stored paired, and rope_freqs moves the logits", () => {
+    const file = bytes('llama-spm.gguf');
+    const hf = openHfModel(directoryReader(`${HF}llama-spm`));
+    const q = hf.plan.params.find((p) => p.recipe.from === 'model.layers.0.self_attn.q_proj.weight')!;
+    const stored = header(file).tensors.get('blk.0.attn_q.weight')!;
+    const raw = dequantize(stored.type, file.subarray(stored.start, stored.end), 32 * 32);
+    expect(raw).not.toEqual(hf.read(q.name));
+    expect(open(file).read(q.name)).toEqual(hf.read(q.name));
+
+    const model = open(bytes('llama31-rope-scaled.gguf'));
+    expect(model.config.ropeScaling).toMatchObject({ type: 'longrope' });
+    const lm = new TransformerLM({ ...model.config, ropeScaling: null }, null);
+    lm.loadWeights(new Map(model.plan.params.map((p) => [p.name, model.read(p.name)])));
+    const { ids, logits } = expected('llama31-rope-scaled');
+    expect(relativeDiff(noGrad(() => lm.forward(ids, 1)).data, Float32Array.from(logits))).toBeGreaterThan(1e-3);
+  });
+});
+
+describe('the tokenizer from tokenizer.ggml.*, as the Hugging Face fixture tokenizes', () => {
+  const texts = ['Hello world', 'To be, or not to be: that is the question.', "  it's 2024\n\nok ", 'naïve café 漢字'];
+  it.each(['llama-spm', 'qwen2-bf16', 'llama31-rope-scaled'])('%s', (fixture) => {
+    const ours = open(bytes(`${fixture}.gguf`)).tokenizer;
+    const theirs = openHfModel(directoryReader(`${HF}${fixture}`)).tokenizer;
+    for (const t of texts) expect([...ours.encode(t)], t).toEqual([...theirs.encode(t)]);
+    expect(ours.bosId).toBe(theirs.bosId);
+    expect(ours.eosId).toBe(theirs.eosId);
+  });
+});
+
+describe('what it refuses, naming the file and the key or tensor', () => {
+  const llama = bytes('llama-spm.gguf');
+  it('a file that is not GGUF, or a version it does not read', () => {
+    expect(() => header(new TextEncoder().encode('{"not": "gguf", "padding": 123456789}'))).toThrow(
+      /^x\.gguf: not a GGUF file \(it does not start with "GGUF"\)$/,
+    );
+    expect(() => header(patched(llama, 4, [1, 0, 0, 0]))).toThrow(
+      /^x\.gguf: GGUF version 1; versions 2 and 3 are read/,
+    );
+  });
+
+  it('a file cut short, inside the metadata or the tensor data', () => {
+    expect(() => header(llama.slice(0, 5000))).toThrow(/^x\.gguf: ends at byte 5000 inside "tokenizer\.ggml\./);
+    expect(() => header(llama.slice(0, llama.length - 100))).toThrow(
+      /^x\.gguf: tensor "[a-z_.0-9]+" needs bytes \d+ to \d+, but the file has \d+$/,
+    );
+  });
+
+  it('an architecture, a pre-tokenizer or a tensor type it does not read', () => {
+    const arch = offsetOf(llama, 'llama\x0c'); // general.architecture's value "llama" precedes the next key's length
+    expect(() => open(patched(llama, arch, [...Buffer.from('gemma')]))).toThrow(
+      /^dir\/m\.gguf: general\.architecture is "gemma": the architectures read are llama, qwen2, qwen3$/,
+    );
+    const qwen = bytes('qwen2-bf16.gguf');
+    const pre = offsetOf(qwen, 'qwen2\x15'); // tokenizer.ggml.pre's value
+    expect(() => open(patched(qwen, pre, [...Buffer.from('tekkn')]))).toThrow(
+      /tokenizer\.ggml\.pre is "tekkn": the pre-tokenizers read are gpt-2, llama-bpe, qwen2/,
+    );
+    const quants = bytes('quants.gguf');
+    const info = offsetOf(quants, 'q4_k') + 4 + 4 + 16; // name, dimension count, two dimensions: the type
+    expect(() => header(patched(quants, info, [23, 0, 0, 0]))).toThrow(
+      /^x\.gguf: tensor "q4_k" has ggml type IQ4_XS \(23\), which is not read$/,
+    );
+  });
+
+  it('a tensor that is not part of the architecture (mixture-of-experts layers)', () => {
+    const at = offsetOf(llama, 'blk.0.ffn_gate.weight');
+    expect(() => open(patched(llama, at, [...Buffer.from('blk.0.ffn_exps.weight')]))).toThrow(
+      /tensor "blk\.0\.ffn_exps\.weight" is not one this import reads \(mixture-of-experts layers are not supported\)/,
+    );
+  });
+});
