@@ -194,6 +194,8 @@ def model_tensors(src, arch, cfg):
             t = permute(t, heads)
         if arch == "llama" and name.endswith("k_proj.weight"):
             t = permute(t, kv)
+        if t.dim() == 1:  # convert_hf_to_gguf.py keeps norms and biases in F32 (ggml adds no bf16 to f32)
+            t = t.float()
         out.append((gguf_name(name), list(t.shape), stored_type(t), raw(t)))
     return out
 

@@ -1,13 +1,15 @@
-// `shareformer import`: a Hugging Face model directory (GPT-2, Llama, Mistral, Qwen2, Qwen3, Phi-3, Gemma 3)
-// → a shareformer checkpoint that eval, generate, train --init-from and analyze --checkpoint use as
+// `shareformer import`: a Hugging Face model directory (GPT-2, Llama, Mistral, Qwen2, Qwen3, Phi-3, Gemma 3 …)
+// or a GGUF file (llama.cpp's: llama, qwen2, qwen3) → a shareformer checkpoint that eval, generate, train --init-from and analyze --checkpoint use as
 // they are.
 // Weights are read and written one tensor at a time.
-import { join } from 'node:path';
+import { statSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
 import { Command } from 'commander';
 import { completeVersion } from '../io/atomic-dir.js';
 import { saveWeightsCheckpoint } from '../io/checkpoint.js';
 import { directoryReader } from '../io/hf/files-node.js';
-import { openHfModel } from '../io/hf/model.js';
+import { openHfModel, type HfModel } from '../io/hf/model.js';
+import { openGgufModel } from '../io/gguf/gguf-model.js';
 import { FAMILY_NAME } from '../io/hf/tensors.js';
 import { lockRunDir } from '../io/run-dir.js';
 import { importedMeta } from '../io/hf/import.js';
@@ -23,11 +25,11 @@ interface ImportOpts {
 export function importCommand(): Command {
   return new Command('import')
     .description(
-      `import a Hugging Face model directory (${[...new Set(Object.values(FAMILY_NAME))].join(', ')}; safetensors or pytorch_model.bin; tokenizer.json, vocab.json + merges.txt or SentencePiece's tokenizer.model) as a shareformer checkpoint`,
+      `import a Hugging Face model directory (${[...new Set(Object.values(FAMILY_NAME))].join(', ')}; safetensors or pytorch_model.bin; tokenizer.json, vocab.json + merges.txt or SentencePiece's tokenizer.model), or a GGUF file from llama.cpp (llama, qwen2, qwen3; quantized weights dequantized), as a shareformer checkpoint`,
     )
     .requiredOption(
-      '--from <dir>',
-      'Hugging Face model directory: config.json, model.safetensors or pytorch_model.bin (or shards + index), tokenizer files (tokenizer.json, vocab.json + merges.txt, or tokenizer.model)',
+      '--from <path>',
+      "Hugging Face model directory (config.json, model.safetensors or pytorch_model.bin (or shards + index), tokenizer files: tokenizer.json, vocab.json + merges.txt, or tokenizer.model), or a GGUF file (llama.cpp's llama, qwen2 or qwen3; F32, F16, BF16, Q4_0 … Q8_0 and the k-quants Q2_K … Q6_K, dequantized to float32)",
     )
     .requiredOption('--out <run>', 'run directory to write (its checkpoint/ holds the model)')
     .option('--force', 'replace a checkpoint already in --out')
@@ -35,21 +37,45 @@ export function importCommand(): Command {
     .action((opts: ImportOpts) => runImport(opts));
 }
 
+/** A GGUF file is read from its directory by name; anything else must be a model directory. */
+function openSource(from: string): { reader: ReturnType<typeof directoryReader>; gguf: boolean; open(): HfModel } {
+  const file = (() => {
+    try {
+      return statSync(from).isFile();
+    } catch {
+      return false;
+    }
+  })();
+  if (!file) {
+    const reader = directoryReader(from);
+    return { reader, gguf: false, open: () => openHfModel(reader) };
+  }
+  if (!from.endsWith('.gguf'))
+    throw new Error(`${from}: a file, but not a .gguf one (a Hugging Face model is imported from its directory)`);
+  const reader = directoryReader(dirname(from));
+  return { reader, gguf: true, open: () => openGgufModel(reader, basename(from)) };
+}
+
 function runImport(opts: ImportOpts): void {
   const started = performance.now();
-  const reader = directoryReader(opts.from);
+  const { reader, gguf, open } = openSource(opts.from);
   const release = lockRunDir(opts.out);
   try {
     const ckptDir = join(opts.out, 'checkpoint');
     if (!opts.force && completeVersion(ckptDir))
       throw new Error(`${opts.out} already holds a checkpoint; pass --force to replace it`);
-    const model = openHfModel(reader);
+    const model = open();
     const { config, tokenizer } = model;
     saveWeightsCheckpoint(ckptDir, {
       config,
       tokenizer,
       meta: importedMeta(opts.from, tokenizer),
-      origin: { format: 'huggingface', architecture: model.architecture, path: opts.from, dtypes: model.dtypes },
+      origin: {
+        format: gguf ? 'gguf' : 'huggingface',
+        architecture: model.architecture,
+        path: opts.from,
+        dtypes: model.dtypes,
+      },
       read: model.read,
     });
     const parameters = model.plan.params.reduce((n, p) => n + p.shape.reduce((a, b) => a * b, 1), 0);

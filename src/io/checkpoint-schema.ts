@@ -36,9 +36,9 @@ export const dataMetaSchema = z.strictObject({
     .optional(),
 });
 
-/** A model that came from elsewhere (a Hugging Face directory), for the record. */
+/** A model that came from elsewhere (a Hugging Face directory, a GGUF file), for the record. */
 export const originSchema = z.strictObject({
-  format: z.literal('huggingface'),
+  format: z.enum(['huggingface', 'gguf']),
   architecture: z.string(),
   path: z.string(),
   dtypes: z.array(z.string()),

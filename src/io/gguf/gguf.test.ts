@@ -1,7 +1,8 @@
 // GGUF files read as llama.cpp writes them: every ggml type dequantized to ggml's own values bit
 // for bit, the container read as Hugging Face's GGUF parser reads it, and models converted as
 // convert_hf_to_gguf.py converts them computing the PyTorch logits of the Hugging Face fixture
-// they came from, with its tokenizer's ids. Fixtures: python/gguf_fixtures.py.
+// they came from, with its tokenizer's ids — and llama.cpp's own ids and probabilities for the same
+// files. Fixtures: python/gguf_fixtures.py, scripts/llamacpp-reference.mjs.
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { gguf as hfGguf } from '@huggingface/gguf';
@@ -124,6 +125,36 @@ describe('models converted by convert_hf_to_gguf.py compute their Hugging Face l
     lm.loadWeights(new Map(model.plan.params.map((p) => [p.name, model.read(p.name)])));
     const { ids, logits } = expected('llama31-rope-scaled');
     expect(relativeDiff(noGrad(() => lm.forward(ids, 1)).data, Float32Array.from(logits))).toBeGreaterThan(1e-3);
+  });
+});
+
+describe('what llama.cpp itself makes of the same files (scripts/llamacpp-reference.mjs)', () => {
+  const reference = JSON.parse(readFileSync(`${GGUF}llamacpp.json`, 'utf8')) as {
+    texts: string[];
+    models: Record<string, { tokens: number[][]; ids: number[]; top: Array<Array<[number, number]>> }>;
+  };
+  // llama.cpp keeps keys and values in f16 and, against bf16 weights, rounds activations to bf16.
+  it.each([
+    ['llama-spm.gguf', 1e-3],
+    ['qwen2-bf16.gguf', 1e-2],
+    ['qwen3-bf16.gguf', 1e-2],
+    ['llama31-rope-scaled.gguf', 1e-3],
+  ])('%s: the same token ids, and next-token probabilities within %s', (file, tolerance) => {
+    const ref = reference.models[file]!;
+    const model = open(bytes(file));
+    reference.texts.forEach((t, i) => expect([...model.tokenizer.encode(t)], t).toEqual(ref.tokens[i]));
+    const lm = new TransformerLM(model.config, null);
+    lm.loadWeights(new Map(model.plan.params.map((p) => [p.name, model.read(p.name)])));
+    const logits = noGrad(() => lm.forward(Int32Array.from(ref.ids), 1)).data;
+    const V = model.config.vocabSize;
+    let worst = 0;
+    ref.top.forEach((top, pos) => {
+      const row = logits.subarray(pos * V, (pos + 1) * V);
+      const max = Math.max(...row);
+      const z = row.reduce((s, v) => s + Math.exp(v - max), 0);
+      for (const [id, p] of top) worst = Math.max(worst, Math.abs(Math.exp(row[id]! - max) / z - p));
+    });
+    expect(worst).toBeLessThan(tolerance);
   });
 });
 
