@@ -262,3 +262,43 @@ describe('import', () => {
     expect(JSON.parse(gen.stdout).prompt_tokens).toBe(1 + tokenizer.encode('ROMEO:').length);
   });
 });
+
+describe('import of a GGUF file (llama.cpp)', () => {
+  const GGUF = fileURLToPath(new URL('../../fixtures/gguf/', import.meta.url));
+  const run = join(root, 'gguf-qwen2');
+
+  it('writes a run that evaluates as the Hugging Face directory it was converted from', () => {
+    const r = cli('import', '--from', join(GGUF, 'qwen2-bf16.gguf'), '--out', run, '--json');
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    const s = JSON.parse(r.stdout);
+    expect(s).toMatchObject({
+      architecture: 'Qwen2ForCausalLM',
+      dtypes: ['BF16 ×15', 'F32 ×11'],
+      files: ['qwen2-bf16.gguf'],
+    });
+    expect(s.notes[0]).toMatch(/^read from GGUF \(qwen2\): BF16 ×15, F32 ×11, dequantized to float32$/);
+    expect(JSON.parse(readFileSync(join(run, 'checkpoint', 'config.json'), 'utf8')).origin.format).toBe('gguf');
+    const hf = join(root, 'gguf-qwen2-hf');
+    expect(cli('import', '--from', join(FIXTURES, 'qwen2-bf16'), '--out', hf).status).toBe(0);
+    const e1 = JSON.parse(cli('eval', '--checkpoint', run, '--data', text, '--json').stdout);
+    const e2 = JSON.parse(cli('eval', '--checkpoint', hf, '--data', text, '--json').stdout);
+    expect(e1.loss).toBe(e2.loss);
+  });
+
+  it('exports to Hugging Face again: GGUF in, safetensors out', () => {
+    const out = join(root, 'gguf-qwen2-exported');
+    expect(cli('export', '--checkpoint', run, '--to', 'hf', '--out', out).status).toBe(0);
+    expect(JSON.parse(readFileSync(join(out, 'config.json'), 'utf8')).architectures).toEqual(['Qwen2ForCausalLM']);
+  });
+
+  it('says what is wrong with a file that is not a GGUF model', () => {
+    const r = cli('import', '--from', text, '--out', join(root, 'gguf-bad'));
+    expect(r.status).not.toBe(0);
+    expect(r.stderr).toMatch(/text\.txt: a file, but not a \.gguf one/);
+    const fake = join(root, 'fake.gguf');
+    writeFileSync(fake, 'not a model at all, but long enough to hold a header');
+    const f = cli('import', '--from', fake, '--out', join(root, 'gguf-bad'));
+    expect(f.stderr).toMatch(/^shareformer: .*fake\.gguf: not a GGUF file \(it does not start with "GGUF"\)$/m);
+  });
+});
