@@ -367,6 +367,27 @@ describe.skipIf(why !== null)('playground in Chromium', () => {
     await page.close();
   });
 
+  it('opens a GGUF file from llama.cpp as an imported run, says what the import did, and generates', async () => {
+    const file = fileURLToPath(new URL('../fixtures/gguf/llama-spm.gguf', import.meta.url));
+    const page = await open('/');
+    await page.getByTestId('open-checkpoint').setInputFiles([file]);
+    await page.waitForFunction(() =>
+      /LlamaForCausalLM \(llama-spm\.gguf\).*opened/.test(
+        document.querySelector('[data-testid=runs]')?.textContent ?? '',
+      ),
+    );
+    await expect
+      .poll(() => page.getByTestId('open-note').textContent())
+      .toMatch(
+        /^LlamaForCausalLM: read from GGUF \(llama\): F32 ×21, dequantized to float32; query and key rows put back/,
+      );
+    await page.getByTestId('gen-prompt').fill('ROMEO: soft');
+    await page.getByTestId('generate').click();
+    await page.locator('[data-testid=gen-output][data-done=true]').waitFor({ timeout: 30_000 });
+    expect(await page.getByTestId('gen-output').textContent()).toMatch(/^ROMEO: soft./s);
+    await page.close();
+  });
+
   it('says it runs single-threaded, and why, when the page is not cross-origin isolated', async () => {
     const plain = await serve(false);
     const saved = site;

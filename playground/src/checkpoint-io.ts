@@ -30,6 +30,7 @@ export async function filesFromUpload(list: FileList): Promise<{ label: string; 
   const files = await Promise.all(
     picked.map(async (f) => [f.name, new Uint8Array(await f.arrayBuffer())] as [string, Uint8Array]),
   );
+  if (picked.length === 1 && /\.gguf$/i.test(picked[0]!.name)) return { label: picked[0]!.name, files };
   // A picked Hugging Face directory is named by its config's _name_or_path when it has one.
   const config = files.find(([f]) => f === 'config.json');
   let name: unknown;

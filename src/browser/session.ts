@@ -15,6 +15,7 @@ import {
   type Checkpoint,
 } from '../io/checkpoint-files.js';
 import { huggingFaceCheckpoint, isHuggingFaceDirectory } from '../io/hf/import.js';
+import { ggufCheckpoint, ggufFileName } from '../io/gguf/import.js';
 import { resolveConfig, withoutKvSharing, type ModelConfig } from '../model/config.js';
 import { kvCacheBytesHeld, type KVCache } from '../model/kvcache.js';
 import { kvBytesPerToken } from '../model/parameters.js';
@@ -345,7 +346,12 @@ export class Session {
   private open(name: string, label: string, files: Array<[string, Uint8Array]>): void {
     if (this.runs.has(name)) throw new Error(`a run named "${name}" exists already`);
     const map = new Map(files);
-    const imported = isHuggingFaceDirectory(map) ? huggingFaceCheckpoint(map, label) : null;
+    const gguf = ggufFileName(map);
+    const imported = gguf
+      ? ggufCheckpoint(map, gguf)
+      : isHuggingFaceDirectory(map)
+        ? huggingFaceCheckpoint(map, label)
+        : null;
     const ckpt = imported?.checkpoint ?? decodeCheckpoint(memorySource(map, label));
     const run: Run = {
       lm: ckpt.lm,

@@ -261,7 +261,7 @@ export interface GgufDirectory {
 
 /** The GGUF file `file` of `files` seen as a Hugging Face model directory. */
 export function ggufDirectory(files: HfFileReader, file: string): GgufDirectory {
-  const source = `${files.source}/${file}`;
+  const source = files.source ? `${files.source}/${file}` : file;
   const read = (start: number, end: number) => files.read(file, start, end);
   const gguf: GgufFile = readGgufHeader(read, files.size(file), source);
   const md = new Metadata(gguf.metadata, source);
