@@ -152,7 +152,12 @@ function hfConfig(md: Metadata, arch: string, tensors: Map<string, GgufTensorInf
   };
 }
 
-/** The tokenizer as our own JSON, from tokenizer.ggml.* (SentencePiece "llama" or byte-level "gpt2"). */
+/**
+ * The tokenizer as our own JSON, from tokenizer.ggml.* (SentencePiece "llama" or byte-level "gpt2").
+ * Token types (llama.cpp's): 1 normal, 2 unknown, 3 control, 4 user-defined, 5 unused (the "[PADn]"
+ * the conversion fills a padded embedding with), 6 byte. Unknown, control and unused tokens are
+ * never produced from text; user-defined ones are found whole in it.
+ */
 function tokenizerJson(md: Metadata): HfBpeJSON {
   const model = md.string('tokenizer.ggml.model');
   const tokens = md.strings('tokenizer.ggml.tokens');
@@ -182,7 +187,7 @@ function tokenizerJson(md: Metadata): HfBpeJSON {
       ...common,
       mode: 'sentencepiece',
       merges: mergesFromScores(tokens.map((piece, i) => ({ piece, score: scores[i]!, type: '' }))),
-      special: [...ofType(3), ...ofType(2)].sort((a, b) => a - b),
+      special: [...ofType(2), ...ofType(3), ...ofType(5)].sort((a, b) => a - b),
       bosId: md.bool('tokenizer.ggml.add_bos_token', true) ? bos : null,
       unkId: id('tokenizer.ggml.unknown_token_id') ?? ofType(2)[0] ?? null,
       ...(!md.bool('tokenizer.ggml.add_space_prefix', true) && { dummyPrefix: false as const }),
@@ -206,7 +211,7 @@ function tokenizerJson(md: Metadata): HfBpeJSON {
       ...common,
       mode: 'byte-level',
       merges,
-      special: ofType(3),
+      special: [...ofType(3), ...ofType(5)].sort((a, b) => a - b),
       bosId: md.bool('tokenizer.ggml.add_bos_token', pre === 'llama-bpe') ? bos : null,
       ...split,
     };
