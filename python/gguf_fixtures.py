@@ -186,7 +186,9 @@ def raw(t):
     return t.contiguous().view(torch.int16).numpy().tobytes() if t.dtype == torch.bfloat16 else t.numpy().tobytes()
 
 
-def model_tensors(src, arch, cfg):
+def model_tensors(src, arch, cfg, g=None, quant=None):
+    """The fixture's tensors under GGUF's names; with `quant`, the matrices whose rows split into its
+    blocks quantized by ggml (as llama-quantize falls back for the others, they stay F32)."""
     heads, kv = cfg["num_attention_heads"], cfg["num_key_value_heads"]
     out = []
     for name, t in read_safetensors(os.path.join(HF, src, "model.safetensors")).items():
@@ -196,6 +198,10 @@ def model_tensors(src, arch, cfg):
             t = permute(t, kv)
         if t.dim() == 1:  # convert_hf_to_gguf.py keeps norms and biases in F32 (ggml adds no bf16 to f32)
             t = t.float()
+        if quant and t.dim() == 2 and t.shape[1] % 32 == 0:
+            data, _ = quantize(g, quant, t.float().numpy())
+            out.append((gguf_name(name), list(t.shape), quant, data))
+            continue
         out.append((gguf_name(name), list(t.shape), stored_type(t), raw(t)))
     return out
 
@@ -297,15 +303,19 @@ def bpe_vocab(src, pre, add_bos):
     return meta
 
 
-def write_model(out, src, arch, vocab, extra=()):
+def write_model(out, src, arch, vocab, extra=(), g=None, quant=None):
     cfg = json.load(open(os.path.join(HF, src, "config.json")))
     meta = {**model_metadata(arch, cfg, src), **vocab}
-    tensors = model_tensors(src, arch, cfg) + list(extra)
+    tensors = model_tensors(src, arch, cfg, g, quant) + list(extra)
     write_gguf(os.path.join(OUT, out), meta, tensors)
 
 
-def write_models():
+def write_models(g):
     write_model("llama-spm.gguf", "llama-spm", "llama", sentencepiece_vocab("llama-spm"))
+    # Quantized by ggml to Q4_0, coarse enough that the quantization moves the probabilities ten
+    # times more than llama.cpp's own rounding does: the import must compute what llama.cpp computes
+    # from the same blocks.
+    write_model("llama-spm-q4_0.gguf", "llama-spm", "llama", sentencepiece_vocab("llama-spm"), g=g, quant="Q4_0")
     write_model("qwen2-bf16.gguf", "qwen2-bf16", "qwen2", bpe_vocab("qwen2-bf16", "qwen2", False))
     write_model("qwen3-bf16.gguf", "qwen3-bf16", "qwen3", bpe_vocab("qwen3-bf16", "qwen2", False))
     cfg = json.load(open(os.path.join(HF, "llama31-rope-scaled", "config.json")))
@@ -317,5 +327,6 @@ def write_models():
 
 if __name__ == "__main__":
     os.makedirs(OUT, exist_ok=True)
-    write_quants(load_ggml())
-    write_models()
+    ggml = load_ggml()
+    write_quants(ggml)
+    write_models(ggml)

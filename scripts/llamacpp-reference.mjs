@@ -12,7 +12,13 @@ import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 
 const dir = resolve('fixtures/gguf');
-const MODELS = ['llama-spm.gguf', 'qwen2-bf16.gguf', 'qwen3-bf16.gguf', 'llama31-rope-scaled.gguf'];
+const MODELS = [
+  'llama-spm.gguf',
+  'llama-spm-q4_0.gguf',
+  'qwen2-bf16.gguf',
+  'qwen3-bf16.gguf',
+  'llama31-rope-scaled.gguf',
+];
 const TEXTS = ['Hello world', 'To be, or not to be: that is the question.', "  it's 2024\n\nok ", 'naïve café 漢字'];
 const TOP = 20;
 const POSITIONS = 16;

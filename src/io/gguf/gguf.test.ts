@@ -7,11 +7,12 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { gguf as hfGguf } from '@huggingface/gguf';
 import { describe, expect, it } from 'vitest';
+import type { ModelConfig } from '../../model/config.js';
 import { TransformerLM } from '../../model/transformer.js';
 import { noGrad } from '../../tensor/tensor.js';
 import { relativeDiff } from '../../verify/fixture.js';
 import { directoryReader } from '../hf/files-node.js';
-import { fromBuffers, openHfModel } from '../hf/model.js';
+import { fromBuffers, openHfModel, type HfModel } from '../hf/model.js';
 import { readSafetensors } from '../safetensors.js';
 import { dequantize, ggmlTypeName } from './dequantize.js';
 import { readGgufHeader } from './gguf-file.js';
@@ -40,6 +41,25 @@ function offsetOf(b: Uint8Array, text: string): number {
   const at = Buffer.from(b).indexOf(text);
   if (at < 0) throw new Error(`"${text}" not in the file`);
   return at;
+}
+
+/** The logits an opened model (a GGUF or Hugging Face import) gives for `ids`. */
+function logitsOf(model: HfModel, ids: ArrayLike<number>, over: Partial<ModelConfig> = {}): Float32Array {
+  const lm = new TransformerLM({ ...model.config, ...over }, null);
+  lm.loadWeights(new Map(model.plan.params.map((p) => [p.name, model.read(p.name)])));
+  return noGrad(() => lm.forward(Int32Array.from(ids), 1)).data;
+}
+
+/** The largest gap between our next-token probabilities and llama.cpp's top ones, over all positions. */
+function worstGap(logits: Float32Array, V: number, tops: Array<Array<[number, number]>>): number {
+  let worst = 0;
+  tops.forEach((top, pos) => {
+    const row = logits.subarray(pos * V, (pos + 1) * V);
+    const max = Math.max(...row);
+    const z = row.reduce((s, v) => s + Math.exp(v - max), 0);
+    for (const [id, p] of top) worst = Math.max(worst, Math.abs(Math.exp(row[id]! - max) / z - p));
+  });
+  return worst;
 }
 
 describe('dequantization, against ggml itself', () => {
@@ -104,10 +124,8 @@ describe('models converted by convert_hf_to_gguf.py compute their Hugging Face l
     ['llama31-rope-scaled', "Llama 3.1's rope scaling as rope_freqs factors, byte-level BPE"],
   ])('%s (%s)', (fixture) => {
     const model = open(bytes(`${fixture}.gguf`));
-    const lm = new TransformerLM(model.config, null);
-    lm.loadWeights(new Map(model.plan.params.map((p) => [p.name, model.read(p.name)])));
     const { ids, logits } = expected(fixture);
-    expect(relativeDiff(noGrad(() => lm.forward(ids, 1)).data, Float32Array.from(logits))).toBeLessThan(1e-5);
+    expect(relativeDiff(logitsOf(model, ids), Float32Array.from(logits))).toBeLessThan(1e-5);
   });
 
   it("each conversion step matters: Llama's query/key rows are stored paired, and rope_freqs moves the logits", () => {
@@ -121,10 +139,9 @@ describe('models converted by convert_hf_to_gguf.py compute their Hugging Face l
 
     const model = open(bytes('llama31-rope-scaled.gguf'));
     expect(model.config.ropeScaling).toMatchObject({ type: 'longrope' });
-    const lm = new TransformerLM({ ...model.config, ropeScaling: null }, null);
-    lm.loadWeights(new Map(model.plan.params.map((p) => [p.name, model.read(p.name)])));
     const { ids, logits } = expected('llama31-rope-scaled');
-    expect(relativeDiff(noGrad(() => lm.forward(ids, 1)).data, Float32Array.from(logits))).toBeGreaterThan(1e-3);
+    const unscaled = logitsOf(model, ids, { ropeScaling: null });
+    expect(relativeDiff(unscaled, Float32Array.from(logits))).toBeGreaterThan(1e-3);
   });
 });
 
@@ -133,9 +150,11 @@ describe('what llama.cpp itself makes of the same files (scripts/llamacpp-refere
     texts: string[];
     models: Record<string, { tokens: number[][]; ids: number[]; top: Array<Array<[number, number]>> }>;
   };
-  // llama.cpp keeps keys and values in f16 and, against bf16 weights, rounds activations to bf16.
+  // llama.cpp keeps keys and values in f16 and, against bf16 weights, rounds activations to bf16,
+  // against Q4_0 ones to Q8_0.
   it.each([
     ['llama-spm.gguf', 1e-3],
+    ['llama-spm-q4_0.gguf', 1e-2],
     ['qwen2-bf16.gguf', 1e-2],
     ['qwen3-bf16.gguf', 1e-2],
     ['llama31-rope-scaled.gguf', 1e-3],
@@ -143,18 +162,13 @@ describe('what llama.cpp itself makes of the same files (scripts/llamacpp-refere
     const ref = reference.models[file]!;
     const model = open(bytes(file));
     reference.texts.forEach((t, i) => expect([...model.tokenizer.encode(t)], t).toEqual(ref.tokens[i]));
-    const lm = new TransformerLM(model.config, null);
-    lm.loadWeights(new Map(model.plan.params.map((p) => [p.name, model.read(p.name)])));
-    const logits = noGrad(() => lm.forward(Int32Array.from(ref.ids), 1)).data;
-    const V = model.config.vocabSize;
-    let worst = 0;
-    ref.top.forEach((top, pos) => {
-      const row = logits.subarray(pos * V, (pos + 1) * V);
-      const max = Math.max(...row);
-      const z = row.reduce((s, v) => s + Math.exp(v - max), 0);
-      for (const [id, p] of top) worst = Math.max(worst, Math.abs(Math.exp(row[id]! - max) / z - p));
-    });
-    expect(worst).toBeLessThan(tolerance);
+    expect(worstGap(logitsOf(model, ref.ids), model.config.vocabSize, ref.top)).toBeLessThan(tolerance);
+  });
+
+  it("Q4_0: what is matched is the quantized model — the float one's probabilities are ten times further off", () => {
+    const ref = reference.models['llama-spm-q4_0.gguf']!;
+    const float = open(bytes('llama-spm.gguf'));
+    expect(worstGap(logitsOf(float, ref.ids), float.config.vocabSize, ref.top)).toBeGreaterThan(5e-2);
   });
 });
 
