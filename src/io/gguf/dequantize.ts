@@ -132,38 +132,29 @@ function scaleMin(b: Uint8Array, at: number, j: number): [number, number] {
   return [(b[at + j + 4]! & 15) | ((b[at + j - 4]! >> 6) << 4), (b[at + j + 4]! >> 4) | ((b[at + j]! >> 6) << 4)];
 }
 
-/** Q4_K: d, dmin (f16), 12 bytes of scales and mins, 128 bytes of 4-bit values in 4 groups of 64. */
-const q4_K: Dequantize = (b, at, out, o) => {
-  const d = half(b, at),
-    dmin = half(b, at + 2);
-  for (let g = 0; g < 4; g++) {
-    const [s1, m1] = scaleMin(b, at + 4, 2 * g),
-      [s2, m2] = scaleMin(b, at + 4, 2 * g + 1);
-    const q = at + 16 + 32 * g,
-      y = o + 64 * g;
-    for (let l = 0; l < 32; l++) {
-      out[y + l] = d * s1 * (b[q + l]! & 15) - dmin * m1;
-      out[y + l + 32] = d * s2 * (b[q + l]! >> 4) - dmin * m2;
+/**
+ * Q4_K: d, dmin (f16), 12 bytes of scales and mins, 128 bytes of 4-bit values in 4 groups of 64.
+ * Q5_K: the same with 32 bytes of fifth bits before the values (bit 2g of byte l for value l of
+ * group g's first half, bit 2g + 1 for its second).
+ */
+const q45_K =
+  (fifth: boolean): Dequantize =>
+  (b, at, out, o) => {
+    const d = half(b, at),
+      dmin = half(b, at + 2),
+      values = at + (fifth ? 48 : 16);
+    for (let g = 0; g < 4; g++) {
+      const [s1, m1] = scaleMin(b, at + 4, 2 * g),
+        [s2, m2] = scaleMin(b, at + 4, 2 * g + 1);
+      const q = values + 32 * g,
+        y = o + 64 * g;
+      for (let l = 0; l < 32; l++) {
+        const h = fifth ? b[at + 16 + l]! >> (2 * g) : 0;
+        out[y + l] = d * s1 * ((b[q + l]! & 15) + (h & 1) * 16) - dmin * m1;
+        out[y + l + 32] = d * s2 * ((b[q + l]! >> 4) + ((h >> 1) & 1) * 16) - dmin * m2;
+      }
     }
-  }
-};
-
-/** Q5_K: as Q4_K with a fifth bit per value from 32 bytes of high bits. */
-const q5_K: Dequantize = (b, at, out, o) => {
-  const d = half(b, at),
-    dmin = half(b, at + 2);
-  for (let g = 0; g < 4; g++) {
-    const [s1, m1] = scaleMin(b, at + 4, 2 * g),
-      [s2, m2] = scaleMin(b, at + 4, 2 * g + 1);
-    const q = at + 48 + 32 * g,
-      y = o + 64 * g;
-    for (let l = 0; l < 32; l++) {
-      const h = b[at + 16 + l]!;
-      out[y + l] = d * s1 * ((b[q + l]! & 15) + ((h >> (2 * g)) & 1) * 16) - dmin * m1;
-      out[y + l + 32] = d * s2 * ((b[q + l]! >> 4) + ((h >> (2 * g + 1)) & 1) * 16) - dmin * m2;
-    }
-  }
-};
+  };
 
 /** Q6_K: 128 bytes of low 4 bits, 64 bytes of high 2 bits, 16 signed scales, d; offset 32. */
 const q6_K: Dequantize = (b, at, out, o) => {
@@ -210,8 +201,8 @@ export const GGML_TYPES: Record<number, GgmlType> = {
   8: { name: 'Q8_0', block: 32, bytes: 34, dequantize: q8_0 },
   10: { name: 'Q2_K', block: 256, bytes: 84, dequantize: q2_K },
   11: { name: 'Q3_K', block: 256, bytes: 110, dequantize: q3_K },
-  12: { name: 'Q4_K', block: 256, bytes: 144, dequantize: q4_K },
-  13: { name: 'Q5_K', block: 256, bytes: 176, dequantize: q5_K },
+  12: { name: 'Q4_K', block: 256, bytes: 144, dequantize: q45_K(false) },
+  13: { name: 'Q5_K', block: 256, bytes: 176, dequantize: q45_K(true) },
   14: { name: 'Q6_K', block: 256, bytes: 210, dequantize: q6_K },
   30: { name: 'BF16', block: 1, bytes: 2, dequantize: bf16 },
 };
