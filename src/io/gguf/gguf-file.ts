@@ -1,7 +1,7 @@
-// The GGUF container (llama.cpp's model file, versions 2 and 3): header, metadata and tensor infos,
-// read through byte ranges so a multi-gigabyte file is never held whole. Runs in browsers too.
-// Every count, length, type and offset is checked against the file before it is trusted, and each
-// error names the file and the key or tensor.
+// The GGUF container (llama.cpp's model file): reading versions 2 and 3 — header, metadata and
+// tensor infos, through byte ranges so a multi-gigabyte file is never held whole — and writing
+// version 3. Runs in browsers too. Every count, length, type and offset read is checked against the
+// file before it is trusted, and each error names the file and the key or tensor.
 import { GGML_TYPES, ggmlTypeName, tensorBytes } from './dequantize.js';
 
 export class GgufError extends Error {
@@ -185,4 +185,133 @@ export function readGgufHeader(read: ReadRange, size: number, source: string): G
     if (sorted[i]!.start < sorted[i - 1]!.end)
       throw new GgufError(`${source}: tensors "${sorted[i - 1]!.name}" and "${sorted[i]!.name}" overlap`);
   return { version, metadata, tensors };
+}
+
+/** A metadata value with the GGUF type it is written as. */
+export type GgufTyped =
+  | { type: 'u32'; value: number }
+  | { type: 'f32'; value: number }
+  | { type: 'bool'; value: boolean }
+  | { type: 'string'; value: string }
+  | { type: 'strings'; value: readonly string[] }
+  | { type: 'f32s'; value: readonly number[] }
+  | { type: 'i32s'; value: readonly number[] };
+
+export interface GgufTensorToWrite {
+  name: string;
+  /** PyTorch's order (outermost first). */
+  shape: readonly number[];
+  type: number;
+  data: Uint8Array;
+}
+
+/** Little-endian bytes, grown as they are written. */
+class Writer {
+  private buf = new Uint8Array(1 << 16);
+  private view = new DataView(this.buf.buffer);
+  length = 0;
+  private readonly encoder = new TextEncoder();
+
+  private room(n: number): number {
+    if (this.length + n > this.buf.length) {
+      const next = new Uint8Array(Math.max(this.buf.length * 2, this.length + n));
+      next.set(this.buf.subarray(0, this.length));
+      this.buf = next;
+      this.view = new DataView(next.buffer);
+    }
+    const at = this.length;
+    this.length += n;
+    return at;
+  }
+  u32(v: number): void {
+    const at = this.room(4);
+    this.view.setUint32(at, v, true);
+  }
+  i32(v: number): void {
+    const at = this.room(4);
+    this.view.setInt32(at, v, true);
+  }
+  u64(v: number): void {
+    const at = this.room(8);
+    this.view.setBigUint64(at, BigInt(v), true);
+  }
+  f32(v: number): void {
+    const at = this.room(4);
+    this.view.setFloat32(at, v, true);
+  }
+  bytes(b: Uint8Array): void {
+    const at = this.room(b.length);
+    this.buf.set(b, at);
+  }
+  string(s: string): void {
+    const b = this.encoder.encode(s);
+    this.u64(b.length);
+    this.bytes(b);
+  }
+  pad(alignment: number): void {
+    this.room((alignment - (this.length % alignment)) % alignment);
+  }
+  done(): Uint8Array {
+    return this.buf.slice(0, this.length);
+  }
+}
+
+function writeValue(w: Writer, v: GgufTyped): void {
+  const array = (inner: number, n: number) => (w.u32(9), w.u32(inner), w.u64(n));
+  switch (v.type) {
+    case 'u32':
+      return (w.u32(4), w.u32(v.value));
+    case 'f32':
+      return (w.u32(6), w.f32(v.value));
+    case 'bool':
+      return (w.u32(7), w.bytes(new Uint8Array([v.value ? 1 : 0])));
+    case 'string':
+      return (w.u32(8), w.string(v.value));
+    case 'strings':
+      array(8, v.value.length);
+      for (const s of v.value) w.string(s);
+      return;
+    case 'f32s':
+      array(6, v.value.length);
+      for (const x of v.value) w.f32(x);
+      return;
+    case 'i32s':
+      array(5, v.value.length);
+      for (const x of v.value) w.i32(x);
+      return;
+  }
+}
+
+/** A GGUF version 3 file: the metadata in order, then the tensor infos, then each tensor's data aligned. */
+export function writeGguf(
+  metadata: ReadonlyArray<[string, GgufTyped]>,
+  tensors: readonly GgufTensorToWrite[],
+): Uint8Array {
+  const alignment = 32;
+  const w = new Writer();
+  w.u32(MAGIC);
+  w.u32(3);
+  w.u64(tensors.length);
+  w.u64(metadata.length + 1);
+  w.string('general.alignment');
+  writeValue(w, { type: 'u32', value: alignment });
+  for (const [key, v] of metadata) {
+    w.string(key);
+    writeValue(w, v);
+  }
+  let offset = 0;
+  for (const t of tensors) {
+    w.string(t.name);
+    w.u32(t.shape.length);
+    for (const d of [...t.shape].reverse()) w.u64(d);
+    w.u32(t.type);
+    w.u64(offset);
+    offset += Math.ceil(t.data.length / alignment) * alignment;
+  }
+  w.pad(alignment);
+  for (const t of tensors) {
+    w.bytes(t.data);
+    w.pad(alignment);
+  }
+  return w.done();
 }

@@ -12,7 +12,7 @@ import { hfTokenizerFiles } from '../hf/tokenizer-files.js';
 import { dequantize, ggmlTypeName } from './dequantize.js';
 import { GgufError, readGgufHeader, type GgufFile, type GgufTensorInfo, type GgufValue } from './gguf-file.js';
 
-const ARCHITECTURES: Record<string, { architecture: string; modelType: string; pairs: boolean }> = {
+export const ARCHITECTURES: Record<string, { architecture: string; modelType: string; pairs: boolean }> = {
   // llama.cpp rotates Llama's adjacent pairs, so convert_hf_to_gguf.py permuted its query/key rows.
   llama: { architecture: 'LlamaForCausalLM', modelType: 'llama', pairs: true },
   qwen2: { architecture: 'Qwen2ForCausalLM', modelType: 'qwen2', pairs: false },
@@ -20,7 +20,7 @@ const ARCHITECTURES: Record<string, { architecture: string; modelType: string; p
 };
 
 /** GGUF's per-layer tensor names → transformers' module names. */
-const LAYER_NAMES: Record<string, string> = {
+export const LAYER_NAMES: Record<string, string> = {
   attn_q: 'self_attn.q_proj',
   attn_k: 'self_attn.k_proj',
   attn_v: 'self_attn.v_proj',
@@ -33,14 +33,14 @@ const LAYER_NAMES: Record<string, string> = {
   attn_norm: 'input_layernorm',
   ffn_norm: 'post_attention_layernorm',
 };
-const GLOBAL_NAMES: Record<string, string> = {
+export const GLOBAL_NAMES: Record<string, string> = {
   'token_embd.weight': 'model.embed_tokens.weight',
   'output_norm.weight': 'model.norm.weight',
   'output.weight': 'lm_head.weight',
 };
 
 /** The pre-tokenizers (tokenizer.ggml.pre) whose splitting this reader reproduces exactly. */
-const PRE_TOKENIZERS: Record<string, Pick<HfBpeJSON, 'splits' | 'normalizer' | 'ignoreMerges'>> = {
+export const PRE_TOKENIZERS: Record<string, Pick<HfBpeJSON, 'splits' | 'normalizer' | 'ignoreMerges'>> = {
   'gpt-2': {},
   'llama-bpe': {
     splits: [

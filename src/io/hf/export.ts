@@ -1874,7 +1874,7 @@ function hfConfig(family: HfFamily, lm: TransformerLM, tokenizer: Tokenizer): Re
 }
 
 /** Each family's tensors; Llama's names serve Mistral, Qwen2, Qwen3, Granite and SmolLM3 (Phi-3 goes out as Mistral). */
-const FAMILY_TENSORS: Record<HfFamily, (lm: TransformerLM) => Record<string, TensorToWrite>> = {
+export const FAMILY_TENSORS: Record<HfFamily, (lm: TransformerLM) => Record<string, TensorToWrite>> = {
   gpt2: gpt2Tensors,
   gpt_neo: gptNeoTensors,
   opt: optTensors,
@@ -2016,6 +2016,14 @@ function computation(c: ModelConfig): Record<string, unknown> {
  */
 export function sameModelOnImport(c: ModelConfig, config: Record<string, unknown>): void {
   const back = modelConfigFromHf(config, 'config.json').config;
+  sameComputation(c, back, `${String((config.architectures as string[])[0])} cannot hold this model: its config.json`);
+}
+
+/**
+ * Throws, naming each field, unless `back` (an export read back) computes what `c` does; `what`
+ * says who cannot hold the model and what was read back.
+ */
+export function sameComputation(c: ModelConfig, back: ModelConfig, what: string): void {
   const ours = computation(c),
     theirs = computation(back);
   const same = (a: unknown, b: unknown) =>
@@ -2027,7 +2035,7 @@ export function sameModelOnImport(c: ModelConfig, config: Record<string, unknown
   if (c.headBias && !back.headBias) differ.push('headBias');
   if (differ.length > 0)
     throw new HfExportError(
-      `${String((config.architectures as string[])[0])} cannot hold this model: its config.json would import with ${differ.map((k) => `${k} ${JSON.stringify(theirs[k] ?? back[k as keyof ModelConfig])} (this model: ${JSON.stringify(ours[k] ?? c[k as keyof ModelConfig])})`).join(', ')}`,
+      `${what} would import with ${differ.map((k) => `${k} ${JSON.stringify(theirs[k] ?? back[k as keyof ModelConfig])} (this model: ${JSON.stringify(ours[k] ?? c[k as keyof ModelConfig])})`).join(', ')}`,
     );
 }
 

@@ -1,0 +1,122 @@
+// GGUF export: ggml's own bytes for F16, BF16 and Q8_0, and each fixture GGUF (checked against
+// llama.cpp in gguf.test.ts) imported and exported again holds the same tensors and metadata —
+// so llama.cpp reads the export as it reads the original — and imports back to the same model.
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { resolveConfig, type ModelConfig } from '../../model/config.js';
+import { TransformerLM } from '../../model/transformer.js';
+import { CharTokenizer } from '../../text/tokenizer.js';
+import { noGrad } from '../../tensor/tensor.js';
+import { fromBuffers, type HfModel } from '../hf/model.js';
+import { dequantize, quantize } from './dequantize.js';
+import { exportGguf } from './gguf-export.js';
+import { readGgufHeader, type GgufFile } from './gguf-file.js';
+import { openGgufModel } from './gguf-model.js';
+
+const GGUF = fileURLToPath(new URL('../../../fixtures/gguf/', import.meta.url));
+const bytes = (file: string) => new Uint8Array(readFileSync(`${GGUF}${file}`));
+const header = (b: Uint8Array) => readGgufHeader((s, e) => b.slice(s, e), b.length, 'x.gguf');
+const open = (b: Uint8Array) => openGgufModel(fromBuffers({ 'm.gguf': b }, ''), 'm.gguf');
+
+function load(model: HfModel): TransformerLM {
+  const lm = new TransformerLM(model.config, null);
+  lm.loadWeights(new Map(model.plan.params.map((p) => [p.name, model.read(p.name)])));
+  return lm;
+}
+
+function values(file: GgufFile, b: Uint8Array, name: string): Float32Array {
+  const t = file.tensors.get(name)!;
+  return dequantize(
+    t.type,
+    b.subarray(t.start, t.end),
+    t.shape.reduce((x, y) => x * y, 1),
+  );
+}
+
+describe('quantization, as ggml does it', () => {
+  const quants = bytes('quants.gguf');
+  const file = header(quants);
+  const x = values(file, quants, 'f32');
+  it.each(['F16', 'BF16', 'Q8_0'] as const)('%s: the bytes ggml_quantize_chunk wrote', (type) => {
+    const t = file.tensors.get(type.toLowerCase())!;
+    expect(quantize(type, x)).toEqual(quants.slice(t.start, t.end));
+  });
+});
+
+describe('import → export → import', () => {
+  const texts = ['Hello world', 'To be, or not to be: that is the question.', "  it's 2024\n\nok "];
+  // Keys the export writes differently on purpose: its own name; SentencePiece scores remade from
+  // the merges (the tokenization is checked instead); the end-token flag it leaves at llama.cpp's default.
+  const own = new Set(['general.name', 'general.file_type', 'general.alignment', 'tokenizer.ggml.scores']);
+  own.add('tokenizer.ggml.add_eos_token');
+
+  it.each(['llama-spm.gguf', 'qwen2-bf16.gguf', 'qwen3-bf16.gguf', 'llama31-rope-scaled.gguf'])(
+    '%s: the same tensors and metadata, and the same model back',
+    (name) => {
+      const original = bytes(name);
+      const model = open(original);
+      const lm = load(model);
+      const out = exportGguf(lm, model.tokenizer, 'F32');
+      const [a, b] = [header(original), header(out.bytes)];
+      expect([...b.tensors.keys()].sort()).toEqual([...a.tensors.keys()].sort());
+      for (const t of a.tensors.keys()) {
+        expect(b.tensors.get(t)!.shape, t).toEqual(a.tensors.get(t)!.shape);
+        expect(values(b, out.bytes, t), t).toEqual(values(a, original, t));
+      }
+      for (const [k, v] of a.metadata) if (!own.has(k)) expect(b.metadata.get(k), k).toEqual(v);
+      const back = open(out.bytes);
+      for (const t of texts) expect([...back.tokenizer.encode(t)], t).toEqual([...model.tokenizer.encode(t)]);
+      const ids = Int32Array.from(model.tokenizer.encode(texts[1]!));
+      const logits = (m: TransformerLM) => noGrad(() => m.forward(ids, 1)).data;
+      expect(logits(load(back))).toEqual(logits(lm));
+    },
+  );
+
+  it('Q8_0: the matrices in blocks of 32, the rest F16, the norms F32 — and the model within Q8_0 of the original', () => {
+    const model = open(bytes('llama-spm.gguf'));
+    const out = exportGguf(load(model), model.tokenizer, 'Q8_0');
+    expect(out.types).toEqual(['Q8_0 ×14', 'F32 ×5', 'F16 ×2']);
+    expect(out.notes).toContain("2 matrices whose rows do not split into Q8_0's blocks of 32 are stored as F16");
+    const back = open(out.bytes);
+    const w = back.read('layers.0.attn.q.weight'),
+      ref = model.read('layers.0.attn.q.weight');
+    const worst = w.reduce((m, v, i) => Math.max(m, Math.abs(v - ref[i]!)), 0);
+    const scale = ref.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
+    expect(worst).toBeGreaterThan(0);
+    expect(worst).toBeLessThanOrEqual(scale / 127);
+  });
+});
+
+describe('what it refuses, naming why', () => {
+  const llama = open(bytes('llama-spm.gguf'));
+  const variant = (over: Partial<ModelConfig>) => {
+    const lm = new TransformerLM(resolveConfig({ ...llama.config, ...over }), null);
+    return () => exportGguf(lm, llama.tokenizer);
+  };
+
+  it("a layout none of llama.cpp's architectures read here has", () => {
+    const gpt = new TransformerLM(resolveConfig({ vocabSize: 384, layers: 2, dModel: 32, heads: 4 }), null);
+    expect(() => exportGguf(gpt, llama.tokenizer)).toThrow(
+      /^GGUF export writes llama\.cpp's llama, qwen2, qwen3 architectures; this model's layout is GPT-2's$/,
+    );
+  });
+
+  it('keys and values shared across layers, which llama.cpp computes per layer', () => {
+    expect(variant({ shareKv: 'cla:2' })).toThrow(/share them across layers/);
+  });
+
+  it("a sliding window (Mistral 7B v0.1's), which GGUF's llama architecture does not hold", () => {
+    expect(variant({ slidingWindow: 16 })).toThrow(
+      /^GGUF's llama architecture cannot hold this model: the file would import with windows \[0,0\] \(this model: \[16,16\]\)/,
+    );
+  });
+
+  it("shareformer's own tokenizers, which llama.cpp has no vocabulary type for", () => {
+    const lm = load(llama);
+    const chars = new CharTokenizer([...'abcdefghijklmnopqrstuvwxyz'], true);
+    expect(() => exportGguf(lm, chars)).toThrow(
+      /^the tokenizer is shareformer's char tokenizer, which llama\.cpp has no vocabulary type for/,
+    );
+  });
+});

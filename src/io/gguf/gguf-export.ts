@@ -1,0 +1,203 @@
+// A model as a GGUF file for llama.cpp (and the tools built on it: Ollama, LM Studio, …): the
+// Llama, Qwen2 and Qwen3 layouts as convert_hf_to_gguf.py writes them — its tensor names and
+// metadata keys, Llama's query/key rows permuted into rotary pairs, norms and biases in F32, the
+// matrices in F32, F16, BF16 or Q8_0 (ggml's reference rounding), Llama 3.1's rope scaling as a
+// rope_freqs tensor, the vocabulary as tokenizer.ggml.*. Cross-layer weight sharing is written out
+// layer by layer; what llama.cpp's architectures cannot compute is refused, naming the field,
+// because the file is read back as an import would read it and compared with the model.
+import type { ModelConfig } from '../../model/config.js';
+import { headSize } from '../../model/config.js';
+import type { TransformerLM } from '../../model/transformer.js';
+import { ropeInverseFrequencies } from '../../tensor/ops/rope.js';
+import { HfBpeTokenizer, type HfBpeJSON } from '../../text/hf-bpe.js';
+import type { Tokenizer } from '../../text/tokenizer.js';
+import { exportFamily, FAMILY_TENSORS, HfExportError, sameComputation } from '../hf/export.js';
+import { fromBuffers } from '../hf/model.js';
+import { FAMILY_NAME } from '../hf/tensors.js';
+import { GGML_TYPES, quantize } from './dequantize.js';
+import { writeGguf, type GgufTensorToWrite, type GgufTyped } from './gguf-file.js';
+import { ARCHITECTURES, GLOBAL_NAMES, LAYER_NAMES, openGgufModel, PRE_TOKENIZERS } from './gguf-model.js';
+
+export type GgufWeightType = 'F32' | 'F16' | 'BF16' | 'Q8_0';
+
+export interface GgufExport {
+  bytes: Uint8Array;
+  /** general.architecture. */
+  architecture: string;
+  /** ggml types of the tensors written, with counts ("Q8_0 ×14"). */
+  types: string[];
+  notes: string[];
+}
+
+const TYPE_NUMBER = Object.fromEntries(Object.entries(GGML_TYPES).map(([n, t]) => [t.name, Number(n)]));
+const HF_TO_GGUF = new Map([
+  ...Object.entries(GLOBAL_NAMES).map(([gguf, hf]) => [hf, gguf] as const),
+  ...Object.entries(LAYER_NAMES).map(([gguf, hf]) => [hf, gguf] as const),
+]);
+
+function ggufName(hf: string): string {
+  const global = HF_TO_GGUF.get(hf);
+  if (global) return global;
+  const m = /^model\.layers\.(\d+)\.(.+)\.(weight|bias)$/.exec(hf);
+  const module = m && HF_TO_GGUF.get(m[2]!);
+  if (!m || !module) throw new HfExportError(`GGUF has no tensor for "${hf}"`);
+  return `blk.${m[1]}.${module}.${m[3]}`;
+}
+
+/** transformers' rotate-half rows → GGUF's adjacent pairs, head by head (unpair's inverse). */
+function pair(m: Float32Array, heads: number, cols: number): Float32Array {
+  const rows = m.length / cols,
+    size = rows / heads,
+    out = new Float32Array(m.length);
+  for (let r = 0; r < rows; r++) {
+    const head = Math.floor(r / size),
+      i = r % size;
+    const to = head * size + 2 * (i % (size / 2)) + Math.floor(i / (size / 2));
+    out.set(m.subarray(r * cols, (r + 1) * cols), to * cols);
+  }
+  return out;
+}
+
+/** Llama 3.1's rescaling as the per-frequency factors convert_hf_to_gguf.py stores in rope_freqs. */
+function ropeFactors(c: ModelConfig): Float32Array | null {
+  const s = c.ropeScaling;
+  if (!s || s.type === 'linear') return null;
+  if (s.type === 'longrope') return Float32Array.from(s.factors);
+  const dim = headSize(c);
+  const plain = ropeInverseFrequencies(dim, c.ropeBase),
+    scaled = ropeInverseFrequencies(dim, c.ropeBase, s);
+  return Float32Array.from(plain, (f, i) => f / scaled[i]!);
+}
+
+/** llama.cpp's token types: 1 normal, 2 unknown, 3 control, 4 user-defined, 6 byte. */
+function tokenTypes(j: HfBpeJSON): number[] {
+  const types = j.vocab.map(() => 1);
+  if (j.mode === 'sentencepiece' && j.byteFallback !== false)
+    j.vocab.forEach((t, i) => /^<0x[0-9A-F]{2}>$/.test(t) && (types[i] = 6));
+  for (const t of j.added ?? []) types[t.id] = 4;
+  for (const id of j.special) types[id] = 3;
+  if (j.unkId !== null && j.unkId !== undefined) types[j.unkId] = 2;
+  return types;
+}
+
+/**
+ * SentencePiece scores that give back these merges: each token scores minus the rank of the first
+ * merge that makes it (llama.cpp merges the highest-scoring pair first, and the import derives the
+ * merges from the scores the same way). Tokens no merge makes score 0.
+ */
+function scoresFromMerges(j: HfBpeJSON): number[] {
+  const rank = new Map<string, number>();
+  j.merges.forEach(([a, b], r) => rank.has(a + b) || rank.set(a + b, r));
+  return j.vocab.map((t) => (rank.has(t) ? -1 - rank.get(t)! : 0));
+}
+
+function preTokenizerName(j: HfBpeJSON): string {
+  const key = (p: Pick<HfBpeJSON, 'splits' | 'normalizer' | 'ignoreMerges'>) =>
+    JSON.stringify([p.splits ?? null, p.normalizer ?? null, p.ignoreMerges ?? false]);
+  const name = Object.keys(PRE_TOKENIZERS).find((n) => key(PRE_TOKENIZERS[n]!) === key(j));
+  if (!name)
+    throw new HfExportError(
+      `the tokenizer splits text in a way none of llama.cpp's pre-tokenizers that shareformer reads does (${Object.keys(PRE_TOKENIZERS).join(', ')}), so llama.cpp would give other token ids`,
+    );
+  return name;
+}
+
+function tokenizerMetadata(tokenizer: Tokenizer): Array<[string, GgufTyped]> {
+  if (!(tokenizer instanceof HfBpeTokenizer))
+    throw new HfExportError(
+      `the tokenizer is shareformer's ${tokenizer.kind} tokenizer, which llama.cpp has no vocabulary type for (it takes SentencePiece and byte-level BPE vocabularies, as imported from Hugging Face or GGUF)`,
+    );
+  const j = tokenizer.toJSON();
+  if (j.mode !== 'sentencepiece' && j.mode !== 'byte-level')
+    throw new HfExportError(`the tokenizer's ${j.mode} mode has no llama.cpp vocabulary type`);
+  const spm = j.mode === 'sentencepiece';
+  const md: Array<[string, GgufTyped]> = [
+    ['tokenizer.ggml.model', { type: 'string', value: spm ? 'llama' : 'gpt2' }],
+    ['tokenizer.ggml.pre', { type: 'string', value: spm ? 'default' : preTokenizerName(j) }],
+    ['tokenizer.ggml.tokens', { type: 'strings', value: j.vocab }],
+    ['tokenizer.ggml.token_type', { type: 'i32s', value: tokenTypes(j) }],
+  ];
+  if (spm) md.push(['tokenizer.ggml.scores', { type: 'f32s', value: scoresFromMerges(j) }]);
+  else md.push(['tokenizer.ggml.merges', { type: 'strings', value: j.merges.map(([a, b]) => `${a} ${b}`) }]);
+  if (j.bosId !== null) md.push(['tokenizer.ggml.bos_token_id', { type: 'u32', value: j.bosId }]);
+  if (j.eosId !== null) md.push(['tokenizer.ggml.eos_token_id', { type: 'u32', value: j.eosId }]);
+  if (spm && j.unkId !== null && j.unkId !== undefined)
+    md.push(['tokenizer.ggml.unknown_token_id', { type: 'u32', value: j.unkId }]);
+  md.push(['tokenizer.ggml.add_bos_token', { type: 'bool', value: j.bosId !== null }]);
+  if (spm && j.dummyPrefix === false) md.push(['tokenizer.ggml.add_space_prefix', { type: 'bool', value: false }]);
+  return md;
+}
+
+function modelMetadata(arch: string, c: ModelConfig): Array<[string, GgufTyped]> {
+  const u32 = (value: number): GgufTyped => ({ type: 'u32', value });
+  const hd = headSize(c);
+  const md: Array<[string, GgufTyped]> = [
+    ['general.architecture', { type: 'string', value: arch }],
+    ['general.name', { type: 'string', value: 'shareformer export' }],
+    [`${arch}.context_length`, u32(c.context)],
+    [`${arch}.embedding_length`, u32(c.dModel)],
+    [`${arch}.block_count`, u32(c.layers)],
+    [`${arch}.feed_forward_length`, u32(c.ffnHidden)],
+    [`${arch}.attention.head_count`, u32(c.heads)],
+    [`${arch}.attention.head_count_kv`, u32(c.kvHeads)],
+    [`${arch}.rope.freq_base`, { type: 'f32', value: c.ropeBase }],
+    [`${arch}.attention.layer_norm_rms_epsilon`, { type: 'f32', value: c.normEps }],
+    [`${arch}.rope.dimension_count`, u32(hd)],
+    [`${arch}.vocab_size`, u32(c.vocabSize)],
+  ];
+  if (hd * c.heads !== c.dModel)
+    md.push([`${arch}.attention.key_length`, u32(hd)], [`${arch}.attention.value_length`, u32(hd)]);
+  if (c.ropeScaling?.type === 'linear')
+    md.push(
+      [`${arch}.rope.scaling.type`, { type: 'string', value: 'linear' }],
+      [`${arch}.rope.scaling.factor`, { type: 'f32', value: c.ropeScaling.factor }],
+    );
+  return md;
+}
+
+/** The GGUF file of this model and tokenizer, its matrices stored as `type`. */
+export function exportGguf(lm: TransformerLM, tokenizer: Tokenizer, type: GgufWeightType = 'F16'): GgufExport {
+  const c = lm.config;
+  // LongRoPE factors (from a GGUF's rope_freqs) are what GGUF stores; the family is the rest's.
+  const family = exportFamily(c.ropeScaling?.type === 'longrope' ? { ...c, ropeScaling: null } : c);
+  const arch = Object.keys(ARCHITECTURES).find((a) => ARCHITECTURES[a]!.modelType === family);
+  if (!arch)
+    throw new HfExportError(
+      `GGUF export writes llama.cpp's ${Object.keys(ARCHITECTURES).join(', ')} architectures; this model's layout is ${FAMILY_NAME[family]}'s`,
+    );
+  const notes: string[] = [];
+  const tensors: GgufTensorToWrite[] = [];
+  const counts = new Map<string, number>();
+  let fallback = 0;
+  for (const [hf, t] of Object.entries(FAMILY_TENSORS[family](lm))) {
+    let data = t.data as Float32Array;
+    const cols = t.shape.length > 1 ? t.shape[1]! : 1;
+    if (ARCHITECTURES[arch]!.pairs && /\.(q|k)_proj\.(weight|bias)$/.test(hf))
+      data = pair(data, hf.includes('.q_proj.') ? c.heads : c.kvHeads, cols);
+    // Norms and biases stay F32, as convert_hf_to_gguf.py keeps them; Q8_0 needs rows of 32s.
+    let stored: GgufWeightType = t.shape.length === 1 ? 'F32' : type;
+    if (stored === 'Q8_0' && cols % 32 !== 0) (stored = 'F16'), fallback++;
+    tensors.push({ name: ggufName(hf), shape: t.shape, type: TYPE_NUMBER[stored]!, data: quantize(stored, data) });
+    counts.set(stored, (counts.get(stored) ?? 0) + 1);
+  }
+  const factors = ropeFactors(c);
+  if (factors) {
+    tensors.push({ name: 'rope_freqs.weight', shape: [factors.length], type: 0, data: quantize('F32', factors) });
+    if (c.ropeScaling?.type === 'llama3')
+      notes.push("Llama 3.1's rope scaling is written as rope_freqs factors, as convert_hf_to_gguf.py writes it");
+  }
+  if (fallback > 0)
+    notes.push(`${fallback} matrices whose rows do not split into Q8_0's blocks of 32 are stored as F16`);
+  const shares = [lm.plan.attnSet, lm.plan.ffnSet].some((sets) => sets.some((set, i) => set !== i));
+  if (shares) notes.push('cross-layer weight sharing is written out layer by layer (GGUF has no shared tensors)');
+  const bytes = writeGguf([...modelMetadata(arch, c), ...tokenizerMetadata(tokenizer)], tensors);
+  checkReadBack(bytes, c, factors, arch);
+  return { bytes, architecture: arch, types: [...counts].map(([t, n]) => `${t} ×${n}`), notes };
+}
+
+/** The file, read as an import reads it, must describe this model (its rope factors as stored). */
+function checkReadBack(bytes: Uint8Array, c: ModelConfig, factors: Float32Array | null, arch: string): void {
+  const back = openGgufModel(fromBuffers({ 'model.gguf': bytes }, ''), 'model.gguf').config;
+  const expected = factors ? { ...c, ropeScaling: { type: 'longrope' as const, factors: [...factors] } } : c;
+  sameComputation(expected, back, `GGUF's ${arch} architecture cannot hold this model: the file`);
+}
