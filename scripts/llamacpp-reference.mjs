@@ -3,11 +3,18 @@
 // at each position) for the first 16 ids of one of them — so the GGUF import is checked against the
 // program the format belongs to, not only against the PyTorch logits of the models it came from.
 //
+// It first writes fixtures/gguf/exported-shared.gguf with shareformer itself (npm run build first):
+// llama-spm.gguf imported, converted to one set of weights for both layers and one K/V head
+// (--share-weights all --kv-heads 1, no uptraining), and exported with --to gguf --gguf-type f32 —
+// so llama.cpp is also asked what it makes of a model shareformer made share.
+//
 // llama.cpp comes from node-llama-cpp (3.22.1, its prebuilt CPU build), which is not a dependency
 // of shareformer. Install it apart, then run from the repository root:
 //   mkdir -p /tmp/nlc && (cd /tmp/nlc && npm init -y >/dev/null && npm i node-llama-cpp@3.22.1)
 //   NODE_LLAMA_CPP=/tmp/nlc/node_modules/node-llama-cpp node scripts/llamacpp-reference.mjs
-import { writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 
@@ -18,10 +25,29 @@ const MODELS = [
   'qwen2-bf16.gguf',
   'qwen3-bf16.gguf',
   'llama31-rope-scaled.gguf',
+  'exported-shared.gguf',
 ];
 const TEXTS = ['Hello world', 'To be, or not to be: that is the question.', "  it's 2024\n\nok ", 'naïve café 漢字'];
 const TOP = 20;
 const POSITIONS = 16;
+
+function writeExportedShared() {
+  const tmp = mkdtempSync(join(tmpdir(), 'llamacpp-reference-'));
+  const cli = (...args) => execFileSync(process.execPath, ['bin/shareformer.js', ...args], { stdio: 'inherit' });
+  try {
+    writeFileSync(join(tmp, 'calibration.txt'), 'To be, or not to be, that is the question. '.repeat(200));
+    cli('import', '--from', join(dir, 'llama-spm.gguf'), '--out', join(tmp, 'imported'));
+    cli(
+      'convert',
+      ...['--checkpoint', join(tmp, 'imported'), '--out', join(tmp, 'shared'), '--data', join(tmp, 'calibration.txt')],
+      ...['--share-weights', 'all', '--kv-heads', '1'],
+    );
+    const out = ['--out', join(dir, 'exported-shared.gguf'), '--force'];
+    cli('export', '--checkpoint', join(tmp, 'shared'), '--to', 'gguf', '--gguf-type', 'f32', ...out);
+  } finally {
+    rmSync(tmp, { recursive: true, force: true });
+  }
+}
 
 const where = process.env.NODE_LLAMA_CPP;
 if (!where) {
@@ -29,6 +55,7 @@ if (!where) {
   process.exit(1);
 }
 const { getLlama, LlamaLogLevel } = await import(pathToFileURL(join(where, 'dist/index.js')).href);
+writeExportedShared();
 const llama = await getLlama({ gpu: false, build: 'never', logLevel: LlamaLogLevel.error });
 const out = { llamaCpp: 'node-llama-cpp 3.22.1 (prebuilt CPU build)', texts: TEXTS, models: {} };
 for (const file of MODELS) {

@@ -1,7 +1,7 @@
 // `shareformer export`: a checkpoint as a Hugging Face model directory (--to hf: the stock family's
 // layout that matches the config — GPT-2, GPT-Neo, OPT, GPT-NeoX, Phi, GPT-J, Falcon, StableLM, Cohere, Granite, SmolLM3, OLMo 2, StarCoder2, Llama /
 // Mistral, Qwen2 / Qwen3, Gemma 1 / 2 / 3 — which transformers loads unchanged) or as one ONNX file with a KV cache for onnxruntime
-// (--to onnx: any sharing plan).
+// (--to onnx: any sharing plan), or as a GGUF file for llama.cpp (--to gguf: Llama, Qwen2, Qwen3 layouts).
 import { existsSync, mkdirSync, readdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { Command, Option } from 'commander';
@@ -9,34 +9,47 @@ import { writeDurable, writeFileAtomic } from '../io/atomic-dir.js';
 import { loadCheckpoint } from '../io/checkpoint.js';
 import { exportHuggingFace } from '../io/hf/export.js';
 import { exportOnnx, ONNX_OPSET } from '../io/onnx/decoder.js';
+import { exportGguf, type GgufWeightType } from '../io/gguf/gguf-export.js';
 
 interface ExportOpts {
   checkpoint: string;
-  to: 'hf' | 'onnx';
+  to: 'hf' | 'onnx' | 'gguf';
   out: string;
+  ggufType: Lowercase<GgufWeightType>;
   force?: boolean;
   json?: boolean;
 }
 
 export function exportCommand(): Command {
   return new Command('export')
-    .summary('export a checkpoint to Hugging Face (--to hf) or ONNX (--to onnx)')
+    .summary('export a checkpoint to Hugging Face (--to hf), ONNX (--to onnx) or llama.cpp (--to gguf)')
     .description(
-      'export a checkpoint for other tools: --to hf writes a Hugging Face model directory in the stock layout that matches the config (GPT-2, GPT-Neo, OPT, GPT-NeoX, Phi, GPT-J, Falcon, Falcon-RW, StableLM, Cohere, Granite, SmolLM3, OLMo, OLMo 2, Nemotron, Cohere2, StarCoder and StarCoder2, BLOOM, MPT, Llama/Mistral, Qwen2/3, GLM-4, Gemma 1/2/3); --to onnx writes one ONNX decoder file with a KV cache, for onnxruntime (any sharing plan)',
+      'export a checkpoint for other tools: --to hf writes a Hugging Face model directory in the stock layout that matches the config (GPT-2, GPT-Neo, OPT, GPT-NeoX, Phi, GPT-J, Falcon, Falcon-RW, StableLM, Cohere, Granite, SmolLM3, OLMo, OLMo 2, Nemotron, Cohere2, StarCoder and StarCoder2, BLOOM, MPT, Llama/Mistral, Qwen2/3, GLM-4, Gemma 1/2/3); --to onnx writes one ONNX decoder file with a KV cache, for onnxruntime (any sharing plan); --to gguf writes one GGUF file for llama.cpp (its llama, qwen2 and qwen3 architectures; weight sharing written out layer by layer)',
     )
     .requiredOption('--checkpoint <run>', 'run directory, checkpoint directory, or a .zip of one')
     .addOption(
       new Option(
         '--to <format>',
-        'hf: a Hugging Face directory (config.json, model.safetensors, tokenizer files); onnx: one .onnx file (opset 17) with past_key_values.{i}.key/.value inputs for the layers that produce them',
+        'hf: a Hugging Face directory (config.json, model.safetensors, tokenizer files); onnx: one .onnx file (opset 17) with past_key_values.{i}.key/.value inputs for the layers that produce them; gguf: one .gguf file for llama.cpp',
       )
-        .choices(['hf', 'onnx'])
+        .choices(['hf', 'onnx', 'gguf'])
         .makeOptionMandatory(),
     )
-    .requiredOption('--out <path>', 'directory to write (hf) or file to write (onnx, e.g. model.onnx)')
+    .requiredOption(
+      '--out <path>',
+      'directory to write (hf) or file to write (onnx, e.g. model.onnx; gguf, e.g. model-q8_0.gguf)',
+    )
+    .addOption(
+      new Option(
+        '--gguf-type <type>',
+        "gguf: how the matrices are stored (norms and biases stay f32); q8_0 is ggml's 8-bit blocks of 32, about half of f16's bytes",
+      )
+        .choices(['f32', 'f16', 'bf16', 'q8_0'])
+        .default('f16'),
+    )
     .option('--force', 'write into a directory that is not empty, or over an existing file')
     .option('--json', 'print one JSON object describing the export')
-    .action((opts: ExportOpts) => (opts.to === 'onnx' ? toOnnx(opts) : toHf(opts)));
+    .action((opts: ExportOpts) => (opts.to === 'onnx' ? toOnnx(opts) : opts.to === 'gguf' ? toGguf(opts) : toHf(opts)));
 }
 
 function refuseInt8(count: number, run: string): void {
@@ -106,5 +119,30 @@ function toHf(opts: ExportOpts): void {
       );
       for (const note of out.notes) console.log(`note: ${note}`);
     }
+  }
+}
+
+function toGguf(opts: ExportOpts): void {
+  if (existsSync(opts.out) && !opts.force) throw new Error(`${opts.out} exists; pass --force to replace it`);
+  const { lm, tokenizer } = loadCheckpoint(opts.checkpoint);
+  refuseInt8(lm.quantized.size, opts.checkpoint);
+  const out = exportGguf(lm, tokenizer, opts.ggufType.toUpperCase() as GgufWeightType);
+  const parent = dirname(opts.out);
+  if (parent && !existsSync(parent)) mkdirSync(parent, { recursive: true });
+  writeFileAtomic(opts.out, out.bytes);
+  const summary = {
+    format: 'gguf',
+    architecture: out.architecture,
+    out: opts.out,
+    bytes: out.bytes.length,
+    types: out.types,
+    notes: out.notes,
+  };
+  if (opts.json) console.log(JSON.stringify(summary));
+  else {
+    console.log(
+      `gguf (${out.architecture}): wrote ${opts.out}, ${(out.bytes.length / 1e6).toFixed(2)} MB (${out.types.join(', ')})`,
+    );
+    for (const note of out.notes) console.log(`note: ${note}`);
   }
 }

@@ -302,3 +302,36 @@ describe('import of a GGUF file (llama.cpp)', () => {
     expect(f.stderr).toMatch(/^shareformer: .*fake\.gguf: not a GGUF file \(it does not start with "GGUF"\)$/m);
   });
 });
+
+describe('export --to gguf', () => {
+  const GGUF = fileURLToPath(new URL('../../fixtures/gguf/', import.meta.url));
+
+  it('writes a GGUF file that imports back to the same model, in the type asked for', () => {
+    const run = join(root, 'gguf-llama');
+    expect(cli('import', '--from', join(GGUF, 'llama-spm.gguf'), '--out', run).status).toBe(0);
+    const file = join(root, 'llama-q8_0.gguf');
+    const r = cli('export', '--checkpoint', run, '--to', 'gguf', '--gguf-type', 'q8_0', '--out', file, '--json');
+    expect(r.stderr).toBe('');
+    expect(JSON.parse(r.stdout)).toMatchObject({
+      format: 'gguf',
+      architecture: 'llama',
+      types: ['Q8_0 ×14', 'F32 ×5', 'F16 ×2'],
+    });
+    const f32 = join(root, 'llama-f32.gguf');
+    expect(cli('export', '--checkpoint', run, '--to', 'gguf', '--gguf-type', 'f32', '--out', f32).status).toBe(0);
+    const back = join(root, 'gguf-llama-back');
+    expect(cli('import', '--from', f32, '--out', back).status).toBe(0);
+    const e1 = JSON.parse(cli('eval', '--checkpoint', run, '--data', text, '--json').stdout);
+    const e2 = JSON.parse(cli('eval', '--checkpoint', back, '--data', text, '--json').stdout);
+    expect(e2.loss).toBe(e1.loss);
+  });
+
+  it("refuses a model llama.cpp's architectures cannot hold, saying why", () => {
+    const run = join(root, 'gpt2');
+    const r = cli('export', '--checkpoint', run, '--to', 'gguf', '--out', join(root, 'gpt2.gguf'));
+    expect(r.status).not.toBe(0);
+    expect(r.stderr).toMatch(
+      /^shareformer: GGUF export writes llama\.cpp's llama, qwen2, qwen3 architectures; this model's layout is GPT-2's$/m,
+    );
+  });
+});

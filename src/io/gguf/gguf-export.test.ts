@@ -88,6 +88,21 @@ describe('import → export → import', () => {
   });
 });
 
+describe('a model shareformer made share, for llama.cpp', () => {
+  // scripts/llamacpp-reference.mjs wrote it with this exporter (llama-spm converted to one set of
+  // weights for both layers and one K/V head), and llama.cpp's probabilities for it are matched in
+  // gguf.test.ts.
+  const file = bytes('exported-shared.gguf');
+  it('is written out layer by layer, with one K/V head, and this exporter writes it again byte for byte', () => {
+    const h = header(file);
+    expect(h.tensors.get('blk.0.attn_k.weight')!.shape).toEqual([8, 32]);
+    for (const t of ['attn_q', 'attn_k', 'attn_v', 'attn_output', 'ffn_gate', 'ffn_up', 'ffn_down', 'attn_norm'])
+      expect(values(h, file, `blk.1.${t}.weight`), t).toEqual(values(h, file, `blk.0.${t}.weight`));
+    const model = open(file);
+    expect(exportGguf(load(model), model.tokenizer, 'F32').bytes).toEqual(file);
+  });
+});
+
 describe('what it refuses, naming why', () => {
   const llama = open(bytes('llama-spm.gguf'));
   const variant = (over: Partial<ModelConfig>) => {

@@ -158,6 +158,7 @@ describe('what llama.cpp itself makes of the same files (scripts/llamacpp-refere
     ['qwen2-bf16.gguf', 1e-2],
     ['qwen3-bf16.gguf', 1e-2],
     ['llama31-rope-scaled.gguf', 1e-3],
+    ['exported-shared.gguf', 1e-3],
   ])('%s: the same token ids, and next-token probabilities within %s', (file, tolerance) => {
     const ref = reference.models[file]!;
     const model = open(bytes(file));
