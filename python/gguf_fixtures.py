@@ -318,6 +318,11 @@ def write_models(g):
     write_model("llama-spm-q4_0.gguf", "llama-spm", "llama", sentencepiece_vocab("llama-spm"), g=g, quant="Q4_0")
     write_model("qwen2-bf16.gguf", "qwen2-bf16", "qwen2", bpe_vocab("qwen2-bf16", "qwen2", False))
     write_model("qwen3-bf16.gguf", "qwen3-bf16", "qwen3", bpe_vocab("qwen3-bf16", "qwen2", False))
+    # The same vocabulary under two more of llama.cpp's pre-tokenizers (GPT-2's split; single digits
+    # first): llama.cpp must accept the names and give the ids the import gives. (With 43 merges,
+    # none of them of digits, the three splits give the same ids on the sample texts.)
+    write_model("bpe-gpt-2.gguf", "qwen2-bf16", "qwen2", bpe_vocab("qwen2-bf16", "gpt-2", False))
+    write_model("bpe-smollm.gguf", "qwen2-bf16", "qwen2", bpe_vocab("qwen2-bf16", "smollm", False))
     cfg = json.load(open(os.path.join(HF, "llama31-rope-scaled", "config.json")))
     factors = llama3_rope_factors(cfg)
     rope_freqs = ("rope_freqs.weight", [len(factors)], "F32", factors.tobytes())

@@ -26,8 +26,16 @@ const MODELS = [
   'qwen3-bf16.gguf',
   'llama31-rope-scaled.gguf',
   'exported-shared.gguf',
+  'bpe-gpt-2.gguf',
+  'bpe-smollm.gguf',
 ];
-const TEXTS = ['Hello world', 'To be, or not to be: that is the question.', "  it's 2024\n\nok ", 'naïve café 漢字'];
+const TEXTS = [
+  'Hello world',
+  'To be, or not to be: that is the question.',
+  "  it's 2024\n\nok ",
+  'naïve café 漢字',
+  "We'LL pay 12345 ducats,\tsir!!  \n  Done?",
+];
 const TOP = 20;
 const POSITIONS = 16;
 

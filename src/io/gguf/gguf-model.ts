@@ -39,22 +39,40 @@ export const GLOBAL_NAMES: Record<string, string> = {
   'output.weight': 'lm_head.weight',
 };
 
-/** The pre-tokenizers (tokenizer.ggml.pre) whose splitting this reader reproduces exactly. */
-export const PRE_TOKENIZERS: Record<string, Pick<HfBpeJSON, 'splits' | 'normalizer' | 'ignoreMerges'>> = {
-  'gpt-2': {},
-  'llama-bpe': {
-    splits: [
-      "(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}{1,3}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+",
-    ],
-    ignoreMerges: true,
-  },
-  qwen2: {
-    splits: [
-      "(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+",
-    ],
-    normalizer: 'NFC',
-  },
-};
+type Split = Pick<HfBpeJSON, 'splits' | 'normalizer' | 'ignoreMerges'>;
+const GPT2_SPLIT = "'s|'t|'re|'ve|'m|'ll|'d| ?\\p{L}+| ?\\p{N}+| ?[^\\s\\p{L}\\p{N}]+|\\s+(?!\\S)|\\s+";
+
+/**
+ * The pre-tokenizers (tokenizer.ggml.pre) whose splitting this reader reproduces exactly, by the
+ * names llama.cpp's llama-vocab.cpp gives each of its regex sets (the first name is the one an
+ * export writes). Qwen2's NFC is Hugging Face's, which the model was trained with; llama.cpp skips it.
+ */
+const PRE_TOKENIZER_GROUPS: Array<[string[], Split]> = [
+  [['gpt-2', 'phi-2', 'mpt', 'olmo'], {}],
+  [
+    ['llama-bpe', 'llama3', 'llama-v3', 'falcon3', 'pixtral'],
+    {
+      splits: [
+        "(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}{1,3}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+",
+      ],
+      ignoreMerges: true,
+    },
+  ],
+  [
+    ['qwen2', 'deepseek-r1-qwen', 'stablelm2'],
+    {
+      splits: [
+        "(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+",
+      ],
+      normalizer: 'NFC',
+    },
+  ],
+  // Single digits first, then GPT-2's split (Hugging Face's Digits + ByteLevel).
+  [['smollm', 'starcoder', 'refact', 'command-r', 'codeshell', 'exaone'], { splits: ['\\p{N}', GPT2_SPLIT] }],
+];
+export const PRE_TOKENIZERS: Record<string, Split> = Object.fromEntries(
+  PRE_TOKENIZER_GROUPS.flatMap(([names, split]) => names.map((n) => [n, split])),
+);
 
 /** Metadata access that names the file and key in every error. */
 class Metadata {
@@ -195,7 +213,11 @@ function tokenizerJson(md: Metadata): HfBpeJSON {
     };
   }
   if (model === 'gpt2') {
-    const pre = md.string('tokenizer.ggml.pre', 'gpt-2');
+    if (!md.has('tokenizer.ggml.pre'))
+      throw new GgufError(
+        `${md.source}: no tokenizer.ggml.pre: a byte-level vocabulary without it is split by llama.cpp's older default rule, which is not read`,
+      );
+    const pre = md.string('tokenizer.ggml.pre');
     const split = PRE_TOKENIZERS[pre];
     if (!split)
       throw new GgufError(

@@ -159,6 +159,8 @@ describe('what llama.cpp itself makes of the same files (scripts/llamacpp-refere
     ['qwen3-bf16.gguf', 1e-2],
     ['llama31-rope-scaled.gguf', 1e-3],
     ['exported-shared.gguf', 1e-3],
+    ['bpe-gpt-2.gguf', 1e-2],
+    ['bpe-smollm.gguf', 1e-2],
   ])('%s: the same token ids, and next-token probabilities within %s', (file, tolerance) => {
     const ref = reference.models[file]!;
     const model = open(bytes(file));
@@ -175,7 +177,7 @@ describe('what llama.cpp itself makes of the same files (scripts/llamacpp-refere
 
 describe('the tokenizer from tokenizer.ggml.*, as the Hugging Face fixture tokenizes', () => {
   const texts = ['Hello world', 'To be, or not to be: that is the question.', "  it's 2024\n\nok ", 'naïve café 漢字'];
-  it.each(['llama-spm', 'qwen2-bf16', 'llama31-rope-scaled'])('%s', (fixture) => {
+  it.each(['llama-spm', 'qwen2-bf16', 'llama31-rope-scaled'])('%s, as its Hugging Face directory', (fixture) => {
     const ours = open(bytes(`${fixture}.gguf`)).tokenizer;
     const theirs = openHfModel(directoryReader(`${HF}${fixture}`)).tokenizer;
     for (const t of texts) expect([...ours.encode(t)], t).toEqual([...theirs.encode(t)]);
@@ -210,7 +212,7 @@ describe('what it refuses, naming the file and the key or tensor', () => {
     const qwen = bytes('qwen2-bf16.gguf');
     const pre = offsetOf(qwen, 'qwen2\x15'); // tokenizer.ggml.pre's value
     expect(() => open(patched(qwen, pre, [...Buffer.from('tekkn')]))).toThrow(
-      /tokenizer\.ggml\.pre is "tekkn": the pre-tokenizers read are gpt-2, llama-bpe, qwen2/,
+      /tokenizer\.ggml\.pre is "tekkn": the pre-tokenizers read are gpt-2, phi-2, mpt, olmo, llama-bpe, /,
     );
     const quants = bytes('quants.gguf');
     const info = offsetOf(quants, 'q4_k') + 4 + 4 + 16; // name, dimension count, two dimensions: the type
