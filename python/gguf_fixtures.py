@@ -166,7 +166,16 @@ NAMES = {
 }
 
 
-def gguf_name(hf):
+# Gemma 2 and 3 norm before and after each block: GGUF's ffn_norm is the one before the MLP there.
+GEMMA2_NAMES = {
+    **NAMES,
+    "post_attention_layernorm": "post_attention_norm",
+    "pre_feedforward_layernorm": "ffn_norm",
+    "post_feedforward_layernorm": "post_ffw_norm",
+}
+
+
+def gguf_name(hf, names=NAMES):
     if hf == "model.embed_tokens.weight":
         return "token_embd.weight"
     if hf == "model.norm.weight":
@@ -175,7 +184,7 @@ def gguf_name(hf):
         return "output.weight"
     _, _, i, rest = hf.split(".", 3)
     module, kind = rest.rsplit(".", 1)
-    return f"blk.{i}.{NAMES[module]}.{kind}"
+    return f"blk.{i}.{names[module]}.{kind}"
 
 
 def stored_type(t):
@@ -190,8 +199,11 @@ def model_tensors(src, arch, cfg, g=None, quant=None):
     """The fixture's tensors under GGUF's names; with `quant`, the matrices whose rows split into its
     blocks quantized by ggml (as llama-quantize falls back for the others, they stay F32)."""
     heads, kv = cfg["num_attention_heads"], cfg["num_key_value_heads"]
+    names = GEMMA2_NAMES if arch in ("gemma2", "gemma3") else NAMES
     out = []
     for name, t in read_safetensors(os.path.join(HF, src, "model.safetensors")).items():
+        if arch.startswith("gemma") and name.endswith("norm.weight"):
+            t = t + 1  # Gemma's norms scale by 1 + w; GGUF stores 1 + w, added in the stored dtype as convert does
         if arch == "llama" and name.endswith("q_proj.weight"):
             t = permute(t, heads)
         if arch == "llama" and name.endswith("k_proj.weight"):
@@ -200,9 +212,9 @@ def model_tensors(src, arch, cfg, g=None, quant=None):
             t = t.float()
         if quant and t.dim() == 2 and t.shape[1] % 32 == 0:
             data, _ = quantize(g, quant, t.float().numpy())
-            out.append((gguf_name(name), list(t.shape), quant, data))
+            out.append((gguf_name(name, names), list(t.shape), quant, data))
             continue
-        out.append((gguf_name(name), list(t.shape), stored_type(t), raw(t)))
+        out.append((gguf_name(name, names), list(t.shape), stored_type(t), raw(t)))
     return out
 
 
@@ -227,6 +239,22 @@ def llama3_rope_factors(cfg):
     return np.array(factors, dtype=np.float32)
 
 
+def gemma_metadata(arch, cfg):
+    """Gemma's keys as Gemma*Model.set_gguf_parameters writes them (head size always; soft-caps and the
+    window when the config has them)."""
+    meta = {
+        f"{arch}.attention.key_length": (U32, cfg["head_dim"]),
+        f"{arch}.attention.value_length": (U32, cfg["head_dim"]),
+    }
+    if cfg.get("attn_logit_softcapping"):
+        meta[f"{arch}.attn_logit_softcapping"] = (F32, cfg["attn_logit_softcapping"])
+    if cfg.get("final_logit_softcapping"):
+        meta[f"{arch}.final_logit_softcapping"] = (F32, cfg["final_logit_softcapping"])
+    if cfg.get("sliding_window"):
+        meta[f"{arch}.attention.sliding_window"] = (U32, cfg["sliding_window"])
+    return meta
+
+
 def model_metadata(arch, cfg, name):
     heads = cfg["num_attention_heads"]
     head_dim = cfg.get("head_dim") or cfg["hidden_size"] // heads
@@ -248,6 +276,8 @@ def model_metadata(arch, cfg, name):
     if head_dim != cfg["hidden_size"] // heads:
         meta[f"{arch}.attention.key_length"] = (U32, head_dim)
         meta[f"{arch}.attention.value_length"] = (U32, head_dim)
+    if arch.startswith("gemma"):
+        meta.update(gemma_metadata(arch, cfg))
     return meta
 
 
@@ -277,6 +307,37 @@ def sentencepiece_vocab(src):
         "tokenizer.ggml.unknown_token_id": (U32, ids[tc["unk_token"]]),
         "tokenizer.ggml.add_bos_token": (BOOL, tc["add_bos_token"]),
         "tokenizer.ggml.add_eos_token": (BOOL, tc["add_eos_token"]),
+    }
+
+
+def sentencepiece_from_json(src):
+    """A SentencePiece-style vocabulary from a tokenizer.json BPE with byte fallback (Gemma's): tokens,
+    scores that order the merges (minus the rank of the first merge making each token), token types."""
+    tj = json.load(open(os.path.join(HF, src, "tokenizer.json")))
+    vocab = tj["model"]["vocab"]
+    tokens = sorted(vocab, key=vocab.get)
+    rank = {}
+    for r, m in enumerate(tj["model"]["merges"]):
+        rank.setdefault("".join(m.split(" ") if isinstance(m, str) else m), r)
+    special = {t["id"] for t in tj["added_tokens"] if t["special"]}
+    unk = vocab.get(tj["model"].get("unk_token"))
+
+    def kind(i, t):
+        return 2 if i == unk else 3 if i in special else 6 if len(t) == 6 and t.startswith("<0x") else 1
+
+    tc = json.load(open(os.path.join(HF, src, "tokenizer_config.json")))
+    ids = {t: i for i, t in enumerate(tokens)}
+    return {
+        "tokenizer.ggml.model": (STRING, "llama"),
+        "tokenizer.ggml.pre": (STRING, "default"),
+        "tokenizer.ggml.tokens": (ARRAY, (STRING, tokens)),
+        "tokenizer.ggml.scores": (ARRAY, (F32, [float(-1 - rank[t]) if t in rank else 0.0 for t in tokens])),
+        "tokenizer.ggml.token_type": (ARRAY, (I32, [kind(i, t) for i, t in enumerate(tokens)])),
+        "tokenizer.ggml.bos_token_id": (U32, ids[tc["bos_token"]]),
+        "tokenizer.ggml.eos_token_id": (U32, ids[tc["eos_token"]]),
+        "tokenizer.ggml.unknown_token_id": (U32, unk),
+        "tokenizer.ggml.add_bos_token": (BOOL, tc["add_bos_token"]),
+        "tokenizer.ggml.add_space_prefix": (BOOL, False),
     }
 
 
@@ -323,6 +384,8 @@ def write_models(g):
     # none of them of digits, the three splits give the same ids on the sample texts.)
     write_model("bpe-gpt-2.gguf", "qwen2-bf16", "qwen2", bpe_vocab("qwen2-bf16", "gpt-2", False))
     write_model("bpe-smollm.gguf", "qwen2-bf16", "qwen2", bpe_vocab("qwen2-bf16", "smollm", False))
+    for arch, src in (("gemma", "gemma-bf16"), ("gemma2", "gemma2-bf16"), ("gemma3", "gemma3-bf16")):
+        write_model(f"{src}.gguf", src, arch, sentencepiece_from_json(src))
     cfg = json.load(open(os.path.join(HF, "llama31-rope-scaled", "config.json")))
     factors = llama3_rope_factors(cfg)
     rope_freqs = ("rope_freqs.weight", [len(factors)], "F32", factors.tobytes())

@@ -28,6 +28,9 @@ const MODELS = [
   'exported-shared.gguf',
   'bpe-gpt-2.gguf',
   'bpe-smollm.gguf',
+  'gemma-bf16.gguf',
+  'gemma2-bf16.gguf',
+  'gemma3-bf16.gguf',
 ];
 const TEXTS = [
   'Hello world',

@@ -51,27 +51,32 @@ describe('import → export → import', () => {
   const own = new Set(['general.name', 'general.file_type', 'general.alignment', 'tokenizer.ggml.scores']);
   own.add('tokenizer.ggml.add_eos_token');
 
-  it.each(['llama-spm.gguf', 'qwen2-bf16.gguf', 'qwen3-bf16.gguf', 'llama31-rope-scaled.gguf'])(
-    '%s: the same tensors and metadata, and the same model back',
-    (name) => {
-      const original = bytes(name);
-      const model = open(original);
-      const lm = load(model);
-      const out = exportGguf(lm, model.tokenizer, 'F32');
-      const [a, b] = [header(original), header(out.bytes)];
-      expect([...b.tensors.keys()].sort()).toEqual([...a.tensors.keys()].sort());
-      for (const t of a.tensors.keys()) {
-        expect(b.tensors.get(t)!.shape, t).toEqual(a.tensors.get(t)!.shape);
-        expect(values(b, out.bytes, t), t).toEqual(values(a, original, t));
-      }
-      for (const [k, v] of a.metadata) if (!own.has(k)) expect(b.metadata.get(k), k).toEqual(v);
-      const back = open(out.bytes);
-      for (const t of texts) expect([...back.tokenizer.encode(t)], t).toEqual([...model.tokenizer.encode(t)]);
-      const ids = Int32Array.from(model.tokenizer.encode(texts[1]!));
-      const logits = (m: TransformerLM) => noGrad(() => m.forward(ids, 1)).data;
-      expect(logits(load(back))).toEqual(logits(lm));
-    },
-  );
+  it.each([
+    'llama-spm.gguf',
+    'qwen2-bf16.gguf',
+    'qwen3-bf16.gguf',
+    'llama31-rope-scaled.gguf',
+    'gemma-bf16.gguf',
+    'gemma2-bf16.gguf',
+    'gemma3-bf16.gguf',
+  ])('%s: the same tensors and metadata, and the same model back', (name) => {
+    const original = bytes(name);
+    const model = open(original);
+    const lm = load(model);
+    const out = exportGguf(lm, model.tokenizer, 'F32');
+    const [a, b] = [header(original), header(out.bytes)];
+    expect([...b.tensors.keys()].sort()).toEqual([...a.tensors.keys()].sort());
+    for (const t of a.tensors.keys()) {
+      expect(b.tensors.get(t)!.shape, t).toEqual(a.tensors.get(t)!.shape);
+      expect(values(b, out.bytes, t), t).toEqual(values(a, original, t));
+    }
+    for (const [k, v] of a.metadata) if (!own.has(k)) expect(b.metadata.get(k), k).toEqual(v);
+    const back = open(out.bytes);
+    for (const t of texts) expect([...back.tokenizer.encode(t)], t).toEqual([...model.tokenizer.encode(t)]);
+    const ids = Int32Array.from(model.tokenizer.encode(texts[1]!));
+    const logits = (m: TransformerLM) => noGrad(() => m.forward(ids, 1)).data;
+    expect(logits(load(back))).toEqual(logits(lm));
+  });
 
   it('Q8_0: the matrices in blocks of 32, the rest F16, the norms F32 — and the model within Q8_0 of the original', () => {
     const model = open(bytes('llama-spm.gguf'));
@@ -113,7 +118,7 @@ describe('what it refuses, naming why', () => {
   it("a layout none of llama.cpp's architectures read here has", () => {
     const gpt = new TransformerLM(resolveConfig({ vocabSize: 384, layers: 2, dModel: 32, heads: 4 }), null);
     expect(() => exportGguf(gpt, llama.tokenizer)).toThrow(
-      /^GGUF export writes llama\.cpp's llama, qwen2, qwen3 architectures; this model's layout is GPT-2's$/,
+      /^GGUF export writes llama\.cpp's llama, qwen2, qwen3, gemma, gemma2, gemma3 architectures; this model's layout is GPT-2's$/,
     );
   });
 

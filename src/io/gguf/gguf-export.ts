@@ -1,6 +1,7 @@
 // A model as a GGUF file for llama.cpp (and the tools built on it: Ollama, LM Studio, …): the
-// Llama, Qwen2 and Qwen3 layouts as convert_hf_to_gguf.py writes them — its tensor names and
-// metadata keys, Llama's query/key rows permuted into rotary pairs, norms and biases in F32, the
+// Llama, Qwen2, Qwen3 and Gemma 1-3 layouts as convert_hf_to_gguf.py writes them — its tensor names
+// and metadata keys, Llama's query/key rows permuted into rotary pairs, Gemma's norm gains as 1 + w,
+// norms and biases in F32, the
 // matrices in F32, F16, BF16 or Q8_0 (ggml's reference rounding), Llama 3.1's rope scaling as a
 // rope_freqs tensor, the vocabulary as tokenizer.ggml.*. Cross-layer weight sharing is written out
 // layer by layer; what llama.cpp's architectures cannot compute is refused, naming the field,
@@ -16,7 +17,7 @@ import { fromBuffers } from '../hf/model.js';
 import { FAMILY_NAME } from '../hf/tensors.js';
 import { GGML_TYPES, quantize } from './dequantize.js';
 import { writeGguf, type GgufTensorToWrite, type GgufTyped } from './gguf-file.js';
-import { ARCHITECTURES, GLOBAL_NAMES, LAYER_NAMES, openGgufModel, PRE_TOKENIZERS } from './gguf-model.js';
+import { ARCHITECTURES, GLOBAL_NAMES, openGgufModel, PRE_TOKENIZERS } from './gguf-model.js';
 
 export type GgufWeightType = 'F32' | 'F16' | 'BF16' | 'Q8_0';
 
@@ -30,16 +31,11 @@ export interface GgufExport {
 }
 
 const TYPE_NUMBER = Object.fromEntries(Object.entries(GGML_TYPES).map(([n, t]) => [t.name, Number(n)]));
-const HF_TO_GGUF = new Map([
-  ...Object.entries(GLOBAL_NAMES).map(([gguf, hf]) => [hf, gguf] as const),
-  ...Object.entries(LAYER_NAMES).map(([gguf, hf]) => [hf, gguf] as const),
-]);
-
-function ggufName(hf: string): string {
-  const global = HF_TO_GGUF.get(hf);
+function ggufName(hf: string, layers: Record<string, string>): string {
+  const global = Object.keys(GLOBAL_NAMES).find((g) => GLOBAL_NAMES[g] === hf);
   if (global) return global;
   const m = /^model\.layers\.(\d+)\.(.+)\.(weight|bias)$/.exec(hf);
-  const module = m && HF_TO_GGUF.get(m[2]!);
+  const module = m && Object.keys(layers).find((g) => layers[g] === m[2]);
   if (!m || !module) throw new HfExportError(`GGUF has no tensor for "${hf}"`);
   return `blk.${m[1]}.${module}.${m[3]}`;
 }
@@ -152,6 +148,25 @@ function modelMetadata(arch: string, c: ModelConfig): Array<[string, GgufTyped]>
       [`${arch}.rope.scaling.type`, { type: 'string', value: 'linear' }],
       [`${arch}.rope.scaling.factor`, { type: 'f32', value: c.ropeScaling.factor }],
     );
+  return [...md, ...gemmaMetadata(arch, c)];
+}
+
+/** Gemma's keys as Gemma*Model.set_gguf_parameters writes them (what llama.cpp fixes, it does not). */
+function gemmaMetadata(arch: string, c: ModelConfig): Array<[string, GgufTyped]> {
+  if (!arch.startsWith('gemma')) return [];
+  const hd = headSize(c);
+  const md: Array<[string, GgufTyped]> = [];
+  if (hd * c.heads === c.dModel)
+    md.push(
+      [`${arch}.attention.key_length`, { type: 'u32', value: hd }],
+      [`${arch}.attention.value_length`, { type: 'u32', value: hd }],
+    );
+  if (arch === 'gemma2')
+    md.push(
+      [`${arch}.attn_logit_softcapping`, { type: 'f32', value: c.attentionSoftcap }],
+      [`${arch}.final_logit_softcapping`, { type: 'f32', value: c.logitSoftcap }],
+    );
+  if (c.slidingWindow > 0) md.push([`${arch}.attention.sliding_window`, { type: 'u32', value: c.slidingWindow }]);
   return md;
 }
 
@@ -160,7 +175,8 @@ export function exportGguf(lm: TransformerLM, tokenizer: Tokenizer, type: GgufWe
   const c = lm.config;
   // LongRoPE factors (from a GGUF's rope_freqs) are what GGUF stores; the family is the rest's.
   const family = exportFamily(c.ropeScaling?.type === 'longrope' ? { ...c, ropeScaling: null } : c);
-  const arch = Object.keys(ARCHITECTURES).find((a) => ARCHITECTURES[a]!.modelType === family);
+  // llama.cpp's architecture names are transformers' model types for these families.
+  const arch = family in ARCHITECTURES ? family : undefined;
   if (!arch)
     throw new HfExportError(
       `GGUF export writes llama.cpp's ${Object.keys(ARCHITECTURES).join(', ')} architectures; this model's layout is ${FAMILY_NAME[family]}'s`,
@@ -172,12 +188,19 @@ export function exportGguf(lm: TransformerLM, tokenizer: Tokenizer, type: GgufWe
   for (const [hf, t] of Object.entries(FAMILY_TENSORS[family](lm))) {
     let data = t.data as Float32Array;
     const cols = t.shape.length > 1 ? t.shape[1]! : 1;
-    if (ARCHITECTURES[arch]!.pairs && /\.(q|k)_proj\.(weight|bias)$/.test(hf))
+    const spec = ARCHITECTURES[arch]!;
+    if (spec.pairs && /\.(q|k)_proj\.(weight|bias)$/.test(hf))
       data = pair(data, hf.includes('.q_proj.') ? c.heads : c.kvHeads, cols);
+    if (spec.normShift && hf.endsWith('norm.weight')) data = data.map((v) => v + spec.normShift);
     // Norms and biases stay F32, as convert_hf_to_gguf.py keeps them; Q8_0 needs rows of 32s.
     let stored: GgufWeightType = t.shape.length === 1 ? 'F32' : type;
     if (stored === 'Q8_0' && cols % 32 !== 0) (stored = 'F16'), fallback++;
-    tensors.push({ name: ggufName(hf), shape: t.shape, type: TYPE_NUMBER[stored]!, data: quantize(stored, data) });
+    tensors.push({
+      name: ggufName(hf, ARCHITECTURES[arch]!.layers),
+      shape: t.shape,
+      type: TYPE_NUMBER[stored]!,
+      data: quantize(stored, data),
+    });
     counts.set(stored, (counts.get(stored) ?? 0) + 1);
   }
   const factors = ropeFactors(c);

@@ -3,7 +3,7 @@
 // that exists only as byte ranges — each tensor dequantized to float32, and Llama's query/key rows
 // put back from GGUF's rotary pairs into halves, when the Hugging Face import asks for it. So one
 // import path (its checks, notes, plans and export) serves both, and memory holds one tensor at a
-// time. Architectures: llama (Llama 1-3, Mistral, SmolLM, TinyLlama …), qwen2, qwen3.
+// time. Architectures: llama (Llama 1-3, Mistral, SmolLM, TinyLlama …), qwen2, qwen3, gemma, gemma2, gemma3.
 import { mergesFromScores } from '../../text/sentencepiece-model.js';
 import type { HfBpeJSON } from '../../text/hf-bpe.js';
 import { HfImportError } from '../hf/config.js';
@@ -12,15 +12,8 @@ import { hfTokenizerFiles } from '../hf/tokenizer-files.js';
 import { dequantize, ggmlTypeName } from './dequantize.js';
 import { GgufError, readGgufHeader, type GgufFile, type GgufTensorInfo, type GgufValue } from './gguf-file.js';
 
-export const ARCHITECTURES: Record<string, { architecture: string; modelType: string; pairs: boolean }> = {
-  // llama.cpp rotates Llama's adjacent pairs, so convert_hf_to_gguf.py permuted its query/key rows.
-  llama: { architecture: 'LlamaForCausalLM', modelType: 'llama', pairs: true },
-  qwen2: { architecture: 'Qwen2ForCausalLM', modelType: 'qwen2', pairs: false },
-  qwen3: { architecture: 'Qwen3ForCausalLM', modelType: 'qwen3', pairs: false },
-};
-
-/** GGUF's per-layer tensor names → transformers' module names. */
-export const LAYER_NAMES: Record<string, string> = {
+/** GGUF's per-layer tensor names → transformers' module names (Llama's; Gemma 2 and 3 differ below). */
+const LLAMA_LAYERS: Record<string, string> = {
   attn_q: 'self_attn.q_proj',
   attn_k: 'self_attn.k_proj',
   attn_v: 'self_attn.v_proj',
@@ -33,10 +26,46 @@ export const LAYER_NAMES: Record<string, string> = {
   attn_norm: 'input_layernorm',
   ffn_norm: 'post_attention_layernorm',
 };
+/** Gemma 2 and 3 norm before and after attention and the MLP: GGUF's ffn_norm is the one before the MLP there. */
+const GEMMA2_LAYERS: Record<string, string> = {
+  ...LLAMA_LAYERS,
+  post_attention_norm: 'post_attention_layernorm',
+  ffn_norm: 'pre_feedforward_layernorm',
+  post_ffw_norm: 'post_feedforward_layernorm',
+};
 export const GLOBAL_NAMES: Record<string, string> = {
   'token_embd.weight': 'model.embed_tokens.weight',
   'output_norm.weight': 'model.norm.weight',
   'output.weight': 'lm_head.weight',
+};
+
+export interface GgufArchitecture {
+  /** transformers' class and model_type. */
+  architecture: string;
+  modelType: string;
+  /** llama.cpp rotates Llama's adjacent pairs, so convert_hf_to_gguf.py permuted its query/key rows. */
+  pairs: boolean;
+  layers: Record<string, string>;
+  /** Gemma's norms scale by 1 + w: GGUF stores 1 + w, transformers w. */
+  normShift: number;
+}
+
+const arch = (architecture: string, modelType: string, more: Partial<GgufArchitecture> = {}): GgufArchitecture => ({
+  architecture,
+  modelType,
+  pairs: false,
+  layers: LLAMA_LAYERS,
+  normShift: 0,
+  ...more,
+});
+
+export const ARCHITECTURES: Record<string, GgufArchitecture> = {
+  llama: arch('LlamaForCausalLM', 'llama', { pairs: true }),
+  qwen2: arch('Qwen2ForCausalLM', 'qwen2'),
+  qwen3: arch('Qwen3ForCausalLM', 'qwen3'),
+  gemma: arch('GemmaForCausalLM', 'gemma', { normShift: 1 }),
+  gemma2: arch('Gemma2ForCausalLM', 'gemma2', { normShift: 1, layers: GEMMA2_LAYERS }),
+  gemma3: arch('Gemma3ForCausalLM', 'gemma3_text', { normShift: 1, layers: GEMMA2_LAYERS }),
 };
 
 type Split = Pick<HfBpeJSON, 'splits' | 'normalizer' | 'ignoreMerges'>;
@@ -166,7 +195,38 @@ function hfConfig(md: Metadata, arch: string, tensors: Map<string, GgufTensorInf
     ...(arch === 'llama' && { attention_bias: tensors.has('blk.0.attn_q.bias'), mlp_bias: false }),
     ...(arch === 'qwen2' && { use_sliding_window: false }),
     ...(arch === 'qwen3' && { attention_bias: false }),
+    ...gemmaFields(md, arch, d / heads, headDim),
     torch_dtype: 'float32',
+  };
+}
+
+/**
+ * What llama.cpp's Gemma graphs compute beyond Llama's, in config.json's terms: GELU (tanh); for
+ * Gemma 2 soft-capped scores and logits (its defaults 50 and 30 when the keys are missing) and a
+ * window on every other layer from the first; for Gemma 3 a window on five layers of six, rotated
+ * at base 10,000 there (both fixed in llama.cpp). Queries are scaled by 1/√(head size), but by
+ * 1/√(d / heads) for the 27B models llama.cpp knows by their layer count (Gemma 2: 46, Gemma 3: 62),
+ * as their query_pre_attn_scalar says.
+ */
+function gemmaFields(md: Metadata, arch: string, width: number, headDim: number): Record<string, unknown> {
+  if (!arch.startsWith('gemma')) return {};
+  const k = (key: string) => `${arch}.${key}`;
+  const layers = md.uint(k('block_count'));
+  if (arch === 'gemma') return { hidden_activation: 'gelu_pytorch_tanh' };
+  const big = layers === (arch === 'gemma2' ? 46 : 62);
+  const common = { hidden_activation: 'gelu_pytorch_tanh', query_pre_attn_scalar: big ? width : headDim };
+  if (arch === 'gemma2')
+    return {
+      ...common,
+      attn_logit_softcapping: md.float(k('attn_logit_softcapping'), 50),
+      final_logit_softcapping: md.float(k('final_logit_softcapping'), 30),
+      sliding_window: md.uint(k('attention.sliding_window'), 4096),
+    };
+  return {
+    ...common,
+    sliding_window: md.uint(k('attention.sliding_window')),
+    layer_types: Array.from({ length: layers }, (_, i) => ((i + 1) % 6 === 0 ? 'full_attention' : 'sliding_attention')),
+    rope_local_base_freq: 10000,
   };
 }
 
@@ -248,12 +308,14 @@ interface Source {
   info: GgufTensorInfo;
   /** Heads whose rotary pairs become halves (Llama's q_proj / k_proj), or 0. */
   unpairHeads: number;
+  /** Subtracted from every value (Gemma's norms: GGUF's 1 + w back to w). */
+  shift: number;
 }
 
-function hfName(name: string, source: string): string | null {
+function hfName(name: string, layers: Record<string, string>, source: string): string | null {
   if (GLOBAL_NAMES[name]) return GLOBAL_NAMES[name];
   const m = /^blk\.(\d+)\.([a-z_]+)\.(weight|bias)$/.exec(name);
-  const module = m && LAYER_NAMES[m[2]!];
+  const module = m && layers[m[2]!];
   if (m && module) return `model.layers.${m[1]}.${module}.${m[3]}`;
   if (name === 'rope_freqs.weight') return null;
   throw new GgufError(
@@ -303,7 +365,7 @@ export function ggufDirectory(files: HfFileReader, file: string): GgufDirectory 
   const sources = new Map<string, Source>();
   let ropeFactors: number[] | null = null;
   for (const info of gguf.tensors.values()) {
-    const name = hfName(info.name, source);
+    const name = hfName(info.name, spec.layers, source);
     if (name === null) {
       ropeFactors = [...dequantize(info.type, read(info.start, info.end), info.shape[0]!)];
       continue;
@@ -312,7 +374,7 @@ export function ggufDirectory(files: HfFileReader, file: string): GgufDirectory 
     const q = /q_proj\.(weight|bias)$/.test(name),
       k = /k_proj\.(weight|bias)$/.test(name);
     const unpairHeads = spec.pairs && (q || k) ? (q ? config.num_attention_heads : config.num_key_value_heads) : 0;
-    sources.set(name, { info, unpairHeads });
+    sources.set(name, { info, unpairHeads, shift: name.endsWith('norm.weight') ? spec.normShift : 0 });
   }
   const counts = new Map<string, number>();
   for (const s of sources.values())
@@ -320,6 +382,7 @@ export function ggufDirectory(files: HfFileReader, file: string): GgufDirectory 
   const types = [...counts].map(([t, n]) => `${t} ×${n}`);
   const notes = [`read from GGUF (${arch}): ${types.join(', ')}, dequantized to float32`];
   if (spec.pairs) notes.push("query and key rows put back from GGUF's rotary pairs into transformers' halves");
+  if (spec.normShift) notes.push("the norms' gains stored as 1 + w (llama.cpp's form) read back as Gemma's w");
   if (ropeFactors)
     notes.push(
       "rope_freqs.weight (Llama 3.1's rope scaling, one factor per frequency) read as LongRoPE-style factors; an export to Hugging Face refuses it",
@@ -371,6 +434,7 @@ function virtualSafetensors(sources: Map<string, Source>, read: (start: number, 
       const count = s.info.shape.reduce((a, b) => a * b, 1);
       let values = dequantize(s.info.type, read(s.info.start, s.info.end), count);
       if (s.unpairHeads) values = unpair(values, s.unpairHeads, s.info.shape[1] ?? 1);
+      if (s.shift) for (let i = 0; i < values.length; i++) values[i] = values[i]! - s.shift;
       return new Uint8Array(values.buffer);
     },
   };

@@ -161,6 +161,9 @@ describe('what llama.cpp itself makes of the same files (scripts/llamacpp-refere
     ['exported-shared.gguf', 1e-3],
     ['bpe-gpt-2.gguf', 1e-2],
     ['bpe-smollm.gguf', 1e-2],
+    ['gemma-bf16.gguf', 1e-2],
+    ['gemma2-bf16.gguf', 1e-2],
+    ['gemma3-bf16.gguf', 1e-2],
   ])('%s: the same token ids, and next-token probabilities within %s', (file, tolerance) => {
     const ref = reference.models[file]!;
     const model = open(bytes(file));
@@ -206,8 +209,8 @@ describe('what it refuses, naming the file and the key or tensor', () => {
 
   it('an architecture, a pre-tokenizer or a tensor type it does not read', () => {
     const arch = offsetOf(llama, 'llama\x0c'); // general.architecture's value "llama" precedes the next key's length
-    expect(() => open(patched(llama, arch, [...Buffer.from('gemma')]))).toThrow(
-      /^dir\/m\.gguf: general\.architecture is "gemma": the architectures read are llama, qwen2, qwen3$/,
+    expect(() => open(patched(llama, arch, [...Buffer.from('mamba')]))).toThrow(
+      /^dir\/m\.gguf: general\.architecture is "mamba": the architectures read are llama, qwen2, qwen3, gemma, gemma2, gemma3$/,
     );
     const qwen = bytes('qwen2-bf16.gguf');
     const pre = offsetOf(qwen, 'qwen2\x15'); // tokenizer.ggml.pre's value
