@@ -152,6 +152,8 @@ def permute(w, heads):
 
 
 NAMES = {
+    "self_attn.qkv_proj": "attn_qkv",
+    "mlp.gate_up_proj": "ffn_up",
     "self_attn.q_proj": "attn_q",
     "self_attn.k_proj": "attn_k",
     "self_attn.v_proj": "attn_v",
@@ -239,6 +241,37 @@ def llama3_rope_factors(cfg):
     return np.array(factors, dtype=np.float32)
 
 
+def phi3_metadata(cfg):
+    """Phi3MiniModel.set_gguf_parameters: the rotated part of each head, the original context, and a
+    sliding window of 0 for none; LongRoPE's attention factor (its factors are tensors)."""
+    rotary = int(cfg.get("partial_rotary_factor", 1.0) * cfg["hidden_size"]) // cfg["num_attention_heads"]
+    meta = {
+        "phi3.rope.dimension_count": (U32, rotary),
+        "phi3.rope.scaling.original_context_length": (U32, cfg["original_max_position_embeddings"]),
+        "phi3.attention.sliding_window": (U32, cfg.get("sliding_window") or 0),
+    }
+    if cfg.get("rope_scaling"):
+        scale = cfg["max_position_embeddings"] / cfg["original_max_position_embeddings"]
+        attn = math.sqrt(1 + math.log(scale) / math.log(cfg["original_max_position_embeddings"])) if scale > 1 else 1.0
+        meta["phi3.rope.scaling.attn_factor"] = (F32, attn)
+    return meta
+
+
+def phi3_rope_factors(cfg):
+    s = cfg.get("rope_scaling")
+    if not s:
+        return []
+    return [
+        (
+            f"rope_factors_{which}.weight",
+            [len(s[f"{which}_factor"])],
+            "F32",
+            np.array(s[f"{which}_factor"], np.float32).tobytes(),
+        )
+        for which in ("long", "short")
+    ]
+
+
 def gemma_metadata(arch, cfg):
     """Gemma's keys as Gemma*Model.set_gguf_parameters writes them (head size always; soft-caps and the
     window when the config has them)."""
@@ -278,6 +311,8 @@ def model_metadata(arch, cfg, name):
         meta[f"{arch}.attention.value_length"] = (U32, head_dim)
     if arch.startswith("gemma"):
         meta.update(gemma_metadata(arch, cfg))
+    if arch == "phi3":
+        meta.update(phi3_metadata(cfg))
     return meta
 
 
@@ -310,7 +345,13 @@ def sentencepiece_vocab(src):
     }
 
 
-def sentencepiece_from_json(src):
+# Phi-3's own added tokens (its tokenizer.json's 32000-32010; llama.cpp looks some of them up by
+# text when it loads a phi3 vocabulary), put where the fixture's embedding has rows past its tokenizer.
+PHI3_ADDED = ["<|endoftext|>", "<|assistant|>", "<|placeholder1|>", "<|placeholder2|>", "<|placeholder3|>"]
+PHI3_ADDED += ["<|placeholder4|>", "<|system|>", "<|end|>", "<|placeholder5|>", "<|placeholder6|>", "<|user|>"]
+
+
+def sentencepiece_from_json(src, prefix=False, added=()):
     """A SentencePiece-style vocabulary from a tokenizer.json BPE with byte fallback (Gemma's): tokens,
     scores that order the merges (minus the rank of the first merge making each token), token types."""
     tj = json.load(open(os.path.join(HF, src, "tokenizer.json")))
@@ -327,17 +368,26 @@ def sentencepiece_from_json(src):
 
     tc = json.load(open(os.path.join(HF, src, "tokenizer_config.json")))
     ids = {t: i for i, t in enumerate(tokens)}
+    scores = [float(-1 - rank[t]) if t in rank else 0.0 for t in tokens]
+    types = [kind(i, t) for i, t in enumerate(tokens)]
+    # As convert_hf_to_gguf.py does, an embedding wider than the vocabulary gets unused [PADn] tokens.
+    vocab_size = json.load(open(os.path.join(HF, src, "config.json")))["vocab_size"]
+    for i in range(len(tokens), vocab_size):
+        tokens, scores, types = tokens + [f"[PAD{i}]"], scores + [-10000.0], types + [5]
+    first = len(vocab)
+    for i, text in enumerate(added):
+        tokens[first + i], scores[first + i], types[first + i] = text, -1000.0, 3
     return {
         "tokenizer.ggml.model": (STRING, "llama"),
         "tokenizer.ggml.pre": (STRING, "default"),
         "tokenizer.ggml.tokens": (ARRAY, (STRING, tokens)),
-        "tokenizer.ggml.scores": (ARRAY, (F32, [float(-1 - rank[t]) if t in rank else 0.0 for t in tokens])),
-        "tokenizer.ggml.token_type": (ARRAY, (I32, [kind(i, t) for i, t in enumerate(tokens)])),
+        "tokenizer.ggml.scores": (ARRAY, (F32, scores)),
+        "tokenizer.ggml.token_type": (ARRAY, (I32, types)),
         "tokenizer.ggml.bos_token_id": (U32, ids[tc["bos_token"]]),
         "tokenizer.ggml.eos_token_id": (U32, ids[tc["eos_token"]]),
         "tokenizer.ggml.unknown_token_id": (U32, unk),
         "tokenizer.ggml.add_bos_token": (BOOL, tc["add_bos_token"]),
-        "tokenizer.ggml.add_space_prefix": (BOOL, False),
+        **({} if prefix else {"tokenizer.ggml.add_space_prefix": (BOOL, False)}),
     }
 
 
@@ -386,6 +436,10 @@ def write_models(g):
     write_model("bpe-smollm.gguf", "qwen2-bf16", "qwen2", bpe_vocab("qwen2-bf16", "smollm", False))
     for arch, src in (("gemma", "gemma-bf16"), ("gemma2", "gemma2-bf16"), ("gemma3", "gemma3-bf16")):
         write_model(f"{src}.gguf", src, arch, sentencepiece_from_json(src))
+    for src in ("phi3-bf16", "phi35-longrope-bf16", "phi4-mini-bf16"):
+        cfg = json.load(open(os.path.join(HF, src, "config.json")))
+        vocab = sentencepiece_from_json(src, prefix=True, added=PHI3_ADDED)
+        write_model(f"{src}.gguf", src, "phi3", vocab, phi3_rope_factors(cfg))
     cfg = json.load(open(os.path.join(HF, "llama31-rope-scaled", "config.json")))
     factors = llama3_rope_factors(cfg)
     rope_freqs = ("rope_freqs.weight", [len(factors)], "F32", factors.tobytes())

@@ -31,6 +31,9 @@ const MODELS = [
   'gemma-bf16.gguf',
   'gemma2-bf16.gguf',
   'gemma3-bf16.gguf',
+  // Phi-3 without LongRoPE only: with it llama.cpp takes the long factors once its context (256 at
+  // least here) passes the original one, where the import reads the short ones.
+  'phi3-bf16.gguf',
 ];
 const TEXTS = [
   'Hello world',

@@ -7,7 +7,7 @@
 // layer by layer; what llama.cpp's architectures cannot compute is refused, naming the field,
 // because the file is read back as an import would read it and compared with the model.
 import type { ModelConfig } from '../../model/config.js';
-import { headSize } from '../../model/config.js';
+import { headSize, rotaryDims } from '../../model/config.js';
 import type { TransformerLM } from '../../model/transformer.js';
 import { ropeInverseFrequencies } from '../../tensor/ops/rope.js';
 import { HfBpeTokenizer, type HfBpeJSON } from '../../text/hf-bpe.js';
@@ -20,6 +20,8 @@ import { writeGguf, type GgufTensorToWrite, type GgufTyped } from './gguf-file.j
 import { ARCHITECTURES, GLOBAL_NAMES, openGgufModel, PRE_TOKENIZERS } from './gguf-model.js';
 
 export type GgufWeightType = 'F32' | 'F16' | 'BF16' | 'Q8_0';
+
+const EXPORTED = Object.keys(ARCHITECTURES).filter((a) => a !== 'phi3');
 
 export interface GgufExport {
   bytes: Uint8Array;
@@ -138,7 +140,7 @@ function modelMetadata(arch: string, c: ModelConfig): Array<[string, GgufTyped]>
     [`${arch}.attention.head_count_kv`, u32(c.kvHeads)],
     [`${arch}.rope.freq_base`, { type: 'f32', value: c.ropeBase }],
     [`${arch}.attention.layer_norm_rms_epsilon`, { type: 'f32', value: c.normEps }],
-    [`${arch}.rope.dimension_count`, u32(hd)],
+    [`${arch}.rope.dimension_count`, u32(rotaryDims(c))],
     [`${arch}.vocab_size`, u32(c.vocabSize)],
   ];
   if (hd * c.heads !== c.dModel)
@@ -175,11 +177,12 @@ export function exportGguf(lm: TransformerLM, tokenizer: Tokenizer, type: GgufWe
   const c = lm.config;
   // LongRoPE factors (from a GGUF's rope_freqs) are what GGUF stores; the family is the rest's.
   const family = exportFamily(c.ropeScaling?.type === 'longrope' ? { ...c, ropeScaling: null } : c);
-  // llama.cpp's architecture names are transformers' model types for these families.
-  const arch = family in ARCHITECTURES ? family : undefined;
+  // llama.cpp's architecture names are transformers' model types for these families. (Phi-3
+  // models export in Llama's layout, as to Hugging Face.)
+  const arch = EXPORTED.includes(family) ? family : undefined;
   if (!arch)
     throw new HfExportError(
-      `GGUF export writes llama.cpp's ${Object.keys(ARCHITECTURES).join(', ')} architectures; this model's layout is ${FAMILY_NAME[family]}'s`,
+      `GGUF export writes llama.cpp's ${EXPORTED.join(', ')} architectures; this model's layout is ${FAMILY_NAME[family]}'s`,
     );
   const notes: string[] = [];
   const tensors: GgufTensorToWrite[] = [];

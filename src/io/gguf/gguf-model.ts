@@ -3,7 +3,8 @@
 // that exists only as byte ranges — each tensor dequantized to float32, and Llama's query/key rows
 // put back from GGUF's rotary pairs into halves, when the Hugging Face import asks for it. So one
 // import path (its checks, notes, plans and export) serves both, and memory holds one tensor at a
-// time. Architectures: llama (Llama 1-3, Mistral, SmolLM, TinyLlama …), qwen2, qwen3, gemma, gemma2, gemma3.
+// time. Architectures: llama (Llama 1-3, Mistral, SmolLM, TinyLlama …), qwen2, qwen3, gemma, gemma2,
+// gemma3, phi3 (Phi-3, 3.5, Phi-4-mini).
 import { mergesFromScores } from '../../text/sentencepiece-model.js';
 import type { HfBpeJSON } from '../../text/hf-bpe.js';
 import { HfImportError } from '../hf/config.js';
@@ -32,6 +33,12 @@ const GEMMA2_LAYERS: Record<string, string> = {
   post_attention_norm: 'post_attention_layernorm',
   ffn_norm: 'pre_feedforward_layernorm',
   post_ffw_norm: 'post_feedforward_layernorm',
+};
+/** Phi-3's fused projections: query, key and value in one; gate and up in one (GGUF's ffn_up). */
+const PHI3_LAYERS: Record<string, string> = {
+  ...LLAMA_LAYERS,
+  attn_qkv: 'self_attn.qkv_proj',
+  ffn_up: 'mlp.gate_up_proj',
 };
 export const GLOBAL_NAMES: Record<string, string> = {
   'token_embd.weight': 'model.embed_tokens.weight',
@@ -66,7 +73,11 @@ export const ARCHITECTURES: Record<string, GgufArchitecture> = {
   gemma: arch('GemmaForCausalLM', 'gemma', { normShift: 1 }),
   gemma2: arch('Gemma2ForCausalLM', 'gemma2', { normShift: 1, layers: GEMMA2_LAYERS }),
   gemma3: arch('Gemma3ForCausalLM', 'gemma3_text', { normShift: 1, layers: GEMMA2_LAYERS }),
+  phi3: arch('Phi3ForCausalLM', 'phi3', { layers: PHI3_LAYERS }),
 };
+
+/** Tensors that are not weights: rotary factors (Llama 3.1's rope_freqs, Phi-3's LongRoPE pair). */
+const FACTOR_TENSORS = new Set(['rope_freqs.weight', 'rope_factors_long.weight', 'rope_factors_short.weight']);
 
 type Split = Pick<HfBpeJSON, 'splits' | 'normalizer' | 'ignoreMerges'>;
 const GPT2_SPLIT = "'s|'t|'re|'ve|'m|'ll|'d| ?\\p{L}+| ?\\p{N}+| ?[^\\s\\p{L}\\p{N}]+|\\s+(?!\\S)|\\s+";
@@ -158,7 +169,13 @@ class Metadata {
 }
 
 /** config.json as transformers would have it, from the architecture's metadata keys. */
-function hfConfig(md: Metadata, arch: string, tensors: Map<string, GgufTensorInfo>, vocab: number) {
+function hfConfig(
+  md: Metadata,
+  arch: string,
+  tensors: Map<string, GgufTensorInfo>,
+  vocab: number,
+  factors: Map<string, number[]>,
+) {
   const k = (key: string) => `${arch}.${key}`;
   const d = md.uint(k('embedding_length'));
   const heads = md.uint(k('attention.head_count'));
@@ -166,7 +183,7 @@ function hfConfig(md: Metadata, arch: string, tensors: Map<string, GgufTensorInf
   if (md.uint(k('attention.value_length'), headDim) !== headDim)
     throw new GgufError(`${md.source}: ${k('attention.value_length')} differs from the key length ${headDim}`);
   const rotary = md.uint(k('rope.dimension_count'), headDim);
-  if (rotary !== headDim)
+  if (rotary !== headDim && arch !== 'phi3')
     throw new GgufError(
       `${md.source}: ${k('rope.dimension_count')} is ${rotary}: partial rotary embeddings (of ${headDim}) are not read for ${arch}`,
     );
@@ -196,7 +213,35 @@ function hfConfig(md: Metadata, arch: string, tensors: Map<string, GgufTensorInf
     ...(arch === 'qwen2' && { use_sliding_window: false }),
     ...(arch === 'qwen3' && { attention_bias: false }),
     ...gemmaFields(md, arch, d / heads, headDim),
+    ...(arch === 'phi3' && phi3Fields(md, rotary / headDim, factors)),
     torch_dtype: 'float32',
+  };
+}
+
+/**
+ * Phi-3's: a rotated fraction of each head, a sliding window (0 for none, Phi-4's), and LongRoPE's
+ * factor pair as tensors — read for the original context as the Hugging Face import reads it, whose
+ * attention factor must be the one the file gives.
+ */
+function phi3Fields(md: Metadata, rotated: number, factors: Map<string, number[]>): Record<string, unknown> {
+  const context = md.uint('phi3.context_length'),
+    original = md.uint('phi3.rope.scaling.original_context_length', context);
+  const short = factors.get('rope_factors_short.weight'),
+    long = factors.get('rope_factors_long.weight');
+  if (short && long) {
+    const scale = context / original;
+    const expected = scale > 1 ? Math.sqrt(1 + Math.log(scale) / Math.log(original)) : 1;
+    const given = md.float('phi3.rope.scaling.attn_factor', expected);
+    if (Math.abs(given - expected) > 1e-6 * expected)
+      throw new GgufError(
+        `${md.source}: phi3.rope.scaling.attn_factor is ${given}, not LongRoPE's √(1 + ln(${context}/${original}) / ln ${original}) = ${expected}`,
+      );
+  }
+  return {
+    ...(rotated !== 1 && { partial_rotary_factor: rotated }),
+    sliding_window: md.uint('phi3.attention.sliding_window', 0) || null,
+    original_max_position_embeddings: original,
+    ...(short && long && { rope_scaling: { rope_type: 'longrope', short_factor: short, long_factor: long } }),
   };
 }
 
@@ -317,7 +362,7 @@ function hfName(name: string, layers: Record<string, string>, source: string): s
   const m = /^blk\.(\d+)\.([a-z_]+)\.(weight|bias)$/.exec(name);
   const module = m && layers[m[2]!];
   if (m && module) return `model.layers.${m[1]}.${module}.${m[3]}`;
-  if (name === 'rope_freqs.weight') return null;
+  if (FACTOR_TENSORS.has(name)) return null;
   throw new GgufError(
     `${source}: tensor "${name}" is not one this import reads${/_exps\./.test(name) ? ' (mixture-of-experts layers are not supported)' : ''}`,
   );
@@ -361,15 +406,17 @@ export function ggufDirectory(files: HfFileReader, file: string): GgufDirectory 
       `${source}: general.architecture is "${arch}": the architectures read are ${Object.keys(ARCHITECTURES).join(', ')}`,
     );
   const tok = tokenizerJson(md);
-  const config = hfConfig(md, arch, gguf.tensors, tok.vocab.length);
+  const factors = new Map(
+    [...gguf.tensors.values()]
+      .filter((t) => FACTOR_TENSORS.has(t.name))
+      .map((t) => [t.name, [...dequantize(t.type, read(t.start, t.end), t.shape[0]!)]]),
+  );
+  const config = hfConfig(md, arch, gguf.tensors, tok.vocab.length, factors);
+  const ropeFactors = factors.get('rope_freqs.weight') ?? null;
   const sources = new Map<string, Source>();
-  let ropeFactors: number[] | null = null;
   for (const info of gguf.tensors.values()) {
     const name = hfName(info.name, spec.layers, source);
-    if (name === null) {
-      ropeFactors = [...dequantize(info.type, read(info.start, info.end), info.shape[0]!)];
-      continue;
-    }
+    if (name === null) continue;
     // convert_hf_to_gguf.py permutes Llama's query/key biases as it does their weights.
     const q = /q_proj\.(weight|bias)$/.test(name),
       k = /k_proj\.(weight|bias)$/.test(name);
@@ -383,6 +430,10 @@ export function ggufDirectory(files: HfFileReader, file: string): GgufDirectory 
   const notes = [`read from GGUF (${arch}): ${types.join(', ')}, dequantized to float32`];
   if (spec.pairs) notes.push("query and key rows put back from GGUF's rotary pairs into transformers' halves");
   if (spec.normShift) notes.push("the norms' gains stored as 1 + w (llama.cpp's form) read back as Gemma's w");
+  if (factors.has('rope_factors_short.weight'))
+    notes.push(
+      "rope_factors_short/long.weight (Phi-3's LongRoPE) read for the original context, with the short factors, as the Hugging Face import reads them",
+    );
   if (ropeFactors)
     notes.push(
       "rope_freqs.weight (Llama 3.1's rope scaling, one factor per frequency) read as LongRoPE-style factors; an export to Hugging Face refuses it",

@@ -122,6 +122,9 @@ describe('models converted by convert_hf_to_gguf.py compute their Hugging Face l
     ['qwen2-bf16', 'Qwen2, bf16, Q/K/V biases, tied head'],
     ['qwen3-bf16', 'Qwen3, bf16, query/key norms, head size 16 over d 32'],
     ['llama31-rope-scaled', "Llama 3.1's rope scaling as rope_freqs factors, byte-level BPE"],
+    ['phi3-bf16', 'Phi-3: fused Q/K/V and gate/up, a sliding window of 16 over 24 positions'],
+    ['phi35-longrope-bf16', "Phi-3.5's LongRoPE factor tensors and attention factor"],
+    ['phi4-mini-bf16', 'Phi-4-mini: LongRoPE on the first 75% of each head'],
   ])('%s (%s)', (fixture) => {
     const model = open(bytes(`${fixture}.gguf`));
     const { ids, logits } = expected(fixture);
@@ -164,6 +167,7 @@ describe('what llama.cpp itself makes of the same files (scripts/llamacpp-refere
     ['gemma-bf16.gguf', 1e-2],
     ['gemma2-bf16.gguf', 1e-2],
     ['gemma3-bf16.gguf', 1e-2],
+    ['phi3-bf16.gguf', 1e-2],
   ])('%s: the same token ids, and next-token probabilities within %s', (file, tolerance) => {
     const ref = reference.models[file]!;
     const model = open(bytes(file));
@@ -180,13 +184,16 @@ describe('what llama.cpp itself makes of the same files (scripts/llamacpp-refere
 
 describe('the tokenizer from tokenizer.ggml.*, as the Hugging Face fixture tokenizes', () => {
   const texts = ['Hello world', 'To be, or not to be: that is the question.', "  it's 2024\n\nok ", 'naïve café 漢字'];
-  it.each(['llama-spm', 'qwen2-bf16', 'llama31-rope-scaled'])('%s, as its Hugging Face directory', (fixture) => {
-    const ours = open(bytes(`${fixture}.gguf`)).tokenizer;
-    const theirs = openHfModel(directoryReader(`${HF}${fixture}`)).tokenizer;
-    for (const t of texts) expect([...ours.encode(t)], t).toEqual([...theirs.encode(t)]);
-    expect(ours.bosId).toBe(theirs.bosId);
-    expect(ours.eosId).toBe(theirs.eosId);
-  });
+  it.each(['llama-spm', 'qwen2-bf16', 'llama31-rope-scaled', 'phi3-bf16'])(
+    '%s, as its Hugging Face directory',
+    (fixture) => {
+      const ours = open(bytes(`${fixture}.gguf`)).tokenizer;
+      const theirs = openHfModel(directoryReader(`${HF}${fixture}`)).tokenizer;
+      for (const t of texts) expect([...ours.encode(t)], t).toEqual([...theirs.encode(t)]);
+      expect(ours.bosId).toBe(theirs.bosId);
+      expect(ours.eosId).toBe(theirs.eosId);
+    },
+  );
 });
 
 describe('what it refuses, naming the file and the key or tensor', () => {
@@ -210,7 +217,7 @@ describe('what it refuses, naming the file and the key or tensor', () => {
   it('an architecture, a pre-tokenizer or a tensor type it does not read', () => {
     const arch = offsetOf(llama, 'llama\x0c'); // general.architecture's value "llama" precedes the next key's length
     expect(() => open(patched(llama, arch, [...Buffer.from('mamba')]))).toThrow(
-      /^dir\/m\.gguf: general\.architecture is "mamba": the architectures read are llama, qwen2, qwen3, gemma, gemma2, gemma3$/,
+      /^dir\/m\.gguf: general\.architecture is "mamba": the architectures read are llama, qwen2, qwen3, gemma, gemma2, gemma3, phi3$/,
     );
     const qwen = bytes('qwen2-bf16.gguf');
     const pre = offsetOf(qwen, 'qwen2\x15'); // tokenizer.ggml.pre's value
