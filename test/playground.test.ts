@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
+import { readGgufHeader } from '../src/io/gguf/gguf-file.js';
 import { exportOnnx } from '../src/io/onnx/decoder.js';
 import { TransformerLM } from '../src/model/transformer.js';
 import { noGrad } from '../src/tensor/tensor.js';
@@ -385,6 +386,21 @@ describe.skipIf(why !== null)('playground in Chromium', () => {
     await page.getByTestId('generate').click();
     await page.locator('[data-testid=gen-output][data-done=true]').waitFor({ timeout: 30_000 });
     expect(await page.getByTestId('gen-output').textContent()).toMatch(/^ROMEO: soft./s);
+    // Back out as GGUF: the same tensors, the matrices in F16, and it imports to the same model.
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      page.locator('[data-testid^=gguf-opened]').click(),
+    ]);
+    expect(download.suggestedFilename()).toMatch(/^shareformer-run-\d+-f16\.gguf$/);
+    const saved = join(SHOTS, 'downloaded-f16.gguf');
+    await download.saveAs(saved);
+    await expect
+      .poll(() => page.getByTestId('export-note').textContent())
+      .toMatch(/^GGUF: 0\.\d+ MB \(F16 ×16, F32 ×5\)$/);
+    const bytes = new Uint8Array(readFileSync(saved));
+    const original = new Uint8Array(readFileSync(file));
+    const names = (b: Uint8Array) => [...readGgufHeader((s, e) => b.slice(s, e), b.length, 'x').tensors.keys()].sort();
+    expect(names(bytes)).toEqual(names(original));
     await page.close();
   });
 
@@ -398,6 +414,11 @@ describe.skipIf(why !== null)('playground in Chromium', () => {
         .poll(() => page.getByTestId('backend').textContent())
         .toMatch(/wasm backend, 1 thread — single-threaded: the page is not cross-origin isolated/);
       await page.getByTestId('val-loss').filter({ hasText: /\d/ }).waitFor({ timeout: 60_000 });
+      // A run trained here has the page's character tokenizer, which llama.cpp has no type for.
+      await page.locator('[data-testid^=gguf-]').first().click();
+      await expect
+        .poll(() => page.getByTestId('export-error').textContent())
+        .toMatch(/^GGUF: .*(tokenizer is shareformer's char tokenizer|layout is GPT-2's)/);
       await page.close();
     } finally {
       site = saved;

@@ -1,14 +1,19 @@
 // Checkpoints in and out of the page: a run downloads as one zip of the CLI's checkpoint files
-// (`shareformer generate --checkpoint run.zip` reads it as is); an upload is a zip or the files.
+// (`shareformer generate --checkpoint run.zip` reads it as is) or as a GGUF file for llama.cpp; an
+// upload is a zip or the files.
 import { unzipSync, zipSync } from 'fflate';
 import { checkpointInZip } from 'shareformer';
 
 export function downloadZip(name: string, files: Array<[string, Uint8Array]>): void {
   const zip = zipSync(Object.fromEntries(files.map(([f, d]) => [`${name}/${f}`, d])), { level: 0 });
-  const url = URL.createObjectURL(new Blob([zip as Uint8Array<ArrayBuffer>], { type: 'application/zip' }));
+  downloadBytes(`${name}.zip`, zip, 'application/zip');
+}
+
+export function downloadBytes(file: string, bytes: Uint8Array, type = 'application/octet-stream'): void {
+  const url = URL.createObjectURL(new Blob([bytes as Uint8Array<ArrayBuffer>], { type }));
   const a = document.createElement('a');
   a.href = url;
-  a.download = `${name}.zip`;
+  a.download = file;
   a.click();
   setTimeout(() => URL.revokeObjectURL(url), 10_000);
 }

@@ -5,7 +5,7 @@ import { buildTokenizer, fmtInt, syntheticText, WorkerClient, type WorkerEvent }
 import shakespeare from '../../data/shakespeare-excerpt.txt?raw';
 import { renderAnalysis, renderDiagram } from './analysis-panel.js';
 import { LossChart } from './chart.js';
-import { downloadZip } from './checkpoint-io.js';
+import { downloadBytes, downloadZip } from './checkpoint-io.js';
 import { queryFromSettings, settingsFromQuery, type Settings } from './fields.js';
 import { mountGeneration } from './generation.js';
 import { mountOpenCheckpoint } from './open-checkpoint.js';
@@ -58,12 +58,30 @@ function redraw(): void {
   renderRunsTable($('runs'), [$('gen-run'), $('convert-from')], runs, active, {
     download: (r) =>
       void runs.files(r).then((files) => downloadZip(r.label.replace(/^#(\d+) .*/, 'shareformer-run-$1'), files)),
+    gguf: (r) => void ggufDownload(r),
     remove: (r) => void runs.remove(r).then(redraw),
     toggleDetails: (r) => {
       if (!runs.expanded.delete(r.id)) runs.expanded.add(r.id);
       redraw();
     },
   });
+}
+
+/** The run as an F16 GGUF file for llama.cpp, or why it cannot be one (a char tokenizer, a layout llama.cpp lacks). */
+async function ggufDownload(r: RunRecord): Promise<void> {
+  const error = $('export-error'),
+    note = $('export-note');
+  error.hidden = note.hidden = true;
+  try {
+    await runs.ensureInWorker(r);
+    const out = await client.gguf(r.id, 'F16');
+    downloadBytes(`${r.label.replace(/^#(\d+) .*/, 'shareformer-run-$1')}-f16.gguf`, out.bytes);
+    note.hidden = false;
+    note.textContent = `GGUF: ${(out.bytes.length / 1e6).toFixed(2)} MB (${out.types.join(', ')})${out.notes.length ? `; ${out.notes.join('; ')}` : ''}`;
+  } catch (e) {
+    error.hidden = false;
+    error.textContent = `GGUF: ${(e as Error).message}`;
+  }
 }
 
 // ---- training -------------------------------------------------------------------------------

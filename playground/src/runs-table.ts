@@ -1,4 +1,4 @@
-// The runs table (figures, status, download / remove) and the run pickers (generation, conversion),
+// The runs table (figures, status, download / GGUF / remove) and the run pickers (generation, conversion),
 // drawn from the page's runs.
 import { DEFAULT_CONFIG, fmtBytes, fmtInt, type ModelConfig } from 'shareformer';
 import type { Runs } from './runs.js';
@@ -6,6 +6,8 @@ import type { RunRecord } from './store.js';
 
 export interface RunActions {
   download(r: RunRecord): void;
+  /** The run as a GGUF file for llama.cpp. */
+  gguf(r: RunRecord): void;
   remove(r: RunRecord): void;
   toggleDetails(r: RunRecord): void;
 }
@@ -73,7 +75,10 @@ export function renderRunsTable(
     for (const c of cells) tr.insertCell().textContent = c;
     const cell = tr.insertCell();
     if (r.config) cell.append(button('config', () => actions.toggleDetails(r), `details-${r.id}`));
-    if (runs.hasModel(r)) cell.append(button('download', () => actions.download(r), `download-${r.id}`));
+    if (runs.hasModel(r)) {
+      cell.append(button('download', () => actions.download(r), `download-${r.id}`));
+      cell.append(button('gguf', () => actions.gguf(r), `gguf-${r.id}`));
+    }
     if (r !== active) cell.append(button('remove', () => actions.remove(r)));
     if (r.config && runs.expanded.has(r.id)) {
       const details = body.insertRow();

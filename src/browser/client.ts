@@ -1,5 +1,6 @@
 // The page's side of the shareformer Worker: typed requests, events to listeners, and promises
 // for the requests that have one answer (init, save, open, generate).
+import type { GgufWeightType } from '../io/gguf/gguf-export.js';
 import type { GenerationStats } from '../generate/generate.js';
 import type { RunInfo, WorkerEvent, WorkerRequest } from './protocol.js';
 
@@ -58,6 +59,14 @@ export class WorkerClient {
 
   save(run: string): Promise<Array<[string, Uint8Array]>> {
     return this.ask({ type: 'save', run }, (e) => (e.type === 'checkpoint' && e.run === run ? e.files : undefined));
+  }
+
+  /** The run as a GGUF file for llama.cpp (refused, with the reason, for layouts it cannot hold). */
+  gguf(
+    run: string,
+    ggufType: GgufWeightType = 'F16',
+  ): Promise<{ bytes: Uint8Array; types: string[]; notes: string[] }> {
+    return this.ask({ type: 'gguf', run, ggufType }, (e) => (e.type === 'gguf' && e.run === run ? e : undefined));
   }
 
   /**

@@ -1,5 +1,6 @@
 // The messages between a page and the shareformer Worker (worker.ts): what the page asks for and
 // what the worker reports. Plain structured-cloneable objects; tensors travel as Uint8Array files.
+import type { GgufWeightType } from '../io/gguf/gguf-export.js';
 import type { ModelConfig } from '../model/config.js';
 import type { GenerationStats } from '../generate/generate.js';
 import type { TrainConfig } from '../train/trainer.js';
@@ -50,7 +51,9 @@ export type WorkerRequest =
   | { type: 'pause' | 'resume' | 'stop' | 'save' | 'dispose'; run: string }
   | GenerateRequest
   | ConvertRequest
-  | { type: 'open'; run: string; label: string; files: Array<[string, Uint8Array]> };
+  | { type: 'open'; run: string; label: string; files: Array<[string, Uint8Array]> }
+  /** The run as one GGUF file for llama.cpp, its matrices stored as `ggufType`. */
+  | { type: 'gguf'; run: string; ggufType: GgufWeightType };
 
 /** What a run is, sent when it starts or is opened. */
 export interface RunInfo {
@@ -112,5 +115,6 @@ export type WorkerEvent =
   | { type: 'token'; run: string; text: string; kv: KvGauge }
   | { type: 'generated'; run: string; text: string; stats: GenerationStats }
   | { type: 'checkpoint'; run: string; files: Array<[string, Uint8Array]> }
+  | { type: 'gguf'; run: string; bytes: Uint8Array; types: string[]; notes: string[] }
   | { type: 'disposed'; run: string }
   | { type: 'error'; run?: string; request: WorkerRequest['type']; message: string };

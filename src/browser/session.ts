@@ -16,6 +16,7 @@ import {
 } from '../io/checkpoint-files.js';
 import { huggingFaceCheckpoint, isHuggingFaceDirectory } from '../io/hf/import.js';
 import { ggufCheckpoint, ggufFileName } from '../io/gguf/import.js';
+import { exportGguf, type GgufWeightType } from '../io/gguf/gguf-export.js';
 import { resolveConfig, withoutKvSharing, type ModelConfig } from '../model/config.js';
 import { kvCacheBytesHeld, type KVCache } from '../model/kvcache.js';
 import { kvBytesPerToken } from '../model/parameters.js';
@@ -99,6 +100,8 @@ export class Session {
           return this.save(req.run);
         case 'open':
           return this.open(req.run, req.label, req.files);
+        case 'gguf':
+          return this.gguf(req.run, req.ggufType);
         case 'dispose':
           this.runs.delete(req.run);
           this.post({ type: 'disposed', run: req.run });
@@ -341,6 +344,14 @@ export class Session {
       { type: 'checkpoint', run: name, files },
       files.map(([, d]) => d.buffer as ArrayBuffer),
     );
+  }
+
+  private gguf(name: string, type: GgufWeightType): void {
+    const run = this.get(name);
+    const out = exportGguf(run.lm, run.tokenizer, type);
+    this.post({ type: 'gguf', run: name, bytes: out.bytes, types: out.types, notes: out.notes }, [
+      out.bytes.buffer as ArrayBuffer,
+    ]);
   }
 
   private open(name: string, label: string, files: Array<[string, Uint8Array]>): void {
