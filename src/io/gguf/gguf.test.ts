@@ -238,3 +238,34 @@ describe('what it refuses, naming the file and the key or tensor', () => {
     );
   });
 });
+
+describe('damaged files: a clear error, never a crash from deep inside', () => {
+  // Bytes of the header flipped at random (seeded): every outcome is a model or an error that names
+  // the file — never a RangeError or TypeError from the parser's internals.
+  it.each(['llama-spm.gguf', 'qwen2-bf16.gguf', 'quants.gguf'])('%s, 300 random corruptions of its header', (name) => {
+    const original = bytes(name);
+    const headerEnd = Math.min(...[...header(original).tensors.values()].map((t) => t.start));
+    let seed = 12345;
+    const random = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+    const outcomes = new Map<string, number>();
+    for (let trial = 0; trial < 300; trial++) {
+      const b = original.slice();
+      for (let k = 0; k < 1 + Math.floor(random() * 3); k++)
+        b[Math.floor(random() * headerEnd)] = Math.floor(random() * 256);
+      try {
+        if (name === 'quants.gguf') header(b);
+        else open(b);
+        outcomes.set('read', (outcomes.get('read') ?? 0) + 1);
+      } catch (e) {
+        const err = e as Error;
+        expect(
+          ['GgufError', 'HfImportError', 'TokenizerError', 'ConfigError', 'SafetensorsError'],
+          err.message,
+        ).toContain(err.name);
+        expect(err.message).toMatch(/^(dir\/m\.gguf|x\.gguf|m\.gguf)|tokenizer|config/);
+        outcomes.set(err.name, (outcomes.get(err.name) ?? 0) + 1);
+      }
+    }
+    expect(outcomes.get('GgufError')).toBeGreaterThan(0);
+  });
+});
