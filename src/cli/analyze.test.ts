@@ -80,11 +80,33 @@ describe('shareformer analyze', () => {
     ],
     ['non-positive numbers', ['--preset', 'gpt2', '--context', '0'], /option '--context <n>' argument '0' is invalid/],
     ['a bad compare entry', ['--preset', 'gpt2', '--compare', 'cla'], /"cla" is not KEY=VALUE/],
-    ['no preset', [], /analyze needs --preset NAME, --config FILE or --checkpoint RUN/],
+    ['no preset', [], /analyze needs --preset NAME, --config FILE or --checkpoint PATH/],
   ])('%s', (_name, args, message) => {
     const r = cli(...args);
     expect(r.status).not.toBe(0);
     expect(r.stderr).toMatch(message);
     expect(r.stderr).not.toMatch(/\n\s+at /);
+  });
+});
+
+describe('shareformer analyze --checkpoint on models from elsewhere (config only, no weights read)', () => {
+  const FIXTURES = fileURLToPath(new URL('../../fixtures/', import.meta.url));
+  const parameters = (path: string) => JSON.parse(cli('--checkpoint', path, '--json').stdout).parameters.total;
+
+  it('a GGUF file and the Hugging Face directory it was converted from are the same model', () => {
+    expect(parameters(join(FIXTURES, 'gguf', 'qwen2-bf16.gguf'))).toBe(parameters(join(FIXTURES, 'hf', 'qwen2-bf16')));
+  });
+
+  it("compares sharing plans on a GGUF model's own shape", () => {
+    const r = cli(
+      '--checkpoint',
+      join(FIXTURES, 'gguf', 'gemma3-bf16.gguf'),
+      '--compare',
+      'none; share-kv=cla:2',
+      '--context',
+      '64',
+    );
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/^share-kv=cla:2 +68,528 .* 384 .* ×0\.75/m);
   });
 });

@@ -1,5 +1,11 @@
 // `shareformer analyze`: parameters, memory, KV cache and FLOPs of a preset or config with any
 // sharing flags, from the config alone; side-by-side plans with --compare, charts with --chart.
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+import { openGgufModel } from '../io/gguf/gguf-model.js';
+import { directoryReader } from '../io/hf/files-node.js';
+import { isHuggingFaceDirectory } from '../io/hf/import.js';
+import { openHfModel } from '../io/hf/model.js';
 import { Command, Option } from 'commander';
 import { analyze, scalingTable, type Dtype } from '../analyze/analyze.js';
 import { analyzerChart, costChart, kvChart, parametersChart, type PlanCurve } from '../analyze/charts.js';
@@ -55,17 +61,20 @@ export function analyzeCommand(): Command {
       '--chart <file>',
       'write charts (.svg, or .png): KV cache vs context, parameters vs depth, attention vs linear cost',
     )
-    .option('--checkpoint <run>', "a run or checkpoint directory: its config.json's model (weights are not read)")
+    .option(
+      '--checkpoint <path>',
+      'a run or checkpoint directory, a Hugging Face model directory or a GGUF file: its model, from config.json or the GGUF metadata (weights are not read)',
+    )
     .option('--json', 'print every figure as JSON');
   return cmd.action(async (opts: AnalyzeOpts) => {
     if (!opts.preset && !opts.config && !opts.checkpoint)
       throw new Error(
-        `analyze needs --preset NAME, --config FILE or --checkpoint RUN (presets: ${Object.keys(ANALYZER_PRESETS).join(', ')})`,
+        `analyze needs --preset NAME, --config FILE or --checkpoint PATH (presets: ${Object.keys(ANALYZER_PRESETS).join(', ')})`,
       );
     const preset: AnalyzerPreset = opts.preset
       ? analyzerPreset(opts.preset)
       : opts.checkpoint
-        ? { description: `checkpoint ${opts.checkpoint}`, config: readCheckpointConfig(opts.checkpoint) }
+        ? modelAt(opts.checkpoint)
         : { description: opts.config!, config: {} };
     const file = opts.config ? readConfigFile(opts.config) : {};
     const base = modelConfigFrom({ ...opts, context: undefined }, file, preset.config);
@@ -160,4 +169,26 @@ function defaultPlans(base: Partial<ModelConfig>, config: ModelConfig): PlanCurv
   add('cla:2', { shareKv: 'cla:2' });
   add('attention group:2', { shareAttention: 'group:2' });
   return out;
+}
+
+/** The model a path holds, from its config alone: a GGUF file, a Hugging Face directory, or a run. */
+function modelAt(path: string): AnalyzerPreset {
+  if (path.endsWith('.gguf') && existsSync(path) && statSync(path).isFile()) {
+    const reader = directoryReader(dirname(path));
+    try {
+      return { description: `GGUF ${path}`, config: openGgufModel(reader, basename(path)).config };
+    } finally {
+      reader.close();
+    }
+  }
+  const hfConfig = join(path, 'config.json');
+  if (existsSync(hfConfig) && isHuggingFaceDirectory(new Map([['config.json', readFileSync(hfConfig)]]))) {
+    const reader = directoryReader(path);
+    try {
+      return { description: `Hugging Face ${path}`, config: openHfModel(reader).config };
+    } finally {
+      reader.close();
+    }
+  }
+  return { description: `checkpoint ${path}`, config: readCheckpointConfig(path) };
 }
