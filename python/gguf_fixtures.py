@@ -330,6 +330,12 @@ def sentencepiece_vocab(src):
             2 if sp.IsUnknown(i) else 3 if sp.IsControl(i) else 5 if sp.IsUnused(i) else 6 if sp.IsByte(i) else 1
         )
     tc = json.load(open(os.path.join(HF, src, "tokenizer_config.json")))
+    unk = tokens.index(tc["unk_token"])
+    return {**spm_metadata(tokens, scores, types, tc, unk), "tokenizer.ggml.add_eos_token": (BOOL, tc["add_eos_token"])}
+
+
+def spm_metadata(tokens, scores, types, tc, unk):
+    """The "llama" (SentencePiece) vocabulary keys SpecialVocab and _set_vocab_sentencepiece write."""
     ids = {t: i for i, t in enumerate(tokens)}
     return {
         "tokenizer.ggml.model": (STRING, "llama"),
@@ -339,9 +345,8 @@ def sentencepiece_vocab(src):
         "tokenizer.ggml.token_type": (ARRAY, (I32, types)),
         "tokenizer.ggml.bos_token_id": (U32, ids[tc["bos_token"]]),
         "tokenizer.ggml.eos_token_id": (U32, ids[tc["eos_token"]]),
-        "tokenizer.ggml.unknown_token_id": (U32, ids[tc["unk_token"]]),
+        "tokenizer.ggml.unknown_token_id": (U32, unk),
         "tokenizer.ggml.add_bos_token": (BOOL, tc["add_bos_token"]),
-        "tokenizer.ggml.add_eos_token": (BOOL, tc["add_eos_token"]),
     }
 
 
@@ -367,7 +372,6 @@ def sentencepiece_from_json(src, prefix=False, added=()):
         return 2 if i == unk else 3 if i in special else 6 if len(t) == 6 and t.startswith("<0x") else 1
 
     tc = json.load(open(os.path.join(HF, src, "tokenizer_config.json")))
-    ids = {t: i for i, t in enumerate(tokens)}
     scores = [float(-1 - rank[t]) if t in rank else 0.0 for t in tokens]
     types = [kind(i, t) for i, t in enumerate(tokens)]
     # As convert_hf_to_gguf.py does, an embedding wider than the vocabulary gets unused [PADn] tokens.
@@ -377,18 +381,8 @@ def sentencepiece_from_json(src, prefix=False, added=()):
     first = len(vocab)
     for i, text in enumerate(added):
         tokens[first + i], scores[first + i], types[first + i] = text, -1000.0, 3
-    return {
-        "tokenizer.ggml.model": (STRING, "llama"),
-        "tokenizer.ggml.pre": (STRING, "default"),
-        "tokenizer.ggml.tokens": (ARRAY, (STRING, tokens)),
-        "tokenizer.ggml.scores": (ARRAY, (F32, scores)),
-        "tokenizer.ggml.token_type": (ARRAY, (I32, types)),
-        "tokenizer.ggml.bos_token_id": (U32, ids[tc["bos_token"]]),
-        "tokenizer.ggml.eos_token_id": (U32, ids[tc["eos_token"]]),
-        "tokenizer.ggml.unknown_token_id": (U32, unk),
-        "tokenizer.ggml.add_bos_token": (BOOL, tc["add_bos_token"]),
-        **({} if prefix else {"tokenizer.ggml.add_space_prefix": (BOOL, False)}),
-    }
+    meta = spm_metadata(tokens, scores, types, tc, unk)
+    return meta if prefix else {**meta, "tokenizer.ggml.add_space_prefix": (BOOL, False)}
 
 
 def bpe_vocab(src, pre, add_bos):

@@ -14,7 +14,7 @@ import { HfBpeTokenizer, type HfBpeJSON } from '../../text/hf-bpe.js';
 import type { Tokenizer } from '../../text/tokenizer.js';
 import { exportFamily, FAMILY_TENSORS, HfExportError, sameComputation } from '../hf/export.js';
 import { fromBuffers } from '../hf/model.js';
-import { FAMILY_NAME } from '../hf/tensors.js';
+import { FAMILY_NAME, reorderRotaryRows } from '../hf/tensors.js';
 import { GGML_TYPES, quantize } from './dequantize.js';
 import { writeGguf, type GgufTensorToWrite, type GgufTyped } from './gguf-file.js';
 import { ARCHITECTURES, GLOBAL_NAMES, openGgufModel, PRE_TOKENIZERS } from './gguf-model.js';
@@ -40,20 +40,6 @@ function ggufName(hf: string, layers: Record<string, string>): string {
   const module = m && Object.keys(layers).find((g) => layers[g] === m[2]);
   if (!m || !module) throw new HfExportError(`GGUF has no tensor for "${hf}"`);
   return `blk.${m[1]}.${module}.${m[3]}`;
-}
-
-/** transformers' rotate-half rows → GGUF's adjacent pairs, head by head (unpair's inverse). */
-function pair(m: Float32Array, heads: number, cols: number): Float32Array {
-  const rows = m.length / cols,
-    size = rows / heads,
-    out = new Float32Array(m.length);
-  for (let r = 0; r < rows; r++) {
-    const head = Math.floor(r / size),
-      i = r % size;
-    const to = head * size + 2 * (i % (size / 2)) + Math.floor(i / (size / 2));
-    out.set(m.subarray(r * cols, (r + 1) * cols), to * cols);
-  }
-  return out;
 }
 
 /** Llama 3.1's rescaling as the per-frequency factors convert_hf_to_gguf.py stores in rope_freqs. */
@@ -192,8 +178,9 @@ export function exportGguf(lm: TransformerLM, tokenizer: Tokenizer, type: GgufWe
     let data = t.data as Float32Array;
     const cols = t.shape.length > 1 ? t.shape[1]! : 1;
     const spec = ARCHITECTURES[arch]!;
+    // transformers' rotate-half rows → GGUF's adjacent pairs, as GPT-J's are written.
     if (spec.pairs && /\.(q|k)_proj\.(weight|bias)$/.test(hf))
-      data = pair(data, hf.includes('.q_proj.') ? c.heads : c.kvHeads, cols);
+      data = reorderRotaryRows(data, headSize(c), cols, headSize(c), true);
     if (spec.normShift && hf.endsWith('norm.weight')) data = data.map((v) => v + spec.normShift);
     // Norms and biases stay F32, as convert_hf_to_gguf.py keeps them; Q8_0 needs rows of 32s.
     let stored: GgufWeightType = t.shape.length === 1 ? 'F32' : type;

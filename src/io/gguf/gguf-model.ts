@@ -9,6 +9,7 @@ import { mergesFromScores } from '../../text/sentencepiece-model.js';
 import type { HfBpeJSON } from '../../text/hf-bpe.js';
 import { HfImportError } from '../hf/config.js';
 import { openHfModel, type HfFileReader, type HfModel } from '../hf/model.js';
+import { reorderRotaryRows } from '../hf/tensors.js';
 import { hfTokenizerFiles } from '../hf/tokenizer-files.js';
 import { dequantize, ggmlTypeName } from './dequantize.js';
 import { GgufError, readGgufHeader, type GgufFile, type GgufTensorInfo, type GgufValue } from './gguf-file.js';
@@ -368,20 +369,6 @@ function hfName(name: string, layers: Record<string, string>, source: string): s
   );
 }
 
-/** GGUF's adjacent rotary pairs → transformers' halves, head by head: row 2i + h of a head → row h·size/2 + i. */
-function unpair(m: Float32Array, heads: number, cols: number): Float32Array {
-  const rows = m.length / cols,
-    size = rows / heads,
-    out = new Float32Array(m.length);
-  for (let r = 0; r < rows; r++) {
-    const head = Math.floor(r / size),
-      i = r % size;
-    const to = head * size + (i % 2) * (size / 2) + (i >> 1);
-    out.set(m.subarray(r * cols, (r + 1) * cols), to * cols);
-  }
-  return out;
-}
-
 export interface GgufDirectory {
   /** The files a Hugging Face import reads, made from the GGUF file on request. */
   reader: HfFileReader;
@@ -484,7 +471,12 @@ function virtualSafetensors(sources: Map<string, Source>, read: (start: number, 
       if (!s) throw new Error(`GGUF: bytes ${start}-${end} of the virtual model.safetensors are not one tensor`);
       const count = s.info.shape.reduce((a, b) => a * b, 1);
       let values = dequantize(s.info.type, read(s.info.start, s.info.end), count);
-      if (s.unpairHeads) values = unpair(values, s.unpairHeads, s.info.shape[1] ?? 1);
+      // GGUF's adjacent rotary pairs → transformers' halves, as GPT-J's are read.
+      if (s.unpairHeads) {
+        const cols = s.info.shape[1] ?? 1;
+        const size = values.length / cols / s.unpairHeads;
+        values = reorderRotaryRows(values, size, cols, size);
+      }
       if (s.shift) for (let i = 0; i < values.length; i++) values[i] = values[i]! - s.shift;
       return new Uint8Array(values.buffer);
     },
