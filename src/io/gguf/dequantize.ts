@@ -127,10 +127,10 @@ const q3_K: Dequantize = (b, at, out, o) => {
   }
 };
 
-/** The k-quants' 6-bit scale and min of sub-block j from their 12 packed bytes (get_scale_min_k4). */
-function scaleMin(b: Uint8Array, at: number, j: number): [number, number] {
-  if (j < 4) return [b[at + j]! & 63, b[at + j + 4]! & 63];
-  return [(b[at + j + 4]! & 15) | ((b[at + j - 4]! >> 6) << 4), (b[at + j + 4]! >> 4) | ((b[at + j]! >> 6) << 4)];
+/** The k-quants' 6-bit scale (min: true, its min) of sub-block j, from their 12 packed bytes (get_scale_min_k4). */
+function scaleMin(b: Uint8Array, at: number, j: number, min: boolean): number {
+  if (j < 4) return b[at + j + (min ? 4 : 0)]! & 63;
+  return min ? (b[at + j + 4]! >> 4) | ((b[at + j]! >> 6) << 4) : (b[at + j + 4]! & 15) | ((b[at + j - 4]! >> 6) << 4);
 }
 
 /**
@@ -145,14 +145,24 @@ const q45_K =
       dmin = half(b, at + 2),
       values = at + (fifth ? 48 : 16);
     for (let g = 0; g < 4; g++) {
-      const [s1, m1] = scaleMin(b, at + 4, 2 * g),
-        [s2, m2] = scaleMin(b, at + 4, 2 * g + 1);
+      // Products of an f16 and a 6-bit integer: exact, as in ggml's float32.
+      const d1 = d * scaleMin(b, at + 4, 2 * g, false),
+        m1 = dmin * scaleMin(b, at + 4, 2 * g, true),
+        d2 = d * scaleMin(b, at + 4, 2 * g + 1, false),
+        m2 = dmin * scaleMin(b, at + 4, 2 * g + 1, true);
       const q = values + 32 * g,
         y = o + 64 * g;
+      if (!fifth) {
+        for (let l = 0; l < 32; l++) {
+          out[y + l] = d1 * (b[q + l]! & 15) - m1;
+          out[y + l + 32] = d2 * (b[q + l]! >> 4) - m2;
+        }
+        continue;
+      }
       for (let l = 0; l < 32; l++) {
-        const h = fifth ? b[at + 16 + l]! >> (2 * g) : 0;
-        out[y + l] = d * s1 * ((b[q + l]! & 15) + (h & 1) * 16) - dmin * m1;
-        out[y + l + 32] = d * s2 * ((b[q + l]! >> 4) + ((h >> 1) & 1) * 16) - dmin * m2;
+        const h = b[at + 16 + l]! >> (2 * g);
+        out[y + l] = d1 * ((b[q + l]! & 15) + (h & 1) * 16) - m1;
+        out[y + l + 32] = d2 * ((b[q + l]! >> 4) + ((h >> 1) & 1) * 16) - m2;
       }
     }
   };
