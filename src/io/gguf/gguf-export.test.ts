@@ -38,7 +38,7 @@ describe('quantization, as ggml does it', () => {
   const quants = bytes('quants.gguf');
   const file = header(quants);
   const x = values(file, quants, 'f32');
-  it.each(['F16', 'BF16', 'Q8_0'] as const)('%s: the bytes ggml_quantize_chunk wrote', (type) => {
+  it.each(['F16', 'BF16', 'Q8_0', 'Q4_0'] as const)('%s: the bytes ggml_quantize_chunk wrote', (type) => {
     const t = file.tensors.get(type.toLowerCase())!;
     expect(quantize(type, x)).toEqual(quants.slice(t.start, t.end));
   });
@@ -76,6 +76,20 @@ describe('import → export → import', () => {
     const ids = Int32Array.from(model.tokenizer.encode(texts[1]!));
     const logits = (m: TransformerLM) => noGrad(() => m.forward(ids, 1)).data;
     expect(logits(load(back))).toEqual(logits(lm));
+  });
+
+  it('Q4_0: the matrices in 4-bit blocks, the output head Q8_0, the rest F16 — read back as ggml dequantizes them', () => {
+    const model = open(bytes('llama-spm.gguf'));
+    const out = exportGguf(load(model), model.tokenizer, 'Q4_0');
+    expect(out.types).toEqual(['Q4_0 ×13', 'F32 ×5', 'F16 ×2', 'Q8_0 ×1']);
+    const back = open(out.bytes).read('layers.0.attn.q.weight'),
+      ref = model.read('layers.0.attn.q.weight');
+    const worst = back.reduce((m, v, i) => Math.max(m, Math.abs(v - ref[i]!)), 0);
+    // A block's step is max|x| / 8 and its levels run from −8 to 7 steps, so a value of the opposite
+    // sign to the largest is clipped by at most one step; the rest move by at most half of one.
+    const scale = ref.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
+    expect(worst).toBeGreaterThan(0);
+    expect(worst).toBeLessThanOrEqual(scale / 8 + 1e-6);
   });
 
   it('Q8_0: the matrices in blocks of 32, the rest F16, the norms F32 — and the model within Q8_0 of the original', () => {

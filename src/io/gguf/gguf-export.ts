@@ -2,7 +2,7 @@
 // Llama, Qwen2, Qwen3 and Gemma 1-3 layouts as convert_hf_to_gguf.py writes them — its tensor names
 // and metadata keys, Llama's query/key rows permuted into rotary pairs, Gemma's norm gains as 1 + w,
 // norms and biases in F32, the
-// matrices in F32, F16, BF16 or Q8_0 (ggml's reference rounding), Llama 3.1's rope scaling as a
+// matrices in F32, F16, BF16, Q8_0 or Q4_0 (ggml's reference rounding), Llama 3.1's rope scaling as a
 // rope_freqs tensor, the vocabulary as tokenizer.ggml.*. Cross-layer weight sharing is written out
 // layer by layer; what llama.cpp's architectures cannot compute is refused, naming the field,
 // because the file is read back as an import would read it and compared with the model.
@@ -19,7 +19,7 @@ import { GGML_TYPES, quantize } from './dequantize.js';
 import { writeGguf, type GgufTensorToWrite, type GgufTyped } from './gguf-file.js';
 import { ARCHITECTURES, GLOBAL_NAMES, openGgufModel, PRE_TOKENIZERS } from './gguf-model.js';
 
-export type GgufWeightType = 'F32' | 'F16' | 'BF16' | 'Q8_0';
+export type GgufWeightType = 'F32' | 'F16' | 'BF16' | 'Q8_0' | 'Q4_0';
 
 const EXPORTED = Object.keys(ARCHITECTURES).filter((a) => a !== 'phi3');
 
@@ -182,9 +182,11 @@ export function exportGguf(lm: TransformerLM, tokenizer: Tokenizer, type: GgufWe
     if (spec.pairs && /\.(q|k)_proj\.(weight|bias)$/.test(hf))
       data = reorderRotaryRows(data, headSize(c), cols, headSize(c), true);
     if (spec.normShift && hf.endsWith('norm.weight')) data = data.map((v) => v + spec.normShift);
-    // Norms and biases stay F32, as convert_hf_to_gguf.py keeps them; Q8_0 needs rows of 32s.
-    let stored: GgufWeightType = t.shape.length === 1 ? 'F32' : type;
-    if (stored === 'Q8_0' && cols % 32 !== 0) (stored = 'F16'), fallback++;
+    // Norms and biases stay F32, as convert_hf_to_gguf.py keeps them; with Q4_0 the output head is
+    // Q8_0 (llama-quantize keeps it finer too); blocks of 32 need rows of 32s.
+    let stored: GgufWeightType =
+      t.shape.length === 1 ? 'F32' : type === 'Q4_0' && hf === 'lm_head.weight' ? 'Q8_0' : type;
+    if ((stored === 'Q8_0' || stored === 'Q4_0') && cols % 32 !== 0) (stored = 'F16'), fallback++;
     tensors.push({
       name: ggufName(hf, ARCHITECTURES[arch]!.layers),
       shape: t.shape,
@@ -200,7 +202,7 @@ export function exportGguf(lm: TransformerLM, tokenizer: Tokenizer, type: GgufWe
       notes.push("Llama 3.1's rope scaling is written as rope_freqs factors, as convert_hf_to_gguf.py writes it");
   }
   if (fallback > 0)
-    notes.push(`${fallback} matrices whose rows do not split into Q8_0's blocks of 32 are stored as F16`);
+    notes.push(`${fallback} matrices whose rows do not split into ${type}'s blocks of 32 are stored as F16`);
   const shares = [lm.plan.attnSet, lm.plan.ffnSet].some((sets) => sets.some((set, i) => set !== i));
   if (shares) notes.push('cross-layer weight sharing is written out layer by layer (GGUF has no shared tensors)');
   const bytes = writeGguf([...modelMetadata(arch, c), ...tokenizerMetadata(tokenizer)], tensors);
