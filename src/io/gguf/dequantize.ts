@@ -289,7 +289,10 @@ function quantizeQ4_0(x: Float32Array): Uint8Array {
       max = 0;
     for (let j = 0; j < 32; j++) {
       const v = x[b * 32 + j]!;
-      if (amax < Math.abs(v)) (amax = Math.abs(v)), (max = v);
+      if (amax < Math.abs(v)) {
+        amax = Math.abs(v);
+        max = v;
+      }
     }
     const d = f(max / -8),
       id = d ? f(1 / d) : 0;

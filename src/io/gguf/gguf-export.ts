@@ -57,7 +57,9 @@ function ropeFactors(c: ModelConfig): Float32Array | null {
 function tokenTypes(j: HfBpeJSON): number[] {
   const types = j.vocab.map(() => 1);
   if (j.mode === 'sentencepiece' && j.byteFallback !== false)
-    j.vocab.forEach((t, i) => /^<0x[0-9A-F]{2}>$/.test(t) && (types[i] = 6));
+    j.vocab.forEach((t, i) => {
+      if (/^<0x[0-9A-F]{2}>$/.test(t)) types[i] = 6;
+    });
   for (const t of j.added ?? []) types[t.id] = 4;
   for (const id of j.special) types[id] = 3;
   if (j.unkId !== null && j.unkId !== undefined) types[j.unkId] = 2;
@@ -71,7 +73,9 @@ function tokenTypes(j: HfBpeJSON): number[] {
  */
 function scoresFromMerges(j: HfBpeJSON): number[] {
   const rank = new Map<string, number>();
-  j.merges.forEach(([a, b], r) => rank.has(a + b) || rank.set(a + b, r));
+  j.merges.forEach(([a, b], r) => {
+    if (!rank.has(a + b)) rank.set(a + b, r);
+  });
   return j.vocab.map((t) => (rank.has(t) ? -1 - rank.get(t)! : 0));
 }
 
@@ -186,7 +190,10 @@ export function exportGguf(lm: TransformerLM, tokenizer: Tokenizer, type: GgufWe
     // Q8_0 (llama-quantize keeps it finer too); blocks of 32 need rows of 32s.
     let stored: GgufWeightType =
       t.shape.length === 1 ? 'F32' : type === 'Q4_0' && hf === 'lm_head.weight' ? 'Q8_0' : type;
-    if ((stored === 'Q8_0' || stored === 'Q4_0') && cols % 32 !== 0) (stored = 'F16'), fallback++;
+    if ((stored === 'Q8_0' || stored === 'Q4_0') && cols % 32 !== 0) {
+      stored = 'F16';
+      fallback++;
+    }
     tensors.push({
       name: ggufName(hf, ARCHITECTURES[arch]!.layers),
       shape: t.shape,

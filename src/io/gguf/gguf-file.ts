@@ -256,30 +256,25 @@ class Writer {
   }
 }
 
+/** GGUF's value types (gguf.md) for what is written here. */
+const TYPE_CODE = { u32: 4, f32: 6, bool: 7, string: 8, strings: 8, f32s: 6, i32s: 5 } as const;
+
 function writeValue(w: Writer, v: GgufTyped): void {
-  const array = (inner: number, n: number) => (w.u32(9), w.u32(inner), w.u64(n));
-  switch (v.type) {
-    case 'u32':
-      return (w.u32(4), w.u32(v.value));
-    case 'f32':
-      return (w.u32(6), w.f32(v.value));
-    case 'bool':
-      return (w.u32(7), w.bytes(new Uint8Array([v.value ? 1 : 0])));
-    case 'string':
-      return (w.u32(8), w.string(v.value));
-    case 'strings':
-      array(8, v.value.length);
-      for (const s of v.value) w.string(s);
-      return;
-    case 'f32s':
-      array(6, v.value.length);
-      for (const x of v.value) w.f32(x);
-      return;
-    case 'i32s':
-      array(5, v.value.length);
-      for (const x of v.value) w.i32(x);
-      return;
-  }
+  const code = TYPE_CODE[v.type];
+  if (Array.isArray(v.value)) {
+    w.u32(9);
+    w.u32(code);
+    w.u64(v.value.length);
+  } else w.u32(code);
+  const one = (x: number | boolean | string) => {
+    if (v.type === 'u32') w.u32(x as number);
+    else if (v.type === 'f32' || v.type === 'f32s') w.f32(x as number);
+    else if (v.type === 'i32s') w.i32(x as number);
+    else if (v.type === 'bool') w.bytes(new Uint8Array([x ? 1 : 0]));
+    else w.string(x as string);
+  };
+  if (Array.isArray(v.value)) for (const x of v.value as ReadonlyArray<number | string>) one(x);
+  else one(v.value as number | boolean | string);
 }
 
 /** A GGUF version 3 file: the metadata in order, then the tensor infos, then each tensor's data aligned. */

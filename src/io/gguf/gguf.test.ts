@@ -171,7 +171,9 @@ describe('what llama.cpp itself makes of the same files (scripts/llamacpp-refere
   ])('%s: the same token ids, and next-token probabilities within %s', (file, tolerance) => {
     const ref = reference.models[file]!;
     const model = open(bytes(file));
-    reference.texts.forEach((t, i) => expect([...model.tokenizer.encode(t)], t).toEqual(ref.tokens[i]));
+    reference.texts.forEach((t, i) => {
+      expect([...model.tokenizer.encode(t)], t).toEqual(ref.tokens[i]);
+    });
     expect(worstGap(logitsOf(model, ref.ids), model.config.vocabSize, ref.top)).toBeLessThan(tolerance);
   });
 
@@ -246,7 +248,10 @@ describe('damaged files: a clear error, never a crash from deep inside', () => {
     const original = bytes(name);
     const headerEnd = Math.min(...[...header(original).tensors.values()].map((t) => t.start));
     let seed = 12345;
-    const random = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+    const random = () => {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      return seed / 2 ** 31;
+    };
     const outcomes = new Map<string, number>();
     for (let trial = 0; trial < 300; trial++) {
       const b = original.slice();
