@@ -50,12 +50,14 @@ function scaled(line: string): string {
 }
 
 beforeAll(() => {
-  // The files the README takes for granted: the user's text, held-out text, a baseline run and a
-  // Hugging Face GPT-2 directory (a 2-layer one with GPT-2's layout and tokenizer files).
+  // The files the README takes for granted: the user's text, held-out text, a baseline run, a
+  // Hugging Face GPT-2 directory (a 2-layer one with GPT-2's layout and tokenizer files) and a
+  // downloaded Qwen2.5 GGUF (a 2-layer qwen2 one with a byte-level vocabulary).
   const text = readFileSync(join(repo, 'data', 'shakespeare-excerpt.txt'), 'utf8');
   writeFileSync(join(scratch, 'input.txt'), text.slice(0, 30_000));
   writeFileSync(join(scratch, 'other.txt'), text.slice(30_000, 36_000));
   cpSync(join(repo, 'fixtures', 'hf', 'gpt2-hub'), join(scratch, 'gpt2'), { recursive: true });
+  cpSync(join(repo, 'fixtures', 'gguf', 'qwen2-bf16.gguf'), join(scratch, 'qwen2.5-0.5b-instruct-q4_k_m.gguf'));
   mkdirSync(join(scratch, 'runs'));
   const base = sh(scaled('npx shareformer train --data input.txt --preset medium --steps 2000 --out runs/base'));
   if (base.status !== 0) throw new Error(`training the walkthrough's baseline failed:\n${base.stderr}`);
