@@ -107,6 +107,16 @@ describe('import → export → import', () => {
   });
 });
 
+describe('values GGUF keeps in float32', () => {
+  it('a norm epsilon of 1e-5 (not a float32) is written as float32 and read back as 1e-5', () => {
+    const llama = open(bytes('llama-spm.gguf'));
+    const lm = new TransformerLM(resolveConfig({ ...llama.config, normEps: 1e-5, ropeBase: 500000 }), null);
+    const back = open(exportGguf(lm, llama.tokenizer).bytes).config;
+    expect(back.normEps).toBe(1e-5);
+    expect(back.ropeBase).toBe(500000);
+  });
+});
+
 describe('a model shareformer made share, for llama.cpp', () => {
   // scripts/llamacpp-reference.mjs wrote it with this exporter (llama-spm converted to one set of
   // weights for both layers and one K/V head), and llama.cpp's probabilities for it are matched in

@@ -136,10 +136,19 @@ class Metadata {
       this.fail(key, `is ${String(v)}, not a non-negative integer`);
     return n;
   }
+  /**
+   * A float, as the decimal it was written from: GGUF keeps float32, so 1e-5 comes back as
+   * 9.99999975e-6, and the shortest decimal that rounds to the same float32 is what config.json
+   * said (the same float32 either way, which is what llama.cpp computes with).
+   */
   float(key: string, fallback?: number): number {
     const v = this.m.get(key);
     if (v === undefined) return fallback ?? this.fail(key, 'is missing');
     if (typeof v !== 'number' || !Number.isFinite(v)) this.fail(key, `is ${String(v)}, not a finite number`);
+    for (let digits = 1; digits < 17; digits++) {
+      const decimal = Number(v.toPrecision(digits));
+      if (Math.fround(decimal) === v) return decimal;
+    }
     return v;
   }
   bool(key: string, fallback: boolean): boolean {
