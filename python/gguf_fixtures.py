@@ -206,9 +206,9 @@ def model_tensors(src, arch, cfg, g=None, quant=None):
     for name, t in read_safetensors(os.path.join(HF, src, "model.safetensors")).items():
         if arch.startswith("gemma") and name.endswith("norm.weight"):
             t = t + 1  # Gemma's norms scale by 1 + w; GGUF stores 1 + w, added in the stored dtype as convert does
-        if arch == "llama" and name.endswith("q_proj.weight"):
+        if arch in ("llama", "smollm3") and name.endswith("q_proj.weight"):
             t = permute(t, heads)
-        if arch == "llama" and name.endswith("k_proj.weight"):
+        if arch in ("llama", "smollm3") and name.endswith("k_proj.weight"):
             t = permute(t, kv)
         if t.dim() == 1:  # convert_hf_to_gguf.py keeps norms and biases in F32 (ggml adds no bf16 to f32)
             t = t.float()
@@ -428,6 +428,9 @@ def write_models(g):
     # none of them of digits, the three splits give the same ids on the sample texts.)
     write_model("bpe-gpt-2.gguf", "qwen2-bf16", "qwen2", bpe_vocab("qwen2-bf16", "gpt-2", False))
     write_model("bpe-smollm.gguf", "qwen2-bf16", "qwen2", bpe_vocab("qwen2-bf16", "smollm", False))
+    # SmolLM3: Llama's layout (its rows permuted too) with every fourth layer without RoPE, which
+    # llama.cpp fixes rather than stores. The fixture's vocabulary splits as Qwen2's does.
+    write_model("smollm3-bf16.gguf", "smollm3-bf16", "smollm3", bpe_vocab("smollm3-bf16", "qwen2", False))
     for arch, src in (("gemma", "gemma-bf16"), ("gemma2", "gemma2-bf16"), ("gemma3", "gemma3-bf16")):
         write_model(f"{src}.gguf", src, arch, sentencepiece_from_json(src))
     for src in ("phi3-bf16", "phi35-longrope-bf16", "phi4-mini-bf16"):

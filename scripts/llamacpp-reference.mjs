@@ -37,6 +37,7 @@ const MODELS = [
   // Phi-3 without LongRoPE only: with it llama.cpp takes the long factors once its context (256 at
   // least here) passes the original one, where the import reads the short ones.
   'phi3-bf16.gguf',
+  'smollm3-bf16.gguf',
 ];
 const TEXTS = [
   'Hello world',

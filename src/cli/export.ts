@@ -24,7 +24,7 @@ export function exportCommand(): Command {
   return new Command('export')
     .summary('export a checkpoint to Hugging Face (--to hf), ONNX (--to onnx) or llama.cpp (--to gguf)')
     .description(
-      'export a checkpoint for other tools: --to hf writes a Hugging Face model directory in the stock layout that matches the config (GPT-2, GPT-Neo, OPT, GPT-NeoX, Phi, GPT-J, Falcon, Falcon-RW, StableLM, Cohere, Granite, SmolLM3, OLMo, OLMo 2, Nemotron, Cohere2, StarCoder and StarCoder2, BLOOM, MPT, Llama/Mistral, Qwen2/3, GLM-4, Gemma 1/2/3); --to onnx writes one ONNX decoder file with a KV cache, for onnxruntime (any sharing plan); --to gguf writes one GGUF file for llama.cpp (its llama, qwen2, qwen3, gemma, gemma2 and gemma3 architectures; weight sharing written out layer by layer)',
+      'export a checkpoint for other tools: --to hf writes a Hugging Face model directory in the stock layout that matches the config (GPT-2, GPT-Neo, OPT, GPT-NeoX, Phi, GPT-J, Falcon, Falcon-RW, StableLM, Cohere, Granite, SmolLM3, OLMo, OLMo 2, Nemotron, Cohere2, StarCoder and StarCoder2, BLOOM, MPT, Llama/Mistral, Qwen2/3, GLM-4, Gemma 1/2/3); --to onnx writes one ONNX decoder file with a KV cache, for onnxruntime (any sharing plan); --to gguf writes one GGUF file for llama.cpp (its llama, qwen2, qwen3, gemma, gemma2, gemma3 and smollm3 architectures; weight sharing written out layer by layer)',
     )
     .requiredOption('--checkpoint <run>', 'run directory, checkpoint directory, or a .zip of one')
     .addOption(

@@ -331,7 +331,7 @@ describe('export --to gguf', () => {
     const r = cli('export', '--checkpoint', run, '--to', 'gguf', '--out', join(root, 'gpt2.gguf'));
     expect(r.status).not.toBe(0);
     expect(r.stderr).toMatch(
-      /^shareformer: GGUF export writes llama\.cpp's llama, qwen2, qwen3, gemma, gemma2, gemma3 architectures; this model's layout is GPT-2's$/m,
+      /^shareformer: GGUF export writes llama\.cpp's llama, qwen2, qwen3, gemma, gemma2, gemma3, smollm3 architectures; this model's layout is GPT-2's$/m,
     );
   });
 });

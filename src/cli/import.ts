@@ -1,5 +1,5 @@
 // `shareformer import`: a Hugging Face model directory (GPT-2, Llama, Mistral, Qwen2, Qwen3, Phi-3, Gemma 3 …)
-// or a GGUF file (llama.cpp's: llama, qwen2, qwen3, gemma, gemma2, gemma3, phi3) → a shareformer checkpoint that eval, generate, train --init-from and analyze --checkpoint use as
+// or a GGUF file (llama.cpp's: llama, qwen2, qwen3, gemma, gemma2, gemma3, phi3, smollm3) → a shareformer checkpoint that eval, generate, train --init-from and analyze --checkpoint use as
 // they are.
 // Weights are read and written one tensor at a time.
 import { statSync } from 'node:fs';
@@ -25,11 +25,11 @@ interface ImportOpts {
 export function importCommand(): Command {
   return new Command('import')
     .description(
-      `import a Hugging Face model directory (${[...new Set(Object.values(FAMILY_NAME))].join(', ')}; safetensors or pytorch_model.bin; tokenizer.json, vocab.json + merges.txt or SentencePiece's tokenizer.model), or a GGUF file from llama.cpp (llama, qwen2, qwen3, gemma, gemma2, gemma3, phi3; quantized weights dequantized), as a shareformer checkpoint`,
+      `import a Hugging Face model directory (${[...new Set(Object.values(FAMILY_NAME))].join(', ')}; safetensors or pytorch_model.bin; tokenizer.json, vocab.json + merges.txt or SentencePiece's tokenizer.model), or a GGUF file from llama.cpp (llama, qwen2, qwen3, gemma, gemma2, gemma3, phi3, smollm3; quantized weights dequantized), as a shareformer checkpoint`,
     )
     .requiredOption(
       '--from <path>',
-      "Hugging Face model directory (config.json, model.safetensors or pytorch_model.bin (or shards + index), tokenizer files: tokenizer.json, vocab.json + merges.txt, or tokenizer.model), or a GGUF file (llama.cpp's llama, qwen2, qwen3, gemma, gemma2, gemma3 or phi3; F32, F16, BF16, Q4_0 … Q8_0 and the k-quants Q2_K … Q6_K, dequantized to float32)",
+      "Hugging Face model directory (config.json, model.safetensors or pytorch_model.bin (or shards + index), tokenizer files: tokenizer.json, vocab.json + merges.txt, or tokenizer.model), or a GGUF file (llama.cpp's llama, qwen2, qwen3, gemma, gemma2, gemma3, phi3 or smollm3; F32, F16, BF16, Q4_0 … Q8_0 and the k-quants Q2_K … Q6_K, dequantized to float32)",
     )
     .requiredOption('--out <run>', 'run directory to write (its checkpoint/ holds the model)')
     .option('--force', 'replace a checkpoint already in --out')

@@ -62,6 +62,7 @@ describe('import → export → import', () => {
     'gemma-bf16.gguf',
     'gemma2-bf16.gguf',
     'gemma3-bf16.gguf',
+    'smollm3-bf16.gguf',
   ])('%s: the same tensors and metadata, and the same model back', (name) => {
     const original = bytes(name);
     const model = open(original);
@@ -171,7 +172,7 @@ describe('what it refuses, naming why', () => {
   it("a layout none of llama.cpp's architectures read here has", () => {
     const gpt = new TransformerLM(resolveConfig({ vocabSize: 384, layers: 2, dModel: 32, heads: 4 }), null);
     expect(() => exportGguf(gpt, llama.tokenizer)).toThrow(
-      /^GGUF export writes llama\.cpp's llama, qwen2, qwen3, gemma, gemma2, gemma3 architectures; this model's layout is GPT-2's$/,
+      /^GGUF export writes llama\.cpp's llama, qwen2, qwen3, gemma, gemma2, gemma3, smollm3 architectures; this model's layout is GPT-2's$/,
     );
   });
 

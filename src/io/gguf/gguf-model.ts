@@ -4,7 +4,7 @@
 // put back from GGUF's rotary pairs into halves, when the Hugging Face import asks for it. So one
 // import path (its checks, notes, plans and export) serves both, and memory holds one tensor at a
 // time. Architectures: llama (Llama 1-3, Mistral, SmolLM, TinyLlama …), qwen2, qwen3, gemma, gemma2,
-// gemma3, phi3 (Phi-3, 3.5, Phi-4-mini).
+// gemma3, phi3 (Phi-3, 3.5, Phi-4-mini), smollm3.
 import { mergesFromScores } from '../../text/sentencepiece-model.js';
 import type { HfBpeJSON } from '../../text/hf-bpe.js';
 import { HfImportError } from '../hf/config.js';
@@ -75,6 +75,7 @@ export const ARCHITECTURES: Record<string, GgufArchitecture> = {
   gemma2: arch('Gemma2ForCausalLM', 'gemma2', { normShift: 1, layers: GEMMA2_LAYERS }),
   gemma3: arch('Gemma3ForCausalLM', 'gemma3_text', { normShift: 1, layers: GEMMA2_LAYERS }),
   phi3: arch('Phi3ForCausalLM', 'phi3', { layers: PHI3_LAYERS }),
+  smollm3: arch('SmolLM3ForCausalLM', 'smollm3', { pairs: true }),
 };
 
 /** Tensors that are not weights: rotary factors (Llama 3.1's rope_freqs, Phi-3's LongRoPE pair). */
@@ -222,6 +223,13 @@ function hfConfig(
     ...(arch === 'llama' && { attention_bias: tensors.has('blk.0.attn_q.bias'), mlp_bias: false }),
     ...(arch === 'qwen2' && { use_sliding_window: false }),
     ...(arch === 'qwen3' && { attention_bias: false }),
+    // SmolLM3's NoPE layers: every fourth, fixed in llama.cpp.
+    ...(arch === 'smollm3' && {
+      attention_bias: false,
+      mlp_bias: false,
+      no_rope_layer_interval: 4,
+      use_sliding_window: false,
+    }),
     ...gemmaFields(md, arch, d / heads, headDim),
     ...(arch === 'phi3' && phi3Fields(md, rotary / headDim, factors)),
     torch_dtype: 'float32',

@@ -125,6 +125,7 @@ describe('models converted by convert_hf_to_gguf.py compute their Hugging Face l
     ['phi3-bf16', 'Phi-3: fused Q/K/V and gate/up, a sliding window of 16 over 24 positions'],
     ['phi35-longrope-bf16', "Phi-3.5's LongRoPE factor tensors and attention factor"],
     ['phi4-mini-bf16', 'Phi-4-mini: LongRoPE on the first 75% of each head'],
+    ['smollm3-bf16', "SmolLM3: Llama's layout, every fourth layer without RoPE"],
   ])('%s (%s)', (fixture) => {
     const model = open(bytes(`${fixture}.gguf`));
     const { ids, logits } = expected(fixture);
@@ -168,6 +169,7 @@ describe('what llama.cpp itself makes of the same files (scripts/llamacpp-refere
     ['gemma2-bf16.gguf', 1e-2],
     ['gemma3-bf16.gguf', 1e-2],
     ['phi3-bf16.gguf', 1e-2],
+    ['smollm3-bf16.gguf', 1e-2],
   ])('%s: the same token ids, and next-token probabilities within %s', (file, tolerance) => {
     const ref = reference.models[file]!;
     const model = open(bytes(file));
@@ -219,7 +221,7 @@ describe('what it refuses, naming the file and the key or tensor', () => {
   it('an architecture, a pre-tokenizer or a tensor type it does not read', () => {
     const arch = offsetOf(llama, 'llama\x0c'); // general.architecture's value "llama" precedes the next key's length
     expect(() => open(patched(llama, arch, [...Buffer.from('mamba')]))).toThrow(
-      /^dir\/m\.gguf: general\.architecture is "mamba": the architectures read are llama, qwen2, qwen3, gemma, gemma2, gemma3, phi3$/,
+      /^dir\/m\.gguf: general\.architecture is "mamba": the architectures read are llama, qwen2, qwen3, gemma, gemma2, gemma3, phi3, smollm3$/,
     );
     const qwen = bytes('qwen2-bf16.gguf');
     const pre = offsetOf(qwen, 'qwen2\x15'); // tokenizer.ggml.pre's value
