@@ -122,7 +122,8 @@ function addedTokenPattern(added: readonly AddedToken[]): RegExp | null {
  * whitespace), compiled like any tokenizer.json pattern so that \s is Unicode White_Space, as in
  * Hugging Face's Rust tokenizers (JavaScript's own \s differs at U+0085 and U+FEFF).
  */
-const GPT2_SPLIT = String.raw`'s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+`;
+/** GPT-2's ByteLevel split, as tokenizer.json's Oniguruma syntax writes it. */
+export const GPT2_SPLIT = String.raw`'s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+`;
 const GPT2_PATTERN = compilePattern(GPT2_SPLIT);
 
 /** GPT-2's reversible map from bytes to printable characters (so BPE never sees raw bytes). */

@@ -21,7 +21,7 @@ import { ARCHITECTURES, GLOBAL_NAMES, openGgufModel, PRE_TOKENIZERS } from './gg
 
 export type GgufWeightType = 'F32' | 'F16' | 'BF16' | 'Q8_0' | 'Q4_0';
 
-const EXPORTED = Object.keys(ARCHITECTURES).filter((a) => a !== 'phi3');
+const EXPORTED = Object.keys(ARCHITECTURES).filter((a) => ARCHITECTURES[a]!.exported);
 
 export interface GgufExport {
   bytes: Uint8Array;
@@ -167,8 +167,7 @@ export function exportGguf(lm: TransformerLM, tokenizer: Tokenizer, type: GgufWe
   const c = lm.config;
   // LongRoPE factors (from a GGUF's rope_freqs) are what GGUF stores; the family is the rest's.
   const family = exportFamily(c.ropeScaling?.type === 'longrope' ? { ...c, ropeScaling: null } : c);
-  // llama.cpp's architecture names are transformers' model types for these families. (Phi-3
-  // models export in Llama's layout, as to Hugging Face.)
+  // llama.cpp's architecture names are the Hugging Face families' names here.
   const arch = EXPORTED.includes(family) ? family : undefined;
   if (!arch)
     throw new HfExportError(

@@ -6,7 +6,7 @@
 // time. Architectures: llama (Llama 1-3, Mistral, SmolLM, TinyLlama …), qwen2, qwen3, gemma, gemma2,
 // gemma3, phi3 (Phi-3, 3.5, Phi-4-mini), smollm3.
 import { mergesFromScores } from '../../text/sentencepiece-model.js';
-import type { HfBpeJSON } from '../../text/hf-bpe.js';
+import { GPT2_SPLIT, type HfBpeJSON } from '../../text/hf-bpe.js';
 import { HfImportError } from '../hf/config.js';
 import { openHfModel, type HfFileReader, type HfModel } from '../hf/model.js';
 import { reorderRotaryRows } from '../hf/tensors.js';
@@ -56,6 +56,24 @@ export interface GgufArchitecture {
   layers: Record<string, string>;
   /** Gemma's norms scale by 1 + w: GGUF stores 1 + w, transformers w. */
   normShift: number;
+  /** Whether a rotated fraction of each head (rope.dimension_count below the head size) is read. */
+  partialRotary: boolean;
+  /** Whether the GGUF export writes it (Phi-3 models export in Llama's layout, as to Hugging Face). */
+  exported: boolean;
+  /** config.json's fields beyond Llama's that this architecture's metadata (or llama.cpp) fixes. */
+  fields: (s: ArchShape) => Record<string, unknown>;
+}
+
+/** What an architecture's extra config.json fields are computed from. */
+interface ArchShape {
+  md: Metadata;
+  /** The architecture's metadata key for `key`. */
+  k: (key: string) => string;
+  tensors: Map<string, GgufTensorInfo>;
+  factors: Map<string, number[]>;
+  width: number;
+  headDim: number;
+  rotary: number;
 }
 
 const arch = (architecture: string, modelType: string, more: Partial<GgufArchitecture> = {}): GgufArchitecture => ({
@@ -64,25 +82,42 @@ const arch = (architecture: string, modelType: string, more: Partial<GgufArchite
   pairs: false,
   layers: LLAMA_LAYERS,
   normShift: 0,
+  partialRotary: false,
+  exported: true,
+  fields: () => ({}),
   ...more,
 });
 
 export const ARCHITECTURES: Record<string, GgufArchitecture> = {
-  llama: arch('LlamaForCausalLM', 'llama', { pairs: true }),
-  qwen2: arch('Qwen2ForCausalLM', 'qwen2'),
-  qwen3: arch('Qwen3ForCausalLM', 'qwen3'),
-  gemma: arch('GemmaForCausalLM', 'gemma', { normShift: 1 }),
-  gemma2: arch('Gemma2ForCausalLM', 'gemma2', { normShift: 1, layers: GEMMA2_LAYERS }),
-  gemma3: arch('Gemma3ForCausalLM', 'gemma3_text', { normShift: 1, layers: GEMMA2_LAYERS }),
-  phi3: arch('Phi3ForCausalLM', 'phi3', { layers: PHI3_LAYERS }),
-  smollm3: arch('SmolLM3ForCausalLM', 'smollm3', { pairs: true }),
+  llama: arch('LlamaForCausalLM', 'llama', {
+    pairs: true,
+    fields: ({ tensors }) => ({ attention_bias: tensors.has('blk.0.attn_q.bias'), mlp_bias: false }),
+  }),
+  qwen2: arch('Qwen2ForCausalLM', 'qwen2', { fields: () => ({ use_sliding_window: false }) }),
+  qwen3: arch('Qwen3ForCausalLM', 'qwen3', { fields: () => ({ attention_bias: false }) }),
+  gemma: arch('GemmaForCausalLM', 'gemma', {
+    normShift: 1,
+    fields: () => ({ hidden_activation: 'gelu_pytorch_tanh' }),
+  }),
+  gemma2: arch('Gemma2ForCausalLM', 'gemma2', { normShift: 1, layers: GEMMA2_LAYERS, fields: gemma2Fields }),
+  gemma3: arch('Gemma3ForCausalLM', 'gemma3_text', { normShift: 1, layers: GEMMA2_LAYERS, fields: gemma3Fields }),
+  phi3: arch('Phi3ForCausalLM', 'phi3', {
+    layers: PHI3_LAYERS,
+    partialRotary: true,
+    exported: false,
+    fields: phi3Fields,
+  }),
+  // SmolLM3's NoPE layers: every fourth, fixed in llama.cpp.
+  smollm3: arch('SmolLM3ForCausalLM', 'smollm3', {
+    pairs: true,
+    fields: () => ({ attention_bias: false, mlp_bias: false, no_rope_layer_interval: 4, use_sliding_window: false }),
+  }),
 };
 
 /** Tensors that are not weights: rotary factors (Llama 3.1's rope_freqs, Phi-3's LongRoPE pair). */
 const FACTOR_TENSORS = new Set(['rope_freqs.weight', 'rope_factors_long.weight', 'rope_factors_short.weight']);
 
 type Split = Pick<HfBpeJSON, 'splits' | 'normalizer' | 'ignoreMerges'>;
-const GPT2_SPLIT = "'s|'t|'re|'ve|'m|'ll|'d| ?\\p{L}+| ?\\p{N}+| ?[^\\s\\p{L}\\p{N}]+|\\s+(?!\\S)|\\s+";
 
 /**
  * The pre-tokenizers (tokenizer.ggml.pre) whose splitting this reader reproduces exactly, by the
@@ -194,7 +229,8 @@ function hfConfig(
   if (md.uint(k('attention.value_length'), headDim) !== headDim)
     throw new GgufError(`${md.source}: ${k('attention.value_length')} differs from the key length ${headDim}`);
   const rotary = md.uint(k('rope.dimension_count'), headDim);
-  if (rotary !== headDim && arch !== 'phi3')
+  const spec = ARCHITECTURES[arch]!;
+  if (rotary !== headDim && !spec.partialRotary)
     throw new GgufError(
       `${md.source}: ${k('rope.dimension_count')} is ${rotary}: partial rotary embeddings (of ${headDim}) are not read for ${arch}`,
     );
@@ -203,10 +239,9 @@ function hfConfig(
     throw new GgufError(
       `${md.source}: ${k('rope.scaling.type')} is "${scaling}": only no scaling and "linear" are read (with rope_freqs for Llama 3.1's)`,
     );
-  const { architecture, modelType } = ARCHITECTURES[arch]!;
   return {
-    architectures: [architecture],
-    model_type: modelType,
+    architectures: [spec.architecture],
+    model_type: spec.modelType,
     hidden_act: 'silu',
     hidden_size: d,
     intermediate_size: md.uint(k('feed_forward_length')),
@@ -220,18 +255,7 @@ function hfConfig(
     rope_scaling: scaling === 'linear' ? { rope_type: 'linear', factor: md.float(k('rope.scaling.factor')) } : null,
     vocab_size: md.uint(k('vocab_size'), vocab),
     tie_word_embeddings: !tensors.has('output.weight'),
-    ...(arch === 'llama' && { attention_bias: tensors.has('blk.0.attn_q.bias'), mlp_bias: false }),
-    ...(arch === 'qwen2' && { use_sliding_window: false }),
-    ...(arch === 'qwen3' && { attention_bias: false }),
-    // SmolLM3's NoPE layers: every fourth, fixed in llama.cpp.
-    ...(arch === 'smollm3' && {
-      attention_bias: false,
-      mlp_bias: false,
-      no_rope_layer_interval: 4,
-      use_sliding_window: false,
-    }),
-    ...gemmaFields(md, arch, d / heads, headDim),
-    ...(arch === 'phi3' && phi3Fields(md, rotary / headDim, factors)),
+    ...spec.fields({ md, k, tensors, factors, width: d / heads, headDim, rotary }),
     torch_dtype: 'float32',
   };
 }
@@ -241,7 +265,8 @@ function hfConfig(
  * factor pair as tensors — read for the original context as the Hugging Face import reads it, whose
  * attention factor must be the one the file gives.
  */
-function phi3Fields(md: Metadata, rotated: number, factors: Map<string, number[]>): Record<string, unknown> {
+function phi3Fields({ md, factors, rotary, headDim }: ArchShape): Record<string, unknown> {
+  const rotated = rotary / headDim;
   const context = md.uint('phi3.context_length'),
     original = md.uint('phi3.rope.scaling.original_context_length', context);
   const short = factors.get('rope_factors_short.weight'),
@@ -264,29 +289,35 @@ function phi3Fields(md: Metadata, rotated: number, factors: Map<string, number[]
 }
 
 /**
- * What llama.cpp's Gemma graphs compute beyond Llama's, in config.json's terms: GELU (tanh); for
- * Gemma 2 soft-capped scores and logits (its defaults 50 and 30 when the keys are missing) and a
- * window on every other layer from the first; for Gemma 3 a window on five layers of six, rotated
- * at base 10,000 there (both fixed in llama.cpp). Queries are scaled by 1/√(head size), but by
- * 1/√(d / heads) for the 27B models llama.cpp knows by their layer count (Gemma 2: 46, Gemma 3: 62),
- * as their query_pre_attn_scalar says.
+ * What llama.cpp's Gemma 2 and 3 graphs compute beyond Llama's, in config.json's terms (Gemma 1's is
+ * GELU alone): GELU (tanh); queries scaled by 1/√(head size), but by 1/√(d / heads) for the 27B
+ * models llama.cpp knows by their layer count (Gemma 2: 46, Gemma 3: 62), as their
+ * query_pre_attn_scalar says.
  */
-function gemmaFields(md: Metadata, arch: string, width: number, headDim: number): Record<string, unknown> {
-  if (!arch.startsWith('gemma')) return {};
-  const k = (key: string) => `${arch}.${key}`;
-  const layers = md.uint(k('block_count'));
-  if (arch === 'gemma') return { hidden_activation: 'gelu_pytorch_tanh' };
-  const big = layers === (arch === 'gemma2' ? 46 : 62);
-  const common = { hidden_activation: 'gelu_pytorch_tanh', query_pre_attn_scalar: big ? width : headDim };
-  if (arch === 'gemma2')
-    return {
-      ...common,
-      attn_logit_softcapping: md.float(k('attn_logit_softcapping'), 50),
-      final_logit_softcapping: md.float(k('final_logit_softcapping'), 30),
-      sliding_window: md.uint(k('attention.sliding_window'), 4096),
-    };
+function gemmaCommon({ md, k, width, headDim }: ArchShape, big: number): Record<string, unknown> {
   return {
-    ...common,
+    hidden_activation: 'gelu_pytorch_tanh',
+    query_pre_attn_scalar: md.uint(k('block_count')) === big ? width : headDim,
+  };
+}
+
+/** Gemma 2: soft-capped scores and logits (llama.cpp's defaults 50 and 30 when the keys are missing), a window on every other layer from the first. */
+function gemma2Fields(s: ArchShape): Record<string, unknown> {
+  const { md, k } = s;
+  return {
+    ...gemmaCommon(s, 46),
+    attn_logit_softcapping: md.float(k('attn_logit_softcapping'), 50),
+    final_logit_softcapping: md.float(k('final_logit_softcapping'), 30),
+    sliding_window: md.uint(k('attention.sliding_window'), 4096),
+  };
+}
+
+/** Gemma 3: a window on five layers of six, rotated at base 10,000 there (both fixed in llama.cpp). */
+function gemma3Fields(s: ArchShape): Record<string, unknown> {
+  const { md, k } = s;
+  const layers = md.uint(k('block_count'));
+  return {
+    ...gemmaCommon(s, 62),
     sliding_window: md.uint(k('attention.sliding_window')),
     layer_types: Array.from({ length: layers }, (_, i) => ((i + 1) % 6 === 0 ? 'full_attention' : 'sliding_attention')),
     rope_local_base_freq: 10000,
