@@ -296,6 +296,9 @@ describe('import of a GGUF file (llama.cpp)', () => {
     const r = cli('import', '--from', text, '--out', join(root, 'gguf-bad'));
     expect(r.status).not.toBe(0);
     expect(r.stderr).toMatch(/text\.txt: a file, but not a \.gguf one/);
+    expect(cli('import', '--from', join(root, 'missing.gguf'), '--out', join(root, 'gguf-bad')).stderr).toMatch(
+      /^shareformer: .*missing\.gguf: no such file$/m,
+    );
     const fake = join(root, 'fake.gguf');
     writeFileSync(fake, 'not a model at all, but long enough to hold a header');
     const f = cli('import', '--from', fake, '--out', join(root, 'gguf-bad'));

@@ -47,6 +47,7 @@ function openSource(from: string): { reader: ReturnType<typeof directoryReader>;
     }
   })();
   if (!file) {
+    if (from.endsWith('.gguf')) throw new Error(`${from}: no such file`);
     const reader = directoryReader(from);
     return { reader, gguf: false, open: () => openHfModel(reader) };
   }
