@@ -4,7 +4,7 @@
 // space marker, byte fallback or the unknown token — so ids equal SentencePiece's and Hugging Face's.
 import protobuf from 'protobufjs/light.js';
 import { TokenizerError } from './errors.js';
-import { type AddedToken, HfBpeTokenizer, type SpecialTokens } from './hf-bpe.js';
+import { type HfBpeJSON, HfBpeTokenizer, type SpecialTokens } from './hf-bpe.js';
 
 // The fields of sentencepiece_model.proto this reader needs, with proto2's declared defaults.
 const PROTO = protobuf.Root.fromJSON({
@@ -47,10 +47,33 @@ const PROTO = protobuf.Root.fromJSON({
   },
 }).lookupType('ModelProto');
 
-interface Piece {
+/** A piece as SentencePiece keeps it; `type` is PieceType's name (NORMAL, UNKNOWN, CONTROL, …). */
+export interface Piece {
   piece: string;
   score: number;
   type: string;
+}
+
+/** PieceType's names by number, the numbering GGUF's tokenizer.ggml.token_type uses too. */
+export const PIECE_TYPES: Readonly<Record<number, string>> = {
+  1: 'NORMAL',
+  2: 'UNKNOWN',
+  3: 'CONTROL',
+  4: 'USER_DEFINED',
+  5: 'UNUSED',
+  6: 'BYTE',
+};
+
+/** How a vocabulary of pieces is used, wherever it was read from. */
+export interface SentencePieceUse {
+  bosId: number | null;
+  eosId: number | null;
+  /** The unknown token; without one, the first UNKNOWN piece. */
+  unkId?: number | null;
+  dummyPrefix: boolean;
+  byteFallback: boolean;
+  /** The piece types never produced from text (USER_DEFINED pieces are found whole in it). */
+  unproduced: readonly string[];
 }
 interface ModelProto {
   pieces: Piece[];
@@ -126,6 +149,25 @@ export function mergesFromScores(pieces: readonly Piece[]): Array<[string, strin
   return merges.map((m) => m.pair);
 }
 
+/** Our tokenizer JSON for SentencePiece pieces in id order: the shape transformers' LlamaConverter gives. */
+export function sentencePieceJson(pieces: readonly Piece[], use: SentencePieceUse): HfBpeJSON {
+  const ofType = (type: string) => pieces.flatMap((p, i) => (p.type === type ? [i] : []));
+  const added = ofType('USER_DEFINED').map((id) => ({ id, content: pieces[id]!.piece }));
+  return {
+    kind: 'hf-bpe',
+    mode: 'sentencepiece',
+    vocab: pieces.map((p) => p.piece),
+    merges: mergesFromScores(pieces),
+    special: use.unproduced.flatMap(ofType).sort((a, b) => a - b),
+    bosId: use.bosId,
+    eosId: use.eosId,
+    unkId: use.unkId ?? ofType('UNKNOWN')[0] ?? null,
+    ...(!use.dummyPrefix && { dummyPrefix: false as const }),
+    ...(!use.byteFallback && { byteFallback: false as const }),
+    ...(added.length > 0 && { added }),
+  };
+}
+
 /**
  * A tokenizer from tokenizer.model's bytes. `specials` names the first token and the end token
  * (from tokenizer_config.json); without an end token there, the model's own eos_id is used.
@@ -144,25 +186,18 @@ export function tokenizerFromSentencePiece(
     if (ids.has(p)) throw new TokenizerError(`${source}: piece ${JSON.stringify(p)} is both ${ids.get(p)} and ${i}`);
     ids.set(p, i);
   });
-  const ofType = (type: string) => m.pieces.flatMap((p, i) => (p.type === type ? [i] : []));
-  const unkId = ofType('UNKNOWN')[0] ?? null;
-  const added: AddedToken[] = ofType('USER_DEFINED').map((id) => ({ id, content: vocab[id]! }));
   const own = (id: number) => (id >= 0 && id < vocab.length ? id : null);
   const idOf = (t: string | null | undefined) => (t ? (ids.get(t) ?? null) : null);
   try {
-    return new HfBpeTokenizer({
-      kind: 'hf-bpe',
-      mode: 'sentencepiece',
-      vocab,
-      merges: mergesFromScores(m.pieces),
-      special: [...ofType('CONTROL'), ...ofType('UNKNOWN')].sort((a, b) => a - b),
-      bosId: specials.bos === undefined ? own(m.trainerSpec.bosId) : idOf(specials.bos),
-      eosId: idOf(specials.eos) ?? own(m.trainerSpec.eosId),
-      unkId,
-      ...(!m.normalizerSpec.addDummyPrefix && { dummyPrefix: false as const }),
-      ...(!m.trainerSpec.byteFallback && { byteFallback: false as const }),
-      ...(added.length > 0 && { added }),
-    });
+    return new HfBpeTokenizer(
+      sentencePieceJson(m.pieces, {
+        bosId: specials.bos === undefined ? own(m.trainerSpec.bosId) : idOf(specials.bos),
+        eosId: idOf(specials.eos) ?? own(m.trainerSpec.eosId),
+        dummyPrefix: m.normalizerSpec.addDummyPrefix,
+        byteFallback: m.trainerSpec.byteFallback,
+        unproduced: ['CONTROL', 'UNKNOWN'],
+      }),
+    );
   } catch (e) {
     throw new TokenizerError(`${source}: ${(e as Error).message}`);
   }

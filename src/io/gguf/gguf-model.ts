@@ -5,7 +5,7 @@
 // import path (its checks, notes, plans and export) serves both, and memory holds one tensor at a
 // time. Architectures: llama (Llama 1-3, Mistral, SmolLM, TinyLlama …), qwen2, qwen3, gemma, gemma2,
 // gemma3, phi3 (Phi-3, 3.5, Phi-4-mini), smollm3.
-import { mergesFromScores } from '../../text/sentencepiece-model.js';
+import { PIECE_TYPES, sentencePieceJson } from '../../text/sentencepiece-model.js';
 import { GPT2_SPLIT, type HfBpeJSON } from '../../text/hf-bpe.js';
 import { HfImportError } from '../hf/config.js';
 import { openHfModel, type HfFileReader, type HfModel } from '../hf/model.js';
@@ -355,16 +355,16 @@ function tokenizerJson(md: Metadata): HfBpeJSON {
     const nan = scores.findIndex((s) => Number.isNaN(s));
     if (nan >= 0)
       throw new GgufError(`${md.source}: tokenizer.ggml.scores[${nan}] is NaN: merges are ordered by score`);
-    return {
-      ...common,
-      mode: 'sentencepiece',
-      merges: mergesFromScores(tokens.map((piece, i) => ({ piece, score: scores[i]!, type: '' }))),
-      special: [...ofType(2), ...ofType(3), ...ofType(5)].sort((a, b) => a - b),
+    const pieces = tokens.map((piece, i) => ({ piece, score: scores[i]!, type: PIECE_TYPES[types[i]!] ?? 'NORMAL' }));
+    return sentencePieceJson(pieces, {
       bosId: md.bool('tokenizer.ggml.add_bos_token', true) ? bos : null,
-      unkId: id('tokenizer.ggml.unknown_token_id') ?? ofType(2)[0] ?? null,
-      ...(!md.bool('tokenizer.ggml.add_space_prefix', true) && { dummyPrefix: false as const }),
-      ...(ofType(6).length === 0 && { byteFallback: false as const }),
-    };
+      eosId: id('tokenizer.ggml.eos_token_id'),
+      unkId: id('tokenizer.ggml.unknown_token_id'),
+      dummyPrefix: md.bool('tokenizer.ggml.add_space_prefix', true),
+      byteFallback: ofType(6).length > 0,
+      // The unused "[PADn]" pieces a conversion pads the embedding with are never produced either.
+      unproduced: ['UNKNOWN', 'CONTROL', 'UNUSED'],
+    });
   }
   if (model === 'gpt2') {
     if (!md.has('tokenizer.ggml.pre'))
