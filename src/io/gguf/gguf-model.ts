@@ -144,6 +144,17 @@ const PRE_TOKENIZER_GROUPS: Array<[string[], Split]> = [
       normalizer: 'NFC',
     },
   ],
+  // Phi-4's (tiktoken's o200k split, as its tokenizer.json spells it). llama.cpp rewrites its case
+  // classes for its own regex engine; on case runs, non-ASCII capitals and combining marks the two
+  // give the same ids (gguf-export.test.ts).
+  [
+    ['gpt-4o'],
+    {
+      splits: [
+        String.raw`[^\r\n\p{L}\p{N}]?[\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}]*[\p{Ll}\p{Lm}\p{Lo}\p{M}]+(?i:'s|'t|'re|'ve|'m|'ll|'d)?|[^\r\n\p{L}\p{N}]?[\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}]+[\p{Ll}\p{Lm}\p{Lo}\p{M}]*(?i:'s|'t|'re|'ve|'m|'ll|'d)?|\p{N}{1,3}| ?[^\s\p{L}\p{N}]+[\r\n/]*|\s*[\r\n]+|\s+(?!\S)|\s+`,
+      ],
+    },
+  ],
   // Single digits first, then GPT-2's split (Hugging Face's Digits + ByteLevel).
   [['smollm', 'starcoder', 'refact', 'command-r', 'codeshell', 'exaone'], { splits: ['\\p{N}', GPT2_SPLIT] }],
 ];
