@@ -140,6 +140,18 @@ def write_quants(g):
         raw, back = quantize(g, name, x)
         tensors.append((name.lower(), list(x.shape), name, raw))
         expected[name.lower()] = torch.from_numpy(back)
+    # A larger sample for the export's quantizers, whose least-squares fits (Q4_K's make_qkx2_quants,
+    # Q6_K's make_qx_quants) take their rarer branches on it: blocks all of one sign, constant
+    # blocks, heavy tails, tiny and huge scales.
+    wide = torch.randn(64, 512, generator=gen) * torch.logspace(-4, 2, 64).unsqueeze(1)
+    wide[8:16] = wide[8:16].abs() + 0.5
+    wide[16:24] = -wide[16:24].abs()
+    wide[24:32] = torch.tan(math.pi * (torch.rand(8, 512, generator=gen) - 0.5))  # Cauchy
+    wide[32, :64] = 0.25
+    wide[33, 256:512] = 0
+    wide = wide.numpy()
+    for name in ("F32", "Q5_0", "Q4_K", "Q6_K"):
+        tensors.append((f"wide-{name.lower()}", list(wide.shape), name, quantize(g, name, wide)[0]))
     meta = {"general.architecture": (STRING, "quants"), "general.alignment": (U32, ALIGNMENT)}
     write_gguf(os.path.join(OUT, "quants.gguf"), meta, tensors)
     write_safetensors(os.path.join(OUT, "quants-expected.safetensors"), expected)

@@ -1,11 +1,10 @@
-// ggml's tensor types as GGUF stores them, their dequantization to float32 (and, for export, the
-// quantization to F16, BF16, Q8_0 and Q4_0 that ggml's reference code does, byte for byte): the plain floats
+// ggml's tensor types as GGUF stores them and their dequantization to float32: the plain floats
 // (F32, F16, BF16), the 32-value blocks (Q4_0, Q4_1, Q5_0, Q5_1, Q8_0) and the 256-value k-quants
 // (Q2_K … Q6_K) that llama.cpp's common presets (Q4_K_M, Q5_K_M, Q8_0, …) are made of. The block
 // layouts are ggml-common.h's; every product below is exact in float64 and each result is rounded
 // to float32 once, which gives ggml's own to_float values bit for bit (fixtures/gguf, checked
 // against ggml itself).
-import { floatToBf16, floatToHalf, halfToFloat } from '../../tensor/precision.js';
+import { halfToFloat } from '../../tensor/precision.js';
 import { GgufError } from './gguf-file.js';
 
 type Dequantize = (b: Uint8Array, at: number, out: Float32Array, o: number) => void;
@@ -263,68 +262,5 @@ export function dequantize(type: number, bytes: Uint8Array, count: number): Floa
     return out;
   }
   for (let i = 0, at = 0; i < count; i += t.block, at += t.bytes) t.dequantize(bytes, at, out, i);
-  return out;
-}
-
-/** float32 values as the bytes of a tensor of type F32, F16, BF16, Q8_0 or Q4_0, as ggml writes them. */
-export function quantize(type: 'F32' | 'F16' | 'BF16' | 'Q8_0' | 'Q4_0', x: Float32Array): Uint8Array {
-  if (type === 'F32') return new Uint8Array(x.buffer.slice(x.byteOffset, x.byteOffset + x.byteLength));
-  if (type === 'F16' || type === 'BF16') {
-    const round = type === 'F16' ? floatToHalf : floatToBf16;
-    return new Uint8Array(Uint16Array.from(x, round).buffer);
-  }
-  return type === 'Q8_0' ? quantizeQ8_0(x) : quantizeQ4_0(x);
-}
-
-/**
- * ggml's quantize_row_q4_0_ref: per block of 32, d = (the value of largest magnitude) / −8 (f16),
- * and min(15, trunc(x / d + 8.5)) in float32.
- */
-function quantizeQ4_0(x: Float32Array): Uint8Array {
-  const f = Math.fround;
-  const out = new Uint8Array((x.length / 32) * 18);
-  const level = (v: number) => Math.min(15, Math.trunc(f(v + 8.5)));
-  for (let b = 0; b < x.length / 32; b++) {
-    let amax = 0,
-      max = 0;
-    for (let j = 0; j < 32; j++) {
-      const v = x[b * 32 + j]!;
-      if (amax < Math.abs(v)) {
-        amax = Math.abs(v);
-        max = v;
-      }
-    }
-    const d = f(max / -8),
-      id = d ? f(1 / d) : 0;
-    const h = floatToHalf(d);
-    out[b * 18] = h & 255;
-    out[b * 18 + 1] = h >> 8;
-    for (let j = 0; j < 16; j++) {
-      const lo = level(f(x[b * 32 + j]! * id)),
-        hi = level(f(x[b * 32 + 16 + j]! * id));
-      out[b * 18 + 2 + j] = lo | (hi << 4);
-    }
-  }
-  return out;
-}
-
-/** ggml's quantize_row_q8_0_ref: per block of 32, d = max|x| / 127 (f16) and round(x / d), in float32. */
-function quantizeQ8_0(x: Float32Array): Uint8Array {
-  const f = Math.fround;
-  const out = new Uint8Array((x.length / 32) * 34);
-  for (let b = 0; b < x.length / 32; b++) {
-    let amax = 0;
-    for (let j = 0; j < 32; j++) amax = Math.max(amax, Math.abs(x[b * 32 + j]!));
-    const d = f(amax / 127),
-      id = d ? f(1 / d) : 0;
-    const h = floatToHalf(d);
-    out[b * 34] = h & 255;
-    out[b * 34 + 1] = h >> 8;
-    for (let j = 0; j < 32; j++) {
-      const v = f(x[b * 32 + j]! * id);
-      // C's roundf: halves away from zero.
-      out[b * 34 + 2 + j] = (v < 0 ? -Math.round(-v) : Math.round(v)) & 255;
-    }
-  }
   return out;
 }

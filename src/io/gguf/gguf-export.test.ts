@@ -12,7 +12,8 @@ import { HfBpeTokenizer, tokenizerFromVocabMerges } from '../../text/hf-bpe.js';
 import { CharTokenizer } from '../../text/tokenizer.js';
 import { noGrad } from '../../tensor/tensor.js';
 import { fromBuffers, type HfModel } from '../hf/model.js';
-import { dequantize, quantize } from './dequantize.js';
+import { dequantize } from './dequantize.js';
+import { quantize } from './quantize.js';
 import { exportGguf } from './gguf-export.js';
 import { readGgufHeader, type GgufFile } from './gguf-file.js';
 import { openGgufModel, PRE_TOKENIZERS } from './gguf-model.js';
@@ -40,10 +41,19 @@ function values(file: GgufFile, b: Uint8Array, name: string): Float32Array {
 describe('quantization, as ggml does it', () => {
   const quants = bytes('quants.gguf');
   const file = header(quants);
+  const tensor = (name: string) => quants.slice(file.tensors.get(name)!.start, file.tensors.get(name)!.end);
   const x = values(file, quants, 'f32');
-  it.each(['F16', 'BF16', 'Q8_0', 'Q4_0'] as const)('%s: the bytes ggml_quantize_chunk wrote', (type) => {
-    const t = file.tensors.get(type.toLowerCase())!;
-    expect(quantize(type, x)).toEqual(quants.slice(t.start, t.end));
+  it.each(['F16', 'BF16', 'Q8_0', 'Q5_0', 'Q4_0', 'Q4_K', 'Q6_K'] as const)(
+    '%s: the bytes ggml_quantize_chunk wrote',
+    (type) => {
+      expect(quantize(type, x)).toEqual(tensor(type.toLowerCase()));
+    },
+  );
+  // 32,768 values in blocks of every kind: all one sign, constant, zero, Cauchy tails, scales from 1e-4 to 100.
+  const wide = values(file, quants, 'wide-f32');
+  it.each(['Q5_0', 'Q4_K', 'Q6_K'] as const)('%s: the same bytes over 64 rows of every kind of block', (type) => {
+    expect(wide.length).toBe(64 * 512);
+    expect(quantize(type, wide)).toEqual(tensor(`wide-${type.toLowerCase()}`));
   });
 });
 

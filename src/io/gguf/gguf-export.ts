@@ -15,7 +15,8 @@ import type { Tokenizer } from '../../text/tokenizer.js';
 import { exportFamily, FAMILY_TENSORS, HfExportError, sameComputation } from '../hf/export.js';
 import { fromBuffers } from '../hf/model.js';
 import { FAMILY_NAME, reorderRotaryRows } from '../hf/tensors.js';
-import { GGML_TYPES, quantize } from './dequantize.js';
+import { GGML_TYPES } from './dequantize.js';
+import { quantize } from './quantize.js';
 import { writeGguf, type GgufTensorToWrite, type GgufTyped } from './gguf-file.js';
 import { ARCHITECTURES, GLOBAL_NAMES, openGgufModel, PRE_TOKENIZERS } from './gguf-model.js';
 

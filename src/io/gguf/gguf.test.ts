@@ -64,10 +64,11 @@ function worstGap(logits: Float32Array, V: number, tops: Array<Array<[number, nu
 
 describe('dequantization, against ggml itself', () => {
   const file = bytes('quants.gguf');
-  const { tensors } = header(file);
+  // One matrix per type; the "wide-" ones are for the export's quantizers (gguf-export.test.ts).
+  const tensors = [...header(file).tensors.values()].filter((t) => !t.name.startsWith('wide-'));
   const want = readSafetensors(bytes('quants-expected.safetensors')).tensors;
 
-  it.each([...tensors.values()].map((t) => [ggmlTypeName(t.type), t] as const))(
+  it.each(tensors.map((t) => [ggmlTypeName(t.type), t] as const))(
     '%s gives the values ggml_get_type_traits(type)->to_float gives, bit for bit',
     (_, t) => {
       const got = dequantize(t.type, file.subarray(t.start, t.end), t.shape[0]! * t.shape[1]!);
@@ -77,7 +78,7 @@ describe('dequantization, against ggml itself', () => {
   );
 
   it('covers the 13 types of the common presets (Q4_K_M is Q4_K + Q6_K; Q5_K_M Q5_K + Q6_K)', () => {
-    expect([...tensors.values()].map((t) => ggmlTypeName(t.type))).toEqual([
+    expect(tensors.map((t) => ggmlTypeName(t.type))).toEqual([
       'F32',
       'F16',
       'Q4_0',
