@@ -320,6 +320,17 @@ describe('export --to gguf', () => {
       architecture: 'llama',
       types: ['Q8_0 ×14', 'F32 ×5', 'F16 ×2'],
     });
+    // Q4_K_M on rows of 64: the k-quants' blocks of 256 do not fit, and the command says what it did instead.
+    const q4km = cli(
+      ...['export', '--checkpoint', run, '--to', 'gguf', '--gguf-type', 'q4_k_m'],
+      '--out',
+      file,
+      '--force',
+    );
+    expect(q4km.status).toBe(0);
+    expect(q4km.stdout).toMatch(
+      /note: matrices whose rows do not hold whole blocks fall back as llama-quantize's do: Q4_K → Q5_0 ×\d+/,
+    );
     const f32 = join(root, 'llama-f32.gguf');
     expect(cli('export', '--checkpoint', run, '--to', 'gguf', '--gguf-type', 'f32', '--out', f32).status).toBe(0);
     const back = join(root, 'gguf-llama-back');

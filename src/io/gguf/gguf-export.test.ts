@@ -1,6 +1,7 @@
 // GGUF export: ggml's own bytes for F16, BF16 and Q8_0, and each fixture GGUF (checked against
 // llama.cpp in gguf.test.ts) imported and exported again holds the same tensors and metadata —
 // so llama.cpp reads the export as it reads the original — and imports back to the same model.
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
@@ -14,7 +15,7 @@ import { noGrad } from '../../tensor/tensor.js';
 import { fromBuffers, type HfModel } from '../hf/model.js';
 import { dequantize } from './dequantize.js';
 import { quantize } from './quantize.js';
-import { exportGguf } from './gguf-export.js';
+import { exportGguf, type GgufWeightType } from './gguf-export.js';
 import { readGgufHeader, type GgufFile } from './gguf-file.js';
 import { openGgufModel, PRE_TOKENIZERS } from './gguf-model.js';
 
@@ -54,6 +55,41 @@ describe('quantization, as ggml does it', () => {
   it.each(['Q5_0', 'Q4_K', 'Q6_K'] as const)('%s: the same bytes over 64 rows of every kind of block', (type) => {
     expect(wide.length).toBe(64 * 512);
     expect(quantize(type, wide)).toEqual(tensor(`wide-${type.toLowerCase()}`));
+  });
+});
+
+describe("llama-quantize's presets: the type it picks for every tensor, and its bytes", () => {
+  // scripts/llamacpp-reference.mjs exported these seeded models in F32 and quantized them with
+  // llama.cpp's own llama_model_quantize (python/llama_quantize.py).
+  const reference = JSON.parse(readFileSync(`${GGUF}llamacpp.json`, 'utf8')).llamaQuantize as {
+    models: Record<string, Partial<ModelConfig>>;
+    seed: number;
+    vocabulary: string;
+    files: Record<string, Record<string, Record<string, [number, string]>>>;
+  };
+  const vocabulary = open(bytes(reference.vocabulary));
+  const llama = { norm: 'rmsnorm', ffn: 'swiglu', positions: 'rope', bias: false, context: 64 } as const;
+  const sha256 = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
+  const cases = Object.entries(reference.files).flatMap(([model, presets]) =>
+    Object.keys(presets).map((preset) => [model, preset] as [string, GgufWeightType]),
+  );
+
+  it.each(cases)('%s as %s', (model, preset) => {
+    const config = { ...llama, ...reference.models[model], vocabSize: vocabulary.config.vocabSize };
+    const out = exportGguf(new TransformerLM(config, reference.seed), vocabulary.tokenizer, preset).bytes;
+    const want = reference.files[model]![preset]!;
+    const { tensors } = header(out);
+    expect([...tensors.keys()].sort()).toEqual(Object.keys(want).sort());
+    for (const [name, t] of tensors) expect([t.type, sha256(out.subarray(t.start, t.end))], name).toEqual(want[name]);
+  });
+
+  it("covers each of its choices: Q4_K_M's Q6_K layers, the (tied) head, both fallbacks and F16", () => {
+    expect(cases.length).toBe(12);
+    const types = Object.values(reference.files).flatMap((presets) =>
+      Object.values(presets).flatMap((tensors) => Object.values(tensors).map(([type]) => type)),
+    );
+    // F32, F16, Q4_0, Q5_0, Q8_0, Q4_K, Q6_K.
+    expect([...new Set(types)].sort((a, b) => a - b)).toEqual([0, 1, 2, 6, 8, 12, 14]);
   });
 });
 
@@ -110,7 +146,9 @@ describe('import → export → import', () => {
     const model = open(bytes('llama-spm.gguf'));
     const out = exportGguf(load(model), model.tokenizer, 'Q8_0');
     expect(out.types).toEqual(['Q8_0 ×14', 'F32 ×5', 'F16 ×2']);
-    expect(out.notes).toContain("2 matrices whose rows do not split into Q8_0's blocks of 32 are stored as F16");
+    expect(out.notes).toContain(
+      "matrices whose rows do not hold whole blocks fall back as llama-quantize's do: Q8_0 → F16 ×2",
+    );
     const back = open(out.bytes);
     const w = back.read('layers.0.attn.q.weight'),
       ref = model.read('layers.0.attn.q.weight');

@@ -2,7 +2,8 @@
 // Llama, Qwen2, Qwen3 and Gemma 1-3 layouts as convert_hf_to_gguf.py writes them — its tensor names
 // and metadata keys, Llama's query/key rows permuted into rotary pairs, Gemma's norm gains as 1 + w,
 // norms and biases in F32, the
-// matrices in F32, F16, BF16, Q8_0 or Q4_0 (ggml's reference rounding), Llama 3.1's rope scaling as a
+// matrices in F32, F16 or BF16 or quantized as llama-quantize quantizes them (Q8_0, Q6_K, Q4_K_M,
+// Q4_0: its choice of type per tensor and ggml's reference rounding, byte for byte), Llama 3.1's rope scaling as a
 // rope_freqs tensor, the vocabulary as tokenizer.ggml.*. Cross-layer weight sharing is written out
 // layer by layer; what llama.cpp's architectures cannot compute is refused, naming the field,
 // because the file is read back as an import would read it and compared with the model.
@@ -16,11 +17,52 @@ import { exportFamily, FAMILY_TENSORS, HfExportError, sameComputation } from '..
 import { fromBuffers } from '../hf/model.js';
 import { FAMILY_NAME, reorderRotaryRows } from '../hf/tensors.js';
 import { GGML_TYPES } from './dequantize.js';
-import { quantize } from './quantize.js';
+import { BLOCK_VALUES, type QuantizedType, quantize } from './quantize.js';
 import { writeGguf, type GgufTensorToWrite, type GgufTyped } from './gguf-file.js';
 import { ARCHITECTURES, GLOBAL_NAMES, openGgufModel, PRE_TOKENIZERS } from './gguf-model.js';
 
-export type GgufWeightType = 'F32' | 'F16' | 'BF16' | 'Q8_0' | 'Q4_0';
+/** The float types convert_hf_to_gguf.py writes and llama-quantize's presets (its --help names). */
+export type GgufWeightType = 'F32' | 'F16' | 'BF16' | 'Q8_0' | 'Q6_K' | 'Q4_K_M' | 'Q4_0';
+
+/** general.file_type: llama.h's llama_ftype of each. */
+const FILE_TYPE: Record<GgufWeightType, number> = { F32: 0, F16: 1, BF16: 32, Q8_0: 7, Q6_K: 18, Q4_K_M: 15, Q4_0: 2 };
+
+/** llama-quantize's fallbacks for rows that do not hold whole blocks (tensor_type_fallback). */
+const FALLBACK: Partial<Record<QuantizedType, QuantizedType>> = { Q4_K: 'Q5_0', Q6_K: 'Q8_0' };
+
+/** Q4_K_M's layers that get more bits: the first and last eighth, and every third between. */
+function moreBits(layer: number, layers: number): boolean {
+  const eighth = Math.floor(layers / 8);
+  return layer < eighth || layer >= Math.floor((7 * layers) / 8) || (layer - eighth) % 3 === 2;
+}
+
+/**
+ * The type a tensor is stored as (llama-quantize's llama_tensor_get_type without an importance
+ * matrix, for these dense architectures): vectors stay F32; the output head — or the embedding
+ * it is tied to — takes Q6_K under a quantized preset; Q4_K_M gives Q6_K to the value and FFN-down
+ * projections of moreBits's layers; rows that do not hold whole blocks fall back to a 32-block
+ * type, or to F16.
+ */
+function storedType(
+  preset: GgufWeightType,
+  name: string,
+  shape: readonly number[],
+  layers: number,
+  tied: boolean,
+): { type: QuantizedType; intended: QuantizedType } {
+  if (shape.length < 2) return { type: 'F32', intended: 'F32' };
+  if (preset === 'F32' || preset === 'F16' || preset === 'BF16') return { type: preset, intended: preset };
+  const base: QuantizedType = preset === 'Q4_K_M' ? 'Q4_K' : preset;
+  const layer = Number(/^blk\.(\d+)\./.exec(name)?.[1] ?? -1);
+  const cols = shape[shape.length - 1]!;
+  let type: QuantizedType = base;
+  if (name === 'output.weight' || (tied && name === 'token_embd.weight'))
+    type = cols % BLOCK_VALUES[base] !== 0 || base === 'Q8_0' ? 'Q8_0' : 'Q6_K';
+  else if (preset === 'Q4_K_M' && /\.(attn_v|ffn_down)\.weight$/.test(name) && moreBits(layer, layers)) type = 'Q6_K';
+  if (cols % BLOCK_VALUES[type] === 0) return { type, intended: type };
+  const fallback = FALLBACK[type] ?? type;
+  return { type: cols % BLOCK_VALUES[fallback] === 0 ? fallback : 'F16', intended: type };
+}
 
 const EXPORTED = Object.keys(ARCHITECTURES).filter((a) => ARCHITECTURES[a]!.exported);
 
@@ -177,29 +219,22 @@ export function exportGguf(lm: TransformerLM, tokenizer: Tokenizer, type: GgufWe
   const notes: string[] = [];
   const tensors: GgufTensorToWrite[] = [];
   const counts = new Map<string, number>();
-  let fallback = 0;
-  for (const [hf, t] of Object.entries(FAMILY_TENSORS[family](lm))) {
+  const spec = ARCHITECTURES[arch]!;
+  const weights = Object.entries(FAMILY_TENSORS[family](lm));
+  const tied = !weights.some(([hf]) => hf === 'lm_head.weight');
+  const fallbacks = new Map<string, number>();
+  for (const [hf, t] of weights) {
     let data = t.data as Float32Array;
     const cols = t.shape.length > 1 ? t.shape[1]! : 1;
-    const spec = ARCHITECTURES[arch]!;
     // transformers' rotate-half rows → GGUF's adjacent pairs, as GPT-J's are written.
     if (spec.pairs && /\.(q|k)_proj\.(weight|bias)$/.test(hf))
       data = reorderRotaryRows(data, headSize(c), cols, headSize(c), true);
     if (spec.normShift && hf.endsWith('norm.weight')) data = data.map((v) => v + spec.normShift);
-    // Norms and biases stay F32, as convert_hf_to_gguf.py keeps them; with Q4_0 the output head is
-    // Q8_0 (llama-quantize keeps it finer too); blocks of 32 need rows of 32s.
-    let stored: GgufWeightType =
-      t.shape.length === 1 ? 'F32' : type === 'Q4_0' && hf === 'lm_head.weight' ? 'Q8_0' : type;
-    if ((stored === 'Q8_0' || stored === 'Q4_0') && cols % 32 !== 0) {
-      stored = 'F16';
-      fallback++;
-    }
-    tensors.push({
-      name: ggufName(hf, ARCHITECTURES[arch]!.layers),
-      shape: t.shape,
-      type: TYPE_NUMBER[stored]!,
-      data: quantize(stored, data),
-    });
+    const name = ggufName(hf, spec.layers);
+    const { type: stored, intended } = storedType(type, name, t.shape, c.layers, tied);
+    if (stored !== intended)
+      fallbacks.set(`${intended} → ${stored}`, (fallbacks.get(`${intended} → ${stored}`) ?? 0) + 1);
+    tensors.push({ name, shape: t.shape, type: TYPE_NUMBER[stored]!, data: quantize(stored, data) });
     counts.set(stored, (counts.get(stored) ?? 0) + 1);
   }
   const factors = ropeFactors(c);
@@ -208,11 +243,18 @@ export function exportGguf(lm: TransformerLM, tokenizer: Tokenizer, type: GgufWe
     if (c.ropeScaling?.type === 'llama3')
       notes.push("Llama 3.1's rope scaling is written as rope_freqs factors, as convert_hf_to_gguf.py writes it");
   }
-  if (fallback > 0)
-    notes.push(`${fallback} matrices whose rows do not split into ${type}'s blocks of 32 are stored as F16`);
+  if (fallbacks.size > 0)
+    notes.push(
+      `matrices whose rows do not hold whole blocks fall back as llama-quantize's do: ${[...fallbacks].map(([f, n]) => `${f} ×${n}`).join(', ')}`,
+    );
   const shares = [lm.plan.attnSet, lm.plan.ffnSet].some((sets) => sets.some((set, i) => set !== i));
   if (shares) notes.push('cross-layer weight sharing is written out layer by layer (GGUF has no shared tensors)');
-  const bytes = writeGguf([...modelMetadata(arch, c), ...tokenizerMetadata(tokenizer)], tensors);
+  const general: Array<[string, GgufTyped]> = [
+    ['general.file_type', { type: 'u32', value: FILE_TYPE[type] }],
+    // ggml's block formats' version (GGML_QNT_VERSION), which convert_hf_to_gguf.py writes too.
+    ['general.quantization_version', { type: 'u32', value: 2 }],
+  ];
+  const bytes = writeGguf([...modelMetadata(arch, c), ...general, ...tokenizerMetadata(tokenizer)], tensors);
   checkReadBack(bytes, c, factors, arch);
   return { bytes, architecture: arch, types: [...counts].map(([t, n]) => `${t} ×${n}`), notes };
 }
