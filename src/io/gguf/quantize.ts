@@ -36,9 +36,9 @@ export function quantize(type: QuantizedType, x: Float32Array): Uint8Array {
     case 'Q8_0':
       return quantizeQ8_0(x);
     case 'Q5_0':
-      return quantizeQ5_0(x);
+      return quantizeLegacy(x, 5);
     case 'Q4_0':
-      return quantizeQ4_0(x);
+      return quantizeLegacy(x, 4);
     case 'Q4_K':
       return quantizeQ4_K(x);
     case 'Q6_K':
@@ -85,45 +85,30 @@ function quantizeQ8_0(x: Float32Array): Uint8Array {
 }
 
 /**
- * quantize_row_q4_0_ref: per block of 32, d = (the value of largest magnitude) / −8 (f16),
- * and min(15, trunc(x / d + 8.5)) in float32.
+ * quantize_row_q4_0_ref and quantize_row_q5_0_ref: per block of 32, d = (the value of largest
+ * magnitude) / −2^(bits−1) (f16) and min(2^bits − 1, trunc(x / d + 2^(bits−1) + 0.5)) in float32.
+ * Layout: d, for Q5_0 the fifth bits of the 32 levels (a little-endian u32), then the low four
+ * bits of levels j and j + 16 in byte j.
  */
-function quantizeQ4_0(x: Float32Array): Uint8Array {
-  const out = new Uint8Array((x.length / 32) * 18);
-  const level = (v: number) => Math.min(15, Math.trunc(f(v + 8.5)));
+function quantizeLegacy(x: Float32Array, bits: 4 | 5): Uint8Array {
+  const half = 1 << (bits - 1),
+    size = bits === 4 ? 18 : 22,
+    low = size - 16;
+  const out = new Uint8Array((x.length / 32) * size);
+  const level = (v: number) => Math.min(2 * half - 1, Math.trunc(f(v + half + 0.5)));
   for (let b = 0; b < x.length / 32; b++) {
-    const d = f(signedMax(x, b * 32, 32) / -8),
+    const d = f(signedMax(x, b * 32, 32) / -half),
       id = d ? f(1 / d) : 0;
-    putHalf(out, b * 18, d);
-    for (let j = 0; j < 16; j++) {
-      const lo = level(f(x[b * 32 + j]! * id)),
-        hi = level(f(x[b * 32 + 16 + j]! * id));
-      out[b * 18 + 2 + j] = lo | (hi << 4);
-    }
-  }
-  return out;
-}
-
-/**
- * quantize_row_q5_0_ref: Q4_0 with five bits — d = (the value of largest magnitude) / −16 (f16),
- * min(31, trunc(x / d + 16.5)); the fifth bits of the 32 values in a little-endian u32 after d.
- */
-function quantizeQ5_0(x: Float32Array): Uint8Array {
-  const out = new Uint8Array((x.length / 32) * 22);
-  const level = (v: number) => Math.min(31, Math.trunc(f(v + 16.5)));
-  for (let b = 0; b < x.length / 32; b++) {
-    const d = f(signedMax(x, b * 32, 32) / -16),
-      id = d ? f(1 / d) : 0;
-    const at = b * 22;
+    const at = b * size;
     putHalf(out, at, d);
     let qh = 0;
     for (let j = 0; j < 16; j++) {
       const lo = level(f(x[b * 32 + j]! * id)),
         hi = level(f(x[b * 32 + 16 + j]! * id));
-      out[at + 6 + j] = (lo & 15) | ((hi & 15) << 4);
+      out[at + low + j] = (lo & 15) | ((hi & 15) << 4);
       qh |= ((lo >> 4) << j) | ((hi >> 4) << (j + 16));
     }
-    new DataView(out.buffer).setUint32(at + 2, qh >>> 0, true);
+    if (bits === 5) new DataView(out.buffer).setUint32(at + 2, qh >>> 0, true);
   }
   return out;
 }
