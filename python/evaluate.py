@@ -33,8 +33,16 @@ def main(argv):
         text = f.read()
     tokens = tokenizer_from_json(ck["tokenizer"]).encode(text)
     context = ck["model"].config["context"]
-    loss = evaluate(ck["model"], eval_batches([tokens], context, args.batch, args.max_windows), torch.device("cpu"))
-    out = {"loss": loss, "perplexity": math.exp(loss), "bits_per_char": loss / math.log(2) * len(tokens) / len(text)}
+    loss = evaluate(
+        ck["model"],
+        eval_batches([tokens], context, args.batch, args.max_windows),
+        torch.device("cpu"),
+    )
+    out = {
+        "loss": loss,
+        "perplexity": math.exp(loss),
+        "bits_per_char": loss / math.log(2) * len(tokens) / len(text),
+    }
     print(json.dumps(out) if args.json else f"loss {loss:.4f}, perplexity {math.exp(loss):.3f}")
 
 

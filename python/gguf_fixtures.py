@@ -39,7 +39,16 @@ OUT = os.path.join(ROOT, "fixtures", "gguf")
 ALIGNMENT = 32
 
 # ggml_type numbers (ggml.h) of the types written here.
-GGML = {"F32": 0, "F16": 1, "Q4_0": 2, "Q4_1": 3, "Q5_0": 6, "Q5_1": 7, "Q8_0": 8, "Q2_K": 10}
+GGML = {
+    "F32": 0,
+    "F16": 1,
+    "Q4_0": 2,
+    "Q4_1": 3,
+    "Q5_0": 6,
+    "Q5_1": 7,
+    "Q8_0": 8,
+    "Q2_K": 10,
+}
 GGML.update({"Q3_K": 11, "Q4_K": 12, "Q5_K": 13, "Q6_K": 14, "BF16": 30})
 
 # GGUF metadata value types (gguf.md).
@@ -66,7 +75,11 @@ def load_ggml():
     g = ctypes.CDLL(os.path.join(lib_dir, "libggml-base.so"))
     g.ggml_get_type_traits.restype = ctypes.POINTER(TypeTraits)
     g.ggml_quantize_chunk.restype = ctypes.c_size_t
-    g.ggml_quantize_chunk.argtypes = [ctypes.c_int, ctypes.c_void_p, ctypes.c_void_p] + [ctypes.c_int64] * 3
+    g.ggml_quantize_chunk.argtypes = [
+        ctypes.c_int,
+        ctypes.c_void_p,
+        ctypes.c_void_p,
+    ] + [ctypes.c_int64] * 3
     g.ggml_quantize_chunk.argtypes += [ctypes.c_void_p]
     return g
 
@@ -140,7 +153,7 @@ def write_quants(g):
         raw, back = quantize(g, name, x)
         tensors.append((name.lower(), list(x.shape), name, raw))
         expected[name.lower()] = torch.from_numpy(back)
-    # A larger sample for the export's quantizers, whose least-squares fits (Q4_K's make_qkx2_quants,
+    # A larger sample for the export's quantizers, whose least-squares fits (Q4_K's and Q5_K's make_qkx2_quants,
     # Q6_K's make_qx_quants) take their rarer branches on it: blocks all of one sign, constant
     # blocks, heavy tails, tiny and huge scales.
     wide = torch.randn(64, 512, generator=gen) * torch.logspace(-4, 2, 64).unsqueeze(1)
@@ -150,9 +163,12 @@ def write_quants(g):
     wide[32, :64] = 0.25
     wide[33, 256:512] = 0
     wide = wide.numpy()
-    for name in ("F32", "Q5_0", "Q4_K", "Q6_K"):
+    for name in ("F32", "Q5_0", "Q5_1", "Q4_K", "Q5_K", "Q6_K"):
         tensors.append((f"wide-{name.lower()}", list(wide.shape), name, quantize(g, name, wide)[0]))
-    meta = {"general.architecture": (STRING, "quants"), "general.alignment": (U32, ALIGNMENT)}
+    meta = {
+        "general.architecture": (STRING, "quants"),
+        "general.alignment": (U32, ALIGNMENT),
+    }
     write_gguf(os.path.join(OUT, "quants.gguf"), meta, tensors)
     write_safetensors(os.path.join(OUT, "quants-expected.safetensors"), expected)
 
@@ -211,7 +227,8 @@ def raw(t):
 
 def model_tensors(src, arch, cfg, g=None, quant=None):
     """The fixture's tensors under GGUF's names; with `quant`, the matrices whose rows split into its
-    blocks quantized by ggml (as llama-quantize falls back for the others, they stay F32)."""
+    blocks quantized by ggml (as llama-quantize falls back for the others, they stay F32).
+    """
     heads, kv = cfg["num_attention_heads"], cfg["num_key_value_heads"]
     names = GEMMA2_NAMES if arch in ("gemma2", "gemma3") else NAMES
     out = []
@@ -255,11 +272,15 @@ def llama3_rope_factors(cfg):
 
 def phi3_metadata(cfg):
     """Phi3MiniModel.set_gguf_parameters: the rotated part of each head, the original context, and a
-    sliding window of 0 for none; LongRoPE's attention factor (its factors are tensors)."""
+    sliding window of 0 for none; LongRoPE's attention factor (its factors are tensors).
+    """
     rotary = int(cfg.get("partial_rotary_factor", 1.0) * cfg["hidden_size"]) // cfg["num_attention_heads"]
     meta = {
         "phi3.rope.dimension_count": (U32, rotary),
-        "phi3.rope.scaling.original_context_length": (U32, cfg["original_max_position_embeddings"]),
+        "phi3.rope.scaling.original_context_length": (
+            U32,
+            cfg["original_max_position_embeddings"],
+        ),
         "phi3.attention.sliding_window": (U32, cfg.get("sliding_window") or 0),
     }
     if cfg.get("rope_scaling"):
@@ -343,7 +364,10 @@ def sentencepiece_vocab(src):
         )
     tc = json.load(open(os.path.join(HF, src, "tokenizer_config.json")))
     unk = tokens.index(tc["unk_token"])
-    return {**spm_metadata(tokens, scores, types, tc, unk), "tokenizer.ggml.add_eos_token": (BOOL, tc["add_eos_token"])}
+    return {
+        **spm_metadata(tokens, scores, types, tc, unk),
+        "tokenizer.ggml.add_eos_token": (BOOL, tc["add_eos_token"]),
+    }
 
 
 def spm_metadata(tokens, scores, types, tc, unk):
@@ -364,13 +388,27 @@ def spm_metadata(tokens, scores, types, tc, unk):
 
 # Phi-3's own added tokens (its tokenizer.json's 32000-32010; llama.cpp looks some of them up by
 # text when it loads a phi3 vocabulary), put where the fixture's embedding has rows past its tokenizer.
-PHI3_ADDED = ["<|endoftext|>", "<|assistant|>", "<|placeholder1|>", "<|placeholder2|>", "<|placeholder3|>"]
-PHI3_ADDED += ["<|placeholder4|>", "<|system|>", "<|end|>", "<|placeholder5|>", "<|placeholder6|>", "<|user|>"]
+PHI3_ADDED = [
+    "<|endoftext|>",
+    "<|assistant|>",
+    "<|placeholder1|>",
+    "<|placeholder2|>",
+    "<|placeholder3|>",
+]
+PHI3_ADDED += [
+    "<|placeholder4|>",
+    "<|system|>",
+    "<|end|>",
+    "<|placeholder5|>",
+    "<|placeholder6|>",
+    "<|user|>",
+]
 
 
 def sentencepiece_from_json(src, prefix=False, added=()):
     """A SentencePiece-style vocabulary from a tokenizer.json BPE with byte fallback (Gemma's): tokens,
-    scores that order the merges (minus the rank of the first merge making each token), token types."""
+    scores that order the merges (minus the rank of the first merge making each token), token types.
+    """
     tj = json.load(open(os.path.join(HF, src, "tokenizer.json")))
     vocab = tj["model"]["vocab"]
     tokens = sorted(vocab, key=vocab.get)
@@ -410,7 +448,10 @@ def bpe_vocab(src, pre, add_bos):
         "tokenizer.ggml.model": (STRING, "gpt2"),
         "tokenizer.ggml.pre": (STRING, pre),
         "tokenizer.ggml.tokens": (ARRAY, (STRING, tokens)),
-        "tokenizer.ggml.token_type": (ARRAY, (I32, [3 if i in special else 1 for i in range(len(tokens))])),
+        "tokenizer.ggml.token_type": (
+            ARRAY,
+            (I32, [3 if i in special else 1 for i in range(len(tokens))]),
+        ),
         "tokenizer.ggml.merges": (ARRAY, (STRING, merges)),
         "tokenizer.ggml.eos_token_id": (U32, ids[tc["eos_token"]]),
         "tokenizer.ggml.add_bos_token": (BOOL, add_bos),
@@ -432,18 +473,49 @@ def write_models(g):
     # Quantized by ggml to Q4_0, coarse enough that the quantization moves the probabilities ten
     # times more than llama.cpp's own rounding does: the import must compute what llama.cpp computes
     # from the same blocks.
-    write_model("llama-spm-q4_0.gguf", "llama-spm", "llama", sentencepiece_vocab("llama-spm"), g=g, quant="Q4_0")
-    write_model("qwen2-bf16.gguf", "qwen2-bf16", "qwen2", bpe_vocab("qwen2-bf16", "qwen2", False))
-    write_model("qwen3-bf16.gguf", "qwen3-bf16", "qwen3", bpe_vocab("qwen3-bf16", "qwen2", False))
+    write_model(
+        "llama-spm-q4_0.gguf",
+        "llama-spm",
+        "llama",
+        sentencepiece_vocab("llama-spm"),
+        g=g,
+        quant="Q4_0",
+    )
+    write_model(
+        "qwen2-bf16.gguf",
+        "qwen2-bf16",
+        "qwen2",
+        bpe_vocab("qwen2-bf16", "qwen2", False),
+    )
+    write_model(
+        "qwen3-bf16.gguf",
+        "qwen3-bf16",
+        "qwen3",
+        bpe_vocab("qwen3-bf16", "qwen2", False),
+    )
     # The same vocabulary under two more of llama.cpp's pre-tokenizers (GPT-2's split; single digits
     # first): llama.cpp must accept the names and give the ids the import gives. (With 43 merges,
     # none of them of digits, the three splits give the same ids on the sample texts.)
     write_model("bpe-gpt-2.gguf", "qwen2-bf16", "qwen2", bpe_vocab("qwen2-bf16", "gpt-2", False))
-    write_model("bpe-smollm.gguf", "qwen2-bf16", "qwen2", bpe_vocab("qwen2-bf16", "smollm", False))
+    write_model(
+        "bpe-smollm.gguf",
+        "qwen2-bf16",
+        "qwen2",
+        bpe_vocab("qwen2-bf16", "smollm", False),
+    )
     # SmolLM3: Llama's layout (its rows permuted too) with every fourth layer without RoPE, which
     # llama.cpp fixes rather than stores. The fixture's vocabulary splits as Qwen2's does.
-    write_model("smollm3-bf16.gguf", "smollm3-bf16", "smollm3", bpe_vocab("smollm3-bf16", "qwen2", False))
-    for arch, src in (("gemma", "gemma-bf16"), ("gemma2", "gemma2-bf16"), ("gemma3", "gemma3-bf16")):
+    write_model(
+        "smollm3-bf16.gguf",
+        "smollm3-bf16",
+        "smollm3",
+        bpe_vocab("smollm3-bf16", "qwen2", False),
+    )
+    for arch, src in (
+        ("gemma", "gemma-bf16"),
+        ("gemma2", "gemma2-bf16"),
+        ("gemma3", "gemma3-bf16"),
+    ):
         write_model(f"{src}.gguf", src, arch, sentencepiece_from_json(src))
     for src in ("phi3-bf16", "phi35-longrope-bf16", "phi4-mini-bf16"):
         cfg = json.load(open(os.path.join(HF, src, "config.json")))

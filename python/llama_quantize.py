@@ -2,7 +2,7 @@
 """llama.cpp's own llama-quantize, through its C ABI: quantizes a GGUF file to one of its presets.
 
 scripts/llamacpp-reference.mjs runs it on models shareformer exported in F32, so that the GGUF
-export's Q8_0, Q6_K, Q4_K_M and Q4_0 are checked against the tool those files usually come from:
+export's Q8_0, Q6_K, Q5_K_M, Q4_K_M and Q4_0 are checked against the tool those files usually come from:
 the type it picks for each tensor and the bytes it writes.
 
 libllama comes from node-llama-cpp's prebuilt CPU build in the npm package @node-llama-cpp/linux-x64
@@ -15,7 +15,7 @@ import os
 import sys
 
 # llama.h's llama_ftype of each preset.
-PRESETS = {"Q8_0": 7, "Q6_K": 18, "Q4_K_M": 15, "Q4_0": 2}
+PRESETS = {"Q8_0": 7, "Q6_K": 18, "Q5_K_M": 17, "Q4_K_M": 15, "Q4_0": 2}
 
 
 class QuantizeParams(ctypes.Structure):

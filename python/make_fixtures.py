@@ -17,7 +17,9 @@ import torch.nn.functional as F
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(ROOT, "python"))
-from shareformer import ShareformerLM  # noqa: E402  (the model fixtures are computed by the package)
+from shareformer import (
+    ShareformerLM,
+)  # noqa: E402  (the model fixtures are computed by the package)
 from shareformer.config import Plan, parameter_shapes, resolve_config  # noqa: E402
 from shareformer.strategies import plan_json  # noqa: E402
 from shareformer.model import alibi_slopes  # noqa: E402
@@ -147,9 +149,26 @@ def case(name, op, fn, inputs, ints=None, params=None):
 
 def op_cases():
     case("matmul_2d", "matmul", matmul_ref, {"a": f32(5, 7), "b": f32(7, 3)})
-    case("matmul_batched", "matmul", matmul_ref, {"a": f32(2, 3, 4, 6), "b": f32(2, 3, 6, 5)})
-    case("matmul_transA", "matmul", matmul_ref, {"a": f32(2, 6, 4), "b": f32(2, 6, 5)}, params={"transA": True})
-    case("matmul_transB", "matmul", matmul_ref, {"a": f32(2, 4, 6), "b": f32(2, 5, 6)}, params={"transB": True})
+    case(
+        "matmul_batched",
+        "matmul",
+        matmul_ref,
+        {"a": f32(2, 3, 4, 6), "b": f32(2, 3, 6, 5)},
+    )
+    case(
+        "matmul_transA",
+        "matmul",
+        matmul_ref,
+        {"a": f32(2, 6, 4), "b": f32(2, 6, 5)},
+        params={"transA": True},
+    )
+    case(
+        "matmul_transB",
+        "matmul",
+        matmul_ref,
+        {"a": f32(2, 4, 6), "b": f32(2, 5, 6)},
+        params={"transB": True},
+    )
     case(
         "matmul_transAB",
         "matmul",
@@ -158,15 +177,44 @@ def op_cases():
         params={"transA": True, "transB": True},
     )
     case("matmul_shared_b", "matmul", matmul_ref, {"a": f32(2, 3, 4, 6), "b": f32(6, 5)})
-    case("matmul_shared_b_transB", "matmul", matmul_ref, {"a": f32(3, 4, 6), "b": f32(5, 6)}, params={"transB": True})
+    case(
+        "matmul_shared_b_transB",
+        "matmul",
+        matmul_ref,
+        {"a": f32(3, 4, 6), "b": f32(5, 6)},
+        params={"transB": True},
+    )
     case("add_same", "add", lambda a, b: a + b, {"a": f32(3, 4), "b": f32(3, 4)})
     case("add_broadcast", "add", lambda a, b: a + b, {"a": f32(2, 3, 4), "b": f32(4)})
-    case("sub_broadcast_left", "sub", lambda a, b: a - b, {"a": f32(3, 4), "b": f32(2, 3, 4)})
+    case(
+        "sub_broadcast_left",
+        "sub",
+        lambda a, b: a - b,
+        {"a": f32(3, 4), "b": f32(2, 3, 4)},
+    )
     case("mul_broadcast", "mul", lambda a, b: a * b, {"a": f32(2, 3, 4), "b": f32(3, 4)})
     case("scale", "scale", lambda x, s: x * s, {"x": f32(3, 5)}, params={"s": -0.375})
-    case("reshape", "reshape", lambda x, shape: x.reshape(shape), {"x": f32(2, 3, 4)}, params={"shape": [4, -1]})
-    case("permute", "permute", lambda x, perm: x.permute(perm), {"x": f32(2, 3, 4, 5)}, params={"perm": [0, 2, 1, 3]})
-    case("permute_3", "permute", lambda x, perm: x.permute(perm), {"x": f32(2, 3, 4)}, params={"perm": [2, 0, 1]})
+    case(
+        "reshape",
+        "reshape",
+        lambda x, shape: x.reshape(shape),
+        {"x": f32(2, 3, 4)},
+        params={"shape": [4, -1]},
+    )
+    case(
+        "permute",
+        "permute",
+        lambda x, perm: x.permute(perm),
+        {"x": f32(2, 3, 4, 5)},
+        params={"perm": [0, 2, 1, 3]},
+    )
+    case(
+        "permute_3",
+        "permute",
+        lambda x, perm: x.permute(perm),
+        {"x": f32(2, 3, 4)},
+        params={"perm": [2, 0, 1]},
+    )
     case(
         "transpose",
         "transpose",
@@ -289,8 +337,20 @@ def op_cases():
         {"probs": torch.rand(1, 4, 3, 5).float().double(), "v": f32(1, 2, 5, 6)},
         params={"causal": False},
     )
-    case("rope", "rope", lambda x, offset: rope_ref(x, offset), {"x": f32(2, 3, 5, 8)}, params={"offset": 0})
-    case("rope_offset", "rope", lambda x, offset: rope_ref(x, offset), {"x": f32(1, 2, 3, 16)}, params={"offset": 37})
+    case(
+        "rope",
+        "rope",
+        lambda x, offset: rope_ref(x, offset),
+        {"x": f32(2, 3, 5, 8)},
+        params={"offset": 0},
+    )
+    case(
+        "rope_offset",
+        "rope",
+        lambda x, offset: rope_ref(x, offset),
+        {"x": f32(1, 2, 3, 16)},
+        params={"offset": 37},
+    )
     case(
         "cross_entropy",
         "crossEntropy",
@@ -309,15 +369,37 @@ def op_cases():
         params={"ignoreIndex": -100},
     )
     case("sum_all", "sum", lambda x: x.sum(), {"x": f32(3, 4, 5)})
-    case("sum_axis", "sum", lambda x, axis: x.sum(axis), {"x": f32(3, 4, 5)}, params={"axis": 1})
+    case(
+        "sum_axis",
+        "sum",
+        lambda x, axis: x.sum(axis),
+        {"x": f32(3, 4, 5)},
+        params={"axis": 1},
+    )
     case("mean_all", "mean", lambda x: x.mean(), {"x": f32(3, 4, 5)})
-    case("mean_axis", "mean", lambda x, axis: x.mean(axis), {"x": f32(3, 4, 5)}, params={"axis": -1})
+    case(
+        "mean_axis",
+        "mean",
+        lambda x, axis: x.mean(axis),
+        {"x": f32(3, 4, 5)},
+        params={"axis": -1},
+    )
     # Added after the first release of the fixtures: drawn from a forked generator, so every other
     # fixture keeps its values.
     with torch.random.fork_rng():
         torch.manual_seed(4321)
-        case("linear", "linear", torch.nn.functional.linear, {"x": f32(2, 3, 6), "weight": f32(5, 6), "bias": f32(5)})
-        case("linear_no_bias", "linear", torch.nn.functional.linear, {"x": f32(4, 6), "weight": f32(3, 6)})
+        case(
+            "linear",
+            "linear",
+            torch.nn.functional.linear,
+            {"x": f32(2, 3, 6), "weight": f32(5, 6), "bias": f32(5)},
+        )
+        case(
+            "linear_no_bias",
+            "linear",
+            torch.nn.functional.linear,
+            {"x": f32(4, 6), "weight": f32(3, 6)},
+        )
     # Gemma 2's soft-capping: cap·tanh(x / cap) on logits, and on scores before the mask and softmax.
     with torch.random.fork_rng():
         torch.manual_seed(4322)
@@ -369,12 +451,21 @@ def write_ops():
     tensors = {}
     for _, t in CASES:
         tensors.update(t)
-    meta = {"cases": json.dumps([c for c, _ in CASES]), "generator": f"torch {torch.__version__}, float64"}
+    meta = {
+        "cases": json.dumps([c for c, _ in CASES]),
+        "generator": f"torch {torch.__version__}, float64",
+    }
     write_safetensors(os.path.join(OUT, "ops.safetensors"), tensors, meta)
 
 
 # ---------------------------------------------------------------- the small GPTs and the sharing plan
-DEFAULTS = {"embedDim": 0, "shareWeights": "none", "shareScope": "block", "shareKv": "none", "shareAttention": "none"}
+DEFAULTS = {
+    "embedDim": 0,
+    "shareWeights": "none",
+    "shareScope": "block",
+    "shareKv": "none",
+    "shareAttention": "none",
+}
 
 
 def plan_of(c):
@@ -449,7 +540,10 @@ def write_gpt(file, config, train, final_dtype=torch.float64):
     decay = [P[k] for k, s in param_shapes(c) if len(s) >= 2]
     rest = [P[k] for k, s in param_shapes(c) if len(s) < 2]
     opt = torch.optim.AdamW(
-        [{"params": decay, "weight_decay": train["weightDecay"]}, {"params": rest, "weight_decay": 0.0}],
+        [
+            {"params": decay, "weight_decay": train["weightDecay"]},
+            {"params": rest, "weight_decay": 0.0},
+        ],
         lr=train["maxLr"],
         betas=(train["beta1"], train["beta2"]),
         eps=train["eps"],
@@ -471,7 +565,11 @@ def write_gpt(file, config, train, final_dtype=torch.float64):
     tensors["step_grad_norms"] = torch.tensor(norms, dtype=torch.float64)
     for k in P0:
         tensors[f"final:{k}"] = P[k].detach().to(final_dtype)
-    meta = {"config": json.dumps(c), "train": json.dumps(train), "generator": f"torch {torch.__version__}, float64"}
+    meta = {
+        "config": json.dumps(c),
+        "train": json.dumps(train),
+        "generator": f"torch {torch.__version__}, float64",
+    }
     write_safetensors(os.path.join(OUT, file), tensors, meta)
 
 
@@ -527,7 +625,14 @@ LLAMA = {
 
 # BLOOM-style: ALiBi instead of learned positions, a LayerNorm on the embeddings, 6 heads (slopes past a
 # power of two) over 3 K/V heads.
-ALIBI = {**GPT, "positions": "alibi", "heads": 6, "kvHeads": 3, "headDim": 8, "embedNorm": True}
+ALIBI = {
+    **GPT,
+    "positions": "alibi",
+    "heads": 6,
+    "kvHeads": 3,
+    "headDim": 8,
+    "embedNorm": True,
+}
 
 # Every sharing mode on a 4-layer model small enough to keep the fixtures at ~100 KB each.
 TINY = {
@@ -547,7 +652,14 @@ TINY = {
     "tieEmbeddings": True,
     "dropout": 0,
 }
-TINY_LLAMA = {**TINY, "ffn": "swiglu", "norm": "rmsnorm", "normEps": 1e-6, "positions": "rope", "bias": False}
+TINY_LLAMA = {
+    **TINY,
+    "ffn": "swiglu",
+    "norm": "rmsnorm",
+    "normEps": 1e-6,
+    "positions": "rope",
+    "bias": False,
+}
 SHARING = {
     "all": {**TINY, "shareWeights": "all"},
     "cycle": {**TINY, "shareWeights": "cycle:2"},
@@ -587,6 +699,11 @@ if __name__ == "__main__":
     write_gpt("gpt.safetensors", GPT, TRAIN)
     write_gpt("llama.safetensors", LLAMA, TRAIN)
     for mode, cfg in SHARING.items():
-        write_gpt(os.path.join("sharing", f"{mode}.safetensors"), cfg, TRAIN, final_dtype=torch.float32)
+        write_gpt(
+            os.path.join("sharing", f"{mode}.safetensors"),
+            cfg,
+            TRAIN,
+            final_dtype=torch.float32,
+        )
     write_gpt("alibi.safetensors", ALIBI, TRAIN)
     sys.exit(0)

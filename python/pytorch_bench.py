@@ -16,7 +16,9 @@ import torch
 import torch.nn.functional as F
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from shareformer import ShareformerLM  # noqa: E402  (the one PyTorch implementation of the model)
+from shareformer import (
+    ShareformerLM,
+)  # noqa: E402  (the one PyTorch implementation of the model)
 from shareformer.config import resolve_config  # noqa: E402
 from shareformer.strategies import plan_json  # noqa: E402
 

@@ -68,13 +68,24 @@ class UsageError(Exception):
 
 def parse_args(argv):
     p = argparse.ArgumentParser(
-        description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter
+        description=__doc__.split("\n\n")[0],
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument("--data", help="training text (a UTF-8 file)")
     p.add_argument("--out", help="run directory: checkpoint/, log.jsonl")
-    p.add_argument("--resume", help="continue the run saved in this directory (shareformer's or this script's)")
-    p.add_argument("--config", help="JSON file with model fields (layers, dModel, shareKv, ...) and training fields")
-    p.add_argument("--force", action="store_true", help="start over in an --out directory that already holds a run")
+    p.add_argument(
+        "--resume",
+        help="continue the run saved in this directory (shareformer's or this script's)",
+    )
+    p.add_argument(
+        "--config",
+        help="JSON file with model fields (layers, dModel, shareKv, ...) and training fields",
+    )
+    p.add_argument(
+        "--force",
+        action="store_true",
+        help="start over in an --out directory that already holds a run",
+    )
     for name, kind in MODEL_FLAGS.items():
         p.add_argument(f"--{name.replace('_', '-')}", type=kind)
     p.add_argument("--ffn", choices=["gelu", "swiglu"])
@@ -88,7 +99,11 @@ def parse_args(argv):
     p.add_argument("--share-attention")
     p.add_argument("--tokenizer", choices=["char", "byte"], default="char")
     p.add_argument("--steps", type=int)
-    p.add_argument("--batch", type=int, help="sequences per micro-batch, over all processes (default 16)")
+    p.add_argument(
+        "--batch",
+        type=int,
+        help="sequences per micro-batch, over all processes (default 16)",
+    )
     p.add_argument("--grad-accum", type=int)
     p.add_argument("--lr", type=float)
     p.add_argument("--min-lr", type=float)
@@ -100,8 +115,17 @@ def parse_args(argv):
     p.add_argument("--eval-windows", type=int)
     p.add_argument("--val-fraction", type=float)
     p.add_argument("--seed", type=int)
-    p.add_argument("--checkpoint-every", type=int, default=0, help="also save every N steps (always at the end)")
-    p.add_argument("--stop-at", type=int, help="stop after this step and save; --resume continues on the same curve")
+    p.add_argument(
+        "--checkpoint-every",
+        type=int,
+        default=0,
+        help="also save every N steps (always at the end)",
+    )
+    p.add_argument(
+        "--stop-at",
+        type=int,
+        help="stop after this step and save; --resume continues on the same curve",
+    )
     p.add_argument("--json", action="store_true", help="print a final one-line JSON summary")
     return p.parse_args(argv)
 
@@ -214,7 +238,9 @@ def evaluate(model, batches, device):
         for ids, targets in batches:
             logits = model(ids.to(device))
             total += F.cross_entropy(
-                logits.float().reshape(-1, logits.shape[-1]), targets.to(device).reshape(-1), reduction="sum"
+                logits.float().reshape(-1, logits.shape[-1]),
+                targets.to(device).reshape(-1),
+                reduction="sum",
             ).item()
             count += targets.numel()
     model.train()
@@ -322,7 +348,10 @@ def run_training(args, rank, world, distributed, device):
     def save():
         if rank == 0:
             state = {
-                n: (int(opt.state[p]["step"]) if p in opt.state else 0, *_moments(opt, p))
+                n: (
+                    int(opt.state[p]["step"]) if p in opt.state else 0,
+                    *_moments(opt, p),
+                )
                 for n, p in model.named_tensors()
             }
             trainer = {
@@ -355,7 +384,10 @@ def run_training(args, rank, world, distributed, device):
             with ctx, autocast:
                 logits = ddp(ids)
                 loss = (
-                    F.cross_entropy(logits.float().reshape(-1, logits.shape[-1]), targets.reshape(-1))
+                    F.cross_entropy(
+                        logits.float().reshape(-1, logits.shape[-1]),
+                        targets.reshape(-1),
+                    )
                     / train["gradAccum"]
                 )
             loss.backward()
@@ -392,7 +424,14 @@ def run_training(args, rank, world, distributed, device):
                 _eval_entry(
                     step,
                     evaluate(
-                        model, eval_batches(val_blocks, c["context"], train["batch"], train["evalWindows"]), device
+                        model,
+                        eval_batches(
+                            val_blocks,
+                            c["context"],
+                            train["batch"],
+                            train["evalWindows"],
+                        ),
+                        device,
                     ),
                     meta,
                 )
@@ -402,10 +441,17 @@ def run_training(args, rank, world, distributed, device):
     save()
     if step < train["steps"]:
         if rank == 0:
-            print(f"stopped at step {step} of {train['steps']}; continue with --resume {out}", file=sys.stderr)
+            print(
+                f"stopped at step {step} of {train['steps']}; continue with --resume {out}",
+                file=sys.stderr,
+            )
         return
     if rank == 0:
-        val = evaluate(model, eval_batches(val_blocks, c["context"], train["batch"], train["evalWindows"]), device)
+        val = evaluate(
+            model,
+            eval_batches(val_blocks, c["context"], train["batch"], train["evalWindows"]),
+            device,
+        )
         log.append(_eval_entry(step, val, meta))
         seconds = time.time() - started
         summary = {

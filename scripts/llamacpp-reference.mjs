@@ -12,7 +12,7 @@
 // so llama.cpp is also asked what it makes of a model shareformer made share.
 //
 // And llama-quantize's own output (llamaQuantize): seeded models exported in F32 and quantized by it
-// to Q8_0, Q6_K, Q4_K_M and Q4_0 (python/llama_quantize.py) — each tensor's type and SHA-256, which
+// to Q8_0, Q6_K, Q5_K_M, Q4_K_M and Q4_0 (python/llama_quantize.py) — each tensor's type and SHA-256, which
 // the export's own quantization must give.
 //
 // llama.cpp comes from node-llama-cpp (3.22.1, its prebuilt CPU build), which is not a dependency
@@ -132,13 +132,14 @@ async function writeGpt2Vocabularies() {
 const QUANTIZED = {
   // Q4_K_M's layers with more bits (0, 3, 6 and 7 of 8), an untied head, grouped K/V.
   'untied-8-layers': { tieEmbeddings: false, layers: 8, dModel: 256, heads: 4, kvHeads: 1, ffnHidden: 512 },
-  // A tied embedding, quantized as the head is; rows of 320 and 288: Q4_K falls back to Q5_0, Q6_K to Q8_0.
+  // A tied embedding, quantized as the head is; rows of 320 and 288: Q4_K falls back to Q5_0, Q5_K
+  // to Q5_1, Q6_K to Q8_0.
   'tied-fallbacks': { tieEmbeddings: true, layers: 3, dModel: 320, heads: 5, ffnHidden: 288 },
   // Rows of 272, no whole blocks of 32: F16.
   'rows-of-272': { tieEmbeddings: false, layers: 2, dModel: 272, heads: 4, ffnHidden: 512 },
 };
 const QUANTIZED_SEED = 7;
-const PRESETS = ['Q8_0', 'Q6_K', 'Q4_K_M', 'Q4_0'];
+const PRESETS = ['Q8_0', 'Q6_K', 'Q5_K_M', 'Q4_K_M', 'Q4_0'];
 
 /**
  * Each QUANTIZED model (seeded, with the qwen2-bf16.gguf fixture's vocabulary) exported in F32 by

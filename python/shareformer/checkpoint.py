@@ -79,7 +79,10 @@ def save_checkpoint(run, model, config, tokenizer, trainer=None, optimizer=None)
             "parameters": sum(p.numel() for _, p in model.named_tensors()),
             **config,
         }
-        _write(os.path.join(tmp, "config.json"), (json.dumps(full, indent=2) + "\n").encode())
+        _write(
+            os.path.join(tmp, "config.json"),
+            (json.dumps(full, indent=2) + "\n").encode(),
+        )
         weights = [(n, p.detach().float()) for n, p in model.named_tensors()]
         _write(os.path.join(tmp, "model.safetensors"), safetensors_bytes(weights))
         _write(os.path.join(tmp, "tokenizer.json"), json.dumps(tokenizer).encode())
@@ -87,9 +90,18 @@ def save_checkpoint(run, model, config, tokenizer, trainer=None, optimizer=None)
             names = [n for n, _ in model.named_tensors()]
             tensors = []
             for n in names:
-                tensors += [(f"m.{n}", optimizer[n][1].float()), (f"v.{n}", optimizer[n][2].float())]
-            meta = {"steps": json.dumps([optimizer[n][0] for n in names]), "names": json.dumps(names)}
-            _write(os.path.join(tmp, "optimizer.safetensors"), safetensors_bytes(tensors, meta))
+                tensors += [
+                    (f"m.{n}", optimizer[n][1].float()),
+                    (f"v.{n}", optimizer[n][2].float()),
+                ]
+            meta = {
+                "steps": json.dumps([optimizer[n][0] for n in names]),
+                "names": json.dumps(names),
+            }
+            _write(
+                os.path.join(tmp, "optimizer.safetensors"),
+                safetensors_bytes(tensors, meta),
+            )
             _write(os.path.join(tmp, "trainer.json"), json.dumps(trainer).encode())
         os.rename(tmp, new)
     except BaseException:

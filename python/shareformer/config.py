@@ -134,7 +134,12 @@ class Plan:
         return Plan(maps["attnSet"], maps["ffnSet"], maps["kv"], maps["attention"])
 
     def to_json(self):
-        return {"attnSet": self.attn_set, "ffnSet": self.ffn_set, "kv": self.kv, "attention": self.attention}
+        return {
+            "attnSet": self.attn_set,
+            "ffnSet": self.ffn_set,
+            "kv": self.kv,
+            "attention": self.attention,
+        }
 
     @property
     def layers(self):
@@ -225,7 +230,8 @@ def parameter_shapes(c, plan):
 
 def relaxation_shapes(c, plan):
     """Relaxed sharing's per-layer deltas relax.L.<matrix>.A [r, in] and .B [out, r], after every
-    other tensor, for each matrix layer L uses from a set it shares (src/model/parameters.ts)."""
+    other tensor, for each matrix layer L uses from a set it shares (src/model/parameters.ts).
+    """
     r = c.get("relaxRank", 0)
     if not r:
         return []

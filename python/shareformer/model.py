@@ -19,7 +19,8 @@ def _key(name):
 
 def alibi_slopes(heads):
     """ALiBi's per-head slopes as BLOOM's build_alibi_tensor computes them (Press et al.): a geometric
-    sequence over the largest power of two of heads, the rest from the next power's odd terms."""
+    sequence over the largest power of two of heads, the rest from the next power's odd terms.
+    """
     closest = 2 ** math.floor(math.log2(heads))
     base = 2 ** (-(2 ** -(math.log2(closest) - 3)))
     slopes = [base**k for k in range(1, closest + 1)]
@@ -100,7 +101,11 @@ class ShareformerLM(nn.Module):
         if c["norm"] == "layernorm":
             b = f"{name}.bias"
             return F.layer_norm(
-                x, (x.shape[-1],), self.p(f"{name}.weight"), self.p(b) if self.has(b) else None, c["normEps"]
+                x,
+                (x.shape[-1],),
+                self.p(f"{name}.weight"),
+                self.p(b) if self.has(b) else None,
+                c["normEps"],
             )
         return self._rms(x, f"{name}.weight")
 
@@ -125,11 +130,20 @@ class ShareformerLM(nn.Module):
             return inv / s["factor"]
         if s["type"] == "longrope":  # Phi-3's short factors, one per frequency
             return inv / torch.tensor(s["factors"], dtype=torch.float64, device=device)
-        old, low, high, factor = s["originalContext"], s["lowFreqFactor"], s["highFreqFactor"], s["factor"]
+        old, low, high, factor = (
+            s["originalContext"],
+            s["lowFreqFactor"],
+            s["highFreqFactor"],
+            s["factor"],
+        )
         wavelength = 2 * math.pi / inv
         smooth = (old / wavelength - low) / (high - low)
         mid = (1 - smooth) * inv / factor + smooth * inv
-        return torch.where(wavelength < old / high, inv, torch.where(wavelength > old / low, inv / factor, mid))
+        return torch.where(
+            wavelength < old / high,
+            inv,
+            torch.where(wavelength > old / low, inv / factor, mid),
+        )
 
     def _rope(self, t, offset=0, local=False):
         rotary = self.config["ropeDims"]
@@ -146,7 +160,8 @@ class ShareformerLM(nn.Module):
 
     def forward(self, ids, cache=None):
         """ids: [B, T] token ids → logits [B, T, vocab]. cache: a dict this call reads and extends
-        (keys and values only for the layers that compute them, as shareformer's KV cache)."""
+        (keys and values only for the layers that compute them, as shareformer's KV cache).
+        """
         c, plan = self.config, self.plan
         B, T = ids.shape
         past = cache.get("length", 0) if cache is not None else 0
@@ -212,7 +227,11 @@ class ShareformerLM(nn.Module):
             if plan.computes_k(i):
                 keys[i] = cached("k", i, pos(qk("k", G), i))
             if plan.computes_v(i):
-                values[i] = cached("v", i, self._linear(h, f"{a}.attn.v", i).view(B, T, G, hd).transpose(1, 2))
+                values[i] = cached(
+                    "v",
+                    i,
+                    self._linear(h, f"{a}.attn.v", i).view(B, T, G, hd).transpose(1, 2),
+                )
             if plan.computes_q(i):
                 q = pos(qk("q", H), plan.kv[i])
                 k = keys[plan.kv[i]].repeat_interleave(H // G, dim=1)
@@ -261,4 +280,7 @@ class ShareformerLM(nn.Module):
         """Matrices decay, gains and biases do not (as shareformer's AdamW groups)."""
         decay = [p for n, p in self.named_tensors() if p.dim() >= 2]
         rest = [p for n, p in self.named_tensors() if p.dim() < 2]
-        return [{"params": decay, "weight_decay": weight_decay}, {"params": rest, "weight_decay": 0.0}]
+        return [
+            {"params": decay, "weight_decay": weight_decay},
+            {"params": rest, "weight_decay": 0.0},
+        ]

@@ -42,9 +42,9 @@ export function exportCommand(): Command {
     .addOption(
       new Option(
         '--gguf-type <type>',
-        "gguf: how the matrices are stored (norms and biases stay f32): f16, f32, bf16, or quantized as llama-quantize's presets — q8_0 (about half of f16's bytes), q6_k (0.41), q4_k_m (0.30: 4-bit k-quants, 6-bit for the head and some layers' V and FFN-down), q4_0 (0.28)",
+        "gguf: how the matrices are stored (norms and biases stay f32): f16, f32, bf16, or quantized as llama-quantize's presets — q8_0 (about half of f16's bytes), q6_k (0.41), q5_k_m (0.35) and q4_k_m (0.30: 5- and 4-bit k-quants, 6-bit for the head and some layers' V and FFN-down), q4_0 (0.28)",
       )
-        .choices(['f32', 'f16', 'bf16', 'q8_0', 'q6_k', 'q4_k_m', 'q4_0'])
+        .choices(['f32', 'f16', 'bf16', 'q8_0', 'q6_k', 'q5_k_m', 'q4_k_m', 'q4_0'])
         .default('f16'),
     )
     .option('--force', 'write into a directory that is not empty, or over an existing file')

@@ -44,7 +44,7 @@ describe('quantization, as ggml does it', () => {
   const file = header(quants);
   const tensor = (name: string) => quants.slice(file.tensors.get(name)!.start, file.tensors.get(name)!.end);
   const x = values(file, quants, 'f32');
-  it.each(['F16', 'BF16', 'Q8_0', 'Q5_0', 'Q4_0', 'Q4_K', 'Q6_K'] as const)(
+  it.each(['F16', 'BF16', 'Q8_0', 'Q5_0', 'Q5_1', 'Q4_0', 'Q4_K', 'Q5_K', 'Q6_K'] as const)(
     '%s: the bytes ggml_quantize_chunk wrote',
     (type) => {
       expect(quantize(type, x)).toEqual(tensor(type.toLowerCase()));
@@ -52,10 +52,13 @@ describe('quantization, as ggml does it', () => {
   );
   // 32,768 values in blocks of every kind: all one sign, constant, zero, Cauchy tails, scales from 1e-4 to 100.
   const wide = values(file, quants, 'wide-f32');
-  it.each(['Q5_0', 'Q4_K', 'Q6_K'] as const)('%s: the same bytes over 64 rows of every kind of block', (type) => {
-    expect(wide.length).toBe(64 * 512);
-    expect(quantize(type, wide)).toEqual(tensor(`wide-${type.toLowerCase()}`));
-  });
+  it.each(['Q5_0', 'Q5_1', 'Q4_K', 'Q5_K', 'Q6_K'] as const)(
+    '%s: the same bytes over 64 rows of every kind of block',
+    (type) => {
+      expect(wide.length).toBe(64 * 512);
+      expect(quantize(type, wide)).toEqual(tensor(`wide-${type.toLowerCase()}`));
+    },
+  );
 });
 
 describe("llama-quantize's presets: the type it picks for every tensor, and its bytes", () => {
@@ -83,13 +86,13 @@ describe("llama-quantize's presets: the type it picks for every tensor, and its 
     for (const [name, t] of tensors) expect([t.type, sha256(out.subarray(t.start, t.end))], name).toEqual(want[name]);
   });
 
-  it("covers each of its choices: Q4_K_M's Q6_K layers, the (tied) head, both fallbacks and F16", () => {
-    expect(cases.length).toBe(12);
+  it("covers each of its choices: the K_M presets' Q6_K layers, the (tied) head, the fallbacks and F16", () => {
+    expect(cases.length).toBe(15);
     const types = Object.values(reference.files).flatMap((presets) =>
       Object.values(presets).flatMap((tensors) => Object.values(tensors).map(([type]) => type)),
     );
-    // F32, F16, Q4_0, Q5_0, Q8_0, Q4_K, Q6_K.
-    expect([...new Set(types)].sort((a, b) => a - b)).toEqual([0, 1, 2, 6, 8, 12, 14]);
+    // F32, F16, Q4_0, Q5_0, Q5_1, Q8_0, Q4_K, Q5_K, Q6_K.
+    expect([...new Set(types)].sort((a, b) => a - b)).toEqual([0, 1, 2, 6, 7, 8, 12, 13, 14]);
   });
 });
 

@@ -2,8 +2,8 @@
 // Llama, Qwen2, Qwen3 and Gemma 1-3 layouts as convert_hf_to_gguf.py writes them — its tensor names
 // and metadata keys, Llama's query/key rows permuted into rotary pairs, Gemma's norm gains as 1 + w,
 // norms and biases in F32, the
-// matrices in F32, F16 or BF16 or quantized as llama-quantize quantizes them (Q8_0, Q6_K, Q4_K_M,
-// Q4_0: its choice of type per tensor and ggml's reference rounding, byte for byte), Llama 3.1's rope scaling as a
+// matrices in F32, F16 or BF16 or quantized as llama-quantize quantizes them (Q8_0, Q6_K, Q5_K_M,
+// Q4_K_M, Q4_0: its choice of type per tensor and ggml's reference rounding, byte for byte), Llama 3.1's rope scaling as a
 // rope_freqs tensor, the vocabulary as tokenizer.ggml.*. Cross-layer weight sharing is written out
 // layer by layer; what llama.cpp's architectures cannot compute is refused, naming the field,
 // because the file is read back as an import would read it and compared with the model.
@@ -22,15 +22,24 @@ import { writeGguf, type GgufTensorToWrite, type GgufTyped } from './gguf-file.j
 import { ARCHITECTURES, GLOBAL_NAMES, openGgufModel, PRE_TOKENIZERS } from './gguf-model.js';
 
 /** The float types convert_hf_to_gguf.py writes and llama-quantize's presets (its --help names). */
-export type GgufWeightType = 'F32' | 'F16' | 'BF16' | 'Q8_0' | 'Q6_K' | 'Q4_K_M' | 'Q4_0';
+export type GgufWeightType = 'F32' | 'F16' | 'BF16' | 'Q8_0' | 'Q6_K' | 'Q5_K_M' | 'Q4_K_M' | 'Q4_0';
 
 /** general.file_type: llama.h's llama_ftype of each. */
-const FILE_TYPE: Record<GgufWeightType, number> = { F32: 0, F16: 1, BF16: 32, Q8_0: 7, Q6_K: 18, Q4_K_M: 15, Q4_0: 2 };
+const FILE_TYPE: Record<GgufWeightType, number> = {
+  F32: 0,
+  F16: 1,
+  BF16: 32,
+  Q8_0: 7,
+  Q6_K: 18,
+  Q5_K_M: 17,
+  Q4_K_M: 15,
+  Q4_0: 2,
+};
 
 /** llama-quantize's fallbacks for rows that do not hold whole blocks (tensor_type_fallback). */
-const FALLBACK: Partial<Record<QuantizedType, QuantizedType>> = { Q4_K: 'Q5_0', Q6_K: 'Q8_0' };
+const FALLBACK: Partial<Record<QuantizedType, QuantizedType>> = { Q4_K: 'Q5_0', Q5_K: 'Q5_1', Q6_K: 'Q8_0' };
 
-/** Q4_K_M's layers that get more bits: the first and last eighth, and every third between. */
+/** The layers Q4_K_M and Q5_K_M give more bits: the first and last eighth, and every third between. */
 function moreBits(layer: number, layers: number): boolean {
   const eighth = Math.floor(layers / 8);
   return layer < eighth || layer >= Math.floor((7 * layers) / 8) || (layer - eighth) % 3 === 2;
@@ -39,7 +48,7 @@ function moreBits(layer: number, layers: number): boolean {
 /**
  * The type a tensor is stored as (llama-quantize's llama_tensor_get_type without an importance
  * matrix, for these dense architectures): vectors stay F32; the output head — or the embedding
- * it is tied to — takes Q6_K under a quantized preset; Q4_K_M gives Q6_K to the value and FFN-down
+ * it is tied to — takes Q6_K under a quantized preset; Q4_K_M and Q5_K_M give Q6_K to the value and FFN-down
  * projections of moreBits's layers; rows that do not hold whole blocks fall back to a 32-block
  * type, or to F16.
  */
@@ -52,13 +61,14 @@ function storedType(
 ): { type: QuantizedType; intended: QuantizedType } {
   if (shape.length < 2) return { type: 'F32', intended: 'F32' };
   if (preset === 'F32' || preset === 'F16' || preset === 'BF16') return { type: preset, intended: preset };
-  const base: QuantizedType = preset === 'Q4_K_M' ? 'Q4_K' : preset;
+  const base: QuantizedType = preset === 'Q4_K_M' ? 'Q4_K' : preset === 'Q5_K_M' ? 'Q5_K' : preset;
   const layer = Number(/^blk\.(\d+)\./.exec(name)?.[1] ?? -1);
   const cols = shape[shape.length - 1]!;
   let type: QuantizedType = base;
   if (name === 'output.weight' || (tied && name === 'token_embd.weight'))
     type = cols % BLOCK_VALUES[base] !== 0 || base === 'Q8_0' ? 'Q8_0' : 'Q6_K';
-  else if (preset === 'Q4_K_M' && /\.(attn_v|ffn_down)\.weight$/.test(name) && moreBits(layer, layers)) type = 'Q6_K';
+  else if (preset.endsWith('_K_M') && /\.(attn_v|ffn_down)\.weight$/.test(name) && moreBits(layer, layers))
+    type = 'Q6_K';
   if (cols % BLOCK_VALUES[type] === 0) return { type, intended: type };
   const fallback = FALLBACK[type] ?? type;
   return { type: cols % BLOCK_VALUES[fallback] === 0 ? fallback : 'F16', intended: type };

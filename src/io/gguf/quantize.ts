@@ -1,11 +1,11 @@
 // The GGUF export's quantization: F16 and BF16, and ggml's reference quantizers for Q8_0, Q5_0,
-// Q4_0, Q4_K and Q6_K (the quantize_row_*_ref functions of ggml-quants.c, which llama-quantize runs
+// Q5_1, Q4_0, Q4_K, Q5_K and Q6_K (the quantize_row_*_ref functions of ggml-quants.c, which llama-quantize runs
 // when it has no importance matrix), byte for byte. ggml computes in float32: every operation here
 // is rounded to float32 (Math.fround) in the order ggml's C evaluates it, so that each choice of
 // scale and level is ggml's own (checked against fixtures/gguf/quants.gguf, quantized by ggml).
 import { floatToBf16, floatToHalf, halfToFloat } from '../../tensor/precision.js';
 
-export type QuantizedType = 'F32' | 'F16' | 'BF16' | 'Q8_0' | 'Q5_0' | 'Q4_0' | 'Q4_K' | 'Q6_K';
+export type QuantizedType = 'F32' | 'F16' | 'BF16' | 'Q8_0' | 'Q5_0' | 'Q5_1' | 'Q4_0' | 'Q4_K' | 'Q5_K' | 'Q6_K';
 
 /** Values per block of each type: a matrix's rows must hold whole blocks. */
 export const BLOCK_VALUES: Record<QuantizedType, number> = {
@@ -14,8 +14,10 @@ export const BLOCK_VALUES: Record<QuantizedType, number> = {
   BF16: 1,
   Q8_0: 32,
   Q5_0: 32,
+  Q5_1: 32,
   Q4_0: 32,
   Q4_K: 256,
+  Q5_K: 256,
   Q6_K: 256,
 };
 
@@ -37,10 +39,14 @@ export function quantize(type: QuantizedType, x: Float32Array): Uint8Array {
       return quantizeQ8_0(x);
     case 'Q5_0':
       return quantizeLegacy(x, 5);
+    case 'Q5_1':
+      return quantizeQ5_1(x);
     case 'Q4_0':
       return quantizeLegacy(x, 4);
     case 'Q4_K':
-      return quantizeQ4_K(x);
+      return quantizeK(x, 4);
+    case 'Q5_K':
+      return quantizeK(x, 5);
     case 'Q6_K':
       return quantizeQ6_K(x);
   }
@@ -109,6 +115,37 @@ function quantizeLegacy(x: Float32Array, bits: 4 | 5): Uint8Array {
       qh |= ((lo >> 4) << j) | ((hi >> 4) << (j + 16));
     }
     if (bits === 5) new DataView(out.buffer).setUint32(at + 2, qh >>> 0, true);
+  }
+  return out;
+}
+
+/**
+ * quantize_row_q5_1_ref: per block of 32, d = (max − min) / 31 and m = min (both f16), and
+ * trunc((x − min) / d + 0.5). Layout: d, m, the fifth bits (a little-endian u32), the low four bits.
+ */
+function quantizeQ5_1(x: Float32Array): Uint8Array {
+  const out = new Uint8Array((x.length / 32) * 24);
+  for (let b = 0; b < x.length / 32; b++) {
+    let min = Number.POSITIVE_INFINITY,
+      max = Number.NEGATIVE_INFINITY;
+    for (let j = b * 32; j < b * 32 + 32; j++) {
+      min = Math.min(min, x[j]!);
+      max = Math.max(max, x[j]!);
+    }
+    const d = f(f(max - min) / 31),
+      id = d ? f(1 / d) : 0;
+    const at = b * 24;
+    putHalf(out, at, d);
+    putHalf(out, at + 2, min);
+    const level = (v: number) => Math.trunc(f(f(f(v - min) * id) + 0.5));
+    let qh = 0;
+    for (let j = 0; j < 16; j++) {
+      const lo = level(x[b * 32 + j]!),
+        hi = level(x[b * 32 + 16 + j]!);
+      out[at + 8 + j] = (lo & 15) | ((hi & 15) << 4);
+      qh |= ((lo >> 4) << j) | ((hi >> 4) << (j + 16));
+    }
+    new DataView(out.buffer).setUint32(at + 4, qh >>> 0, true);
   }
   return out;
 }
@@ -192,12 +229,16 @@ function makeQkx2(
 }
 
 /**
- * quantize_row_q4_K_ref: super-blocks of 256 in 8 sub-blocks of 32, each with a 6-bit scale and
- * minimum (make_qkx2_quants, weighted by |x| + rms) relative to the super-block's f16 d and dmin;
- * 4-bit levels. Layout: d, dmin, 12 bytes of packed scales and minimums, 128 bytes of levels.
+ * quantize_row_q4_K_ref and quantize_row_q5_K_ref: super-blocks of 256 in 8 sub-blocks of 32, each
+ * with a 6-bit scale and minimum (make_qkx2_quants, weighted by |x| + rms) relative to the
+ * super-block's f16 d and dmin; 4- or 5-bit levels. Layout: d, dmin, 12 bytes of packed scales and
+ * minimums, for Q5_K 32 bytes of fifth bits, then 128 bytes of low four bits.
  */
-function quantizeQ4_K(x: Float32Array): Uint8Array {
-  const out = new Uint8Array((x.length / 256) * 144);
+function quantizeK(x: Float32Array, bits: 4 | 5): Uint8Array {
+  // make_qkx2_quants's search: levels, and the range and number of its trial scales.
+  const [nmax, rmin, steps, size] = bits === 4 ? [15, -1, 20, 144] : [31, -0.5, 15, 176];
+  const low = size - 128;
+  const out = new Uint8Array((x.length / 256) * size);
   const L = new Uint8Array(256),
     aux = new Uint8Array(32),
     weights = new Float32Array(32);
@@ -205,7 +246,7 @@ function quantizeQ4_K(x: Float32Array): Uint8Array {
     mins = new Float32Array(8);
   for (let b = 0; b < x.length / 256; b++) {
     const base = b * 256,
-      at = b * 144,
+      at = b * size,
       sc = out.subarray(at + 4, at + 16);
     let maxScale = 0,
       maxMin = 0;
@@ -217,13 +258,13 @@ function quantizeQ4_K(x: Float32Array): Uint8Array {
       for (let l = 0; l < 32; l++) weights[l] = f(avX + Math.abs(x[o + l]!));
       [scales[j], mins[j]] = makeQkx2(
         x.subarray(o, o + 32),
-        15,
+        nmax,
         weights,
         L.subarray(32 * j, 32 * j + 32),
         aux,
-        -1,
+        rmin,
         f(0.1),
-        20,
+        steps,
       );
       if (scales[j]! > maxScale) maxScale = scales[j]!;
       if (mins[j]! > maxMin) maxMin = mins[j]!;
@@ -255,10 +296,15 @@ function quantizeQ4_K(x: Float32Array): Uint8Array {
       if (!d) continue;
       const dm = f(dmin0 * m);
       for (let i = 0; i < 32; i++)
-        L[32 * j + i] = Math.max(0, Math.min(15, nearestInt(f(f(x[base + 32 * j + i]! + dm) / d))));
+        L[32 * j + i] = Math.max(0, Math.min(nmax, nearestInt(f(f(x[base + 32 * j + i]! + dm) / d))));
     }
-    for (let j = 0; j < 256; j += 64)
-      for (let l = 0; l < 32; l++) out[at + 16 + j / 2 + l] = L[j + l]! | (L[j + l + 32]! << 4);
+    // Levels j and j + 32 of each 64 share a byte; Q5_K's fifth bits go to bits 2k and 2k + 1 of byte j.
+    for (let k = 0; k < 4; k++)
+      for (let l = 0; l < 32; l++) {
+        const [a, c] = [L[64 * k + l]!, L[64 * k + l + 32]!];
+        out[at + low + 32 * k + l] = (a & 15) | ((c & 15) << 4);
+        if (bits === 5) out[at + 16 + l]! |= ((a >> 4) << (2 * k)) | ((c >> 4) << (2 * k + 1));
+      }
   }
   return out;
 }
