@@ -183,18 +183,14 @@ function makeQkx2(
     return [0, -min];
   }
   let iscale = f(nmax / f(max - min)),
-    scale = f(1 / iscale);
-  const level = (v: number) => Math.max(0, Math.min(nmax, nearestInt(f(iscale * f(v - min)))));
-  const error = (s: number, m: number, levels: Uint8Array) => {
-    let e = 0;
-    for (let i = 0; i < n; i++) {
-      const diff = f(f(f(s * levels[i]!) + m) - x[i]!);
-      e = f(e + f(w[i]! * f(diff * diff)));
-    }
-    return e;
-  };
-  for (let i = 0; i < n; i++) L[i] = level(x[i]!);
-  let best = error(scale, min, L);
+    scale = f(1 / iscale),
+    best = 0;
+  for (let i = 0; i < n; i++) {
+    const l = Math.max(0, Math.min(nmax, nearestInt(f(iscale * f(x[i]! - min)))));
+    L[i] = l;
+    const diff = f(f(f(scale * l) + min) - x[i]!);
+    best = f(best + f(w[i]! * f(diff * diff)));
+  }
   for (let step = 0; step <= nstep; step++) {
     // max − min with the minimum of the best fit so far, as ggml has it.
     iscale = f(f(f(rmin + f(rdelta * step)) + nmax) / f(max - min));
@@ -202,7 +198,7 @@ function makeQkx2(
       sumL2 = 0,
       sumXL = 0;
     for (let i = 0; i < n; i++) {
-      const l = level(x[i]!);
+      const l = Math.max(0, Math.min(nmax, nearestInt(f(iscale * f(x[i]! - min)))));
       aux[i] = l;
       const wl = f(w[i]! * l);
       sumL = f(sumL + wl);
@@ -217,10 +213,14 @@ function makeQkx2(
       thisMin = 0;
       thisScale = f(sumXL / sumL2);
     }
-    const e = error(thisScale, thisMin, aux);
-    if (e < best) {
+    let error = 0;
+    for (let i = 0; i < n; i++) {
+      const diff = f(f(f(thisScale * aux[i]!) + thisMin) - x[i]!);
+      error = f(error + f(w[i]! * f(diff * diff)));
+    }
+    if (error < best) {
       L.set(aux);
-      best = e;
+      best = error;
       scale = thisScale;
       min = thisMin;
     }
