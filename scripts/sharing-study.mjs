@@ -2,7 +2,7 @@
 // The sharing study's numbers (docs/sharing-study.md): reads a `shareformer sweep` directory (its
 // finished runs, so a study still running can be looked at), evaluates each run on its whole
 // validation split (the sweep's final evaluation reads 64 windows, 8 of the ~108 held-out
-// passages), times each run's decoding again on this machine, warm and as a median (run it on a
+// passages), times each run's decoding again on this machine, in rounds and as a median (run it on a
 // quiet machine), and tests each published direction seed by seed against the seed spread. Writes
 // docs/sharing-study-table.md, docs/sharing-study.json and the charts in docs/sharing-study/.
 // Runs the sweep has trained but not yet measured are read too, so a study can be looked at while
@@ -33,6 +33,7 @@ if (!sweep || !data) {
 }
 const SEEDS = 3;
 const DECODE_TOKENS = 120; // within the context of 128: no sliding window in the timing
+const DECODE_ROUNDS = 7;
 
 /** The study's plans, in its order (the first is the baseline). */
 const PLANS = [
@@ -142,12 +143,22 @@ for (const r of runs) {
 if (!quick) {
   const { backend } = selectNodeBackend('native');
   const prompt = Array.from(readFileSync(data, 'utf8').slice(0, 16)).slice(0, 8).join('');
-  for (const r of runs) {
-    const { lm, tokenizer } = decodingModel(r.dir, r.config, r.seed, 'char', text);
+  // Decoding at this size is bound by memory bandwidth, which a shared machine's neighbours move by
+  // ±30% from one second to the next: time every run once per round, round after round, so that
+  // drift lands on every plan alike, and keep each run's median over the rounds.
+  const models = runs.map((r) => decodingModel(r.dir, r.config, r.seed, 'char', text));
+  const timings = runs.map(() => []);
+  for (let round = 0; round < DECODE_ROUNDS; round++)
+    for (const [i, { lm, tokenizer }] of models.entries())
+      timings[i].push(timedDecoding(lm, tokenizer, prompt, DECODE_TOKENS, { repeats: 3 }).tokensPerS);
+  runs.forEach((r, i) => {
+    const sorted = timings[i].sort((a, b) => a - b);
     r.decodeTokensPerSDuringSweep = r.decodeTokensPerS;
-    r.decodeTokensPerS = timedDecoding(lm, tokenizer, prompt, DECODE_TOKENS, { repeats: 5 }).tokensPerS;
-    console.error(`${r.plan} seed ${r.seed}: ${r.decodeTokensPerS.toFixed(0)} decoding tokens/s (${backend.name})`);
-  }
+    r.decodeTokensPerS = sorted[sorted.length >> 1];
+    console.error(
+      `${r.plan} seed ${r.seed}: ${r.decodeTokensPerS.toFixed(0)} decoding tokens/s (${backend.name}; rounds ${sorted.map((t) => t.toFixed(0)).join(', ')})`,
+    );
+  });
 }
 
 const summaries = summarize(plans, runs);
@@ -359,7 +370,7 @@ const lines = [
     return `| ${s.plan} | ${s.dModel} × ${s.layers} | ${s.parameters.toLocaleString('en')} | ${(s.vsBaseline?.parameters ?? 1).toFixed(2)}× | ${s.kvBytesPerToken.toLocaleString('en')} | ${(s.vsBaseline?.kvBytes ?? 1).toFixed(2)}× | ${pm(s.valLoss, 4)} | ${pm(s.valBpc, 3)} | ${s.vsBaseline ? `${f4(c.diff)}${c.t === null ? '' : ` ± ${c.sd.toFixed(4)}`}` : '—'} | ${s.vsBaseline && c.t !== null ? `${tNum(c.t)}${c.beyond ? ' *' : ''}` : '—'} | ${pm(trainLosses(s.plan), 4)} | ${f4(lastStretch(s.plan).mean)} | ${quick ? '—' : pm(sp, 0)} | ${quick ? '—' : `${(sp.mean / speeds('none').mean).toFixed(2)}×`} |`;
   }),
   '',
-  `Seeds per plan: ${[...new Set(summaries.map((s) => s.runs))].join(', ')}. Validation loss: nats per character over ${runs.some((r) => !r.valWindows) ? "the sweep's 64 evaluation windows of 128 of each run's validation split (--quick, for runs not yet evaluated on the whole split)" : `each run's whole validation split (${[...new Set(runs.map((r) => r.valWindows ?? 64))].join(', ')} windows of 128; which passages are held out depends on the seed)`}. Δ vs none: the mean over seeds of each seed's difference from the unshared run of the same seed (same split, batches and validation text) ± its standard deviation; t = Δ / (sd / √seeds), * when |t| exceeds Student's two-sided 95% value (${tCritical95(2).toFixed(2)} for 3 seeds). Train loss: mean over the last 100 steps (each a batch of 16 × 128 tokens). Last 250 steps: how much the 64-window validation loss still moved over the last 250 steps (mean over seeds): near 0 when training has flattened. Decoding: ${quick ? 'not timed yet (--quick; it is timed on a quiet machine when the study is complete)' : `batch 1, KV cache, ${DECODE_TOKENS} tokens after an 8-character prompt, median of 5 timed runs after a warm-up, native backend, measured by this script`}.`,
+  `Seeds per plan: ${[...new Set(summaries.map((s) => s.runs))].join(', ')}. Validation loss: nats per character over ${runs.some((r) => !r.valWindows) ? "the sweep's 64 evaluation windows of 128 of each run's validation split (--quick, for runs not yet evaluated on the whole split)" : `each run's whole validation split (${[...new Set(runs.map((r) => r.valWindows ?? 64))].join(', ')} windows of 128; which passages are held out depends on the seed)`}. Δ vs none: the mean over seeds of each seed's difference from the unshared run of the same seed (same split, batches and validation text) ± its standard deviation; t = Δ / (sd / √seeds), * when |t| exceeds Student's two-sided 95% value (${tCritical95(2).toFixed(2)} for 3 seeds). Train loss: mean over the last 100 steps (each a batch of 16 × 128 tokens). Last 250 steps: how much the 64-window validation loss still moved over the last 250 steps (mean over seeds): near 0 when training has flattened. Decoding: ${quick ? 'not timed yet (--quick; it is timed on a quiet machine when the study is complete)' : `batch 1, KV cache, ${DECODE_TOKENS} tokens after an 8-character prompt, the median over ${DECODE_ROUNDS} rounds, each timing every run in turn (the median of 3 after a warm-up), native backend, measured by this script`}.`,
   '',
   '| published direction | here | verdict |',
   '|---|---|---|',

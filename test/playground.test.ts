@@ -3,7 +3,6 @@
 // test-output/playground/ (not committed).
 import { execFileSync, spawnSync } from 'node:child_process';
 import { createServer } from 'node:http';
-import { availableParallelism, loadavg } from 'node:os';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -36,19 +35,6 @@ async function serve(isolated: boolean): Promise<{ server: PreviewServer; url: s
     logLevel: 'silent',
   });
   return { server, url: server.resolvedUrls!.local[0]!.replace(/\/$/, '') };
-}
-
-/** Cores left idle over `ms` by every process on the machine (Linux /proc/stat; elsewhere from the load average). */
-async function idleCores(ms: number): Promise<number> {
-  const read = () => {
-    const cpu = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
-    return { idle: cpu[3]! + (cpu[4] ?? 0), total: cpu.reduce((a, b) => a + b, 0) };
-  };
-  if (!existsSync('/proc/stat')) return Math.max(0, availableParallelism() - loadavg()[0]!);
-  const a = read();
-  await new Promise((r) => setTimeout(r, ms));
-  const b = read();
-  return (availableParallelism() * (b.idle - a.idle)) / Math.max(1, b.total - a.total);
 }
 
 /** The built site is missing or older than a source file of the page or the library (a stale build fails for no reason). */
@@ -426,7 +412,7 @@ describe.skipIf(why !== null)('playground in Chromium', () => {
     }
   });
 
-  it('splits matrix products across 2 wasm threads in a Worker: same results, faster than 1 thread', async () => {
+  it("splits matrix products across 2 wasm threads in a Worker: each thread's rows right", async () => {
     const dir = mkdtempSync(join(tmpdir(), 'threads-probe-'));
     await build({
       entryPoints: [join(ROOT, 'test', 'browser', 'threads-probe.ts')],
@@ -437,7 +423,7 @@ describe.skipIf(why !== null)('playground in Chromium', () => {
     });
     const page = `<script type="module">
       const run = (t) => new Promise((r) => { const w = new Worker('./probe.js', { type: 'module' }); w.onmessage = (e) => { r(e.data); w.terminate(); }; w.postMessage(t); });
-      window.results = (async () => { const out = []; for (const t of [1, 2, 1, 2, 1, 2]) out.push(await run(t)); return out; })();
+      window.results = (async () => { const out = []; for (const t of [1, 2]) out.push(await run(t)); return out; })();
     </script>`;
     const server = createServer((req, res) => {
       res.setHeader('Cross-Origin-Opener-Policy', 'same-origin');
@@ -448,7 +434,6 @@ describe.skipIf(why !== null)('playground in Chromium', () => {
       else res.writeHead(204).end();
     }).listen(0);
     await new Promise((r) => server.once('listening', r));
-    const idle = await idleCores(1000);
     try {
       const tab = await browser.newPage();
       tab.on('pageerror', (e) => errors.push(`threads probe: ${e.message}`));
@@ -456,20 +441,11 @@ describe.skipIf(why !== null)('playground in Chromium', () => {
       type Probe = { threads: number; notice: string | null; gflops: number; worst: number };
       const results = (await tab.evaluate('window.results')) as Probe[];
       await tab.close();
-      expect(results.map((r) => r.threads)).toEqual([1, 2, 1, 2, 1, 2]);
+      expect(results.map((r) => r.threads)).toEqual([1, 2]);
+      // Every sampled row, the second thread's band included, matches a plain dot product: the
+      // worker computed its rows (one that never ran leaves them zero, or join() waiting). The
+      // speed-up is a benchmark's to show (scripts/playground-speed.mjs), not a timed test's.
       for (const r of results) expect(r.worst).toBeLessThan(1e-4);
-      const best = (threads: number) => Math.max(...results.filter((r) => r.threads === threads).map((r) => r.gflops));
-      const one = best(1),
-        two = best(2);
-      console.log(
-        `Chromium wasm gemm 1024×512×128: 1 thread ${one.toFixed(1)} GFLOP/s, 2 threads ${two.toFixed(1)} GFLOP/s (${(two / one).toFixed(2)}×); ${idle.toFixed(2)} cores were idle before`,
-      );
-      // Another process keeping a core busy leaves the second thread nothing to gain: say so, do not fail.
-      if (idle < 1.6)
-        console.warn(
-          `2-thread speed-up not asserted: only ${idle.toFixed(2)} of ${availableParallelism()} cores were idle (another process is computing)`,
-        );
-      else expect(two / one).toBeGreaterThan(1.2);
     } finally {
       server.close();
     }
