@@ -2,8 +2,12 @@
 // Q5_1, Q4_0, Q4_K, Q5_K and Q6_K (the quantize_row_*_ref functions of ggml-quants.c, which llama-quantize runs
 // when it has no importance matrix), byte for byte. ggml computes in float32: every operation here
 // is rounded to float32 (Math.fround) in the order ggml's C evaluates it, so that each choice of
-// scale and level is ggml's own (checked against fixtures/gguf/quants.gguf, quantized by ggml).
+// scale and level is ggml's own (checked against fixtures/gguf/quants.gguf, quantized by ggml). The
+// K-quants' scale searches, nearly all of their cost, run in WebAssembly's native float32
+// (assembly/quantize.ts); this module packs what they choose into ggml's blocks.
+import { decodeBase64 } from '../../backend/wasm/kernels.js';
 import { floatToBf16, floatToHalf, halfToFloat } from '../../tensor/precision.js';
+import { QUANTIZE_WASM_BASE64 } from './binary.js';
 
 export type QuantizedType = 'F32' | 'F16' | 'BF16' | 'Q8_0' | 'Q5_0' | 'Q5_1' | 'Q4_0' | 'Q4_K' | 'Q5_K' | 'Q6_K';
 
@@ -150,82 +154,35 @@ function quantizeQ5_1(x: Float32Array): Uint8Array {
   return out;
 }
 
-/**
- * make_qkx2_quants: levels 0..nmax with a scale and a (non-positive) minimum for x, fitted by
- * weighted least squares over nstep + 1 trial scales. Writes the levels into L and returns
- * [scale, −minimum].
- */
-function makeQkx2(
-  x: Float32Array,
-  nmax: number,
-  w: Float32Array,
-  L: Uint8Array,
-  aux: Uint8Array,
-  rmin: number,
-  rdelta: number,
-  nstep: number,
-): [number, number] {
-  const n = x.length;
-  let min = x[0]!,
-    max = x[0]!,
-    sumW = w[0]!,
-    sumX = f(sumW * x[0]!);
-  for (let i = 1; i < n; i++) {
-    const v = x[i]!;
-    if (v < min) min = v;
-    if (v > max) max = v;
-    sumW = f(sumW + w[i]!);
-    sumX = f(sumX + f(w[i]! * v));
-  }
-  if (min > 0) min = 0;
-  if (max === min) {
-    L.fill(0);
-    return [0, -min];
-  }
-  let iscale = f(nmax / f(max - min)),
-    scale = f(1 / iscale),
-    best = 0;
-  for (let i = 0; i < n; i++) {
-    const l = Math.max(0, Math.min(nmax, nearestInt(f(iscale * f(x[i]! - min)))));
-    L[i] = l;
-    const diff = f(f(f(scale * l) + min) - x[i]!);
-    best = f(best + f(w[i]! * f(diff * diff)));
-  }
-  for (let step = 0; step <= nstep; step++) {
-    // max − min with the minimum of the best fit so far, as ggml has it.
-    iscale = f(f(f(rmin + f(rdelta * step)) + nmax) / f(max - min));
-    let sumL = 0,
-      sumL2 = 0,
-      sumXL = 0;
-    for (let i = 0; i < n; i++) {
-      const l = Math.max(0, Math.min(nmax, nearestInt(f(iscale * f(x[i]! - min)))));
-      aux[i] = l;
-      const wl = f(w[i]! * l);
-      sumL = f(sumL + wl);
-      sumL2 = f(sumL2 + f(wl * l));
-      sumXL = f(sumXL + f(wl * x[i]!));
-    }
-    const D = f(f(sumW * sumL2) - f(sumL * sumL));
-    if (!(D > 0)) continue;
-    let thisScale = f(f(f(sumW * sumXL) - f(sumX * sumL)) / D),
-      thisMin = f(f(f(sumL2 * sumX) - f(sumL * sumXL)) / D);
-    if (thisMin > 0) {
-      thisMin = 0;
-      thisScale = f(sumXL / sumL2);
-    }
-    let error = 0;
-    for (let i = 0; i < n; i++) {
-      const diff = f(f(f(thisScale * aux[i]!) + thisMin) - x[i]!);
-      error = f(error + f(w[i]! * f(diff * diff)));
-    }
-    if (error < best) {
-      L.set(aux);
-      best = error;
-      scale = thisScale;
-      min = thisMin;
-    }
-  }
-  return [scale, -min];
+/** assembly/quantize.ts's exports: the K-quant searches on one super-block in its memory. */
+interface Searches {
+  memory: WebAssembly.Memory;
+  values(): number;
+  levels(): number;
+  scales(): number;
+  mins(): number;
+  superBlockK(nmax: number, rmin: number, nstep: number): void;
+  superBlockQ6(): void;
+}
+
+let searches: Searches | undefined;
+
+/** The search kernels, compiled on first use (a 2 KB module: synchronous compilation is allowed everywhere). */
+function kernels(): Searches {
+  searches ??= new WebAssembly.Instance(new WebAssembly.Module(decodeBase64(QUANTIZE_WASM_BASE64)), {})
+    .exports as unknown as Searches;
+  return searches;
+}
+
+/** Views of the kernels' super-block: 256 values in, levels, scales and minimums out. */
+function superBlockViews(k: Searches) {
+  const buffer = k.memory.buffer;
+  return {
+    x: new Float32Array(buffer, k.values(), 256),
+    L: new Uint8Array(buffer, k.levels(), 256),
+    scales: new Float32Array(buffer, k.scales(), 16),
+    mins: new Float32Array(buffer, k.mins(), 8),
+  };
 }
 
 /**
@@ -235,37 +192,21 @@ function makeQkx2(
  * minimums, for Q5_K 32 bytes of fifth bits, then 128 bytes of low four bits.
  */
 function quantizeK(x: Float32Array, bits: 4 | 5): Uint8Array {
-  // make_qkx2_quants's search: levels, and the range and number of its trial scales.
+  // make_qkx2_quants's search (assembly/quantize.ts): levels, and the range and number of its trial scales.
   const [nmax, rmin, steps, size] = bits === 4 ? [15, -1, 20, 144] : [31, -0.5, 15, 176];
   const low = size - 128;
   const out = new Uint8Array((x.length / 256) * size);
-  const L = new Uint8Array(256),
-    aux = new Uint8Array(32),
-    weights = new Float32Array(32);
-  const scales = new Float32Array(8),
-    mins = new Float32Array(8);
+  const search = kernels();
+  const { x: block, L, scales, mins } = superBlockViews(search);
   for (let b = 0; b < x.length / 256; b++) {
     const base = b * 256,
       at = b * size,
       sc = out.subarray(at + 4, at + 16);
+    block.set(x.subarray(base, base + 256));
+    search.superBlockK(nmax, rmin, steps);
     let maxScale = 0,
       maxMin = 0;
     for (let j = 0; j < 8; j++) {
-      const o = base + 32 * j;
-      let sumX2 = 0;
-      for (let l = 0; l < 32; l++) sumX2 = f(sumX2 + f(x[o + l]! * x[o + l]!));
-      const avX = f(Math.sqrt(f(sumX2 / 32)));
-      for (let l = 0; l < 32; l++) weights[l] = f(avX + Math.abs(x[o + l]!));
-      [scales[j], mins[j]] = makeQkx2(
-        x.subarray(o, o + 32),
-        nmax,
-        weights,
-        L.subarray(32 * j, 32 * j + 32),
-        aux,
-        rmin,
-        f(0.1),
-        steps,
-      );
       if (scales[j]! > maxScale) maxScale = scales[j]!;
       if (mins[j]! > maxMin) maxMin = mins[j]!;
     }
@@ -310,61 +251,22 @@ function quantizeK(x: Float32Array, bits: 4 | 5): Uint8Array {
 }
 
 /**
- * make_qx_quants with rmse_type 1: levels −nmax..nmax−1 for x and the scale that fits them best
- * weighted by x², over 19 trial scales around nmax / max. The levels go to L, offset by nmax.
- */
-function makeQx(x: Float32Array, nmax: number, L: Uint8Array): number {
-  const n = x.length;
-  const max = signedMax(x, 0, n);
-  if (Math.abs(max) < f(1e-15)) {
-    L.fill(0);
-    return 0;
-  }
-  const fit = (iscale: number, keep: boolean) => {
-    let sumlx = 0,
-      suml2 = 0;
-    for (let i = 0; i < n; i++) {
-      const v = x[i]!;
-      const l = Math.max(-nmax, Math.min(nmax - 1, nearestInt(f(iscale * v))));
-      if (keep) L[i] = l + nmax;
-      const w = f(v * v);
-      sumlx = f(sumlx + f(f(w * v) * l));
-      suml2 = f(suml2 + f(f(w * l) * l));
-    }
-    return [sumlx, suml2] as const;
-  };
-  let [sumlx, suml2] = fit(f(-nmax / max), true);
-  let scale = suml2 ? f(sumlx / suml2) : 0;
-  let best = f(scale * sumlx);
-  for (let step = -9; step <= 9; step++) {
-    if (step === 0) continue;
-    const iscale = f(-f(nmax + f(f(0.1) * step)) / max);
-    [sumlx, suml2] = fit(iscale, false);
-    if (suml2 > 0 && f(sumlx * sumlx) > f(best * suml2)) {
-      fit(iscale, true);
-      scale = f(sumlx / suml2);
-      best = f(scale * sumlx);
-    }
-  }
-  return scale;
-}
-
-/**
  * quantize_row_q6_K_ref: super-blocks of 256 in 16 sub-blocks of 16, each with a signed 8-bit
  * scale (make_qx_quants) relative to the super-block's f16 d; 6-bit levels. Layout: 128 bytes of
  * low 4 bits, 64 bytes of high 2 bits, 16 scales, d.
  */
 function quantizeQ6_K(x: Float32Array): Uint8Array {
   const out = new Uint8Array((x.length / 256) * 210);
-  const L = new Uint8Array(256),
-    scales = new Float32Array(16);
+  const search = kernels();
+  const { x: block, L, scales } = superBlockViews(search);
   for (let b = 0; b < x.length / 256; b++) {
     const base = b * 256,
       at = b * 210;
+    block.set(x.subarray(base, base + 256));
+    search.superBlockQ6();
     let maxScale = 0,
       maxAbs = 0;
     for (let j = 0; j < 16; j++) {
-      scales[j] = makeQx(x.subarray(base + 16 * j, base + 16 * j + 16), 32, L.subarray(16 * j, 16 * j + 16));
       if (Math.abs(scales[j]!) > maxAbs) {
         maxAbs = Math.abs(scales[j]!);
         maxScale = scales[j]!;
