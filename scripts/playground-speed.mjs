@@ -5,14 +5,11 @@
 // product in a Worker. Writes bench/playground-speed.md. Needs a built site
 // (npm run build:playground) and Chromium (CHROMIUM_PATH, default /usr/bin/chromium).
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:http';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { build } from 'esbuild';
+import { writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 import { preview } from 'vite';
+import { runThreadsProbe } from '../test/browser/threads-probe-page.mjs';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const MODEL = { layers: 2, 'd-model': 128, heads: 4, context: 64, batch: 16, ...JSON.parse(process.env.MODEL ?? '{}') };
@@ -88,38 +85,10 @@ function inNode(threads) {
  * correctness); alternated five times, best of each.
  */
 async function productInChromium(browser) {
-  const dir = mkdtempSync(join(tmpdir(), 'threads-probe-'));
-  await build({
-    entryPoints: [`${ROOT}test/browser/threads-probe.ts`],
-    bundle: true,
-    format: 'esm',
-    outfile: join(dir, 'probe.js'),
-    logLevel: 'silent',
-  });
-  const html = `<script type="module">
-    const run = (t) => new Promise((r) => { const w = new Worker('./probe.js', { type: 'module' }); w.onmessage = (e) => { r(e.data); w.terminate(); }; w.postMessage(t); });
-    window.results = (async () => { const out = []; for (let i = 0; i < 5; i++) for (const t of [1, 2]) out.push(await run(t)); return out; })();
-  </script>`;
-  const server = createServer((req, res) => {
-    res.setHeader('Cross-Origin-Opener-Policy', 'same-origin');
-    res.setHeader('Cross-Origin-Embedder-Policy', 'require-corp');
-    if (req.url === '/probe.js')
-      res.setHeader('Content-Type', 'text/javascript').end(readFileSync(join(dir, 'probe.js')));
-    else if (req.url === '/') res.setHeader('Content-Type', 'text/html').end(html);
-    else res.writeHead(204).end();
-  }).listen(0);
-  await new Promise((r) => server.once('listening', r));
-  try {
-    const tab = await browser.newPage();
-    await tab.goto(`http://localhost:${server.address().port}/`);
-    const results = await tab.evaluate('window.results');
-    await tab.close();
-    const best = (threads) => Math.max(...results.filter((r) => r.threads === threads).map((r) => r.gflops));
-    if (!results.some((r) => r.threads === 2)) throw new Error(`no 2-thread run: ${results[1].notice}`);
-    return { one: best(1), two: best(2) };
-  } finally {
-    server.close();
-  }
+  const results = await runThreadsProbe(browser, [1, 2, 1, 2, 1, 2, 1, 2, 1, 2]);
+  const best = (threads) => Math.max(...results.filter((r) => r.threads === threads).map((r) => r.gflops));
+  if (!results.some((r) => r.threads === 2)) throw new Error(`no 2-thread run: ${results[1].notice}`);
+  return { one: best(1), two: best(2) };
 }
 
 const browser = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium' });

@@ -7,7 +7,6 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { build } from 'esbuild';
 import { readGgufHeader } from '../src/io/gguf/gguf-file.js';
 import { exportOnnx } from '../src/io/onnx/decoder.js';
 import { TransformerLM } from '../src/model/transformer.js';
@@ -15,6 +14,7 @@ import { noGrad } from '../src/tensor/tensor.js';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { preview, type PreviewServer } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runThreadsProbe } from './browser/threads-probe-page.mjs';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -413,42 +413,12 @@ describe.skipIf(why !== null)('playground in Chromium', () => {
   });
 
   it("splits matrix products across 2 wasm threads in a Worker: each thread's rows right", async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'threads-probe-'));
-    await build({
-      entryPoints: [join(ROOT, 'test', 'browser', 'threads-probe.ts')],
-      bundle: true,
-      format: 'esm',
-      outfile: join(dir, 'probe.js'),
-      logLevel: 'silent',
-    });
-    const page = `<script type="module">
-      const run = (t) => new Promise((r) => { const w = new Worker('./probe.js', { type: 'module' }); w.onmessage = (e) => { r(e.data); w.terminate(); }; w.postMessage(t); });
-      window.results = (async () => { const out = []; for (const t of [1, 2]) out.push(await run(t)); return out; })();
-    </script>`;
-    const server = createServer((req, res) => {
-      res.setHeader('Cross-Origin-Opener-Policy', 'same-origin');
-      res.setHeader('Cross-Origin-Embedder-Policy', 'require-corp');
-      if (req.url === '/probe.js')
-        res.setHeader('Content-Type', 'text/javascript').end(readFileSync(join(dir, 'probe.js')));
-      else if (req.url === '/') res.setHeader('Content-Type', 'text/html').end(page);
-      else res.writeHead(204).end();
-    }).listen(0);
-    await new Promise((r) => server.once('listening', r));
-    try {
-      const tab = await browser.newPage();
-      tab.on('pageerror', (e) => errors.push(`threads probe: ${e.message}`));
-      await tab.goto(`http://localhost:${(server.address() as { port: number }).port}/`);
-      type Probe = { threads: number; notice: string | null; gflops: number; worst: number };
-      const results = (await tab.evaluate('window.results')) as Probe[];
-      await tab.close();
-      expect(results.map((r) => r.threads)).toEqual([1, 2]);
-      // Every sampled row, the second thread's band included, matches a plain dot product: the
-      // worker computed its rows (one that never ran leaves them zero, or join() waiting). The
-      // speed-up is a benchmark's to show (scripts/playground-speed.mjs), not a timed test's.
-      for (const r of results) expect(r.worst).toBeLessThan(1e-4);
-    } finally {
-      server.close();
-    }
+    const results = await runThreadsProbe(browser, [1, 2], (m) => errors.push(`threads probe: ${m}`));
+    expect(results.map((r) => r.threads)).toEqual([1, 2]);
+    // Every sampled row, the second thread's band included, matches a plain dot product: the
+    // worker computed its rows (one that never ran leaves them zero, or join() waiting). The
+    // speed-up is a benchmark's to show (scripts/playground-speed.mjs), not a timed test's.
+    for (const r of results) expect(r.worst).toBeLessThan(1e-4);
   }, 120_000);
 
   it('runs an exported ONNX decoder in onnxruntime-web as the README shows: same greedy tokens as shareformer', async () => {
